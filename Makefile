@@ -1,0 +1,100 @@
+# slackfuel -- top-level build.
+#
+# The engine (engine/) is a plain C11 static library with its tools and
+# tests; it builds and tests without PostgreSQL.  The extension (extension/)
+# is built with PGXS when pg_config is available and links the engine.
+#
+#   make            engine library, engine/sfrun, and the extension
+#   make test       everything the README's test command runs
+#   make spec       the core spec test suite
+#   make bench      benchmark tables
+#   make SANITIZE=1 test   the same with ASan + UBSan (separate build dir)
+
+ENGINE_CC ?= gcc
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+B := build-san
+ENGINE_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else
+B := build
+ENGINE_SAN :=
+endif
+
+ENGINE_CFLAGS = -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter \
+	-fno-strict-aliasing -fvisibility=hidden -Iengine/include -Iengine $(ENGINE_SAN)
+ENGINE_SRCS := $(wildcard engine/*.c)
+ENGINE_OBJS := $(patsubst engine/%.c,$(B)/engine/%.o,$(ENGINE_SRCS))
+ENGINE_LIB := $(B)/libslackfuel.a
+ENGINE_HDRS := $(wildcard engine/*.h engine/include/*.h)
+ENGINE_LIBS := -lm -lpthread
+
+UNIT_SRCS := $(wildcard engine/tests/test_*.c)
+UNIT_BINS := $(patsubst engine/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
+TOOL_SRCS := $(wildcard engine/tools/*.c)
+TOOL_BINS := $(patsubst engine/tools/%.c,engine/%,$(TOOL_SRCS))
+ifeq ($(SANITIZE),1)
+TOOL_BINS := $(patsubst engine/tools/%.c,$(B)/%,$(TOOL_SRCS))
+endif
+
+SPEC_DIR ?= ../shared/spec-testsuite/core
+
+.PHONY: engine test unit spec bench engine-clean
+engine: $(ENGINE_LIB) $(TOOL_BINS)
+
+$(B)/engine/%.o: engine/%.c $(ENGINE_HDRS)
+	@mkdir -p $(dir $@)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) -c $< -o $@
+
+$(ENGINE_LIB): $(ENGINE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+engine/%: engine/tools/%.c $(ENGINE_LIB)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) $< -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
+
+$(B)/%: engine/tools/%.c $(ENGINE_LIB)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) $< -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
+
+$(B)/tests/%: engine/tests/%.c $(ENGINE_LIB) $(wildcard engine/tests/*.h)
+	@mkdir -p $(dir $@)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) -Iengine/tests $< -o $@ $(ENGINE_LIB) -lcmocka $(ENGINE_LIBS)
+
+unit: $(UNIT_BINS)
+	@scripts/run-unit $(UNIT_BINS)
+
+-include engine/tests/spec.mk
+
+test:
+	@scripts/test-all
+
+bench:
+	@$(MAKE) -s engine
+	@bench/run
+
+engine-clean:
+	rm -rf build build-san $(patsubst engine/tools/%.c,engine/%,$(TOOL_SRCS))
+
+# ---- PostgreSQL extension (PGXS) ----------------------------------------
+PG_CONFIG ?= pg_config
+HAVE_PG := $(shell command -v $(PG_CONFIG) >/dev/null 2>&1 && echo yes)
+EXT_SRCS := $(wildcard extension/*.c)
+
+ifneq ($(and $(HAVE_PG),$(EXT_SRCS)),)
+MODULE_big = slackfuel
+OBJS = $(EXT_SRCS:.c=.o)
+EXTENSION = slackfuel
+DATA = $(wildcard sql/slackfuel--*.sql)
+REGRESS = $(sort $(notdir $(basename $(wildcard regress/sql/*.sql))))
+REGRESS_OPTS = --inputdir=regress --outputdir=$(B)/regress
+PG_CPPFLAGS = -Iengine/include
+SHLIB_LINK = $(ENGINE_LIB) $(ENGINE_LIBS)
+EXTRA_CLEAN = build build-san
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+$(OBJS): $(ENGINE_HDRS)
+$(shlib): $(ENGINE_LIB)
+all: engine
+else
+all: engine
+clean: engine-clean
+endif

@@ -1,0 +1,404 @@
+/*
+** slackfuel.h -- the one public header of the slackfuel WebAssembly engine.
+**
+** The engine is a plain C11 library: it never includes a PostgreSQL header
+** and never prints.  Every fallible call returns an sf_status and fills an
+** sf_error whose message names what is wrong (function index, byte offset).
+**
+** Pipeline: bytes -> sf_module_load (decode + validate) -> sf_module_compile
+** (x86-64) -> sf_instance_new (link + initialise + start) -> sf_call.
+**
+** Ownership: every runtime object (instance, host function, memory, table,
+** global) belongs to one sf_store and lives until sf_store_free.  Modules are
+** independent of stores and may be instantiated in many stores.
+*/
+#ifndef SLACKFUEL_H
+#define SLACKFUEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+** Result codes: one table, read by sf_status_name and by the extension
+** when it picks a SQLSTATE.
+*/
+#define SF_STATUS_LIST(X) \
+	X(SF_OK,          "ok") \
+	X(SF_MALFORMED,   "malformed module") \
+	X(SF_INVALID,     "invalid module") \
+	X(SF_LIMIT,       "implementation limit exceeded") \
+	X(SF_NOMEM,       "out of memory") \
+	X(SF_UNLINKABLE,  "unknown or incompatible import") \
+	X(SF_TRAP,        "trap") \
+	X(SF_BADARG,      "bad argument") \
+	X(SF_NOTFOUND,    "not found") \
+	X(SF_UNSUPPORTED, "unsupported")
+
+typedef enum sf_status
+{
+#define SF_X_(id, msg) id,
+	SF_STATUS_LIST(SF_X_)
+#undef SF_X_
+	SF_STATUS_COUNT
+} sf_status;
+
+const char *sf_status_name(sf_status s);
+
+/*
+** Trap kinds, with the spec test suite's messages.  SF_TRAP_OUT_OF_FUEL and
+** SF_TRAP_INTERRUPTED come from the asynchronous check as well as from code.
+*/
+#define SF_TRAP_LIST(X) \
+	X(SF_TRAP_NONE,              "no trap") \
+	X(SF_TRAP_UNREACHABLE,       "unreachable") \
+	X(SF_TRAP_DIV_BY_ZERO,       "integer divide by zero") \
+	X(SF_TRAP_INT_OVERFLOW,      "integer overflow") \
+	X(SF_TRAP_INVALID_CONV,      "invalid conversion to integer") \
+	X(SF_TRAP_MEMORY_OOB,        "out of bounds memory access") \
+	X(SF_TRAP_TABLE_OOB,         "out of bounds table access") \
+	X(SF_TRAP_INDIRECT_MISMATCH, "indirect call type mismatch") \
+	X(SF_TRAP_UNINIT_ELEMENT,    "uninitialized element") \
+	X(SF_TRAP_UNDEFINED_ELEMENT, "undefined element") \
+	X(SF_TRAP_STACK_EXHAUSTED,   "call stack exhausted") \
+	X(SF_TRAP_OUT_OF_FUEL,       "out of fuel") \
+	X(SF_TRAP_INTERRUPTED,       "interrupted") \
+	X(SF_TRAP_HOST,              "host function failed")
+
+typedef enum sf_trap_kind
+{
+#define SF_X_(id, msg) id,
+	SF_TRAP_LIST(SF_X_)
+#undef SF_X_
+	SF_TRAP_COUNT
+} sf_trap_kind;
+
+const char *sf_trap_message(sf_trap_kind k);
+
+#define SF_ERROR_MSG_LEN 256
+
+/*
+** What went wrong.  For traps, 'trap' is the kind and 'func_index' /
+** 'offset' locate the trapping instruction when known (-1 otherwise);
+** 'func_name' comes from the name section when present.
+*/
+typedef struct sf_error
+{
+	sf_status	status;
+	sf_trap_kind trap;
+	int64_t		func_index;
+	int64_t		offset;
+	char		msg[SF_ERROR_MSG_LEN];
+} sf_error;
+
+/* Value types use their binary encodings. */
+typedef enum sf_valtype
+{
+	SF_I32 = 0x7f,
+	SF_I64 = 0x7e,
+	SF_F32 = 0x7d,
+	SF_F64 = 0x7c,
+	SF_V128 = 0x7b,				/* decoded only to be rejected */
+	SF_FUNCREF = 0x70,
+	SF_EXTERNREF = 0x6f
+} sf_valtype;
+
+const char *sf_valtype_name(sf_valtype t);
+
+/*
+** A value.  Floats are kept as raw bits so NaN payloads survive.  A funcref
+** is an sf_func pointer (NULL = null); an externref is an opaque host value
+** (SF_EXTERNREF_NULL = null).
+*/
+typedef struct sf_func sf_func;
+
+#define SF_EXTERNREF_NULL ((uintptr_t) 0)
+
+typedef struct sf_val
+{
+	sf_valtype	type;
+	union
+	{
+		int32_t		i32;
+		int64_t		i64;
+		uint32_t	f32_bits;
+		uint64_t	f64_bits;
+		sf_func    *funcref;
+		uintptr_t	externref;
+	}			of;
+} sf_val;
+
+/* A function type: params then results, pointing into engine-owned storage. */
+typedef struct sf_functype
+{
+	uint32_t	nparams;
+	uint32_t	nresults;
+	const sf_valtype *params;
+	const sf_valtype *results;
+} sf_functype;
+
+typedef enum sf_extern_kind
+{
+	SF_EXTERN_FUNC = 0,
+	SF_EXTERN_TABLE = 1,
+	SF_EXTERN_MEMORY = 2,
+	SF_EXTERN_GLOBAL = 3
+} sf_extern_kind;
+
+typedef struct sf_limits
+{
+	uint64_t	min;
+	uint64_t	max;			/* valid only if has_max */
+	int			has_max;
+} sf_limits;
+
+/* --- Configuration --------------------------------------------------- */
+
+typedef enum sf_fuel_mode
+{
+	SF_FUEL_OFF = 0,
+	SF_FUEL_PRECISE = 1,
+	SF_FUEL_SLACKED = 2
+} sf_fuel_mode;
+
+/*
+** Caps that keep hostile input from exhausting memory.  Zero fields take
+** the defaults below (documented in the README).
+*/
+typedef struct sf_config
+{
+	sf_fuel_mode fuel_mode;		/* fixed at compile time */
+	int			bounds_checked; /* 1: explicit checks, no 8 GiB reservation */
+	uint64_t	max_module_size;
+	uint32_t	max_types;
+	uint32_t	max_functions;
+	uint32_t	max_imports;
+	uint32_t	max_exports;
+	uint32_t	max_globals;
+	uint32_t	max_tables;
+	uint32_t	max_table_size;		/* elements */
+	uint32_t	max_data_segments;
+	uint32_t	max_elem_segments;
+	uint32_t	max_params;
+	uint32_t	max_results;
+	uint32_t	max_locals;			/* per function, params included */
+	uint32_t	max_nesting;		/* control nesting depth */
+	uint32_t	max_body_size;		/* bytes per function body */
+	uint32_t	max_br_table;		/* targets per br_table */
+	uint32_t	max_name_len;
+} sf_config;
+
+#define SF_DEFAULT_MAX_MODULE_SIZE	(64u << 20)
+#define SF_DEFAULT_MAX_TYPES		100000u
+#define SF_DEFAULT_MAX_FUNCTIONS	1000000u
+#define SF_DEFAULT_MAX_IMPORTS		100000u
+#define SF_DEFAULT_MAX_EXPORTS		100000u
+#define SF_DEFAULT_MAX_GLOBALS		1000000u
+#define SF_DEFAULT_MAX_TABLES		100000u
+#define SF_DEFAULT_MAX_TABLE_SIZE	10000000u
+#define SF_DEFAULT_MAX_DATA_SEGMENTS	100000u
+#define SF_DEFAULT_MAX_ELEM_SEGMENTS	10000000u
+#define SF_DEFAULT_MAX_PARAMS		1000u
+#define SF_DEFAULT_MAX_RESULTS		1000u
+#define SF_DEFAULT_MAX_LOCALS		50000u
+#define SF_DEFAULT_MAX_NESTING		1024u
+#define SF_DEFAULT_MAX_BODY_SIZE	(7654321u)
+#define SF_DEFAULT_MAX_BR_TABLE		65520u
+#define SF_DEFAULT_MAX_NAME_LEN		100000u
+
+void		sf_config_default(sf_config *cfg);
+
+/* --- Modules ---------------------------------------------------------- */
+
+typedef struct sf_module sf_module;
+
+/*
+** Decode and fully validate 'len' bytes.  On failure returns NULL with
+** err->status SF_MALFORMED, SF_INVALID, SF_LIMIT or SF_NOMEM.  'cfg' may be
+** NULL for the defaults; it is copied.
+*/
+sf_module  *sf_module_load(const uint8_t *bytes, size_t len,
+						   const sf_config *cfg, sf_error *err);
+
+/* Compile every function to x86-64 (idempotent).  sf_instance_new calls it. */
+sf_status	sf_module_compile(sf_module *m, sf_error *err);
+
+void		sf_module_free(sf_module *m);
+
+/* Introspection. */
+typedef struct sf_import_desc
+{
+	const char *module;
+	uint32_t	module_len;
+	const char *name;
+	uint32_t	name_len;
+	sf_extern_kind kind;
+	sf_functype functype;		/* kind == FUNC */
+	sf_valtype	valtype;		/* kind == GLOBAL: value type; TABLE: elem type */
+	int			mutable_;		/* kind == GLOBAL */
+	sf_limits	limits;			/* kind == TABLE or MEMORY */
+} sf_import_desc;
+
+typedef struct sf_export_desc
+{
+	const char *name;
+	uint32_t	name_len;
+	sf_extern_kind kind;
+	uint32_t	index;			/* in the module's index space of that kind */
+	sf_functype functype;		/* kind == FUNC */
+	sf_valtype	valtype;
+	int			mutable_;
+	sf_limits	limits;
+} sf_export_desc;
+
+uint32_t	sf_module_num_imports(const sf_module *m);
+void		sf_module_import(const sf_module *m, uint32_t i, sf_import_desc *out);
+uint32_t	sf_module_num_exports(const sf_module *m);
+void		sf_module_export(const sf_module *m, uint32_t i, sf_export_desc *out);
+/* Index of the export called 'name', or -1. */
+int64_t		sf_module_find_export(const sf_module *m, const char *name, size_t name_len);
+/* Name of function 'func_index' from the name section, or NULL. */
+const char *sf_module_func_name(const sf_module *m, uint32_t func_index);
+
+/* Statistics of the last compile. */
+typedef struct sf_compile_stats
+{
+	uint64_t	code_bytes;
+	uint64_t	wasm_code_bytes;
+	double		compile_seconds;
+} sf_compile_stats;
+
+void		sf_module_compile_stats(const sf_module *m, sf_compile_stats *out);
+
+/*
+** WebAssembly text -> binary.  On success *out is malloc'd (caller frees)
+** and SF_OK returned; on error SF_MALFORMED with "line:col: what was
+** expected" in err->msg and err->offset the byte offset in 'text'.
+*/
+sf_status	sf_wat_to_wasm(const char *text, size_t len,
+						   uint8_t **out, size_t *out_len, sf_error *err);
+
+/* --- Stores, instances, calls ------------------------------------------ */
+
+typedef struct sf_store sf_store;
+typedef struct sf_instance sf_instance;
+typedef struct sf_table sf_table;
+typedef struct sf_memory sf_memory;
+typedef struct sf_global sf_global;
+
+typedef struct sf_store_config
+{
+	uint64_t	max_memory_bytes;	/* cap on each linear memory; 0 = 4 GiB */
+	uint64_t	max_stack_bytes;	/* wasm stack depth allowed; 0 = 1 MiB */
+	uint32_t	max_table_elems;	/* cap on table.grow; 0 = default */
+} sf_store_config;
+
+sf_store   *sf_store_new(const sf_store_config *cfg, sf_error *err);
+void		sf_store_free(sf_store *s);
+
+typedef struct sf_extern
+{
+	sf_extern_kind kind;
+	union
+	{
+		sf_func    *func;
+		sf_table   *table;
+		sf_memory  *memory;
+		sf_global  *global;
+	}			of;
+} sf_extern;
+
+/*
+** A host function.  It receives 'nparams' args and writes 'nresults'
+** results.  Returning non-zero traps with SF_TRAP_HOST (after the callback
+** may have called sf_ctx_set_error to give a message).  'ctx' is valid only
+** during the call; through it the host reads memory and fuel.
+*/
+typedef struct sf_ctx sf_ctx;
+typedef int (*sf_host_fn) (sf_ctx *ctx, void *env,
+						   const sf_val *args, sf_val *results);
+
+sf_func    *sf_func_new_host(sf_store *s, const sf_functype *type,
+							 sf_host_fn fn, void *env, sf_error *err);
+void		sf_func_type(const sf_func *f, sf_functype *out);
+
+/* Standalone objects (for hosts that provide imports, e.g. "spectest"). */
+sf_memory  *sf_memory_new(sf_store *s, sf_limits lim, sf_error *err);
+sf_table   *sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim,
+						 sf_error *err);
+sf_global  *sf_global_new(sf_store *s, sf_val init, int mutable_,
+						  sf_error *err);
+
+uint8_t    *sf_memory_data(sf_memory *mem);
+uint64_t	sf_memory_size(const sf_memory *mem);	/* bytes */
+sf_val		sf_global_get(const sf_global *g);
+
+/*
+** Link, initialise (elements, data) and run the start function.  'imports'
+** are in the module's import order.  A trap during initialisation returns
+** NULL with err->status SF_TRAP; a link failure SF_UNLINKABLE.
+*/
+sf_instance *sf_instance_new(sf_store *s, sf_module *m,
+							 const sf_extern *imports, uint32_t nimports,
+							 sf_error *err);
+
+sf_status	sf_instance_export(sf_instance *inst, const char *name,
+							   size_t name_len, sf_extern *out);
+/* The instance's default memory (index 0), or NULL. */
+sf_memory  *sf_instance_memory(sf_instance *inst);
+
+/* Per-call options. */
+typedef struct sf_call_opts
+{
+	uint64_t	fuel_limit;		/* ignored when the module was compiled off */
+} sf_call_opts;
+
+/*
+** Call 'f'.  args/results must match its type.  On a trap returns SF_TRAP
+** with err->trap set; the instance stays usable for further calls but
+** callers that care about consistency discard it.
+*/
+sf_status	sf_call(sf_func *f, const sf_val *args, uint32_t nargs,
+					sf_val *results, uint32_t nresults,
+					const sf_call_opts *opts, sf_error *err);
+
+/* Fuel consumed by the last sf_call in this thread (whatever its outcome). */
+uint64_t	sf_last_fuel_consumed(void);
+
+/* --- Host-function context ------------------------------------------- */
+
+sf_memory  *sf_ctx_memory(sf_ctx *ctx);
+uint64_t	sf_ctx_fuel_remaining(sf_ctx *ctx);
+/* Charge 'units' of fuel; returns non-zero if that exhausts the limit. */
+int			sf_ctx_charge_fuel(sf_ctx *ctx, uint64_t units);
+void		sf_ctx_set_error(sf_ctx *ctx, const char *msg);
+
+/* --- Asynchronous check, interrupts, watchdog --------------------------- */
+
+/*
+** Async-signal-safe.  'ucontext' is the third argument of an SA_SIGINFO
+** handler.  If the interrupted PC lies in JIT code of the running
+** activation of this thread and fuel is exhausted or an interrupt is
+** pending, rewrite the PC to the trap stub and return 1; else return 0.
+*/
+int			sf_async_check(void *ucontext);
+
+/* Async-signal-safe: make the running (or next) call of this thread stop. */
+void		sf_request_interrupt(void);
+void		sf_clear_interrupt(void);
+
+/* A periodic timer signal that runs sf_async_check for this thread. */
+sf_status	sf_watchdog_start(uint32_t interval_ms, sf_error *err);
+void		sf_watchdog_stop(void);
+
+/* The CPU features the JIT needs; SF_UNSUPPORTED with a message if absent. */
+sf_status	sf_cpu_check(sf_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif							/* SLACKFUEL_H */
