@@ -545,6 +545,116 @@ float_special(wat_parser *p, const wat_tok *t, int mbits, uint64_t *out,
 	return 0;
 }
 
+/*
+** Round m * 2^e (plus a sticky fraction below m's last bit) to nearest even
+** in a format with 'mbits' mantissa bits.  Returns the bits without sign,
+** or -1 when the result is infinite.
+*/
+static int
+round_binary(uint64_t m, int64_t e, int sticky, int mbits, uint64_t *bits)
+{
+	int64_t		emax = mbits == 23 ? 127 : 1023;
+	int64_t		emin = 1 - emax;
+	int64_t		E;
+	int64_t		q;
+	int64_t		s;
+	uint64_t	r;
+	int			up = 0;
+
+	if (m == 0)
+	{
+		*bits = 0;
+		return 0;
+	}
+	E = (63 - __builtin_clzll(m)) + e;	/* value in [2^E, 2^(E+1)) */
+	if (E > emax)
+		return -1;
+	q = (E < emin ? emin : E) - mbits;	/* exponent of the last kept bit */
+	s = q - e;
+	if (s <= 0)
+		r = m << -s;			/* exact: fewer bits than the format has */
+	else if (s > 64)
+		r = 0;					/* below half the smallest subnormal */
+	else if (s == 64)
+	{
+		r = 0;
+		up = m > (UINT64_C(1) << 63) || (m == (UINT64_C(1) << 63) && sticky);
+	}
+	else
+	{
+		uint64_t	rem = m & ((UINT64_C(1) << s) - 1);
+		uint64_t	half = UINT64_C(1) << (s - 1);
+
+		r = m >> s;
+		up = rem > half || (rem == half && (sticky || (r & 1)));
+	}
+	r += up;
+	if (E < emin)
+	{
+		*bits = r;				/* 2^mbits here is the smallest normal */
+		return 0;
+	}
+	if (r >> (mbits + 1))
+	{
+		r >>= 1;
+		E++;
+	}
+	if (E > emax)
+		return -1;
+	*bits = ((uint64_t) (E + emax) << mbits) | (r & ((UINT64_C(1) << mbits) - 1));
+	return 0;
+}
+
+/*
+** A cleaned hexadecimal float ("0x" hexdigits [. hexdigits] [p exp]),
+** rounded exactly: glibc's strtof misrounds some subnormal hex inputs
+** (0x1.000001p-150 gives 0), so this does not depend on it.
+*/
+static int
+hex_float(const char *s, int mbits, uint64_t *bits)
+{
+	uint64_t	m = 0;
+	int64_t		e = 0;
+	int64_t		x = 0;
+	int			sticky = 0;
+	int			frac = 0;
+	int			neg = 0;
+	const char *c = s + 2;
+
+	for (; *c && *c != 'p' && *c != 'P'; c++)
+	{
+		int			d;
+
+		if (*c == '.')
+		{
+			frac = 1;
+			continue;
+		}
+		d = digit_value((unsigned char) *c, 1);
+		if (m < (UINT64_C(1) << 56))
+		{
+			m = m * 16 + (uint64_t) d;
+			e -= frac ? 4 : 0;
+		}
+		else
+		{
+			sticky |= d != 0;
+			e += frac ? 0 : 4;
+		}
+	}
+	if (*c)
+	{
+		c++;
+		if (*c == '+' || *c == '-')
+			neg = *c++ == '-';
+		for (; *c; c++)
+			if (x < 100000000)	/* far beyond any finite result */
+				x = x * 10 + (*c - '0');
+		e += neg ? -x : x;
+	}
+	return round_binary(m, e, sticky, mbits, bits);
+}
+
 static int
 parse_float(wat_parser *p, const wat_tok *t, int is32, uint64_t *bits)
 {
@@ -571,19 +681,29 @@ parse_float(wat_parser *p, const wat_tok *t, int is32, uint64_t *bits)
 		free(buf);
 		return wat_fail(p, t->off, "malformed %s literal", is32 ? "f32" : "f64");
 	}
-	pthread_once(&c_locale_once, c_locale_init);
-	if (is32)
+	*bits = 0;
+	if (buf[0] == '0' && buf[1] == 'x')
 	{
-		float		f = c_locale ? strtof_l(buf, NULL, c_locale) : strtof(buf, NULL);
+		r = hex_float(buf, is32 ? 23 : 52, bits) < 0;
+		*bits |= neg ? UINT64_C(1) << (is32 ? 31 : 63) : 0;
+	}
+	else if (is32)
+	{
+		float		f;
 		uint32_t	u;
 
+		pthread_once(&c_locale_once, c_locale_init);
+		f = c_locale ? strtof_l(buf, NULL, c_locale) : strtof(buf, NULL);
 		memcpy(&u, &f, 4);
 		*bits = u | (neg ? 0x80000000u : 0);
 		r = isinf(f);
 	}
 	else
 	{
-		double		d = c_locale ? strtod_l(buf, NULL, c_locale) : strtod(buf, NULL);
+		double		d;
+
+		pthread_once(&c_locale_once, c_locale_init);
+		d = c_locale ? strtod_l(buf, NULL, c_locale) : strtod(buf, NULL);
 
 		memcpy(bits, &d, 8);
 		*bits |= neg ? UINT64_C(1) << 63 : 0;
