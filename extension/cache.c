@@ -130,12 +130,13 @@ text_to_wasm(const char *fname, const char *src, size_t *len)
 }
 
 /*
- * Decode, validate and compile a function body (WebAssembly text, or the
- * binary as "\x" hex) into 'b'.
+ * Decode and validate a function body (WebAssembly text, or the binary as
+ * "\x" hex) into 'b'.  Compiling is a separate step, after the cheap
+ * checks of exports and signatures.
  */
 sf_module *
-slackfuel_module_from_source(const char *fname, const char *src,
-							 sf_fuel_mode mode, slackfuel_build *b)
+slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
+					  slackfuel_build *b)
 {
 	sf_config	cfg;
 	sf_error	err;
@@ -151,6 +152,8 @@ slackfuel_module_from_source(const char *fname, const char *src,
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
 	b->module = sf_module_load(b->bytes, b->len, &cfg, &err);
+	free(b->bytes);				/* the module keeps its own copy */
+	b->bytes = NULL;
 	if (b->module == NULL)
 		slackfuel_report_load(fname, &err);
 	if (sf_module_num_imports(b->module) > 0)
@@ -164,10 +167,17 @@ slackfuel_module_from_source(const char *fname, const char *src,
 				 errdetail("It imports \"%.*s\".\"%.*s\"; wasm functions cannot import anything yet.",
 						   (int) d.module_len, d.module, (int) d.name_len, d.name)));
 	}
-	slackfuel_require(sf_module_compile, "WebAssembly compiler");
-	if (sf_module_compile(b->module, &err) != SF_OK)
-		slackfuel_report_status(fname, "compile", &err);
 	return b->module;
+}
+
+void
+slackfuel_module_compile(const char *fname, sf_module *m)
+{
+	sf_error	err;
+
+	slackfuel_require(sf_module_compile, "WebAssembly compiler");
+	if (sf_module_compile(m, &err) != SF_OK)
+		slackfuel_report_status(fname, "compile", &err);
 }
 
 /*
@@ -204,9 +214,24 @@ slackfuel_pick_export(const char *fname, sf_module *m, const char *want)
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("wasm module of function \"%s\" does not export a function named \"%s\"",
 						fname, want),
-				 errdetail("It exports %d other functions; with no export of that name, exactly one is needed.",
+				 nfuncs == 0 ? errdetail("It exports no function.") :
+				 errdetail("It exports %d functions, none of that name; it must then export exactly one.",
 						   nfuncs)));
 	return found;
+}
+
+/*
+ * The module-level checks of a function: which export, its signature, and
+ * the canonical ABI exports when strings are used.  Fills 'd'.
+ */
+void
+slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
+					   sf_module *m, sf_export_desc *d)
+{
+	sf_module_export(m, (uint32) slackfuel_pick_export(fname, m, fname), d);
+	slackfuel_check_signature(fname, sig, pnstrdup(d->name, d->name_len), &d->functype);
+	if (sig->uses_memory)
+		slackfuel_check_abi_exports(fname, m);
 }
 
 /* --- The cache ---------------------------------------------------------- */
@@ -231,10 +256,8 @@ func_release(slackfuel_func *fn)
 	}
 	if (fn->module)
 		sf_module_free(fn->module);
-	free(fn->bytes);
 	free(fn->export_name);
 	fn->module = NULL;
-	fn->bytes = NULL;
 	fn->export_name = NULL;
 	if (fn->stale)
 		slackfuel_nstale--;
@@ -310,11 +333,9 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	strlcpy(fn->proname, NameStr(p->proname), NAMEDATALEN);
 	slackfuel_check_proc(tup, &fn->sig);
 	src = slackfuel_prosrc(tup);
-	slackfuel_module_from_source(fn->proname, src, mode, b);
-	sf_module_export(b->module, (uint32) slackfuel_pick_export(fn->proname, b->module, fn->proname), &d);
-	slackfuel_check_signature(fn->proname, &fn->sig, pnstrdup(d.name, d.name_len), &d.functype);
-	if (fn->sig.uses_memory)
-		slackfuel_check_abi_exports(fn->proname, b->module);
+	slackfuel_module_load(fn->proname, src, mode, b);
+	slackfuel_check_module(fn->proname, &fn->sig, b->module, &d);
+	slackfuel_module_compile(fn->proname, b->module);
 	fn->export_name = strndup(d.name, d.name_len);
 	if (fn->export_name == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -322,9 +343,7 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 
 	/* Nothing below can fail: hand the engine objects to the cache. */
 	fn->module = b->module;
-	fn->bytes = b->bytes;
 	b->module = NULL;
-	b->bytes = NULL;
 	fn->mode = mode;
 	fn->fn_xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
 	fn->fn_tid = tup->t_self;

@@ -172,12 +172,9 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 		slackfuel_build *b = slackfuel_build_new();
 		sf_export_desc d;
 
-		slackfuel_module_from_source(fname, slackfuel_prosrc(tup),
-									 slackfuel_fuel_mode(), b);
-		sf_module_export(b->module, slackfuel_pick_export(fname, b->module, fname), &d);
-		slackfuel_check_signature(fname, &sig, pnstrdup(d.name, d.name_len), &d.functype);
-		if (sig.uses_memory)
-			slackfuel_check_abi_exports(fname, b->module);
+		slackfuel_module_load(fname, slackfuel_prosrc(tup), slackfuel_fuel_mode(), b);
+		slackfuel_check_module(fname, &sig, b->module, &d);
+		slackfuel_module_compile(fname, b->module);
 		slackfuel_build_done(b);
 	}
 	ReleaseSysCache(tup);
@@ -218,7 +215,7 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 
 	slackfuel_cache_flush_stale();
 	b = slackfuel_build_new();
-	slackfuel_module_from_source(fname, code->source_text, slackfuel_fuel_mode(), b);
+	slackfuel_module_load(fname, code->source_text, slackfuel_fuel_mode(), b);
 	callable = has_function_export(b->module);
 	if (callable)
 	{
@@ -230,6 +227,7 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 					 errdetail("Export \"%.*s\" has type %s.", (int) d.name_len, d.name,
 							   slackfuel_format_functype(&d.functype))));
 	}
+	slackfuel_module_compile(fname, b->module);
 
 	slackfuel_require(sf_instance_new, "WebAssembly runtime");
 	cfg.max_memory_bytes = slackfuel_max_memory();

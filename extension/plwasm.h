@@ -121,7 +121,6 @@ typedef struct slackfuel_func
 	char		proname[NAMEDATALEN];
 	char	   *export_name;	/* malloc'd */
 	size_t		export_len;
-	uint8	   *bytes;			/* the binary module, kept as long as it */
 	slackfuel_sig sig;
 	sf_module  *module;
 	slackfuel_inst *instances;
@@ -183,9 +182,11 @@ extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 
 /* cache.c */
 extern slackfuel_build *slackfuel_build_new(void);
-extern sf_module *slackfuel_module_from_source(const char *fname, const char *src,
-											   sf_fuel_mode mode,
-											   slackfuel_build *b);
+extern sf_module *slackfuel_module_load(const char *fname, const char *src,
+										sf_fuel_mode mode, slackfuel_build *b);
+extern void slackfuel_module_compile(const char *fname, sf_module *m);
+extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
+								   sf_module *m, sf_export_desc *d);
 extern void slackfuel_build_done(slackfuel_build *b);
 extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
 								   const char *want);

@@ -145,6 +145,7 @@ stop_at_xact_end(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 			if (slackfuel_timer_running())
 				disable_timeout(tick_id, false);
+			slackfuel_cache_flush_stale();	/* no call is running now */
 			break;
 		default:
 			break;
