@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SQL benchmark rows (called by make bench): whole queries over many rows,
+# with the same function written in wasm (slackfuel), C, PL/pgSQL and SQL.
+# Needs the extension installed (make install) and the postgres user.
+# Prints the median of RUNS timings per cell and ratios to C.
+set -eu
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+dir=$(mktemp -d /tmp/slackfuel-bench.XXXXXX)
+chmod 755 "$dir"
+trap 'scripts/pgcluster stop "$dir/pg"; rm -rf "$dir"' EXIT
+cc -O2 -fPIC -shared -I"$(pg_config --includedir-server)" bench/sql_udf.c -o "$dir/sql_udf.so"
+env=$(scripts/pgcluster start "$dir/pg")
+export $env
+
+psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS slackfuel;
+CREATE FUNCTION c_add1(int) RETURNS int AS '$dir/sql_udf.so', 'c_add1' LANGUAGE C STRICT IMMUTABLE;
+CREATE FUNCTION c_fib(bigint) RETURNS bigint AS '$dir/sql_udf.so', 'c_fib' LANGUAGE C STRICT IMMUTABLE;
+CREATE FUNCTION wasm_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE wasm AS
+  '(module (func (export "wasm_add1") (param i32) (result i32) local.get 0 i32.const 1 i32.add))';
+CREATE FUNCTION plpgsql_add1(i int) RETURNS int STRICT IMMUTABLE LANGUAGE plpgsql AS
+  'BEGIN RETURN i + 1; END';
+CREATE FUNCTION sql_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE sql AS 'SELECT \$1 + 1';
+CREATE FUNCTION wasm_fib(bigint) RETURNS bigint STRICT IMMUTABLE LANGUAGE wasm AS \$\$
+(module (func (export "wasm_fib") (param \$n i64) (result i64)
+  (local \$a i64) (local \$b i64) (local \$t i64)
+  i64.const 1 local.set \$b
+  block \$done
+    loop \$next
+      local.get \$n i64.eqz br_if \$done
+      local.get \$a local.get \$b i64.add i64.const 1000000007 i64.rem_u local.set \$t
+      local.get \$b local.set \$a
+      local.get \$t local.set \$b
+      local.get \$n i64.const 1 i64.sub local.set \$n
+      br \$next
+    end
+  end
+  local.get \$a))
+\$\$;
+CREATE FUNCTION plpgsql_fib(n bigint) RETURNS bigint STRICT IMMUTABLE LANGUAGE plpgsql AS \$\$
+DECLARE a bigint := 0; b bigint := 1; t bigint;
+BEGIN
+  FOR i IN 1..n LOOP
+    t := (a + b) % 1000000007; a := b; b := t;
+  END LOOP;
+  RETURN a;
+END \$\$;
+SQL
+
+# median of RUNS timings (ms) of one query, in one session, after a warm-up
+timeq() {
+	{ echo '\timing on'; for _ in $(seq 0 "$RUNS"); do echo "$1;"; done; } |
+		psql -X -q -d postgres 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n +2 |
+		sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+check() {	# every variant must compute the same result
+	local r; r=$(psql -X -qAt -d postgres -c "$1")
+	[ "$r" = "$2" ] || { echo "sql bench: $1 gave $r, expected $2" >&2; exit 1; }
+}
+row() {		# row LABEL QUERY-WITH-@ VARIANTS...
+	local label=$1 q=$2; shift 2
+	local c ref
+	ref=$(psql -X -qAt -d postgres -c "${q//@/c}")
+	printf '%-42s' "$label"
+	c=$(timeq "${q//@/c}")
+	for v in "$@"; do
+		check "${q//@/$v}" "$ref"
+		t=$(timeq "${q//@/$v}")
+		awk -v t="$t" -v c="$c" 'BEGIN { printf " %8.1f %5.2fx", t, t / c }'
+	done
+	echo
+}
+echo "SQL benchmark: median of $RUNS runs, ms and ratio to C (lower is better)"
+printf '%-42s %15s %15s %15s %15s\n' query C wasm PL/pgSQL SQL
+row "sum(f(i)), trivial f, 1M rows" \
+	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasm plpgsql sql
+row "sum(fib(1000)) mod 1e9+7, 1000 rows" \
+	"SELECT sum(@_fib(1000 + i % 2)) FROM generate_series(1, 1000) i" c wasm plpgsql
