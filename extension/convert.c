@@ -446,9 +446,7 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 	out->trapped = false;
 	out->consumed = 0;
 	out->limit = slackfuel_fuel_limit();
-	slackfuel_timer_start();
-	sf_clear_interrupt();
-	CHECK_FOR_INTERRUPTS();
+	slackfuel_prepare_run();
 
 	for (int i = 0; i < fn->sig.nargs; i++)
 	{
