@@ -22,9 +22,10 @@ SELECT proname, proisstrict FROM pg_proc
  WHERE prolang = (SELECT oid FROM pg_language WHERE lanname = 'wasm')
  ORDER BY proname;
 
--- ALTER FUNCTION ... SET is validated against the ceilings.
+-- ALTER FUNCTION ... SET is validated.
 ALTER FUNCTION noargs() SET slackfuel.fuel_limit = '1k';
-ALTER FUNCTION noargs() SET slackfuel.fuel_limit = '1000G';
+ALTER FUNCTION noargs() SET slackfuel.fuel_limit = '1e9';
+ALTER FUNCTION noargs() SET slackfuel.fuel_mode = 'fast';
 SELECT proconfig FROM pg_proc WHERE proname = 'noargs';
 
 DROP FUNCTION alltypes(bool, int2, int4, int8, float4, float8, text, varchar, bytea);
