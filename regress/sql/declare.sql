@@ -1,6 +1,8 @@
 -- What the validator checks before looking at the module: types that
 -- cannot cross into wasm, sets, OUT parameters, and STRICT.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS slackfuel;
+RESET client_min_messages;
 SET check_function_bodies = off;
 
 CREATE FUNCTION nonstrict(int) RETURNS int LANGUAGE wasm AS '(module)';
