@@ -17,4 +17,5 @@ $(B)/spectest: $(SPECTEST_SRCS) engine/tests/spec.h $(ENGINE_LIB)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) -Iengine/tests $(SPECTEST_SRCS) -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
 
 spec: $(B)/spectest $(SPEC_JSONS)
+	@test -n "$(SPEC_WASTS)" || { echo "spec: no .wast files in $(SPEC_DIR)"; exit 1; }
 	@$(B)/spectest $(SPEC_JSONS)
