@@ -6,6 +6,14 @@
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
+if ! command -v pg_config >/dev/null; then
+	echo "sql bench: skipped (no pg_config)"
+	exit 0
+fi
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+make -s -j2 all >/dev/null
+$SUDO make -s install >/dev/null
 dir=$(mktemp -d /tmp/slackfuel-bench.XXXXXX)
 chmod 755 "$dir"
 trap 'scripts/pgcluster stop "$dir/pg"; rm -rf "$dir"' EXIT
@@ -59,21 +67,21 @@ check() {	# every variant must compute the same result
 	local r; r=$(psql -X -qAt -d postgres -c "$1")
 	[ "$r" = "$2" ] || { echo "sql bench: $1 gave $r, expected $2" >&2; exit 1; }
 }
-row() {		# row LABEL QUERY-WITH-@ VARIANTS...
-	local label=$1 q=$2; shift 2
-	local c ref
-	ref=$(psql -X -qAt -d postgres -c "${q//@/c}")
-	printf '%-42s' "$label"
-	c=$(timeq "${q//@/c}")
+row() {		# row LABEL QUERY-WITH-@ VARIANTS... (the first is the base)
+	local label=$1 q=$2 v t base="" ref
+	shift 2
+	ref=$(psql -X -qAt -d postgres -c "${q//@/$1}")
+	printf '%-40s' "$label"
 	for v in "$@"; do
 		check "${q//@/$v}" "$ref"
 		t=$(timeq "${q//@/$v}")
-		awk -v t="$t" -v c="$c" 'BEGIN { printf " %8.1f %5.2fx", t, t / c }'
+		base=${base:-$t}
+		awk -v t="$t" -v c="$base" 'BEGIN { printf " %9.1f %6.2fx", t, t / c }'
 	done
 	echo
 }
 echo "SQL benchmark: median of $RUNS runs, ms and ratio to C (lower is better)"
-printf '%-42s %15s %15s %15s %15s\n' query C wasm PL/pgSQL SQL
+printf '%-40s %17s %17s %17s %17s\n' query C wasm PL/pgSQL SQL
 row "sum(f(i)), trivial f, 1M rows" \
 	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasm plpgsql sql
 row "sum(fib(1000)) mod 1e9+7, 1000 rows" \
