@@ -5,7 +5,8 @@
 //          [--repeat=R] [--warmup=W]
 //
 // prints the checksum as TYPE:VALUE on stdout and "call time: SECONDS", the
-// best of R calls of run(N) timed around the call only, on stderr.
+// best of R calls of run(N) timed around the call only, and "compile time:
+// SECONDS", the time new WebAssembly.Module took, on stderr.
 //
 // W untimed warm-up calls (default 1) come first.  V8 has no on-stack
 // replacement for wasm: a call running Liftoff code finishes in Liftoff code
@@ -40,7 +41,13 @@ if (!['i32', 'i64', 'f64'].includes(type))
 	usage('--type must be i32, i64 or f64');
 
 const n = parseInt(nArg, 10);
-const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), {});
+const bytes = readFileSync(file);
+// Only a full compile under --no-wasm-lazy-compilation; lazily, this is
+// little more than validation.
+const c0 = process.hrtime.bigint();
+const module = new WebAssembly.Module(bytes);
+const compileTime = Number(process.hrtime.bigint() - c0) * 1e-9;
+const instance = new WebAssembly.Instance(module, {});
 const run = instance.exports.run;
 if (typeof run !== 'function')
 	usage(`${file} exports no function "run"`);
@@ -71,4 +78,4 @@ for (let i = 0; i < warmup + repeat; i++) {
 // %.17g-style output so bench/run compares the same text as natively.
 const text = type === 'f64' ? Number(first).toPrecision(17) : String(first);
 process.stdout.write(`${type}:${text}\n`);
-process.stderr.write(`call time: ${best.toFixed(6)}\n`);
+process.stderr.write(`call time: ${best.toFixed(6)}\ncompile time: ${compileTime.toFixed(6)}\n`);
