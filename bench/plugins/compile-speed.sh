@@ -40,7 +40,7 @@ compile_module_measure() {	# CMD...
 	done
 }
 
-compile_speed_row() {	# LABEL SIZE
+compile_speed_row() {	# LABEL CODE_SECTION_BYTES
 	if [ -n "$CS_FAIL" ]; then
 		printf '%s\tFAILED\t\t\t\n' "$1"
 		return
@@ -55,8 +55,8 @@ section_compile_speed() {
 		echo "compile speed: building bench/libc-module.c failed"
 		return 1
 	fi
-	size=$(stat -c %s "$wasm")
-	echo "Compile speed on a larger module: bench/libc-module.c with wasi-libc, $size B of wasm, best of $ROUNDS"
+	size=$(code_section_bytes "$wasm")
+	echo "Compile speed on a larger module: bench/libc-module.c with wasi-libc, $(stat -c %s "$wasm") B of wasm ($size B of code section), best of $ROUNDS"
 	echo
 	read -ra liftoff <<<"$V8_LIFTOFF"
 	compile_module_measure limited "$NODE" "${liftoff[@]}" bench/run-node.mjs "$wasm" \
@@ -65,7 +65,7 @@ section_compile_speed() {
 	v8_row=$(compile_speed_row "V8 Liftoff (new WebAssembly.Module)" "$size")
 	[ -z "$CS_FAIL" ] || { echo "compile speed: V8 failed: $CS_FAIL"; status=1; }
 	if [ -x "$SFRUN" ]; then
-		compile_module_measure limited "$SFRUN" "$wasm" run "$COMPILE_MODULE_N" --stats
+		compile_module_measure limited "$SFRUN" --stats "$wasm" run "$COMPILE_MODULE_N"
 		sf_row=$(compile_speed_row "slackfuel (sfrun --stats)" "$size")
 		if [ -n "$CS_FAIL" ]; then
 			echo "compile speed: slackfuel FAILED: $CS_FAIL"
