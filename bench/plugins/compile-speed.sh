@@ -50,7 +50,7 @@ compile_speed_row() {	# LABEL CODE_SECTION_BYTES
 }
 
 section_compile_speed() {
-	local wasm=$OUT/libc-module.wasm size sf_row v8_row v8_sum status=0 liftoff
+	local wasm=$OUT/libc-module.wasm size sf_row v8_row v8_sum status=0 liftoff problems=""
 	if ! compile_module_build "$wasm"; then
 		echo "compile speed: building bench/libc-module.c failed"
 		return 1
@@ -63,15 +63,15 @@ section_compile_speed() {
 		"$COMPILE_MODULE_N" --type=i32 --warmup=0
 	v8_sum=$CS_SUM
 	v8_row=$(compile_speed_row "V8 Liftoff (new WebAssembly.Module)" "$size")
-	[ -z "$CS_FAIL" ] || { echo "compile speed: V8 failed: $CS_FAIL"; status=1; }
+	[ -z "$CS_FAIL" ] || { problems+="V8 Liftoff FAILED: $CS_FAIL"$'\n'; status=1; }
 	if [ -x "$SFRUN" ]; then
 		compile_module_measure limited "$SFRUN" --stats "$wasm" run "$COMPILE_MODULE_N"
 		sf_row=$(compile_speed_row "slackfuel (sfrun --stats)" "$size")
 		if [ -n "$CS_FAIL" ]; then
-			echo "compile speed: slackfuel FAILED: $CS_FAIL"
+			problems+="slackfuel FAILED: $CS_FAIL"$'\n'
 			status=1
 		elif [ "$CS_SUM" != "$v8_sum" ]; then
-			echo "compile speed: slackfuel CHECKSUM MISMATCH: $CS_SUM, V8 $v8_sum"
+			problems+="slackfuel CHECKSUM MISMATCH on libc-module: $CS_SUM, V8 $v8_sum"$'\n'
 			status=1
 		fi
 	else
@@ -81,6 +81,7 @@ section_compile_speed() {
 		printf 'engine\tchecksum run(%s)\tcode size\tcompile time\tcompile MB/s\n' "$COMPILE_MODULE_N"
 		printf '%s\n%s\n' "$sf_row" "$v8_row"
 	} | print_table
+	[ -z "$problems" ] || printf '\n%s' "$problems"
 	return $status
 }
 
