@@ -228,10 +228,13 @@ void
 slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 					   sf_module *m, sf_export_desc *d)
 {
+	char	   *name;
+
 	sf_module_export(m, (uint32) slackfuel_pick_export(fname, m, fname), d);
-	slackfuel_check_signature(fname, sig, pnstrdup(d->name, d->name_len), &d->functype);
+	name = pnstrdup(d->name, d->name_len);
+	slackfuel_check_signature(fname, sig, name, &d->functype);
 	if (sig->uses_memory)
-		slackfuel_check_abi_exports(fname, m);
+		slackfuel_check_abi_exports(fname, m, name);
 }
 
 /* --- The cache ---------------------------------------------------------- */
@@ -370,12 +373,7 @@ slackfuel_func_lookup(Oid fn_oid)
 		memset((char *) fn + sizeof(Oid), 0, sizeof(*fn) - sizeof(Oid));
 		fn->generation = next_generation++;
 	}
-	if (fn->stale && entry_current(fn, tup, mode))
-	{
-		fn->stale = false;		/* invalidated, but the row did not change */
-		slackfuel_nstale--;
-	}
-	if (!entry_current(fn, tup, mode) || fn->stale)
+	if (!entry_current(fn, tup, mode))
 	{
 		func_release(fn);
 		func_load(fn, tup, mode);

@@ -187,11 +187,14 @@ slackfuel_check_signature(const char *fname, const slackfuel_sig *sig,
 
 /* A function using strings needs the canonical ABI's memory and allocator. */
 void
-slackfuel_check_abi_exports(const char *fname, sf_module *m)
+slackfuel_check_abi_exports(const char *fname, sf_module *m,
+							const char *export_name)
 {
 	static const sf_valtype i4[4] = {SF_I32, SF_I32, SF_I32, SF_I32};
 	static const sf_valtype i1[1] = {SF_I32};
 	const sf_functype want = {4, 1, i4, i1};
+	const sf_functype want_post = {1, 0, i1, NULL};
+	char	   *post = psprintf("cabi_post_%s", export_name);
 	sf_export_desc d;
 	int64		i;
 
@@ -212,6 +215,14 @@ slackfuel_check_abi_exports(const char *fname, sf_module *m)
 				 errmsg("wasm module of function \"%s\" must export cabi_realloc with type %s",
 						fname, slackfuel_format_functype(&want)),
 				 errdetail("text, varchar and bytea arguments are copied into memory allocated by cabi_realloc(old_ptr, old_size, align, new_size).")));
+	i = sf_module_find_export(m, post, strlen(post));
+	if (i >= 0)
+		sf_module_export(m, (uint32) i, &d);
+	if (i >= 0 && (d.kind != SF_EXTERN_FUNC || !functype_equal(&want_post, &d.functype)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm export \"%s\" of function \"%s\" must have type %s",
+						post, fname, slackfuel_format_functype(&want_post))));
 }
 
 /* One sf_call, charged to the SQL call's fuel budget. */
@@ -435,9 +446,7 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 	out->trapped = false;
 	out->consumed = 0;
 	out->limit = slackfuel_fuel_limit();
-	slackfuel_timer_start();
-	sf_clear_interrupt();
-	CHECK_FOR_INTERRUPTS();
+	slackfuel_prepare_run();
 
 	for (int i = 0; i < fn->sig.nargs; i++)
 	{

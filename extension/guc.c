@@ -6,7 +6,8 @@
  * user sets it (SET, SET LOCAL, ALTER ROLE/DATABASE/FUNCTION ... SET,
  * PGOPTIONS); values from postgresql.conf or the command line are accepted
  * because their order relative to the ceiling is arbitrary, and every use
- * takes min(setting, ceiling), so a lowered ceiling wins at once.
+ * takes min(setting, ceiling), so a lowered ceiling wins at once.  So is
+ * a superuser's ALTER ... SET (see ceiling_applies).
  *
  * The fuel limit needs 64 bits, which an int GUC lacks, so it is a string
  * of digits with an optional decimal suffix (k, M, G, T), parsed once by
@@ -50,6 +51,21 @@ static bool
 user_source(GucSource source)
 {
 	return source >= PGC_S_CLIENT || source == PGC_S_TEST;
+}
+
+/*
+ * Is a value above its ceiling refused for 'source'?  A superuser's
+ * ALTER ROLE/DATABASE/FUNCTION ... SET is validated (PGC_S_TEST) against
+ * the superuser's own session ceiling, which says nothing about the
+ * ceiling the role will have; it is accepted, and clamped where it is used.
+ */
+static bool
+ceiling_applies(GucSource source)
+{
+	if (!user_source(source))
+		return false;
+	return !(source == PGC_S_TEST && IsNormalProcessingMode() &&
+			 OidIsValid(GetUserId()) && superuser());
 }
 
 /* Parse digits with an optional k/M/G/T (powers of 1000) suffix. */
@@ -122,7 +138,7 @@ check_fuel_limit(char **newval, void **extra, GucSource source)
 {
 	if (!check_fuel_common(newval, extra))
 		return false;
-	if (user_source(source) && *(uint64 *) *extra > fuel_limit_ceiling)
+	if (ceiling_applies(source) && *(uint64 *) *extra > fuel_limit_ceiling)
 	{
 		GUC_check_errmsg("slackfuel.fuel_limit cannot exceed slackfuel.fuel_limit_ceiling (%s)",
 						 fuel_limit_ceiling_str);
@@ -167,7 +183,7 @@ static bool
 check_below(int newval, int ceiling, const char *name, const char *cname,
 			GucSource source)
 {
-	if (user_source(source) && newval > ceiling)
+	if (ceiling_applies(source) && newval > ceiling)
 	{
 		GUC_check_errmsg("%s cannot exceed %s (%s)", name, cname,
 						 GetConfigOptionByName(cname, NULL, false));

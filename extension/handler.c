@@ -82,7 +82,8 @@ void
 slackfuel_prepare_run(void)
 {
 	slackfuel_timer_start();
-	sf_clear_interrupt();
+	if (sf_clear_interrupt)
+		sf_clear_interrupt();
 	CHECK_FOR_INTERRUPTS();
 }
 

@@ -175,7 +175,8 @@ extern slackfuel_kind slackfuel_kind_of(Oid typid, bool is_result, const char *f
 extern void slackfuel_sig_from_proc(HeapTuple proctup, slackfuel_sig *sig);
 extern void slackfuel_check_signature(const char *fname, const slackfuel_sig *sig,
 									  const char *export_name, const sf_functype *ft);
-extern void slackfuel_check_abi_exports(const char *fname, sf_module *m);
+extern void slackfuel_check_abi_exports(const char *fname, sf_module *m,
+										const char *export_name);
 extern char *slackfuel_format_functype(const sf_functype *ft);
 extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 							FunctionCallInfo fcinfo, slackfuel_outcome *out);

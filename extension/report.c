@@ -90,16 +90,18 @@ slackfuel_report_status(const char *fname, const char *what, const sf_error *err
 			 errdetail("%s: %s", sf_status_name(err->status), err->msg)));
 }
 
-/* "wasm function 3 ("name") at code offset 0x2a", as much as is known. */
+/*
+ * The engine's description of a trap names its kind and the wasm function
+ * (index and name, when known); add the code offset when it has one.
+ */
 static char *
-trap_location(const sf_error *err)
+trap_detail(const sf_error *err)
 {
-	if (err->func_index < 0)
-		return pstrdup("location unknown");
-	if (err->offset < 0)
-		return psprintf("wasm function %lld", (long long) err->func_index);
-	return psprintf("wasm function %lld, code offset %lld",
-					(long long) err->func_index, (long long) err->offset);
+	const char *what = err->msg[0] ? err->msg : sf_trap_message(err->trap);
+
+	if (err->offset >= 0)
+		return psprintf("Trap: %s, at code offset %lld.", what, (long long) err->offset);
+	return psprintf("Trap: %s.", what);
 }
 
 void
@@ -123,9 +125,7 @@ slackfuel_report_trap(const char *fname, const slackfuel_outcome *out)
 			(errcode(trap_sqlstate(err->trap)),
 			 errmsg("wasm function \"%s\" trapped: %s", fname,
 					sf_trap_message(err->trap)),
-			 errdetail("Trap \"%s\" at %s%s%s.", sf_trap_message(err->trap),
-					   trap_location(err),
-					   err->msg[0] ? ": " : "", err->msg)));
+			 errdetail_internal("%s", trap_detail(err))));
 }
 
 /*

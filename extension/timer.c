@@ -81,7 +81,7 @@ slackfuel_signal(int signo, siginfo_t *info, void *uc)
 	else
 		chain(&prev_term, signo, info, uc);
 
-	if (QueryCancelPending || ProcDiePending)
+	if ((QueryCancelPending || ProcDiePending) && sf_request_interrupt)
 		sf_request_interrupt();
 	if (sf_async_check)
 		sf_async_check(uc);

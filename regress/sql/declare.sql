@@ -1,6 +1,8 @@
 -- What the validator checks before looking at the module: types that
 -- cannot cross into wasm, sets, OUT parameters, and STRICT.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS slackfuel;
+RESET client_min_messages;
 SET check_function_bodies = off;
 
 CREATE FUNCTION nonstrict(int) RETURNS int LANGUAGE wasm AS '(module)';
@@ -22,9 +24,10 @@ SELECT proname, proisstrict FROM pg_proc
  WHERE prolang = (SELECT oid FROM pg_language WHERE lanname = 'wasm')
  ORDER BY proname;
 
--- ALTER FUNCTION ... SET is validated against the ceilings.
+-- ALTER FUNCTION ... SET is validated.
 ALTER FUNCTION noargs() SET slackfuel.fuel_limit = '1k';
-ALTER FUNCTION noargs() SET slackfuel.fuel_limit = '1000G';
+ALTER FUNCTION noargs() SET slackfuel.fuel_limit = '1e9';
+ALTER FUNCTION noargs() SET slackfuel.fuel_mode = 'fast';
 SELECT proconfig FROM pg_proc WHERE proname = 'noargs';
 
 DROP FUNCTION alltypes(bool, int2, int4, int8, float4, float8, text, varchar, bytea);

@@ -1,6 +1,8 @@
 -- CREATE EXTENSION creates the trusted language wasm; a database owner
 -- who is not a superuser may install it (trusted = true).
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS slackfuel;
+RESET client_min_messages;
 SELECT lanname, lanpltrusted, lanplcallfoid::regproc, laninline::regproc,
        lanvalidator::regproc
   FROM pg_language WHERE lanname = 'wasm';

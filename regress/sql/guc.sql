@@ -54,8 +54,11 @@ SET slackfuel.fuel_mode = off;
 SHOW slackfuel.fuel_mode;
 RESET slackfuel.fuel_mode;
 
--- ALTER ROLE ... SET is checked against the ceiling too.
+-- A superuser's ALTER ROLE ... SET is not held to the superuser's own
+-- session ceiling (the role may get a ceiling of its own); every use is
+-- clamped to the ceiling in force.  An ordinary role's is (see users).
 ALTER ROLE regress_slackfuel_user SET slackfuel.fuel_limit = '50G';
+ALTER ROLE regress_slackfuel_user SET slackfuel.fuel_limit = 'much';
 ALTER ROLE regress_slackfuel_user SET slackfuel.fuel_limit = '7M';
 SELECT setconfig FROM pg_db_role_setting
  WHERE setrole = 'regress_slackfuel_user'::regrole;

@@ -1,6 +1,8 @@
 -- Bad modules and bad declarations are refused at CREATE FUNCTION with a
 -- message naming the function.  Decoder details are the engine's (terse).
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS slackfuel;
+RESET client_min_messages;
 \set VERBOSITY terse
 -- Not hexadecimal, odd number of digits.
 CREATE FUNCTION h1() RETURNS int LANGUAGE wasm AS '\x0061zz';
