@@ -137,7 +137,14 @@ write_file(wast *w, const char *name, const void *data, size_t len)
 
 	snprintf(path, sizeof(path), "%s%s", w->dir, name);
 	f = fopen(path, "wb");
-	if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+	if (f != NULL)
+	{
+		int			bad = len > 0 && fwrite(data, 1, len, f) != len;
+
+		if (fclose(f) != 0 || bad)
+			f = NULL;
+	}
+	if (f == NULL)
 	{
 		fprintf(stderr, "sfwast: cannot write %s\n", path);
 		w->errors++;
