@@ -571,6 +571,20 @@ name_section(void **state)
 	sf_module_free(m);
 }
 
+/*
+** Regression: entry sizes were overestimated (globals 4 bytes, imports 4),
+** so short but well-framed entries failed as "do not fit" instead of
+** with the error the spec expects.
+*/
+static void
+regress_min_entry_sizes(void **state)
+{
+	/* a global with an empty initializer: 3 bytes */
+	EXPECT_FAIL(HDR "\x06\x04\x01\x7f\x00\x0b", SF_INVALID, "type mismatch");
+	/* an import whose kind byte is bad and last: 3 bytes */
+	EXPECT_FAIL(HDR "\x02\x04\x01\x00\x00\x05", SF_MALFORMED, "malformed import kind");
+}
+
 int
 main(void)
 {
@@ -595,6 +609,7 @@ main(void)
 		cmocka_unit_test(hostile_counts),
 		cmocka_unit_test(config_caps),
 		cmocka_unit_test(name_section),
+		cmocka_unit_test(regress_min_entry_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
