@@ -583,6 +583,18 @@ reset_stack(cstate *c, uint32_t height, uint32_t n, const sf_valtype *types)
 	}
 }
 
+/* Block params are the block's own values: a label may re-enter with them. */
+static void
+params_home(cstate *c, uint32_t n)
+{
+	for (uint32_t i = c->sp - n; i < c->sp; i++)
+		if (c->vs[i].kind == VK_CONST)
+		{
+			cg_store_to(c, &c->vs[i], i, cg_home(c, i));
+			c->vs[i].kind = VK_MEM;
+		}
+}
+
 void
 cg_block(cstate *c, int op)
 {
@@ -612,6 +624,7 @@ cg_block(cstate *c, int op)
 
 		/* spilling only moves data, so a compare's flags survive it */
 		cg_spill_all(c);
+		params_home(c, k->nparams);
 		switch (cond.kind)
 		{
 			case VK_FLAGS:
@@ -632,7 +645,10 @@ cg_block(cstate *c, int op)
 		chain_add(c, &k->else_chain, x64_jcc32(c->b, X64_CC_NOT(cc), 0));
 	}
 	else
+	{
 		cg_spill_all(c);
+		params_home(c, k->nparams);
+	}
 	k->height = c->sp - k->nparams;
 	if (op == SF_OP_LOOP)
 	{
