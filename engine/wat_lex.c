@@ -923,8 +923,6 @@ wat_parse_name(wat_parser *p, wat_buf *out)
 			r = wat_fail(p, p->tok.off, "malformed UTF-8 encoding in name");
 		i += l;
 	}
-	if (r == 0 && s.len > UINT32_MAX)
-		r = wat_fail(p, p->tok.off, "name too long");
 	if (r == 0)
 	{
 		wat_buf_u32(out, (uint32_t) s.len);

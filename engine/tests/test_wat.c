@@ -372,6 +372,8 @@ test_structure_errors(void **state)
 	bad("(table 0)", "expected reference type but found ')'");
 	bad("(table funcref)", "expected '(elem' but found ')'");
 	bad("(func (ref.null any))", "expected heap type 'func' or 'extern' but found 'any'");
+	bad("(func (1))", "expected instruction but found '1'");
+	bad("(func (\"x\"))", "expected instruction but found '\"x\"'");
 	bad("(func br_table)", "expected label but found ')'");
 	bad("(func br)", "expected label but found ')'");
 	bad("(func local.get)", "expected local index but found ')'");
