@@ -125,7 +125,11 @@ check_fuel_common(char **newval, void **extra)
 		GUC_check_errdetail("A fuel amount is a whole number of at most 10^18, optionally followed by k, M, G or T (powers of 1000).");
 		return false;
 	}
+#if PG_VERSION_NUM >= 160000
+	parsed = guc_malloc(LOG, sizeof(uint64));
+#else
 	parsed = malloc(sizeof(uint64));	/* guc.c free()s extras */
+#endif
 	if (parsed == NULL)
 		return false;
 	*parsed = v;
