@@ -141,11 +141,29 @@ sf_rd_u32(sf_reader *r, uint32_t *out)
 	return true;
 }
 
+/* One-byte signed LEB128: bit 6 is the sign. */
+static inline bool
+sf_rd_s7(sf_reader *r, int64_t *out)
+{
+	if (SF_LIKELY(r->p < r->end && *r->p < 0x80))
+	{
+		*out = (int64_t) ((uint64_t) *r->p++ << 57) >> 57;
+		return true;
+	}
+	return false;
+}
+
 static inline bool
 sf_rd_s32(sf_reader *r, int32_t *out)
 {
 	uint64_t	v;
+	int64_t		small;
 
+	if (sf_rd_s7(r, &small))
+	{
+		*out = (int32_t) small;
+		return true;
+	}
 	if (!sf_rd_leb(r, 32, true, &v))
 		return false;
 	*out = (int32_t) (uint32_t) v;
@@ -168,6 +186,8 @@ sf_rd_s64(sf_reader *r, int64_t *out)
 {
 	uint64_t	v;
 
+	if (sf_rd_s7(r, out))
+		return true;
 	if (!sf_rd_leb(r, 64, true, &v))
 		return false;
 	*out = (int64_t) v;

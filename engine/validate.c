@@ -419,7 +419,7 @@ read_dataidx(val *v)
 
 /* --- Instructions typed by hand ------------------------------------------- */
 
-static sf_status
+static inline sf_status
 op_simple(val *v, int op)
 {
 	const simple_sig *s = &sigs[op];

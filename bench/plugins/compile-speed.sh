@@ -40,7 +40,7 @@ compile_module_measure() {	# CMD...
 	done
 }
 
-compile_speed_row() {	# LABEL SIZE
+compile_speed_row() {	# LABEL CODE_SECTION_BYTES
 	if [ -n "$CS_FAIL" ]; then
 		printf '%s\tFAILED\t\t\t\n' "$1"
 		return
@@ -50,28 +50,28 @@ compile_speed_row() {	# LABEL SIZE
 }
 
 section_compile_speed() {
-	local wasm=$OUT/libc-module.wasm size sf_row v8_row v8_sum status=0 liftoff
+	local wasm=$OUT/libc-module.wasm size sf_row v8_row v8_sum status=0 liftoff problems=""
 	if ! compile_module_build "$wasm"; then
 		echo "compile speed: building bench/libc-module.c failed"
 		return 1
 	fi
-	size=$(stat -c %s "$wasm")
-	echo "Compile speed on a larger module: bench/libc-module.c with wasi-libc, $size B of wasm, best of $ROUNDS"
+	size=$(code_section_bytes "$wasm")
+	echo "Compile speed on a larger module: bench/libc-module.c with wasi-libc, $(stat -c %s "$wasm") B of wasm ($size B of code section), best of $ROUNDS"
 	echo
 	read -ra liftoff <<<"$V8_LIFTOFF"
 	compile_module_measure limited "$NODE" "${liftoff[@]}" bench/run-node.mjs "$wasm" \
 		"$COMPILE_MODULE_N" --type=i32 --warmup=0
 	v8_sum=$CS_SUM
 	v8_row=$(compile_speed_row "V8 Liftoff (new WebAssembly.Module)" "$size")
-	[ -z "$CS_FAIL" ] || { echo "compile speed: V8 failed: $CS_FAIL"; status=1; }
+	[ -z "$CS_FAIL" ] || { problems+="V8 Liftoff FAILED: $CS_FAIL"$'\n'; status=1; }
 	if [ -x "$SFRUN" ]; then
-		compile_module_measure limited "$SFRUN" "$wasm" run "$COMPILE_MODULE_N" --stats
+		compile_module_measure limited "$SFRUN" --stats "$wasm" run "$COMPILE_MODULE_N"
 		sf_row=$(compile_speed_row "slackfuel (sfrun --stats)" "$size")
 		if [ -n "$CS_FAIL" ]; then
-			echo "compile speed: slackfuel FAILED: $CS_FAIL"
+			problems+="slackfuel FAILED: $CS_FAIL"$'\n'
 			status=1
 		elif [ "$CS_SUM" != "$v8_sum" ]; then
-			echo "compile speed: slackfuel CHECKSUM MISMATCH: $CS_SUM, V8 $v8_sum"
+			problems+="slackfuel CHECKSUM MISMATCH on libc-module: $CS_SUM, V8 $v8_sum"$'\n'
 			status=1
 		fi
 	else
@@ -81,6 +81,7 @@ section_compile_speed() {
 		printf 'engine\tchecksum run(%s)\tcode size\tcompile time\tcompile MB/s\n' "$COMPILE_MODULE_N"
 		printf '%s\n%s\n' "$sf_row" "$v8_row"
 	} | print_table
+	[ -z "$problems" ] || printf '\n%s' "$problems"
 	return $status
 }
 

@@ -1,19 +1,24 @@
 /*
 ** spectest -- run wast2json command files against the engine.
 **
-**   build/spectest [-v] [-m] FILE.json...
+**   build/spectest [-v] [-m] [-p PASS] FILE.json... [-p PASS FILE.json...]
 **
 ** One line per file ("spec: NAME.wast: N passed, N failed, N skipped"),
 ** the skip reasons with their counts, then the totals alone on the last
-** line.  Exit status 1 on any failure.  -v prints every failure and skip
+** line.  Exit status 1 on any failure.  "-p PASS" starts a named pass over
+** the files that follow (make spec runs wast2json's conversion, then our
+** own, engine/sfwast); files of the second and later passes are reported
+** as "spec-PASS: NAME.wast: ...", and each pass gets its own totals line
+** ("spec: pass PASS: ...") before the overall one.  -v prints every failure and skip
 ** with its line; -m notes every rejected module whose message does not
 ** contain the text the suite expects (the suite only requires failure).
 **
 ** Layout, so that later issues extend rather than rewrite it:
 **   - SPEC_COMMAND_LIST maps each command "type" to one handler;
 **   - a handler gets the parsed command (spec_cmd) and returns an outcome;
-**   - modules are loaded by load_module(), which is where text modules
-**     will go through sf_wat_to_wasm;
+**   - modules are loaded by load_module(); text modules ("module_type":
+**     "text") go through sf_wat_to_wasm first, so a text assert_malformed
+**     passes when either our parser or decode/validate rejects it;
 **   - named modules live in a registry (spec_ctx.instances), looked up by
 **     find_instance(); 'register' adds aliases;
 **   - argument and expected values are parsed into spec_value (spec.h).
@@ -87,6 +92,17 @@ typedef struct skip_count
 	int			count;
 } skip_count;
 
+/* The totals of one -p pass. */
+typedef struct spec_pass
+{
+	const char *name;
+	int			passed,
+				failed,
+				skipped;
+} spec_pass;
+
+#define SPEC_MAX_PASSES 8
+
 typedef struct spec_ctx
 {
 	bool		verbose;
@@ -104,6 +120,8 @@ typedef struct spec_ctx
 				skipped;
 	skip_count *skips;			/* across all files */
 	int			nskips;
+	spec_pass	passes[SPEC_MAX_PASSES];
+	int			npasses;		/* 0 until the first -p */
 } spec_ctx;
 
 static spec_outcome
@@ -223,18 +241,28 @@ load_module(spec_ctx *c, const spec_cmd *cmd, sf_module **out, sf_error *err)
 		snprintf(err->msg, sizeof(err->msg), "command has no module file");
 		return LOAD_NOFILE;
 	}
-	if (cmd->module_type && strcmp(cmd->module_type, "text") == 0)
-	{
-		snprintf(err->msg, sizeof(err->msg),
-				 "text-format module (needs the WAT parser, issue 6)");
-		return LOAD_SKIP;
-	}
 	snprintf(path, sizeof(path), "%s%s", c->dir, cmd->filename);
 	bytes = slurp(path, &len);
 	if (!bytes)
 	{
 		snprintf(err->msg, sizeof(err->msg), "cannot read %.200s", path);
 		return LOAD_NOFILE;
+	}
+	if (cmd->module_type && strcmp(cmd->module_type, "text") == 0)
+	{
+		/* text goes through our parser, then the same decode/validate */
+		uint8_t    *wasm;
+		size_t		wasm_len;
+
+		if (sf_wat_to_wasm(bytes, len, &wasm, &wasm_len, err) != SF_OK)
+		{
+			free(bytes);
+			return LOAD_FAILED;
+		}
+		free(bytes);
+		*out = sf_module_load(wasm, wasm_len, NULL, err);
+		free(wasm);
+		return *out ? LOAD_OK : LOAD_FAILED;
 	}
 	*out = sf_module_load((const uint8_t *) bytes, len, NULL, err);
 	free(bytes);
@@ -573,10 +601,22 @@ run_file(spec_ctx *c, const char *path)
 	}
 	else
 		run_commands(c, cmds, &p, &f, &s);
-	printf("spec: %s: %d passed, %d failed, %d skipped\n", c->wast, p, f, s);
+	if (c->npasses > 1)
+		printf("spec-%s: %s: %d passed, %d failed, %d skipped\n",
+			   c->passes[c->npasses - 1].name, c->wast, p, f, s);
+	else
+		printf("spec: %s: %d passed, %d failed, %d skipped\n", c->wast, p, f, s);
 	c->passed += p;
 	c->failed += f;
 	c->skipped += s;
+	if (c->npasses > 0)
+	{
+		spec_pass  *ps = &c->passes[c->npasses - 1];
+
+		ps->passed += p;
+		ps->failed += f;
+		ps->skipped += s;
+	}
 	clear_registry(c);
 	json_free(root);
 	free(text);
@@ -595,6 +635,15 @@ main(int argc, char **argv)
 			c.verbose = true;
 		else if (strcmp(argv[i], "-m") == 0)
 			c.messages = true;
+		else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
+		{
+			if (c.npasses == SPEC_MAX_PASSES)
+			{
+				fprintf(stderr, "spectest: more than %d passes\n", SPEC_MAX_PASSES);
+				return 2;
+			}
+			c.passes[c.npasses++].name = argv[++i];
+		}
 		else
 			run_file(&c, argv[i]);
 	}
@@ -604,6 +653,9 @@ main(int argc, char **argv)
 		free(c.skips[i].reason);
 	}
 	free(c.skips);
+	for (int i = 0; i < c.npasses; i++)
+		printf("spec: pass %s: %d passed, %d failed, %d skipped\n", c.passes[i].name,
+			   c.passes[i].passed, c.passes[i].failed, c.passes[i].skipped);
 	printf("%d passed, %d failed, %d skipped\n", c.passed, c.failed, c.skipped);
 	return c.failed ? 1 : 0;
 }

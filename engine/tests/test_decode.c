@@ -113,6 +113,30 @@ leb_signed32(void **state)
 	LEB_BAD("\xff\xff\xff\xff\xff\x7f", 32, true, "integer representation too long");
 }
 
+/* The inlined one-byte paths must agree with the general decoder. */
+static void
+leb_fast_paths(void **state)
+{
+	for (int b = 0; b < 0x80; b++)
+	{
+		uint8_t		byte = (uint8_t) b;
+		sf_reader	r;
+		int32_t		s32;
+		int64_t		s64;
+		uint32_t	u32;
+
+		sf_rd_init(&r, &byte, 0, 1);
+		assert_true(sf_rd_s32(&r, &s32));
+		assert_int_equal(s32, b < 0x40 ? b : b - 0x80);
+		sf_rd_init(&r, &byte, 0, 1);
+		assert_true(sf_rd_s64(&r, &s64));
+		assert_int_equal(s64, b < 0x40 ? b : b - 0x80);
+		sf_rd_init(&r, &byte, 0, 1);
+		assert_true(sf_rd_u32(&r, &u32));
+		assert_int_equal(u32, b);
+	}
+}
+
 static void
 leb_signed33_and_64(void **state)
 {
@@ -547,6 +571,20 @@ name_section(void **state)
 	sf_module_free(m);
 }
 
+/*
+** Regression: entry sizes were overestimated (globals 4 bytes, imports 4),
+** so short but well-framed entries failed as "do not fit" instead of
+** with the error the spec expects.
+*/
+static void
+regress_min_entry_sizes(void **state)
+{
+	/* a global with an empty initializer: 3 bytes */
+	EXPECT_FAIL(HDR "\x06\x04\x01\x7f\x00\x0b", SF_INVALID, "type mismatch");
+	/* an import whose kind byte is bad and last: 3 bytes */
+	EXPECT_FAIL(HDR "\x02\x04\x01\x00\x00\x05", SF_MALFORMED, "malformed import kind");
+}
+
 int
 main(void)
 {
@@ -554,6 +592,7 @@ main(void)
 		cmocka_unit_test(leb_unsigned32),
 		cmocka_unit_test(leb_signed32),
 		cmocka_unit_test(leb_signed33_and_64),
+		cmocka_unit_test(leb_fast_paths),
 		cmocka_unit_test(leb_in_module),
 		cmocka_unit_test(header),
 		cmocka_unit_test(section_framing),
@@ -570,6 +609,7 @@ main(void)
 		cmocka_unit_test(hostile_counts),
 		cmocka_unit_test(config_caps),
 		cmocka_unit_test(name_section),
+		cmocka_unit_test(regress_min_entry_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

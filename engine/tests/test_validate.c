@@ -267,6 +267,30 @@ constant_expressions(void **state)
 	check_fail(SF_INVALID, "constant expression required");
 }
 
+/*
+** Regression: offsets of data and element segments accepted defined
+** globals; the 2.0 suite (data.wast, elem.wast) wants "unknown global".
+*/
+static void
+regress_segment_offset_defined_global(void **state)
+{
+	tm_init(&t);
+	tm_memory(&t, 1, -1);
+	tm_global(&t, 'i', false, "\x41\x00\x0b");
+	tm_data(&t, "\x00\x23\x00\x0b\x00");
+	check_fail(SF_INVALID, "data 0: unknown global 0");
+	tm_init(&t);
+	tm_table(&t, 'r', 1, -1);
+	tm_global(&t, 'i', false, "\x41\x00\x0b");
+	tm_elem(&t, "\x00\x23\x00\x0b\x00");
+	check_fail(SF_INVALID, "elem 0: unknown global 0");
+	tm_init(&t);
+	tm_memory(&t, 1, -1);
+	tm_import_global(&t, "m", "g", 'i', false);
+	tm_data(&t, "\x00\x23\x00\x0b\x00");
+	ok();
+}
+
 /* --- Memory ---------------------------------------------------------- */
 
 static void
@@ -530,6 +554,7 @@ main(void)
 		cmocka_unit_test(calls),
 		cmocka_unit_test(locals_and_globals),
 		cmocka_unit_test(constant_expressions),
+		cmocka_unit_test(regress_segment_offset_defined_global),
 		cmocka_unit_test(memory_rules),
 		cmocka_unit_test(bulk_memory),
 		cmocka_unit_test(table_instructions),
