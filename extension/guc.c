@@ -290,7 +290,8 @@ slackfuel_max_memory(void)
 
 /*
  * The wasm stack shares the backend's stack, so it is also kept within
- * half of max_stack_depth: the other half is what the backend had used.
+ * half of max_stack_depth, leaving the other half to the backend's frames
+ * below the call (slackfuel_check_stack checks the sum).
  */
 uint64
 slackfuel_max_stack(void)
