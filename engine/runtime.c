@@ -162,8 +162,10 @@ sf_func_new_host(sf_store *s, const sf_functype *type, sf_host_fn fn,
 		return NULL;
 	}
 	types = (sf_valtype *) (f + 1);
-	memcpy(types, type->params, type->nparams * sizeof(sf_valtype));
-	memcpy(types + type->nparams, type->results, type->nresults * sizeof(sf_valtype));
+	if (type->nparams)
+		memcpy(types, type->params, type->nparams * sizeof(sf_valtype));
+	if (type->nresults)
+		memcpy(types + type->nparams, type->results, type->nresults * sizeof(sf_valtype));
 	f->type.nparams = type->nparams;
 	f->type.nresults = type->nresults;
 	f->type.params = types;

@@ -93,3 +93,16 @@ sf_signals_install(sf_error *err)
 							strerror(install_errno));
 	return SF_OK;
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+/*
+** ASan refuses a user SIGSEGV handler unless told otherwise; guard pages
+** need ours (it chains to ASan's for faults outside JIT code).  Programs
+** built with the sanitizer link this default; ASAN_OPTIONS still wins.
+*/
+__attribute__((visibility("default"))) const char *
+__asan_default_options(void)
+{
+	return "allow_user_segv_handler=1";
+}
+#endif
