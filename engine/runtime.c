@@ -94,7 +94,7 @@ static void
 free_instance(sf_instance *inst)
 {
 	if (inst->elem_refs)
-		for (uint32_t i = 0; i < inst->m->nelems; i++)
+		for (uint32_t i = 0; i < inst->nelems; i++)
 			free(inst->elem_refs[i]);
 	free(inst->elem_refs);
 	free(inst->elem_len);
@@ -627,6 +627,7 @@ alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 		goto nomem;
 	inst->store = s;
 	inst->m = m;
+	inst->nelems = m->nelems;
 	inst->vm = calloc(1, sizeof(sf_vmctx) + nslots * sizeof(void *));
 	inst->funcs = calloc(ndef ? ndef : 1, sizeof(sf_func));
 	inst->elem_len = calloc(m->nelems ? m->nelems : 1, sizeof(uint32_t));
