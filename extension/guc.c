@@ -125,7 +125,11 @@ check_fuel_common(char **newval, void **extra)
 		GUC_check_errdetail("A fuel amount is a whole number of at most 10^18, optionally followed by k, M, G or T (powers of 1000).");
 		return false;
 	}
+#if PG_VERSION_NUM >= 160000
+	parsed = guc_malloc(LOG, sizeof(uint64));
+#else
 	parsed = malloc(sizeof(uint64));	/* guc.c free()s extras */
+#endif
 	if (parsed == NULL)
 		return false;
 	*parsed = v;
@@ -286,7 +290,8 @@ slackfuel_max_memory(void)
 
 /*
  * The wasm stack shares the backend's stack, so it is also kept within
- * half of max_stack_depth: the other half is what the backend had used.
+ * half of max_stack_depth, leaving the other half to the backend's frames
+ * below the call (slackfuel_check_stack checks the sum).
  */
 uint64
 slackfuel_max_stack(void)

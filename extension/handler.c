@@ -11,6 +11,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
 
@@ -74,13 +75,51 @@ slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig)
 }
 
 /*
+ * The wasm stack grows on the backend's stack, below the caller's frame,
+ * by up to 'max_stack' bytes; together with what the backend already uses
+ * that must stay within max_stack_depth, which PostgreSQL keeps below the
+ * process's stack limit.  Beyond it the guard page would be hit outside
+ * any handler's reach, so refuse the call the way PostgreSQL does.
+ */
+void
+slackfuel_check_stack(uint64 max_stack)
+{
+	static char *base;
+	char		here;
+	uint64		used;
+
+	if (base == NULL)
+	{
+		pg_stack_base_t b = set_stack_base();
+
+		restore_stack_base(b);
+#if defined(__ia64__) || defined(__ia64)
+		base = b.stack_base_ptr;
+#else
+		base = b;
+#endif
+	}
+	used = base > &here ? (uint64) (base - &here) : 0;
+	if (used + max_stack > (uint64) max_stack_depth * 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_STATEMENT_TOO_COMPLEX),
+				 errmsg("stack depth limit exceeded"),
+				 errdetail("The backend uses %llu kB of its stack; wasm may use %llu kB more.",
+						   (unsigned long long) used / 1024,
+						   (unsigned long long) max_stack / 1024),
+				 errhint("Increase the configuration parameter \"max_stack_depth\" (currently %dkB), or lower slackfuel.max_stack.",
+						 max_stack_depth)));
+}
+
+/*
  * Before wasm runs: the tick is armed, and an interrupt left over from an
  * earlier cancel is dropped unless it is still pending in PostgreSQL,
  * in which case PostgreSQL reports it now.
  */
 void
-slackfuel_prepare_run(void)
+slackfuel_prepare_run(uint64 max_stack)
 {
+	slackfuel_check_stack(max_stack);
 	slackfuel_timer_start();
 	if (sf_clear_interrupt)
 		sf_clear_interrupt();
@@ -138,7 +177,7 @@ slackfuel_call_handler(PG_FUNCTION_ARGS)
 				 inst->max_memory != slackfuel_max_memory() ||
 				 inst->max_stack != slackfuel_max_stack()))
 	{
-		slackfuel_prepare_run();	/* a start function may run */
+		slackfuel_prepare_run(slackfuel_max_stack());	/* a start function may run */
 		inst = slackfuel_inst_get(fn);
 	}
 
@@ -237,7 +276,7 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 	if (b->store == NULL)
 		slackfuel_report_status(fname, "instantiate", &out.err);
 	out.limit = slackfuel_fuel_limit();
-	slackfuel_prepare_run();
+	slackfuel_prepare_run(cfg.max_stack_bytes);
 	instance = sf_instance_new(b->store, b->module, NULL, 0, &out.err);
 	if (instance == NULL)
 	{

@@ -168,7 +168,8 @@ extern void slackfuel_interrupted(const char *fname) pg_attribute_noreturn();
 /* handler.c */
 extern char *slackfuel_prosrc(HeapTuple proctup);
 extern void slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig);
-extern void slackfuel_prepare_run(void);
+extern void slackfuel_check_stack(uint64 max_stack);
+extern void slackfuel_prepare_run(uint64 max_stack);
 
 /* convert.c */
 extern slackfuel_kind slackfuel_kind_of(Oid typid, bool is_result, const char *fname);

@@ -1,19 +1,24 @@
 /*
 ** spectest -- run wast2json command files against the engine.
 **
-**   build/spectest [-v] [-m] FILE.json...
+**   build/spectest [-v] [-m] [-p PASS] FILE.json... [-p PASS FILE.json...]
 **
 ** One line per file ("spec: NAME.wast: N passed, N failed, N skipped"),
 ** the skip reasons with their counts, then the totals alone on the last
-** line.  Exit status 1 on any failure.  -v prints every failure and skip
+** line.  Exit status 1 on any failure.  "-p PASS" starts a named pass over
+** the files that follow (make spec runs wast2json's conversion, then our
+** own, engine/sfwast); files of the second and later passes are reported
+** as "spec-PASS: NAME.wast: ...", and each pass gets its own totals line
+** ("spec: pass PASS: ...") before the overall one.  -v prints every failure and skip
 ** with its line; -m notes every rejected module whose message does not
 ** contain the text the suite expects (the suite only requires failure).
 **
 ** Layout, so that later issues extend rather than rewrite it:
 **   - SPEC_COMMAND_LIST maps each command "type" to one handler;
 **   - a handler gets the parsed command (spec_cmd) and returns an outcome;
-**   - modules are loaded by load_module(), which is where text modules
-**     will go through sf_wat_to_wasm;
+**   - modules are loaded by load_module(); text modules ("module_type":
+**     "text") go through sf_wat_to_wasm first, so a text assert_malformed
+**     passes when either our parser or decode/validate rejects it;
 **   - named modules live in a registry (spec_ctx.instances), looked up by
 **     find_instance(); 'register' adds aliases;
 **   - argument and expected values are parsed into spec_value (spec.h).
@@ -25,6 +30,7 @@
 #include <string.h>
 
 #include "spec.h"
+#include "spectest_host.h"
 
 #define SPEC_REASON_LEN 512
 
@@ -87,6 +93,17 @@ typedef struct skip_count
 	int			count;
 } skip_count;
 
+/* The totals of one -p pass. */
+typedef struct spec_pass
+{
+	const char *name;
+	int			passed,
+				failed,
+				skipped;
+} spec_pass;
+
+#define SPEC_MAX_PASSES 8
+
 typedef struct spec_ctx
 {
 	bool		verbose;
@@ -104,6 +121,10 @@ typedef struct spec_ctx
 				skipped;
 	skip_count *skips;			/* across all files */
 	int			nskips;
+	spec_pass	passes[SPEC_MAX_PASSES];
+	int			npasses;		/* 0 until the first -p */
+	sf_store   *store;			/* one per file: owns every instance */
+	sf_spectest *spectest;
 } spec_ctx;
 
 static spec_outcome
@@ -183,9 +204,13 @@ find_instance(spec_ctx *c, const char *name)
 static void
 clear_registry(spec_ctx *c)
 {
+	/* the store owns the instances; modules outlive them */
+	sf_spectest_free(c->spectest);
+	sf_store_free(c->store);
+	c->spectest = NULL;
+	c->store = NULL;
 	for (int i = 0; i < c->ninstances; i++)
 	{
-		/* instances belong to a store that a later issue introduces */
 		sf_module_free(c->instances[i].module);
 		free(c->instances[i].name);
 	}
@@ -223,12 +248,6 @@ load_module(spec_ctx *c, const spec_cmd *cmd, sf_module **out, sf_error *err)
 		snprintf(err->msg, sizeof(err->msg), "command has no module file");
 		return LOAD_NOFILE;
 	}
-	if (cmd->module_type && strcmp(cmd->module_type, "text") == 0)
-	{
-		snprintf(err->msg, sizeof(err->msg),
-				 "text-format module (needs the WAT parser, issue 6)");
-		return LOAD_SKIP;
-	}
 	snprintf(path, sizeof(path), "%s%s", c->dir, cmd->filename);
 	bytes = slurp(path, &len);
 	if (!bytes)
@@ -236,9 +255,154 @@ load_module(spec_ctx *c, const spec_cmd *cmd, sf_module **out, sf_error *err)
 		snprintf(err->msg, sizeof(err->msg), "cannot read %.200s", path);
 		return LOAD_NOFILE;
 	}
+	if (cmd->module_type && strcmp(cmd->module_type, "text") == 0)
+	{
+		/* text goes through our parser, then the same decode/validate */
+		uint8_t    *wasm;
+		size_t		wasm_len;
+
+		if (sf_wat_to_wasm(bytes, len, &wasm, &wasm_len, err) != SF_OK)
+		{
+			free(bytes);
+			return LOAD_FAILED;
+		}
+		free(bytes);
+		*out = sf_module_load(wasm, wasm_len, NULL, err);
+		free(wasm);
+		return *out ? LOAD_OK : LOAD_FAILED;
+	}
 	*out = sf_module_load((const uint8_t *) bytes, len, NULL, err);
 	free(bytes);
 	return *out ? LOAD_OK : LOAD_FAILED;
+}
+
+/* --- Instances ------------------------------------------------------------ */
+
+static bool
+ensure_store(spec_ctx *c, sf_error *err)
+{
+	if (c->store)
+		return true;
+	c->store = sf_store_new(NULL, err);
+	if (c->store && !(c->spectest = sf_spectest_new(c->store, err)))
+	{
+		sf_store_free(c->store);
+		c->store = NULL;
+	}
+	return c->store != NULL;
+}
+
+/* An import from "spectest" or from a registered instance. */
+static bool
+resolve_import(spec_ctx *c, const sf_import_desc *d, sf_extern *out)
+{
+	if (d->module_len == 8 && memcmp(d->module, "spectest", 8) == 0)
+		return sf_spectest_lookup(c->spectest, d->name, d->name_len, out);
+	for (int i = c->naliases; i-- > 0;)
+	{
+		spec_instance *in = &c->instances[c->aliases[i].instance];
+
+		if (strlen(c->aliases[i].as) != d->module_len ||
+			memcmp(c->aliases[i].as, d->module, d->module_len) != 0)
+			continue;
+		return in->inst && sf_instance_export(in->inst, d->name, d->name_len, out) == SF_OK;
+	}
+	return false;
+}
+
+/* Link and instantiate 'm'; NULL with 'err' filled on failure. */
+static sf_instance *
+instantiate(spec_ctx *c, sf_module *m, sf_error *err)
+{
+	uint32_t	n = sf_module_num_imports(m);
+	sf_extern  *ex;
+	sf_instance *inst;
+
+	if (!ensure_store(c, err))
+		return NULL;
+	ex = calloc(n ? n : 1, sizeof(sf_extern));
+	if (!ex)
+	{
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		err->status = SF_NOMEM;
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n; i++)
+	{
+		sf_import_desc d;
+
+		sf_module_import(m, i, &d);
+		if (!resolve_import(c, &d, &ex[i]))
+		{
+			snprintf(err->msg, sizeof(err->msg), "unknown import \"%.*s\" \"%.*s\"",
+					 (int) d.module_len, d.module, (int) d.name_len, d.name);
+			err->status = SF_UNLINKABLE;
+			free(ex);
+			return NULL;
+		}
+	}
+	inst = sf_instance_new(c->store, m, ex, n, err);
+	free(ex);
+	return inst;
+}
+
+/* Run the command's action; results go to 'res' (capacity 'cap'). */
+static sf_status
+run_action(spec_ctx *c, const spec_cmd *cmd, sf_val *res, uint32_t cap,
+		   uint32_t *nres, sf_error *err)
+{
+	const spec_action *a = &cmd->action;
+	spec_instance *in = find_instance(c, a->module);
+	sf_extern	ex;
+	sf_val	   *args;
+	sf_functype ft;
+	sf_status	st;
+
+	memset(err, 0, sizeof(*err));
+	*nres = 0;
+	if (!in || !in->inst)
+		return snprintf(err->msg, sizeof(err->msg), "no instance"), err->status = SF_NOTFOUND;
+	if (!a->field || sf_instance_export(in->inst, a->field, a->field_len, &ex) != SF_OK)
+		return snprintf(err->msg, sizeof(err->msg), "no export \"%s\"",
+						a->field ? a->field : "?"), err->status = SF_NOTFOUND;
+	if (a->type && strcmp(a->type, "get") == 0)
+	{
+		if (ex.kind != SF_EXTERN_GLOBAL)
+			return snprintf(err->msg, sizeof(err->msg), "export is not a global"),
+				err->status = SF_BADARG;
+		res[0] = sf_global_get(ex.of.global);
+		*nres = 1;
+		return SF_OK;
+	}
+	if (ex.kind != SF_EXTERN_FUNC)
+		return snprintf(err->msg, sizeof(err->msg), "export is not a function"),
+			err->status = SF_BADARG;
+	sf_func_type(ex.of.func, &ft);
+	if (ft.nresults > cap)
+		return snprintf(err->msg, sizeof(err->msg), "too many results"), err->status = SF_LIMIT;
+	args = calloc(a->nargs + 1, sizeof(sf_val));
+	if (!args)
+		return snprintf(err->msg, sizeof(err->msg), "out of memory"), err->status = SF_NOMEM;
+	for (uint32_t i = 0; i < a->nargs; i++)
+		spec_value_to_sf(&a->args[i], &args[i]);
+	st = sf_call(ex.of.func, args, a->nargs, res, ft.nresults, NULL, err);
+	free(args);
+	if (st == SF_OK)
+		*nres = ft.nresults;
+	return st;
+}
+
+#define MAX_RESULTS 1024
+
+/* Does a trap message match the suite's expected text (a prefix)? */
+static bool
+trap_matches(const sf_error *err, const char *text)
+{
+	const char *msg = sf_trap_message(err->trap);
+
+	if (!text)
+		return true;
+	return strncmp(msg, text, strlen(msg) < strlen(text) ? strlen(msg) : strlen(text)) == 0;
 }
 
 /* --- Command handlers ---------------------------------------------------- */
@@ -248,12 +412,17 @@ cmd_module(spec_ctx *c, const spec_cmd *cmd)
 {
 	sf_module  *m;
 	sf_error	err;
+	int			idx;
 
 	switch (load_module(c, cmd, &m, &err))
 	{
 		case LOAD_OK:
-			if (add_instance(c, cmd->name, m) < 0)
+			if ((idx = add_instance(c, cmd->name, m)) < 0)
 				return outcome(SPEC_FAIL, "out of memory");
+			c->instances[idx].inst = instantiate(c, m, &err);
+			if (!c->instances[idx].inst)
+				return outcome(SPEC_FAIL, "instantiation failed: %s: %s",
+							   sf_status_name(err.status), err.msg);
 			return PASS();
 		case LOAD_SKIP:
 			c->current = -1;
@@ -306,67 +475,131 @@ cmd_assert_invalid(spec_ctx *c, const spec_cmd *cmd)
 	return expect_rejected(c, cmd);
 }
 
-/*
-** Everything below needs instances and calls: sf_instance_new / sf_call
-** arrive with the JIT (issue 3).  Each handler is the place to add that.
-*/
-#define NEEDS_JIT "needs the JIT, issue 3"
-
-/*
-** The alias is recorded already; what is missing is an instance to link
-** against, so the command still counts as skipped.
-*/
 static spec_outcome
 cmd_register(spec_ctx *c, const spec_cmd *cmd)
 {
 	spec_instance *in = find_instance(c, cmd->name);
 	spec_alias *na;
 
-	if (!in || !cmd->as)		/* its module failed or was skipped: counted there */
-		return outcome(SPEC_SKIP, "register of a module that was not loaded");
+	if (!in || !cmd->as)
+		return outcome(SPEC_FAIL, "register of a module that was not loaded");
+	if (!in->inst)
+		return outcome(SPEC_FAIL, "register of a module that was not instantiated");
 	na = realloc(c->aliases, (c->naliases + 1) * sizeof(spec_alias));
 	if (!na)
 		return outcome(SPEC_FAIL, "out of memory");
 	c->aliases = na;
 	na[c->naliases].as = strdup(cmd->as);
 	na[c->naliases++].instance = (int) (in - c->instances);
-	return outcome(SPEC_SKIP, NEEDS_JIT);
+	return PASS();
 }
 
 static spec_outcome
 cmd_action(spec_ctx *c, const spec_cmd *cmd)
 {
-	return outcome(SPEC_SKIP, NEEDS_JIT);
+	sf_val		res[MAX_RESULTS];
+	uint32_t	n;
+	sf_error	err;
+
+	if (run_action(c, cmd, res, MAX_RESULTS, &n, &err) != SF_OK)
+		return outcome(SPEC_FAIL, "%s: %s", sf_status_name(err.status), err.msg);
+	return PASS();
 }
 
 static spec_outcome
 cmd_assert_return(spec_ctx *c, const spec_cmd *cmd)
 {
-	return outcome(SPEC_SKIP, NEEDS_JIT);
+	sf_val		res[MAX_RESULTS];
+	uint32_t	n;
+	sf_error	err;
+	char		a[128], b[128];
+
+	if (run_action(c, cmd, res, MAX_RESULTS, &n, &err) != SF_OK)
+		return outcome(SPEC_FAIL, "%s: %s", sf_status_name(err.status), err.msg);
+	if (n != cmd->nexpected)
+		return outcome(SPEC_FAIL, "%u results, expected %u", n, cmd->nexpected);
+	for (uint32_t i = 0; i < n; i++)
+		if (!spec_value_matches(&cmd->expected[i], &res[i]))
+		{
+			spec_sfval_format(&res[i], a, sizeof(a));
+			spec_value_format(&cmd->expected[i], b, sizeof(b));
+			return outcome(SPEC_FAIL, "result %u is %s, expected %s", i, a, b);
+		}
+	return PASS();
+}
+
+static spec_outcome
+expect_trap(spec_ctx *c, const spec_cmd *cmd, bool exhaustion)
+{
+	sf_val		res[MAX_RESULTS];
+	uint32_t	n;
+	sf_error	err;
+	sf_status	st = run_action(c, cmd, res, MAX_RESULTS, &n, &err);
+
+	if (st == SF_OK)
+		return outcome(SPEC_FAIL, "returned, expected trap \"%s\"", cmd->text ? cmd->text : "?");
+	if (st != SF_TRAP)
+		return outcome(SPEC_FAIL, "%s: %s", sf_status_name(st), err.msg);
+	if (exhaustion ? err.trap != SF_TRAP_STACK_EXHAUSTED : !trap_matches(&err, cmd->text))
+		return outcome(SPEC_FAIL, "trapped with \"%s\", expected \"%s\"", err.msg,
+					   cmd->text ? cmd->text : "?");
+	return PASS();
 }
 
 static spec_outcome
 cmd_assert_trap(spec_ctx *c, const spec_cmd *cmd)
 {
-	return outcome(SPEC_SKIP, NEEDS_JIT);
+	return expect_trap(c, cmd, false);
 }
 
 static spec_outcome
 cmd_assert_exhaustion(spec_ctx *c, const spec_cmd *cmd)
 {
-	return outcome(SPEC_SKIP, NEEDS_JIT);
+	return expect_trap(c, cmd, true);
+}
+
+/* assert_unlinkable / assert_uninstantiable: instantiation must fail. */
+static spec_outcome
+expect_no_instance(spec_ctx *c, const spec_cmd *cmd, sf_status want)
+{
+	sf_module  *m;
+	sf_error	err;
+	sf_instance *inst;
+	load_result lr = load_module(c, cmd, &m, &err);
+
+	if (lr == LOAD_SKIP)
+		return outcome(SPEC_SKIP, "%s", err.msg);
+	if (lr != LOAD_OK)
+		return outcome(SPEC_FAIL, "module rejected: %s", err.msg);
+	inst = instantiate(c, m, &err);
+	/* keep 'm': a failed instance may still sit in shared tables */
+	{
+		int			saved = c->current;
+
+		add_instance(c, NULL, m);
+		c->current = saved;
+	}
+	if (inst)
+		return outcome(SPEC_FAIL, "instantiated, expected \"%s\"", cmd->text ? cmd->text : "?");
+	if (err.status != want)
+		return outcome(SPEC_FAIL, "%s: %s, expected \"%s\"", sf_status_name(err.status),
+					   err.msg, cmd->text ? cmd->text : "?");
+	if (want == SF_TRAP && !trap_matches(&err, cmd->text))
+		return outcome(SPEC_FAIL, "trapped with \"%s\", expected \"%s\"", err.msg,
+					   cmd->text ? cmd->text : "?");
+	return PASS();
 }
 
 static spec_outcome
 cmd_assert_unlinkable(spec_ctx *c, const spec_cmd *cmd)
 {
-	return outcome(SPEC_SKIP, NEEDS_JIT);
+	return expect_no_instance(c, cmd, SF_UNLINKABLE);
 }
 
 static spec_outcome
 cmd_assert_uninstantiable(spec_ctx *c, const spec_cmd *cmd)
 {
-	return outcome(SPEC_SKIP, NEEDS_JIT);
+	return expect_no_instance(c, cmd, SF_TRAP);
 }
 
 typedef spec_outcome (*spec_handler) (spec_ctx *c, const spec_cmd *cmd);
@@ -573,10 +806,22 @@ run_file(spec_ctx *c, const char *path)
 	}
 	else
 		run_commands(c, cmds, &p, &f, &s);
-	printf("spec: %s: %d passed, %d failed, %d skipped\n", c->wast, p, f, s);
+	if (c->npasses > 1)
+		printf("spec-%s: %s: %d passed, %d failed, %d skipped\n",
+			   c->passes[c->npasses - 1].name, c->wast, p, f, s);
+	else
+		printf("spec: %s: %d passed, %d failed, %d skipped\n", c->wast, p, f, s);
 	c->passed += p;
 	c->failed += f;
 	c->skipped += s;
+	if (c->npasses > 0)
+	{
+		spec_pass  *ps = &c->passes[c->npasses - 1];
+
+		ps->passed += p;
+		ps->failed += f;
+		ps->skipped += s;
+	}
 	clear_registry(c);
 	json_free(root);
 	free(text);
@@ -595,6 +840,15 @@ main(int argc, char **argv)
 			c.verbose = true;
 		else if (strcmp(argv[i], "-m") == 0)
 			c.messages = true;
+		else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
+		{
+			if (c.npasses == SPEC_MAX_PASSES)
+			{
+				fprintf(stderr, "spectest: more than %d passes\n", SPEC_MAX_PASSES);
+				return 2;
+			}
+			c.passes[c.npasses++].name = argv[++i];
+		}
 		else
 			run_file(&c, argv[i]);
 	}
@@ -604,6 +858,9 @@ main(int argc, char **argv)
 		free(c.skips[i].reason);
 	}
 	free(c.skips);
+	for (int i = 0; i < c.npasses; i++)
+		printf("spec: pass %s: %d passed, %d failed, %d skipped\n", c.passes[i].name,
+			   c.passes[i].passed, c.passes[i].failed, c.passes[i].skipped);
 	printf("%d passed, %d failed, %d skipped\n", c.passed, c.failed, c.skipped);
 	return c.failed ? 1 : 0;
 }
