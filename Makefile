@@ -38,7 +38,7 @@ endif
 
 SPEC_DIR ?= ../shared/spec-testsuite/core
 
-.PHONY: engine test unit spec bench engine-clean
+.PHONY: engine test unit spec bench engine-clean run regress
 engine: $(ENGINE_LIB) $(TOOL_BINS)
 
 $(B)/engine/%.o: engine/%.c $(ENGINE_HDRS)
@@ -71,6 +71,12 @@ bench:
 	@$(MAKE) -s engine
 	@bench/run
 
+run:
+	@scripts/run-demo
+
+regress:
+	@scripts/regress
+
 engine-clean:
 	rm -rf build build-san $(patsubst engine/tools/%.c,engine/%,$(TOOL_SRCS))
 
@@ -87,7 +93,8 @@ DATA = $(wildcard sql/slackfuel--*.sql)
 REGRESS = $(sort $(notdir $(basename $(wildcard regress/sql/*.sql))))
 REGRESS_OPTS = --inputdir=regress --outputdir=$(B)/regress
 PG_CPPFLAGS = -Iengine/include
-SHLIB_LINK = $(ENGINE_LIB) $(ENGINE_LIBS)
+# whole archive: the extension references engine parts weakly (plwasm.h)
+SHLIB_LINK = -Wl,--whole-archive $(ENGINE_LIB) -Wl,--no-whole-archive $(ENGINE_LIBS)
 EXTRA_CLEAN = build build-san
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

@@ -173,6 +173,10 @@ struct sf_module
 	struct sf_jit *jit;			/* compiled code, owned by the compiler */
 	void		(*jit_free) (struct sf_jit *jit);
 	sf_compile_stats stats;
+
+	/* storage behind the pointers above, owned by the decoder */
+	sf_valtype *type_pool;		/* every sf_functype's params and results */
+	sf_localrun *local_pool;	/* every sf_code's runs */
 };
 
 /* Helpers every pass may use. */

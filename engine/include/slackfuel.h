@@ -335,6 +335,10 @@ sf_global  *sf_global_new(sf_store *s, sf_val init, int mutable_,
 uint8_t    *sf_memory_data(sf_memory *mem);
 uint64_t	sf_memory_size(const sf_memory *mem);	/* bytes */
 sf_val		sf_global_get(const sf_global *g);
+/* Set a global's value (the host may set even immutable ones it created). */
+void		sf_global_set(sf_global *g, sf_val v);
+/* memory.grow from the host: old size in pages, or -1. */
+int64_t		sf_memory_grow(sf_memory *mem, uint64_t delta_pages);
 
 /*
 ** Link, initialise (elements, data) and run the start function.  'imports'

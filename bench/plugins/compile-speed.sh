@@ -1,0 +1,88 @@
+# shellcheck shell=bash
+# Compile speed on a module large enough to show throughput past fixed
+# costs: bench/libc-module.c linked with wasi-libc (~90 KB).  Sourced by
+# bench/run; uses its OUT, ROUNDS, SFRUN, NODE, V8_LIFTOFF, limited,
+# stat_line, to_seconds, normalize and print_table.  V8's figure is the
+# whole new WebAssembly.Module with every function compiled by Liftoff
+# (decoding and validation included; V8 may use background threads).
+
+COMPILE_MODULE_N=1000
+
+compile_module_build() {	# WASM
+	clang --target=wasm32-wasi --sysroot=/usr -O2 -nostartfiles -Wl,--no-entry \
+		-Wl,--export=run -Wl,--strip-debug bench/libc-module.c -lm -o "$1"
+}
+
+# Best compile time over ROUNDS runs of one engine; sets CS_TIME, CS_SUM,
+# CS_CODE, or CS_FAIL with the reason.
+compile_module_measure() {	# CMD...
+	local i rc t err=$OUT/compile.err out=$OUT/compile.out
+	CS_TIME="" CS_SUM="" CS_CODE="" CS_FAIL=""
+	for ((i = 0; i < ROUNDS; i++)); do
+		"$@" >"$out" 2>"$err"
+		rc=$?
+		if [ $rc -ne 0 ]; then
+			CS_FAIL="exit $rc: $(grep -v '^[[:space:]]*$' "$err" | tail -1)"
+			return
+		fi
+		t=$(stat_line "$err" "compile time")
+		CS_SUM=$(grep -m1 -E '^(i32|i64|f64):' "$out")
+		if [ -z "$t" ] || [ -z "$CS_SUM" ]; then
+			CS_FAIL="no checksum or no compile time in its output"
+			return
+		fi
+		CS_SUM=$(normalize "$CS_SUM")
+		t=$(to_seconds "$t")
+		if [ -z "$CS_TIME" ] || awk -v a="$t" -v b="$CS_TIME" 'BEGIN { exit !(a < b) }'; then
+			CS_TIME=$t
+		fi
+		CS_CODE=$(stat_line "$err" "code size")
+	done
+}
+
+compile_speed_row() {	# LABEL CODE_SECTION_BYTES
+	if [ -n "$CS_FAIL" ]; then
+		printf '%s\tFAILED\t\t\t\n' "$1"
+		return
+	fi
+	awk -v l="$1" -v s="$2" -v t="$CS_TIME" -v c="${CS_CODE%% *}" -v sum="$CS_SUM" 'BEGIN {
+		printf "%s\t%s\t%s\t%.3f ms\t%.1f\n", l, sum, c == "" ? "n/a" : c " B", t * 1e3, s / t / 1e6 }'
+}
+
+section_compile_speed() {
+	local wasm=$OUT/libc-module.wasm size sf_row v8_row v8_sum status=0 liftoff problems=""
+	if ! compile_module_build "$wasm"; then
+		echo "compile speed: building bench/libc-module.c failed"
+		return 1
+	fi
+	size=$(code_section_bytes "$wasm")
+	echo "Compile speed on a larger module: bench/libc-module.c with wasi-libc, $(stat -c %s "$wasm") B of wasm ($size B of code section), best of $ROUNDS"
+	echo
+	read -ra liftoff <<<"$V8_LIFTOFF"
+	compile_module_measure limited "$NODE" "${liftoff[@]}" bench/run-node.mjs "$wasm" \
+		"$COMPILE_MODULE_N" --type=i32 --warmup=0
+	v8_sum=$CS_SUM
+	v8_row=$(compile_speed_row "V8 Liftoff (new WebAssembly.Module)" "$size")
+	[ -z "$CS_FAIL" ] || { problems+="V8 Liftoff FAILED: $CS_FAIL"$'\n'; status=1; }
+	if [ -x "$SFRUN" ]; then
+		compile_module_measure limited "$SFRUN" --stats "$wasm" run "$COMPILE_MODULE_N"
+		sf_row=$(compile_speed_row "slackfuel (sfrun --stats)" "$size")
+		if [ -n "$CS_FAIL" ]; then
+			problems+="slackfuel FAILED: $CS_FAIL"$'\n'
+			status=1
+		elif [ "$CS_SUM" != "$v8_sum" ]; then
+			problems+="slackfuel CHECKSUM MISMATCH on libc-module: $CS_SUM, V8 $v8_sum"$'\n'
+			status=1
+		fi
+	else
+		sf_row=$(printf 'slackfuel\tn/a\tn/a\tn/a (%s not built)\tn/a' "$SFRUN")
+	fi
+	{
+		printf 'engine\tchecksum run(%s)\tcode size\tcompile time\tcompile MB/s\n' "$COMPILE_MODULE_N"
+		printf '%s\n%s\n' "$sf_row" "$v8_row"
+	} | print_table
+	[ -z "$problems" ] || printf '\n%s' "$problems"
+	return $status
+}
+
+register_section section_compile_speed

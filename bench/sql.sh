@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# SQL benchmark rows (called by make bench): whole queries over many rows,
+# with the same function written in wasm (slackfuel), C, PL/pgSQL and SQL.
+# Needs the extension installed (make install) and the postgres user.
+# Prints the median of RUNS timings per cell and ratios to C.
+set -eu
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+if ! command -v pg_config >/dev/null; then
+	echo "sql bench: skipped (no pg_config)"
+	exit 0
+fi
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+make -s -j2 all >/dev/null
+$SUDO make -s install >/dev/null
+dir=$(mktemp -d /tmp/slackfuel-bench.XXXXXX)
+chmod 755 "$dir"
+trap 'scripts/pgcluster stop "$dir/pg"; rm -rf "$dir"' EXIT
+cc -O2 -fPIC -shared -I"$(pg_config --includedir-server)" bench/sql_udf.c -o "$dir/sql_udf.so"
+env=$(scripts/pgcluster start "$dir/pg")
+export $env
+
+# A build without the whole engine (compiler, text parser) cannot run wasm.
+if ! err=$(psql -X -q -d postgres -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION slackfuel' \
+	-c 'DO $$ (module (func (export "main"))) $$ LANGUAGE wasm' 2>&1); then
+	echo "sql bench: skipped: $err"
+	exit 0
+fi
+psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS slackfuel;
+CREATE FUNCTION c_add1(int) RETURNS int AS '$dir/sql_udf.so', 'c_add1' LANGUAGE C STRICT IMMUTABLE;
+CREATE FUNCTION c_fib(bigint) RETURNS bigint AS '$dir/sql_udf.so', 'c_fib' LANGUAGE C STRICT IMMUTABLE;
+CREATE FUNCTION wasm_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE wasm AS
+  '(module (func (export "wasm_add1") (param i32) (result i32) local.get 0 i32.const 1 i32.add))';
+CREATE FUNCTION plpgsql_add1(i int) RETURNS int STRICT IMMUTABLE LANGUAGE plpgsql AS
+  'BEGIN RETURN i + 1; END';
+CREATE FUNCTION sql_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE sql AS 'SELECT \$1 + 1';
+CREATE FUNCTION wasm_fib(bigint) RETURNS bigint STRICT IMMUTABLE LANGUAGE wasm AS \$\$
+(module (func (export "wasm_fib") (param \$n i64) (result i64)
+  (local \$a i64) (local \$b i64) (local \$t i64)
+  i64.const 1 local.set \$b
+  block \$done
+    loop \$next
+      local.get \$n i64.eqz br_if \$done
+      local.get \$a local.get \$b i64.add i64.const 1000000007 i64.rem_u local.set \$t
+      local.get \$b local.set \$a
+      local.get \$t local.set \$b
+      local.get \$n i64.const 1 i64.sub local.set \$n
+      br \$next
+    end
+  end
+  local.get \$a))
+\$\$;
+CREATE FUNCTION plpgsql_fib(n bigint) RETURNS bigint STRICT IMMUTABLE LANGUAGE plpgsql AS \$\$
+DECLARE a bigint := 0; b bigint := 1; t bigint;
+BEGIN
+  FOR i IN 1..n LOOP
+    t := (a + b) % 1000000007; a := b; b := t;
+  END LOOP;
+  RETURN a;
+END \$\$;
+SQL
+
+# median of RUNS timings (ms) of one query, in one session, after a warm-up
+timeq() {
+	{ echo '\timing on'; for _ in $(seq 0 "$RUNS"); do echo "$1;"; done; } |
+		psql -X -q -d postgres 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n +2 |
+		sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+check() {	# every variant must compute the same result
+	local r; r=$(psql -X -qAt -d postgres -c "$1")
+	[ "$r" = "$2" ] || { echo "sql bench: $1 gave $r, expected $2" >&2; exit 1; }
+}
+row() {		# row LABEL QUERY-WITH-@ VARIANTS... (the first is the base)
+	local label=$1 q=$2 v t base="" ref
+	shift 2
+	ref=$(psql -X -qAt -d postgres -c "${q//@/$1}")
+	printf '%-40s' "$label"
+	for v in "$@"; do
+		check "${q//@/$v}" "$ref"
+		t=$(timeq "${q//@/$v}")
+		base=${base:-$t}
+		awk -v t="$t" -v c="$base" 'BEGIN { printf " %9.1f %6.2fx", t, t / c }'
+	done
+	echo
+}
+echo "SQL benchmark: median of $RUNS runs, ms and ratio to C (lower is better)"
+printf '%-40s %17s %17s %17s %17s\n' query C wasm PL/pgSQL SQL
+row "sum(f(i)), trivial f, 1M rows" \
+	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasm plpgsql sql
+row "sum(fib(1000)) mod 1e9+7, 1000 rows" \
+	"SELECT sum(@_fib(1000 + i % 2)) FROM generate_series(1, 1000) i" c wasm plpgsql

@@ -1,0 +1,174 @@
+/*
+** codemem.c -- the JIT code arena (see codemem.h).
+**
+** One PROT_NONE reservation of SF_CODE_ARENA bytes; blocks are whole pages
+** handed out first-fit from a small free list under a mutex.  Only
+** allocation and release take the lock; the signal-handler query reads
+** two words that are written once, before any code can run.
+*/
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "codemem.h"
+
+#define SF_CODE_ARENA ((size_t) 1 << 30)
+#define SF_MAX_HOLES 4096
+
+typedef struct hole
+{
+	uintptr_t	start;
+	size_t		len;
+} hole;
+
+static pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
+static uintptr_t arena_lo, arena_hi;
+static volatile uintptr_t stubs_lo, stubs_hi;
+static hole holes[SF_MAX_HOLES];
+static int	nholes;
+
+static size_t
+page_round(size_t n)
+{
+	size_t		pg = (size_t) sysconf(_SC_PAGESIZE);
+
+	return (n + pg - 1) & ~(pg - 1);
+}
+
+/* Called with the lock held. */
+static bool
+arena_init(void)
+{
+	void	   *p;
+
+	if (arena_lo)
+		return true;
+	p = mmap(NULL, SF_CODE_ARENA, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	arena_lo = (uintptr_t) p;
+	arena_hi = arena_lo + SF_CODE_ARENA;
+	holes[0].start = arena_lo;
+	holes[0].len = SF_CODE_ARENA;
+	nholes = 1;
+	return true;
+}
+
+static uintptr_t
+take(size_t len)
+{
+	for (int i = 0; i < nholes; i++)
+	{
+		if (holes[i].len >= len)
+		{
+			uintptr_t	at = holes[i].start;
+
+			holes[i].start += len;
+			holes[i].len -= len;
+			if (holes[i].len == 0)
+			{
+				memmove(&holes[i], &holes[i + 1], (size_t) (nholes - i - 1) * sizeof(hole));
+				nholes--;
+			}
+			return at;
+		}
+	}
+	return 0;
+}
+
+/* Return a block to the sorted free list, merging neighbours. */
+static void
+give_back(uintptr_t at, size_t len)
+{
+	int			i = 0;
+
+	while (i < nholes && holes[i].start < at)
+		i++;
+	if (i > 0 && holes[i - 1].start + holes[i - 1].len == at)
+	{
+		holes[i - 1].len += len;
+		if (i < nholes && at + len == holes[i].start)
+		{
+			holes[i - 1].len += holes[i].len;
+			memmove(&holes[i], &holes[i + 1], (size_t) (nholes - i - 1) * sizeof(hole));
+			nholes--;
+		}
+		return;
+	}
+	if (i < nholes && at + len == holes[i].start)
+	{
+		holes[i].start = at;
+		holes[i].len += len;
+		return;
+	}
+	if (nholes == SF_MAX_HOLES)
+		return;					/* leak the range rather than corrupt the list */
+	memmove(&holes[i + 1], &holes[i], (size_t) (nholes - i) * sizeof(hole));
+	holes[i].start = at;
+	holes[i].len = len;
+	nholes++;
+}
+
+void *
+sf_codemem_install(const void *code, size_t len, sf_error *err)
+{
+	size_t		sz = page_round(len ? len : 1);
+	uintptr_t	at;
+
+	pthread_mutex_lock(&arena_lock);
+	at = arena_init() ? take(sz) : 0;
+	pthread_mutex_unlock(&arena_lock);
+	if (at == 0)
+	{
+		sf_error_set(err, SF_NOMEM, "out of JIT code memory (%zu bytes wanted)", len);
+		return NULL;
+	}
+	if (mprotect((void *) at, sz, PROT_READ | PROT_WRITE) != 0)
+		goto fail;
+	memcpy((void *) at, code, len);
+	if (mprotect((void *) at, sz, PROT_READ | PROT_EXEC) != 0)
+		goto fail;
+	return (void *) at;
+
+fail:
+	sf_error_set(err, SF_NOMEM, "mprotect of JIT code failed: %s", strerror(errno));
+	sf_codemem_free((void *) at, len);
+	return NULL;
+}
+
+void
+sf_codemem_free(void *code, size_t len)
+{
+	size_t		sz = page_round(len ? len : 1);
+
+	if (code == NULL)
+		return;
+	/* drop the pages and make the range fault again */
+	mmap(code, sz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+	pthread_mutex_lock(&arena_lock);
+	give_back((uintptr_t) code, sz);
+	pthread_mutex_unlock(&arena_lock);
+}
+
+void
+sf_codemem_set_stubs(const void *start, size_t len)
+{
+	stubs_lo = (uintptr_t) start;
+	stubs_hi = (uintptr_t) start + len;
+}
+
+bool
+sf_codemem_in_body(uintptr_t pc)
+{
+	return pc >= arena_lo && pc < arena_hi && !(pc >= stubs_lo && pc < stubs_hi);
+}
+
+void
+sf_codemem_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+	*lo = arena_lo;
+	*hi = arena_hi;
+}

@@ -1,0 +1,35 @@
+/*
+** codemem.h -- executable memory for JIT code, W^X.
+**
+** All JIT code of the process lives in one address-space reservation (the
+** arena), so "is this PC JIT code?" is two compares that a signal handler
+** can afford.  A block is written while mapped read-write and then flipped
+** to read-execute; it is never writable and executable at once.
+**
+** The first block of the arena holds the shared stubs (entry, trap, host
+** call); sf_codemem_in_body() excludes it, because inside the stubs the
+** pinned registers do not yet (or no longer) hold wasm state.
+*/
+#ifndef SF_CODEMEM_H
+#define SF_CODEMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* Copy 'len' bytes of code into fresh RX memory; NULL on failure. */
+void	   *sf_codemem_install(const void *code, size_t len, sf_error *err);
+void		sf_codemem_free(void *code, size_t len);
+
+/* Mark [start, start+len) as the stub block (called once). */
+void		sf_codemem_set_stubs(const void *start, size_t len);
+
+/* Async-signal-safe: is 'pc' inside a JIT function body? */
+bool		sf_codemem_in_body(uintptr_t pc);
+
+/* Test hook: the arena bounds. */
+void		sf_codemem_bounds(uintptr_t *lo, uintptr_t *hi);
+
+#endif							/* SF_CODEMEM_H */

@@ -1,0 +1,1306 @@
+/*
+** compile.c -- single-pass compiler: value stack, registers, control flow,
+** calls, and the per-module driver (see compile.h for the frame layout and
+** the merge convention).
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codemem.h"
+#include "compile.h"
+
+sf_status
+cg_fail(cstate *c, sf_status st, const char *fmt, ...)
+{
+	va_list		ap;
+	char		msg[SF_ERROR_MSG_LEN];
+
+	if (c->status != SF_OK)
+		return c->status;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->status = st;
+	sf_error_set(c->ms->err, st, "function %u at byte %ld: %s", c->func_index,
+				 (long) (c->op_start - c->m->bytes), msg);
+	return st;
+}
+
+/* ---- registers ---------------------------------------------------------- */
+
+/*
+** Free a register of class 'xmm' by spilling the deepest stack entry that
+** holds one: deep values are the ones used last.
+*/
+static void
+spill_one(cstate *c, bool xmm)
+{
+	for (uint32_t i = 0; i < c->sp; i++)
+	{
+		sval	   *v = &c->vs[i];
+
+		if (v->kind == VK_REG && is_float(v->type) == xmm)
+		{
+			if (xmm)
+				x64_movs_mr(c->b, v->type == SF_F64, cg_home(c, i), v->reg);
+			else
+				x64_mov_mr(c->b, is_wide(v->type), cg_home(c, i), v->reg);
+			cg_release(c, v);
+			v->kind = VK_MEM;
+			return;
+		}
+	}
+}
+
+int
+cg_alloc_gpr(cstate *c)
+{
+	x64_regset	freeset = GPOOL & ~c->gused;
+
+	if (freeset == 0)
+	{
+		spill_one(c, false);
+		freeset = GPOOL & ~c->gused;
+		if (freeset == 0)
+		{
+			/* every pooled register is held by popped operands: can't happen */
+			cg_fail(c, SF_LIMIT, "out of registers");
+			return X64_RBX;
+		}
+	}
+	int			r = __builtin_ctz(freeset);
+
+	c->gused |= X64_SET(r);
+	return r;
+}
+
+int
+cg_alloc_xmm(cstate *c)
+{
+	x64_regset	freeset = XPOOL & ~c->xused;
+
+	if (freeset == 0)
+	{
+		spill_one(c, true);
+		freeset = XPOOL & ~c->xused;
+		if (freeset == 0)
+		{
+			cg_fail(c, SF_LIMIT, "out of xmm registers");
+			return 2;
+		}
+	}
+	int			r = __builtin_ctz(freeset);
+
+	c->xused |= X64_SET(r);
+	return r;
+}
+
+int
+cg_alloc(cstate *c, uint8_t type)
+{
+	return is_float(type) ? cg_alloc_xmm(c) : cg_alloc_gpr(c);
+}
+
+void
+cg_release(cstate *c, const sval *v)
+{
+	if (v->kind != VK_REG)
+		return;
+	if (is_float(v->type))
+		c->xused &= ~X64_SET(v->reg);
+	else
+		c->gused &= ~X64_SET(v->reg);
+}
+
+/* ---- the value stack ------------------------------------------------------ */
+
+x64_mem
+cg_home(cstate *c, uint32_t depth)
+{
+	return x64_m(X64_RBP, c->home0 - 8 * (int32_t) depth);
+}
+
+void
+cg_push(cstate *c, sval v)
+{
+	if (c->sp == c->vcap)
+	{
+		uint32_t	ncap = c->vcap ? c->vcap * 2 : 64;
+		sval	   *nv = realloc(c->vs, ncap * sizeof(sval));
+
+		if (nv == NULL)
+		{
+			cg_fail(c, SF_NOMEM, "out of memory");
+			return;
+		}
+		c->vs = nv;
+		c->vcap = ncap;
+	}
+	c->vs[c->sp++] = v;
+	if (c->sp > c->maxsp)
+		c->maxsp = c->sp;
+}
+
+void
+cg_push_reg(cstate *c, uint8_t type, int reg)
+{
+	sval		v = {VK_REG, type, (uint8_t) reg, 0, 0, 0};
+
+	cg_push(c, v);
+}
+
+void
+cg_push_const(cstate *c, uint8_t type, int64_t imm)
+{
+	sval		v = {VK_CONST, type, 0, 0, 0, imm};
+
+	cg_push(c, v);
+}
+
+void
+cg_push_flags(cstate *c, x64_cc cc)
+{
+	sval		v = {VK_FLAGS, SF_I32, 0, (uint8_t) cc, 0, 0};
+
+	cg_push(c, v);
+}
+
+sval
+cg_pop(cstate *c)
+{
+	if (c->sp == 0)
+	{
+		sval		z = {VK_CONST, SF_I32, 0, 0, 0, 0};
+
+		cg_fail(c, SF_INVALID, "value stack underflow");
+		return z;
+	}
+	return c->vs[--c->sp];
+}
+
+sval *
+cg_top(cstate *c, uint32_t k)
+{
+	return &c->vs[c->sp - 1 - k];
+}
+
+/* Where a LOCAL or MEM value lives; 'depth' is its stack index. */
+x64_mem
+cg_mem_of(cstate *c, const sval *v, uint32_t depth)
+{
+	if (v->kind == VK_LOCAL)
+		return x64_m(X64_RBP, c->loff[v->local]);
+	return cg_home(c, depth);
+}
+
+/*
+** Load 'v' into register 'reg' (a gpr or xmm by v's type) without taking
+** it from the pool: for scratch registers and fixed argument registers.
+** Loads never touch the flags.
+*/
+void
+cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg)
+{
+	bool		f = is_float(v->type);
+	int			w = is_wide(v->type);
+
+	switch (v->kind)
+	{
+		case VK_CONST:
+			if (f)
+			{
+				x64_mov_ri(c->b, w, X64_RAX, v->imm);
+				x64_movd_xr(c->b, w, reg, X64_RAX);
+			}
+			else
+				x64_mov_ri(c->b, w, reg, w ? v->imm : (int64_t) (uint32_t) v->imm);
+			break;
+		case VK_REG:
+			if (f)
+			{
+				if (reg != v->reg)
+					x64_movs_rr(c->b, w, reg, v->reg);
+			}
+			else if (reg != v->reg)
+				x64_mov_rr(c->b, w, reg, v->reg);
+			break;
+		case VK_LOCAL:
+		case VK_MEM:
+			if (f)
+				x64_movs_rm(c->b, w, reg, cg_mem_of(c, v, depth));
+			else
+				x64_mov_rm(c->b, w, reg, cg_mem_of(c, v, depth));
+			break;
+		case VK_FLAGS:
+			x64_setcc(c->b, (x64_cc) v->cc, reg);
+			x64_movzx_rr(c->b, 1, reg, reg);
+			break;
+	}
+}
+
+/*
+** Make 'v' (already popped, or a stack entry) live in a register and
+** return it.  A value already in a register keeps it.
+*/
+int
+cg_to_reg(cstate *c, sval *v)
+{
+	int			r;
+
+	if (v->kind == VK_REG)
+		return v->reg;
+	r = cg_alloc(c, v->type);
+	cg_load_scratch(c, v, (uint32_t) (v - c->vs), r);
+	v->kind = VK_REG;
+	v->reg = (uint8_t) r;
+	return r;
+}
+
+/* Like cg_to_reg for popped values (depth is only needed for VK_MEM). */
+int
+cg_to_reg_owned(cstate *c, sval *v)
+{
+	int			r;
+
+	if (v->kind == VK_REG)
+		return v->reg;
+	if (v->kind == VK_MEM)
+		cg_fail(c, SF_INVALID, "internal: popped home-slot value without depth");
+	r = cg_alloc(c, v->type);
+	cg_load_scratch(c, v, 0, r);
+	v->kind = VK_REG;
+	v->reg = (uint8_t) r;
+	return r;
+}
+
+/* Store 'v' (stack index 'depth') into 'dst'; uses rax/xmm0 as scratch. */
+void
+cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
+{
+	bool		f = is_float(v->type);
+	int			w = is_wide(v->type);
+
+	switch (v->kind)
+	{
+		case VK_CONST:
+			if (w && (v->imm < INT32_MIN || v->imm > INT32_MAX))
+			{
+				x64_mov_ri(c->b, 1, X64_RAX, v->imm);
+				x64_mov_mr(c->b, 1, dst, X64_RAX);
+			}
+			else
+				x64_mov_mi(c->b, w, dst, (int32_t) v->imm);
+			break;
+		case VK_REG:
+			if (f)
+				x64_movs_mr(c->b, w, dst, v->reg);
+			else
+				x64_mov_mr(c->b, w, dst, v->reg);
+			break;
+		case VK_LOCAL:
+		case VK_MEM:
+			x64_mov_rm(c->b, 1, X64_RAX, cg_mem_of(c, v, depth));
+			x64_mov_mr(c->b, 1, dst, X64_RAX);
+			break;
+		case VK_FLAGS:
+			x64_setcc(c->b, (x64_cc) v->cc, X64_RAX);
+			x64_movzx_rr(c->b, 1, X64_RAX, X64_RAX);
+			x64_mov_mr(c->b, 0, dst, X64_RAX);
+			break;
+	}
+}
+
+void
+cg_materialize_flags(cstate *c)
+{
+	for (uint32_t i = 0; i < c->sp; i++)
+		if (c->vs[i].kind == VK_FLAGS)
+			cg_to_reg(c, &c->vs[i]);
+}
+
+/* Put entry 'i' into its home slot (constants stay). */
+static void
+flush_entry(cstate *c, uint32_t i)
+{
+	sval	   *v = &c->vs[i];
+
+	if (v->kind == VK_MEM || v->kind == VK_CONST)
+		return;
+	cg_store_to(c, v, i, cg_home(c, i));
+	cg_release(c, v);
+	v->kind = VK_MEM;
+}
+
+/* The canonical merge state: every non-constant value in its home slot. */
+void
+cg_spill_all(cstate *c)
+{
+	for (uint32_t i = 0; i < c->sp; i++)
+		flush_entry(c, i);
+}
+
+/* Local 'local' is about to change: values still reading it must copy. */
+void
+cg_local_written(cstate *c, uint32_t local)
+{
+	for (uint32_t i = 0; i < c->sp; i++)
+		if (c->vs[i].kind == VK_LOCAL && c->vs[i].local == local)
+			cg_to_reg(c, &c->vs[i]);
+}
+
+/* ---- traps -------------------------------------------------------------------- */
+
+/*
+** Forward jumps are chained through their own rel32 fields: each holds the
+** buffer offset of the previous jump to the same target (NO_CHAIN ends).
+*/
+static void
+chain_add(cstate *c, uint32_t *chain, size_t field)
+{
+	x64_patch32(c->b, field, *chain);
+	*chain = (uint32_t) field;
+}
+
+static void
+chain_bind(cstate *c, uint32_t *chain, size_t target)
+{
+	uint32_t	at = *chain;
+
+	while (at != NO_CHAIN && !c->b->oom)
+	{
+		uint32_t	next = x64_read32(c->b, at);
+
+		x64_bind32(c->b, at, target);
+		at = next;
+	}
+	*chain = NO_CHAIN;
+}
+
+void
+cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind)
+{
+	chain_add(c, &c->trap_chain[kind], x64_jcc32(c->b, cc, 0));
+}
+
+void
+cg_trap_now(cstate *c, sf_trap_kind kind)
+{
+	chain_add(c, &c->trap_chain[kind], x64_jmp32(c->b, 0));
+}
+
+/*
+** Out-of-line trap thunks at the end of the function: they lie inside the
+** function's code range, so the trap PC names the function.
+*/
+static void
+emit_trap_thunks(cstate *c)
+{
+	for (int k = 0; k < SF_TRAP_COUNT; k++)
+	{
+		if (c->trap_chain[k] == NO_CHAIN)
+			continue;
+		chain_bind(c, &c->trap_chain[k], x64_pos(c->b));
+		x64_mov_ri(c->b, 0, X64_RAX, k);
+		x64_mov_ri(c->b, 1, X64_RCX, (int64_t) (uintptr_t) c->ms->stubs->trap_explicit);
+		x64_call_r(c->b, X64_RCX);
+	}
+	if (c->dyn_trap_chain != NO_CHAIN)
+	{
+		chain_bind(c, &c->dyn_trap_chain, x64_pos(c->b));
+		x64_mov_ri(c->b, 1, X64_RCX, (int64_t) (uintptr_t) c->ms->stubs->trap_explicit);
+		x64_call_r(c->b, X64_RCX);
+	}
+}
+
+/*
+** The one place a fuel charge will be emitted (function entry, loop
+** headers, after branch targets): fuel is issue 4; nothing is charged yet.
+*/
+void
+cg_fuel_point(cstate *c)
+{
+	(void) c;
+}
+
+/* ---- helper calls ---------------------------------------------------------- */
+
+static void
+need_out(cstate *c, uint32_t n)
+{
+	if (n > c->max_out)
+		c->max_out = n;
+}
+
+/*
+** Call a C helper: rdi = own vmctx, then the 'nimm' constants, then the top
+** 'nargs' stack values (deepest first).  The values go through the
+** outgoing slots, which sidesteps any parallel-move ordering problem.
+*/
+void
+cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
+			   int nimm, bool traps, int result_type)
+{
+	static const int argreg[] = {X64_RSI, X64_RDX, X64_RCX, X64_R8, X64_R9};
+	uint32_t	base = c->sp - (uint32_t) nargs;
+
+	need_out(c, (uint32_t) nargs);
+	for (int i = 0; i < nargs; i++)
+		cg_store_to(c, &c->vs[base + i], base + i, x64_m(X64_RSP, 8 * i));
+	for (int i = 0; i < nargs; i++)
+	{
+		sval		v = cg_pop(c);
+
+		cg_release(c, &v);
+	}
+	cg_spill_all(c);
+	x64_mov_rr(c->b, 1, X64_RDI, X64_R13);
+	for (int i = 0; i < nimm; i++)
+		x64_mov_ri(c->b, 1, argreg[i], immargs[i]);
+	for (int i = 0; i < nargs; i++)
+		x64_mov_rm(c->b, 1, argreg[nimm + i], x64_m(X64_RSP, 8 * i));
+	x64_mov_ri(c->b, 1, X64_RAX, (int64_t) (uintptr_t) fn);
+	x64_call_r(c->b, X64_RAX);
+	if (traps)
+	{
+		x64_test_rr(c->b, 0, X64_RAX, X64_RAX);
+		chain_add(c, &c->dyn_trap_chain, x64_jcc32(c->b, X64_CC_NE, 0));
+	}
+	if (result_type)
+	{
+		int			r = cg_alloc_gpr(c);
+
+		x64_mov_rr(c->b, 0, r, X64_RAX);
+		cg_push_reg(c, (uint8_t) result_type, r);
+	}
+}
+
+/* ---- control flow --------------------------------------------------------------- */
+
+static const sf_valtype one_type[][1] = {
+	{SF_I32}, {SF_I64}, {SF_F32}, {SF_F64}, {SF_FUNCREF}, {SF_EXTERNREF}
+};
+
+static const sf_valtype *
+single(uint8_t t)
+{
+	switch (t)
+	{
+		case SF_I32:
+			return one_type[0];
+		case SF_I64:
+			return one_type[1];
+		case SF_F32:
+			return one_type[2];
+		case SF_F64:
+			return one_type[3];
+		case SF_FUNCREF:
+			return one_type[4];
+		default:
+			return one_type[5];
+	}
+}
+
+/* Read a blocktype immediate into 'k'. */
+static void
+read_blocktype(cstate *c, ctl *k)
+{
+	uint8_t		b0 = *c->pc;
+
+	k->nparams = k->nresults = 0;
+	k->params = k->results = NULL;
+	if (b0 == 0x40)
+	{
+		c->pc++;
+		return;
+	}
+	if (b0 == SF_I32 || b0 == SF_I64 || b0 == SF_F32 || b0 == SF_F64 ||
+		b0 == SF_FUNCREF || b0 == SF_EXTERNREF)
+	{
+		c->pc++;
+		k->nresults = 1;
+		k->results = single(b0);
+		return;
+	}
+	{
+		int64_t		idx = cg_read_s64(c);
+		const sf_functype *t;
+
+		if (idx < 0 || (uint64_t) idx >= c->m->ntypes)
+		{
+			cg_fail(c, SF_INVALID, "bad block type");
+			return;
+		}
+		t = &c->m->types[idx];
+		k->nparams = t->nparams;
+		k->params = t->params;
+		k->nresults = t->nresults;
+		k->results = t->results;
+	}
+}
+
+static ctl *
+push_ctl(cstate *c)
+{
+	if (c->csp == c->ccap)
+	{
+		uint32_t	ncap = c->ccap ? c->ccap * 2 : 16;
+		ctl		   *nc = realloc(c->cs, ncap * sizeof(ctl));
+
+		if (nc == NULL)
+		{
+			cg_fail(c, SF_NOMEM, "out of memory");
+			return NULL;
+		}
+		c->cs = nc;
+		c->ccap = ncap;
+	}
+	ctl		   *k = &c->cs[c->csp++];
+
+	memset(k, 0, sizeof(*k));
+	k->end_chain = NO_CHAIN;
+	k->else_chain = NO_CHAIN;
+	return k;
+}
+
+/* Replace the stack above 'height' by 'n' values of 'types' in home slots. */
+static void
+reset_stack(cstate *c, uint32_t height, uint32_t n, const sf_valtype *types)
+{
+	while (c->sp > height)
+	{
+		sval		v = cg_pop(c);
+
+		cg_release(c, &v);
+	}
+	for (uint32_t i = 0; i < n; i++)
+	{
+		sval		v = {VK_MEM, types[i], 0, 0, 0, 0};
+
+		cg_push(c, v);
+	}
+}
+
+/* Block params are the block's own values: a label may re-enter with them. */
+static void
+params_home(cstate *c, uint32_t n)
+{
+	for (uint32_t i = c->sp - n; i < c->sp; i++)
+		if (c->vs[i].kind == VK_CONST)
+		{
+			cg_store_to(c, &c->vs[i], i, cg_home(c, i));
+			c->vs[i].kind = VK_MEM;
+		}
+}
+
+void
+cg_block(cstate *c, int op)
+{
+	ctl		   *k;
+	ctl			tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	read_blocktype(c, &tmp);
+	k = push_ctl(c);
+	if (k == NULL)
+		return;
+	k->kind = op == SF_OP_LOOP ? CTL_LOOP : op == SF_OP_IF ? CTL_IF : CTL_BLOCK;
+	k->nparams = tmp.nparams;
+	k->params = tmp.params;
+	k->nresults = tmp.nresults;
+	k->results = tmp.results;
+	if (c->unreachable)
+	{
+		k->dead = true;
+		k->height = c->sp;
+		return;
+	}
+	if (op == SF_OP_IF)
+	{
+		sval		cond = cg_pop(c);
+		x64_cc		cc = X64_CC_NE;
+
+		/* spilling only moves data, so a compare's flags survive it */
+		cg_spill_all(c);
+		params_home(c, k->nparams);
+		switch (cond.kind)
+		{
+			case VK_FLAGS:
+				cc = (x64_cc) cond.cc;
+				break;
+			case VK_REG:
+				x64_test_rr(c->b, 0, cond.reg, cond.reg);
+				break;
+			case VK_CONST:
+				x64_mov_ri(c->b, 0, X64_RAX, (uint32_t) cond.imm);
+				x64_test_rr(c->b, 0, X64_RAX, X64_RAX);
+				break;
+			default:
+				x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, c->sp), 0);
+				break;
+		}
+		cg_release(c, &cond);
+		chain_add(c, &k->else_chain, x64_jcc32(c->b, X64_CC_NOT(cc), 0));
+	}
+	else
+	{
+		cg_spill_all(c);
+		params_home(c, k->nparams);
+	}
+	k->height = c->sp - k->nparams;
+	if (op == SF_OP_LOOP)
+	{
+		k->loop_pos = (uint32_t) x64_pos(c->b);
+		cg_fuel_point(c);
+	}
+	else if (op == SF_OP_IF)
+		cg_fuel_point(c);
+}
+
+/* Label arity: a loop takes its params, everything else its results. */
+static uint32_t
+label_arity(const ctl *k, const sf_valtype **types)
+{
+	if (k->kind == CTL_LOOP)
+	{
+		*types = k->params;
+		return k->nparams;
+	}
+	*types = k->results;
+	return k->nresults;
+}
+
+/*
+** Copy the top 'n' values into home slots height..height+n-1 (ascending
+** order never overwrites a source before it is read).  The abstract stack
+** is left unchanged: the values stay valid on the fall-through path.
+*/
+static void
+move_to_homes(cstate *c, uint32_t height, uint32_t n)
+{
+	uint32_t	src0 = c->sp - n;
+
+	for (uint32_t i = 0; i < n; i++)
+	{
+		sval	   *v = &c->vs[src0 + i];
+
+		if (src0 + i == height + i && (v->kind == VK_MEM))
+			continue;
+		cg_store_to(c, v, src0 + i, cg_home(c, height + i));
+	}
+}
+
+/* Values about to be written over parameters must not read parameters. */
+static void
+protect_params(cstate *c, uint32_t n)
+{
+	for (uint32_t i = c->sp - n; i < c->sp; i++)
+		if (c->vs[i].kind == VK_LOCAL && c->vs[i].local < c->ft->nparams)
+			cg_to_reg(c, &c->vs[i]);
+}
+
+static void
+emit_return(cstate *c)
+{
+	uint32_t	n = c->ft->nresults;
+
+	protect_params(c, n);
+	for (uint32_t i = 0; i < n; i++)
+	{
+		uint32_t	d = c->sp - n + i;
+
+		cg_store_to(c, &c->vs[d], d, x64_m(X64_RBP, 16 + 8 * (int32_t) i));
+	}
+	x64_mov_rr(c->b, 1, X64_RSP, X64_RBP);
+	x64_pop(c->b, X64_RBP);
+	x64_ret(c->b);
+}
+
+/* Jump to label 'depth' carrying its arity; no stack change. */
+static void
+jump_to(cstate *c, uint32_t depth)
+{
+	ctl		   *k = &c->cs[c->csp - 1 - depth];
+	const sf_valtype *types;
+	uint32_t	n = label_arity(k, &types);
+
+	if (k->kind == CTL_FUNC)
+	{
+		emit_return(c);
+		return;
+	}
+	move_to_homes(c, k->height, n);
+	if (k->kind == CTL_LOOP)
+	{
+		size_t		at = x64_jmp32(c->b, 0);
+
+		x64_bind32(c->b, at, k->loop_pos);
+	}
+	else
+		chain_add(c, &k->end_chain, x64_jmp32(c->b, 0));
+}
+
+void
+cg_br(cstate *c, uint32_t depth)
+{
+	if (c->unreachable)
+		return;
+	jump_to(c, depth);
+	c->unreachable = true;
+}
+
+void
+cg_return(cstate *c)
+{
+	if (c->unreachable)
+		return;
+	emit_return(c);
+	c->unreachable = true;
+}
+
+/* Does branching to 'depth' need code besides the jump itself? */
+static bool
+branch_needs_moves(cstate *c, uint32_t depth)
+{
+	ctl		   *k = &c->cs[c->csp - 1 - depth];
+	const sf_valtype *types;
+	uint32_t	n = label_arity(k, &types);
+
+	if (k->kind == CTL_FUNC)
+		return true;
+	for (uint32_t i = 0; i < n; i++)
+	{
+		uint32_t	src = c->sp - n + i;
+
+		if (src != k->height + i || c->vs[src].kind != VK_MEM)
+			return true;
+	}
+	return false;
+}
+
+void
+cg_br_if(cstate *c, uint32_t depth)
+{
+	sval		cond;
+	x64_cc		cc;
+
+	if (c->unreachable)
+		return;
+	cond = cg_pop(c);
+	if (cond.kind == VK_FLAGS)
+		cc = (x64_cc) cond.cc;
+	else if (cond.kind == VK_CONST)
+	{
+		if ((int32_t) cond.imm != 0)
+			cg_br(c, depth);
+		return;
+	}
+	else
+	{
+		if (cond.kind == VK_REG)
+			x64_test_rr(c->b, 0, cond.reg, cond.reg);
+		else
+			x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, c->sp), 0);
+		cg_release(c, &cond);
+		cc = X64_CC_NE;
+	}
+	if (!branch_needs_moves(c, depth))
+	{
+		ctl		   *k = &c->cs[c->csp - 1 - depth];
+
+		if (k->kind == CTL_LOOP)
+			x64_bind32(c->b, x64_jcc32(c->b, cc, 0), k->loop_pos);
+		else
+			chain_add(c, &k->end_chain, x64_jcc32(c->b, cc, 0));
+		return;
+	}
+	{
+		size_t		skip = x64_jcc32(c->b, X64_CC_NOT(cc), 0);
+
+		jump_to(c, depth);
+		x64_bind32(c->b, skip, x64_pos(c->b));
+	}
+}
+
+void
+cg_br_table(cstate *c)
+{
+	uint32_t	n = cg_read_u32(c);
+	uint32_t   *targets;
+	sval		idx;
+	size_t		lea_at, table_at;
+
+	targets = malloc(((size_t) n + 1) * sizeof(uint32_t));
+	if (targets == NULL)
+	{
+		cg_fail(c, SF_NOMEM, "out of memory");
+		return;
+	}
+	for (uint32_t i = 0; i <= n; i++)
+		targets[i] = cg_read_u32(c);
+	if (c->unreachable)
+	{
+		free(targets);
+		return;
+	}
+	idx = cg_pop(c);
+	/* spill first: spilling uses rax, the index's register */
+	cg_spill_all(c);
+	cg_load_scratch(c, &idx, c->sp, X64_RAX);
+	cg_release(c, &idx);
+	/* clamp the index to n (the default) */
+	x64_mov_ri(c->b, 0, X64_RCX, n);
+	x64_alu_rr(c->b, X64_CMP, 0, X64_RAX, X64_RCX);
+	x64_cmov_rr(c->b, X64_CC_A, 0, X64_RAX, X64_RCX);
+	x64_lea(c->b, 1, X64_RCX, x64_m(X64_RIP, 0));
+	lea_at = x64_pos(c->b) - 4;
+	x64_movsx_rm(c->b, 1, 4, X64_RAX, x64_mx(X64_RCX, X64_RAX, 4, 0));
+	x64_alu_rr(c->b, X64_ADD, 1, X64_RAX, X64_RCX);
+	x64_jmp_r(c->b, X64_RAX);
+	table_at = x64_pos(c->b);
+	x64_patch32(c->b, lea_at, (uint32_t) (table_at - (lea_at + 4)));
+	for (uint32_t i = 0; i <= n; i++)
+		x64_u32(c->b, 0);
+	/* one trampoline per distinct target: its moves, then the jump */
+	for (uint32_t i = 0; i <= n && !c->b->oom; i++)
+	{
+		uint32_t	j;
+
+		for (j = 0; j < i; j++)
+			if (targets[j] == targets[i])
+				break;
+		if (j < i)
+		{
+			x64_patch32(c->b, table_at + 4 * i, x64_read32(c->b, table_at + 4 * j));
+			continue;
+		}
+		x64_patch32(c->b, table_at + 4 * i, (uint32_t) (x64_pos(c->b) - table_at));
+		jump_to(c, targets[i]);
+	}
+	free(targets);
+	c->unreachable = true;
+}
+
+void
+cg_else(cstate *c)
+{
+	ctl		   *k = &c->cs[c->csp - 1];
+
+	k->kind = CTL_ELSE;
+	if (k->dead)
+		return;
+	if (!c->unreachable)
+	{
+		move_to_homes(c, k->height, k->nresults);
+		chain_add(c, &k->end_chain, x64_jmp32(c->b, 0));
+	}
+	chain_bind(c, &k->else_chain, x64_pos(c->b));
+	reset_stack(c, k->height, k->nparams, k->params);
+	c->unreachable = false;
+	cg_fuel_point(c);
+}
+
+void
+cg_end(cstate *c)
+{
+	ctl		   *k = &c->cs[c->csp - 1];
+	bool		reach;
+
+	if (k->kind == CTL_FUNC)
+	{
+		if (!c->unreachable)
+			emit_return(c);
+		c->csp--;
+		c->unreachable = true;
+		return;
+	}
+	if (k->dead)
+	{
+		c->csp--;
+		return;
+	}
+	if (!c->unreachable)
+		move_to_homes(c, k->height, k->nresults);
+	/* an if without else: the false path arrives with params == results */
+	reach = !c->unreachable || k->end_chain != NO_CHAIN || k->else_chain != NO_CHAIN;
+	chain_bind(c, &k->end_chain, x64_pos(c->b));
+	chain_bind(c, &k->else_chain, x64_pos(c->b));
+	reset_stack(c, k->height, k->nresults, k->results);
+	c->csp--;
+	c->unreachable = !reach;
+	if (reach)
+		cg_fuel_point(c);
+}
+
+/* ---- calls ------------------------------------------------------------------- */
+
+/*
+** Common part of every call: write the arguments to the outgoing slots,
+** spill everything else (all registers are caller-saved), and after the
+** caller-provided 'emit' sequence load the results.
+*/
+static void
+call_prepare(cstate *c, const sf_functype *ft, uint32_t extra_below)
+{
+	uint32_t	np = ft->nparams;
+	uint32_t	base = c->sp - extra_below - np;
+
+	need_out(c, np > ft->nresults ? np : ft->nresults);
+	for (uint32_t i = 0; i < np; i++)
+		cg_store_to(c, &c->vs[base + i], base + i, x64_m(X64_RSP, 8 * (int32_t) i));
+}
+
+static void
+pop_args(cstate *c, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+	{
+		sval		v = cg_pop(c);
+
+		cg_release(c, &v);
+	}
+}
+
+static void
+call_results(cstate *c, const sf_functype *ft)
+{
+	for (uint32_t i = 0; i < ft->nresults; i++)
+	{
+		uint8_t		t = (uint8_t) ft->results[i];
+		int			r = cg_alloc(c, t);
+
+		if (is_float(t))
+			x64_movs_rm(c->b, is_wide(t), r, x64_m(X64_RSP, 8 * (int32_t) i));
+		else
+			x64_mov_rm(c->b, is_wide(t), r, x64_m(X64_RSP, 8 * (int32_t) i));
+		cg_push_reg(c, t, r);
+	}
+}
+
+/* rax = sf_func *: switch context, call, restore ours. */
+static void
+call_through_func(cstate *c)
+{
+	x64_mov_rm(c->b, 1, X64_R13, x64_m(X64_RAX, SF_OFF_FUNC_CTX));
+	x64_mov_rm(c->b, 1, X64_R14, x64_m(X64_R13, SF_OFF_VM_MEM_BASE));
+	x64_call_m(c->b, x64_m(X64_RAX, SF_OFF_FUNC_CODE));
+	x64_mov_rm(c->b, 1, X64_R13, x64_m(X64_RBP, -8));
+	x64_mov_rm(c->b, 1, X64_R14, x64_m(X64_R13, SF_OFF_VM_MEM_BASE));
+}
+
+void
+cg_call(cstate *c, uint32_t func)
+{
+	const sf_functype *ft = sf_module_functype(c->m, func);
+
+	if (c->unreachable)
+		return;
+	call_prepare(c, ft, 0);
+	pop_args(c, ft->nparams);
+	cg_spill_all(c);
+	if (func < c->m->nfunc_imports)
+	{
+		x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_func_off(c->m, func)));
+		call_through_func(c);
+	}
+	else
+	{
+		modstate   *ms = c->ms;
+
+		if (ms->nfix == ms->capfix)
+		{
+			uint32_t	ncap = ms->capfix ? ms->capfix * 2 : 64;
+			call_fixup *nf = realloc(ms->fix, ncap * sizeof(call_fixup));
+
+			if (nf == NULL)
+			{
+				cg_fail(c, SF_NOMEM, "out of memory");
+				return;
+			}
+			ms->fix = nf;
+			ms->capfix = ncap;
+		}
+		ms->fix[ms->nfix].at = (uint32_t) x64_call32(c->b, 0);
+		ms->fix[ms->nfix].callee = func - c->m->nfunc_imports;
+		ms->nfix++;
+	}
+	call_results(c, ft);
+}
+
+void
+cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
+{
+	const sf_functype *ft = &c->m->types[type];
+	sval		idx;
+
+	if (c->unreachable)
+		return;
+	call_prepare(c, ft, 1);
+	idx = cg_pop(c);
+	cg_load_scratch(c, &idx, c->sp, X64_RCX);
+	cg_release(c, &idx);
+	pop_args(c, ft->nparams);
+	/* spilling uses only rax: the index survives in rcx */
+	cg_spill_all(c);
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_table_off(c->m, table)));
+	x64_alu_rm(c->b, X64_CMP, 0, X64_RCX, x64_m(X64_RAX, SF_OFF_TABLE_SIZE));
+	cg_trap_if(c, X64_CC_AE, SF_TRAP_UNDEFINED_ELEMENT);
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_TABLE_ELEMS));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_mx(X64_RAX, X64_RCX, 8, 0));
+	x64_test_rr(c->b, 1, X64_RAX, X64_RAX);
+	cg_trap_if(c, X64_CC_E, SF_TRAP_UNINIT_ELEMENT);
+	x64_alu_mi(c->b, X64_CMP, 0, x64_m(X64_RAX, SF_OFF_FUNC_TYPE_ID),
+			   (int32_t) c->ms->type_ids[type]);
+	cg_trap_if(c, X64_CC_NE, SF_TRAP_INDIRECT_MISMATCH);
+	call_through_func(c);
+	call_results(c, ft);
+}
+
+/* ---- functions ------------------------------------------------------------------ */
+
+static sf_status
+setup_locals(cstate *c, const sf_code *code)
+{
+	uint32_t	np = c->ft->nparams;
+	uint32_t	k = np;
+
+	c->nlocals = np + code->nlocals;
+	c->ndecl = code->nlocals;
+	c->ltype = malloc((size_t) (c->nlocals ? c->nlocals : 1) * sizeof(sf_valtype));
+	c->loff = malloc((size_t) (c->nlocals ? c->nlocals : 1) * sizeof(int32_t));
+	if (c->ltype == NULL || c->loff == NULL)
+		return cg_fail(c, SF_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < np; i++)
+	{
+		c->ltype[i] = c->ft->params[i];
+		c->loff[i] = 16 + 8 * (int32_t) i;
+	}
+	for (uint32_t r = 0; r < code->nruns; r++)
+		for (uint32_t j = 0; j < code->runs[r].count && k < c->nlocals; j++, k++)
+		{
+			c->ltype[k] = code->runs[r].type;
+			c->loff[k] = -16 - 8 * (int32_t) (k - np);
+		}
+	c->home0 = -16 - 8 * (int32_t) c->ndecl;
+	return SF_OK;
+}
+
+static void
+emit_prologue(cstate *c)
+{
+	x64_push(c->b, X64_RBP);
+	x64_mov_rr(c->b, 1, X64_RBP, X64_RSP);
+	/* sub rsp, imm32: the frame size is known only at the end */
+	x64_alu_ri(c->b, X64_SUB, 1, X64_RSP, 0x7FFFFFF0);
+	c->frame_patch = (uint32_t) x64_pos(c->b) - 4;
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, SF_OFF_VM_STORE));
+	x64_alu_rm(c->b, X64_CMP, 1, X64_RSP, x64_m(X64_RAX, SF_OFF_STORE_STACK_LIMIT));
+	cg_trap_if(c, X64_CC_B, SF_TRAP_STACK_EXHAUSTED);
+	x64_mov_mr(c->b, 1, x64_m(X64_RBP, -8), X64_R13);
+	if (c->ndecl == 0)
+		return;
+	x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
+	if (c->ndecl <= 8)
+	{
+		for (uint32_t j = 0; j < c->ndecl; j++)
+			x64_mov_mr(c->b, 1, x64_m(X64_RBP, -16 - 8 * (int32_t) j), X64_RAX);
+		return;
+	}
+	x64_lea(c->b, 1, X64_RDI, x64_m(X64_RBP, -16 - 8 * (int32_t) (c->ndecl - 1)));
+	x64_mov_ri(c->b, 0, X64_RCX, c->ndecl);
+	x64_rep_stosq(c->b);
+}
+
+static void
+patch_frame(cstate *c)
+{
+	uint64_t	sz = 8 + 8ull * c->ndecl + 8ull * c->maxsp + 8ull * c->max_out;
+
+	sz = (sz + 15) & ~15ull;
+	if (sz > 0x40000000)
+	{
+		cg_fail(c, SF_LIMIT, "frame too large");
+		return;
+	}
+	x64_patch32(c->b, c->frame_patch, (uint32_t) sz);
+}
+
+static sf_status
+compile_function(modstate *ms, uint32_t defidx)
+{
+	const sf_module *m = ms->m;
+	const sf_code *code = &m->codes[defidx];
+	cstate		c;
+	ctl		   *k;
+
+	memset(&c, 0, sizeof(c));
+	c.ms = ms;
+	c.m = m;
+	c.b = &ms->buf;
+	c.func_index = m->nfunc_imports + defidx;
+	c.ft = sf_module_functype(m, c.func_index);
+	c.pc = m->bytes + code->expr_off;
+	c.end = m->bytes + code->end_off;
+	c.op_start = c.pc;
+	c.dyn_trap_chain = NO_CHAIN;
+	for (int i = 0; i < SF_TRAP_COUNT; i++)
+		c.trap_chain[i] = NO_CHAIN;
+	if (setup_locals(&c, code) != SF_OK)
+		goto out;
+	k = push_ctl(&c);
+	if (k == NULL)
+		goto out;
+	k->kind = CTL_FUNC;
+	k->nresults = c.ft->nresults;
+	k->results = c.ft->results;
+	emit_prologue(&c);
+	cg_fuel_point(&c);
+	while (c.csp > 0 && c.pc < c.end && c.status == SF_OK)
+	{
+		uint8_t		b0;
+		int			op;
+
+		c.op_start = c.pc;
+		b0 = *c.pc++;
+		if (b0 == 0xFC)
+			op = sf_opcode_lookup(0xFC, cg_read_u32(&c));
+		else
+			op = sf_opcode_lookup(0, b0);
+		if (op < 0)
+		{
+			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", b0);
+			break;
+		}
+		cg_op(&c, op);
+	}
+	if (c.status == SF_OK && c.csp != 0)
+		cg_fail(&c, SF_INVALID, "function body ends inside a block");
+	emit_trap_thunks(&c);
+	patch_frame(&c);
+out:
+	free(c.vs);
+	free(c.cs);
+	free(c.ltype);
+	free(c.loff);
+	return c.status;
+}
+
+static void
+jit_free(struct sf_jit *j)
+{
+	if (j == NULL)
+		return;
+	sf_jit_unregister(j);
+	sf_codemem_free(j->code, j->code_len);
+	free(j->func_off);
+	free(j->func_end);
+	free(j->type_ids);
+	free(j);
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static sf_status
+compile_all(modstate *ms, struct sf_jit *j)
+{
+	const sf_module *m = ms->m;
+	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
+
+	for (uint32_t t = 0; t < m->ntypes; t++)
+	{
+		j->type_ids[t] = sf_rt_type_id(&m->types[t], ms->err);
+		if (j->type_ids[t] == 0)
+			return ms->err ? ms->err->status : SF_NOMEM;
+	}
+	ms->type_ids = j->type_ids;
+	for (uint32_t i = 0; i < ndef; i++)
+	{
+		sf_status	st;
+
+		/* functions start 16-byte aligned; pad with int3 */
+		while (x64_pos(&ms->buf) & 15)
+			x64_byte(&ms->buf, 0xCC);
+		j->func_off[i] = (uint32_t) x64_pos(&ms->buf);
+		st = compile_function(ms, i);
+		if (st != SF_OK)
+			return st;
+		j->func_end[i] = (uint32_t) x64_pos(&ms->buf);
+		if (ms->buf.oom)
+			return sf_error_set(ms->err, SF_NOMEM, "out of memory for code");
+	}
+	for (uint32_t i = 0; i < ms->nfix; i++)
+		x64_bind32(&ms->buf, ms->fix[i].at, j->func_off[ms->fix[i].callee]);
+	return SF_OK;
+}
+
+sf_status
+sf_module_compile(sf_module *m, sf_error *err)
+{
+	modstate	ms;
+	struct sf_jit *j;
+	sf_status	st;
+	double		t0 = now_seconds();
+	uint32_t	ndef;
+
+	if (m->jit != NULL)
+		return SF_OK;
+	if ((st = sf_cpu_check(err)) != SF_OK)
+		return st;
+	if (m->cfg.bounds_checked)
+		return sf_error_set(err, SF_UNSUPPORTED,
+							"bounds-checked memory mode is not implemented by the JIT");
+	memset(&ms, 0, sizeof(ms));
+	ms.m = m;
+	ms.err = err;
+	ms.stubs = sf_rt_stubs(err);
+	if (ms.stubs == NULL)
+		return err ? err->status : SF_NOMEM;
+	ndef = m->nfuncs - m->nfunc_imports;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return sf_error_set(err, SF_NOMEM, "out of memory");
+	j->m = m;
+	j->nfuncs = ndef;
+	j->func_off = calloc(ndef + 1, sizeof(uint32_t));
+	j->func_end = calloc(ndef + 1, sizeof(uint32_t));
+	j->type_ids = calloc(m->ntypes + 1, sizeof(uint32_t));
+	if (!j->func_off || !j->func_end || !j->type_ids)
+	{
+		jit_free(j);
+		return sf_error_set(err, SF_NOMEM, "out of memory");
+	}
+	x64_buf_init(&ms.buf);
+	st = compile_all(&ms, j);
+	if (st == SF_OK)
+	{
+		j->code_len = x64_pos(&ms.buf);
+		j->code = sf_codemem_install(ms.buf.start, j->code_len, err);
+		if (j->code == NULL)
+			st = err ? err->status : SF_NOMEM;
+	}
+	x64_buf_free(&ms.buf);
+	free(ms.fix);
+	if (st != SF_OK)
+	{
+		jit_free(j);
+		return st;
+	}
+	sf_jit_register(j);
+	m->jit = j;
+	m->jit_free = jit_free;
+	m->stats.code_bytes = j->code_len;
+	m->stats.wasm_code_bytes = 0;
+	for (uint32_t i = 0; i < ndef; i++)
+		m->stats.wasm_code_bytes += m->codes[i].end_off - m->codes[i].body_off;
+	m->stats.compile_seconds = now_seconds() - t0;
+	return SF_OK;
+}

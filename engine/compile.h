@@ -1,0 +1,190 @@
+/*
+** compile.h -- internal interface of the single-pass wasm -> x86-64 compiler.
+**
+** compile.c owns the abstract value stack, register allocation, control
+** flow, calls and the per-module driver; compile_ops.c lowers the
+** individual operators.  Both know wasm and x86; x64_emit.c knows bytes.
+**
+** The value stack (cf. TinyCC's vtop, Lua's expdesc): every entry says
+** where its value lives right now -- a constant, a register, a local
+** variable (lazily, until that local is written), its own "home" stack
+** slot in the frame, or the CPU flags of a compare.  Values are
+** materialised only when an instruction needs them in a register.
+**
+** Frame of a compiled function (rbp-relative):
+**   [rbp+16+8k]   parameter k / result k (the caller's outgoing slots)
+**   [rbp+8]       return address
+**   [rbp]         caller's rbp
+**   [rbp-8]       own context (r13), reloaded after cross-instance calls
+**   [rbp-16-8j]   declared local j
+**   below         one home slot per value-stack depth
+**   [rsp+8k]      outgoing argument/result slots of calls made
+**
+** Control-flow merges use one canonical state: at a label every live
+** value sits in its home slot (constants may stay constants below the
+** block, since no path changes them).  Branches move their carried
+** values into the target's home slots.
+*/
+#ifndef SF_COMPILE_H
+#define SF_COMPILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "module.h"
+#include "opcodes.h"
+#include "runtime.h"
+#include "x64_emit.h"
+
+typedef enum vkind
+{
+	VK_CONST,					/* imm (raw bits for floats) */
+	VK_REG,						/* reg: a gpr or an xmm, by type */
+	VK_LOCAL,					/* local variable 'local' */
+	VK_MEM,						/* the entry's own home slot */
+	VK_FLAGS					/* CPU flags; true when 'cc' holds */
+} vkind;
+
+typedef struct sval
+{
+	uint8_t		kind;
+	uint8_t		type;			/* sf_valtype */
+	uint8_t		reg;
+	uint8_t		cc;
+	uint32_t	local;
+	int64_t		imm;
+} sval;
+
+typedef enum ctlkind
+{
+	CTL_FUNC, CTL_BLOCK, CTL_LOOP, CTL_IF, CTL_ELSE
+} ctlkind;
+
+#define NO_CHAIN ((uint32_t) 0xFFFFFFFF)
+
+typedef struct ctl
+{
+	uint8_t		kind;
+	bool		dead;			/* entered in unreachable code */
+	uint32_t	height;			/* value-stack height below the params */
+	uint32_t	nparams, nresults;
+	const sf_valtype *params, *results;
+	uint32_t	loop_pos;		/* CTL_LOOP: the label */
+	uint32_t	end_chain;		/* forward jumps to the end */
+	uint32_t	else_chain;		/* CTL_IF: the jump to the else arm */
+} ctl;
+
+typedef struct call_fixup
+{
+	uint32_t	at;				/* rel32 field */
+	uint32_t	callee;			/* defined-function index */
+} call_fixup;
+
+/* Per-module compile state that outlives one function. */
+typedef struct modstate
+{
+	const sf_module *m;
+	x64_buf		buf;
+	const sf_stubs *stubs;
+	uint32_t   *type_ids;
+	call_fixup *fix;
+	uint32_t	nfix, capfix;
+	sf_error   *err;
+} modstate;
+
+typedef struct cstate
+{
+	modstate   *ms;
+	const sf_module *m;
+	x64_buf    *b;
+	uint32_t	func_index;
+	const sf_functype *ft;
+	uint32_t	nlocals;		/* params + declared */
+	sf_valtype *ltype;
+	int32_t    *loff;			/* rbp-relative offset of each local */
+	int32_t		home0;			/* rbp-relative offset of home slot 0 */
+	uint32_t	ndecl;
+
+	sval	   *vs;
+	uint32_t	sp, vcap, maxsp;
+	ctl		   *cs;
+	uint32_t	csp, ccap;
+	bool		unreachable;
+
+	x64_regset	gused, xused;	/* registers held by values */
+	uint32_t	max_out;		/* outgoing slots needed */
+	uint32_t	frame_patch;	/* imm32 of 'sub rsp, frame' */
+	uint32_t	trap_chain[SF_TRAP_COUNT];
+	uint32_t	dyn_trap_chain; /* trap kind in eax */
+
+	const uint8_t *pc, *end;
+	const uint8_t *op_start;
+	sf_status	status;
+} cstate;
+
+/* Register pools: rax, rcx, rdx and xmm0, xmm1 are scratch, never pooled. */
+#define GPOOL (X64_SET(X64_RBX) | X64_SET(X64_RSI) | X64_SET(X64_RDI) | \
+			   X64_SET(X64_R8) | X64_SET(X64_R9) | X64_SET(X64_R10) | \
+			   X64_SET(X64_R11) | X64_SET(X64_R12))
+#define XPOOL ((x64_regset) 0xFFFC)
+
+static inline bool
+is_float(uint8_t t)
+{
+	return t == SF_F32 || t == SF_F64;
+}
+
+static inline int
+is_wide(uint8_t t)
+{
+	return t != SF_I32 && t != SF_F32;
+}
+
+/* compile.c: value stack and registers */
+int			cg_alloc_gpr(cstate *c);
+int			cg_alloc_xmm(cstate *c);
+int			cg_alloc(cstate *c, uint8_t type);
+void		cg_release(cstate *c, const sval *v);
+void		cg_push(cstate *c, sval v);
+void		cg_push_reg(cstate *c, uint8_t type, int reg);
+void		cg_push_const(cstate *c, uint8_t type, int64_t imm);
+void		cg_push_flags(cstate *c, x64_cc cc);
+sval		cg_pop(cstate *c);
+sval	   *cg_top(cstate *c, uint32_t k);
+int			cg_to_reg(cstate *c, sval *v);
+int			cg_to_reg_owned(cstate *c, sval *v);
+x64_mem		cg_mem_of(cstate *c, const sval *v, uint32_t depth);
+x64_mem		cg_home(cstate *c, uint32_t depth);
+void		cg_materialize_flags(cstate *c);
+void		cg_spill_all(cstate *c);
+void		cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg);
+void		cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst);
+void		cg_local_written(cstate *c, uint32_t local);
+
+/* compile.c: traps, calls, control */
+void		cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind);
+void		cg_trap_now(cstate *c, sf_trap_kind kind);
+void		cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
+						   int nimm, bool traps, int result_type);
+void		cg_fuel_point(cstate *c);
+
+/* compile_ops.c */
+sf_status	cg_op(cstate *c, int op);
+uint32_t	cg_read_u32(cstate *c);
+int32_t		cg_read_s32(cstate *c);
+int64_t		cg_read_s64(cstate *c);
+
+/* compile.c: control operators, called from cg_op */
+void		cg_block(cstate *c, int op);
+void		cg_else(cstate *c);
+void		cg_end(cstate *c);
+void		cg_br(cstate *c, uint32_t depth);
+void		cg_br_if(cstate *c, uint32_t depth);
+void		cg_br_table(cstate *c);
+void		cg_return(cstate *c);
+void		cg_call(cstate *c, uint32_t func);
+void		cg_call_indirect(cstate *c, uint32_t type, uint32_t table);
+
+sf_status	cg_fail(cstate *c, sf_status st, const char *fmt, ...) SF_PRINTF(3, 4);
+
+#endif							/* SF_COMPILE_H */

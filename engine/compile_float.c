@@ -1,0 +1,486 @@
+/*
+** compile_float.c -- lowering of floating-point operators and conversions
+** (SSE2 plus SSE4.1 roundss/roundsd).
+**
+** WebAssembly semantics that x86 does not give for free: min/max return
+** NaN if either operand is NaN and order -0 below +0; abs/neg/copysign
+** are pure bit operations (no NaN canonicalisation); float->int
+** conversions trap (or saturate) outside the exact range, which is checked
+** in double precision before converting (every f32 is exact as a double).
+*/
+#include <string.h>
+
+#include "compile.h"
+
+static uint64_t
+dbits(double d)
+{
+	uint64_t	u;
+
+	memcpy(&u, &d, 8);
+	return u;
+}
+
+static int
+own_f(cstate *c, sval *v, uint32_t depth)
+{
+	int			r;
+
+	if (v->kind == VK_REG)
+		return v->reg;
+	r = cg_alloc(c, v->type);
+	cg_load_scratch(c, v, depth, r);
+	v->kind = VK_REG;
+	v->reg = (uint8_t) r;
+	return r;
+}
+
+static int
+read_f(cstate *c, sval *v, uint32_t depth, int scratch)
+{
+	if (v->kind == VK_REG)
+		return v->reg;
+	cg_load_scratch(c, v, depth, scratch);
+	return scratch;
+}
+
+/* xmm 'x' = a 32/64-bit constant bit pattern (through rax). */
+static void
+xconst(cstate *c, int x, int dbl, uint64_t bits)
+{
+	x64_mov_ri(c->b, dbl, X64_RAX, (int64_t) bits);
+	x64_movd_xr(c->b, dbl, x, X64_RAX);
+}
+
+static void
+f_binop(cstate *c, x64_sse op, int dbl)
+{
+	sval		b = cg_pop(c), a = cg_pop(c);
+	uint32_t	da = c->sp, db = c->sp + 1;
+	int			r = own_f(c, &a, da);
+
+	if (b.kind == VK_REG)
+		x64_sse_rr(c->b, op, dbl, r, b.reg);
+	else if (b.kind == VK_LOCAL || b.kind == VK_MEM)
+		x64_sse_rm(c->b, op, dbl, r, cg_mem_of(c, &b, db));
+	else
+	{
+		cg_load_scratch(c, &b, db, 1);
+		x64_sse_rr(c->b, op, dbl, r, 1);
+	}
+	cg_release(c, &b);
+	cg_push_reg(c, (uint8_t) a.type, r);
+}
+
+static void
+f_minmax(cstate *c, bool is_min, int dbl)
+{
+	sval		b = cg_pop(c), a = cg_pop(c);
+	uint32_t	da = c->sp, db = c->sp + 1;
+	int			r = own_f(c, &a, da);
+	int			rb = read_f(c, &b, db, 1);
+	size_t		nan, normal, done1, done2;
+
+	x64_ucomis_rr(c->b, dbl, r, rb);
+	nan = x64_jcc8(c->b, X64_CC_P);
+	normal = x64_jcc8(c->b, X64_CC_NE);
+	/* equal: only the sign of a zero can differ */
+	x64_sselogic_rr(c->b, is_min ? X64_ORP : X64_ANDP, 0, r, rb);
+	done1 = x64_jmp8(c->b);
+	x64_bind8(c->b, normal);
+	x64_sse_rr(c->b, is_min ? X64_MINS : X64_MAXS, dbl, r, rb);
+	done2 = x64_jmp8(c->b);
+	x64_bind8(c->b, nan);
+	x64_sse_rr(c->b, X64_ADDS, dbl, r, rb);	/* propagates a quiet NaN */
+	x64_bind8(c->b, done1);
+	x64_bind8(c->b, done2);
+	cg_release(c, &b);
+	cg_push_reg(c, (uint8_t) a.type, r);
+}
+
+static void
+f_unop(cstate *c, int op, int dbl)
+{
+	sval		a = cg_pop(c);
+	int			r = own_f(c, &a, c->sp);
+	uint64_t	sign = dbl ? 0x8000000000000000ull : 0x80000000ull;
+
+	switch (op)
+	{
+		case SF_OP_F32_ABS:
+		case SF_OP_F64_ABS:
+			xconst(c, 0, dbl, ~sign & (dbl ? ~0ull : 0xFFFFFFFFull));
+			x64_sselogic_rr(c->b, X64_ANDP, 0, r, 0);
+			break;
+		case SF_OP_F32_NEG:
+		case SF_OP_F64_NEG:
+			xconst(c, 0, dbl, sign);
+			x64_sselogic_rr(c->b, X64_XORP, 0, r, 0);
+			break;
+		case SF_OP_F32_SQRT:
+		case SF_OP_F64_SQRT:
+			x64_sse_rr(c->b, X64_SQRT, dbl, r, r);
+			break;
+		case SF_OP_F32_CEIL:
+		case SF_OP_F64_CEIL:
+			x64_rounds(c->b, dbl, r, r, 2);
+			break;
+		case SF_OP_F32_FLOOR:
+		case SF_OP_F64_FLOOR:
+			x64_rounds(c->b, dbl, r, r, 1);
+			break;
+		case SF_OP_F32_TRUNC:
+		case SF_OP_F64_TRUNC:
+			x64_rounds(c->b, dbl, r, r, 3);
+			break;
+		default:
+			x64_rounds(c->b, dbl, r, r, 0);
+			break;
+	}
+	cg_push_reg(c, (uint8_t) a.type, r);
+}
+
+static void
+f_copysign(cstate *c, int dbl)
+{
+	sval		b = cg_pop(c), a = cg_pop(c);
+	uint32_t	da = c->sp, db = c->sp + 1;
+	int			r = own_f(c, &a, da);
+	uint64_t	sign = dbl ? 0x8000000000000000ull : 0x80000000ull;
+
+	if (b.kind == VK_REG)
+		x64_movaps(c->b, 1, b.reg);
+	else
+		cg_load_scratch(c, &b, db, 1);
+	xconst(c, 0, dbl, sign);
+	x64_sselogic_rr(c->b, X64_ANDP, 0, 1, 0);	/* xmm1 = sign of b */
+	x64_sselogic_rr(c->b, X64_ANDNP, 0, 0, r);	/* xmm0 = a without sign */
+	x64_sselogic_rr(c->b, X64_ORP, 0, 0, 1);
+	x64_movaps(c->b, r, 0);
+	cg_release(c, &b);
+	cg_push_reg(c, (uint8_t) a.type, r);
+}
+
+static void
+f_cmp(cstate *c, int op, int dbl)
+{
+	sval		b = cg_pop(c), a = cg_pop(c);
+	uint32_t	da = c->sp, db = c->sp + 1;
+	int			ra = read_f(c, &a, da, 0);
+	int			rb = read_f(c, &b, db, 1);
+	int			k = dbl ? op - SF_OP_F64_EQ : op - SF_OP_F32_EQ;
+
+	cg_release(c, &a);
+	cg_release(c, &b);
+	switch (k)
+	{
+		case 0:					/* eq: ZF and not PF */
+		case 1:					/* ne: not ZF or PF */
+			{
+				int			r = cg_alloc_gpr(c);
+
+				x64_ucomis_rr(c->b, dbl, ra, rb);
+				x64_setcc(c->b, k == 0 ? X64_CC_E : X64_CC_NE, r);
+				x64_setcc(c->b, k == 0 ? X64_CC_NP : X64_CC_P, X64_RCX);
+				x64_movzx_rr(c->b, 1, r, r);
+				x64_movzx_rr(c->b, 1, X64_RCX, X64_RCX);
+				x64_alu_rr(c->b, k == 0 ? X64_AND : X64_OR, 0, r, X64_RCX);
+				cg_push_reg(c, SF_I32, r);
+				return;
+			}
+		case 2:					/* lt: b > a, false when unordered */
+			x64_ucomis_rr(c->b, dbl, rb, ra);
+			cg_push_flags(c, X64_CC_A);
+			return;
+		case 3:					/* gt */
+			x64_ucomis_rr(c->b, dbl, ra, rb);
+			cg_push_flags(c, X64_CC_A);
+			return;
+		case 4:					/* le */
+			x64_ucomis_rr(c->b, dbl, rb, ra);
+			cg_push_flags(c, X64_CC_AE);
+			return;
+		default:				/* ge */
+			x64_ucomis_rr(c->b, dbl, ra, rb);
+			cg_push_flags(c, X64_CC_AE);
+			return;
+	}
+}
+
+/* ---- conversions ---------------------------------------------------------------------- */
+
+typedef struct truncinfo
+{
+	double		lb, ub;			/* exclusive bounds of the valid range */
+	bool		to64, sgn;
+	int64_t		minv, maxv;		/* saturation values */
+} truncinfo;
+
+static const truncinfo trunc_i32_s = {-2147483649.0, 2147483648.0, false, true, INT32_MIN, INT32_MAX};
+static const truncinfo trunc_i32_u = {-1.0, 4294967296.0, false, false, 0, 0xFFFFFFFFll};
+static const truncinfo trunc_i64_s = {-9223372036854777856.0, 9223372036854775808.0, true, true, INT64_MIN, INT64_MAX};
+static const truncinfo trunc_i64_u = {-1.0, 18446744073709551616.0, true, false, 0, -1};
+
+/* Convert xmm0 (a double known to be in range) to an integer in 'r'. */
+static void
+convert_in_range(cstate *c, const truncinfo *ti, int r)
+{
+	if (!ti->to64 && ti->sgn)
+	{
+		x64_cvtts2si(c->b, 1, 0, r, 0);
+		return;
+	}
+	if (!ti->to64)
+	{
+		x64_cvtts2si(c->b, 1, 1, r, 0);
+		x64_mov_rr(c->b, 0, r, r);
+		return;
+	}
+	if (ti->sgn)
+	{
+		x64_cvtts2si(c->b, 1, 1, r, 0);
+		return;
+	}
+	{
+		size_t		big, done;
+
+		xconst(c, 1, 1, dbits(9223372036854775808.0));
+		x64_ucomis_rr(c->b, 1, 0, 1);
+		big = x64_jcc8(c->b, X64_CC_AE);
+		x64_cvtts2si(c->b, 1, 1, r, 0);
+		done = x64_jmp8(c->b);
+		x64_bind8(c->b, big);
+		x64_sse_rr(c->b, X64_SUBS, 1, 0, 1);
+		x64_cvtts2si(c->b, 1, 1, r, 0);
+		x64_mov_ri(c->b, 1, X64_RAX, INT64_MIN);
+		x64_alu_rr(c->b, X64_XOR, 1, r, X64_RAX);
+		x64_bind8(c->b, done);
+	}
+}
+
+static void
+f_trunc(cstate *c, const truncinfo *ti, bool src_dbl, bool sat)
+{
+	sval		a = cg_pop(c);
+	int			ra = read_f(c, &a, c->sp, 0);
+	int			r;
+
+	if (src_dbl)
+	{
+		if (ra != 0)
+			x64_movs_rr(c->b, 1, 0, ra);
+	}
+	else
+		x64_cvts2s(c->b, 0, 0, ra);
+	cg_release(c, &a);
+	r = cg_alloc_gpr(c);
+	if (!sat)
+	{
+		x64_ucomis_rr(c->b, 1, 0, 0);
+		cg_trap_if(c, X64_CC_P, SF_TRAP_INVALID_CONV);
+		xconst(c, 1, 1, dbits(ti->lb));
+		x64_ucomis_rr(c->b, 1, 0, 1);
+		cg_trap_if(c, X64_CC_BE, SF_TRAP_INT_OVERFLOW);
+		xconst(c, 1, 1, dbits(ti->ub));
+		x64_ucomis_rr(c->b, 1, 0, 1);
+		cg_trap_if(c, X64_CC_AE, SF_TRAP_INT_OVERFLOW);
+		convert_in_range(c, ti, r);
+	}
+	else
+	{
+		size_t		j_nan, j_lo, j_hi, d1, d2, d3;
+
+		x64_mov_ri(c->b, 0, r, 0);
+		x64_ucomis_rr(c->b, 1, 0, 0);
+		j_nan = x64_jcc32(c->b, X64_CC_P, 0);
+		xconst(c, 1, 1, dbits(ti->lb));
+		x64_ucomis_rr(c->b, 1, 0, 1);
+		j_lo = x64_jcc32(c->b, X64_CC_BE, 0);
+		xconst(c, 1, 1, dbits(ti->ub));
+		x64_ucomis_rr(c->b, 1, 0, 1);
+		j_hi = x64_jcc32(c->b, X64_CC_AE, 0);
+		convert_in_range(c, ti, r);
+		d1 = x64_jmp32(c->b, 0);
+		x64_bind32(c->b, j_lo, x64_pos(c->b));
+		x64_mov_ri(c->b, ti->to64, r, ti->to64 ? ti->minv : (int64_t) (uint32_t) ti->minv);
+		d2 = x64_jmp32(c->b, 0);
+		x64_bind32(c->b, j_hi, x64_pos(c->b));
+		x64_mov_ri(c->b, ti->to64, r, ti->to64 ? ti->maxv : (int64_t) (uint32_t) ti->maxv);
+		d3 = x64_jmp32(c->b, 0);
+		x64_bind32(c->b, j_nan, x64_pos(c->b));
+		x64_bind32(c->b, d1, x64_pos(c->b));
+		x64_bind32(c->b, d2, x64_pos(c->b));
+		x64_bind32(c->b, d3, x64_pos(c->b));
+	}
+	cg_push_reg(c, ti->to64 ? SF_I64 : SF_I32, r);
+}
+
+static void
+f_convert(cstate *c, int dbl, bool from64, bool sgn)
+{
+	sval		a = cg_pop(c);
+	int			ra = read_f(c, &a, c->sp, X64_RCX);
+	int			x;
+
+	cg_release(c, &a);
+	x = cg_alloc_xmm(c);
+	x64_sselogic_rr(c->b, X64_XORP, 0, x, x);
+	if (!from64)
+	{
+		/* an i32 is zero-extended: the 64-bit form converts it unsigned */
+		x64_cvtsi2s(c->b, dbl, !sgn, x, ra);
+	}
+	else if (sgn)
+		x64_cvtsi2s(c->b, dbl, 1, x, ra);
+	else
+	{
+		size_t		big, done;
+
+		x64_test_rr(c->b, 1, ra, ra);
+		big = x64_jcc8(c->b, X64_CC_S);
+		x64_cvtsi2s(c->b, dbl, 1, x, ra);
+		done = x64_jmp8(c->b);
+		x64_bind8(c->b, big);
+		/* halve with the lost bit folded in (round to odd), then double */
+		x64_mov_rr(c->b, 1, X64_RAX, ra);
+		x64_shift_ri(c->b, X64_SHR, 1, X64_RAX, 1);
+		x64_mov_rr(c->b, 1, X64_RDX, ra);
+		x64_alu_ri(c->b, X64_AND, 0, X64_RDX, 1);
+		x64_alu_rr(c->b, X64_OR, 1, X64_RAX, X64_RDX);
+		x64_cvtsi2s(c->b, dbl, 1, x, X64_RAX);
+		x64_sse_rr(c->b, X64_ADDS, dbl, x, x);
+		x64_bind8(c->b, done);
+	}
+	cg_push_reg(c, dbl ? SF_F64 : SF_F32, x);
+}
+
+static void
+f_demote_promote(cstate *c, bool to_dbl)
+{
+	sval		a = cg_pop(c);
+	int			ra = read_f(c, &a, c->sp, 0);
+	int			x;
+
+	cg_release(c, &a);
+	x = cg_alloc_xmm(c);
+	x64_cvts2s(c->b, !to_dbl, x, ra);
+	cg_push_reg(c, to_dbl ? SF_F64 : SF_F32, x);
+}
+
+/* Reinterpretations keep the bits; only the register class changes. */
+static void
+reinterpret(cstate *c, uint8_t to)
+{
+	sval		a = cg_pop(c);
+	int			r;
+
+	if (a.kind == VK_CONST)
+	{
+		cg_push_const(c, to, a.imm);
+		return;
+	}
+	if (a.kind != VK_REG)
+	{
+		a.type = to;
+		r = own_f(c, &a, c->sp);
+		cg_push_reg(c, to, r);
+		return;
+	}
+	cg_release(c, &a);
+	r = cg_alloc(c, to);
+	if (is_float(to))
+		x64_movd_xr(c->b, is_wide(to), r, a.reg);
+	else
+		x64_movd_rx(c->b, is_wide(to), r, a.reg);
+	cg_push_reg(c, to, r);
+}
+
+sf_status
+cg_op_float(cstate *c, int op)
+{
+	switch (op)
+	{
+		case SF_OP_F32_ADD: f_binop(c, X64_ADDS, 0); break;
+		case SF_OP_F32_SUB: f_binop(c, X64_SUBS, 0); break;
+		case SF_OP_F32_MUL: f_binop(c, X64_MULS, 0); break;
+		case SF_OP_F32_DIV: f_binop(c, X64_DIVS, 0); break;
+		case SF_OP_F64_ADD: f_binop(c, X64_ADDS, 1); break;
+		case SF_OP_F64_SUB: f_binop(c, X64_SUBS, 1); break;
+		case SF_OP_F64_MUL: f_binop(c, X64_MULS, 1); break;
+		case SF_OP_F64_DIV: f_binop(c, X64_DIVS, 1); break;
+		case SF_OP_F32_MIN: f_minmax(c, true, 0); break;
+		case SF_OP_F32_MAX: f_minmax(c, false, 0); break;
+		case SF_OP_F64_MIN: f_minmax(c, true, 1); break;
+		case SF_OP_F64_MAX: f_minmax(c, false, 1); break;
+		case SF_OP_F32_COPYSIGN: f_copysign(c, 0); break;
+		case SF_OP_F64_COPYSIGN: f_copysign(c, 1); break;
+		case SF_OP_F32_ABS:
+		case SF_OP_F32_NEG:
+		case SF_OP_F32_CEIL:
+		case SF_OP_F32_FLOOR:
+		case SF_OP_F32_TRUNC:
+		case SF_OP_F32_NEAREST:
+		case SF_OP_F32_SQRT:
+			f_unop(c, op, 0);
+			break;
+		case SF_OP_F64_ABS:
+		case SF_OP_F64_NEG:
+		case SF_OP_F64_CEIL:
+		case SF_OP_F64_FLOOR:
+		case SF_OP_F64_TRUNC:
+		case SF_OP_F64_NEAREST:
+		case SF_OP_F64_SQRT:
+			f_unop(c, op, 1);
+			break;
+		case SF_OP_F32_EQ:
+		case SF_OP_F32_NE:
+		case SF_OP_F32_LT:
+		case SF_OP_F32_GT:
+		case SF_OP_F32_LE:
+		case SF_OP_F32_GE:
+			f_cmp(c, op, 0);
+			break;
+		case SF_OP_F64_EQ:
+		case SF_OP_F64_NE:
+		case SF_OP_F64_LT:
+		case SF_OP_F64_GT:
+		case SF_OP_F64_LE:
+		case SF_OP_F64_GE:
+			f_cmp(c, op, 1);
+			break;
+		case SF_OP_I32_TRUNC_F32_S: f_trunc(c, &trunc_i32_s, false, false); break;
+		case SF_OP_I32_TRUNC_F32_U: f_trunc(c, &trunc_i32_u, false, false); break;
+		case SF_OP_I32_TRUNC_F64_S: f_trunc(c, &trunc_i32_s, true, false); break;
+		case SF_OP_I32_TRUNC_F64_U: f_trunc(c, &trunc_i32_u, true, false); break;
+		case SF_OP_I64_TRUNC_F32_S: f_trunc(c, &trunc_i64_s, false, false); break;
+		case SF_OP_I64_TRUNC_F32_U: f_trunc(c, &trunc_i64_u, false, false); break;
+		case SF_OP_I64_TRUNC_F64_S: f_trunc(c, &trunc_i64_s, true, false); break;
+		case SF_OP_I64_TRUNC_F64_U: f_trunc(c, &trunc_i64_u, true, false); break;
+		case SF_OP_I32_TRUNC_SAT_F32_S: f_trunc(c, &trunc_i32_s, false, true); break;
+		case SF_OP_I32_TRUNC_SAT_F32_U: f_trunc(c, &trunc_i32_u, false, true); break;
+		case SF_OP_I32_TRUNC_SAT_F64_S: f_trunc(c, &trunc_i32_s, true, true); break;
+		case SF_OP_I32_TRUNC_SAT_F64_U: f_trunc(c, &trunc_i32_u, true, true); break;
+		case SF_OP_I64_TRUNC_SAT_F32_S: f_trunc(c, &trunc_i64_s, false, true); break;
+		case SF_OP_I64_TRUNC_SAT_F32_U: f_trunc(c, &trunc_i64_u, false, true); break;
+		case SF_OP_I64_TRUNC_SAT_F64_S: f_trunc(c, &trunc_i64_s, true, true); break;
+		case SF_OP_I64_TRUNC_SAT_F64_U: f_trunc(c, &trunc_i64_u, true, true); break;
+		case SF_OP_F32_CONVERT_I32_S: f_convert(c, 0, false, true); break;
+		case SF_OP_F32_CONVERT_I32_U: f_convert(c, 0, false, false); break;
+		case SF_OP_F32_CONVERT_I64_S: f_convert(c, 0, true, true); break;
+		case SF_OP_F32_CONVERT_I64_U: f_convert(c, 0, true, false); break;
+		case SF_OP_F64_CONVERT_I32_S: f_convert(c, 1, false, true); break;
+		case SF_OP_F64_CONVERT_I32_U: f_convert(c, 1, false, false); break;
+		case SF_OP_F64_CONVERT_I64_S: f_convert(c, 1, true, true); break;
+		case SF_OP_F64_CONVERT_I64_U: f_convert(c, 1, true, false); break;
+		case SF_OP_F32_DEMOTE_F64: f_demote_promote(c, false); break;
+		case SF_OP_F64_PROMOTE_F32: f_demote_promote(c, true); break;
+		case SF_OP_I32_REINTERPRET_F32: reinterpret(c, SF_I32); break;
+		case SF_OP_I64_REINTERPRET_F64: reinterpret(c, SF_I64); break;
+		case SF_OP_F32_REINTERPRET_I32: reinterpret(c, SF_F32); break;
+		case SF_OP_F64_REINTERPRET_I64: reinterpret(c, SF_F64); break;
+		default:
+			return cg_fail(c, SF_UNSUPPORTED, "operator %s is not supported by the JIT",
+						   sf_opinfo_table[op].name);
+	}
+	return c->status;
+}

@@ -1,0 +1,1212 @@
+/*
+** compile_ops.c -- lowering of individual operators (the opcode switch).
+**
+** Conventions: operands are popped in reverse order, so after popping
+** 'b' then 'a' their stack indexes are c->sp + 1 and c->sp (needed to find
+** the home slot of a VK_MEM value).  An i32 in a general register is
+** always zero-extended to 64 bits: every i32 operation uses the 32-bit
+** form, which clears the upper half.  That makes a wasm address directly
+** usable as an index off the memory base in r14.
+*/
+#include <math.h>
+#include <string.h>
+
+#include "compile.h"
+
+/* ---- immediates ---------------------------------------------------------------- */
+
+uint32_t
+cg_read_u32(cstate *c)
+{
+	uint64_t	v = 0;
+	int			shift = 0;
+
+	while (c->pc < c->end && shift < 35)
+	{
+		uint8_t		byte = *c->pc++;
+
+		v |= (uint64_t) (byte & 0x7F) << shift;
+		shift += 7;
+		if (!(byte & 0x80))
+			break;
+	}
+	return (uint32_t) v;
+}
+
+int64_t
+cg_read_s64(cstate *c)
+{
+	uint64_t	v = 0;
+	int			shift = 0;
+	uint8_t		byte = 0;
+
+	while (c->pc < c->end && shift < 70)
+	{
+		byte = *c->pc++;
+		if (shift < 64)
+			v |= (uint64_t) (byte & 0x7F) << shift;
+		shift += 7;
+		if (!(byte & 0x80))
+			break;
+	}
+	if (shift < 64 && (byte & 0x40))
+		v |= ~(uint64_t) 0 << shift;
+	return (int64_t) v;
+}
+
+int32_t
+cg_read_s32(cstate *c)
+{
+	return (int32_t) cg_read_s64(c);
+}
+
+static uint64_t
+read_bytes(cstate *c, int n)
+{
+	uint64_t	v = 0;
+
+	if (c->end - c->pc < n)
+	{
+		c->pc = c->end;
+		return 0;
+	}
+	memcpy(&v, c->pc, (size_t) n);
+	c->pc += n;
+	return v;
+}
+
+/* Consume the immediates of 'op' (unreachable code emits nothing). */
+static void
+skip_imm(cstate *c, int kind)
+{
+	switch (kind)
+	{
+		case SF_IMM_LABEL:
+		case SF_IMM_FUNC:
+		case SF_IMM_LOCAL:
+		case SF_IMM_GLOBAL:
+		case SF_IMM_TABLE:
+		case SF_IMM_DATA:
+		case SF_IMM_ELEM:
+		case SF_IMM_MEMIDX:
+		case SF_IMM_REFTYPE:
+			cg_read_u32(c);
+			break;
+		case SF_IMM_CALL_INDIRECT:
+		case SF_IMM_MEMARG:
+		case SF_IMM_MEMORY_INIT:
+		case SF_IMM_MEMORY_COPY:
+		case SF_IMM_TABLE_INIT:
+		case SF_IMM_TABLE_COPY:
+			cg_read_u32(c);
+			cg_read_u32(c);
+			break;
+		case SF_IMM_I32:
+		case SF_IMM_I64:
+			cg_read_s64(c);
+			break;
+		case SF_IMM_F32:
+			read_bytes(c, 4);
+			break;
+		case SF_IMM_F64:
+			read_bytes(c, 8);
+			break;
+		case SF_IMM_SELECT_T:
+			{
+				uint32_t	n = cg_read_u32(c);
+
+				for (uint32_t i = 0; i < n && c->pc < c->end; i++)
+					c->pc++;
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+/* ---- operand helpers -------------------------------------------------------------- */
+
+/* A popped value at stack index 'depth' into a register we may clobber. */
+static int
+own(cstate *c, sval *v, uint32_t depth)
+{
+	int			r;
+
+	if (v->kind == VK_REG)
+		return v->reg;
+	r = cg_alloc(c, v->type);
+	cg_load_scratch(c, v, depth, r);
+	v->kind = VK_REG;
+	v->reg = (uint8_t) r;
+	return r;
+}
+
+static bool
+imm32_ok(const sval *v)
+{
+	if (v->kind != VK_CONST)
+		return false;
+	if (!is_wide(v->type))
+		return true;
+	return v->imm >= INT32_MIN && v->imm <= INT32_MAX;
+}
+
+/* A popped value as a register that may be read but not written. */
+static int
+readable(cstate *c, sval *v, uint32_t depth, int scratch)
+{
+	if (v->kind == VK_REG)
+		return v->reg;
+	cg_load_scratch(c, v, depth, scratch);
+	return scratch;
+}
+
+/* ---- integers ---------------------------------------------------------------------- */
+
+static bool
+fold_int(int op, int64_t a, int64_t b, int64_t *out)
+{
+	uint32_t	ua = (uint32_t) a, ub = (uint32_t) b;
+	uint64_t	la = (uint64_t) a, lb = (uint64_t) b;
+
+	switch (op)
+	{
+		case SF_OP_I32_ADD: *out = (uint32_t) (ua + ub); return true;
+		case SF_OP_I32_SUB: *out = (uint32_t) (ua - ub); return true;
+		case SF_OP_I32_MUL: *out = (uint32_t) (ua * ub); return true;
+		case SF_OP_I32_AND: *out = ua & ub; return true;
+		case SF_OP_I32_OR: *out = ua | ub; return true;
+		case SF_OP_I32_XOR: *out = ua ^ ub; return true;
+		case SF_OP_I32_SHL: *out = (uint32_t) (ua << (ub & 31)); return true;
+		case SF_OP_I32_SHR_U: *out = ua >> (ub & 31); return true;
+		case SF_OP_I32_SHR_S: *out = (uint32_t) ((int32_t) ua >> (ub & 31)); return true;
+		case SF_OP_I64_ADD: *out = (int64_t) (la + lb); return true;
+		case SF_OP_I64_SUB: *out = (int64_t) (la - lb); return true;
+		case SF_OP_I64_MUL: *out = (int64_t) (la * lb); return true;
+		case SF_OP_I64_AND: *out = (int64_t) (la & lb); return true;
+		case SF_OP_I64_OR: *out = (int64_t) (la | lb); return true;
+		case SF_OP_I64_XOR: *out = (int64_t) (la ^ lb); return true;
+		case SF_OP_I64_SHL: *out = (int64_t) (la << (lb & 63)); return true;
+		case SF_OP_I64_SHR_U: *out = (int64_t) (la >> (lb & 63)); return true;
+		case SF_OP_I64_SHR_S: *out = a >> (lb & 63); return true;
+		default:
+			return false;
+	}
+}
+
+/* dst op= b, where b is a popped value at index 'depth'. */
+static void
+alu_with(cstate *c, x64_alu alu, int w, int dst, sval *b, uint32_t depth)
+{
+	if (imm32_ok(b))
+		x64_alu_ri(c->b, alu, w, dst, (int32_t) b->imm);
+	else if (b->kind == VK_REG)
+		x64_alu_rr(c->b, alu, w, dst, b->reg);
+	else if (b->kind == VK_LOCAL || b->kind == VK_MEM)
+		x64_alu_rm(c->b, alu, w, dst, cg_mem_of(c, b, depth));
+	else
+	{
+		cg_load_scratch(c, b, depth, X64_RAX);
+		x64_alu_rr(c->b, alu, w, dst, X64_RAX);
+	}
+}
+
+static void
+int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
+{
+	sval		b = cg_pop(c), a = cg_pop(c);
+	uint32_t	da = c->sp, db = c->sp + 1;
+	int64_t		folded;
+	int			r;
+
+	if (a.kind == VK_CONST && b.kind == VK_CONST && fold_int(op, a.imm, b.imm, &folded))
+	{
+		cg_push_const(c, (uint8_t) a.type, folded);
+		return;
+	}
+	if (commutative && a.kind != VK_REG && b.kind == VK_REG)
+	{
+		sval		t = a;
+
+		a = b;
+		b = t;
+		da = db;
+		db = c->sp;
+	}
+	r = own(c, &a, da);
+	alu_with(c, alu, w, r, &b, db);
+	cg_release(c, &b);
+	cg_push_reg(c, (uint8_t) a.type, r);
+}
+
+static void
+int_mul(cstate *c, int op, int w)
+{
+	sval		b = cg_pop(c), a = cg_pop(c);
+	uint32_t	da = c->sp, db = c->sp + 1;
+	int64_t		folded;
+	int			r;
+
+	if (a.kind == VK_CONST && b.kind == VK_CONST && fold_int(op, a.imm, b.imm, &folded))
+	{
+		cg_push_const(c, (uint8_t) a.type, folded);
+		return;
+	}
+	if (a.kind != VK_REG && b.kind == VK_REG)
+	{
+		sval		t = a;
+
+		a = b;
+		b = t;
+		da = db;
+		db = c->sp;
+	}
+	if (imm32_ok(&b))
+	{
+		int			src = readable(c, &a, da, X64_RAX);
+
+		cg_release(c, &a);
+		r = a.kind == VK_REG ? a.reg : cg_alloc_gpr(c);
+		x64_imul_rri(c->b, w, r, src, (int32_t) b.imm);
+		cg_push_reg(c, (uint8_t) a.type, r);
+		return;
+	}
+	r = own(c, &a, da);
+	if (b.kind == VK_REG)
+		x64_imul_rr(c->b, w, r, b.reg);
+	else if (b.kind == VK_LOCAL || b.kind == VK_MEM)
+		x64_imul_rm(c->b, w, r, cg_mem_of(c, &b, db));
+	else
+	{
+		cg_load_scratch(c, &b, db, X64_RAX);
+		x64_imul_rr(c->b, w, r, X64_RAX);
+	}
+	cg_release(c, &b);
+	cg_push_reg(c, (uint8_t) a.type, r);
+}
+
+static void
+int_shift(cstate *c, int op, int w, x64_shift sh)
+{
+	sval		b = cg_pop(c), a = cg_pop(c);
+	int64_t		folded;
+	int			r;
+
+	if (a.kind == VK_CONST && b.kind == VK_CONST && fold_int(op, a.imm, b.imm, &folded))
+	{
+		cg_push_const(c, (uint8_t) a.type, folded);
+		return;
+	}
+	if (b.kind == VK_CONST)
+	{
+		r = own(c, &a, c->sp);
+		x64_shift_ri(c->b, sh, w, r, (uint8_t) (b.imm & (w ? 63 : 31)));
+	}
+	else
+	{
+		cg_load_scratch(c, &b, c->sp + 1, X64_RCX);
+		cg_release(c, &b);
+		r = own(c, &a, c->sp);
+		x64_shift_rcl(c->b, sh, w, r);
+	}
+	cg_push_reg(c, (uint8_t) a.type, r);
+}
+
+static bool
+is_pow2(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+/* Division and remainder; 'sgn' signed, 'rem' remainder. */
+static void
+int_div(cstate *c, int w, bool sgn, bool rem)
+{
+	sval		b = cg_pop(c), a = cg_pop(c);
+	uint64_t	bv = w ? (uint64_t) b.imm : (uint32_t) b.imm;
+	int			r;
+
+	if (b.kind == VK_CONST && !sgn && is_pow2(bv) && bv <= 0x40000000)
+	{
+		r = own(c, &a, c->sp);
+		if (rem)
+			x64_alu_ri(c->b, X64_AND, w, r, (int32_t) (bv - 1));
+		else
+			x64_shift_ri(c->b, X64_SHR, w, r, (uint8_t) __builtin_ctzll(bv));
+		cg_push_reg(c, (uint8_t) a.type, r);
+		return;
+	}
+	cg_load_scratch(c, &b, c->sp + 1, X64_RCX);
+	cg_release(c, &b);
+	cg_load_scratch(c, &a, c->sp, X64_RAX);
+	cg_release(c, &a);
+	if (b.kind != VK_CONST || bv == 0)
+	{
+		x64_test_rr(c->b, w, X64_RCX, X64_RCX);
+		cg_trap_if(c, X64_CC_E, SF_TRAP_DIV_BY_ZERO);
+	}
+	if (sgn)
+	{
+		size_t		normal = 0, done = 0;
+		bool		check = b.kind != VK_CONST || (w ? b.imm == -1 : (int32_t) b.imm == -1);
+
+		if (check)
+		{
+			x64_alu_ri(c->b, X64_CMP, w, X64_RCX, -1);
+			normal = x64_jcc8(c->b, X64_CC_NE);
+			if (rem)
+			{
+				x64_alu_rr(c->b, X64_XOR, 0, X64_RDX, X64_RDX);
+				done = x64_jmp8(c->b);
+			}
+			else
+			{
+				/* INT_MIN / -1 overflows; anything else / -1 is a negation */
+				x64_mov_ri(c->b, w, X64_RDX, w ? INT64_MIN : (int64_t) (uint32_t) INT32_MIN);
+				x64_alu_rr(c->b, X64_CMP, w, X64_RAX, X64_RDX);
+				cg_trap_if(c, X64_CC_E, SF_TRAP_INT_OVERFLOW);
+			}
+			x64_bind8(c->b, normal);
+		}
+		x64_cdq(c->b, w);
+		x64_unary_r(c->b, X64_IDIV, w, X64_RCX);
+		if (done)
+			x64_bind8(c->b, done);
+	}
+	else
+	{
+		x64_alu_rr(c->b, X64_XOR, 0, X64_RDX, X64_RDX);
+		x64_unary_r(c->b, X64_DIV, w, X64_RCX);
+	}
+	r = cg_alloc_gpr(c);
+	x64_mov_rr(c->b, w, r, rem ? X64_RDX : X64_RAX);
+	cg_push_reg(c, (uint8_t) a.type, r);
+}
+
+static x64_cc
+swap_cc(x64_cc cc)
+{
+	switch (cc)
+	{
+		case X64_CC_L: return X64_CC_G;
+		case X64_CC_G: return X64_CC_L;
+		case X64_CC_LE: return X64_CC_GE;
+		case X64_CC_GE: return X64_CC_LE;
+		case X64_CC_B: return X64_CC_A;
+		case X64_CC_A: return X64_CC_B;
+		case X64_CC_BE: return X64_CC_AE;
+		case X64_CC_AE: return X64_CC_BE;
+		default: return cc;
+	}
+}
+
+static bool
+eval_cc(x64_cc cc, int w, int64_t a, int64_t b)
+{
+	int64_t		sa = w ? a : (int32_t) a, sb = w ? b : (int32_t) b;
+	uint64_t	ua = w ? (uint64_t) a : (uint32_t) a, ub = w ? (uint64_t) b : (uint32_t) b;
+
+	switch (cc)
+	{
+		case X64_CC_E: return ua == ub;
+		case X64_CC_NE: return ua != ub;
+		case X64_CC_L: return sa < sb;
+		case X64_CC_G: return sa > sb;
+		case X64_CC_LE: return sa <= sb;
+		case X64_CC_GE: return sa >= sb;
+		case X64_CC_B: return ua < ub;
+		case X64_CC_A: return ua > ub;
+		case X64_CC_BE: return ua <= ub;
+		default: return ua >= ub;
+	}
+}
+
+/* Integer compare: leaves the result in the flags. */
+static void
+int_cmp(cstate *c, int w, x64_cc cc)
+{
+	sval		b = cg_pop(c), a = cg_pop(c);
+	uint32_t	da = c->sp, db = c->sp + 1;
+
+	if (a.kind == VK_CONST && b.kind == VK_CONST)
+	{
+		cg_push_const(c, SF_I32, eval_cc(cc, w, a.imm, b.imm));
+		return;
+	}
+	if (a.kind == VK_CONST || (a.kind != VK_REG && b.kind == VK_REG))
+	{
+		sval		t = a;
+
+		a = b;
+		b = t;
+		da = db;
+		db = c->sp;
+		cc = swap_cc(cc);
+	}
+	if (a.kind == VK_REG)
+		alu_with(c, X64_CMP, w, a.reg, &b, db);
+	else if (imm32_ok(&b))
+		x64_alu_mi(c->b, X64_CMP, w, cg_mem_of(c, &a, da), (int32_t) b.imm);
+	else
+	{
+		int			rb = readable(c, &b, db, X64_RAX);
+
+		x64_alu_mr(c->b, X64_CMP, w, cg_mem_of(c, &a, da), rb);
+	}
+	cg_release(c, &a);
+	cg_release(c, &b);
+	cg_push_flags(c, cc);
+}
+
+static void
+int_eqz(cstate *c, int w)
+{
+	sval		a = cg_pop(c);
+
+	if (a.kind == VK_FLAGS)
+	{
+		cg_push_flags(c, X64_CC_NOT((x64_cc) a.cc));
+		return;
+	}
+	if (a.kind == VK_CONST)
+	{
+		cg_push_const(c, SF_I32, w ? a.imm == 0 : (uint32_t) a.imm == 0);
+		return;
+	}
+	if (a.kind == VK_REG)
+		x64_test_rr(c->b, w, a.reg, a.reg);
+	else
+		x64_alu_mi(c->b, X64_CMP, w, cg_mem_of(c, &a, c->sp), 0);
+	cg_release(c, &a);
+	cg_push_flags(c, X64_CC_E);
+}
+
+static void
+int_count(cstate *c, int op, int w)
+{
+	sval		a = cg_pop(c);
+	int			r = own(c, &a, c->sp);
+
+	switch (op)
+	{
+		case SF_OP_I32_POPCNT:
+		case SF_OP_I64_POPCNT:
+			x64_popcnt(c->b, w, r, r);
+			break;
+		case SF_OP_I32_CLZ:
+		case SF_OP_I64_CLZ:
+			/* bsr leaves ZF set for 0; 2*bits-1 xor (bits-1) gives bits */
+			x64_mov_ri(c->b, 0, X64_RCX, w ? 127 : 63);
+			x64_bsr(c->b, w, r, r);
+			x64_cmov_rr(c->b, X64_CC_E, w, r, X64_RCX);
+			x64_alu_ri(c->b, X64_XOR, w, r, w ? 63 : 31);
+			break;
+		default:
+			x64_mov_ri(c->b, 0, X64_RCX, w ? 64 : 32);
+			x64_bsf(c->b, w, r, r);
+			x64_cmov_rr(c->b, X64_CC_E, w, r, X64_RCX);
+			break;
+	}
+	cg_push_reg(c, (uint8_t) a.type, r);
+}
+
+/* Sign/zero extensions and wrap within the integer registers. */
+static void
+int_extend(cstate *c, int op)
+{
+	sval		a = cg_pop(c);
+	int			r;
+	uint8_t		rt = SF_I64;
+
+	if (a.kind == VK_CONST)
+	{
+		int64_t		v = a.imm;
+
+		switch (op)
+		{
+			case SF_OP_I32_WRAP_I64: v = (uint32_t) v; rt = SF_I32; break;
+			case SF_OP_I64_EXTEND_I32_S: v = (int32_t) v; break;
+			case SF_OP_I64_EXTEND_I32_U: v = (uint32_t) v; break;
+			case SF_OP_I32_EXTEND8_S: v = (uint32_t) (int32_t) (int8_t) v; rt = SF_I32; break;
+			case SF_OP_I32_EXTEND16_S: v = (uint32_t) (int32_t) (int16_t) v; rt = SF_I32; break;
+			case SF_OP_I64_EXTEND8_S: v = (int8_t) v; break;
+			case SF_OP_I64_EXTEND16_S: v = (int16_t) v; break;
+			default: v = (int32_t) v; break;
+		}
+		cg_push_const(c, rt, v);
+		return;
+	}
+	r = own(c, &a, c->sp);
+	switch (op)
+	{
+		case SF_OP_I32_WRAP_I64:
+		case SF_OP_I64_EXTEND_I32_U:
+			x64_mov_rr(c->b, 0, r, r);
+			rt = op == SF_OP_I32_WRAP_I64 ? SF_I32 : SF_I64;
+			break;
+		case SF_OP_I64_EXTEND_I32_S:
+		case SF_OP_I64_EXTEND32_S:
+			x64_movsx_rr(c->b, 1, 4, r, r);
+			break;
+		case SF_OP_I32_EXTEND8_S:
+			x64_movsx_rr(c->b, 0, 1, r, r);
+			rt = SF_I32;
+			break;
+		case SF_OP_I32_EXTEND16_S:
+			x64_movsx_rr(c->b, 0, 2, r, r);
+			rt = SF_I32;
+			break;
+		case SF_OP_I64_EXTEND8_S:
+			x64_movsx_rr(c->b, 1, 1, r, r);
+			break;
+		default:
+			x64_movsx_rr(c->b, 1, 2, r, r);
+			break;
+	}
+	cg_push_reg(c, rt, r);
+}
+
+/* ---- memory ------------------------------------------------------------------------ */
+
+/*
+** The address operand of a load/store: r14 + zero-extended i32 + offset.
+** The 8 GiB reservation covers every such address, so no bounds check.
+** Uses rax when the address is not already in a register.
+*/
+static x64_mem
+mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset)
+{
+	if (addr->kind == VK_CONST)
+	{
+		uint64_t	ea = (uint64_t) (uint32_t) addr->imm + offset;
+
+		if (ea <= INT32_MAX)
+			return x64_m(X64_R14, (int32_t) ea);
+		x64_mov_ri(c->b, 1, X64_RAX, (int64_t) ea);
+		return x64_mx(X64_R14, X64_RAX, 1, 0);
+	}
+	{
+		int			r = addr->kind == VK_REG ? addr->reg : X64_RAX;
+
+		if (addr->kind != VK_REG)
+			cg_load_scratch(c, addr, depth, X64_RAX);
+		if (offset <= INT32_MAX)
+			return x64_mx(X64_R14, r, 1, (int32_t) offset);
+		if (r != X64_RAX)
+			x64_mov_rr(c->b, 0, X64_RAX, r);
+		x64_mov_ri(c->b, 1, X64_RDX, offset);
+		x64_alu_rr(c->b, X64_ADD, 1, X64_RAX, X64_RDX);
+		return x64_mx(X64_R14, X64_RAX, 1, 0);
+	}
+}
+
+static void
+emit_load(cstate *c, int op)
+{
+	uint32_t	offset;
+	sval		addr;
+	x64_mem		m;
+	int			r;
+	uint8_t		size = sf_opinfo_table[op].mem;
+
+	cg_read_u32(c);				/* alignment hint */
+	offset = cg_read_u32(c);
+	addr = cg_pop(c);
+	m = mem_operand(c, &addr, c->sp, offset);
+	cg_release(c, &addr);
+	switch (op)
+	{
+		case SF_OP_F32_LOAD:
+		case SF_OP_F64_LOAD:
+			r = cg_alloc_xmm(c);
+			x64_movs_rm(c->b, op == SF_OP_F64_LOAD, r, m);
+			cg_push_reg(c, op == SF_OP_F64_LOAD ? SF_F64 : SF_F32, r);
+			return;
+		default:
+			break;
+	}
+	/* reuse the address register when we owned it */
+	r = addr.kind == VK_REG ? addr.reg : cg_alloc_gpr(c);
+	if (addr.kind == VK_REG)
+		c->gused |= X64_SET(r);
+	switch (op)
+	{
+		case SF_OP_I32_LOAD:
+			x64_mov_rm(c->b, 0, r, m);
+			break;
+		case SF_OP_I64_LOAD:
+			x64_mov_rm(c->b, 1, r, m);
+			break;
+		case SF_OP_I32_LOAD8_S:
+		case SF_OP_I32_LOAD16_S:
+			x64_movsx_rm(c->b, 0, size, r, m);
+			break;
+		case SF_OP_I64_LOAD8_S:
+		case SF_OP_I64_LOAD16_S:
+		case SF_OP_I64_LOAD32_S:
+			x64_movsx_rm(c->b, 1, size, r, m);
+			break;
+		default:
+			x64_movzx_rm(c->b, size, r, m);
+			break;
+	}
+	cg_push_reg(c, sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
+}
+
+static void
+emit_store(cstate *c, int op)
+{
+	uint32_t	offset;
+	sval		val, addr;
+	x64_mem		m;
+	uint8_t		size = sf_opinfo_table[op].mem;
+	int			vr;
+
+	cg_read_u32(c);
+	offset = cg_read_u32(c);
+	val = cg_pop(c);
+	addr = cg_pop(c);
+	/* the value first, into rcx/xmm0 if needed: the address may use rax/rdx */
+	if (val.kind == VK_REG)
+		vr = val.reg;
+	else if (val.kind == VK_CONST && !is_float(val.type) && size >= 4 && imm32_ok(&val))
+		vr = -1;
+	else
+	{
+		vr = is_float(val.type) ? 0 : X64_RCX;
+		cg_load_scratch(c, &val, c->sp + 1, vr);
+	}
+	m = mem_operand(c, &addr, c->sp, offset);
+	if (is_float(val.type))
+		x64_movs_mr(c->b, val.type == SF_F64, m, vr);
+	else if (vr < 0)
+		x64_mov_mi(c->b, size == 8, m, (int32_t) val.imm);
+	else
+		x64_store(c->b, size, m, vr);
+	cg_release(c, &val);
+	cg_release(c, &addr);
+}
+
+static void
+emit_global_get(cstate *c, uint32_t g)
+{
+	uint8_t		t = c->m->globals[g].type;
+	int			r = cg_alloc(c, t);
+
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_global_off(c->m, g)));
+	if (is_float(t))
+		x64_movs_rm(c->b, t == SF_F64, r, x64_m(X64_RAX, 0));
+	else
+		x64_mov_rm(c->b, is_wide(t), r, x64_m(X64_RAX, 0));
+	cg_push_reg(c, t, r);
+}
+
+static void
+emit_global_set(cstate *c, uint32_t g)
+{
+	sval		v = cg_pop(c);
+
+	/* the value into a register first: storing through rax needs rax */
+	if (v.kind != VK_REG && v.kind != VK_CONST)
+		own(c, &v, c->sp);
+	x64_mov_rm(c->b, 1, X64_RDX, x64_m(X64_R13, sf_vm_global_off(c->m, g)));
+	cg_store_to(c, &v, c->sp, x64_m(X64_RDX, 0));
+	cg_release(c, &v);
+}
+
+static void
+emit_local_set(cstate *c, uint32_t l, bool tee)
+{
+	sval		v = cg_pop(c);
+	x64_mem		dst = x64_m(X64_RBP, c->loff[l]);
+
+	if (v.kind == VK_LOCAL && v.local == l)
+	{
+		if (tee)
+			cg_push(c, v);
+		return;
+	}
+	cg_local_written(c, l);
+	if (tee && v.kind != VK_CONST)
+		own(c, &v, c->sp);
+	cg_store_to(c, &v, c->sp, dst);
+	if (tee)
+		cg_push(c, v);
+	else
+		cg_release(c, &v);
+}
+
+/* ---- select ---------------------------------------------------------------------------- */
+
+static void
+emit_select(cstate *c)
+{
+	sval		cond = cg_pop(c), b = cg_pop(c), a = cg_pop(c);
+	uint32_t	da = c->sp, db = c->sp + 1, dc = c->sp + 2;
+	x64_cc		cc = X64_CC_NE;
+	int			r;
+
+	if (cond.kind == VK_CONST)
+	{
+		sval		keep = (uint32_t) cond.imm ? a : b;
+
+		cg_release(c, (uint32_t) cond.imm ? &b : &a);
+		if (keep.kind == VK_MEM)
+			own(c, &keep, (uint32_t) cond.imm ? da : db);
+		cg_push(c, keep);
+		return;
+	}
+	r = own(c, &a, da);
+	if (!is_float(a.type) && b.kind != VK_REG && b.kind != VK_LOCAL && b.kind != VK_MEM)
+		cg_load_scratch(c, &b, db, X64_RDX);
+	else if (is_float(a.type) && b.kind != VK_REG)
+		cg_load_scratch(c, &b, db, 1);
+	/* the condition test must come last: loads above keep the flags */
+	if (cond.kind == VK_FLAGS)
+		cc = (x64_cc) cond.cc;
+	else if (cond.kind == VK_REG)
+		x64_test_rr(c->b, 0, cond.reg, cond.reg);
+	else
+		x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, dc), 0);
+	if (!is_float(a.type))
+	{
+		int			w = is_wide(a.type);
+
+		if (b.kind == VK_REG)
+			x64_cmov_rr(c->b, X64_CC_NOT(cc), w, r, b.reg);
+		else if (b.kind == VK_LOCAL || b.kind == VK_MEM)
+			x64_cmov_rm(c->b, X64_CC_NOT(cc), w, r, cg_mem_of(c, &b, db));
+		else
+			x64_cmov_rr(c->b, X64_CC_NOT(cc), w, r, X64_RDX);
+	}
+	else
+	{
+		size_t		skip = x64_jcc8(c->b, cc);
+
+		x64_movs_rr(c->b, a.type == SF_F64, r, b.kind == VK_REG ? b.reg : 1);
+		x64_bind8(c->b, skip);
+	}
+	cg_release(c, &b);
+	cg_release(c, &cond);
+	cg_push_reg(c, (uint8_t) a.type, r);
+}
+
+/* ---- tables and references ------------------------------------------------------------ */
+
+/* rax = table, rcx = checked index (trap if out of bounds). */
+static void
+table_index(cstate *c, uint32_t t, sval *idx, uint32_t depth)
+{
+	cg_load_scratch(c, idx, depth, X64_RCX);
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_table_off(c->m, t)));
+	x64_alu_rm(c->b, X64_CMP, 0, X64_RCX, x64_m(X64_RAX, SF_OFF_TABLE_SIZE));
+	cg_trap_if(c, X64_CC_AE, SF_TRAP_TABLE_OOB);
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_TABLE_ELEMS));
+}
+
+static void
+emit_table_get(cstate *c, uint32_t t)
+{
+	sval		idx = cg_pop(c);
+	int			r;
+
+	table_index(c, t, &idx, c->sp);
+	cg_release(c, &idx);
+	r = cg_alloc_gpr(c);
+	x64_mov_rm(c->b, 1, r, x64_mx(X64_RAX, X64_RCX, 8, 0));
+	cg_push_reg(c, c->m->tables[t].elem, r);
+}
+
+static void
+emit_table_set(cstate *c, uint32_t t)
+{
+	sval		val = cg_pop(c), idx = cg_pop(c);
+
+	cg_load_scratch(c, &val, c->sp + 1, X64_RDX);
+	table_index(c, t, &idx, c->sp);
+	x64_mov_mr(c->b, 1, x64_mx(X64_RAX, X64_RCX, 8, 0), X64_RDX);
+	cg_release(c, &val);
+	cg_release(c, &idx);
+}
+
+static void
+emit_is_null(cstate *c)
+{
+	sval		a = cg_pop(c);
+
+	if (a.kind == VK_CONST)
+	{
+		cg_push_const(c, SF_I32, a.imm == 0);
+		return;
+	}
+	if (a.kind == VK_REG)
+		x64_test_rr(c->b, 1, a.reg, a.reg);
+	else
+		x64_alu_mi(c->b, X64_CMP, 1, cg_mem_of(c, &a, c->sp), 0);
+	cg_release(c, &a);
+	cg_push_flags(c, X64_CC_E);
+}
+
+/* ---- the dispatcher -------------------------------------------------------------------- */
+
+/* Operators that may run while a compare result still sits in the flags. */
+static bool
+keeps_flags(cstate *c, int op)
+{
+	bool		flags_on_top = c->sp > 0 && cg_top(c, 0)->kind == VK_FLAGS;
+
+	switch (op)
+	{
+		case SF_OP_LOCAL_GET:
+		case SF_OP_I32_CONST:
+		case SF_OP_I64_CONST:
+		case SF_OP_F32_CONST:
+		case SF_OP_F64_CONST:
+		case SF_OP_REF_NULL:
+		case SF_OP_NOP:
+			return true;
+		case SF_OP_BR_IF:
+		case SF_OP_IF:
+		case SF_OP_I32_EQZ:
+			return flags_on_top;
+		case SF_OP_SELECT:
+		case SF_OP_SELECT_T:
+			/* the loads of the operands are plain moves */
+			return flags_on_top;
+		default:
+			return false;
+	}
+}
+
+static bool
+has_flags(cstate *c)
+{
+	for (uint32_t i = c->sp; i-- > 0;)
+		if (c->vs[i].kind == VK_FLAGS)
+			return true;
+	return false;
+}
+
+sf_status	cg_op_float(cstate *c, int op);
+
+static void
+helper(cstate *c, void *fn, int nargs, int64_t i0, int64_t i1, int nimm,
+	   bool traps, int rtype)
+{
+	int64_t		imms[2] = {i0, i1};
+
+	cg_call_helper(c, fn, nargs, imms, nimm, traps, rtype);
+}
+
+static bool
+control_op(cstate *c, int op)
+{
+	switch (op)
+	{
+		case SF_OP_BLOCK:
+		case SF_OP_LOOP:
+		case SF_OP_IF:
+			cg_block(c, op);
+			return true;
+		case SF_OP_ELSE:
+			cg_else(c);
+			return true;
+		case SF_OP_END:
+			cg_end(c);
+			return true;
+		case SF_OP_BR:
+			cg_br(c, cg_read_u32(c));
+			return true;
+		case SF_OP_BR_IF:
+			cg_br_if(c, cg_read_u32(c));
+			return true;
+		case SF_OP_BR_TABLE:
+			cg_br_table(c);
+			return true;
+		case SF_OP_RETURN:
+			cg_return(c);
+			return true;
+		case SF_OP_CALL:
+			cg_call(c, cg_read_u32(c));
+			return true;
+		case SF_OP_CALL_INDIRECT:
+			{
+				uint32_t	t = cg_read_u32(c);
+
+				cg_call_indirect(c, t, cg_read_u32(c));
+				return true;
+			}
+		case SF_OP_UNREACHABLE:
+			if (!c->unreachable)
+				cg_trap_now(c, SF_TRAP_UNREACHABLE);
+			c->unreachable = true;
+			return true;
+		default:
+			return false;
+	}
+}
+
+sf_status
+cg_op(cstate *c, int op)
+{
+	uint32_t	imm;
+
+	if (!c->unreachable && has_flags(c) && !keeps_flags(c, op))
+		cg_materialize_flags(c);
+	if (control_op(c, op))
+		return c->status;
+	if (c->unreachable)
+	{
+		skip_imm(c, sf_opinfo_table[op].imm);
+		return c->status;
+	}
+	switch (op)
+	{
+		case SF_OP_NOP:
+			break;
+		case SF_OP_DROP:
+			{
+				sval		v = cg_pop(c);
+
+				cg_release(c, &v);
+				break;
+			}
+		case SF_OP_SELECT:
+			emit_select(c);
+			break;
+		case SF_OP_SELECT_T:
+			skip_imm(c, SF_IMM_SELECT_T);
+			emit_select(c);
+			break;
+		case SF_OP_LOCAL_GET:
+			{
+				sval		v = {VK_LOCAL, 0, 0, 0, 0, 0};
+
+				imm = cg_read_u32(c);
+				v.type = c->ltype[imm];
+				v.local = imm;
+				cg_push(c, v);
+				break;
+			}
+		case SF_OP_LOCAL_SET:
+			emit_local_set(c, cg_read_u32(c), false);
+			break;
+		case SF_OP_LOCAL_TEE:
+			emit_local_set(c, cg_read_u32(c), true);
+			break;
+		case SF_OP_GLOBAL_GET:
+			emit_global_get(c, cg_read_u32(c));
+			break;
+		case SF_OP_GLOBAL_SET:
+			emit_global_set(c, cg_read_u32(c));
+			break;
+		case SF_OP_TABLE_GET:
+			emit_table_get(c, cg_read_u32(c));
+			break;
+		case SF_OP_TABLE_SET:
+			emit_table_set(c, cg_read_u32(c));
+			break;
+		case SF_OP_I32_LOAD:
+		case SF_OP_I64_LOAD:
+		case SF_OP_F32_LOAD:
+		case SF_OP_F64_LOAD:
+		case SF_OP_I32_LOAD8_S:
+		case SF_OP_I32_LOAD8_U:
+		case SF_OP_I32_LOAD16_S:
+		case SF_OP_I32_LOAD16_U:
+		case SF_OP_I64_LOAD8_S:
+		case SF_OP_I64_LOAD8_U:
+		case SF_OP_I64_LOAD16_S:
+		case SF_OP_I64_LOAD16_U:
+		case SF_OP_I64_LOAD32_S:
+		case SF_OP_I64_LOAD32_U:
+			emit_load(c, op);
+			break;
+		case SF_OP_I32_STORE:
+		case SF_OP_I64_STORE:
+		case SF_OP_F32_STORE:
+		case SF_OP_F64_STORE:
+		case SF_OP_I32_STORE8:
+		case SF_OP_I32_STORE16:
+		case SF_OP_I64_STORE8:
+		case SF_OP_I64_STORE16:
+		case SF_OP_I64_STORE32:
+			emit_store(c, op);
+			break;
+		case SF_OP_MEMORY_SIZE:
+			{
+				int			r;
+
+				cg_read_u32(c);
+				r = cg_alloc_gpr(c);
+				x64_mov_rm(c->b, 1, r, x64_m(X64_R13, SF_OFF_VM_MEM));
+				x64_mov_rm(c->b, 1, r, x64_m(r, SF_OFF_MEM_SIZE));
+				x64_shift_ri(c->b, X64_SHR, 1, r, 16);
+				cg_push_reg(c, SF_I32, r);
+				break;
+			}
+		case SF_OP_MEMORY_GROW:
+			cg_read_u32(c);
+			helper(c, (void *) sf_rt_memory_grow, 1, 0, 0, 0, false, SF_I32);
+			break;
+		case SF_OP_I32_CONST:
+			cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
+			break;
+		case SF_OP_I64_CONST:
+			cg_push_const(c, SF_I64, cg_read_s64(c));
+			break;
+		case SF_OP_F32_CONST:
+			cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));
+			break;
+		case SF_OP_F64_CONST:
+			cg_push_const(c, SF_F64, (int64_t) read_bytes(c, 8));
+			break;
+		case SF_OP_I32_EQZ:
+			int_eqz(c, 0);
+			break;
+		case SF_OP_I64_EQZ:
+			int_eqz(c, 1);
+			break;
+		case SF_OP_I32_EQ: int_cmp(c, 0, X64_CC_E); break;
+		case SF_OP_I32_NE: int_cmp(c, 0, X64_CC_NE); break;
+		case SF_OP_I32_LT_S: int_cmp(c, 0, X64_CC_L); break;
+		case SF_OP_I32_LT_U: int_cmp(c, 0, X64_CC_B); break;
+		case SF_OP_I32_GT_S: int_cmp(c, 0, X64_CC_G); break;
+		case SF_OP_I32_GT_U: int_cmp(c, 0, X64_CC_A); break;
+		case SF_OP_I32_LE_S: int_cmp(c, 0, X64_CC_LE); break;
+		case SF_OP_I32_LE_U: int_cmp(c, 0, X64_CC_BE); break;
+		case SF_OP_I32_GE_S: int_cmp(c, 0, X64_CC_GE); break;
+		case SF_OP_I32_GE_U: int_cmp(c, 0, X64_CC_AE); break;
+		case SF_OP_I64_EQ: int_cmp(c, 1, X64_CC_E); break;
+		case SF_OP_I64_NE: int_cmp(c, 1, X64_CC_NE); break;
+		case SF_OP_I64_LT_S: int_cmp(c, 1, X64_CC_L); break;
+		case SF_OP_I64_LT_U: int_cmp(c, 1, X64_CC_B); break;
+		case SF_OP_I64_GT_S: int_cmp(c, 1, X64_CC_G); break;
+		case SF_OP_I64_GT_U: int_cmp(c, 1, X64_CC_A); break;
+		case SF_OP_I64_LE_S: int_cmp(c, 1, X64_CC_LE); break;
+		case SF_OP_I64_LE_U: int_cmp(c, 1, X64_CC_BE); break;
+		case SF_OP_I64_GE_S: int_cmp(c, 1, X64_CC_GE); break;
+		case SF_OP_I64_GE_U: int_cmp(c, 1, X64_CC_AE); break;
+		case SF_OP_I32_CLZ:
+		case SF_OP_I32_CTZ:
+		case SF_OP_I32_POPCNT:
+			int_count(c, op, 0);
+			break;
+		case SF_OP_I64_CLZ:
+		case SF_OP_I64_CTZ:
+		case SF_OP_I64_POPCNT:
+			int_count(c, op, 1);
+			break;
+		case SF_OP_I32_ADD: int_binop(c, op, 0, X64_ADD, true); break;
+		case SF_OP_I32_SUB: int_binop(c, op, 0, X64_SUB, false); break;
+		case SF_OP_I32_AND: int_binop(c, op, 0, X64_AND, true); break;
+		case SF_OP_I32_OR: int_binop(c, op, 0, X64_OR, true); break;
+		case SF_OP_I32_XOR: int_binop(c, op, 0, X64_XOR, true); break;
+		case SF_OP_I64_ADD: int_binop(c, op, 1, X64_ADD, true); break;
+		case SF_OP_I64_SUB: int_binop(c, op, 1, X64_SUB, false); break;
+		case SF_OP_I64_AND: int_binop(c, op, 1, X64_AND, true); break;
+		case SF_OP_I64_OR: int_binop(c, op, 1, X64_OR, true); break;
+		case SF_OP_I64_XOR: int_binop(c, op, 1, X64_XOR, true); break;
+		case SF_OP_I32_MUL: int_mul(c, op, 0); break;
+		case SF_OP_I64_MUL: int_mul(c, op, 1); break;
+		case SF_OP_I32_DIV_S: int_div(c, 0, true, false); break;
+		case SF_OP_I32_DIV_U: int_div(c, 0, false, false); break;
+		case SF_OP_I32_REM_S: int_div(c, 0, true, true); break;
+		case SF_OP_I32_REM_U: int_div(c, 0, false, true); break;
+		case SF_OP_I64_DIV_S: int_div(c, 1, true, false); break;
+		case SF_OP_I64_DIV_U: int_div(c, 1, false, false); break;
+		case SF_OP_I64_REM_S: int_div(c, 1, true, true); break;
+		case SF_OP_I64_REM_U: int_div(c, 1, false, true); break;
+		case SF_OP_I32_SHL: int_shift(c, op, 0, X64_SHL); break;
+		case SF_OP_I32_SHR_S: int_shift(c, op, 0, X64_SAR); break;
+		case SF_OP_I32_SHR_U: int_shift(c, op, 0, X64_SHR); break;
+		case SF_OP_I32_ROTL: int_shift(c, op, 0, X64_ROL); break;
+		case SF_OP_I32_ROTR: int_shift(c, op, 0, X64_ROR); break;
+		case SF_OP_I64_SHL: int_shift(c, op, 1, X64_SHL); break;
+		case SF_OP_I64_SHR_S: int_shift(c, op, 1, X64_SAR); break;
+		case SF_OP_I64_SHR_U: int_shift(c, op, 1, X64_SHR); break;
+		case SF_OP_I64_ROTL: int_shift(c, op, 1, X64_ROL); break;
+		case SF_OP_I64_ROTR: int_shift(c, op, 1, X64_ROR); break;
+		case SF_OP_I32_WRAP_I64:
+		case SF_OP_I64_EXTEND_I32_S:
+		case SF_OP_I64_EXTEND_I32_U:
+		case SF_OP_I32_EXTEND8_S:
+		case SF_OP_I32_EXTEND16_S:
+		case SF_OP_I64_EXTEND8_S:
+		case SF_OP_I64_EXTEND16_S:
+		case SF_OP_I64_EXTEND32_S:
+			int_extend(c, op);
+			break;
+		case SF_OP_REF_NULL:
+			imm = cg_read_u32(c);
+			cg_push_const(c, (uint8_t) imm, 0);
+			break;
+		case SF_OP_REF_IS_NULL:
+			emit_is_null(c);
+			break;
+		case SF_OP_REF_FUNC:
+			{
+				int			r = cg_alloc_gpr(c);
+
+				imm = cg_read_u32(c);
+				x64_mov_rm(c->b, 1, r, x64_m(X64_R13, sf_vm_func_off(c->m, imm)));
+				cg_push_reg(c, SF_FUNCREF, r);
+				break;
+			}
+		case SF_OP_MEMORY_INIT:
+			imm = cg_read_u32(c);
+			cg_read_u32(c);
+			helper(c, (void *) sf_rt_memory_init, 3, imm, 0, 1, true, 0);
+			break;
+		case SF_OP_DATA_DROP:
+			helper(c, (void *) sf_rt_data_drop, 0, cg_read_u32(c), 0, 1, false, 0);
+			break;
+		case SF_OP_MEMORY_COPY:
+			cg_read_u32(c);
+			cg_read_u32(c);
+			helper(c, (void *) sf_rt_memory_copy, 3, 0, 0, 0, true, 0);
+			break;
+		case SF_OP_MEMORY_FILL:
+			cg_read_u32(c);
+			helper(c, (void *) sf_rt_memory_fill, 3, 0, 0, 0, true, 0);
+			break;
+		case SF_OP_TABLE_INIT:
+			{
+				uint32_t	seg = cg_read_u32(c);
+
+				imm = cg_read_u32(c);
+				helper(c, (void *) sf_rt_table_init, 3, imm, seg, 2, true, 0);
+				break;
+			}
+		case SF_OP_ELEM_DROP:
+			helper(c, (void *) sf_rt_elem_drop, 0, cg_read_u32(c), 0, 1, false, 0);
+			break;
+		case SF_OP_TABLE_COPY:
+			{
+				uint32_t	dt = cg_read_u32(c);
+
+				imm = cg_read_u32(c);
+				helper(c, (void *) sf_rt_table_copy, 3, dt, imm, 2, true, 0);
+				break;
+			}
+		case SF_OP_TABLE_GROW:
+			helper(c, (void *) sf_rt_table_grow, 2, cg_read_u32(c), 0, 1, false, SF_I32);
+			break;
+		case SF_OP_TABLE_SIZE:
+			{
+				int			r = cg_alloc_gpr(c);
+
+				imm = cg_read_u32(c);
+				x64_mov_rm(c->b, 1, r, x64_m(X64_R13, sf_vm_table_off(c->m, imm)));
+				x64_mov_rm(c->b, 0, r, x64_m(r, SF_OFF_TABLE_SIZE));
+				cg_push_reg(c, SF_I32, r);
+				break;
+			}
+		case SF_OP_TABLE_FILL:
+			helper(c, (void *) sf_rt_table_fill, 3, cg_read_u32(c), 0, 1, true, 0);
+			break;
+		default:
+			return cg_op_float(c, op);
+	}
+	return c->status;
+}

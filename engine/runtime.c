@@ -1,0 +1,716 @@
+/*
+** runtime.c -- stores and the objects they own: host functions, memories,
+** tables, globals and instances (linking, initialisation, start).
+**
+** A store owns everything created in it and frees it all at once, which
+** matches the spec's store model: an instance whose initialisation traps
+** may already have written its functions into an imported table, so it
+** must stay alive as long as the store does.
+*/
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "opcodes.h"
+#include "runtime.h"
+
+_Static_assert(offsetof(sf_activation, saved_rsp) == SF_OFF_ACT_SAVED_RSP, "act");
+_Static_assert(offsetof(sf_activation, trap) == SF_OFF_ACT_TRAP, "act");
+_Static_assert(offsetof(sf_activation, trap_pc) == SF_OFF_ACT_TRAP_PC, "act");
+_Static_assert(offsetof(sf_activation, fuel) == SF_OFF_ACT_FUEL, "act");
+_Static_assert(offsetof(struct sf_store, stack_limit) == SF_OFF_STORE_STACK_LIMIT, "store");
+_Static_assert(offsetof(struct sf_store, act) == SF_OFF_STORE_ACT, "store");
+_Static_assert(offsetof(struct sf_func, code) == SF_OFF_FUNC_CODE, "func");
+_Static_assert(offsetof(struct sf_func, ctx) == SF_OFF_FUNC_CTX, "func");
+_Static_assert(offsetof(struct sf_func, type_id) == SF_OFF_FUNC_TYPE_ID, "func");
+_Static_assert(offsetof(struct sf_memory, base) == SF_OFF_MEM_BASE, "mem");
+_Static_assert(offsetof(struct sf_memory, size) == SF_OFF_MEM_SIZE, "mem");
+_Static_assert(offsetof(struct sf_table, elems) == SF_OFF_TABLE_ELEMS, "table");
+_Static_assert(offsetof(struct sf_table, size) == SF_OFF_TABLE_SIZE, "table");
+_Static_assert(offsetof(sf_vmctx, slots) == SF_OFF_VM_SLOTS, "vm");
+_Static_assert(offsetof(sf_vmctx, mem_base) == SF_OFF_VM_MEM_BASE, "vm");
+_Static_assert(offsetof(sf_hostctx, mem_base) == SF_OFF_VM_MEM_BASE, "hostctx");
+
+#define PAGE ((uint64_t) 65536)
+#define MEM_RESERVE ((uint64_t) 8 << 30)
+#define DEFAULT_STACK ((uint64_t) 1 << 20)
+#define DEFAULT_TABLE_MAX 10000000u
+
+typedef enum objkind
+{
+	OBJ_FUNC, OBJ_MEMORY, OBJ_TABLE, OBJ_GLOBAL, OBJ_INSTANCE
+} objkind;
+
+struct sf_objnode
+{
+	objkind		kind;
+	void	   *obj;
+	sf_objnode *next;
+};
+
+static bool
+own_obj(sf_store *s, objkind kind, void *obj)
+{
+	sf_objnode *n = malloc(sizeof(*n));
+
+	if (n == NULL)
+		return false;
+	n->kind = kind;
+	n->obj = obj;
+	n->next = s->objs;
+	s->objs = n;
+	return true;
+}
+
+sf_store *
+sf_store_new(const sf_store_config *cfg, sf_error *err)
+{
+	sf_store   *s;
+
+	sf_error_clear(err);
+	if (sf_cpu_check(err) != SF_OK)
+		return NULL;
+	if (sf_signals_install(err) != SF_OK)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+	{
+		sf_error_set(err, SF_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (cfg)
+		s->cfg = *cfg;
+	if (s->cfg.max_memory_bytes == 0 || s->cfg.max_memory_bytes > ((uint64_t) 4 << 30))
+		s->cfg.max_memory_bytes = (uint64_t) 4 << 30;
+	if (s->cfg.max_stack_bytes == 0)
+		s->cfg.max_stack_bytes = DEFAULT_STACK;
+	if (s->cfg.max_table_elems == 0)
+		s->cfg.max_table_elems = DEFAULT_TABLE_MAX;
+	return s;
+}
+
+static void
+free_instance(sf_instance *inst)
+{
+	if (inst->elem_refs)
+		for (uint32_t i = 0; i < inst->m->nelems; i++)
+			free(inst->elem_refs[i]);
+	free(inst->elem_refs);
+	free(inst->elem_len);
+	free(inst->data_dropped);
+	free(inst->funcs);
+	free(inst->vm);
+	free(inst);
+}
+
+void
+sf_store_free(sf_store *s)
+{
+	sf_objnode *n, *next;
+
+	if (s == NULL)
+		return;
+	for (n = s->objs; n; n = next)
+	{
+		next = n->next;
+		switch (n->kind)
+		{
+			case OBJ_FUNC:
+				free(n->obj);
+				break;
+			case OBJ_MEMORY:
+				{
+					sf_memory  *mem = n->obj;
+
+					munmap(mem->base, mem->reserved);
+					free(mem);
+					break;
+				}
+			case OBJ_TABLE:
+				free(((sf_table *) n->obj)->elems);
+				free(n->obj);
+				break;
+			case OBJ_GLOBAL:
+				free(n->obj);
+				break;
+			case OBJ_INSTANCE:
+				free_instance(n->obj);
+				break;
+		}
+		free(n);
+	}
+	free(s);
+}
+
+/* ---- host functions ----------------------------------------------------------- */
+
+sf_func *
+sf_func_new_host(sf_store *s, const sf_functype *type, sf_host_fn fn,
+				 void *env, sf_error *err)
+{
+	size_t		n = (size_t) type->nparams + type->nresults;
+	sf_func    *f = calloc(1, sizeof(*f) + n * sizeof(sf_valtype));
+	sf_valtype *types;
+	const sf_stubs *stubs = sf_rt_stubs(err);
+
+	if (f == NULL || stubs == NULL)
+	{
+		free(f);
+		if (stubs)
+			sf_error_set(err, SF_NOMEM, "out of memory");
+		return NULL;
+	}
+	types = (sf_valtype *) (f + 1);
+	memcpy(types, type->params, type->nparams * sizeof(sf_valtype));
+	memcpy(types + type->nparams, type->results, type->nresults * sizeof(sf_valtype));
+	f->type.nparams = type->nparams;
+	f->type.nresults = type->nresults;
+	f->type.params = types;
+	f->type.results = types + type->nparams;
+	f->type_id = sf_rt_type_id(&f->type, err);
+	f->store = s;
+	f->host = fn;
+	f->env = env;
+	f->hostctx.store = s;
+	f->hostctx.func = f;
+	f->ctx = &f->hostctx;
+	f->code = stubs->host_call;
+	f->func_index = UINT32_MAX;
+	if (f->type_id == 0 || !own_obj(s, OBJ_FUNC, f))
+	{
+		free(f);
+		sf_error_set(err, SF_NOMEM, "out of memory");
+		return NULL;
+	}
+	return f;
+}
+
+void
+sf_func_type(const sf_func *f, sf_functype *out)
+{
+	*out = f->type;
+}
+
+/* ---- memories, tables, globals ------------------------------------------------- */
+
+static uint64_t
+mem_max_pages(sf_store *s, sf_limits lim)
+{
+	uint64_t	cap = s->cfg.max_memory_bytes / PAGE;
+	uint64_t	max = lim.has_max ? lim.max : 65536;
+
+	return max < cap ? max : cap;
+}
+
+sf_memory *
+sf_memory_new(sf_store *s, sf_limits lim, sf_error *err)
+{
+	sf_memory  *mem;
+	void	   *p;
+	uint64_t	maxp = mem_max_pages(s, lim);
+
+	if (lim.min > maxp)
+	{
+		sf_error_set(err, SF_LIMIT, "memory of %llu pages exceeds the limit of %llu pages",
+					 (unsigned long long) lim.min, (unsigned long long) maxp);
+		return NULL;
+	}
+	mem = calloc(1, sizeof(*mem));
+	if (mem == NULL)
+	{
+		sf_error_set(err, SF_NOMEM, "out of memory");
+		return NULL;
+	}
+	p = mmap(NULL, MEM_RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+	{
+		free(mem);
+		sf_error_set(err, SF_NOMEM, "cannot reserve 8 GiB of address space for a linear memory");
+		return NULL;
+	}
+	if (lim.min && mprotect(p, lim.min * PAGE, PROT_READ | PROT_WRITE) != 0)
+	{
+		munmap(p, MEM_RESERVE);
+		free(mem);
+		sf_error_set(err, SF_NOMEM, "cannot commit %llu pages of linear memory",
+					 (unsigned long long) lim.min);
+		return NULL;
+	}
+	mem->base = p;
+	mem->size = lim.min * PAGE;
+	mem->max_pages = maxp;
+	mem->reserved = MEM_RESERVE;
+	mem->lim = lim;
+	mem->store = s;
+	if (!own_obj(s, OBJ_MEMORY, mem))
+	{
+		munmap(p, MEM_RESERVE);
+		free(mem);
+		sf_error_set(err, SF_NOMEM, "out of memory");
+		return NULL;
+	}
+	return mem;
+}
+
+uint8_t *
+sf_memory_data(sf_memory *mem)
+{
+	return mem->base;
+}
+
+uint64_t
+sf_memory_size(const sf_memory *mem)
+{
+	return mem->size;
+}
+
+/* Grow by 'delta' pages; returns the old size in pages or -1. */
+int64_t
+sf_memory_grow(sf_memory *mem, uint64_t delta)
+{
+	uint64_t	old = mem->size / PAGE;
+
+	if (delta == 0)
+		return (int64_t) old;
+	if (delta > mem->max_pages || old + delta > mem->max_pages)
+		return -1;
+	if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) != 0)
+		return -1;
+	mem->size += delta * PAGE;
+	mem->lim.min = old + delta;
+	return (int64_t) old;
+}
+
+sf_table *
+sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
+{
+	sf_table   *t;
+	uint64_t	cap = lim.has_max && lim.max < s->cfg.max_table_elems ? lim.max : s->cfg.max_table_elems;
+
+	if (lim.min > cap)
+	{
+		sf_error_set(err, SF_LIMIT, "table of %llu elements exceeds the limit of %llu",
+					 (unsigned long long) lim.min, (unsigned long long) cap);
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t)
+		t->elems = calloc(lim.min ? lim.min : 1, sizeof(void *));
+	if (t == NULL || t->elems == NULL || !own_obj(s, OBJ_TABLE, t))
+	{
+		if (t)
+			free(t->elems);
+		free(t);
+		sf_error_set(err, SF_NOMEM, "out of memory");
+		return NULL;
+	}
+	t->size = (uint32_t) lim.min;
+	t->max = (uint32_t) cap;
+	t->elem = elem;
+	t->lim = lim;
+	t->store = s;
+	return t;
+}
+
+/* Grow by 'delta' elements set to 'init'; returns the old size or -1. */
+int64_t
+sf_table_grow(sf_table *t, uint64_t delta, void *init)
+{
+	uint64_t	old = t->size;
+	void	  **ne;
+
+	if (delta == 0)
+		return (int64_t) old;
+	if (delta > t->max || old + delta > t->max)
+		return -1;
+	ne = realloc(t->elems, (size_t) (old + delta) * sizeof(void *));
+	if (ne == NULL)
+		return -1;
+	for (uint64_t i = old; i < old + delta; i++)
+		ne[i] = init;
+	t->elems = ne;
+	t->size = (uint32_t) (old + delta);
+	t->lim.min = old + delta;
+	return (int64_t) old;
+}
+
+sf_global *
+sf_global_new(sf_store *s, sf_val init, int mutable_, sf_error *err)
+{
+	sf_global  *g = calloc(1, sizeof(*g));
+
+	if (g == NULL || !own_obj(s, OBJ_GLOBAL, g))
+	{
+		free(g);
+		sf_error_set(err, SF_NOMEM, "out of memory");
+		return NULL;
+	}
+	g->type = init.type;
+	g->mutable_ = mutable_ != 0;
+	g->store = s;
+	sf_global_set(g, init);
+	return g;
+}
+
+sf_val
+sf_global_get(const sf_global *g)
+{
+	sf_val		v;
+
+	memset(&v, 0, sizeof(v));
+	v.type = g->type;
+	switch (g->type)
+	{
+		case SF_I32:
+		case SF_F32:
+			v.of.i32 = (int32_t) (uint32_t) g->cell;
+			break;
+		default:
+			v.of.i64 = (int64_t) g->cell;
+			break;
+	}
+	return v;
+}
+
+void
+sf_global_set(sf_global *g, sf_val v)
+{
+	switch (g->type)
+	{
+		case SF_I32:
+		case SF_F32:
+			g->cell = (uint32_t) v.of.i32;
+			break;
+		case SF_FUNCREF:
+			g->cell = (uint64_t) (uintptr_t) v.of.funcref;
+			break;
+		case SF_EXTERNREF:
+			g->cell = (uint64_t) v.of.externref;
+			break;
+		default:
+			g->cell = (uint64_t) v.of.i64;
+			break;
+	}
+}
+
+/* ---- instances ------------------------------------------------------------------- */
+
+static bool
+limits_match(sf_limits have, sf_limits want)
+{
+	if (have.min < want.min)
+		return false;
+	if (want.has_max && (!have.has_max || have.max > want.max))
+		return false;
+	return true;
+}
+
+static sf_status
+check_import(const sf_module *m, uint32_t i, const sf_extern *ext, sf_error *err)
+{
+	const sf_import *imp = &m->imports[i];
+	bool		ok = ext->kind == imp->kind;
+
+	if (ok)
+		switch (imp->kind)
+		{
+			case SF_EXTERN_FUNC:
+				ok = ext->of.func && ext->of.func->type_id == m->jit->type_ids[imp->desc.type_index];
+				break;
+			case SF_EXTERN_TABLE:
+				ok = ext->of.table && ext->of.table->elem == imp->desc.table.elem &&
+					limits_match(ext->of.table->lim, imp->desc.table.lim);
+				break;
+			case SF_EXTERN_MEMORY:
+				ok = ext->of.memory && limits_match(ext->of.memory->lim, imp->desc.memory);
+				break;
+			case SF_EXTERN_GLOBAL:
+				ok = ext->of.global && ext->of.global->type == imp->desc.global.type &&
+					ext->of.global->mutable_ == imp->desc.global.mutable_;
+				break;
+		}
+	if (!ok)
+		return sf_error_set(err, SF_UNLINKABLE, "incompatible import type for import %u (\"%.*s\" \"%.*s\")",
+							i, (int) imp->module.len, imp->module.ptr,
+							(int) imp->name.len, imp->name.ptr);
+	return SF_OK;
+}
+
+/* Value of a constant expression, as raw slot bits. */
+static uint64_t
+eval_const(sf_instance *inst, const sf_constexpr *e)
+{
+	sf_vmctx   *vm = inst->vm;
+	const sf_module *m = inst->m;
+
+	switch (e->op)
+	{
+		case SF_OP_I32_CONST:
+			return (uint32_t) e->v.i32;
+		case SF_OP_F32_CONST:
+			return e->v.f32_bits;
+		case SF_OP_I64_CONST:
+			return (uint64_t) e->v.i64;
+		case SF_OP_F64_CONST:
+			return e->v.f64_bits;
+		case SF_OP_GLOBAL_GET:
+			return *(uint64_t *) vm->slots[m->nfuncs + e->v.index];
+		case SF_OP_REF_FUNC:
+			return (uint64_t) (uintptr_t) vm->slots[e->v.index];
+		default:
+			return 0;			/* ref.null */
+	}
+}
+
+static sf_status
+link_imports(sf_instance *inst, const sf_extern *imports, sf_error *err)
+{
+	const sf_module *m = inst->m;
+	sf_vmctx   *vm = inst->vm;
+	uint32_t	nf = 0, ng = 0, nt = 0;
+
+	for (uint32_t i = 0; i < m->nimports; i++)
+	{
+		const sf_extern *ext = &imports[i];
+		sf_status	st = check_import(m, i, ext, err);
+
+		if (st != SF_OK)
+			return st;
+		switch (ext->kind)
+		{
+			case SF_EXTERN_FUNC:
+				vm->slots[nf++] = ext->of.func;
+				break;
+			case SF_EXTERN_GLOBAL:
+				vm->slots[m->nfuncs + ng++] = &ext->of.global->cell;
+				break;
+			case SF_EXTERN_TABLE:
+				vm->slots[m->nfuncs + m->nglobals + nt++] = ext->of.table;
+				break;
+			case SF_EXTERN_MEMORY:
+				inst->mem = ext->of.memory;
+				break;
+		}
+	}
+	return SF_OK;
+}
+
+static sf_status
+create_defined(sf_instance *inst, sf_error *err)
+{
+	const sf_module *m = inst->m;
+	sf_vmctx   *vm = inst->vm;
+	sf_store   *s = inst->store;
+	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
+
+	for (uint32_t j = 0; j < ndef; j++)
+	{
+		sf_func    *f = &inst->funcs[j];
+		uint32_t	fi = m->nfunc_imports + j;
+
+		f->code = m->jit->code + m->jit->func_off[j];
+		f->ctx = vm;
+		f->type_id = m->jit->type_ids[m->func_types[fi]];
+		f->func_index = fi;
+		f->store = s;
+		f->inst = inst;
+		f->type = m->types[m->func_types[fi]];
+		vm->slots[fi] = f;
+	}
+	if (m->nmems > m->nmem_imports)
+	{
+		inst->mem = sf_memory_new(s, m->mems[m->nmem_imports], err);
+		if (inst->mem == NULL)
+			return err ? err->status : SF_NOMEM;
+	}
+	vm->mem = inst->mem;
+	vm->mem_base = inst->mem ? inst->mem->base : NULL;
+	for (uint32_t t = m->ntable_imports; t < m->ntables; t++)
+	{
+		sf_table   *tab = sf_table_new(s, m->tables[t].elem, m->tables[t].lim, err);
+
+		if (tab == NULL)
+			return err ? err->status : SF_NOMEM;
+		vm->slots[m->nfuncs + m->nglobals + t] = tab;
+	}
+	for (uint32_t g = m->nglobal_imports; g < m->nglobals; g++)
+	{
+		sf_val		z;
+		sf_global  *gl;
+
+		memset(&z, 0, sizeof(z));
+		z.type = m->globals[g].type;
+		gl = sf_global_new(s, z, m->globals[g].mutable_, err);
+		if (gl == NULL)
+			return err ? err->status : SF_NOMEM;
+		gl->cell = eval_const(inst, &m->global_inits[g - m->nglobal_imports]);
+		vm->slots[m->nfuncs + g] = &gl->cell;
+	}
+	return SF_OK;
+}
+
+static sf_status
+eval_elems(sf_instance *inst, sf_error *err)
+{
+	const sf_module *m = inst->m;
+
+	for (uint32_t i = 0; i < m->nelems; i++)
+	{
+		const sf_elem *e = &m->elems[i];
+
+		inst->elem_refs[i] = calloc(e->count ? e->count : 1, sizeof(void *));
+		if (inst->elem_refs[i] == NULL)
+			return sf_error_set(err, SF_NOMEM, "out of memory");
+		for (uint32_t k = 0; k < e->count; k++)
+			inst->elem_refs[i][k] = (void *) (uintptr_t) eval_const(inst, &e->items[k]);
+		inst->elem_len[i] = e->mode == SF_SEG_PASSIVE ? e->count : 0;
+	}
+	return SF_OK;
+}
+
+static sf_status
+trap_error(sf_error *err, sf_trap_kind k, const char *what, uint32_t seg)
+{
+	sf_error_set(err, SF_TRAP, "%s (%s segment %u)", sf_trap_message(k), what, seg);
+	if (err)
+		err->trap = k;
+	return SF_TRAP;
+}
+
+/* Active segments, in order; a trap keeps the writes made before it. */
+static sf_status
+init_segments(sf_instance *inst, sf_error *err)
+{
+	const sf_module *m = inst->m;
+	sf_vmctx   *vm = inst->vm;
+
+	for (uint32_t i = 0; i < m->nelems; i++)
+	{
+		const sf_elem *e = &m->elems[i];
+		uint32_t	off, k;
+
+		if (e->mode != SF_SEG_ACTIVE)
+			continue;
+		off = (uint32_t) eval_const(inst, &e->offset);
+		inst->elem_len[i] = e->count;
+		k = sf_rt_table_init(vm, e->table, i, off, 0, e->count);
+		inst->elem_len[i] = 0;
+		if (k)
+			return trap_error(err, (sf_trap_kind) k, "element", i);
+	}
+	for (uint32_t i = 0; i < m->ndatas; i++)
+	{
+		const sf_data *d = &m->datas[i];
+		uint32_t	k;
+
+		if (d->mode != SF_SEG_ACTIVE)
+			continue;
+		k = sf_rt_memory_init(vm, i, (uint32_t) eval_const(inst, &d->offset), 0, d->len);
+		inst->data_dropped[i] = true;
+		if (k)
+			return trap_error(err, (sf_trap_kind) k, "data", i);
+	}
+	return SF_OK;
+}
+
+static sf_instance *
+alloc_instance(sf_store *s, sf_module *m, sf_error *err)
+{
+	sf_instance *inst = calloc(1, sizeof(*inst));
+	size_t		nslots = (size_t) m->nfuncs + m->nglobals + m->ntables;
+	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
+
+	if (inst == NULL)
+		goto nomem;
+	inst->store = s;
+	inst->m = m;
+	inst->vm = calloc(1, sizeof(sf_vmctx) + nslots * sizeof(void *));
+	inst->funcs = calloc(ndef ? ndef : 1, sizeof(sf_func));
+	inst->elem_len = calloc(m->nelems ? m->nelems : 1, sizeof(uint32_t));
+	inst->elem_refs = calloc(m->nelems ? m->nelems : 1, sizeof(void **));
+	inst->data_dropped = calloc(m->ndatas ? m->ndatas : 1, sizeof(bool));
+	if (!inst->vm || !inst->funcs || !inst->elem_len || !inst->elem_refs || !inst->data_dropped)
+		goto nomem;
+	inst->vm->store = s;
+	inst->vm->inst = inst;
+	if (!own_obj(s, OBJ_INSTANCE, inst))
+		goto nomem;
+	return inst;
+
+nomem:
+	if (inst)
+		free_instance(inst);
+	sf_error_set(err, SF_NOMEM, "out of memory");
+	return NULL;
+}
+
+sf_instance *
+sf_instance_new(sf_store *s, sf_module *m, const sf_extern *imports,
+				uint32_t nimports, sf_error *err)
+{
+	sf_instance *inst;
+	sf_status	st;
+
+	sf_error_clear(err);
+	if (nimports != m->nimports)
+	{
+		sf_error_set(err, SF_UNLINKABLE, "module needs %u imports, %u given",
+					 m->nimports, nimports);
+		return NULL;
+	}
+	if (sf_module_compile(m, err) != SF_OK)
+		return NULL;
+	inst = alloc_instance(s, m, err);
+	if (inst == NULL)
+		return NULL;
+	st = link_imports(inst, imports, err);
+	if (st == SF_OK)
+		st = create_defined(inst, err);
+	if (st == SF_OK)
+		st = eval_elems(inst, err);
+	if (st == SF_OK)
+		st = init_segments(inst, err);
+	if (st == SF_OK && m->has_start)
+		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0, NULL, err);
+	return st == SF_OK ? inst : NULL;
+}
+
+sf_status
+sf_instance_export(sf_instance *inst, const char *name, size_t name_len, sf_extern *out)
+{
+	const sf_module *m = inst->m;
+
+	for (uint32_t i = 0; i < m->nexports; i++)
+	{
+		const sf_export *e = &m->exports[i];
+
+		if (e->name.len != name_len || memcmp(e->name.ptr, name, name_len) != 0)
+			continue;
+		out->kind = e->kind;
+		switch (e->kind)
+		{
+			case SF_EXTERN_FUNC:
+				out->of.func = inst->vm->slots[e->index];
+				break;
+			case SF_EXTERN_GLOBAL:
+				/* the cell is the first member of its sf_global */
+				out->of.global = (sf_global *) inst->vm->slots[m->nfuncs + e->index];
+				break;
+			case SF_EXTERN_TABLE:
+				out->of.table = inst->vm->slots[m->nfuncs + m->nglobals + e->index];
+				break;
+			case SF_EXTERN_MEMORY:
+				out->of.memory = inst->mem;
+				break;
+		}
+		return SF_OK;
+	}
+	return SF_NOTFOUND;
+}
+
+sf_memory *
+sf_instance_memory(sf_instance *inst)
+{
+	return inst->mem;
+}

@@ -1,0 +1,240 @@
+/*
+** runtime.h -- runtime objects shared by the compiler and the runtime.
+**
+** The JIT reads some of these structures directly, so their first fields
+** have fixed offsets (the SF_OFF_* constants below, checked by
+** static asserts in runtime.c).  Everything after those fields is free.
+**
+** Register conventions of JIT code (see DESIGN.md):
+**   r13 = context ("ctx"): an instance's sf_vmctx, or a host function's
+**         sf_hostctx; both start with the store pointer and the memory base
+**   r14 = base of the instance's memory 0
+**   r15 = fuel counter
+**   rbp = frame pointer; [rbp-8] holds the function's own ctx
+** Calls between wasm functions pass arguments in 8-byte slots at [rsp] of
+** the caller (the callee sees them at [rbp+16]); the callee writes its
+** results over the same slots.  All other registers are caller-saved.
+*/
+#ifndef SF_RUNTIME_H
+#define SF_RUNTIME_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "module.h"
+#include "util.h"
+
+/*
+** One call from the host into wasm.  Activations nest when a host function
+** calls back into wasm; the innermost one is the thread's current one.
+*/
+typedef struct sf_activation
+{
+	struct sf_activation *prev;	/* 0 */
+	uintptr_t	saved_rsp;		/* 8: entry stub's stack pointer */
+	int64_t		trap;			/* 16: sf_trap_kind after a trap */
+	uintptr_t	trap_pc;		/* 24 */
+	int64_t		fuel;			/* 32: r15 spilled at host boundaries */
+	/* for sf_async_check: where JIT code is and where to send it */
+	uintptr_t	trap_stub;
+	struct sf_store *store;
+	volatile sig_atomic_t interrupt;
+	char		host_msg[SF_ERROR_MSG_LEN];
+} sf_activation;
+
+#define SF_OFF_ACT_SAVED_RSP 8
+#define SF_OFF_ACT_TRAP 16
+#define SF_OFF_ACT_TRAP_PC 24
+#define SF_OFF_ACT_FUEL 32
+
+typedef struct sf_objnode sf_objnode;
+
+struct sf_store
+{
+	uintptr_t	stack_limit;	/* 0: prologues compare rsp against it */
+	sf_activation *act;			/* 8: innermost running activation */
+	sf_store_config cfg;
+	sf_objnode *objs;			/* everything to free with the store */
+};
+
+#define SF_OFF_STORE_STACK_LIMIT 0
+#define SF_OFF_STORE_ACT 8
+
+/* The context of a host function (what r13 holds while its stub runs). */
+typedef struct sf_hostctx
+{
+	struct sf_store *store;		/* 0 */
+	uint8_t    *mem_base;		/* 8: unused, keeps the layout of sf_vmctx */
+	struct sf_func *func;
+} sf_hostctx;
+
+struct sf_func
+{
+	void	   *code;			/* 0: entry, wasm calling convention */
+	void	   *ctx;			/* 8: sf_vmctx or sf_hostctx */
+	uint32_t	type_id;		/* 16: canonical function type */
+	uint32_t	func_index;
+	struct sf_store *store;
+	struct sf_instance *inst;	/* NULL for host functions */
+	sf_functype type;
+	sf_host_fn	host;
+	void	   *env;
+	sf_hostctx	hostctx;
+};
+
+#define SF_OFF_FUNC_CODE 0
+#define SF_OFF_FUNC_CTX 8
+#define SF_OFF_FUNC_TYPE_ID 16
+
+struct sf_memory
+{
+	uint8_t    *base;			/* 0 */
+	uint64_t	size;			/* 8: bytes */
+	uint64_t	max_pages;		/* what memory.grow may reach */
+	uint64_t	reserved;		/* bytes of address space */
+	sf_limits	lim;			/* declared type (min grows with the memory) */
+	struct sf_store *store;
+};
+
+#define SF_OFF_MEM_BASE 0
+#define SF_OFF_MEM_SIZE 8
+
+struct sf_table
+{
+	void	  **elems;			/* 0: sf_func* or externref values */
+	uint32_t	size;			/* 8 */
+	uint32_t	max;			/* growth cap */
+	sf_valtype	elem;
+	sf_limits	lim;
+	struct sf_store *store;
+};
+
+#define SF_OFF_TABLE_ELEMS 0
+#define SF_OFF_TABLE_SIZE 8
+
+struct sf_global
+{
+	uint64_t	cell;			/* 0: the value, raw bits or pointer */
+	sf_valtype	type;
+	bool		mutable_;
+	struct sf_store *store;
+};
+
+/*
+** The context of an instance.  After the header come pointer arrays whose
+** offsets the compiler computes from the module: funcs (sf_func *), then
+** globals (uint64_t * cells), then tables (sf_table *).
+*/
+typedef struct sf_vmctx
+{
+	struct sf_store *store;		/* 0 */
+	uint8_t    *mem_base;		/* 8 */
+	struct sf_memory *mem;		/* 16 */
+	struct sf_instance *inst;	/* 24 */
+	void	   *slots[];		/* 32 */
+} sf_vmctx;
+
+#define SF_OFF_VM_STORE 0
+#define SF_OFF_VM_MEM_BASE 8
+#define SF_OFF_VM_MEM 16
+#define SF_OFF_VM_SLOTS 32
+
+static inline int32_t
+sf_vm_func_off(const sf_module *m, uint32_t i)
+{
+	return SF_OFF_VM_SLOTS + 8 * (int32_t) i;
+}
+
+static inline int32_t
+sf_vm_global_off(const sf_module *m, uint32_t i)
+{
+	return SF_OFF_VM_SLOTS + 8 * (int32_t) (m->nfuncs + i);
+}
+
+static inline int32_t
+sf_vm_table_off(const sf_module *m, uint32_t i)
+{
+	return SF_OFF_VM_SLOTS + 8 * (int32_t) (m->nfuncs + m->nglobals + i);
+}
+
+struct sf_instance
+{
+	struct sf_store *store;
+	sf_module  *m;
+	sf_vmctx   *vm;
+	struct sf_func *funcs;		/* defined functions */
+	sf_memory  *mem;
+	/* evaluated element segments (NULL/0 once dropped) */
+	uint32_t   *elem_len;
+	void	 ***elem_refs;
+	bool	   *data_dropped;
+};
+
+/* The compiled form of a module (m->jit). */
+struct sf_jit
+{
+	uint8_t    *code;			/* RX block */
+	size_t		code_len;
+	uint32_t	nfuncs;			/* defined functions */
+	uint32_t   *func_off;		/* entry of each defined function */
+	uint32_t   *func_end;		/* end of each function's code */
+	uint32_t   *type_ids;		/* canonical id of each type index */
+	const sf_module *m;
+};
+
+/* Canonical id of a function type; equal structure, equal id. */
+uint32_t	sf_rt_type_id(const sf_functype *t, sf_error *err);
+
+/* The shared stubs (emitted once, in the code arena). */
+typedef uint64_t (*sf_entry_fn) (void *ctx, void *code, uint64_t *slots,
+								 uint64_t nslots, sf_activation *act);
+typedef struct sf_stubs
+{
+	sf_entry_fn entry;
+	void	   *trap_explicit;	/* eax = trap kind; called, pc on the stack */
+	void	   *trap_common;	/* eax = kind, rdx = pc, rcx = activation */
+	void	   *host_call;		/* wasm-convention entry of every host function */
+} sf_stubs;
+
+const sf_stubs *sf_rt_stubs(sf_error *err);
+
+/* Signals: install the SIGSEGV/SIGBUS handlers (idempotent). */
+sf_status	sf_signals_install(sf_error *err);
+/* The thread's running activation (read by signal handlers). */
+sf_activation *sf_rt_current(void);
+void		sf_rt_set_current(sf_activation *act);
+
+/* Look up which module function contains 'pc' (NULL if none). */
+const sf_module *sf_jit_find_pc(uintptr_t pc, uint32_t *func_index);
+void		sf_jit_register(struct sf_jit *j);
+void		sf_jit_unregister(struct sf_jit *j);
+
+/*
+** Helpers called from JIT code (System V ABI).  Those that can trap
+** return 0 or an sf_trap_kind.
+*/
+uint32_t	sf_rt_memory_grow(sf_vmctx *vm, uint32_t delta);
+uint32_t	sf_rt_memory_fill(sf_vmctx *vm, uint32_t d, uint32_t val, uint32_t n);
+uint32_t	sf_rt_memory_copy(sf_vmctx *vm, uint32_t d, uint32_t s, uint32_t n);
+uint32_t	sf_rt_memory_init(sf_vmctx *vm, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
+void		sf_rt_data_drop(sf_vmctx *vm, uint32_t seg);
+uint32_t	sf_rt_table_init(sf_vmctx *vm, uint32_t tab, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
+void		sf_rt_elem_drop(sf_vmctx *vm, uint32_t seg);
+uint32_t	sf_rt_table_copy(sf_vmctx *vm, uint32_t dt, uint32_t st, uint32_t d, uint32_t s, uint32_t n);
+uint32_t	sf_rt_table_grow(sf_vmctx *vm, uint32_t tab, void *init, uint32_t delta);
+uint32_t	sf_rt_table_fill(sf_vmctx *vm, uint32_t tab, uint32_t i, void *val, uint32_t n);
+
+/* table.grow: old size or -1. */
+int64_t		sf_table_grow(sf_table *t, uint64_t delta, void *init);
+
+/* Host-function boundary, called by the host-call stub. */
+typedef struct sf_hostret
+{
+	int64_t		fuel;
+	uint64_t	trap;
+} sf_hostret;
+
+sf_hostret	sf_rt_host_call(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller);
+
+#endif							/* SF_RUNTIME_H */

@@ -1,0 +1,32 @@
+# spec.mk -- the core spec suite (included by the top-level Makefile).
+#
+# Every .wast of $(SPEC_DIR) becomes $(B)/spec/NAME.json plus its module
+# files (converted again only when the .wast is newer); the runner takes
+# any number of JSON files, whose module files sit next to them.
+#
+# Two passes: "wast2json" runs wabt's conversion; "own" converts every
+# .wast with our own text parser (engine/sfwast) into $(B)/spec-own/ and
+# runs the same commands.  Each pass prints its own totals; the last line
+# is the sum, and any failure in either pass fails the target.
+
+SPEC_WASTS := $(wildcard $(SPEC_DIR)/*.wast)
+SPEC_JSONS := $(patsubst $(SPEC_DIR)/%.wast,$(B)/spec/%.json,$(SPEC_WASTS))
+SPECTEST_SRCS := engine/tests/spectest.c engine/tests/spec_json.c
+SPEC_OWN_JSONS := $(patsubst $(SPEC_DIR)/%.wast,$(B)/spec-own/%.json,$(SPEC_WASTS))
+SFWAST := $(if $(filter 1,$(SANITIZE)),$(B)/sfwast,engine/sfwast)
+
+$(B)/spec/%.json: $(SPEC_DIR)/%.wast
+	@mkdir -p $(dir $@)
+	@wast2json $< -o $@
+
+$(B)/spec-own/%.json: $(SPEC_DIR)/%.wast $(SFWAST)
+	@mkdir -p $(dir $@)
+	@$(SFWAST) $< -o $@
+
+$(B)/spectest: $(SPECTEST_SRCS) engine/tests/spec.h $(ENGINE_LIB)
+	@mkdir -p $(dir $@)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) -Iengine/tests $(SPECTEST_SRCS) -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
+
+spec: $(B)/spectest $(SPEC_JSONS) $(SPEC_OWN_JSONS)
+	@test -n "$(SPEC_WASTS)" || { echo "spec: no .wast files in $(SPEC_DIR)"; exit 1; }
+	@$(B)/spectest -p wast2json $(SPEC_JSONS) -p own $(SPEC_OWN_JSONS)

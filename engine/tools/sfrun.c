@@ -1,0 +1,324 @@
+/*
+** sfrun -- instantiate a module and call one export.
+**
+**   engine/sfrun [--stats] [--time] [--repeat=N] FILE.wasm EXPORT [ARG...]
+**
+** Arguments are parsed by the export's parameter types; each result is
+** printed on its own line as TYPE:VALUE (i32:42, f64:2.5; floats with
+** enough digits to round-trip, nan/inf spelled out).  A trap prints
+** "trap: MESSAGE" on stderr and exits 2; a bad module, bad arguments or a
+** link failure print an error and exit 1.
+**
+** --stats   compile time, code size and compile speed on stderr
+** --time    wall time of the call itself as "call time: SECONDS" on stderr
+** --repeat=N  call N times (the best time is printed)
+**
+** Imports: only the "spectest" host module is provided.
+*/
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "slackfuel.h"
+#include "spectest_host.h"
+
+static uint8_t *
+read_file(const char *path, size_t *len)
+{
+	FILE	   *f = fopen(path, "rb");
+	uint8_t    *buf = NULL;
+	size_t		cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;)
+	{
+		if (n == cap)
+		{
+			uint8_t    *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
+
+			if (!nb)
+			{
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		size_t		got = fread(buf + n, 1, cap - n, f);
+
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int
+parse_arg(const char *s, sf_valtype t, sf_val *v)
+{
+	char	   *end;
+
+	memset(v, 0, sizeof(*v));
+	v->type = t;
+	errno = 0;
+	switch (t)
+	{
+		case SF_I32:
+			{
+				long long	x = strtoll(s, &end, 0);
+
+				if (x < INT32_MIN || x > UINT32_MAX)
+					return 0;
+				v->of.i32 = (int32_t) (uint32_t) x;
+				break;
+			}
+		case SF_I64:
+			if (s[0] == '-')
+				v->of.i64 = strtoll(s, &end, 0);
+			else
+				v->of.i64 = (int64_t) strtoull(s, &end, 0);
+			break;
+		case SF_F32:
+			{
+				float		f = strtof(s, &end);
+
+				memcpy(&v->of.f32_bits, &f, 4);
+				break;
+			}
+		case SF_F64:
+			{
+				double		d = strtod(s, &end);
+
+				memcpy(&v->of.f64_bits, &d, 8);
+				break;
+			}
+		default:
+			if (strcmp(s, "null") != 0)
+				return 0;
+			return 1;
+	}
+	return errno == 0 && end != s && *end == '\0';
+}
+
+static void
+print_float(double d, int digits)
+{
+	if (isnan(d))
+		printf("%snan\n", signbit(d) ? "-" : "");
+	else if (isinf(d))
+		printf("%sinf\n", d < 0 ? "-" : "");
+	else
+		printf("%.*g\n", digits, d);
+}
+
+static void
+print_result(const sf_val *v)
+{
+	printf("%s:", sf_valtype_name(v->type));
+	switch (v->type)
+	{
+		case SF_I32:
+			printf("%d\n", v->of.i32);
+			break;
+		case SF_I64:
+			printf("%lld\n", (long long) v->of.i64);
+			break;
+		case SF_F32:
+			{
+				float		f;
+
+				memcpy(&f, &v->of.f32_bits, 4);
+				print_float(f, 9);
+				break;
+			}
+		case SF_F64:
+			{
+				double		d;
+
+				memcpy(&d, &v->of.f64_bits, 8);
+				print_float(d, 17);
+				break;
+			}
+		case SF_FUNCREF:
+			if (v->of.funcref)
+				printf("%p\n", (void *) v->of.funcref);
+			else
+				printf("null\n");
+			break;
+		default:
+			if (v->of.externref)
+				printf("%llu\n", (unsigned long long) v->of.externref);
+			else
+				printf("null\n");
+			break;
+	}
+}
+
+/* Resolve every import from the spectest module; 1 on failure. */
+static int
+link(sf_module *m, sf_spectest *st, sf_extern **out)
+{
+	uint32_t	n = sf_module_num_imports(m);
+	sf_extern  *ex = calloc(n ? n : 1, sizeof(sf_extern));
+
+	if (!ex)
+		return 1;
+	for (uint32_t i = 0; i < n; i++)
+	{
+		sf_import_desc d;
+
+		sf_module_import(m, i, &d);
+		if (d.module_len != 8 || memcmp(d.module, "spectest", 8) != 0 ||
+			!sf_spectest_lookup(st, d.name, d.name_len, &ex[i]))
+		{
+			fprintf(stderr, "sfrun: unknown import \"%.*s\" \"%.*s\"\n",
+					(int) d.module_len, d.module, (int) d.name_len, d.name);
+			free(ex);
+			return 1;
+		}
+	}
+	*out = ex;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int			stats = 0, timing = 0, i = 1, rc = 1;
+	long		repeat = 1;
+	size_t		len;
+	uint8_t    *bytes;
+	sf_error	err;
+	sf_module  *m = NULL;
+	sf_store   *s = NULL;
+	sf_spectest *st = NULL;
+	sf_extern  *imports = NULL, fx;
+	sf_instance *inst;
+	sf_functype ft;
+	sf_val	   *args = NULL, *res = NULL;
+	double		best = 1e300;
+
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++)
+	{
+		if (strcmp(argv[i], "--stats") == 0)
+			stats = 1;
+		else if (strcmp(argv[i], "--time") == 0)
+			timing = 1;
+		else if (strncmp(argv[i], "--repeat=", 9) == 0 && (repeat = atol(argv[i] + 9)) > 0)
+			;
+		else
+		{
+			fprintf(stderr, "sfrun: unknown option %s\n", argv[i]);
+			return 1;
+		}
+	}
+	if (argc - i < 2)
+	{
+		fprintf(stderr, "usage: sfrun [--stats] [--time] [--repeat=N] FILE.wasm EXPORT [ARG...]\n");
+		return 1;
+	}
+	bytes = read_file(argv[i], &len);
+	if (!bytes)
+	{
+		fprintf(stderr, "sfrun: cannot read %s: %s\n", argv[i], strerror(errno));
+		return 1;
+	}
+	m = sf_module_load(bytes, len, NULL, &err);
+	free(bytes);
+	if (!m || sf_module_compile(m, &err) != SF_OK)
+	{
+		fprintf(stderr, "sfrun: %s: %s: %s\n", argv[i], sf_status_name(err.status), err.msg);
+		goto out;
+	}
+	if (stats)
+	{
+		sf_compile_stats cs;
+
+		sf_module_compile_stats(m, &cs);
+		fprintf(stderr, "compile time: %.6f s\ncode size: %llu bytes (wasm code %llu bytes)\n"
+				"compile speed: %.1f MB/s\n", cs.compile_seconds,
+				(unsigned long long) cs.code_bytes, (unsigned long long) cs.wasm_code_bytes,
+				cs.compile_seconds > 0 ? cs.wasm_code_bytes / cs.compile_seconds / 1e6 : 0.0);
+	}
+	if (!(s = sf_store_new(NULL, &err)) || !(st = sf_spectest_new(s, &err)))
+	{
+		fprintf(stderr, "sfrun: %s\n", err.msg);
+		goto out;
+	}
+	if (link(m, st, &imports))
+		goto out;
+	inst = sf_instance_new(s, m, imports, sf_module_num_imports(m), &err);
+	if (!inst)
+	{
+		fprintf(stderr, err.status == SF_TRAP ? "trap: %s\n" : "sfrun: %s\n", err.msg);
+		rc = err.status == SF_TRAP ? 2 : 1;
+		goto out;
+	}
+	if (sf_instance_export(inst, argv[i + 1], strlen(argv[i + 1]), &fx) != SF_OK ||
+		fx.kind != SF_EXTERN_FUNC)
+	{
+		fprintf(stderr, "sfrun: no exported function \"%s\"\n", argv[i + 1]);
+		goto out;
+	}
+	sf_func_type(fx.of.func, &ft);
+	if ((uint32_t) (argc - i - 2) != ft.nparams)
+	{
+		fprintf(stderr, "sfrun: %s takes %u arguments, %d given\n", argv[i + 1],
+				ft.nparams, argc - i - 2);
+		goto out;
+	}
+	args = calloc(ft.nparams + 1, sizeof(sf_val));
+	res = calloc(ft.nresults + 1, sizeof(sf_val));
+	if (!args || !res)
+		goto out;
+	for (uint32_t k = 0; k < ft.nparams; k++)
+		if (!parse_arg(argv[i + 2 + k], ft.params[k], &args[k]))
+		{
+			fprintf(stderr, "sfrun: argument %u: \"%s\" is not a valid %s\n", k + 1,
+					argv[i + 2 + k], sf_valtype_name(ft.params[k]));
+			goto out;
+		}
+	for (long r = 0; r < repeat; r++)
+	{
+		double		t0 = now(), dt;
+
+		if (sf_call(fx.of.func, args, ft.nparams, res, ft.nresults, NULL, &err) != SF_OK)
+		{
+			fprintf(stderr, err.status == SF_TRAP ? "trap: %s\n" : "sfrun: %s\n", err.msg);
+			rc = err.status == SF_TRAP ? 2 : 1;
+			goto out;
+		}
+		dt = now() - t0;
+		if (dt < best)
+			best = dt;
+	}
+	for (uint32_t k = 0; k < ft.nresults; k++)
+		print_result(&res[k]);
+	if (timing)
+		fprintf(stderr, "call time: %.6f\n", best);
+	rc = 0;
+out:
+	fflush(stdout);
+	free(args);
+	free(res);
+	free(imports);
+	sf_spectest_free(st);
+	sf_store_free(s);
+	sf_module_free(m);
+	return rc;
+}

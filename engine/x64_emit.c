@@ -1,0 +1,699 @@
+/*
+** x64_emit.c -- the x86-64 byte encoder (see x64_emit.h).
+**
+** Every emitter funnels through enc(): legacy prefix, REX, opcode bytes,
+** ModRM/SIB/displacement.  The special cases of ModRM (RSP/R12 need a SIB,
+** RBP/R13 with no displacement need an explicit disp8, byte registers
+** 4..7 need a REX to mean SPL..DIL) live there and nowhere else.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "x64_emit.h"
+
+#define F_W		1u				/* REX.W */
+#define F_66	2u
+#define F_F2	4u
+#define F_F3	8u
+#define F_BYTE	16u				/* byte registers: SPL..DIL need a REX */
+
+void
+x64_buf_init(x64_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->start = b->p = b->scratch;
+	b->end = b->scratch;
+	x64_reserve(b, 0);
+}
+
+void
+x64_buf_free(x64_buf *b)
+{
+	if (b->start != b->scratch)
+		free(b->start);
+	b->start = b->p = b->end = NULL;
+}
+
+void
+x64_reserve(x64_buf *b, size_t n)
+{
+	size_t		used, cap, want;
+	uint8_t    *nb;
+
+	if (b->p + n <= b->end)
+		return;
+	if (b->oom)
+	{
+		/* keep writing harmlessly into the scratch area */
+		b->p = b->scratch;
+		return;
+	}
+	used = (size_t) (b->p - b->start);
+	cap = b->start == b->scratch ? 0 : (size_t) (b->end - b->start) + X64_RED_ZONE;
+	want = cap ? cap * 2 : 4096;
+	while (want < used + n + X64_RED_ZONE)
+		want *= 2;
+	nb = b->start == b->scratch ? malloc(want) : realloc(b->start, want);
+	if (nb == NULL)
+	{
+		b->oom = true;
+		b->p = b->scratch;
+		b->end = b->scratch + sizeof(b->scratch) - X64_RED_ZONE;
+		return;
+	}
+	if (b->start == b->scratch)
+		memcpy(nb, b->scratch, used);
+	b->start = nb;
+	b->p = nb + used;
+	b->end = nb + want - X64_RED_ZONE;
+}
+
+void
+x64_byte(x64_buf *b, uint8_t v)
+{
+	x64_reserve(b, 1);
+	*b->p++ = v;
+}
+
+void
+x64_u32(x64_buf *b, uint32_t v)
+{
+	x64_reserve(b, 4);
+	memcpy(b->p, &v, 4);
+	b->p += 4;
+}
+
+void
+x64_u64(x64_buf *b, uint64_t v)
+{
+	x64_reserve(b, 8);
+	memcpy(b->p, &v, 8);
+	b->p += 8;
+}
+
+void
+x64_patch32(x64_buf *b, size_t at, uint32_t v)
+{
+	if (!b->oom)
+		memcpy(b->start + at, &v, 4);
+}
+
+uint32_t
+x64_read32(const x64_buf *b, size_t at)
+{
+	uint32_t	v = 0;
+
+	if (!b->oom)
+		memcpy(&v, b->start + at, 4);
+	return v;
+}
+
+/* Raw byte without a reserve: callers reserved for the whole instruction. */
+#define PUT(b, v) (*(b)->p++ = (uint8_t) (v))
+
+static void
+put32(x64_buf *b, uint32_t v)
+{
+	memcpy(b->p, &v, 4);
+	b->p += 4;
+}
+
+/*
+** Encode one instruction.  'op' holds 'oplen' opcode bytes, most
+** significant first.  The r/m operand is register 'rmreg' when 'm' is
+** NULL, else the memory operand *m.
+*/
+static void
+enc(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg,
+	int rmreg, const x64_mem *m)
+{
+	unsigned	rex = 0;
+	int			base = 0, index = X64_NOINDEX;
+
+	x64_reserve(b, 16);
+	if (flags & F_66)
+		PUT(b, 0x66);
+	if (flags & F_F2)
+		PUT(b, 0xF2);
+	if (flags & F_F3)
+		PUT(b, 0xF3);
+	if (flags & F_W)
+		rex |= 8;
+	if (reg & 8)
+		rex |= 4;
+	if (m == NULL)
+	{
+		if (rmreg & 8)
+			rex |= 1;
+		if ((flags & F_BYTE) && ((rmreg >= 4 && rmreg < 8) || (reg >= 4 && reg < 8)))
+			rex |= 0x40;
+	}
+	else
+	{
+		base = m->base;
+		index = m->index;
+		if (base != X64_RIP && (base & 8))
+			rex |= 1;
+		if (index != X64_NOINDEX && (index & 8))
+			rex |= 2;
+		if ((flags & F_BYTE) && reg >= 4 && reg < 8)
+			rex |= 0x40;
+	}
+	if (rex)
+		PUT(b, 0x40 | (rex & 0xF));
+	for (int i = oplen - 1; i >= 0; i--)
+		PUT(b, op >> (8 * i));
+	if (m == NULL)
+	{
+		PUT(b, 0xC0 | ((reg & 7) << 3) | (rmreg & 7));
+		return;
+	}
+	if (base == X64_RIP)
+	{
+		PUT(b, ((reg & 7) << 3) | 5);
+		put32(b, (uint32_t) m->disp);
+		return;
+	}
+	{
+		int			mod;
+		bool		sib = index != X64_NOINDEX || (base & 7) == 4;
+
+		if (m->disp == 0 && (base & 7) != 5)
+			mod = 0;
+		else if (m->disp >= -128 && m->disp <= 127)
+			mod = 1;
+		else
+			mod = 2;
+		if (sib)
+		{
+			int			ss = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
+			int			idx = index == X64_NOINDEX ? 4 : (index & 7);
+
+			PUT(b, (mod << 6) | ((reg & 7) << 3) | 4);
+			PUT(b, (ss << 6) | (idx << 3) | (base & 7));
+		}
+		else
+			PUT(b, (mod << 6) | ((reg & 7) << 3) | (base & 7));
+		if (mod == 1)
+			PUT(b, (int8_t) m->disp);
+		else if (mod == 2)
+			put32(b, (uint32_t) m->disp);
+	}
+}
+
+static inline unsigned
+wflag(int w)
+{
+	return w ? F_W : 0;
+}
+
+void
+x64_mov_rr(x64_buf *b, int w, int dst, int src)
+{
+	enc(b, wflag(w), 0x8B, 1, dst, src, NULL);
+}
+
+void
+x64_mov_ri(x64_buf *b, int w, int dst, int64_t imm)
+{
+	/* never 'xor r, r': callers may have live flags */
+	if (!w || (imm >= 0 && imm <= 0xFFFFFFFFll))
+	{
+		/* mov r32, imm32 zero-extends */
+		x64_reserve(b, 16);
+		if (dst & 8)
+			PUT(b, 0x41);
+		PUT(b, 0xB8 + (dst & 7));
+		put32(b, (uint32_t) imm);
+		return;
+	}
+	if (imm >= INT32_MIN && imm <= INT32_MAX)
+	{
+		enc(b, F_W, 0xC7, 1, 0, dst, NULL);
+		put32(b, (uint32_t) imm);
+		return;
+	}
+	x64_reserve(b, 16);
+	PUT(b, 0x48 | ((dst & 8) ? 1 : 0));
+	PUT(b, 0xB8 + (dst & 7));
+	memcpy(b->p, &imm, 8);
+	b->p += 8;
+}
+
+void
+x64_mov_rm(x64_buf *b, int w, int dst, x64_mem m)
+{
+	enc(b, wflag(w), 0x8B, 1, dst, 0, &m);
+}
+
+void
+x64_mov_mr(x64_buf *b, int w, x64_mem m, int src)
+{
+	enc(b, wflag(w), 0x89, 1, src, 0, &m);
+}
+
+void
+x64_mov_mi(x64_buf *b, int w, x64_mem m, int32_t imm)
+{
+	enc(b, wflag(w), 0xC7, 1, 0, 0, &m);
+	put32(b, (uint32_t) imm);
+}
+
+void
+x64_store(x64_buf *b, int size, x64_mem m, int src)
+{
+	switch (size)
+	{
+		case 1:
+			enc(b, F_BYTE, 0x88, 1, src, 0, &m);
+			break;
+		case 2:
+			enc(b, F_66, 0x89, 1, src, 0, &m);
+			break;
+		case 4:
+			enc(b, 0, 0x89, 1, src, 0, &m);
+			break;
+		default:
+			enc(b, F_W, 0x89, 1, src, 0, &m);
+			break;
+	}
+}
+
+void
+x64_movzx_rm(x64_buf *b, int srcsize, int dst, x64_mem m)
+{
+	if (srcsize == 4)
+		enc(b, 0, 0x8B, 1, dst, 0, &m);
+	else
+		enc(b, 0, srcsize == 1 ? 0x0FB6 : 0x0FB7, 2, dst, 0, &m);
+}
+
+void
+x64_movsx_rm(x64_buf *b, int w, int srcsize, int dst, x64_mem m)
+{
+	if (srcsize == 4)
+		enc(b, F_W, 0x63, 1, dst, 0, &m);
+	else
+		enc(b, wflag(w), srcsize == 1 ? 0x0FBE : 0x0FBF, 2, dst, 0, &m);
+}
+
+void
+x64_movzx_rr(x64_buf *b, int srcsize, int dst, int src)
+{
+	if (srcsize == 4)
+		enc(b, 0, 0x8B, 1, dst, src, NULL);
+	else
+		enc(b, srcsize == 1 ? F_BYTE : 0, srcsize == 1 ? 0x0FB6 : 0x0FB7, 2, dst, src, NULL);
+}
+
+void
+x64_movsx_rr(x64_buf *b, int w, int srcsize, int dst, int src)
+{
+	if (srcsize == 4)
+		enc(b, F_W, 0x63, 1, dst, src, NULL);
+	else
+		enc(b, wflag(w) | (srcsize == 1 ? F_BYTE : 0),
+			srcsize == 1 ? 0x0FBE : 0x0FBF, 2, dst, src, NULL);
+}
+
+void
+x64_lea(x64_buf *b, int w, int dst, x64_mem m)
+{
+	enc(b, wflag(w), 0x8D, 1, dst, 0, &m);
+}
+
+void
+x64_alu_rr(x64_buf *b, x64_alu op, int w, int dst, int src)
+{
+	enc(b, wflag(w), 0x03 + 8 * op, 1, dst, src, NULL);
+}
+
+void
+x64_alu_ri(x64_buf *b, x64_alu op, int w, int dst, int32_t imm)
+{
+	if (imm >= -128 && imm <= 127)
+	{
+		enc(b, wflag(w), 0x83, 1, op, dst, NULL);
+		PUT(b, (int8_t) imm);
+	}
+	else if (dst == X64_RAX)
+	{
+		x64_reserve(b, 16);
+		if (w)
+			PUT(b, 0x48);
+		PUT(b, 0x05 + 8 * op);
+		put32(b, (uint32_t) imm);
+	}
+	else
+	{
+		enc(b, wflag(w), 0x81, 1, op, dst, NULL);
+		put32(b, (uint32_t) imm);
+	}
+}
+
+void
+x64_alu_rm(x64_buf *b, x64_alu op, int w, int dst, x64_mem m)
+{
+	enc(b, wflag(w), 0x03 + 8 * op, 1, dst, 0, &m);
+}
+
+void
+x64_alu_mi(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm)
+{
+	if (imm >= -128 && imm <= 127)
+	{
+		enc(b, wflag(w), 0x83, 1, op, 0, &m);
+		PUT(b, (int8_t) imm);
+	}
+	else
+	{
+		enc(b, wflag(w), 0x81, 1, op, 0, &m);
+		put32(b, (uint32_t) imm);
+	}
+}
+
+void
+x64_alu_mr(x64_buf *b, x64_alu op, int w, x64_mem m, int src)
+{
+	enc(b, wflag(w), 0x01 + 8 * op, 1, src, 0, &m);
+}
+
+void
+x64_test_rr(x64_buf *b, int w, int a, int c)
+{
+	enc(b, wflag(w), 0x85, 1, c, a, NULL);
+}
+
+void
+x64_test_ri(x64_buf *b, int w, int a, int32_t imm)
+{
+	enc(b, wflag(w), 0xF7, 1, 0, a, NULL);
+	put32(b, (uint32_t) imm);
+}
+
+void
+x64_imul_rr(x64_buf *b, int w, int dst, int src)
+{
+	enc(b, wflag(w), 0x0FAF, 2, dst, src, NULL);
+}
+
+void
+x64_imul_rm(x64_buf *b, int w, int dst, x64_mem m)
+{
+	enc(b, wflag(w), 0x0FAF, 2, dst, 0, &m);
+}
+
+void
+x64_imul_rri(x64_buf *b, int w, int dst, int src, int32_t imm)
+{
+	if (imm >= -128 && imm <= 127)
+	{
+		enc(b, wflag(w), 0x6B, 1, dst, src, NULL);
+		PUT(b, (int8_t) imm);
+	}
+	else
+	{
+		enc(b, wflag(w), 0x69, 1, dst, src, NULL);
+		put32(b, (uint32_t) imm);
+	}
+}
+
+void
+x64_unary_r(x64_buf *b, x64_unary op, int w, int r)
+{
+	enc(b, wflag(w), 0xF7, 1, op, r, NULL);
+}
+
+void
+x64_shift_ri(x64_buf *b, x64_shift op, int w, int r, uint8_t imm)
+{
+	enc(b, wflag(w), 0xC1, 1, op, r, NULL);
+	PUT(b, imm);
+}
+
+void
+x64_shift_rcl(x64_buf *b, x64_shift op, int w, int r)
+{
+	enc(b, wflag(w), 0xD3, 1, op, r, NULL);
+}
+
+void
+x64_cdq(x64_buf *b, int w)
+{
+	x64_reserve(b, 2);
+	if (w)
+		PUT(b, 0x48);
+	PUT(b, 0x99);
+}
+
+void
+x64_bsr(x64_buf *b, int w, int dst, int src)
+{
+	enc(b, wflag(w), 0x0FBD, 2, dst, src, NULL);
+}
+
+void
+x64_bsf(x64_buf *b, int w, int dst, int src)
+{
+	enc(b, wflag(w), 0x0FBC, 2, dst, src, NULL);
+}
+
+void
+x64_popcnt(x64_buf *b, int w, int dst, int src)
+{
+	enc(b, wflag(w) | F_F3, 0x0FB8, 2, dst, src, NULL);
+}
+
+void
+x64_lzcnt(x64_buf *b, int w, int dst, int src)
+{
+	enc(b, wflag(w) | F_F3, 0x0FBD, 2, dst, src, NULL);
+}
+
+void
+x64_tzcnt(x64_buf *b, int w, int dst, int src)
+{
+	enc(b, wflag(w) | F_F3, 0x0FBC, 2, dst, src, NULL);
+}
+
+void
+x64_setcc(x64_buf *b, x64_cc cc, int r)
+{
+	enc(b, F_BYTE, 0x0F90 + cc, 2, 0, r, NULL);
+}
+
+void
+x64_cmov_rr(x64_buf *b, x64_cc cc, int w, int dst, int src)
+{
+	enc(b, wflag(w), 0x0F40 + cc, 2, dst, src, NULL);
+}
+
+void
+x64_cmov_rm(x64_buf *b, x64_cc cc, int w, int dst, x64_mem m)
+{
+	enc(b, wflag(w), 0x0F40 + cc, 2, dst, 0, &m);
+}
+
+void
+x64_push(x64_buf *b, int r)
+{
+	x64_reserve(b, 2);
+	if (r & 8)
+		PUT(b, 0x41);
+	PUT(b, 0x50 + (r & 7));
+}
+
+void
+x64_pop(x64_buf *b, int r)
+{
+	x64_reserve(b, 2);
+	if (r & 8)
+		PUT(b, 0x41);
+	PUT(b, 0x58 + (r & 7));
+}
+
+void
+x64_ret(x64_buf *b)
+{
+	x64_byte(b, 0xC3);
+}
+
+void
+x64_ud2(x64_buf *b)
+{
+	x64_reserve(b, 2);
+	PUT(b, 0x0F);
+	PUT(b, 0x0B);
+}
+
+void
+x64_call_r(x64_buf *b, int r)
+{
+	enc(b, 0, 0xFF, 1, 2, r, NULL);
+}
+
+void
+x64_call_m(x64_buf *b, x64_mem m)
+{
+	enc(b, 0, 0xFF, 1, 2, 0, &m);
+}
+
+void
+x64_jmp_r(x64_buf *b, int r)
+{
+	enc(b, 0, 0xFF, 1, 4, r, NULL);
+}
+
+void
+x64_rep_stosq(x64_buf *b)
+{
+	x64_reserve(b, 3);
+	PUT(b, 0xF3);
+	PUT(b, 0x48);
+	PUT(b, 0xAB);
+}
+
+size_t
+x64_jmp32(x64_buf *b, int32_t rel)
+{
+	x64_reserve(b, 5);
+	PUT(b, 0xE9);
+	put32(b, (uint32_t) rel);
+	return x64_pos(b) - 4;
+}
+
+size_t
+x64_jcc32(x64_buf *b, x64_cc cc, int32_t rel)
+{
+	x64_reserve(b, 6);
+	PUT(b, 0x0F);
+	PUT(b, 0x80 + cc);
+	put32(b, (uint32_t) rel);
+	return x64_pos(b) - 4;
+}
+
+size_t
+x64_call32(x64_buf *b, int32_t rel)
+{
+	x64_reserve(b, 5);
+	PUT(b, 0xE8);
+	put32(b, (uint32_t) rel);
+	return x64_pos(b) - 4;
+}
+
+size_t
+x64_jcc8(x64_buf *b, x64_cc cc)
+{
+	x64_reserve(b, 2);
+	PUT(b, 0x70 + cc);
+	PUT(b, 0);
+	return x64_pos(b) - 1;
+}
+
+size_t
+x64_jmp8(x64_buf *b)
+{
+	x64_reserve(b, 2);
+	PUT(b, 0xEB);
+	PUT(b, 0);
+	return x64_pos(b) - 1;
+}
+
+void
+x64_bind8(x64_buf *b, size_t at)
+{
+	if (!b->oom)
+		b->start[at] = (uint8_t) (int8_t) (x64_pos(b) - (at + 1));
+}
+
+void
+x64_bind32(x64_buf *b, size_t at, size_t target)
+{
+	x64_patch32(b, at, (uint32_t) (int32_t) ((int64_t) target - (int64_t) (at + 4)));
+}
+
+void
+x64_movs_rr(x64_buf *b, int dbl, int dst, int src)
+{
+	/* movaps/movapd copy the whole register and break dependencies */
+	enc(b, dbl ? F_66 : 0, 0x0F28, 2, dst, src, NULL);
+}
+
+void
+x64_movs_rm(x64_buf *b, int dbl, int dst, x64_mem m)
+{
+	enc(b, dbl ? F_F2 : F_F3, 0x0F10, 2, dst, 0, &m);
+}
+
+void
+x64_movs_mr(x64_buf *b, int dbl, x64_mem m, int src)
+{
+	enc(b, dbl ? F_F2 : F_F3, 0x0F11, 2, src, 0, &m);
+}
+
+void
+x64_movaps(x64_buf *b, int dst, int src)
+{
+	enc(b, 0, 0x0F28, 2, dst, src, NULL);
+}
+
+void
+x64_sse_rr(x64_buf *b, x64_sse op, int dbl, int dst, int src)
+{
+	enc(b, dbl ? F_F2 : F_F3, 0x0F00 | op, 2, dst, src, NULL);
+}
+
+void
+x64_sse_rm(x64_buf *b, x64_sse op, int dbl, int dst, x64_mem m)
+{
+	enc(b, dbl ? F_F2 : F_F3, 0x0F00 | op, 2, dst, 0, &m);
+}
+
+void
+x64_sselogic_rr(x64_buf *b, x64_sselogic op, int dbl, int dst, int src)
+{
+	enc(b, dbl ? F_66 : 0, 0x0F00 | op, 2, dst, src, NULL);
+}
+
+void
+x64_ucomis_rr(x64_buf *b, int dbl, int a, int c)
+{
+	enc(b, dbl ? F_66 : 0, 0x0F2E, 2, a, c, NULL);
+}
+
+void
+x64_movd_xr(x64_buf *b, int w, int xmm, int gpr)
+{
+	enc(b, F_66 | wflag(w), 0x0F6E, 2, xmm, gpr, NULL);
+}
+
+void
+x64_movd_rx(x64_buf *b, int w, int gpr, int xmm)
+{
+	enc(b, F_66 | wflag(w), 0x0F7E, 2, xmm, gpr, NULL);
+}
+
+void
+x64_cvtsi2s(x64_buf *b, int dbl, int w, int xmm, int gpr)
+{
+	enc(b, (dbl ? F_F2 : F_F3) | wflag(w), 0x0F2A, 2, xmm, gpr, NULL);
+}
+
+void
+x64_cvtts2si(x64_buf *b, int dbl, int w, int gpr, int xmm)
+{
+	enc(b, (dbl ? F_F2 : F_F3) | wflag(w), 0x0F2C, 2, gpr, xmm, NULL);
+}
+
+void
+x64_cvts2s(x64_buf *b, int from_dbl, int dst, int src)
+{
+	enc(b, from_dbl ? F_F2 : F_F3, 0x0F5A, 2, dst, src, NULL);
+}
+
+void
+x64_rounds(x64_buf *b, int dbl, int dst, int src, uint8_t mode)
+{
+	enc(b, F_66, dbl ? 0x0F3A0B : 0x0F3A0A, 3, dst, src, NULL);
+	PUT(b, mode | 8);			/* 8: suppress the precision exception */
+}

@@ -1,0 +1,219 @@
+/*
+** x64_emit.h -- the x86-64 byte encoder.
+**
+** Knows x86-64 encodings and nothing about WebAssembly: registers, memory
+** operands, and one emitter per instruction form.  The lowering
+** (compile*.c) decides what to emit; this file decides the bytes.
+**
+** The buffer keeps a red zone: x64_reserve() is called once per
+** instruction by the emitters themselves, so a single instruction (at most
+** 15 bytes) never needs a bounds check per byte.  Growth failures are
+** sticky: 'oom' is set and later emitters write into a scratch area, so the
+** caller checks once at the end.
+*/
+#ifndef SF_X64_EMIT_H
+#define SF_X64_EMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* General-purpose registers, in encoding order. */
+#define X64_GPR_LIST(X) \
+	X(RAX) X(RCX) X(RDX) X(RBX) X(RSP) X(RBP) X(RSI) X(RDI) \
+	X(R8) X(R9) X(R10) X(R11) X(R12) X(R13) X(R14) X(R15)
+
+typedef enum x64_gpr
+{
+#define SF_X_(r) X64_##r,
+	X64_GPR_LIST(SF_X_)
+#undef SF_X_
+	X64_NGPR
+} x64_gpr;
+
+/* XMM registers are numbered 0..15 in their own space. */
+#define X64_NXMM 16
+
+/* Register sets are bitmasks over one register space. */
+typedef uint32_t x64_regset;
+#define X64_SET(r) ((x64_regset) 1 << (r))
+
+/* Pseudo base register for RIP-relative operands. */
+#define X64_RIP 0x40
+#define X64_NOINDEX 0xff
+
+/* Condition codes (the low nibble of Jcc/SETcc/CMOVcc). */
+typedef enum x64_cc
+{
+	X64_CC_O = 0, X64_CC_NO = 1, X64_CC_B = 2, X64_CC_AE = 3,
+	X64_CC_E = 4, X64_CC_NE = 5, X64_CC_BE = 6, X64_CC_A = 7,
+	X64_CC_S = 8, X64_CC_NS = 9, X64_CC_P = 10, X64_CC_NP = 11,
+	X64_CC_L = 12, X64_CC_GE = 13, X64_CC_LE = 14, X64_CC_G = 15
+} x64_cc;
+
+#define X64_CC_NOT(cc) ((x64_cc) ((cc) ^ 1))
+
+/* A memory operand: [base + index*scale + disp]. */
+typedef struct x64_mem
+{
+	uint8_t		base;			/* gpr or X64_RIP */
+	uint8_t		index;			/* gpr or X64_NOINDEX */
+	uint8_t		scale;			/* 1, 2, 4, 8 */
+	int32_t		disp;
+} x64_mem;
+
+static inline x64_mem
+x64_m(int base, int32_t disp)
+{
+	x64_mem		m = {(uint8_t) base, X64_NOINDEX, 1, disp};
+
+	return m;
+}
+
+static inline x64_mem
+x64_mx(int base, int index, int scale, int32_t disp)
+{
+	x64_mem		m = {(uint8_t) base, (uint8_t) index, (uint8_t) scale, disp};
+
+	return m;
+}
+
+#define X64_RED_ZONE 64
+
+typedef struct x64_buf
+{
+	uint8_t    *start;
+	uint8_t    *p;
+	uint8_t    *end;			/* start + capacity - X64_RED_ZONE */
+	bool		oom;
+	uint8_t		scratch[256];
+} x64_buf;
+
+void		x64_buf_init(x64_buf *b);
+void		x64_buf_free(x64_buf *b);
+/* Make room for one instruction (or 'n' raw bytes). */
+void		x64_reserve(x64_buf *b, size_t n);
+
+static inline size_t
+x64_pos(const x64_buf *b)
+{
+	return (size_t) (b->p - b->start);
+}
+
+void		x64_byte(x64_buf *b, uint8_t v);
+void		x64_u32(x64_buf *b, uint32_t v);
+void		x64_u64(x64_buf *b, uint64_t v);
+void		x64_patch32(x64_buf *b, size_t at, uint32_t v);
+uint32_t	x64_read32(const x64_buf *b, size_t at);
+
+/*
+** Integer ALU operations of the 0x01/0x03/0x81/0x83 group, by their /digit.
+*/
+typedef enum x64_alu
+{
+	X64_ADD = 0, X64_OR = 1, X64_ADC = 2, X64_SBB = 3,
+	X64_AND = 4, X64_SUB = 5, X64_XOR = 6, X64_CMP = 7
+} x64_alu;
+
+/* Shift/rotate group (0xC1/0xD3 /digit). */
+typedef enum x64_shift
+{
+	X64_ROL = 0, X64_ROR = 1, X64_SHL = 4, X64_SHR = 5, X64_SAR = 7
+} x64_shift;
+
+/* Unary group 3 (0xF7 /digit). */
+typedef enum x64_unary
+{
+	X64_NOT = 2, X64_NEG = 3, X64_MUL1 = 4, X64_IMUL1 = 5, X64_DIV = 6, X64_IDIV = 7
+} x64_unary;
+
+/* SSE scalar arithmetic (F3/F2 0F xx). */
+typedef enum x64_sse
+{
+	X64_SQRT = 0x51, X64_ADDS = 0x58, X64_MULS = 0x59, X64_SUBS = 0x5C,
+	X64_MINS = 0x5D, X64_DIVS = 0x5E, X64_MAXS = 0x5F
+} x64_sse;
+
+/* Packed bitwise ops (0F xx, 66 for the pd form). */
+typedef enum x64_sselogic
+{
+	X64_ANDP = 0x54, X64_ANDNP = 0x55, X64_ORP = 0x56, X64_XORP = 0x57
+} x64_sselogic;
+
+/* w: 1 for 64-bit operand size, 0 for 32-bit. */
+void		x64_mov_rr(x64_buf *b, int w, int dst, int src);
+void		x64_mov_ri(x64_buf *b, int w, int dst, int64_t imm);
+void		x64_mov_rm(x64_buf *b, int w, int dst, x64_mem m);
+void		x64_mov_mr(x64_buf *b, int w, x64_mem m, int src);
+void		x64_mov_mi(x64_buf *b, int w, x64_mem m, int32_t imm);
+/* Stores of 1/2/4/8 bytes. */
+void		x64_store(x64_buf *b, int size, x64_mem m, int src);
+/* Loads of 1/2/4 bytes extended to 32 or 64 bits. */
+void		x64_movzx_rm(x64_buf *b, int srcsize, int dst, x64_mem m);
+void		x64_movsx_rm(x64_buf *b, int w, int srcsize, int dst, x64_mem m);
+void		x64_movzx_rr(x64_buf *b, int srcsize, int dst, int src);
+void		x64_movsx_rr(x64_buf *b, int w, int srcsize, int dst, int src);
+void		x64_lea(x64_buf *b, int w, int dst, x64_mem m);
+
+void		x64_alu_rr(x64_buf *b, x64_alu op, int w, int dst, int src);
+void		x64_alu_ri(x64_buf *b, x64_alu op, int w, int dst, int32_t imm);
+void		x64_alu_rm(x64_buf *b, x64_alu op, int w, int dst, x64_mem m);
+void		x64_alu_mi(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm);
+void		x64_alu_mr(x64_buf *b, x64_alu op, int w, x64_mem m, int src);
+void		x64_test_rr(x64_buf *b, int w, int a, int c);
+void		x64_test_ri(x64_buf *b, int w, int a, int32_t imm);
+void		x64_imul_rr(x64_buf *b, int w, int dst, int src);
+void		x64_imul_rm(x64_buf *b, int w, int dst, x64_mem m);
+void		x64_imul_rri(x64_buf *b, int w, int dst, int src, int32_t imm);
+void		x64_unary_r(x64_buf *b, x64_unary op, int w, int r);
+void		x64_shift_ri(x64_buf *b, x64_shift op, int w, int r, uint8_t imm);
+void		x64_shift_rcl(x64_buf *b, x64_shift op, int w, int r);
+void		x64_cdq(x64_buf *b, int w);	/* cdq / cqo */
+void		x64_bsr(x64_buf *b, int w, int dst, int src);
+void		x64_bsf(x64_buf *b, int w, int dst, int src);
+void		x64_popcnt(x64_buf *b, int w, int dst, int src);
+void		x64_lzcnt(x64_buf *b, int w, int dst, int src);
+void		x64_tzcnt(x64_buf *b, int w, int dst, int src);
+void		x64_setcc(x64_buf *b, x64_cc cc, int r);
+void		x64_cmov_rr(x64_buf *b, x64_cc cc, int w, int dst, int src);
+void		x64_cmov_rm(x64_buf *b, x64_cc cc, int w, int dst, x64_mem m);
+
+void		x64_push(x64_buf *b, int r);
+void		x64_pop(x64_buf *b, int r);
+void		x64_ret(x64_buf *b);
+void		x64_ud2(x64_buf *b);
+void		x64_call_r(x64_buf *b, int r);
+void		x64_call_m(x64_buf *b, x64_mem m);
+void		x64_jmp_r(x64_buf *b, int r);
+void		x64_rep_stosq(x64_buf *b);
+/* Branches with a rel32 field; return the field's offset for patching. */
+size_t		x64_jmp32(x64_buf *b, int32_t rel);
+size_t		x64_jcc32(x64_buf *b, x64_cc cc, int32_t rel);
+size_t		x64_call32(x64_buf *b, int32_t rel);
+/* Short branch with a rel8 field; returns the field's offset. */
+size_t		x64_jcc8(x64_buf *b, x64_cc cc);
+size_t		x64_jmp8(x64_buf *b);
+/* Point the rel8 field at 'at' to the current position. */
+void		x64_bind8(x64_buf *b, size_t at);
+/* Point the rel32 field at 'at' to 'target' (buffer offsets). */
+void		x64_bind32(x64_buf *b, size_t at, size_t target);
+
+/* SSE.  'dbl': 1 for the f64 (sd/pd) form, 0 for f32 (ss/ps). */
+void		x64_movs_rr(x64_buf *b, int dbl, int dst, int src);
+void		x64_movs_rm(x64_buf *b, int dbl, int dst, x64_mem m);
+void		x64_movs_mr(x64_buf *b, int dbl, x64_mem m, int src);
+void		x64_movaps(x64_buf *b, int dst, int src);
+void		x64_sse_rr(x64_buf *b, x64_sse op, int dbl, int dst, int src);
+void		x64_sse_rm(x64_buf *b, x64_sse op, int dbl, int dst, x64_mem m);
+void		x64_sselogic_rr(x64_buf *b, x64_sselogic op, int dbl, int dst, int src);
+void		x64_ucomis_rr(x64_buf *b, int dbl, int a, int c);
+/* movd/movq between a gpr and an xmm register (w selects 64 bits). */
+void		x64_movd_xr(x64_buf *b, int w, int xmm, int gpr);
+void		x64_movd_rx(x64_buf *b, int w, int gpr, int xmm);
+void		x64_cvtsi2s(x64_buf *b, int dbl, int w, int xmm, int gpr);
+void		x64_cvtts2si(x64_buf *b, int dbl, int w, int gpr, int xmm);
+void		x64_cvts2s(x64_buf *b, int from_dbl, int dst, int src);
+/* roundss/roundsd (SSE4.1); mode 1 floor, 2 ceil, 3 trunc, 0 nearest. */
+void		x64_rounds(x64_buf *b, int dbl, int dst, int src, uint8_t mode);
+
+#endif							/* SF_X64_EMIT_H */

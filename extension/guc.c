@@ -1,0 +1,298 @@
+/*
+ * guc.c -- the slackfuel.* settings.
+ *
+ * Ordinary users may lower and raise their own limits only up to a
+ * superuser-only ceiling.  A value above its ceiling is rejected when a
+ * user sets it (SET, SET LOCAL, ALTER ROLE/DATABASE/FUNCTION ... SET,
+ * PGOPTIONS); values from postgresql.conf or the command line are accepted
+ * because their order relative to the ceiling is arbitrary, and every use
+ * takes min(setting, ceiling), so a lowered ceiling wins at once.  So is
+ * a superuser's ALTER ... SET (see ceiling_applies).
+ *
+ * The fuel limit needs 64 bits, which an int GUC lacks, so it is a string
+ * of digits with an optional decimal suffix (k, M, G, T), parsed once by
+ * the check hook.
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "miscadmin.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+
+#include "plwasm.h"
+
+#define FUEL_LIMIT_MAX	UINT64CONST(1000000000000000000)	/* 1e18 < 2^63 */
+
+static char *fuel_limit_str;
+static char *fuel_limit_ceiling_str;
+static uint64 fuel_limit = 100000000;
+static uint64 fuel_limit_ceiling = UINT64CONST(10000000000);
+static int	fuel_mode = SF_FUEL_SLACKED;
+int			slackfuel_check_interval = 10;
+static int	max_memory_kb = 64 * 1024;
+static int	max_memory_ceiling_kb = 1024 * 1024;
+static int	max_stack_kb = 512;
+static int	max_stack_ceiling_kb = 1024;
+
+static const struct config_enum_entry fuel_mode_options[] = {
+	{"slacked", SF_FUEL_SLACKED, false},
+	{"precise", SF_FUEL_PRECISE, false},
+	{"off", SF_FUEL_OFF, false},
+	{NULL, 0, false}
+};
+
+/*
+ * Does 'source' come from a user acting now (a SET, a connection option,
+ * the validation of ALTER ... SET), rather than from the configuration?
+ */
+static bool
+user_source(GucSource source)
+{
+	return source >= PGC_S_CLIENT || source == PGC_S_TEST;
+}
+
+/*
+ * Is a value above its ceiling refused for 'source'?  A superuser's
+ * ALTER ROLE/DATABASE/FUNCTION ... SET is validated (PGC_S_TEST) against
+ * the superuser's own session ceiling, which says nothing about the
+ * ceiling the role will have; it is accepted, and clamped where it is used.
+ */
+static bool
+ceiling_applies(GucSource source)
+{
+	if (!user_source(source))
+		return false;
+	return !(source == PGC_S_TEST && IsNormalProcessingMode() &&
+			 OidIsValid(GetUserId()) && superuser());
+}
+
+/* Parse digits with an optional k/M/G/T (powers of 1000) suffix. */
+static bool
+parse_fuel(const char *s, uint64 *out)
+{
+	uint64		v = 0;
+	uint64		mult = 1;
+	const char *p = s;
+
+	while (isspace((unsigned char) *p))
+		p++;
+	if (!isdigit((unsigned char) *p))
+		return false;
+	for (; isdigit((unsigned char) *p); p++)
+	{
+		if (v > FUEL_LIMIT_MAX / 10)
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	switch (*p)
+	{
+		case 'k':
+		case 'K':
+			mult = 1000;
+			p++;
+			break;
+		case 'M':
+			mult = 1000000;
+			p++;
+			break;
+		case 'G':
+			mult = UINT64CONST(1000000000);
+			p++;
+			break;
+		case 'T':
+			mult = UINT64CONST(1000000000000);
+			p++;
+			break;
+	}
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p != '\0' || v > FUEL_LIMIT_MAX / mult)
+		return false;
+	*out = v * mult;
+	return true;
+}
+
+static bool
+check_fuel_common(char **newval, void **extra)
+{
+	uint64	   *parsed;
+	uint64		v;
+
+	if (*newval == NULL || !parse_fuel(*newval, &v))
+	{
+		GUC_check_errdetail("A fuel amount is a whole number of at most 10^18, optionally followed by k, M, G or T (powers of 1000).");
+		return false;
+	}
+	parsed = malloc(sizeof(uint64));	/* guc.c free()s extras */
+	if (parsed == NULL)
+		return false;
+	*parsed = v;
+	*extra = parsed;
+	return true;
+}
+
+static bool
+check_fuel_limit(char **newval, void **extra, GucSource source)
+{
+	if (!check_fuel_common(newval, extra))
+		return false;
+	if (ceiling_applies(source) && *(uint64 *) *extra > fuel_limit_ceiling)
+	{
+		GUC_check_errmsg("slackfuel.fuel_limit cannot exceed slackfuel.fuel_limit_ceiling (%s)",
+						 fuel_limit_ceiling_str);
+		GUC_check_errhint("A superuser can raise slackfuel.fuel_limit_ceiling.");
+		return false;
+	}
+	return true;
+}
+
+static void
+assign_fuel_limit(const char *newval, void *extra)
+{
+	fuel_limit = *(uint64 *) extra;
+}
+
+static bool
+check_fuel_ceiling(char **newval, void **extra, GucSource source)
+{
+	return check_fuel_common(newval, extra);
+}
+
+static void
+assign_fuel_ceiling(const char *newval, void *extra)
+{
+	fuel_limit_ceiling = *(uint64 *) extra;
+}
+
+static bool
+check_fuel_mode(int *newval, void **extra, GucSource source)
+{
+	if (*newval == SF_FUEL_OFF && user_source(source) &&
+		IsNormalProcessingMode() && OidIsValid(GetUserId()) && !superuser())
+	{
+		GUC_check_errmsg("permission denied to set slackfuel.fuel_mode to \"off\"");
+		GUC_check_errdetail("Only superusers may run wasm functions without fuel metering.");
+		return false;
+	}
+	return true;
+}
+
+static bool
+check_below(int newval, int ceiling, const char *name, const char *cname,
+			GucSource source)
+{
+	if (ceiling_applies(source) && newval > ceiling)
+	{
+		GUC_check_errmsg("%s cannot exceed %s (%s)", name, cname,
+						 GetConfigOptionByName(cname, NULL, false));
+		GUC_check_errhint("A superuser can raise %s.", cname);
+		return false;
+	}
+	return true;
+}
+
+static bool
+check_max_memory(int *newval, void **extra, GucSource source)
+{
+	return check_below(*newval, max_memory_ceiling_kb, "slackfuel.max_memory",
+					   "slackfuel.max_memory_ceiling", source);
+}
+
+static bool
+check_max_stack(int *newval, void **extra, GucSource source)
+{
+	return check_below(*newval, max_stack_ceiling_kb, "slackfuel.max_stack",
+					   "slackfuel.max_stack_ceiling", source);
+}
+
+/* Ceilings first: a placeholder value of a setting is checked against them. */
+static void
+define_ceilings(void)
+{
+	DefineCustomStringVariable("slackfuel.fuel_limit_ceiling",
+							   "Largest slackfuel.fuel_limit a user may set.",
+							   NULL, &fuel_limit_ceiling_str, "10G",
+							   PGC_SUSET, 0,
+							   check_fuel_ceiling, assign_fuel_ceiling, NULL);
+	DefineCustomIntVariable("slackfuel.max_memory_ceiling",
+							"Largest slackfuel.max_memory a user may set.",
+							NULL, &max_memory_ceiling_kb, 1024 * 1024,
+							64, 4 * 1024 * 1024, PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("slackfuel.max_stack_ceiling",
+							"Largest slackfuel.max_stack a user may set.",
+							NULL, &max_stack_ceiling_kb, 1024,
+							16, 64 * 1024, PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+}
+
+void
+slackfuel_guc_init(void)
+{
+	define_ceilings();
+	DefineCustomStringVariable("slackfuel.fuel_limit",
+							   "Fuel (executed wasm operators) allowed per call of a wasm function.",
+							   "Digits with an optional k, M, G or T suffix (powers of 1000).",
+							   &fuel_limit_str, "100M", PGC_USERSET, 0,
+							   check_fuel_limit, assign_fuel_limit, NULL);
+	DefineCustomEnumVariable("slackfuel.fuel_mode",
+							 "Fuel metering: slacked (cheap, asynchronous), precise, or off (superuser only).",
+							 NULL, &fuel_mode, SF_FUEL_SLACKED, fuel_mode_options,
+							 PGC_USERSET, 0, check_fuel_mode, NULL, NULL);
+	DefineCustomIntVariable("slackfuel.check_interval",
+							"Interval of the asynchronous fuel and cancellation check while wasm runs.",
+							NULL, &slackfuel_check_interval, 10, 1, 10000,
+							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("slackfuel.max_memory",
+							"Largest linear memory of a wasm instance.",
+							NULL, &max_memory_kb, 64 * 1024, 64, 4 * 1024 * 1024,
+							PGC_USERSET, GUC_UNIT_KB, check_max_memory, NULL, NULL);
+	DefineCustomIntVariable("slackfuel.max_stack",
+							"Largest native stack a wasm call may use.",
+							NULL, &max_stack_kb, 512, 16, 64 * 1024,
+							PGC_USERSET, GUC_UNIT_KB, check_max_stack, NULL, NULL);
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("slackfuel");
+#else
+	EmitWarningsOnPlaceholders("slackfuel");
+#endif
+}
+
+uint64
+slackfuel_fuel_limit(void)
+{
+	return Min(fuel_limit, fuel_limit_ceiling);
+}
+
+const char *
+slackfuel_fuel_limit_string(void)
+{
+	return fuel_limit <= fuel_limit_ceiling ? fuel_limit_str : fuel_limit_ceiling_str;
+}
+
+sf_fuel_mode
+slackfuel_fuel_mode(void)
+{
+	return (sf_fuel_mode) fuel_mode;
+}
+
+uint64
+slackfuel_max_memory(void)
+{
+	return (uint64) Min(max_memory_kb, max_memory_ceiling_kb) * 1024;
+}
+
+/*
+ * The wasm stack shares the backend's stack, so it is also kept within
+ * half of max_stack_depth: the other half is what the backend had used.
+ */
+uint64
+slackfuel_max_stack(void)
+{
+	int			kb = Min(max_stack_kb, max_stack_ceiling_kb);
+
+	kb = Min(kb, max_stack_depth / 2);
+	return (uint64) kb * 1024;
+}

@@ -1,0 +1,266 @@
+/*
+ * handler.c -- the procedural language "wasm": call handler, validator and
+ * inline handler (DO), and the module's _PG_init.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_proc.h"
+#include "commands/event_trigger.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/syscache.h"
+
+#include "plwasm.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(slackfuel_call_handler);
+PG_FUNCTION_INFO_V1(slackfuel_validator);
+PG_FUNCTION_INFO_V1(slackfuel_inline_handler);
+
+/* What a call site (FmgrInfo) remembers between calls. */
+typedef struct slackfuel_callsite
+{
+	slackfuel_func *fn;
+	uint64		generation;
+} slackfuel_callsite;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	slackfuel_guc_init();
+	slackfuel_cache_init();
+	slackfuel_timer_init();
+}
+
+char *
+slackfuel_prosrc(HeapTuple proctup)
+{
+	bool		isnull;
+	Datum		d = SysCacheGetAttr(PROCOID, proctup, Anum_pg_proc_prosrc, &isnull);
+
+	if (isnull)
+		elog(ERROR, "null prosrc");
+	return TextDatumGetCString(d);
+}
+
+/*
+ * Checks that need no module: the SQL signature is expressible, and the
+ * function is STRICT, because the ABI has no way to pass NULL yet.
+ */
+void
+slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig)
+{
+	Form_pg_proc p = (Form_pg_proc) GETSTRUCT(proctup);
+
+	if (p->prokind == PROKIND_WINDOW || p->prokind == PROKIND_AGGREGATE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("wasm function \"%s\" cannot be a window or aggregate function",
+						NameStr(p->proname))));
+	slackfuel_sig_from_proc(proctup, sig);
+	if (p->pronargs > 0 && !p->proisstrict)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm function \"%s\" must be STRICT", NameStr(p->proname)),
+				 errdetail("wasm functions cannot receive NULL arguments."),
+				 errhint("Add STRICT (RETURNS NULL ON NULL INPUT) to the function definition.")));
+}
+
+/*
+ * Before wasm runs: the tick is armed, and an interrupt left over from an
+ * earlier cancel is dropped unless it is still pending in PostgreSQL,
+ * in which case PostgreSQL reports it now.
+ */
+void
+slackfuel_prepare_run(void)
+{
+	slackfuel_timer_start();
+	if (sf_clear_interrupt)
+		sf_clear_interrupt();
+	CHECK_FOR_INTERRUPTS();
+}
+
+static slackfuel_callsite *
+callsite_init(FunctionCallInfo fcinfo)
+{
+	slackfuel_callsite *cs = fcinfo->flinfo->fn_extra;
+
+	if (CALLED_AS_TRIGGER(fcinfo) || CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("wasm functions cannot be triggers")));
+	if (cs == NULL)
+		cs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(*cs));
+	fcinfo->flinfo->fn_extra = cs;
+	cs->fn = slackfuel_func_lookup(fcinfo->flinfo->fn_oid);
+	cs->generation = cs->fn->generation;
+	return cs;
+}
+
+/* A function created while check_function_bodies was off may be non-strict. */
+static void
+refuse_nulls(FunctionCallInfo fcinfo, slackfuel_func *fn)
+{
+	for (int i = 0; i < fcinfo->nargs; i++)
+		if (fcinfo->args[i].isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("wasm function \"%s\" received a NULL argument", fn->proname),
+					 errhint("Declare the function STRICT.")));
+}
+
+Datum
+slackfuel_call_handler(PG_FUNCTION_ARGS)
+{
+	slackfuel_callsite *cs = fcinfo->flinfo->fn_extra;
+	slackfuel_func *fn;
+	slackfuel_inst *inst;
+	slackfuel_outcome out;
+	Datum		result;
+
+	if (unlikely(cs == NULL || slackfuel_nstale != 0 ||
+				 cs->generation != cs->fn->generation ||
+				 cs->fn->mode != slackfuel_fuel_mode()))
+		cs = callsite_init(fcinfo);
+	fn = cs->fn;
+	if (unlikely(!fcinfo->flinfo->fn_strict))
+		refuse_nulls(fcinfo, fn);
+
+	inst = fn->instances;
+	if (unlikely(inst == NULL || inst->userid != GetUserId() ||
+				 inst->max_memory != slackfuel_max_memory() ||
+				 inst->max_stack != slackfuel_max_stack()))
+	{
+		slackfuel_prepare_run();	/* a start function may run */
+		inst = slackfuel_inst_get(fn);
+	}
+
+	result = slackfuel_call(fn, inst, fcinfo, &out);
+	if (unlikely(out.trapped))
+	{
+		slackfuel_inst_discard(fn, inst);
+		slackfuel_report_trap(fn->proname, &out);
+	}
+	if (fn->sig.ret == SLACKFUEL_VOID)
+		PG_RETURN_VOID();
+	return result;
+}
+
+Datum
+slackfuel_validator(PG_FUNCTION_ARGS)
+{
+	Oid			funcoid = PG_GETARG_OID(0);
+	HeapTuple	tup;
+	slackfuel_sig sig;
+
+	if (!CheckFunctionValidatorAccess(fcinfo->flinfo->fn_oid, funcoid))
+		PG_RETURN_VOID();
+	slackfuel_cache_flush_stale();
+	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcoid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", funcoid);
+	slackfuel_check_proc(tup, &sig);
+	if (check_function_bodies)
+	{
+		const char *fname = NameStr(((Form_pg_proc) GETSTRUCT(tup))->proname);
+		slackfuel_build *b = slackfuel_build_new();
+		sf_export_desc d;
+
+		slackfuel_module_load(fname, slackfuel_prosrc(tup), slackfuel_fuel_mode(), b);
+		slackfuel_check_module(fname, &sig, b->module, &d);
+		slackfuel_module_compile(fname, b->module);
+		slackfuel_build_done(b);
+	}
+	ReleaseSysCache(tup);
+	PG_RETURN_VOID();
+}
+
+static bool
+has_function_export(sf_module *m)
+{
+	sf_export_desc d;
+
+	for (uint32 i = 0; i < sf_module_num_exports(m); i++)
+	{
+		sf_module_export(m, i, &d);
+		if (d.kind == SF_EXTERN_FUNC)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * DO ... LANGUAGE wasm: instantiate the module (its start function runs)
+ * and call the export "main", or the only exported function, which must
+ * take no arguments.  A module exporting no function only instantiates.
+ */
+Datum
+slackfuel_inline_handler(PG_FUNCTION_ARGS)
+{
+	InlineCodeBlock *code = (InlineCodeBlock *) DatumGetPointer(PG_GETARG_DATUM(0));
+	const char *fname = "inline code block";
+	slackfuel_build *b;
+	sf_store_config cfg = {0};
+	slackfuel_outcome out = {0};
+	sf_instance *instance;
+	sf_func    *f = NULL;
+	sf_export_desc d;
+	bool		callable;
+
+	slackfuel_cache_flush_stale();
+	b = slackfuel_build_new();
+	slackfuel_module_load(fname, code->source_text, slackfuel_fuel_mode(), b);
+	callable = has_function_export(b->module);
+	if (callable)
+	{
+		sf_module_export(b->module, slackfuel_pick_export(fname, b->module, "main"), &d);
+		if (d.functype.nparams != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+					 errmsg("the function a DO block calls cannot take arguments"),
+					 errdetail("Export \"%.*s\" has type %s.", (int) d.name_len, d.name,
+							   slackfuel_format_functype(&d.functype))));
+	}
+	slackfuel_module_compile(fname, b->module);
+
+	slackfuel_require(sf_instance_new, "WebAssembly runtime");
+	cfg.max_memory_bytes = slackfuel_max_memory();
+	cfg.max_stack_bytes = slackfuel_max_stack();
+	b->store = sf_store_new(&cfg, &out.err);
+	if (b->store == NULL)
+		slackfuel_report_status(fname, "instantiate", &out.err);
+	out.limit = slackfuel_fuel_limit();
+	slackfuel_prepare_run();
+	instance = sf_instance_new(b->store, b->module, NULL, 0, &out.err);
+	if (instance == NULL)
+	{
+		if (out.err.status == SF_TRAP)
+			slackfuel_report_trap(fname, &out);
+		slackfuel_report_status(fname, "instantiate", &out.err);
+	}
+	if (callable)
+	{
+		sf_extern e;
+		sf_val		res[16];
+		sf_call_opts opts = {.fuel_limit = out.limit};
+
+		if (sf_instance_export(instance, d.name, d.name_len, &e) == SF_OK)
+			f = e.of.func;
+		if (f == NULL || d.functype.nresults > lengthof(res))
+			elog(ERROR, "export of inline code block not callable");
+		if (sf_call(f, NULL, 0, res, d.functype.nresults, &opts, &out.err) != SF_OK)
+		{
+			out.consumed = sf_last_fuel_consumed();
+			slackfuel_report_trap(fname, &out);
+		}
+	}
+	slackfuel_build_done(b);
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,201 @@
+/*
+ * plwasm.h -- internal header of the slackfuel PostgreSQL extension.
+ *
+ * The extension is the procedural language "wasm": a function's body is a
+ * WebAssembly module, compiled by the slackfuel engine (engine/include/
+ * slackfuel.h) and called from the backend.  Files:
+ *
+ *	handler.c	_PG_init, call handler, validator, inline handler
+ *	cache.c		per-backend cache of compiled modules and instances
+ *	convert.c	SQL <-> wasm values, strings through linear memory
+ *	guc.c		slackfuel.* settings and their superuser-only ceilings
+ *	timer.c		the timeout tick and the signal wrappers that drive
+ *				sf_async_check for fuel and cancellation
+ *	report.c	engine errors and traps -> ereport
+ */
+#ifndef PLWASM_H
+#define PLWASM_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "fmgr.h"
+#include "storage/itemptr.h"
+
+#include "slackfuel.h"
+
+/*
+ * The engine's parts (decoder, text parser, compiler and runtime) are
+ * referenced weakly, so that a library built from some of them still
+ * loads; slackfuel_require turns a missing part into a clear error.
+ */
+#pragma weak sf_module_load
+#pragma weak sf_module_compile
+#pragma weak sf_module_free
+#pragma weak sf_module_num_imports
+#pragma weak sf_module_import
+#pragma weak sf_module_num_exports
+#pragma weak sf_module_export
+#pragma weak sf_module_find_export
+#pragma weak sf_module_func_name
+#pragma weak sf_wat_to_wasm
+#pragma weak sf_store_new
+#pragma weak sf_store_free
+#pragma weak sf_instance_new
+#pragma weak sf_instance_export
+#pragma weak sf_memory_data
+#pragma weak sf_memory_size
+#pragma weak sf_call
+#pragma weak sf_last_fuel_consumed
+#pragma weak sf_async_check
+#pragma weak sf_request_interrupt
+#pragma weak sf_clear_interrupt
+
+/* How a SQL type crosses into wasm.  Text-like kinds use linear memory. */
+typedef enum slackfuel_kind
+{
+	SLACKFUEL_VOID,
+	SLACKFUEL_BOOL,
+	SLACKFUEL_INT2,
+	SLACKFUEL_INT4,
+	SLACKFUEL_INT8,
+	SLACKFUEL_FLOAT4,
+	SLACKFUEL_FLOAT8,
+	SLACKFUEL_TEXT,				/* text and varchar: UTF-8 in wasm */
+	SLACKFUEL_BYTEA
+} slackfuel_kind;
+
+#define SLACKFUEL_KIND_IN_MEMORY(k) ((k) == SLACKFUEL_TEXT || (k) == SLACKFUEL_BYTEA)
+
+/* The SQL side of a function: what the validator and the call need. */
+typedef struct slackfuel_sig
+{
+	int			nargs;
+	slackfuel_kind args[FUNC_MAX_ARGS];
+	Oid			argtypes[FUNC_MAX_ARGS];
+	slackfuel_kind ret;
+	Oid			rettype;
+	bool		uses_memory;	/* a text/bytea argument or result */
+} slackfuel_sig;
+
+/* One instance of a cached module, private to one role. */
+typedef struct slackfuel_inst
+{
+	struct slackfuel_inst *next;
+	Oid			userid;
+	uint64		max_memory;		/* the limits it was created with */
+	uint64		max_stack;
+	sf_store   *store;			/* owns instance, memory, functions */
+	sf_instance *instance;
+	sf_func    *func;			/* the export called */
+	sf_func    *realloc;		/* cabi_realloc, when strings are used */
+	sf_func    *post_return;	/* cabi_post_<export>, optional */
+	sf_memory  *memory;			/* the export "memory", when strings are used */
+} slackfuel_inst;
+
+/* How a call ended when it did not return normally from wasm. */
+typedef struct slackfuel_outcome
+{
+	bool		trapped;		/* err holds the trap; discard the instance */
+	sf_error	err;
+	uint64		consumed;		/* fuel, over every sf_call of this SQL call */
+	uint64		limit;
+} slackfuel_outcome;
+
+/*
+ * A cached function: its module compiled in one fuel mode, keyed by the
+ * pg_proc row (oid, xmin, tid) so that CREATE OR REPLACE recompiles.
+ * The hash entry itself is never freed: call sites hold pointers to it and
+ * compare 'generation', which changes whenever its contents are released.
+ */
+typedef struct slackfuel_func
+{
+	Oid			fn_oid;			/* hash key */
+	uint64		generation;		/* changes when the contents do */
+	bool		valid;			/* module compiled for the row below */
+	bool		stale;			/* invalidated; free at the next safe point */
+	uint32		hashvalue;		/* of the PROCOID syscache entry */
+	TransactionId fn_xmin;
+	ItemPointerData fn_tid;
+	sf_fuel_mode mode;
+	char		proname[NAMEDATALEN];
+	char	   *export_name;	/* malloc'd */
+	size_t		export_len;
+	slackfuel_sig sig;
+	sf_module  *module;
+	slackfuel_inst *instances;
+} slackfuel_func;
+
+/* A module being built: released by a memory-context callback on error. */
+typedef struct slackfuel_build
+{
+	uint8	   *bytes;			/* malloc'd */
+	size_t		len;
+	sf_module  *module;
+	sf_store   *store;
+	MemoryContextCallback cb;
+} slackfuel_build;
+
+/* guc.c */
+extern int	slackfuel_check_interval;
+extern void slackfuel_guc_init(void);
+extern uint64 slackfuel_fuel_limit(void);
+extern sf_fuel_mode slackfuel_fuel_mode(void);
+extern uint64 slackfuel_max_memory(void);
+extern uint64 slackfuel_max_stack(void);
+extern const char *slackfuel_fuel_limit_string(void);
+
+/* timer.c */
+extern void slackfuel_timer_init(void);
+extern void slackfuel_timer_start_slow(void);
+extern bool slackfuel_timer_running(void);
+
+static inline void
+slackfuel_timer_start(void)
+{
+	if (unlikely(!slackfuel_timer_running()))
+		slackfuel_timer_start_slow();
+}
+
+/* report.c */
+extern void slackfuel_require(const void *sym, const char *what);
+extern void slackfuel_report_load(const char *fname, const sf_error *err) pg_attribute_noreturn();
+extern void slackfuel_report_trap(const char *fname, const slackfuel_outcome *out) pg_attribute_noreturn();
+extern void slackfuel_report_status(const char *fname, const char *what,
+									const sf_error *err) pg_attribute_noreturn();
+extern void slackfuel_interrupted(const char *fname) pg_attribute_noreturn();
+
+/* handler.c */
+extern char *slackfuel_prosrc(HeapTuple proctup);
+extern void slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig);
+extern void slackfuel_prepare_run(void);
+
+/* convert.c */
+extern slackfuel_kind slackfuel_kind_of(Oid typid, bool is_result, const char *fname);
+extern void slackfuel_sig_from_proc(HeapTuple proctup, slackfuel_sig *sig);
+extern void slackfuel_check_signature(const char *fname, const slackfuel_sig *sig,
+									  const char *export_name, const sf_functype *ft);
+extern void slackfuel_check_abi_exports(const char *fname, sf_module *m,
+										const char *export_name);
+extern char *slackfuel_format_functype(const sf_functype *ft);
+extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
+							FunctionCallInfo fcinfo, slackfuel_outcome *out);
+
+/* cache.c */
+extern slackfuel_build *slackfuel_build_new(void);
+extern sf_module *slackfuel_module_load(const char *fname, const char *src,
+										sf_fuel_mode mode, slackfuel_build *b);
+extern void slackfuel_module_compile(const char *fname, sf_module *m);
+extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
+								   sf_module *m, sf_export_desc *d);
+extern void slackfuel_build_done(slackfuel_build *b);
+extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
+								   const char *want);
+extern int	slackfuel_nstale;
+extern void slackfuel_cache_init(void);
+extern void slackfuel_cache_flush_stale(void);
+extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
+extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
+extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
+
+#endif							/* PLWASM_H */

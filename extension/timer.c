@@ -1,0 +1,190 @@
+/*
+ * timer.c -- the tick that stops runaway and cancelled wasm.
+ *
+ * Generated code never polls.  While wasm may run, a PostgreSQL timeout
+ * (USER_TIMEOUT, enable_timeout_every) raises SIGALRM every
+ * slackfuel.check_interval ms.  The backend's SIGALRM handler is wrapped
+ * by one taking SA_SIGINFO, so that after PostgreSQL's own handler has run
+ * (which may have set QueryCancelPending for statement_timeout) the wrapper
+ * sees the interrupted machine context and hands it to sf_async_check.
+ * The engine rewrites the PC to its trap stub only when the PC lies inside
+ * generated code of the running call; anywhere else the registers belong
+ * to C code and must not be touched.
+ *
+ * SIGINT and SIGTERM are wrapped the same way, so pg_cancel_backend and
+ * pg_terminate_backend stop wasm at once rather than at the next tick.
+ *
+ * Cost per call: the timer is armed once per transaction and disarmed at
+ * its end, so a statement calling a wasm function a million times makes no
+ * timer system call per call.  PostgreSQL may reinstall its SIGALRM handler
+ * (pqsignal); a tick that did not come through the wrapper notices and
+ * re-wraps from inside the handler, which sigaction allows.
+ *
+ * The timeout is registered lazily in each backend, not in _PG_init: when
+ * the library is preloaded, _PG_init runs in the postmaster and
+ * InitializeTimeouts in the child would forget the registration.
+ */
+#include "postgres.h"
+
+#include <errno.h>
+#include <signal.h>
+
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
+
+#include "plwasm.h"
+
+/*
+ * TimeoutId is an enum whose signedness the compiler chooses; never use a
+ * negative sentinel for it.  'tick_pid' says whether 'tick_id' is valid in
+ * this process.
+ */
+static TimeoutId tick_id;
+static pid_t tick_pid;
+static bool xact_callback_registered;
+
+static struct sigaction prev_alrm;
+static struct sigaction prev_int;
+static struct sigaction prev_term;
+static volatile sig_atomic_t in_alarm_wrapper;
+
+static void wrap_all(void);
+
+static void
+chain(const struct sigaction *prev, int signo, siginfo_t *info, void *uc)
+{
+	if (prev->sa_flags & SA_SIGINFO)
+		prev->sa_sigaction(signo, info, uc);
+	else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN)
+		prev->sa_handler(signo);
+}
+
+/*
+ * The wrapper.  Async-signal-safe: it reads sig_atomic_t flags, calls the
+ * previous handler, and asks the engine to redirect the interrupted wasm.
+ */
+static void
+slackfuel_signal(int signo, siginfo_t *info, void *uc)
+{
+	int			save_errno = errno;
+
+	if (signo == SIGALRM)
+	{
+		in_alarm_wrapper = 1;
+		chain(&prev_alrm, signo, info, uc);
+		in_alarm_wrapper = 0;
+	}
+	else if (signo == SIGINT)
+		chain(&prev_int, signo, info, uc);
+	else
+		chain(&prev_term, signo, info, uc);
+
+	if ((QueryCancelPending || ProcDiePending) && sf_request_interrupt)
+		sf_request_interrupt();
+	if (sf_async_check)
+		sf_async_check(uc);
+	errno = save_errno;
+}
+
+/* Install the wrapper for 'signo' unless it is already there. */
+static void
+wrap(int signo, struct sigaction *prev)
+{
+	struct sigaction cur;
+	struct sigaction sa;
+
+	if (sigaction(signo, NULL, &cur) != 0)
+		return;
+	if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == slackfuel_signal)
+		return;
+	if (!(cur.sa_flags & SA_SIGINFO) &&
+		(cur.sa_handler == SIG_DFL || cur.sa_handler == SIG_IGN))
+		return;					/* nothing of PostgreSQL's to chain to */
+	*prev = cur;
+	sa = cur;
+	sa.sa_sigaction = slackfuel_signal;
+	sa.sa_flags = cur.sa_flags | SA_SIGINFO;
+	sigaction(signo, &sa, NULL);
+}
+
+static void
+wrap_all(void)
+{
+	wrap(SIGALRM, &prev_alrm);
+	wrap(SIGINT, &prev_int);
+	wrap(SIGTERM, &prev_term);
+}
+
+/*
+ * The timeout handler, called from PostgreSQL's SIGALRM handler.  It does
+ * no work of its own (the wrapper does) except noticing that the wrapper
+ * was bypassed.
+ */
+static void
+tick(void)
+{
+	if (!in_alarm_wrapper)
+		wrap_all();
+#if PG_VERSION_NUM < 150000
+	/* No enable_timeout_every before 15: re-arm from the handler. */
+	enable_timeout_after(tick_id, slackfuel_check_interval);
+#endif
+}
+
+static void
+stop_at_xact_end(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			if (slackfuel_timer_running())
+				disable_timeout(tick_id, false);
+			slackfuel_cache_flush_stale();	/* no call is running now */
+			break;
+		default:
+			break;
+	}
+}
+
+void
+slackfuel_timer_init(void)
+{
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(stop_at_xact_end, NULL);
+		xact_callback_registered = true;
+	}
+}
+
+bool
+slackfuel_timer_running(void)
+{
+	return tick_pid == MyProcPid && get_timeout_active(tick_id);
+}
+
+/* Arm the tick (first call in a transaction, or after an error disarmed it). */
+void
+slackfuel_timer_start_slow(void)
+{
+	int			ms = slackfuel_check_interval;
+
+	if (tick_pid != MyProcPid)
+	{
+		tick_id = RegisterTimeout(USER_TIMEOUT, tick);
+		tick_pid = MyProcPid;
+		wrap_all();
+	}
+#if PG_VERSION_NUM >= 150000
+	enable_timeout_every(tick_id,
+						 TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms),
+						 ms);
+#else
+	enable_timeout_after(tick_id, ms);
+#endif
+}

@@ -1,0 +1,19 @@
+/* slackfuel--0.1.sql: the trusted procedural language "wasm" */
+
+\echo Use "CREATE EXTENSION slackfuel" to load this file. \quit
+
+CREATE FUNCTION slackfuel_call_handler() RETURNS language_handler
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+
+CREATE FUNCTION slackfuel_inline_handler(internal) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+
+CREATE FUNCTION slackfuel_validator(oid) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+
+CREATE TRUSTED LANGUAGE wasm
+	HANDLER slackfuel_call_handler
+	INLINE slackfuel_inline_handler
+	VALIDATOR slackfuel_validator;
+
+COMMENT ON LANGUAGE wasm IS 'WebAssembly functions (slackfuel)';
