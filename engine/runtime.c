@@ -94,7 +94,7 @@ static void
 free_instance(sf_instance *inst)
 {
 	if (inst->elem_refs)
-		for (uint32_t i = 0; i < inst->m->nelems; i++)
+		for (uint32_t i = 0; i < inst->nelems; i++)
 			free(inst->elem_refs[i]);
 	free(inst->elem_refs);
 	free(inst->elem_len);
@@ -162,8 +162,10 @@ sf_func_new_host(sf_store *s, const sf_functype *type, sf_host_fn fn,
 		return NULL;
 	}
 	types = (sf_valtype *) (f + 1);
-	memcpy(types, type->params, type->nparams * sizeof(sf_valtype));
-	memcpy(types + type->nparams, type->results, type->nresults * sizeof(sf_valtype));
+	if (type->nparams)
+		memcpy(types, type->params, type->nparams * sizeof(sf_valtype));
+	if (type->nresults)
+		memcpy(types + type->nparams, type->results, type->nresults * sizeof(sf_valtype));
 	f->type.nparams = type->nparams;
 	f->type.nresults = type->nresults;
 	f->type.params = types;
@@ -625,6 +627,7 @@ alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 		goto nomem;
 	inst->store = s;
 	inst->m = m;
+	inst->nelems = m->nelems;
 	inst->vm = calloc(1, sizeof(sf_vmctx) + nslots * sizeof(void *));
 	inst->funcs = calloc(ndef ? ndef : 1, sizeof(sf_func));
 	inst->elem_len = calloc(m->nelems ? m->nelems : 1, sizeof(uint32_t));

@@ -166,6 +166,7 @@ struct sf_instance
 	struct sf_func *funcs;		/* defined functions */
 	sf_memory  *mem;
 	/* evaluated element segments (NULL/0 once dropped) */
+	uint32_t	nelems;			/* copy of m->nelems: freeing never reads m */
 	uint32_t   *elem_len;
 	void	 ***elem_refs;
 	bool	   *data_dropped;

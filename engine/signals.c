@@ -24,8 +24,7 @@
 #include "runtime.h"
 
 static struct sigaction old_segv, old_bus;
-static pthread_once_t signals_once = PTHREAD_ONCE_INIT;
-static int	install_errno;
+static pthread_mutex_t signals_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 chain(int sig, siginfo_t *si, void *uc)
@@ -71,25 +70,55 @@ handler(int sig, siginfo_t *si, void *ucv)
 	chain(sig, si, ucv);
 }
 
-static void
-install(void)
+/*
+** Install our handler for 'sig' unless it is already the current one; the
+** handler found there becomes the one we chain to.  Hosts (and test
+** frameworks) may install their own handlers later, so every new store
+** checks again.
+*/
+static int
+install_one(int sig, struct sigaction *old)
 {
-	struct sigaction sa;
+	struct sigaction cur, sa;
 
+	if (sigaction(sig, NULL, &cur) != 0)
+		return errno;
+	if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == handler)
+		return 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = handler;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, &old_segv) != 0 || sigaction(SIGBUS, &sa, &old_bus) != 0)
-		install_errno = errno;
+	if (sigaction(sig, &sa, old) != 0)
+		return errno;
+	return 0;
 }
 
 sf_status
 sf_signals_install(sf_error *err)
 {
-	pthread_once(&signals_once, install);
-	if (install_errno)
+	int			e;
+
+	pthread_mutex_lock(&signals_lock);
+	e = install_one(SIGSEGV, &old_segv);
+	if (e == 0)
+		e = install_one(SIGBUS, &old_bus);
+	pthread_mutex_unlock(&signals_lock);
+	if (e)
 		return sf_error_set(err, SF_NOMEM, "cannot install the SIGSEGV handler: %s",
-							strerror(install_errno));
+							strerror(e));
 	return SF_OK;
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+/*
+** ASan refuses a user SIGSEGV handler unless told otherwise; guard pages
+** need ours (it chains to ASan's for faults outside JIT code).  Programs
+** built with the sanitizer link this default; ASAN_OPTIONS still wins.
+*/
+__attribute__((visibility("default"))) const char *
+__asan_default_options(void)
+{
+	return "allow_user_segv_handler=1";
+}
+#endif

@@ -103,13 +103,20 @@ static const sf_valtype one_type[] = {
 	SF_I32, SF_I64, SF_F32, SF_F64, SF_FUNCREF, SF_EXTERNREF
 };
 
-static const sf_valtype *
+/* A one-element type list for block types and typed select, or NULL. */
+static inline const sf_valtype *
 single(sf_valtype t)
 {
-	for (size_t i = 0; i < sizeof(one_type) / sizeof(one_type[0]); i++)
-		if (one_type[i] == t)
-			return &one_type[i];
-	return NULL;
+	switch (t)
+	{
+		case SF_I32: return &one_type[0];
+		case SF_I64: return &one_type[1];
+		case SF_F32: return &one_type[2];
+		case SF_F64: return &one_type[3];
+		case SF_FUNCREF: return &one_type[4];
+		case SF_EXTERNREF: return &one_type[5];
+		default: return NULL;
+	}
 }
 
 static const char *

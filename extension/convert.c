@@ -446,7 +446,7 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 	out->trapped = false;
 	out->consumed = 0;
 	out->limit = slackfuel_fuel_limit();
-	slackfuel_prepare_run();
+	slackfuel_prepare_run(inst->max_stack);
 
 	for (int i = 0; i < fn->sig.nargs; i++)
 	{

@@ -11,6 +11,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/syscache.h"
 
@@ -25,8 +26,10 @@ PG_FUNCTION_INFO_V1(slackfuel_inline_handler);
 /* What a call site (FmgrInfo) remembers between calls. */
 typedef struct slackfuel_callsite
 {
+	uint64		epoch;			/* slackfuel_epoch when fn and inst were found */
+	Oid			userid;
 	slackfuel_func *fn;
-	uint64		generation;
+	slackfuel_inst *inst;
 } slackfuel_callsite;
 
 void		_PG_init(void);
@@ -73,24 +76,68 @@ slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig)
 				 errhint("Add STRICT (RETURNS NULL ON NULL INPUT) to the function definition.")));
 }
 
+char	   *slackfuel_stack_base;
+
+/*
+ * The wasm stack grows on the backend's stack, below the caller's frame,
+ * by up to 'max_stack' bytes; together with what the backend already uses
+ * that must stay within max_stack_depth, which PostgreSQL keeps below the
+ * process's stack limit.  Beyond it the guard page would be hit outside
+ * any handler's reach, so refuse the call the way PostgreSQL does.
+ */
+void
+slackfuel_stack_too_deep(uint64 max_stack)
+{
+	char		here;
+	uint64		used;
+
+	if (slackfuel_stack_base == NULL)
+	{
+		pg_stack_base_t b = set_stack_base();
+
+		restore_stack_base(b);
+#if defined(__ia64__) || defined(__ia64)
+		slackfuel_stack_base = b.stack_base_ptr;
+#else
+		slackfuel_stack_base = b;
+#endif
+		if (slackfuel_stack_ok(max_stack))
+			return;
+	}
+	used = slackfuel_stack_base > &here ? (uint64) (slackfuel_stack_base - &here) : 0;
+	ereport(ERROR,
+			(errcode(ERRCODE_STATEMENT_TOO_COMPLEX),
+			 errmsg("stack depth limit exceeded"),
+			 errdetail("The backend uses %llu kB of its stack; wasm may use %llu kB more.",
+					   (unsigned long long) used / 1024,
+					   (unsigned long long) max_stack / 1024),
+			 errhint("Increase the configuration parameter \"max_stack_depth\" (currently %dkB), or lower slackfuel.max_stack.",
+					 max_stack_depth)));
+}
+
 /*
  * Before wasm runs: the tick is armed, and an interrupt left over from an
  * earlier cancel is dropped unless it is still pending in PostgreSQL,
  * in which case PostgreSQL reports it now.
  */
 void
-slackfuel_prepare_run(void)
+slackfuel_prepare_run(uint64 max_stack)
 {
+	if (unlikely(!slackfuel_stack_ok(max_stack)))
+		slackfuel_stack_too_deep(max_stack);
 	slackfuel_timer_start();
 	if (sf_clear_interrupt)
 		sf_clear_interrupt();
 	CHECK_FOR_INTERRUPTS();
 }
 
+/* Find (compiling, instantiating) what this call site calls. */
 static slackfuel_callsite *
 callsite_init(FunctionCallInfo fcinfo)
 {
 	slackfuel_callsite *cs = fcinfo->flinfo->fn_extra;
+	slackfuel_func *fn;
+	slackfuel_inst *inst;
 
 	if (CALLED_AS_TRIGGER(fcinfo) || CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -99,8 +146,20 @@ callsite_init(FunctionCallInfo fcinfo)
 	if (cs == NULL)
 		cs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(*cs));
 	fcinfo->flinfo->fn_extra = cs;
-	cs->fn = slackfuel_func_lookup(fcinfo->flinfo->fn_oid);
-	cs->generation = cs->fn->generation;
+	cs->epoch = 0;
+	fn = slackfuel_func_lookup(fcinfo->flinfo->fn_oid);
+	inst = fn->instances;
+	if (inst == NULL || inst->userid != GetUserId() ||
+		inst->max_memory != slackfuel_max_memory() ||
+		inst->max_stack != slackfuel_max_stack())
+	{
+		slackfuel_prepare_run(slackfuel_max_stack());	/* a start function may run */
+		inst = slackfuel_inst_get(fn);
+	}
+	cs->fn = fn;
+	cs->inst = inst;
+	cs->userid = GetUserId();
+	cs->epoch = slackfuel_epoch;
 	return cs;
 }
 
@@ -125,22 +184,13 @@ slackfuel_call_handler(PG_FUNCTION_ARGS)
 	slackfuel_outcome out;
 	Datum		result;
 
-	if (unlikely(cs == NULL || slackfuel_nstale != 0 ||
-				 cs->generation != cs->fn->generation ||
-				 cs->fn->mode != slackfuel_fuel_mode()))
+	if (unlikely(cs == NULL || cs->epoch != slackfuel_epoch ||
+				 cs->userid != GetUserId()))
 		cs = callsite_init(fcinfo);
 	fn = cs->fn;
+	inst = cs->inst;
 	if (unlikely(!fcinfo->flinfo->fn_strict))
 		refuse_nulls(fcinfo, fn);
-
-	inst = fn->instances;
-	if (unlikely(inst == NULL || inst->userid != GetUserId() ||
-				 inst->max_memory != slackfuel_max_memory() ||
-				 inst->max_stack != slackfuel_max_stack()))
-	{
-		slackfuel_prepare_run();	/* a start function may run */
-		inst = slackfuel_inst_get(fn);
-	}
 
 	result = slackfuel_call(fn, inst, fcinfo, &out);
 	if (unlikely(out.trapped))
@@ -237,7 +287,7 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 	if (b->store == NULL)
 		slackfuel_report_status(fname, "instantiate", &out.err);
 	out.limit = slackfuel_fuel_limit();
-	slackfuel_prepare_run();
+	slackfuel_prepare_run(cfg.max_stack_bytes);
 	instance = sf_instance_new(b->store, b->module, NULL, 0, &out.err);
 	if (instance == NULL)
 	{

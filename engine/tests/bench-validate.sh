@@ -15,6 +15,9 @@ nfuncs=${NFUNCS:-2500}
 mkdir -p "$out"
 make -s engine/sfcheck
 
+# The modules take a while to build (clang needs a minute or two): reuse
+# them while this script is unchanged.
+if [ ! "$out/gen.wasm" -nt "$0" ] || [ ! "$out/ttf.wasm" -nt "$0" ]; then
 awk -v n="$nfuncs" 'BEGIN {
 	print "typedef unsigned u32; typedef unsigned long long u64;"
 	print "extern u32 mem[4096]; u32 mem[4096]; double dm[512];"
@@ -43,5 +46,6 @@ LC_ALL=C awk 'BEGIN { srand(42); for (i = 0; i < 600000; i++) printf "%c", int(r
 wasm-opt -ttf "$out/ttf.dat" -o "$out/ttf.wasm" --enable-bulk-memory \
 	--enable-sign-ext --enable-nontrapping-float-to-int --enable-multivalue \
 	--enable-mutable-globals 2>/dev/null
+fi
 
 engine/sfcheck --time --reps "${REPS:-30}" "$out/gen.wasm" "$out/ttf.wasm"

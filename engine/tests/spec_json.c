@@ -31,7 +31,7 @@ skip_ws(jp *s)
 }
 
 static json *
-fail(jp *s, const char *msg)
+json_fail(jp *s, const char *msg)
 {
 	if (s->why[0] == '\0')
 		snprintf(s->why, s->why_len, "%s", msg);
@@ -161,10 +161,10 @@ parse_string(jp *s, size_t *len)
 	while (s->p < s->end && *s->p != '"')
 		s->p += (*s->p == '\\' && s->p + 1 < s->end) ? 2 : 1;
 	if (s->p >= s->end)
-		return (char *) fail(s, "unterminated string");
+		return (char *) json_fail(s, "unterminated string");
 	out = malloc((size_t) (s->p - start) + 4);
 	if (!out)
-		return (char *) fail(s, "out of memory");
+		return (char *) json_fail(s, "out of memory");
 	s->p = start;
 	while (*s->p != '"')
 	{
@@ -174,7 +174,7 @@ parse_string(jp *s, size_t *len)
 			if (!read_escape(s, out, &n))
 			{
 				free(out);
-				return (char *) fail(s, "bad escape in string");
+				return (char *) json_fail(s, "bad escape in string");
 			}
 		}
 		else
@@ -193,7 +193,7 @@ parse_container(jp *s, int depth, bool object)
 	char		close = object ? '}' : ']';
 
 	if (!j)
-		return fail(s, "out of memory");
+		return json_fail(s, "out of memory");
 	s->p++;
 	skip_ws(s);
 	if (s->p < s->end && *s->p == close)
@@ -240,7 +240,7 @@ parse_container(jp *s, int depth, bool object)
 		break;
 	}
 	json_free(j);
-	return fail(s, object ? "bad object" : "bad array");
+	return json_fail(s, object ? "bad object" : "bad array");
 }
 
 static json *
@@ -265,10 +265,10 @@ parse_literal(jp *s)
 			s->p += n;
 			if (j)
 				j->b = lits[i].b;
-			return j ? j : fail(s, "out of memory");
+			return j ? j : json_fail(s, "out of memory");
 		}
 	}
-	return fail(s, "unexpected character");
+	return json_fail(s, "unexpected character");
 }
 
 static json *
@@ -282,7 +282,7 @@ parse_number(jp *s)
 		buf[n++] = *s->p++;
 	buf[n] = '\0';
 	if (n == 0 || !(j = new_node(JSON_NUMBER)))
-		return fail(s, "bad number");
+		return json_fail(s, "bad number");
 	j->num = strtod(buf, NULL);
 	return j;
 }
@@ -293,10 +293,10 @@ parse_value(jp *s, int depth)
 	json	   *j;
 
 	if (depth > JSON_MAX_DEPTH)
-		return fail(s, "nesting too deep");
+		return json_fail(s, "nesting too deep");
 	skip_ws(s);
 	if (s->p >= s->end)
-		return fail(s, "unexpected end");
+		return json_fail(s, "unexpected end");
 	switch (*s->p)
 	{
 		case '{':
@@ -305,7 +305,7 @@ parse_value(jp *s, int depth)
 			return parse_container(s, depth, false);
 		case '"':
 			if (!(j = new_node(JSON_STRING)))
-				return fail(s, "out of memory");
+				return json_fail(s, "out of memory");
 			if (!(j->str = parse_string(s, &j->len)))
 			{
 				free(j);
@@ -331,7 +331,7 @@ json_parse(const char *text, size_t len, char *why, size_t why_len)
 	if (j && s.p != s.end)
 	{
 		json_free(j);
-		return fail(&s, "trailing characters");
+		return json_fail(&s, "trailing characters");
 	}
 	return j;
 }

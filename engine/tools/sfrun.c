@@ -3,6 +3,9 @@
 **
 **   engine/sfrun [--stats] [--time] [--repeat=N] FILE.wasm EXPORT [ARG...]
 **
+** FILE may also be WebAssembly text (a .wat name, or contents starting
+** with '(' or ';;'), converted by sf_wat_to_wasm; its errors print as
+** "sfrun: FILE:LINE:COL: what" and exit 1.
 ** Arguments are parsed by the export's parameter types; each result is
 ** printed on its own line as TYPE:VALUE (i32:42, f64:2.5; floats with
 ** enough digits to round-trip, nan/inf spelled out).  A trap prints
@@ -70,6 +73,23 @@ read_file(const char *path, size_t *len)
 	fclose(f);
 	*len = n;
 	return buf;
+}
+
+/*
+** WebAssembly text: a ".wat" name, or (whatever the name) a first
+** non-blank character that cannot start a binary: '(' or a ';;' comment.
+*/
+static int
+looks_like_text(const char *path, const uint8_t *b, size_t len)
+{
+	size_t		n = strlen(path);
+	size_t		i = 0;
+
+	if (n >= 4 && strcmp(path + n - 4, ".wat") == 0)
+		return 1;
+	while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+		i++;
+	return i < len && (b[i] == '(' || (b[i] == ';' && i + 1 < len && b[i + 1] == ';'));
 }
 
 static double
@@ -344,7 +364,7 @@ main(int argc, char **argv)
 	if (argc - i < 2)
 	{
 		fprintf(stderr, "usage: sfrun [--stats] [--time] [--repeat=N] [--fuel-mode=off|precise|slacked]\n"
-				"             [--fuel=N] [--interval-ms=N] [--timeout-ms=N] FILE.wasm EXPORT [ARG...]\n");
+				"             [--fuel=N] [--interval-ms=N] [--timeout-ms=N] FILE.wasm|FILE.wat EXPORT [ARG...]\n");
 		return 1;
 	}
 	/* slacked fuel and timeouts need the tick to stop code that never leaves wasm */
@@ -355,6 +375,21 @@ main(int argc, char **argv)
 	{
 		fprintf(stderr, "sfrun: cannot read %s: %s\n", argv[i], strerror(errno));
 		return 1;
+	}
+	if (looks_like_text(argv[i], bytes, len))
+	{
+		uint8_t    *wasm;
+		size_t		wasm_len;
+
+		if (sf_wat_to_wasm((const char *) bytes, len, &wasm, &wasm_len, &err) != SF_OK)
+		{
+			fprintf(stderr, "sfrun: %s:%s\n", argv[i], err.msg);
+			free(bytes);
+			return 1;
+		}
+		free(bytes);
+		bytes = wasm;
+		len = wasm_len;
 	}
 	m = sf_module_load(bytes, len, &cfg, &err);
 	free(bytes);

@@ -1,0 +1,452 @@
+/*
+** test_jit.c -- compile and run small modules: results, traps (with the
+** trapping function named), host calls, linking between instances, limits,
+** W^X, and the fault-handler chaining for faults outside JIT code.
+**
+** Modules are written in the text format and converted by sf_wat_to_wasm.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "slackfuel.h"
+
+static sf_module *
+load_wat(const char *text)
+{
+	uint8_t    *wasm;
+	size_t		len;
+	sf_error	err;
+	sf_module  *m;
+
+	if (sf_wat_to_wasm(text, strlen(text), &wasm, &len, &err) != SF_OK)
+		fail_msg("wat: %s", err.msg);
+	m = sf_module_load(wasm, len, NULL, &err);
+	free(wasm);
+	if (m == NULL)
+		fail_msg("load: %s", err.msg);
+	return m;
+}
+
+static sf_instance *
+instantiate(sf_store *s, sf_module *m, const sf_extern *imports, uint32_t n)
+{
+	sf_error	err;
+	sf_instance *inst = sf_instance_new(s, m, imports, n, &err);
+
+	if (inst == NULL)
+		fail_msg("instantiate: %s", err.msg);
+	return inst;
+}
+
+static sf_func *
+export_func(sf_instance *inst, const char *name)
+{
+	sf_extern	ex;
+
+	assert_int_equal(sf_instance_export(inst, name, strlen(name), &ex), SF_OK);
+	assert_int_equal(ex.kind, SF_EXTERN_FUNC);
+	return ex.of.func;
+}
+
+static sf_val
+i32v(int32_t v)
+{
+	sf_val		r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = SF_I32;
+	r.of.i32 = v;
+	return r;
+}
+
+/* Call a function of (i32...) -> i32 and return the result. */
+static sf_status
+call_i32(sf_func *f, int nargs, const int32_t *args, int32_t *out, sf_error *err)
+{
+	sf_val		a[8], r;
+	sf_status	st;
+
+	for (int i = 0; i < nargs; i++)
+		a[i] = i32v(args[i]);
+	st = sf_call(f, a, (uint32_t) nargs, &r, 1, NULL, err);
+	if (st == SF_OK)
+		*out = r.of.i32;
+	return st;
+}
+
+static const char *arith_wat =
+"(module"
+"  (func $fib (export \"fib\") (param i32) (result i32)"
+"    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))"
+"      (then (local.get 0))"
+"      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))"
+"                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))"
+"  (func (export \"sum\") (param i32) (result i32) (local i32 i32)"
+"    (block (loop"
+"      (br_if 1 (i32.ge_s (local.get 1) (local.get 0)))"
+"      (local.set 2 (i32.add (local.get 2) (local.get 1)))"
+"      (local.set 1 (i32.add (local.get 1) (i32.const 1)))"
+"      (br 0)))"
+"    (local.get 2))"
+"  (func (export \"swap\") (param i32 i32) (result i32 i32) (local.get 1) (local.get 0))"
+"  (func (export \"switch\") (param i32) (result i32)"
+"    (block (block (block (block (br_table 0 1 2 3 (local.get 0)))"
+"      (return (i32.const 10))) (return (i32.const 11))) (return (i32.const 12)))"
+"    (i32.const 13))"
+"  (func (export \"fmin\") (param f64 f64) (result f64) (f64.min (local.get 0) (local.get 1)))"
+"  (func (export \"trunc\") (param f64) (result i32) (i32.trunc_f64_s (local.get 0)))"
+"  (func (export \"sat\") (param f64) (result i32) (i32.trunc_sat_f64_u (local.get 0)))"
+")";
+
+static void
+test_arith(void **state)
+{
+	sf_module  *m = load_wat(arith_wat);
+	sf_store   *s = sf_store_new(NULL, NULL);
+	sf_instance *inst = instantiate(s, m, NULL, 0);
+	sf_error	err;
+	int32_t		r, a = 20, b2[2] = {3, 4};
+	sf_val		args[2], res[2];
+
+	assert_int_equal(call_i32(export_func(inst, "fib"), 1, &a, &r, &err), SF_OK);
+	assert_int_equal(r, 6765);
+	a = 100;
+	assert_int_equal(call_i32(export_func(inst, "sum"), 1, &a, &r, &err), SF_OK);
+	assert_int_equal(r, 4950);
+	args[0] = i32v(b2[0]);
+	args[1] = i32v(b2[1]);
+	assert_int_equal(sf_call(export_func(inst, "swap"), args, 2, res, 2, NULL, &err), SF_OK);
+	assert_int_equal(res[0].of.i32, 4);
+	assert_int_equal(res[1].of.i32, 3);
+	for (int i = 0; i < 6; i++)
+	{
+		assert_int_equal(call_i32(export_func(inst, "switch"), 1, &i, &r, &err), SF_OK);
+		assert_int_equal(r, i < 3 ? 10 + i : 13);
+	}
+	/* min(-0, +0) is -0; NaN wins */
+	{
+		double		z = 0.0, nz = -0.0, nan = __builtin_nan("");
+
+		args[0].type = args[1].type = SF_F64;
+		memcpy(&args[0].of.f64_bits, &z, 8);
+		memcpy(&args[1].of.f64_bits, &nz, 8);
+		assert_int_equal(sf_call(export_func(inst, "fmin"), args, 2, res, 1, NULL, &err), SF_OK);
+		assert_true(res[0].of.f64_bits == 0x8000000000000000ull);
+		memcpy(&args[1].of.f64_bits, &nan, 8);
+		assert_int_equal(sf_call(export_func(inst, "fmin"), args, 2, res, 1, NULL, &err), SF_OK);
+		assert_true((res[0].of.f64_bits & 0x7ff8000000000000ull) == 0x7ff8000000000000ull);
+	}
+	/* trapping vs saturating conversion at the exact bounds */
+	{
+		double		ok = -2147483648.9, bad = 2147483648.0, neg = -5.0;
+
+		args[0].type = SF_F64;
+		memcpy(&args[0].of.f64_bits, &ok, 8);
+		assert_int_equal(sf_call(export_func(inst, "trunc"), args, 1, res, 1, NULL, &err), SF_OK);
+		assert_int_equal(res[0].of.i32, INT32_MIN);
+		memcpy(&args[0].of.f64_bits, &bad, 8);
+		assert_int_equal(sf_call(export_func(inst, "trunc"), args, 1, res, 1, NULL, &err), SF_TRAP);
+		assert_int_equal(err.trap, SF_TRAP_INT_OVERFLOW);
+		assert_int_equal(sf_call(export_func(inst, "sat"), args, 1, res, 1, NULL, &err), SF_OK);
+		assert_int_equal(res[0].of.i32, (int32_t) 2147483648u);
+		memcpy(&args[0].of.f64_bits, &neg, 8);
+		assert_int_equal(sf_call(export_func(inst, "sat"), args, 1, res, 1, NULL, &err), SF_OK);
+		assert_int_equal(res[0].of.i32, 0);
+	}
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+static const char *trap_wat =
+"(module"
+"  (memory 1)"
+"  (table 2 funcref)"
+"  (type $v (func))"
+"  (func $f0 (export \"div\") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))"
+"  (func $f1 (export \"oob\") (param i32) (result i32) (i32.load offset=4 (local.get 0)))"
+"  (func $f2 (export \"unreachable\") (unreachable))"
+"  (func $f3 (export \"deep\") (param i32) (result i32)"
+"    (i32.add (call $f3 (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))"
+"  (func $f4 (export \"indirect\") (param i32) (call_indirect (type $v) (local.get 0)))"
+"  (func $f5 (result i32) (i32.const 1))"
+"  (elem (i32.const 0) $f5)"
+")";
+
+/* Append a name section naming function 2 "boom". */
+static sf_module *
+load_with_name(const char *text)
+{
+	uint8_t    *wasm, *w2;
+	size_t		len;
+	sf_error	err;
+	sf_module  *m;
+	static const uint8_t names[] = {
+		0x00, 0x0e, 0x04, 'n', 'a', 'm', 'e',	/* custom section "name" */
+		0x01, 0x07, 0x01, 0x02, 0x04, 'b', 'o', 'o', 'm'	/* func 2 = "boom" */
+	};
+
+	if (sf_wat_to_wasm(text, strlen(text), &wasm, &len, &err) != SF_OK)
+		fail_msg("wat: %s", err.msg);
+	w2 = malloc(len + sizeof(names));
+	memcpy(w2, wasm, len);
+	memcpy(w2 + len, names, sizeof(names));
+	m = sf_module_load(w2, len + sizeof(names), NULL, &err);
+	free(wasm);
+	free(w2);
+	if (m == NULL)
+		fail_msg("load: %s", err.msg);
+	return m;
+}
+
+static void
+test_traps(void **state)
+{
+	sf_module  *m = load_with_name(trap_wat);
+	sf_store_config cfg = {0, 64 * 1024, 0};
+	sf_store   *s = sf_store_new(&cfg, NULL);
+	sf_instance *inst = instantiate(s, m, NULL, 0);
+	sf_error	err;
+	int32_t		r, a2[2] = {INT32_MIN, -1}, one = 1;
+
+	assert_int_equal(call_i32(export_func(inst, "div"), 2, a2, &r, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_INT_OVERFLOW);
+	assert_int_equal(err.func_index, 0);
+	a2[1] = 0;
+	assert_int_equal(call_i32(export_func(inst, "div"), 2, a2, &r, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_DIV_BY_ZERO);
+	a2[0] = 65532;
+	assert_int_equal(call_i32(export_func(inst, "oob"), 1, a2, &r, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_MEMORY_OOB);
+	assert_int_equal(err.func_index, 1);
+	assert_int_equal(sf_call(export_func(inst, "unreachable"), NULL, 0, NULL, 0, NULL, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_UNREACHABLE);
+	assert_non_null(strstr(err.msg, "boom"));
+	assert_int_equal(call_i32(export_func(inst, "deep"), 1, &one, &r, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_STACK_EXHAUSTED);
+	assert_int_equal(sf_call(export_func(inst, "indirect"), (sf_val[]) {i32v(0)}, 1, NULL, 0, NULL, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_INDIRECT_MISMATCH);
+	assert_int_equal(sf_call(export_func(inst, "indirect"), (sf_val[]) {i32v(1)}, 1, NULL, 0, NULL, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_UNINIT_ELEMENT);
+	assert_int_equal(sf_call(export_func(inst, "indirect"), (sf_val[]) {i32v(2)}, 1, NULL, 0, NULL, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_UNDEFINED_ELEMENT);
+	/* the instance still works after traps */
+	a2[0] = 7;
+	a2[1] = 2;
+	assert_int_equal(call_i32(export_func(inst, "div"), 2, a2, &r, &err), SF_OK);
+	assert_int_equal(r, 3);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+static int
+host_add(sf_ctx *ctx, void *env, const sf_val *args, sf_val *results)
+{
+	(*(int *) env)++;
+	if (args[0].of.i32 < 0)
+	{
+		sf_ctx_set_error(ctx, "negative input rejected by host");
+		return 1;
+	}
+	results[0] = i32v(args[0].of.i32 + args[1].of.i32);
+	return 0;
+}
+
+static void
+test_host_calls(void **state)
+{
+	sf_module  *m = load_wat(
+		"(module (import \"env\" \"add\" (func $add (param i32 i32) (result i32)))"
+		"  (func (export \"f\") (param i32) (result i32)"
+		"    (i32.mul (call $add (local.get 0) (i32.const 10)) (i32.const 2))))");
+	sf_store   *s = sf_store_new(NULL, NULL);
+	static const sf_valtype p[] = {SF_I32, SF_I32}, r1[] = {SF_I32};
+	sf_functype ft = {2, 1, p, r1};
+	int			calls = 0;
+	sf_extern	imp;
+	sf_instance *inst;
+	sf_error	err;
+	int32_t		r, a = 5;
+
+	imp.kind = SF_EXTERN_FUNC;
+	imp.of.func = sf_func_new_host(s, &ft, host_add, &calls, NULL);
+	inst = instantiate(s, m, &imp, 1);
+	assert_int_equal(call_i32(export_func(inst, "f"), 1, &a, &r, &err), SF_OK);
+	assert_int_equal(r, 30);
+	a = -1;
+	assert_int_equal(call_i32(export_func(inst, "f"), 1, &a, &r, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_HOST);
+	assert_non_null(strstr(err.msg, "negative input rejected"));
+	assert_int_equal(calls, 2);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+/* Instance B calls A's function through A's table and shares A's memory. */
+static void
+test_linking(void **state)
+{
+	sf_module  *ma = load_wat(
+		"(module (memory (export \"mem\") 1 2) (global (export \"g\") (mut i32) (i32.const 5))"
+		"  (table (export \"tab\") 2 funcref) (elem (i32.const 0) $get)"
+		"  (func $get (export \"get\") (result i32) (i32.load (i32.const 0))))");
+	sf_module  *mb = load_wat(
+		"(module (import \"a\" \"mem\" (memory 1)) (import \"a\" \"g\" (global $g (mut i32)))"
+		"  (import \"a\" \"tab\" (table 2 funcref))"
+		"  (type $t (func (result i32)))"
+		"  (func (export \"run\") (result i32)"
+		"    (i32.store (i32.const 0) (i32.const 42))"
+		"    (global.set $g (i32.add (global.get $g) (i32.const 1)))"
+		"    (i32.add (call_indirect (type $t) (i32.const 0)) (global.get $g))))");
+	sf_store   *s = sf_store_new(NULL, NULL);
+	sf_instance *a = instantiate(s, ma, NULL, 0), *b;
+	sf_extern	imps[3];
+	sf_error	err;
+	sf_val		res;
+	sf_extern	g;
+
+	assert_int_equal(sf_instance_export(a, "mem", 3, &imps[0]), SF_OK);
+	assert_int_equal(sf_instance_export(a, "g", 1, &imps[1]), SF_OK);
+	assert_int_equal(sf_instance_export(a, "tab", 3, &imps[2]), SF_OK);
+	b = instantiate(s, mb, imps, 3);
+	assert_int_equal(sf_call(export_func(b, "run"), NULL, 0, &res, 1, NULL, &err), SF_OK);
+	assert_int_equal(res.of.i32, 42 + 6);
+	assert_int_equal(sf_instance_export(a, "g", 1, &g), SF_OK);
+	assert_int_equal(sf_global_get(g.of.global).of.i32, 6);
+	/* a memory import demanding more than exists does not link */
+	{
+		sf_module  *mc = load_wat("(module (import \"a\" \"mem\" (memory 3)))");
+
+		assert_null(sf_instance_new(s, mc, imps, 1, &err));
+		assert_int_equal(err.status, SF_UNLINKABLE);
+		sf_module_free(mc);
+	}
+	sf_store_free(s);
+	sf_module_free(ma);
+	sf_module_free(mb);
+}
+
+/* memory.grow stops at the store's cap; data segments trap in order. */
+static void
+test_memory_limits(void **state)
+{
+	sf_module  *m = load_wat(
+		"(module (memory 1) (func (export \"grow\") (param i32) (result i32)"
+		"  (memory.grow (local.get 0))))");
+	sf_module  *bad = load_wat(
+		"(module (memory (export \"m\") 1) (data (i32.const 0) \"ok\") (data (i32.const 65535) \"xx\"))");
+	sf_store_config cfg = {4 * 65536, 0, 0};
+	sf_store   *s = sf_store_new(&cfg, NULL);
+	sf_instance *inst = instantiate(s, m, NULL, 0);
+	sf_error	err;
+	int32_t		r, d = 3;
+
+	assert_int_equal(call_i32(export_func(inst, "grow"), 1, &d, &r, &err), SF_OK);
+	assert_int_equal(r, 1);
+	d = 1;
+	assert_int_equal(call_i32(export_func(inst, "grow"), 1, &d, &r, &err), SF_OK);
+	assert_int_equal(r, -1);
+	assert_int_equal(sf_memory_size(sf_instance_memory(inst)), 4 * 65536);
+	assert_null(sf_instance_new(s, bad, NULL, 0, &err));
+	assert_int_equal(err.status, SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_MEMORY_OOB);
+	sf_store_free(s);
+	sf_module_free(m);
+	sf_module_free(bad);
+}
+
+/* No mapping of the process may be writable and executable at once. */
+static void
+test_wx(void **state)
+{
+	sf_module  *m = load_wat(arith_wat);
+	FILE	   *f;
+	char		line[512];
+	int			wx = 0, x = 0;
+
+	assert_int_equal(sf_module_compile(m, NULL), SF_OK);
+	f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+	{
+		char		perms[8];
+
+		if (sscanf(line, "%*s %7s", perms) != 1)
+			continue;
+		if (perms[1] == 'w' && perms[2] == 'x')
+			wx++;
+		if (perms[2] == 'x')
+			x++;
+	}
+	fclose(f);
+	assert_int_equal(wx, 0);
+	assert_true(x > 0);
+	sf_module_free(m);
+}
+
+static void
+child_handler(int sig)
+{
+	_exit(42);
+}
+
+/* The child of test_foreign_fault_chains: fault outside JIT code. */
+static int
+fault_child(void)
+{
+	sf_store   *s;
+
+	signal(SIGSEGV, child_handler);
+	s = sf_store_new(NULL, NULL);	/* installs ours on top of child_handler */
+	if (s == NULL)
+		return 1;
+	raise(SIGSEGV);
+	return 2;
+}
+
+/* A fault outside JIT code goes to the handler installed before ours. */
+static void
+test_foreign_fault_chains(void **state)
+{
+	pid_t		pid;
+	int			status;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+	{
+		execl("/proc/self/exe", "test_jit", "fault-child", (char *) NULL);
+		_exit(3);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 42);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "fault-child") == 0)
+		return fault_child();
+
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arith),
+		cmocka_unit_test(test_traps),
+		cmocka_unit_test(test_host_calls),
+		cmocka_unit_test(test_linking),
+		cmocka_unit_test(test_memory_limits),
+		cmocka_unit_test(test_wx),
+		cmocka_unit_test(test_foreign_fault_chains),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

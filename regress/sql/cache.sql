@@ -1,0 +1,60 @@
+-- Modules compile once per backend per catalog version; each role has its
+-- own instance, kept across calls and discarded after a trap.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS slackfuel;
+RESET client_min_messages;
+CREATE FUNCTION version_w() RETURNS int LANGUAGE wasm AS $$
+(module (func (export "version_w") (result i32) i32.const 1))
+$$;
+SELECT version_w();
+CREATE OR REPLACE FUNCTION version_w() RETURNS int LANGUAGE wasm AS $$
+(module (func (export "version_w") (result i32) i32.const 2))
+$$;
+SELECT version_w();
+-- In a transaction, and rolled back.
+BEGIN;
+CREATE OR REPLACE FUNCTION version_w() RETURNS int LANGUAGE wasm AS $$
+(module (func (export "version_w") (result i32) i32.const 3))
+$$;
+SELECT version_w();
+ROLLBACK;
+SELECT version_w();
+DROP FUNCTION version_w();
+SELECT version_w();
+
+-- State lives in the instance: a counter that 'bump(0)' traps on.
+CREATE FUNCTION bump(int) RETURNS int STRICT LANGUAGE wasm AS $$
+(module
+  (global $n (mut i32) (i32.const 0))
+  (func (export "bump") (param i32) (result i32)
+    i32.const 1
+    local.get 0
+    i32.div_u
+    global.get $n
+    i32.add
+    global.set $n
+    global.get $n))
+$$;
+-- (GRANT rewrites the pg_proc row, so it comes before the calls.)
+CREATE ROLE regress_slackfuel_cache;
+GRANT EXECUTE ON FUNCTION bump(int) TO regress_slackfuel_cache;
+SELECT bump(1), bump(1), bump(1);
+SELECT bump(1);
+SET ROLE regress_slackfuel_cache;
+SELECT bump(1), bump(1);
+RESET ROLE;
+SELECT bump(1);
+-- A trap discards the instance: the counter starts again.
+SELECT bump(0);
+SELECT bump(1), bump(1);
+-- Changing the fuel mode recompiles (and so re-instantiates).
+SET slackfuel.fuel_mode = precise;
+SELECT bump(1), bump(1);
+RESET slackfuel.fuel_mode;
+SELECT bump(1);
+-- New memory limits give the role a new instance.
+SET slackfuel.max_memory = '1MB';
+SELECT bump(1), bump(1);
+RESET slackfuel.max_memory;
+DROP FUNCTION bump(int);
+DROP ROLE regress_slackfuel_cache;

@@ -1,0 +1,93 @@
+-- Every trap is an ERROR with its own SQLSTATE, the function's name, and a
+-- DETAIL locating it; the backend survives and the function works again.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS slackfuel;
+RESET client_min_messages;
+SELECT $m$
+(module
+  (type $v_i (func (result i32)))
+  (type $i_i (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $zero)
+  (memory 1)
+  (func $zero (result i32) i32.const 0)
+  (func (export "t_unreachable") (result i32) unreachable)
+  (func (export "t_div") (param i32) (result i32)
+    i32.const 100 local.get 0 i32.div_s)
+  (func (export "t_rem") (param i64) (result i64)
+    i64.const 100 local.get 0 i64.rem_u)
+  (func (export "t_overflow") (param i32) (result i32)
+    i32.const 0x80000000 local.get 0 i32.div_s)
+  (func (export "t_conv") (param f64) (result i32)
+    local.get 0 i32.trunc_f64_s)
+  (func (export "t_load") (param i32) (result i32)
+    local.get 0 i32.load)
+  (func (export "t_store") (param i32) (result i32)
+    local.get 0 i64.const 1 i64.store i32.const 0)
+  (func (export "t_indirect") (param i32) (result i32)
+    local.get 0 call_indirect (type $v_i))
+  (func (export "t_mismatch") (result i32)
+    i32.const 5 i32.const 0 call_indirect (type $i_i))
+  (func $deep (export "t_stack") (param i32) (result i32)
+    local.get 0 i32.const 1 i32.add call $deep))
+$m$ AS traps \gset
+CREATE FUNCTION t_unreachable() RETURNS int LANGUAGE wasm AS :'traps';
+CREATE FUNCTION t_div(int) RETURNS int STRICT LANGUAGE wasm AS :'traps';
+CREATE FUNCTION t_rem(bigint) RETURNS bigint STRICT LANGUAGE wasm AS :'traps';
+CREATE FUNCTION t_overflow(int) RETURNS int STRICT LANGUAGE wasm AS :'traps';
+CREATE FUNCTION t_conv(float8) RETURNS int STRICT LANGUAGE wasm AS :'traps';
+CREATE FUNCTION t_load(int) RETURNS int STRICT LANGUAGE wasm AS :'traps';
+CREATE FUNCTION t_store(int) RETURNS int STRICT LANGUAGE wasm AS :'traps';
+CREATE FUNCTION t_indirect(int) RETURNS int STRICT LANGUAGE wasm AS :'traps';
+CREATE FUNCTION t_mismatch() RETURNS int LANGUAGE wasm AS :'traps';
+CREATE FUNCTION t_stack(int) RETURNS int STRICT LANGUAGE wasm AS :'traps';
+
+-- Working calls first.
+SELECT t_div(7), t_rem(7), t_overflow(1), t_conv(-3.9), t_load(65532),
+       t_indirect(0);
+
+SELECT t_unreachable();
+SELECT t_div(0);
+SELECT t_rem(0);
+SELECT t_overflow(-1);
+SELECT t_conv('NaN');
+SELECT t_conv(3e9);
+SELECT t_load(65533);
+SELECT t_load(-1);
+SELECT t_store(65536);
+SELECT t_indirect(1);
+SELECT t_indirect(2);
+SELECT t_mismatch();
+SELECT t_stack(0);
+
+-- The SQLSTATEs, as a PL/pgSQL handler sees them.
+DO $$
+DECLARE
+  q text;
+BEGIN
+  FOREACH q IN ARRAY ARRAY['t_unreachable()', 't_div(0)', 't_rem(0)',
+    't_overflow(-1)', 't_conv(''Infinity'')', 't_load(70000)', 't_store(-4)',
+    't_indirect(1)', 't_indirect(9)', 't_mismatch()', 't_stack(0)']
+  LOOP
+    BEGIN
+      EXECUTE 'SELECT ' || q;
+    EXCEPTION WHEN others THEN
+      RAISE NOTICE '% -> % %', q, SQLSTATE, SQLERRM;
+    END;
+  END LOOP;
+END $$;
+
+-- The instances were discarded and are rebuilt: everything works again.
+SELECT t_div(7), t_rem(7), t_overflow(1), t_conv(-3.9), t_load(65532),
+       t_indirect(0);
+-- A trap in a start function fails the first call (instantiation).
+CREATE FUNCTION t_start() RETURNS int LANGUAGE wasm AS $$
+(module (func $s unreachable) (start $s)
+  (func (export "t_start") (result i32) i32.const 1))
+$$;
+SELECT t_start();
+SELECT t_start();
+
+DROP FUNCTION t_unreachable(), t_div(int), t_rem(bigint), t_overflow(int),
+  t_conv(float8), t_load(int), t_store(int), t_indirect(int), t_mismatch(),
+  t_stack(int), t_start();
