@@ -56,6 +56,8 @@ open_run(cstate *c)
 /*
 ** Called before operator 'op' is compiled: it joins the current run.
 ** Operators in unreachable code are never executed and cost nothing.
+** Every decoded operator must come through here: a lowering that fuses
+** several operators must call this for each one it consumes.
 */
 void
 cg_fuel_op(cstate *c, int op)
