@@ -98,7 +98,7 @@ SHLIB_LINK = -Wl,--whole-archive $(ENGINE_LIB) -Wl,--no-whole-archive $(ENGINE_L
 EXTRA_CLEAN = build build-san
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
-$(OBJS): $(ENGINE_HDRS)
+$(OBJS): $(ENGINE_HDRS) $(wildcard extension/*.h)
 $(shlib): $(ENGINE_LIB)
 all: engine
 else

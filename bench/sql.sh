@@ -63,26 +63,33 @@ BEGIN
 END \$\$;
 SQL
 
-# median of RUNS timings (ms) of one query, in one session, after a warm-up
-timeq() {
-	{ echo '\timing on'; for _ in $(seq 0 "$RUNS"); do echo "$1;"; done; } |
-		psql -X -q -d postgres 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -n +2 |
-		sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
 check() {	# every variant must compute the same result
 	local r; r=$(psql -X -qAt -d postgres -c "$1")
 	[ "$r" = "$2" ] || { echo "sql bench: $1 gave $r, expected $2" >&2; exit 1; }
 }
-row() {		# row LABEL QUERY-WITH-@ VARIANTS... (the first is the base)
-	local label=$1 q=$2 v t base="" ref
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# row LABEL QUERY-WITH-@ VARIANTS...: the first variant is the base.  One
+# session runs a warm-up of each variant, then RUNS rounds of all of them
+# interleaved, so that the machine's load hits every variant alike.
+row() {
+	local label=$1 q=$2 v i r t base="" ref
 	shift 2
+	local n=$#
 	ref=$(psql -X -qAt -d postgres -c "${q//@/$1}")
+	for v in "$@"; do check "${q//@/$v}" "$ref"; done
+	mapfile -t times < <({
+		echo '\timing on'
+		for ((r = 0; r <= RUNS; r++)); do
+			for v in "$@"; do echo "${q//@/$v};"; done
+		done
+	} | psql -X -q -d postgres 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
 	printf '%-40s' "$label"
+	i=0
 	for v in "$@"; do
-		check "${q//@/$v}" "$ref"
-		t=$(timeq "${q//@/$v}")
+		t=$(for ((r = 1; r <= RUNS; r++)); do echo "${times[r * n + i]}"; done | median)
 		base=${base:-$t}
 		awk -v t="$t" -v c="$base" 'BEGIN { printf " %9.1f %6.2fx", t, t / c }'
+		i=$((i + 1))
 	done
 	echo
 }

@@ -28,6 +28,7 @@ typedef struct dec
 	bool		has_codesec;
 	uint32_t	ndefined;		/* entries of the function section */
 	uint32_t	ncodes;
+	uint32_t	elem_items;		/* items of the element segments read so far */
 	bool		has_names;
 	uint32_t	names_off;
 	uint32_t	names_end;
@@ -506,6 +507,10 @@ sec_memory(dec *d)
 	uint32_t	n;
 
 	CHECK(read_count(d, &n, UINT32_MAX, 2, "memories"));
+	/* the validator would reject them anyway: don't allocate them first */
+	if ((uint64_t) m->nmem_imports + n > 1)
+		return derr(d, SF_INVALID, sf_rd_off(&d->r), "multiple memories: %llu",
+					(unsigned long long) m->nmem_imports + n);
 	CHECK(alloc_mems(d, n));
 	for (uint32_t i = 0; i < n; i++)
 		CHECK(read_limits(d, &m->mems[m->nmem_imports + i]));
@@ -563,11 +568,23 @@ sec_start(dec *d)
 	return SF_OK;
 }
 
+/*
+** Items of all segments together are bounded by max_table_size: each
+** takes 16 bytes here but may take one in the binary.
+*/
 static sf_status
 read_elem_items(dec *d, sf_elem *e, bool exprs)
 {
-	CHECK(read_count(d, &e->count, d->m->cfg.max_table_size, exprs ? 2 : 1,
+	uint32_t	off = sf_rd_off(&d->r);
+
+	CHECK(read_count(d, &e->count, UINT32_MAX, exprs ? 2 : 1,
 					 "element segment items"));
+	if ((uint64_t) d->elem_items + e->count > d->m->cfg.max_table_size)
+		return derr(d, SF_LIMIT, off,
+					"too many element segment items: %llu in all segments (limit %u)",
+					(unsigned long long) d->elem_items + e->count,
+					d->m->cfg.max_table_size);
+	d->elem_items += e->count;
 	e->items = calloc(e->count ? e->count : 1, sizeof(sf_constexpr));
 	if (!e->items)
 		return nomem(d);

@@ -30,8 +30,8 @@
 #include "plwasm.h"
 
 static HTAB *func_cache;
-static uint64 next_generation = 1;
 int			slackfuel_nstale;
+uint64		slackfuel_epoch = 1;
 
 /* --- Building a module ------------------------------------------------- */
 
@@ -242,6 +242,7 @@ slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 static void
 inst_free(slackfuel_inst *inst)
 {
+	slackfuel_epoch++;
 	if (inst->store)
 		sf_store_free(inst->store);
 	free(inst);
@@ -266,7 +267,7 @@ func_release(slackfuel_func *fn)
 		slackfuel_nstale--;
 	fn->stale = false;
 	fn->valid = false;
-	fn->generation = next_generation++;
+	slackfuel_epoch++;
 }
 
 /* Safe point: no call is using any entry.  Free what was invalidated. */
@@ -298,8 +299,8 @@ invalidate(Datum arg, int cacheid, uint32 hashvalue)
 		if (hashvalue == 0 || fn->hashvalue == hashvalue)
 		{
 			fn->stale = true;
-			fn->generation = next_generation++;
 			slackfuel_nstale++;
+			slackfuel_epoch++;
 		}
 	}
 }
@@ -369,10 +370,7 @@ slackfuel_func_lookup(Oid fn_oid)
 		elog(ERROR, "cache lookup failed for function %u", fn_oid);
 	fn = hash_search(func_cache, &fn_oid, HASH_ENTER, &found);
 	if (!found)
-	{
 		memset((char *) fn + sizeof(Oid), 0, sizeof(*fn) - sizeof(Oid));
-		fn->generation = next_generation++;
-	}
 	if (!entry_current(fn, tup, mode))
 	{
 		func_release(fn);

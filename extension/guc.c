@@ -170,6 +170,13 @@ assign_fuel_ceiling(const char *newval, void *extra)
 	fuel_limit_ceiling = *(uint64 *) extra;
 }
 
+/* The fuel mode and the limits select compiled modules and instances. */
+static void
+assign_epoch_int(int newval, void *extra)
+{
+	slackfuel_epoch++;
+}
+
 static bool
 check_fuel_mode(int *newval, void **extra, GucSource source)
 {
@@ -224,12 +231,12 @@ define_ceilings(void)
 							"Largest slackfuel.max_memory a user may set.",
 							NULL, &max_memory_ceiling_kb, 1024 * 1024,
 							64, 4 * 1024 * 1024, PGC_SUSET, GUC_UNIT_KB,
-							NULL, NULL, NULL);
+							NULL, assign_epoch_int, NULL);
 	DefineCustomIntVariable("slackfuel.max_stack_ceiling",
 							"Largest slackfuel.max_stack a user may set.",
 							NULL, &max_stack_ceiling_kb, 1024,
 							16, 64 * 1024, PGC_SUSET, GUC_UNIT_KB,
-							NULL, NULL, NULL);
+							NULL, assign_epoch_int, NULL);
 }
 
 void
@@ -244,7 +251,7 @@ slackfuel_guc_init(void)
 	DefineCustomEnumVariable("slackfuel.fuel_mode",
 							 "Fuel metering: slacked (cheap, asynchronous), precise, or off (superuser only).",
 							 NULL, &fuel_mode, SF_FUEL_SLACKED, fuel_mode_options,
-							 PGC_USERSET, 0, check_fuel_mode, NULL, NULL);
+							 PGC_USERSET, 0, check_fuel_mode, assign_epoch_int, NULL);
 	DefineCustomIntVariable("slackfuel.check_interval",
 							"Interval of the asynchronous fuel and cancellation check while wasm runs.",
 							NULL, &slackfuel_check_interval, 10, 1, 10000,
@@ -252,11 +259,11 @@ slackfuel_guc_init(void)
 	DefineCustomIntVariable("slackfuel.max_memory",
 							"Largest linear memory of a wasm instance.",
 							NULL, &max_memory_kb, 64 * 1024, 64, 4 * 1024 * 1024,
-							PGC_USERSET, GUC_UNIT_KB, check_max_memory, NULL, NULL);
+							PGC_USERSET, GUC_UNIT_KB, check_max_memory, assign_epoch_int, NULL);
 	DefineCustomIntVariable("slackfuel.max_stack",
 							"Largest native stack a wasm call may use.",
 							NULL, &max_stack_kb, 512, 16, 64 * 1024,
-							PGC_USERSET, GUC_UNIT_KB, check_max_stack, NULL, NULL);
+							PGC_USERSET, GUC_UNIT_KB, check_max_stack, assign_epoch_int, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("slackfuel");
 #else

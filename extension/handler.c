@@ -22,12 +22,17 @@ PG_MODULE_MAGIC;
 PG_FUNCTION_INFO_V1(slackfuel_call_handler);
 PG_FUNCTION_INFO_V1(slackfuel_validator);
 PG_FUNCTION_INFO_V1(slackfuel_inline_handler);
+PG_FUNCTION_INFO_V1(slackfuel_last_fuel_consumed);
+
+uint64		slackfuel_last_fuel;
 
 /* What a call site (FmgrInfo) remembers between calls. */
 typedef struct slackfuel_callsite
 {
+	uint64		epoch;			/* slackfuel_epoch when fn and inst were found */
+	Oid			userid;
 	slackfuel_func *fn;
-	uint64		generation;
+	slackfuel_inst *inst;
 } slackfuel_callsite;
 
 void		_PG_init(void);
@@ -74,6 +79,8 @@ slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig)
 				 errhint("Add STRICT (RETURNS NULL ON NULL INPUT) to the function definition.")));
 }
 
+char	   *slackfuel_stack_base;
+
 /*
  * The wasm stack grows on the backend's stack, below the caller's frame,
  * by up to 'max_stack' bytes; together with what the backend already uses
@@ -82,33 +89,33 @@ slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig)
  * any handler's reach, so refuse the call the way PostgreSQL does.
  */
 void
-slackfuel_check_stack(uint64 max_stack)
+slackfuel_stack_too_deep(uint64 max_stack)
 {
-	static char *base;
 	char		here;
 	uint64		used;
 
-	if (base == NULL)
+	if (slackfuel_stack_base == NULL)
 	{
 		pg_stack_base_t b = set_stack_base();
 
 		restore_stack_base(b);
 #if defined(__ia64__) || defined(__ia64)
-		base = b.stack_base_ptr;
+		slackfuel_stack_base = b.stack_base_ptr;
 #else
-		base = b;
+		slackfuel_stack_base = b;
 #endif
+		if (slackfuel_stack_ok(max_stack))
+			return;
 	}
-	used = base > &here ? (uint64) (base - &here) : 0;
-	if (used + max_stack > (uint64) max_stack_depth * 1024)
-		ereport(ERROR,
-				(errcode(ERRCODE_STATEMENT_TOO_COMPLEX),
-				 errmsg("stack depth limit exceeded"),
-				 errdetail("The backend uses %llu kB of its stack; wasm may use %llu kB more.",
-						   (unsigned long long) used / 1024,
-						   (unsigned long long) max_stack / 1024),
-				 errhint("Increase the configuration parameter \"max_stack_depth\" (currently %dkB), or lower slackfuel.max_stack.",
-						 max_stack_depth)));
+	used = slackfuel_stack_base > &here ? (uint64) (slackfuel_stack_base - &here) : 0;
+	ereport(ERROR,
+			(errcode(ERRCODE_STATEMENT_TOO_COMPLEX),
+			 errmsg("stack depth limit exceeded"),
+			 errdetail("The backend uses %llu kB of its stack; wasm may use %llu kB more.",
+					   (unsigned long long) used / 1024,
+					   (unsigned long long) max_stack / 1024),
+			 errhint("Increase the configuration parameter \"max_stack_depth\" (currently %dkB), or lower slackfuel.max_stack.",
+					 max_stack_depth)));
 }
 
 /*
@@ -119,17 +126,21 @@ slackfuel_check_stack(uint64 max_stack)
 void
 slackfuel_prepare_run(uint64 max_stack)
 {
-	slackfuel_check_stack(max_stack);
+	if (unlikely(!slackfuel_stack_ok(max_stack)))
+		slackfuel_stack_too_deep(max_stack);
 	slackfuel_timer_start();
 	if (sf_clear_interrupt)
 		sf_clear_interrupt();
 	CHECK_FOR_INTERRUPTS();
 }
 
+/* Find (compiling, instantiating) what this call site calls. */
 static slackfuel_callsite *
 callsite_init(FunctionCallInfo fcinfo)
 {
 	slackfuel_callsite *cs = fcinfo->flinfo->fn_extra;
+	slackfuel_func *fn;
+	slackfuel_inst *inst;
 
 	if (CALLED_AS_TRIGGER(fcinfo) || CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -138,8 +149,20 @@ callsite_init(FunctionCallInfo fcinfo)
 	if (cs == NULL)
 		cs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(*cs));
 	fcinfo->flinfo->fn_extra = cs;
-	cs->fn = slackfuel_func_lookup(fcinfo->flinfo->fn_oid);
-	cs->generation = cs->fn->generation;
+	cs->epoch = 0;
+	fn = slackfuel_func_lookup(fcinfo->flinfo->fn_oid);
+	inst = fn->instances;
+	if (inst == NULL || inst->userid != GetUserId() ||
+		inst->max_memory != slackfuel_max_memory() ||
+		inst->max_stack != slackfuel_max_stack())
+	{
+		slackfuel_prepare_run(slackfuel_max_stack());	/* a start function may run */
+		inst = slackfuel_inst_get(fn);
+	}
+	cs->fn = fn;
+	cs->inst = inst;
+	cs->userid = GetUserId();
+	cs->epoch = slackfuel_epoch;
 	return cs;
 }
 
@@ -164,22 +187,13 @@ slackfuel_call_handler(PG_FUNCTION_ARGS)
 	slackfuel_outcome out;
 	Datum		result;
 
-	if (unlikely(cs == NULL || slackfuel_nstale != 0 ||
-				 cs->generation != cs->fn->generation ||
-				 cs->fn->mode != slackfuel_fuel_mode()))
+	if (unlikely(cs == NULL || cs->epoch != slackfuel_epoch ||
+				 cs->userid != GetUserId()))
 		cs = callsite_init(fcinfo);
 	fn = cs->fn;
+	inst = cs->inst;
 	if (unlikely(!fcinfo->flinfo->fn_strict))
 		refuse_nulls(fcinfo, fn);
-
-	inst = fn->instances;
-	if (unlikely(inst == NULL || inst->userid != GetUserId() ||
-				 inst->max_memory != slackfuel_max_memory() ||
-				 inst->max_stack != slackfuel_max_stack()))
-	{
-		slackfuel_prepare_run(slackfuel_max_stack());	/* a start function may run */
-		inst = slackfuel_inst_get(fn);
-	}
 
 	result = slackfuel_call(fn, inst, fcinfo, &out);
 	if (unlikely(out.trapped))
@@ -233,6 +247,17 @@ has_function_export(sf_module *m)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Fuel the last call of a wasm function in this session consumed, whatever
+ * its outcome (argument and result copies through cabi_realloc included):
+ * how a user measures what to set slackfuel.fuel_limit to.
+ */
+Datum
+slackfuel_last_fuel_consumed(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64((int64) Min(slackfuel_last_fuel, (uint64) PG_INT64_MAX));
 }
 
 /*
@@ -296,9 +321,10 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 			elog(ERROR, "export of inline code block not callable");
 		if (sf_call(f, NULL, 0, res, d.functype.nresults, &opts, &out.err) != SF_OK)
 		{
-			out.consumed = sf_last_fuel_consumed();
+			out.consumed = slackfuel_last_fuel = sf_last_fuel_consumed();
 			slackfuel_report_trap(fname, &out);
 		}
+		slackfuel_last_fuel = sf_last_fuel_consumed();
 	}
 	slackfuel_build_done(b);
 	PG_RETURN_VOID();

@@ -21,6 +21,7 @@
 #include "access/htup.h"
 #include "fmgr.h"
 #include "storage/itemptr.h"
+#include "tcop/tcopprot.h"
 
 #include "slackfuel.h"
 
@@ -105,13 +106,12 @@ typedef struct slackfuel_outcome
 /*
  * A cached function: its module compiled in one fuel mode, keyed by the
  * pg_proc row (oid, xmin, tid) so that CREATE OR REPLACE recompiles.
- * The hash entry itself is never freed: call sites hold pointers to it and
- * compare 'generation', which changes whenever its contents are released.
+ * The hash entry itself is never freed; call sites keep pointers to it and
+ * to an instance, valid while slackfuel_epoch is unchanged.
  */
 typedef struct slackfuel_func
 {
 	Oid			fn_oid;			/* hash key */
-	uint64		generation;		/* changes when the contents do */
 	bool		valid;			/* module compiled for the row below */
 	bool		stale;			/* invalidated; free at the next safe point */
 	uint32		hashvalue;		/* of the PROCOID syscache entry */
@@ -166,9 +166,22 @@ extern void slackfuel_report_status(const char *fname, const char *what,
 extern void slackfuel_interrupted(const char *fname) pg_attribute_noreturn();
 
 /* handler.c */
+extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
 extern char *slackfuel_prosrc(HeapTuple proctup);
 extern void slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig);
-extern void slackfuel_check_stack(uint64 max_stack);
+extern char *slackfuel_stack_base;	/* NULL until the first call */
+extern void slackfuel_stack_too_deep(uint64 max_stack);
+
+/* Would 'max_stack' more bytes of stack stay within max_stack_depth? */
+static inline bool
+slackfuel_stack_ok(uint64 max_stack)
+{
+	char		here;
+
+	return slackfuel_stack_base != NULL &&
+		(uint64) (slackfuel_stack_base - &here) + max_stack <=
+		(uint64) max_stack_depth * 1024;
+}
 extern void slackfuel_prepare_run(uint64 max_stack);
 
 /* convert.c */
@@ -193,6 +206,13 @@ extern void slackfuel_build_done(slackfuel_build *b);
 extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
 								   const char *want);
 extern int	slackfuel_nstale;
+
+/*
+ * Bumped whenever a cached module or instance is freed or marked stale, and
+ * whenever a setting that selects them (fuel mode, memory and stack limits)
+ * changes; a call site whose epoch matches may use its pointers as they are.
+ */
+extern uint64 slackfuel_epoch;
 extern void slackfuel_cache_init(void);
 extern void slackfuel_cache_flush_stale(void);
 extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);

@@ -482,6 +482,28 @@ hostile_counts(void **state)
 	EXPECT_FAIL(HDR "\x03\x04\xff\xff\xff\x07", SF_LIMIT, "too many functions");
 	EXPECT_FAIL(HDR "\x0b\x04\xff\xff\xff\x07", SF_LIMIT, "too many data segments");
 	EXPECT_FAIL(HDR "\x09\x03\xff\xff\x03", SF_MALFORMED, "element segments do not fit");
+	/* well-framed but many memories: refused before they are allocated */
+	EXPECT_FAIL(HDR "\x05\x07\x03\x00\x00\x00\x00\x00\x00", SF_INVALID,
+				"at offset 0xb: multiple memories: 3");
+}
+
+/* Element items are capped over all segments, not per segment. */
+static void
+elem_items_total_cap(void **state)
+{
+	sf_config	cfg;
+
+	tm_init(&t);
+	tm_type(&t, "", "");
+	tm_func(&t, 0, "", "\x0b");
+	tm_elem(&t, "\x01\x00\x02\x00\x00");
+	tm_elem(&t, "\x01\x00\x02\x00\x00");
+	tm_build(&t, &w);
+	sf_module_free(expect_ok(w.b, w.n));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max_table_size = 3;
+	expect_fail_cfg(w.b, w.n, &cfg, SF_LIMIT,
+					"too many element segment items: 4 in all segments (limit 3)");
 }
 
 static void
@@ -607,6 +629,7 @@ main(void)
 		cmocka_unit_test(data_and_datacount),
 		cmocka_unit_test(locals_and_bodies),
 		cmocka_unit_test(hostile_counts),
+		cmocka_unit_test(elem_items_total_cap),
 		cmocka_unit_test(config_caps),
 		cmocka_unit_test(name_section),
 		cmocka_unit_test(regress_min_entry_sizes),
