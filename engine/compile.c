@@ -473,16 +473,6 @@ emit_trap_thunks(cstate *c)
 	}
 }
 
-/*
-** The one place a fuel charge will be emitted (function entry, loop
-** headers, after branch targets): fuel is issue 4; nothing is charged yet.
-*/
-void
-cg_fuel_point(cstate *c)
-{
-	(void) c;
-}
-
 /* ---- helper calls ---------------------------------------------------------- */
 
 static void
@@ -874,14 +864,16 @@ cg_br_if(cstate *c, uint32_t depth)
 			x64_bind32(c->b, x64_jcc32(c->b, cc, 0), k->loop_pos);
 		else
 			chain_add(c, &k->end_chain, x64_jcc32(c->b, cc, 0));
-		return;
 	}
+	else
 	{
 		size_t		skip = x64_jcc32(c->b, X64_CC_NOT(cc), 0);
 
 		jump_to(c, depth);
 		x64_bind32(c->b, skip, x64_pos(c->b));
 	}
+	/* the taken branch left the run: the fall-through starts a new one */
+	cg_fuel_point(c);
 }
 
 void
@@ -966,7 +958,7 @@ void
 cg_end(cstate *c)
 {
 	ctl		   *k = &c->cs[c->csp - 1];
-	bool		reach;
+	bool		reach, joined;
 
 	if (k->kind == CTL_FUNC)
 	{
@@ -984,13 +976,15 @@ cg_end(cstate *c)
 	if (!c->unreachable)
 		move_to_homes(c, k->height, k->nresults);
 	/* an if without else: the false path arrives with params == results */
-	reach = !c->unreachable || k->end_chain != NO_CHAIN || k->else_chain != NO_CHAIN;
+	joined = k->end_chain != NO_CHAIN || k->else_chain != NO_CHAIN;
+	reach = !c->unreachable || joined;
 	chain_bind(c, &k->end_chain, x64_pos(c->b));
 	chain_bind(c, &k->else_chain, x64_pos(c->b));
 	reset_stack(c, k->height, k->nresults, k->results);
 	c->csp--;
 	c->unreachable = !reach;
-	if (reach)
+	/* reached by fall-through only, the current run just goes on */
+	if (joined)
 		cg_fuel_point(c);
 }
 
@@ -1333,6 +1327,7 @@ compile_function(modstate *ms, uint32_t defidx)
 			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", b0);
 			break;
 		}
+		cg_fuel_op(&c, op);
 		cg_op(&c, op);
 	}
 	if (c.status == SF_OK && c.csp != 0)

@@ -123,6 +123,8 @@ typedef struct cstate
 	uint32_t	frame_patch;	/* imm32 of 'sub rsp, frame' */
 	uint32_t	trap_chain[SF_TRAP_COUNT];
 	uint32_t	dyn_trap_chain; /* trap kind in eax */
+	uint32_t	fuel_at;		/* imm32 of the current run's charge, or NO_CHAIN */
+	uint32_t	fuel_n;			/* fuel units in the current run */
 
 	const uint8_t *pc, *end;
 	const uint8_t *op_start;
@@ -180,9 +182,13 @@ void		cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind);
 void		cg_trap_now(cstate *c, sf_trap_kind kind);
 void		cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 						   int nimm, bool traps, int result_type);
-void		cg_fuel_point(cstate *c);
+
 void		cg_save_local_regs(cstate *c);
 void		cg_restore_local_regs(cstate *c);
+
+/* compile_fuel.c */
+void		cg_fuel_point(cstate *c);
+void		cg_fuel_op(cstate *c, int op);
 
 /* compile_ops.c */
 sf_status	cg_op(cstate *c, int op);
