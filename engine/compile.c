@@ -42,7 +42,7 @@ spill_one(cstate *c, bool xmm)
 	{
 		sval	   *v = &c->vs[i];
 
-		if (v->kind == VK_REG && is_float(v->type) == xmm)
+		if (owned_reg(v) && is_float(v->type) == xmm)
 		{
 			if (xmm)
 				x64_movs_mr(c->b, v->type == SF_F64, cg_home(c, i), v->reg);
@@ -58,12 +58,12 @@ spill_one(cstate *c, bool xmm)
 int
 cg_alloc_gpr(cstate *c)
 {
-	x64_regset	freeset = GPOOL & ~c->gused;
+	x64_regset	freeset = c->gpool & ~c->gused;
 
 	if (freeset == 0)
 	{
 		spill_one(c, false);
-		freeset = GPOOL & ~c->gused;
+		freeset = c->gpool & ~c->gused;
 		if (freeset == 0)
 		{
 			/* every pooled register is held by popped operands: can't happen */
@@ -80,12 +80,12 @@ cg_alloc_gpr(cstate *c)
 int
 cg_alloc_xmm(cstate *c)
 {
-	x64_regset	freeset = XPOOL & ~c->xused;
+	x64_regset	freeset = c->xpool & ~c->xused;
 
 	if (freeset == 0)
 	{
 		spill_one(c, true);
-		freeset = XPOOL & ~c->xused;
+		freeset = c->xpool & ~c->xused;
 		if (freeset == 0)
 		{
 			cg_fail(c, SF_LIMIT, "out of xmm registers");
@@ -107,7 +107,7 @@ cg_alloc(cstate *c, uint8_t type)
 void
 cg_release(cstate *c, const sval *v)
 {
-	if (v->kind != VK_REG)
+	if (v->kind != VK_REG || v->borrowed)
 		return;
 	if (is_float(v->type))
 		c->xused &= ~X64_SET(v->reg);
@@ -147,7 +147,7 @@ cg_push(cstate *c, sval v)
 void
 cg_push_reg(cstate *c, uint8_t type, int reg)
 {
-	sval		v = {VK_REG, type, (uint8_t) reg, 0, 0, 0};
+	sval		v = {VK_REG, type, (uint8_t) reg, 0, 0, 0, 0};
 
 	cg_push(c, v);
 }
@@ -155,7 +155,7 @@ cg_push_reg(cstate *c, uint8_t type, int reg)
 void
 cg_push_const(cstate *c, uint8_t type, int64_t imm)
 {
-	sval		v = {VK_CONST, type, 0, 0, 0, imm};
+	sval		v = {VK_CONST, type, 0, 0, 0, imm, 0};
 
 	cg_push(c, v);
 }
@@ -163,7 +163,7 @@ cg_push_const(cstate *c, uint8_t type, int64_t imm)
 void
 cg_push_flags(cstate *c, x64_cc cc)
 {
-	sval		v = {VK_FLAGS, SF_I32, 0, (uint8_t) cc, 0, 0};
+	sval		v = {VK_FLAGS, SF_I32, 0, (uint8_t) cc, 0, 0, 0};
 
 	cg_push(c, v);
 }
@@ -173,7 +173,7 @@ cg_pop(cstate *c)
 {
 	if (c->sp == 0)
 	{
-		sval		z = {VK_CONST, SF_I32, 0, 0, 0, 0};
+		sval		z = {VK_CONST, SF_I32, 0, 0, 0, 0, 0};
 
 		cg_fail(c, SF_INVALID, "value stack underflow");
 		return z;
@@ -332,6 +332,7 @@ flush_entry(cstate *c, uint32_t i)
 	cg_store_to(c, v, i, cg_home(c, i));
 	cg_release(c, v);
 	v->kind = VK_MEM;
+	v->borrowed = 0;
 }
 
 /* The canonical merge state: every non-constant value in its home slot. */
@@ -347,8 +348,60 @@ void
 cg_local_written(cstate *c, uint32_t local)
 {
 	for (uint32_t i = 0; i < c->sp; i++)
-		if (c->vs[i].kind == VK_LOCAL && c->vs[i].local == local)
-			cg_to_reg(c, &c->vs[i]);
+	{
+		sval	   *v = &c->vs[i];
+
+		if (v->kind == VK_LOCAL && v->local == local)
+			cg_to_reg(c, v);
+		else if (v->kind == VK_REG && v->borrowed && v->local == local)
+		{
+			int			r = cg_alloc(c, v->type);
+
+			cg_load_scratch(c, v, i, r);
+			v->reg = (uint8_t) r;
+			v->borrowed = 0;
+		}
+	}
+}
+
+/*
+** Locals living in registers are caller-saved like everything else: their
+** frame slots hold them across calls.
+*/
+static void
+move_local_regs(cstate *c, bool save)
+{
+	for (uint32_t l = 0; l < c->nlocals; l++)
+	{
+		int			r = c->lreg[l];
+		x64_mem		m = x64_m(X64_RBP, c->loff[l]);
+
+		if (r < 0)
+			continue;
+		if (is_float(c->ltype[l]))
+		{
+			if (save)
+				x64_movs_mr(c->b, 1, m, r);
+			else
+				x64_movs_rm(c->b, 1, r, m);
+		}
+		else if (save)
+			x64_mov_mr(c->b, 1, m, r);
+		else
+			x64_mov_rm(c->b, 1, r, m);
+	}
+}
+
+void
+cg_save_local_regs(cstate *c)
+{
+	move_local_regs(c, true);
+}
+
+void
+cg_restore_local_regs(cstate *c)
+{
+	move_local_regs(c, false);
 }
 
 /* ---- traps -------------------------------------------------------------------- */
@@ -415,16 +468,6 @@ emit_trap_thunks(cstate *c)
 	}
 }
 
-/*
-** The one place a fuel charge will be emitted (function entry, loop
-** headers, after branch targets): fuel is issue 4; nothing is charged yet.
-*/
-void
-cg_fuel_point(cstate *c)
-{
-	(void) c;
-}
-
 /* ---- helper calls ---------------------------------------------------------- */
 
 static void
@@ -456,6 +499,7 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 		cg_release(c, &v);
 	}
 	cg_spill_all(c);
+	cg_save_local_regs(c);
 	x64_mov_rr(c->b, 1, X64_RDI, X64_R13);
 	for (int i = 0; i < nimm; i++)
 		x64_mov_ri(c->b, 1, argreg[i], immargs[i]);
@@ -463,6 +507,7 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 		x64_mov_rm(c->b, 1, argreg[nimm + i], x64_m(X64_RSP, 8 * i));
 	x64_mov_ri(c->b, 1, X64_RAX, (int64_t) (uintptr_t) fn);
 	x64_call_r(c->b, X64_RAX);
+	cg_restore_local_regs(c);
 	if (traps)
 	{
 		x64_test_rr(c->b, 0, X64_RAX, X64_RAX);
@@ -577,7 +622,7 @@ reset_stack(cstate *c, uint32_t height, uint32_t n, const sf_valtype *types)
 	}
 	for (uint32_t i = 0; i < n; i++)
 	{
-		sval		v = {VK_MEM, types[i], 0, 0, 0, 0};
+		sval		v = {VK_MEM, types[i], 0, 0, 0, 0, 0};
 
 		cg_push(c, v);
 	}
@@ -814,14 +859,16 @@ cg_br_if(cstate *c, uint32_t depth)
 			x64_bind32(c->b, x64_jcc32(c->b, cc, 0), k->loop_pos);
 		else
 			chain_add(c, &k->end_chain, x64_jcc32(c->b, cc, 0));
-		return;
 	}
+	else
 	{
 		size_t		skip = x64_jcc32(c->b, X64_CC_NOT(cc), 0);
 
 		jump_to(c, depth);
 		x64_bind32(c->b, skip, x64_pos(c->b));
 	}
+	/* the taken branch left the run: the fall-through starts a new one */
+	cg_fuel_point(c);
 }
 
 void
@@ -906,7 +953,7 @@ void
 cg_end(cstate *c)
 {
 	ctl		   *k = &c->cs[c->csp - 1];
-	bool		reach;
+	bool		reach, joined;
 
 	if (k->kind == CTL_FUNC)
 	{
@@ -924,13 +971,15 @@ cg_end(cstate *c)
 	if (!c->unreachable)
 		move_to_homes(c, k->height, k->nresults);
 	/* an if without else: the false path arrives with params == results */
-	reach = !c->unreachable || k->end_chain != NO_CHAIN || k->else_chain != NO_CHAIN;
+	joined = k->end_chain != NO_CHAIN || k->else_chain != NO_CHAIN;
+	reach = !c->unreachable || joined;
 	chain_bind(c, &k->end_chain, x64_pos(c->b));
 	chain_bind(c, &k->else_chain, x64_pos(c->b));
 	reset_stack(c, k->height, k->nresults, k->results);
 	c->csp--;
 	c->unreachable = !reach;
-	if (reach)
+	/* reached by fall-through only, the current run just goes on */
+	if (joined)
 		cg_fuel_point(c);
 }
 
@@ -1000,6 +1049,7 @@ cg_call(cstate *c, uint32_t func)
 	call_prepare(c, ft, 0);
 	pop_args(c, ft->nparams);
 	cg_spill_all(c);
+	cg_save_local_regs(c);
 	if (func < c->m->nfunc_imports)
 	{
 		x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_func_off(c->m, func)));
@@ -1026,6 +1076,7 @@ cg_call(cstate *c, uint32_t func)
 		ms->fix[ms->nfix].callee = func - c->m->nfunc_imports;
 		ms->nfix++;
 	}
+	cg_restore_local_regs(c);
 	call_results(c, ft);
 }
 
@@ -1044,6 +1095,7 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 	pop_args(c, ft->nparams);
 	/* spilling uses only rax: the index survives in rcx */
 	cg_spill_all(c);
+	cg_save_local_regs(c);
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_table_off(c->m, table)));
 	x64_alu_rm(c->b, X64_CMP, 0, X64_RCX, x64_m(X64_RAX, SF_OFF_TABLE_SIZE));
 	cg_trap_if(c, X64_CC_AE, SF_TRAP_UNDEFINED_ELEMENT);
@@ -1055,6 +1107,7 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 			   (int32_t) c->ms->type_ids[type]);
 	cg_trap_if(c, X64_CC_NE, SF_TRAP_INDIRECT_MISMATCH);
 	call_through_func(c);
+	cg_restore_local_regs(c);
 	call_results(c, ft);
 }
 
@@ -1087,6 +1140,87 @@ setup_locals(cstate *c, const sf_code *code)
 	return SF_OK;
 }
 
+/*
+** Locals in registers where it pays: the most used integer and float
+** locals (uses inside loops weigh more) keep a register for the whole
+** function; the rest of the pool stays for the value stack.
+*/
+static const int gl_regs[] = {X64_RBX, X64_R12, X64_R11, X64_R10};
+static const int xl_regs[] = {15, 14, 13, 12, 11, 10, 9, 8};
+
+static void
+pick_local_regs(cstate *c, const uint64_t *cnt, bool fl, const int *regs, int nregs)
+{
+	for (int k = 0; k < nregs; k++)
+	{
+		int64_t		best = -1;
+
+		for (uint32_t l = 0; l < c->nlocals; l++)
+		{
+			uint8_t		t = c->ltype[l];
+			bool		ok = fl ? is_float(t) : (t == SF_I32 || t == SF_I64);
+
+			if (ok && c->lreg[l] < 0 && cnt[l] >= 2 && (best < 0 || cnt[l] > cnt[best]))
+				best = l;
+		}
+		if (best < 0)
+			return;
+		c->lreg[best] = (int8_t) regs[k];
+		if (fl)
+			c->xlocals |= X64_SET(regs[k]);
+		else
+			c->glocals |= X64_SET(regs[k]);
+	}
+}
+
+static sf_status
+choose_local_regs(cstate *c)
+{
+	uint64_t   *cnt;
+
+	c->gpool = GPOOL;
+	c->xpool = XPOOL;
+	c->lreg = malloc(c->nlocals ? c->nlocals : 1);
+	cnt = calloc(c->nlocals ? c->nlocals : 1, sizeof(uint64_t));
+	if (c->lreg == NULL || cnt == NULL)
+	{
+		free(cnt);
+		return cg_fail(c, SF_NOMEM, "out of memory");
+	}
+	memset(c->lreg, -1, c->nlocals ? c->nlocals : 1);
+	cg_count_locals(c, cnt);
+	pick_local_regs(c, cnt, false, gl_regs, 4);
+	pick_local_regs(c, cnt, true, xl_regs, 8);
+	c->gpool &= ~c->glocals;
+	c->xpool &= ~c->xlocals;
+	free(cnt);
+	return SF_OK;
+}
+
+/* Parameters in registers are loaded, declared locals zeroed. */
+static void
+init_local_regs(cstate *c)
+{
+	for (uint32_t l = 0; l < c->nlocals; l++)
+	{
+		int			r = c->lreg[l];
+
+		if (r < 0)
+			continue;
+		if (l < c->ft->nparams)
+		{
+			if (is_float(c->ltype[l]))
+				x64_movs_rm(c->b, 1, r, x64_m(X64_RBP, c->loff[l]));
+			else
+				x64_mov_rm(c->b, is_wide(c->ltype[l]), r, x64_m(X64_RBP, c->loff[l]));
+		}
+		else if (is_float(c->ltype[l]))
+			x64_sselogic_rr(c->b, X64_XORP, 0, r, r);
+		else
+			x64_alu_rr(c->b, X64_XOR, 0, r, r);
+	}
+}
+
 static void
 emit_prologue(cstate *c)
 {
@@ -1099,18 +1233,21 @@ emit_prologue(cstate *c)
 	x64_alu_rm(c->b, X64_CMP, 1, X64_RSP, x64_m(X64_RAX, SF_OFF_STORE_STACK_LIMIT));
 	cg_trap_if(c, X64_CC_B, SF_TRAP_STACK_EXHAUSTED);
 	x64_mov_mr(c->b, 1, x64_m(X64_RBP, -8), X64_R13);
-	if (c->ndecl == 0)
-		return;
-	x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
-	if (c->ndecl <= 8)
+	if (c->ndecl > 0 && c->ndecl <= 8)
 	{
+		x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
 		for (uint32_t j = 0; j < c->ndecl; j++)
-			x64_mov_mr(c->b, 1, x64_m(X64_RBP, -16 - 8 * (int32_t) j), X64_RAX);
-		return;
+			if (c->lreg[c->ft->nparams + j] < 0)
+				x64_mov_mr(c->b, 1, x64_m(X64_RBP, -16 - 8 * (int32_t) j), X64_RAX);
 	}
-	x64_lea(c->b, 1, X64_RDI, x64_m(X64_RBP, -16 - 8 * (int32_t) (c->ndecl - 1)));
-	x64_mov_ri(c->b, 0, X64_RCX, c->ndecl);
-	x64_rep_stosq(c->b);
+	else if (c->ndecl > 8)
+	{
+		x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
+		x64_lea(c->b, 1, X64_RDI, x64_m(X64_RBP, -16 - 8 * (int32_t) (c->ndecl - 1)));
+		x64_mov_ri(c->b, 0, X64_RCX, c->ndecl);
+		x64_rep_stosq(c->b);
+	}
+	init_local_regs(c);
 }
 
 static void
@@ -1147,7 +1284,7 @@ compile_function(modstate *ms, uint32_t defidx)
 	c.dyn_trap_chain = NO_CHAIN;
 	for (int i = 0; i < SF_TRAP_COUNT; i++)
 		c.trap_chain[i] = NO_CHAIN;
-	if (setup_locals(&c, code) != SF_OK)
+	if (setup_locals(&c, code) != SF_OK || choose_local_regs(&c) != SF_OK)
 		goto out;
 	k = push_ctl(&c);
 	if (k == NULL)
@@ -1173,6 +1310,7 @@ compile_function(modstate *ms, uint32_t defidx)
 			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", b0);
 			break;
 		}
+		cg_fuel_op(&c, op);
 		cg_op(&c, op);
 	}
 	if (c.status == SF_OK && c.csp != 0)
@@ -1184,6 +1322,7 @@ out:
 	free(c.cs);
 	free(c.ltype);
 	free(c.loff);
+	free(c.lreg);
 	return c.status;
 }
 

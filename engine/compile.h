@@ -53,6 +53,7 @@ typedef struct sval
 	uint8_t		cc;
 	uint32_t	local;
 	int64_t		imm;
+	uint8_t		borrowed;		/* VK_REG: the register of local 'local' */
 } sval;
 
 typedef enum ctlkind
@@ -104,6 +105,9 @@ typedef struct cstate
 	int32_t    *loff;			/* rbp-relative offset of each local */
 	int32_t		home0;			/* rbp-relative offset of home slot 0 */
 	uint32_t	ndecl;
+	int8_t	   *lreg;			/* register of each local, or -1 */
+	x64_regset	gpool, xpool;	/* registers left for values */
+	x64_regset	glocals, xlocals;	/* registers holding locals */
 
 	sval	   *vs;
 	uint32_t	sp, vcap, maxsp;
@@ -116,6 +120,8 @@ typedef struct cstate
 	uint32_t	frame_patch;	/* imm32 of 'sub rsp, frame' */
 	uint32_t	trap_chain[SF_TRAP_COUNT];
 	uint32_t	dyn_trap_chain; /* trap kind in eax */
+	uint32_t	fuel_at;		/* imm32 of the current run's charge, or NO_CHAIN */
+	uint32_t	fuel_n;			/* fuel units in the current run */
 
 	const uint8_t *pc, *end;
 	const uint8_t *op_start;
@@ -127,6 +133,13 @@ typedef struct cstate
 			   X64_SET(X64_R8) | X64_SET(X64_R9) | X64_SET(X64_R10) | \
 			   X64_SET(X64_R11) | X64_SET(X64_R12))
 #define XPOOL ((x64_regset) 0xFFFC)
+
+/* A register the value owns (may be overwritten), not a local's. */
+static inline bool
+owned_reg(const sval *v)
+{
+	return v->kind == VK_REG && !v->borrowed;
+}
 
 static inline bool
 is_float(uint8_t t)
@@ -166,10 +179,17 @@ void		cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind);
 void		cg_trap_now(cstate *c, sf_trap_kind kind);
 void		cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 						   int nimm, bool traps, int result_type);
+
+void		cg_save_local_regs(cstate *c);
+void		cg_restore_local_regs(cstate *c);
+
+/* compile_fuel.c */
 void		cg_fuel_point(cstate *c);
+void		cg_fuel_op(cstate *c, int op);
 
 /* compile_ops.c */
 sf_status	cg_op(cstate *c, int op);
+void		cg_count_locals(cstate *c, uint64_t *counts);
 uint32_t	cg_read_u32(cstate *c);
 int32_t		cg_read_s32(cstate *c);
 int64_t		cg_read_s64(cstate *c);

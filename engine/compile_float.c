@@ -26,12 +26,13 @@ own_f(cstate *c, sval *v, uint32_t depth)
 {
 	int			r;
 
-	if (v->kind == VK_REG)
+	if (owned_reg(v))
 		return v->reg;
 	r = cg_alloc(c, v->type);
 	cg_load_scratch(c, v, depth, r);
 	v->kind = VK_REG;
 	v->reg = (uint8_t) r;
+	v->borrowed = 0;
 	return r;
 }
 

@@ -9,6 +9,7 @@
 ** usable as an index off the memory base in r14.
 */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile.h"
@@ -132,12 +133,13 @@ own(cstate *c, sval *v, uint32_t depth)
 {
 	int			r;
 
-	if (v->kind == VK_REG)
+	if (owned_reg(v))
 		return v->reg;
 	r = cg_alloc(c, v->type);
 	cg_load_scratch(c, v, depth, r);
 	v->kind = VK_REG;
 	v->reg = (uint8_t) r;
+	v->borrowed = 0;
 	return r;
 }
 
@@ -224,7 +226,7 @@ int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 		cg_push_const(c, (uint8_t) a.type, folded);
 		return;
 	}
-	if (commutative && a.kind != VK_REG && b.kind == VK_REG)
+	if (commutative && !owned_reg(&a) && owned_reg(&b))
 	{
 		sval		t = a;
 
@@ -252,7 +254,7 @@ int_mul(cstate *c, int op, int w)
 		cg_push_const(c, (uint8_t) a.type, folded);
 		return;
 	}
-	if (a.kind != VK_REG && b.kind == VK_REG)
+	if (!owned_reg(&a) && owned_reg(&b))
 	{
 		sval		t = a;
 
@@ -265,8 +267,8 @@ int_mul(cstate *c, int op, int w)
 	{
 		int			src = readable(c, &a, da, X64_RAX);
 
-		cg_release(c, &a);
-		r = a.kind == VK_REG ? a.reg : cg_alloc_gpr(c);
+		/* a register operand becomes the result; else take a fresh one */
+		r = owned_reg(&a) ? a.reg : cg_alloc_gpr(c);
 		x64_imul_rri(c->b, w, r, src, (int32_t) b.imm);
 		cg_push_reg(c, (uint8_t) a.type, r);
 		return;
@@ -626,8 +628,8 @@ emit_load(cstate *c, int op)
 			break;
 	}
 	/* reuse the address register when we owned it */
-	r = addr.kind == VK_REG ? addr.reg : cg_alloc_gpr(c);
-	if (addr.kind == VK_REG)
+	r = owned_reg(&addr) ? addr.reg : cg_alloc_gpr(c);
+	if (owned_reg(&addr))
 		c->gused |= X64_SET(r);
 	switch (op)
 	{
@@ -720,10 +722,21 @@ emit_local_set(cstate *c, uint32_t l, bool tee)
 	sval		v = cg_pop(c);
 	x64_mem		dst = x64_m(X64_RBP, c->loff[l]);
 
-	if (v.kind == VK_LOCAL && v.local == l)
+	if ((v.kind == VK_LOCAL || (v.kind == VK_REG && v.borrowed)) && v.local == l)
 	{
 		if (tee)
 			cg_push(c, v);
+		return;
+	}
+	if (c->lreg[l] >= 0)
+	{
+		sval		lv = {VK_REG, c->ltype[l], (uint8_t) c->lreg[l], 0, l, 0, 1};
+
+		cg_local_written(c, l);
+		cg_load_scratch(c, &v, c->sp, c->lreg[l]);
+		cg_release(c, &v);
+		if (tee)
+			cg_push(c, lv);
 		return;
 	}
 	cg_local_written(c, l);
@@ -845,6 +858,83 @@ emit_is_null(cstate *c)
 		x64_alu_mi(c->b, X64_CMP, 1, cg_mem_of(c, &a, c->sp), 0);
 	cg_release(c, &a);
 	cg_push_flags(c, X64_CC_E);
+}
+
+/* ---- local usage, for choosing register locals ------------------------------------------- */
+
+static void
+skip_blocktype(cstate *c)
+{
+	uint8_t		b0 = c->pc < c->end ? *c->pc : 0x40;
+
+	if (b0 == 0x40 || b0 == SF_I32 || b0 == SF_I64 || b0 == SF_F32 || b0 == SF_F64 ||
+		b0 == SF_FUNCREF || b0 == SF_EXTERNREF)
+		c->pc++;
+	else
+		cg_read_s64(c);
+}
+
+/*
+** Count uses of each local, weighted by loop nesting, in one quick pass
+** over the body (the validator already checked it).
+*/
+void
+cg_count_locals(cstate *c, uint64_t *counts)
+{
+	const uint8_t *save = c->pc;
+	size_t		cap = (size_t) (c->end - c->pc) + 1;
+	uint8_t    *isloop = malloc(cap);
+	size_t		depth = 0;
+	int			loops = 0;
+
+	if (isloop == NULL)
+		return;
+	while (c->pc < c->end)
+	{
+		uint8_t		b0 = *c->pc++;
+		int			op = b0 == 0xFC ? sf_opcode_lookup(0xFC, cg_read_u32(c)) : sf_opcode_lookup(0, b0);
+
+		if (op < 0)
+			break;
+		switch (op)
+		{
+			case SF_OP_BLOCK:
+			case SF_OP_IF:
+			case SF_OP_LOOP:
+				skip_blocktype(c);
+				if (depth < cap)
+					isloop[depth++] = op == SF_OP_LOOP;
+				loops += op == SF_OP_LOOP;
+				break;
+			case SF_OP_END:
+				if (depth > 0)
+					loops -= isloop[--depth];
+				break;
+			case SF_OP_LOCAL_GET:
+			case SF_OP_LOCAL_SET:
+			case SF_OP_LOCAL_TEE:
+				{
+					uint32_t	l = cg_read_u32(c);
+
+					if (l < c->nlocals)
+						counts[l] += 1ull << (3 * (loops < 7 ? loops : 7));
+					break;
+				}
+			case SF_OP_BR_TABLE:
+				{
+					uint32_t	n = cg_read_u32(c);
+
+					for (uint64_t i = 0; i <= n && c->pc < c->end; i++)
+						cg_read_u32(c);
+					break;
+				}
+			default:
+				skip_imm(c, sf_opinfo_table[op].imm);
+				break;
+		}
+	}
+	free(isloop);
+	c->pc = save;
 }
 
 /* ---- the dispatcher -------------------------------------------------------------------- */
@@ -980,11 +1070,17 @@ cg_op(cstate *c, int op)
 			break;
 		case SF_OP_LOCAL_GET:
 			{
-				sval		v = {VK_LOCAL, 0, 0, 0, 0, 0};
+				sval		v = {VK_LOCAL, 0, 0, 0, 0, 0, 0};
 
 				imm = cg_read_u32(c);
 				v.type = c->ltype[imm];
 				v.local = imm;
+				if (c->lreg[imm] >= 0)
+				{
+					v.kind = VK_REG;
+					v.reg = (uint8_t) c->lreg[imm];
+					v.borrowed = 1;
+				}
 				cg_push(c, v);
 				break;
 			}

@@ -36,10 +36,10 @@ typedef struct sf_activation
 	int64_t		trap;			/* 16: sf_trap_kind after a trap */
 	uintptr_t	trap_pc;		/* 24 */
 	int64_t		fuel;			/* 32: r15 spilled at host boundaries */
-	/* for sf_async_check: where JIT code is and where to send it */
+	/* for sf_async_check: where to send JIT code, whether fuel counts */
 	uintptr_t	trap_stub;
 	struct sf_store *store;
-	volatile sig_atomic_t interrupt;
+	int			counting;		/* the entry module's fuel mode is not off */
 	char		host_msg[SF_ERROR_MSG_LEN];
 } sf_activation;
 
@@ -205,6 +205,12 @@ sf_status	sf_signals_install(sf_error *err);
 /* The thread's running activation (read by signal handlers). */
 sf_activation *sf_rt_current(void);
 void		sf_rt_set_current(sf_activation *act);
+
+/*
+** Interrupt requests (fuel.c).  The flag is per thread and stays set until
+** the outermost activation that honours it returns, or sf_clear_interrupt.
+*/
+bool		sf_rt_interrupt_pending(void);
 
 /* Look up which module function contains 'pc' (NULL if none). */
 const sf_module *sf_jit_find_pc(uintptr_t pc, uint32_t *func_index);

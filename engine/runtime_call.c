@@ -472,6 +472,53 @@ check_args(sf_func *f, const sf_val *args, uint32_t nargs, uint32_t nresults, sf
 	return SF_OK;
 }
 
+/*
+** r15 starts at -limit.  No options means no limit; the limit is capped
+** at INT64_MAX so that -limit fits.  With fuel off nothing counts and the
+** counter starts where no host charge can bring it above zero.
+*/
+static uint64_t
+fuel_setup(sf_activation *act, const sf_func *f, const sf_call_opts *opts)
+{
+	uint64_t	limit = opts ? opts->fuel_limit : (uint64_t) INT64_MAX;
+
+	if (limit > (uint64_t) INT64_MAX)
+		limit = (uint64_t) INT64_MAX;
+	act->counting = f->inst->m->cfg.fuel_mode != SF_FUEL_OFF;
+	act->fuel = act->counting ? -(int64_t) limit : INT64_MIN;
+	return limit;
+}
+
+/*
+** The decisions at the return to the host.  A call whose counter ended
+** above zero consumed more than its limit: it is out of fuel whatever
+** else happened (a trap it raised, an interrupt, or a normal return that
+** slacked mode let run past the limit), so the outcome never depends on
+** timing.  An interrupt still pending is honoured here.  The outermost
+** activation of the thread consumes the request; nested ones leave it
+** for the boundary checks of the activations around them.
+*/
+static uint64_t
+fuel_finish(sf_activation *act, uint64_t limit, bool outermost, uint64_t *trap)
+{
+	uint64_t	consumed = 0;
+
+	if (act->counting)
+	{
+		consumed = (uint64_t) act->fuel + limit;
+		if (act->fuel > 0)
+			*trap = SF_TRAP_OUT_OF_FUEL;
+	}
+	if (sf_rt_interrupt_pending())
+	{
+		if (*trap == 0)
+			*trap = SF_TRAP_INTERRUPTED;
+		if (outermost)
+			sf_clear_interrupt();
+	}
+	return consumed;
+}
+
 sf_status
 sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
 		uint32_t nresults, const sf_call_opts *opts, sf_error *err)
@@ -482,10 +529,9 @@ sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
 	sf_activation act;
 	sf_activation *prev_cur;
 	uintptr_t	prev_limit = s->stack_limit;
-	uint64_t	trap;
+	uint64_t	trap, limit;
 	sf_status	st;
 
-	(void) opts;
 	sf_error_clear(err);
 	if ((st = check_args(f, args, nargs, nresults, err)) != SF_OK)
 		return st;
@@ -499,16 +545,24 @@ sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
 	act.prev = s->act;
 	act.store = s;
 	act.trap_stub = (uintptr_t) sf_rt_stubs(NULL)->trap_common;
+	limit = fuel_setup(&act, f, opts);
 	if (act.prev == NULL)
 		s->stack_limit = (uintptr_t) __builtin_frame_address(0) - s->cfg.max_stack_bytes;
 	s->act = &act;
 	prev_cur = sf_rt_current();
+	/* the activation is complete before a signal handler can see it */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	sf_rt_set_current(&act);
-	trap = sf_rt_stubs(NULL)->entry(f->ctx, f->code, slots, nslots, &act);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* a request that came before the activation was visible is not lost */
+	if (sf_rt_interrupt_pending())
+		trap = SF_TRAP_INTERRUPTED;
+	else
+		trap = sf_rt_stubs(NULL)->entry(f->ctx, f->code, slots, nslots, &act);
 	sf_rt_set_current(prev_cur);
 	s->act = act.prev;
 	s->stack_limit = prev_limit;
-	last_fuel = 0;
+	last_fuel = fuel_finish(&act, limit, prev_cur == NULL, &trap);
 	if (trap)
 	{
 		act.trap = (int64_t) trap;
@@ -523,12 +577,27 @@ sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
 	return st;
 }
 
+/*
+** The check at a host-call boundary, before and after the host function:
+** the slacked-mode counterpart of precise mode's branch, and where an
+** interrupt requested outside JIT code is honoured.  Out of fuel wins.
+*/
+static uint64_t
+boundary_trap(const sf_activation *act, uint64_t trap)
+{
+	if (act->counting && act->fuel > 0)
+		return SF_TRAP_OUT_OF_FUEL;
+	if (trap == 0 && sf_rt_interrupt_pending())
+		return SF_TRAP_INTERRUPTED;
+	return trap;
+}
+
 /* Called by the host-call stub with the wasm caller's state. */
 sf_hostret
 sf_rt_host_call(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller)
 {
 	sf_func    *f = hc->func;
-	sf_activation *act = hc->store->act;
+	sf_activation *act = sf_rt_current();
 	sf_val		small_a[8], small_r[8];
 	sf_val	   *args = small_a, *results = small_r;
 	sf_hostret	ret = {fuel, 0};
@@ -542,6 +611,9 @@ sf_rt_host_call(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller)
 	{
 		act->fuel = fuel;
 		act->host_msg[0] = '\0';
+		/* no host side effect once the limit is passed or a stop requested */
+		if ((ret.trap = boundary_trap(act, 0)) != 0)
+			return ret;
 	}
 	if ((f->type.nparams > 8 && !(args = malloc(f->type.nparams * sizeof(sf_val)))) ||
 		(f->type.nresults > 8 && !(results = malloc(f->type.nresults * sizeof(sf_val)))))
@@ -564,7 +636,10 @@ sf_rt_host_call(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller)
 		for (uint32_t i = 0; i < f->type.nresults; i++)
 			slots[i] = val_to_slot(&results[i]);
 	if (act)
+	{
 		ret.fuel = act->fuel;
+		ret.trap = boundary_trap(act, ret.trap);
+	}
 out:
 	if (args != small_a)
 		free(args);
@@ -581,21 +656,29 @@ sf_ctx_memory(sf_ctx *ctx)
 	return ctx->mem;
 }
 
+/* Without metering (fuel off, or no wasm caller) the fuel is unlimited. */
 uint64_t
 sf_ctx_fuel_remaining(sf_ctx *ctx)
 {
-	if (ctx->act == NULL || ctx->act->fuel >= 0)
+	if (ctx->act == NULL || !ctx->act->counting)
+		return UINT64_MAX;
+	if (ctx->act->fuel >= 0)
 		return 0;
 	return (uint64_t) -ctx->act->fuel;
 }
 
+/* Saturating: a huge charge exhausts the fuel, it never wraps the counter. */
 int
 sf_ctx_charge_fuel(sf_ctx *ctx, uint64_t units)
 {
-	if (ctx->act == NULL)
+	sf_activation *act = ctx->act;
+
+	if (act == NULL || !act->counting)
 		return 0;
-	ctx->act->fuel += (int64_t) units;
-	return ctx->act->fuel > 0;
+	if (units > (uint64_t) INT64_MAX ||
+		__builtin_add_overflow(act->fuel, (int64_t) units, &act->fuel))
+		act->fuel = INT64_MAX;
+	return act->fuel > 0;
 }
 
 void

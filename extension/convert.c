@@ -236,6 +236,7 @@ run(sf_func *f, const sf_val *args, uint32 nargs, sf_val *results,
 	opts.fuel_limit = out->limit - Min(out->consumed, out->limit);
 	st = sf_call(f, args, nargs, results, nresults, &opts, &out->err);
 	out->consumed += sf_last_fuel_consumed();
+	slackfuel_last_fuel = out->consumed;
 	if (st == SF_OK)
 		return true;
 	out->trapped = true;

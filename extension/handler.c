@@ -22,6 +22,9 @@ PG_MODULE_MAGIC;
 PG_FUNCTION_INFO_V1(slackfuel_call_handler);
 PG_FUNCTION_INFO_V1(slackfuel_validator);
 PG_FUNCTION_INFO_V1(slackfuel_inline_handler);
+PG_FUNCTION_INFO_V1(slackfuel_last_fuel_consumed);
+
+uint64		slackfuel_last_fuel;
 
 /* What a call site (FmgrInfo) remembers between calls. */
 typedef struct slackfuel_callsite
@@ -247,6 +250,17 @@ has_function_export(sf_module *m)
 }
 
 /*
+ * Fuel the last call of a wasm function in this session consumed, whatever
+ * its outcome (argument and result copies through cabi_realloc included):
+ * how a user measures what to set slackfuel.fuel_limit to.
+ */
+Datum
+slackfuel_last_fuel_consumed(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64((int64) Min(slackfuel_last_fuel, (uint64) PG_INT64_MAX));
+}
+
+/*
  * DO ... LANGUAGE wasm: instantiate the module (its start function runs)
  * and call the export "main", or the only exported function, which must
  * take no arguments.  A module exporting no function only instantiates.
@@ -307,9 +321,10 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 			elog(ERROR, "export of inline code block not callable");
 		if (sf_call(f, NULL, 0, res, d.functype.nresults, &opts, &out.err) != SF_OK)
 		{
-			out.consumed = sf_last_fuel_consumed();
+			out.consumed = slackfuel_last_fuel = sf_last_fuel_consumed();
 			slackfuel_report_trap(fname, &out);
 		}
+		slackfuel_last_fuel = sf_last_fuel_consumed();
 	}
 	slackfuel_build_done(b);
 	PG_RETURN_VOID();

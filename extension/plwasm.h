@@ -166,6 +166,7 @@ extern void slackfuel_report_status(const char *fname, const char *what,
 extern void slackfuel_interrupted(const char *fname) pg_attribute_noreturn();
 
 /* handler.c */
+extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
 extern char *slackfuel_prosrc(HeapTuple proctup);
 extern void slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig);
 extern char *slackfuel_stack_base;	/* NULL until the first call */

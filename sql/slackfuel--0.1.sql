@@ -16,4 +16,9 @@ CREATE TRUSTED LANGUAGE wasm
 	INLINE slackfuel_inline_handler
 	VALIDATOR slackfuel_validator;
 
+CREATE FUNCTION slackfuel_last_fuel_consumed() RETURNS bigint
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION slackfuel_last_fuel_consumed() IS
+	'fuel consumed by the last wasm function call of this session';
+
 COMMENT ON LANGUAGE wasm IS 'WebAssembly functions (slackfuel)';

@@ -432,6 +432,53 @@ test_foreign_fault_chains(void **state)
 	assert_int_equal(WEXITSTATUS(status), 42);
 }
 
+/*
+** Regression: i32.mul by a constant reused its operand's register without
+** marking it busy, so the next allocation handed the same register out
+** (x - x / 13 * 13 came out as 0).
+*/
+static void
+test_mul_imm_keeps_register(void **state)
+{
+	sf_module  *m = load_wat(
+		"(module (func (export \"f\") (param i32) (result i32)"
+		"  local.get 0 local.get 0 i32.const 13 i32.div_u i32.const 13 i32.mul i32.sub))");
+	sf_store   *s = sf_store_new(NULL, NULL);
+	sf_instance *inst = instantiate(s, m, NULL, 0);
+	sf_error	err;
+	int32_t		r, a = 20;
+
+	assert_int_equal(call_i32(export_func(inst, "f"), 1, &a, &r, &err), SF_OK);
+	assert_int_equal(r, 7);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+/* Locals in registers survive calls and are re-read after local.set. */
+static void
+test_register_locals(void **state)
+{
+	sf_module  *m = load_wat(
+		"(module (func $id (param i32) (result i32) (local.get 0))"
+		"  (func (export \"f\") (param i32) (result i32) (local i32 f64)"
+		"    (local.set 1 (i32.const 5))"
+		"    (local.set 2 (f64.const 1.5))"
+		"    (local.get 1)"
+		"    (local.set 1 (call $id (i32.add (local.get 0) (local.get 1))))"
+		"    (i32.add (local.get 1))"
+		"    (i32.add (i32.trunc_f64_s (f64.mul (local.get 2) (f64.const 2))))))");
+	sf_store   *s = sf_store_new(NULL, NULL);
+	sf_instance *inst = instantiate(s, m, NULL, 0);
+	sf_error	err;
+	int32_t		r, a = 10;
+
+	/* 5 (old local 1) + 15 (new local 1) + 3 */
+	assert_int_equal(call_i32(export_func(inst, "f"), 1, &a, &r, &err), SF_OK);
+	assert_int_equal(r, 23);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -446,6 +493,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_memory_limits),
 		cmocka_unit_test(test_wx),
 		cmocka_unit_test(test_foreign_fault_chains),
+		cmocka_unit_test(test_mul_imm_keeps_register),
+		cmocka_unit_test(test_register_locals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

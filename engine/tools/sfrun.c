@@ -12,18 +12,31 @@
 ** "trap: MESSAGE" on stderr and exits 2; a bad module, bad arguments or a
 ** link failure print an error and exit 1.
 **
-** --stats   compile time, code size and compile speed on stderr
+** --stats   compile time, code size and compile speed on stderr, and
+**           after the call "fuel consumed: N"
 ** --time    wall time of the call itself as "call time: SECONDS" on stderr
 ** --repeat=N  call N times (the best time is printed)
+** --fuel-mode=off|precise|slacked   metering compiled in (default slacked)
+** --fuel=N  fuel limit of each call (default: unlimited)
+** --interval-ms=N  run the watchdog every N ms (default 10 when a limit
+**           or a timeout needs it in slacked or off mode; 0 = no watchdog)
+** --timeout-ms=N   interrupt each call after N ms
+**
+** Out of fuel prints "trap: out of fuel" on stderr and exits 2, like any
+** trap; an interrupted call prints "trap: interrupted".
 **
 ** Imports: only the "spectest" host module is provided.
 */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
 
 #include "slackfuel.h"
 #include "spectest_host.h"
@@ -189,9 +202,95 @@ print_result(const sf_val *v)
 	}
 }
 
+/*
+** --timeout-ms: a per-thread timer signals this thread after N ms and then
+** every millisecond until disarmed.  Each expiration requests an interrupt
+** and runs the asynchronous check; if the PC is outside JIT code at that
+** moment the request stays pending and a boundary or a later expiration
+** catches it.
+*/
+#define TIMEOUT_SIGNAL (SIGRTMAX - 3)
+
+static timer_t timeout_timer;
+static int	timeout_armed;
+
+static void
+timeout_handler(int sig, siginfo_t *info, void *uc)
+{
+	int			saved = errno;
+
+	(void) sig;
+	if (info != NULL && info->si_code == SI_TIMER)
+	{
+		sf_request_interrupt();
+		sf_async_check(uc);
+	}
+	errno = saved;
+}
+
+static int
+timeout_start(long ms)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+	struct itimerspec its;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = timeout_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = TIMEOUT_SIGNAL;
+	sev._sigev_un._tid = (pid_t) syscall(SYS_gettid);
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (ms % 1000) * 1000000L;
+	its.it_interval.tv_nsec = 1000000L;
+	if (sigaction(TIMEOUT_SIGNAL, &sa, NULL) != 0 ||
+		timer_create(CLOCK_MONOTONIC, &sev, &timeout_timer) != 0)
+		return 1;
+	timeout_armed = 1;
+	return timer_settime(timeout_timer, 0, &its, NULL) != 0;
+}
+
+static void
+timeout_stop(void)
+{
+	if (timeout_armed)
+		timer_delete(timeout_timer);
+	timeout_armed = 0;
+}
+
+static int
+parse_mode(const char *s, sf_fuel_mode *mode)
+{
+	if (strcmp(s, "off") == 0)
+		*mode = SF_FUEL_OFF;
+	else if (strcmp(s, "precise") == 0)
+		*mode = SF_FUEL_PRECISE;
+	else if (strcmp(s, "slacked") == 0)
+		*mode = SF_FUEL_SLACKED;
+	else
+		return 0;
+	return 1;
+}
+
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	char	   *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return 0;
+	*out = strtoull(s, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
 /* Resolve every import from the spectest module; 1 on failure. */
 static int
-link(sf_module *m, sf_spectest *st, sf_extern **out)
+link_imports(sf_module *m, sf_spectest *st, sf_extern **out)
 {
 	uint32_t	n = sf_module_num_imports(m);
 	sf_extern  *ex = calloc(n ? n : 1, sizeof(sf_extern));
@@ -232,7 +331,12 @@ main(int argc, char **argv)
 	sf_functype ft;
 	sf_val	   *args = NULL, *res = NULL;
 	double		best = 1e300;
+	sf_config	cfg;
+	sf_call_opts opts = {0};
+	int			have_limit = 0, have_interval = 0;
+	uint64_t	interval = 0, timeout_ms = 0;
 
+	sf_config_default(&cfg);
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++)
 	{
 		if (strcmp(argv[i], "--stats") == 0)
@@ -240,6 +344,16 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--time") == 0)
 			timing = 1;
 		else if (strncmp(argv[i], "--repeat=", 9) == 0 && (repeat = atol(argv[i] + 9)) > 0)
+			;
+		else if (strncmp(argv[i], "--fuel-mode=", 12) == 0 && parse_mode(argv[i] + 12, &cfg.fuel_mode))
+			;
+		else if (strncmp(argv[i], "--fuel=", 7) == 0 && parse_u64(argv[i] + 7, &opts.fuel_limit))
+			have_limit = 1;
+		else if (strncmp(argv[i], "--interval-ms=", 14) == 0 && parse_u64(argv[i] + 14, &interval) &&
+				 interval <= 3600000)
+			have_interval = 1;
+		else if (strncmp(argv[i], "--timeout-ms=", 13) == 0 && parse_u64(argv[i] + 13, &timeout_ms) &&
+				 timeout_ms > 0 && timeout_ms <= 86400000)
 			;
 		else
 		{
@@ -249,9 +363,13 @@ main(int argc, char **argv)
 	}
 	if (argc - i < 2)
 	{
-		fprintf(stderr, "usage: sfrun [--stats] [--time] [--repeat=N] FILE.wasm|FILE.wat EXPORT [ARG...]\n");
+		fprintf(stderr, "usage: sfrun [--stats] [--time] [--repeat=N] [--fuel-mode=off|precise|slacked]\n"
+				"             [--fuel=N] [--interval-ms=N] [--timeout-ms=N] FILE.wasm|FILE.wat EXPORT [ARG...]\n");
 		return 1;
 	}
+	/* slacked fuel and timeouts need the tick to stop code that never leaves wasm */
+	if (!have_interval && (timeout_ms || (have_limit && cfg.fuel_mode == SF_FUEL_SLACKED)))
+		interval = 10;
 	bytes = read_file(argv[i], &len);
 	if (!bytes)
 	{
@@ -273,7 +391,7 @@ main(int argc, char **argv)
 		bytes = wasm;
 		len = wasm_len;
 	}
-	m = sf_module_load(bytes, len, NULL, &err);
+	m = sf_module_load(bytes, len, &cfg, &err);
 	free(bytes);
 	if (!m || sf_module_compile(m, &err) != SF_OK)
 	{
@@ -295,7 +413,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "sfrun: %s\n", err.msg);
 		goto out;
 	}
-	if (link(m, st, &imports))
+	if (link_imports(m, st, &imports))
 		goto out;
 	inst = sf_instance_new(s, m, imports, sf_module_num_imports(m), &err);
 	if (!inst)
@@ -328,11 +446,28 @@ main(int argc, char **argv)
 					argv[i + 2 + k], sf_valtype_name(ft.params[k]));
 			goto out;
 		}
+	if (interval && sf_watchdog_start((uint32_t) interval, &err) != SF_OK)
+	{
+		fprintf(stderr, "sfrun: %s\n", err.msg);
+		goto out;
+	}
 	for (long r = 0; r < repeat; r++)
 	{
 		double		t0 = now(), dt;
+		sf_status	cs;
 
-		if (sf_call(fx.of.func, args, ft.nparams, res, ft.nresults, NULL, &err) != SF_OK)
+		if (timeout_ms && timeout_start((long) timeout_ms) != 0)
+		{
+			fprintf(stderr, "sfrun: cannot arm the timeout: %s\n", strerror(errno));
+			goto out;
+		}
+		cs = sf_call(fx.of.func, args, ft.nparams, res, ft.nresults,
+					 have_limit ? &opts : NULL, &err);
+		timeout_stop();
+		sf_clear_interrupt();
+		if (stats)
+			fprintf(stderr, "fuel consumed: %llu\n", (unsigned long long) sf_last_fuel_consumed());
+		if (cs != SF_OK)
 		{
 			fprintf(stderr, err.status == SF_TRAP ? "trap: %s\n" : "sfrun: %s\n", err.msg);
 			rc = err.status == SF_TRAP ? 2 : 1;
@@ -348,6 +483,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "call time: %.6f\n", best);
 	rc = 0;
 out:
+	timeout_stop();
+	sf_watchdog_stop();
 	fflush(stdout);
 	free(args);
 	free(res);

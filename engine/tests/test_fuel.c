@@ -1,0 +1,905 @@
+/*
+** test_fuel.c -- fuel metering (off / precise / slacked), the asynchronous
+** check, interrupts and the watchdog.
+**
+** Exactness: the programs below have fuel costs counted by hand from the
+** cost table (README "Fuel": 1 unit per operator except nop, block, loop,
+** else, end, drop); each count is derived next to its program.
+** Determinism: slacked mode must make the same out-of-fuel decision, with
+** the same host-visible side effects, as precise mode, whatever the
+** watchdog interval and the machine load.
+*/
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "slackfuel.h"
+#include "runtime.h"
+
+#define NO_LIMIT UINT64_MAX
+
+/* ---- host functions: module "env" ------------------------------------------------ */
+
+static int64_t effects;			/* side effects the host performed */
+static uint64_t seen_remaining; /* sf_ctx_fuel_remaining at the last effect */
+static int	probe_result;		/* host_probe: the async checks' verdicts */
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int
+host_effect(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
+{
+	effects++;
+	seen_remaining = sf_ctx_fuel_remaining(ctx);
+	return 0;
+}
+
+static int
+host_charge(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
+{
+	sf_ctx_charge_fuel(ctx, (uint64_t) a[0].of.i64);
+	return 0;
+}
+
+/* Busy for a[0] microseconds, so that ticks land in host code. */
+static int
+host_spin(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
+{
+	double		end = now_s() + a[0].of.i32 * 1e-6;
+
+	while (now_s() < end)
+		;
+	effects++;
+	return 0;
+}
+
+static int	host_probe(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r);
+
+typedef struct hostdef
+{
+	const char *name;
+	sf_host_fn	fn;
+	uint32_t	np;
+	sf_valtype	p;
+	uint32_t	nr;
+	sf_valtype	rt;
+} hostdef;
+
+static const hostdef hostdefs[] = {
+	{"effect", host_effect, 0, SF_I32, 0, SF_I32},
+	{"charge", host_charge, 1, SF_I64, 0, SF_I32},
+	{"spin", host_spin, 1, SF_I32, 0, SF_I32},
+	{"probe", host_probe, 0, SF_I32, 1, SF_I32},
+};
+
+/* ---- building and calling ---------------------------------------------------------- */
+
+typedef struct rig
+{
+	sf_module  *m;
+	sf_store   *s;
+	sf_instance *inst;
+} rig;
+
+static void
+rig_new(rig *g, const char *wat, sf_fuel_mode mode)
+{
+	uint8_t    *bytes;
+	size_t		len;
+	sf_error	err;
+	sf_config	cfg;
+	sf_extern	imp[8];
+	uint32_t	n;
+
+	if (sf_wat_to_wasm(wat, strlen(wat), &bytes, &len, &err) != SF_OK)
+		fail_msg("wat: %s", err.msg);
+	sf_config_default(&cfg);
+	cfg.fuel_mode = mode;
+	g->m = sf_module_load(bytes, len, &cfg, &err);
+	free(bytes);
+	if (g->m == NULL)
+		fail_msg("load: %s", err.msg);
+	g->s = sf_store_new(NULL, &err);
+	assert_non_null(g->s);
+	n = sf_module_num_imports(g->m);
+	assert_true(n <= 8);
+	for (uint32_t i = 0; i < n; i++)
+	{
+		sf_import_desc d;
+		size_t		k;
+
+		sf_module_import(g->m, i, &d);
+		for (k = 0; k < sizeof(hostdefs) / sizeof(hostdefs[0]); k++)
+			if (strlen(hostdefs[k].name) == d.name_len &&
+				memcmp(hostdefs[k].name, d.name, d.name_len) == 0)
+				break;
+		assert_true(k < sizeof(hostdefs) / sizeof(hostdefs[0]));
+		{
+			sf_functype ft = {hostdefs[k].np, hostdefs[k].nr, &hostdefs[k].p, &hostdefs[k].rt};
+
+			imp[i].kind = SF_EXTERN_FUNC;
+			imp[i].of.func = sf_func_new_host(g->s, &ft, hostdefs[k].fn, NULL, &err);
+			assert_non_null(imp[i].of.func);
+		}
+	}
+	g->inst = sf_instance_new(g->s, g->m, imp, n, &err);
+	if (g->inst == NULL)
+		fail_msg("instantiate: %s", err.msg);
+}
+
+static void
+rig_free(rig *g)
+{
+	sf_store_free(g->s);
+	sf_module_free(g->m);
+}
+
+typedef struct outcome
+{
+	sf_status	st;
+	sf_trap_kind trap;
+	int64_t		result;
+	int64_t		effects;
+	uint64_t	consumed;
+} outcome;
+
+/* Call export 'name' with i32 'arg' (or an i64 if the export takes one). */
+static outcome
+run(rig *g, const char *name, int64_t arg, uint64_t limit)
+{
+	sf_extern	ex;
+	sf_functype ft;
+	sf_val		a = {0}, r = {0};
+	sf_call_opts opts = {limit};
+	sf_error	err;
+	outcome		o;
+
+	assert_int_equal(sf_instance_export(g->inst, name, strlen(name), &ex), SF_OK);
+	sf_func_type(ex.of.func, &ft);
+	a.type = ft.nparams ? ft.params[0] : SF_I32;
+	if (a.type == SF_I64)
+		a.of.i64 = arg;
+	else
+		a.of.i32 = (int32_t) arg;
+	effects = 0;
+	o.st = sf_call(ex.of.func, &a, ft.nparams, &r, ft.nresults,
+				   limit == NO_LIMIT ? NULL : &opts, &err);
+	o.consumed = sf_last_fuel_consumed();
+	o.trap = o.st == SF_TRAP ? err.trap : SF_TRAP_NONE;
+	o.result = o.st == SF_OK && ft.nresults ? (r.type == SF_I64 ? r.of.i64 : r.of.i32) : 0;
+	o.effects = effects;
+	return o;
+}
+
+static const sf_fuel_mode counting_modes[] = {SF_FUEL_PRECISE, SF_FUEL_SLACKED};
+
+/* ---- the programs --------------------------------------------------------------- */
+
+/*
+** count(n) = n, cost 9n + 5: each iteration that goes on costs 4 (two
+** local.get, ge_s, br_if) + 4 (local.get, const, add, local.set) + 1 (br);
+** the last test costs 4, the final local.get 1.
+** fib(n): 5 when n < 2 (local.get, const, lt_s, if; local.get), else
+** 13 (those 4 + 9 in the else arm) + fib(n-1) + fib(n-2).
+** sel(x): br_table, select-free paths through labels, if without else,
+** br_if carrying a value out of the function (costs derived in sel_cost).
+** effects(n): cost 10n + 5, one host call per iteration.
+*/
+static const char prog_main[] =
+	"(module\n"
+	"  (import \"env\" \"effect\" (func $effect))\n"
+	"  (import \"env\" \"charge\" (func $charge (param i64)))\n"
+	"  (memory 1)\n"
+	"  (func (export \"count\") (param $n i32) (result i32) (local $i i32)\n"
+	"    (block $out (loop $l\n"
+	"      (br_if $out (i32.ge_s (local.get $i) (local.get $n)))\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (br $l)))\n"
+	"    (local.get $i))\n"
+	"  (func $fib (export \"fib\") (param i32) (result i32)\n"
+	"    (if (result i32) (i32.lt_s (local.get 0) (i32.const 2))\n"
+	"      (then (local.get 0))\n"
+	"      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))\n"
+	"                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))\n"
+	"  (func (export \"sel\") (param $x i32) (result i32) (local $a i32)\n"
+	"    nop\n"
+	"    (block $d (block $c (block $b\n"
+	"          (br_table $b $c $d (local.get $x)))\n"
+	"        (local.set $a (i32.const 100))\n"
+	"        (br $d))\n"
+	"      (local.set $a (i32.const 200))\n"
+	"      (drop (i32.const 7)))\n"
+	"    (if (i32.eqz (local.get $a)) (then (local.set $a (i32.const 1))))\n"
+	"    (drop (br_if 0 (local.get $a) (i32.gt_u (local.get $a) (i32.const 150))))\n"
+	"    (i32.add (local.get $a) (i32.const 1)))\n"
+	"  (func (export \"effects\") (param $n i32) (result i32) (local $i i32)\n"
+	"    (block $out (loop $l\n"
+	"      (br_if $out (i32.ge_s (local.get $i) (local.get $n)))\n"
+	"      (call $effect)\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (br $l)))\n"
+	"    (local.get $i))\n"
+	"  (func (export \"charge\") (param i64) (result i32)\n"
+	"    (call $charge (local.get 0))\n"
+	"    (call $effect)\n"
+	"    (i32.const 1))\n"
+	"  (func (export \"burn_unreachable\") (param $n i32) (result i32)\n"
+	"    (drop (call 2 (local.get $n)))\n"
+	"    unreachable)\n"
+	"  (func (export \"burn_oob\") (param $n i32) (result i32)\n"
+	"    (drop (call 2 (local.get $n)))\n"
+	"    (i32.load (i32.const -4)))\n"
+	")\n";
+
+static uint64_t
+fib_cost(int n)
+{
+	return n < 2 ? 5 : 13 + fib_cost(n - 1) + fib_cost(n - 2);
+}
+
+static int
+fib_val(int n)
+{
+	return n < 2 ? n : fib_val(n - 1) + fib_val(n - 2);
+}
+
+/*
+** sel: local.get + br_table = 2, then
+**   x=0: local.set 100 (2) + br (1); if: local.get, eqz, if (3); br_if part
+**        (local.get, local.get, const, gt_u, br_if: 5) not taken; add (3)
+**        = 2+3+3+5+3 = 16, result 101
+**   x=1: local.set 200 (2), const+drop (1); if (3); br_if taken (5)
+**        = 2+3+3+5 = 13, result 200
+**   x>=2: if (3) + then (const, local.set: 2); br_if not taken (5); add (3)
+**        = 2+5+5+3 = 15, result 2
+*/
+static void
+sel_expect(int x, uint64_t *cost, int *val)
+{
+	*cost = x == 0 ? 16 : x == 1 ? 13 : 15;
+	*val = x == 0 ? 101 : x == 1 ? 200 : 2;
+}
+
+/* ---- exactness ------------------------------------------------------------------- */
+
+static void
+expect_exact(rig *g, const char *name, int64_t arg, uint64_t cost, int64_t val)
+{
+	outcome		o = run(g, name, arg, NO_LIMIT);
+
+	assert_int_equal(o.st, SF_OK);
+	assert_int_equal(o.result, val);
+	assert_int_equal(o.consumed, cost);
+	/* precise and slacked agree on the boundary: cost passes, cost-1 not */
+	o = run(g, name, arg, cost);
+	assert_int_equal(o.st, SF_OK);
+	assert_int_equal(o.consumed, cost);
+	o = run(g, name, arg, cost - 1);
+	assert_int_equal(o.st, SF_TRAP);
+	assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+	assert_true(o.consumed > cost - 1);
+}
+
+static void
+test_exact_costs(void **state)
+{
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+
+		rig_new(&g, prog_main, counting_modes[k]);
+		for (int n = 0; n <= 50; n += 7)
+			expect_exact(&g, "count", n, 9u * n + 5, n);
+		for (int n = 0; n <= 15; n++)
+			expect_exact(&g, "fib", n, fib_cost(n), fib_val(n));
+		for (int x = 0; x <= 4; x++)
+		{
+			uint64_t	cost;
+			int			val;
+
+			sel_expect(x, &cost, &val);
+			expect_exact(&g, "sel", x, cost, val);
+		}
+		for (int n = 0; n <= 30; n += 10)
+		{
+			outcome		o = run(&g, "effects", n, NO_LIMIT);
+
+			assert_int_equal(o.consumed, 10u * n + 5);
+			assert_int_equal(o.effects, n);
+		}
+		rig_free(&g);
+	}
+}
+
+/* In off mode the same code runs uncounted and never runs out. */
+static void
+test_off_counts_nothing(void **state)
+{
+	rig			g;
+	outcome		o;
+
+	rig_new(&g, prog_main, SF_FUEL_OFF);
+	o = run(&g, "count", 1000, 10);
+	assert_int_equal(o.st, SF_OK);
+	assert_int_equal(o.result, 1000);
+	assert_int_equal(o.consumed, 0);
+	o = run(&g, "charge", 1000000, 1);
+	assert_int_equal(o.st, SF_OK);
+	assert_int_equal(o.effects, 1);
+	assert_true(seen_remaining == UINT64_MAX);
+	rig_free(&g);
+}
+
+/* Limit 0 means no fuel at all: the first operator is one too many. */
+static void
+test_zero_limit(void **state)
+{
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+		outcome		o;
+
+		rig_new(&g, prog_main, counting_modes[k]);
+		o = run(&g, "effects", 3, 0);
+		assert_int_equal(o.st, SF_TRAP);
+		assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+		assert_int_equal(o.effects, 0);
+		rig_free(&g);
+	}
+}
+
+/* 64 bits end to end: limits and charges past 2^32 are not truncated. */
+static void
+test_limits_above_2_32(void **state)
+{
+	const uint64_t big = (uint64_t) 1 << 33;
+
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+		outcome		o;
+
+		rig_new(&g, prog_main, counting_modes[k]);
+		/* truncated to 32 bits this limit would be 50 */
+		o = run(&g, "count", 10, ((uint64_t) 1 << 32) + 50);
+		assert_int_equal(o.st, SF_OK);
+		assert_int_equal(o.consumed, 95);
+		/* charge: local.get, call, call, const = 4, plus the charge */
+		o = run(&g, "charge", (int64_t) (big - 4), big);
+		assert_int_equal(o.st, SF_OK);
+		assert_int_equal(o.consumed, big);
+		assert_int_equal(o.effects, 1);
+		assert_int_equal(seen_remaining, 0);
+		o = run(&g, "charge", (int64_t) (big - 3), big);
+		assert_int_equal(o.st, SF_TRAP);
+		assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+		assert_int_equal(o.effects, 0);
+		assert_int_equal(o.consumed, big + 1);
+		/* a huge charge saturates instead of wrapping the counter */
+		o = run(&g, "charge", INT64_MAX, NO_LIMIT);
+		assert_int_equal(o.st, SF_TRAP);
+		assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+		rig_free(&g);
+	}
+}
+
+/*
+** Host calls: the host sees the remaining fuel (the current run is charged
+** at its start: in effects(n) iteration k has charged 10k + 10 when the
+** host runs); fuel is checked before the host function runs, so no side
+** effect happens past the limit, and after it, so a host charge counts.
+*/
+static void
+test_host_boundaries(void **state)
+{
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+		outcome		o;
+
+		rig_new(&g, prog_main, counting_modes[k]);
+		o = run(&g, "effects", 5, 1000);
+		assert_int_equal(o.st, SF_OK);
+		assert_int_equal(seen_remaining, 1000 - 50);
+		for (uint64_t lim = 40; lim <= 60; lim++)
+		{
+			o = run(&g, "effects", 100, lim);
+			assert_int_equal(o.st, SF_TRAP);
+			assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+			/* iteration k calls the host iff 10k + 10 <= lim */
+			assert_int_equal(o.effects, (int64_t) (lim / 10));
+		}
+		/* the charge exhausts the fuel: the following effect never runs */
+		o = run(&g, "charge", 100, 103);
+		assert_int_equal(o.st, SF_TRAP);
+		assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+		assert_int_equal(o.effects, 0);
+		o = run(&g, "charge", 100, 104);
+		assert_int_equal(o.st, SF_OK);
+		assert_int_equal(o.effects, 1);
+		assert_int_equal(o.consumed, 104);
+		rig_free(&g);
+	}
+}
+
+/*
+** cmocka replaces the SIGSEGV handler for the duration of every test, so
+** the engine's handler, saved in main(), is put back for the guard-page
+** trap below.
+*/
+static struct sigaction engine_segv;
+
+/* Out of fuel wins over a trap that comes later in the same call. */
+static void
+test_out_of_fuel_wins_over_traps(void **state)
+{
+	assert_int_equal(sigaction(SIGSEGV, &engine_segv, NULL), 0);
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+		outcome		o;
+
+		rig_new(&g, prog_main, counting_modes[k]);
+		o = run(&g, "burn_unreachable", 100, NO_LIMIT);
+		assert_int_equal(o.trap, SF_TRAP_UNREACHABLE);
+		o = run(&g, "burn_unreachable", 100, 500);
+		assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+		o = run(&g, "burn_oob", 100, NO_LIMIT);
+		assert_int_equal(o.trap, SF_TRAP_MEMORY_OOB);
+		o = run(&g, "burn_oob", 100, 500);
+		assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+		rig_free(&g);
+	}
+}
+
+/* ---- interrupts and the asynchronous check ------------------------------------------- */
+
+/*
+** A per-thread timer that requests an interrupt after 'ms' and then every
+** millisecond (like sfrun --timeout-ms), running the async check each time.
+*/
+#define KILL_SIGNAL (SIGRTMAX - 4)
+static timer_t kill_timer;
+
+static void
+kill_handler(int sig, siginfo_t *info, void *uc)
+{
+	int			saved = errno;
+
+	if (info->si_code == SI_TIMER)
+	{
+		sf_request_interrupt();
+		sf_async_check(uc);
+	}
+	errno = saved;
+}
+
+static void
+kill_after(long ms)
+{
+	struct sigaction sa;
+	struct sigevent sev;
+	struct itimerspec its;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = kill_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(KILL_SIGNAL, &sa, NULL), 0);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = KILL_SIGNAL;
+	sev._sigev_un._tid = (pid_t) syscall(SYS_gettid);
+	assert_int_equal(timer_create(CLOCK_MONOTONIC, &sev, &kill_timer), 0);
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (ms % 1000) * 1000000L;
+	its.it_interval.tv_nsec = 1000000L;
+	assert_int_equal(timer_settime(kill_timer, 0, &its, NULL), 0);
+}
+
+static void
+kill_cancel(void)
+{
+	timer_delete(kill_timer);
+}
+
+static const char prog_runaway[] =
+	"(module\n"
+	"  (import \"env\" \"spin\" (func $spin (param i32)))\n"
+	"  (func (export \"spin\") (loop $l (br $l)))\n"
+	"  (func $rec (export \"rec\") (param i32) (result i32)\n"
+	"    (i32.add (call $rec (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))\n"
+	"  (func $tree (export \"tree\") (param $d i32)\n"
+	"    (if (local.get $d) (then\n"
+	"      (call $tree (i32.sub (local.get $d) (i32.const 1)))\n"
+	"      (call $tree (i32.sub (local.get $d) (i32.const 1))))))\n"
+	"  (func (export \"hostspin\") (param $n i32)\n"
+	"    (loop $l\n"
+	"      (call $spin (i32.const 200))\n"
+	"      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))\n"
+	")\n";
+
+/* Every mode stops runaway code: off by interrupt, the others by fuel. */
+static void
+test_runaway_stops(void **state)
+{
+	static const char *const fns[] = {"spin", "rec", "tree"};
+	sf_error	err;
+
+	assert_int_equal(sf_watchdog_start(5, &err), SF_OK);
+	for (int mode = SF_FUEL_OFF; mode <= SF_FUEL_SLACKED; mode++)
+	{
+		rig			g;
+
+		rig_new(&g, prog_runaway, (sf_fuel_mode) mode);
+		for (int f = 0; f < 3; f++)
+		{
+			double		t0 = now_s();
+			outcome		o;
+
+			if (mode == SF_FUEL_OFF)
+				kill_after(30);
+			o = run(&g, fns[f], f == 2 ? 60 : 0, mode == SF_FUEL_OFF ? NO_LIMIT : 20000000);
+			if (mode == SF_FUEL_OFF)
+				kill_cancel();
+			sf_clear_interrupt();
+			assert_int_equal(o.st, SF_TRAP);
+			if (f == 1)
+				assert_true(o.trap == SF_TRAP_STACK_EXHAUSTED || o.trap == SF_TRAP_OUT_OF_FUEL);
+			else if (mode == SF_FUEL_OFF)
+				assert_int_equal(o.trap, SF_TRAP_INTERRUPTED);
+			else
+				assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+			assert_true(now_s() - t0 < 5.0);
+		}
+		rig_free(&g);
+	}
+	sf_watchdog_stop();
+}
+
+/* A request made before the call (e.g. during compilation) is not lost. */
+static void
+test_interrupt_before_entry(void **state)
+{
+	rig			g;
+	outcome		o;
+
+	sf_request_interrupt();
+	rig_new(&g, prog_main, SF_FUEL_SLACKED);
+	o = run(&g, "effects", 3, NO_LIMIT);
+	assert_int_equal(o.trap, SF_TRAP_INTERRUPTED);
+	assert_int_equal(o.effects, 0);
+	assert_int_equal(o.consumed, 0);
+	/* the interrupted call consumed the request */
+	o = run(&g, "effects", 3, NO_LIMIT);
+	assert_int_equal(o.st, SF_OK);
+	sf_request_interrupt();
+	sf_clear_interrupt();
+	o = run(&g, "effects", 3, NO_LIMIT);
+	assert_int_equal(o.st, SF_OK);
+	rig_free(&g);
+}
+
+/*
+** Ticks that land in a host function are ignored; an interrupt requested
+** there is honoured when the host returns, before wasm goes on.
+*/
+static void
+test_interrupt_in_host(void **state)
+{
+	rig			g;
+	outcome		o;
+	sf_error	err;
+
+	rig_new(&g, prog_runaway, SF_FUEL_OFF);
+	assert_int_equal(sf_watchdog_start(1, &err), SF_OK);
+	o = run(&g, "hostspin", 50, NO_LIMIT);
+	assert_int_equal(o.st, SF_OK);
+	assert_int_equal(o.effects, 50);
+	kill_after(20);
+	o = run(&g, "hostspin", 100000, NO_LIMIT);
+	kill_cancel();
+	sf_watchdog_stop();
+	assert_int_equal(o.trap, SF_TRAP_INTERRUPTED);
+	assert_true(o.effects > 0 && o.effects < 1000);
+	/* the request was consumed: the next call runs */
+	o = run(&g, "hostspin", 3, NO_LIMIT);
+	assert_int_equal(o.st, SF_OK);
+	rig_free(&g);
+}
+
+/* ---- the asynchronous check on crafted machine contexts --------------------------- */
+
+static const char prog_probe[] =
+	"(module\n"
+	"  (import \"env\" \"probe\" (func $probe (result i32)))\n"
+	"  (func (export \"probe\") (result i32) (call $probe)))\n";
+
+static rig probe_rig;
+
+static int
+check_at(uintptr_t pc, int64_t r15, greg_t *rip_out, greg_t *rax_out)
+{
+	ucontext_t	uc;
+	int			r;
+
+	memset(&uc, 0, sizeof(uc));
+	uc.uc_mcontext.gregs[REG_RIP] = (greg_t) pc;
+	uc.uc_mcontext.gregs[REG_R15] = (greg_t) r15;
+	r = sf_async_check(&uc);
+	*rip_out = uc.uc_mcontext.gregs[REG_RIP];
+	*rax_out = uc.uc_mcontext.gregs[REG_RAX];
+	return r;
+}
+
+/* Runs inside a call: the activation is live, so the PC test decides. */
+static int
+host_probe(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
+{
+	sf_activation *act = sf_rt_current();
+	uintptr_t	body = (uintptr_t) probe_rig.m->jit->code + probe_rig.m->jit->func_off[0];
+	uintptr_t	stub = (uintptr_t) sf_rt_stubs(NULL)->host_call;
+	greg_t		rip, rax;
+	int			ok = act != NULL;
+
+	/* outside JIT bodies nothing happens, even with fuel gone */
+	ok &= check_at(stub, 5, &rip, &rax) == 0 && rip == (greg_t) stub;
+	ok &= check_at((uintptr_t) host_probe, 5, &rip, &rax) == 0;
+	ok &= check_at(body, -5, &rip, &rax) == 0 && rip == (greg_t) body;
+	ok &= check_at(body, 5, &rip, &rax) == 1 && rax == SF_TRAP_OUT_OF_FUEL &&
+		rip == (greg_t) act->trap_stub;
+	sf_request_interrupt();
+	ok &= check_at(stub, -5, &rip, &rax) == 0;
+	ok &= check_at(body, -5, &rip, &rax) == 1 && rax == SF_TRAP_INTERRUPTED;
+	/* out of fuel wins over the interrupt */
+	ok &= check_at(body, 5, &rip, &rax) == 1 && rax == SF_TRAP_OUT_OF_FUEL;
+	sf_clear_interrupt();
+	probe_result = ok;
+	r[0].type = SF_I32;
+	r[0].of.i32 = 7;
+	return 0;
+}
+
+static void
+test_async_check_pc_rules(void **state)
+{
+	greg_t		rip, rax;
+	outcome		o;
+
+	rig_new(&probe_rig, prog_probe, SF_FUEL_SLACKED);
+	/* no activation: never redirected */
+	sf_request_interrupt();
+	assert_int_equal(check_at((uintptr_t) probe_rig.m->jit->code, 5, &rip, &rax), 0);
+	sf_clear_interrupt();
+	assert_int_equal(sf_async_check(NULL), 0);
+	probe_result = 0;
+	o = run(&probe_rig, "probe", 0, 1000);
+	assert_int_equal(o.st, SF_OK);
+	assert_int_equal(o.result, 7);
+	assert_true(probe_result);
+	rig_free(&probe_rig);
+}
+
+/* Compiling while the watchdog ticks every millisecond is harmless. */
+static void
+test_ticks_during_compilation(void **state)
+{
+	sf_error	err;
+	size_t		cap = 1 << 20, n = 0;
+	char	   *wat = malloc(cap);
+
+	assert_non_null(wat);
+	n += (size_t) snprintf(wat + n, cap - n, "(module\n");
+	for (int i = 0; i < 3000; i++)
+		n += (size_t) snprintf(wat + n, cap - n,
+							   "(func (export \"f%d\") (param i32) (result i32)"
+							   " (block (loop (br_if 1 (i32.eqz (local.get 0)))"
+							   " (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br 0)))"
+							   " (i32.add (local.get 0) (i32.const %d)))\n", i, i);
+	n += (size_t) snprintf(wat + n, cap - n, ")\n");
+	assert_true(n < cap);
+	assert_int_equal(sf_watchdog_start(1, &err), SF_OK);
+	for (int rep = 0; rep < 3; rep++)
+	{
+		rig			g;
+		outcome		o;
+
+		rig_new(&g, wat, rep == 1 ? SF_FUEL_PRECISE : SF_FUEL_SLACKED);
+		o = run(&g, "f2999", 10, NO_LIMIT);
+		assert_int_equal(o.st, SF_OK);
+		assert_int_equal(o.result, 2999);
+		rig_free(&g);
+	}
+	sf_watchdog_stop();
+	free(wat);
+}
+
+/* ---- determinism ------------------------------------------------------------------- */
+
+static const char prog_det[] =
+	"(module\n"
+	"  (import \"env\" \"effect\" (func $effect))\n"
+	"  (func (export \"det\") (param $n i32) (result i32)\n"
+	"    (local $i i32) (local $j i32) (local $acc i32)\n"
+	"    (block $out (loop $l\n"
+	"      (br_if $out (i32.ge_s (local.get $i) (local.get $n)))\n"
+	"      (call $effect)\n"
+	"      (local.set $j (i32.const 0))\n"
+	"      (block $ib (loop $il\n"
+	"        (br_if $ib (i32.ge_s (local.get $j) (i32.const 1000)))\n"
+	"        (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 31)) (local.get $j)))\n"
+	"        (local.set $j (i32.add (local.get $j) (i32.const 1)))\n"
+	"        (br $il)))\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (br $l)))\n"
+	"    (local.get $acc))\n"
+	")\n";
+
+static pid_t
+start_load(void)
+{
+	pid_t		p = fork();
+
+	if (p == 0)
+	{
+		volatile unsigned long x = 0;
+		double		end = now_s() + 30;
+
+		while (now_s() < end)
+			x++;
+		_exit(0);
+	}
+	return p;
+}
+
+/*
+** For limits below, at and above the exact cost (and one that runs out
+** half way), slacked mode with the watchdog at 1..50 ms gives precise
+** mode's decision, result and number of host side effects: 4 limits x 10
+** intervals x 3 repetitions = 120 runs, the last third under CPU load.
+*/
+static void
+test_slacked_is_deterministic(void **state)
+{
+	static const uint32_t intervals[] = {1, 2, 3, 5, 7, 10, 15, 20, 30, 50};
+	rig			pg, sg;
+	outcome		ref[4];
+	uint64_t	limits[4], exact;
+	const int	n = 4000;
+	int			runs = 0;
+	pid_t		load = -1;
+
+	rig_new(&pg, prog_det, SF_FUEL_PRECISE);
+	rig_new(&sg, prog_det, SF_FUEL_SLACKED);
+	exact = run(&pg, "det", n, NO_LIMIT).consumed;
+	limits[0] = exact / 2;
+	limits[1] = exact - 1;
+	limits[2] = exact;
+	limits[3] = exact + 1;
+	for (int l = 0; l < 4; l++)
+	{
+		ref[l] = run(&pg, "det", n, limits[l]);
+		assert_int_equal(ref[l].st, l < 2 ? SF_TRAP : SF_OK);
+	}
+	for (int rep = 0; rep < 3; rep++)
+	{
+		if (rep == 2)
+			load = start_load();
+		for (size_t iv = 0; iv < sizeof(intervals) / sizeof(intervals[0]); iv++)
+		{
+			sf_error	err;
+
+			assert_int_equal(sf_watchdog_start(intervals[iv], &err), SF_OK);
+			for (int l = 0; l < 4; l++)
+			{
+				outcome		o = run(&sg, "det", n, limits[l]);
+
+				assert_int_equal(o.st, ref[l].st);
+				assert_int_equal(o.trap, ref[l].trap);
+				assert_int_equal(o.result, ref[l].result);
+				assert_int_equal(o.effects, ref[l].effects);
+				if (o.st == SF_OK)
+					assert_int_equal(o.consumed, ref[l].consumed);
+				else
+					assert_true(o.consumed > limits[l]);
+				runs++;
+			}
+			sf_watchdog_stop();
+		}
+	}
+	if (load > 0)
+	{
+		kill(load, SIGKILL);
+		waitpid(load, NULL, 0);
+	}
+	assert_true(runs >= 100);
+	rig_free(&pg);
+	rig_free(&sg);
+}
+
+/* ---- the watchdog ---------------------------------------------------------------- */
+
+static volatile sig_atomic_t alarms;
+
+static void
+on_alarm(int sig)
+{
+	alarms++;
+}
+
+/* The watchdog leaves SIGALRM and setitimer() to the program. */
+static void
+test_watchdog_leaves_other_timers_alone(void **state)
+{
+	struct sigaction sa, old;
+	struct itimerval it = {{0, 2000}, {0, 2000}}, off = {{0, 0}, {0, 0}};
+	sf_error	err;
+	double		end;
+
+	assert_int_equal(sf_watchdog_start(0, &err), SF_BADARG);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	alarms = 0;
+	assert_int_equal(sf_watchdog_start(1, &err), SF_OK);
+	assert_int_equal(sf_watchdog_start(3, &err), SF_OK);	/* restart */
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	end = now_s() + 0.1;
+	while (now_s() < end)
+		;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sf_watchdog_stop();
+	sf_watchdog_stop();
+	sigaction(SIGALRM, &old, NULL);
+	assert_true(alarms > 10);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exact_costs),
+		cmocka_unit_test(test_off_counts_nothing),
+		cmocka_unit_test(test_zero_limit),
+		cmocka_unit_test(test_limits_above_2_32),
+		cmocka_unit_test(test_host_boundaries),
+		cmocka_unit_test(test_out_of_fuel_wins_over_traps),
+		cmocka_unit_test(test_runaway_stops),
+		cmocka_unit_test(test_interrupt_before_entry),
+		cmocka_unit_test(test_interrupt_in_host),
+		cmocka_unit_test(test_async_check_pc_rules),
+		cmocka_unit_test(test_ticks_during_compilation),
+		cmocka_unit_test(test_slacked_is_deterministic),
+		cmocka_unit_test(test_watchdog_leaves_other_timers_alone),
+	};
+
+	sf_store   *s = sf_store_new(NULL, NULL);	/* installs the engine's handler */
+
+	sigaction(SIGSEGV, NULL, &engine_segv);
+	sf_store_free(s);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
