@@ -140,6 +140,7 @@ cg_push(cstate *c, sval v)
 		c->vcap = ncap;
 	}
 	c->vs[c->sp++] = v;
+	c->nflags += v.kind == VK_FLAGS;
 	if (c->sp > c->maxsp)
 		c->maxsp = c->sp;
 }
@@ -178,7 +179,9 @@ cg_pop(cstate *c)
 		cg_fail(c, SF_INVALID, "value stack underflow");
 		return z;
 	}
-	return c->vs[--c->sp];
+	c->sp--;
+	c->nflags -= c->vs[c->sp].kind == VK_FLAGS;
+	return c->vs[c->sp];
 }
 
 sval *
@@ -254,6 +257,7 @@ cg_to_reg(cstate *c, sval *v)
 		return v->reg;
 	r = cg_alloc(c, v->type);
 	cg_load_scratch(c, v, (uint32_t) (v - c->vs), r);
+	c->nflags -= v->kind == VK_FLAGS;
 	v->kind = VK_REG;
 	v->reg = (uint8_t) r;
 	return r;
@@ -319,6 +323,7 @@ cg_materialize_flags(cstate *c)
 	for (uint32_t i = 0; i < c->sp; i++)
 		if (c->vs[i].kind == VK_FLAGS)
 			cg_to_reg(c, &c->vs[i]);
+	c->nflags = 0;
 }
 
 /* Put entry 'i' into its home slot (constants stay). */
@@ -331,6 +336,7 @@ flush_entry(cstate *c, uint32_t i)
 		return;
 	cg_store_to(c, v, i, cg_home(c, i));
 	cg_release(c, v);
+	c->nflags -= v->kind == VK_FLAGS;
 	v->kind = VK_MEM;
 	v->borrowed = 0;
 }
@@ -371,13 +377,12 @@ cg_local_written(cstate *c, uint32_t local)
 static void
 move_local_regs(cstate *c, bool save)
 {
-	for (uint32_t l = 0; l < c->nlocals; l++)
+	for (uint32_t i = 0; i < c->nreglocals; i++)
 	{
+		uint32_t	l = c->reglocals[i];
 		int			r = c->lreg[l];
 		x64_mem		m = x64_m(X64_RBP, c->loff[l]);
 
-		if (r < 0)
-			continue;
 		if (is_float(c->ltype[l]))
 		{
 			if (save)
@@ -1166,6 +1171,7 @@ pick_local_regs(cstate *c, const uint64_t *cnt, bool fl, const int *regs, int nr
 		if (best < 0)
 			return;
 		c->lreg[best] = (int8_t) regs[k];
+		c->reglocals[c->nreglocals++] = (uint32_t) best;
 		if (fl)
 			c->xlocals |= X64_SET(regs[k]);
 		else
@@ -1188,7 +1194,21 @@ choose_local_regs(cstate *c)
 		return cg_fail(c, SF_NOMEM, "out of memory");
 	}
 	memset(c->lreg, -1, c->nlocals ? c->nlocals : 1);
-	cg_count_locals(c, cnt);
+	{
+		uint32_t	ni = 0, nf = 0;
+
+		for (uint32_t l = 0; l < c->nlocals; l++)
+		{
+			ni += c->ltype[l] == SF_I32 || c->ltype[l] == SF_I64;
+			nf += is_float(c->ltype[l]);
+		}
+		/* everything fits: no need to rank, just skip the unused */
+		if (ni <= 4 && nf <= 8)
+			for (uint32_t l = 0; l < c->nlocals; l++)
+				cnt[l] = 2;
+		else
+			cg_count_locals(c, cnt);
+	}
 	pick_local_regs(c, cnt, false, gl_regs, 4);
 	pick_local_regs(c, cnt, true, xl_regs, 8);
 	c->gpool &= ~c->glocals;
@@ -1300,11 +1320,8 @@ compile_function(modstate *ms, uint32_t defidx)
 		int			op;
 
 		c.op_start = c.pc;
-		b0 = *c.pc++;
-		if (b0 == 0xFC)
-			op = sf_opcode_lookup(0xFC, cg_read_u32(&c));
-		else
-			op = sf_opcode_lookup(0, b0);
+		b0 = *c.pc;
+		op = cg_lookup_op(&c);
 		if (op < 0)
 		{
 			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", b0);
