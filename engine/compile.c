@@ -38,7 +38,7 @@ cg_fail(cstate *c, sf_status st, const char *fmt, ...)
 static void
 spill_one(cstate *c, bool xmm)
 {
-	for (uint32_t i = 0; i < c->sp; i++)
+	for (uint32_t i = c->clean; i < c->sp; i++)
 	{
 		sval	   *v = &c->vs[i];
 
@@ -140,6 +140,7 @@ cg_push(cstate *c, sval v)
 		c->vcap = ncap;
 	}
 	c->vs[c->sp++] = v;
+	c->nflags += v.kind == VK_FLAGS;
 	if (c->sp > c->maxsp)
 		c->maxsp = c->sp;
 }
@@ -178,7 +179,11 @@ cg_pop(cstate *c)
 		cg_fail(c, SF_INVALID, "value stack underflow");
 		return z;
 	}
-	return c->vs[--c->sp];
+	c->sp--;
+	c->nflags -= c->vs[c->sp].kind == VK_FLAGS;
+	if (c->clean > c->sp)
+		c->clean = c->sp;
+	return c->vs[c->sp];
 }
 
 sval *
@@ -254,6 +259,7 @@ cg_to_reg(cstate *c, sval *v)
 		return v->reg;
 	r = cg_alloc(c, v->type);
 	cg_load_scratch(c, v, (uint32_t) (v - c->vs), r);
+	c->nflags -= v->kind == VK_FLAGS;
 	v->kind = VK_REG;
 	v->reg = (uint8_t) r;
 	return r;
@@ -316,9 +322,10 @@ cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
 void
 cg_materialize_flags(cstate *c)
 {
-	for (uint32_t i = 0; i < c->sp; i++)
+	for (uint32_t i = c->clean; i < c->sp; i++)
 		if (c->vs[i].kind == VK_FLAGS)
 			cg_to_reg(c, &c->vs[i]);
+	c->nflags = 0;
 }
 
 /* Put entry 'i' into its home slot (constants stay). */
@@ -331,23 +338,29 @@ flush_entry(cstate *c, uint32_t i)
 		return;
 	cg_store_to(c, v, i, cg_home(c, i));
 	cg_release(c, v);
+	c->nflags -= v->kind == VK_FLAGS;
 	v->kind = VK_MEM;
 	v->borrowed = 0;
 }
 
-/* The canonical merge state: every non-constant value in its home slot. */
+/*
+** The canonical merge state: every non-constant value in its home slot.
+** Entries below 'clean' are known to be there already, which keeps deep
+** stacks from costing O(depth) at every block.
+*/
 void
 cg_spill_all(cstate *c)
 {
-	for (uint32_t i = 0; i < c->sp; i++)
+	for (uint32_t i = c->clean; i < c->sp; i++)
 		flush_entry(c, i);
+	c->clean = c->sp;
 }
 
 /* Local 'local' is about to change: values still reading it must copy. */
 void
 cg_local_written(cstate *c, uint32_t local)
 {
-	for (uint32_t i = 0; i < c->sp; i++)
+	for (uint32_t i = c->clean; i < c->sp; i++)
 	{
 		sval	   *v = &c->vs[i];
 
@@ -371,13 +384,12 @@ cg_local_written(cstate *c, uint32_t local)
 static void
 move_local_regs(cstate *c, bool save)
 {
-	for (uint32_t l = 0; l < c->nlocals; l++)
+	for (uint32_t i = 0; i < c->nreglocals; i++)
 	{
+		uint32_t	l = c->reglocals[i];
 		int			r = c->lreg[l];
 		x64_mem		m = x64_m(X64_RBP, c->loff[l]);
 
-		if (r < 0)
-			continue;
 		if (is_float(c->ltype[l]))
 		{
 			if (save)
@@ -875,7 +887,7 @@ void
 cg_br_table(cstate *c)
 {
 	uint32_t	n = cg_read_u32(c);
-	uint32_t   *targets;
+	uint32_t   *targets, *first;
 	sval		idx;
 	size_t		lea_at, table_at;
 
@@ -892,6 +904,16 @@ cg_br_table(cstate *c)
 		free(targets);
 		return;
 	}
+	/* first[d]: table offset of the trampoline to depth d, or NO_CHAIN */
+	first = malloc(((size_t) c->csp + 1) * sizeof(uint32_t));
+	if (first == NULL)
+	{
+		free(targets);
+		cg_fail(c, SF_NOMEM, "out of memory");
+		return;
+	}
+	for (uint32_t d = 0; d <= c->csp; d++)
+		first[d] = NO_CHAIN;
 	idx = cg_pop(c);
 	/* spill first: spilling uses rax, the index's register */
 	cg_spill_all(c);
@@ -913,19 +935,21 @@ cg_br_table(cstate *c)
 	/* one trampoline per distinct target: its moves, then the jump */
 	for (uint32_t i = 0; i <= n && !c->b->oom; i++)
 	{
-		uint32_t	j;
+		uint32_t	d = targets[i];
 
-		for (j = 0; j < i; j++)
-			if (targets[j] == targets[i])
-				break;
-		if (j < i)
+		if (d >= c->csp)
 		{
-			x64_patch32(c->b, table_at + 4 * i, x64_read32(c->b, table_at + 4 * j));
-			continue;
+			cg_fail(c, SF_INVALID, "br_table target out of range");
+			break;
 		}
-		x64_patch32(c->b, table_at + 4 * i, (uint32_t) (x64_pos(c->b) - table_at));
-		jump_to(c, targets[i]);
+		if (first[d] == NO_CHAIN)
+		{
+			first[d] = (uint32_t) (x64_pos(c->b) - table_at);
+			jump_to(c, d);
+		}
+		x64_patch32(c->b, table_at + 4 * i, first[d]);
 	}
+	free(first);
 	free(targets);
 	c->unreachable = true;
 }
@@ -1166,6 +1190,7 @@ pick_local_regs(cstate *c, const uint64_t *cnt, bool fl, const int *regs, int nr
 		if (best < 0)
 			return;
 		c->lreg[best] = (int8_t) regs[k];
+		c->reglocals[c->nreglocals++] = (uint32_t) best;
 		if (fl)
 			c->xlocals |= X64_SET(regs[k]);
 		else
@@ -1188,7 +1213,21 @@ choose_local_regs(cstate *c)
 		return cg_fail(c, SF_NOMEM, "out of memory");
 	}
 	memset(c->lreg, -1, c->nlocals ? c->nlocals : 1);
-	cg_count_locals(c, cnt);
+	{
+		uint32_t	ni = 0, nf = 0;
+
+		for (uint32_t l = 0; l < c->nlocals; l++)
+		{
+			ni += c->ltype[l] == SF_I32 || c->ltype[l] == SF_I64;
+			nf += is_float(c->ltype[l]);
+		}
+		/* everything fits: no need to rank, just skip the unused */
+		if (ni <= 4 && nf <= 8)
+			for (uint32_t l = 0; l < c->nlocals; l++)
+				cnt[l] = 2;
+		else
+			cg_count_locals(c, cnt);
+	}
 	pick_local_regs(c, cnt, false, gl_regs, 4);
 	pick_local_regs(c, cnt, true, xl_regs, 8);
 	c->gpool &= ~c->glocals;
@@ -1300,11 +1339,8 @@ compile_function(modstate *ms, uint32_t defidx)
 		int			op;
 
 		c.op_start = c.pc;
-		b0 = *c.pc++;
-		if (b0 == 0xFC)
-			op = sf_opcode_lookup(0xFC, cg_read_u32(&c));
-		else
-			op = sf_opcode_lookup(0, b0);
+		b0 = *c.pc;
+		op = cg_lookup_op(&c);
 		if (op < 0)
 		{
 			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", b0);

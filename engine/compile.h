@@ -106,6 +106,8 @@ typedef struct cstate
 	int32_t		home0;			/* rbp-relative offset of home slot 0 */
 	uint32_t	ndecl;
 	int8_t	   *lreg;			/* register of each local, or -1 */
+	uint32_t	reglocals[12];	/* the locals that have one */
+	uint32_t	nreglocals;
 	x64_regset	gpool, xpool;	/* registers left for values */
 	x64_regset	glocals, xlocals;	/* registers holding locals */
 
@@ -114,6 +116,8 @@ typedef struct cstate
 	ctl		   *cs;
 	uint32_t	csp, ccap;
 	bool		unreachable;
+	uint32_t	nflags;			/* VK_FLAGS entries on the stack (0 or 1) */
+	uint32_t	clean;			/* entries below are VK_MEM or VK_CONST */
 
 	x64_regset	gused, xused;	/* registers held by values */
 	uint32_t	max_out;		/* outgoing slots needed */
@@ -189,6 +193,7 @@ void		cg_fuel_op(cstate *c, int op);
 
 /* compile_ops.c */
 sf_status	cg_op(cstate *c, int op);
+int			cg_lookup_op(cstate *c);
 void		cg_count_locals(cstate *c, uint64_t *counts);
 uint32_t	cg_read_u32(cstate *c);
 int32_t		cg_read_s32(cstate *c);

@@ -9,6 +9,7 @@
 ** usable as an index off the memory base in r14.
 */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -860,6 +861,30 @@ emit_is_null(cstate *c)
 	cg_push_flags(c, X64_CC_E);
 }
 
+/* ---- decoding opcodes ---------------------------------------------------------------------- */
+
+static int16_t byte_ops[256];
+static pthread_once_t byte_ops_once = PTHREAD_ONCE_INIT;
+
+static void
+init_byte_ops(void)
+{
+	for (int b = 0; b < 256; b++)
+		byte_ops[b] = (int16_t) sf_opcode_lookup(0, (uint32_t) b);
+}
+
+/* Read one opcode at c->pc: a table for one-byte opcodes, else the lookup. */
+int
+cg_lookup_op(cstate *c)
+{
+	uint8_t		b0 = *c->pc++;
+
+	pthread_once(&byte_ops_once, init_byte_ops);
+	if (b0 == 0xFC)
+		return sf_opcode_lookup(0xFC, cg_read_u32(c));
+	return byte_ops[b0];
+}
+
 /* ---- local usage, for choosing register locals ------------------------------------------- */
 
 static void
@@ -891,8 +916,7 @@ cg_count_locals(cstate *c, uint64_t *counts)
 		return;
 	while (c->pc < c->end)
 	{
-		uint8_t		b0 = *c->pc++;
-		int			op = b0 == 0xFC ? sf_opcode_lookup(0xFC, cg_read_u32(c)) : sf_opcode_lookup(0, b0);
+		int			op = cg_lookup_op(c);
 
 		if (op < 0)
 			break;
@@ -971,10 +995,7 @@ keeps_flags(cstate *c, int op)
 static bool
 has_flags(cstate *c)
 {
-	for (uint32_t i = c->sp; i-- > 0;)
-		if (c->vs[i].kind == VK_FLAGS)
-			return true;
-	return false;
+	return c->nflags > 0;
 }
 
 sf_status	cg_op_float(cstate *c, int op);

@@ -23,7 +23,7 @@ x64_buf_init(x64_buf *b)
 	memset(b, 0, sizeof(*b));
 	b->start = b->p = b->scratch;
 	b->end = b->scratch;
-	x64_reserve(b, 0);
+	x64_grow(b, 1);
 }
 
 void
@@ -35,7 +35,7 @@ x64_buf_free(x64_buf *b)
 }
 
 void
-x64_reserve(x64_buf *b, size_t n)
+x64_grow(x64_buf *b, size_t n)
 {
 	size_t		used, cap, want;
 	uint8_t    *nb;

@@ -91,8 +91,15 @@ typedef struct x64_buf
 
 void		x64_buf_init(x64_buf *b);
 void		x64_buf_free(x64_buf *b);
+void		x64_grow(x64_buf *b, size_t n);
+
 /* Make room for one instruction (or 'n' raw bytes). */
-void		x64_reserve(x64_buf *b, size_t n);
+static inline void
+x64_reserve(x64_buf *b, size_t n)
+{
+	if (b->p + n > b->end)
+		x64_grow(b, n);
+}
 
 static inline size_t
 x64_pos(const x64_buf *b)

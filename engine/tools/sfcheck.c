@@ -1,11 +1,15 @@
 /*
 ** sfcheck -- decode and validate modules; optionally measure throughput.
 **
-**   engine/sfcheck [--time] [--reps N] FILE.wasm...
+**   engine/sfcheck [--time] [--reps N] [--mutate] FILE.wasm...
 **
 ** Prints "FILE: OK" or "FILE: <status>: <message>" per file; exits 1 if
 ** any file failed.  With --time, loads each valid file N times (default 20)
-** and prints its size and the best decode+validate throughput.
+** and prints its size and the best decode+validate throughput.  With
+** --mutate, also loads every truncation of each file and, for each of its
+** first 4000 bytes, the file with that byte replaced by a few interesting
+** values and with one bit flipped: a deterministic robustness run, meant
+** for the sanitizer build (build-san/sfcheck --mutate build-san/spec/\*.wasm).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,10 +84,48 @@ time_load(const char *path, const uint8_t *bytes, size_t len, int reps)
 		   best * 1e3, len / best / 1e6);
 }
 
+static uint64_t mutant_loads,
+			mutant_accepted;
+
+static void
+load_mutant(const uint8_t *bytes, size_t len)
+{
+	sf_error	err;
+	sf_module  *m = sf_module_load(bytes, len, NULL, &err);
+
+	mutant_loads++;
+	mutant_accepted += m != NULL;
+	sf_module_free(m);
+}
+
+static void
+mutate(const uint8_t *bytes, size_t len)
+{
+	static const uint8_t values[] = {0x00, 0x01, 0x0b, 0x40, 0x41, 0x7f, 0x80, 0xff};
+	uint8_t    *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return;
+	for (size_t k = 0; k < len; k++)
+		load_mutant(bytes, k);
+	memcpy(copy, bytes, len);
+	for (size_t k = 8; k < len && k < 4000; k++)
+	{
+		for (size_t v = 0; v <= sizeof(values); v++)
+		{
+			copy[k] = v < sizeof(values) ? values[v] : bytes[k] ^ (uint8_t) (1u << (k % 8));
+			load_mutant(copy, len);
+		}
+		copy[k] = bytes[k];
+	}
+	free(copy);
+}
+
 int
 main(int argc, char **argv)
 {
 	int			timing = 0,
+				mutating = 0,
 				reps = 20,
 				failed = 0;
 
@@ -97,6 +139,11 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--time") == 0)
 		{
 			timing = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--mutate") == 0)
+		{
+			mutating = 1;
 			continue;
 		}
 		if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc)
@@ -123,8 +170,14 @@ main(int argc, char **argv)
 		}
 		if (m && timing)
 			time_load(argv[i], bytes, len, reps);
+		if (mutating)
+			mutate(bytes, len);
 		sf_module_free(m);
 		free(bytes);
 	}
+	if (mutating)
+		printf("mutants: %llu loaded, %llu accepted\n",
+			   (unsigned long long) mutant_loads,
+			   (unsigned long long) mutant_accepted);
 	return failed;
 }
