@@ -38,7 +38,7 @@ cg_fail(cstate *c, sf_status st, const char *fmt, ...)
 static void
 spill_one(cstate *c, bool xmm)
 {
-	for (uint32_t i = 0; i < c->sp; i++)
+	for (uint32_t i = c->clean; i < c->sp; i++)
 	{
 		sval	   *v = &c->vs[i];
 
@@ -181,6 +181,8 @@ cg_pop(cstate *c)
 	}
 	c->sp--;
 	c->nflags -= c->vs[c->sp].kind == VK_FLAGS;
+	if (c->clean > c->sp)
+		c->clean = c->sp;
 	return c->vs[c->sp];
 }
 
@@ -320,7 +322,7 @@ cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
 void
 cg_materialize_flags(cstate *c)
 {
-	for (uint32_t i = 0; i < c->sp; i++)
+	for (uint32_t i = c->clean; i < c->sp; i++)
 		if (c->vs[i].kind == VK_FLAGS)
 			cg_to_reg(c, &c->vs[i]);
 	c->nflags = 0;
@@ -341,19 +343,24 @@ flush_entry(cstate *c, uint32_t i)
 	v->borrowed = 0;
 }
 
-/* The canonical merge state: every non-constant value in its home slot. */
+/*
+** The canonical merge state: every non-constant value in its home slot.
+** Entries below 'clean' are known to be there already, which keeps deep
+** stacks from costing O(depth) at every block.
+*/
 void
 cg_spill_all(cstate *c)
 {
-	for (uint32_t i = 0; i < c->sp; i++)
+	for (uint32_t i = c->clean; i < c->sp; i++)
 		flush_entry(c, i);
+	c->clean = c->sp;
 }
 
 /* Local 'local' is about to change: values still reading it must copy. */
 void
 cg_local_written(cstate *c, uint32_t local)
 {
-	for (uint32_t i = 0; i < c->sp; i++)
+	for (uint32_t i = c->clean; i < c->sp; i++)
 	{
 		sval	   *v = &c->vs[i];
 
@@ -880,7 +887,7 @@ void
 cg_br_table(cstate *c)
 {
 	uint32_t	n = cg_read_u32(c);
-	uint32_t   *targets;
+	uint32_t   *targets, *first;
 	sval		idx;
 	size_t		lea_at, table_at;
 
@@ -897,6 +904,16 @@ cg_br_table(cstate *c)
 		free(targets);
 		return;
 	}
+	/* first[d]: table offset of the trampoline to depth d, or NO_CHAIN */
+	first = malloc(((size_t) c->csp + 1) * sizeof(uint32_t));
+	if (first == NULL)
+	{
+		free(targets);
+		cg_fail(c, SF_NOMEM, "out of memory");
+		return;
+	}
+	for (uint32_t d = 0; d <= c->csp; d++)
+		first[d] = NO_CHAIN;
 	idx = cg_pop(c);
 	/* spill first: spilling uses rax, the index's register */
 	cg_spill_all(c);
@@ -918,19 +935,21 @@ cg_br_table(cstate *c)
 	/* one trampoline per distinct target: its moves, then the jump */
 	for (uint32_t i = 0; i <= n && !c->b->oom; i++)
 	{
-		uint32_t	j;
+		uint32_t	d = targets[i];
 
-		for (j = 0; j < i; j++)
-			if (targets[j] == targets[i])
-				break;
-		if (j < i)
+		if (d >= c->csp)
 		{
-			x64_patch32(c->b, table_at + 4 * i, x64_read32(c->b, table_at + 4 * j));
-			continue;
+			cg_fail(c, SF_INVALID, "br_table target out of range");
+			break;
 		}
-		x64_patch32(c->b, table_at + 4 * i, (uint32_t) (x64_pos(c->b) - table_at));
-		jump_to(c, targets[i]);
+		if (first[d] == NO_CHAIN)
+		{
+			first[d] = (uint32_t) (x64_pos(c->b) - table_at);
+			jump_to(c, d);
+		}
+		x64_patch32(c->b, table_at + 4 * i, first[d]);
 	}
+	free(first);
 	free(targets);
 	c->unreachable = true;
 }

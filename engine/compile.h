@@ -117,6 +117,7 @@ typedef struct cstate
 	uint32_t	csp, ccap;
 	bool		unreachable;
 	uint32_t	nflags;			/* VK_FLAGS entries on the stack (0 or 1) */
+	uint32_t	clean;			/* entries below are VK_MEM or VK_CONST */
 
 	x64_regset	gused, xused;	/* registers held by values */
 	uint32_t	max_out;		/* outgoing slots needed */

@@ -479,6 +479,43 @@ test_register_locals(void **state)
 	sf_module_free(m);
 }
 
+/*
+** Hostile input: a br_table with 60000 targets must compile in linear time
+** (trampolines are shared per target depth, not searched for).
+*/
+static void
+test_br_table_large(void **state)
+{
+	size_t		cap = 400000;
+	char	   *text = malloc(cap);
+	size_t		n = 0;
+	sf_module  *m;
+	sf_store   *s = sf_store_new(NULL, NULL);
+	sf_instance *inst;
+	sf_error	err;
+	int32_t		r, a;
+
+	n += (size_t) snprintf(text + n, cap - n, "(module (func (export \"f\") (param i32) (result i32)"
+						   " (block (block (br_table");
+	for (int i = 0; i < 60000; i++)
+		n += (size_t) snprintf(text + n, cap - n, " %d", i & 1);
+	snprintf(text + n, cap - n, " 0 (local.get 0))) (return (i32.const 1))) (i32.const 2)))");
+	m = load_wat(text);
+	free(text);
+	inst = instantiate(s, m, NULL, 0);
+	a = 0;
+	assert_int_equal(call_i32(export_func(inst, "f"), 1, &a, &r, &err), SF_OK);
+	assert_int_equal(r, 1);
+	a = 59999;
+	assert_int_equal(call_i32(export_func(inst, "f"), 1, &a, &r, &err), SF_OK);
+	assert_int_equal(r, 2);
+	a = -1;						/* out of range: the default, depth 0 */
+	assert_int_equal(call_i32(export_func(inst, "f"), 1, &a, &r, &err), SF_OK);
+	assert_int_equal(r, 1);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -495,6 +532,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_foreign_fault_chains),
 		cmocka_unit_test(test_mul_imm_keeps_register),
 		cmocka_unit_test(test_register_locals),
+		cmocka_unit_test(test_br_table_large),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

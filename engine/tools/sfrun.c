@@ -15,6 +15,7 @@
 ** --stats   compile time, code size and compile speed on stderr, and
 **           after the call "fuel consumed: N"
 ** --time    wall time of the call itself as "call time: SECONDS" on stderr
+**           (also after a trap: the time until the call was stopped)
 ** --repeat=N  call N times (the best time is printed)
 ** --fuel-mode=off|precise|slacked   metering compiled in (default slacked)
 ** --fuel=N  fuel limit of each call (default: unlimited)
@@ -463,6 +464,7 @@ main(int argc, char **argv)
 		}
 		cs = sf_call(fx.of.func, args, ft.nparams, res, ft.nresults,
 					 have_limit ? &opts : NULL, &err);
+		dt = now() - t0;
 		timeout_stop();
 		sf_clear_interrupt();
 		if (stats)
@@ -470,10 +472,12 @@ main(int argc, char **argv)
 		if (cs != SF_OK)
 		{
 			fprintf(stderr, err.status == SF_TRAP ? "trap: %s\n" : "sfrun: %s\n", err.msg);
+			/* how long a call ran before it was stopped (bench/plugins/fuel.sh) */
+			if (timing && err.status == SF_TRAP)
+				fprintf(stderr, "call time: %.6f\n", dt);
 			rc = err.status == SF_TRAP ? 2 : 1;
 			goto out;
 		}
-		dt = now() - t0;
 		if (dt < best)
 			best = dt;
 	}
