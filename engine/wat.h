@@ -23,6 +23,9 @@
 #define WAT_MAX_NESTING		1000		/* blocks + folded parentheses */
 #define WAT_MAX_OUTPUT		(256u << 20)	/* bytes of binary produced */
 
+/* so every length and size the encoder writes fits its u32 field */
+_Static_assert(WAT_MAX_OUTPUT < UINT32_MAX, "output cap must fit in u32");
+
 typedef enum wat_tokkind
 {
 	WT_EOF,

@@ -189,13 +189,21 @@ lex(wat_parser *p, size_t *ip, wat_tok *t)
 	return 0;
 }
 
-/* Advance to the next token. */
+/*
+** Advance to the next token.  After any error the current token becomes
+** end of input, so that every loop over tokens of some kind stops even
+** where the caller does not look at the return value.
+*/
 int
 wat_next(wat_parser *p)
 {
-	if (p->failed)
+	if (p->failed || lex(p, &p->pos, &p->tok) < 0)
+	{
+		p->tok.kind = WT_EOF;
+		p->tok.len = 0;
 		return -1;
-	return lex(p, &p->pos, &p->tok);
+	}
+	return 0;
 }
 
 /* The token after the current one, without consuming anything. */
@@ -204,9 +212,14 @@ wat_peek(wat_parser *p, wat_tok *out)
 {
 	size_t		i = p->pos;
 
-	if (p->failed)
+	if (p->failed || lex(p, &i, out) < 0)
+	{
+		out->kind = WT_EOF;
+		out->off = p->tok.off;
+		out->len = 0;
 		return -1;
-	return lex(p, &i, out);
+	}
+	return 0;
 }
 
 int
@@ -910,8 +923,6 @@ wat_parse_name(wat_parser *p, wat_buf *out)
 			r = wat_fail(p, p->tok.off, "malformed UTF-8 encoding in name");
 		i += l;
 	}
-	if (r == 0 && s.len > UINT32_MAX)
-		r = wat_fail(p, p->tok.off, "name too long");
 	if (r == 0)
 	{
 		wat_buf_u32(out, (uint32_t) s.len);

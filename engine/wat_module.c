@@ -419,9 +419,9 @@ func_body(wat_parser *p, wat_out *o)
 	wat_buf_u32(&o->code, (uint32_t) (head.len + o->body.len));
 	wat_buf_bytes(&o->code, head.p, head.len);
 	wat_buf_bytes(&o->code, o->body.p, o->body.len);
+	if (head.oom)
+		o->code.oom = head.oom;
 	wat_buf_free(&head);
-	if (head.oom || o->ltypes.len > UINT32_MAX)
-		return wat_fail(p, p->tok.off, "function too large");
 	return wat_check_output(p, &o->code);
 }
 
@@ -674,8 +674,6 @@ data_strings(wat_parser *p, wat_buf *out)
 			return -1;
 		wat_next(p);
 	}
-	if (out->len > UINT32_MAX)
-		return wat_fail(p, p->tok.off, "data segment too large");
 	return wat_check_output(p, out);
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "slackfuel.h"
@@ -371,6 +372,8 @@ test_structure_errors(void **state)
 	bad("(table 0)", "expected reference type but found ')'");
 	bad("(table funcref)", "expected '(elem' but found ')'");
 	bad("(func (ref.null any))", "expected heap type 'func' or 'extern' but found 'any'");
+	bad("(func (1))", "expected instruction but found '1'");
+	bad("(func (\"x\"))", "expected instruction but found '\"x\"'");
 	bad("(func br_table)", "expected label but found ')'");
 	bad("(func br)", "expected label but found ')'");
 	bad("(func local.get)", "expected local index but found ')'");
@@ -515,6 +518,43 @@ test_text_is_not_nul_terminated(void **state)
 	assert_int_equal(convert("(mod\0ule)", 9, &out, &len, &err), SF_MALFORMED);
 }
 
+/*
+** Fuzzing found a hang: a lexical error (here an unterminated string) right
+** after a value type in a list left the current token in place, and the
+** list loop spun on it forever.  Every such list must stop.
+*/
+static void
+test_lexer_error_inside_lists_stops(void **state)
+{
+	static const char *const texts[] = {
+		"(type (func (param i32 \"",
+		"(type (func (result i32 \"",
+		"(type (func (param i32 (;",
+		"(func (local i32 \"",
+		"(func br_table 0 0 \"",
+		"(elem func 0 1 \"",
+		"(data \"a\" \"b",
+		"(func (select (result i32 \"",
+		"(func (param $x i32 \"",
+		"(func (block (result i32 i64 \"",
+		"(func i32.const 0 \"",
+		"(module \"",
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+	{
+		uint8_t    *out;
+		size_t		len;
+		sf_error	err;
+
+		assert_int_equal(convert(texts[i], strlen(texts[i]), &out, &len, &err),
+						 SF_MALFORMED);
+		if (strstr(err.msg, "unterminated string") == NULL &&
+			strstr(err.msg, "unclosed block comment") == NULL)
+			fail_msg("'%s': %s", texts[i], err.msg);
+	}
+}
+
 int
 main(void)
 {
@@ -536,7 +576,11 @@ main(void)
 		cmocka_unit_test(test_nesting_just_below_cap_is_fine),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_text_is_not_nul_terminated),
+		cmocka_unit_test(test_lexer_error_inside_lists_stops),
 	};
+
+	/* a hang (the bug class fuzzing found) fails the run instead */
+	alarm(120);
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
