@@ -692,6 +692,39 @@ test_interrupt_in_host(void **state)
 	rig_free(&g);
 }
 
+/*
+** A loop that spends much of its time in the host-call stub and the host:
+** ticks every millisecond land there too, are ignored, and slacked mode
+** still stops exactly where precise mode does.
+*/
+static void
+test_ticks_in_stubs_and_host(void **state)
+{
+	rig			pg, sg;
+	sf_error	err;
+	const int	n = 300000;
+	uint64_t	exact;
+
+	rig_new(&pg, prog_main, SF_FUEL_PRECISE);
+	rig_new(&sg, prog_main, SF_FUEL_SLACKED);
+	exact = 10u * n + 5;
+	assert_int_equal(sf_watchdog_start(1, &err), SF_OK);
+	for (int rep = 0; rep < 5; rep++)
+	{
+		uint64_t	lim = rep == 4 ? exact : exact / 2 + 7 * (uint64_t) rep;
+		outcome		p = run(&pg, "effects", n, lim);
+		outcome		q = run(&sg, "effects", n, lim);
+
+		assert_int_equal(q.st, p.st);
+		assert_int_equal(q.trap, p.trap);
+		assert_int_equal(q.effects, p.effects);
+		assert_int_equal(q.result, p.result);
+	}
+	sf_watchdog_stop();
+	rig_free(&pg);
+	rig_free(&sg);
+}
+
 /* ---- the asynchronous check on crafted machine contexts --------------------------- */
 
 static const char prog_probe[] =
@@ -955,6 +988,7 @@ main(void)
 		cmocka_unit_test(test_runaway_stops),
 		cmocka_unit_test(test_interrupt_before_entry),
 		cmocka_unit_test(test_interrupt_in_host),
+		cmocka_unit_test(test_ticks_in_stubs_and_host),
 		cmocka_unit_test(test_async_check_pc_rules),
 		cmocka_unit_test(test_ticks_during_compilation),
 		cmocka_unit_test(test_slacked_is_deterministic),
