@@ -93,8 +93,7 @@ DATA = $(wildcard sql/slackfuel--*.sql)
 REGRESS = $(sort $(notdir $(basename $(wildcard regress/sql/*.sql))))
 REGRESS_OPTS = --inputdir=regress --outputdir=$(B)/regress
 PG_CPPFLAGS = -Iengine/include
-# whole archive: the extension references engine parts weakly (plwasm.h)
-SHLIB_LINK = -Wl,--whole-archive $(ENGINE_LIB) -Wl,--no-whole-archive $(ENGINE_LIBS)
+SHLIB_LINK = $(ENGINE_LIB) $(ENGINE_LIBS)
 EXTRA_CLEAN = build build-san
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

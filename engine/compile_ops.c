@@ -197,6 +197,41 @@ fold_int(int op, int64_t a, int64_t b, int64_t *out)
 	}
 }
 
+/*
+** Is the next operator "local.set L" or "local.tee L" of the register
+** local L that 'a' reads?  Then 'x = x op y' can update L's register in
+** place; the set that follows becomes a no-op.
+*/
+static bool
+updates_in_place(cstate *c, const sval *a)
+{
+	const uint8_t *p = c->pc;
+	uint32_t	l = 0;
+	int			shift = 0;
+
+	if (a->kind != VK_REG || !a->borrowed || p >= c->end || (*p != 0x21 && *p != 0x22))
+		return false;
+	for (p++; p < c->end && shift < 35; shift += 7)
+	{
+		l |= (uint32_t) (*p & 0x7F) << shift;
+		if (!(*p++ & 0x80))
+			return l == a->local;
+	}
+	return false;
+}
+
+/* The register to compute 'a op ...' into: L's own, or one we own. */
+static int
+result_reg(cstate *c, sval *a, uint32_t depth)
+{
+	if (updates_in_place(c, a))
+	{
+		cg_local_written(c, a->local);
+		return a->reg;
+	}
+	return own(c, a, depth);
+}
+
 /* dst op= b, where b is a popped value at index 'depth'. */
 static void
 alu_with(cstate *c, x64_alu alu, int w, int dst, sval *b, uint32_t depth)
@@ -227,7 +262,7 @@ int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 		cg_push_const(c, (uint8_t) a.type, folded);
 		return;
 	}
-	if (commutative && !owned_reg(&a) && owned_reg(&b))
+	if (commutative && !owned_reg(&a) && owned_reg(&b) && !updates_in_place(c, &a))
 	{
 		sval		t = a;
 
@@ -236,10 +271,13 @@ int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 		da = db;
 		db = c->sp;
 	}
-	r = own(c, &a, da);
+	r = result_reg(c, &a, da);
 	alu_with(c, alu, w, r, &b, db);
 	cg_release(c, &b);
-	cg_push_reg(c, (uint8_t) a.type, r);
+	if (a.kind == VK_REG && a.borrowed)
+		cg_push(c, a);			/* updated in place: the local itself */
+	else
+		cg_push_reg(c, (uint8_t) a.type, r);
 }
 
 static void
@@ -302,17 +340,20 @@ int_shift(cstate *c, int op, int w, x64_shift sh)
 	}
 	if (b.kind == VK_CONST)
 	{
-		r = own(c, &a, c->sp);
+		r = result_reg(c, &a, c->sp);
 		x64_shift_ri(c->b, sh, w, r, (uint8_t) (b.imm & (w ? 63 : 31)));
 	}
 	else
 	{
 		cg_load_scratch(c, &b, c->sp + 1, X64_RCX);
 		cg_release(c, &b);
-		r = own(c, &a, c->sp);
+		r = result_reg(c, &a, c->sp);
 		x64_shift_rcl(c->b, sh, w, r);
 	}
-	cg_push_reg(c, (uint8_t) a.type, r);
+	if (a.kind == VK_REG && a.borrowed)
+		cg_push(c, a);
+	else
+		cg_push_reg(c, (uint8_t) a.type, r);
 }
 
 static bool
@@ -735,9 +776,15 @@ emit_local_set(cstate *c, uint32_t l, bool tee)
 
 		cg_local_written(c, l);
 		cg_load_scratch(c, &v, c->sp, c->lreg[l]);
-		cg_release(c, &v);
-		if (tee)
-			cg_push(c, lv);
+		/* a tee of a computed value keeps its own copy for the consumer */
+		if (tee && owned_reg(&v))
+			cg_push(c, v);
+		else
+		{
+			cg_release(c, &v);
+			if (tee)
+				cg_push(c, lv);
+		}
 		return;
 	}
 	cg_local_written(c, l);

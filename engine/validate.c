@@ -85,7 +85,7 @@ typedef struct val
 	sf_error   *err;
 	uint32_t	func;
 	sf_reader	r;
-	uint32_t	op_off;			/* offset of the current instruction */
+	const uint8_t *op;			/* the current instruction (offset only on error) */
 	uint8_t    *vals;
 	uint32_t	nvals;
 	uint32_t	cap_vals;
@@ -136,15 +136,17 @@ verr(val *v, sf_status st, const char *fmt, ...)
 {
 	char		buf[SF_ERROR_MSG_LEN];
 	va_list		ap;
+	uint32_t	off = (uint32_t) (v->op - v->r.base);
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	sf_error_set(v->err, st, "func %u at offset 0x%x: %s", v->func, v->op_off, buf);
+
+	sf_error_set(v->err, st, "func %u at offset 0x%x: %s", v->func, off, buf);
 	if (v->err)
 	{
 		v->err->func_index = v->func;
-		v->err->offset = v->op_off;
+		v->err->offset = off;
 	}
 	return st;
 }
@@ -152,7 +154,7 @@ verr(val *v, sf_status st, const char *fmt, ...)
 static sf_status
 rd_error(val *v)
 {
-	v->op_off = sf_rd_off(&v->r);
+	v->op = v->r.p;
 	return verr(v, SF_MALFORMED, "%s", v->r.err);
 }
 
@@ -426,15 +428,43 @@ read_dataidx(val *v)
 
 /* --- Instructions typed by hand ------------------------------------------- */
 
-static inline sf_status
-op_simple(val *v, int op)
+static sf_status
+op_simple_slow(val *v, const simple_sig *s)
 {
-	const simple_sig *s = &sigs[op];
-
 	for (int i = s->npop; i-- > 0;)
 		CHECK(pop(v, s->pop[i]));
 	if (s->npush)
 		CHECK(push(v, s->push));
+	return SF_OK;
+}
+
+/*
+** The bulk of all code.  When the operands are all above the frame's
+** base and of the right type (or unknown), pop and push in place; the
+** slow path handles the rest and words the errors.
+*/
+static inline __attribute__((always_inline)) sf_status
+op_simple(val *v, int op)
+{
+	const simple_sig *s = &sigs[op];
+	uint32_t	base;
+	const uint8_t *top;
+
+	if (SF_UNLIKELY(v->nvals - v->ctl[v->nctl - 1].height < s->npop ||
+					v->nvals == v->cap_vals))
+		return op_simple_slow(v, s);
+	base = v->nvals - s->npop;
+	top = v->vals + base;
+	for (int i = 0; i < s->npop; i++)
+		if (SF_UNLIKELY(top[i] != s->pop[i] && top[i] != T_UNKNOWN))
+			return op_simple_slow(v, s);
+	v->nvals = base;
+	if (s->npush)
+	{
+		v->vals[v->nvals++] = s->push;
+		if (v->nvals > v->max_vals)
+			v->max_vals = v->nvals;
+	}
 	return SF_OK;
 }
 
@@ -853,7 +883,7 @@ instr(val *v, bool *done)
 {
 	uint8_t		b;
 
-	v->op_off = sf_rd_off(&v->r);
+	v->op = v->r.p;
 	TRY(sf_rd_u8(&v->r, &b));
 	switch (b)
 	{
@@ -951,10 +981,10 @@ validate_body(val *v, uint32_t func)
 	bool		done = false;
 
 	v->func = func;
-	v->op_off = c->expr_off;
+	sf_rd_init(&v->r, v->m->bytes, c->expr_off, c->end_off);
+	v->op = v->r.p;
 	v->nvals = v->nctl = v->max_vals = v->max_ctl = 0;
 	CHECK(setup_locals(v, ft, c));
-	sf_rd_init(&v->r, v->m->bytes, c->expr_off, c->end_off);
 	CHECK(push_ctrl(v, 0, NULL, 0, ft->results, ft->nresults));
 	while (!done)
 		CHECK(instr(v, &done));

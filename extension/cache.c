@@ -120,7 +120,6 @@ text_to_wasm(const char *fname, const char *src, size_t *len)
 	uint8	   *out = NULL;
 	sf_error	err;
 
-	slackfuel_require(sf_wat_to_wasm, "WebAssembly text parser");
 	if (sf_wat_to_wasm(src, strlen(src), &out, len, &err) != SF_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
@@ -148,7 +147,6 @@ slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
 	else
 		b->bytes = text_to_wasm(fname, src, &b->len);
 
-	slackfuel_require(sf_module_load, "WebAssembly decoder");
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
 	b->module = sf_module_load(b->bytes, b->len, &cfg, &err);
@@ -175,7 +173,6 @@ slackfuel_module_compile(const char *fname, sf_module *m)
 {
 	sf_error	err;
 
-	slackfuel_require(sf_module_compile, "WebAssembly compiler");
 	if (sf_module_compile(m, &err) != SF_OK)
 		slackfuel_report_status(fname, "compile", &err);
 }
@@ -402,7 +399,6 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 
 	if (inst == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	slackfuel_require(sf_instance_new, "WebAssembly runtime");
 	cfg.max_memory_bytes = max_memory;
 	cfg.max_stack_bytes = max_stack;
 	inst->store = sf_store_new(&cfg, &err);

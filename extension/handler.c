@@ -129,8 +129,7 @@ slackfuel_prepare_run(uint64 max_stack)
 	if (unlikely(!slackfuel_stack_ok(max_stack)))
 		slackfuel_stack_too_deep(max_stack);
 	slackfuel_timer_start();
-	if (sf_clear_interrupt)
-		sf_clear_interrupt();
+	sf_clear_interrupt();
 	CHECK_FOR_INTERRUPTS();
 }
 
@@ -294,7 +293,6 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 	}
 	slackfuel_module_compile(fname, b->module);
 
-	slackfuel_require(sf_instance_new, "WebAssembly runtime");
 	cfg.max_memory_bytes = slackfuel_max_memory();
 	cfg.max_stack_bytes = slackfuel_max_stack();
 	b->store = sf_store_new(&cfg, &out.err);

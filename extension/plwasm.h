@@ -25,33 +25,6 @@
 
 #include "slackfuel.h"
 
-/*
- * The engine's parts (decoder, text parser, compiler and runtime) are
- * referenced weakly, so that a library built from some of them still
- * loads; slackfuel_require turns a missing part into a clear error.
- */
-#pragma weak sf_module_load
-#pragma weak sf_module_compile
-#pragma weak sf_module_free
-#pragma weak sf_module_num_imports
-#pragma weak sf_module_import
-#pragma weak sf_module_num_exports
-#pragma weak sf_module_export
-#pragma weak sf_module_find_export
-#pragma weak sf_module_func_name
-#pragma weak sf_wat_to_wasm
-#pragma weak sf_store_new
-#pragma weak sf_store_free
-#pragma weak sf_instance_new
-#pragma weak sf_instance_export
-#pragma weak sf_memory_data
-#pragma weak sf_memory_size
-#pragma weak sf_call
-#pragma weak sf_last_fuel_consumed
-#pragma weak sf_async_check
-#pragma weak sf_request_interrupt
-#pragma weak sf_clear_interrupt
-
 /* How a SQL type crosses into wasm.  Text-like kinds use linear memory. */
 typedef enum slackfuel_kind
 {
@@ -158,7 +131,6 @@ slackfuel_timer_start(void)
 }
 
 /* report.c */
-extern void slackfuel_require(const void *sym, const char *what);
 extern void slackfuel_report_load(const char *fname, const sf_error *err) pg_attribute_noreturn();
 extern void slackfuel_report_trap(const char *fname, const slackfuel_outcome *out) pg_attribute_noreturn();
 extern void slackfuel_report_status(const char *fname, const char *what,

@@ -58,20 +58,6 @@ status_sqlstate(sf_status s)
 	}
 }
 
-/*
- * The engine is assembled from parts (decoder, text parser, compiler) that
- * are referenced weakly, so a library built from some of them still loads;
- * a missing part is a clear error, not a failed dlopen.
- */
-void
-slackfuel_require(const void *sym, const char *what)
-{
-	if (sym == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("this build of slackfuel lacks the %s", what)));
-}
-
 void
 slackfuel_report_load(const char *fname, const sf_error *err)
 {

@@ -81,10 +81,9 @@ slackfuel_signal(int signo, siginfo_t *info, void *uc)
 	else
 		chain(&prev_term, signo, info, uc);
 
-	if ((QueryCancelPending || ProcDiePending) && sf_request_interrupt)
+	if (QueryCancelPending || ProcDiePending)
 		sf_request_interrupt();
-	if (sf_async_check)
-		sf_async_check(uc);
+	sf_async_check(uc);
 	errno = save_errno;
 }
 

@@ -544,6 +544,51 @@ config_caps(void **state)
 	expect_fail_cfg(w.b, w.n, &cfg, SF_LIMIT, "function body too large");
 }
 
+/* Every count cap: two entries of each kind against a cap of one. */
+static void
+count_caps(void **state)
+{
+	static const struct
+	{
+		size_t		field;
+		const char *msg;
+	}			caps[] = {
+		{offsetof(sf_config, max_imports), "too many imports: 2 (limit 1)"},
+		{offsetof(sf_config, max_exports), "too many exports: 2 (limit 1)"},
+		{offsetof(sf_config, max_globals), "too many globals: 2 (limit 1)"},
+		{offsetof(sf_config, max_tables), "too many tables: 2 (limit 1)"},
+		{offsetof(sf_config, max_elem_segments), "too many element segments: 2 (limit 1)"},
+		{offsetof(sf_config, max_data_segments), "too many data segments: 2 (limit 1)"},
+		{offsetof(sf_config, max_functions), "too many functions: 2 (limit 1)"},
+	};
+
+	tm_init(&t);
+	tm_type(&t, "", "");
+	tm_import_global(&t, "m", "a", 'i', false);
+	tm_import_global(&t, "m", "b", 'i', false);
+	tm_func(&t, 0, "", "\x0b");
+	tm_func(&t, 0, "", "\x0b");
+	tm_table(&t, 'r', 0, -1);
+	tm_table(&t, 'r', 0, -1);
+	tm_memory(&t, 0, -1);
+	tm_export(&t, "x", 0, 0);
+	tm_export(&t, "y", 0, 1);
+	tm_elem(&t, "\x01\x00\x00");
+	tm_elem(&t, "\x01\x00\x00");
+	tm_data(&t, "\x01\x00");
+	tm_data(&t, "\x01\x00");
+	tm_build(&t, &w);
+	sf_module_free(expect_ok(w.b, w.n));
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+	{
+		sf_config	cfg;
+
+		memset(&cfg, 0, sizeof(cfg));
+		*(uint32_t *) ((char *) &cfg + caps[i].field) = 1;
+		expect_fail_cfg(w.b, w.n, &cfg, SF_LIMIT, caps[i].msg);
+	}
+}
+
 /* --- The name section ---------------------------------------------------- */
 
 static void
@@ -631,6 +676,7 @@ main(void)
 		cmocka_unit_test(hostile_counts),
 		cmocka_unit_test(elem_items_total_cap),
 		cmocka_unit_test(config_caps),
+		cmocka_unit_test(count_caps),
 		cmocka_unit_test(name_section),
 		cmocka_unit_test(regress_min_entry_sizes),
 	};
