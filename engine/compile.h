@@ -17,6 +17,7 @@
 **   [rbp]         caller's rbp
 **   [rbp-8]       own context (r13), reloaded after cross-instance calls
 **   [rbp-16-8j]   declared local j
+**   below         the callee-save area of the registers holding locals
 **   below         one home slot per value-stack depth
 **   [rsp+8k]      outgoing argument/result slots of calls made
 **
@@ -108,6 +109,7 @@ typedef struct cstate
 	int8_t	   *lreg;			/* register of each local, or -1 */
 	uint32_t	reglocals[12];	/* the locals that have one */
 	uint32_t	nreglocals;
+	int32_t		save0;			/* rbp offset of the callee-save area */
 	x64_regset	gpool, xpool;	/* registers left for values */
 	x64_regset	glocals, xlocals;	/* registers holding locals */
 
@@ -132,7 +134,11 @@ typedef struct cstate
 	sf_status	status;
 } cstate;
 
-/* Register pools: rax, rcx, rdx and xmm0, xmm1 are scratch, never pooled. */
+/*
+** Register pools: rax, rcx, rdx and xmm0, xmm1 are scratch, never pooled;
+** rbx, r12, r10, r11 and xmm8-15 may hold locals and are callee-saved
+** between wasm functions, so they are taken out of the pools too.
+*/
 #define GPOOL (X64_SET(X64_RBX) | X64_SET(X64_RSI) | X64_SET(X64_RDI) | \
 			   X64_SET(X64_R8) | X64_SET(X64_R9) | X64_SET(X64_R10) | \
 			   X64_SET(X64_R11) | X64_SET(X64_R12))

@@ -13,7 +13,8 @@
 **   rbp = frame pointer; [rbp-8] holds the function's own ctx
 ** Calls between wasm functions pass arguments in 8-byte slots at [rsp] of
 ** the caller (the callee sees them at [rbp+16]); the callee writes its
-** results over the same slots.  All other registers are caller-saved.
+** results over the same slots.  rbx, r12, r10, r11 and xmm8-15 (which may
+** hold locals) are callee-saved; all other registers are caller-saved.
 */
 #ifndef SF_RUNTIME_H
 #define SF_RUNTIME_H

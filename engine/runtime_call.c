@@ -227,6 +227,15 @@ emit_host_call(x64_buf *b, stub_offs *o)
 	o->host_call = x64_pos(b);
 	x64_push(b, X64_RBP);
 	x64_mov_rr(b, 1, X64_RBP, X64_RSP);
+	/*
+	** JIT code keeps locals in r10, r11 and xmm8-15 across calls (see
+	** compile.c); C may clobber them, so the stub saves them.
+	*/
+	x64_alu_ri(b, X64_SUB, 1, X64_RSP, 96);
+	x64_mov_mr(b, 1, x64_m(X64_RSP, 0), X64_R10);
+	x64_mov_mr(b, 1, x64_m(X64_RSP, 8), X64_R11);
+	for (int x = 8; x < 16; x++)
+		x64_movs_mr(b, 1, x64_m(X64_RSP, 16 + 8 * (x - 8)), x);
 	x64_mov_rr(b, 1, X64_RDI, X64_R13);
 	x64_lea(b, 1, X64_RSI, x64_m(X64_RBP, 16));
 	x64_mov_rr(b, 1, X64_RDX, X64_R15);
@@ -235,8 +244,13 @@ emit_host_call(x64_buf *b, stub_offs *o)
 	x64_mov_ri(b, 1, X64_RAX, (int64_t) (uintptr_t) sf_rt_host_call);
 	x64_call_r(b, X64_RAX);
 	x64_mov_rr(b, 1, X64_R15, X64_RAX);
+	x64_mov_rm(b, 1, X64_R10, x64_m(X64_RSP, 0));
+	x64_mov_rm(b, 1, X64_R11, x64_m(X64_RSP, 8));
+	for (int x = 8; x < 16; x++)
+		x64_movs_rm(b, 1, x, x64_m(X64_RSP, 16 + 8 * (x - 8)));
 	x64_test_rr(b, 1, X64_RDX, X64_RDX);
 	j = x64_jcc8(b, X64_CC_NE);
+	x64_mov_rr(b, 1, X64_RSP, X64_RBP);
 	x64_pop(b, X64_RBP);
 	x64_ret(b);
 	x64_bind8(b, j);
@@ -541,7 +555,9 @@ sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
 		return sf_error_set(err, SF_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < nargs; i++)
 		slots[i] = val_to_slot(&args[i]);
-	memset(&act, 0, sizeof(act));
+	/* not the message buffer: this runs on every call from SQL */
+	memset(&act, 0, offsetof(sf_activation, host_msg));
+	act.host_msg[0] = '\0';
 	act.prev = s->act;
 	act.store = s;
 	act.trap_stub = (uintptr_t) sf_rt_stubs(NULL)->trap_common;
@@ -689,12 +705,28 @@ sf_ctx_set_error(sf_ctx *ctx, const char *msg)
 
 /* ---- CPU ---------------------------------------------------------------------- */
 
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+static unsigned cpu_ecx, cpu_edx;
+static bool cpu_known;
+
+static void
+read_cpuid(void)
+{
+	unsigned	a, b;
+
+	cpu_known = __get_cpuid(1, &a, &b, &cpu_ecx, &cpu_edx) != 0;
+}
+
+/* CPUID may trap to a hypervisor: ask once per process. */
 sf_status
 sf_cpu_check(sf_error *err)
 {
-	unsigned	a, b, c, d;
+	unsigned	c, d;
 
-	if (!__get_cpuid(1, &a, &b, &c, &d))
+	pthread_once(&cpu_once, read_cpuid);
+	c = cpu_ecx;
+	d = cpu_edx;
+	if (!cpu_known)
 		return sf_error_set(err, SF_UNSUPPORTED, "cannot identify the CPU (no CPUID leaf 1)");
 	if (!(d & bit_SSE2))
 		return sf_error_set(err, SF_UNSUPPORTED, "the JIT needs an x86-64 CPU with SSE2");

@@ -29,6 +29,7 @@
 
 #include "slackfuel.h"
 #include "runtime.h"
+#include "fuel_ref.h"
 
 #define NO_LIMIT UINT64_MAX
 
@@ -103,21 +104,16 @@ typedef struct rig
 } rig;
 
 static void
-rig_new(rig *g, const char *wat, sf_fuel_mode mode)
+rig_new_bytes(rig *g, const uint8_t *bytes, size_t len, sf_fuel_mode mode)
 {
-	uint8_t    *bytes;
-	size_t		len;
 	sf_error	err;
 	sf_config	cfg;
 	sf_extern	imp[8];
 	uint32_t	n;
 
-	if (sf_wat_to_wasm(wat, strlen(wat), &bytes, &len, &err) != SF_OK)
-		fail_msg("wat: %s", err.msg);
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
 	g->m = sf_module_load(bytes, len, &cfg, &err);
-	free(bytes);
 	if (g->m == NULL)
 		fail_msg("load: %s", err.msg);
 	g->s = sf_store_new(NULL, &err);
@@ -146,6 +142,19 @@ rig_new(rig *g, const char *wat, sf_fuel_mode mode)
 	g->inst = sf_instance_new(g->s, g->m, imp, n, &err);
 	if (g->inst == NULL)
 		fail_msg("instantiate: %s", err.msg);
+}
+
+static void
+rig_new(rig *g, const char *wat, sf_fuel_mode mode)
+{
+	uint8_t    *bytes;
+	size_t		len;
+	sf_error	err;
+
+	if (sf_wat_to_wasm(wat, strlen(wat), &bytes, &len, &err) != SF_OK)
+		fail_msg("wat: %s", err.msg);
+	rig_new_bytes(g, bytes, len, mode);
+	free(bytes);
 }
 
 static void
@@ -330,6 +339,59 @@ test_exact_costs(void **state)
 		}
 		rig_free(&g);
 	}
+}
+
+/*
+** Random programs (fuel_ref.h) against the reference interpreter: on every
+** path, whatever the branches, the JIT charges exactly what the
+** interpreter counts, and a precise limit of that count passes while one
+** less runs out, in both counting modes.
+*/
+static void
+test_random_programs_match_reference(void **state)
+{
+	static tmod t;
+	static wbuf body, out;
+	static const int32_t xs[] = {0, 1, 2, 7, -1};
+	uint64_t	total = 0;
+
+	for (uint64_t seed = 0; seed < 300; seed++)
+	{
+		tm_init(&t);
+		body.n = 0;
+		fr_generate(&body, seed);
+		tm_type(&t, "i", "i");
+		tm_func(&t, 0, "", "\x20\x00\x41\x03\x6a\x0b");
+		tm_func_n(&t, 0, "iiiiiiiiiiii", body.b, body.n);
+		tm_export(&t, "f", 0, 1);
+		tm_build(&t, &out);
+		for (int k = 0; k < 2; k++)
+		{
+			rig			g;
+
+			rig_new_bytes(&g, out.b, out.n, counting_modes[k]);
+			for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
+			{
+				uint64_t	fuel = 0;
+				int32_t		want = fr_run(body.b, xs[i], &fuel);
+				outcome		o = run(&g, "f", xs[i], NO_LIMIT);
+
+				if (o.st != SF_OK || o.result != want || o.consumed != fuel)
+					fail_msg("seed %llu x %d mode %d: status %d result %lld (want %d) "
+							 "fuel %llu (want %llu)", (unsigned long long) seed, xs[i],
+							 counting_modes[k], o.st, (long long) o.result, want,
+							 (unsigned long long) o.consumed, (unsigned long long) fuel);
+				o = run(&g, "f", xs[i], fuel);
+				assert_int_equal(o.st, SF_OK);
+				o = run(&g, "f", xs[i], fuel - 1);
+				assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+				total += fuel;
+			}
+			rig_free(&g);
+		}
+	}
+	/* the programs do run: loops, calls and branches, not just a return */
+	assert_true(total > 300 * 5 * 2 * 20);
 }
 
 /* In off mode the same code runs uncounted and never runs out. */
@@ -623,11 +685,44 @@ test_interrupt_in_host(void **state)
 	kill_cancel();
 	sf_watchdog_stop();
 	assert_int_equal(o.trap, SF_TRAP_INTERRUPTED);
-	assert_true(o.effects > 0 && o.effects < 1000);
+	assert_true(o.effects > 0 && o.effects < 20000);
 	/* the request was consumed: the next call runs */
 	o = run(&g, "hostspin", 3, NO_LIMIT);
 	assert_int_equal(o.st, SF_OK);
 	rig_free(&g);
+}
+
+/*
+** A loop that spends much of its time in the host-call stub and the host:
+** ticks every millisecond land there too, are ignored, and slacked mode
+** still stops exactly where precise mode does.
+*/
+static void
+test_ticks_in_stubs_and_host(void **state)
+{
+	rig			pg, sg;
+	sf_error	err;
+	const int	n = 300000;
+	uint64_t	exact;
+
+	rig_new(&pg, prog_main, SF_FUEL_PRECISE);
+	rig_new(&sg, prog_main, SF_FUEL_SLACKED);
+	exact = 10u * n + 5;
+	assert_int_equal(sf_watchdog_start(1, &err), SF_OK);
+	for (int rep = 0; rep < 5; rep++)
+	{
+		uint64_t	lim = rep == 4 ? exact : exact / 2 + 7 * (uint64_t) rep;
+		outcome		p = run(&pg, "effects", n, lim);
+		outcome		q = run(&sg, "effects", n, lim);
+
+		assert_int_equal(q.st, p.st);
+		assert_int_equal(q.trap, p.trap);
+		assert_int_equal(q.effects, p.effects);
+		assert_int_equal(q.result, p.result);
+	}
+	sf_watchdog_stop();
+	rig_free(&pg);
+	rig_free(&sg);
 }
 
 /* ---- the asynchronous check on crafted machine contexts --------------------------- */
@@ -868,14 +963,15 @@ test_watchdog_leaves_other_timers_alone(void **state)
 	assert_int_equal(sf_watchdog_start(1, &err), SF_OK);
 	assert_int_equal(sf_watchdog_start(3, &err), SF_OK);	/* restart */
 	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
-	end = now_s() + 0.1;
-	while (now_s() < end)
+	/* pending alarms coalesce, so a loaded machine may deliver few: wait for 5 */
+	end = now_s() + 5;
+	while (alarms < 5 && now_s() < end)
 		;
 	setitimer(ITIMER_REAL, &off, NULL);
 	sf_watchdog_stop();
 	sf_watchdog_stop();
 	sigaction(SIGALRM, &old, NULL);
-	assert_true(alarms > 10);
+	assert_true(alarms >= 5);
 }
 
 int
@@ -883,6 +979,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_costs),
+		cmocka_unit_test(test_random_programs_match_reference),
 		cmocka_unit_test(test_off_counts_nothing),
 		cmocka_unit_test(test_zero_limit),
 		cmocka_unit_test(test_limits_above_2_32),
@@ -891,6 +988,7 @@ main(void)
 		cmocka_unit_test(test_runaway_stops),
 		cmocka_unit_test(test_interrupt_before_entry),
 		cmocka_unit_test(test_interrupt_in_host),
+		cmocka_unit_test(test_ticks_in_stubs_and_host),
 		cmocka_unit_test(test_async_check_pc_rules),
 		cmocka_unit_test(test_ticks_during_compilation),
 		cmocka_unit_test(test_slacked_is_deterministic),

@@ -1,0 +1,503 @@
+/*
+** fuel_ref.h -- random structured programs and a reference interpreter
+** that counts their fuel, for test_fuel.c.
+**
+** The generator writes the body of f(x: i32) -> i32 over i32 locals with
+** void blocks, loops, if/else, br, br_if, br_table, return, calls of
+** g(y) = y + 3, select, local.tee, drop and nop, including dead code
+** after unconditional branches.  Loops run a bounded number of times:
+** each has its own counter local that nothing else writes, and no branch
+** targets a loop label except its own back edge.
+**
+** The interpreter executes the same bytes one operator at a time and adds
+** each executed operator's cost from the opcode table, the contract the
+** compiler's per-run charging must match exactly.  Header-only.
+*/
+#ifndef SF_FUEL_REF_H
+#define SF_FUEL_REF_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "opcodes.h"
+#include "wasmbuild.h"
+
+#define FR_VARS 4				/* locals 1..4: written by statements */
+#define FR_LOOPS 8				/* locals 5..12: loop counters */
+#define FR_NLOCALS (1 + FR_VARS + FR_LOOPS)
+
+typedef struct frgen
+{
+	wbuf	   *w;
+	uint64_t	rng;
+	char		labels[64];		/* 'b' block/if, 'l' loop */
+	int			nlabels;
+	int			nloops;			/* counters handed out */
+	int			budget;			/* statements left */
+} frgen;
+
+static inline uint32_t
+fr_rand(frgen *g, uint32_t n)
+{
+	g->rng = g->rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t) (g->rng >> 33) % n;
+}
+
+static inline void
+fr_s32(wbuf *w, int32_t v)
+{
+	for (;;)
+	{
+		uint8_t		b = v & 0x7f;
+
+		v >>= 7;
+		if ((v == 0 && !(b & 0x40)) || (v == -1 && (b & 0x40)))
+		{
+			wb_u8(w, b);
+			return;
+		}
+		wb_u8(w, b | 0x80);
+	}
+}
+
+static void
+fr_expr(frgen *g, int depth)
+{
+	static const uint8_t binops[] = {0x6a, 0x6b, 0x71, 0x49, 0x73};	/* add sub and lt_u xor */
+	uint32_t	k = depth > 3 ? fr_rand(g, 2) : fr_rand(g, 8);
+
+	switch (k)
+	{
+		case 0:
+			wb_u8(g->w, 0x41);
+			fr_s32(g->w, (int32_t) fr_rand(g, 9) - 3);
+			break;
+		case 1:
+			wb_u8(g->w, 0x20);
+			wb_u32(g->w, fr_rand(g, FR_NLOCALS));
+			break;
+		case 2:
+		case 3:
+			fr_expr(g, depth + 1);
+			fr_expr(g, depth + 1);
+			wb_u8(g->w, binops[fr_rand(g, sizeof(binops))]);
+			break;
+		case 4:
+			fr_expr(g, depth + 1);
+			wb_u8(g->w, 0x45);	/* i32.eqz */
+			break;
+		case 5:
+			fr_expr(g, depth + 1);
+			wb_u8(g->w, 0x22);	/* local.tee */
+			wb_u32(g->w, 1 + fr_rand(g, FR_VARS));
+			break;
+		case 6:
+			fr_expr(g, depth + 1);
+			fr_expr(g, depth + 1);
+			fr_expr(g, depth + 1);
+			wb_u8(g->w, 0x1b);	/* select */
+			break;
+		default:
+			fr_expr(g, depth + 1);
+			wb_u8(g->w, 0x10);	/* call g */
+			wb_u32(g->w, 0);
+			break;
+	}
+}
+
+/* Depth (relative) of a random block/if label, or -1 if there is none. */
+static int
+fr_target(frgen *g)
+{
+	int			cand[64], n = 0;
+
+	for (int i = 0; i < g->nlabels; i++)
+		if (g->labels[i] == 'b')
+			cand[n++] = g->nlabels - 1 - i;
+	return n ? cand[fr_rand(g, (uint32_t) n)] : -1;
+}
+
+static void fr_stmts(frgen *g, int depth);
+
+static void
+fr_block(frgen *g, int depth, uint8_t op)
+{
+	wb_u8(g->w, op);
+	wb_u8(g->w, 0x40);
+	g->labels[g->nlabels++] = 'b';
+	fr_stmts(g, depth + 1);
+	if (op == 0x04 && fr_rand(g, 2))
+	{
+		wb_u8(g->w, 0x05);
+		fr_stmts(g, depth + 1);
+	}
+	g->nlabels--;
+	wb_u8(g->w, 0x0b);
+}
+
+static void
+fr_loop(frgen *g, int depth)
+{
+	uint32_t	c = 1 + FR_VARS + (uint32_t) g->nloops++;
+
+	wb_u8(g->w, 0x41);
+	fr_s32(g->w, 1 + (int32_t) fr_rand(g, 3));
+	wb_u8(g->w, 0x21);
+	wb_u32(g->w, c);
+	wb_u8(g->w, 0x03);
+	wb_u8(g->w, 0x40);
+	g->labels[g->nlabels++] = 'l';
+	fr_stmts(g, depth + 1);
+	/* c = c - 1; br_if 0 (c) */
+	wb_u8(g->w, 0x20);
+	wb_u32(g->w, c);
+	wb_u8(g->w, 0x41);
+	fr_s32(g->w, 1);
+	wb_u8(g->w, 0x6b);
+	wb_u8(g->w, 0x22);
+	wb_u32(g->w, c);
+	wb_u8(g->w, 0x0d);
+	wb_u32(g->w, 0);
+	g->nlabels--;
+	wb_u8(g->w, 0x0b);
+}
+
+static void
+fr_stmt(frgen *g, int depth)
+{
+	uint32_t	k = fr_rand(g, depth > 3 ? 6 : 12);
+	int			d;
+
+	switch (k)
+	{
+		case 0:
+		case 1:
+			fr_expr(g, 0);
+			wb_u8(g->w, 0x21);	/* local.set */
+			wb_u32(g->w, 1 + fr_rand(g, FR_VARS));
+			break;
+		case 2:
+			fr_expr(g, 0);
+			wb_u8(g->w, 0x1a);	/* drop */
+			break;
+		case 3:
+			wb_u8(g->w, 0x01);	/* nop */
+			break;
+		case 4:
+			if ((d = fr_target(g)) < 0)
+				break;
+			fr_expr(g, 0);
+			wb_u8(g->w, 0x0d);	/* br_if */
+			wb_u32(g->w, (uint32_t) d);
+			break;
+		case 5:
+			if (fr_rand(g, 4) == 0 && (d = fr_target(g)) >= 0)
+			{
+				wb_u8(g->w, 0x0c);	/* br: what follows is dead */
+				wb_u32(g->w, (uint32_t) d);
+			}
+			else if (fr_rand(g, 8) == 0)
+			{
+				fr_expr(g, 0);
+				wb_u8(g->w, 0x0f);	/* return */
+			}
+			break;
+		case 6:
+			if ((d = fr_target(g)) < 0)
+				break;
+			{
+				uint32_t	n = fr_rand(g, 4);
+
+				fr_expr(g, 0);
+				wb_u8(g->w, 0x0e);	/* br_table */
+				wb_u32(g->w, n);
+				for (uint32_t i = 0; i <= n; i++)
+					wb_u32(g->w, (uint32_t) fr_target(g));
+			}
+			break;
+		case 7:
+		case 8:
+			fr_block(g, depth, 0x02);
+			break;
+		case 9:
+		case 10:
+			fr_expr(g, 0);
+			fr_block(g, depth, 0x04);
+			break;
+		default:
+			if (g->nloops < FR_LOOPS)
+				fr_loop(g, depth);
+			break;
+	}
+}
+
+static void
+fr_stmts(frgen *g, int depth)
+{
+	uint32_t	n = fr_rand(g, 5);
+
+	for (uint32_t i = 0; i < n && g->budget > 0; i++, g->budget--)
+		fr_stmt(g, depth);
+}
+
+/* The body of f: statements, then x + l1 + l2 + l3 + l4. */
+static inline void
+fr_generate(wbuf *w, uint64_t seed)
+{
+	frgen		g;
+
+	memset(&g, 0, sizeof(g));
+	g.w = w;
+	g.rng = seed * 2654435761u + 1;
+	g.budget = 40;
+	fr_stmts(&g, 0);
+	fr_stmts(&g, 0);
+	wb_u8(w, 0x20);
+	wb_u32(w, 0);
+	for (uint32_t l = 1; l <= FR_VARS; l++)
+	{
+		wb_u8(w, 0x20);
+		wb_u32(w, l);
+		wb_u8(w, 0x6a);
+	}
+	wb_u8(w, 0x0b);
+}
+
+/* ---- the reference interpreter --------------------------------------------------- */
+
+typedef struct frlabel
+{
+	uint8_t		loop;
+	size_t		start;			/* loop: first operator of the body */
+	size_t		end;			/* position of the matching end */
+	int			height;
+} frlabel;
+
+static uint32_t
+fr_u32(const uint8_t *p, size_t *pc)
+{
+	uint32_t	v = 0;
+	int			shift = 0;
+	uint8_t		b;
+
+	do
+	{
+		b = p[(*pc)++];
+		v |= (uint32_t) (b & 0x7f) << shift;
+		shift += 7;
+	} while (b & 0x80);
+	return v;
+}
+
+static int32_t
+fr_i32(const uint8_t *p, size_t *pc)
+{
+	int64_t		v = 0;
+	int			shift = 0;
+	uint8_t		b;
+
+	do
+	{
+		b = p[(*pc)++];
+		v |= (int64_t) (b & 0x7f) << shift;
+		shift += 7;
+	} while (b & 0x80);
+	if (shift < 64 && (b & 0x40))
+		v |= -((int64_t) 1 << shift);
+	return (int32_t) v;
+}
+
+/* Skip the operator at *pc (opcode included); its opcode. */
+static uint8_t
+fr_skip(const uint8_t *p, size_t *pc)
+{
+	uint8_t		op = p[(*pc)++];
+
+	switch (op)
+	{
+		case 0x02:
+		case 0x03:
+		case 0x04:
+			(*pc)++;
+			break;
+		case 0x0c:
+		case 0x0d:
+		case 0x10:
+		case 0x20:
+		case 0x21:
+		case 0x22:
+			fr_u32(p, pc);
+			break;
+		case 0x0e:
+			for (uint32_t n = fr_u32(p, pc) + 1; n > 0; n--)
+				fr_u32(p, pc);
+			break;
+		case 0x41:
+			fr_i32(p, pc);
+			break;
+	}
+	return op;
+}
+
+/* Position of the end (and else, or 0) matching the block opening at 'at'. */
+static size_t
+fr_match(const uint8_t *p, size_t at, size_t *else_at)
+{
+	size_t		pc = at;
+	int			depth = 0;
+
+	*else_at = 0;
+	for (;;)
+	{
+		size_t		here = pc;
+		uint8_t		op = fr_skip(p, &pc);
+
+		if (op == 0x02 || op == 0x03 || op == 0x04)
+			depth++;
+		else if (op == 0x05 && depth == 1)
+			*else_at = here;
+		else if (op == 0x0b && --depth == 0)
+			return here;
+	}
+}
+
+static inline uint64_t
+fr_cost(uint8_t op)
+{
+	return sf_opinfo_table[sf_opcode_lookup(0, op)].fuel;
+}
+
+/* g(y) = y + 3: local.get, i32.const, i32.add. */
+#define FR_G_COST 3
+
+/* Run f's body on 'x'; the result, the fuel used added to *fuel. */
+static inline int32_t
+fr_run(const uint8_t *p, int32_t x, uint64_t *fuel)
+{
+	int32_t		loc[FR_NLOCALS] = {x}, st[256];
+	frlabel		lab[64];
+	int			sp = 0, nl = 0;
+	size_t		pc = 0;
+
+	for (;;)
+	{
+		size_t		at = pc, e, el;
+		uint8_t		op = p[pc];
+		int			d = -1;
+
+		*fuel += fr_cost(op);
+		fr_skip(p, &pc);
+		switch (op)
+		{
+			case 0x01:
+				break;
+			case 0x02:
+			case 0x03:
+				e = fr_match(p, at, &el);
+				lab[nl++] = (frlabel) {op == 0x03, pc, e, sp};
+				break;
+			case 0x04:
+				e = fr_match(p, at, &el);
+				lab[nl++] = (frlabel) {0, pc, e, sp - 1};
+				if (st[--sp] == 0)
+					pc = el ? el + 1 : e;
+				break;
+			case 0x05:			/* end of the then arm */
+				pc = lab[nl - 1].end;
+				break;
+			case 0x0b:
+				if (nl == 0)
+					return st[sp - 1];
+				nl--;
+				break;
+			case 0x0c:
+				pc = at + 1;
+				d = (int) fr_u32(p, &pc);
+				break;
+			case 0x0d:
+				pc = at + 1;
+				d = (int) fr_u32(p, &pc);
+				if (st[--sp] == 0)
+					d = -1;
+				break;
+			case 0x0e:
+				{
+					uint32_t	n, i = (uint32_t) st[--sp];
+					size_t		q = at + 1;
+
+					n = fr_u32(p, &q);
+					for (uint32_t k = 0; k <= n; k++)
+					{
+						uint32_t	t = fr_u32(p, &q);
+
+						if (k == (i < n ? i : n))
+							d = (int) t;
+					}
+					break;
+				}
+			case 0x0f:
+				return st[sp - 1];
+			case 0x10:
+				st[sp - 1] += 3;
+				*fuel += FR_G_COST;
+				break;
+			case 0x1a:
+				sp--;
+				break;
+			case 0x1b:
+				sp -= 2;
+				if (st[sp + 1] == 0)
+					st[sp - 1] = st[sp];
+				break;
+			case 0x20:
+			case 0x21:
+			case 0x22:
+				{
+					size_t		q = at + 1;
+					uint32_t	l = fr_u32(p, &q);
+
+					if (op == 0x20)
+						st[sp++] = loc[l];
+					else
+						loc[l] = op == 0x21 ? st[--sp] : st[sp - 1];
+					break;
+				}
+			case 0x41:
+				{
+					size_t		q = at + 1;
+
+					st[sp++] = fr_i32(p, &q);
+					break;
+				}
+			case 0x45:
+				st[sp - 1] = st[sp - 1] == 0;
+				break;
+			default:			/* binary: add sub and lt_u xor */
+				sp--;
+				st[sp - 1] = op == 0x6a ? (int32_t) ((uint32_t) st[sp - 1] + (uint32_t) st[sp]) :
+					op == 0x6b ? (int32_t) ((uint32_t) st[sp - 1] - (uint32_t) st[sp]) :
+					op == 0x71 ? st[sp - 1] & st[sp] :
+					op == 0x49 ? (uint32_t) st[sp - 1] < (uint32_t) st[sp] :
+					st[sp - 1] ^ st[sp];
+				break;
+		}
+		if (d >= 0)
+		{
+			frlabel    *t = &lab[nl - 1 - d];
+
+			sp = t->height;
+			if (t->loop)
+			{
+				pc = t->start;
+				nl = nl - d;
+			}
+			else
+			{
+				pc = t->end + 1;
+				nl = nl - 1 - d;
+			}
+		}
+	}
+}
+
+#endif							/* SF_FUEL_REF_H */
