@@ -21,7 +21,8 @@ ENGINE_SAN :=
 endif
 
 ENGINE_CFLAGS = -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter \
-	-fno-strict-aliasing -fvisibility=hidden -Iengine/include -Iengine $(ENGINE_SAN)
+	-fno-strict-aliasing -fvisibility=hidden -ftls-model=initial-exec \
+	-Iengine/include -Iengine $(ENGINE_SAN)
 ENGINE_SRCS := $(wildcard engine/*.c)
 ENGINE_OBJS := $(patsubst engine/%.c,$(B)/engine/%.o,$(ENGINE_SRCS))
 ENGINE_LIB := $(B)/libslackfuel.a
