@@ -39,7 +39,7 @@ endif
 
 SPEC_DIR ?= ../shared/spec-testsuite/core
 
-.PHONY: engine test unit spec bench engine-clean run regress
+.PHONY: engine test unit spec bench engine-clean run regress difftest
 engine: $(ENGINE_LIB) $(TOOL_BINS)
 
 $(B)/engine/%.o: engine/%.c $(ENGINE_HDRS)
@@ -77,6 +77,10 @@ run:
 
 regress:
 	@scripts/regress
+
+# differential testing against Node.js; DIFFTEST_SECONDS (default 60), DIFFTEST_SEED
+difftest: engine
+	@engine/tests/difftest/run.sh
 
 engine-clean:
 	rm -rf build build-san $(patsubst engine/tools/%.c,engine/%,$(TOOL_SRCS))
