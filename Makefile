@@ -21,7 +21,8 @@ ENGINE_SAN :=
 endif
 
 ENGINE_CFLAGS = -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter \
-	-fno-strict-aliasing -fvisibility=hidden -Iengine/include -Iengine $(ENGINE_SAN)
+	-fno-strict-aliasing -fvisibility=hidden -ftls-model=initial-exec \
+	-Iengine/include -Iengine $(ENGINE_SAN)
 ENGINE_SRCS := $(wildcard engine/*.c)
 ENGINE_OBJS := $(patsubst engine/%.c,$(B)/engine/%.o,$(ENGINE_SRCS))
 ENGINE_LIB := $(B)/libslackfuel.a
@@ -38,7 +39,7 @@ endif
 
 SPEC_DIR ?= ../shared/spec-testsuite/core
 
-.PHONY: engine test unit spec bench engine-clean run regress
+.PHONY: engine test unit spec bench engine-clean run regress difftest
 engine: $(ENGINE_LIB) $(TOOL_BINS)
 
 $(B)/engine/%.o: engine/%.c $(ENGINE_HDRS)
@@ -76,6 +77,10 @@ run:
 
 regress:
 	@scripts/regress
+
+# differential testing against Node.js; DIFFTEST_SECONDS (default 60), DIFFTEST_SEED
+difftest: engine
+	@engine/tests/difftest/run.sh
 
 engine-clean:
 	rm -rf build build-san $(patsubst engine/tools/%.c,engine/%,$(TOOL_SRCS))

@@ -555,7 +555,9 @@ sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
 		return sf_error_set(err, SF_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < nargs; i++)
 		slots[i] = val_to_slot(&args[i]);
-	memset(&act, 0, sizeof(act));
+	/* not the message buffer: this runs on every call from SQL */
+	memset(&act, 0, offsetof(sf_activation, host_msg));
+	act.host_msg[0] = '\0';
 	act.prev = s->act;
 	act.store = s;
 	act.trap_stub = (uintptr_t) sf_rt_stubs(NULL)->trap_common;

@@ -315,7 +315,7 @@ buf_vec(wat_buf *out, uint32_t n, const wat_buf *items)
 /* --- pass 2: fields -------------------------------------------------- */
 
 static int
-enc_import(wat_parser *p, wat_out *o)
+enc_import(wat_parser *p, wat_out *o, size_t start)
 {
 	int			sp;
 	int64_t		type;
@@ -426,7 +426,7 @@ func_body(wat_parser *p, wat_out *o)
 }
 
 static int
-enc_func(wat_parser *p, wat_out *o)
+enc_func(wat_parser *p, wat_out *o, size_t start)
 {
 	uint32_t	idx = o->cur[WS_FUNC]++;
 	int64_t		type;
@@ -595,7 +595,7 @@ zero_offset(wat_out *o)
 }
 
 static int
-enc_table(wat_parser *p, wat_out *o)
+enc_table(wat_parser *p, wat_out *o, size_t start)
 {
 	uint32_t	idx = o->cur[WS_TABLE]++;
 	int			rt;
@@ -678,7 +678,7 @@ data_strings(wat_parser *p, wat_buf *out)
 }
 
 static int
-enc_memory(wat_parser *p, wat_out *o)
+enc_memory(wat_parser *p, wat_out *o, size_t start)
 {
 	uint32_t	idx = o->cur[WS_MEMORY]++;
 	uint32_t	pages;
@@ -716,7 +716,7 @@ enc_memory(wat_parser *p, wat_out *o)
 }
 
 static int
-enc_global(wat_parser *p, wat_out *o)
+enc_global(wat_parser *p, wat_out *o, size_t start)
 {
 	uint32_t	idx = o->cur[WS_GLOBAL]++;
 
@@ -742,7 +742,7 @@ enc_global(wat_parser *p, wat_out *o)
 }
 
 static int
-enc_export(wat_parser *p, wat_out *o)
+enc_export(wat_parser *p, wat_out *o, size_t start)
 {
 	int			sp;
 	uint32_t	x;
@@ -778,7 +778,7 @@ enc_start(wat_parser *p, wat_out *o, size_t start)
 }
 
 static int
-enc_elem(wat_parser *p, wat_out *o)
+enc_elem(wat_parser *p, wat_out *o, size_t start)
 {
 	int			mode = 1;
 	uint32_t	table = 0;
@@ -826,7 +826,7 @@ enc_elem(wat_parser *p, wat_out *o)
 }
 
 static int
-enc_data(wat_parser *p, wat_out *o)
+enc_data(wat_parser *p, wat_out *o, size_t start)
 {
 	int			active = 0;
 	uint32_t	mem = 0;
@@ -854,52 +854,31 @@ enc_data(wat_parser *p, wat_out *o)
 	return wat_expect(p, WT_RPAR, "')'");
 }
 
+/* One module field of pass 2; 'start' is the offset of its '('. */
+typedef int (*field_encoder) (wat_parser *p, wat_out *o, size_t start);
+
 static int
 enc_field(wat_parser *p, wat_out *o)
 {
+	static const struct
+	{
+		const char *kw;
+		field_encoder enc;
+	}			fields[] = {
+		{"func", enc_func}, {"table", enc_table},
+		{"memory", enc_memory}, {"global", enc_global},
+		{"import", enc_import}, {"export", enc_export},
+		{"start", enc_start}, {"elem", enc_elem}, {"data", enc_data}
+	};
 	size_t		start = p->tok.off;
-	int			sp;
 
 	wat_next(p);				/* '(': pass 1 checked the field's shape */
 	if (wat_tok_is(p, "type"))
 		return skip_rest(p, 1, start);
-	sp = space_of(p, &p->tok);
-	if (sp < 0)
-	{
-		if (wat_tok_is(p, "import"))
-			sp = 10;
-		else if (wat_tok_is(p, "export"))
-			sp = 11;
-		else if (wat_tok_is(p, "start"))
-			sp = 12;
-		else if (wat_tok_is(p, "elem"))
-			sp = 13;
-		else
-			sp = 14;
-	}
-	if (wat_next(p) < 0)
-		return -1;
-	switch (sp)
-	{
-		case WS_FUNC:
-			return enc_func(p, o);
-		case WS_TABLE:
-			return enc_table(p, o);
-		case WS_MEMORY:
-			return enc_memory(p, o);
-		case WS_GLOBAL:
-			return enc_global(p, o);
-		case 10:
-			return enc_import(p, o);
-		case 11:
-			return enc_export(p, o);
-		case 12:
-			return enc_start(p, o, start);
-		case 13:
-			return enc_elem(p, o);
-		default:
-			return enc_data(p, o);
-	}
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (wat_tok_is(p, fields[i].kw))
+			return wat_next(p) < 0 ? -1 : fields[i].enc(p, o, start);
+	return wat_fail_expected(p, "module field");
 }
 
 static void

@@ -118,21 +118,6 @@ slackfuel_stack_too_deep(uint64 max_stack)
 					 max_stack_depth)));
 }
 
-/*
- * Before wasm runs: the tick is armed, and an interrupt left over from an
- * earlier cancel is dropped unless it is still pending in PostgreSQL,
- * in which case PostgreSQL reports it now.
- */
-void
-slackfuel_prepare_run(uint64 max_stack)
-{
-	if (unlikely(!slackfuel_stack_ok(max_stack)))
-		slackfuel_stack_too_deep(max_stack);
-	slackfuel_timer_start();
-	sf_clear_interrupt();
-	CHECK_FOR_INTERRUPTS();
-}
-
 /* Find (compiling, instantiating) what this call site calls. */
 static slackfuel_callsite *
 callsite_init(FunctionCallInfo fcinfo)

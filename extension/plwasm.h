@@ -21,7 +21,9 @@
 #include "access/htup.h"
 #include "fmgr.h"
 #include "storage/itemptr.h"
+#include "miscadmin.h"
 #include "tcop/tcopprot.h"
+#include "utils/timeout.h"
 
 #include "slackfuel.h"
 
@@ -121,7 +123,14 @@ extern const char *slackfuel_fuel_limit_string(void);
 /* timer.c */
 extern void slackfuel_timer_init(void);
 extern void slackfuel_timer_start_slow(void);
-extern bool slackfuel_timer_running(void);
+extern TimeoutId slackfuel_tick_id;
+extern pid_t slackfuel_tick_pid;	/* the process tick_id is registered in */
+
+static inline bool
+slackfuel_timer_running(void)
+{
+	return slackfuel_tick_pid == MyProcPid && get_timeout_active(slackfuel_tick_id);
+}
 
 static inline void
 slackfuel_timer_start(void)
@@ -154,7 +163,21 @@ slackfuel_stack_ok(uint64 max_stack)
 		(uint64) (slackfuel_stack_base - &here) + max_stack <=
 		(uint64) max_stack_depth * 1024;
 }
-extern void slackfuel_prepare_run(uint64 max_stack);
+
+/*
+ * Before wasm runs: the stack suffices, the tick is armed, and an interrupt
+ * left over from an earlier cancel is dropped unless it is still pending in
+ * PostgreSQL, in which case PostgreSQL reports it now.
+ */
+static inline void
+slackfuel_prepare_run(uint64 max_stack)
+{
+	if (unlikely(!slackfuel_stack_ok(max_stack)))
+		slackfuel_stack_too_deep(max_stack);
+	slackfuel_timer_start();
+	sf_clear_interrupt();
+	CHECK_FOR_INTERRUPTS();
+}
 
 /* convert.c */
 extern slackfuel_kind slackfuel_kind_of(Oid typid, bool is_result, const char *fname);

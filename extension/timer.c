@@ -38,11 +38,11 @@
 
 /*
  * TimeoutId is an enum whose signedness the compiler chooses; never use a
- * negative sentinel for it.  'tick_pid' says whether 'tick_id' is valid in
- * this process.
+ * negative sentinel for it.  'slackfuel_tick_pid' says whether
+ * 'slackfuel_tick_id' is valid in this process.
  */
-static TimeoutId tick_id;
-static pid_t tick_pid;
+TimeoutId	slackfuel_tick_id;
+pid_t		slackfuel_tick_pid;
 static bool xact_callback_registered;
 
 static struct sigaction prev_alrm;
@@ -128,7 +128,7 @@ tick(void)
 		wrap_all();
 #if PG_VERSION_NUM < 150000
 	/* No enable_timeout_every before 15: re-arm from the handler. */
-	enable_timeout_after(tick_id, slackfuel_check_interval);
+	enable_timeout_after(slackfuel_tick_id, slackfuel_check_interval);
 #endif
 }
 
@@ -143,7 +143,7 @@ stop_at_xact_end(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			if (slackfuel_timer_running())
-				disable_timeout(tick_id, false);
+				disable_timeout(slackfuel_tick_id, false);
 			slackfuel_cache_flush_stale();	/* no call is running now */
 			break;
 		default:
@@ -161,29 +161,23 @@ slackfuel_timer_init(void)
 	}
 }
 
-bool
-slackfuel_timer_running(void)
-{
-	return tick_pid == MyProcPid && get_timeout_active(tick_id);
-}
-
 /* Arm the tick (first call in a transaction, or after an error disarmed it). */
 void
 slackfuel_timer_start_slow(void)
 {
 	int			ms = slackfuel_check_interval;
 
-	if (tick_pid != MyProcPid)
+	if (slackfuel_tick_pid != MyProcPid)
 	{
-		tick_id = RegisterTimeout(USER_TIMEOUT, tick);
-		tick_pid = MyProcPid;
+		slackfuel_tick_id = RegisterTimeout(USER_TIMEOUT, tick);
+		slackfuel_tick_pid = MyProcPid;
 		wrap_all();
 	}
 #if PG_VERSION_NUM >= 150000
-	enable_timeout_every(tick_id,
+	enable_timeout_every(slackfuel_tick_id,
 						 TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms),
 						 ms);
 #else
-	enable_timeout_after(tick_id, ms);
+	enable_timeout_after(slackfuel_tick_id, ms);
 #endif
 }

@@ -196,6 +196,12 @@ SELECT upper_w('hello, wörld'), upper_w(''), length(upper_w(repeat('ab', 100000
 SELECT count(*) FROM generate_series(1, 1000) g WHERE upper_w('x' || g) = 'X' || g;
 SELECT len_w('\x00ff00'::bytea), len_w(''::bytea), len_w(convert_to('wörld', 'UTF8'));
 SELECT echo_w('varchar ok'::varchar), echo_w('\xdeadbeef'::bytea);
+-- slackfuel.max_memory caps memory.grow: the allocator cannot get 200 kB.
+SET slackfuel.max_memory = '128kB';
+SELECT length(upper_w(repeat('ab', 100000)));
+SELECT upper_w('small is fine');
+RESET slackfuel.max_memory;
+SELECT length(upper_w(repeat('ab', 100000)));
 -- Guest pointers and lengths are checked against the memory size.
 SELECT bad_pair();
 SELECT bad_span();

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Differential testing against V8 (make difftest).
+#
+#   engine/tests/difftest/run.sh         DIFFTEST_SECONDS (default 60), DIFFTEST_SEED
+#
+# Each round turns random bytes into a module with binaryen's wasm-opt -ttf
+# (features limited to what slackfuel supports), makes -O0 / -O3 / -Os
+# variants of it, and runs every export of each variant in engine/sfdiff and
+# in Node.js (engine/tests/difftest/ref.mjs), in a rotating fuel mode, then
+# diffs the two transcripts (logs, results, trap classes, memory hashes,
+# exported globals).  A difference or a crash of sfdiff is kept under
+# build/difftest/fail-*/ (module, both transcripts) and makes the run fail.
+# Rounds are reproducible from DIFFTEST_SEED and the round number.
+set -u
+cd "$(dirname "$0")/../../.."
+secs=${DIFFTEST_SECONDS:-60}
+seed=${DIFFTEST_SEED:-$(date +%s)}
+out=build/difftest
+ref=engine/tests/difftest/ref.mjs
+mkdir -p "$out"
+for tool in wasm-opt node; do
+	command -v $tool >/dev/null || { echo "difftest: $tool not installed"; exit 1; }
+done
+[ -x engine/sfdiff ] || { echo "difftest: build engine/sfdiff first (make engine)"; exit 1; }
+
+base_features="--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int
+	--enable-multivalue --enable-mutable-globals"
+modes=(precise slacked off)
+end=$((SECONDS + secs))
+round=0 modules=0 funcs=0 fails=0 skipped=0
+w=$out/work.$$
+mkdir -p "$w"
+trap 'rm -rf "$w"' EXIT
+
+# one variant: 0 = same, 1 = differs (kept), 2 = skipped
+compare() {
+	local wasm=$1 mode=$2 tag=$3 fuel=()
+	[ "$mode" = off ] || fuel=(--fuel=2000000000)
+	timeout 20 engine/sfdiff --fuel-mode="$mode" "${fuel[@]}" "$wasm" >"$w/sf.txt" 2>"$w/sf.err"
+	local src=$?
+	if [ $src -eq 3 ] || grep -q '^load error' "$w/sf.txt"; then
+		# binaryen 108 writes some reference-types modules that are not wasm 2.0
+		if grep -q '^load error' "$w/sf.txt" && ! wasm-validate "$wasm" >/dev/null 2>&1; then
+			return 2
+		fi
+		[ $src -eq 3 ] && return 2
+		keep "$wasm" "$tag" "rejected a module wasm-validate accepts"
+		return 1
+	fi
+	if [ $src -ne 0 ] && [ $src -ne 124 ]; then
+		keep "$wasm" "$tag" "sfdiff exited with $src (crash)"
+		return 1
+	fi
+	timeout 20 node "$ref" "$wasm" >"$w/v8.txt" 2>"$w/v8.err"
+	local vrc=$?
+	# runaway code: out of fuel or too slow on either side proves nothing
+	if [ $src -eq 124 ] || [ $vrc -ne 0 ] || grep -q '^trap timeout' "$w/sf.txt"; then
+		return 2
+	fi
+	funcs=$((funcs + $(grep -c '^call ' "$w/sf.txt")))
+	if ! cmp -s "$w/sf.txt" "$w/v8.txt"; then
+		keep "$wasm" "$tag" "transcripts differ"
+		return 1
+	fi
+	return 0
+}
+
+keep() {
+	local d=$out/fail-$seed-$2
+	mkdir -p "$d"
+	cp "$1" "$d/module.wasm"
+	cp "$w/sf.txt" "$d/slackfuel.txt"
+	cp "$w/sf.err" "$d/slackfuel.err"
+	[ -f "$w/v8.txt" ] && cp "$w/v8.txt" "$d/v8.txt"
+	echo "difftest: $3: $d  (diff $d/slackfuel.txt $d/v8.txt)"
+	diff "$d/slackfuel.txt" "$d/v8.txt" 2>/dev/null | head -6
+	fails=$((fails + 1))
+}
+
+while [ $SECONDS -lt $end ]; do
+	round=$((round + 1))
+	python3 -c "import random,sys; r=random.Random($seed*100003+$round); \
+sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(r.randint(500, 30000))))" >"$w/in.dat"
+	feats=$base_features
+	[ $((round % 3)) -eq 0 ] && feats="$feats --enable-reference-types"
+	# shellcheck disable=SC2086
+	wasm-opt -ttf "$w/in.dat" $feats -o "$w/m.wasm" >/dev/null 2>&1 || continue
+	v=0
+	for opt in "" -O0 -O3 -Os; do
+		v=$((v + 1))
+		if [ -n "$opt" ]; then
+			# shellcheck disable=SC2086
+			wasm-opt "$w/m.wasm" $feats $opt -o "$w/v.wasm" >/dev/null 2>&1 || continue
+		else
+			cp "$w/m.wasm" "$w/v.wasm"
+		fi
+		rm -f "$w/v8.txt"
+		compare "$w/v.wasm" "${modes[$(((round + v) % 3))]}" "$round${opt}"
+		case $? in
+			0|1) modules=$((modules + 1)) ;;
+			2) skipped=$((skipped + 1)) ;;
+		esac
+	done
+done
+echo "difftest: seed $seed, $round rounds, $modules modules compared ($skipped skipped)," \
+	"$funcs export calls, $fails differences"
+[ $fails -eq 0 ]
