@@ -1287,10 +1287,17 @@ emit_prologue(cstate *c)
 	x64_mov_mr(c->b, 1, x64_m(X64_RBP, -8), X64_R13);
 	if (c->ndecl > 0 && c->ndecl <= 8)
 	{
-		x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
+		bool		zeroed = false;
+
 		for (uint32_t j = 0; j < c->ndecl; j++)
-			if (c->lreg[c->ft->nparams + j] < 0)
-				x64_mov_mr(c->b, 1, x64_m(X64_RBP, -16 - 8 * (int32_t) j), X64_RAX);
+		{
+			if (c->lreg[c->ft->nparams + j] >= 0)
+				continue;
+			if (!zeroed)
+				x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
+			zeroed = true;
+			x64_mov_mr(c->b, 1, x64_m(X64_RBP, -16 - 8 * (int32_t) j), X64_RAX);
+		}
 	}
 	else if (c->ndecl > 8)
 	{

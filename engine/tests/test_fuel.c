@@ -641,6 +641,25 @@ test_runaway_stops(void **state)
 	sf_watchdog_stop();
 }
 
+/* An interrupted call reports the fuel it consumed until it was stopped. */
+static void
+test_interrupted_call_reports_fuel(void **state)
+{
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+		outcome		o;
+
+		rig_new(&g, prog_runaway, counting_modes[k]);
+		kill_after(20);
+		o = run(&g, "spin", 0, NO_LIMIT);
+		kill_cancel();
+		assert_int_equal(o.trap, SF_TRAP_INTERRUPTED);
+		assert_true(o.consumed > 1000);
+		rig_free(&g);
+	}
+}
+
 /* A request made before the call (e.g. during compilation) is not lost. */
 static void
 test_interrupt_before_entry(void **state)
@@ -986,6 +1005,7 @@ main(void)
 		cmocka_unit_test(test_host_boundaries),
 		cmocka_unit_test(test_out_of_fuel_wins_over_traps),
 		cmocka_unit_test(test_runaway_stops),
+		cmocka_unit_test(test_interrupted_call_reports_fuel),
 		cmocka_unit_test(test_interrupt_before_entry),
 		cmocka_unit_test(test_interrupt_in_host),
 		cmocka_unit_test(test_ticks_in_stubs_and_host),
