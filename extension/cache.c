@@ -366,7 +366,9 @@ slackfuel_func_lookup(Oid fn_oid)
 	slackfuel_cache_flush_stale();
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for function %u", fn_oid);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("wasm function was dropped while a query was using it")));
 	fn = hash_search(func_cache, &fn_oid, HASH_ENTER, &found);
 	if (!found)
 		memset((char *) fn + sizeof(Oid), 0, sizeof(*fn) - sizeof(Oid));
