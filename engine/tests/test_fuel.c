@@ -431,6 +431,31 @@ test_zero_limit(void **state)
 	}
 }
 
+/*
+** Regression: an out-of-fuel trap taken through a function's last trap
+** thunk named no function, because the thunk's return address lies one
+** past the function's code.
+*/
+static void
+test_out_of_fuel_names_its_function(void **state)
+{
+	static const char wat[] =
+		"(module (func (result i32) (i32.const 1))"
+		" (func (export \"spin\") (loop (br 0))))";
+	rig			g;
+	sf_extern	ex;
+	sf_call_opts opts = {1000};
+	sf_error	err;
+
+	rig_new(&g, wat, SF_FUEL_PRECISE);
+	assert_int_equal(sf_instance_export(g.inst, "spin", 4, &ex), SF_OK);
+	assert_int_equal(sf_call(ex.of.func, NULL, 0, NULL, 0, &opts, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_OUT_OF_FUEL);
+	assert_int_equal(err.func_index, 1);
+	assert_non_null(strstr(err.msg, "in wasm function 1"));
+	rig_free(&g);
+}
+
 /* 64 bits end to end: limits and charges past 2^32 are not truncated. */
 static void
 test_limits_above_2_32(void **state)
@@ -1001,6 +1026,7 @@ main(void)
 		cmocka_unit_test(test_random_programs_match_reference),
 		cmocka_unit_test(test_off_counts_nothing),
 		cmocka_unit_test(test_zero_limit),
+		cmocka_unit_test(test_out_of_fuel_names_its_function),
 		cmocka_unit_test(test_limits_above_2_32),
 		cmocka_unit_test(test_host_boundaries),
 		cmocka_unit_test(test_out_of_fuel_wins_over_traps),
