@@ -1452,9 +1452,6 @@ sf_module_compile(sf_module *m, sf_error *err)
 		return SF_OK;
 	if ((st = sf_cpu_check(err)) != SF_OK)
 		return st;
-	if (m->cfg.bounds_checked)
-		return sf_error_set(err, SF_UNSUPPORTED,
-							"bounds-checked memory mode is not implemented by the JIT");
 	memset(&ms, 0, sizeof(ms));
 	ms.m = m;
 	ms.err = err;

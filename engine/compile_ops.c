@@ -617,9 +617,36 @@ int_extend(cstate *c, int op)
 ** The 8 GiB reservation covers every such address, so no bounds check.
 ** Uses rax when the address is not already in a register.
 */
+/*
+** Bounds-checked mode (no 8 GiB reservation): trap unless
+** addr + offset + size <= the memory's current size.  Uses rax for the
+** address, rdx for its end and rcx for the memory object.
+*/
 static x64_mem
-mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset)
+checked_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 {
+	int			r = X64_RAX;
+
+	if (addr->kind == VK_REG)
+		r = addr->reg;
+	else
+		cg_load_scratch(c, addr, depth, X64_RAX);
+	x64_mov_ri(c->b, 1, X64_RDX, (int64_t) offset + size);
+	x64_alu_rr(c->b, X64_ADD, 1, X64_RDX, r);
+	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_R13, SF_OFF_VM_MEM));
+	x64_alu_rm(c->b, X64_CMP, 1, X64_RDX, x64_m(X64_RCX, SF_OFF_MEM_SIZE));
+	cg_trap_if(c, X64_CC_A, SF_TRAP_MEMORY_OOB);
+	if (offset <= INT32_MAX)
+		return x64_mx(X64_R14, r, 1, (int32_t) offset);
+	x64_lea(c->b, 1, X64_RAX, x64_m(X64_RDX, -size));
+	return x64_mx(X64_R14, X64_RAX, 1, 0);
+}
+
+static x64_mem
+mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
+{
+	if (c->m->cfg.bounds_checked)
+		return checked_operand(c, addr, depth, offset, size);
 	if (addr->kind == VK_CONST)
 	{
 		uint64_t	ea = (uint64_t) (uint32_t) addr->imm + offset;
@@ -656,7 +683,7 @@ emit_load(cstate *c, int op)
 	cg_read_u32(c);				/* alignment hint */
 	offset = cg_read_u32(c);
 	addr = cg_pop(c);
-	m = mem_operand(c, &addr, c->sp, offset);
+	m = mem_operand(c, &addr, c->sp, offset, size);
 	cg_release(c, &addr);
 	switch (op)
 	{
@@ -705,11 +732,14 @@ emit_store(cstate *c, int op)
 	x64_mem		m;
 	uint8_t		size = sf_opinfo_table[op].mem;
 	int			vr;
+	bool		late;
 
 	cg_read_u32(c);
 	offset = cg_read_u32(c);
 	val = cg_pop(c);
 	addr = cg_pop(c);
+	/* a bounds check needs rcx: an integer value is loaded after it */
+	late = c->m->cfg.bounds_checked && !is_float(val.type);
 	/* the value first, into rcx/xmm0 if needed: the address may use rax/rdx */
 	if (val.kind == VK_REG)
 		vr = val.reg;
@@ -718,9 +748,12 @@ emit_store(cstate *c, int op)
 	else
 	{
 		vr = is_float(val.type) ? 0 : X64_RCX;
-		cg_load_scratch(c, &val, c->sp + 1, vr);
+		if (!late)
+			cg_load_scratch(c, &val, c->sp + 1, vr);
 	}
-	m = mem_operand(c, &addr, c->sp, offset);
+	m = mem_operand(c, &addr, c->sp, offset, size);
+	if (late && vr == X64_RCX)
+		cg_load_scratch(c, &val, c->sp + 1, vr);
 	if (is_float(val.type))
 		x64_movs_mr(c->b, val.type == SF_F64, m, vr);
 	else if (vr < 0)
