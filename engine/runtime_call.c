@@ -589,6 +589,7 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
 	if (__builtin_expect(trap != 0, 0))
 	{
 		act.trap = (int64_t) trap;
+		sf_error_clear(err);	/* sf_call_slots leaves it alone until now */
 		describe_trap(err, &act);
 		return SF_TRAP;
 	}
@@ -656,8 +657,11 @@ sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
 			  const sf_call_opts *opts, sf_error *err)
 {
 	if (__builtin_expect(nargs != f->type.nparams || nresults != f->type.nresults, 0))
+	{
+		sf_error_clear(err);
 		return sf_error_set(err, SF_BADARG, "function takes %u arguments and returns %u results",
 							f->type.nparams, f->type.nresults);
+	}
 	for (uint32_t i = 0; i < nargs; i++)
 		if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
 			slots[i] = (uint32_t) slots[i];

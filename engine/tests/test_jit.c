@@ -229,6 +229,7 @@ test_traps(void **state)
 	assert_int_equal(err.func_index, 1);
 	assert_int_equal(sf_call(export_func(inst, "unreachable"), NULL, 0, NULL, 0, NULL, &err), SF_TRAP);
 	assert_int_equal(err.trap, SF_TRAP_UNREACHABLE);
+	assert_true(err.offset == -1);	/* every field filled, as by sf_call */
 	assert_non_null(strstr(err.msg, "boom"));
 	assert_int_equal(call_i32(export_func(inst, "deep"), 1, &one, &r, &err), SF_TRAP);
 	assert_int_equal(err.trap, SF_TRAP_STACK_EXHAUSTED);
@@ -332,6 +333,7 @@ test_call_slots(void **state)
 	assert_int_equal(sf_call_slots(export_func(inst, "ld"), slots, 2, 1, NULL, &err), SF_BADARG);
 	assert_int_equal(sf_call_slots(export_func(inst, "ld"), slots, 1, 0, NULL, &err), SF_BADARG);
 
+	memset(&err, 0x55, sizeof(err));
 	assert_int_equal(sf_call_slots(export_func(inst, "boom"), slots, 0, 0, &opts, &err), SF_TRAP);
 	assert_int_equal(err.trap, SF_TRAP_UNREACHABLE);
 
