@@ -8,9 +8,10 @@
 ** "fuzzing-support" "log-*" print their argument; an export called
 ** "hangLimitInitializer" is called before every other export (it resets the
 ** loop/recursion budget ttf code decrements).  Every exported function is
-** called in export order with zero (null) arguments.  Transcript lines:
+** called in export order with zero (null) arguments, then (if it has
+** parameters) with two sets of edge values.  Transcript lines:
 **
-**   call NAME
+**   call NAME SET
 **   log TYPE:VALUE             from a log-* import
 **   result TYPE:VALUE ...      or "trap CLASS"
 **   memory PAGES HASH          exported memory after each call (FNV-1a 32)
@@ -26,6 +27,8 @@
 #include <string.h>
 
 #include "slackfuel.h"
+
+#define NSETS 3					/* argument sets each export is called with */
 
 static uint8_t *
 read_file(const char *path, size_t *len)
@@ -169,8 +172,43 @@ link_imports(sf_store *s, sf_module *m, sf_extern *ex)
 	return 0;
 }
 
+/*
+** Argument k of call 'set': zero in set 0, else an edge value from a small
+** table (ref.mjs has the same tables).  No NaNs: JS would canonicalise them.
+*/
 static void
-call_export(sf_func *f, const sf_call_opts *opts, int quiet)
+set_arg(sf_val *v, uint32_t k, uint32_t set)
+{
+	static const int32_t i32s[8] = {0, -1, 0x7fffffff, INT32_MIN, 1, 7, 255, 65536};
+	static const int64_t i64s[8] = {0, -1, INT64_MAX, INT64_MIN, 1, 4294967296LL, -129, 65535};
+	static const uint32_t f32s[8] = {0, 0x80000000u, 0x3fc00000u, 0xf149f2cau, 0x7f800000u,
+	0xff800000u, 0x4f000000u, 0x00000001u};
+	static const uint64_t f64s[8] = {0, 0x8000000000000000ull, 0x3ff8000000000000ull,
+		0xc415af1d78b58c40ull, 0x7ff0000000000000ull, 0xfff0000000000000ull,
+	0x41e0000000000000ull, 0x0000000000000001ull};
+	uint32_t	j = set ? (set * 3 + k) % 8 : 0;
+
+	switch (v->type)
+	{
+		case SF_I32:
+			v->of.i32 = i32s[j];
+			break;
+		case SF_I64:
+			v->of.i64 = i64s[j];
+			break;
+		case SF_F32:
+			v->of.f32_bits = f32s[j];
+			break;
+		case SF_F64:
+			v->of.f64_bits = f64s[j];
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+call_export(sf_func *f, const sf_call_opts *opts, int quiet, uint32_t set)
 {
 	sf_functype ft;
 	sf_val	   *args, *res;
@@ -182,7 +220,10 @@ call_export(sf_func *f, const sf_call_opts *opts, int quiet)
 	if (!args || !res)
 		abort();
 	for (uint32_t k = 0; k < ft.nparams; k++)
+	{
 		args[k].type = ft.params[k];
+		set_arg(&args[k], k, set);
+	}
 	if (sf_call(f, args, ft.nparams, res, ft.nresults, opts, &err) != SF_OK)
 		printf("trap %s\n", err.status == SF_TRAP ? trap_class(err.trap) : err.msg);
 	else if (!quiet)
@@ -225,12 +266,20 @@ run_exports(sf_module *m, sf_instance *inst, const sf_call_opts *opts)
 			continue;
 		if (sf_instance_export(inst, d.name, d.name_len, &x) != SF_OK)
 			continue;
-		if (have_hang)
-			call_export(hang.of.func, opts, 1);
-		printf("call %.*s\n", (int) d.name_len, d.name);
-		call_export(x.of.func, opts, 0);
-		print_memory(mem);
-		fflush(stdout);
+		for (uint32_t set = 0; set < NSETS; set++)
+		{
+			sf_functype ft;
+
+			sf_func_type(x.of.func, &ft);
+			if (set > 0 && ft.nparams == 0)
+				break;
+			if (have_hang)
+				call_export(hang.of.func, opts, 1, 0);
+			printf("call %.*s %u\n", (int) d.name_len, d.name, set);
+			call_export(x.of.func, opts, 0, set);
+			print_memory(mem);
+			fflush(stdout);
+		}
 	}
 	for (uint32_t i = 0; i < n; i++)
 	{
