@@ -2,6 +2,8 @@
 # Differential testing against V8 (make difftest).
 #
 #   engine/tests/difftest/run.sh         DIFFTEST_SECONDS (default 60), DIFFTEST_SEED
+#   DIFFTEST_SFDIFF=build-san/sfdiff ... the same under ASan + UBSan
+#                                        (make SANITIZE=1 build-san/sfdiff)
 #
 # Each round turns random bytes into a module with binaryen's wasm-opt -ttf
 # (features limited to what slackfuel supports) and --denan, makes -O0 / -O3 / -Os
@@ -21,7 +23,8 @@ mkdir -p "$out"
 for tool in wasm-opt node; do
 	command -v $tool >/dev/null || { echo "difftest: $tool not installed"; exit 1; }
 done
-[ -x engine/sfdiff ] || { echo "difftest: build engine/sfdiff first (make engine)"; exit 1; }
+sfdiff=${DIFFTEST_SFDIFF:-engine/sfdiff}
+[ -x "$sfdiff" ] || { echo "difftest: build $sfdiff first (make engine)"; exit 1; }
 
 base_features="--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int
 	--enable-multivalue --enable-mutable-globals"
@@ -36,7 +39,7 @@ trap 'rm -rf "$w"' EXIT
 compare() {
 	local wasm=$1 mode=$2 tag=$3 fuel=()
 	[ "$mode" = off ] || fuel=(--fuel=2000000000)
-	timeout 20 engine/sfdiff --fuel-mode="$mode" "${fuel[@]}" "$wasm" >"$w/sf.txt" 2>"$w/sf.err"
+	timeout 20 "$sfdiff" --fuel-mode="$mode" "${fuel[@]}" "$wasm" >"$w/sf.txt" 2>"$w/sf.err"
 	local src=$?
 	if [ $src -eq 3 ] || grep -q '^load error' "$w/sf.txt"; then
 		# binaryen 108 writes some reference-types modules that are not wasm 2.0
