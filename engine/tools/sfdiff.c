@@ -2,7 +2,7 @@
 ** sfdiff -- run every export of a module the way engine/tests/difftest/ref.mjs
 ** runs it in Node.js (V8), printing a transcript the two can be diffed on.
 **
-**   engine/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] FILE.wasm
+**   engine/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] FILE.wasm
 **
 ** Meant for binaryen's wasm-opt -ttf modules (make difftest): the imports
 ** "fuzzing-support" "log-*" print their argument; an export called
@@ -21,6 +21,10 @@
 ** pick NaN signs and payloads).  Trap classes merge the messages V8 and the
 ** spec use for the same condition.  Exit 0 after a transcript, 3 if the
 ** module needs an import we do not provide, 1 on a load error.
+**
+** --show-fuel adds "fuel N" (sf_last_fuel_consumed) after each call that
+** returned: precise and slacked mode must agree on it, and on which calls
+** run out of fuel (run.sh compares them; V8 has no fuel).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +33,8 @@
 #include "slackfuel.h"
 
 #define NSETS 3					/* argument sets each export is called with */
+
+static int	show_fuel;			/* --show-fuel */
 
 static uint8_t *
 read_file(const char *path, size_t *len)
@@ -235,6 +241,8 @@ call_export(sf_func *f, const sf_call_opts *opts, int quiet, uint32_t set)
 			print_val(&res[k]);
 		}
 		printf("\n");
+		if (show_fuel)
+			printf("fuel %llu\n", (unsigned long long) sf_last_fuel_consumed());
 	}
 	free(args);
 	free(res);
@@ -322,6 +330,8 @@ main(int argc, char **argv)
 			cfg.fuel_mode = SF_FUEL_PRECISE;
 		else if (strcmp(argv[i], "--fuel-mode=slacked") == 0)
 			cfg.fuel_mode = SF_FUEL_SLACKED;
+		else if (strcmp(argv[i], "--show-fuel") == 0)
+			show_fuel = 1;
 		else if (strncmp(argv[i], "--fuel=", 7) == 0)
 		{
 			opts.fuel_limit = strtoull(argv[i] + 7, NULL, 10);
@@ -335,7 +345,7 @@ main(int argc, char **argv)
 	}
 	if (i + 1 != argc)
 	{
-		fprintf(stderr, "usage: sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] FILE.wasm\n");
+		fprintf(stderr, "usage: sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] FILE.wasm\n");
 		return 1;
 	}
 	if (!(bytes = read_file(argv[i], &len)))

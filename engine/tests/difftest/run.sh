@@ -10,7 +10,8 @@
 # variants of it, and runs every export of each variant in engine/sfdiff and
 # in Node.js (engine/tests/difftest/ref.mjs), in a rotating fuel mode, then
 # diffs the two transcripts (logs, results, trap classes, memory hashes,
-# exported globals).  A difference or a crash of sfdiff is kept under
+# exported globals); it also compares precise with slacked fuel on each
+# base module (same fuel consumed, same out-of-fuel calls).  A difference or a crash of sfdiff is kept under
 # build/difftest/fail-*/ (module, both transcripts) and makes the run fail.
 # Rounds are reproducible from DIFFTEST_SEED and the round number.
 set -u
@@ -29,8 +30,9 @@ sfdiff=${DIFFTEST_SFDIFF:-engine/sfdiff}
 base_features="--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int
 	--enable-multivalue --enable-mutable-globals"
 modes=(precise slacked off)
+fuel_limits=(10 100 1000 100000)
 end=$((SECONDS + secs))
-round=0 modules=0 funcs=0 fails=0 skipped=0
+round=0 modules=0 funcs=0 fails=0 skipped=0 fuelchecks=0
 w=$out/work.$$
 mkdir -p "$w"
 trap 'rm -rf "$w"' EXIT
@@ -65,6 +67,24 @@ compare() {
 		keep "$wasm" "$tag" "transcripts differ"
 		return 1
 	fi
+	return 0
+}
+
+# precise and slacked fuel must agree on fuel consumed and on which calls
+# run out (memory after an out-of-fuel trap may differ: slacked overruns)
+compare_fuel() {
+	local wasm=$1 lim=$2 tag=$3
+	timeout 20 "$sfdiff" --fuel-mode=precise --fuel="$lim" --show-fuel "$wasm" 2>"$w/sf.err" |
+		grep -v '^memory' >"$w/sf.txt"
+	local prc=${PIPESTATUS[0]}
+	timeout 20 "$sfdiff" --fuel-mode=slacked --fuel="$lim" --show-fuel "$wasm" 2>>"$w/sf.err" |
+		grep -v '^memory' >"$w/v8.txt"
+	local src=${PIPESTATUS[0]}
+	if [ "$prc" -ne 0 ] || [ "$src" -ne 0 ] || ! cmp -s "$w/sf.txt" "$w/v8.txt"; then
+		keep "$wasm" "$tag-fuel$lim" "precise and slacked fuel differ (v8.txt: slacked)"
+		return 1
+	fi
+	fuelchecks=$((fuelchecks + 1))
 	return 0
 }
 
@@ -104,10 +124,11 @@ sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(r.randint(500, 300
 		compare "$w/v.wasm" "${modes[$(((round + v) % 3))]}" "$round${opt}"
 		case $? in
 			0|1) modules=$((modules + 1)) ;;
-			2) skipped=$((skipped + 1)) ;;
+			2) skipped=$((skipped + 1)); continue ;;
 		esac
+		[ -z "$opt" ] && compare_fuel "$w/v.wasm" "${fuel_limits[$((round % 4))]}" "$round"
 	done
 done
 echo "difftest: seed $seed, $round rounds, $modules modules compared ($skipped skipped)," \
-	"$funcs export calls, $fails differences"
+	"$funcs export calls, $fuelchecks precise/slacked fuel comparisons, $fails differences"
 [ $fails -eq 0 ]
