@@ -366,7 +366,9 @@ slackfuel_func_lookup(Oid fn_oid)
 	slackfuel_cache_flush_stale();
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for function %u", fn_oid);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("wasm function was dropped while a query was using it")));
 	fn = hash_search(func_cache, &fn_oid, HASH_ENTER, &found);
 	if (!found)
 		memset((char *) fn + sizeof(Oid), 0, sizeof(*fn) - sizeof(Oid));
@@ -403,6 +405,8 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	cfg.max_memory_bytes = max_memory;
 	cfg.max_stack_bytes = max_stack;
+	cfg.meter_start = 1;
+	cfg.start_fuel_limit = slackfuel_fuel_limit();
 	inst->store = sf_store_new(&cfg, &err);
 	if (inst->store)
 		inst->instance = sf_instance_new(inst->store, fn->module, NULL, 0, &err);
