@@ -411,6 +411,18 @@ move_local_regs(cstate *c, bool save, bool slots)
 	}
 }
 
+/*
+** Set ZF to "reg == 0", unless the ALU operation that just produced 'reg'
+** already did (nothing emitted since, same width).
+*/
+void
+cg_test_zero(cstate *c, int w, int reg)
+{
+	if (c->zf_pos == x64_pos(c->b) && c->zf_pos != 0 && c->zf_reg == reg && c->zf_w == w)
+		return;
+	x64_test_rr(c->b, w, reg, reg);
+}
+
 void
 cg_save_local_regs(cstate *c)
 {
@@ -695,7 +707,7 @@ cg_block(cstate *c, int op)
 				cc = (x64_cc) cond.cc;
 				break;
 			case VK_REG:
-				x64_test_rr(c->b, 0, cond.reg, cond.reg);
+				cg_test_zero(c, 0, cond.reg);
 				break;
 			case VK_CONST:
 				x64_mov_ri(c->b, 0, X64_RAX, (uint32_t) cond.imm);
@@ -865,7 +877,7 @@ cg_br_if(cstate *c, uint32_t depth)
 	else
 	{
 		if (cond.kind == VK_REG)
-			x64_test_rr(c->b, 0, cond.reg, cond.reg);
+			cg_test_zero(c, 0, cond.reg);
 		else
 			x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, c->sp), 0);
 		cg_release(c, &cond);
@@ -1287,10 +1299,17 @@ emit_prologue(cstate *c)
 	x64_mov_mr(c->b, 1, x64_m(X64_RBP, -8), X64_R13);
 	if (c->ndecl > 0 && c->ndecl <= 8)
 	{
-		x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
+		bool		zeroed = false;
+
 		for (uint32_t j = 0; j < c->ndecl; j++)
-			if (c->lreg[c->ft->nparams + j] < 0)
-				x64_mov_mr(c->b, 1, x64_m(X64_RBP, -16 - 8 * (int32_t) j), X64_RAX);
+		{
+			if (c->lreg[c->ft->nparams + j] >= 0)
+				continue;
+			if (!zeroed)
+				x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
+			zeroed = true;
+			x64_mov_mr(c->b, 1, x64_m(X64_RBP, -16 - 8 * (int32_t) j), X64_RAX);
+		}
 	}
 	else if (c->ndecl > 8)
 	{
@@ -1445,9 +1464,6 @@ sf_module_compile(sf_module *m, sf_error *err)
 		return SF_OK;
 	if ((st = sf_cpu_check(err)) != SF_OK)
 		return st;
-	if (m->cfg.bounds_checked)
-		return sf_error_set(err, SF_UNSUPPORTED,
-							"bounds-checked memory mode is not implemented by the JIT");
 	memset(&ms, 0, sizeof(ms));
 	ms.m = m;
 	ms.err = err;

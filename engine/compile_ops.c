@@ -273,6 +273,10 @@ int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 	}
 	r = result_reg(c, &a, da);
 	alu_with(c, alu, w, r, &b, db);
+	/* add/sub/and/or/xor leave ZF = (result == 0) for a following test */
+	c->zf_pos = x64_pos(c->b);
+	c->zf_reg = r;
+	c->zf_w = w;
 	cg_release(c, &b);
 	if (a.kind == VK_REG && a.borrowed)
 		cg_push(c, a);			/* updated in place: the local itself */
@@ -518,7 +522,7 @@ int_eqz(cstate *c, int w)
 		return;
 	}
 	if (a.kind == VK_REG)
-		x64_test_rr(c->b, w, a.reg, a.reg);
+		cg_test_zero(c, w, a.reg);
 	else
 		x64_alu_mi(c->b, X64_CMP, w, cg_mem_of(c, &a, c->sp), 0);
 	cg_release(c, &a);
@@ -617,9 +621,36 @@ int_extend(cstate *c, int op)
 ** The 8 GiB reservation covers every such address, so no bounds check.
 ** Uses rax when the address is not already in a register.
 */
+/*
+** Bounds-checked mode (no 8 GiB reservation): trap unless
+** addr + offset + size <= the memory's current size.  Uses rax for the
+** address, rdx for its end and rcx for the memory object.
+*/
 static x64_mem
-mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset)
+checked_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 {
+	int			r = X64_RAX;
+
+	if (addr->kind == VK_REG)
+		r = addr->reg;
+	else
+		cg_load_scratch(c, addr, depth, X64_RAX);
+	x64_mov_ri(c->b, 1, X64_RDX, (int64_t) offset + size);
+	x64_alu_rr(c->b, X64_ADD, 1, X64_RDX, r);
+	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_R13, SF_OFF_VM_MEM));
+	x64_alu_rm(c->b, X64_CMP, 1, X64_RDX, x64_m(X64_RCX, SF_OFF_MEM_SIZE));
+	cg_trap_if(c, X64_CC_A, SF_TRAP_MEMORY_OOB);
+	if (offset <= INT32_MAX)
+		return x64_mx(X64_R14, r, 1, (int32_t) offset);
+	x64_lea(c->b, 1, X64_RAX, x64_m(X64_RDX, -size));
+	return x64_mx(X64_R14, X64_RAX, 1, 0);
+}
+
+static x64_mem
+mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
+{
+	if (c->m->cfg.bounds_checked)
+		return checked_operand(c, addr, depth, offset, size);
 	if (addr->kind == VK_CONST)
 	{
 		uint64_t	ea = (uint64_t) (uint32_t) addr->imm + offset;
@@ -656,7 +687,7 @@ emit_load(cstate *c, int op)
 	cg_read_u32(c);				/* alignment hint */
 	offset = cg_read_u32(c);
 	addr = cg_pop(c);
-	m = mem_operand(c, &addr, c->sp, offset);
+	m = mem_operand(c, &addr, c->sp, offset, size);
 	cg_release(c, &addr);
 	switch (op)
 	{
@@ -705,11 +736,14 @@ emit_store(cstate *c, int op)
 	x64_mem		m;
 	uint8_t		size = sf_opinfo_table[op].mem;
 	int			vr;
+	bool		late;
 
 	cg_read_u32(c);
 	offset = cg_read_u32(c);
 	val = cg_pop(c);
 	addr = cg_pop(c);
+	/* a bounds check needs rcx: an integer value is loaded after it */
+	late = c->m->cfg.bounds_checked && !is_float(val.type);
 	/* the value first, into rcx/xmm0 if needed: the address may use rax/rdx */
 	if (val.kind == VK_REG)
 		vr = val.reg;
@@ -718,9 +752,12 @@ emit_store(cstate *c, int op)
 	else
 	{
 		vr = is_float(val.type) ? 0 : X64_RCX;
-		cg_load_scratch(c, &val, c->sp + 1, vr);
+		if (!late)
+			cg_load_scratch(c, &val, c->sp + 1, vr);
 	}
-	m = mem_operand(c, &addr, c->sp, offset);
+	m = mem_operand(c, &addr, c->sp, offset, size);
+	if (late && vr == X64_RCX)
+		cg_load_scratch(c, &val, c->sp + 1, vr);
 	if (is_float(val.type))
 		x64_movs_mr(c->b, val.type == SF_F64, m, vr);
 	else if (vr < 0)
@@ -826,7 +863,7 @@ emit_select(cstate *c)
 	if (cond.kind == VK_FLAGS)
 		cc = (x64_cc) cond.cc;
 	else if (cond.kind == VK_REG)
-		x64_test_rr(c->b, 0, cond.reg, cond.reg);
+		cg_test_zero(c, 0, cond.reg);
 	else
 		x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, dc), 0);
 	if (!is_float(a.type))

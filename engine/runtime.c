@@ -205,12 +205,18 @@ mem_max_pages(sf_store *s, sf_limits lim)
 	return max < cap ? max : cap;
 }
 
-sf_memory *
-sf_memory_new(sf_store *s, sf_limits lim, sf_error *err)
+/*
+** 'guarded': reserve 8 GiB so that JIT code needs no bounds checks;
+** otherwise reserve only what the memory may grow to (bounds-checked
+** modules).
+*/
+static sf_memory *
+memory_new(sf_store *s, sf_limits lim, bool guarded, sf_error *err)
 {
 	sf_memory  *mem;
 	void	   *p;
 	uint64_t	maxp = mem_max_pages(s, lim);
+	uint64_t	reserve = guarded ? MEM_RESERVE : (maxp ? maxp : 1) * PAGE;
 
 	if (lim.min > maxp)
 	{
@@ -224,16 +230,17 @@ sf_memory_new(sf_store *s, sf_limits lim, sf_error *err)
 		sf_error_set(err, SF_NOMEM, "out of memory");
 		return NULL;
 	}
-	p = mmap(NULL, MEM_RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 	{
 		free(mem);
-		sf_error_set(err, SF_NOMEM, "cannot reserve 8 GiB of address space for a linear memory");
+		sf_error_set(err, SF_NOMEM, "cannot reserve %llu bytes of address space for a linear memory",
+					 (unsigned long long) reserve);
 		return NULL;
 	}
 	if (lim.min && mprotect(p, lim.min * PAGE, PROT_READ | PROT_WRITE) != 0)
 	{
-		munmap(p, MEM_RESERVE);
+		munmap(p, reserve);
 		free(mem);
 		sf_error_set(err, SF_NOMEM, "cannot commit %llu pages of linear memory",
 					 (unsigned long long) lim.min);
@@ -242,17 +249,23 @@ sf_memory_new(sf_store *s, sf_limits lim, sf_error *err)
 	mem->base = p;
 	mem->size = lim.min * PAGE;
 	mem->max_pages = maxp;
-	mem->reserved = MEM_RESERVE;
+	mem->reserved = reserve;
 	mem->lim = lim;
 	mem->store = s;
 	if (!own_obj(s, OBJ_MEMORY, mem))
 	{
-		munmap(p, MEM_RESERVE);
+		munmap(p, reserve);
 		free(mem);
 		sf_error_set(err, SF_NOMEM, "out of memory");
 		return NULL;
 	}
 	return mem;
+}
+
+sf_memory *
+sf_memory_new(sf_store *s, sf_limits lim, sf_error *err)
+{
+	return memory_new(s, lim, true, err);
 }
 
 uint8_t *
@@ -425,7 +438,9 @@ check_import(const sf_module *m, uint32_t i, const sf_extern *ext, sf_error *err
 					limits_match(ext->of.table->lim, imp->desc.table.lim);
 				break;
 			case SF_EXTERN_MEMORY:
-				ok = ext->of.memory && limits_match(ext->of.memory->lim, imp->desc.memory);
+				/* unchecked code relies on the 8 GiB reservation */
+				ok = ext->of.memory && limits_match(ext->of.memory->lim, imp->desc.memory) &&
+					(m->cfg.bounds_checked || ext->of.memory->reserved >= MEM_RESERVE);
 				break;
 			case SF_EXTERN_GLOBAL:
 				ok = ext->of.global && ext->of.global->type == imp->desc.global.type &&
@@ -522,7 +537,7 @@ create_defined(sf_instance *inst, sf_error *err)
 	}
 	if (m->nmems > m->nmem_imports)
 	{
-		inst->mem = sf_memory_new(s, m->mems[m->nmem_imports], err);
+		inst->mem = memory_new(s, m->mems[m->nmem_imports], !m->cfg.bounds_checked, err);
 		if (inst->mem == NULL)
 			return err ? err->status : SF_NOMEM;
 	}
@@ -675,7 +690,12 @@ sf_instance_new(sf_store *s, sf_module *m, const sf_extern *imports,
 	if (st == SF_OK)
 		st = init_segments(inst, err);
 	if (st == SF_OK && m->has_start)
-		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0, NULL, err);
+	{
+		sf_call_opts so = {s->cfg.start_fuel_limit};
+
+		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0,
+					 s->cfg.meter_start ? &so : NULL, err);
+	}
 	return st == SF_OK ? inst : NULL;
 }
 

@@ -202,9 +202,14 @@ emit_traps(x64_buf *b, stub_offs *o, size_t exit_at)
 {
 	size_t		j;
 
-	/* called from a trap thunk: the return address is the trap PC */
+	/*
+	** Called from a trap thunk.  The return address may lie one past the
+	** function's code (the thunk is its last instruction), so the trap PC
+	** is taken one byte back, inside the call.
+	*/
 	o->trap_explicit = x64_pos(b);
 	x64_pop(b, X64_RDX);
+	x64_lea(b, 1, X64_RDX, x64_m(X64_RDX, -1));
 	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_R13, SF_OFF_VM_STORE));
 	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RCX, SF_OFF_STORE_ACT));
 	/* from a signal handler: eax = kind, rdx = pc, rcx = activation */

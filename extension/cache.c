@@ -10,8 +10,10 @@
  *	  until they are safely in the cache (slackfuel_build);
  *	- on CREATE OR REPLACE / DROP FUNCTION: the syscache callback only marks
  *	  entries stale (it may run in the middle of a call, from any catalog
- *	  access), and stale entries are freed at the next safe point: the start
- *	  of a call handler, validator or inline handler, or transaction end.
+ *	  access) and bumps slackfuel_epoch, so that the next call looks its
+ *	  function up again; stale entries are freed at that lookup, at the
+ *	  start of a validator or inline handler, or at transaction end, when
+ *	  no call is using them.
  */
 #include "postgres.h"
 
@@ -30,7 +32,7 @@
 #include "plwasm.h"
 
 static HTAB *func_cache;
-int			slackfuel_nstale;
+static int	nstale;			/* entries marked stale, not yet freed */
 uint64		slackfuel_epoch = 1;
 
 /* --- Building a module ------------------------------------------------- */
@@ -261,7 +263,7 @@ func_release(slackfuel_func *fn)
 	fn->module = NULL;
 	fn->export_name = NULL;
 	if (fn->stale)
-		slackfuel_nstale--;
+		nstale--;
 	fn->stale = false;
 	fn->valid = false;
 	slackfuel_epoch++;
@@ -274,7 +276,7 @@ slackfuel_cache_flush_stale(void)
 	HASH_SEQ_STATUS seq;
 	slackfuel_func *fn;
 
-	if (func_cache == NULL || slackfuel_nstale == 0)
+	if (func_cache == NULL || nstale == 0)
 		return;
 	hash_seq_init(&seq, func_cache);
 	while ((fn = hash_seq_search(&seq)) != NULL)
@@ -296,7 +298,7 @@ invalidate(Datum arg, int cacheid, uint32 hashvalue)
 		if (hashvalue == 0 || fn->hashvalue == hashvalue)
 		{
 			fn->stale = true;
-			slackfuel_nstale++;
+			nstale++;
 			slackfuel_epoch++;
 		}
 	}
@@ -364,7 +366,9 @@ slackfuel_func_lookup(Oid fn_oid)
 	slackfuel_cache_flush_stale();
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
 	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for function %u", fn_oid);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("wasm function was dropped while a query was using it")));
 	fn = hash_search(func_cache, &fn_oid, HASH_ENTER, &found);
 	if (!found)
 		memset((char *) fn + sizeof(Oid), 0, sizeof(*fn) - sizeof(Oid));
@@ -401,6 +405,8 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	cfg.max_memory_bytes = max_memory;
 	cfg.max_stack_bytes = max_stack;
+	cfg.meter_start = 1;
+	cfg.start_fuel_limit = slackfuel_fuel_limit();
 	inst->store = sf_store_new(&cfg, &err);
 	if (inst->store)
 		inst->instance = sf_instance_new(inst->store, fn->module, NULL, 0, &err);

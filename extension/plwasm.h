@@ -200,7 +200,6 @@ extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 extern void slackfuel_build_done(slackfuel_build *b);
 extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
 								   const char *want);
-extern int	slackfuel_nstale;
 
 /*
  * Bumped whenever a cached module or instance is freed or marked stale, and

@@ -29,4 +29,4 @@ $(B)/spectest: $(SPECTEST_SRCS) engine/tests/spec.h $(ENGINE_LIB)
 
 spec: $(B)/spectest $(SPEC_JSONS) $(SPEC_OWN_JSONS)
 	@test -n "$(SPEC_WASTS)" || { echo "spec: no .wast files in $(SPEC_DIR)"; exit 1; }
-	@$(B)/spectest -p wast2json $(SPEC_JSONS) -p own $(SPEC_OWN_JSONS)
+	@$(B)/spectest -p wast2json $(SPEC_JSONS) -p own $(SPEC_OWN_JSONS) -p bounds-checked -b $(SPEC_JSONS)

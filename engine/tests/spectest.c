@@ -1,7 +1,7 @@
 /*
 ** spectest -- run wast2json command files against the engine.
 **
-**   build/spectest [-v] [-m] [-p PASS] FILE.json... [-p PASS FILE.json...]
+**   build/spectest [-v] [-m] [-b] [-p PASS] FILE.json... [-p PASS FILE.json...]
 **
 ** One line per file ("spec: NAME.wast: N passed, N failed, N skipped"),
 ** the skip reasons with their counts, then the totals alone on the last
@@ -10,7 +10,8 @@
 ** own, engine/sfwast); files of the second and later passes are reported
 ** as "spec-PASS: NAME.wast: ...", and each pass gets its own totals line
 ** ("spec: pass PASS: ...") before the overall one.  -v prints every failure and skip
-** with its line; -m notes every rejected module whose message does not
+** with its line; -b compiles the modules of the files after it in
+** bounds-checked mode (sf_config.bounds_checked); -m notes every rejected module whose message does not
 ** contain the text the suite expects (the suite only requires failure).
 **
 ** Layout, so that later issues extend rather than rewrite it:
@@ -234,6 +235,9 @@ typedef enum load_result
 	LOAD_NOFILE
 } load_result;
 
+/* Module configuration (-b sets bounds-checked mode); NULL = defaults. */
+static const sf_config *load_cfg;
+
 static load_result
 load_module(spec_ctx *c, const spec_cmd *cmd, sf_module **out, sf_error *err)
 {
@@ -267,11 +271,11 @@ load_module(spec_ctx *c, const spec_cmd *cmd, sf_module **out, sf_error *err)
 			return LOAD_FAILED;
 		}
 		free(bytes);
-		*out = sf_module_load(wasm, wasm_len, NULL, err);
+		*out = sf_module_load(wasm, wasm_len, load_cfg, err);
 		free(wasm);
 		return *out ? LOAD_OK : LOAD_FAILED;
 	}
-	*out = sf_module_load((const uint8_t *) bytes, len, NULL, err);
+	*out = sf_module_load((const uint8_t *) bytes, len, load_cfg, err);
 	free(bytes);
 	return *out ? LOAD_OK : LOAD_FAILED;
 }
@@ -840,6 +844,14 @@ main(int argc, char **argv)
 			c.verbose = true;
 		else if (strcmp(argv[i], "-m") == 0)
 			c.messages = true;
+		else if (strcmp(argv[i], "-b") == 0)
+		{
+			static sf_config cfg;
+
+			sf_config_default(&cfg);
+			cfg.bounds_checked = 1;
+			load_cfg = &cfg;
+		}
 		else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
 		{
 			if (c.npasses == SPEC_MAX_PASSES)

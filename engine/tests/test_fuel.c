@@ -431,6 +431,31 @@ test_zero_limit(void **state)
 	}
 }
 
+/*
+** Regression: an out-of-fuel trap taken through a function's last trap
+** thunk named no function, because the thunk's return address lies one
+** past the function's code.
+*/
+static void
+test_out_of_fuel_names_its_function(void **state)
+{
+	static const char wat[] =
+		"(module (func (result i32) (i32.const 1))"
+		" (func (export \"spin\") (loop (br 0))))";
+	rig			g;
+	sf_extern	ex;
+	sf_call_opts opts = {1000};
+	sf_error	err;
+
+	rig_new(&g, wat, SF_FUEL_PRECISE);
+	assert_int_equal(sf_instance_export(g.inst, "spin", 4, &ex), SF_OK);
+	assert_int_equal(sf_call(ex.of.func, NULL, 0, NULL, 0, &opts, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_OUT_OF_FUEL);
+	assert_int_equal(err.func_index, 1);
+	assert_non_null(strstr(err.msg, "in wasm function 1"));
+	rig_free(&g);
+}
+
 /* 64 bits end to end: limits and charges past 2^32 are not truncated. */
 static void
 test_limits_above_2_32(void **state)
@@ -639,6 +664,25 @@ test_runaway_stops(void **state)
 		rig_free(&g);
 	}
 	sf_watchdog_stop();
+}
+
+/* An interrupted call reports the fuel it consumed until it was stopped. */
+static void
+test_interrupted_call_reports_fuel(void **state)
+{
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+		outcome		o;
+
+		rig_new(&g, prog_runaway, counting_modes[k]);
+		kill_after(20);
+		o = run(&g, "spin", 0, NO_LIMIT);
+		kill_cancel();
+		assert_int_equal(o.trap, SF_TRAP_INTERRUPTED);
+		assert_true(o.consumed > 1000);
+		rig_free(&g);
+	}
 }
 
 /* A request made before the call (e.g. during compilation) is not lost. */
@@ -982,10 +1026,12 @@ main(void)
 		cmocka_unit_test(test_random_programs_match_reference),
 		cmocka_unit_test(test_off_counts_nothing),
 		cmocka_unit_test(test_zero_limit),
+		cmocka_unit_test(test_out_of_fuel_names_its_function),
 		cmocka_unit_test(test_limits_above_2_32),
 		cmocka_unit_test(test_host_boundaries),
 		cmocka_unit_test(test_out_of_fuel_wins_over_traps),
 		cmocka_unit_test(test_runaway_stops),
+		cmocka_unit_test(test_interrupted_call_reports_fuel),
 		cmocka_unit_test(test_interrupt_before_entry),
 		cmocka_unit_test(test_interrupt_in_host),
 		cmocka_unit_test(test_ticks_in_stubs_and_host),

@@ -516,6 +516,54 @@ test_br_table_large(void **state)
 	sf_module_free(m);
 }
 
+/* Bounds-checked mode: explicit checks, small reservation, no sharing with unchecked code. */
+static void
+test_bounds_checked(void **state)
+{
+	const char *text =
+		"(module (memory (export \"m\") 1 3)"
+		"  (func (export \"poke\") (param i32) (result i32)"
+		"    (i32.store offset=4 (local.get 0) (i32.const 7)) (i32.load offset=4 (local.get 0)))"
+		"  (func (export \"grow\") (result i32) (memory.grow (i32.const 1))))";
+	uint8_t    *wasm;
+	size_t		len;
+	sf_config	cfg;
+	sf_error	err;
+	sf_module  *m, *plain;
+	sf_store   *s = sf_store_new(NULL, NULL);
+	sf_instance *inst;
+	sf_extern	mem;
+	int32_t		r, a;
+
+	assert_int_equal(sf_wat_to_wasm(text, strlen(text), &wasm, &len, &err), SF_OK);
+	sf_config_default(&cfg);
+	cfg.bounds_checked = 1;
+	m = sf_module_load(wasm, len, &cfg, &err);
+	free(wasm);
+	assert_non_null(m);
+	inst = instantiate(s, m, NULL, 0);
+	a = 65528;
+	assert_int_equal(call_i32(export_func(inst, "poke"), 1, &a, &r, &err), SF_OK);
+	assert_int_equal(r, 7);
+	a = 65529;					/* the last byte of the store is past the end */
+	assert_int_equal(call_i32(export_func(inst, "poke"), 1, &a, &r, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_MEMORY_OOB);
+	a = -1;
+	assert_int_equal(call_i32(export_func(inst, "poke"), 1, &a, &r, &err), SF_TRAP);
+	assert_int_equal(call_i32(export_func(inst, "grow"), 0, NULL, &r, &err), SF_OK);
+	assert_int_equal(r, 1);
+	a = 65529;
+	assert_int_equal(call_i32(export_func(inst, "poke"), 1, &a, &r, &err), SF_OK);
+	/* unchecked code must not see a memory without guard pages */
+	assert_int_equal(sf_instance_export(inst, "m", 1, &mem), SF_OK);
+	plain = load_wat("(module (import \"a\" \"m\" (memory 1)))");
+	assert_null(sf_instance_new(s, plain, &mem, 1, &err));
+	assert_int_equal(err.status, SF_UNLINKABLE);
+	sf_store_free(s);
+	sf_module_free(m);
+	sf_module_free(plain);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -533,6 +581,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_mul_imm_keeps_register),
 		cmocka_unit_test(test_register_locals),
 		cmocka_unit_test(test_br_table_large),
+		cmocka_unit_test(test_bounds_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

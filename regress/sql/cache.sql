@@ -19,6 +19,17 @@ $$;
 SELECT version_w();
 ROLLBACK;
 SELECT version_w();
+-- A running query picks up the new version at its next call.
+BEGIN;
+DECLARE c CURSOR FOR SELECT version_w() FROM generate_series(1, 3);
+FETCH 1 FROM c;
+CREATE OR REPLACE FUNCTION version_w() RETURNS int LANGUAGE wasm AS $$
+(module (func (export "version_w") (result i32) i32.const 9))
+$$;
+FETCH 1 FROM c;
+DROP FUNCTION version_w();
+FETCH 1 FROM c;
+ROLLBACK;
 DROP FUNCTION version_w();
 SELECT version_w();
 

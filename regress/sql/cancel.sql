@@ -36,6 +36,17 @@ SELECT count(*) FROM generate_series(1, 100000) a, generate_series(1, 100000) b
 RESET statement_timeout;
 SELECT one();
 
+-- Start functions are not metered, but a timeout stops them too.
+CREATE FUNCTION start_loop() RETURNS int LANGUAGE wasm AS $$
+(module (func $s (loop $l (br $l))) (start $s)
+  (func (export "start_loop") (result i32) i32.const 1))
+$$;
+SET statement_timeout = '200ms';
+SELECT start_loop();
+DO $$ (module (func $s (loop $l (br $l))) (start $s)) $$ LANGUAGE wasm;
+RESET statement_timeout;
+DROP FUNCTION start_loop();
+
 -- The same timeout inside a transaction: it rolls back.
 CREATE TABLE cancel_rows (x int);
 BEGIN;

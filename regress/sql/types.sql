@@ -51,6 +51,23 @@ CREATE FUNCTION hyp(float8, float8) RETURNS float8 STRICT LANGUAGE wasm AS $$
 $$;
 SELECT half(3), half('Infinity'), half('-0'), hyp(3, 4), hyp('NaN', 1);
 
+-- Many arguments of mixed types.
+CREATE FUNCTION mix(int2, int4, int8, float4, float8, bool, int8, int4)
+  RETURNS float8 STRICT LANGUAGE wasm AS $$
+(module (func (export "mix")
+  (param i32 i32 i64 f32 f64 i32 i64 i32) (result f64)
+  local.get 0 f64.convert_i32_s
+  local.get 1 f64.convert_i32_s f64.add
+  local.get 2 f64.convert_i64_s f64.add
+  local.get 3 f64.promote_f32 f64.add
+  local.get 4 f64.add
+  local.get 5 f64.convert_i32_u f64.add
+  local.get 6 f64.convert_i64_s f64.add
+  local.get 7 f64.convert_i32_s f64.add))
+$$;
+SELECT mix(1::int2, 20, 300, 0.5, 0.25, true, -4000000000, 7);
+DROP FUNCTION mix(int2, int4, int8, float4, float8, bool, int8, int4);
+
 -- A body in hex; the only exported function is called whatever its name.
 CREATE FUNCTION answer() RETURNS int LANGUAGE wasm
   AS '\x0061736d010000000105016000017f03020100070a0106616e7377657200000a06010400412a0b';
@@ -196,6 +213,7 @@ SELECT upper_w('hello, wörld'), upper_w(''), length(upper_w(repeat('ab', 100000
 SELECT count(*) FROM generate_series(1, 1000) g WHERE upper_w('x' || g) = 'X' || g;
 SELECT len_w('\x00ff00'::bytea), len_w(''::bytea), len_w(convert_to('wörld', 'UTF8'));
 SELECT echo_w('varchar ok'::varchar), echo_w('\xdeadbeef'::bytea);
+SELECT echo_w('\x00ff0000'::bytea) AS nul_bytes_survive, echo_w(''::bytea) AS empty;
 -- slackfuel.max_memory caps memory.grow: the allocator cannot get 200 kB.
 SET slackfuel.max_memory = '128kB';
 SELECT length(upper_w(repeat('ab', 100000)));
