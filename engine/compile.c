@@ -411,6 +411,18 @@ move_local_regs(cstate *c, bool save, bool slots)
 	}
 }
 
+/*
+** Set ZF to "reg == 0", unless the ALU operation that just produced 'reg'
+** already did (nothing emitted since, same width).
+*/
+void
+cg_test_zero(cstate *c, int w, int reg)
+{
+	if (c->zf_pos == x64_pos(c->b) && c->zf_pos != 0 && c->zf_reg == reg && c->zf_w == w)
+		return;
+	x64_test_rr(c->b, w, reg, reg);
+}
+
 void
 cg_save_local_regs(cstate *c)
 {
@@ -695,7 +707,7 @@ cg_block(cstate *c, int op)
 				cc = (x64_cc) cond.cc;
 				break;
 			case VK_REG:
-				x64_test_rr(c->b, 0, cond.reg, cond.reg);
+				cg_test_zero(c, 0, cond.reg);
 				break;
 			case VK_CONST:
 				x64_mov_ri(c->b, 0, X64_RAX, (uint32_t) cond.imm);
@@ -865,7 +877,7 @@ cg_br_if(cstate *c, uint32_t depth)
 	else
 	{
 		if (cond.kind == VK_REG)
-			x64_test_rr(c->b, 0, cond.reg, cond.reg);
+			cg_test_zero(c, 0, cond.reg);
 		else
 			x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, c->sp), 0);
 		cg_release(c, &cond);

@@ -120,6 +120,10 @@ typedef struct cstate
 	bool		unreachable;
 	uint32_t	nflags;			/* VK_FLAGS entries on the stack (0 or 1) */
 	uint32_t	clean;			/* entries below are VK_MEM or VK_CONST */
+	/* ZF still says whether register zf_reg (width zf_w) is zero, if the
+	** code position is still zf_pos */
+	size_t		zf_pos;
+	int			zf_reg, zf_w;
 
 	x64_regset	gused, xused;	/* registers held by values */
 	uint32_t	max_out;		/* outgoing slots needed */
@@ -191,6 +195,7 @@ void		cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 						   int nimm, bool traps, int result_type);
 
 void		cg_save_local_regs(cstate *c);
+void		cg_test_zero(cstate *c, int w, int reg);
 void		cg_restore_local_regs(cstate *c);
 
 /* compile_fuel.c */

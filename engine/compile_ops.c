@@ -273,6 +273,10 @@ int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 	}
 	r = result_reg(c, &a, da);
 	alu_with(c, alu, w, r, &b, db);
+	/* add/sub/and/or/xor leave ZF = (result == 0) for a following test */
+	c->zf_pos = x64_pos(c->b);
+	c->zf_reg = r;
+	c->zf_w = w;
 	cg_release(c, &b);
 	if (a.kind == VK_REG && a.borrowed)
 		cg_push(c, a);			/* updated in place: the local itself */
@@ -518,7 +522,7 @@ int_eqz(cstate *c, int w)
 		return;
 	}
 	if (a.kind == VK_REG)
-		x64_test_rr(c->b, w, a.reg, a.reg);
+		cg_test_zero(c, w, a.reg);
 	else
 		x64_alu_mi(c->b, X64_CMP, w, cg_mem_of(c, &a, c->sp), 0);
 	cg_release(c, &a);
@@ -859,7 +863,7 @@ emit_select(cstate *c)
 	if (cond.kind == VK_FLAGS)
 		cc = (x64_cc) cond.cc;
 	else if (cond.kind == VK_REG)
-		x64_test_rr(c->b, 0, cond.reg, cond.reg);
+		cg_test_zero(c, 0, cond.reg);
 	else
 		x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, dc), 0);
 	if (!is_float(a.type))

@@ -690,7 +690,12 @@ sf_instance_new(sf_store *s, sf_module *m, const sf_extern *imports,
 	if (st == SF_OK)
 		st = init_segments(inst, err);
 	if (st == SF_OK && m->has_start)
-		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0, NULL, err);
+	{
+		sf_call_opts so = {s->cfg.start_fuel_limit};
+
+		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0,
+					 s->cfg.meter_start ? &so : NULL, err);
+	}
 	return st == SF_OK ? inst : NULL;
 }
 

@@ -405,6 +405,8 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	cfg.max_memory_bytes = max_memory;
 	cfg.max_stack_bytes = max_stack;
+	cfg.meter_start = 1;
+	cfg.start_fuel_limit = slackfuel_fuel_limit();
 	inst->store = sf_store_new(&cfg, &err);
 	if (inst->store)
 		inst->instance = sf_instance_new(inst->store, fn->module, NULL, 0, &err);

@@ -285,6 +285,8 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 
 	cfg.max_memory_bytes = slackfuel_max_memory();
 	cfg.max_stack_bytes = slackfuel_max_stack();
+	cfg.meter_start = 1;
+	cfg.start_fuel_limit = slackfuel_fuel_limit();
 	b->store = sf_store_new(&cfg, &out.err);
 	if (b->store == NULL)
 		slackfuel_report_status(fname, "instantiate", &out.err);

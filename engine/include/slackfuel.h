@@ -294,6 +294,14 @@ typedef struct sf_store_config
 	uint64_t	max_memory_bytes;	/* cap on each linear memory; 0 = 4 GiB */
 	uint64_t	max_stack_bytes;	/* wasm stack depth allowed; 0 = 1 MiB */
 	uint32_t	max_table_elems;	/* cap on table.grow; 0 = default */
+
+	/*
+	** Fuel for the start functions sf_instance_new runs.  A zeroed config
+	** leaves them unmetered; set 'meter_start' to apply 'start_fuel_limit'
+	** (ignored by modules compiled with fuel off).
+	*/
+	int			meter_start;
+	uint64_t	start_fuel_limit;
 } sf_store_config;
 
 sf_store   *sf_store_new(const sf_store_config *cfg, sf_error *err);

@@ -344,6 +344,7 @@ main(int argc, char **argv)
 	sf_val	   *args = NULL, *res = NULL;
 	double		best = 1e300, best_cpu = 1e300, compile_cpu;
 	sf_config	cfg;
+	sf_store_config scfg = {0};
 	sf_call_opts opts = {0};
 	int			have_limit = 0, have_interval = 0;
 	uint64_t	interval = 0, timeout_ms = 0;
@@ -423,7 +424,15 @@ main(int argc, char **argv)
 				(unsigned long long) cs.code_bytes, (unsigned long long) cs.wasm_code_bytes,
 				cs.compile_seconds > 0 ? cs.wasm_code_bytes / cs.compile_seconds / 1e6 : 0.0);
 	}
-	if (!(s = sf_store_new(NULL, &err)) || !(st = sf_spectest_new(s, &err)))
+	/* the tick runs before instantiation: start functions are metered too */
+	if (interval && sf_watchdog_start((uint32_t) interval, &err) != SF_OK)
+	{
+		fprintf(stderr, "sfrun: %s\n", err.msg);
+		goto out;
+	}
+	scfg.meter_start = have_limit;
+	scfg.start_fuel_limit = opts.fuel_limit;
+	if (!(s = sf_store_new(&scfg, &err)) || !(st = sf_spectest_new(s, &err)))
 	{
 		fprintf(stderr, "sfrun: %s\n", err.msg);
 		goto out;
@@ -461,11 +470,6 @@ main(int argc, char **argv)
 					argv[i + 2 + k], sf_valtype_name(ft.params[k]));
 			goto out;
 		}
-	if (interval && sf_watchdog_start((uint32_t) interval, &err) != SF_OK)
-	{
-		fprintf(stderr, "sfrun: %s\n", err.msg);
-		goto out;
-	}
 	for (long r = 0; r < repeat; r++)
 	{
 		double		t0 = now(), c0 = cpu_now(), dt, dc;

@@ -128,5 +128,19 @@ SELECT count_to(1000000);
 RESET slackfuel.fuel_mode;
 RESET slackfuel.fuel_limit;
 
+-- A start function is metered too: one that never ends runs out of fuel
+-- when the instance is created (regression: it used to run unmetered).
+CREATE FUNCTION start_spins() RETURNS int LANGUAGE wasm STRICT AS
+'(module (func $s (loop (br 0))) (start $s)
+   (func (export "start_spins") (result i32) (i32.const 1)))';
+SET slackfuel.fuel_limit = '1M';
+SET statement_timeout = '20s';	-- without metering this would spin until then
+\set VERBOSITY terse
+SELECT start_spins();
+\set VERBOSITY default
+RESET statement_timeout;
+RESET slackfuel.fuel_limit;
+DROP FUNCTION start_spins();
+
 DROP TABLE fuel_rows;
 DROP FUNCTION spin(), count_to(int);
