@@ -340,7 +340,7 @@ test_reentrant_host_call(void **state)
 static int
 host_many(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
 {
-	int64_t		sum = 0;
+	uint64_t	sum = 0;			/* wraps */
 
 	for (int i = 0; i < 16; i++)
 	{
@@ -350,24 +350,24 @@ host_many(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
 		switch (i % 4)
 		{
 			case 0:
-				sum = sum * 31 + a[i].of.i32;
+				sum = sum * 31 + (uint64_t) (int64_t) a[i].of.i32;
 				break;
 			case 1:
-				sum = sum * 31 + a[i].of.i64;
+				sum = sum * 31 + (uint64_t) a[i].of.i64;
 				break;
 			case 2:
 				memcpy(&f, &a[i].of.f32_bits, 4);
-				sum = sum * 31 + (int64_t) f;
+				sum = sum * 31 + (uint64_t) (int64_t) f;
 				break;
 			default:
 				memcpy(&d, &a[i].of.f64_bits, 8);
-				sum = sum * 31 + (int64_t) d;
+				sum = sum * 31 + (uint64_t) (int64_t) d;
 				break;
 		}
 	}
 	for (int i = 0; i < 16; i++)
 		r[i] = a[i];
-	r[0].of.i32 = (int32_t) sum;
+	r[0].of.i32 = (int32_t) (uint32_t) sum;
 	return 0;
 }
 
