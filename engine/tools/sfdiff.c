@@ -2,15 +2,16 @@
 ** sfdiff -- run every export of a module the way engine/tests/difftest/ref.mjs
 ** runs it in Node.js (V8), printing a transcript the two can be diffed on.
 **
-**   engine/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] FILE.wasm
+**   engine/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked] FILE.wasm
 **
 ** Meant for binaryen's wasm-opt -ttf modules (make difftest): the imports
 ** "fuzzing-support" "log-*" print their argument; an export called
 ** "hangLimitInitializer" is called before every other export (it resets the
 ** loop/recursion budget ttf code decrements).  Every exported function is
-** called in export order with zero (null) arguments.  Transcript lines:
+** called in export order with zero (null) arguments, then (if it has
+** parameters) with four sets of edge values.  Transcript lines:
 **
-**   call NAME
+**   call NAME SET
 **   log TYPE:VALUE             from a log-* import
 **   result TYPE:VALUE ...      or "trap CLASS"
 **   memory PAGES HASH          exported memory after each call (FNV-1a 32)
@@ -20,12 +21,20 @@
 ** pick NaN signs and payloads).  Trap classes merge the messages V8 and the
 ** spec use for the same condition.  Exit 0 after a transcript, 3 if the
 ** module needs an import we do not provide, 1 on a load error.
+**
+** --show-fuel adds "fuel N" (sf_last_fuel_consumed) after each call that
+** returned: precise and slacked mode must agree on it, and on which calls
+** run out of fuel (run.sh compares them; V8 has no fuel).
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "slackfuel.h"
+
+#define NSETS 5					/* argument sets each export is called with */
+
+static int	show_fuel;			/* --show-fuel */
 
 static uint8_t *
 read_file(const char *path, size_t *len)
@@ -169,8 +178,43 @@ link_imports(sf_store *s, sf_module *m, sf_extern *ex)
 	return 0;
 }
 
+/*
+** Argument k of call 'set': zero in set 0, the same value for every k in
+** set 3 (x - y == 0 and the like), else an edge value from a small table (ref.mjs has the same tables).  No NaNs: JS would canonicalise them.
+*/
 static void
-call_export(sf_func *f, const sf_call_opts *opts, int quiet)
+set_arg(sf_val *v, uint32_t k, uint32_t set)
+{
+	static const int32_t i32s[8] = {0, -1, 0x7fffffff, INT32_MIN, 1, 7, 255, 65536};
+	static const int64_t i64s[8] = {0, -1, INT64_MAX, INT64_MIN, 1, 4294967296LL, -129, 65535};
+	static const uint32_t f32s[8] = {0, 0x80000000u, 0x3fc00000u, 0xf149f2cau, 0x7f800000u,
+	0xff800000u, 0x4f000000u, 0x00000001u};
+	static const uint64_t f64s[8] = {0, 0x8000000000000000ull, 0x3ff8000000000000ull,
+		0xc415af1d78b58c40ull, 0x7ff0000000000000ull, 0xfff0000000000000ull,
+	0x41e0000000000000ull, 0x0000000000000001ull};
+	uint32_t	j = set == 0 ? 0 : set == 3 ? 5 : (set * 3 + k) % 8;
+
+	switch (v->type)
+	{
+		case SF_I32:
+			v->of.i32 = i32s[j];
+			break;
+		case SF_I64:
+			v->of.i64 = i64s[j];
+			break;
+		case SF_F32:
+			v->of.f32_bits = f32s[j];
+			break;
+		case SF_F64:
+			v->of.f64_bits = f64s[j];
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+call_export(sf_func *f, const sf_call_opts *opts, int quiet, uint32_t set)
 {
 	sf_functype ft;
 	sf_val	   *args, *res;
@@ -182,7 +226,10 @@ call_export(sf_func *f, const sf_call_opts *opts, int quiet)
 	if (!args || !res)
 		abort();
 	for (uint32_t k = 0; k < ft.nparams; k++)
+	{
 		args[k].type = ft.params[k];
+		set_arg(&args[k], k, set);
+	}
 	if (sf_call(f, args, ft.nparams, res, ft.nresults, opts, &err) != SF_OK)
 		printf("trap %s\n", err.status == SF_TRAP ? trap_class(err.trap) : err.msg);
 	else if (!quiet)
@@ -194,6 +241,8 @@ call_export(sf_func *f, const sf_call_opts *opts, int quiet)
 			print_val(&res[k]);
 		}
 		printf("\n");
+		if (show_fuel)
+			printf("fuel %llu\n", (unsigned long long) sf_last_fuel_consumed());
 	}
 	free(args);
 	free(res);
@@ -225,12 +274,20 @@ run_exports(sf_module *m, sf_instance *inst, const sf_call_opts *opts)
 			continue;
 		if (sf_instance_export(inst, d.name, d.name_len, &x) != SF_OK)
 			continue;
-		if (have_hang)
-			call_export(hang.of.func, opts, 1);
-		printf("call %.*s\n", (int) d.name_len, d.name);
-		call_export(x.of.func, opts, 0);
-		print_memory(mem);
-		fflush(stdout);
+		for (uint32_t set = 0; set < NSETS; set++)
+		{
+			sf_functype ft;
+
+			sf_func_type(x.of.func, &ft);
+			if (set > 0 && ft.nparams == 0)
+				break;
+			if (have_hang)
+				call_export(hang.of.func, opts, 1, 0);
+			printf("call %.*s %u\n", (int) d.name_len, d.name, set);
+			call_export(x.of.func, opts, 0, set);
+			print_memory(mem);
+			fflush(stdout);
+		}
 	}
 	for (uint32_t i = 0; i < n; i++)
 	{
@@ -273,6 +330,10 @@ main(int argc, char **argv)
 			cfg.fuel_mode = SF_FUEL_PRECISE;
 		else if (strcmp(argv[i], "--fuel-mode=slacked") == 0)
 			cfg.fuel_mode = SF_FUEL_SLACKED;
+		else if (strcmp(argv[i], "--bounds-checked") == 0)
+			cfg.bounds_checked = 1;
+		else if (strcmp(argv[i], "--show-fuel") == 0)
+			show_fuel = 1;
 		else if (strncmp(argv[i], "--fuel=", 7) == 0)
 		{
 			opts.fuel_limit = strtoull(argv[i] + 7, NULL, 10);
@@ -286,7 +347,7 @@ main(int argc, char **argv)
 	}
 	if (i + 1 != argc)
 	{
-		fprintf(stderr, "usage: sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] FILE.wasm\n");
+		fprintf(stderr, "usage: sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked] FILE.wasm\n");
 		return 1;
 	}
 	if (!(bytes = read_file(argv[i], &len)))

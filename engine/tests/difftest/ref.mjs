@@ -109,9 +109,23 @@ function functionTypes(bytes) {
 	return new Map();
 }
 
-function zero(type) {
-	return type === 'i64' ? 0n : (type === 'funcref' || type === 'externref') ? null : 0;
+// Argument k of call 'set', as engine/sfdiff's set_arg picks it.
+const i32s = [0, -1, 0x7fffffff, -2147483648, 1, 7, 255, 65536];
+const i64s = [0n, -1n, 0x7fffffffffffffffn, -0x8000000000000000n, 1n, 4294967296n, -129n, 65535n];
+const f32s = [0, 0x80000000, 0x3fc00000, 0xf149f2ca, 0x7f800000, 0xff800000, 0x4f000000, 1];
+const f64s = [0n, 0x8000000000000000n, 0x3ff8000000000000n, 0xc415af1d78b58c40n,
+	0x7ff0000000000000n, 0xfff0000000000000n, 0x41e0000000000000n, 1n];
+function arg(type, k, set) {
+	const j = set === 0 ? 0 : set === 3 ? 5 : (set * 3 + k) % 8;
+	switch (type) {
+		case 'i32': return i32s[j];
+		case 'i64': return i64s[j];
+		case 'f32': scratch.setUint32(0, f32s[j]); return scratch.getFloat32(0);
+		case 'f64': scratch.setBigUint64(0, f64s[j]); return scratch.getFloat64(0);
+		default: return null;
+	}
 }
+const NSETS = 5;
 
 function fnv1a(u8) {
 	let h = 2166136261;
@@ -144,17 +158,19 @@ const mem = Object.values(ex).find((v) => v instanceof WebAssembly.Memory);
 for (const d of WebAssembly.Module.exports(mod)) {
 	if (d.kind !== 'function' || d.name === 'hangLimitInitializer') continue;
 	const sig = sigs.get(d.name);
-	if (ex.hangLimitInitializer) ex.hangLimitInitializer();
-	print('call ' + d.name);
-	try {
-		let r = ex[d.name](...sig.params.map(zero));
-		if (sig.results.length === 1) r = [r];
-		else if (sig.results.length === 0) r = [];
-		print('result' + sig.results.map((t, i) => ' ' + val(t, r[i])).join(''));
-	} catch (e) {
-		print('trap ' + trapClass(e));
+	for (let set = 0; set < NSETS && (set === 0 || sig.params.length > 0); set++) {
+		if (ex.hangLimitInitializer) ex.hangLimitInitializer();
+		print(`call ${d.name} ${set}`);
+		try {
+			let r = ex[d.name](...sig.params.map((t, k) => arg(t, k, set)));
+			if (sig.results.length === 1) r = [r];
+			else if (sig.results.length === 0) r = [];
+			print('result' + sig.results.map((t, i) => ' ' + val(t, r[i])).join(''));
+		} catch (e) {
+			print('trap ' + trapClass(e));
+		}
+		if (mem) print(`memory ${mem.buffer.byteLength / 65536} ${fnv1a(new Uint8Array(mem.buffer))}`);
 	}
-	if (mem) print(`memory ${mem.buffer.byteLength / 65536} ${fnv1a(new Uint8Array(mem.buffer))}`);
 }
 for (const d of WebAssembly.Module.exports(mod)) {
 	if (d.kind !== 'global') continue;
