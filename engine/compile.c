@@ -265,22 +265,6 @@ cg_to_reg(cstate *c, sval *v)
 	return r;
 }
 
-/* Like cg_to_reg for popped values (depth is only needed for VK_MEM). */
-int
-cg_to_reg_owned(cstate *c, sval *v)
-{
-	int			r;
-
-	if (v->kind == VK_REG)
-		return v->reg;
-	if (v->kind == VK_MEM)
-		cg_fail(c, SF_INVALID, "internal: popped home-slot value without depth");
-	r = cg_alloc(c, v->type);
-	cg_load_scratch(c, v, 0, r);
-	v->kind = VK_REG;
-	v->reg = (uint8_t) r;
-	return r;
-}
 
 /* Store 'v' (stack index 'depth') into 'dst'; uses rax/xmm0 as scratch. */
 void

@@ -179,7 +179,6 @@ void		cg_push_flags(cstate *c, x64_cc cc);
 sval		cg_pop(cstate *c);
 sval	   *cg_top(cstate *c, uint32_t k);
 int			cg_to_reg(cstate *c, sval *v);
-int			cg_to_reg_owned(cstate *c, sval *v);
 x64_mem		cg_mem_of(cstate *c, const sval *v, uint32_t depth);
 x64_mem		cg_home(cstate *c, uint32_t depth);
 void		cg_materialize_flags(cstate *c);

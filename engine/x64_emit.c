@@ -83,13 +83,6 @@ x64_u32(x64_buf *b, uint32_t v)
 	b->p += 4;
 }
 
-void
-x64_u64(x64_buf *b, uint64_t v)
-{
-	x64_reserve(b, 8);
-	memcpy(b->p, &v, 8);
-	b->p += 8;
-}
 
 void
 x64_patch32(x64_buf *b, size_t at, uint32_t v)
@@ -384,12 +377,6 @@ x64_test_rr(x64_buf *b, int w, int a, int c)
 	enc(b, wflag(w), 0x85, 1, c, a, NULL);
 }
 
-void
-x64_test_ri(x64_buf *b, int w, int a, int32_t imm)
-{
-	enc(b, wflag(w), 0xF7, 1, 0, a, NULL);
-	put32(b, (uint32_t) imm);
-}
 
 void
 x64_imul_rr(x64_buf *b, int w, int dst, int src)
@@ -464,17 +451,7 @@ x64_popcnt(x64_buf *b, int w, int dst, int src)
 	enc(b, wflag(w) | F_F3, 0x0FB8, 2, dst, src, NULL);
 }
 
-void
-x64_lzcnt(x64_buf *b, int w, int dst, int src)
-{
-	enc(b, wflag(w) | F_F3, 0x0FBD, 2, dst, src, NULL);
-}
 
-void
-x64_tzcnt(x64_buf *b, int w, int dst, int src)
-{
-	enc(b, wflag(w) | F_F3, 0x0FBC, 2, dst, src, NULL);
-}
 
 void
 x64_setcc(x64_buf *b, x64_cc cc, int r)

@@ -109,7 +109,6 @@ x64_pos(const x64_buf *b)
 
 void		x64_byte(x64_buf *b, uint8_t v);
 void		x64_u32(x64_buf *b, uint32_t v);
-void		x64_u64(x64_buf *b, uint64_t v);
 void		x64_patch32(x64_buf *b, size_t at, uint32_t v);
 uint32_t	x64_read32(const x64_buf *b, size_t at);
 
@@ -168,7 +167,6 @@ void		x64_alu_rm(x64_buf *b, x64_alu op, int w, int dst, x64_mem m);
 void		x64_alu_mi(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm);
 void		x64_alu_mr(x64_buf *b, x64_alu op, int w, x64_mem m, int src);
 void		x64_test_rr(x64_buf *b, int w, int a, int c);
-void		x64_test_ri(x64_buf *b, int w, int a, int32_t imm);
 void		x64_imul_rr(x64_buf *b, int w, int dst, int src);
 void		x64_imul_rm(x64_buf *b, int w, int dst, x64_mem m);
 void		x64_imul_rri(x64_buf *b, int w, int dst, int src, int32_t imm);
@@ -179,8 +177,6 @@ void		x64_cdq(x64_buf *b, int w);	/* cdq / cqo */
 void		x64_bsr(x64_buf *b, int w, int dst, int src);
 void		x64_bsf(x64_buf *b, int w, int dst, int src);
 void		x64_popcnt(x64_buf *b, int w, int dst, int src);
-void		x64_lzcnt(x64_buf *b, int w, int dst, int src);
-void		x64_tzcnt(x64_buf *b, int w, int dst, int src);
 void		x64_setcc(x64_buf *b, x64_cc cc, int r);
 void		x64_cmov_rr(x64_buf *b, x64_cc cc, int w, int dst, int src);
 void		x64_cmov_rm(x64_buf *b, x64_cc cc, int w, int dst, x64_mem m);

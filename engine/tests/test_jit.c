@@ -211,7 +211,7 @@ static void
 test_traps(void **state)
 {
 	sf_module  *m = load_with_name(trap_wat);
-	sf_store_config cfg = {0, 64 * 1024, 0};
+	sf_store_config cfg = {.max_stack_bytes = 64 * 1024};
 	sf_store   *s = sf_store_new(&cfg, NULL);
 	sf_instance *inst = instantiate(s, m, NULL, 0);
 	sf_error	err;
@@ -405,7 +405,7 @@ test_memory_limits(void **state)
 		"  (memory.grow (local.get 0))))");
 	sf_module  *bad = load_wat(
 		"(module (memory (export \"m\") 1) (data (i32.const 0) \"ok\") (data (i32.const 65535) \"xx\"))");
-	sf_store_config cfg = {4 * 65536, 0, 0};
+	sf_store_config cfg = {.max_memory_bytes = 4 * 65536};
 	sf_store   *s = sf_store_new(&cfg, NULL);
 	sf_instance *inst = instantiate(s, m, NULL, 0);
 	sf_error	err;

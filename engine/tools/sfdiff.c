@@ -2,14 +2,14 @@
 ** sfdiff -- run every export of a module the way engine/tests/difftest/ref.mjs
 ** runs it in Node.js (V8), printing a transcript the two can be diffed on.
 **
-**   engine/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] FILE.wasm
+**   engine/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked] FILE.wasm
 **
 ** Meant for binaryen's wasm-opt -ttf modules (make difftest): the imports
 ** "fuzzing-support" "log-*" print their argument; an export called
 ** "hangLimitInitializer" is called before every other export (it resets the
 ** loop/recursion budget ttf code decrements).  Every exported function is
 ** called in export order with zero (null) arguments, then (if it has
-** parameters) with two sets of edge values.  Transcript lines:
+** parameters) with four sets of edge values.  Transcript lines:
 **
 **   call NAME SET
 **   log TYPE:VALUE             from a log-* import
@@ -32,7 +32,7 @@
 
 #include "slackfuel.h"
 
-#define NSETS 3					/* argument sets each export is called with */
+#define NSETS 5					/* argument sets each export is called with */
 
 static int	show_fuel;			/* --show-fuel */
 
@@ -179,8 +179,8 @@ link_imports(sf_store *s, sf_module *m, sf_extern *ex)
 }
 
 /*
-** Argument k of call 'set': zero in set 0, else an edge value from a small
-** table (ref.mjs has the same tables).  No NaNs: JS would canonicalise them.
+** Argument k of call 'set': zero in set 0, the same value for every k in
+** set 3 (x - y == 0 and the like), else an edge value from a small table (ref.mjs has the same tables).  No NaNs: JS would canonicalise them.
 */
 static void
 set_arg(sf_val *v, uint32_t k, uint32_t set)
@@ -192,7 +192,7 @@ set_arg(sf_val *v, uint32_t k, uint32_t set)
 	static const uint64_t f64s[8] = {0, 0x8000000000000000ull, 0x3ff8000000000000ull,
 		0xc415af1d78b58c40ull, 0x7ff0000000000000ull, 0xfff0000000000000ull,
 	0x41e0000000000000ull, 0x0000000000000001ull};
-	uint32_t	j = set ? (set * 3 + k) % 8 : 0;
+	uint32_t	j = set == 0 ? 0 : set == 3 ? 5 : (set * 3 + k) % 8;
 
 	switch (v->type)
 	{
@@ -330,6 +330,8 @@ main(int argc, char **argv)
 			cfg.fuel_mode = SF_FUEL_PRECISE;
 		else if (strcmp(argv[i], "--fuel-mode=slacked") == 0)
 			cfg.fuel_mode = SF_FUEL_SLACKED;
+		else if (strcmp(argv[i], "--bounds-checked") == 0)
+			cfg.bounds_checked = 1;
 		else if (strcmp(argv[i], "--show-fuel") == 0)
 			show_fuel = 1;
 		else if (strncmp(argv[i], "--fuel=", 7) == 0)
@@ -345,7 +347,7 @@ main(int argc, char **argv)
 	}
 	if (i + 1 != argc)
 	{
-		fprintf(stderr, "usage: sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] FILE.wasm\n");
+		fprintf(stderr, "usage: sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked] FILE.wasm\n");
 		return 1;
 	}
 	if (!(bytes = read_file(argv[i], &len)))

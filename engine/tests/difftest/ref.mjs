@@ -116,7 +116,7 @@ const f32s = [0, 0x80000000, 0x3fc00000, 0xf149f2ca, 0x7f800000, 0xff800000, 0x4
 const f64s = [0n, 0x8000000000000000n, 0x3ff8000000000000n, 0xc415af1d78b58c40n,
 	0x7ff0000000000000n, 0xfff0000000000000n, 0x41e0000000000000n, 1n];
 function arg(type, k, set) {
-	const j = set ? (set * 3 + k) % 8 : 0;
+	const j = set === 0 ? 0 : set === 3 ? 5 : (set * 3 + k) % 8;
 	switch (type) {
 		case 'i32': return i32s[j];
 		case 'i64': return i64s[j];
@@ -125,7 +125,7 @@ function arg(type, k, set) {
 		default: return null;
 	}
 }
-const NSETS = 3;
+const NSETS = 5;
 
 function fnv1a(u8) {
 	let h = 2166136261;

@@ -1,0 +1,424 @@
+/*
+** test_regress_jit.c -- regression tests from adversarial testing of the JIT
+** (make difftest, engine/tests/fuzz-run.sh, hand-written probes).
+**
+** The probes target what a single-pass compiler with register locals and
+** flag reuse gets wrong: a local's old value still on the value stack when
+** the local is overwritten (in a block, an if, a loop, across a call), a
+** zero test reusing flags of an operation whose width or operand differs
+** (i32.wrap_i64 of an i64.add), flags clobbered by fuel code between a
+** producer and its test, and host calls that re-enter wasm or take more
+** arguments than fit in registers.  Expected values come from V8 (Node.js)
+** on the same module.  Every case runs in each fuel mode, with guard-page
+** and with explicitly bounds-checked memory.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "slackfuel.h"
+
+static sf_module *
+load_wat_cfg(const char *text, const sf_config *cfg)
+{
+	uint8_t    *wasm;
+	size_t		len;
+	sf_error	err;
+	sf_module  *m;
+
+	if (sf_wat_to_wasm(text, strlen(text), &wasm, &len, &err) != SF_OK)
+		fail_msg("wat: %s", err.msg);
+	m = sf_module_load(wasm, len, cfg, &err);
+	free(wasm);
+	if (m == NULL)
+		fail_msg("load: %s", err.msg);
+	return m;
+}
+
+static sf_func *
+export_func(sf_instance *inst, const char *name)
+{
+	sf_extern	ex;
+
+	assert_int_equal(sf_instance_export(inst, name, strlen(name), &ex), SF_OK);
+	assert_int_equal(ex.kind, SF_EXTERN_FUNC);
+	return ex.of.func;
+}
+
+static const char *probe_wat =
+"(module\n"
+"  (func $id (param i32) (result i32) local.get 0)\n"
+"  (func (export \"lazy_block\") (param $x i32) (result i32)\n"
+"    local.get $x\n"
+"    block\n"
+"      i32.const 5\n"
+"      local.set $x\n"
+"    end\n"
+"    local.get $x\n"
+"    i32.sub)\n"
+"  (func (export \"lazy_if\") (param $x i32) (result i32)\n"
+"    local.get $x\n"
+"    local.get $x\n"
+"    if\n"
+"      (local.set $x (i32.const 77))\n"
+"    else\n"
+"      (local.set $x (i32.const 88))\n"
+"    end\n"
+"    local.get $x\n"
+"    i32.mul)\n"
+"  (func (export \"lazy_loop\") (param $x i32) (result i32) (local $i i32)\n"
+"    local.get $x\n"
+"    loop $l\n"
+"      (local.set $x (i32.add (local.get $x) (i32.const 1)))\n"
+"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+"      (br_if $l (i32.lt_u (local.get $i) (i32.const 5)))\n"
+"    end\n"
+"    local.get $x\n"
+"    i32.sub)\n"
+"  (func (export \"lazy_call\") (param $x i32) (result i32)\n"
+"    local.get $x\n"
+"    (local.set $x (call $id (i32.const 1000)))\n"
+"    local.get $x\n"
+"    i32.sub)\n"
+"  (func (export \"lazy_brif\") (param $x i32) (result i32)\n"
+"    (block $b (result i32)\n"
+"      local.get $x\n"
+"      (local.tee $x (i32.const 3))\n"
+"      br_if $b\n"
+"      drop\n"
+"      i32.const 99)\n"
+"    local.get $x\n"
+"    i32.add)\n"
+"  (func (export \"alias_old_copy\") (param $x i32) (param $y i32) (result i32)\n"
+"    local.get $x\n"
+"    local.get $x\n"
+"    local.get $y\n"
+"    i32.add\n"
+"    local.set $x\n"
+"    local.get $x\n"
+"    i32.sub)\n"
+"  (func (export \"sub_rev\") (param $x i32) (param $y i32) (result i32)\n"
+"    local.get $y\n"
+"    local.get $x\n"
+"    i32.sub\n"
+"    local.set $x\n"
+"    local.get $x)\n"
+"  (func (export \"shift_self\") (param $x i32) (param $y i32) (result i32)\n"
+"    local.get $x\n"
+"    local.get $x\n"
+"    i32.shl\n"
+"    local.set $x\n"
+"    local.get $x\n"
+"    local.get $y\n"
+"    i32.rotr)\n"
+"  (func (export \"shift_old\") (param $x i32) (param $y i32) (result i32)\n"
+"    local.get $y\n"
+"    local.get $x\n"
+"    local.get $y\n"
+"    i32.shr_u\n"
+"    local.tee $y\n"
+"    i32.shl)\n"
+"  (func (export \"eqz_wrap\") (param $a i64) (param $b i64) (result i32)\n"
+"    (i32.eqz (i32.wrap_i64 (i64.add (local.get $a) (local.get $b)))))\n"
+"  (func (export \"brif_wrap\") (param $a i64) (param $b i64) (result i32)\n"
+"    (block $x (result i32)\n"
+"      (br_if $x (i32.const 7) (i32.wrap_i64 (i64.sub (local.get $a) (local.get $b))))\n"
+"      drop\n"
+"      (i32.const 9)))\n"
+"  (func (export \"if_wrap_and\") (param $a i64) (param $b i64) (result i32)\n"
+"    (if (result i32) (i32.wrap_i64 (i64.and (local.get $a) (local.get $b))) (then (i32.const 1)) (else (i32.const 2))))\n"
+"  (func (export \"eqz_i64_sub\") (param $a i64) (param $b i64) (result i32)\n"
+"    (i64.eqz (i64.sub (local.get $a) (local.get $b))))\n"
+"  (func (export \"block_between\") (param $a i32) (param $b i32) (result i32)\n"
+"    (i32.sub (local.get $a) (local.get $b))\n"
+"    (block (param i32) (result i32) nop)\n"
+"    (if (result i32) (then (i32.const 1)) (else (i32.const 0))))\n"
+"  (func (export \"loop_between\") (param $a i32) (param $b i32) (result i32) (local $i i32)\n"
+"    (i32.add (local.get $a) (local.get $b))\n"
+"    (loop $l (param i32) (result i32)\n"
+"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+"      (br_if $l (i32.lt_u (local.get $i) (i32.const 3)))\n"
+"      )\n"
+"    i32.eqz)\n"
+"  (func (export \"shift0\") (param $a i32) (param $b i32) (result i32)\n"
+"    (i32.add (local.get $a) (local.get $b))\n"
+"    (i32.const 0)\n"
+"    i32.shl\n"
+"    i32.eqz)\n"
+"  (func (export \"rotate_in_place\") (param $a i32) (param $b i32) (result i32)\n"
+"    (local.set $a (i32.add (local.get $a) (local.get $b)))\n"
+"    (local.set $a (i32.rotl (local.get $a) (i32.const 0)))\n"
+"    (i32.eqz (local.get $a)))\n"
+"  (func (export \"other_op_between\") (param $a i32) (param $b i32) (result i32) (local $v i32) (local $w i32)\n"
+"    (local.set $v (i32.and (local.get $a) (local.get $b)))\n"
+"    (local.set $w (i32.shl (local.get $a) (local.get $b)))\n"
+"    (i32.add (local.get $w) (if (result i32) (local.get $v) (then (i32.const 1000)) (else (i32.const 2000)))))\n"
+"  (func (export \"mul_between\") (param $a i32) (param $b i32) (result i32)\n"
+"    (i32.add (local.get $a) (local.get $b))\n"
+"    (i32.mul (local.get $a) (local.get $b))\n"
+"    drop\n"
+"    i32.eqz)\n"
+"  (func (export \"cmp_then_test\") (param $a i32) (param $b i32) (result i32)\n"
+"    (i32.sub (local.get $a) (local.get $b))\n"
+"    (i32.lt_s (local.get $a) (local.get $b))\n"
+"    i32.add\n"
+"    i32.eqz)\n"
+"  (func (export \"swap_test\") (param $a i32) (param $b i32) (result i32)\n"
+"    (i32.add (local.get $a) (i32.const 0))\n"
+"    (i32.sub (local.get $b) (local.get $b))\n"
+"    drop\n"
+"    i32.eqz)\n"
+"  (func (export \"tee_eqz\") (param $a i32) (param $b i32) (result i32) (local $t i32)\n"
+"    (i32.add (i32.eqz (local.tee $t (i32.xor (local.get $a) (local.get $b)))) (local.get $t)))\n"
+"  (func (export \"inplace_test\") (param $a i32) (param $b i32) (result i32)\n"
+"    (local.set $a (i32.sub (local.get $a) (local.get $b)))\n"
+"    (if (result i32) (local.get $a) (then (i32.const 100)) (else (i32.const 200))))\n"
+")\n";
+
+typedef struct jit_case
+{
+	const char *name;
+	int			is64;			/* parameters are i64, else i32 */
+	int			nargs;
+	int64_t		args[2];
+	int32_t		expect;
+} jit_case;
+
+static const jit_case cases[] = {
+	{"lazy_block", 0, 1, {INT64_C(0), INT64_C(0)}, -5},
+	{"lazy_block", 0, 1, {INT64_C(100), INT64_C(0)}, 95},
+	{"lazy_if", 0, 1, {INT64_C(0), INT64_C(0)}, 0},
+	{"lazy_if", 0, 1, {INT32_MIN, INT64_C(0)}, INT32_MIN},
+	{"lazy_loop", 0, 1, {INT64_C(7), INT64_C(0)}, -5},
+	{"lazy_call", 0, 1, {INT64_C(255), INT64_C(0)}, -745},
+	{"lazy_brif", 0, 1, {INT64_C(0), INT64_C(0)}, 3},
+	{"lazy_brif", 0, 1, {INT64_C(-5), INT64_C(0)}, -2},
+	{"alias_old_copy", 0, 2, {INT64_C(10), INT64_C(3)}, -3},
+	{"sub_rev", 0, 2, {INT64_C(10), INT64_C(3)}, -7},
+	{"shift_self", 0, 2, {INT64_C(3), INT64_C(5)}, -1073741824},
+	{"shift_old", 0, 2, {INT64_C(100), INT64_C(2)}, 67108864},
+	{"eqz_wrap", 1, 2, {INT64_C(4294967296), INT64_C(0)}, 1},
+	{"eqz_wrap", 1, 2, {INT64_C(4294967295), INT64_C(1)}, 1},
+	{"brif_wrap", 1, 2, {INT64_C(4294967296), INT64_C(0)}, 9},
+	{"if_wrap_and", 1, 2, {INT64_C(4294967296), INT64_C(-1)}, 2},
+	{"eqz_i64_sub", 1, 2, {INT64_C(4294967296), INT64_C(0)}, 0},
+	{"block_between", 0, 2, {INT64_C(5), INT64_C(5)}, 0},
+	{"loop_between", 0, 2, {INT64_C(5), INT64_C(-5)}, 1},
+	{"shift0", 0, 2, {INT64_C(5), INT64_C(-5)}, 1},
+	{"rotate_in_place", 0, 2, {INT64_C(5), INT64_C(-5)}, 1},
+	{"other_op_between", 0, 2, {INT64_C(1), INT64_C(2)}, 2004},
+	{"mul_between", 0, 2, {INT64_C(5), INT64_C(-5)}, 1},
+	{"cmp_then_test", 0, 2, {INT64_C(3), INT64_C(4)}, 1},
+	{"swap_test", 0, 2, {INT64_C(0), INT64_C(7)}, 1},
+	{"tee_eqz", 0, 2, {INT64_C(9), INT64_C(9)}, 1},
+	{"inplace_test", 0, 2, {INT64_C(9), INT64_C(9)}, 200},
+};
+
+static void
+run_cases(sf_fuel_mode mode, int bounds_checked)
+{
+	sf_config	cfg;
+	sf_module  *m;
+	sf_store   *s;
+	sf_instance *inst;
+	sf_error	err;
+
+	sf_config_default(&cfg);
+	cfg.fuel_mode = mode;
+	cfg.bounds_checked = bounds_checked;
+	m = load_wat_cfg(probe_wat, &cfg);
+	s = sf_store_new(NULL, &err);
+	assert_non_null(s);
+	inst = sf_instance_new(s, m, NULL, 0, &err);
+	if (inst == NULL)
+		fail_msg("instantiate: %s", err.msg);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		const jit_case *c = &cases[i];
+		sf_val		a[2], r;
+		sf_call_opts opts = {.fuel_limit = 1000000};
+
+		for (int k = 0; k < c->nargs; k++)
+		{
+			memset(&a[k], 0, sizeof(a[k]));
+			a[k].type = c->is64 ? SF_I64 : SF_I32;
+			if (c->is64)
+				a[k].of.i64 = c->args[k];
+			else
+				a[k].of.i32 = (int32_t) c->args[k];
+		}
+		if (sf_call(export_func(inst, c->name), a, (uint32_t) c->nargs, &r, 1,
+					mode == SF_FUEL_OFF ? NULL : &opts, &err) != SF_OK)
+			fail_msg("%s (mode %d, bounds %d): %s", c->name, mode, bounds_checked, err.msg);
+		if (r.of.i32 != c->expect)
+			fail_msg("%s(%lld, %lld) (mode %d, bounds %d) = %d, expected %d", c->name,
+					 (long long) c->args[0], (long long) c->args[1], mode, bounds_checked,
+					 r.of.i32, c->expect);
+	}
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+static void
+test_locals_and_flags(void **state)
+{
+	static const sf_fuel_mode modes[] = {SF_FUEL_OFF, SF_FUEL_PRECISE, SF_FUEL_SLACKED};
+
+	for (int i = 0; i < 3; i++)
+		for (int b = 0; b < 2; b++)
+			run_cases(modes[i], b);
+}
+
+/*
+** A host function that calls back into wasm: nested activations, a trap
+** in the inner one (caught by the host), register locals of the outer
+** frame preserved across it.
+*/
+static sf_func *reenter_target;
+
+static int
+host_reenter(sf_ctx *ctx, void *env, const sf_val *args, sf_val *results)
+{
+	sf_val		x = args[0], y;
+	sf_error	err;
+	sf_status	st = sf_call(reenter_target, &x, 1, &y, 1, NULL, &err);
+
+	results[0].type = SF_I32;
+	results[0].of.i32 = st == SF_OK ? y.of.i32 : -1000 - (int32_t) err.trap;
+	return 0;
+}
+
+static void
+test_reentrant_host_call(void **state)
+{
+	sf_module  *m = load_wat_cfg(
+		"(module (import \"env\" \"reenter\" (func $re (param i32) (result i32)))"
+		" (func (export \"inner\") (param $x i32) (result i32)"
+		"   (if (i32.eq (local.get $x) (i32.const 13)) (then unreachable))"
+		"   (if (i32.gt_s (local.get $x) (i32.const 0))"
+		"     (then (return (i32.add (call $re (i32.sub (local.get $x) (i32.const 1))) (local.get $x)))))"
+		"   (local.get $x))"
+		" (func (export \"outer\") (param $x i32) (result i32) (local $a i32) (local $b i32) (local $c i64)"
+		"   (local.set $a (i32.mul (local.get $x) (i32.const 3)))"
+		"   (local.set $b (i32.add (local.get $x) (i32.const 7)))"
+		"   (local.set $c (i64.const 0x123456789))"
+		"   (i32.add (i32.add (local.get $a) (call $re (local.get $x)))"
+		"            (i32.add (local.get $b) (i32.wrap_i64 (local.get $c))))))", NULL);
+	sf_store   *s = sf_store_new(NULL, NULL);
+	static const sf_valtype p[] = {SF_I32};
+	sf_functype ft = {1, 1, p, p};
+	sf_extern	imp;
+	sf_instance *inst;
+	sf_error	err;
+	static const int32_t in[] = {5, 20, 0, 3};
+	/* 3x + inner(x) + x + 7 + 0x23456789; inner(20) = -1001 + (14 + ... + 20) */
+	static const int32_t out[] = {591751091, 591750254, 591751056, 591751074};
+
+	imp.kind = SF_EXTERN_FUNC;
+	imp.of.func = sf_func_new_host(s, &ft, host_reenter, NULL, &err);
+	inst = sf_instance_new(s, m, &imp, 1, &err);
+	assert_non_null(inst);
+	reenter_target = export_func(inst, "inner");
+	for (int i = 0; i < 4; i++)
+	{
+		sf_val		a = {.type = SF_I32}, r;
+
+		a.of.i32 = in[i];
+		assert_int_equal(sf_call(export_func(inst, "outer"), &a, 1, &r, 1, NULL, &err), SF_OK);
+		assert_int_equal(r.of.i32, out[i]);
+	}
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+/* 16 mixed parameters and results: more than the argument registers hold. */
+static int
+host_many(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
+{
+	uint64_t	sum = 0;			/* wraps */
+
+	for (int i = 0; i < 16; i++)
+	{
+		float		f;
+		double		d;
+
+		switch (i % 4)
+		{
+			case 0:
+				sum = sum * 31 + (uint64_t) (int64_t) a[i].of.i32;
+				break;
+			case 1:
+				sum = sum * 31 + (uint64_t) a[i].of.i64;
+				break;
+			case 2:
+				memcpy(&f, &a[i].of.f32_bits, 4);
+				sum = sum * 31 + (uint64_t) (int64_t) f;
+				break;
+			default:
+				memcpy(&d, &a[i].of.f64_bits, 8);
+				sum = sum * 31 + (uint64_t) (int64_t) d;
+				break;
+		}
+	}
+	for (int i = 0; i < 16; i++)
+		r[i] = a[i];
+	r[0].of.i32 = (int32_t) (uint32_t) sum;
+	return 0;
+}
+
+static void
+test_many_host_args(void **state)
+{
+	sf_module  *m = load_wat_cfg(
+		"(module (import \"env\" \"many\" (func $many"
+		"   (param i32 i64 f32 f64 i32 i64 f32 f64 i32 i64 f32 f64 i32 i64 f32 f64)"
+		"   (result i32 i64 f32 f64 i32 i64 f32 f64 i32 i64 f32 f64 i32 i64 f32 f64)))"
+		" (func (export \"f\") (param $x i32) (result i64)"
+		"   (local $l f64) (local $a i32) (local $b i64) (local $c f32) (local $d f64)"
+		"   (local.set $l (f64.const 2.5))"
+		"   (call $many (local.get $x) (i64.const 2) (f32.const 3) (f64.const 4) (i32.const 5)"
+		"     (i64.const 6) (f32.const 7) (f64.const 8) (i32.const 9) (i64.const 10) (f32.const 11)"
+		"     (f64.const 12) (i32.const 13) (i64.const 14) (f32.const 15) (f64.const 16))"
+		"   (drop) (drop) (drop) (drop) (drop) (drop) (drop) (drop) (drop) (drop) (drop) (drop)"
+		"   (local.set $d) (local.set $c) (local.set $b) (local.set $a)"
+		"   (i64.add (i64.add (i64.extend_i32_s (local.get $a)) (i64.mul (local.get $b) (i64.const 1000)))"
+		"     (i64.add (i64.trunc_f32_s (f32.mul (local.get $c) (f32.const 100000)))"
+		"       (i64.trunc_f64_s (f64.mul (f64.add (local.get $d) (local.get $l)) (f64.const 10000000)))))))",
+		NULL);
+	sf_store   *s = sf_store_new(NULL, NULL);
+	static const sf_valtype t[] = {SF_I32, SF_I64, SF_F32, SF_F64, SF_I32, SF_I64, SF_F32, SF_F64,
+	SF_I32, SF_I64, SF_F32, SF_F64, SF_I32, SF_I64, SF_F32, SF_F64};
+	sf_functype ft = {16, 16, t, t};
+	sf_extern	imp;
+	sf_instance *inst;
+	sf_error	err;
+	sf_val		a = {.type = SF_I32}, r;
+
+	imp.kind = SF_EXTERN_FUNC;
+	imp.of.func = sf_func_new_host(s, &ft, host_many, NULL, &err);
+	inst = sf_instance_new(s, m, &imp, 1, &err);
+	assert_non_null(inst);
+	a.of.i32 = 100;
+	assert_int_equal(sf_call(export_func(inst, "f"), &a, 1, &r, 1, NULL, &err), SF_OK);
+	/* (int32) checksum(100, 2, ..., 16) + 2 * 1000 + 3 * 100000 + 6.5 * 1e7 */
+	assert_int_equal(r.of.i64, -208483275);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_locals_and_flags),
+		cmocka_unit_test(test_reentrant_host_call),
+		cmocka_unit_test(test_many_host_args),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
