@@ -22,25 +22,19 @@
 #include "codemem.h"
 #include "runtime.h"
 
-static __thread volatile sig_atomic_t interrupt_pending
+__thread volatile sig_atomic_t sf_rt_interrupt_flag
 			__attribute__((tls_model("initial-exec")));
 
 void
 sf_request_interrupt(void)
 {
-	interrupt_pending = 1;
+	sf_rt_interrupt_flag = 1;
 }
 
 void
 sf_clear_interrupt(void)
 {
-	interrupt_pending = 0;
-}
-
-bool
-sf_rt_interrupt_pending(void)
-{
-	return interrupt_pending != 0;
+	sf_rt_interrupt_flag = 0;
 }
 
 /*
@@ -64,7 +58,7 @@ sf_async_check(void *ucontext)
 		return 0;
 	if (act->counting && (int64_t) g[REG_R15] > 0)
 		kind = SF_TRAP_OUT_OF_FUEL;
-	else if (interrupt_pending)
+	else if (sf_rt_interrupt_flag)
 		kind = SF_TRAP_INTERRUPTED;
 	else
 		return 0;

@@ -295,15 +295,23 @@ build_stubs(void)
 	x64_buf_free(&b);
 }
 
+/* Set once the stubs exist: the per-call path reads it without pthread_once. */
+static const sf_stubs *stubs_ready;
+
 const sf_stubs *
 sf_rt_stubs(sf_error *err)
 {
+	const sf_stubs *st = __atomic_load_n(&stubs_ready, __ATOMIC_ACQUIRE);
+
+	if (st != NULL)
+		return st;
 	pthread_once(&stubs_once, build_stubs);
 	if (!stubs_ok)
 	{
 		sf_error_set(err, SF_NOMEM, "cannot allocate executable memory for the JIT stubs");
 		return NULL;
 	}
+	__atomic_store_n(&stubs_ready, &stubs, __ATOMIC_RELEASE);
 	return &stubs;
 }
 
@@ -399,7 +407,7 @@ struct sf_ctx
 	char		msg[SF_ERROR_MSG_LEN];	/* from sf_ctx_set_error */
 };
 
-static __thread uint64_t last_fuel;
+static __thread uint64_t last_fuel __attribute__((tls_model("initial-exec")));
 
 uint64_t
 sf_last_fuel_consumed(void)
@@ -576,34 +584,28 @@ stack_floor(uintptr_t frame, uint64_t max_bytes)
 	return lim > thread_lo ? lim : thread_lo;
 }
 
-sf_status
-sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
-		uint32_t nresults, const sf_call_opts *opts, sf_error *err)
+/*
+** Run JIT function 'f' on 'slots' (arguments in, results out).  This runs
+** on every call from SQL: the activation's message buffer is not cleared
+** (only read after a host trap, which writes it first), and the stubs,
+** which exist once 'f' was compiled, are looked up once.
+*/
+static sf_status
+call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
+		 sf_error *err)
 {
 	sf_store   *s = f->store;
-	uint32_t	nslots = nargs > nresults ? nargs : nresults;
-	uint64_t	small[16], *slots = small;
 	sf_activation act;
 	sf_activation *prev_cur;
 	uintptr_t	prev_limit = s->stack_limit;
 	uint64_t	trap, limit;
-	sf_status	st;
+	const sf_stubs *stubs = sf_rt_stubs(NULL);
 
-	sf_error_clear(err);
-	if ((st = check_args(f, args, nargs, nresults, err)) != SF_OK)
-		return st;
-	if (f->host)
-		return call_host(f, args, results, err);
-	if (nslots > 16 && (slots = malloc(nslots * sizeof(uint64_t))) == NULL)
-		return sf_error_set(err, SF_NOMEM, "out of memory");
-	for (uint32_t i = 0; i < nargs; i++)
-		slots[i] = val_to_slot(&args[i]);
-	/* not the message buffer: this runs on every call from SQL */
 	memset(&act, 0, offsetof(sf_activation, host_msg));
 	act.host_msg[0] = '\0';
 	act.prev = s->act;
 	act.store = s;
-	act.trap_stub = (uintptr_t) sf_rt_stubs(NULL)->trap_common;
+	act.trap_stub = (uintptr_t) stubs->trap_common;
 	limit = fuel_setup(&act, f, opts);
 	if (act.prev == NULL)
 		s->stack_limit = stack_floor((uintptr_t) __builtin_frame_address(0), s->cfg.max_stack_bytes);
@@ -617,23 +619,93 @@ sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
 	if (sf_rt_interrupt_pending())
 		trap = SF_TRAP_INTERRUPTED;
 	else
-		trap = sf_rt_stubs(NULL)->entry(f->ctx, f->code, slots, nslots, &act);
+		trap = stubs->entry(f->ctx, f->code, slots, nslots, &act);
 	sf_rt_set_current(prev_cur);
 	s->act = act.prev;
 	s->stack_limit = prev_limit;
 	last_fuel = fuel_finish(&act, limit, prev_cur == NULL, &trap);
-	if (trap)
+	if (__builtin_expect(trap != 0, 0))
 	{
 		act.trap = (int64_t) trap;
+		sf_error_clear(err);	/* sf_call_slots leaves it alone until now */
 		describe_trap(err, &act);
-		st = SF_TRAP;
+		return SF_TRAP;
 	}
-	else
+	return SF_OK;
+}
+
+sf_status
+sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
+		uint32_t nresults, const sf_call_opts *opts, sf_error *err)
+{
+	uint32_t	nslots = nargs > nresults ? nargs : nresults;
+	uint64_t	small[16], *slots = small;
+	sf_status	st;
+
+	sf_error_clear(err);
+	if ((st = check_args(f, args, nargs, nresults, err)) != SF_OK)
+		return st;
+	if (f->host)
+		return call_host(f, args, results, err);
+	if (nslots > 16 && (slots = malloc(nslots * sizeof(uint64_t))) == NULL)
+		return sf_error_set(err, SF_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < nargs; i++)
+		slots[i] = val_to_slot(&args[i]);
+	st = call_jit(f, slots, nslots, opts, err);
+	if (st == SF_OK)
 		for (uint32_t i = 0; i < nresults; i++)
 			results[i] = slot_to_val(slots[i], f->type.results[i]);
 	if (slots != small)
 		free(slots);
 	return st;
+}
+
+/* A host function called through sf_call_slots: the slots become sf_vals. */
+static sf_status
+call_host_slots(sf_func *f, uint64_t *slots, sf_error *err)
+{
+	sf_val		small_a[8], small_r[8];
+	sf_val	   *args = small_a, *results = small_r;
+	sf_status	st = SF_NOMEM;
+
+	sf_error_clear(err);
+	if ((f->type.nparams > 8 && !(args = malloc(f->type.nparams * sizeof(sf_val)))) ||
+		(f->type.nresults > 8 && !(results = malloc(f->type.nresults * sizeof(sf_val)))))
+	{
+		sf_error_set(err, SF_NOMEM, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < f->type.nparams; i++)
+		args[i] = slot_to_val(slots[i], f->type.params[i]);
+	memset(results, 0, f->type.nresults * sizeof(sf_val));
+	st = call_host(f, args, results, err);
+	if (st == SF_OK)
+		for (uint32_t i = 0; i < f->type.nresults; i++)
+			slots[i] = val_to_slot(&results[i]);
+out:
+	if (args != small_a)
+		free(args);
+	if (results != small_r)
+		free(results);
+	return st;
+}
+
+sf_status
+sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
+			  const sf_call_opts *opts, sf_error *err)
+{
+	if (__builtin_expect(nargs != f->type.nparams || nresults != f->type.nresults, 0))
+	{
+		sf_error_clear(err);
+		return sf_error_set(err, SF_BADARG, "function takes %u arguments and returns %u results",
+							f->type.nparams, f->type.nresults);
+	}
+	for (uint32_t i = 0; i < nargs; i++)
+		if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
+			slots[i] = (uint32_t) slots[i];
+	if (__builtin_expect(f->host != NULL, 0))
+		return call_host_slots(f, slots, err);
+	return call_jit(f, slots, nargs > nresults ? nargs : nresults, opts, err);
 }
 
 /*

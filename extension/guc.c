@@ -152,10 +152,13 @@ check_fuel_limit(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+uint64		slackfuel_fuel_limit_eff = 100000000;
+
 static void
 assign_fuel_limit(const char *newval, void *extra)
 {
 	fuel_limit = *(uint64 *) extra;
+	slackfuel_fuel_limit_eff = Min(fuel_limit, fuel_limit_ceiling);
 }
 
 static bool
@@ -168,6 +171,7 @@ static void
 assign_fuel_ceiling(const char *newval, void *extra)
 {
 	fuel_limit_ceiling = *(uint64 *) extra;
+	slackfuel_fuel_limit_eff = Min(fuel_limit, fuel_limit_ceiling);
 }
 
 /* The fuel mode and the limits select compiled modules and instances. */
@@ -269,12 +273,6 @@ slackfuel_guc_init(void)
 #else
 	EmitWarningsOnPlaceholders("slackfuel");
 #endif
-}
-
-uint64
-slackfuel_fuel_limit(void)
-{
-	return Min(fuel_limit, fuel_limit_ceiling);
 }
 
 const char *

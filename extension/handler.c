@@ -33,6 +33,7 @@ typedef struct slackfuel_callsite
 	Oid			userid;
 	slackfuel_func *fn;
 	slackfuel_inst *inst;
+	bool		scalar;			/* no text or bytea: slackfuel_call_scalar */
 } slackfuel_callsite;
 
 void		_PG_init(void);
@@ -145,6 +146,7 @@ callsite_init(FunctionCallInfo fcinfo)
 	}
 	cs->fn = fn;
 	cs->inst = inst;
+	cs->scalar = !fn->sig.uses_memory;
 	cs->userid = GetUserId();
 	cs->epoch = slackfuel_epoch;
 	return cs;
@@ -179,7 +181,10 @@ slackfuel_call_handler(PG_FUNCTION_ARGS)
 	if (unlikely(!fcinfo->flinfo->fn_strict))
 		refuse_nulls(fcinfo, fn);
 
-	result = slackfuel_call(fn, inst, fcinfo, &out);
+	if (likely(cs->scalar))
+		result = slackfuel_call_scalar(fn, inst, fcinfo, &out);
+	else
+		result = slackfuel_call(fn, inst, fcinfo, &out);
 	if (unlikely(out.trapped))
 	{
 		slackfuel_inst_discard(fn, inst);

@@ -114,11 +114,18 @@ typedef struct slackfuel_build
 /* guc.c */
 extern int	slackfuel_check_interval;
 extern void slackfuel_guc_init(void);
-extern uint64 slackfuel_fuel_limit(void);
+extern uint64 slackfuel_fuel_limit_eff;	/* min(limit, ceiling), kept by assign hooks */
 extern sf_fuel_mode slackfuel_fuel_mode(void);
 extern uint64 slackfuel_max_memory(void);
 extern uint64 slackfuel_max_stack(void);
 extern const char *slackfuel_fuel_limit_string(void);
+
+/* Read on every call: a variable, not a computation. */
+static inline uint64
+slackfuel_fuel_limit(void)
+{
+	return slackfuel_fuel_limit_eff;
+}
 
 /* timer.c */
 extern void slackfuel_timer_init(void);
@@ -189,6 +196,8 @@ extern void slackfuel_check_abi_exports(const char *fname, sf_module *m,
 extern char *slackfuel_format_functype(const sf_functype *ft);
 extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 							FunctionCallInfo fcinfo, slackfuel_outcome *out);
+extern Datum slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
+								   FunctionCallInfo fcinfo, slackfuel_outcome *out);
 
 /* cache.c */
 extern slackfuel_build *slackfuel_build_new(void);

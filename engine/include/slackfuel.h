@@ -377,6 +377,21 @@ sf_status	sf_call(sf_func *f, const sf_val *args, uint32_t nargs,
 					sf_val *results, uint32_t nresults,
 					const sf_call_opts *opts, sf_error *err);
 
+/*
+** The fast form of sf_call for hosts that checked the function's type
+** once (sf_func_type) and call it many times: the arguments are passed as
+** raw 64-bit slots (i32 and f32 bits zero-extended, i64 and f64 bits as
+** they are, references as pointers) and the results come back in the same
+** array, which must hold max(nargs, nresults) slots.  nargs and nresults
+** are still checked against the type (SF_BADARG) and i32/f32 slots are
+** zero-extended here, so a slot's bits can never break an invariant of
+** the JIT code; reference slots must hold references the engine gave out,
+** as with sf_call.  'err' is written only when the call fails.
+*/
+sf_status	sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs,
+						  uint32_t nresults, const sf_call_opts *opts,
+						  sf_error *err);
+
 /* Fuel consumed by the last sf_call in this thread (whatever its outcome). */
 uint64_t	sf_last_fuel_consumed(void);
 

@@ -229,6 +229,7 @@ test_traps(void **state)
 	assert_int_equal(err.func_index, 1);
 	assert_int_equal(sf_call(export_func(inst, "unreachable"), NULL, 0, NULL, 0, NULL, &err), SF_TRAP);
 	assert_int_equal(err.trap, SF_TRAP_UNREACHABLE);
+	assert_true(err.offset == -1);	/* every field filled, as by sf_call */
 	assert_non_null(strstr(err.msg, "boom"));
 	assert_int_equal(call_i32(export_func(inst, "deep"), 1, &one, &r, &err), SF_TRAP);
 	assert_int_equal(err.trap, SF_TRAP_STACK_EXHAUSTED);
@@ -286,6 +287,67 @@ test_host_calls(void **state)
 	assert_int_equal(err.trap, SF_TRAP_HOST);
 	assert_non_null(strstr(err.msg, "negative input rejected"));
 	assert_int_equal(calls, 2);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+/*
+** sf_call_slots: raw slots in and out; counts checked; the upper half of
+** an i32 slot is ignored (an address with garbage above bit 31 must not
+** reach outside memory); traps and host functions as with sf_call.
+*/
+static void
+test_call_slots(void **state)
+{
+	sf_module  *m = load_wat(
+		"(module (import \"env\" \"add\" (func $add (param i32 i32) (result i32)))"
+		"  (memory 1) (data (i32.const 0) \"\\2a\")"
+		"  (func (export \"swap\") (param i32 i64) (result i64 i32) (local.get 1) (local.get 0))"
+		"  (func (export \"ld\") (param i32) (result i32) (i32.load8_u (local.get 0)))"
+		"  (func (export \"boom\") (unreachable))"
+		"  (func (export \"viahost\") (param i32) (result i32) (call $add (local.get 0) (i32.const 1))))");
+	sf_store   *s = sf_store_new(NULL, NULL);
+	static const sf_valtype p[] = {SF_I32, SF_I32}, r1[] = {SF_I32};
+	sf_functype ft = {2, 1, p, r1};
+	int			calls = 0;
+	sf_extern	imp;
+	sf_instance *inst;
+	sf_error	err;
+	sf_call_opts opts = {.fuel_limit = 1000000};
+	uint64_t	slots[2];
+
+	imp.kind = SF_EXTERN_FUNC;
+	imp.of.func = sf_func_new_host(s, &ft, host_add, &calls, NULL);
+	inst = instantiate(s, m, &imp, 1);
+
+	slots[0] = UINT64_C(0xdeadbeef00000007);
+	slots[1] = UINT64_C(0x123456789);
+	assert_int_equal(sf_call_slots(export_func(inst, "swap"), slots, 2, 2, &opts, &err), SF_OK);
+	assert_true(slots[0] == UINT64_C(0x123456789));
+	assert_int_equal((uint32_t) slots[1], 7);
+
+	slots[0] = UINT64_C(0xffffffff00000000);
+	assert_int_equal(sf_call_slots(export_func(inst, "ld"), slots, 1, 1, NULL, &err), SF_OK);
+	assert_int_equal((uint32_t) slots[0], 42);
+
+	assert_int_equal(sf_call_slots(export_func(inst, "ld"), slots, 2, 1, NULL, &err), SF_BADARG);
+	assert_int_equal(sf_call_slots(export_func(inst, "ld"), slots, 1, 0, NULL, &err), SF_BADARG);
+
+	memset(&err, 0x55, sizeof(err));
+	assert_int_equal(sf_call_slots(export_func(inst, "boom"), slots, 0, 0, &opts, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_UNREACHABLE);
+
+	slots[0] = 41;
+	assert_int_equal(sf_call_slots(export_func(inst, "viahost"), slots, 1, 1, &opts, &err), SF_OK);
+	assert_int_equal((uint32_t) slots[0], 42);
+	slots[0] = UINT64_C(0xffffffff00000002);	/* the host sees 2, not -1 */
+	slots[1] = 3;
+	assert_int_equal(sf_call_slots(imp.of.func, slots, 2, 1, NULL, &err), SF_OK);
+	assert_int_equal((uint32_t) slots[0], 5);
+	slots[0] = (uint32_t) -1;
+	assert_int_equal(sf_call_slots(imp.of.func, slots, 2, 1, NULL, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_HOST);
+	assert_int_equal(calls, 3);
 	sf_store_free(s);
 	sf_module_free(m);
 }
@@ -574,6 +636,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_arith),
 		cmocka_unit_test(test_traps),
 		cmocka_unit_test(test_host_calls),
+		cmocka_unit_test(test_call_slots),
 		cmocka_unit_test(test_linking),
 		cmocka_unit_test(test_memory_limits),
 		cmocka_unit_test(test_wx),
