@@ -11,6 +11,7 @@
 ** that stack pointer from the activation and leaves through the same
 ** epilogue with the trap kind in eax.  No unwinding, no longjmp.
 */
+#define _GNU_SOURCE				/* pthread_getattr_np */
 #include <cpuid.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -547,6 +548,43 @@ fuel_finish(sf_activation *act, uint64_t limit, bool outermost, uint64_t *trap)
 }
 
 /*
+** Room left below the deepest wasm frame for host functions, the stubs and
+** signal handlers.
+*/
+#define STACK_MARGIN ((uintptr_t) 128 << 10)
+
+/*
+** The lowest stack address wasm may use: max_stack_bytes below the
+** outermost call's frame, but never within STACK_MARGIN of the end of this
+** thread's stack.  Without the clamp a thread with a small stack, or a
+** caller already deep in it, overflows into the guard page: SIGSEGV
+** instead of "call stack exhausted".  The bound is looked up once per
+** thread (for the main thread glibc reads /proc/self/maps).
+*/
+static uintptr_t
+stack_floor(uintptr_t frame, uint64_t max_bytes)
+{
+	static __thread uintptr_t thread_lo;
+	uintptr_t	lim = frame > max_bytes ? frame - (uintptr_t) max_bytes : 0;
+
+	if (thread_lo == 0)
+	{
+		pthread_attr_t attr;
+		void	   *addr;
+		size_t		size;
+
+		thread_lo = 1;
+		if (pthread_getattr_np(pthread_self(), &attr) == 0)
+		{
+			if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+				thread_lo = (uintptr_t) addr + STACK_MARGIN;
+			pthread_attr_destroy(&attr);
+		}
+	}
+	return lim > thread_lo ? lim : thread_lo;
+}
+
+/*
 ** Run JIT function 'f' on 'slots' (arguments in, results out).  This runs
 ** on every call from SQL: the activation's message buffer is not cleared
 ** (only read after a host trap, which writes it first), and the stubs,
@@ -570,7 +608,7 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
 	act.trap_stub = (uintptr_t) stubs->trap_common;
 	limit = fuel_setup(&act, f, opts);
 	if (act.prev == NULL)
-		s->stack_limit = (uintptr_t) __builtin_frame_address(0) - s->cfg.max_stack_bytes;
+		s->stack_limit = stack_floor((uintptr_t) __builtin_frame_address(0), s->cfg.max_stack_bytes);
 	s->act = &act;
 	prev_cur = sf_rt_current();
 	/* the activation is complete before a signal handler can see it */

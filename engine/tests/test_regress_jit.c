@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <cmocka.h>
 
 #include "slackfuel.h"
@@ -411,6 +412,104 @@ test_many_host_args(void **state)
 	sf_module_free(m);
 }
 
+/*
+** Bug: the stack limit was max_stack_bytes below the caller's frame even
+** when the thread's stack ends sooner, so deep recursion on a thread with
+** a small stack (default 1 MiB limit, 256 KiB thread), or with a limit
+** larger than the stack, ran into the guard page: SIGSEGV killed the
+** process instead of trapping with "call stack exhausted".
+*/
+typedef struct stack_run
+{
+	uint64_t	max_stack_bytes;
+	int			via_host;		/* recurse through a re-entrant host call */
+	sf_status	status;
+	sf_trap_kind trap;
+	int			again_ok;		/* the store still works afterwards */
+} stack_run;
+
+static sf_func *recurse_target;
+
+static int
+host_recurse(sf_ctx *ctx, void *env, const sf_val *args, sf_val *results)
+{
+	sf_val		y;
+	sf_error	err;
+
+	results[0].type = SF_I32;
+	if (sf_call(recurse_target, args, 1, &y, 1, NULL, &err) != SF_OK)
+	{
+		sf_ctx_set_error(ctx, err.msg);
+		return 1;
+	}
+	results[0].of.i32 = y.of.i32 + 1;
+	return 0;
+}
+
+static void *
+stack_thread(void *arg)
+{
+	stack_run  *run = arg;
+	sf_module  *m = load_wat_cfg(
+		"(module (import \"env\" \"h\" (func $h (param i32) (result i32)))"
+		" (func $f (export \"f\") (param i32) (result i32) (local f64 f64 f64 f64)"
+		"   (if (result i32) (local.get 0)"
+		"     (then (i32.add (call $f (local.get 0)) (i32.const 1)))"
+		"     (else (call $h (local.get 0)))))"
+		" (func (export \"small\") (result i32) (i32.const 42)))", NULL);
+	sf_store_config scfg = {.max_stack_bytes = run->max_stack_bytes};
+	sf_store   *s = sf_store_new(&scfg, NULL);
+	static const sf_valtype p[] = {SF_I32};
+	sf_functype ft = {1, 1, p, p};
+	sf_extern	imp = {.kind = SF_EXTERN_FUNC}, x;
+	sf_instance *inst;
+	sf_error	err;
+	sf_val		a = {.type = SF_I32}, r;
+
+	imp.of.func = sf_func_new_host(s, &ft, host_recurse, NULL, &err);
+	inst = sf_instance_new(s, m, &imp, 1, &err);
+	assert_non_null(inst);
+	assert_int_equal(sf_instance_export(inst, "f", 1, &x), SF_OK);
+	recurse_target = x.of.func;
+	a.of.i32 = run->via_host ? 0 : 1;
+	run->status = sf_call(x.of.func, &a, 1, &r, 1, NULL, &err);
+	run->trap = err.trap;
+	assert_int_equal(sf_instance_export(inst, "small", 5, &x), SF_OK);
+	run->again_ok = sf_call(x.of.func, NULL, 0, &r, 1, NULL, &err) == SF_OK && r.of.i32 == 42;
+	sf_store_free(s);
+	sf_module_free(m);
+	return NULL;
+}
+
+static void
+test_stack_exhaustion_on_small_thread_stack(void **state)
+{
+	static const struct
+	{
+		size_t		thread_stack;
+		uint64_t	max_stack_bytes;
+	}			cfgs[] = {{256 << 10, 0}, {512 << 10, 64 << 20}, {1 << 20, 0}};
+
+	for (int i = 0; i < 3; i++)
+		for (int via_host = 0; via_host < 2; via_host++)
+		{
+			stack_run	run = {.max_stack_bytes = cfgs[i].max_stack_bytes, .via_host = via_host};
+			pthread_attr_t attr;
+			pthread_t	th;
+
+			assert_int_equal(pthread_attr_init(&attr), 0);
+			assert_int_equal(pthread_attr_setstacksize(&attr, cfgs[i].thread_stack), 0);
+			assert_int_equal(pthread_create(&th, &attr, stack_thread, &run), 0);
+			assert_int_equal(pthread_join(th, NULL), 0);
+			pthread_attr_destroy(&attr);
+			assert_int_equal(run.status, SF_TRAP);
+			/* through the host the innermost exhaustion surfaces as a host failure */
+			if (!via_host)
+				assert_int_equal(run.trap, SF_TRAP_STACK_EXHAUSTED);
+			assert_true(run.again_ok);
+		}
+}
+
 int
 main(void)
 {
@@ -418,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_locals_and_flags),
 		cmocka_unit_test(test_reentrant_host_call),
 		cmocka_unit_test(test_many_host_args),
+		cmocka_unit_test(test_stack_exhaustion_on_small_thread_stack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
