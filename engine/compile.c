@@ -1471,6 +1471,15 @@ sf_module_compile(sf_module *m, sf_error *err)
 		return sf_error_set(err, SF_NOMEM, "out of memory");
 	}
 	x64_buf_init(&ms.buf);
+	/* code is typically 2-3x the wasm: one allocation instead of doublings */
+	{
+		uint64_t	wasm = 0;
+
+		for (uint32_t i = 0; i < ndef; i++)
+			wasm += m->codes[i].end_off - m->codes[i].body_off;
+		if (wasm < (64u << 20))
+			x64_grow(&ms.buf, (size_t) wasm * 3 + 4096);
+	}
 	st = compile_all(&ms, j);
 	if (st == SF_OK)
 	{
