@@ -590,7 +590,7 @@ stack_floor(uintptr_t frame, uint64_t max_bytes)
 ** (only read after a host trap, which writes it first), and the stubs,
 ** which exist once 'f' was compiled, are looked up once.
 */
-static sf_status
+static inline __attribute__((always_inline)) sf_status
 call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
 		 sf_error *err)
 {
