@@ -561,26 +561,32 @@ fuel_finish(sf_activation *act, uint64_t limit, bool outermost, uint64_t *trap)
 ** instead of "call stack exhausted".  The bound is looked up once per
 ** thread (for the main thread glibc reads /proc/self/maps).
 */
-static uintptr_t
+static __thread uintptr_t thread_lo;
+
+static __attribute__((noinline)) void
+find_thread_lo(void)
+{
+	pthread_attr_t attr;
+	void	   *addr;
+	size_t		size;
+
+	thread_lo = 1;
+	if (pthread_getattr_np(pthread_self(), &attr) == 0)
+	{
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+			thread_lo = (uintptr_t) addr + STACK_MARGIN;
+		pthread_attr_destroy(&attr);
+	}
+}
+
+/* Inline: runs on every outermost call; the lookup only once per thread. */
+static inline uintptr_t
 stack_floor(uintptr_t frame, uint64_t max_bytes)
 {
-	static __thread uintptr_t thread_lo;
 	uintptr_t	lim = frame > max_bytes ? frame - (uintptr_t) max_bytes : 0;
 
-	if (thread_lo == 0)
-	{
-		pthread_attr_t attr;
-		void	   *addr;
-		size_t		size;
-
-		thread_lo = 1;
-		if (pthread_getattr_np(pthread_self(), &attr) == 0)
-		{
-			if (pthread_attr_getstack(&attr, &addr, &size) == 0)
-				thread_lo = (uintptr_t) addr + STACK_MARGIN;
-			pthread_attr_destroy(&attr);
-		}
-	}
+	if (__builtin_expect(thread_lo == 0, 0))
+		find_thread_lo();
 	return lim > thread_lo ? lim : thread_lo;
 }
 
