@@ -599,8 +599,10 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
 	sf_activation *prev_cur;
 	uintptr_t	prev_limit = s->stack_limit;
 	uint64_t	trap, limit;
-	const sf_stubs *stubs = sf_rt_stubs(NULL);
+	const sf_stubs *stubs = __atomic_load_n(&stubs_ready, __ATOMIC_ACQUIRE);
 
+	if (__builtin_expect(stubs == NULL, 0))
+		stubs = sf_rt_stubs(NULL);
 	memset(&act, 0, offsetof(sf_activation, host_msg));
 	act.host_msg[0] = '\0';
 	act.prev = s->act;
