@@ -2,7 +2,8 @@
 ** sfdiff -- run every export of a module the way engine/tests/difftest/ref.mjs
 ** runs it in Node.js (V8), printing a transcript the two can be diffed on.
 **
-**   engine/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked] FILE.wasm
+**   engine/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked]
+**                 [--watchdog-ms=N] FILE.wasm
 **
 ** Meant for binaryen's wasm-opt -ttf modules (make difftest): the imports
 ** "fuzzing-support" "log-*" print their argument; an export called
@@ -24,7 +25,9 @@
 **
 ** --show-fuel adds "fuel N" (sf_last_fuel_consumed) after each call that
 ** returned: precise and slacked mode must agree on it, and on which calls
-** run out of fuel (run.sh compares them; V8 has no fuel).
+** run out of fuel (run.sh compares them; V8 has no fuel).  --watchdog-ms=N
+** runs the asynchronous check every N ms: slacked mode must still stop
+** at the same calls, whenever the tick lands.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,6 +322,7 @@ main(int argc, char **argv)
 	sf_store   *s = NULL;
 	sf_extern  *ex = NULL;
 	sf_instance *inst;
+	uint32_t	watchdog_ms = 0;
 
 	sf_config_default(&cfg);
 	cfg.fuel_mode = SF_FUEL_PRECISE;
@@ -332,6 +336,8 @@ main(int argc, char **argv)
 			cfg.fuel_mode = SF_FUEL_SLACKED;
 		else if (strcmp(argv[i], "--bounds-checked") == 0)
 			cfg.bounds_checked = 1;
+		else if (strncmp(argv[i], "--watchdog-ms=", 14) == 0)
+			watchdog_ms = (uint32_t) strtoul(argv[i] + 14, NULL, 10);
 		else if (strcmp(argv[i], "--show-fuel") == 0)
 			show_fuel = 1;
 		else if (strncmp(argv[i], "--fuel=", 7) == 0)
@@ -347,7 +353,7 @@ main(int argc, char **argv)
 	}
 	if (i + 1 != argc)
 	{
-		fprintf(stderr, "usage: sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked] FILE.wasm\n");
+		fprintf(stderr, "usage: sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked] [--watchdog-ms=N] FILE.wasm\n");
 		return 1;
 	}
 	if (!(bytes = read_file(argv[i], &len)))
@@ -370,6 +376,11 @@ main(int argc, char **argv)
 		rc = 3;
 		goto out;
 	}
+	if (watchdog_ms && sf_watchdog_start(watchdog_ms, &err) != SF_OK)
+	{
+		fprintf(stderr, "sfdiff: %s\n", err.msg);
+		goto out;
+	}
 	inst = sf_instance_new(s, m, ex, sf_module_num_imports(m), &err);
 	if (!inst)
 		printf("instantiate %s\n", err.status == SF_TRAP ? trap_class(err.trap) : err.msg);
@@ -377,6 +388,7 @@ main(int argc, char **argv)
 		run_exports(m, inst, popts);
 	rc = 0;
 out:
+	sf_watchdog_stop();
 	fflush(stdout);
 	free(ex);
 	sf_store_free(s);
