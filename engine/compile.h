@@ -184,6 +184,7 @@ x64_mem		cg_home(cstate *c, uint32_t depth);
 void		cg_materialize_flags(cstate *c);
 void		cg_spill_all(cstate *c);
 void		cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg);
+int			cg_own(cstate *c, sval *v, uint32_t depth);
 void		cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst);
 void		cg_local_written(cstate *c, uint32_t local);
 

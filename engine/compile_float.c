@@ -22,21 +22,6 @@ dbits(double d)
 }
 
 static int
-own_f(cstate *c, sval *v, uint32_t depth)
-{
-	int			r;
-
-	if (owned_reg(v))
-		return v->reg;
-	r = cg_alloc(c, v->type);
-	cg_load_scratch(c, v, depth, r);
-	v->kind = VK_REG;
-	v->reg = (uint8_t) r;
-	v->borrowed = 0;
-	return r;
-}
-
-static int
 read_f(cstate *c, sval *v, uint32_t depth, int scratch)
 {
 	if (v->kind == VK_REG)
@@ -58,7 +43,7 @@ f_binop(cstate *c, x64_sse op, int dbl)
 {
 	sval		b = cg_pop(c), a = cg_pop(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
-	int			r = own_f(c, &a, da);
+	int			r = cg_own(c, &a, da);
 
 	if (b.kind == VK_REG)
 		x64_sse_rr(c->b, op, dbl, r, b.reg);
@@ -78,7 +63,7 @@ f_minmax(cstate *c, bool is_min, int dbl)
 {
 	sval		b = cg_pop(c), a = cg_pop(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
-	int			r = own_f(c, &a, da);
+	int			r = cg_own(c, &a, da);
 	int			rb = read_f(c, &b, db, 1);
 	size_t		nan, normal, done1, done2;
 
@@ -103,7 +88,7 @@ static void
 f_unop(cstate *c, int op, int dbl)
 {
 	sval		a = cg_pop(c);
-	int			r = own_f(c, &a, c->sp);
+	int			r = cg_own(c, &a, c->sp);
 	uint64_t	sign = dbl ? 0x8000000000000000ull : 0x80000000ull;
 
 	switch (op)
@@ -146,7 +131,7 @@ f_copysign(cstate *c, int dbl)
 {
 	sval		b = cg_pop(c), a = cg_pop(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
-	int			r = own_f(c, &a, da);
+	int			r = cg_own(c, &a, da);
 	uint64_t	sign = dbl ? 0x8000000000000000ull : 0x80000000ull;
 
 	if (b.kind == VK_REG)
@@ -383,7 +368,7 @@ reinterpret(cstate *c, uint8_t to)
 	if (a.kind != VK_REG)
 	{
 		a.type = to;
-		r = own_f(c, &a, c->sp);
+		r = cg_own(c, &a, c->sp);
 		cg_push_reg(c, to, r);
 		return;
 	}

@@ -129,8 +129,8 @@ skip_imm(cstate *c, int kind)
 /* ---- operand helpers -------------------------------------------------------------- */
 
 /* A popped value at stack index 'depth' into a register we may clobber. */
-static int
-own(cstate *c, sval *v, uint32_t depth)
+int
+cg_own(cstate *c, sval *v, uint32_t depth)
 {
 	int			r;
 
@@ -229,7 +229,7 @@ result_reg(cstate *c, sval *a, uint32_t depth)
 		cg_local_written(c, a->local);
 		return a->reg;
 	}
-	return own(c, a, depth);
+	return cg_own(c, a, depth);
 }
 
 /* dst op= b, where b is a popped value at index 'depth'. */
@@ -316,7 +316,7 @@ int_mul(cstate *c, int op, int w)
 		cg_push_reg(c, (uint8_t) a.type, r);
 		return;
 	}
-	r = own(c, &a, da);
+	r = cg_own(c, &a, da);
 	if (b.kind == VK_REG)
 		x64_imul_rr(c->b, w, r, b.reg);
 	else if (b.kind == VK_LOCAL || b.kind == VK_MEM)
@@ -376,7 +376,7 @@ int_div(cstate *c, int w, bool sgn, bool rem)
 
 	if (b.kind == VK_CONST && !sgn && is_pow2(bv) && bv <= 0x40000000)
 	{
-		r = own(c, &a, c->sp);
+		r = cg_own(c, &a, c->sp);
 		if (rem)
 			x64_alu_ri(c->b, X64_AND, w, r, (int32_t) (bv - 1));
 		else
@@ -533,7 +533,7 @@ static void
 int_count(cstate *c, int op, int w)
 {
 	sval		a = cg_pop(c);
-	int			r = own(c, &a, c->sp);
+	int			r = cg_own(c, &a, c->sp);
 
 	switch (op)
 	{
@@ -584,7 +584,7 @@ int_extend(cstate *c, int op)
 		cg_push_const(c, rt, v);
 		return;
 	}
-	r = own(c, &a, c->sp);
+	r = cg_own(c, &a, c->sp);
 	switch (op)
 	{
 		case SF_OP_I32_WRAP_I64:
@@ -789,7 +789,7 @@ emit_global_set(cstate *c, uint32_t g)
 
 	/* the value into a register first: storing through rax needs rax */
 	if (v.kind != VK_REG && v.kind != VK_CONST)
-		own(c, &v, c->sp);
+		cg_own(c, &v, c->sp);
 	x64_mov_rm(c->b, 1, X64_RDX, x64_m(X64_R13, sf_vm_global_off(c->m, g)));
 	cg_store_to(c, &v, c->sp, x64_m(X64_RDX, 0));
 	cg_release(c, &v);
@@ -826,7 +826,7 @@ emit_local_set(cstate *c, uint32_t l, bool tee)
 	}
 	cg_local_written(c, l);
 	if (tee && v.kind != VK_CONST)
-		own(c, &v, c->sp);
+		cg_own(c, &v, c->sp);
 	cg_store_to(c, &v, c->sp, dst);
 	if (tee)
 		cg_push(c, v);
@@ -850,11 +850,11 @@ emit_select(cstate *c)
 
 		cg_release(c, (uint32_t) cond.imm ? &b : &a);
 		if (keep.kind == VK_MEM)
-			own(c, &keep, (uint32_t) cond.imm ? da : db);
+			cg_own(c, &keep, (uint32_t) cond.imm ? da : db);
 		cg_push(c, keep);
 		return;
 	}
-	r = own(c, &a, da);
+	r = cg_own(c, &a, da);
 	if (!is_float(a.type) && b.kind != VK_REG && b.kind != VK_LOCAL && b.kind != VK_MEM)
 		cg_load_scratch(c, &b, db, X64_RDX);
 	else if (is_float(a.type) && b.kind != VK_REG)
