@@ -18,22 +18,12 @@
 #include <cmocka.h>
 
 #include "slackfuel.h"
+#include "testwat.h"
 
 static sf_module *
 load_wat(const char *text)
 {
-	uint8_t    *wasm;
-	size_t		len;
-	sf_error	err;
-	sf_module  *m;
-
-	if (sf_wat_to_wasm(text, strlen(text), &wasm, &len, &err) != SF_OK)
-		fail_msg("wat: %s", err.msg);
-	m = sf_module_load(wasm, len, NULL, &err);
-	free(wasm);
-	if (m == NULL)
-		fail_msg("load: %s", err.msg);
-	return m;
+	return load_wat_cfg(text, NULL);
 }
 
 static sf_instance *
