@@ -1448,6 +1448,7 @@ sf_module_compile(sf_module *m, sf_error *err)
 		return SF_OK;
 	if ((st = sf_cpu_check(err)) != SF_OK)
 		return st;
+	cg_init_tables();
 	memset(&ms, 0, sizeof(ms));
 	ms.m = m;
 	ms.err = err;

@@ -204,6 +204,7 @@ void		cg_fuel_op(cstate *c, int op);
 
 /* compile_ops.c */
 sf_status	cg_op(cstate *c, int op);
+void		cg_init_tables(void);
 int			cg_lookup_op(cstate *c);
 void		cg_count_locals(cstate *c, uint64_t *counts);
 uint32_t	cg_read_u32(cstate *c);
