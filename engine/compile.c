@@ -123,42 +123,21 @@ cg_home(cstate *c, uint32_t depth)
 	return x64_m(X64_RBP, c->home0 - 8 * (int32_t) depth);
 }
 
-void
-cg_push(cstate *c, sval v)
+/* cg_push's slow path: false when out of memory. */
+bool
+cg_grow_stack(cstate *c)
 {
-	if (c->sp == c->vcap)
+	uint32_t	ncap = c->vcap ? c->vcap * 2 : 64;
+	sval	   *nv = realloc(c->vs, ncap * sizeof(sval));
+
+	if (nv == NULL)
 	{
-		uint32_t	ncap = c->vcap ? c->vcap * 2 : 64;
-		sval	   *nv = realloc(c->vs, ncap * sizeof(sval));
-
-		if (nv == NULL)
-		{
-			cg_fail(c, SF_NOMEM, "out of memory");
-			return;
-		}
-		c->vs = nv;
-		c->vcap = ncap;
+		cg_fail(c, SF_NOMEM, "out of memory");
+		return false;
 	}
-	c->vs[c->sp++] = v;
-	c->nflags += v.kind == VK_FLAGS;
-	if (c->sp > c->maxsp)
-		c->maxsp = c->sp;
-}
-
-void
-cg_push_reg(cstate *c, uint8_t type, int reg)
-{
-	sval		v = {VK_REG, type, (uint8_t) reg, 0, 0, 0, 0};
-
-	cg_push(c, v);
-}
-
-void
-cg_push_const(cstate *c, uint8_t type, int64_t imm)
-{
-	sval		v = {VK_CONST, type, 0, 0, 0, imm, 0};
-
-	cg_push(c, v);
+	c->vs = nv;
+	c->vcap = ncap;
+	return true;
 }
 
 void
@@ -169,27 +148,14 @@ cg_push_flags(cstate *c, x64_cc cc)
 	cg_push(c, v);
 }
 
+/* cg_pop's slow path. */
 sval
-cg_pop(cstate *c)
+cg_underflow(cstate *c)
 {
-	if (c->sp == 0)
-	{
-		sval		z = {VK_CONST, SF_I32, 0, 0, 0, 0, 0};
+	sval		z = {VK_CONST, SF_I32, 0, 0, 0, 0, 0};
 
-		cg_fail(c, SF_INVALID, "value stack underflow");
-		return z;
-	}
-	c->sp--;
-	c->nflags -= c->vs[c->sp].kind == VK_FLAGS;
-	if (c->clean > c->sp)
-		c->clean = c->sp;
-	return c->vs[c->sp];
-}
-
-sval *
-cg_top(cstate *c, uint32_t k)
-{
-	return &c->vs[c->sp - 1 - k];
+	cg_fail(c, SF_INVALID, "value stack underflow");
+	return z;
 }
 
 /* Where a LOCAL or MEM value lives; 'depth' is its stack index. */

@@ -172,13 +172,57 @@ int			cg_alloc_gpr(cstate *c);
 int			cg_alloc_xmm(cstate *c);
 int			cg_alloc(cstate *c, uint8_t type);
 void		cg_release(cstate *c, const sval *v);
-void		cg_push(cstate *c, sval v);
-void		cg_push_reg(cstate *c, uint8_t type, int reg);
-void		cg_push_const(cstate *c, uint8_t type, int64_t imm);
+bool		cg_grow_stack(cstate *c);
+sval		cg_underflow(cstate *c);
 void		cg_push_flags(cstate *c, x64_cc cc);
-sval		cg_pop(cstate *c);
-sval	   *cg_top(cstate *c, uint32_t k);
 int			cg_to_reg(cstate *c, sval *v);
+
+/* Push and pop run once or twice per operator: inline, slow paths aside. */
+static inline void
+cg_push(cstate *c, sval v)
+{
+	if (SF_UNLIKELY(c->sp == c->vcap) && !cg_grow_stack(c))
+		return;
+	c->vs[c->sp++] = v;
+	c->nflags += v.kind == VK_FLAGS;
+	if (c->sp > c->maxsp)
+		c->maxsp = c->sp;
+}
+
+static inline void
+cg_push_reg(cstate *c, uint8_t type, int reg)
+{
+	sval		v = {VK_REG, type, (uint8_t) reg, 0, 0, 0, 0};
+
+	cg_push(c, v);
+}
+
+static inline void
+cg_push_const(cstate *c, uint8_t type, int64_t imm)
+{
+	sval		v = {VK_CONST, type, 0, 0, 0, imm, 0};
+
+	cg_push(c, v);
+}
+
+static inline sval
+cg_pop(cstate *c)
+{
+	if (SF_UNLIKELY(c->sp == 0))
+		return cg_underflow(c);
+	c->sp--;
+	c->nflags -= c->vs[c->sp].kind == VK_FLAGS;
+	if (c->clean > c->sp)
+		c->clean = c->sp;
+	return c->vs[c->sp];
+}
+
+static inline sval *
+cg_top(cstate *c, uint32_t k)
+{
+	return &c->vs[c->sp - 1 - k];
+}
+
 x64_mem		cg_mem_of(cstate *c, const sval *v, uint32_t depth);
 x64_mem		cg_home(cstate *c, uint32_t depth);
 void		cg_materialize_flags(cstate *c);
@@ -203,12 +247,93 @@ void		cg_fuel_point(cstate *c);
 void		cg_fuel_op(cstate *c, int op);
 
 /* compile_ops.c */
-sf_status	cg_op(cstate *c, int op);
+sf_status	cg_op_general(cstate *c, int op);
+
 void		cg_init_tables(void);
-int			cg_lookup_op(cstate *c);
-uint32_t	cg_read_u32(cstate *c);
-int32_t		cg_read_s32(cstate *c);
-int64_t		cg_read_s64(cstate *c);
+int			cg_lookup_prefixed(cstate *c);
+uint32_t	cg_read_u32_slow(cstate *c);
+int64_t		cg_read_s64_slow(cstate *c);
+
+/*
+** Decoding runs once per operator: inline fast paths for one-byte
+** opcodes and one-byte LEB128 immediates (the validator checked them).
+*/
+extern int16_t cg_byte_ops[256];
+
+static inline int
+cg_lookup_op(cstate *c)
+{
+	uint8_t		b0 = *c->pc++;
+
+	if (SF_UNLIKELY(b0 == 0xFC))
+		return cg_lookup_prefixed(c);
+	return cg_byte_ops[b0];
+}
+
+static inline uint32_t
+cg_read_u32(cstate *c)
+{
+	if (c->pc < c->end && *c->pc < 0x80)
+		return *c->pc++;
+	return cg_read_u32_slow(c);
+}
+
+static inline int64_t
+cg_read_s64(cstate *c)
+{
+	if (c->pc < c->end && *c->pc < 0x80)
+		return (int64_t) (*c->pc++ ^ 0x40) - 0x40;
+	return cg_read_s64_slow(c);
+}
+
+static inline int32_t
+cg_read_s32(cstate *c)
+{
+	return (int32_t) cg_read_s64(c);
+}
+
+static inline void
+cg_push_local(cstate *c, uint32_t l)
+{
+	sval		v = {VK_LOCAL, 0, 0, 0, 0, 0, 0};
+
+	v.type = c->ltype[l];
+	v.local = l;
+	if (c->lreg[l] >= 0)
+	{
+		v.kind = VK_REG;
+		v.reg = (uint8_t) c->lreg[l];
+		v.borrowed = 1;
+	}
+	cg_push(c, v);
+}
+
+/*
+** Lower one operator.  Over half of all operators are local.get or a
+** constant: they only push a lazy entry and keep any flags, so they are
+** inlined into the decoding loop instead of paying for the general
+** dispatch's stack frame.
+*/
+static inline sf_status
+cg_op(cstate *c, int op)
+{
+	if (!c->unreachable)
+		switch (op)
+		{
+			case SF_OP_LOCAL_GET:
+				cg_push_local(c, cg_read_u32(c));
+				return c->status;
+			case SF_OP_I32_CONST:
+				cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
+				return c->status;
+			case SF_OP_I64_CONST:
+				cg_push_const(c, SF_I64, cg_read_s64(c));
+				return c->status;
+			default:
+				break;
+		}
+	return cg_op_general(c, op);
+}
 
 /* compile.c: control operators, called from cg_op */
 void		cg_block(cstate *c, int op);

@@ -17,8 +17,8 @@
 
 /* ---- immediates ---------------------------------------------------------------- */
 
-uint32_t
-cg_read_u32(cstate *c)
+__attribute__((noinline)) uint32_t
+cg_read_u32_slow(cstate *c)
 {
 	uint64_t	v = 0;
 	int			shift = 0;
@@ -35,8 +35,8 @@ cg_read_u32(cstate *c)
 	return (uint32_t) v;
 }
 
-int64_t
-cg_read_s64(cstate *c)
+__attribute__((noinline)) int64_t
+cg_read_s64_slow(cstate *c)
 {
 	uint64_t	v = 0;
 	int			shift = 0;
@@ -54,12 +54,6 @@ cg_read_s64(cstate *c)
 	if (shift < 64 && (byte & 0x40))
 		v |= ~(uint64_t) 0 << shift;
 	return (int64_t) v;
-}
-
-int32_t
-cg_read_s32(cstate *c)
-{
-	return (int32_t) cg_read_s64(c);
 }
 
 static uint64_t
@@ -947,14 +941,14 @@ emit_is_null(cstate *c)
 
 /* ---- decoding opcodes ---------------------------------------------------------------------- */
 
-static int16_t byte_ops[256];
+int16_t		cg_byte_ops[256];
 static pthread_once_t byte_ops_once = PTHREAD_ONCE_INIT;
 
 static void
 init_byte_ops(void)
 {
 	for (int b = 0; b < 256; b++)
-		byte_ops[b] = (int16_t) sf_opcode_lookup(0, (uint32_t) b);
+		cg_byte_ops[b] = (int16_t) sf_opcode_lookup(0, (uint32_t) b);
 }
 
 /* Once per compile, not per opcode: pthread_once showed at 2% of compile time. */
@@ -964,15 +958,11 @@ cg_init_tables(void)
 	pthread_once(&byte_ops_once, init_byte_ops);
 }
 
-/* Read one opcode at c->pc: a table for one-byte opcodes, else the lookup. */
+/* cg_lookup_op's slow path: the 0xFC prefix. */
 int
-cg_lookup_op(cstate *c)
+cg_lookup_prefixed(cstate *c)
 {
-	uint8_t		b0 = *c->pc++;
-
-	if (b0 == 0xFC)
-		return sf_opcode_lookup(0xFC, cg_read_u32(c));
-	return byte_ops[b0];
+	return sf_opcode_lookup(0xFC, cg_read_u32(c));
 }
 
 /* ---- the dispatcher -------------------------------------------------------------------- */
@@ -1071,8 +1061,9 @@ control_op(cstate *c, int op)
 	}
 }
 
+/* Everything but cg_op's fast paths (compile.h). */
 sf_status
-cg_op(cstate *c, int op)
+cg_op_general(cstate *c, int op)
 {
 	uint32_t	imm;
 
@@ -1103,22 +1094,6 @@ cg_op(cstate *c, int op)
 			skip_imm(c, SF_IMM_SELECT_T);
 			emit_select(c);
 			break;
-		case SF_OP_LOCAL_GET:
-			{
-				sval		v = {VK_LOCAL, 0, 0, 0, 0, 0, 0};
-
-				imm = cg_read_u32(c);
-				v.type = c->ltype[imm];
-				v.local = imm;
-				if (c->lreg[imm] >= 0)
-				{
-					v.kind = VK_REG;
-					v.reg = (uint8_t) c->lreg[imm];
-					v.borrowed = 1;
-				}
-				cg_push(c, v);
-				break;
-			}
 		case SF_OP_LOCAL_SET:
 			emit_local_set(c, cg_read_u32(c), false);
 			break;
@@ -1179,12 +1154,6 @@ cg_op(cstate *c, int op)
 		case SF_OP_MEMORY_GROW:
 			cg_read_u32(c);
 			helper(c, (void *) sf_rt_memory_grow, 1, 0, 0, 0, false, SF_I32);
-			break;
-		case SF_OP_I32_CONST:
-			cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
-			break;
-		case SF_OP_I64_CONST:
-			cg_push_const(c, SF_I64, cg_read_s64(c));
 			break;
 		case SF_OP_F32_CONST:
 			cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));

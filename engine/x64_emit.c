@@ -85,13 +85,6 @@ x64_u32(x64_buf *b, uint32_t v)
 }
 
 
-void
-x64_patch32(x64_buf *b, size_t at, uint32_t v)
-{
-	if (!b->oom)
-		memcpy(b->start + at, &v, 4);
-}
-
 uint32_t
 x64_read32(const x64_buf *b, size_t at)
 {

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* General-purpose registers, in encoding order. */
 #define X64_GPR_LIST(X) \
@@ -109,7 +110,15 @@ x64_pos(const x64_buf *b)
 
 void		x64_byte(x64_buf *b, uint8_t v);
 void		x64_u32(x64_buf *b, uint32_t v);
-void		x64_patch32(x64_buf *b, size_t at, uint32_t v);
+
+/* Inline: the fuel charge of a run is rewritten after every operator. */
+static inline void
+x64_patch32(x64_buf *b, size_t at, uint32_t v)
+{
+	if (!b->oom)
+		memcpy(b->start + at, &v, 4);
+}
+
 uint32_t	x64_read32(const x64_buf *b, size_t at);
 
 /*
