@@ -1168,71 +1168,43 @@ setup_locals(cstate *c, const sf_code *code)
 }
 
 /*
-** Locals in registers where it pays: the most used integer and float
-** locals (uses inside loops weigh more) keep a register for the whole
-** function; the rest of the pool stays for the value stack.
+** Locals in registers where it pays: the hot locals the validator ranked
+** (module.h) keep a register for the whole function; the rest of the
+** pool stays for the value stack.
 */
-static const int gl_regs[] = {X64_RBX, X64_R12, X64_R11, X64_R10};
-static const int xl_regs[] = {15, 14, 13, 12, 11, 10, 9, 8};
+static const int gl_regs[SF_HOT_INT] = {X64_RBX, X64_R12, X64_R11, X64_R10};
+static const int xl_regs[SF_HOT_FLOAT] = {15, 14, 13, 12, 11, 10, 9, 8};
 
 static void
-pick_local_regs(cstate *c, const uint64_t *cnt, bool fl, const int *regs, int nregs)
+give_reg(cstate *c, uint32_t l, int reg, bool fl)
 {
-	for (int k = 0; k < nregs; k++)
-	{
-		int64_t		best = -1;
-
-		for (uint32_t l = 0; l < c->nlocals; l++)
-		{
-			uint8_t		t = c->ltype[l];
-			bool		ok = fl ? is_float(t) : (t == SF_I32 || t == SF_I64);
-
-			if (ok && c->lreg[l] < 0 && cnt[l] >= 2 && (best < 0 || cnt[l] > cnt[best]))
-				best = l;
-		}
-		if (best < 0)
-			return;
-		c->lreg[best] = (int8_t) regs[k];
-		c->reglocals[c->nreglocals++] = (uint32_t) best;
-		if (fl)
-			c->xlocals |= X64_SET(regs[k]);
-		else
-			c->glocals |= X64_SET(regs[k]);
-	}
+	if (l >= c->nlocals || c->lreg[l] >= 0)
+		return;
+	c->lreg[l] = (int8_t) reg;
+	c->reglocals[c->nreglocals++] = l;
+	if (fl)
+		c->xlocals |= X64_SET(reg);
+	else
+		c->glocals |= X64_SET(reg);
 }
 
 static sf_status
-choose_local_regs(cstate *c)
+choose_local_regs(cstate *c, const sf_code *code)
 {
-	uint64_t   *cnt;
+	const uint32_t *hot = c->m->hot_pool + code->hot_off;
+	uint32_t	ni = code->nhot_int < SF_HOT_INT ? code->nhot_int : SF_HOT_INT;
+	uint32_t	nf = code->nhot_float < SF_HOT_FLOAT ? code->nhot_float : SF_HOT_FLOAT;
 
 	c->gpool = GPOOL;
 	c->xpool = XPOOL;
 	c->lreg = malloc(c->nlocals ? c->nlocals : 1);
-	cnt = calloc(c->nlocals ? c->nlocals : 1, sizeof(uint64_t));
-	if (c->lreg == NULL || cnt == NULL)
-	{
-		free(cnt);
+	if (c->lreg == NULL)
 		return cg_fail(c, SF_NOMEM, "out of memory");
-	}
 	memset(c->lreg, -1, c->nlocals ? c->nlocals : 1);
-	{
-		uint32_t	ni = 0, nf = 0;
-
-		for (uint32_t l = 0; l < c->nlocals; l++)
-		{
-			ni += c->ltype[l] == SF_I32 || c->ltype[l] == SF_I64;
-			nf += is_float(c->ltype[l]);
-		}
-		/* everything fits: no need to rank, just skip the unused */
-		if (ni <= 4 && nf <= 8)
-			for (uint32_t l = 0; l < c->nlocals; l++)
-				cnt[l] = 2;
-		else
-			cg_count_locals(c, cnt);
-	}
-	pick_local_regs(c, cnt, false, gl_regs, 4);
-	pick_local_regs(c, cnt, true, xl_regs, 8);
+	for (uint32_t k = 0; k < ni; k++)
+		give_reg(c, hot[k], gl_regs[k], false);
+	for (uint32_t k = 0; k < nf; k++)
+		give_reg(c, hot[ni + k], xl_regs[k], true);
 	/*
 	** Every register that may hold a local is callee-saved, whether this
 	** function uses it or not: values never borrow them.
@@ -1244,7 +1216,6 @@ choose_local_regs(cstate *c)
 	/* the callee-save area sits between the declared locals and the homes */
 	c->save0 = -16 - 8 * (int32_t) c->ndecl;
 	c->home0 = c->save0 - 8 * (int32_t) c->nreglocals;
-	free(cnt);
 	return SF_OK;
 }
 
@@ -1344,7 +1315,7 @@ compile_function(modstate *ms, uint32_t defidx)
 	c.dyn_trap_chain = NO_CHAIN;
 	for (int i = 0; i < SF_TRAP_COUNT; i++)
 		c.trap_chain[i] = NO_CHAIN;
-	if (setup_locals(&c, code) != SF_OK || choose_local_regs(&c) != SF_OK)
+	if (setup_locals(&c, code) != SF_OK || choose_local_regs(&c, code) != SF_OK)
 		goto out;
 	k = push_ctl(&c);
 	if (k == NULL)
@@ -1452,6 +1423,7 @@ sf_module_compile(sf_module *m, sf_error *err)
 		return SF_OK;
 	if ((st = sf_cpu_check(err)) != SF_OK)
 		return st;
+	cg_init_tables();
 	memset(&ms, 0, sizeof(ms));
 	ms.m = m;
 	ms.err = err;

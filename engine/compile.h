@@ -113,7 +113,7 @@ typedef struct cstate
 	int32_t		home0;			/* rbp-relative offset of home slot 0 */
 	uint32_t	ndecl;
 	int8_t	   *lreg;			/* register of each local, or -1 */
-	uint32_t	reglocals[12];	/* the locals that have one */
+	uint32_t	reglocals[SF_HOT_INT + SF_HOT_FLOAT];	/* the locals that have one */
 	uint32_t	nreglocals;
 	int32_t		save0;			/* rbp offset of the callee-save area */
 	x64_regset	gpool, xpool;	/* registers left for values */
@@ -216,8 +216,8 @@ void		cg_fuel_end(cstate *c, const ctl *k, bool joined);
 
 /* compile_ops.c */
 sf_status	cg_op(cstate *c, int op);
+void		cg_init_tables(void);
 int			cg_lookup_op(cstate *c);
-void		cg_count_locals(cstate *c, uint64_t *counts);
 uint32_t	cg_read_u32(cstate *c);
 int32_t		cg_read_s32(cstate *c);
 int64_t		cg_read_s64(cstate *c);

@@ -957,92 +957,22 @@ init_byte_ops(void)
 		byte_ops[b] = (int16_t) sf_opcode_lookup(0, (uint32_t) b);
 }
 
+/* Once per compile, not per opcode: pthread_once showed at 2% of compile time. */
+void
+cg_init_tables(void)
+{
+	pthread_once(&byte_ops_once, init_byte_ops);
+}
+
 /* Read one opcode at c->pc: a table for one-byte opcodes, else the lookup. */
 int
 cg_lookup_op(cstate *c)
 {
 	uint8_t		b0 = *c->pc++;
 
-	pthread_once(&byte_ops_once, init_byte_ops);
 	if (b0 == 0xFC)
 		return sf_opcode_lookup(0xFC, cg_read_u32(c));
 	return byte_ops[b0];
-}
-
-/* ---- local usage, for choosing register locals ------------------------------------------- */
-
-static void
-skip_blocktype(cstate *c)
-{
-	uint8_t		b0 = c->pc < c->end ? *c->pc : 0x40;
-
-	if (b0 == 0x40 || b0 == SF_I32 || b0 == SF_I64 || b0 == SF_F32 || b0 == SF_F64 ||
-		b0 == SF_FUNCREF || b0 == SF_EXTERNREF)
-		c->pc++;
-	else
-		cg_read_s64(c);
-}
-
-/*
-** Count uses of each local, weighted by loop nesting, in one quick pass
-** over the body (the validator already checked it).
-*/
-void
-cg_count_locals(cstate *c, uint64_t *counts)
-{
-	const uint8_t *save = c->pc;
-	size_t		cap = (size_t) (c->end - c->pc) + 1;
-	uint8_t    *isloop = malloc(cap);
-	size_t		depth = 0;
-	int			loops = 0;
-
-	if (isloop == NULL)
-		return;
-	while (c->pc < c->end)
-	{
-		int			op = cg_lookup_op(c);
-
-		if (op < 0)
-			break;
-		switch (op)
-		{
-			case SF_OP_BLOCK:
-			case SF_OP_IF:
-			case SF_OP_LOOP:
-				skip_blocktype(c);
-				if (depth < cap)
-					isloop[depth++] = op == SF_OP_LOOP;
-				loops += op == SF_OP_LOOP;
-				break;
-			case SF_OP_END:
-				if (depth > 0)
-					loops -= isloop[--depth];
-				break;
-			case SF_OP_LOCAL_GET:
-			case SF_OP_LOCAL_SET:
-			case SF_OP_LOCAL_TEE:
-				{
-					uint32_t	l = cg_read_u32(c);
-
-					if (l < c->nlocals)
-						counts[l] += 1ull << (3 * (loops < 7 ? loops : 7));
-					break;
-				}
-			case SF_OP_BR_TABLE:
-				{
-					uint32_t	n = cg_read_u32(c);
-
-					for (uint64_t i = 0; i <= n && c->pc < c->end; i++)
-						cg_read_u32(c);
-					break;
-				}
-			default:
-				skip_imm(c, sf_opinfo_table[op].imm);
-				break;
-		}
-	}
-	free(isloop);
-	c->pc = save;
 }
 
 /* ---- the dispatcher -------------------------------------------------------------------- */

@@ -1027,6 +1027,7 @@ sf_module_release(sf_module *m)
 	free(m->func_types);
 	free(m->codes);
 	free(m->local_pool);
+	free(m->hot_pool);
 	free(m->tables);
 	free(m->mems);
 	free(m->globals);

@@ -119,7 +119,23 @@ typedef struct sf_code
 	/* filled by the validator */
 	uint32_t	max_stack;		/* deepest operand stack */
 	uint32_t	max_depth;		/* deepest control nesting */
+	uint32_t	hot_off;		/* this body's hot locals in sf_module.hot_pool */
+	uint8_t		nhot_int;		/* integer ones, then */
+	uint8_t		nhot_float;		/* float ones */
 } sf_code;
+
+/*
+** Hot locals: the validator, which decodes every body anyway, counts the
+** uses of each local (local.get/set/tee, each weighing 8x more per
+** enclosing loop, capped at 7 loops) and keeps, per body, the up to
+** SF_HOT_INT i32/i64 and SF_HOT_FLOAT f32/f64 locals used most (at least
+** twice), most used first, ties to the lower index.  When all integer and
+** all float locals fit, all of them are kept, in index order, used or not.
+** Local indices count the parameters first.  The compiler gives these
+** locals registers; counting here spares it a second pass over each body.
+*/
+#define SF_HOT_INT 4
+#define SF_HOT_FLOAT 8
 
 struct sf_jit;
 
@@ -177,6 +193,7 @@ struct sf_module
 	/* storage behind the pointers above, owned by the decoder */
 	sf_valtype *type_pool;		/* every sf_functype's params and results */
 	sf_localrun *local_pool;	/* every sf_code's runs */
+	uint32_t   *hot_pool;		/* every sf_code's hot locals (validator) */
 };
 
 /* Helpers every pass may use. */

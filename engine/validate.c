@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "decode.h"
 #include "opcodes.h"
@@ -95,8 +96,13 @@ typedef struct val
 	uint32_t	cap_ctl;
 	uint32_t	max_ctl;
 	uint8_t    *locals;			/* type of every local, params first */
+	uint64_t   *uses;			/* weighted uses of every local (module.h) */
 	uint32_t	nlocals;
 	uint32_t	cap_locals;
+	uint32_t	loops;			/* loop frames open */
+	uint64_t	weight;			/* of one use here: 8^min(loops, 7) */
+	uint32_t	nhot;			/* entries of m->hot_pool in use */
+	uint32_t	cap_hot;
 } val;
 
 static const sf_valtype one_type[] = {
@@ -310,6 +316,13 @@ end_frame(val *v)
 }
 
 static void
+set_loops(val *v, uint32_t loops)
+{
+	v->loops = loops;
+	v->weight = 1ull << (3 * (loops < 7 ? loops : 7));
+}
+
+static void
 set_unreachable(val *v)
 {
 	vframe	   *f = &v->ctl[v->nctl - 1];
@@ -497,7 +510,10 @@ op_block(val *v, uint8_t op)
 	if (op == 0x04)
 		CHECK(pop(v, SF_I32));
 	CHECK(pop_vals(v, p, np));
-	return push_ctrl(v, op, p, np, r, nr);
+	CHECK(push_ctrl(v, op, p, np, r, nr));
+	if (op == 0x03)
+		set_loops(v, v->loops + 1);
+	return SF_OK;
 }
 
 static sf_status
@@ -535,6 +551,8 @@ op_end(val *v, bool *done)
 		return verr(v, SF_INVALID,
 					"type mismatch: if without else must not change the stack types");
 	v->nctl--;
+	if (f.op == 0x03)
+		set_loops(v, v->loops - 1);
 	if (v->nctl == 0)
 	{
 		if (!sf_rd_eof(&v->r))
@@ -692,6 +710,7 @@ op_local(val *v, uint8_t op)
 	TRY(sf_rd_u32(&v->r, &x));
 	if (x >= v->nlocals)
 		return verr(v, SF_INVALID, "unknown local %u", x);
+	v->uses[x] += v->weight;
 	t = v->locals[x];
 	if (op == 0x20)
 		return push(v, t);
@@ -958,18 +977,103 @@ setup_locals(val *v, const sf_functype *ft, const sf_code *c)
 	if (n > v->cap_locals)
 	{
 		uint8_t    *nl = realloc(v->locals, n);
+		uint64_t   *nu;
 
 		if (!nl)
 			return verr(v, SF_NOMEM, "out of memory");
 		v->locals = nl;
+		nu = realloc(v->uses, n * sizeof(uint64_t));
+		if (!nu)
+			return verr(v, SF_NOMEM, "out of memory");
+		v->uses = nu;
 		v->cap_locals = (uint32_t) n;
 	}
+	memset(v->uses, 0, n * sizeof(uint64_t));
 	for (uint32_t i = 0; i < ft->nparams; i++)
 		v->locals[k++] = (uint8_t) ft->params[i];
 	for (uint32_t i = 0; i < c->nruns; i++)
 		for (uint32_t j = 0; j < c->runs[i].count; j++)
 			v->locals[k++] = (uint8_t) c->runs[i].type;
 	v->nlocals = k;
+	return SF_OK;
+}
+
+/* --- Hot locals (module.h) --------------------------------------------- */
+
+static bool
+in_class(uint8_t t, bool fl)
+{
+	return fl ? t == SF_F32 || t == SF_F64 : t == SF_I32 || t == SF_I64;
+}
+
+/*
+** The 'max' most used locals of one class into 'out', most used first.
+** Locals come in index order, so an insertion after every entry used as
+** much or more breaks ties to the lower index.
+*/
+static uint32_t
+pick_hot(const val *v, bool fl, uint32_t max, bool all, uint32_t *out)
+{
+	uint32_t	n = 0;
+
+	for (uint32_t l = 0; l < v->nlocals; l++)
+	{
+		uint64_t	u = v->uses[l];
+		uint32_t	at = n;
+
+		if (!in_class(v->locals[l], fl))
+			continue;
+		if (all)
+		{
+			out[n++] = l;
+			continue;
+		}
+		if (u < 2)
+			continue;
+		while (at > 0 && v->uses[out[at - 1]] < u)
+			at--;
+		if (at >= max)
+			continue;
+		if (n < max)
+			n++;
+		for (uint32_t k = n - 1; k > at; k--)
+			out[k] = out[k - 1];
+		out[at] = l;
+	}
+	return n;
+}
+
+static sf_status
+keep_hot(val *v, sf_code *c)
+{
+	uint32_t	ni = 0, nf = 0;
+	bool		all;
+	uint32_t   *out;
+
+	if (v->cap_hot - v->nhot < SF_HOT_INT + SF_HOT_FLOAT)
+	{
+		uint64_t	ncap = v->cap_hot ? 2ull * v->cap_hot : 256;
+		uint32_t   *np;
+
+		if (ncap > UINT32_MAX)
+			return verr(v, SF_LIMIT, "too many functions");
+		np = realloc(v->m->hot_pool, ncap * sizeof(uint32_t));
+		if (!np)
+			return verr(v, SF_NOMEM, "out of memory");
+		v->m->hot_pool = np;
+		v->cap_hot = (uint32_t) ncap;
+	}
+	for (uint32_t l = 0; l < v->nlocals; l++)
+	{
+		ni += in_class(v->locals[l], false);
+		nf += in_class(v->locals[l], true);
+	}
+	all = ni <= SF_HOT_INT && nf <= SF_HOT_FLOAT;
+	out = v->m->hot_pool + v->nhot;
+	c->hot_off = v->nhot;
+	c->nhot_int = (uint8_t) pick_hot(v, false, SF_HOT_INT, all, out);
+	c->nhot_float = (uint8_t) pick_hot(v, true, SF_HOT_FLOAT, all, out + c->nhot_int);
+	v->nhot += c->nhot_int + c->nhot_float;
 	return SF_OK;
 }
 
@@ -984,13 +1088,14 @@ validate_body(val *v, uint32_t func)
 	sf_rd_init(&v->r, v->m->bytes, c->expr_off, c->end_off);
 	v->op = v->r.p;
 	v->nvals = v->nctl = v->max_vals = v->max_ctl = 0;
+	set_loops(v, 0);
 	CHECK(setup_locals(v, ft, c));
 	CHECK(push_ctrl(v, 0, NULL, 0, ft->results, ft->nresults));
 	while (!done)
 		CHECK(instr(v, &done));
 	c->max_stack = v->max_vals;
 	c->max_depth = v->max_ctl;
-	return SF_OK;
+	return keep_hot(v, c);
 }
 
 /* --- Module-level rules ----------------------------------------------- */
@@ -1248,6 +1353,7 @@ check_bodies(sf_module *m, sf_error *err)
 	free(v.vals);
 	free(v.ctl);
 	free(v.locals);
+	free(v.uses);
 	return st;
 }
 

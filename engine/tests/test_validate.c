@@ -502,6 +502,67 @@ stack_and_depth(void **state)
 	sf_module_free(m);
 }
 
+/* The hot locals of function 0 (module.h): integer ones, then float ones. */
+static void
+check_hot(const char *ints, const char *floats)
+{
+	sf_module  *m = check_ok();
+	const sf_code *c = &m->codes[0];
+	char		got[2][64] = {"", ""};
+
+	for (int k = 0; k < c->nhot_int + c->nhot_float; k++)
+	{
+		char	   *g = got[k >= c->nhot_int];
+
+		snprintf(g + strlen(g), 64 - strlen(g), "%s%u", *g ? " " : "",
+				 m->hot_pool[c->hot_off + k]);
+	}
+	sf_module_free(m);
+	if (strcmp(got[0], ints) != 0 || strcmp(got[1], floats) != 0)
+		fail_msg("hot locals: integer \"%s\" float \"%s\", expected \"%s\" and \"%s\"",
+				 got[0], got[1], ints, floats);
+}
+
+#define GET_DROP(x) "\x20" x "\x1a"
+#define LOOP "\x03\x40"
+#define END "\x0b"
+
+static void
+hot_locals(void **state)
+{
+	/* all fit: every integer and float local, used or not, in index order */
+	FUNC("iF", "", "fIr", GET_DROP("\x01") END);
+	check_hot("0 3", "1 2");
+	/* ranked by uses, a use in a loop worth 8; ties to the lower index */
+	FUNC("", "", "iiiiiii",
+		 GET_DROP("\x05") GET_DROP("\x02") GET_DROP("\x02")
+		 LOOP GET_DROP("\x04") END
+		 GET_DROP("\x01") GET_DROP("\x01") GET_DROP("\x06") GET_DROP("\x06")
+		 GET_DROP("\x00") GET_DROP("\x00") GET_DROP("\x00") GET_DROP("\x03") END);
+	check_hot("4 0 1 2", "");
+	/* 9 loops weigh as 7; after its end a loop no longer counts */
+	FUNC("", "", "iiiii",
+		 LOOP LOOP LOOP LOOP LOOP LOOP LOOP
+		 GET_DROP("\x01") GET_DROP("\x01")
+		 LOOP LOOP GET_DROP("\x00") END END
+		 END END END END END END END
+		 GET_DROP("\x02") END);
+	check_hot("1 0", "");
+	/* at most 8 float locals; with 9 floats the one integer is ranked too */
+	FUNC("F", "", "FFFFFFFFi",
+		 GET_DROP("\x08") GET_DROP("\x08") GET_DROP("\x08")
+		 GET_DROP("\x00") GET_DROP("\x00") GET_DROP("\x01") GET_DROP("\x01")
+		 GET_DROP("\x02") GET_DROP("\x02") GET_DROP("\x03") GET_DROP("\x03")
+		 GET_DROP("\x04") GET_DROP("\x04") GET_DROP("\x05") GET_DROP("\x05")
+		 GET_DROP("\x06") GET_DROP("\x06") GET_DROP("\x07") GET_DROP("\x07")
+		 GET_DROP("\x09") END);
+	check_hot("", "8 0 1 2 3 4 5 6");
+	/* local.set and local.tee count as uses too */
+	FUNC("", "", "IIIII",
+		 "\x42\x00\x21\x03\x42\x00\x22\x03\x1a" GET_DROP("\x01") END);
+	check_hot("3", "");
+}
+
 static void
 nesting_cap(void **state)
 {
@@ -562,6 +623,7 @@ main(void)
 		cmocka_unit_test(exports_and_start),
 		cmocka_unit_test(many_exports_unique),
 		cmocka_unit_test(stack_and_depth),
+		cmocka_unit_test(hot_locals),
 		cmocka_unit_test(nesting_cap),
 		cmocka_unit_test(br_table_cap),
 	};
