@@ -637,6 +637,7 @@ cg_block(cstate *c, int op)
 	k->params = tmp.params;
 	k->nresults = tmp.nresults;
 	k->results = tmp.results;
+	cg_fuel_enter(c, k);
 	if (c->unreachable)
 	{
 		k->dead = true;
@@ -682,7 +683,7 @@ cg_block(cstate *c, int op)
 		cg_fuel_point(c);
 	}
 	else if (op == SF_OP_IF)
-		cg_fuel_point(c);
+		cg_fuel_arm(c);
 }
 
 /* Label arity: a loop takes its params, everything else its results. */
@@ -774,6 +775,7 @@ cg_br(cstate *c, uint32_t depth)
 {
 	if (c->unreachable)
 		return;
+	cg_fuel_branch(c, depth);
 	jump_to(c, depth);
 	c->unreachable = true;
 }
@@ -783,6 +785,7 @@ cg_return(cstate *c)
 {
 	if (c->unreachable)
 		return;
+	cg_fuel_branch(c, c->csp - 1);
 	emit_return(c);
 	c->unreachable = true;
 }
@@ -833,6 +836,7 @@ cg_br_if(cstate *c, uint32_t depth)
 		cg_release(c, &cond);
 		cc = X64_CC_NE;
 	}
+	cg_fuel_branch(c, depth);
 	if (!branch_needs_moves(c, depth))
 	{
 		ctl		   *k = &c->cs[c->csp - 1 - depth];
@@ -912,6 +916,7 @@ cg_br_table(cstate *c)
 			cg_fail(c, SF_INVALID, "br_table target out of range");
 			break;
 		}
+		cg_fuel_branch(c, d);
 		if (first[d] == NO_CHAIN)
 		{
 			first[d] = (uint32_t) (x64_pos(c->b) - table_at);
@@ -940,7 +945,7 @@ cg_else(cstate *c)
 	chain_bind(c, &k->else_chain, x64_pos(c->b));
 	reset_stack(c, k->height, k->nparams, k->params);
 	c->unreachable = false;
-	cg_fuel_point(c);
+	cg_fuel_arm(c);
 }
 
 void
@@ -972,9 +977,7 @@ cg_end(cstate *c)
 	reset_stack(c, k->height, k->nresults, k->results);
 	c->csp--;
 	c->unreachable = !reach;
-	/* reached by fall-through only, the current run just goes on */
-	if (joined)
-		cg_fuel_point(c);
+	cg_fuel_end(c, k, joined);
 }
 
 /* ---- calls ------------------------------------------------------------------- */
@@ -1288,6 +1291,7 @@ compile_function(modstate *ms, uint32_t defidx)
 	k->results = c.ft->results;
 	emit_prologue(&c);
 	cg_fuel_point(&c);
+	cg_fuel_enter(&c, k);
 	while (c.csp > 0 && c.pc < c.end && c.status == SF_OK)
 	{
 		uint8_t		b0;
@@ -1437,6 +1441,7 @@ sf_module_compile(sf_module *m, sf_error *err)
 	m->jit = j;
 	m->jit_free = jit_free;
 	m->stats.code_bytes = j->code_len;
+	m->stats.fuel_points = ms.fuel_sites;
 	m->stats.wasm_code_bytes = 0;
 	for (uint32_t i = 0; i < ndef; i++)
 		m->stats.wasm_code_bytes += m->codes[i].end_off - m->codes[i].body_off;

@@ -74,6 +74,11 @@ typedef struct ctl
 	uint32_t	loop_pos;		/* CTL_LOOP: the label */
 	uint32_t	end_chain;		/* forward jumps to the end */
 	uint32_t	else_chain;		/* CTL_IF: the jump to the else arm */
+	/* fuel (compile_fuel.c) */
+	uint32_t	fuel_entry;		/* charge site of the run at entry, or NO_CHAIN */
+	uint32_t	esc_min;		/* lowest frame index a branch inside targets */
+	uint32_t	arm_site;		/* CTL_IF/ELSE: charge site heading this arm */
+	uint32_t	then_site;		/* CTL_ELSE: charge site heading the then arm */
 } ctl;
 
 typedef struct call_fixup
@@ -91,6 +96,7 @@ typedef struct modstate
 	uint32_t   *type_ids;
 	call_fixup *fix;
 	uint32_t	nfix, capfix;
+	uint64_t	fuel_sites;		/* charge instructions left in the code */
 	sf_error   *err;
 } modstate;
 
@@ -132,6 +138,8 @@ typedef struct cstate
 	uint32_t	dyn_trap_chain; /* trap kind in eax */
 	uint32_t	fuel_at;		/* imm32 of the current run's charge, or NO_CHAIN */
 	uint32_t	fuel_n;			/* fuel units in the current run */
+	uint32_t	arm_frame;		/* if frame whose arm the next run heads, or NO_CHAIN */
+	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
 
 	const uint8_t *pc, *end;
 	const uint8_t *op_start;
@@ -245,6 +253,10 @@ void		cg_restore_local_regs(cstate *c);
 /* compile_fuel.c */
 void		cg_fuel_point(cstate *c);
 void		cg_fuel_op(cstate *c, int op);
+void		cg_fuel_enter(cstate *c, ctl *k);
+void		cg_fuel_arm(cstate *c);
+void		cg_fuel_branch(cstate *c, uint32_t depth);
+void		cg_fuel_end(cstate *c, const ctl *k, bool joined);
 
 /* compile_ops.c */
 sf_status	cg_op_general(cstate *c, int op);

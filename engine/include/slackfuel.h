@@ -269,6 +269,7 @@ typedef struct sf_compile_stats
 	uint64_t	code_bytes;
 	uint64_t	wasm_code_bytes;
 	double		compile_seconds;
+	uint64_t	fuel_points;	/* 'add r15, n' charges in the code (0 when off) */
 } sf_compile_stats;
 
 void		sf_module_compile_stats(const sf_module *m, sf_compile_stats *out);

@@ -394,6 +394,97 @@ test_random_programs_match_reference(void **state)
 	assert_true(total > 300 * 5 * 2 * 20);
 }
 
+/*
+** Runs longer than basic blocks (compile_fuel.c): code after a frame that
+** no branch leaves resumes the run before it, and an if/else moves what
+** both arms cost in front of the if.  Each shape: the charge sites left
+** in the code per mode, and for each argument the exact cost, with a
+** limit of that cost passing and one less running out.
+*/
+typedef struct shape
+{
+	const char *wat;
+	uint64_t	points_precise, points_slacked;
+	int32_t		arg[3];
+	uint64_t	cost[3];
+} shape;
+
+static const shape shapes[] = {
+	/* diamond: entry 2 (+2 hoisted), then 2, else 4, after 3 (resumed) */
+	{"(module (func (export \"f\") (param $x i32) (result i32) (local $a i32)\n"
+	 "  (if (local.get $x)\n"
+	 "    (then (local.set $a (i32.const 5)))\n"
+	 "    (else (local.set $a (i32.add (local.get $x) (i32.const 9)))))\n"
+	 "  (i32.add (local.get $a) (i32.const 1))))",
+	 3, 2, {1, 0, -4}, {7, 9, 7}},
+	/* a loop whose only branch is its back edge: after it resumes entry */
+	{"(module (func (export \"f\") (param $n i32) (result i32) (local $i i32)\n"
+	 "  (local.set $i (i32.const 0))\n"
+	 "  (loop $l\n"
+	 "    (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	 "    (br_if $l (i32.lt_s (local.get $i) (local.get $n))))\n"
+	 "  (i32.mul (local.get $i) (i32.const 2))))",
+	 2, 2, {0, 1, 10}, {13, 13, 85}},
+	/* a block left by a br_if to its own end: after it resumes entry */
+	{"(module (func (export \"f\") (param $x i32) (result i32) (local $a i32)\n"
+	 "  (block $b (br_if $b (local.get $x)) (local.set $a (i32.const 3)))\n"
+	 "  (i32.add (local.get $a) (local.get $x))))",
+	 2, 2, {1, 0, 5}, {5, 7, 5}},
+	/* inner block left for the outer one: after it, no resume */
+	{"(module (func (export \"f\") (param $x i32) (result i32) (local $a i32)\n"
+	 "  (block $o\n"
+	 "    (block $b (br_if $o (local.get $x)) (local.set $a (i32.const 3)))\n"
+	 "    (local.set $a (i32.add (local.get $a) (i32.const 1))))\n"
+	 "  (local.get $a)))",
+	 2, 2, {1, 0, 2}, {3, 9, 3}},
+	/* the else arm is the cheaper one: its charge goes */
+	{"(module (func (export \"f\") (param $x i32) (result i32)\n"
+	 "  (if (i32.eqz (local.get $x))\n"
+	 "    (then (local.set $x (i32.mul (local.get $x) (i32.const 7))))\n"
+	 "    (else (nop)(local.set $x (i32.const 1))))\n"
+	 "  (i32.add (local.get $x) (i32.const 2))))",
+	 3, 2, {0, 1, 9}, {10, 8, 8}},
+	/* the then arm returns: the else arm's run goes on after the end */
+	{"(module (func (export \"f\") (param $x i32) (result i32)\n"
+	 "  (if (i32.eqz (local.get $x))\n"
+	 "    (then (return (i32.mul (local.get $x) (i32.const 7))))\n"
+	 "    (else (nop)(local.set $x (i32.const 1))))\n"
+	 "  (i32.add (local.get $x) (i32.const 2))))",
+	 3, 3, {0, 1, 9}, {7, 8, 8}},
+};
+
+static void
+test_merged_runs_charge_exactly(void **state)
+{
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		for (int k = 0; k < 2; k++)
+		{
+			const shape *sh = &shapes[i];
+			sf_compile_stats cs;
+			rig			g;
+
+			rig_new(&g, sh->wat, counting_modes[k]);
+			sf_module_compile_stats(g.m, &cs);
+			if (cs.fuel_points != (k == 0 ? sh->points_precise : sh->points_slacked))
+				fail_msg("shape %zu mode %d: %llu charge sites", i, counting_modes[k],
+						 (unsigned long long) cs.fuel_points);
+			for (int a = 0; a < 3; a++)
+			{
+				outcome		o = run(&g, "f", sh->arg[a], NO_LIMIT);
+
+				if (o.st != SF_OK || o.consumed != sh->cost[a])
+					fail_msg("shape %zu mode %d arg %d: status %d consumed %llu, want %llu",
+							 i, counting_modes[k], sh->arg[a], o.st,
+							 (unsigned long long) o.consumed,
+							 (unsigned long long) sh->cost[a]);
+				assert_int_equal(run(&g, "f", sh->arg[a], sh->cost[a]).st, SF_OK);
+				assert_int_equal(run(&g, "f", sh->arg[a], sh->cost[a] - 1).trap,
+								 SF_TRAP_OUT_OF_FUEL);
+			}
+			rig_free(&g);
+		}
+}
+
 /* In off mode the same code runs uncounted and never runs out. */
 static void
 test_off_counts_nothing(void **state)
@@ -1024,6 +1115,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_costs),
 		cmocka_unit_test(test_random_programs_match_reference),
+		cmocka_unit_test(test_merged_runs_charge_exactly),
 		cmocka_unit_test(test_off_counts_nothing),
 		cmocka_unit_test(test_zero_limit),
 		cmocka_unit_test(test_out_of_fuel_names_its_function),

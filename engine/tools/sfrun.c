@@ -423,6 +423,7 @@ main(int argc, char **argv)
 				"compile speed: %.1f MB/s\n", cs.compile_seconds,
 				(unsigned long long) cs.code_bytes, (unsigned long long) cs.wasm_code_bytes,
 				cs.compile_seconds > 0 ? cs.wasm_code_bytes / cs.compile_seconds / 1e6 : 0.0);
+		fprintf(stderr, "fuel points: %llu\n", (unsigned long long) cs.fuel_points);
 	}
 	/* the tick runs before instantiation: start functions are metered too */
 	if (interval && sf_watchdog_start((uint32_t) interval, &err) != SF_OK)
