@@ -177,9 +177,11 @@ enc(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int rmreg)
 /*
 ** The same with the memory operand *m: ModRM, SIB, displacement.  RSP/R12
 ** as a base need a SIB, RBP/R13 with no displacement an explicit disp8.
+** Inlined only into the frequent moves (enc_m_hot); the rest share one
+** out-of-line copy.
 */
-static void
-enc_m(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64_mem *m)
+static inline __attribute__((always_inline)) void
+enc_m_hot(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64_mem *m)
 {
 	int			base = m->base, index = m->index;
 	unsigned	rex = (unsigned) (reg & 8) >> 1;
@@ -227,6 +229,12 @@ enc_m(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64_mem
 	b->p = p;
 }
 
+static void
+enc_m(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64_mem *m)
+{
+	enc_m_hot(b, flags, op, oplen, reg, m);
+}
+
 static inline unsigned
 wflag(int w)
 {
@@ -269,13 +277,13 @@ x64_mov_ri(x64_buf *b, int w, int dst, int64_t imm)
 void
 x64_mov_rm(x64_buf *b, int w, int dst, x64_mem m)
 {
-	enc_m(b, wflag(w), 0x8B, 1, dst, &m);
+	enc_m_hot(b, wflag(w), 0x8B, 1, dst, &m);
 }
 
 void
 x64_mov_mr(x64_buf *b, int w, x64_mem m, int src)
 {
-	enc_m(b, wflag(w), 0x89, 1, src, &m);
+	enc_m_hot(b, wflag(w), 0x89, 1, src, &m);
 }
 
 void
