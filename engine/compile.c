@@ -1376,6 +1376,61 @@ compile_all(modstate *ms, struct sf_jit *j)
 	return SF_OK;
 }
 
+static uint64_t
+wasm_code_bytes(const sf_module *m)
+{
+	uint64_t	n = 0;
+
+	for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+		n += m->codes[i].end_off - m->codes[i].body_off;
+	return n;
+}
+
+/*
+** Code is typically 2-3x the wasm: it is written straight into a JIT block
+** of 3x, which spares a copy and the page faults of a second buffer (a
+** fresh page cost ~3 us here, 5% of the whole compile).  Past that it moves
+** to a growing malloc'ed buffer, copied into place at the end.  Returns
+** the block, or NULL if the code goes to a malloc'ed buffer from the start.
+*/
+static void *
+start_code(modstate *ms, uint64_t wasm, size_t *cap)
+{
+	void	   *block = NULL;
+
+	*cap = 0;
+	if (wasm < (64u << 20))
+	{
+		*cap = (size_t) wasm * 3 + 4096;
+		block = sf_codemem_reserve(*cap, NULL);
+	}
+	if (block != NULL)
+		x64_buf_init_at(&ms->buf, block, *cap);
+	else
+		x64_buf_init(&ms->buf);
+	return block;
+}
+
+/* The code into its final, executable place: sealed in place or copied. */
+static sf_status
+finish_code(modstate *ms, struct sf_jit *j, void *block, size_t cap)
+{
+	sf_error   *err = ms->err;
+
+	j->code_len = x64_pos(&ms->buf);
+	if (block != NULL && ms->buf.start == block)
+	{
+		if (!sf_codemem_seal(block, cap, j->code_len, err))
+			return err ? err->status : SF_NOMEM;
+		j->code = block;
+		return SF_OK;
+	}
+	if (block != NULL)
+		sf_codemem_free(block, cap);
+	j->code = sf_codemem_install(ms->buf.start, j->code_len, err);
+	return j->code != NULL ? SF_OK : err ? err->status : SF_NOMEM;
+}
+
 sf_status
 sf_module_compile(sf_module *m, sf_error *err)
 {
@@ -1384,6 +1439,8 @@ sf_module_compile(sf_module *m, sf_error *err)
 	sf_status	st;
 	double		t0;
 	uint32_t	ndef;
+	void	   *block;
+	size_t		cap;
 
 	if (m->jit != NULL)
 		return SF_OK;
@@ -1412,24 +1469,12 @@ sf_module_compile(sf_module *m, sf_error *err)
 		jit_free(j);
 		return sf_error_set(err, SF_NOMEM, "out of memory");
 	}
-	x64_buf_init(&ms.buf);
-	/* code is typically 2-3x the wasm: one allocation instead of doublings */
-	{
-		uint64_t	wasm = 0;
-
-		for (uint32_t i = 0; i < ndef; i++)
-			wasm += m->codes[i].end_off - m->codes[i].body_off;
-		if (wasm < (64u << 20))
-			x64_grow(&ms.buf, (size_t) wasm * 3 + 4096);
-	}
+	block = start_code(&ms, wasm_code_bytes(m), &cap);
 	st = compile_all(&ms, j);
 	if (st == SF_OK)
-	{
-		j->code_len = x64_pos(&ms.buf);
-		j->code = sf_codemem_install(ms.buf.start, j->code_len, err);
-		if (j->code == NULL)
-			st = err ? err->status : SF_NOMEM;
-	}
+		st = finish_code(&ms, j, block, cap);
+	else if (block != NULL)
+		sf_codemem_free(block, cap);
 	x64_buf_free(&ms.buf);
 	free(ms.fix);
 	if (st != SF_OK)
@@ -1442,9 +1487,7 @@ sf_module_compile(sf_module *m, sf_error *err)
 	m->jit_free = jit_free;
 	m->stats.code_bytes = j->code_len;
 	m->stats.fuel_points = ms.fuel_sites;
-	m->stats.wasm_code_bytes = 0;
-	for (uint32_t i = 0; i < ndef; i++)
-		m->stats.wasm_code_bytes += m->codes[i].end_off - m->codes[i].body_off;
+	m->stats.wasm_code_bytes = wasm_code_bytes(m);
 	m->stats.compile_seconds = now_seconds() - t0;
 	return SF_OK;
 }

@@ -28,11 +28,20 @@ x64_buf_init(x64_buf *b)
 }
 
 void
+x64_buf_init_at(x64_buf *b, uint8_t *mem, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->start = b->p = mem;
+	b->end = mem + cap - X64_RED_ZONE;
+}
+
+void
 x64_buf_free(x64_buf *b)
 {
-	if (b->start != b->scratch)
+	if (b->owned)
 		free(b->start);
 	b->start = b->p = b->end = NULL;
+	b->owned = false;
 }
 
 void
@@ -54,7 +63,7 @@ x64_grow(x64_buf *b, size_t n)
 	want = cap ? cap * 2 : 4096;
 	while (want < used + n + X64_RED_ZONE)
 		want *= 2;
-	nb = b->start == b->scratch ? malloc(want) : realloc(b->start, want);
+	nb = b->owned ? realloc(b->start, want) : malloc(want);
 	if (nb == NULL)
 	{
 		b->oom = true;
@@ -62,8 +71,9 @@ x64_grow(x64_buf *b, size_t n)
 		b->end = b->scratch + sizeof(b->scratch) - X64_RED_ZONE;
 		return;
 	}
-	if (b->start == b->scratch)
-		memcpy(nb, b->scratch, used);
+	if (!b->owned)
+		memcpy(nb, b->start, used);
+	b->owned = true;
 	b->start = nb;
 	b->p = nb + used;
 	b->end = nb + want - X64_RED_ZONE;

@@ -87,10 +87,16 @@ typedef struct x64_buf
 	uint8_t    *p;
 	uint8_t    *end;			/* start + capacity - X64_RED_ZONE */
 	bool		oom;
+	bool		owned;			/* start was malloc'ed here */
 	uint8_t		scratch[256];
 } x64_buf;
 
 void		x64_buf_init(x64_buf *b);
+/*
+** Write into the caller's memory of 'cap' bytes (more than the red zone)
+** until it is full; then growth moves the code to a malloc'ed buffer.
+*/
+void		x64_buf_init_at(x64_buf *b, uint8_t *mem, size_t cap);
 void		x64_buf_free(x64_buf *b);
 void		x64_grow(x64_buf *b, size_t n);
 
