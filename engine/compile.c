@@ -104,24 +104,7 @@ cg_alloc(cstate *c, uint8_t type)
 	return is_float(type) ? cg_alloc_xmm(c) : cg_alloc_gpr(c);
 }
 
-void
-cg_release(cstate *c, const sval *v)
-{
-	if (v->kind != VK_REG || v->borrowed)
-		return;
-	if (is_float(v->type))
-		c->xused &= ~X64_SET(v->reg);
-	else
-		c->gused &= ~X64_SET(v->reg);
-}
-
 /* ---- the value stack ------------------------------------------------------ */
-
-x64_mem
-cg_home(cstate *c, uint32_t depth)
-{
-	return x64_m(X64_RBP, c->home0 - 8 * (int32_t) depth);
-}
 
 /* cg_push's slow path: false when out of memory. */
 bool
@@ -143,7 +126,7 @@ cg_grow_stack(cstate *c)
 void
 cg_push_flags(cstate *c, x64_cc cc)
 {
-	sval		v = {VK_FLAGS, SF_I32, 0, (uint8_t) cc, 0, 0, 0};
+	sval		v = {.kind = VK_FLAGS, .type = SF_I32, .cc = (uint8_t) cc};
 
 	cg_push(c, v);
 }
@@ -152,19 +135,10 @@ cg_push_flags(cstate *c, x64_cc cc)
 sval
 cg_underflow(cstate *c)
 {
-	sval		z = {VK_CONST, SF_I32, 0, 0, 0, 0, 0};
+	sval		z = {.kind = VK_CONST, .type = SF_I32};
 
 	cg_fail(c, SF_INVALID, "value stack underflow");
 	return z;
-}
-
-/* Where a LOCAL or MEM value lives; 'depth' is its stack index. */
-x64_mem
-cg_mem_of(cstate *c, const sval *v, uint32_t depth)
-{
-	if (v->kind == VK_LOCAL)
-		return x64_m(X64_RBP, c->loff[v->local]);
-	return cg_home(c, depth);
 }
 
 /*
@@ -603,7 +577,7 @@ reset_stack(cstate *c, uint32_t height, uint32_t n, const sf_valtype *types)
 	}
 	for (uint32_t i = 0; i < n; i++)
 	{
-		sval		v = {VK_MEM, types[i], 0, 0, 0, 0, 0};
+		sval		v = {.kind = VK_MEM, .type = types[i]};
 
 		cg_push(c, v);
 	}

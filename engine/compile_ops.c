@@ -803,7 +803,8 @@ emit_local_set(cstate *c, uint32_t l, bool tee)
 	}
 	if (c->lreg[l] >= 0)
 	{
-		sval		lv = {VK_REG, c->ltype[l], (uint8_t) c->lreg[l], 0, l, 0, 1};
+		sval		lv = {.kind = VK_REG, .type = c->ltype[l], .reg = (uint8_t) c->lreg[l],
+		.borrowed = 1, .local = l};
 
 		cg_local_written(c, l);
 		cg_load_scratch(c, &v, c->sp, c->lreg[l]);
