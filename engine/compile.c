@@ -1268,15 +1268,13 @@ compile_function(modstate *ms, uint32_t defidx)
 	cg_fuel_enter(&c, k);
 	while (c.csp > 0 && c.pc < c.end && c.status == SF_OK)
 	{
-		uint8_t		b0;
 		int			op;
 
 		c.op_start = c.pc;
-		b0 = *c.pc;
 		op = cg_lookup_op(&c);
 		if (op < 0)
 		{
-			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", b0);
+			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c.op_start);
 			break;
 		}
 		cg_fuel_op(&c, op);

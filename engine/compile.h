@@ -288,6 +288,7 @@ void		cg_fuel_end(cstate *c, const ctl *k, bool joined);
 
 /* compile_ops.c */
 sf_status	cg_op_general(cstate *c, int op);
+void		cg_local_set(cstate *c, uint32_t l, bool tee);
 
 void		cg_init_tables(void);
 int			cg_lookup_prefixed(cstate *c);
@@ -349,10 +350,11 @@ cg_push_local(cstate *c, uint32_t l)
 }
 
 /*
-** Lower one operator.  Over half of all operators are local.get or a
-** constant: they only push a lazy entry and keep any flags, so they are
-** inlined into the decoding loop instead of paying for the general
-** dispatch's stack frame.
+** Lower one operator.  Two thirds of all operators are local.get, a
+** constant, local.set or local.tee: the first ones only push a lazy entry
+** and keep any flags, so they are inlined into the decoding loop; the
+** sets, with no compare result pending in the flags, go straight to their
+** lowering.  Everything else goes through the general dispatch.
 */
 static inline sf_status
 cg_op(cstate *c, int op)
@@ -368,6 +370,12 @@ cg_op(cstate *c, int op)
 				return c->status;
 			case SF_OP_I64_CONST:
 				cg_push_const(c, SF_I64, cg_read_s64(c));
+				return c->status;
+			case SF_OP_LOCAL_SET:
+			case SF_OP_LOCAL_TEE:
+				if (c->nflags > 0)
+					break;
+				cg_local_set(c, cg_read_u32(c), op == SF_OP_LOCAL_TEE);
 				return c->status;
 			default:
 				break;

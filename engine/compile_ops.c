@@ -796,8 +796,8 @@ emit_global_set(cstate *c, uint32_t g)
 	cg_release(c, &v);
 }
 
-static void
-emit_local_set(cstate *c, uint32_t l, bool tee)
+void
+cg_local_set(cstate *c, uint32_t l, bool tee)
 {
 	sval		v = cg_pop(c);
 	x64_mem		dst = x64_m(X64_RBP, c->loff[l]);
@@ -1103,10 +1103,10 @@ cg_op_general(cstate *c, int op)
 			emit_select(c);
 			break;
 		case SF_OP_LOCAL_SET:
-			emit_local_set(c, cg_read_u32(c), false);
+			cg_local_set(c, cg_read_u32(c), false);
 			break;
 		case SF_OP_LOCAL_TEE:
-			emit_local_set(c, cg_read_u32(c), true);
+			cg_local_set(c, cg_read_u32(c), true);
 			break;
 		case SF_OP_GLOBAL_GET:
 			emit_global_get(c, cg_read_u32(c));
