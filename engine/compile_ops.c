@@ -27,37 +27,41 @@
 __attribute__((noinline)) uint32_t
 cg_read_u32_slow(cstate *c)
 {
+	const uint8_t *p = c->pc;
 	uint64_t	v = 0;
 	int			shift = 0;
 
-	while (c->pc < c->end && shift < 35)
+	while (p < c->end && shift < 35)
 	{
-		uint8_t		byte = *c->pc++;
+		uint8_t		byte = *p++;
 
 		v |= (uint64_t) (byte & 0x7F) << shift;
 		shift += 7;
 		if (!(byte & 0x80))
 			break;
 	}
+	c->pc = p;
 	return (uint32_t) v;
 }
 
 __attribute__((noinline)) int64_t
 cg_read_s64_slow(cstate *c)
 {
+	const uint8_t *p = c->pc;
 	uint64_t	v = 0;
 	int			shift = 0;
 	uint8_t		byte = 0;
 
-	while (c->pc < c->end && shift < 70)
+	while (p < c->end && shift < 70)
 	{
-		byte = *c->pc++;
+		byte = *p++;
 		if (shift < 64)
 			v |= (uint64_t) (byte & 0x7F) << shift;
 		shift += 7;
 		if (!(byte & 0x80))
 			break;
 	}
+	c->pc = p;
 	if (shift < 64 && (byte & 0x40))
 		v |= ~(uint64_t) 0 << shift;
 	return (int64_t) v;
