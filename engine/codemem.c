@@ -113,7 +113,7 @@ give_back(uintptr_t at, size_t len)
 }
 
 void *
-sf_codemem_install(const void *code, size_t len, sf_error *err)
+sf_codemem_reserve(size_t len, sf_error *err)
 {
 	size_t		sz = page_round(len ? len : 1);
 	uintptr_t	at;
@@ -127,16 +127,41 @@ sf_codemem_install(const void *code, size_t len, sf_error *err)
 		return NULL;
 	}
 	if (mprotect((void *) at, sz, PROT_READ | PROT_WRITE) != 0)
-		goto fail;
-	memcpy((void *) at, code, len);
-	if (mprotect((void *) at, sz, PROT_READ | PROT_EXEC) != 0)
-		goto fail;
+	{
+		sf_error_set(err, SF_NOMEM, "mprotect of JIT code failed: %s", strerror(errno));
+		sf_codemem_free((void *) at, len);
+		return NULL;
+	}
 	return (void *) at;
+}
 
-fail:
-	sf_error_set(err, SF_NOMEM, "mprotect of JIT code failed: %s", strerror(errno));
-	sf_codemem_free((void *) at, len);
-	return NULL;
+bool
+sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err)
+{
+	size_t		sz = page_round(len ? len : 1);
+	size_t		usz = page_round(used ? used : 1);
+
+	if (usz > sz || mprotect(block, usz, PROT_READ | PROT_EXEC) != 0)
+	{
+		sf_error_set(err, SF_NOMEM, "mprotect of JIT code failed: %s",
+					 usz > sz ? "block overrun" : strerror(errno));
+		sf_codemem_free(block, len);
+		return false;
+	}
+	if (usz < sz)
+		sf_codemem_free((uint8_t *) block + usz, sz - usz);
+	return true;
+}
+
+void *
+sf_codemem_install(const void *code, size_t len, sf_error *err)
+{
+	void	   *at = sf_codemem_reserve(len, err);
+
+	if (at == NULL)
+		return NULL;
+	memcpy(at, code, len);
+	return sf_codemem_seal(at, len, len, err) ? at : NULL;
 }
 
 void

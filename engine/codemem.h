@@ -21,6 +21,16 @@
 
 /* Copy 'len' bytes of code into fresh RX memory; NULL on failure. */
 void	   *sf_codemem_install(const void *code, size_t len, sf_error *err);
+
+/*
+** Code written in place: a fresh read-write block of 'len' bytes, NULL on
+** failure; then sf_codemem_seal() makes its first 'used' bytes read-execute
+** and returns the rest of the block to the arena (or, failing, frees the
+** whole block).  Spares the copy of sf_codemem_install and touching the
+** pages of a second buffer.
+*/
+void	   *sf_codemem_reserve(size_t len, sf_error *err);
+bool		sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err);
 void		sf_codemem_free(void *code, size_t len);
 
 /* Mark [start, start+len) as the stub block (called once). */

@@ -104,24 +104,7 @@ cg_alloc(cstate *c, uint8_t type)
 	return is_float(type) ? cg_alloc_xmm(c) : cg_alloc_gpr(c);
 }
 
-void
-cg_release(cstate *c, const sval *v)
-{
-	if (v->kind != VK_REG || v->borrowed)
-		return;
-	if (is_float(v->type))
-		c->xused &= ~X64_SET(v->reg);
-	else
-		c->gused &= ~X64_SET(v->reg);
-}
-
 /* ---- the value stack ------------------------------------------------------ */
-
-x64_mem
-cg_home(cstate *c, uint32_t depth)
-{
-	return x64_m(X64_RBP, c->home0 - 8 * (int32_t) depth);
-}
 
 /* cg_push's slow path: false when out of memory. */
 bool
@@ -143,7 +126,7 @@ cg_grow_stack(cstate *c)
 void
 cg_push_flags(cstate *c, x64_cc cc)
 {
-	sval		v = {VK_FLAGS, SF_I32, 0, (uint8_t) cc, 0, 0, 0};
+	sval		v = {.kind = VK_FLAGS, .type = SF_I32, .cc = (uint8_t) cc};
 
 	cg_push(c, v);
 }
@@ -152,19 +135,10 @@ cg_push_flags(cstate *c, x64_cc cc)
 sval
 cg_underflow(cstate *c)
 {
-	sval		z = {VK_CONST, SF_I32, 0, 0, 0, 0, 0};
+	sval		z = {.kind = VK_CONST, .type = SF_I32};
 
 	cg_fail(c, SF_INVALID, "value stack underflow");
 	return z;
-}
-
-/* Where a LOCAL or MEM value lives; 'depth' is its stack index. */
-x64_mem
-cg_mem_of(cstate *c, const sval *v, uint32_t depth)
-{
-	if (v->kind == VK_LOCAL)
-		return x64_m(X64_RBP, c->loff[v->local]);
-	return cg_home(c, depth);
 }
 
 /*
@@ -603,7 +577,7 @@ reset_stack(cstate *c, uint32_t height, uint32_t n, const sf_valtype *types)
 	}
 	for (uint32_t i = 0; i < n; i++)
 	{
-		sval		v = {VK_MEM, types[i], 0, 0, 0, 0, 0};
+		sval		v = {.kind = VK_MEM, .type = types[i]};
 
 		cg_push(c, v);
 	}
@@ -1326,15 +1300,13 @@ compile_function(modstate *ms, uint32_t defidx)
 	cg_fuel_enter(&c, k);
 	while (c.csp > 0 && c.pc < c.end && c.status == SF_OK)
 	{
-		uint8_t		b0;
 		int			op;
 
 		c.op_start = c.pc;
-		b0 = *c.pc;
 		op = cg_lookup_op(&c);
 		if (op < 0)
 		{
-			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", b0);
+			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c.op_start);
 			break;
 		}
 		cg_fuel_op(&c, op);
@@ -1409,6 +1381,61 @@ compile_all(modstate *ms, struct sf_jit *j)
 	return SF_OK;
 }
 
+static uint64_t
+wasm_code_bytes(const sf_module *m)
+{
+	uint64_t	n = 0;
+
+	for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+		n += m->codes[i].end_off - m->codes[i].body_off;
+	return n;
+}
+
+/*
+** Code is typically 2-3x the wasm: it is written straight into a JIT block
+** of 3x, which spares a copy and the page faults of a second buffer (a
+** fresh page cost ~3 us here, 5% of the whole compile).  Past that it moves
+** to a growing malloc'ed buffer, copied into place at the end.  Returns
+** the block, or NULL if the code goes to a malloc'ed buffer from the start.
+*/
+static void *
+start_code(modstate *ms, uint64_t wasm, size_t *cap)
+{
+	void	   *block = NULL;
+
+	*cap = 0;
+	if (wasm < (64u << 20))
+	{
+		*cap = (size_t) wasm * 3 + 4096;
+		block = sf_codemem_reserve(*cap, NULL);
+	}
+	if (block != NULL)
+		x64_buf_init_at(&ms->buf, block, *cap);
+	else
+		x64_buf_init(&ms->buf);
+	return block;
+}
+
+/* The code into its final, executable place: sealed in place or copied. */
+static sf_status
+finish_code(modstate *ms, struct sf_jit *j, void *block, size_t cap)
+{
+	sf_error   *err = ms->err;
+
+	j->code_len = x64_pos(&ms->buf);
+	if (block != NULL && ms->buf.start == block)
+	{
+		if (!sf_codemem_seal(block, cap, j->code_len, err))
+			return err ? err->status : SF_NOMEM;
+		j->code = block;
+		return SF_OK;
+	}
+	if (block != NULL)
+		sf_codemem_free(block, cap);
+	j->code = sf_codemem_install(ms->buf.start, j->code_len, err);
+	return j->code != NULL ? SF_OK : err ? err->status : SF_NOMEM;
+}
+
 sf_status
 sf_module_compile(sf_module *m, sf_error *err)
 {
@@ -1417,6 +1444,8 @@ sf_module_compile(sf_module *m, sf_error *err)
 	sf_status	st;
 	double		t0;
 	uint32_t	ndef;
+	void	   *block;
+	size_t		cap;
 
 	if (m->jit != NULL)
 		return SF_OK;
@@ -1445,24 +1474,12 @@ sf_module_compile(sf_module *m, sf_error *err)
 		jit_free(j);
 		return sf_error_set(err, SF_NOMEM, "out of memory");
 	}
-	x64_buf_init(&ms.buf);
-	/* code is typically 2-3x the wasm: one allocation instead of doublings */
-	{
-		uint64_t	wasm = 0;
-
-		for (uint32_t i = 0; i < ndef; i++)
-			wasm += m->codes[i].end_off - m->codes[i].body_off;
-		if (wasm < (64u << 20))
-			x64_grow(&ms.buf, (size_t) wasm * 3 + 4096);
-	}
+	block = start_code(&ms, wasm_code_bytes(m), &cap);
 	st = compile_all(&ms, j);
 	if (st == SF_OK)
-	{
-		j->code_len = x64_pos(&ms.buf);
-		j->code = sf_codemem_install(ms.buf.start, j->code_len, err);
-		if (j->code == NULL)
-			st = err ? err->status : SF_NOMEM;
-	}
+		st = finish_code(&ms, j, block, cap);
+	else if (block != NULL)
+		sf_codemem_free(block, cap);
 	x64_buf_free(&ms.buf);
 	free(ms.fix);
 	if (st != SF_OK)
@@ -1475,9 +1492,7 @@ sf_module_compile(sf_module *m, sf_error *err)
 	m->jit_free = jit_free;
 	m->stats.code_bytes = j->code_len;
 	m->stats.fuel_points = ms.fuel_sites;
-	m->stats.wasm_code_bytes = 0;
-	for (uint32_t i = 0; i < ndef; i++)
-		m->stats.wasm_code_bytes += m->codes[i].end_off - m->codes[i].body_off;
+	m->stats.wasm_code_bytes = wasm_code_bytes(m);
 	m->stats.compile_seconds = now_seconds() - t0;
 	return SF_OK;
 }

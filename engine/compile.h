@@ -52,9 +52,12 @@ typedef struct sval
 	uint8_t		type;			/* sf_valtype */
 	uint8_t		reg;
 	uint8_t		cc;
-	uint32_t	local;
-	int64_t		imm;
 	uint8_t		borrowed;		/* VK_REG: the register of local 'local' */
+	union						/* 16 bytes in all: pushed and popped per operator */
+	{
+		int64_t		imm;		/* VK_CONST */
+		uint32_t	local;		/* VK_LOCAL, borrowed VK_REG */
+	};
 } sval;
 
 typedef enum ctlkind
@@ -194,11 +197,38 @@ is_wide(uint8_t t)
 int			cg_alloc_gpr(cstate *c);
 int			cg_alloc_xmm(cstate *c);
 int			cg_alloc(cstate *c, uint8_t type);
-void		cg_release(cstate *c, const sval *v);
 bool		cg_grow_stack(cstate *c);
 sval		cg_underflow(cstate *c);
 void		cg_push_flags(cstate *c, x64_cc cc);
 int			cg_to_reg(cstate *c, sval *v);
+
+/* A value's register goes back to its pool (a local's stays). */
+static inline void
+cg_release(cstate *c, const sval *v)
+{
+	if (v->kind != VK_REG || v->borrowed)
+		return;
+	if (is_float(v->type))
+		c->xused &= ~X64_SET(v->reg);
+	else
+		c->gused &= ~X64_SET(v->reg);
+}
+
+/* The home slot of stack index 'depth'. */
+static inline x64_mem
+cg_home(cstate *c, uint32_t depth)
+{
+	return x64_m(X64_RBP, c->home0 - 8 * (int32_t) depth);
+}
+
+/* Where a LOCAL or MEM value lives; 'depth' is its stack index. */
+static inline x64_mem
+cg_mem_of(cstate *c, const sval *v, uint32_t depth)
+{
+	if (v->kind == VK_LOCAL)
+		return x64_m(X64_RBP, c->loff[v->local]);
+	return cg_home(c, depth);
+}
 
 /* Push and pop run once or twice per operator: inline, slow paths aside. */
 static inline void
@@ -215,7 +245,7 @@ cg_push(cstate *c, sval v)
 static inline void
 cg_push_reg(cstate *c, uint8_t type, int reg)
 {
-	sval		v = {VK_REG, type, (uint8_t) reg, 0, 0, 0, 0};
+	sval		v = {.kind = VK_REG, .type = type, .reg = (uint8_t) reg};
 
 	cg_push(c, v);
 }
@@ -223,7 +253,7 @@ cg_push_reg(cstate *c, uint8_t type, int reg)
 static inline void
 cg_push_const(cstate *c, uint8_t type, int64_t imm)
 {
-	sval		v = {VK_CONST, type, 0, 0, 0, imm, 0};
+	sval		v = {.kind = VK_CONST, .type = type, .imm = imm};
 
 	cg_push(c, v);
 }
@@ -246,8 +276,6 @@ cg_top(cstate *c, uint32_t k)
 	return &c->vs[c->sp - 1 - k];
 }
 
-x64_mem		cg_mem_of(cstate *c, const sval *v, uint32_t depth);
-x64_mem		cg_home(cstate *c, uint32_t depth);
 void		cg_materialize_flags(cstate *c);
 void		cg_spill_all(cstate *c);
 void		cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg);
@@ -280,6 +308,7 @@ void		cg_fuel_after_br_if(cstate *c, uint32_t depth);
 
 /* compile_ops.c */
 sf_status	cg_op_general(cstate *c, int op);
+void		cg_local_set(cstate *c, uint32_t l, bool tee);
 
 void		cg_init_tables(void);
 int			cg_lookup_prefixed(cstate *c);
@@ -327,7 +356,7 @@ cg_read_s32(cstate *c)
 static inline void
 cg_push_local(cstate *c, uint32_t l)
 {
-	sval		v = {VK_LOCAL, 0, 0, 0, 0, 0, 0};
+	sval		v = {.kind = VK_LOCAL};
 
 	v.type = c->ltype[l];
 	v.local = l;
@@ -341,10 +370,11 @@ cg_push_local(cstate *c, uint32_t l)
 }
 
 /*
-** Lower one operator.  Over half of all operators are local.get or a
-** constant: they only push a lazy entry and keep any flags, so they are
-** inlined into the decoding loop instead of paying for the general
-** dispatch's stack frame.
+** Lower one operator.  Two thirds of all operators are local.get, a
+** constant, local.set or local.tee: the first ones only push a lazy entry
+** and keep any flags, so they are inlined into the decoding loop; the
+** sets, with no compare result pending in the flags, go straight to their
+** lowering.  Everything else goes through the general dispatch.
 */
 static inline sf_status
 cg_op(cstate *c, int op)
@@ -360,6 +390,12 @@ cg_op(cstate *c, int op)
 				return c->status;
 			case SF_OP_I64_CONST:
 				cg_push_const(c, SF_I64, cg_read_s64(c));
+				return c->status;
+			case SF_OP_LOCAL_SET:
+			case SF_OP_LOCAL_TEE:
+				if (c->nflags > 0)
+					break;
+				cg_local_set(c, cg_read_u32(c), op == SF_OP_LOCAL_TEE);
 				return c->status;
 			default:
 				break;

@@ -15,6 +15,13 @@
 
 #include "compile.h"
 
+/*
+** Lowerings called from cg_op_general's switch stay out of line: inlined
+** there, they gave the dispatcher a frame of six saved registers that every
+** operator paid for, whatever it was.
+*/
+#define OUT_OF_LINE __attribute__((noinline))
+
 /* ---- immediates ---------------------------------------------------------------- */
 
 __attribute__((noinline)) uint32_t
@@ -553,7 +560,7 @@ int_count(cstate *c, int op, int w)
 }
 
 /* Sign/zero extensions and wrap within the integer registers. */
-static void
+static OUT_OF_LINE void
 int_extend(cstate *c, int op)
 {
 	sval		a = cg_pop(c);
@@ -669,7 +676,7 @@ mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 	}
 }
 
-static void
+static OUT_OF_LINE void
 emit_load(cstate *c, int op)
 {
 	uint32_t	offset;
@@ -722,7 +729,7 @@ emit_load(cstate *c, int op)
 	cg_push_reg(c, sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
 }
 
-static void
+static OUT_OF_LINE void
 emit_store(cstate *c, int op)
 {
 	uint32_t	offset;
@@ -762,7 +769,7 @@ emit_store(cstate *c, int op)
 	cg_release(c, &addr);
 }
 
-static void
+static OUT_OF_LINE void
 emit_global_get(cstate *c, uint32_t g)
 {
 	uint8_t		t = c->m->globals[g].type;
@@ -776,7 +783,7 @@ emit_global_get(cstate *c, uint32_t g)
 	cg_push_reg(c, t, r);
 }
 
-static void
+static OUT_OF_LINE void
 emit_global_set(cstate *c, uint32_t g)
 {
 	sval		v = cg_pop(c);
@@ -789,8 +796,8 @@ emit_global_set(cstate *c, uint32_t g)
 	cg_release(c, &v);
 }
 
-static void
-emit_local_set(cstate *c, uint32_t l, bool tee)
+void
+cg_local_set(cstate *c, uint32_t l, bool tee)
 {
 	sval		v = cg_pop(c);
 	x64_mem		dst = x64_m(X64_RBP, c->loff[l]);
@@ -803,7 +810,8 @@ emit_local_set(cstate *c, uint32_t l, bool tee)
 	}
 	if (c->lreg[l] >= 0)
 	{
-		sval		lv = {VK_REG, c->ltype[l], (uint8_t) c->lreg[l], 0, l, 0, 1};
+		sval		lv = {.kind = VK_REG, .type = c->ltype[l], .reg = (uint8_t) c->lreg[l],
+		.borrowed = 1, .local = l};
 
 		cg_local_written(c, l);
 		cg_load_scratch(c, &v, c->sp, c->lreg[l]);
@@ -896,7 +904,7 @@ table_index(cstate *c, uint32_t t, sval *idx, uint32_t depth)
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_TABLE_ELEMS));
 }
 
-static void
+static OUT_OF_LINE void
 emit_table_get(cstate *c, uint32_t t)
 {
 	sval		idx = cg_pop(c);
@@ -909,7 +917,7 @@ emit_table_get(cstate *c, uint32_t t)
 	cg_push_reg(c, c->m->tables[t].elem, r);
 }
 
-static void
+static OUT_OF_LINE void
 emit_table_set(cstate *c, uint32_t t)
 {
 	sval		val = cg_pop(c), idx = cg_pop(c);
@@ -921,7 +929,7 @@ emit_table_set(cstate *c, uint32_t t)
 	cg_release(c, &idx);
 }
 
-static void
+static OUT_OF_LINE void
 emit_is_null(cstate *c)
 {
 	sval		a = cg_pop(c);
@@ -1004,7 +1012,7 @@ has_flags(cstate *c)
 
 sf_status	cg_op_float(cstate *c, int op);
 
-static void
+static OUT_OF_LINE void
 helper(cstate *c, void *fn, int nargs, int64_t i0, int64_t i1, int nimm,
 	   bool traps, int rtype)
 {
@@ -1095,10 +1103,10 @@ cg_op_general(cstate *c, int op)
 			emit_select(c);
 			break;
 		case SF_OP_LOCAL_SET:
-			emit_local_set(c, cg_read_u32(c), false);
+			cg_local_set(c, cg_read_u32(c), false);
 			break;
 		case SF_OP_LOCAL_TEE:
-			emit_local_set(c, cg_read_u32(c), true);
+			cg_local_set(c, cg_read_u32(c), true);
 			break;
 		case SF_OP_GLOBAL_GET:
 			emit_global_get(c, cg_read_u32(c));

@@ -988,7 +988,7 @@ setup_locals(val *v, const sf_functype *ft, const sf_code *c)
 		v->uses = nu;
 		v->cap_locals = (uint32_t) n;
 	}
-	if (n > 0)					/* v->uses is still NULL for a first n of 0 */
+	if (n > 0)					/* uses is NULL while no body had a local */
 		memset(v->uses, 0, n * sizeof(uint64_t));
 	for (uint32_t i = 0; i < ft->nparams; i++)
 		v->locals[k++] = (uint8_t) ft->params[i];

@@ -5,9 +5,10 @@
 ** operands, and one emitter per instruction form.  The lowering
 ** (compile*.c) decides what to emit; this file decides the bytes.
 **
-** The buffer keeps a red zone: x64_reserve() is called once per
-** instruction by the emitters themselves, so a single instruction (at most
-** 15 bytes) never needs a bounds check per byte.  Growth failures are
+** The buffer keeps a red zone past 'end': an emitter writes its whole
+** instruction (at most 17 bytes) and only then checks 'end' once, growing
+** the buffer if it got past it, so there is no bounds check per byte.
+** Raw bytes (x64_byte, x64_u32) reserve first.  Growth failures are
 ** sticky: 'oom' is set and later emitters write into a scratch area, so the
 ** caller checks once at the end.
 */
@@ -87,14 +88,20 @@ typedef struct x64_buf
 	uint8_t    *p;
 	uint8_t    *end;			/* start + capacity - X64_RED_ZONE */
 	bool		oom;
+	bool		owned;			/* start was malloc'ed here */
 	uint8_t		scratch[256];
 } x64_buf;
 
 void		x64_buf_init(x64_buf *b);
+/*
+** Write into the caller's memory of 'cap' bytes (more than the red zone)
+** until it is full; then growth moves the code to a malloc'ed buffer.
+*/
+void		x64_buf_init_at(x64_buf *b, uint8_t *mem, size_t cap);
 void		x64_buf_free(x64_buf *b);
 void		x64_grow(x64_buf *b, size_t n);
 
-/* Make room for one instruction (or 'n' raw bytes). */
+/* Make room for 'n' raw bytes. */
 static inline void
 x64_reserve(x64_buf *b, size_t n)
 {

@@ -568,6 +568,44 @@ test_br_table_large(void **state)
 	sf_module_free(m);
 }
 
+/*
+** Code is written in place into a block of 3x the wasm size; code that
+** outgrows it moves to a growing buffer and is copied into place.  Both
+** paths must give running code: memory.size + drop (3 bytes of wasm)
+** compile to over 12 bytes of x86, so this body takes the second path.
+*/
+static void
+test_code_outgrows_estimate(void **state)
+{
+	size_t		cap = 200000;
+	char	   *text = malloc(cap);
+	size_t		n = 0;
+	sf_module  *m;
+	sf_store   *s = sf_store_new(NULL, NULL);
+	sf_instance *inst;
+	sf_compile_stats st;
+	sf_error	err;
+	int32_t		r;
+
+	n += (size_t) snprintf(text + n, cap - n, "(module (memory 1)"
+						   " (func (export \"small\") (result i32) (i32.const 5))"
+						   " (func (export \"big\") (result i32)");
+	for (int i = 0; i < 8000; i++)
+		n += (size_t) snprintf(text + n, cap - n, " (drop (memory.size))");
+	snprintf(text + n, cap - n, " (i32.const 7)))");
+	m = load_wat(text);
+	free(text);
+	inst = instantiate(s, m, NULL, 0);
+	sf_module_compile_stats(m, &st);
+	assert_true(st.code_bytes > 3 * st.wasm_code_bytes + 4096);
+	assert_int_equal(call_i32(export_func(inst, "big"), 0, NULL, &r, &err), SF_OK);
+	assert_int_equal(r, 7);
+	assert_int_equal(call_i32(export_func(inst, "small"), 0, NULL, &r, &err), SF_OK);
+	assert_int_equal(r, 5);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
 /* Bounds-checked mode: explicit checks, small reservation, no sharing with unchecked code. */
 static void
 test_bounds_checked(void **state)
@@ -635,6 +673,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_register_locals),
 		cmocka_unit_test(test_br_table_large),
 		cmocka_unit_test(test_bounds_checked),
+		cmocka_unit_test(test_code_outgrows_estimate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

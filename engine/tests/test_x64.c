@@ -168,6 +168,37 @@ test_growth(void **state)
 	x64_buf_free(&b);
 }
 
+/*
+** Code written into the caller's memory moves to a buffer of its own when
+** that is full: everything is kept, nothing written past the caller's
+** capacity, and x64_buf_free leaves the caller's memory alone.
+*/
+static void
+test_growth_from_caller_memory(void **state)
+{
+	static uint8_t mem[4096 + 64];
+	x64_buf		b;
+
+	memset(mem, 0xAA, sizeof(mem));
+	x64_buf_init_at(&b, mem, 4096);
+	for (int i = 0; i < 1000; i++)
+		x64_mov_ri(&b, 1, X64_RDX, 0x123456789abcdefLL + i);
+	assert_false(b.oom);
+	assert_true(b.start != mem);
+	assert_int_equal(x64_pos(&b), 1000 * 10);
+	for (int i = 0; i < 1000; i++)
+	{
+		int64_t		v;
+
+		memcpy(&v, b.start + 10 * i + 2, 8);
+		assert_true(v == 0x123456789abcdefLL + i);
+	}
+	for (size_t i = 4096; i < sizeof(mem); i++)
+		assert_int_equal(mem[i], 0xAA);
+	assert_int_equal(mem[0], 0x48);
+	x64_buf_free(&b);
+}
+
 /* mov reg, 0 must not become 'xor reg, reg': flags may be live. */
 static void
 test_mov_zero_keeps_flags(void **state)
@@ -188,6 +219,7 @@ main(void)
 		cmocka_unit_test(test_encodings),
 		cmocka_unit_test(test_branch_patch),
 		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_growth_from_caller_memory),
 		cmocka_unit_test(test_mov_zero_keeps_flags),
 	};
 
