@@ -603,6 +603,7 @@ cg_block(cstate *c, int op)
 
 	memset(&tmp, 0, sizeof(tmp));
 	read_blocktype(c, &tmp);
+	cg_fuel_flush(c);
 	k = push_ctl(c);
 	if (k == NULL)
 		return;
@@ -653,8 +654,9 @@ cg_block(cstate *c, int op)
 	k->height = c->sp - k->nparams;
 	if (op == SF_OP_LOOP)
 	{
+		cg_fuel_loop(c);
 		k->loop_pos = (uint32_t) x64_pos(c->b);
-		cg_fuel_point(c);
+		cg_fuel_arm(c);
 	}
 	else if (op == SF_OP_IF)
 		cg_fuel_arm(c);
@@ -747,9 +749,13 @@ jump_to(cstate *c, uint32_t depth)
 void
 cg_br(cstate *c, uint32_t depth)
 {
+	uint32_t	fix;
+
 	if (c->unreachable)
 		return;
-	cg_fuel_branch(c, depth);
+	fix = cg_fuel_jump(c, depth);
+	if (fix != 0)
+		cg_fuel_charge(c, fix);
 	jump_to(c, depth);
 	c->unreachable = true;
 }
@@ -757,9 +763,13 @@ cg_br(cstate *c, uint32_t depth)
 void
 cg_return(cstate *c)
 {
+	uint32_t	fix;
+
 	if (c->unreachable)
 		return;
-	cg_fuel_branch(c, c->csp - 1);
+	fix = cg_fuel_jump(c, c->csp - 1);
+	if (fix != 0)
+		cg_fuel_charge(c, fix);
 	emit_return(c);
 	c->unreachable = true;
 }
@@ -789,6 +799,7 @@ cg_br_if(cstate *c, uint32_t depth)
 {
 	sval		cond;
 	x64_cc		cc;
+	uint32_t	fix;
 
 	if (c->unreachable)
 		return;
@@ -810,8 +821,20 @@ cg_br_if(cstate *c, uint32_t depth)
 		cg_release(c, &cond);
 		cc = X64_CC_NE;
 	}
-	cg_fuel_branch(c, depth);
-	if (!branch_needs_moves(c, depth))
+	/* no code between here and the jcc: the flags hold the condition */
+	fix = cg_fuel_jump(c, depth);
+	if (branch_needs_moves(c, depth))
+	{
+		size_t		skip = x64_jcc32(c->b, X64_CC_NOT(cc), 0);
+
+		if (fix != 0)
+			cg_fuel_charge(c, fix);
+		jump_to(c, depth);
+		x64_bind32(c->b, skip, x64_pos(c->b));
+	}
+	else if (fix != 0)
+		cg_fuel_stub(c, x64_jcc32(c->b, cc, 0), fix, depth);
+	else
 	{
 		ctl		   *k = &c->cs[c->csp - 1 - depth];
 
@@ -820,15 +843,19 @@ cg_br_if(cstate *c, uint32_t depth)
 		else
 			chain_add(c, &k->end_chain, x64_jcc32(c->b, cc, 0));
 	}
-	else
-	{
-		size_t		skip = x64_jcc32(c->b, X64_CC_NOT(cc), 0);
+	cg_fuel_after_br_if(c, depth);
+}
 
-		jump_to(c, depth);
-		x64_bind32(c->b, skip, x64_pos(c->b));
-	}
-	/* the taken branch left the run: the fall-through starts a new one */
-	cg_fuel_point(c);
+/* A jump to the label of frame 'index', with no value moves. */
+void
+cg_jump_label(cstate *c, uint32_t index)
+{
+	ctl		   *k = &c->cs[index];
+
+	if (k->kind == CTL_LOOP)
+		x64_bind32(c->b, x64_jmp32(c->b, 0), k->loop_pos);
+	else
+		chain_add(c, &k->end_chain, x64_jmp32(c->b, 0));
 }
 
 void
@@ -890,10 +917,13 @@ cg_br_table(cstate *c)
 			cg_fail(c, SF_INVALID, "br_table target out of range");
 			break;
 		}
-		cg_fuel_branch(c, d);
 		if (first[d] == NO_CHAIN)
 		{
+			uint32_t	fix = cg_fuel_jump(c, d);
+
 			first[d] = (uint32_t) (x64_pos(c->b) - table_at);
+			if (fix != 0)
+				cg_fuel_charge(c, fix);
 			jump_to(c, d);
 		}
 		x64_patch32(c->b, table_at + 4 * i, first[d]);
@@ -1017,6 +1047,7 @@ cg_call(cstate *c, uint32_t func)
 
 	if (c->unreachable)
 		return;
+	cg_fuel_flush(c);
 	call_prepare(c, ft, 0);
 	pop_args(c, ft->nparams);
 	cg_spill_all(c);
@@ -1057,6 +1088,7 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 
 	if (c->unreachable)
 		return;
+	cg_fuel_flush(c);
 	call_prepare(c, ft, 1);
 	idx = cg_pop(c);
 	cg_load_scratch(c, &idx, c->sp, X64_RCX);
@@ -1287,6 +1319,7 @@ compile_function(modstate *ms, uint32_t defidx)
 out:
 	free(c.vs);
 	free(c.cs);
+	free(c.stubs);
 	free(c.ltype);
 	free(c.loff);
 	free(c.lreg);

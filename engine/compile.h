@@ -82,7 +82,19 @@ typedef struct ctl
 	uint32_t	esc_min;		/* lowest frame index a branch inside targets */
 	uint32_t	arm_site;		/* CTL_IF/ELSE: charge site heading this arm */
 	uint32_t	then_site;		/* CTL_ELSE: charge site heading the then arm */
+	uint32_t	comp_site;		/* CTL_LOOP: the run at entry, takes the late part back */
+	uint32_t	late_n;			/* CTL_LOOP: fuel of the late part */
+	bool		late;			/* CTL_LOOP: part of its body is charged late */
 } ctl;
+
+/* A late loop's exit by br_if that must charge 'fix' on the way out. */
+typedef struct fstub
+{
+	uint32_t	at;				/* rel32 of the jcc */
+	uint32_t	fix;			/* fuel to charge */
+	uint32_t	target;			/* frame index of the label */
+	uint32_t	owner;			/* loop frame at whose end the stub goes */
+} fstub;
 
 typedef struct call_fixup
 {
@@ -143,6 +155,9 @@ typedef struct cstate
 	uint32_t	fuel_n;			/* fuel units in the current run */
 	uint32_t	arm_frame;		/* if frame whose arm the next run heads, or NO_CHAIN */
 	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
+	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_CHAIN */
+	fstub	   *stubs;
+	uint32_t	nstubs, capstubs;
 
 	const uint8_t *pc, *end;
 	const uint8_t *op_start;
@@ -283,8 +298,13 @@ void		cg_fuel_point(cstate *c);
 void		cg_fuel_op(cstate *c, int op);
 void		cg_fuel_enter(cstate *c, ctl *k);
 void		cg_fuel_arm(cstate *c);
-void		cg_fuel_branch(cstate *c, uint32_t depth);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined);
+void		cg_fuel_flush(cstate *c);
+void		cg_fuel_loop(cstate *c);
+uint32_t	cg_fuel_jump(cstate *c, uint32_t depth);
+void		cg_fuel_charge(cstate *c, uint32_t n);
+void		cg_fuel_stub(cstate *c, size_t at, uint32_t fix, uint32_t depth);
+void		cg_fuel_after_br_if(cstate *c, uint32_t depth);
 
 /* compile_ops.c */
 sf_status	cg_op_general(cstate *c, int op);
@@ -389,6 +409,7 @@ void		cg_else(cstate *c);
 void		cg_end(cstate *c);
 void		cg_br(cstate *c, uint32_t depth);
 void		cg_br_if(cstate *c, uint32_t depth);
+void		cg_jump_label(cstate *c, uint32_t index);
 void		cg_br_table(cstate *c);
 void		cg_return(cstate *c);
 void		cg_call(cstate *c, uint32_t func);

@@ -4,18 +4,20 @@
 ** r15 holds consumed - limit (DESIGN.md, "Fuel").  Code is cut into runs;
 ** a run is charged once, by one 'add r15, n' at its start (its charge
 ** site), for operators that every path through that add is certain to
-** execute unless it traps.  So every path that completes is charged
-** exactly the costs of the operators it executed (the 'fuel' column of
-** opcodes.h), every charge is non-negative (the counter only grows, so
-** precise and slacked mode see the same sequence of counts and agree on
-** out-of-fuel), and a trap in the middle of a run finds the whole run
-** charged (out of fuel wins, in both modes alike).
+** execute unless it traps (or, for a loop's late part below, has just
+** executed).  So every path that completes is charged exactly the costs
+** of the operators it executed (the 'fuel' column of opcodes.h), every
+** charge is non-negative (the counter only grows, so precise and slacked
+** mode see the same sequence of counts and agree on out-of-fuel), and a
+** trap in the middle of a run finds the whole run charged (out of fuel
+** wins, in both modes alike).
 **
 ** A run starts at a fuel point -- function entry, loop header, each arm
 ** of an if, the fall-through of a br_if, a label some branch reaches --
 ** and takes in the straight-line code after it.  Calls do not end a run:
-** the callee charges its own runs and control comes back.  Two rules make
-** runs longer than basic blocks (the post-dominance merging of the seed):
+** the callee charges its own runs and control comes back.  Three rules
+** make runs longer than basic blocks (the first two are the post-dominance
+** merging of the seed):
 **
 **  * Resume at the end of a frame.  If no branch inside a block, loop or
 **    if leaves it for an outer label (or returns), the code after its end
@@ -27,9 +29,22 @@
 **    and the cheaper arm's charge drops to zero (slacked mode overwrites
 **    it with a NOP; precise keeps 'add r15, 0; jg', which cannot fire,
 **    because the jg sits in a chain of jumps to the trap thunk).
+**  * Charge a loop's body late.  When the header run of a loop ends in a
+**    br_if that leaves the loop, the rest of the body (the late part, up
+**    to a call, a nested frame or a branch that stays in the loop) runs
+**    on every iteration that goes on, so the header charges it too, for
+**    the iteration before.  The run before the loop, once per entry,
+**    takes it back (the compensation, in the same add: the late part is
+**    cut where the compensation would go below zero, so the counter never
+**    decreases); an exit further down charges what the header has not
+**    (the late part so far) in a stub at the loop's end, a br or return
+**    inline; the fall-through at the end charges the last iteration's.
+**    A call or a nested frame flushes the late part: a 'lea' charges it
+**    there (no flags touched: the flags may hold a pending compare) and
+**    it leaves the header and the compensation.
 **
 ** Single pass: a site's immediate is rewritten each time an operator
-** joins its run, and later by the two rules above.  The add is emitted
+** joins its run, and later by the rules above.  The add is emitted
 ** lazily, before the first operator that costs fuel, so a run of
 ** structural operators only (block, end, ...) emits nothing.  By then no
 ** compare result lives in the flags: a fuel point is either a label
@@ -40,10 +55,15 @@
 **   precise  add r15, n ; jg out-of-fuel thunk of this function
 **   slacked  add r15, n  (the runtime checks r15 at boundaries and from
 **            the asynchronous check)
+**
+** The 'lea' charges (a flushed late part, an exit's stub) have no jg in
+** precise mode either: they charge operators already executed, and the
+** next checked charge or boundary sees the count they leave.
 */
 #include "compile.h"
 
 #include <assert.h>
+#include <stdlib.h>
 
 /* A run never gets near this; splitting keeps the immediate positive. */
 #define RUN_MAX 0x40000000u
@@ -70,6 +90,7 @@ cg_fuel_point(cstate *c)
 	c->fuel_n = 0;
 	c->arm_frame = NO_CHAIN;
 	c->pend_lo = NO_CHAIN;
+	c->late_loop = NO_CHAIN;
 }
 
 static void
@@ -83,6 +104,7 @@ open_run(cstate *c)
 	assert(x64_pos(c->b) - start == ADD_LEN);
 	c->fuel_at = (uint32_t) x64_pos(c->b) - 4;
 	c->fuel_n = 0;
+	c->late_loop = NO_CHAIN;
 	c->ms->fuel_sites++;
 	if (c->arm_frame != NO_CHAIN)
 	{
@@ -111,10 +133,21 @@ cg_fuel_op(cstate *c, int op)
 
 	if (cost == 0 || c->unreachable || !counting(c))
 		return;
+	/* the loop's entry run takes the late part back: never below zero */
+	if (c->late_loop != NO_CHAIN &&
+		site_fuel(c, c->cs[c->late_loop].comp_site) < cost)
+		cg_fuel_point(c);
 	if (c->fuel_at == NO_CHAIN || c->fuel_n >= RUN_MAX)
 		open_run(c);
 	c->fuel_n += cost;
 	x64_patch32(c->b, c->fuel_at, c->fuel_n);
+	if (c->late_loop != NO_CHAIN)
+	{
+		ctl		   *L = &c->cs[c->late_loop];
+
+		x64_patch32(c->b, L->comp_site, site_fuel(c, L->comp_site) - cost);
+		L->late_n += cost;
+	}
 }
 
 /*
@@ -152,16 +185,6 @@ cg_fuel_arm(cstate *c)
 	c->arm_frame = c->csp - 1;
 }
 
-/* A reachable branch to label 'depth' (a return is the outermost label). */
-void
-cg_fuel_branch(cstate *c, uint32_t depth)
-{
-	ctl		   *in = &c->cs[c->csp - 1];
-	uint32_t	target = c->csp - 1 - depth;
-
-	if (target < in->esc_min)
-		in->esc_min = target;
-}
 
 /* Set a site's charge; slacked mode turns a zero charge into a NOP. */
 static void
@@ -195,6 +218,219 @@ hoist_common(cstate *c, const ctl *k)
 	set_site(c, k->arm_site, e - m);
 }
 
+/* ---- late charging of loop bodies ------------------------------------------- */
+
+/* What the header of loop L charges for its late part. */
+static uint32_t
+late_part(const cstate *c, const ctl *L)
+{
+	return L->kind == CTL_LOOP && L->late ? L->late_n : 0;
+}
+
+/*
+** 'lea r15, [r15 + n]': a charge that leaves the flags alone, so it can go
+** between a compare and its branch.  Returns the site of n.
+*/
+static uint32_t
+emit_lea(cstate *c, int32_t n)
+{
+	size_t		start = x64_pos(c->b);
+	uint32_t	site;
+
+	x64_lea(c->b, 1, X64_R15, x64_m(X64_R15, 0x7FFFFFF0));
+	assert(x64_pos(c->b) - start == ADD_LEN);
+	site = (uint32_t) x64_pos(c->b) - 4;
+	x64_patch32(c->b, site, (uint32_t) n);
+	c->ms->fuel_sites++;
+	return site;
+}
+
+/* A correction on a path that leaves loops with late parts. */
+void
+cg_fuel_charge(cstate *c, uint32_t n)
+{
+	emit_lea(c, (int32_t) n);
+}
+
+/*
+** A loop starts (before its label).  The run current here executes once
+** per entry of the loop; if the loop turns late, its charge takes the late
+** part back (the compensation), as far as it goes without going below
+** zero, so that the counter never decreases.  No run open, no late part.
+*/
+void
+cg_fuel_loop(cstate *c)
+{
+	ctl		   *k = &c->cs[c->csp - 1];
+
+	k->comp_site = c->unreachable ? NO_CHAIN : c->fuel_at;
+	k->late = false;
+	k->late_n = 0;
+}
+
+/*
+** The late part ends here (a call, or a frame starts): charge what it has
+** so far now, take that back out of the header and the compensation, and
+** go on with an ordinary run headed by the new charge.
+*/
+void
+cg_fuel_flush(cstate *c)
+{
+	ctl		   *L;
+	uint32_t	n;
+
+	if (c->late_loop == NO_CHAIN)
+		return;
+	L = &c->cs[c->late_loop];
+	c->late_loop = NO_CHAIN;
+	if (c->unreachable)
+		return;
+	n = late_part(c, L);
+	if (n == 0)
+	{
+		cg_fuel_point(c);
+		return;
+	}
+	c->fuel_n -= n;
+	x64_patch32(c->b, c->fuel_at, c->fuel_n);
+	x64_patch32(c->b, L->comp_site, site_fuel(c, L->comp_site) + n);
+	L->late_n = 0;
+	cg_fuel_point(c);
+	c->fuel_at = emit_lea(c, (int32_t) n);
+	c->fuel_n = n;
+}
+
+/* The innermost loop frame with a late part that a jump to 'target' leaves. */
+static uint32_t
+late_owner(const cstate *c, uint32_t target)
+{
+	for (uint32_t i = c->csp - 1; i > target; i--)
+		if (late_part(c, &c->cs[i]) > 0)
+			return i;
+	return NO_CHAIN;
+}
+
+/*
+** A reachable branch to label 'depth' (a return is the outermost label) is
+** about to be emitted; no code is emitted here.  Returns the fuel the jump
+** must charge on its way: the late parts of the loops it leaves, executed
+** and not yet charged.  A branch from a late part that stays in its loop
+** (back to the header, or forward to a label inside) ends the late part,
+** which must not grow past it.
+*/
+uint32_t
+cg_fuel_jump(cstate *c, uint32_t depth)
+{
+	ctl		   *in = &c->cs[c->csp - 1];
+	uint32_t	target = c->csp - 1 - depth, fix = 0;
+
+	if (target < in->esc_min)
+		in->esc_min = target;
+	if (!counting(c))
+		return 0;
+	if (c->late_loop != NO_CHAIN && target >= c->late_loop)
+		cg_fuel_point(c);
+	for (uint32_t i = c->csp - 1; i > target; i--)
+		fix += late_part(c, &c->cs[i]);
+	return fix;
+}
+
+/* A br_if at 'at' that must charge 'fix': it jumps to a stub out of line. */
+void
+cg_fuel_stub(cstate *c, size_t at, uint32_t fix, uint32_t depth)
+{
+	uint32_t	target = c->csp - 1 - depth;
+
+	if (c->nstubs == c->capstubs)
+	{
+		uint32_t	ncap = c->capstubs ? 2 * c->capstubs : 8;
+		fstub	   *ns = realloc(c->stubs, ncap * sizeof(fstub));
+
+		if (ns == NULL)
+		{
+			cg_fail(c, SF_NOMEM, "out of memory");
+			return;
+		}
+		c->stubs = ns;
+		c->capstubs = ncap;
+	}
+	c->stubs[c->nstubs++] = (fstub) {(uint32_t) at, fix, target, late_owner(c, target)};
+}
+
+/*
+** After a br_if to 'depth'.  Its taken edge left the run, so the
+** fall-through starts a new one -- except for an exit from the loop whose
+** header run this is (or whose late part goes on): the rest of the body
+** runs on every iteration that goes on, so the header charges it, for the
+** iteration before, and the loop's entry takes it back once (the
+** compensation).  Exits from then on charge what they skip in the header
+** (cg_fuel_jump), and the fall-through at the loop's end charges the
+** last iteration's.
+*/
+void
+cg_fuel_after_br_if(cstate *c, uint32_t depth)
+{
+	uint32_t	target = c->csp - 1 - depth, L = NO_CHAIN;
+
+	if (!counting(c) || c->late_loop != NO_CHAIN)
+		return;
+	for (uint32_t i = c->csp - 1; i > 0; i--)
+		if (c->cs[i].kind == CTL_LOOP)
+		{
+			L = i;
+			break;
+		}
+	if (L != NO_CHAIN && target < L && c->fuel_at != NO_CHAIN &&
+		c->fuel_at == c->cs[L].arm_site && c->cs[L].comp_site != NO_CHAIN &&
+		!c->cs[L].late)
+	{
+		c->cs[L].late = true;
+		c->late_loop = L;
+		return;
+	}
+	cg_fuel_point(c);
+}
+
+/*
+** Loop k (frame 'index') ends: its exit stubs go here, out of the way of
+** the fall-through, which then charges the last iteration's late part.
+*/
+static void
+end_loop(cstate *c, const ctl *k, uint32_t index)
+{
+	bool		reach = !c->unreachable;
+	size_t		over = NO_CHAIN;
+	uint32_t	n = late_part(c, k), kept = 0;
+
+	for (uint32_t i = 0; i < c->nstubs; i++)
+	{
+		fstub		s = c->stubs[i];
+
+		if (s.owner != index)
+		{
+			c->stubs[kept++] = s;
+			continue;
+		}
+		if (reach && over == NO_CHAIN)
+			over = x64_jmp32(c->b, 0);
+		x64_bind32(c->b, s.at, x64_pos(c->b));
+		cg_fuel_charge(c, s.fix);
+		cg_jump_label(c, s.target);
+	}
+	c->nstubs = kept;
+	if (over != NO_CHAIN)
+		x64_bind32(c->b, over, x64_pos(c->b));
+	if (c->late_loop == index)
+		cg_fuel_point(c);
+	if (reach && n > 0)
+	{
+		cg_fuel_point(c);
+		open_run(c);
+		c->fuel_n = n;
+		x64_patch32(c->b, c->fuel_at, n);
+	}
+}
+
 /*
 ** Frame k (popped: it was cs[c->csp]) ends.  'joined' says some branch
 ** reaches its end; otherwise only the fall-through does, and the current
@@ -211,6 +447,8 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined)
 		parent->esc_min = k->esc_min;
 	if (!counting(c))
 		return;
+	if (k->kind == CTL_LOOP)
+		end_loop(c, k, index);
 	resume = k->esc_min >= index && k->fuel_entry != NO_CHAIN &&
 		site_fuel(c, k->fuel_entry) < RUN_MAX;
 	if (!resume && !joined)
@@ -224,6 +462,7 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined)
 		c->fuel_n = site_fuel(c, c->fuel_at);
 		c->arm_frame = NO_CHAIN;
 		c->pend_lo = NO_CHAIN;
+		c->late_loop = NO_CHAIN;
 	}
 	else
 		cg_fuel_point(c);

@@ -502,16 +502,21 @@ check_args(sf_func *f, const sf_val *args, uint32_t nargs, uint32_t nresults, sf
 
 /*
 ** r15 starts at -limit.  No options means no limit; the limit is capped
-** at INT64_MAX so that -limit fits.  With fuel off nothing counts and the
-** counter starts where no host charge can bring it above zero.
+** at 2^62, far below INT64_MAX: a loop's entry lowers the counter for a
+** moment (its compensation, under 2^30; compile_fuel.c), and from -limit
+** that must not wrap around to a positive count.  With fuel off nothing
+** counts and the counter starts where no host charge can bring it above
+** zero.
 */
+#define FUEL_LIMIT_CAP ((uint64_t) 1 << 62)
+
 static uint64_t
 fuel_setup(sf_activation *act, const sf_func *f, const sf_call_opts *opts)
 {
-	uint64_t	limit = opts ? opts->fuel_limit : (uint64_t) INT64_MAX;
+	uint64_t	limit = opts ? opts->fuel_limit : FUEL_LIMIT_CAP;
 
-	if (limit > (uint64_t) INT64_MAX)
-		limit = (uint64_t) INT64_MAX;
+	if (limit > FUEL_LIMIT_CAP)
+		limit = FUEL_LIMIT_CAP;
 	act->counting = f->inst->m->cfg.fuel_mode != SF_FUEL_OFF;
 	act->fuel = act->counting ? -(int64_t) limit : INT64_MIN;
 	return limit;

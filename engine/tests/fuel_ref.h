@@ -6,8 +6,11 @@
 ** void blocks, loops, if/else, br, br_if, br_table, return, calls of
 ** g(y) = y + 3, select, local.tee, drop and nop, including dead code
 ** after unconditional branches.  Loops run a bounded number of times:
-** each has its own counter local that nothing else writes, and no branch
-** targets a loop label except its own back edge.
+** each has its own counter local that nothing else writes, and every
+** branch back to a loop's label -- its back edge at the end, or a
+** 'continue' anywhere inside it, inner loops included, by br_if or by a br
+** in an if -- first decrements that counter and is taken only while it
+** stays above zero.
 **
 ** The interpreter executes the same bytes one operator at a time and adds
 ** each executed operator's cost from the opcode table, the contract the
@@ -31,6 +34,7 @@ typedef struct frgen
 	wbuf	   *w;
 	uint64_t	rng;
 	char		labels[64];		/* 'b' block/if, 'l' loop */
+	uint32_t	counter[64];	/* a loop label's counter local */
 	int			nlabels;
 	int			nloops;			/* counters handed out */
 	int			budget;			/* statements left */
@@ -135,6 +139,22 @@ fr_block(frgen *g, int depth, uint8_t op)
 	wb_u8(g->w, 0x0b);
 }
 
+/* local.tee c (c - 1) > 0: the test of every branch back to c's loop */
+static void
+fr_dec_test(frgen *g, uint32_t c)
+{
+	wb_u8(g->w, 0x20);
+	wb_u32(g->w, c);
+	wb_u8(g->w, 0x41);
+	fr_s32(g->w, 1);
+	wb_u8(g->w, 0x6b);
+	wb_u8(g->w, 0x22);
+	wb_u32(g->w, c);
+	wb_u8(g->w, 0x41);
+	fr_s32(g->w, 0);
+	wb_u8(g->w, 0x4a);			/* i32.gt_s */
+}
+
 static void
 fr_loop(frgen *g, int depth)
 {
@@ -146,19 +166,41 @@ fr_loop(frgen *g, int depth)
 	wb_u32(g->w, c);
 	wb_u8(g->w, 0x03);
 	wb_u8(g->w, 0x40);
+	g->counter[g->nlabels] = c;
 	g->labels[g->nlabels++] = 'l';
 	fr_stmts(g, depth + 1);
-	/* c = c - 1; br_if 0 (c) */
-	wb_u8(g->w, 0x20);
-	wb_u32(g->w, c);
-	wb_u8(g->w, 0x41);
-	fr_s32(g->w, 1);
-	wb_u8(g->w, 0x6b);
-	wb_u8(g->w, 0x22);
-	wb_u32(g->w, c);
-	wb_u8(g->w, 0x0d);
+	fr_dec_test(g, c);
+	wb_u8(g->w, 0x0d);			/* br_if 0 */
 	wb_u32(g->w, 0);
 	g->nlabels--;
+	wb_u8(g->w, 0x0b);
+}
+
+/* A continue of a random enclosing loop; nothing when there is none. */
+static void
+fr_continue(frgen *g)
+{
+	int			cand[64], n = 0, i;
+	uint32_t	d;
+
+	for (i = 0; i < g->nlabels; i++)
+		if (g->labels[i] == 'l')
+			cand[n++] = i;
+	if (n == 0)
+		return;
+	i = cand[fr_rand(g, (uint32_t) n)];
+	d = (uint32_t) (g->nlabels - 1 - i);
+	fr_dec_test(g, g->counter[i]);
+	if (fr_rand(g, 2))
+	{
+		wb_u8(g->w, 0x0d);		/* br_if d */
+		wb_u32(g->w, d);
+		return;
+	}
+	wb_u8(g->w, 0x04);			/* if (then br d+1) */
+	wb_u8(g->w, 0x40);
+	wb_u8(g->w, 0x0c);
+	wb_u32(g->w, d + 1);
 	wb_u8(g->w, 0x0b);
 }
 
@@ -168,6 +210,11 @@ fr_stmt(frgen *g, int depth)
 	uint32_t	k = fr_rand(g, depth > 3 ? 6 : 12);
 	int			d;
 
+	if (fr_rand(g, 8) == 0)
+	{
+		fr_continue(g);
+		return;
+	}
 	switch (k)
 	{
 		case 0:
@@ -472,12 +519,13 @@ fr_run(const uint8_t *p, int32_t x, uint64_t *fuel)
 			case 0x45:
 				st[sp - 1] = st[sp - 1] == 0;
 				break;
-			default:			/* binary: add sub and lt_u xor */
+			default:			/* binary: add sub and lt_u gt_s xor */
 				sp--;
 				st[sp - 1] = op == 0x6a ? (int32_t) ((uint32_t) st[sp - 1] + (uint32_t) st[sp]) :
 					op == 0x6b ? (int32_t) ((uint32_t) st[sp - 1] - (uint32_t) st[sp]) :
 					op == 0x71 ? st[sp - 1] & st[sp] :
 					op == 0x49 ? (uint32_t) st[sp - 1] < (uint32_t) st[sp] :
+					op == 0x4a ? st[sp - 1] > st[sp] :
 					st[sp - 1] ^ st[sp];
 				break;
 		}
