@@ -1112,6 +1112,33 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 
 /* ---- functions ------------------------------------------------------------------ */
 
+/*
+** The per-local arrays of a function, carved from one buffer that the
+** module state keeps for the next function: a module of many small
+** functions spent 2-3% of its compile in malloc and free.
+*/
+static bool
+take_local_arrays(cstate *c)
+{
+	modstate   *ms = c->ms;
+	size_t		n = c->nlocals ? c->nlocals : 1;
+	size_t		need = n * (sizeof(int32_t) + sizeof(sf_valtype) + sizeof(int8_t));
+
+	if (need > ms->lcap)
+	{
+		void	   *nb = realloc(ms->lbuf, need);
+
+		if (nb == NULL)
+			return false;
+		ms->lbuf = nb;
+		ms->lcap = need;
+	}
+	c->loff = ms->lbuf;
+	c->ltype = (sf_valtype *) (c->loff + n);
+	c->lreg = (int8_t *) (c->ltype + n);
+	return true;
+}
+
 static sf_status
 setup_locals(cstate *c, const sf_code *code)
 {
@@ -1120,9 +1147,7 @@ setup_locals(cstate *c, const sf_code *code)
 
 	c->nlocals = np + code->nlocals;
 	c->ndecl = code->nlocals;
-	c->ltype = malloc((size_t) (c->nlocals ? c->nlocals : 1) * sizeof(sf_valtype));
-	c->loff = malloc((size_t) (c->nlocals ? c->nlocals : 1) * sizeof(int32_t));
-	if (c->ltype == NULL || c->loff == NULL)
+	if (!take_local_arrays(c))
 		return cg_fail(c, SF_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < np; i++)
 	{
@@ -1169,9 +1194,6 @@ choose_local_regs(cstate *c, const sf_code *code)
 
 	c->gpool = GPOOL;
 	c->xpool = XPOOL;
-	c->lreg = malloc(c->nlocals ? c->nlocals : 1);
-	if (c->lreg == NULL)
-		return cg_fail(c, SF_NOMEM, "out of memory");
 	memset(c->lreg, -1, c->nlocals ? c->nlocals : 1);
 	for (uint32_t k = 0; k < ni; k++)
 		give_reg(c, hot[k], gl_regs[k], false);
@@ -1276,6 +1298,10 @@ compile_function(modstate *ms, uint32_t defidx)
 	ctl		   *k;
 
 	memset(&c, 0, sizeof(c));
+	c.vs = ms->vs;
+	c.vcap = ms->vcap;
+	c.cs = ms->cs;
+	c.ccap = ms->ccap;
 	c.ms = ms;
 	c.m = m;
 	c.b = &ms->buf;
@@ -1317,12 +1343,11 @@ compile_function(modstate *ms, uint32_t defidx)
 	emit_trap_thunks(&c);
 	patch_frame(&c);
 out:
-	free(c.vs);
-	free(c.cs);
+	ms->vs = c.vs;
+	ms->vcap = c.vcap;
+	ms->cs = c.cs;
+	ms->ccap = c.ccap;
 	free(c.stubs);
-	free(c.ltype);
-	free(c.loff);
-	free(c.lreg);
 	return c.status;
 }
 
@@ -1482,6 +1507,9 @@ sf_module_compile(sf_module *m, sf_error *err)
 		sf_codemem_free(block, cap);
 	x64_buf_free(&ms.buf);
 	free(ms.fix);
+	free(ms.vs);
+	free(ms.cs);
+	free(ms.lbuf);
 	if (st != SF_OK)
 	{
 		jit_free(j);

@@ -113,6 +113,13 @@ typedef struct modstate
 	uint32_t	nfix, capfix;
 	uint64_t	fuel_sites;		/* charge instructions left in the code */
 	sf_error   *err;
+	/* a function's arrays, handed on to the next one (no malloc per function) */
+	struct sval *vs;
+	uint32_t	vcap;
+	struct ctl *cs;
+	uint32_t	ccap;
+	void	   *lbuf;			/* loff, ltype and lreg of every local */
+	size_t		lcap;
 } modstate;
 
 typedef struct cstate
