@@ -1324,7 +1324,8 @@ compile_function(modstate *ms, uint32_t defidx)
 	emit_prologue(&c);
 	cg_fuel_point(&c);
 	cg_fuel_enter(&c, k);
-	while (c.csp > 0 && c.pc < c.end && c.status == SF_OK)
+	/* cg_op returns the status; only an 'end' can close the function's frame */
+	while (c.status == SF_OK && c.pc < c.end)
 	{
 		int			op;
 
@@ -1336,7 +1337,8 @@ compile_function(modstate *ms, uint32_t defidx)
 			break;
 		}
 		cg_fuel_op(&c, op);
-		cg_op(&c, op);
+		if (cg_op(&c, op) != SF_OK || (op == SF_OP_END && c.csp == 0))
+			break;
 	}
 	if (c.status == SF_OK && c.csp != 0)
 		cg_fail(&c, SF_INVALID, "function body ends inside a block");

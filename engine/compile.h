@@ -326,7 +326,8 @@ int64_t		cg_read_s64_slow(cstate *c);
 ** Decoding runs once per operator: inline fast paths for one-byte
 ** opcodes and one-byte LEB128 immediates (the validator checked them).
 */
-extern int16_t cg_byte_ops[256];
+/* hidden: read straight, not through the GOT, once per operator */
+extern int16_t cg_byte_ops[256] __attribute__((visibility("hidden")));
 
 static inline int
 cg_lookup_op(cstate *c)
