@@ -1113,6 +1113,33 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 
 /* ---- functions ------------------------------------------------------------------ */
 
+/*
+** The per-local arrays of a function, carved from one buffer that the
+** module state keeps for the next function: a module of many small
+** functions spent 2-3% of its compile in malloc and free.
+*/
+static bool
+take_local_arrays(cstate *c)
+{
+	modstate   *ms = c->ms;
+	size_t		n = c->nlocals ? c->nlocals : 1;
+	size_t		need = n * (sizeof(int32_t) + sizeof(sf_valtype) + sizeof(int8_t));
+
+	if (need > ms->lcap)
+	{
+		void	   *nb = realloc(ms->lbuf, need);
+
+		if (nb == NULL)
+			return false;
+		ms->lbuf = nb;
+		ms->lcap = need;
+	}
+	c->loff = ms->lbuf;
+	c->ltype = (sf_valtype *) (c->loff + n);
+	c->lreg = (int8_t *) (c->ltype + n);
+	return true;
+}
+
 static sf_status
 setup_locals(cstate *c, const sf_code *code)
 {
@@ -1121,9 +1148,7 @@ setup_locals(cstate *c, const sf_code *code)
 
 	c->nlocals = np + code->nlocals;
 	c->ndecl = code->nlocals;
-	c->ltype = malloc((size_t) (c->nlocals ? c->nlocals : 1) * sizeof(sf_valtype));
-	c->loff = malloc((size_t) (c->nlocals ? c->nlocals : 1) * sizeof(int32_t));
-	if (c->ltype == NULL || c->loff == NULL)
+	if (!take_local_arrays(c))
 		return cg_fail(c, SF_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < np; i++)
 	{
@@ -1170,9 +1195,6 @@ choose_local_regs(cstate *c, const sf_code *code)
 
 	c->gpool = GPOOL;
 	c->xpool = XPOOL;
-	c->lreg = malloc(c->nlocals ? c->nlocals : 1);
-	if (c->lreg == NULL)
-		return cg_fail(c, SF_NOMEM, "out of memory");
 	memset(c->lreg, -1, c->nlocals ? c->nlocals : 1);
 	for (uint32_t k = 0; k < ni; k++)
 		give_reg(c, hot[k], gl_regs[k], false);
@@ -1277,6 +1299,10 @@ compile_function(modstate *ms, uint32_t defidx)
 	ctl		   *k;
 
 	memset(&c, 0, sizeof(c));
+	c.vs = ms->vs;
+	c.vcap = ms->vcap;
+	c.cs = ms->cs;
+	c.ccap = ms->ccap;
 	c.ms = ms;
 	c.m = m;
 	c.b = &ms->buf;
@@ -1301,7 +1327,8 @@ compile_function(modstate *ms, uint32_t defidx)
 	cg_fuel_func_entry(&c, defidx);
 	emit_prologue(&c);
 	cg_fuel_enter(&c, k);
-	while (c.csp > 0 && c.pc < c.end && c.status == SF_OK)
+	/* cg_op returns the status; only an 'end' can close the function's frame */
+	while (c.status == SF_OK && c.pc < c.end)
 	{
 		int			op;
 
@@ -1313,7 +1340,8 @@ compile_function(modstate *ms, uint32_t defidx)
 			break;
 		}
 		cg_fuel_op(&c, op);
-		cg_op(&c, op);
+		if (cg_op(&c, op) != SF_OK || (op == SF_OP_END && c.csp == 0))
+			break;
 	}
 	if (c.status == SF_OK && c.csp != 0)
 		cg_fail(&c, SF_INVALID, "function body ends inside a block");
@@ -1321,12 +1349,11 @@ compile_function(modstate *ms, uint32_t defidx)
 	emit_trap_thunks(&c);
 	patch_frame(&c);
 out:
-	free(c.vs);
-	free(c.cs);
+	ms->vs = c.vs;
+	ms->vcap = c.vcap;
+	ms->cs = c.cs;
+	ms->ccap = c.ccap;
 	free(c.stubs);
-	free(c.ltype);
-	free(c.loff);
-	free(c.lreg);
 	return c.status;
 }
 
@@ -1486,6 +1513,9 @@ sf_module_compile(sf_module *m, sf_error *err)
 	free(ms.fix);
 	free(ms.entry_site);
 	free(ms.entry_len);
+	free(ms.vs);
+	free(ms.cs);
+	free(ms.lbuf);
 	if (st != SF_OK)
 	{
 		jit_free(j);

@@ -116,6 +116,13 @@ typedef struct modstate
 	uint32_t   *entry_site;		/* each function's entry charge, or NO_CHAIN */
 	uint8_t    *entry_len;		/* its length: what a direct call skips */
 	sf_error   *err;
+	/* a function's arrays, handed on to the next one (no malloc per function) */
+	struct sval *vs;
+	uint32_t	vcap;
+	struct ctl *cs;
+	uint32_t	ccap;
+	void	   *lbuf;			/* loff, ltype and lreg of every local */
+	size_t		lcap;
 } modstate;
 
 typedef struct cstate
@@ -327,7 +334,8 @@ int64_t		cg_read_s64_slow(cstate *c);
 ** Decoding runs once per operator: inline fast paths for one-byte
 ** opcodes and one-byte LEB128 immediates (the validator checked them).
 */
-extern int16_t cg_byte_ops[256];
+/* hidden: read straight, not through the GOT, once per operator */
+extern int16_t cg_byte_ops[256] __attribute__((visibility("hidden")));
 
 static inline int
 cg_lookup_op(cstate *c)

@@ -1001,53 +1001,37 @@ setup_locals(val *v, const sf_functype *ft, const sf_code *c)
 
 /* --- Hot locals (module.h) --------------------------------------------- */
 
-static bool
-in_class(uint8_t t, bool fl)
-{
-	return fl ? t == SF_F32 || t == SF_F64 : t == SF_I32 || t == SF_I64;
-}
-
 /*
-** The 'max' most used locals of one class into 'out', most used first.
+** Local 'l' into the list of the 'max' most used ones, most used first.
 ** Locals come in index order, so an insertion after every entry used as
 ** much or more breaks ties to the lower index.
 */
-static uint32_t
-pick_hot(const val *v, bool fl, uint32_t max, bool all, uint32_t *out)
+static void
+rank_hot(const val *v, uint32_t l, uint32_t *out, uint32_t *n, uint32_t max)
 {
-	uint32_t	n = 0;
+	uint64_t	u = v->uses[l];
+	uint32_t	at = *n;
 
-	for (uint32_t l = 0; l < v->nlocals; l++)
-	{
-		uint64_t	u = v->uses[l];
-		uint32_t	at = n;
-
-		if (!in_class(v->locals[l], fl))
-			continue;
-		if (all)
-		{
-			out[n++] = l;
-			continue;
-		}
-		if (u < 2)
-			continue;
-		while (at > 0 && v->uses[out[at - 1]] < u)
-			at--;
-		if (at >= max)
-			continue;
-		if (n < max)
-			n++;
-		for (uint32_t k = n - 1; k > at; k--)
-			out[k] = out[k - 1];
-		out[at] = l;
-	}
-	return n;
+	if (u < 2)
+		return;
+	while (at > 0 && v->uses[out[at - 1]] < u)
+		at--;
+	if (at >= max)
+		return;
+	if (*n < max)
+		(*n)++;
+	for (uint32_t k = *n - 1; k > at; k--)
+		out[k] = out[k - 1];
+	out[at] = l;
 }
 
-static sf_status
+/* One pass over the locals: ranked lists, and the first ones in index order. */
+static __attribute__((noinline)) sf_status
 keep_hot(val *v, sf_code *c)
 {
-	uint32_t	ni = 0, nf = 0;
+	uint32_t	ranked_i[SF_HOT_INT], ranked_f[SF_HOT_FLOAT];
+	uint32_t	first_i[SF_HOT_INT], first_f[SF_HOT_FLOAT];
+	uint32_t	nri = 0, nrf = 0, ni = 0, nf = 0;
 	bool		all;
 	uint32_t   *out;
 
@@ -1066,15 +1050,39 @@ keep_hot(val *v, sf_code *c)
 	}
 	for (uint32_t l = 0; l < v->nlocals; l++)
 	{
-		ni += in_class(v->locals[l], false);
-		nf += in_class(v->locals[l], true);
+		uint8_t		t = v->locals[l];
+
+		if (t == SF_I32 || t == SF_I64)
+		{
+			if (ni < SF_HOT_INT)
+				first_i[ni] = l;
+			ni++;
+			rank_hot(v, l, ranked_i, &nri, SF_HOT_INT);
+		}
+		else if (t == SF_F32 || t == SF_F64)
+		{
+			if (nf < SF_HOT_FLOAT)
+				first_f[nf] = l;
+			nf++;
+			rank_hot(v, l, ranked_f, &nrf, SF_HOT_FLOAT);
+		}
 	}
+	/* all fit: every one of them, in index order, used or not */
 	all = ni <= SF_HOT_INT && nf <= SF_HOT_FLOAT;
+	if (all)
+	{
+		memcpy(ranked_i, first_i, ni * sizeof(uint32_t));
+		memcpy(ranked_f, first_f, nf * sizeof(uint32_t));
+		nri = ni;
+		nrf = nf;
+	}
 	out = v->m->hot_pool + v->nhot;
+	memcpy(out, ranked_i, nri * sizeof(uint32_t));
+	memcpy(out + nri, ranked_f, nrf * sizeof(uint32_t));
 	c->hot_off = v->nhot;
-	c->nhot_int = (uint8_t) pick_hot(v, false, SF_HOT_INT, all, out);
-	c->nhot_float = (uint8_t) pick_hot(v, true, SF_HOT_FLOAT, all, out + c->nhot_int);
-	v->nhot += c->nhot_int + c->nhot_float;
+	c->nhot_int = (uint8_t) nri;
+	c->nhot_float = (uint8_t) nrf;
+	v->nhot += nri + nrf;
 	return SF_OK;
 }
 
