@@ -6,7 +6,11 @@
 #    call given a limit it never reaches (10^18), as ratios to fuel off:
 #    precise (add + jg at every fuel point), slacked (add only, no
 #    watchdog), slacked with the watchdog ticking every 10 ms.
-# 2. A runaway loop in slacked mode with the watchdog at 10 ms, run
+# 2. The same kernels' instruction counts under valgrind's callgrind, with
+#    smaller n: not what the targets are about (time), but deterministic,
+#    so a change of a fraction of a percent shows on a noisy shared machine.
+#    Each fuel add is one instruction: this is the count of executed charges.
+# 3. A runaway loop in slacked mode with the watchdog at 10 ms, run
 #    FUEL_RUNAWAY_RUNS times: how far past the limit it ran (overshoot, in
 #    fuel units) and for how long (the time from exhaustion to the trap).
 #    The loop burns fuel at a constant rate, so that time is the call's
@@ -71,3 +75,50 @@ EOF
 }
 
 register_section section_fuel_runaway
+
+# n for the callgrind counts (about a tenth of the work of the timed runs)
+declare -A FUEL_CG_N=([fib]=30 [mandelbrot]=600 [matmul]=200 [nbody]=300000
+	[quicksort]=300000 [sha256]=70 [sieve]=4000000)
+
+fuel_instructions() {	# KERNEL MODE: instructions of one sfrun under callgrind
+	local err=$OUT/fuel-cg.err
+	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$SFRUN" \
+		--fuel-mode="$2" --fuel=$FUEL_BIG_LIMIT --interval-ms=0 \
+		"$OUT/$1.wasm" run "${FUEL_CG_N[$1]}" >"$OUT/fuel-cg.$2.out" 2>"$err" || return 1
+	grep -o 'Collected : [0-9]*' "$err" | grep -o '[0-9]*$'
+}
+
+section_fuel_instructions() {
+	local k off sl pr rows=() logs="" n=0
+	command -v valgrind >/dev/null || { echo "fuel instructions: n/a (valgrind not installed)"; return 0; }
+	[ -x "$SFRUN" ] || { echo "fuel instructions: n/a ($SFRUN not built)"; return 0; }
+	for k in "${KERNELS[@]}"; do
+		[ -n "${FUEL_CG_N[$k]:-}" ] || continue
+		off=$(fuel_instructions "$k" off) && sl=$(fuel_instructions "$k" slacked) &&
+			cmp -s "$OUT/fuel-cg.off.out" "$OUT/fuel-cg.slacked.out" &&
+			pr=$(fuel_instructions "$k" precise) &&
+			cmp -s "$OUT/fuel-cg.off.out" "$OUT/fuel-cg.precise.out" || {
+			echo "fuel instructions: $k: FAILED (a run failed or the results differ)"
+			return 1
+		}
+		rows+=("$k	$off	$sl	$pr")
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || return 0
+	echo "Fuel metering, instructions executed (valgrind callgrind, whole sfrun process, smaller n), ratio to fuel off"
+	echo
+	{
+		printf 'kernel\tn\toff instructions\tslacked\tprecise\n'
+		for r in "${rows[@]}"; do
+			IFS=$'\t' read -r k off sl pr <<<"$r"
+			printf '%s\t%s\t%s\t%.4fx\t%.4fx\n' "$k" "${FUEL_CG_N[$k]}" "$off" \
+				"$(awk -v a="$sl" -v b="$off" 'BEGIN { print a / b }')" \
+				"$(awk -v a="$pr" -v b="$off" 'BEGIN { print a / b }')"
+		done
+		printf '%s\n' "${rows[@]}" | awk -F'\t' '{ s += log($3 / $2); p += log($4 / $2); n++ }
+			END { printf "geomean\t\t\t%.4fx\t%.4fx\n", exp(s / n), exp(p / n) }'
+	} | print_table
+	return 0
+}
+
+register_section section_fuel_instructions
