@@ -209,12 +209,25 @@ enc_m_hot(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64
 	uint8_t    *p;
 	int			mod;
 
+	if ((flags & F_BYTE) && reg >= 4 && reg < 8)
+		rex |= 0x40;
+	if (base == X64_RBP && index == X64_NOINDEX)
+	{
+		/* a frame slot, the most common operand: no SIB, never mod 0 */
+		p = put_head(b->p, flags, rex, op, oplen);
+		if (m->disp >= -128 && m->disp <= 127)
+		{
+			*p++ = (uint8_t) (0x40 | ((reg & 7) << 3) | 5);
+			*p++ = (uint8_t) (int8_t) m->disp;
+			return p;
+		}
+		*p++ = (uint8_t) (0x80 | ((reg & 7) << 3) | 5);
+		return put32(p, (uint32_t) m->disp);
+	}
 	if (base != X64_RIP && (base & 8))
 		rex |= 1;
 	if (index != X64_NOINDEX && (index & 8))
 		rex |= 2;
-	if ((flags & F_BYTE) && reg >= 4 && reg < 8)
-		rex |= 0x40;
 	p = put_head(b->p, flags, rex, op, oplen);
 	if (base == X64_RIP)
 	{
