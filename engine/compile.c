@@ -1075,6 +1075,7 @@ cg_call(cstate *c, uint32_t func)
 		}
 		ms->fix[ms->nfix].at = (uint32_t) x64_call32(c->b, 0);
 		ms->fix[ms->nfix].callee = func - c->m->nfunc_imports;
+		ms->fix[ms->nfix].site = cg_fuel_call_site(c);
 		ms->nfix++;
 	}
 	call_results(c, ft);
@@ -1321,8 +1322,10 @@ compile_function(modstate *ms, uint32_t defidx)
 	k->kind = CTL_FUNC;
 	k->nresults = c.ft->nresults;
 	k->results = c.ft->results;
-	emit_prologue(&c);
 	cg_fuel_point(&c);
+	/* before the prologue, so that a direct call can skip it */
+	cg_fuel_func_entry(&c, defidx);
+	emit_prologue(&c);
 	cg_fuel_enter(&c, k);
 	/* cg_op returns the status; only an 'end' can close the function's frame */
 	while (c.status == SF_OK && c.pc < c.end)
@@ -1342,6 +1345,7 @@ compile_function(modstate *ms, uint32_t defidx)
 	}
 	if (c.status == SF_OK && c.csp != 0)
 		cg_fail(&c, SF_INVALID, "function body ends inside a block");
+	cg_fuel_func_end(&c);
 	emit_trap_thunks(&c);
 	patch_frame(&c);
 out:
@@ -1403,9 +1407,7 @@ compile_all(modstate *ms, struct sf_jit *j)
 		if (ms->buf.oom)
 			return sf_error_set(ms->err, SF_NOMEM, "out of memory for code");
 	}
-	for (uint32_t i = 0; i < ms->nfix; i++)
-		x64_bind32(&ms->buf, ms->fix[i].at, j->func_off[ms->fix[i].callee]);
-	return SF_OK;
+	return cg_fuel_link_calls(ms, j->func_off);
 }
 
 static uint64_t
@@ -1509,6 +1511,8 @@ sf_module_compile(sf_module *m, sf_error *err)
 		sf_codemem_free(block, cap);
 	x64_buf_free(&ms.buf);
 	free(ms.fix);
+	free(ms.entry_site);
+	free(ms.entry_len);
 	free(ms.vs);
 	free(ms.cs);
 	free(ms.lbuf);

@@ -100,6 +100,7 @@ typedef struct call_fixup
 {
 	uint32_t	at;				/* rel32 field */
 	uint32_t	callee;			/* defined-function index */
+	uint32_t	site;			/* the caller's run, to pay the callee's entry run */
 } call_fixup;
 
 /* Per-module compile state that outlives one function. */
@@ -112,6 +113,8 @@ typedef struct modstate
 	call_fixup *fix;
 	uint32_t	nfix, capfix;
 	uint64_t	fuel_sites;		/* charge instructions left in the code */
+	uint32_t   *entry_site;		/* each function's entry charge, or NO_CHAIN */
+	uint8_t    *entry_len;		/* its length: what a direct call skips */
 	sf_error   *err;
 	/* a function's arrays, handed on to the next one (no malloc per function) */
 	struct sval *vs;
@@ -163,6 +166,7 @@ typedef struct cstate
 	uint32_t	arm_frame;		/* if frame whose arm the next run heads, or NO_CHAIN */
 	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
 	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_CHAIN */
+	uint32_t	entry_at;		/* this function's entry charge, or NO_CHAIN */
 	fstub	   *stubs;
 	uint32_t	nstubs, capstubs;
 
@@ -307,6 +311,10 @@ void		cg_fuel_enter(cstate *c, ctl *k);
 void		cg_fuel_arm(cstate *c);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined);
 void		cg_fuel_flush(cstate *c);
+void		cg_fuel_func_entry(cstate *c, uint32_t defidx);
+void		cg_fuel_func_end(cstate *c);
+uint32_t	cg_fuel_call_site(cstate *c);
+sf_status	cg_fuel_link_calls(modstate *ms, const uint32_t *func_off);
 void		cg_fuel_loop(cstate *c);
 uint32_t	cg_fuel_jump(cstate *c, uint32_t depth);
 void		cg_fuel_charge(cstate *c, uint32_t n);

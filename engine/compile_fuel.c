@@ -15,9 +15,9 @@
 ** A run starts at a fuel point -- function entry, loop header, each arm
 ** of an if, the fall-through of a br_if, a label some branch reaches --
 ** and takes in the straight-line code after it.  Calls do not end a run:
-** the callee charges its own runs and control comes back.  Three rules
+** the callee charges its own runs and control comes back.  Four rules
 ** make runs longer than basic blocks (the first two are the post-dominance
-** merging of the seed):
+** merging of the seed; the last is at the end of this file):
 **
 **  * Resume at the end of a frame.  If no branch inside a block, loop or
 **    if leaves it for an outer label (or returns), the code after its end
@@ -42,6 +42,7 @@
 **    A call or a nested frame flushes the late part: a 'lea' charges it
 **    there (no flags touched: the flags may hold a pending compare) and
 **    it leaves the header and the compensation.
+**  * The caller pays the callee's entry run on a direct call.
 **
 ** Single pass: a site's immediate is rewritten each time an operator
 ** joins its run, and later by the rules above.  The add is emitted
@@ -64,6 +65,7 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A run never gets near this; splitting keeps the immediate positive. */
 #define RUN_MAX 0x40000000u
@@ -104,6 +106,7 @@ open_run(cstate *c)
 	assert(x64_pos(c->b) - start == ADD_LEN);
 	c->fuel_at = (uint32_t) x64_pos(c->b) - 4;
 	c->fuel_n = 0;
+	x64_patch32(c->b, c->fuel_at, 0);
 	c->late_loop = NO_CHAIN;
 	c->ms->fuel_sites++;
 	if (c->arm_frame != NO_CHAIN)
@@ -466,4 +469,107 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined)
 	}
 	else
 		cg_fuel_point(c);
+}
+
+/* ---- calls: the caller pays the callee's entry run ----------------------------- */
+
+/*
+** A function's entry run is charged before its prologue.  A direct call
+** runs that run exactly once each time the call's own run runs, so the
+** caller's run pays it and the call enters just past the charge
+** (cg_fuel_link_calls); call_indirect, the host and the tables enter at
+** the charge.  A recursive fib pays one charge per call instead of two.
+*/
+void
+cg_fuel_func_entry(cstate *c, uint32_t defidx)
+{
+	modstate   *ms = c->ms;
+	size_t		start = x64_pos(c->b);
+
+	c->entry_at = NO_CHAIN;
+	if (!counting(c))
+		return;
+	if (ms->entry_site == NULL)
+	{
+		uint32_t	ndef = c->m->nfuncs - c->m->nfunc_imports;
+
+		ms->entry_site = malloc(((size_t) ndef + 1) * sizeof(uint32_t));
+		ms->entry_len = calloc((size_t) ndef + 1, 1);
+		if (ms->entry_site == NULL || ms->entry_len == NULL)
+		{
+			cg_fail(c, SF_NOMEM, "out of memory");
+			return;
+		}
+		for (uint32_t i = 0; i <= ndef; i++)
+			ms->entry_site[i] = NO_CHAIN;
+	}
+	open_run(c);
+	c->entry_at = c->fuel_at;
+	ms->entry_site[defidx] = c->fuel_at;
+	ms->entry_len[defidx] = (uint8_t) (x64_pos(c->b) - start);
+}
+
+/* Slacked mode drops an entry charge of zero (no call will add to it). */
+void
+cg_fuel_func_end(cstate *c)
+{
+	if (c->entry_at != NO_CHAIN && site_fuel(c, c->entry_at) == 0)
+		set_site(c, c->entry_at, 0);
+}
+
+/*
+** The run that pays for a direct call made here, or NO_CHAIN.  Not the
+** entry run: a caller's entry run would then depend on its callees', in
+** cycles when they recurse.
+*/
+uint32_t
+cg_fuel_call_site(cstate *c)
+{
+	if (!counting(c) || c->fuel_at == c->entry_at)
+		return NO_CHAIN;
+	return c->fuel_at;
+}
+
+/* Add n to a charge site, rewriting it as a lea if slacked mode dropped it. */
+static void
+add_to_site(modstate *ms, uint32_t site, uint32_t n)
+{
+	x64_buf    *b = &ms->buf;
+	uint32_t	v = x64_read32(b, site);
+
+	if (!b->oom && b->start[site + 4 - ADD_LEN] == 0x0F)	/* the NOP */
+	{
+		static const uint8_t lea[3] = {0x4D, 0x8D, 0xBF};	/* lea r15, [r15+d32] */
+
+		memcpy(b->start + site + 4 - ADD_LEN, lea, sizeof(lea));
+		v = 0;
+		ms->fuel_sites++;
+	}
+	x64_patch32(b, site, v + n);
+}
+
+/* Bind every direct call, through the charge or past it. */
+sf_status
+cg_fuel_link_calls(modstate *ms, const uint32_t *func_off)
+{
+	for (uint32_t i = 0; i < ms->nfix; i++)
+	{
+		const call_fixup *f = &ms->fix[i];
+		uint32_t	target = func_off[f->callee];
+
+		if (f->site != NO_CHAIN && ms->entry_site != NULL &&
+			ms->entry_site[f->callee] != NO_CHAIN)
+		{
+			uint32_t	e = x64_read32(&ms->buf, ms->entry_site[f->callee]);
+
+			if (x64_read32(&ms->buf, f->site) + (uint64_t) e < RUN_MAX)
+			{
+				if (e != 0)
+					add_to_site(ms, f->site, e);
+				target += ms->entry_len[f->callee];
+			}
+		}
+		x64_bind32(&ms->buf, f->at, target);
+	}
+	return SF_OK;
 }
