@@ -153,6 +153,25 @@ sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err)
 	return true;
 }
 
+/*
+** Fault the pages in with one call (Linux 5.14+): the kernel fills them in
+** a batch, cheaper than a page fault each, which cost ~3 us here.  Only a
+** hint: older kernels answer EINVAL and the pages fault one by one.
+*/
+void
+sf_codemem_prefault(void *block, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	size_t		sz = len & ~(page_round(1) - 1);
+
+	if (sz > 0)
+		(void) madvise(block, sz, MADV_POPULATE_WRITE);
+#else
+	(void) block;
+	(void) len;
+#endif
+}
+
 void *
 sf_codemem_install(const void *code, size_t len, sf_error *err)
 {

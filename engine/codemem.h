@@ -31,6 +31,8 @@ void	   *sf_codemem_install(const void *code, size_t len, sf_error *err);
 */
 void	   *sf_codemem_reserve(size_t len, sf_error *err);
 bool		sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err);
+/* Hint: the first 'len' bytes of a reserved block will be written. */
+void		sf_codemem_prefault(void *block, size_t len);
 void		sf_codemem_free(void *code, size_t len);
 
 /* Mark [start, start+len) as the stub block (called once). */

@@ -369,20 +369,25 @@ cg_read_s32(cstate *c)
 	return (int32_t) cg_read_s64(c);
 }
 
+/* local.get: the entry is written in place, field by field. */
 static inline void
 cg_push_local(cstate *c, uint32_t l)
 {
-	sval		v = {.kind = VK_LOCAL};
+	int			r = c->lreg[l];
+	sval	   *v;
 
-	v.type = c->ltype[l];
-	v.local = l;
-	if (c->lreg[l] >= 0)
-	{
-		v.kind = VK_REG;
-		v.reg = (uint8_t) c->lreg[l];
-		v.borrowed = 1;
-	}
-	cg_push(c, v);
+	if (SF_UNLIKELY(c->sp == c->vcap) && !cg_grow_stack(c))
+		return;
+	v = &c->vs[c->sp++];
+	if (c->sp > c->maxsp)
+		c->maxsp = c->sp;
+	v->imm = 0;
+	v->local = l;
+	v->type = (uint8_t) c->ltype[l];
+	v->cc = 0;
+	v->kind = r >= 0 ? VK_REG : VK_LOCAL;
+	v->reg = r >= 0 ? (uint8_t) r : 0;
+	v->borrowed = r >= 0;
 }
 
 /*

@@ -198,8 +198,8 @@ enc(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int rmreg)
 /*
 ** The same with the memory operand *m: ModRM, SIB, displacement.  RSP/R12
 ** as a base need a SIB, RBP/R13 with no displacement an explicit disp8.
-** Inlined only into the frequent moves (enc_m_hot); the rest share one
-** out-of-line copy.
+** Inlined only into the frequent forms (enc_m_hot: moves, stores, ALU
+** operations); the rest share one out-of-line copy.
 */
 static inline __attribute__((always_inline)) uint8_t *
 enc_m_hot(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64_mem *m)
@@ -209,12 +209,25 @@ enc_m_hot(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64
 	uint8_t    *p;
 	int			mod;
 
+	if ((flags & F_BYTE) && reg >= 4 && reg < 8)
+		rex |= 0x40;
+	if (base == X64_RBP && index == X64_NOINDEX)
+	{
+		/* a frame slot, the most common operand: no SIB, never mod 0 */
+		p = put_head(b->p, flags, rex, op, oplen);
+		if (m->disp >= -128 && m->disp <= 127)
+		{
+			*p++ = (uint8_t) (0x40 | ((reg & 7) << 3) | 5);
+			*p++ = (uint8_t) (int8_t) m->disp;
+			return p;
+		}
+		*p++ = (uint8_t) (0x80 | ((reg & 7) << 3) | 5);
+		return put32(p, (uint32_t) m->disp);
+	}
 	if (base != X64_RIP && (base & 8))
 		rex |= 1;
 	if (index != X64_NOINDEX && (index & 8))
 		rex |= 2;
-	if ((flags & F_BYTE) && reg >= 4 && reg < 8)
-		rex |= 0x40;
 	p = put_head(b->p, flags, rex, op, oplen);
 	if (base == X64_RIP)
 	{
@@ -303,7 +316,7 @@ x64_mov_mr(x64_buf *b, int w, x64_mem m, int src)
 void
 x64_mov_mi(x64_buf *b, int w, x64_mem m, int32_t imm)
 {
-	done(b, put32(enc_m(b, wflag(w), 0xC7, 1, 0, &m), (uint32_t) imm));
+	done(b, put32(enc_m_hot(b, wflag(w), 0xC7, 1, 0, &m), (uint32_t) imm));
 }
 
 void
@@ -314,16 +327,16 @@ x64_store(x64_buf *b, int size, x64_mem m, int src)
 	switch (size)
 	{
 		case 1:
-			p = enc_m(b, F_BYTE, 0x88, 1, src, &m);
+			p = enc_m_hot(b, F_BYTE, 0x88, 1, src, &m);
 			break;
 		case 2:
-			p = enc_m(b, F_66, 0x89, 1, src, &m);
+			p = enc_m_hot(b, F_66, 0x89, 1, src, &m);
 			break;
 		case 4:
-			p = enc_m(b, 0, 0x89, 1, src, &m);
+			p = enc_m_hot(b, 0, 0x89, 1, src, &m);
 			break;
 		default:
-			p = enc_m(b, F_W, 0x89, 1, src, &m);
+			p = enc_m_hot(b, F_W, 0x89, 1, src, &m);
 			break;
 	}
 	done(b, p);
@@ -404,7 +417,7 @@ x64_alu_ri(x64_buf *b, x64_alu op, int w, int dst, int32_t imm)
 void
 x64_alu_rm(x64_buf *b, x64_alu op, int w, int dst, x64_mem m)
 {
-	done(b, enc_m(b, wflag(w), 0x03 + 8 * op, 1, dst, &m));
+	done(b, enc_m_hot(b, wflag(w), 0x03 + 8 * op, 1, dst, &m));
 }
 
 void
@@ -414,11 +427,11 @@ x64_alu_mi(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm)
 
 	if (imm >= -128 && imm <= 127)
 	{
-		p = enc_m(b, wflag(w), 0x83, 1, op, &m);
+		p = enc_m_hot(b, wflag(w), 0x83, 1, op, &m);
 		*p++ = (uint8_t) (int8_t) imm;
 	}
 	else
-		p = put32(enc_m(b, wflag(w), 0x81, 1, op, &m), (uint32_t) imm);
+		p = put32(enc_m_hot(b, wflag(w), 0x81, 1, op, &m), (uint32_t) imm);
 	done(b, p);
 }
 
