@@ -117,9 +117,9 @@ typedef struct modstate
 	uint8_t    *entry_len;		/* its length: what a direct call skips */
 	sf_error   *err;
 	/* a function's arrays, handed on to the next one (no malloc per function) */
-	struct sval *vs;
+	sval	   *vs;
 	uint32_t	vcap;
-	struct ctl *cs;
+	ctl		   *cs;
 	uint32_t	ccap;
 	void	   *lbuf;			/* loff, ltype and lreg of every local */
 	size_t		lcap;
