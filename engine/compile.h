@@ -333,8 +333,8 @@ int64_t		cg_read_s64_slow(cstate *c);
 /*
 ** Decoding runs once per operator: inline fast paths for one-byte
 ** opcodes and one-byte LEB128 immediates (the validator checked them).
+** The opcode table is hidden, so it is read directly, not through the GOT.
 */
-/* hidden: read straight, not through the GOT, once per operator */
 extern int16_t cg_byte_ops[256] __attribute__((visibility("hidden")));
 
 static inline int
