@@ -1322,6 +1322,7 @@ compile_function(modstate *ms, uint32_t defidx)
 	k->kind = CTL_FUNC;
 	k->nresults = c.ft->nresults;
 	k->results = c.ft->results;
+	c.counting = m->cfg.fuel_mode != SF_FUEL_OFF;
 	cg_fuel_point(&c);
 	/* before the prologue, so that a direct call can skip it */
 	cg_fuel_func_entry(&c, defidx);

@@ -31,6 +31,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "module.h"
 #include "opcodes.h"
@@ -167,6 +168,7 @@ typedef struct cstate
 	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
 	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_CHAIN */
 	uint32_t	entry_at;		/* this function's entry charge, or NO_CHAIN */
+	bool		counting;		/* fuel mode is not off */
 	fstub	   *stubs;
 	uint32_t	nstubs, capstubs;
 
@@ -306,7 +308,7 @@ void		cg_restore_local_regs(cstate *c);
 
 /* compile_fuel.c */
 void		cg_fuel_point(cstate *c);
-void		cg_fuel_op(cstate *c, int op);
+void		cg_fuel_op_slow(cstate *c, uint32_t cost);
 void		cg_fuel_enter(cstate *c, ctl *k);
 void		cg_fuel_arm(cstate *c);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined);
@@ -437,5 +439,31 @@ void		cg_call(cstate *c, uint32_t func);
 void		cg_call_indirect(cstate *c, uint32_t type, uint32_t table);
 
 sf_status	cg_fail(cstate *c, sf_status st, const char *fmt, ...) SF_PRINTF(3, 4);
+
+/* A run never gets near this; splitting keeps a charge positive. */
+#define FUEL_RUN_MAX 0x40000000u
+
+/*
+** Called before operator 'op' is compiled: it joins the current run
+** (compile_fuel.c).  Inline, the common case: an open ordinary run takes
+** the operator's cost into its charge.
+*/
+static inline void
+cg_fuel_op(cstate *c, int op)
+{
+	uint32_t	cost = sf_opinfo_table[op].fuel;
+
+	if (cost == 0 || !c->counting)
+		return;
+	if (c->fuel_at != NO_CHAIN && !c->unreachable && c->late_loop == NO_CHAIN &&
+		c->fuel_n < FUEL_RUN_MAX)
+	{
+		c->fuel_n += cost;
+		if (!c->b->oom)
+			memcpy(c->b->start + c->fuel_at, &c->fuel_n, 4);
+		return;
+	}
+	cg_fuel_op_slow(c, cost);
+}
 
 #endif							/* SF_COMPILE_H */

@@ -67,8 +67,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A run never gets near this; splitting keeps the immediate positive. */
-#define RUN_MAX 0x40000000u
+#define RUN_MAX FUEL_RUN_MAX
 /* 'add r15, imm32' is REX.W 81 /0 id: 7 bytes, the immediate last */
 #define ADD_LEN 7
 
@@ -124,16 +123,15 @@ open_run(cstate *c)
 }
 
 /*
-** Called before operator 'op' is compiled: it joins the current run.
-** Operators in unreachable code are never executed and cost nothing.
-** Every decoded operator must come through here: a lowering that fuses
-** several operators must call this for each one it consumes.
+** An operator of fuel 'cost' joins the current run (cg_fuel_op, compile.h,
+** takes the common case inline).  Operators in unreachable code are never
+** executed and cost nothing.  Every decoded operator must come through
+** cg_fuel_op: a lowering that fuses several operators must call it for
+** each one it consumes.
 */
 void
-cg_fuel_op(cstate *c, int op)
+cg_fuel_op_slow(cstate *c, uint32_t cost)
 {
-	uint32_t	cost = sf_opinfo_table[op].fuel;
-
 	if (cost == 0 || c->unreachable || !counting(c))
 		return;
 	/* the loop's entry run takes the late part back: never below zero */
