@@ -1,0 +1,187 @@
+/*
+** sffuel -- the cost of fuel metering, measured inside one process.
+**
+**   engine/sffuel [--rounds=N] FILE.wasm EXPORT [I32-ARG]
+**
+** Compiles FILE.wasm four times: fuel off, precise, slacked, and slacked
+** again to run with the watchdog ticking every 10 ms.  Each gets its own
+** instance.  Then N rounds (default 7) call EXPORT once in each, the modes
+** in a rotating order, timing each call with the thread's CPU clock; every
+** call must return the same result.  Prints, per mode, the best time, its
+** ratio to fuel off's best, and the median over the rounds of the ratio
+** of the mode's time to fuel off's in the same round, one line each:
+**
+**   off 0.312345 1.0000 1.0000
+**   precise 0.318000 1.0181 1.0154
+**   ...
+**
+** The per-round ratio follows slow changes of the machine's speed (a
+** shared VM's neighbours), which move all four calls of a round alike.
+**
+** Separate processes (engine/sfrun per mode) also differ in what the
+** process got: where the kernel placed memory, huge pages or not, what the
+** other tenants of a shared machine did meanwhile.  Here every mode runs
+** in the same process, interleaved, so only the code differs.  Calls have
+** a fuel limit they never reach (10^18).  Exit status 1 on any failure.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "slackfuel.h"
+
+#define NMODES 4
+
+static const char *const names[NMODES] = {"off", "precise", "slacked", "slacked+watchdog"};
+static const sf_fuel_mode modes[NMODES] = {SF_FUEL_OFF, SF_FUEL_PRECISE, SF_FUEL_SLACKED,
+SF_FUEL_SLACKED};
+
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a, y = *(const double *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint8_t *
+read_file(const char *path, size_t *len)
+{
+	FILE	   *f = fopen(path, "rb");
+	uint8_t    *buf = NULL;
+	long		n;
+
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+		fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t) n + 1)) == NULL ||
+		fread(buf, 1, (size_t) n, f) != (size_t) n)
+	{
+		fprintf(stderr, "sffuel: cannot read %s\n", path);
+		exit(1);
+	}
+	fclose(f);
+	*len = (size_t) n;
+	return buf;
+}
+
+static int
+fail(const char *what, const sf_error *err)
+{
+	fprintf(stderr, "sffuel: %s: %s\n", what, err->msg);
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	int			rounds = 7, ai = 1;
+	size_t		len;
+	uint8_t    *bytes;
+	sf_error	err;
+	sf_store   *store;
+	sf_func    *fn[NMODES];
+	sf_module  *mod[NMODES];
+	double		best[NMODES], *t_all;
+	sf_val		arg = {0}, first = {0};
+	int			have_first = 0;
+
+	if (ai < argc && strncmp(argv[ai], "--rounds=", 9) == 0)
+		rounds = atoi(argv[ai++] + 9);
+	if (argc - ai < 2 || argc - ai > 3 || rounds < 1)
+	{
+		fprintf(stderr, "usage: sffuel [--rounds=N] FILE.wasm EXPORT [I32-ARG]\n");
+		return 1;
+	}
+	bytes = read_file(argv[ai], &len);
+	t_all = calloc((size_t) rounds * NMODES, sizeof(double));
+	if (t_all == NULL)
+	{
+		fprintf(stderr, "sffuel: out of memory\n");
+		return 1;
+	}
+	store = sf_store_new(NULL, &err);
+	if (store == NULL)
+		return fail("store", &err);
+	arg.type = SF_I32;
+	arg.of.i32 = argc - ai == 3 ? (int32_t) strtol(argv[ai + 2], NULL, 0) : 0;
+	for (int m = 0; m < NMODES; m++)
+	{
+		sf_config	cfg;
+		sf_instance *inst;
+		sf_extern	ex;
+
+		sf_config_default(&cfg);
+		cfg.fuel_mode = modes[m];
+		mod[m] = sf_module_load(bytes, len, &cfg, &err);
+		if (mod[m] == NULL || sf_module_compile(mod[m], &err) != SF_OK)
+			return fail("compile", &err);
+		inst = sf_instance_new(store, mod[m], NULL, 0, &err);
+		if (inst == NULL)
+			return fail("instantiate", &err);
+		if (sf_instance_export(inst, argv[ai + 1], strlen(argv[ai + 1]), &ex) != SF_OK ||
+			ex.kind != SF_EXTERN_FUNC)
+		{
+			fprintf(stderr, "sffuel: no exported function %s\n", argv[ai + 1]);
+			return 1;
+		}
+		fn[m] = ex.of.func;
+		best[m] = 1e300;
+	}
+	for (int r = 0; r < rounds; r++)
+		for (int i = 0; i < NMODES; i++)
+		{
+			int			m = (r + i) % NMODES;
+			sf_call_opts opts = {1000000000000000000ull};
+			sf_functype ft;
+			sf_val		res = {0};
+			double		t;
+			sf_status	st;
+
+			sf_func_type(fn[m], &ft);
+			if (m == NMODES - 1 && sf_watchdog_start(10, &err) != SF_OK)
+				return fail("watchdog", &err);
+			t = cpu_now();
+			st = sf_call(fn[m], &arg, ft.nparams, &res, ft.nresults, &opts, &err);
+			t = cpu_now() - t;
+			if (m == NMODES - 1)
+				sf_watchdog_stop();
+			if (st != SF_OK)
+				return fail(names[m], &err);
+			if (!have_first)
+			{
+				first = res;
+				have_first = 1;
+			}
+			else if (ft.nresults && memcmp(&res.of, &first.of, sizeof(res.of)) != 0)
+			{
+				fprintf(stderr, "sffuel: %s returned a different result\n", names[m]);
+				return 1;
+			}
+			if (t < best[m])
+				best[m] = t;
+			t_all[r * NMODES + m] = t;
+		}
+	for (int m = 0; m < NMODES; m++)
+	{
+		double	   *q = calloc((size_t) rounds, sizeof(double));
+
+		if (q == NULL)
+			return 1;
+		for (int r = 0; r < rounds; r++)
+			q[r] = t_all[r * NMODES + m] / t_all[r * NMODES];
+		qsort(q, (size_t) rounds, sizeof(double), cmp_double);
+		printf("%s %.6f %.4f %.4f\n", names[m], best[m], best[m] / best[0],
+			   rounds % 2 ? q[rounds / 2] : (q[rounds / 2 - 1] + q[rounds / 2]) / 2);
+		free(q);
+	}
+	return 0;
+}
