@@ -169,6 +169,7 @@ typedef struct cstate
 	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_CHAIN */
 	uint32_t	entry_at;		/* this function's entry charge, or NO_CHAIN */
 	bool		counting;		/* fuel mode is not off */
+	bool		late_seen;		/* some loop of this function turned late */
 	fstub	   *stubs;
 	uint32_t	nstubs, capstubs;
 
@@ -289,7 +290,15 @@ cg_top(cstate *c, uint32_t k)
 	return &c->vs[c->sp - 1 - k];
 }
 
-void		cg_materialize_flags(cstate *c);
+void		cg_materialize_flags_slow(cstate *c);
+
+/* Compare results on the stack go to registers; mostly there are none. */
+static inline void
+cg_materialize_flags(cstate *c)
+{
+	if (c->nflags != 0)
+		cg_materialize_flags_slow(c);
+}
 void		cg_spill_all(cstate *c);
 void		cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg);
 int			cg_own(cstate *c, sval *v, uint32_t depth);

@@ -71,10 +71,11 @@
 /* 'add r15, imm32' is REX.W 81 /0 id: 7 bytes, the immediate last */
 #define ADD_LEN 7
 
+/* fuel_mode != SF_FUEL_OFF, kept in the cstate: one load, not three */
 static bool
 counting(const cstate *c)
 {
-	return c->m->cfg.fuel_mode != SF_FUEL_OFF;
+	return c->counting;
 }
 
 static uint32_t
@@ -97,15 +98,15 @@ cg_fuel_point(cstate *c)
 static void
 open_run(cstate *c)
 {
-	size_t		start;
+	static const uint8_t add_r15[ADD_LEN] = {0x49, 0x81, 0xC7, 0, 0, 0, 0};
 
 	cg_materialize_flags(c);
-	start = x64_pos(c->b);
-	x64_alu_ri(c->b, X64_ADD, 1, X64_R15, 0x7FFFFFF0);
-	assert(x64_pos(c->b) - start == ADD_LEN);
+	/* 'add r15, 0', its bytes written at once: one run opens per 11 ops */
+	x64_reserve(c->b, ADD_LEN);
+	memcpy(c->b->p, add_r15, ADD_LEN);
+	c->b->p += ADD_LEN;
 	c->fuel_at = (uint32_t) x64_pos(c->b) - 4;
 	c->fuel_n = 0;
-	x64_patch32(c->b, c->fuel_at, 0);
 	c->late_loop = NO_CHAIN;
 	c->ms->fuel_sites++;
 	if (c->arm_frame != NO_CHAIN)
@@ -331,6 +332,9 @@ cg_fuel_jump(cstate *c, uint32_t depth)
 		return 0;
 	if (c->late_loop != NO_CHAIN && target >= c->late_loop)
 		cg_fuel_point(c);
+	/* no loop of this function has turned late: no frame has a late part */
+	if (!c->late_seen)
+		return 0;
 	for (uint32_t i = c->csp - 1; i > target; i--)
 		fix += late_part(c, &c->cs[i]);
 	return fix;
@@ -386,6 +390,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 		!c->cs[L].late)
 	{
 		c->cs[L].late = true;
+		c->late_seen = true;
 		c->late_loop = L;
 		return;
 	}
