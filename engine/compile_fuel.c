@@ -84,10 +84,22 @@ site_fuel(const cstate *c, uint32_t site)
 	return site == NO_CHAIN ? 0 : x64_read32(c->b, site);
 }
 
+/* The current run's charge takes the fuel the inline cg_fuel_op added. */
+void
+cg_fuel_sync(cstate *c)
+{
+	if (c->fuel_dirty)
+	{
+		x64_patch32(c->b, c->fuel_at, c->fuel_n);
+		c->fuel_dirty = false;
+	}
+}
+
 /* A new run starts here; its charge is emitted with its first costed op. */
 void
 cg_fuel_point(cstate *c)
 {
+	cg_fuel_sync(c);
 	c->fuel_at = NO_CHAIN;
 	c->fuel_n = 0;
 	c->arm_frame = NO_CHAIN;
@@ -133,6 +145,7 @@ open_run(cstate *c)
 void
 cg_fuel_op_slow(cstate *c, uint32_t cost)
 {
+	cg_fuel_sync(c);
 	if (cost == 0 || c->unreachable || !counting(c))
 		return;
 	/* the loop's entry run takes the late part back: never below zero */
@@ -161,6 +174,7 @@ cg_fuel_op_slow(cstate *c, uint32_t cost)
 void
 cg_fuel_enter(cstate *c, ctl *k)
 {
+	cg_fuel_sync(c);
 	k->fuel_entry = c->fuel_at;
 	if (c->fuel_at == NO_CHAIN && c->pend_lo == NO_CHAIN)
 		c->pend_lo = c->csp - 1;
@@ -178,6 +192,7 @@ cg_fuel_arm(cstate *c)
 {
 	ctl		   *k = &c->cs[c->csp - 1];
 
+	cg_fuel_sync(c);
 	if (k->kind == CTL_ELSE)
 	{
 		k->then_site = k->arm_site;
@@ -251,6 +266,7 @@ emit_lea(cstate *c, int32_t n)
 void
 cg_fuel_charge(cstate *c, uint32_t n)
 {
+	cg_fuel_sync(c);
 	emit_lea(c, (int32_t) n);
 }
 
@@ -265,6 +281,7 @@ cg_fuel_loop(cstate *c)
 {
 	ctl		   *k = &c->cs[c->csp - 1];
 
+	cg_fuel_sync(c);
 	k->comp_site = c->unreachable ? NO_CHAIN : c->fuel_at;
 	k->late = false;
 	k->late_n = 0;
@@ -281,6 +298,7 @@ cg_fuel_flush(cstate *c)
 	ctl		   *L;
 	uint32_t	n;
 
+	cg_fuel_sync(c);
 	if (c->late_loop == NO_CHAIN)
 		return;
 	L = &c->cs[c->late_loop];
@@ -326,6 +344,7 @@ cg_fuel_jump(cstate *c, uint32_t depth)
 	ctl		   *in = &c->cs[c->csp - 1];
 	uint32_t	target = c->csp - 1 - depth, fix = 0;
 
+	cg_fuel_sync(c);
 	if (target < in->esc_min)
 		in->esc_min = target;
 	if (!counting(c))
@@ -346,6 +365,7 @@ cg_fuel_stub(cstate *c, size_t at, uint32_t fix, uint32_t depth)
 {
 	uint32_t	target = c->csp - 1 - depth;
 
+	cg_fuel_sync(c);
 	if (c->nstubs == c->capstubs)
 	{
 		uint32_t	ncap = c->capstubs ? 2 * c->capstubs : 8;
@@ -377,6 +397,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 {
 	uint32_t	target = c->csp - 1 - depth, L = NO_CHAIN;
 
+	cg_fuel_sync(c);
 	if (!counting(c) || c->late_loop != NO_CHAIN)
 		return;
 	for (uint32_t i = c->csp - 1; i > 0; i--)
@@ -449,6 +470,7 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined)
 	ctl		   *parent = &c->cs[index - 1];
 	bool		resume;
 
+	cg_fuel_sync(c);
 	if (k->esc_min < parent->esc_min)
 		parent->esc_min = k->esc_min;
 	if (!counting(c))
@@ -489,6 +511,7 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 	modstate   *ms = c->ms;
 	size_t		start = x64_pos(c->b);
 
+	cg_fuel_sync(c);
 	c->entry_at = NO_CHAIN;
 	if (!counting(c))
 		return;
@@ -516,6 +539,7 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 void
 cg_fuel_func_end(cstate *c)
 {
+	cg_fuel_sync(c);
 	if (c->entry_at != NO_CHAIN && site_fuel(c, c->entry_at) == 0)
 		set_site(c, c->entry_at, 0);
 }
@@ -528,6 +552,7 @@ cg_fuel_func_end(cstate *c)
 uint32_t
 cg_fuel_call_site(cstate *c)
 {
+	cg_fuel_sync(c);
 	if (!counting(c) || c->fuel_at == c->entry_at)
 		return NO_CHAIN;
 	return c->fuel_at;
