@@ -244,7 +244,7 @@ cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
 }
 
 void
-cg_materialize_flags(cstate *c)
+cg_materialize_flags_slow(cstate *c)
 {
 	for (uint32_t i = c->clean; i < c->sp; i++)
 		if (c->vs[i].kind == VK_FLAGS)

@@ -176,6 +176,7 @@ typedef struct cstate
 	uint32_t	dyn_trap_chain; /* trap kind in eax */
 	uint32_t	fuel_at;		/* imm32 of the current run's charge, or NO_CHAIN */
 	uint32_t	fuel_n;			/* fuel units in the current run */
+	bool		fuel_dirty;		/* fuel_n not yet written to the charge at fuel_at */
 	uint32_t	arm_frame;		/* if frame whose arm the next run heads, or NO_CHAIN */
 	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
 	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_CHAIN */
@@ -186,6 +187,7 @@ typedef struct cstate
 	uint32_t   *zcand;			/* charges that may end at zero (cg_fuel_func_end) */
 	uint32_t	nzcand, capzcand;
 	bool		counting;		/* fuel mode is not off */
+	bool		late_seen;		/* some loop of this function turned late */
 	fstub	   *stubs;
 	uint32_t	nstubs, capstubs;
 
@@ -306,7 +308,15 @@ cg_top(cstate *c, uint32_t k)
 	return &c->vs[c->sp - 1 - k];
 }
 
-void		cg_materialize_flags(cstate *c);
+void		cg_materialize_flags_slow(cstate *c);
+
+/* Compare results on the stack go to registers; mostly there are none. */
+static inline void
+cg_materialize_flags(cstate *c)
+{
+	if (c->nflags != 0)
+		cg_materialize_flags_slow(c);
+}
 void		cg_spill_all(cstate *c);
 void		cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg);
 int			cg_own(cstate *c, sval *v, uint32_t depth);
@@ -324,6 +334,7 @@ void		cg_test_zero(cstate *c, int w, int reg);
 void		cg_restore_local_regs(cstate *c);
 
 /* compile_fuel.c */
+void		cg_fuel_sync(cstate *c);
 void		cg_fuel_point(cstate *c);
 void		cg_fuel_op_slow(cstate *c, uint32_t cost);
 void		cg_fuel_enter(cstate *c, ctl *k);
@@ -355,6 +366,8 @@ int64_t		cg_read_s64_slow(cstate *c);
 ** The opcode table is hidden, so it is read directly, not through the GOT.
 */
 extern int16_t cg_byte_ops[256] __attribute__((visibility("hidden")));
+/* sf_opinfo_table[op].fuel, read per operator without the GOT */
+extern uint8_t cg_op_fuel[SF_OP_COUNT] __attribute__((visibility("hidden")));
 
 static inline int
 cg_lookup_op(cstate *c)
@@ -463,21 +476,25 @@ sf_status	cg_fail(cstate *c, sf_status st, const char *fmt, ...) SF_PRINTF(3, 4)
 /*
 ** Called before operator 'op' is compiled: it joins the current run
 ** (compile_fuel.c).  Inline, the common case: an open ordinary run takes
-** the operator's cost into its charge.
+** the operator's cost into its charge, in fuel_n only; the charge's imm32
+** in the code is brought up to date at the start of every cg_fuel_*
+** function, the only code that reads or writes charges (a store into the
+** code after each operator cost 2% of the compile, and with it every
+** field of the cstate had to be reloaded).
 */
 static inline void
 cg_fuel_op(cstate *c, int op)
 {
-	uint32_t	cost = sf_opinfo_table[op].fuel;
+	uint32_t	cost = cg_op_fuel[op];
 
 	if (cost == 0 || !c->counting)
 		return;
 	if (c->fuel_at != NO_CHAIN && !c->unreachable && c->late_loop == NO_CHAIN &&
 		c->fuel_n < FUEL_RUN_MAX)
 	{
+		/* written to the code by the next cg_fuel_* call (cg_fuel_sync) */
 		c->fuel_n += cost;
-		if (!c->b->oom)
-			memcpy(c->b->start + c->fuel_at, &c->fuel_n, 4);
+		c->fuel_dirty = true;
 		return;
 	}
 	cg_fuel_op_slow(c, cost);

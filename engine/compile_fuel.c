@@ -75,16 +75,28 @@
 /* 'add r15, imm32' is REX.W 81 /0 id: 7 bytes, the immediate last */
 #define ADD_LEN 7
 
+/* fuel_mode != SF_FUEL_OFF, kept in the cstate: one load, not three */
 static bool
 counting(const cstate *c)
 {
-	return c->m->cfg.fuel_mode != SF_FUEL_OFF;
+	return c->counting;
 }
 
 static uint32_t
 site_fuel(const cstate *c, uint32_t site)
 {
 	return site == NO_CHAIN ? 0 : x64_read32(c->b, site);
+}
+
+/* The current run's charge takes the fuel the inline cg_fuel_op added. */
+void
+cg_fuel_sync(cstate *c)
+{
+	if (c->fuel_dirty)
+	{
+		x64_patch32(c->b, c->fuel_at, c->fuel_n);
+		c->fuel_dirty = false;
+	}
 }
 
 /* Room for one more element in *v (capacity *cap, n used); false: failed. */
@@ -112,6 +124,7 @@ grow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
 void
 cg_fuel_point(cstate *c)
 {
+	cg_fuel_sync(c);
 	c->fuel_at = NO_CHAIN;
 	c->fuel_n = 0;
 	c->arm_frame = NO_CHAIN;
@@ -123,15 +136,15 @@ cg_fuel_point(cstate *c)
 static void
 open_run(cstate *c)
 {
-	size_t		start;
+	static const uint8_t add_r15[ADD_LEN] = {0x49, 0x81, 0xC7, 0, 0, 0, 0};
 
 	cg_materialize_flags(c);
-	start = x64_pos(c->b);
-	x64_alu_ri(c->b, X64_ADD, 1, X64_R15, 0x7FFFFFF0);
-	assert(x64_pos(c->b) - start == ADD_LEN);
+	/* 'add r15, 0', its bytes written at once: one run opens per 11 ops */
+	x64_reserve(c->b, ADD_LEN);
+	memcpy(c->b->p, add_r15, ADD_LEN);
+	c->b->p += ADD_LEN;
 	c->fuel_at = (uint32_t) x64_pos(c->b) - 4;
 	c->fuel_n = 0;
-	x64_patch32(c->b, c->fuel_at, 0);
 	c->late_loop = NO_CHAIN;
 	c->ms->fuel_sites++;
 	if (c->arm_frame != NO_CHAIN)
@@ -163,6 +176,7 @@ open_run(cstate *c)
 void
 cg_fuel_op_slow(cstate *c, uint32_t cost)
 {
+	cg_fuel_sync(c);
 	if (cost == 0 || c->unreachable || !counting(c))
 		return;
 	/* the loop's entry run takes the late part back: never below zero */
@@ -191,6 +205,7 @@ cg_fuel_op_slow(cstate *c, uint32_t cost)
 void
 cg_fuel_enter(cstate *c, ctl *k)
 {
+	cg_fuel_sync(c);
 	k->fuel_entry = c->fuel_at;
 	if (c->fuel_at == NO_CHAIN && c->pend_lo == NO_CHAIN)
 		c->pend_lo = c->csp - 1;
@@ -208,6 +223,7 @@ cg_fuel_arm(cstate *c)
 {
 	ctl		   *k = &c->cs[c->csp - 1];
 
+	cg_fuel_sync(c);
 	if (k->kind == CTL_ELSE)
 	{
 		k->then_site = k->arm_site;
@@ -289,6 +305,7 @@ emit_lea(cstate *c, int32_t n)
 void
 cg_fuel_charge(cstate *c, uint32_t n)
 {
+	cg_fuel_sync(c);
 	emit_lea(c, (int32_t) n);
 }
 
@@ -303,6 +320,7 @@ cg_fuel_loop(cstate *c)
 {
 	ctl		   *k = &c->cs[c->csp - 1];
 
+	cg_fuel_sync(c);
 	/*
 	** No run open (a label just before): open one here, before the
 	** loop's label.  It costs nothing more when code after the loop
@@ -331,6 +349,7 @@ cg_fuel_flush(cstate *c)
 	ctl		   *L;
 	uint32_t	n;
 
+	cg_fuel_sync(c);
 	if (c->late_loop == NO_CHAIN)
 		return;
 	L = &c->cs[c->late_loop];
@@ -376,12 +395,16 @@ cg_fuel_jump(cstate *c, uint32_t depth)
 	ctl		   *in = &c->cs[c->csp - 1];
 	uint32_t	target = c->csp - 1 - depth, fix = 0;
 
+	cg_fuel_sync(c);
 	if (target < in->esc_min)
 		in->esc_min = target;
 	if (!counting(c))
 		return 0;
 	if (c->late_loop != NO_CHAIN && target >= c->late_loop)
 		cg_fuel_point(c);
+	/* no loop of this function has turned late: no frame has a late part */
+	if (!c->late_seen)
+		return 0;
 	for (uint32_t i = c->csp - 1; i > target; i--)
 		fix += late_part(c, &c->cs[i]);
 	return fix;
@@ -393,6 +416,7 @@ cg_fuel_stub(cstate *c, size_t at, uint32_t fix, uint32_t depth)
 {
 	uint32_t	target = c->csp - 1 - depth;
 
+	cg_fuel_sync(c);
 	if (!grow((void **) &c->stubs, &c->capstubs, c->nstubs, sizeof(fstub), c))
 		return;
 	c->stubs[c->nstubs++] = (fstub) {(uint32_t) at, fix, target, late_owner(c, target)};
@@ -413,6 +437,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 {
 	uint32_t	target = c->csp - 1 - depth, L = NO_CHAIN;
 
+	cg_fuel_sync(c);
 	if (!counting(c) || c->late_loop != NO_CHAIN)
 		return;
 	for (uint32_t i = c->csp - 1; i > 0; i--)
@@ -426,6 +451,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 		!c->cs[L].late)
 	{
 		c->cs[L].late = true;
+		c->late_seen = true;
 		c->late_loop = L;
 		return;
 	}
@@ -487,6 +513,7 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
 	ctl		   *parent = &c->cs[index - 1];
 	bool		resume;
 
+	cg_fuel_sync(c);
 	if (k->esc_min < parent->esc_min)
 		parent->esc_min = k->esc_min;
 	if (!counting(c))
@@ -536,6 +563,7 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 	modstate   *ms = c->ms;
 	size_t		start = x64_pos(c->b);
 
+	cg_fuel_sync(c);
 	c->entry_at = NO_CHAIN;
 	if (!counting(c))
 		return;
@@ -569,6 +597,7 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 void
 cg_fuel_func_end(cstate *c)
 {
+	cg_fuel_sync(c);
 	for (uint32_t i = 0; i < c->nhoists; i++)
 	{
 		const fhoist *h = &c->hoists[i];
@@ -609,6 +638,7 @@ cg_fuel_func_end(cstate *c)
 uint32_t
 cg_fuel_call_site(cstate *c)
 {
+	cg_fuel_sync(c);
 	if (!counting(c) || c->fuel_at == c->entry_at)
 		return NO_CHAIN;
 	return c->fuel_at;

@@ -961,6 +961,7 @@ emit_is_null(cstate *c)
 /* ---- decoding opcodes ---------------------------------------------------------------------- */
 
 int16_t		cg_byte_ops[256];
+uint8_t		cg_op_fuel[SF_OP_COUNT];
 static pthread_once_t byte_ops_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -968,6 +969,8 @@ init_byte_ops(void)
 {
 	for (int b = 0; b < 256; b++)
 		cg_byte_ops[b] = (int16_t) sf_opcode_lookup(0, (uint32_t) b);
+	for (int op = 0; op < SF_OP_COUNT; op++)
+		cg_op_fuel[op] = sf_opinfo_table[op].fuel;
 }
 
 /* Once per compile, not per opcode: pthread_once showed at 2% of compile time. */
