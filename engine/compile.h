@@ -162,7 +162,10 @@ typedef struct cstate
 	ctl		   *cs;
 	uint32_t	csp, ccap;
 	bool		unreachable;
-	uint32_t	nflags;			/* VK_FLAGS entries on the stack (0 or 1) */
+	/* at least the number of VK_FLAGS entries on the stack (0 or 1): a pop
+	** leaves it alone (one test fewer per pop); cg_materialize_flags,
+	** which emits nothing when there are none, sets it right */
+	uint32_t	nflags;
 	uint32_t	clean;			/* entries below are VK_MEM or VK_CONST */
 	/* ZF still says whether register zf_reg (width zf_w) is zero, if the
 	** code position is still zf_pos */
@@ -296,7 +299,6 @@ cg_pop(cstate *c)
 	if (SF_UNLIKELY(c->sp == 0))
 		return cg_underflow(c);
 	c->sp--;
-	c->nflags -= c->vs[c->sp].kind == VK_FLAGS;
 	if (c->clean > c->sp)
 		c->clean = c->sp;
 	return c->vs[c->sp];

@@ -242,7 +242,8 @@ enc_m_hot(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64
 		mod = 2;
 	if (index != X64_NOINDEX || (base & 7) == 4)
 	{
-		int			ss = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
+		/* log2 of the scale (1, 2, 4 or 8) in one instruction */
+		int			ss = __builtin_ctz(m->scale | 8u);
 		int			idx = index == X64_NOINDEX ? 4 : (index & 7);
 
 		*p++ = (uint8_t) ((mod << 6) | ((reg & 7) << 3) | 4);
