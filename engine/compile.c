@@ -956,7 +956,7 @@ void
 cg_end(cstate *c)
 {
 	ctl		   *k = &c->cs[c->csp - 1];
-	bool		reach, joined;
+	bool		reach, joined, false_only;
 
 	if (k->kind == CTL_FUNC)
 	{
@@ -976,12 +976,14 @@ cg_end(cstate *c)
 	/* an if without else: the false path arrives with params == results */
 	joined = k->end_chain != NO_CHAIN || k->else_chain != NO_CHAIN;
 	reach = !c->unreachable || joined;
+	/* only the false edge of an if without else gets here */
+	false_only = c->unreachable && k->end_chain == NO_CHAIN && k->else_chain != NO_CHAIN;
 	chain_bind(c, &k->end_chain, x64_pos(c->b));
 	chain_bind(c, &k->else_chain, x64_pos(c->b));
 	reset_stack(c, k->height, k->nresults, k->results);
 	c->csp--;
 	c->unreachable = !reach;
-	cg_fuel_end(c, k, joined);
+	cg_fuel_end(c, k, joined, false_only);
 }
 
 /* ---- calls ------------------------------------------------------------------- */
@@ -1355,6 +1357,8 @@ out:
 	ms->cs = c.cs;
 	ms->ccap = c.ccap;
 	free(c.stubs);
+	free(c.hoists);
+	free(c.zcand);
 	return c.status;
 }
 

@@ -88,6 +88,18 @@ typedef struct ctl
 	bool		late;			/* CTL_LOOP: part of its body is charged late */
 } ctl;
 
+/*
+** An if without else whose then arm never reaches its end: the run after
+** the end is the else path's.  What both paths charge moves before the if
+** when the function ends and every run's charge is known.
+*/
+typedef struct fhoist
+{
+	uint32_t	before;			/* the run before the if */
+	uint32_t	then_site;		/* the then arm's head */
+	uint32_t	else_site;		/* the run after the end, or NO_CHAIN */
+} fhoist;
+
 /* A late loop's exit by br_if that must charge 'fix' on the way out. */
 typedef struct fstub
 {
@@ -172,6 +184,11 @@ typedef struct cstate
 	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
 	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_CHAIN */
 	uint32_t	entry_at;		/* this function's entry charge, or NO_CHAIN */
+	fhoist	   *hoists;			/* if-without-else hoists, done at the end */
+	uint32_t	nhoists, caphoists;
+	uint32_t	pend_hoist;		/* hoist whose else run the next run is, or NO_CHAIN */
+	uint32_t   *zcand;			/* charges that may end at zero (cg_fuel_func_end) */
+	uint32_t	nzcand, capzcand;
 	bool		counting;		/* fuel mode is not off */
 	bool		late_seen;		/* some loop of this function turned late */
 	fstub	   *stubs;
@@ -324,7 +341,7 @@ void		cg_fuel_point(cstate *c);
 void		cg_fuel_op_slow(cstate *c, uint32_t cost);
 void		cg_fuel_enter(cstate *c, ctl *k);
 void		cg_fuel_arm(cstate *c);
-void		cg_fuel_end(cstate *c, const ctl *k, bool joined);
+void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);
 void		cg_fuel_flush(cstate *c);
 void		cg_fuel_func_entry(cstate *c, uint32_t defidx);
 void		cg_fuel_func_end(cstate *c);

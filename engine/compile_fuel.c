@@ -28,7 +28,11 @@
 **    charge; at the end, min(then, else) moves into the run before the if
 **    and the cheaper arm's charge drops to zero (slacked mode overwrites
 **    it with a NOP; precise keeps 'add r15, 0; jg', which cannot fire,
-**    because the jg sits in a chain of jumps to the trap thunk).
+**    because the jg sits in a chain of jumps to the trap thunk).  An if
+**    without else whose then arm never reaches its end has the run after
+**    its end as the other arm (fhoist, done when the function ends).
+**    Charges that end at zero become NOPs only then: a later rule may
+**    still add to them.
 **  * Charge a loop's body late.  When the header run of a loop ends in a
 **    br_if that leaves the loop, the rest of the body (the late part, up
 **    to a call, a nested frame or a branch that stays in the loop) runs
@@ -95,6 +99,27 @@ cg_fuel_sync(cstate *c)
 	}
 }
 
+/* Room for one more element in *v (capacity *cap, n used); false: failed. */
+static bool
+grow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
+{
+	void	   *nv;
+	uint32_t	ncap;
+
+	if (n < *cap)
+		return true;
+	ncap = *cap ? 2 * *cap : 8;
+	nv = realloc(*v, (size_t) ncap * size);
+	if (nv == NULL)
+	{
+		cg_fail(c, SF_NOMEM, "out of memory");
+		return false;
+	}
+	*v = nv;
+	*cap = ncap;
+	return true;
+}
+
 /* A new run starts here; its charge is emitted with its first costed op. */
 void
 cg_fuel_point(cstate *c)
@@ -105,6 +130,7 @@ cg_fuel_point(cstate *c)
 	c->arm_frame = NO_CHAIN;
 	c->pend_lo = NO_CHAIN;
 	c->late_loop = NO_CHAIN;
+	c->pend_hoist = NO_CHAIN;
 }
 
 static void
@@ -125,6 +151,11 @@ open_run(cstate *c)
 	{
 		c->cs[c->arm_frame].arm_site = c->fuel_at;
 		c->arm_frame = NO_CHAIN;
+	}
+	if (c->pend_hoist != NO_CHAIN)
+	{
+		c->hoists[c->pend_hoist].else_site = c->fuel_at;
+		c->pend_hoist = NO_CHAIN;
 	}
 	/* frames entered since the last fuel point, with nothing costed yet */
 	for (uint32_t i = c->pend_lo; i < c->csp; i++)
@@ -203,16 +234,24 @@ cg_fuel_arm(cstate *c)
 }
 
 
-/* Set a site's charge; slacked mode turns a zero charge into a NOP. */
+/*
+** A charge that may end at zero: slacked mode overwrites it with a NOP
+** when the function is done (cg_fuel_func_end), not before, since later
+** rules may still add to it.
+*/
+static void
+zero_candidate(cstate *c, uint32_t site)
+{
+	if (grow((void **) &c->zcand, &c->capzcand, c->nzcand, sizeof(uint32_t), c))
+		c->zcand[c->nzcand++] = site;
+}
+
 static void
 set_site(cstate *c, uint32_t site, uint32_t n)
 {
 	x64_patch32(c->b, site, n);
-	if (n == 0 && c->m->cfg.fuel_mode == SF_FUEL_SLACKED)
-	{
-		x64_nop_at(c->b, site + 4 - ADD_LEN, ADD_LEN);
-		c->ms->fuel_sites--;
-	}
+	if (n == 0)
+		zero_candidate(c, site);
 }
 
 /* Move what both arms of an if/else charge into the run before the if. */
@@ -282,6 +321,18 @@ cg_fuel_loop(cstate *c)
 	ctl		   *k = &c->cs[c->csp - 1];
 
 	cg_fuel_sync(c);
+	/*
+	** No run open (a label just before): open one here, before the
+	** loop's label.  It costs nothing more when code after the loop
+	** resumes it (that code would have had its own charge), it can take a
+	** late part back, and it can head the else path of an if just before.
+	** Left at zero, it is dropped at the end (cg_fuel_func_end).
+	*/
+	if (counting(c) && !c->unreachable && c->fuel_at == NO_CHAIN)
+	{
+		open_run(c);
+		zero_candidate(c, c->fuel_at);
+	}
 	k->comp_site = c->unreachable ? NO_CHAIN : c->fuel_at;
 	k->late = false;
 	k->late_n = 0;
@@ -366,19 +417,8 @@ cg_fuel_stub(cstate *c, size_t at, uint32_t fix, uint32_t depth)
 	uint32_t	target = c->csp - 1 - depth;
 
 	cg_fuel_sync(c);
-	if (c->nstubs == c->capstubs)
-	{
-		uint32_t	ncap = c->capstubs ? 2 * c->capstubs : 8;
-		fstub	   *ns = realloc(c->stubs, ncap * sizeof(fstub));
-
-		if (ns == NULL)
-		{
-			cg_fail(c, SF_NOMEM, "out of memory");
-			return;
-		}
-		c->stubs = ns;
-		c->capstubs = ncap;
-	}
+	if (!grow((void **) &c->stubs, &c->capstubs, c->nstubs, sizeof(fstub), c))
+		return;
 	c->stubs[c->nstubs++] = (fstub) {(uint32_t) at, fix, target, late_owner(c, target)};
 }
 
@@ -461,10 +501,13 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 /*
 ** Frame k (popped: it was cs[c->csp]) ends.  'joined' says some branch
 ** reaches its end; otherwise only the fall-through does, and the current
-** run may go on.
+** run may go on.  'false_only': only the false edge of an if without else
+** does (the then arm never reaches its end), so the run after the end is
+** the else path's, and what both paths charge can move before the if
+** (cg_fuel_func_end).
 */
 void
-cg_fuel_end(cstate *c, const ctl *k, bool joined)
+cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
 {
 	uint32_t	index = c->csp;
 	ctl		   *parent = &c->cs[index - 1];
@@ -491,9 +534,18 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined)
 		c->arm_frame = NO_CHAIN;
 		c->pend_lo = NO_CHAIN;
 		c->late_loop = NO_CHAIN;
+		c->pend_hoist = NO_CHAIN;
+		return;
 	}
-	else
-		cg_fuel_point(c);
+	cg_fuel_point(c);
+	/* the next run opened heads the else path of an if without else */
+	if (false_only && k->kind == CTL_IF && k->fuel_entry != NO_CHAIN &&
+		k->arm_site != NO_CHAIN &&
+		grow((void **) &c->hoists, &c->caphoists, c->nhoists, sizeof(fhoist), c))
+	{
+		c->hoists[c->nhoists] = (fhoist) {k->fuel_entry, k->arm_site, NO_CHAIN};
+		c->pend_hoist = c->nhoists++;
+	}
 }
 
 /* ---- calls: the caller pays the callee's entry run ----------------------------- */
@@ -535,13 +587,47 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 	ms->entry_len[defidx] = (uint8_t) (x64_pos(c->b) - start);
 }
 
-/* Slacked mode drops an entry charge of zero (no call will add to it). */
+/*
+** The function's runs are all known: the if-without-else hoists move what
+** both paths charge before the if (in the order the ifs ended: an inner
+** if's hoist can add to an outer one's arm), then slacked mode drops the
+** charges left at zero: loop entries that nothing joined, and the entry
+** charge (a direct call adding to it later brings it back as a lea).
+*/
 void
 cg_fuel_func_end(cstate *c)
 {
 	cg_fuel_sync(c);
-	if (c->entry_at != NO_CHAIN && site_fuel(c, c->entry_at) == 0)
-		set_site(c, c->entry_at, 0);
+	for (uint32_t i = 0; i < c->nhoists; i++)
+	{
+		const fhoist *h = &c->hoists[i];
+		uint32_t	t, e, m, p;
+
+		if (h->else_site == NO_CHAIN)
+			continue;
+		t = site_fuel(c, h->then_site);
+		e = site_fuel(c, h->else_site);
+		m = t < e ? t : e;
+		p = site_fuel(c, h->before);
+		if (m == 0 || p + m >= RUN_MAX)
+			continue;
+		x64_patch32(c->b, h->before, p + m);
+		set_site(c, h->then_site, t - m);
+		set_site(c, h->else_site, e - m);
+	}
+	if (c->entry_at != NO_CHAIN)
+		zero_candidate(c, c->entry_at);
+	if (c->m->cfg.fuel_mode != SF_FUEL_SLACKED)
+		return;
+	for (uint32_t i = 0; i < c->nzcand; i++)
+	{
+		uint32_t	at = c->zcand[i] + 4 - ADD_LEN;
+
+		if (site_fuel(c, c->zcand[i]) != 0 || c->b->oom || c->b->start[at] == 0x0F)
+			continue;			/* charges, or already a NOP */
+		x64_nop_at(c->b, at, ADD_LEN);
+		c->ms->fuel_sites--;
+	}
 }
 
 /*
