@@ -371,14 +371,17 @@ extern int16_t cg_byte_ops[256] __attribute__((visibility("hidden")));
 /* sf_opinfo_table[op].fuel, read per operator without the GOT */
 extern uint8_t cg_op_fuel[SF_OP_COUNT] __attribute__((visibility("hidden")));
 
+#define CG_OP_PREFIX (-2)		/* cg_byte_ops[0xFC]: a prefixed opcode follows */
+
 static inline int
 cg_lookup_op(cstate *c)
 {
-	uint8_t		b0 = *c->pc++;
+	int			op = cg_byte_ops[*c->pc++];
 
-	if (SF_UNLIKELY(b0 == 0xFC))
+	/* one test for both the prefix and an unknown byte (-1) */
+	if (SF_UNLIKELY(op < 0) && op == CG_OP_PREFIX)
 		return cg_lookup_prefixed(c);
-	return cg_byte_ops[b0];
+	return op;
 }
 
 static inline uint32_t

@@ -969,6 +969,7 @@ init_byte_ops(void)
 {
 	for (int b = 0; b < 256; b++)
 		cg_byte_ops[b] = (int16_t) sf_opcode_lookup(0, (uint32_t) b);
+	cg_byte_ops[0xFC] = CG_OP_PREFIX;
 	for (int op = 0; op < SF_OP_COUNT; op++)
 		cg_op_fuel[op] = sf_opinfo_table[op].fuel;
 }
