@@ -601,13 +601,14 @@ cg_block(cstate *c, int op)
 	ctl		   *k;
 	ctl			tmp;
 
-	memset(&tmp, 0, sizeof(tmp));
+	/* read_blocktype sets the four fields read from tmp below */
 	read_blocktype(c, &tmp);
 	cg_fuel_flush(c);
 	k = push_ctl(c);
 	if (k == NULL)
 		return;
 	k->kind = op == SF_OP_LOOP ? CTL_LOOP : op == SF_OP_IF ? CTL_IF : CTL_BLOCK;
+	k->loop_in = op == SF_OP_LOOP ? c->csp - 1 : c->csp >= 2 ? k[-1].loop_in : 0;
 	k->nparams = tmp.nparams;
 	k->params = tmp.params;
 	k->nresults = tmp.nresults;

@@ -86,6 +86,7 @@ typedef struct ctl
 	uint32_t	comp_site;		/* CTL_LOOP: the run at entry, takes the late part back */
 	uint32_t	late_n;			/* CTL_LOOP: fuel of the late part */
 	bool		late;			/* CTL_LOOP: part of its body is charged late */
+	uint32_t	loop_in;		/* innermost CTL_LOOP frame at or below this one, 0 if none */
 } ctl;
 
 /*

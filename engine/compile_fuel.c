@@ -440,12 +440,9 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 	cg_fuel_sync(c);
 	if (!counting(c) || c->late_loop != NO_CHAIN)
 		return;
-	for (uint32_t i = c->csp - 1; i > 0; i--)
-		if (c->cs[i].kind == CTL_LOOP)
-		{
-			L = i;
-			break;
-		}
+	/* the innermost loop (frame 0 is the function's, never a loop) */
+	if (c->cs[c->csp - 1].loop_in > 0)
+		L = c->cs[c->csp - 1].loop_in;
 	if (L != NO_CHAIN && target < L && c->fuel_at != NO_CHAIN &&
 		c->fuel_at == c->cs[L].arm_site && c->cs[L].comp_site != NO_CHAIN &&
 		!c->cs[L].late)
