@@ -1429,10 +1429,9 @@ wasm_code_bytes(const sf_module *m)
 /*
 ** Code is typically 2-3x the wasm: it is written straight into a JIT block
 ** of 3x, which spares a copy and the page faults of a second buffer (a
-** fresh page cost ~3 us here, 5% of the whole compile), and the first
-** 2.5x is faulted in at once (-5% in a fresh process; 2.5x rather than 2x,
-** which the default slacked mode outgrows at 2.16x on libc-module, gave
-** -3% median compile time there, 4 page faults fewer).  Past 3x the code moves to a growing malloc'ed buffer, copied
+** fresh page cost ~3 us here, 5% of the whole compile), and the first 2x,
+** which the code nearly always fills, is faulted in at once (-5% in a fresh
+** process).  Past 3x the code moves to a growing malloc'ed buffer, copied
 ** into place at the end.  Returns the block, or NULL if the code goes to a
 ** malloc'ed buffer from the start.
 */
@@ -1449,7 +1448,7 @@ start_code(modstate *ms, uint64_t wasm, size_t *cap)
 	}
 	if (block != NULL)
 	{
-		sf_codemem_prefault(block, (size_t) wasm * 5 / 2);
+		sf_codemem_prefault(block, (size_t) wasm * 2);
 		x64_buf_init_at(&ms->buf, block, *cap);
 	}
 	else
