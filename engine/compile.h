@@ -343,7 +343,18 @@ void		cg_fuel_op_slow(cstate *c, uint32_t cost);
 void		cg_fuel_enter(cstate *c, ctl *k);
 void		cg_fuel_arm(cstate *c);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);
-void		cg_fuel_flush(cstate *c);
+void		cg_fuel_flush_slow(cstate *c);
+
+/*
+** A call or a nested frame ends a loop's late part.  Inline, the common
+** case: no late part; nothing is read or written, so no cg_fuel_sync.
+*/
+static inline void
+cg_fuel_flush(cstate *c)
+{
+	if (c->late_loop != NO_CHAIN)
+		cg_fuel_flush_slow(c);
+}
 void		cg_fuel_func_entry(cstate *c, uint32_t defidx);
 void		cg_fuel_func_end(cstate *c);
 uint32_t	cg_fuel_call_site(cstate *c);

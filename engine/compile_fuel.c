@@ -344,7 +344,7 @@ cg_fuel_loop(cstate *c)
 ** go on with an ordinary run headed by the new charge.
 */
 void
-cg_fuel_flush(cstate *c)
+cg_fuel_flush_slow(cstate *c)
 {
 	ctl		   *L;
 	uint32_t	n;
