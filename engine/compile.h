@@ -340,7 +340,24 @@ void		cg_restore_local_regs(cstate *c);
 void		cg_fuel_sync(cstate *c);
 void		cg_fuel_point(cstate *c);
 void		cg_fuel_op_slow(cstate *c, uint32_t cost);
-void		cg_fuel_enter(cstate *c, ctl *k);
+
+/*
+** Frame k was just pushed: the run current here is its entry run.  Right
+** after a fuel point no run is open yet; the next one opened is the entry
+** run (only structural operators come before it) unless another fuel
+** point, such as a loop header, comes first.  Inline, and no cg_fuel_sync:
+** it reads and writes no charge.
+*/
+static inline void
+cg_fuel_enter(cstate *c, ctl *k)
+{
+	k->fuel_entry = c->fuel_at;
+	if (c->fuel_at == NO_CHAIN && c->pend_lo == NO_CHAIN)
+		c->pend_lo = c->csp - 1;
+	k->esc_min = NO_CHAIN;
+	k->arm_site = NO_CHAIN;
+	k->then_site = NO_CHAIN;
+}
 void		cg_fuel_arm(cstate *c);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);
 void		cg_fuel_flush_slow(cstate *c);

@@ -197,24 +197,6 @@ cg_fuel_op_slow(cstate *c, uint32_t cost)
 }
 
 /*
-** Frame k was just pushed: the run current here is its entry run.  Right
-** after a fuel point no run is open yet; the next one opened is the entry
-** run (only structural operators come before it) unless another fuel
-** point, such as a loop header, comes first.
-*/
-void
-cg_fuel_enter(cstate *c, ctl *k)
-{
-	cg_fuel_sync(c);
-	k->fuel_entry = c->fuel_at;
-	if (c->fuel_at == NO_CHAIN && c->pend_lo == NO_CHAIN)
-		c->pend_lo = c->csp - 1;
-	k->esc_min = NO_CHAIN;
-	k->arm_site = NO_CHAIN;
-	k->then_site = NO_CHAIN;
-}
-
-/*
 ** An arm of the innermost frame (an if) starts: the next run opened heads
 ** it, unless another fuel point (a loop header, a br_if) comes first.
 */
