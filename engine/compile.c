@@ -131,6 +131,16 @@ cg_push_flags(cstate *c, x64_cc cc)
 	cg_push(c, v);
 }
 
+/*
+** cg_home's slow path: a stack deeper than the validator found (can't
+** happen) fails the compile instead of writing past the frame.
+*/
+void
+cg_home_overflow(cstate *c)
+{
+	cg_fail(c, SF_INVALID, "value stack deeper than validated");
+}
+
 /* cg_pop's slow path. */
 sval
 cg_underflow(cstate *c)
@@ -1314,6 +1324,7 @@ compile_function(modstate *ms, uint32_t defidx)
 	c.pc = m->bytes + code->expr_off;
 	c.end = m->bytes + code->end_off;
 	c.op_start = c.pc;
+	c.maxsp = code->max_stack;
 	c.dyn_trap_chain = NO_CHAIN;
 	for (int i = 0; i < SF_TRAP_COUNT; i++)
 		c.trap_chain[i] = NO_CHAIN;

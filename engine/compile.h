@@ -159,7 +159,11 @@ typedef struct cstate
 	x64_regset	glocals, xlocals;	/* registers holding locals */
 
 	sval	   *vs;
-	uint32_t	sp, vcap, maxsp;
+	uint32_t	sp, vcap;
+	/* home slots in the frame: the validator's deepest operand stack
+	** (sf_code.max_stack), which the compiler's, never pushing in
+	** unreachable code, does not exceed; no maximum kept per push */
+	uint32_t	maxsp;
 	ctl		   *cs;
 	uint32_t	csp, ccap;
 	bool		unreachable;
@@ -250,10 +254,14 @@ cg_release(cstate *c, const sval *v)
 		c->gused &= ~X64_SET(v->reg);
 }
 
-/* The home slot of stack index 'depth'. */
+void		cg_home_overflow(cstate *c);
+
+/* The home slot of stack index 'depth' (one check: it must be in the frame). */
 static inline x64_mem
 cg_home(cstate *c, uint32_t depth)
 {
+	if (SF_UNLIKELY(depth >= c->maxsp))
+		cg_home_overflow(c);
 	return x64_m(X64_RBP, c->home0 - 8 * (int32_t) depth);
 }
 
@@ -274,8 +282,6 @@ cg_push(cstate *c, sval v)
 		return;
 	c->vs[c->sp++] = v;
 	c->nflags += v.kind == VK_FLAGS;
-	if (c->sp > c->maxsp)
-		c->maxsp = c->sp;
 }
 
 static inline void
@@ -445,8 +451,6 @@ cg_push_local(cstate *c, uint32_t l)
 	if (SF_UNLIKELY(c->sp == c->vcap) && !cg_grow_stack(c))
 		return;
 	v = &c->vs[c->sp++];
-	if (c->sp > c->maxsp)
-		c->maxsp = c->sp;
 	v->imm = 0;
 	v->local = l;
 	v->type = (uint8_t) c->ltype[l];
