@@ -278,21 +278,21 @@ flush_entry(cstate *c, uint32_t i)
 }
 
 /*
-** The canonical merge state: every non-constant value in its home slot.
-** Entries below 'clean' are known to be there already, which keeps deep
-** stacks from costing O(depth) at every block.
+** cg_spill_all's slow path.  Entries below 'clean' are known to be in
+** their home slots already, which keeps deep stacks from costing O(depth)
+** at every block.
 */
 void
-cg_spill_all(cstate *c)
+cg_spill_entries(cstate *c)
 {
 	for (uint32_t i = c->clean; i < c->sp; i++)
 		flush_entry(c, i);
 	c->clean = c->sp;
 }
 
-/* Local 'local' is about to change: values still reading it must copy. */
+/* cg_local_written's slow path: the entries above 'clean' that read it. */
 void
-cg_local_written(cstate *c, uint32_t local)
+cg_local_readers(cstate *c, uint32_t local)
 {
 	for (uint32_t i = c->clean; i < c->sp; i++)
 	{
@@ -594,7 +594,7 @@ reset_stack(cstate *c, uint32_t height, uint32_t n, const sf_valtype *types)
 }
 
 /* Block params are the block's own values: a label may re-enter with them. */
-static void
+static inline void
 params_home(cstate *c, uint32_t n)
 {
 	for (uint32_t i = c->sp - n; i < c->sp; i++)

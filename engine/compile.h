@@ -326,11 +326,35 @@ cg_materialize_flags(cstate *c)
 	if (c->nflags != 0)
 		cg_materialize_flags_slow(c);
 }
-void		cg_spill_all(cstate *c);
+void		cg_spill_entries(cstate *c);
 void		cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg);
 int			cg_own(cstate *c, sval *v, uint32_t depth);
 void		cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst);
-void		cg_local_written(cstate *c, uint32_t local);
+void		cg_local_readers(cstate *c, uint32_t local);
+
+/*
+** The canonical merge state: every non-constant value in its home slot
+** (cg_spill_entries).  Inline, the common case at a block, a call or a
+** branch: every entry is there already (clean == sp), no call.
+*/
+static inline void
+cg_spill_all(cstate *c)
+{
+	if (c->clean < c->sp)
+		cg_spill_entries(c);
+}
+
+/*
+** Local 'local' is about to change: values still reading it must copy
+** (cg_local_readers).  Inline, the common case at a local.set: only clean
+** entries, which read no local, are left.
+*/
+static inline void
+cg_local_written(cstate *c, uint32_t local)
+{
+	if (c->clean < c->sp)
+		cg_local_readers(c, local);
+}
 
 /* compile.c: traps, calls, control */
 void		cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind);
