@@ -30,6 +30,7 @@
 #define SF_COMPILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -284,20 +285,40 @@ cg_push(cstate *c, sval v)
 	c->nflags += v.kind == VK_FLAGS;
 }
 
+/* sval's layout, which cg_push_words writes as two 8-byte words */
+_Static_assert(sizeof(sval) == 16 && offsetof(sval, type) == 1 &&
+			   offsetof(sval, reg) == 2 && offsetof(sval, cc) == 3 &&
+			   offsetof(sval, borrowed) == 4 && offsetof(sval, imm) == 8 &&
+			   offsetof(sval, local) == 8, "sval's layout");
+
+/*
+** Push an entry given as two little-endian words: kind, type, reg, cc,
+** borrowed in the first, imm (or the local) in the second.  Two stores,
+** not a struct built and copied: constants, registers and local.get are
+** most of all pushes.
+*/
+static inline void
+cg_push_words(cstate *c, uint64_t head, uint64_t tail)
+{
+	uint8_t    *v;
+
+	if (SF_UNLIKELY(c->sp == c->vcap) && !cg_grow_stack(c))
+		return;
+	v = (uint8_t *) &c->vs[c->sp++];
+	memcpy(v, &head, 8);
+	memcpy(v + 8, &tail, 8);
+}
+
 static inline void
 cg_push_reg(cstate *c, uint8_t type, int reg)
 {
-	sval		v = {.kind = VK_REG, .type = type, .reg = (uint8_t) reg};
-
-	cg_push(c, v);
+	cg_push_words(c, VK_REG | (uint64_t) type << 8 | (uint64_t) (uint8_t) reg << 16, 0);
 }
 
 static inline void
 cg_push_const(cstate *c, uint8_t type, int64_t imm)
 {
-	sval		v = {.kind = VK_CONST, .type = type, .imm = imm};
-
-	cg_push(c, v);
+	cg_push_words(c, VK_CONST | (uint64_t) type << 8, (uint64_t) imm);
 }
 
 static inline sval
@@ -465,23 +486,19 @@ cg_read_s32(cstate *c)
 	return (int32_t) cg_read_s64(c);
 }
 
-/* local.get: the entry is written in place, field by field. */
+/*
+** local.get: a lazy VK_LOCAL entry, or the local's register borrowed
+** (imm's upper half zero under the local).
+*/
 static inline void
 cg_push_local(cstate *c, uint32_t l)
 {
 	int			r = c->lreg[l];
-	sval	   *v;
+	uint64_t	head = VK_LOCAL | (uint64_t) (uint8_t) c->ltype[l] << 8;
 
-	if (SF_UNLIKELY(c->sp == c->vcap) && !cg_grow_stack(c))
-		return;
-	v = &c->vs[c->sp++];
-	v->imm = 0;
-	v->local = l;
-	v->type = (uint8_t) c->ltype[l];
-	v->cc = 0;
-	v->kind = r >= 0 ? VK_REG : VK_LOCAL;
-	v->reg = r >= 0 ? (uint8_t) r : 0;
-	v->borrowed = r >= 0;
+	if (r >= 0)
+		head ^= (VK_LOCAL ^ VK_REG) | (uint64_t) (uint8_t) r << 16 | (uint64_t) 1 << 32;
+	cg_push_words(c, head, l);
 }
 
 /*
