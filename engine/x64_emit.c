@@ -95,16 +95,6 @@ x64_u32(x64_buf *b, uint32_t v)
 }
 
 
-uint32_t
-x64_read32(const x64_buf *b, size_t at)
-{
-	uint32_t	v = 0;
-
-	if (!b->oom)
-		memcpy(&v, b->start + at, 4);
-	return v;
-}
-
 /*
 ** Overwrite 'len' (1..9) bytes of emitted code with one multi-byte NOP,
 ** the forms the Intel SDM recommends (vol. 2B, "NOP").

@@ -126,7 +126,17 @@ x64_patch32(x64_buf *b, size_t at, uint32_t v)
 		memcpy(b->start + at, &v, 4);
 }
 
-uint32_t	x64_read32(const x64_buf *b, size_t at);
+/* Inline: chains of forward jumps and fuel charges are read field by field. */
+static inline uint32_t
+x64_read32(const x64_buf *b, size_t at)
+{
+	uint32_t	v = 0;
+
+	if (!b->oom)
+		memcpy(&v, b->start + at, 4);
+	return v;
+}
+
 void		x64_nop_at(x64_buf *b, size_t at, int len);
 
 /*
