@@ -235,13 +235,38 @@ is_wide(uint8_t t)
 }
 
 /* compile.c: value stack and registers */
-int			cg_alloc_gpr(cstate *c);
-int			cg_alloc_xmm(cstate *c);
-int			cg_alloc(cstate *c, uint8_t type);
+int			cg_alloc_gpr_slow(cstate *c);
+int			cg_alloc_xmm_slow(cstate *c);
 bool		cg_grow_stack(cstate *c);
 sval		cg_underflow(cstate *c);
-void		cg_push_flags(cstate *c, x64_cc cc);
 int			cg_to_reg(cstate *c, sval *v);
+
+/* A free register of the pool (inline: one usually is; else a spill). */
+static inline int
+cg_alloc_gpr(cstate *c)
+{
+	x64_regset	freeset = c->gpool & ~c->gused;
+	int			r;
+
+	if (SF_UNLIKELY(freeset == 0))
+		return cg_alloc_gpr_slow(c);
+	r = __builtin_ctz(freeset);
+	c->gused |= X64_SET(r);
+	return r;
+}
+
+static inline int
+cg_alloc_xmm(cstate *c)
+{
+	x64_regset	freeset = c->xpool & ~c->xused;
+	int			r;
+
+	if (SF_UNLIKELY(freeset == 0))
+		return cg_alloc_xmm_slow(c);
+	r = __builtin_ctz(freeset);
+	c->xused |= X64_SET(r);
+	return r;
+}
 
 /* A value's register goes back to its pool (a local's stays). */
 static inline void
@@ -319,6 +344,20 @@ static inline void
 cg_push_const(cstate *c, uint8_t type, int64_t imm)
 {
 	cg_push_words(c, VK_CONST | (uint64_t) type << 8, (uint64_t) imm);
+}
+
+static inline void
+cg_push_flags(cstate *c, x64_cc cc)
+{
+	sval		v = {.kind = VK_FLAGS, .type = SF_I32, .cc = (uint8_t) cc};
+
+	cg_push(c, v);
+}
+
+static inline int
+cg_alloc(cstate *c, uint8_t type)
+{
+	return is_float(type) ? cg_alloc_xmm(c) : cg_alloc_gpr(c);
 }
 
 static inline sval
