@@ -132,13 +132,9 @@ cg_underflow(cstate *c)
 	return z;
 }
 
-/*
-** Load 'v' into register 'reg' (a gpr or xmm by v's type) without taking
-** it from the pool: for scratch registers and fixed argument registers.
-** Loads never touch the flags.
-*/
+/* cg_load_scratch's other cases. */
 void
-cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg)
+cg_load_any(cstate *c, const sval *v, uint32_t depth, int reg)
 {
 	bool		f = is_float(v->type);
 	int			w = is_wide(v->type);

@@ -387,10 +387,36 @@ cg_materialize_flags(cstate *c)
 		cg_materialize_flags_slow(c);
 }
 void		cg_spill_entries(cstate *c);
-void		cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg);
+void		cg_load_any(cstate *c, const sval *v, uint32_t depth, int reg);
 int			cg_own(cstate *c, sval *v, uint32_t depth);
 void		cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst);
 void		cg_local_readers(cstate *c, uint32_t local);
+
+/*
+** Load 'v' into register 'reg' (a gpr or xmm by v's type) without taking
+** it from the pool: for scratch registers and fixed argument registers.
+** Loads never touch the flags.  Inline, the common cases: an integer in a
+** register or a frame slot (cg_load_any does the rest).
+*/
+static inline void
+cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg)
+{
+	if (!is_float(v->type))
+	{
+		if (v->kind == VK_REG)
+		{
+			if (reg != v->reg)
+				x64_mov_rr(c->b, is_wide(v->type), reg, v->reg);
+			return;
+		}
+		if (v->kind == VK_LOCAL || v->kind == VK_MEM)
+		{
+			x64_mov_rm(c->b, is_wide(v->type), reg, cg_mem_of(c, v, depth));
+			return;
+		}
+	}
+	cg_load_any(c, v, depth, reg);
+}
 
 /*
 ** The canonical merge state: every non-constant value in its home slot
