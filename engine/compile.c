@@ -193,9 +193,9 @@ cg_to_reg(cstate *c, sval *v)
 }
 
 
-/* Store 'v' (stack index 'depth') into 'dst'; uses rax/xmm0 as scratch. */
+/* cg_store_to's other cases. */
 void
-cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
+cg_store_any(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
 {
 	bool		f = is_float(v->type);
 	int			w = is_wide(v->type);

@@ -389,7 +389,7 @@ cg_materialize_flags(cstate *c)
 void		cg_spill_entries(cstate *c);
 void		cg_load_any(cstate *c, const sval *v, uint32_t depth, int reg);
 int			cg_own(cstate *c, sval *v, uint32_t depth);
-void		cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst);
+void		cg_store_any(cstate *c, const sval *v, uint32_t depth, x64_mem dst);
 void		cg_local_readers(cstate *c, uint32_t local);
 
 /*
@@ -416,6 +416,20 @@ cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg)
 		}
 	}
 	cg_load_any(c, v, depth, reg);
+}
+
+/*
+** Store 'v' (stack index 'depth') into 'dst'; uses rax/xmm0 as scratch.
+** Inline, the common case: an integer in a register (cg_store_any does
+** the rest).
+*/
+static inline void
+cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
+{
+	if (v->kind == VK_REG && !is_float(v->type))
+		x64_mov_mr(c->b, is_wide(v->type), dst, v->reg);
+	else
+		cg_store_any(c, v, depth, dst);
 }
 
 /*
