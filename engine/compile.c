@@ -131,6 +131,16 @@ cg_push_flags(cstate *c, x64_cc cc)
 	cg_push(c, v);
 }
 
+/*
+** cg_home's slow path: a stack deeper than the validator found (can't
+** happen) fails the compile instead of writing past the frame.
+*/
+void
+cg_home_overflow(cstate *c)
+{
+	cg_fail(c, SF_INVALID, "value stack deeper than validated");
+}
+
 /* cg_pop's slow path. */
 sval
 cg_underflow(cstate *c)
@@ -268,21 +278,21 @@ flush_entry(cstate *c, uint32_t i)
 }
 
 /*
-** The canonical merge state: every non-constant value in its home slot.
-** Entries below 'clean' are known to be there already, which keeps deep
-** stacks from costing O(depth) at every block.
+** cg_spill_all's slow path.  Entries below 'clean' are known to be in
+** their home slots already, which keeps deep stacks from costing O(depth)
+** at every block.
 */
 void
-cg_spill_all(cstate *c)
+cg_spill_entries(cstate *c)
 {
 	for (uint32_t i = c->clean; i < c->sp; i++)
 		flush_entry(c, i);
 	c->clean = c->sp;
 }
 
-/* Local 'local' is about to change: values still reading it must copy. */
+/* cg_local_written's slow path: the entries above 'clean' that read it. */
 void
-cg_local_written(cstate *c, uint32_t local)
+cg_local_readers(cstate *c, uint32_t local)
 {
 	for (uint32_t i = c->clean; i < c->sp; i++)
 	{
@@ -584,7 +594,7 @@ reset_stack(cstate *c, uint32_t height, uint32_t n, const sf_valtype *types)
 }
 
 /* Block params are the block's own values: a label may re-enter with them. */
-static void
+static inline void
 params_home(cstate *c, uint32_t n)
 {
 	for (uint32_t i = c->sp - n; i < c->sp; i++)
@@ -1320,6 +1330,7 @@ compile_function(modstate *ms, uint32_t defidx)
 	c.pc = m->bytes + code->expr_off;
 	c.end = m->bytes + code->end_off;
 	c.op_start = c.pc;
+	c.maxsp = code->max_stack;
 	c.dyn_trap_chain = NO_CHAIN;
 	for (int i = 0; i < SF_TRAP_COUNT; i++)
 		c.trap_chain[i] = NO_CHAIN;

@@ -159,7 +159,11 @@ typedef struct cstate
 	x64_regset	glocals, xlocals;	/* registers holding locals */
 
 	sval	   *vs;
-	uint32_t	sp, vcap, maxsp;
+	uint32_t	sp, vcap;
+	/* home slots in the frame: the validator's deepest operand stack
+	** (sf_code.max_stack), which the compiler's, never pushing in
+	** unreachable code, does not exceed; no maximum kept per push */
+	uint32_t	maxsp;
 	ctl		   *cs;
 	uint32_t	csp, ccap;
 	bool		unreachable;
@@ -250,10 +254,14 @@ cg_release(cstate *c, const sval *v)
 		c->gused &= ~X64_SET(v->reg);
 }
 
-/* The home slot of stack index 'depth'. */
+void		cg_home_overflow(cstate *c);
+
+/* The home slot of stack index 'depth' (one check: it must be in the frame). */
 static inline x64_mem
 cg_home(cstate *c, uint32_t depth)
 {
+	if (SF_UNLIKELY(depth >= c->maxsp))
+		cg_home_overflow(c);
 	return x64_m(X64_RBP, c->home0 - 8 * (int32_t) depth);
 }
 
@@ -274,8 +282,6 @@ cg_push(cstate *c, sval v)
 		return;
 	c->vs[c->sp++] = v;
 	c->nflags += v.kind == VK_FLAGS;
-	if (c->sp > c->maxsp)
-		c->maxsp = c->sp;
 }
 
 static inline void
@@ -320,11 +326,35 @@ cg_materialize_flags(cstate *c)
 	if (c->nflags != 0)
 		cg_materialize_flags_slow(c);
 }
-void		cg_spill_all(cstate *c);
+void		cg_spill_entries(cstate *c);
 void		cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg);
 int			cg_own(cstate *c, sval *v, uint32_t depth);
 void		cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst);
-void		cg_local_written(cstate *c, uint32_t local);
+void		cg_local_readers(cstate *c, uint32_t local);
+
+/*
+** The canonical merge state: every non-constant value in its home slot
+** (cg_spill_entries).  Inline, the common case at a block, a call or a
+** branch: every entry is there already (clean == sp), no call.
+*/
+static inline void
+cg_spill_all(cstate *c)
+{
+	if (c->clean < c->sp)
+		cg_spill_entries(c);
+}
+
+/*
+** Local 'local' is about to change: values still reading it must copy
+** (cg_local_readers).  Inline, the common case at a local.set: only clean
+** entries, which read no local, are left.
+*/
+static inline void
+cg_local_written(cstate *c, uint32_t local)
+{
+	if (c->clean < c->sp)
+		cg_local_readers(c, local);
+}
 
 /* compile.c: traps, calls, control */
 void		cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind);
@@ -445,8 +475,6 @@ cg_push_local(cstate *c, uint32_t l)
 	if (SF_UNLIKELY(c->sp == c->vcap) && !cg_grow_stack(c))
 		return;
 	v = &c->vs[c->sp++];
-	if (c->sp > c->maxsp)
-		c->maxsp = c->sp;
 	v->imm = 0;
 	v->local = l;
 	v->type = (uint8_t) c->ltype[l];

@@ -287,6 +287,39 @@ enc_m(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64_mem
 	return enc_m_hot(b, flags, op, oplen, reg, m);
 }
 
+/*
+** The same for [base + disp], no index, base not RIP (x64_is_bd): the
+** bytes enc_m_hot would write, reached without an x64_mem.
+*/
+static inline __attribute__((always_inline)) uint8_t *
+enc_bd(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base, int32_t disp)
+{
+	unsigned	rex = ((unsigned) (reg & 8) >> 1) | ((unsigned) (base & 8) >> 3);
+	unsigned	rm = (unsigned) ((reg & 7) << 3) | (unsigned) (base & 7);
+	uint8_t    *p;
+
+	if ((flags & F_BYTE) && reg >= 4 && reg < 8)
+		rex |= 0x40;
+	p = put_head(b->p, flags, rex, op, oplen);
+	if (disp == 0 && (base & 7) != 5)
+		*p++ = (uint8_t) rm;
+	else if (disp >= -128 && disp <= 127)
+		*p++ = (uint8_t) (0x40 | rm);
+	else
+		*p++ = (uint8_t) (0x80 | rm);
+	/* RSP/R12 as a base: a SIB with no index */
+	if ((base & 7) == 4)
+		*p++ = 0x24;
+	if (disp == 0 && (base & 7) != 5)
+		return p;
+	if (disp >= -128 && disp <= 127)
+	{
+		*p++ = (uint8_t) (int8_t) disp;
+		return p;
+	}
+	return put32(p, (uint32_t) disp);
+}
+
 static inline unsigned
 wflag(int w)
 {
@@ -326,21 +359,39 @@ x64_mov_ri(x64_buf *b, int w, int dst, int64_t imm)
 }
 
 void
-x64_mov_rm(x64_buf *b, int w, int dst, x64_mem m)
+x64_mov_rm_any(x64_buf *b, int w, int dst, x64_mem m)
 {
 	done(b, enc_m_hot(b, wflag(w), 0x8B, 1, dst, &m));
 }
 
 void
-x64_mov_mr(x64_buf *b, int w, x64_mem m, int src)
+x64_mov_rm_bd(x64_buf *b, int w, int dst, int base, int32_t disp)
+{
+	done(b, enc_bd(b, wflag(w), 0x8B, 1, dst, base, disp));
+}
+
+void
+x64_mov_mr_any(x64_buf *b, int w, x64_mem m, int src)
 {
 	done(b, enc_m_hot(b, wflag(w), 0x89, 1, src, &m));
 }
 
 void
-x64_mov_mi(x64_buf *b, int w, x64_mem m, int32_t imm)
+x64_mov_mr_bd(x64_buf *b, int w, int base, int32_t disp, int src)
+{
+	done(b, enc_bd(b, wflag(w), 0x89, 1, src, base, disp));
+}
+
+void
+x64_mov_mi_any(x64_buf *b, int w, x64_mem m, int32_t imm)
 {
 	done(b, put32(enc_m_hot(b, wflag(w), 0xC7, 1, 0, &m), (uint32_t) imm));
+}
+
+void
+x64_mov_mi_bd(x64_buf *b, int w, int base, int32_t disp, int32_t imm)
+{
+	done(b, put32(enc_bd(b, wflag(w), 0xC7, 1, 0, base, disp), (uint32_t) imm));
 }
 
 void
@@ -439,13 +490,19 @@ x64_alu_ri(x64_buf *b, x64_alu op, int w, int dst, int32_t imm)
 }
 
 void
-x64_alu_rm(x64_buf *b, x64_alu op, int w, int dst, x64_mem m)
+x64_alu_rm_any(x64_buf *b, x64_alu op, int w, int dst, x64_mem m)
 {
 	done(b, enc_m_hot(b, wflag(w), 0x03 + 8 * op, 1, dst, &m));
 }
 
 void
-x64_alu_mi(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm)
+x64_alu_rm_bd(x64_buf *b, x64_alu op, int w, int dst, int base, int32_t disp)
+{
+	done(b, enc_bd(b, wflag(w), 0x03 + 8 * op, 1, dst, base, disp));
+}
+
+void
+x64_alu_mi_any(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm)
 {
 	uint8_t    *p;
 
@@ -456,6 +513,21 @@ x64_alu_mi(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm)
 	}
 	else
 		p = put32(enc_m_hot(b, wflag(w), 0x81, 1, op, &m), (uint32_t) imm);
+	done(b, p);
+}
+
+void
+x64_alu_mi_bd(x64_buf *b, x64_alu op, int w, int base, int32_t disp, int32_t imm)
+{
+	uint8_t    *p;
+
+	if (imm >= -128 && imm <= 127)
+	{
+		p = enc_bd(b, wflag(w), 0x83, 1, op, base, disp);
+		*p++ = (uint8_t) (int8_t) imm;
+	}
+	else
+		p = put32(enc_bd(b, wflag(w), 0x81, 1, op, base, disp), (uint32_t) imm);
 	done(b, p);
 }
 

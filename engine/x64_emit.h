@@ -164,14 +164,59 @@ typedef enum x64_sselogic
 	X64_ANDP = 0x54, X64_ANDNP = 0x55, X64_ORP = 0x56, X64_XORP = 0x57
 } x64_sselogic;
 
+/*
+** The most frequent memory operands by far are [base + disp] with no
+** index: frame slots, outgoing argument slots, fields.  The emitters of
+** the frequent forms below test for them inline and pass base and disp
+** as two plain arguments to a '_bd' emitter, which skips unpacking an
+** x64_mem and the SIB and RIP cases; with a constant operand
+** (x64_m(X64_RBP, ...)) the test folds away.  '_any' emitters take every
+** operand.
+*/
+static inline bool
+x64_is_bd(x64_mem m)
+{
+	return m.index == X64_NOINDEX && m.base != X64_RIP;
+}
+
 /* w: 1 for 64-bit operand size, 0 for 32-bit. */
 void		x64_mov_rr(x64_buf *b, int w, int dst, int src);
 void		x64_mov_ri(x64_buf *b, int w, int dst, int64_t imm);
-void		x64_mov_rm(x64_buf *b, int w, int dst, x64_mem m);
-void		x64_mov_mr(x64_buf *b, int w, x64_mem m, int src);
-void		x64_mov_mi(x64_buf *b, int w, x64_mem m, int32_t imm);
+void		x64_mov_rm_any(x64_buf *b, int w, int dst, x64_mem m);
+void		x64_mov_rm_bd(x64_buf *b, int w, int dst, int base, int32_t disp);
+void		x64_mov_mr_any(x64_buf *b, int w, x64_mem m, int src);
+void		x64_mov_mr_bd(x64_buf *b, int w, int base, int32_t disp, int src);
+void		x64_mov_mi_any(x64_buf *b, int w, x64_mem m, int32_t imm);
+void		x64_mov_mi_bd(x64_buf *b, int w, int base, int32_t disp, int32_t imm);
 /* Stores of 1/2/4/8 bytes. */
 void		x64_store(x64_buf *b, int size, x64_mem m, int src);
+
+static inline void
+x64_mov_rm(x64_buf *b, int w, int dst, x64_mem m)
+{
+	if (x64_is_bd(m))
+		x64_mov_rm_bd(b, w, dst, m.base, m.disp);
+	else
+		x64_mov_rm_any(b, w, dst, m);
+}
+
+static inline void
+x64_mov_mr(x64_buf *b, int w, x64_mem m, int src)
+{
+	if (x64_is_bd(m))
+		x64_mov_mr_bd(b, w, m.base, m.disp, src);
+	else
+		x64_mov_mr_any(b, w, m, src);
+}
+
+static inline void
+x64_mov_mi(x64_buf *b, int w, x64_mem m, int32_t imm)
+{
+	if (x64_is_bd(m))
+		x64_mov_mi_bd(b, w, m.base, m.disp, imm);
+	else
+		x64_mov_mi_any(b, w, m, imm);
+}
 /* Loads of 1/2/4 bytes extended to 32 or 64 bits. */
 void		x64_movzx_rm(x64_buf *b, int srcsize, int dst, x64_mem m);
 void		x64_movsx_rm(x64_buf *b, int w, int srcsize, int dst, x64_mem m);
@@ -181,10 +226,30 @@ void		x64_lea(x64_buf *b, int w, int dst, x64_mem m);
 
 void		x64_alu_rr(x64_buf *b, x64_alu op, int w, int dst, int src);
 void		x64_alu_ri(x64_buf *b, x64_alu op, int w, int dst, int32_t imm);
-void		x64_alu_rm(x64_buf *b, x64_alu op, int w, int dst, x64_mem m);
-void		x64_alu_mi(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm);
+void		x64_alu_rm_any(x64_buf *b, x64_alu op, int w, int dst, x64_mem m);
+void		x64_alu_rm_bd(x64_buf *b, x64_alu op, int w, int dst, int base, int32_t disp);
+void		x64_alu_mi_any(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm);
+void		x64_alu_mi_bd(x64_buf *b, x64_alu op, int w, int base, int32_t disp, int32_t imm);
 void		x64_alu_mr(x64_buf *b, x64_alu op, int w, x64_mem m, int src);
 void		x64_test_rr(x64_buf *b, int w, int a, int c);
+
+static inline void
+x64_alu_rm(x64_buf *b, x64_alu op, int w, int dst, x64_mem m)
+{
+	if (x64_is_bd(m))
+		x64_alu_rm_bd(b, op, w, dst, m.base, m.disp);
+	else
+		x64_alu_rm_any(b, op, w, dst, m);
+}
+
+static inline void
+x64_alu_mi(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm)
+{
+	if (x64_is_bd(m))
+		x64_alu_mi_bd(b, op, w, m.base, m.disp, imm);
+	else
+		x64_alu_mi_any(b, op, w, m, imm);
+}
 void		x64_imul_rr(x64_buf *b, int w, int dst, int src);
 void		x64_imul_rm(x64_buf *b, int w, int dst, x64_mem m);
 void		x64_imul_rri(x64_buf *b, int w, int dst, int src, int32_t imm);
