@@ -119,6 +119,29 @@ x64_nop_at(x64_buf *b, size_t at, int len)
 }
 
 /*
+** Pad with NOPs up to the next multiple of 'align' (a power of two, at
+** most 64) from the start of the buffer, which the code memory places on
+** a page boundary.  At most three multi-byte NOPs per 32 bytes: the
+** padding costs a few cycles each time control falls into it.
+*/
+void
+x64_align_nops(x64_buf *b, unsigned align)
+{
+	int			pad = (int) (-(intptr_t) x64_pos(b) & (intptr_t) (align - 1));
+
+	while (pad > 0)
+	{
+		int			n = pad > 9 ? 9 : pad;
+
+		x64_reserve(b, 9);
+		x64_nop_at(b, x64_pos(b), n);
+		if (!b->oom)
+			b->p += n;
+		pad -= n;
+	}
+}
+
+/*
 ** Emitters write first and grow after.  Between instructions p <= end
 ** holds; one instruction (at most 17 bytes) stays inside the red zone, so
 ** each emitter writes through a local pointer and only then, in done(),

@@ -212,6 +212,50 @@ test_mov_zero_keeps_flags(void **state)
 	x64_buf_free(&b);
 }
 
+/*
+** Alignment padding: from every start offset, the position ends on the
+** boundary, and the padding is whole NOPs (each 0x90, or 0x66/0x0F 0x1F
+** forms of at most 9 bytes), so control that falls into it runs through.
+*/
+static void
+test_align_nops(void **state)
+{
+	for (unsigned align = 16; align <= 64; align *= 2)
+		for (unsigned start = 0; start <= align + 1; start++)
+		{
+			x64_buf		b;
+			size_t		at;
+
+			x64_buf_init(&b);
+			for (unsigned i = 0; i < start; i++)
+				x64_byte(&b, 0xCC);
+			x64_align_nops(&b, align);
+			assert_int_equal(x64_pos(&b) % align, 0);
+			assert_true(x64_pos(&b) - start < align);
+			for (at = start; at < x64_pos(&b);)
+			{
+				size_t		n = 1;
+
+				if (b.start[at] == 0x66 && b.start[at + 1] == 0x90)
+					n = 2;
+				else if (b.start[at] != 0x90)
+				{
+					size_t		p = at + (b.start[at] == 0x66);
+
+					assert_int_equal(b.start[p], 0x0F);
+					assert_int_equal(b.start[p + 1], 0x1F);
+					/* ModRM 00/40/44/80/84: its SIB and displacement */
+					n = p + 2 - at + (b.start[p + 2] == 0x44 || b.start[p + 2] == 0x84) +
+						(b.start[p + 2] & 0x40 ? 1 : b.start[p + 2] & 0x80 ? 4 : 0) + 1;
+				}
+				assert_true(n <= 9);
+				at += n;
+			}
+			assert_int_equal(at, x64_pos(&b));
+			x64_buf_free(&b);
+		}
+}
+
 int
 main(void)
 {
@@ -221,6 +265,7 @@ main(void)
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_growth_from_caller_memory),
 		cmocka_unit_test(test_mov_zero_keeps_flags),
+		cmocka_unit_test(test_align_nops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

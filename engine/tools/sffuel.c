@@ -4,10 +4,11 @@
 **   engine/sffuel [--rounds=N] FILE.wasm EXPORT [I32-ARG]
 **
 ** Compiles FILE.wasm four times: fuel off, precise, slacked, and slacked
-** again to run with the watchdog ticking every 10 ms.  Each gets its own
-** instance.  Then N rounds (default 7) call EXPORT once in each, the modes
-** in a rotating order, timing each call with the thread's CPU clock; every
-** call must return the same result.  Prints, per mode, the best time, its
+** again to run with the watchdog ticking every 10 ms.  Then N rounds
+** (default 7) time one call of EXPORT in each mode, the modes in an order
+** that rotates with the rounds, each call in a fresh instance after an
+** untimed call that faults its memory in (see measure()), timing it with
+** the thread's CPU clock; every call must return the same result.  Prints, per mode, the best time, its
 ** ratio to fuel off's best, and the median over the rounds of the ratio
 ** of the mode's time to fuel off's in the same round, one line each:
 **
@@ -21,7 +22,8 @@
 ** Separate processes (engine/sfrun per mode) also differ in what the
 ** process got: where the kernel placed memory, huge pages or not, what the
 ** other tenants of a shared machine did meanwhile.  Here every mode runs
-** in the same process, interleaved, so only the code differs.  Calls have
+** in the same process, interleaved, with memories that rotate among
+** them, so only the code differs.  Calls have
 ** a fuel limit they never reach (10^18).  Exit status 1 on any failure.
 */
 #include <stdio.h>
@@ -80,6 +82,65 @@ fail(const char *what, const sf_error *err)
 	return 1;
 }
 
+/*
+** One timed call of EXPORT in mode m, in an instance of its own: a new
+** store, so a new linear memory, faulted in by an untimed first call.
+** Which physical pages a memory gets moves kernels such as sieve (40 MB
+** of bytes) by up to 15%; a memory per call, in an order that rotates
+** with the rounds, spreads that over all modes alike instead of tying
+** each mode to the pages it happened to get.
+*/
+static int
+measure(sf_module *mod, int m, const char *export, const sf_val *arg, double *t,
+		sf_val *first, int *have_first)
+{
+	sf_call_opts opts = {1000000000000000000ull};
+	sf_error	err;
+	sf_store   *store;
+	sf_instance *inst;
+	sf_extern	ex;
+	sf_functype ft;
+	sf_val		res = {0};
+	sf_status	st;
+
+	store = sf_store_new(NULL, &err);
+	if (store == NULL)
+		return fail("store", &err);
+	inst = sf_instance_new(store, mod, NULL, 0, &err);
+	if (inst == NULL)
+		return fail("instantiate", &err);
+	if (sf_instance_export(inst, export, strlen(export), &ex) != SF_OK ||
+		ex.kind != SF_EXTERN_FUNC)
+	{
+		fprintf(stderr, "sffuel: no exported function %s\n", export);
+		return 1;
+	}
+	sf_func_type(ex.of.func, &ft);
+	if (sf_call(ex.of.func, arg, ft.nparams, &res, ft.nresults, &opts, &err) != SF_OK)
+		return fail(names[m], &err);
+	if (m == NMODES - 1 && sf_watchdog_start(10, &err) != SF_OK)
+		return fail("watchdog", &err);
+	*t = cpu_now();
+	st = sf_call(ex.of.func, arg, ft.nparams, &res, ft.nresults, &opts, &err);
+	*t = cpu_now() - *t;
+	if (m == NMODES - 1)
+		sf_watchdog_stop();
+	if (st != SF_OK)
+		return fail(names[m], &err);
+	if (!*have_first)
+	{
+		*first = res;
+		*have_first = 1;
+	}
+	else if (ft.nresults && memcmp(&res.of, &first->of, sizeof(res.of)) != 0)
+	{
+		fprintf(stderr, "sffuel: %s returned a different result\n", names[m]);
+		return 1;
+	}
+	sf_store_free(store);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -87,8 +148,6 @@ main(int argc, char **argv)
 	size_t		len;
 	uint8_t    *bytes;
 	sf_error	err;
-	sf_store   *store;
-	sf_func    *fn[NMODES];
 	sf_module  *mod[NMODES];
 	double		best[NMODES], *t_all;
 	sf_val		arg = {0}, first = {0};
@@ -108,64 +167,27 @@ main(int argc, char **argv)
 		fprintf(stderr, "sffuel: out of memory\n");
 		return 1;
 	}
-	store = sf_store_new(NULL, &err);
-	if (store == NULL)
-		return fail("store", &err);
 	arg.type = SF_I32;
 	arg.of.i32 = argc - ai == 3 ? (int32_t) strtol(argv[ai + 2], NULL, 0) : 0;
 	for (int m = 0; m < NMODES; m++)
 	{
 		sf_config	cfg;
-		sf_instance *inst;
-		sf_extern	ex;
 
 		sf_config_default(&cfg);
 		cfg.fuel_mode = modes[m];
 		mod[m] = sf_module_load(bytes, len, &cfg, &err);
 		if (mod[m] == NULL || sf_module_compile(mod[m], &err) != SF_OK)
 			return fail("compile", &err);
-		inst = sf_instance_new(store, mod[m], NULL, 0, &err);
-		if (inst == NULL)
-			return fail("instantiate", &err);
-		if (sf_instance_export(inst, argv[ai + 1], strlen(argv[ai + 1]), &ex) != SF_OK ||
-			ex.kind != SF_EXTERN_FUNC)
-		{
-			fprintf(stderr, "sffuel: no exported function %s\n", argv[ai + 1]);
-			return 1;
-		}
-		fn[m] = ex.of.func;
 		best[m] = 1e300;
 	}
 	for (int r = 0; r < rounds; r++)
 		for (int i = 0; i < NMODES; i++)
 		{
 			int			m = (r + i) % NMODES;
-			sf_call_opts opts = {1000000000000000000ull};
-			sf_functype ft;
-			sf_val		res = {0};
 			double		t;
-			sf_status	st;
 
-			sf_func_type(fn[m], &ft);
-			if (m == NMODES - 1 && sf_watchdog_start(10, &err) != SF_OK)
-				return fail("watchdog", &err);
-			t = cpu_now();
-			st = sf_call(fn[m], &arg, ft.nparams, &res, ft.nresults, &opts, &err);
-			t = cpu_now() - t;
-			if (m == NMODES - 1)
-				sf_watchdog_stop();
-			if (st != SF_OK)
-				return fail(names[m], &err);
-			if (!have_first)
-			{
-				first = res;
-				have_first = 1;
-			}
-			else if (ft.nresults && memcmp(&res.of, &first.of, sizeof(res.of)) != 0)
-			{
-				fprintf(stderr, "sffuel: %s returned a different result\n", names[m]);
+			if (measure(mod[m], m, argv[ai + 1], &arg, &t, &first, &have_first) != 0)
 				return 1;
-			}
 			if (t < best[m])
 				best[m] = t;
 			t_all[r * NMODES + m] = t;
