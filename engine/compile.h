@@ -645,16 +645,20 @@ cg_fuel_op(cstate *c, int op)
 {
 	uint32_t	cost = cg_op_fuel[op];
 
-	if (cost == 0 || !c->counting)
-		return;
+	/* a run is open only when counting: no test of 'counting' here */
 	if (c->fuel_at != NO_CHAIN && !c->unreachable && c->late_loop == NO_CHAIN &&
 		c->fuel_n < FUEL_RUN_MAX)
 	{
-		/* written to the code by the next cg_fuel_* call (cg_fuel_sync) */
+		/*
+		** written to the code by the next cg_fuel_* call (cg_fuel_sync); a
+		** cost of 0 only has the charge rewritten with what it holds
+		*/
 		c->fuel_n += cost;
 		c->fuel_dirty = true;
 		return;
 	}
+	if (cost == 0 || !c->counting)
+		return;
 	cg_fuel_op_slow(c, cost);
 }
 
