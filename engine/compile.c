@@ -132,6 +132,14 @@ cg_underflow(cstate *c)
 	return z;
 }
 
+/* cg_pop_ref's: a scratch constant, since the caller may write to it. */
+sval *
+cg_underflow_ref(cstate *c)
+{
+	c->underflow = cg_underflow(c);
+	return &c->underflow;
+}
+
 /* cg_load_scratch's other cases. */
 void
 cg_load_any(cstate *c, const sval *v, uint32_t depth, int reg)

@@ -203,6 +203,7 @@ typedef struct cstate
 	const uint8_t *pc, *end;
 	const uint8_t *op_start;
 	sf_status	status;
+	sval		underflow;		/* what cg_pop_ref returns on an underflow */
 } cstate;
 
 /*
@@ -369,6 +370,24 @@ cg_pop(cstate *c)
 	if (c->clean > c->sp)
 		c->clean = c->sp;
 	return c->vs[c->sp];
+}
+
+sval	   *cg_underflow_ref(cstate *c);
+
+/*
+** Pop and return the entry itself, not a copy (the hot handlers: no
+** 16-byte copy, no copy in their frame): it stays valid, and may be
+** changed in place, until the next push, which reuses its slot.
+*/
+static inline sval *
+cg_pop_ref(cstate *c)
+{
+	if (SF_UNLIKELY(c->sp == 0))
+		return cg_underflow_ref(c);
+	c->sp--;
+	if (c->clean > c->sp)
+		c->clean = c->sp;
+	return &c->vs[c->sp];
 }
 
 static inline sval *

@@ -261,39 +261,40 @@ alu_with(cstate *c, x64_alu alu, int w, int dst, sval *b, uint32_t depth)
 	}
 }
 
+/* The operands are popped in place (cg_pop_ref): nothing pushes before the result. */
 static void
 int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 {
-	sval		b = cg_pop(c), a = cg_pop(c);
+	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
 	int64_t		folded;
 	int			r;
 
-	if (a.kind == VK_CONST && b.kind == VK_CONST && fold_int(op, a.imm, b.imm, &folded))
+	if (a->kind == VK_CONST && b->kind == VK_CONST && fold_int(op, a->imm, b->imm, &folded))
 	{
-		cg_push_const(c, (uint8_t) a.type, folded);
+		cg_push_const(c, (uint8_t) a->type, folded);
 		return;
 	}
-	if (commutative && !owned_reg(&a) && owned_reg(&b) && !updates_in_place(c, &a))
+	if (commutative && !owned_reg(a) && owned_reg(b) && !updates_in_place(c, a))
 	{
-		sval		t = a;
+		sval	   *t = a;
 
 		a = b;
 		b = t;
 		da = db;
 		db = c->sp;
 	}
-	r = result_reg(c, &a, da);
-	alu_with(c, alu, w, r, &b, db);
+	r = result_reg(c, a, da);
+	alu_with(c, alu, w, r, b, db);
 	/* add/sub/and/or/xor leave ZF = (result == 0) for a following test */
 	c->zf_pos = x64_pos(c->b);
 	c->zf_reg = r;
 	c->zf_w = w;
-	cg_release(c, &b);
-	if (a.kind == VK_REG && a.borrowed)
-		cg_push(c, a);			/* updated in place: the local itself */
+	cg_release(c, b);
+	if (a->kind == VK_REG && a->borrowed)
+		cg_push(c, *a);			/* updated in place: the local itself */
 	else
-		cg_push_reg(c, (uint8_t) a.type, r);
+		cg_push_reg(c, (uint8_t) a->type, r);
 }
 
 static void
@@ -345,31 +346,31 @@ int_mul(cstate *c, int op, int w)
 static void
 int_shift(cstate *c, int op, int w, x64_shift sh)
 {
-	sval		b = cg_pop(c), a = cg_pop(c);
+	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);	/* in place: the push comes last */
 	int64_t		folded;
 	int			r;
 
-	if (a.kind == VK_CONST && b.kind == VK_CONST && fold_int(op, a.imm, b.imm, &folded))
+	if (a->kind == VK_CONST && b->kind == VK_CONST && fold_int(op, a->imm, b->imm, &folded))
 	{
-		cg_push_const(c, (uint8_t) a.type, folded);
+		cg_push_const(c, (uint8_t) a->type, folded);
 		return;
 	}
-	if (b.kind == VK_CONST)
+	if (b->kind == VK_CONST)
 	{
-		r = result_reg(c, &a, c->sp);
-		x64_shift_ri(c->b, sh, w, r, (uint8_t) (b.imm & (w ? 63 : 31)));
+		r = result_reg(c, a, c->sp);
+		x64_shift_ri(c->b, sh, w, r, (uint8_t) (b->imm & (w ? 63 : 31)));
 	}
 	else
 	{
-		cg_load_scratch(c, &b, c->sp + 1, X64_RCX);
-		cg_release(c, &b);
-		r = result_reg(c, &a, c->sp);
+		cg_load_scratch(c, b, c->sp + 1, X64_RCX);
+		cg_release(c, b);
+		r = result_reg(c, a, c->sp);
 		x64_shift_rcl(c->b, sh, w, r);
 	}
-	if (a.kind == VK_REG && a.borrowed)
-		cg_push(c, a);
+	if (a->kind == VK_REG && a->borrowed)
+		cg_push(c, *a);
 	else
-		cg_push_reg(c, (uint8_t) a.type, r);
+		cg_push_reg(c, (uint8_t) a->type, r);
 }
 
 static bool
@@ -481,21 +482,21 @@ eval_cc(x64_cc cc, int w, int64_t a, int64_t b)
 	}
 }
 
-/* Integer compare: leaves the result in the flags. */
+/* Integer compare: leaves the result in the flags (operands popped in place). */
 static void
 int_cmp(cstate *c, int w, x64_cc cc)
 {
-	sval		b = cg_pop(c), a = cg_pop(c);
+	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
 
-	if (a.kind == VK_CONST && b.kind == VK_CONST)
+	if (a->kind == VK_CONST && b->kind == VK_CONST)
 	{
-		cg_push_const(c, SF_I32, eval_cc(cc, w, a.imm, b.imm));
+		cg_push_const(c, SF_I32, eval_cc(cc, w, a->imm, b->imm));
 		return;
 	}
-	if (a.kind == VK_CONST || (a.kind != VK_REG && b.kind == VK_REG))
+	if (a->kind == VK_CONST || (a->kind != VK_REG && b->kind == VK_REG))
 	{
-		sval		t = a;
+		sval	   *t = a;
 
 		a = b;
 		b = t;
@@ -503,18 +504,18 @@ int_cmp(cstate *c, int w, x64_cc cc)
 		db = c->sp;
 		cc = swap_cc(cc);
 	}
-	if (a.kind == VK_REG)
-		alu_with(c, X64_CMP, w, a.reg, &b, db);
-	else if (imm32_ok(&b))
-		x64_alu_mi(c->b, X64_CMP, w, cg_mem_of(c, &a, da), (int32_t) b.imm);
+	if (a->kind == VK_REG)
+		alu_with(c, X64_CMP, w, a->reg, b, db);
+	else if (imm32_ok(b))
+		x64_alu_mi(c->b, X64_CMP, w, cg_mem_of(c, a, da), (int32_t) b->imm);
 	else
 	{
-		int			rb = readable(c, &b, db, X64_RAX);
+		int			rb = readable(c, b, db, X64_RAX);
 
-		x64_alu_mr(c->b, X64_CMP, w, cg_mem_of(c, &a, da), rb);
+		x64_alu_mr(c->b, X64_CMP, w, cg_mem_of(c, a, da), rb);
 	}
-	cg_release(c, &a);
-	cg_release(c, &b);
+	cg_release(c, a);
+	cg_release(c, b);
 	cg_push_flags(c, cc);
 }
 
@@ -691,16 +692,16 @@ static OUT_OF_LINE void
 emit_load(cstate *c, int op)
 {
 	uint32_t	offset;
-	sval		addr;
+	sval	   *addr;
 	x64_mem		m;
 	int			r;
 	uint8_t		size = sf_opinfo_table[op].mem;
 
 	cg_read_u32(c);				/* alignment hint */
 	offset = cg_read_u32(c);
-	addr = cg_pop(c);
-	m = mem_operand(c, &addr, c->sp, offset, size);
-	cg_release(c, &addr);
+	addr = cg_pop_ref(c);		/* in place: the push comes last */
+	m = mem_operand(c, addr, c->sp, offset, size);
+	cg_release(c, addr);
 	switch (op)
 	{
 		case SF_OP_F32_LOAD:
@@ -713,8 +714,8 @@ emit_load(cstate *c, int op)
 			break;
 	}
 	/* reuse the address register when we owned it */
-	r = owned_reg(&addr) ? addr.reg : cg_alloc_gpr(c);
-	if (owned_reg(&addr))
+	r = owned_reg(addr) ? addr->reg : cg_alloc_gpr(c);
+	if (owned_reg(addr))
 		c->gused |= X64_SET(r);
 	switch (op)
 	{
@@ -744,7 +745,8 @@ static OUT_OF_LINE void
 emit_store(cstate *c, int op)
 {
 	uint32_t	offset;
-	sval		val, addr;
+	sval	   *val,
+			   *addr;
 	x64_mem		m;
 	uint8_t		size = sf_opinfo_table[op].mem;
 	int			vr;
@@ -752,32 +754,32 @@ emit_store(cstate *c, int op)
 
 	cg_read_u32(c);
 	offset = cg_read_u32(c);
-	val = cg_pop(c);
-	addr = cg_pop(c);
+	val = cg_pop_ref(c);		/* in place: nothing is pushed */
+	addr = cg_pop_ref(c);
 	/* a bounds check needs rcx: an integer value is loaded after it */
-	late = c->m->cfg.bounds_checked && !is_float(val.type);
+	late = c->m->cfg.bounds_checked && !is_float(val->type);
 	/* the value first, into rcx/xmm0 if needed: the address may use rax/rdx */
-	if (val.kind == VK_REG)
-		vr = val.reg;
-	else if (val.kind == VK_CONST && !is_float(val.type) && size >= 4 && imm32_ok(&val))
+	if (val->kind == VK_REG)
+		vr = val->reg;
+	else if (val->kind == VK_CONST && !is_float(val->type) && size >= 4 && imm32_ok(val))
 		vr = -1;
 	else
 	{
-		vr = is_float(val.type) ? 0 : X64_RCX;
+		vr = is_float(val->type) ? 0 : X64_RCX;
 		if (!late)
-			cg_load_scratch(c, &val, c->sp + 1, vr);
+			cg_load_scratch(c, val, c->sp + 1, vr);
 	}
-	m = mem_operand(c, &addr, c->sp, offset, size);
+	m = mem_operand(c, addr, c->sp, offset, size);
 	if (late && vr == X64_RCX)
-		cg_load_scratch(c, &val, c->sp + 1, vr);
-	if (is_float(val.type))
-		x64_movs_mr(c->b, val.type == SF_F64, m, vr);
+		cg_load_scratch(c, val, c->sp + 1, vr);
+	if (is_float(val->type))
+		x64_movs_mr(c->b, val->type == SF_F64, m, vr);
 	else if (vr < 0)
-		x64_mov_mi(c->b, size == 8, m, (int32_t) val.imm);
+		x64_mov_mi(c->b, size == 8, m, (int32_t) val->imm);
 	else
 		x64_store(c->b, size, m, vr);
-	cg_release(c, &val);
-	cg_release(c, &addr);
+	cg_release(c, val);
+	cg_release(c, addr);
 }
 
 static OUT_OF_LINE void
@@ -807,16 +809,17 @@ emit_global_set(cstate *c, uint32_t g)
 	cg_release(c, &v);
 }
 
+/* The value is popped in place (cg_pop_ref): a push comes last. */
 void
 cg_local_set(cstate *c, uint32_t l, bool tee)
 {
-	sval		v = cg_pop(c);
+	sval	   *v = cg_pop_ref(c);
 	x64_mem		dst = x64_m(X64_RBP, c->loff[l]);
 
-	if ((v.kind == VK_LOCAL || (v.kind == VK_REG && v.borrowed)) && v.local == l)
+	if ((v->kind == VK_LOCAL || (v->kind == VK_REG && v->borrowed)) && v->local == l)
 	{
 		if (tee)
-			cg_push(c, v);
+			cg_push(c, *v);
 		return;
 	}
 	if (c->lreg[l] >= 0)
@@ -825,26 +828,26 @@ cg_local_set(cstate *c, uint32_t l, bool tee)
 		.borrowed = 1, .local = l};
 
 		cg_local_written(c, l);
-		cg_load_scratch(c, &v, c->sp, c->lreg[l]);
+		cg_load_scratch(c, v, c->sp, c->lreg[l]);
 		/* a tee of a computed value keeps its own copy for the consumer */
-		if (tee && owned_reg(&v))
-			cg_push(c, v);
+		if (tee && owned_reg(v))
+			cg_push(c, *v);
 		else
 		{
-			cg_release(c, &v);
+			cg_release(c, v);
 			if (tee)
 				cg_push(c, lv);
 		}
 		return;
 	}
 	cg_local_written(c, l);
-	if (tee && v.kind != VK_CONST)
-		cg_own(c, &v, c->sp);
-	cg_store_to(c, &v, c->sp, dst);
+	if (tee && v->kind != VK_CONST)
+		cg_own(c, v, c->sp);
+	cg_store_to(c, v, c->sp, dst);
 	if (tee)
-		cg_push(c, v);
+		cg_push(c, *v);
 	else
-		cg_release(c, &v);
+		cg_release(c, v);
 }
 
 /* ---- select ---------------------------------------------------------------------------- */
