@@ -993,6 +993,38 @@ cg_lookup_prefixed(cstate *c)
 
 /* ---- the dispatcher -------------------------------------------------------------------- */
 
+static OUT_OF_LINE void
+emit_memory_size(cstate *c)
+{
+	int			r;
+
+	cg_read_u32(c);
+	r = cg_alloc_gpr(c);
+	x64_mov_rm(c->b, 1, r, x64_m(X64_R13, SF_OFF_VM_MEM));
+	x64_mov_rm(c->b, 1, r, x64_m(r, SF_OFF_MEM_SIZE));
+	x64_shift_ri(c->b, X64_SHR, 1, r, 16);
+	cg_push_reg(c, SF_I32, r);
+}
+
+static OUT_OF_LINE void
+emit_ref_func(cstate *c, uint32_t func)
+{
+	int			r = cg_alloc_gpr(c);
+
+	x64_mov_rm(c->b, 1, r, x64_m(X64_R13, sf_vm_func_off(c->m, func)));
+	cg_push_reg(c, SF_FUNCREF, r);
+}
+
+static OUT_OF_LINE void
+emit_table_size(cstate *c, uint32_t table)
+{
+	int			r = cg_alloc_gpr(c);
+
+	x64_mov_rm(c->b, 1, r, x64_m(X64_R13, sf_vm_table_off(c->m, table)));
+	x64_mov_rm(c->b, 0, r, x64_m(r, SF_OFF_TABLE_SIZE));
+	cg_push_reg(c, SF_I32, r);
+}
+
 /* Operators that may run while a compare result still sits in the flags. */
 static bool
 keeps_flags(cstate *c, int op)
@@ -1166,17 +1198,8 @@ cg_op_general(cstate *c, int op)
 			emit_store(c, op);
 			break;
 		case SF_OP_MEMORY_SIZE:
-			{
-				int			r;
-
-				cg_read_u32(c);
-				r = cg_alloc_gpr(c);
-				x64_mov_rm(c->b, 1, r, x64_m(X64_R13, SF_OFF_VM_MEM));
-				x64_mov_rm(c->b, 1, r, x64_m(r, SF_OFF_MEM_SIZE));
-				x64_shift_ri(c->b, X64_SHR, 1, r, 16);
-				cg_push_reg(c, SF_I32, r);
-				break;
-			}
+			emit_memory_size(c);
+			break;
 		case SF_OP_MEMORY_GROW:
 			cg_read_u32(c);
 			helper(c, (void *) sf_rt_memory_grow, 1, 0, 0, 0, false, SF_I32);
@@ -1271,14 +1294,8 @@ cg_op_general(cstate *c, int op)
 			emit_is_null(c);
 			break;
 		case SF_OP_REF_FUNC:
-			{
-				int			r = cg_alloc_gpr(c);
-
-				imm = cg_read_u32(c);
-				x64_mov_rm(c->b, 1, r, x64_m(X64_R13, sf_vm_func_off(c->m, imm)));
-				cg_push_reg(c, SF_FUNCREF, r);
-				break;
-			}
+			emit_ref_func(c, cg_read_u32(c));
+			break;
 		case SF_OP_MEMORY_INIT:
 			imm = cg_read_u32(c);
 			cg_read_u32(c);
@@ -1319,15 +1336,8 @@ cg_op_general(cstate *c, int op)
 			helper(c, (void *) sf_rt_table_grow, 2, cg_read_u32(c), 0, 1, false, SF_I32);
 			break;
 		case SF_OP_TABLE_SIZE:
-			{
-				int			r = cg_alloc_gpr(c);
-
-				imm = cg_read_u32(c);
-				x64_mov_rm(c->b, 1, r, x64_m(X64_R13, sf_vm_table_off(c->m, imm)));
-				x64_mov_rm(c->b, 0, r, x64_m(r, SF_OFF_TABLE_SIZE));
-				cg_push_reg(c, SF_I32, r);
-				break;
-			}
+			emit_table_size(c, cg_read_u32(c));
+			break;
 		case SF_OP_TABLE_FILL:
 			helper(c, (void *) sf_rt_table_fill, 3, cg_read_u32(c), 0, 1, true, 0);
 			break;
