@@ -639,7 +639,7 @@ int_extend(cstate *c, int op)
 ** addr + offset + size <= the memory's current size.  Uses rax for the
 ** address, rdx for its end and rcx for the memory object.
 */
-static x64_mem
+static OUT_OF_LINE x64_mem
 checked_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 {
 	int			r = X64_RAX;
