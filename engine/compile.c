@@ -562,7 +562,7 @@ push_ctl(cstate *c)
 
 /* Replace the stack above 'height' by 'n' values of 'types' in home slots. */
 static void
-reset_stack(cstate *c, uint32_t height, uint32_t n, const sf_valtype *types)
+reset_entries(cstate *c, uint32_t height, uint32_t n, const sf_valtype *types)
 {
 	while (c->sp > height)
 	{
@@ -576,6 +576,14 @@ reset_stack(cstate *c, uint32_t height, uint32_t n, const sf_valtype *types)
 
 		cg_push(c, v);
 	}
+}
+
+/* Inline, the common case at an end: a block with no results left nothing. */
+static inline void
+reset_stack(cstate *c, uint32_t height, uint32_t n, const sf_valtype *types)
+{
+	if (c->sp != height || n != 0)
+		reset_entries(c, height, n, types);
 }
 
 /* Block params are the block's own values: a label may re-enter with them. */
@@ -683,7 +691,7 @@ label_arity(const ctl *k, const sf_valtype **types)
 ** is left unchanged: the values stay valid on the fall-through path.
 */
 static void
-move_to_homes(cstate *c, uint32_t height, uint32_t n)
+move_entries(cstate *c, uint32_t height, uint32_t n)
 {
 	uint32_t	src0 = c->sp - n;
 
@@ -695,6 +703,14 @@ move_to_homes(cstate *c, uint32_t height, uint32_t n)
 			continue;
 		cg_store_to(c, v, src0 + i, cg_home(c, height + i));
 	}
+}
+
+/* Inline, the common case: a label with no values to carry. */
+static inline void
+move_to_homes(cstate *c, uint32_t height, uint32_t n)
+{
+	if (n != 0)
+		move_entries(c, height, n);
 }
 
 /* Values about to be written over parameters must not read parameters. */
