@@ -55,21 +55,19 @@ spill_one(cstate *c, bool xmm)
 	}
 }
 
+/* cg_alloc_gpr's slow path: every pooled register is taken. */
 int
-cg_alloc_gpr(cstate *c)
+cg_alloc_gpr_slow(cstate *c)
 {
-	x64_regset	freeset = c->gpool & ~c->gused;
+	x64_regset	freeset;
 
+	spill_one(c, false);
+	freeset = c->gpool & ~c->gused;
 	if (freeset == 0)
 	{
-		spill_one(c, false);
-		freeset = c->gpool & ~c->gused;
-		if (freeset == 0)
-		{
-			/* every pooled register is held by popped operands: can't happen */
-			cg_fail(c, SF_LIMIT, "out of registers");
-			return X64_RBX;
-		}
+		/* every pooled register is held by popped operands: can't happen */
+		cg_fail(c, SF_LIMIT, "out of registers");
+		return X64_RBX;
 	}
 	int			r = __builtin_ctz(freeset);
 
@@ -78,30 +76,21 @@ cg_alloc_gpr(cstate *c)
 }
 
 int
-cg_alloc_xmm(cstate *c)
+cg_alloc_xmm_slow(cstate *c)
 {
-	x64_regset	freeset = c->xpool & ~c->xused;
+	x64_regset	freeset;
 
+	spill_one(c, true);
+	freeset = c->xpool & ~c->xused;
 	if (freeset == 0)
 	{
-		spill_one(c, true);
-		freeset = c->xpool & ~c->xused;
-		if (freeset == 0)
-		{
-			cg_fail(c, SF_LIMIT, "out of xmm registers");
-			return 2;
-		}
+		cg_fail(c, SF_LIMIT, "out of xmm registers");
+		return 2;
 	}
 	int			r = __builtin_ctz(freeset);
 
 	c->xused |= X64_SET(r);
 	return r;
-}
-
-int
-cg_alloc(cstate *c, uint8_t type)
-{
-	return is_float(type) ? cg_alloc_xmm(c) : cg_alloc_gpr(c);
 }
 
 /* ---- the value stack ------------------------------------------------------ */
@@ -121,14 +110,6 @@ cg_grow_stack(cstate *c)
 	c->vs = nv;
 	c->vcap = ncap;
 	return true;
-}
-
-void
-cg_push_flags(cstate *c, x64_cc cc)
-{
-	sval		v = {.kind = VK_FLAGS, .type = SF_I32, .cc = (uint8_t) cc};
-
-	cg_push(c, v);
 }
 
 /*
@@ -151,13 +132,9 @@ cg_underflow(cstate *c)
 	return z;
 }
 
-/*
-** Load 'v' into register 'reg' (a gpr or xmm by v's type) without taking
-** it from the pool: for scratch registers and fixed argument registers.
-** Loads never touch the flags.
-*/
+/* cg_load_scratch's other cases. */
 void
-cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg)
+cg_load_any(cstate *c, const sval *v, uint32_t depth, int reg)
 {
 	bool		f = is_float(v->type);
 	int			w = is_wide(v->type);
@@ -216,9 +193,9 @@ cg_to_reg(cstate *c, sval *v)
 }
 
 
-/* Store 'v' (stack index 'depth') into 'dst'; uses rax/xmm0 as scratch. */
+/* cg_store_to's other cases. */
 void
-cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
+cg_store_any(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
 {
 	bool		f = is_float(v->type);
 	int			w = is_wide(v->type);

@@ -30,6 +30,7 @@
 #define SF_COMPILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -234,13 +235,38 @@ is_wide(uint8_t t)
 }
 
 /* compile.c: value stack and registers */
-int			cg_alloc_gpr(cstate *c);
-int			cg_alloc_xmm(cstate *c);
-int			cg_alloc(cstate *c, uint8_t type);
+int			cg_alloc_gpr_slow(cstate *c);
+int			cg_alloc_xmm_slow(cstate *c);
 bool		cg_grow_stack(cstate *c);
 sval		cg_underflow(cstate *c);
-void		cg_push_flags(cstate *c, x64_cc cc);
 int			cg_to_reg(cstate *c, sval *v);
+
+/* A free register of the pool (inline: one usually is; else a spill). */
+static inline int
+cg_alloc_gpr(cstate *c)
+{
+	x64_regset	freeset = c->gpool & ~c->gused;
+	int			r;
+
+	if (SF_UNLIKELY(freeset == 0))
+		return cg_alloc_gpr_slow(c);
+	r = __builtin_ctz(freeset);
+	c->gused |= X64_SET(r);
+	return r;
+}
+
+static inline int
+cg_alloc_xmm(cstate *c)
+{
+	x64_regset	freeset = c->xpool & ~c->xused;
+	int			r;
+
+	if (SF_UNLIKELY(freeset == 0))
+		return cg_alloc_xmm_slow(c);
+	r = __builtin_ctz(freeset);
+	c->xused |= X64_SET(r);
+	return r;
+}
 
 /* A value's register goes back to its pool (a local's stays). */
 static inline void
@@ -284,20 +310,54 @@ cg_push(cstate *c, sval v)
 	c->nflags += v.kind == VK_FLAGS;
 }
 
+/* sval's layout, which cg_push_words writes as two 8-byte words */
+_Static_assert(sizeof(sval) == 16 && offsetof(sval, type) == 1 &&
+			   offsetof(sval, reg) == 2 && offsetof(sval, cc) == 3 &&
+			   offsetof(sval, borrowed) == 4 && offsetof(sval, imm) == 8 &&
+			   offsetof(sval, local) == 8, "sval's layout");
+
+/*
+** Push an entry given as two little-endian words: kind, type, reg, cc,
+** borrowed in the first, imm (or the local) in the second.  Two stores,
+** not a struct built and copied: constants, registers and local.get are
+** most of all pushes.
+*/
+static inline void
+cg_push_words(cstate *c, uint64_t head, uint64_t tail)
+{
+	uint8_t    *v;
+
+	if (SF_UNLIKELY(c->sp == c->vcap) && !cg_grow_stack(c))
+		return;
+	v = (uint8_t *) &c->vs[c->sp++];
+	memcpy(v, &head, 8);
+	memcpy(v + 8, &tail, 8);
+}
+
 static inline void
 cg_push_reg(cstate *c, uint8_t type, int reg)
 {
-	sval		v = {.kind = VK_REG, .type = type, .reg = (uint8_t) reg};
-
-	cg_push(c, v);
+	cg_push_words(c, VK_REG | (uint64_t) type << 8 | (uint64_t) (uint8_t) reg << 16, 0);
 }
 
 static inline void
 cg_push_const(cstate *c, uint8_t type, int64_t imm)
 {
-	sval		v = {.kind = VK_CONST, .type = type, .imm = imm};
+	cg_push_words(c, VK_CONST | (uint64_t) type << 8, (uint64_t) imm);
+}
+
+static inline void
+cg_push_flags(cstate *c, x64_cc cc)
+{
+	sval		v = {.kind = VK_FLAGS, .type = SF_I32, .cc = (uint8_t) cc};
 
 	cg_push(c, v);
+}
+
+static inline int
+cg_alloc(cstate *c, uint8_t type)
+{
+	return is_float(type) ? cg_alloc_xmm(c) : cg_alloc_gpr(c);
 }
 
 static inline sval
@@ -327,10 +387,50 @@ cg_materialize_flags(cstate *c)
 		cg_materialize_flags_slow(c);
 }
 void		cg_spill_entries(cstate *c);
-void		cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg);
+void		cg_load_any(cstate *c, const sval *v, uint32_t depth, int reg);
 int			cg_own(cstate *c, sval *v, uint32_t depth);
-void		cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst);
+void		cg_store_any(cstate *c, const sval *v, uint32_t depth, x64_mem dst);
 void		cg_local_readers(cstate *c, uint32_t local);
+
+/*
+** Load 'v' into register 'reg' (a gpr or xmm by v's type) without taking
+** it from the pool: for scratch registers and fixed argument registers.
+** Loads never touch the flags.  Inline, the common cases: an integer in a
+** register or a frame slot (cg_load_any does the rest).
+*/
+static inline void
+cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg)
+{
+	if (!is_float(v->type))
+	{
+		if (v->kind == VK_REG)
+		{
+			if (reg != v->reg)
+				x64_mov_rr(c->b, is_wide(v->type), reg, v->reg);
+			return;
+		}
+		if (v->kind == VK_LOCAL || v->kind == VK_MEM)
+		{
+			x64_mov_rm(c->b, is_wide(v->type), reg, cg_mem_of(c, v, depth));
+			return;
+		}
+	}
+	cg_load_any(c, v, depth, reg);
+}
+
+/*
+** Store 'v' (stack index 'depth') into 'dst'; uses rax/xmm0 as scratch.
+** Inline, the common case: an integer in a register (cg_store_any does
+** the rest).
+*/
+static inline void
+cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
+{
+	if (v->kind == VK_REG && !is_float(v->type))
+		x64_mov_mr(c->b, is_wide(v->type), dst, v->reg);
+	else
+		cg_store_any(c, v, depth, dst);
+}
 
 /*
 ** The canonical merge state: every non-constant value in its home slot
@@ -465,23 +565,19 @@ cg_read_s32(cstate *c)
 	return (int32_t) cg_read_s64(c);
 }
 
-/* local.get: the entry is written in place, field by field. */
+/*
+** local.get: a lazy VK_LOCAL entry, or the local's register borrowed
+** (imm's upper half zero under the local).
+*/
 static inline void
 cg_push_local(cstate *c, uint32_t l)
 {
 	int			r = c->lreg[l];
-	sval	   *v;
+	uint64_t	head = VK_LOCAL | (uint64_t) (uint8_t) c->ltype[l] << 8;
 
-	if (SF_UNLIKELY(c->sp == c->vcap) && !cg_grow_stack(c))
-		return;
-	v = &c->vs[c->sp++];
-	v->imm = 0;
-	v->local = l;
-	v->type = (uint8_t) c->ltype[l];
-	v->cc = 0;
-	v->kind = r >= 0 ? VK_REG : VK_LOCAL;
-	v->reg = r >= 0 ? (uint8_t) r : 0;
-	v->borrowed = r >= 0;
+	if (r >= 0)
+		head ^= (VK_LOCAL ^ VK_REG) | (uint64_t) (uint8_t) r << 16 | (uint64_t) 1 << 32;
+	cg_push_words(c, head, l);
 }
 
 /*

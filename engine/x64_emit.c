@@ -95,16 +95,6 @@ x64_u32(x64_buf *b, uint32_t v)
 }
 
 
-uint32_t
-x64_read32(const x64_buf *b, size_t at)
-{
-	uint32_t	v = 0;
-
-	if (!b->oom)
-		memcpy(&v, b->start + at, 4);
-	return v;
-}
-
 /*
 ** Overwrite 'len' (1..9) bytes of emitted code with one multi-byte NOP,
 ** the forms the Intel SDM recommends (vol. 2B, "NOP").
@@ -323,6 +313,41 @@ enc_bd(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base, in
 	return put32(p, (uint32_t) disp);
 }
 
+/*
+** The same for [base + index + disp], scale 1, base not RIP (x64_is_bi):
+** ModRM with a SIB, as enc_m_hot writes it.
+*/
+static inline __attribute__((always_inline)) uint8_t *
+enc_bi(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base,
+	   int index, int32_t disp)
+{
+	unsigned	rex = ((unsigned) (reg & 8) >> 1) | ((unsigned) (index & 8) >> 2) |
+		((unsigned) (base & 8) >> 3);
+	unsigned	r = (unsigned) ((reg & 7) << 3) | 4;
+	uint8_t		sib = (uint8_t) (((index & 7) << 3) | (base & 7));
+	uint8_t    *p;
+
+	if ((flags & F_BYTE) && reg >= 4 && reg < 8)
+		rex |= 0x40;
+	p = put_head(b->p, flags, rex, op, oplen);
+	if (disp == 0 && (base & 7) != 5)
+	{
+		*p++ = (uint8_t) r;
+		*p++ = sib;
+		return p;
+	}
+	if (disp >= -128 && disp <= 127)
+	{
+		*p++ = (uint8_t) (0x40 | r);
+		*p++ = sib;
+		*p++ = (uint8_t) (int8_t) disp;
+		return p;
+	}
+	*p++ = (uint8_t) (0x80 | r);
+	*p++ = sib;
+	return put32(p, (uint32_t) disp);
+}
+
 static inline unsigned
 wflag(int w)
 {
@@ -374,6 +399,12 @@ x64_mov_rm_bd(x64_buf *b, int w, int dst, int base, int32_t disp)
 }
 
 void
+x64_mov_rm_bi(x64_buf *b, int w, int dst, int base, int index, int32_t disp)
+{
+	done(b, enc_bi(b, wflag(w), 0x8B, 1, dst, base, index, disp));
+}
+
+void
 x64_mov_mr_any(x64_buf *b, int w, x64_mem m, int src)
 {
 	done(b, enc_m_hot(b, wflag(w), 0x89, 1, src, &m));
@@ -398,7 +429,36 @@ x64_mov_mi_bd(x64_buf *b, int w, int base, int32_t disp, int32_t imm)
 }
 
 void
-x64_store(x64_buf *b, int size, x64_mem m, int src)
+x64_mov_mi_bi(x64_buf *b, int w, int base, int index, int32_t disp, int32_t imm)
+{
+	done(b, put32(enc_bi(b, wflag(w), 0xC7, 1, 0, base, index, disp), (uint32_t) imm));
+}
+
+void
+x64_store_bi(x64_buf *b, int size, int base, int index, int32_t disp, int src)
+{
+	uint8_t    *p;
+
+	switch (size)
+	{
+		case 1:
+			p = enc_bi(b, F_BYTE, 0x88, 1, src, base, index, disp);
+			break;
+		case 2:
+			p = enc_bi(b, F_66, 0x89, 1, src, base, index, disp);
+			break;
+		case 4:
+			p = enc_bi(b, 0, 0x89, 1, src, base, index, disp);
+			break;
+		default:
+			p = enc_bi(b, F_W, 0x89, 1, src, base, index, disp);
+			break;
+	}
+	done(b, p);
+}
+
+void
+x64_store_any(x64_buf *b, int size, x64_mem m, int src)
 {
 	uint8_t    *p;
 
@@ -421,12 +481,21 @@ x64_store(x64_buf *b, int size, x64_mem m, int src)
 }
 
 void
-x64_movzx_rm(x64_buf *b, int srcsize, int dst, x64_mem m)
+x64_movzx_rm_any(x64_buf *b, int srcsize, int dst, x64_mem m)
 {
 	if (srcsize == 4)
 		done(b, enc_m(b, 0, 0x8B, 1, dst, &m));
 	else
 		done(b, enc_m(b, 0, srcsize == 1 ? 0x0FB6 : 0x0FB7, 2, dst, &m));
+}
+
+void
+x64_movzx_rm_bi(x64_buf *b, int srcsize, int dst, int base, int index, int32_t disp)
+{
+	if (srcsize == 4)
+		done(b, enc_bi(b, 0, 0x8B, 1, dst, base, index, disp));
+	else
+		done(b, enc_bi(b, 0, srcsize == 1 ? 0x0FB6 : 0x0FB7, 2, dst, base, index, disp));
 }
 
 void

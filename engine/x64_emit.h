@@ -126,7 +126,17 @@ x64_patch32(x64_buf *b, size_t at, uint32_t v)
 		memcpy(b->start + at, &v, 4);
 }
 
-uint32_t	x64_read32(const x64_buf *b, size_t at);
+/* Inline: chains of forward jumps and fuel charges are read field by field. */
+static inline uint32_t
+x64_read32(const x64_buf *b, size_t at)
+{
+	uint32_t	v = 0;
+
+	if (!b->oom)
+		memcpy(&v, b->start + at, 4);
+	return v;
+}
+
 void		x64_nop_at(x64_buf *b, size_t at, int len);
 void		x64_align_nops(x64_buf *b, unsigned align);
 
@@ -179,25 +189,49 @@ x64_is_bd(x64_mem m)
 	return m.index == X64_NOINDEX && m.base != X64_RIP;
 }
 
+/*
+** The next most frequent: [base + index + disp], scale 1, the address of
+** a wasm memory access (r14 + the address register); '_bi' emitters.
+*/
+static inline bool
+x64_is_bi(x64_mem m)
+{
+	return m.scale == 1 && m.index != X64_NOINDEX && m.base != X64_RIP;
+}
+
 /* w: 1 for 64-bit operand size, 0 for 32-bit. */
 void		x64_mov_rr(x64_buf *b, int w, int dst, int src);
 void		x64_mov_ri(x64_buf *b, int w, int dst, int64_t imm);
 void		x64_mov_rm_any(x64_buf *b, int w, int dst, x64_mem m);
 void		x64_mov_rm_bd(x64_buf *b, int w, int dst, int base, int32_t disp);
+void		x64_mov_rm_bi(x64_buf *b, int w, int dst, int base, int index, int32_t disp);
 void		x64_mov_mr_any(x64_buf *b, int w, x64_mem m, int src);
 void		x64_mov_mr_bd(x64_buf *b, int w, int base, int32_t disp, int src);
 void		x64_mov_mi_any(x64_buf *b, int w, x64_mem m, int32_t imm);
 void		x64_mov_mi_bd(x64_buf *b, int w, int base, int32_t disp, int32_t imm);
+void		x64_mov_mi_bi(x64_buf *b, int w, int base, int index, int32_t disp, int32_t imm);
 /* Stores of 1/2/4/8 bytes. */
-void		x64_store(x64_buf *b, int size, x64_mem m, int src);
+void		x64_store_any(x64_buf *b, int size, x64_mem m, int src);
+void		x64_store_bi(x64_buf *b, int size, int base, int index, int32_t disp, int src);
 
 static inline void
 x64_mov_rm(x64_buf *b, int w, int dst, x64_mem m)
 {
 	if (x64_is_bd(m))
 		x64_mov_rm_bd(b, w, dst, m.base, m.disp);
+	else if (x64_is_bi(m))
+		x64_mov_rm_bi(b, w, dst, m.base, m.index, m.disp);
 	else
 		x64_mov_rm_any(b, w, dst, m);
+}
+
+static inline void
+x64_store(x64_buf *b, int size, x64_mem m, int src)
+{
+	if (x64_is_bi(m))
+		x64_store_bi(b, size, m.base, m.index, m.disp, src);
+	else
+		x64_store_any(b, size, m, src);
 }
 
 static inline void
@@ -214,11 +248,23 @@ x64_mov_mi(x64_buf *b, int w, x64_mem m, int32_t imm)
 {
 	if (x64_is_bd(m))
 		x64_mov_mi_bd(b, w, m.base, m.disp, imm);
+	else if (x64_is_bi(m))
+		x64_mov_mi_bi(b, w, m.base, m.index, m.disp, imm);
 	else
 		x64_mov_mi_any(b, w, m, imm);
 }
 /* Loads of 1/2/4 bytes extended to 32 or 64 bits. */
-void		x64_movzx_rm(x64_buf *b, int srcsize, int dst, x64_mem m);
+void		x64_movzx_rm_any(x64_buf *b, int srcsize, int dst, x64_mem m);
+void		x64_movzx_rm_bi(x64_buf *b, int srcsize, int dst, int base, int index, int32_t disp);
+
+static inline void
+x64_movzx_rm(x64_buf *b, int srcsize, int dst, x64_mem m)
+{
+	if (x64_is_bi(m))
+		x64_movzx_rm_bi(b, srcsize, dst, m.base, m.index, m.disp);
+	else
+		x64_movzx_rm_any(b, srcsize, dst, m);
+}
 void		x64_movsx_rm(x64_buf *b, int w, int srcsize, int dst, x64_mem m);
 void		x64_movzx_rr(x64_buf *b, int srcsize, int dst, int src);
 void		x64_movsx_rr(x64_buf *b, int w, int srcsize, int dst, int src);
