@@ -214,8 +214,9 @@ test_mov_zero_keeps_flags(void **state)
 
 /*
 ** Alignment padding: from every start offset, the position ends on the
-** boundary, and the padding is whole NOPs (each 0x90, or 0x66/0x0F 0x1F
-** forms of at most 9 bytes), so control that falls into it runs through.
+** boundary, and control that falls into the padding reaches it: one NOP
+** of the SDM's forms (0x90, or 0x66/0x0F 0x1F, at most 9 bytes) for short
+** padding, else a jmp rel8 to the boundary over int3 filler.
 */
 static void
 test_align_nops(void **state)
@@ -224,34 +225,41 @@ test_align_nops(void **state)
 		for (unsigned start = 0; start <= align + 1; start++)
 		{
 			x64_buf		b;
-			size_t		at;
+			size_t		pad,
+						n = 1;
+			const uint8_t *p;
 
 			x64_buf_init(&b);
 			for (unsigned i = 0; i < start; i++)
 				x64_byte(&b, 0xCC);
 			x64_align_nops(&b, align);
 			assert_int_equal(x64_pos(&b) % align, 0);
-			assert_true(x64_pos(&b) - start < align);
-			for (at = start; at < x64_pos(&b);)
+			pad = x64_pos(&b) - start;
+			assert_true(pad < align);
+			p = b.start + start;
+			if (pad > 9)
 			{
-				size_t		n = 1;
-
-				if (b.start[at] == 0x66 && b.start[at + 1] == 0x90)
-					n = 2;
-				else if (b.start[at] != 0x90)
-				{
-					size_t		p = at + (b.start[at] == 0x66);
-
-					assert_int_equal(b.start[p], 0x0F);
-					assert_int_equal(b.start[p + 1], 0x1F);
-					/* ModRM 00/40/44/80/84: its SIB and displacement */
-					n = p + 2 - at + (b.start[p + 2] == 0x44 || b.start[p + 2] == 0x84) +
-						(b.start[p + 2] & 0x40 ? 1 : b.start[p + 2] & 0x80 ? 4 : 0) + 1;
-				}
-				assert_true(n <= 9);
-				at += n;
+				assert_int_equal(p[0], 0xEB);
+				assert_int_equal(p[1], pad - 2);
+				for (size_t i = 2; i < pad; i++)
+					assert_int_equal(p[i], 0xCC);
 			}
-			assert_int_equal(at, x64_pos(&b));
+			else if (pad > 0)
+			{
+				if (p[0] == 0x66 && p[1] == 0x90)
+					n = 2;
+				else if (p[0] != 0x90)
+				{
+					size_t		o = p[0] == 0x66;
+
+					assert_int_equal(p[o], 0x0F);
+					assert_int_equal(p[o + 1], 0x1F);
+					/* ModRM 00/40/44/80/84: its SIB and displacement */
+					n = o + 3 + (p[o + 2] == 0x44 || p[o + 2] == 0x84) +
+						(p[o + 2] & 0x40 ? 1 : p[o + 2] & 0x80 ? 4 : 0);
+				}
+				assert_int_equal(n, pad);
+			}
 			x64_buf_free(&b);
 		}
 }
