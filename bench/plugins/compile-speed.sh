@@ -7,18 +7,21 @@
 # (decoding and validation included; V8 may use background threads).
 
 COMPILE_MODULE_N=1000
+# Fresh processes per engine: each is a few ms, and the best of many is
+# what a shared machine's noisy minutes leave of the compiler's own speed.
+COMPILE_ROUNDS=${COMPILE_ROUNDS:-21}
 
 compile_module_build() {	# WASM
 	clang --target=wasm32-wasi --sysroot=/usr -O2 -nostartfiles -Wl,--no-entry \
 		-Wl,--export=run -Wl,--strip-debug bench/libc-module.c -lm -o "$1"
 }
 
-# Best compile time over ROUNDS runs of one engine; sets CS_TIME, CS_SUM,
-# CS_CODE, or CS_FAIL with the reason.
+# Best and median compile time over COMPILE_ROUNDS runs of one engine;
+# sets CS_TIME, CS_MEDIAN, CS_SUM, CS_CODE, or CS_FAIL with the reason.
 compile_module_measure() {	# CMD...
-	local i rc t err=$OUT/compile.err out=$OUT/compile.out
-	CS_TIME="" CS_SUM="" CS_CODE="" CS_FAIL=""
-	for ((i = 0; i < ROUNDS; i++)); do
+	local i rc t err=$OUT/compile.err out=$OUT/compile.out all=()
+	CS_TIME="" CS_MEDIAN="" CS_SUM="" CS_CODE="" CS_FAIL=""
+	for ((i = 0; i < COMPILE_ROUNDS; i++)); do
 		"$@" >"$out" 2>"$err"
 		rc=$?
 		if [ $rc -ne 0 ]; then
@@ -33,20 +36,24 @@ compile_module_measure() {	# CMD...
 		fi
 		CS_SUM=$(normalize "$CS_SUM")
 		t=$(to_seconds "$t")
+		all+=("$t")
 		if [ -z "$CS_TIME" ] || awk -v a="$t" -v b="$CS_TIME" 'BEGIN { exit !(a < b) }'; then
 			CS_TIME=$t
 		fi
 		CS_CODE=$(stat_line "$err" "code size")
 	done
+	CS_MEDIAN=$(printf '%s\n' "${all[@]}" | sort -g | awk '{ v[NR] = $1 }
+		END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 }
 
 compile_speed_row() {	# LABEL CODE_SECTION_BYTES
 	if [ -n "$CS_FAIL" ]; then
-		printf '%s\tFAILED\t\t\t\n' "$1"
+		printf '%s\tFAILED\t\t\t\t\t\n' "$1"
 		return
 	fi
-	awk -v l="$1" -v s="$2" -v t="$CS_TIME" -v c="${CS_CODE%% *}" -v sum="$CS_SUM" 'BEGIN {
-		printf "%s\t%s\t%s\t%.3f ms\t%.1f\n", l, sum, c == "" ? "n/a" : c " B", t * 1e3, s / t / 1e6 }'
+	awk -v l="$1" -v s="$2" -v t="$CS_TIME" -v m="$CS_MEDIAN" -v c="${CS_CODE%% *}" -v sum="$CS_SUM" 'BEGIN {
+		printf "%s\t%s\t%s\t%.3f ms\t%.1f\t%.3f ms\t%.1f\n", l, sum, c == "" ? "n/a" : c " B",
+			t * 1e3, s / t / 1e6, m * 1e3, s / m / 1e6 }'
 }
 
 section_compile_speed() {
@@ -56,7 +63,7 @@ section_compile_speed() {
 		return 1
 	fi
 	size=$(code_section_bytes "$wasm")
-	echo "Compile speed on a larger module: bench/libc-module.c with wasi-libc, $(stat -c %s "$wasm") B of wasm ($size B of code section), best of $ROUNDS"
+	echo "Compile speed on a larger module: bench/libc-module.c with wasi-libc, $(stat -c %s "$wasm") B of wasm ($size B of code section), best and median of $COMPILE_ROUNDS fresh processes each"
 	echo
 	read -ra liftoff <<<"$V8_LIFTOFF"
 	compile_module_measure limited "$NODE" "${liftoff[@]}" bench/run-node.mjs "$wasm" \
@@ -75,10 +82,10 @@ section_compile_speed() {
 			status=1
 		fi
 	else
-		sf_row=$(printf 'slackfuel\tn/a\tn/a\tn/a (%s not built)\tn/a' "$SFRUN")
+		sf_row=$(printf 'slackfuel\tn/a\tn/a\tn/a (%s not built)\tn/a\tn/a\tn/a' "$SFRUN")
 	fi
 	{
-		printf 'engine\tchecksum run(%s)\tcode size\tcompile time\tcompile MB/s\n' "$COMPILE_MODULE_N"
+		printf 'engine\tchecksum run(%s)\tcode size\tbest compile time\tbest MB/s\tmedian time\tmedian MB/s\n' "$COMPILE_MODULE_N"
 		printf '%s\n%s\n' "$sf_row" "$v8_row"
 	} | print_table
 	[ -z "$problems" ] || printf '\n%s' "$problems"

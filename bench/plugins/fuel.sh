@@ -7,8 +7,9 @@
 #    precise (add + jg at every fuel point), slacked (add only, no
 #    watchdog), slacked with the watchdog ticking every 10 ms.  engine/sffuel
 #    runs all four in one process, interleaved, FUEL_ROUNDS rounds (default
-#    11): separate processes also differ in memory placement and huge pages,
-#    which moved single kernels by 5-20% on this machine.
+#    15), each timed call in a fresh instance whose memory an untimed call
+#    faulted in: separate processes, or one instance per mode, tie a mode
+#    to the memory it got, which moved single kernels by 5-20% here.
 # 2. The same kernels' instruction counts under valgrind's callgrind, with
 #    smaller n: not what the targets are about (time), but deterministic,
 #    so a change of a fraction of a percent shows on a noisy shared machine.
@@ -23,7 +24,7 @@ FUEL_BIG_LIMIT=1000000000000000000
 FUEL_RUNAWAY_RUNS=${FUEL_RUNAWAY_RUNS:-30}
 FUEL_RUNAWAY_LIMIT=${FUEL_RUNAWAY_LIMIT:-200000000}
 
-FUEL_ROUNDS=${FUEL_ROUNDS:-11}
+FUEL_ROUNDS=${FUEL_ROUNDS:-15}
 SFFUEL=${SFFUEL:-engine/sffuel}
 
 section_fuel_modes() {
