@@ -659,12 +659,6 @@ cg_block(cstate *c, int op)
 	if (op == SF_OP_LOOP)
 	{
 		cg_fuel_loop(c);
-		/*
-		** Loop headers start 32-byte aligned, as gcc and V8 align them:
-		** a small loop then sits in as few fetch blocks as it can, and
-		** its speed does not hinge on where the code before it ended.
-		*/
-		x64_align_nops(c->b, 32);
 		k->loop_pos = (uint32_t) x64_pos(c->b);
 		cg_fuel_arm(c);
 	}
