@@ -765,10 +765,11 @@ cg_br(cstate *c, uint32_t depth)
 
 	if (c->unreachable)
 		return;
-	fix = cg_fuel_jump(c, depth);
+	fix = cg_fuel_br(c, depth);
 	if (fix != 0)
 		cg_fuel_charge(c, fix);
 	jump_to(c, depth);
+	cg_fuel_br_jumped(c);
 	c->unreachable = true;
 }
 
