@@ -255,7 +255,7 @@ result_reg(cstate *c, sval *a, uint32_t depth)
 }
 
 /* dst op= b, where b is a popped value at index 'depth'. */
-static void
+static inline __attribute__((always_inline)) void
 alu_with(cstate *c, x64_alu alu, int w, int dst, sval *b, uint32_t depth)
 {
 	if (imm32_ok(b))
