@@ -311,11 +311,12 @@ cg_push(cstate *c, sval v)
 	c->nflags += v.kind == VK_FLAGS;
 }
 
-/* sval's layout, which cg_push_words writes as two 8-byte words */
+/* sval's layout, which cg_push_words writes as two little-endian words */
 _Static_assert(sizeof(sval) == 16 && offsetof(sval, type) == 1 &&
 			   offsetof(sval, reg) == 2 && offsetof(sval, cc) == 3 &&
 			   offsetof(sval, borrowed) == 4 && offsetof(sval, imm) == 8 &&
 			   offsetof(sval, local) == 8, "sval's layout");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "cg_push_words: little-endian");
 
 /*
 ** Push an entry given as two little-endian words: kind, type, reg, cc,
