@@ -418,7 +418,7 @@ void		cg_local_readers(cstate *c, uint32_t local);
 ** Loads never touch the flags.  Inline, the common cases: an integer in a
 ** register or a frame slot (cg_load_any does the rest).
 */
-static inline void
+static inline __attribute__((always_inline)) void
 cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg)
 {
 	if (!is_float(v->type))
