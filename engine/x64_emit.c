@@ -849,12 +849,6 @@ x64_bind8(x64_buf *b, size_t at)
 }
 
 void
-x64_bind32(x64_buf *b, size_t at, size_t target)
-{
-	x64_patch32(b, at, (uint32_t) (int32_t) ((int64_t) target - (int64_t) (at + 4)));
-}
-
-void
 x64_movs_rr(x64_buf *b, int dbl, int dst, int src)
 {
 	/* movaps/movapd copy the whole register and break dependencies */

@@ -328,7 +328,11 @@ size_t		x64_jmp8(x64_buf *b);
 /* Point the rel8 field at 'at' to the current position. */
 void		x64_bind8(x64_buf *b, size_t at);
 /* Point the rel32 field at 'at' to 'target' (buffer offsets). */
-void		x64_bind32(x64_buf *b, size_t at, size_t target);
+static inline void
+x64_bind32(x64_buf *b, size_t at, size_t target)
+{
+	x64_patch32(b, at, (uint32_t) (int32_t) ((int64_t) target - (int64_t) (at + 4)));
+}
 
 /* SSE.  'dbl': 1 for the f64 (sd/pd) form, 0 for f32 (ss/ps). */
 void		x64_movs_rr(x64_buf *b, int dbl, int dst, int src);
