@@ -272,8 +272,8 @@ alu_with(cstate *c, x64_alu alu, int w, int dst, sval *b, uint32_t depth)
 }
 
 /* The operands are popped in place (cg_pop_ref): nothing pushes before the result. */
-static void
-int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
+void
+cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 {
 	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
@@ -698,8 +698,8 @@ mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 	}
 }
 
-static OUT_OF_LINE void
-emit_load(cstate *c, int op)
+void
+cg_emit_load(cstate *c, int op)
 {
 	uint32_t	offset;
 	sval	   *addr;
@@ -751,8 +751,8 @@ emit_load(cstate *c, int op)
 	cg_push_reg(c, sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
 }
 
-static OUT_OF_LINE void
-emit_store(cstate *c, int op)
+void
+cg_emit_store(cstate *c, int op)
 {
 	uint32_t	offset;
 	sval	   *val,
@@ -1129,7 +1129,11 @@ control_op(cstate *c, int op)
 	}
 }
 
-/* Everything but cg_op's fast paths (compile.h). */
+/*
+** Everything but cg_op's fast paths (compile.h).  Reachable i32.add,
+** i32.sub, i32.and, i32.load and i32.store never get here: cg_op takes
+** them whatever the flags hold.
+*/
 sf_status
 cg_op_general(cstate *c, int op)
 {
@@ -1180,8 +1184,7 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_TABLE_SET:
 			emit_table_set(c, cg_read_u32(c));
 			break;
-		case SF_OP_I32_LOAD:
-		case SF_OP_I64_LOAD:
+		case SF_OP_I64_LOAD:	/* i32.load: cg_op */
 		case SF_OP_F32_LOAD:
 		case SF_OP_F64_LOAD:
 		case SF_OP_I32_LOAD8_S:
@@ -1194,10 +1197,9 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_I64_LOAD16_U:
 		case SF_OP_I64_LOAD32_S:
 		case SF_OP_I64_LOAD32_U:
-			emit_load(c, op);
+			cg_emit_load(c, op);
 			break;
-		case SF_OP_I32_STORE:
-		case SF_OP_I64_STORE:
+		case SF_OP_I64_STORE:	/* i32.store: cg_op */
 		case SF_OP_F32_STORE:
 		case SF_OP_F64_STORE:
 		case SF_OP_I32_STORE8:
@@ -1205,7 +1207,7 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_I64_STORE8:
 		case SF_OP_I64_STORE16:
 		case SF_OP_I64_STORE32:
-			emit_store(c, op);
+			cg_emit_store(c, op);
 			break;
 		case SF_OP_MEMORY_SIZE:
 			emit_memory_size(c);
@@ -1256,16 +1258,14 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_I64_POPCNT:
 			int_count(c, op, 1);
 			break;
-		case SF_OP_I32_ADD: int_binop(c, op, 0, X64_ADD, true); break;
-		case SF_OP_I32_SUB: int_binop(c, op, 0, X64_SUB, false); break;
-		case SF_OP_I32_AND: int_binop(c, op, 0, X64_AND, true); break;
-		case SF_OP_I32_OR: int_binop(c, op, 0, X64_OR, true); break;
-		case SF_OP_I32_XOR: int_binop(c, op, 0, X64_XOR, true); break;
-		case SF_OP_I64_ADD: int_binop(c, op, 1, X64_ADD, true); break;
-		case SF_OP_I64_SUB: int_binop(c, op, 1, X64_SUB, false); break;
-		case SF_OP_I64_AND: int_binop(c, op, 1, X64_AND, true); break;
-		case SF_OP_I64_OR: int_binop(c, op, 1, X64_OR, true); break;
-		case SF_OP_I64_XOR: int_binop(c, op, 1, X64_XOR, true); break;
+		/* i32.add, i32.sub and i32.and, like i32.load and i32.store: cg_op */
+		case SF_OP_I32_OR: cg_int_binop(c, op, 0, X64_OR, true); break;
+		case SF_OP_I32_XOR: cg_int_binop(c, op, 0, X64_XOR, true); break;
+		case SF_OP_I64_ADD: cg_int_binop(c, op, 1, X64_ADD, true); break;
+		case SF_OP_I64_SUB: cg_int_binop(c, op, 1, X64_SUB, false); break;
+		case SF_OP_I64_AND: cg_int_binop(c, op, 1, X64_AND, true); break;
+		case SF_OP_I64_OR: cg_int_binop(c, op, 1, X64_OR, true); break;
+		case SF_OP_I64_XOR: cg_int_binop(c, op, 1, X64_XOR, true); break;
 		case SF_OP_I32_MUL: int_mul(c, op, 0); break;
 		case SF_OP_I64_MUL: int_mul(c, op, 1); break;
 		case SF_OP_I32_DIV_S: int_div(c, 0, true, false); break;
