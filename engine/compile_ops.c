@@ -529,8 +529,27 @@ int_cmp(cstate *c, int w, x64_cc cc)
 	cg_push_flags(c, cc);
 }
 
-static void
-int_eqz(cstate *c, int w)
+/* i32.eq .. i32.ge_u, dispatched by cg_op (compile.h). */
+void
+cg_i32_cmp(cstate *c, int op)
+{
+	switch (op)
+	{
+		case SF_OP_I32_EQ: int_cmp(c, 0, X64_CC_E); break;
+		case SF_OP_I32_NE: int_cmp(c, 0, X64_CC_NE); break;
+		case SF_OP_I32_LT_S: int_cmp(c, 0, X64_CC_L); break;
+		case SF_OP_I32_LT_U: int_cmp(c, 0, X64_CC_B); break;
+		case SF_OP_I32_GT_S: int_cmp(c, 0, X64_CC_G); break;
+		case SF_OP_I32_GT_U: int_cmp(c, 0, X64_CC_A); break;
+		case SF_OP_I32_LE_S: int_cmp(c, 0, X64_CC_LE); break;
+		case SF_OP_I32_LE_U: int_cmp(c, 0, X64_CC_BE); break;
+		case SF_OP_I32_GE_S: int_cmp(c, 0, X64_CC_GE); break;
+		default: int_cmp(c, 0, X64_CC_AE); break;
+	}
+}
+
+void
+cg_int_eqz(cstate *c, int w)
 {
 	sval		a = cg_pop(c);
 
@@ -1131,8 +1150,8 @@ control_op(cstate *c, int op)
 
 /*
 ** Everything but cg_op's fast paths (compile.h).  Reachable i32.add,
-** i32.sub, i32.and, i32.load and i32.store never get here: cg_op takes
-** them whatever the flags hold.
+** i32.sub, i32.and, the i32 compares, i32.eqz, i32.load and i32.store
+** never get here: cg_op takes them whatever the flags hold.
 */
 sf_status
 cg_op_general(cstate *c, int op)
@@ -1222,22 +1241,10 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_F64_CONST:
 			cg_push_const(c, SF_F64, (int64_t) read_bytes(c, 8));
 			break;
-		case SF_OP_I32_EQZ:
-			int_eqz(c, 0);
-			break;
 		case SF_OP_I64_EQZ:
-			int_eqz(c, 1);
+			cg_int_eqz(c, 1);
 			break;
-		case SF_OP_I32_EQ: int_cmp(c, 0, X64_CC_E); break;
-		case SF_OP_I32_NE: int_cmp(c, 0, X64_CC_NE); break;
-		case SF_OP_I32_LT_S: int_cmp(c, 0, X64_CC_L); break;
-		case SF_OP_I32_LT_U: int_cmp(c, 0, X64_CC_B); break;
-		case SF_OP_I32_GT_S: int_cmp(c, 0, X64_CC_G); break;
-		case SF_OP_I32_GT_U: int_cmp(c, 0, X64_CC_A); break;
-		case SF_OP_I32_LE_S: int_cmp(c, 0, X64_CC_LE); break;
-		case SF_OP_I32_LE_U: int_cmp(c, 0, X64_CC_BE); break;
-		case SF_OP_I32_GE_S: int_cmp(c, 0, X64_CC_GE); break;
-		case SF_OP_I32_GE_U: int_cmp(c, 0, X64_CC_AE); break;
+		/* the i32 compares and i32.eqz: cg_op */
 		case SF_OP_I64_EQ: int_cmp(c, 1, X64_CC_E); break;
 		case SF_OP_I64_NE: int_cmp(c, 1, X64_CC_NE); break;
 		case SF_OP_I64_LT_S: int_cmp(c, 1, X64_CC_L); break;
