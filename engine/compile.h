@@ -610,11 +610,11 @@ cg_push_local(cstate *c, uint32_t l)
 ** constant, local.set or local.tee: the first ones only push a lazy entry
 ** and keep any flags, so they are inlined into the decoding loop; the
 ** sets, with no compare result pending in the flags, go straight to their
-** lowering.  The next most frequent (control, i32.add/sub/and, the i32
-** compares, i32.load and i32.store) go straight to theirs too, after the
-** flags check that cg_op_general would make (a compare on top stays in
-** the flags for an if, br_if or eqz): one dispatch instead of three.
-** Everything else goes through the general dispatch.
+** lowering.  The next most frequent (control, i32.add/sub/and/or, the
+** i32 compares, the most used loads and stores) go straight to theirs
+** too, after the flags check that cg_op_general would make (a compare on
+** top stays in the flags for an if, br_if or eqz): one dispatch instead
+** of three.  Everything else goes through the general dispatch.
 */
 static inline sf_status
 cg_op(cstate *c, int op)
@@ -691,11 +691,19 @@ cg_op(cstate *c, int op)
 				cg_materialize_flags(c);
 				cg_int_binop(c, op, 0, X64_AND, true);
 				return c->status;
+			case SF_OP_I32_OR:
+				cg_materialize_flags(c);
+				cg_int_binop(c, op, 0, X64_OR, true);
+				return c->status;
 			case SF_OP_I32_LOAD:
+			case SF_OP_I64_LOAD:
+			case SF_OP_I32_LOAD8_U:
 				cg_materialize_flags(c);
 				cg_emit_load(c, op);
 				return c->status;
 			case SF_OP_I32_STORE:
+			case SF_OP_I64_STORE:
+			case SF_OP_I32_STORE8:
 				cg_materialize_flags(c);
 				cg_emit_store(c, op);
 				return c->status;

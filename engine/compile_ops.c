@@ -1150,8 +1150,9 @@ control_op(cstate *c, int op)
 
 /*
 ** Everything but cg_op's fast paths (compile.h).  Reachable i32.add,
-** i32.sub, i32.and, the i32 compares, i32.eqz, i32.load and i32.store
-** never get here: cg_op takes them whatever the flags hold.
+** i32.sub, i32.and, i32.or, the i32 compares, i32.eqz and the loads and
+** stores cg_op lists never get here: cg_op takes them whatever the flags
+** hold.
 */
 sf_status
 cg_op_general(cstate *c, int op)
@@ -1203,11 +1204,9 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_TABLE_SET:
 			emit_table_set(c, cg_read_u32(c));
 			break;
-		case SF_OP_I64_LOAD:	/* i32.load: cg_op */
-		case SF_OP_F32_LOAD:
+		case SF_OP_F32_LOAD:	/* i32.load, i64.load, i32.load8_u: cg_op */
 		case SF_OP_F64_LOAD:
 		case SF_OP_I32_LOAD8_S:
-		case SF_OP_I32_LOAD8_U:
 		case SF_OP_I32_LOAD16_S:
 		case SF_OP_I32_LOAD16_U:
 		case SF_OP_I64_LOAD8_S:
@@ -1218,10 +1217,8 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_I64_LOAD32_U:
 			cg_emit_load(c, op);
 			break;
-		case SF_OP_I64_STORE:	/* i32.store: cg_op */
-		case SF_OP_F32_STORE:
+		case SF_OP_F32_STORE:	/* i32.store, i64.store, i32.store8: cg_op */
 		case SF_OP_F64_STORE:
-		case SF_OP_I32_STORE8:
 		case SF_OP_I32_STORE16:
 		case SF_OP_I64_STORE8:
 		case SF_OP_I64_STORE16:
@@ -1265,8 +1262,7 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_I64_POPCNT:
 			int_count(c, op, 1);
 			break;
-		/* i32.add, i32.sub and i32.and, like i32.load and i32.store: cg_op */
-		case SF_OP_I32_OR: cg_int_binop(c, op, 0, X64_OR, true); break;
+		/* i32.add, i32.sub, i32.and and i32.or: cg_op */
 		case SF_OP_I32_XOR: cg_int_binop(c, op, 0, X64_XOR, true); break;
 		case SF_OP_I64_ADD: cg_int_binop(c, op, 1, X64_ADD, true); break;
 		case SF_OP_I64_SUB: cg_int_binop(c, op, 1, X64_SUB, false); break;
