@@ -1369,7 +1369,6 @@ compile_function(modstate *ms, uint32_t defidx)
 			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c.op_start);
 			break;
 		}
-		cg_fuel_op(&c, op);
 		if (cg_op(&c, op) != SF_OK || (op == SF_OP_END && c.csp == 0))
 			break;
 	}
