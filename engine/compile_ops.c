@@ -1054,7 +1054,11 @@ emit_table_size(cstate *c, uint32_t table)
 	cg_push_reg(c, SF_I32, r);
 }
 
-/* Operators that may run while a compare result still sits in the flags. */
+/*
+** Operators that may run while a compare result still sits in the flags
+** (cg_op makes the same test for local.get, i32/i64.const, if, br_if and
+** i32.eqz, which it takes itself).
+*/
 static bool
 keeps_flags(cstate *c, int op)
 {
@@ -1062,18 +1066,11 @@ keeps_flags(cstate *c, int op)
 
 	switch (op)
 	{
-		case SF_OP_LOCAL_GET:
-		case SF_OP_I32_CONST:
-		case SF_OP_I64_CONST:
 		case SF_OP_F32_CONST:
 		case SF_OP_F64_CONST:
 		case SF_OP_REF_NULL:
 		case SF_OP_NOP:
 			return true;
-		case SF_OP_BR_IF:
-		case SF_OP_IF:
-		case SF_OP_I32_EQZ:
-			return flags_on_top;
 		case SF_OP_SELECT:
 		case SF_OP_SELECT_T:
 			/* the loads of the operands are plain moves */
