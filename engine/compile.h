@@ -342,11 +342,12 @@ cg_push(cstate *c, sval v)
 	c->nflags += v.kind == VK_FLAGS;
 }
 
-/* sval's layout, which cg_push_words writes as two 8-byte words */
+/* sval's layout, which cg_push_words writes as two little-endian words */
 _Static_assert(sizeof(sval) == 16 && offsetof(sval, type) == 1 &&
 			   offsetof(sval, reg) == 2 && offsetof(sval, cc) == 3 &&
 			   offsetof(sval, borrowed) == 4 && offsetof(sval, imm) == 8 &&
 			   offsetof(sval, local) == 8, "sval's layout");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "cg_push_words: little-endian");
 
 /*
 ** Push an entry given as two little-endian words: kind, type, reg, cc,
@@ -448,7 +449,7 @@ void		cg_local_readers(cstate *c, uint32_t local);
 ** Loads never touch the flags.  Inline, the common cases: an integer in a
 ** register or a frame slot (cg_load_any does the rest).
 */
-static inline void
+static inline __attribute__((always_inline)) void
 cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg)
 {
 	if (!is_float(v->type))
@@ -567,6 +568,11 @@ void		cg_fuel_after_br_if(cstate *c, uint32_t depth);
 /* compile_ops.c */
 sf_status	cg_op_general(cstate *c, int op);
 void		cg_local_set(cstate *c, uint32_t l, bool tee);
+void		cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative);
+void		cg_int_eqz(cstate *c, int w);
+void		cg_i32_cmp(cstate *c, int op);
+void		cg_emit_load(cstate *c, int op);
+void		cg_emit_store(cstate *c, int op);
 
 void		cg_init_tables(void);
 int			cg_lookup_prefixed(cstate *c);
@@ -632,39 +638,6 @@ cg_push_local(cstate *c, uint32_t l)
 	cg_push_words(c, head, l);
 }
 
-/*
-** Lower one operator.  Two thirds of all operators are local.get, a
-** constant, local.set or local.tee: the first ones only push a lazy entry
-** and keep any flags, so they are inlined into the decoding loop; the
-** sets, with no compare result pending in the flags, go straight to their
-** lowering.  Everything else goes through the general dispatch.
-*/
-static inline sf_status
-cg_op(cstate *c, int op)
-{
-	if (!c->unreachable)
-		switch (op)
-		{
-			case SF_OP_LOCAL_GET:
-				cg_push_local(c, cg_read_u32(c));
-				return c->status;
-			case SF_OP_I32_CONST:
-				cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
-				return c->status;
-			case SF_OP_I64_CONST:
-				cg_push_const(c, SF_I64, cg_read_s64(c));
-				return c->status;
-			case SF_OP_LOCAL_SET:
-			case SF_OP_LOCAL_TEE:
-				if (c->nflags > 0)
-					break;
-				cg_local_set(c, cg_read_u32(c), op == SF_OP_LOCAL_TEE);
-				return c->status;
-			default:
-				break;
-		}
-	return cg_op_general(c, op);
-}
 
 /* compile.c: control operators, called from cg_op */
 void		cg_block(cstate *c, int op);
@@ -697,9 +670,11 @@ cg_fuel_op(cstate *c, int op)
 {
 	uint32_t	cost = cg_op_fuel[op];
 
-	/* a run is open only when counting: no test of 'counting' here */
-	if (c->fuel_at != NO_CHAIN && !c->unreachable && c->late_loop == NO_CHAIN &&
-		c->fuel_n < FUEL_RUN_MAX)
+	/*
+	** reachable code only (cg_op); a run is open only when counting: no
+	** test of 'counting' here
+	*/
+	if (c->fuel_at != NO_CHAIN && c->late_loop == NO_CHAIN && c->fuel_n < FUEL_RUN_MAX)
 	{
 		/*
 		** written to the code by the next cg_fuel_* call (cg_fuel_sync); a
@@ -712,6 +687,117 @@ cg_fuel_op(cstate *c, int op)
 	if (cost == 0 || !c->counting)
 		return;
 	cg_fuel_op_slow(c, cost);
+}
+
+/*
+** Lower one operator.  Two thirds of all operators are local.get, a
+** constant, local.set or local.tee: the first ones only push a lazy entry
+** and keep any flags, so they are inlined into the decoding loop; the
+** sets, with no compare result pending in the flags, go straight to their
+** lowering.  The next most frequent (control, i32.add/sub/and/or, the
+** i32 compares, the most used loads and stores) go straight to theirs
+** too, after the flags check that cg_op_general would make (a compare on
+** top stays in the flags for an if, br_if or eqz): one dispatch instead
+** of three.  Everything else goes through the general dispatch.
+*/
+static inline sf_status
+cg_op(cstate *c, int op)
+{
+	/* unreachable code is never executed: it costs no fuel */
+	if (c->unreachable)
+		return cg_op_general(c, op);
+	cg_fuel_op(c, op);
+	switch (op)
+	{
+		case SF_OP_LOCAL_GET:
+			cg_push_local(c, cg_read_u32(c));
+			return c->status;
+		case SF_OP_I32_CONST:
+			cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
+			return c->status;
+		case SF_OP_I64_CONST:
+			cg_push_const(c, SF_I64, cg_read_s64(c));
+			return c->status;
+		case SF_OP_LOCAL_SET:
+		case SF_OP_LOCAL_TEE:
+			if (c->nflags > 0)
+				break;
+			cg_local_set(c, cg_read_u32(c), op == SF_OP_LOCAL_TEE);
+			return c->status;
+		case SF_OP_IF:
+		case SF_OP_BR_IF:
+		case SF_OP_I32_EQZ:
+			if (c->nflags > 0 && (c->sp == 0 || cg_top(c, 0)->kind != VK_FLAGS))
+				cg_materialize_flags_slow(c);
+			if (op == SF_OP_IF)
+				cg_block(c, op);
+			else if (op == SF_OP_BR_IF)
+				cg_br_if(c, cg_read_u32(c));
+			else
+				cg_int_eqz(c, 0);
+			return c->status;
+		case SF_OP_I32_EQ:
+		case SF_OP_I32_NE:
+		case SF_OP_I32_LT_S:
+		case SF_OP_I32_LT_U:
+		case SF_OP_I32_GT_S:
+		case SF_OP_I32_GT_U:
+		case SF_OP_I32_LE_S:
+		case SF_OP_I32_LE_U:
+		case SF_OP_I32_GE_S:
+		case SF_OP_I32_GE_U:
+			cg_materialize_flags(c);
+			cg_i32_cmp(c, op);
+			return c->status;
+		case SF_OP_BLOCK:
+		case SF_OP_LOOP:
+			cg_materialize_flags(c);
+			cg_block(c, op);
+			return c->status;
+		case SF_OP_END:
+			cg_materialize_flags(c);
+			cg_end(c);
+			return c->status;
+		case SF_OP_BR:
+			cg_materialize_flags(c);
+			cg_br(c, cg_read_u32(c));
+			return c->status;
+		case SF_OP_CALL:
+			cg_materialize_flags(c);
+			cg_call(c, cg_read_u32(c));
+			return c->status;
+		case SF_OP_I32_ADD:
+			cg_materialize_flags(c);
+			cg_int_binop(c, op, 0, X64_ADD, true);
+			return c->status;
+		case SF_OP_I32_SUB:
+			cg_materialize_flags(c);
+			cg_int_binop(c, op, 0, X64_SUB, false);
+			return c->status;
+		case SF_OP_I32_AND:
+			cg_materialize_flags(c);
+			cg_int_binop(c, op, 0, X64_AND, true);
+			return c->status;
+		case SF_OP_I32_OR:
+			cg_materialize_flags(c);
+			cg_int_binop(c, op, 0, X64_OR, true);
+			return c->status;
+		case SF_OP_I32_LOAD:
+		case SF_OP_I64_LOAD:
+		case SF_OP_I32_LOAD8_U:
+			cg_materialize_flags(c);
+			cg_emit_load(c, op);
+			return c->status;
+		case SF_OP_I32_STORE:
+		case SF_OP_I64_STORE:
+		case SF_OP_I32_STORE8:
+			cg_materialize_flags(c);
+			cg_emit_store(c, op);
+			return c->status;
+		default:
+			break;
+	}
+	return cg_op_general(c, op);
 }
 
 #endif							/* SF_COMPILE_H */

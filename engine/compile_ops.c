@@ -255,7 +255,7 @@ result_reg(cstate *c, sval *a, uint32_t depth)
 }
 
 /* dst op= b, where b is a popped value at index 'depth'. */
-static void
+static inline __attribute__((always_inline)) void
 alu_with(cstate *c, x64_alu alu, int w, int dst, sval *b, uint32_t depth)
 {
 	if (imm32_ok(b))
@@ -272,8 +272,8 @@ alu_with(cstate *c, x64_alu alu, int w, int dst, sval *b, uint32_t depth)
 }
 
 /* The operands are popped in place (cg_pop_ref): nothing pushes before the result. */
-static void
-int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
+void
+cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 {
 	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
@@ -529,8 +529,27 @@ int_cmp(cstate *c, int w, x64_cc cc)
 	cg_push_flags(c, cc);
 }
 
-static void
-int_eqz(cstate *c, int w)
+/* i32.eq .. i32.ge_u, dispatched by cg_op (compile.h). */
+void
+cg_i32_cmp(cstate *c, int op)
+{
+	switch (op)
+	{
+		case SF_OP_I32_EQ: int_cmp(c, 0, X64_CC_E); break;
+		case SF_OP_I32_NE: int_cmp(c, 0, X64_CC_NE); break;
+		case SF_OP_I32_LT_S: int_cmp(c, 0, X64_CC_L); break;
+		case SF_OP_I32_LT_U: int_cmp(c, 0, X64_CC_B); break;
+		case SF_OP_I32_GT_S: int_cmp(c, 0, X64_CC_G); break;
+		case SF_OP_I32_GT_U: int_cmp(c, 0, X64_CC_A); break;
+		case SF_OP_I32_LE_S: int_cmp(c, 0, X64_CC_LE); break;
+		case SF_OP_I32_LE_U: int_cmp(c, 0, X64_CC_BE); break;
+		case SF_OP_I32_GE_S: int_cmp(c, 0, X64_CC_GE); break;
+		default: int_cmp(c, 0, X64_CC_AE); break;
+	}
+}
+
+void
+cg_int_eqz(cstate *c, int w)
 {
 	sval		a = cg_pop(c);
 
@@ -698,8 +717,8 @@ mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 	}
 }
 
-static OUT_OF_LINE void
-emit_load(cstate *c, int op)
+void
+cg_emit_load(cstate *c, int op)
 {
 	uint32_t	offset;
 	sval	   *addr;
@@ -751,8 +770,8 @@ emit_load(cstate *c, int op)
 	cg_push_reg(c, sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
 }
 
-static OUT_OF_LINE void
-emit_store(cstate *c, int op)
+void
+cg_emit_store(cstate *c, int op)
 {
 	uint32_t	offset;
 	sval	   *val,
@@ -1035,7 +1054,11 @@ emit_table_size(cstate *c, uint32_t table)
 	cg_push_reg(c, SF_I32, r);
 }
 
-/* Operators that may run while a compare result still sits in the flags. */
+/*
+** Operators that may run while a compare result still sits in the flags
+** (cg_op makes the same test for local.get, i32/i64.const, if, br_if and
+** i32.eqz, which it takes itself).
+*/
 static bool
 keeps_flags(cstate *c, int op)
 {
@@ -1043,18 +1066,11 @@ keeps_flags(cstate *c, int op)
 
 	switch (op)
 	{
-		case SF_OP_LOCAL_GET:
-		case SF_OP_I32_CONST:
-		case SF_OP_I64_CONST:
 		case SF_OP_F32_CONST:
 		case SF_OP_F64_CONST:
 		case SF_OP_REF_NULL:
 		case SF_OP_NOP:
 			return true;
-		case SF_OP_BR_IF:
-		case SF_OP_IF:
-		case SF_OP_I32_EQZ:
-			return flags_on_top;
 		case SF_OP_SELECT:
 		case SF_OP_SELECT_T:
 			/* the loads of the operands are plain moves */
@@ -1129,7 +1145,12 @@ control_op(cstate *c, int op)
 	}
 }
 
-/* Everything but cg_op's fast paths (compile.h). */
+/*
+** Everything but cg_op's fast paths (compile.h).  Reachable i32.add,
+** i32.sub, i32.and, i32.or, the i32 compares, i32.eqz and the loads and
+** stores cg_op lists never get here: cg_op takes them whatever the flags
+** hold.
+*/
 sf_status
 cg_op_general(cstate *c, int op)
 {
@@ -1180,12 +1201,9 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_TABLE_SET:
 			emit_table_set(c, cg_read_u32(c));
 			break;
-		case SF_OP_I32_LOAD:
-		case SF_OP_I64_LOAD:
-		case SF_OP_F32_LOAD:
+		case SF_OP_F32_LOAD:	/* i32.load, i64.load, i32.load8_u: cg_op */
 		case SF_OP_F64_LOAD:
 		case SF_OP_I32_LOAD8_S:
-		case SF_OP_I32_LOAD8_U:
 		case SF_OP_I32_LOAD16_S:
 		case SF_OP_I32_LOAD16_U:
 		case SF_OP_I64_LOAD8_S:
@@ -1194,18 +1212,15 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_I64_LOAD16_U:
 		case SF_OP_I64_LOAD32_S:
 		case SF_OP_I64_LOAD32_U:
-			emit_load(c, op);
+			cg_emit_load(c, op);
 			break;
-		case SF_OP_I32_STORE:
-		case SF_OP_I64_STORE:
-		case SF_OP_F32_STORE:
+		case SF_OP_F32_STORE:	/* i32.store, i64.store, i32.store8: cg_op */
 		case SF_OP_F64_STORE:
-		case SF_OP_I32_STORE8:
 		case SF_OP_I32_STORE16:
 		case SF_OP_I64_STORE8:
 		case SF_OP_I64_STORE16:
 		case SF_OP_I64_STORE32:
-			emit_store(c, op);
+			cg_emit_store(c, op);
 			break;
 		case SF_OP_MEMORY_SIZE:
 			emit_memory_size(c);
@@ -1220,22 +1235,10 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_F64_CONST:
 			cg_push_const(c, SF_F64, (int64_t) read_bytes(c, 8));
 			break;
-		case SF_OP_I32_EQZ:
-			int_eqz(c, 0);
-			break;
 		case SF_OP_I64_EQZ:
-			int_eqz(c, 1);
+			cg_int_eqz(c, 1);
 			break;
-		case SF_OP_I32_EQ: int_cmp(c, 0, X64_CC_E); break;
-		case SF_OP_I32_NE: int_cmp(c, 0, X64_CC_NE); break;
-		case SF_OP_I32_LT_S: int_cmp(c, 0, X64_CC_L); break;
-		case SF_OP_I32_LT_U: int_cmp(c, 0, X64_CC_B); break;
-		case SF_OP_I32_GT_S: int_cmp(c, 0, X64_CC_G); break;
-		case SF_OP_I32_GT_U: int_cmp(c, 0, X64_CC_A); break;
-		case SF_OP_I32_LE_S: int_cmp(c, 0, X64_CC_LE); break;
-		case SF_OP_I32_LE_U: int_cmp(c, 0, X64_CC_BE); break;
-		case SF_OP_I32_GE_S: int_cmp(c, 0, X64_CC_GE); break;
-		case SF_OP_I32_GE_U: int_cmp(c, 0, X64_CC_AE); break;
+		/* the i32 compares and i32.eqz: cg_op */
 		case SF_OP_I64_EQ: int_cmp(c, 1, X64_CC_E); break;
 		case SF_OP_I64_NE: int_cmp(c, 1, X64_CC_NE); break;
 		case SF_OP_I64_LT_S: int_cmp(c, 1, X64_CC_L); break;
@@ -1256,16 +1259,13 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_I64_POPCNT:
 			int_count(c, op, 1);
 			break;
-		case SF_OP_I32_ADD: int_binop(c, op, 0, X64_ADD, true); break;
-		case SF_OP_I32_SUB: int_binop(c, op, 0, X64_SUB, false); break;
-		case SF_OP_I32_AND: int_binop(c, op, 0, X64_AND, true); break;
-		case SF_OP_I32_OR: int_binop(c, op, 0, X64_OR, true); break;
-		case SF_OP_I32_XOR: int_binop(c, op, 0, X64_XOR, true); break;
-		case SF_OP_I64_ADD: int_binop(c, op, 1, X64_ADD, true); break;
-		case SF_OP_I64_SUB: int_binop(c, op, 1, X64_SUB, false); break;
-		case SF_OP_I64_AND: int_binop(c, op, 1, X64_AND, true); break;
-		case SF_OP_I64_OR: int_binop(c, op, 1, X64_OR, true); break;
-		case SF_OP_I64_XOR: int_binop(c, op, 1, X64_XOR, true); break;
+		/* i32.add, i32.sub, i32.and and i32.or: cg_op */
+		case SF_OP_I32_XOR: cg_int_binop(c, op, 0, X64_XOR, true); break;
+		case SF_OP_I64_ADD: cg_int_binop(c, op, 1, X64_ADD, true); break;
+		case SF_OP_I64_SUB: cg_int_binop(c, op, 1, X64_SUB, false); break;
+		case SF_OP_I64_AND: cg_int_binop(c, op, 1, X64_AND, true); break;
+		case SF_OP_I64_OR: cg_int_binop(c, op, 1, X64_OR, true); break;
+		case SF_OP_I64_XOR: cg_int_binop(c, op, 1, X64_XOR, true); break;
 		case SF_OP_I32_MUL: int_mul(c, op, 0); break;
 		case SF_OP_I64_MUL: int_mul(c, op, 1); break;
 		case SF_OP_I32_DIV_S: int_div(c, 0, true, false); break;

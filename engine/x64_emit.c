@@ -751,43 +751,6 @@ x64_rep_stosq(x64_buf *b)
 	done(b, p);
 }
 
-/*
-** Branches: 'n' opcode bytes of 'op' (most significant first) and a rel32;
-** returns the offset of the rel32 field (taken before done() may move the
-** code).
-*/
-static size_t
-branch32(x64_buf *b, uint32_t op, int n, int32_t rel)
-{
-	uint8_t    *p = b->p;
-	size_t		field;
-
-	if (n == 2)
-		*p++ = (uint8_t) (op >> 8);
-	*p++ = (uint8_t) op;
-	field = (size_t) (p - b->start);
-	done(b, put32(p, (uint32_t) rel));
-	return field;
-}
-
-size_t
-x64_jmp32(x64_buf *b, int32_t rel)
-{
-	return branch32(b, 0xE9, 1, rel);
-}
-
-size_t
-x64_jcc32(x64_buf *b, x64_cc cc, int32_t rel)
-{
-	return branch32(b, 0x0F80 + cc, 2, rel);
-}
-
-size_t
-x64_call32(x64_buf *b, int32_t rel)
-{
-	return branch32(b, 0xE8, 1, rel);
-}
-
 /* A short branch with a zero rel8; returns the rel8's offset. */
 static size_t
 branch8(x64_buf *b, uint8_t op)
@@ -819,12 +782,6 @@ x64_bind8(x64_buf *b, size_t at)
 {
 	if (!b->oom)
 		b->start[at] = (uint8_t) (int8_t) (x64_pos(b) - (at + 1));
-}
-
-void
-x64_bind32(x64_buf *b, size_t at, size_t target)
-{
-	x64_patch32(b, at, (uint32_t) (int32_t) ((int64_t) target - (int64_t) (at + 4)));
 }
 
 void

@@ -317,17 +317,57 @@ void		x64_call_r(x64_buf *b, int r);
 void		x64_call_m(x64_buf *b, x64_mem m);
 void		x64_jmp_r(x64_buf *b, int r);
 void		x64_rep_stosq(x64_buf *b);
-/* Branches with a rel32 field; return the field's offset for patching. */
-size_t		x64_jmp32(x64_buf *b, int32_t rel);
-size_t		x64_jcc32(x64_buf *b, x64_cc cc, int32_t rel);
-size_t		x64_call32(x64_buf *b, int32_t rel);
+/*
+** Branches with a rel32 field: 'n' opcode bytes of 'op' (most significant
+** first) and the rel32; they return the field's offset for patching
+** (taken before a growth may move the code).  Inline: a module has
+** thousands.
+*/
+static inline size_t
+x64_branch32(x64_buf *b, uint32_t op, int n, int32_t rel)
+{
+	uint8_t    *p = b->p;
+	size_t		field;
+
+	if (n == 2)
+		*p++ = (uint8_t) (op >> 8);
+	*p++ = (uint8_t) op;
+	field = (size_t) (p - b->start);
+	memcpy(p, &rel, 4);
+	b->p = p + 4;
+	if (__builtin_expect(b->p > b->end, 0))
+		x64_grow(b, 0);
+	return field;
+}
+
+static inline size_t
+x64_jmp32(x64_buf *b, int32_t rel)
+{
+	return x64_branch32(b, 0xE9, 1, rel);
+}
+
+static inline size_t
+x64_jcc32(x64_buf *b, x64_cc cc, int32_t rel)
+{
+	return x64_branch32(b, 0x0F80 + cc, 2, rel);
+}
+
+static inline size_t
+x64_call32(x64_buf *b, int32_t rel)
+{
+	return x64_branch32(b, 0xE8, 1, rel);
+}
 /* Short branch with a rel8 field; returns the field's offset. */
 size_t		x64_jcc8(x64_buf *b, x64_cc cc);
 size_t		x64_jmp8(x64_buf *b);
 /* Point the rel8 field at 'at' to the current position. */
 void		x64_bind8(x64_buf *b, size_t at);
 /* Point the rel32 field at 'at' to 'target' (buffer offsets). */
-void		x64_bind32(x64_buf *b, size_t at, size_t target);
+static inline void
+x64_bind32(x64_buf *b, size_t at, size_t target)
+{
+	x64_patch32(b, at, (uint32_t) (int32_t) ((int64_t) target - (int64_t) (at + 4)));
+}
 
 /* SSE.  'dbl': 1 for the f64 (sd/pd) form, 0 for f32 (ss/ps). */
 void		x64_movs_rr(x64_buf *b, int dbl, int dst, int src);
