@@ -115,8 +115,11 @@ typedef struct frot
 	uint32_t	edges;			/* branches to the loop's label */
 	uint32_t	absorbed;		/* of them, 'br's whose run can take the header */
 	uint32_t	pos;			/* the loop's label */
-	bool		called;			/* the header run makes a direct call */
+	uint32_t	end;			/* where the loop's code ends */
 } frot;
+
+#define FUEL_ROTS 64
+#define FUEL_REDGES 128
 
 /* A run ending in a 'br' back to the loop of rots[rot]. */
 typedef struct fedge
@@ -162,6 +165,10 @@ typedef struct modstate
 	uint32_t	ccap;
 	void	   *lbuf;			/* loff, ltype and lreg of every local */
 	size_t		lcap;
+	/* a function's loops that may rotate (compile_fuel.c); more go unrotated */
+	frot		rots[FUEL_ROTS];	/* by start */
+	fedge		redges[FUEL_REDGES];	/* their back edges' runs */
+	uint32_t	rorder[FUEL_ROTS];	/* those that rotate, in the order they ended */
 } modstate;
 
 typedef struct cstate
@@ -223,13 +230,9 @@ typedef struct cstate
 	bool		late_seen;		/* some loop of this function turned late */
 	fstub	   *stubs;
 	uint32_t	nstubs, capstubs;
-	frot	   *rots;			/* loops that may rotate, by start */
-	uint32_t	nrots, caprots;
-	fedge	   *redges;			/* their back edges' runs */
-	uint32_t	nredges, capredges;
-	uint32_t   *rorder;			/* loops that rotate, in the order they ended */
-	uint32_t	nrorder, caprorder;
+	uint32_t	nrots, nredges, nrorder;	/* used of ms->rots, redges, rorder */
 	uint32_t	redge_new1;		/* 1 + the fedge whose jmp comes next, or 0 */
+	uint32_t	fix0;			/* this function's first call fixup */
 
 	const uint8_t *pc, *end;
 	const uint8_t *op_start;
@@ -541,7 +544,7 @@ cg_fuel_enter(cstate *c, ctl *k)
 }
 void		cg_fuel_arm(cstate *c);
 uint32_t	cg_fuel_br(cstate *c, uint32_t depth);
-void		cg_fuel_br_jumped(cstate *c);
+void		cg_fuel_br_jumped_slow(cstate *c);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);
 void		cg_fuel_flush_slow(cstate *c);
 
@@ -561,6 +564,14 @@ uint32_t	cg_fuel_call_site(cstate *c);
 sf_status	cg_fuel_link_calls(modstate *ms, const uint32_t *func_off);
 void		cg_fuel_loop(cstate *c);
 uint32_t	cg_fuel_jump(cstate *c, uint32_t depth);
+
+/* The br's jmp is emitted: a back edge that took a header notes it. */
+static inline void
+cg_fuel_br_jumped(cstate *c)
+{
+	if (c->redge_new1)
+		cg_fuel_br_jumped_slow(c);
+}
 void		cg_fuel_charge(cstate *c, uint32_t n);
 void		cg_fuel_stub(cstate *c, size_t at, uint32_t fix, uint32_t depth);
 void		cg_fuel_after_br_if(cstate *c, uint32_t depth);

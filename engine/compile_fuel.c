@@ -327,10 +327,9 @@ cg_fuel_loop(cstate *c)
 	k->late = false;
 	k->late_n = 0;
 	k->rot1 = 0;
-	if (counting(c) && k->comp_site != NO_CHAIN &&
-		grow((void **) &c->rots, &c->caprots, c->nrots, sizeof(frot), c))
+	if (counting(c) && k->comp_site != NO_CHAIN && c->nrots < FUEL_ROTS)
 	{
-		c->rots[c->nrots++] = (frot) {k->comp_site, NO_CHAIN, 0, 0, 0, false};
+		c->ms->rots[c->nrots++] = (frot) {k->comp_site, NO_CHAIN, 0, 0, 0, 0};
 		k->rot1 = c->nrots;
 	}
 }
@@ -397,8 +396,9 @@ cg_fuel_jump(cstate *c, uint32_t depth)
 		in->esc_min = target;
 	if (!counting(c))
 		return 0;
-	if (c->cs[target].kind == CTL_LOOP && !c->cs[target].dead && c->cs[target].rot1)
-		c->rots[c->cs[target].rot1 - 1].edges++;
+	/* rot1 is set on reachable loops only (frames start zeroed) */
+	if (c->cs[target].rot1)
+		c->ms->rots[c->cs[target].rot1 - 1].edges++;
 	if (c->late_loop != NO_CHAIN && target >= c->late_loop)
 		cg_fuel_point(c);
 	/* no loop of this function has turned late: no frame has a late part */
@@ -420,14 +420,12 @@ cg_fuel_br(cstate *c, uint32_t depth)
 {
 	ctl		   *t = &c->cs[c->csp - 1 - depth];
 
-	cg_fuel_sync(c);
-	if (counting(c) && !c->unreachable && t->kind == CTL_LOOP && !t->dead && t->rot1 &&
-		c->late_loop == NO_CHAIN && c->fuel_at != NO_CHAIN &&
-		c->fuel_at > t->loop_pos && c->fuel_at != t->arm_site &&
-		grow((void **) &c->redges, &c->capredges, c->nredges, sizeof(fedge), c))
+	/* rot1 is set on reachable loops only; reads no charge: cg_fuel_jump syncs */
+	if (t->rot1 && c->late_loop == NO_CHAIN && c->fuel_at != NO_CHAIN &&
+		c->fuel_at > t->loop_pos && c->fuel_at != t->arm_site && c->nredges < FUEL_REDGES)
 	{
-		c->redges[c->nredges++] = (fedge) {t->rot1 - 1, c->fuel_at, NO_CHAIN};
-		c->rots[t->rot1 - 1].absorbed++;
+		c->ms->redges[c->nredges++] = (fedge) {t->rot1 - 1, c->fuel_at, NO_CHAIN};
+		c->ms->rots[t->rot1 - 1].absorbed++;
 		c->redge_new1 = c->nredges;
 	}
 	return cg_fuel_jump(c, depth);
@@ -435,10 +433,9 @@ cg_fuel_br(cstate *c, uint32_t depth)
 
 /* The br's jmp to the loop is the last instruction emitted: note its rel32. */
 void
-cg_fuel_br_jumped(cstate *c)
+cg_fuel_br_jumped_slow(cstate *c)
 {
-	if (c->redge_new1)
-		c->redges[c->redge_new1 - 1].jmp = (uint32_t) x64_pos(c->b) - 4;
+	c->ms->redges[c->redge_new1 - 1].jmp = (uint32_t) x64_pos(c->b) - 4;
 	c->redge_new1 = 0;
 }
 
@@ -525,16 +522,16 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 		c->fuel_n = n;
 		x64_patch32(c->b, c->fuel_at, n);
 	}
-	if (k->rot1 && !k->dead)
+	if (k->rot1)
 	{
-		frot	   *r = &c->rots[k->rot1 - 1];
+		frot	   *r = &c->ms->rots[k->rot1 - 1];
 
 		r->header = k->arm_site;
 		r->pos = k->loop_pos;
-		if (!k->late && r->edges > 0 && r->edges == r->absorbed &&
-			r->header != NO_CHAIN &&
-			grow((void **) &c->rorder, &c->caprorder, c->nrorder, sizeof(uint32_t), c))
-			c->rorder[c->nrorder++] = k->rot1 - 1;
+		r->end = (uint32_t) x64_pos(c->b);
+		/* nrorder < nrots <= FUEL_ROTS */
+		if (!k->late && r->edges > 0 && r->edges == r->absorbed && r->header != NO_CHAIN)
+			c->ms->rorder[c->nrorder++] = k->rot1 - 1;
 	}
 }
 
@@ -605,6 +602,7 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 
 	cg_fuel_sync(c);
 	c->entry_at = NO_CHAIN;
+	c->fix0 = ms->nfix;
 	if (!counting(c))
 		return;
 	if (ms->entry_site == NULL)
@@ -627,16 +625,30 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 	ms->entry_len[defidx] = (uint8_t) (x64_pos(c->b) - start);
 }
 
-/* Whether n more fuel fits every charge of loop r's entry edges. */
+/*
+** Whether a direct call in loop r pays through the charge at 'site'.  The
+** function's calls are in ms->fix from c->fix0 on, in code order.
+*/
 static bool
-edges_take(const cstate *c, uint32_t r, uint32_t n)
+call_pays_at(const cstate *c, const frot *r, uint32_t site)
 {
-	if (site_fuel(c, c->rots[r].pre) + (uint64_t) n >= RUN_MAX)
-		return false;
-	for (uint32_t i = 0; i < c->nredges; i++)
-		if (c->redges[i].rot == r && site_fuel(c, c->redges[i].site) + (uint64_t) n >= RUN_MAX)
-			return false;
-	return true;
+	const call_fixup *f = c->ms->fix;
+	uint32_t	lo = c->fix0,
+				hi = c->ms->nfix;
+
+	while (lo < hi)
+	{
+		uint32_t	mid = lo + (hi - lo) / 2;
+
+		if (f[mid].at < r->pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < c->ms->nfix && f[lo].at < r->end; lo++)
+		if (f[lo].site == site)
+			return true;
+	return false;
 }
 
 /*
@@ -650,51 +662,62 @@ edges_take(const cstate *c, uint32_t r, uint32_t n)
 static void
 skip_dropped_headers(cstate *c)
 {
+	const modstate *ms = c->ms;
+
 	if (c->m->cfg.fuel_mode != SF_FUEL_SLACKED)
 		return;
 	for (uint32_t k = 0; k < c->nrorder; k++)
 	{
-		const frot *r = &c->rots[c->rorder[k]];
+		const frot *r = &ms->rots[ms->rorder[k]];
 
-		if (r->called || r->header != r->pos + ADD_LEN - 4 || site_fuel(c, r->header) != 0)
+		if (r->header != r->pos + ADD_LEN - 4 || site_fuel(c, r->header) != 0 ||
+			call_pays_at(c, r, r->header))
 			continue;
 		for (uint32_t i = 0; i < c->nredges; i++)
-			if (c->redges[i].rot == c->rorder[k] && c->redges[i].jmp != NO_CHAIN)
-				x64_bind32(c->b, c->redges[i].jmp, r->pos + ADD_LEN);
+			if (ms->redges[i].rot == ms->rorder[k] && ms->redges[i].jmp != NO_CHAIN)
+				x64_bind32(c->b, ms->redges[i].jmp, r->pos + ADD_LEN);
 	}
+}
+
+/* Whether n more fuel fits every charge of loop r's entry edges. */
+static bool
+edges_take(const cstate *c, uint32_t r, uint32_t n)
+{
+	const modstate *ms = c->ms;
+
+	if (site_fuel(c, ms->rots[r].pre) + (uint64_t) n >= RUN_MAX)
+		return false;
+	for (uint32_t i = 0; i < c->nredges; i++)
+		if (ms->redges[i].rot == r && site_fuel(c, ms->redges[i].site) + (uint64_t) n >= RUN_MAX)
+			return false;
+	return true;
 }
 
 /*
 ** Rotate: the header charge of each loop whose branches back are all
 ** absorbing 'br's moves into the run before the loop and into those
 ** runs, inner loops first (an inner loop's run before it may be an outer
-** loop's header, which then moves on with what it took).  The arrays are
-** the function's: freed here.
+** loop's header, which then moves on with what it took).
 */
 static void
 rotate_loops(cstate *c)
 {
+	const modstate *ms = c->ms;
+
 	for (uint32_t k = 0; k < c->nrorder && !c->b->oom; k++)
 	{
-		uint32_t	r = c->rorder[k],
-					h = site_fuel(c, c->rots[r].header);
+		uint32_t	r = ms->rorder[k],
+					h = site_fuel(c, ms->rots[r].header);
 
 		if (h == 0 || !edges_take(c, r, h))
 			continue;
-		x64_patch32(c->b, c->rots[r].pre, site_fuel(c, c->rots[r].pre) + h);
+		x64_patch32(c->b, ms->rots[r].pre, site_fuel(c, ms->rots[r].pre) + h);
 		for (uint32_t i = 0; i < c->nredges; i++)
-			if (c->redges[i].rot == r)
-				x64_patch32(c->b, c->redges[i].site, site_fuel(c, c->redges[i].site) + h);
-		set_site(c, c->rots[r].header, 0);
+			if (ms->redges[i].rot == r)
+				x64_patch32(c->b, ms->redges[i].site, site_fuel(c, ms->redges[i].site) + h);
+		set_site(c, ms->rots[r].header, 0);
 	}
 	skip_dropped_headers(c);
-	free(c->rots);
-	free(c->redges);
-	free(c->rorder);
-	c->rots = NULL;
-	c->redges = NULL;
-	c->rorder = NULL;
-	c->nrots = c->nredges = c->nrorder = 0;
 }
 
 /*
@@ -725,7 +748,8 @@ cg_fuel_func_end(cstate *c)
 		set_site(c, h->then_site, t - m);
 		set_site(c, h->else_site, e - m);
 	}
-	rotate_loops(c);
+	if (c->nrorder > 0)
+		rotate_loops(c);
 	if (c->entry_at != NO_CHAIN)
 		zero_candidate(c, c->entry_at);
 	if (c->m->cfg.fuel_mode != SF_FUEL_SLACKED)
@@ -749,14 +773,9 @@ cg_fuel_func_end(cstate *c)
 uint32_t
 cg_fuel_call_site(cstate *c)
 {
-	uint32_t	L = c->cs[c->csp - 1].loop_in;
-
 	cg_fuel_sync(c);
 	if (!counting(c) || c->fuel_at == c->entry_at)
 		return NO_CHAIN;
-	/* the header run of the innermost loop: link adds to it, keep it */
-	if (L > 0 && c->cs[L].rot1 && c->fuel_at == c->cs[L].arm_site)
-		c->rots[c->cs[L].rot1 - 1].called = true;
 	return c->fuel_at;
 }
 
