@@ -667,12 +667,6 @@ cg_block(cstate *c, int op)
 	if (op == SF_OP_LOOP)
 	{
 		cg_fuel_loop(c);
-		/*
-		** Loop headers start 32-byte aligned, as gcc and V8 align them:
-		** a small loop then sits in as few fetch blocks as it can, and
-		** its speed does not hinge on where the code before it ended.
-		*/
-		x64_align_nops(c->b, 32);
 		k->loop_pos = (uint32_t) x64_pos(c->b);
 		cg_fuel_arm(c);
 	}
@@ -779,10 +773,11 @@ cg_br(cstate *c, uint32_t depth)
 
 	if (c->unreachable)
 		return;
-	fix = cg_fuel_jump(c, depth);
+	fix = cg_fuel_br(c, depth);
 	if (fix != 0)
 		cg_fuel_charge(c, fix);
 	jump_to(c, depth);
+	cg_fuel_br_jumped(c);
 	c->unreachable = true;
 }
 

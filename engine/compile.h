@@ -88,6 +88,7 @@ typedef struct ctl
 	uint32_t	late_n;			/* CTL_LOOP: fuel of the late part */
 	bool		late;			/* CTL_LOOP: part of its body is charged late */
 	uint32_t	loop_in;		/* innermost CTL_LOOP frame at or below this one, 0 if none */
+	uint32_t	rot1;			/* CTL_LOOP: 1 + its frot in cstate.rots, 0 if none */
 } ctl;
 
 /*
@@ -101,6 +102,29 @@ typedef struct fhoist
 	uint32_t	then_site;		/* the then arm's head */
 	uint32_t	else_site;		/* the run after the end, or NO_CHAIN */
 } fhoist;
+
+/*
+** A loop whose header charge may move onto the edges that enter it: the
+** run before the loop and the runs that end in a 'br' back to it
+** (compile_fuel.c, "rotate").
+*/
+typedef struct frot
+{
+	uint32_t	pre;			/* the run before the loop (its comp_site) */
+	uint32_t	header;			/* the header run's charge, set at the end */
+	uint32_t	edges;			/* branches to the loop's label */
+	uint32_t	absorbed;		/* of them, 'br's whose run can take the header */
+	uint32_t	pos;			/* the loop's label */
+	bool		called;			/* the header run makes a direct call */
+} frot;
+
+/* A run ending in a 'br' back to the loop of rots[rot]. */
+typedef struct fedge
+{
+	uint32_t	rot;
+	uint32_t	site;
+	uint32_t	jmp;			/* rel32 of its jmp to the label, or NO_CHAIN */
+} fedge;
 
 /* A late loop's exit by br_if that must charge 'fix' on the way out. */
 typedef struct fstub
@@ -199,6 +223,13 @@ typedef struct cstate
 	bool		late_seen;		/* some loop of this function turned late */
 	fstub	   *stubs;
 	uint32_t	nstubs, capstubs;
+	frot	   *rots;			/* loops that may rotate, by start */
+	uint32_t	nrots, caprots;
+	fedge	   *redges;			/* their back edges' runs */
+	uint32_t	nredges, capredges;
+	uint32_t   *rorder;			/* loops that rotate, in the order they ended */
+	uint32_t	nrorder, caprorder;
+	uint32_t	redge_new1;		/* 1 + the fedge whose jmp comes next, or 0 */
 
 	const uint8_t *pc, *end;
 	const uint8_t *op_start;
@@ -509,6 +540,8 @@ cg_fuel_enter(cstate *c, ctl *k)
 	k->then_site = NO_CHAIN;
 }
 void		cg_fuel_arm(cstate *c);
+uint32_t	cg_fuel_br(cstate *c, uint32_t depth);
+void		cg_fuel_br_jumped(cstate *c);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);
 void		cg_fuel_flush_slow(cstate *c);
 

@@ -15,9 +15,9 @@
 ** A run starts at a fuel point -- function entry, loop header, each arm
 ** of an if, the fall-through of a br_if, a label some branch reaches --
 ** and takes in the straight-line code after it.  Calls do not end a run:
-** the callee charges its own runs and control comes back.  Four rules
+** the callee charges its own runs and control comes back.  Five rules
 ** make runs longer than basic blocks (the first two are the post-dominance
-** merging of the seed; the last is at the end of this file):
+** merging of the seed; the last two are at the end of this file):
 **
 **  * Resume at the end of a frame.  If no branch inside a block, loop or
 **    if leaves it for an outer label (or returns), the code after its end
@@ -46,6 +46,14 @@
 **    A call or a nested frame flushes the late part: a 'lea' charges it
 **    there (no flags touched: the flags may hold a pending compare) and
 **    it leaves the header and the compensation.
+**  * Rotate a loop's header charge onto its entry edges.  When every
+**    branch back to a loop is a 'br' that ends a run of the body (not
+**    the header's own), the header's charge moves into the run before
+**    the loop and into each of those runs: each of them runs exactly once
+**    per entry into the header, so every path pays the same.  A loop
+**    that continues from an if arm -- quicksort's partition loop -- then
+**    pays one charge per iteration instead of two.  Late loops keep
+**    theirs.  Done when the function ends, after the if hoists.
 **  * The caller pays the callee's entry run on a direct call.
 **
 ** Single pass: a site's immediate is rewritten each time an operator
@@ -318,6 +326,13 @@ cg_fuel_loop(cstate *c)
 	k->comp_site = c->unreachable ? NO_CHAIN : c->fuel_at;
 	k->late = false;
 	k->late_n = 0;
+	k->rot1 = 0;
+	if (counting(c) && k->comp_site != NO_CHAIN &&
+		grow((void **) &c->rots, &c->caprots, c->nrots, sizeof(frot), c))
+	{
+		c->rots[c->nrots++] = (frot) {k->comp_site, NO_CHAIN, 0, 0, 0, false};
+		k->rot1 = c->nrots;
+	}
 }
 
 /*
@@ -382,6 +397,8 @@ cg_fuel_jump(cstate *c, uint32_t depth)
 		in->esc_min = target;
 	if (!counting(c))
 		return 0;
+	if (c->cs[target].kind == CTL_LOOP && !c->cs[target].dead && c->cs[target].rot1)
+		c->rots[c->cs[target].rot1 - 1].edges++;
 	if (c->late_loop != NO_CHAIN && target >= c->late_loop)
 		cg_fuel_point(c);
 	/* no loop of this function has turned late: no frame has a late part */
@@ -390,6 +407,39 @@ cg_fuel_jump(cstate *c, uint32_t depth)
 	for (uint32_t i = c->csp - 1; i > target; i--)
 		fix += late_part(c, &c->cs[i]);
 	return fix;
+}
+
+/*
+** A 'br' to label 'depth' (cg_fuel_jump's work, and more): a br back to a
+** loop from a run of its body, which runs once each time it is taken,
+** can take the loop's header charge (rotate, cg_fuel_func_end).  Not the
+** header run itself, nor a late part (its charge is the header's).
+*/
+uint32_t
+cg_fuel_br(cstate *c, uint32_t depth)
+{
+	ctl		   *t = &c->cs[c->csp - 1 - depth];
+
+	cg_fuel_sync(c);
+	if (counting(c) && !c->unreachable && t->kind == CTL_LOOP && !t->dead && t->rot1 &&
+		c->late_loop == NO_CHAIN && c->fuel_at != NO_CHAIN &&
+		c->fuel_at > t->loop_pos && c->fuel_at != t->arm_site &&
+		grow((void **) &c->redges, &c->capredges, c->nredges, sizeof(fedge), c))
+	{
+		c->redges[c->nredges++] = (fedge) {t->rot1 - 1, c->fuel_at, NO_CHAIN};
+		c->rots[t->rot1 - 1].absorbed++;
+		c->redge_new1 = c->nredges;
+	}
+	return cg_fuel_jump(c, depth);
+}
+
+/* The br's jmp to the loop is the last instruction emitted: note its rel32. */
+void
+cg_fuel_br_jumped(cstate *c)
+{
+	if (c->redge_new1)
+		c->redges[c->redge_new1 - 1].jmp = (uint32_t) x64_pos(c->b) - 4;
+	c->redge_new1 = 0;
 }
 
 /* A br_if at 'at' that must charge 'fix': it jumps to a stub out of line. */
@@ -474,6 +524,17 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 		open_run(c);
 		c->fuel_n = n;
 		x64_patch32(c->b, c->fuel_at, n);
+	}
+	if (k->rot1 && !k->dead)
+	{
+		frot	   *r = &c->rots[k->rot1 - 1];
+
+		r->header = k->arm_site;
+		r->pos = k->loop_pos;
+		if (!k->late && r->edges > 0 && r->edges == r->absorbed &&
+			r->header != NO_CHAIN &&
+			grow((void **) &c->rorder, &c->caprorder, c->nrorder, sizeof(uint32_t), c))
+			c->rorder[c->nrorder++] = k->rot1 - 1;
 	}
 }
 
@@ -566,6 +627,76 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 	ms->entry_len[defidx] = (uint8_t) (x64_pos(c->b) - start);
 }
 
+/* Whether n more fuel fits every charge of loop r's entry edges. */
+static bool
+edges_take(const cstate *c, uint32_t r, uint32_t n)
+{
+	if (site_fuel(c, c->rots[r].pre) + (uint64_t) n >= RUN_MAX)
+		return false;
+	for (uint32_t i = 0; i < c->nredges; i++)
+		if (c->redges[i].rot == r && site_fuel(c, c->redges[i].site) + (uint64_t) n >= RUN_MAX)
+			return false;
+	return true;
+}
+
+/*
+** Slacked mode turns a header charge left at zero into a NOP; the loop's
+** back edges then jump past it, so an iteration runs no instruction for
+** fuel but the one its back edge's run pays.  Only when the charge starts
+** at the label, is zero after every rotation (an outer loop's may add to
+** an inner header), and no direct call will add its callee's entry run
+** to it when calls are linked (cg_fuel_link_calls).
+*/
+static void
+skip_dropped_headers(cstate *c)
+{
+	if (c->m->cfg.fuel_mode != SF_FUEL_SLACKED)
+		return;
+	for (uint32_t k = 0; k < c->nrorder; k++)
+	{
+		const frot *r = &c->rots[c->rorder[k]];
+
+		if (r->called || r->header != r->pos + ADD_LEN - 4 || site_fuel(c, r->header) != 0)
+			continue;
+		for (uint32_t i = 0; i < c->nredges; i++)
+			if (c->redges[i].rot == c->rorder[k] && c->redges[i].jmp != NO_CHAIN)
+				x64_bind32(c->b, c->redges[i].jmp, r->pos + ADD_LEN);
+	}
+}
+
+/*
+** Rotate: the header charge of each loop whose branches back are all
+** absorbing 'br's moves into the run before the loop and into those
+** runs, inner loops first (an inner loop's run before it may be an outer
+** loop's header, which then moves on with what it took).  The arrays are
+** the function's: freed here.
+*/
+static void
+rotate_loops(cstate *c)
+{
+	for (uint32_t k = 0; k < c->nrorder && !c->b->oom; k++)
+	{
+		uint32_t	r = c->rorder[k],
+					h = site_fuel(c, c->rots[r].header);
+
+		if (h == 0 || !edges_take(c, r, h))
+			continue;
+		x64_patch32(c->b, c->rots[r].pre, site_fuel(c, c->rots[r].pre) + h);
+		for (uint32_t i = 0; i < c->nredges; i++)
+			if (c->redges[i].rot == r)
+				x64_patch32(c->b, c->redges[i].site, site_fuel(c, c->redges[i].site) + h);
+		set_site(c, c->rots[r].header, 0);
+	}
+	skip_dropped_headers(c);
+	free(c->rots);
+	free(c->redges);
+	free(c->rorder);
+	c->rots = NULL;
+	c->redges = NULL;
+	c->rorder = NULL;
+	c->nrots = c->nredges = c->nrorder = 0;
+}
+
 /*
 ** The function's runs are all known: the if-without-else hoists move what
 ** both paths charge before the if (in the order the ifs ended: an inner
@@ -594,6 +725,7 @@ cg_fuel_func_end(cstate *c)
 		set_site(c, h->then_site, t - m);
 		set_site(c, h->else_site, e - m);
 	}
+	rotate_loops(c);
 	if (c->entry_at != NO_CHAIN)
 		zero_candidate(c, c->entry_at);
 	if (c->m->cfg.fuel_mode != SF_FUEL_SLACKED)
@@ -617,9 +749,14 @@ cg_fuel_func_end(cstate *c)
 uint32_t
 cg_fuel_call_site(cstate *c)
 {
+	uint32_t	L = c->cs[c->csp - 1].loop_in;
+
 	cg_fuel_sync(c);
 	if (!counting(c) || c->fuel_at == c->entry_at)
 		return NO_CHAIN;
+	/* the header run of the innermost loop: link adds to it, keep it */
+	if (L > 0 && c->cs[L].rot1 && c->fuel_at == c->cs[L].arm_site)
+		c->rots[c->cs[L].rot1 - 1].called = true;
 	return c->fuel_at;
 }
 

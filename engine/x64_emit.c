@@ -117,33 +117,6 @@ x64_nop_at(x64_buf *b, size_t at, int len)
 }
 
 /*
-** Pad up to the next multiple of 'align' (a power of two, at most 64)
-** from the start of the buffer, which the code memory places on a page
-** boundary.  Control may fall into the padding (a loop is entered through
-** it), so it is one NOP when short, else a 'jmp' over int3 filler: one
-** instruction either way, not up to four 9-byte NOPs.
-*/
-void
-x64_align_nops(x64_buf *b, unsigned align)
-{
-	int			pad = (int) (-(intptr_t) x64_pos(b) & (intptr_t) (align - 1));
-
-	x64_reserve(b, 64);
-	if (pad == 0 || b->oom)
-		return;
-	/* a whole row, a fixed-size copy: the reserve above left room */
-	if (pad <= 9)
-		memcpy(b->p, nops[pad - 1], 9);
-	else
-	{
-		b->p[0] = 0xEB;			/* jmp rel8 */
-		b->p[1] = (uint8_t) (pad - 2);
-		memset(b->p + 2, 0xCC, (size_t) pad - 2);
-	}
-	b->p += pad;
-}
-
-/*
 ** Emitters write first and grow after.  Between instructions p <= end
 ** holds; one instruction (at most 17 bytes) stays inside the red zone, so
 ** each emitter writes through a local pointer and only then, in done(),

@@ -138,7 +138,6 @@ x64_read32(const x64_buf *b, size_t at)
 }
 
 void		x64_nop_at(x64_buf *b, size_t at, int len);
-void		x64_align_nops(x64_buf *b, unsigned align);
 
 /*
 ** Integer ALU operations of the 0x01/0x03/0x81/0x83 group, by their /digit.

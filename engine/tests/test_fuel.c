@@ -467,6 +467,29 @@ static const shape shapes[] = {
 	 "    (else (nop)(local.set $x (i32.const 1))))\n"
 	 "  (i32.add (local.get $x) (i32.const 2))))",
 	 3, 3, {0, 1, 9}, {7, 8, 8}},
+	/* a loop continued from an if arm (quicksort's partition loop): the
+	** header's 12 move into the run before the loop (1 after it, resumed)
+	** and the arm's 5, and the back edge jumps past the dropped header:
+	** one charge per iteration; 12 per iteration, 5 per continue, 1 */
+	{"(module (func (export \"f\") (param $n i32) (result i32) (local $i i32) (local $s i32)\n"
+	 "  (loop $l\n"
+	 "    (local.set $s (i32.add (local.get $s) (local.get $i)))\n"
+	 "    (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	 "    (if (i32.lt_s (local.get $i) (local.get $n))\n"
+	 "      (then (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $l))))\n"
+	 "  (local.get $s)))",
+	 3, 2, {0, 1, 5}, {13, 13, 81}},
+	/* the same with a direct call in the header: linking adds the
+	** callee's entry run (1) to the dropped header charge, which comes
+	** back as a lea, so the back edge must not jump past it */
+	{"(module (func $g (result i32) (i32.const 1))\n"
+	 " (func (export \"f\") (param $n i32) (result i32) (local $i i32) (local $s i32)\n"
+	 "  (loop $l\n"
+	 "    (local.set $s (i32.add (local.get $s) (call $g)))\n"
+	 "    (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	 "    (if (i32.lt_s (local.get $i) (local.get $n)) (then (br $l))))\n"
+	 "  (local.get $s)))",
+	 4, 4, {0, 1, 5}, {14, 14, 70}},
 };
 
 static void

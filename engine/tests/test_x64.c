@@ -212,58 +212,6 @@ test_mov_zero_keeps_flags(void **state)
 	x64_buf_free(&b);
 }
 
-/*
-** Alignment padding: from every start offset, the position ends on the
-** boundary, and control that falls into the padding reaches it: one NOP
-** of the SDM's forms (0x90, or 0x66/0x0F 0x1F, at most 9 bytes) for short
-** padding, else a jmp rel8 to the boundary over int3 filler.
-*/
-static void
-test_align_nops(void **state)
-{
-	for (unsigned align = 16; align <= 64; align *= 2)
-		for (unsigned start = 0; start <= align + 1; start++)
-		{
-			x64_buf		b;
-			size_t		pad,
-						n = 1;
-			const uint8_t *p;
-
-			x64_buf_init(&b);
-			for (unsigned i = 0; i < start; i++)
-				x64_byte(&b, 0xCC);
-			x64_align_nops(&b, align);
-			assert_int_equal(x64_pos(&b) % align, 0);
-			pad = x64_pos(&b) - start;
-			assert_true(pad < align);
-			p = b.start + start;
-			if (pad > 9)
-			{
-				assert_int_equal(p[0], 0xEB);
-				assert_int_equal(p[1], pad - 2);
-				for (size_t i = 2; i < pad; i++)
-					assert_int_equal(p[i], 0xCC);
-			}
-			else if (pad > 0)
-			{
-				if (p[0] == 0x66 && p[1] == 0x90)
-					n = 2;
-				else if (p[0] != 0x90)
-				{
-					size_t		o = p[0] == 0x66;
-
-					assert_int_equal(p[o], 0x0F);
-					assert_int_equal(p[o + 1], 0x1F);
-					/* ModRM 00/40/44/80/84: its SIB and displacement */
-					n = o + 3 + (p[o + 2] == 0x44 || p[o + 2] == 0x84) +
-						(p[o + 2] & 0x40 ? 1 : p[o + 2] & 0x80 ? 4 : 0);
-				}
-				assert_int_equal(n, pad);
-			}
-			x64_buf_free(&b);
-		}
-}
-
 int
 main(void)
 {
@@ -273,7 +221,6 @@ main(void)
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_growth_from_caller_memory),
 		cmocka_unit_test(test_mov_zero_keeps_flags),
-		cmocka_unit_test(test_align_nops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
