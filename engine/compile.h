@@ -581,6 +581,7 @@ sf_status	cg_op_general(cstate *c, int op);
 void		cg_local_set(cstate *c, uint32_t l, bool tee);
 void		cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative);
 void		cg_int_eqz(cstate *c, int w);
+void		cg_int_shift(cstate *c, int op, int w, x64_shift sh);
 void		cg_i32_cmp(cstate *c, int op);
 void		cg_emit_load(cstate *c, int op);
 void		cg_emit_store(cstate *c, int op);
@@ -706,10 +707,11 @@ cg_fuel_op(cstate *c, int op)
 ** and keep any flags, so they are inlined into the decoding loop; the
 ** sets, with no compare result pending in the flags, go straight to their
 ** lowering.  The next most frequent (control, i32.add/sub/and/or, the
-** i32 compares, the most used loads and stores) go straight to theirs
-** too, after the flags check that cg_op_general would make (a compare on
-** top stays in the flags for an if, br_if or eqz): one dispatch instead
-** of three.  Everything else goes through the general dispatch.
+** i32 shifts and compares, the most used loads and stores) go straight
+** to theirs too, after the flags check that cg_op_general would make (a
+** compare on top stays in the flags for an if, br_if or eqz): one
+** dispatch instead of three.  Everything else goes through the general
+** dispatch.
 */
 static inline sf_status
 cg_op(cstate *c, int op)
@@ -792,6 +794,18 @@ cg_op(cstate *c, int op)
 		case SF_OP_I32_OR:
 			cg_materialize_flags(c);
 			cg_int_binop(c, op, 0, X64_OR, true);
+			return c->status;
+		case SF_OP_I32_SHL:
+			cg_materialize_flags(c);
+			cg_int_shift(c, op, 0, X64_SHL);
+			return c->status;
+		case SF_OP_I32_SHR_S:
+			cg_materialize_flags(c);
+			cg_int_shift(c, op, 0, X64_SAR);
+			return c->status;
+		case SF_OP_I32_SHR_U:
+			cg_materialize_flags(c);
+			cg_int_shift(c, op, 0, X64_SHR);
 			return c->status;
 		case SF_OP_I32_LOAD:
 		case SF_OP_I64_LOAD:

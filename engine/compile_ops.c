@@ -353,8 +353,8 @@ int_mul(cstate *c, int op, int w)
 	cg_push_reg(c, (uint8_t) a.type, r);
 }
 
-static void
-int_shift(cstate *c, int op, int w, x64_shift sh)
+void
+cg_int_shift(cstate *c, int op, int w, x64_shift sh)
 {
 	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);	/* in place: the push comes last */
 	int64_t		folded;
@@ -1147,9 +1147,9 @@ control_op(cstate *c, int op)
 
 /*
 ** Everything but cg_op's fast paths (compile.h).  Reachable i32.add,
-** i32.sub, i32.and, i32.or, the i32 compares, i32.eqz and the loads and
-** stores cg_op lists never get here: cg_op takes them whatever the flags
-** hold.
+** i32.sub, i32.and, i32.or, the i32 shifts and compares, i32.eqz and the
+** loads and stores cg_op lists never get here: cg_op takes them whatever
+** the flags hold.
 */
 sf_status
 cg_op_general(cstate *c, int op)
@@ -1276,16 +1276,14 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_I64_DIV_U: int_div(c, 1, false, false); break;
 		case SF_OP_I64_REM_S: int_div(c, 1, true, true); break;
 		case SF_OP_I64_REM_U: int_div(c, 1, false, true); break;
-		case SF_OP_I32_SHL: int_shift(c, op, 0, X64_SHL); break;
-		case SF_OP_I32_SHR_S: int_shift(c, op, 0, X64_SAR); break;
-		case SF_OP_I32_SHR_U: int_shift(c, op, 0, X64_SHR); break;
-		case SF_OP_I32_ROTL: int_shift(c, op, 0, X64_ROL); break;
-		case SF_OP_I32_ROTR: int_shift(c, op, 0, X64_ROR); break;
-		case SF_OP_I64_SHL: int_shift(c, op, 1, X64_SHL); break;
-		case SF_OP_I64_SHR_S: int_shift(c, op, 1, X64_SAR); break;
-		case SF_OP_I64_SHR_U: int_shift(c, op, 1, X64_SHR); break;
-		case SF_OP_I64_ROTL: int_shift(c, op, 1, X64_ROL); break;
-		case SF_OP_I64_ROTR: int_shift(c, op, 1, X64_ROR); break;
+		/* i32.shl, i32.shr_s and i32.shr_u: cg_op */
+		case SF_OP_I32_ROTL: cg_int_shift(c, op, 0, X64_ROL); break;
+		case SF_OP_I32_ROTR: cg_int_shift(c, op, 0, X64_ROR); break;
+		case SF_OP_I64_SHL: cg_int_shift(c, op, 1, X64_SHL); break;
+		case SF_OP_I64_SHR_S: cg_int_shift(c, op, 1, X64_SAR); break;
+		case SF_OP_I64_SHR_U: cg_int_shift(c, op, 1, X64_SHR); break;
+		case SF_OP_I64_ROTL: cg_int_shift(c, op, 1, X64_ROL); break;
+		case SF_OP_I64_ROTR: cg_int_shift(c, op, 1, X64_ROR); break;
 		case SF_OP_I32_WRAP_I64:
 		case SF_OP_I64_EXTEND_I32_S:
 		case SF_OP_I64_EXTEND_I32_U:
