@@ -227,7 +227,8 @@ typedef struct cstate
 	uint32_t   *zcand;			/* charges that may end at zero (cg_fuel_func_end) */
 	uint32_t	nzcand, capzcand;
 	bool		counting;		/* fuel mode is not off */
-	bool		late_seen;		/* some loop of this function turned late */
+	uint32_t	late_open;		/* loops turned late whose frame is open */
+	bool		precise;		/* fuel_mode is precise (cg_fuel_func_entry) */
 	fstub	   *stubs;
 	uint32_t	nstubs, capstubs;
 	uint32_t	nrots, nredges, nrorder;	/* used of ms->rots, redges, rorder */

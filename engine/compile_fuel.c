@@ -170,7 +170,7 @@ open_run(cstate *c)
 		if (c->cs[i].fuel_entry == NO_CHAIN)
 			c->cs[i].fuel_entry = c->fuel_at;
 	c->pend_lo = NO_CHAIN;
-	if (c->m->cfg.fuel_mode == SF_FUEL_PRECISE)
+	if (c->precise)
 		cg_trap_if(c, X64_CC_G, SF_TRAP_OUT_OF_FUEL);
 }
 
@@ -401,8 +401,8 @@ cg_fuel_jump(cstate *c, uint32_t depth)
 		c->ms->rots[c->cs[target].rot1 - 1].edges++;
 	if (c->late_loop != NO_CHAIN && target >= c->late_loop)
 		cg_fuel_point(c);
-	/* no loop of this function has turned late: no frame has a late part */
-	if (!c->late_seen)
+	/* no open frame is a loop turned late: none has a late part */
+	if (c->late_open == 0)
 		return 0;
 	for (uint32_t i = c->csp - 1; i > target; i--)
 		fix += late_part(c, &c->cs[i]);
@@ -477,7 +477,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 		!c->cs[L].late)
 	{
 		c->cs[L].late = true;
-		c->late_seen = true;
+		c->late_open++;
 		c->late_loop = L;
 		return;
 	}
@@ -494,6 +494,9 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 	bool		reach = !c->unreachable;
 	size_t		over = NO_CHAIN;
 	uint32_t	n = late_part(c, k), kept = 0;
+
+	if (k->late)
+		c->late_open--;
 
 	for (uint32_t i = 0; i < c->nstubs; i++)
 	{
@@ -603,6 +606,7 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 	cg_fuel_sync(c);
 	c->entry_at = NO_CHAIN;
 	c->fix0 = ms->nfix;
+	c->precise = c->m->cfg.fuel_mode == SF_FUEL_PRECISE;
 	if (!counting(c))
 		return;
 	if (ms->entry_site == NULL)
