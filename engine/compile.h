@@ -215,6 +215,7 @@ typedef struct cstate
 	uint32_t	trap_chain[SF_TRAP_COUNT];
 	uint32_t	dyn_trap_chain; /* trap kind in eax */
 	uint32_t	fuel_at;		/* imm32 of the current run's charge, or NO_CHAIN */
+	uint32_t	fuel_fast;		/* fuel_at when no late part goes on, else NO_CHAIN */
 	uint32_t	fuel_n;			/* fuel units in the current run */
 	bool		fuel_dirty;		/* fuel_n not yet written to the charge at fuel_at */
 	uint32_t	arm_frame;		/* if frame whose arm the next run heads, or NO_CHAIN */
@@ -687,7 +688,7 @@ cg_fuel_op(cstate *c, int op)
 	** reachable code only (cg_op); a run is open only when counting: no
 	** test of 'counting' here
 	*/
-	if (c->fuel_at != NO_CHAIN && c->late_loop == NO_CHAIN && c->fuel_n < FUEL_RUN_MAX)
+	if (c->fuel_fast != NO_CHAIN && c->fuel_n < FUEL_RUN_MAX)
 	{
 		/*
 		** written to the code by the next cg_fuel_* call (cg_fuel_sync); a

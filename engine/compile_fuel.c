@@ -134,6 +134,7 @@ cg_fuel_point(cstate *c)
 {
 	cg_fuel_sync(c);
 	c->fuel_at = NO_CHAIN;
+	c->fuel_fast = NO_CHAIN;
 	c->fuel_n = 0;
 	c->arm_frame = NO_CHAIN;
 	c->pend_lo = NO_CHAIN;
@@ -152,6 +153,7 @@ open_run(cstate *c)
 	memcpy(c->b->p, add_r15, ADD_LEN);
 	c->b->p += ADD_LEN;
 	c->fuel_at = (uint32_t) x64_pos(c->b) - 4;
+	c->fuel_fast = c->fuel_at;
 	c->fuel_n = 0;
 	c->late_loop = NO_CHAIN;
 	c->ms->fuel_sites++;
@@ -350,6 +352,7 @@ cg_fuel_flush_slow(cstate *c)
 		return;
 	L = &c->cs[c->late_loop];
 	c->late_loop = NO_CHAIN;
+	c->fuel_fast = c->fuel_at;
 	if (c->unreachable)
 		return;
 	n = late_part(c, L);
@@ -364,6 +367,7 @@ cg_fuel_flush_slow(cstate *c)
 	L->late_n = 0;
 	cg_fuel_point(c);
 	c->fuel_at = emit_lea(c, (int32_t) n);
+	c->fuel_fast = c->fuel_at;
 	c->fuel_n = n;
 }
 
@@ -479,6 +483,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 		c->cs[L].late = true;
 		c->late_open++;
 		c->late_loop = L;
+		c->fuel_fast = NO_CHAIN;
 		return;
 	}
 	cg_fuel_point(c);
@@ -570,6 +575,7 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
 	if (resume)
 	{
 		c->fuel_at = k->fuel_entry;
+		c->fuel_fast = c->fuel_at;
 		c->fuel_n = site_fuel(c, c->fuel_at);
 		c->arm_frame = NO_CHAIN;
 		c->pend_lo = NO_CHAIN;
