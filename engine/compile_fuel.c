@@ -246,24 +246,31 @@ set_site(cstate *c, uint32_t site, uint32_t n)
 		zero_candidate(c, site);
 }
 
+/*
+** Move what both paths charge, at sites a and b, into the run 'before'
+** them: min(a, b) goes before, and each keeps what it has over that.
+*/
+static void
+hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
+{
+	uint32_t	t = site_fuel(c, a),
+				e = site_fuel(c, b),
+				m = t < e ? t : e,
+				p = site_fuel(c, before);
+
+	if (m == 0 || p + m >= RUN_MAX)
+		return;
+	x64_patch32(c->b, before, p + m);
+	set_site(c, a, t - m);
+	set_site(c, b, e - m);
+}
+
 /* Move what both arms of an if/else charge into the run before the if. */
 static void
 hoist_common(cstate *c, const ctl *k)
 {
-	uint32_t	t, e, m, p;
-
-	if (k->fuel_entry == NO_CHAIN || k->then_site == NO_CHAIN ||
-		k->arm_site == NO_CHAIN)
-		return;
-	t = site_fuel(c, k->then_site);
-	e = site_fuel(c, k->arm_site);
-	m = t < e ? t : e;
-	p = site_fuel(c, k->fuel_entry);
-	if (m == 0 || p + m >= RUN_MAX)
-		return;
-	x64_patch32(c->b, k->fuel_entry, p + m);
-	set_site(c, k->then_site, t - m);
-	set_site(c, k->arm_site, e - m);
+	if (k->fuel_entry != NO_CHAIN && k->then_site != NO_CHAIN && k->arm_site != NO_CHAIN)
+		hoist(c, k->fuel_entry, k->then_site, k->arm_site);
 }
 
 /* ---- late charging of loop bodies ------------------------------------------- */
@@ -742,22 +749,8 @@ cg_fuel_func_end(cstate *c)
 {
 	cg_fuel_sync(c);
 	for (uint32_t i = 0; i < c->nhoists; i++)
-	{
-		const fhoist *h = &c->hoists[i];
-		uint32_t	t, e, m, p;
-
-		if (h->else_site == NO_CHAIN)
-			continue;
-		t = site_fuel(c, h->then_site);
-		e = site_fuel(c, h->else_site);
-		m = t < e ? t : e;
-		p = site_fuel(c, h->before);
-		if (m == 0 || p + m >= RUN_MAX)
-			continue;
-		x64_patch32(c->b, h->before, p + m);
-		set_site(c, h->then_site, t - m);
-		set_site(c, h->else_site, e - m);
-	}
+		if (c->hoists[i].else_site != NO_CHAIN)
+			hoist(c, c->hoists[i].before, c->hoists[i].then_site, c->hoists[i].else_site);
 	if (c->nrorder > 0)
 		rotate_loops(c);
 	if (c->entry_at != NO_CHAIN)
