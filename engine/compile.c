@@ -95,21 +95,31 @@ cg_alloc_xmm_slow(cstate *c)
 
 /* ---- the value stack ------------------------------------------------------ */
 
-/* cg_push's slow path: false when out of memory. */
-bool
-cg_grow_stack(cstate *c)
+/*
+** Double the array *v of *cap elements of 'size' bytes (to 'first' when
+** empty); false, with the compile failed, when out of memory.
+*/
+static bool
+grow_doubling(cstate *c, void **v, uint32_t *cap, size_t size, uint32_t first)
 {
-	uint32_t	ncap = c->vcap ? c->vcap * 2 : 64;
-	sval	   *nv = realloc(c->vs, ncap * sizeof(sval));
+	uint32_t	ncap = *cap ? *cap * 2 : first;
+	void	   *nv = realloc(*v, (size_t) ncap * size);
 
 	if (nv == NULL)
 	{
 		cg_fail(c, SF_NOMEM, "out of memory");
 		return false;
 	}
-	c->vs = nv;
-	c->vcap = ncap;
+	*v = nv;
+	*cap = ncap;
 	return true;
+}
+
+/* cg_push's slow path: false when out of memory. */
+bool
+cg_grow_stack(cstate *c)
+{
+	return grow_doubling(c, (void **) &c->vs, &c->vcap, sizeof(sval), 64);
 }
 
 /*
@@ -540,17 +550,7 @@ read_blocktype(cstate *c, ctl *k)
 static __attribute__((noinline)) bool
 grow_ctl(cstate *c)
 {
-	uint32_t	ncap = c->ccap ? c->ccap * 2 : 16;
-	ctl		   *nc = realloc(c->cs, ncap * sizeof(ctl));
-
-	if (nc == NULL)
-	{
-		cg_fail(c, SF_NOMEM, "out of memory");
-		return false;
-	}
-	c->cs = nc;
-	c->ccap = ncap;
-	return true;
+	return grow_doubling(c, (void **) &c->cs, &c->ccap, sizeof(ctl), 16);
 }
 
 /* Inline: a frame is pushed at every block, loop and if. */
