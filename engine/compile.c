@@ -7,9 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "codemem.h"
 #include "compile.h"
 
 sf_status
@@ -1313,8 +1311,8 @@ patch_frame(cstate *c)
 	x64_patch32(c->b, c->frame_patch, (uint32_t) sz);
 }
 
-static sf_status
-compile_function(modstate *ms, uint32_t defidx)
+sf_status
+cg_compile_function(modstate *ms, uint32_t defidx)
 {
 	const sf_module *m = ms->m;
 	const sf_code *code = &m->codes[defidx];
@@ -1381,183 +1379,4 @@ out:
 	free(c.hoists);
 	free(c.zcand);
 	return c.status;
-}
-
-static void
-jit_free(struct sf_jit *j)
-{
-	if (j == NULL)
-		return;
-	sf_jit_unregister(j);
-	sf_codemem_free(j->code, j->code_len);
-	free(j->func_off);
-	free(j->func_end);
-	free(j->type_ids);
-	free(j);
-}
-
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static sf_status
-compile_all(modstate *ms, struct sf_jit *j)
-{
-	const sf_module *m = ms->m;
-	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
-
-	for (uint32_t t = 0; t < m->ntypes; t++)
-	{
-		j->type_ids[t] = sf_rt_type_id(&m->types[t], ms->err);
-		if (j->type_ids[t] == 0)
-			return ms->err ? ms->err->status : SF_NOMEM;
-	}
-	ms->type_ids = j->type_ids;
-	for (uint32_t i = 0; i < ndef; i++)
-	{
-		sf_status	st;
-
-		/* functions start 16-byte aligned; pad with int3 */
-		while (x64_pos(&ms->buf) & 15)
-			x64_byte(&ms->buf, 0xCC);
-		j->func_off[i] = (uint32_t) x64_pos(&ms->buf);
-		st = compile_function(ms, i);
-		if (st != SF_OK)
-			return st;
-		j->func_end[i] = (uint32_t) x64_pos(&ms->buf);
-		if (ms->buf.oom)
-			return sf_error_set(ms->err, SF_NOMEM, "out of memory for code");
-	}
-	return cg_fuel_link_calls(ms, j->func_off);
-}
-
-static uint64_t
-wasm_code_bytes(const sf_module *m)
-{
-	uint64_t	n = 0;
-
-	for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
-		n += m->codes[i].end_off - m->codes[i].body_off;
-	return n;
-}
-
-/*
-** Code is typically 2-3x the wasm: it is written straight into a JIT block
-** of 3x, which spares a copy and the page faults of a second buffer (a
-** fresh page cost ~3 us here, 5% of the whole compile), and the first 2x,
-** which the code nearly always fills, is faulted in at once (-5% in a fresh
-** process).  Past 3x the code moves to a growing malloc'ed buffer, copied
-** into place at the end.  Returns the block, or NULL if the code goes to a
-** malloc'ed buffer from the start.
-*/
-static void *
-start_code(modstate *ms, uint64_t wasm, size_t *cap)
-{
-	void	   *block = NULL;
-
-	*cap = 0;
-	if (wasm < (64u << 20))
-	{
-		*cap = (size_t) wasm * 3 + 4096;
-		block = sf_codemem_reserve(*cap, NULL);
-	}
-	if (block != NULL)
-	{
-		sf_codemem_prefault(block, (size_t) wasm * 2);
-		x64_buf_init_at(&ms->buf, block, *cap);
-	}
-	else
-		x64_buf_init(&ms->buf);
-	return block;
-}
-
-/* The code into its final, executable place: sealed in place or copied. */
-static sf_status
-finish_code(modstate *ms, struct sf_jit *j, void *block, size_t cap)
-{
-	sf_error   *err = ms->err;
-
-	j->code_len = x64_pos(&ms->buf);
-	if (block != NULL && ms->buf.start == block)
-	{
-		if (!sf_codemem_seal(block, cap, j->code_len, err))
-			return err ? err->status : SF_NOMEM;
-		j->code = block;
-		return SF_OK;
-	}
-	if (block != NULL)
-		sf_codemem_free(block, cap);
-	j->code = sf_codemem_install(ms->buf.start, j->code_len, err);
-	return j->code != NULL ? SF_OK : err ? err->status : SF_NOMEM;
-}
-
-sf_status
-sf_module_compile(sf_module *m, sf_error *err)
-{
-	modstate	ms;
-	struct sf_jit *j;
-	sf_status	st;
-	double		t0;
-	uint32_t	ndef;
-	void	   *block;
-	size_t		cap;
-
-	if (m->jit != NULL)
-		return SF_OK;
-	if ((st = sf_cpu_check(err)) != SF_OK)
-		return st;
-	cg_init_tables();
-	memset(&ms, 0, sizeof(ms));
-	ms.m = m;
-	ms.err = err;
-	ms.stubs = sf_rt_stubs(err);
-	if (ms.stubs == NULL)
-		return err ? err->status : SF_NOMEM;
-	/* the clock starts after the once-per-process CPU check and stubs */
-	t0 = now_seconds();
-	ndef = m->nfuncs - m->nfunc_imports;
-	j = calloc(1, sizeof(*j));
-	if (j == NULL)
-		return sf_error_set(err, SF_NOMEM, "out of memory");
-	j->m = m;
-	j->nfuncs = ndef;
-	j->func_off = calloc(ndef + 1, sizeof(uint32_t));
-	j->func_end = calloc(ndef + 1, sizeof(uint32_t));
-	j->type_ids = calloc(m->ntypes + 1, sizeof(uint32_t));
-	if (!j->func_off || !j->func_end || !j->type_ids)
-	{
-		jit_free(j);
-		return sf_error_set(err, SF_NOMEM, "out of memory");
-	}
-	block = start_code(&ms, wasm_code_bytes(m), &cap);
-	st = compile_all(&ms, j);
-	if (st == SF_OK)
-		st = finish_code(&ms, j, block, cap);
-	else if (block != NULL)
-		sf_codemem_free(block, cap);
-	x64_buf_free(&ms.buf);
-	free(ms.fix);
-	free(ms.entry_site);
-	free(ms.entry_len);
-	free(ms.vs);
-	free(ms.cs);
-	free(ms.lbuf);
-	if (st != SF_OK)
-	{
-		jit_free(j);
-		return st;
-	}
-	sf_jit_register(j);
-	m->jit = j;
-	m->jit_free = jit_free;
-	m->stats.code_bytes = j->code_len;
-	m->stats.fuel_points = ms.fuel_sites;
-	m->stats.wasm_code_bytes = wasm_code_bytes(m);
-	m->stats.compile_seconds = now_seconds() - t0;
-	return SF_OK;
 }

@@ -522,6 +522,14 @@ void		cg_save_local_regs(cstate *c);
 void		cg_test_zero(cstate *c, int w, int reg);
 void		cg_restore_local_regs(cstate *c);
 
+/*
+** One defined function into ms->buf at its current position (the driver,
+** compile_module.c, aligns it).  The code refers to nothing outside the
+** function but through absolute addresses and the call fixups it adds to
+** ms->fix, so it may be moved as a whole before the calls are linked.
+*/
+sf_status	cg_compile_function(modstate *ms, uint32_t defidx);
+
 /* compile_fuel.c */
 void		cg_fuel_sync(cstate *c);
 void		cg_fuel_point(cstate *c);

@@ -57,7 +57,7 @@ compile_speed_row() {	# LABEL CODE_SECTION_BYTES
 }
 
 section_compile_speed() {
-	local wasm=$OUT/libc-module.wasm size sf_row v8_row v8_sum status=0 liftoff problems=""
+	local wasm=$OUT/libc-module.wasm size sf_row="" v8_row v8_sum status=0 liftoff problems="" threads used
 	if ! compile_module_build "$wasm"; then
 		echo "compile speed: building bench/libc-module.c failed"
 		return 1
@@ -71,9 +71,19 @@ section_compile_speed() {
 	v8_sum=$CS_SUM
 	v8_row=$(compile_speed_row "V8 Liftoff (new WebAssembly.Module)" "$size")
 	[ -z "$CS_FAIL" ] || { problems+="V8 Liftoff FAILED: $CS_FAIL"$'\n'; status=1; }
-	if [ -x "$SFRUN" ]; then
-		compile_module_measure limited "$SFRUN" --stats "$wasm" run "$COMPILE_MODULE_N"
-		sf_row=$(compile_speed_row "slackfuel (sfrun --stats)" "$size")
+	# the default (threads chosen by the engine), then one thread alone
+	for threads in 0 1; do
+		if [ ! -x "$SFRUN" ]; then
+			sf_row+=$(printf 'slackfuel\tn/a\tn/a\tn/a (%s not built)\tn/a\tn/a\tn/a' "$SFRUN")$'\n'
+			break
+		fi
+		compile_module_measure limited "$SFRUN" --stats --compile-threads=$threads "$wasm" run "$COMPILE_MODULE_N"
+		if [ $threads = 0 ]; then
+			used=$(stat_line "$OUT/compile.err" "compile threads")
+			sf_row+=$(compile_speed_row "slackfuel (sfrun --stats; ${used:-?} threads)" "$size")$'\n'
+		else
+			sf_row+=$(compile_speed_row "slackfuel, one thread (--compile-threads=1)" "$size")$'\n'
+		fi
 		if [ -n "$CS_FAIL" ]; then
 			problems+="slackfuel FAILED: $CS_FAIL"$'\n'
 			status=1
@@ -81,12 +91,10 @@ section_compile_speed() {
 			problems+="slackfuel CHECKSUM MISMATCH on libc-module: $CS_SUM, V8 $v8_sum"$'\n'
 			status=1
 		fi
-	else
-		sf_row=$(printf 'slackfuel\tn/a\tn/a\tn/a (%s not built)\tn/a\tn/a\tn/a' "$SFRUN")
-	fi
+	done
 	{
 		printf 'engine\tchecksum run(%s)\tcode size\tbest compile time\tbest MB/s\tmedian time\tmedian MB/s\n' "$COMPILE_MODULE_N"
-		printf '%s\n%s\n' "$sf_row" "$v8_row"
+		printf '%s%s\n' "$sf_row" "$v8_row"
 	} | print_table
 	[ -z "$problems" ] || printf '\n%s' "$problems"
 	return $status

@@ -189,6 +189,12 @@ typedef struct sf_config
 	uint32_t	max_body_size;		/* bytes per function body */
 	uint32_t	max_br_table;		/* targets per br_table */
 	uint32_t	max_name_len;
+	/*
+	** Threads that compile a module's functions: 0 picks one for a small
+	** module and up to 4 (no more than the CPUs) for a large one; n > 1
+	** uses up to n, one per part of the functions.  The code is the same.
+	*/
+	uint32_t	compile_threads;
 } sf_config;
 
 #define SF_DEFAULT_MAX_MODULE_SIZE	(64u << 20)
@@ -270,6 +276,7 @@ typedef struct sf_compile_stats
 	uint64_t	wasm_code_bytes;
 	double		compile_seconds;
 	uint64_t	fuel_points;	/* 'add r15, n' charges in the code (0 when off) */
+	uint32_t	compile_threads;	/* threads that compiled it */
 } sf_compile_stats;
 
 void		sf_module_compile_stats(const sf_module *m, sf_compile_stats *out);

@@ -126,6 +126,7 @@ typedef struct spec_ctx
 	int			npasses;		/* 0 until the first -p */
 	sf_store   *store;			/* one per file: owns every instance */
 	sf_spectest *spectest;
+	int			multi_threaded;	/* modules compiled by more than one thread */
 } spec_ctx;
 
 static spec_outcome
@@ -237,6 +238,7 @@ typedef enum load_result
 
 /* Module configuration (-b sets bounds-checked mode); NULL = defaults. */
 static const sf_config *load_cfg;
+static sf_config pass_cfg;		/* what -b and -t set */
 
 static load_result
 load_module(spec_ctx *c, const spec_cmd *cmd, sf_module **out, sf_error *err)
@@ -347,6 +349,13 @@ instantiate(spec_ctx *c, sf_module *m, sf_error *err)
 	}
 	inst = sf_instance_new(c->store, m, ex, n, err);
 	free(ex);
+	if (inst != NULL)
+	{
+		sf_compile_stats cs;
+
+		sf_module_compile_stats(m, &cs);
+		c->multi_threaded += cs.compile_threads > 1;
+	}
 	return inst;
 }
 
@@ -846,11 +855,17 @@ main(int argc, char **argv)
 			c.messages = true;
 		else if (strcmp(argv[i], "-b") == 0)
 		{
-			static sf_config cfg;
-
-			sf_config_default(&cfg);
-			cfg.bounds_checked = 1;
-			load_cfg = &cfg;
+			sf_config_default(&pass_cfg);
+			pass_cfg.bounds_checked = 1;
+			load_cfg = &pass_cfg;
+		}
+		else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
+		{
+			/* compile threads for the modules that follow */
+			if (load_cfg == NULL)
+				sf_config_default(&pass_cfg);
+			pass_cfg.compile_threads = (uint32_t) atoi(argv[++i]);
+			load_cfg = &pass_cfg;
 		}
 		else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
 		{
@@ -873,6 +888,8 @@ main(int argc, char **argv)
 	for (int i = 0; i < c.npasses; i++)
 		printf("spec: pass %s: %d passed, %d failed, %d skipped\n", c.passes[i].name,
 			   c.passes[i].passed, c.passes[i].failed, c.passes[i].skipped);
+	if (pass_cfg.compile_threads > 1)
+		printf("spec: modules compiled by more than one thread: %d\n", c.multi_threaded);
 	printf("%d passed, %d failed, %d skipped\n", c.passed, c.failed, c.skipped);
 	return c.failed ? 1 : 0;
 }

@@ -20,6 +20,9 @@
 **           its CPU time as "call cpu time: SECONDS" (best of --repeat)
 ** --repeat=N  call N times (the best time is printed)
 ** --fuel-mode=off|precise|slacked   metering compiled in (default slacked)
+** --compile-threads=N  threads that compile the module (default 0: one
+**           for a small module, up to 4 but no more than the CPUs for a
+**           large one); "compile threads: N" says how many took part
 ** --fuel=N  fuel limit of each call (default: unlimited)
 ** --interval-ms=N  run the watchdog every N ms (default 10 when a limit
 **           or a timeout needs it in slacked or off mode; 0 = no watchdog)
@@ -300,6 +303,18 @@ parse_u64(const char *s, uint64_t *out)
 	return errno == 0 && *end == '\0';
 }
 
+/* A thread count: 0 (automatic) to 64. */
+static int
+parse_count(const char *s, uint32_t *out)
+{
+	uint64_t	v;
+
+	if (!parse_u64(s, &v) || v > 64)
+		return 0;
+	*out = (uint32_t) v;
+	return 1;
+}
+
 /* Resolve every import from the spectest module; 1 on failure. */
 static int
 link_imports(sf_module *m, sf_spectest *st, sf_extern **out)
@@ -358,6 +373,9 @@ main(int argc, char **argv)
 			timing = 1;
 		else if (strncmp(argv[i], "--repeat=", 9) == 0 && (repeat = atol(argv[i] + 9)) > 0)
 			;
+		else if (strncmp(argv[i], "--compile-threads=", 18) == 0 &&
+				 parse_count(argv[i] + 18, &cfg.compile_threads))
+			;
 		else if (strncmp(argv[i], "--fuel-mode=", 12) == 0 && parse_mode(argv[i] + 12, &cfg.fuel_mode))
 			;
 		else if (strncmp(argv[i], "--fuel=", 7) == 0 && parse_u64(argv[i] + 7, &opts.fuel_limit))
@@ -377,7 +395,7 @@ main(int argc, char **argv)
 	if (argc - i < 2)
 	{
 		fprintf(stderr, "usage: sfrun [--stats] [--time] [--repeat=N] [--fuel-mode=off|precise|slacked]\n"
-				"             [--fuel=N] [--interval-ms=N] [--timeout-ms=N] FILE.wasm|FILE.wat EXPORT [ARG...]\n");
+				"             [--compile-threads=N] [--fuel=N] [--interval-ms=N] [--timeout-ms=N] FILE.wasm|FILE.wat EXPORT [ARG...]\n");
 		return 1;
 	}
 	/* slacked fuel and timeouts need the tick to stop code that never leaves wasm */
@@ -424,6 +442,7 @@ main(int argc, char **argv)
 				(unsigned long long) cs.code_bytes, (unsigned long long) cs.wasm_code_bytes,
 				cs.compile_seconds > 0 ? cs.wasm_code_bytes / cs.compile_seconds / 1e6 : 0.0);
 		fprintf(stderr, "fuel points: %llu\n", (unsigned long long) cs.fuel_points);
+		fprintf(stderr, "compile threads: %u\n", cs.compile_threads);
 	}
 	/* the tick runs before instantiation: start functions are metered too */
 	if (interval && sf_watchdog_start((uint32_t) interval, &err) != SF_OK)

@@ -1,0 +1,828 @@
+/*
+** compile_module.c -- the per-module driver: the code block, the defined
+** functions compiled on one thread or several, their calls linked, the
+** code sealed.
+**
+** Functions are independent until their calls are linked: a function's
+** code refers to nothing outside itself but through absolute addresses and
+** the call fixups it records (cg_compile_function).  So with more than one
+** thread, each thread takes the next function not yet taken (one atomic
+** counter), compiles it into a buffer of its own with compile state of its
+** own, and records where it went.  At the end the calling thread gathers
+** every function, in order, into the code block, where one thread alone
+** would have put it, and moves what the functions recorded (offsets, entry
+** charges, call fixups) with them: the code is the same, byte for byte.
+**
+** The calling thread compiles from the start and never waits for a helper
+** to start: a thread that only starts after the last function was taken
+** exits without touching the module.  So a late helper (an idle virtual
+** CPU here took 0.1-3 ms to run a new thread) costs a thread creation, not
+** the wait.  The helpers block every signal, so that timers, cancel
+** requests and the fuel check keep reaching the calling thread (a
+** PostgreSQL backend's handlers assume that); they run nothing but the
+** compiler, which calls no library function but malloc, realloc and free.
+*/
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codemem.h"
+#include "compile.h"
+
+/* Below this much wasm, a thread costs more than it can save. */
+#define PAR_MIN_BYTES	(24u << 10)
+/* ... and each thread should have this much to do. */
+#define PART_MIN_BYTES	(12u << 10)
+/* threads used when compile_threads is 0 (automatic) */
+#define AUTO_THREADS	4
+#define MAX_THREADS		16
+/* a compile thread's stack: the compiler does not recurse */
+#define HELPER_STACK	(1u << 20)
+/* how long to spin for a running helper before sleeping, in seconds */
+#define WAIT_SPIN		2e-3
+
+enum
+{
+	HELPER_WAITING,				/* created, not yet running */
+	HELPER_RUNNING,
+	HELPER_DONE,				/* its buffer and failure are ready */
+	HELPER_CANCELLED			/* the work was done before it ran */
+};
+
+/* Where a function's code went before it is gathered. */
+typedef struct fplace
+{
+	uint32_t	fix_lo, fix_hi; /* its call fixups in its thread's ms.fix */
+	uint8_t		thread;
+} fplace;
+
+typedef struct job job;
+
+/* One compiling thread: the caller (threads[0]) or a helper. */
+typedef struct worker
+{
+	modstate	ms;
+	job		   *job;
+	sf_error	err;
+	sf_status	st;
+	uint32_t	failed;			/* the function that failed, or UINT32_MAX */
+	uint32_t	index;
+	_Atomic int state;
+	bool		created;
+} worker;
+
+/*
+** What the threads share.  Helpers reach it through a reference each:
+** a cancelled helper may run after the caller has returned, and the last
+** one out frees it.
+*/
+struct job
+{
+	const sf_module *m;
+	struct sf_jit *j;
+	fplace	   *place;			/* per defined function, with more than one thread */
+	uint32_t	ndef;
+	_Atomic unsigned char *taken;	/* per defined function, with more than one thread */
+	_Atomic bool stop;			/* a function failed: take no more */
+	_Atomic uint32_t refs;
+	pthread_mutex_t lock;		/* for 'done' */
+	pthread_cond_t done;		/* a helper is done */
+	uint8_t    *region;			/* the helpers' regions of the code block */
+	size_t		region_len;		/* each */
+	size_t		prefault;		/* what a helper faults in of its region */
+	uint32_t	n;
+	worker		w[];
+};
+
+static void
+jit_free(struct sf_jit *j)
+{
+	if (j == NULL)
+		return;
+	sf_jit_unregister(j);
+	sf_codemem_free(j->code, j->code_len);
+	free(j->func_off);
+	free(j->func_end);
+	free(j->type_ids);
+	free(j);
+}
+
+static uint64_t
+wasm_code_bytes(const sf_module *m)
+{
+	uint64_t	n = 0;
+
+	for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+		n += m->codes[i].end_off - m->codes[i].body_off;
+	return n;
+}
+
+/* ---- how many threads ---------------------------------------------------------- */
+
+static pthread_once_t cpus_once = PTHREAD_ONCE_INIT;
+static cpu_set_t cpus_allowed;
+static uint32_t ncpus = 1;
+
+static void
+count_cpus(void)
+{
+	if (sched_getaffinity(0, sizeof(cpus_allowed), &cpus_allowed) == 0 &&
+		CPU_COUNT(&cpus_allowed) > 0)
+		ncpus = (uint32_t) CPU_COUNT(&cpus_allowed);
+	else
+		CPU_ZERO(&cpus_allowed);
+}
+
+/* Threads for this module: as configured, or automatic. */
+static uint32_t
+count_threads(const sf_module *m, uint64_t wasm)
+{
+	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
+	uint32_t	want = m->cfg.compile_threads;
+
+	if (want == 0)
+	{
+		if (wasm < PAR_MIN_BYTES)
+			return 1;
+		pthread_once(&cpus_once, count_cpus);
+		want = ncpus < AUTO_THREADS ? ncpus : AUTO_THREADS;
+		if (want > wasm / PART_MIN_BYTES)
+			want = (uint32_t) (wasm / PART_MIN_BYTES);
+	}
+	if (want > MAX_THREADS)
+		want = MAX_THREADS;
+	if (want > ndef)
+		want = ndef;
+	return want > 0 ? want : 1;
+}
+
+/* ---- compiling ----------------------------------------------------------------- */
+
+/* Function i into w's buffer, 16-byte aligned (padded with int3). */
+static sf_status
+compile_one(worker *w, struct sf_jit *j, uint32_t i)
+{
+	modstate   *ms = &w->ms;
+	uint32_t	fix_lo = ms->nfix;
+	sf_status	st;
+
+	while (x64_pos(&ms->buf) & 15)
+		x64_byte(&ms->buf, 0xCC);
+	j->func_off[i] = (uint32_t) x64_pos(&ms->buf);
+	st = cg_compile_function(ms, i);
+	j->func_end[i] = (uint32_t) x64_pos(&ms->buf);
+	if (st == SF_OK && ms->buf.oom)
+		st = sf_error_set(ms->err, SF_NOMEM, "out of memory for code");
+	if (w->job->place != NULL)
+		w->job->place[i] = (fplace) {fix_lo, ms->nfix, (uint8_t) w->index};
+	return st;
+}
+
+/* Whether function i is still to be compiled, and now ours. */
+static inline bool
+take(job *jb, uint32_t i)
+{
+	return jb->n == 1 ||
+		atomic_exchange_explicit(&jb->taken[i], 1, memory_order_relaxed) == 0;
+}
+
+/* Compile function i if it is still to be compiled; false on failure. */
+static bool
+work_on(worker *w, uint32_t i)
+{
+	job		   *jb = w->job;
+
+	if (!take(jb, i))
+		return true;
+	if ((w->st = compile_one(w, jb->j, i)) == SF_OK)
+		return true;
+	w->failed = i;
+	atomic_store(&jb->stop, true);
+	return false;
+}
+
+/*
+** The caller takes the functions in order, so that its buffer holds them
+** in order (gather relies on it).
+*/
+static void
+work_in_order(worker *w)
+{
+	job		   *jb = w->job;
+
+	w->st = SF_OK;
+	w->failed = UINT32_MAX;
+	for (uint32_t i = 0; i < jb->ndef; i++)
+		if (atomic_load_explicit(&jb->stop, memory_order_relaxed) || !work_on(w, i))
+			break;
+}
+
+static int
+by_size_down(const void *a, const void *b, void *arg)
+{
+	const sf_module *m = arg;
+	const sf_code *x = &m->codes[*(const uint32_t *) a];
+	const sf_code *y = &m->codes[*(const uint32_t *) b];
+	uint32_t	sx = x->end_off - x->body_off,
+				sy = y->end_off - y->body_off;
+
+	return sx < sy ? 1 : sx > sy ? -1 : 0;
+}
+
+/*
+** A helper takes the largest functions first: one function may be a third
+** of a module (libc's printf core), and started last it would be the
+** makespan.  Without memory for the order, it works from the end.
+*/
+static void
+work_largest_first(worker *w)
+{
+	job		   *jb = w->job;
+	uint32_t   *order = malloc(((size_t) jb->ndef + 1) * sizeof(uint32_t));
+
+	w->st = SF_OK;
+	w->failed = UINT32_MAX;
+	if (order != NULL)
+	{
+		for (uint32_t i = 0; i < jb->ndef; i++)
+			order[i] = i;
+		qsort_r(order, jb->ndef, sizeof(uint32_t), by_size_down, (void *) jb->m);
+	}
+	for (uint32_t k = 0; k < jb->ndef; k++)
+		if (atomic_load_explicit(&jb->stop, memory_order_relaxed) ||
+			!work_on(w, order != NULL ? order[k] : jb->ndef - 1 - k))
+			break;
+	free(order);
+}
+
+static void
+release_job(job *jb)
+{
+	if (atomic_fetch_sub(&jb->refs, 1) == 1)
+		free(jb);
+}
+
+/*
+** A helper writes into its own region of the code block, past the caller's,
+** and faults in its part of it itself; past it, its code moves to malloc.
+*/
+static void
+helper_buffer(worker *w)
+{
+	job		   *jb = w->job;
+
+	if (jb->region != NULL)
+	{
+		uint8_t    *mem = jb->region + (size_t) (w->index - 1) * jb->region_len;
+
+		sf_codemem_prefault(mem, jb->prefault);
+		x64_buf_init_at(&w->ms.buf, mem, jb->region_len);
+	}
+	else
+		x64_buf_init(&w->ms.buf);
+}
+
+static void *
+helper_main(void *arg)
+{
+	worker	   *w = arg;
+	job		   *jb = w->job;
+	int			waiting = HELPER_WAITING;
+
+	if (atomic_compare_exchange_strong(&w->state, &waiting, HELPER_RUNNING))
+	{
+		helper_buffer(w);
+		work_largest_first(w);
+		pthread_mutex_lock(&jb->lock);
+		atomic_store(&w->state, HELPER_DONE);
+		pthread_cond_broadcast(&jb->done);
+		pthread_mutex_unlock(&jb->lock);
+	}
+	release_job(jb);
+	return NULL;
+}
+
+/*
+** Start helper w on a detached thread that blocks every signal and, if it
+** can, runs on another CPU than this one: placed on this CPU, a new thread
+** waited behind the caller for the whole compile while the other CPU idled.
+*/
+static void
+start_helper(worker *w)
+{
+	pthread_attr_t attr;
+	pthread_t	tid;
+	sigset_t	all, old;
+	cpu_set_t	cpus;
+	int			cpu;
+
+	if (pthread_attr_init(&attr) != 0)
+		return;
+	(void) pthread_attr_setstacksize(&attr, HELPER_STACK);
+	(void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_once(&cpus_once, count_cpus);
+	cpus = cpus_allowed;
+	if ((cpu = sched_getcpu()) >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &cpus))
+	{
+		CPU_CLR(cpu, &cpus);
+		if (CPU_COUNT(&cpus) > 0)
+			(void) pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	}
+	sigfillset(&all);
+	atomic_fetch_add(&w->job->refs, 1);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	w->created = pthread_create(&tid, &attr, helper_main, w) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (!w->created)
+		atomic_fetch_sub(&w->job->refs, 1);
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/*
+** Wait for a running helper.  It is in its last function: spin first, for
+** a sleeping thread here woke 0.1 ms or more after it was signalled.
+*/
+static void
+wait_helper(job *jb, worker *w)
+{
+	double		until = now_seconds() + WAIT_SPIN;
+
+	for (uint32_t k = 1; atomic_load(&w->state) != HELPER_DONE; k++)
+	{
+		__builtin_ia32_pause();
+		if ((k & 255) == 0 && now_seconds() > until)
+		{
+			pthread_mutex_lock(&jb->lock);
+			while (atomic_load(&w->state) != HELPER_DONE)
+				pthread_cond_wait(&jb->done, &jb->lock);
+			pthread_mutex_unlock(&jb->lock);
+			break;
+		}
+	}
+}
+
+/*
+** Wait for the helpers that started; those that did not will find nothing
+** to do, so they are let go.  Returns the first failure in function order.
+*/
+static sf_status
+finish_helpers(job *jb, worker **failed)
+{
+	worker	   *first = NULL;
+
+	for (uint32_t t = 0; t < jb->n; t++)
+	{
+		worker	   *w = &jb->w[t];
+		int			waiting = HELPER_WAITING;
+
+		if (t > 0 && w->created &&
+			!atomic_compare_exchange_strong(&w->state, &waiting, HELPER_CANCELLED))
+			wait_helper(jb, w);
+		if (w->st != SF_OK && (first == NULL || w->failed < first->failed))
+			first = w;
+	}
+	*failed = first;
+	return first != NULL ? first->st : SF_OK;
+}
+
+/* ---- gathering the code -------------------------------------------------------- */
+
+static uint32_t
+func_len(const struct sf_jit *j, uint32_t i)
+{
+	return j->func_end[i] - j->func_off[i];
+}
+
+/* Where each function goes: one thread's layout.  Returns the code size. */
+static size_t
+final_layout(const job *jb, uint32_t *at)
+{
+	size_t		pos = 0;
+
+	for (uint32_t i = 0; i < jb->ndef; i++)
+	{
+		pos = (pos + 15) & ~(size_t) 15;
+		at[i] = (uint32_t) pos;
+		pos += func_len(jb->j, i);
+	}
+	return pos;
+}
+
+/*
+** Every function's code to at[i] in 'dst', int3 between.  The caller's own
+** functions may be in 'dst' already, below their place (each is preceded
+** there by a subset of what precedes it in the end): they move up, last
+** first, before the others are copied in from the helpers' buffers.
+*/
+static void
+place_code(job *jb, uint8_t *dst, const uint8_t *own, const uint32_t *at, size_t len)
+{
+	struct sf_jit *j = jb->j;
+	size_t		prev = 0;
+
+	for (uint32_t i = jb->ndef; i-- > 0;)
+		if (jb->place[i].thread == 0)
+			memmove(dst + at[i], own + j->func_off[i], func_len(j, i));
+	for (uint32_t i = 0; i < jb->ndef; i++)
+	{
+		const worker *w = &jb->w[jb->place[i].thread];
+
+		memset(dst + prev, 0xCC, at[i] - prev);
+		if (jb->place[i].thread != 0)
+			memcpy(dst + at[i], w->ms.buf.start + j->func_off[i], func_len(j, i));
+		prev = at[i] + func_len(j, i);
+	}
+	memset(dst + prev, 0xCC, len - prev);
+}
+
+/* What the functions recorded, moved with them; the fixups into ms->fix. */
+static bool
+move_records(job *jb, const uint32_t *at)
+{
+	modstate   *ms = &jb->w[0].ms;
+	struct sf_jit *j = jb->j;
+	uint32_t	nfix = 0;
+	call_fixup *fix;
+
+	for (uint32_t t = 0; t < jb->n; t++)
+		nfix += jb->w[t].ms.nfix;
+	fix = malloc(((size_t) nfix + 1) * sizeof(call_fixup));
+	if (fix == NULL)
+		return false;
+	nfix = 0;
+	for (uint32_t i = 0; i < jb->ndef; i++)
+	{
+		const fplace *pl = &jb->place[i];
+		const call_fixup *from = jb->w[pl->thread].ms.fix;
+		uint32_t	delta = at[i] - j->func_off[i],
+					len = func_len(j, i);
+
+		for (uint32_t k = pl->fix_lo; k < pl->fix_hi; k++)
+		{
+			fix[nfix] = from[k];
+			fix[nfix].at += delta;
+			if (fix[nfix].site != NO_CHAIN)
+				fix[nfix].site += delta;
+			nfix++;
+		}
+		if (ms->entry_site != NULL && ms->entry_site[i] != NO_CHAIN)
+			ms->entry_site[i] += delta;
+		j->func_off[i] = at[i];
+		j->func_end[i] = at[i] + len;
+	}
+	for (uint32_t t = 1; t < jb->n; t++)
+		ms->fuel_sites += jb->w[t].ms.fuel_sites;
+	free(ms->fix);
+	ms->fix = fix;
+	ms->nfix = ms->capfix = nfix;
+	return true;
+}
+
+/*
+** The functions into the caller's buffer in one thread's layout: in place
+** if they fit in its block, else into a fresh malloc'ed buffer.
+*/
+static sf_status
+gather(job *jb)
+{
+	modstate   *ms = &jb->w[0].ms;
+	uint32_t   *at = malloc(((size_t) jb->ndef + 1) * sizeof(uint32_t));
+	size_t		len;
+	x64_buf		out;
+
+	if (at == NULL)
+		return sf_error_set(ms->err, SF_NOMEM, "out of memory");
+	len = final_layout(jb, at);
+	x64_reserve(&ms->buf, len - x64_pos(&ms->buf) + 16);
+	if (!ms->buf.oom && !ms->buf.owned)
+	{
+		/* in place: the block had room (x64_reserve did not move it) */
+		place_code(jb, ms->buf.start, ms->buf.start, at, len);
+		ms->buf.p = ms->buf.start + len;
+	}
+	else
+	{
+		x64_buf_init(&out);
+		x64_reserve(&out, len);
+		if (!out.oom)
+		{
+			place_code(jb, out.start, ms->buf.start, at, len);
+			out.p = out.start + len;
+		}
+		x64_buf_free(&ms->buf);
+		ms->buf = out;
+	}
+	if (ms->buf.oom || !move_records(jb, at))
+	{
+		free(at);
+		return sf_error_set(ms->err, SF_NOMEM, "out of memory for code");
+	}
+	free(at);
+	return SF_OK;
+}
+
+/* Every function compiled, by the caller and the helpers started. */
+static sf_status
+compile_functions(job *jb)
+{
+	worker	   *failed;
+	sf_status	st;
+
+	work_in_order(&jb->w[0]);
+	st = finish_helpers(jb, &failed);
+	if (st != SF_OK)
+	{
+		if (failed != &jb->w[0])
+			jb->w[0].err = failed->err;
+		return st;
+	}
+	for (uint32_t t = 1; t < jb->n; t++)
+		if (jb->w[t].ms.buf.start != NULL && x64_pos(&jb->w[t].ms.buf) > 0)
+			return gather(jb);
+	return SF_OK;
+}
+
+/* ---- the code block ------------------------------------------------------------ */
+
+/*
+** Code is typically 2-3x the wasm: it is written straight into a JIT block
+** of 3x, which spares a copy and the page faults of a second buffer (a
+** fresh page cost ~3 us here, 5% of the whole compile), and the first 2x,
+** which the code nearly always fills, is faulted in at once (-5% in a fresh
+** process).  Past 3x the code moves to a growing malloc'ed buffer, copied
+** into place at the end.  Each helper has a region of 3x its share past
+** that (gather moves its code down); the caller's buffer ends where they
+** begin.  Returns the block, or NULL if the code goes to malloc'ed buffers
+** from the start.
+*/
+static uint8_t *
+reserve_code(job *jb, uint64_t wasm, size_t *cap, size_t *own)
+{
+	uint8_t    *block = NULL;
+
+	*own = *cap = ((size_t) wasm * 3 + 4096 + 4095) & ~(size_t) 4095;
+	if (jb->n > 1)
+	{
+		jb->region_len = ((size_t) (wasm * 3 / jb->n) + 4096 + 4095) & ~(size_t) 4095;
+		jb->prefault = (size_t) (wasm * 2 / jb->n);
+		*cap += jb->region_len * (jb->n - 1);
+	}
+	if (wasm < (64u << 20))
+		block = sf_codemem_reserve(*cap, NULL);
+	if (block != NULL && jb->n > 1)
+		jb->region = block + *own;
+	return block;
+}
+
+/* The caller's buffer: the start of the block, faulted in, or malloc'ed. */
+static void
+start_code(modstate *ms, uint8_t *block, size_t own, uint64_t wasm)
+{
+	if (block != NULL)
+	{
+		sf_codemem_prefault(block, (size_t) wasm * 2);
+		x64_buf_init_at(&ms->buf, block, own);
+	}
+	else
+		x64_buf_init(&ms->buf);
+}
+
+/* The code into its final, executable place: sealed in place or copied. */
+static sf_status
+finish_code(modstate *ms, struct sf_jit *j, void *block, size_t cap)
+{
+	sf_error   *err = ms->err;
+
+	j->code_len = x64_pos(&ms->buf);
+	if (block != NULL && ms->buf.start == block)
+	{
+		if (!sf_codemem_seal(block, cap, j->code_len, err))
+			return err->status;
+		j->code = block;
+		return SF_OK;
+	}
+	if (block != NULL)
+		sf_codemem_free(block, cap);
+	j->code = sf_codemem_install(ms->buf.start, j->code_len, err);
+	return j->code != NULL ? SF_OK : err->status;
+}
+
+/* ---- the driver ---------------------------------------------------------------- */
+
+static struct sf_jit *
+new_jit(const sf_module *m)
+{
+	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
+	struct sf_jit *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->m = m;
+	j->nfuncs = ndef;
+	j->func_off = calloc(ndef + 1, sizeof(uint32_t));
+	j->func_end = calloc(ndef + 1, sizeof(uint32_t));
+	j->type_ids = calloc(m->ntypes + 1, sizeof(uint32_t));
+	if (!j->func_off || !j->func_end || !j->type_ids)
+	{
+		jit_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+/*
+** The job for n threads: each thread's compile state shares the module,
+** the stubs, the type ids and the entry charges of all functions (each
+** thread writes those of the functions it compiles).
+*/
+static job *
+new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n)
+{
+	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
+	job		   *jb = calloc(1, sizeof(job) + n * sizeof(worker));
+	modstate   *ms;
+
+	if (jb == NULL)
+		return NULL;
+	jb->m = m;
+	jb->j = j;
+	jb->ndef = ndef;
+	jb->n = n;
+	atomic_init(&jb->refs, 1);
+	pthread_mutex_init(&jb->lock, NULL);
+	pthread_cond_init(&jb->done, NULL);
+	ms = &jb->w[0].ms;
+	if (n > 1)
+	{
+		jb->place = calloc((size_t) ndef + 1, sizeof(fplace));
+		jb->taken = calloc((size_t) ndef + 1, 1);
+	}
+	if (m->cfg.fuel_mode != SF_FUEL_OFF)
+	{
+		ms->entry_site = malloc(((size_t) ndef + 1) * sizeof(uint32_t));
+		ms->entry_len = calloc((size_t) ndef + 1, 1);
+		for (uint32_t i = 0; ms->entry_site != NULL && i <= ndef; i++)
+			ms->entry_site[i] = NO_CHAIN;
+	}
+	if ((n > 1 && (jb->place == NULL || jb->taken == NULL)) ||
+		(m->cfg.fuel_mode != SF_FUEL_OFF && (!ms->entry_site || !ms->entry_len)))
+	{
+		free(ms->entry_site);
+		free(ms->entry_len);
+		free(jb->place);
+		free((void *) jb->taken);
+		free(jb);
+		return NULL;
+	}
+	for (uint32_t t = 0; t < n; t++)
+	{
+		worker	   *w = &jb->w[t];
+
+		w->job = jb;
+		w->index = t;
+		w->ms.m = m;
+		w->ms.stubs = stubs;
+		w->ms.type_ids = j->type_ids;
+		w->ms.err = &w->err;
+		w->ms.entry_site = ms->entry_site;
+		w->ms.entry_len = ms->entry_len;
+		atomic_init(&w->state, HELPER_WAITING);
+	}
+	return jb;
+}
+
+/* What the job holds besides the helpers still running; then our reference. */
+static void
+free_job(job *jb)
+{
+	free(jb->w[0].ms.entry_site);
+	free(jb->w[0].ms.entry_len);
+	free(jb->place);
+	free((void *) jb->taken);
+	for (uint32_t t = 0; t < jb->n; t++)
+	{
+		modstate   *ms = &jb->w[t].ms;
+
+		if (t > 0 && atomic_load(&jb->w[t].state) == HELPER_CANCELLED)
+			continue;
+		x64_buf_free(&ms->buf);
+		free(ms->fix);
+		free(ms->vs);
+		free(ms->cs);
+		free(ms->lbuf);
+	}
+	release_job(jb);
+}
+
+static sf_status
+type_ids(const sf_module *m, struct sf_jit *j, sf_error *err)
+{
+	for (uint32_t t = 0; t < m->ntypes; t++)
+	{
+		j->type_ids[t] = sf_rt_type_id(&m->types[t], err);
+		if (j->type_ids[t] == 0)
+			return err->status;
+	}
+	return SF_OK;
+}
+
+/* Compile, link and seal into jb->j. */
+static sf_status
+compile_module(job *jb, uint64_t wasm)
+{
+	modstate   *ms = &jb->w[0].ms;
+	size_t		cap, own;
+	uint8_t    *block;
+	sf_status	st;
+
+	if ((st = type_ids(jb->m, jb->j, ms->err)) != SF_OK)
+		return st;
+	block = reserve_code(jb, wasm, &cap, &own);
+	/* the helpers start first: they take a while to run (see the top) */
+	for (uint32_t t = 1; t < jb->n; t++)
+		start_helper(&jb->w[t]);
+	start_code(ms, block, own, wasm);
+	st = compile_functions(jb);
+	if (st == SF_OK)
+		st = cg_fuel_link_calls(ms, jb->j->func_off);
+	if (st == SF_OK)
+		return finish_code(ms, jb->j, block, cap);
+	if (block != NULL)
+		sf_codemem_free(block, cap);
+	return st;
+}
+
+/* How many threads compiled at least one function. */
+static uint32_t
+threads_used(const job *jb)
+{
+	uint32_t	used = 1;
+
+	for (uint32_t t = 1; t < jb->n; t++)
+		if (atomic_load(&jb->w[t].state) == HELPER_DONE &&
+			jb->w[t].ms.buf.start != NULL && x64_pos(&jb->w[t].ms.buf) > 0)
+			used++;
+	return used;
+}
+
+sf_status
+sf_module_compile(sf_module *m, sf_error *err)
+{
+	job		   *jb;
+	struct sf_jit *j;
+	const sf_stubs *stubs;
+	sf_status	st;
+	double		t0;
+	uint64_t	wasm;
+
+	if (m->jit != NULL)
+		return SF_OK;
+	if ((st = sf_cpu_check(err)) != SF_OK)
+		return st;
+	cg_init_tables();
+	stubs = sf_rt_stubs(err);
+	if (stubs == NULL)
+		return err ? err->status : SF_NOMEM;
+	/* the clock starts after the once-per-process CPU check and stubs */
+	t0 = now_seconds();
+	wasm = wasm_code_bytes(m);
+	j = new_jit(m);
+	jb = j != NULL ? new_job(m, j, stubs, count_threads(m, wasm)) : NULL;
+	if (jb == NULL)
+	{
+		jit_free(j);
+		return sf_error_set(err, SF_NOMEM, "out of memory");
+	}
+	st = compile_module(jb, wasm);
+	if (st != SF_OK && err != NULL)
+		*err = jb->w[0].err;
+	m->stats.fuel_points = jb->w[0].ms.fuel_sites;
+	m->stats.compile_threads = threads_used(jb);
+	free_job(jb);
+	if (st != SF_OK)
+	{
+		jit_free(j);
+		return st;
+	}
+	sf_jit_register(j);
+	m->jit = j;
+	m->jit_free = jit_free;
+	m->stats.code_bytes = j->code_len;
+	m->stats.wasm_code_bytes = wasm;
+	m->stats.compile_seconds = now_seconds() - t0;
+	return SF_OK;
+}
