@@ -151,6 +151,7 @@ slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
 
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
+	cfg.compile_threads = (uint32_t) slackfuel_compile_threads;
 	b->module = sf_module_load(b->bytes, b->len, &cfg, &err);
 	free(b->bytes);				/* the module keeps its own copy */
 	b->bytes = NULL;

@@ -31,6 +31,7 @@ static uint64 fuel_limit = 100000000;
 static uint64 fuel_limit_ceiling = UINT64CONST(10000000000);
 static int	fuel_mode = SF_FUEL_SLACKED;
 int			slackfuel_check_interval = 10;
+int			slackfuel_compile_threads = 0;
 static int	max_memory_kb = 64 * 1024;
 static int	max_memory_ceiling_kb = 1024 * 1024;
 static int	max_stack_kb = 512;
@@ -260,6 +261,11 @@ slackfuel_guc_init(void)
 							"Interval of the asynchronous fuel and cancellation check while wasm runs.",
 							NULL, &slackfuel_check_interval, 10, 1, 10000,
 							PGC_SUSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("slackfuel.compile_threads",
+							"Threads that compile a wasm module: 0 lets the engine choose (one for a small module, up to 4 for a large one), 1 keeps compiling in the backend's own thread.",
+							"Helper threads block every signal and run only the compiler; the code is the same whatever the count.",
+							&slackfuel_compile_threads, 0, 0, 16,
+							PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("slackfuel.max_memory",
 							"Largest linear memory of a wasm instance.",
 							NULL, &max_memory_kb, 64 * 1024, 64, 4 * 1024 * 1024,

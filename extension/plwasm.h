@@ -113,6 +113,7 @@ typedef struct slackfuel_build
 
 /* guc.c */
 extern int	slackfuel_check_interval;
+extern int	slackfuel_compile_threads;
 extern void slackfuel_guc_init(void);
 extern uint64 slackfuel_fuel_limit_eff;	/* min(limit, ceiling), kept by assign hooks */
 extern sf_fuel_mode slackfuel_fuel_mode(void);

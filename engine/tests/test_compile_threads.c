@@ -162,12 +162,9 @@ same_code(const sf_module *a, const sf_module *b)
 	for (uint32_t i = 0; i < x->nfuncs; i++)
 		if (x->func_end[i] - x->func_off[i] != y->func_end[i] - y->func_off[i] ||
 			memcmp(x->code + x->func_off[i], y->code + y->func_off[i], x->func_end[i] - x->func_off[i]) != 0)
-		{
-			if (getenv("DUMPF")) { FILE *o = fopen("/tmp/fa", "wb"); fwrite(x->code + x->func_off[i], 1, x->func_end[i] - x->func_off[i], o); fclose(o); o = fopen("/tmp/fb", "wb"); fwrite(y->code + y->func_off[i], 1, y->func_end[i] - y->func_off[i], o); fclose(o); }
 			fail_msg("function %u differs: %u bytes at %u, %u bytes at %u (fuel mode %d)", i,
 					 x->func_end[i] - x->func_off[i], x->func_off[i],
 					 y->func_end[i] - y->func_off[i], y->func_off[i], (int) a->cfg.fuel_mode);
-		}
 	assert_int_equal(x->code_len, y->code_len);
 	assert_memory_equal(x->func_off, y->func_off, x->nfuncs * sizeof(uint32_t));
 	assert_memory_equal(x->func_end, y->func_end, x->nfuncs * sizeof(uint32_t));

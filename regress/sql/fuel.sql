@@ -142,5 +142,23 @@ RESET statement_timeout;
 RESET slackfuel.fuel_limit;
 DROP FUNCTION start_spins();
 
+-- Compiled by up to 4 threads, a module gives the same results.  (Whether
+-- a helper takes part depends on the scheduler; the code is the same.)
+-- 300 functions of ~130 bytes, each calling the one before.
+SET slackfuel.compile_threads = 4;
+DO $do$
+BEGIN
+  EXECUTE (SELECT format('CREATE FUNCTION chain(int) RETURNS int LANGUAGE wasm STRICT AS %L',
+    '(module (func $f0 (param i32) (result i32) (local.get 0))' ||
+    string_agg(format('(func $f%s (param i32) (result i32) %s (i32.add (call $f%s (local.get 0)) (i32.const %s)))',
+                      i, repeat('(drop (i32.mul (local.get 0) (i32.const 7)))', 20), i - 1, i), ' ') ||
+    '(func (export "chain") (param i32) (result i32) (call $f300 (local.get 0))))')
+    FROM generate_series(1, 300) i);
+END
+$do$;
+SELECT chain(5), chain(5) = 5 + 300 * 301 / 2 AS sums_right;
+RESET slackfuel.compile_threads;
+DROP FUNCTION chain(int);
+
 DROP TABLE fuel_rows;
 DROP FUNCTION spin(), count_to(int);

@@ -43,6 +43,7 @@ SET slackfuel.fuel_limit_ceiling = '1T';
 SET slackfuel.max_memory_ceiling = '4GB';
 SET slackfuel.max_stack_ceiling = '64MB';
 SET slackfuel.check_interval = '1s';
+SET slackfuel.compile_threads = 4;
 SET slackfuel.fuel_mode = precise;
 SHOW slackfuel.fuel_mode;
 SET slackfuel.fuel_mode = off;
