@@ -6,21 +6,23 @@
 ** Functions are independent until their calls are linked: a function's
 ** code refers to nothing outside itself but through absolute addresses and
 ** the call fixups it records (cg_compile_function).  So with more than one
-** thread, each thread takes the next function not yet taken (one atomic
-** counter), compiles it into a buffer of its own with compile state of its
-** own, and records where it went.  At the end the calling thread gathers
-** every function, in order, into the code block, where one thread alone
-** would have put it, and moves what the functions recorded (offsets, entry
-** charges, call fixups) with them: the code is the same, byte for byte.
+** thread, each function is taken by exactly one thread (an atomic flag per
+** function) and compiled into that thread's buffer with that thread's
+** compile state, which records where it went.  The caller takes functions
+** in order, into the code block; a helper takes the largest left, into its
+** own region of the block.  At the end the caller gathers every function,
+** in order, where one thread alone would have put it, and moves what the
+** functions recorded (offsets, entry charges, call fixups) with them: the
+** code is the same, byte for byte.
 **
-** The calling thread compiles from the start and never waits for a helper
-** to start: a thread that only starts after the last function was taken
-** exits without touching the module.  So a late helper (an idle virtual
-** CPU here took 0.1-3 ms to run a new thread) costs a thread creation, not
-** the wait.  The helpers block every signal, so that timers, cancel
-** requests and the fuel check keep reaching the calling thread (a
-** PostgreSQL backend's handlers assume that); they run nothing but the
-** compiler, which calls no library function but malloc, realloc and free.
+** The caller never waits for a helper to start: a helper that only starts
+** after every function was taken exits without touching the module.  So a
+** late helper (an idle virtual CPU here took 0.1-3 ms to run a new thread)
+** costs its creation (~0.1 ms in a fresh process), not the wait.  The
+** helpers block every signal, so that timers, cancel requests and the fuel
+** check keep reaching the calling thread (a PostgreSQL backend's handlers
+** assume that); they run nothing but the compiler, which calls no library
+** function but malloc, realloc and free.
 */
 #define _GNU_SOURCE
 #include <pthread.h>
