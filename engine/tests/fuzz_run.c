@@ -106,6 +106,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sf_config_default(&cfg);
 	cfg.fuel_mode = (sf_fuel_mode[]) {SF_FUEL_PRECISE, SF_FUEL_SLACKED, SF_FUEL_PRECISE}[size % 3];
 	cfg.bounds_checked = (size % 5) == 0;
+	/* helper threads too, for one input in seven (the code must not change) */
+	cfg.compile_threads = (size % 7) == 0 ? 2 : 0;
 	m = sf_module_load(data, size, &cfg, &err);
 	if (!m)
 		return 0;
