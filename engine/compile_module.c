@@ -90,7 +90,7 @@ struct job
 	fplace	   *place;			/* per defined function, with more than one thread */
 	uint32_t	ndef;
 	_Atomic unsigned char *taken;	/* per defined function, with more than one thread */
-	_Atomic bool stop;			/* a function failed: take no more */
+	_Atomic uint32_t fail_min;	/* the lowest function that failed, or UINT32_MAX */
 	_Atomic uint32_t refs;
 	pthread_mutex_t lock;		/* for 'done' */
 	pthread_cond_t done;		/* a helper is done */
@@ -193,18 +193,32 @@ take(job *jb, uint32_t i)
 		atomic_exchange_explicit(&jb->taken[i], 1, memory_order_relaxed) == 0;
 }
 
+/*
+** Whether function i is worth compiling: not past one that failed.  Those
+** before it are still compiled, so that the failure reported is the first
+** in function order, as with one thread.
+*/
+static inline bool
+wanted(job *jb, uint32_t i)
+{
+	return i < atomic_load_explicit(&jb->fail_min, memory_order_relaxed);
+}
+
 /* Compile function i if it is still to be compiled; false on failure. */
 static bool
 work_on(worker *w, uint32_t i)
 {
 	job		   *jb = w->job;
+	uint32_t	low;
 
 	if (!take(jb, i))
 		return true;
 	if ((w->st = compile_one(w, jb->j, i)) == SF_OK)
 		return true;
 	w->failed = i;
-	atomic_store(&jb->stop, true);
+	low = atomic_load(&jb->fail_min);
+	while (i < low && !atomic_compare_exchange_weak(&jb->fail_min, &low, i))
+		;
 	return false;
 }
 
@@ -219,8 +233,8 @@ work_in_order(worker *w)
 
 	w->st = SF_OK;
 	w->failed = UINT32_MAX;
-	for (uint32_t i = 0; i < jb->ndef; i++)
-		if (atomic_load_explicit(&jb->stop, memory_order_relaxed) || !work_on(w, i))
+	for (uint32_t i = 0; i < jb->ndef && wanted(jb, i); i++)
+		if (!work_on(w, i))
 			break;
 }
 
@@ -256,9 +270,12 @@ work_largest_first(worker *w)
 		qsort_r(order, jb->ndef, sizeof(uint32_t), by_size_down, (void *) jb->m);
 	}
 	for (uint32_t k = 0; k < jb->ndef; k++)
-		if (atomic_load_explicit(&jb->stop, memory_order_relaxed) ||
-			!work_on(w, order != NULL ? order[k] : jb->ndef - 1 - k))
+	{
+		uint32_t	i = order != NULL ? order[k] : jb->ndef - 1 - k;
+
+		if (wanted(jb, i) && !work_on(w, i))
 			break;
+	}
 	free(order);
 }
 
@@ -665,6 +682,7 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n)
 	jb->ndef = ndef;
 	jb->n = n;
 	atomic_init(&jb->refs, 1);
+	atomic_init(&jb->fail_min, UINT32_MAX);
 	pthread_mutex_init(&jb->lock, NULL);
 	pthread_cond_init(&jb->done, NULL);
 	ms = &jb->w[0].ms;
