@@ -339,6 +339,7 @@ start_helper(worker *w)
 	sigset_t	all, old;
 	cpu_set_t	cpus;
 	int			cpu;
+	bool		pinned = false;
 
 	if (pthread_attr_init(&attr) != 0)
 		return;
@@ -350,12 +351,16 @@ start_helper(worker *w)
 	{
 		CPU_CLR(cpu, &cpus);
 		if (CPU_COUNT(&cpus) > 0)
-			(void) pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+			pinned = pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus) == 0;
 	}
 	sigfillset(&all);
 	atomic_fetch_add(&w->job->refs, 1);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	w->created = pthread_create(&tid, &attr, helper_main, w) == 0;
+	/* a CPU set the system refuses (a cpuset changed since): any CPU then */
+	if (!w->created && pinned &&
+		pthread_attr_setaffinity_np(&attr, sizeof(cpus_allowed), &cpus_allowed) == 0)
+		w->created = pthread_create(&tid, &attr, helper_main, w) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (!w->created)
