@@ -7,13 +7,19 @@
 ** scheduler, so each comparison compiles until a helper did take part (at
 ** most ATTEMPTS times) and fails if none ever did.
 */
+#define _GNU_SOURCE
+#include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "slackfuel.h"
@@ -225,6 +231,96 @@ test_threads_same_code_overflowing(void **state)
 	compare_threads(true);
 }
 
+/*
+** Helpers block every signal: signals sent while threads compile reach the
+** calling thread only (a PostgreSQL backend's handlers assume they are
+** its own).  A signaller thread sends SIGUSR1 to the process and to every
+** other thread of it by thread id; a helper must never run the handler.
+*/
+static volatile sig_atomic_t got_main, got_other;
+static pid_t main_tid;
+static volatile int signalling;
+static int	sent_to_others;
+
+static void
+on_usr1(int sig)
+{
+	(void) sig;
+	if (gettid() == main_tid)
+		got_main = got_main + 1;
+	else
+		got_other = got_other + 1;
+}
+
+static void *
+signaller(void *arg)
+{
+	sigset_t	usr1;
+	pid_t		self = gettid();
+
+	(void) arg;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	while (signalling)
+	{
+		DIR		   *d = opendir("/proc/self/task");
+		struct dirent *e;
+
+		kill(getpid(), SIGUSR1);
+		while (d != NULL && (e = readdir(d)) != NULL)
+		{
+			pid_t		tid = (pid_t) atoi(e->d_name);
+
+			if (tid > 0 && tid != self && tid != main_tid &&
+				syscall(SYS_tgkill, getpid(), tid, SIGUSR1) == 0)
+				sent_to_others++;
+		}
+		if (d != NULL)
+			closedir(d);
+		usleep(20);
+	}
+	return NULL;
+}
+
+static void
+test_signals_reach_the_caller_only(void **state)
+{
+	char	   *wat = many_functions(false);
+	struct sigaction sa, old;
+	pthread_t	tid;
+	compiled	one = compile(wat, SF_FUEL_SLACKED, 1);
+	bool		helped = false;
+
+	(void) state;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sa.sa_flags = SA_RESTART;
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	main_tid = gettid();
+	got_main = got_other = 0;
+	signalling = 1;
+	assert_int_equal(pthread_create(&tid, NULL, signaller, NULL), 0);
+	sent_to_others = 0;
+	for (int k = 0; k < ATTEMPTS && !(helped && got_main > 0 && sent_to_others > 0); k++)
+	{
+		compiled	par = compile(wat, SF_FUEL_SLACKED, 2);
+
+		same_code(one.m, par.m);
+		helped |= par.threads > 1;
+		sf_module_free(par.m);
+	}
+	signalling = 0;
+	pthread_join(tid, NULL);
+	sigaction(SIGUSR1, &old, NULL);
+	assert_true(helped);
+	assert_true(got_main > 0);
+	assert_true(sent_to_others > 0);
+	assert_int_equal(got_other, 0);
+	sf_module_free(one.m);
+	free(wat);
+}
+
 /* Automatic: a small module is not worth a thread. */
 static void
 test_small_module_one_thread(void **state)
@@ -244,6 +340,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_threads_same_code),
 		cmocka_unit_test(test_threads_same_code_overflowing),
+		cmocka_unit_test(test_signals_reach_the_caller_only),
 		cmocka_unit_test(test_small_module_one_thread),
 	};
 
