@@ -1,7 +1,8 @@
 /*
 ** compile.c -- single-pass compiler: value stack, registers, control flow,
-** calls, and the per-module driver (see compile.h for the frame layout and
-** the merge convention).
+** calls, and one function from start to end (cg_compile_function; the
+** per-module driver is compile_module.c; see compile.h for the frame layout
+** and the merge convention).
 */
 #include <stdarg.h>
 #include <stdio.h>
