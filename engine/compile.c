@@ -619,6 +619,8 @@ cg_block(cstate *c, int op)
 		return;
 	k->kind = op == SF_OP_LOOP ? CTL_LOOP : op == SF_OP_IF ? CTL_IF : CTL_BLOCK;
 	k->loop_in = op == SF_OP_LOOP ? c->csp - 1 : c->csp >= 2 ? k[-1].loop_in : 0;
+	if (op == SF_OP_LOOP && c->csp >= 2 && k[-1].loop_in != 0)
+		c->cs[k[-1].loop_in].outer = true;
 	k->nparams = tmp.nparams;
 	k->params = tmp.params;
 	k->nresults = tmp.nresults;
@@ -1003,6 +1005,13 @@ cg_end(cstate *c)
 	reset_stack(c, k->height, k->nresults, k->results);
 	c->csp--;
 	c->unreachable = !reach;
+	if (k->kind == CTL_LOOP && !k->outer && c->ms->nloops < LAYOUT_LOOPS)
+	{
+		modstate   *ms = c->ms;
+
+		ms->loop_lo[ms->nloops] = k->loop_pos - ms->func_start;
+		ms->loop_hi[ms->nloops++] = (uint32_t) x64_pos(c->b) - ms->func_start;
+	}
 	cg_fuel_end(c, k, joined, false_only);
 }
 
@@ -1335,6 +1344,8 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	c.op_start = c.pc;
 	c.maxsp = code->max_stack;
 	c.dyn_trap_chain = NO_CHAIN;
+	ms->func_start = (uint32_t) x64_pos(&ms->buf);
+	ms->nloops = 0;
 	for (int i = 0; i < SF_TRAP_COUNT; i++)
 		c.trap_chain[i] = NO_CHAIN;
 	if (setup_locals(&c, code) != SF_OK || choose_local_regs(&c, code) != SF_OK)

@@ -89,6 +89,7 @@ typedef struct ctl
 	bool		late;			/* CTL_LOOP: part of its body is charged late */
 	uint32_t	loop_in;		/* innermost CTL_LOOP frame at or below this one, 0 if none */
 	uint32_t	rot1;			/* CTL_LOOP: 1 + its frot in cstate.rots, 0 if none */
+	bool		outer;			/* CTL_LOOP: a loop is nested in it */
 } ctl;
 
 /*
@@ -117,6 +118,9 @@ typedef struct frot
 	uint32_t	pos;			/* the loop's label */
 	uint32_t	end;			/* where the loop's code ends */
 } frot;
+
+/* Innermost loops a function's placement considers (compile_module.c). */
+#define LAYOUT_LOOPS 32
 
 #define FUEL_ROTS 64
 #define FUEL_REDGES 128
@@ -169,6 +173,10 @@ typedef struct modstate
 	frot		rots[FUEL_ROTS];	/* by start */
 	fedge		redges[FUEL_REDGES];	/* their back edges' runs */
 	uint32_t	rorder[FUEL_ROTS];	/* those that rotate, in the order they ended */
+	/* a function's innermost loops: [loop_lo, loop_hi) from its start */
+	uint32_t	func_start;
+	uint32_t	nloops;
+	uint32_t	loop_lo[LAYOUT_LOOPS], loop_hi[LAYOUT_LOOPS];
 } modstate;
 
 typedef struct cstate
