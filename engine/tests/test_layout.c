@@ -1,0 +1,194 @@
+/*
+** test_layout.c -- where functions start (compile_module.c,
+** starts_in_line): a function whose one small loop could cross a 64-byte
+** line of code is placed so that the loop fits in one, in every fuel mode
+** and whatever the code before the loop; the functions still run right.
+**
+** The loop is found in the machine code by a marker: an i32.xor with a
+** constant no other instruction carries, followed by the loop's back edge
+** (a jcc rel32 back to a place before the marker, within 64 bytes).
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "slackfuel.h"
+#include "runtime.h"
+#include "testwat.h"
+
+#define NFUNCS	48
+#define MARKER	0x5A5A1234u
+
+/*
+** Function k: k % 16 statements of straight-line code, so that its loop
+** starts at many places in a line, then a loop of a few instructions,
+** do { a ^= MARKER + i; i++ } while (i < x), and returns a.
+*/
+static char *
+module_text(void)
+{
+	size_t		cap = 1 << 16,
+				len = 0;
+	char	   *t = malloc(cap);
+
+	assert_non_null(t);
+	len += (size_t) snprintf(t + len, cap - len, "(module\n");
+	for (int k = 0; k < NFUNCS; k++)
+	{
+		len += (size_t) snprintf(t + len, cap - len,
+								 "(func (export \"f%d\") (param $x i32) (result i32) (local $i i32) (local $a i32)\n", k);
+		for (int s = 0; s < k % 16; s++)
+			len += (size_t) snprintf(t + len, cap - len,
+									 "(local.set $a (i32.add (local.get $a) (i32.mul (local.get $x) (i32.const %d))))\n",
+									 s * 7 + k + 3);
+		len += (size_t) snprintf(t + len, cap - len,
+								 "(loop $l (local.set $a (i32.xor (local.get $a) (i32.const %u)))\n"
+								 "  (local.set $a (i32.add (local.get $a) (local.get $i)))\n"
+								 "  (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+								 "  (br_if $l (i32.lt_u (local.get $i) (local.get $x))))\n"
+								 "(local.get $a))\n", MARKER);
+		assert_true(len < cap - 1024);
+	}
+	snprintf(t + len, cap - len, ")\n");
+	return t;
+}
+
+/* The loop of the function in code[0, len): [*head, *end), or fail. */
+static void
+find_loop(const uint8_t *code, uint32_t len, uint32_t *head, uint32_t *end)
+{
+	uint32_t	mark = UINT32_MAX;
+
+	for (uint32_t i = 0; i + 4 <= len; i++)
+	{
+		uint32_t	v;
+
+		memcpy(&v, code + i, 4);
+		if (v == MARKER)
+		{
+			assert_int_equal(mark, UINT32_MAX);	/* one marker */
+			mark = i;
+		}
+	}
+	assert_int_not_equal(mark, UINT32_MAX);
+	for (uint32_t i = mark + 4; i + 6 <= len && i < mark + 64; i++)
+	{
+		int32_t		rel;
+		int64_t		target;
+
+		if (code[i] != 0x0F || (code[i + 1] & 0xF0) != 0x80)
+			continue;
+		memcpy(&rel, code + i + 2, 4);
+		target = (int64_t) i + 6 + rel;
+		if (rel < 0 && target <= mark && target + 64 > mark)
+		{
+			*head = (uint32_t) target;
+			*end = i + 6;
+			return;
+		}
+	}
+	fail_msg("no back edge after the marker at %u", mark);
+}
+
+static void
+check_mode(sf_fuel_mode mode)
+{
+	char	   *wat = module_text();
+	sf_config	cfg;
+	sf_error	err;
+	sf_module  *m;
+	sf_store   *s;
+	sf_instance *inst;
+	const struct sf_jit *j;
+	uint32_t	moved = 0;
+
+	sf_config_default(&cfg);
+	cfg.fuel_mode = mode;
+	cfg.compile_threads = 1;
+	m = load_wat_cfg(wat, &cfg);
+	free(wat);
+	if (sf_module_compile(m, &err) != SF_OK)
+		fail_msg("compile: %s", err.msg);
+	j = m->jit;
+	/* the block is page-aligned: offsets in it are offsets in a line */
+	assert_int_equal((uintptr_t) j->code & 63, 0);
+	for (uint32_t f = 0; f < j->nfuncs; f++)
+	{
+		uint32_t	head = 0, end = 0, off = j->func_off[f];
+
+		find_loop(j->code + off, j->func_end[f] - off, &head, &end);
+		assert_true(end - head <= 48);
+		if ((off + head) / 64 != (off + end - 1) / 64)
+			fail_msg("function %u (fuel mode %d): its %u-byte loop at %u..%u of the block crosses a line",
+					 f, (int) mode, end - head, off + head, off + end);
+		/* where one thread would have put it without a choice: 16-aligned */
+		if (f > 0 && off != ((j->func_end[f - 1] + 15) & ~15u))
+			moved++;
+	}
+	/* the layout did have to move functions: the test can tell */
+	assert_true(moved > 0);
+	s = sf_store_new(NULL, NULL);
+	assert_non_null(s);
+	inst = sf_instance_new(s, m, NULL, 0, &err);
+	if (inst == NULL)
+		fail_msg("instantiate: %s", err.msg);
+	for (int k = 0; k < NFUNCS; k += 7)
+	{
+		char		name[16];
+		sf_extern	ex;
+		sf_val		arg = {.type = SF_I32, .of.i32 = 5},
+					out;
+		sf_call_opts opts = {.fuel_limit = UINT64_C(1) << 40};
+		uint32_t	a = 0;
+
+		snprintf(name, sizeof(name), "f%d", k);
+		assert_int_equal(sf_instance_export(inst, name, strlen(name), &ex), SF_OK);
+		if (sf_call(ex.of.func, &arg, 1, &out, 1, &opts, &err) != SF_OK)
+			fail_msg("%s: %s", name, err.msg);
+		for (int st = 0; st < k % 16; st++)
+			a += 5u * (uint32_t) (st * 7 + k + 3);
+		for (uint32_t i = 0; i < 5; i++)
+			a = (a ^ MARKER) + i;
+		assert_int_equal((uint32_t) out.of.i32, a);
+	}
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+static void
+test_loops_in_one_line_off(void **state)
+{
+	(void) state;
+	check_mode(SF_FUEL_OFF);
+}
+
+static void
+test_loops_in_one_line_precise(void **state)
+{
+	(void) state;
+	check_mode(SF_FUEL_PRECISE);
+}
+
+static void
+test_loops_in_one_line_slacked(void **state)
+{
+	(void) state;
+	check_mode(SF_FUEL_SLACKED);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_loops_in_one_line_off),
+		cmocka_unit_test(test_loops_in_one_line_precise),
+		cmocka_unit_test(test_loops_in_one_line_slacked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
