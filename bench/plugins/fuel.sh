@@ -7,9 +7,15 @@
 #    precise (add + jg at every fuel point), slacked (add only, no
 #    watchdog), slacked with the watchdog ticking every 10 ms.  engine/sffuel
 #    runs all four in one process, interleaved, FUEL_ROUNDS rounds (default
-#    15), each timed call in a fresh instance whose memory an untimed call
+#    41), each timed call in a fresh instance whose memory an untimed call
 #    faulted in: separate processes, or one instance per mode, tie a mode
-#    to the memory it got, which moved single kernels by 5-20% here.
+#    to the memory it got, which moved single kernels by 5-20% here.  The
+#    calls are short (FUEL_N below, about a tenth of the main table's work,
+#    5-50 ms): this machine runs in phases of seconds that differ by up to
+#    40% (the same libc compile took 1.35 ms in one and 1.9 ms in another;
+#    nbody's full run took 0.38 s or 0.53 s), and a round of full-length
+#    calls (1-2 s) often straddled a change of phase, so one mode got the
+#    fast phase and the next the slow one.
 # 2. The same kernels' instruction counts under valgrind's callgrind, with
 #    smaller n: not what the targets are about (time), but deterministic,
 #    so a change of a fraction of a percent shows on a noisy shared machine.
@@ -24,37 +30,42 @@ FUEL_BIG_LIMIT=1000000000000000000
 FUEL_RUNAWAY_RUNS=${FUEL_RUNAWAY_RUNS:-30}
 FUEL_RUNAWAY_LIMIT=${FUEL_RUNAWAY_LIMIT:-200000000}
 
-FUEL_ROUNDS=${FUEL_ROUNDS:-15}
+FUEL_ROUNDS=${FUEL_ROUNDS:-41}
 SFFUEL=${SFFUEL:-engine/sffuel}
+
+# n for the timed fuel-mode runs and the callgrind counts (about a tenth of
+# the work of the main table's runs); a kernel not listed runs its own n
+declare -A FUEL_N=([fib]=30 [mandelbrot]=600 [matmul]=200 [nbody]=300000
+	[quicksort]=300000 [sha256]=70 [sieve]=4000000)
 
 section_fuel_modes() {
 	local k out rows=() line
 	[ -x "$SFFUEL" ] || { echo "fuel modes: n/a ($SFFUEL not built)"; return 0; }
 	for k in "${KERNELS[@]}"; do
-		if ! out=$(limited "$SFFUEL" --rounds="$FUEL_ROUNDS" "$OUT/$k.wasm" run "${K_N[$k]}" 2>&1); then
+		if ! out=$(limited "$SFFUEL" --rounds="$FUEL_ROUNDS" "$OUT/$k.wasm" run "${FUEL_N[$k]:-${K_N[$k]}}" 2>&1); then
 			echo "fuel modes: $k: FAILED: $(printf '%s\n' "$out" | tail -1)"
 			return 1
 		fi
-		line=$k
+		line=$k$'\t'"${FUEL_N[$k]:-${K_N[$k]}}"
 		while read -r _ best ratio med; do
 			line+=$'\t'"$best"$'\t'"$ratio"$'\t'"$med"
 		done <<<"$out"
 		rows+=("$line")
 	done
-	echo "Fuel metering: CPU seconds, best of $FUEL_ROUNDS rounds in one process, modes interleaved; ratio of bests to fuel off, and in brackets the median over the rounds of the ratio within a round"
+	echo "Fuel metering: CPU ms of one run(n) call, n about a tenth of the main table's (the n column), best of $FUEL_ROUNDS rounds in one process, modes interleaved; ratio of bests to fuel off, and in brackets the median over the rounds of the ratio within a round"
 	echo "(targets: slacked <= 1.02x geomean and <= 1.05x worst, precise <= 1.08x geomean)"
 	echo
 	{
-		printf 'benchmark\tfuel off s\tprecise (x off)\tslacked (x off)\tslacked+watchdog 10ms (x off)\n'
+		printf 'benchmark\tn\tfuel off ms\tprecise ms (x off)\tslacked ms (x off)\tslacked+watchdog 10ms ms (x off)\n'
 		printf '%s\n' "${rows[@]}" | awk -F'\t' '
-			{ printf "%s\t%.3f", $1, $2
+			{ printf "%s\t%s\t%.2f", $1, $2, $3 * 1e3
 			  for (m = 1; m <= 3; m++) {
-				b = $(2 + 3 * m); r = $(3 + 3 * m); q = $(4 + 3 * m)
-				printf "\t%.3f %.3fx (%.3fx)", b, r, q
+				b = $(3 + 3 * m); r = $(4 + 3 * m); q = $(5 + 3 * m)
+				printf "\t%.2f %.3fx (%.3fx)", b * 1e3, r, q
 				lr[m] += log(r); lq[m] += log(q)
 			  }
 			  printf "\n"; n++ }
-			END { printf "geomean\t"
+			END { printf "geomean\t\t"
 			  for (m = 1; m <= 3; m++) printf "\t%.3fx (%.3fx)", exp(lr[m] / n), exp(lq[m] / n)
 			  printf "\n" }'
 	} | print_table
@@ -112,15 +123,12 @@ EOF
 
 register_section section_fuel_runaway
 
-# n for the callgrind counts (about a tenth of the work of the timed runs)
-declare -A FUEL_CG_N=([fib]=30 [mandelbrot]=600 [matmul]=200 [nbody]=300000
-	[quicksort]=300000 [sha256]=70 [sieve]=4000000)
 
 fuel_instructions() {	# KERNEL MODE: instructions of one sfrun under callgrind
 	local err=$OUT/fuel-cg.err
 	valgrind --tool=callgrind --callgrind-out-file=/dev/null "$SFRUN" \
 		--fuel-mode="$2" --fuel=$FUEL_BIG_LIMIT --interval-ms=0 \
-		"$OUT/$1.wasm" run "${FUEL_CG_N[$1]}" >"$OUT/fuel-cg.$2.out" 2>"$err" || return 1
+		"$OUT/$1.wasm" run "${FUEL_N[$1]}" >"$OUT/fuel-cg.$2.out" 2>"$err" || return 1
 	grep -o 'Collected : [0-9]*' "$err" | grep -o '[0-9]*$'
 }
 
@@ -129,7 +137,7 @@ section_fuel_instructions() {
 	command -v valgrind >/dev/null || { echo "fuel instructions: n/a (valgrind not installed)"; return 0; }
 	[ -x "$SFRUN" ] || { echo "fuel instructions: n/a ($SFRUN not built)"; return 0; }
 	for k in "${KERNELS[@]}"; do
-		[ -n "${FUEL_CG_N[$k]:-}" ] || continue
+		[ -n "${FUEL_N[$k]:-}" ] || continue
 		off=$(fuel_instructions "$k" off) && sl=$(fuel_instructions "$k" slacked) &&
 			cmp -s "$OUT/fuel-cg.off.out" "$OUT/fuel-cg.slacked.out" &&
 			pr=$(fuel_instructions "$k" precise) &&
@@ -147,7 +155,7 @@ section_fuel_instructions() {
 		printf 'kernel\tn\toff instructions\tslacked\tprecise\n'
 		for r in "${rows[@]}"; do
 			IFS=$'\t' read -r k off sl pr <<<"$r"
-			printf '%s\t%s\t%s\t%.4fx\t%.4fx\n' "$k" "${FUEL_CG_N[$k]}" "$off" \
+			printf '%s\t%s\t%s\t%.4fx\t%.4fx\n' "$k" "${FUEL_N[$k]}" "$off" \
 				"$(awk -v a="$sl" -v b="$off" 'BEGIN { print a / b }')" \
 				"$(awk -v a="$pr" -v b="$off" 'BEGIN { print a / b }')"
 		done
