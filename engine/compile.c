@@ -561,6 +561,7 @@ push_ctl(cstate *c)
 
 	ctl		   *k = &c->cs[c->csp++];
 
+	c->frames++;
 	memset(k, 0, sizeof(*k));
 	k->end_chain = NO_CHAIN;
 	k->else_chain = NO_CHAIN;
@@ -741,6 +742,7 @@ emit_return(cstate *c)
 	x64_mov_rr(c->b, 1, X64_RSP, X64_RBP);
 	x64_pop(c->b, X64_RBP);
 	x64_ret(c->b);
+	c->ret_end = x64_pos(c->b);
 }
 
 /* Jump to label 'depth' carrying its arity; no stack change. */
@@ -968,6 +970,8 @@ cg_else(cstate *c)
 		move_to_homes(c, k->height, k->nresults);
 		chain_add(c, &k->end_chain, x64_jmp32(c->b, 0));
 	}
+	/* the if's own jcc, the only jump to the else arm */
+	k->else_jcc = k->else_chain;
 	chain_bind(c, &k->else_chain, x64_pos(c->b));
 	reset_stack(c, k->height, k->nparams, k->params);
 	c->unreachable = false;
@@ -993,6 +997,11 @@ cg_end(cstate *c)
 		c->csp--;
 		return;
 	}
+	/* an arm that ended in a return or a branch out may be plain */
+	if (c->unreachable && (k->kind == CTL_IF || k->kind == CTL_ELSE))
+		cg_fuel_arm_done(c, k);
+	if (k->kind == CTL_ELSE)
+		cg_fuel_else_done(c, k);
 	if (!c->unreachable)
 		move_to_homes(c, k->height, k->nresults);
 	/* an if without else: the false path arrives with params == results */
@@ -1382,6 +1391,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	cg_fuel_func_end(&c);
 	emit_trap_thunks(&c);
 	patch_frame(&c);
+	cg_fuel_drop_plain(&c);
 out:
 	ms->vs = c.vs;
 	ms->vcap = c.vcap;
@@ -1389,6 +1399,7 @@ out:
 	ms->ccap = c.ccap;
 	free(c.stubs);
 	free(c.hoists);
+	free(c.plains);
 	free(c.zcand);
 	return c.status;
 }

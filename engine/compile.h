@@ -90,6 +90,9 @@ typedef struct ctl
 	uint32_t	loop_in;		/* innermost CTL_LOOP frame at or below this one, 0 if none */
 	uint32_t	rot1;			/* CTL_LOOP: 1 + its frot in cstate.rots, 0 if none */
 	bool		outer;			/* CTL_LOOP: a loop is nested in it */
+	/* CTL_IF/ELSE: the counts when arm_site opened, to tell a plain arm */
+	uint32_t	arm_branches, arm_fix, arm_sites, arm_frames;
+	uint32_t	else_jcc;		/* CTL_ELSE: rel32 of the if's jcc to the else arm */
 } ctl;
 
 /*
@@ -103,6 +106,20 @@ typedef struct fhoist
 	uint32_t	then_site;		/* the then arm's head */
 	uint32_t	else_site;		/* the run after the end, or NO_CHAIN */
 } fhoist;
+
+/*
+** An arm of an if that is plain -- straight-line code from its charge to
+** a 'ret' or a 'jmp' out -- whose charge slacked mode drops if it ends at
+** zero (compile_fuel.c, cg_fuel_drop_plain); or an else arm, which only
+** the if's jcc enters, whose emptied charge that jcc can jump past.
+*/
+typedef struct fplain
+{
+	uint32_t	site;			/* the arm's charge */
+	uint32_t	end;			/* the end of its code, or 0: an else arm (below) */
+	uint32_t	jmp;			/* rel32 of the jmp that ends it, or NO_CHAIN;
+								 * an else arm: of the if's jcc to it */
+} fplain;
 
 /*
 ** A loop whose header charge may move onto the edges that enter it: the
@@ -206,6 +223,7 @@ typedef struct cstate
 	uint32_t	maxsp;
 	ctl		   *cs;
 	uint32_t	csp, ccap;
+	uint32_t	frames;			/* frames pushed so far */
 	bool		unreachable;
 	/* at least the number of VK_FLAGS entries on the stack (0 or 1): a pop
 	** leaves it alone (one test fewer per pop); cg_materialize_flags,
@@ -233,6 +251,9 @@ typedef struct cstate
 	fhoist	   *hoists;			/* if-without-else hoists, done at the end */
 	uint32_t	nhoists, caphoists;
 	uint32_t	pend_hoist;		/* hoist whose else run the next run is, or NO_CHAIN */
+	fplain	   *plains;			/* plain arms (cg_fuel_drop_plain) */
+	uint32_t	nplains, capplains;
+	size_t		ret_end;		/* where the last 'ret' emit_return wrote ends */
 	uint32_t   *zcand;			/* charges that may end at zero (cg_fuel_func_end) */
 	uint32_t	nzcand, capzcand;
 	bool		counting;		/* fuel mode is not off */
@@ -561,6 +582,9 @@ cg_fuel_enter(cstate *c, ctl *k)
 	k->then_site = NO_CHAIN;
 }
 void		cg_fuel_arm(cstate *c);
+void		cg_fuel_arm_done(cstate *c, const ctl *k);
+void		cg_fuel_else_done(cstate *c, const ctl *k);
+void		cg_fuel_drop_plain(cstate *c);
 uint32_t	cg_fuel_br(cstate *c, uint32_t depth);
 void		cg_fuel_br_jumped_slow(cstate *c);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);

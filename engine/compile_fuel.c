@@ -142,10 +142,12 @@ cg_fuel_point(cstate *c)
 	c->pend_hoist = NO_CHAIN;
 }
 
+/* 'add r15, 0', the charge's bytes */
+static const uint8_t add_r15[ADD_LEN] = {0x49, 0x81, 0xC7, 0, 0, 0, 0};
+
 static void
 open_run(cstate *c)
 {
-	static const uint8_t add_r15[ADD_LEN] = {0x49, 0x81, 0xC7, 0, 0, 0, 0};
 
 	cg_materialize_flags(c);
 	/* 'add r15, 0', its bytes written at once: one run opens per 11 ops */
@@ -159,7 +161,13 @@ open_run(cstate *c)
 	c->ms->fuel_sites++;
 	if (c->arm_frame != NO_CHAIN)
 	{
-		c->cs[c->arm_frame].arm_site = c->fuel_at;
+		ctl		   *k = &c->cs[c->arm_frame];
+
+		k->arm_site = c->fuel_at;
+		k->arm_branches = c->b->nbranch;
+		k->arm_fix = c->ms->nfix;
+		k->arm_sites = (uint32_t) c->ms->fuel_sites;
+		k->arm_frames = c->frames;
 		c->arm_frame = NO_CHAIN;
 	}
 	if (c->pend_hoist != NO_CHAIN)
@@ -218,11 +226,40 @@ cg_fuel_arm(cstate *c)
 	cg_fuel_sync(c);
 	if (k->kind == CTL_ELSE)
 	{
+		/* the then arm ends here, after its jump to the end if it has one */
+		cg_fuel_arm_done(c, k);
 		k->then_site = k->arm_site;
 		k->arm_site = NO_CHAIN;
 	}
 	cg_fuel_point(c);
 	c->arm_frame = c->csp - 1;
+}
+
+/*
+** The arm of if frame k whose charge is arm_site ends here.  It is plain
+** if since its charge it emitted no branch, call, nested frame or other
+** charge, and it ends in a 'ret' (emit_return) or in the only branch, a
+** 'jmp rel32' out: nothing then holds an offset into it and nothing
+** reaches into it but the way in at its head, so the code can move.
+*/
+void
+cg_fuel_arm_done(cstate *c, const ctl *k)
+{
+	x64_buf    *b = c->b;
+	size_t		end = x64_pos(b);
+	uint32_t	jmp = NO_CHAIN;
+
+	if (!counting(c) || c->precise || k->arm_site == NO_CHAIN || b->oom ||
+		c->frames != k->arm_frames || c->ms->nfix != k->arm_fix ||
+		(uint32_t) c->ms->fuel_sites != k->arm_sites || end < k->arm_site + 4)
+		return;
+	if (b->nbranch == k->arm_branches + 1 && b->last_branch + 4 == end &&
+		b->start[end - 5] == 0xE9)
+		jmp = (uint32_t) b->last_branch;
+	else if (b->nbranch != k->arm_branches || c->ret_end != end)
+		return;
+	if (grow((void **) &c->plains, &c->capplains, c->nplains, sizeof(fplain), c))
+		c->plains[c->nplains++] = (fplain) {k->arm_site, (uint32_t) end, jmp};
 }
 
 
@@ -735,6 +772,59 @@ rotate_loops(cstate *c)
 		set_site(c, ms->rots[r].header, 0);
 	}
 	skip_dropped_headers(c);
+}
+
+/*
+** The else arm of k ends: its charge may be jumped past (cg_fuel_drop_plain)
+** unless a direct call pays through it, which linking may add to (a call
+** pays through the run current at the call, and no later run is this one).
+*/
+void
+cg_fuel_else_done(cstate *c, const ctl *k)
+{
+	if (counting(c) && !c->precise && k->arm_site != NO_CHAIN && k->else_jcc != NO_CHAIN &&
+		c->ms->nfix == k->arm_fix &&
+		grow((void **) &c->plains, &c->capplains, c->nplains, sizeof(fplain), c))
+		c->plains[c->nplains++] = (fplain) {k->arm_site, 0, k->else_jcc};
+}
+
+/*
+** Slacked mode, the function's code complete (its trap thunks too, so
+** every jump is bound): a plain arm (cg_fuel_arm_done) whose charge ended
+** at zero -- what it cost went before its if, as in an early 'if (n < 2)
+** return n;' -- loses the NOP its charge became instead of running it: the
+** arm's code moves up over it, its closing jmp comes 7 bytes nearer its
+** target, and the 7 bytes freed after the 'ret' or 'jmp' are never
+** executed.  An else arm that starts with its emptied charge is entered
+** past it: only the if's jcc goes there (the then arm ends in a jump).
+*/
+void
+cg_fuel_drop_plain(cstate *c)
+{
+	static const uint8_t nop7[ADD_LEN] = {0x0F, 0x1F, 0x80, 0, 0, 0, 0};
+	uint8_t    *code = c->b->start;
+
+	if (c->m->cfg.fuel_mode != SF_FUEL_SLACKED)
+		return;
+	for (uint32_t i = 0; i < c->nplains && !c->b->oom; i++)
+	{
+		const fplain *p = &c->plains[i];
+		uint32_t	at = p->site + 4 - ADD_LEN;
+
+		if (memcmp(code + at, nop7, ADD_LEN) != 0)
+			continue;
+		if (p->end == 0)
+		{
+			/* an else arm whose head is the NOP: the if's jcc jumps past it */
+			if (p->jmp + 4 + (int32_t) x64_read32(c->b, p->jmp) == at)
+				x64_patch32(c->b, p->jmp, x64_read32(c->b, p->jmp) + ADD_LEN);
+			continue;
+		}
+		memmove(code + at, code + at + ADD_LEN, p->end - (at + ADD_LEN));
+		memset(code + p->end - ADD_LEN, 0xCC, ADD_LEN);
+		if (p->jmp != NO_CHAIN)
+			x64_patch32(c->b, p->jmp - ADD_LEN, x64_read32(c->b, p->jmp - ADD_LEN) + ADD_LEN);
+	}
 }
 
 /*

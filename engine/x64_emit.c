@@ -762,6 +762,8 @@ branch8(x64_buf *b, uint8_t op)
 	field = (size_t) (p - b->start);
 	*p++ = 0;
 	done(b, p);
+	b->nbranch++;
+	b->last_branch = field;
 	return field;
 }
 

@@ -89,6 +89,8 @@ typedef struct x64_buf
 	uint8_t    *end;			/* start + capacity - X64_RED_ZONE */
 	bool		oom;
 	bool		owned;			/* start was malloc'ed here */
+	uint32_t	nbranch;		/* relative branches emitted (rel32 and rel8) */
+	size_t		last_branch;	/* the last one's relative field */
 	uint8_t		scratch[256];
 } x64_buf;
 
@@ -335,6 +337,8 @@ x64_branch32(x64_buf *b, uint32_t op, int n, int32_t rel)
 	field = (size_t) (p - b->start);
 	memcpy(p, &rel, 4);
 	b->p = p + 4;
+	b->nbranch++;
+	b->last_branch = field;
 	if (__builtin_expect(b->p > b->end, 0))
 		x64_grow(b, 0);
 	return field;

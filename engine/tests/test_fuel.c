@@ -524,6 +524,120 @@ test_merged_runs_charge_exactly(void **state)
 		}
 }
 
+/*
+** An early return, 'if (x < 2) return x;': the then arm's 2 go before the
+** if (entry 4 + 2), the code after the end keeps 1 of its 3.  In slacked
+** mode the arm, plain code ending in a return, loses its emptied charge
+** outright rather than run a NOP (compile_fuel.c, cg_fuel_drop_plain);
+** an arm with a branch (the division's zero check) keeps its NOP.  The
+** then arm of an if/else, ending in its jump to the end, loses it too (d);
+** an else arm that starts with its emptied charge is entered past it (e).
+** Exact in both modes either way.
+*/
+static const char early_return[] =
+	"(module (func (export \"f\") (param $x i32) (result i32)\n"
+	"  (if (i32.lt_s (local.get $x) (i32.const 2)) (then (return (local.get $x))))\n"
+	"  (i32.add (local.get $x) (i32.const 10)))\n"
+	" (func (export \"h\") (param $x i32) (result i32)\n"
+	"  (if (i32.lt_s (local.get $x) (i32.const 2))\n"
+	"    (then (return (i32.div_u (local.get $x) (i32.add (local.get $x) (i32.const 5))))))\n"
+	"  (i32.add (i32.add (i32.add (local.get $x) (i32.const 10)) (i32.const 0)) (i32.const 0)))\n"
+	" (func (export \"d\") (param $x i32) (result i32) (local $a i32)\n"
+	"  (if (local.get $x)\n"
+	"    (then (local.set $a (i32.const 5)))\n"
+	"    (else (local.set $a (i32.add (local.get $x) (i32.const 9)))))\n"
+	"  (i32.add (local.get $a) (i32.const 1)))\n"
+	" (func (export \"e\") (param $x i32) (result i32) (local $a i32)\n"
+	"  (if (local.get $x)\n"
+	"    (then (local.set $a (i32.add (local.get $x) (i32.const 9))))\n"
+	"    (else (local.set $a (i32.const 5))))\n"
+	"  (i32.add (local.get $a) (i32.const 1))))";
+
+/* Where function 'def' (defined index) has a 7-byte NOP, or -1. */
+static int64_t
+nop7_at(const sf_module *m, uint32_t def)
+{
+	static const uint8_t nop7[7] = {0x0F, 0x1F, 0x80, 0, 0, 0, 0};
+	const struct sf_jit *j = m->jit;
+
+	for (uint32_t i = j->func_off[def]; i + 7 <= j->func_end[def]; i++)
+		if (memcmp(j->code + i, nop7, 7) == 0)
+			return i;
+	return -1;
+}
+
+static bool
+has_nop7(const sf_module *m, uint32_t def)
+{
+	return nop7_at(m, def) >= 0;
+}
+
+/* Whether a jmp or jcc rel32 of function 'def' lands on 'target'. */
+static bool
+jumped_to(const sf_module *m, uint32_t def, int64_t target)
+{
+	const struct sf_jit *j = m->jit;
+
+	for (uint32_t i = j->func_off[def]; i + 6 <= j->func_end[def]; i++)
+	{
+		int32_t		rel;
+
+		if (j->code[i] == 0xE9)
+		{
+			memcpy(&rel, j->code + i + 1, 4);
+			if ((int64_t) i + 5 + rel == target)
+				return true;
+		}
+		if (j->code[i] == 0x0F && (j->code[i + 1] & 0xF0) == 0x80)
+		{
+			memcpy(&rel, j->code + i + 2, 4);
+			if ((int64_t) i + 6 + rel == target)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void
+test_early_return_drops_its_charge(void **state)
+{
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+
+		rig_new(&g, early_return, counting_modes[k]);
+		for (int x = -1; x <= 3; x++)
+		{
+			expect_exact(&g, "f", x, x < 2 ? 6 : 7, x < 2 ? x : x + 10);
+			/* h: 4 before the if, the arm 6, the code after the end 7 */
+			expect_exact(&g, "h", x, x < 2 ? 4 + 6 : 4 + 7,
+						 x < 2 ? (int64_t) ((uint32_t) x / (uint32_t) (x + 5)) : x + 10);
+		}
+		for (int x = 0; x <= 2; x++)
+		{
+			/* d: if 2, then 2 (all hoisted), else 4 (2 left), after 3 */
+			expect_exact(&g, "d", x, x ? 7 : 9, x ? 6 : x + 10);
+			/* e: the else arm is the cheaper one */
+			expect_exact(&g, "e", x, x ? 9 : 7, x ? x + 10 : 6);
+		}
+		if (counting_modes[k] == SF_FUEL_SLACKED)
+		{
+			int64_t		at;
+
+			assert_false(has_nop7(g.m, 0));
+			assert_true(has_nop7(g.m, 1));
+			/* d's then arm, ending in its jump to the end, lost its NOP */
+			assert_false(has_nop7(g.m, 2));
+			/* e's else arm starts with its NOP, which the if's jcc skips */
+			at = nop7_at(g.m, 3);
+			assert_true(at >= 0);
+			assert_false(jumped_to(g.m, 3, at));
+			assert_true(jumped_to(g.m, 3, at + 7));
+		}
+		rig_free(&g);
+	}
+}
+
 /* In off mode the same code runs uncounted and never runs out. */
 static void
 test_off_counts_nothing(void **state)
@@ -1176,6 +1290,7 @@ main(void)
 		cmocka_unit_test(test_exact_costs),
 		cmocka_unit_test(test_random_programs_match_reference),
 		cmocka_unit_test(test_merged_runs_charge_exactly),
+		cmocka_unit_test(test_early_return_drops_its_charge),
 		cmocka_unit_test(test_off_counts_nothing),
 		cmocka_unit_test(test_zero_limit),
 		cmocka_unit_test(test_out_of_fuel_names_its_function),
