@@ -5,8 +5,10 @@
 # 1. The kernels under each fuel mode, one compiled module per mode, each
 #    call given a limit it never reaches (10^18), as ratios to fuel off:
 #    precise (add + jg at every fuel point), slacked (add only, no
-#    watchdog), slacked with the watchdog ticking every 10 ms.  engine/sffuel
-#    runs all four in one process, interleaved, FUEL_ROUNDS rounds (default
+#    watchdog), slacked with the watchdog ticking every 10 ms, and a
+#    control: fuel off's code again, compiled separately, whose ratio to
+#    fuel off shows how far the measurement alone moves one.  engine/sffuel
+#    runs all five in one process, interleaved, FUEL_ROUNDS rounds (default
 #    41), each timed call in a fresh instance whose memory an untimed call
 #    faulted in: separate processes, or one instance per mode, tie a mode
 #    to the memory it got, which moved single kernels by 5-20% here.  The
@@ -53,20 +55,20 @@ section_fuel_modes() {
 		rows+=("$line")
 	done
 	echo "Fuel metering: CPU ms of one run(n) call, n about a tenth of the main table's (the n column), best of $FUEL_ROUNDS rounds in one process, modes interleaved; ratio of bests to fuel off, and in brackets the median over the rounds of the ratio within a round"
-	echo "(targets: slacked <= 1.02x geomean and <= 1.05x worst, precise <= 1.08x geomean)"
+	echo "(targets: slacked <= 1.02x geomean and <= 1.05x worst, precise <= 1.08x geomean; the control runs fuel off's code again, compiled separately: how far the measurement alone moves a ratio)"
 	echo
 	{
-		printf 'benchmark\tn\tfuel off ms\tprecise ms (x off)\tslacked ms (x off)\tslacked+watchdog 10ms ms (x off)\n'
+		printf 'benchmark\tn\tfuel off ms\tprecise ms (x off)\tslacked ms (x off)\tslacked+watchdog 10ms ms (x off)\tcontrol: fuel off again ms (x off)\n'
 		printf '%s\n' "${rows[@]}" | awk -F'\t' '
 			{ printf "%s\t%s\t%.2f", $1, $2, $3 * 1e3
-			  for (m = 1; m <= 3; m++) {
+			  for (m = 1; m <= 4; m++) {
 				b = $(3 + 3 * m); r = $(4 + 3 * m); q = $(5 + 3 * m)
 				printf "\t%.2f %.3fx (%.3fx)", b * 1e3, r, q
 				lr[m] += log(r); lq[m] += log(q)
 			  }
 			  printf "\n"; n++ }
 			END { printf "geomean\t\t"
-			  for (m = 1; m <= 3; m++) printf "\t%.3fx (%.3fx)", exp(lr[m] / n), exp(lq[m] / n)
+			  for (m = 1; m <= 4; m++) printf "\t%.3fx (%.3fx)", exp(lr[m] / n), exp(lq[m] / n)
 			  printf "\n" }'
 	} | print_table
 	return 0

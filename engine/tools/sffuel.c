@@ -3,8 +3,10 @@
 **
 **   engine/sffuel [--rounds=N] FILE.wasm EXPORT [I32-ARG]
 **
-** Compiles FILE.wasm four times: fuel off, precise, slacked, and slacked
-** again to run with the watchdog ticking every 10 ms.  Then N rounds
+** Compiles FILE.wasm five times: fuel off, precise, slacked, slacked again
+** to run with the watchdog ticking every 10 ms, and fuel off again: the
+** control, identical code in a module of its own, whose ratio to fuel off
+** is what the measurement itself moves (placement, the machine).  Then N rounds
 ** (default 7) time one call of EXPORT in each mode, the modes in an order
 ** that rotates with the rounds, each call in a fresh instance after an
 ** untimed call that faults its memory in (see measure()), timing it with
@@ -17,7 +19,7 @@
 **   ...
 **
 ** The per-round ratio follows slow changes of the machine's speed (a
-** shared VM's neighbours), which move all four calls of a round alike.
+** shared VM's neighbours), which move all five calls of a round alike.
 **
 ** Separate processes (engine/sfrun per mode) also differ in what the
 ** process got: where the kernel placed memory, huge pages or not, what the
@@ -33,11 +35,13 @@
 
 #include "slackfuel.h"
 
-#define NMODES 4
+#define NMODES 5
+#define WATCHDOG_MODE 3
 
-static const char *const names[NMODES] = {"off", "precise", "slacked", "slacked+watchdog"};
+static const char *const names[NMODES] = {"off", "precise", "slacked", "slacked+watchdog",
+"off-again"};
 static const sf_fuel_mode modes[NMODES] = {SF_FUEL_OFF, SF_FUEL_PRECISE, SF_FUEL_SLACKED,
-SF_FUEL_SLACKED};
+SF_FUEL_SLACKED, SF_FUEL_OFF};
 
 static double
 cpu_now(void)
@@ -118,12 +122,12 @@ measure(sf_module *mod, int m, const char *export, const sf_val *arg, double *t,
 	sf_func_type(ex.of.func, &ft);
 	if (sf_call(ex.of.func, arg, ft.nparams, &res, ft.nresults, &opts, &err) != SF_OK)
 		return fail(names[m], &err);
-	if (m == NMODES - 1 && sf_watchdog_start(10, &err) != SF_OK)
+	if (m == WATCHDOG_MODE && sf_watchdog_start(10, &err) != SF_OK)
 		return fail("watchdog", &err);
 	*t = cpu_now();
 	st = sf_call(ex.of.func, arg, ft.nparams, &res, ft.nresults, &opts, &err);
 	*t = cpu_now() - *t;
-	if (m == NMODES - 1)
+	if (m == WATCHDOG_MODE)
 		sf_watchdog_stop();
 	if (st != SF_OK)
 		return fail(names[m], &err);
