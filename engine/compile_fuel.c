@@ -142,12 +142,10 @@ cg_fuel_point(cstate *c)
 	c->pend_hoist = NO_CHAIN;
 }
 
-/* 'add r15, 0', the charge's bytes */
-static const uint8_t add_r15[ADD_LEN] = {0x49, 0x81, 0xC7, 0, 0, 0, 0};
-
 static void
 open_run(cstate *c)
 {
+	static const uint8_t add_r15[ADD_LEN] = {0x49, 0x81, 0xC7, 0, 0, 0, 0};
 
 	cg_materialize_flags(c);
 	/* 'add r15, 0', its bytes written at once: one run opens per 11 ops */
