@@ -670,6 +670,7 @@ cg_block(cstate *c, int op)
 	{
 		cg_fuel_loop(c);
 		k->loop_pos = (uint32_t) x64_pos(c->b);
+		k->loop_fix = c->ms->nfix;
 		cg_fuel_arm(c);
 	}
 	else if (op == SF_OP_IF)
@@ -1019,6 +1020,7 @@ cg_end(cstate *c)
 		modstate   *ms = c->ms;
 
 		ms->loop_lo[ms->nloops] = k->loop_pos - ms->func_start;
+		ms->loop_calls[ms->nloops] = ms->nfix != k->loop_fix;
 		ms->loop_hi[ms->nloops++] = (uint32_t) x64_pos(c->b) - ms->func_start;
 	}
 	cg_fuel_end(c, k, joined, false_only);
@@ -1369,8 +1371,12 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	cg_fuel_point(&c);
 	/* before the prologue, so that a direct call can skip it */
 	cg_fuel_func_entry(&c, defidx);
+	ms->entry_lo = (uint32_t) x64_pos(&ms->buf) - ms->func_start;
 	emit_prologue(&c);
 	cg_fuel_enter(&c, k);
+	/* where the first branch after the prologue ends: ms->entry_hi */
+	ms->buf.watch = ms->buf.nbranch + 1;
+	ms->buf.watch_end = 0;
 	/* cg_op returns the status; only an 'end' can close the function's frame */
 	while (c.status == SF_OK && c.pc < c.end)
 	{
@@ -1386,6 +1392,8 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 		if (cg_op(&c, op) != SF_OK || (op == SF_OP_END && c.csp == 0))
 			break;
 	}
+	ms->entry_hi = (uint32_t) ((ms->buf.watch_end != 0 ? ms->buf.watch_end : x64_pos(&ms->buf)) -
+							   ms->func_start);
 	if (c.status == SF_OK && c.csp != 0)
 		cg_fail(&c, SF_INVALID, "function body ends inside a block");
 	cg_fuel_func_end(&c);

@@ -77,6 +77,7 @@ typedef struct ctl
 	uint32_t	nparams, nresults;
 	const sf_valtype *params, *results;
 	uint32_t	loop_pos;		/* CTL_LOOP: the label */
+	uint32_t	loop_fix;		/* CTL_LOOP: ms->nfix at the label (a direct call inside adds) */
 	uint32_t	end_chain;		/* forward jumps to the end */
 	uint32_t	else_chain;		/* CTL_IF: the jump to the else arm */
 	/* fuel (compile_fuel.c) */
@@ -194,6 +195,9 @@ typedef struct modstate
 	uint32_t	func_start;
 	uint32_t	nloops;
 	uint32_t	loop_lo[LAYOUT_LOOPS], loop_hi[LAYOUT_LOOPS];
+	uint8_t		loop_calls[LAYOUT_LOOPS];	/* it makes a direct call */
+	/* the code a direct call runs first: from its target to the first branch */
+	uint32_t	entry_lo, entry_hi;
 } modstate;
 
 typedef struct cstate

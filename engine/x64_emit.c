@@ -764,6 +764,8 @@ branch8(x64_buf *b, uint8_t op)
 	done(b, p);
 	b->nbranch++;
 	b->last_branch = field;
+	if (b->nbranch == b->watch)
+		b->watch_end = field + 1;
 	return field;
 }
 

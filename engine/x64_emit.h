@@ -91,6 +91,8 @@ typedef struct x64_buf
 	bool		owned;			/* start was malloc'ed here */
 	uint32_t	nbranch;		/* relative branches emitted (rel32 and rel8) */
 	size_t		last_branch;	/* the last one's relative field */
+	uint32_t	watch;			/* when nbranch reaches this, */
+	size_t		watch_end;		/* the end of that branch */
 	uint8_t		scratch[256];
 } x64_buf;
 
@@ -339,6 +341,8 @@ x64_branch32(x64_buf *b, uint32_t op, int n, int32_t rel)
 	b->p = p + 4;
 	b->nbranch++;
 	b->last_branch = field;
+	if (b->nbranch == b->watch)
+		b->watch_end = field + 4;
 	if (__builtin_expect(b->p > b->end, 0))
 		x64_grow(b, 0);
 	return field;

@@ -7,6 +7,10 @@
 ** The loop is found in the machine code by a marker: an i32.xor with a
 ** constant no other instruction carries, followed by the loop's back edge
 ** (a jcc rel32 back to a place before the marker, within 64 bytes).
+**
+** Likewise the code a direct call runs first, from the call's target past
+** its entry charge to the first branch: a recursive function (fib, whose
+** loop calls it) has it within one line, in every fuel mode.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +27,8 @@
 
 #define NFUNCS	48
 #define MARKER	0x5A5A1234u
+#define NFIBS	24
+#define MARKER2	0x3C3C5678u
 
 /*
 ** Function k: k % 16 statements of straight-line code, so that its loop
@@ -52,6 +58,45 @@ module_text(void)
 								 "  (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
 								 "  (br_if $l (i32.lt_u (local.get $i) (local.get $x))))\n"
 								 "(local.get $a))\n", MARKER);
+		assert_true(len < cap - 1024);
+	}
+	snprintf(t + len, cap - len, ")\n");
+	return t;
+}
+
+/*
+** Function r<k>: fib(n), recursive as clang compiles it (a loop that calls
+** it), the marker just before its first branch; f<k>, before it, k % 13
+** statements of straight-line code, so that the r<k> start at many places.
+*/
+static char *
+fib_module_text(void)
+{
+	size_t		cap = 1 << 16,
+				len = 0;
+	char	   *t = malloc(cap);
+
+	assert_non_null(t);
+	len += (size_t) snprintf(t + len, cap - len, "(module\n");
+	for (int k = 0; k < NFIBS; k++)
+	{
+		len += (size_t) snprintf(t + len, cap - len,
+								 "(func (export \"f%d\") (param $x i32) (result i32)\n", k);
+		for (int s = 0; s < k % 13; s++)
+			len += (size_t) snprintf(t + len, cap - len,
+									 "(local.set $x (i32.add (local.get $x) (i32.mul (local.get $x) (i32.const %d))))\n",
+									 s * 5 + k + 3);
+		len += (size_t) snprintf(t + len, cap - len, "(local.get $x))\n");
+		len += (size_t) snprintf(t + len, cap - len,
+								 "(func $r%d (export \"r%d\") (param $n i32) (result i32) (local $a i32)\n"
+								 "(local.set $a (i32.xor (local.get $a) (i32.const %u)))\n"
+								 "(if (i32.lt_s (local.get $n) (i32.const 2)) (then (return (local.get $n))))\n"
+								 "(local.set $a (i32.const 0))\n"
+								 "(loop $l\n"
+								 "  (local.set $a (i32.add (local.get $a) (call $r%d (i32.sub (local.get $n) (i32.const 1)))))\n"
+								 "  (local.set $n (i32.sub (local.get $n) (i32.const 2)))\n"
+								 "  (br_if $l (i32.gt_s (local.get $n) (i32.const 1))))\n"
+								 "(i32.add (local.get $a) (local.get $n)))\n", k, k, MARKER2, k);
 		assert_true(len < cap - 1024);
 	}
 	snprintf(t + len, cap - len, ")\n");
@@ -160,6 +205,123 @@ check_mode(sf_fuel_mode mode)
 	sf_module_free(m);
 }
 
+/*
+** In function code[0, len) at 'off': where its recursive call enters
+** (*target) and the end of the jcc rel32 after the marker (*end), or fail.
+*/
+static void
+find_entry(const uint8_t *code, uint32_t len, uint32_t off, uint32_t *target, uint32_t *end)
+{
+	uint32_t	mark = UINT32_MAX;
+
+	*target = UINT32_MAX;
+	for (uint32_t i = 0; i + 5 <= len; i++)
+	{
+		uint32_t	v;
+		int32_t		rel;
+
+		memcpy(&v, code + i, 4);
+		if (v == MARKER2)
+			mark = i;
+		memcpy(&rel, code + i + 1, 4);
+		/* a call to the function itself: past its entry charge, if any */
+		if (code[i] == 0xE8 && mark != UINT32_MAX && (int64_t) i + 5 + rel >= 0 &&
+			(int64_t) i + 5 + rel <= 16)
+			*target = (uint32_t) ((int64_t) i + 5 + rel);
+	}
+	if (mark == UINT32_MAX || *target == UINT32_MAX)
+		fail_msg("function at %u: no marker or no recursive call", off);
+	for (uint32_t i = mark + 4; i + 6 <= len && i < mark + 32; i++)
+		if (code[i] == 0x0F && (code[i + 1] & 0xF0) == 0x80)
+		{
+			*end = i + 6;
+			return;
+		}
+	fail_msg("function at %u: no branch after the marker at %u", off, mark);
+}
+
+static void
+check_entries(sf_fuel_mode mode)
+{
+	char	   *wat = fib_module_text();
+	sf_config	cfg;
+	sf_error	err;
+	sf_module  *m;
+	sf_store   *s;
+	sf_instance *inst;
+	const struct sf_jit *j;
+	uint32_t	skewed = 0;
+
+	sf_config_default(&cfg);
+	cfg.fuel_mode = mode;
+	cfg.compile_threads = 1;
+	m = load_wat_cfg(wat, &cfg);
+	free(wat);
+	if (sf_module_compile(m, &err) != SF_OK)
+		fail_msg("compile: %s", err.msg);
+	j = m->jit;
+	assert_int_equal((uintptr_t) j->code & 63, 0);
+	for (uint32_t f = 1; f < j->nfuncs; f += 2)
+	{
+		uint32_t	target = 0, end = 0, off = j->func_off[f];
+
+		find_entry(j->code + off, j->func_end[f] - off, off, &target, &end);
+		/* the call skips the entry charge exactly when fuel is counted */
+		assert_true((target == 0) == (mode == SF_FUEL_OFF));
+		if (end - target > 64)
+			fail_msg("function %u: its entry is %u bytes, more than a line", f, end - target);
+		if ((off + target) / 64 != (off + end - 1) / 64)
+			fail_msg("function %u (fuel mode %d): its %u-byte entry at %u..%u of the block crosses a line",
+					 f, (int) mode, end - target, off + target, off + end);
+		if (off % 16 != 0)
+			skewed++;
+	}
+	/* past an entry charge, the start had to leave the 16-byte steps */
+	assert_true((skewed > 0) == (mode != SF_FUEL_OFF));
+	s = sf_store_new(NULL, NULL);
+	assert_non_null(s);
+	inst = sf_instance_new(s, m, NULL, 0, &err);
+	if (inst == NULL)
+		fail_msg("instantiate: %s", err.msg);
+	for (int k = 0; k < NFIBS; k += 5)
+	{
+		char		name[16];
+		sf_extern	ex;
+		sf_val		arg = {.type = SF_I32, .of.i32 = 12},
+					out;
+		sf_call_opts opts = {.fuel_limit = UINT64_C(1) << 40};
+
+		snprintf(name, sizeof(name), "r%d", k);
+		assert_int_equal(sf_instance_export(inst, name, strlen(name), &ex), SF_OK);
+		if (sf_call(ex.of.func, &arg, 1, &out, 1, &opts, &err) != SF_OK)
+			fail_msg("%s: %s", name, err.msg);
+		assert_int_equal(out.of.i32, 144);
+	}
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+static void
+test_entries_in_one_line_off(void **state)
+{
+	(void) state;
+	check_entries(SF_FUEL_OFF);
+}
+
+static void
+test_entries_in_one_line_precise(void **state)
+{
+	(void) state;
+	check_entries(SF_FUEL_PRECISE);
+}
+
+static void
+test_entries_in_one_line_slacked(void **state)
+{
+	(void) state;
+	check_entries(SF_FUEL_SLACKED);
+}
+
 static void
 test_loops_in_one_line_off(void **state)
 {
@@ -188,6 +350,9 @@ main(void)
 		cmocka_unit_test(test_loops_in_one_line_off),
 		cmocka_unit_test(test_loops_in_one_line_precise),
 		cmocka_unit_test(test_loops_in_one_line_slacked),
+		cmocka_unit_test(test_entries_in_one_line_off),
+		cmocka_unit_test(test_entries_in_one_line_precise),
+		cmocka_unit_test(test_entries_in_one_line_slacked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
