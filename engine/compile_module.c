@@ -204,9 +204,10 @@ starts_in_line(const modstate *ms, uint32_t *skew_out)
 				least = UINT32_MAX,
 				cost[2][4];
 	uint8_t		mask = 0;
-	uint32_t	hi = ms->entry_hi < ms->entry_lo + 64 ? ms->entry_hi : ms->entry_lo + 64;
+	uint32_t	hi = ms->entry_hi < ms->entry_lo + 64 ? ms->entry_hi : ms->entry_lo + 64,
+				nskews = skews[0] != 0 ? 2 : 1;
 
-	for (uint32_t s = 0; s < 2; s++)
+	for (uint32_t s = 0; s < nskews; s++)
 		for (uint32_t k = 0; k < 4; k++)
 		{
 			uint32_t	at = 16 * k + skews[s],
@@ -219,7 +220,7 @@ starts_in_line(const modstate *ms, uint32_t *skew_out)
 			if (c < least)
 				least = c;
 		}
-	for (uint32_t s = 0; s < 2 && mask == 0; s++)
+	for (uint32_t s = 0; s < nskews && mask == 0; s++)
 	{
 		for (uint32_t k = 0; k < 4; k++)
 			if (cost[s][k] == least)
