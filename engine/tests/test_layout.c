@@ -30,38 +30,69 @@
 #define NFIBS	24
 #define MARKER2	0x3C3C5678u
 
+/* A module's text, appended to; any overflow fails the test. */
+typedef struct text
+{
+	char	   *t;
+	size_t		len, cap;
+} text;
+
+static void
+put(text *x, const char *fmt,...)
+{
+	va_list		ap;
+	int			n;
+
+	if (x->t == NULL)
+	{
+		x->cap = 1 << 16;
+		x->t = malloc(x->cap);
+		assert_non_null(x->t);
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(x->t + x->len, x->cap - x->len, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t) n < x->cap - x->len);
+	x->len += (size_t) n;
+}
+
+/* 'count' statements of straight-line code on local 'var', the constants from 'seed' */
+static void
+put_statements(text *x, int count, const char *var, const char *other, int seed)
+{
+	for (int s = 0; s < count; s++)
+		put(x, "(local.set %s (i32.add (local.get %s) (i32.mul (local.get %s) (i32.const %d))))\n",
+			var, var, other, s * 7 + seed);
+}
+
+/* A module of n parts, part k written by part(x, k). */
+static char *
+module_of(int n, void (*part) (text *x, int k))
+{
+	text		x = {0};
+
+	put(&x, "(module\n");
+	for (int k = 0; k < n; k++)
+		part(&x, k);
+	put(&x, ")\n");
+	return x.t;
+}
+
 /*
 ** Function k: k % 16 statements of straight-line code, so that its loop
 ** starts at many places in a line, then a loop of a few instructions,
 ** do { a ^= MARKER + i; i++ } while (i < x), and returns a.
 */
-static char *
-module_text(void)
+static void
+loop_func(text *x, int k)
 {
-	size_t		cap = 1 << 16,
-				len = 0;
-	char	   *t = malloc(cap);
-
-	assert_non_null(t);
-	len += (size_t) snprintf(t + len, cap - len, "(module\n");
-	for (int k = 0; k < NFUNCS; k++)
-	{
-		len += (size_t) snprintf(t + len, cap - len,
-								 "(func (export \"f%d\") (param $x i32) (result i32) (local $i i32) (local $a i32)\n", k);
-		for (int s = 0; s < k % 16; s++)
-			len += (size_t) snprintf(t + len, cap - len,
-									 "(local.set $a (i32.add (local.get $a) (i32.mul (local.get $x) (i32.const %d))))\n",
-									 s * 7 + k + 3);
-		len += (size_t) snprintf(t + len, cap - len,
-								 "(loop $l (local.set $a (i32.xor (local.get $a) (i32.const %u)))\n"
-								 "  (local.set $a (i32.add (local.get $a) (local.get $i)))\n"
-								 "  (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
-								 "  (br_if $l (i32.lt_u (local.get $i) (local.get $x))))\n"
-								 "(local.get $a))\n", MARKER);
-		assert_true(len < cap - 1024);
-	}
-	snprintf(t + len, cap - len, ")\n");
-	return t;
+	put(x, "(func (export \"f%d\") (param $x i32) (result i32) (local $i i32) (local $a i32)\n", k);
+	put_statements(x, k % 16, "$a", "$x", k + 3);
+	put(x, "(loop $l (local.set $a (i32.xor (local.get $a) (i32.const %u)))\n"
+		"  (local.set $a (i32.add (local.get $a) (local.get $i)))\n"
+		"  (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+		"  (br_if $l (i32.lt_u (local.get $i) (local.get $x))))\n"
+		"(local.get $a))\n", MARKER);
 }
 
 /*
@@ -69,38 +100,57 @@ module_text(void)
 ** it), the marker just before its first branch; f<k>, before it, k % 13
 ** statements of straight-line code, so that the r<k> start at many places.
 */
-static char *
-fib_module_text(void)
+static void
+fib_funcs(text *x, int k)
 {
-	size_t		cap = 1 << 16,
-				len = 0;
-	char	   *t = malloc(cap);
+	put(x, "(func (export \"f%d\") (param $x i32) (result i32)\n", k);
+	put_statements(x, k % 13, "$x", "$x", k + 5);
+	put(x, "(local.get $x))\n");
+	put(x, "(func $r%d (export \"r%d\") (param $n i32) (result i32) (local $a i32)\n"
+		"(local.set $a (i32.xor (local.get $a) (i32.const %u)))\n"
+		"(if (i32.lt_s (local.get $n) (i32.const 2)) (then (return (local.get $n))))\n"
+		"(local.set $a (i32.const 0))\n"
+		"(loop $l\n"
+		"  (local.set $a (i32.add (local.get $a) (call $r%d (i32.sub (local.get $n) (i32.const 1)))))\n"
+		"  (local.set $n (i32.sub (local.get $n) (i32.const 2)))\n"
+		"  (br_if $l (i32.gt_s (local.get $n) (i32.const 1))))\n"
+		"(i32.add (local.get $a) (local.get $n)))\n", k, k, MARKER2, k);
+}
 
-	assert_non_null(t);
-	len += (size_t) snprintf(t + len, cap - len, "(module\n");
-	for (int k = 0; k < NFIBS; k++)
-	{
-		len += (size_t) snprintf(t + len, cap - len,
-								 "(func (export \"f%d\") (param $x i32) (result i32)\n", k);
-		for (int s = 0; s < k % 13; s++)
-			len += (size_t) snprintf(t + len, cap - len,
-									 "(local.set $x (i32.add (local.get $x) (i32.mul (local.get $x) (i32.const %d))))\n",
-									 s * 5 + k + 3);
-		len += (size_t) snprintf(t + len, cap - len, "(local.get $x))\n");
-		len += (size_t) snprintf(t + len, cap - len,
-								 "(func $r%d (export \"r%d\") (param $n i32) (result i32) (local $a i32)\n"
-								 "(local.set $a (i32.xor (local.get $a) (i32.const %u)))\n"
-								 "(if (i32.lt_s (local.get $n) (i32.const 2)) (then (return (local.get $n))))\n"
-								 "(local.set $a (i32.const 0))\n"
-								 "(loop $l\n"
-								 "  (local.set $a (i32.add (local.get $a) (call $r%d (i32.sub (local.get $n) (i32.const 1)))))\n"
-								 "  (local.set $n (i32.sub (local.get $n) (i32.const 2)))\n"
-								 "  (br_if $l (i32.gt_s (local.get $n) (i32.const 1))))\n"
-								 "(i32.add (local.get $a) (local.get $n)))\n", k, k, MARKER2, k);
-		assert_true(len < cap - 1024);
-	}
-	snprintf(t + len, cap - len, ")\n");
-	return t;
+/* The module 'wat' (freed) compiled on one thread in 'mode'. */
+static sf_module *
+compile_text(char *wat, sf_fuel_mode mode)
+{
+	sf_config	cfg;
+	sf_error	err;
+	sf_module  *m;
+
+	sf_config_default(&cfg);
+	cfg.fuel_mode = mode;
+	cfg.compile_threads = 1;
+	m = load_wat_cfg(wat, &cfg);
+	free(wat);
+	if (sf_module_compile(m, &err) != SF_OK)
+		fail_msg("compile: %s", err.msg);
+	/* the block is page-aligned: offsets in it are offsets in a line */
+	assert_int_equal((uintptr_t) m->jit->code & 63, 0);
+	return m;
+}
+
+/* The i32 the export 'name' returns for 'arg'. */
+static int32_t
+call_i32(sf_instance *inst, const char *name, int32_t arg)
+{
+	sf_extern	ex;
+	sf_val		in = {.type = SF_I32, .of.i32 = arg},
+				out;
+	sf_call_opts opts = {.fuel_limit = UINT64_C(1) << 40};
+	sf_error	err;
+
+	assert_int_equal(sf_instance_export(inst, name, strlen(name), &ex), SF_OK);
+	if (sf_call(ex.of.func, &in, 1, &out, 1, &opts, &err) != SF_OK)
+		fail_msg("%s: %s", name, err.msg);
+	return out.of.i32;
 }
 
 /* The loop of the function in code[0, len): [*head, *end), or fail. */
@@ -140,28 +190,30 @@ find_loop(const uint8_t *code, uint32_t len, uint32_t *head, uint32_t *end)
 	fail_msg("no back edge after the marker at %u", mark);
 }
 
+/* An instance of m in a store of its own (*s, to free). */
+static sf_instance *
+instantiate(sf_module *m, sf_store **s)
+{
+	sf_error	err;
+	sf_instance *inst;
+
+	*s = sf_store_new(NULL, NULL);
+	assert_non_null(*s);
+	inst = sf_instance_new(*s, m, NULL, 0, &err);
+	if (inst == NULL)
+		fail_msg("instantiate: %s", err.msg);
+	return inst;
+}
+
 static void
 check_mode(sf_fuel_mode mode)
 {
-	char	   *wat = module_text();
-	sf_config	cfg;
-	sf_error	err;
-	sf_module  *m;
+	sf_module  *m = compile_text(module_of(NFUNCS, loop_func), mode);
+	const struct sf_jit *j = m->jit;
 	sf_store   *s;
 	sf_instance *inst;
-	const struct sf_jit *j;
 	uint32_t	moved = 0;
 
-	sf_config_default(&cfg);
-	cfg.fuel_mode = mode;
-	cfg.compile_threads = 1;
-	m = load_wat_cfg(wat, &cfg);
-	free(wat);
-	if (sf_module_compile(m, &err) != SF_OK)
-		fail_msg("compile: %s", err.msg);
-	j = m->jit;
-	/* the block is page-aligned: offsets in it are offsets in a line */
-	assert_int_equal((uintptr_t) j->code & 63, 0);
 	for (uint32_t f = 0; f < j->nfuncs; f++)
 	{
 		uint32_t	head = 0, end = 0, off = j->func_off[f];
@@ -177,29 +229,18 @@ check_mode(sf_fuel_mode mode)
 	}
 	/* the layout did have to move functions: the test can tell */
 	assert_true(moved > 0);
-	s = sf_store_new(NULL, NULL);
-	assert_non_null(s);
-	inst = sf_instance_new(s, m, NULL, 0, &err);
-	if (inst == NULL)
-		fail_msg("instantiate: %s", err.msg);
+	inst = instantiate(m, &s);
 	for (int k = 0; k < NFUNCS; k += 7)
 	{
 		char		name[16];
-		sf_extern	ex;
-		sf_val		arg = {.type = SF_I32, .of.i32 = 5},
-					out;
-		sf_call_opts opts = {.fuel_limit = UINT64_C(1) << 40};
 		uint32_t	a = 0;
 
 		snprintf(name, sizeof(name), "f%d", k);
-		assert_int_equal(sf_instance_export(inst, name, strlen(name), &ex), SF_OK);
-		if (sf_call(ex.of.func, &arg, 1, &out, 1, &opts, &err) != SF_OK)
-			fail_msg("%s: %s", name, err.msg);
 		for (int st = 0; st < k % 16; st++)
 			a += 5u * (uint32_t) (st * 7 + k + 3);
 		for (uint32_t i = 0; i < 5; i++)
 			a = (a ^ MARKER) + i;
-		assert_int_equal((uint32_t) out.of.i32, a);
+		assert_int_equal((uint32_t) call_i32(inst, name, 5), a);
 	}
 	sf_store_free(s);
 	sf_module_free(m);
@@ -243,24 +284,12 @@ find_entry(const uint8_t *code, uint32_t len, uint32_t off, uint32_t *target, ui
 static void
 check_entries(sf_fuel_mode mode)
 {
-	char	   *wat = fib_module_text();
-	sf_config	cfg;
-	sf_error	err;
-	sf_module  *m;
+	sf_module  *m = compile_text(module_of(NFIBS, fib_funcs), mode);
+	const struct sf_jit *j = m->jit;
 	sf_store   *s;
 	sf_instance *inst;
-	const struct sf_jit *j;
 	uint32_t	skewed = 0;
 
-	sf_config_default(&cfg);
-	cfg.fuel_mode = mode;
-	cfg.compile_threads = 1;
-	m = load_wat_cfg(wat, &cfg);
-	free(wat);
-	if (sf_module_compile(m, &err) != SF_OK)
-		fail_msg("compile: %s", err.msg);
-	j = m->jit;
-	assert_int_equal((uintptr_t) j->code & 63, 0);
 	for (uint32_t f = 1; f < j->nfuncs; f += 2)
 	{
 		uint32_t	target = 0, end = 0, off = j->func_off[f];
@@ -278,24 +307,13 @@ check_entries(sf_fuel_mode mode)
 	}
 	/* past an entry charge, the start had to leave the 16-byte steps */
 	assert_true((skewed > 0) == (mode != SF_FUEL_OFF));
-	s = sf_store_new(NULL, NULL);
-	assert_non_null(s);
-	inst = sf_instance_new(s, m, NULL, 0, &err);
-	if (inst == NULL)
-		fail_msg("instantiate: %s", err.msg);
+	inst = instantiate(m, &s);
 	for (int k = 0; k < NFIBS; k += 5)
 	{
 		char		name[16];
-		sf_extern	ex;
-		sf_val		arg = {.type = SF_I32, .of.i32 = 12},
-					out;
-		sf_call_opts opts = {.fuel_limit = UINT64_C(1) << 40};
 
 		snprintf(name, sizeof(name), "r%d", k);
-		assert_int_equal(sf_instance_export(inst, name, strlen(name), &ex), SF_OK);
-		if (sf_call(ex.of.func, &arg, 1, &out, 1, &opts, &err) != SF_OK)
-			fail_msg("%s: %s", name, err.msg);
-		assert_int_equal(out.of.i32, 144);
+		assert_int_equal(call_i32(inst, name, 12), 144);
 	}
 	sf_store_free(s);
 	sf_module_free(m);
