@@ -192,10 +192,10 @@ extra_lines(uint32_t at, uint32_t lo, uint32_t hi)
 ** every start 0..63).  A loop weighs four times the entry, as it runs many
 ** times per call, but one that makes a direct call weighs half of it: the
 ** callee's code is fetched each iteration anyway, and fib's loop runs 1.6
-** times per call.  The skew is 0, or what puts a
-** direct call's target (past the entry charge it skips, cg_fuel_link_calls)
-** on a 16-byte step, preferred on a tie.  The choice looks only at the
-** function's own code, so every thread makes the same one.
+** times per call.  The skew is 0, or what puts a direct call's target
+** (past the entry charge it skips, cg_fuel_link_calls) on a 16-byte step,
+** preferred on a tie.  The choice looks only at the function's own code,
+** so every thread makes the same one.
 */
 static uint8_t
 starts_in_line(const modstate *ms, uint32_t *skew_out)
