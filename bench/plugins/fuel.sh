@@ -9,9 +9,16 @@
 #    control: fuel off's code again, compiled separately, whose ratio to
 #    fuel off shows how far the measurement alone moves one.  engine/sffuel
 #    runs all five in one process, interleaved, FUEL_ROUNDS rounds (default
-#    41), each timed call in a fresh instance whose memory an untimed call
+#    14), each timed call in a fresh instance whose memory an untimed call
 #    faulted in: separate processes, or one instance per mode, tie a mode
-#    to the memory it got, which moved single kernels by 5-20% here.  The
+#    to the memory it got, which moved single kernels by 5-20% here.  That
+#    runs FUEL_PASSES times (default 3), a pass over all kernels each, and
+#    the rounds of all passes are pooled: what one round of fib costs in
+#    slacked mode depends on the minute (on this 2-vCPU VM, one process
+#    measured 0.99x in all four copies of its code and the next 1.05x in
+#    all four, with the control at 1.00x in both), so a kernel measured
+#    in one window of 2-3 s got that window's ratio, and three windows
+#    half a minute apart give a steadier one.  The
 #    calls are short (FUEL_N below, about a tenth of the main table's work,
 #    5-50 ms): this machine runs in phases of seconds that differ by up to
 #    40% (the same libc compile took 1.35 ms in one and 1.9 ms in another;
@@ -32,7 +39,8 @@ FUEL_BIG_LIMIT=1000000000000000000
 FUEL_RUNAWAY_RUNS=${FUEL_RUNAWAY_RUNS:-30}
 FUEL_RUNAWAY_LIMIT=${FUEL_RUNAWAY_LIMIT:-200000000}
 
-FUEL_ROUNDS=${FUEL_ROUNDS:-41}
+FUEL_ROUNDS=${FUEL_ROUNDS:-14}
+FUEL_PASSES=${FUEL_PASSES:-3}
 SFFUEL=${SFFUEL:-engine/sffuel}
 
 # n for the timed fuel-mode runs and the callgrind counts (about a tenth of
@@ -40,21 +48,41 @@ SFFUEL=${SFFUEL:-engine/sffuel}
 declare -A FUEL_N=([fib]=30 [mandelbrot]=600 [matmul]=200 [nbody]=300000
 	[quicksort]=300000 [sha256]=70 [sieve]=4000000)
 
+# The rounds sffuel --raw printed (five times a line), pooled, on stdin:
+# per mode "NAME BEST RATIO MEDIAN" as sffuel prints them itself (best
+# time, its ratio to fuel off's best, median of the within-round ratio).
+fuel_pool() {
+	local rounds m best best0 med names=(off precise slacked slacked+watchdog off-again)
+	rounds=$(cat)
+	best0=$(awk 'NR == 1 || $1 < b { b = $1 } END { printf "%.9f", b }' <<<"$rounds")
+	for m in 1 2 3 4 5; do
+		best=$(awk -v m="$m" 'NR == 1 || $m < b { b = $m } END { printf "%.9f", b }' <<<"$rounds")
+		read -r _ med _ <<<"$(awk -v m="$m" '{ printf "%.9f\n", $m / $1 }' <<<"$rounds" | fuel_stats '%.4f')"
+		echo "${names[m - 1]} $best $(awk -v a="$best" -v b="$best0" 'BEGIN { printf "%.4f", a / b }') $med"
+	done
+}
+
 section_fuel_modes() {
-	local k out rows=() line
+	local k p out rows=() line
+	local -A raw=()
 	[ -x "$SFFUEL" ] || { echo "fuel modes: n/a ($SFFUEL not built)"; return 0; }
+	for ((p = 0; p < FUEL_PASSES; p++)); do
+		for k in "${KERNELS[@]}"; do
+			if ! out=$(limited "$SFFUEL" --raw --rounds="$FUEL_ROUNDS" "$OUT/$k.wasm" run "${FUEL_N[$k]:-${K_N[$k]}}" 2>&1); then
+				echo "fuel modes: $k: FAILED: $(printf '%s\n' "$out" | tail -1)"
+				return 1
+			fi
+			raw[$k]+=$out$'\n'
+		done
+	done
 	for k in "${KERNELS[@]}"; do
-		if ! out=$(limited "$SFFUEL" --rounds="$FUEL_ROUNDS" "$OUT/$k.wasm" run "${FUEL_N[$k]:-${K_N[$k]}}" 2>&1); then
-			echo "fuel modes: $k: FAILED: $(printf '%s\n' "$out" | tail -1)"
-			return 1
-		fi
 		line=$k$'\t'"${FUEL_N[$k]:-${K_N[$k]}}"
 		while read -r _ best ratio med; do
 			line+=$'\t'"$best"$'\t'"$ratio"$'\t'"$med"
-		done <<<"$out"
+		done < <(printf '%s' "${raw[$k]}" | fuel_pool)
 		rows+=("$line")
 	done
-	echo "Fuel metering: CPU ms of one run(n) call, n about a tenth of the main table's (the n column), best of $FUEL_ROUNDS rounds in one process, modes interleaved; ratio of bests to fuel off, and in brackets the median over the rounds of the ratio within a round"
+	echo "Fuel metering: CPU ms of one run(n) call, n about a tenth of the main table's (the n column), best of $FUEL_PASSES passes over all kernels of $FUEL_ROUNDS rounds each (one process per kernel and pass, modes interleaved), rounds pooled; ratio of bests to fuel off, and in brackets the median over the rounds of the ratio within a round"
 	echo "(targets: slacked <= 1.02x geomean and <= 1.05x worst, precise <= 1.08x geomean; the control runs fuel off's code again, compiled separately: how far the measurement alone moves a ratio)"
 	echo
 	{

@@ -1,7 +1,7 @@
 /*
 ** sffuel -- the cost of fuel metering, measured inside one process.
 **
-**   engine/sffuel [--rounds=N] FILE.wasm EXPORT [I32-ARG]
+**   engine/sffuel [--rounds=N] [--raw] FILE.wasm EXPORT [I32-ARG]
 **
 ** Compiles FILE.wasm five times: fuel off, precise, slacked, slacked again
 ** to run with the watchdog ticking every 10 ms, and fuel off again: the
@@ -17,6 +17,10 @@
 **   off 0.312345 1.0000 1.0000
 **   precise 0.318000 1.0181 1.0154
 **   ...
+**
+** With --raw it prints instead every round's five times (seconds, in the
+** order above), one round a line, for a caller that pools the rounds of
+** several runs (bench/plugins/fuel.sh).
 **
 ** The per-round ratio follows slow changes of the machine's speed (a
 ** shared VM's neighbours), which move all five calls of a round alike.
@@ -148,7 +152,7 @@ measure(sf_module *mod, int m, const char *export, const sf_val *arg, double *t,
 int
 main(int argc, char **argv)
 {
-	int			rounds = 7, ai = 1;
+	int			rounds = 7, ai = 1, raw = 0;
 	size_t		len;
 	uint8_t    *bytes;
 	sf_error	err;
@@ -157,11 +161,18 @@ main(int argc, char **argv)
 	sf_val		arg = {0}, first = {0};
 	int			have_first = 0;
 
-	if (ai < argc && strncmp(argv[ai], "--rounds=", 9) == 0)
-		rounds = atoi(argv[ai++] + 9);
+	for (; ai < argc && strncmp(argv[ai], "--", 2) == 0; ai++)
+	{
+		if (strncmp(argv[ai], "--rounds=", 9) == 0)
+			rounds = atoi(argv[ai] + 9);
+		else if (strcmp(argv[ai], "--raw") == 0)
+			raw = 1;
+		else
+			break;
+	}
 	if (argc - ai < 2 || argc - ai > 3 || rounds < 1)
 	{
-		fprintf(stderr, "usage: sffuel [--rounds=N] FILE.wasm EXPORT [I32-ARG]\n");
+		fprintf(stderr, "usage: sffuel [--rounds=N] [--raw] FILE.wasm EXPORT [I32-ARG]\n");
 		return 1;
 	}
 	bytes = read_file(argv[ai], &len);
@@ -196,6 +207,13 @@ main(int argc, char **argv)
 				best[m] = t;
 			t_all[r * NMODES + m] = t;
 		}
+	if (raw)
+	{
+		for (int r = 0; r < rounds; r++)
+			for (int m = 0; m < NMODES; m++)
+				printf("%.9f%c", t_all[r * NMODES + m], m + 1 < NMODES ? ' ' : '\n');
+		return 0;
+	}
 	for (int m = 0; m < NMODES; m++)
 	{
 		double	   *q = calloc((size_t) rounds, sizeof(double));
