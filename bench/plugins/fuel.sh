@@ -15,8 +15,8 @@
 #    runs FUEL_PASSES times (default 3), a pass over all kernels each, and
 #    the rounds of all passes are pooled: what one round of fib costs in
 #    slacked mode depends on the minute (on this 2-vCPU VM, one process
-#    measured 0.99x in all four copies of its code and the next 1.05x in
-#    all four, with the control at 1.00x in both), so a kernel measured
+#    measured 0.99-1.01x in each of four copies of its code and another
+#    1.05-1.08x in each, fuel off's copies 0.98-1.01x in both), so a kernel measured
 #    in one window of 2-3 s got that window's ratio, and three windows
 #    half a minute apart give a steadier one.  The
 #    calls are short (FUEL_N below, about a tenth of the main table's work,
