@@ -163,7 +163,7 @@ fuel_instructions() {	# KERNEL MODE: instructions of one sfrun under callgrind
 }
 
 section_fuel_instructions() {
-	local k off sl pr rows=() logs="" n=0
+	local k off sl pr rows=() n=0
 	command -v valgrind >/dev/null || { echo "fuel instructions: n/a (valgrind not installed)"; return 0; }
 	[ -x "$SFRUN" ] || { echo "fuel instructions: n/a ($SFRUN not built)"; return 0; }
 	for k in "${KERNELS[@]}"; do
