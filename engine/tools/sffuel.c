@@ -168,7 +168,11 @@ main(int argc, char **argv)
 		else if (strcmp(argv[ai], "--raw") == 0)
 			raw = 1;
 		else
+		{
+			fprintf(stderr, "sffuel: unknown option %s\n", argv[ai]);
+			rounds = 0;			/* the usage line below */
 			break;
+		}
 	}
 	if (argc - ai < 2 || argc - ai > 3 || rounds < 1)
 	{
