@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SQL benchmark rows (called by make bench): whole queries over many rows,
 # with the same function written in wasm (slackfuel), C, PL/pgSQL and SQL.
-# Needs the extension installed (make install) and the postgres user.
+# Runs a private copy of the server with the extension (scripts/pginstall).
 # Prints the median of RUNS timings per cell and ratios to C.
 set -eu
 cd "$(dirname "$0")/.."
@@ -10,10 +10,8 @@ if ! command -v pg_config >/dev/null; then
 	echo "sql bench: skipped (no pg_config)"
 	exit 0
 fi
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-make -s -j2 all >/dev/null
-$SUDO make -s install >/dev/null
+pg=$(scripts/pginstall)
+export "$pg"
 dir=$(mktemp -d /tmp/slackfuel-bench.XXXXXX)
 chmod 755 "$dir"
 trap 'scripts/pgcluster stop "$dir/pg"; rm -rf "$dir"' EXIT
