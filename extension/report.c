@@ -3,7 +3,7 @@
  *
  * The engine never ereports (it cannot include PostgreSQL headers); it
  * returns an sf_status and an sf_error.  This file is the one place that
- * picks SQLSTATEs, so the table in the README is this table.
+ * picks SQLSTATEs, so the table in docs/sql.md is this table.
  */
 #include "postgres.h"
 

@@ -166,7 +166,7 @@ typedef enum sf_fuel_mode
 
 /*
 ** Caps that keep hostile input from exhausting memory.  Zero fields take
-** the defaults below (documented in the README).
+** the defaults below (documented in docs/engine.md).
 */
 typedef struct sf_config
 {

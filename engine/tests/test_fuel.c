@@ -3,7 +3,7 @@
 ** check, interrupts and the watchdog.
 **
 ** Exactness: the programs below have fuel costs counted by hand from the
-** cost table (README "Fuel": 1 unit per operator except nop, block, loop,
+** cost table (docs/fuel.md: 1 unit per operator except nop, block, loop,
 ** else, end, drop); each count is derived next to its program.
 ** Determinism: slacked mode must make the same out-of-fuel decision, with
 ** the same host-visible side effects, as precise mode, whatever the
