@@ -7,6 +7,7 @@
 #   make            engine library, engine/sfrun, and the extension
 #   make test       everything the README's test command runs
 #   make spec       the core spec test suite
+#   make examples   the example UDFs (examples/) built from source
 #   make bench      benchmark tables
 #   make SANITIZE=1 test   the same with ASan + UBSan (separate build dir)
 
@@ -39,7 +40,7 @@ endif
 
 SPEC_DIR ?= ../shared/spec-testsuite/core
 
-.PHONY: engine test unit spec bench engine-clean run regress difftest
+.PHONY: engine test unit spec bench engine-clean run regress difftest examples
 engine: $(ENGINE_LIB) $(TOOL_BINS)
 
 $(B)/engine/%.o: engine/%.c $(ENGINE_HDRS)
@@ -77,6 +78,9 @@ run:
 
 regress:
 	@scripts/regress
+
+examples:
+	@$(MAKE) -s -C examples
 
 # differential testing against Node.js; DIFFTEST_SECONDS (default 60), DIFFTEST_SEED
 difftest: engine

@@ -1,0 +1,81 @@
+-- The Rust guest SDK (sdk/rust, slackfuel::export!): its test guest
+-- (sdk/rust/tests/guest) built for wasm32-unknown-unknown.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS slackfuel;
+RESET client_min_messages;
+\set m '\\x' `od -An -v -tx1 build/examples/sdk/rust.wasm | tr -d ' \n'`
+CREATE SCHEMA sdk_rust;
+SET search_path = sdk_rust, public;
+CREATE FUNCTION not_b(bool) RETURNS bool STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION neg16(int2) RETURNS int2 STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION mix(int, bigint, real, float8, bool) RETURNS bigint STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION halve(float8) RETURNS float8 STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION twice(real) RETURNS real STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION echo(text) RETURNS text STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION slice(text, int, int) RETURNS text STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION shout(text) RETURNS text STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION concat(text, text) RETURNS text STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION greeting() RETURNS text LANGUAGE wasm AS :'m';
+CREATE FUNCTION reversed(bytea) RETURNS bytea STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION byte_sum(bytea) RETURNS int STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION boxed(text) RETURNS text STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION char_count(text) RETURNS int STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION remember(text) RETURNS bigint STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION recall() RETURNS text LANGUAGE wasm AS :'m';
+CREATE FUNCTION checked_div(int, int) RETURNS int STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION parse_int(text) RETURNS text STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION boom(text) RETURNS int STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION hoard(int) RETURNS int STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION nothing() RETURNS void LANGUAGE wasm AS :'m';
+-- A bytea passed where the Rust function takes &str: not valid UTF-8.
+CREATE FUNCTION char_count(bytea) RETURNS int STRICT LANGUAGE wasm AS :'m';
+
+-- Scalars: bool, i16, i32, i64, f32, f64.
+SELECT not_b(false), neg16(-32767::int2), mix(1, 10000000000, 1.5, 0.25, true),
+       halve(-3), twice(1.25), nothing();
+
+-- &str, String, &[u8], Vec<u8>, Box<str>, &'static str.
+SELECT echo('grüße, 世界'), echo(''), slice('abcdef', 1, 4), shout('hey'),
+       concat('foo', 'bär'), greeting(), boxed('ab'), char_count('grüße, 世界');
+SELECT reversed('\x0001ff'), reversed(''), byte_sum('\xffff00');
+SELECT length(echo(repeat('x', 5000000))) AS five_mb, length(shout(repeat('y', 1000000))) AS one_mb_plus_one;
+
+-- Buffers are freed when the call ends: 100,000 calls with 1 kB values
+-- run within 2 MB of linear memory (1 MB of it the stack), where
+-- a leak of 100 MB would trap.
+SET slackfuel.max_memory = '2MB';
+SELECT count(*) FROM generate_series(1, 100000) g
+ WHERE length(concat(repeat('a', 500), echo(repeat('b', 500)))) = 1000
+   AND length(shout(repeat('c', 1000))) = 1001
+   AND byte_sum(decode(repeat('01', 1000), 'hex')) = 1000;
+RESET slackfuel.max_memory;
+
+-- State kept between calls of one function (each SQL function has its own
+-- instance).
+SELECT remember('first'), remember('second'), recall() AS other_instance;
+
+-- Err(e) and panics end the call with an error; the next call runs in a
+-- fresh instance.  (The message reaches the ERROR once the host interface
+-- has a way to raise it.)
+\set VERBOSITY terse
+SELECT checked_div(7, 2), parse_int(' 21 ');
+SELECT checked_div(1, 0);
+SELECT parse_int('twelve');
+SELECT boom('now');
+SELECT char_count('\xff'::bytea);
+SELECT slice('abc', 2, 9);
+\set VERBOSITY default
+SELECT checked_div(9, 3), echo('fine again');
+
+-- Out of memory in Rust's allocator aborts: a trap, bounded by
+-- slackfuel.max_memory.
+SET slackfuel.max_memory = '8MB';
+\set VERBOSITY terse
+SELECT hoard(100);
+\set VERBOSITY default
+SELECT hoard(2);
+RESET slackfuel.max_memory;
+RESET search_path;
+SET client_min_messages = warning;
+DROP SCHEMA sdk_rust CASCADE;
+RESET client_min_messages;
