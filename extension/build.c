@@ -174,6 +174,22 @@ check_imports(const char *fname, sf_module *m)
 					   (int) d.module_len, d.module, (int) d.name_len, d.name)));
 }
 
+/* All hexadecimal digits and white space: a binary module missing its "\x". */
+static bool
+looks_like_hex(const char *src)
+{
+	int			digits = 0;
+
+	for (const char *p = src; *p; p++)
+	{
+		if (isxdigit((unsigned char) *p))
+			digits++;
+		else if (!isspace((unsigned char) *p))
+			return false;
+	}
+	return digits >= 8;
+}
+
 /*
  * The module bytes of a function body: WebAssembly text, or the binary as
  * "\x" hex.  malloc'd, into 'b'.
@@ -185,32 +201,68 @@ module_bytes(const char *fname, const char *src, slackfuel_build *b)
 		src++;
 	if (src[0] == '\\' && (src[1] == 'x' || src[1] == 'X'))
 		b->bytes = decode_hex(fname, src, &b->len);
+	else if (looks_like_hex(src))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("invalid WebAssembly text in function \"%s\"", fname),
+				 errdetail("The body is hexadecimal digits, which is not WebAssembly text."),
+				 errhint("A binary module in hex starts with \\x: AS '\\x0061736d...'.")));
 	else
 		b->bytes = text_to_wasm(fname, src, &b->len);
 }
 
 /*
- * Decode and validate a function body into 'b'.  Compiling is a separate
- * step, after the cheap checks of exports and signatures.
+ * Decode and validate module bytes into 'b' (the bytes are copied).
+ * Compiling is a separate step, after the cheap checks of exports and
+ * signatures.
  */
 sf_module *
-slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
-					  slackfuel_build *b)
+slackfuel_module_load_bytes(const char *fname, const uint8 *bytes, size_t len,
+							sf_fuel_mode mode, slackfuel_build *b)
 {
 	sf_config	cfg;
 	sf_error	err;
 
-	module_bytes(fname, src, b);
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
 	cfg.compile_threads = (uint32_t) slackfuel_compile_threads;
-	b->module = sf_module_load(b->bytes, b->len, &cfg, &err);
-	free(b->bytes);				/* the module keeps its own copy */
-	b->bytes = NULL;
+	b->module = sf_module_load(bytes, len, &cfg, &err);
 	if (b->module == NULL)
 		slackfuel_report_load(fname, &err);
 	check_imports(fname, b->module);
 	return b->module;
+}
+
+/* Decode and validate a function body (text or hex) into 'b'. */
+sf_module *
+slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
+					  slackfuel_build *b)
+{
+	module_bytes(fname, src, b);
+	slackfuel_module_load_bytes(fname, b->bytes, b->len, mode, b);
+	free(b->bytes);				/* the module keeps its own copy */
+	b->bytes = NULL;
+	return b->module;
+}
+
+/*
+ * The module of a function: a named module ('module:export', compiled and
+ * shared through the module cache, '*mod' set, 'export' the name given) or
+ * the module in the body (into 'b', not compiled yet, '*mod' and '*export'
+ * NULL).  'owner' owns the function; 'creating' at CREATE FUNCTION.
+ */
+sf_module *
+slackfuel_body_module(const char *fname, const char *src, Oid owner,
+					  sf_fuel_mode mode, bool creating, slackfuel_build *b,
+					  slackfuel_mod **mod, char **export)
+{
+	char		modname[NAMEDATALEN];
+
+	*mod = NULL;
+	*export = NULL;
+	if (slackfuel_modref_parse(src, modname, export))
+		return slackfuel_mod_get(fname, modname, owner, mode, creating, mod);
+	return slackfuel_module_load(fname, src, mode, b);
 }
 
 void
@@ -356,17 +408,36 @@ check_abi_exports(const char *fname, sf_module *m,
 }
 
 
+/* The function export 'name' of a named module. */
+static int64
+named_export(const char *fname, sf_module *m, const char *name)
+{
+	int64		i = sf_module_find_export(m, name, strlen(name));
+	sf_export_desc d;
+
+	if (i >= 0)
+		sf_module_export(m, (uint32) i, &d);
+	if (i < 0 || d.kind != SF_EXTERN_FUNC)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm module of function \"%s\" does not export a function named \"%s\"",
+						fname, name)));
+	return i;
+}
+
 /*
- * The module-level checks of a function: which export, its signature, and
- * the canonical ABI exports when strings are used.  Fills 'd'.
+ * The module-level checks of a function: which export ('export', or when
+ * NULL the one slackfuel_pick_export chooses), its signature, and the
+ * canonical ABI exports when strings are used.  Fills 'd'.
  */
 void
 slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
-					   sf_module *m, sf_export_desc *d)
+					   sf_module *m, const char *export, sf_export_desc *d)
 {
 	char	   *name;
 
-	sf_module_export(m, (uint32) slackfuel_pick_export(fname, m, fname), d);
+	sf_module_export(m, (uint32) (export ? named_export(fname, m, export) :
+								  slackfuel_pick_export(fname, m, fname)), d);
 	name = pnstrdup(d->name, d->name_len);
 	check_signature(fname, sig, name, &d->functype);
 	if (sig->uses_memory)

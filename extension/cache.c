@@ -54,8 +54,11 @@ func_release(slackfuel_func *fn)
 		inst_free(fn->instances);
 		fn->instances = next;
 	}
-	if (fn->module)
+	if (fn->module && fn->shared == NULL)
 		sf_module_free(fn->module);
+	if (fn->shared)
+		slackfuel_mod_used(fn->shared, -1);
+	fn->shared = NULL;
 	free(fn->export_name);
 	fn->module = NULL;
 	fn->export_name = NULL;
@@ -127,23 +130,29 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 {
 	Form_pg_proc p = (Form_pg_proc) GETSTRUCT(tup);
 	slackfuel_build *b = slackfuel_build_new();
-	char	   *src;
+	slackfuel_mod *mod;
+	char	   *export;
+	sf_module  *m;
 	sf_export_desc d;
 
 	strlcpy(fn->proname, NameStr(p->proname), NAMEDATALEN);
 	slackfuel_check_proc(tup, &fn->sig);
-	src = slackfuel_prosrc(tup);
-	slackfuel_module_load(fn->proname, src, mode, b);
-	slackfuel_check_module(fn->proname, &fn->sig, b->module, &d);
-	slackfuel_module_compile(fn->proname, b->module);
+	m = slackfuel_body_module(fn->proname, slackfuel_prosrc(tup), p->proowner,
+							  mode, false, b, &mod, &export);
+	slackfuel_check_module(fn->proname, &fn->sig, m, export, &d);
+	if (mod == NULL)
+		slackfuel_module_compile(fn->proname, m);
 	fn->export_name = strndup(d.name, d.name_len);
 	if (fn->export_name == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	fn->export_len = d.name_len;
 
 	/* Nothing below can fail: hand the engine objects to the cache. */
-	fn->module = b->module;
+	fn->module = m;
 	b->module = NULL;
+	fn->shared = mod;
+	if (mod)
+		slackfuel_mod_used(mod, 1);
 	fn->mode = mode;
 	fn->fn_xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
 	fn->fn_tid = tup->t_self;
@@ -194,17 +203,28 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 {
 	slackfuel_build *b = slackfuel_build_new();	/* owns the store on error */
 	sf_instance *instance;
+	slackfuel_minst *shared = NULL;
 	slackfuel_inst *inst;
 	sf_extern	e;
 	char		post[NAMEDATALEN + 16];
 
-	b->store = slackfuel_store_new(fn->proname, max_memory, max_stack);
-	instance = slackfuel_instantiate(fn->proname, b->store, fn->module, max_stack);
+	if (fn->shared)
+	{
+		/* The role's instance of the named module: shared, not owned. */
+		shared = slackfuel_mod_instance(fn->proname, fn->shared, max_memory, max_stack);
+		instance = slackfuel_minst_instance(shared);
+	}
+	else
+	{
+		b->store = slackfuel_store_new(fn->proname, max_memory, max_stack);
+		instance = slackfuel_instantiate(fn->proname, b->store, fn->module, max_stack);
+	}
 	inst = calloc(1, sizeof(slackfuel_inst));
 	if (inst == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	inst->store = b->store;
 	b->store = NULL;
+	inst->shared = shared;
 	inst->instance = instance;
 	inst->userid = GetUserId();
 	inst->max_memory = max_memory;
@@ -262,6 +282,11 @@ slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst)
 {
 	slackfuel_inst **pp;
 
+	if (inst->shared)
+	{
+		slackfuel_minst_discard(inst->shared);	/* for every function */
+		return;
+	}
 	for (pp = &fn->instances; *pp != NULL; pp = &(*pp)->next)
 	{
 		if (*pp == inst)
@@ -269,6 +294,54 @@ slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst)
 			*pp = inst->next;
 			inst_free(inst);
 			return;
+		}
+	}
+}
+
+/*
+ * The named modules changed (modules.c): every function over one is loaded
+ * again at its next call, which rechecks its module.
+ */
+void
+slackfuel_cache_stale_shared(void)
+{
+	HASH_SEQ_STATUS seq;
+	slackfuel_func *fn;
+
+	hash_seq_init(&seq, func_cache);
+	while ((fn = hash_seq_search(&seq)) != NULL)
+	{
+		if (!fn->valid || fn->stale || fn->shared == NULL)
+			continue;
+		fn->stale = true;
+		nstale++;
+		slackfuel_epoch++;
+	}
+}
+
+/* A named module's instance goes: so do the functions' views of it. */
+void
+slackfuel_cache_drop_shared(slackfuel_minst *mi)
+{
+	HASH_SEQ_STATUS seq;
+	slackfuel_func *fn;
+
+	hash_seq_init(&seq, func_cache);
+	while ((fn = hash_seq_search(&seq)) != NULL)
+	{
+		slackfuel_inst **pp = &fn->instances;
+
+		while (*pp != NULL)
+		{
+			slackfuel_inst *inst = *pp;
+
+			if (inst->shared == mi)
+			{
+				*pp = inst->next;
+				inst_free(inst);
+			}
+			else
+				pp = &inst->next;
 		}
 	}
 }

@@ -10,6 +10,8 @@
  *	build.c		module building: body -> bytes, load, imports, export
  *				choice, signature checks, instantiation
  *	cache.c		per-backend cache of compiled modules and instances
+ *	modules.c	named modules (slackfuel.modules), shared by the
+ *				functions that refer to them as 'module:export'
  *	call.c		the one call path (functions, procedures, DO blocks):
  *				sf_call, fuel, traps, copies to and from guest memory
  *	types.c		the SQL type table and the canonical ABI: signatures,
@@ -40,6 +42,8 @@
  */
 typedef struct slackfuel_cx slackfuel_cx;
 typedef struct slackfuel_type slackfuel_type;
+typedef struct slackfuel_mod slackfuel_mod;	/* a named module (modules.c) */
+typedef struct slackfuel_minst slackfuel_minst;	/* its instance for one role */
 
 /*
  * Lowering: a Datum becomes its flat core values (64-bit slots, i32 and f32
@@ -89,7 +93,9 @@ typedef struct slackfuel_inst
 	Oid			userid;
 	uint64		max_memory;		/* the limits it was created with */
 	uint64		max_stack;
-	sf_store   *store;			/* owns instance, memory, functions */
+	sf_store   *store;			/* owns instance, memory, functions; NULL
+								 * when 'shared' does */
+	slackfuel_minst *shared;	/* a named module's instance, or NULL */
 	sf_instance *instance;
 	sf_func    *func;			/* the export called */
 	sf_func    *realloc;		/* cabi_realloc, when strings are used */
@@ -125,7 +131,8 @@ typedef struct slackfuel_func
 	char	   *export_name;	/* malloc'd */
 	size_t		export_len;
 	slackfuel_sig sig;
-	sf_module  *module;
+	sf_module  *module;			/* owned, unless 'shared' */
+	slackfuel_mod *shared;		/* the named module it refers to, or NULL */
 	slackfuel_inst *instances;
 } slackfuel_func;
 
@@ -206,9 +213,17 @@ extern void slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig);
 extern slackfuel_build *slackfuel_build_new(void);
 extern sf_module *slackfuel_module_load(const char *fname, const char *src,
 										sf_fuel_mode mode, slackfuel_build *b);
+extern sf_module *slackfuel_module_load_bytes(const char *fname, const uint8 *bytes,
+											  size_t len, sf_fuel_mode mode,
+											  slackfuel_build *b);
+extern sf_module *slackfuel_body_module(const char *fname, const char *src, Oid owner,
+										sf_fuel_mode mode, bool creating,
+										slackfuel_build *b, slackfuel_mod **mod,
+										char **export);
 extern void slackfuel_module_compile(const char *fname, sf_module *m);
 extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
-								   sf_module *m, sf_export_desc *d);
+								   sf_module *m, const char *export,
+								   sf_export_desc *d);
 extern void slackfuel_build_done(slackfuel_build *b);
 extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
 								   const char *want);
@@ -231,6 +246,20 @@ extern void slackfuel_cache_flush_stale(void);
 extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
 extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
 extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
+extern void slackfuel_cache_stale_shared(void);
+extern void slackfuel_cache_drop_shared(slackfuel_minst *mi);
+
+/* modules.c */
+extern void slackfuel_modules_init(void);
+extern bool slackfuel_modref_parse(const char *src, char *modname, char **export);
+extern sf_module *slackfuel_mod_get(const char *fname, const char *name, Oid owner,
+									sf_fuel_mode mode, bool creating,
+									slackfuel_mod **modp);
+extern void slackfuel_mod_used(slackfuel_mod *mod, int delta);
+extern slackfuel_minst *slackfuel_mod_instance(const char *fname, slackfuel_mod *mod,
+											   uint64 max_memory, uint64 max_stack);
+extern sf_instance *slackfuel_minst_instance(slackfuel_minst *mi);
+extern void slackfuel_minst_discard(slackfuel_minst *mi);
 
 /* call.c */
 extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */

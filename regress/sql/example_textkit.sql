@@ -28,8 +28,17 @@ SELECT ex_rust.to_roman(4000);
 SELECT ex_rust.from_roman('IIII');
 SELECT ex_rust.from_roman('hello');
 \set VERBOSITY default
--- calls() counts the calls of its own instance: each SQL function has one.
+-- calls() counts the calls of its own instance: each SQL function whose
+-- body is the module has one.
 SELECT ex_rust.calls();
+-- Over the named module, the functions share one instance per role, so
+-- calls() counts the calls of all of them.
+SELECT slackfuel_install_module('textkit', :'textkit');
+CREATE FUNCTION ex_rust.wc(text) RETURNS int IMMUTABLE STRICT LANGUAGE wasm AS 'textkit:word_count';
+CREATE FUNCTION ex_rust.roman(int) RETURNS text IMMUTABLE STRICT LANGUAGE wasm AS 'textkit:to_roman';
+CREATE FUNCTION ex_rust.textkit_calls() RETURNS bigint LANGUAGE wasm AS 'textkit:calls';
+SELECT ex_rust.wc('one two'), ex_rust.roman(12), ex_rust.wc('three'), ex_rust.textkit_calls();
 SET client_min_messages = warning;
 DROP SCHEMA ex_rust CASCADE;
 RESET client_min_messages;
+SELECT slackfuel_drop_module('textkit');

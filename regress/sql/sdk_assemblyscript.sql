@@ -51,6 +51,14 @@ SELECT at(4);
 \set VERBOSITY default
 SELECT checked(1);
 RESET search_path;
+
+-- As a named module the functions share one instance per role.
+SELECT slackfuel_install_module('sdk_as', :'m');
+CREATE FUNCTION sdk_as.remember2(text) RETURNS bigint STRICT LANGUAGE wasm AS 'sdk_as:remember';
+CREATE FUNCTION sdk_as.recall2() RETURNS text LANGUAGE wasm AS 'sdk_as:recall';
+SELECT sdk_as.remember2('kept'), sdk_as.recall2(), sdk_as.remember2('again'), sdk_as.recall2();
+DROP FUNCTION sdk_as.remember2(text), sdk_as.recall2();
+SELECT slackfuel_drop_module('sdk_as');
 SET client_min_messages = warning;
 DROP SCHEMA sdk_as CASCADE;
 RESET client_min_messages;

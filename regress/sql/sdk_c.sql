@@ -98,6 +98,21 @@ SELECT sdk_c.echo('still fine');
 SET slackfuel.max_memory = '8MB';
 SELECT sdk_c.hoard(100) BETWEEN 4 AND 8 AS stopped, sdk_cw.hoard(100) BETWEEN 4 AND 8 AS stopped_too;
 RESET slackfuel.max_memory;
+
+-- As a named module the functions share one instance per role: recall()
+-- sees what remember() kept.
+SELECT slackfuel_install_module('sdk_c', :'free');
+CREATE FUNCTION sdk_c.remember2(text) RETURNS bigint STRICT LANGUAGE wasm AS 'sdk_c:remember';
+CREATE FUNCTION sdk_c.recall2() RETURNS text LANGUAGE wasm AS 'sdk_c:recall';
+CREATE FUNCTION sdk_c.concat2(text, text) RETURNS text STRICT LANGUAGE wasm AS 'sdk_c:concat';
+SELECT sdk_c.remember2('kept'), sdk_c.recall2(), sdk_c.remember2('again'), sdk_c.recall2();
+SELECT sdk_c.concat2('a', 'b');
+SELECT sdk_c.remember2(repeat('m', 1000)) AS total;
+SELECT count(*) FROM generate_series(1, 20000) g
+ WHERE length(sdk_c.concat2(repeat('a', 500), repeat('b', 500))) = 1000;
+SELECT length(sdk_c.recall2()) AS still_kept;
+DROP FUNCTION sdk_c.remember2(text), sdk_c.recall2(), sdk_c.concat2(text, text);
+SELECT slackfuel_drop_module('sdk_c');
 SET client_min_messages = warning;
 DROP SCHEMA sdk_c, sdk_cw CASCADE;
 RESET client_min_messages;

@@ -76,6 +76,14 @@ SELECT hoard(100);
 SELECT hoard(2);
 RESET slackfuel.max_memory;
 RESET search_path;
+
+-- As a named module the functions share one instance per role.
+SELECT slackfuel_install_module('sdk_rust', :'m');
+CREATE FUNCTION remember2(text) RETURNS bigint STRICT LANGUAGE wasm AS 'sdk_rust:remember';
+CREATE FUNCTION recall2() RETURNS text LANGUAGE wasm AS 'sdk_rust:recall';
+SELECT remember2('kept'), recall2(), remember2('again'), recall2();
+DROP FUNCTION remember2(text), recall2();
+SELECT slackfuel_drop_module('sdk_rust');
 SET client_min_messages = warning;
 DROP SCHEMA sdk_rust CASCADE;
 RESET client_min_messages;
