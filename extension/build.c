@@ -71,9 +71,12 @@ build_release(void *arg)
 		sf_store_free(b->store);
 	if (b->module)
 		sf_module_free(b->module);
+	if (b->component)
+		sf_component_free(b->component);
 	free(b->bytes);
 	b->store = NULL;
 	b->module = NULL;
+	b->component = NULL;
 	b->bytes = NULL;
 }
 
@@ -212,9 +215,31 @@ module_bytes(const char *fname, const char *src, slackfuel_build *b)
 }
 
 /*
- * Decode and validate module bytes into 'b' (the bytes are copied).
- * Compiling is a separate step, after the cheap checks of exports and
- * signatures.
+ * A component's imports: none is provided to components yet, so any is
+ * refused, naming them all.
+ */
+static void
+check_component_imports(const char *fname, const sf_component *c)
+{
+	StringInfoData s;
+	uint32_t	n = sf_component_num_imports(c);
+
+	if (n == 0)
+		return;
+	initStringInfo(&s);
+	for (uint32_t i = 0; i < n; i++)
+		appendStringInfo(&s, "%s\"%s\"", i ? ", " : "", sf_component_import(c, i));
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("wasm component of function \"%s\" needs imports that slackfuel does not provide", fname),
+			 errdetail("It imports %s.", s.data)));
+}
+
+/*
+ * Decode and validate module bytes into 'b' (the bytes are copied): a core
+ * module, or a component, whose core module is loaded and which stays in
+ * 'b' for the checks of its exports.  Compiling is a separate step, after
+ * the cheap checks of exports and signatures.
  */
 sf_module *
 slackfuel_module_load_bytes(const char *fname, const uint8 *bytes, size_t len,
@@ -223,6 +248,18 @@ slackfuel_module_load_bytes(const char *fname, const uint8 *bytes, size_t len,
 	sf_config	cfg;
 	sf_error	err;
 
+	if (sf_is_component(bytes, len))
+	{
+		b->component = sf_component_decode(bytes, len, &err);
+		if (b->component == NULL)
+			ereport(ERROR,
+					(errcode(err.status == SF_UNSUPPORTED ? ERRCODE_FEATURE_NOT_SUPPORTED :
+							 ERRCODE_INVALID_FUNCTION_DEFINITION),
+					 errmsg("invalid WebAssembly component in function \"%s\"", fname),
+					 errdetail("%s", err.msg)));
+		check_component_imports(fname, b->component);
+		sf_component_core(b->component, &bytes, &len);
+	}
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
 	cfg.compile_threads = (uint32_t) slackfuel_compile_threads;
@@ -254,15 +291,17 @@ slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
 sf_module *
 slackfuel_body_module(const char *fname, const char *src, Oid owner,
 					  sf_fuel_mode mode, bool creating, slackfuel_build *b,
-					  slackfuel_mod **mod, char **export)
+					  slackfuel_mod **mod, const sf_component **comp, char **export)
 {
 	char		modname[NAMEDATALEN];
 
 	*mod = NULL;
 	*export = NULL;
 	if (slackfuel_modref_parse(src, modname, export))
-		return slackfuel_mod_get(fname, modname, owner, mode, creating, mod);
-	return slackfuel_module_load(fname, src, mode, b);
+		return slackfuel_mod_get(fname, modname, owner, mode, creating, mod, comp);
+	slackfuel_module_load(fname, src, mode, b);
+	*comp = b->component;
+	return b->module;
 }
 
 void
@@ -425,16 +464,98 @@ named_export(const char *fname, sf_module *m, const char *name)
 	return i;
 }
 
+/* The WIT text of a SQL signature, for messages. */
+static char *
+sig_wit(const slackfuel_sig *sig)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfoString(&s, "func(");
+	for (int i = 0; i < sig->nargs; i++)
+		appendStringInfo(&s, "%s%s", i ? ", " : "", sig->args[i]->wit);
+	appendStringInfoChar(&s, ')');
+	if (sig->ret)
+		appendStringInfo(&s, " -> %s", sig->ret->wit);
+	return s.data;
+}
+
+static bool
+wit_is(const sf_wit_type *t, const char *wit)
+{
+	char		buf[256];
+
+	sf_wit_print_type(t, buf, sizeof(buf));
+	return strcmp(buf, wit) == 0;
+}
+
+/*
+ * The component export a function calls ('export', or the one named like
+ * the function, or the only one), whose WIT type must be exactly the one
+ * the SQL signature maps to, and whose canonical options must be the
+ * exports the call path uses.
+ */
+static const sf_component_export *
+component_export(const char *fname, const slackfuel_sig *sig,
+				 const sf_component *c, const char *export)
+{
+	const char *want = export ? export : fname;
+	const sf_component_export *e = sf_component_find_export(c, want, strlen(want));
+	const sf_wit_func *f;
+	bool		same;
+	char		buf[1024];
+
+	if (e == NULL && export == NULL && sf_component_num_exports(c) == 1)
+		e = sf_component_export_at(c, 0);
+	if (e == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm component of function \"%s\" does not export a function named \"%s\"",
+						fname, want),
+				 errdetail("It exports %u functions.", sf_component_num_exports(c))));
+	f = e->type;
+	same = f->nparams == (uint32) sig->nargs &&
+		(f->result == NULL) == (sig->ret == NULL) &&
+		(sig->ret == NULL || wit_is(f->result, sig->ret->wit));
+	for (int i = 0; same && i < sig->nargs; i++)
+		same = wit_is(f->params[i].type, sig->args[i]->wit);
+	sf_wit_print_func(e->name, f, buf, sizeof(buf));
+	if (!same)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm component export \"%s\" does not match the signature of function \"%s\"",
+						e->name, fname),
+				 errdetail("The export is %s the SQL signature is %s.", buf, sig_wit(sig))));
+	if (sig->uses_memory &&
+		(e->memory == NULL || strcmp(e->memory, "memory") != 0 ||
+		 e->realloc == NULL || strcmp(e->realloc, "cabi_realloc") != 0 ||
+		 (e->post_return != NULL &&
+		  strcmp(e->post_return, psprintf("cabi_post_%s", e->core_name)) != 0)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("wasm component export \"%s\" of function \"%s\" has canonical options slackfuel cannot call",
+						e->name, fname),
+				 errdetail("Its memory is %s, realloc %s, post-return %s; slackfuel uses the core exports \"memory\", \"cabi_realloc\" and \"cabi_post_%s\".",
+						   e->memory ? e->memory : "none", e->realloc ? e->realloc : "none",
+						   e->post_return ? e->post_return : "none", e->core_name)));
+	return e;
+}
+
 /*
  * The module-level checks of a function: which export ('export', or when
- * NULL the one slackfuel_pick_export chooses), its signature, and the
- * canonical ABI exports when strings are used.  Fills 'd'.
+ * NULL the one slackfuel_pick_export chooses; for a component, the core
+ * export its chosen export lifts), its signature, and the canonical ABI
+ * exports when strings are used.  Fills 'd'.
  */
 void
 slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
-					   sf_module *m, const char *export, sf_export_desc *d)
+					   sf_module *m, const sf_component *comp,
+					   const char *export, sf_export_desc *d)
 {
 	char	   *name;
+
+	if (comp != NULL)
+		export = component_export(fname, sig, comp, export)->core_name;
 
 	sf_module_export(m, (uint32) (export ? named_export(fname, m, export) :
 								  slackfuel_pick_export(fname, m, fname)), d);

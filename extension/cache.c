@@ -131,6 +131,7 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	Form_pg_proc p = (Form_pg_proc) GETSTRUCT(tup);
 	slackfuel_build *b = slackfuel_build_new();
 	slackfuel_mod *mod;
+	const sf_component *comp;
 	char	   *export;
 	sf_module  *m;
 	sf_export_desc d;
@@ -138,8 +139,8 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	strlcpy(fn->proname, NameStr(p->proname), NAMEDATALEN);
 	slackfuel_check_proc(tup, &fn->sig);
 	m = slackfuel_body_module(fn->proname, slackfuel_prosrc(tup), p->proowner,
-							  mode, false, b, &mod, &export);
-	slackfuel_check_module(fn->proname, &fn->sig, m, export, &d);
+							  mode, false, b, &mod, &comp, &export);
+	slackfuel_check_module(fn->proname, &fn->sig, m, comp, export, &d);
 	if (mod == NULL)
 		slackfuel_module_compile(fn->proname, m);
 	fn->export_name = strndup(d.name, d.name_len);

@@ -105,13 +105,14 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 		const char *fname = NameStr(p->proname);
 		slackfuel_build *b = slackfuel_build_new();
 		slackfuel_mod *mod;
+		const sf_component *comp;
 		char	   *export;
 		sf_module  *m;
 		sf_export_desc d;
 
 		m = slackfuel_body_module(fname, slackfuel_prosrc(tup), p->proowner,
-								  slackfuel_fuel_mode(), true, b, &mod, &export);
-		slackfuel_check_module(fname, &sig, m, export, &d);
+								  slackfuel_fuel_mode(), true, b, &mod, &comp, &export);
+		slackfuel_check_module(fname, &sig, m, comp, export, &d);
 		if (mod == NULL)
 			slackfuel_module_compile(fname, m);
 		slackfuel_build_done(b);

@@ -4,7 +4,8 @@
  * with the body 'module:export'.
  *
  * SQL: slackfuel_install_module (create or replace), slackfuel_drop_module,
- * slackfuel_grant_module / slackfuel_revoke_module (USAGE), and
+ * slackfuel_grant_module / slackfuel_revoke_module (USAGE),
+ * slackfuel_create_functions (a function per export of a component), and
  * slackfuel_module_cache() (what this backend has compiled).
  *
  * A module belongs to the role that installed it; others may refer to it
@@ -33,6 +34,7 @@
 
 #include <ctype.h>
 
+#include "access/detoast.h"
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -66,6 +68,7 @@ PG_FUNCTION_INFO_V1(slackfuel_drop_module);
 PG_FUNCTION_INFO_V1(slackfuel_grant_module);
 PG_FUNCTION_INFO_V1(slackfuel_revoke_module);
 PG_FUNCTION_INFO_V1(slackfuel_module_cache);
+PG_FUNCTION_INFO_V1(slackfuel_create_functions);
 
 /* Columns of slackfuel.modules (sql/slackfuel--0.1--0.2.sql). */
 #define Anum_modules_name 1
@@ -77,6 +80,7 @@ PG_FUNCTION_INFO_V1(slackfuel_module_cache);
 #define Anum_modules_bytes 7
 
 #define MODULE_NAME_MAX (NAMEDATALEN - 1)
+#define MODREF_MAX 65536		/* longest body read as a reference */
 
 /* One role's instance of a module, shared by the functions it calls. */
 struct slackfuel_minst
@@ -105,6 +109,7 @@ struct slackfuel_mod
 	TransactionId xmin;
 	ItemPointerData tid;
 	sf_module  *module;
+	sf_component *component;	/* when the module is a component */
 	slackfuel_minst *instances;
 	int64		compiles;		/* times compiled in this backend */
 	int			nfuncs;			/* function cache entries using it */
@@ -138,7 +143,9 @@ module_name_ok(const char *name, size_t len)
  * A function body referring to a named module: 'module:export', with
  * surrounding white space allowed.  A module name starts with a letter or
  * an underscore and continues with letters, digits, '_', '.' and '-'; the
- * export is the rest up to the end, without white space.  WebAssembly text
+ * export is the rest up to the end, without white space.  A body longer
+ * than MODREF_MAX is never a reference (module bodies can be megabytes of
+ * hex, which finding a module's users need not read).  WebAssembly text
  * starts with '(' or a comment and hex with "\x", so neither can be taken
  * for a reference.  Fills 'modname' (NAMEDATALEN) and 'export' (palloc'd).
  */
@@ -149,6 +156,8 @@ slackfuel_modref_parse(const char *src, char *modname, char **export)
 	const char *colon;
 	const char *end;
 
+	if (strnlen(src, MODREF_MAX + 1) > MODREF_MAX)
+		return false;
 	while (isspace((unsigned char) *p))
 		p++;
 	colon = p;
@@ -317,7 +326,10 @@ mod_release(slackfuel_mod *mod)
 	}
 	if (mod->module)
 		sf_module_free(mod->module);
+	if (mod->component)
+		sf_component_free(mod->component);
 	mod->module = NULL;
+	mod->component = NULL;
 	mod->valid = false;
 	slackfuel_epoch++;
 }
@@ -378,7 +390,8 @@ row_module(Relation rel, HeapTuple tup, const char *fname, sf_fuel_mode mode,
  */
 sf_module *
 slackfuel_mod_get(const char *fname, const char *name, Oid owner,
-				  sf_fuel_mode mode, bool creating, slackfuel_mod **modp)
+				  sf_fuel_mode mode, bool creating, slackfuel_mod **modp,
+				  const sf_component **comp)
 {
 	Relation	rel = table_open(modules_table(), creating ? RowShareLock : AccessShareLock);
 	HeapTuple	tup;
@@ -406,7 +419,9 @@ slackfuel_mod_get(const char *fname, const char *name, Oid owner,
 		row_module(rel, tup, fname, mode, b);
 		slackfuel_module_compile(fname, b->module);
 		mod->module = b->module;	/* nothing below can fail */
+		mod->component = b->component;
 		b->module = NULL;
+		b->component = NULL;
 		mod->xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
 		mod->tid = tup->t_self;
 		mod->compiles++;
@@ -415,6 +430,7 @@ slackfuel_mod_get(const char *fname, const char *name, Oid owner,
 	mod->recheck = false;
 	table_close(rel, NoLock);
 	*modp = mod;
+	*comp = mod->component;
 	return mod->module;
 }
 
@@ -577,7 +593,8 @@ functions_using(const char *name)
 		if (p->prolang != lang)
 			continue;
 		src = heap_getattr(tup, Anum_pg_proc_prosrc, RelationGetDescr(rel), &isnull);
-		if (!isnull && slackfuel_modref_parse(TextDatumGetCString(src), modname, &export) &&
+		if (!isnull && toast_raw_datum_size(src) - VARHDRSZ <= MODREF_MAX &&
+			slackfuel_modref_parse(TextDatumGetCString(src), modname, &export) &&
 			strcmp(modname, name) == 0)
 			oids = lappend_oid(oids, p->oid);
 	}
@@ -645,7 +662,7 @@ replace_error_context(void *arg)
  * export they call, with the type their signature needs.
  */
 static void
-check_users(const char *name, List *oids, sf_module *m)
+check_users(const char *name, List *oids, sf_module *m, const sf_component *comp)
 {
 	replace_context rc = {name, InvalidOid};
 	ErrorContextCallback cb = {error_context_stack, replace_error_context, &rc};
@@ -667,7 +684,7 @@ check_users(const char *name, List *oids, sf_module *m)
 		slackfuel_check_proc(tup, &sig);
 		slackfuel_modref_parse(slackfuel_prosrc(tup), modname, &export);
 		slackfuel_check_module(NameStr(((Form_pg_proc) GETSTRUCT(tup))->proname),
-							   &sig, m, export, &d);
+							   &sig, m, comp, export, &d);
 		ReleaseSysCache(tup);
 	}
 	error_context_stack = cb.previous;
@@ -750,7 +767,7 @@ slackfuel_install_module(PG_FUNCTION_ARGS)
 					 errmsg("wasm module \"%s\" already exists", name),
 					 errhint("Pass replace => true to replace it.")));
 		check_owner(rel, old, name);
-		check_users(name, functions_using(name), b->module);
+		check_users(name, functions_using(name), b->module, b->component);
 		{
 			Oid			types[2] = {TEXTOID, BYTEAOID};
 			Datum		values[2] = {CStringGetTextDatum(name), PointerGetDatum(module)};
@@ -902,5 +919,148 @@ slackfuel_module_cache(PG_FUNCTION_ARGS)
 		values[4] = Int32GetDatum(mod->valid ? ninst : 0);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	return (Datum) 0;
+}
+
+/*
+ * The SQL type a WIT type maps to: the inverse of the type table's
+ * mapping (types.c), choosing text for string.  The function created is
+ * checked against types.c when it is created, so the two cannot disagree
+ * unnoticed.
+ */
+static const char *
+sql_type_of(const sf_wit_type *t)
+{
+	static const struct
+	{
+		const char *wit;
+		const char *sql;
+	}			map[] = {
+		{"bool", "boolean"}, {"s16", "smallint"}, {"s32", "integer"},
+		{"s64", "bigint"}, {"f32", "real"}, {"f64", "double precision"},
+		{"string", "text"}, {"list<u8>", "bytea"},
+	};
+	char		buf[256];
+
+	sf_wit_print_type(t, buf, sizeof(buf));
+	for (size_t i = 0; i < lengthof(map); i++)
+		if (strcmp(buf, map[i].wit) == 0)
+			return map[i].sql;
+	return NULL;
+}
+
+/* A WIT name (kebab-case) as a SQL identifier (snake_case), quoted. */
+static const char *
+sql_name(const char *wit)
+{
+	char	   *s = pstrdup(wit);
+
+	for (char *p = s; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return quote_identifier(s);
+}
+
+/*
+ * The CREATE FUNCTION for export 'e' of component module 'module', or
+ * NULL (with a WARNING saying why) when a type has no SQL equivalent.
+ * Sets 'signature' to the function's name and argument types.
+ */
+static char *
+create_statement(const char *module, const char *schema,
+				 const sf_component_export *e, char **signature)
+{
+	StringInfoData sql;
+	StringInfoData sig;
+	const sf_wit_func *f = e->type;
+	const char *ret = f->result ? sql_type_of(f->result) : "void";
+	char		wit[1024];
+
+	sf_wit_print_func(e->name, f, wit, sizeof(wit));
+	initStringInfo(&sql);
+	initStringInfo(&sig);
+	if (schema)
+		appendStringInfo(&sig, "%s.", quote_identifier(schema));
+	appendStringInfo(&sig, "%s(", sql_name(e->name));
+	appendStringInfo(&sql, "CREATE FUNCTION %s", sig.data);
+	for (uint32 i = 0; i < f->nparams; i++)
+	{
+		const char *t = sql_type_of(f->params[i].type);
+
+		if (t == NULL)
+			ret = NULL;
+		appendStringInfo(&sql, "%s%s %s", i ? ", " : "",
+						 sql_name(f->params[i].name), t ? t : "?");
+		appendStringInfo(&sig, "%s%s", i ? ", " : "", t ? t : "?");
+	}
+	appendStringInfoChar(&sig, ')');
+	if (ret == NULL)
+	{
+		ereport(WARNING,
+				(errmsg("export \"%s\" of wasm module \"%s\" skipped: a WIT type of it has no SQL type",
+						e->name, module),
+				 errdetail("It is %s", wit),
+				 errhint("SQL types map to bool, s16, s32, s64, f32, f64, string and list<u8>.")));
+		return NULL;
+	}
+	appendStringInfo(&sql, ") RETURNS %s%s LANGUAGE wasm AS %s", ret,
+					 f->nparams > 0 ? " STRICT" : "",
+					 quote_literal_cstr(psprintf("%s:%s", module, e->name)));
+	*signature = sig.data;
+	return sql.data;
+}
+
+/*
+ * slackfuel_create_functions(module text, schema name DEFAULT NULL)
+ *	RETURNS SETOF regprocedure
+ *
+ * One SQL function per function a component module exports, named after it
+ * (kebab-case to snake_case), with the SQL types its WIT types map to,
+ * STRICT when it has arguments, in 'schema' or the current one.  Exports
+ * with a type no SQL type maps to are skipped with a WARNING.
+ */
+Datum
+slackfuel_create_functions(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *name = name_arg(fcinfo, 0);
+	const char *schema = PG_ARGISNULL(1) ? NULL : NameStr(*PG_GETARG_NAME(1));
+	Relation	rel = table_open(modules_table(), RowShareLock);
+	HeapTuple	tup = module_row(rel, name);
+	slackfuel_build *b;
+	const sf_component *c;
+
+	if (!HeapTupleIsValid(tup))
+		module_missing(name);
+	check_use(rel, tup, name, GetUserId());
+	b = slackfuel_build_new();
+	row_module(rel, tup, name, slackfuel_fuel_mode(), b);
+	c = b->component;
+	if (c == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("wasm module \"%s\" is not a component", name),
+				 errdetail("A core module's exports have no WIT types to derive SQL signatures from."),
+				 errhint("Create its functions with CREATE FUNCTION ... LANGUAGE wasm AS '%s:export'.", name)));
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	for (uint32 i = 0; i < sf_component_num_exports(c); i++)
+	{
+		char	   *signature;
+		char	   *sql = create_statement(name, schema, sf_component_export_at(c, i), &signature);
+		Datum		value;
+		bool		isnull = false;
+
+		if (sql == NULL)
+			continue;
+		if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "SPI_execute failed: %s", sql);
+		value = DirectFunctionCall1(to_regprocedure, CStringGetTextDatum(signature));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, &value, &isnull);
+	}
+	SPI_finish();
+	slackfuel_build_done(b);
+	table_close(rel, NoLock);
 	return (Datum) 0;
 }

@@ -142,6 +142,7 @@ typedef struct slackfuel_build
 	uint8	   *bytes;			/* malloc'd */
 	size_t		len;
 	sf_module  *module;
+	sf_component *component;	/* when the bytes were a component */
 	sf_store   *store;
 	MemoryContextCallback cb;
 } slackfuel_build;
@@ -219,11 +220,11 @@ extern sf_module *slackfuel_module_load_bytes(const char *fname, const uint8 *by
 extern sf_module *slackfuel_body_module(const char *fname, const char *src, Oid owner,
 										sf_fuel_mode mode, bool creating,
 										slackfuel_build *b, slackfuel_mod **mod,
-										char **export);
+										const sf_component **comp, char **export);
 extern void slackfuel_module_compile(const char *fname, sf_module *m);
 extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
-								   sf_module *m, const char *export,
-								   sf_export_desc *d);
+								   sf_module *m, const sf_component *comp,
+								   const char *export, sf_export_desc *d);
 extern void slackfuel_build_done(slackfuel_build *b);
 extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
 								   const char *want);
@@ -254,7 +255,7 @@ extern void slackfuel_modules_init(void);
 extern bool slackfuel_modref_parse(const char *src, char *modname, char **export);
 extern sf_module *slackfuel_mod_get(const char *fname, const char *name, Oid owner,
 									sf_fuel_mode mode, bool creating,
-									slackfuel_mod **modp);
+									slackfuel_mod **modp, const sf_component **comp);
 extern void slackfuel_mod_used(slackfuel_mod *mod, int delta);
 extern slackfuel_minst *slackfuel_mod_instance(const char *fname, slackfuel_mod *mod,
 											   uint64 max_memory, uint64 max_stack);

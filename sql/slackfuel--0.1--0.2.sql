@@ -53,3 +53,8 @@ CREATE FUNCTION slackfuel_module_cache(OUT module text, OUT fuel_mode text,
 	RETURNS SETOF record AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION slackfuel_module_cache() IS
 	'named wasm modules compiled by this backend: times compiled, functions and role instances sharing each';
+
+CREATE FUNCTION slackfuel_create_functions(module text, schema name DEFAULT NULL)
+	RETURNS SETOF regprocedure AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION slackfuel_create_functions(text, name) IS
+	'create one SQL function per function a component module exports, with the SQL types its WIT types map to';
