@@ -280,6 +280,15 @@ sf_memory_size(const sf_memory *mem)
 	return mem->size;
 }
 
+/* Whether the memory may grow by 'delta' pages. */
+bool
+sf_memory_may_grow(const sf_memory *mem, uint64_t delta)
+{
+	uint64_t	old = mem->size / PAGE;
+
+	return delta <= mem->max_pages && old + delta <= mem->max_pages;
+}
+
 /* Grow by 'delta' pages; returns the old size in pages or -1. */
 int64_t
 sf_memory_grow(sf_memory *mem, uint64_t delta)
@@ -288,7 +297,7 @@ sf_memory_grow(sf_memory *mem, uint64_t delta)
 
 	if (delta == 0)
 		return (int64_t) old;
-	if (delta > mem->max_pages || old + delta > mem->max_pages)
+	if (!sf_memory_may_grow(mem, delta))
 		return -1;
 	if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) != 0)
 		return -1;
@@ -328,23 +337,43 @@ sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
 	return t;
 }
 
+/* Whether the table may grow by 'delta' elements. */
+bool
+sf_table_may_grow(const sf_table *t, uint64_t delta)
+{
+	return delta <= t->max && t->size + delta <= t->max;
+}
+
+/*
+** Make room for 'delta' more elements (the size stays): false if the table
+** may not grow so or memory is short.
+*/
+bool
+sf_table_reserve(sf_table *t, uint64_t delta)
+{
+	void	  **ne;
+
+	if (!sf_table_may_grow(t, delta))
+		return false;
+	ne = realloc(t->elems, (size_t) (t->size + delta) * sizeof(void *));
+	if (ne == NULL)
+		return false;
+	t->elems = ne;
+	return true;
+}
+
 /* Grow by 'delta' elements set to 'init'; returns the old size or -1. */
 int64_t
 sf_table_grow(sf_table *t, uint64_t delta, void *init)
 {
 	uint64_t	old = t->size;
-	void	  **ne;
 
 	if (delta == 0)
 		return (int64_t) old;
-	if (delta > t->max || old + delta > t->max)
-		return -1;
-	ne = realloc(t->elems, (size_t) (old + delta) * sizeof(void *));
-	if (ne == NULL)
+	if (!sf_table_reserve(t, delta))
 		return -1;
 	for (uint64_t i = old; i < old + delta; i++)
-		ne[i] = init;
-	t->elems = ne;
+		t->elems[i] = init;
 	t->size = (uint32_t) (old + delta);
 	t->lim.min = old + delta;
 	return (int64_t) old;

@@ -227,10 +227,14 @@ void		sf_jit_register(struct sf_jit *j);
 void		sf_jit_unregister(struct sf_jit *j);
 
 /*
-** Helpers called from JIT code (System V ABI).  Those that can trap
-** return 0 or an sf_trap_kind.
+** Helpers called from JIT code (System V ABI), with the fuel counter
+** spilled to the activation around the call (they charge bulk work to
+** it).  Those that can trap return 0 or an sf_trap_kind; the two grows
+** return their result, or SF_RT_TRAP(kind).
 */
-uint32_t	sf_rt_memory_grow(sf_vmctx *vm, uint32_t delta);
+#define SF_RT_TRAP(kind) (((uint64_t) 1 << 63) | (uint64_t) (kind))
+
+uint64_t	sf_rt_memory_grow(sf_vmctx *vm, uint32_t delta);
 uint32_t	sf_rt_memory_fill(sf_vmctx *vm, uint32_t d, uint32_t val, uint32_t n);
 uint32_t	sf_rt_memory_copy(sf_vmctx *vm, uint32_t d, uint32_t s, uint32_t n);
 uint32_t	sf_rt_memory_init(sf_vmctx *vm, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
@@ -238,11 +242,20 @@ void		sf_rt_data_drop(sf_vmctx *vm, uint32_t seg);
 uint32_t	sf_rt_table_init(sf_vmctx *vm, uint32_t tab, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
 void		sf_rt_elem_drop(sf_vmctx *vm, uint32_t seg);
 uint32_t	sf_rt_table_copy(sf_vmctx *vm, uint32_t dt, uint32_t st, uint32_t d, uint32_t s, uint32_t n);
-uint32_t	sf_rt_table_grow(sf_vmctx *vm, uint32_t tab, void *init, uint32_t delta);
+uint64_t	sf_rt_table_grow(sf_vmctx *vm, uint32_t tab, void *init, uint32_t delta);
 uint32_t	sf_rt_table_fill(sf_vmctx *vm, uint32_t tab, uint32_t i, void *val, uint32_t n);
 
 /* table.grow: old size or -1. */
 int64_t		sf_table_grow(sf_table *t, uint64_t delta, void *init);
+bool		sf_table_may_grow(const sf_table *t, uint64_t delta);
+bool		sf_table_reserve(sf_table *t, uint64_t delta);
+bool		sf_memory_may_grow(const sf_memory *mem, uint64_t delta);
+
+/*
+** Charge 'units' of fuel to 'act' (none when it is NULL or does not
+** count), saturating; whether the fuel is now exhausted.
+*/
+bool		sf_rt_charge(sf_activation *act, uint64_t units);
 
 /* Host-function boundary, called by the host-call stub. */
 typedef struct sf_hostret

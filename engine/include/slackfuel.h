@@ -403,6 +403,31 @@ sf_status	sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs,
 /* Fuel consumed by the last sf_call in this thread (whatever its outcome). */
 uint64_t	sf_last_fuel_consumed(void);
 
+/* --- Fuel for bulk work ---------------------------------------------- */
+
+/*
+** Bulk work costs fuel by its size, on top of the operator's own unit, so
+** that fuel bounds the CPU time of a call whatever it does: one unit per
+** SF_FUEL_BYTES_PER_UNIT bytes read or written (memory.fill writes n bytes,
+** memory.copy and memory.init read n and write n; a table element counts
+** as SF_FUEL_ELEM_BYTES), charged before any byte is touched; and
+** SF_FUEL_PER_PAGE for each 64 KiB page memory.grow makes usable, which
+** the system zero-fills when it is first touched.  A host charges its own
+** copies into and out of linear memory with the same formula
+** (sf_ctx_charge_fuel).  docs/fuel.md has the measurements behind the
+** numbers.
+*/
+#define SF_FUEL_BYTES_PER_UNIT	8u
+#define SF_FUEL_ELEM_BYTES		8u
+#define SF_FUEL_PER_PAGE		((uint64_t) 1 << 19)
+
+/* Fuel for reading or writing 'bytes' bytes (reads and writes add up). */
+static inline uint64_t
+sf_fuel_for_bytes(uint64_t bytes)
+{
+	return bytes / SF_FUEL_BYTES_PER_UNIT;
+}
+
 /* --- Host-function context ------------------------------------------- */
 
 sf_memory  *sf_ctx_memory(sf_ctx *ctx);
