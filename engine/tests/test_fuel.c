@@ -1197,15 +1197,18 @@ test_interrupted_call_reports_fuel(void **state)
 	}
 }
 
-/* A request made before the call (e.g. during compilation) is not lost. */
+/*
+** A request made before the call is not lost (one made while a module
+** loads or compiles stops that: test_interrupt_stops_loading_and_compiling).
+*/
 static void
 test_interrupt_before_entry(void **state)
 {
 	rig			g;
 	outcome		o;
 
-	sf_request_interrupt();
 	rig_new(&g, prog_main, SF_FUEL_SLACKED);
+	sf_request_interrupt();
 	o = run(&g, "effects", 3, NO_LIMIT);
 	assert_int_equal(o.trap, SF_TRAP_INTERRUPTED);
 	assert_int_equal(o.effects, 0);
@@ -1390,6 +1393,146 @@ test_ticks_during_compilation(void **state)
 	free(wat);
 }
 
+/* A growing byte buffer for modules larger than a wbuf. */
+typedef struct bigbuf
+{
+	uint8_t    *b;
+	size_t		n, cap;
+} bigbuf;
+
+static void
+bb_bytes(bigbuf *w, const void *p, size_t n)
+{
+	if (w->n + n > w->cap)
+	{
+		w->cap = (w->n + n) * 2;
+		w->b = realloc(w->b, w->cap);
+		assert_non_null(w->b);
+	}
+	memcpy(w->b + w->n, p, n);
+	w->n += n;
+}
+
+static void
+bb_u32(bigbuf *w, uint32_t v)
+{
+	do
+	{
+		uint8_t		b = v & 0x7f;
+
+		v >>= 7;
+		bb_bytes(w, &(uint8_t) {b | (v ? 0x80 : 0)}, 1);
+	} while (v);
+}
+
+static void
+bb_section(bigbuf *out, uint8_t id, const bigbuf *content)
+{
+	bb_bytes(out, &id, 1);
+	bb_u32(out, (uint32_t) content->n);
+	bb_bytes(out, content->b, content->n);
+}
+
+/*
+** 'n' functions (i32) -> i32 of about 250 bytes each, exporting the last
+** as "f": megabytes, tens of milliseconds to validate and more to compile.
+*/
+static void
+big_module(bigbuf *out, uint32_t n)
+{
+	bigbuf		sec = {0}, body = {0};
+
+	bb_bytes(out, "\0asm\1\0\0\0", 8);
+	bb_bytes(&sec, "\x01\x60\x01\x7f\x01\x7f", 6);
+	bb_section(out, 1, &sec);
+	sec.n = 0;
+	bb_u32(&sec, n);
+	for (uint32_t f = 0; f < n; f++)
+		bb_u32(&sec, 0);
+	bb_section(out, 3, &sec);
+	sec.n = 0;
+	bb_bytes(&sec, "\x01\x00\x01", 3);
+	bb_section(out, 5, &sec);
+	sec.n = 0;
+	bb_bytes(&sec, "\x01\x01\x66\x00", 4);
+	bb_u32(&sec, n - 1);
+	bb_section(out, 7, &sec);
+	sec.n = 0;
+	bb_u32(&sec, n);
+	for (uint32_t f = 0; f < n; f++)
+	{
+		body.n = 0;
+		bb_bytes(&body, "\x01\x01\x7f", 3);
+		for (uint32_t k = 0; k < 20; k++)
+		{
+			/* local.set 1 (i32.add (i32.mul (local.get 0) (i32.const K)) (i32.load (local.get 1))) */
+			bb_bytes(&body, "\x20\x00\x41\xff\xff\x03", 6);
+			bb_bytes(&body, "\x6c\x20\x01\x28\x02\x00\x6a\x21\x01", 9);
+		}
+		bb_bytes(&body, "\x20\x01\x0b", 3);
+		bb_u32(&sec, (uint32_t) body.n);
+		bb_bytes(&sec, body.b, body.n);
+	}
+	bb_section(out, 10, &sec);
+	free(sec.b);
+	free(body.b);
+}
+
+/*
+** Regression: a cancel during CREATE FUNCTION of a large module waited for
+** the whole validation and compilation.  Text parsing, validation and
+** compiling (on one thread or several) stop between functions once a stop
+** is requested, and once the request is cleared the module compiles.
+*/
+static void
+test_interrupt_stops_loading_and_compiling(void **state)
+{
+	bigbuf		mod = {0};
+	sf_config	cfg;
+	sf_error	err;
+	sf_module  *m;
+	char	   *wat;
+	size_t		cap = 8u << 20, n = 0;
+	uint8_t    *bytes;
+	size_t		len;
+
+	big_module(&mod, 40000);
+	sf_config_default(&cfg);
+	kill_after(2);
+	m = sf_module_load(mod.b, mod.n, &cfg, &err);
+	kill_cancel();
+	assert_null(m);
+	assert_int_equal(err.status, SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+	for (uint32_t threads = 1; threads <= 4; threads += 3)
+	{
+		cfg.compile_threads = threads;
+		m = sf_module_load(mod.b, mod.n, &cfg, &err);
+		assert_non_null(m);
+		kill_after(2);
+		assert_int_equal(sf_module_compile(m, &err), SF_TRAP);
+		kill_cancel();
+		assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+		assert_int_equal(sf_module_compile(m, &err), SF_OK);
+		sf_module_free(m);
+	}
+	wat = malloc(cap);
+	assert_non_null(wat);
+	n += (size_t) snprintf(wat + n, cap - n, "(module\n");
+	while (n < cap - 200)
+		n += (size_t) snprintf(wat + n, cap - n,
+							   "(func (param i32) (result i32) (i32.add (local.get 0) (i32.const %zu)))\n", n);
+	n += (size_t) snprintf(wat + n, cap - n, ")\n");
+	kill_after(2);
+	assert_int_equal(sf_wat_to_wasm(wat, n, &bytes, &len, &err), SF_TRAP);
+	kill_cancel();
+	assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+	assert_int_equal(sf_wat_to_wasm(wat, n, &bytes, &len, &err), SF_OK);
+	free(bytes);
+	free(wat);
+	free(mod.b);
+}
+
 /* ---- determinism ------------------------------------------------------------------- */
 
 static const char prog_det[] =
@@ -1557,6 +1700,7 @@ main(void)
 		cmocka_unit_test(test_ticks_in_stubs_and_host),
 		cmocka_unit_test(test_async_check_pc_rules),
 		cmocka_unit_test(test_ticks_during_compilation),
+		cmocka_unit_test(test_interrupt_stops_loading_and_compiling),
 		cmocka_unit_test(test_slacked_is_deterministic),
 		cmocka_unit_test(test_watchdog_leaves_other_timers_alone),
 	};
