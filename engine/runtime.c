@@ -35,7 +35,9 @@ _Static_assert(offsetof(sf_hostctx, mem_base) == SF_OFF_VM_MEM_BASE, "hostctx");
 #define PAGE ((uint64_t) 65536)
 #define MEM_RESERVE ((uint64_t) 8 << 30)
 #define DEFAULT_STACK ((uint64_t) 1 << 20)
-#define DEFAULT_TABLE_MAX 10000000u
+#define DEFAULT_TABLE_MAX 1000000u
+#define DEFAULT_TABLE_BYTES ((uint64_t) 16 << 20)
+#define ELEM ((uint64_t) SF_FUEL_ELEM_BYTES)
 
 typedef enum objkind
 {
@@ -87,6 +89,8 @@ sf_store_new(const sf_store_config *cfg, sf_error *err)
 		s->cfg.max_stack_bytes = DEFAULT_STACK;
 	if (s->cfg.max_table_elems == 0)
 		s->cfg.max_table_elems = DEFAULT_TABLE_MAX;
+	if (s->cfg.max_table_bytes == 0)
+		s->cfg.max_table_bytes = DEFAULT_TABLE_BYTES;
 	return s;
 }
 
@@ -111,6 +115,8 @@ sf_store_free(sf_store *s)
 
 	if (s == NULL)
 		return;
+	if (s->cfg.budget)
+		sf_budget_give(s->cfg.budget, s->mem_bytes + s->table_bytes);
 	for (n = s->objs; n; n = next)
 	{
 		next = n->next;
@@ -141,6 +147,129 @@ sf_store_free(sf_store *s)
 		free(n);
 	}
 	free(s);
+}
+
+/* ---- what memories and tables hold ------------------------------------------------ */
+
+sf_budget *
+sf_budget_new(uint64_t limit, sf_error *err)
+{
+	sf_budget  *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		sf_error_set(err, SF_NOMEM, "out of memory");
+	else
+		b->limit = limit;
+	return b;
+}
+
+void
+sf_budget_free(sf_budget *b)
+{
+	free(b);
+}
+
+void
+sf_budget_set_limit(sf_budget *b, uint64_t limit)
+{
+	b->limit = limit;
+}
+
+uint64_t
+sf_budget_limit(const sf_budget *b)
+{
+	return b->limit;
+}
+
+uint64_t
+sf_budget_used(const sf_budget *b)
+{
+	return b->used;
+}
+
+int
+sf_budget_take(sf_budget *b, uint64_t bytes)
+{
+	if (b->used > b->limit || bytes > b->limit - b->used)
+		return 0;
+	b->used += bytes;
+	return 1;
+}
+
+void
+sf_budget_give(sf_budget *b, uint64_t bytes)
+{
+	b->used = bytes < b->used ? b->used - bytes : 0;
+}
+
+/* A cap on what a store holds: its name, what is held against it, its limit. */
+typedef struct cap
+{
+	const char *name;
+	uint64_t	used;
+	uint64_t	limit;
+} cap;
+
+/* Whether 'mem' and 'table' more bytes pass one of the store's caps (*c). */
+static bool
+cap_passed(const sf_store *s, uint64_t mem, uint64_t table, cap *c)
+{
+	const sf_budget *b = s->cfg.budget;
+	cap			caps[3] = {
+		{"max_table_bytes", s->table_bytes, s->cfg.max_table_bytes},
+		{"max_store_bytes", s->mem_bytes + s->table_bytes, s->cfg.max_store_bytes},
+		{"the shared budget", b ? b->used : 0, b ? b->limit : 0},
+	};
+	uint64_t	more[3] = {table, mem + table, mem + table};
+
+	for (int i = 0; i < 3; i++)
+	{
+		if ((i == 1 && caps[i].limit == 0) || (i == 2 && b == NULL))
+			continue;
+		if (caps[i].used > caps[i].limit || more[i] > caps[i].limit - caps[i].used)
+		{
+			*c = caps[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+sf_store_has_room(const sf_store *s, uint64_t mem, uint64_t table)
+{
+	cap			c;
+
+	return !cap_passed(s, mem, table, &c);
+}
+
+/* Count 'mem' and 'table' more bytes, for which there is room. */
+static void
+store_take(sf_store *s, uint64_t mem, uint64_t table)
+{
+	s->mem_bytes += mem;
+	s->table_bytes += table;
+	if (s->cfg.budget)
+		s->cfg.budget->used += mem + table;
+}
+
+/* SF_LIMIT naming the cap that 'what' would pass, or SF_OK. */
+static sf_status
+check_room(sf_store *s, const char *what, uint64_t mem, uint64_t table, sf_error *err)
+{
+	cap			c;
+
+	if (!cap_passed(s, mem, table, &c))
+		return SF_OK;
+	return sf_error_set(err, SF_LIMIT, "%s of %llu bytes exceeds %s: %llu of %llu bytes in use",
+						what, (unsigned long long) (mem + table), c.name,
+						(unsigned long long) c.used, (unsigned long long) c.limit);
+}
+
+uint64_t
+sf_store_bytes(const sf_store *s)
+{
+	return s->mem_bytes + s->table_bytes;
 }
 
 /* ---- host functions ----------------------------------------------------------- */
@@ -224,6 +353,8 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, sf_error *err)
 					 (unsigned long long) lim.min, (unsigned long long) maxp);
 		return NULL;
 	}
+	if (check_room(s, "a memory", lim.min * PAGE, 0, err) != SF_OK)
+		return NULL;
 	mem = calloc(1, sizeof(*mem));
 	if (mem == NULL)
 	{
@@ -246,6 +377,7 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, sf_error *err)
 					 (unsigned long long) lim.min);
 		return NULL;
 	}
+	store_take(s, lim.min * PAGE, 0);
 	mem->base = p;
 	mem->size = lim.min * PAGE;
 	mem->max_pages = maxp;
@@ -286,7 +418,8 @@ sf_memory_may_grow(const sf_memory *mem, uint64_t delta)
 {
 	uint64_t	old = mem->size / PAGE;
 
-	return delta <= mem->max_pages && old + delta <= mem->max_pages;
+	return delta <= mem->max_pages && old + delta <= mem->max_pages &&
+		sf_store_has_room(mem->store, delta * PAGE, 0);
 }
 
 /* Grow by 'delta' pages; returns the old size in pages or -1. */
@@ -301,6 +434,7 @@ sf_memory_grow(sf_memory *mem, uint64_t delta)
 		return -1;
 	if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) != 0)
 		return -1;
+	store_take(mem->store, delta * PAGE, 0);
 	mem->size += delta * PAGE;
 	mem->lim.min = old + delta;
 	return (int64_t) old;
@@ -318,6 +452,8 @@ sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
 					 (unsigned long long) lim.min, (unsigned long long) cap);
 		return NULL;
 	}
+	if (check_room(s, "a table", 0, lim.min * ELEM, err) != SF_OK)
+		return NULL;
 	t = calloc(1, sizeof(*t));
 	if (t)
 		t->elems = calloc(lim.min ? lim.min : 1, sizeof(void *));
@@ -329,7 +465,9 @@ sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
 		sf_error_set(err, SF_NOMEM, "out of memory");
 		return NULL;
 	}
+	store_take(s, 0, lim.min * ELEM);
 	t->size = (uint32_t) lim.min;
+	t->room = (uint32_t) lim.min;
 	t->max = (uint32_t) cap;
 	t->elem = elem;
 	t->lim = lim;
@@ -337,28 +475,42 @@ sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
 	return t;
 }
 
+/* Room beyond the table's allocation that growing to 'size' needs, in bytes. */
+static uint64_t
+more_room(const sf_table *t, uint64_t size)
+{
+	return size > t->room ? (size - t->room) * ELEM : 0;
+}
+
 /* Whether the table may grow by 'delta' elements. */
 bool
 sf_table_may_grow(const sf_table *t, uint64_t delta)
 {
-	return delta <= t->max && t->size + delta <= t->max;
+	return delta <= t->max && t->size + delta <= t->max &&
+		sf_store_has_room(t->store, 0, more_room(t, t->size + delta));
 }
 
 /*
 ** Make room for 'delta' more elements (the size stays): false if the table
-** may not grow so or memory is short.
+** may not grow so or memory is short.  The room counts against the
+** store's caps as it is allocated.
 */
 bool
 sf_table_reserve(sf_table *t, uint64_t delta)
 {
+	uint64_t	size = t->size + delta;
 	void	  **ne;
 
 	if (!sf_table_may_grow(t, delta))
 		return false;
-	ne = realloc(t->elems, (size_t) (t->size + delta) * sizeof(void *));
+	if (size <= t->room)
+		return true;
+	ne = realloc(t->elems, (size_t) size * sizeof(void *));
 	if (ne == NULL)
 		return false;
+	store_take(t->store, 0, more_room(t, size));
 	t->elems = ne;
+	t->room = (uint32_t) size;
 	return true;
 }
 

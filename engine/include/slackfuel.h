@@ -203,8 +203,8 @@ typedef struct sf_config
 #define SF_DEFAULT_MAX_IMPORTS		100000u
 #define SF_DEFAULT_MAX_EXPORTS		100000u
 #define SF_DEFAULT_MAX_GLOBALS		1000000u
-#define SF_DEFAULT_MAX_TABLES		100000u
-#define SF_DEFAULT_MAX_TABLE_SIZE	10000000u
+#define SF_DEFAULT_MAX_TABLES		100u
+#define SF_DEFAULT_MAX_TABLE_SIZE	1000000u
 #define SF_DEFAULT_MAX_DATA_SEGMENTS	100000u
 #define SF_DEFAULT_MAX_ELEM_SEGMENTS	100000u
 #define SF_DEFAULT_MAX_PARAMS		1000u
@@ -297,11 +297,30 @@ typedef struct sf_table sf_table;
 typedef struct sf_memory sf_memory;
 typedef struct sf_global sf_global;
 
+/*
+** A cap on bytes that several stores share: a process's (a database
+** backend's) total over all its instances.  The memories and tables of
+** every store created with it count against it (a table element counts
+** SF_FUEL_ELEM_BYTES); a host may charge its own use too (compiled code).
+** Not thread-safe: the stores that share one are used by one thread at a
+** time.  Free it after the last of them.
+*/
+typedef struct sf_budget sf_budget;
+
+sf_budget  *sf_budget_new(uint64_t limit_bytes, sf_error *err);
+void		sf_budget_free(sf_budget *b);
+void		sf_budget_set_limit(sf_budget *b, uint64_t limit_bytes);
+uint64_t	sf_budget_limit(const sf_budget *b);
+uint64_t	sf_budget_used(const sf_budget *b);
+/* Take 'bytes' if they fit under the limit (returns 1), else nothing (0). */
+int			sf_budget_take(sf_budget *b, uint64_t bytes);
+void		sf_budget_give(sf_budget *b, uint64_t bytes);
+
 typedef struct sf_store_config
 {
 	uint64_t	max_memory_bytes;	/* cap on each linear memory; 0 = 4 GiB */
 	uint64_t	max_stack_bytes;	/* wasm stack depth allowed; 0 = 1 MiB */
-	uint32_t	max_table_elems;	/* cap on table.grow; 0 = default */
+	uint32_t	max_table_elems;	/* cap on each table's size; 0 = 1,000,000 */
 
 	/*
 	** Fuel for the start functions sf_instance_new runs.  A zeroed config
@@ -310,7 +329,22 @@ typedef struct sf_store_config
 	*/
 	int			meter_start;
 	uint64_t	start_fuel_limit;
+
+	/*
+	** Caps on what the store's memories and tables hold together, a table
+	** element counting SF_FUEL_ELEM_BYTES: 'max_table_bytes' its tables
+	** (0 = 16 MiB), 'max_store_bytes' its memories and tables (0 = no cap
+	** but the others), 'budget' a cap it shares with other stores (NULL:
+	** none).  Past one, memory.grow and table.grow return -1, and creating
+	** a memory or a table fails with SF_LIMIT naming the cap.
+	*/
+	uint64_t	max_table_bytes;
+	uint64_t	max_store_bytes;
+	sf_budget  *budget;
 } sf_store_config;
+
+/* Bytes the store's memories and tables hold (as counted by the caps). */
+uint64_t	sf_store_bytes(const sf_store *s);
 
 sf_store   *sf_store_new(const sf_store_config *cfg, sf_error *err);
 void		sf_store_free(sf_store *s);

@@ -37,16 +37,19 @@ typedef struct rig
 	sf_instance *inst;
 } rig;
 
+/* Tables of up to 8M elements, past the defaults' 1M. */
 static void
 rig_new(rig *g, const char *wat, sf_fuel_mode mode)
 {
 	sf_config	cfg;
+	sf_store_config scfg = {.max_table_elems = 10000000, .max_table_bytes = 128u << 20};
 	sf_error	err;
 
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
+	cfg.max_table_size = 10000000;
 	g->m = load_wat_cfg(wat, &cfg);
-	g->s = sf_store_new(NULL, &err);
+	g->s = sf_store_new(&scfg, &err);
 	assert_non_null(g->s);
 	g->inst = sf_instance_new(g->s, g->m, NULL, 0, &err);
 	if (g->inst == NULL)
