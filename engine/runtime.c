@@ -812,6 +812,51 @@ init_segments(sf_instance *inst, sf_error *err)
 	return SF_OK;
 }
 
+/* The export "_initialize" if there is one, checked: [] -> []. */
+static sf_status
+reactor_init(sf_instance *inst, sf_func **init, sf_error *err)
+{
+	sf_extern	ex;
+
+	*init = NULL;
+	if (sf_instance_export(inst, "_initialize", 11, &ex) != SF_OK)
+		return SF_OK;
+	if (ex.kind != SF_EXTERN_FUNC || ex.of.func->type.nparams || ex.of.func->type.nresults)
+		return sf_error_set(err, SF_INVALID, "export \"_initialize\" must be a function of type [] -> []");
+	*init = ex.of.func;
+	return SF_OK;
+}
+
+/*
+** The start function, then a reactor's "_initialize" (WASI: its static
+** constructors), each once, as calls: interruptible, and metered by one
+** limit for both.  sf_last_fuel_consumed says what both consumed.
+*/
+static sf_status
+run_initializers(sf_instance *inst, sf_error *err)
+{
+	sf_store   *s = inst->store;
+	const sf_module *m = inst->m;
+	sf_call_opts so = {s->cfg.start_fuel_limit};
+	const sf_call_opts *opts = s->cfg.meter_start ? &so : NULL;
+	uint64_t	used = 0;
+	sf_func    *init;
+	sf_status	st = reactor_init(inst, &init, err);
+
+	if (st == SF_OK && m->has_start)
+	{
+		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0, opts, err);
+		used = sf_last_fuel_consumed();
+		so.fuel_limit = used < so.fuel_limit ? so.fuel_limit - used : 0;
+	}
+	if (st == SF_OK && init != NULL)
+	{
+		st = sf_call(init, NULL, 0, NULL, 0, opts, err);
+		sf_rt_set_last_fuel(used + sf_last_fuel_consumed());
+	}
+	return st;
+}
+
 static sf_instance *
 alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 {
@@ -870,13 +915,8 @@ sf_instance_new(sf_store *s, sf_module *m, const sf_extern *imports,
 		st = eval_elems(inst, err);
 	if (st == SF_OK)
 		st = init_segments(inst, err);
-	if (st == SF_OK && m->has_start)
-	{
-		sf_call_opts so = {s->cfg.start_fuel_limit};
-
-		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0,
-					 s->cfg.meter_start ? &so : NULL, err);
-	}
+	if (st == SF_OK)
+		st = run_initializers(inst, err);
 	return st == SF_OK ? inst : NULL;
 }
 

@@ -277,4 +277,7 @@ typedef struct sf_hostret
 
 sf_hostret	sf_rt_host_call(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller);
 
+/* What sf_last_fuel_consumed reports (instantiation: start and init together). */
+void		sf_rt_set_last_fuel(uint64_t fuel);
+
 #endif							/* SF_RUNTIME_H */

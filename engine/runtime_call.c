@@ -415,6 +415,12 @@ sf_last_fuel_consumed(void)
 	return last_fuel;
 }
 
+void
+sf_rt_set_last_fuel(uint64_t fuel)
+{
+	last_fuel = fuel;
+}
+
 static uint64_t
 val_to_slot(const sf_val *v)
 {

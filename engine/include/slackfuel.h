@@ -391,9 +391,15 @@ void		sf_global_set(sf_global *g, sf_val v);
 int64_t		sf_memory_grow(sf_memory *mem, uint64_t delta_pages);
 
 /*
-** Link, initialise (elements, data) and run the start function.  'imports'
-** are in the module's import order.  A trap during initialisation returns
-** NULL with err->status SF_TRAP; a link failure SF_UNLINKABLE.
+** Link, initialise (elements, data), run the start function and then, if
+** the module exports "_initialize" (a WASI reactor's static constructors),
+** that, once, before anything else can call the instance; it must have
+** type [] -> [] (SF_INVALID otherwise).  Both are calls like any other:
+** interruptible, and metered as the store's config says, by one limit for
+** the two; sf_last_fuel_consumed gives what they consumed together.
+** 'imports' are in the module's import order.  A trap during
+** initialisation returns NULL with err->status SF_TRAP; a link failure
+** SF_UNLINKABLE.
 */
 sf_instance *sf_instance_new(sf_store *s, sf_module *m,
 							 const sf_extern *imports, uint32_t nimports,

@@ -30,6 +30,7 @@
 #include "slackfuel.h"
 #include "runtime.h"
 #include "fuel_ref.h"
+#include "testwat.h"
 
 #define NO_LIMIT UINT64_MAX
 
@@ -1533,6 +1534,117 @@ test_interrupt_stops_loading_and_compiling(void **state)
 	free(mod.b);
 }
 
+/* ---- instance initialisation ------------------------------------------------------- */
+
+/*
+** Regression: a reactor's "_initialize" (clang -mexec-model=reactor: static
+** constructors, e.g. a CRC table) was never called, so its functions ran
+** on zeroed data.  It runs once, after the start function: start sets g to
+** 1 (cost 2), _initialize to g * 10 + 2 (cost 6, and 2 for each turn of
+** its loop, which spins while n is not 0).
+*/
+static const char prog_reactor[] =
+	"(module\n"
+	"  (global $g (mut i32) (i32.const 0))\n"
+	"  (global $n (export \"n\") (mut i32) (i32.const 0))\n"
+	"  (func $start (global.set $g (i32.const 1)))\n"
+	"  (start $start)\n"
+	"  (func (export \"_initialize\")\n"
+	"    (global.set $g (i32.add (i32.mul (global.get $g) (i32.const 10)) (i32.const 2)))\n"
+	"    (loop $l (br_if $l (global.get $n))))\n"
+	"  (func (export \"g\") (result i32) (global.get $g)))\n";
+
+static uint64_t init_fuel;		/* sf_last_fuel_consumed after instantiating */
+
+static void
+reactor_store(rig *g, sf_fuel_mode mode, bool meter, uint64_t limit, int32_t spin)
+{
+	sf_config	cfg;
+	sf_store_config scfg = {.meter_start = meter, .start_fuel_limit = limit};
+	sf_error	err;
+
+	sf_config_default(&cfg);
+	cfg.fuel_mode = mode;
+	g->m = load_wat_cfg(prog_reactor, &cfg);
+	if (spin)
+	{
+		/* the same module, with $n's initial value set: _initialize spins */
+		static char wat[sizeof(prog_reactor) + 16];
+		char	   *at;
+
+		sf_module_free(g->m);
+		snprintf(wat, sizeof(wat), "%s", prog_reactor);
+		at = strstr(wat, "(mut i32) (i32.const 0))\n  (func $start");
+		assert_non_null(at);
+		at[21] = '1';
+		g->m = load_wat_cfg(wat, &cfg);
+	}
+	g->s = sf_store_new(&scfg, &err);
+	assert_non_null(g->s);
+	g->inst = sf_instance_new(g->s, g->m, NULL, 0, &err);
+	init_fuel = sf_last_fuel_consumed();
+}
+
+static void
+test_reactor_initialize(void **state)
+{
+	sf_error	err;
+
+	for (int mode = SF_FUEL_OFF; mode <= SF_FUEL_SLACKED; mode++)
+	{
+		rig			g;
+		outcome		o;
+
+		reactor_store(&g, (sf_fuel_mode) mode, true, 1000, 0);
+		assert_non_null(g.inst);
+		o = run(&g, "g", 0, NO_LIMIT);
+		assert_int_equal(o.result, 12);
+		/* start 2, _initialize 8 */
+		assert_int_equal(init_fuel, mode == SF_FUEL_OFF ? 0 : 10);
+		rig_free(&g);
+		if (mode == SF_FUEL_OFF)
+			continue;
+		/* one limit for both: 10 passes, 9 runs out in _initialize */
+		reactor_store(&g, (sf_fuel_mode) mode, true, 10, 0);
+		assert_non_null(g.inst);
+		rig_free(&g);
+		reactor_store(&g, (sf_fuel_mode) mode, true, 9, 0);
+		assert_null(g.inst);
+		assert_true(init_fuel > 9);
+		rig_free(&g);
+		/* a runaway _initialize runs out of fuel like any call */
+		assert_int_equal(sf_watchdog_start(5, &err), SF_OK);
+		reactor_store(&g, (sf_fuel_mode) mode, true, 100000, 1);
+		sf_watchdog_stop();
+		assert_null(g.inst);
+		assert_true(init_fuel > 100000);
+		rig_free(&g);
+	}
+}
+
+/* ... and is interrupted like any call; a wrongly typed one is refused. */
+static void
+test_reactor_initialize_stops(void **state)
+{
+	rig			g;
+	sf_error	err;
+	sf_module  *m;
+	sf_store   *s;
+
+	kill_after(20);
+	reactor_store(&g, SF_FUEL_OFF, false, 0, 1);
+	kill_cancel();
+	assert_null(g.inst);
+	rig_free(&g);
+	m = load_wat_cfg("(module (func (export \"_initialize\") (param i32)))", NULL);
+	s = sf_store_new(NULL, &err);
+	assert_null(sf_instance_new(s, m, NULL, 0, &err));
+	assert_int_equal(err.status, SF_INVALID);
+	assert_string_equal(err.msg, "export \"_initialize\" must be a function of type [] -> []");
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
 /* ---- determinism ------------------------------------------------------------------- */
 
 static const char prog_det[] =
@@ -1701,6 +1813,8 @@ main(void)
 		cmocka_unit_test(test_async_check_pc_rules),
 		cmocka_unit_test(test_ticks_during_compilation),
 		cmocka_unit_test(test_interrupt_stops_loading_and_compiling),
+		cmocka_unit_test(test_reactor_initialize),
+		cmocka_unit_test(test_reactor_initialize_stops),
 		cmocka_unit_test(test_slacked_is_deterministic),
 		cmocka_unit_test(test_watchdog_leaves_other_timers_alone),
 	};
