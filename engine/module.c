@@ -103,6 +103,8 @@ sf_module_free(sf_module *m)
 		return;
 	if (m->jit && m->jit_free)
 		m->jit_free(m->jit);
+	if (m->jit_checked && m->jit_free)
+		m->jit_free(m->jit_checked);
 	sf_module_release(m);
 	free(m->bytes);
 	free(m);

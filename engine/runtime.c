@@ -335,12 +335,32 @@ mem_max_pages(sf_store *s, sf_limits lim)
 }
 
 /*
+** Reserve 'want' bytes of address space, or for a bounds-checked memory
+** ('shrink'), as much of it as there is, halving down to 'need'.  The
+** reservation, or MAP_FAILED.
+*/
+static void *
+reserve_space(uint64_t *want, uint64_t need, bool shrink)
+{
+	for (;;)
+	{
+		void	   *p = mmap(NULL, *want, PROT_NONE,
+							 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (p != MAP_FAILED || !shrink || *want / 2 < need || *want <= PAGE)
+			return p;
+		*want = (*want / 2 + PAGE - 1) / PAGE * PAGE;
+	}
+}
+
+/*
 ** 'guarded': reserve 8 GiB so that JIT code needs no bounds checks;
-** otherwise reserve only what the memory may grow to (bounds-checked
-** modules).
+** otherwise reserve what the memory may grow to (bounds-checked code), or
+** as much as the address space allows, which then caps its growth.
+** '*unreserved' (if given) says the 8 GiB could not be had.
 */
 static sf_memory *
-memory_new(sf_store *s, sf_limits lim, bool guarded, sf_error *err)
+memory_new(sf_store *s, sf_limits lim, bool guarded, bool *unreserved, sf_error *err)
 {
 	sf_memory  *mem;
 	void	   *p;
@@ -361,9 +381,11 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, sf_error *err)
 		sf_error_set(err, SF_NOMEM, "out of memory");
 		return NULL;
 	}
-	p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = reserve_space(&reserve, lim.min * PAGE, !guarded);
 	if (p == MAP_FAILED)
 	{
+		if (unreserved)
+			*unreserved = guarded;
 		free(mem);
 		sf_error_set(err, SF_NOMEM, "cannot reserve %llu bytes of address space for a linear memory",
 					 (unsigned long long) reserve);
@@ -380,7 +402,7 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, sf_error *err)
 	store_take(s, lim.min * PAGE, 0);
 	mem->base = p;
 	mem->size = lim.min * PAGE;
-	mem->max_pages = maxp;
+	mem->max_pages = guarded || reserve / PAGE >= maxp ? maxp : reserve / PAGE;
 	mem->reserved = reserve;
 	mem->lim = lim;
 	mem->store = s;
@@ -394,10 +416,16 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, sf_error *err)
 	return mem;
 }
 
+/* Where 8 GiB cannot be reserved, the memory is bounds-checked (importers too). */
 sf_memory *
 sf_memory_new(sf_store *s, sf_limits lim, sf_error *err)
 {
-	return memory_new(s, lim, true, err);
+	bool		unreserved = false;
+	sf_memory  *mem = memory_new(s, lim, true, &unreserved, err);
+
+	if (mem == NULL && unreserved)
+		mem = memory_new(s, lim, false, NULL, err);
+	return mem;
 }
 
 uint8_t *
@@ -619,9 +647,8 @@ check_import(const sf_module *m, uint32_t i, const sf_extern *ext, sf_error *err
 					limits_match(ext->of.table->lim, imp->desc.table.lim);
 				break;
 			case SF_EXTERN_MEMORY:
-				/* unchecked code relies on the 8 GiB reservation */
-				ok = ext->of.memory && limits_match(ext->of.memory->lim, imp->desc.memory) &&
-					(m->cfg.bounds_checked || ext->of.memory->reserved >= MEM_RESERVE);
+				/* without its 8 GiB, the importer runs bounds-checked code */
+				ok = ext->of.memory && limits_match(ext->of.memory->lim, imp->desc.memory);
 				break;
 			case SF_EXTERN_GLOBAL:
 				ok = ext->of.global && ext->of.global->type == imp->desc.global.type &&
@@ -661,6 +688,45 @@ eval_const(sf_instance *inst, const sf_constexpr *e)
 	}
 }
 
+/*
+** Code compiled for guard pages relies on the 8 GiB reservation.  Where a
+** memory lacks it (the address space is short: a low ulimit -v, or tens
+** of thousands of memories), the instance runs the module compiled again
+** with explicit bounds checks, once per module.
+*/
+static bool
+runs_checked(const sf_instance *inst)
+{
+	return inst->m->cfg.bounds_checked || inst->jit == inst->m->jit_checked;
+}
+
+static sf_status
+use_checked(sf_instance *inst, sf_error *err)
+{
+	sf_module  *m = inst->m;
+
+	if (m->jit_checked == NULL)
+	{
+		sf_module	view = *m;
+		sf_status	st;
+
+		view.cfg.bounds_checked = 1;
+		view.jit = NULL;
+		if ((st = sf_module_compile(&view, err)) != SF_OK)
+			return st;
+		view.jit->m = m;
+		m->jit_checked = view.jit;
+	}
+	inst->jit = m->jit_checked;
+	return SF_OK;
+}
+
+int
+sf_instance_bounds_checked(const sf_instance *inst)
+{
+	return runs_checked(inst);
+}
+
 static sf_status
 link_imports(sf_instance *inst, const sf_extern *imports, sf_error *err)
 {
@@ -688,39 +754,57 @@ link_imports(sf_instance *inst, const sf_extern *imports, sf_error *err)
 				break;
 			case SF_EXTERN_MEMORY:
 				inst->mem = ext->of.memory;
+				if (inst->mem->reserved < MEM_RESERVE && !runs_checked(inst) &&
+					(st = use_checked(inst, err)) != SF_OK)
+					return st;
 				break;
 		}
 	}
 	return SF_OK;
 }
 
+/* The instance's own memory, bounds-checked if 8 GiB cannot be reserved. */
+static sf_status
+own_memory(sf_instance *inst, sf_error *err)
+{
+	sf_limits	lim = inst->m->mems[inst->m->nmem_imports];
+	bool		unreserved = false;
+	sf_status	st;
+
+	inst->mem = memory_new(inst->store, lim, !runs_checked(inst), &unreserved, err);
+	if (inst->mem == NULL && unreserved)
+	{
+		if ((st = use_checked(inst, err)) != SF_OK)
+			return st;
+		inst->mem = memory_new(inst->store, lim, false, NULL, err);
+	}
+	return inst->mem != NULL ? SF_OK : err ? err->status : SF_NOMEM;
+}
+
 static sf_status
 create_defined(sf_instance *inst, sf_error *err)
 {
-	const sf_module *m = inst->m;
+	sf_module  *m = inst->m;
 	sf_vmctx   *vm = inst->vm;
 	sf_store   *s = inst->store;
 	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
+	sf_status	st;
 
+	if (m->nmems > m->nmem_imports && (st = own_memory(inst, err)) != SF_OK)
+		return st;
 	for (uint32_t j = 0; j < ndef; j++)
 	{
 		sf_func    *f = &inst->funcs[j];
 		uint32_t	fi = m->nfunc_imports + j;
 
-		f->code = m->jit->code + m->jit->func_off[j];
+		f->code = inst->jit->code + inst->jit->func_off[j];
 		f->ctx = vm;
-		f->type_id = m->jit->type_ids[m->func_types[fi]];
+		f->type_id = inst->jit->type_ids[m->func_types[fi]];
 		f->func_index = fi;
 		f->store = s;
 		f->inst = inst;
 		f->type = m->types[m->func_types[fi]];
 		vm->slots[fi] = f;
-	}
-	if (m->nmems > m->nmem_imports)
-	{
-		inst->mem = memory_new(s, m->mems[m->nmem_imports], !m->cfg.bounds_checked, err);
-		if (inst->mem == NULL)
-			return err ? err->status : SF_NOMEM;
 	}
 	vm->mem = inst->mem;
 	vm->mem_base = inst->mem ? inst->mem->base : NULL;
@@ -868,6 +952,7 @@ alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 		goto nomem;
 	inst->store = s;
 	inst->m = m;
+	inst->jit = m->jit;
 	inst->nelems = m->nelems;
 	inst->vm = calloc(1, sizeof(sf_vmctx) + nslots * sizeof(void *));
 	inst->funcs = calloc(ndef ? ndef : 1, sizeof(sf_func));

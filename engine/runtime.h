@@ -172,6 +172,7 @@ struct sf_instance
 {
 	struct sf_store *store;
 	sf_module  *m;
+	struct sf_jit *jit;			/* the code it runs: m->jit or m->jit_checked */
 	sf_vmctx   *vm;
 	struct sf_func *funcs;		/* defined functions */
 	sf_memory  *mem;

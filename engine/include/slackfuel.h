@@ -410,6 +410,15 @@ sf_status	sf_instance_export(sf_instance *inst, const char *name,
 /* The instance's default memory (index 0), or NULL. */
 sf_memory  *sf_instance_memory(sf_instance *inst);
 
+/*
+** Whether the instance runs bounds-checked code: its module was compiled
+** so, or, compiled for guard pages, a memory of the instance could not
+** reserve its 8 GiB of address space (a low ulimit -v, or very many
+** memories); the module was then compiled again with bounds checks (once,
+** kept with the module) instead of failing.
+*/
+int			sf_instance_bounds_checked(const sf_instance *inst);
+
 /* Per-call options. */
 typedef struct sf_call_opts
 {

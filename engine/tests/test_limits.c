@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "slackfuel.h"
@@ -212,6 +215,95 @@ test_shared_budget(void **state)
 	sf_module_free(m);
 }
 
+/*
+** Regression: with too little address space for a memory's 8 GiB
+** reservation (ulimit -v), every function with a memory failed.  The
+** instance now runs bounds-checked code, with the same results and traps.
+** In a child process, under an address-space limit of what it has mapped
+** plus 3 GiB; the exit status says which check failed.
+*/
+static const char prog_poke[] =
+	"(module (memory 1 4)\n"
+	"  (func (export \"poke\") (param i32) (result i32)\n"
+	"    (i32.store (local.get 0) (i32.const 7)) (i32.load (local.get 0)))\n"
+	"  (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0))))\n";
+
+static int
+low_address_space_child(void)
+{
+	sf_module  *m = load(prog_poke);
+	sf_error	err;
+	sf_store   *s = sf_store_new(NULL, &err);
+	sf_instance *inst;
+	sf_val		a = {SF_I32, {.i32 = 65532}}, r;
+	unsigned long pages = 0;
+	FILE	   *f = fopen("/proc/self/statm", "r");
+	struct rlimit rl;
+
+	if (f == NULL || fscanf(f, "%lu", &pages) != 1)
+		return 10;
+	fclose(f);
+	rl.rlim_cur = rl.rlim_max = (rlim_t) pages * (rlim_t) sysconf(_SC_PAGESIZE) + ((rlim_t) 3 << 30);
+	if (setrlimit(RLIMIT_AS, &rl) != 0)
+		return 11;
+	inst = sf_instance_new(s, m, NULL, 0, &err);
+	if (inst == NULL)
+		return 12;
+	if (!sf_instance_bounds_checked(inst))
+		return 13;
+	if (sf_call(export_func(inst, "poke"), &a, 1, &r, 1, NULL, &err) != SF_OK || r.of.i32 != 7)
+		return 14;
+	a.of.i32 = 65533;
+	if (sf_call(export_func(inst, "poke"), &a, 1, &r, 1, NULL, &err) != SF_TRAP ||
+		err.trap != SF_TRAP_MEMORY_OOB)
+		return 15;
+	a.of.i32 = 1;
+	if (sf_call(export_func(inst, "grow"), &a, 1, &r, 1, NULL, &err) != SF_OK || r.of.i32 != 1)
+		return 16;
+	a.of.i32 = 65533;
+	if (sf_call(export_func(inst, "poke"), &a, 1, &r, 1, NULL, &err) != SF_OK || r.of.i32 != 7)
+		return 17;
+	/* a second instance reuses the bounds-checked code */
+	if ((inst = sf_instance_new(s, m, NULL, 0, &err)) == NULL || !sf_instance_bounds_checked(inst))
+		return 18;
+	sf_module_free(m);
+	/* without a maximum, as much as the address space holds, and no more */
+	m = load("(module (memory 1) (func (export \"grow\") (param i32) (result i32)"
+			 " (memory.grow (local.get 0))))");
+	if ((inst = sf_instance_new(s, m, NULL, 0, &err)) == NULL)
+		return 19;
+	a.of.i32 = 65535;
+	if (sf_call(export_func(inst, "grow"), &a, 1, &r, 1, NULL, &err) != SF_OK || r.of.i32 != -1)
+		return 20;
+	sf_store_free(s);
+	sf_module_free(m);
+	return 0;
+}
+
+static void
+test_low_address_space_falls_back(void **state)
+{
+	sf_module  *m = load(prog_poke);
+	sf_error	err;
+	sf_store   *s = sf_store_new(NULL, &err);
+	sf_instance *inst = sf_instance_new(s, m, NULL, 0, &err);
+	pid_t		pid;
+	int			status;
+
+	/* with room, the guard pages */
+	assert_non_null(inst);
+	assert_false(sf_instance_bounds_checked(inst));
+	sf_store_free(s);
+	sf_module_free(m);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(low_address_space_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int
 main(void)
 {
@@ -221,6 +313,7 @@ main(void)
 		cmocka_unit_test(test_instantiation_names_the_cap),
 		cmocka_unit_test(test_memory_and_tables_together),
 		cmocka_unit_test(test_shared_budget),
+		cmocka_unit_test(test_low_address_space_falls_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
