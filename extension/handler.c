@@ -89,7 +89,7 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 {
 	Oid			funcoid = PG_GETARG_OID(0);
 	HeapTuple	tup;
-	slackfuel_sig sig;
+	slackfuel_sig *sig;
 
 	if (!CheckFunctionValidatorAccess(fcinfo->flinfo->fn_oid, funcoid))
 		PG_RETURN_VOID();
@@ -97,7 +97,7 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcoid));
 	if (!HeapTupleIsValid(tup))
 		elog(ERROR, "cache lookup failed for function %u", funcoid);
-	slackfuel_check_proc(tup, &sig);
+	sig = slackfuel_check_proc(tup);
 	if (check_function_bodies)
 	{
 		const char *fname = NameStr(((Form_pg_proc) GETSTRUCT(tup))->proname);
@@ -105,7 +105,7 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 		sf_export_desc d;
 
 		slackfuel_module_load(fname, slackfuel_prosrc(tup), slackfuel_fuel_mode(), b);
-		slackfuel_check_module(fname, &sig, b->module, &d);
+		slackfuel_check_module(fname, sig, b->module, &d);
 		slackfuel_module_compile(fname, b->module);
 		slackfuel_build_done(b);
 	}
