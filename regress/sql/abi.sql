@@ -250,6 +250,12 @@ CREATE FUNCTION sum_xs_wrong(pt[], text) RETURNS pt STRICT LANGUAGE wasm AS $$
 (module (func (export "sum_xs_wrong") (param i32) (result i32) i32.const 0))
 $$;
 
+-- The WIT of functions, as one world, for bindings generators.
+SELECT slackfuel_wit('pt_sum(pt)', 'divmod(int, int)', 'nn_add(int, int)',
+                     'sum_xs(pt[])', 'seg_x(seg)', 'words()');
+SELECT slackfuel_wit('must_positive(int)');
+SELECT slackfuel_wit('numeric_abs(numeric)');
+
 DROP FUNCTION nn_add(int, int), is_missing(int), bad_disc(int), sum_arr(int[]),
   sum_f8(float8[]), count_true(bool[]), total_len(text[]), iota(int), huge(), words(),
   pt_sum(pt), mk_pt(int, float8), mk_pt_nully(int), sum_xs(pt[]), seg_x(seg),
