@@ -40,11 +40,12 @@ slackfuel_prosrc(HeapTuple proctup)
 }
 
 /*
- * Checks that need no module: the SQL signature is expressible, and the
- * function is STRICT, because the ABI has no way to pass NULL yet.
+ * Checks that need no module: the kind of function, and its signature,
+ * which must map to a WIT function type.  The signature is built in the
+ * current memory context.
  */
-void
-slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig)
+slackfuel_sig *
+slackfuel_check_proc(HeapTuple proctup)
 {
 	Form_pg_proc p = (Form_pg_proc) GETSTRUCT(proctup);
 
@@ -53,13 +54,7 @@ slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("wasm function \"%s\" cannot be a window or aggregate function",
 						NameStr(p->proname))));
-	slackfuel_sig_from_proc(proctup, sig);
-	if (p->pronargs > 0 && !p->proisstrict)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
-				 errmsg("wasm function \"%s\" must be STRICT", NameStr(p->proname)),
-				 errdetail("wasm functions cannot receive NULL arguments."),
-				 errhint("Add STRICT (RETURNS NULL ON NULL INPUT) to the function definition.")));
+	return slackfuel_sig_from_proc(proctup, CurrentMemoryContext);
 }
 
 static void
@@ -301,29 +296,31 @@ static void
 check_signature(const char *fname, const slackfuel_sig *sig,
 				const char *export_name, const sf_functype *ft)
 {
-	sf_functype want;
-
-	slackfuel_sig_functype(sig, &want);
-	if (!functype_equal(&want, ft))
+	if (!functype_equal(&sig->wit->core, ft))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("wasm export \"%s\" does not match the signature of function \"%s\"",
 						export_name, fname),
 				 errdetail("The export has type %s; the SQL signature needs %s.",
 						   slackfuel_format_functype(ft),
-						   slackfuel_format_functype(&want)),
-				 errhint("text, varchar and bytea arguments are (ptr, len) pairs of i32; such results are an i32 pointer to a (ptr, len) pair.")));
+						   slackfuel_format_functype(&sig->wit->core)),
+				 errhint("The SQL signature is the WIT function \"%s\"; the core type is its canonical ABI flattening.",
+						 slackfuel_sig_wit(sig))));
 }
 
-/* A function using strings needs the canonical ABI's memory and allocator. */
+/*
+ * A function whose values cross linear memory needs the canonical ABI's
+ * memory and allocator; cabi_post_<export>, if there, takes its results.
+ */
 static void
-check_abi_exports(const char *fname, sf_module *m,
-							const char *export_name)
+check_abi_exports(const char *fname, const slackfuel_sig *sig, sf_module *m,
+				  const char *export_name)
 {
 	static const sf_valtype i4[4] = {SF_I32, SF_I32, SF_I32, SF_I32};
 	static const sf_valtype i1[1] = {SF_I32};
 	const sf_functype want = {4, 1, i4, i1};
-	const sf_functype want_post = {1, 0, i1, NULL};
+	const sf_functype want_post = {sig->wit->core.nresults, 0,
+	sig->wit->core.results, NULL};
 	char	   *post = psprintf("cabi_post_%s", export_name);
 	sf_export_desc d;
 	int64		i;
@@ -335,7 +332,7 @@ check_abi_exports(const char *fname, sf_module *m,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("wasm module of function \"%s\" must export its memory as \"memory\"", fname),
-				 errdetail("text, varchar and bytea values cross linear memory.")));
+				 errdetail("Strings and lists (text, varchar, bytea, arrays) cross linear memory.")));
 	i = sf_module_find_export(m, "cabi_realloc", 12);
 	if (i >= 0)
 		sf_module_export(m, (uint32) i, &d);
@@ -344,7 +341,7 @@ check_abi_exports(const char *fname, sf_module *m,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("wasm module of function \"%s\" must export cabi_realloc with type %s",
 						fname, slackfuel_format_functype(&want)),
-				 errdetail("text, varchar and bytea arguments are copied into memory allocated by cabi_realloc(old_ptr, old_size, align, new_size).")));
+				 errdetail("Arguments are copied into memory allocated by cabi_realloc(old_ptr, old_size, align, new_size).")));
 	i = sf_module_find_export(m, post, strlen(post));
 	if (i >= 0)
 		sf_module_export(m, (uint32) i, &d);
@@ -370,7 +367,7 @@ slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 	name = pnstrdup(d->name, d->name_len);
 	check_signature(fname, sig, name, &d->functype);
 	if (sig->uses_memory)
-		check_abi_exports(fname, m, name);
+		check_abi_exports(fname, sig, m, name);
 }
 
 

@@ -56,6 +56,9 @@ func_release(slackfuel_func *fn)
 	}
 	if (fn->module)
 		sf_module_free(fn->module);
+	if (fn->sig)
+		slackfuel_sig_free(fn->sig);
+	fn->sig = NULL;
 	free(fn->export_name);
 	fn->module = NULL;
 	fn->export_name = NULL;
@@ -101,6 +104,28 @@ invalidate(Datum arg, int cacheid, uint32 hashvalue)
 	}
 }
 
+/*
+ * A relation changed: the functions whose signatures depend on its row
+ * type (ALTER TYPE, ALTER TABLE) are built again.
+ */
+static void
+invalidate_rowtypes(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS seq;
+	slackfuel_func *fn;
+
+	hash_seq_init(&seq, func_cache);
+	while ((fn = hash_seq_search(&seq)) != NULL)
+	{
+		if (!fn->valid || fn->stale || fn->sig->relids == NIL ||
+			(OidIsValid(relid) && !list_member_oid(fn->sig->relids, relid)))
+			continue;
+		fn->stale = true;
+		nstale++;
+		slackfuel_epoch++;
+	}
+}
+
 void
 slackfuel_cache_init(void)
 {
@@ -111,6 +136,7 @@ slackfuel_cache_init(void)
 	func_cache = hash_create("slackfuel functions", 64, &ctl,
 							 HASH_ELEM | HASH_BLOBS);
 	CacheRegisterSyscacheCallback(PROCOID, invalidate, (Datum) 0);
+	CacheRegisterRelcacheCallback(invalidate_rowtypes, (Datum) 0);
 }
 
 static bool
@@ -127,14 +153,15 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 {
 	Form_pg_proc p = (Form_pg_proc) GETSTRUCT(tup);
 	slackfuel_build *b = slackfuel_build_new();
+	slackfuel_sig *sig;
 	char	   *src;
 	sf_export_desc d;
 
 	strlcpy(fn->proname, NameStr(p->proname), NAMEDATALEN);
-	slackfuel_check_proc(tup, &fn->sig);
+	sig = slackfuel_check_proc(tup);	/* freed with the current context */
 	src = slackfuel_prosrc(tup);
 	slackfuel_module_load(fn->proname, src, mode, b);
-	slackfuel_check_module(fn->proname, &fn->sig, b->module, &d);
+	slackfuel_check_module(fn->proname, sig, b->module, &d);
 	slackfuel_module_compile(fn->proname, b->module);
 	fn->export_name = strndup(d.name, d.name_len);
 	if (fn->export_name == NULL)
@@ -142,6 +169,8 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	fn->export_len = d.name_len;
 
 	/* Nothing below can fail: hand the engine objects to the cache. */
+	MemoryContextSetParent(sig->mcxt, TopMemoryContext);
+	fn->sig = sig;
 	fn->module = b->module;
 	b->module = NULL;
 	fn->mode = mode;
@@ -210,7 +239,7 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	inst->max_memory = max_memory;
 	inst->max_stack = max_stack;
 	inst->func = export_func(inst->instance, fn->export_name, fn->export_len);
-	if (fn->sig.uses_memory)
+	if (fn->sig->uses_memory)
 	{
 		inst->realloc = export_func(inst->instance, "cabi_realloc", 12);
 		if (sf_instance_export(inst->instance, "memory", 6, &e) == SF_OK &&
@@ -219,7 +248,7 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 		snprintf(post, sizeof(post), "cabi_post_%s", fn->export_name);
 		inst->post_return = export_func(inst->instance, post, strlen(post));
 	}
-	if (inst->func == NULL || (fn->sig.uses_memory && (!inst->realloc || !inst->memory)))
+	if (inst->func == NULL || (fn->sig->uses_memory && (!inst->realloc || !inst->memory)))
 	{
 		inst_free(inst);
 		elog(ERROR, "validated exports of function \"%s\" not found", fn->proname);

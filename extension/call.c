@@ -3,8 +3,8 @@
  *
  * slackfuel_call is where every call of a wasm function starts and ends:
  * it prepares the run (stack, tick, pending interrupts), lowers the
- * arguments (types.c), calls the export, lifts the result and calls
- * cabi_post_<export>.  Every sf_call it makes, cabi_realloc included, goes
+ * arguments (types.c), calls the export, lifts the result (NULL included)
+ * and calls cabi_post_<export>.  Every sf_call it makes, cabi_realloc included, goes
  * through slackfuel_run, which charges it to the call's one fuel budget.
  * A trap anywhere discards the instance (its memory may be inconsistent)
  * and becomes an ereport (report.c).
@@ -17,6 +17,7 @@
 
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"
+#include "utils/memutils.h"
 
 #include "plwasm.h"
 
@@ -69,6 +70,7 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->fname = fname;
 	cx->fn = fn;
 	cx->inst = inst;
+	cx->lifted = 0;
 	cx->out.trapped = false;
 	cx->out.consumed = 0;
 	cx->out.limit = slackfuel_fuel_limit();
@@ -158,29 +160,27 @@ slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src, size_t len,
 		memcpy(sf_memory_data(cx->inst->memory) + ptr, src, len);
 }
 
-/* Copy 'len' bytes of guest memory at 'ptr' out to 'dst'. */
+/*
+ * Copy 'len' bytes of guest memory at 'ptr' out to 'dst'.  What one call
+ * copies out is bounded by what one value can hold, so that a result whose
+ * parts share guest memory cannot make the backend take more.
+ */
 void
 slackfuel_copy_out(slackfuel_cx *cx, void *dst, uint32 ptr, size_t len,
 				   const char *what)
 {
 	slackfuel_check_range(cx, ptr, len, what);
+	cx->lifted += len;
+	if (cx->lifted > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("wasm function \"%s\" returned more than %zu bytes of values",
+						cx->fname, (size_t) MaxAllocSize)));
 	if (len > 0)
 		memcpy(dst, sf_memory_data(cx->inst->memory) + ptr, len);
 }
 
 /* --- The call ------------------------------------------------------------ */
-
-/* A function created while check_function_bodies was off may be non-strict. */
-static void
-refuse_nulls(slackfuel_cx *cx, FunctionCallInfo fcinfo)
-{
-	for (int i = 0; i < fcinfo->nargs; i++)
-		if (fcinfo->args[i].isnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("wasm function \"%s\" received a NULL argument", cx->fname),
-					 errhint("Declare the function STRICT.")));
-}
 
 /*
  * Arguments whose Datums are their flat values and a result in one flat
@@ -190,8 +190,8 @@ refuse_nulls(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 static inline Datum
 call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
-	const slackfuel_sig *sig = &cx->fn->sig;
-	uint64		slots[FUNC_MAX_ARGS];
+	const slackfuel_sig *sig = cx->fn->sig;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
 	int			nargs = sig->nargs;
 	sf_call_opts opts;
 	sf_status	st;
@@ -206,24 +206,24 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 		slackfuel_trapped(cx);
 	if (sig->ret == NULL)
 		return (Datum) 0;
-	return sig->ret->lift(cx, sig->ret, slots);
+	return sig->ret->type->lift(cx, sig->ret, slots);
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */
 static Datum
 call_general(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
-	const slackfuel_sig *sig = &cx->fn->sig;
-	uint64		slots[SLACKFUEL_MAX_FLAT * FUNC_MAX_ARGS];
+	const slackfuel_sig *sig = cx->fn->sig;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
 	Datum		d;
 
 	slackfuel_lower_args(cx, sig, fcinfo, slots);
 	slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
 	if (sig->ret == NULL)
 		return (Datum) 0;
-	d = slackfuel_lift_result(cx, sig, slots);
-	if (sig->ret_indirect && cx->inst->post_return)
-		slackfuel_run(cx, cx->inst->post_return, slots, 1, 0);
+	d = slackfuel_lift_result(cx, sig, slots, &fcinfo->isnull);
+	if (cx->inst->post_return)
+		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
 	return d;
 }
 
@@ -238,9 +238,7 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo
 	Datum		result;
 
 	call_begin(&cx, fn->proname, fn, inst, inst->max_stack);
-	if (unlikely(!fcinfo->flinfo->fn_strict))
-		refuse_nulls(&cx, fcinfo);
-	if (likely(fn->sig.direct))
+	if (likely(fn->sig->direct))
 		result = call_direct(&cx, fcinfo);
 	else
 		result = call_general(&cx, fcinfo);
