@@ -143,10 +143,14 @@ text_to_wasm(const char *fname, const char *src, size_t *len)
 	sf_error	err;
 
 	if (sf_wat_to_wasm(src, strlen(src), &out, len, &err) != SF_OK)
+	{
+		if (err.status == SF_TRAP)
+			slackfuel_report_load(fname, &err);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("invalid WebAssembly text in function \"%s\"", fname),
 				 errdetail("%s", err.msg)));
+	}
 	return out;
 }
 
@@ -195,6 +199,7 @@ slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
 	sf_config	cfg;
 	sf_error	err;
 
+	slackfuel_prepare_build();
 	module_bytes(fname, src, b);
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
@@ -406,7 +411,10 @@ slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 }
 
 
-/* A store for one instance, with the current limits. */
+/*
+ * A store for one instance, with the current limits: its linear memory and
+ * tables together within slackfuel.max_memory.
+ */
 sf_store *
 slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
 {
@@ -415,6 +423,8 @@ slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
 	sf_error	err;
 
 	cfg.max_memory_bytes = max_memory;
+	cfg.max_table_bytes = max_memory;
+	cfg.max_store_bytes = max_memory;
 	cfg.max_stack_bytes = max_stack;
 	cfg.meter_start = 1;
 	cfg.start_fuel_limit = slackfuel_fuel_limit();
@@ -449,6 +459,13 @@ slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
 			out.trapped = true;
 			slackfuel_report_trap(fname, &out);
 		}
+		if (out.err.status == SF_LIMIT)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("wasm function \"%s\" needs more memory than slackfuel.max_memory allows",
+							fname),
+					 errdetail("%s.", out.err.msg),
+					 errhint("slackfuel.max_memory (within slackfuel.max_memory_ceiling) bounds an instance's linear memory and tables together.")));
 		slackfuel_report_status(fname, "instantiate", &out.err);
 	}
 	return instance;
