@@ -193,6 +193,7 @@ extern sf_fuel_mode slackfuel_fuel_mode(void);
 extern uint64 slackfuel_max_memory(void);
 extern uint64 slackfuel_max_stack(void);
 extern const char *slackfuel_fuel_limit_string(void);
+extern const char *slackfuel_fuel_limit_capped(void);
 
 /* Read on every call: a variable, not a computation. */
 static inline uint64
