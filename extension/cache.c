@@ -32,6 +32,7 @@
 static HTAB *func_cache;
 static int	nstale;			/* entries marked stale, not yet freed */
 uint64		slackfuel_epoch = 1;
+static uint64 inst_serial;		/* the last instance's */
 
 /* --- The cache ---------------------------------------------------------- */
 
@@ -59,6 +60,9 @@ func_release(slackfuel_func *fn)
 	if (fn->shared)
 		slackfuel_mod_used(fn->shared, -1);
 	fn->shared = NULL;
+	if (fn->sig)
+		slackfuel_sig_free(fn->sig);
+	fn->sig = NULL;
 	free(fn->export_name);
 	fn->module = NULL;
 	fn->export_name = NULL;
@@ -104,6 +108,50 @@ invalidate(Datum arg, int cacheid, uint32 hashvalue)
 	}
 }
 
+/*
+ * A relation changed: the functions whose signatures depend on its row
+ * type (ALTER TYPE, ALTER TABLE) are built again.
+ */
+static void
+invalidate_rowtypes(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS seq;
+	slackfuel_func *fn;
+
+	hash_seq_init(&seq, func_cache);
+	while ((fn = hash_seq_search(&seq)) != NULL)
+	{
+		if (!fn->valid || fn->stale || fn->sig->relids == NIL ||
+			(OidIsValid(relid) && !list_member_oid(fn->sig->relids, relid)))
+			continue;
+		fn->stale = true;
+		nstale++;
+		slackfuel_epoch++;
+	}
+}
+
+/*
+ * An enum changed (ALTER TYPE ... ADD VALUE, RENAME VALUE): the functions
+ * whose signatures use enums are built again, since the WIT enum lists
+ * the labels.
+ */
+static void
+invalidate_enums(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS seq;
+	slackfuel_func *fn;
+
+	hash_seq_init(&seq, func_cache);
+	while ((fn = hash_seq_search(&seq)) != NULL)
+	{
+		if (!fn->valid || fn->stale || !fn->sig->has_enums)
+			continue;
+		fn->stale = true;
+		nstale++;
+		slackfuel_epoch++;
+	}
+}
+
 void
 slackfuel_cache_init(void)
 {
@@ -114,6 +162,8 @@ slackfuel_cache_init(void)
 	func_cache = hash_create("slackfuel functions", 64, &ctl,
 							 HASH_ELEM | HASH_BLOBS);
 	CacheRegisterSyscacheCallback(PROCOID, invalidate, (Datum) 0);
+	CacheRegisterRelcacheCallback(invalidate_rowtypes, (Datum) 0);
+	CacheRegisterSyscacheCallback(ENUMOID, invalidate_enums, (Datum) 0);
 }
 
 static bool
@@ -130,6 +180,7 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 {
 	Form_pg_proc p = (Form_pg_proc) GETSTRUCT(tup);
 	slackfuel_build *b = slackfuel_build_new();
+	slackfuel_sig *sig;
 	slackfuel_mod *mod;
 	const sf_component *comp;
 	char	   *export;
@@ -137,10 +188,10 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	sf_export_desc d;
 
 	strlcpy(fn->proname, NameStr(p->proname), NAMEDATALEN);
-	slackfuel_check_proc(tup, &fn->sig);
+	sig = slackfuel_check_proc(tup);	/* freed with the current context */
 	m = slackfuel_body_module(fn->proname, slackfuel_prosrc(tup), p->proowner,
 							  mode, false, b, &mod, &comp, &export);
-	slackfuel_check_module(fn->proname, &fn->sig, m, comp, export, &d);
+	slackfuel_check_module(fn->proname, sig, m, comp, export, &d);
 	if (mod == NULL)
 		slackfuel_module_compile(fn->proname, m);
 	fn->export_name = strndup(d.name, d.name_len);
@@ -149,6 +200,8 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	fn->export_len = d.name_len;
 
 	/* Nothing below can fail: hand the engine objects to the cache. */
+	MemoryContextSetParent(sig->mcxt, TopMemoryContext);
+	fn->sig = sig;
 	fn->module = m;
 	b->module = NULL;
 	fn->shared = mod;
@@ -230,8 +283,9 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	inst->userid = GetUserId();
 	inst->max_memory = max_memory;
 	inst->max_stack = max_stack;
+	inst->serial = ++inst_serial;
 	inst->func = export_func(inst->instance, fn->export_name, fn->export_len);
-	if (fn->sig.uses_memory)
+	if (fn->sig->uses_memory)
 	{
 		inst->realloc = export_func(inst->instance, "cabi_realloc", 12);
 		if (sf_instance_export(inst->instance, "memory", 6, &e) == SF_OK &&
@@ -240,7 +294,15 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 		snprintf(post, sizeof(post), "cabi_post_%s", fn->export_name);
 		inst->post_return = export_func(inst->instance, post, strlen(post));
 	}
-	if (inst->func == NULL || (fn->sig.uses_memory && (!inst->realloc || !inst->memory)))
+	if (fn->sig->stream)
+	{
+		snprintf(post, sizeof(post), "%s_next", fn->export_name);
+		inst->next_row = export_func(inst->instance, post, strlen(post));
+		snprintf(post, sizeof(post), "%s_close", fn->export_name);
+		inst->close = export_func(inst->instance, post, strlen(post));
+	}
+	if (inst->func == NULL || (fn->sig->uses_memory && (!inst->realloc || !inst->memory)) ||
+		(fn->sig->stream && !inst->next_row))
 	{
 		inst_free(inst);
 		elog(ERROR, "validated exports of function \"%s\" not found", fn->proname);

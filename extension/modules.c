@@ -674,17 +674,17 @@ check_users(const char *name, List *oids, sf_module *m, const sf_component *comp
 		HeapTuple	tup;
 		char		modname[NAMEDATALEN];
 		char	   *export;
-		slackfuel_sig sig;
+		slackfuel_sig *sig;
 		sf_export_desc d;
 
 		rc.func = lfirst_oid(lc);
 		tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(rc.func));
 		if (!HeapTupleIsValid(tup))
 			continue;			/* dropped meanwhile */
-		slackfuel_check_proc(tup, &sig);
+		sig = slackfuel_check_proc(tup);
 		slackfuel_modref_parse(slackfuel_prosrc(tup), modname, &export);
 		slackfuel_check_module(NameStr(((Form_pg_proc) GETSTRUCT(tup))->proname),
-							   &sig, m, comp, export, &d);
+							   sig, m, comp, export, &d);
 		ReleaseSysCache(tup);
 	}
 	error_context_stack = cb.previous;

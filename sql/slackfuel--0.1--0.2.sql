@@ -8,6 +8,13 @@ CREATE SCHEMA slackfuel;
 GRANT USAGE ON SCHEMA slackfuel TO PUBLIC;
 COMMENT ON SCHEMA slackfuel IS 'views of the slackfuel extension';
 
+-- The WIT world of wasm functions: their signatures as the Component
+-- Model sees them, for bindings generators (docs/types.md).
+CREATE FUNCTION slackfuel_wit(VARIADIC functions regprocedure[]) RETURNS text
+  AS 'MODULE_PATHNAME', 'slackfuel_wit' LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION slackfuel_wit(regprocedure[]) IS
+  'the WIT world of the given functions'' signatures on the canonical ABI';
+
 -- Named modules: a module stored once and shared by the functions that
 -- refer to it (AS 'module:export').  The rows are configuration data, so
 -- pg_dump dumps them; the bytes are readable by no one but the table's
