@@ -29,6 +29,11 @@ SELECT ex_rust.json_depth('3'), ex_rust.json_depth('{"a": [[], {"b": [1]}]}'),
 \set VERBOSITY terse
 SELECT ex_rust.json_depth('[1, 2');
 \set VERBOSITY default
+-- jsonb crosses as its JSON text (string in WIT): the same export serves it.
+CREATE FUNCTION ex_rust.jsonb_depth(doc jsonb) RETURNS integer
+  IMMUTABLE STRICT LANGUAGE wasm AS 'jsoncheck:json_depth';
+SELECT ex_rust.jsonb_depth('{"a": [1, {"b": null}]}'), ex_rust.jsonb_depth('"just text"'),
+       ex_rust.jsonb_depth(jsonb_build_object('k', jsonb_build_array(jsonb_build_array(1))));
 
 -- Documents built by PostgreSQL, and every prefix of each: the two agree.
 CREATE TEMP TABLE docs AS

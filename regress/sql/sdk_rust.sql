@@ -84,6 +84,44 @@ CREATE FUNCTION recall2() RETURNS text LANGUAGE wasm AS 'sdk_rust:recall';
 SELECT remember2('kept'), recall2(), remember2('again'), recall2();
 DROP FUNCTION remember2(text), recall2();
 SELECT slackfuel_drop_module('sdk_rust');
+
+-- Lists (arrays, sets), options (NULL in functions that are not STRICT)
+-- and triggers.
+SELECT slackfuel_install_module('sdk_rust_more', :'m');
+CREATE FUNCTION words(text) RETURNS SETOF text STRICT LANGUAGE wasm AS 'sdk_rust_more:words';
+CREATE FUNCTION shout_all(text[]) RETURNS text[] STRICT LANGUAGE wasm AS 'sdk_rust_more:shout_all';
+CREATE FUNCTION sum_ints(int[]) RETURNS bigint STRICT LANGUAGE wasm AS 'sdk_rust_more:sum_ints';
+CREATE FUNCTION doubled(float8[]) RETURNS float8[] STRICT LANGUAGE wasm AS 'sdk_rust_more:doubled';
+CREATE FUNCTION squares(int) RETURNS SETOF bigint STRICT LANGUAGE wasm AS 'sdk_rust_more:squares';
+CREATE FUNCTION maybe_len(text) RETURNS int LANGUAGE wasm AS 'sdk_rust_more:maybe_len';
+CREATE FUNCTION maybe_greet(text, bigint) RETURNS text LANGUAGE wasm AS 'sdk_rust_more:maybe_greet';
+CREATE FUNCTION maybe_half(float8) RETURNS float8 LANGUAGE wasm AS 'sdk_rust_more:maybe_half';
+CREATE FUNCTION audit() RETURNS trigger LANGUAGE wasm AS 'sdk_rust_more:audit';
+SELECT * FROM words('  the quick  brown fox ');
+SELECT shout_all(ARRAY['a', 'bé', '']), shout_all('{}'), sum_ints(ARRAY[1, 2, 3, 2147483647]),
+       sum_ints('{}'), doubled(ARRAY[1.5, -2, 0]);
+SELECT array_agg(s) FROM squares(5) s;
+SELECT maybe_len('héllo'), maybe_len(NULL), maybe_greet('hi', NULL), maybe_greet(NULL, 3),
+       maybe_greet('x', 3), maybe_half(5), maybe_half(NULL);
+CREATE TABLE audited (id int, note text);
+CREATE TRIGGER stamp BEFORE INSERT ON audited FOR EACH ROW EXECUTE FUNCTION audit('stamp', 'x');
+CREATE TRIGGER protect BEFORE DELETE ON audited FOR EACH ROW EXECUTE FUNCTION audit('protect');
+INSERT INTO audited VALUES (1, 'orig'), (2, NULL);
+DELETE FROM audited WHERE id = 1;
+SELECT * FROM audited ORDER BY id;
+-- Lists, options and trigger data are freed too: 20,000 calls in 2 MB.
+SET slackfuel.max_memory = '2MB';
+SELECT count(*) FROM generate_series(1, 20000) g,
+  LATERAL (SELECT count(*) FROM words(repeat('ab cd ', 50))) w
+ WHERE array_length(shout_all(ARRAY[repeat('x', 100), 'y']), 1) = 2
+   AND maybe_greet(repeat('z', 500), g) IS NOT NULL AND sum_ints(ARRAY[g, g]) = 2 * g;
+INSERT INTO audited SELECT g, repeat('n', 300) FROM generate_series(3, 20002) g;
+SELECT count(*) FROM audited;
+RESET slackfuel.max_memory;
+DROP TABLE audited;
+DROP FUNCTION words(text), shout_all(text[]), sum_ints(int[]), doubled(float8[]), squares(int),
+  maybe_len(text), maybe_greet(text, bigint), maybe_half(float8), audit();
+SELECT slackfuel_drop_module('sdk_rust_more');
 SET client_min_messages = warning;
 DROP SCHEMA sdk_rust CASCADE;
 RESET client_min_messages;

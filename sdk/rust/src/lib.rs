@@ -15,13 +15,16 @@
 //! over.  Build a `cdylib` for `wasm32-unknown-unknown` with
 //! `panic = "abort"`; see `docs/sdk.md`.
 //!
-//! | Rust | SQL | core wasm |
+//! | Rust | SQL | WIT |
 //! |---|---|---|
-//! | `bool` | boolean | i32 |
-//! | `i16`, `i32`, `i64` | smallint, integer, bigint | i32, i32, i64 |
+//! | `bool` | boolean | bool |
+//! | `i16`, `i32`, `i64` | smallint, integer, bigint | s16, s32, s64 |
 //! | `f32`, `f64` | real, double precision | f32, f64 |
-//! | `&str`, `String` | text, varchar | (ptr, len); result: i32 pointing at (ptr, len) |
-//! | `&[u8]`, `Vec<u8>` | bytea | (ptr, len); result: i32 pointing at (ptr, len) |
+//! | `&str`, `String` | text, varchar, json, jsonb, numeric | string |
+//! | `&[u8]`, `Vec<u8>` | bytea | list<u8> |
+//! | `&[T]`, `Vec<T>` (T a number, `String` or `&str`) | T[]; a result also SETOF T | list<T> |
+//! | `Option<T>` | T in a function that is not STRICT (None is NULL) | option<T> |
+//! | [`TriggerData`] -> [`TriggerResult`] | RETURNS trigger | trigger-data -> trigger-result |
 //! | `()` | void (result only) | none |
 //!
 //! A result may also be `Result<T, E>` with `E: Display`: `Err(e)` ends the
@@ -148,6 +151,14 @@ pub fn __post() {
     }
 }
 
+/// A result in memory other than a (ptr, len) pair: the call ends in
+/// `cabi_post_*` too.
+fn pending(mark: usize) {
+    let ret = RET.get();
+    ret.mark = mark;
+    ret.pending = true;
+}
+
 fn ret_pair(ptr: *const u8, len: usize, mark: usize) -> *const RetArea {
     let ret = RET.get();
     ret.ptr = ptr as u32;
@@ -164,17 +175,25 @@ fn utf8(bytes: &[u8]) -> &str {
     }
 }
 
-/// A borrowed argument buffer, owned by the call.
+/// A borrowed list argument of `len` elements, owned by the call.
 ///
 /// # Safety
-/// `ptr`, `len` come from the host: memory allocated by `cabi_realloc`.
+/// `ptr`, `len` come from the host: memory allocated by `cabi_realloc`
+/// with T's size and alignment.
 #[doc(hidden)]
-pub unsafe fn __arg_bytes(ptr: *mut u8, len: usize) -> &'static [u8] {
-    own(ptr, len, 1);
+pub unsafe fn __arg_slice<T>(ptr: *mut u8, len: usize) -> &'static [T] {
+    own(ptr, len * std::mem::size_of::<T>(), std::mem::align_of::<T>());
     if len == 0 {
         return &[];
     }
-    std::slice::from_raw_parts(ptr, len)
+    std::slice::from_raw_parts(ptr as *const T, len)
+}
+
+/// # Safety
+/// As `__arg_slice`.
+#[doc(hidden)]
+pub unsafe fn __arg_bytes(ptr: *mut u8, len: usize) -> &'static [u8] {
+    __arg_slice::<u8>(ptr, len)
 }
 
 /// # Safety
@@ -184,23 +203,20 @@ pub unsafe fn __arg_str(ptr: *mut u8, len: usize) -> &'static str {
     utf8(__arg_bytes(ptr, len))
 }
 
-/// An argument buffer handed over to the function.
+/// A list argument handed over to the function.
 ///
 /// # Safety
-/// As `__arg_bytes`.
+/// As `__arg_slice`.
 #[doc(hidden)]
-pub unsafe fn __arg_vec(ptr: *mut u8, len: usize) -> Vec<u8> {
-    if len == 0 {
-        return Vec::new();
-    }
-    Vec::from_raw_parts(ptr, len, len)
+pub unsafe fn __arg_vec<T: ListElem>(ptr: *mut u8, len: usize) -> Vec<T> {
+    T::lift_vec(ptr, len)
 }
 
 /// # Safety
 /// As `__arg_bytes`.
 #[doc(hidden)]
 pub unsafe fn __arg_string(ptr: *mut u8, len: usize) -> String {
-    match String::from_utf8(__arg_vec(ptr, len)) {
+    match String::from_utf8(__arg_vec::<u8>(ptr, len)) {
         Ok(s) => s,
         Err(e) => panic!("argument is not valid UTF-8: {}", e.utf8_error()),
     }
@@ -257,14 +273,80 @@ impl Ret for () {
     }
 }
 
-impl Ret for Vec<u8> {
+impl<T: ListElem> Ret for Vec<T> {
     type Core = *const RetArea;
     fn lower(self, mark: usize) -> *const RetArea {
-        let mut v = std::mem::ManuallyDrop::new(self);
-        let (ptr, len, cap) = (v.as_mut_ptr(), v.len(), v.capacity());
-        let ret = ret_pair(ptr, len, mark);
-        own(ptr, cap, 1);
-        ret
+        T::lower_vec(self, mark)
+    }
+}
+
+/// An element of a `list<T>` argument or result (SQL arrays, and bytea as
+/// `Vec<u8>`): numbers are laid out as Rust lays them out; strings are
+/// (ptr, len) pairs.
+pub trait ListElem: Sized {
+    /// The list at (ptr, len), taking over the host's buffers.
+    ///
+    /// # Safety
+    /// `ptr`, `len` come from the host: memory allocated by `cabi_realloc`.
+    unsafe fn lift_vec(ptr: *mut u8, len: usize) -> Vec<Self>;
+    /// Hands the list to the host, its buffers freed by `cabi_post_*`.
+    fn lower_vec(v: Vec<Self>, mark: usize) -> *const RetArea;
+}
+
+/// A vector's buffer as a list result: freed when the call ends.
+fn lower_plain<T>(v: Vec<T>, mark: usize) -> *const RetArea {
+    let mut v = std::mem::ManuallyDrop::new(v);
+    let (ptr, len, cap) = (v.as_mut_ptr(), v.len(), v.capacity());
+    let ret = ret_pair(ptr as *const u8, len, mark);
+    own(ptr as *mut u8, cap * std::mem::size_of::<T>(), std::mem::align_of::<T>());
+    ret
+}
+
+macro_rules! plain_elem {
+    ($($t:ty),*) => {$(
+        impl ListElem for $t {
+            unsafe fn lift_vec(ptr: *mut u8, len: usize) -> Vec<$t> {
+                if len == 0 {
+                    return Vec::new();
+                }
+                Vec::from_raw_parts(ptr as *mut $t, len, len)
+            }
+            fn lower_vec(v: Vec<$t>, mark: usize) -> *const RetArea {
+                lower_plain(v, mark)
+            }
+        }
+    )*};
+}
+
+plain_elem!(u8, i8, i16, u16, i32, u32, i64, u64, f32, f64);
+
+impl ListElem for String {
+    unsafe fn lift_vec(ptr: *mut u8, len: usize) -> Vec<String> {
+        let pairs = __arg_slice::<[u32; 2]>(ptr, len);
+        pairs.iter().map(|p| __arg_string(p[0] as *mut u8, p[1] as usize)).collect()
+    }
+    fn lower_vec(v: Vec<String>, mark: usize) -> *const RetArea {
+        let pairs = v
+            .into_iter()
+            .map(|s| {
+                let mut b = std::mem::ManuallyDrop::new(s.into_bytes());
+                own(b.as_mut_ptr(), b.capacity(), 1);
+                [b.as_ptr() as u32, b.len() as u32]
+            })
+            .collect();
+        lower_plain::<[u32; 2]>(pairs, mark)
+    }
+}
+
+/// Views: of the arguments, of constants, of state kept between calls.
+impl<'a> ListElem for &'a str {
+    unsafe fn lift_vec(ptr: *mut u8, len: usize) -> Vec<&'a str> {
+        let pairs = __arg_slice::<[u32; 2]>(ptr, len);
+        pairs.iter().map(|p| __arg_str(p[0] as *mut u8, p[1] as usize)).collect()
+    }
+    fn lower_vec(v: Vec<&'a str>, mark: usize) -> *const RetArea {
+        let pairs = v.iter().map(|s| [s.as_ptr() as u32, s.len() as u32]).collect();
+        lower_plain::<[u32; 2]>(pairs, mark)
     }
 }
 
@@ -305,6 +387,68 @@ impl Ret for &str {
     }
 }
 
+/// A value stored as the payload of an `option<T>` result.
+pub trait Payload {
+    /// Its alignment in memory, which is where the payload starts.
+    const ALIGN: usize;
+    /// Writes it at `at`.
+    ///
+    /// # Safety
+    /// `at` has room for it.
+    unsafe fn store(self, at: *mut u8);
+}
+
+macro_rules! payload {
+    ($($t:ty => $as:ty),*) => {$(
+        impl Payload for $t {
+            const ALIGN: usize = std::mem::align_of::<$as>();
+            unsafe fn store(self, at: *mut u8) {
+                std::ptr::write_unaligned(at as *mut $as, self as $as);
+            }
+        }
+    )*};
+}
+
+payload!(bool => u8, i16 => i16, i32 => i32, i64 => i64, f32 => f32, f64 => f64);
+
+impl Payload for &str {
+    const ALIGN: usize = 4;
+    unsafe fn store(self, at: *mut u8) {
+        std::ptr::write_unaligned(at as *mut [u32; 2], [self.as_ptr() as u32, self.len() as u32]);
+    }
+}
+
+impl Payload for String {
+    const ALIGN: usize = 4;
+    unsafe fn store(self, at: *mut u8) {
+        let mut b = std::mem::ManuallyDrop::new(self.into_bytes());
+        own(b.as_mut_ptr(), b.capacity(), 1);
+        std::ptr::write_unaligned(at as *mut [u32; 2], [b.as_ptr() as u32, b.len() as u32]);
+    }
+}
+
+/// Where an `option<T>` or variant result is stored for the host.
+static AREA: Global<[u64; 3]> = Global(UnsafeCell::new([0; 3]));
+
+/// `None` is SQL's NULL (a function that is not STRICT returns `option<T>`).
+impl<T: Payload> Ret for Option<T> {
+    type Core = *const u8;
+    fn lower(self, mark: usize) -> *const u8 {
+        let area = AREA.get();
+        *area = [0; 3];
+        let at = area.as_mut_ptr() as *mut u8;
+        if let Some(v) = self {
+            // SAFETY: the area has 24 bytes, 8-aligned.
+            unsafe {
+                *at = 1;
+                v.store(at.add(T::ALIGN));
+            }
+        }
+        pending(mark);
+        at
+    }
+}
+
 impl<T: Ret, E: Display> Ret for Result<T, E> {
     type Core = T::Core;
     fn lower(self, mark: usize) -> T::Core {
@@ -312,6 +456,132 @@ impl<T: Ret, E: Display> Ret for Result<T, E> {
             Ok(v) => v.lower(mark),
             Err(e) => panic!("{}", e),
         }
+    }
+}
+
+/// What fired a trigger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerEvent {
+    /// INSERT
+    Insert,
+    /// UPDATE
+    Update,
+    /// DELETE
+    Delete,
+    /// TRUNCATE
+    Truncate,
+}
+
+/// When the trigger fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerTiming {
+    /// BEFORE
+    Before,
+    /// AFTER
+    After,
+    /// INSTEAD OF
+    InsteadOf,
+}
+
+/// FOR EACH ROW or FOR EACH STATEMENT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerLevel {
+    /// FOR EACH ROW
+    Row,
+    /// FOR EACH STATEMENT
+    Statement,
+}
+
+/// A trigger function's argument (`RETURNS trigger`; docs/types.md):
+/// rows are JSON objects, so a function serves any table.
+#[derive(Debug)]
+pub struct TriggerData<'a> {
+    /// The trigger's name.
+    pub name: &'a str,
+    /// The table's schema.
+    pub schema: &'a str,
+    /// The table.
+    pub table: &'a str,
+    /// What fired it.
+    pub event: TriggerEvent,
+    /// When.
+    pub timing: TriggerTiming,
+    /// For each row or statement.
+    pub level: TriggerLevel,
+    /// The arguments of CREATE TRIGGER ... EXECUTE FUNCTION f(args).
+    pub args: Vec<&'a str>,
+    /// OLD as a JSON object (UPDATE and DELETE row triggers).
+    pub old: Option<&'a str>,
+    /// NEW as a JSON object (INSERT and UPDATE row triggers).
+    pub new: Option<&'a str>,
+}
+
+/// What a BEFORE or INSTEAD OF row trigger does with the row; other
+/// triggers' results are ignored.
+#[derive(Debug)]
+pub enum TriggerResult {
+    /// The row operation does not happen.
+    Skip,
+    /// It happens as it is.
+    Keep,
+    /// It happens with these columns (a JSON object) replaced.
+    Row(String),
+}
+
+/// The trigger data the host stored at `ptr` (record trigger-data: 60
+/// bytes, every string and list allocated by `cabi_realloc`), owned by the
+/// call.
+///
+/// # Safety
+/// `ptr` comes from the host.
+#[doc(hidden)]
+pub unsafe fn __arg_trigger(ptr: *mut u8) -> TriggerData<'static> {
+    own(ptr, 60, 4);
+    let word = |off: usize| std::ptr::read_unaligned(ptr.add(off) as *const u32) as usize;
+    let text = |off: usize| __arg_str(word(off) as *mut u8, word(off + 4));
+    let opt = |off: usize| if *ptr.add(off) != 0 { Some(text(off + 4)) } else { None };
+    TriggerData {
+        name: text(0),
+        schema: text(8),
+        table: text(16),
+        event: match *ptr.add(24) {
+            0 => TriggerEvent::Insert,
+            1 => TriggerEvent::Update,
+            2 => TriggerEvent::Delete,
+            _ => TriggerEvent::Truncate,
+        },
+        timing: match *ptr.add(25) {
+            0 => TriggerTiming::Before,
+            1 => TriggerTiming::After,
+            _ => TriggerTiming::InsteadOf,
+        },
+        level: if *ptr.add(26) == 0 { TriggerLevel::Row } else { TriggerLevel::Statement },
+        args: <&str as ListElem>::lift_vec(word(28) as *mut u8, word(32)),
+        old: opt(36),
+        new: opt(48),
+    }
+}
+
+/// variant trigger-result { skip, keep, row(string) }, in memory.
+impl Ret for TriggerResult {
+    type Core = *const u8;
+    fn lower(self, mark: usize) -> *const u8 {
+        let area = AREA.get();
+        *area = [0; 3];
+        let at = area.as_mut_ptr() as *mut u8;
+        // SAFETY: the area has 24 bytes, 8-aligned.
+        unsafe {
+            match self {
+                TriggerResult::Skip => *at = 0,
+                TriggerResult::Keep => *at = 1,
+                TriggerResult::Row(json) => {
+                    *at = 2;
+                    json.store(at.add(4));
+                }
+            }
+        }
+        pending(mark);
+        at
     }
 }
 
@@ -329,15 +599,16 @@ impl<T: Ret, E: Display> Ret for Result<T, E> {
 /// Each function stays as written (attributes, doc comments and `pub`
 /// too) and gets an export of its own name.  Argument types: `bool`,
 /// `i16`, `i32`, `i64`, `f32`, `f64` (any [`Scalar`]), `&str`, `String`,
-/// `&[u8]`, `Vec<u8>`; result types: any [`Ret`].  `&str` and `&[u8]`
-/// arguments are freed after the call, when the host has copied the
-/// result (which may borrow from them); `String` and `Vec<u8>` are the
-/// function's to keep.
+/// `&[T]`, `Vec<T>` (any [`ListElem`]), `Option<T>` of those scalars and
+/// strings, [`TriggerData`]; result types: any [`Ret`].  Borrowed
+/// arguments (`&str`, `&[T]`) are freed after the call, when the host has
+/// copied the result (which may borrow from them); `String` and `Vec<T>`
+/// are the function's to keep.
 #[macro_export]
 macro_rules! export {
     () => {};
-    ($(#[$attr:meta])* $vis:vis fn $name:ident ( $($params:tt)* ) $($rest:tt)*) => {
-        $crate::__export_tail! { [$(#[$attr])* $vis] $name ($($params)*) [] $($rest)* }
+    ($(#[$attr:meta])* $vis:vis fn $name:ident $(< $($lt:lifetime),* >)? ( $($params:tt)* ) $($rest:tt)*) => {
+        $crate::__export_tail! { [$(#[$attr])* $vis] $name [$(< $($lt),* >)?] ($($params)*) [] $($rest)* }
     };
 }
 
@@ -346,13 +617,13 @@ macro_rules! export {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __export_tail {
-    ([$($head:tt)*] $name:ident ($($params:tt)*) [$($ret:tt)*] { $($body:tt)* } $($more:tt)*) => {
-        $($head)* fn $name($($params)*) $($ret)* { $($body)* }
+    ([$($head:tt)*] $name:ident [$($gen:tt)*] ($($params:tt)*) [$($ret:tt)*] { $($body:tt)* } $($more:tt)*) => {
+        $($head)* fn $name $($gen)* ($($params)*) $($ret)* { $($body)* }
         $crate::__export_params! { $name [$($ret)*] [] [] $($params)* }
         $crate::export! { $($more)* }
     };
-    ([$($head:tt)*] $name:ident ($($params:tt)*) [$($ret:tt)*] $t:tt $($rest:tt)*) => {
-        $crate::__export_tail! { [$($head)*] $name ($($params)*) [$($ret)* $t] $($rest)* }
+    ([$($head:tt)*] $name:ident [$($gen:tt)*] ($($params:tt)*) [$($ret:tt)*] $t:tt $($rest:tt)*) => {
+        $crate::__export_tail! { [$($head)*] $name [$($gen)*] ($($params)*) [$($ret)* $t] $($rest)* }
     };
 }
 
@@ -376,13 +647,32 @@ macro_rules! __export_params {
         $crate::__export_params! { $name $ret [$($core)* ptr: *mut u8, len: usize,]
             [$($lift)* $crate::__arg_string(ptr, len),] $($($rest)*)? }
     };
-    ($name:ident $ret:tt [$($core:tt)*] [$($lift:tt)*] $a:ident : & $($lt:lifetime)? [u8] $(, $($rest:tt)*)?) => {
+    ($name:ident $ret:tt [$($core:tt)*] [$($lift:tt)*] $a:ident : & $($lt:lifetime)? [$t:ty] $(, $($rest:tt)*)?) => {
         $crate::__export_params! { $name $ret [$($core)* ptr: *mut u8, len: usize,]
-            [$($lift)* $crate::__arg_bytes(ptr, len),] $($($rest)*)? }
+            [$($lift)* $crate::__arg_slice::<$t>(ptr, len),] $($($rest)*)? }
     };
-    ($name:ident $ret:tt [$($core:tt)*] [$($lift:tt)*] $a:ident : Vec<u8> $(, $($rest:tt)*)?) => {
+    ($name:ident $ret:tt [$($core:tt)*] [$($lift:tt)*] $a:ident : Vec<$t:ty> $(, $($rest:tt)*)?) => {
         $crate::__export_params! { $name $ret [$($core)* ptr: *mut u8, len: usize,]
-            [$($lift)* $crate::__arg_vec(ptr, len),] $($($rest)*)? }
+            [$($lift)* $crate::__arg_vec::<$t>(ptr, len),] $($($rest)*)? }
+    };
+    ($name:ident $ret:tt [$($core:tt)*] [$($lift:tt)*] $a:ident : Option<& $($lt:lifetime)? str> $(, $($rest:tt)*)?) => {
+        $crate::__export_params! { $name $ret [$($core)* some: i32, ptr: *mut u8, len: usize,]
+            [$($lift)* if some != 0 { Some($crate::__arg_str(ptr, len)) } else { None },]
+            $($($rest)*)? }
+    };
+    ($name:ident $ret:tt [$($core:tt)*] [$($lift:tt)*] $a:ident : Option<String> $(, $($rest:tt)*)?) => {
+        $crate::__export_params! { $name $ret [$($core)* some: i32, ptr: *mut u8, len: usize,]
+            [$($lift)* if some != 0 { Some($crate::__arg_string(ptr, len)) } else { None },]
+            $($($rest)*)? }
+    };
+    ($name:ident $ret:tt [$($core:tt)*] [$($lift:tt)*] $a:ident : Option<$t:ty> $(, $($rest:tt)*)?) => {
+        $crate::__export_params! { $name $ret [$($core)* some: i32, v: <$t as $crate::Scalar>::Core,]
+            [$($lift)* if some != 0 { Some(<$t as $crate::Scalar>::lift(v)) } else { None },]
+            $($($rest)*)? }
+    };
+    ($name:ident $ret:tt [$($core:tt)*] [$($lift:tt)*] $a:ident : $(slackfuel::)? TriggerData $(<$lt:lifetime>)? $(, $($rest:tt)*)?) => {
+        $crate::__export_params! { $name $ret [$($core)* ptr: *mut u8,]
+            [$($lift)* $crate::__arg_trigger(ptr),] $($($rest)*)? }
     };
     ($name:ident $ret:tt [$($core:tt)*] [$($lift:tt)*] $a:ident : $t:ty $(, $($rest:tt)*)?) => {
         $crate::__export_params! { $name $ret [$($core)* v: <$t as $crate::Scalar>::Core,]
@@ -398,6 +688,15 @@ macro_rules! __export_emit {
     ($name:ident [] [$($core:tt)*] [$($lift:tt)*]) => {
         $crate::__export_emit! { $name [-> ()] [$($core)*] [$($lift)*] }
     };
+    ($name:ident [-> ()] [$($core:tt)*] [$($lift:tt)*]) => {
+        const _: () = {
+            #[export_name = stringify!($name)]
+            unsafe extern "C" fn export($($core)*) {
+                let mark = $crate::__begin();
+                $crate::Ret::lower($name($($lift)*), mark)
+            }
+        };
+    };
     ($name:ident [-> $($ret:tt)*] [$($core:tt)*] [$($lift:tt)*]) => {
         const _: () = {
             #[export_name = stringify!($name)]
@@ -406,40 +705,33 @@ macro_rules! __export_emit {
                 let mark = $crate::__begin();
                 $crate::Ret::lower($name($($lift)*), mark)
             }
-            $crate::__export_post! { $name $($ret)* }
+            // Takes the export's results, as the canonical ABI says; frees
+            // what the call owned once the host has copied the result.
+            #[export_name = concat!("cabi_post_", stringify!($name))]
+            unsafe extern "C" fn post(_results: <$crate::__static_ty!($($ret)*) as $crate::Ret>::Core) {
+                $crate::__post()
+            }
         };
     };
 }
 
-/// The result type with its borrow made `'static`: the export has no
+/// The result type with every borrow made `'static`: the export has no
 /// borrowed parameters to take a lifetime from.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __static_ty {
-    (& $lt:lifetime $t:tt) => { &'static $t };
-    (& $t:tt) => { &'static $t };
-    (Result<& $lt:lifetime $t:tt, $e:ty>) => { Result<&'static $t, $e> };
-    (Result<& $t:tt, $e:ty>) => { Result<&'static $t, $e> };
-    ($t:ty) => { $t };
-}
-
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __export_post {
-    ($name:ident String) => { $crate::__export_post! { @emit $name } };
-    ($name:ident Vec<u8>) => { $crate::__export_post! { @emit $name } };
-    ($name:ident Box<str>) => { $crate::__export_post! { @emit $name } };
-    ($name:ident Box<[u8]>) => { $crate::__export_post! { @emit $name } };
-    ($name:ident & $($lt:lifetime)? str) => { $crate::__export_post! { @emit $name } };
-    ($name:ident & $($lt:lifetime)? [u8]) => { $crate::__export_post! { @emit $name } };
-    ($name:ident Result<$t:tt $(<$u:tt>)?, $e:ty>) => { $crate::__export_post! { $name $t $(<$u>)? } };
-    ($name:ident Result<& $lt:lifetime $t:tt, $e:ty>) => { $crate::__export_post! { $name & $t } };
-    ($name:ident Result<& $t:tt, $e:ty>) => { $crate::__export_post! { $name & $t } };
-    (@emit $name:ident) => {
-        #[export_name = concat!("cabi_post_", stringify!($name))]
-        unsafe extern "C" fn post(_ret: *const $crate::RetArea) {
-            $crate::__post()
-        }
+    (@acc [$($out:tt)*]) => { $($out)* };
+    (@acc [$($out:tt)*] & $lt:lifetime $($rest:tt)*) => {
+        $crate::__static_ty!(@acc [$($out)* &'static] $($rest)*)
     };
-    ($name:ident $($other:tt)*) => {};
+    (@acc [$($out:tt)*] & $($rest:tt)*) => {
+        $crate::__static_ty!(@acc [$($out)* &'static] $($rest)*)
+    };
+    (@acc [$($out:tt)*] $lt:lifetime $($rest:tt)*) => {
+        $crate::__static_ty!(@acc [$($out)* 'static] $($rest)*)
+    };
+    (@acc [$($out:tt)*] $t:tt $($rest:tt)*) => {
+        $crate::__static_ty!(@acc [$($out)* $t] $($rest)*)
+    };
+    ($($t:tt)*) => { $crate::__static_ty!(@acc [] $($t)*) };
 }

@@ -54,3 +54,30 @@ slackfuel::export! {
     }
     fn nothing() {}
 }
+
+// Lists (SQL arrays, sets), options (NULL), triggers.
+slackfuel::export! {
+    fn words(text: &str) -> Vec<&str> { text.split_whitespace().collect() }
+    fn shout_all(items: Vec<String>) -> Vec<String> {
+        items.into_iter().map(|s| s.to_uppercase()).collect()
+    }
+    fn sum_ints(xs: &[i32]) -> i64 { xs.iter().map(|&x| x as i64).sum() }
+    fn doubled(xs: Vec<f64>) -> Vec<f64> { xs.into_iter().map(|x| x * 2.0).collect() }
+    fn squares(n: i32) -> Vec<i64> { (1..=n as i64).map(|i| i * i).collect() }
+    fn maybe_len(s: Option<&str>) -> Option<i32> { s.map(|s| s.chars().count() as i32) }
+    fn maybe_greet(name: Option<String>, times: Option<i64>) -> Option<String> {
+        name.map(|n| format!("{} x{}", n, times.unwrap_or(1)))
+    }
+    fn maybe_half(x: Option<f64>) -> Option<f64> { x.map(|x| x / 2.0) }
+    fn audit(data: slackfuel::TriggerData) -> slackfuel::TriggerResult {
+        use slackfuel::{TriggerEvent, TriggerResult};
+        match (data.event, data.args.first().copied()) {
+            (TriggerEvent::Delete, Some("protect")) => TriggerResult::Skip,
+            (TriggerEvent::Insert, Some("stamp")) => TriggerResult::Row(format!(
+                "{{\"note\": \"{} {} on {}.{} ({})\"}}",
+                data.name, "insert", data.schema, data.table, data.args.len()
+            )),
+            _ => TriggerResult::Keep,
+        }
+    }
+}
