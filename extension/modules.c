@@ -923,9 +923,11 @@ slackfuel_module_cache(PG_FUNCTION_ARGS)
 }
 
 /*
- * The SQL type a WIT type maps to: the inverse of the type table's
- * mapping (types.c), choosing text for string.  The function created is
- * checked against types.c when it is created, so the two cannot disagree
+ * The SQL type a WIT type maps to: the inverse of the type table's mapping
+ * (types.c, docs/types.md) for what needs no SQL type created first --
+ * primitives (string is text, u32 is oid), list<u8> as bytea, other lists
+ * as arrays.  NULL when there is none.  The function created is checked
+ * against types.c when it is created, so the two cannot disagree
  * unnoticed.
  */
 static const char *
@@ -933,20 +935,59 @@ sql_type_of(const sf_wit_type *t)
 {
 	static const struct
 	{
-		const char *wit;
+		sf_wit_kind wit;
 		const char *sql;
 	}			map[] = {
-		{"bool", "boolean"}, {"s16", "smallint"}, {"s32", "integer"},
-		{"s64", "bigint"}, {"f32", "real"}, {"f64", "double precision"},
-		{"string", "text"}, {"list<u8>", "bytea"},
+		{SF_WIT_BOOL, "boolean"}, {SF_WIT_S16, "smallint"}, {SF_WIT_S32, "integer"},
+		{SF_WIT_S64, "bigint"}, {SF_WIT_F32, "real"}, {SF_WIT_F64, "double precision"},
+		{SF_WIT_STRING, "text"}, {SF_WIT_U32, "oid"},
 	};
-	char		buf[256];
+	const char *elem;
 
-	sf_wit_print_type(t, buf, sizeof(buf));
+	if (t->kind == SF_WIT_LIST)
+	{
+		if (t->elem->kind == SF_WIT_U8)
+			return "bytea";
+		elem = t->elem->kind == SF_WIT_LIST ? NULL : sql_type_of(t->elem);
+		return elem ? psprintf("%s[]", elem) : NULL;
+	}
 	for (size_t i = 0; i < lengthof(map); i++)
-		if (strcmp(buf, map[i].wit) == 0)
+		if (t->kind == map[i].wit)
 			return map[i].sql;
 	return NULL;
+}
+
+/*
+ * Whether a function type is that of a function that is not STRICT: every
+ * parameter, and the result if any, an option (NULL is none).  Strips the
+ * options into 'params' and '*result'.  False when none is an option (a
+ * STRICT function); -1 when only some are, which no SQL function is.
+ */
+static int
+nullable_func(const sf_wit_func *f, const sf_wit_type **params,
+			  const sf_wit_type **result)
+{
+	int			options = 0;
+	int			total = (int) f->nparams + (f->result ? 1 : 0);
+
+	for (uint32 i = 0; i < f->nparams; i++)
+	{
+		params[i] = f->params[i].type;
+		if (params[i]->kind == SF_WIT_OPTION)
+		{
+			params[i] = params[i]->elem;
+			options++;
+		}
+	}
+	*result = f->result;
+	if (f->result && f->result->kind == SF_WIT_OPTION)
+	{
+		*result = f->result->elem;
+		options++;
+	}
+	if (options == 0 || f->nparams == 0)
+		return options == 0 ? 0 : -1;
+	return options == total ? 1 : -1;
 }
 
 /* A WIT name (kebab-case) as a SQL identifier (snake_case), quoted. */
@@ -973,9 +1014,14 @@ create_statement(const char *module, const char *schema,
 	StringInfoData sql;
 	StringInfoData sig;
 	const sf_wit_func *f = e->type;
-	const char *ret = f->result ? sql_type_of(f->result) : "void";
+	const sf_wit_type **params = palloc0(sizeof(*params) * (f->nparams + 1));
+	const sf_wit_type *result;
+	int			nullable = nullable_func(f, params, &result);
+	const char *ret = result ? sql_type_of(result) : "void";
 	char		wit[1024];
 
+	if (nullable < 0)
+		ret = NULL;
 	sf_wit_print_func(e->name, f, wit, sizeof(wit));
 	initStringInfo(&sql);
 	initStringInfo(&sig);
@@ -985,7 +1031,7 @@ create_statement(const char *module, const char *schema,
 	appendStringInfo(&sql, "CREATE FUNCTION %s", sig.data);
 	for (uint32 i = 0; i < f->nparams; i++)
 	{
-		const char *t = sql_type_of(f->params[i].type);
+		const char *t = sql_type_of(params[i]);
 
 		if (t == NULL)
 			ret = NULL;
@@ -997,14 +1043,14 @@ create_statement(const char *module, const char *schema,
 	if (ret == NULL)
 	{
 		ereport(WARNING,
-				(errmsg("export \"%s\" of wasm module \"%s\" skipped: a WIT type of it has no SQL type",
+				(errmsg("export \"%s\" of wasm module \"%s\" skipped: no SQL signature maps to its WIT type",
 						e->name, module),
 				 errdetail("It is %s", wit),
-				 errhint("SQL types map to bool, s16, s32, s64, f32, f64, string and list<u8>.")));
+				 errhint("Functions are created for bool, s16, s32, s64, f32, f64, u32, string and lists of them, all plain (STRICT) or all option<T> (not STRICT).")));
 		return NULL;
 	}
 	appendStringInfo(&sql, ") RETURNS %s%s LANGUAGE wasm AS %s", ret,
-					 f->nparams > 0 ? " STRICT" : "",
+					 f->nparams > 0 && !nullable ? " STRICT" : "",
 					 quote_literal_cstr(psprintf("%s:%s", module, e->name)));
 	*signature = sig.data;
 	return sql.data;
@@ -1015,9 +1061,10 @@ create_statement(const char *module, const char *schema,
  *	RETURNS SETOF regprocedure
  *
  * One SQL function per function a component module exports, named after it
- * (kebab-case to snake_case), with the SQL types its WIT types map to,
- * STRICT when it has arguments, in 'schema' or the current one.  Exports
- * with a type no SQL type maps to are skipped with a WARNING.
+ * (kebab-case to snake_case), with the SQL types its WIT types map to, in
+ * 'schema' or the current one: STRICT when it has plain arguments, not
+ * STRICT when every argument and the result are options.  Exports with a
+ * type no SQL type maps to are skipped with a WARNING.
  */
 Datum
 slackfuel_create_functions(PG_FUNCTION_ARGS)

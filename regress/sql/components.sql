@@ -47,7 +47,8 @@ SELECT p.oid::regprocedure AS created, prosrc, proisstrict
    AND prosrc LIKE '%:%' ORDER BY p.oid::regprocedure::text;
 SELECT encode(sha256('abc'), 'hex') = encode(comp.sha256('abc'), 'hex') AS sha256_agrees,
        round(public.haversine(48.8566, 2.3522, 51.5074, -0.1278)::numeric, 3) AS paris_london,
-       comp_typed.signed(7), comp_typed.flag(true);
+       comp_typed.signed(7), comp_typed.flag(true), comp_typed.unsigned(4000000000::oid),
+       comp_typed.total(ARRAY[1, 2, 2147483647]), comp_typed.maybe(41), comp_typed.maybe(NULL);
 CREATE FUNCTION lev2(a text, b text) RETURNS int STRICT LANGUAGE wasm AS 'lev:levenshtein';
 SELECT lev2('flaw', 'lawn');
 -- Creating them again collides with the functions that exist.
