@@ -39,7 +39,7 @@ endif
 
 SPEC_DIR ?= ../shared/spec-testsuite/core
 
-.PHONY: engine test unit spec bench engine-clean run regress difftest
+.PHONY: engine test unit spec bench engine-clean run regress difftest wasi-programs
 engine: $(ENGINE_LIB) $(TOOL_BINS)
 
 $(B)/engine/%.o: engine/%.c $(ENGINE_HDRS)
@@ -62,6 +62,11 @@ $(B)/tests/%: engine/tests/%.c $(ENGINE_LIB) $(wildcard engine/tests/*.h)
 
 unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
+
+# WASI programs (C and Rust, built from examples/wasi) under sfrun
+SFRUN_BIN := $(if $(filter 1,$(SANITIZE)),$(B)/sfrun,engine/sfrun)
+wasi-programs: $(SFRUN_BIN)
+	@SFRUN=$(SFRUN_BIN) engine/tests/wasi-programs.sh
 
 -include engine/tests/spec.mk
 
