@@ -416,9 +416,8 @@ clock_common(wcall *c, bool resolution, uint32_t out_arg)
 		return E_INVAL;
 	if (c->w->host.clock == NULL)
 		return E_NOTCAPABLE;
-	if (resolution)
-		ns = c->w->host.clock_resolution_ns ? c->w->host.clock_resolution_ns : 1;
-	else if ((e = c->w->host.clock(c->w->host.env, id, &ns)) != 0)
+	e = c->w->host.clock(c->w->host.env, id, resolution ? NULL : &ns, resolution ? &ns : NULL);
+	if (e != 0)
 		return e < 0 ? fail(c, "the host's clock failed") : e;
 	put64(out, ns);
 	return E_SUCCESS;
@@ -693,7 +692,7 @@ static int w_path_open(wcall *c) { return refuse_fd(c, 0); }
 static int w_path_readlink(wcall *c) { return refuse_fd(c, 0); }
 static int w_path_remove_directory(wcall *c) { return refuse_fd(c, 0); }
 static int w_path_rename(wcall *c) { return refuse_fd(c, 0); }
-static int w_path_symlink(wcall *c) { return refuse_fd(c, 0); }
+static int w_path_symlink(wcall *c) { return refuse_fd(c, 2); }	/* (old path, fd, new path) */
 static int w_path_unlink_file(wcall *c) { return refuse_fd(c, 0); }
 static int w_sock_accept(wcall *c) { return refuse_fd(c, 0); }
 static int w_sock_recv(wcall *c) { return refuse_fd(c, 0); }

@@ -483,12 +483,13 @@ typedef struct sf_wasi_host
 	int			(*output) (void *env, int fd, const char *data, size_t len, int eol);
 
 	/*
-	** The time of clock 'id' (SF_WASI_CLOCK_*) in nanoseconds.  NULL: the
-	** clock calls return ENOTCAPABLE.  'clock_resolution_ns' is what
-	** clock_res_get reports (0: 1 ns).
+	** Clock 'id' (SF_WASI_CLOCK_*): its time in nanoseconds into *time_ns
+	** (clock_time_get), or its resolution into *resolution_ns
+	** (clock_res_get); the other pointer is NULL.  NULL: the clock calls
+	** return ENOTCAPABLE.
 	*/
-	int			(*clock) (void *env, uint32_t id, uint64_t *ns);
-	uint64_t	clock_resolution_ns;
+	int			(*clock) (void *env, uint32_t id, uint64_t *time_ns,
+						  uint64_t *resolution_ns);
 
 	/* Fill 'buf' with 'len' random bytes.  NULL: random_get returns ENOTCAPABLE. */
 	int			(*random) (void *env, void *buf, size_t len);

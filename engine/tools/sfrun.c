@@ -33,7 +33,8 @@
 **
 ** Imports: the "spectest" host module, and the engine's WASI preview 1
 ** subset ("wasi_snapshot_preview1", docs/host.md) writing to sfrun's own
-** stdout and stderr, with the real clocks and getrandom().  Without an
+** stdout and stderr, with the real clocks (clock_gettime, clock_getres)
+** and getrandom().  Without an
 ** EXPORT, sfrun runs a WASI command: its "_start".  A reactor's
 ** "_initialize", when it has one, runs before any other export.  An exit
 ** through proc_exit ends sfrun with the program's exit code (proc_exit(0):
@@ -335,15 +336,15 @@ wasi_output(void *env, int fd, const char *data, size_t len, int eol)
 }
 
 static int
-wasi_clock(void *env, uint32_t id, uint64_t *ns)
+wasi_clock(void *env, uint32_t id, uint64_t *time_ns, uint64_t *resolution_ns)
 {
 	static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC,
 	CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
 	struct timespec ts;
 
-	if (clock_gettime(ids[id], &ts) != 0)
+	if ((time_ns ? clock_gettime(ids[id], &ts) : clock_getres(ids[id], &ts)) != 0)
 		return SF_WASI_EINVAL;
-	*ns = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+	*(time_ns ? time_ns : resolution_ns) = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 	return 0;
 }
 
@@ -444,7 +445,7 @@ main(int argc, char **argv)
 	sf_store   *s = NULL;
 	sf_spectest *st = NULL;
 	sf_wasi    *w = NULL;
-	sf_wasi_host wh = {NULL, wasi_output, wasi_clock, 1, wasi_random, 0};
+	sf_wasi_host wh = {NULL, wasi_output, wasi_clock, wasi_random, 0};
 	const char *export_name;
 	sf_extern  *imports = NULL, fx;
 	sf_instance *inst;
