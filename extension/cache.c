@@ -14,6 +14,11 @@
  *	  function up again; stale entries are freed at that lookup, at the
  *	  start of a validator or inline handler, or at transaction end, when
  *	  no call is using them.
+ *
+ * A call may run SQL that calls wasm again (host functions, sql.c).  While
+ * any host function runs SQL (slackfuel_pins > 0) the calls below it may
+ * use any module and instance, so nothing is freed: what would be goes to
+ * a list of doomed modules and instances, freed at the next safe point.
  */
 #include "postgres.h"
 
@@ -32,16 +37,77 @@
 static HTAB *func_cache;
 static int	nstale;			/* entries marked stale, not yet freed */
 uint64		slackfuel_epoch = 1;
+int			slackfuel_pins;
+
+/* Waiting for the SQL that host functions run to end (see above). */
+typedef struct doomed_module
+{
+	struct doomed_module *next;
+	sf_module  *module;
+} doomed_module;
+
+static slackfuel_inst *doomed_insts;
+static doomed_module *doomed_modules;
 
 /* --- The cache ---------------------------------------------------------- */
+
+static void
+inst_release(slackfuel_inst *inst)
+{
+	if (inst->store)
+		sf_store_free(inst->store);
+	slackfuel_host_free(inst->host);
+	free(inst);
+}
 
 static void
 inst_free(slackfuel_inst *inst)
 {
 	slackfuel_epoch++;
-	if (inst->store)
-		sf_store_free(inst->store);
-	free(inst);
+	if (slackfuel_pins > 0)
+	{
+		inst->next = doomed_insts;
+		doomed_insts = inst;
+		return;
+	}
+	inst_release(inst);
+}
+
+static void
+module_free(sf_module *m)
+{
+	doomed_module *d;
+
+	if (slackfuel_pins > 0 && (d = malloc(sizeof(doomed_module))) != NULL)
+	{
+		d->module = m;
+		d->next = doomed_modules;
+		doomed_modules = d;
+		return;
+	}
+	/* without memory for the list, leak the module rather than free it in use */
+	if (slackfuel_pins == 0)
+		sf_module_free(m);
+}
+
+static void
+free_doomed(void)
+{
+	while (doomed_insts)
+	{
+		slackfuel_inst *next = doomed_insts->next;
+
+		inst_release(doomed_insts);
+		doomed_insts = next;
+	}
+	while (doomed_modules)
+	{
+		doomed_module *next = doomed_modules->next;
+
+		sf_module_free(doomed_modules->module);
+		free(doomed_modules);
+		doomed_modules = next;
+	}
 }
 
 static void
@@ -55,7 +121,7 @@ func_release(slackfuel_func *fn)
 		fn->instances = next;
 	}
 	if (fn->module)
-		sf_module_free(fn->module);
+		module_free(fn->module);
 	free(fn->export_name);
 	fn->module = NULL;
 	fn->export_name = NULL;
@@ -66,13 +132,19 @@ func_release(slackfuel_func *fn)
 	slackfuel_epoch++;
 }
 
-/* Safe point: no call is using any entry.  Free what was invalidated. */
+/*
+ * Safe point: no call is using any entry, unless host functions are
+ * running SQL.  Free what was invalidated or doomed.
+ */
 void
 slackfuel_cache_flush_stale(void)
 {
 	HASH_SEQ_STATUS seq;
 	slackfuel_func *fn;
 
+	if (slackfuel_pins > 0)
+		return;
+	free_doomed();
 	if (func_cache == NULL || nstale == 0)
 		return;
 	hash_seq_init(&seq, func_cache);
@@ -199,12 +271,17 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	char		post[NAMEDATALEN + 16];
 
 	b->store = slackfuel_store_new(fn->proname, max_memory, max_stack);
-	instance = slackfuel_instantiate(fn->proname, b->store, fn->module, max_stack);
+	if (sf_module_num_imports(fn->module) > 0)
+		b->host = slackfuel_host_new(fn->proname, b->store, fn->module);
+	instance = slackfuel_instantiate(fn->proname, b->store, fn->module, max_stack,
+									 b->host);
 	inst = calloc(1, sizeof(slackfuel_inst));
 	if (inst == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	inst->store = b->store;
 	b->store = NULL;
+	inst->host = b->host;
+	b->host = NULL;
 	inst->instance = instance;
 	inst->userid = GetUserId();
 	inst->max_memory = max_memory;

@@ -170,7 +170,9 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 	}
 	slackfuel_module_compile(fname, b->module);
 	b->store = slackfuel_store_new(fname, slackfuel_max_memory(), max_stack);
-	instance = slackfuel_instantiate(fname, b->store, b->module, max_stack);
+	if (sf_module_num_imports(b->module) > 0)
+		b->host = slackfuel_host_new(fname, b->store, b->module);
+	instance = slackfuel_instantiate(fname, b->store, b->module, max_stack, b->host);
 	if (callable)
 	{
 		sf_extern	e;
@@ -178,7 +180,7 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 		if (sf_instance_export(instance, d.name, d.name_len, &e) != SF_OK ||
 			e.kind != SF_EXTERN_FUNC)
 			elog(ERROR, "export of inline code block not callable");
-		slackfuel_call_inline(fname, e.of.func, d.functype.nresults);
+		slackfuel_call_inline(fname, b->host, e.of.func, d.functype.nresults);
 	}
 	slackfuel_build_done(b);
 	PG_RETURN_VOID();

@@ -206,6 +206,16 @@ supported_types(void)
 	return s.data;
 }
 
+/* The row of 'typid', or NULL. */
+const slackfuel_type *
+slackfuel_type_find(Oid typid)
+{
+	for (int i = 0; i < lengthof(type_table); i++)
+		if (type_table[i].oid == typid)
+			return &type_table[i];
+	return NULL;
+}
+
 /*
  * The row of 'typid'; NULL for a void result.  Refuses what no row
  * expresses.
