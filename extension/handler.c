@@ -140,8 +140,9 @@ slackfuel_last_fuel_consumed(PG_FUNCTION_ARGS)
 
 /*
  * DO ... LANGUAGE wasm: instantiate the module (its start function runs)
- * and call the export "main", or the only exported function, which must
- * take no arguments.  A module exporting no function only instantiates.
+ * and call the export "main", else a WASI command's "_start", else the
+ * only exported function, which must take no arguments.  A module
+ * exporting no function only instantiates.
  */
 Datum
 slackfuel_inline_handler(PG_FUNCTION_ARGS)
@@ -160,7 +161,10 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 	callable = has_function_export(b->module);
 	if (callable)
 	{
-		sf_module_export(b->module, slackfuel_pick_export(fname, b->module, "main"), &d);
+		const char *entry = sf_module_find_export(b->module, "main", 4) < 0 &&
+			sf_module_find_export(b->module, "_start", 6) >= 0 ? "_start" : "main";
+
+		sf_module_export(b->module, slackfuel_pick_export(fname, b->module, entry), &d);
 		if (d.functype.nparams != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),

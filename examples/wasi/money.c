@@ -1,7 +1,8 @@
 /*
  * money.c -- an ordinary C program against wasi-libc (printf, snprintf,
  * malloc), built by build.sh twice: as a WASI command, whose _start runs
- * main, and as a reactor, whose exports are called one by one.
+ * main, and as a reactor, whose exports are called one by one (from SQL:
+ * regress/sql/programs.sql).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,37 @@ money(long long cents)
 	}
 	snprintf(p, 8, ".%02llu", v % 100);
 	return out;
+}
+
+/* The canonical ABI's allocator: the host copies text arguments into it. */
+__attribute__((export_name("cabi_realloc")))
+void *
+cabi_realloc(void *old, size_t old_size, size_t align, size_t size)
+{
+	return realloc(old, size ? size : 1);
+}
+
+/* A text result: a pointer to (ptr, len), freed by cabi_post_fmt_money. */
+static struct
+{
+	char	   *ptr;
+	size_t		len;
+}			result;
+
+__attribute__((export_name("fmt_money")))
+void *
+fmt_money(long long cents)
+{
+	result.ptr = money(cents);
+	result.len = result.ptr ? strlen(result.ptr) : 0;
+	return &result;
+}
+
+__attribute__((export_name("cabi_post_fmt_money")))
+void
+fmt_money_done(void *p)
+{
+	free(result.ptr);
 }
 
 /* Print the amount on stdout; return the length of the text. */
