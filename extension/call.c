@@ -70,9 +70,9 @@ static uint64 next_call_id;
  * also what the outer call has left, and what it consumes is charged to
  * the outer call (sql.c charges it to the outer wasm caller).
  */
-void
-slackfuel_call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
-					 slackfuel_inst *inst, slackfuel_host *host, uint64 max_stack)
+static inline __attribute__((always_inline)) void
+call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
+		   slackfuel_inst *inst, slackfuel_host *host, uint64 max_stack)
 {
 	slackfuel_cx *outer = slackfuel_sql_top;
 
@@ -95,7 +95,7 @@ slackfuel_call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 		cx->out.limit = Min(cx->out.limit, left);
 	}
 	slackfuel_prepare_run(max_stack);
-	if (host != NULL)
+	if (unlikely(host != NULL))
 	{
 		cx->id = ++next_call_id;
 		cx->mcxt = CurrentMemoryContext;
@@ -133,18 +133,41 @@ finish_host(slackfuel_cx *cx)
 	}
 }
 
-/* End a call that returned. */
-void
-slackfuel_call_end(slackfuel_cx *cx)
+/* The host side's end of a call: see slackfuel_call_end. */
+static void
+end_host(slackfuel_cx *cx)
 {
-	charge_outer(cx);
-	slackfuel_last_fuel = cx->out.consumed;
-	if (likely(cx->host == NULL))
-		return;
 	finish_host(cx);
 	slackfuel_host_enter(cx->host, cx->host_prev);
 	if (cx->discard && cx->fn != NULL)
 		slackfuel_inst_discard(cx->fn, cx->inst);
+}
+
+static inline __attribute__((always_inline)) void
+call_end(slackfuel_cx *cx)
+{
+	charge_outer(cx);
+	slackfuel_last_fuel = cx->out.consumed;
+	if (unlikely(cx->host != NULL))
+		end_host(cx);
+}
+
+/*
+ * Begin and end a call: the call paths below inline these; instantiation
+ * (build.c) uses them too.
+ */
+void
+slackfuel_call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
+					 slackfuel_inst *inst, slackfuel_host *host, uint64 max_stack)
+{
+	call_begin(cx, fname, fn, inst, host, max_stack);
+}
+
+/* End a call that returned. */
+void
+slackfuel_call_end(slackfuel_cx *cx)
+{
+	call_end(cx);
 }
 
 /*
@@ -330,7 +353,7 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 			exited_without_result(cx);
 		return (Datum) 0;
 	}
-	if (cx->host != NULL)
+	if (unlikely(cx->host != NULL))
 		finish_host(cx);
 	if (sig->ret == NULL)
 		return (Datum) 0;
@@ -372,14 +395,14 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo
 	slackfuel_cx cx;
 	Datum		result;
 
-	slackfuel_call_begin(&cx, fn->proname, fn, inst, inst->host, inst->max_stack);
+	call_begin(&cx, fn->proname, fn, inst, inst->host, inst->max_stack);
 	if (unlikely(!fcinfo->flinfo->fn_strict))
 		refuse_nulls(&cx, fcinfo);
 	if (likely(fn->sig.direct))
 		result = call_direct(&cx, fcinfo);
 	else
 		result = call_general(&cx, fcinfo);
-	slackfuel_call_end(&cx);
+	call_end(&cx);
 	return result;
 }
 
