@@ -39,7 +39,6 @@ enum
 
 #define NFDS 3
 #define MIN_LINE 16				/* so a cut always leaves a whole character */
-#define FUEL_BYTES_PER_UNIT 8
 #define CHUNK ((size_t) 64 << 10)
 
 typedef struct linebuf
@@ -223,16 +222,15 @@ get32(const uint8_t *p)
 }
 
 /*
-** Charge the call and 'bytes' of memory traffic.  True when the call may
-** go on; false when the fuel ran out (the boundary check after the host
+** Charge the call and 'bytes' of memory traffic (one unit per 8 bytes read
+** or written, as the bulk memory operators).  True when the call may go
+** on; false when the fuel ran out (the boundary check after the host
 ** function then reports it, so the call must have no effect).
 */
 static bool
 charge_more(wcall *c, uint64_t bytes)
 {
-	uint64_t	units = bytes / FUEL_BYTES_PER_UNIT + (bytes % FUEL_BYTES_PER_UNIT != 0);
-
-	return sf_ctx_charge_fuel(c->ctx, units) == 0;
+	return sf_ctx_charge_fuel(c->ctx, sf_fuel_for_bytes(bytes)) == 0;
 }
 
 static bool

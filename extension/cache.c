@@ -40,14 +40,15 @@ uint64		slackfuel_epoch = 1;
 int			slackfuel_pins;
 
 /* Waiting for the SQL that host functions run to end (see above). */
-typedef struct doomed_module
+typedef struct doomed_func
 {
-	struct doomed_module *next;
+	struct doomed_func *next;
 	sf_module  *module;
-} doomed_module;
+	slackfuel_sig *sig;
+} doomed_func;
 
 static slackfuel_inst *doomed_insts;
-static doomed_module *doomed_modules;
+static doomed_func *doomed_funcs;
 
 /* --- The cache ---------------------------------------------------------- */
 
@@ -73,21 +74,28 @@ inst_free(slackfuel_inst *inst)
 	inst_release(inst);
 }
 
+/* A function's compiled module and signature, freed or doomed. */
 static void
-module_free(sf_module *m)
+func_parts_free(sf_module *m, slackfuel_sig *sig)
 {
-	doomed_module *d;
+	doomed_func *d;
 
-	if (slackfuel_pins > 0 && (d = malloc(sizeof(doomed_module))) != NULL)
+	if (slackfuel_pins == 0)
 	{
-		d->module = m;
-		d->next = doomed_modules;
-		doomed_modules = d;
+		if (m)
+			sf_module_free(m);
+		if (sig)
+			slackfuel_sig_free(sig);
 		return;
 	}
-	/* without memory for the list, leak the module rather than free it in use */
-	if (slackfuel_pins == 0)
-		sf_module_free(m);
+	/* without memory for the list, leak them rather than free them in use */
+	if ((d = malloc(sizeof(doomed_func))) != NULL)
+	{
+		d->module = m;
+		d->sig = sig;
+		d->next = doomed_funcs;
+		doomed_funcs = d;
+	}
 }
 
 static void
@@ -100,13 +108,16 @@ free_doomed(void)
 		inst_release(doomed_insts);
 		doomed_insts = next;
 	}
-	while (doomed_modules)
+	while (doomed_funcs)
 	{
-		doomed_module *next = doomed_modules->next;
+		doomed_func *next = doomed_funcs->next;
 
-		sf_module_free(doomed_modules->module);
-		free(doomed_modules);
-		doomed_modules = next;
+		if (doomed_funcs->module)
+			sf_module_free(doomed_funcs->module);
+		if (doomed_funcs->sig)
+			slackfuel_sig_free(doomed_funcs->sig);
+		free(doomed_funcs);
+		doomed_funcs = next;
 	}
 }
 
@@ -120,9 +131,9 @@ func_release(slackfuel_func *fn)
 		inst_free(fn->instances);
 		fn->instances = next;
 	}
-	if (fn->module)
-		module_free(fn->module);
+	func_parts_free(fn->module, fn->sig);
 	free(fn->export_name);
+	fn->sig = NULL;
 	fn->module = NULL;
 	fn->export_name = NULL;
 	if (fn->stale)
@@ -173,6 +184,28 @@ invalidate(Datum arg, int cacheid, uint32 hashvalue)
 	}
 }
 
+/*
+ * A relation changed: the functions whose signatures depend on its row
+ * type (ALTER TYPE, ALTER TABLE) are built again.
+ */
+static void
+invalidate_rowtypes(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS seq;
+	slackfuel_func *fn;
+
+	hash_seq_init(&seq, func_cache);
+	while ((fn = hash_seq_search(&seq)) != NULL)
+	{
+		if (!fn->valid || fn->stale || fn->sig->relids == NIL ||
+			(OidIsValid(relid) && !list_member_oid(fn->sig->relids, relid)))
+			continue;
+		fn->stale = true;
+		nstale++;
+		slackfuel_epoch++;
+	}
+}
+
 void
 slackfuel_cache_init(void)
 {
@@ -183,6 +216,7 @@ slackfuel_cache_init(void)
 	func_cache = hash_create("slackfuel functions", 64, &ctl,
 							 HASH_ELEM | HASH_BLOBS);
 	CacheRegisterSyscacheCallback(PROCOID, invalidate, (Datum) 0);
+	CacheRegisterRelcacheCallback(invalidate_rowtypes, (Datum) 0);
 }
 
 static bool
@@ -199,14 +233,15 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 {
 	Form_pg_proc p = (Form_pg_proc) GETSTRUCT(tup);
 	slackfuel_build *b = slackfuel_build_new();
+	slackfuel_sig *sig;
 	char	   *src;
 	sf_export_desc d;
 
 	strlcpy(fn->proname, NameStr(p->proname), NAMEDATALEN);
-	slackfuel_check_proc(tup, &fn->sig);
+	sig = slackfuel_check_proc(tup);	/* freed with the current context */
 	src = slackfuel_prosrc(tup);
 	slackfuel_module_load(fn->proname, src, mode, b);
-	slackfuel_check_module(fn->proname, &fn->sig, b->module, &d);
+	slackfuel_check_module(fn->proname, sig, b->module, &d);
 	slackfuel_module_compile(fn->proname, b->module);
 	fn->export_name = strndup(d.name, d.name_len);
 	if (fn->export_name == NULL)
@@ -214,6 +249,8 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	fn->export_len = d.name_len;
 
 	/* Nothing below can fail: hand the engine objects to the cache. */
+	MemoryContextSetParent(sig->mcxt, TopMemoryContext);
+	fn->sig = sig;
 	fn->module = b->module;
 	b->module = NULL;
 	fn->mode = mode;
@@ -287,7 +324,7 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	inst->max_memory = max_memory;
 	inst->max_stack = max_stack;
 	inst->func = export_func(inst->instance, fn->export_name, fn->export_len);
-	if (fn->sig.uses_memory)
+	if (fn->sig->uses_memory)
 	{
 		inst->realloc = export_func(inst->instance, "cabi_realloc", 12);
 		if (sf_instance_export(inst->instance, "memory", 6, &e) == SF_OK &&
@@ -296,7 +333,7 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 		snprintf(post, sizeof(post), "cabi_post_%s", fn->export_name);
 		inst->post_return = export_func(inst->instance, post, strlen(post));
 	}
-	if (inst->func == NULL || (fn->sig.uses_memory && (!inst->realloc || !inst->memory)))
+	if (inst->func == NULL || (fn->sig->uses_memory && (!inst->realloc || !inst->memory)))
 	{
 		inst_free(inst);
 		elog(ERROR, "validated exports of function \"%s\" not found", fn->proname);

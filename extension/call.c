@@ -3,20 +3,24 @@
  *
  * slackfuel_call is where every call of a wasm function starts and ends:
  * it prepares the run (stack, tick, pending interrupts), lowers the
- * arguments (types.c), calls the export, lifts the result and calls
- * cabi_post_<export>.  Every sf_call it makes, cabi_realloc included, goes
+ * arguments (types.c), calls the export, lifts the result (NULL included)
+ * and calls cabi_post_<export>.  Every sf_call it makes, cabi_realloc included, goes
  * through slackfuel_run, which charges it to the call's one fuel budget.
  * A trap anywhere discards the instance (its memory may be inconsistent)
  * and becomes an ereport (report.c).
  *
  * Every copy between a Datum and linear memory goes through
  * slackfuel_copy_in and slackfuel_copy_out, which check the range against
- * the memory's size.
+ * the memory's size, charge the call's fuel for the bytes read and
+ * written as the engine's bulk operators do (sf_fuel_for_bytes), before
+ * touching any, and copy in chunks, between which a cancel, terminate or
+ * statement_timeout stops the call.
  */
 #include "postgres.h"
 
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"
+#include "utils/memutils.h"
 
 #include "plwasm.h"
 
@@ -80,6 +84,7 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->fn = fn;
 	cx->inst = inst;
 	cx->host = host;
+	cx->lifted = 0;
 	cx->out.trapped = false;
 	cx->out.consumed = 0;
 	cx->out.limit = slackfuel_fuel_limit();
@@ -293,39 +298,83 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 	return ptr;
 }
 
+/* A call's copies: 1 MiB, about 0.1 ms, between checks for interrupts. */
+#define COPY_CHUNK ((size_t) 1 << 20)
+
+/* The call ends as a trap of 'kind' (the instance goes: it is part-written). */
+static void
+copy_trap(slackfuel_cx *cx, sf_trap_kind kind)
+{
+	memset(&cx->out.err, 0, sizeof(cx->out.err));
+	cx->out.err.status = SF_TRAP;
+	cx->out.err.trap = kind;
+	cx->out.err.offset = -1;
+	slackfuel_trapped(cx);
+}
+
+/*
+ * Charge copying 'len' bytes (read and written) to the call's fuel, before
+ * any is copied: a copy the call cannot afford ends it out of fuel.
+ */
+static void
+charge_copy(slackfuel_cx *cx, size_t len)
+{
+	uint64		units = sf_fuel_for_bytes(2 * (uint64) len);
+
+	if (cx->fn == NULL || cx->fn->mode == SF_FUEL_OFF)
+		return;
+	cx->out.consumed += units;
+	if (cx->out.consumed > cx->out.limit)
+		copy_trap(cx, SF_TRAP_OUT_OF_FUEL);
+}
+
+/* memcpy in chunks; a cancel or terminate between two ends the call. */
+static void
+copy_chunked(slackfuel_cx *cx, uint8 *dst, const uint8 *src, size_t len)
+{
+	for (size_t done = 0; done < len; done += COPY_CHUNK)
+	{
+		if (unlikely(INTERRUPTS_PENDING_CONDITION()))
+		{
+			if (QueryCancelPending || ProcDiePending)
+				copy_trap(cx, SF_TRAP_INTERRUPTED);
+			CHECK_FOR_INTERRUPTS();
+		}
+		memcpy(dst + done, src + done, Min(len - done, COPY_CHUNK));
+	}
+}
+
 /* Copy 'len' bytes from 'src' into guest memory at 'ptr'. */
 void
 slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src, size_t len,
 				  const char *what)
 {
 	slackfuel_check_range(cx, ptr, len, what);
-	if (len > 0)
-		memcpy(sf_memory_data(cx->inst->memory) + ptr, src, len);
+	charge_copy(cx, len);
+	copy_chunked(cx, sf_memory_data(cx->inst->memory) + ptr, src, len);
 }
 
-/* Copy 'len' bytes of guest memory at 'ptr' out to 'dst'. */
+/*
+ * Copy 'len' bytes of guest memory at 'ptr' out to 'dst'.  What one call
+ * copies out is bounded by what one value can hold, so that a result whose
+ * parts share guest memory cannot make the backend take more.
+ */
 void
 slackfuel_copy_out(slackfuel_cx *cx, void *dst, uint32 ptr, size_t len,
 				   const char *what)
 {
 	slackfuel_check_range(cx, ptr, len, what);
-	if (len > 0)
-		memcpy(dst, sf_memory_data(cx->inst->memory) + ptr, len);
+	cx->lifted += len;
+	if (cx->lifted > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("wasm function \"%s\" returned more than %zu bytes of values",
+						cx->fname, (size_t) MaxAllocSize)));
+	charge_copy(cx, len);
+	copy_chunked(cx, dst, sf_memory_data(cx->inst->memory) + ptr, len);
 }
 
 /* --- The call ------------------------------------------------------------ */
-
-/* A function created while check_function_bodies was off may be non-strict. */
-static void
-refuse_nulls(slackfuel_cx *cx, FunctionCallInfo fcinfo)
-{
-	for (int i = 0; i < fcinfo->nargs; i++)
-		if (fcinfo->args[i].isnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("wasm function \"%s\" received a NULL argument", cx->fname),
-					 errhint("Declare the function STRICT.")));
-}
 
 /*
  * Arguments whose Datums are their flat values and a result in one flat
@@ -335,8 +384,8 @@ refuse_nulls(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 static inline Datum
 call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
-	const slackfuel_sig *sig = &cx->fn->sig;
-	uint64		slots[FUNC_MAX_ARGS];
+	const slackfuel_sig *sig = cx->fn->sig;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
 	int			nargs = sig->nargs;
 	sf_call_opts opts;
 	sf_status	st;
@@ -357,15 +406,15 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 		finish_host(cx);
 	if (sig->ret == NULL)
 		return (Datum) 0;
-	return sig->ret->lift(cx, sig->ret, slots);
+	return sig->ret->type->lift(cx, sig->ret, slots);
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */
 static Datum
 call_general(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
-	const slackfuel_sig *sig = &cx->fn->sig;
-	uint64		slots[SLACKFUEL_MAX_FLAT * FUNC_MAX_ARGS];
+	const slackfuel_sig *sig = cx->fn->sig;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
 	Datum		d;
 
 	slackfuel_lower_args(cx, sig, fcinfo, slots);
@@ -379,9 +428,9 @@ call_general(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 		finish_host(cx);
 	if (sig->ret == NULL)
 		return (Datum) 0;
-	d = slackfuel_lift_result(cx, sig, slots);
-	if (sig->ret_indirect && cx->inst->post_return)
-		slackfuel_run(cx, cx->inst->post_return, slots, 1, 0);
+	d = slackfuel_lift_result(cx, sig, slots, &fcinfo->isnull);
+	if (cx->inst->post_return)
+		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
 	return d;
 }
 
@@ -396,9 +445,7 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo
 	Datum		result;
 
 	call_begin(&cx, fn->proname, fn, inst, inst->host, inst->max_stack);
-	if (unlikely(!fcinfo->flinfo->fn_strict))
-		refuse_nulls(&cx, fcinfo);
-	if (likely(fn->sig.direct))
+	if (likely(fn->sig->direct))
 		result = call_direct(&cx, fcinfo);
 	else
 		result = call_general(&cx, fcinfo);

@@ -11,6 +11,8 @@
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
@@ -24,6 +26,7 @@ PG_FUNCTION_INFO_V1(slackfuel_call_handler);
 PG_FUNCTION_INFO_V1(slackfuel_validator);
 PG_FUNCTION_INFO_V1(slackfuel_inline_handler);
 PG_FUNCTION_INFO_V1(slackfuel_last_fuel_consumed);
+PG_FUNCTION_INFO_V1(slackfuel_wit);
 
 /* What a call site (FmgrInfo) remembers between calls. */
 typedef struct slackfuel_callsite
@@ -89,7 +92,7 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 {
 	Oid			funcoid = PG_GETARG_OID(0);
 	HeapTuple	tup;
-	slackfuel_sig sig;
+	slackfuel_sig *sig;
 
 	if (!CheckFunctionValidatorAccess(fcinfo->flinfo->fn_oid, funcoid))
 		PG_RETURN_VOID();
@@ -97,7 +100,7 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcoid));
 	if (!HeapTupleIsValid(tup))
 		elog(ERROR, "cache lookup failed for function %u", funcoid);
-	slackfuel_check_proc(tup, &sig);
+	sig = slackfuel_check_proc(tup);
 	if (check_function_bodies)
 	{
 		const char *fname = NameStr(((Form_pg_proc) GETSTRUCT(tup))->proname);
@@ -105,7 +108,7 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 		sf_export_desc d;
 
 		slackfuel_module_load(fname, slackfuel_prosrc(tup), slackfuel_fuel_mode(), b);
-		slackfuel_check_module(fname, &sig, b->module, &d);
+		slackfuel_check_module(fname, sig, b->module, &d);
 		slackfuel_module_compile(fname, b->module);
 		slackfuel_build_done(b);
 	}
@@ -136,6 +139,50 @@ Datum
 slackfuel_last_fuel_consumed(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT64((int64) Min(slackfuel_last_fuel, (uint64) PG_INT64_MAX));
+}
+
+/*
+ * slackfuel_wit(VARIADIC regprocedure[]): the WIT world whose exports are
+ * the given functions, as their SQL signatures map to WIT (types.c), with
+ * the records they use.
+ */
+Datum
+slackfuel_wit(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	Datum	   *oids;
+	bool	   *nulls;
+	int			n;
+	const char **names;
+	const sf_wit_func **funcs;
+	size_t		len;
+	char	   *buf;
+
+	deconstruct_array(arr, REGPROCEDUREOID, sizeof(Oid), true, TYPALIGN_INT,
+					  &oids, &nulls, &n);
+	names = palloc(Max(n, 1) * sizeof(char *));
+	funcs = palloc(Max(n, 1) * sizeof(sf_wit_func *));
+	for (int i = 0; i < n; i++)
+	{
+		HeapTuple	tup;
+		slackfuel_sig *sig;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("slackfuel_wit cannot take a NULL function")));
+		tup = SearchSysCache1(PROCOID, oids[i]);
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for function %u", DatumGetObjectId(oids[i]));
+		sig = slackfuel_sig_from_proc(tup, CurrentMemoryContext);
+		ReleaseSysCache(tup);
+		names[i] = sig->wit_name;
+		funcs[i] = sig->wit;
+	}
+	len = sf_wit_print_world("functions", n, names, funcs, NULL, 0);
+	buf = palloc(len + 1);
+	sf_wit_print_world("functions", n, names, funcs, buf, len + 1);
+	PG_RETURN_TEXT_P(cstring_to_text(buf));
 }
 
 /*

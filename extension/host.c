@@ -428,11 +428,11 @@ host_body(void *arg)
 	hc->body(hc);
 }
 
-/* 1 unit per 8 bytes (rounded up) copied between the host and the guest. */
+/* Bytes copied between the host and the guest, charged as the bulk operators. */
 void
 slackfuel_host_charge(sf_ctx *ctx, uint64 bytes)
 {
-	sf_ctx_charge_fuel(ctx, bytes / 8 + (bytes % 8 != 0));
+	sf_ctx_charge_fuel(ctx, sf_fuel_for_bytes(bytes));
 }
 
 /* [ptr, ptr + len) of the caller's memory, checked. */

@@ -33,6 +33,7 @@
 #include "postgres.h"
 
 #include "access/htup.h"
+#include "access/tupdesc.h"
 #include "fmgr.h"
 #include "storage/itemptr.h"
 #include "miscadmin.h"
@@ -51,46 +52,80 @@ typedef struct slackfuel_type slackfuel_type;
 typedef struct slackfuel_host slackfuel_host;
 typedef struct slackfuel_wasi slackfuel_wasi;
 typedef struct slackfuel_sql slackfuel_sql;
+typedef struct slackfuel_conv slackfuel_conv;
 
 /*
- * Lowering: a Datum becomes its flat core values (64-bit slots, i32 and f32
- * in the low half), copying into guest memory where the WIT type needs it.
- * Lifting: flat core values become a Datum, checked.
+ * Lowering: a Datum becomes the flat core values of its WIT type (64-bit
+ * slots, i32 and f32 in the low half), or its bytes in linear memory at
+ * 'ptr', copying into guest memory what the type needs there.  Lifting is
+ * the reverse, checked.  The NULL of a nullable value (option<T>) is dealt
+ * with before a row's functions are called.
  */
-typedef void (*slackfuel_lower_fn) (slackfuel_cx *cx, const slackfuel_type *t,
+typedef void (*slackfuel_lower_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
 									Datum d, uint64 *flat);
-typedef Datum (*slackfuel_lift_fn) (slackfuel_cx *cx, const slackfuel_type *t,
+typedef Datum (*slackfuel_lift_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
 									const uint64 *flat);
+typedef void (*slackfuel_store_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									Datum d, uint32 ptr);
+typedef Datum (*slackfuel_load_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									uint32 ptr);
+typedef const sf_wit_type *(*slackfuel_build_fn) (slackfuel_conv *c,
+												  sf_wit_arena *a,
+												  const char *fname,
+												  bool is_result);
 
-#define SLACKFUEL_MAX_FLAT 2	/* flat values of one row's WIT type */
-
-/* One row of the SQL type table (types.c). */
+/*
+ * One row of the SQL type table (types.c): a type by OID, or a family of
+ * types (arrays, composites) that 'build' recognises and describes.
+ */
 struct slackfuel_type
 {
-	Oid			oid;
+	Oid			oid;			/* InvalidOid: a family row */
 	const char *sql;			/* its name in messages */
-	const char *wit;			/* the WIT type it maps to */
-	uint8		nflat;			/* its flattening per the canonical ABI */
-	sf_valtype	flat[SLACKFUEL_MAX_FLAT];
-	bool		in_memory;		/* crosses linear memory (memory, cabi_realloc) */
+	sf_wit_kind wit;			/* the WIT type of a primitive row */
 	bool		direct;			/* the Datum itself is its one flat value */
+	bool		bulk;			/* Datums in an array are laid out as in wasm */
+	slackfuel_build_fn build;	/* WIT type (and children) if not a primitive */
 	slackfuel_lower_fn lower;
 	slackfuel_lift_fn lift;
+	slackfuel_store_fn store;	/* NULL: the flat values, stored by WIT kind */
+	slackfuel_load_fn load;
 };
 
-/* The SQL side of a function: what the validator and the call need. */
+/* How one SQL value (argument, result, field, element) crosses. */
+struct slackfuel_conv
+{
+	const slackfuel_type *type;
+	Oid			typid;
+	const char *sqlname;		/* the SQL type, for messages */
+	bool		nullable;		/* WIT option<T>: none is NULL */
+	const sf_wit_type *wit;		/* its WIT type, option<T> when nullable */
+	const sf_wit_type *inner;	/* T */
+	/* arrays */
+	slackfuel_conv *elem;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	/* composites */
+	TupleDesc	tupdesc;
+	slackfuel_conv **fields;	/* per attribute; NULL for a dropped one */
+};
+
+/* The SQL side of a function and the WIT function type it maps to. */
 typedef struct slackfuel_sig
 {
+	MemoryContext mcxt;			/* owns what is below, the arena included */
+	sf_wit_arena *arena;
+	const sf_wit_func *wit;		/* canon lift's core type: wit->core */
+	char	   *wit_name;		/* the function's name in WIT */
 	int			nargs;
-	const slackfuel_type *args[FUNC_MAX_ARGS];
-	const slackfuel_type *ret;	/* NULL: void, or results ignored (DO) */
+	slackfuel_conv **args;
+	slackfuel_conv *ret;		/* NULL: void */
 	uint32		nparams;		/* the export's core type */
 	uint32		nresults;
-	sf_valtype	params[SLACKFUEL_MAX_FLAT * FUNC_MAX_ARGS];
-	sf_valtype	results[1];
-	bool		ret_indirect;	/* the result is a pointer to its flat values */
-	bool		uses_memory;	/* an argument or result crosses memory */
+	bool		uses_memory;	/* needs memory and cabi_realloc */
 	bool		direct;			/* every argument direct, result in one slot */
+	List	   *relids;			/* relations of the row types it depends on */
 } slackfuel_sig;
 
 /* One instance of a cached module, private to one role. */
@@ -136,7 +171,7 @@ typedef struct slackfuel_func
 	char		proname[NAMEDATALEN];
 	char	   *export_name;	/* malloc'd */
 	size_t		export_len;
-	slackfuel_sig sig;
+	slackfuel_sig *sig;			/* in its own memory context */
 	sf_module  *module;
 	slackfuel_inst *instances;
 } slackfuel_func;
@@ -158,6 +193,8 @@ struct slackfuel_cx
 	slackfuel_func *fn;			/* NULL in a DO block */
 	slackfuel_inst *inst;		/* NULL in a DO block */
 	slackfuel_host *host;		/* the instance's host side */
+	int			argno;			/* the argument converted (from 1); 0: result */
+	uint64		lifted;			/* bytes copied out of guest memory */
 	slackfuel_outcome out;
 	slackfuel_cx *host_prev;	/* the instance's call before this one */
 	slackfuel_cx *nest;			/* the call whose SQL this one runs in */
@@ -228,6 +265,7 @@ slackfuel_fuel_limit(void)
 /* timer.c */
 extern void slackfuel_timer_init(void);
 extern void slackfuel_timer_start_slow(void);
+extern void slackfuel_wrap_signals(void);
 extern TimeoutId slackfuel_tick_id;
 extern pid_t slackfuel_tick_pid;	/* the process tick_id is registered in */
 
@@ -255,19 +293,19 @@ extern void slackfuel_report_status(const char *fname, const char *what,
 extern void slackfuel_interrupted(const char *fname) pg_attribute_noreturn();
 
 /* types.c */
-extern const slackfuel_type *slackfuel_type_of(Oid typid, bool is_result,
-											   const char *fname);
 extern const slackfuel_type *slackfuel_type_find(Oid typid);
-extern void slackfuel_sig_from_proc(HeapTuple proctup, slackfuel_sig *sig);
-extern void slackfuel_sig_functype(const slackfuel_sig *sig, sf_functype *ft);
-extern void slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
-								 FunctionCallInfo fcinfo, uint64 *slots);
+extern slackfuel_sig *slackfuel_sig_from_proc(HeapTuple proctup,
+											  MemoryContext parent);
+extern void slackfuel_sig_free(slackfuel_sig *sig);
+extern char *slackfuel_sig_wit(const slackfuel_sig *sig);
+extern uint32 slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
+								   FunctionCallInfo fcinfo, uint64 *slots);
 extern Datum slackfuel_lift_result(slackfuel_cx *cx, const slackfuel_sig *sig,
-								   const uint64 *slots);
+								   const uint64 *slots, bool *isnull);
 
 /* build.c */
 extern char *slackfuel_prosrc(HeapTuple proctup);
-extern void slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig);
+extern slackfuel_sig *slackfuel_check_proc(HeapTuple proctup);
 extern slackfuel_build *slackfuel_build_new(void);
 extern sf_module *slackfuel_module_load(const char *fname, const char *src,
 										sf_fuel_mode mode, slackfuel_build *b);
@@ -377,6 +415,21 @@ slackfuel_stack_ok(uint64 max_stack)
 	return slackfuel_stack_base != NULL &&
 		(uint64) (slackfuel_stack_base - &here) + max_stack <=
 		(uint64) max_stack_depth * 1024;
+}
+
+/*
+ * Before a module is parsed, loaded and compiled, which stop at an
+ * interrupt request between functions: the signal wrappers are in place
+ * (a cancel or timeout then requests one), and a request left over from an
+ * earlier cancel is dropped unless it is still pending in PostgreSQL,
+ * which then reports it.
+ */
+static inline void
+slackfuel_prepare_build(void)
+{
+	slackfuel_wrap_signals();
+	sf_clear_interrupt();
+	CHECK_FOR_INTERRUPTS();
 }
 
 /*

@@ -54,22 +54,23 @@ enum
 
 /*
  * The cases with a payload of their own: one per WIT type of the SQL type
- * table (types.c), found by the WIT type's name, and the type a parameter
- * of that case has.  Every other SQL type is V_OTHER, in its text form.
+ * table's primitive rows (types.c), and the type a parameter of that case
+ * has.  Every other SQL type (arrays, composites, numeric, dates, ...) is
+ * V_OTHER, in its text form.
  */
 static const struct
 {
-	const char *wit;
+	sf_wit_kind wit;
 	Oid			oid;
 }			value_cases[NCASES] = {
-	[V_BOOLEAN] = {"bool", BOOLOID},
-	[V_INT2] = {"s16", INT2OID},
-	[V_INT4] = {"s32", INT4OID},
-	[V_INT8] = {"s64", INT8OID},
-	[V_FLOAT4] = {"f32", FLOAT4OID},
-	[V_FLOAT8] = {"f64", FLOAT8OID},
-	[V_TEXT] = {"string", TEXTOID},
-	[V_BYTEA] = {"list<u8>", BYTEAOID},
+	[V_BOOLEAN] = {SF_WIT_BOOL, BOOLOID},
+	[V_INT2] = {SF_WIT_S16, INT2OID},
+	[V_INT4] = {SF_WIT_S32, INT4OID},
+	[V_INT8] = {SF_WIT_S64, INT8OID},
+	[V_FLOAT4] = {SF_WIT_F32, FLOAT4OID},
+	[V_FLOAT8] = {SF_WIT_F64, FLOAT8OID},
+	[V_TEXT] = {SF_WIT_STRING, TEXTOID},
+	[V_BYTEA] = {SF_WIT_LIST, BYTEAOID},	/* list<u8> */
 };
 
 /* Canonical ABI layout of "value": 16 bytes, discriminant at 0, payload at 8. */
@@ -83,8 +84,8 @@ case_of_type(Oid typid)
 	const slackfuel_type *t = slackfuel_type_find(getBaseType(typid));
 
 	if (t != NULL)
-		for (int c = 0; c < NCASES; c++)
-			if (value_cases[c].wit && strcmp(value_cases[c].wit, t->wit) == 0)
+		for (int c = V_BOOLEAN; c <= V_BYTEA; c++)
+			if (value_cases[c].wit == t->wit)
 				return c;
 	return V_OTHER;
 }

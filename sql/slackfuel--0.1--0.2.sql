@@ -7,3 +7,10 @@
 CREATE SCHEMA slackfuel;
 GRANT USAGE ON SCHEMA slackfuel TO PUBLIC;
 COMMENT ON SCHEMA slackfuel IS 'views of the slackfuel extension';
+
+-- The WIT world of wasm functions: their signatures as the Component
+-- Model sees them, for bindings generators (docs/types.md).
+CREATE FUNCTION slackfuel_wit(VARIADIC functions regprocedure[]) RETURNS text
+  AS 'MODULE_PATHNAME', 'slackfuel_wit' LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION slackfuel_wit(regprocedure[]) IS
+  'the WIT world of the given functions'' signatures on the canonical ABI';

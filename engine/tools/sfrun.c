@@ -34,11 +34,11 @@
 ** Imports: the "spectest" host module, and the engine's WASI preview 1
 ** subset ("wasi_snapshot_preview1", docs/host.md) writing to sfrun's own
 ** stdout and stderr, with the real clocks (clock_gettime, clock_getres)
-** and getrandom().  Without an
-** EXPORT, sfrun runs a WASI command: its "_start".  A reactor's
-** "_initialize", when it has one, runs before any other export.  An exit
-** through proc_exit ends sfrun with the program's exit code (proc_exit(0):
-** 0, and the results, if any, are not printed).
+** and getrandom().  Without an EXPORT, sfrun runs a WASI command: its
+** "_start" (a reactor's "_initialize" runs when the instance is created,
+** sf_instance_new).  An exit through proc_exit ends sfrun with the
+** program's exit code (proc_exit(0): 0, and the results, if any, are not
+** printed).
 */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -420,19 +420,6 @@ call_outcome(sf_wasi *w, sf_status cs, const sf_error *err)
 	return err->status == SF_TRAP ? 2 : 1;
 }
 
-/* A reactor's _initialize, once, before its other exports; -1 when it returned. */
-static int
-initialize(sf_instance *inst, sf_wasi *w, const char *export_name, const sf_call_opts *opts)
-{
-	sf_extern	fx;
-	sf_error	err;
-
-	if (strcmp(export_name, "_start") == 0 ||
-		sf_instance_export(inst, "_initialize", 11, &fx) != SF_OK || fx.kind != SF_EXTERN_FUNC)
-		return -1;
-	return call_outcome(w, sf_call(fx.of.func, NULL, 0, NULL, 0, opts, &err), &err);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -585,11 +572,6 @@ main(int argc, char **argv)
 					argv[i + 2 + k], sf_valtype_name(ft.params[k]));
 			goto out;
 		}
-	if ((outcome = initialize(inst, w, export_name, have_limit ? &opts : NULL)) >= 0)
-	{
-		rc = outcome;
-		goto out;
-	}
 	for (long r = 0; r < repeat; r++)
 	{
 		double		t0 = now(), c0 = cpu_now(), dt, dc;
