@@ -49,6 +49,7 @@ typedef struct doomed_func
 
 static slackfuel_inst *doomed_insts;
 static doomed_func *doomed_funcs;
+static uint64 inst_serial;		/* the last instance's */
 
 /* --- The cache ---------------------------------------------------------- */
 
@@ -206,6 +207,28 @@ invalidate_rowtypes(Datum arg, Oid relid)
 	}
 }
 
+/*
+ * An enum changed (ALTER TYPE ... ADD VALUE, RENAME VALUE): the functions
+ * whose signatures use enums are built again, since the WIT enum lists
+ * the labels.
+ */
+static void
+invalidate_enums(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS seq;
+	slackfuel_func *fn;
+
+	hash_seq_init(&seq, func_cache);
+	while ((fn = hash_seq_search(&seq)) != NULL)
+	{
+		if (!fn->valid || fn->stale || !fn->sig->has_enums)
+			continue;
+		fn->stale = true;
+		nstale++;
+		slackfuel_epoch++;
+	}
+}
+
 void
 slackfuel_cache_init(void)
 {
@@ -217,6 +240,7 @@ slackfuel_cache_init(void)
 							 HASH_ELEM | HASH_BLOBS);
 	CacheRegisterSyscacheCallback(PROCOID, invalidate, (Datum) 0);
 	CacheRegisterRelcacheCallback(invalidate_rowtypes, (Datum) 0);
+	CacheRegisterSyscacheCallback(ENUMOID, invalidate_enums, (Datum) 0);
 }
 
 static bool
@@ -323,6 +347,7 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	inst->userid = GetUserId();
 	inst->max_memory = max_memory;
 	inst->max_stack = max_stack;
+	inst->serial = ++inst_serial;
 	inst->func = export_func(inst->instance, fn->export_name, fn->export_len);
 	if (fn->sig->uses_memory)
 	{
@@ -333,7 +358,15 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 		snprintf(post, sizeof(post), "cabi_post_%s", fn->export_name);
 		inst->post_return = export_func(inst->instance, post, strlen(post));
 	}
-	if (inst->func == NULL || (fn->sig->uses_memory && (!inst->realloc || !inst->memory)))
+	if (fn->sig->stream)
+	{
+		snprintf(post, sizeof(post), "%s_next", fn->export_name);
+		inst->next_row = export_func(inst->instance, post, strlen(post));
+		snprintf(post, sizeof(post), "%s_close", fn->export_name);
+		inst->close = export_func(inst->instance, post, strlen(post));
+	}
+	if (inst->func == NULL || (fn->sig->uses_memory && (!inst->realloc || !inst->memory)) ||
+		(fn->sig->stream && !inst->next_row))
 	{
 		inst_free(inst);
 		elog(ERROR, "validated exports of function \"%s\" not found", fn->proname);

@@ -194,13 +194,21 @@ slackfuel_report_trap(const char *fname, const slackfuel_outcome *out,
 			   *where = NULL;
 
 	if (err->status == SF_TRAP && err->trap == SF_TRAP_OUT_OF_FUEL)
+	{
+		const char *capped = slackfuel_fuel_limit_capped();
+
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("wasm function \"%s\" ran out of fuel", fname),
+				 capped == NULL ?
 				 errdetail("Fuel consumed %llu of limit %llu.",
 						   (unsigned long long) out->consumed,
-						   (unsigned long long) out->limit),
+						   (unsigned long long) out->limit) :
+				 errdetail("Fuel consumed %llu of limit %llu: slackfuel.fuel_limit (%s) capped by slackfuel.fuel_limit_ceiling.",
+						   (unsigned long long) out->consumed,
+						   (unsigned long long) out->limit, capped),
 				 errhint("Raise slackfuel.fuel_limit (within slackfuel.fuel_limit_ceiling) if the function needs more.")));
+	}
 	if (err->status != SF_TRAP)
 		slackfuel_report_status(fname, "run", err);
 	if (err->trap == SF_TRAP_INTERRUPTED)

@@ -53,24 +53,21 @@ enum
 };
 
 /*
- * The cases with a payload of their own: one per WIT type of the SQL type
- * table's primitive rows (types.c), and the type a parameter of that case
- * has.  Every other SQL type (arrays, composites, numeric, dates, ...) is
- * V_OTHER, in its text form.
+ * The cases with a payload of their own and the SQL type of each (what a
+ * parameter of that case is).  A column is of a case when its type (or
+ * its domain's base type) is that SQL type, varchar counting as text;
+ * every other type, whatever its WIT type in docs/types.md (numeric,
+ * dates, arrays, composites, ...), is V_OTHER, in its text form.
  */
-static const struct
-{
-	sf_wit_kind wit;
-	Oid			oid;
-}			value_cases[NCASES] = {
-	[V_BOOLEAN] = {SF_WIT_BOOL, BOOLOID},
-	[V_INT2] = {SF_WIT_S16, INT2OID},
-	[V_INT4] = {SF_WIT_S32, INT4OID},
-	[V_INT8] = {SF_WIT_S64, INT8OID},
-	[V_FLOAT4] = {SF_WIT_F32, FLOAT4OID},
-	[V_FLOAT8] = {SF_WIT_F64, FLOAT8OID},
-	[V_TEXT] = {SF_WIT_STRING, TEXTOID},
-	[V_BYTEA] = {SF_WIT_LIST, BYTEAOID},	/* list<u8> */
+static const Oid value_types[NCASES] = {
+	[V_BOOLEAN] = BOOLOID,
+	[V_INT2] = INT2OID,
+	[V_INT4] = INT4OID,
+	[V_INT8] = INT8OID,
+	[V_FLOAT4] = FLOAT4OID,
+	[V_FLOAT8] = FLOAT8OID,
+	[V_TEXT] = TEXTOID,
+	[V_BYTEA] = BYTEAOID,
 };
 
 /* Canonical ABI layout of "value": 16 bytes, discriminant at 0, payload at 8. */
@@ -81,12 +78,13 @@ static const struct
 static int
 case_of_type(Oid typid)
 {
-	const slackfuel_type *t = slackfuel_type_find(getBaseType(typid));
+	Oid			base = getBaseType(typid);
 
-	if (t != NULL)
-		for (int c = V_BOOLEAN; c <= V_BYTEA; c++)
-			if (value_cases[c].wit == t->wit)
-				return c;
+	if (base == VARCHAROID)
+		return V_TEXT;
+	for (int c = V_BOOLEAN; c <= V_BYTEA; c++)
+		if (value_types[c] == base)
+			return c;
 	return V_OTHER;
 }
 
@@ -344,7 +342,7 @@ sql_string(slackfuel_cx *cx, sf_ctx *ctx, uint32 ptr, uint32 len, const char *wh
 typedef struct param_in
 {
 	int			disc;
-	Datum		value;			/* of value_cases[disc].oid */
+	Datum		value;			/* of value_types[disc] */
 	char	   *text;			/* V_OTHER */
 } param_in;
 
@@ -498,13 +496,13 @@ param_list(slackfuel_cx *cx, const param_in *in, int n, const Oid *types)
 			continue;
 		if (t == UNKNOWNOID && in[i].disc == V_OTHER)
 			prm->value = CStringGetDatum(in[i].text);
-		else if (in[i].disc == V_OTHER || value_cases[in[i].disc].oid != t)
+		else if (in[i].disc == V_OTHER || value_types[in[i].disc] != t)
 		{
 			char	   *s = in[i].text;
 
 			if (s == NULL)
 			{
-				getTypeOutputInfo(value_cases[in[i].disc].oid, &f, &varlena);
+				getTypeOutputInfo(value_types[in[i].disc], &f, &varlena);
 				s = OidOutputFunctionCall(f, in[i].value);
 			}
 			getTypeInputInfo(t == UNKNOWNOID ? TEXTOID : t, &f, &ioparam);
@@ -847,7 +845,7 @@ slackfuel_sql_query(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
 	vp.ntypes = (int) n;
 	vp.types = palloc0(sizeof(Oid) * Max(n, 1));
 	for (uint32 i = 0; i < n; i++)
-		vp.types[i] = value_cases[in[i].disc].oid;
+		vp.types[i] = value_types[in[i].disc];
 	connect_spi(cx);
 	plan = prepare(cx, src, &vp);
 	check_nparams(cx, vp.ntypes, n);

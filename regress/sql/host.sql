@@ -8,7 +8,7 @@ CREATE SCHEMA regress_host;
 SET search_path = regress_host, public;
 \set VERBOSITY default
 \set hostwat `cat regress/guests/host_calls.wat`
-\set guest `regress/guests/hex build/guests/sqlguest.wasm`
+\set guest `regress/guests/hex build/guests/wasi/sqlguest.wasm`
 CREATE FUNCTION h_log(int, int, int) RETURNS void STRICT LANGUAGE wasm AS :'hostwat';
 CREATE FUNCTION h_raise(int, int, int, int, int, int, int, int, int, int) RETURNS void
   STRICT LANGUAGE wasm AS :'hostwat';

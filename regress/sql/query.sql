@@ -2,14 +2,14 @@
 -- parameters, row limits, statements kept across calls, cursors; what is
 -- refused; PostgreSQL errors inside a query (a failing query, a cancel,
 -- statement_timeout, out of memory) re-thrown intact; nesting and
--- recursion through SQL; fuel.  The guest is regress/guests/sqlguest.c.
+-- recursion through SQL; fuel.  The guest is regress/guests/wasi/sqlguest.c.
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS slackfuel;
 RESET client_min_messages;
 CREATE SCHEMA regress_query;
 SET search_path = regress_query, public;
 \set VERBOSITY default
-\set guest `regress/guests/hex build/guests/sqlguest.wasm`
+\set guest `regress/guests/hex build/guests/wasi/sqlguest.wasm`
 CREATE FUNCTION q(text) RETURNS text STRICT STABLE LANGUAGE wasm AS :'guest';
 CREATE FUNCTION q1(text, text, text) RETURNS text STRICT LANGUAGE wasm AS :'guest';
 CREATE FUNCTION qmax(text, int) RETURNS text STRICT LANGUAGE wasm AS :'guest';

@@ -123,13 +123,18 @@ SET slackfuel.allow_random = off;
 SELECT wasi_random(8) AS enotcapable;
 RESET slackfuel.allow_random;
 CREATE ROLE regress_slackfuel_wasi;
+GRANT USAGE ON SCHEMA regress_wasi TO regress_slackfuel_wasi;
 SET slackfuel.allow_clock_ceiling = off;
 SET slackfuel.output_ceiling = notice;
 SET ROLE regress_slackfuel_wasi;
+-- A SET above the ceiling is taken and capped where used, as the fuel
+-- settings are; storing one for later is refused.
 SET slackfuel.allow_clock = on;
 SET slackfuel.output = log;
-SET slackfuel.allow_clock = off;
-SET slackfuel.output = none;
+SELECT wasi_clock(0) AS enotcapable;
+SELECT wasi_write(1, 16, 6);
+ALTER ROLE regress_slackfuel_wasi SET slackfuel.allow_clock = on;
+ALTER ROLE regress_slackfuel_wasi SET slackfuel.output = log;
 RESET ROLE;
 RESET slackfuel.allow_clock;
 RESET slackfuel.output;
@@ -143,6 +148,7 @@ RESET slackfuel.output_ceiling;
 ALTER FUNCTION wasi_clock(int) SET slackfuel.allow_clock = off;
 SELECT wasi_clock(0) AS enotcapable, wasi_clock_res(0) > 0 AS res_allowed;
 ALTER FUNCTION wasi_clock(int) RESET slackfuel.allow_clock;
+REVOKE USAGE ON SCHEMA regress_wasi FROM regress_slackfuel_wasi;
 DROP ROLE regress_slackfuel_wasi;
 
 -- Imports are checked when the function is created.

@@ -1,8 +1,8 @@
 /*
  * sqlguest.c -- a C guest of slackfuel:host/api for the regress suite
- * "host": queries with every kind of value, statements kept across calls,
+ * "host" and "query": queries with every kind of value, statements kept across calls,
  * cursors, log and raise, with the bindings written by hand from the WIT
- * of docs/host.md.  Built by regress/guests/build.sh.
+ * of docs/host.md.  Built against wasi-libc by make guests.
  */
 #include <stdarg.h>
 #include <stdint.h>
