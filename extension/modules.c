@@ -91,6 +91,7 @@ struct slackfuel_minst
 	uint64		max_memory;		/* the limits it was created with */
 	uint64		max_stack;
 	sf_store   *store;			/* owns instance, memory, functions */
+	slackfuel_host *host;		/* its imports' state, or NULL */
 	sf_instance *instance;
 };
 
@@ -116,6 +117,21 @@ struct slackfuel_mod
 };
 
 static HTAB *mod_cache;
+
+/*
+ * What would be freed while host functions run SQL (slackfuel_pins > 0),
+ * when calls below them may still use it; freed at the next safe point
+ * (slackfuel_modules_free_doomed, from cache.c).
+ */
+typedef struct doomed_module
+{
+	struct doomed_module *next;
+	sf_module  *module;
+	sf_component *component;
+} doomed_module;
+
+static slackfuel_minst *doomed_minsts;
+static doomed_module *doomed_modules;
 static Oid	modules_relid = InvalidOid; /* known once the table was opened */
 static bool any_recheck;
 
@@ -304,13 +320,68 @@ slackfuel_modules_init(void)
 }
 
 static void
+minst_release(slackfuel_minst *mi)
+{
+	if (mi->store)
+		sf_store_free(mi->store);
+	slackfuel_host_free(mi->host);
+	free(mi);
+}
+
+static void
 minst_free(slackfuel_minst *mi)
 {
 	slackfuel_cache_drop_shared(mi);	/* the functions' views of it */
-	if (mi->store)
-		sf_store_free(mi->store);
-	free(mi);
 	slackfuel_epoch++;
+	if (slackfuel_pins > 0)
+	{
+		mi->next = doomed_minsts;
+		doomed_minsts = mi;
+		return;
+	}
+	minst_release(mi);
+}
+
+static void
+module_free(sf_module *m, sf_component *c)
+{
+	doomed_module *d;
+
+	if (slackfuel_pins == 0)
+	{
+		if (m)
+			sf_module_free(m);
+		sf_component_free(c);
+		return;
+	}
+	/* without memory for the list, leak them rather than free them in use */
+	if ((d = malloc(sizeof(doomed_module))) != NULL)
+	{
+		d->module = m;
+		d->component = c;
+		d->next = doomed_modules;
+		doomed_modules = d;
+	}
+}
+
+void
+slackfuel_modules_free_doomed(void)
+{
+	while (doomed_minsts)
+	{
+		slackfuel_minst *next = doomed_minsts->next;
+
+		minst_release(doomed_minsts);
+		doomed_minsts = next;
+	}
+	while (doomed_modules)
+	{
+		doomed_module *next = doomed_modules->next;
+
+		module_free(doomed_modules->module, doomed_modules->component);
+		free(doomed_modules);
+		doomed_modules = next;
+	}
 }
 
 /* Drop 'mod''s compiled module and instances (no function uses them). */
@@ -324,10 +395,7 @@ mod_release(slackfuel_mod *mod)
 		minst_free(mod->instances);
 		mod->instances = next;
 	}
-	if (mod->module)
-		sf_module_free(mod->module);
-	if (mod->component)
-		sf_component_free(mod->component);
+	module_free(mod->module, mod->component);
 	mod->module = NULL;
 	mod->component = NULL;
 	mod->valid = false;
@@ -470,12 +538,16 @@ slackfuel_mod_instance(const char *fname, slackfuel_mod *mod, uint64 max_memory,
 		sf_instance *instance;
 
 		b->store = slackfuel_store_new(fname, max_memory, max_stack);
-		instance = slackfuel_instantiate(fname, b->store, mod->module, max_stack);
+		if (sf_module_num_imports(mod->module) > 0)
+			b->host = slackfuel_host_new(fname, b->store, mod->module);
+		instance = slackfuel_instantiate(fname, b->store, mod->module, max_stack, b->host);
 		mi = calloc(1, sizeof(slackfuel_minst));
 		if (mi == NULL)
 			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 		mi->store = b->store;
+		mi->host = b->host;
 		b->store = NULL;
+		b->host = NULL;
 		mi->instance = instance;
 		mi->mod = mod;
 		mi->userid = user;
@@ -487,9 +559,11 @@ slackfuel_mod_instance(const char *fname, slackfuel_mod *mod, uint64 max_memory,
 	return mi;
 }
 
+/* The instance, and its host side for the functions to borrow. */
 sf_instance *
-slackfuel_minst_instance(slackfuel_minst *mi)
+slackfuel_minst_instance(slackfuel_minst *mi, slackfuel_host **host)
 {
+	*host = mi->host;
 	return mi->instance;
 }
 
