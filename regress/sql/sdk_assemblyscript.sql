@@ -59,6 +59,17 @@ CREATE FUNCTION sdk_as.recall2() RETURNS text LANGUAGE wasm AS 'sdk_as:recall';
 SELECT sdk_as.remember2('kept'), sdk_as.recall2(), sdk_as.remember2('again'), sdk_as.recall2();
 DROP FUNCTION sdk_as.remember2(text), sdk_as.recall2();
 SELECT slackfuel_drop_module('sdk_as');
+
+-- The host interface: log, raise; abort (assert, throw) carries its message.
+SET search_path = sdk_as, public;
+CREATE FUNCTION talk(text) RETURNS int STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION fail_with(int) RETURNS int STRICT LANGUAGE wasm AS :'m';
+SELECT talk('a warning from AssemblyScript');
+SELECT fail_with(1);
+SELECT fail_with(2);
+SELECT checked(-1);
+SELECT fail_with(0);
+RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA sdk_as CASCADE;
 RESET client_min_messages;

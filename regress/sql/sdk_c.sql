@@ -113,6 +113,23 @@ SELECT count(*) FROM generate_series(1, 20000) g
 SELECT length(sdk_c.recall2()) AS still_kept;
 DROP FUNCTION sdk_c.remember2(text), sdk_c.recall2(), sdk_c.concat2(text, text);
 SELECT slackfuel_drop_module('sdk_c');
+
+-- The host interface: log and notice, raise, read-only SQL; the rows a
+-- query returns belong to the call (20,000 calls within 1 MB).
+CREATE FUNCTION sdk_c.talk(int) RETURNS int STRICT LANGUAGE wasm AS :'free';
+CREATE FUNCTION sdk_c.fail_with(int) RETURNS int STRICT LANGUAGE wasm AS :'free';
+CREATE FUNCTION sdk_c.queried(int) RETURNS text STRICT STABLE LANGUAGE wasm AS :'free';
+CREATE FUNCTION sdk_cw.queried(int) RETURNS text STRICT STABLE LANGUAGE wasm AS :'wasi';
+SELECT sdk_c.talk(8) AS warning_level;
+SELECT sdk_c.talk(0) AS debug5_not_shown;
+SELECT sdk_c.fail_with(1);
+SELECT sdk_c.fail_with(2);
+SELECT sdk_c.fail_with(3);
+SELECT sdk_c.fail_with(0);
+SELECT sdk_c.queried(10), sdk_cw.queried(5), sdk_c.queried(0);
+SET slackfuel.max_memory = '1MB';
+SELECT count(*) FROM generate_series(1, 20000) g WHERE sdk_c.queried(20) = '210 xxxxxxxxxxxxxxxxxxxx';
+RESET slackfuel.max_memory;
 SET client_min_messages = warning;
 DROP SCHEMA sdk_c, sdk_cw CASCADE;
 RESET client_min_messages;

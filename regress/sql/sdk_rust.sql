@@ -55,8 +55,7 @@ RESET slackfuel.max_memory;
 SELECT remember('first'), remember('second'), recall() AS other_instance;
 
 -- Err(e) and panics end the call with an error; the next call runs in a
--- fresh instance.  (The message reaches the ERROR once the host interface
--- has a way to raise it.)
+-- fresh instance; the ERROR carries the message (slackfuel::host::raise).
 \set VERBOSITY terse
 SELECT checked_div(7, 2), parse_int(' 21 ');
 SELECT checked_div(1, 0);
@@ -122,6 +121,18 @@ DROP TABLE audited;
 DROP FUNCTION words(text), shout_all(text[]), sum_ints(int[]), doubled(float8[]), squares(int),
   maybe_len(text), maybe_greet(text, bigint), maybe_half(float8), audit();
 SELECT slackfuel_drop_module('sdk_rust_more');
+
+-- The host interface: log, raise, read-only SQL.
+SELECT slackfuel_install_module('sdk_rust_host', :'m');
+CREATE FUNCTION talk(text) RETURNS int STRICT LANGUAGE wasm AS 'sdk_rust_host:talk';
+CREATE FUNCTION fail_with(text, text) RETURNS int STRICT LANGUAGE wasm AS 'sdk_rust_host:fail_with';
+CREATE FUNCTION table_sizes(text) RETURNS SETOF text STRICT STABLE LANGUAGE wasm AS 'sdk_rust_host:table_sizes';
+SELECT talk('a warning from Rust');
+SELECT fail_with('22023', 'bad value');
+SELECT fail_with('', 'plain');
+SELECT * FROM table_sizes('pg_ts_');
+DROP FUNCTION talk(text), fail_with(text, text), table_sizes(text);
+SELECT slackfuel_drop_module('sdk_rust_host');
 SET client_min_messages = warning;
 DROP SCHEMA sdk_rust CASCADE;
 RESET client_min_messages;

@@ -21,6 +21,7 @@
 // copied it (every such export needs that alias of cabi_post).  Globals
 // keep their values between calls.  Build with the default (incremental)
 // runtime, which frees, and --use abort=... (see abort below).
+// log, notice and raise are the host's (slackfuel:host/api).
 
 // The return area of a (ptr, len) result, and whether its buffer is still
 // to be freed.
@@ -87,9 +88,48 @@ export function retBytes(b: Uint8Array): usize {
   return retPair(buf, len);
 }
 
-// AssemblyScript's abort (a failed assert, a thrown error, an index out
-// of range), routed here with --use abort=... : the call ends with a
-// trap, and the extension reports an ERROR.
-export function abort(message: string | null, file: string | null, line: u32, column: u32): void {
+// --- The host interface: slackfuel:host/api (docs/host.md) ---------------
+
+@external("slackfuel:host/api", "log")
+declare function hostLog(level: i32, ptr: usize, len: usize): void;
+
+@external("slackfuel:host/api", "raise")
+declare function hostRaise(
+  sqlstate: usize, sqlstateLen: usize, message: usize, messageLen: usize,
+  detailSome: i32, detail: usize, detailLen: usize,
+  hintSome: i32, hint: usize, hintLen: usize): void;
+
+// PostgreSQL's message levels below ERROR.
+export enum Level { Debug5, Debug4, Debug3, Debug2, Debug1, Log, Info, Notice, Warning }
+
+// Report 'message' at 'level', as PL/pgSQL's RAISE does.
+export function log(level: Level, message: string): void {
+  const buf = String.UTF8.encode(message);
+  hostLog(level, changetype<usize>(buf), <usize>buf.byteLength);
+}
+
+export function notice(message: string): void {
+  log(Level.Notice, message);
+}
+
+// End the call with an ERROR: 'sqlstate' five characters of 0-9 and A-Z,
+// or "" for P0001.  Never returns.
+export function raise(sqlstate: string, message: string,
+                      detail: string | null = null, hint: string | null = null): void {
+  const s = String.UTF8.encode(sqlstate);
+  const m = String.UTF8.encode(message);
+  const d = detail === null ? new ArrayBuffer(0) : String.UTF8.encode(detail);
+  const h = hint === null ? new ArrayBuffer(0) : String.UTF8.encode(hint);
+  hostRaise(changetype<usize>(s), <usize>s.byteLength, changetype<usize>(m), <usize>m.byteLength,
+            detail === null ? 0 : 1, changetype<usize>(d), <usize>d.byteLength,
+            hint === null ? 0 : 1, changetype<usize>(h), <usize>h.byteLength);
   unreachable();
+}
+
+// AssemblyScript's abort (a failed assert, a thrown error, an index out
+// of range), routed here with --use abort=... : the call ends with an
+// ERROR carrying the message, and the place as its DETAIL.
+export function abort(message: string | null, file: string | null, line: u32, column: u32): void {
+  const place = (file === null ? "?" : <string>file) + ":" + line.toString() + ":" + column.toString();
+  raise("", message === null ? "abort" : <string>message, place);
 }

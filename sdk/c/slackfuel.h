@@ -118,6 +118,93 @@ sf_bytes	sf_bytes_copy(const void *p, size_t len);
 /* Ends the call with a trap (the extension reports an ERROR). */
 #define sf_trap() __builtin_trap()
 
+/* ---- The host interface: slackfuel:host/api (docs/host.md) ------------
+ *
+ * Messages, errors and read-only SQL.  A module imports only what it uses.
+ */
+typedef enum sf_level
+{
+	SF_DEBUG5, SF_DEBUG4, SF_DEBUG3, SF_DEBUG2, SF_DEBUG1,
+	SF_LOG, SF_INFO, SF_NOTICE, SF_WARNING
+} sf_level;
+
+/* Report 'message' at 'level', as PL/pgSQL's RAISE does. */
+static inline void sf_log(sf_level level, const char *message);
+#define sf_notice(message) sf_log(SF_NOTICE, (message))
+
+/*
+ * End the call with an ERROR: 'sqlstate' five characters of 0-9 and A-Z,
+ * or "" for P0001; 'detail' and 'hint' may be NULL.  Never returns.
+ */
+static inline __attribute__((noreturn)) void sf_raise(const char *sqlstate, const char *message,
+													   const char *detail, const char *hint);
+
+/* A SQL value, as a query's parameter or in its rows (16 bytes). */
+typedef enum sf_kind
+{
+	SF_NULL, SF_BOOL, SF_INT2, SF_INT4, SF_INT8, SF_FLOAT4, SF_FLOAT8,
+	SF_TEXT, SF_BYTEA, SF_OTHER	/* other: any other type, as text */
+} sf_kind;
+
+typedef struct sf_value
+{
+	uint8_t		kind;			/* sf_kind */
+	union
+	{
+		bool		b;
+		int16_t		i2;
+		int32_t		i4;
+		int64_t		i8;
+		float		f4;
+		double		f8;
+		sf_string	text;		/* SF_TEXT, SF_OTHER */
+		sf_bytes	bytes;
+	}			as;
+} sf_value;
+
+typedef SF_LIST(sf_value) sf_row;
+typedef SF_LIST(sf_row) sf_rows;
+
+#define SF_VALUE_NULL		((sf_value) { .kind = SF_NULL })
+#define SF_VALUE_INT4(x)	((sf_value) { .kind = SF_INT4, .as.i4 = (x) })
+#define SF_VALUE_INT8(x)	((sf_value) { .kind = SF_INT8, .as.i8 = (x) })
+#define SF_VALUE_FLOAT8(x)	((sf_value) { .kind = SF_FLOAT8, .as.f8 = (x) })
+#define SF_VALUE_TEXT(s)	((sf_value) { .kind = SF_TEXT, .as.text = (s) })
+
+/*
+ * Run one read-only query with parameters $1..$n; at most 'max_rows' rows
+ * (0: all).  The rows belong to the call (freed when it ends).  An error
+ * in the query ends the call with that error.
+ */
+sf_rows		sf_query(const char *sql, const sf_value *params, size_t nparams,
+					 uint32_t max_rows);
+
+__attribute__((import_module("slackfuel:host/api"), import_name("log")))
+void		sf__host_log(int32_t level, const char *ptr, size_t len);
+__attribute__((import_module("slackfuel:host/api"), import_name("raise")))
+void		sf__host_raise(const char *s, size_t sl, const char *m, size_t ml,
+						   int32_t ds, const char *d, size_t dl,
+						   int32_t hs, const char *h, size_t hl);
+__attribute__((import_module("slackfuel:host/api"), import_name("query")))
+void		sf__host_query(const char *sql, size_t len, const sf_value *params,
+						   size_t n, uint32_t max_rows, void *ret);
+
+static inline void
+sf_log(sf_level level, const char *message)
+{
+	sf__host_log((int32_t) level, message, strlen(message));
+}
+
+static inline void
+sf_raise(const char *sqlstate, const char *message, const char *detail,
+		 const char *hint)
+{
+	sf__host_raise(sqlstate, strlen(sqlstate), message, strlen(message),
+				   detail != NULL, detail, detail ? strlen(detail) : 0,
+				   hint != NULL, hint, hint ? strlen(hint) : 0);
+	__builtin_unreachable();
+}
+
 /* ---- Exports -----------------------------------------------------------
  *
  * SF_EXPORT(name, R, A1, ..., An) defines the export "name" calling the C
@@ -611,6 +698,31 @@ sf_bytes_copy(const void *p, size_t len)
 
 	memcpy(b.ptr, p, len);
 	return b;
+}
+
+sf_rows
+sf_query(const char *sql, const sf_value *params, size_t nparams, uint32_t max_rows)
+{
+	sf_rows		rows = {0};
+
+	/* every list and string comes from cabi_realloc: the call owns them */
+	sf__host_query(sql, strlen(sql), params, nparams, max_rows, &rows);
+	if (rows.len > 0)
+		sf__own(rows.ptr);
+	for (size_t i = 0; i < rows.len; i++)
+	{
+		if (rows.ptr[i].len > 0)
+			sf__own(rows.ptr[i].ptr);
+		for (size_t j = 0; j < rows.ptr[i].len; j++)
+		{
+			sf_value   *v = &rows.ptr[i].ptr[j];
+
+			if ((v->kind == SF_TEXT || v->kind == SF_OTHER || v->kind == SF_BYTEA) &&
+				v->as.text.len > 0)
+				sf__own(v->as.text.ptr);
+		}
+	}
+	return rows;
 }
 
 #endif							/* SLACKFUEL_NO_IMPLEMENTATION */

@@ -1,5 +1,5 @@
 // The AssemblyScript SDK's test guest (regress/sql/sdk_assemblyscript.sql).
-import { argString, argBytes, retString, retBytes } from "slackfuel";
+import { argString, argBytes, retString, retBytes, log, notice, raise, Level } from "slackfuel";
 export {
   cabi_realloc,
   cabi_post as cabi_post_echo,
@@ -62,4 +62,17 @@ export function checked(x: i32): i32 {
 export function at(i: i32): i32 {
   const a = new Int32Array(4);
   return a[i];
+}
+
+// The host interface.
+export function talk(ptr: usize, len: usize): i32 {
+  const message = argString(ptr, len);
+  log(Level.Warning, message);
+  notice("and a notice");
+  return message.length;
+}
+export function fail_with(code: i32): i32 {
+  if (code == 1) raise("22023", "bad value from AssemblyScript", "a detail", "a hint");
+  if (code == 2) throw new Error("thrown");
+  return code;
 }

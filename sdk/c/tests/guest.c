@@ -224,3 +224,59 @@ nothing(void)
 {
 }
 SF_EXPORT(nothing, void)
+
+/* The host interface: messages, errors, read-only SQL. */
+static int32_t
+talk(int32_t level)
+{
+	sf_log((sf_level) level, "a message from C");
+	sf_notice("and a notice");
+	return level;
+}
+SF_EXPORT(talk, int32_t, int32_t)
+
+static int32_t
+fail_with(int32_t how)
+{
+	if (how == 1)
+		sf_raise("22012", "custom division error", "a detail", "a hint");
+	if (how == 2)
+		sf_raise("", "plain error", NULL, NULL);
+	if (how == 3)
+		sf_raise("XX000", "an internal error is refused", NULL, NULL);
+	return how;
+}
+SF_EXPORT(fail_with, int32_t, int32_t)
+
+/* The sum of 1..n, and the longest text, read from SQL. */
+static sf_string
+queried(int32_t n)
+{
+	sf_value	params[2] = {SF_VALUE_INT4(n), SF_VALUE_TEXT(SF_STR("x"))};
+	sf_rows		rows = sf_query("SELECT g::bigint, repeat($2, g) FROM generate_series(1, $1) g",
+								params, 2, 0);
+	int64_t		sum = 0;
+	sf_string	longest = SF_STR("");
+	sf_string	out = sf_string_new(32);
+	size_t		len = 0;
+	char		digits[24];
+	int			nd = 0;
+
+	for (size_t i = 0; i < rows.len; i++)
+	{
+		sum += rows.ptr[i].ptr[0].as.i8;
+		if (rows.ptr[i].ptr[1].as.text.len > longest.len)
+			longest = rows.ptr[i].ptr[1].as.text;
+	}
+	do
+		digits[nd++] = (char) ('0' + sum % 10);
+	while ((sum /= 10) > 0);
+	while (nd > 0)
+		out.ptr[len++] = digits[--nd];
+	out.ptr[len++] = ' ';
+	for (size_t i = 0; i < longest.len && len < 32; i++)
+		out.ptr[len++] = longest.ptr[i];
+	out.len = len;
+	return out;
+}
+SF_EXPORT(queried, sf_string, int32_t)

@@ -28,9 +28,12 @@
 //! | `()` | void (result only) | none |
 //!
 //! A result may also be `Result<T, E>` with `E: Display`: `Err(e)` ends the
-//! call with an error.
+//! call with an ERROR whose message is `e`, as a panic does with its message
+//! ([`host::raise`]); [`host`] also logs and runs read-only queries.
 
 #![deny(missing_docs)]
+
+pub mod host;
 
 use std::alloc::{self, Layout};
 use std::cell::UnsafeCell;
@@ -132,8 +135,28 @@ fn end(mark: usize) {
     }
 }
 
+/// Panics end the call through `raise`, with their message, and their
+/// place as the DETAIL.
+fn panic_hook(info: &std::panic::PanicInfo) {
+    let message = if let Some(s) = info.payload().downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = info.payload().downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
+    };
+    let place = info.location().map(|l| format!("Panicked at {}:{}:{}.", l.file(), l.line(), l.column()));
+    host::raise("", &message, place.as_deref(), None)
+}
+
+static HOOKED: Global<bool> = Global(UnsafeCell::new(false));
+
 #[doc(hidden)]
 pub fn __begin() -> usize {
+    if !*HOOKED.get() {
+        *HOOKED.get() = true;
+        std::panic::set_hook(Box::new(panic_hook));
+    }
     let ret = RET.get();
     if ret.pending {
         ret.pending = false;
@@ -454,7 +477,7 @@ impl<T: Ret, E: Display> Ret for Result<T, E> {
     fn lower(self, mark: usize) -> T::Core {
         match self {
             Ok(v) => v.lower(mark),
-            Err(e) => panic!("{}", e),
+            Err(e) => host::raise("", &e.to_string(), None, None),
         }
     }
 }

@@ -81,3 +81,24 @@ slackfuel::export! {
         }
     }
 }
+
+// The host interface.
+slackfuel::export! {
+    fn talk(message: &str) -> i32 {
+        slackfuel::host::log(slackfuel::host::Level::Warning, message);
+        slackfuel::host::notice("and a notice");
+        message.len() as i32
+    }
+    fn fail_with(sqlstate: &str, message: &str) -> i32 {
+        slackfuel::host::raise(sqlstate, message, Some("a detail"), Some("a hint"))
+    }
+    fn table_sizes(prefix: &str) -> Vec<String> {
+        use slackfuel::host::{query, Value};
+        let rows = query(
+            "SELECT relname, relnatts, reltuples > -2, NULL::int FROM pg_class WHERE relname LIKE $1 || '%' ORDER BY relname",
+            &[Value::Text(prefix.to_string())],
+            3,
+        );
+        rows.iter().map(|r| format!("{:?}", r)).collect()
+    }
+}
