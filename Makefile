@@ -4,7 +4,7 @@
 # tests; it builds and tests without PostgreSQL.  The extension (extension/)
 # is built with PGXS when pg_config is available and links the engine.
 #
-#   make            engine library, engine/sfrun, and the extension
+#   make            engine library, the tools (build/sfrun, ...), and the extension
 #   make test       everything the README's test command runs
 #   make spec       the core spec test suite
 #   make bench      benchmark tables
@@ -32,10 +32,7 @@ ENGINE_LIBS := -lm -lpthread
 UNIT_SRCS := $(wildcard engine/tests/test_*.c)
 UNIT_BINS := $(patsubst engine/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard engine/tools/*.c)
-TOOL_BINS := $(patsubst engine/tools/%.c,engine/%,$(TOOL_SRCS))
-ifeq ($(SANITIZE),1)
 TOOL_BINS := $(patsubst engine/tools/%.c,$(B)/%,$(TOOL_SRCS))
-endif
 
 SPEC_DIR ?= ../shared/spec-testsuite/core
 
@@ -49,9 +46,6 @@ $(B)/engine/%.o: engine/%.c $(ENGINE_HDRS)
 $(ENGINE_LIB): $(ENGINE_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
-
-engine/%: engine/tools/%.c $(ENGINE_LIB)
-	$(ENGINE_CC) $(ENGINE_CFLAGS) $< -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
 
 $(B)/%: engine/tools/%.c $(ENGINE_LIB)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) $< -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
@@ -83,7 +77,7 @@ difftest: engine
 	@engine/tests/difftest/run.sh
 
 engine-clean:
-	rm -rf build build-san $(patsubst engine/tools/%.c,engine/%,$(TOOL_SRCS))
+	rm -rf build build-san
 
 # ---- PostgreSQL extension (PGXS) ----------------------------------------
 PG_CONFIG ?= pg_config

@@ -2,7 +2,7 @@
 ** sfdiff -- run every export of a module the way engine/tests/difftest/ref.mjs
 ** runs it in Node.js (V8), printing a transcript the two can be diffed on.
 **
-**   engine/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked]
+**   build/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked]
 **                 [--watchdog-ms=N] FILE.wasm
 **
 ** Meant for binaryen's wasm-opt -ttf modules (make difftest): the imports

@@ -1,7 +1,7 @@
 /*
 ** sfrun -- instantiate a module and call one export.
 **
-**   engine/sfrun [--stats] [--time] [--repeat=N] FILE.wasm EXPORT [ARG...]
+**   build/sfrun [--stats] [--time] [--repeat=N] FILE.wasm EXPORT [ARG...]
 **
 ** FILE may also be WebAssembly text (a .wat name, or contents starting
 ** with '(' or ';;'), converted by sf_wat_to_wasm; its errors print as
