@@ -50,6 +50,15 @@ $(ENGINE_LIB): $(ENGINE_OBJS)
 $(B)/%: engine/tools/%.c $(ENGINE_LIB)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) $< -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
 
+# the spec suite's "spectest" host module: test support, not in the library
+SPECTEST_HOST := $(B)/tests/spectest_host.o
+$(SPECTEST_HOST): engine/tests/spectest_host.c engine/tests/spectest_host.h $(ENGINE_HDRS)
+	@mkdir -p $(dir $@)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) -c $< -o $@
+
+$(B)/sfrun: engine/tools/sfrun.c $(ENGINE_LIB) $(SPECTEST_HOST)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) -Iengine/tests $< $(SPECTEST_HOST) -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
+
 $(B)/tests/%: engine/tests/%.c $(ENGINE_LIB) $(wildcard engine/tests/*.h)
 	@mkdir -p $(dir $@)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) -Iengine/tests $< -o $@ $(ENGINE_LIB) -lcmocka $(ENGINE_LIBS)

@@ -13,7 +13,7 @@
 
 SPEC_WASTS := $(wildcard $(SPEC_DIR)/*.wast)
 SPEC_JSONS := $(patsubst $(SPEC_DIR)/%.wast,$(B)/spec/%.json,$(SPEC_WASTS))
-SPECTEST_SRCS := engine/tests/spectest.c engine/tests/spec_json.c
+SPECTEST_SRCS := engine/tests/spectest.c engine/tests/spec_json.c engine/tests/spectest_host.c
 SPEC_OWN_JSONS := $(patsubst $(SPEC_DIR)/%.wast,$(B)/spec-own/%.json,$(SPEC_WASTS))
 SFWAST := $(B)/sfwast
 
@@ -25,7 +25,7 @@ $(B)/spec-own/%.json: $(SPEC_DIR)/%.wast $(SFWAST)
 	@mkdir -p $(dir $@)
 	@$(SFWAST) $< -o $@
 
-$(B)/spectest: $(SPECTEST_SRCS) engine/tests/spec.h $(ENGINE_LIB)
+$(B)/spectest: $(SPECTEST_SRCS) engine/tests/spec.h engine/tests/spectest_host.h $(ENGINE_LIB)
 	@mkdir -p $(dir $@)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) -Iengine/tests $(SPECTEST_SRCS) -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
 
