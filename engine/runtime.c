@@ -14,6 +14,7 @@
 
 #include "opcodes.h"
 #include "runtime.h"
+#include "signals.h"
 
 _Static_assert(offsetof(sf_activation, saved_rsp) == SF_OFF_ACT_SAVED_RSP, "act");
 _Static_assert(offsetof(sf_activation, trap) == SF_OFF_ACT_TRAP, "act");

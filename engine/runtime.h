@@ -19,7 +19,6 @@
 #ifndef SF_RUNTIME_H
 #define SF_RUNTIME_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -201,25 +200,9 @@ typedef struct sf_stubs
 
 const sf_stubs *sf_rt_stubs(sf_error *err);
 
-/* Signals: install the SIGSEGV/SIGBUS handlers (idempotent). */
-sf_status	sf_signals_install(sf_error *err);
 /* The thread's running activation (read by signal handlers). */
 sf_activation *sf_rt_current(void);
 void		sf_rt_set_current(sf_activation *act);
-
-/*
-** Interrupt requests (fuel.c).  The flag is per thread and stays set until
-** the outermost activation that honours it returns, or sf_clear_interrupt.
-*/
-extern __thread volatile sig_atomic_t sf_rt_interrupt_flag
-			__attribute__((tls_model("initial-exec")));
-
-/* Inline: read on every call (fuel.c owns the flag). */
-static inline bool
-sf_rt_interrupt_pending(void)
-{
-	return sf_rt_interrupt_flag != 0;
-}
 
 /* Look up which module function contains 'pc' (NULL if none). */
 const sf_module *sf_jit_find_pc(uintptr_t pc, uint32_t *func_index);

@@ -20,6 +20,7 @@
 
 #include "codemem.h"
 #include "runtime.h"
+#include "signals.h"
 #include "x64_emit.h"
 
 /* ---- canonical function types ---------------------------------------------------- */
@@ -542,7 +543,7 @@ fuel_finish(sf_activation *act, uint64_t limit, bool outermost, uint64_t *trap)
 		if (act->fuel > 0)
 			*trap = SF_TRAP_OUT_OF_FUEL;
 	}
-	if (sf_rt_interrupt_pending())
+	if (sf_signals_interrupt_pending())
 	{
 		if (*trap == 0)
 			*trap = SF_TRAP_INTERRUPTED;
@@ -629,7 +630,7 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
 	sf_rt_set_current(&act);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* a request that came before the activation was visible is not lost */
-	if (sf_rt_interrupt_pending())
+	if (sf_signals_interrupt_pending())
 		trap = SF_TRAP_INTERRUPTED;
 	else
 		trap = stubs->entry(f->ctx, f->code, slots, nslots, &act);
@@ -731,7 +732,7 @@ boundary_trap(const sf_activation *act, uint64_t trap)
 {
 	if (act->counting && act->fuel > 0)
 		return SF_TRAP_OUT_OF_FUEL;
-	if (trap == 0 && sf_rt_interrupt_pending())
+	if (trap == 0 && sf_signals_interrupt_pending())
 		return SF_TRAP_INTERRUPTED;
 	return trap;
 }
