@@ -692,7 +692,7 @@ sf_instance_new(sf_store *s, sf_module *m, const sf_extern *imports,
 		st = init_segments(inst, err);
 	if (st == SF_OK && m->has_start)
 	{
-		sf_call_opts so = {s->cfg.start_fuel_limit};
+		sf_call_opts so = {.fuel_limit = s->cfg.start_fuel_limit};
 
 		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0,
 					 s->cfg.meter_start ? &so : NULL, err);

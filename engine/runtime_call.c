@@ -603,7 +603,7 @@ stack_floor(uintptr_t frame, uint64_t max_bytes)
 ** which exist once 'f' was compiled, are looked up once.
 */
 static inline __attribute__((always_inline)) sf_status
-call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
+call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, sf_call_opts *opts,
 		 sf_error *err)
 {
 	sf_store   *s = f->store;
@@ -638,6 +638,8 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
 	s->act = act.prev;
 	s->stack_limit = prev_limit;
 	last_fuel = fuel_finish(&act, limit, prev_cur == NULL, &trap);
+	if (opts != NULL)
+		opts->fuel_consumed = last_fuel;
 	if (__builtin_expect(trap != 0, 0))
 	{
 		act.trap = (int64_t) trap;
@@ -650,13 +652,17 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
 
 sf_status
 sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
-		uint32_t nresults, const sf_call_opts *opts, sf_error *err)
+		uint32_t nresults, sf_call_opts *opts, sf_error *err)
 {
 	uint32_t	nslots = nargs > nresults ? nargs : nresults;
 	uint64_t	small[16], *slots = small;
 	sf_status	st;
 
 	sf_error_clear(err);
+	/* a call that does not reach JIT code consumes nothing */
+	last_fuel = 0;
+	if (opts != NULL)
+		opts->fuel_consumed = 0;
 	if ((st = check_args(f, args, nargs, nresults, err)) != SF_OK)
 		return st;
 	if (f->host)
@@ -706,10 +712,13 @@ out:
 
 sf_status
 sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
-			  const sf_call_opts *opts, sf_error *err)
+			  sf_call_opts *opts, sf_error *err)
 {
 	if (__builtin_expect(nargs != f->type.nparams || nresults != f->type.nresults, 0))
 	{
+		last_fuel = 0;
+		if (opts != NULL)
+			opts->fuel_consumed = 0;
 		sf_error_clear(err);
 		return sf_error_set(err, SF_BADARG, "function takes %u arguments and returns %u results",
 							f->type.nparams, f->type.nresults);
@@ -718,7 +727,12 @@ sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
 		if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
 			slots[i] = (uint32_t) slots[i];
 	if (__builtin_expect(f->host != NULL, 0))
+	{
+		last_fuel = 0;
+		if (opts != NULL)
+			opts->fuel_consumed = 0;
 		return call_host_slots(f, slots, err);
+	}
 	return call_jit(f, slots, nargs > nresults ? nargs : nresults, opts, err);
 }
 

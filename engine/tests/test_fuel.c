@@ -180,7 +180,7 @@ run(rig *g, const char *name, int64_t arg, uint64_t limit)
 	sf_extern	ex;
 	sf_functype ft;
 	sf_val		a = {0}, r = {0};
-	sf_call_opts opts = {limit};
+	sf_call_opts opts = {.fuel_limit = limit};
 	sf_error	err;
 	outcome		o;
 
@@ -192,9 +192,10 @@ run(rig *g, const char *name, int64_t arg, uint64_t limit)
 	else
 		a.of.i32 = (int32_t) arg;
 	effects = 0;
-	o.st = sf_call(ex.of.func, &a, ft.nparams, &r, ft.nresults,
-				   limit == NO_LIMIT ? NULL : &opts, &err);
-	o.consumed = sf_last_fuel_consumed();
+	o.st = sf_call(ex.of.func, &a, ft.nparams, &r, ft.nresults, &opts, &err);
+	o.consumed = opts.fuel_consumed;
+	/* the same figure for callers that pass no options */
+	assert_int_equal(sf_last_fuel_consumed(), o.consumed);
 	o.trap = o.st == SF_TRAP ? err.trap : SF_TRAP_NONE;
 	o.result = o.st == SF_OK && ft.nresults ? (r.type == SF_I64 ? r.of.i64 : r.of.i32) : 0;
 	o.effects = effects;
@@ -688,7 +689,7 @@ test_out_of_fuel_names_its_function(void **state)
 		" (func (export \"spin\") (loop (br 0))))";
 	rig			g;
 	sf_extern	ex;
-	sf_call_opts opts = {1000};
+	sf_call_opts opts = {.fuel_limit = 1000};
 	sf_error	err;
 
 	rig_new(&g, wat, SF_FUEL_PRECISE);
@@ -1253,6 +1254,94 @@ on_alarm(int sig)
 	alarms++;
 }
 
+/* ---- the call's own report ---------------------------------------------------------- */
+
+static sf_func *reenter_target;
+static uint64_t reenter_consumed;
+
+/* Calls back into wasm: a nested call, with its own limit and report. */
+static int
+host_reenter(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
+{
+	sf_val		arg = {.type = SF_I32, .of.i32 = 3}, res;
+	sf_call_opts opts = {.fuel_limit = 1000};
+	sf_error	err;
+
+	if (sf_call(reenter_target, &arg, 1, &res, 1, &opts, &err) != SF_OK)
+		return 1;
+	reenter_consumed = opts.fuel_consumed;
+	return 0;
+}
+
+/*
+** sf_call reports the fuel it consumed in its options, whatever the
+** outcome: its own figure when a host function it calls makes a call of
+** its own, 0 when it does not reach JIT code (a host function, bad
+** arguments); sf_last_fuel_consumed gives the same figure.
+*/
+static void
+test_call_reports_its_fuel(void **state)
+{
+	static const char wat[] =
+		"(module (import \"env\" \"reenter\" (func $reenter))\n"
+		"  (func (export \"count\") (param $n i32) (result i32) (local $i i32)\n"
+		"    (block $out (loop $l\n"
+		"      (br_if $out (i32.ge_s (local.get $i) (local.get $n)))\n"
+		"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+		"      (br $l)))\n"
+		"    (local.get $i))\n"
+		"  (func (export \"outer\") (result i32) (call $reenter) (i32.const 7)))";
+	static const sf_valtype none[1];
+	sf_functype ft = {0, 0, none, none};
+	sf_module  *m;
+	sf_store   *s;
+	sf_instance *inst;
+	sf_extern	imp, ex;
+	sf_call_opts opts = {.fuel_limit = 1000000};
+	sf_val		arg = {.type = SF_I32, .of.i32 = 10}, res;
+	sf_error	err;
+	uint8_t    *bytes;
+	size_t		len;
+	sf_config	cfg;
+
+	assert_int_equal(sf_wat_to_wasm(wat, strlen(wat), &bytes, &len, &err), SF_OK);
+	sf_config_default(&cfg);
+	cfg.fuel_mode = SF_FUEL_SLACKED;
+	m = sf_module_load(bytes, len, &cfg, &err);
+	free(bytes);
+	assert_non_null(m);
+	s = sf_store_new(NULL, &err);
+	imp.kind = SF_EXTERN_FUNC;
+	imp.of.func = sf_func_new_host(s, &ft, host_reenter, NULL, &err);
+	inst = sf_instance_new(s, m, &imp, 1, &err);
+	assert_non_null(inst);
+	assert_int_equal(sf_instance_export(inst, "count", 5, &ex), SF_OK);
+	reenter_target = ex.of.func;
+
+	/* count(10) costs 9n + 5 (test_exact_costs) */
+	assert_int_equal(sf_call(ex.of.func, &arg, 1, &res, 1, &opts, &err), SF_OK);
+	assert_int_equal(opts.fuel_consumed, 95);
+	assert_int_equal(sf_last_fuel_consumed(), 95);
+	/* outer: call, const = 2; the nested count(3) = 32 is its own */
+	assert_int_equal(sf_instance_export(inst, "outer", 5, &ex), SF_OK);
+	assert_int_equal(sf_call(ex.of.func, NULL, 0, &res, 1, &opts, &err), SF_OK);
+	assert_int_equal(res.of.i32, 7);
+	assert_int_equal(opts.fuel_consumed, 2);
+	assert_int_equal(reenter_consumed, 32);
+	assert_int_equal(sf_last_fuel_consumed(), 2);
+	/* bad arguments, and a host function: nothing consumed */
+	assert_int_equal(sf_call(ex.of.func, &arg, 1, &res, 1, &opts, &err), SF_BADARG);
+	assert_int_equal(opts.fuel_consumed, 0);
+	assert_int_equal(sf_last_fuel_consumed(), 0);
+	opts.fuel_consumed = 99;
+	assert_int_equal(sf_call(imp.of.func, NULL, 0, NULL, 0, &opts, &err), SF_OK);
+	assert_int_equal(opts.fuel_consumed, 0);
+	assert_int_equal(sf_call_slots(ex.of.func, NULL, 1, 1, &opts, &err), SF_BADARG);
+	assert_int_equal(opts.fuel_consumed, 0);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
 /* The watchdog leaves SIGALRM and setitimer() to the program. */
 static void
 test_watchdog_leaves_other_timers_alone(void **state)
@@ -1306,6 +1395,7 @@ main(void)
 		cmocka_unit_test(test_ticks_during_compilation),
 		cmocka_unit_test(test_slacked_is_deterministic),
 		cmocka_unit_test(test_watchdog_leaves_other_timers_alone),
+		cmocka_unit_test(test_call_reports_its_fuel),
 	};
 
 	sf_store   *s = sf_store_new(NULL, NULL);	/* installs the engine's handler */

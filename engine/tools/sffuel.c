@@ -102,7 +102,7 @@ static int
 measure(sf_module *mod, int m, const char *export, const sf_val *arg, double *t,
 		sf_val *first, int *have_first)
 {
-	sf_call_opts opts = {1000000000000000000ull};
+	sf_call_opts opts = {.fuel_limit = 1000000000000000000ull};
 	sf_error	err;
 	sf_store   *store;
 	sf_instance *inst;
