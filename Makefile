@@ -23,10 +23,11 @@ endif
 ENGINE_CFLAGS = -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter \
 	-fno-strict-aliasing -fvisibility=hidden -ftls-model=initial-exec \
 	-Iengine/include -Iengine $(ENGINE_SAN)
-ENGINE_SRCS := $(wildcard engine/*.c)
+# engine/x64/: the x86-64 target (encoder, ABI, stubs)
+ENGINE_SRCS := $(wildcard engine/*.c engine/x64/*.c)
 ENGINE_OBJS := $(patsubst engine/%.c,$(B)/engine/%.o,$(ENGINE_SRCS))
 ENGINE_LIB := $(B)/libslackfuel.a
-ENGINE_HDRS := $(wildcard engine/*.h engine/include/*.h)
+ENGINE_HDRS := $(wildcard engine/*.h engine/x64/*.h engine/include/*.h)
 ENGINE_LIBS := -lm -lpthread
 
 UNIT_SRCS := $(wildcard engine/tests/test_*.c)

@@ -3,7 +3,7 @@
 **
 ** compile.c owns the abstract value stack, register allocation, control
 ** flow, calls and the per-module driver; compile_ops.c lowers the
-** individual operators.  Both know wasm and x86; x64_emit.c knows bytes.
+** individual operators.  Both know wasm and x86; x64/emit.c knows bytes.
 **
 ** The value stack (cf. TinyCC's vtop, Lua's expdesc): every entry says
 ** where its value lives right now -- a constant, a register, a local
@@ -37,7 +37,7 @@
 #include "module.h"
 #include "opcodes.h"
 #include "runtime.h"
-#include "x64_emit.h"
+#include "x64/emit.h"
 
 typedef enum vkind
 {

@@ -21,7 +21,7 @@
 #include "codemem.h"
 #include "runtime.h"
 #include "signals.h"
-#include "x64_emit.h"
+#include "x64/emit.h"
 
 /* ---- canonical function types ---------------------------------------------------- */
 

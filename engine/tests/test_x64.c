@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "x64_emit.h"
+#include "x64/emit.h"
 
 typedef struct expect
 {

@@ -1,5 +1,5 @@
 /*
-** x64_emit.c -- the x86-64 byte encoder (see x64_emit.h).
+** x64/emit.c -- the x86-64 byte encoder (see emit.h).
 **
 ** Every emitter funnels through enc() (register operand) or enc_m()
 ** (memory operand): legacy prefix, REX, opcode bytes, ModRM/SIB/
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "x64_emit.h"
+#include "emit.h"
 
 #define F_W		1u				/* REX.W */
 #define F_66	2u

@@ -1,5 +1,5 @@
 /*
-** x64_emit.h -- the x86-64 byte encoder.
+** x64/emit.h -- the x86-64 byte encoder.
 **
 ** Knows x86-64 encodings and nothing about WebAssembly: registers, memory
 ** operands, and one emitter per instruction form.  The lowering
