@@ -61,7 +61,7 @@ cg_alloc_gpr_slow(cstate *c)
 	x64_regset	freeset;
 
 	spill_one(c, false);
-	freeset = c->gpool & ~c->gused;
+	freeset = X64_VALUE_GPRS & ~c->gused;
 	if (freeset == 0)
 	{
 		/* every pooled register is held by popped operands: can't happen */
@@ -80,7 +80,7 @@ cg_alloc_xmm_slow(cstate *c)
 	x64_regset	freeset;
 
 	spill_one(c, true);
-	freeset = c->xpool & ~c->xused;
+	freeset = X64_VALUE_XMMS & ~c->xused;
 	if (freeset == 0)
 	{
 		cg_fail(c, SF_LIMIT, "out of xmm registers");
@@ -309,8 +309,9 @@ cg_local_readers(cstate *c, uint32_t local)
 ** Registers holding locals are callee-saved between wasm functions: a
 ** function saves the ones it uses in its prologue ('slots': the save
 ** area) and restores them on return, so calls cost no spills.  C helpers
-** follow the System V ABI, which preserves only rbx and r12 of ours: the
-** others go to the locals' own frame slots around a helper call.
+** follow the System V ABI, which preserves only some of them
+** (X64_SYSV_KEEPS_LOCALS): the others go to the locals' own frame slots
+** around a helper call.
 */
 static void
 move_local_regs(cstate *c, bool save, bool slots)
@@ -322,7 +323,7 @@ move_local_regs(cstate *c, bool save, bool slots)
 		x64_mem		m = slots ? x64_m(X64_RBP, c->save0 - 8 * (int32_t) i)
 			: x64_m(X64_RBP, c->loff[l]);
 
-		if (!slots && !is_float(c->ltype[l]) && (r == X64_RBX || r == X64_R12))
+		if (!slots && !is_float(c->ltype[l]) && (X64_SYSV_KEEPS_LOCALS & X64_SET(r)))
 			continue;
 
 		if (is_float(c->ltype[l]))
@@ -445,7 +446,7 @@ void
 cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 			   int nimm, bool traps, int result_type)
 {
-	static const int argreg[] = {X64_RSI, X64_RDX, X64_RCX, X64_R8, X64_R9};
+	static const int sysv_args[] = X64_SYSV_ARGS;
 	uint32_t	base = c->sp - (uint32_t) nargs;
 
 	need_out(c, (uint32_t) nargs);
@@ -459,11 +460,11 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 	}
 	cg_spill_all(c);
 	cg_save_local_regs(c);
-	x64_mov_rr(c->b, 1, X64_RDI, X64_R13);
+	x64_mov_rr(c->b, 1, sysv_args[0], X64_CTX);
 	for (int i = 0; i < nimm; i++)
-		x64_mov_ri(c->b, 1, argreg[i], immargs[i]);
+		x64_mov_ri(c->b, 1, sysv_args[1 + i], immargs[i]);
 	for (int i = 0; i < nargs; i++)
-		x64_mov_rm(c->b, 1, argreg[nimm + i], x64_m(X64_RSP, 8 * i));
+		x64_mov_rm(c->b, 1, sysv_args[1 + nimm + i], x64_m(X64_RSP, 8 * i));
 	x64_mov_ri(c->b, 1, X64_RAX, (int64_t) (uintptr_t) fn);
 	x64_call_r(c->b, X64_RAX);
 	cg_restore_local_regs(c);
@@ -737,7 +738,7 @@ emit_return(cstate *c)
 	{
 		uint32_t	d = c->sp - n + i;
 
-		cg_store_to(c, &c->vs[d], d, x64_m(X64_RBP, 16 + 8 * (int32_t) i));
+		cg_store_to(c, &c->vs[d], d, x64_m(X64_RBP, X64_FRAME_ARGS + 8 * (int32_t) i));
 	}
 	move_local_regs(c, false, true);
 	x64_mov_rr(c->b, 1, X64_RSP, X64_RBP);
@@ -1075,11 +1076,11 @@ call_results(cstate *c, const sf_functype *ft)
 static void
 call_through_func(cstate *c)
 {
-	x64_mov_rm(c->b, 1, X64_R13, x64_m(X64_RAX, SF_OFF_FUNC_CTX));
-	x64_mov_rm(c->b, 1, X64_R14, x64_m(X64_R13, SF_OFF_VM_MEM_BASE));
+	x64_mov_rm(c->b, 1, X64_CTX, x64_m(X64_RAX, SF_OFF_FUNC_CTX));
+	x64_mov_rm(c->b, 1, X64_MEM, x64_m(X64_CTX, SF_OFF_VM_MEM_BASE));
 	x64_call_m(c->b, x64_m(X64_RAX, SF_OFF_FUNC_CODE));
-	x64_mov_rm(c->b, 1, X64_R13, x64_m(X64_RBP, -8));
-	x64_mov_rm(c->b, 1, X64_R14, x64_m(X64_R13, SF_OFF_VM_MEM_BASE));
+	x64_mov_rm(c->b, 1, X64_CTX, x64_m(X64_RBP, X64_FRAME_CTX));
+	x64_mov_rm(c->b, 1, X64_MEM, x64_m(X64_CTX, SF_OFF_VM_MEM_BASE));
 }
 
 void
@@ -1095,7 +1096,7 @@ cg_call(cstate *c, uint32_t func)
 	cg_spill_all(c);
 	if (func < c->m->nfunc_imports)
 	{
-		x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_func_off(c->m, func)));
+		x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, sf_vm_func_off(c->m, func)));
 		call_through_func(c);
 	}
 	else
@@ -1139,7 +1140,7 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 	pop_args(c, ft->nparams);
 	/* spilling uses only rax: the index survives in rcx */
 	cg_spill_all(c);
-	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_table_off(c->m, table)));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, sf_vm_table_off(c->m, table)));
 	x64_alu_rm(c->b, X64_CMP, 0, X64_RCX, x64_m(X64_RAX, SF_OFF_TABLE_SIZE));
 	cg_trap_if(c, X64_CC_AE, SF_TRAP_UNDEFINED_ELEMENT);
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_TABLE_ELEMS));
@@ -1195,25 +1196,24 @@ setup_locals(cstate *c, const sf_code *code)
 	for (uint32_t i = 0; i < np; i++)
 	{
 		c->ltype[i] = c->ft->params[i];
-		c->loff[i] = 16 + 8 * (int32_t) i;
+		c->loff[i] = X64_FRAME_ARGS + 8 * (int32_t) i;
 	}
 	for (uint32_t r = 0; r < code->nruns; r++)
 		for (uint32_t j = 0; j < code->runs[r].count && k < c->nlocals; j++, k++)
 		{
 			c->ltype[k] = code->runs[r].type;
-			c->loff[k] = -16 - 8 * (int32_t) (k - np);
+			c->loff[k] = X64_FRAME_LOCALS - 8 * (int32_t) (k - np);
 		}
-	c->home0 = -16 - 8 * (int32_t) c->ndecl;
+	c->home0 = X64_FRAME_LOCALS - 8 * (int32_t) c->ndecl;
 	return SF_OK;
 }
 
 /*
 ** Locals in registers where it pays: the hot locals the validator ranked
-** (module.h) keep a register for the whole function; the rest of the
-** pool stays for the value stack.
+** (module.h) keep a register for the whole function (x64/abi.h).
 */
-static const int gl_regs[SF_HOT_INT] = {X64_RBX, X64_R12, X64_R11, X64_R10};
-static const int xl_regs[SF_HOT_FLOAT] = {15, 14, 13, 12, 11, 10, 9, 8};
+static const int gl_regs[X64_HOT_INT] = X64_INT_LOCAL_REGS;
+static const int xl_regs[X64_HOT_FLOAT] = X64_FLOAT_LOCAL_REGS;
 
 static void
 give_reg(cstate *c, uint32_t l, int reg, bool fl)
@@ -1232,26 +1232,16 @@ static sf_status
 choose_local_regs(cstate *c, const sf_code *code)
 {
 	const uint32_t *hot = c->m->hot_pool + code->hot_off;
-	uint32_t	ni = code->nhot_int < SF_HOT_INT ? code->nhot_int : SF_HOT_INT;
-	uint32_t	nf = code->nhot_float < SF_HOT_FLOAT ? code->nhot_float : SF_HOT_FLOAT;
+	uint32_t	ni = code->nhot_int < X64_HOT_INT ? code->nhot_int : X64_HOT_INT;
+	uint32_t	nf = code->nhot_float < X64_HOT_FLOAT ? code->nhot_float : X64_HOT_FLOAT;
 
-	c->gpool = GPOOL;
-	c->xpool = XPOOL;
 	memset(c->lreg, -1, c->nlocals ? c->nlocals : 1);
 	for (uint32_t k = 0; k < ni; k++)
 		give_reg(c, hot[k], gl_regs[k], false);
 	for (uint32_t k = 0; k < nf; k++)
 		give_reg(c, hot[ni + k], xl_regs[k], true);
-	/*
-	** Every register that may hold a local is callee-saved, whether this
-	** function uses it or not: values never borrow them.
-	*/
-	for (int k = 0; k < 4; k++)
-		c->gpool &= ~X64_SET(gl_regs[k]);
-	for (int k = 0; k < 8; k++)
-		c->xpool &= ~X64_SET(xl_regs[k]);
 	/* the callee-save area sits between the declared locals and the homes */
-	c->save0 = -16 - 8 * (int32_t) c->ndecl;
+	c->save0 = X64_FRAME_LOCALS - 8 * (int32_t) c->ndecl;
 	c->home0 = c->save0 - 8 * (int32_t) c->nreglocals;
 	return SF_OK;
 }
@@ -1288,10 +1278,10 @@ emit_prologue(cstate *c)
 	/* sub rsp, imm32: the frame size is known only at the end */
 	x64_alu_ri(c->b, X64_SUB, 1, X64_RSP, 0x7FFFFFF0);
 	c->frame_patch = (uint32_t) x64_pos(c->b) - 4;
-	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, SF_OFF_VM_STORE));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, SF_OFF_VM_STORE));
 	x64_alu_rm(c->b, X64_CMP, 1, X64_RSP, x64_m(X64_RAX, SF_OFF_STORE_STACK_LIMIT));
 	cg_trap_if(c, X64_CC_B, SF_TRAP_STACK_EXHAUSTED);
-	x64_mov_mr(c->b, 1, x64_m(X64_RBP, -8), X64_R13);
+	x64_mov_mr(c->b, 1, x64_m(X64_RBP, X64_FRAME_CTX), X64_CTX);
 	if (c->ndecl > 0 && c->ndecl <= 8)
 	{
 		bool		zeroed = false;
@@ -1303,13 +1293,13 @@ emit_prologue(cstate *c)
 			if (!zeroed)
 				x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
 			zeroed = true;
-			x64_mov_mr(c->b, 1, x64_m(X64_RBP, -16 - 8 * (int32_t) j), X64_RAX);
+			x64_mov_mr(c->b, 1, x64_m(X64_RBP, X64_FRAME_LOCALS - 8 * (int32_t) j), X64_RAX);
 		}
 	}
 	else if (c->ndecl > 8)
 	{
 		x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
-		x64_lea(c->b, 1, X64_RDI, x64_m(X64_RBP, -16 - 8 * (int32_t) (c->ndecl - 1)));
+		x64_lea(c->b, 1, X64_RDI, x64_m(X64_RBP, X64_FRAME_LOCALS - 8 * (int32_t) (c->ndecl - 1)));
 		x64_mov_ri(c->b, 0, X64_RCX, c->ndecl);
 		x64_rep_stosq(c->b);
 	}

@@ -10,16 +10,7 @@
 ** variable (lazily, until that local is written), its own "home" stack
 ** slot in the frame, or the CPU flags of a compare.  Values are
 ** materialised only when an instruction needs them in a register.
-**
-** Frame of a compiled function (rbp-relative):
-**   [rbp+16+8k]   parameter k / result k (the caller's outgoing slots)
-**   [rbp+8]       return address
-**   [rbp]         caller's rbp
-**   [rbp-8]       own context (r13), reloaded after cross-instance calls
-**   [rbp-16-8j]   declared local j
-**   below         the callee-save area of the registers holding locals
-**   below         one home slot per value-stack depth
-**   [rsp+8k]      outgoing argument/result slots of calls made
+** Registers, pools and the frame of a compiled function: x64/abi.h.
 **
 ** Control-flow merges use one canonical state: at a label every live
 ** value sits in its home slot (constants may stay constants below the
@@ -37,7 +28,7 @@
 #include "module.h"
 #include "opcodes.h"
 #include "runtime.h"
-#include "x64/emit.h"
+#include "x64/abi.h"
 
 typedef enum vkind
 {
@@ -213,10 +204,9 @@ typedef struct cstate
 	int32_t		home0;			/* rbp-relative offset of home slot 0 */
 	uint32_t	ndecl;
 	int8_t	   *lreg;			/* register of each local, or -1 */
-	uint32_t	reglocals[SF_HOT_INT + SF_HOT_FLOAT];	/* the locals that have one */
+	uint32_t	reglocals[X64_HOT_INT + X64_HOT_FLOAT];	/* the locals that have one */
 	uint32_t	nreglocals;
 	int32_t		save0;			/* rbp offset of the callee-save area */
-	x64_regset	gpool, xpool;	/* registers left for values */
 	x64_regset	glocals, xlocals;	/* registers holding locals */
 
 	sval	   *vs;
@@ -275,16 +265,6 @@ typedef struct cstate
 	sval		underflow;		/* what cg_pop_ref returns on an underflow */
 } cstate;
 
-/*
-** Register pools: rax, rcx, rdx and xmm0, xmm1 are scratch, never pooled;
-** rbx, r12, r10, r11 and xmm8-15 may hold locals and are callee-saved
-** between wasm functions, so they are taken out of the pools too.
-*/
-#define GPOOL (X64_SET(X64_RBX) | X64_SET(X64_RSI) | X64_SET(X64_RDI) | \
-			   X64_SET(X64_R8) | X64_SET(X64_R9) | X64_SET(X64_R10) | \
-			   X64_SET(X64_R11) | X64_SET(X64_R12))
-#define XPOOL ((x64_regset) 0xFFFC)
-
 /* A register the value owns (may be overwritten), not a local's. */
 static inline bool
 owned_reg(const sval *v)
@@ -315,7 +295,7 @@ int			cg_to_reg(cstate *c, sval *v);
 static inline int
 cg_alloc_gpr(cstate *c)
 {
-	x64_regset	freeset = c->gpool & ~c->gused;
+	x64_regset	freeset = X64_VALUE_GPRS & ~c->gused;
 	int			r;
 
 	if (SF_UNLIKELY(freeset == 0))
@@ -328,7 +308,7 @@ cg_alloc_gpr(cstate *c)
 static inline int
 cg_alloc_xmm(cstate *c)
 {
-	x64_regset	freeset = c->xpool & ~c->xused;
+	x64_regset	freeset = X64_VALUE_XMMS & ~c->xused;
 	int			r;
 
 	if (SF_UNLIKELY(freeset == 0))

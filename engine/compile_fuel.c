@@ -327,7 +327,7 @@ emit_lea(cstate *c, int32_t n)
 	size_t		start = x64_pos(c->b);
 	uint32_t	site;
 
-	x64_lea(c->b, 1, X64_R15, x64_m(X64_R15, 0x7FFFFFF0));
+	x64_lea(c->b, 1, X64_FUEL, x64_m(X64_FUEL, 0x7FFFFFF0));
 	assert(x64_pos(c->b) - start == ADD_LEN);
 	site = (uint32_t) x64_pos(c->b) - 4;
 	x64_patch32(c->b, site, (uint32_t) n);

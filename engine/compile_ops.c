@@ -679,13 +679,13 @@ checked_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size
 		cg_load_scratch(c, addr, depth, X64_RAX);
 	x64_mov_ri(c->b, 1, X64_RDX, (int64_t) offset + size);
 	x64_alu_rr(c->b, X64_ADD, 1, X64_RDX, r);
-	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_R13, SF_OFF_VM_MEM));
+	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_CTX, SF_OFF_VM_MEM));
 	x64_alu_rm(c->b, X64_CMP, 1, X64_RDX, x64_m(X64_RCX, SF_OFF_MEM_SIZE));
 	cg_trap_if(c, X64_CC_A, SF_TRAP_MEMORY_OOB);
 	if (offset <= INT32_MAX)
-		return x64_mx(X64_R14, r, 1, (int32_t) offset);
+		return x64_mx(X64_MEM, r, 1, (int32_t) offset);
 	x64_lea(c->b, 1, X64_RAX, x64_m(X64_RDX, -size));
-	return x64_mx(X64_R14, X64_RAX, 1, 0);
+	return x64_mx(X64_MEM, X64_RAX, 1, 0);
 }
 
 static x64_mem
@@ -698,9 +698,9 @@ mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 		uint64_t	ea = (uint64_t) (uint32_t) addr->imm + offset;
 
 		if (ea <= INT32_MAX)
-			return x64_m(X64_R14, (int32_t) ea);
+			return x64_m(X64_MEM, (int32_t) ea);
 		x64_mov_ri(c->b, 1, X64_RAX, (int64_t) ea);
-		return x64_mx(X64_R14, X64_RAX, 1, 0);
+		return x64_mx(X64_MEM, X64_RAX, 1, 0);
 	}
 	{
 		int			r = addr->kind == VK_REG ? addr->reg : X64_RAX;
@@ -708,12 +708,12 @@ mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 		if (addr->kind != VK_REG)
 			cg_load_scratch(c, addr, depth, X64_RAX);
 		if (offset <= INT32_MAX)
-			return x64_mx(X64_R14, r, 1, (int32_t) offset);
+			return x64_mx(X64_MEM, r, 1, (int32_t) offset);
 		if (r != X64_RAX)
 			x64_mov_rr(c->b, 0, X64_RAX, r);
 		x64_mov_ri(c->b, 1, X64_RDX, offset);
 		x64_alu_rr(c->b, X64_ADD, 1, X64_RAX, X64_RDX);
-		return x64_mx(X64_R14, X64_RAX, 1, 0);
+		return x64_mx(X64_MEM, X64_RAX, 1, 0);
 	}
 }
 
@@ -817,7 +817,7 @@ emit_global_get(cstate *c, uint32_t g)
 	uint8_t		t = c->m->globals[g].type;
 	int			r = cg_alloc(c, t);
 
-	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_global_off(c->m, g)));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, sf_vm_global_off(c->m, g)));
 	if (is_float(t))
 		x64_movs_rm(c->b, t == SF_F64, r, x64_m(X64_RAX, 0));
 	else
@@ -833,7 +833,7 @@ emit_global_set(cstate *c, uint32_t g)
 	/* the value into a register first: storing through rax needs rax */
 	if (v.kind != VK_REG && v.kind != VK_CONST)
 		cg_own(c, &v, c->sp);
-	x64_mov_rm(c->b, 1, X64_RDX, x64_m(X64_R13, sf_vm_global_off(c->m, g)));
+	x64_mov_rm(c->b, 1, X64_RDX, x64_m(X64_CTX, sf_vm_global_off(c->m, g)));
 	cg_store_to(c, &v, c->sp, x64_m(X64_RDX, 0));
 	cg_release(c, &v);
 }
@@ -941,7 +941,7 @@ static void
 table_index(cstate *c, uint32_t t, sval *idx, uint32_t depth)
 {
 	cg_load_scratch(c, idx, depth, X64_RCX);
-	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_table_off(c->m, t)));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, sf_vm_table_off(c->m, t)));
 	x64_alu_rm(c->b, X64_CMP, 0, X64_RCX, x64_m(X64_RAX, SF_OFF_TABLE_SIZE));
 	cg_trap_if(c, X64_CC_AE, SF_TRAP_TABLE_OOB);
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_TABLE_ELEMS));
@@ -1029,7 +1029,7 @@ emit_memory_size(cstate *c)
 
 	cg_read_u32(c);
 	r = cg_alloc_gpr(c);
-	x64_mov_rm(c->b, 1, r, x64_m(X64_R13, SF_OFF_VM_MEM));
+	x64_mov_rm(c->b, 1, r, x64_m(X64_CTX, SF_OFF_VM_MEM));
 	x64_mov_rm(c->b, 1, r, x64_m(r, SF_OFF_MEM_SIZE));
 	x64_shift_ri(c->b, X64_SHR, 1, r, 16);
 	cg_push_reg(c, SF_I32, r);
@@ -1040,7 +1040,7 @@ emit_ref_func(cstate *c, uint32_t func)
 {
 	int			r = cg_alloc_gpr(c);
 
-	x64_mov_rm(c->b, 1, r, x64_m(X64_R13, sf_vm_func_off(c->m, func)));
+	x64_mov_rm(c->b, 1, r, x64_m(X64_CTX, sf_vm_func_off(c->m, func)));
 	cg_push_reg(c, SF_FUNCREF, r);
 }
 
@@ -1049,7 +1049,7 @@ emit_table_size(cstate *c, uint32_t table)
 {
 	int			r = cg_alloc_gpr(c);
 
-	x64_mov_rm(c->b, 1, r, x64_m(X64_R13, sf_vm_table_off(c->m, table)));
+	x64_mov_rm(c->b, 1, r, x64_m(X64_CTX, sf_vm_table_off(c->m, table)));
 	x64_mov_rm(c->b, 0, r, x64_m(r, SF_OFF_TABLE_SIZE));
 	cg_push_reg(c, SF_I32, r);
 }

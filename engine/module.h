@@ -128,14 +128,13 @@ typedef struct sf_code
 ** Hot locals: the validator, which decodes every body anyway, counts the
 ** uses of each local (local.get/set/tee, each weighing 8x more per
 ** enclosing loop, capped at 7 loops) and keeps, per body, the up to
-** SF_HOT_INT i32/i64 and SF_HOT_FLOAT f32/f64 locals used most (at least
-** twice), most used first, ties to the lower index.  When all integer and
+** SF_TARGET_HOT_INT i32/i64 and SF_TARGET_HOT_FLOAT f32/f64 locals used
+** most (at least twice), most used first, ties to the lower index: as many
+** as the target has registers for locals (target.h).  When all integer and
 ** all float locals fit, all of them are kept, in index order, used or not.
 ** Local indices count the parameters first.  The compiler gives these
 ** locals registers; counting here spares it a second pass over each body.
 */
-#define SF_HOT_INT 4
-#define SF_HOT_FLOAT 8
 
 struct sf_jit;
 

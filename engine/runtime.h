@@ -4,17 +4,7 @@
 ** The JIT reads some of these structures directly, so their first fields
 ** have fixed offsets (the SF_OFF_* constants below, checked by
 ** static asserts in runtime.c).  Everything after those fields is free.
-**
-** Register conventions of JIT code (see DESIGN.md):
-**   r13 = context ("ctx"): an instance's sf_vmctx, or a host function's
-**         sf_hostctx; both start with the store pointer and the memory base
-**   r14 = base of the instance's memory 0
-**   r15 = fuel counter
-**   rbp = frame pointer; [rbp-8] holds the function's own ctx
-** Calls between wasm functions pass arguments in 8-byte slots at [rsp] of
-** the caller (the callee sees them at [rbp+16]); the callee writes its
-** results over the same slots.  rbx, r12, r10, r11 and xmm8-15 (which may
-** hold locals) are callee-saved; all other registers are caller-saved.
+** The registers and frames of JIT code are the target's (x64/abi.h).
 */
 #ifndef SF_RUNTIME_H
 #define SF_RUNTIME_H
