@@ -28,6 +28,7 @@
 #include "module.h"
 #include "opcodes.h"
 #include "runtime.h"
+#include "target.h"
 #include "x64/abi.h"
 
 typedef enum vkind

@@ -103,19 +103,6 @@ struct job
 	worker		w[];
 };
 
-static void
-jit_free(struct sf_jit *j)
-{
-	if (j == NULL)
-		return;
-	sf_jit_unregister(j);
-	sf_codemem_free(j->code, j->code_len);
-	free(j->func_off);
-	free(j->func_end);
-	free(j->type_ids);
-	free(j);
-}
-
 static uint64_t
 wasm_code_bytes(const sf_module *m)
 {
@@ -768,7 +755,7 @@ new_jit(const sf_module *m)
 	j->type_ids = calloc(m->ntypes + 1, sizeof(uint32_t));
 	if (!j->func_off || !j->func_end || !j->type_ids)
 	{
-		jit_free(j);
+		sf_jit_free(j);
 		return NULL;
 	}
 	return j;
@@ -864,7 +851,7 @@ type_ids(const sf_module *m, struct sf_jit *j, sf_error *err)
 {
 	for (uint32_t t = 0; t < m->ntypes; t++)
 	{
-		j->type_ids[t] = sf_rt_type_id(&m->types[t], err);
+		j->type_ids[t] = sf_typeid_get(&m->types[t], err);
 		if (j->type_ids[t] == 0)
 			return err->status;
 	}
@@ -911,7 +898,7 @@ threads_used(const job *jb)
 }
 
 sf_status
-sf_module_compile(sf_module *m, sf_error *err)
+sf_compile_module(sf_module *m, sf_error *err)
 {
 	job		   *jb;
 	struct sf_jit *j;
@@ -920,12 +907,10 @@ sf_module_compile(sf_module *m, sf_error *err)
 	double		t0;
 	uint64_t	wasm;
 
-	if (m->jit != NULL)
-		return SF_OK;
 	if ((st = sf_cpu_check(err)) != SF_OK)
 		return st;
 	cg_init_tables();
-	stubs = sf_rt_stubs(err);
+	stubs = sf_stubs_get(err);
 	if (stubs == NULL)
 		return err ? err->status : SF_NOMEM;
 	/* the clock starts after the once-per-process CPU check and stubs */
@@ -935,7 +920,7 @@ sf_module_compile(sf_module *m, sf_error *err)
 	jb = j != NULL ? new_job(m, j, stubs, count_threads(m, wasm)) : NULL;
 	if (jb == NULL)
 	{
-		jit_free(j);
+		sf_jit_free(j);
 		return sf_error_set(err, SF_NOMEM, "out of memory");
 	}
 	st = compile_module(jb, wasm);
@@ -946,12 +931,11 @@ sf_module_compile(sf_module *m, sf_error *err)
 	free_job(jb);
 	if (st != SF_OK)
 	{
-		jit_free(j);
+		sf_jit_free(j);
 		return st;
 	}
 	sf_jit_register(j);
 	m->jit = j;
-	m->jit_free = jit_free;
 	m->stats.code_bytes = j->code_len;
 	m->stats.wasm_code_bytes = wasm;
 	m->stats.compile_seconds = now_seconds() - t0;

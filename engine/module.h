@@ -185,8 +185,7 @@ struct sf_module
 	uint8_t    *declared_funcs;	/* bitmap: may appear in ref.func */
 	char	  **func_names;		/* from the name section, NUL-terminated, or NULL */
 
-	struct sf_jit *jit;			/* compiled code, owned by the compiler */
-	void		(*jit_free) (struct sf_jit *jit);
+	struct sf_jit *jit;			/* compiled code (jit.h), or NULL */
 	sf_compile_stats stats;
 
 	/* storage behind the pointers above, owned by the decoder */

@@ -15,6 +15,7 @@
 #include "opcodes.h"
 #include "runtime.h"
 #include "signals.h"
+#include "target.h"
 
 _Static_assert(offsetof(sf_activation, saved_rsp) == SF_OFF_ACT_SAVED_RSP, "act");
 _Static_assert(offsetof(sf_activation, trap) == SF_OFF_ACT_TRAP, "act");
@@ -153,7 +154,7 @@ sf_func_new_host(sf_store *s, const sf_functype *type, sf_host_fn fn,
 	size_t		n = (size_t) type->nparams + type->nresults;
 	sf_func    *f = calloc(1, sizeof(*f) + n * sizeof(sf_valtype));
 	sf_valtype *types;
-	const sf_stubs *stubs = sf_rt_stubs(err);
+	const sf_stubs *stubs = sf_stubs_get(err);
 
 	if (f == NULL || stubs == NULL)
 	{
@@ -171,7 +172,7 @@ sf_func_new_host(sf_store *s, const sf_functype *type, sf_host_fn fn,
 	f->type.nresults = type->nresults;
 	f->type.params = types;
 	f->type.results = types + type->nparams;
-	f->type_id = sf_rt_type_id(&f->type, err);
+	f->type_id = sf_typeid_get(&f->type, err);
 	f->store = s;
 	f->host = fn;
 	f->env = env;

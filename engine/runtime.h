@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "jit.h"
 #include "module.h"
 #include "util.h"
 
@@ -162,42 +163,11 @@ struct sf_instance
 	bool	   *data_dropped;
 };
 
-/* The compiled form of a module (m->jit). */
-struct sf_jit
-{
-	uint8_t    *code;			/* RX block */
-	size_t		code_len;
-	uint32_t	nfuncs;			/* defined functions */
-	uint32_t   *func_off;		/* entry of each defined function */
-	uint32_t   *func_end;		/* end of each function's code */
-	uint32_t   *type_ids;		/* canonical id of each type index */
-	const sf_module *m;
-};
+/* Canonical id of a function type (typeid.c): equal structure, equal id. */
+uint32_t	sf_typeid_get(const sf_functype *t, sf_error *err);
 
-/* Canonical id of a function type; equal structure, equal id. */
-uint32_t	sf_rt_type_id(const sf_functype *t, sf_error *err);
-
-/* The shared stubs (emitted once, in the code arena). */
-typedef uint64_t (*sf_entry_fn) (void *ctx, void *code, uint64_t *slots,
-								 uint64_t nslots, sf_activation *act);
-typedef struct sf_stubs
-{
-	sf_entry_fn entry;
-	void	   *trap_explicit;	/* eax = trap kind; called, pc on the stack */
-	void	   *trap_common;	/* eax = kind, rdx = pc, rcx = activation */
-	void	   *host_call;		/* wasm-convention entry of every host function */
-} sf_stubs;
-
-const sf_stubs *sf_rt_stubs(sf_error *err);
-
-/* The thread's running activation (read by signal handlers). */
-sf_activation *sf_rt_current(void);
-void		sf_rt_set_current(sf_activation *act);
-
-/* Look up which module function contains 'pc' (NULL if none). */
-const sf_module *sf_jit_find_pc(uintptr_t pc, uint32_t *func_index);
-void		sf_jit_register(struct sf_jit *j);
-void		sf_jit_unregister(struct sf_jit *j);
+/* The thread's running activation (call.c; read by signal handlers). */
+sf_activation *sf_call_current(void);
 
 /*
 ** Helpers called from JIT code (System V ABI).  Those that can trap
@@ -217,13 +187,18 @@ uint32_t	sf_rt_table_fill(sf_vmctx *vm, uint32_t tab, uint32_t i, void *val, uin
 /* table.grow: old size or -1. */
 int64_t		sf_table_grow(sf_table *t, uint64_t delta, void *init);
 
-/* Host-function boundary, called by the host-call stub. */
+/*
+** The host-function boundary (call.c), called by the host-call stub with
+** the wasm caller's fuel counter and context: runs the host function and
+** returns the counter and 0 or the trap kind (in rax and rdx).
+*/
 typedef struct sf_hostret
 {
 	int64_t		fuel;
 	uint64_t	trap;
 } sf_hostret;
 
-sf_hostret	sf_rt_host_call(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller);
+sf_hostret	sf_call_host_boundary(sf_hostctx *hc, uint64_t *slots, int64_t fuel,
+								  sf_vmctx *caller);
 
 #endif							/* SF_RUNTIME_H */

@@ -91,7 +91,7 @@ static void
 fault_handler(int sig, siginfo_t *si, void *ucv)
 {
 	int			saved = errno;
-	int			done = redirect(ucv, sf_rt_current(), SF_TRAP_MEMORY_OOB);
+	int			done = redirect(ucv, sf_call_current(), SF_TRAP_MEMORY_OOB);
 
 	errno = saved;
 	if (!done)
@@ -176,7 +176,7 @@ int
 sf_async_check(void *ucontext)
 {
 	ucontext_t *uc = ucontext;
-	sf_activation *act = sf_rt_current();
+	sf_activation *act = sf_call_current();
 
 	if (uc == NULL || act == NULL)
 		return 0;

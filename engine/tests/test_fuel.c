@@ -29,6 +29,7 @@
 
 #include "slackfuel.h"
 #include "runtime.h"
+#include "target.h"
 #include "fuel_ref.h"
 
 #define NO_LIMIT UINT64_MAX
@@ -1063,9 +1064,9 @@ check_at(uintptr_t pc, int64_t r15, greg_t *rip_out, greg_t *rax_out)
 static int
 host_probe(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
 {
-	sf_activation *act = sf_rt_current();
+	sf_activation *act = sf_call_current();
 	uintptr_t	body = (uintptr_t) probe_rig.m->jit->code + probe_rig.m->jit->func_off[0];
-	uintptr_t	stub = (uintptr_t) sf_rt_stubs(NULL)->host_call;
+	uintptr_t	stub = (uintptr_t) sf_stubs_get(NULL)->host_call;
 	greg_t		rip, rax;
 	int			ok = act != NULL;
 

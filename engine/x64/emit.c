@@ -784,8 +784,14 @@ x64_jmp8(x64_buf *b)
 void
 x64_bind8(x64_buf *b, size_t at)
 {
+	x64_bind8_to(b, at, x64_pos(b));
+}
+
+void
+x64_bind8_to(x64_buf *b, size_t at, size_t target)
+{
 	if (!b->oom)
-		b->start[at] = (uint8_t) (int8_t) (x64_pos(b) - (at + 1));
+		b->start[at] = (uint8_t) (int8_t) ((int64_t) target - (int64_t) (at + 1));
 }
 
 void

@@ -368,8 +368,9 @@ x64_call32(x64_buf *b, int32_t rel)
 /* Short branch with a rel8 field; returns the field's offset. */
 size_t		x64_jcc8(x64_buf *b, x64_cc cc);
 size_t		x64_jmp8(x64_buf *b);
-/* Point the rel8 field at 'at' to the current position. */
+/* Point the rel8 field at 'at' to the current position, or to 'target'. */
 void		x64_bind8(x64_buf *b, size_t at);
+void		x64_bind8_to(x64_buf *b, size_t at, size_t target);
 /* Point the rel32 field at 'at' to 'target' (buffer offsets). */
 static inline void
 x64_bind32(x64_buf *b, size_t at, size_t target)
