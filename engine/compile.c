@@ -395,13 +395,13 @@ chain_bind(cstate *c, uint32_t *chain, size_t target)
 void
 cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind)
 {
-	chain_add(c, &c->trap_chain[kind], x64_jcc32(c->b, cc, 0));
+	chain_add(c, &c->trap_chain[kind], cg_jcc32(c, cc));
 }
 
 void
 cg_trap_now(cstate *c, sf_trap_kind kind)
 {
-	chain_add(c, &c->trap_chain[kind], x64_jmp32(c->b, 0));
+	chain_add(c, &c->trap_chain[kind], cg_jmp32(c));
 }
 
 /*
@@ -426,6 +426,132 @@ emit_trap_thunks(cstate *c)
 		x64_mov_ri(c->b, 1, X64_RCX, (int64_t) (uintptr_t) c->ms->stubs->trap_explicit);
 		x64_call_r(c->b, X64_RCX);
 	}
+}
+
+/* ---- fuel planning's target interface (compile.h) ------------------------------- */
+
+/*
+** A charge is 'add r15, imm32' (checked in precise mode by a 'jg' to the
+** out-of-fuel thunk right after it), 'lea r15, [r15 + disp32]' where the
+** flags must survive, or a 7-byte NOP once dropped: the same length in
+** every form, so a site can change form in place.
+*/
+#define CHARGE_LEN 7
+
+uint32_t
+cg_pos(const cstate *c)
+{
+	return (uint32_t) x64_pos(c->b);
+}
+
+/* cg_charge_open with a compare result in the flags, or checked. */
+static __attribute__((noinline)) uint32_t
+charge_open_slow(cstate *c, bool checked)
+{
+	uint32_t	at;
+
+	cg_materialize_flags(c);
+	at = cg_pos(c);
+	x64_skip(c->b, CHARGE_LEN);
+	if (checked)
+		cg_trap_if(c, X64_CC_G, SF_TRAP_OUT_OF_FUEL);
+	return at;
+}
+
+/* The charge's bytes come when its site is written (cg_charges_write). */
+uint32_t
+cg_charge_open(cstate *c, bool checked)
+{
+	uint32_t	at = cg_pos(c);
+
+	if (c->nflags != 0 || checked)
+		return charge_open_slow(c, checked);
+	x64_skip(c->b, CHARGE_LEN);
+	return at;
+}
+
+uint32_t
+cg_charge_lea(cstate *c)
+{
+	uint32_t	at = cg_pos(c);
+
+	x64_skip(c->b, CHARGE_LEN);
+	return at;
+}
+
+void
+cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
+{
+	uint8_t    *code = x64_code(&ms->buf);
+
+	for (const fuel_site *end = s + n; code != NULL && s < end; s++)
+		switch (s->form)
+		{
+			case FUEL_ADD:
+				x64_put_alu_ri32(code + s->at, X64_ADD, 1, X64_FUEL, (int32_t) s->n);
+				break;
+			case FUEL_LEA:
+				x64_put_lea_d32(code + s->at, 1, X64_FUEL, X64_FUEL, (int32_t) s->n);
+				break;
+			default:
+				x64_put_nop(code + s->at, CHARGE_LEN);
+				break;
+		}
+}
+
+void
+cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at)
+{
+	if (x64_target32(&ms->buf, jump) == at)
+		x64_bind32(&ms->buf, jump, at + CHARGE_LEN);
+}
+
+void
+cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
+{
+	size_t		target = jump != NO_CHAIN ? x64_target32(&ms->buf, jump) : 0;
+
+	x64_cut(&ms->buf, at, CHARGE_LEN, end);
+	if (jump != NO_CHAIN)
+		x64_bind32(&ms->buf, jump - CHARGE_LEN, target);
+}
+
+cg_mark
+cg_mark_here(const cstate *c)
+{
+	return (cg_mark) {c->nbranch, c->ms->nfix, c->frames};
+}
+
+/*
+** Since 'm', no frame, no call, and either no branch and a return ending
+** here, or one branch, a jmp rel32 ending here (*jump: its field).
+*/
+bool
+cg_plain_since(const cstate *c, const cg_mark *m, uint32_t *jump)
+{
+	size_t		end = x64_pos(c->b);
+
+	*jump = NO_CHAIN;
+	if (c->b->oom || c->frames != m->frames || c->ms->nfix != m->calls)
+		return false;
+	if (c->nbranch == m->branches + 1 && c->last_jmp32 && c->last_branch + 4 == end)
+	{
+		*jump = c->last_branch;
+		return true;
+	}
+	return c->nbranch == m->branches && c->ret_end == end;
+}
+
+uint32_t
+cg_jump_fwd(cstate *c)
+{
+	return (uint32_t) cg_jmp32(c);
+}
+
+void
+cg_bind_here(cstate *c, uint32_t jump)
+{
+	x64_bind32(c->b, jump, x64_pos(c->b));
 }
 
 /* ---- helper calls ---------------------------------------------------------- */
@@ -471,7 +597,7 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 	if (traps)
 	{
 		x64_test_rr(c->b, 0, X64_RAX, X64_RAX);
-		chain_add(c, &c->dyn_trap_chain, x64_jcc32(c->b, X64_CC_NE, 0));
+		chain_add(c, &c->dyn_trap_chain, cg_jcc32(c, X64_CC_NE));
 	}
 	if (result_type)
 	{
@@ -659,7 +785,7 @@ cg_block(cstate *c, int op)
 				break;
 		}
 		cg_release(c, &cond);
-		chain_add(c, &k->else_chain, x64_jcc32(c->b, X64_CC_NOT(cc), 0));
+		chain_add(c, &k->else_chain, cg_jcc32(c, X64_CC_NOT(cc)));
 	}
 	else
 	{
@@ -747,28 +873,30 @@ emit_return(cstate *c)
 	c->ret_end = x64_pos(c->b);
 }
 
-/* Jump to label 'depth' carrying its arity; no stack change. */
-static void
+/*
+** Jump to label 'depth' carrying its arity; no stack change.  Returns the
+** jump's field, or NO_CHAIN for a return.
+*/
+static uint32_t
 jump_to(cstate *c, uint32_t depth)
 {
 	ctl		   *k = &c->cs[c->csp - 1 - depth];
 	const sf_valtype *types;
 	uint32_t	n = label_arity(k, &types);
+	size_t		at;
 
 	if (k->kind == CTL_FUNC)
 	{
 		emit_return(c);
-		return;
+		return NO_CHAIN;
 	}
 	move_to_homes(c, k->height, n);
+	at = cg_jmp32(c);
 	if (k->kind == CTL_LOOP)
-	{
-		size_t		at = x64_jmp32(c->b, 0);
-
 		x64_bind32(c->b, at, k->loop_pos);
-	}
 	else
-		chain_add(c, &k->end_chain, x64_jmp32(c->b, 0));
+		chain_add(c, &k->end_chain, at);
+	return (uint32_t) at;
 }
 
 void
@@ -781,8 +909,7 @@ cg_br(cstate *c, uint32_t depth)
 	fix = cg_fuel_br(c, depth);
 	if (fix != 0)
 		cg_fuel_charge(c, fix);
-	jump_to(c, depth);
-	cg_fuel_br_jumped(c);
+	cg_fuel_br_jumped(c, jump_to(c, depth));
 	c->unreachable = true;
 }
 
@@ -851,7 +978,7 @@ cg_br_if(cstate *c, uint32_t depth)
 	fix = cg_fuel_jump(c, depth);
 	if (branch_needs_moves(c, depth))
 	{
-		size_t		skip = x64_jcc32(c->b, X64_CC_NOT(cc), 0);
+		size_t		skip = cg_jcc32(c, X64_CC_NOT(cc));
 
 		if (fix != 0)
 			cg_fuel_charge(c, fix);
@@ -859,15 +986,15 @@ cg_br_if(cstate *c, uint32_t depth)
 		x64_bind32(c->b, skip, x64_pos(c->b));
 	}
 	else if (fix != 0)
-		cg_fuel_stub(c, x64_jcc32(c->b, cc, 0), fix, depth);
+		cg_fuel_stub(c, (uint32_t) cg_jcc32(c, cc), fix, depth);
 	else
 	{
 		ctl		   *k = &c->cs[c->csp - 1 - depth];
 
 		if (k->kind == CTL_LOOP)
-			x64_bind32(c->b, x64_jcc32(c->b, cc, 0), k->loop_pos);
+			x64_bind32(c->b, cg_jcc32(c, cc), k->loop_pos);
 		else
-			chain_add(c, &k->end_chain, x64_jcc32(c->b, cc, 0));
+			chain_add(c, &k->end_chain, cg_jcc32(c, cc));
 	}
 	cg_fuel_after_br_if(c, depth);
 }
@@ -879,9 +1006,9 @@ cg_jump_label(cstate *c, uint32_t index)
 	ctl		   *k = &c->cs[index];
 
 	if (k->kind == CTL_LOOP)
-		x64_bind32(c->b, x64_jmp32(c->b, 0), k->loop_pos);
+		x64_bind32(c->b, cg_jmp32(c), k->loop_pos);
 	else
-		chain_add(c, &k->end_chain, x64_jmp32(c->b, 0));
+		chain_add(c, &k->end_chain, cg_jmp32(c));
 }
 
 void
@@ -970,10 +1097,10 @@ cg_else(cstate *c)
 	if (!c->unreachable)
 	{
 		move_to_homes(c, k->height, k->nresults);
-		chain_add(c, &k->end_chain, x64_jmp32(c->b, 0));
+		chain_add(c, &k->end_chain, cg_jmp32(c));
 	}
 	/* the if's own jcc, the only jump to the else arm */
-	k->else_jcc = k->else_chain;
+	k->else_branch = k->else_chain;
 	chain_bind(c, &k->else_chain, x64_pos(c->b));
 	reset_stack(c, k->height, k->nparams, k->params);
 	c->unreachable = false;
@@ -1003,7 +1130,7 @@ cg_end(cstate *c)
 	if (c->unreachable && (k->kind == CTL_IF || k->kind == CTL_ELSE))
 		cg_fuel_arm_done(c, k);
 	if (k->kind == CTL_ELSE)
-		cg_fuel_else_done(c, k);
+		cg_fuel_else_done(c, k, k->else_branch);
 	if (!c->unreachable)
 		move_to_homes(c, k->height, k->nresults);
 	/* an if without else: the false path arrives with params == results */
@@ -1116,9 +1243,9 @@ cg_call(cstate *c, uint32_t func)
 			ms->fix = nf;
 			ms->capfix = ncap;
 		}
-		ms->fix[ms->nfix].at = (uint32_t) x64_call32(c->b, 0);
+		ms->fix[ms->nfix].at = (uint32_t) cg_call32(c);
 		ms->fix[ms->nfix].callee = func - c->m->nfunc_imports;
-		ms->fix[ms->nfix].site = cg_fuel_call_site(c);
+		ms->fix[ms->nfix].pay.site = cg_fuel_call_site(c);
 		ms->nfix++;
 	}
 	call_results(c, ft);
@@ -1345,6 +1472,8 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	c.op_start = c.pc;
 	c.maxsp = code->max_stack;
 	c.dyn_trap_chain = NO_CHAIN;
+	c.fuel.sites = ms->fuel.sites;
+	c.fuel.capsites = ms->fuel.capsites;
 	ms->func_start = (uint32_t) x64_pos(&ms->buf);
 	ms->nloops = 0;
 	for (int i = 0; i < SF_TRAP_COUNT; i++)
@@ -1357,7 +1486,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	k->kind = CTL_FUNC;
 	k->nresults = c.ft->nresults;
 	k->results = c.ft->results;
-	c.counting = m->cfg.fuel_mode != SF_FUEL_OFF;
+	c.fuel.counting = m->cfg.fuel_mode != SF_FUEL_OFF;
 	cg_fuel_point(&c);
 	/* before the prologue, so that a direct call can skip it */
 	cg_fuel_func_entry(&c, defidx);
@@ -1365,8 +1494,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	emit_prologue(&c);
 	cg_fuel_enter(&c, k);
 	/* where the first branch after the prologue ends: ms->entry_hi */
-	ms->buf.watch = ms->buf.nbranch + 1;
-	ms->buf.watch_end = 0;
+	c.watch = c.nbranch + 1;
 	/* cg_op returns the status; only an 'end' can close the function's frame */
 	while (c.status == SF_OK && c.pc < c.end)
 	{
@@ -1382,11 +1510,11 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 		if (cg_op(&c, op) != SF_OK || (op == SF_OP_END && c.csp == 0))
 			break;
 	}
-	ms->entry_hi = (uint32_t) ((ms->buf.watch_end != 0 ? ms->buf.watch_end : x64_pos(&ms->buf)) -
-							   ms->func_start);
+	ms->entry_hi = (c.first_branch_end != 0 ? c.first_branch_end : (uint32_t) x64_pos(&ms->buf)) -
+		ms->func_start;
 	if (c.status == SF_OK && c.csp != 0)
 		cg_fail(&c, SF_INVALID, "function body ends inside a block");
-	cg_fuel_func_end(&c);
+	cg_fuel_func_end(&c, defidx);
 	emit_trap_thunks(&c);
 	patch_frame(&c);
 	cg_fuel_drop_plain(&c);
@@ -1395,9 +1523,11 @@ out:
 	ms->vcap = c.vcap;
 	ms->cs = c.cs;
 	ms->ccap = c.ccap;
-	free(c.stubs);
-	free(c.hoists);
-	free(c.plains);
-	free(c.zcand);
+	ms->fuel.sites = c.fuel.sites;
+	ms->fuel.capsites = c.fuel.capsites;
+	free(c.fuel.stubs);
+	free(c.fuel.hoists);
+	free(c.fuel.plains);
+	free(c.fuel.zcand);
 	return c.status;
 }

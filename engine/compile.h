@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "compile_fuel.h"
 #include "module.h"
 #include "opcodes.h"
 #include "runtime.h"
@@ -65,98 +66,27 @@ typedef struct ctl
 {
 	uint8_t		kind;
 	bool		dead;			/* entered in unreachable code */
+	bool		outer;			/* CTL_LOOP: a loop is nested in it */
 	uint32_t	height;			/* value-stack height below the params */
 	uint32_t	nparams, nresults;
 	const sf_valtype *params, *results;
 	uint32_t	loop_pos;		/* CTL_LOOP: the label */
 	uint32_t	loop_fix;		/* CTL_LOOP: ms->nfix at the label (a direct call inside adds) */
+	uint32_t	loop_in;		/* innermost CTL_LOOP frame at or below this one, 0 if none */
 	uint32_t	end_chain;		/* forward jumps to the end */
 	uint32_t	else_chain;		/* CTL_IF: the jump to the else arm */
-	/* fuel (compile_fuel.c) */
-	uint32_t	fuel_entry;		/* charge site of the run at entry, or NO_CHAIN */
-	uint32_t	esc_min;		/* lowest frame index a branch inside targets */
-	uint32_t	arm_site;		/* CTL_IF/ELSE: charge site heading this arm */
-	uint32_t	then_site;		/* CTL_ELSE: charge site heading the then arm */
-	uint32_t	comp_site;		/* CTL_LOOP: the run at entry, takes the late part back */
-	uint32_t	late_n;			/* CTL_LOOP: fuel of the late part */
-	bool		late;			/* CTL_LOOP: part of its body is charged late */
-	uint32_t	loop_in;		/* innermost CTL_LOOP frame at or below this one, 0 if none */
-	uint32_t	rot1;			/* CTL_LOOP: 1 + its frot in cstate.rots, 0 if none */
-	bool		outer;			/* CTL_LOOP: a loop is nested in it */
-	/* CTL_IF/ELSE: the counts when arm_site opened, to tell a plain arm */
-	uint32_t	arm_branches, arm_fix, arm_sites, arm_frames;
-	uint32_t	else_jcc;		/* CTL_ELSE: rel32 of the if's jcc to the else arm */
+	uint32_t	else_branch;	/* CTL_ELSE: the if's branch to the else arm */
+	fuel_frame	fuel;			/* fuel planning's (compile_fuel.c) */
 } ctl;
-
-/*
-** An if without else whose then arm never reaches its end: the run after
-** the end is the else path's.  What both paths charge moves before the if
-** when the function ends and every run's charge is known.
-*/
-typedef struct fhoist
-{
-	uint32_t	before;			/* the run before the if */
-	uint32_t	then_site;		/* the then arm's head */
-	uint32_t	else_site;		/* the run after the end, or NO_CHAIN */
-} fhoist;
-
-/*
-** An arm of an if that is plain -- straight-line code from its charge to
-** a 'ret' or a 'jmp' out -- whose charge slacked mode drops if it ends at
-** zero (compile_fuel.c, cg_fuel_drop_plain); or an else arm, which only
-** the if's jcc enters, whose emptied charge that jcc can jump past.
-*/
-typedef struct fplain
-{
-	uint32_t	site;			/* the arm's charge */
-	uint32_t	end;			/* the end of its code, or 0: an else arm (below) */
-	uint32_t	jmp;			/* rel32 of the jmp that ends it, or NO_CHAIN;
-								 * an else arm: of the if's jcc to it */
-} fplain;
-
-/*
-** A loop whose header charge may move onto the edges that enter it: the
-** run before the loop and the runs that end in a 'br' back to it
-** (compile_fuel.c, "rotate").
-*/
-typedef struct frot
-{
-	uint32_t	pre;			/* the run before the loop (its comp_site) */
-	uint32_t	header;			/* the header run's charge, set at the end */
-	uint32_t	edges;			/* branches to the loop's label */
-	uint32_t	absorbed;		/* of them, 'br's whose run can take the header */
-	uint32_t	pos;			/* the loop's label */
-	uint32_t	end;			/* where the loop's code ends */
-} frot;
 
 /* Innermost loops a function's placement considers (compile_module.c). */
 #define LAYOUT_LOOPS 32
-
-#define FUEL_ROTS 64
-#define FUEL_REDGES 128
-
-/* A run ending in a 'br' back to the loop of rots[rot]. */
-typedef struct fedge
-{
-	uint32_t	rot;
-	uint32_t	site;
-	uint32_t	jmp;			/* rel32 of its jmp to the label, or NO_CHAIN */
-} fedge;
-
-/* A late loop's exit by br_if that must charge 'fix' on the way out. */
-typedef struct fstub
-{
-	uint32_t	at;				/* rel32 of the jcc */
-	uint32_t	fix;			/* fuel to charge */
-	uint32_t	target;			/* frame index of the label */
-	uint32_t	owner;			/* loop frame at whose end the stub goes */
-} fstub;
 
 typedef struct call_fixup
 {
 	uint32_t	at;				/* rel32 field */
 	uint32_t	callee;			/* defined-function index */
-	uint32_t	site;			/* the caller's run, to pay the callee's entry run */
+	fuel_pay	pay;			/* the caller's run that pays the callee's entry run */
 } call_fixup;
 
 /* Per-module compile state that outlives one function. */
@@ -168,9 +98,7 @@ typedef struct modstate
 	uint32_t   *type_ids;
 	call_fixup *fix;
 	uint32_t	nfix, capfix;
-	uint64_t	fuel_sites;		/* charge instructions left in the code */
-	uint32_t   *entry_site;		/* each function's entry charge, or NO_CHAIN */
-	uint8_t    *entry_len;		/* its length: what a direct call skips */
+	fuel_module fuel;			/* fuel planning's (compile_fuel.c) */
 	sf_error   *err;
 	/* a function's arrays, handed on to the next one (no malloc per function) */
 	sval	   *vs;
@@ -179,10 +107,6 @@ typedef struct modstate
 	uint32_t	ccap;
 	void	   *lbuf;			/* loff, ltype and lreg of every local */
 	size_t		lcap;
-	/* a function's loops that may rotate (compile_fuel.c); more go unrotated */
-	frot		rots[FUEL_ROTS];	/* by start */
-	fedge		redges[FUEL_REDGES];	/* their back edges' runs */
-	uint32_t	rorder[FUEL_ROTS];	/* those that rotate, in the order they ended */
 	/* a function's innermost loops: [loop_lo, loop_hi) from its start */
 	uint32_t	func_start;
 	uint32_t	nloops;
@@ -235,36 +159,84 @@ typedef struct cstate
 	uint32_t	frame_patch;	/* imm32 of 'sub rsp, frame' */
 	uint32_t	trap_chain[SF_TRAP_COUNT];
 	uint32_t	dyn_trap_chain; /* trap kind in eax */
-	uint32_t	fuel_at;		/* imm32 of the current run's charge, or NO_CHAIN */
-	uint32_t	fuel_fast;		/* fuel_at when no late part goes on, else NO_CHAIN */
-	uint32_t	fuel_n;			/* fuel units in the current run */
-	bool		fuel_dirty;		/* fuel_n not yet written to the charge at fuel_at */
-	uint32_t	arm_frame;		/* if frame whose arm the next run heads, or NO_CHAIN */
-	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
-	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_CHAIN */
-	uint32_t	entry_at;		/* this function's entry charge, or NO_CHAIN */
-	fhoist	   *hoists;			/* if-without-else hoists, done at the end */
-	uint32_t	nhoists, caphoists;
-	uint32_t	pend_hoist;		/* hoist whose else run the next run is, or NO_CHAIN */
-	fplain	   *plains;			/* plain arms (cg_fuel_drop_plain) */
-	uint32_t	nplains, capplains;
+	/*
+	** The branches emitted (cg_jmp32 and its kin count every one): how
+	** many, the last one's field and whether it was a jmp rel32; where
+	** the first one after the prologue ends (for the layout).
+	*/
+	uint32_t	nbranch;
+	uint32_t	last_branch;
+	bool		last_jmp32;
+	uint32_t	watch;			/* the count at the first branch after the prologue */
+	uint32_t	first_branch_end;
 	size_t		ret_end;		/* where the last 'ret' emit_return wrote ends */
-	uint32_t   *zcand;			/* charges that may end at zero (cg_fuel_func_end) */
-	uint32_t	nzcand, capzcand;
-	bool		counting;		/* fuel mode is not off */
-	uint32_t	late_open;		/* loops turned late whose frame is open */
-	bool		precise;		/* fuel_mode is precise (cg_fuel_func_entry) */
-	fstub	   *stubs;
-	uint32_t	nstubs, capstubs;
-	uint32_t	nrots, nredges, nrorder;	/* used of ms->rots, redges, rorder */
-	uint32_t	redge_new1;		/* 1 + the fedge whose jmp comes next, or 0 */
-	uint32_t	fix0;			/* this function's first call fixup */
+	fuel_func	fuel;			/* fuel planning's (compile_fuel.c) */
 
 	const uint8_t *pc, *end;
 	const uint8_t *op_start;
 	sf_status	status;
 	sval		underflow;		/* what cg_pop_ref returns on an underflow */
 } cstate;
+
+/*
+** The lowering's branches.  Every one goes through these, which count it:
+** fuel's plain arms (cg_plain_since) move code that holds no branch, and
+** the layout weighs the code up to the first branch.  The encoder's branch
+** emitters are poisoned after them, so a branch that bypasses the count
+** does not compile.  Each returns the branch's field, for binding.
+*/
+static inline size_t
+cg_branched(cstate *c, size_t field, size_t end, bool jmp32)
+{
+	c->nbranch++;
+	c->last_branch = (uint32_t) field;
+	c->last_jmp32 = jmp32;
+	if (c->nbranch == c->watch)
+		c->first_branch_end = (uint32_t) end;
+	return field;
+}
+
+static inline size_t
+cg_jmp32(cstate *c)
+{
+	size_t		f = x64_jmp32(c->b, 0);
+
+	return cg_branched(c, f, f + 4, true);
+}
+
+static inline size_t
+cg_jcc32(cstate *c, x64_cc cc)
+{
+	size_t		f = x64_jcc32(c->b, cc, 0);
+
+	return cg_branched(c, f, f + 4, false);
+}
+
+static inline size_t
+cg_call32(cstate *c)
+{
+	size_t		f = x64_call32(c->b, 0);
+
+	return cg_branched(c, f, f + 4, false);
+}
+
+static inline size_t
+cg_jcc8(cstate *c, x64_cc cc)
+{
+	size_t		f = x64_jcc8(c->b, cc);
+
+	return cg_branched(c, f, f + 1, false);
+}
+
+static inline size_t
+cg_jmp8(cstate *c)
+{
+	size_t		f = x64_jmp8(c->b);
+
+	return cg_branched(c, f, f + 1, false);
+}
+
+#pragma GCC poison x64_branch32 x64_jmp32 x64_jcc32 x64_call32 x64_jcc8 x64_jmp8
 
 /* A register the value owns (may be overwritten), not a local's. */
 static inline bool
@@ -544,7 +516,7 @@ void		cg_restore_local_regs(cstate *c);
 */
 sf_status	cg_compile_function(modstate *ms, uint32_t defidx);
 
-/* compile_fuel.c */
+/* compile_fuel.c: fuel planning */
 void		cg_fuel_sync(cstate *c);
 void		cg_fuel_point(cstate *c);
 void		cg_fuel_op_slow(cstate *c, uint32_t cost);
@@ -559,19 +531,19 @@ void		cg_fuel_op_slow(cstate *c, uint32_t cost);
 static inline void
 cg_fuel_enter(cstate *c, ctl *k)
 {
-	k->fuel_entry = c->fuel_at;
-	if (c->fuel_at == NO_CHAIN && c->pend_lo == NO_CHAIN)
-		c->pend_lo = c->csp - 1;
-	k->esc_min = NO_CHAIN;
-	k->arm_site = NO_CHAIN;
-	k->then_site = NO_CHAIN;
+	k->fuel.entry = c->fuel.at;
+	if (c->fuel.at == NO_SITE && c->fuel.pend_lo == NO_SITE)
+		c->fuel.pend_lo = c->csp - 1;
+	k->fuel.esc_min = NO_SITE;
+	k->fuel.arm = NO_SITE;
+	k->fuel.then_arm = NO_SITE;
 }
 void		cg_fuel_arm(cstate *c);
 void		cg_fuel_arm_done(cstate *c, const ctl *k);
-void		cg_fuel_else_done(cstate *c, const ctl *k);
+void		cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch);
 void		cg_fuel_drop_plain(cstate *c);
 uint32_t	cg_fuel_br(cstate *c, uint32_t depth);
-void		cg_fuel_br_jumped_slow(cstate *c);
+void		cg_fuel_br_jumped_slow(cstate *c, uint32_t jump);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);
 void		cg_fuel_flush_slow(cstate *c);
 
@@ -582,26 +554,53 @@ void		cg_fuel_flush_slow(cstate *c);
 static inline void
 cg_fuel_flush(cstate *c)
 {
-	if (c->late_loop != NO_CHAIN)
+	if (c->fuel.late_loop != NO_SITE)
 		cg_fuel_flush_slow(c);
 }
 void		cg_fuel_func_entry(cstate *c, uint32_t defidx);
-void		cg_fuel_func_end(cstate *c);
+void		cg_fuel_func_end(cstate *c, uint32_t defidx);
 uint32_t	cg_fuel_call_site(cstate *c);
-sf_status	cg_fuel_link_calls(modstate *ms, const uint32_t *func_off);
+uint32_t	cg_fuel_call_entry(modstate *ms, uint32_t i);
+void		cg_fuel_write_pays(modstate *ms);
 void		cg_fuel_loop(cstate *c);
 uint32_t	cg_fuel_jump(cstate *c, uint32_t depth);
 
-/* The br's jmp is emitted: a back edge that took a header notes it. */
+/* The br's jump, at 'jump', is emitted: a back edge that took a header notes it. */
 static inline void
-cg_fuel_br_jumped(cstate *c)
+cg_fuel_br_jumped(cstate *c, uint32_t jump)
 {
-	if (c->redge_new1)
-		cg_fuel_br_jumped_slow(c);
+	if (c->fuel.redge_new1)
+		cg_fuel_br_jumped_slow(c, jump);
 }
 void		cg_fuel_charge(cstate *c, uint32_t n);
-void		cg_fuel_stub(cstate *c, size_t at, uint32_t fix, uint32_t depth);
+void		cg_fuel_stub(cstate *c, uint32_t branch, uint32_t fix, uint32_t depth);
 void		cg_fuel_after_br_if(cstate *c, uint32_t depth);
+
+/*
+** compile.c: what fuel planning asks of the target.  Code offsets are
+** opaque to it: it compares them and hands them back.
+*/
+uint32_t	cg_pos(const cstate *c);
+/* A charge here, its site's offset: checked in precise mode (an add, then its test) */
+uint32_t	cg_charge_open(cstate *c, bool checked);
+/* A charge here that leaves the flags alone, never checked */
+uint32_t	cg_charge_lea(cstate *c);
+/* Write the n sites at s into the code, each in its form (all one length). */
+void		cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n);
+/* The branch at 'jump', if it goes to the charge at 'at', goes past it. */
+void		cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at);
+/*
+** The charge at 'at' leaves the code: what follows it up to 'end' moves up
+** over it, and 'jump', the branch that ends that code (or NO_SITE),
+** still reaches its target.
+*/
+void		cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump);
+/* Where the code stands, and whether it has stayed plain since (see cg_mark). */
+cg_mark		cg_mark_here(const cstate *c);
+bool		cg_plain_since(const cstate *c, const cg_mark *m, uint32_t *jump);
+/* A jump forward, to be bound; binding a jump or branch to here. */
+uint32_t	cg_jump_fwd(cstate *c);
+void		cg_bind_here(cstate *c, uint32_t jump);
 
 /* compile_ops.c */
 sf_status	cg_op_general(cstate *c, int op);
@@ -692,17 +691,13 @@ void		cg_call_indirect(cstate *c, uint32_t type, uint32_t table);
 
 sf_status	cg_fail(cstate *c, sf_status st, const char *fmt, ...) SF_PRINTF(3, 4);
 
-/* A run never gets near this; splitting keeps a charge positive. */
-#define FUEL_RUN_MAX 0x40000000u
-
 /*
 ** Called before operator 'op' is compiled: it joins the current run
 ** (compile_fuel.c).  Inline, the common case: an open ordinary run takes
-** the operator's cost into its charge, in fuel_n only; the charge's imm32
-** in the code is brought up to date at the start of every cg_fuel_*
-** function, the only code that reads or writes charges (a store into the
-** code after each operator cost 2% of the compile, and with it every
-** field of the cstate had to be reloaded).
+** the operator's cost into fuel.n only; the site is brought up to date at
+** the start of every cg_fuel_* function, the only code that reads or
+** writes sites (a store after each operator cost 2% of the compile: with
+** it every field of the cstate had to be reloaded).
 */
 static inline void
 cg_fuel_op(cstate *c, int op)
@@ -713,17 +708,17 @@ cg_fuel_op(cstate *c, int op)
 	** reachable code only (cg_op); a run is open only when counting: no
 	** test of 'counting' here
 	*/
-	if (c->fuel_fast != NO_CHAIN && c->fuel_n < FUEL_RUN_MAX)
+	if (c->fuel.fast != NO_SITE && c->fuel.n < FUEL_RUN_MAX)
 	{
 		/*
-		** written to the code by the next cg_fuel_* call (cg_fuel_sync); a
-		** cost of 0 only has the charge rewritten with what it holds
+		** written to the site by the next cg_fuel_* call (cg_fuel_sync); a
+		** cost of 0 only has the site rewritten with what it holds
 		*/
-		c->fuel_n += cost;
-		c->fuel_dirty = true;
+		c->fuel.n += cost;
+		c->fuel.dirty = true;
 		return;
 	}
-	if (cost == 0 || !c->counting)
+	if (cost == 0 || !c->fuel.counting)
 		return;
 	cg_fuel_op_slow(c, cost);
 }

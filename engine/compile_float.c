@@ -68,14 +68,14 @@ f_minmax(cstate *c, bool is_min, int dbl)
 	size_t		nan, normal, done1, done2;
 
 	x64_ucomis_rr(c->b, dbl, r, rb);
-	nan = x64_jcc8(c->b, X64_CC_P);
-	normal = x64_jcc8(c->b, X64_CC_NE);
+	nan = cg_jcc8(c, X64_CC_P);
+	normal = cg_jcc8(c, X64_CC_NE);
 	/* equal: only the sign of a zero can differ */
 	x64_sselogic_rr(c->b, is_min ? X64_ORP : X64_ANDP, 0, r, rb);
-	done1 = x64_jmp8(c->b);
+	done1 = cg_jmp8(c);
 	x64_bind8(c->b, normal);
 	x64_sse_rr(c->b, is_min ? X64_MINS : X64_MAXS, dbl, r, rb);
-	done2 = x64_jmp8(c->b);
+	done2 = cg_jmp8(c);
 	x64_bind8(c->b, nan);
 	x64_sse_rr(c->b, X64_ADDS, dbl, r, rb);	/* propagates a quiet NaN */
 	x64_bind8(c->b, done1);
@@ -232,9 +232,9 @@ convert_in_range(cstate *c, const truncinfo *ti, int r)
 
 		xconst(c, 1, 1, dbits(9223372036854775808.0));
 		x64_ucomis_rr(c->b, 1, 0, 1);
-		big = x64_jcc8(c->b, X64_CC_AE);
+		big = cg_jcc8(c, X64_CC_AE);
 		x64_cvtts2si(c->b, 1, 1, r, 0);
-		done = x64_jmp8(c->b);
+		done = cg_jmp8(c);
 		x64_bind8(c->b, big);
 		x64_sse_rr(c->b, X64_SUBS, 1, 0, 1);
 		x64_cvtts2si(c->b, 1, 1, r, 0);
@@ -278,21 +278,21 @@ f_trunc(cstate *c, const truncinfo *ti, bool src_dbl, bool sat)
 
 		x64_mov_ri(c->b, 0, r, 0);
 		x64_ucomis_rr(c->b, 1, 0, 0);
-		j_nan = x64_jcc32(c->b, X64_CC_P, 0);
+		j_nan = cg_jcc32(c, X64_CC_P);
 		xconst(c, 1, 1, dbits(ti->lb));
 		x64_ucomis_rr(c->b, 1, 0, 1);
-		j_lo = x64_jcc32(c->b, X64_CC_BE, 0);
+		j_lo = cg_jcc32(c, X64_CC_BE);
 		xconst(c, 1, 1, dbits(ti->ub));
 		x64_ucomis_rr(c->b, 1, 0, 1);
-		j_hi = x64_jcc32(c->b, X64_CC_AE, 0);
+		j_hi = cg_jcc32(c, X64_CC_AE);
 		convert_in_range(c, ti, r);
-		d1 = x64_jmp32(c->b, 0);
+		d1 = cg_jmp32(c);
 		x64_bind32(c->b, j_lo, x64_pos(c->b));
 		x64_mov_ri(c->b, ti->to64, r, ti->to64 ? ti->minv : (int64_t) (uint32_t) ti->minv);
-		d2 = x64_jmp32(c->b, 0);
+		d2 = cg_jmp32(c);
 		x64_bind32(c->b, j_hi, x64_pos(c->b));
 		x64_mov_ri(c->b, ti->to64, r, ti->to64 ? ti->maxv : (int64_t) (uint32_t) ti->maxv);
-		d3 = x64_jmp32(c->b, 0);
+		d3 = cg_jmp32(c);
 		x64_bind32(c->b, j_nan, x64_pos(c->b));
 		x64_bind32(c->b, d1, x64_pos(c->b));
 		x64_bind32(c->b, d2, x64_pos(c->b));
@@ -323,9 +323,9 @@ f_convert(cstate *c, int dbl, bool from64, bool sgn)
 		size_t		big, done;
 
 		x64_test_rr(c->b, 1, ra, ra);
-		big = x64_jcc8(c->b, X64_CC_S);
+		big = cg_jcc8(c, X64_CC_S);
 		x64_cvtsi2s(c->b, dbl, 1, x, ra);
-		done = x64_jmp8(c->b);
+		done = cg_jmp8(c);
 		x64_bind8(c->b, big);
 		/* halve with the lost bit folded in (round to odd), then double */
 		x64_mov_rr(c->b, 1, X64_RAX, ra);

@@ -180,7 +180,7 @@ extra_lines(uint32_t at, uint32_t lo, uint32_t hi)
 ** times per call, but one that makes a direct call weighs half of it: the
 ** callee's code is fetched each iteration anyway, and fib's loop runs 1.6
 ** times per call.  The skew is 0, or what puts a direct call's target
-** (past the entry charge it skips, cg_fuel_link_calls) on a 16-byte step,
+** (past the entry charge it skips, cg_fuel_call_entry) on a 16-byte step,
 ** preferred on a tie.  The choice looks only at the function's own code,
 ** so every thread makes the same one.
 */
@@ -261,11 +261,11 @@ compile_one(worker *w, struct sf_jit *j, uint32_t i)
 			for (uint32_t k = fix_lo; k < ms->nfix; k++)
 			{
 				ms->fix[k].at += pad;
-				if (ms->fix[k].site != NO_CHAIN)
-					ms->fix[k].site += pad;
+				if (ms->fix[k].pay.site != NO_SITE)
+					ms->fix[k].pay.at += pad;
 			}
-			if (ms->entry_site != NULL && ms->entry_site[i] != NO_CHAIN)
-				ms->entry_site[i] += pad;
+			if (ms->fuel.entry != NULL && ms->fuel.entry[i].at != NO_SITE)
+				ms->fuel.entry[i].at += pad;
 			at += pad;
 		}
 	}
@@ -592,17 +592,17 @@ move_records(job *jb, const uint32_t *at)
 		{
 			fix[nfix] = from[k];
 			fix[nfix].at += delta;
-			if (fix[nfix].site != NO_CHAIN)
-				fix[nfix].site += delta;
+			if (fix[nfix].pay.site != NO_SITE)
+				fix[nfix].pay.at += delta;
 			nfix++;
 		}
-		if (ms->entry_site != NULL && ms->entry_site[i] != NO_CHAIN)
-			ms->entry_site[i] += delta;
+		if (ms->fuel.entry != NULL && ms->fuel.entry[i].at != NO_SITE)
+			ms->fuel.entry[i].at += delta;
 		j->func_off[i] = at[i];
 		j->func_end[i] = at[i] + len;
 	}
 	for (uint32_t t = 1; t < jb->n; t++)
-		ms->fuel_sites += jb->w[t].ms.fuel_sites;
+		ms->fuel.points += jb->w[t].ms.fuel.points;
 	free(ms->fix);
 	ms->fix = fix;
 	ms->nfix = ms->capfix = nfix;
@@ -791,16 +791,14 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n)
 	}
 	if (m->cfg.fuel_mode != SF_FUEL_OFF)
 	{
-		ms->entry_site = malloc(((size_t) ndef + 1) * sizeof(uint32_t));
-		ms->entry_len = calloc((size_t) ndef + 1, 1);
-		for (uint32_t i = 0; ms->entry_site != NULL && i <= ndef; i++)
-			ms->entry_site[i] = NO_CHAIN;
+		ms->fuel.entry = malloc(((size_t) ndef + 1) * sizeof(fuel_entry));
+		for (uint32_t i = 0; ms->fuel.entry != NULL && i <= ndef; i++)
+			ms->fuel.entry[i] = (fuel_entry) {NO_SITE, 0, 0};
 	}
 	if ((n > 1 && (jb->place == NULL || jb->taken == NULL)) ||
-		(m->cfg.fuel_mode != SF_FUEL_OFF && (!ms->entry_site || !ms->entry_len)))
+		(m->cfg.fuel_mode != SF_FUEL_OFF && !ms->fuel.entry))
 	{
-		free(ms->entry_site);
-		free(ms->entry_len);
+		free(ms->fuel.entry);
 		free(jb->place);
 		free((void *) jb->taken);
 		free(jb);
@@ -816,8 +814,7 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n)
 		w->ms.stubs = stubs;
 		w->ms.type_ids = j->type_ids;
 		w->ms.err = &w->err;
-		w->ms.entry_site = ms->entry_site;
-		w->ms.entry_len = ms->entry_len;
+		w->ms.fuel.entry = ms->fuel.entry;
 		atomic_init(&w->state, HELPER_WAITING);
 	}
 	return jb;
@@ -827,8 +824,7 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n)
 static void
 free_job(job *jb)
 {
-	free(jb->w[0].ms.entry_site);
-	free(jb->w[0].ms.entry_len);
+	free(jb->w[0].ms.fuel.entry);
 	free(jb->place);
 	free((void *) jb->taken);
 	for (uint32_t t = 0; t < jb->n; t++)
@@ -842,6 +838,7 @@ free_job(job *jb)
 		free(ms->vs);
 		free(ms->cs);
 		free(ms->lbuf);
+		free(ms->fuel.sites);
 	}
 	release_job(jb);
 }
@@ -856,6 +853,20 @@ type_ids(const sf_module *m, struct sf_jit *j, sf_error *err)
 			return err->status;
 	}
 	return SF_OK;
+}
+
+/*
+** Bind every direct call, at the callee's entry or past its entry charge
+** when the caller's run pays it (cg_fuel_call_entry); then the paying
+** charges that changed are written.
+*/
+static void
+link_calls(modstate *ms, const uint32_t *func_off)
+{
+	for (uint32_t i = 0; i < ms->nfix; i++)
+		x64_bind32(&ms->buf, ms->fix[i].at,
+				   func_off[ms->fix[i].callee] + cg_fuel_call_entry(ms, i));
+	cg_fuel_write_pays(ms);
 }
 
 /* Compile, link and seal into jb->j. */
@@ -876,9 +887,10 @@ compile_module(job *jb, uint64_t wasm)
 	start_code(ms, block, own, wasm);
 	st = compile_functions(jb);
 	if (st == SF_OK)
-		st = cg_fuel_link_calls(ms, jb->j->func_off);
-	if (st == SF_OK)
+	{
+		link_calls(ms, jb->j->func_off);
 		return finish_code(ms, jb->j, block, cap);
+	}
 	if (block != NULL)
 		sf_codemem_free(block, cap);
 	return st;
@@ -926,7 +938,7 @@ sf_compile_module(sf_module *m, sf_error *err)
 	st = compile_module(jb, wasm);
 	if (st != SF_OK && err != NULL)
 		*err = jb->w[0].err;
-	m->stats.fuel_points = jb->w[0].ms.fuel_sites;
+	m->stats.fuel_points = jb->w[0].ms.fuel.points;
 	m->stats.compile_threads = threads_used(jb);
 	free_job(jb);
 	if (st != SF_OK)

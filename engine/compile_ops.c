@@ -424,11 +424,11 @@ int_div(cstate *c, int w, bool sgn, bool rem)
 		if (check)
 		{
 			x64_alu_ri(c->b, X64_CMP, w, X64_RCX, -1);
-			normal = x64_jcc8(c->b, X64_CC_NE);
+			normal = cg_jcc8(c, X64_CC_NE);
 			if (rem)
 			{
 				x64_alu_rr(c->b, X64_XOR, 0, X64_RDX, X64_RDX);
-				done = x64_jmp8(c->b);
+				done = cg_jmp8(c);
 			}
 			else
 			{
@@ -924,7 +924,7 @@ emit_select(cstate *c)
 	}
 	else
 	{
-		size_t		skip = x64_jcc8(c->b, cc);
+		size_t		skip = cg_jcc8(c, cc);
 
 		x64_movs_rr(c->b, a.type == SF_F64, r, b.kind == VK_REG ? b.reg : 1);
 		x64_bind8(c->b, skip);
