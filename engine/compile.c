@@ -920,7 +920,7 @@ cg_return(cstate *c)
 
 	if (c->unreachable)
 		return;
-	fix = cg_fuel_jump(c, c->csp - 1);
+	fix = cg_fuel_jump(c, c->csp - 1, false);
 	if (fix != 0)
 		cg_fuel_charge(c, fix);
 	emit_return(c);
@@ -975,7 +975,7 @@ cg_br_if(cstate *c, uint32_t depth)
 		cc = X64_CC_NE;
 	}
 	/* no code between here and the jcc: the flags hold the condition */
-	fix = cg_fuel_jump(c, depth);
+	fix = cg_fuel_jump(c, depth, true);
 	if (branch_needs_moves(c, depth))
 	{
 		size_t		skip = cg_jcc32(c, X64_CC_NOT(cc));
@@ -1043,6 +1043,8 @@ cg_br_table(cstate *c)
 	for (uint32_t d = 0; d <= c->csp; d++)
 		first[d] = NO_CHAIN;
 	idx = cg_pop(c);
+	/* a loop's late part must be charged on every path the table takes */
+	cg_fuel_flush(c);
 	/* spill first: spilling uses rax, the index's register */
 	cg_spill_all(c);
 	cg_load_scratch(c, &idx, c->sp, X64_RAX);
@@ -1072,7 +1074,7 @@ cg_br_table(cstate *c)
 		}
 		if (first[d] == NO_CHAIN)
 		{
-			uint32_t	fix = cg_fuel_jump(c, d);
+			uint32_t	fix = cg_fuel_jump(c, d, false);
 
 			first[d] = (uint32_t) (x64_pos(c->b) - table_at);
 			if (fix != 0)

@@ -519,7 +519,7 @@ sf_status	cg_compile_function(modstate *ms, uint32_t defidx);
 /* compile_fuel.c: fuel planning */
 void		cg_fuel_sync(cstate *c);
 void		cg_fuel_point(cstate *c);
-void		cg_fuel_op_slow(cstate *c, uint32_t cost);
+void		cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps);
 
 /*
 ** Frame k was just pushed: the run current here is its entry run.  Right
@@ -563,7 +563,7 @@ uint32_t	cg_fuel_call_site(cstate *c);
 uint32_t	cg_fuel_call_entry(modstate *ms, uint32_t i);
 void		cg_fuel_write_pays(modstate *ms);
 void		cg_fuel_loop(cstate *c);
-uint32_t	cg_fuel_jump(cstate *c, uint32_t depth);
+uint32_t	cg_fuel_jump(cstate *c, uint32_t depth, bool conditional);
 
 /* The br's jump, at 'jump', is emitted: a back edge that took a header notes it. */
 static inline void
@@ -623,8 +623,9 @@ int64_t		cg_read_s64_slow(cstate *c);
 ** The opcode table is hidden, so it is read directly, not through the GOT.
 */
 extern int16_t cg_byte_ops[256] __attribute__((visibility("hidden")));
-/* sf_opinfo_table[op].fuel, read per operator without the GOT */
+/* sf_opinfo_table[op].fuel and .trap, read per operator without the GOT */
 extern uint8_t cg_op_fuel[SF_OP_COUNT] __attribute__((visibility("hidden")));
+extern bool cg_op_traps[SF_OP_COUNT] __attribute__((visibility("hidden")));
 
 #define CG_OP_PREFIX (-2)		/* cg_byte_ops[0xFC]: a prefixed opcode follows */
 
@@ -715,12 +716,14 @@ cg_fuel_op(cstate *c, int op)
 		** cost of 0 only has the site rewritten with what it holds
 		*/
 		c->fuel.n += cost;
+		if (cg_op_traps[op])
+			c->fuel.held = c->fuel.n;
 		c->fuel.dirty = true;
 		return;
 	}
 	if (cost == 0 || !c->fuel.counting)
 		return;
-	cg_fuel_op_slow(c, cost);
+	cg_fuel_op_slow(c, cost, cg_op_traps[op]);
 }
 
 /*

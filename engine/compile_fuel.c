@@ -35,18 +35,22 @@
 **    Charges that end at zero are dropped only then: a later rule may
 **    still add to them.
 **  * Charge a loop's body late.  When the header run of a loop ends in a
-**    br_if that leaves the loop, the rest of the body (the late part, up
-**    to a call, a nested frame or a branch that stays in the loop) runs
+**    br_if that leaves the loop, the rest of the body (the late part) runs
 **    on every iteration that goes on, so the header charges it too, for
 **    the iteration before.  The run before the loop, once per entry,
-**    takes it back (the compensation, in the same charge: the late part is
-**    cut where the compensation would go below zero, so the counter never
-**    decreases); an exit further down charges what the header has not
-**    (the late part so far) in a stub at the loop's end, a br or return
-**    inline; the fall-through at the end charges the last iteration's.
-**    A call or a nested frame flushes the late part: a charge that leaves
-**    the flags alone (a pending compare may sit in them) charges it there,
-**    and it leaves the header and the compensation.
+**    takes it back (the compensation, in the same charge); an exit further
+**    down charges what the header has not (the late part so far) in a stub
+**    at the loop's end, a br or return inline; the fall-through at the end
+**    charges the last iteration's.  The late part is charged after it ran,
+**    so nothing that may trap (or observe the counter: a call, a helper)
+**    comes between it and its charge, and the compensation takes back no
+**    more than the run's operators after its last one that may trap (its
+**    room; so the counter never decreases either).  Where that would not
+**    hold -- an operator that may trap, a nested frame, a branch that stays
+**    in the loop but not for the header, or the room running out -- the
+**    late part is flushed: a charge that leaves the flags alone (a pending
+**    compare may sit in them) charges it there, and it leaves the header
+**    and the compensation.
 **  * Rotate a loop's header charge onto its entry edges.  When every
 **    branch back to a loop is a 'br' that ends a run of the body (not
 **    the header's own), the header's charge moves into the run before
@@ -75,8 +79,8 @@
 **
 ** The charges that keep the flags (a flushed late part, an exit's stub)
 ** are not checked in precise mode either: they charge operators already
-** executed, and the next checked charge or boundary sees the count they
-** leave.
+** executed (a flushed late part's charge also heads the run after it),
+** and the next checked charge or boundary sees the count they leave.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +152,7 @@ cg_fuel_point(cstate *c)
 	c->fuel.at = NO_SITE;
 	c->fuel.fast = NO_SITE;
 	c->fuel.n = 0;
+	c->fuel.held = 0;
 	c->fuel.arm_frame = NO_SITE;
 	c->fuel.pend_lo = NO_SITE;
 	c->fuel.late_loop = NO_SITE;
@@ -166,6 +171,7 @@ open_run(cstate *c)
 	f->at = site;
 	f->fast = site;
 	f->n = 0;
+	f->held = 0;
 	f->late_loop = NO_SITE;
 	if (f->arm_frame != NO_SITE)
 	{
@@ -196,28 +202,35 @@ open_run(cstate *c)
 ** consumes.
 */
 void
-cg_fuel_op_slow(cstate *c, uint32_t cost)
+cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 {
 	fuel_func  *f = &c->fuel;
 
 	cg_fuel_sync(c);
 	if (cost == 0 || c->unreachable || !f->counting)
 		return;
-	/* the loop's entry run takes the late part back: never below zero */
+	/*
+	** A late part is charged after it ran: it must be charged before an
+	** operator that may trap, and it cannot grow past what the loop's
+	** entry run can take back.  Either ends it here.
+	*/
 	if (f->late_loop != NO_SITE &&
-		site_fuel(c, c->cs[f->late_loop].fuel.comp) < cost)
-		cg_fuel_point(c);
+		(traps || c->cs[f->late_loop].fuel.room < cost || f->n >= RUN_MAX))
+		cg_fuel_flush_slow(c);
 	if (f->at == NO_SITE || f->n >= RUN_MAX)
 		open_run(c);
 	if (f->at == NO_SITE)
 		return;
 	f->n += cost;
 	f->sites[f->at].n = f->n;
+	if (traps)
+		f->held = f->n;
 	if (f->late_loop != NO_SITE)
 	{
 		fuel_frame *L = &c->cs[f->late_loop].fuel;
 
 		f->sites[L->comp].n -= cost;
+		L->room -= cost;
 		L->late_n += cost;
 	}
 }
@@ -342,8 +355,11 @@ cg_fuel_charge(cstate *c, uint32_t n)
 /*
 ** A loop starts (before its label).  The run current here executes once
 ** per entry of the loop; if the loop turns late, its charge takes the late
-** part back (the compensation), as far as it goes without going below
-** zero, so that the counter never decreases.  No run open, no late part.
+** part back (the compensation).  It takes back no more than the fuel of
+** the run's operators after the last one that may trap (its room): a trap
+** there then still finds all it executed charged, and the charge never
+** goes below zero, so the counter never decreases.  No run open, no late
+** part.
 */
 void
 cg_fuel_loop(cstate *c)
@@ -352,6 +368,7 @@ cg_fuel_loop(cstate *c)
 	fuel_frame *k = &c->cs[c->csp - 1].fuel;
 
 	cg_fuel_sync(c);
+	k->room = f->at != NO_SITE ? f->n - f->held : 0;
 	/*
 	** No run open (a label just before): open one here, before the
 	** loop's label.  It costs nothing more when code after the loop
@@ -405,11 +422,13 @@ cg_fuel_flush_slow(cstate *c)
 	f->n -= n;
 	f->sites[f->at].n = f->n;
 	f->sites[L->comp].n += n;
+	L->room += n;
 	L->late_n = 0;
 	cg_fuel_point(c);
 	f->at = charge_keeping_flags(c, n);
 	f->fast = f->at;
 	f->n = n;
+	f->held = n;
 }
 
 /* The innermost loop frame with a late part that a jump to 'target' leaves. */
@@ -422,37 +441,62 @@ late_owner(const cstate *c, uint32_t target)
 	return NO_SITE;
 }
 
-/*
-** A reachable branch to label 'depth' (a return is the outermost label) is
-** about to be emitted; no code is emitted here.  Returns the fuel the jump
-** must charge on its way: the late parts of the loops it leaves, executed
-** and not yet charged.  A branch from a late part that stays in its loop
-** (back to the header, or forward to a label inside) ends the late part,
-** which must not grow past it.
-*/
-uint32_t
-cg_fuel_jump(cstate *c, uint32_t depth)
+/* The next operator is the 'end' of the loop whose frame is innermost. */
+static bool
+loop_ends_next(const cstate *c)
+{
+	return c->cs[c->csp - 1].kind == CTL_LOOP && c->pc < c->end &&
+		*c->pc == sf_opinfo_table[SF_OP_END].code;
+}
+
+/* cg_fuel_jump's work when counting (below). */
+static __attribute__((noinline)) uint32_t
+jump_counting(cstate *c, uint32_t target, bool conditional)
 {
 	fuel_func  *f = &c->fuel;
-	fuel_frame *in = &c->cs[c->csp - 1].fuel;
-	uint32_t	target = c->csp - 1 - depth, fix = 0;
+	uint32_t	fix = 0;
 
-	cg_fuel_sync(c);
-	if (target < in->esc_min)
-		in->esc_min = target;
-	if (!f->counting)
-		return 0;
 	/* rot1 is set on reachable loops only (frames start zeroed) */
 	if (c->cs[target].fuel.rot1)
 		c->ms->fuel.rots[c->cs[target].fuel.rot1 - 1].edges++;
 	if (f->late_loop != NO_SITE && target >= f->late_loop)
-		cg_fuel_point(c);
+	{
+		if (target == f->late_loop && (!conditional || loop_ends_next(c)))
+			cg_fuel_point(c);
+		else
+			cg_fuel_flush_slow(c);
+	}
 	/* no open frame is a loop turned late: none has a late part */
 	if (f->late_open == 0)
 		return 0;
 	for (uint32_t i = c->csp - 1; i > target; i--)
 		fix += late_part(&c->cs[i]);
 	return fix;
+}
+
+/*
+** A reachable branch to label 'depth' (a return is the outermost label) is
+** about to be emitted.  Returns the fuel the jump must charge on its way:
+** the late parts of the loops it leaves, executed and not yet charged.  A
+** branch from a late part that stays in its loop ends the late part.  The
+** loop's header charges it next when the branch goes back to the header,
+** unconditionally or as the loop's last operator (its fall-through then
+** charges it at the loop's end); any other such branch is followed by code
+** that may trap first, so the late part is charged here, before it
+** (cg_fuel_flush, which emits a charge that keeps the flags).
+*/
+uint32_t
+cg_fuel_jump(cstate *c, uint32_t depth, bool conditional)
+{
+	fuel_frame *in = &c->cs[c->csp - 1].fuel;
+	uint32_t	target = c->csp - 1 - depth;
+
+	cg_fuel_sync(c);
+	if (target < in->esc_min)
+		in->esc_min = target;
+	if (!c->fuel.counting)
+		return 0;
+	return jump_counting(c, target, conditional);
 }
 
 /*
@@ -476,7 +520,7 @@ cg_fuel_br(cstate *c, uint32_t depth)
 		c->ms->fuel.rots[t->fuel.rot1 - 1].absorbed++;
 		f->redge_new1 = f->nredges;
 	}
-	return cg_fuel_jump(c, depth);
+	return cg_fuel_jump(c, depth, false);
 }
 
 /* The br's jump to the loop, at 'jump', is emitted: note it. */
@@ -577,6 +621,7 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 		if (f->at != NO_SITE)
 		{
 			f->n = n;
+			f->held = n;
 			f->sites[f->at].n = n;
 		}
 	}
@@ -628,6 +673,7 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
 		f->at = k->fuel.entry;
 		f->fast = f->at;
 		f->n = site_fuel(c, f->at);
+		f->held = f->n;
 		f->arm_frame = NO_SITE;
 		f->pend_lo = NO_SITE;
 		f->late_loop = NO_SITE;

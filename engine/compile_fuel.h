@@ -55,6 +55,7 @@ typedef struct fuel_frame
 	uint32_t	then_arm;		/* else: site heading the then arm */
 	uint32_t	comp;			/* loop: the run at entry, takes the late part back */
 	uint32_t	late_n;			/* loop: fuel of the late part */
+	uint32_t	room;			/* loop: what the compensation may still take back */
 	uint32_t	rot1;			/* loop: 1 + its frot in fuel_module.rots, 0 if none */
 	bool		late;			/* loop: part of its body is charged late */
 	/* if/else: the lowering and the sites when 'arm' opened, to tell a plain arm */
@@ -129,6 +130,7 @@ typedef struct fuel_func
 	/* the open run, read and written per operator by cg_fuel_op */
 	uint32_t	fast;			/* the open run when only its count grows, else NO_SITE */
 	uint32_t	n;				/* its fuel, written to the site by cg_fuel_sync */
+	uint32_t	held;			/* of n, what runs up to its last operator that may trap */
 	bool		dirty;			/* n not yet written */
 	bool		counting;		/* fuel mode is not off */
 	bool		precise;		/* fuel mode is precise */

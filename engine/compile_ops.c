@@ -994,6 +994,7 @@ emit_is_null(cstate *c)
 
 int16_t		cg_byte_ops[256];
 uint8_t		cg_op_fuel[SF_OP_COUNT];
+bool		cg_op_traps[SF_OP_COUNT];
 static pthread_once_t byte_ops_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -1003,7 +1004,10 @@ init_byte_ops(void)
 		cg_byte_ops[b] = (int16_t) sf_opcode_lookup(0, (uint32_t) b);
 	cg_byte_ops[0xFC] = CG_OP_PREFIX;
 	for (int op = 0; op < SF_OP_COUNT; op++)
+	{
 		cg_op_fuel[op] = sf_opinfo_table[op].fuel;
+		cg_op_traps[op] = sf_opinfo_table[op].trap != 0;
+	}
 }
 
 /* Once per compile, not per opcode: pthread_once showed at 2% of compile time. */

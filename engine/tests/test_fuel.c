@@ -361,7 +361,7 @@ test_random_programs_match_reference(void **state)
 	{
 		tm_init(&t);
 		body.n = 0;
-		fr_generate(&body, seed);
+		fr_generate(&body, seed, false);
 		tm_type(&t, "i", "i");
 		tm_func(&t, 0, "", "\x20\x00\x41\x03\x6a\x0b");
 		tm_func_n(&t, 0, "iiiiiiiiiiii", body.b, body.n);
@@ -375,9 +375,11 @@ test_random_programs_match_reference(void **state)
 			for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
 			{
 				uint64_t	fuel = 0;
-				int32_t		want = fr_run(body.b, xs[i], &fuel);
+				sf_trap_kind trap;
+				int32_t		want = fr_run(body.b, xs[i], &fuel, &trap);
 				outcome		o = run(&g, "f", xs[i], NO_LIMIT);
 
+				assert_int_equal(trap, SF_TRAP_NONE);
 				if (o.st != SF_OK || o.result != want || o.consumed != fuel)
 					fail_msg("seed %llu x %d mode %d: status %d result %lld (want %d) "
 							 "fuel %llu (want %llu)", (unsigned long long) seed, xs[i],
@@ -394,6 +396,232 @@ test_random_programs_match_reference(void **state)
 	}
 	/* the programs do run: loops, calls and branches, not just a return */
 	assert_true(total > 6000 * 5 * 2 * 20);
+}
+
+/*
+** The same with operators that trap on some inputs (fuel_ref.h: a callee
+** that traps, loads and a memory.fill past the end, a division by zero),
+** before loops, in their bodies and in callees.  A call that returns is
+** charged exactly what the reference counts; a call that traps traps the
+** same way and is charged at least the operators it executed, the
+** trapping one included, so that a limit one below that runs out of fuel
+** instead (out of fuel wins over every other trap), and a limit of what
+** it was charged lets the trap through.  Precise and slacked mode charge
+** the same.
+*/
+static void
+test_random_trapping_programs_charge_what_ran(void **state)
+{
+	static tmod t;
+	static wbuf body, out;
+	static const int32_t xs[] = {0, 1, 2, 3, 5, 6, -1};
+	uint64_t	trapped = 0, returned = 0;
+
+	for (uint64_t seed = 0; seed < 3000; seed++)
+	{
+		uint64_t	charged[2][sizeof(xs) / sizeof(xs[0])];
+
+		tm_init(&t);
+		body.n = 0;
+		fr_generate(&body, seed, true);
+		tm_type(&t, "i", "i");
+		tm_func(&t, 0, "", "\x20\x00\x41\x03\x6a\x0b");
+		tm_func_n(&t, 0, "iiiiiiiiiiii", body.b, body.n);
+		tm_func(&t, 0, "", FR_T_BODY);
+		tm_memory(&t, 1, 1);
+		tm_export(&t, "f", 0, 1);
+		tm_build(&t, &out);
+		for (int k = 0; k < 2; k++)
+		{
+			rig			g;
+
+			rig_new_bytes(&g, out.b, out.n, counting_modes[k]);
+			for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
+			{
+				uint64_t	ran = 0;
+				sf_trap_kind trap;
+				int32_t		want = fr_run(body.b, xs[i], &ran, &trap);
+				outcome		o = run(&g, "f", xs[i], NO_LIMIT);
+				bool		bad;
+
+				if (trap == SF_TRAP_NONE)
+					bad = o.st != SF_OK || o.result != want || o.consumed != ran;
+				else
+					bad = o.st != SF_TRAP || o.trap != trap || o.consumed < ran;
+				if (bad)
+					fail_msg("seed %llu x %d mode %d: status %d trap %d result %lld fuel %llu; "
+							 "reference: trap %d result %d fuel %llu", (unsigned long long) seed,
+							 xs[i], counting_modes[k], o.st, o.trap, (long long) o.result,
+							 (unsigned long long) o.consumed, trap, want, (unsigned long long) ran);
+				charged[k][i] = o.consumed;
+				o = run(&g, "f", xs[i], ran - 1);
+				if (o.st != SF_TRAP || o.trap != SF_TRAP_OUT_OF_FUEL)
+					fail_msg("seed %llu x %d mode %d: with a limit of %llu, one below what ran, "
+							 "status %d trap %d", (unsigned long long) seed, xs[i],
+							 counting_modes[k], (unsigned long long) ran - 1, o.st, o.trap);
+				o = run(&g, "f", xs[i], charged[k][i]);
+				assert_int_equal(o.trap, trap);
+				if (trap != SF_TRAP_NONE)
+					trapped++;
+				else
+					returned++;
+			}
+			rig_free(&g);
+		}
+		for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
+			assert_int_equal(charged[0][i], charged[1][i]);
+	}
+	/* both outcomes are common */
+	assert_true(trapped > 3000 && returned > 3000);
+}
+
+/*
+** Loops whose body is charged late (compile_fuel.c): the header, which
+** ends in an exit, charges the rest of the body for the iteration before,
+** and the run before the loop takes that back once.  A call that traps
+** must still find every operator it executed charged: a(0) traps in a
+** callee in the run before the loop, whose compensation may take back
+** only what follows the call; b traps inside the late part; c later in
+** an iteration whose late part was cut short by that same limit; d after
+** a br_if back to the header that is not the loop's last operator; e
+** after a br_table to a label inside the loop.  Each returns for the other argument, charged
+** exactly.  Executed operators are counted by hand next to each case;
+** t and the functions without a result charge nothing ahead that a trap
+** could hide an under-charge behind.
+*/
+static const char prog_late_traps[] =
+	"(module\n"
+	"  (memory 1)\n"
+	"  (func $t (param i32) (result i32)\n"
+	"    (if (result i32) (i32.eqz (local.get 0)) (then unreachable) (else (local.get 0))))\n"
+	"  (func (export \"a\") (param $x i32) (local $i i32) (local $s i32)\n"
+	"    (block $out\n"
+	"      (drop (call $t (local.get $x)))\n"
+	"      (local.set $i (i32.const 0))\n"
+	"      (local.set $s (i32.const 0))\n"
+	"      (local.set $s (i32.const 0))\n"
+	"      (loop $l\n"
+	"        (br_if $out (i32.ge_u (local.get $i) (i32.const 3)))\n"
+	"        (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"        (local.set $s (local.get $i))\n"
+	"        (br $l))))\n"
+	"  (func (export \"b\") (param $x i32) (result i32) (local $i i32) (local $s i32)\n"
+	"    (local.set $i (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (block $out\n"
+	"      (loop $l\n"
+	"        (br_if $out (i32.ge_u (local.get $i) (i32.const 3)))\n"
+	"        (local.set $s (i32.add (local.get $s) (i32.const 1)))\n"
+	"        (local.set $s (i32.add (local.get $s) (i32.load (i32.mul (local.get $i) (local.get $x)))))\n"
+	"        (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"        (br $l)))\n"
+	"    (local.get $s))\n"
+	"  (func (export \"c\") (param $x i32) (local $i i32) (local $s i32)\n"
+	"    (drop (call $t (i32.const 1)))\n"
+	"    (local.set $i (i32.const 0))\n"
+	"    (block $out\n"
+	"      (loop $l\n"
+	"        (br_if $out (i32.ge_u (local.get $i) (i32.const 3)))\n"
+	"        (local.set $s (i32.add (local.get $s) (i32.const 1)))\n"
+	"        (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"        (drop (i32.load (i32.mul (local.get $i) (local.get $x))))\n"
+	"        (br $l))))\n"
+	"  (func (export \"d\") (param $x i32) (result i32) (local $i i32) (local $s i32)\n"
+	"    (local.set $i (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (block $out\n"
+	"      (loop $l\n"
+	"        (br_if $out (i32.ge_u (local.get $i) (i32.const 3)))\n"
+	"        (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"        (br_if $l (i32.eqz (local.get $x)))\n"
+	"        (local.set $s (i32.add (local.get $s) (i32.load (i32.mul (local.get $i) (local.get $x)))))\n"
+	"        (br $l)))\n"
+	"    (local.get $s))\n"
+	"  (func (export \"e\") (param $x i32) (result i32) (local $i i32) (local $s i32)\n"
+	"    (local.set $i (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (block $out\n"
+	"      (loop $l\n"
+	"        (block $in\n"
+	"          (br_if $out (i32.ge_u (local.get $i) (i32.const 3)))\n"
+	"          (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"          (br_table $in $l (i32.const 0)))\n"
+	"        (local.set $s (i32.add (local.get $s) (i32.load (i32.mul (local.get $i) (local.get $x)))))\n"
+	"        (br $l)))\n"
+	"    (local.get $s)))\n";
+
+typedef struct late_case
+{
+	const char *name;
+	int32_t		trap_arg, ok_arg;
+	sf_trap_kind trap;
+	uint64_t	ran;			/* operators executed up to the trap, inclusive */
+	uint64_t	ok_cost;
+} late_case;
+
+static const late_case late_cases[] = {
+	/* local.get, call; t: local.get, eqz, if, unreachable */
+	{"a", 0, 100000, SF_TRAP_UNREACHABLE, 6,
+	/* 2 + t 4 + 6 before the loop, 3 x (header 4 + 7), header 4 */
+	49},
+	/* 14 before the loop; i = 0: 4 + 4 + 7 + 4 + 1; i = 1: 4 + 4 + 5 (the load) */
+	{"b", 100000, 0, SF_TRAP_MEMORY_OOB, 47,
+	/* 14, 3 x 20, header 4, local.get */
+	79},
+	/* const, call, t 4, const, set; header 4, 4, i = 1: 4, then 4 up to the load */
+	{"c", 100000, 0, SF_TRAP_MEMORY_OOB, 24,
+	/* 8, 3 x (4 + 4 + 4 + 4 + 1), header 4 */
+	63},
+	/* 8; header 4, i = 1: 4, br_if not taken 3, then 5 up to the load */
+	{"d", 100000, 0, SF_TRAP_MEMORY_OOB, 24,
+	/* 8, 3 x (4 + 4 + 3), header 4, local.get */
+	46},
+	/* 8; header 4, i = 1: 4, const + br_table 2, then 5 up to the load */
+	{"e", 100000, 0, SF_TRAP_MEMORY_OOB, 23,
+	/* 8, 3 x (4 + 4 + 2 + 7 + 1), header 4, local.get */
+	67},
+};
+
+static void
+test_trapping_loops_charge_what_ran(void **state)
+{
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+
+		rig_new(&g, prog_late_traps, counting_modes[k]);
+		for (size_t i = 0; i < sizeof(late_cases) / sizeof(late_cases[0]); i++)
+		{
+			const late_case *lc = &late_cases[i];
+			outcome		o = run(&g, lc->name, lc->ok_arg, NO_LIMIT);
+			uint64_t	charged;
+
+			assert_int_equal(o.st, SF_OK);
+			assert_int_equal(o.consumed, lc->ok_cost);
+			o = run(&g, lc->name, lc->trap_arg, NO_LIMIT);
+			assert_int_equal(o.st, SF_TRAP);
+			assert_int_equal(o.trap, lc->trap);
+			if (o.consumed < lc->ran)
+				fail_msg("%s(%d), mode %d: charged %llu, ran %llu", lc->name, lc->trap_arg,
+						 counting_modes[k], (unsigned long long) o.consumed,
+						 (unsigned long long) lc->ran);
+			charged = o.consumed;
+			o = run(&g, lc->name, lc->trap_arg, lc->ran - 1);
+			assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+			o = run(&g, lc->name, lc->trap_arg, charged);
+			assert_int_equal(o.trap, lc->trap);
+		}
+		rig_free(&g);
+	}
 }
 
 /*
@@ -1379,6 +1607,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_costs),
 		cmocka_unit_test(test_random_programs_match_reference),
+		cmocka_unit_test(test_random_trapping_programs_charge_what_ran),
+		cmocka_unit_test(test_trapping_loops_charge_what_ran),
 		cmocka_unit_test(test_merged_runs_charge_exactly),
 		cmocka_unit_test(test_early_return_drops_its_charge),
 		cmocka_unit_test(test_off_counts_nothing),
