@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile.h"
+#include "compile_inline.h"
 
 sf_status
 cg_fail(cstate *c, sf_status st, const char *fmt, ...)
@@ -395,12 +395,14 @@ chain_bind(cstate *c, uint32_t *chain, size_t target)
 void
 cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind)
 {
+	cg_fuel_may_trap(c);
 	chain_add(c, &c->trap_chain[kind], cg_jcc32(c, cc));
 }
 
 void
 cg_trap_now(cstate *c, sf_trap_kind kind)
 {
+	cg_fuel_may_trap(c);
 	chain_add(c, &c->trap_chain[kind], cg_jmp32(c));
 }
 
@@ -575,6 +577,7 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 	static const int sysv_args[] = X64_SYSV_ARGS;
 	uint32_t	base = c->sp - (uint32_t) nargs;
 
+	cg_fuel_may_trap(c);
 	need_out(c, (uint32_t) nargs);
 	for (int i = 0; i < nargs; i++)
 		cg_store_to(c, &c->vs[base + i], base + i, x64_m(X64_RSP, 8 * i));
@@ -1220,6 +1223,7 @@ cg_call(cstate *c, uint32_t func)
 	if (c->unreachable)
 		return;
 	cg_fuel_flush(c);
+	cg_fuel_may_trap(c);
 	call_prepare(c, ft, 0);
 	pop_args(c, ft->nparams);
 	cg_spill_all(c);
@@ -1262,6 +1266,7 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 	if (c->unreachable)
 		return;
 	cg_fuel_flush(c);
+	cg_fuel_may_trap(c);
 	call_prepare(c, ft, 1);
 	idx = cg_pop(c);
 	cg_load_scratch(c, &idx, c->sp, X64_RCX);
@@ -1497,21 +1502,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	cg_fuel_enter(&c, k);
 	/* where the first branch after the prologue ends: ms->entry_hi */
 	c.watch = c.nbranch + 1;
-	/* cg_op returns the status; only an 'end' can close the function's frame */
-	while (c.status == SF_OK && c.pc < c.end)
-	{
-		int			op;
-
-		c.op_start = c.pc;
-		op = cg_lookup_op(&c);
-		if (op < 0)
-		{
-			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c.op_start);
-			break;
-		}
-		if (cg_op(&c, op) != SF_OK || (op == SF_OP_END && c.csp == 0))
-			break;
-	}
+	cg_lower_body(&c);
 	ms->entry_hi = (c.first_branch_end != 0 ? c.first_branch_end : (uint32_t) x64_pos(&ms->buf)) -
 		ms->func_start;
 	if (c.status == SF_OK && c.csp != 0)

@@ -85,7 +85,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile.h"
+#include "compile_inline.h"
 
 #define RUN_MAX FUEL_RUN_MAX
 
@@ -223,8 +223,6 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 		return;
 	f->n += cost;
 	f->sites[f->at].n = f->n;
-	if (traps)
-		f->held = f->n;
 	if (f->late_loop != NO_SITE)
 	{
 		fuel_frame *L = &c->cs[f->late_loop].fuel;
