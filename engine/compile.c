@@ -1,8 +1,9 @@
 /*
 ** compile.c -- single-pass compiler: value stack, registers, control flow,
-** calls, and one function from start to end (cg_compile_function; the
-** per-module driver is compile_module.c; see compile.h for the frame layout
-** and the merge convention).
+** calls, one function from start to end (cg_compile_function), and the
+** target side of fuel planning (charges, plain spans).  The per-module
+** driver is compile_module.c; compile.h has the merge convention,
+** x64/abi.h the frame layout.
 */
 #include <stdarg.h>
 #include <stdio.h>

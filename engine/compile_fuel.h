@@ -171,7 +171,7 @@ typedef struct fuel_entry
 
 /*
 ** The charge that pays for a direct call's callee entry run, as a call
-** fixup carries it to the link (cg_fuel_link_calls).  While the function
+** fixup carries it to the link (cg_fuel_call_entry).  While the function
 ** compiles, 'site' is the paying run; when it ends, the site's place,
 ** amount and form are copied here and calls that pay through the same site
 ** point back at the first of them, which keeps the running amount.
