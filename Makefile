@@ -37,7 +37,7 @@ TOOL_BINS := $(patsubst engine/tools/%.c,$(B)/%,$(TOOL_SRCS))
 
 SPEC_DIR ?= ../shared/spec-testsuite/core
 
-.PHONY: engine test unit spec bench engine-clean run regress difftest
+.PHONY: engine test unit spec bench engine-clean run regress difftest guests wasi-programs
 engine: $(ENGINE_LIB) $(TOOL_BINS)
 
 $(B)/engine/%.o: engine/%.c $(ENGINE_HDRS)
@@ -67,6 +67,11 @@ $(B)/tests/%: engine/tests/%.c $(ENGINE_LIB) $(wildcard engine/tests/*.h)
 unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
+# WASI programs (C and Rust, built from examples/wasi) under sfrun
+SFRUN_BIN := $(B)/sfrun
+wasi-programs: $(SFRUN_BIN)
+	@SFRUN=$(SFRUN_BIN) engine/tests/wasi-programs.sh
+
 -include engine/tests/spec.mk
 
 test:
@@ -81,6 +86,23 @@ run:
 
 regress:
 	@scripts/regress
+
+# The regress suites' guests, C built freestanding for wasm32
+GUEST_SRCS := $(wildcard regress/guests/*.c)
+GUEST_WASM := $(patsubst regress/guests/%.c,build/guests/%.wasm,$(GUEST_SRCS))
+build/guests/%.wasm: regress/guests/%.c regress/guests/guest.h
+	@mkdir -p $(dir $@)
+	clang --target=wasm32 -O2 -nostdlib -mbulk-memory -Wl,--no-entry \
+		-Wl,--export-dynamic $< -o $@
+# C against wasi-libc, as reactors (regress/guests/wasi), and the WASI
+# example programs (examples/wasi) that regress/sql/programs.sql loads
+WASI_GUEST_SRCS := $(wildcard regress/guests/wasi/*.c)
+WASI_GUEST_WASM := $(patsubst regress/guests/wasi/%.c,build/guests/wasi/%.wasm,$(WASI_GUEST_SRCS))
+build/guests/wasi/%.wasm: regress/guests/wasi/%.c
+	@mkdir -p $(dir $@)
+	clang --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -mexec-model=reactor $< -o $@
+guests: $(GUEST_WASM) $(WASI_GUEST_WASM)
+	@examples/wasi/build.sh build/wasi
 
 # differential testing against Node.js; DIFFTEST_SECONDS (default 60), DIFFTEST_SEED
 difftest: engine

@@ -570,6 +570,11 @@ need_out(cstate *c, uint32_t n)
 ** Call a C helper: rdi = own vmctx, then the 'nimm' constants, then the top
 ** 'nargs' stack values (deepest first).  The values go through the
 ** outgoing slots, which sidesteps any parallel-move ordering problem.
+** The fuel counter is spilled to the running activation around the call,
+** charged for what ran so far (a loop's late part included, as for a
+** call): the bulk operators charge their work to it.  A helper that traps
+** returns the trap kind in eax, or, when it has a result,
+** SF_RT_TRAP(kind) (bit 63 set, the kind in eax).
 */
 void
 cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
@@ -578,6 +583,7 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 	static const int sysv_args[] = X64_SYSV_ARGS;
 	uint32_t	base = c->sp - (uint32_t) nargs;
 
+	cg_fuel_flush(c);
 	cg_fuel_may_trap(c);
 	need_out(c, (uint32_t) nargs);
 	for (int i = 0; i < nargs; i++)
@@ -595,13 +601,19 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 		x64_mov_ri(c->b, 1, sysv_args[1 + i], immargs[i]);
 	for (int i = 0; i < nargs; i++)
 		x64_mov_rm(c->b, 1, sysv_args[1 + nimm + i], x64_m(X64_RSP, 8 * i));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, SF_OFF_VM_STORE));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_STORE_ACT));
+	x64_mov_mr(c->b, 1, x64_m(X64_RAX, SF_OFF_ACT_FUEL), X64_FUEL);
 	x64_mov_ri(c->b, 1, X64_RAX, (int64_t) (uintptr_t) fn);
 	x64_call_r(c->b, X64_RAX);
+	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_CTX, SF_OFF_VM_STORE));
+	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_RCX, SF_OFF_STORE_ACT));
+	x64_mov_rm(c->b, 1, X64_FUEL, x64_m(X64_RCX, SF_OFF_ACT_FUEL));
 	cg_restore_local_regs(c);
 	if (traps)
 	{
-		x64_test_rr(c->b, 0, X64_RAX, X64_RAX);
-		chain_add(c, &c->dyn_trap_chain, cg_jcc32(c, X64_CC_NE));
+		x64_test_rr(c->b, result_type ? 1 : 0, X64_RAX, X64_RAX);
+		chain_add(c, &c->dyn_trap_chain, cg_jcc32(c, result_type ? X64_CC_S : X64_CC_NE));
 	}
 	if (result_type)
 	{

@@ -98,6 +98,7 @@ typedef struct call_fixup
 typedef struct modstate
 {
 	const sf_module *m;
+	bool		bounds_checked; /* memory accesses check their bounds */
 	x64_buf		buf;
 	const sf_stubs *stubs;
 	uint32_t   *type_ids;

@@ -35,6 +35,7 @@
 
 #include "codemem.h"
 #include "compile.h"
+#include "signals.h"
 
 /* Below this much wasm, a thread costs more than it can save. */
 #define PAR_MIN_BYTES	(24u << 10)
@@ -317,7 +318,9 @@ work_on(worker *w, uint32_t i)
 
 /*
 ** The caller takes the functions in order, so that its buffer holds them
-** in order (gather relies on it).
+** in order (gather relies on it).  Between functions it honours a request
+** to stop (the helpers block signals and never see one): the helpers then
+** take no new function, and the compile fails as interrupted.
 */
 static void
 work_in_order(worker *w)
@@ -327,8 +330,17 @@ work_in_order(worker *w)
 	w->st = SF_OK;
 	w->failed = UINT32_MAX;
 	for (uint32_t i = 0; i < jb->ndef && wanted(jb, i); i++)
+	{
+		if (sf_interrupt_check(w->ms.err))
+		{
+			w->st = SF_TRAP;
+			w->failed = 0;
+			atomic_store(&jb->fail_min, 0);
+			break;
+		}
 		if (!work_on(w, i))
 			break;
+	}
 }
 
 static int
@@ -380,6 +392,26 @@ release_job(job *jb)
 }
 
 /*
+** Fault in 'len' bytes of the code block in steps, stopping early when the
+** compile is stopped: with the first touch of a page costing microseconds,
+** tens of megabytes take long enough for a cancel to wait on.  Only the
+** caller sees its thread's interrupt request; a helper sees the compile
+** stopped (fail_min at 0, work_in_order).
+*/
+#define PREFAULT_STEP ((size_t) 4 << 20)
+
+static void
+prefault(job *jb, uint8_t *mem, size_t len, bool caller)
+{
+	for (size_t off = 0; off < len; off += PREFAULT_STEP)
+	{
+		if (caller ? sf_signals_interrupt_pending() : atomic_load(&jb->fail_min) == 0)
+			return;
+		sf_codemem_prefault(mem + off, len - off < PREFAULT_STEP ? len - off : PREFAULT_STEP);
+	}
+}
+
+/*
 ** A helper writes into its own region of the code block, past the caller's,
 ** and faults in its part of it itself; past it, its code moves to malloc.
 */
@@ -392,7 +424,7 @@ helper_buffer(worker *w)
 	{
 		uint8_t    *mem = jb->region + (size_t) (w->index - 1) * jb->region_len;
 
-		sf_codemem_prefault(mem, jb->prefault);
+		prefault(jb, mem, jb->prefault, false);
 		x64_buf_init_at(&w->ms.buf, mem, jb->region_len);
 	}
 	else
@@ -707,11 +739,11 @@ reserve_code(job *jb, uint64_t wasm, size_t *cap, size_t *own)
 
 /* The caller's buffer: the start of the block, faulted in, or malloc'ed. */
 static void
-start_code(modstate *ms, uint8_t *block, size_t own, uint64_t wasm)
+start_code(job *jb, modstate *ms, uint8_t *block, size_t own, uint64_t wasm)
 {
 	if (block != NULL)
 	{
-		sf_codemem_prefault(block, (size_t) wasm * 2);
+		prefault(jb, block, (size_t) wasm * 2, true);
 		x64_buf_init_at(&ms->buf, block, own);
 	}
 	else
@@ -767,7 +799,8 @@ new_jit(const sf_module *m)
 ** thread writes those of the functions it compiles).
 */
 static job *
-new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n)
+new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n,
+		bool bounds_checked)
 {
 	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
 	job		   *jb = calloc(1, sizeof(job) + n * sizeof(worker));
@@ -811,6 +844,7 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n)
 		w->job = jb;
 		w->index = t;
 		w->ms.m = m;
+		w->ms.bounds_checked = bounds_checked;
 		w->ms.stubs = stubs;
 		w->ms.type_ids = j->type_ids;
 		w->ms.err = &w->err;
@@ -884,7 +918,7 @@ compile_module(job *jb, uint64_t wasm)
 	/* the helpers start first: they take a while to run (see the top) */
 	for (uint32_t t = 1; t < jb->n; t++)
 		start_helper(&jb->w[t]);
-	start_code(ms, block, own, wasm);
+	start_code(jb, ms, block, own, wasm);
 	st = compile_functions(jb);
 	if (st == SF_OK)
 	{
@@ -910,7 +944,8 @@ threads_used(const job *jb)
 }
 
 sf_status
-sf_compile_module(sf_module *m, sf_error *err)
+sf_compile_module(const sf_module *m, bool bounds_checked, struct sf_jit **out,
+				  sf_compile_stats *stats, sf_error *err)
 {
 	job		   *jb;
 	struct sf_jit *j;
@@ -929,7 +964,7 @@ sf_compile_module(sf_module *m, sf_error *err)
 	t0 = now_seconds();
 	wasm = wasm_code_bytes(m);
 	j = new_jit(m);
-	jb = j != NULL ? new_job(m, j, stubs, count_threads(m, wasm)) : NULL;
+	jb = j != NULL ? new_job(m, j, stubs, count_threads(m, wasm), bounds_checked) : NULL;
 	if (jb == NULL)
 	{
 		sf_jit_free(j);
@@ -938,8 +973,8 @@ sf_compile_module(sf_module *m, sf_error *err)
 	st = compile_module(jb, wasm);
 	if (st != SF_OK && err != NULL)
 		*err = jb->w[0].err;
-	m->stats.fuel_points = jb->w[0].ms.fuel.points;
-	m->stats.compile_threads = threads_used(jb);
+	stats->fuel_points = jb->w[0].ms.fuel.points;
+	stats->compile_threads = threads_used(jb);
 	free_job(jb);
 	if (st != SF_OK)
 	{
@@ -947,9 +982,9 @@ sf_compile_module(sf_module *m, sf_error *err)
 		return st;
 	}
 	sf_jit_register(j);
-	m->jit = j;
-	m->stats.code_bytes = j->code_len;
-	m->stats.wasm_code_bytes = wasm;
-	m->stats.compile_seconds = now_seconds() - t0;
+	*out = j;
+	stats->code_bytes = j->code_len;
+	stats->wasm_code_bytes = wasm;
+	stats->compile_seconds = now_seconds() - t0;
 	return SF_OK;
 }

@@ -696,7 +696,7 @@ static x64_mem
 mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 {
 	cg_fuel_may_trap(c);
-	if (c->m->cfg.bounds_checked)
+	if (c->ms->bounds_checked)
 		return checked_operand(c, addr, depth, offset, size);
 	if (addr->kind == VK_CONST)
 	{
@@ -791,7 +791,7 @@ cg_emit_store(cstate *c, int op)
 	val = cg_pop_ref(c);		/* in place: nothing is pushed */
 	addr = cg_pop_ref(c);
 	/* a bounds check needs rcx: an integer value is loaded after it */
-	late = c->m->cfg.bounds_checked && !is_float(val->type);
+	late = c->ms->bounds_checked && !is_float(val->type);
 	/* the value first, into rcx/xmm0 if needed: the address may use rax/rdx */
 	if (val->kind == VK_REG)
 		vr = val->reg;
@@ -1275,7 +1275,7 @@ lower(cstate *c, int op)
 			break;
 		case SF_OP_MEMORY_GROW:
 			cg_read_u32(c);
-			helper(c, (void *) sf_rt_memory_grow, 1, 0, 0, 0, false, SF_I32);
+			helper(c, (void *) sf_rt_memory_grow, 1, 0, 0, 0, true, SF_I32);
 			break;
 		case SF_OP_MEMORY_INIT:
 			imm = cg_read_u32(c);
@@ -1322,7 +1322,7 @@ lower(cstate *c, int op)
 				break;
 			}
 		case SF_OP_TABLE_GROW:
-			helper(c, (void *) sf_rt_table_grow, 2, cg_read_u32(c), 0, 1, false, SF_I32);
+			helper(c, (void *) sf_rt_table_grow, 2, cg_read_u32(c), 0, 1, true, SF_I32);
 			break;
 		case SF_OP_TABLE_SIZE:
 			emit_table_size(c, cg_read_u32(c));

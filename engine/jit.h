@@ -6,6 +6,7 @@
 #ifndef SF_JIT_H
 #define SF_JIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,9 +35,12 @@ const sf_module *sf_jit_find_pc(uintptr_t pc, uint32_t *func_index);
 void		sf_jit_free(struct sf_jit *j);
 
 /*
-** Compile every function of 'm' into m->jit (compile_module.c).  The
-** rest of the engine reaches it through sf_module_compile (module.c).
+** Compile every function of 'm' into *out, with explicit bounds checks on
+** memory accesses or for guard pages, and say how in *stats
+** (compile_module.c).  The rest of the engine reaches it through the
+** module (sf_module_compile, sf_module_compile_checked: module.c).
 */
-sf_status	sf_compile_module(sf_module *m, sf_error *err);
+sf_status	sf_compile_module(const sf_module *m, bool bounds_checked, struct sf_jit **out,
+							  sf_compile_stats *stats, sf_error *err);
 
 #endif							/* SF_JIT_H */

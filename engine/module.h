@@ -186,6 +186,12 @@ struct sf_module
 	char	  **func_names;		/* from the name section, NUL-terminated, or NULL */
 
 	struct sf_jit *jit;			/* compiled code (jit.h), or NULL */
+	/*
+	** The same with explicit bounds checks, for instances whose memory
+	** could not reserve its guard region (compiled on first need, when the
+	** module was compiled for guard pages: sf_module_compile_checked).
+	*/
+	struct sf_jit *jit_checked;
 	sf_compile_stats stats;
 
 	/* storage behind the pointers above, owned by the decoder */
@@ -193,6 +199,13 @@ struct sf_module
 	sf_localrun *local_pool;	/* every sf_code's runs */
 	uint32_t   *hot_pool;		/* every sf_code's hot locals (validator) */
 };
+
+/*
+** The module's code with explicit bounds checks on memory accesses, for
+** an instance whose memory could not reserve its guard region: compiled
+** once, on first need, into m->jit_checked (module.c).
+*/
+sf_status	sf_module_compile_checked(sf_module *m, sf_error *err);
 
 /* Helpers every pass may use. */
 static inline const sf_functype *

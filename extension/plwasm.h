@@ -5,13 +5,27 @@
  * WebAssembly module, compiled by the slackfuel engine (engine/include/
  * slackfuel.h) and called from the backend.  Files:
  *
- *	handler.c	_PG_init, call handler, validator, inline handler
+ *	handler.c	entry points: _PG_init, call handler, validator, inline
+ *				handler, SQL-callable functions
+ *	build.c		module building: body -> bytes, load, imports, export
+ *				choice, signature checks, instantiation
  *	cache.c		per-backend cache of compiled modules and instances
- *	convert.c	SQL <-> wasm values, strings through linear memory
+ *	call.c		the one call path (functions, procedures, DO blocks):
+ *				sf_call, fuel, traps, copies to and from guest memory
+ *	types.c		the SQL type table and the canonical ABI: signatures,
+ *				lowering arguments, lifting results
  *	guc.c		slackfuel.* settings and their superuser-only ceilings
  *	timer.c		the timeout tick and the signal wrappers that drive
  *				sf_async_check for fuel and cancellation
  *	report.c	engine errors and traps -> ereport
+ *	host.c		what a module may import: import checks and resolution, the
+ *				host side of an instance, the guard that catches PostgreSQL
+ *				errors in host functions, and slackfuel:host/api's log and
+ *				raise
+ *	sql.c		slackfuel:host/api's read-only SQL: queries, statements,
+ *				cursors, values
+ *	wasi.c		the callbacks of the engine's WASI subset: output to NOTICE
+ *				or the server log, the clock, pg_strong_random
  */
 #ifndef PLWASM_H
 #define PLWASM_H
@@ -19,7 +33,9 @@
 #include "postgres.h"
 
 #include "access/htup.h"
+#include "access/tupdesc.h"
 #include "fmgr.h"
+#include "nodes/execnodes.h"
 #include "storage/itemptr.h"
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"
@@ -27,31 +43,114 @@
 
 #include "slackfuel.h"
 
-/* How a SQL type crosses into wasm.  Text-like kinds use linear memory. */
-typedef enum slackfuel_kind
+/*
+ * The call context: what lowering and lifting need while one SQL call (or
+ * DO block) runs: the function, its instance, and the fuel and trap state
+ * of every sf_call made for it (cabi_realloc, the export, cabi_post_*).
+ */
+typedef struct slackfuel_cx slackfuel_cx;
+typedef struct slackfuel_type slackfuel_type;
+typedef struct slackfuel_host slackfuel_host;
+typedef struct slackfuel_wasi slackfuel_wasi;
+typedef struct slackfuel_sql slackfuel_sql;
+typedef struct slackfuel_conv slackfuel_conv;
+typedef struct slackfuel_typebuild slackfuel_typebuild;
+
+/*
+ * Lowering: a Datum becomes the flat core values of its WIT type (64-bit
+ * slots, i32 and f32 in the low half), or its bytes in linear memory at
+ * 'ptr', copying into guest memory what the type needs there.  Lifting is
+ * the reverse, checked.  The NULL of a nullable value (option<T>) is dealt
+ * with before a row's functions are called.
+ */
+typedef void (*slackfuel_lower_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									Datum d, uint64 *flat);
+typedef Datum (*slackfuel_lift_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									const uint64 *flat);
+typedef void (*slackfuel_store_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									Datum d, uint32 ptr);
+typedef Datum (*slackfuel_load_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									uint32 ptr);
+typedef const sf_wit_type *(*slackfuel_build_fn) (slackfuel_conv *c,
+												  slackfuel_typebuild *b);
+
+/*
+ * One row of the SQL type table (types.c): a type by OID, or a family of
+ * types (arrays, composites) that 'build' recognises and describes.
+ */
+struct slackfuel_type
 {
-	SLACKFUEL_VOID,
-	SLACKFUEL_BOOL,
-	SLACKFUEL_INT2,
-	SLACKFUEL_INT4,
-	SLACKFUEL_INT8,
-	SLACKFUEL_FLOAT4,
-	SLACKFUEL_FLOAT8,
-	SLACKFUEL_TEXT,				/* text and varchar: UTF-8 in wasm */
-	SLACKFUEL_BYTEA
-} slackfuel_kind;
+	Oid			oid;			/* InvalidOid: a family row */
+	const char *sql;			/* its name in messages */
+	sf_wit_kind wit;			/* the WIT type of a primitive row */
+	bool		direct;			/* the Datum itself is its one flat value */
+	bool		bulk;			/* Datums in an array are laid out as in wasm */
+	slackfuel_build_fn build;	/* WIT type (and children) if not a primitive */
+	slackfuel_lower_fn lower;
+	slackfuel_lift_fn lift;
+	slackfuel_store_fn store;	/* NULL: the flat values, stored by WIT kind */
+	slackfuel_load_fn load;
+};
 
-#define SLACKFUEL_KIND_IN_MEMORY(k) ((k) == SLACKFUEL_TEXT || (k) == SLACKFUEL_BYTEA)
+/* How one SQL value (argument, result, field, element) crosses. */
+struct slackfuel_conv
+{
+	const slackfuel_type *type;
+	Oid			typid;			/* the type of the row (a domain's base) */
+	const char *sqlname;		/* the SQL type, for messages */
+	bool		nullable;		/* WIT option<T>: none is NULL */
+	bool		direct;			/* the Datum is its one flat value as it is */
+	const sf_wit_type *wit;		/* its WIT type, option<T> when nullable */
+	const sf_wit_type *inner;	/* T */
+	/* domains: a result is checked against the domain's constraints */
+	Oid			domain;			/* InvalidOid: not a domain */
+	void	  **domain_extra;	/* domain_check's cache */
+	MemoryContext mcxt;			/* the signature's */
+	/* arrays */
+	slackfuel_conv *elem;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	/* composites */
+	TupleDesc	tupdesc;
+	slackfuel_conv **fields;	/* per attribute; NULL for a dropped one */
+	Datum	   *values;			/* one row's, reused by every call */
+	bool	   *nulls;
+	/* enums: case i is the label whose pg_enum OID is enum_oids[i] */
+	uint32		nlabels;
+	Oid		   *enum_oids;
+	Oid		   *sorted_oids;	/* the same, ascending */
+	uint32	   *sorted_cases;	/* the case of each of sorted_oids */
+	/* types converted through their text form */
+	FmgrInfo	in;
+	FmgrInfo	out;
+	Oid			ioparam;
+};
 
-/* The SQL side of a function: what the validator and the call need. */
+/* The SQL side of a function and the WIT function type it maps to. */
 typedef struct slackfuel_sig
 {
+	MemoryContext mcxt;			/* owns what is below, the arena included */
+	sf_wit_arena *arena;
+	const sf_wit_func *wit;		/* canon lift's core type: wit->core */
+	char	   *wit_name;		/* the function's name in WIT */
 	int			nargs;
-	slackfuel_kind args[FUNC_MAX_ARGS];
-	Oid			argtypes[FUNC_MAX_ARGS];
-	slackfuel_kind ret;
-	Oid			rettype;
-	bool		uses_memory;	/* a text/bytea argument or result */
+	slackfuel_conv **args;
+	slackfuel_conv *ret;		/* NULL: void; a set's element */
+	uint32		nparams;		/* the export's core type */
+	uint32		nresults;
+	bool		uses_memory;	/* needs memory and cabi_realloc */
+	bool		direct;			/* every argument direct, result in one slot */
+	bool		has_enums;		/* built again when an enum changes */
+	List	   *relids;			/* relations of the row types it depends on */
+	/* RETURNS SETOF: list<T> (wit), or an iterator (wit_start, wit_next) */
+	bool		retset;
+	bool		stream;			/* the module exports <export>_next */
+	const sf_wit_func *wit_list;
+	const sf_wit_func *wit_start;	/* -> u32, the iterator's handle */
+	const sf_wit_func *wit_next;	/* (u32) -> option<T> */
+	/* RETURNS trigger */
+	bool		trigger;
 } slackfuel_sig;
 
 /* One instance of a cached module, private to one role. */
@@ -66,7 +165,11 @@ typedef struct slackfuel_inst
 	sf_func    *func;			/* the export called */
 	sf_func    *realloc;		/* cabi_realloc, when strings are used */
 	sf_func    *post_return;	/* cabi_post_<export>, optional */
+	sf_func    *next_row;		/* a streaming set's <export>_next */
+	sf_func    *close;			/* and its <export>_close, optional */
 	sf_memory  *memory;			/* the export "memory", when strings are used */
+	slackfuel_host *host;		/* its imports' state (host.c) */
+	uint64		serial;			/* unique over the backend's life */
 } slackfuel_inst;
 
 /* How a call ended when it did not return normally from wasm. */
@@ -96,7 +199,7 @@ typedef struct slackfuel_func
 	char		proname[NAMEDATALEN];
 	char	   *export_name;	/* malloc'd */
 	size_t		export_len;
-	slackfuel_sig sig;
+	slackfuel_sig *sig;			/* in its own memory context */
 	sf_module  *module;
 	slackfuel_inst *instances;
 } slackfuel_func;
@@ -108,10 +211,69 @@ typedef struct slackfuel_build
 	size_t		len;
 	sf_module  *module;
 	sf_store   *store;
+	slackfuel_host *host;
 	MemoryContextCallback cb;
 } slackfuel_build;
 
+struct slackfuel_cx
+{
+	const char *fname;			/* for messages */
+	slackfuel_func *fn;			/* NULL in a DO block */
+	slackfuel_inst *inst;		/* NULL in a DO block */
+	slackfuel_host *host;		/* the instance's host side */
+	int			argno;			/* the argument converted (from 1); 0: result */
+	uint64		lifted;			/* bytes copied out of guest memory */
+	slackfuel_outcome out;
+	slackfuel_cx *host_prev;	/* the instance's call before this one */
+	slackfuel_cx *nest;			/* the call whose SQL this one runs in */
+	uint64		id;				/* tells this call's cursors from others' */
+	MemoryContext mcxt;			/* CurrentMemoryContext at the start */
+
+	/*
+	 * A host function caught a PostgreSQL error (slackfuel_guard): it is
+	 * still on the error stack, and re-thrown once the wasm call is over.
+	 */
+	bool		pending_error;
+	bool		fuel_out;		/* the wasm caller's fuel ran out in a nested call */
+	bool		discard;		/* the program exited: drop the instance at the end */
+	bool		spi_connected;	/* SPI_connect'ed by a query of this call */
+
+	/*
+	 * While a host function of this call runs SQL (it is on the stack of
+	 * slackfuel_sql_top): the fuel its wasm caller had left, what wasm
+	 * calls nested in that SQL have consumed, and the call below it.
+	 */
+	uint64		sql_fuel_left;
+	uint64		nested_consumed;
+	slackfuel_cx *sql_outer;
+};
+
+/*
+ * The innermost call whose host function is running SQL, or NULL: a call
+ * that begins then is nested in it.  Every entry is a live frame: host
+ * functions push and pop it, and slackfuel_guard restores it on error.
+ */
+extern slackfuel_cx *slackfuel_sql_top;
+
 /* guc.c */
+typedef enum slackfuel_cap
+{
+	SLACKFUEL_CAP_SQL,
+	SLACKFUEL_CAP_CLOCK,
+	SLACKFUEL_CAP_RANDOM,
+	SLACKFUEL_NCAPS
+} slackfuel_cap;
+
+typedef enum slackfuel_output
+{
+	SLACKFUEL_OUTPUT_NONE,
+	SLACKFUEL_OUTPUT_NOTICE,
+	SLACKFUEL_OUTPUT_LOG
+} slackfuel_output;
+
+extern bool slackfuel_allowed(slackfuel_cap cap);
+extern const char *slackfuel_cap_setting(slackfuel_cap cap);
+extern slackfuel_output slackfuel_output_mode(void);
 extern int	slackfuel_check_interval;
 extern int	slackfuel_compile_threads;
 extern void slackfuel_guc_init(void);
@@ -120,6 +282,7 @@ extern sf_fuel_mode slackfuel_fuel_mode(void);
 extern uint64 slackfuel_max_memory(void);
 extern uint64 slackfuel_max_stack(void);
 extern const char *slackfuel_fuel_limit_string(void);
+extern const char *slackfuel_fuel_limit_capped(void);
 
 /* Read on every call: a variable, not a computation. */
 static inline uint64
@@ -131,6 +294,7 @@ slackfuel_fuel_limit(void)
 /* timer.c */
 extern void slackfuel_timer_init(void);
 extern void slackfuel_timer_start_slow(void);
+extern void slackfuel_wrap_signals(void);
 extern TimeoutId slackfuel_tick_id;
 extern pid_t slackfuel_tick_pid;	/* the process tick_id is registered in */
 
@@ -149,17 +313,172 @@ slackfuel_timer_start(void)
 
 /* report.c */
 extern void slackfuel_report_load(const char *fname, const sf_error *err) pg_attribute_noreturn();
-extern void slackfuel_report_trap(const char *fname, const slackfuel_outcome *out) pg_attribute_noreturn();
+extern void slackfuel_report_imports(const char *fname, const sf_import_desc *d,
+									 const char *why) pg_attribute_noreturn();
+extern void slackfuel_report_trap(const char *fname, const slackfuel_outcome *out,
+								  const char *stderr_tail) pg_attribute_noreturn();
 extern void slackfuel_report_status(const char *fname, const char *what,
 									const sf_error *err) pg_attribute_noreturn();
 extern void slackfuel_interrupted(const char *fname) pg_attribute_noreturn();
 
-/* handler.c */
-extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
+/* types.c */
+
+/*
+ * The names of WIT's named types (records, enums, variants) are unique in
+ * what is built with one slackfuel_witnames: a signature, or a world of
+ * several.  'key' tells types apart: a type's OID, or one of the keys
+ * below for types of no SQL type.
+ */
+typedef struct slackfuel_witnames slackfuel_witnames;
+#define SLACKFUEL_KEY_RESULT(procoid)	(((int64) 1 << 32) | (procoid))
+#define SLACKFUEL_KEY_FIXED(n)			(((int64) 2 << 32) | (n))
+
+/* While a signature is being built. */
+struct slackfuel_typebuild
+{
+	sf_wit_arena *arena;
+	const char *fname;			/* the function, for errors */
+	bool		is_result;
+	struct slackfuel_sig *sig;
+	slackfuel_witnames *names;
+};
+
+extern slackfuel_witnames *slackfuel_witnames_new(void);
+extern const char *slackfuel_wit_typename(slackfuel_typebuild *b,
+										  const char *base, int64 key);
+extern slackfuel_sig *slackfuel_sig_from_proc(HeapTuple proctup,
+											  MemoryContext parent,
+											  slackfuel_witnames *names);
+extern void slackfuel_sig_set_stream(slackfuel_sig *sig, bool stream);
+extern void slackfuel_sig_free(slackfuel_sig *sig);
+extern char *slackfuel_sig_wit(const slackfuel_sig *sig);
+extern uint32 slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
+								   FunctionCallInfo fcinfo, uint64 *slots);
+extern Datum slackfuel_lift_result(slackfuel_cx *cx, const slackfuel_sig *sig,
+								   const uint64 *slots, bool *isnull);
+extern void slackfuel_lift_set(slackfuel_cx *cx, const slackfuel_sig *sig,
+							   const uint64 *slots, ReturnSetInfo *rsi);
+extern bool slackfuel_lift_next(slackfuel_cx *cx, const slackfuel_sig *sig,
+								const uint64 *slots, Datum *d, bool *isnull);
+extern uint32 slackfuel_lower_bytes(slackfuel_cx *cx, const char *data,
+									size_t len);
+extern uint32 slackfuel_lower_string(slackfuel_cx *cx, const char *s,
+									 size_t len, uint64 *flat);
+extern char *slackfuel_lift_string(slackfuel_cx *cx, uint32 ptr, uint32 len,
+								   const char *what);
+
+/* trigger.c */
+extern void slackfuel_trigger_wit(slackfuel_typebuild *b,
+								  const sf_wit_type **data,
+								  const sf_wit_type **result);
+extern uint32 slackfuel_trigger_lower(slackfuel_cx *cx, const slackfuel_sig *sig,
+									  FunctionCallInfo fcinfo, uint64 *slots);
+extern Datum slackfuel_trigger_lift(slackfuel_cx *cx, const slackfuel_sig *sig,
+									FunctionCallInfo fcinfo, const uint64 *slots);
+
+/* build.c */
 extern char *slackfuel_prosrc(HeapTuple proctup);
-extern void slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig);
+extern slackfuel_sig *slackfuel_check_proc(HeapTuple proctup);
+extern slackfuel_build *slackfuel_build_new(void);
+extern sf_module *slackfuel_module_load(const char *fname, const char *src,
+										sf_fuel_mode mode, slackfuel_build *b);
+extern void slackfuel_module_compile(const char *fname, sf_module *m);
+extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
+								   sf_module *m, sf_export_desc *d);
+extern void slackfuel_build_done(slackfuel_build *b);
+extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
+								   const char *want);
+extern char *slackfuel_format_functype(const sf_functype *ft);
+extern sf_store *slackfuel_store_new(const char *fname, uint64 max_memory,
+									 uint64 max_stack);
+extern sf_instance *slackfuel_instantiate(const char *fname, sf_store *store,
+										  sf_module *m, uint64 max_stack,
+										  slackfuel_host *host);
+
+/* cache.c */
+
+/*
+ * Bumped whenever a cached module or instance is freed or marked stale, and
+ * whenever a setting that selects them (fuel mode, memory and stack limits)
+ * changes; a call site whose epoch matches may use its pointers as they are.
+ */
+extern uint64 slackfuel_epoch;
+extern void slackfuel_cache_init(void);
+extern void slackfuel_cache_flush_stale(void);
+extern int	slackfuel_pins;		/* host functions running SQL, all calls */
+extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
+extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
+extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
+
+/* call.c */
+extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
 extern char *slackfuel_stack_base;	/* NULL until the first call */
 extern void slackfuel_stack_too_deep(uint64 max_stack);
+typedef struct slackfuel_iter slackfuel_iter;
+extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
+							FunctionCallInfo fcinfo, slackfuel_iter **iter);
+extern void slackfuel_call_inline(const char *fname, slackfuel_host *host,
+								  sf_func *f, uint32 nresults);
+extern void slackfuel_call_begin(slackfuel_cx *cx, const char *fname,
+								 slackfuel_func *fn, slackfuel_inst *inst,
+								 slackfuel_host *host, uint64 max_stack);
+extern void slackfuel_call_end(slackfuel_cx *cx);
+extern bool slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots,
+						  uint32 nargs, uint32 nresults);
+extern void slackfuel_trapped(slackfuel_cx *cx) pg_attribute_noreturn();
+extern uint32 slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len);
+extern void slackfuel_check_range(slackfuel_cx *cx, uint64 ptr, uint64 len,
+								  const char *what);
+extern void slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src,
+							  size_t len, const char *what);
+extern void slackfuel_copy_out(slackfuel_cx *cx, void *dst, uint32 ptr,
+							   size_t len, const char *what);
+
+/* host.c */
+extern bool slackfuel_check_import(const sf_import_desc *d, char **why);
+extern bool slackfuel_imports_use_realloc(sf_module *m);
+extern slackfuel_host *slackfuel_host_new(const char *fname, sf_store *store,
+										  sf_module *m);
+extern sf_extern *slackfuel_host_imports(slackfuel_host *h, sf_module *m);
+extern void slackfuel_host_bind(slackfuel_host *h, sf_instance *instance);
+extern void slackfuel_host_free(slackfuel_host *h);
+extern bool slackfuel_guard(slackfuel_cx *cx, void (*fn) (void *arg), void *arg);
+extern slackfuel_cx *slackfuel_host_enter(slackfuel_host *h, slackfuel_cx *cx);
+extern slackfuel_cx *slackfuel_host_call(slackfuel_host *h);
+extern slackfuel_wasi *slackfuel_host_wasi(slackfuel_host *h);
+extern slackfuel_sql **slackfuel_host_sql(slackfuel_host *h);
+extern void slackfuel_call_ended(slackfuel_cx *cx);
+extern char *slackfuel_guest_string(slackfuel_cx *cx, sf_ctx *ctx, uint32 ptr,
+									uint32 len, uint32 max, const char *what);
+extern uint32 slackfuel_host_alloc(slackfuel_cx *cx, sf_ctx *ctx, uint32 align,
+								   uint32 size);
+extern uint32 slackfuel_host_realloc(slackfuel_cx *cx, sf_ctx *ctx, uint32 old,
+									 uint32 old_size, uint32 align, uint32 size);
+extern uint8 *slackfuel_host_mem(slackfuel_cx *cx, sf_ctx *ctx, uint32 ptr,
+								 uint64 len, const char *what);
+extern void slackfuel_host_charge(sf_ctx *ctx, uint64 bytes);
+
+/* sql.c */
+extern void slackfuel_sql_query(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_prepare(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args,
+								  sf_val *result);
+extern void slackfuel_sql_stmt_query(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_stmt_open(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args,
+									sf_val *result);
+extern void slackfuel_sql_stmt_drop(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_rows_next(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_rows_drop(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_call_end(slackfuel_cx *cx);
+extern void slackfuel_sql_free(slackfuel_sql *s);
+
+/* wasi.c */
+extern slackfuel_wasi *slackfuel_wasi_new(const char *fname, sf_store *store,
+										  slackfuel_host *host);
+extern sf_wasi *slackfuel_wasi_engine(slackfuel_wasi *w);
+extern void slackfuel_wasi_call_begin(slackfuel_wasi *w);
+extern bool slackfuel_wasi_flush(slackfuel_wasi *w);
+extern const char *slackfuel_wasi_stderr(slackfuel_wasi *w);
+extern void slackfuel_wasi_free(slackfuel_wasi *w);
 
 /* Would 'max_stack' more bytes of stack stay within max_stack_depth? */
 static inline bool
@@ -170,6 +489,21 @@ slackfuel_stack_ok(uint64 max_stack)
 	return slackfuel_stack_base != NULL &&
 		(uint64) (slackfuel_stack_base - &here) + max_stack <=
 		(uint64) max_stack_depth * 1024;
+}
+
+/*
+ * Before a module is parsed, loaded and compiled, which stop at an
+ * interrupt request between functions: the signal wrappers are in place
+ * (a cancel or timeout then requests one), and a request left over from an
+ * earlier cancel is dropped unless it is still pending in PostgreSQL,
+ * which then reports it.
+ */
+static inline void
+slackfuel_prepare_build(void)
+{
+	slackfuel_wrap_signals();
+	sf_clear_interrupt();
+	CHECK_FOR_INTERRUPTS();
 }
 
 /*
@@ -186,41 +520,5 @@ slackfuel_prepare_run(uint64 max_stack)
 	sf_clear_interrupt();
 	CHECK_FOR_INTERRUPTS();
 }
-
-/* convert.c */
-extern slackfuel_kind slackfuel_kind_of(Oid typid, bool is_result, const char *fname);
-extern void slackfuel_sig_from_proc(HeapTuple proctup, slackfuel_sig *sig);
-extern void slackfuel_check_signature(const char *fname, const slackfuel_sig *sig,
-									  const char *export_name, const sf_functype *ft);
-extern void slackfuel_check_abi_exports(const char *fname, sf_module *m,
-										const char *export_name);
-extern char *slackfuel_format_functype(const sf_functype *ft);
-extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
-							FunctionCallInfo fcinfo, slackfuel_outcome *out);
-extern Datum slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
-								   FunctionCallInfo fcinfo, slackfuel_outcome *out);
-
-/* cache.c */
-extern slackfuel_build *slackfuel_build_new(void);
-extern sf_module *slackfuel_module_load(const char *fname, const char *src,
-										sf_fuel_mode mode, slackfuel_build *b);
-extern void slackfuel_module_compile(const char *fname, sf_module *m);
-extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
-								   sf_module *m, sf_export_desc *d);
-extern void slackfuel_build_done(slackfuel_build *b);
-extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
-								   const char *want);
-
-/*
- * Bumped whenever a cached module or instance is freed or marked stale, and
- * whenever a setting that selects them (fuel mode, memory and stack limits)
- * changes; a call site whose epoch matches may use its pointers as they are.
- */
-extern uint64 slackfuel_epoch;
-extern void slackfuel_cache_init(void);
-extern void slackfuel_cache_flush_stale(void);
-extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
-extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
-extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
 
 #endif							/* PLWASM_H */

@@ -5,7 +5,8 @@
 ** The generator writes the body of f(x: i32) -> i32 over i32 locals with
 ** void blocks, loops, if/else, br, br_if, br_table, return, calls of
 ** g(y) = y + 3, select, local.tee, drop and nop, including dead code
-** after unconditional branches.  Loops run a bounded number of times:
+** after unconditional branches; with 'bulk', memory.fill and memory.copy
+** of sizes computed at run time too (fr_generate_bulk).  Loops run a bounded number of times:
 ** each has its own counter local that nothing else writes, and every
 ** branch back to a loop's label -- its back edge at the end, or a
 ** 'continue' anywhere inside it, inner loops included, by br_if or by a br
@@ -15,7 +16,7 @@
 ** With 'traps', the programs also run operators that trap on some inputs
 ** only: calls of t(y), which traps on y = 5; i32.load8_u past the end of
 ** memory for half the addresses; i32.div_u by zero; memory.fill past the
-** end.  Memory stays zero, so every load reads 0.
+** end (fr_generate_traps).  Memory stays zero, so every load reads 0.
 **
 ** The interpreter executes the same bytes one operator at a time and adds
 ** each executed operator's cost from the opcode table, the contract the
@@ -25,7 +26,6 @@
 #ifndef SF_FUEL_REF_H
 #define SF_FUEL_REF_H
 
-#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -46,6 +46,7 @@ typedef struct frgen
 	int			nlabels;
 	int			nloops;			/* counters handed out */
 	int			budget;			/* statements left */
+	bool		bulk;			/* memory.fill and memory.copy statements too */
 	bool		traps;			/* trapping operators too */
 } frgen;
 
@@ -255,12 +256,46 @@ fr_continue(frgen *g)
 	wb_u8(g->w, 0x0b);
 }
 
+/* An expression masked to [0, mask]. */
+static void
+fr_masked(frgen *g, int32_t mask)
+{
+	fr_expr(g, 1);
+	wb_u8(g->w, 0x41);
+	fr_s32(g->w, mask);
+	wb_u8(g->w, 0x71);			/* i32.and */
+}
+
+/* memory.fill or memory.copy of up to 2047 bytes at offsets below 256. */
+static void
+fr_bulk(frgen *g)
+{
+	bool		copy = fr_rand(g, 2);
+
+	fr_masked(g, 0xff);
+	if (copy)
+		fr_masked(g, 0xff);
+	else
+		fr_expr(g, 1);
+	fr_masked(g, 0x7ff);
+	wb_u8(g->w, 0xfc);
+	wb_u32(g->w, copy ? 10 : 11);
+	wb_u8(g->w, 0x00);
+	if (copy)
+		wb_u8(g->w, 0x00);
+}
+
 static void
 fr_stmt(frgen *g, int depth)
 {
 	uint32_t	k = fr_rand(g, depth > 3 ? 6 : 12);
 	int			d;
 
+	if (g->bulk && fr_rand(g, 5) == 0)
+	{
+		fr_bulk(g);
+		return;
+	}
 	if (fr_rand(g, 8) == 0)
 	{
 		fr_continue(g);
@@ -353,7 +388,7 @@ fr_stmts(frgen *g, int depth)
 
 /* The body of f: statements, then x + l1 + l2 + l3 + l4. */
 static inline void
-fr_generate(wbuf *w, uint64_t seed, bool traps)
+fr_generate_with(wbuf *w, uint64_t seed, bool bulk, bool traps)
 {
 	frgen		g;
 
@@ -361,6 +396,7 @@ fr_generate(wbuf *w, uint64_t seed, bool traps)
 	g.w = w;
 	g.rng = seed * 2654435761u + 1;
 	g.budget = 40;
+	g.bulk = bulk;
 	g.traps = traps;
 	fr_stmts(&g, 0);
 	fr_stmts(&g, 0);
@@ -373,6 +409,29 @@ fr_generate(wbuf *w, uint64_t seed, bool traps)
 		wb_u8(w, 0x6a);
 	}
 	wb_u8(w, 0x0b);
+}
+
+static inline void
+fr_generate(wbuf *w, uint64_t seed)
+{
+	fr_generate_with(w, seed, false, false);
+}
+
+/* The same with bulk statements: the module needs a memory of a page. */
+static inline void
+fr_generate_bulk(wbuf *w, uint64_t seed)
+{
+	fr_generate_with(w, seed, true, false);
+}
+
+/*
+** The same with trapping operators: the module needs a memory of a page
+** and t as function 2 (FR_T_BODY).
+*/
+static inline void
+fr_generate_traps(wbuf *w, uint64_t seed)
+{
+	fr_generate_with(w, seed, false, true);
 }
 
 /* ---- the reference interpreter --------------------------------------------------- */
@@ -451,9 +510,8 @@ fr_skip(const uint8_t *p, size_t *pc)
 			fr_u32(p, pc);
 			fr_u32(p, pc);
 			break;
-		case 0xfc:				/* memory.fill: sub-opcode, memory index */
-			fr_u32(p, pc);
-			(*pc)++;
+		case 0xfc:
+			*pc += fr_u32(p, pc) == 10 ? 2 : 1;
 			break;
 	}
 	return op;
@@ -481,12 +539,18 @@ fr_match(const uint8_t *p, size_t at, size_t *else_at)
 	}
 }
 
-/* The cost of the operator at p (a 0xFC one: its sub-opcode follows). */
 static inline uint64_t
-fr_cost(const uint8_t *p)
+fr_cost(uint8_t op)
 {
-	return sf_opinfo_table[p[0] == 0xfc ? sf_opcode_lookup(0xfc, p[1]) :
-						   sf_opcode_lookup(0, p[0])].fuel;
+	return sf_opinfo_table[sf_opcode_lookup(0, op)].fuel;
+}
+
+/* A bulk statement's cost: the operator, and the bytes it reads and writes. */
+static inline uint64_t
+fr_bulk_cost(uint32_t sub, uint32_t n)
+{
+	return sf_opinfo_table[sf_opcode_lookup(0xfc, sub)].fuel +
+		sf_fuel_for_bytes(sub == 10 ? 2 * (uint64_t) n : n);
 }
 
 /* g(y) = y + 3: local.get, i32.const, i32.add. */
@@ -518,9 +582,28 @@ fr_run(const uint8_t *p, int32_t x, uint64_t *fuel, sf_trap_kind *trap)
 		uint8_t		op = p[pc];
 		int			d = -1;
 
-		*fuel += fr_cost(p + pc);
-		fr_skip(p, &pc);
 		*trap = SF_TRAP_NONE;
+		if (op == 0xfc)
+		{
+			size_t		q = at + 1;
+			uint32_t	sub = fr_u32(p, &q),
+						n = (uint32_t) st[sp - 1],
+						dst = (uint32_t) st[sp - 3];
+
+			sp -= 3;
+			fr_skip(p, &pc);
+			/* out of bounds: no byte touched, none charged (memory.fill only) */
+			if (sub == 11 && (uint64_t) dst + n > 65536)
+			{
+				*fuel += sf_opinfo_table[sf_opcode_lookup(0xfc, sub)].fuel;
+				*trap = SF_TRAP_MEMORY_OOB;
+				return 0;
+			}
+			*fuel += fr_bulk_cost(sub, n);
+			continue;
+		}
+		*fuel += fr_cost(op);
+		fr_skip(p, &pc);
 		switch (op)
 		{
 			case 0x01:
@@ -601,14 +684,6 @@ fr_run(const uint8_t *p, int32_t x, uint64_t *fuel, sf_trap_kind *trap)
 					return 0;
 				}
 				st[sp - 1] = (int32_t) ((uint32_t) st[sp - 1] / (uint32_t) st[sp]);
-				break;
-			case 0xfc:			/* memory.fill d 0 65534: zeros, or past the end */
-				sp -= 3;
-				if ((uint32_t) st[sp] + 65534u > 65536u)
-				{
-					*trap = SF_TRAP_MEMORY_OOB;
-					return 0;
-				}
 				break;
 			case 0x1a:
 				sp--;

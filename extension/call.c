@@ -1,0 +1,680 @@
+/*
+ * call.c -- the one call path: SQL functions, procedures and DO blocks.
+ *
+ * slackfuel_call is where every call of a wasm function starts and ends:
+ * it prepares the run (stack, tick, pending interrupts), lowers the
+ * arguments (types.c), calls the export, lifts the result (NULL included)
+ * and calls cabi_post_<export>.  Every sf_call it makes, cabi_realloc included, goes
+ * through slackfuel_run, which charges it to the call's one fuel budget.
+ * A trap anywhere discards the instance (its memory may be inconsistent)
+ * and becomes an ereport (report.c).
+ *
+ * Every copy between a Datum and linear memory goes through
+ * slackfuel_copy_in and slackfuel_copy_out, which check the range against
+ * the memory's size, charge the call's fuel for the bytes read and
+ * written as the engine's bulk operators do (sf_fuel_for_bytes), before
+ * touching any, and copy in chunks, between which a cancel, terminate or
+ * statement_timeout stops the call.
+ */
+#include "postgres.h"
+
+#include "commands/trigger.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "tcop/tcopprot.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
+
+#include "plwasm.h"
+
+uint64		slackfuel_last_fuel;
+char	   *slackfuel_stack_base;
+
+/*
+ * The wasm stack grows on the backend's stack, below the caller's frame,
+ * by up to 'max_stack' bytes; together with what the backend already uses
+ * that must stay within max_stack_depth, which PostgreSQL keeps below the
+ * process's stack limit.  Beyond it the guard page would be hit outside
+ * any handler's reach, so refuse the call the way PostgreSQL does.
+ */
+void
+slackfuel_stack_too_deep(uint64 max_stack)
+{
+	char		here;
+	uint64		used;
+
+	if (slackfuel_stack_base == NULL)
+	{
+		pg_stack_base_t b = set_stack_base();
+
+		restore_stack_base(b);
+#if defined(__ia64__) || defined(__ia64)
+		slackfuel_stack_base = b.stack_base_ptr;
+#else
+		slackfuel_stack_base = b;
+#endif
+		if (slackfuel_stack_ok(max_stack))
+			return;
+	}
+	used = slackfuel_stack_base > &here ? (uint64) (slackfuel_stack_base - &here) : 0;
+	ereport(ERROR,
+			(errcode(ERRCODE_STATEMENT_TOO_COMPLEX),
+			 errmsg("stack depth limit exceeded"),
+			 errdetail("The backend uses %llu kB of its stack; wasm may use %llu kB more.",
+					   (unsigned long long) used / 1024,
+					   (unsigned long long) max_stack / 1024),
+			 errhint("Increase the configuration parameter \"max_stack_depth\" (currently %dkB), or lower slackfuel.max_stack.",
+					 max_stack_depth)));
+}
+
+/* --- Start, end, and the sf_calls in between ----------------------------- */
+
+static uint64 next_call_id;
+
+/*
+ * Begin a call.  A call that begins while a host function of another call
+ * runs SQL (wasm calls SQL calls wasm) is nested in it: its fuel limit is
+ * also what the outer call has left, and what it consumes is charged to
+ * the outer call (sql.c charges it to the outer wasm caller).
+ */
+static inline __attribute__((always_inline)) void
+call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
+		   slackfuel_inst *inst, slackfuel_host *host, uint64 max_stack)
+{
+	slackfuel_cx *outer = slackfuel_sql_top;
+
+	cx->fname = fname;
+	cx->fn = fn;
+	cx->inst = inst;
+	cx->host = host;
+	cx->lifted = 0;
+	cx->out.trapped = false;
+	cx->out.consumed = 0;
+	cx->out.limit = slackfuel_fuel_limit();
+	cx->nest = outer;
+	cx->pending_error = false;
+	cx->fuel_out = false;
+	cx->discard = false;
+	if (unlikely(outer != NULL))
+	{
+		uint64		left = outer->sql_fuel_left -
+			Min(outer->nested_consumed, outer->sql_fuel_left);
+
+		cx->out.limit = Min(cx->out.limit, left);
+	}
+	slackfuel_prepare_run(max_stack);
+	if (unlikely(host != NULL))
+	{
+		cx->id = ++next_call_id;
+		cx->mcxt = CurrentMemoryContext;
+		cx->spi_connected = false;
+		cx->host_prev = slackfuel_host_enter(host, cx);
+		if (slackfuel_host_wasi(host) != NULL)
+			slackfuel_wasi_call_begin(slackfuel_host_wasi(host));
+	}
+}
+
+/* A nested call's fuel is charged to the call around it. */
+static inline void
+charge_outer(slackfuel_cx *cx)
+{
+	if (unlikely(cx->nest != NULL))
+		cx->nest->nested_consumed += cx->out.consumed;
+}
+
+/*
+ * The host side of a call that returned from wasm: output flushed, its
+ * cursors closed, SPI left.  A PostgreSQL error caught on the way is
+ * re-thrown now.  Call paths run it as soon as wasm has returned, before
+ * lifting results, so that nothing of the call's SQL outlives an error
+ * there; slackfuel_call_end runs it again (cheap) for a cabi_post_*.
+ */
+static void
+finish_host(slackfuel_cx *cx)
+{
+	slackfuel_call_ended(cx);
+	if (unlikely(cx->pending_error))
+	{
+		if (cx->fn != NULL)
+			slackfuel_inst_discard(cx->fn, cx->inst);
+		PG_RE_THROW();
+	}
+}
+
+/* The host side's end of a call: see slackfuel_call_end. */
+static void
+end_host(slackfuel_cx *cx)
+{
+	finish_host(cx);
+	slackfuel_host_enter(cx->host, cx->host_prev);
+	if (cx->discard && cx->fn != NULL)
+		slackfuel_inst_discard(cx->fn, cx->inst);
+}
+
+static inline __attribute__((always_inline)) void
+call_end(slackfuel_cx *cx)
+{
+	charge_outer(cx);
+	slackfuel_last_fuel = cx->out.consumed;
+	if (unlikely(cx->host != NULL))
+		end_host(cx);
+}
+
+/*
+ * Begin and end a call: the call paths below inline these; instantiation
+ * (build.c) uses them too.
+ */
+void
+slackfuel_call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
+					 slackfuel_inst *inst, slackfuel_host *host, uint64 max_stack)
+{
+	call_begin(cx, fname, fn, inst, host, max_stack);
+}
+
+/* End a call that returned. */
+void
+slackfuel_call_end(slackfuel_cx *cx)
+{
+	call_end(cx);
+}
+
+/*
+ * A call trapped (out of fuel, interrupts and exits included): the
+ * instance is thrown away, since its memory may be half-updated, and the
+ * trap reported with what the program last wrote to stderr; a PostgreSQL
+ * error that a host function caught is re-thrown instead, whatever trap
+ * ended the call.  A DO block's instance belongs to its build and dies
+ * with it.
+ */
+void
+slackfuel_trapped(slackfuel_cx *cx)
+{
+	char	   *tail = NULL;
+
+	cx->out.trapped = true;
+	slackfuel_last_fuel = cx->out.consumed;
+	charge_outer(cx);
+	if (cx->host != NULL)
+	{
+		slackfuel_wasi *w = slackfuel_host_wasi(cx->host);
+
+		if (w != NULL && !cx->pending_error)
+		{
+			if (slackfuel_wasi_flush(w))
+				tail = pstrdup(slackfuel_wasi_stderr(w));
+			else
+				cx->pending_error = true;
+		}
+		slackfuel_host_enter(cx->host, cx->host_prev);
+	}
+	if (cx->fn != NULL)
+		slackfuel_inst_discard(cx->fn, cx->inst);
+	if (cx->pending_error)
+		PG_RE_THROW();
+	slackfuel_report_trap(cx->fname, &cx->out, tail);
+}
+
+/*
+ * proc_exit(0) ends a call normally (a command's _start, C's exit(0));
+ * the instance, whose program has exited, is discarded when the call
+ * ends.  Other exit codes, and every other trap, are errors.  Returns true
+ * after exit(0).
+ */
+static bool
+exited(slackfuel_cx *cx, sf_status st)
+{
+	if (st == SF_TRAP && cx->out.err.trap == SF_TRAP_EXIT &&
+		cx->out.err.exit_code == 0 && !cx->pending_error)
+	{
+		cx->discard = true;
+		return true;
+	}
+	slackfuel_trapped(cx);
+	return false;				/* not reached */
+}
+
+/*
+ * One sf_call, charged to the call's fuel budget; a trap does not return.
+ * Returns false when the program exited with code 0 instead of returning.
+ */
+bool
+slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots, uint32 nargs,
+			  uint32 nresults)
+{
+	sf_call_opts opts;
+	sf_status	st;
+
+	opts.fuel_limit = cx->out.limit - Min(cx->out.consumed, cx->out.limit);
+	st = sf_call_slots(f, slots, nargs, nresults, &opts, &cx->out.err);
+	cx->out.consumed += sf_last_fuel_consumed();
+	if (unlikely(st != SF_OK))
+		return !exited(cx, st);
+	return true;
+}
+
+/* A function with a result cannot end by exiting. */
+static void
+exited_without_result(slackfuel_cx *cx)
+{
+	slackfuel_call_end(cx);
+	ereport(ERROR,
+			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+			 errmsg("wasm function \"%s\" exited before returning its result", cx->fname),
+			 errdetail("It called proc_exit(0).")));
+}
+
+/* --- Guest memory -------------------------------------------------------- */
+
+/* [ptr, ptr + len) must lie in the instance's linear memory. */
+void
+slackfuel_check_range(slackfuel_cx *cx, uint64 ptr, uint64 len, const char *what)
+{
+	uint64		size = sf_memory_size(cx->inst->memory);
+
+	if (ptr + len > size)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("wasm function \"%s\" gave %s outside its linear memory",
+						cx->fname, what),
+				 errdetail("Pointer %llu, length %llu, memory size %llu bytes.",
+						   (unsigned long long) ptr, (unsigned long long) len,
+						   (unsigned long long) size)));
+}
+
+/* 'len' bytes of guest memory from cabi_realloc(0, 0, align, len). */
+uint32
+slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
+{
+	uint64		a[4] = {0, 0, align, len};
+	uint32		ptr;
+
+	if (!slackfuel_run(cx, cx->inst->realloc, a, 4, 1))
+		exited_without_result(cx);
+	ptr = (uint32) a[0];
+	if (ptr % align != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("wasm function \"%s\" got a misaligned pointer from cabi_realloc",
+						cx->fname),
+				 errdetail("Pointer %u, alignment %u.", ptr, align)));
+	slackfuel_check_range(cx, ptr, len, "a cabi_realloc result");
+	return ptr;
+}
+
+/* A call's copies: 1 MiB, about 0.1 ms, between checks for interrupts. */
+#define COPY_CHUNK ((size_t) 1 << 20)
+
+/* The call ends as a trap of 'kind' (the instance goes: it is part-written). */
+static void
+copy_trap(slackfuel_cx *cx, sf_trap_kind kind)
+{
+	memset(&cx->out.err, 0, sizeof(cx->out.err));
+	cx->out.err.status = SF_TRAP;
+	cx->out.err.trap = kind;
+	cx->out.err.offset = -1;
+	slackfuel_trapped(cx);
+}
+
+/*
+ * Charge copying 'len' bytes (read and written) to the call's fuel, before
+ * any is copied: a copy the call cannot afford ends it out of fuel.
+ */
+static void
+charge_copy(slackfuel_cx *cx, size_t len)
+{
+	uint64		units = sf_fuel_for_bytes(2 * (uint64) len);
+
+	if (cx->fn == NULL || cx->fn->mode == SF_FUEL_OFF)
+		return;
+	cx->out.consumed += units;
+	if (cx->out.consumed > cx->out.limit)
+		copy_trap(cx, SF_TRAP_OUT_OF_FUEL);
+}
+
+/* memcpy in chunks; a cancel or terminate between two ends the call. */
+static void
+copy_chunked(slackfuel_cx *cx, uint8 *dst, const uint8 *src, size_t len)
+{
+	for (size_t done = 0; done < len; done += COPY_CHUNK)
+	{
+		if (unlikely(INTERRUPTS_PENDING_CONDITION()))
+		{
+			if (QueryCancelPending || ProcDiePending)
+				copy_trap(cx, SF_TRAP_INTERRUPTED);
+			CHECK_FOR_INTERRUPTS();
+		}
+		memcpy(dst + done, src + done, Min(len - done, COPY_CHUNK));
+	}
+}
+
+/* Copy 'len' bytes from 'src' into guest memory at 'ptr'. */
+void
+slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src, size_t len,
+				  const char *what)
+{
+	slackfuel_check_range(cx, ptr, len, what);
+	charge_copy(cx, len);
+	copy_chunked(cx, sf_memory_data(cx->inst->memory) + ptr, src, len);
+}
+
+/*
+ * Copy 'len' bytes of guest memory at 'ptr' out to 'dst'.  What one call
+ * copies out is bounded by what one value can hold, so that a result whose
+ * parts share guest memory cannot make the backend take more.
+ */
+void
+slackfuel_copy_out(slackfuel_cx *cx, void *dst, uint32 ptr, size_t len,
+				   const char *what)
+{
+	slackfuel_check_range(cx, ptr, len, what);
+	cx->lifted += len;
+	if (cx->lifted > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("wasm function \"%s\" returned more than %zu bytes of values",
+						cx->fname, (size_t) MaxAllocSize)));
+	charge_copy(cx, len);
+	copy_chunked(cx, dst, sf_memory_data(cx->inst->memory) + ptr, len);
+}
+
+/* --- The call ------------------------------------------------------------ */
+
+/*
+ * Arguments whose Datums are their flat values and a result in one flat
+ * value (types.c checked the export's type once): no linear memory, one
+ * sf_call_slots.  The path of the trivial function, kept short.
+ */
+static inline Datum
+call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
+{
+	const slackfuel_sig *sig = cx->fn->sig;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+	int			nargs = sig->nargs;
+	sf_call_opts opts;
+	sf_status	st;
+
+	for (int i = 0; i < nargs; i++)
+		slots[i] = (uint64) fcinfo->args[i].value;
+	opts.fuel_limit = cx->out.limit;
+	st = sf_call_slots(cx->inst->func, slots, nargs, sig->nresults, &opts,
+					   &cx->out.err);
+	cx->out.consumed = sf_last_fuel_consumed();
+	if (unlikely(st != SF_OK) && exited(cx, st))
+	{
+		if (sig->ret != NULL)
+			exited_without_result(cx);
+		return (Datum) 0;
+	}
+	if (unlikely(cx->host != NULL))
+		finish_host(cx);
+	if (sig->ret == NULL)
+		return (Datum) 0;
+	return sig->ret->type->lift(cx, sig->ret, slots);
+}
+
+/* Everything else: lower, call, lift, cabi_post_<export>. */
+static Datum
+call_general(slackfuel_cx *cx, FunctionCallInfo fcinfo)
+{
+	const slackfuel_sig *sig = cx->fn->sig;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+	Datum		d;
+
+	slackfuel_lower_args(cx, sig, fcinfo, slots);
+	if (!slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults))
+	{
+		if (sig->ret != NULL)
+			exited_without_result(cx);
+		return (Datum) 0;
+	}
+	if (cx->host != NULL)
+		finish_host(cx);
+	if (sig->ret == NULL)
+		return (Datum) 0;
+	d = slackfuel_lift_result(cx, sig, slots, &fcinfo->isnull);
+	if (cx->inst->post_return)
+		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
+	return d;
+}
+
+/* --- Sets --------------------------------------------------------------- */
+
+static ReturnSetInfo *
+set_info(slackfuel_cx *cx, FunctionCallInfo fcinfo, int mode)
+{
+	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	if (rsi == NULL || !IsA(rsi, ReturnSetInfo) || (rsi->allowedModes & mode) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued wasm function \"%s\" called in a context that cannot accept a set",
+						cx->fname),
+				 mode == SFRM_Materialize ?
+				 errhint("A module that exports %s_next returns the set one row at a time.",
+						 cx->fn->export_name) : 0));
+	return rsi;
+}
+
+/* The row type of a set: the caller's, or the element's own. */
+static TupleDesc
+set_desc(const slackfuel_sig *sig, ReturnSetInfo *rsi)
+{
+	const slackfuel_conv *c = sig->ret;
+	TupleDesc	td;
+
+	if (rsi->expectedDesc != NULL)
+		return CreateTupleDescCopy(rsi->expectedDesc);
+	if (c->tupdesc != NULL)
+		return CreateTupleDescCopy(c->tupdesc);
+	td = CreateTemplateTupleDesc(1);
+	TupleDescInitEntry(td, 1, "value",
+					   OidIsValid(c->domain) ? c->domain : c->typid, -1, 0);
+	return td;
+}
+
+/*
+ * RETURNS SETOF, all at once: the export returns list<T>, stored in a
+ * tuplestore (which spills to disk beyond work_mem).
+ */
+static Datum
+call_set(slackfuel_cx *cx, FunctionCallInfo fcinfo)
+{
+	const slackfuel_sig *sig = cx->fn->sig;
+	ReturnSetInfo *rsi = set_info(cx, fcinfo, SFRM_Materialize);
+	MemoryContext old = MemoryContextSwitchTo(rsi->econtext->ecxt_per_query_memory);
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+
+	rsi->setDesc = set_desc(sig, rsi);
+	rsi->setResult = tuplestore_begin_heap((rsi->allowedModes & SFRM_Materialize_Random) != 0,
+										   false, work_mem);
+	rsi->returnMode = SFRM_Materialize;
+	MemoryContextSwitchTo(old);
+
+	slackfuel_lower_args(cx, sig, fcinfo, slots);
+	if (!slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults))
+		exited_without_result(cx);
+	slackfuel_lift_set(cx, sig, slots, rsi);
+	if (cx->inst->post_return)
+		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
+	return (Datum) 0;
+}
+
+/*
+ * An iterator over a streamed set: the export gave 'handle'; rows come from
+ * <export>_next(handle), one per call, on the same instance, charged to
+ * one fuel budget for the whole set.  The call site keeps it ('slot')
+ * until the set ends or the query stops reading it.
+ */
+struct slackfuel_iter
+{
+	slackfuel_iter **slot;		/* the call site's pointer to it */
+	slackfuel_func *fn;
+	slackfuel_inst *inst;
+	uint64		serial;			/* inst's, to see that it still exists */
+	uint32		handle;
+	bool		open;			/* _next has not said none yet */
+	uint64		consumed;
+	uint64		limit;
+};
+
+/* The iterator's instance, unless it was discarded since (by a trap). */
+static slackfuel_inst *
+iter_inst(slackfuel_iter *it)
+{
+	for (slackfuel_inst *i = it->fn->instances; i != NULL; i = i->next)
+		if (i == it->inst && i->serial == it->serial)
+			return i;
+	return NULL;
+}
+
+static void
+iter_free(slackfuel_iter *it)
+{
+	if (*it->slot == it)
+		*it->slot = NULL;
+	pfree(it);
+}
+
+/*
+ * The query stopped reading (or rescans): <export>_close(handle) if the
+ * set was not read to its end.
+ */
+static void
+iter_shutdown(Datum arg)
+{
+	slackfuel_iter *it = (slackfuel_iter *) DatumGetPointer(arg);
+	slackfuel_inst *inst;
+	slackfuel_cx cx;
+	uint64		slots[1];
+
+	if (it->open && it->fn->valid && (inst = iter_inst(it)) != NULL &&
+		inst->close != NULL)
+	{
+		it->open = false;
+		call_begin(&cx, it->fn->proname, it->fn, inst, inst->host, inst->max_stack);
+		slots[0] = it->handle;
+		slackfuel_run(&cx, inst->close, slots, 1, 0);
+		call_end(&cx);
+	}
+	iter_free(it);
+}
+
+static Datum
+call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
+{
+	const slackfuel_sig *sig = cx->fn->sig;
+	ReturnSetInfo *rsi = set_info(cx, fcinfo, SFRM_ValuePerCall);
+	slackfuel_iter *it = *slot;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+	Datum		d = (Datum) 0;
+	bool		isnull = false;
+
+	if (it == NULL)
+	{
+		slackfuel_lower_args(cx, sig, fcinfo, slots);
+		if (!slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults))
+			exited_without_result(cx);
+		it = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(*it));
+		it->handle = (uint32) slots[0];
+		it->slot = slot;
+		it->fn = cx->fn;
+		it->inst = cx->inst;
+		it->serial = cx->inst->serial;
+		it->limit = cx->out.limit;
+		it->open = true;
+		*slot = it;
+		RegisterExprContextCallback(rsi->econtext, iter_shutdown, PointerGetDatum(it));
+		if (cx->inst->post_return)
+			slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
+	}
+	cx->inst = iter_inst(it);
+	if (cx->inst == NULL || !it->fn->valid)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the instance of wasm function \"%s\" was discarded while its set was read",
+						cx->fname),
+				 errdetail("A trap, or a change of the function or of the limits, discards an instance with what it holds.")));
+	cx->out.consumed += it->consumed;
+	cx->out.limit = it->limit;
+	slots[0] = it->handle;
+	if (!slackfuel_run(cx, cx->inst->next_row, slots, 1, 1))
+		exited_without_result(cx);
+	it->consumed = cx->out.consumed;
+	if (!slackfuel_lift_next(cx, sig, slots, &d, &isnull))
+	{
+		it->open = false;
+		rsi->isDone = ExprEndResult;
+		fcinfo->isnull = true;
+		return (Datum) 0;
+	}
+	rsi->isDone = ExprMultipleResult;
+	fcinfo->isnull = isnull;
+	return d;
+}
+
+/* --- Triggers ------------------------------------------------------------ */
+
+static Datum
+call_trigger(slackfuel_cx *cx, FunctionCallInfo fcinfo)
+{
+	const slackfuel_sig *sig = cx->fn->sig;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+	Datum		d;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("wasm trigger function \"%s\" can only be called as a trigger",
+						cx->fname)));
+	slackfuel_trigger_lower(cx, sig, fcinfo, slots);
+	if (!slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults))
+		exited_without_result(cx);
+	d = slackfuel_trigger_lift(cx, sig, fcinfo, slots);
+	if (cx->inst->post_return)
+		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
+	return d;
+}
+
+/*
+ * Call the function 'fn' with the instance 'inst' for 'fcinfo'.  Traps and
+ * errors about values (range, bounds, encoding) are raised from here.
+ * '*iter' is the call site's iterator over a streamed set, if any.
+ */
+Datum
+slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo,
+			   slackfuel_iter **iter)
+{
+	slackfuel_cx cx;
+	Datum		result;
+	const slackfuel_sig *sig = fn->sig;
+
+	call_begin(&cx, fn->proname, fn, inst, inst->host, inst->max_stack);
+	if (likely(sig->direct))
+		result = call_direct(&cx, fcinfo);
+	else if (sig->retset)
+		result = sig->stream ? call_stream(&cx, fcinfo, iter) : call_set(&cx, fcinfo);
+	else if (sig->trigger)
+		result = call_trigger(&cx, fcinfo);
+	else
+		result = call_general(&cx, fcinfo);
+	call_end(&cx);
+	return result;
+}
+
+/*
+ * A DO block's call of 'f', which takes no arguments; its 'nresults'
+ * results are ignored.  The instance was just created by the caller.
+ */
+void
+slackfuel_call_inline(const char *fname, slackfuel_host *host, sf_func *f,
+					  uint32 nresults)
+{
+	slackfuel_cx cx;
+	uint64		slots[16];
+
+	if (nresults > lengthof(slots))
+		elog(ERROR, "export of inline code block not callable");
+	slackfuel_call_begin(&cx, fname, NULL, NULL, host, slackfuel_max_stack());
+	slackfuel_run(&cx, f, slots, 0, nresults);
+	slackfuel_call_end(&cx);
+}
