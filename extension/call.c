@@ -18,6 +18,8 @@
  */
 #include "postgres.h"
 
+#include <pthread.h>
+
 #include "commands/trigger.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -29,6 +31,26 @@
 
 uint64		slackfuel_last_fuel;
 char	   *slackfuel_stack_base;
+
+/*
+ * The highest address of this thread's stack (the main thread's: its
+ * mapping as the kernel grows it up to the stack limit), or NULL.
+ */
+static char *
+stack_top(void)
+{
+	pthread_attr_t attr;
+	void	   *addr;
+	size_t		size;
+	char	   *top = NULL;
+
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return NULL;
+	if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+		top = (char *) addr + size;
+	pthread_attr_destroy(&attr);
+	return top;
+}
 
 /*
  * The wasm stack grows on the backend's stack, below the caller's frame,
@@ -53,6 +75,9 @@ slackfuel_stack_too_deep(uint64 max_stack)
 #else
 		slackfuel_stack_base = b;
 #endif
+		/* postgres --single never sets it: the stack's own top then */
+		if (slackfuel_stack_base == NULL || slackfuel_stack_base < &here)
+			slackfuel_stack_base = stack_top();
 		if (slackfuel_stack_ok(max_stack))
 			return;
 	}
