@@ -537,7 +537,7 @@ struct slackfuel_iter
 	slackfuel_inst *inst;
 	uint64		serial;			/* inst's, to see that it still exists */
 	uint32		handle;
-	bool		open;			/* _next has not said none yet */
+	bool		open;			/* not closed yet */
 	uint64		consumed;
 	uint64		limit;
 };
@@ -627,7 +627,9 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 	it->consumed = cx->out.consumed;
 	if (!slackfuel_lift_next(cx, sig, slots, &d, &isnull))
 	{
-		it->open = false;
+		/* the next call (the next row of a target list) starts a new set */
+		UnregisterExprContextCallback(rsi->econtext, iter_shutdown, PointerGetDatum(it));
+		iter_free(it);
 		rsi->isDone = ExprEndResult;
 		fcinfo->isnull = true;
 		return (Datum) 0;

@@ -34,6 +34,8 @@ SELECT * FROM bad_list();
 CREATE FUNCTION stream(n int) RETURNS SETOF int STRICT LANGUAGE wasm AS :'m';
 SELECT * FROM stream(4);
 SELECT stream(3) AS in_select_list;
+-- In a target list, each row's call starts a new set.
+SELECT g, stream(g) FROM generate_series(1, 3) g;
 -- The guest holds at most 8 iterators: this only passes if each one a
 -- LIMIT stops early is closed.
 SELECT count(*) FROM generate_series(1, 20) g WHERE (SELECT stream(g + 1) LIMIT 1) = 1;
