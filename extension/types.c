@@ -1720,6 +1720,10 @@ slackfuel_lift_set(slackfuel_cx *cx, const slackfuel_sig *sig,
 			else if (rows)
 				for (int j = 0; j < c->tupdesc->natts; j++)
 					c->nulls[j] = true;
+			if (rows && OidIsValid(c->domain))
+				check_domain(cx, c, isnull ? (Datum) 0 :
+							 HeapTupleGetDatum(heap_form_tuple(c->tupdesc, c->values, c->nulls)),
+							 isnull);
 			if (rows)
 				tuplestore_putvalues(rsi->setResult, rsi->setDesc, c->values, c->nulls);
 			else
