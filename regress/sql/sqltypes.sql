@@ -122,6 +122,15 @@ SELECT slackfuel_wit('pair_a(pair)', 'pair_b("Pair")');
 DROP FUNCTION pair_a(pair), pair_b("Pair");
 DROP TYPE pair, "Pair";
 
+-- A bad value in a record names its field.
+CREATE TYPE flagged AS (a int, b bool);
+CREATE FUNCTION bad_bool_field() RETURNS flagged LANGUAGE wasm AS :'m';
+CREATE FUNCTION bad_disc_field() RETURNS flagged LANGUAGE wasm AS :'m';
+SELECT bad_bool_field();
+SELECT bad_disc_field();
+DROP FUNCTION bad_bool_field(), bad_disc_field();
+DROP TYPE flagged;
+
 -- Still refused, with the supported types listed.
 CREATE FUNCTION pt(point) RETURNS int STRICT LANGUAGE wasm AS :'m';
 
