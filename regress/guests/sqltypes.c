@@ -179,3 +179,26 @@ bad_disc_field(void)
 	flagged[0] = 3;				/* a: no option */
 	return flagged;
 }
+
+/* Not STRICT: option<tuple<u64, u64>> and option<interval> -> option<s32> */
+static struct
+{
+	uint8_t		some;
+	int32_t		v;
+}			opt_s32;
+
+EXPORT(uuid_low_byte) void *
+uuid_low_byte(int32_t has, uint64_t hi, uint64_t lo)
+{
+	opt_s32.some = has;
+	opt_s32.v = (int32_t) (lo & 0xff);
+	return &opt_s32;
+}
+
+EXPORT(iv_days) void *
+iv_days(int32_t has, int32_t months, int32_t days, int64_t us)
+{
+	opt_s32.some = has;
+	opt_s32.v = days;
+	return &opt_s32;
+}
