@@ -18,6 +18,9 @@ dir=$(mktemp -d /tmp/slackfuel-bench.XXXXXX)
 chmod 755 "$dir"
 trap 'scripts/pgcluster stop "$dir/pg"; rm -rf "$dir"' EXIT
 cc -O2 -fPIC -shared -I"$(pg_config --includedir-server)" bench/sql_udf.c -o "$dir/sql_udf.so"
+clang --target=wasm32 -O2 -nostdlib -mbulk-memory -Wl,--no-entry -Wl,--export-dynamic \
+	bench/sql_guest.c -o "$dir/sql_guest.wasm"
+guest="\\x$(od -An -v -tx1 "$dir/sql_guest.wasm" | tr -d ' \n')"
 env=$(scripts/pgcluster start "$dir/pg")
 export $env
 
@@ -110,6 +113,39 @@ CREATE FUNCTION wasm_lookup(int) RETURNS int STRICT STABLE LANGUAGE wasm AS \$\$
       (then (i32.const -1))
       (else (i32.load offset=8 (i32.load (i32.load (i32.const 160))))))))
 \$\$;
+
+-- The type rows: an int[] summed, a composite in and out, a set, jsonb.
+CREATE TYPE trip AS (a int, b float8, c bigint);
+CREATE FUNCTION c_arrsum(int[]) RETURNS bigint AS '$dir/sql_udf.so', 'c_arrsum' LANGUAGE C STRICT IMMUTABLE;
+CREATE FUNCTION c_trip(trip) RETURNS trip AS '$dir/sql_udf.so', 'c_trip' LANGUAGE C STRICT IMMUTABLE;
+CREATE FUNCTION c_series(int) RETURNS SETOF int AS '$dir/sql_udf.so', 'c_series' LANGUAGE C STRICT IMMUTABLE;
+CREATE FUNCTION c_tag(jsonb) RETURNS jsonb AS '$dir/sql_udf.so', 'c_tag' LANGUAGE C STRICT IMMUTABLE;
+CREATE FUNCTION wasm_arrsum(int[]) RETURNS bigint STRICT IMMUTABLE LANGUAGE wasm AS '$guest';
+CREATE FUNCTION wasm_trip(trip) RETURNS trip STRICT IMMUTABLE LANGUAGE wasm AS '$guest';
+CREATE FUNCTION wasm_series(int) RETURNS SETOF int STRICT IMMUTABLE LANGUAGE wasm AS '$guest';
+CREATE FUNCTION wasm_stream(int) RETURNS SETOF int STRICT IMMUTABLE LANGUAGE wasm AS '$guest';
+CREATE FUNCTION wasm_tag(jsonb) RETURNS jsonb STRICT IMMUTABLE LANGUAGE wasm AS '$guest';
+CREATE FUNCTION plpgsql_arrsum(a int[]) RETURNS bigint STRICT IMMUTABLE LANGUAGE plpgsql AS \$\$
+DECLARE s bigint := 0; x int;
+BEGIN
+  FOREACH x IN ARRAY a LOOP s := s + x; END LOOP;
+  RETURN s;
+END \$\$;
+CREATE FUNCTION plpgsql_trip(t trip) RETURNS trip STRICT IMMUTABLE LANGUAGE plpgsql AS \$\$
+BEGIN
+  RETURN ROW(t.a + 1, t.b * 2, t.c + t.a)::trip;
+END \$\$;
+CREATE FUNCTION plpgsql_series(n int) RETURNS SETOF int STRICT IMMUTABLE LANGUAGE plpgsql AS \$\$
+BEGIN
+  FOR i IN 1..n LOOP RETURN NEXT i; END LOOP;
+END \$\$;
+CREATE FUNCTION plpgsql_tag(j jsonb) RETURNS jsonb STRICT IMMUTABLE LANGUAGE plpgsql AS \$\$
+BEGIN
+  RETURN j || '{"seen": true}';
+END \$\$;
+CREATE TABLE docs AS SELECT jsonb_build_object('id', i, 'name', 'item ' || i, 'tags', jsonb_build_array('a', i % 7)) AS j
+  FROM generate_series(1, 100000) i;
+ANALYZE docs;
 SQL
 
 check() {	# every variant must compute the same result
@@ -153,6 +189,19 @@ echo "SQL from the function: median of $RUNS runs, ms and ratio to PL/pgSQL (tar
 printf '%-40s %17s %17s %17s\n' query PL/pgSQL wasm SQL
 row "sum(lookup(k)), indexed, 100k calls" \
 	"SELECT sum(@_lookup(1 + i % 1000)) FROM generate_series(1, 100000) i" plpgsql wasm sql
+echo
+echo "Types on the canonical ABI: median of $RUNS runs, ms and ratio to C (targets: wasm at most 2x C, at least 5x faster than PL/pgSQL)"
+printf '%-40s %17s %17s %17s\n' query C wasm PL/pgSQL
+row "sum(f(a)), int[] of 1,000, 10k calls" \
+	"SELECT sum(@_arrsum(a)) FROM (SELECT array_agg(g) AS a FROM generate_series(1, 1000) g) s, generate_series(1, 10000)" c wasm plpgsql
+row "sum((f(row)).c), 3-field composite, 1M" \
+	"SELECT sum((@_trip(ROW(i, i, i)::trip)).c) FROM generate_series(1, 1000000) i" c wasm plpgsql
+row "sum(x) FROM f(1M), SRF of 1M rows" \
+	"SELECT sum(x) FROM @_series(1000000) x" c wasm plpgsql
+row "the same SRF, wasm as an iterator" \
+	"SELECT sum(x) FROM @(1000000) x" c_series wasm_stream plpgsql_series
+row "sum(length(f(j))), jsonb, 100k rows" \
+	"SELECT sum(length(@_tag(j)::text)) FROM docs" c wasm plpgsql
 # The same wasm function with its module in its body and as a named module
 # (AS 'module:export'): the call path is the same once loaded.
 printf '%-40s %17s %17s %17s\n' query C "wasm in body" "wasm named"

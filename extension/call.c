@@ -18,6 +18,8 @@
  */
 #include "postgres.h"
 
+#include <pthread.h>
+
 #include "commands/trigger.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -29,6 +31,26 @@
 
 uint64		slackfuel_last_fuel;
 char	   *slackfuel_stack_base;
+
+/*
+ * The highest address of this thread's stack (the main thread's: its
+ * mapping as the kernel grows it up to the stack limit), or NULL.
+ */
+static char *
+stack_top(void)
+{
+	pthread_attr_t attr;
+	void	   *addr;
+	size_t		size;
+	char	   *top = NULL;
+
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return NULL;
+	if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+		top = (char *) addr + size;
+	pthread_attr_destroy(&attr);
+	return top;
+}
 
 /*
  * The wasm stack grows on the backend's stack, below the caller's frame,
@@ -53,6 +75,9 @@ slackfuel_stack_too_deep(uint64 max_stack)
 #else
 		slackfuel_stack_base = b;
 #endif
+		/* postgres --single never sets it: the stack's own top then */
+		if (slackfuel_stack_base == NULL || slackfuel_stack_base < &here)
+			slackfuel_stack_base = stack_top();
 		if (slackfuel_stack_ok(max_stack))
 			return;
 	}
@@ -88,6 +113,8 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->inst = inst;
 	cx->host = host;
 	cx->lifted = 0;
+	cx->argno = 0;
+	cx->field = NULL;
 	cx->out.trapped = false;
 	cx->out.consumed = 0;
 	cx->out.limit = slackfuel_fuel_limit();
@@ -512,7 +539,7 @@ struct slackfuel_iter
 	slackfuel_inst *inst;
 	uint64		serial;			/* inst's, to see that it still exists */
 	uint32		handle;
-	bool		open;			/* _next has not said none yet */
+	bool		open;			/* not closed yet */
 	uint64		consumed;
 	uint64		limit;
 };
@@ -602,7 +629,9 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 	it->consumed = cx->out.consumed;
 	if (!slackfuel_lift_next(cx, sig, slots, &d, &isnull))
 	{
-		it->open = false;
+		/* the next call (the next row of a target list) starts a new set */
+		UnregisterExprContextCallback(rsi->econtext, iter_shutdown, PointerGetDatum(it));
+		iter_free(it);
 		rsi->isDone = ExprEndResult;
 		fcinfo->isnull = true;
 		return (Datum) 0;

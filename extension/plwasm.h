@@ -46,6 +46,14 @@
 #include "slackfuel.h"
 
 /*
+ * What the extension's files share is internal to slackfuel.so: calls
+ * between them are direct and their globals are reached without the GOT.
+ * PostgreSQL finds only _PG_init and the functions of PG_FUNCTION_INFO_V1,
+ * declared outside this header.
+ */
+#pragma GCC visibility push(hidden)
+
+/*
  * The call context: what lowering and lifting need while one SQL call (or
  * DO block) runs: the function, its instance, and the fuel and trap state
  * of every sf_call made for it (cabi_realloc, the export, cabi_post_*).
@@ -62,9 +70,10 @@ typedef struct slackfuel_minst slackfuel_minst;	/* its instance for one role */
 
 /*
  * Lowering: a Datum becomes the flat core values of its WIT type (64-bit
- * slots, i32 and f32 in the low half), or its bytes in linear memory at
- * 'ptr', copying into guest memory what the type needs there.  Lifting is
- * the reverse, checked.  The NULL of a nullable value (option<T>) is dealt
+ * slots, i32 and f32 in the low half), or its bytes as laid out in linear
+ * memory, in a host buffer at 'dst' (types.c copies it in), copying into
+ * guest memory what the type points to (strings, lists).  Lifting is the
+ * reverse, checked.  The NULL of a nullable value (option<T>) is dealt
  * with before a row's functions are called.
  */
 typedef void (*slackfuel_lower_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
@@ -72,9 +81,9 @@ typedef void (*slackfuel_lower_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
 typedef Datum (*slackfuel_lift_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
 									const uint64 *flat);
 typedef void (*slackfuel_store_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
-									Datum d, uint32 ptr);
+									Datum d, uint8 *dst);
 typedef Datum (*slackfuel_load_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
-									uint32 ptr);
+									const uint8 *src);
 typedef const sf_wit_type *(*slackfuel_build_fn) (slackfuel_conv *c,
 												  slackfuel_typebuild *b);
 
@@ -230,6 +239,7 @@ struct slackfuel_cx
 	slackfuel_inst *inst;		/* NULL in a DO block */
 	slackfuel_host *host;		/* the instance's host side */
 	int			argno;			/* the argument converted (from 1); 0: result */
+	const char *field;			/* the column of a record converted, or NULL */
 	uint64		lifted;			/* bytes copied out of guest memory */
 	slackfuel_outcome out;
 	slackfuel_cx *host_prev;	/* the instance's call before this one */
@@ -551,5 +561,7 @@ slackfuel_prepare_run(uint64 max_stack)
 	sf_clear_interrupt();
 	CHECK_FOR_INTERRUPTS();
 }
+
+#pragma GCC visibility pop
 
 #endif							/* PLWASM_H */
