@@ -151,6 +151,12 @@ sf_store_free(sf_store *s)
 
 /* ---- what memories and tables hold ------------------------------------------------ */
 
+static inline uint64_t
+min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
 sf_budget *
 sf_budget_new(uint64_t limit, sf_error *err)
 {
@@ -187,10 +193,57 @@ sf_budget_used(const sf_budget *b)
 	return b->used;
 }
 
+void
+sf_budget_set_reclaim(sf_budget *b, sf_reclaim_fn fn, void *env)
+{
+	b->reclaim = fn;
+	b->reclaim_env = env;
+}
+
+uint64_t
+sf_budget_refusals(const sf_budget *b)
+{
+	return b->refused;
+}
+
+static bool
+fits(const sf_budget *b, uint64_t bytes)
+{
+	return b->used <= b->limit && bytes <= b->limit - b->used;
+}
+
+/* How many bytes must be freed for 'bytes' to fit. */
+static uint64_t
+shortfall(const sf_budget *b, uint64_t bytes)
+{
+	return b->used + bytes - b->limit;
+}
+
+/*
+** Whether 'bytes' fit, after the host reclaimed what it could if they did
+** not; a refusal is counted.  The host's reclaim frees other stores, never
+** the one asking (it is being created, or a call runs in it).
+*/
+static bool
+budget_room(sf_budget *b, uint64_t bytes)
+{
+	if (!fits(b, bytes) && b->reclaim != NULL && !b->reclaiming)
+	{
+		b->reclaiming = true;
+		while (!fits(b, bytes) && b->reclaim(b->reclaim_env, shortfall(b, bytes)) > 0)
+			;
+		b->reclaiming = false;
+	}
+	if (fits(b, bytes))
+		return true;
+	b->refused++;
+	return false;
+}
+
 int
 sf_budget_take(sf_budget *b, uint64_t bytes)
 {
-	if (b->used > b->limit || bytes > b->limit - b->used)
+	if (!budget_room(b, bytes))
 		return 0;
 	b->used += bytes;
 	return 1;
@@ -210,33 +263,30 @@ typedef struct cap
 	uint64_t	limit;
 } cap;
 
-/* Whether 'mem' and 'table' more bytes pass one of the store's caps (*c). */
+/*
+** Whether 'mem' (memories and the instances' own structures) and 'table'
+** more bytes pass one of the store's caps (*c).
+*/
 static bool
-cap_passed(const sf_store *s, uint64_t mem, uint64_t table, cap *c)
+cap_passed(sf_store *s, uint64_t mem, uint64_t table, cap *c)
 {
-	const sf_budget *b = s->cfg.budget;
-	cap			caps[3] = {
-		{"max_table_bytes", s->table_bytes, s->cfg.max_table_bytes},
-		{"max_store_bytes", s->mem_bytes + s->table_bytes, s->cfg.max_store_bytes},
-		{"the shared budget", b ? b->used : 0, b ? b->limit : 0},
-	};
-	uint64_t	more[3] = {table, mem + table, mem + table};
+	sf_budget  *b = s->cfg.budget;
+	uint64_t	held = s->mem_bytes + s->table_bytes;
 
-	for (int i = 0; i < 3; i++)
-	{
-		if ((i == 1 && caps[i].limit == 0) || (i == 2 && b == NULL))
-			continue;
-		if (caps[i].used > caps[i].limit || more[i] > caps[i].limit - caps[i].used)
-		{
-			*c = caps[i];
-			return true;
-		}
-	}
-	return false;
+	if (table > s->cfg.max_table_bytes - min_u64(s->table_bytes, s->cfg.max_table_bytes))
+		*c = (cap) {"max_table_bytes", s->table_bytes, s->cfg.max_table_bytes};
+	else if (s->cfg.max_store_bytes &&
+			 (held > s->cfg.max_store_bytes || mem + table > s->cfg.max_store_bytes - held))
+		*c = (cap) {"max_store_bytes", held, s->cfg.max_store_bytes};
+	else if (b != NULL && !budget_room(b, mem + table))
+		*c = (cap) {"the shared budget", b->used, b->limit};
+	else
+		return false;
+	return true;
 }
 
 bool
-sf_store_has_room(const sf_store *s, uint64_t mem, uint64_t table)
+sf_store_has_room(sf_store *s, uint64_t mem, uint64_t table)
 {
 	cap			c;
 
@@ -354,6 +404,25 @@ reserve_space(uint64_t *want, uint64_t need, bool shrink)
 }
 
 /*
+** Address space is short even for a bounds-checked memory: the host may
+** free stores it holds (the budget's reclaim), whose memories' address
+** space goes with them.  Whether it freed something.
+*/
+static bool
+reclaim_space(sf_store *s, uint64_t bytes)
+{
+	sf_budget  *b = s->cfg.budget;
+	uint64_t	freed;
+
+	if (b == NULL || b->reclaim == NULL || b->reclaiming)
+		return false;
+	b->reclaiming = true;
+	freed = b->reclaim(b->reclaim_env, bytes);
+	b->reclaiming = false;
+	return freed > 0;
+}
+
+/*
 ** 'guarded': reserve 8 GiB so that JIT code needs no bounds checks;
 ** otherwise reserve what the memory may grow to (bounds-checked code), or
 ** as much as the address space allows, which then caps its growth.
@@ -382,6 +451,8 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, bool *unreserved, sf_error 
 		return NULL;
 	}
 	p = reserve_space(&reserve, lim.min * PAGE, !guarded);
+	while (p == MAP_FAILED && !guarded && reclaim_space(s, reserve))
+		p = reserve_space(&reserve, lim.min * PAGE, true);
 	if (p == MAP_FAILED)
 	{
 		if (unreserved)
@@ -454,12 +525,19 @@ sf_memory_may_grow(const sf_memory *mem, uint64_t delta)
 int64_t
 sf_memory_grow(sf_memory *mem, uint64_t delta)
 {
-	uint64_t	old = mem->size / PAGE;
-
 	if (delta == 0)
-		return (int64_t) old;
+		return (int64_t) (mem->size / PAGE);
 	if (!sf_memory_may_grow(mem, delta))
 		return -1;
+	return sf_memory_commit(mem, delta);
+}
+
+/* Make 'delta' more pages usable, which sf_memory_may_grow allowed. */
+int64_t
+sf_memory_commit(sf_memory *mem, uint64_t delta)
+{
+	uint64_t	old = mem->size / PAGE;
+
 	if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) != 0)
 		return -1;
 	store_take(mem->store, delta * PAGE, 0);
@@ -941,13 +1019,38 @@ run_initializers(sf_instance *inst, sf_error *err)
 	return st;
 }
 
+/*
+** What an instance's own structures take, besides its memory and tables:
+** the context's slots, the functions, globals, evaluated element segments,
+** and the store's record of each object.  They count against the store's
+** caps like memory.
+*/
+static uint64_t
+instance_bytes(const sf_module *m)
+{
+	uint64_t	nobj = 1 + (uint64_t) m->nmems + m->ntables + m->nglobals;
+	uint64_t	n = sizeof(sf_instance) + sizeof(sf_vmctx) +
+		((uint64_t) m->nfuncs + m->nglobals + m->ntables) * sizeof(void *) +
+		(uint64_t) (m->nfuncs - m->nfunc_imports) * sizeof(sf_func) +
+		(uint64_t) m->nglobals * sizeof(sf_global) + nobj * sizeof(sf_objnode) +
+		(uint64_t) m->nelems * (sizeof(uint32_t) + sizeof(void **)) + m->ndatas;
+
+	for (uint32_t i = 0; i < m->nelems; i++)
+		n += (uint64_t) m->elems[i].count * sizeof(void *);
+	return n;
+}
+
 static sf_instance *
 alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 {
-	sf_instance *inst = calloc(1, sizeof(*inst));
+	sf_instance *inst;
 	size_t		nslots = (size_t) m->nfuncs + m->nglobals + m->ntables;
 	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
+	uint64_t	bytes = instance_bytes(m);
 
+	if (check_room(s, "an instance", bytes, 0, err) != SF_OK)
+		return NULL;
+	inst = calloc(1, sizeof(*inst));
 	if (inst == NULL)
 		goto nomem;
 	inst->store = s;
@@ -965,6 +1068,7 @@ alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 	inst->vm->inst = inst;
 	if (!own_obj(s, OBJ_INSTANCE, inst))
 		goto nomem;
+	store_take(s, bytes, 0);
 	return inst;
 
 nomem:

@@ -75,10 +75,13 @@ move_chunked(uint8_t *dst, const uint8_t *src, uint64_t n, uint64_t step)
 uint64_t
 sf_rt_memory_grow(sf_vmctx *vm, uint32_t delta)
 {
-	if (delta != 0 && sf_memory_may_grow(vm->mem, delta) &&
-		sf_rt_charge(vm->store->act, (uint64_t) delta * SF_FUEL_PER_PAGE))
+	if (delta == 0)
+		return (uint32_t) (vm->mem->size >> 16);
+	if (!sf_memory_may_grow(vm->mem, delta))
+		return (uint32_t) -1;
+	if (sf_rt_charge(vm->store->act, (uint64_t) delta * SF_FUEL_PER_PAGE))
 		return SF_RT_TRAP(SF_TRAP_OUT_OF_FUEL);
-	return (uint32_t) sf_memory_grow(vm->mem, delta);
+	return (uint32_t) sf_memory_commit(vm->mem, delta);
 }
 
 uint32_t
@@ -207,8 +210,10 @@ sf_rt_table_grow(sf_vmctx *vm, uint32_t tab, void *init, uint32_t delta)
 	uint64_t	old = t->size;
 	uint32_t	k;
 
-	if (delta == 0 || !sf_table_may_grow(t, delta))
-		return (uint32_t) sf_table_grow(t, delta, init);
+	if (delta == 0)
+		return (uint32_t) old;
+	if (!sf_table_may_grow(t, delta))
+		return (uint32_t) -1;
 	if ((k = charge(vm, (uint64_t) delta * SF_FUEL_ELEM_BYTES)) != 0)
 		return SF_RT_TRAP(k);
 	if (!sf_table_reserve(t, delta))
