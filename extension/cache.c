@@ -13,11 +13,20 @@
  *	  access) and bumps slackfuel_epoch, so that the next call looks its
  *	  function up again; stale entries are freed at that lookup, at the
  *	  start of a validator or inline handler, or at transaction end, when
- *	  no call is using them.
+ *	  no call is using them;
+ *	- when the backend's wasm memory is short: everything every instance
+ *	  holds (memories, tables, its own structures) and every compiled
+ *	  module's code count against one budget, slackfuel.max_backend_memory;
+ *	  when it would be exceeded, the engine asks (reclaim) and the least
+ *	  recently used instances with no call running are evicted, even in the
+ *	  middle of another instance's call that grows its memory.  An evicted
+ *	  instance's next call creates a new one, whose start function runs
+ *	  again.
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_proc.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -33,16 +42,172 @@ static HTAB *func_cache;
 static int	nstale;			/* entries marked stale, not yet freed */
 uint64		slackfuel_epoch = 1;
 
-/* --- The cache ---------------------------------------------------------- */
+static slackfuel_inst *all_instances;	/* every cached instance */
+static sf_budget *budget;		/* of the backend, created at first use */
+static uint64 evictions;
+
+slackfuel_inst **slackfuel_running;
+int			slackfuel_nrunning;
+int			slackfuel_caprunning;
+uint64		slackfuel_clock;
+
+/* Marks of slackfuel_nrunning at each open subtransaction's start. */
+static int *sub_marks;
+static int	nsub_marks,
+			capsub_marks;
+
+/* --- Instances running, evictions ----------------------------------------- */
+
+void
+slackfuel_running_grow(void)
+{
+	int			cap = Max(16, slackfuel_caprunning * 2);
+
+	if (slackfuel_running == NULL)
+		slackfuel_running = MemoryContextAlloc(TopMemoryContext, cap * sizeof(slackfuel_inst *));
+	else
+		slackfuel_running = repalloc(slackfuel_running, cap * sizeof(slackfuel_inst *));
+	slackfuel_caprunning = cap;
+}
+
+static void
+link_instance(slackfuel_inst *inst)
+{
+	inst->all_prev = NULL;
+	inst->all_next = all_instances;
+	if (all_instances)
+		all_instances->all_prev = inst;
+	all_instances = inst;
+}
 
 static void
 inst_free(slackfuel_inst *inst)
 {
 	slackfuel_epoch++;
+	if (inst->all_prev)
+		inst->all_prev->all_next = inst->all_next;
+	else if (all_instances == inst)
+		all_instances = inst->all_next;
+	if (inst->all_next)
+		inst->all_next->all_prev = inst->all_prev;
 	if (inst->store)
 		sf_store_free(inst->store);
 	free(inst);
 }
+
+/* Take 'inst' off its function's list. */
+static void
+unlink_from_fn(slackfuel_inst *inst)
+{
+	slackfuel_inst **pp;
+
+	for (pp = &inst->fn->instances; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == inst)
+		{
+			*pp = inst->next;
+			return;
+		}
+}
+
+/*
+ * The engine's reclaim: evict the least recently used instance no call is
+ * running in.  It may run inside a wasm call (memory.grow of another
+ * instance), so it only frees: no palloc, no ereport.
+ */
+static uint64_t
+reclaim(void *env, uint64_t bytes)
+{
+	slackfuel_inst *victim = NULL;
+	uint64		freed;
+
+	for (slackfuel_inst *i = all_instances; i != NULL; i = i->all_next)
+		if (i->active == 0 && (victim == NULL || i->last_used < victim->last_used))
+			victim = i;
+	if (victim == NULL)
+		return 0;
+	freed = sf_store_bytes(victim->store);
+	unlink_from_fn(victim);
+	inst_free(victim);
+	evictions++;
+	return Max(freed, 1);		/* its address space, at least */
+}
+
+/* The backend's wasm memory budget (slackfuel.max_backend_memory). */
+sf_budget *
+slackfuel_budget(void)
+{
+	sf_error	err;
+
+	if (budget == NULL)
+	{
+		budget = sf_budget_new(slackfuel_max_backend_memory(), &err);
+		if (budget == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		sf_budget_set_reclaim(budget, reclaim, NULL);
+	}
+	return budget;
+}
+
+/* slackfuel.max_backend_memory changed (an assign hook: must not fail). */
+void
+slackfuel_budget_changed(void)
+{
+	if (budget != NULL)
+		sf_budget_set_limit(budget, slackfuel_max_backend_memory());
+}
+
+/*
+ * An error left calls' instances marked as running: the subtransaction or
+ * transaction it aborted is over, and so are the calls made in it.
+ */
+static void
+running_at_xact_end(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			slackfuel_inst_leave(0);
+			nsub_marks = 0;
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+running_at_subxact(SubXactEvent event, SubTransactionId mySubid,
+				   SubTransactionId parentSubid, void *arg)
+{
+	switch (event)
+	{
+		case SUBXACT_EVENT_START_SUB:
+			if (nsub_marks == capsub_marks)
+			{
+				capsub_marks = Max(16, capsub_marks * 2);
+				sub_marks = sub_marks == NULL ?
+					MemoryContextAlloc(TopMemoryContext, capsub_marks * sizeof(int)) :
+					repalloc(sub_marks, capsub_marks * sizeof(int));
+			}
+			sub_marks[nsub_marks++] = slackfuel_nrunning;
+			break;
+		case SUBXACT_EVENT_COMMIT_SUB:
+			if (nsub_marks > 0)
+				nsub_marks--;
+			break;
+		case SUBXACT_EVENT_ABORT_SUB:
+			if (nsub_marks > 0)
+				slackfuel_inst_leave(sub_marks[--nsub_marks]);
+			break;
+		default:
+			break;
+	}
+}
+
+/* --- The cache ---------------------------------------------------------- */
 
 static void
 func_release(slackfuel_func *fn)
@@ -56,6 +221,9 @@ func_release(slackfuel_func *fn)
 	}
 	if (fn->module)
 		sf_module_free(fn->module);
+	if (fn->code_bytes)
+		sf_budget_give(slackfuel_budget(), fn->code_bytes);
+	fn->code_bytes = 0;
 	if (fn->sig)
 		slackfuel_sig_free(fn->sig);
 	fn->sig = NULL;
@@ -137,6 +305,8 @@ slackfuel_cache_init(void)
 							 HASH_ELEM | HASH_BLOBS);
 	CacheRegisterSyscacheCallback(PROCOID, invalidate, (Datum) 0);
 	CacheRegisterRelcacheCallback(invalidate_rowtypes, (Datum) 0);
+	RegisterXactCallback(running_at_xact_end, NULL);
+	RegisterSubXactCallback(running_at_subxact, NULL);
 }
 
 static bool
@@ -163,6 +333,7 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	slackfuel_module_load(fn->proname, src, mode, b);
 	slackfuel_check_module(fn->proname, sig, b->module, &d);
 	slackfuel_module_compile(fn->proname, b->module);
+	fn->code_bytes = slackfuel_take_code(fn->proname, b->module);
 	fn->export_name = strndup(d.name, d.name_len);
 	if (fn->export_name == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -234,6 +405,8 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	inst->store = b->store;
 	b->store = NULL;
+	inst->fn = fn;
+	link_instance(inst);
 	inst->instance = instance;
 	inst->userid = GetUserId();
 	inst->max_memory = max_memory;
@@ -277,7 +450,9 @@ slackfuel_inst_get(slackfuel_func *fn)
 			fn->instances = inst;
 			return inst;
 		}
-		inst_free(inst);		/* limits changed: start afresh */
+		/* limits changed: start afresh (a running one goes when evicted) */
+		if (inst->active == 0)
+			inst_free(inst);
 		break;
 	}
 	inst = inst_new(fn, mem, stack);
@@ -286,18 +461,16 @@ slackfuel_inst_get(slackfuel_func *fn)
 	return inst;
 }
 
+/*
+ * After a trap: no call may use 'inst' again.  If a call around this one
+ * still runs in it, it stays until evicted once that call is over.
+ */
 void
 slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst)
 {
-	slackfuel_inst **pp;
-
-	for (pp = &fn->instances; *pp != NULL; pp = &(*pp)->next)
-	{
-		if (*pp == inst)
-		{
-			*pp = inst->next;
-			inst_free(inst);
-			return;
-		}
-	}
+	unlink_from_fn(inst);
+	if (inst->active == 0)
+		inst_free(inst);
+	else
+		slackfuel_epoch++;
 }

@@ -73,6 +73,7 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->fname = fname;
 	cx->fn = fn;
 	cx->inst = inst;
+	cx->running_mark = inst != NULL ? slackfuel_inst_enter(inst) : slackfuel_nrunning;
 	cx->lifted = 0;
 	cx->out.trapped = false;
 	cx->out.consumed = 0;
@@ -83,6 +84,7 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 static inline void
 call_end(slackfuel_cx *cx)
 {
+	slackfuel_inst_leave(cx->running_mark);
 	slackfuel_last_fuel = cx->out.consumed;
 }
 
@@ -96,6 +98,7 @@ slackfuel_trapped(slackfuel_cx *cx)
 {
 	cx->out.trapped = true;
 	slackfuel_last_fuel = cx->out.consumed;
+	slackfuel_inst_leave(cx->running_mark);
 	if (cx->fn != NULL)
 		slackfuel_inst_discard(cx->fn, cx->inst);
 	slackfuel_report_trap(cx->fname, &cx->out);

@@ -19,6 +19,7 @@
 #include "postgres.h"
 
 #include <ctype.h>
+#include <limits.h>
 
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"
@@ -38,6 +39,7 @@ int			slackfuel_compile_threads = 0;
 static int	max_memory_kb = 64 * 1024;
 static int	max_memory_ceiling_kb = 1024 * 1024;
 static int	max_stack_kb = 512;
+static int	max_backend_memory_kb = 512 * 1024;
 static int	max_stack_ceiling_kb = 1024;
 
 static const struct config_enum_entry fuel_mode_options[] = {
@@ -188,6 +190,13 @@ assign_epoch_int(int newval, void *extra)
 	slackfuel_epoch++;
 }
 
+static void
+assign_backend_memory(int newval, void *extra)
+{
+	max_backend_memory_kb = newval;
+	slackfuel_budget_changed();
+}
+
 static bool
 check_fuel_mode(int *newval, void **extra, GucSource source)
 {
@@ -248,6 +257,12 @@ define_ceilings(void)
 							NULL, &max_stack_ceiling_kb, 1024,
 							16, 64 * 1024, PGC_SUSET, GUC_UNIT_KB,
 							NULL, assign_epoch_int, NULL);
+	DefineCustomIntVariable("slackfuel.max_backend_memory",
+							"Most memory a backend's wasm may hold: every instance's linear memory, tables and structures, and compiled code.",
+							"When it would be exceeded, the least recently used instances with no call running are evicted.",
+							&max_backend_memory_kb, 512 * 1024,
+							1024, INT_MAX, PGC_SUSET, GUC_UNIT_KB,
+							NULL, assign_backend_memory, NULL);
 }
 
 void
@@ -310,6 +325,12 @@ uint64
 slackfuel_max_memory(void)
 {
 	return (uint64) Min(max_memory_kb, max_memory_ceiling_kb) * 1024;
+}
+
+uint64
+slackfuel_max_backend_memory(void)
+{
+	return (uint64) max_backend_memory_kb * 1024;
 }
 
 /*

@@ -117,10 +117,20 @@ typedef struct slackfuel_sig
 	List	   *relids;			/* relations of the row types it depends on */
 } slackfuel_sig;
 
-/* One instance of a cached module, private to one role. */
+/*
+ * One instance of a cached module, private to one role.  Every cached
+ * instance is also on the backend's list of instances, from which the
+ * least recently used one with no call running is evicted when the
+ * backend's wasm memory (slackfuel.max_backend_memory) is short.
+ */
 typedef struct slackfuel_inst
 {
-	struct slackfuel_inst *next;
+	struct slackfuel_inst *next;	/* of its function */
+	struct slackfuel_inst *all_prev;	/* of the backend */
+	struct slackfuel_inst *all_next;
+	struct slackfuel_func *fn;
+	int			active;			/* calls of it running (on the stack) */
+	uint64		last_used;		/* slackfuel_clock at its last call */
 	Oid			userid;
 	uint64		max_memory;		/* the limits it was created with */
 	uint64		max_stack;
@@ -161,6 +171,7 @@ typedef struct slackfuel_func
 	size_t		export_len;
 	slackfuel_sig *sig;			/* in its own memory context */
 	sf_module  *module;
+	uint64		code_bytes;		/* held in the backend's budget for its code */
 	slackfuel_inst *instances;
 } slackfuel_func;
 
@@ -179,6 +190,7 @@ struct slackfuel_cx
 	const char *fname;			/* for messages */
 	slackfuel_func *fn;			/* NULL in a DO block */
 	slackfuel_inst *inst;		/* NULL in a DO block */
+	int			running_mark;	/* slackfuel_nrunning before this call */
 	int			argno;			/* the argument converted (from 1); 0: result */
 	uint64		lifted;			/* bytes copied out of guest memory */
 	slackfuel_outcome out;
@@ -191,6 +203,7 @@ extern void slackfuel_guc_init(void);
 extern uint64 slackfuel_fuel_limit_eff;	/* min(limit, ceiling), kept by assign hooks */
 extern sf_fuel_mode slackfuel_fuel_mode(void);
 extern uint64 slackfuel_max_memory(void);
+extern uint64 slackfuel_max_backend_memory(void);
 extern uint64 slackfuel_max_stack(void);
 extern const char *slackfuel_fuel_limit_string(void);
 extern const char *slackfuel_fuel_limit_capped(void);
@@ -256,6 +269,8 @@ extern sf_store *slackfuel_store_new(const char *fname, uint64 max_memory,
 									 uint64 max_stack);
 extern sf_instance *slackfuel_instantiate(const char *fname, sf_store *store,
 										  sf_module *m, uint64 max_stack);
+extern uint64 slackfuel_take_code(const char *fname, sf_module *m);
+extern void slackfuel_out_of_backend_memory(const char *fname, const char *what) pg_attribute_noreturn();
 
 /* cache.c */
 
@@ -270,6 +285,40 @@ extern void slackfuel_cache_flush_stale(void);
 extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
 extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
 extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
+extern sf_budget *slackfuel_budget(void);
+extern void slackfuel_budget_changed(void);
+
+/*
+ * The instances with a call running, innermost last: never evicted.  A
+ * call pushes its instance and pops back to its mark when it ends; an
+ * error that skips that is caught up with at the end of the
+ * subtransaction or transaction it aborts, or by the call around it.
+ */
+extern slackfuel_inst **slackfuel_running;
+extern int	slackfuel_nrunning;
+extern int	slackfuel_caprunning;
+extern uint64 slackfuel_clock;
+extern void slackfuel_running_grow(void);
+
+static inline int
+slackfuel_inst_enter(slackfuel_inst *inst)
+{
+	int			mark = slackfuel_nrunning;
+
+	if (unlikely(mark == slackfuel_caprunning))
+		slackfuel_running_grow();
+	slackfuel_running[slackfuel_nrunning++] = inst;
+	inst->active++;
+	inst->last_used = ++slackfuel_clock;
+	return mark;
+}
+
+static inline void
+slackfuel_inst_leave(int mark)
+{
+	while (slackfuel_nrunning > mark)
+		slackfuel_running[--slackfuel_nrunning]->active--;
+}
 
 /* call.c */
 extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */

@@ -362,6 +362,73 @@ low_address_space_child(void)
 	return 0;
 }
 
+/*
+** The address-space wall (some 16,000 memories in a process): where even a
+** bounds-checked memory's reservation fails, the budget's reclaim frees
+** idle stores and creating goes on.  In a child under an address-space
+** limit of what it has mapped plus 48 MiB, 300 instances with a 1 MiB
+** memory each, the oldest freed by the reclaim: before it, creating failed
+** after some 40 ("cannot reserve").
+*/
+static sf_store *ring[300];
+static int	ring_lo,
+			ring_hi;
+
+static uint64_t
+free_oldest(void *env, uint64_t bytes)
+{
+	uint64_t	n;
+
+	if (ring_lo == ring_hi)
+		return 0;
+	n = sf_store_bytes(ring[ring_lo]);
+	sf_store_free(ring[ring_lo++]);
+	return n;
+}
+
+static int
+address_wall_child(void)
+{
+	sf_module  *m = load("(module (memory 16))");
+	sf_error	err;
+	sf_budget  *b = sf_budget_new(UINT64_MAX, &err);
+	sf_store_config cfg = {.budget = b};
+	unsigned long pages = 0;
+	FILE	   *f = fopen("/proc/self/statm", "r");
+	struct rlimit rl;
+
+	sf_budget_set_reclaim(b, free_oldest, NULL);
+	if (f == NULL || fscanf(f, "%lu", &pages) != 1)
+		return 10;
+	fclose(f);
+	rl.rlim_cur = rl.rlim_max = (rlim_t) pages * (rlim_t) sysconf(_SC_PAGESIZE) + ((rlim_t) 48 << 20);
+	if (setrlimit(RLIMIT_AS, &rl) != 0)
+		return 11;
+	for (int i = 0; i < 300; i++)
+	{
+		ring[ring_hi] = sf_store_new(&cfg, &err);
+		if (ring[ring_hi] == NULL || sf_instance_new(ring[ring_hi], m, NULL, 0, &err) == NULL)
+			return 12;
+		ring_hi++;
+	}
+	/* the reclaim freed some, and the memories were bounds-checked */
+	return ring_lo > 0 ? 0 : 13;
+}
+
+static void
+test_address_wall_reclaims(void **state)
+{
+	pid_t		pid = fork();
+	int			status;
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(address_wall_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void
 test_low_address_space_falls_back(void **state)
 {
@@ -397,6 +464,7 @@ main(void)
 		cmocka_unit_test(test_shared_budget),
 		cmocka_unit_test(test_budget_reclaims),
 		cmocka_unit_test(test_low_address_space_falls_back),
+		cmocka_unit_test(test_address_wall_reclaims),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
