@@ -299,7 +299,7 @@ slackfuel_cache_init(void)
 {
 	HASHCTL		ctl;
 
-	ctl.keysize = sizeof(Oid);
+	ctl.keysize = sizeof(slackfuel_func_key);
 	ctl.entrysize = sizeof(slackfuel_func);
 	func_cache = hash_create("slackfuel functions", 64, &ctl,
 							 HASH_ELEM | HASH_BLOBS);
@@ -347,18 +347,19 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	fn->mode = mode;
 	fn->fn_xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
 	fn->fn_tid = tup->t_self;
-	fn->hashvalue = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(fn->fn_oid));
+	fn->hashvalue = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(fn->key.fn_oid));
 	fn->valid = true;
 }
 
-/* The cache entry of 'fn_oid', compiled for the current fuel mode. */
+/* The cache entry of 'fn_oid', compiled for the mode calls run in now. */
 slackfuel_func *
 slackfuel_func_lookup(Oid fn_oid)
 {
 	HeapTuple	tup;
 	slackfuel_func *fn;
 	bool		found;
-	sf_fuel_mode mode = slackfuel_fuel_mode();
+	sf_fuel_mode mode = slackfuel_call_mode();
+	slackfuel_func_key key = {fn_oid, mode};
 
 	slackfuel_cache_flush_stale();
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
@@ -366,9 +367,9 @@ slackfuel_func_lookup(Oid fn_oid)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
 				 errmsg("wasm function was dropped while a query was using it")));
-	fn = hash_search(func_cache, &fn_oid, HASH_ENTER, &found);
+	fn = hash_search(func_cache, &key, HASH_ENTER, &found);
 	if (!found)
-		memset((char *) fn + sizeof(Oid), 0, sizeof(*fn) - sizeof(Oid));
+		memset((char *) fn + sizeof(key), 0, sizeof(*fn) - sizeof(key));
 	if (!entry_current(fn, tup, mode))
 	{
 		func_release(fn);

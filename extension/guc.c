@@ -31,8 +31,10 @@
 
 static char *fuel_limit_str;
 static char *fuel_limit_ceiling_str;
+static char *precise_below_str;
 static uint64 fuel_limit = 100000000;
 static uint64 fuel_limit_ceiling = UINT64CONST(10000000000);
+static uint64 precise_below = 10000000;
 static int	fuel_mode = SF_FUEL_SLACKED;
 int			slackfuel_check_interval = 10;
 int			slackfuel_compile_threads = 0;
@@ -162,12 +164,32 @@ check_fuel_limit(char **newval, void **extra, GucSource source)
 }
 
 uint64		slackfuel_fuel_limit_eff = 100000000;
+sf_fuel_mode slackfuel_call_mode_eff = SF_FUEL_SLACKED;
+
+/*
+ * The effective limit and the mode calls run in follow the settings they
+ * derive from; a change of mode selects other modules and instances.
+ */
+static void
+derive(void)
+{
+	sf_fuel_mode mode = (sf_fuel_mode) fuel_mode;
+
+	slackfuel_fuel_limit_eff = Min(fuel_limit, fuel_limit_ceiling);
+	if (mode == SF_FUEL_SLACKED && slackfuel_fuel_limit_eff < precise_below)
+		mode = SF_FUEL_PRECISE;
+	if (mode != slackfuel_call_mode_eff)
+	{
+		slackfuel_call_mode_eff = mode;
+		slackfuel_epoch++;
+	}
+}
 
 static void
 assign_fuel_limit(const char *newval, void *extra)
 {
 	fuel_limit = *(uint64 *) extra;
-	slackfuel_fuel_limit_eff = Min(fuel_limit, fuel_limit_ceiling);
+	derive();
 }
 
 static bool
@@ -180,7 +202,22 @@ static void
 assign_fuel_ceiling(const char *newval, void *extra)
 {
 	fuel_limit_ceiling = *(uint64 *) extra;
-	slackfuel_fuel_limit_eff = Min(fuel_limit, fuel_limit_ceiling);
+	derive();
+}
+
+static void
+assign_precise_below(const char *newval, void *extra)
+{
+	precise_below = *(uint64 *) extra;
+	derive();
+}
+
+static void
+assign_fuel_mode(int newval, void *extra)
+{
+	fuel_mode = newval;
+	slackfuel_epoch++;
+	derive();
 }
 
 /* The fuel mode and the limits select compiled modules and instances. */
@@ -277,7 +314,12 @@ slackfuel_guc_init(void)
 	DefineCustomEnumVariable("slackfuel.fuel_mode",
 							 "Fuel metering: slacked (cheap, asynchronous), precise, or off (superuser only).",
 							 NULL, &fuel_mode, SF_FUEL_SLACKED, fuel_mode_options,
-							 PGC_USERSET, 0, check_fuel_mode, assign_epoch_int, NULL);
+							 PGC_USERSET, 0, check_fuel_mode, assign_fuel_mode, NULL);
+	DefineCustomStringVariable("slackfuel.precise_below",
+							   "In slacked mode, calls with a fuel limit below this run precise code, so that they stop exactly at their limit.",
+							   "Slacked code is stopped by the next check after its limit; with a small limit that check comes after more than the call's whole budget.  Precise code is compiled on first need and kept beside the slacked code.",
+							   &precise_below_str, "10M", PGC_SUSET, 0,
+							   check_fuel_ceiling, assign_precise_below, NULL);
 	DefineCustomIntVariable("slackfuel.check_interval",
 							"Interval of the asynchronous fuel and cancellation check while wasm runs.",
 							NULL, &slackfuel_check_interval, 10, 1, 10000,

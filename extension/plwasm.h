@@ -153,13 +153,22 @@ typedef struct slackfuel_outcome
 
 /*
  * A cached function: its module compiled in one fuel mode, keyed by the
- * pg_proc row (oid, xmin, tid) so that CREATE OR REPLACE recompiles.
- * The hash entry itself is never freed; call sites keep pointers to it and
- * to an instance, valid while slackfuel_epoch is unchanged.
+ * function and the mode its calls run in (slackfuel_call_mode: a slacked
+ * session's calls with a small limit run precise code, cached beside), and
+ * current for one pg_proc row (oid, xmin, tid), so that CREATE OR REPLACE
+ * recompiles.  The hash entry itself is never freed; call sites keep
+ * pointers to it and to an instance, valid while slackfuel_epoch is
+ * unchanged.
  */
+typedef struct slackfuel_func_key
+{
+	Oid			fn_oid;
+	sf_fuel_mode mode;
+} slackfuel_func_key;
+
 typedef struct slackfuel_func
 {
-	Oid			fn_oid;			/* hash key */
+	slackfuel_func_key key;		/* hash key */
 	bool		valid;			/* module compiled for the row below */
 	bool		stale;			/* invalidated; free at the next safe point */
 	uint32		hashvalue;		/* of the PROCOID syscache entry */
@@ -202,6 +211,18 @@ extern int	slackfuel_compile_threads;
 extern void slackfuel_guc_init(void);
 extern uint64 slackfuel_fuel_limit_eff;	/* min(limit, ceiling), kept by assign hooks */
 extern sf_fuel_mode slackfuel_fuel_mode(void);
+extern sf_fuel_mode slackfuel_call_mode_eff;	/* kept by assign hooks */
+
+/*
+ * The fuel mode calls run in: the session's, but precise in slacked mode
+ * for a fuel limit below slackfuel.precise_below, which a late tick would
+ * overrun by more than the call's whole budget.
+ */
+static inline sf_fuel_mode
+slackfuel_call_mode(void)
+{
+	return slackfuel_call_mode_eff;
+}
 extern uint64 slackfuel_max_memory(void);
 extern uint64 slackfuel_max_backend_memory(void);
 extern uint64 slackfuel_max_stack(void);
