@@ -54,7 +54,7 @@ slackfuel_check_proc(HeapTuple proctup)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("wasm function \"%s\" cannot be a window or aggregate function",
 						NameStr(p->proname))));
-	return slackfuel_sig_from_proc(proctup, CurrentMemoryContext);
+	return slackfuel_sig_from_proc(proctup, CurrentMemoryContext, NULL);
 }
 
 static void
@@ -359,6 +359,41 @@ check_abi_exports(const char *fname, const slackfuel_sig *sig, sf_module *m,
 
 
 /*
+ * A set is returned as list<T>, or, if the module exports <export>_next,
+ * one row per call of it; <export>_close is then optional.
+ */
+static void
+check_set_exports(const char *fname, slackfuel_sig *sig, sf_module *m,
+				  const char *export_name)
+{
+	static const sf_valtype i1[1] = {SF_I32};
+	const sf_functype want_close = {1, 0, i1, NULL};
+	char	   *next = psprintf("%s_next", export_name);
+	char	   *close = psprintf("%s_close", export_name);
+	sf_export_desc d;
+	int64		i = sf_module_find_export(m, next, strlen(next));
+
+	slackfuel_sig_set_stream(sig, i >= 0);
+	if (i < 0)
+		return;
+	sf_module_export(m, (uint32) i, &d);
+	if (d.kind != SF_EXTERN_FUNC || !functype_equal(&sig->wit_next->core, &d.functype))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm export \"%s\" of function \"%s\" must have type %s",
+						next, fname, slackfuel_format_functype(&sig->wit_next->core)),
+				 errhint("It gives the set's rows one by one: func(iterator: u32) -> option<T>.")));
+	i = sf_module_find_export(m, close, strlen(close));
+	if (i >= 0)
+		sf_module_export(m, (uint32) i, &d);
+	if (i >= 0 && (d.kind != SF_EXTERN_FUNC || !functype_equal(&want_close, &d.functype)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm export \"%s\" of function \"%s\" must have type %s",
+						close, fname, slackfuel_format_functype(&want_close))));
+}
+
+/*
  * A WASI command (an exported _start: a program's main, run once, then
  * the instance is done) is not a library of functions.  A reactor is: its
  * _initialize, of type [] -> [], runs once when an instance is created
@@ -405,6 +440,8 @@ slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 	check_entry_points(fname, m);
 	sf_module_export(m, (uint32) slackfuel_pick_export(fname, m, fname), d);
 	name = pnstrdup(d->name, d->name_len);
+	if (sig->retset)
+		check_set_exports(fname, (slackfuel_sig *) sig, m, name);
 	check_signature(fname, sig, name, &d->functype);
 	if (sig->uses_memory)
 		check_abi_exports(fname, sig, m, name);

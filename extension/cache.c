@@ -41,6 +41,7 @@
 static HTAB *func_cache;
 static int	nstale;			/* entries marked stale, not yet freed */
 uint64		slackfuel_epoch = 1;
+static uint64 inst_serial;		/* the last instance's */
 
 static slackfuel_inst *all_instances;	/* every cached instance */
 static sf_budget *budget;		/* of the backend, created at first use */
@@ -294,6 +295,28 @@ invalidate_rowtypes(Datum arg, Oid relid)
 	}
 }
 
+/*
+ * An enum changed (ALTER TYPE ... ADD VALUE, RENAME VALUE): the functions
+ * whose signatures use enums are built again, since the WIT enum lists
+ * the labels.
+ */
+static void
+invalidate_enums(Datum arg, int cacheid, uint32 hashvalue)
+{
+	HASH_SEQ_STATUS seq;
+	slackfuel_func *fn;
+
+	hash_seq_init(&seq, func_cache);
+	while ((fn = hash_seq_search(&seq)) != NULL)
+	{
+		if (!fn->valid || fn->stale || !fn->sig->has_enums)
+			continue;
+		fn->stale = true;
+		nstale++;
+		slackfuel_epoch++;
+	}
+}
+
 void
 slackfuel_cache_init(void)
 {
@@ -305,6 +328,7 @@ slackfuel_cache_init(void)
 							 HASH_ELEM | HASH_BLOBS);
 	CacheRegisterSyscacheCallback(PROCOID, invalidate, (Datum) 0);
 	CacheRegisterRelcacheCallback(invalidate_rowtypes, (Datum) 0);
+	CacheRegisterSyscacheCallback(ENUMOID, invalidate_enums, (Datum) 0);
 	RegisterXactCallback(running_at_xact_end, NULL);
 	RegisterSubXactCallback(running_at_subxact, NULL);
 }
@@ -412,6 +436,7 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	inst->userid = GetUserId();
 	inst->max_memory = max_memory;
 	inst->max_stack = max_stack;
+	inst->serial = ++inst_serial;
 	inst->func = export_func(inst->instance, fn->export_name, fn->export_len);
 	if (fn->sig->uses_memory)
 	{
@@ -422,7 +447,15 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 		snprintf(post, sizeof(post), "cabi_post_%s", fn->export_name);
 		inst->post_return = export_func(inst->instance, post, strlen(post));
 	}
-	if (inst->func == NULL || (fn->sig->uses_memory && (!inst->realloc || !inst->memory)))
+	if (fn->sig->stream)
+	{
+		snprintf(post, sizeof(post), "%s_next", fn->export_name);
+		inst->next_row = export_func(inst->instance, post, strlen(post));
+		snprintf(post, sizeof(post), "%s_close", fn->export_name);
+		inst->close = export_func(inst->instance, post, strlen(post));
+	}
+	if (inst->func == NULL || (fn->sig->uses_memory && (!inst->realloc || !inst->memory)) ||
+		(fn->sig->stream && !inst->next_row))
 	{
 		inst_free(inst);
 		elog(ERROR, "validated exports of function \"%s\" not found", fn->proname);

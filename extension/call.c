@@ -18,9 +18,12 @@
  */
 #include "postgres.h"
 
+#include "commands/trigger.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"
 #include "utils/memutils.h"
+#include "utils/tuplestore.h"
 
 #include "plwasm.h"
 
@@ -279,19 +282,220 @@ call_general(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 	return d;
 }
 
+/* --- Sets --------------------------------------------------------------- */
+
+static ReturnSetInfo *
+set_info(slackfuel_cx *cx, FunctionCallInfo fcinfo, int mode)
+{
+	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	if (rsi == NULL || !IsA(rsi, ReturnSetInfo) || (rsi->allowedModes & mode) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued wasm function \"%s\" called in a context that cannot accept a set",
+						cx->fname),
+				 mode == SFRM_Materialize ?
+				 errhint("A module that exports %s_next returns the set one row at a time.",
+						 cx->fn->export_name) : 0));
+	return rsi;
+}
+
+/* The row type of a set: the caller's, or the element's own. */
+static TupleDesc
+set_desc(const slackfuel_sig *sig, ReturnSetInfo *rsi)
+{
+	const slackfuel_conv *c = sig->ret;
+	TupleDesc	td;
+
+	if (rsi->expectedDesc != NULL)
+		return CreateTupleDescCopy(rsi->expectedDesc);
+	if (c->tupdesc != NULL)
+		return CreateTupleDescCopy(c->tupdesc);
+	td = CreateTemplateTupleDesc(1);
+	TupleDescInitEntry(td, 1, "value",
+					   OidIsValid(c->domain) ? c->domain : c->typid, -1, 0);
+	return td;
+}
+
+/*
+ * RETURNS SETOF, all at once: the export returns list<T>, stored in a
+ * tuplestore (which spills to disk beyond work_mem).
+ */
+static Datum
+call_set(slackfuel_cx *cx, FunctionCallInfo fcinfo)
+{
+	const slackfuel_sig *sig = cx->fn->sig;
+	ReturnSetInfo *rsi = set_info(cx, fcinfo, SFRM_Materialize);
+	MemoryContext old = MemoryContextSwitchTo(rsi->econtext->ecxt_per_query_memory);
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+
+	rsi->setDesc = set_desc(sig, rsi);
+	rsi->setResult = tuplestore_begin_heap((rsi->allowedModes & SFRM_Materialize_Random) != 0,
+										   false, work_mem);
+	rsi->returnMode = SFRM_Materialize;
+	MemoryContextSwitchTo(old);
+
+	slackfuel_lower_args(cx, sig, fcinfo, slots);
+	slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
+	slackfuel_lift_set(cx, sig, slots, rsi);
+	if (cx->inst->post_return)
+		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
+	return (Datum) 0;
+}
+
+/*
+ * An iterator over a streamed set: the export gave 'handle'; rows come from
+ * <export>_next(handle), one per call, on the same instance, charged to
+ * one fuel budget for the whole set.  The call site keeps it ('slot')
+ * until the set ends or the query stops reading it.
+ */
+struct slackfuel_iter
+{
+	slackfuel_iter **slot;		/* the call site's pointer to it */
+	slackfuel_func *fn;
+	slackfuel_inst *inst;
+	uint64		serial;			/* inst's, to see that it still exists */
+	uint32		handle;
+	bool		open;			/* _next has not said none yet */
+	uint64		consumed;
+	uint64		limit;
+};
+
+/* The iterator's instance, unless it was discarded since (by a trap). */
+static slackfuel_inst *
+iter_inst(slackfuel_iter *it)
+{
+	for (slackfuel_inst *i = it->fn->instances; i != NULL; i = i->next)
+		if (i == it->inst && i->serial == it->serial)
+			return i;
+	return NULL;
+}
+
+static void
+iter_free(slackfuel_iter *it)
+{
+	if (*it->slot == it)
+		*it->slot = NULL;
+	pfree(it);
+}
+
+/*
+ * The query stopped reading (or rescans): <export>_close(handle) if the
+ * set was not read to its end.
+ */
+static void
+iter_shutdown(Datum arg)
+{
+	slackfuel_iter *it = (slackfuel_iter *) DatumGetPointer(arg);
+	slackfuel_inst *inst;
+	slackfuel_cx cx;
+	uint64		slots[1];
+
+	if (it->open && it->fn->valid && (inst = iter_inst(it)) != NULL &&
+		inst->close != NULL)
+	{
+		it->open = false;
+		call_begin(&cx, it->fn->proname, it->fn, inst, inst->max_stack);
+		slots[0] = it->handle;
+		slackfuel_run(&cx, inst->close, slots, 1, 0);
+		call_end(&cx);
+	}
+	iter_free(it);
+}
+
+static Datum
+call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
+{
+	const slackfuel_sig *sig = cx->fn->sig;
+	ReturnSetInfo *rsi = set_info(cx, fcinfo, SFRM_ValuePerCall);
+	slackfuel_iter *it = *slot;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+	Datum		d = (Datum) 0;
+	bool		isnull = false;
+
+	if (it == NULL)
+	{
+		slackfuel_lower_args(cx, sig, fcinfo, slots);
+		slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
+		it = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(*it));
+		it->handle = (uint32) slots[0];
+		it->slot = slot;
+		it->fn = cx->fn;
+		it->inst = cx->inst;
+		it->serial = cx->inst->serial;
+		it->limit = cx->out.limit;
+		it->open = true;
+		*slot = it;
+		RegisterExprContextCallback(rsi->econtext, iter_shutdown, PointerGetDatum(it));
+		if (cx->inst->post_return)
+			slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
+	}
+	cx->inst = iter_inst(it);
+	if (cx->inst == NULL || !it->fn->valid)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the instance of wasm function \"%s\" was discarded while its set was read",
+						cx->fname),
+				 errdetail("A trap, or a change of the function or of the limits, discards an instance with what it holds.")));
+	cx->out.consumed += it->consumed;
+	cx->out.limit = it->limit;
+	slots[0] = it->handle;
+	slackfuel_run(cx, cx->inst->next_row, slots, 1, 1);
+	it->consumed = cx->out.consumed;
+	if (!slackfuel_lift_next(cx, sig, slots, &d, &isnull))
+	{
+		it->open = false;
+		rsi->isDone = ExprEndResult;
+		fcinfo->isnull = true;
+		return (Datum) 0;
+	}
+	rsi->isDone = ExprMultipleResult;
+	fcinfo->isnull = isnull;
+	return d;
+}
+
+/* --- Triggers ------------------------------------------------------------ */
+
+static Datum
+call_trigger(slackfuel_cx *cx, FunctionCallInfo fcinfo)
+{
+	const slackfuel_sig *sig = cx->fn->sig;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+	Datum		d;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("wasm trigger function \"%s\" can only be called as a trigger",
+						cx->fname)));
+	slackfuel_trigger_lower(cx, sig, fcinfo, slots);
+	slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
+	d = slackfuel_trigger_lift(cx, sig, fcinfo, slots);
+	if (cx->inst->post_return)
+		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
+	return d;
+}
+
 /*
  * Call the function 'fn' with the instance 'inst' for 'fcinfo'.  Traps and
  * errors about values (range, bounds, encoding) are raised from here.
+ * '*iter' is the call site's iterator over a streamed set, if any.
  */
 Datum
-slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo)
+slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo,
+			   slackfuel_iter **iter)
 {
 	slackfuel_cx cx;
 	Datum		result;
+	const slackfuel_sig *sig = fn->sig;
 
 	call_begin(&cx, fn->proname, fn, inst, inst->max_stack);
-	if (likely(fn->sig->direct))
+	if (likely(sig->direct))
 		result = call_direct(&cx, fcinfo);
+	else if (sig->retset)
+		result = sig->stream ? call_stream(&cx, fcinfo, iter) : call_set(&cx, fcinfo);
+	else if (sig->trigger)
+		result = call_trigger(&cx, fcinfo);
 	else
 		result = call_general(&cx, fcinfo);
 	call_end(&cx);

@@ -35,6 +35,7 @@ typedef struct slackfuel_callsite
 	Oid			userid;
 	slackfuel_func *fn;
 	slackfuel_inst *inst;
+	slackfuel_iter *iter;		/* a streamed set being read */
 } slackfuel_callsite;
 
 void		_PG_init(void);
@@ -55,10 +56,10 @@ callsite_init(FunctionCallInfo fcinfo)
 	slackfuel_func *fn;
 	slackfuel_inst *inst;
 
-	if (CALLED_AS_TRIGGER(fcinfo) || CALLED_AS_EVENT_TRIGGER(fcinfo))
+	if (CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("wasm functions cannot be triggers")));
+				 errmsg("wasm functions cannot be event triggers")));
 	if (cs == NULL)
 		cs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(*cs));
 	fcinfo->flinfo->fn_extra = cs;
@@ -84,7 +85,7 @@ slackfuel_call_handler(PG_FUNCTION_ARGS)
 	if (unlikely(cs == NULL || cs->epoch != slackfuel_epoch ||
 				 cs->userid != GetUserId()))
 		cs = callsite_init(fcinfo);
-	return slackfuel_call(cs->fn, cs->inst, fcinfo);
+	return slackfuel_call(cs->fn, cs->inst, fcinfo, &cs->iter);
 }
 
 Datum
@@ -155,6 +156,7 @@ slackfuel_wit(PG_FUNCTION_ARGS)
 	int			n;
 	const char **names;
 	const sf_wit_func **funcs;
+	slackfuel_witnames *witnames = slackfuel_witnames_new();
 	size_t		len;
 	char	   *buf;
 
@@ -174,7 +176,7 @@ slackfuel_wit(PG_FUNCTION_ARGS)
 		tup = SearchSysCache1(PROCOID, oids[i]);
 		if (!HeapTupleIsValid(tup))
 			elog(ERROR, "cache lookup failed for function %u", DatumGetObjectId(oids[i]));
-		sig = slackfuel_sig_from_proc(tup, CurrentMemoryContext);
+		sig = slackfuel_sig_from_proc(tup, CurrentMemoryContext, witnames);
 		ReleaseSysCache(tup);
 		names[i] = sig->wit_name;
 		funcs[i] = sig->wit;

@@ -27,6 +27,7 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "fmgr.h"
+#include "nodes/execnodes.h"
 #include "storage/itemptr.h"
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"
@@ -42,6 +43,7 @@
 typedef struct slackfuel_cx slackfuel_cx;
 typedef struct slackfuel_type slackfuel_type;
 typedef struct slackfuel_conv slackfuel_conv;
+typedef struct slackfuel_typebuild slackfuel_typebuild;
 
 /*
  * Lowering: a Datum becomes the flat core values of its WIT type (64-bit
@@ -59,9 +61,7 @@ typedef void (*slackfuel_store_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
 typedef Datum (*slackfuel_load_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
 									uint32 ptr);
 typedef const sf_wit_type *(*slackfuel_build_fn) (slackfuel_conv *c,
-												  sf_wit_arena *a,
-												  const char *fname,
-												  bool is_result);
+												  slackfuel_typebuild *b);
 
 /*
  * One row of the SQL type table (types.c): a type by OID, or a family of
@@ -85,11 +85,16 @@ struct slackfuel_type
 struct slackfuel_conv
 {
 	const slackfuel_type *type;
-	Oid			typid;
+	Oid			typid;			/* the type of the row (a domain's base) */
 	const char *sqlname;		/* the SQL type, for messages */
 	bool		nullable;		/* WIT option<T>: none is NULL */
+	bool		direct;			/* the Datum is its one flat value as it is */
 	const sf_wit_type *wit;		/* its WIT type, option<T> when nullable */
 	const sf_wit_type *inner;	/* T */
+	/* domains: a result is checked against the domain's constraints */
+	Oid			domain;			/* InvalidOid: not a domain */
+	void	  **domain_extra;	/* domain_check's cache */
+	MemoryContext mcxt;			/* the signature's */
 	/* arrays */
 	slackfuel_conv *elem;
 	int16		elmlen;
@@ -98,6 +103,17 @@ struct slackfuel_conv
 	/* composites */
 	TupleDesc	tupdesc;
 	slackfuel_conv **fields;	/* per attribute; NULL for a dropped one */
+	Datum	   *values;			/* one row's, reused by every call */
+	bool	   *nulls;
+	/* enums: case i is the label whose pg_enum OID is enum_oids[i] */
+	uint32		nlabels;
+	Oid		   *enum_oids;
+	Oid		   *sorted_oids;	/* the same, ascending */
+	uint32	   *sorted_cases;	/* the case of each of sorted_oids */
+	/* types converted through their text form */
+	FmgrInfo	in;
+	FmgrInfo	out;
+	Oid			ioparam;
 };
 
 /* The SQL side of a function and the WIT function type it maps to. */
@@ -109,12 +125,21 @@ typedef struct slackfuel_sig
 	char	   *wit_name;		/* the function's name in WIT */
 	int			nargs;
 	slackfuel_conv **args;
-	slackfuel_conv *ret;		/* NULL: void */
+	slackfuel_conv *ret;		/* NULL: void; a set's element */
 	uint32		nparams;		/* the export's core type */
 	uint32		nresults;
 	bool		uses_memory;	/* needs memory and cabi_realloc */
 	bool		direct;			/* every argument direct, result in one slot */
+	bool		has_enums;		/* built again when an enum changes */
 	List	   *relids;			/* relations of the row types it depends on */
+	/* RETURNS SETOF: list<T> (wit), or an iterator (wit_start, wit_next) */
+	bool		retset;
+	bool		stream;			/* the module exports <export>_next */
+	const sf_wit_func *wit_list;
+	const sf_wit_func *wit_start;	/* -> u32, the iterator's handle */
+	const sf_wit_func *wit_next;	/* (u32) -> option<T> */
+	/* RETURNS trigger */
+	bool		trigger;
 } slackfuel_sig;
 
 /*
@@ -139,7 +164,10 @@ typedef struct slackfuel_inst
 	sf_func    *func;			/* the export called */
 	sf_func    *realloc;		/* cabi_realloc, when strings are used */
 	sf_func    *post_return;	/* cabi_post_<export>, optional */
+	sf_func    *next_row;		/* a streaming set's <export>_next */
+	sf_func    *close;			/* and its <export>_close, optional */
 	sf_memory  *memory;			/* the export "memory", when strings are used */
+	uint64		serial;			/* unique over the backend's life */
 } slackfuel_inst;
 
 /* How a call ended when it did not return normally from wasm. */
@@ -264,14 +292,59 @@ extern void slackfuel_report_status(const char *fname, const char *what,
 extern void slackfuel_interrupted(const char *fname) pg_attribute_noreturn();
 
 /* types.c */
+
+/*
+ * The names of WIT's named types (records, enums, variants) are unique in
+ * what is built with one slackfuel_witnames: a signature, or a world of
+ * several.  'key' tells types apart: a type's OID, or one of the keys
+ * below for types of no SQL type.
+ */
+typedef struct slackfuel_witnames slackfuel_witnames;
+#define SLACKFUEL_KEY_RESULT(procoid)	(((int64) 1 << 32) | (procoid))
+#define SLACKFUEL_KEY_FIXED(n)			(((int64) 2 << 32) | (n))
+
+/* While a signature is being built. */
+struct slackfuel_typebuild
+{
+	sf_wit_arena *arena;
+	const char *fname;			/* the function, for errors */
+	bool		is_result;
+	struct slackfuel_sig *sig;
+	slackfuel_witnames *names;
+};
+
+extern slackfuel_witnames *slackfuel_witnames_new(void);
+extern const char *slackfuel_wit_typename(slackfuel_typebuild *b,
+										  const char *base, int64 key);
 extern slackfuel_sig *slackfuel_sig_from_proc(HeapTuple proctup,
-											  MemoryContext parent);
+											  MemoryContext parent,
+											  slackfuel_witnames *names);
+extern void slackfuel_sig_set_stream(slackfuel_sig *sig, bool stream);
 extern void slackfuel_sig_free(slackfuel_sig *sig);
 extern char *slackfuel_sig_wit(const slackfuel_sig *sig);
 extern uint32 slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
 								   FunctionCallInfo fcinfo, uint64 *slots);
 extern Datum slackfuel_lift_result(slackfuel_cx *cx, const slackfuel_sig *sig,
 								   const uint64 *slots, bool *isnull);
+extern void slackfuel_lift_set(slackfuel_cx *cx, const slackfuel_sig *sig,
+							   const uint64 *slots, ReturnSetInfo *rsi);
+extern bool slackfuel_lift_next(slackfuel_cx *cx, const slackfuel_sig *sig,
+								const uint64 *slots, Datum *d, bool *isnull);
+extern uint32 slackfuel_lower_bytes(slackfuel_cx *cx, const char *data,
+									size_t len);
+extern uint32 slackfuel_lower_string(slackfuel_cx *cx, const char *s,
+									 size_t len, uint64 *flat);
+extern char *slackfuel_lift_string(slackfuel_cx *cx, uint32 ptr, uint32 len,
+								   const char *what);
+
+/* trigger.c */
+extern void slackfuel_trigger_wit(slackfuel_typebuild *b,
+								  const sf_wit_type **data,
+								  const sf_wit_type **result);
+extern uint32 slackfuel_trigger_lower(slackfuel_cx *cx, const slackfuel_sig *sig,
+									  FunctionCallInfo fcinfo, uint64 *slots);
+extern Datum slackfuel_trigger_lift(slackfuel_cx *cx, const slackfuel_sig *sig,
+									FunctionCallInfo fcinfo, const uint64 *slots);
 
 /* build.c */
 extern char *slackfuel_prosrc(HeapTuple proctup);
@@ -345,8 +418,9 @@ slackfuel_inst_leave(int mark)
 extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
 extern char *slackfuel_stack_base;	/* NULL until the first call */
 extern void slackfuel_stack_too_deep(uint64 max_stack);
+typedef struct slackfuel_iter slackfuel_iter;
 extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
-							FunctionCallInfo fcinfo);
+							FunctionCallInfo fcinfo, slackfuel_iter **iter);
 extern void slackfuel_call_inline(const char *fname, sf_func *f, uint32 nresults);
 extern void slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots,
 						  uint32 nargs, uint32 nresults);

@@ -254,7 +254,7 @@ $$;
 SELECT slackfuel_wit('pt_sum(pt)', 'divmod(int, int)', 'nn_add(int, int)',
                      'sum_xs(pt[])', 'seg_x(seg)', 'words()');
 SELECT slackfuel_wit('must_positive(int)');
-SELECT slackfuel_wit('numeric_abs(numeric)');
+SELECT slackfuel_wit('area(box)');
 
 DROP FUNCTION nn_add(int, int), is_missing(int), bad_disc(int), sum_arr(int[]),
   sum_f8(float8[]), count_true(bool[]), total_len(text[]), iota(int), huge(), words(),
