@@ -116,7 +116,7 @@ sf_store_free(sf_store *s)
 	if (s == NULL)
 		return;
 	if (s->cfg.budget)
-		sf_budget_give(s->cfg.budget, s->mem_bytes + s->table_bytes);
+		sf_budget_give(s->cfg.budget, sf_store_bytes(s));
 	for (n = s->objs; n; n = next)
 	{
 		next = n->next;
@@ -264,11 +264,12 @@ typedef struct cap
 } cap;
 
 /*
-** Whether 'mem' (memories and the instances' own structures) and 'table'
-** more bytes pass one of the store's caps (*c).
+** Whether 'mem', 'table' and 'own' (an instance's own structures) more
+** bytes pass one of the store's caps (*c).  max_store_bytes is about
+** memories and tables; the budget counts everything.
 */
 static bool
-cap_passed(sf_store *s, uint64_t mem, uint64_t table, cap *c)
+cap_passed(sf_store *s, uint64_t mem, uint64_t table, uint64_t own, cap *c)
 {
 	sf_budget  *b = s->cfg.budget;
 	uint64_t	held = s->mem_bytes + s->table_bytes;
@@ -278,7 +279,7 @@ cap_passed(sf_store *s, uint64_t mem, uint64_t table, cap *c)
 	else if (s->cfg.max_store_bytes &&
 			 (held > s->cfg.max_store_bytes || mem + table > s->cfg.max_store_bytes - held))
 		*c = (cap) {"max_store_bytes", held, s->cfg.max_store_bytes};
-	else if (b != NULL && !budget_room(b, mem + table))
+	else if (b != NULL && !budget_room(b, mem + table + own))
 		*c = (cap) {"the shared budget", b->used, b->limit};
 	else
 		return false;
@@ -290,36 +291,38 @@ sf_store_has_room(sf_store *s, uint64_t mem, uint64_t table)
 {
 	cap			c;
 
-	return !cap_passed(s, mem, table, &c);
+	return !cap_passed(s, mem, table, 0, &c);
 }
 
-/* Count 'mem' and 'table' more bytes, for which there is room. */
+/* Count 'mem', 'table' and 'own' more bytes, for which there is room. */
 static void
-store_take(sf_store *s, uint64_t mem, uint64_t table)
+store_take(sf_store *s, uint64_t mem, uint64_t table, uint64_t own)
 {
 	s->mem_bytes += mem;
 	s->table_bytes += table;
+	s->own_bytes += own;
 	if (s->cfg.budget)
-		s->cfg.budget->used += mem + table;
+		s->cfg.budget->used += mem + table + own;
 }
 
 /* SF_LIMIT naming the cap that 'what' would pass, or SF_OK. */
 static sf_status
-check_room(sf_store *s, const char *what, uint64_t mem, uint64_t table, sf_error *err)
+check_room(sf_store *s, const char *what, uint64_t mem, uint64_t table,
+		   uint64_t own, sf_error *err)
 {
 	cap			c;
 
-	if (!cap_passed(s, mem, table, &c))
+	if (!cap_passed(s, mem, table, own, &c))
 		return SF_OK;
 	return sf_error_set(err, SF_LIMIT, "%s of %llu bytes exceeds %s: %llu of %llu bytes in use",
-						what, (unsigned long long) (mem + table), c.name,
+						what, (unsigned long long) (mem + table + own), c.name,
 						(unsigned long long) c.used, (unsigned long long) c.limit);
 }
 
 uint64_t
 sf_store_bytes(const sf_store *s)
 {
-	return s->mem_bytes + s->table_bytes;
+	return s->mem_bytes + s->table_bytes + s->own_bytes;
 }
 
 /* ---- host functions ----------------------------------------------------------- */
@@ -442,7 +445,7 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, bool *unreserved, sf_error 
 					 (unsigned long long) lim.min, (unsigned long long) maxp);
 		return NULL;
 	}
-	if (check_room(s, "a memory", lim.min * PAGE, 0, err) != SF_OK)
+	if (check_room(s, "a memory", lim.min * PAGE, 0, 0, err) != SF_OK)
 		return NULL;
 	mem = calloc(1, sizeof(*mem));
 	if (mem == NULL)
@@ -470,7 +473,7 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, bool *unreserved, sf_error 
 					 (unsigned long long) lim.min);
 		return NULL;
 	}
-	store_take(s, lim.min * PAGE, 0);
+	store_take(s, lim.min * PAGE, 0, 0);
 	mem->base = p;
 	mem->size = lim.min * PAGE;
 	mem->max_pages = guarded || reserve / PAGE >= maxp ? maxp : reserve / PAGE;
@@ -540,7 +543,7 @@ sf_memory_commit(sf_memory *mem, uint64_t delta)
 
 	if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) != 0)
 		return -1;
-	store_take(mem->store, delta * PAGE, 0);
+	store_take(mem->store, delta * PAGE, 0, 0);
 	mem->size += delta * PAGE;
 	mem->lim.min = old + delta;
 	return (int64_t) old;
@@ -558,7 +561,7 @@ sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
 					 (unsigned long long) lim.min, (unsigned long long) cap);
 		return NULL;
 	}
-	if (check_room(s, "a table", 0, lim.min * ELEM, err) != SF_OK)
+	if (check_room(s, "a table", 0, lim.min * ELEM, 0, err) != SF_OK)
 		return NULL;
 	t = calloc(1, sizeof(*t));
 	if (t)
@@ -571,7 +574,7 @@ sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
 		sf_error_set(err, SF_NOMEM, "out of memory");
 		return NULL;
 	}
-	store_take(s, 0, lim.min * ELEM);
+	store_take(s, 0, lim.min * ELEM, 0);
 	t->size = (uint32_t) lim.min;
 	t->room = (uint32_t) lim.min;
 	t->max = (uint32_t) cap;
@@ -614,7 +617,7 @@ sf_table_reserve(sf_table *t, uint64_t delta)
 	ne = realloc(t->elems, (size_t) size * sizeof(void *));
 	if (ne == NULL)
 		return false;
-	store_take(t->store, 0, more_room(t, size));
+	store_take(t->store, 0, more_room(t, size), 0);
 	t->elems = ne;
 	t->room = (uint32_t) size;
 	return true;
@@ -1022,8 +1025,8 @@ run_initializers(sf_instance *inst, sf_error *err)
 /*
 ** What an instance's own structures take, besides its memory and tables:
 ** the context's slots, the functions, globals, evaluated element segments,
-** and the store's record of each object.  They count against the store's
-** caps like memory.
+** and the store's record of each object.  They count against a shared
+** budget (not against max_store_bytes, which is about memories and tables).
 */
 static uint64_t
 instance_bytes(const sf_module *m)
@@ -1048,7 +1051,7 @@ alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
 	uint64_t	bytes = instance_bytes(m);
 
-	if (check_room(s, "an instance", bytes, 0, err) != SF_OK)
+	if (check_room(s, "an instance", 0, 0, bytes, err) != SF_OK)
 		return NULL;
 	inst = calloc(1, sizeof(*inst));
 	if (inst == NULL)
@@ -1068,7 +1071,7 @@ alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 	inst->vm->inst = inst;
 	if (!own_obj(s, OBJ_INSTANCE, inst))
 		goto nomem;
-	store_take(s, bytes, 0);
+	store_take(s, 0, 0, bytes);
 	return inst;
 
 nomem:

@@ -57,8 +57,9 @@ struct sf_store
 	sf_activation *act;			/* 8: innermost running activation */
 	sf_store_config cfg;
 	sf_objnode *objs;			/* everything to free with the store */
-	uint64_t	mem_bytes;		/* memories' sizes and instances' structures */
+	uint64_t	mem_bytes;		/* memories' sizes */
 	uint64_t	table_bytes;	/* tables' room, SF_FUEL_ELEM_BYTES an element */
+	uint64_t	own_bytes;		/* instances' own structures */
 };
 
 struct sf_budget

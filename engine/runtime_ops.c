@@ -19,8 +19,11 @@
 
 #include "runtime.h"
 
-/* Work between two interrupt checks: about 0.1 ms of copying. */
-#define CHUNK_BYTES ((uint64_t) 1 << 20)
+/*
+** Work between two interrupt checks: under 0.1 ms of copying, 1 ms of
+** first touches of fresh pages (about 12 us a 4 KiB page here).
+*/
+#define CHUNK_BYTES ((uint64_t) 256 << 10)
 #define CHUNK_ELEMS (CHUNK_BYTES / sizeof(void *))
 
 /* Is [off, off+n) inside a region of 'size' units? (64-bit: no overflow) */

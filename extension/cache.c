@@ -44,6 +44,7 @@ uint64		slackfuel_epoch = 1;
 static uint64 inst_serial;		/* the last instance's */
 
 static slackfuel_inst *all_instances;	/* every cached instance */
+static slackfuel_inst *discarded;	/* after a trap, to free once reported */
 static sf_budget *budget;		/* of the backend, created at first use */
 static uint64 evictions;
 
@@ -118,18 +119,24 @@ unlink_from_fn(slackfuel_inst *inst)
 static uint64_t
 reclaim(void *env, uint64_t bytes)
 {
-	slackfuel_inst *victim = NULL;
+	slackfuel_inst *victim = discarded;
 	uint64		freed;
 
-	for (slackfuel_inst *i = all_instances; i != NULL; i = i->all_next)
-		if (i->active == 0 && (victim == NULL || i->last_used < victim->last_used))
-			victim = i;
-	if (victim == NULL)
-		return 0;
+	if (victim != NULL)
+		discarded = victim->next;	/* those discarded after a trap first */
+	else
+	{
+		for (slackfuel_inst *i = all_instances; i != NULL; i = i->all_next)
+			if (i->active == 0 &&
+				(victim == NULL || i->last_used < victim->last_used))
+				victim = i;
+		if (victim == NULL)
+			return 0;
+		unlink_from_fn(victim);
+		evictions++;
+	}
 	freed = sf_store_bytes(victim->store);
-	unlink_from_fn(victim);
 	inst_free(victim);
-	evictions++;
 	return Max(freed, 1);		/* its address space, at least */
 }
 
@@ -158,6 +165,33 @@ slackfuel_budget_changed(void)
 }
 
 /*
+ * Free the instances discarded after traps.  Their memory may take tens of
+ * milliseconds to unmap (70 ms for 1 GB here), so they are freed after the
+ * error went to the client: at the end of the transaction or
+ * subtransaction the trap aborted.  Until then they are idle, so the
+ * budget's reclaim may take them first.
+ */
+static void
+free_discarded(void)
+{
+	slackfuel_inst *next;
+
+	while (discarded != NULL)
+	{
+		next = discarded->next;
+		inst_free(discarded);
+		discarded = next;
+	}
+	/* those a call around the trapping one still ran in, if now idle */
+	for (slackfuel_inst *i = all_instances; i != NULL; i = next)
+	{
+		next = i->all_next;
+		if (i->discarded && i->active == 0)
+			inst_free(i);
+	}
+}
+
+/*
  * An error left calls' instances marked as running: the subtransaction or
  * transaction it aborted is over, and so are the calls made in it.
  */
@@ -173,6 +207,7 @@ running_at_xact_end(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 			slackfuel_inst_leave(0);
 			nsub_marks = 0;
+			free_discarded();
 			break;
 		default:
 			break;
@@ -202,6 +237,8 @@ running_at_subxact(SubXactEvent event, SubTransactionId mySubid,
 		case SUBXACT_EVENT_ABORT_SUB:
 			if (nsub_marks > 0)
 				slackfuel_inst_leave(sub_marks[--nsub_marks]);
+			if (slackfuel_nrunning == 0)
+				free_discarded();
 			break;
 		default:
 			break;
@@ -496,15 +533,19 @@ slackfuel_inst_get(slackfuel_func *fn)
 }
 
 /*
- * After a trap: no call may use 'inst' again.  If a call around this one
- * still runs in it, it stays until evicted once that call is over.
+ * After a trap: no call may use 'inst' again.  It is freed once the error
+ * has been reported (free_discarded), or, if a call around this one still
+ * runs in it, evicted once that call is over.
  */
 void
 slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst)
 {
 	unlink_from_fn(inst);
+	slackfuel_epoch++;
+	inst->discarded = true;
 	if (inst->active == 0)
-		inst_free(inst);
-	else
-		slackfuel_epoch++;
+	{
+		inst->next = discarded;
+		discarded = inst;
+	}
 }

@@ -155,6 +155,7 @@ typedef struct slackfuel_inst
 	struct slackfuel_inst *all_next;
 	struct slackfuel_func *fn;
 	int			active;			/* calls of it running (on the stack) */
+	bool		discarded;		/* after a trap: never called again */
 	uint64		last_used;		/* slackfuel_clock at its last call */
 	Oid			userid;
 	uint64		max_memory;		/* the limits it was created with */
