@@ -33,7 +33,7 @@ set -eu
 cd "$(dirname "$0")/.."
 RUNS=${LIMITS_RUNS:-30}
 SLOW_CALLS=${LIMITS_SLOW_CALLS:-100}
-SFRUN=${SFRUN:-engine/sfrun}
+SFRUN=${SFRUN:-build/sfrun}
 OUT=bench/out/limits
 mkdir -p "$OUT"
 

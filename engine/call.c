@@ -1,0 +1,511 @@
+/*
+** call.c -- crossing between the host and JIT code: sf_call and
+** sf_call_slots (an activation per call, the fuel limit and the report,
+** the decisions at the return to the host), the host-function boundary
+** the host-call stub calls, and the host-function context (sf_ctx_*).
+** The stubs themselves are the target's (x64/stubs.c).
+*/
+#define _GNU_SOURCE				/* pthread_getattr_np */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+#include "signals.h"
+#include "target.h"
+
+/* ---- the thread's activation ------------------------------------------------------ */
+
+static __thread sf_activation *cur_act __attribute__((tls_model("initial-exec")));
+
+sf_activation *
+sf_call_current(void)
+{
+	return cur_act;
+}
+
+
+/* ---- calls ---------------------------------------------------------------------- */
+
+struct sf_ctx
+{
+	sf_store   *store;
+	sf_memory  *mem;
+	sf_activation *act;
+	bool		exit;			/* sf_ctx_exit was called */
+	int32_t		exit_code;
+	char		msg[SF_ERROR_MSG_LEN];	/* from sf_ctx_set_error */
+};
+
+/* The trap a host function's non-zero return makes. */
+static uint64_t
+host_trap(const struct sf_ctx *ctx)
+{
+	return ctx->exit ? SF_TRAP_EXIT : SF_TRAP_HOST;
+}
+
+static __thread uint64_t last_fuel __attribute__((tls_model("initial-exec")));
+
+uint64_t
+sf_last_fuel_consumed(void)
+{
+	return last_fuel;
+}
+
+void
+sf_call_set_last_fuel(uint64_t fuel)
+{
+	last_fuel = fuel;
+}
+
+static uint64_t
+val_to_slot(const sf_val *v)
+{
+	switch (v->type)
+	{
+		case SF_I32:
+		case SF_F32:
+			return (uint32_t) v->of.i32;
+		case SF_FUNCREF:
+			return (uint64_t) (uintptr_t) v->of.funcref;
+		case SF_EXTERNREF:
+			return (uint64_t) v->of.externref;
+		default:
+			return (uint64_t) v->of.i64;
+	}
+}
+
+static sf_val
+slot_to_val(uint64_t s, sf_valtype t)
+{
+	sf_val		v;
+
+	memset(&v, 0, sizeof(v));
+	v.type = t;
+	if (t == SF_I32 || t == SF_F32)
+		v.of.i32 = (int32_t) (uint32_t) s;
+	else if (t == SF_FUNCREF)
+		v.of.funcref = (sf_func *) (uintptr_t) s;
+	else
+		v.of.i64 = (int64_t) s;
+	return v;
+}
+
+static void
+describe_trap(sf_error *err, const sf_activation *act)
+{
+	uint32_t	fi = 0;
+	const sf_module *m = sf_jit_find_pc(act->trap_pc, &fi);
+	sf_trap_kind k = (sf_trap_kind) act->trap;
+	const char *msg = (k == SF_TRAP_HOST || k == SF_TRAP_EXIT) && act->host_msg[0] ?
+		act->host_msg : sf_trap_message(k);
+	const char *name = m ? sf_module_func_name(m, fi) : NULL;
+
+	if (err == NULL)
+		return;
+	if (m && name)
+		sf_error_set(err, SF_TRAP, "%s (in wasm function %u \"%s\")", msg, fi, name);
+	else if (m)
+		sf_error_set(err, SF_TRAP, "%s (in wasm function %u)", msg, fi);
+	else
+		sf_error_set(err, SF_TRAP, "%s", msg);
+	err->trap = k;
+	err->func_index = m ? (int64_t) fi : -1;
+	if (k == SF_TRAP_EXIT)
+		err->exit_code = act->exit_code;
+}
+
+static sf_status
+call_host(sf_func *f, const sf_val *args, sf_val *results, sf_error *err)
+{
+	struct sf_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.store = f->store;
+	ctx.act = f->store->act;
+	if (f->host(&ctx, f->env, args, results) != 0)
+	{
+		sf_trap_kind k = (sf_trap_kind) host_trap(&ctx);
+
+		sf_error_set(err, SF_TRAP, "%s", ctx.msg[0] ? ctx.msg : sf_trap_message(k));
+		if (err)
+		{
+			err->trap = k;
+			err->exit_code = ctx.exit_code;
+		}
+		return SF_TRAP;
+	}
+	return SF_OK;
+}
+
+static sf_status
+check_args(sf_func *f, const sf_val *args, uint32_t nargs, uint32_t nresults, sf_error *err)
+{
+	if (nargs != f->type.nparams || nresults != f->type.nresults)
+		return sf_error_set(err, SF_BADARG, "function takes %u arguments and returns %u results",
+							f->type.nparams, f->type.nresults);
+	for (uint32_t i = 0; i < nargs; i++)
+		if (args[i].type != f->type.params[i])
+			return sf_error_set(err, SF_BADARG, "argument %u is %s, expected %s", i,
+								sf_valtype_name(args[i].type), sf_valtype_name(f->type.params[i]));
+	return SF_OK;
+}
+
+/*
+** r15 starts at -limit.  No options means no limit; the limit is capped
+** at 2^62, far below INT64_MAX: a loop's entry lowers the counter for a
+** moment (its compensation, under 2^30; compile_fuel.c), and from -limit
+** that must not wrap around to a positive count.  With fuel off nothing
+** counts and the counter starts where no host charge can bring it above
+** zero.
+*/
+#define FUEL_LIMIT_CAP ((uint64_t) 1 << 62)
+
+static uint64_t
+fuel_setup(sf_activation *act, const sf_func *f, const sf_call_opts *opts)
+{
+	uint64_t	limit = opts ? opts->fuel_limit : FUEL_LIMIT_CAP;
+
+	if (limit > FUEL_LIMIT_CAP)
+		limit = FUEL_LIMIT_CAP;
+	act->counting = f->inst->m->cfg.fuel_mode != SF_FUEL_OFF;
+	act->fuel = act->counting ? -(int64_t) limit : INT64_MIN;
+	return limit;
+}
+
+/*
+** The decisions at the return to the host.  A call whose counter ended
+** above zero consumed more than its limit: it is out of fuel whatever
+** else happened (a trap it raised, an interrupt, or a normal return that
+** slacked mode let run past the limit), so the outcome never depends on
+** timing.  An interrupt still pending is honoured here.  The outermost
+** activation of the thread consumes the request; nested ones leave it
+** for the boundary checks of the activations around them.
+*/
+static uint64_t
+fuel_finish(sf_activation *act, uint64_t limit, bool outermost, uint64_t *trap)
+{
+	uint64_t	consumed = 0;
+
+	if (act->counting)
+	{
+		consumed = (uint64_t) act->fuel + limit;
+		if (act->fuel > 0)
+			*trap = SF_TRAP_OUT_OF_FUEL;
+	}
+	if (sf_signals_interrupt_pending())
+	{
+		if (*trap == 0)
+			*trap = SF_TRAP_INTERRUPTED;
+		if (outermost)
+			sf_clear_interrupt();
+	}
+	return consumed;
+}
+
+/*
+** Room left below the deepest wasm frame for host functions, the stubs and
+** signal handlers.
+*/
+#define STACK_MARGIN ((uintptr_t) 128 << 10)
+
+/*
+** The lowest stack address wasm may use: max_stack_bytes below the
+** outermost call's frame, but never within STACK_MARGIN of the end of this
+** thread's stack.  Without the clamp a thread with a small stack, or a
+** caller already deep in it, overflows into the guard page: SIGSEGV
+** instead of "call stack exhausted".  The bound is looked up once per
+** thread (for the main thread glibc reads /proc/self/maps).
+*/
+static __thread uintptr_t thread_lo;
+
+static __attribute__((noinline)) void
+find_thread_lo(void)
+{
+	pthread_attr_t attr;
+	void	   *addr;
+	size_t		size;
+
+	thread_lo = 1;
+	if (pthread_getattr_np(pthread_self(), &attr) == 0)
+	{
+		if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+			thread_lo = (uintptr_t) addr + STACK_MARGIN;
+		pthread_attr_destroy(&attr);
+	}
+}
+
+/* Inline: runs on every outermost call; the lookup only once per thread. */
+static inline uintptr_t
+stack_floor(uintptr_t frame, uint64_t max_bytes)
+{
+	uintptr_t	lim = frame > max_bytes ? frame - (uintptr_t) max_bytes : 0;
+
+	if (__builtin_expect(thread_lo == 0, 0))
+		find_thread_lo();
+	return lim > thread_lo ? lim : thread_lo;
+}
+
+/*
+** Run JIT function 'f' on 'slots' (arguments in, results out).  This runs
+** on every call from SQL: the activation's message buffer is not cleared
+** (only read after a host trap, which writes it first), and the stubs,
+** which exist once 'f' was compiled, are looked up once.
+*/
+static inline __attribute__((always_inline)) sf_status
+call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, sf_call_opts *opts,
+		 sf_error *err)
+{
+	sf_store   *s = f->store;
+	sf_activation act;
+	sf_activation *prev_cur;
+	uintptr_t	prev_limit = s->stack_limit;
+	uint64_t	trap, limit;
+	const sf_stubs *stubs = sf_stubs_get(NULL);
+	memset(&act, 0, offsetof(sf_activation, host_msg));
+	act.host_msg[0] = '\0';
+	act.prev = s->act;
+	act.store = s;
+	act.trap_stub = (uintptr_t) stubs->trap_common;
+	limit = fuel_setup(&act, f, opts);
+	if (act.prev == NULL)
+		s->stack_limit = stack_floor((uintptr_t) __builtin_frame_address(0), s->cfg.max_stack_bytes);
+	s->act = &act;
+	prev_cur = sf_call_current();
+	/* the activation is complete before a signal handler can see it */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	cur_act = &act;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* a request that came before the activation was visible is not lost */
+	if (sf_signals_interrupt_pending())
+		trap = SF_TRAP_INTERRUPTED;
+	else
+		trap = stubs->entry(f->ctx, f->code, slots, nslots, &act);
+	cur_act = prev_cur;
+	s->act = act.prev;
+	s->stack_limit = prev_limit;
+	last_fuel = fuel_finish(&act, limit, prev_cur == NULL, &trap);
+	if (opts != NULL)
+		opts->fuel_consumed = last_fuel;
+	if (__builtin_expect(trap != 0, 0))
+	{
+		act.trap = (int64_t) trap;
+		sf_error_clear(err);	/* sf_call_slots leaves it alone until now */
+		describe_trap(err, &act);
+		return SF_TRAP;
+	}
+	return SF_OK;
+}
+
+sf_status
+sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
+		uint32_t nresults, sf_call_opts *opts, sf_error *err)
+{
+	uint32_t	nslots = nargs > nresults ? nargs : nresults;
+	uint64_t	small[16], *slots = small;
+	sf_status	st;
+
+	sf_error_clear(err);
+	/* a call that does not reach JIT code consumes nothing */
+	last_fuel = 0;
+	if (opts != NULL)
+		opts->fuel_consumed = 0;
+	if ((st = check_args(f, args, nargs, nresults, err)) != SF_OK)
+		return st;
+	if (f->host)
+		return call_host(f, args, results, err);
+	if (nslots > 16 && (slots = malloc(nslots * sizeof(uint64_t))) == NULL)
+		return sf_error_set(err, SF_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < nargs; i++)
+		slots[i] = val_to_slot(&args[i]);
+	st = call_jit(f, slots, nslots, opts, err);
+	if (st == SF_OK)
+		for (uint32_t i = 0; i < nresults; i++)
+			results[i] = slot_to_val(slots[i], f->type.results[i]);
+	if (slots != small)
+		free(slots);
+	return st;
+}
+
+/* A host function called through sf_call_slots: the slots become sf_vals. */
+static sf_status
+call_host_slots(sf_func *f, uint64_t *slots, sf_error *err)
+{
+	sf_val		small_a[8], small_r[8];
+	sf_val	   *args = small_a, *results = small_r;
+	sf_status	st = SF_NOMEM;
+
+	sf_error_clear(err);
+	if ((f->type.nparams > 8 && !(args = malloc(f->type.nparams * sizeof(sf_val)))) ||
+		(f->type.nresults > 8 && !(results = malloc(f->type.nresults * sizeof(sf_val)))))
+	{
+		sf_error_set(err, SF_NOMEM, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < f->type.nparams; i++)
+		args[i] = slot_to_val(slots[i], f->type.params[i]);
+	memset(results, 0, f->type.nresults * sizeof(sf_val));
+	st = call_host(f, args, results, err);
+	if (st == SF_OK)
+		for (uint32_t i = 0; i < f->type.nresults; i++)
+			slots[i] = val_to_slot(&results[i]);
+out:
+	if (args != small_a)
+		free(args);
+	if (results != small_r)
+		free(results);
+	return st;
+}
+
+sf_status
+sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
+			  sf_call_opts *opts, sf_error *err)
+{
+	if (__builtin_expect(nargs != f->type.nparams || nresults != f->type.nresults, 0))
+	{
+		last_fuel = 0;
+		if (opts != NULL)
+			opts->fuel_consumed = 0;
+		sf_error_clear(err);
+		return sf_error_set(err, SF_BADARG, "function takes %u arguments and returns %u results",
+							f->type.nparams, f->type.nresults);
+	}
+	for (uint32_t i = 0; i < nargs; i++)
+		if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
+			slots[i] = (uint32_t) slots[i];
+	if (__builtin_expect(f->host != NULL, 0))
+	{
+		last_fuel = 0;
+		if (opts != NULL)
+			opts->fuel_consumed = 0;
+		return call_host_slots(f, slots, err);
+	}
+	return call_jit(f, slots, nargs > nresults ? nargs : nresults, opts, err);
+}
+
+/*
+** The check at a host-call boundary, before and after the host function:
+** the slacked-mode counterpart of precise mode's branch, and where an
+** interrupt requested outside JIT code is honoured.  Out of fuel wins.
+*/
+static uint64_t
+boundary_trap(const sf_activation *act, uint64_t trap)
+{
+	if (act->counting && act->fuel > 0)
+		return SF_TRAP_OUT_OF_FUEL;
+	if (trap == 0 && sf_signals_interrupt_pending())
+		return SF_TRAP_INTERRUPTED;
+	return trap;
+}
+
+/* Called by the host-call stub with the wasm caller's state. */
+sf_hostret
+sf_call_host_boundary(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller)
+{
+	sf_func    *f = hc->func;
+	sf_activation *act = sf_call_current();
+	sf_val		small_a[8], small_r[8];
+	sf_val	   *args = small_a, *results = small_r;
+	sf_hostret	ret = {fuel, 0};
+	struct sf_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.store = hc->store;
+	ctx.mem = caller ? caller->mem : NULL;
+	ctx.act = act;
+	if (act)
+	{
+		act->fuel = fuel;
+		act->host_msg[0] = '\0';
+		/* no host side effect once the limit is passed or a stop requested */
+		if ((ret.trap = boundary_trap(act, 0)) != 0)
+			return ret;
+	}
+	if ((f->type.nparams > 8 && !(args = malloc(f->type.nparams * sizeof(sf_val)))) ||
+		(f->type.nresults > 8 && !(results = malloc(f->type.nresults * sizeof(sf_val)))))
+	{
+		ret.trap = SF_TRAP_HOST;
+		if (act)
+			strcpy(act->host_msg, "out of memory calling a host function");
+		goto out;
+	}
+	for (uint32_t i = 0; i < f->type.nparams; i++)
+		args[i] = slot_to_val(slots[i], f->type.params[i]);
+	memset(results, 0, f->type.nresults * sizeof(sf_val));
+	if (f->host(&ctx, f->env, args, results) != 0)
+	{
+		ret.trap = host_trap(&ctx);
+		if (act)
+		{
+			memcpy(act->host_msg, ctx.msg, sizeof(ctx.msg));
+			act->exit_code = ctx.exit_code;
+		}
+	}
+	else
+		for (uint32_t i = 0; i < f->type.nresults; i++)
+			slots[i] = val_to_slot(&results[i]);
+	if (act)
+	{
+		ret.fuel = act->fuel;
+		ret.trap = boundary_trap(act, ret.trap);
+	}
+out:
+	if (args != small_a)
+		free(args);
+	if (results != small_r)
+		free(results);
+	return ret;
+}
+
+/* ---- host-function context --------------------------------------------------------- */
+
+sf_memory *
+sf_ctx_memory(sf_ctx *ctx)
+{
+	return ctx->mem;
+}
+
+/* Without metering (fuel off, or no wasm caller) the fuel is unlimited. */
+uint64_t
+sf_ctx_fuel_remaining(sf_ctx *ctx)
+{
+	if (ctx->act == NULL || !ctx->act->counting)
+		return UINT64_MAX;
+	if (ctx->act->fuel >= 0)
+		return 0;
+	return (uint64_t) -ctx->act->fuel;
+}
+
+/* Saturating: a huge charge exhausts the fuel, it never wraps the counter. */
+bool
+sf_call_charge(sf_activation *act, uint64_t units)
+{
+	if (act == NULL || !act->counting)
+		return false;
+	if (units > (uint64_t) INT64_MAX ||
+		__builtin_add_overflow(act->fuel, (int64_t) units, &act->fuel))
+		act->fuel = INT64_MAX;
+	return act->fuel > 0;
+}
+
+int
+sf_ctx_charge_fuel(sf_ctx *ctx, uint64_t units)
+{
+	return sf_call_charge(ctx->act, units);
+}
+
+void
+sf_ctx_set_error(sf_ctx *ctx, const char *msg)
+{
+	snprintf(ctx->msg, sizeof(ctx->msg), "%s", msg);
+}
+
+void
+sf_ctx_exit(sf_ctx *ctx, int32_t code)
+{
+	ctx->exit = true;
+	ctx->exit_code = code;
+	if (ctx->msg[0] == '\0')
+		snprintf(ctx->msg, sizeof(ctx->msg), "program exited with code %d", (int) code);
+}
