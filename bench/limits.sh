@@ -6,7 +6,7 @@
 #       loops, call-heavy code, memory.copy (in cache and not), memory.fill,
 #       table.fill, memory.grow with the first touch of its pages (what
 #       its charge pays for), and text copied into linear memory by the
-#       extension.  Engine rows: engine/sfrun, best call CPU time of 3 in
+#       extension.  Engine rows: build/sfrun, best call CPU time of 3 in
 #       one instance (so copies run on memory already touched), and the
 #       fuel it reports.  The text row: a backend's CPU time (from
 #       /proc/PID/stat, 10 ms ticks) for 2,000 calls of a function given a
