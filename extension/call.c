@@ -115,6 +115,7 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->lifted = 0;
 	cx->argno = 0;
 	cx->field = NULL;
+	cx->charged = 0;
 	cx->out.trapped = false;
 	cx->out.consumed = 0;
 	cx->out.limit = slackfuel_fuel_limit();
@@ -146,7 +147,7 @@ static inline void
 charge_outer(slackfuel_cx *cx)
 {
 	if (unlikely(cx->nest != NULL))
-		cx->nest->nested_consumed += cx->out.consumed;
+		cx->nest->nested_consumed += cx->out.consumed - cx->charged;
 }
 
 /*
@@ -621,7 +622,8 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 				 errmsg("the instance of wasm function \"%s\" was discarded while its set was read",
 						cx->fname),
 				 errdetail("A trap, or a change of the function or of the limits, discards an instance with what it holds.")));
-	cx->out.consumed += it->consumed;
+	cx->out.consumed += it->consumed;	/* the set's budget ... */
+	cx->charged = it->consumed; /* ... already charged around it */
 	cx->out.limit = it->limit;
 	slots[0] = it->handle;
 	if (!slackfuel_run(cx, cx->inst->next_row, slots, 1, 1))

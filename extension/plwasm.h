@@ -232,6 +232,8 @@ struct slackfuel_cx
 	slackfuel_host *host;		/* the instance's host side */
 	int			argno;			/* the argument converted (from 1); 0: result */
 	const char *field;			/* the column of a record converted, or NULL */
+	uint64		charged;		/* of out.consumed, charged by earlier calls
+								 * (a streamed set's rows before this one) */
 	uint64		lifted;			/* bytes copied out of guest memory */
 	slackfuel_outcome out;
 	slackfuel_cx *host_prev;	/* the instance's call before this one */
