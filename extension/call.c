@@ -441,7 +441,7 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */
-static Datum
+static pg_noinline Datum
 call_general(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
 	const slackfuel_sig *sig = cx->fn->sig;
@@ -504,7 +504,7 @@ set_desc(const slackfuel_sig *sig, ReturnSetInfo *rsi)
  * RETURNS SETOF, all at once: the export returns list<T>, stored in a
  * tuplestore (which spills to disk beyond work_mem).
  */
-static Datum
+static pg_noinline Datum
 call_set(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
 	const slackfuel_sig *sig = cx->fn->sig;
@@ -587,7 +587,7 @@ iter_shutdown(Datum arg)
 	iter_free(it);
 }
 
-static Datum
+static pg_noinline Datum
 call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 {
 	const slackfuel_sig *sig = cx->fn->sig;
@@ -645,7 +645,7 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 
 /* --- Triggers ------------------------------------------------------------ */
 
-static Datum
+static pg_noinline Datum
 call_trigger(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
 	const slackfuel_sig *sig = cx->fn->sig;
