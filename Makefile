@@ -4,7 +4,7 @@
 # tests; it builds and tests without PostgreSQL.  The extension (extension/)
 # is built with PGXS when pg_config is available and links the engine.
 #
-#   make            engine library, engine/sfrun, and the extension
+#   make            engine library, the tools (build/sfrun, ...), and the extension
 #   make test       everything the README's test command runs
 #   make spec       the core spec test suite
 #   make bench      benchmark tables
@@ -23,19 +23,17 @@ endif
 ENGINE_CFLAGS = -std=gnu11 -O2 -g -fPIC -Wall -Wextra -Wno-unused-parameter \
 	-fno-strict-aliasing -fvisibility=hidden -ftls-model=initial-exec \
 	-Iengine/include -Iengine $(ENGINE_SAN)
-ENGINE_SRCS := $(wildcard engine/*.c)
+# engine/x64/: the x86-64 target (encoder, ABI, stubs)
+ENGINE_SRCS := $(wildcard engine/*.c engine/x64/*.c)
 ENGINE_OBJS := $(patsubst engine/%.c,$(B)/engine/%.o,$(ENGINE_SRCS))
 ENGINE_LIB := $(B)/libslackfuel.a
-ENGINE_HDRS := $(wildcard engine/*.h engine/include/*.h)
+ENGINE_HDRS := $(wildcard engine/*.h engine/x64/*.h engine/include/*.h)
 ENGINE_LIBS := -lm -lpthread
 
 UNIT_SRCS := $(wildcard engine/tests/test_*.c)
 UNIT_BINS := $(patsubst engine/tests/%.c,$(B)/tests/%,$(UNIT_SRCS))
 TOOL_SRCS := $(wildcard engine/tools/*.c)
-TOOL_BINS := $(patsubst engine/tools/%.c,engine/%,$(TOOL_SRCS))
-ifeq ($(SANITIZE),1)
 TOOL_BINS := $(patsubst engine/tools/%.c,$(B)/%,$(TOOL_SRCS))
-endif
 
 SPEC_DIR ?= ../shared/spec-testsuite/core
 
@@ -50,11 +48,17 @@ $(ENGINE_LIB): $(ENGINE_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-engine/%: engine/tools/%.c $(ENGINE_LIB)
-	$(ENGINE_CC) $(ENGINE_CFLAGS) $< -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
-
 $(B)/%: engine/tools/%.c $(ENGINE_LIB)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) $< -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
+
+# the spec suite's "spectest" host module: test support, not in the library
+SPECTEST_HOST := $(B)/tests/spectest_host.o
+$(SPECTEST_HOST): engine/tests/spectest_host.c engine/tests/spectest_host.h $(ENGINE_HDRS)
+	@mkdir -p $(dir $@)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) -c $< -o $@
+
+$(B)/sfrun: engine/tools/sfrun.c $(ENGINE_LIB) $(SPECTEST_HOST)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) -Iengine/tests $< $(SPECTEST_HOST) -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
 
 $(B)/tests/%: engine/tests/%.c $(ENGINE_LIB) $(wildcard engine/tests/*.h)
 	@mkdir -p $(dir $@)
@@ -64,7 +68,7 @@ unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
 # WASI programs (C and Rust, built from examples/wasi) under sfrun
-SFRUN_BIN := $(if $(filter 1,$(SANITIZE)),$(B)/sfrun,engine/sfrun)
+SFRUN_BIN := $(B)/sfrun
 wasi-programs: $(SFRUN_BIN)
 	@SFRUN=$(SFRUN_BIN) engine/tests/wasi-programs.sh
 
@@ -105,7 +109,7 @@ difftest: engine
 	@engine/tests/difftest/run.sh
 
 engine-clean:
-	rm -rf build build-san $(patsubst engine/tools/%.c,engine/%,$(TOOL_SRCS))
+	rm -rf build build-san
 
 # ---- PostgreSQL extension (PGXS) ----------------------------------------
 PG_CONFIG ?= pg_config

@@ -1,7 +1,7 @@
 /*
 ** Native driver for one benchmark kernel, linked with the kernel's object
 ** file (a separate translation unit, so run() cannot be inlined or its
-** repeated calls merged).  Same interface as `engine/sfrun --time`:
+** repeated calls merged).  Same interface as `build/sfrun --time`:
 **
 **     NAME.native N [--repeat=R]
 **

@@ -1,5 +1,5 @@
 // Node.js (V8) driver for one benchmark .wasm, same interface as
-// `engine/sfrun --time`:
+// `build/sfrun --time`:
 //
 //     node [V8 FLAGS] bench/run-node.mjs FILE.wasm N --type=i32|i64|f64
 //          [--repeat=R] [--warmup=W]

@@ -1,15 +1,16 @@
 /*
 ** compile.c -- single-pass compiler: value stack, registers, control flow,
-** calls, and one function from start to end (cg_compile_function; the
-** per-module driver is compile_module.c; see compile.h for the frame layout
-** and the merge convention).
+** calls, one function from start to end (cg_compile_function), and the
+** target side of fuel planning (charges, plain spans).  The per-module
+** driver is compile_module.c; compile.h has the merge convention,
+** x64/abi.h the frame layout.
 */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile.h"
+#include "compile_inline.h"
 
 sf_status
 cg_fail(cstate *c, sf_status st, const char *fmt, ...)
@@ -61,7 +62,7 @@ cg_alloc_gpr_slow(cstate *c)
 	x64_regset	freeset;
 
 	spill_one(c, false);
-	freeset = c->gpool & ~c->gused;
+	freeset = X64_VALUE_GPRS & ~c->gused;
 	if (freeset == 0)
 	{
 		/* every pooled register is held by popped operands: can't happen */
@@ -80,7 +81,7 @@ cg_alloc_xmm_slow(cstate *c)
 	x64_regset	freeset;
 
 	spill_one(c, true);
-	freeset = c->xpool & ~c->xused;
+	freeset = X64_VALUE_XMMS & ~c->xused;
 	if (freeset == 0)
 	{
 		cg_fail(c, SF_LIMIT, "out of xmm registers");
@@ -309,8 +310,9 @@ cg_local_readers(cstate *c, uint32_t local)
 ** Registers holding locals are callee-saved between wasm functions: a
 ** function saves the ones it uses in its prologue ('slots': the save
 ** area) and restores them on return, so calls cost no spills.  C helpers
-** follow the System V ABI, which preserves only rbx and r12 of ours: the
-** others go to the locals' own frame slots around a helper call.
+** follow the System V ABI, which preserves only some of them
+** (X64_SYSV_KEEPS_LOCALS): the others go to the locals' own frame slots
+** around a helper call.
 */
 static void
 move_local_regs(cstate *c, bool save, bool slots)
@@ -322,7 +324,7 @@ move_local_regs(cstate *c, bool save, bool slots)
 		x64_mem		m = slots ? x64_m(X64_RBP, c->save0 - 8 * (int32_t) i)
 			: x64_m(X64_RBP, c->loff[l]);
 
-		if (!slots && !is_float(c->ltype[l]) && (r == X64_RBX || r == X64_R12))
+		if (!slots && !is_float(c->ltype[l]) && (X64_SYSV_KEEPS_LOCALS & X64_SET(r)))
 			continue;
 
 		if (is_float(c->ltype[l]))
@@ -394,13 +396,15 @@ chain_bind(cstate *c, uint32_t *chain, size_t target)
 void
 cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind)
 {
-	chain_add(c, &c->trap_chain[kind], x64_jcc32(c->b, cc, 0));
+	cg_fuel_may_trap(c);
+	chain_add(c, &c->trap_chain[kind], cg_jcc32(c, cc));
 }
 
 void
 cg_trap_now(cstate *c, sf_trap_kind kind)
 {
-	chain_add(c, &c->trap_chain[kind], x64_jmp32(c->b, 0));
+	cg_fuel_may_trap(c);
+	chain_add(c, &c->trap_chain[kind], cg_jmp32(c));
 }
 
 /*
@@ -427,6 +431,132 @@ emit_trap_thunks(cstate *c)
 	}
 }
 
+/* ---- fuel planning's target interface (compile.h) ------------------------------- */
+
+/*
+** A charge is 'add r15, imm32' (checked in precise mode by a 'jg' to the
+** out-of-fuel thunk right after it), 'lea r15, [r15 + disp32]' where the
+** flags must survive, or a 7-byte NOP once dropped: the same length in
+** every form, so a site can change form in place.
+*/
+#define CHARGE_LEN 7
+
+uint32_t
+cg_pos(const cstate *c)
+{
+	return (uint32_t) x64_pos(c->b);
+}
+
+/* cg_charge_open with a compare result in the flags, or checked. */
+static __attribute__((noinline)) uint32_t
+charge_open_slow(cstate *c, bool checked)
+{
+	uint32_t	at;
+
+	cg_materialize_flags(c);
+	at = cg_pos(c);
+	x64_skip(c->b, CHARGE_LEN);
+	if (checked)
+		cg_trap_if(c, X64_CC_G, SF_TRAP_OUT_OF_FUEL);
+	return at;
+}
+
+/* The charge's bytes come when its site is written (cg_charges_write). */
+uint32_t
+cg_charge_open(cstate *c, bool checked)
+{
+	uint32_t	at = cg_pos(c);
+
+	if (c->nflags != 0 || checked)
+		return charge_open_slow(c, checked);
+	x64_skip(c->b, CHARGE_LEN);
+	return at;
+}
+
+uint32_t
+cg_charge_lea(cstate *c)
+{
+	uint32_t	at = cg_pos(c);
+
+	x64_skip(c->b, CHARGE_LEN);
+	return at;
+}
+
+void
+cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
+{
+	uint8_t    *code = x64_code(&ms->buf);
+
+	for (const fuel_site *end = s + n; code != NULL && s < end; s++)
+		switch (s->form)
+		{
+			case FUEL_ADD:
+				x64_put_alu_ri32(code + s->at, X64_ADD, 1, X64_FUEL, (int32_t) s->n);
+				break;
+			case FUEL_LEA:
+				x64_put_lea_d32(code + s->at, 1, X64_FUEL, X64_FUEL, (int32_t) s->n);
+				break;
+			default:
+				x64_put_nop(code + s->at, CHARGE_LEN);
+				break;
+		}
+}
+
+void
+cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at)
+{
+	if (x64_target32(&ms->buf, jump) == at)
+		x64_bind32(&ms->buf, jump, at + CHARGE_LEN);
+}
+
+void
+cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
+{
+	size_t		target = jump != NO_CHAIN ? x64_target32(&ms->buf, jump) : 0;
+
+	x64_cut(&ms->buf, at, CHARGE_LEN, end);
+	if (jump != NO_CHAIN)
+		x64_bind32(&ms->buf, jump - CHARGE_LEN, target);
+}
+
+cg_mark
+cg_mark_here(const cstate *c)
+{
+	return (cg_mark) {c->nbranch, c->ms->nfix, c->frames};
+}
+
+/*
+** Since 'm', no frame, no call, and either no branch and a return ending
+** here, or one branch, a jmp rel32 ending here (*jump: its field).
+*/
+bool
+cg_plain_since(const cstate *c, const cg_mark *m, uint32_t *jump)
+{
+	size_t		end = x64_pos(c->b);
+
+	*jump = NO_CHAIN;
+	if (c->b->oom || c->frames != m->frames || c->ms->nfix != m->calls)
+		return false;
+	if (c->nbranch == m->branches + 1 && c->last_jmp32 && c->last_branch + 4 == end)
+	{
+		*jump = c->last_branch;
+		return true;
+	}
+	return c->nbranch == m->branches && c->ret_end == end;
+}
+
+uint32_t
+cg_jump_fwd(cstate *c)
+{
+	return (uint32_t) cg_jmp32(c);
+}
+
+void
+cg_bind_here(cstate *c, uint32_t jump)
+{
+	x64_bind32(c->b, jump, x64_pos(c->b));
+}
+
 /* ---- helper calls ---------------------------------------------------------- */
 
 static void
@@ -450,10 +580,11 @@ void
 cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 			   int nimm, bool traps, int result_type)
 {
-	static const int argreg[] = {X64_RSI, X64_RDX, X64_RCX, X64_R8, X64_R9};
+	static const int sysv_args[] = X64_SYSV_ARGS;
 	uint32_t	base = c->sp - (uint32_t) nargs;
 
 	cg_fuel_flush(c);
+	cg_fuel_may_trap(c);
 	need_out(c, (uint32_t) nargs);
 	for (int i = 0; i < nargs; i++)
 		cg_store_to(c, &c->vs[base + i], base + i, x64_m(X64_RSP, 8 * i));
@@ -465,25 +596,24 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 	}
 	cg_spill_all(c);
 	cg_save_local_regs(c);
-	x64_mov_rr(c->b, 1, X64_RDI, X64_R13);
+	x64_mov_rr(c->b, 1, sysv_args[0], X64_CTX);
 	for (int i = 0; i < nimm; i++)
-		x64_mov_ri(c->b, 1, argreg[i], immargs[i]);
+		x64_mov_ri(c->b, 1, sysv_args[1 + i], immargs[i]);
 	for (int i = 0; i < nargs; i++)
-		x64_mov_rm(c->b, 1, argreg[nimm + i], x64_m(X64_RSP, 8 * i));
-	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, SF_OFF_VM_STORE));
+		x64_mov_rm(c->b, 1, sysv_args[1 + nimm + i], x64_m(X64_RSP, 8 * i));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, SF_OFF_VM_STORE));
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_STORE_ACT));
-	x64_mov_mr(c->b, 1, x64_m(X64_RAX, SF_OFF_ACT_FUEL), X64_R15);
+	x64_mov_mr(c->b, 1, x64_m(X64_RAX, SF_OFF_ACT_FUEL), X64_FUEL);
 	x64_mov_ri(c->b, 1, X64_RAX, (int64_t) (uintptr_t) fn);
 	x64_call_r(c->b, X64_RAX);
-	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_R13, SF_OFF_VM_STORE));
+	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_CTX, SF_OFF_VM_STORE));
 	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_RCX, SF_OFF_STORE_ACT));
-	x64_mov_rm(c->b, 1, X64_R15, x64_m(X64_RCX, SF_OFF_ACT_FUEL));
+	x64_mov_rm(c->b, 1, X64_FUEL, x64_m(X64_RCX, SF_OFF_ACT_FUEL));
 	cg_restore_local_regs(c);
 	if (traps)
 	{
 		x64_test_rr(c->b, result_type ? 1 : 0, X64_RAX, X64_RAX);
-		chain_add(c, &c->dyn_trap_chain,
-				  x64_jcc32(c->b, result_type ? X64_CC_S : X64_CC_NE, 0));
+		chain_add(c, &c->dyn_trap_chain, cg_jcc32(c, result_type ? X64_CC_S : X64_CC_NE));
 	}
 	if (result_type)
 	{
@@ -671,7 +801,7 @@ cg_block(cstate *c, int op)
 				break;
 		}
 		cg_release(c, &cond);
-		chain_add(c, &k->else_chain, x64_jcc32(c->b, X64_CC_NOT(cc), 0));
+		chain_add(c, &k->else_chain, cg_jcc32(c, X64_CC_NOT(cc)));
 	}
 	else
 	{
@@ -750,7 +880,7 @@ emit_return(cstate *c)
 	{
 		uint32_t	d = c->sp - n + i;
 
-		cg_store_to(c, &c->vs[d], d, x64_m(X64_RBP, 16 + 8 * (int32_t) i));
+		cg_store_to(c, &c->vs[d], d, x64_m(X64_RBP, X64_FRAME_ARGS + 8 * (int32_t) i));
 	}
 	move_local_regs(c, false, true);
 	x64_mov_rr(c->b, 1, X64_RSP, X64_RBP);
@@ -759,28 +889,30 @@ emit_return(cstate *c)
 	c->ret_end = x64_pos(c->b);
 }
 
-/* Jump to label 'depth' carrying its arity; no stack change. */
-static void
+/*
+** Jump to label 'depth' carrying its arity; no stack change.  Returns the
+** jump's field, or NO_CHAIN for a return.
+*/
+static uint32_t
 jump_to(cstate *c, uint32_t depth)
 {
 	ctl		   *k = &c->cs[c->csp - 1 - depth];
 	const sf_valtype *types;
 	uint32_t	n = label_arity(k, &types);
+	size_t		at;
 
 	if (k->kind == CTL_FUNC)
 	{
 		emit_return(c);
-		return;
+		return NO_CHAIN;
 	}
 	move_to_homes(c, k->height, n);
+	at = cg_jmp32(c);
 	if (k->kind == CTL_LOOP)
-	{
-		size_t		at = x64_jmp32(c->b, 0);
-
 		x64_bind32(c->b, at, k->loop_pos);
-	}
 	else
-		chain_add(c, &k->end_chain, x64_jmp32(c->b, 0));
+		chain_add(c, &k->end_chain, at);
+	return (uint32_t) at;
 }
 
 void
@@ -793,8 +925,7 @@ cg_br(cstate *c, uint32_t depth)
 	fix = cg_fuel_br(c, depth);
 	if (fix != 0)
 		cg_fuel_charge(c, fix);
-	jump_to(c, depth);
-	cg_fuel_br_jumped(c);
+	cg_fuel_br_jumped(c, jump_to(c, depth));
 	c->unreachable = true;
 }
 
@@ -805,7 +936,7 @@ cg_return(cstate *c)
 
 	if (c->unreachable)
 		return;
-	fix = cg_fuel_jump(c, c->csp - 1);
+	fix = cg_fuel_jump(c, c->csp - 1, false);
 	if (fix != 0)
 		cg_fuel_charge(c, fix);
 	emit_return(c);
@@ -860,10 +991,10 @@ cg_br_if(cstate *c, uint32_t depth)
 		cc = X64_CC_NE;
 	}
 	/* no code between here and the jcc: the flags hold the condition */
-	fix = cg_fuel_jump(c, depth);
+	fix = cg_fuel_jump(c, depth, true);
 	if (branch_needs_moves(c, depth))
 	{
-		size_t		skip = x64_jcc32(c->b, X64_CC_NOT(cc), 0);
+		size_t		skip = cg_jcc32(c, X64_CC_NOT(cc));
 
 		if (fix != 0)
 			cg_fuel_charge(c, fix);
@@ -871,15 +1002,15 @@ cg_br_if(cstate *c, uint32_t depth)
 		x64_bind32(c->b, skip, x64_pos(c->b));
 	}
 	else if (fix != 0)
-		cg_fuel_stub(c, x64_jcc32(c->b, cc, 0), fix, depth);
+		cg_fuel_stub(c, (uint32_t) cg_jcc32(c, cc), fix, depth);
 	else
 	{
 		ctl		   *k = &c->cs[c->csp - 1 - depth];
 
 		if (k->kind == CTL_LOOP)
-			x64_bind32(c->b, x64_jcc32(c->b, cc, 0), k->loop_pos);
+			x64_bind32(c->b, cg_jcc32(c, cc), k->loop_pos);
 		else
-			chain_add(c, &k->end_chain, x64_jcc32(c->b, cc, 0));
+			chain_add(c, &k->end_chain, cg_jcc32(c, cc));
 	}
 	cg_fuel_after_br_if(c, depth);
 }
@@ -891,9 +1022,9 @@ cg_jump_label(cstate *c, uint32_t index)
 	ctl		   *k = &c->cs[index];
 
 	if (k->kind == CTL_LOOP)
-		x64_bind32(c->b, x64_jmp32(c->b, 0), k->loop_pos);
+		x64_bind32(c->b, cg_jmp32(c), k->loop_pos);
 	else
-		chain_add(c, &k->end_chain, x64_jmp32(c->b, 0));
+		chain_add(c, &k->end_chain, cg_jmp32(c));
 }
 
 void
@@ -928,6 +1059,8 @@ cg_br_table(cstate *c)
 	for (uint32_t d = 0; d <= c->csp; d++)
 		first[d] = NO_CHAIN;
 	idx = cg_pop(c);
+	/* a loop's late part must be charged on every path the table takes */
+	cg_fuel_flush(c);
 	/* spill first: spilling uses rax, the index's register */
 	cg_spill_all(c);
 	cg_load_scratch(c, &idx, c->sp, X64_RAX);
@@ -957,7 +1090,7 @@ cg_br_table(cstate *c)
 		}
 		if (first[d] == NO_CHAIN)
 		{
-			uint32_t	fix = cg_fuel_jump(c, d);
+			uint32_t	fix = cg_fuel_jump(c, d, false);
 
 			first[d] = (uint32_t) (x64_pos(c->b) - table_at);
 			if (fix != 0)
@@ -982,10 +1115,10 @@ cg_else(cstate *c)
 	if (!c->unreachable)
 	{
 		move_to_homes(c, k->height, k->nresults);
-		chain_add(c, &k->end_chain, x64_jmp32(c->b, 0));
+		chain_add(c, &k->end_chain, cg_jmp32(c));
 	}
 	/* the if's own jcc, the only jump to the else arm */
-	k->else_jcc = k->else_chain;
+	k->else_branch = k->else_chain;
 	chain_bind(c, &k->else_chain, x64_pos(c->b));
 	reset_stack(c, k->height, k->nparams, k->params);
 	c->unreachable = false;
@@ -1015,7 +1148,7 @@ cg_end(cstate *c)
 	if (c->unreachable && (k->kind == CTL_IF || k->kind == CTL_ELSE))
 		cg_fuel_arm_done(c, k);
 	if (k->kind == CTL_ELSE)
-		cg_fuel_else_done(c, k);
+		cg_fuel_else_done(c, k, k->else_branch);
 	if (!c->unreachable)
 		move_to_homes(c, k->height, k->nresults);
 	/* an if without else: the false path arrives with params == results */
@@ -1088,11 +1221,11 @@ call_results(cstate *c, const sf_functype *ft)
 static void
 call_through_func(cstate *c)
 {
-	x64_mov_rm(c->b, 1, X64_R13, x64_m(X64_RAX, SF_OFF_FUNC_CTX));
-	x64_mov_rm(c->b, 1, X64_R14, x64_m(X64_R13, SF_OFF_VM_MEM_BASE));
+	x64_mov_rm(c->b, 1, X64_CTX, x64_m(X64_RAX, SF_OFF_FUNC_CTX));
+	x64_mov_rm(c->b, 1, X64_MEM, x64_m(X64_CTX, SF_OFF_VM_MEM_BASE));
 	x64_call_m(c->b, x64_m(X64_RAX, SF_OFF_FUNC_CODE));
-	x64_mov_rm(c->b, 1, X64_R13, x64_m(X64_RBP, -8));
-	x64_mov_rm(c->b, 1, X64_R14, x64_m(X64_R13, SF_OFF_VM_MEM_BASE));
+	x64_mov_rm(c->b, 1, X64_CTX, x64_m(X64_RBP, X64_FRAME_CTX));
+	x64_mov_rm(c->b, 1, X64_MEM, x64_m(X64_CTX, SF_OFF_VM_MEM_BASE));
 }
 
 void
@@ -1103,12 +1236,13 @@ cg_call(cstate *c, uint32_t func)
 	if (c->unreachable)
 		return;
 	cg_fuel_flush(c);
+	cg_fuel_may_trap(c);
 	call_prepare(c, ft, 0);
 	pop_args(c, ft->nparams);
 	cg_spill_all(c);
 	if (func < c->m->nfunc_imports)
 	{
-		x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_func_off(c->m, func)));
+		x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, sf_vm_func_off(c->m, func)));
 		call_through_func(c);
 	}
 	else
@@ -1128,9 +1262,9 @@ cg_call(cstate *c, uint32_t func)
 			ms->fix = nf;
 			ms->capfix = ncap;
 		}
-		ms->fix[ms->nfix].at = (uint32_t) x64_call32(c->b, 0);
+		ms->fix[ms->nfix].at = (uint32_t) cg_call32(c);
 		ms->fix[ms->nfix].callee = func - c->m->nfunc_imports;
-		ms->fix[ms->nfix].site = cg_fuel_call_site(c);
+		ms->fix[ms->nfix].pay.site = cg_fuel_call_site(c);
 		ms->nfix++;
 	}
 	call_results(c, ft);
@@ -1145,6 +1279,7 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 	if (c->unreachable)
 		return;
 	cg_fuel_flush(c);
+	cg_fuel_may_trap(c);
 	call_prepare(c, ft, 1);
 	idx = cg_pop(c);
 	cg_load_scratch(c, &idx, c->sp, X64_RCX);
@@ -1152,7 +1287,7 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 	pop_args(c, ft->nparams);
 	/* spilling uses only rax: the index survives in rcx */
 	cg_spill_all(c);
-	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_table_off(c->m, table)));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, sf_vm_table_off(c->m, table)));
 	x64_alu_rm(c->b, X64_CMP, 0, X64_RCX, x64_m(X64_RAX, SF_OFF_TABLE_SIZE));
 	cg_trap_if(c, X64_CC_AE, SF_TRAP_UNDEFINED_ELEMENT);
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_TABLE_ELEMS));
@@ -1208,25 +1343,24 @@ setup_locals(cstate *c, const sf_code *code)
 	for (uint32_t i = 0; i < np; i++)
 	{
 		c->ltype[i] = c->ft->params[i];
-		c->loff[i] = 16 + 8 * (int32_t) i;
+		c->loff[i] = X64_FRAME_ARGS + 8 * (int32_t) i;
 	}
 	for (uint32_t r = 0; r < code->nruns; r++)
 		for (uint32_t j = 0; j < code->runs[r].count && k < c->nlocals; j++, k++)
 		{
 			c->ltype[k] = code->runs[r].type;
-			c->loff[k] = -16 - 8 * (int32_t) (k - np);
+			c->loff[k] = X64_FRAME_LOCALS - 8 * (int32_t) (k - np);
 		}
-	c->home0 = -16 - 8 * (int32_t) c->ndecl;
+	c->home0 = X64_FRAME_LOCALS - 8 * (int32_t) c->ndecl;
 	return SF_OK;
 }
 
 /*
 ** Locals in registers where it pays: the hot locals the validator ranked
-** (module.h) keep a register for the whole function; the rest of the
-** pool stays for the value stack.
+** (module.h) keep a register for the whole function (x64/abi.h).
 */
-static const int gl_regs[SF_HOT_INT] = {X64_RBX, X64_R12, X64_R11, X64_R10};
-static const int xl_regs[SF_HOT_FLOAT] = {15, 14, 13, 12, 11, 10, 9, 8};
+static const int gl_regs[X64_HOT_INT] = X64_INT_LOCAL_REGS;
+static const int xl_regs[X64_HOT_FLOAT] = X64_FLOAT_LOCAL_REGS;
 
 static void
 give_reg(cstate *c, uint32_t l, int reg, bool fl)
@@ -1245,26 +1379,16 @@ static sf_status
 choose_local_regs(cstate *c, const sf_code *code)
 {
 	const uint32_t *hot = c->m->hot_pool + code->hot_off;
-	uint32_t	ni = code->nhot_int < SF_HOT_INT ? code->nhot_int : SF_HOT_INT;
-	uint32_t	nf = code->nhot_float < SF_HOT_FLOAT ? code->nhot_float : SF_HOT_FLOAT;
+	uint32_t	ni = code->nhot_int < X64_HOT_INT ? code->nhot_int : X64_HOT_INT;
+	uint32_t	nf = code->nhot_float < X64_HOT_FLOAT ? code->nhot_float : X64_HOT_FLOAT;
 
-	c->gpool = GPOOL;
-	c->xpool = XPOOL;
 	memset(c->lreg, -1, c->nlocals ? c->nlocals : 1);
 	for (uint32_t k = 0; k < ni; k++)
 		give_reg(c, hot[k], gl_regs[k], false);
 	for (uint32_t k = 0; k < nf; k++)
 		give_reg(c, hot[ni + k], xl_regs[k], true);
-	/*
-	** Every register that may hold a local is callee-saved, whether this
-	** function uses it or not: values never borrow them.
-	*/
-	for (int k = 0; k < 4; k++)
-		c->gpool &= ~X64_SET(gl_regs[k]);
-	for (int k = 0; k < 8; k++)
-		c->xpool &= ~X64_SET(xl_regs[k]);
 	/* the callee-save area sits between the declared locals and the homes */
-	c->save0 = -16 - 8 * (int32_t) c->ndecl;
+	c->save0 = X64_FRAME_LOCALS - 8 * (int32_t) c->ndecl;
 	c->home0 = c->save0 - 8 * (int32_t) c->nreglocals;
 	return SF_OK;
 }
@@ -1301,10 +1425,10 @@ emit_prologue(cstate *c)
 	/* sub rsp, imm32: the frame size is known only at the end */
 	x64_alu_ri(c->b, X64_SUB, 1, X64_RSP, 0x7FFFFFF0);
 	c->frame_patch = (uint32_t) x64_pos(c->b) - 4;
-	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, SF_OFF_VM_STORE));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, SF_OFF_VM_STORE));
 	x64_alu_rm(c->b, X64_CMP, 1, X64_RSP, x64_m(X64_RAX, SF_OFF_STORE_STACK_LIMIT));
 	cg_trap_if(c, X64_CC_B, SF_TRAP_STACK_EXHAUSTED);
-	x64_mov_mr(c->b, 1, x64_m(X64_RBP, -8), X64_R13);
+	x64_mov_mr(c->b, 1, x64_m(X64_RBP, X64_FRAME_CTX), X64_CTX);
 	if (c->ndecl > 0 && c->ndecl <= 8)
 	{
 		bool		zeroed = false;
@@ -1316,13 +1440,13 @@ emit_prologue(cstate *c)
 			if (!zeroed)
 				x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
 			zeroed = true;
-			x64_mov_mr(c->b, 1, x64_m(X64_RBP, -16 - 8 * (int32_t) j), X64_RAX);
+			x64_mov_mr(c->b, 1, x64_m(X64_RBP, X64_FRAME_LOCALS - 8 * (int32_t) j), X64_RAX);
 		}
 	}
 	else if (c->ndecl > 8)
 	{
 		x64_alu_rr(c->b, X64_XOR, 0, X64_RAX, X64_RAX);
-		x64_lea(c->b, 1, X64_RDI, x64_m(X64_RBP, -16 - 8 * (int32_t) (c->ndecl - 1)));
+		x64_lea(c->b, 1, X64_RDI, x64_m(X64_RBP, X64_FRAME_LOCALS - 8 * (int32_t) (c->ndecl - 1)));
 		x64_mov_ri(c->b, 0, X64_RCX, c->ndecl);
 		x64_rep_stosq(c->b);
 	}
@@ -1368,6 +1492,8 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	c.op_start = c.pc;
 	c.maxsp = code->max_stack;
 	c.dyn_trap_chain = NO_CHAIN;
+	c.fuel.sites = ms->fuel.sites;
+	c.fuel.capsites = ms->fuel.capsites;
 	ms->func_start = (uint32_t) x64_pos(&ms->buf);
 	ms->nloops = 0;
 	for (int i = 0; i < SF_TRAP_COUNT; i++)
@@ -1380,7 +1506,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	k->kind = CTL_FUNC;
 	k->nresults = c.ft->nresults;
 	k->results = c.ft->results;
-	c.counting = m->cfg.fuel_mode != SF_FUEL_OFF;
+	c.fuel.counting = m->cfg.fuel_mode != SF_FUEL_OFF;
 	cg_fuel_point(&c);
 	/* before the prologue, so that a direct call can skip it */
 	cg_fuel_func_entry(&c, defidx);
@@ -1388,28 +1514,13 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	emit_prologue(&c);
 	cg_fuel_enter(&c, k);
 	/* where the first branch after the prologue ends: ms->entry_hi */
-	ms->buf.watch = ms->buf.nbranch + 1;
-	ms->buf.watch_end = 0;
-	/* cg_op returns the status; only an 'end' can close the function's frame */
-	while (c.status == SF_OK && c.pc < c.end)
-	{
-		int			op;
-
-		c.op_start = c.pc;
-		op = cg_lookup_op(&c);
-		if (op < 0)
-		{
-			cg_fail(&c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c.op_start);
-			break;
-		}
-		if (cg_op(&c, op) != SF_OK || (op == SF_OP_END && c.csp == 0))
-			break;
-	}
-	ms->entry_hi = (uint32_t) ((ms->buf.watch_end != 0 ? ms->buf.watch_end : x64_pos(&ms->buf)) -
-							   ms->func_start);
+	c.watch = c.nbranch + 1;
+	cg_lower_body(&c);
+	ms->entry_hi = (c.first_branch_end != 0 ? c.first_branch_end : (uint32_t) x64_pos(&ms->buf)) -
+		ms->func_start;
 	if (c.status == SF_OK && c.csp != 0)
 		cg_fail(&c, SF_INVALID, "function body ends inside a block");
-	cg_fuel_func_end(&c);
+	cg_fuel_func_end(&c, defidx);
 	emit_trap_thunks(&c);
 	patch_frame(&c);
 	cg_fuel_drop_plain(&c);
@@ -1418,9 +1529,11 @@ out:
 	ms->vcap = c.vcap;
 	ms->cs = c.cs;
 	ms->ccap = c.ccap;
-	free(c.stubs);
-	free(c.hoists);
-	free(c.plains);
-	free(c.zcand);
+	ms->fuel.sites = c.fuel.sites;
+	ms->fuel.capsites = c.fuel.capsites;
+	free(c.fuel.stubs);
+	free(c.fuel.hoists);
+	free(c.fuel.plains);
+	free(c.fuel.zcand);
 	return c.status;
 }

@@ -10,7 +10,7 @@
 */
 #include <string.h>
 
-#include "compile.h"
+#include "compile_inline.h"
 
 static uint64_t
 dbits(double d)
@@ -38,8 +38,8 @@ xconst(cstate *c, int x, int dbl, uint64_t bits)
 	x64_movd_xr(c->b, dbl, x, X64_RAX);
 }
 
-static void
-f_binop(cstate *c, x64_sse op, int dbl)
+void
+cg_f_binop(cstate *c, x64_sse op, int dbl)
 {
 	sval		b = cg_pop(c), a = cg_pop(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
@@ -58,8 +58,8 @@ f_binop(cstate *c, x64_sse op, int dbl)
 	cg_push_reg(c, (uint8_t) a.type, r);
 }
 
-static void
-f_minmax(cstate *c, bool is_min, int dbl)
+void
+cg_f_minmax(cstate *c, bool is_min, int dbl)
 {
 	sval		b = cg_pop(c), a = cg_pop(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
@@ -68,14 +68,14 @@ f_minmax(cstate *c, bool is_min, int dbl)
 	size_t		nan, normal, done1, done2;
 
 	x64_ucomis_rr(c->b, dbl, r, rb);
-	nan = x64_jcc8(c->b, X64_CC_P);
-	normal = x64_jcc8(c->b, X64_CC_NE);
+	nan = cg_jcc8(c, X64_CC_P);
+	normal = cg_jcc8(c, X64_CC_NE);
 	/* equal: only the sign of a zero can differ */
 	x64_sselogic_rr(c->b, is_min ? X64_ORP : X64_ANDP, 0, r, rb);
-	done1 = x64_jmp8(c->b);
+	done1 = cg_jmp8(c);
 	x64_bind8(c->b, normal);
 	x64_sse_rr(c->b, is_min ? X64_MINS : X64_MAXS, dbl, r, rb);
-	done2 = x64_jmp8(c->b);
+	done2 = cg_jmp8(c);
 	x64_bind8(c->b, nan);
 	x64_sse_rr(c->b, X64_ADDS, dbl, r, rb);	/* propagates a quiet NaN */
 	x64_bind8(c->b, done1);
@@ -84,8 +84,8 @@ f_minmax(cstate *c, bool is_min, int dbl)
 	cg_push_reg(c, (uint8_t) a.type, r);
 }
 
-static void
-f_unop(cstate *c, int op, int dbl)
+void
+cg_f_unop(cstate *c, int op, int dbl)
 {
 	sval		a = cg_pop(c);
 	int			r = cg_own(c, &a, c->sp);
@@ -126,8 +126,8 @@ f_unop(cstate *c, int op, int dbl)
 	cg_push_reg(c, (uint8_t) a.type, r);
 }
 
-static void
-f_copysign(cstate *c, int dbl)
+void
+cg_f_copysign(cstate *c, int dbl)
 {
 	sval		b = cg_pop(c), a = cg_pop(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
@@ -147,8 +147,8 @@ f_copysign(cstate *c, int dbl)
 	cg_push_reg(c, (uint8_t) a.type, r);
 }
 
-static void
-f_cmp(cstate *c, int op, int dbl)
+void
+cg_f_cmp(cstate *c, int op, int dbl)
 {
 	sval		b = cg_pop(c), a = cg_pop(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
@@ -232,9 +232,9 @@ convert_in_range(cstate *c, const truncinfo *ti, int r)
 
 		xconst(c, 1, 1, dbits(9223372036854775808.0));
 		x64_ucomis_rr(c->b, 1, 0, 1);
-		big = x64_jcc8(c->b, X64_CC_AE);
+		big = cg_jcc8(c, X64_CC_AE);
 		x64_cvtts2si(c->b, 1, 1, r, 0);
-		done = x64_jmp8(c->b);
+		done = cg_jmp8(c);
 		x64_bind8(c->b, big);
 		x64_sse_rr(c->b, X64_SUBS, 1, 0, 1);
 		x64_cvtts2si(c->b, 1, 1, r, 0);
@@ -244,9 +244,11 @@ convert_in_range(cstate *c, const truncinfo *ti, int r)
 	}
 }
 
-static void
-f_trunc(cstate *c, const truncinfo *ti, bool src_dbl, bool sat)
+/* A float (f64 if src_dbl) to an i32/i64 (to64), signed or not, trapping or saturating. */
+void
+cg_f_trunc(cstate *c, bool to64, bool sgn, bool src_dbl, bool sat)
 {
+	const truncinfo *ti = to64 ? (sgn ? &trunc_i64_s : &trunc_i64_u) : (sgn ? &trunc_i32_s : &trunc_i32_u);
 	sval		a = cg_pop(c);
 	int			ra = read_f(c, &a, c->sp, 0);
 	int			r;
@@ -278,21 +280,21 @@ f_trunc(cstate *c, const truncinfo *ti, bool src_dbl, bool sat)
 
 		x64_mov_ri(c->b, 0, r, 0);
 		x64_ucomis_rr(c->b, 1, 0, 0);
-		j_nan = x64_jcc32(c->b, X64_CC_P, 0);
+		j_nan = cg_jcc32(c, X64_CC_P);
 		xconst(c, 1, 1, dbits(ti->lb));
 		x64_ucomis_rr(c->b, 1, 0, 1);
-		j_lo = x64_jcc32(c->b, X64_CC_BE, 0);
+		j_lo = cg_jcc32(c, X64_CC_BE);
 		xconst(c, 1, 1, dbits(ti->ub));
 		x64_ucomis_rr(c->b, 1, 0, 1);
-		j_hi = x64_jcc32(c->b, X64_CC_AE, 0);
+		j_hi = cg_jcc32(c, X64_CC_AE);
 		convert_in_range(c, ti, r);
-		d1 = x64_jmp32(c->b, 0);
+		d1 = cg_jmp32(c);
 		x64_bind32(c->b, j_lo, x64_pos(c->b));
 		x64_mov_ri(c->b, ti->to64, r, ti->to64 ? ti->minv : (int64_t) (uint32_t) ti->minv);
-		d2 = x64_jmp32(c->b, 0);
+		d2 = cg_jmp32(c);
 		x64_bind32(c->b, j_hi, x64_pos(c->b));
 		x64_mov_ri(c->b, ti->to64, r, ti->to64 ? ti->maxv : (int64_t) (uint32_t) ti->maxv);
-		d3 = x64_jmp32(c->b, 0);
+		d3 = cg_jmp32(c);
 		x64_bind32(c->b, j_nan, x64_pos(c->b));
 		x64_bind32(c->b, d1, x64_pos(c->b));
 		x64_bind32(c->b, d2, x64_pos(c->b));
@@ -301,8 +303,8 @@ f_trunc(cstate *c, const truncinfo *ti, bool src_dbl, bool sat)
 	cg_push_reg(c, ti->to64 ? SF_I64 : SF_I32, r);
 }
 
-static void
-f_convert(cstate *c, int dbl, bool from64, bool sgn)
+void
+cg_f_convert(cstate *c, int dbl, bool from64, bool sgn)
 {
 	sval		a = cg_pop(c);
 	int			ra = read_f(c, &a, c->sp, X64_RCX);
@@ -323,9 +325,9 @@ f_convert(cstate *c, int dbl, bool from64, bool sgn)
 		size_t		big, done;
 
 		x64_test_rr(c->b, 1, ra, ra);
-		big = x64_jcc8(c->b, X64_CC_S);
+		big = cg_jcc8(c, X64_CC_S);
 		x64_cvtsi2s(c->b, dbl, 1, x, ra);
-		done = x64_jmp8(c->b);
+		done = cg_jmp8(c);
 		x64_bind8(c->b, big);
 		/* halve with the lost bit folded in (round to odd), then double */
 		x64_mov_rr(c->b, 1, X64_RAX, ra);
@@ -340,8 +342,8 @@ f_convert(cstate *c, int dbl, bool from64, bool sgn)
 	cg_push_reg(c, dbl ? SF_F64 : SF_F32, x);
 }
 
-static void
-f_demote_promote(cstate *c, bool to_dbl)
+void
+cg_f_demote_promote(cstate *c, bool to_dbl)
 {
 	sval		a = cg_pop(c);
 	int			ra = read_f(c, &a, c->sp, 0);
@@ -354,8 +356,8 @@ f_demote_promote(cstate *c, bool to_dbl)
 }
 
 /* Reinterpretations keep the bits; only the register class changes. */
-static void
-reinterpret(cstate *c, uint8_t to)
+void
+cg_f_reinterpret(cstate *c, uint8_t to)
 {
 	sval		a = cg_pop(c);
 	int			r;
@@ -379,94 +381,4 @@ reinterpret(cstate *c, uint8_t to)
 	else
 		x64_movd_rx(c->b, is_wide(to), r, a.reg);
 	cg_push_reg(c, to, r);
-}
-
-sf_status
-cg_op_float(cstate *c, int op)
-{
-	switch (op)
-	{
-		case SF_OP_F32_ADD: f_binop(c, X64_ADDS, 0); break;
-		case SF_OP_F32_SUB: f_binop(c, X64_SUBS, 0); break;
-		case SF_OP_F32_MUL: f_binop(c, X64_MULS, 0); break;
-		case SF_OP_F32_DIV: f_binop(c, X64_DIVS, 0); break;
-		case SF_OP_F64_ADD: f_binop(c, X64_ADDS, 1); break;
-		case SF_OP_F64_SUB: f_binop(c, X64_SUBS, 1); break;
-		case SF_OP_F64_MUL: f_binop(c, X64_MULS, 1); break;
-		case SF_OP_F64_DIV: f_binop(c, X64_DIVS, 1); break;
-		case SF_OP_F32_MIN: f_minmax(c, true, 0); break;
-		case SF_OP_F32_MAX: f_minmax(c, false, 0); break;
-		case SF_OP_F64_MIN: f_minmax(c, true, 1); break;
-		case SF_OP_F64_MAX: f_minmax(c, false, 1); break;
-		case SF_OP_F32_COPYSIGN: f_copysign(c, 0); break;
-		case SF_OP_F64_COPYSIGN: f_copysign(c, 1); break;
-		case SF_OP_F32_ABS:
-		case SF_OP_F32_NEG:
-		case SF_OP_F32_CEIL:
-		case SF_OP_F32_FLOOR:
-		case SF_OP_F32_TRUNC:
-		case SF_OP_F32_NEAREST:
-		case SF_OP_F32_SQRT:
-			f_unop(c, op, 0);
-			break;
-		case SF_OP_F64_ABS:
-		case SF_OP_F64_NEG:
-		case SF_OP_F64_CEIL:
-		case SF_OP_F64_FLOOR:
-		case SF_OP_F64_TRUNC:
-		case SF_OP_F64_NEAREST:
-		case SF_OP_F64_SQRT:
-			f_unop(c, op, 1);
-			break;
-		case SF_OP_F32_EQ:
-		case SF_OP_F32_NE:
-		case SF_OP_F32_LT:
-		case SF_OP_F32_GT:
-		case SF_OP_F32_LE:
-		case SF_OP_F32_GE:
-			f_cmp(c, op, 0);
-			break;
-		case SF_OP_F64_EQ:
-		case SF_OP_F64_NE:
-		case SF_OP_F64_LT:
-		case SF_OP_F64_GT:
-		case SF_OP_F64_LE:
-		case SF_OP_F64_GE:
-			f_cmp(c, op, 1);
-			break;
-		case SF_OP_I32_TRUNC_F32_S: f_trunc(c, &trunc_i32_s, false, false); break;
-		case SF_OP_I32_TRUNC_F32_U: f_trunc(c, &trunc_i32_u, false, false); break;
-		case SF_OP_I32_TRUNC_F64_S: f_trunc(c, &trunc_i32_s, true, false); break;
-		case SF_OP_I32_TRUNC_F64_U: f_trunc(c, &trunc_i32_u, true, false); break;
-		case SF_OP_I64_TRUNC_F32_S: f_trunc(c, &trunc_i64_s, false, false); break;
-		case SF_OP_I64_TRUNC_F32_U: f_trunc(c, &trunc_i64_u, false, false); break;
-		case SF_OP_I64_TRUNC_F64_S: f_trunc(c, &trunc_i64_s, true, false); break;
-		case SF_OP_I64_TRUNC_F64_U: f_trunc(c, &trunc_i64_u, true, false); break;
-		case SF_OP_I32_TRUNC_SAT_F32_S: f_trunc(c, &trunc_i32_s, false, true); break;
-		case SF_OP_I32_TRUNC_SAT_F32_U: f_trunc(c, &trunc_i32_u, false, true); break;
-		case SF_OP_I32_TRUNC_SAT_F64_S: f_trunc(c, &trunc_i32_s, true, true); break;
-		case SF_OP_I32_TRUNC_SAT_F64_U: f_trunc(c, &trunc_i32_u, true, true); break;
-		case SF_OP_I64_TRUNC_SAT_F32_S: f_trunc(c, &trunc_i64_s, false, true); break;
-		case SF_OP_I64_TRUNC_SAT_F32_U: f_trunc(c, &trunc_i64_u, false, true); break;
-		case SF_OP_I64_TRUNC_SAT_F64_S: f_trunc(c, &trunc_i64_s, true, true); break;
-		case SF_OP_I64_TRUNC_SAT_F64_U: f_trunc(c, &trunc_i64_u, true, true); break;
-		case SF_OP_F32_CONVERT_I32_S: f_convert(c, 0, false, true); break;
-		case SF_OP_F32_CONVERT_I32_U: f_convert(c, 0, false, false); break;
-		case SF_OP_F32_CONVERT_I64_S: f_convert(c, 0, true, true); break;
-		case SF_OP_F32_CONVERT_I64_U: f_convert(c, 0, true, false); break;
-		case SF_OP_F64_CONVERT_I32_S: f_convert(c, 1, false, true); break;
-		case SF_OP_F64_CONVERT_I32_U: f_convert(c, 1, false, false); break;
-		case SF_OP_F64_CONVERT_I64_S: f_convert(c, 1, true, true); break;
-		case SF_OP_F64_CONVERT_I64_U: f_convert(c, 1, true, false); break;
-		case SF_OP_F32_DEMOTE_F64: f_demote_promote(c, false); break;
-		case SF_OP_F64_PROMOTE_F32: f_demote_promote(c, true); break;
-		case SF_OP_I32_REINTERPRET_F32: reinterpret(c, SF_I32); break;
-		case SF_OP_I64_REINTERPRET_F64: reinterpret(c, SF_I64); break;
-		case SF_OP_F32_REINTERPRET_I32: reinterpret(c, SF_F32); break;
-		case SF_OP_F64_REINTERPRET_I64: reinterpret(c, SF_F64); break;
-		default:
-			return cg_fail(c, SF_UNSUPPORTED, "operator %s is not supported by the JIT",
-						   sf_opinfo_table[op].name);
-	}
-	return c->status;
 }

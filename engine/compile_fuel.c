@@ -1,16 +1,17 @@
 /*
-** compile_fuel.c -- fuel accounting in the single-pass compiler.
+** compile_fuel.c -- fuel planning in the single-pass compiler: where the
+** code charges fuel, and how much.
 **
-** r15 holds consumed - limit (DESIGN.md, "Fuel").  Code is cut into runs;
-** a run is charged once, by one 'add r15, n' at its start (its charge
-** site), for operators that every path through that add is certain to
-** execute unless it traps (or, for a loop's late part below, has just
-** executed).  So every path that completes is charged exactly the costs
-** of the operators it executed (the 'fuel' column of opcodes.h), every
-** charge is non-negative (the counter only grows, so precise and slacked
-** mode see the same sequence of counts and agree on out-of-fuel), and a
-** trap in the middle of a run finds the whole run charged (out of fuel
-** wins, in both modes alike).
+** The counter holds consumed - limit (docs/fuel.md).  Code is cut into
+** runs; a run is charged once, by one charge at its start (its site), for
+** operators that every path through that charge is certain to execute
+** unless it traps (or, for a loop's late part below, has just executed).
+** So every path that completes is charged exactly the costs of the
+** operators it executed (the 'fuel' column of opcodes.h), every charge is
+** non-negative (the counter only grows, so precise and slacked mode see
+** the same sequence of counts and agree on out-of-fuel), and a trap in the
+** middle of a run finds the whole run charged (out of fuel wins, in both
+** modes alike).
 **
 ** A run starts at a fuel point -- function entry, loop header, each arm
 ** of an if, the fall-through of a br_if, a label some branch reaches --
@@ -26,26 +27,30 @@
 **    with its exits all inside costs no charge after its end.
 **  * Hoist the common part of an if/else.  Each arm is headed by its own
 **    charge; at the end, min(then, else) moves into the run before the if
-**    and the cheaper arm's charge drops to zero (slacked mode overwrites
-**    it with a NOP; precise keeps 'add r15, 0; jg', which cannot fire,
-**    because the jg sits in a chain of jumps to the trap thunk).  An if
+**    and the cheaper arm's charge drops to zero (slacked mode drops it;
+**    precise keeps an add of 0 with its check, which cannot fire, because
+**    the check's branch sits in a chain of jumps to the trap thunk).  An if
 **    without else whose then arm never reaches its end has the run after
 **    its end as the other arm (fhoist, done when the function ends).
-**    Charges that end at zero become NOPs only then: a later rule may
+**    Charges that end at zero are dropped only then: a later rule may
 **    still add to them.
 **  * Charge a loop's body late.  When the header run of a loop ends in a
-**    br_if that leaves the loop, the rest of the body (the late part, up
-**    to a call, a nested frame or a branch that stays in the loop) runs
+**    br_if that leaves the loop, the rest of the body (the late part) runs
 **    on every iteration that goes on, so the header charges it too, for
 **    the iteration before.  The run before the loop, once per entry,
-**    takes it back (the compensation, in the same add: the late part is
-**    cut where the compensation would go below zero, so the counter never
-**    decreases); an exit further down charges what the header has not
-**    (the late part so far) in a stub at the loop's end, a br or return
-**    inline; the fall-through at the end charges the last iteration's.
-**    A call or a nested frame flushes the late part: a 'lea' charges it
-**    there (no flags touched: the flags may hold a pending compare) and
-**    it leaves the header and the compensation.
+**    takes it back (the compensation, in the same charge); an exit further
+**    down charges what the header has not (the late part so far) in a stub
+**    at the loop's end, a br or return inline; the fall-through at the end
+**    charges the last iteration's.  The late part is charged after it ran,
+**    so nothing that may trap (or observe the counter: a call, a helper)
+**    comes between it and its charge, and the compensation takes back no
+**    more than the run's operators after its last one that may trap (its
+**    room; so the counter never decreases either).  Where that would not
+**    hold -- an operator that may trap, a nested frame, a branch that stays
+**    in the loop but not for the header, or the room running out -- the
+**    late part is flushed: a charge that leaves the flags alone (a pending
+**    compare may sit in them) charges it there, and it leaves the header
+**    and the compensation.
 **  * Rotate a loop's header charge onto its entry edges.  When every
 **    branch back to a loop is a 'br' that ends a run of the body (not
 **    the header's own), the header's charge moves into the run before
@@ -56,59 +61,54 @@
 **    theirs.  Done when the function ends, after the if hoists.
 **  * The caller pays the callee's entry run on a direct call.
 **
-** Single pass: a site's immediate is rewritten each time an operator
-** joins its run, and later by the rules above.  The add is emitted
-** lazily, before the first operator that costs fuel, so a run of
-** structural operators only (block, end, ...) emits nothing.  By then no
-** compare result lives in the flags: a fuel point is either a label
-** (canonical state, values in home slots) or follows the branch that
-** consumed the flags, and structural operators do not set them.
+** The plan is a table of sites (compile_fuel.h): a run's amount grows as
+** operators join it, and the rules above move fuel between sites until the
+** function ends; only then does the target write each site, in its form
+** (an add, an add that keeps the flags, or nothing), through cg_charge_*
+** (compile.h).  A site's charge is emitted lazily, before the first
+** operator of its run that costs fuel, so a run of structural operators
+** only (block, end, ...) emits nothing.  By then no compare result lives
+** in the flags: a fuel point is either a label (canonical state, values in
+** home slots) or follows the branch that consumed the flags, and
+** structural operators do not set them.
 **
 **   off      nothing is emitted
-**   precise  add r15, n ; jg out-of-fuel thunk of this function
-**   slacked  add r15, n  (the runtime checks r15 at boundaries and from
-**            the asynchronous check)
+**   precise  each add is checked: out of fuel once the counter is above 0
+**   slacked  adds only (the runtime checks the counter at boundaries and
+**            from the asynchronous check)
 **
-** The 'lea' charges (a flushed late part, an exit's stub) have no jg in
-** precise mode either: they charge operators already executed, and the
-** next checked charge or boundary sees the count they leave.
+** The charges that keep the flags (a flushed late part, an exit's stub)
+** are not checked in precise mode either: they charge operators already
+** executed (a flushed late part's charge also heads the run after it),
+** and the next checked charge or boundary sees the count they leave.
 */
-#include "compile.h"
-
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile_inline.h"
+
 #define RUN_MAX FUEL_RUN_MAX
-/* 'add r15, imm32' is REX.W 81 /0 id: 7 bytes, the immediate last */
-#define ADD_LEN 7
 
-/* fuel_mode != SF_FUEL_OFF, kept in the cstate: one load, not three */
-static bool
-counting(const cstate *c)
-{
-	return c->counting;
-}
-
+/* The amount of a site; NO_SITE charges nothing. */
 static uint32_t
 site_fuel(const cstate *c, uint32_t site)
 {
-	return site == NO_CHAIN ? 0 : x64_read32(c->b, site);
+	return site == NO_SITE ? 0 : c->fuel.sites[site].n;
 }
 
-/* The current run's charge takes the fuel the inline cg_fuel_op added. */
+/* The current run's site takes the fuel the inline cg_fuel_op added. */
 void
 cg_fuel_sync(cstate *c)
 {
-	if (c->fuel_dirty)
+	if (c->fuel.dirty)
 	{
-		x64_patch32(c->b, c->fuel_at, c->fuel_n);
-		c->fuel_dirty = false;
+		c->fuel.sites[c->fuel.at].n = c->fuel.n;
+		c->fuel.dirty = false;
 	}
 }
 
 /* Room for one more element in *v (capacity *cap, n used); false: failed. */
-static bool
+static __attribute__((noinline)) bool
 grow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
 {
 	void	   *nv;
@@ -128,86 +128,107 @@ grow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
 	return true;
 }
 
+/*
+** A new site for a charge the target emitted at 'at'; NO_SITE when out of
+** memory (the compile has failed then).
+*/
+static inline uint32_t
+new_site(cstate *c, uint32_t at, fuel_form form)
+{
+	fuel_func  *f = &c->fuel;
+
+	if (f->nsites == f->capsites &&
+		!grow((void **) &f->sites, &f->capsites, f->nsites, sizeof(fuel_site), c))
+		return NO_SITE;
+	f->sites[f->nsites] = (fuel_site) {at, 0, (uint8_t) form, NO_SITE};
+	return f->nsites++;
+}
+
 /* A new run starts here; its charge is emitted with its first costed op. */
 void
 cg_fuel_point(cstate *c)
 {
 	cg_fuel_sync(c);
-	c->fuel_at = NO_CHAIN;
-	c->fuel_fast = NO_CHAIN;
-	c->fuel_n = 0;
-	c->arm_frame = NO_CHAIN;
-	c->pend_lo = NO_CHAIN;
-	c->late_loop = NO_CHAIN;
-	c->pend_hoist = NO_CHAIN;
+	c->fuel.at = NO_SITE;
+	c->fuel.fast = NO_SITE;
+	c->fuel.n = 0;
+	c->fuel.held = 0;
+	c->fuel.arm_frame = NO_SITE;
+	c->fuel.pend_lo = NO_SITE;
+	c->fuel.late_loop = NO_SITE;
+	c->fuel.pend_hoist = NO_SITE;
 }
 
+/* Open a run here: the target emits its charge. */
 static void
 open_run(cstate *c)
 {
-	static const uint8_t add_r15[ADD_LEN] = {0x49, 0x81, 0xC7, 0, 0, 0, 0};
+	fuel_func  *f = &c->fuel;
+	uint32_t	site = new_site(c, cg_charge_open(c, f->precise), FUEL_ADD);
 
-	cg_materialize_flags(c);
-	/* 'add r15, 0', its bytes written at once: one run opens per 11 ops */
-	x64_reserve(c->b, ADD_LEN);
-	memcpy(c->b->p, add_r15, ADD_LEN);
-	c->b->p += ADD_LEN;
-	c->fuel_at = (uint32_t) x64_pos(c->b) - 4;
-	c->fuel_fast = c->fuel_at;
-	c->fuel_n = 0;
-	c->late_loop = NO_CHAIN;
-	c->ms->fuel_sites++;
-	if (c->arm_frame != NO_CHAIN)
+	if (site == NO_SITE)
+		return;
+	f->at = site;
+	f->fast = site;
+	f->n = 0;
+	f->held = 0;
+	f->late_loop = NO_SITE;
+	if (f->arm_frame != NO_SITE)
 	{
-		ctl		   *k = &c->cs[c->arm_frame];
+		fuel_frame *k = &c->cs[f->arm_frame].fuel;
 
-		k->arm_site = c->fuel_at;
-		k->arm_branches = c->b->nbranch;
-		k->arm_fix = c->ms->nfix;
-		k->arm_sites = (uint32_t) c->ms->fuel_sites;
-		k->arm_frames = c->frames;
-		c->arm_frame = NO_CHAIN;
+		k->arm = site;
+		k->arm_mark = cg_mark_here(c);
+		k->arm_sites = f->nsites;
+		f->arm_frame = NO_SITE;
 	}
-	if (c->pend_hoist != NO_CHAIN)
+	if (f->pend_hoist != NO_SITE)
 	{
-		c->hoists[c->pend_hoist].else_site = c->fuel_at;
-		c->pend_hoist = NO_CHAIN;
+		f->hoists[f->pend_hoist].else_run = site;
+		f->pend_hoist = NO_SITE;
 	}
 	/* frames entered since the last fuel point, with nothing costed yet */
-	for (uint32_t i = c->pend_lo; i < c->csp; i++)
-		if (c->cs[i].fuel_entry == NO_CHAIN)
-			c->cs[i].fuel_entry = c->fuel_at;
-	c->pend_lo = NO_CHAIN;
-	if (c->precise)
-		cg_trap_if(c, X64_CC_G, SF_TRAP_OUT_OF_FUEL);
+	for (uint32_t i = f->pend_lo; i < c->csp; i++)
+		if (c->cs[i].fuel.entry == NO_SITE)
+			c->cs[i].fuel.entry = site;
+	f->pend_lo = NO_SITE;
 }
 
 /*
-** An operator of fuel 'cost' joins the current run (cg_fuel_op, compile.h,
-** takes the common case inline).  Operators in unreachable code are never
-** executed and cost nothing.  Every decoded operator must come through
-** cg_fuel_op: a lowering that fuses several operators must call it for
-** each one it consumes.
+** An operator of fuel 'cost' joins the current run (cg_fuel_op takes the
+** common case inline).  Operators in unreachable code are never executed
+** and cost nothing.  Every decoded operator must come through cg_fuel_op:
+** a lowering that fuses several operators must call it for each one it
+** consumes.
 */
 void
-cg_fuel_op_slow(cstate *c, uint32_t cost)
+cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 {
-	cg_fuel_sync(c);
-	if (cost == 0 || c->unreachable || !counting(c))
-		return;
-	/* the loop's entry run takes the late part back: never below zero */
-	if (c->late_loop != NO_CHAIN &&
-		site_fuel(c, c->cs[c->late_loop].comp_site) < cost)
-		cg_fuel_point(c);
-	if (c->fuel_at == NO_CHAIN || c->fuel_n >= RUN_MAX)
-		open_run(c);
-	c->fuel_n += cost;
-	x64_patch32(c->b, c->fuel_at, c->fuel_n);
-	if (c->late_loop != NO_CHAIN)
-	{
-		ctl		   *L = &c->cs[c->late_loop];
+	fuel_func  *f = &c->fuel;
 
-		x64_patch32(c->b, L->comp_site, site_fuel(c, L->comp_site) - cost);
+	cg_fuel_sync(c);
+	if (cost == 0 || c->unreachable || !f->counting)
+		return;
+	/*
+	** A late part is charged after it ran: it must be charged before an
+	** operator that may trap, and it cannot grow past what the loop's
+	** entry run can take back.  Either ends it here.
+	*/
+	if (f->late_loop != NO_SITE &&
+		(traps || c->cs[f->late_loop].fuel.room < cost || f->n >= RUN_MAX))
+		cg_fuel_flush_slow(c);
+	if (f->at == NO_SITE || f->n >= RUN_MAX)
+		open_run(c);
+	if (f->at == NO_SITE)
+		return;
+	f->n += cost;
+	f->sites[f->at].n = f->n;
+	if (f->late_loop != NO_SITE)
+	{
+		fuel_frame *L = &c->cs[f->late_loop].fuel;
+
+		f->sites[L->comp].n -= cost;
+		L->room -= cost;
 		L->late_n += cost;
 	}
 }
@@ -226,57 +247,50 @@ cg_fuel_arm(cstate *c)
 	{
 		/* the then arm ends here, after its jump to the end if it has one */
 		cg_fuel_arm_done(c, k);
-		k->then_site = k->arm_site;
-		k->arm_site = NO_CHAIN;
+		k->fuel.then_arm = k->fuel.arm;
+		k->fuel.arm = NO_SITE;
 	}
 	cg_fuel_point(c);
-	c->arm_frame = c->csp - 1;
+	c->fuel.arm_frame = c->csp - 1;
 }
 
 /*
-** The arm of if frame k whose charge is arm_site ends here.  It is plain
-** if since its charge it emitted no branch, call, nested frame or other
-** charge, and it ends in a 'ret' (emit_return) or in the only branch, a
-** 'jmp rel32' out: nothing then holds an offset into it and nothing
-** reaches into it but the way in at its head, so the code can move.
+** The arm of if frame k whose charge is its 'arm' ends here.  It is plain
+** if since its charge the code holds no branch, call, nested frame or
+** other charge, and it ends in a return or in its only branch, a jump
+** out: nothing then holds an offset into it and nothing reaches into it
+** but the way in at its head, so the code can move (cg_plain_since).
 */
 void
 cg_fuel_arm_done(cstate *c, const ctl *k)
 {
-	x64_buf    *b = c->b;
-	size_t		end = x64_pos(b);
-	uint32_t	jmp = NO_CHAIN;
+	uint32_t	jump;
 
-	if (!counting(c) || c->precise || k->arm_site == NO_CHAIN || b->oom ||
-		c->frames != k->arm_frames || c->ms->nfix != k->arm_fix ||
-		(uint32_t) c->ms->fuel_sites != k->arm_sites || end < k->arm_site + 4)
+	if (!c->fuel.slacked || k->fuel.arm == NO_SITE ||
+		c->fuel.nsites != k->fuel.arm_sites || !cg_plain_since(c, &k->fuel.arm_mark, &jump))
 		return;
-	if (b->nbranch == k->arm_branches + 1 && b->last_branch + 4 == end &&
-		b->start[end - 5] == 0xE9)
-		jmp = (uint32_t) b->last_branch;
-	else if (b->nbranch != k->arm_branches || c->ret_end != end)
-		return;
-	if (grow((void **) &c->plains, &c->capplains, c->nplains, sizeof(fplain), c))
-		c->plains[c->nplains++] = (fplain) {k->arm_site, (uint32_t) end, jmp};
+	if (grow((void **) &c->fuel.plains, &c->fuel.capplains, c->fuel.nplains, sizeof(fplain), c))
+		c->fuel.plains[c->fuel.nplains++] = (fplain) {k->fuel.arm, cg_pos(c), jump};
 }
 
-
 /*
-** A charge that may end at zero: slacked mode overwrites it with a NOP
-** when the function is done (cg_fuel_func_end), not before, since later
-** rules may still add to it.
+** A charge that may end at zero: slacked mode drops it when the function
+** is done (cg_fuel_func_end), not before, since later rules may still add
+** to it.
 */
 static void
 zero_candidate(cstate *c, uint32_t site)
 {
-	if (grow((void **) &c->zcand, &c->capzcand, c->nzcand, sizeof(uint32_t), c))
-		c->zcand[c->nzcand++] = site;
+	fuel_func  *f = &c->fuel;
+
+	if (grow((void **) &f->zcand, &f->capzcand, f->nzcand, sizeof(uint32_t), c))
+		f->zcand[f->nzcand++] = site;
 }
 
 static void
 set_site(cstate *c, uint32_t site, uint32_t n)
 {
-	x64_patch32(c->b, site, n);
+	c->fuel.sites[site].n = n;
 	if (n == 0)
 		zero_candidate(c, site);
 }
@@ -295,7 +309,7 @@ hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
 
 	if (m == 0 || p + m >= RUN_MAX)
 		return;
-	x64_patch32(c->b, before, p + m);
+	c->fuel.sites[before].n = p + m;
 	set_site(c, a, t - m);
 	set_site(c, b, e - m);
 }
@@ -304,34 +318,27 @@ hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
 static void
 hoist_common(cstate *c, const ctl *k)
 {
-	if (k->fuel_entry != NO_CHAIN && k->then_site != NO_CHAIN && k->arm_site != NO_CHAIN)
-		hoist(c, k->fuel_entry, k->then_site, k->arm_site);
+	if (k->fuel.entry != NO_SITE && k->fuel.then_arm != NO_SITE && k->fuel.arm != NO_SITE)
+		hoist(c, k->fuel.entry, k->fuel.then_arm, k->fuel.arm);
 }
 
 /* ---- late charging of loop bodies ------------------------------------------- */
 
 /* What the header of loop L charges for its late part. */
 static uint32_t
-late_part(const cstate *c, const ctl *L)
+late_part(const ctl *L)
 {
-	return L->kind == CTL_LOOP && L->late ? L->late_n : 0;
+	return L->kind == CTL_LOOP && L->fuel.late ? L->fuel.late_n : 0;
 }
 
-/*
-** 'lea r15, [r15 + n]': a charge that leaves the flags alone, so it can go
-** between a compare and its branch.  Returns the site of n.
-*/
+/* A charge that leaves the flags alone, of n; returns its site. */
 static uint32_t
-emit_lea(cstate *c, int32_t n)
+charge_keeping_flags(cstate *c, uint32_t n)
 {
-	size_t		start = x64_pos(c->b);
-	uint32_t	site;
+	uint32_t	site = new_site(c, cg_charge_lea(c), FUEL_LEA);
 
-	x64_lea(c->b, 1, X64_R15, x64_m(X64_R15, 0x7FFFFFF0));
-	assert(x64_pos(c->b) - start == ADD_LEN);
-	site = (uint32_t) x64_pos(c->b) - 4;
-	x64_patch32(c->b, site, (uint32_t) n);
-	c->ms->fuel_sites++;
+	if (site != NO_SITE)
+		c->fuel.sites[site].n = n;
 	return site;
 }
 
@@ -340,21 +347,26 @@ void
 cg_fuel_charge(cstate *c, uint32_t n)
 {
 	cg_fuel_sync(c);
-	emit_lea(c, (int32_t) n);
+	charge_keeping_flags(c, n);
 }
 
 /*
 ** A loop starts (before its label).  The run current here executes once
 ** per entry of the loop; if the loop turns late, its charge takes the late
-** part back (the compensation), as far as it goes without going below
-** zero, so that the counter never decreases.  No run open, no late part.
+** part back (the compensation).  It takes back no more than the fuel of
+** the run's operators after the last one that may trap (its room): a trap
+** there then still finds all it executed charged, and the charge never
+** goes below zero, so the counter never decreases.  No run open, no late
+** part.
 */
 void
 cg_fuel_loop(cstate *c)
 {
-	ctl		   *k = &c->cs[c->csp - 1];
+	fuel_func  *f = &c->fuel;
+	fuel_frame *k = &c->cs[c->csp - 1].fuel;
 
 	cg_fuel_sync(c);
+	k->room = f->at != NO_SITE ? f->n - f->held : 0;
 	/*
 	** No run open (a label just before): open one here, before the
 	** loop's label.  It costs nothing more when code after the loop
@@ -362,19 +374,20 @@ cg_fuel_loop(cstate *c)
 	** late part back, and it can head the else path of an if just before.
 	** Left at zero, it is dropped at the end (cg_fuel_func_end).
 	*/
-	if (counting(c) && !c->unreachable && c->fuel_at == NO_CHAIN)
+	if (f->counting && !c->unreachable && f->at == NO_SITE)
 	{
 		open_run(c);
-		zero_candidate(c, c->fuel_at);
+		if (f->at != NO_SITE)
+			zero_candidate(c, f->at);
 	}
-	k->comp_site = c->unreachable ? NO_CHAIN : c->fuel_at;
+	k->comp = c->unreachable ? NO_SITE : f->at;
 	k->late = false;
 	k->late_n = 0;
 	k->rot1 = 0;
-	if (counting(c) && k->comp_site != NO_CHAIN && c->nrots < FUEL_ROTS)
+	if (f->counting && k->comp != NO_SITE && f->nrots < FUEL_ROTS)
 	{
-		c->ms->rots[c->nrots++] = (frot) {k->comp_site, NO_CHAIN, 0, 0, 0, 0};
-		k->rot1 = c->nrots;
+		c->ms->fuel.rots[f->nrots++] = (frot) {k->comp, NO_SITE, 0, 0, 0, 0};
+		k->rot1 = f->nrots;
 	}
 }
 
@@ -386,31 +399,34 @@ cg_fuel_loop(cstate *c)
 void
 cg_fuel_flush_slow(cstate *c)
 {
-	ctl		   *L;
+	fuel_func  *f = &c->fuel;
+	fuel_frame *L;
 	uint32_t	n;
 
 	cg_fuel_sync(c);
-	if (c->late_loop == NO_CHAIN)
+	if (f->late_loop == NO_SITE)
 		return;
-	L = &c->cs[c->late_loop];
-	c->late_loop = NO_CHAIN;
-	c->fuel_fast = c->fuel_at;
+	L = &c->cs[f->late_loop].fuel;
+	n = late_part(&c->cs[f->late_loop]);
+	f->late_loop = NO_SITE;
+	f->fast = f->at;
 	if (c->unreachable)
 		return;
-	n = late_part(c, L);
 	if (n == 0)
 	{
 		cg_fuel_point(c);
 		return;
 	}
-	c->fuel_n -= n;
-	x64_patch32(c->b, c->fuel_at, c->fuel_n);
-	x64_patch32(c->b, L->comp_site, site_fuel(c, L->comp_site) + n);
+	f->n -= n;
+	f->sites[f->at].n = f->n;
+	f->sites[L->comp].n += n;
+	L->room += n;
 	L->late_n = 0;
 	cg_fuel_point(c);
-	c->fuel_at = emit_lea(c, (int32_t) n);
-	c->fuel_fast = c->fuel_at;
-	c->fuel_n = n;
+	f->at = charge_keeping_flags(c, n);
+	f->fast = f->at;
+	f->n = n;
+	f->held = n;
 }
 
 /* The innermost loop frame with a late part that a jump to 'target' leaves. */
@@ -418,41 +434,67 @@ static uint32_t
 late_owner(const cstate *c, uint32_t target)
 {
 	for (uint32_t i = c->csp - 1; i > target; i--)
-		if (late_part(c, &c->cs[i]) > 0)
+		if (late_part(&c->cs[i]) > 0)
 			return i;
-	return NO_CHAIN;
+	return NO_SITE;
+}
+
+/* The next operator is the 'end' of the loop whose frame is innermost. */
+static bool
+loop_ends_next(const cstate *c)
+{
+	return c->cs[c->csp - 1].kind == CTL_LOOP && c->pc < c->end &&
+		*c->pc == sf_opinfo_table[SF_OP_END].code;
+}
+
+/* cg_fuel_jump's work when counting (below). */
+static __attribute__((noinline)) uint32_t
+jump_counting(cstate *c, uint32_t target, bool conditional)
+{
+	fuel_func  *f = &c->fuel;
+	uint32_t	fix = 0;
+
+	/* rot1 is set on reachable loops only (frames start zeroed) */
+	if (c->cs[target].fuel.rot1)
+		c->ms->fuel.rots[c->cs[target].fuel.rot1 - 1].edges++;
+	if (f->late_loop != NO_SITE && target >= f->late_loop)
+	{
+		if (target == f->late_loop && (!conditional || loop_ends_next(c)))
+			cg_fuel_point(c);
+		else
+			cg_fuel_flush_slow(c);
+	}
+	/* no open frame is a loop turned late: none has a late part */
+	if (f->late_open == 0)
+		return 0;
+	for (uint32_t i = c->csp - 1; i > target; i--)
+		fix += late_part(&c->cs[i]);
+	return fix;
 }
 
 /*
 ** A reachable branch to label 'depth' (a return is the outermost label) is
-** about to be emitted; no code is emitted here.  Returns the fuel the jump
-** must charge on its way: the late parts of the loops it leaves, executed
-** and not yet charged.  A branch from a late part that stays in its loop
-** (back to the header, or forward to a label inside) ends the late part,
-** which must not grow past it.
+** about to be emitted.  Returns the fuel the jump must charge on its way:
+** the late parts of the loops it leaves, executed and not yet charged.  A
+** branch from a late part that stays in its loop ends the late part.  The
+** loop's header charges it next when the branch goes back to the header,
+** unconditionally or as the loop's last operator (its fall-through then
+** charges it at the loop's end); any other such branch is followed by code
+** that may trap first, so the late part is charged here, before it
+** (cg_fuel_flush, which emits a charge that keeps the flags).
 */
 uint32_t
-cg_fuel_jump(cstate *c, uint32_t depth)
+cg_fuel_jump(cstate *c, uint32_t depth, bool conditional)
 {
-	ctl		   *in = &c->cs[c->csp - 1];
-	uint32_t	target = c->csp - 1 - depth, fix = 0;
+	fuel_frame *in = &c->cs[c->csp - 1].fuel;
+	uint32_t	target = c->csp - 1 - depth;
 
 	cg_fuel_sync(c);
 	if (target < in->esc_min)
 		in->esc_min = target;
-	if (!counting(c))
+	if (!c->fuel.counting)
 		return 0;
-	/* rot1 is set on reachable loops only (frames start zeroed) */
-	if (c->cs[target].rot1)
-		c->ms->rots[c->cs[target].rot1 - 1].edges++;
-	if (c->late_loop != NO_CHAIN && target >= c->late_loop)
-		cg_fuel_point(c);
-	/* no open frame is a loop turned late: none has a late part */
-	if (c->late_open == 0)
-		return 0;
-	for (uint32_t i = c->csp - 1; i > target; i--)
-		fix += late_part(c, &c->cs[i]);
-	return fix;
+	return jump_counting(c, target, conditional);
 }
 
 /*
@@ -464,37 +506,40 @@ cg_fuel_jump(cstate *c, uint32_t depth)
 uint32_t
 cg_fuel_br(cstate *c, uint32_t depth)
 {
+	fuel_func  *f = &c->fuel;
 	ctl		   *t = &c->cs[c->csp - 1 - depth];
 
-	/* rot1 is set on reachable loops only; reads no charge: cg_fuel_jump syncs */
-	if (t->rot1 && c->late_loop == NO_CHAIN && c->fuel_at != NO_CHAIN &&
-		c->fuel_at > t->loop_pos && c->fuel_at != t->arm_site && c->nredges < FUEL_REDGES)
+	cg_fuel_sync(c);
+	/* rot1 is set on reachable loops only */
+	if (t->fuel.rot1 && f->late_loop == NO_SITE && f->at != NO_SITE &&
+		f->sites[f->at].at >= t->loop_pos && f->at != t->fuel.arm && f->nredges < FUEL_REDGES)
 	{
-		c->ms->redges[c->nredges++] = (fedge) {t->rot1 - 1, c->fuel_at, NO_CHAIN};
-		c->ms->rots[t->rot1 - 1].absorbed++;
-		c->redge_new1 = c->nredges;
+		c->ms->fuel.redges[f->nredges++] = (fedge) {t->fuel.rot1 - 1, f->at, NO_SITE};
+		c->ms->fuel.rots[t->fuel.rot1 - 1].absorbed++;
+		f->redge_new1 = f->nredges;
 	}
-	return cg_fuel_jump(c, depth);
+	return cg_fuel_jump(c, depth, false);
 }
 
-/* The br's jmp to the loop is the last instruction emitted: note its rel32. */
+/* The br's jump to the loop, at 'jump', is emitted: note it. */
 void
-cg_fuel_br_jumped_slow(cstate *c)
+cg_fuel_br_jumped_slow(cstate *c, uint32_t jump)
 {
-	c->ms->redges[c->redge_new1 - 1].jmp = (uint32_t) x64_pos(c->b) - 4;
-	c->redge_new1 = 0;
+	c->ms->fuel.redges[c->fuel.redge_new1 - 1].jump = jump;
+	c->fuel.redge_new1 = 0;
 }
 
-/* A br_if at 'at' that must charge 'fix': it jumps to a stub out of line. */
+/* A br_if, its branch at 'branch', that must charge 'fix': it goes through a stub. */
 void
-cg_fuel_stub(cstate *c, size_t at, uint32_t fix, uint32_t depth)
+cg_fuel_stub(cstate *c, uint32_t branch, uint32_t fix, uint32_t depth)
 {
+	fuel_func  *f = &c->fuel;
 	uint32_t	target = c->csp - 1 - depth;
 
 	cg_fuel_sync(c);
-	if (!grow((void **) &c->stubs, &c->capstubs, c->nstubs, sizeof(fstub), c))
+	if (!grow((void **) &f->stubs, &f->capstubs, f->nstubs, sizeof(fstub), c))
 		return;
-	c->stubs[c->nstubs++] = (fstub) {(uint32_t) at, fix, target, late_owner(c, target)};
+	f->stubs[f->nstubs++] = (fstub) {branch, fix, target, late_owner(c, target)};
 }
 
 /*
@@ -510,22 +555,23 @@ cg_fuel_stub(cstate *c, size_t at, uint32_t fix, uint32_t depth)
 void
 cg_fuel_after_br_if(cstate *c, uint32_t depth)
 {
-	uint32_t	target = c->csp - 1 - depth, L = NO_CHAIN;
+	fuel_func  *f = &c->fuel;
+	uint32_t	target = c->csp - 1 - depth, L = NO_SITE;
 
 	cg_fuel_sync(c);
-	if (!counting(c) || c->late_loop != NO_CHAIN)
+	if (!f->counting || f->late_loop != NO_SITE)
 		return;
 	/* the innermost loop (frame 0 is the function's, never a loop) */
 	if (c->cs[c->csp - 1].loop_in > 0)
 		L = c->cs[c->csp - 1].loop_in;
-	if (L != NO_CHAIN && target < L && c->fuel_at != NO_CHAIN &&
-		c->fuel_at == c->cs[L].arm_site && c->cs[L].comp_site != NO_CHAIN &&
-		!c->cs[L].late)
+	if (L != NO_SITE && target < L && f->at != NO_SITE &&
+		f->at == c->cs[L].fuel.arm && c->cs[L].fuel.comp != NO_SITE &&
+		!c->cs[L].fuel.late)
 	{
-		c->cs[L].late = true;
-		c->late_open++;
-		c->late_loop = L;
-		c->fuel_fast = NO_CHAIN;
+		c->cs[L].fuel.late = true;
+		f->late_open++;
+		f->late_loop = L;
+		f->fast = NO_SITE;
 		return;
 	}
 	cg_fuel_point(c);
@@ -538,50 +584,55 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 static void
 end_loop(cstate *c, const ctl *k, uint32_t index)
 {
+	fuel_func  *f = &c->fuel;
 	bool		reach = !c->unreachable;
-	size_t		over = NO_CHAIN;
-	uint32_t	n = late_part(c, k), kept = 0;
+	uint32_t	over = NO_SITE;
+	uint32_t	n = late_part(k), kept = 0;
 
-	if (k->late)
-		c->late_open--;
+	if (k->fuel.late)
+		f->late_open--;
 
-	for (uint32_t i = 0; i < c->nstubs; i++)
+	for (uint32_t i = 0; i < f->nstubs; i++)
 	{
-		fstub		s = c->stubs[i];
+		fstub		s = f->stubs[i];
 
 		if (s.owner != index)
 		{
-			c->stubs[kept++] = s;
+			f->stubs[kept++] = s;
 			continue;
 		}
-		if (reach && over == NO_CHAIN)
-			over = x64_jmp32(c->b, 0);
-		x64_bind32(c->b, s.at, x64_pos(c->b));
+		if (reach && over == NO_SITE)
+			over = cg_jump_fwd(c);
+		cg_bind_here(c, s.branch);
 		cg_fuel_charge(c, s.fix);
 		cg_jump_label(c, s.target);
 	}
-	c->nstubs = kept;
-	if (over != NO_CHAIN)
-		x64_bind32(c->b, over, x64_pos(c->b));
-	if (c->late_loop == index)
+	f->nstubs = kept;
+	if (over != NO_SITE)
+		cg_bind_here(c, over);
+	if (f->late_loop == index)
 		cg_fuel_point(c);
 	if (reach && n > 0)
 	{
 		cg_fuel_point(c);
 		open_run(c);
-		c->fuel_n = n;
-		x64_patch32(c->b, c->fuel_at, n);
+		if (f->at != NO_SITE)
+		{
+			f->n = n;
+			f->held = n;
+			f->sites[f->at].n = n;
+		}
 	}
-	if (k->rot1)
+	if (k->fuel.rot1)
 	{
-		frot	   *r = &c->ms->rots[k->rot1 - 1];
+		frot	   *r = &c->ms->fuel.rots[k->fuel.rot1 - 1];
 
-		r->header = k->arm_site;
+		r->header = k->fuel.arm;
 		r->pos = k->loop_pos;
-		r->end = (uint32_t) x64_pos(c->b);
+		r->end = cg_pos(c);
 		/* nrorder < nrots <= FUEL_ROTS */
-		if (!k->late && r->edges > 0 && r->edges == r->absorbed && r->header != NO_CHAIN)
-			c->ms->rorder[c->nrorder++] = k->rot1 - 1;
+		if (!k->fuel.late && r->edges > 0 && r->edges == r->absorbed && r->header != NO_SITE)
+			c->ms->fuel.rorder[f->nrorder++] = k->fuel.rot1 - 1;
 	}
 }
 
@@ -596,19 +647,20 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 void
 cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
 {
+	fuel_func  *f = &c->fuel;
 	uint32_t	index = c->csp;
-	ctl		   *parent = &c->cs[index - 1];
+	fuel_frame *parent = &c->cs[index - 1].fuel;
 	bool		resume;
 
 	cg_fuel_sync(c);
-	if (k->esc_min < parent->esc_min)
-		parent->esc_min = k->esc_min;
-	if (!counting(c))
+	if (k->fuel.esc_min < parent->esc_min)
+		parent->esc_min = k->fuel.esc_min;
+	if (!f->counting)
 		return;
 	if (k->kind == CTL_LOOP)
 		end_loop(c, k, index);
-	resume = k->esc_min >= index && k->fuel_entry != NO_CHAIN &&
-		site_fuel(c, k->fuel_entry) < RUN_MAX;
+	resume = k->fuel.esc_min >= index && k->fuel.entry != NO_SITE &&
+		site_fuel(c, k->fuel.entry) < RUN_MAX;
 	if (!resume && !joined)
 		return;
 	/* the arms' runs are over: neither can be the current run any more */
@@ -616,23 +668,24 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
 		hoist_common(c, k);
 	if (resume)
 	{
-		c->fuel_at = k->fuel_entry;
-		c->fuel_fast = c->fuel_at;
-		c->fuel_n = site_fuel(c, c->fuel_at);
-		c->arm_frame = NO_CHAIN;
-		c->pend_lo = NO_CHAIN;
-		c->late_loop = NO_CHAIN;
-		c->pend_hoist = NO_CHAIN;
+		f->at = k->fuel.entry;
+		f->fast = f->at;
+		f->n = site_fuel(c, f->at);
+		f->held = f->n;
+		f->arm_frame = NO_SITE;
+		f->pend_lo = NO_SITE;
+		f->late_loop = NO_SITE;
+		f->pend_hoist = NO_SITE;
 		return;
 	}
 	cg_fuel_point(c);
 	/* the next run opened heads the else path of an if without else */
-	if (false_only && k->kind == CTL_IF && k->fuel_entry != NO_CHAIN &&
-		k->arm_site != NO_CHAIN &&
-		grow((void **) &c->hoists, &c->caphoists, c->nhoists, sizeof(fhoist), c))
+	if (false_only && k->kind == CTL_IF && k->fuel.entry != NO_SITE &&
+		k->fuel.arm != NO_SITE &&
+		grow((void **) &f->hoists, &f->caphoists, f->nhoists, sizeof(fhoist), c))
 	{
-		c->hoists[c->nhoists] = (fhoist) {k->fuel_entry, k->arm_site, NO_CHAIN};
-		c->pend_hoist = c->nhoists++;
+		f->hoists[f->nhoists] = (fhoist) {k->fuel.entry, k->fuel.arm, NO_SITE};
+		f->pend_hoist = f->nhoists++;
 	}
 }
 
@@ -642,92 +695,80 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
 ** A function's entry run is charged before its prologue.  A direct call
 ** runs that run exactly once each time the call's own run runs, so the
 ** caller's run pays it and the call enters just past the charge
-** (cg_fuel_link_calls); call_indirect, the host and the tables enter at
+** (cg_fuel_call_entry); call_indirect, the host and the tables enter at
 ** the charge.  A recursive fib pays one charge per call instead of two.
 */
 void
 cg_fuel_func_entry(cstate *c, uint32_t defidx)
 {
-	modstate   *ms = c->ms;
-	size_t		start = x64_pos(c->b);
+	fuel_func  *f = &c->fuel;
+	uint32_t	start = cg_pos(c);
 
 	cg_fuel_sync(c);
-	c->entry_at = NO_CHAIN;
-	c->fix0 = ms->nfix;
-	c->precise = c->m->cfg.fuel_mode == SF_FUEL_PRECISE;
-	if (!counting(c))
+	f->entry = NO_SITE;
+	f->fix0 = c->ms->nfix;
+	f->precise = c->m->cfg.fuel_mode == SF_FUEL_PRECISE;
+	f->slacked = c->m->cfg.fuel_mode == SF_FUEL_SLACKED;
+	if (!f->counting)
 		return;
-	if (ms->entry_site == NULL)
-	{
-		uint32_t	ndef = c->m->nfuncs - c->m->nfunc_imports;
-
-		ms->entry_site = malloc(((size_t) ndef + 1) * sizeof(uint32_t));
-		ms->entry_len = calloc((size_t) ndef + 1, 1);
-		if (ms->entry_site == NULL || ms->entry_len == NULL)
-		{
-			cg_fail(c, SF_NOMEM, "out of memory");
-			return;
-		}
-		for (uint32_t i = 0; i <= ndef; i++)
-			ms->entry_site[i] = NO_CHAIN;
-	}
 	open_run(c);
-	c->entry_at = c->fuel_at;
-	ms->entry_site[defidx] = c->fuel_at;
-	ms->entry_len[defidx] = (uint8_t) (x64_pos(c->b) - start);
+	f->entry = f->at;
+	if (f->at != NO_SITE)
+		c->ms->fuel.entry[defidx] = (fuel_entry) {f->sites[f->at].at, 0,
+		(uint8_t) (cg_pos(c) - start)};
 }
 
 /*
-** Whether a direct call in loop r pays through the charge at 'site'.  The
-** function's calls are in ms->fix from c->fix0 on, in code order.
+** Whether a direct call in loop r pays through 'site'.  The function's
+** calls are in ms->fix from fuel.fix0 on, in code order.
 */
 static bool
 call_pays_at(const cstate *c, const frot *r, uint32_t site)
 {
-	const call_fixup *f = c->ms->fix;
-	uint32_t	lo = c->fix0,
+	const call_fixup *fx = c->ms->fix;
+	uint32_t	lo = c->fuel.fix0,
 				hi = c->ms->nfix;
 
 	while (lo < hi)
 	{
 		uint32_t	mid = lo + (hi - lo) / 2;
 
-		if (f[mid].at < r->pos)
+		if (fx[mid].at < r->pos)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < c->ms->nfix && f[lo].at < r->end; lo++)
-		if (f[lo].site == site)
+	for (; lo < c->ms->nfix && fx[lo].at < r->end; lo++)
+		if (fx[lo].pay.site == site)
 			return true;
 	return false;
 }
 
 /*
-** Slacked mode turns a header charge left at zero into a NOP; the loop's
-** back edges then jump past it, so an iteration runs no instruction for
-** fuel but the one its back edge's run pays.  Only when the charge starts
-** at the label, is zero after every rotation (an outer loop's may add to
-** an inner header), and no direct call will add its callee's entry run
-** to it when calls are linked (cg_fuel_link_calls).
+** Slacked mode drops a header charge left at zero; the loop's back edges
+** then jump past it, so an iteration runs no instruction for fuel but
+** the one its back edge's run pays.  Only when the charge starts at the
+** label, is zero after every rotation (an outer loop's may add to an inner
+** header), and no direct call will add its callee's entry run to it when
+** calls are linked (cg_fuel_call_entry).
 */
 static void
 skip_dropped_headers(cstate *c)
 {
-	const modstate *ms = c->ms;
+	const fuel_module *fm = &c->ms->fuel;
 
-	if (c->m->cfg.fuel_mode != SF_FUEL_SLACKED)
+	if (!c->fuel.slacked)
 		return;
-	for (uint32_t k = 0; k < c->nrorder; k++)
+	for (uint32_t k = 0; k < c->fuel.nrorder; k++)
 	{
-		const frot *r = &ms->rots[ms->rorder[k]];
+		const frot *r = &fm->rots[fm->rorder[k]];
 
-		if (r->header != r->pos + ADD_LEN - 4 || site_fuel(c, r->header) != 0 ||
+		if (c->fuel.sites[r->header].at != r->pos || site_fuel(c, r->header) != 0 ||
 			call_pays_at(c, r, r->header))
 			continue;
-		for (uint32_t i = 0; i < c->nredges; i++)
-			if (ms->redges[i].rot == ms->rorder[k] && ms->redges[i].jmp != NO_CHAIN)
-				x64_bind32(c->b, ms->redges[i].jmp, r->pos + ADD_LEN);
+		for (uint32_t i = 0; i < c->fuel.nredges; i++)
+			if (fm->redges[i].rot == fm->rorder[k] && fm->redges[i].jump != NO_SITE)
+				cg_jump_past_charge(c->ms, fm->redges[i].jump, r->pos);
 	}
 }
 
@@ -735,12 +776,12 @@ skip_dropped_headers(cstate *c)
 static bool
 edges_take(const cstate *c, uint32_t r, uint32_t n)
 {
-	const modstate *ms = c->ms;
+	const fuel_module *fm = &c->ms->fuel;
 
-	if (site_fuel(c, ms->rots[r].pre) + (uint64_t) n >= RUN_MAX)
+	if (site_fuel(c, fm->rots[r].pre) + (uint64_t) n >= RUN_MAX)
 		return false;
-	for (uint32_t i = 0; i < c->nredges; i++)
-		if (ms->redges[i].rot == r && site_fuel(c, ms->redges[i].site) + (uint64_t) n >= RUN_MAX)
+	for (uint32_t i = 0; i < c->fuel.nredges; i++)
+		if (fm->redges[i].rot == r && site_fuel(c, fm->redges[i].site) + (uint64_t) n >= RUN_MAX)
 			return false;
 	return true;
 }
@@ -754,74 +795,73 @@ edges_take(const cstate *c, uint32_t r, uint32_t n)
 static void
 rotate_loops(cstate *c)
 {
-	const modstate *ms = c->ms;
+	const fuel_module *fm = &c->ms->fuel;
 
-	for (uint32_t k = 0; k < c->nrorder && !c->b->oom; k++)
+	for (uint32_t k = 0; k < c->fuel.nrorder && c->status == SF_OK; k++)
 	{
-		uint32_t	r = ms->rorder[k],
-					h = site_fuel(c, ms->rots[r].header);
+		uint32_t	r = fm->rorder[k],
+					h = site_fuel(c, fm->rots[r].header);
 
 		if (h == 0 || !edges_take(c, r, h))
 			continue;
-		x64_patch32(c->b, ms->rots[r].pre, site_fuel(c, ms->rots[r].pre) + h);
-		for (uint32_t i = 0; i < c->nredges; i++)
-			if (ms->redges[i].rot == r)
-				x64_patch32(c->b, ms->redges[i].site, site_fuel(c, ms->redges[i].site) + h);
-		set_site(c, ms->rots[r].header, 0);
+		c->fuel.sites[fm->rots[r].pre].n += h;
+		for (uint32_t i = 0; i < c->fuel.nredges; i++)
+			if (fm->redges[i].rot == r)
+				c->fuel.sites[fm->redges[i].site].n += h;
+		set_site(c, fm->rots[r].header, 0);
 	}
 	skip_dropped_headers(c);
 }
 
 /*
-** The else arm of k ends: its charge may be jumped past (cg_fuel_drop_plain)
-** unless a direct call pays through it, which linking may add to (a call
-** pays through the run current at the call, and no later run is this one).
+** The else arm of k, entered by the if's branch at 'branch', ends: its
+** charge may be jumped past (cg_fuel_drop_plain) unless a direct call
+** pays through it, which linking may add to (a call pays through the run
+** current at the call, and no later run is this one).
 */
 void
-cg_fuel_else_done(cstate *c, const ctl *k)
+cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch)
 {
-	if (counting(c) && !c->precise && k->arm_site != NO_CHAIN && k->else_jcc != NO_CHAIN &&
-		c->ms->nfix == k->arm_fix &&
-		grow((void **) &c->plains, &c->capplains, c->nplains, sizeof(fplain), c))
-		c->plains[c->nplains++] = (fplain) {k->arm_site, 0, k->else_jcc};
+	fuel_func  *f = &c->fuel;
+
+	if (f->slacked && k->fuel.arm != NO_SITE && branch != NO_SITE &&
+		c->ms->nfix == k->fuel.arm_mark.calls &&
+		grow((void **) &f->plains, &f->capplains, f->nplains, sizeof(fplain), c))
+		f->plains[f->nplains++] = (fplain) {k->fuel.arm, 0, branch};
 }
 
 /*
 ** Slacked mode, the function's code complete (its trap thunks too, so
 ** every jump is bound): a plain arm (cg_fuel_arm_done) whose charge ended
-** at zero -- what it cost went before its if, as in an early 'if (n < 2)
-** return n;' -- loses the NOP its charge became instead of running it: the
-** arm's code moves up over it, its closing jmp comes 7 bytes nearer its
-** target, and the 7 bytes freed after the 'ret' or 'jmp' are never
-** executed.  An else arm that starts with its emptied charge is entered
-** past it: only the if's jcc goes there (the then arm ends in a jump).
+** dropped -- what it cost went before its if, as in an early 'if (n < 2)
+** return n;' -- loses the charge instead of running its NOP: the target
+** moves the arm's code up over it, and the freed bytes after the return
+** or jump are never executed.  An else arm that starts with its dropped
+** charge is entered past it: only the if's branch goes there (the then
+** arm ends in a jump).
 */
 void
 cg_fuel_drop_plain(cstate *c)
 {
-	static const uint8_t nop7[ADD_LEN] = {0x0F, 0x1F, 0x80, 0, 0, 0, 0};
-	uint8_t    *code = c->b->start;
+	const fuel_func *f = &c->fuel;
 
-	if (c->m->cfg.fuel_mode != SF_FUEL_SLACKED)
+	if (!f->slacked)
 		return;
-	for (uint32_t i = 0; i < c->nplains && !c->b->oom; i++)
+	for (uint32_t i = 0; i < f->nplains && c->status == SF_OK; i++)
 	{
-		const fplain *p = &c->plains[i];
-		uint32_t	at = p->site + 4 - ADD_LEN;
+		const fplain *p = &f->plains[i];
+		fuel_site  *s = &f->sites[p->site];
 
-		if (memcmp(code + at, nop7, ADD_LEN) != 0)
+		/* an else arm that moved up is entered at its code already */
+		if (s->form != FUEL_DROPPED)
 			continue;
 		if (p->end == 0)
+			cg_jump_past_charge(c->ms, p->jump, s->at);
+		else
 		{
-			/* an else arm whose head is the NOP: the if's jcc jumps past it */
-			if (p->jmp + 4 + (int32_t) x64_read32(c->b, p->jmp) == at)
-				x64_patch32(c->b, p->jmp, x64_read32(c->b, p->jmp) + ADD_LEN);
-			continue;
+			cg_charge_remove(c->ms, s->at, p->end, p->jump);
+			s->form = FUEL_REMOVED;
 		}
-		memmove(code + at, code + at + ADD_LEN, p->end - (at + ADD_LEN));
-		memset(code + p->end - ADD_LEN, 0xCC, ADD_LEN);
-		if (p->jmp != NO_CHAIN)
-			x64_patch32(c->b, p->jmp - ADD_LEN, x64_read32(c->b, p->jmp - ADD_LEN) + ADD_LEN);
 	}
 }
 
@@ -830,34 +870,61 @@ cg_fuel_drop_plain(cstate *c)
 ** both paths charge before the if (in the order the ifs ended: an inner
 ** if's hoist can add to an outer one's arm), then slacked mode drops the
 ** charges left at zero: loop entries that nothing joined, and the entry
-** charge (a direct call adding to it later brings it back as a lea).
+** charge (a direct call adding to it later brings it back, keeping the
+** flags).  Then the target writes every site, and the calls' paying sites
+** go with their fixups to the link.
 */
 void
-cg_fuel_func_end(cstate *c)
+cg_fuel_func_end(cstate *c, uint32_t defidx)
 {
-	cg_fuel_sync(c);
-	for (uint32_t i = 0; i < c->nhoists; i++)
-		if (c->hoists[i].else_site != NO_CHAIN)
-			hoist(c, c->hoists[i].before, c->hoists[i].then_site, c->hoists[i].else_site);
-	if (c->nrorder > 0)
-		rotate_loops(c);
-	if (c->entry_at != NO_CHAIN)
-		zero_candidate(c, c->entry_at);
-	if (c->m->cfg.fuel_mode != SF_FUEL_SLACKED)
-		return;
-	for (uint32_t i = 0; i < c->nzcand; i++)
-	{
-		uint32_t	at = c->zcand[i] + 4 - ADD_LEN;
+	fuel_func  *f = &c->fuel;
+	modstate   *ms = c->ms;
 
-		if (site_fuel(c, c->zcand[i]) != 0 || c->b->oom || c->b->start[at] == 0x0F)
-			continue;			/* charges, or already a NOP */
-		x64_nop_at(c->b, at, ADD_LEN);
-		c->ms->fuel_sites--;
+	cg_fuel_sync(c);
+	if (!f->counting || c->status != SF_OK)
+		return;
+	for (uint32_t i = 0; i < f->nhoists; i++)
+		if (f->hoists[i].else_run != NO_SITE)
+			hoist(c, f->hoists[i].before, f->hoists[i].then_arm, f->hoists[i].else_run);
+	if (f->nrorder > 0)
+		rotate_loops(c);
+	if (f->entry != NO_SITE)
+		zero_candidate(c, f->entry);
+	ms->fuel.points += f->nsites;
+	if (f->slacked)
+		for (uint32_t i = 0; i < f->nzcand; i++)
+		{
+			fuel_site  *s = &f->sites[f->zcand[i]];
+
+			if (s->n != 0 || s->form == FUEL_DROPPED)
+				continue;		/* charges, or already dropped */
+			s->form = FUEL_DROPPED;
+			ms->fuel.points--;
+		}
+	cg_charges_write(ms, f->sites, f->nsites);
+	if (f->entry != NO_SITE)
+		ms->fuel.entry[defidx].n = f->sites[f->entry].n;
+	/* each fixup carries its paying site; those of one site share the first's */
+	for (uint32_t i = f->fix0; i < ms->nfix; i++)
+	{
+		fuel_pay   *p = &ms->fix[i].pay;
+		fuel_site  *s;
+
+		if (p->site == NO_SITE)
+			continue;
+		s = &f->sites[p->site];
+		p->at = s->at;
+		p->n = s->n;
+		p->form = s->form;
+		p->changed = false;
+		p->back = s->first_pay == NO_SITE ? 0 : i - s->first_pay;
+		if (s->first_pay == NO_SITE)
+			s->first_pay = i;
 	}
 }
 
 /*
-** The run that pays for a direct call made here, or NO_CHAIN.  Not the
+** The run that pays for a direct call made here, or NO_SITE.  Not the
 ** entry run: a caller's entry run would then depend on its callees', in
 ** cycles when they recurse.
 */
@@ -865,51 +932,54 @@ uint32_t
 cg_fuel_call_site(cstate *c)
 {
 	cg_fuel_sync(c);
-	if (!counting(c) || c->fuel_at == c->entry_at)
-		return NO_CHAIN;
-	return c->fuel_at;
+	if (!c->fuel.counting || c->fuel.at == c->fuel.entry)
+		return NO_SITE;
+	return c->fuel.at;
 }
 
-/* Add n to a charge site, rewriting it as a lea if slacked mode dropped it. */
-static void
-add_to_site(modstate *ms, uint32_t site, uint32_t n)
+/*
+** Linking direct call i: its caller's run pays the callee's entry run, if
+** the sum stays below RUN_MAX; the call then enters past the callee's
+** entry charge.  Returns how far into the callee the call enters.  A
+** dropped paying charge comes back as one that keeps the flags (it may sit
+** between a compare and its branch).
+*/
+uint32_t
+cg_fuel_call_entry(modstate *ms, uint32_t i)
 {
-	x64_buf    *b = &ms->buf;
-	uint32_t	v = x64_read32(b, site);
+	const call_fixup *fx = &ms->fix[i];
+	const fuel_entry *e;
+	fuel_pay   *p;
 
-	if (!b->oom && b->start[site + 4 - ADD_LEN] == 0x0F)	/* the NOP */
+	if (fx->pay.site == NO_SITE || ms->fuel.entry == NULL)
+		return 0;
+	e = &ms->fuel.entry[fx->callee];
+	p = &ms->fix[i - fx->pay.back].pay;
+	if (e->at == NO_SITE || p->n + (uint64_t) e->n >= RUN_MAX)
+		return 0;
+	if (e->n != 0)
 	{
-		static const uint8_t lea[3] = {0x4D, 0x8D, 0xBF};	/* lea r15, [r15+d32] */
-
-		memcpy(b->start + site + 4 - ADD_LEN, lea, sizeof(lea));
-		v = 0;
-		ms->fuel_sites++;
+		if (p->form == FUEL_DROPPED)
+		{
+			p->form = FUEL_LEA;
+			p->n = 0;
+			ms->fuel.points++;
+		}
+		p->n += e->n;
+		p->changed = true;
 	}
-	x64_patch32(b, site, v + n);
+	return e->len;
 }
 
-/* Bind every direct call, through the charge or past it. */
-sf_status
-cg_fuel_link_calls(modstate *ms, const uint32_t *func_off)
+/* The paying charges the link changed, written by the target. */
+void
+cg_fuel_write_pays(modstate *ms)
 {
 	for (uint32_t i = 0; i < ms->nfix; i++)
 	{
-		const call_fixup *f = &ms->fix[i];
-		uint32_t	target = func_off[f->callee];
+		const fuel_pay *p = &ms->fix[i].pay;
 
-		if (f->site != NO_CHAIN && ms->entry_site != NULL &&
-			ms->entry_site[f->callee] != NO_CHAIN)
-		{
-			uint32_t	e = x64_read32(&ms->buf, ms->entry_site[f->callee]);
-
-			if (x64_read32(&ms->buf, f->site) + (uint64_t) e < RUN_MAX)
-			{
-				if (e != 0)
-					add_to_site(ms, f->site, e);
-				target += ms->entry_len[f->callee];
-			}
-		}
-		x64_bind32(&ms->buf, f->at, target);
+		if (p->site != NO_SITE && p->back == 0 && p->changed)
+			cg_charges_write(ms, &(fuel_site) {p->at, p->n, p->form, NO_SITE}, 1);
 	}
-	return SF_OK;
 }

@@ -35,6 +35,7 @@
 
 #include "codemem.h"
 #include "compile.h"
+#include "signals.h"
 
 /* Below this much wasm, a thread costs more than it can save. */
 #define PAR_MIN_BYTES	(24u << 10)
@@ -102,19 +103,6 @@ struct job
 	uint32_t	n;
 	worker		w[];
 };
-
-static void
-jit_free(struct sf_jit *j)
-{
-	if (j == NULL)
-		return;
-	sf_jit_unregister(j);
-	sf_codemem_free(j->code, j->code_len);
-	free(j->func_off);
-	free(j->func_end);
-	free(j->type_ids);
-	free(j);
-}
 
 static uint64_t
 wasm_code_bytes(const sf_module *m)
@@ -193,7 +181,7 @@ extra_lines(uint32_t at, uint32_t lo, uint32_t hi)
 ** times per call, but one that makes a direct call weighs half of it: the
 ** callee's code is fetched each iteration anyway, and fib's loop runs 1.6
 ** times per call.  The skew is 0, or what puts a direct call's target
-** (past the entry charge it skips, cg_fuel_link_calls) on a 16-byte step,
+** (past the entry charge it skips, cg_fuel_call_entry) on a 16-byte step,
 ** preferred on a tie.  The choice looks only at the function's own code,
 ** so every thread makes the same one.
 */
@@ -274,11 +262,11 @@ compile_one(worker *w, struct sf_jit *j, uint32_t i)
 			for (uint32_t k = fix_lo; k < ms->nfix; k++)
 			{
 				ms->fix[k].at += pad;
-				if (ms->fix[k].site != NO_CHAIN)
-					ms->fix[k].site += pad;
+				if (ms->fix[k].pay.site != NO_SITE)
+					ms->fix[k].pay.at += pad;
 			}
-			if (ms->entry_site != NULL && ms->entry_site[i] != NO_CHAIN)
-				ms->entry_site[i] += pad;
+			if (ms->fuel.entry != NULL && ms->fuel.entry[i].at != NO_SITE)
+				ms->fuel.entry[i].at += pad;
 			at += pad;
 		}
 	}
@@ -417,7 +405,7 @@ prefault(job *jb, uint8_t *mem, size_t len, bool caller)
 {
 	for (size_t off = 0; off < len; off += PREFAULT_STEP)
 	{
-		if (caller ? sf_rt_interrupt_pending() : atomic_load(&jb->fail_min) == 0)
+		if (caller ? sf_signals_interrupt_pending() : atomic_load(&jb->fail_min) == 0)
 			return;
 		sf_codemem_prefault(mem + off, len - off < PREFAULT_STEP ? len - off : PREFAULT_STEP);
 	}
@@ -636,17 +624,17 @@ move_records(job *jb, const uint32_t *at)
 		{
 			fix[nfix] = from[k];
 			fix[nfix].at += delta;
-			if (fix[nfix].site != NO_CHAIN)
-				fix[nfix].site += delta;
+			if (fix[nfix].pay.site != NO_SITE)
+				fix[nfix].pay.at += delta;
 			nfix++;
 		}
-		if (ms->entry_site != NULL && ms->entry_site[i] != NO_CHAIN)
-			ms->entry_site[i] += delta;
+		if (ms->fuel.entry != NULL && ms->fuel.entry[i].at != NO_SITE)
+			ms->fuel.entry[i].at += delta;
 		j->func_off[i] = at[i];
 		j->func_end[i] = at[i] + len;
 	}
 	for (uint32_t t = 1; t < jb->n; t++)
-		ms->fuel_sites += jb->w[t].ms.fuel_sites;
+		ms->fuel.points += jb->w[t].ms.fuel.points;
 	free(ms->fix);
 	ms->fix = fix;
 	ms->nfix = ms->capfix = nfix;
@@ -799,7 +787,7 @@ new_jit(const sf_module *m)
 	j->type_ids = calloc(m->ntypes + 1, sizeof(uint32_t));
 	if (!j->func_off || !j->func_end || !j->type_ids)
 	{
-		jit_free(j);
+		sf_jit_free(j);
 		return NULL;
 	}
 	return j;
@@ -811,7 +799,8 @@ new_jit(const sf_module *m)
 ** thread writes those of the functions it compiles).
 */
 static job *
-new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n)
+new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n,
+		bool bounds_checked)
 {
 	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
 	job		   *jb = calloc(1, sizeof(job) + n * sizeof(worker));
@@ -835,16 +824,14 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n)
 	}
 	if (m->cfg.fuel_mode != SF_FUEL_OFF)
 	{
-		ms->entry_site = malloc(((size_t) ndef + 1) * sizeof(uint32_t));
-		ms->entry_len = calloc((size_t) ndef + 1, 1);
-		for (uint32_t i = 0; ms->entry_site != NULL && i <= ndef; i++)
-			ms->entry_site[i] = NO_CHAIN;
+		ms->fuel.entry = malloc(((size_t) ndef + 1) * sizeof(fuel_entry));
+		for (uint32_t i = 0; ms->fuel.entry != NULL && i <= ndef; i++)
+			ms->fuel.entry[i] = (fuel_entry) {NO_SITE, 0, 0};
 	}
 	if ((n > 1 && (jb->place == NULL || jb->taken == NULL)) ||
-		(m->cfg.fuel_mode != SF_FUEL_OFF && (!ms->entry_site || !ms->entry_len)))
+		(m->cfg.fuel_mode != SF_FUEL_OFF && !ms->fuel.entry))
 	{
-		free(ms->entry_site);
-		free(ms->entry_len);
+		free(ms->fuel.entry);
 		free(jb->place);
 		free((void *) jb->taken);
 		free(jb);
@@ -857,11 +844,11 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n)
 		w->job = jb;
 		w->index = t;
 		w->ms.m = m;
+		w->ms.bounds_checked = bounds_checked;
 		w->ms.stubs = stubs;
 		w->ms.type_ids = j->type_ids;
 		w->ms.err = &w->err;
-		w->ms.entry_site = ms->entry_site;
-		w->ms.entry_len = ms->entry_len;
+		w->ms.fuel.entry = ms->fuel.entry;
 		atomic_init(&w->state, HELPER_WAITING);
 	}
 	return jb;
@@ -871,8 +858,7 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n)
 static void
 free_job(job *jb)
 {
-	free(jb->w[0].ms.entry_site);
-	free(jb->w[0].ms.entry_len);
+	free(jb->w[0].ms.fuel.entry);
 	free(jb->place);
 	free((void *) jb->taken);
 	for (uint32_t t = 0; t < jb->n; t++)
@@ -886,6 +872,7 @@ free_job(job *jb)
 		free(ms->vs);
 		free(ms->cs);
 		free(ms->lbuf);
+		free(ms->fuel.sites);
 	}
 	release_job(jb);
 }
@@ -895,11 +882,25 @@ type_ids(const sf_module *m, struct sf_jit *j, sf_error *err)
 {
 	for (uint32_t t = 0; t < m->ntypes; t++)
 	{
-		j->type_ids[t] = sf_rt_type_id(&m->types[t], err);
+		j->type_ids[t] = sf_typeid_get(&m->types[t], err);
 		if (j->type_ids[t] == 0)
 			return err->status;
 	}
 	return SF_OK;
+}
+
+/*
+** Bind every direct call, at the callee's entry or past its entry charge
+** when the caller's run pays it (cg_fuel_call_entry); then the paying
+** charges that changed are written.
+*/
+static void
+link_calls(modstate *ms, const uint32_t *func_off)
+{
+	for (uint32_t i = 0; i < ms->nfix; i++)
+		x64_bind32(&ms->buf, ms->fix[i].at,
+				   func_off[ms->fix[i].callee] + cg_fuel_call_entry(ms, i));
+	cg_fuel_write_pays(ms);
 }
 
 /* Compile, link and seal into jb->j. */
@@ -920,9 +921,10 @@ compile_module(job *jb, uint64_t wasm)
 	start_code(jb, ms, block, own, wasm);
 	st = compile_functions(jb);
 	if (st == SF_OK)
-		st = cg_fuel_link_calls(ms, jb->j->func_off);
-	if (st == SF_OK)
+	{
+		link_calls(ms, jb->j->func_off);
 		return finish_code(ms, jb->j, block, cap);
+	}
 	if (block != NULL)
 		sf_codemem_free(block, cap);
 	return st;
@@ -942,7 +944,8 @@ threads_used(const job *jb)
 }
 
 sf_status
-sf_module_compile(sf_module *m, sf_error *err)
+sf_compile_module(const sf_module *m, bool bounds_checked, struct sf_jit **out,
+				  sf_compile_stats *stats, sf_error *err)
 {
 	job		   *jb;
 	struct sf_jit *j;
@@ -951,40 +954,37 @@ sf_module_compile(sf_module *m, sf_error *err)
 	double		t0;
 	uint64_t	wasm;
 
-	if (m->jit != NULL)
-		return SF_OK;
 	if ((st = sf_cpu_check(err)) != SF_OK)
 		return st;
 	cg_init_tables();
-	stubs = sf_rt_stubs(err);
+	stubs = sf_stubs_get(err);
 	if (stubs == NULL)
 		return err ? err->status : SF_NOMEM;
 	/* the clock starts after the once-per-process CPU check and stubs */
 	t0 = now_seconds();
 	wasm = wasm_code_bytes(m);
 	j = new_jit(m);
-	jb = j != NULL ? new_job(m, j, stubs, count_threads(m, wasm)) : NULL;
+	jb = j != NULL ? new_job(m, j, stubs, count_threads(m, wasm), bounds_checked) : NULL;
 	if (jb == NULL)
 	{
-		jit_free(j);
+		sf_jit_free(j);
 		return sf_error_set(err, SF_NOMEM, "out of memory");
 	}
 	st = compile_module(jb, wasm);
 	if (st != SF_OK && err != NULL)
 		*err = jb->w[0].err;
-	m->stats.fuel_points = jb->w[0].ms.fuel_sites;
-	m->stats.compile_threads = threads_used(jb);
+	stats->fuel_points = jb->w[0].ms.fuel.points;
+	stats->compile_threads = threads_used(jb);
 	free_job(jb);
 	if (st != SF_OK)
 	{
-		jit_free(j);
+		sf_jit_free(j);
 		return st;
 	}
 	sf_jit_register(j);
-	m->jit = j;
-	m->jit_free = jit_free;
-	m->stats.code_bytes = j->code_len;
-	m->stats.wasm_code_bytes = wasm;
-	m->stats.compile_seconds = now_seconds() - t0;
+	*out = j;
+	stats->code_bytes = j->code_len;
+	stats->wasm_code_bytes = wasm;
+	stats->compile_seconds = now_seconds() - t0;
 	return SF_OK;
 }

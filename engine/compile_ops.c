@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile.h"
+#include "compile_inline.h"
 
 /*
-** Lowerings called from cg_op_general's switch stay out of line: inlined
-** there, they gave the dispatcher a frame of six saved registers that every
+** Lowerings called from the dispatch stay out of line: inlined there, they
+** gave the decoding loop a frame of six saved registers that every
 ** operator paid for, whatever it was.
 */
 #define OUT_OF_LINE __attribute__((noinline))
@@ -134,6 +134,10 @@ skip_imm(cstate *c, int kind)
 			break;
 		case SF_IMM_F64:
 			read_bytes(c, 8);
+			break;
+		case SF_IMM_BR_TABLE:
+			for (uint32_t n = cg_read_u32(c) + 1; n > 0 && c->pc < c->end; n--)
+				cg_read_u32(c);
 			break;
 		case SF_IMM_SELECT_T:
 			{
@@ -272,7 +276,7 @@ alu_with(cstate *c, x64_alu alu, int w, int dst, sval *b, uint32_t depth)
 }
 
 /* The operands are popped in place (cg_pop_ref): nothing pushes before the result. */
-void
+static OUT_OF_LINE void
 cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 {
 	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
@@ -307,7 +311,7 @@ cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 		cg_push_reg(c, (uint8_t) a->type, r);
 }
 
-static void
+static OUT_OF_LINE void
 int_mul(cstate *c, int op, int w)
 {
 	sval		b = cg_pop(c), a = cg_pop(c);
@@ -353,7 +357,7 @@ int_mul(cstate *c, int op, int w)
 	cg_push_reg(c, (uint8_t) a.type, r);
 }
 
-void
+static OUT_OF_LINE void
 cg_int_shift(cstate *c, int op, int w, x64_shift sh)
 {
 	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);	/* in place: the push comes last */
@@ -390,7 +394,7 @@ is_pow2(uint64_t v)
 }
 
 /* Division and remainder; 'sgn' signed, 'rem' remainder. */
-static void
+static OUT_OF_LINE void
 int_div(cstate *c, int w, bool sgn, bool rem)
 {
 	sval		b = cg_pop(c), a = cg_pop(c);
@@ -424,11 +428,11 @@ int_div(cstate *c, int w, bool sgn, bool rem)
 		if (check)
 		{
 			x64_alu_ri(c->b, X64_CMP, w, X64_RCX, -1);
-			normal = x64_jcc8(c->b, X64_CC_NE);
+			normal = cg_jcc8(c, X64_CC_NE);
 			if (rem)
 			{
 				x64_alu_rr(c->b, X64_XOR, 0, X64_RDX, X64_RDX);
-				done = x64_jmp8(c->b);
+				done = cg_jmp8(c);
 			}
 			else
 			{
@@ -493,7 +497,7 @@ eval_cc(x64_cc cc, int w, int64_t a, int64_t b)
 }
 
 /* Integer compare: leaves the result in the flags (operands popped in place). */
-static void
+static OUT_OF_LINE void
 int_cmp(cstate *c, int w, x64_cc cc)
 {
 	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
@@ -529,8 +533,8 @@ int_cmp(cstate *c, int w, x64_cc cc)
 	cg_push_flags(c, cc);
 }
 
-/* i32.eq .. i32.ge_u, dispatched by cg_op (compile.h). */
-void
+/* i32.eq .. i32.ge_u. */
+static OUT_OF_LINE void
 cg_i32_cmp(cstate *c, int op)
 {
 	switch (op)
@@ -548,7 +552,7 @@ cg_i32_cmp(cstate *c, int op)
 	}
 }
 
-void
+static OUT_OF_LINE void
 cg_int_eqz(cstate *c, int w)
 {
 	sval		a = cg_pop(c);
@@ -571,7 +575,7 @@ cg_int_eqz(cstate *c, int w)
 	cg_push_flags(c, X64_CC_E);
 }
 
-static void
+static OUT_OF_LINE void
 int_count(cstate *c, int op, int w)
 {
 	sval		a = cg_pop(c);
@@ -679,28 +683,29 @@ checked_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size
 		cg_load_scratch(c, addr, depth, X64_RAX);
 	x64_mov_ri(c->b, 1, X64_RDX, (int64_t) offset + size);
 	x64_alu_rr(c->b, X64_ADD, 1, X64_RDX, r);
-	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_R13, SF_OFF_VM_MEM));
+	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_CTX, SF_OFF_VM_MEM));
 	x64_alu_rm(c->b, X64_CMP, 1, X64_RDX, x64_m(X64_RCX, SF_OFF_MEM_SIZE));
 	cg_trap_if(c, X64_CC_A, SF_TRAP_MEMORY_OOB);
 	if (offset <= INT32_MAX)
-		return x64_mx(X64_R14, r, 1, (int32_t) offset);
+		return x64_mx(X64_MEM, r, 1, (int32_t) offset);
 	x64_lea(c->b, 1, X64_RAX, x64_m(X64_RDX, -size));
-	return x64_mx(X64_R14, X64_RAX, 1, 0);
+	return x64_mx(X64_MEM, X64_RAX, 1, 0);
 }
 
 static x64_mem
 mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 {
-	if (c->m->cfg.bounds_checked)
+	cg_fuel_may_trap(c);
+	if (c->ms->bounds_checked)
 		return checked_operand(c, addr, depth, offset, size);
 	if (addr->kind == VK_CONST)
 	{
 		uint64_t	ea = (uint64_t) (uint32_t) addr->imm + offset;
 
 		if (ea <= INT32_MAX)
-			return x64_m(X64_R14, (int32_t) ea);
+			return x64_m(X64_MEM, (int32_t) ea);
 		x64_mov_ri(c->b, 1, X64_RAX, (int64_t) ea);
-		return x64_mx(X64_R14, X64_RAX, 1, 0);
+		return x64_mx(X64_MEM, X64_RAX, 1, 0);
 	}
 	{
 		int			r = addr->kind == VK_REG ? addr->reg : X64_RAX;
@@ -708,16 +713,16 @@ mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 		if (addr->kind != VK_REG)
 			cg_load_scratch(c, addr, depth, X64_RAX);
 		if (offset <= INT32_MAX)
-			return x64_mx(X64_R14, r, 1, (int32_t) offset);
+			return x64_mx(X64_MEM, r, 1, (int32_t) offset);
 		if (r != X64_RAX)
 			x64_mov_rr(c->b, 0, X64_RAX, r);
 		x64_mov_ri(c->b, 1, X64_RDX, offset);
 		x64_alu_rr(c->b, X64_ADD, 1, X64_RAX, X64_RDX);
-		return x64_mx(X64_R14, X64_RAX, 1, 0);
+		return x64_mx(X64_MEM, X64_RAX, 1, 0);
 	}
 }
 
-void
+static OUT_OF_LINE void
 cg_emit_load(cstate *c, int op)
 {
 	uint32_t	offset;
@@ -770,7 +775,7 @@ cg_emit_load(cstate *c, int op)
 	cg_push_reg(c, sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
 }
 
-void
+static OUT_OF_LINE void
 cg_emit_store(cstate *c, int op)
 {
 	uint32_t	offset;
@@ -786,7 +791,7 @@ cg_emit_store(cstate *c, int op)
 	val = cg_pop_ref(c);		/* in place: nothing is pushed */
 	addr = cg_pop_ref(c);
 	/* a bounds check needs rcx: an integer value is loaded after it */
-	late = c->m->cfg.bounds_checked && !is_float(val->type);
+	late = c->ms->bounds_checked && !is_float(val->type);
 	/* the value first, into rcx/xmm0 if needed: the address may use rax/rdx */
 	if (val->kind == VK_REG)
 		vr = val->reg;
@@ -817,7 +822,7 @@ emit_global_get(cstate *c, uint32_t g)
 	uint8_t		t = c->m->globals[g].type;
 	int			r = cg_alloc(c, t);
 
-	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_global_off(c->m, g)));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, sf_vm_global_off(c->m, g)));
 	if (is_float(t))
 		x64_movs_rm(c->b, t == SF_F64, r, x64_m(X64_RAX, 0));
 	else
@@ -833,13 +838,13 @@ emit_global_set(cstate *c, uint32_t g)
 	/* the value into a register first: storing through rax needs rax */
 	if (v.kind != VK_REG && v.kind != VK_CONST)
 		cg_own(c, &v, c->sp);
-	x64_mov_rm(c->b, 1, X64_RDX, x64_m(X64_R13, sf_vm_global_off(c->m, g)));
+	x64_mov_rm(c->b, 1, X64_RDX, x64_m(X64_CTX, sf_vm_global_off(c->m, g)));
 	cg_store_to(c, &v, c->sp, x64_m(X64_RDX, 0));
 	cg_release(c, &v);
 }
 
 /* The value is popped in place (cg_pop_ref): a push comes last. */
-void
+static OUT_OF_LINE void
 cg_local_set(cstate *c, uint32_t l, bool tee)
 {
 	sval	   *v = cg_pop_ref(c);
@@ -881,7 +886,7 @@ cg_local_set(cstate *c, uint32_t l, bool tee)
 
 /* ---- select ---------------------------------------------------------------------------- */
 
-static void
+static OUT_OF_LINE void
 emit_select(cstate *c)
 {
 	sval		cond = cg_pop(c), b = cg_pop(c), a = cg_pop(c);
@@ -924,7 +929,7 @@ emit_select(cstate *c)
 	}
 	else
 	{
-		size_t		skip = x64_jcc8(c->b, cc);
+		size_t		skip = cg_jcc8(c, cc);
 
 		x64_movs_rr(c->b, a.type == SF_F64, r, b.kind == VK_REG ? b.reg : 1);
 		x64_bind8(c->b, skip);
@@ -941,7 +946,7 @@ static void
 table_index(cstate *c, uint32_t t, sval *idx, uint32_t depth)
 {
 	cg_load_scratch(c, idx, depth, X64_RCX);
-	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, sf_vm_table_off(c->m, t)));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, sf_vm_table_off(c->m, t)));
 	x64_alu_rm(c->b, X64_CMP, 0, X64_RCX, x64_m(X64_RAX, SF_OFF_TABLE_SIZE));
 	cg_trap_if(c, X64_CC_AE, SF_TRAP_TABLE_OOB);
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_TABLE_ELEMS));
@@ -990,10 +995,40 @@ emit_is_null(cstate *c)
 	cg_push_flags(c, X64_CC_E);
 }
 
+/*
+** A compare result on the stack lives in the CPU flags.  It may stay there
+** across the operators that leave the flags alone (local.get, constants,
+** nop) and for those that use it on top of the stack (if, br_if,
+** i32.eqz, select); before any other operator it goes to a register.
+*/
+enum
+{
+	FLAGS_LOST,					/* the operator needs them in a register */
+	FLAGS_KEPT,					/* it leaves them alone */
+	FLAGS_USED					/* it uses them when they are on top */
+};
+
+static uint8_t op_flags[SF_OP_COUNT];
+
+static void
+init_op_flags(void)
+{
+	static const int kept[] = {SF_OP_LOCAL_GET, SF_OP_I32_CONST, SF_OP_I64_CONST,
+	SF_OP_F32_CONST, SF_OP_F64_CONST, SF_OP_REF_NULL, SF_OP_NOP};
+	static const int used[] = {SF_OP_IF, SF_OP_BR_IF, SF_OP_I32_EQZ, SF_OP_SELECT,
+	SF_OP_SELECT_T};
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		op_flags[kept[i]] = FLAGS_KEPT;
+	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
+		op_flags[used[i]] = FLAGS_USED;
+}
+
 /* ---- decoding opcodes ---------------------------------------------------------------------- */
 
 int16_t		cg_byte_ops[256];
 uint8_t		cg_op_fuel[SF_OP_COUNT];
+bool		cg_op_traps[SF_OP_COUNT];
 static pthread_once_t byte_ops_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -1003,7 +1038,11 @@ init_byte_ops(void)
 		cg_byte_ops[b] = (int16_t) sf_opcode_lookup(0, (uint32_t) b);
 	cg_byte_ops[0xFC] = CG_OP_PREFIX;
 	for (int op = 0; op < SF_OP_COUNT; op++)
+	{
 		cg_op_fuel[op] = sf_opinfo_table[op].fuel;
+		cg_op_traps[op] = sf_opinfo_table[op].trap != 0;
+	}
+	init_op_flags();
 }
 
 /* Once per compile, not per opcode: pthread_once showed at 2% of compile time. */
@@ -1029,7 +1068,7 @@ emit_memory_size(cstate *c)
 
 	cg_read_u32(c);
 	r = cg_alloc_gpr(c);
-	x64_mov_rm(c->b, 1, r, x64_m(X64_R13, SF_OFF_VM_MEM));
+	x64_mov_rm(c->b, 1, r, x64_m(X64_CTX, SF_OFF_VM_MEM));
 	x64_mov_rm(c->b, 1, r, x64_m(r, SF_OFF_MEM_SIZE));
 	x64_shift_ri(c->b, X64_SHR, 1, r, 16);
 	cg_push_reg(c, SF_I32, r);
@@ -1040,7 +1079,7 @@ emit_ref_func(cstate *c, uint32_t func)
 {
 	int			r = cg_alloc_gpr(c);
 
-	x64_mov_rm(c->b, 1, r, x64_m(X64_R13, sf_vm_func_off(c->m, func)));
+	x64_mov_rm(c->b, 1, r, x64_m(X64_CTX, sf_vm_func_off(c->m, func)));
 	cg_push_reg(c, SF_FUNCREF, r);
 }
 
@@ -1049,44 +1088,10 @@ emit_table_size(cstate *c, uint32_t table)
 {
 	int			r = cg_alloc_gpr(c);
 
-	x64_mov_rm(c->b, 1, r, x64_m(X64_R13, sf_vm_table_off(c->m, table)));
+	x64_mov_rm(c->b, 1, r, x64_m(X64_CTX, sf_vm_table_off(c->m, table)));
 	x64_mov_rm(c->b, 0, r, x64_m(r, SF_OFF_TABLE_SIZE));
 	cg_push_reg(c, SF_I32, r);
 }
-
-/*
-** Operators that may run while a compare result still sits in the flags
-** (cg_op makes the same test for local.get, i32/i64.const, if, br_if and
-** i32.eqz, which it takes itself).
-*/
-static bool
-keeps_flags(cstate *c, int op)
-{
-	bool		flags_on_top = c->sp > 0 && cg_top(c, 0)->kind == VK_FLAGS;
-
-	switch (op)
-	{
-		case SF_OP_F32_CONST:
-		case SF_OP_F64_CONST:
-		case SF_OP_REF_NULL:
-		case SF_OP_NOP:
-			return true;
-		case SF_OP_SELECT:
-		case SF_OP_SELECT_T:
-			/* the loads of the operands are plain moves */
-			return flags_on_top;
-		default:
-			return false;
-	}
-}
-
-static bool
-has_flags(cstate *c)
-{
-	return c->nflags > 0;
-}
-
-sf_status	cg_op_float(cstate *c, int op);
 
 static OUT_OF_LINE void
 helper(cstate *c, void *fn, int nargs, int64_t i0, int64_t i1, int nimm,
@@ -1097,8 +1102,14 @@ helper(cstate *c, void *fn, int nargs, int64_t i0, int64_t i1, int nimm,
 	cg_call_helper(c, fn, nargs, imms, nimm, traps, rtype);
 }
 
-static bool
-control_op(cstate *c, int op)
+/*
+** Code after an unconditional branch is never executed: it costs no fuel
+** and emits nothing, but keeps the frame structure (a dead block, loop or
+** if pushes a dead frame), and every other operator's immediates are
+** consumed.
+*/
+static OUT_OF_LINE sf_status
+lower_dead(cstate *c, int op)
 {
 	switch (op)
 	{
@@ -1106,83 +1117,118 @@ control_op(cstate *c, int op)
 		case SF_OP_LOOP:
 		case SF_OP_IF:
 			cg_block(c, op);
-			return true;
+			break;
 		case SF_OP_ELSE:
 			cg_else(c);
-			return true;
+			break;
 		case SF_OP_END:
 			cg_end(c);
-			return true;
-		case SF_OP_BR:
-			cg_br(c, cg_read_u32(c));
-			return true;
-		case SF_OP_BR_IF:
-			cg_br_if(c, cg_read_u32(c));
-			return true;
-		case SF_OP_BR_TABLE:
-			cg_br_table(c);
-			return true;
-		case SF_OP_RETURN:
-			cg_return(c);
-			return true;
-		case SF_OP_CALL:
-			cg_call(c, cg_read_u32(c));
-			return true;
-		case SF_OP_CALL_INDIRECT:
-			{
-				uint32_t	t = cg_read_u32(c);
-
-				cg_call_indirect(c, t, cg_read_u32(c));
-				return true;
-			}
-		case SF_OP_UNREACHABLE:
-			if (!c->unreachable)
-				cg_trap_now(c, SF_TRAP_UNREACHABLE);
-			c->unreachable = true;
-			return true;
+			break;
 		default:
-			return false;
+			skip_imm(c, sf_opinfo_table[op].imm);
+			break;
 	}
+	return c->status;
+}
+
+/* Inline, per operator: 'nflags' may stay above 0 after the compare is gone. */
+static inline void
+flags_before(cstate *c, int op)
+{
+	if (SF_UNLIKELY(c->nflags != 0) && op_flags[op] != FLAGS_KEPT &&
+		(op_flags[op] == FLAGS_LOST || c->sp == 0 || cg_top(c, 0)->kind != VK_FLAGS))
+		cg_materialize_flags_slow(c);
 }
 
 /*
-** Everything but cg_op's fast paths (compile.h).  Reachable i32.add,
-** i32.sub, i32.and, i32.or, the i32 shifts and compares, i32.eqz and the
-** loads and stores cg_op lists never get here: cg_op takes them whatever
-** the flags hold.
+** Lower one operator: the one dispatch.  Inlined into the decoding loop:
+** local.get and the constants only push an entry; every other operator
+** calls its lowering, out of line so that the loop keeps a small frame.
 */
-sf_status
-cg_op_general(cstate *c, int op)
+static inline __attribute__((always_inline)) sf_status
+lower(cstate *c, int op)
 {
 	uint32_t	imm;
 
-	if (!c->unreachable && has_flags(c) && !keeps_flags(c, op))
-		cg_materialize_flags(c);
-	if (control_op(c, op))
-		return c->status;
-	if (c->unreachable)
-	{
-		skip_imm(c, sf_opinfo_table[op].imm);
-		return c->status;
-	}
+	if (SF_UNLIKELY(c->unreachable))
+		return lower_dead(c, op);
+	cg_fuel_op(c, op);
+	flags_before(c, op);
 	switch (op)
 	{
+			/* values */
+		case SF_OP_LOCAL_GET:
+			cg_push_local(c, cg_read_u32(c));
+			return c->status;
+		case SF_OP_I32_CONST:
+			cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
+			return c->status;
+		case SF_OP_I64_CONST:
+			cg_push_const(c, SF_I64, cg_read_s64(c));
+			return c->status;
+		case SF_OP_F32_CONST:
+			cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));
+			return c->status;
+		case SF_OP_F64_CONST:
+			cg_push_const(c, SF_F64, (int64_t) read_bytes(c, 8));
+			return c->status;
+		case SF_OP_REF_NULL:
+			imm = cg_read_u32(c);
+			cg_push_const(c, (uint8_t) imm, 0);
+			return c->status;
 		case SF_OP_NOP:
-			break;
-		case SF_OP_DROP:
-			{
-				sval		v = cg_pop(c);
+			return c->status;
 
-				cg_release(c, &v);
-				break;
-			}
+			/* control */
+		case SF_OP_BLOCK:
+		case SF_OP_LOOP:
+		case SF_OP_IF:
+			cg_block(c, op);
+			break;
+		case SF_OP_BR_IF:
+			cg_br_if(c, cg_read_u32(c));
+			break;
+		case SF_OP_ELSE:
+			cg_else(c);
+			break;
+		case SF_OP_END:
+			cg_end(c);
+			break;
+		case SF_OP_BR:
+			cg_br(c, cg_read_u32(c));
+			break;
+		case SF_OP_BR_TABLE:
+			cg_br_table(c);
+			break;
+		case SF_OP_RETURN:
+			cg_return(c);
+			break;
+		case SF_OP_CALL:
+			cg_call(c, cg_read_u32(c));
+			break;
+		case SF_OP_CALL_INDIRECT:
+			imm = cg_read_u32(c);
+			cg_call_indirect(c, imm, cg_read_u32(c));
+			break;
+		case SF_OP_UNREACHABLE:
+			cg_trap_now(c, SF_TRAP_UNREACHABLE);
+			c->unreachable = true;
+			break;
+
+			/* variables */
+		case SF_OP_SELECT_T:
+			skip_imm(c, SF_IMM_SELECT_T);
+			/* fall through */
 		case SF_OP_SELECT:
 			emit_select(c);
 			break;
-		case SF_OP_SELECT_T:
-			skip_imm(c, SF_IMM_SELECT_T);
-			emit_select(c);
-			break;
+		case SF_OP_DROP:
+			{
+				sval	   *v = cg_pop_ref(c);
+
+				cg_release(c, v);
+				break;
+			}
 		case SF_OP_LOCAL_SET:
 			cg_local_set(c, cg_read_u32(c), false);
 			break;
@@ -1195,15 +1241,14 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_GLOBAL_SET:
 			emit_global_set(c, cg_read_u32(c));
 			break;
-		case SF_OP_TABLE_GET:
-			emit_table_get(c, cg_read_u32(c));
-			break;
-		case SF_OP_TABLE_SET:
-			emit_table_set(c, cg_read_u32(c));
-			break;
-		case SF_OP_F32_LOAD:	/* i32.load, i64.load, i32.load8_u: cg_op */
+
+			/* memory */
+		case SF_OP_I32_LOAD:
+		case SF_OP_I64_LOAD:
+		case SF_OP_F32_LOAD:
 		case SF_OP_F64_LOAD:
 		case SF_OP_I32_LOAD8_S:
+		case SF_OP_I32_LOAD8_U:
 		case SF_OP_I32_LOAD16_S:
 		case SF_OP_I32_LOAD16_U:
 		case SF_OP_I64_LOAD8_S:
@@ -1214,8 +1259,11 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_I64_LOAD32_U:
 			cg_emit_load(c, op);
 			break;
-		case SF_OP_F32_STORE:	/* i32.store, i64.store, i32.store8: cg_op */
+		case SF_OP_I32_STORE:
+		case SF_OP_I64_STORE:
+		case SF_OP_F32_STORE:
 		case SF_OP_F64_STORE:
+		case SF_OP_I32_STORE8:
 		case SF_OP_I32_STORE16:
 		case SF_OP_I64_STORE8:
 		case SF_OP_I64_STORE16:
@@ -1228,81 +1276,6 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_MEMORY_GROW:
 			cg_read_u32(c);
 			helper(c, (void *) sf_rt_memory_grow, 1, 0, 0, 0, true, SF_I32);
-			break;
-		case SF_OP_F32_CONST:
-			cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));
-			break;
-		case SF_OP_F64_CONST:
-			cg_push_const(c, SF_F64, (int64_t) read_bytes(c, 8));
-			break;
-		case SF_OP_I64_EQZ:
-			cg_int_eqz(c, 1);
-			break;
-		/* the i32 compares and i32.eqz: cg_op */
-		case SF_OP_I64_EQ: int_cmp(c, 1, X64_CC_E); break;
-		case SF_OP_I64_NE: int_cmp(c, 1, X64_CC_NE); break;
-		case SF_OP_I64_LT_S: int_cmp(c, 1, X64_CC_L); break;
-		case SF_OP_I64_LT_U: int_cmp(c, 1, X64_CC_B); break;
-		case SF_OP_I64_GT_S: int_cmp(c, 1, X64_CC_G); break;
-		case SF_OP_I64_GT_U: int_cmp(c, 1, X64_CC_A); break;
-		case SF_OP_I64_LE_S: int_cmp(c, 1, X64_CC_LE); break;
-		case SF_OP_I64_LE_U: int_cmp(c, 1, X64_CC_BE); break;
-		case SF_OP_I64_GE_S: int_cmp(c, 1, X64_CC_GE); break;
-		case SF_OP_I64_GE_U: int_cmp(c, 1, X64_CC_AE); break;
-		case SF_OP_I32_CLZ:
-		case SF_OP_I32_CTZ:
-		case SF_OP_I32_POPCNT:
-			int_count(c, op, 0);
-			break;
-		case SF_OP_I64_CLZ:
-		case SF_OP_I64_CTZ:
-		case SF_OP_I64_POPCNT:
-			int_count(c, op, 1);
-			break;
-		/* i32.add, i32.sub, i32.and and i32.or: cg_op */
-		case SF_OP_I32_XOR: cg_int_binop(c, op, 0, X64_XOR, true); break;
-		case SF_OP_I64_ADD: cg_int_binop(c, op, 1, X64_ADD, true); break;
-		case SF_OP_I64_SUB: cg_int_binop(c, op, 1, X64_SUB, false); break;
-		case SF_OP_I64_AND: cg_int_binop(c, op, 1, X64_AND, true); break;
-		case SF_OP_I64_OR: cg_int_binop(c, op, 1, X64_OR, true); break;
-		case SF_OP_I64_XOR: cg_int_binop(c, op, 1, X64_XOR, true); break;
-		case SF_OP_I32_MUL: int_mul(c, op, 0); break;
-		case SF_OP_I64_MUL: int_mul(c, op, 1); break;
-		case SF_OP_I32_DIV_S: int_div(c, 0, true, false); break;
-		case SF_OP_I32_DIV_U: int_div(c, 0, false, false); break;
-		case SF_OP_I32_REM_S: int_div(c, 0, true, true); break;
-		case SF_OP_I32_REM_U: int_div(c, 0, false, true); break;
-		case SF_OP_I64_DIV_S: int_div(c, 1, true, false); break;
-		case SF_OP_I64_DIV_U: int_div(c, 1, false, false); break;
-		case SF_OP_I64_REM_S: int_div(c, 1, true, true); break;
-		case SF_OP_I64_REM_U: int_div(c, 1, false, true); break;
-		/* i32.shl, i32.shr_s and i32.shr_u: cg_op */
-		case SF_OP_I32_ROTL: cg_int_shift(c, op, 0, X64_ROL); break;
-		case SF_OP_I32_ROTR: cg_int_shift(c, op, 0, X64_ROR); break;
-		case SF_OP_I64_SHL: cg_int_shift(c, op, 1, X64_SHL); break;
-		case SF_OP_I64_SHR_S: cg_int_shift(c, op, 1, X64_SAR); break;
-		case SF_OP_I64_SHR_U: cg_int_shift(c, op, 1, X64_SHR); break;
-		case SF_OP_I64_ROTL: cg_int_shift(c, op, 1, X64_ROL); break;
-		case SF_OP_I64_ROTR: cg_int_shift(c, op, 1, X64_ROR); break;
-		case SF_OP_I32_WRAP_I64:
-		case SF_OP_I64_EXTEND_I32_S:
-		case SF_OP_I64_EXTEND_I32_U:
-		case SF_OP_I32_EXTEND8_S:
-		case SF_OP_I32_EXTEND16_S:
-		case SF_OP_I64_EXTEND8_S:
-		case SF_OP_I64_EXTEND16_S:
-		case SF_OP_I64_EXTEND32_S:
-			int_extend(c, op);
-			break;
-		case SF_OP_REF_NULL:
-			imm = cg_read_u32(c);
-			cg_push_const(c, (uint8_t) imm, 0);
-			break;
-		case SF_OP_REF_IS_NULL:
-			emit_is_null(c);
-			break;
-		case SF_OP_REF_FUNC:
-			emit_ref_func(c, cg_read_u32(c));
 			break;
 		case SF_OP_MEMORY_INIT:
 			imm = cg_read_u32(c);
@@ -1320,6 +1293,14 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_MEMORY_FILL:
 			cg_read_u32(c);
 			helper(c, (void *) sf_rt_memory_fill, 3, 0, 0, 0, true, 0);
+			break;
+
+			/* tables and references */
+		case SF_OP_TABLE_GET:
+			emit_table_get(c, cg_read_u32(c));
+			break;
+		case SF_OP_TABLE_SET:
+			emit_table_set(c, cg_read_u32(c));
 			break;
 		case SF_OP_TABLE_INIT:
 			{
@@ -1349,8 +1330,196 @@ cg_op_general(cstate *c, int op)
 		case SF_OP_TABLE_FILL:
 			helper(c, (void *) sf_rt_table_fill, 3, cg_read_u32(c), 0, 1, true, 0);
 			break;
+		case SF_OP_REF_IS_NULL:
+			emit_is_null(c);
+			break;
+		case SF_OP_REF_FUNC:
+			emit_ref_func(c, cg_read_u32(c));
+			break;
+
+			/* integers */
+		case SF_OP_I32_EQZ:
+			cg_int_eqz(c, 0);
+			break;
+		case SF_OP_I64_EQZ:
+			cg_int_eqz(c, 1);
+			break;
+		case SF_OP_I32_EQ:
+		case SF_OP_I32_NE:
+		case SF_OP_I32_LT_S:
+		case SF_OP_I32_LT_U:
+		case SF_OP_I32_GT_S:
+		case SF_OP_I32_GT_U:
+		case SF_OP_I32_LE_S:
+		case SF_OP_I32_LE_U:
+		case SF_OP_I32_GE_S:
+		case SF_OP_I32_GE_U:
+			cg_i32_cmp(c, op);
+			break;
+		case SF_OP_I64_EQ: int_cmp(c, 1, X64_CC_E); break;
+		case SF_OP_I64_NE: int_cmp(c, 1, X64_CC_NE); break;
+		case SF_OP_I64_LT_S: int_cmp(c, 1, X64_CC_L); break;
+		case SF_OP_I64_LT_U: int_cmp(c, 1, X64_CC_B); break;
+		case SF_OP_I64_GT_S: int_cmp(c, 1, X64_CC_G); break;
+		case SF_OP_I64_GT_U: int_cmp(c, 1, X64_CC_A); break;
+		case SF_OP_I64_LE_S: int_cmp(c, 1, X64_CC_LE); break;
+		case SF_OP_I64_LE_U: int_cmp(c, 1, X64_CC_BE); break;
+		case SF_OP_I64_GE_S: int_cmp(c, 1, X64_CC_GE); break;
+		case SF_OP_I64_GE_U: int_cmp(c, 1, X64_CC_AE); break;
+		case SF_OP_I32_CLZ:
+		case SF_OP_I32_CTZ:
+		case SF_OP_I32_POPCNT:
+			int_count(c, op, 0);
+			break;
+		case SF_OP_I64_CLZ:
+		case SF_OP_I64_CTZ:
+		case SF_OP_I64_POPCNT:
+			int_count(c, op, 1);
+			break;
+		case SF_OP_I32_ADD: cg_int_binop(c, op, 0, X64_ADD, true); break;
+		case SF_OP_I32_SUB: cg_int_binop(c, op, 0, X64_SUB, false); break;
+		case SF_OP_I32_AND: cg_int_binop(c, op, 0, X64_AND, true); break;
+		case SF_OP_I32_OR: cg_int_binop(c, op, 0, X64_OR, true); break;
+		case SF_OP_I32_XOR: cg_int_binop(c, op, 0, X64_XOR, true); break;
+		case SF_OP_I64_ADD: cg_int_binop(c, op, 1, X64_ADD, true); break;
+		case SF_OP_I64_SUB: cg_int_binop(c, op, 1, X64_SUB, false); break;
+		case SF_OP_I64_AND: cg_int_binop(c, op, 1, X64_AND, true); break;
+		case SF_OP_I64_OR: cg_int_binop(c, op, 1, X64_OR, true); break;
+		case SF_OP_I64_XOR: cg_int_binop(c, op, 1, X64_XOR, true); break;
+		case SF_OP_I32_MUL: int_mul(c, op, 0); break;
+		case SF_OP_I64_MUL: int_mul(c, op, 1); break;
+		case SF_OP_I32_DIV_S: int_div(c, 0, true, false); break;
+		case SF_OP_I32_DIV_U: int_div(c, 0, false, false); break;
+		case SF_OP_I32_REM_S: int_div(c, 0, true, true); break;
+		case SF_OP_I32_REM_U: int_div(c, 0, false, true); break;
+		case SF_OP_I64_DIV_S: int_div(c, 1, true, false); break;
+		case SF_OP_I64_DIV_U: int_div(c, 1, false, false); break;
+		case SF_OP_I64_REM_S: int_div(c, 1, true, true); break;
+		case SF_OP_I64_REM_U: int_div(c, 1, false, true); break;
+		case SF_OP_I32_SHL: cg_int_shift(c, op, 0, X64_SHL); break;
+		case SF_OP_I32_SHR_S: cg_int_shift(c, op, 0, X64_SAR); break;
+		case SF_OP_I32_SHR_U: cg_int_shift(c, op, 0, X64_SHR); break;
+		case SF_OP_I32_ROTL: cg_int_shift(c, op, 0, X64_ROL); break;
+		case SF_OP_I32_ROTR: cg_int_shift(c, op, 0, X64_ROR); break;
+		case SF_OP_I64_SHL: cg_int_shift(c, op, 1, X64_SHL); break;
+		case SF_OP_I64_SHR_S: cg_int_shift(c, op, 1, X64_SAR); break;
+		case SF_OP_I64_SHR_U: cg_int_shift(c, op, 1, X64_SHR); break;
+		case SF_OP_I64_ROTL: cg_int_shift(c, op, 1, X64_ROL); break;
+		case SF_OP_I64_ROTR: cg_int_shift(c, op, 1, X64_ROR); break;
+		case SF_OP_I32_WRAP_I64:
+		case SF_OP_I64_EXTEND_I32_S:
+		case SF_OP_I64_EXTEND_I32_U:
+		case SF_OP_I32_EXTEND8_S:
+		case SF_OP_I32_EXTEND16_S:
+		case SF_OP_I64_EXTEND8_S:
+		case SF_OP_I64_EXTEND16_S:
+		case SF_OP_I64_EXTEND32_S:
+			int_extend(c, op);
+			break;
+
+			/* floats (compile_float.c) */
+		case SF_OP_F32_ADD: cg_f_binop(c, X64_ADDS, 0); break;
+		case SF_OP_F32_SUB: cg_f_binop(c, X64_SUBS, 0); break;
+		case SF_OP_F32_MUL: cg_f_binop(c, X64_MULS, 0); break;
+		case SF_OP_F32_DIV: cg_f_binop(c, X64_DIVS, 0); break;
+		case SF_OP_F64_ADD: cg_f_binop(c, X64_ADDS, 1); break;
+		case SF_OP_F64_SUB: cg_f_binop(c, X64_SUBS, 1); break;
+		case SF_OP_F64_MUL: cg_f_binop(c, X64_MULS, 1); break;
+		case SF_OP_F64_DIV: cg_f_binop(c, X64_DIVS, 1); break;
+		case SF_OP_F32_MIN: cg_f_minmax(c, true, 0); break;
+		case SF_OP_F32_MAX: cg_f_minmax(c, false, 0); break;
+		case SF_OP_F64_MIN: cg_f_minmax(c, true, 1); break;
+		case SF_OP_F64_MAX: cg_f_minmax(c, false, 1); break;
+		case SF_OP_F32_COPYSIGN: cg_f_copysign(c, 0); break;
+		case SF_OP_F64_COPYSIGN: cg_f_copysign(c, 1); break;
+		case SF_OP_F32_ABS:
+		case SF_OP_F32_NEG:
+		case SF_OP_F32_CEIL:
+		case SF_OP_F32_FLOOR:
+		case SF_OP_F32_TRUNC:
+		case SF_OP_F32_NEAREST:
+		case SF_OP_F32_SQRT:
+			cg_f_unop(c, op, 0);
+			break;
+		case SF_OP_F64_ABS:
+		case SF_OP_F64_NEG:
+		case SF_OP_F64_CEIL:
+		case SF_OP_F64_FLOOR:
+		case SF_OP_F64_TRUNC:
+		case SF_OP_F64_NEAREST:
+		case SF_OP_F64_SQRT:
+			cg_f_unop(c, op, 1);
+			break;
+		case SF_OP_F32_EQ:
+		case SF_OP_F32_NE:
+		case SF_OP_F32_LT:
+		case SF_OP_F32_GT:
+		case SF_OP_F32_LE:
+		case SF_OP_F32_GE:
+			cg_f_cmp(c, op, 0);
+			break;
+		case SF_OP_F64_EQ:
+		case SF_OP_F64_NE:
+		case SF_OP_F64_LT:
+		case SF_OP_F64_GT:
+		case SF_OP_F64_LE:
+		case SF_OP_F64_GE:
+			cg_f_cmp(c, op, 1);
+			break;
+		case SF_OP_I32_TRUNC_F32_S: cg_f_trunc(c, false, true, false, false); break;
+		case SF_OP_I32_TRUNC_F32_U: cg_f_trunc(c, false, false, false, false); break;
+		case SF_OP_I32_TRUNC_F64_S: cg_f_trunc(c, false, true, true, false); break;
+		case SF_OP_I32_TRUNC_F64_U: cg_f_trunc(c, false, false, true, false); break;
+		case SF_OP_I64_TRUNC_F32_S: cg_f_trunc(c, true, true, false, false); break;
+		case SF_OP_I64_TRUNC_F32_U: cg_f_trunc(c, true, false, false, false); break;
+		case SF_OP_I64_TRUNC_F64_S: cg_f_trunc(c, true, true, true, false); break;
+		case SF_OP_I64_TRUNC_F64_U: cg_f_trunc(c, true, false, true, false); break;
+		case SF_OP_I32_TRUNC_SAT_F32_S: cg_f_trunc(c, false, true, false, true); break;
+		case SF_OP_I32_TRUNC_SAT_F32_U: cg_f_trunc(c, false, false, false, true); break;
+		case SF_OP_I32_TRUNC_SAT_F64_S: cg_f_trunc(c, false, true, true, true); break;
+		case SF_OP_I32_TRUNC_SAT_F64_U: cg_f_trunc(c, false, false, true, true); break;
+		case SF_OP_I64_TRUNC_SAT_F32_S: cg_f_trunc(c, true, true, false, true); break;
+		case SF_OP_I64_TRUNC_SAT_F32_U: cg_f_trunc(c, true, false, false, true); break;
+		case SF_OP_I64_TRUNC_SAT_F64_S: cg_f_trunc(c, true, true, true, true); break;
+		case SF_OP_I64_TRUNC_SAT_F64_U: cg_f_trunc(c, true, false, true, true); break;
+		case SF_OP_F32_CONVERT_I32_S: cg_f_convert(c, 0, false, true); break;
+		case SF_OP_F32_CONVERT_I32_U: cg_f_convert(c, 0, false, false); break;
+		case SF_OP_F32_CONVERT_I64_S: cg_f_convert(c, 0, true, true); break;
+		case SF_OP_F32_CONVERT_I64_U: cg_f_convert(c, 0, true, false); break;
+		case SF_OP_F64_CONVERT_I32_S: cg_f_convert(c, 1, false, true); break;
+		case SF_OP_F64_CONVERT_I32_U: cg_f_convert(c, 1, false, false); break;
+		case SF_OP_F64_CONVERT_I64_S: cg_f_convert(c, 1, true, true); break;
+		case SF_OP_F64_CONVERT_I64_U: cg_f_convert(c, 1, true, false); break;
+		case SF_OP_F32_DEMOTE_F64: cg_f_demote_promote(c, false); break;
+		case SF_OP_F64_PROMOTE_F32: cg_f_demote_promote(c, true); break;
+		case SF_OP_I32_REINTERPRET_F32: cg_f_reinterpret(c, SF_I32); break;
+		case SF_OP_I64_REINTERPRET_F64: cg_f_reinterpret(c, SF_I64); break;
+		case SF_OP_F32_REINTERPRET_I32: cg_f_reinterpret(c, SF_F32); break;
+		case SF_OP_F64_REINTERPRET_I64: cg_f_reinterpret(c, SF_F64); break;
 		default:
-			return cg_op_float(c, op);
+			return cg_fail(c, SF_UNSUPPORTED, "operator %s is not supported by the JIT",
+						   (unsigned) op < SF_OP_COUNT ? sf_opinfo_table[op].name : "?");
+	}
+	return c->status;
+}
+
+/*
+** Decode and lower the body's operators, one at a time, until the 'end'
+** that closes the function's frame or a failure.
+*/
+sf_status
+cg_lower_body(cstate *c)
+{
+	while (c->status == SF_OK && c->pc < c->end)
+	{
+		int			op;
+
+		c->op_start = c->pc;
+		op = cg_lookup_op(c);
+		if (op < 0)
+			return cg_fail(c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c->op_start);
+		if (lower(c, op) != SF_OK || (op == SF_OP_END && c->csp == 0))
+			break;
 	}
 	return c->status;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "jit.h"
 #include "util.h"
 
 /* Zero fields of the caller's config take the defaults. */
@@ -101,13 +102,39 @@ sf_module_free(sf_module *m)
 {
 	if (m == NULL)
 		return;
-	if (m->jit && m->jit_free)
-		m->jit_free(m->jit);
-	if (m->jit_checked && m->jit_free)
-		m->jit_free(m->jit_checked);
+	sf_jit_free(m->jit);
+	sf_jit_free(m->jit_checked);
 	sf_module_release(m);
 	free(m->bytes);
 	free(m);
+}
+
+/*
+** The module's way to the compiler: its code is compiled once, on first
+** use (instantiation) or when the host asks.
+*/
+sf_status
+sf_module_compile(sf_module *m, sf_error *err)
+{
+	if (m->jit != NULL)
+		return SF_OK;
+	return sf_compile_module(m, m->cfg.bounds_checked, &m->jit, &m->stats, err);
+}
+
+sf_status
+sf_module_compile_checked(sf_module *m, sf_error *err)
+{
+	sf_compile_stats stats;
+
+	if (m->jit_checked != NULL)
+		return SF_OK;
+	return sf_compile_module(m, true, &m->jit_checked, &stats, err);
+}
+
+void
+sf_module_compile_stats(const sf_module *m, sf_compile_stats *out)
+{
+	*out = m->stats;
 }
 
 uint32_t

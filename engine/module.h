@@ -128,14 +128,13 @@ typedef struct sf_code
 ** Hot locals: the validator, which decodes every body anyway, counts the
 ** uses of each local (local.get/set/tee, each weighing 8x more per
 ** enclosing loop, capped at 7 loops) and keeps, per body, the up to
-** SF_HOT_INT i32/i64 and SF_HOT_FLOAT f32/f64 locals used most (at least
-** twice), most used first, ties to the lower index.  When all integer and
+** SF_TARGET_HOT_INT i32/i64 and SF_TARGET_HOT_FLOAT f32/f64 locals used
+** most (at least twice), most used first, ties to the lower index: as many
+** as the target has registers for locals (target.h).  When all integer and
 ** all float locals fit, all of them are kept, in index order, used or not.
 ** Local indices count the parameters first.  The compiler gives these
 ** locals registers; counting here spares it a second pass over each body.
 */
-#define SF_HOT_INT 4
-#define SF_HOT_FLOAT 8
 
 struct sf_jit;
 
@@ -186,14 +185,13 @@ struct sf_module
 	uint8_t    *declared_funcs;	/* bitmap: may appear in ref.func */
 	char	  **func_names;		/* from the name section, NUL-terminated, or NULL */
 
-	struct sf_jit *jit;			/* compiled code, owned by the compiler */
+	struct sf_jit *jit;			/* compiled code (jit.h), or NULL */
 	/*
 	** The same with explicit bounds checks, for instances whose memory
 	** could not reserve its guard region (compiled on first need, when the
-	** module was compiled for guard pages: runtime.c).
+	** module was compiled for guard pages: sf_module_compile_checked).
 	*/
 	struct sf_jit *jit_checked;
-	void		(*jit_free) (struct sf_jit *jit);
 	sf_compile_stats stats;
 
 	/* storage behind the pointers above, owned by the decoder */
@@ -201,6 +199,13 @@ struct sf_module
 	sf_localrun *local_pool;	/* every sf_code's runs */
 	uint32_t   *hot_pool;		/* every sf_code's hot locals (validator) */
 };
+
+/*
+** The module's code with explicit bounds checks on memory accesses, for
+** an instance whose memory could not reserve its guard region: compiled
+** once, on first need, into m->jit_checked (module.c).
+*/
+sf_status	sf_module_compile_checked(sf_module *m, sf_error *err);
 
 /* Helpers every pass may use. */
 static inline const sf_functype *

@@ -14,6 +14,8 @@
 
 #include "opcodes.h"
 #include "runtime.h"
+#include "signals.h"
+#include "target.h"
 
 _Static_assert(offsetof(sf_activation, saved_rsp) == SF_OFF_ACT_SAVED_RSP, "act");
 _Static_assert(offsetof(sf_activation, trap) == SF_OFF_ACT_TRAP, "act");
@@ -281,7 +283,7 @@ sf_func_new_host(sf_store *s, const sf_functype *type, sf_host_fn fn,
 	size_t		n = (size_t) type->nparams + type->nresults;
 	sf_func    *f = calloc(1, sizeof(*f) + n * sizeof(sf_valtype));
 	sf_valtype *types;
-	const sf_stubs *stubs = sf_rt_stubs(err);
+	const sf_stubs *stubs = sf_stubs_get(err);
 
 	if (f == NULL || stubs == NULL)
 	{
@@ -299,7 +301,7 @@ sf_func_new_host(sf_store *s, const sf_functype *type, sf_host_fn fn,
 	f->type.nresults = type->nresults;
 	f->type.params = types;
 	f->type.results = types + type->nparams;
-	f->type_id = sf_rt_type_id(&f->type, err);
+	f->type_id = sf_typeid_get(&f->type, err);
 	f->store = s;
 	f->host = fn;
 	f->env = env;
@@ -703,22 +705,10 @@ runs_checked(const sf_instance *inst)
 static sf_status
 use_checked(sf_instance *inst, sf_error *err)
 {
-	sf_module  *m = inst->m;
+	sf_status	st = sf_module_compile_checked(inst->m, err);
 
-	if (m->jit_checked == NULL)
-	{
-		sf_module	view = *m;
-		sf_status	st;
-
-		view.cfg.bounds_checked = 1;
-		view.jit = NULL;
-		if ((st = sf_module_compile(&view, err)) != SF_OK)
-			return st;
-		view.jit->m = m;
-		m->jit_checked = view.jit;
-	}
-	inst->jit = m->jit_checked;
-	return SF_OK;
+	inst->jit = inst->m->jit_checked;
+	return st;
 }
 
 int
@@ -921,22 +911,21 @@ run_initializers(sf_instance *inst, sf_error *err)
 {
 	sf_store   *s = inst->store;
 	const sf_module *m = inst->m;
-	sf_call_opts so = {s->cfg.start_fuel_limit};
-	const sf_call_opts *opts = s->cfg.meter_start ? &so : NULL;
+	sf_call_opts so = {.fuel_limit = s->cfg.meter_start ? s->cfg.start_fuel_limit : UINT64_MAX};
 	uint64_t	used = 0;
 	sf_func    *init;
 	sf_status	st = reactor_init(inst, &init, err);
 
 	if (st == SF_OK && m->has_start)
 	{
-		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0, opts, err);
-		used = sf_last_fuel_consumed();
+		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0, &so, err);
+		used = so.fuel_consumed;
 		so.fuel_limit = used < so.fuel_limit ? so.fuel_limit - used : 0;
 	}
 	if (st == SF_OK && init != NULL)
 	{
-		st = sf_call(init, NULL, 0, NULL, 0, opts, err);
-		sf_rt_set_last_fuel(used + sf_last_fuel_consumed());
+		st = sf_call(init, NULL, 0, NULL, 0, &so, err);
+		sf_call_set_last_fuel(used + so.fuel_consumed);
 	}
 	return st;
 }

@@ -4,25 +4,15 @@
 ** The JIT reads some of these structures directly, so their first fields
 ** have fixed offsets (the SF_OFF_* constants below, checked by
 ** static asserts in runtime.c).  Everything after those fields is free.
-**
-** Register conventions of JIT code (see DESIGN.md):
-**   r13 = context ("ctx"): an instance's sf_vmctx, or a host function's
-**         sf_hostctx; both start with the store pointer and the memory base
-**   r14 = base of the instance's memory 0
-**   r15 = fuel counter
-**   rbp = frame pointer; [rbp-8] holds the function's own ctx
-** Calls between wasm functions pass arguments in 8-byte slots at [rsp] of
-** the caller (the callee sees them at [rbp+16]); the callee writes its
-** results over the same slots.  rbx, r12, r10, r11 and xmm8-15 (which may
-** hold locals) are callee-saved; all other registers are caller-saved.
+** The registers and frames of JIT code are the target's (x64/abi.h).
 */
 #ifndef SF_RUNTIME_H
 #define SF_RUNTIME_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "jit.h"
 #include "module.h"
 #include "util.h"
 
@@ -184,58 +174,11 @@ struct sf_instance
 	bool	   *data_dropped;
 };
 
-/* The compiled form of a module (m->jit). */
-struct sf_jit
-{
-	uint8_t    *code;			/* RX block */
-	size_t		code_len;
-	uint32_t	nfuncs;			/* defined functions */
-	uint32_t   *func_off;		/* entry of each defined function */
-	uint32_t   *func_end;		/* end of each function's code */
-	uint32_t   *type_ids;		/* canonical id of each type index */
-	const sf_module *m;
-};
+/* Canonical id of a function type (typeid.c): equal structure, equal id. */
+uint32_t	sf_typeid_get(const sf_functype *t, sf_error *err);
 
-/* Canonical id of a function type; equal structure, equal id. */
-uint32_t	sf_rt_type_id(const sf_functype *t, sf_error *err);
-
-/* The shared stubs (emitted once, in the code arena). */
-typedef uint64_t (*sf_entry_fn) (void *ctx, void *code, uint64_t *slots,
-								 uint64_t nslots, sf_activation *act);
-typedef struct sf_stubs
-{
-	sf_entry_fn entry;
-	void	   *trap_explicit;	/* eax = trap kind; called, pc on the stack */
-	void	   *trap_common;	/* eax = kind, rdx = pc, rcx = activation */
-	void	   *host_call;		/* wasm-convention entry of every host function */
-} sf_stubs;
-
-const sf_stubs *sf_rt_stubs(sf_error *err);
-
-/* Signals: install the SIGSEGV/SIGBUS handlers (idempotent). */
-sf_status	sf_signals_install(sf_error *err);
-/* The thread's running activation (read by signal handlers). */
-sf_activation *sf_rt_current(void);
-void		sf_rt_set_current(sf_activation *act);
-
-/*
-** Interrupt requests (fuel.c).  The flag is per thread and stays set until
-** the outermost activation that honours it returns, or sf_clear_interrupt.
-*/
-extern __thread volatile sig_atomic_t sf_rt_interrupt_flag
-			__attribute__((tls_model("initial-exec")));
-
-/* Inline: read on every call (fuel.c owns the flag). */
-static inline bool
-sf_rt_interrupt_pending(void)
-{
-	return sf_rt_interrupt_flag != 0;
-}
-
-/* Look up which module function contains 'pc' (NULL if none). */
-const sf_module *sf_jit_find_pc(uintptr_t pc, uint32_t *func_index);
-void		sf_jit_register(struct sf_jit *j);
-void		sf_jit_unregister(struct sf_jit *j);
+/* The thread's running activation (call.c; read by signal handlers). */
+sf_activation *sf_call_current(void);
 
 /*
 ** Helpers called from JIT code (System V ABI), with the fuel counter
@@ -268,18 +211,23 @@ bool		sf_memory_may_grow(const sf_memory *mem, uint64_t delta);
 ** Charge 'units' of fuel to 'act' (none when it is NULL or does not
 ** count), saturating; whether the fuel is now exhausted.
 */
-bool		sf_rt_charge(sf_activation *act, uint64_t units);
+bool		sf_call_charge(sf_activation *act, uint64_t units);
 
-/* Host-function boundary, called by the host-call stub. */
+/*
+** The host-function boundary (call.c), called by the host-call stub with
+** the wasm caller's fuel counter and context: runs the host function and
+** returns the counter and 0 or the trap kind (in rax and rdx).
+*/
 typedef struct sf_hostret
 {
 	int64_t		fuel;
 	uint64_t	trap;
 } sf_hostret;
 
-sf_hostret	sf_rt_host_call(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller);
+sf_hostret	sf_call_host_boundary(sf_hostctx *hc, uint64_t *slots, int64_t fuel,
+								  sf_vmctx *caller);
 
 /* What sf_last_fuel_consumed reports (instantiation: start and init together). */
-void		sf_rt_set_last_fuel(uint64_t fuel);
+void		sf_call_set_last_fuel(uint64_t fuel);
 
 #endif							/* SF_RUNTIME_H */

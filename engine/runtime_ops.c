@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "runtime.h"
+#include "signals.h"
 
 /* Work between two interrupt checks: about 0.1 ms of copying. */
 #define CHUNK_BYTES ((uint64_t) 1 << 20)
@@ -34,7 +35,7 @@ in_bounds(uint64_t off, uint64_t n, uint64_t size)
 static uint32_t
 charge(sf_vmctx *vm, uint64_t bytes)
 {
-	return sf_rt_charge(vm->store->act, sf_fuel_for_bytes(bytes)) ? SF_TRAP_OUT_OF_FUEL : 0;
+	return sf_call_charge(vm->store->act, sf_fuel_for_bytes(bytes)) ? SF_TRAP_OUT_OF_FUEL : 0;
 }
 
 static uint64_t
@@ -59,7 +60,7 @@ move_chunked(uint8_t *dst, const uint8_t *src, uint64_t n, uint64_t step)
 		uint64_t	len = chunk(done, n, step);
 		uint64_t	at = down ? n - done - len : done;
 
-		if (sf_rt_interrupt_pending())
+		if (sf_signals_interrupt_pending())
 			return SF_TRAP_INTERRUPTED;
 		memmove(dst + at, src + at, len);
 		done += len;
@@ -76,7 +77,7 @@ uint64_t
 sf_rt_memory_grow(sf_vmctx *vm, uint32_t delta)
 {
 	if (delta != 0 && sf_memory_may_grow(vm->mem, delta) &&
-		sf_rt_charge(vm->store->act, (uint64_t) delta * SF_FUEL_PER_PAGE))
+		sf_call_charge(vm->store->act, (uint64_t) delta * SF_FUEL_PER_PAGE))
 		return SF_RT_TRAP(SF_TRAP_OUT_OF_FUEL);
 	return (uint32_t) sf_memory_grow(vm->mem, delta);
 }
@@ -94,7 +95,7 @@ sf_rt_memory_fill(sf_vmctx *vm, uint32_t d, uint32_t val, uint32_t n)
 	{
 		uint64_t	len = chunk(done, n, CHUNK_BYTES);
 
-		if (sf_rt_interrupt_pending())
+		if (sf_signals_interrupt_pending())
 			return SF_TRAP_INTERRUPTED;
 		memset(vm->mem->base + d + done, (int) (val & 0xFF), len);
 		done += len;
@@ -152,7 +153,7 @@ fill_elems(sf_table *t, uint64_t i, void *val, uint64_t n)
 	{
 		uint64_t	len = chunk(done, n, CHUNK_ELEMS);
 
-		if (sf_rt_interrupt_pending())
+		if (sf_signals_interrupt_pending())
 			return SF_TRAP_INTERRUPTED;
 		for (uint64_t k = 0; k < len; k++)
 			t->elems[i + done + k] = val;

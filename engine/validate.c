@@ -21,6 +21,7 @@
 #include "decode.h"
 #include "opcodes.h"
 #include "read.h"
+#include "target.h"
 
 #define T_UNKNOWN 0
 
@@ -1029,13 +1030,13 @@ rank_hot(const val *v, uint32_t l, uint32_t *out, uint32_t *n, uint32_t max)
 static __attribute__((noinline)) sf_status
 keep_hot(val *v, sf_code *c)
 {
-	uint32_t	ranked_i[SF_HOT_INT], ranked_f[SF_HOT_FLOAT];
-	uint32_t	first_i[SF_HOT_INT], first_f[SF_HOT_FLOAT];
+	uint32_t	ranked_i[SF_TARGET_HOT_INT], ranked_f[SF_TARGET_HOT_FLOAT];
+	uint32_t	first_i[SF_TARGET_HOT_INT], first_f[SF_TARGET_HOT_FLOAT];
 	uint32_t	nri = 0, nrf = 0, ni = 0, nf = 0;
 	bool		all;
 	uint32_t   *out;
 
-	if (v->cap_hot - v->nhot < SF_HOT_INT + SF_HOT_FLOAT)
+	if (v->cap_hot - v->nhot < SF_TARGET_HOT_INT + SF_TARGET_HOT_FLOAT)
 	{
 		uint64_t	ncap = v->cap_hot ? 2ull * v->cap_hot : 256;
 		uint32_t   *np;
@@ -1054,21 +1055,21 @@ keep_hot(val *v, sf_code *c)
 
 		if (t == SF_I32 || t == SF_I64)
 		{
-			if (ni < SF_HOT_INT)
+			if (ni < SF_TARGET_HOT_INT)
 				first_i[ni] = l;
 			ni++;
-			rank_hot(v, l, ranked_i, &nri, SF_HOT_INT);
+			rank_hot(v, l, ranked_i, &nri, SF_TARGET_HOT_INT);
 		}
 		else if (t == SF_F32 || t == SF_F64)
 		{
-			if (nf < SF_HOT_FLOAT)
+			if (nf < SF_TARGET_HOT_FLOAT)
 				first_f[nf] = l;
 			nf++;
-			rank_hot(v, l, ranked_f, &nrf, SF_HOT_FLOAT);
+			rank_hot(v, l, ranked_f, &nrf, SF_TARGET_HOT_FLOAT);
 		}
 	}
 	/* all fit: every one of them, in index order, used or not */
-	all = ni <= SF_HOT_INT && nf <= SF_HOT_FLOAT;
+	all = ni <= SF_TARGET_HOT_INT && nf <= SF_TARGET_HOT_FLOAT;
 	if (all)
 	{
 		memcpy(ranked_i, first_i, ni * sizeof(uint32_t));

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "runtime.h"
+#include "signals.h"
 #include "util.h"
 
 /* WASI errno values (witx "errno"). */
@@ -450,7 +451,7 @@ w_random_get(wcall *c)
 		size_t		n = len - done < CHUNK ? len - done : CHUNK;
 		int			e;
 
-		if (done > 0 && sf_rt_interrupt_pending())
+		if (done > 0 && sf_signals_interrupt_pending())
 			return 0;			/* the boundary check reports it */
 		if ((e = c->w->host.random(c->w->host.env, buf + done, n)) != 0)
 			return e < 0 ? fail(c, "the host's random source failed") : e;
@@ -585,7 +586,7 @@ iovecs(wcall *c, uint32_t ptr, uint32_t n, uint64_t *total)
 			return NULL;
 		}
 		*total += len;
-		if (i % 65536 == 65535 && sf_rt_interrupt_pending())
+		if (i % 65536 == 65535 && sf_signals_interrupt_pending())
 			goto stop;
 	}
 	return iov;
@@ -643,7 +644,7 @@ w_fd_write(wcall *c)
 		{
 			size_t		k = len < CHUNK ? len : CHUNK;
 
-			if (sf_rt_interrupt_pending())
+			if (sf_signals_interrupt_pending())
 				return 0;		/* the boundary check reports it */
 			if (line_write(c->w, (int) fd, p, k) < 0)
 				return fail(c, "the host's output failed");

@@ -7,7 +7,7 @@
 #    precise (add + jg at every fuel point), slacked (add only, no
 #    watchdog), slacked with the watchdog ticking every 10 ms, and a
 #    control: fuel off's code again, compiled separately, whose ratio to
-#    fuel off shows how far the measurement alone moves one.  engine/sffuel
+#    fuel off shows how far the measurement alone moves one.  build/sffuel
 #    runs all five in one process, interleaved, FUEL_ROUNDS rounds (default
 #    14), each timed call in a fresh instance whose memory an untimed call
 #    faulted in: separate processes, or one instance per mode, tie a mode
@@ -41,7 +41,7 @@ FUEL_RUNAWAY_LIMIT=${FUEL_RUNAWAY_LIMIT:-200000000}
 
 FUEL_ROUNDS=${FUEL_ROUNDS:-14}
 FUEL_PASSES=${FUEL_PASSES:-3}
-SFFUEL=${SFFUEL:-engine/sffuel}
+SFFUEL=${SFFUEL:-build/sffuel}
 
 # n for the timed fuel-mode runs and the callgrind counts (about a tenth of
 # the work of the main table's runs); a kernel not listed runs its own n

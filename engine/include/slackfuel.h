@@ -424,20 +424,25 @@ sf_memory  *sf_instance_memory(sf_instance *inst);
 */
 int			sf_instance_bounds_checked(const sf_instance *inst);
 
-/* Per-call options. */
+/* Per-call options, and what the call reports back. */
 typedef struct sf_call_opts
 {
-	uint64_t	fuel_limit;		/* ignored when the module was compiled off */
+	uint64_t	fuel_limit;		/* ignored when the module was compiled off;
+								 * UINT64_MAX: no limit, as with no options */
+	uint64_t	fuel_consumed;	/* out: fuel the call consumed, whatever its
+								 * outcome (0 with fuel off, for a host
+								 * function, or when it did not start) */
 } sf_call_opts;
 
 /*
-** Call 'f'.  args/results must match its type.  On a trap returns SF_TRAP
-** with err->trap set; the instance stays usable for further calls but
-** callers that care about consistency discard it.
+** Call 'f'.  args/results must match its type.  'opts' may be NULL (no
+** fuel limit, nothing reported).  On a trap returns SF_TRAP with err->trap
+** set; the instance stays usable for further calls but callers that care
+** about consistency discard it.
 */
 sf_status	sf_call(sf_func *f, const sf_val *args, uint32_t nargs,
 					sf_val *results, uint32_t nresults,
-					const sf_call_opts *opts, sf_error *err);
+					sf_call_opts *opts, sf_error *err);
 
 /*
 ** The fast form of sf_call for hosts that checked the function's type
@@ -451,10 +456,13 @@ sf_status	sf_call(sf_func *f, const sf_val *args, uint32_t nargs,
 ** as with sf_call.  'err' is written only when the call fails.
 */
 sf_status	sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs,
-						  uint32_t nresults, const sf_call_opts *opts,
+						  uint32_t nresults, sf_call_opts *opts,
 						  sf_error *err);
 
-/* Fuel consumed by the last sf_call in this thread (whatever its outcome). */
+/*
+** The fuel_consumed of the last sf_call or sf_call_slots of this thread,
+** for callers that pass no options.
+*/
 uint64_t	sf_last_fuel_consumed(void);
 
 /* --- Fuel for bulk work ---------------------------------------------- */

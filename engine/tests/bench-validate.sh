@@ -7,13 +7,13 @@
 #             clang --target=wasm32 -O2, about 1.5 MB;
 #   ttf.wasm  wasm-opt -ttf output from fixed pseudo-random bytes (MVP +
 #             sign-ext, sat conversions, bulk memory, multi-value);
-# then prints size and best-of-N MB/s from engine/sfcheck --time.
+# then prints size and best-of-N MB/s from build/sfcheck --time.
 set -eu
 cd "$(dirname "$0")/../.."
 out=${1:-build/bench-validate}
 nfuncs=${NFUNCS:-2500}
 mkdir -p "$out"
-make -s engine/sfcheck
+make -s build/sfcheck
 
 # The modules take a while to build (clang needs a minute or two): reuse
 # them while this script is unchanged.
@@ -48,4 +48,4 @@ wasm-opt -ttf "$out/ttf.dat" -o "$out/ttf.wasm" --enable-bulk-memory \
 	--enable-mutable-globals 2>/dev/null
 fi
 
-engine/sfcheck --time --reps "${REPS:-30}" "$out/gen.wasm" "$out/ttf.wasm"
+build/sfcheck --time --reps "${REPS:-30}" "$out/gen.wasm" "$out/ttf.wasm"

@@ -13,9 +13,15 @@
 ** in an if -- first decrements that counter and is taken only while it
 ** stays above zero.
 **
+** With 'traps', the programs also run operators that trap on some inputs
+** only: calls of t(y), which traps on y = 5; i32.load8_u past the end of
+** memory for half the addresses; i32.div_u by zero; memory.fill past the
+** end (fr_generate_traps).  Memory stays zero, so every load reads 0.
+**
 ** The interpreter executes the same bytes one operator at a time and adds
 ** each executed operator's cost from the opcode table, the contract the
-** compiler's per-run charging must match exactly.  Header-only.
+** compiler's per-run charging must match exactly on a call that returns;
+** a trapping operator counts as executed.  Header-only.
 */
 #ifndef SF_FUEL_REF_H
 #define SF_FUEL_REF_H
@@ -41,6 +47,7 @@ typedef struct frgen
 	int			nloops;			/* counters handed out */
 	int			budget;			/* statements left */
 	bool		bulk;			/* memory.fill and memory.copy statements too */
+	bool		traps;			/* trapping operators too */
 } frgen;
 
 static inline uint32_t
@@ -67,14 +74,42 @@ fr_s32(wbuf *w, int32_t v)
 	}
 }
 
+/* i32.const v */
+static inline void
+fr_const(wbuf *w, int32_t v)
+{
+	wb_u8(w, 0x41);
+	fr_s32(w, v);
+}
+
 static void
 fr_expr(frgen *g, int depth)
 {
 	static const uint8_t binops[] = {0x6a, 0x6b, 0x71, 0x49, 0x73};	/* add sub and lt_u xor */
-	uint32_t	k = depth > 3 ? fr_rand(g, 2) : fr_rand(g, 8);
+	uint32_t	k = depth > 3 ? fr_rand(g, 2) : fr_rand(g, g->traps ? 11 : 8);
 
 	switch (k)
 	{
+		case 8:					/* i32.load8_u offset=65534 (e & 3): traps on 2, 3 */
+			fr_expr(g, depth + 1);
+			fr_const(g->w, 3);
+			wb_u8(g->w, 0x71);
+			wb_u8(g->w, 0x2d);
+			wb_u32(g->w, 0);
+			wb_u32(g->w, 65534);
+			return;
+		case 9:					/* i32.div_u e (e & 3): traps on 0 */
+			fr_expr(g, depth + 1);
+			fr_expr(g, depth + 1);
+			fr_const(g->w, 3);
+			wb_u8(g->w, 0x71);
+			wb_u8(g->w, 0x6e);
+			return;
+		case 10:				/* call t: traps on 5 */
+			fr_expr(g, depth + 1);
+			wb_u8(g->w, 0x10);
+			wb_u32(g->w, 2);
+			return;
 		case 0:
 			wb_u8(g->w, 0x41);
 			fr_s32(g->w, (int32_t) fr_rand(g, 9) - 3);
@@ -162,7 +197,14 @@ static void
 fr_loop(frgen *g, int depth)
 {
 	uint32_t	c = 1 + FR_VARS + (uint32_t) g->nloops++;
+	int			d;
 
+	/* with traps: often a trapping operator just before the loop */
+	if (g->traps && fr_rand(g, 2))
+	{
+		fr_expr(g, 3);
+		wb_u8(g->w, 0x1a);		/* drop */
+	}
 	wb_u8(g->w, 0x41);
 	fr_s32(g->w, 1 + (int32_t) fr_rand(g, 3));
 	wb_u8(g->w, 0x21);
@@ -171,6 +213,13 @@ fr_loop(frgen *g, int depth)
 	wb_u8(g->w, 0x40);
 	g->counter[g->nlabels] = c;
 	g->labels[g->nlabels++] = 'l';
+	/* with traps: often an exit at the top, which charges the body late */
+	if (g->traps && fr_rand(g, 2) && (d = fr_target(g)) >= 0)
+	{
+		fr_expr(g, 2);
+		wb_u8(g->w, 0x0d);
+		wb_u32(g->w, (uint32_t) d);
+	}
 	fr_stmts(g, depth + 1);
 	fr_dec_test(g, c);
 	wb_u8(g->w, 0x0d);			/* br_if 0 */
@@ -252,6 +301,19 @@ fr_stmt(frgen *g, int depth)
 		fr_continue(g);
 		return;
 	}
+	if (g->traps && fr_rand(g, 12) == 0)
+	{
+		/* memory.fill (e & 3) 0 65534: traps on 3 */
+		fr_expr(g, 0);
+		fr_const(g->w, 3);
+		wb_u8(g->w, 0x71);
+		fr_const(g->w, 0);
+		fr_const(g->w, 65534);
+		wb_u8(g->w, 0xfc);
+		wb_u32(g->w, 11);
+		wb_u8(g->w, 0);
+		return;
+	}
 	switch (k)
 	{
 		case 0:
@@ -326,7 +388,7 @@ fr_stmts(frgen *g, int depth)
 
 /* The body of f: statements, then x + l1 + l2 + l3 + l4. */
 static inline void
-fr_generate_with(wbuf *w, uint64_t seed, bool bulk)
+fr_generate_with(wbuf *w, uint64_t seed, bool bulk, bool traps)
 {
 	frgen		g;
 
@@ -335,6 +397,7 @@ fr_generate_with(wbuf *w, uint64_t seed, bool bulk)
 	g.rng = seed * 2654435761u + 1;
 	g.budget = 40;
 	g.bulk = bulk;
+	g.traps = traps;
 	fr_stmts(&g, 0);
 	fr_stmts(&g, 0);
 	wb_u8(w, 0x20);
@@ -351,14 +414,24 @@ fr_generate_with(wbuf *w, uint64_t seed, bool bulk)
 static inline void
 fr_generate(wbuf *w, uint64_t seed)
 {
-	fr_generate_with(w, seed, false);
+	fr_generate_with(w, seed, false, false);
 }
 
 /* The same with bulk statements: the module needs a memory of a page. */
 static inline void
 fr_generate_bulk(wbuf *w, uint64_t seed)
 {
-	fr_generate_with(w, seed, true);
+	fr_generate_with(w, seed, true, false);
+}
+
+/*
+** The same with trapping operators: the module needs a memory of a page
+** and t as function 2 (FR_T_BODY).
+*/
+static inline void
+fr_generate_traps(wbuf *w, uint64_t seed)
+{
+	fr_generate_with(w, seed, false, true);
 }
 
 /* ---- the reference interpreter --------------------------------------------------- */
@@ -433,6 +506,10 @@ fr_skip(const uint8_t *p, size_t *pc)
 		case 0x41:
 			fr_i32(p, pc);
 			break;
+		case 0x2d:
+			fr_u32(p, pc);
+			fr_u32(p, pc);
+			break;
 		case 0xfc:
 			*pc += fr_u32(p, pc) == 10 ? 2 : 1;
 			break;
@@ -479,9 +556,20 @@ fr_bulk_cost(uint32_t sub, uint32_t n)
 /* g(y) = y + 3: local.get, i32.const, i32.add. */
 #define FR_G_COST 3
 
-/* Run f's body on 'x'; the result, the fuel used added to *fuel. */
+/*
+** t(y): local.get, i32.const 5, i32.eq, if, then unreachable (a trap) on
+** y = 5, else local.get after the if: returns y.
+*/
+#define FR_T_BODY "\x20\x00\x41\x05\x46\x04\x40\x00\x0b\x20\x00\x0b"
+#define FR_T_COST 5
+
+/*
+** Run f's body on 'x'; the result, the fuel used added to *fuel.  A trap
+** ends the run: *trap is its kind (SF_TRAP_NONE when f returns) and the
+** trapping operator counts as executed.
+*/
 static inline int32_t
-fr_run(const uint8_t *p, int32_t x, uint64_t *fuel)
+fr_run(const uint8_t *p, int32_t x, uint64_t *fuel, sf_trap_kind *trap)
 {
 	int32_t		loc[FR_NLOCALS] = {x}, st[256];
 	frlabel		lab[64];
@@ -494,13 +582,24 @@ fr_run(const uint8_t *p, int32_t x, uint64_t *fuel)
 		uint8_t		op = p[pc];
 		int			d = -1;
 
+		*trap = SF_TRAP_NONE;
 		if (op == 0xfc)
 		{
 			size_t		q = at + 1;
+			uint32_t	sub = fr_u32(p, &q),
+						n = (uint32_t) st[sp - 1],
+						dst = (uint32_t) st[sp - 3];
 
-			*fuel += fr_bulk_cost(fr_u32(p, &q), (uint32_t) st[sp - 1]);
 			sp -= 3;
 			fr_skip(p, &pc);
+			/* out of bounds: no byte touched, none charged (memory.fill only) */
+			if (sub == 11 && (uint64_t) dst + n > 65536)
+			{
+				*fuel += sf_opinfo_table[sf_opcode_lookup(0xfc, sub)].fuel;
+				*trap = SF_TRAP_MEMORY_OOB;
+				return 0;
+			}
+			*fuel += fr_bulk_cost(sub, n);
 			continue;
 		}
 		*fuel += fr_cost(op);
@@ -556,8 +655,35 @@ fr_run(const uint8_t *p, int32_t x, uint64_t *fuel)
 			case 0x0f:
 				return st[sp - 1];
 			case 0x10:
-				st[sp - 1] += 3;
+				if (p[at + 1] == 2)
+				{
+					*fuel += FR_T_COST;
+					if (st[sp - 1] == 5)
+					{
+						*trap = SF_TRAP_UNREACHABLE;
+						return 0;
+					}
+					break;
+				}
+				st[sp - 1] = (int32_t) ((uint32_t) st[sp - 1] + 3);
 				*fuel += FR_G_COST;
+				break;
+			case 0x2d:			/* i32.load8_u offset=65534 of 0..3 */
+				if ((uint32_t) st[sp - 1] >= 2)
+				{
+					*trap = SF_TRAP_MEMORY_OOB;
+					return 0;
+				}
+				st[sp - 1] = 0;
+				break;
+			case 0x6e:			/* i32.div_u */
+				sp--;
+				if (st[sp] == 0)
+				{
+					*trap = SF_TRAP_DIV_BY_ZERO;
+					return 0;
+				}
+				st[sp - 1] = (int32_t) ((uint32_t) st[sp - 1] / (uint32_t) st[sp]);
 				break;
 			case 0x1a:
 				sp--;

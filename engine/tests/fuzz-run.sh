@@ -12,7 +12,7 @@ out=build/fuzz-run
 mkdir -p "$out/corpus" "$out/seeds"
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Iengine/include -Iengine \
-	engine/tests/fuzz_run.c $(ls engine/*.c) -o "$out/fuzz_run" -lm -lpthread
+	engine/tests/fuzz_run.c $(ls engine/*.c engine/x64/*.c) -o "$out/fuzz_run" -lm -lpthread
 for i in $(seq 1 16); do
 	[ -f "$out/seeds/ttf$i.wasm" ] && continue
 	head -c $((i * 1500)) /dev/urandom >"$out/ttf$i.dat"

@@ -13,7 +13,7 @@ out=build/fuzz-wat
 mkdir -p "$out/corpus" "$out/seeds"
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Iengine/include -Iengine \
-	engine/tests/fuzz_wat.c $(ls engine/*.c) -o "$out/fuzz_wat" -lm -lpthread
+	engine/tests/fuzz_wat.c $(ls engine/*.c engine/x64/*.c) -o "$out/fuzz_wat" -lm -lpthread
 if [ -z "$(ls "$out/seeds")" ]; then
 	cp build/spec/*.wat "$out/seeds/" 2>/dev/null || true
 	# wasm2wat crashes on a few malformed spec binaries; those are skipped

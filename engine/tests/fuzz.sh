@@ -11,7 +11,7 @@ out=build/fuzz
 mkdir -p "$out/corpus" "$out/seeds"
 clang -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Iengine/include -Iengine \
-	engine/tests/fuzz_load.c $(ls engine/*.c) -o "$out/fuzz_load" -lm -lpthread
+	engine/tests/fuzz_load.c $(ls engine/*.c engine/x64/*.c) -o "$out/fuzz_load" -lm -lpthread
 if ls build/spec/*.wasm >/dev/null 2>&1; then
 	cp -n build/spec/*.wasm "$out/seeds/" 2>/dev/null || true
 fi

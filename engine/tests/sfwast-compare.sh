@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compare engine/sfwast with wabt's wast2json on every core .wast file:
+# Compare build/sfwast with wabt's wast2json on every core .wast file:
 # the JSON (minus source_filename) must be identical, and each module file
 # byte-identical or, failing that, the same after wasm2wat.
 #   engine/tests/sfwast-compare.sh        (after make engine spec)
@@ -18,7 +18,7 @@ json_diff=0 same=0 same_text=0 differ=0 status=0
 for w in "$spec_dir"/*.wast; do
 	n=$(basename "$w" .wast)
 	[ -f "$ref/$n.json" ] || wast2json "$w" -o "$ref/$n.json"
-	engine/sfwast "$w" -o "$own/$n.json" || status=1
+	build/sfwast "$w" -o "$own/$n.json" || status=1
 	if ! cmp -s <(sed 1d "$ref/$n.json") <(sed 1d "$own/$n.json"); then
 		echo "json differs: $n"; json_diff=$((json_diff + 1)); status=1
 	fi

@@ -5,7 +5,7 @@
 # any number of JSON files, whose module files sit next to them.
 #
 # Three passes: "wast2json" runs wabt's conversion; "own" converts every
-# .wast with our own text parser (engine/sfwast) into $(B)/spec-own/ and
+# .wast with our own text parser (build/sfwast) into $(B)/spec-own/ and
 # runs the same commands; "bounds-checked" runs wabt's conversion again with
 # explicit bounds checks instead of guard pages, and every module compiled
 # by up to 4 threads (-t 4: the code must not change).  Each pass prints its
@@ -13,9 +13,9 @@
 
 SPEC_WASTS := $(wildcard $(SPEC_DIR)/*.wast)
 SPEC_JSONS := $(patsubst $(SPEC_DIR)/%.wast,$(B)/spec/%.json,$(SPEC_WASTS))
-SPECTEST_SRCS := engine/tests/spectest.c engine/tests/spec_json.c
+SPECTEST_SRCS := engine/tests/spectest.c engine/tests/spec_json.c engine/tests/spectest_host.c
 SPEC_OWN_JSONS := $(patsubst $(SPEC_DIR)/%.wast,$(B)/spec-own/%.json,$(SPEC_WASTS))
-SFWAST := $(if $(filter 1,$(SANITIZE)),$(B)/sfwast,engine/sfwast)
+SFWAST := $(B)/sfwast
 
 $(B)/spec/%.json: $(SPEC_DIR)/%.wast
 	@mkdir -p $(dir $@)
@@ -25,7 +25,7 @@ $(B)/spec-own/%.json: $(SPEC_DIR)/%.wast $(SFWAST)
 	@mkdir -p $(dir $@)
 	@$(SFWAST) $< -o $@
 
-$(B)/spectest: $(SPECTEST_SRCS) engine/tests/spec.h $(ENGINE_LIB)
+$(B)/spectest: $(SPECTEST_SRCS) engine/tests/spec.h engine/tests/spectest_host.h $(ENGINE_LIB)
 	@mkdir -p $(dir $@)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) -Iengine/tests $(SPECTEST_SRCS) -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
 

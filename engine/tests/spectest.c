@@ -7,7 +7,7 @@
 ** the skip reasons with their counts, then the totals alone on the last
 ** line.  Exit status 1 on any failure.  "-p PASS" starts a named pass over
 ** the files that follow (make spec runs wast2json's conversion, then our
-** own, engine/sfwast); files of the second and later passes are reported
+** own, build/sfwast); files of the second and later passes are reported
 ** as "spec-PASS: NAME.wast: ...", and each pass gets its own totals line
 ** ("spec: pass PASS: ...") before the overall one.  -v prints every failure and skip
 ** with its line; -b compiles the modules of the files after it in

@@ -80,7 +80,7 @@ call3(rig *g, const char *name, int32_t a, int32_t b, int32_t c,
 	sf_extern	ex = export_of(g, name);
 	sf_functype ft;
 	sf_val		args[3] = {{SF_I32, {.i32 = a}}, {SF_I32, {.i32 = b}}, {SF_I32, {.i32 = c}}};
-	sf_call_opts opts = {limit};
+	sf_call_opts opts = {.fuel_limit = limit};
 	sf_error	err;
 	sf_status	st;
 

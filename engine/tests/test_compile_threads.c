@@ -153,7 +153,7 @@ run_some(sf_module *m, uint32_t *res, uint64_t *fuel)
 		if (sf_call(ex.of.func, &arg, 1, &out, 1, &opts, &err) != SF_OK)
 			fail_msg("run: %s", err.msg);
 		res[i] = (uint32_t) out.of.i32;
-		fuel[i] = sf_last_fuel_consumed();
+		fuel[i] = opts.fuel_consumed;
 	}
 	sf_store_free(s);
 }

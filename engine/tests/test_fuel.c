@@ -29,6 +29,7 @@
 
 #include "slackfuel.h"
 #include "runtime.h"
+#include "target.h"
 #include "fuel_ref.h"
 #include "testwat.h"
 
@@ -181,7 +182,7 @@ run(rig *g, const char *name, int64_t arg, uint64_t limit)
 	sf_extern	ex;
 	sf_functype ft;
 	sf_val		a = {0}, r = {0};
-	sf_call_opts opts = {limit};
+	sf_call_opts opts = {.fuel_limit = limit};
 	sf_error	err;
 	outcome		o;
 
@@ -193,9 +194,10 @@ run(rig *g, const char *name, int64_t arg, uint64_t limit)
 	else
 		a.of.i32 = (int32_t) arg;
 	effects = 0;
-	o.st = sf_call(ex.of.func, &a, ft.nparams, &r, ft.nresults,
-				   limit == NO_LIMIT ? NULL : &opts, &err);
-	o.consumed = sf_last_fuel_consumed();
+	o.st = sf_call(ex.of.func, &a, ft.nparams, &r, ft.nresults, &opts, &err);
+	o.consumed = opts.fuel_consumed;
+	/* the same figure for callers that pass no options */
+	assert_int_equal(sf_last_fuel_consumed(), o.consumed);
 	o.trap = o.st == SF_TRAP ? err.trap : SF_TRAP_NONE;
 	o.result = o.st == SF_OK && ft.nresults ? (r.type == SF_I64 ? r.of.i64 : r.of.i32) : 0;
 	o.effects = effects;
@@ -374,9 +376,11 @@ test_random_programs_match_reference(void **state)
 			for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
 			{
 				uint64_t	fuel = 0;
-				int32_t		want = fr_run(body.b, xs[i], &fuel);
+				sf_trap_kind trap;
+				int32_t		want = fr_run(body.b, xs[i], &fuel, &trap);
 				outcome		o = run(&g, "f", xs[i], NO_LIMIT);
 
+				assert_int_equal(trap, SF_TRAP_NONE);
 				if (o.st != SF_OK || o.result != want || o.consumed != fuel)
 					fail_msg("seed %llu x %d mode %d: status %d result %lld (want %d) "
 							 "fuel %llu (want %llu)", (unsigned long long) seed, xs[i],
@@ -393,6 +397,232 @@ test_random_programs_match_reference(void **state)
 	}
 	/* the programs do run: loops, calls and branches, not just a return */
 	assert_true(total > 6000 * 5 * 2 * 20);
+}
+
+/*
+** The same with operators that trap on some inputs (fuel_ref.h: a callee
+** that traps, loads and a memory.fill past the end, a division by zero),
+** before loops, in their bodies and in callees.  A call that returns is
+** charged exactly what the reference counts; a call that traps traps the
+** same way and is charged at least the operators it executed, the
+** trapping one included, so that a limit one below that runs out of fuel
+** instead (out of fuel wins over every other trap), and a limit of what
+** it was charged lets the trap through.  Precise and slacked mode charge
+** the same.
+*/
+static void
+test_random_trapping_programs_charge_what_ran(void **state)
+{
+	static tmod t;
+	static wbuf body, out;
+	static const int32_t xs[] = {0, 1, 2, 3, 5, 6, -1};
+	uint64_t	trapped = 0, returned = 0;
+
+	for (uint64_t seed = 0; seed < 3000; seed++)
+	{
+		uint64_t	charged[2][sizeof(xs) / sizeof(xs[0])];
+
+		tm_init(&t);
+		body.n = 0;
+		fr_generate_traps(&body, seed);
+		tm_type(&t, "i", "i");
+		tm_func(&t, 0, "", "\x20\x00\x41\x03\x6a\x0b");
+		tm_func_n(&t, 0, "iiiiiiiiiiii", body.b, body.n);
+		tm_func(&t, 0, "", FR_T_BODY);
+		tm_memory(&t, 1, 1);
+		tm_export(&t, "f", 0, 1);
+		tm_build(&t, &out);
+		for (int k = 0; k < 2; k++)
+		{
+			rig			g;
+
+			rig_new_bytes(&g, out.b, out.n, counting_modes[k]);
+			for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
+			{
+				uint64_t	ran = 0;
+				sf_trap_kind trap;
+				int32_t		want = fr_run(body.b, xs[i], &ran, &trap);
+				outcome		o = run(&g, "f", xs[i], NO_LIMIT);
+				bool		bad;
+
+				if (trap == SF_TRAP_NONE)
+					bad = o.st != SF_OK || o.result != want || o.consumed != ran;
+				else
+					bad = o.st != SF_TRAP || o.trap != trap || o.consumed < ran;
+				if (bad)
+					fail_msg("seed %llu x %d mode %d: status %d trap %d result %lld fuel %llu; "
+							 "reference: trap %d result %d fuel %llu", (unsigned long long) seed,
+							 xs[i], counting_modes[k], o.st, o.trap, (long long) o.result,
+							 (unsigned long long) o.consumed, trap, want, (unsigned long long) ran);
+				charged[k][i] = o.consumed;
+				o = run(&g, "f", xs[i], ran - 1);
+				if (o.st != SF_TRAP || o.trap != SF_TRAP_OUT_OF_FUEL)
+					fail_msg("seed %llu x %d mode %d: with a limit of %llu, one below what ran, "
+							 "status %d trap %d", (unsigned long long) seed, xs[i],
+							 counting_modes[k], (unsigned long long) ran - 1, o.st, o.trap);
+				o = run(&g, "f", xs[i], charged[k][i]);
+				assert_int_equal(o.trap, trap);
+				if (trap != SF_TRAP_NONE)
+					trapped++;
+				else
+					returned++;
+			}
+			rig_free(&g);
+		}
+		for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
+			assert_int_equal(charged[0][i], charged[1][i]);
+	}
+	/* both outcomes are common */
+	assert_true(trapped > 3000 && returned > 3000);
+}
+
+/*
+** Loops whose body is charged late (compile_fuel.c): the header, which
+** ends in an exit, charges the rest of the body for the iteration before,
+** and the run before the loop takes that back once.  A call that traps
+** must still find every operator it executed charged: a(0) traps in a
+** callee in the run before the loop, whose compensation may take back
+** only what follows the call; b traps inside the late part; c later in
+** an iteration whose late part was cut short by that same limit; d after
+** a br_if back to the header that is not the loop's last operator; e
+** after a br_table to a label inside the loop.  Each returns for the other argument, charged
+** exactly.  Executed operators are counted by hand next to each case;
+** t and the functions without a result charge nothing ahead that a trap
+** could hide an under-charge behind.
+*/
+static const char prog_late_traps[] =
+	"(module\n"
+	"  (memory 1)\n"
+	"  (func $t (param i32) (result i32)\n"
+	"    (if (result i32) (i32.eqz (local.get 0)) (then unreachable) (else (local.get 0))))\n"
+	"  (func (export \"a\") (param $x i32) (local $i i32) (local $s i32)\n"
+	"    (block $out\n"
+	"      (drop (call $t (local.get $x)))\n"
+	"      (local.set $i (i32.const 0))\n"
+	"      (local.set $s (i32.const 0))\n"
+	"      (local.set $s (i32.const 0))\n"
+	"      (loop $l\n"
+	"        (br_if $out (i32.ge_u (local.get $i) (i32.const 3)))\n"
+	"        (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"        (local.set $s (local.get $i))\n"
+	"        (br $l))))\n"
+	"  (func (export \"b\") (param $x i32) (result i32) (local $i i32) (local $s i32)\n"
+	"    (local.set $i (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (block $out\n"
+	"      (loop $l\n"
+	"        (br_if $out (i32.ge_u (local.get $i) (i32.const 3)))\n"
+	"        (local.set $s (i32.add (local.get $s) (i32.const 1)))\n"
+	"        (local.set $s (i32.add (local.get $s) (i32.load (i32.mul (local.get $i) (local.get $x)))))\n"
+	"        (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"        (br $l)))\n"
+	"    (local.get $s))\n"
+	"  (func (export \"c\") (param $x i32) (local $i i32) (local $s i32)\n"
+	"    (drop (call $t (i32.const 1)))\n"
+	"    (local.set $i (i32.const 0))\n"
+	"    (block $out\n"
+	"      (loop $l\n"
+	"        (br_if $out (i32.ge_u (local.get $i) (i32.const 3)))\n"
+	"        (local.set $s (i32.add (local.get $s) (i32.const 1)))\n"
+	"        (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"        (drop (i32.load (i32.mul (local.get $i) (local.get $x))))\n"
+	"        (br $l))))\n"
+	"  (func (export \"d\") (param $x i32) (result i32) (local $i i32) (local $s i32)\n"
+	"    (local.set $i (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (block $out\n"
+	"      (loop $l\n"
+	"        (br_if $out (i32.ge_u (local.get $i) (i32.const 3)))\n"
+	"        (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"        (br_if $l (i32.eqz (local.get $x)))\n"
+	"        (local.set $s (i32.add (local.get $s) (i32.load (i32.mul (local.get $i) (local.get $x)))))\n"
+	"        (br $l)))\n"
+	"    (local.get $s))\n"
+	"  (func (export \"e\") (param $x i32) (result i32) (local $i i32) (local $s i32)\n"
+	"    (local.set $i (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (local.set $s (i32.const 0))\n"
+	"    (block $out\n"
+	"      (loop $l\n"
+	"        (block $in\n"
+	"          (br_if $out (i32.ge_u (local.get $i) (i32.const 3)))\n"
+	"          (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"          (br_table $in $l (i32.const 0)))\n"
+	"        (local.set $s (i32.add (local.get $s) (i32.load (i32.mul (local.get $i) (local.get $x)))))\n"
+	"        (br $l)))\n"
+	"    (local.get $s)))\n";
+
+typedef struct late_case
+{
+	const char *name;
+	int32_t		trap_arg, ok_arg;
+	sf_trap_kind trap;
+	uint64_t	ran;			/* operators executed up to the trap, inclusive */
+	uint64_t	ok_cost;
+} late_case;
+
+static const late_case late_cases[] = {
+	/* local.get, call; t: local.get, eqz, if, unreachable */
+	{"a", 0, 100000, SF_TRAP_UNREACHABLE, 6,
+	/* 2 + t 4 + 6 before the loop, 3 x (header 4 + 7), header 4 */
+	49},
+	/* 14 before the loop; i = 0: 4 + 4 + 7 + 4 + 1; i = 1: 4 + 4 + 5 (the load) */
+	{"b", 100000, 0, SF_TRAP_MEMORY_OOB, 47,
+	/* 14, 3 x 20, header 4, local.get */
+	79},
+	/* const, call, t 4, const, set; header 4, 4, i = 1: 4, then 4 up to the load */
+	{"c", 100000, 0, SF_TRAP_MEMORY_OOB, 24,
+	/* 8, 3 x (4 + 4 + 4 + 4 + 1), header 4 */
+	63},
+	/* 8; header 4, i = 1: 4, br_if not taken 3, then 5 up to the load */
+	{"d", 100000, 0, SF_TRAP_MEMORY_OOB, 24,
+	/* 8, 3 x (4 + 4 + 3), header 4, local.get */
+	46},
+	/* 8; header 4, i = 1: 4, const + br_table 2, then 5 up to the load */
+	{"e", 100000, 0, SF_TRAP_MEMORY_OOB, 23,
+	/* 8, 3 x (4 + 4 + 2 + 7 + 1), header 4, local.get */
+	67},
+};
+
+static void
+test_trapping_loops_charge_what_ran(void **state)
+{
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+
+		rig_new(&g, prog_late_traps, counting_modes[k]);
+		for (size_t i = 0; i < sizeof(late_cases) / sizeof(late_cases[0]); i++)
+		{
+			const late_case *lc = &late_cases[i];
+			outcome		o = run(&g, lc->name, lc->ok_arg, NO_LIMIT);
+			uint64_t	charged;
+
+			assert_int_equal(o.st, SF_OK);
+			assert_int_equal(o.consumed, lc->ok_cost);
+			o = run(&g, lc->name, lc->trap_arg, NO_LIMIT);
+			assert_int_equal(o.st, SF_TRAP);
+			assert_int_equal(o.trap, lc->trap);
+			if (o.consumed < lc->ran)
+				fail_msg("%s(%d), mode %d: charged %llu, ran %llu", lc->name, lc->trap_arg,
+						 counting_modes[k], (unsigned long long) o.consumed,
+						 (unsigned long long) lc->ran);
+			charged = o.consumed;
+			o = run(&g, lc->name, lc->trap_arg, lc->ran - 1);
+			assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+			o = run(&g, lc->name, lc->trap_arg, charged);
+			assert_int_equal(o.trap, lc->trap);
+		}
+		rig_free(&g);
+	}
 }
 
 /*
@@ -689,7 +919,7 @@ test_out_of_fuel_names_its_function(void **state)
 		" (func (export \"spin\") (loop (br 0))))";
 	rig			g;
 	sf_extern	ex;
-	sf_call_opts opts = {1000};
+	sf_call_opts opts = {.fuel_limit = 1000};
 	sf_error	err;
 
 	rig_new(&g, wat, SF_FUEL_PRECISE);
@@ -994,7 +1224,8 @@ test_random_bulk_programs_match_reference(void **state)
 		for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
 		{
 			uint64_t	fuel = 0;
-			int32_t		want = fr_run(body.b, xs[i], &fuel);
+			sf_trap_kind trap;
+			int32_t		want = fr_run(body.b, xs[i], &fuel, &trap);
 			uint64_t	lims[4] = {fuel, fuel - 1, fuel / 2, fuel / 5};
 
 			for (int k = 0; k < 2; k++)
@@ -1319,9 +1550,9 @@ check_at(uintptr_t pc, int64_t r15, greg_t *rip_out, greg_t *rax_out)
 static int
 host_probe(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
 {
-	sf_activation *act = sf_rt_current();
+	sf_activation *act = sf_call_current();
 	uintptr_t	body = (uintptr_t) probe_rig.m->jit->code + probe_rig.m->jit->func_off[0];
-	uintptr_t	stub = (uintptr_t) sf_rt_stubs(NULL)->host_call;
+	uintptr_t	stub = (uintptr_t) sf_stubs_get(NULL)->host_call;
 	greg_t		rip, rax;
 	int			ok = act != NULL;
 
@@ -1761,6 +1992,94 @@ on_alarm(int sig)
 	alarms++;
 }
 
+/* ---- the call's own report ---------------------------------------------------------- */
+
+static sf_func *reenter_target;
+static uint64_t reenter_consumed;
+
+/* Calls back into wasm: a nested call, with its own limit and report. */
+static int
+host_reenter(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
+{
+	sf_val		arg = {.type = SF_I32, .of.i32 = 3}, res;
+	sf_call_opts opts = {.fuel_limit = 1000};
+	sf_error	err;
+
+	if (sf_call(reenter_target, &arg, 1, &res, 1, &opts, &err) != SF_OK)
+		return 1;
+	reenter_consumed = opts.fuel_consumed;
+	return 0;
+}
+
+/*
+** sf_call reports the fuel it consumed in its options, whatever the
+** outcome: its own figure when a host function it calls makes a call of
+** its own, 0 when it does not reach JIT code (a host function, bad
+** arguments); sf_last_fuel_consumed gives the same figure.
+*/
+static void
+test_call_reports_its_fuel(void **state)
+{
+	static const char wat[] =
+		"(module (import \"env\" \"reenter\" (func $reenter))\n"
+		"  (func (export \"count\") (param $n i32) (result i32) (local $i i32)\n"
+		"    (block $out (loop $l\n"
+		"      (br_if $out (i32.ge_s (local.get $i) (local.get $n)))\n"
+		"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+		"      (br $l)))\n"
+		"    (local.get $i))\n"
+		"  (func (export \"outer\") (result i32) (call $reenter) (i32.const 7)))";
+	static const sf_valtype none[1];
+	sf_functype ft = {0, 0, none, none};
+	sf_module  *m;
+	sf_store   *s;
+	sf_instance *inst;
+	sf_extern	imp, ex;
+	sf_call_opts opts = {.fuel_limit = 1000000};
+	sf_val		arg = {.type = SF_I32, .of.i32 = 10}, res;
+	sf_error	err;
+	uint8_t    *bytes;
+	size_t		len;
+	sf_config	cfg;
+
+	assert_int_equal(sf_wat_to_wasm(wat, strlen(wat), &bytes, &len, &err), SF_OK);
+	sf_config_default(&cfg);
+	cfg.fuel_mode = SF_FUEL_SLACKED;
+	m = sf_module_load(bytes, len, &cfg, &err);
+	free(bytes);
+	assert_non_null(m);
+	s = sf_store_new(NULL, &err);
+	imp.kind = SF_EXTERN_FUNC;
+	imp.of.func = sf_func_new_host(s, &ft, host_reenter, NULL, &err);
+	inst = sf_instance_new(s, m, &imp, 1, &err);
+	assert_non_null(inst);
+	assert_int_equal(sf_instance_export(inst, "count", 5, &ex), SF_OK);
+	reenter_target = ex.of.func;
+
+	/* count(10) costs 9n + 5 (test_exact_costs) */
+	assert_int_equal(sf_call(ex.of.func, &arg, 1, &res, 1, &opts, &err), SF_OK);
+	assert_int_equal(opts.fuel_consumed, 95);
+	assert_int_equal(sf_last_fuel_consumed(), 95);
+	/* outer: call, const = 2; the nested count(3) = 32 is its own */
+	assert_int_equal(sf_instance_export(inst, "outer", 5, &ex), SF_OK);
+	assert_int_equal(sf_call(ex.of.func, NULL, 0, &res, 1, &opts, &err), SF_OK);
+	assert_int_equal(res.of.i32, 7);
+	assert_int_equal(opts.fuel_consumed, 2);
+	assert_int_equal(reenter_consumed, 32);
+	assert_int_equal(sf_last_fuel_consumed(), 2);
+	/* bad arguments, and a host function: nothing consumed */
+	assert_int_equal(sf_call(ex.of.func, &arg, 1, &res, 1, &opts, &err), SF_BADARG);
+	assert_int_equal(opts.fuel_consumed, 0);
+	assert_int_equal(sf_last_fuel_consumed(), 0);
+	opts.fuel_consumed = 99;
+	assert_int_equal(sf_call(imp.of.func, NULL, 0, NULL, 0, &opts, &err), SF_OK);
+	assert_int_equal(opts.fuel_consumed, 0);
+	assert_int_equal(sf_call_slots(ex.of.func, NULL, 1, 1, &opts, &err), SF_BADARG);
+	assert_int_equal(opts.fuel_consumed, 0);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
 /* The watchdog leaves SIGALRM and setitimer() to the program. */
 static void
 test_watchdog_leaves_other_timers_alone(void **state)
@@ -1797,6 +2116,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_costs),
 		cmocka_unit_test(test_random_programs_match_reference),
+		cmocka_unit_test(test_random_trapping_programs_charge_what_ran),
+		cmocka_unit_test(test_trapping_loops_charge_what_ran),
 		cmocka_unit_test(test_merged_runs_charge_exactly),
 		cmocka_unit_test(test_early_return_drops_its_charge),
 		cmocka_unit_test(test_off_counts_nothing),
@@ -1820,6 +2141,7 @@ main(void)
 		cmocka_unit_test(test_reactor_initialize_stops),
 		cmocka_unit_test(test_slacked_is_deterministic),
 		cmocka_unit_test(test_watchdog_leaves_other_timers_alone),
+		cmocka_unit_test(test_call_reports_its_fuel),
 	};
 
 	sf_store   *s = sf_store_new(NULL, NULL);	/* installs the engine's handler */

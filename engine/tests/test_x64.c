@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "x64_emit.h"
+#include "x64/emit.h"
 
 typedef struct expect
 {
@@ -146,6 +146,64 @@ test_branch_patch(void **state)
 	x64_buf_free(&b);
 }
 
+/*
+** Instructions written later over bytes left for them: the fixed-length
+** add and lea forms (7 bytes each, whatever the value), a 7-byte NOP, a
+** short jump back, where a rel32 field points, and cutting bytes out of
+** the code.
+*/
+static void
+test_rewrites(void **state)
+{
+	x64_buf		b;
+	size_t		j, back;
+
+	x64_buf_init(&b);
+	x64_skip(&b, 7);
+	x64_skip(&b, 7);
+	x64_skip(&b, 7);
+	x64_put_alu_ri32(x64_code(&b), X64_ADD, 1, X64_R15, 5);
+	x64_put_lea_d32(x64_code(&b) + 7, 1, X64_R15, X64_R15, -2);
+	x64_put_nop(x64_code(&b) + 14, 7);
+	{
+		/* add $5,%r15; lea -2(%r15),%r15; nopl 0(%rax) */
+		const uint8_t want[] = {0x49, 0x81, 0xc7, 5, 0, 0, 0, 0x4d, 0x8d, 0xbf, 0xfe, 0xff, 0xff,
+		0xff, 0x0f, 0x1f, 0x80, 0, 0, 0, 0};
+
+		assert_int_equal(x64_pos(&b), sizeof(want));
+		assert_memory_equal(b.start, want, sizeof(want));
+	}
+	x64_buf_free(&b);
+
+	/* ret; a short jmp back to it (-3); a jmp rel32 bound to it (-8) */
+	x64_buf_init(&b);
+	back = x64_pos(&b);
+	x64_ret(&b);
+	x64_bind8_to(&b, x64_jmp8(&b), back);
+	j = x64_jmp32(&b, 0);
+	x64_bind32(&b, j, back);
+	assert_int_equal(x64_target32(&b, j), back);
+	{
+		const uint8_t want[] = {0xc3, 0xeb, 0xfd, 0xe9, 0xf8, 0xff, 0xff, 0xff};
+
+		assert_int_equal(x64_pos(&b), sizeof(want));
+		assert_memory_equal(b.start, want, sizeof(want));
+	}
+	x64_buf_free(&b);
+
+	/* cutting 2 bytes out of 6: what follows moves up, int3 fills the end */
+	x64_buf_init(&b);
+	for (int i = 1; i <= 6; i++)
+		x64_byte(&b, (uint8_t) i);
+	x64_cut(&b, 1, 2, 6);
+	{
+		const uint8_t want[] = {1, 4, 5, 6, 0xcc, 0xcc};
+
+		assert_memory_equal(b.start, want, sizeof(want));
+	}
+	x64_buf_free(&b);
+}
+
 /* Growth past the first chunk keeps everything written so far. */
 static void
 test_growth(void **state)
@@ -218,6 +276,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encodings),
 		cmocka_unit_test(test_branch_patch),
+		cmocka_unit_test(test_rewrites),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_growth_from_caller_memory),
 		cmocka_unit_test(test_mov_zero_keeps_flags),

@@ -6,10 +6,10 @@
 # modules for what those programs do not reach (exit codes, _initialize,
 # import errors, hostile pointers, stdin, random).
 # Prints "wasi-programs: N passed, N failed".  SFRUN picks the binary
-# (default engine/sfrun; build-san/sfrun for ASan + UBSan).
+# (default build/sfrun; build-san/sfrun for ASan + UBSan).
 set -u
 cd "$(dirname "$0")/../.."
-SFRUN=${SFRUN:-engine/sfrun}
+SFRUN=${SFRUN:-build/sfrun}
 out=build/wasi
 pass=0 fail=0
 

@@ -2,7 +2,7 @@
 # Differential test of the text parser against wat2wasm on random modules:
 # binaryen's wasm-opt -ttf makes a module, wasm2wat prints it four ways
 # (flat, folded, with generated names, with inline exports/imports), and
-# engine/sfwast's encoding of each text must equal wat2wasm's byte for byte.
+# build/sfwast's encoding of each text must equal wat2wasm's byte for byte.
 #   engine/tests/wat-diff.sh [N]     (N random modules, default 50)
 # Differing texts are kept in build/wat-diff/ for a regression test.
 set -u
@@ -21,7 +21,7 @@ for i in $(seq 1 "$n"); do
 		# shellcheck disable=SC2086
 		wasm2wat $opts "$dir/r.wasm" -o "$dir/m.wat" 2>/dev/null || continue
 		wat2wasm "$dir/m.wat" -o "$dir/ref.wasm" 2>/dev/null || continue
-		if ! engine/sfwast "$dir/m.wat" -o "$dir/m.json" 2>"$dir/err.txt" ||
+		if ! build/sfwast "$dir/m.wat" -o "$dir/m.json" 2>"$dir/err.txt" ||
 			! [ -f "$dir/m.0.wasm" ]; then
 			failed=$((failed + 1))
 			cp "$dir/m.wat" "$dir/failed$failed.wat"

@@ -1,7 +1,7 @@
 /*
 ** sfcheck -- decode and validate modules; optionally measure throughput.
 **
-**   engine/sfcheck [--time] [--reps N] [--mutate] FILE.wasm...
+**   build/sfcheck [--time] [--reps N] [--mutate] FILE.wasm...
 **
 ** Prints "FILE: OK" or "FILE: <status>: <message>" per file; exits 1 if
 ** any file failed.  With --time, loads each valid file N times (default 20)

@@ -2,7 +2,7 @@
 ** sfdiff -- run every export of a module the way engine/tests/difftest/ref.mjs
 ** runs it in Node.js (V8), printing a transcript the two can be diffed on.
 **
-**   engine/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked]
+**   build/sfdiff [--fuel-mode=off|precise|slacked] [--fuel=N] [--show-fuel] [--bounds-checked]
 **                 [--watchdog-ms=N] FILE.wasm
 **
 ** Meant for binaryen's wasm-opt -ttf modules (make difftest): the imports
@@ -23,7 +23,7 @@
 ** spec use for the same condition.  Exit 0 after a transcript, 3 if the
 ** module needs an import we do not provide, 1 on a load error.
 **
-** --show-fuel adds "fuel N" (sf_last_fuel_consumed) after each call that
+** --show-fuel adds "fuel N" (what sf_call reports) after each call that
 ** returned: precise and slacked mode must agree on it, and on which calls
 ** run out of fuel (run.sh compares them; V8 has no fuel).  --watchdog-ms=N
 ** runs the asynchronous check every N ms: slacked mode must still stop
@@ -217,7 +217,7 @@ set_arg(sf_val *v, uint32_t k, uint32_t set)
 }
 
 static void
-call_export(sf_func *f, const sf_call_opts *opts, int quiet, uint32_t set)
+call_export(sf_func *f, sf_call_opts *opts, int quiet, uint32_t set)
 {
 	sf_functype ft;
 	sf_val	   *args, *res;
@@ -245,14 +245,14 @@ call_export(sf_func *f, const sf_call_opts *opts, int quiet, uint32_t set)
 		}
 		printf("\n");
 		if (show_fuel)
-			printf("fuel %llu\n", (unsigned long long) sf_last_fuel_consumed());
+			printf("fuel %llu\n", (unsigned long long) opts->fuel_consumed);
 	}
 	free(args);
 	free(res);
 }
 
 static void
-run_exports(sf_module *m, sf_instance *inst, const sf_call_opts *opts)
+run_exports(sf_module *m, sf_instance *inst, sf_call_opts *opts)
 {
 	uint32_t	n = sf_module_num_exports(m);
 	sf_extern	hang, x;
@@ -312,8 +312,7 @@ int
 main(int argc, char **argv)
 {
 	sf_config	cfg;
-	sf_call_opts opts = {0};
-	const sf_call_opts *popts = NULL;
+	sf_call_opts opts = {.fuel_limit = UINT64_MAX};
 	int			i = 1, rc = 1;
 	size_t		len = 0;
 	uint8_t    *bytes;
@@ -343,7 +342,6 @@ main(int argc, char **argv)
 		else if (strncmp(argv[i], "--fuel=", 7) == 0)
 		{
 			opts.fuel_limit = strtoull(argv[i] + 7, NULL, 10);
-			popts = &opts;
 		}
 		else
 		{
@@ -385,7 +383,7 @@ main(int argc, char **argv)
 	if (!inst)
 		printf("instantiate %s\n", err.status == SF_TRAP ? trap_class(err.trap) : err.msg);
 	else
-		run_exports(m, inst, popts);
+		run_exports(m, inst, &opts);
 	rc = 0;
 out:
 	sf_watchdog_stop();

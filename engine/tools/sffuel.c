@@ -1,7 +1,7 @@
 /*
 ** sffuel -- the cost of fuel metering, measured inside one process.
 **
-**   engine/sffuel [--rounds=N] [--raw] FILE.wasm EXPORT [I32-ARG]
+**   build/sffuel [--rounds=N] [--raw] FILE.wasm EXPORT [I32-ARG]
 **
 ** Compiles FILE.wasm five times: fuel off, precise, slacked, slacked again
 ** to run with the watchdog ticking every 10 ms, and fuel off again: the
@@ -25,7 +25,7 @@
 ** The per-round ratio follows slow changes of the machine's speed (a
 ** shared VM's neighbours), which move all five calls of a round alike.
 **
-** Separate processes (engine/sfrun per mode) also differ in what the
+** Separate processes (build/sfrun per mode) also differ in what the
 ** process got: where the kernel placed memory, huge pages or not, what the
 ** other tenants of a shared machine did meanwhile.  Here every mode runs
 ** in the same process, interleaved, with memories that rotate among
@@ -102,7 +102,7 @@ static int
 measure(sf_module *mod, int m, const char *export, const sf_val *arg, double *t,
 		sf_val *first, int *have_first)
 {
-	sf_call_opts opts = {1000000000000000000ull};
+	sf_call_opts opts = {.fuel_limit = 1000000000000000000ull};
 	sf_error	err;
 	sf_store   *store;
 	sf_instance *inst;

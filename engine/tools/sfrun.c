@@ -1,7 +1,7 @@
 /*
 ** sfrun -- instantiate a module and call one export.
 **
-**   engine/sfrun [--stats] [--time] [--repeat=N] FILE.wasm [EXPORT [ARG...]]
+**   build/sfrun [--stats] [--time] [--repeat=N] FILE.wasm [EXPORT [ARG...]]
 **
 ** FILE may also be WebAssembly text (a .wat name, or contents starting
 ** with '(' or ';;'), converted by sf_wat_to_wasm; its errors print as
@@ -534,6 +534,9 @@ main(int argc, char **argv)
 	}
 	scfg.meter_start = have_limit;
 	scfg.start_fuel_limit = opts.fuel_limit;
+	/* the call reports the fuel it consumed through its options */
+	if (!have_limit)
+		opts.fuel_limit = UINT64_MAX;
 	if (!(s = sf_store_new(&scfg, &err)) || !(st = sf_spectest_new(s, &err)) ||
 		!(w = sf_wasi_new(s, &wh, &err)))
 	{
@@ -582,14 +585,13 @@ main(int argc, char **argv)
 			fprintf(stderr, "sfrun: cannot arm the timeout: %s\n", strerror(errno));
 			goto out;
 		}
-		cs = sf_call(fx.of.func, args, ft.nparams, res, ft.nresults,
-					 have_limit ? &opts : NULL, &err);
+		cs = sf_call(fx.of.func, args, ft.nparams, res, ft.nresults, &opts, &err);
 		dt = now() - t0;
 		dc = cpu_now() - c0;
 		timeout_stop();
 		sf_clear_interrupt();
 		if (stats)
-			fprintf(stderr, "fuel consumed: %llu\n", (unsigned long long) sf_last_fuel_consumed());
+			fprintf(stderr, "fuel consumed: %llu\n", (unsigned long long) opts.fuel_consumed);
 		if ((outcome = call_outcome(w, cs, &err)) >= 0)
 		{
 			rc = outcome;

@@ -1,7 +1,7 @@
 /*
 ** sfwast -- convert a spec .wast script with our own text parser.
 **
-**   engine/sfwast FILE.wast -o OUTDIR/NAME.json
+**   build/sfwast FILE.wast -o OUTDIR/NAME.json
 **
 ** Writes wast2json's JSON format (same command names, fields and value
 ** encodings) and the module files next to it: text modules are converted

@@ -1,5 +1,5 @@
 // ref.mjs -- the reference side of make difftest: run a module's exports in
-// Node.js (V8) and print the same transcript as engine/sfdiff (see the
+// Node.js (V8) and print the same transcript as build/sfdiff (see the
 // comment at the top of engine/tools/sfdiff.c for the format).
 //
 //   node engine/tests/difftest/ref.mjs FILE.wasm
@@ -33,7 +33,7 @@ function val(type, v) {
 	}
 }
 
-// V8's trap messages -> the classes engine/sfdiff prints.
+// V8's trap messages -> the classes build/sfdiff prints.
 function trapClass(e) {
 	const m = String(e && e.message);
 	const classes = [
@@ -109,7 +109,7 @@ function functionTypes(bytes) {
 	return new Map();
 }
 
-// Argument k of call 'set', as engine/sfdiff's set_arg picks it.
+// Argument k of call 'set', as build/sfdiff's set_arg picks it.
 const i32s = [0, -1, 0x7fffffff, -2147483648, 1, 7, 255, 65536];
 const i64s = [0n, -1n, 0x7fffffffffffffffn, -0x8000000000000000n, 1n, 4294967296n, -129n, 65535n];
 const f32s = [0, 0x80000000, 0x3fc00000, 0xf149f2ca, 0x7f800000, 0xff800000, 0x4f000000, 1];

@@ -7,7 +7,7 @@
 #
 # Each round turns random bytes into a module with binaryen's wasm-opt -ttf
 # (features limited to what slackfuel supports) and --denan, makes -O0 / -O3 / -Os
-# variants of it, and runs every export of each variant in engine/sfdiff and
+# variants of it, and runs every export of each variant in build/sfdiff and
 # in Node.js (engine/tests/difftest/ref.mjs), in a rotating fuel mode (and
 # with bounds-checked memory in odd rounds), then
 # diffs the two transcripts (logs, results, trap classes, memory hashes,
@@ -25,7 +25,7 @@ mkdir -p "$out"
 for tool in wasm-opt node; do
 	command -v $tool >/dev/null || { echo "difftest: $tool not installed"; exit 1; }
 done
-sfdiff=${DIFFTEST_SFDIFF:-engine/sfdiff}
+sfdiff=${DIFFTEST_SFDIFF:-build/sfdiff}
 [ -x "$sfdiff" ] || { echo "difftest: build $sfdiff first (make engine)"; exit 1; }
 
 base_features="--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int

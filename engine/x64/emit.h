@@ -1,5 +1,5 @@
 /*
-** x64_emit.h -- the x86-64 byte encoder.
+** x64/emit.h -- the x86-64 byte encoder.
 **
 ** Knows x86-64 encodings and nothing about WebAssembly: registers, memory
 ** operands, and one emitter per instruction form.  The lowering
@@ -89,10 +89,6 @@ typedef struct x64_buf
 	uint8_t    *end;			/* start + capacity - X64_RED_ZONE */
 	bool		oom;
 	bool		owned;			/* start was malloc'ed here */
-	uint32_t	nbranch;		/* relative branches emitted (rel32 and rel8) */
-	size_t		last_branch;	/* the last one's relative field */
-	uint32_t	watch;			/* when nbranch reaches this, */
-	size_t		watch_end;		/* the end of that branch */
 	uint8_t		scratch[256];
 } x64_buf;
 
@@ -122,7 +118,7 @@ x64_pos(const x64_buf *b)
 void		x64_byte(x64_buf *b, uint8_t v);
 void		x64_u32(x64_buf *b, uint32_t v);
 
-/* Inline: the fuel charge of a run is rewritten after every operator. */
+/* Inline: chains of forward jumps are patched field by field. */
 static inline void
 x64_patch32(x64_buf *b, size_t at, uint32_t v)
 {
@@ -130,7 +126,7 @@ x64_patch32(x64_buf *b, size_t at, uint32_t v)
 		memcpy(b->start + at, &v, 4);
 }
 
-/* Inline: chains of forward jumps and fuel charges are read field by field. */
+/* Inline: chains of forward jumps are read field by field. */
 static inline uint32_t
 x64_read32(const x64_buf *b, size_t at)
 {
@@ -141,7 +137,23 @@ x64_read32(const x64_buf *b, size_t at)
 	return v;
 }
 
-void		x64_nop_at(x64_buf *b, size_t at, int len);
+/* A 'len'-byte NOP (1..9) at p, in emitted code. */
+void		x64_put_nop(uint8_t *p, int len);
+
+/*
+** Remove the 'len' bytes at 'at' from the code before 'end': what lies
+** between moves up over them, and int3 fills the 'len' bytes freed before
+** 'end'.  The caller makes sure nothing else points into what moved.
+*/
+void		x64_cut(x64_buf *b, size_t at, size_t len, size_t end);
+
+/* Leave 'n' bytes, for an instruction written there later. */
+static inline void
+x64_skip(x64_buf *b, size_t n)
+{
+	x64_reserve(b, n);
+	b->p += n;
+}
 
 /*
 ** Integer ALU operations of the 0x01/0x03/0x81/0x83 group, by their /digit.
@@ -281,6 +293,43 @@ void		x64_alu_mi_any(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm);
 void		x64_alu_mi_bd(x64_buf *b, x64_alu op, int w, int base, int32_t disp, int32_t imm);
 void		x64_alu_mr(x64_buf *b, x64_alu op, int w, x64_mem m, int src);
 void		x64_test_rr(x64_buf *b, int w, int a, int c);
+/*
+** Instructions written over bytes left for them (x64_skip), at p in the
+** emitted code (x64_code), in fixed-length forms: 'op dst, imm32' (REX
+** 81 /op id) and 'lea dst, [base + disp32]' (REX 8D /r, mod 2; base
+** neither rsp nor r12, which need a SIB).  Inline: fuel writes one per
+** charge.
+*/
+static inline void
+x64_put_alu_ri32(uint8_t *p, x64_alu op, int w, int dst, int32_t imm)
+{
+	unsigned	rex = (w ? 8u : 0u) | ((unsigned) (dst & 8) >> 3);
+
+	if (rex)
+		*p++ = (uint8_t) (0x40 | rex);
+	*p++ = 0x81;
+	*p++ = (uint8_t) (0xC0 | (op << 3) | (dst & 7));
+	memcpy(p, &imm, 4);
+}
+
+static inline void
+x64_put_lea_d32(uint8_t *p, int w, int dst, int base, int32_t disp)
+{
+	unsigned	rex = (w ? 8u : 0u) | ((unsigned) (dst & 8) >> 1) | ((unsigned) (base & 8) >> 3);
+
+	if (rex)
+		*p++ = (uint8_t) (0x40 | rex);
+	*p++ = 0x8D;
+	*p++ = (uint8_t) (0x80 | ((dst & 7) << 3) | (base & 7));
+	memcpy(p, &disp, 4);
+}
+
+/* The emitted code, to write over; NULL once out of memory. */
+static inline uint8_t *
+x64_code(x64_buf *b)
+{
+	return b->oom ? NULL : b->start;
+}
 
 static inline void
 x64_alu_rm(x64_buf *b, x64_alu op, int w, int dst, x64_mem m)
@@ -339,10 +388,6 @@ x64_branch32(x64_buf *b, uint32_t op, int n, int32_t rel)
 	field = (size_t) (p - b->start);
 	memcpy(p, &rel, 4);
 	b->p = p + 4;
-	b->nbranch++;
-	b->last_branch = field;
-	if (b->nbranch == b->watch)
-		b->watch_end = field + 4;
 	if (__builtin_expect(b->p > b->end, 0))
 		x64_grow(b, 0);
 	return field;
@@ -368,13 +413,21 @@ x64_call32(x64_buf *b, int32_t rel)
 /* Short branch with a rel8 field; returns the field's offset. */
 size_t		x64_jcc8(x64_buf *b, x64_cc cc);
 size_t		x64_jmp8(x64_buf *b);
-/* Point the rel8 field at 'at' to the current position. */
+/* Point the rel8 field at 'at' to the current position, or to 'target'. */
 void		x64_bind8(x64_buf *b, size_t at);
+void		x64_bind8_to(x64_buf *b, size_t at, size_t target);
 /* Point the rel32 field at 'at' to 'target' (buffer offsets). */
 static inline void
 x64_bind32(x64_buf *b, size_t at, size_t target)
 {
 	x64_patch32(b, at, (uint32_t) (int32_t) ((int64_t) target - (int64_t) (at + 4)));
+}
+
+/* Where the rel32 field at 'at' points (a buffer offset). */
+static inline size_t
+x64_target32(const x64_buf *b, size_t at)
+{
+	return (size_t) ((int64_t) at + 4 + (int32_t) x64_read32(b, at));
 }
 
 /* SSE.  'dbl': 1 for the f64 (sd/pd) form, 0 for f32 (ss/ps). */

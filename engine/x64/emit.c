@@ -1,5 +1,5 @@
 /*
-** x64_emit.c -- the x86-64 byte encoder (see x64_emit.h).
+** x64/emit.c -- the x86-64 byte encoder (see emit.h).
 **
 ** Every emitter funnels through enc() (register operand) or enc_m()
 ** (memory operand): legacy prefix, REX, opcode bytes, ModRM/SIB/
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "x64_emit.h"
+#include "emit.h"
 
 #define F_W		1u				/* REX.W */
 #define F_66	2u
@@ -108,12 +108,20 @@ static const uint8_t nops[9][9] = {
 	{0x66, 0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00},
 };
 
-/* Overwrite 'len' (1..9) bytes of emitted code with one multi-byte NOP. */
 void
-x64_nop_at(x64_buf *b, size_t at, int len)
+x64_put_nop(uint8_t *p, int len)
 {
-	if (!b->oom && len >= 1 && len <= 9)
-		memcpy(b->start + at, nops[len - 1], (size_t) len);
+	if (len >= 1 && len <= 9)
+		memcpy(p, nops[len - 1], (size_t) len);
+}
+
+void
+x64_cut(x64_buf *b, size_t at, size_t len, size_t end)
+{
+	if (b->oom || end < at + len)
+		return;
+	memmove(b->start + at, b->start + at + len, end - (at + len));
+	memset(b->start + end - len, 0xCC, len);
 }
 
 /*
@@ -533,6 +541,7 @@ x64_alu_ri(x64_buf *b, x64_alu op, int w, int dst, int32_t imm)
 	done(b, p);
 }
 
+
 void
 x64_alu_rm_any(x64_buf *b, x64_alu op, int w, int dst, x64_mem m)
 {
@@ -762,10 +771,6 @@ branch8(x64_buf *b, uint8_t op)
 	field = (size_t) (p - b->start);
 	*p++ = 0;
 	done(b, p);
-	b->nbranch++;
-	b->last_branch = field;
-	if (b->nbranch == b->watch)
-		b->watch_end = field + 1;
 	return field;
 }
 
@@ -784,8 +789,14 @@ x64_jmp8(x64_buf *b)
 void
 x64_bind8(x64_buf *b, size_t at)
 {
+	x64_bind8_to(b, at, x64_pos(b));
+}
+
+void
+x64_bind8_to(x64_buf *b, size_t at, size_t target)
+{
 	if (!b->oom)
-		b->start[at] = (uint8_t) (int8_t) (x64_pos(b) - (at + 1));
+		b->start[at] = (uint8_t) (int8_t) ((int64_t) target - (int64_t) (at + 1));
 }
 
 void

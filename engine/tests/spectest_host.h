@@ -1,6 +1,7 @@
 /*
 ** spectest_host.h -- the "spectest" host module of the WebAssembly spec
-** test suite, shared by the spec runner and engine/sfrun.
+** test suite, shared by the spec runner and build/sfrun.  Test support:
+** it is linked into those two, not into the library.
 **
 ** print* functions (that print nothing: the suite only needs them to
 ** exist), global_i32/i64 = 666, global_f32/f64 = 666.6, a funcref table of

@@ -1,401 +1,30 @@
 /*
-** runtime_call.c -- crossing between the host and JIT code: the shared
-** stubs (entry, trap, host call), sf_call, the host-function boundary,
-** canonical function types, the PC -> function registry, the CPU check.
-**
-** Entry stub, as C sees it:
-**   uint64_t entry(ctx, code, slots, nslots, act)
-** saves the callee-saved registers, records its stack pointer in
-** act->saved_rsp, copies the argument slots to the stack, calls 'code'
-** and copies the result slots back; it returns 0.  The trap stub restores
-** that stack pointer from the activation and leaves through the same
-** epilogue with the trap kind in eax.  No unwinding, no longjmp.
+** call.c -- crossing between the host and JIT code: sf_call and
+** sf_call_slots (an activation per call, the fuel limit and the report,
+** the decisions at the return to the host), the host-function boundary
+** the host-call stub calls, and the host-function context (sf_ctx_*).
+** The stubs themselves are the target's (x64/stubs.c).
 */
 #define _GNU_SOURCE				/* pthread_getattr_np */
-#include <cpuid.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "codemem.h"
 #include "runtime.h"
-#include "x64_emit.h"
-
-/* ---- canonical function types ---------------------------------------------------- */
-
-typedef struct typeent
-{
-	uint32_t	hash;
-	uint32_t	len;
-	uint8_t    *key;
-} typeent;
-
-static pthread_mutex_t types_lock = PTHREAD_MUTEX_INITIALIZER;
-static typeent *types_tab;
-static uint32_t types_cap, types_n;
-
-static uint32_t
-hash_bytes(const uint8_t *p, size_t n)
-{
-	uint32_t	h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
-static bool
-types_grow(void)
-{
-	uint32_t	ncap = types_cap ? types_cap * 2 : 256;
-	typeent    *nt = calloc(ncap, sizeof(typeent));
-
-	if (nt == NULL)
-		return false;
-	for (uint32_t i = 0; i < types_cap; i++)
-	{
-		if (types_tab[i].key == NULL)
-			continue;
-		uint32_t	j = types_tab[i].hash & (ncap - 1);
-
-		while (nt[j].key)
-			j = (j + 1) & (ncap - 1);
-		nt[j] = types_tab[i];
-	}
-	free(types_tab);
-	types_tab = nt;
-	types_cap = ncap;
-	return true;
-}
-
-/*
-** Ids are 1 + the slot's insertion order... more simply, the id is stored
-** in the key's first four bytes so it survives rehashing.
-*/
-uint32_t
-sf_rt_type_id(const sf_functype *t, sf_error *err)
-{
-	size_t		len = 8 + (size_t) t->nparams + t->nresults;
-	uint8_t    *key = malloc(len + 4);
-	uint32_t	h, id = 0;
-
-	if (key == NULL)
-	{
-		sf_error_set(err, SF_NOMEM, "out of memory");
-		return 0;
-	}
-	memcpy(key + 4, &t->nparams, 4);
-	memcpy(key + 8, &t->nresults, 4);
-	for (uint32_t i = 0; i < t->nparams; i++)
-		key[12 + i] = (uint8_t) t->params[i];
-	for (uint32_t i = 0; i < t->nresults; i++)
-		key[12 + t->nparams + i] = (uint8_t) t->results[i];
-	h = hash_bytes(key + 4, len);
-	pthread_mutex_lock(&types_lock);
-	if ((types_n + 1) * 2 > types_cap && !types_grow())
-		goto out;
-	for (uint32_t j = h & (types_cap - 1);; j = (j + 1) & (types_cap - 1))
-	{
-		typeent    *e = &types_tab[j];
-
-		if (e->key == NULL)
-		{
-			id = ++types_n;
-			memcpy(key, &id, 4);
-			e->key = key;
-			e->hash = h;
-			e->len = (uint32_t) len;
-			key = NULL;
-			break;
-		}
-		if (e->hash == h && e->len == len && memcmp(e->key + 4, key + 4, len) == 0)
-		{
-			memcpy(&id, e->key, 4);
-			break;
-		}
-	}
-out:
-	pthread_mutex_unlock(&types_lock);
-	free(key);
-	if (id == 0)
-		sf_error_set(err, SF_NOMEM, "out of memory");
-	return id;
-}
-
-/* ---- stubs ---------------------------------------------------------------------- */
-
-static pthread_once_t stubs_once = PTHREAD_ONCE_INIT;
-static sf_stubs stubs;
-static bool stubs_ok;
-
-/* Offsets inside the stub block, fixed up after installation. */
-typedef struct stub_offs
-{
-	size_t		entry, trap_explicit, trap_common, host_call;
-} stub_offs;
-
-static void
-emit_entry(x64_buf *b, stub_offs *o, size_t *exit_at)
-{
-	size_t		l1, j1, l3, j3;
-
-	o->entry = x64_pos(b);
-	x64_push(b, X64_RBP);
-	x64_mov_rr(b, 1, X64_RBP, X64_RSP);
-	x64_push(b, X64_RBX);
-	x64_push(b, X64_R12);
-	x64_push(b, X64_R13);
-	x64_push(b, X64_R14);
-	x64_push(b, X64_R15);
-	x64_push(b, X64_R8);		/* [rbp-48] act */
-	x64_push(b, X64_RDX);		/* [rbp-56] slots */
-	x64_push(b, X64_RCX);		/* [rbp-64] nslots */
-	x64_mov_mr(b, 1, x64_m(X64_R8, SF_OFF_ACT_SAVED_RSP), X64_RSP);
-	x64_mov_rr(b, 1, X64_R13, X64_RDI);
-	x64_mov_rm(b, 1, X64_R14, x64_m(X64_R13, SF_OFF_VM_MEM_BASE));
-	x64_mov_rm(b, 1, X64_R15, x64_m(X64_R8, SF_OFF_ACT_FUEL));
-	/* outgoing slots, 16-byte aligned */
-	x64_mov_rr(b, 1, X64_RAX, X64_RCX);
-	x64_shift_ri(b, X64_SHL, 1, X64_RAX, 3);
-	x64_alu_ri(b, X64_ADD, 1, X64_RAX, 15);
-	x64_alu_ri(b, X64_AND, 1, X64_RAX, -16);
-	x64_alu_rr(b, X64_SUB, 1, X64_RSP, X64_RAX);
-	x64_alu_rr(b, X64_XOR, 0, X64_RAX, X64_RAX);
-	l1 = x64_pos(b);
-	x64_alu_rr(b, X64_CMP, 1, X64_RAX, X64_RCX);
-	j1 = x64_jcc8(b, X64_CC_AE);
-	x64_mov_rm(b, 1, X64_R9, x64_mx(X64_RDX, X64_RAX, 8, 0));
-	x64_mov_mr(b, 1, x64_mx(X64_RSP, X64_RAX, 8, 0), X64_R9);
-	x64_alu_ri(b, X64_ADD, 1, X64_RAX, 1);
-	x64_byte(b, 0xEB);
-	x64_byte(b, (uint8_t) (int8_t) (l1 - (x64_pos(b) + 1)));
-	x64_bind8(b, j1);
-	x64_call_r(b, X64_RSI);
-	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RBP, -64));
-	x64_mov_rm(b, 1, X64_RDX, x64_m(X64_RBP, -56));
-	x64_alu_rr(b, X64_XOR, 0, X64_RAX, X64_RAX);
-	l3 = x64_pos(b);
-	x64_alu_rr(b, X64_CMP, 1, X64_RAX, X64_RCX);
-	j3 = x64_jcc8(b, X64_CC_AE);
-	x64_mov_rm(b, 1, X64_R9, x64_mx(X64_RSP, X64_RAX, 8, 0));
-	x64_mov_mr(b, 1, x64_mx(X64_RDX, X64_RAX, 8, 0), X64_R9);
-	x64_alu_ri(b, X64_ADD, 1, X64_RAX, 1);
-	x64_byte(b, 0xEB);
-	x64_byte(b, (uint8_t) (int8_t) (l3 - (x64_pos(b) + 1)));
-	x64_bind8(b, j3);
-	x64_mov_rm(b, 1, X64_R8, x64_m(X64_RBP, -48));
-	x64_mov_mr(b, 1, x64_m(X64_R8, SF_OFF_ACT_FUEL), X64_R15);
-	x64_alu_rr(b, X64_XOR, 0, X64_RAX, X64_RAX);
-	*exit_at = x64_pos(b);
-	x64_lea(b, 1, X64_RSP, x64_m(X64_RBP, -40));
-	x64_pop(b, X64_R15);
-	x64_pop(b, X64_R14);
-	x64_pop(b, X64_R13);
-	x64_pop(b, X64_R12);
-	x64_pop(b, X64_RBX);
-	x64_pop(b, X64_RBP);
-	x64_ret(b);
-}
-
-static void
-emit_traps(x64_buf *b, stub_offs *o, size_t exit_at)
-{
-	size_t		j;
-
-	/*
-	** Called from a trap thunk.  The return address may lie one past the
-	** function's code (the thunk is its last instruction), so the trap PC
-	** is taken one byte back, inside the call.
-	*/
-	o->trap_explicit = x64_pos(b);
-	x64_pop(b, X64_RDX);
-	x64_lea(b, 1, X64_RDX, x64_m(X64_RDX, -1));
-	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_R13, SF_OFF_VM_STORE));
-	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RCX, SF_OFF_STORE_ACT));
-	/* from a signal handler: eax = kind, rdx = pc, rcx = activation */
-	o->trap_common = x64_pos(b);
-	x64_mov_rr(b, 0, X64_RAX, X64_RAX);
-	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_ACT_TRAP), X64_RAX);
-	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_ACT_TRAP_PC), X64_RDX);
-	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_ACT_FUEL), X64_R15);
-	x64_mov_rm(b, 1, X64_RSP, x64_m(X64_RCX, SF_OFF_ACT_SAVED_RSP));
-	x64_lea(b, 1, X64_RBP, x64_m(X64_RSP, 64));
-	j = x64_jmp32(b, 0);
-	x64_bind32(b, j, exit_at);
-}
-
-static void
-emit_host_call(x64_buf *b, stub_offs *o)
-{
-	size_t		j, t;
-
-	o->host_call = x64_pos(b);
-	x64_push(b, X64_RBP);
-	x64_mov_rr(b, 1, X64_RBP, X64_RSP);
-	/*
-	** JIT code keeps locals in r10, r11 and xmm8-15 across calls (see
-	** compile.c); C may clobber them, so the stub saves them.
-	*/
-	x64_alu_ri(b, X64_SUB, 1, X64_RSP, 96);
-	x64_mov_mr(b, 1, x64_m(X64_RSP, 0), X64_R10);
-	x64_mov_mr(b, 1, x64_m(X64_RSP, 8), X64_R11);
-	for (int x = 8; x < 16; x++)
-		x64_movs_mr(b, 1, x64_m(X64_RSP, 16 + 8 * (x - 8)), x);
-	x64_mov_rr(b, 1, X64_RDI, X64_R13);
-	x64_lea(b, 1, X64_RSI, x64_m(X64_RBP, 16));
-	x64_mov_rr(b, 1, X64_RDX, X64_R15);
-	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RBP, 0));
-	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RCX, -8));
-	x64_mov_ri(b, 1, X64_RAX, (int64_t) (uintptr_t) sf_rt_host_call);
-	x64_call_r(b, X64_RAX);
-	x64_mov_rr(b, 1, X64_R15, X64_RAX);
-	x64_mov_rm(b, 1, X64_R10, x64_m(X64_RSP, 0));
-	x64_mov_rm(b, 1, X64_R11, x64_m(X64_RSP, 8));
-	for (int x = 8; x < 16; x++)
-		x64_movs_rm(b, 1, x, x64_m(X64_RSP, 16 + 8 * (x - 8)));
-	x64_test_rr(b, 1, X64_RDX, X64_RDX);
-	j = x64_jcc8(b, X64_CC_NE);
-	x64_mov_rr(b, 1, X64_RSP, X64_RBP);
-	x64_pop(b, X64_RBP);
-	x64_ret(b);
-	x64_bind8(b, j);
-	x64_mov_rr(b, 0, X64_RAX, X64_RDX);
-	t = x64_call32(b, 0);
-	x64_bind32(b, t, o->trap_explicit);
-}
-
-static void
-build_stubs(void)
-{
-	x64_buf		b;
-	stub_offs	o;
-	size_t		exit_at;
-	uint8_t    *code;
-
-	x64_buf_init(&b);
-	emit_entry(&b, &o, &exit_at);
-	emit_traps(&b, &o, exit_at);
-	emit_host_call(&b, &o);
-	if (b.oom)
-	{
-		x64_buf_free(&b);
-		return;
-	}
-	code = sf_codemem_install(b.start, x64_pos(&b), NULL);
-	if (code)
-	{
-		sf_codemem_set_stubs(code, x64_pos(&b));
-		stubs.entry = (sf_entry_fn) (void *) (code + o.entry);
-		stubs.trap_explicit = code + o.trap_explicit;
-		stubs.trap_common = code + o.trap_common;
-		stubs.host_call = code + o.host_call;
-		stubs_ok = true;
-	}
-	x64_buf_free(&b);
-}
-
-/* Set once the stubs exist: the per-call path reads it without pthread_once. */
-static const sf_stubs *stubs_ready;
-
-const sf_stubs *
-sf_rt_stubs(sf_error *err)
-{
-	const sf_stubs *st = __atomic_load_n(&stubs_ready, __ATOMIC_ACQUIRE);
-
-	if (st != NULL)
-		return st;
-	pthread_once(&stubs_once, build_stubs);
-	if (!stubs_ok)
-	{
-		sf_error_set(err, SF_NOMEM, "cannot allocate executable memory for the JIT stubs");
-		return NULL;
-	}
-	__atomic_store_n(&stubs_ready, &stubs, __ATOMIC_RELEASE);
-	return &stubs;
-}
+#include "signals.h"
+#include "target.h"
 
 /* ---- the thread's activation ------------------------------------------------------ */
 
 static __thread sf_activation *cur_act __attribute__((tls_model("initial-exec")));
 
 sf_activation *
-sf_rt_current(void)
+sf_call_current(void)
 {
 	return cur_act;
 }
 
-void
-sf_rt_set_current(sf_activation *act)
-{
-	cur_act = act;
-}
-
-/* ---- PC -> function ----------------------------------------------------------------- */
-
-static pthread_mutex_t jits_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sf_jit **jits;
-static uint32_t njits, capjits;
-
-void
-sf_jit_register(struct sf_jit *j)
-{
-	pthread_mutex_lock(&jits_lock);
-	if (njits == capjits)
-	{
-		uint32_t	ncap = capjits ? capjits * 2 : 16;
-		struct sf_jit **nj = realloc(jits, ncap * sizeof(*nj));
-
-		if (nj == NULL)
-		{
-			/* traps in this module just won't name their function */
-			pthread_mutex_unlock(&jits_lock);
-			return;
-		}
-		jits = nj;
-		capjits = ncap;
-	}
-	jits[njits++] = j;
-	pthread_mutex_unlock(&jits_lock);
-}
-
-void
-sf_jit_unregister(struct sf_jit *j)
-{
-	pthread_mutex_lock(&jits_lock);
-	for (uint32_t i = 0; i < njits; i++)
-		if (jits[i] == j)
-		{
-			jits[i] = jits[--njits];
-			break;
-		}
-	pthread_mutex_unlock(&jits_lock);
-}
-
-const sf_module *
-sf_jit_find_pc(uintptr_t pc, uint32_t *func_index)
-{
-	const sf_module *found = NULL;
-
-	pthread_mutex_lock(&jits_lock);
-	for (uint32_t i = 0; i < njits && !found; i++)
-	{
-		struct sf_jit *j = jits[i];
-		uintptr_t	base = (uintptr_t) j->code;
-
-		if (pc < base || pc >= base + j->code_len)
-			continue;
-		for (uint32_t f = 0; f < j->nfuncs; f++)
-			if (pc >= base + j->func_off[f] && pc < base + j->func_end[f])
-			{
-				*func_index = j->m->nfunc_imports + f;
-				found = j->m;
-				break;
-			}
-	}
-	pthread_mutex_unlock(&jits_lock);
-	return found;
-}
 
 /* ---- calls ---------------------------------------------------------------------- */
 
@@ -425,7 +54,7 @@ sf_last_fuel_consumed(void)
 }
 
 void
-sf_rt_set_last_fuel(uint64_t fuel)
+sf_call_set_last_fuel(uint64_t fuel)
 {
 	last_fuel = fuel;
 }
@@ -565,7 +194,7 @@ fuel_finish(sf_activation *act, uint64_t limit, bool outermost, uint64_t *trap)
 		if (act->fuel > 0)
 			*trap = SF_TRAP_OUT_OF_FUEL;
 	}
-	if (sf_rt_interrupt_pending())
+	if (sf_signals_interrupt_pending())
 	{
 		if (*trap == 0)
 			*trap = SF_TRAP_INTERRUPTED;
@@ -625,7 +254,7 @@ stack_floor(uintptr_t frame, uint64_t max_bytes)
 ** which exist once 'f' was compiled, are looked up once.
 */
 static inline __attribute__((always_inline)) sf_status
-call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
+call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, sf_call_opts *opts,
 		 sf_error *err)
 {
 	sf_store   *s = f->store;
@@ -633,10 +262,7 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
 	sf_activation *prev_cur;
 	uintptr_t	prev_limit = s->stack_limit;
 	uint64_t	trap, limit;
-	const sf_stubs *stubs = __atomic_load_n(&stubs_ready, __ATOMIC_ACQUIRE);
-
-	if (__builtin_expect(stubs == NULL, 0))
-		stubs = sf_rt_stubs(NULL);
+	const sf_stubs *stubs = sf_stubs_get(NULL);
 	memset(&act, 0, offsetof(sf_activation, host_msg));
 	act.host_msg[0] = '\0';
 	act.prev = s->act;
@@ -646,20 +272,22 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
 	if (act.prev == NULL)
 		s->stack_limit = stack_floor((uintptr_t) __builtin_frame_address(0), s->cfg.max_stack_bytes);
 	s->act = &act;
-	prev_cur = sf_rt_current();
+	prev_cur = sf_call_current();
 	/* the activation is complete before a signal handler can see it */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	sf_rt_set_current(&act);
+	cur_act = &act;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* a request that came before the activation was visible is not lost */
-	if (sf_rt_interrupt_pending())
+	if (sf_signals_interrupt_pending())
 		trap = SF_TRAP_INTERRUPTED;
 	else
 		trap = stubs->entry(f->ctx, f->code, slots, nslots, &act);
-	sf_rt_set_current(prev_cur);
+	cur_act = prev_cur;
 	s->act = act.prev;
 	s->stack_limit = prev_limit;
 	last_fuel = fuel_finish(&act, limit, prev_cur == NULL, &trap);
+	if (opts != NULL)
+		opts->fuel_consumed = last_fuel;
 	if (__builtin_expect(trap != 0, 0))
 	{
 		act.trap = (int64_t) trap;
@@ -672,13 +300,17 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, const sf_call_opts *opts,
 
 sf_status
 sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
-		uint32_t nresults, const sf_call_opts *opts, sf_error *err)
+		uint32_t nresults, sf_call_opts *opts, sf_error *err)
 {
 	uint32_t	nslots = nargs > nresults ? nargs : nresults;
 	uint64_t	small[16], *slots = small;
 	sf_status	st;
 
 	sf_error_clear(err);
+	/* a call that does not reach JIT code consumes nothing */
+	last_fuel = 0;
+	if (opts != NULL)
+		opts->fuel_consumed = 0;
 	if ((st = check_args(f, args, nargs, nresults, err)) != SF_OK)
 		return st;
 	if (f->host)
@@ -728,10 +360,13 @@ out:
 
 sf_status
 sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
-			  const sf_call_opts *opts, sf_error *err)
+			  sf_call_opts *opts, sf_error *err)
 {
 	if (__builtin_expect(nargs != f->type.nparams || nresults != f->type.nresults, 0))
 	{
+		last_fuel = 0;
+		if (opts != NULL)
+			opts->fuel_consumed = 0;
 		sf_error_clear(err);
 		return sf_error_set(err, SF_BADARG, "function takes %u arguments and returns %u results",
 							f->type.nparams, f->type.nresults);
@@ -740,7 +375,12 @@ sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
 		if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
 			slots[i] = (uint32_t) slots[i];
 	if (__builtin_expect(f->host != NULL, 0))
+	{
+		last_fuel = 0;
+		if (opts != NULL)
+			opts->fuel_consumed = 0;
 		return call_host_slots(f, slots, err);
+	}
 	return call_jit(f, slots, nargs > nresults ? nargs : nresults, opts, err);
 }
 
@@ -754,17 +394,17 @@ boundary_trap(const sf_activation *act, uint64_t trap)
 {
 	if (act->counting && act->fuel > 0)
 		return SF_TRAP_OUT_OF_FUEL;
-	if (trap == 0 && sf_rt_interrupt_pending())
+	if (trap == 0 && sf_signals_interrupt_pending())
 		return SF_TRAP_INTERRUPTED;
 	return trap;
 }
 
 /* Called by the host-call stub with the wasm caller's state. */
 sf_hostret
-sf_rt_host_call(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller)
+sf_call_host_boundary(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller)
 {
 	sf_func    *f = hc->func;
-	sf_activation *act = sf_rt_current();
+	sf_activation *act = sf_call_current();
 	sf_val		small_a[8], small_r[8];
 	sf_val	   *args = small_a, *results = small_r;
 	sf_hostret	ret = {fuel, 0};
@@ -839,7 +479,7 @@ sf_ctx_fuel_remaining(sf_ctx *ctx)
 
 /* Saturating: a huge charge exhausts the fuel, it never wraps the counter. */
 bool
-sf_rt_charge(sf_activation *act, uint64_t units)
+sf_call_charge(sf_activation *act, uint64_t units)
 {
 	if (act == NULL || !act->counting)
 		return false;
@@ -852,7 +492,7 @@ sf_rt_charge(sf_activation *act, uint64_t units)
 int
 sf_ctx_charge_fuel(sf_ctx *ctx, uint64_t units)
 {
-	return sf_rt_charge(ctx->act, units);
+	return sf_call_charge(ctx->act, units);
 }
 
 void
@@ -868,45 +508,4 @@ sf_ctx_exit(sf_ctx *ctx, int32_t code)
 	ctx->exit_code = code;
 	if (ctx->msg[0] == '\0')
 		snprintf(ctx->msg, sizeof(ctx->msg), "program exited with code %d", (int) code);
-}
-
-/* ---- CPU ---------------------------------------------------------------------- */
-
-static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
-static unsigned cpu_ecx, cpu_edx;
-static bool cpu_known;
-
-static void
-read_cpuid(void)
-{
-	unsigned	a, b;
-
-	cpu_known = __get_cpuid(1, &a, &b, &cpu_ecx, &cpu_edx) != 0;
-}
-
-/* CPUID may trap to a hypervisor: ask once per process. */
-sf_status
-sf_cpu_check(sf_error *err)
-{
-	unsigned	c, d;
-
-	pthread_once(&cpu_once, read_cpuid);
-	c = cpu_ecx;
-	d = cpu_edx;
-	if (!cpu_known)
-		return sf_error_set(err, SF_UNSUPPORTED, "cannot identify the CPU (no CPUID leaf 1)");
-	if (!(d & bit_SSE2))
-		return sf_error_set(err, SF_UNSUPPORTED, "the JIT needs an x86-64 CPU with SSE2");
-	if (!(c & bit_SSE4_1))
-		return sf_error_set(err, SF_UNSUPPORTED,
-							"the JIT needs SSE4.1 (roundss/roundsd), which this CPU lacks");
-	if (!(c & bit_POPCNT))
-		return sf_error_set(err, SF_UNSUPPORTED, "the JIT needs the POPCNT instruction, which this CPU lacks");
-	return SF_OK;
-}
-
-void
-sf_module_compile_stats(const sf_module *m, sf_compile_stats *out)
-{
-	*out = m->stats;
 }

@@ -1,0 +1,202 @@
+/*
+** compile_fuel.h -- fuel planning (compile_fuel.c): where the code charges
+** fuel and how much, decided alongside the single pass.  Target-neutral:
+** the plan is a list of charge sites (code offset, amount, form) that the
+** target writes (cg_charge_*, compile.h), and the pass never reads or
+** writes machine code itself.  Its state lives here: per function
+** (fuel_func, in the compiler's state), per control frame (fuel_frame,
+** in each frame) and per compiling thread (fuel_module).
+*/
+#ifndef SF_COMPILE_FUEL_H
+#define SF_COMPILE_FUEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* No site, no frame, no jump: the unset value of every index below. */
+#define NO_SITE ((uint32_t) 0xFFFFFFFF)
+
+/* A run never gets near this; splitting keeps a charge positive. */
+#define FUEL_RUN_MAX 0x40000000u
+
+/* How a charge is written (every form has the same length). */
+typedef enum fuel_form
+{
+	FUEL_ADD,					/* an add; in precise mode followed by its check */
+	FUEL_LEA,					/* an add that leaves the flags alone, unchecked */
+	FUEL_DROPPED,				/* charges nothing: a NOP of the same length */
+	FUEL_REMOVED				/* dropped, and its bytes taken out of the code */
+} fuel_form;
+
+/* One charge in the code. */
+typedef struct fuel_site
+{
+	uint32_t	at;				/* code offset of the charge */
+	uint32_t	n;				/* fuel it charges */
+	uint8_t		form;			/* fuel_form */
+	uint32_t	first_pay;		/* the first call fixup paying through it, or NO_SITE */
+} fuel_site;
+
+/*
+** A place in the lowering's output, to tell later whether the code since
+** is plain: no branch, call or frame in it (cg_mark, cg_plain_since).
+*/
+typedef struct cg_mark
+{
+	uint32_t	branches, calls, frames;
+} cg_mark;
+
+/* What the pass keeps per control frame (in the compiler's ctl). */
+typedef struct fuel_frame
+{
+	uint32_t	entry;			/* site of the run at entry, or NO_SITE */
+	uint32_t	esc_min;		/* lowest frame index a branch inside targets */
+	uint32_t	arm;			/* if/else: site heading this arm */
+	uint32_t	then_arm;		/* else: site heading the then arm */
+	uint32_t	comp;			/* loop: the run at entry, takes the late part back */
+	uint32_t	late_n;			/* loop: fuel of the late part */
+	uint32_t	room;			/* loop: what the compensation may still take back */
+	uint32_t	rot1;			/* loop: 1 + its frot in fuel_module.rots, 0 if none */
+	bool		late;			/* loop: part of its body is charged late */
+	/* if/else: the lowering and the sites when 'arm' opened, to tell a plain arm */
+	cg_mark		arm_mark;
+	uint32_t	arm_sites;
+} fuel_frame;
+
+/*
+** An if without else whose then arm never reaches its end: the run after
+** the end is the else path's.  What both paths charge moves before the if
+** when the function ends and every run's charge is known.
+*/
+typedef struct fhoist
+{
+	uint32_t	before;			/* the run before the if */
+	uint32_t	then_arm;		/* the then arm's head */
+	uint32_t	else_run;		/* the run after the end, or NO_SITE */
+} fhoist;
+
+/*
+** An arm of an if that is plain -- straight-line code from its charge to
+** a return or a jump out -- whose charge slacked mode removes from the code
+** if it ends at zero; or an else arm, which only the if's branch enters,
+** whose emptied charge that branch can jump past (cg_fuel_drop_plain).
+*/
+typedef struct fplain
+{
+	uint32_t	site;			/* the arm's charge */
+	uint32_t	end;			/* the end of its code, or 0: an else arm */
+	uint32_t	jump;			/* the jump that ends it, or NO_SITE; an else
+								 * arm: the if's branch to it */
+} fplain;
+
+/*
+** A loop whose header charge may move onto the edges that enter it: the
+** run before the loop and the runs that end in a 'br' back to it
+** ("rotate").
+*/
+typedef struct frot
+{
+	uint32_t	pre;			/* the run before the loop (its comp) */
+	uint32_t	header;			/* the header run's site, set at the end */
+	uint32_t	edges;			/* branches to the loop's label */
+	uint32_t	absorbed;		/* of them, 'br's whose run can take the header */
+	uint32_t	pos;			/* the loop's label */
+	uint32_t	end;			/* where the loop's code ends */
+} frot;
+
+#define FUEL_ROTS 64
+#define FUEL_REDGES 128
+
+/* A run ending in a 'br' back to the loop of rots[rot]. */
+typedef struct fedge
+{
+	uint32_t	rot;
+	uint32_t	site;
+	uint32_t	jump;			/* its jump to the label, or NO_SITE */
+} fedge;
+
+/* A late loop's exit by br_if that must charge 'fix' on the way out. */
+typedef struct fstub
+{
+	uint32_t	branch;			/* the conditional branch to the stub */
+	uint32_t	fix;			/* fuel to charge */
+	uint32_t	target;			/* frame index of the label */
+	uint32_t	owner;			/* loop frame at whose end the stub goes */
+} fstub;
+
+/* What the pass keeps per function (in the compiler's cstate). */
+typedef struct fuel_func
+{
+	/* the open run, read and written per operator by cg_fuel_op */
+	uint32_t	fast;			/* the open run when only its count grows, else NO_SITE */
+	uint32_t	n;				/* its fuel, written to the site by cg_fuel_sync */
+	uint32_t	held;			/* of n, what runs up to its last operator that may trap */
+	bool		dirty;			/* n not yet written */
+	bool		counting;		/* fuel mode is not off */
+	bool		precise;		/* fuel mode is precise */
+	bool		slacked;		/* fuel mode is slacked */
+	uint32_t	at;				/* the open run's site, or NO_SITE */
+	uint32_t	arm_frame;		/* if frame whose arm the next run heads, or NO_SITE */
+	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
+	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_SITE */
+	uint32_t	entry;			/* this function's entry charge, or NO_SITE */
+	uint32_t	pend_hoist;		/* hoist whose else run the next run is, or NO_SITE */
+	uint32_t	late_open;		/* loops turned late whose frame is open */
+	uint32_t	redge_new1;		/* 1 + the fedge whose jump comes next, or 0 */
+	uint32_t	fix0;			/* this function's first call fixup */
+	fuel_site  *sites;
+	uint32_t	nsites, capsites;
+	fhoist	   *hoists;			/* if-without-else hoists, done at the end */
+	uint32_t	nhoists, caphoists;
+	fplain	   *plains;			/* plain arms */
+	uint32_t	nplains, capplains;
+	uint32_t   *zcand;			/* charges that may end at zero */
+	uint32_t	nzcand, capzcand;
+	fstub	   *stubs;
+	uint32_t	nstubs, capstubs;
+	uint32_t	nrots, nredges, nrorder;	/* used of fuel_module's rots, redges, rorder */
+} fuel_func;
+
+/*
+** A function's entry charge.  A direct call runs the entry run exactly
+** once each time the call's own run runs, so the caller's run pays it
+** and the call enters 'len' bytes in, past the charge.
+*/
+typedef struct fuel_entry
+{
+	uint32_t	at;				/* code offset of the charge, or NO_SITE */
+	uint32_t	n;
+	uint8_t		len;			/* what a direct call skips */
+} fuel_entry;
+
+/*
+** The charge that pays for a direct call's callee entry run, as a call
+** fixup carries it to the link (cg_fuel_call_entry).  While the function
+** compiles, 'site' is the paying run; when it ends, the site's place,
+** amount and form are copied here and calls that pay through the same site
+** point back at the first of them, which keeps the running amount.
+*/
+typedef struct fuel_pay
+{
+	uint32_t	site;			/* the paying run, or NO_SITE */
+	uint32_t	at;
+	uint32_t	n;
+	uint8_t		form;
+	bool		changed;		/* the link added to it */
+	uint32_t	back;			/* how many fixups back the first one of the site is */
+} fuel_pay;
+
+/* What the pass keeps per compiling thread (in the compiler's modstate). */
+typedef struct fuel_module
+{
+	uint64_t	points;			/* charges left in the code */
+	fuel_entry *entry;			/* per defined function, shared by the threads */
+	fuel_site  *sites;			/* a function's sites, handed on to the next one */
+	uint32_t	capsites;
+	/* a function's loops that may rotate; more go unrotated */
+	frot		rots[FUEL_ROTS];	/* by start */
+	fedge		redges[FUEL_REDGES];	/* their back edges' runs */
+	uint32_t	rorder[FUEL_ROTS];	/* those that rotate, in the order they ended */
+} fuel_module;
+
+#endif							/* SF_COMPILE_FUEL_H */

@@ -1,0 +1,446 @@
+/*
+** compile_inline.h -- the compiler's inline fast paths: the lowering's
+** branches, the value stack and registers, the fuel hooks run per
+** operator, and decoding.  Each runs once or more per operator, so it is
+** inlined; its slow path is a function of compile.h.
+*/
+#ifndef SF_COMPILE_INLINE_H
+#define SF_COMPILE_INLINE_H
+
+#include "compile.h"
+
+/*
+** The lowering's branches.  Every one goes through these, which count it:
+** fuel's plain arms (cg_plain_since) move code that holds no branch, and
+** the layout weighs the code up to the first branch.  The encoder's branch
+** emitters are poisoned after them, so a branch that bypasses the count
+** does not compile.  Each returns the branch's field, for binding.
+*/
+static inline size_t
+cg_branched(cstate *c, size_t field, size_t end, bool jmp32)
+{
+	c->nbranch++;
+	c->last_branch = (uint32_t) field;
+	c->last_jmp32 = jmp32;
+	if (c->nbranch == c->watch)
+		c->first_branch_end = (uint32_t) end;
+	return field;
+}
+
+static inline size_t
+cg_jmp32(cstate *c)
+{
+	size_t		f = x64_jmp32(c->b, 0);
+
+	return cg_branched(c, f, f + 4, true);
+}
+
+static inline size_t
+cg_jcc32(cstate *c, x64_cc cc)
+{
+	size_t		f = x64_jcc32(c->b, cc, 0);
+
+	return cg_branched(c, f, f + 4, false);
+}
+
+static inline size_t
+cg_call32(cstate *c)
+{
+	size_t		f = x64_call32(c->b, 0);
+
+	return cg_branched(c, f, f + 4, false);
+}
+
+static inline size_t
+cg_jcc8(cstate *c, x64_cc cc)
+{
+	size_t		f = x64_jcc8(c->b, cc);
+
+	return cg_branched(c, f, f + 1, false);
+}
+
+static inline size_t
+cg_jmp8(cstate *c)
+{
+	size_t		f = x64_jmp8(c->b);
+
+	return cg_branched(c, f, f + 1, false);
+}
+
+/* A register the value owns (may be overwritten), not a local's. */
+static inline bool
+owned_reg(const sval *v)
+{
+	return v->kind == VK_REG && !v->borrowed;
+}
+
+static inline bool
+is_float(uint8_t t)
+{
+	return t == SF_F32 || t == SF_F64;
+}
+
+static inline int
+is_wide(uint8_t t)
+{
+	return t != SF_I32 && t != SF_F32;
+}
+
+/* A free register of the pool (inline: one usually is; else a spill). */
+static inline int
+cg_alloc_gpr(cstate *c)
+{
+	x64_regset	freeset = X64_VALUE_GPRS & ~c->gused;
+	int			r;
+
+	if (SF_UNLIKELY(freeset == 0))
+		return cg_alloc_gpr_slow(c);
+	r = __builtin_ctz(freeset);
+	c->gused |= X64_SET(r);
+	return r;
+}
+
+static inline int
+cg_alloc_xmm(cstate *c)
+{
+	x64_regset	freeset = X64_VALUE_XMMS & ~c->xused;
+	int			r;
+
+	if (SF_UNLIKELY(freeset == 0))
+		return cg_alloc_xmm_slow(c);
+	r = __builtin_ctz(freeset);
+	c->xused |= X64_SET(r);
+	return r;
+}
+
+/* A value's register goes back to its pool (a local's stays). */
+static inline void
+cg_release(cstate *c, const sval *v)
+{
+	if (v->kind != VK_REG || v->borrowed)
+		return;
+	if (is_float(v->type))
+		c->xused &= ~X64_SET(v->reg);
+	else
+		c->gused &= ~X64_SET(v->reg);
+}
+
+/* The home slot of stack index 'depth' (one check: it must be in the frame). */
+static inline x64_mem
+cg_home(cstate *c, uint32_t depth)
+{
+	if (SF_UNLIKELY(depth >= c->maxsp))
+		cg_home_overflow(c);
+	return x64_m(X64_RBP, c->home0 - 8 * (int32_t) depth);
+}
+
+/* Where a LOCAL or MEM value lives; 'depth' is its stack index. */
+static inline x64_mem
+cg_mem_of(cstate *c, const sval *v, uint32_t depth)
+{
+	if (v->kind == VK_LOCAL)
+		return x64_m(X64_RBP, c->loff[v->local]);
+	return cg_home(c, depth);
+}
+
+/* Push and pop run once or twice per operator: inline, slow paths aside. */
+static inline void
+cg_push(cstate *c, sval v)
+{
+	if (SF_UNLIKELY(c->sp == c->vcap) && !cg_grow_stack(c))
+		return;
+	c->vs[c->sp++] = v;
+	c->nflags += v.kind == VK_FLAGS;
+}
+
+/* sval's layout, which cg_push_words writes as two little-endian words */
+_Static_assert(sizeof(sval) == 16 && offsetof(sval, type) == 1 &&
+			   offsetof(sval, reg) == 2 && offsetof(sval, cc) == 3 &&
+			   offsetof(sval, borrowed) == 4 && offsetof(sval, imm) == 8 &&
+			   offsetof(sval, local) == 8, "sval's layout");
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "cg_push_words: little-endian");
+
+/*
+** Push an entry given as two little-endian words: kind, type, reg, cc,
+** borrowed in the first, imm (or the local) in the second.  Two stores,
+** not a struct built and copied: constants, registers and local.get are
+** most of all pushes.
+*/
+static inline void
+cg_push_words(cstate *c, uint64_t head, uint64_t tail)
+{
+	uint8_t    *v;
+
+	if (SF_UNLIKELY(c->sp == c->vcap) && !cg_grow_stack(c))
+		return;
+	v = (uint8_t *) &c->vs[c->sp++];
+	memcpy(v, &head, 8);
+	memcpy(v + 8, &tail, 8);
+}
+
+static inline void
+cg_push_reg(cstate *c, uint8_t type, int reg)
+{
+	cg_push_words(c, VK_REG | (uint64_t) type << 8 | (uint64_t) (uint8_t) reg << 16, 0);
+}
+
+static inline void
+cg_push_const(cstate *c, uint8_t type, int64_t imm)
+{
+	cg_push_words(c, VK_CONST | (uint64_t) type << 8, (uint64_t) imm);
+}
+
+static inline void
+cg_push_flags(cstate *c, x64_cc cc)
+{
+	sval		v = {.kind = VK_FLAGS, .type = SF_I32, .cc = (uint8_t) cc};
+
+	cg_push(c, v);
+}
+
+static inline int
+cg_alloc(cstate *c, uint8_t type)
+{
+	return is_float(type) ? cg_alloc_xmm(c) : cg_alloc_gpr(c);
+}
+
+static inline sval
+cg_pop(cstate *c)
+{
+	if (SF_UNLIKELY(c->sp == 0))
+		return cg_underflow(c);
+	c->sp--;
+	if (c->clean > c->sp)
+		c->clean = c->sp;
+	return c->vs[c->sp];
+}
+
+/*
+** Pop and return the entry itself, not a copy (the hot handlers: no
+** 16-byte copy, no copy in their frame): it stays valid, and may be
+** changed in place, until the next push, which reuses its slot.
+*/
+static inline sval *
+cg_pop_ref(cstate *c)
+{
+	if (SF_UNLIKELY(c->sp == 0))
+		return cg_underflow_ref(c);
+	c->sp--;
+	if (c->clean > c->sp)
+		c->clean = c->sp;
+	return &c->vs[c->sp];
+}
+
+static inline sval *
+cg_top(cstate *c, uint32_t k)
+{
+	return &c->vs[c->sp - 1 - k];
+}
+
+/* Compare results on the stack go to registers; mostly there are none. */
+static inline void
+cg_materialize_flags(cstate *c)
+{
+	if (c->nflags != 0)
+		cg_materialize_flags_slow(c);
+}
+
+/*
+** Load 'v' into register 'reg' (a gpr or xmm by v's type) without taking
+** it from the pool: for scratch registers and fixed argument registers.
+** Loads never touch the flags.  Inline, the common cases: an integer in a
+** register or a frame slot (cg_load_any does the rest).
+*/
+static inline __attribute__((always_inline)) void
+cg_load_scratch(cstate *c, const sval *v, uint32_t depth, int reg)
+{
+	if (!is_float(v->type))
+	{
+		if (v->kind == VK_REG)
+		{
+			if (reg != v->reg)
+				x64_mov_rr(c->b, is_wide(v->type), reg, v->reg);
+			return;
+		}
+		if (v->kind == VK_LOCAL || v->kind == VK_MEM)
+		{
+			x64_mov_rm(c->b, is_wide(v->type), reg, cg_mem_of(c, v, depth));
+			return;
+		}
+	}
+	cg_load_any(c, v, depth, reg);
+}
+
+/*
+** Store 'v' (stack index 'depth') into 'dst'; uses rax/xmm0 as scratch.
+** Inline, the common case: an integer in a register (cg_store_any does
+** the rest).
+*/
+static inline void
+cg_store_to(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
+{
+	if (v->kind == VK_REG && !is_float(v->type))
+		x64_mov_mr(c->b, is_wide(v->type), dst, v->reg);
+	else
+		cg_store_any(c, v, depth, dst);
+}
+
+/*
+** The canonical merge state: every non-constant value in its home slot
+** (cg_spill_entries).  Inline, the common case at a block, a call or a
+** branch: every entry is there already (clean == sp), no call.
+*/
+static inline void
+cg_spill_all(cstate *c)
+{
+	if (c->clean < c->sp)
+		cg_spill_entries(c);
+}
+
+/*
+** Local 'local' is about to change: values still reading it must copy
+** (cg_local_readers).  Inline, the common case at a local.set: only clean
+** entries, which read no local, are left.
+*/
+static inline void
+cg_local_written(cstate *c, uint32_t local)
+{
+	if (c->clean < c->sp)
+		cg_local_readers(c, local);
+}
+
+/*
+** Frame k was just pushed: the run current here is its entry run.  Right
+** after a fuel point no run is open yet; the next one opened is the entry
+** run (only structural operators come before it) unless another fuel
+** point, such as a loop header, comes first.  Inline, and no cg_fuel_sync:
+** it reads and writes no charge.
+*/
+static inline void
+cg_fuel_enter(cstate *c, ctl *k)
+{
+	k->fuel.entry = c->fuel.at;
+	if (c->fuel.at == NO_SITE && c->fuel.pend_lo == NO_SITE)
+		c->fuel.pend_lo = c->csp - 1;
+	k->fuel.esc_min = NO_SITE;
+	k->fuel.arm = NO_SITE;
+	k->fuel.then_arm = NO_SITE;
+}
+
+/*
+** The lowering emitted code that may trap or leave JIT code (a trap check,
+** a memory access, a call): what the current run charges so far is
+** held, never taken back by a loop's compensation (compile_fuel.c).
+** Inline: one store, where it is emitted.
+*/
+static inline void
+cg_fuel_may_trap(cstate *c)
+{
+	c->fuel.held = c->fuel.n;
+}
+
+/*
+** A call or a nested frame ends a loop's late part.  Inline, the common
+** case: no late part; nothing is read or written, so no cg_fuel_sync.
+*/
+static inline void
+cg_fuel_flush(cstate *c)
+{
+	if (c->fuel.late_loop != NO_SITE)
+		cg_fuel_flush_slow(c);
+}
+
+/* The br's jump, at 'jump', is emitted: a back edge that took a header notes it. */
+static inline void
+cg_fuel_br_jumped(cstate *c, uint32_t jump)
+{
+	if (c->fuel.redge_new1)
+		cg_fuel_br_jumped_slow(c, jump);
+}
+
+/*
+** Decoding runs once per operator: fast paths for one-byte opcodes and
+** one-byte LEB128 immediates (the validator checked them).
+*/
+static inline int
+cg_lookup_op(cstate *c)
+{
+	int			op = cg_byte_ops[*c->pc++];
+
+	/* one test for both the prefix and an unknown byte (-1) */
+	if (SF_UNLIKELY(op < 0) && op == CG_OP_PREFIX)
+		return cg_lookup_prefixed(c);
+	return op;
+}
+
+static inline uint32_t
+cg_read_u32(cstate *c)
+{
+	if (c->pc < c->end && *c->pc < 0x80)
+		return *c->pc++;
+	return cg_read_u32_slow(c);
+}
+
+static inline int64_t
+cg_read_s64(cstate *c)
+{
+	if (c->pc < c->end && *c->pc < 0x80)
+		return (int64_t) (*c->pc++ ^ 0x40) - 0x40;
+	return cg_read_s64_slow(c);
+}
+
+static inline int32_t
+cg_read_s32(cstate *c)
+{
+	return (int32_t) cg_read_s64(c);
+}
+
+/*
+** local.get: a lazy VK_LOCAL entry, or the local's register borrowed
+** (imm's upper half zero under the local).
+*/
+static inline void
+cg_push_local(cstate *c, uint32_t l)
+{
+	int			r = c->lreg[l];
+	uint64_t	head = VK_LOCAL | (uint64_t) (uint8_t) c->ltype[l] << 8;
+
+	if (r >= 0)
+		head ^= (VK_LOCAL ^ VK_REG) | (uint64_t) (uint8_t) r << 16 | (uint64_t) 1 << 32;
+	cg_push_words(c, head, l);
+}
+
+/*
+** Called before operator 'op' is compiled: it joins the current run
+** (compile_fuel.c).  Inline, the common case: an open ordinary run takes
+** the operator's cost into fuel.n only; the site is brought up to date at
+** the start of every cg_fuel_* function, the only code that reads or
+** writes sites (a store after each operator cost 2% of the compile: with
+** it every field of the cstate had to be reloaded).
+*/
+static inline void
+cg_fuel_op(cstate *c, int op)
+{
+	uint32_t	cost = cg_op_fuel[op];
+
+	/*
+	** reachable code only (the dispatch); a run is open only when counting: no
+	** test of 'counting' here
+	*/
+	if (c->fuel.fast != NO_SITE && c->fuel.n < FUEL_RUN_MAX)
+	{
+		/*
+		** written to the site by the next cg_fuel_* call (cg_fuel_sync); a
+		** cost of 0 only has the site rewritten with what it holds
+		*/
+		c->fuel.n += cost;
+		c->fuel.dirty = true;
+		return;
+	}
+	if (cost == 0 || !c->fuel.counting)
+		return;
+	cg_fuel_op_slow(c, cost, cg_op_traps[op]);
+}
+
+#endif							/* SF_COMPILE_INLINE_H */

@@ -1,0 +1,87 @@
+/*
+** jit.c -- the registry of compiled code: which module and function a PC
+** in JIT code belongs to (jit.h).
+*/
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "codemem.h"
+#include "jit.h"
+
+static pthread_mutex_t jits_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sf_jit **jits;
+static uint32_t njits, capjits;
+
+void
+sf_jit_register(struct sf_jit *j)
+{
+	pthread_mutex_lock(&jits_lock);
+	if (njits == capjits)
+	{
+		uint32_t	ncap = capjits ? capjits * 2 : 16;
+		struct sf_jit **nj = realloc(jits, ncap * sizeof(*nj));
+
+		if (nj == NULL)
+		{
+			/* traps in this module just won't name their function */
+			pthread_mutex_unlock(&jits_lock);
+			return;
+		}
+		jits = nj;
+		capjits = ncap;
+	}
+	jits[njits++] = j;
+	pthread_mutex_unlock(&jits_lock);
+}
+
+void
+sf_jit_unregister(struct sf_jit *j)
+{
+	pthread_mutex_lock(&jits_lock);
+	for (uint32_t i = 0; i < njits; i++)
+		if (jits[i] == j)
+		{
+			jits[i] = jits[--njits];
+			break;
+		}
+	pthread_mutex_unlock(&jits_lock);
+}
+
+const sf_module *
+sf_jit_find_pc(uintptr_t pc, uint32_t *func_index)
+{
+	const sf_module *found = NULL;
+
+	pthread_mutex_lock(&jits_lock);
+	for (uint32_t i = 0; i < njits && !found; i++)
+	{
+		struct sf_jit *j = jits[i];
+		uintptr_t	base = (uintptr_t) j->code;
+
+		if (pc < base || pc >= base + j->code_len)
+			continue;
+		for (uint32_t f = 0; f < j->nfuncs; f++)
+			if (pc >= base + j->func_off[f] && pc < base + j->func_end[f])
+			{
+				*func_index = j->m->nfunc_imports + f;
+				found = j->m;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&jits_lock);
+	return found;
+}
+
+
+void
+sf_jit_free(struct sf_jit *j)
+{
+	if (j == NULL)
+		return;
+	sf_jit_unregister(j);
+	sf_codemem_free(j->code, j->code_len);
+	free(j->func_off);
+	free(j->func_end);
+	free(j->type_ids);
+	free(j);
+}

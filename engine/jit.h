@@ -1,0 +1,46 @@
+/*
+** jit.h -- the compiled form of a module (sf_module.jit), made by the
+** compiler (compile_module.c), and the process-wide registry that maps a
+** PC in JIT code to its module and function (jit.c).
+*/
+#ifndef SF_JIT_H
+#define SF_JIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "module.h"
+
+struct sf_jit
+{
+	uint8_t    *code;			/* RX block */
+	size_t		code_len;
+	uint32_t	nfuncs;			/* defined functions */
+	uint32_t   *func_off;		/* entry of each defined function */
+	uint32_t   *func_end;		/* end of each function's code */
+	uint32_t   *type_ids;		/* canonical id of each type index */
+	const sf_module *m;
+};
+
+/*
+** Registered code can be found by PC: a trap names its function.  A module
+** registers its code when it is compiled and unregisters it when freed.
+*/
+void		sf_jit_register(struct sf_jit *j);
+void		sf_jit_unregister(struct sf_jit *j);
+/* The module and function whose code contains 'pc' (NULL if none). */
+const sf_module *sf_jit_find_pc(uintptr_t pc, uint32_t *func_index);
+/* Unregister and free compiled code (NULL is fine). */
+void		sf_jit_free(struct sf_jit *j);
+
+/*
+** Compile every function of 'm' into *out, with explicit bounds checks on
+** memory accesses or for guard pages, and say how in *stats
+** (compile_module.c).  The rest of the engine reaches it through the
+** module (sf_module_compile, sf_module_compile_checked: module.c).
+*/
+sf_status	sf_compile_module(const sf_module *m, bool bounds_checked, struct sf_jit **out,
+							  sf_compile_stats *stats, sf_error *err);
+
+#endif							/* SF_JIT_H */

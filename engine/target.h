@@ -1,0 +1,53 @@
+/*
+** target.h -- what the rest of the engine needs from the code generator's
+** target, x86-64 (engine/x64/): its conventions (x64/abi.h) and the
+** numbers other passes depend on.  The lowering (compile*.c) is the
+** target's own and includes x64/ directly.
+*/
+#ifndef SF_TARGET_H
+#define SF_TARGET_H
+
+#include "util.h"
+#include "x64/abi.h"
+
+/*
+** Hot locals: the validator, which decodes every body anyway, ranks up to
+** this many integer and float locals per function for the registers the
+** target keeps locals in (module.h, sf_code).
+*/
+#define SF_TARGET_HOT_INT	X64_HOT_INT
+#define SF_TARGET_HOT_FLOAT X64_HOT_FLOAT
+
+/*
+** The shared stubs between the host and JIT code (x64/stubs.c), emitted
+** once per process.  entry runs 'code' on 'nslots' argument/result slots
+** for activation 'act' and returns 0, or the trap kind when the code
+** trapped; trap_common is where the signal handlers send a PC (eax = kind,
+** rdx = PC, rcx = activation); host_call is the code of every host
+** function.
+*/
+struct sf_activation;
+typedef uint64_t (*sf_entry_fn) (void *ctx, void *code, uint64_t *slots,
+								 uint64_t nslots, struct sf_activation *act);
+typedef struct sf_stubs
+{
+	sf_entry_fn entry;
+	void	   *trap_explicit;	/* eax = trap kind; called, pc on the stack */
+	void	   *trap_common;	/* eax = kind, rdx = pc, rcx = activation */
+	void	   *host_call;		/* wasm-convention entry of every host function */
+} sf_stubs;
+
+/* Set once the stubs exist: the per-call path reads it without a lock. */
+extern const sf_stubs *sf_stubs_ready;
+const sf_stubs *sf_stubs_build(sf_error *err);
+
+/* The stubs, emitted on first use; NULL (and 'err') when that failed. */
+static inline const sf_stubs *
+sf_stubs_get(sf_error *err)
+{
+	const sf_stubs *s = __atomic_load_n(&sf_stubs_ready, __ATOMIC_ACQUIRE);
+
+	return s != NULL ? s : sf_stubs_build(err);
+}
+
+#endif							/* SF_TARGET_H */

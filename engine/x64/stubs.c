@@ -1,0 +1,225 @@
+/*
+** x64/stubs.c -- the shared stubs between the host and JIT code, emitted
+** once per process into the first block of the code arena: the entry
+** stub, the trap stubs and the host-call stub (frames: x64/abi.h).
+**
+** Entry stub, as C sees it:
+**   uint64_t entry(ctx, code, slots, nslots, act)
+** saves the callee-saved registers, records its stack pointer in
+** act->saved_rsp, copies the argument slots to the stack, calls 'code'
+** and copies the result slots back; it returns 0.  The trap stub restores
+** that stack pointer from the activation and leaves through the same
+** epilogue with the trap kind in eax.  No unwinding, no longjmp.
+**
+** The host-call stub is the wasm-convention entry of every host function:
+** it saves the local registers C may clobber, hands the arguments, the
+** fuel counter and the caller's context to sf_call_host_boundary
+** (call.c), takes the counter back and traps if that says so.
+*/
+#include <pthread.h>
+
+#include "codemem.h"
+#include "runtime.h"
+#include "target.h"
+
+static pthread_once_t stubs_once = PTHREAD_ONCE_INIT;
+static sf_stubs stubs;
+static bool stubs_ok;
+
+/* Offsets inside the stub block, fixed up after installation. */
+typedef struct stub_offs
+{
+	size_t		entry, trap_explicit, trap_common, host_call;
+} stub_offs;
+
+/* Copy nslots (rcx) slots from [src + 8*i] to [dst + 8*i], with rax and r9. */
+static void
+copy_slots(x64_buf *b, int dst, int src)
+{
+	size_t		loop, done;
+
+	x64_alu_rr(b, X64_XOR, 0, X64_RAX, X64_RAX);
+	loop = x64_pos(b);
+	x64_alu_rr(b, X64_CMP, 1, X64_RAX, X64_RCX);
+	done = x64_jcc8(b, X64_CC_AE);
+	x64_mov_rm(b, 1, X64_R9, x64_mx(src, X64_RAX, 8, 0));
+	x64_mov_mr(b, 1, x64_mx(dst, X64_RAX, 8, 0), X64_R9);
+	x64_alu_ri(b, X64_ADD, 1, X64_RAX, 1);
+	x64_bind8_to(b, x64_jmp8(b), loop);
+	x64_bind8(b, done);
+}
+
+static void
+emit_entry(x64_buf *b, stub_offs *o, size_t *exit_at)
+{
+	o->entry = x64_pos(b);
+	x64_push(b, X64_RBP);
+	x64_mov_rr(b, 1, X64_RBP, X64_RSP);
+	x64_push(b, X64_RBX);
+	x64_push(b, X64_R12);
+	x64_push(b, X64_CTX);
+	x64_push(b, X64_MEM);
+	x64_push(b, X64_FUEL);
+	x64_push(b, X64_R8);		/* X64_ENTRY_ACT */
+	x64_push(b, X64_RDX);		/* X64_ENTRY_SLOTS */
+	x64_push(b, X64_RCX);		/* X64_ENTRY_NSLOTS */
+	x64_mov_mr(b, 1, x64_m(X64_R8, SF_OFF_ACT_SAVED_RSP), X64_RSP);
+	x64_mov_rr(b, 1, X64_CTX, X64_RDI);
+	x64_mov_rm(b, 1, X64_MEM, x64_m(X64_CTX, SF_OFF_VM_MEM_BASE));
+	x64_mov_rm(b, 1, X64_FUEL, x64_m(X64_R8, SF_OFF_ACT_FUEL));
+	/* outgoing slots, 16-byte aligned */
+	x64_mov_rr(b, 1, X64_RAX, X64_RCX);
+	x64_shift_ri(b, X64_SHL, 1, X64_RAX, 3);
+	x64_alu_ri(b, X64_ADD, 1, X64_RAX, 15);
+	x64_alu_ri(b, X64_AND, 1, X64_RAX, -16);
+	x64_alu_rr(b, X64_SUB, 1, X64_RSP, X64_RAX);
+	copy_slots(b, X64_RSP, X64_RDX);
+	x64_call_r(b, X64_RSI);
+	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RBP, X64_ENTRY_NSLOTS));
+	x64_mov_rm(b, 1, X64_RDX, x64_m(X64_RBP, X64_ENTRY_SLOTS));
+	copy_slots(b, X64_RDX, X64_RSP);
+	x64_mov_rm(b, 1, X64_R8, x64_m(X64_RBP, X64_ENTRY_ACT));
+	x64_mov_mr(b, 1, x64_m(X64_R8, SF_OFF_ACT_FUEL), X64_FUEL);
+	x64_alu_rr(b, X64_XOR, 0, X64_RAX, X64_RAX);
+	*exit_at = x64_pos(b);
+	x64_lea(b, 1, X64_RSP, x64_m(X64_RBP, X64_ENTRY_SAVED));
+	x64_pop(b, X64_FUEL);
+	x64_pop(b, X64_MEM);
+	x64_pop(b, X64_CTX);
+	x64_pop(b, X64_R12);
+	x64_pop(b, X64_RBX);
+	x64_pop(b, X64_RBP);
+	x64_ret(b);
+}
+
+static void
+emit_traps(x64_buf *b, stub_offs *o, size_t exit_at)
+{
+	/*
+	** Called from a trap thunk.  The return address may lie one past the
+	** function's code (the thunk is its last instruction), so the trap PC
+	** is taken one byte back, inside the call.
+	*/
+	o->trap_explicit = x64_pos(b);
+	x64_pop(b, X64_RDX);
+	x64_lea(b, 1, X64_RDX, x64_m(X64_RDX, -1));
+	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_CTX, SF_OFF_VM_STORE));
+	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RCX, SF_OFF_STORE_ACT));
+	/* from a signal handler: eax = kind, rdx = pc, rcx = activation */
+	o->trap_common = x64_pos(b);
+	x64_mov_rr(b, 0, X64_RAX, X64_RAX);
+	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_ACT_TRAP), X64_RAX);
+	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_ACT_TRAP_PC), X64_RDX);
+	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_ACT_FUEL), X64_FUEL);
+	x64_mov_rm(b, 1, X64_RSP, x64_m(X64_RCX, SF_OFF_ACT_SAVED_RSP));
+	x64_lea(b, 1, X64_RBP, x64_m(X64_RSP, X64_ENTRY_FRAME));
+	x64_bind32(b, x64_jmp32(b, 0), exit_at);
+}
+
+/*
+** Save (or restore) the local registers C may clobber: the local sets
+** minus what System V preserves, lowest register first.
+*/
+static void
+move_clobbered_locals(x64_buf *b, bool save)
+{
+	x64_regset	g = X64_INT_LOCAL_SET & ~X64_SYSV_KEEPS_LOCALS,
+				x = X64_FLOAT_LOCAL_SET;
+	int32_t		at = 0;
+
+	for (int r = 0; r < X64_NGPR; r++)
+		if (g & X64_SET(r))
+		{
+			if (save)
+				x64_mov_mr(b, 1, x64_m(X64_RSP, at), r);
+			else
+				x64_mov_rm(b, 1, r, x64_m(X64_RSP, at));
+			at += 8;
+		}
+	for (int r = 0; r < X64_NXMM; r++)
+		if (x & X64_SET(r))
+		{
+			if (save)
+				x64_movs_mr(b, 1, x64_m(X64_RSP, at), r);
+			else
+				x64_movs_rm(b, 1, r, x64_m(X64_RSP, at));
+			at += 8;
+		}
+}
+
+static void
+emit_host_call(x64_buf *b, stub_offs *o)
+{
+	static const int sysv_args[] = X64_SYSV_ARGS;
+	size_t		j;
+
+	o->host_call = x64_pos(b);
+	x64_push(b, X64_RBP);
+	x64_mov_rr(b, 1, X64_RBP, X64_RSP);
+	x64_alu_ri(b, X64_SUB, 1, X64_RSP, X64_HOSTCALL_SAVE);
+	move_clobbered_locals(b, true);
+	/* sf_call_host_boundary(ctx, the argument slots, fuel, the caller's ctx) */
+	x64_mov_rr(b, 1, sysv_args[0], X64_CTX);
+	x64_lea(b, 1, sysv_args[1], x64_m(X64_RBP, X64_FRAME_ARGS));
+	x64_mov_rr(b, 1, sysv_args[2], X64_FUEL);
+	x64_mov_rm(b, 1, sysv_args[3], x64_m(X64_RBP, 0));
+	x64_mov_rm(b, 1, sysv_args[3], x64_m(sysv_args[3], X64_FRAME_CTX));
+	x64_mov_ri(b, 1, X64_RAX, (int64_t) (uintptr_t) sf_call_host_boundary);
+	x64_call_r(b, X64_RAX);
+	/* sf_hostret in rax (fuel) and rdx (trap) */
+	x64_mov_rr(b, 1, X64_FUEL, X64_RAX);
+	move_clobbered_locals(b, false);
+	x64_test_rr(b, 1, X64_RDX, X64_RDX);
+	j = x64_jcc8(b, X64_CC_NE);
+	x64_mov_rr(b, 1, X64_RSP, X64_RBP);
+	x64_pop(b, X64_RBP);
+	x64_ret(b);
+	x64_bind8(b, j);
+	x64_mov_rr(b, 0, X64_RAX, X64_RDX);
+	x64_bind32(b, x64_call32(b, 0), o->trap_explicit);
+}
+
+static void
+build_stubs(void)
+{
+	x64_buf		b;
+	stub_offs	o;
+	size_t		exit_at;
+	uint8_t    *code;
+
+	x64_buf_init(&b);
+	emit_entry(&b, &o, &exit_at);
+	emit_traps(&b, &o, exit_at);
+	emit_host_call(&b, &o);
+	if (b.oom)
+	{
+		x64_buf_free(&b);
+		return;
+	}
+	code = sf_codemem_install(b.start, x64_pos(&b), NULL);
+	if (code)
+	{
+		sf_codemem_set_stubs(code, x64_pos(&b));
+		stubs.entry = (sf_entry_fn) (void *) (code + o.entry);
+		stubs.trap_explicit = code + o.trap_explicit;
+		stubs.trap_common = code + o.trap_common;
+		stubs.host_call = code + o.host_call;
+		stubs_ok = true;
+	}
+	x64_buf_free(&b);
+}
+
+const sf_stubs *sf_stubs_ready;
+
+const sf_stubs *
+sf_stubs_build(sf_error *err)
+{
+	pthread_once(&stubs_once, build_stubs);
+	if (!stubs_ok)
+	{
+		sf_error_set(err, SF_NOMEM, "cannot allocate executable memory for the JIT stubs");
+		return NULL;
+	}
+	__atomic_store_n(&sf_stubs_ready, &stubs, __ATOMIC_RELEASE);
+	return &stubs;
+}
