@@ -274,7 +274,7 @@ slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots, uint32 nargs,
 
 	opts.fuel_limit = cx->out.limit - Min(cx->out.consumed, cx->out.limit);
 	st = sf_call_slots(f, slots, nargs, nresults, &opts, &cx->out.err);
-	cx->out.consumed += sf_last_fuel_consumed();
+	cx->out.consumed += opts.fuel_consumed;
 	if (unlikely(st != SF_OK))
 		return !exited(cx, st);
 	return true;
@@ -426,7 +426,7 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 	opts.fuel_limit = cx->out.limit;
 	st = sf_call_slots(cx->inst->func, slots, nargs, sig->nresults, &opts,
 					   &cx->out.err);
-	cx->out.consumed = sf_last_fuel_consumed();
+	cx->out.consumed = opts.fuel_consumed;
 	if (unlikely(st != SF_OK) && exited(cx, st))
 	{
 		if (sig->ret != NULL)
