@@ -116,6 +116,7 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->lifted = 0;
 	cx->argno = 0;
 	cx->field = NULL;
+	cx->charged = 0;
 	cx->out.trapped = false;
 	cx->out.consumed = 0;
 	cx->out.limit = slackfuel_fuel_limit();
@@ -147,7 +148,7 @@ static inline void
 charge_outer(slackfuel_cx *cx)
 {
 	if (unlikely(cx->nest != NULL))
-		cx->nest->nested_consumed += cx->out.consumed;
+		cx->nest->nested_consumed += cx->out.consumed - cx->charged;
 }
 
 /*
@@ -277,7 +278,7 @@ slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots, uint32 nargs,
 
 	opts.fuel_limit = cx->out.limit - Min(cx->out.consumed, cx->out.limit);
 	st = sf_call_slots(f, slots, nargs, nresults, &opts, &cx->out.err);
-	cx->out.consumed += sf_last_fuel_consumed();
+	cx->out.consumed += opts.fuel_consumed;
 	if (unlikely(st != SF_OK))
 		return !exited(cx, st);
 	return true;
@@ -429,7 +430,7 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 	opts.fuel_limit = cx->out.limit;
 	st = sf_call_slots(cx->inst->func, slots, nargs, sig->nresults, &opts,
 					   &cx->out.err);
-	cx->out.consumed = sf_last_fuel_consumed();
+	cx->out.consumed = opts.fuel_consumed;
 	if (unlikely(st != SF_OK) && exited(cx, st))
 	{
 		if (sig->ret != NULL)
@@ -444,7 +445,7 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */
-static Datum
+static pg_noinline Datum
 call_general(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
 	const slackfuel_sig *sig = cx->fn->sig;
@@ -507,7 +508,7 @@ set_desc(const slackfuel_sig *sig, ReturnSetInfo *rsi)
  * RETURNS SETOF, all at once: the export returns list<T>, stored in a
  * tuplestore (which spills to disk beyond work_mem).
  */
-static Datum
+static pg_noinline Datum
 call_set(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
 	const slackfuel_sig *sig = cx->fn->sig;
@@ -590,7 +591,7 @@ iter_shutdown(Datum arg)
 	iter_free(it);
 }
 
-static Datum
+static pg_noinline Datum
 call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 {
 	const slackfuel_sig *sig = cx->fn->sig;
@@ -625,7 +626,8 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 				 errmsg("the instance of wasm function \"%s\" was discarded while its set was read",
 						cx->fname),
 				 errdetail("A trap, or a change of the function or of the limits, discards an instance with what it holds.")));
-	cx->out.consumed += it->consumed;
+	cx->out.consumed += it->consumed;	/* the set's budget ... */
+	cx->charged = it->consumed; /* ... already charged around it */
 	cx->out.limit = it->limit;
 	slots[0] = it->handle;
 	if (!slackfuel_run(cx, cx->inst->next_row, slots, 1, 1))
@@ -647,7 +649,7 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 
 /* --- Triggers ------------------------------------------------------------ */
 
-static Datum
+static pg_noinline Datum
 call_trigger(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
 	const slackfuel_sig *sig = cx->fn->sig;

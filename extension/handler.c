@@ -48,8 +48,11 @@ _PG_init(void)
 	slackfuel_timer_init();
 }
 
-/* Find (compiling, instantiating) what this call site calls. */
-static slackfuel_callsite *
+/*
+ * Find (compiling, instantiating) what this call site calls.  Kept out of
+ * the call handler, whose every-call path then saves no registers.
+ */
+static pg_noinline slackfuel_callsite *
 callsite_init(FunctionCallInfo fcinfo)
 {
 	slackfuel_callsite *cs = fcinfo->flinfo->fn_extra;

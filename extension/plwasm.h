@@ -254,6 +254,8 @@ struct slackfuel_cx
 	int			running_mark;	/* slackfuel_nrunning before this call */
 	int			argno;			/* the argument converted (from 1); 0: result */
 	const char *field;			/* the column of a record converted, or NULL */
+	uint64		charged;		/* of out.consumed, charged by earlier calls
+								 * (a streamed set's rows before this one) */
 	uint64		lifted;			/* bytes copied out of guest memory */
 	slackfuel_outcome out;
 	slackfuel_cx *host_prev;	/* the instance's call before this one */
