@@ -5,9 +5,15 @@
  * WebAssembly module, compiled by the slackfuel engine (engine/include/
  * slackfuel.h) and called from the backend.  Files:
  *
- *	handler.c	_PG_init, call handler, validator, inline handler
+ *	handler.c	entry points: _PG_init, call handler, validator, inline
+ *				handler, SQL-callable functions
+ *	build.c		module building: body -> bytes, load, imports, export
+ *				choice, signature checks, instantiation
  *	cache.c		per-backend cache of compiled modules and instances
- *	convert.c	SQL <-> wasm values, strings through linear memory
+ *	call.c		the one call path (functions, procedures, DO blocks):
+ *				sf_call, fuel, traps, copies to and from guest memory
+ *	types.c		the SQL type table and the canonical ABI: signatures,
+ *				lowering arguments, lifting results
  *	guc.c		slackfuel.* settings and their superuser-only ceilings
  *	timer.c		the timeout tick and the signal wrappers that drive
  *				sf_async_check for fuel and cancellation
@@ -27,31 +33,53 @@
 
 #include "slackfuel.h"
 
-/* How a SQL type crosses into wasm.  Text-like kinds use linear memory. */
-typedef enum slackfuel_kind
-{
-	SLACKFUEL_VOID,
-	SLACKFUEL_BOOL,
-	SLACKFUEL_INT2,
-	SLACKFUEL_INT4,
-	SLACKFUEL_INT8,
-	SLACKFUEL_FLOAT4,
-	SLACKFUEL_FLOAT8,
-	SLACKFUEL_TEXT,				/* text and varchar: UTF-8 in wasm */
-	SLACKFUEL_BYTEA
-} slackfuel_kind;
+/*
+ * The call context: what lowering and lifting need while one SQL call (or
+ * DO block) runs: the function, its instance, and the fuel and trap state
+ * of every sf_call made for it (cabi_realloc, the export, cabi_post_*).
+ */
+typedef struct slackfuel_cx slackfuel_cx;
+typedef struct slackfuel_type slackfuel_type;
 
-#define SLACKFUEL_KIND_IN_MEMORY(k) ((k) == SLACKFUEL_TEXT || (k) == SLACKFUEL_BYTEA)
+/*
+ * Lowering: a Datum becomes its flat core values (64-bit slots, i32 and f32
+ * in the low half), copying into guest memory where the WIT type needs it.
+ * Lifting: flat core values become a Datum, checked.
+ */
+typedef void (*slackfuel_lower_fn) (slackfuel_cx *cx, const slackfuel_type *t,
+									Datum d, uint64 *flat);
+typedef Datum (*slackfuel_lift_fn) (slackfuel_cx *cx, const slackfuel_type *t,
+									const uint64 *flat);
+
+#define SLACKFUEL_MAX_FLAT 2	/* flat values of one row's WIT type */
+
+/* One row of the SQL type table (types.c). */
+struct slackfuel_type
+{
+	Oid			oid;
+	const char *sql;			/* its name in messages */
+	const char *wit;			/* the WIT type it maps to */
+	uint8		nflat;			/* its flattening per the canonical ABI */
+	sf_valtype	flat[SLACKFUEL_MAX_FLAT];
+	bool		in_memory;		/* crosses linear memory (memory, cabi_realloc) */
+	bool		direct;			/* the Datum itself is its one flat value */
+	slackfuel_lower_fn lower;
+	slackfuel_lift_fn lift;
+};
 
 /* The SQL side of a function: what the validator and the call need. */
 typedef struct slackfuel_sig
 {
 	int			nargs;
-	slackfuel_kind args[FUNC_MAX_ARGS];
-	Oid			argtypes[FUNC_MAX_ARGS];
-	slackfuel_kind ret;
-	Oid			rettype;
-	bool		uses_memory;	/* a text/bytea argument or result */
+	const slackfuel_type *args[FUNC_MAX_ARGS];
+	const slackfuel_type *ret;	/* NULL: void, or results ignored (DO) */
+	uint32		nparams;		/* the export's core type */
+	uint32		nresults;
+	sf_valtype	params[SLACKFUEL_MAX_FLAT * FUNC_MAX_ARGS];
+	sf_valtype	results[1];
+	bool		ret_indirect;	/* the result is a pointer to its flat values */
+	bool		uses_memory;	/* an argument or result crosses memory */
+	bool		direct;			/* every argument direct, result in one slot */
 } slackfuel_sig;
 
 /* One instance of a cached module, private to one role. */
@@ -111,6 +139,14 @@ typedef struct slackfuel_build
 	MemoryContextCallback cb;
 } slackfuel_build;
 
+struct slackfuel_cx
+{
+	const char *fname;			/* for messages */
+	slackfuel_func *fn;			/* NULL in a DO block */
+	slackfuel_inst *inst;		/* NULL in a DO block */
+	slackfuel_outcome out;
+};
+
 /* guc.c */
 extern int	slackfuel_check_interval;
 extern int	slackfuel_compile_threads;
@@ -154,12 +190,65 @@ extern void slackfuel_report_status(const char *fname, const char *what,
 									const sf_error *err) pg_attribute_noreturn();
 extern void slackfuel_interrupted(const char *fname) pg_attribute_noreturn();
 
-/* handler.c */
-extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
+/* types.c */
+extern const slackfuel_type *slackfuel_type_of(Oid typid, bool is_result,
+											   const char *fname);
+extern void slackfuel_sig_from_proc(HeapTuple proctup, slackfuel_sig *sig);
+extern void slackfuel_sig_functype(const slackfuel_sig *sig, sf_functype *ft);
+extern void slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
+								 FunctionCallInfo fcinfo, uint64 *slots);
+extern Datum slackfuel_lift_result(slackfuel_cx *cx, const slackfuel_sig *sig,
+								   const uint64 *slots);
+
+/* build.c */
 extern char *slackfuel_prosrc(HeapTuple proctup);
 extern void slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig);
+extern slackfuel_build *slackfuel_build_new(void);
+extern sf_module *slackfuel_module_load(const char *fname, const char *src,
+										sf_fuel_mode mode, slackfuel_build *b);
+extern void slackfuel_module_compile(const char *fname, sf_module *m);
+extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
+								   sf_module *m, sf_export_desc *d);
+extern void slackfuel_build_done(slackfuel_build *b);
+extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
+								   const char *want);
+extern char *slackfuel_format_functype(const sf_functype *ft);
+extern sf_store *slackfuel_store_new(const char *fname, uint64 max_memory,
+									 uint64 max_stack);
+extern sf_instance *slackfuel_instantiate(const char *fname, sf_store *store,
+										  sf_module *m, uint64 max_stack);
+
+/* cache.c */
+
+/*
+ * Bumped whenever a cached module or instance is freed or marked stale, and
+ * whenever a setting that selects them (fuel mode, memory and stack limits)
+ * changes; a call site whose epoch matches may use its pointers as they are.
+ */
+extern uint64 slackfuel_epoch;
+extern void slackfuel_cache_init(void);
+extern void slackfuel_cache_flush_stale(void);
+extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
+extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
+extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
+
+/* call.c */
+extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
 extern char *slackfuel_stack_base;	/* NULL until the first call */
 extern void slackfuel_stack_too_deep(uint64 max_stack);
+extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
+							FunctionCallInfo fcinfo);
+extern void slackfuel_call_inline(const char *fname, sf_func *f, uint32 nresults);
+extern void slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots,
+						  uint32 nargs, uint32 nresults);
+extern void slackfuel_trapped(slackfuel_cx *cx) pg_attribute_noreturn();
+extern uint32 slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len);
+extern void slackfuel_check_range(slackfuel_cx *cx, uint64 ptr, uint64 len,
+								  const char *what);
+extern void slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src,
+							  size_t len, const char *what);
+extern void slackfuel_copy_out(slackfuel_cx *cx, void *dst, uint32 ptr,
+							   size_t len, const char *what);
 
 /* Would 'max_stack' more bytes of stack stay within max_stack_depth? */
 static inline bool
@@ -186,41 +275,5 @@ slackfuel_prepare_run(uint64 max_stack)
 	sf_clear_interrupt();
 	CHECK_FOR_INTERRUPTS();
 }
-
-/* convert.c */
-extern slackfuel_kind slackfuel_kind_of(Oid typid, bool is_result, const char *fname);
-extern void slackfuel_sig_from_proc(HeapTuple proctup, slackfuel_sig *sig);
-extern void slackfuel_check_signature(const char *fname, const slackfuel_sig *sig,
-									  const char *export_name, const sf_functype *ft);
-extern void slackfuel_check_abi_exports(const char *fname, sf_module *m,
-										const char *export_name);
-extern char *slackfuel_format_functype(const sf_functype *ft);
-extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
-							FunctionCallInfo fcinfo, slackfuel_outcome *out);
-extern Datum slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
-								   FunctionCallInfo fcinfo, slackfuel_outcome *out);
-
-/* cache.c */
-extern slackfuel_build *slackfuel_build_new(void);
-extern sf_module *slackfuel_module_load(const char *fname, const char *src,
-										sf_fuel_mode mode, slackfuel_build *b);
-extern void slackfuel_module_compile(const char *fname, sf_module *m);
-extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
-								   sf_module *m, sf_export_desc *d);
-extern void slackfuel_build_done(slackfuel_build *b);
-extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
-								   const char *want);
-
-/*
- * Bumped whenever a cached module or instance is freed or marked stale, and
- * whenever a setting that selects them (fuel mode, memory and stack limits)
- * changes; a call site whose epoch matches may use its pointers as they are.
- */
-extern uint64 slackfuel_epoch;
-extern void slackfuel_cache_init(void);
-extern void slackfuel_cache_flush_stale(void);
-extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
-extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
-extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
 
 #endif							/* PLWASM_H */
