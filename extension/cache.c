@@ -136,6 +136,7 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	slackfuel_module_load(fn->proname, src, mode, b);
 	slackfuel_check_module(fn->proname, &fn->sig, b->module, &d);
 	slackfuel_module_compile(fn->proname, b->module);
+	slackfuel_module_profile(fn->proname, b->module);
 	fn->export_name = strndup(d.name, d.name_len);
 	if (fn->export_name == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));

@@ -32,6 +32,7 @@ static uint64 fuel_limit_ceiling = UINT64CONST(10000000000);
 static int	fuel_mode = SF_FUEL_SLACKED;
 int			slackfuel_check_interval = 10;
 int			slackfuel_compile_threads = 0;
+bool		slackfuel_perf_map = false;
 static int	max_memory_kb = 64 * 1024;
 static int	max_memory_ceiling_kb = 1024 * 1024;
 static int	max_stack_kb = 512;
@@ -274,6 +275,10 @@ slackfuel_guc_init(void)
 							"Largest native stack a wasm call may use.",
 							NULL, &max_stack_kb, 512, 16, 64 * 1024,
 							PGC_USERSET, GUC_UNIT_KB, check_max_stack, assign_epoch_int, NULL);
+	DefineCustomBoolVariable("slackfuel.perf_map",
+							 "Writes perf's map of compiled wasm code, /tmp/perf-<pid>.map, so perf names wasm functions.",
+							 NULL, &slackfuel_perf_map, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("slackfuel");
 #else

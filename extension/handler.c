@@ -169,6 +169,7 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 							   slackfuel_format_functype(&d.functype))));
 	}
 	slackfuel_module_compile(fname, b->module);
+	slackfuel_module_profile("DO", b->module);
 	b->store = slackfuel_store_new(fname, slackfuel_max_memory(), max_stack);
 	instance = slackfuel_instantiate(fname, b->store, b->module, max_stack);
 	if (callable)

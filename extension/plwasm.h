@@ -150,6 +150,7 @@ struct slackfuel_cx
 /* guc.c */
 extern int	slackfuel_check_interval;
 extern int	slackfuel_compile_threads;
+extern bool slackfuel_perf_map;
 extern void slackfuel_guc_init(void);
 extern uint64 slackfuel_fuel_limit_eff;	/* min(limit, ceiling), kept by assign hooks */
 extern sf_fuel_mode slackfuel_fuel_mode(void);
@@ -212,6 +213,7 @@ extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 extern void slackfuel_build_done(slackfuel_build *b);
 extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
 								   const char *want);
+extern void slackfuel_module_profile(const char *label, sf_module *m);
 extern char *slackfuel_format_functype(const sf_functype *ft);
 extern sf_store *slackfuel_store_new(const char *fname, uint64 max_memory,
 									 uint64 max_stack);
