@@ -103,10 +103,13 @@ slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots, uint32 nargs,
 {
 	sf_call_opts opts;
 	sf_status	st;
+	uint64		used;
 
 	opts.fuel_limit = cx->out.limit - Min(cx->out.consumed, cx->out.limit);
 	st = sf_call_slots(f, slots, nargs, nresults, &opts, &cx->out.err);
-	cx->out.consumed += sf_last_fuel_consumed();
+	used = sf_last_fuel_consumed();
+	cx->out.consumed += used;
+	slackfuel_session_fuel += used;
 	if (unlikely(st != SF_OK))
 		slackfuel_trapped(cx);
 }
@@ -202,6 +205,7 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 	st = sf_call_slots(cx->inst->func, slots, nargs, sig->nresults, &opts,
 					   &cx->out.err);
 	cx->out.consumed = sf_last_fuel_consumed();
+	slackfuel_session_fuel += cx->out.consumed;
 	if (unlikely(st != SF_OK))
 		slackfuel_trapped(cx);
 	if (sig->ret == NULL)

@@ -18,6 +18,7 @@
  *	timer.c		the timeout tick and the signal wrappers that drive
  *				sf_async_check for fuel and cancellation
  *	report.c	engine errors and traps -> ereport
+ *	usage.c		the fuel of the session's last statement and transaction
  */
 #ifndef PLWASM_H
 #define PLWASM_H
@@ -251,6 +252,10 @@ extern void slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src,
 							  size_t len, const char *what);
 extern void slackfuel_copy_out(slackfuel_cx *cx, void *dst, uint32 ptr,
 							   size_t len, const char *what);
+
+/* usage.c */
+extern uint64 slackfuel_session_fuel;	/* every sf_call of the session */
+extern void slackfuel_usage_init(void);
 
 /* Would 'max_stack' more bytes of stack stay within max_stack_depth? */
 static inline bool

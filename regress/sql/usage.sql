@@ -1,0 +1,64 @@
+-- The fuel of the session's last statement and transaction: every wasm
+-- call counts, whatever its outcome, queries of PL/pgSQL included.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS slackfuel;
+RESET client_min_messages;
+CREATE FUNCTION spin(n int) RETURNS int STRICT LANGUAGE wasm AS $$
+(module (func (export "spin") (param $n i32) (result i32)
+  block $done
+    loop $next
+      local.get $n i32.eqz br_if $done
+      local.get $n i32.const 1 i32.sub local.set $n
+      br $next
+    end
+  end
+  local.get $n))
+$$;
+
+-- A statement's calls, summed; the statement after it called none.
+DO $$
+DECLARE
+  t bigint := 0;
+BEGIN
+  FOR i IN 1..10 LOOP
+    PERFORM spin(i * 10);
+    t := t + slackfuel_last_fuel_consumed();
+  END LOOP;
+  RAISE NOTICE 'the calls consumed % in all', t;
+END $$;
+SELECT slackfuel_last_statement_fuel();
+SELECT slackfuel_last_statement_fuel();
+SELECT sum(spin(i * 10)) FROM generate_series(1, 10) i;
+SELECT slackfuel_last_statement_fuel();
+
+-- A statement that ran out of fuel (precise mode stops at the limit).
+SET slackfuel.fuel_mode = precise;
+SET slackfuel.fuel_limit = '1000';
+SELECT spin(1000);
+SELECT slackfuel_last_statement_fuel() = slackfuel_last_fuel_consumed() AS same,
+       slackfuel_last_statement_fuel() BETWEEN 1000 AND 1010 AS near_limit;
+RESET slackfuel.fuel_limit;
+RESET slackfuel.fuel_mode;
+
+-- A transaction: its fuel so far, then once ended.
+BEGIN;
+SELECT slackfuel_transaction_fuel();
+SELECT spin(100);
+SELECT slackfuel_last_fuel_consumed() AS f100 \gset
+SELECT spin(10);
+SELECT slackfuel_last_fuel_consumed() AS f10 \gset
+SELECT slackfuel_transaction_fuel() = :f100 + :f10 AS so_far;
+COMMIT;
+SELECT slackfuel_last_transaction_fuel() = :f100 + :f10 AS last_transaction,
+       slackfuel_transaction_fuel() AS this_one;
+
+-- Rolled back work, and a rolled back savepoint, still consumed fuel.
+BEGIN;
+SELECT spin(100);
+SAVEPOINT s;
+SELECT spin(100);
+ROLLBACK TO s;
+ROLLBACK;
+SELECT slackfuel_last_transaction_fuel() = 2 * :f100 AS rolled_back_counted;
+
+DROP FUNCTION spin(int);
