@@ -136,6 +136,7 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	slackfuel_module_load(fn->proname, src, mode, b);
 	slackfuel_check_module(fn->proname, &fn->sig, b->module, &d);
 	slackfuel_module_compile(fn->proname, b->module);
+	slackfuel_stats_compiled(fn->stats, b->module);
 	slackfuel_module_profile(fn->proname, b->module);
 	fn->export_name = strndup(d.name, d.name_len);
 	if (fn->export_name == NULL)
@@ -170,6 +171,8 @@ slackfuel_func_lookup(Oid fn_oid)
 	fn = hash_search(func_cache, &fn_oid, HASH_ENTER, &found);
 	if (!found)
 		memset((char *) fn + sizeof(Oid), 0, sizeof(*fn) - sizeof(Oid));
+	if (fn->stats == NULL)
+		fn->stats = slackfuel_stats_entry(fn_oid);
 	if (!entry_current(fn, tup, mode))
 	{
 		func_release(fn);
@@ -207,6 +210,7 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	inst->store = b->store;
 	b->store = NULL;
 	inst->instance = instance;
+	inst->memory0 = sf_instance_memory(instance);
 	inst->userid = GetUserId();
 	inst->max_memory = max_memory;
 	inst->max_stack = max_stack;

@@ -73,12 +73,44 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->out.consumed = 0;
 	cx->out.limit = slackfuel_fuel_limit();
 	slackfuel_prepare_run(max_stack);
+	cx->st = NULL;
+	if (fn != NULL && fn->stats != NULL && slackfuel_track_functions)
+	{
+		slackfuel_fstats *st = fn->stats;
+
+		cx->st = st;
+		st->c.calls++;
+		cx->start = 0;
+		if (st->untimed == 0)
+			cx->start = slackfuel_clock();
+		else
+			st->untimed--;
+	}
+}
+
+/* A call counted in cx->st ends: its time, fuel and memory (stats.c). */
+static inline void
+count_end(slackfuel_cx *cx)
+{
+	slackfuel_counters *c = &cx->st->c;
+
+	if (cx->start != 0)
+		slackfuel_stats_timed(cx->st, slackfuel_clock() - cx->start);
+	c->fuel += cx->out.consumed;
+	if (cx->out.consumed > c->fuel_max)
+		c->fuel_max = cx->out.consumed;
+	if (cx->inst->memory0 != NULL)
+		c->peak_memory = Max(c->peak_memory, sf_memory_size(cx->inst->memory0));
+	if (unlikely(!cx->st->dirty))
+		slackfuel_stats_mark(cx->st);
 }
 
 static inline void
 call_end(slackfuel_cx *cx)
 {
 	slackfuel_last_fuel = cx->out.consumed;
+	if (cx->st != NULL)
+		count_end(cx);
 }
 
 /*
@@ -91,6 +123,12 @@ slackfuel_trapped(slackfuel_cx *cx)
 {
 	cx->out.trapped = true;
 	slackfuel_last_fuel = cx->out.consumed;
+	if (cx->st != NULL)
+	{
+		if (cx->out.err.status == SF_TRAP && cx->out.err.trap < SF_TRAP_COUNT)
+			cx->st->c.traps[cx->out.err.trap]++;
+		count_end(cx);
+	}
 	if (cx->fn != NULL)
 		slackfuel_inst_discard(cx->fn, cx->inst);
 	slackfuel_report_trap(cx->fname, &cx->out);

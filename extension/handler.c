@@ -42,6 +42,7 @@ _PG_init(void)
 	slackfuel_guc_init();
 	slackfuel_cache_init();
 	slackfuel_timer_init();
+	slackfuel_stats_init();
 	slackfuel_usage_init();
 }
 

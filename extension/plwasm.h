@@ -18,6 +18,8 @@
  *	timer.c		the timeout tick and the signal wrappers that drive
  *				sf_async_check for fuel and cancellation
  *	report.c	engine errors and traps -> ereport
+ *	stats.c		per-function statistics: counted per backend, flushed
+ *				into shared memory at transaction end, read by the view
  *	usage.c		the fuel of the session's last statement and transaction
  */
 #ifndef PLWASM_H
@@ -33,6 +35,10 @@
 #include "utils/timeout.h"
 
 #include "slackfuel.h"
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 /*
  * The call context: what lowering and lifting need while one SQL call (or
@@ -83,6 +89,42 @@ typedef struct slackfuel_sig
 	bool		direct;			/* every argument direct, result in one slot */
 } slackfuel_sig;
 
+/*
+ * What the statistics count for one function (stats.c).  Times are in
+ * ticks of slackfuel_clock, converted when flushed.
+ */
+typedef struct slackfuel_counters
+{
+	int64		calls;
+	uint64		fuel;			/* over all calls */
+	uint64		fuel_max;		/* of one call */
+	uint64		time;			/* of all calls, in clock ticks */
+	int64		traps[SF_TRAP_COUNT];	/* by kind; out of fuel, interrupts too */
+	int64		compiles;
+	double		compile_ms;
+	uint64		code_size;		/* bytes of the last compile */
+	uint64		peak_memory;	/* largest linear memory seen, bytes */
+} slackfuel_counters;
+
+/*
+ * A function's counts not yet flushed to shared memory, per backend.
+ * Reading the clock twice costs more than the rest of the counting, so
+ * once a function has had SLACKFUEL_TIME_ALL calls since the last flush,
+ * only one call in SLACKFUEL_TIME_EVERY on average is timed, picked at
+ * random, and its time counts that many times (stats.c).
+ */
+#define SLACKFUEL_TIME_ALL 100
+#define SLACKFUEL_TIME_EVERY 16
+
+typedef struct slackfuel_fstats
+{
+	Oid			funcid;			/* hash key */
+	bool		dirty;			/* on the list of entries to flush */
+	uint32		untimed;		/* calls to leave untimed before the next */
+	struct slackfuel_fstats *next_dirty;
+	slackfuel_counters c;
+} slackfuel_fstats;
+
 /* One instance of a cached module, private to one role. */
 typedef struct slackfuel_inst
 {
@@ -96,6 +138,7 @@ typedef struct slackfuel_inst
 	sf_func    *realloc;		/* cabi_realloc, when strings are used */
 	sf_func    *post_return;	/* cabi_post_<export>, optional */
 	sf_memory  *memory;			/* the export "memory", when strings are used */
+	sf_memory  *memory0;		/* memory 0, exported or not, or NULL */
 } slackfuel_inst;
 
 /* How a call ended when it did not return normally from wasm. */
@@ -128,6 +171,7 @@ typedef struct slackfuel_func
 	slackfuel_sig sig;
 	sf_module  *module;
 	slackfuel_inst *instances;
+	slackfuel_fstats *stats;	/* NULL without shared statistics */
 } slackfuel_func;
 
 /* A module being built: released by a memory-context callback on error. */
@@ -146,11 +190,15 @@ struct slackfuel_cx
 	slackfuel_func *fn;			/* NULL in a DO block */
 	slackfuel_inst *inst;		/* NULL in a DO block */
 	slackfuel_outcome out;
+	slackfuel_fstats *st;		/* where the call is counted, or NULL */
+	uint64		start;			/* slackfuel_clock at its start, when counted */
 };
 
 /* guc.c */
 extern int	slackfuel_check_interval;
 extern int	slackfuel_compile_threads;
+extern bool slackfuel_track_functions;
+extern int	slackfuel_stat_functions_max;
 extern bool slackfuel_perf_map;
 extern void slackfuel_guc_init(void);
 extern uint64 slackfuel_fuel_limit_eff;	/* min(limit, ceiling), kept by assign hooks */
@@ -252,6 +300,29 @@ extern void slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src,
 							  size_t len, const char *what);
 extern void slackfuel_copy_out(slackfuel_cx *cx, void *dst, uint32 ptr,
 							   size_t len, const char *what);
+
+/* stats.c */
+extern bool slackfuel_clock_tsc;
+extern uint64 slackfuel_clock_ns(void);
+extern void slackfuel_stats_init(void);
+extern slackfuel_fstats *slackfuel_stats_entry(Oid funcid);
+extern void slackfuel_stats_mark(slackfuel_fstats *st);
+extern void slackfuel_stats_timed(slackfuel_fstats *st, uint64 ticks);
+extern void slackfuel_stats_compiled(slackfuel_fstats *st, sf_module *m);
+
+/*
+ * The clock of call times: the time stamp counter when it runs at a
+ * constant rate (a few ns to read), else CLOCK_MONOTONIC in ns.
+ */
+static inline uint64
+slackfuel_clock(void)
+{
+#if defined(__x86_64__)
+	if (likely(slackfuel_clock_tsc))
+		return __rdtsc();
+#endif
+	return slackfuel_clock_ns();
+}
 
 /* usage.c */
 extern uint64 slackfuel_session_fuel;	/* every sf_call of the session */
