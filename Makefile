@@ -39,7 +39,7 @@ endif
 
 SPEC_DIR ?= ../shared/spec-testsuite/core
 
-.PHONY: engine test unit spec bench engine-clean run regress difftest
+.PHONY: engine test unit spec bench engine-clean run regress difftest guests
 engine: $(ENGINE_LIB) $(TOOL_BINS)
 
 $(B)/engine/%.o: engine/%.c $(ENGINE_HDRS)
@@ -77,6 +77,15 @@ run:
 
 regress:
 	@scripts/regress
+
+# The regress suites' guests, C built freestanding for wasm32
+GUEST_SRCS := $(wildcard regress/guests/*.c)
+GUEST_WASM := $(patsubst regress/guests/%.c,build/guests/%.wasm,$(GUEST_SRCS))
+build/guests/%.wasm: regress/guests/%.c regress/guests/guest.h
+	@mkdir -p $(dir $@)
+	clang --target=wasm32 -O2 -nostdlib -mbulk-memory -Wl,--no-entry \
+		-Wl,--export-dynamic $< -o $@
+guests: $(GUEST_WASM)
 
 # differential testing against Node.js; DIFFTEST_SECONDS (default 60), DIFFTEST_SEED
 difftest: engine

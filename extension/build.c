@@ -40,11 +40,12 @@ slackfuel_prosrc(HeapTuple proctup)
 }
 
 /*
- * Checks that need no module: the SQL signature is expressible, and the
- * function is STRICT, because the ABI has no way to pass NULL yet.
+ * Checks that need no module: the kind of function, and its signature,
+ * which must map to a WIT function type.  The signature is built in the
+ * current memory context.
  */
-void
-slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig)
+slackfuel_sig *
+slackfuel_check_proc(HeapTuple proctup)
 {
 	Form_pg_proc p = (Form_pg_proc) GETSTRUCT(proctup);
 
@@ -53,13 +54,7 @@ slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("wasm function \"%s\" cannot be a window or aggregate function",
 						NameStr(p->proname))));
-	slackfuel_sig_from_proc(proctup, sig);
-	if (p->pronargs > 0 && !p->proisstrict)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
-				 errmsg("wasm function \"%s\" must be STRICT", NameStr(p->proname)),
-				 errdetail("wasm functions cannot receive NULL arguments."),
-				 errhint("Add STRICT (RETURNS NULL ON NULL INPUT) to the function definition.")));
+	return slackfuel_sig_from_proc(proctup, CurrentMemoryContext, NULL);
 }
 
 static void
@@ -148,10 +143,14 @@ text_to_wasm(const char *fname, const char *src, size_t *len)
 	sf_error	err;
 
 	if (sf_wat_to_wasm(src, strlen(src), &out, len, &err) != SF_OK)
+	{
+		if (err.status == SF_TRAP)
+			slackfuel_report_load(fname, &err);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("invalid WebAssembly text in function \"%s\"", fname),
 				 errdetail("%s", err.msg)));
+	}
 	return out;
 }
 
@@ -200,6 +199,7 @@ slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
 	sf_config	cfg;
 	sf_error	err;
 
+	slackfuel_prepare_build();
 	module_bytes(fname, src, b);
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
@@ -316,29 +316,31 @@ static void
 check_signature(const char *fname, const slackfuel_sig *sig,
 				const char *export_name, const sf_functype *ft)
 {
-	sf_functype want;
-
-	slackfuel_sig_functype(sig, &want);
-	if (!functype_equal(&want, ft))
+	if (!functype_equal(&sig->wit->core, ft))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("wasm export \"%s\" does not match the signature of function \"%s\"",
 						export_name, fname),
 				 errdetail("The export has type %s; the SQL signature needs %s.",
 						   slackfuel_format_functype(ft),
-						   slackfuel_format_functype(&want)),
-				 errhint("text, varchar and bytea arguments are (ptr, len) pairs of i32; such results are an i32 pointer to a (ptr, len) pair.")));
+						   slackfuel_format_functype(&sig->wit->core)),
+				 errhint("The SQL signature is the WIT function \"%s\"; the core type is its canonical ABI flattening.",
+						 slackfuel_sig_wit(sig))));
 }
 
-/* A function using strings needs the canonical ABI's memory and allocator. */
+/*
+ * A function whose values cross linear memory needs the canonical ABI's
+ * memory and allocator; cabi_post_<export>, if there, takes its results.
+ */
 static void
-check_abi_exports(const char *fname, sf_module *m,
-							const char *export_name)
+check_abi_exports(const char *fname, const slackfuel_sig *sig, sf_module *m,
+				  const char *export_name)
 {
 	static const sf_valtype i4[4] = {SF_I32, SF_I32, SF_I32, SF_I32};
 	static const sf_valtype i1[1] = {SF_I32};
 	const sf_functype want = {4, 1, i4, i1};
-	const sf_functype want_post = {1, 0, i1, NULL};
+	const sf_functype want_post = {sig->wit->core.nresults, 0,
+	sig->wit->core.results, NULL};
 	char	   *post = psprintf("cabi_post_%s", export_name);
 	sf_export_desc d;
 	int64		i;
@@ -350,7 +352,7 @@ check_abi_exports(const char *fname, sf_module *m,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("wasm module of function \"%s\" must export its memory as \"memory\"", fname),
-				 errdetail("text, varchar and bytea values cross linear memory.")));
+				 errdetail("Strings and lists (text, varchar, bytea, arrays) cross linear memory.")));
 	i = sf_module_find_export(m, "cabi_realloc", 12);
 	if (i >= 0)
 		sf_module_export(m, (uint32) i, &d);
@@ -359,7 +361,7 @@ check_abi_exports(const char *fname, sf_module *m,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("wasm module of function \"%s\" must export cabi_realloc with type %s",
 						fname, slackfuel_format_functype(&want)),
-				 errdetail("text, varchar and bytea arguments are copied into memory allocated by cabi_realloc(old_ptr, old_size, align, new_size).")));
+				 errdetail("Arguments are copied into memory allocated by cabi_realloc(old_ptr, old_size, align, new_size).")));
 	i = sf_module_find_export(m, post, strlen(post));
 	if (i >= 0)
 		sf_module_export(m, (uint32) i, &d);
@@ -372,6 +374,75 @@ check_abi_exports(const char *fname, sf_module *m,
 
 
 /*
+ * A set is returned as list<T>, or, if the module exports <export>_next,
+ * one row per call of it; <export>_close is then optional.
+ */
+static void
+check_set_exports(const char *fname, slackfuel_sig *sig, sf_module *m,
+				  const char *export_name)
+{
+	static const sf_valtype i1[1] = {SF_I32};
+	const sf_functype want_close = {1, 0, i1, NULL};
+	char	   *next = psprintf("%s_next", export_name);
+	char	   *close = psprintf("%s_close", export_name);
+	sf_export_desc d;
+	int64		i = sf_module_find_export(m, next, strlen(next));
+
+	slackfuel_sig_set_stream(sig, i >= 0);
+	if (i < 0)
+		return;
+	sf_module_export(m, (uint32) i, &d);
+	if (d.kind != SF_EXTERN_FUNC || !functype_equal(&sig->wit_next->core, &d.functype))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm export \"%s\" of function \"%s\" must have type %s",
+						next, fname, slackfuel_format_functype(&sig->wit_next->core)),
+				 errhint("It gives the set's rows one by one: func(iterator: u32) -> option<T>.")));
+	i = sf_module_find_export(m, close, strlen(close));
+	if (i >= 0)
+		sf_module_export(m, (uint32) i, &d);
+	if (i >= 0 && (d.kind != SF_EXTERN_FUNC || !functype_equal(&want_close, &d.functype)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm export \"%s\" of function \"%s\" must have type %s",
+						close, fname, slackfuel_format_functype(&want_close))));
+}
+
+/*
+ * A WASI command (an exported _start: a program's main, run once, then
+ * the instance is done) is not a library of functions.  A reactor is: its
+ * _initialize, of type [] -> [], runs once when an instance is created
+ * (sf_instance_new).
+ */
+static void
+check_entry_points(const char *fname, sf_module *m)
+{
+	sf_export_desc d;
+	int64		i = sf_module_find_export(m, "_initialize", 11);
+
+	if (i >= 0)
+	{
+		sf_module_export(m, (uint32) i, &d);
+		if (d.kind != SF_EXTERN_FUNC || d.functype.nparams != 0 || d.functype.nresults != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+					 errmsg("wasm export \"_initialize\" of function \"%s\" must be a function of type () -> ()", fname),
+					 errdetail("It runs once when an instance is created (a WASI reactor's initialisation).")));
+	}
+	i = sf_module_find_export(m, "_start", 6);
+	if (i < 0)
+		return;
+	sf_module_export(m, (uint32) i, &d);
+	if (d.kind != SF_EXTERN_FUNC)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+			 errmsg("wasm module of function \"%s\" is a WASI command: it exports \"_start\"", fname),
+			 errdetail("A function's module is a library or a reactor: its exports are called, and \"_initialize\", if exported, runs once when an instance is created."),
+			 errhint("Build it as a reactor (clang -mexec-model=reactor) or without an entry point (-Wl,--no-entry).")));
+}
+
+/*
  * The module-level checks of a function: which export, its signature, and
  * the canonical ABI exports when strings are used.  Fills 'd'.
  */
@@ -381,15 +452,21 @@ slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 {
 	char	   *name;
 
+	check_entry_points(fname, m);
 	sf_module_export(m, (uint32) slackfuel_pick_export(fname, m, fname), d);
 	name = pnstrdup(d->name, d->name_len);
+	if (sig->retset)
+		check_set_exports(fname, (slackfuel_sig *) sig, m, name);
 	check_signature(fname, sig, name, &d->functype);
 	if (sig->uses_memory)
-		check_abi_exports(fname, m, name);
+		check_abi_exports(fname, sig, m, name);
 }
 
 
-/* A store for one instance, with the current limits. */
+/*
+ * A store for one instance, with the current limits: its linear memory and
+ * tables together within slackfuel.max_memory.
+ */
 sf_store *
 slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
 {
@@ -398,6 +475,8 @@ slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
 	sf_error	err;
 
 	cfg.max_memory_bytes = max_memory;
+	cfg.max_table_bytes = max_memory;
+	cfg.max_store_bytes = max_memory;
 	cfg.max_stack_bytes = max_stack;
 	cfg.meter_start = 1;
 	cfg.start_fuel_limit = slackfuel_fuel_limit();
@@ -409,8 +488,9 @@ slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
 
 /*
  * Instantiate 'm' in 'store': imports are resolved here, and the start
- * function runs, stopped by fuel, cancellation and statement_timeout like
- * any call.  On error the caller's owner of 'store' frees it.
+ * function and a reactor's _initialize run, stopped by fuel (one limit for
+ * both), cancellation and statement_timeout like any call.  On error the
+ * caller's owner of 'store' frees it.
  */
 sf_instance *
 slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
@@ -422,6 +502,8 @@ slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
 	out.limit = slackfuel_fuel_limit();
 	slackfuel_prepare_run(max_stack);
 	instance = sf_instance_new(store, m, NULL, 0, &out.err);
+	out.consumed = sf_last_fuel_consumed();
+	slackfuel_last_fuel = out.consumed;
 	if (instance == NULL)
 	{
 		if (out.err.status == SF_TRAP)
@@ -429,6 +511,13 @@ slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
 			out.trapped = true;
 			slackfuel_report_trap(fname, &out);
 		}
+		if (out.err.status == SF_LIMIT)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("wasm function \"%s\" needs more memory than slackfuel.max_memory allows",
+							fname),
+					 errdetail("%s.", out.err.msg),
+					 errhint("slackfuel.max_memory (within slackfuel.max_memory_ceiling) bounds an instance's linear memory and tables together.")));
 		slackfuel_report_status(fname, "instantiate", &out.err);
 	}
 	return instance;

@@ -3,20 +3,27 @@
  *
  * slackfuel_call is where every call of a wasm function starts and ends:
  * it prepares the run (stack, tick, pending interrupts), lowers the
- * arguments (types.c), calls the export, lifts the result and calls
- * cabi_post_<export>.  Every sf_call it makes, cabi_realloc included, goes
+ * arguments (types.c), calls the export, lifts the result (NULL included)
+ * and calls cabi_post_<export>.  Every sf_call it makes, cabi_realloc included, goes
  * through slackfuel_run, which charges it to the call's one fuel budget.
  * A trap anywhere discards the instance (its memory may be inconsistent)
  * and becomes an ereport (report.c).
  *
  * Every copy between a Datum and linear memory goes through
  * slackfuel_copy_in and slackfuel_copy_out, which check the range against
- * the memory's size.
+ * the memory's size, charge the call's fuel for the bytes read and
+ * written as the engine's bulk operators do (sf_fuel_for_bytes), before
+ * touching any, and copy in chunks, between which a cancel, terminate or
+ * statement_timeout stops the call.
  */
 #include "postgres.h"
 
+#include "commands/trigger.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"
+#include "utils/memutils.h"
+#include "utils/tuplestore.h"
 
 #include "plwasm.h"
 
@@ -69,6 +76,7 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->fname = fname;
 	cx->fn = fn;
 	cx->inst = inst;
+	cx->lifted = 0;
 	cx->out.trapped = false;
 	cx->out.consumed = 0;
 	cx->out.limit = slackfuel_fuel_limit();
@@ -189,39 +197,84 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 	return ptr;
 }
 
+/* A call's copies: 1 MiB, about 0.1 ms, between checks for interrupts. */
+#define COPY_CHUNK ((size_t) 1 << 20)
+
+/* The call ends as a trap of 'kind' (the instance goes: it is part-written). */
+static void
+copy_trap(slackfuel_cx *cx, sf_trap_kind kind)
+{
+	memset(&cx->out.err, 0, sizeof(cx->out.err));
+	cx->out.err.status = SF_TRAP;
+	cx->out.err.trap = kind;
+	cx->out.err.offset = -1;
+	slackfuel_trapped(cx);
+}
+
+/*
+ * Charge copying 'len' bytes (read and written) to the call's fuel, before
+ * any is copied: a copy the call cannot afford ends it out of fuel.
+ */
+static void
+charge_copy(slackfuel_cx *cx, size_t len)
+{
+	uint64		units = sf_fuel_for_bytes(2 * (uint64) len);
+
+	if (cx->fn == NULL || cx->fn->mode == SF_FUEL_OFF)
+		return;
+	cx->out.consumed += units;
+	slackfuel_session_fuel += units;
+	if (cx->out.consumed > cx->out.limit)
+		copy_trap(cx, SF_TRAP_OUT_OF_FUEL);
+}
+
+/* memcpy in chunks; a cancel or terminate between two ends the call. */
+static void
+copy_chunked(slackfuel_cx *cx, uint8 *dst, const uint8 *src, size_t len)
+{
+	for (size_t done = 0; done < len; done += COPY_CHUNK)
+	{
+		if (unlikely(INTERRUPTS_PENDING_CONDITION()))
+		{
+			if (QueryCancelPending || ProcDiePending)
+				copy_trap(cx, SF_TRAP_INTERRUPTED);
+			CHECK_FOR_INTERRUPTS();
+		}
+		memcpy(dst + done, src + done, Min(len - done, COPY_CHUNK));
+	}
+}
+
 /* Copy 'len' bytes from 'src' into guest memory at 'ptr'. */
 void
 slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src, size_t len,
 				  const char *what)
 {
 	slackfuel_check_range(cx, ptr, len, what);
-	if (len > 0)
-		memcpy(sf_memory_data(cx->inst->memory) + ptr, src, len);
+	charge_copy(cx, len);
+	copy_chunked(cx, sf_memory_data(cx->inst->memory) + ptr, src, len);
 }
 
-/* Copy 'len' bytes of guest memory at 'ptr' out to 'dst'. */
+/*
+ * Copy 'len' bytes of guest memory at 'ptr' out to 'dst'.  What one call
+ * copies out is bounded by what one value can hold, so that a result whose
+ * parts share guest memory cannot make the backend take more.
+ */
 void
 slackfuel_copy_out(slackfuel_cx *cx, void *dst, uint32 ptr, size_t len,
 				   const char *what)
 {
 	slackfuel_check_range(cx, ptr, len, what);
-	if (len > 0)
-		memcpy(dst, sf_memory_data(cx->inst->memory) + ptr, len);
+	cx->lifted += len;
+	if (cx->lifted > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("wasm function \"%s\" returned more than %zu bytes of values",
+						cx->fname, (size_t) MaxAllocSize)));
+	charge_copy(cx, len);
+	copy_chunked(cx, dst, sf_memory_data(cx->inst->memory) + ptr, len);
 }
 
 /* --- The call ------------------------------------------------------------ */
-
-/* A function created while check_function_bodies was off may be non-strict. */
-static void
-refuse_nulls(slackfuel_cx *cx, FunctionCallInfo fcinfo)
-{
-	for (int i = 0; i < fcinfo->nargs; i++)
-		if (fcinfo->args[i].isnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("wasm function \"%s\" received a NULL argument", cx->fname),
-					 errhint("Declare the function STRICT.")));
-}
 
 /*
  * Arguments whose Datums are their flat values and a result in one flat
@@ -231,8 +284,8 @@ refuse_nulls(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 static inline Datum
 call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
-	const slackfuel_sig *sig = &cx->fn->sig;
-	uint64		slots[FUNC_MAX_ARGS];
+	const slackfuel_sig *sig = cx->fn->sig;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
 	int			nargs = sig->nargs;
 	sf_call_opts opts;
 	sf_status	st;
@@ -248,42 +301,241 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 		slackfuel_trapped(cx);
 	if (sig->ret == NULL)
 		return (Datum) 0;
-	return sig->ret->lift(cx, sig->ret, slots);
+	return sig->ret->type->lift(cx, sig->ret, slots);
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */
 static Datum
 call_general(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
-	const slackfuel_sig *sig = &cx->fn->sig;
-	uint64		slots[SLACKFUEL_MAX_FLAT * FUNC_MAX_ARGS];
+	const slackfuel_sig *sig = cx->fn->sig;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
 	Datum		d;
 
 	slackfuel_lower_args(cx, sig, fcinfo, slots);
 	slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
 	if (sig->ret == NULL)
 		return (Datum) 0;
-	d = slackfuel_lift_result(cx, sig, slots);
-	if (sig->ret_indirect && cx->inst->post_return)
-		slackfuel_run(cx, cx->inst->post_return, slots, 1, 0);
+	d = slackfuel_lift_result(cx, sig, slots, &fcinfo->isnull);
+	if (cx->inst->post_return)
+		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
+	return d;
+}
+
+/* --- Sets --------------------------------------------------------------- */
+
+static ReturnSetInfo *
+set_info(slackfuel_cx *cx, FunctionCallInfo fcinfo, int mode)
+{
+	ReturnSetInfo *rsi = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	if (rsi == NULL || !IsA(rsi, ReturnSetInfo) || (rsi->allowedModes & mode) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued wasm function \"%s\" called in a context that cannot accept a set",
+						cx->fname),
+				 mode == SFRM_Materialize ?
+				 errhint("A module that exports %s_next returns the set one row at a time.",
+						 cx->fn->export_name) : 0));
+	return rsi;
+}
+
+/* The row type of a set: the caller's, or the element's own. */
+static TupleDesc
+set_desc(const slackfuel_sig *sig, ReturnSetInfo *rsi)
+{
+	const slackfuel_conv *c = sig->ret;
+	TupleDesc	td;
+
+	if (rsi->expectedDesc != NULL)
+		return CreateTupleDescCopy(rsi->expectedDesc);
+	if (c->tupdesc != NULL)
+		return CreateTupleDescCopy(c->tupdesc);
+	td = CreateTemplateTupleDesc(1);
+	TupleDescInitEntry(td, 1, "value",
+					   OidIsValid(c->domain) ? c->domain : c->typid, -1, 0);
+	return td;
+}
+
+/*
+ * RETURNS SETOF, all at once: the export returns list<T>, stored in a
+ * tuplestore (which spills to disk beyond work_mem).
+ */
+static Datum
+call_set(slackfuel_cx *cx, FunctionCallInfo fcinfo)
+{
+	const slackfuel_sig *sig = cx->fn->sig;
+	ReturnSetInfo *rsi = set_info(cx, fcinfo, SFRM_Materialize);
+	MemoryContext old = MemoryContextSwitchTo(rsi->econtext->ecxt_per_query_memory);
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+
+	rsi->setDesc = set_desc(sig, rsi);
+	rsi->setResult = tuplestore_begin_heap((rsi->allowedModes & SFRM_Materialize_Random) != 0,
+										   false, work_mem);
+	rsi->returnMode = SFRM_Materialize;
+	MemoryContextSwitchTo(old);
+
+	slackfuel_lower_args(cx, sig, fcinfo, slots);
+	slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
+	slackfuel_lift_set(cx, sig, slots, rsi);
+	if (cx->inst->post_return)
+		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
+	return (Datum) 0;
+}
+
+/*
+ * An iterator over a streamed set: the export gave 'handle'; rows come from
+ * <export>_next(handle), one per call, on the same instance, charged to
+ * one fuel budget for the whole set.  The call site keeps it ('slot')
+ * until the set ends or the query stops reading it.
+ */
+struct slackfuel_iter
+{
+	slackfuel_iter **slot;		/* the call site's pointer to it */
+	slackfuel_func *fn;
+	slackfuel_inst *inst;
+	uint64		serial;			/* inst's, to see that it still exists */
+	uint32		handle;
+	bool		open;			/* _next has not said none yet */
+	uint64		consumed;
+	uint64		limit;
+};
+
+/* The iterator's instance, unless it was discarded since (by a trap). */
+static slackfuel_inst *
+iter_inst(slackfuel_iter *it)
+{
+	for (slackfuel_inst *i = it->fn->instances; i != NULL; i = i->next)
+		if (i == it->inst && i->serial == it->serial)
+			return i;
+	return NULL;
+}
+
+static void
+iter_free(slackfuel_iter *it)
+{
+	if (*it->slot == it)
+		*it->slot = NULL;
+	pfree(it);
+}
+
+/*
+ * The query stopped reading (or rescans): <export>_close(handle) if the
+ * set was not read to its end.
+ */
+static void
+iter_shutdown(Datum arg)
+{
+	slackfuel_iter *it = (slackfuel_iter *) DatumGetPointer(arg);
+	slackfuel_inst *inst;
+	slackfuel_cx cx;
+	uint64		slots[1];
+
+	if (it->open && it->fn->valid && (inst = iter_inst(it)) != NULL &&
+		inst->close != NULL)
+	{
+		it->open = false;
+		call_begin(&cx, it->fn->proname, it->fn, inst, inst->max_stack);
+		slots[0] = it->handle;
+		slackfuel_run(&cx, inst->close, slots, 1, 0);
+		call_end(&cx);
+	}
+	iter_free(it);
+}
+
+static Datum
+call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
+{
+	const slackfuel_sig *sig = cx->fn->sig;
+	ReturnSetInfo *rsi = set_info(cx, fcinfo, SFRM_ValuePerCall);
+	slackfuel_iter *it = *slot;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+	Datum		d = (Datum) 0;
+	bool		isnull = false;
+
+	if (it == NULL)
+	{
+		slackfuel_lower_args(cx, sig, fcinfo, slots);
+		slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
+		it = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(*it));
+		it->handle = (uint32) slots[0];
+		it->slot = slot;
+		it->fn = cx->fn;
+		it->inst = cx->inst;
+		it->serial = cx->inst->serial;
+		it->limit = cx->out.limit;
+		it->open = true;
+		*slot = it;
+		RegisterExprContextCallback(rsi->econtext, iter_shutdown, PointerGetDatum(it));
+		if (cx->inst->post_return)
+			slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
+	}
+	cx->inst = iter_inst(it);
+	if (cx->inst == NULL || !it->fn->valid)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the instance of wasm function \"%s\" was discarded while its set was read",
+						cx->fname),
+				 errdetail("A trap, or a change of the function or of the limits, discards an instance with what it holds.")));
+	cx->out.consumed += it->consumed;
+	cx->out.limit = it->limit;
+	slots[0] = it->handle;
+	slackfuel_run(cx, cx->inst->next_row, slots, 1, 1);
+	it->consumed = cx->out.consumed;
+	if (!slackfuel_lift_next(cx, sig, slots, &d, &isnull))
+	{
+		it->open = false;
+		rsi->isDone = ExprEndResult;
+		fcinfo->isnull = true;
+		return (Datum) 0;
+	}
+	rsi->isDone = ExprMultipleResult;
+	fcinfo->isnull = isnull;
+	return d;
+}
+
+/* --- Triggers ------------------------------------------------------------ */
+
+static Datum
+call_trigger(slackfuel_cx *cx, FunctionCallInfo fcinfo)
+{
+	const slackfuel_sig *sig = cx->fn->sig;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+	Datum		d;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("wasm trigger function \"%s\" can only be called as a trigger",
+						cx->fname)));
+	slackfuel_trigger_lower(cx, sig, fcinfo, slots);
+	slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
+	d = slackfuel_trigger_lift(cx, sig, fcinfo, slots);
+	if (cx->inst->post_return)
+		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
 	return d;
 }
 
 /*
  * Call the function 'fn' with the instance 'inst' for 'fcinfo'.  Traps and
  * errors about values (range, bounds, encoding) are raised from here.
+ * '*iter' is the call site's iterator over a streamed set, if any.
  */
 Datum
-slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo)
+slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo,
+			   slackfuel_iter **iter)
 {
 	slackfuel_cx cx;
 	Datum		result;
+	const slackfuel_sig *sig = fn->sig;
 
 	call_begin(&cx, fn->proname, fn, inst, inst->max_stack);
-	if (unlikely(!fcinfo->flinfo->fn_strict))
-		refuse_nulls(&cx, fcinfo);
-	if (likely(fn->sig.direct))
+	if (likely(sig->direct))
 		result = call_direct(&cx, fcinfo);
+	else if (sig->retset)
+		result = sig->stream ? call_stream(&cx, fcinfo, iter) : call_set(&cx, fcinfo);
+	else if (sig->trigger)
+		result = call_trigger(&cx, fcinfo);
 	else
 		result = call_general(&cx, fcinfo);
 	call_end(&cx);

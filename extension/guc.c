@@ -2,12 +2,15 @@
  * guc.c -- the slackfuel.* settings.
  *
  * Ordinary users may lower and raise their own limits only up to a
- * superuser-only ceiling.  A value above its ceiling is rejected when a
- * user sets it (SET, SET LOCAL, ALTER ROLE/DATABASE/FUNCTION ... SET,
- * PGOPTIONS); values from postgresql.conf or the command line are accepted
- * because their order relative to the ceiling is arbitrary, and every use
- * takes min(setting, ceiling), so a lowered ceiling wins at once.  So is
- * a superuser's ALTER ... SET (see ceiling_applies).
+ * superuser-only ceiling: every use takes min(setting, ceiling), so a
+ * lowered ceiling wins at once.  A value above its ceiling is refused when
+ * an ordinary role stores it (ALTER ROLE/DATABASE/FUNCTION ... SET) or
+ * passes it when connecting (PGOPTIONS), and accepted, to be capped where
+ * it is used, from postgresql.conf, the command line, a superuser's
+ * ALTER ... SET, and a session's SET: a function's SET clause is applied
+ * as a SET when it is called, by whichever role calls it, whose ceiling
+ * may be lower than the one its value was stored under (see
+ * ceiling_applies).
  *
  * The fuel limit needs 64 bits, which an int GUC lacks, so it is a string
  * of digits with an optional decimal suffix (k, M, G, T), parsed once by
@@ -61,12 +64,15 @@ user_source(GucSource source)
  * Is a value above its ceiling refused for 'source'?  A superuser's
  * ALTER ROLE/DATABASE/FUNCTION ... SET is validated (PGC_S_TEST) against
  * the superuser's own session ceiling, which says nothing about the
- * ceiling the role will have; it is accepted, and clamped where it is used.
+ * ceiling the role will have; it is accepted, and clamped where it is
+ * used.  A SET (PGC_S_SESSION) cannot be told apart from a function's SET
+ * clause, applied at each call under the caller's ceiling, so it is
+ * accepted and clamped too.
  */
 static bool
 ceiling_applies(GucSource source)
 {
-	if (!user_source(source))
+	if (!user_source(source) || source == PGC_S_SESSION)
 		return false;
 	return !(source == PGC_S_TEST && IsNormalProcessingMode() &&
 			 OidIsValid(GetUserId()) && superuser());
@@ -303,6 +309,13 @@ const char *
 slackfuel_fuel_limit_string(void)
 {
 	return fuel_limit <= fuel_limit_ceiling ? fuel_limit_str : fuel_limit_ceiling_str;
+}
+
+/* The fuel limit set, when the ceiling caps it; NULL when it does not. */
+const char *
+slackfuel_fuel_limit_capped(void)
+{
+	return fuel_limit > fuel_limit_ceiling ? fuel_limit_str : NULL;
 }
 
 sf_fuel_mode

@@ -11,6 +11,8 @@
 #include "commands/trigger.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
@@ -24,6 +26,7 @@ PG_FUNCTION_INFO_V1(slackfuel_call_handler);
 PG_FUNCTION_INFO_V1(slackfuel_validator);
 PG_FUNCTION_INFO_V1(slackfuel_inline_handler);
 PG_FUNCTION_INFO_V1(slackfuel_last_fuel_consumed);
+PG_FUNCTION_INFO_V1(slackfuel_wit);
 
 /* What a call site (FmgrInfo) remembers between calls. */
 typedef struct slackfuel_callsite
@@ -32,6 +35,7 @@ typedef struct slackfuel_callsite
 	Oid			userid;
 	slackfuel_func *fn;
 	slackfuel_inst *inst;
+	slackfuel_iter *iter;		/* a streamed set being read */
 } slackfuel_callsite;
 
 void		_PG_init(void);
@@ -54,10 +58,10 @@ callsite_init(FunctionCallInfo fcinfo)
 	slackfuel_func *fn;
 	slackfuel_inst *inst;
 
-	if (CALLED_AS_TRIGGER(fcinfo) || CALLED_AS_EVENT_TRIGGER(fcinfo))
+	if (CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("wasm functions cannot be triggers")));
+				 errmsg("wasm functions cannot be event triggers")));
 	if (cs == NULL)
 		cs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(*cs));
 	fcinfo->flinfo->fn_extra = cs;
@@ -83,7 +87,7 @@ slackfuel_call_handler(PG_FUNCTION_ARGS)
 	if (unlikely(cs == NULL || cs->epoch != slackfuel_epoch ||
 				 cs->userid != GetUserId()))
 		cs = callsite_init(fcinfo);
-	return slackfuel_call(cs->fn, cs->inst, fcinfo);
+	return slackfuel_call(cs->fn, cs->inst, fcinfo, &cs->iter);
 }
 
 Datum
@@ -91,7 +95,7 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 {
 	Oid			funcoid = PG_GETARG_OID(0);
 	HeapTuple	tup;
-	slackfuel_sig sig;
+	slackfuel_sig *sig;
 
 	if (!CheckFunctionValidatorAccess(fcinfo->flinfo->fn_oid, funcoid))
 		PG_RETURN_VOID();
@@ -99,7 +103,7 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(funcoid));
 	if (!HeapTupleIsValid(tup))
 		elog(ERROR, "cache lookup failed for function %u", funcoid);
-	slackfuel_check_proc(tup, &sig);
+	sig = slackfuel_check_proc(tup);
 	if (check_function_bodies)
 	{
 		const char *fname = NameStr(((Form_pg_proc) GETSTRUCT(tup))->proname);
@@ -107,7 +111,7 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 		sf_export_desc d;
 
 		slackfuel_module_load(fname, slackfuel_prosrc(tup), slackfuel_fuel_mode(), b);
-		slackfuel_check_module(fname, &sig, b->module, &d);
+		slackfuel_check_module(fname, sig, b->module, &d);
 		slackfuel_module_compile(fname, b->module);
 		slackfuel_build_done(b);
 	}
@@ -138,6 +142,51 @@ Datum
 slackfuel_last_fuel_consumed(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT64((int64) Min(slackfuel_last_fuel, (uint64) PG_INT64_MAX));
+}
+
+/*
+ * slackfuel_wit(VARIADIC regprocedure[]): the WIT world whose exports are
+ * the given functions, as their SQL signatures map to WIT (types.c), with
+ * the records they use.
+ */
+Datum
+slackfuel_wit(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	Datum	   *oids;
+	bool	   *nulls;
+	int			n;
+	const char **names;
+	const sf_wit_func **funcs;
+	slackfuel_witnames *witnames = slackfuel_witnames_new();
+	size_t		len;
+	char	   *buf;
+
+	deconstruct_array(arr, REGPROCEDUREOID, sizeof(Oid), true, TYPALIGN_INT,
+					  &oids, &nulls, &n);
+	names = palloc(Max(n, 1) * sizeof(char *));
+	funcs = palloc(Max(n, 1) * sizeof(sf_wit_func *));
+	for (int i = 0; i < n; i++)
+	{
+		HeapTuple	tup;
+		slackfuel_sig *sig;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("slackfuel_wit cannot take a NULL function")));
+		tup = SearchSysCache1(PROCOID, oids[i]);
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for function %u", DatumGetObjectId(oids[i]));
+		sig = slackfuel_sig_from_proc(tup, CurrentMemoryContext, witnames);
+		ReleaseSysCache(tup);
+		names[i] = sig->wit_name;
+		funcs[i] = sig->wit;
+	}
+	len = sf_wit_print_world("functions", n, names, funcs, NULL, 0);
+	buf = palloc(len + 1);
+	sf_wit_print_world("functions", n, names, funcs, buf, len + 1);
+	PG_RETURN_TEXT_P(cstring_to_text(buf));
 }
 
 /*

@@ -28,7 +28,9 @@
 #include "postgres.h"
 
 #include "access/htup.h"
+#include "access/tupdesc.h"
 #include "fmgr.h"
+#include "nodes/execnodes.h"
 #include "storage/itemptr.h"
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"
@@ -47,46 +49,104 @@
  */
 typedef struct slackfuel_cx slackfuel_cx;
 typedef struct slackfuel_type slackfuel_type;
+typedef struct slackfuel_conv slackfuel_conv;
+typedef struct slackfuel_typebuild slackfuel_typebuild;
 
 /*
- * Lowering: a Datum becomes its flat core values (64-bit slots, i32 and f32
- * in the low half), copying into guest memory where the WIT type needs it.
- * Lifting: flat core values become a Datum, checked.
+ * Lowering: a Datum becomes the flat core values of its WIT type (64-bit
+ * slots, i32 and f32 in the low half), or its bytes in linear memory at
+ * 'ptr', copying into guest memory what the type needs there.  Lifting is
+ * the reverse, checked.  The NULL of a nullable value (option<T>) is dealt
+ * with before a row's functions are called.
  */
-typedef void (*slackfuel_lower_fn) (slackfuel_cx *cx, const slackfuel_type *t,
+typedef void (*slackfuel_lower_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
 									Datum d, uint64 *flat);
-typedef Datum (*slackfuel_lift_fn) (slackfuel_cx *cx, const slackfuel_type *t,
+typedef Datum (*slackfuel_lift_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
 									const uint64 *flat);
+typedef void (*slackfuel_store_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									Datum d, uint32 ptr);
+typedef Datum (*slackfuel_load_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									uint32 ptr);
+typedef const sf_wit_type *(*slackfuel_build_fn) (slackfuel_conv *c,
+												  slackfuel_typebuild *b);
 
-#define SLACKFUEL_MAX_FLAT 2	/* flat values of one row's WIT type */
-
-/* One row of the SQL type table (types.c). */
+/*
+ * One row of the SQL type table (types.c): a type by OID, or a family of
+ * types (arrays, composites) that 'build' recognises and describes.
+ */
 struct slackfuel_type
 {
-	Oid			oid;
+	Oid			oid;			/* InvalidOid: a family row */
 	const char *sql;			/* its name in messages */
-	const char *wit;			/* the WIT type it maps to */
-	uint8		nflat;			/* its flattening per the canonical ABI */
-	sf_valtype	flat[SLACKFUEL_MAX_FLAT];
-	bool		in_memory;		/* crosses linear memory (memory, cabi_realloc) */
+	sf_wit_kind wit;			/* the WIT type of a primitive row */
 	bool		direct;			/* the Datum itself is its one flat value */
+	bool		bulk;			/* Datums in an array are laid out as in wasm */
+	slackfuel_build_fn build;	/* WIT type (and children) if not a primitive */
 	slackfuel_lower_fn lower;
 	slackfuel_lift_fn lift;
+	slackfuel_store_fn store;	/* NULL: the flat values, stored by WIT kind */
+	slackfuel_load_fn load;
 };
 
-/* The SQL side of a function: what the validator and the call need. */
+/* How one SQL value (argument, result, field, element) crosses. */
+struct slackfuel_conv
+{
+	const slackfuel_type *type;
+	Oid			typid;			/* the type of the row (a domain's base) */
+	const char *sqlname;		/* the SQL type, for messages */
+	bool		nullable;		/* WIT option<T>: none is NULL */
+	bool		direct;			/* the Datum is its one flat value as it is */
+	const sf_wit_type *wit;		/* its WIT type, option<T> when nullable */
+	const sf_wit_type *inner;	/* T */
+	/* domains: a result is checked against the domain's constraints */
+	Oid			domain;			/* InvalidOid: not a domain */
+	void	  **domain_extra;	/* domain_check's cache */
+	MemoryContext mcxt;			/* the signature's */
+	/* arrays */
+	slackfuel_conv *elem;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	/* composites */
+	TupleDesc	tupdesc;
+	slackfuel_conv **fields;	/* per attribute; NULL for a dropped one */
+	Datum	   *values;			/* one row's, reused by every call */
+	bool	   *nulls;
+	/* enums: case i is the label whose pg_enum OID is enum_oids[i] */
+	uint32		nlabels;
+	Oid		   *enum_oids;
+	Oid		   *sorted_oids;	/* the same, ascending */
+	uint32	   *sorted_cases;	/* the case of each of sorted_oids */
+	/* types converted through their text form */
+	FmgrInfo	in;
+	FmgrInfo	out;
+	Oid			ioparam;
+};
+
+/* The SQL side of a function and the WIT function type it maps to. */
 typedef struct slackfuel_sig
 {
+	MemoryContext mcxt;			/* owns what is below, the arena included */
+	sf_wit_arena *arena;
+	const sf_wit_func *wit;		/* canon lift's core type: wit->core */
+	char	   *wit_name;		/* the function's name in WIT */
 	int			nargs;
-	const slackfuel_type *args[FUNC_MAX_ARGS];
-	const slackfuel_type *ret;	/* NULL: void, or results ignored (DO) */
+	slackfuel_conv **args;
+	slackfuel_conv *ret;		/* NULL: void; a set's element */
 	uint32		nparams;		/* the export's core type */
 	uint32		nresults;
-	sf_valtype	params[SLACKFUEL_MAX_FLAT * FUNC_MAX_ARGS];
-	sf_valtype	results[1];
-	bool		ret_indirect;	/* the result is a pointer to its flat values */
-	bool		uses_memory;	/* an argument or result crosses memory */
+	bool		uses_memory;	/* needs memory and cabi_realloc */
 	bool		direct;			/* every argument direct, result in one slot */
+	bool		has_enums;		/* built again when an enum changes */
+	List	   *relids;			/* relations of the row types it depends on */
+	/* RETURNS SETOF: list<T> (wit), or an iterator (wit_start, wit_next) */
+	bool		retset;
+	bool		stream;			/* the module exports <export>_next */
+	const sf_wit_func *wit_list;
+	const sf_wit_func *wit_start;	/* -> u32, the iterator's handle */
+	const sf_wit_func *wit_next;	/* (u32) -> option<T> */
+	/* RETURNS trigger */
+	bool		trigger;
 } slackfuel_sig;
 
 /*
@@ -137,8 +197,11 @@ typedef struct slackfuel_inst
 	sf_func    *func;			/* the export called */
 	sf_func    *realloc;		/* cabi_realloc, when strings are used */
 	sf_func    *post_return;	/* cabi_post_<export>, optional */
+	sf_func    *next_row;		/* a streaming set's <export>_next */
+	sf_func    *close;			/* and its <export>_close, optional */
 	sf_memory  *memory;			/* the export "memory", when strings are used */
 	sf_memory  *memory0;		/* memory 0, exported or not, or NULL */
+	uint64		serial;			/* unique over the backend's life */
 } slackfuel_inst;
 
 /* How a call ended when it did not return normally from wasm. */
@@ -168,7 +231,7 @@ typedef struct slackfuel_func
 	char		proname[NAMEDATALEN];
 	char	   *export_name;	/* malloc'd */
 	size_t		export_len;
-	slackfuel_sig sig;
+	slackfuel_sig *sig;			/* in its own memory context */
 	sf_module  *module;
 	slackfuel_inst *instances;
 	slackfuel_fstats *stats;	/* NULL without shared statistics */
@@ -189,6 +252,8 @@ struct slackfuel_cx
 	const char *fname;			/* for messages */
 	slackfuel_func *fn;			/* NULL in a DO block */
 	slackfuel_inst *inst;		/* NULL in a DO block */
+	int			argno;			/* the argument converted (from 1); 0: result */
+	uint64		lifted;			/* bytes copied out of guest memory */
 	slackfuel_outcome out;
 	slackfuel_fstats *st;		/* where the call is counted, or NULL */
 	uint64		start;			/* slackfuel_clock at its start, when counted */
@@ -206,6 +271,7 @@ extern sf_fuel_mode slackfuel_fuel_mode(void);
 extern uint64 slackfuel_max_memory(void);
 extern uint64 slackfuel_max_stack(void);
 extern const char *slackfuel_fuel_limit_string(void);
+extern const char *slackfuel_fuel_limit_capped(void);
 
 /* Read on every call: a variable, not a computation. */
 static inline uint64
@@ -217,6 +283,7 @@ slackfuel_fuel_limit(void)
 /* timer.c */
 extern void slackfuel_timer_init(void);
 extern void slackfuel_timer_start_slow(void);
+extern void slackfuel_wrap_signals(void);
 extern TimeoutId slackfuel_tick_id;
 extern pid_t slackfuel_tick_pid;	/* the process tick_id is registered in */
 
@@ -241,18 +308,63 @@ extern void slackfuel_report_status(const char *fname, const char *what,
 extern void slackfuel_interrupted(const char *fname) pg_attribute_noreturn();
 
 /* types.c */
-extern const slackfuel_type *slackfuel_type_of(Oid typid, bool is_result,
-											   const char *fname);
-extern void slackfuel_sig_from_proc(HeapTuple proctup, slackfuel_sig *sig);
-extern void slackfuel_sig_functype(const slackfuel_sig *sig, sf_functype *ft);
-extern void slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
-								 FunctionCallInfo fcinfo, uint64 *slots);
+
+/*
+ * The names of WIT's named types (records, enums, variants) are unique in
+ * what is built with one slackfuel_witnames: a signature, or a world of
+ * several.  'key' tells types apart: a type's OID, or one of the keys
+ * below for types of no SQL type.
+ */
+typedef struct slackfuel_witnames slackfuel_witnames;
+#define SLACKFUEL_KEY_RESULT(procoid)	(((int64) 1 << 32) | (procoid))
+#define SLACKFUEL_KEY_FIXED(n)			(((int64) 2 << 32) | (n))
+
+/* While a signature is being built. */
+struct slackfuel_typebuild
+{
+	sf_wit_arena *arena;
+	const char *fname;			/* the function, for errors */
+	bool		is_result;
+	struct slackfuel_sig *sig;
+	slackfuel_witnames *names;
+};
+
+extern slackfuel_witnames *slackfuel_witnames_new(void);
+extern const char *slackfuel_wit_typename(slackfuel_typebuild *b,
+										  const char *base, int64 key);
+extern slackfuel_sig *slackfuel_sig_from_proc(HeapTuple proctup,
+											  MemoryContext parent,
+											  slackfuel_witnames *names);
+extern void slackfuel_sig_set_stream(slackfuel_sig *sig, bool stream);
+extern void slackfuel_sig_free(slackfuel_sig *sig);
+extern char *slackfuel_sig_wit(const slackfuel_sig *sig);
+extern uint32 slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
+								   FunctionCallInfo fcinfo, uint64 *slots);
 extern Datum slackfuel_lift_result(slackfuel_cx *cx, const slackfuel_sig *sig,
-								   const uint64 *slots);
+								   const uint64 *slots, bool *isnull);
+extern void slackfuel_lift_set(slackfuel_cx *cx, const slackfuel_sig *sig,
+							   const uint64 *slots, ReturnSetInfo *rsi);
+extern bool slackfuel_lift_next(slackfuel_cx *cx, const slackfuel_sig *sig,
+								const uint64 *slots, Datum *d, bool *isnull);
+extern uint32 slackfuel_lower_bytes(slackfuel_cx *cx, const char *data,
+									size_t len);
+extern uint32 slackfuel_lower_string(slackfuel_cx *cx, const char *s,
+									 size_t len, uint64 *flat);
+extern char *slackfuel_lift_string(slackfuel_cx *cx, uint32 ptr, uint32 len,
+								   const char *what);
+
+/* trigger.c */
+extern void slackfuel_trigger_wit(slackfuel_typebuild *b,
+								  const sf_wit_type **data,
+								  const sf_wit_type **result);
+extern uint32 slackfuel_trigger_lower(slackfuel_cx *cx, const slackfuel_sig *sig,
+									  FunctionCallInfo fcinfo, uint64 *slots);
+extern Datum slackfuel_trigger_lift(slackfuel_cx *cx, const slackfuel_sig *sig,
+									FunctionCallInfo fcinfo, const uint64 *slots);
 
 /* build.c */
 extern char *slackfuel_prosrc(HeapTuple proctup);
-extern void slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig);
+extern slackfuel_sig *slackfuel_check_proc(HeapTuple proctup);
 extern slackfuel_build *slackfuel_build_new(void);
 extern sf_module *slackfuel_module_load(const char *fname, const char *src,
 										sf_fuel_mode mode, slackfuel_build *b);
@@ -287,8 +399,9 @@ extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
 extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
 extern char *slackfuel_stack_base;	/* NULL until the first call */
 extern void slackfuel_stack_too_deep(uint64 max_stack);
+typedef struct slackfuel_iter slackfuel_iter;
 extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
-							FunctionCallInfo fcinfo);
+							FunctionCallInfo fcinfo, slackfuel_iter **iter);
 extern void slackfuel_call_inline(const char *fname, sf_func *f, uint32 nresults);
 extern void slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots,
 						  uint32 nargs, uint32 nresults);
@@ -337,6 +450,21 @@ slackfuel_stack_ok(uint64 max_stack)
 	return slackfuel_stack_base != NULL &&
 		(uint64) (slackfuel_stack_base - &here) + max_stack <=
 		(uint64) max_stack_depth * 1024;
+}
+
+/*
+ * Before a module is parsed, loaded and compiled, which stop at an
+ * interrupt request between functions: the signal wrappers are in place
+ * (a cancel or timeout then requests one), and a request left over from an
+ * earlier cancel is dropped unless it is still pending in PostgreSQL,
+ * which then reports it.
+ */
+static inline void
+slackfuel_prepare_build(void)
+{
+	slackfuel_wrap_signals();
+	sf_clear_interrupt();
+	CHECK_FOR_INTERRUPTS();
 }
 
 /*

@@ -58,9 +58,21 @@ status_sqlstate(sf_status s)
 	}
 }
 
+/*
+ * Loading and compiling stop between functions at a cancel, terminate or
+ * statement_timeout, like a call: PostgreSQL reports it.
+ */
+static void
+report_if_interrupted(const char *fname, const sf_error *err)
+{
+	if (err->status == SF_TRAP && err->trap == SF_TRAP_INTERRUPTED)
+		slackfuel_interrupted(fname);
+}
+
 void
 slackfuel_report_load(const char *fname, const sf_error *err)
 {
+	report_if_interrupted(fname, err);
 	ereport(ERROR,
 			(errcode(status_sqlstate(err->status)),
 			 errmsg("invalid WebAssembly module in function \"%s\"", fname),
@@ -70,6 +82,7 @@ slackfuel_report_load(const char *fname, const sf_error *err)
 void
 slackfuel_report_status(const char *fname, const char *what, const sf_error *err)
 {
+	report_if_interrupted(fname, err);
 	ereport(ERROR,
 			(errcode(status_sqlstate(err->status)),
 			 errmsg("could not %s WebAssembly module of function \"%s\"", what, fname),
@@ -96,13 +109,21 @@ slackfuel_report_trap(const char *fname, const slackfuel_outcome *out)
 	const sf_error *err = &out->err;
 
 	if (err->status == SF_TRAP && err->trap == SF_TRAP_OUT_OF_FUEL)
+	{
+		const char *capped = slackfuel_fuel_limit_capped();
+
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("wasm function \"%s\" ran out of fuel", fname),
+				 capped == NULL ?
 				 errdetail("Fuel consumed %llu of limit %llu.",
 						   (unsigned long long) out->consumed,
-						   (unsigned long long) out->limit),
+						   (unsigned long long) out->limit) :
+				 errdetail("Fuel consumed %llu of limit %llu: slackfuel.fuel_limit (%s) capped by slackfuel.fuel_limit_ceiling.",
+						   (unsigned long long) out->consumed,
+						   (unsigned long long) out->limit, capped),
 				 errhint("Raise slackfuel.fuel_limit (within slackfuel.fuel_limit_ceiling) if the function needs more.")));
+	}
 	if (err->status != SF_TRAP)
 		slackfuel_report_status(fname, "run", err);
 	if (err->trap == SF_TRAP_INTERRUPTED)

@@ -14,9 +14,12 @@
  * SIGINT and SIGTERM are wrapped the same way, so pg_cancel_backend and
  * pg_terminate_backend stop wasm at once rather than at the next tick.
  *
- * Cost per call: the timer is armed once per transaction and disarmed at
- * its end, so a statement calling a wasm function a million times makes no
- * timer system call per call.  PostgreSQL may reinstall its SIGALRM handler
+ * Cost per call: the timer is armed at the first call of a statement and
+ * disarmed when the statement ends (the outermost executor run, finish or
+ * end, or utility command, returns; a transaction's end too), so a
+ * statement calling a wasm function a million times makes two timer system
+ * calls, and an idle or idle-in-transaction backend gets no ticks.  A
+ * cursor's FETCH is a statement of its own.  PostgreSQL may reinstall its SIGALRM handler
  * (pqsignal); a tick that did not come through the wrapper notices and
  * re-wraps from inside the handler, which sigaction allows.
  *
@@ -30,7 +33,9 @@
 #include <signal.h>
 
 #include "access/xact.h"
+#include "executor/executor.h"
 #include "miscadmin.h"
+#include "tcop/utility.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 
@@ -132,6 +137,93 @@ tick(void)
 #endif
 }
 
+/* --- Statement end: hooks around the executor and utility commands ------ */
+
+static int	nesting;			/* executor runs and utility commands open */
+static ExecutorRun_hook_type prev_run;
+static ExecutorFinish_hook_type prev_finish;
+static ExecutorEnd_hook_type prev_end;
+static ProcessUtility_hook_type prev_utility;
+
+/* Outside every executor run and utility command: no wasm runs now. */
+static void
+stop_when_outermost(void)
+{
+	if (nesting == 0 && slackfuel_timer_running())
+		disable_timeout(slackfuel_tick_id, false);
+}
+
+static void
+run_hook(QueryDesc *q, ScanDirection dir, uint64 count, bool execute_once)
+{
+	nesting++;
+	PG_TRY();
+	{
+		if (prev_run)
+			prev_run(q, dir, count, execute_once);
+		else
+			standard_ExecutorRun(q, dir, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		nesting--;
+	}
+	PG_END_TRY();
+	stop_when_outermost();
+}
+
+static void
+finish_hook(QueryDesc *q)
+{
+	nesting++;
+	PG_TRY();
+	{
+		if (prev_finish)
+			prev_finish(q);
+		else
+			standard_ExecutorFinish(q);
+	}
+	PG_FINALLY();
+	{
+		nesting--;
+	}
+	PG_END_TRY();
+	stop_when_outermost();
+}
+
+static void
+end_hook(QueryDesc *q)
+{
+	if (prev_end)
+		prev_end(q);
+	else
+		standard_ExecutorEnd(q);
+	stop_when_outermost();
+}
+
+static void
+utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+			 ProcessUtilityContext context, ParamListInfo params,
+			 QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	nesting++;
+	PG_TRY();
+	{
+		if (prev_utility)
+			prev_utility(pstmt, queryString, readOnlyTree, context, params,
+						 queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		nesting--;
+	}
+	PG_END_TRY();
+	stop_when_outermost();
+}
+
 static void
 stop_at_xact_end(XactEvent event, void *arg)
 {
@@ -158,6 +250,26 @@ slackfuel_timer_init(void)
 	{
 		RegisterXactCallback(stop_at_xact_end, NULL);
 		xact_callback_registered = true;
+		prev_run = ExecutorRun_hook;
+		ExecutorRun_hook = run_hook;
+		prev_finish = ExecutorFinish_hook;
+		ExecutorFinish_hook = finish_hook;
+		prev_end = ExecutorEnd_hook;
+		ExecutorEnd_hook = end_hook;
+		prev_utility = ProcessUtility_hook;
+		ProcessUtility_hook = utility_hook;
+	}
+}
+
+/* The tick's timeout registered and the handlers wrapped, once per process. */
+void
+slackfuel_wrap_signals(void)
+{
+	if (slackfuel_tick_pid != MyProcPid)
+	{
+		slackfuel_tick_id = RegisterTimeout(USER_TIMEOUT, tick);
+		slackfuel_tick_pid = MyProcPid;
+		wrap_all();
 	}
 }
 
@@ -167,12 +279,7 @@ slackfuel_timer_start_slow(void)
 {
 	int			ms = slackfuel_check_interval;
 
-	if (slackfuel_tick_pid != MyProcPid)
-	{
-		slackfuel_tick_id = RegisterTimeout(USER_TIMEOUT, tick);
-		slackfuel_tick_pid = MyProcPid;
-		wrap_all();
-	}
+	slackfuel_wrap_signals();
 #if PG_VERSION_NUM >= 150000
 	enable_timeout_every(slackfuel_tick_id,
 						 TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms),

@@ -8,6 +8,13 @@ CREATE SCHEMA slackfuel;
 GRANT USAGE ON SCHEMA slackfuel TO PUBLIC;
 COMMENT ON SCHEMA slackfuel IS 'views of the slackfuel extension';
 
+-- The WIT world of wasm functions: their signatures as the Component
+-- Model sees them, for bindings generators (docs/types.md).
+CREATE FUNCTION slackfuel_wit(VARIADIC functions regprocedure[]) RETURNS text
+  AS 'MODULE_PATHNAME', 'slackfuel_wit' LANGUAGE C STRICT STABLE;
+COMMENT ON FUNCTION slackfuel_wit(regprocedure[]) IS
+  'the WIT world of the given functions'' signatures on the canonical ABI';
+
 -- Statistics per (database, function), flushed at transaction end.
 CREATE FUNCTION slackfuel_stat_functions(
 	OUT dbid oid, OUT funcid oid, OUT calls bigint,

@@ -203,8 +203,8 @@ typedef struct sf_config
 #define SF_DEFAULT_MAX_IMPORTS		100000u
 #define SF_DEFAULT_MAX_EXPORTS		100000u
 #define SF_DEFAULT_MAX_GLOBALS		1000000u
-#define SF_DEFAULT_MAX_TABLES		100000u
-#define SF_DEFAULT_MAX_TABLE_SIZE	10000000u
+#define SF_DEFAULT_MAX_TABLES		100u
+#define SF_DEFAULT_MAX_TABLE_SIZE	1000000u
 #define SF_DEFAULT_MAX_DATA_SEGMENTS	100000u
 #define SF_DEFAULT_MAX_ELEM_SEGMENTS	100000u
 #define SF_DEFAULT_MAX_PARAMS		1000u
@@ -326,11 +326,30 @@ typedef struct sf_table sf_table;
 typedef struct sf_memory sf_memory;
 typedef struct sf_global sf_global;
 
+/*
+** A cap on bytes that several stores share: a process's (a database
+** backend's) total over all its instances.  The memories and tables of
+** every store created with it count against it (a table element counts
+** SF_FUEL_ELEM_BYTES); a host may charge its own use too (compiled code).
+** Not thread-safe: the stores that share one are used by one thread at a
+** time.  Free it after the last of them.
+*/
+typedef struct sf_budget sf_budget;
+
+sf_budget  *sf_budget_new(uint64_t limit_bytes, sf_error *err);
+void		sf_budget_free(sf_budget *b);
+void		sf_budget_set_limit(sf_budget *b, uint64_t limit_bytes);
+uint64_t	sf_budget_limit(const sf_budget *b);
+uint64_t	sf_budget_used(const sf_budget *b);
+/* Take 'bytes' if they fit under the limit (returns 1), else nothing (0). */
+int			sf_budget_take(sf_budget *b, uint64_t bytes);
+void		sf_budget_give(sf_budget *b, uint64_t bytes);
+
 typedef struct sf_store_config
 {
 	uint64_t	max_memory_bytes;	/* cap on each linear memory; 0 = 4 GiB */
 	uint64_t	max_stack_bytes;	/* wasm stack depth allowed; 0 = 1 MiB */
-	uint32_t	max_table_elems;	/* cap on table.grow; 0 = default */
+	uint32_t	max_table_elems;	/* cap on each table's size; 0 = 1,000,000 */
 
 	/*
 	** Fuel for the start functions sf_instance_new runs.  A zeroed config
@@ -339,7 +358,22 @@ typedef struct sf_store_config
 	*/
 	int			meter_start;
 	uint64_t	start_fuel_limit;
+
+	/*
+	** Caps on what the store's memories and tables hold together, a table
+	** element counting SF_FUEL_ELEM_BYTES: 'max_table_bytes' its tables
+	** (0 = 16 MiB), 'max_store_bytes' its memories and tables (0 = no cap
+	** but the others), 'budget' a cap it shares with other stores (NULL:
+	** none).  Past one, memory.grow and table.grow return -1, and creating
+	** a memory or a table fails with SF_LIMIT naming the cap.
+	*/
+	uint64_t	max_table_bytes;
+	uint64_t	max_store_bytes;
+	sf_budget  *budget;
 } sf_store_config;
+
+/* Bytes the store's memories and tables hold (as counted by the caps). */
+uint64_t	sf_store_bytes(const sf_store *s);
 
 sf_store   *sf_store_new(const sf_store_config *cfg, sf_error *err);
 void		sf_store_free(sf_store *s);
@@ -386,9 +420,15 @@ void		sf_global_set(sf_global *g, sf_val v);
 int64_t		sf_memory_grow(sf_memory *mem, uint64_t delta_pages);
 
 /*
-** Link, initialise (elements, data) and run the start function.  'imports'
-** are in the module's import order.  A trap during initialisation returns
-** NULL with err->status SF_TRAP; a link failure SF_UNLINKABLE.
+** Link, initialise (elements, data), run the start function and then, if
+** the module exports "_initialize" (a WASI reactor's static constructors),
+** that, once, before anything else can call the instance; it must have
+** type [] -> [] (SF_INVALID otherwise).  Both are calls like any other:
+** interruptible, and metered as the store's config says, by one limit for
+** the two; sf_last_fuel_consumed gives what they consumed together.
+** 'imports' are in the module's import order.  A trap during
+** initialisation returns NULL with err->status SF_TRAP; a link failure
+** SF_UNLINKABLE.
 */
 sf_instance *sf_instance_new(sf_store *s, sf_module *m,
 							 const sf_extern *imports, uint32_t nimports,
@@ -398,6 +438,15 @@ sf_status	sf_instance_export(sf_instance *inst, const char *name,
 							   size_t name_len, sf_extern *out);
 /* The instance's default memory (index 0), or NULL. */
 sf_memory  *sf_instance_memory(sf_instance *inst);
+
+/*
+** Whether the instance runs bounds-checked code: its module was compiled
+** so, or, compiled for guard pages, a memory of the instance could not
+** reserve its 8 GiB of address space (a low ulimit -v, or very many
+** memories); the module was then compiled again with bounds checks (once,
+** kept with the module) instead of failing.
+*/
+int			sf_instance_bounds_checked(const sf_instance *inst);
 
 /* Per-call options. */
 typedef struct sf_call_opts
@@ -432,6 +481,31 @@ sf_status	sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs,
 /* Fuel consumed by the last sf_call in this thread (whatever its outcome). */
 uint64_t	sf_last_fuel_consumed(void);
 
+/* --- Fuel for bulk work ---------------------------------------------- */
+
+/*
+** Bulk work costs fuel by its size, on top of the operator's own unit, so
+** that fuel bounds the CPU time of a call whatever it does: one unit per
+** SF_FUEL_BYTES_PER_UNIT bytes read or written (memory.fill writes n bytes,
+** memory.copy and memory.init read n and write n; a table element counts
+** as SF_FUEL_ELEM_BYTES), charged before any byte is touched; and
+** SF_FUEL_PER_PAGE for each 64 KiB page memory.grow makes usable, which
+** the system zero-fills when it is first touched.  A host charges its own
+** copies into and out of linear memory with the same formula
+** (sf_ctx_charge_fuel).  docs/fuel.md has the measurements behind the
+** numbers.
+*/
+#define SF_FUEL_BYTES_PER_UNIT	8u
+#define SF_FUEL_ELEM_BYTES		8u
+#define SF_FUEL_PER_PAGE		((uint64_t) 1 << 19)
+
+/* Fuel for reading or writing 'bytes' bytes (reads and writes add up). */
+static inline uint64_t
+sf_fuel_for_bytes(uint64_t bytes)
+{
+	return bytes / SF_FUEL_BYTES_PER_UNIT;
+}
+
 /* --- Host-function context ------------------------------------------- */
 
 sf_memory  *sf_ctx_memory(sf_ctx *ctx);
@@ -460,6 +534,173 @@ void		sf_watchdog_stop(void);
 
 /* The CPU features the JIT needs; SF_UNSUPPORTED with a message if absent. */
 sf_status	sf_cpu_check(sf_error *err);
+
+/* --- WIT types and the canonical ABI ----------------------------------- */
+
+/*
+** The Component Model's value types, as WIT describes them, and their
+** canonical ABI layout for a 32-bit memory: size and alignment in memory,
+** and flattening into core values.  A component's type section decodes to
+** these, the extension derives them from SQL signatures, and both print
+** them as WIT text.
+**
+** Types are built in an arena and live until it is freed; primitives are
+** static (sf_wit_prim) and need none.  A constructor that fails records
+** the arena's first error and returns NULL; given a NULL type where one is
+** required it returns NULL too, so a whole tree can be built and checked
+** once with sf_wit_arena_status.  Names are WIT identifiers (kebab-case
+** labels, without the '%' that the text form puts before keywords).
+*/
+#define SF_WIT_KIND_LIST(X) \
+	X(SF_WIT_BOOL,    "bool") \
+	X(SF_WIT_S8,      "s8") \
+	X(SF_WIT_U8,      "u8") \
+	X(SF_WIT_S16,     "s16") \
+	X(SF_WIT_U16,     "u16") \
+	X(SF_WIT_S32,     "s32") \
+	X(SF_WIT_U32,     "u32") \
+	X(SF_WIT_S64,     "s64") \
+	X(SF_WIT_U64,     "u64") \
+	X(SF_WIT_F32,     "f32") \
+	X(SF_WIT_F64,     "f64") \
+	X(SF_WIT_CHAR,    "char") \
+	X(SF_WIT_STRING,  "string") \
+	X(SF_WIT_LIST,    "list") \
+	X(SF_WIT_OPTION,  "option") \
+	X(SF_WIT_RESULT,  "result") \
+	X(SF_WIT_RECORD,  "record") \
+	X(SF_WIT_TUPLE,   "tuple") \
+	X(SF_WIT_VARIANT, "variant") \
+	X(SF_WIT_ENUM,    "enum") \
+	X(SF_WIT_FLAGS,   "flags")
+
+typedef enum sf_wit_kind
+{
+#define SF_X_(id, name) id,
+	SF_WIT_KIND_LIST(SF_X_)
+#undef SF_X_
+	SF_WIT_KIND_COUNT
+} sf_wit_kind;
+
+/* The canonical ABI's limits on a synchronous function's flat values. */
+#define SF_WIT_MAX_FLAT_PARAMS	16
+#define SF_WIT_MAX_FLAT_RESULTS	1
+/* A type's size must stay below this (component validation's bound). */
+#define SF_WIT_MAX_SIZE			(1u << 28)
+
+typedef struct sf_wit_type sf_wit_type;
+
+/*
+** A member of a compound type: a record field, a tuple member (no name), a
+** variant case (type NULL when it has no payload), an enum or flags label
+** (no type), or a function parameter.
+*/
+typedef struct sf_wit_field
+{
+	const char *name;
+	const sf_wit_type *type;
+	uint32_t	offset;			/* record, tuple: its offset in memory */
+} sf_wit_field;
+
+/*
+** Option, result and enum are variants to the canonical ABI: option's cases
+** are none and some(elem), result's ok(elem) and error(err), an enum's
+** have no payload.  Every variant-like type has 'ncases' cases, a
+** discriminant of 'disc_size' bytes, and its payload at 'payload_offset'.
+*/
+struct sf_wit_type
+{
+	sf_wit_kind kind;
+	const char *name;			/* record, variant, enum, flags: its name */
+	const sf_wit_type *elem;	/* list, option; result: ok (NULL: none) */
+	const sf_wit_type *err;		/* result: error (NULL: none) */
+	uint32_t	nfields;		/* record, tuple, variant, enum, flags */
+	const sf_wit_field *fields;
+	/* The canonical ABI, 32-bit memory: */
+	uint32_t	size;			/* bytes in memory (elem_size) */
+	uint32_t	align;
+	uint32_t	ncases;			/* variant-like types */
+	uint32_t	disc_size;
+	uint32_t	payload_offset;
+	uint32_t	nflat;			/* flattened core values */
+	const sf_valtype *flat;
+	uint32_t	depth;			/* nesting: 0 for a primitive */
+};
+
+/* A function type and the core type 'canon lift' gives its export. */
+typedef struct sf_wit_func
+{
+	uint32_t	nparams;
+	const sf_wit_field *params; /* name and type of each */
+	const sf_wit_type *result;	/* NULL: none */
+	const sf_wit_type *params_tuple;	/* tuple of the parameter types */
+	uint32_t	nflat_params;	/* before the limits */
+	uint32_t	nflat_results;
+	int			params_in_memory;	/* > 16: one i32 pointer to params_tuple */
+	int			result_in_memory;	/* > 1: an i32 pointer to the result */
+	sf_functype core;
+} sf_wit_func;
+
+typedef struct sf_wit_arena sf_wit_arena;
+
+sf_wit_arena *sf_wit_arena_new(void);	/* NULL when out of memory */
+void		sf_wit_arena_free(sf_wit_arena *a);
+/* SF_OK, or the first error of a constructor in 'a' (err may be NULL). */
+sf_status	sf_wit_arena_status(const sf_wit_arena *a, sf_error *err);
+
+const char *sf_wit_kind_name(sf_wit_kind k);
+/* A primitive type (bool .. string); NULL for any other kind. */
+const sf_wit_type *sf_wit_prim(sf_wit_kind k);
+const sf_wit_type *sf_wit_list(sf_wit_arena *a, const sf_wit_type *elem);
+const sf_wit_type *sf_wit_option(sf_wit_arena *a, const sf_wit_type *elem);
+/* 'ok' and 'err' may be NULL: result<_, e>, result<t>, result. */
+const sf_wit_type *sf_wit_result(sf_wit_arena *a, const sf_wit_type *ok,
+								 const sf_wit_type *err);
+const sf_wit_type *sf_wit_record(sf_wit_arena *a, const char *name, uint32_t n,
+								 const char *const *names,
+								 const sf_wit_type *const *types);
+const sf_wit_type *sf_wit_tuple(sf_wit_arena *a, uint32_t n,
+								const sf_wit_type *const *types);
+/* 'types' may be NULL (no case has a payload), or have NULL entries. */
+const sf_wit_type *sf_wit_variant(sf_wit_arena *a, const char *name, uint32_t n,
+								  const char *const *names,
+								  const sf_wit_type *const *types);
+const sf_wit_type *sf_wit_enum(sf_wit_arena *a, const char *name, uint32_t n,
+							   const char *const *labels);
+const sf_wit_type *sf_wit_flags(sf_wit_arena *a, const char *name, uint32_t n,
+								const char *const *labels);
+const sf_wit_func *sf_wit_func_new(sf_wit_arena *a, uint32_t nparams,
+								   const char *const *names,
+								   const sf_wit_type *const *types,
+								   const sf_wit_type *result);
+
+/* The payload type of case 'i' of a variant-like type (NULL: none). */
+const sf_wit_type *sf_wit_case_type(const sf_wit_type *t, uint32_t i);
+/* Is 'name' a WIT identifier (a kebab-case label)? */
+int			sf_wit_name_ok(const char *name);
+
+/*
+** WIT text, snprintf-like: each writes at most cap - 1 characters and a
+** NUL, and returns the length the whole text needs.
+**   sf_wit_print_type     a type where it is used: "list<option<s32>>",
+**                         a named type by its name
+**   sf_wit_print_typedef  a named type's definition, "record point {...}",
+**                         each line after 'indent'
+**   sf_wit_print_func     "name: func(a: s32) -> string;"
+**   sf_wit_print_world    "world name { ... }": the definitions of the
+**                         named types the functions use, each once (by
+**                         name), those used by others first, then each
+**                         function as "export name: func(...);"
+*/
+size_t		sf_wit_print_type(const sf_wit_type *t, char *buf, size_t cap);
+size_t		sf_wit_print_typedef(const sf_wit_type *t, const char *indent,
+								 char *buf, size_t cap);
+size_t		sf_wit_print_func(const char *name, const sf_wit_func *f,
+							  char *buf, size_t cap);
+size_t		sf_wit_print_world(const char *world, uint32_t n,
+							   const char *const *names,
+							   const sf_wit_func *const *funcs,
+							   char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

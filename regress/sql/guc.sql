@@ -11,7 +11,9 @@ SHOW slackfuel.fuel_limit;
 SET slackfuel.fuel_limit = 'lots';
 SET slackfuel.fuel_limit = '-1';
 SET slackfuel.fuel_limit = '99999999999999999999';
--- Above the ceiling: rejected, whoever asks.
+-- Above the ceiling: a SET is accepted, and every call uses
+-- min(setting, ceiling) (fuel.sql); an ordinary role storing one is refused
+-- (users.sql).
 SET slackfuel.fuel_limit = '11G';
 SET slackfuel.max_memory = '2GB';
 SET slackfuel.max_stack = '2MB';

@@ -31,6 +31,25 @@ SELECT slackfuel_last_statement_fuel();
 SELECT sum(spin(i * 10)) FROM generate_series(1, 10) i;
 SELECT slackfuel_last_statement_fuel();
 
+-- Copies through linear memory are charged to the call, and so to the
+-- statement.
+CREATE FUNCTION echo(s text) RETURNS text STRICT LANGUAGE wasm AS $$
+(module
+  (memory (export "memory") 1)
+  (global $h (mut i32) (i32.const 1024))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) (local $p i32)
+    global.get $h local.set $p
+    global.get $h local.get 3 i32.add global.set $h
+    local.get $p)
+  (func (export "echo") (param $p i32) (param $n i32) (result i32)
+    i32.const 0 local.get $p i32.store
+    i32.const 4 local.get $n i32.store
+    i32.const 0))
+$$;
+SELECT length(echo(repeat('x', 40000)));
+SELECT slackfuel_last_statement_fuel() = slackfuel_last_fuel_consumed() AS copies_counted,
+       slackfuel_last_fuel_consumed() > 10000 AS copies_charged;
+
 -- A statement that ran out of fuel (precise mode stops at the limit).
 SET slackfuel.fuel_mode = precise;
 SET slackfuel.fuel_limit = '1000';
@@ -61,4 +80,4 @@ ROLLBACK TO s;
 ROLLBACK;
 SELECT slackfuel_last_transaction_fuel() = 2 * :f100 AS rolled_back_counted;
 
-DROP FUNCTION spin(int);
+DROP FUNCTION spin(int), echo(text);

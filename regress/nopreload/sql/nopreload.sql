@@ -39,8 +39,8 @@ SELECT spin(1000);
 SHOW slackfuel.fuel_limit;
 SELECT spin(10);
 
--- A placeholder above its ceiling is refused when the library loads: the
--- setting keeps its default.
+-- A placeholder above its ceiling is a SET like any other when the library
+-- loads: kept, and capped where it is used.
 \c
 SET slackfuel.fuel_limit = '20G';
 SELECT spin(10);

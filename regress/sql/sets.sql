@@ -1,0 +1,83 @@
+-- Set-returning functions: RETURNS SETOF and RETURNS TABLE as list<T>,
+-- stored in a tuplestore, or as an iterator (<export>_next, one row per
+-- call); fuel, limits and cancellation over the whole set.  The guest is
+-- C (regress/guests/sets.c).
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS slackfuel;
+RESET client_min_messages;
+\set m '\\x' `od -An -v -tx1 build/guests/sets.wasm | tr -d ' \n'`
+
+-- All at once: the export returns list<T>.
+CREATE FUNCTION series(n int) RETURNS SETOF int STRICT LANGUAGE wasm AS :'m';
+SELECT * FROM series(5);
+SELECT series(3) AS in_select_list;
+SELECT count(*) FROM series(0);
+SELECT s, t FROM series(3) s, LATERAL series(s) t;
+CREATE FUNCTION pairs(n int) RETURNS TABLE (i int, sq bigint) STRICT LANGUAGE wasm AS :'m';
+SELECT * FROM pairs(4);
+SELECT (pairs(2)).sq;
+CREATE TYPE pairt AS (i int, sq bigint);
+CREATE FUNCTION pairs_t(n int) RETURNS SETOF pairt STRICT LANGUAGE wasm AS :'m';
+SELECT * FROM pairs_t(3);
+SELECT pairs_t(2);
+CREATE FUNCTION words() RETURNS SETOF text LANGUAGE wasm AS :'m';
+SELECT * FROM words() WITH ORDINALITY;
+-- Not STRICT: list<option<s32>>, none is a NULL row.
+CREATE FUNCTION maybe(n int) RETURNS SETOF int LANGUAGE wasm AS :'m';
+SELECT x IS NULL AS is_null, count(*) FROM maybe(5) x GROUP BY 1 ORDER BY 1;
+SELECT count(*) FROM maybe(NULL);
+CREATE FUNCTION bad_list() RETURNS SETOF int LANGUAGE wasm AS :'m';
+SELECT * FROM bad_list();
+
+-- One row per call: stream(n) returns an iterator, stream_next gives the
+-- rows until none; a query that stops early calls stream_close.
+CREATE FUNCTION stream(n int) RETURNS SETOF int STRICT LANGUAGE wasm AS :'m';
+SELECT * FROM stream(4);
+SELECT stream(3) AS in_select_list;
+-- The guest holds at most 8 iterators: this only passes if each one a
+-- LIMIT stops early is closed.
+SELECT count(*) FROM generate_series(1, 20) g WHERE (SELECT stream(g + 1) LIMIT 1) = 1;
+SELECT a.x, b.x FROM stream(2) a(x), stream(2) b(x);
+CREATE FUNCTION text_stream(n int) RETURNS SETOF text STRICT LANGUAGE wasm AS :'m';
+SELECT * FROM text_stream(3);
+-- A trap ends the set; the next call starts afresh.
+CREATE FUNCTION trap_at(k int) RETURNS SETOF int STRICT LANGUAGE wasm AS :'m';
+SELECT * FROM trap_at(3);
+SELECT count(*) FROM stream(3);
+-- An iterator export of the wrong type.
+CREATE FUNCTION badnext(n int) RETURNS SETOF text STRICT LANGUAGE wasm AS $$
+(module
+  (memory (export "memory") 1)
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) i32.const 0)
+  (func (export "badnext") (param i32) (result i32) i32.const 0)
+  (func (export "badnext_next") (param i32) (result i32 i32) i32.const 0 i32.const 0))
+$$;
+
+-- Fuel is one budget for the whole set, in both forms.
+SET slackfuel.fuel_limit = '100k';
+SELECT count(*) FROM stream(1000);
+\set VERBOSITY terse
+SELECT count(*) FROM stream(100000);
+SELECT slackfuel_last_fuel_consumed() >= 100000 AS whole_set_charged;
+SELECT count(*) FROM series(100000);
+\set VERBOSITY default
+RESET slackfuel.fuel_limit;
+-- Cancellation reaches an endless set.
+SET statement_timeout = '300ms';
+SELECT count(*) FROM stream(-1);
+RESET statement_timeout;
+
+-- A million rows in either form: the backend's memory stays flat (the
+-- tuplestore spills to disk beyond work_mem; iterators hold one row).
+SELECT count(*), sum(x) FROM stream(100000) x;
+SELECT count(*), sum(x) FROM series(100000) x;
+SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmRSS:\s+(\d+)'))[1]::bigint AS rss0 \gset
+SELECT count(*), sum(x) FROM stream(1000000) x;
+SELECT count(*) FROM text_stream(1000000) x WHERE x LIKE 'row %';
+SELECT count(*), sum(x) FROM series(1000000) x;
+SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmRSS:\s+(\d+)'))[1]::bigint - :rss0 < 32768
+  AS rss_grew_less_than_32mb;
+
+DROP FUNCTION series(int), pairs(int), pairs_t(int), words(), maybe(int), bad_list(), stream(int),
+  text_stream(int), trap_at(int);
+DROP TYPE pairt;
