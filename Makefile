@@ -39,7 +39,7 @@ endif
 
 SPEC_DIR ?= ../shared/spec-testsuite/core
 
-.PHONY: engine test unit spec bench engine-clean run regress difftest guests
+.PHONY: engine test unit spec bench engine-clean run regress difftest guests wasi-programs
 engine: $(ENGINE_LIB) $(TOOL_BINS)
 
 $(B)/engine/%.o: engine/%.c $(ENGINE_HDRS)
@@ -63,6 +63,11 @@ $(B)/tests/%: engine/tests/%.c $(ENGINE_LIB) $(wildcard engine/tests/*.h)
 unit: $(UNIT_BINS)
 	@scripts/run-unit $(UNIT_BINS)
 
+# WASI programs (C and Rust, built from examples/wasi) under sfrun
+SFRUN_BIN := $(if $(filter 1,$(SANITIZE)),$(B)/sfrun,engine/sfrun)
+wasi-programs: $(SFRUN_BIN)
+	@SFRUN=$(SFRUN_BIN) engine/tests/wasi-programs.sh
+
 -include engine/tests/spec.mk
 
 test:
@@ -85,7 +90,15 @@ build/guests/%.wasm: regress/guests/%.c regress/guests/guest.h
 	@mkdir -p $(dir $@)
 	clang --target=wasm32 -O2 -nostdlib -mbulk-memory -Wl,--no-entry \
 		-Wl,--export-dynamic $< -o $@
-guests: $(GUEST_WASM)
+# C against wasi-libc, as reactors (regress/guests/wasi), and the WASI
+# example programs (examples/wasi) that regress/sql/programs.sql loads
+WASI_GUEST_SRCS := $(wildcard regress/guests/wasi/*.c)
+WASI_GUEST_WASM := $(patsubst regress/guests/wasi/%.c,build/guests/wasi/%.wasm,$(WASI_GUEST_SRCS))
+build/guests/wasi/%.wasm: regress/guests/wasi/%.c
+	@mkdir -p $(dir $@)
+	clang --target=wasm32-wasi --sysroot=/usr -O2 -Wall -Werror -mexec-model=reactor $< -o $@
+guests: $(GUEST_WASM) $(WASI_GUEST_WASM)
+	@examples/wasi/build.sh build/wasi
 
 # differential testing against Node.js; DIFFTEST_SECONDS (default 60), DIFFTEST_SEED
 difftest: engine

@@ -41,6 +41,7 @@ typedef struct sf_activation
 	uintptr_t	trap_stub;
 	struct sf_store *store;
 	int			counting;		/* the entry module's fuel mode is not off */
+	int32_t		exit_code;		/* of an SF_TRAP_EXIT */
 	char		host_msg[SF_ERROR_MSG_LEN];
 } sf_activation;
 

@@ -404,8 +404,17 @@ struct sf_ctx
 	sf_store   *store;
 	sf_memory  *mem;
 	sf_activation *act;
+	bool		exit;			/* sf_ctx_exit was called */
+	int32_t		exit_code;
 	char		msg[SF_ERROR_MSG_LEN];	/* from sf_ctx_set_error */
 };
+
+/* The trap a host function's non-zero return makes. */
+static uint64_t
+host_trap(const struct sf_ctx *ctx)
+{
+	return ctx->exit ? SF_TRAP_EXIT : SF_TRAP_HOST;
+}
 
 static __thread uint64_t last_fuel __attribute__((tls_model("initial-exec")));
 
@@ -460,7 +469,8 @@ describe_trap(sf_error *err, const sf_activation *act)
 	uint32_t	fi = 0;
 	const sf_module *m = sf_jit_find_pc(act->trap_pc, &fi);
 	sf_trap_kind k = (sf_trap_kind) act->trap;
-	const char *msg = k == SF_TRAP_HOST && act->host_msg[0] ? act->host_msg : sf_trap_message(k);
+	const char *msg = (k == SF_TRAP_HOST || k == SF_TRAP_EXIT) && act->host_msg[0] ?
+		act->host_msg : sf_trap_message(k);
 	const char *name = m ? sf_module_func_name(m, fi) : NULL;
 
 	if (err == NULL)
@@ -473,6 +483,8 @@ describe_trap(sf_error *err, const sf_activation *act)
 		sf_error_set(err, SF_TRAP, "%s", msg);
 	err->trap = k;
 	err->func_index = m ? (int64_t) fi : -1;
+	if (k == SF_TRAP_EXIT)
+		err->exit_code = act->exit_code;
 }
 
 static sf_status
@@ -485,9 +497,14 @@ call_host(sf_func *f, const sf_val *args, sf_val *results, sf_error *err)
 	ctx.act = f->store->act;
 	if (f->host(&ctx, f->env, args, results) != 0)
 	{
-		sf_error_set(err, SF_TRAP, "%s", ctx.msg[0] ? ctx.msg : sf_trap_message(SF_TRAP_HOST));
+		sf_trap_kind k = (sf_trap_kind) host_trap(&ctx);
+
+		sf_error_set(err, SF_TRAP, "%s", ctx.msg[0] ? ctx.msg : sf_trap_message(k));
 		if (err)
-			err->trap = SF_TRAP_HOST;
+		{
+			err->trap = k;
+			err->exit_code = ctx.exit_code;
+		}
 		return SF_TRAP;
 	}
 	return SF_OK;
@@ -778,9 +795,12 @@ sf_rt_host_call(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller)
 	memset(results, 0, f->type.nresults * sizeof(sf_val));
 	if (f->host(&ctx, f->env, args, results) != 0)
 	{
-		ret.trap = SF_TRAP_HOST;
+		ret.trap = host_trap(&ctx);
 		if (act)
+		{
 			memcpy(act->host_msg, ctx.msg, sizeof(ctx.msg));
+			act->exit_code = ctx.exit_code;
+		}
 	}
 	else
 		for (uint32_t i = 0; i < f->type.nresults; i++)
@@ -839,6 +859,15 @@ void
 sf_ctx_set_error(sf_ctx *ctx, const char *msg)
 {
 	snprintf(ctx->msg, sizeof(ctx->msg), "%s", msg);
+}
+
+void
+sf_ctx_exit(sf_ctx *ctx, int32_t code)
+{
+	ctx->exit = true;
+	ctx->exit_code = code;
+	if (ctx->msg[0] == '\0')
+		snprintf(ctx->msg, sizeof(ctx->msg), "program exited with code %d", (int) code);
 }
 
 /* ---- CPU ---------------------------------------------------------------------- */

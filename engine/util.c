@@ -62,6 +62,7 @@ sf_error_clear(sf_error *err)
 	err->trap = SF_TRAP_NONE;
 	err->func_index = -1;
 	err->offset = -1;
+	err->exit_code = 0;
 	err->msg[0] = '\0';
 }
 

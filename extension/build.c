@@ -64,10 +64,12 @@ build_release(void *arg)
 
 	if (b->store)
 		sf_store_free(b->store);
+	slackfuel_host_free(b->host);
 	if (b->module)
 		sf_module_free(b->module);
 	free(b->bytes);
 	b->store = NULL;
+	b->host = NULL;
 	b->module = NULL;
 	b->bytes = NULL;
 }
@@ -155,22 +157,29 @@ text_to_wasm(const char *fname, const char *src, size_t *len)
 }
 
 /*
- * Every import must be resolvable: today none is (slackfuel_instantiate
- * passes no imports).
+ * Every import must be one slackfuel provides (host.c), of the right type;
+ * a module that receives lists from slackfuel:host/api needs the canonical
+ * ABI's memory and allocator.
  */
+static void check_memory_and_realloc(const char *fname, sf_module *m,
+									 const char *memory_why, const char *realloc_why);
+
 static void
 check_imports(const char *fname, sf_module *m)
 {
 	sf_import_desc d;
+	char	   *why;
 
-	if (sf_module_num_imports(m) == 0)
-		return;
-	sf_module_import(m, 0, &d);
-	ereport(ERROR,
-			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 errmsg("wasm module of function \"%s\" has imports", fname),
-			 errdetail("It imports \"%.*s\".\"%.*s\"; wasm functions cannot import anything yet.",
-					   (int) d.module_len, d.module, (int) d.name_len, d.name)));
+	for (uint32 i = 0; i < sf_module_num_imports(m); i++)
+	{
+		sf_module_import(m, i, &d);
+		if (!slackfuel_check_import(&d, &why))
+			slackfuel_report_imports(fname, &d, why);
+	}
+	if (slackfuel_imports_use_realloc(m))
+		check_memory_and_realloc(fname, m,
+								 "slackfuel:host/api returns lists and strings in linear memory.",
+								 "slackfuel:host/api returns lists and strings in memory allocated by cabi_realloc(old_ptr, old_size, align, new_size).");
 }
 
 /*
@@ -328,20 +337,14 @@ check_signature(const char *fname, const slackfuel_sig *sig,
 						 slackfuel_sig_wit(sig))));
 }
 
-/*
- * A function whose values cross linear memory needs the canonical ABI's
- * memory and allocator; cabi_post_<export>, if there, takes its results.
- */
+/* The canonical ABI's exports "memory" and "cabi_realloc"; the details say why. */
 static void
-check_abi_exports(const char *fname, const slackfuel_sig *sig, sf_module *m,
-				  const char *export_name)
+check_memory_and_realloc(const char *fname, sf_module *m, const char *memory_why,
+						 const char *realloc_why)
 {
 	static const sf_valtype i4[4] = {SF_I32, SF_I32, SF_I32, SF_I32};
 	static const sf_valtype i1[1] = {SF_I32};
 	const sf_functype want = {4, 1, i4, i1};
-	const sf_functype want_post = {sig->wit->core.nresults, 0,
-	sig->wit->core.results, NULL};
-	char	   *post = psprintf("cabi_post_%s", export_name);
 	sf_export_desc d;
 	int64		i;
 
@@ -352,7 +355,7 @@ check_abi_exports(const char *fname, const slackfuel_sig *sig, sf_module *m,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("wasm module of function \"%s\" must export its memory as \"memory\"", fname),
-				 errdetail("Strings and lists (text, varchar, bytea, arrays) cross linear memory.")));
+				 errdetail("%s", memory_why)));
 	i = sf_module_find_export(m, "cabi_realloc", 12);
 	if (i >= 0)
 		sf_module_export(m, (uint32) i, &d);
@@ -361,7 +364,26 @@ check_abi_exports(const char *fname, const slackfuel_sig *sig, sf_module *m,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("wasm module of function \"%s\" must export cabi_realloc with type %s",
 						fname, slackfuel_format_functype(&want)),
-				 errdetail("Arguments are copied into memory allocated by cabi_realloc(old_ptr, old_size, align, new_size).")));
+				 errdetail("%s", realloc_why)));
+}
+
+/*
+ * A function whose values cross linear memory needs the canonical ABI's
+ * memory and allocator; cabi_post_<export>, if there, takes its results.
+ */
+static void
+check_abi_exports(const char *fname, const slackfuel_sig *sig, sf_module *m,
+				  const char *export_name)
+{
+	const sf_functype want_post = {sig->wit->core.nresults, 0,
+	sig->wit->core.results, NULL};
+	char	   *post = psprintf("cabi_post_%s", export_name);
+	sf_export_desc d;
+	int64		i;
+
+	check_memory_and_realloc(fname, m,
+							 "Strings and lists (text, varchar, bytea, arrays) cross linear memory.",
+							 "Arguments are copied into memory allocated by cabi_realloc(old_ptr, old_size, align, new_size).");
 	i = sf_module_find_export(m, post, strlen(post));
 	if (i >= 0)
 		sf_module_export(m, (uint32) i, &d);
@@ -371,7 +393,6 @@ check_abi_exports(const char *fname, const slackfuel_sig *sig, sf_module *m,
 				 errmsg("wasm export \"%s\" of function \"%s\" must have type %s",
 						post, fname, slackfuel_format_functype(&want_post))));
 }
-
 
 /*
  * A set is returned as list<T>, or, if the module exports <export>_next,
@@ -487,38 +508,40 @@ slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
 }
 
 /*
- * Instantiate 'm' in 'store': imports are resolved here, and the start
- * function and a reactor's _initialize run, stopped by fuel (one limit for
- * both), cancellation and statement_timeout like any call.  On error the
- * caller's owner of 'store' frees it.
+ * Instantiate 'm' in 'store' with the imports of 'host': its start
+ * function and a reactor's _initialize run as a call of its own (host
+ * functions work in it; one fuel limit for both), stopped by fuel,
+ * cancellation and statement_timeout like any call.  On error the caller's
+ * owner of 'store' and 'host' frees them.
  */
 sf_instance *
 slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
-					  uint64 max_stack)
+					  uint64 max_stack, slackfuel_host *host)
 {
-	slackfuel_outcome out = {0};
+	slackfuel_cx cx;
+	sf_extern  *imports = host ? slackfuel_host_imports(host, m) : NULL;
 	sf_instance *instance;
 
-	out.limit = slackfuel_fuel_limit();
-	slackfuel_prepare_run(max_stack);
-	instance = sf_instance_new(store, m, NULL, 0, &out.err);
-	out.consumed = sf_last_fuel_consumed();
-	slackfuel_last_fuel = out.consumed;
+	slackfuel_call_begin(&cx, fname, NULL, NULL, host, max_stack);
+	instance = sf_instance_new(store, m, imports, sf_module_num_imports(m), &cx.out.err);
+	cx.out.consumed = sf_last_fuel_consumed();
 	if (instance == NULL)
 	{
-		if (out.err.status == SF_TRAP)
-		{
-			out.trapped = true;
-			slackfuel_report_trap(fname, &out);
-		}
-		if (out.err.status == SF_LIMIT)
+		if (cx.out.err.status == SF_TRAP)
+			slackfuel_trapped(&cx);
+		if (cx.out.err.status == SF_LIMIT)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("wasm function \"%s\" needs more memory than slackfuel.max_memory allows",
 							fname),
-					 errdetail("%s.", out.err.msg),
+					 errdetail("%s.", cx.out.err.msg),
 					 errhint("slackfuel.max_memory (within slackfuel.max_memory_ceiling) bounds an instance's linear memory and tables together.")));
-		slackfuel_report_status(fname, "instantiate", &out.err);
+		slackfuel_report_status(fname, "instantiate", &cx.out.err);
 	}
+	if (host != NULL)
+		slackfuel_host_bind(host, instance);
+	slackfuel_call_end(&cx);
+	if (imports)
+		pfree(imports);
 	return instance;
 }

@@ -14,6 +14,11 @@
  *	  function up again; stale entries are freed at that lookup, at the
  *	  start of a validator or inline handler, or at transaction end, when
  *	  no call is using them.
+ *
+ * A call may run SQL that calls wasm again (host functions, sql.c).  While
+ * any host function runs SQL (slackfuel_pins > 0) the calls below it may
+ * use any module and instance, so nothing is freed: what would be goes to
+ * a list of doomed modules and instances, freed at the next safe point.
  */
 #include "postgres.h"
 
@@ -32,17 +37,89 @@
 static HTAB *func_cache;
 static int	nstale;			/* entries marked stale, not yet freed */
 uint64		slackfuel_epoch = 1;
+int			slackfuel_pins;
+
+/* Waiting for the SQL that host functions run to end (see above). */
+typedef struct doomed_func
+{
+	struct doomed_func *next;
+	sf_module  *module;
+	slackfuel_sig *sig;
+} doomed_func;
+
+static slackfuel_inst *doomed_insts;
+static doomed_func *doomed_funcs;
 static uint64 inst_serial;		/* the last instance's */
 
 /* --- The cache ---------------------------------------------------------- */
 
 static void
+inst_release(slackfuel_inst *inst)
+{
+	if (inst->store)
+		sf_store_free(inst->store);
+	slackfuel_host_free(inst->host);
+	free(inst);
+}
+
+static void
 inst_free(slackfuel_inst *inst)
 {
 	slackfuel_epoch++;
-	if (inst->store)
-		sf_store_free(inst->store);
-	free(inst);
+	if (slackfuel_pins > 0)
+	{
+		inst->next = doomed_insts;
+		doomed_insts = inst;
+		return;
+	}
+	inst_release(inst);
+}
+
+/* A function's compiled module and signature, freed or doomed. */
+static void
+func_parts_free(sf_module *m, slackfuel_sig *sig)
+{
+	doomed_func *d;
+
+	if (slackfuel_pins == 0)
+	{
+		if (m)
+			sf_module_free(m);
+		if (sig)
+			slackfuel_sig_free(sig);
+		return;
+	}
+	/* without memory for the list, leak them rather than free them in use */
+	if ((d = malloc(sizeof(doomed_func))) != NULL)
+	{
+		d->module = m;
+		d->sig = sig;
+		d->next = doomed_funcs;
+		doomed_funcs = d;
+	}
+}
+
+static void
+free_doomed(void)
+{
+	while (doomed_insts)
+	{
+		slackfuel_inst *next = doomed_insts->next;
+
+		inst_release(doomed_insts);
+		doomed_insts = next;
+	}
+	while (doomed_funcs)
+	{
+		doomed_func *next = doomed_funcs->next;
+
+		if (doomed_funcs->module)
+			sf_module_free(doomed_funcs->module);
+		if (doomed_funcs->sig)
+			slackfuel_sig_free(doomed_funcs->sig);
+		free(doomed_funcs);
+		doomed_funcs = next;
+	}
 }
 
 static void
@@ -55,12 +132,9 @@ func_release(slackfuel_func *fn)
 		inst_free(fn->instances);
 		fn->instances = next;
 	}
-	if (fn->module)
-		sf_module_free(fn->module);
-	if (fn->sig)
-		slackfuel_sig_free(fn->sig);
-	fn->sig = NULL;
+	func_parts_free(fn->module, fn->sig);
 	free(fn->export_name);
+	fn->sig = NULL;
 	fn->module = NULL;
 	fn->export_name = NULL;
 	if (fn->stale)
@@ -70,13 +144,19 @@ func_release(slackfuel_func *fn)
 	slackfuel_epoch++;
 }
 
-/* Safe point: no call is using any entry.  Free what was invalidated. */
+/*
+ * Safe point: no call is using any entry, unless host functions are
+ * running SQL.  Free what was invalidated or doomed.
+ */
 void
 slackfuel_cache_flush_stale(void)
 {
 	HASH_SEQ_STATUS seq;
 	slackfuel_func *fn;
 
+	if (slackfuel_pins > 0)
+		return;
+	free_doomed();
 	if (func_cache == NULL || nstale == 0)
 		return;
 	hash_seq_init(&seq, func_cache);
@@ -256,12 +336,17 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	char		post[NAMEDATALEN + 16];
 
 	b->store = slackfuel_store_new(fn->proname, max_memory, max_stack);
-	instance = slackfuel_instantiate(fn->proname, b->store, fn->module, max_stack);
+	if (sf_module_num_imports(fn->module) > 0)
+		b->host = slackfuel_host_new(fn->proname, b->store, fn->module);
+	instance = slackfuel_instantiate(fn->proname, b->store, fn->module, max_stack,
+									 b->host);
 	inst = calloc(1, sizeof(slackfuel_inst));
 	if (inst == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
 	inst->store = b->store;
 	b->store = NULL;
+	inst->host = b->host;
+	b->host = NULL;
 	inst->instance = instance;
 	inst->memory0 = sf_instance_memory(instance);
 	inst->userid = GetUserId();

@@ -18,6 +18,8 @@
  */
 #include "postgres.h"
 
+#include <pthread.h>
+
 #include "commands/trigger.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -29,6 +31,26 @@
 
 uint64		slackfuel_last_fuel;
 char	   *slackfuel_stack_base;
+
+/*
+ * The highest address of this thread's stack (the main thread's: its
+ * mapping as the kernel grows it up to the stack limit), or NULL.
+ */
+static char *
+stack_top(void)
+{
+	pthread_attr_t attr;
+	void	   *addr;
+	size_t		size;
+	char	   *top = NULL;
+
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return NULL;
+	if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+		top = (char *) addr + size;
+	pthread_attr_destroy(&attr);
+	return top;
+}
 
 /*
  * The wasm stack grows on the backend's stack, below the caller's frame,
@@ -53,6 +75,9 @@ slackfuel_stack_too_deep(uint64 max_stack)
 #else
 		slackfuel_stack_base = b;
 #endif
+		/* postgres --single never sets it: the stack's own top then */
+		if (slackfuel_stack_base == NULL || slackfuel_stack_base < &here)
+			slackfuel_stack_base = stack_top();
 		if (slackfuel_stack_ok(max_stack))
 			return;
 	}
@@ -69,18 +94,49 @@ slackfuel_stack_too_deep(uint64 max_stack)
 
 /* --- Start, end, and the sf_calls in between ----------------------------- */
 
-static inline void
+static uint64 next_call_id;
+
+/*
+ * Begin a call.  A call that begins while a host function of another call
+ * runs SQL (wasm calls SQL calls wasm) is nested in it: its fuel limit is
+ * also what the outer call has left, and what it consumes is charged to
+ * the outer call (sql.c charges it to the outer wasm caller).
+ */
+static inline __attribute__((always_inline)) void
 call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
-		   slackfuel_inst *inst, uint64 max_stack)
+		   slackfuel_inst *inst, slackfuel_host *host, uint64 max_stack)
 {
+	slackfuel_cx *outer = slackfuel_sql_top;
+
 	cx->fname = fname;
 	cx->fn = fn;
 	cx->inst = inst;
+	cx->host = host;
 	cx->lifted = 0;
 	cx->out.trapped = false;
 	cx->out.consumed = 0;
 	cx->out.limit = slackfuel_fuel_limit();
+	cx->nest = outer;
+	cx->pending_error = false;
+	cx->fuel_out = false;
+	cx->discard = false;
+	if (unlikely(outer != NULL))
+	{
+		uint64		left = outer->sql_fuel_left -
+			Min(outer->nested_consumed, outer->sql_fuel_left);
+
+		cx->out.limit = Min(cx->out.limit, left);
+	}
 	slackfuel_prepare_run(max_stack);
+	if (unlikely(host != NULL))
+	{
+		cx->id = ++next_call_id;
+		cx->mcxt = CurrentMemoryContext;
+		cx->spi_connected = false;
+		cx->host_prev = slackfuel_host_enter(host, cx);
+		if (slackfuel_host_wasi(host) != NULL)
+			slackfuel_wasi_call_begin(slackfuel_host_wasi(host));
+	}
 	cx->st = NULL;
 	if (fn != NULL && fn->stats != NULL && slackfuel_track_functions)
 	{
@@ -113,22 +169,85 @@ count_end(slackfuel_cx *cx)
 		slackfuel_stats_mark(cx->st);
 }
 
+/* A nested call's fuel is charged to the call around it. */
 static inline void
-call_end(slackfuel_cx *cx)
+charge_outer(slackfuel_cx *cx)
 {
-	slackfuel_last_fuel = cx->out.consumed;
-	if (cx->st != NULL)
-		count_end(cx);
+	if (unlikely(cx->nest != NULL))
+		cx->nest->nested_consumed += cx->out.consumed;
 }
 
 /*
- * A call trapped (out of fuel and interrupts included): the instance is
- * thrown away, since its memory may be half-updated, and the trap
- * reported.  A DO block's instance belongs to its build and dies with it.
+ * The host side of a call that returned from wasm: output flushed, its
+ * cursors closed, SPI left.  A PostgreSQL error caught on the way is
+ * re-thrown now.  Call paths run it as soon as wasm has returned, before
+ * lifting results, so that nothing of the call's SQL outlives an error
+ * there; slackfuel_call_end runs it again (cheap) for a cabi_post_*.
+ */
+static void
+finish_host(slackfuel_cx *cx)
+{
+	slackfuel_call_ended(cx);
+	if (unlikely(cx->pending_error))
+	{
+		if (cx->fn != NULL)
+			slackfuel_inst_discard(cx->fn, cx->inst);
+		PG_RE_THROW();
+	}
+}
+
+/* The host side's end of a call: see slackfuel_call_end. */
+static void
+end_host(slackfuel_cx *cx)
+{
+	finish_host(cx);
+	slackfuel_host_enter(cx->host, cx->host_prev);
+	if (cx->discard && cx->fn != NULL)
+		slackfuel_inst_discard(cx->fn, cx->inst);
+}
+
+static inline __attribute__((always_inline)) void
+call_end(slackfuel_cx *cx)
+{
+	charge_outer(cx);
+	slackfuel_last_fuel = cx->out.consumed;
+	if (cx->st != NULL)
+		count_end(cx);
+	if (unlikely(cx->host != NULL))
+		end_host(cx);
+}
+
+/*
+ * Begin and end a call: the call paths below inline these; instantiation
+ * (build.c) uses them too.
+ */
+void
+slackfuel_call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
+					 slackfuel_inst *inst, slackfuel_host *host, uint64 max_stack)
+{
+	call_begin(cx, fname, fn, inst, host, max_stack);
+}
+
+/* End a call that returned. */
+void
+slackfuel_call_end(slackfuel_cx *cx)
+{
+	call_end(cx);
+}
+
+/*
+ * A call trapped (out of fuel, interrupts and exits included): the
+ * instance is thrown away, since its memory may be half-updated, and the
+ * trap reported with what the program last wrote to stderr; a PostgreSQL
+ * error that a host function caught is re-thrown instead, whatever trap
+ * ended the call.  A DO block's instance belongs to its build and dies
+ * with it.
  */
 void
 slackfuel_trapped(slackfuel_cx *cx)
 {
+	char	   *tail = NULL;
+
 	cx->out.trapped = true;
 	slackfuel_last_fuel = cx->out.consumed;
 	if (cx->st != NULL)
@@ -137,13 +256,51 @@ slackfuel_trapped(slackfuel_cx *cx)
 			cx->st->c.traps[cx->out.err.trap]++;
 		count_end(cx);
 	}
+	charge_outer(cx);
+	if (cx->host != NULL)
+	{
+		slackfuel_wasi *w = slackfuel_host_wasi(cx->host);
+
+		if (w != NULL && !cx->pending_error)
+		{
+			if (slackfuel_wasi_flush(w))
+				tail = pstrdup(slackfuel_wasi_stderr(w));
+			else
+				cx->pending_error = true;
+		}
+		slackfuel_host_enter(cx->host, cx->host_prev);
+	}
 	if (cx->fn != NULL)
 		slackfuel_inst_discard(cx->fn, cx->inst);
-	slackfuel_report_trap(cx->fname, &cx->out);
+	if (cx->pending_error)
+		PG_RE_THROW();
+	slackfuel_report_trap(cx->fname, &cx->out, tail);
 }
 
-/* One sf_call, charged to the call's fuel budget; a trap does not return. */
-void
+/*
+ * proc_exit(0) ends a call normally (a command's _start, C's exit(0));
+ * the instance, whose program has exited, is discarded when the call
+ * ends.  Other exit codes, and every other trap, are errors.  Returns true
+ * after exit(0).
+ */
+static bool
+exited(slackfuel_cx *cx, sf_status st)
+{
+	if (st == SF_TRAP && cx->out.err.trap == SF_TRAP_EXIT &&
+		cx->out.err.exit_code == 0 && !cx->pending_error)
+	{
+		cx->discard = true;
+		return true;
+	}
+	slackfuel_trapped(cx);
+	return false;				/* not reached */
+}
+
+/*
+ * One sf_call, charged to the call's fuel budget; a trap does not return.
+ * Returns false when the program exited with code 0 instead of returning.
+ */
+bool
 slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots, uint32 nargs,
 			  uint32 nresults)
 {
@@ -155,9 +312,21 @@ slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots, uint32 nargs,
 	st = sf_call_slots(f, slots, nargs, nresults, &opts, &cx->out.err);
 	used = sf_last_fuel_consumed();
 	cx->out.consumed += used;
-	slackfuel_session_fuel += used;
+	slackfuel_usage_add(cx, used);
 	if (unlikely(st != SF_OK))
-		slackfuel_trapped(cx);
+		return !exited(cx, st);
+	return true;
+}
+
+/* A function with a result cannot end by exiting. */
+static void
+exited_without_result(slackfuel_cx *cx)
+{
+	slackfuel_call_end(cx);
+	ereport(ERROR,
+			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+			 errmsg("wasm function \"%s\" exited before returning its result", cx->fname),
+			 errdetail("It called proc_exit(0).")));
 }
 
 /* --- Guest memory -------------------------------------------------------- */
@@ -185,7 +354,8 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 	uint64		a[4] = {0, 0, align, len};
 	uint32		ptr;
 
-	slackfuel_run(cx, cx->inst->realloc, a, 4, 1);
+	if (!slackfuel_run(cx, cx->inst->realloc, a, 4, 1))
+		exited_without_result(cx);
 	ptr = (uint32) a[0];
 	if (ptr % align != 0)
 		ereport(ERROR,
@@ -223,7 +393,7 @@ charge_copy(slackfuel_cx *cx, size_t len)
 	if (cx->fn == NULL || cx->fn->mode == SF_FUEL_OFF)
 		return;
 	cx->out.consumed += units;
-	slackfuel_session_fuel += units;
+	slackfuel_usage_add(cx, units);
 	if (cx->out.consumed > cx->out.limit)
 		copy_trap(cx, SF_TRAP_OUT_OF_FUEL);
 }
@@ -296,9 +466,15 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 	st = sf_call_slots(cx->inst->func, slots, nargs, sig->nresults, &opts,
 					   &cx->out.err);
 	cx->out.consumed = sf_last_fuel_consumed();
-	slackfuel_session_fuel += cx->out.consumed;
-	if (unlikely(st != SF_OK))
-		slackfuel_trapped(cx);
+	slackfuel_usage_add(cx, cx->out.consumed);
+	if (unlikely(st != SF_OK) && exited(cx, st))
+	{
+		if (sig->ret != NULL)
+			exited_without_result(cx);
+		return (Datum) 0;
+	}
+	if (unlikely(cx->host != NULL))
+		finish_host(cx);
 	if (sig->ret == NULL)
 		return (Datum) 0;
 	return sig->ret->type->lift(cx, sig->ret, slots);
@@ -313,7 +489,14 @@ call_general(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 	Datum		d;
 
 	slackfuel_lower_args(cx, sig, fcinfo, slots);
-	slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
+	if (!slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults))
+	{
+		if (sig->ret != NULL)
+			exited_without_result(cx);
+		return (Datum) 0;
+	}
+	if (cx->host != NULL)
+		finish_host(cx);
 	if (sig->ret == NULL)
 		return (Datum) 0;
 	d = slackfuel_lift_result(cx, sig, slots, &fcinfo->isnull);
@@ -376,7 +559,8 @@ call_set(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 	MemoryContextSwitchTo(old);
 
 	slackfuel_lower_args(cx, sig, fcinfo, slots);
-	slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
+	if (!slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults))
+		exited_without_result(cx);
 	slackfuel_lift_set(cx, sig, slots, rsi);
 	if (cx->inst->post_return)
 		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
@@ -396,7 +580,7 @@ struct slackfuel_iter
 	slackfuel_inst *inst;
 	uint64		serial;			/* inst's, to see that it still exists */
 	uint32		handle;
-	bool		open;			/* _next has not said none yet */
+	bool		open;			/* not closed yet */
 	uint64		consumed;
 	uint64		limit;
 };
@@ -435,7 +619,7 @@ iter_shutdown(Datum arg)
 		inst->close != NULL)
 	{
 		it->open = false;
-		call_begin(&cx, it->fn->proname, it->fn, inst, inst->max_stack);
+		call_begin(&cx, it->fn->proname, it->fn, inst, inst->host, inst->max_stack);
 		slots[0] = it->handle;
 		slackfuel_run(&cx, inst->close, slots, 1, 0);
 		call_end(&cx);
@@ -456,7 +640,8 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 	if (it == NULL)
 	{
 		slackfuel_lower_args(cx, sig, fcinfo, slots);
-		slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
+		if (!slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults))
+			exited_without_result(cx);
 		it = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(*it));
 		it->handle = (uint32) slots[0];
 		it->slot = slot;
@@ -480,11 +665,14 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 	cx->out.consumed += it->consumed;
 	cx->out.limit = it->limit;
 	slots[0] = it->handle;
-	slackfuel_run(cx, cx->inst->next_row, slots, 1, 1);
+	if (!slackfuel_run(cx, cx->inst->next_row, slots, 1, 1))
+		exited_without_result(cx);
 	it->consumed = cx->out.consumed;
 	if (!slackfuel_lift_next(cx, sig, slots, &d, &isnull))
 	{
-		it->open = false;
+		/* the next call (the next row of a target list) starts a new set */
+		UnregisterExprContextCallback(rsi->econtext, iter_shutdown, PointerGetDatum(it));
+		iter_free(it);
 		rsi->isDone = ExprEndResult;
 		fcinfo->isnull = true;
 		return (Datum) 0;
@@ -509,7 +697,8 @@ call_trigger(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 				 errmsg("wasm trigger function \"%s\" can only be called as a trigger",
 						cx->fname)));
 	slackfuel_trigger_lower(cx, sig, fcinfo, slots);
-	slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults);
+	if (!slackfuel_run(cx, cx->inst->func, slots, sig->nparams, sig->nresults))
+		exited_without_result(cx);
 	d = slackfuel_trigger_lift(cx, sig, fcinfo, slots);
 	if (cx->inst->post_return)
 		slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
@@ -529,7 +718,7 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo
 	Datum		result;
 	const slackfuel_sig *sig = fn->sig;
 
-	call_begin(&cx, fn->proname, fn, inst, inst->max_stack);
+	call_begin(&cx, fn->proname, fn, inst, inst->host, inst->max_stack);
 	if (likely(sig->direct))
 		result = call_direct(&cx, fcinfo);
 	else if (sig->retset)
@@ -547,14 +736,15 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo
  * results are ignored.  The instance was just created by the caller.
  */
 void
-slackfuel_call_inline(const char *fname, sf_func *f, uint32 nresults)
+slackfuel_call_inline(const char *fname, slackfuel_host *host, sf_func *f,
+					  uint32 nresults)
 {
 	slackfuel_cx cx;
 	uint64		slots[16];
 
 	if (nresults > lengthof(slots))
 		elog(ERROR, "export of inline code block not callable");
-	call_begin(&cx, fname, NULL, NULL, slackfuel_max_stack());
+	slackfuel_call_begin(&cx, fname, NULL, NULL, host, slackfuel_max_stack());
 	slackfuel_run(&cx, f, slots, 0, nresults);
-	call_end(&cx);
+	slackfuel_call_end(&cx);
 }

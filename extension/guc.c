@@ -43,6 +43,41 @@ static int	max_memory_ceiling_kb = 1024 * 1024;
 static int	max_stack_kb = 512;
 static int	max_stack_ceiling_kb = 1024;
 
+/*
+ * Capabilities: what a wasm function may reach beyond its own memory, one
+ * row each (docs/host.md).  Each is a setting with a superuser-only
+ * ceiling, capped where used like the limits (on with the ceiling off is
+ * off).  Output is an enum beside them, its values ordered none < notice
+ * < log.
+ */
+typedef struct capability
+{
+	const char *name;
+	const char *ceiling_name;
+	const char *desc;
+	bool		value;
+	bool		ceiling;
+} capability;
+
+static capability caps[SLACKFUEL_NCAPS] = {
+	[SLACKFUEL_CAP_SQL] = {"slackfuel.allow_sql", "slackfuel.allow_sql_ceiling",
+	"Whether wasm functions may run read-only SQL queries.", true, true},
+	[SLACKFUEL_CAP_CLOCK] = {"slackfuel.allow_clock", "slackfuel.allow_clock_ceiling",
+	"Whether wasm functions may read the clock (WASI clock_time_get).", true, true},
+	[SLACKFUEL_CAP_RANDOM] = {"slackfuel.allow_random", "slackfuel.allow_random_ceiling",
+	"Whether wasm functions may read random bytes (WASI random_get).", true, true},
+};
+
+static int	output_mode = SLACKFUEL_OUTPUT_NOTICE;
+static int	output_ceiling = SLACKFUEL_OUTPUT_LOG;
+
+static const struct config_enum_entry output_options[] = {
+	{"none", SLACKFUEL_OUTPUT_NONE, false},
+	{"notice", SLACKFUEL_OUTPUT_NOTICE, false},
+	{"log", SLACKFUEL_OUTPUT_LOG, false},
+	{NULL, 0, false}
+};
+
 static const struct config_enum_entry fuel_mode_options[] = {
 	{"slacked", SF_FUEL_SLACKED, false},
 	{"precise", SF_FUEL_PRECISE, false},
@@ -232,6 +267,68 @@ check_max_stack(int *newval, void **extra, GucSource source)
 					   "slackfuel.max_stack_ceiling", source);
 }
 
+static bool
+check_cap(slackfuel_cap cap, bool newval, GucSource source)
+{
+	if (newval && !caps[cap].ceiling && ceiling_applies(source))
+	{
+		GUC_check_errmsg("%s cannot be on while %s is off", caps[cap].name,
+						 caps[cap].ceiling_name);
+		GUC_check_errhint("A superuser can turn on %s.", caps[cap].ceiling_name);
+		return false;
+	}
+	return true;
+}
+
+#define CAP_CHECK(cap) \
+	static bool check_cap_##cap(bool *newval, void **extra, GucSource source) \
+	{ return check_cap(cap, *newval, source); }
+CAP_CHECK(SLACKFUEL_CAP_SQL)
+CAP_CHECK(SLACKFUEL_CAP_CLOCK)
+CAP_CHECK(SLACKFUEL_CAP_RANDOM)
+#undef CAP_CHECK
+
+static const GucBoolCheckHook cap_checks[SLACKFUEL_NCAPS] = {
+	[SLACKFUEL_CAP_SQL] = check_cap_SLACKFUEL_CAP_SQL,
+	[SLACKFUEL_CAP_CLOCK] = check_cap_SLACKFUEL_CAP_CLOCK,
+	[SLACKFUEL_CAP_RANDOM] = check_cap_SLACKFUEL_CAP_RANDOM,
+};
+
+static bool
+check_output(int *newval, void **extra, GucSource source)
+{
+	if (*newval > output_ceiling && ceiling_applies(source))
+	{
+		GUC_check_errmsg("slackfuel.output cannot exceed slackfuel.output_ceiling (%s)",
+						 output_options[output_ceiling].name);
+		GUC_check_errhint("A superuser can raise slackfuel.output_ceiling; the order is none, notice, log.");
+		return false;
+	}
+	return true;
+}
+
+static void
+define_capabilities(void)
+{
+	for (int i = 0; i < SLACKFUEL_NCAPS; i++)
+		DefineCustomBoolVariable(caps[i].ceiling_name,
+								 psprintf("Whether users may turn on %s.", caps[i].name),
+								 NULL, &caps[i].ceiling, caps[i].ceiling,
+								 PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("slackfuel.output_ceiling",
+							 "Largest slackfuel.output a user may set (none < notice < log).",
+							 NULL, &output_ceiling, SLACKFUEL_OUTPUT_LOG, output_options,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	for (int i = 0; i < SLACKFUEL_NCAPS; i++)
+		DefineCustomBoolVariable(caps[i].name, caps[i].desc, NULL,
+								 &caps[i].value, caps[i].value,
+								 PGC_USERSET, 0, cap_checks[i], NULL, NULL);
+	DefineCustomEnumVariable("slackfuel.output",
+							 "Where the output of wasm functions (WASI stdout and stderr) goes: none, notice (a NOTICE per line) or log (the server log).",
+							 NULL, &output_mode, SLACKFUEL_OUTPUT_NOTICE, output_options,
+							 PGC_USERSET, 0, check_output, NULL, NULL);
+}
+
 /* Ceilings first: a placeholder value of a setting is checked against them. */
 static void
 define_ceilings(void)
@@ -283,6 +380,7 @@ slackfuel_guc_init(void)
 							"Largest native stack a wasm call may use.",
 							NULL, &max_stack_kb, 512, 16, 64 * 1024,
 							PGC_USERSET, GUC_UNIT_KB, check_max_stack, assign_epoch_int, NULL);
+	define_capabilities();
 	DefineCustomBoolVariable("slackfuel.track_functions",
 							 "Collects statistics of wasm functions (view slackfuel.stat_functions).",
 							 "They need the library in shared_preload_libraries.",
@@ -342,4 +440,23 @@ slackfuel_max_stack(void)
 
 	kb = Min(kb, max_stack_depth / 2);
 	return (uint64) kb * 1024;
+}
+
+/* Is 'cap' on, within its ceiling? */
+bool
+slackfuel_allowed(slackfuel_cap cap)
+{
+	return caps[cap].value && caps[cap].ceiling;
+}
+
+const char *
+slackfuel_cap_setting(slackfuel_cap cap)
+{
+	return caps[cap].value ? caps[cap].ceiling_name : caps[cap].name;
+}
+
+slackfuel_output
+slackfuel_output_mode(void)
+{
+	return (slackfuel_output) Min(output_mode, output_ceiling);
 }

@@ -191,8 +191,9 @@ slackfuel_wit(PG_FUNCTION_ARGS)
 
 /*
  * DO ... LANGUAGE wasm: instantiate the module (its start function runs)
- * and call the export "main", or the only exported function, which must
- * take no arguments.  A module exporting no function only instantiates.
+ * and call the export "main", else a WASI command's "_start", else the
+ * only exported function, which must take no arguments.  A module
+ * exporting no function only instantiates.
  */
 Datum
 slackfuel_inline_handler(PG_FUNCTION_ARGS)
@@ -211,7 +212,10 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 	callable = has_function_export(b->module);
 	if (callable)
 	{
-		sf_module_export(b->module, slackfuel_pick_export(fname, b->module, "main"), &d);
+		const char *entry = sf_module_find_export(b->module, "main", 4) < 0 &&
+			sf_module_find_export(b->module, "_start", 6) >= 0 ? "_start" : "main";
+
+		sf_module_export(b->module, slackfuel_pick_export(fname, b->module, entry), &d);
 		if (d.functype.nparams != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
@@ -222,7 +226,9 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 	slackfuel_module_compile(fname, b->module);
 	slackfuel_module_profile("DO", b->module);
 	b->store = slackfuel_store_new(fname, slackfuel_max_memory(), max_stack);
-	instance = slackfuel_instantiate(fname, b->store, b->module, max_stack);
+	if (sf_module_num_imports(b->module) > 0)
+		b->host = slackfuel_host_new(fname, b->store, b->module);
+	instance = slackfuel_instantiate(fname, b->store, b->module, max_stack, b->host);
 	if (callable)
 	{
 		sf_extern	e;
@@ -230,7 +236,7 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 		if (sf_instance_export(instance, d.name, d.name_len, &e) != SF_OK ||
 			e.kind != SF_EXTERN_FUNC)
 			elog(ERROR, "export of inline code block not callable");
-		slackfuel_call_inline(fname, e.of.func, d.functype.nresults);
+		slackfuel_call_inline(fname, b->host, e.of.func, d.functype.nresults);
 	}
 	slackfuel_build_done(b);
 	PG_RETURN_VOID();

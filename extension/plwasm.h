@@ -18,6 +18,14 @@
  *	timer.c		the timeout tick and the signal wrappers that drive
  *				sf_async_check for fuel and cancellation
  *	report.c	engine errors and traps -> ereport
+ *	host.c		what a module may import: import checks and resolution, the
+ *				host side of an instance, the guard that catches PostgreSQL
+ *				errors in host functions, and slackfuel:host/api's log and
+ *				raise
+ *	sql.c		slackfuel:host/api's read-only SQL: queries, statements,
+ *				cursors, values
+ *	wasi.c		the callbacks of the engine's WASI subset: output to NOTICE
+ *				or the server log, the clock, pg_strong_random
  *	stats.c		per-function statistics: counted per backend, flushed
  *				into shared memory at transaction end, read by the view
  *	usage.c		the fuel of the session's last statement and transaction
@@ -43,20 +51,32 @@
 #endif
 
 /*
+ * What the extension's files share is internal to slackfuel.so: calls
+ * between them are direct and their globals are reached without the GOT.
+ * PostgreSQL finds only _PG_init and the functions of PG_FUNCTION_INFO_V1,
+ * declared outside this header.
+ */
+#pragma GCC visibility push(hidden)
+
+/*
  * The call context: what lowering and lifting need while one SQL call (or
  * DO block) runs: the function, its instance, and the fuel and trap state
  * of every sf_call made for it (cabi_realloc, the export, cabi_post_*).
  */
 typedef struct slackfuel_cx slackfuel_cx;
 typedef struct slackfuel_type slackfuel_type;
+typedef struct slackfuel_host slackfuel_host;
+typedef struct slackfuel_wasi slackfuel_wasi;
+typedef struct slackfuel_sql slackfuel_sql;
 typedef struct slackfuel_conv slackfuel_conv;
 typedef struct slackfuel_typebuild slackfuel_typebuild;
 
 /*
  * Lowering: a Datum becomes the flat core values of its WIT type (64-bit
- * slots, i32 and f32 in the low half), or its bytes in linear memory at
- * 'ptr', copying into guest memory what the type needs there.  Lifting is
- * the reverse, checked.  The NULL of a nullable value (option<T>) is dealt
+ * slots, i32 and f32 in the low half), or its bytes as laid out in linear
+ * memory, in a host buffer at 'dst' (types.c copies it in), copying into
+ * guest memory what the type points to (strings, lists).  Lifting is the
+ * reverse, checked.  The NULL of a nullable value (option<T>) is dealt
  * with before a row's functions are called.
  */
 typedef void (*slackfuel_lower_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
@@ -64,9 +84,9 @@ typedef void (*slackfuel_lower_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
 typedef Datum (*slackfuel_lift_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
 									const uint64 *flat);
 typedef void (*slackfuel_store_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
-									Datum d, uint32 ptr);
+									Datum d, uint8 *dst);
 typedef Datum (*slackfuel_load_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
-									uint32 ptr);
+									const uint8 *src);
 typedef const sf_wit_type *(*slackfuel_build_fn) (slackfuel_conv *c,
 												  slackfuel_typebuild *b);
 
@@ -201,6 +221,7 @@ typedef struct slackfuel_inst
 	sf_func    *close;			/* and its <export>_close, optional */
 	sf_memory  *memory;			/* the export "memory", when strings are used */
 	sf_memory  *memory0;		/* memory 0, exported or not, or NULL */
+	slackfuel_host *host;		/* its imports' state (host.c) */
 	uint64		serial;			/* unique over the backend's life */
 } slackfuel_inst;
 
@@ -244,6 +265,7 @@ typedef struct slackfuel_build
 	size_t		len;
 	sf_module  *module;
 	sf_store   *store;
+	slackfuel_host *host;
 	MemoryContextCallback cb;
 } slackfuel_build;
 
@@ -252,14 +274,62 @@ struct slackfuel_cx
 	const char *fname;			/* for messages */
 	slackfuel_func *fn;			/* NULL in a DO block */
 	slackfuel_inst *inst;		/* NULL in a DO block */
+	slackfuel_host *host;		/* the instance's host side */
 	int			argno;			/* the argument converted (from 1); 0: result */
 	uint64		lifted;			/* bytes copied out of guest memory */
 	slackfuel_outcome out;
+	slackfuel_cx *host_prev;	/* the instance's call before this one */
+	slackfuel_cx *nest;			/* the call whose SQL this one runs in */
+	uint64		id;				/* tells this call's cursors from others' */
+	MemoryContext mcxt;			/* CurrentMemoryContext at the start */
+
+	/*
+	 * A host function caught a PostgreSQL error (slackfuel_guard): it is
+	 * still on the error stack, and re-thrown once the wasm call is over.
+	 */
+	bool		pending_error;
+	bool		fuel_out;		/* the wasm caller's fuel ran out in a nested call */
+	bool		discard;		/* the program exited: drop the instance at the end */
+	bool		spi_connected;	/* SPI_connect'ed by a query of this call */
+
+	/*
+	 * While a host function of this call runs SQL (it is on the stack of
+	 * slackfuel_sql_top): the fuel its wasm caller had left, what wasm
+	 * calls nested in that SQL have consumed, and the call below it.
+	 */
+	uint64		sql_fuel_left;
+	uint64		nested_consumed;
+	slackfuel_cx *sql_outer;
 	slackfuel_fstats *st;		/* where the call is counted, or NULL */
 	uint64		start;			/* slackfuel_clock at its start, when counted */
 };
 
+/*
+ * The innermost call whose host function is running SQL, or NULL: a call
+ * that begins then is nested in it.  Every entry is a live frame: host
+ * functions push and pop it, and slackfuel_guard restores it on error.
+ */
+extern slackfuel_cx *slackfuel_sql_top;
+
 /* guc.c */
+typedef enum slackfuel_cap
+{
+	SLACKFUEL_CAP_SQL,
+	SLACKFUEL_CAP_CLOCK,
+	SLACKFUEL_CAP_RANDOM,
+	SLACKFUEL_NCAPS
+} slackfuel_cap;
+
+typedef enum slackfuel_output
+{
+	SLACKFUEL_OUTPUT_NONE,
+	SLACKFUEL_OUTPUT_NOTICE,
+	SLACKFUEL_OUTPUT_LOG
+} slackfuel_output;
+
+extern bool slackfuel_allowed(slackfuel_cap cap);
+extern const char *slackfuel_cap_setting(slackfuel_cap cap);
+extern slackfuel_output slackfuel_output_mode(void);
 extern int	slackfuel_check_interval;
 extern int	slackfuel_compile_threads;
 extern bool slackfuel_track_functions;
@@ -302,7 +372,10 @@ slackfuel_timer_start(void)
 
 /* report.c */
 extern void slackfuel_report_load(const char *fname, const sf_error *err) pg_attribute_noreturn();
-extern void slackfuel_report_trap(const char *fname, const slackfuel_outcome *out) pg_attribute_noreturn();
+extern void slackfuel_report_imports(const char *fname, const sf_import_desc *d,
+									 const char *why) pg_attribute_noreturn();
+extern void slackfuel_report_trap(const char *fname, const slackfuel_outcome *out,
+								  const char *stderr_tail) pg_attribute_noreturn();
 extern void slackfuel_report_status(const char *fname, const char *what,
 									const sf_error *err) pg_attribute_noreturn();
 extern void slackfuel_interrupted(const char *fname) pg_attribute_noreturn();
@@ -379,7 +452,8 @@ extern char *slackfuel_format_functype(const sf_functype *ft);
 extern sf_store *slackfuel_store_new(const char *fname, uint64 max_memory,
 									 uint64 max_stack);
 extern sf_instance *slackfuel_instantiate(const char *fname, sf_store *store,
-										  sf_module *m, uint64 max_stack);
+										  sf_module *m, uint64 max_stack,
+										  slackfuel_host *host);
 
 /* cache.c */
 
@@ -391,6 +465,7 @@ extern sf_instance *slackfuel_instantiate(const char *fname, sf_store *store,
 extern uint64 slackfuel_epoch;
 extern void slackfuel_cache_init(void);
 extern void slackfuel_cache_flush_stale(void);
+extern int	slackfuel_pins;		/* host functions running SQL, all calls */
 extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
 extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
 extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
@@ -402,8 +477,13 @@ extern void slackfuel_stack_too_deep(uint64 max_stack);
 typedef struct slackfuel_iter slackfuel_iter;
 extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 							FunctionCallInfo fcinfo, slackfuel_iter **iter);
-extern void slackfuel_call_inline(const char *fname, sf_func *f, uint32 nresults);
-extern void slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots,
+extern void slackfuel_call_inline(const char *fname, slackfuel_host *host,
+								  sf_func *f, uint32 nresults);
+extern void slackfuel_call_begin(slackfuel_cx *cx, const char *fname,
+								 slackfuel_func *fn, slackfuel_inst *inst,
+								 slackfuel_host *host, uint64 max_stack);
+extern void slackfuel_call_end(slackfuel_cx *cx);
+extern bool slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots,
 						  uint32 nargs, uint32 nresults);
 extern void slackfuel_trapped(slackfuel_cx *cx) pg_attribute_noreturn();
 extern uint32 slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len);
@@ -413,6 +493,52 @@ extern void slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src,
 							  size_t len, const char *what);
 extern void slackfuel_copy_out(slackfuel_cx *cx, void *dst, uint32 ptr,
 							   size_t len, const char *what);
+
+/* host.c */
+extern bool slackfuel_check_import(const sf_import_desc *d, char **why);
+extern bool slackfuel_imports_use_realloc(sf_module *m);
+extern slackfuel_host *slackfuel_host_new(const char *fname, sf_store *store,
+										  sf_module *m);
+extern sf_extern *slackfuel_host_imports(slackfuel_host *h, sf_module *m);
+extern void slackfuel_host_bind(slackfuel_host *h, sf_instance *instance);
+extern void slackfuel_host_free(slackfuel_host *h);
+extern bool slackfuel_guard(slackfuel_cx *cx, void (*fn) (void *arg), void *arg);
+extern slackfuel_cx *slackfuel_host_enter(slackfuel_host *h, slackfuel_cx *cx);
+extern slackfuel_cx *slackfuel_host_call(slackfuel_host *h);
+extern slackfuel_wasi *slackfuel_host_wasi(slackfuel_host *h);
+extern slackfuel_sql **slackfuel_host_sql(slackfuel_host *h);
+extern void slackfuel_call_ended(slackfuel_cx *cx);
+extern char *slackfuel_guest_string(slackfuel_cx *cx, sf_ctx *ctx, uint32 ptr,
+									uint32 len, uint32 max, const char *what);
+extern uint32 slackfuel_host_alloc(slackfuel_cx *cx, sf_ctx *ctx, uint32 align,
+								   uint32 size);
+extern uint32 slackfuel_host_realloc(slackfuel_cx *cx, sf_ctx *ctx, uint32 old,
+									 uint32 old_size, uint32 align, uint32 size);
+extern uint8 *slackfuel_host_mem(slackfuel_cx *cx, sf_ctx *ctx, uint32 ptr,
+								 uint64 len, const char *what);
+extern void slackfuel_host_charge(sf_ctx *ctx, uint64 bytes);
+
+/* sql.c */
+extern void slackfuel_sql_query(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_prepare(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args,
+								  sf_val *result);
+extern void slackfuel_sql_stmt_query(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_stmt_open(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args,
+									sf_val *result);
+extern void slackfuel_sql_stmt_drop(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_rows_next(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_rows_drop(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_call_end(slackfuel_cx *cx);
+extern void slackfuel_sql_free(slackfuel_sql *s);
+
+/* wasi.c */
+extern slackfuel_wasi *slackfuel_wasi_new(const char *fname, sf_store *store,
+										  slackfuel_host *host);
+extern sf_wasi *slackfuel_wasi_engine(slackfuel_wasi *w);
+extern void slackfuel_wasi_call_begin(slackfuel_wasi *w);
+extern bool slackfuel_wasi_flush(slackfuel_wasi *w);
+extern const char *slackfuel_wasi_stderr(slackfuel_wasi *w);
+extern void slackfuel_wasi_free(slackfuel_wasi *w);
 
 /* stats.c */
 extern bool slackfuel_clock_tsc;
@@ -438,8 +564,19 @@ slackfuel_clock(void)
 }
 
 /* usage.c */
-extern uint64 slackfuel_session_fuel;	/* every sf_call of the session */
+extern uint64 slackfuel_session_fuel;	/* every call of the session */
 extern void slackfuel_usage_init(void);
+
+/*
+ * 'fuel' more consumed by the call 'cx': the statement's and transaction's
+ * too, unless the call is nested in another's SQL, whose fuel includes it.
+ */
+static inline void
+slackfuel_usage_add(const slackfuel_cx *cx, uint64 fuel)
+{
+	if (likely(cx->nest == NULL))
+		slackfuel_session_fuel += fuel;
+}
 
 /* Would 'max_stack' more bytes of stack stay within max_stack_depth? */
 static inline bool
@@ -481,5 +618,7 @@ slackfuel_prepare_run(uint64 max_stack)
 	sf_clear_interrupt();
 	CHECK_FOR_INTERRUPTS();
 }
+
+#pragma GCC visibility pop
 
 #endif							/* PLWASM_H */

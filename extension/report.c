@@ -80,6 +80,18 @@ slackfuel_report_load(const char *fname, const sf_error *err)
 }
 
 void
+slackfuel_report_imports(const char *fname, const sf_import_desc *d, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+			 errmsg("wasm module of function \"%s\" imports \"%.*s\" \"%.*s\", which slackfuel does not provide",
+					fname, (int) d->module_len, d->module, (int) d->name_len, d->name),
+			 errdetail("%s.", why),
+			 errhint("Modules may import from \"%s\" and \"slackfuel:host/api\" (docs/host.md).",
+					 SF_WASI_MODULE)));
+}
+
+void
 slackfuel_report_status(const char *fname, const char *what, const sf_error *err)
 {
 	report_if_interrupted(fname, err);
@@ -91,22 +103,95 @@ slackfuel_report_status(const char *fname, const char *what, const sf_error *err
 
 /*
  * The engine's description of a trap names its kind and the wasm function
- * (index and name, when known); add the code offset when it has one.
+ * (index and name, when known); add the code offset when it has one, and
+ * the last line the program wrote to stderr, if it wrote one.
  */
 static char *
-trap_detail(const sf_error *err)
+trap_detail(const sf_error *err, const char *last)
 {
 	const char *what = err->msg[0] ? err->msg : sf_trap_message(err->trap);
+	char	   *d;
 
 	if (err->offset >= 0)
-		return psprintf("Trap: %s, at code offset %lld.", what, (long long) err->offset);
-	return psprintf("Trap: %s.", what);
+		d = psprintf("Trap: %s, at code offset %lld.", what, (long long) err->offset);
+	else
+		d = psprintf("Trap: %s.", what);
+	if (last != NULL)
+		d = psprintf("%s\nThe last line on stderr: %s", d, last);
+	return d;
+}
+
+/* The last complete line of 'tail', or NULL. */
+static char *
+last_line(const char *tail)
+{
+	const char *end,
+			   *start;
+
+	if (tail == NULL || (end = strrchr(tail, '\n')) == NULL)
+		return NULL;
+	start = end;
+	while (start > tail && start[-1] != '\n')
+		start--;
+	return pnstrdup(start, end - start);
+}
+
+/*
+ * A Rust panic: the panic hook wrote "thread 'NAME' panicked at 'MESSAGE',
+ * FILE:LINE:COL" to stderr (Rust up to 1.72; from 1.73 "panicked at
+ * FILE:LINE:COL:" and the message on the lines after), then the program
+ * aborted with unreachable.  Returns the message and sets *where, or NULL.
+ */
+static char *
+rust_panic(const char *tail, char **where)
+{
+	const char *p = NULL,
+			   *q;
+	const char *mark = "' panicked at ";
+
+	for (q = tail; q && (q = strstr(q, mark)) != NULL; q += strlen(mark))
+		p = q;
+	if (p == NULL)
+		return NULL;
+	p += strlen(mark);
+	if (*p == '\'')
+	{
+		const char *nl = strchr(p, '\n');
+		const char *sep;
+
+		if (nl == NULL)
+			return NULL;
+		for (sep = nl; sep > p && strncmp(sep, "', ", 3) != 0; sep--)
+			;
+		if (sep == p)
+			return NULL;
+		*where = pnstrdup(sep + 3, nl - sep - 3);
+		return pnstrdup(p + 1, sep - p - 1);
+	}
+	else
+	{
+		const char *nl = strchr(p, '\n');
+		const char *msg_end;
+
+		if (nl == NULL || nl == p || nl[-1] != ':')
+			return NULL;
+		*where = pnstrdup(p, nl - p - 1);
+		msg_end = strstr(nl + 1, "\nnote: ");
+		if (msg_end == NULL)
+			msg_end = nl + 1 + strlen(nl + 1);
+		while (msg_end > nl + 1 && msg_end[-1] == '\n')
+			msg_end--;
+		return pnstrdup(nl + 1, msg_end - nl - 1);
+	}
 }
 
 void
-slackfuel_report_trap(const char *fname, const slackfuel_outcome *out)
+slackfuel_report_trap(const char *fname, const slackfuel_outcome *out,
+					  const char *stderr_tail)
 {
 	const sf_error *err = &out->err;
+	char	   *panic,
+			   *where = NULL;
 
 	if (err->status == SF_TRAP && err->trap == SF_TRAP_OUT_OF_FUEL)
 	{
@@ -128,11 +213,23 @@ slackfuel_report_trap(const char *fname, const slackfuel_outcome *out)
 		slackfuel_report_status(fname, "run", err);
 	if (err->trap == SF_TRAP_INTERRUPTED)
 		slackfuel_interrupted(fname);
+	if (err->trap == SF_TRAP_EXIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("wasm function \"%s\" exited with code %d", fname, err->exit_code),
+				 last_line(stderr_tail) ?
+				 errdetail("The last line on stderr: %s", last_line(stderr_tail)) : 0));
+	if (err->trap == SF_TRAP_UNREACHABLE &&
+		(panic = rust_panic(stderr_tail, &where)) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("wasm function \"%s\" panicked: %s", fname, panic),
+				 errdetail_internal("Panicked at %s. %s", where, trap_detail(err, NULL))));
 	ereport(ERROR,
 			(errcode(trap_sqlstate(err->trap)),
 			 errmsg("wasm function \"%s\" trapped: %s", fname,
 					sf_trap_message(err->trap)),
-			 errdetail_internal("%s", trap_detail(err))));
+			 errdetail_internal("%s", trap_detail(err, last_line(stderr_tail)))));
 }
 
 /*

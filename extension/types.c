@@ -598,14 +598,19 @@ lift_enum(slackfuel_cx *cx, const slackfuel_conv *c, const uint64 *flat)
 /* --- Primitives in memory ------------------------------------------------ */
 
 /*
- * A value's flat values stored at 'ptr' as the canonical ABI lays it out:
+ * Values in memory are converted in a host copy of their bytes: lowering
+ * lays a value out in a buffer that one slackfuel_copy_in then puts in
+ * guest memory, and lifting reads a value's bytes with one
+ * slackfuel_copy_out and takes them apart here.  Only strings and lists
+ * point elsewhere in guest memory, and are copied on their own.
+ *
+ * A value's flat values stored at 'dst' as the canonical ABI lays it out:
  * integers and floats little-endian in their size (the host is x86-64, so
  * the low bytes of the slot), string and list as (ptr, len), a record or
  * tuple of these field by field.  Returns the flat values used.
  */
 static uint32
-store_flat(slackfuel_cx *cx, const sf_wit_type *t, const uint64 *flat,
-		   uint32 ptr)
+store_flat(const sf_wit_type *t, const uint64 *flat, uint8 *dst)
 {
 	uint32		pair[2];
 	uint32		used = 0;
@@ -616,23 +621,45 @@ store_flat(slackfuel_cx *cx, const sf_wit_type *t, const uint64 *flat,
 		case SF_WIT_LIST:
 			pair[0] = (uint32) flat[0];
 			pair[1] = (uint32) flat[1];
-			slackfuel_copy_in(cx, ptr, pair, sizeof(pair), "an argument's memory");
+			memcpy(dst, pair, sizeof(pair));
 			return 2;
 		case SF_WIT_RECORD:
 		case SF_WIT_TUPLE:
 			for (uint32 i = 0; i < t->nfields; i++)
-				used += store_flat(cx, t->fields[i].type, flat + used,
-								   ptr + t->fields[i].offset);
+				used += store_flat(t->fields[i].type, flat + used,
+								   dst + t->fields[i].offset);
 			return used;
 		default:
-			slackfuel_copy_in(cx, ptr, &flat[0], t->size, "an argument's memory");
+			switch (t->size)
+			{
+				case 1:
+					*dst = (uint8) flat[0];
+					break;
+				case 2:
+					{
+						uint16		h = (uint16) flat[0];
+
+						memcpy(dst, &h, 2);
+						break;
+					}
+				case 4:
+					{
+						uint32		w = (uint32) flat[0];
+
+						memcpy(dst, &w, 4);
+						break;
+					}
+				default:
+					memcpy(dst, &flat[0], 8);
+					break;
+			}
 			return 1;
 	}
 }
 
 /* The reverse: signed types sign-extend, as their flat i32 would be. */
 static uint32
-load_flat(slackfuel_cx *cx, const sf_wit_type *t, uint32 ptr, uint64 *flat)
+load_flat(const sf_wit_type *t, const uint8 *src, uint64 *flat)
 {
 	uint32		pair[2];
 	uint64		v = 0;
@@ -642,25 +669,59 @@ load_flat(slackfuel_cx *cx, const sf_wit_type *t, uint32 ptr, uint64 *flat)
 	{
 		case SF_WIT_STRING:
 		case SF_WIT_LIST:
-			slackfuel_copy_out(cx, pair, ptr, sizeof(pair), "a result pointer");
+			memcpy(pair, src, sizeof(pair));
 			flat[0] = pair[0];
 			flat[1] = pair[1];
 			return 2;
 		case SF_WIT_RECORD:
 		case SF_WIT_TUPLE:
 			for (uint32 i = 0; i < t->nfields; i++)
-				used += load_flat(cx, t->fields[i].type, ptr + t->fields[i].offset,
+				used += load_flat(t->fields[i].type, src + t->fields[i].offset,
 								  flat + used);
 			return used;
 		default:
-			slackfuel_copy_out(cx, &v, ptr, t->size, "a result pointer");
-			if (t->kind == SF_WIT_S8)
-				v = (uint32) (int32) (int8) v;
-			else if (t->kind == SF_WIT_S16)
-				v = (uint32) (int32) (int16) v;
+			switch (t->size)
+			{
+				case 1:
+					v = t->kind == SF_WIT_S8 ? (uint32) (int32) *(const int8 *) src : *src;
+					break;
+				case 2:
+					{
+						uint16		h;
+
+						memcpy(&h, src, 2);
+						v = t->kind == SF_WIT_S16 ? (uint32) (int32) (int16) h : h;
+						break;
+					}
+				case 4:
+					{
+						uint32		w;
+
+						memcpy(&w, src, 4);
+						v = w;
+						break;
+					}
+				default:
+					memcpy(&v, src, 8);
+					break;
+			}
 			flat[0] = v;
 			return 1;
 	}
+}
+
+/*
+ * A host buffer for 'len' bytes of values: 'small' when they fit, else
+ * palloc'd (bounded, as every copy out is, by what a value can hold).
+ */
+static uint8 *
+value_buffer(slackfuel_cx *cx, uint8 *small, size_t small_len, uint64 len)
+{
+	if (len <= small_len)
+		return small;
+	if (len > MaxAllocSize)
+		too_long(cx, len);
+	return palloc(len);
 }
 
 /* --- Values: NULL as option<T>, then the row ----------------------------- */
@@ -670,9 +731,9 @@ static void lower_value(slackfuel_cx *cx, const slackfuel_conv *c, Datum d,
 static Datum lift_value(slackfuel_cx *cx, const slackfuel_conv *c,
 						const uint64 *flat, bool *isnull);
 static void store_value(slackfuel_cx *cx, const slackfuel_conv *c, Datum d,
-						bool isnull, uint32 ptr);
-static Datum load_value(slackfuel_cx *cx, const slackfuel_conv *c, uint32 ptr,
-						bool *isnull);
+						bool isnull, uint8 *dst);
+static Datum load_value(slackfuel_cx *cx, const slackfuel_conv *c,
+						const uint8 *src, bool *isnull);
 
 static void
 null_error(slackfuel_cx *cx, const slackfuel_conv *c)
@@ -746,32 +807,31 @@ lift_value(slackfuel_cx *cx, const slackfuel_conv *c, const uint64 *flat,
 
 static void
 store_value(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, bool isnull,
-			uint32 ptr)
+			uint8 *dst)
 {
 	uint64		flat[4];
 
 	if (c->nullable)
 	{
-		uint8		disc = isnull ? 0 : 1;
-
-		slackfuel_copy_in(cx, ptr, &disc, 1, "an argument's memory");
+		dst[0] = isnull ? 0 : 1;
 		if (isnull)
 			return;
-		ptr += c->wit->payload_offset;
+		dst += c->wit->payload_offset;
 	}
 	else if (isnull)
 		null_error(cx, c);
 	if (c->type->store)
-		c->type->store(cx, c, d, ptr);
+		c->type->store(cx, c, d, dst);
 	else
 	{
 		c->type->lower(cx, c, d, flat);
-		store_flat(cx, c->inner, flat, ptr);
+		store_flat(c->inner, flat, dst);
 	}
 }
 
 static Datum
-load_value(slackfuel_cx *cx, const slackfuel_conv *c, uint32 ptr, bool *isnull)
+load_value(slackfuel_cx *cx, const slackfuel_conv *c, const uint8 *src,
+		   bool *isnull)
 {
 	uint64		flat[4];
 	Datum		d = (Datum) 0;
@@ -779,20 +839,17 @@ load_value(slackfuel_cx *cx, const slackfuel_conv *c, uint32 ptr, bool *isnull)
 	*isnull = false;
 	if (c->nullable)
 	{
-		uint8		disc;
-
-		slackfuel_copy_out(cx, &disc, ptr, 1, "a result pointer");
-		if (option_disc(cx, c, disc) == 0)
+		if (option_disc(cx, c, src[0]) == 0)
 			*isnull = true;
-		ptr += c->wit->payload_offset;
+		src += c->wit->payload_offset;
 	}
 	if (*isnull)
 		;
 	else if (c->type->load)
-		d = c->type->load(cx, c, ptr);
+		d = c->type->load(cx, c, src);
 	else
 	{
-		load_flat(cx, c->inner, ptr, flat);
+		load_flat(c->inner, src, flat);
 		d = c->type->lift(cx, c, flat);
 	}
 	if (unlikely(OidIsValid(c->domain)))
@@ -850,6 +907,8 @@ lower_array(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint64 *flat)
 		Datum	   *values;
 		bool	   *nulls;
 		int			count;
+		uint8	   *buf = MemoryContextAllocExtended(CurrentMemoryContext, Max(bytes, 1),
+													MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 
 		deconstruct_array(arr, decl_type(c->elem), c->elmlen, c->elmbyval,
 						  c->elmalign, &values, &nulls, &count);
@@ -861,8 +920,10 @@ lower_array(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint64 *flat)
 						 errmsg("wasm function \"%s\" cannot take an array with NULL elements",
 								cx->fname),
 						 errdetail("Element %d of %s is NULL.", i + 1, what(cx))));
-			store_value(cx, c->elem, values[i], false, ptr + (uint32) i * et->size);
+			store_value(cx, c->elem, values[i], false, buf + (size_t) i * et->size);
 		}
+		slackfuel_copy_in(cx, ptr, buf, bytes, "an argument's memory");
+		pfree(buf);
 	}
 	flat[0] = ptr;
 	flat[1] = (uint32) n;
@@ -876,6 +937,7 @@ lift_array(slackfuel_cx *cx, const slackfuel_conv *c, const uint64 *flat)
 	const sf_wit_type *et = c->elem->wit;
 	uint64		bytes = (uint64) n * et->size;
 	Oid			elemtype = decl_type(c->elem);
+	uint8	   *buf;
 	Datum	   *values;
 	bool	   *nulls;
 	int			dims[1] = {(int) n};
@@ -905,10 +967,13 @@ lift_array(slackfuel_cx *cx, const slackfuel_conv *c, const uint64 *flat)
 	}
 	if ((Size) n > MaxAllocSize / sizeof(Datum))
 		list_too_long(cx, n);
+	buf = value_buffer(cx, NULL, 0, bytes);
+	slackfuel_copy_out(cx, buf, ptr, bytes, "a result list");
 	values = palloc(n * sizeof(Datum));
 	nulls = palloc(n * sizeof(bool));
 	for (uint32 i = 0; i < n; i++)
-		values[i] = load_value(cx, c->elem, ptr + i * et->size, &nulls[i]);
+		values[i] = load_value(cx, c->elem, buf + (size_t) i * et->size, &nulls[i]);
+	pfree(buf);
 	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs,
 											  elemtype, c->elmlen,
 											  c->elmbyval, c->elmalign));
@@ -951,7 +1016,7 @@ lower_record(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint64 *flat)
 }
 
 static void
-store_record(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint32 ptr)
+store_record(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint8 *dst)
 {
 	int			natts = c->tupdesc->natts;
 	uint32		f = 0;
@@ -960,7 +1025,7 @@ store_record(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint32 ptr)
 	for (int i = 0; i < natts; i++)
 		if (c->fields[i] != NULL)
 			store_value(cx, c->fields[i], c->values[i], c->nulls[i],
-						ptr + c->inner->fields[f++].offset);
+						dst + c->inner->fields[f++].offset);
 }
 
 static Datum
@@ -980,9 +1045,9 @@ lift_record(slackfuel_cx *cx, const slackfuel_conv *c, const uint64 *flat)
 	return HeapTupleGetDatum(heap_form_tuple(c->tupdesc, c->values, c->nulls));
 }
 
-/* The columns of the record at 'ptr' into c->values, c->nulls. */
+/* The columns of the record at 'src' into c->values, c->nulls. */
 static void
-load_columns(slackfuel_cx *cx, const slackfuel_conv *c, uint32 ptr)
+load_columns(slackfuel_cx *cx, const slackfuel_conv *c, const uint8 *src)
 {
 	int			natts = c->tupdesc->natts;
 	uint32		f = 0;
@@ -993,14 +1058,14 @@ load_columns(slackfuel_cx *cx, const slackfuel_conv *c, uint32 ptr)
 		c->values[i] = (Datum) 0;
 		if (c->fields[i] != NULL)
 			c->values[i] = load_value(cx, c->fields[i],
-									  ptr + c->inner->fields[f++].offset, &c->nulls[i]);
+									  src + c->inner->fields[f++].offset, &c->nulls[i]);
 	}
 }
 
 static Datum
-load_record(slackfuel_cx *cx, const slackfuel_conv *c, uint32 ptr)
+load_record(slackfuel_cx *cx, const slackfuel_conv *c, const uint8 *src)
 {
-	load_columns(cx, c, ptr);
+	load_columns(cx, c, src);
 	return HeapTupleGetDatum(heap_form_tuple(c->tupdesc, c->values, c->nulls));
 }
 
@@ -1525,10 +1590,16 @@ slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
 	const sf_wit_func *f = sig->wit;
 	uint64	   *flat = slots;
 	uint32		tuple = 0;
+	uint8		small[256];
+	uint8	   *buf = NULL;
 
 	if (f->params_in_memory)
+	{
 		tuple = slackfuel_guest_alloc(cx, f->params_tuple->align,
 									  f->params_tuple->size);
+		buf = value_buffer(cx, small, sizeof(small), f->params_tuple->size);
+		memset(buf, 0, f->params_tuple->size);
+	}
 	for (int i = 0; i < sig->nargs; i++)
 	{
 		const slackfuel_conv *c = sig->args[i];
@@ -1537,7 +1608,7 @@ slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
 		cx->argno = i + 1;
 		if (f->params_in_memory)
 			store_value(cx, c, arg->value, arg->isnull,
-						tuple + f->params_tuple->fields[i].offset);
+						buf + f->params_tuple->fields[i].offset);
 		else
 		{
 			lower_value(cx, c, arg->value, arg->isnull, flat);
@@ -1545,15 +1616,23 @@ slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
 		}
 	}
 	if (f->params_in_memory)
+	{
+		slackfuel_copy_in(cx, tuple, buf, f->params_tuple->size, "an argument's memory");
 		slots[0] = tuple;
+	}
 	return sig->nparams;
 }
 
-/* The pointer a result in memory is at, checked for 't'. */
-static uint32
-result_pointer(slackfuel_cx *cx, const sf_wit_type *t, const uint64 *slots)
+/*
+ * The bytes of a result of type 't' in memory, at the pointer the export
+ * returned (checked for alignment), copied into 'small' if they fit.
+ */
+static uint8 *
+read_result(slackfuel_cx *cx, const sf_wit_type *t, const uint64 *slots,
+			uint8 *small, size_t small_len)
 {
 	uint32		ptr = (uint32) slots[0];
+	uint8	   *buf;
 
 	if (ptr % t->align != 0)
 		ereport(ERROR,
@@ -1561,8 +1640,9 @@ result_pointer(slackfuel_cx *cx, const sf_wit_type *t, const uint64 *slots)
 				 errmsg("wasm function \"%s\" returned a misaligned result pointer",
 						cx->fname),
 				 errdetail("Pointer %u, alignment %u.", ptr, t->align)));
-	slackfuel_check_range(cx, ptr, t->size, "a result pointer");
-	return ptr;
+	buf = value_buffer(cx, small, small_len, t->size);
+	slackfuel_copy_out(cx, buf, ptr, t->size, "a result pointer");
+	return buf;
 }
 
 /*
@@ -1573,73 +1653,89 @@ Datum
 slackfuel_lift_result(slackfuel_cx *cx, const slackfuel_sig *sig,
 					  const uint64 *slots, bool *isnull)
 {
+	uint8		small[256];
+
 	cx->argno = 0;
 	if (sig->wit->result_in_memory)
-		return load_value(cx, sig->ret, result_pointer(cx, sig->ret->wit, slots),
+		return load_value(cx, sig->ret,
+						  read_result(cx, sig->ret->wit, slots, small, sizeof(small)),
 						  isnull);
 	return lift_value(cx, sig->ret, slots, isnull);
 }
 
+/* A set's rows are copied out this many bytes at a time. */
+#define SET_BATCH	65536
+
 /*
- * A set's list<T> into the tuplestore of 'rsi' (set up by the caller): one
- * row at a time, each converted in a context reset after it is stored.
+ * A set's list<T> into the tuplestore of 'rsi' (set up by the caller): the
+ * rows' bytes a batch at a time, each row converted in a context reset
+ * after it is stored.
  */
 void
 slackfuel_lift_set(slackfuel_cx *cx, const slackfuel_sig *sig,
 				   const uint64 *slots, ReturnSetInfo *rsi)
 {
 	const slackfuel_conv *c = sig->ret;
+	uint8		small[16];
 	uint32		pair[2];
 	uint32		ptr,
 				n,
-				size = c->wit->size;
+				size = c->wit->size,
+				per_batch = Max(1, SET_BATCH / size);
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext,
 												 "slackfuel set row",
 												 ALLOCSET_DEFAULT_SIZES);
 	bool		rows = c->tupdesc != NULL && rsi->setDesc->natts == c->tupdesc->natts;
+	uint8	   *buf;
 
 	cx->argno = 0;
-	ptr = result_pointer(cx, sig->wit->result, slots);
-	slackfuel_copy_out(cx, pair, ptr, sizeof(pair), "a result pointer");
+	memcpy(pair, read_result(cx, sig->wit->result, slots, small, sizeof(small)),
+		   sizeof(pair));
 	ptr = pair[0];
 	n = pair[1];
 	slackfuel_check_range(cx, ptr, (uint64) n * size, "a result list");
-	for (uint32 i = 0; i < n; i++)
+	buf = palloc((size_t) per_batch * size);
+	for (uint32 first = 0; first < n; first += per_batch)
 	{
-		MemoryContext old = MemoryContextSwitchTo(rowcxt);
-		uint32		at = ptr + i * size;
-		bool		isnull = false;
-		Datum		d;
+		uint32		count = Min(per_batch, n - first);
 
-		CHECK_FOR_INTERRUPTS();
-		cx->lifted = 0;			/* each row is a value of its own */
-		if (rows && c->nullable)
+		cx->lifted = 0;			/* a batch and its rows' values */
+		slackfuel_copy_out(cx, buf, ptr + first * size, (size_t) count * size,
+						   "a result list");
+		for (uint32 i = 0; i < count; i++)
 		{
-			uint8		disc;
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+			const uint8 *at = buf + (size_t) i * size;
+			bool		isnull = false;
+			Datum		d;
 
-			slackfuel_copy_out(cx, &disc, at, 1, "a result list");
-			isnull = option_disc(cx, c, disc) == 0;
-			at += c->wit->payload_offset;
+			CHECK_FOR_INTERRUPTS();
+			if (rows && c->nullable)
+			{
+				isnull = option_disc(cx, c, at[0]) == 0;
+				at += c->wit->payload_offset;
+			}
+			if (rows && !isnull)
+				load_columns(cx, c, at);
+			else if (rows)
+				for (int j = 0; j < c->tupdesc->natts; j++)
+					c->nulls[j] = true;
+			if (rows && OidIsValid(c->domain))
+				check_domain(cx, c, isnull ? (Datum) 0 :
+							 HeapTupleGetDatum(heap_form_tuple(c->tupdesc, c->values, c->nulls)),
+							 isnull);
+			if (rows)
+				tuplestore_putvalues(rsi->setResult, rsi->setDesc, c->values, c->nulls);
+			else
+			{
+				d = load_value(cx, c, at, &isnull);
+				tuplestore_putvalues(rsi->setResult, rsi->setDesc, &d, &isnull);
+			}
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
 		}
-		if (rows && !isnull)
-		{
-			load_columns(cx, c, at);
-			tuplestore_putvalues(rsi->setResult, rsi->setDesc, c->values, c->nulls);
-		}
-		else if (rows)
-		{
-			for (int j = 0; j < c->tupdesc->natts; j++)
-				c->nulls[j] = true;
-			tuplestore_putvalues(rsi->setResult, rsi->setDesc, c->values, c->nulls);
-		}
-		else
-		{
-			d = load_value(cx, c, at, &isnull);
-			tuplestore_putvalues(rsi->setResult, rsi->setDesc, &d, &isnull);
-		}
-		MemoryContextSwitchTo(old);
-		MemoryContextReset(rowcxt);
 	}
+	pfree(buf);
 	MemoryContextDelete(rowcxt);
 }
 
@@ -1652,20 +1748,19 @@ slackfuel_lift_next(slackfuel_cx *cx, const slackfuel_sig *sig,
 					const uint64 *slots, Datum *d, bool *isnull)
 {
 	const sf_wit_type *t = sig->wit_next->result;
-	uint32		ptr;
-	uint8		disc;
+	uint8		small[256];
+	uint8	   *buf;
 
 	cx->argno = 0;
-	ptr = result_pointer(cx, t, slots);
-	slackfuel_copy_out(cx, &disc, ptr, 1, "a result pointer");
-	if (disc > 1)
+	buf = read_result(cx, t, slots, small, sizeof(small));
+	if (buf[0] > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
 				 errmsg("wasm function \"%s\" gave option discriminant %u from its iterator",
-						cx->fname, disc),
+						cx->fname, buf[0]),
 				 errdetail("An option<T> is 0 (none, the end of the set) or 1 (some).")));
-	if (disc == 0)
+	if (buf[0] == 0)
 		return false;
-	*d = load_value(cx, sig->ret, ptr + t->payload_offset, isnull);
+	*d = load_value(cx, sig->ret, buf + t->payload_offset, isnull);
 	return true;
 }

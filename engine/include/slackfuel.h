@@ -51,6 +51,8 @@ const char *sf_status_name(sf_status s);
 /*
 ** Trap kinds, with the spec test suite's messages.  SF_TRAP_OUT_OF_FUEL and
 ** SF_TRAP_INTERRUPTED come from the asynchronous check as well as from code.
+** SF_TRAP_EXIT is not a failure of the program: a host function ended the
+** call on its behalf (sf_ctx_exit; WASI's proc_exit), with an exit code.
 */
 #define SF_TRAP_LIST(X) \
 	X(SF_TRAP_NONE,              "no trap") \
@@ -66,7 +68,8 @@ const char *sf_status_name(sf_status s);
 	X(SF_TRAP_STACK_EXHAUSTED,   "call stack exhausted") \
 	X(SF_TRAP_OUT_OF_FUEL,       "out of fuel") \
 	X(SF_TRAP_INTERRUPTED,       "interrupted") \
-	X(SF_TRAP_HOST,              "host function failed")
+	X(SF_TRAP_HOST,              "host function failed") \
+	X(SF_TRAP_EXIT,              "program exited")
 
 typedef enum sf_trap_kind
 {
@@ -83,7 +86,8 @@ const char *sf_trap_message(sf_trap_kind k);
 /*
 ** What went wrong.  For traps, 'trap' is the kind and 'func_index' /
 ** 'offset' locate the trapping instruction when known (-1 otherwise);
-** 'func_name' comes from the name section when present.
+** 'func_name' comes from the name section when present.  'exit_code' is
+** the code of an SF_TRAP_EXIT (0 otherwise).
 */
 typedef struct sf_error
 {
@@ -91,6 +95,7 @@ typedef struct sf_error
 	sf_trap_kind trap;
 	int64_t		func_index;
 	int64_t		offset;
+	int32_t		exit_code;
 	char		msg[SF_ERROR_MSG_LEN];
 } sf_error;
 
@@ -513,6 +518,118 @@ uint64_t	sf_ctx_fuel_remaining(sf_ctx *ctx);
 /* Charge 'units' of fuel; returns non-zero if that exhausts the limit. */
 int			sf_ctx_charge_fuel(sf_ctx *ctx, uint64_t units);
 void		sf_ctx_set_error(sf_ctx *ctx, const char *msg);
+
+/*
+** End the whole call, not just this host function: once the host function
+** returns non-zero, the wasm frames of the running activation unwind
+** through the trap path and sf_call returns SF_TRAP with err->trap
+** SF_TRAP_EXIT and err->exit_code 'code'.  Out of fuel and interrupts
+** still win, as over any trap.  A call nested inside a host function ends
+** only itself: the host function that made it sees the exit as its result.
+*/
+void		sf_ctx_exit(sf_ctx *ctx, int32_t code);
+
+/* --- WASI preview 1 ---------------------------------------------------- */
+
+/*
+** The part of WASI preview 1 ("wasi_snapshot_preview1") that wasi-libc and
+** Rust's std use, with no ambient authority: a process with stdin (always
+** empty), stdout and stderr (line-buffered, handed to the host line by
+** line), no other open file, no preopened directory, no arguments and no
+** environment.  Every other filesystem and socket call fails with EBADF
+** (the descriptor is not open) or ENOTCAPABLE (it is stdin, stdout or
+** stderr, which lack the right).  The clock and randomness come from the
+** host, which may withhold them (the calls then return ENOTCAPABLE);
+** poll_oneoff (sleeping) is refused with ENOTCAPABLE; sched_yield does
+** nothing; proc_exit ends the call (sf_ctx_exit).  docs/host.md lists
+** every function.
+**
+** Every pointer and length a call reads or writes through is checked
+** against the caller's linear memory: an argument that reaches outside it
+** traps (SF_TRAP_HOST, naming the function and the argument) and the call
+** has no effect.  Each call charges 1 unit of fuel, plus the bytes it
+** reads or writes in linear memory as the bulk operators do
+** (sf_fuel_for_bytes), before it has any effect (an iovec array is charged
+** before it is read); large transfers stop between 64 KiB chunks when an
+** interrupt is requested.
+**
+** Host callbacks return 0 on success, a positive WASI errno to hand to the
+** guest (SF_WASI_E*), or a negative value when the host itself failed: the
+** WASI call then traps with SF_TRAP_HOST and the host keeps its own
+** account of why.
+*/
+#define SF_WASI_MODULE "wasi_snapshot_preview1"
+
+#define SF_WASI_EBADF        8
+#define SF_WASI_EINVAL       28
+#define SF_WASI_EIO          29
+#define SF_WASI_ENOTCAPABLE  76
+
+/* Clock ids of clock_time_get. */
+#define SF_WASI_CLOCK_REALTIME 0
+#define SF_WASI_CLOCK_MONOTONIC 1
+#define SF_WASI_CLOCK_PROCESS_CPUTIME 2
+#define SF_WASI_CLOCK_THREAD_CPUTIME 3
+
+#define SF_WASI_DEFAULT_MAX_LINE 4096
+
+typedef struct sf_wasi_host
+{
+	void	   *env;			/* passed to every callback */
+
+	/*
+	** One line of output on fd 1 or 2, without its '\n'.  'eol' is 1 when
+	** the guest ended it with '\n', 0 when it was cut at max_line bytes
+	** (at a UTF-8 character boundary when there is one in its last 3
+	** bytes) or flushed incomplete.  NULL: output is discarded (writes
+	** still succeed).
+	*/
+	int			(*output) (void *env, int fd, const char *data, size_t len, int eol);
+
+	/*
+	** Clock 'id' (SF_WASI_CLOCK_*): its time in nanoseconds into *time_ns
+	** (clock_time_get), or its resolution into *resolution_ns
+	** (clock_res_get); the other pointer is NULL.  NULL: the clock calls
+	** return ENOTCAPABLE.
+	*/
+	int			(*clock) (void *env, uint32_t id, uint64_t *time_ns,
+						  uint64_t *resolution_ns);
+
+	/* Fill 'buf' with 'len' random bytes.  NULL: random_get returns ENOTCAPABLE. */
+	int			(*random) (void *env, void *buf, size_t len);
+
+	/* Bytes of a line buffered per stream before it is cut; 0: the default. */
+	uint32_t	max_line;
+} sf_wasi_host;
+
+typedef struct sf_wasi sf_wasi;
+
+/*
+** A WASI context: the state of one guest process (its line buffers, which
+** of its descriptors it closed).  Its host functions live in 's'; free
+** the context after the store's last call.
+*/
+sf_wasi    *sf_wasi_new(sf_store *s, const sf_wasi_host *host, sf_error *err);
+void		sf_wasi_free(sf_wasi *w);
+
+/*
+** Whether 'imp' names a function of the subset with its type: SF_OK, or
+** SF_UNLINKABLE with a message naming the import (and the type it must
+** have).  Needs no context: hosts check modules with it before they
+** instantiate them.
+*/
+sf_status	sf_wasi_check_import(const sf_import_desc *imp, sf_error *err);
+
+/* The function for import 'imp', created in the context's store on first use. */
+sf_status	sf_wasi_import(sf_wasi *w, const sf_import_desc *imp, sf_extern *out,
+						   sf_error *err);
+
+/*
+** Hand the incomplete last line of stdout and stderr to the host (eol 0).
+** Hosts call it when a call ends; proc_exit does it itself.  Returns the
+** first negative callback result, else 0.
+*/
+int			sf_wasi_flush(sf_wasi *w);
 
 /* --- Asynchronous check, interrupts, watchdog --------------------------- */
 

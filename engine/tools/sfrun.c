@@ -1,7 +1,7 @@
 /*
 ** sfrun -- instantiate a module and call one export.
 **
-**   engine/sfrun [--stats] [--time] [--repeat=N] FILE.wasm EXPORT [ARG...]
+**   engine/sfrun [--stats] [--time] [--repeat=N] FILE.wasm [EXPORT [ARG...]]
 **
 ** FILE may also be WebAssembly text (a .wat name, or contents starting
 ** with '(' or ';;'), converted by sf_wat_to_wasm; its errors print as
@@ -35,7 +35,14 @@
 ** Out of fuel prints "trap: out of fuel" on stderr and exits 2, like any
 ** trap; an interrupted call prints "trap: interrupted".
 **
-** Imports: only the "spectest" host module is provided.
+** Imports: the "spectest" host module, and the engine's WASI preview 1
+** subset ("wasi_snapshot_preview1", docs/host.md) writing to sfrun's own
+** stdout and stderr, with the real clocks (clock_gettime, clock_getres)
+** and getrandom().  Without an EXPORT, sfrun runs a WASI command: its
+** "_start" (a reactor's "_initialize" runs when the instance is created,
+** sf_instance_new).  An exit through proc_exit ends sfrun with the
+** program's exit code (proc_exit(0): 0, and the results, if any, are not
+** printed).
 */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,6 +53,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 
 #include "slackfuel.h"
@@ -319,12 +327,57 @@ parse_count(const char *s, uint32_t *out)
 	return 1;
 }
 
-/* Resolve every import from the spectest module; 1 on failure. */
+/* ---- WASI: sfrun's own stdout and stderr, clocks, getrandom -------------------- */
+
 static int
-link_imports(sf_module *m, sf_spectest *st, sf_extern **out)
+wasi_output(void *env, int fd, const char *data, size_t len, int eol)
+{
+	FILE	   *f = fd == 1 ? stdout : stderr;
+
+	if (fwrite(data, 1, len, f) != len || (eol && putc('\n', f) == EOF))
+		return SF_WASI_EIO;
+	return 0;
+}
+
+static int
+wasi_clock(void *env, uint32_t id, uint64_t *time_ns, uint64_t *resolution_ns)
+{
+	static const clockid_t ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC,
+	CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
+	struct timespec ts;
+
+	if ((time_ns ? clock_gettime(ids[id], &ts) : clock_getres(ids[id], &ts)) != 0)
+		return SF_WASI_EINVAL;
+	*(time_ns ? time_ns : resolution_ns) = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+	return 0;
+}
+
+static int
+wasi_random(void *env, void *buf, size_t len)
+{
+	uint8_t    *p = buf;
+
+	while (len > 0)
+	{
+		ssize_t		n = getrandom(p, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return SF_WASI_EIO;
+		p += n;
+		len -= (size_t) n;
+	}
+	return 0;
+}
+
+/* Resolve every import from spectest or WASI; 1 on failure. */
+static int
+link_imports(sf_module *m, sf_spectest *st, sf_wasi *w, sf_extern **out)
 {
 	uint32_t	n = sf_module_num_imports(m);
 	sf_extern  *ex = calloc(n ? n : 1, sizeof(sf_extern));
+	sf_error	err;
 
 	if (!ex)
 		return 1;
@@ -333,23 +386,48 @@ link_imports(sf_module *m, sf_spectest *st, sf_extern **out)
 		sf_import_desc d;
 
 		sf_module_import(m, i, &d);
-		if (d.module_len != 8 || memcmp(d.module, "spectest", 8) != 0 ||
-			!sf_spectest_lookup(st, d.name, d.name_len, &ex[i]))
+		if (d.module_len == strlen(SF_WASI_MODULE) &&
+			memcmp(d.module, SF_WASI_MODULE, d.module_len) == 0)
 		{
+			if (sf_wasi_import(w, &d, &ex[i], &err) == SF_OK)
+				continue;
+			fprintf(stderr, "sfrun: %s\n", err.msg);
+		}
+		else if (d.module_len == 8 && memcmp(d.module, "spectest", 8) == 0 &&
+				 sf_spectest_lookup(st, d.name, d.name_len, &ex[i]))
+			continue;
+		else
 			fprintf(stderr, "sfrun: unknown import \"%.*s\" \"%.*s\"\n",
 					(int) d.module_len, d.module, (int) d.name_len, d.name);
-			free(ex);
-			return 1;
-		}
+		free(ex);
+		return 1;
 	}
 	*out = ex;
 	return 0;
 }
 
+/*
+** After a call: the guest's last incomplete lines, then the outcome.  An
+** exit through proc_exit is not a trap: sfrun's exit code is the
+** program's.  Returns -1 when the call returned, else sfrun's exit code.
+*/
+static int
+call_outcome(sf_wasi *w, sf_status cs, const sf_error *err)
+{
+	sf_wasi_flush(w);
+	fflush(stdout);
+	if (cs == SF_OK)
+		return -1;
+	if (err->status == SF_TRAP && err->trap == SF_TRAP_EXIT)
+		return err->exit_code;
+	fprintf(stderr, err->status == SF_TRAP ? "trap: %s\n" : "sfrun: %s\n", err->msg);
+	return err->status == SF_TRAP ? 2 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
-	int			stats = 0, timing = 0, perf_map = 0, i = 1, rc = 1;
+	int			stats = 0, timing = 0, perf_map = 0, i = 1, rc = 1, outcome;
 	long		repeat = 1;
 	size_t		len;
 	uint8_t    *bytes;
@@ -357,6 +435,9 @@ main(int argc, char **argv)
 	sf_module  *m = NULL;
 	sf_store   *s = NULL;
 	sf_spectest *st = NULL;
+	sf_wasi    *w = NULL;
+	sf_wasi_host wh = {NULL, wasi_output, wasi_clock, wasi_random, 0};
+	const char *export_name;
 	sf_extern  *imports = NULL, fx;
 	sf_instance *inst;
 	sf_functype ft;
@@ -398,13 +479,14 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (argc - i < 2)
+	if (argc - i < 1)
 	{
 		fprintf(stderr, "usage: sfrun [--stats] [--time] [--repeat=N] [--fuel-mode=off|precise|slacked]\n"
 				"             [--compile-threads=N] [--fuel=N] [--interval-ms=N] [--timeout-ms=N]\n"
-				"             [--perf-map] FILE.wasm|FILE.wat EXPORT [ARG...]\n");
+				"             [--perf-map] FILE.wasm|FILE.wat [EXPORT [ARG...]]\n");
 		return 1;
 	}
+	export_name = argc - i >= 2 ? argv[i + 1] : "_start";
 	/* slacked fuel and timeouts need the tick to stop code that never leaves wasm */
 	if (!have_interval && (timeout_ms || (have_limit && cfg.fuel_mode == SF_FUEL_SLACKED)))
 		interval = 10;
@@ -470,31 +552,31 @@ main(int argc, char **argv)
 	}
 	scfg.meter_start = have_limit;
 	scfg.start_fuel_limit = opts.fuel_limit;
-	if (!(s = sf_store_new(&scfg, &err)) || !(st = sf_spectest_new(s, &err)))
+	if (!(s = sf_store_new(&scfg, &err)) || !(st = sf_spectest_new(s, &err)) ||
+		!(w = sf_wasi_new(s, &wh, &err)))
 	{
 		fprintf(stderr, "sfrun: %s\n", err.msg);
 		goto out;
 	}
-	if (link_imports(m, st, &imports))
+	if (link_imports(m, st, w, &imports))
 		goto out;
 	inst = sf_instance_new(s, m, imports, sf_module_num_imports(m), &err);
 	if (!inst)
 	{
-		fprintf(stderr, err.status == SF_TRAP ? "trap: %s\n" : "sfrun: %s\n", err.msg);
-		rc = err.status == SF_TRAP ? 2 : 1;
+		rc = call_outcome(w, SF_TRAP, &err);
 		goto out;
 	}
-	if (sf_instance_export(inst, argv[i + 1], strlen(argv[i + 1]), &fx) != SF_OK ||
+	if (sf_instance_export(inst, export_name, strlen(export_name), &fx) != SF_OK ||
 		fx.kind != SF_EXTERN_FUNC)
 	{
-		fprintf(stderr, "sfrun: no exported function \"%s\"\n", argv[i + 1]);
+		fprintf(stderr, "sfrun: no exported function \"%s\"\n", export_name);
 		goto out;
 	}
 	sf_func_type(fx.of.func, &ft);
-	if ((uint32_t) (argc - i - 2) != ft.nparams)
+	if ((uint32_t) (argc - i - 2 > 0 ? argc - i - 2 : 0) != ft.nparams)
 	{
-		fprintf(stderr, "sfrun: %s takes %u arguments, %d given\n", argv[i + 1],
-				ft.nparams, argc - i - 2);
+		fprintf(stderr, "sfrun: %s takes %u arguments, %d given\n", export_name,
+				ft.nparams, argc - i - 2 > 0 ? argc - i - 2 : 0);
 		goto out;
 	}
 	args = calloc(ft.nparams + 1, sizeof(sf_val));
@@ -526,13 +608,12 @@ main(int argc, char **argv)
 		sf_clear_interrupt();
 		if (stats)
 			fprintf(stderr, "fuel consumed: %llu\n", (unsigned long long) sf_last_fuel_consumed());
-		if (cs != SF_OK)
+		if ((outcome = call_outcome(w, cs, &err)) >= 0)
 		{
-			fprintf(stderr, err.status == SF_TRAP ? "trap: %s\n" : "sfrun: %s\n", err.msg);
+			rc = outcome;
 			/* how long a call ran before it was stopped (bench/plugins/fuel.sh) */
 			if (timing && err.status == SF_TRAP)
 				fprintf(stderr, "call time: %.6f\n", dt);
-			rc = err.status == SF_TRAP ? 2 : 1;
 			goto out;
 		}
 		if (dt < best)
@@ -554,6 +635,7 @@ out:
 	free(imports);
 	sf_spectest_free(st);
 	sf_store_free(s);
+	sf_wasi_free(w);
 	sf_module_free(m);
 	return rc;
 }

@@ -182,3 +182,7 @@ text_stream_next(uint32_t it)
 /* pairs_t(n) -> list<pairt>, pairt the same record as pairs' rows */
 EXPORT(pairs_t) void *pairs_t(int32_t n) { return pairs(n); }
 POST(pairs_t)
+
+/* pairs_d(n): the same rows, declared as a domain over pairt */
+EXPORT(pairs_d) void *pairs_d(int32_t n) { return pairs(n); }
+POST(pairs_d)

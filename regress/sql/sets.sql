@@ -20,6 +20,11 @@ CREATE TYPE pairt AS (i int, sq bigint);
 CREATE FUNCTION pairs_t(n int) RETURNS SETOF pairt STRICT LANGUAGE wasm AS :'m';
 SELECT * FROM pairs_t(3);
 SELECT pairs_t(2);
+-- A domain over a row type checks every row.
+CREATE DOMAIN pairsmall AS pairt CHECK ((VALUE).i < 3);
+CREATE FUNCTION pairs_d(n int) RETURNS SETOF pairsmall STRICT LANGUAGE wasm AS :'m';
+SELECT * FROM pairs_d(3);
+SELECT * FROM pairs_d(4);
 CREATE FUNCTION words() RETURNS SETOF text LANGUAGE wasm AS :'m';
 SELECT * FROM words() WITH ORDINALITY;
 -- Not STRICT: list<option<s32>>, none is a NULL row.
@@ -34,6 +39,8 @@ SELECT * FROM bad_list();
 CREATE FUNCTION stream(n int) RETURNS SETOF int STRICT LANGUAGE wasm AS :'m';
 SELECT * FROM stream(4);
 SELECT stream(3) AS in_select_list;
+-- In a target list, each row's call starts a new set.
+SELECT g, stream(g) FROM generate_series(1, 3) g;
 -- The guest holds at most 8 iterators: this only passes if each one a
 -- LIMIT stops early is closed.
 SELECT count(*) FROM generate_series(1, 20) g WHERE (SELECT stream(g + 1) LIMIT 1) = 1;
@@ -78,6 +85,7 @@ SELECT count(*), sum(x) FROM series(1000000) x;
 SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmRSS:\s+(\d+)'))[1]::bigint - :rss0 < 32768
   AS rss_grew_less_than_32mb;
 
-DROP FUNCTION series(int), pairs(int), pairs_t(int), words(), maybe(int), bad_list(), stream(int),
+DROP FUNCTION series(int), pairs(int), pairs_t(int), pairs_d(int), words(), maybe(int), bad_list(), stream(int),
   text_stream(int), trap_at(int);
+DROP DOMAIN pairsmall;
 DROP TYPE pairt;

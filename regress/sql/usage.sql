@@ -50,6 +50,19 @@ SELECT length(echo(repeat('x', 40000)));
 SELECT slackfuel_last_statement_fuel() = slackfuel_last_fuel_consumed() AS copies_counted,
        slackfuel_last_fuel_consumed() > 10000 AS copies_charged;
 
+-- wasm calls SQL calls wasm: the nested call's fuel is the outer call's
+-- (regress query), and is counted once.
+\set guest `regress/guests/hex build/guests/wasi/sqlguest.wasm`
+CREATE FUNCTION q(text) RETURNS text STRICT STABLE LANGUAGE wasm AS :'guest';
+CREATE FUNCTION lookup(int) RETURNS text STRICT STABLE LANGUAGE wasm AS :'guest';
+CREATE TABLE host_items (id int PRIMARY KEY, name text);
+INSERT INTO host_items VALUES (1, 'one'), (2, 'two');
+SELECT lookup(2);
+SELECT slackfuel_last_fuel_consumed() AS inner_fuel \gset
+SELECT q('SELECT lookup(2)');
+SELECT slackfuel_last_statement_fuel() = slackfuel_last_fuel_consumed() AS counted_once,
+       slackfuel_last_fuel_consumed() > :inner_fuel AS outer_includes_inner;
+
 -- A statement that ran out of fuel (precise mode stops at the limit).
 SET slackfuel.fuel_mode = precise;
 SET slackfuel.fuel_limit = '1000';
@@ -80,4 +93,5 @@ ROLLBACK TO s;
 ROLLBACK;
 SELECT slackfuel_last_transaction_fuel() = 2 * :f100 AS rolled_back_counted;
 
-DROP FUNCTION spin(int), echo(text);
+DROP FUNCTION spin(int), echo(text), q(text), lookup(int);
+DROP TABLE host_items;

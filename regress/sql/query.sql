@@ -1,0 +1,195 @@
+-- Read-only SQL from wasm (slackfuel:host/api): values of every case,
+-- parameters, row limits, statements kept across calls, cursors; what is
+-- refused; PostgreSQL errors inside a query (a failing query, a cancel,
+-- statement_timeout, out of memory) re-thrown intact; nesting and
+-- recursion through SQL; fuel.  The guest is regress/guests/wasi/sqlguest.c.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS slackfuel;
+RESET client_min_messages;
+CREATE SCHEMA regress_query;
+SET search_path = regress_query, public;
+\set VERBOSITY default
+\set guest `regress/guests/hex build/guests/wasi/sqlguest.wasm`
+CREATE FUNCTION q(text) RETURNS text STRICT STABLE LANGUAGE wasm AS :'guest';
+CREATE FUNCTION q1(text, text, text) RETURNS text STRICT LANGUAGE wasm AS :'guest';
+CREATE FUNCTION qmax(text, int) RETURNS text STRICT LANGUAGE wasm AS :'guest';
+CREATE FUNCTION qcount(text) RETURNS int STRICT LANGUAGE wasm AS :'guest';
+CREATE FUNCTION lookup(int) RETURNS text STRICT STABLE LANGUAGE wasm AS :'guest';
+CREATE FUNCTION cursor(text, int) RETURNS text STRICT LANGUAGE wasm AS :'guest';
+CREATE FUNCTION kept_cursor(text) RETURNS int STRICT LANGUAGE wasm AS :'guest';
+CREATE FUNCTION count_to(int) RETURNS int STRICT STABLE LANGUAGE wasm AS :'guest';
+CREATE TABLE host_items (id int PRIMARY KEY, name text);
+INSERT INTO host_items VALUES (1, 'one'), (2, 'two'), (3, 'three');
+CREATE SEQUENCE host_seq;
+
+-- Every case of the value variant; other types in their text form.
+SELECT q($$SELECT true, 2::int2, 3, 4::int8, 1.5::float4, 2.5::float8, 'héllo'::text,
+         'ab'::varchar, '\x01ff'::bytea, NULL::int, 1.25::numeric, '2024-01-02'::date,
+         ARRAY[1, 2], ''::text$$);
+SELECT q('SELECT g, g * g FROM generate_series(1, 3) g');
+SELECT q('SELECT 1 WHERE false');
+SELECT q('SELECT');
+-- Parameters: each case; null and other are typed by the query.
+SELECT q1('SELECT $1', 'bool', 't'), q1('SELECT $1', 'int2', '-7'),
+       q1('SELECT $1 + 1', 'int4', '41'), q1('SELECT $1 * 2', 'int8', '4000000000');
+SELECT q1('SELECT $1', 'float4', '0.25'), q1('SELECT $1', 'float8', '1e300'),
+       q1('SELECT upper($1)', 'text', 'wörld'), q1('SELECT length($1)', 'bytea', 'abc');
+SELECT q1('SELECT $1::date + 1', 'other', '2024-02-28'),
+       q1('SELECT $1::timestamp + interval ''1 day''', 'other', '2024-01-01 10:00'),
+       q1('SELECT $1 IS NULL', 'null', ''), q1('SELECT coalesce($1, 5)', 'null', '');
+SELECT q1('SELECT name FROM host_items WHERE id = $1', 'int4', '2');
+SELECT q1('SELECT $1::int', 'other', 'forty-two');
+-- max-rows bounds what a query returns.
+SELECT qmax('SELECT g FROM generate_series(1, 1000000) g', 3);
+SELECT qmax('SELECT g FROM generate_series(1, 2) g', 0);
+-- A large result goes straight into guest memory, bounded by its limit.
+SELECT length(q('SELECT g FROM generate_series(1, 5000) g'));
+SET slackfuel.max_memory = '1MB';
+SELECT qcount('SELECT repeat(''x'', 1000) FROM generate_series(1, 500) g');
+SELECT qcount('SELECT repeat(''x'', 1000) FROM generate_series(1, 2000) g');
+RESET slackfuel.max_memory;
+-- A statement is prepared once per instance and kept across calls.
+SELECT lookup(1), lookup(2), lookup(7);
+SELECT lookup(3);
+-- Its plan follows schema changes; one that breaks its text is
+-- PostgreSQL's error at the replan (and a new instance prepares again).
+ALTER TABLE host_items ADD COLUMN extra int;
+SELECT lookup(1);
+ALTER TABLE host_items RENAME COLUMN name TO label;
+SELECT lookup(1);
+ALTER TABLE host_items RENAME COLUMN label TO name;
+SELECT lookup(1);
+-- Cursors: rows one at a time, closed when dropped.
+SELECT cursor('SELECT id, name FROM host_items ORDER BY id', 2);
+SELECT cursor('SELECT id, name FROM host_items ORDER BY id', 10);
+-- A cursor lasts for the call that opened it.
+SELECT kept_cursor('SELECT 1') < 0 AS opened;
+SELECT kept_cursor('SELECT 1');
+-- Many queries in one call.
+SELECT count_to(1000);
+
+-- Read-only: each of these fails before it runs, naming what it is.
+SELECT q('INSERT INTO host_items VALUES (9, ''nine'')');
+SELECT q('UPDATE host_items SET name = ''x''');
+SELECT q('DELETE FROM host_items');
+SELECT q('SELECT * FROM host_items FOR UPDATE');
+SELECT q('SELECT * FROM host_items FOR SHARE');
+SELECT q('WITH d AS (DELETE FROM host_items RETURNING *) SELECT * FROM d');
+SELECT q('SELECT nextval(''host_seq'')');
+SELECT q('SELECT set_config(''work_mem'', ''1MB'', false)');
+SELECT q('SELECT random()');
+SELECT q('CREATE TABLE host_new (a int)');
+SELECT q('DROP TABLE host_items');
+SELECT q('SET work_mem = ''1MB''');
+SELECT q('SELECT 1; SELECT 2');
+SELECT count(*) FROM host_items;
+-- A function that lies about its volatility still cannot write: the
+-- transaction is read-only while the query runs.
+CREATE FUNCTION sneaky_insert() RETURNS int STABLE LANGUAGE sql
+  AS 'INSERT INTO host_items VALUES (10, ''ten'') RETURNING id';
+SELECT q('SELECT sneaky_insert()');
+CREATE FUNCTION sneaky_nextval() RETURNS bigint IMMUTABLE LANGUAGE plpgsql
+  AS $$ BEGIN RETURN nextval('host_seq'); END $$;
+SELECT q('SELECT sneaky_nextval()');
+SELECT count(*) FROM host_items, (SELECT last_value FROM host_seq) s;
+-- The capability: off, SQL is refused.
+SET slackfuel.allow_sql = off;
+SELECT q('SELECT 1');
+RESET slackfuel.allow_sql;
+
+-- PostgreSQL errors inside a query are caught in the host function, the
+-- wasm call unwinds, and the error is raised again as it was (SQLSTATE,
+-- message, context); the instance is discarded.
+SELECT q('SELECT 1/0');
+SELECT q('SELECT no_such_column FROM host_items');
+SELECT q('SELECT * FROM no_such_table');
+SELECT q('SELECT (''x'' || repeat(''y'', 10))::int');
+DO $$
+BEGIN
+  PERFORM q('SELECT 1/0');
+EXCEPTION WHEN division_by_zero THEN
+  RAISE NOTICE 'caught %: %', SQLSTATE, SQLERRM;
+END $$;
+SELECT q('SELECT 42');
+-- statement_timeout and a cancel during a query.
+SET statement_timeout = '200ms';
+SELECT q('SELECT count(*) FROM generate_series(1, 1000000000)');
+RESET statement_timeout;
+SELECT q('SELECT 43');
+\! (sleep 1; psql -X -q -d postgres -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT q(%) AS cancel_me;'") >/dev/null 2>&1 &
+SELECT q('SELECT count(*) FROM generate_series(1, 1000000000)') AS cancel_me;
+SELECT q('SELECT 44');
+-- Out of memory inside a query: this transaction fills the shared lock
+-- table with advisory locks, so that the query's locks fail with "out of
+-- shared memory" (53200), caught and raised again like any error; nothing
+-- is allocated between.
+DO $$ BEGIN
+  FOR i IN 1..20 LOOP EXECUTE format('CREATE TABLE host_lock_%s (a int)', i); END LOOP;
+END $$;
+BEGIN;
+DO $$
+DECLARE n int := 0;
+BEGIN
+  LOOP
+    BEGIN
+      PERFORM pg_advisory_xact_lock(n + g) FROM generate_series(1, 100) g;
+      n := n + 100;
+    EXCEPTION WHEN out_of_memory THEN EXIT;
+    END;
+  END LOOP;
+  LOOP
+    BEGIN
+      PERFORM pg_advisory_xact_lock(n + 1);
+      n := n + 1;
+    EXCEPTION WHEN out_of_memory THEN EXIT;
+    END;
+  END LOOP;
+END $$;
+\set VERBOSITY sqlstate
+SELECT q('SELECT count(*) FROM ' || string_agg('host_lock_' || g, ', '))
+  FROM generate_series(1, 20) g;
+\set VERBOSITY default
+ROLLBACK;
+SELECT q('SELECT 45');
+
+-- Nesting: wasm calls SQL calls wasm, each call its own activation, in
+-- the same function (and instance) or another.
+SELECT q('SELECT lookup(2)');
+SELECT q('SELECT q(''SELECT lookup(3)'')');
+-- Recursion through SQL ends cleanly at a depth limit: here the instance's
+-- wasm stack (slackfuel.max_stack), which holds every level running in it.
+CREATE FUNCTION rec(n int) RETURNS text STABLE LANGUAGE sql
+  AS $$ SELECT q(format('SELECT rec(%s)', n + 1)) $$;
+\set VERBOSITY terse
+SELECT rec(1);
+\set VERBOSITY default
+SELECT q('SELECT 46');
+-- Fuel: a nested call's limit is what the outer call has left, and what
+-- it consumes is the outer call's, so recursion shares one budget: a
+-- larger budget goes deeper, and both end well before the stack does.
+CREATE FUNCTION fuel_depth(budget text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE ctx text;
+BEGIN
+  PERFORM set_config('slackfuel.fuel_limit', budget, true);
+  PERFORM rec(1);
+  RETURN NULL;
+EXCEPTION WHEN program_limit_exceeded THEN
+  GET STACKED DIAGNOSTICS ctx = PG_EXCEPTION_CONTEXT;
+  RETURN (SELECT count(*) FROM regexp_matches(ctx, 'SELECT rec', 'g'));
+END $$;
+SELECT fuel_depth('3k') AS depth_3k, fuel_depth('6k') AS depth_6k;
+-- Fuel spent by the guest's cabi_realloc while the host returns rows is
+-- the caller's too: out of fuel, with the caller's numbers.
+SET slackfuel.fuel_limit = '1M';
+SELECT count_to(100000);
+RESET slackfuel.fuel_limit;
+SELECT q('SELECT 47');
+-- Errors in a nested call come back through every level.
+SELECT q('SELECT q(''SELECT 1/0'')');
+SELECT q('SELECT q(''SELECT 48'')');
+
+-- Everything this suite made goes.
+RESET search_path;
+SET client_min_messages = warning;
+DROP SCHEMA regress_query CASCADE;
+RESET client_min_messages;
