@@ -113,6 +113,8 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->inst = inst;
 	cx->host = host;
 	cx->lifted = 0;
+	cx->argno = 0;
+	cx->field = NULL;
 	cx->out.trapped = false;
 	cx->out.consumed = 0;
 	cx->out.limit = slackfuel_fuel_limit();

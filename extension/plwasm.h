@@ -276,6 +276,7 @@ struct slackfuel_cx
 	slackfuel_inst *inst;		/* NULL in a DO block */
 	slackfuel_host *host;		/* the instance's host side */
 	int			argno;			/* the argument converted (from 1); 0: result */
+	const char *field;			/* the column of a record converted, or NULL */
 	uint64		lifted;			/* bytes copied out of guest memory */
 	slackfuel_outcome out;
 	slackfuel_cx *host_prev;	/* the instance's call before this one */

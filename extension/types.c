@@ -99,20 +99,32 @@ lower_direct(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint64 *flat)
 	flat[0] = (uint64) d;
 }
 
-/* "argument 2", "the result": what is being converted, for messages. */
+/*
+ * "argument 2", "the result", "field \"x\" of the result": what is being
+ * converted, for messages.
+ */
 static char *
 what(slackfuel_cx *cx)
 {
-	return cx->argno > 0 ? psprintf("argument %d", cx->argno) : pstrdup("the result");
+	char	   *w = cx->argno > 0 ? psprintf("argument %d", cx->argno) :
+		pstrdup("the result");
+
+	return cx->field ? psprintf("field \"%s\" of %s", cx->field, w) : w;
 }
 
 static void
 range_error(slackfuel_cx *cx, int64 v, const char *tname)
 {
+	/* a plain result is the result: its message says no more */
+	if (cx->field == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("wasm function \"%s\" returned %lld, out of range for type %s",
+						cx->fname, (long long) v, tname)));
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("wasm function \"%s\" returned %lld, out of range for type %s",
-					cx->fname, (long long) v, tname)));
+			 errmsg("wasm function \"%s\" returned %lld in %s, out of range for type %s",
+					cx->fname, (long long) v, what(cx), tname)));
 }
 
 static Datum
@@ -479,10 +491,7 @@ lift_io_context(void *arg)
 {
 	slackfuel_cx *cx = arg;
 
-	if (cx->argno > 0)
-		errcontext("argument %d of wasm function \"%s\"", cx->argno, cx->fname);
-	else
-		errcontext("the result of wasm function \"%s\"", cx->fname);
+	errcontext("%s of wasm function \"%s\"", what(cx), cx->fname);
 }
 
 static Datum
@@ -1005,14 +1014,18 @@ lower_record(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint64 *flat)
 {
 	int			natts = c->tupdesc->natts;
 
+	const char *outer = cx->field;
+
 	deform(c, d);
 	for (int i = 0; i < natts; i++)
 	{
 		if (c->fields[i] == NULL)
 			continue;
+		cx->field = NameStr(TupleDescAttr(c->tupdesc, i)->attname);
 		lower_value(cx, c->fields[i], c->values[i], c->nulls[i], flat);
 		flat += c->fields[i]->wit->nflat;
 	}
+	cx->field = outer;
 }
 
 static void
@@ -1020,18 +1033,24 @@ store_record(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint8 *dst)
 {
 	int			natts = c->tupdesc->natts;
 	uint32		f = 0;
+	const char *outer = cx->field;
 
 	deform(c, d);
 	for (int i = 0; i < natts; i++)
 		if (c->fields[i] != NULL)
+		{
+			cx->field = NameStr(TupleDescAttr(c->tupdesc, i)->attname);
 			store_value(cx, c->fields[i], c->values[i], c->nulls[i],
 						dst + c->inner->fields[f++].offset);
+		}
+	cx->field = outer;
 }
 
 static Datum
 lift_record(slackfuel_cx *cx, const slackfuel_conv *c, const uint64 *flat)
 {
 	int			natts = c->tupdesc->natts;
+	const char *outer = cx->field;
 
 	for (int i = 0; i < natts; i++)
 	{
@@ -1039,9 +1058,11 @@ lift_record(slackfuel_cx *cx, const slackfuel_conv *c, const uint64 *flat)
 		c->values[i] = (Datum) 0;
 		if (c->fields[i] == NULL)
 			continue;
+		cx->field = NameStr(TupleDescAttr(c->tupdesc, i)->attname);
 		c->values[i] = lift_value(cx, c->fields[i], flat, &c->nulls[i]);
 		flat += c->fields[i]->wit->nflat;
 	}
+	cx->field = outer;
 	return HeapTupleGetDatum(heap_form_tuple(c->tupdesc, c->values, c->nulls));
 }
 
@@ -1051,15 +1072,19 @@ load_columns(slackfuel_cx *cx, const slackfuel_conv *c, const uint8 *src)
 {
 	int			natts = c->tupdesc->natts;
 	uint32		f = 0;
+	const char *outer = cx->field;
 
 	for (int i = 0; i < natts; i++)
 	{
 		c->nulls[i] = true;
 		c->values[i] = (Datum) 0;
-		if (c->fields[i] != NULL)
-			c->values[i] = load_value(cx, c->fields[i],
-									  src + c->inner->fields[f++].offset, &c->nulls[i]);
+		if (c->fields[i] == NULL)
+			continue;
+		cx->field = NameStr(TupleDescAttr(c->tupdesc, i)->attname);
+		c->values[i] = load_value(cx, c->fields[i],
+								  src + c->inner->fields[f++].offset, &c->nulls[i]);
 	}
+	cx->field = outer;
 }
 
 static Datum

@@ -158,3 +158,47 @@ pdiv(int32_t has_a, int32_t a, int32_t has_b, int32_t b, int32_t has_r, int32_t 
 /* pair = record { a: option<s32> }, "Pair" = record { b: option<s64> } */
 EXPORT(pair_a) int32_t pair_a(int32_t has, int32_t a) { return has ? a : -1; }
 EXPORT(pair_b) int32_t pair_b(int32_t has, int64_t b) { return has ? (int32_t) b : -1; }
+
+/* flagged = record { a: option<s32>, b: option<bool> }, with a bad field */
+static uint8_t flagged[12];
+
+EXPORT(bad_bool_field) void *
+bad_bool_field(void)
+{
+	flagged[0] = 1;				/* a: some(7) */
+	flagged[4] = 7;
+	flagged[8] = 1;				/* b: some(2), not a bool */
+	flagged[9] = 2;
+	return flagged;
+}
+
+EXPORT(bad_disc_field) void *
+bad_disc_field(void)
+{
+	bad_bool_field();
+	flagged[0] = 3;				/* a: no option */
+	return flagged;
+}
+
+/* Not STRICT: option<tuple<u64, u64>> and option<interval> -> option<s32> */
+static struct
+{
+	uint8_t		some;
+	int32_t		v;
+}			opt_s32;
+
+EXPORT(uuid_low_byte) void *
+uuid_low_byte(int32_t has, uint64_t hi, uint64_t lo)
+{
+	opt_s32.some = has;
+	opt_s32.v = (int32_t) (lo & 0xff);
+	return &opt_s32;
+}
+
+EXPORT(iv_days) void *
+iv_days(int32_t has, int32_t months, int32_t days, int64_t us)
+{
+	opt_s32.some = has;
+	opt_s32.v = days;
+	return &opt_s32;
+}

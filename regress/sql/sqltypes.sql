@@ -122,6 +122,23 @@ SELECT slackfuel_wit('pair_a(pair)', 'pair_b("Pair")');
 DROP FUNCTION pair_a(pair), pair_b("Pair");
 DROP TYPE pair, "Pair";
 
+-- NULL in each position of a function that is not STRICT: option<T> of
+-- values of several flat values.
+CREATE FUNCTION uuid_low_byte(uuid) RETURNS int LANGUAGE wasm AS :'m';
+CREATE FUNCTION iv_days(interval) RETURNS int LANGUAGE wasm AS :'m';
+SELECT uuid_low_byte('00112233-4455-6677-8899-aabbccddeeff'), uuid_low_byte(NULL) IS NULL AS u_null,
+       iv_days('1 mon 5 days'), iv_days(NULL) IS NULL AS i_null;
+DROP FUNCTION uuid_low_byte(uuid), iv_days(interval);
+
+-- A bad value in a record names its field.
+CREATE TYPE flagged AS (a int, b bool);
+CREATE FUNCTION bad_bool_field() RETURNS flagged LANGUAGE wasm AS :'m';
+CREATE FUNCTION bad_disc_field() RETURNS flagged LANGUAGE wasm AS :'m';
+SELECT bad_bool_field();
+SELECT bad_disc_field();
+DROP FUNCTION bad_bool_field(), bad_disc_field();
+DROP TYPE flagged;
+
 -- Still refused, with the supported types listed.
 CREATE FUNCTION pt(point) RETURNS int STRICT LANGUAGE wasm AS :'m';
 
