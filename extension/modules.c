@@ -16,9 +16,11 @@
  * (the table is not writable by others).
  *
  * Per backend, a module is compiled once per fuel mode (an entry of
- * 'mod_cache'), and instantiated once per role and limits
- * (slackfuel_minst): every function of the module called by that role
- * shares its memory and globals, as in one program.  Writing the table
+ * 'mod_cache'; its code counts once against slackfuel.max_backend_memory),
+ * and instantiated once per role and limits (a slackfuel_inst that the
+ * functions' instances are views of, cache.c): every function of the
+ * module called by that role shares its memory and globals, as in one
+ * program, and the budget evicts that instance as a whole.  Writing the table
  * broadcasts a relcache invalidation of it; on it, every function over a
  * named module is marked stale (cache.c) and every module entry is
  * rechecked at its next use: if its row changed it is compiled again and
@@ -82,19 +84,6 @@ PG_FUNCTION_INFO_V1(slackfuel_create_functions);
 #define MODULE_NAME_MAX (NAMEDATALEN - 1)
 #define MODREF_MAX 65536		/* longest body read as a reference */
 
-/* One role's instance of a module, shared by the functions it calls. */
-struct slackfuel_minst
-{
-	slackfuel_minst *next;
-	slackfuel_mod *mod;
-	Oid			userid;
-	uint64		max_memory;		/* the limits it was created with */
-	uint64		max_stack;
-	sf_store   *store;			/* owns instance, memory, functions */
-	slackfuel_host *host;		/* its imports' state, or NULL */
-	sf_instance *instance;
-};
-
 typedef struct mod_key
 {
 	char		name[NAMEDATALEN];	/* zero-padded */
@@ -111,7 +100,8 @@ struct slackfuel_mod
 	ItemPointerData tid;
 	sf_module  *module;
 	sf_component *component;	/* when the module is a component */
-	slackfuel_minst *instances;
+	uint64		code_bytes;		/* held in the backend's budget */
+	slackfuel_inst *instances;	/* one per role (and limits) */
 	int64		compiles;		/* times compiled in this backend */
 	int			nfuncs;			/* function cache entries using it */
 };
@@ -130,7 +120,6 @@ typedef struct doomed_module
 	sf_component *component;
 } doomed_module;
 
-static slackfuel_minst *doomed_minsts;
 static doomed_module *doomed_modules;
 static Oid	modules_relid = InvalidOid; /* known once the table was opened */
 static bool any_recheck;
@@ -320,29 +309,6 @@ slackfuel_modules_init(void)
 }
 
 static void
-minst_release(slackfuel_minst *mi)
-{
-	if (mi->store)
-		sf_store_free(mi->store);
-	slackfuel_host_free(mi->host);
-	free(mi);
-}
-
-static void
-minst_free(slackfuel_minst *mi)
-{
-	slackfuel_cache_drop_shared(mi);	/* the functions' views of it */
-	slackfuel_epoch++;
-	if (slackfuel_pins > 0)
-	{
-		mi->next = doomed_minsts;
-		doomed_minsts = mi;
-		return;
-	}
-	minst_release(mi);
-}
-
-static void
 module_free(sf_module *m, sf_component *c)
 {
 	doomed_module *d;
@@ -367,13 +333,6 @@ module_free(sf_module *m, sf_component *c)
 void
 slackfuel_modules_free_doomed(void)
 {
-	while (doomed_minsts)
-	{
-		slackfuel_minst *next = doomed_minsts->next;
-
-		minst_release(doomed_minsts);
-		doomed_minsts = next;
-	}
 	while (doomed_modules)
 	{
 		doomed_module *next = doomed_modules->next;
@@ -389,13 +348,11 @@ static void
 mod_release(slackfuel_mod *mod)
 {
 	while (mod->instances)
-	{
-		slackfuel_minst *next = mod->instances->next;
-
-		minst_free(mod->instances);
-		mod->instances = next;
-	}
+		slackfuel_inst_drop(mod->instances);
 	module_free(mod->module, mod->component);
+	if (mod->code_bytes)
+		sf_budget_give(slackfuel_budget(), mod->code_bytes);
+	mod->code_bytes = 0;
 	mod->module = NULL;
 	mod->component = NULL;
 	mod->valid = false;
@@ -454,12 +411,14 @@ row_module(Relation rel, HeapTuple tup, const char *fname, sf_fuel_mode mode,
  * 'owner', who must have USAGE on it.  At CREATE FUNCTION ('creating'), the
  * table is locked so that the module cannot be dropped or replaced before
  * the function is committed.  Sets '*modp' to the cache entry; the module
- * belongs to it.
+ * belongs to it.  A compile is counted in 'st' (the statistics of the
+ * function whose call needed it, or NULL) and written to the perf map
+ * under the module's name.
  */
 sf_module *
 slackfuel_mod_get(const char *fname, const char *name, Oid owner,
-				  sf_fuel_mode mode, bool creating, slackfuel_mod **modp,
-				  const sf_component **comp)
+				  sf_fuel_mode mode, bool creating, slackfuel_fstats *st,
+				  slackfuel_mod **modp, const sf_component **comp)
 {
 	Relation	rel = table_open(modules_table(), creating ? RowShareLock : AccessShareLock);
 	HeapTuple	tup;
@@ -486,6 +445,9 @@ slackfuel_mod_get(const char *fname, const char *name, Oid owner,
 
 		row_module(rel, tup, fname, mode, b);
 		slackfuel_module_compile(fname, b->module);
+		mod->code_bytes = slackfuel_take_code(fname, b->module);
+		slackfuel_stats_compiled(st, b->module);
+		slackfuel_module_profile(name, b->module);
 		mod->module = b->module;	/* nothing below can fail */
 		mod->component = b->component;
 		b->module = NULL;
@@ -513,78 +475,28 @@ slackfuel_mod_used(slackfuel_mod *mod, int delta)
  * needed (its start function runs); an instance of the role with other
  * limits is dropped first.
  */
-slackfuel_minst *
+slackfuel_inst *
 slackfuel_mod_instance(const char *fname, slackfuel_mod *mod, uint64 max_memory,
 					   uint64 max_stack)
 {
 	Oid			user = GetUserId();
-	slackfuel_minst **pp;
-	slackfuel_minst *mi;
+	slackfuel_inst *inst;
 
-	for (pp = &mod->instances; (mi = *pp) != NULL; pp = &mi->next)
+	for (inst = mod->instances; inst != NULL; inst = inst->next)
 	{
-		if (mi->userid != user)
+		if (inst->userid != user)
 			continue;
-		if (mi->max_memory == max_memory && mi->max_stack == max_stack)
-			break;
-		*pp = mi->next;
-		minst_free(mi);
-		mi = NULL;
+		if (inst->max_memory == max_memory && inst->max_stack == max_stack)
+			return inst;
+		slackfuel_inst_drop(inst);
 		break;
 	}
-	if (mi == NULL)
-	{
-		slackfuel_build *b = slackfuel_build_new();	/* owns the store on error */
-		sf_instance *instance;
-
-		b->store = slackfuel_store_new(fname, max_memory, max_stack);
-		if (sf_module_num_imports(mod->module) > 0)
-			b->host = slackfuel_host_new(fname, b->store, mod->module);
-		instance = slackfuel_instantiate(fname, b->store, mod->module, max_stack, b->host);
-		mi = calloc(1, sizeof(slackfuel_minst));
-		if (mi == NULL)
-			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-		mi->store = b->store;
-		mi->host = b->host;
-		b->store = NULL;
-		b->host = NULL;
-		mi->instance = instance;
-		mi->mod = mod;
-		mi->userid = user;
-		mi->max_memory = max_memory;
-		mi->max_stack = max_stack;
-		mi->next = mod->instances;
-		mod->instances = mi;
-	}
-	return mi;
-}
-
-/* The instance, and its host side for the functions to borrow. */
-sf_instance *
-slackfuel_minst_instance(slackfuel_minst *mi, slackfuel_host **host)
-{
-	*host = mi->host;
-	return mi->instance;
-}
-
-/*
- * A call of a function over 'mi' trapped: its memory may be half-updated,
- * so the instance goes, for every function of the module.
- */
-void
-slackfuel_minst_discard(slackfuel_minst *mi)
-{
-	slackfuel_minst **pp;
-
-	for (pp = &mi->mod->instances; *pp != NULL; pp = &(*pp)->next)
-	{
-		if (*pp == mi)
-		{
-			*pp = mi->next;
-			minst_free(mi);
-			return;
-		}
-	}
+	inst = slackfuel_inst_create(fname, mod->module, max_memory, max_stack);
+	inst->mod = mod;
+	inst->list = &mod->instances;
+	inst->next = mod->instances;
+	mod->instances = inst;
+	return inst;
 }
 
 /* --- Writing the table --------------------------------------------------- */
@@ -983,7 +895,7 @@ slackfuel_module_cache(PG_FUNCTION_ARGS)
 
 		if (mod->compiles == 0)
 			continue;
-		for (slackfuel_minst *mi = mod->instances; mi; mi = mi->next)
+		for (slackfuel_inst *i = mod->instances; i; i = i->next)
 			ninst++;
 		values[0] = CStringGetTextDatum(mod->key.name);
 		values[1] = CStringGetTextDatum(mod->key.mode == SF_FUEL_OFF ? "off" :
