@@ -174,9 +174,8 @@ typedef struct slackfuel_inst
 	struct slackfuel_inst *all_prev;	/* of the backend */
 	struct slackfuel_inst *all_next;
 	struct slackfuel_func *fn;
-	int			active;			/* calls of it running (on the stack) */
 	bool		discarded;		/* after a trap: never called again */
-	uint64		last_used;		/* slackfuel_clock at its last call */
+	uint64		last_used;		/* slackfuel_running.clock at its last call */
 	Oid			userid;
 	uint64		max_memory;		/* the limits it was created with */
 	uint64		max_stack;
@@ -251,7 +250,7 @@ struct slackfuel_cx
 	slackfuel_func *fn;			/* NULL in a DO block */
 	slackfuel_inst *inst;		/* NULL in a DO block */
 	slackfuel_host *host;		/* the instance's host side */
-	int			running_mark;	/* slackfuel_nrunning before this call */
+	int			run_mark;		/* slackfuel_running.n before this call */
 	int			argno;			/* the argument converted (from 1); 0: result */
 	const char *field;			/* the column of a record converted, or NULL */
 	uint64		lifted;			/* bytes copied out of guest memory */
@@ -460,35 +459,43 @@ extern sf_budget *slackfuel_budget(void);
 extern void slackfuel_budget_changed(void);
 
 /*
- * The instances with a call running, innermost last: never evicted.  A
- * call pushes its instance and pops back to its mark when it ends; an
- * error that skips that is caught up with at the end of the
- * subtransaction or transaction it aborts, or by the call around it.
+ * The instances of the calls running (on the stack), innermost last: they
+ * are never evicted.  A call pushes its instance (NULL for a DO block) and
+ * pops back to its mark when it ends; an error that skips that is caught
+ * up with at the end of the subtransaction or transaction it aborts, or
+ * when the call around it ends.  Until then the entry only keeps its
+ * instance from being evicted: entries are compared, never followed.
+ * 'clock' counts calls begun, for the instances' last_used.
  */
-extern slackfuel_inst **slackfuel_running;
-extern int	slackfuel_nrunning;
-extern int	slackfuel_caprunning;
-extern uint64 slackfuel_clock;
-extern void slackfuel_running_grow(void);
-
-static inline int
-slackfuel_inst_enter(slackfuel_inst *inst)
+typedef struct slackfuel_running_calls
 {
-	int			mark = slackfuel_nrunning;
+	const slackfuel_inst **insts;
+	int			n;
+	int			cap;
+	uint64		clock;
+} slackfuel_running_calls;
 
-	if (unlikely(mark == slackfuel_caprunning))
+extern slackfuel_running_calls slackfuel_running;	/* one struct: one GOT load */
+extern void slackfuel_running_grow(void);
+extern bool slackfuel_inst_running(const slackfuel_inst *inst);
+
+static inline void
+slackfuel_call_push(slackfuel_cx *cx)
+{
+	slackfuel_running_calls *r = &slackfuel_running;
+
+	cx->run_mark = r->n;
+	if (unlikely(r->n == r->cap))
 		slackfuel_running_grow();
-	slackfuel_running[slackfuel_nrunning++] = inst;
-	inst->active++;
-	inst->last_used = ++slackfuel_clock;
-	return mark;
+	r->insts[r->n++] = cx->inst;
+	if (cx->inst != NULL)
+		cx->inst->last_used = ++r->clock;
 }
 
 static inline void
-slackfuel_inst_leave(int mark)
+slackfuel_call_pop(slackfuel_cx *cx)
 {
-	while (slackfuel_nrunning > mark)
-		slackfuel_running[--slackfuel_nrunning]->active--;
+	slackfuel_running.n = cx->run_mark;
 }
 
 /* call.c */
