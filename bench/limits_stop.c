@@ -12,8 +12,9 @@
 ** from a second session, after a delay, timing from just before that
 ** session's pg_cancel_backend / pg_terminate_backend is sent.  The stop is
 ** when the first session's error arrives (PostgreSQL sends it before it
-** aborts the transaction or exits), or its connection is lost.  T and the delays vary over 150-350 ms, so that the stop lands
-** anywhere in a copy.  Prints "median MS max MS runs N" and, on stderr, a
+** aborts the transaction or exits), or its connection is lost.  T and
+** the delays vary over 150-350 ms (LIMITS_STOP_BASE_MS moves the 150), so
+** that the stop lands anywhere in a copy.  Prints "median MS max MS runs N" and, on stderr, a
 ** run that did not end with the expected error.
 */
 #include <stdio.h>
@@ -100,7 +101,8 @@ static double
 one_run(const char *kind, const char *mode, const char *query, const char *warm, int i)
 {
 	PGconn	   *victim = connect_or_die();
-	int			delay = 150 + (i * 37) % 200;
+	const char *base = getenv("LIMITS_STOP_BASE_MS");
+	int			delay = (base ? atoi(base) : 150) + (i * 37) % 200;
 	char		sql[256];
 	double		t0,
 				t1;
