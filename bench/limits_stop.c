@@ -7,15 +7,16 @@
 **
 ** KIND is timeout, cancel or terminate; MODE a slackfuel.fuel_mode.  Each
 ** run opens a session (libpq, PG* environment), sets the mode, runs WARM
-** (which creates the instance), then QUERY asynchronously, and stops it: 'timeout' with statement_timeout = T,
-** timing from when the query was sent plus T; 'cancel' and 'terminate'
-** from a second session, after a delay, timing from just before that
-** session's pg_cancel_backend / pg_terminate_backend is sent.  The stop is
-** when the first session's error arrives (PostgreSQL sends it before it
-** aborts the transaction or exits), or its connection is lost.  T and
-** the delays vary over 150-350 ms (LIMITS_STOP_BASE_MS moves the 150), so
-** that the stop lands anywhere in a copy.  Prints "median MS max MS runs N" and, on stderr, a
-** run that did not end with the expected error.
+** (which creates the instance), then QUERY asynchronously, and stops it:
+** 'timeout' with statement_timeout = T, timing from when the query was
+** sent plus T; 'cancel' and 'terminate' from a second session, after a
+** delay, timing from just before that session's pg_cancel_backend /
+** pg_terminate_backend is sent.  The stop is when the first session's
+** error arrives (PostgreSQL sends it before it aborts the transaction or
+** exits), or its connection is lost.  T and the delays vary over 150-350
+** ms (LIMITS_STOP_BASE_MS moves the 150), so that the stop lands anywhere
+** in a copy.  Prints "median MS max MS runs N" and, on stderr, a run that
+** did not end with the expected error.
 */
 #include <stdio.h>
 #include <stdlib.h>
