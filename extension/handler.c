@@ -209,7 +209,7 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 
 	slackfuel_cache_flush_stale();
 	b = slackfuel_build_new();
-	slackfuel_module_load(fname, code->source_text, slackfuel_fuel_mode(), b);
+	slackfuel_module_load(fname, code->source_text, slackfuel_call_mode(), b);
 	callable = has_function_export(b->module);
 	if (callable)
 	{

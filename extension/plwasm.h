@@ -163,10 +163,21 @@ typedef struct slackfuel_sig
 	bool		trigger;
 } slackfuel_sig;
 
-/* One instance of a cached module, private to one role. */
+/*
+ * One instance of a cached module, private to one role.  Every cached
+ * instance is also on the backend's list of instances, from which the
+ * least recently used one with no call running is evicted when the
+ * backend's wasm memory (slackfuel.max_backend_memory) is short.
+ */
 typedef struct slackfuel_inst
 {
-	struct slackfuel_inst *next;
+	struct slackfuel_inst *next;	/* of its function */
+	struct slackfuel_inst *all_prev;	/* of the backend */
+	struct slackfuel_inst *all_next;
+	struct slackfuel_func *fn;
+	int			active;			/* calls of it running (on the stack) */
+	bool		discarded;		/* after a trap: never called again */
+	uint64		last_used;		/* slackfuel_clock at its last call */
 	Oid			userid;
 	uint64		max_memory;		/* the limits it was created with */
 	uint64		max_stack;
@@ -193,13 +204,22 @@ typedef struct slackfuel_outcome
 
 /*
  * A cached function: its module compiled in one fuel mode, keyed by the
- * pg_proc row (oid, xmin, tid) so that CREATE OR REPLACE recompiles.
- * The hash entry itself is never freed; call sites keep pointers to it and
- * to an instance, valid while slackfuel_epoch is unchanged.
+ * function and the mode its calls run in (slackfuel_call_mode: a slacked
+ * session's calls with a small limit run precise code, cached beside), and
+ * current for one pg_proc row (oid, xmin, tid), so that CREATE OR REPLACE
+ * recompiles.  The hash entry itself is never freed; call sites keep
+ * pointers to it and to an instance, valid while slackfuel_epoch is
+ * unchanged.
  */
+typedef struct slackfuel_func_key
+{
+	Oid			fn_oid;
+	sf_fuel_mode mode;
+} slackfuel_func_key;
+
 typedef struct slackfuel_func
 {
-	Oid			fn_oid;			/* hash key */
+	slackfuel_func_key key;		/* hash key */
 	bool		valid;			/* module compiled for the row below */
 	bool		stale;			/* invalidated; free at the next safe point */
 	uint32		hashvalue;		/* of the PROCOID syscache entry */
@@ -211,6 +231,7 @@ typedef struct slackfuel_func
 	size_t		export_len;
 	slackfuel_sig *sig;			/* in its own memory context */
 	sf_module  *module;
+	uint64		code_bytes;		/* held in the backend's budget for its code */
 	slackfuel_inst *instances;
 } slackfuel_func;
 
@@ -231,6 +252,7 @@ struct slackfuel_cx
 	slackfuel_func *fn;			/* NULL in a DO block */
 	slackfuel_inst *inst;		/* NULL in a DO block */
 	slackfuel_host *host;		/* the instance's host side */
+	int			running_mark;	/* slackfuel_nrunning before this call */
 	int			argno;			/* the argument converted (from 1); 0: result */
 	const char *field;			/* the column of a record converted, or NULL */
 	uint64		charged;		/* of out.consumed, charged by earlier calls
@@ -292,7 +314,20 @@ extern int	slackfuel_compile_threads;
 extern void slackfuel_guc_init(void);
 extern uint64 slackfuel_fuel_limit_eff;	/* min(limit, ceiling), kept by assign hooks */
 extern sf_fuel_mode slackfuel_fuel_mode(void);
+extern sf_fuel_mode slackfuel_call_mode_eff;	/* kept by assign hooks */
+
+/*
+ * The fuel mode calls run in: the session's, but precise in slacked mode
+ * for a fuel limit below slackfuel.precise_below, which a late tick would
+ * overrun by more than the call's whole budget.
+ */
+static inline sf_fuel_mode
+slackfuel_call_mode(void)
+{
+	return slackfuel_call_mode_eff;
+}
 extern uint64 slackfuel_max_memory(void);
+extern uint64 slackfuel_max_backend_memory(void);
 extern uint64 slackfuel_max_stack(void);
 extern const char *slackfuel_fuel_limit_string(void);
 extern const char *slackfuel_fuel_limit_capped(void);
@@ -407,6 +442,8 @@ extern sf_store *slackfuel_store_new(const char *fname, uint64 max_memory,
 extern sf_instance *slackfuel_instantiate(const char *fname, sf_store *store,
 										  sf_module *m, uint64 max_stack,
 										  slackfuel_host *host);
+extern uint64 slackfuel_take_code(const char *fname, sf_module *m);
+extern void slackfuel_out_of_backend_memory(const char *fname, const char *what) pg_attribute_noreturn();
 
 /* cache.c */
 
@@ -422,6 +459,40 @@ extern int	slackfuel_pins;		/* host functions running SQL, all calls */
 extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
 extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
 extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
+extern sf_budget *slackfuel_budget(void);
+extern void slackfuel_budget_changed(void);
+
+/*
+ * The instances with a call running, innermost last: never evicted.  A
+ * call pushes its instance and pops back to its mark when it ends; an
+ * error that skips that is caught up with at the end of the
+ * subtransaction or transaction it aborts, or by the call around it.
+ */
+extern slackfuel_inst **slackfuel_running;
+extern int	slackfuel_nrunning;
+extern int	slackfuel_caprunning;
+extern uint64 slackfuel_clock;
+extern void slackfuel_running_grow(void);
+
+static inline int
+slackfuel_inst_enter(slackfuel_inst *inst)
+{
+	int			mark = slackfuel_nrunning;
+
+	if (unlikely(mark == slackfuel_caprunning))
+		slackfuel_running_grow();
+	slackfuel_running[slackfuel_nrunning++] = inst;
+	inst->active++;
+	inst->last_used = ++slackfuel_clock;
+	return mark;
+}
+
+static inline void
+slackfuel_inst_leave(int mark)
+{
+	while (slackfuel_nrunning > mark)
+		slackfuel_running[--slackfuel_nrunning]->active--;
+}
 
 /* call.c */
 extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */

@@ -321,6 +321,22 @@ uint64_t	sf_budget_used(const sf_budget *b);
 int			sf_budget_take(sf_budget *b, uint64_t bytes);
 void		sf_budget_give(sf_budget *b, uint64_t bytes);
 
+/*
+** The host's way to make room: called when 'bytes' more would not fit
+** (a memory or table grows, an instance is created, sf_budget_take), with
+** how many bytes are missing, or when address space for a memory is short.
+** It frees what it can -- stores no running call uses, never the one
+** asking -- and returns how many bytes it gave back (0: nothing more).  It
+** may run inside a wasm call (memory.grow): it must not raise an error or
+** longjmp.  The engine calls it again while it frees something and the
+** bytes still do not fit.
+*/
+typedef uint64_t (*sf_reclaim_fn) (void *env, uint64_t bytes);
+
+void		sf_budget_set_reclaim(sf_budget *b, sf_reclaim_fn fn, void *env);
+/* How many takes the budget refused, reclaiming notwithstanding. */
+uint64_t	sf_budget_refusals(const sf_budget *b);
+
 typedef struct sf_store_config
 {
 	uint64_t	max_memory_bytes;	/* cap on each linear memory; 0 = 4 GiB */
