@@ -1710,8 +1710,12 @@ slackfuel_lift_set(slackfuel_cx *cx, const slackfuel_sig *sig,
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext,
 												 "slackfuel set row",
 												 ALLOCSET_DEFAULT_SIZES);
-	bool		rows = c->tupdesc != NULL && rsi->setDesc->natts == c->tupdesc->natts;
+	bool		rows = c->tupdesc != NULL;
 	uint8	   *buf;
+
+	if (rsi->setDesc->natts != (rows ? c->tupdesc->natts : 1))
+		elog(ERROR, "wasm function \"%s\": the set's row type has %d columns, its WIT type %d",
+			 cx->fname, rsi->setDesc->natts, rows ? c->tupdesc->natts : 1);
 
 	cx->argno = 0;
 	memcpy(pair, read_result(cx, sig->wit->result, slots, small, sizeof(small)),
