@@ -232,6 +232,21 @@ slackfuel_module_compile(const char *fname, sf_module *m)
 }
 
 /*
+ * With slackfuel.perf_map on, tell perf where the code of 'm' is, its
+ * functions named wasm:LABEL:INDEX[:NAME].  Failing to is only a warning.
+ */
+void
+slackfuel_module_profile(const char *label, sf_module *m)
+{
+	sf_error	err;
+
+	if (slackfuel_perf_map && sf_perfmap_write(m, label, &err) != SF_OK)
+		ereport(WARNING,
+				(errmsg("could not write perf map for wasm function \"%s\"", label),
+				 errdetail("%s", err.msg)));
+}
+
+/*
  * Which export to call: the function named like the SQL function, else the
  * only exported function.  Returns its export index.
  */

@@ -69,7 +69,7 @@ static uint64 evictions;
 slackfuel_inst **slackfuel_running;
 int			slackfuel_nrunning;
 int			slackfuel_caprunning;
-uint64		slackfuel_clock;
+uint64		slackfuel_lru_clock;
 
 /* Marks of slackfuel_nrunning at each open subtransaction's start. */
 static int *sub_marks;
@@ -479,6 +479,8 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	slackfuel_check_module(fn->proname, sig, b->module, &d);
 	slackfuel_module_compile(fn->proname, b->module);
 	fn->code_bytes = slackfuel_take_code(fn->proname, b->module);
+	slackfuel_stats_compiled(fn->stats, b->module);
+	slackfuel_module_profile(fn->proname, b->module);
 	fn->export_name = strndup(d.name, d.name_len);
 	if (fn->export_name == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -515,6 +517,8 @@ slackfuel_func_lookup(Oid fn_oid)
 	fn = hash_search(func_cache, &key, HASH_ENTER, &found);
 	if (!found)
 		memset((char *) fn + sizeof(key), 0, sizeof(*fn) - sizeof(key));
+	if (fn->stats == NULL)
+		fn->stats = slackfuel_stats_entry(fn_oid);
 	if (!entry_current(fn, tup, mode))
 	{
 		func_release(fn);
@@ -559,6 +563,7 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	inst->fn = fn;
 	link_instance(inst);
 	inst->instance = instance;
+	inst->memory0 = sf_instance_memory(instance);
 	inst->userid = GetUserId();
 	inst->max_memory = max_memory;
 	inst->max_stack = max_stack;

@@ -141,6 +141,36 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 		if (slackfuel_host_wasi(host) != NULL)
 			slackfuel_wasi_call_begin(slackfuel_host_wasi(host));
 	}
+	cx->st = NULL;
+	if (fn != NULL && fn->stats != NULL && slackfuel_track_functions)
+	{
+		slackfuel_fstats *st = fn->stats;
+
+		cx->st = st;
+		st->c.calls++;
+		cx->start = 0;
+		if (st->untimed == 0)
+			cx->start = slackfuel_clock();
+		else
+			st->untimed--;
+	}
+}
+
+/* A call counted in cx->st ends: its time, fuel and memory (stats.c). */
+static inline void
+count_end(slackfuel_cx *cx)
+{
+	slackfuel_counters *c = &cx->st->c;
+
+	if (cx->start != 0)
+		slackfuel_stats_timed(cx->st, slackfuel_clock() - cx->start);
+	c->fuel += cx->out.consumed;
+	if (cx->out.consumed > c->fuel_max)
+		c->fuel_max = cx->out.consumed;
+	if (cx->inst->memory0 != NULL)
+		c->peak_memory = Max(c->peak_memory, sf_memory_size(cx->inst->memory0));
+	if (unlikely(!cx->st->dirty))
+		slackfuel_stats_mark(cx->st);
 }
 
 /* A nested call's fuel is charged to the call around it. */
@@ -187,6 +217,8 @@ call_end(slackfuel_cx *cx)
 	slackfuel_inst_leave(cx->running_mark);
 	charge_outer(cx);
 	slackfuel_last_fuel = cx->out.consumed;
+	if (cx->st != NULL)
+		count_end(cx);
 	if (unlikely(cx->host != NULL))
 		end_host(cx);
 }
@@ -225,6 +257,12 @@ slackfuel_trapped(slackfuel_cx *cx)
 	cx->out.trapped = true;
 	slackfuel_last_fuel = cx->out.consumed;
 	slackfuel_inst_leave(cx->running_mark);
+	if (cx->st != NULL)
+	{
+		if (cx->out.err.status == SF_TRAP && cx->out.err.trap < SF_TRAP_COUNT)
+			cx->st->c.traps[cx->out.err.trap]++;
+		count_end(cx);
+	}
 	charge_outer(cx);
 	if (cx->host != NULL)
 	{
@@ -279,6 +317,7 @@ slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots, uint32 nargs,
 	opts.fuel_limit = cx->out.limit - Min(cx->out.consumed, cx->out.limit);
 	st = sf_call_slots(f, slots, nargs, nresults, &opts, &cx->out.err);
 	cx->out.consumed += opts.fuel_consumed;
+	slackfuel_usage_add(cx, opts.fuel_consumed);
 	if (unlikely(st != SF_OK))
 		return !exited(cx, st);
 	return true;
@@ -359,6 +398,7 @@ charge_copy(slackfuel_cx *cx, size_t len)
 	if (cx->fn == NULL || cx->fn->mode == SF_FUEL_OFF)
 		return;
 	cx->out.consumed += units;
+	slackfuel_usage_add(cx, units);
 	if (cx->out.consumed > cx->out.limit)
 		copy_trap(cx, SF_TRAP_OUT_OF_FUEL);
 }
@@ -431,6 +471,7 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 	st = sf_call_slots(cx->inst->func, slots, nargs, sig->nresults, &opts,
 					   &cx->out.err);
 	cx->out.consumed = opts.fuel_consumed;
+	slackfuel_usage_add(cx, cx->out.consumed);
 	if (unlikely(st != SF_OK) && exited(cx, st))
 	{
 		if (sig->ret != NULL)

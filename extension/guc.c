@@ -38,6 +38,9 @@ static uint64 precise_below = 10000000;
 static int	fuel_mode = SF_FUEL_SLACKED;
 int			slackfuel_check_interval = 10;
 int			slackfuel_compile_threads = 0;
+bool		slackfuel_track_functions = true;
+int			slackfuel_stat_functions_max = 5000;
+bool		slackfuel_perf_map = false;
 static int	max_memory_kb = 64 * 1024;
 static int	max_memory_ceiling_kb = 1024 * 1024;
 static int	max_stack_kb = 512;
@@ -435,6 +438,21 @@ slackfuel_guc_init(void)
 							NULL, &max_stack_kb, 512, 16, 64 * 1024,
 							PGC_USERSET, GUC_UNIT_KB, check_max_stack, assign_epoch_int, NULL);
 	define_capabilities();
+	DefineCustomBoolVariable("slackfuel.track_functions",
+							 "Collects statistics of wasm functions (view slackfuel.stat_functions).",
+							 "They need the library in shared_preload_libraries.",
+							 &slackfuel_track_functions, true,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	/* It sizes shared memory: it exists only while the server starts. */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("slackfuel.stat_functions_max",
+								"Functions the statistics keep, over all databases; the least called make room.",
+								NULL, &slackfuel_stat_functions_max, 5000, 100, 1000000,
+								PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("slackfuel.perf_map",
+							 "Writes perf's map of compiled wasm code, /tmp/perf-<pid>.map, so perf names wasm functions.",
+							 NULL, &slackfuel_perf_map, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("slackfuel");
 #else

@@ -46,6 +46,8 @@ _PG_init(void)
 	slackfuel_guc_init();
 	slackfuel_cache_init();
 	slackfuel_timer_init();
+	slackfuel_stats_init();
+	slackfuel_usage_init();
 }
 
 /*
@@ -225,6 +227,7 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 							   slackfuel_format_functype(&d.functype))));
 	}
 	slackfuel_module_compile(fname, b->module);
+	slackfuel_module_profile("DO", b->module);
 	b->store = slackfuel_store_new(fname, slackfuel_max_memory(), max_stack);
 	if (sf_module_num_imports(b->module) > 0)
 		b->host = slackfuel_host_new(fname, b->store, b->module);

@@ -26,6 +26,9 @@
  *				cursors, values
  *	wasi.c		the callbacks of the engine's WASI subset: output to NOTICE
  *				or the server log, the clock, pg_strong_random
+ *	stats.c		per-function statistics: counted per backend, flushed
+ *				into shared memory at transaction end, read by the view
+ *	usage.c		the fuel of the session's last statement and transaction
  */
 #ifndef PLWASM_H
 #define PLWASM_H
@@ -42,6 +45,10 @@
 #include "utils/timeout.h"
 
 #include "slackfuel.h"
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 /*
  * What the extension's files share is internal to slackfuel.so: calls
@@ -164,6 +171,42 @@ typedef struct slackfuel_sig
 } slackfuel_sig;
 
 /*
+ * What the statistics count for one function (stats.c).  Times are in
+ * ticks of slackfuel_clock, converted when flushed.
+ */
+typedef struct slackfuel_counters
+{
+	int64		calls;
+	uint64		fuel;			/* over all calls */
+	uint64		fuel_max;		/* of one call */
+	uint64		time;			/* of all calls, in clock ticks */
+	int64		traps[SF_TRAP_COUNT];	/* by kind; out of fuel, interrupts too */
+	int64		compiles;
+	double		compile_ms;
+	uint64		code_size;		/* bytes of the last compile */
+	uint64		peak_memory;	/* largest linear memory seen, bytes */
+} slackfuel_counters;
+
+/*
+ * A function's counts not yet flushed to shared memory, per backend.
+ * Reading the clock twice costs more than the rest of the counting, so
+ * once a function has had SLACKFUEL_TIME_ALL calls since the last flush,
+ * only one call in SLACKFUEL_TIME_EVERY on average is timed, picked at
+ * random, and its time counts that many times (stats.c).
+ */
+#define SLACKFUEL_TIME_ALL 100
+#define SLACKFUEL_TIME_EVERY 16
+
+typedef struct slackfuel_fstats
+{
+	Oid			funcid;			/* hash key */
+	bool		dirty;			/* on the list of entries to flush */
+	uint32		untimed;		/* calls to leave untimed before the next */
+	struct slackfuel_fstats *next_dirty;
+	slackfuel_counters c;
+} slackfuel_fstats;
+
+/*
  * One instance of a cached module, private to one role.  Every cached
  * instance is also on the backend's list of instances, from which the
  * least recently used one with no call running is evicted when the
@@ -177,7 +220,7 @@ typedef struct slackfuel_inst
 	struct slackfuel_func *fn;
 	int			active;			/* calls of it running (on the stack) */
 	bool		discarded;		/* after a trap: never called again */
-	uint64		last_used;		/* slackfuel_clock at its last call */
+	uint64		last_used;		/* slackfuel_lru_clock at its last call */
 	Oid			userid;
 	uint64		max_memory;		/* the limits it was created with */
 	uint64		max_stack;
@@ -189,6 +232,7 @@ typedef struct slackfuel_inst
 	sf_func    *next_row;		/* a streaming set's <export>_next */
 	sf_func    *close;			/* and its <export>_close, optional */
 	sf_memory  *memory;			/* the export "memory", when strings are used */
+	sf_memory  *memory0;		/* memory 0, exported or not, or NULL */
 	slackfuel_host *host;		/* its imports' state (host.c) */
 	uint64		serial;			/* unique over the backend's life */
 } slackfuel_inst;
@@ -233,6 +277,7 @@ typedef struct slackfuel_func
 	sf_module  *module;
 	uint64		code_bytes;		/* held in the backend's budget for its code */
 	slackfuel_inst *instances;
+	slackfuel_fstats *stats;	/* NULL without shared statistics */
 } slackfuel_func;
 
 /* A module being built: released by a memory-context callback on error. */
@@ -281,6 +326,8 @@ struct slackfuel_cx
 	uint64		sql_fuel_left;
 	uint64		nested_consumed;
 	slackfuel_cx *sql_outer;
+	slackfuel_fstats *st;		/* where the call is counted, or NULL */
+	uint64		start;			/* slackfuel_clock at its start, when counted */
 };
 
 /*
@@ -311,6 +358,9 @@ extern const char *slackfuel_cap_setting(slackfuel_cap cap);
 extern slackfuel_output slackfuel_output_mode(void);
 extern int	slackfuel_check_interval;
 extern int	slackfuel_compile_threads;
+extern bool slackfuel_track_functions;
+extern int	slackfuel_stat_functions_max;
+extern bool slackfuel_perf_map;
 extern void slackfuel_guc_init(void);
 extern uint64 slackfuel_fuel_limit_eff;	/* min(limit, ceiling), kept by assign hooks */
 extern sf_fuel_mode slackfuel_fuel_mode(void);
@@ -436,6 +486,7 @@ extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 extern void slackfuel_build_done(slackfuel_build *b);
 extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
 								   const char *want);
+extern void slackfuel_module_profile(const char *label, sf_module *m);
 extern char *slackfuel_format_functype(const sf_functype *ft);
 extern sf_store *slackfuel_store_new(const char *fname, uint64 max_memory,
 									 uint64 max_stack);
@@ -471,7 +522,7 @@ extern void slackfuel_budget_changed(void);
 extern slackfuel_inst **slackfuel_running;
 extern int	slackfuel_nrunning;
 extern int	slackfuel_caprunning;
-extern uint64 slackfuel_clock;
+extern uint64 slackfuel_lru_clock;
 extern void slackfuel_running_grow(void);
 
 static inline int
@@ -483,7 +534,7 @@ slackfuel_inst_enter(slackfuel_inst *inst)
 		slackfuel_running_grow();
 	slackfuel_running[slackfuel_nrunning++] = inst;
 	inst->active++;
-	inst->last_used = ++slackfuel_clock;
+	inst->last_used = ++slackfuel_lru_clock;
 	return mark;
 }
 
@@ -563,6 +614,44 @@ extern void slackfuel_wasi_call_begin(slackfuel_wasi *w);
 extern bool slackfuel_wasi_flush(slackfuel_wasi *w);
 extern const char *slackfuel_wasi_stderr(slackfuel_wasi *w);
 extern void slackfuel_wasi_free(slackfuel_wasi *w);
+
+/* stats.c */
+extern bool slackfuel_clock_tsc;
+extern uint64 slackfuel_clock_ns(void);
+extern void slackfuel_stats_init(void);
+extern slackfuel_fstats *slackfuel_stats_entry(Oid funcid);
+extern void slackfuel_stats_mark(slackfuel_fstats *st);
+extern void slackfuel_stats_timed(slackfuel_fstats *st, uint64 ticks);
+extern void slackfuel_stats_compiled(slackfuel_fstats *st, sf_module *m);
+
+/*
+ * The clock of call times: the time stamp counter when it runs at a
+ * constant rate (a few ns to read), else CLOCK_MONOTONIC in ns.
+ */
+static inline uint64
+slackfuel_clock(void)
+{
+#if defined(__x86_64__)
+	if (likely(slackfuel_clock_tsc))
+		return __rdtsc();
+#endif
+	return slackfuel_clock_ns();
+}
+
+/* usage.c */
+extern uint64 slackfuel_session_fuel;	/* every call of the session */
+extern void slackfuel_usage_init(void);
+
+/*
+ * 'fuel' more consumed by the call 'cx': the statement's and transaction's
+ * too, unless the call is nested in another's SQL, whose fuel includes it.
+ */
+static inline void
+slackfuel_usage_add(const slackfuel_cx *cx, uint64 fuel)
+{
+	if (likely(cx->nest == NULL))
+		slackfuel_session_fuel += fuel;
+}
 
 /* Would 'max_stack' more bytes of stack stay within max_stack_depth? */
 static inline bool

@@ -274,6 +274,35 @@ int64_t		sf_module_find_export(const sf_module *m, const char *name, size_t name
 /* Name of function 'func_index' from the name section, or NULL. */
 const char *sf_module_func_name(const sf_module *m, uint32_t func_index);
 
+/*
+** Where a compiled module's defined functions are in memory, for profilers
+** and debuggers: range i (0 <= i < sf_module_num_code_ranges) is the code
+** of function nfunc_imports + i.  There are none before sf_module_compile.
+** The code stays at that place until sf_module_free.
+*/
+typedef struct sf_code_range
+{
+	uint32_t	func_index;		/* in the module's function index space */
+	const void *start;
+	size_t		size;			/* bytes */
+	const char *name;			/* from the name section, or NULL */
+} sf_code_range;
+
+uint32_t	sf_module_num_code_ranges(const sf_module *m);
+void		sf_module_code_range(const sf_module *m, uint32_t i, sf_code_range *out);
+
+/*
+** Append one line per defined function of compiled module 'm' to this
+** process's perf map, /tmp/perf-<pid>.map, the file perf reads to name JIT
+** code: "START SIZE wasm:LABEL:INDEX[:NAME]", START and SIZE in hex, NAME
+** from the name section when present ('label' says which module; control
+** characters in it become '?').  The first write of a process empties a
+** file left by an earlier process of the same pid.  The file must be a
+** regular file owned by this user: a symbolic link or another user's file
+** is refused (SF_BADARG), so nothing else is ever written to.
+*/
+sf_status	sf_perfmap_write(const sf_module *m, const char *label, sf_error *err);
+
 /* Statistics of the last compile. */
 typedef struct sf_compile_stats
 {
