@@ -53,8 +53,9 @@
 /*
  * What the extension's files share is internal to slackfuel.so: calls
  * between them are direct and their globals are reached without the GOT.
- * PostgreSQL finds only _PG_init and the functions of PG_FUNCTION_INFO_V1,
- * declared outside this header.
+ * PostgreSQL finds only _PG_init and the functions of PG_FUNCTION_INFO_V1:
+ * declare SQL-callable functions there, in their .c file, never here (a
+ * first declaration here would hide them from the dynamic loader).
  */
 #pragma GCC visibility push(hidden)
 
