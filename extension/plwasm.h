@@ -55,8 +55,9 @@
 /*
  * What the extension's files share is internal to slackfuel.so: calls
  * between them are direct and their globals are reached without the GOT.
- * PostgreSQL finds only _PG_init and the functions of PG_FUNCTION_INFO_V1,
- * declared outside this header.
+ * PostgreSQL finds only _PG_init and the functions of PG_FUNCTION_INFO_V1:
+ * declare SQL-callable functions there, in their .c file, never here (a
+ * first declaration here would hide them from the dynamic loader).
  */
 #pragma GCC visibility push(hidden)
 
@@ -234,9 +235,8 @@ typedef struct slackfuel_inst
 	slackfuel_mod *mod;			/* of a named module's instance */
 	struct slackfuel_inst *views;	/* of a named module's instance */
 	struct slackfuel_inst *next_view;
-	int			active;			/* calls of it running (on the stack) */
 	bool		discarded;		/* after a trap: never called again */
-	uint64		last_used;		/* slackfuel_lru_clock at its last call */
+	uint64		last_used;		/* slackfuel_running.clock at its last call */
 	Oid			userid;
 	uint64		max_memory;		/* the limits it was created with */
 	uint64		max_stack;
@@ -318,7 +318,7 @@ struct slackfuel_cx
 	slackfuel_func *fn;			/* NULL in a DO block */
 	slackfuel_inst *inst;		/* NULL in a DO block */
 	slackfuel_host *host;		/* the instance's host side */
-	int			running_mark;	/* slackfuel_nrunning before this call */
+	int			run_mark;		/* slackfuel_running.n before this call */
 	int			argno;			/* the argument converted (from 1); 0: result */
 	const char *field;			/* the column of a record converted, or NULL */
 	uint64		charged;		/* of out.consumed, charged by earlier calls
@@ -548,37 +548,46 @@ extern slackfuel_inst *slackfuel_inst_create(const char *fname, sf_module *m,
 extern void slackfuel_inst_drop(slackfuel_inst *owner);
 
 /*
- * The instances with a call running, innermost last: never evicted.  A
- * call pushes its instance's owner (a view's shared instance) and pops
- * back to its mark when it ends; an error that skips that is caught up
- * with at the end of the subtransaction or transaction it aborts, or by
- * the call around it.
+ * The instances of the calls running (on the stack), innermost last: they
+ * are never evicted.  A call pushes its instance's owner (the shared
+ * instance a named module's function has a view of; NULL for a DO block)
+ * and pops back to its mark when it ends; an error that skips that is
+ * caught up with at the end of the subtransaction or transaction it
+ * aborts, or when the call around it ends.  Until then the entry only
+ * keeps its instance from being evicted: entries are compared, never
+ * followed.  'clock' counts calls begun, for the instances' last_used.
  */
-extern slackfuel_inst **slackfuel_running;
-extern int	slackfuel_nrunning;
-extern int	slackfuel_caprunning;
-extern uint64 slackfuel_lru_clock;
-extern void slackfuel_running_grow(void);
-
-static inline int
-slackfuel_inst_enter(slackfuel_inst *inst)
+typedef struct slackfuel_running_calls
 {
-	int			mark = slackfuel_nrunning;
-	slackfuel_inst *owner = inst->owner;
+	const slackfuel_inst **insts;
+	int			n;
+	int			cap;
+	uint64		clock;
+} slackfuel_running_calls;
 
-	if (unlikely(mark == slackfuel_caprunning))
+extern slackfuel_running_calls slackfuel_running;	/* one struct: one GOT load */
+extern void slackfuel_running_grow(void);
+extern bool slackfuel_inst_running(const slackfuel_inst *inst);
+
+static inline void
+slackfuel_call_push(slackfuel_cx *cx)
+{
+	slackfuel_running_calls *r = &slackfuel_running;
+	slackfuel_inst *owner;
+
+	cx->run_mark = r->n;
+	if (unlikely(r->n == r->cap))
 		slackfuel_running_grow();
-	slackfuel_running[slackfuel_nrunning++] = owner;
-	owner->active++;
-	owner->last_used = ++slackfuel_lru_clock;
-	return mark;
+	owner = cx->inst != NULL ? cx->inst->owner : NULL;
+	r->insts[r->n++] = owner;
+	if (owner != NULL)
+		owner->last_used = ++r->clock;
 }
 
 static inline void
-slackfuel_inst_leave(int mark)
+slackfuel_call_pop(slackfuel_cx *cx)
 {
-	while (slackfuel_nrunning > mark)
-		slackfuel_running[--slackfuel_nrunning]->active--;
+	slackfuel_running.n = cx->run_mark;
 }
 
 /* modules.c */

@@ -23,7 +23,7 @@ cat >"$tmp/named.wat" <<'WAT'
   (func (export "main") (param i32) (result i32) local.get 0 call $fib))
 WAT
 wat2wasm --debug-names "$tmp/named.wat" -o "$tmp/named.wasm"
-out=$(engine/sfrun --perf-map "$tmp/named.wasm" main 20 2>"$tmp/err")
+out=$(build/sfrun --perf-map "$tmp/named.wasm" main 20 2>"$tmp/err")
 map=$(sed -n 's/^perf map: //p' "$tmp/err")
 if [ "$out" = "i32:6765" ]; then ok; else bad "sfrun --perf-map: result $out"; fi
 pid=$(sed -n 's|^perf map: /tmp/perf-\([0-9]*\)\.map$|\1|p' "$tmp/err")
@@ -45,7 +45,7 @@ else
 	bad "sfrun --perf-map: no map file ($(cat "$tmp/err"))"
 fi
 # Without the flag, no map is written.
-engine/sfrun "$tmp/named.wasm" main 5 >/dev/null 2>"$tmp/err"
+build/sfrun "$tmp/named.wasm" main 5 >/dev/null 2>"$tmp/err"
 if ! grep -q 'perf map' "$tmp/err"; then ok; else bad "sfrun without --perf-map wrote a map"; fi
 
 echo "tools: $pass passed, $fail failed"
