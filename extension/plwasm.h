@@ -5,9 +5,15 @@
  * WebAssembly module, compiled by the slackfuel engine (engine/include/
  * slackfuel.h) and called from the backend.  Files:
  *
- *	handler.c	_PG_init, call handler, validator, inline handler
+ *	handler.c	entry points: _PG_init, call handler, validator, inline
+ *				handler, SQL-callable functions
+ *	build.c		module building: body -> bytes, load, imports, export
+ *				choice, signature checks, instantiation
  *	cache.c		per-backend cache of compiled modules and instances
- *	convert.c	SQL <-> wasm values, strings through linear memory
+ *	call.c		the one call path (functions, procedures, DO blocks):
+ *				sf_call, fuel, traps, copies to and from guest memory
+ *	types.c		the SQL type table and the canonical ABI: signatures,
+ *				lowering arguments, lifting results
  *	guc.c		slackfuel.* settings and their superuser-only ceilings
  *	timer.c		the timeout tick and the signal wrappers that drive
  *				sf_async_check for fuel and cancellation
@@ -19,6 +25,7 @@
 #include "postgres.h"
 
 #include "access/htup.h"
+#include "access/tupdesc.h"
 #include "fmgr.h"
 #include "storage/itemptr.h"
 #include "miscadmin.h"
@@ -27,31 +34,87 @@
 
 #include "slackfuel.h"
 
-/* How a SQL type crosses into wasm.  Text-like kinds use linear memory. */
-typedef enum slackfuel_kind
+/*
+ * The call context: what lowering and lifting need while one SQL call (or
+ * DO block) runs: the function, its instance, and the fuel and trap state
+ * of every sf_call made for it (cabi_realloc, the export, cabi_post_*).
+ */
+typedef struct slackfuel_cx slackfuel_cx;
+typedef struct slackfuel_type slackfuel_type;
+typedef struct slackfuel_conv slackfuel_conv;
+
+/*
+ * Lowering: a Datum becomes the flat core values of its WIT type (64-bit
+ * slots, i32 and f32 in the low half), or its bytes in linear memory at
+ * 'ptr', copying into guest memory what the type needs there.  Lifting is
+ * the reverse, checked.  The NULL of a nullable value (option<T>) is dealt
+ * with before a row's functions are called.
+ */
+typedef void (*slackfuel_lower_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									Datum d, uint64 *flat);
+typedef Datum (*slackfuel_lift_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									const uint64 *flat);
+typedef void (*slackfuel_store_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									Datum d, uint32 ptr);
+typedef Datum (*slackfuel_load_fn) (slackfuel_cx *cx, const slackfuel_conv *c,
+									uint32 ptr);
+typedef const sf_wit_type *(*slackfuel_build_fn) (slackfuel_conv *c,
+												  sf_wit_arena *a,
+												  const char *fname,
+												  bool is_result);
+
+/*
+ * One row of the SQL type table (types.c): a type by OID, or a family of
+ * types (arrays, composites) that 'build' recognises and describes.
+ */
+struct slackfuel_type
 {
-	SLACKFUEL_VOID,
-	SLACKFUEL_BOOL,
-	SLACKFUEL_INT2,
-	SLACKFUEL_INT4,
-	SLACKFUEL_INT8,
-	SLACKFUEL_FLOAT4,
-	SLACKFUEL_FLOAT8,
-	SLACKFUEL_TEXT,				/* text and varchar: UTF-8 in wasm */
-	SLACKFUEL_BYTEA
-} slackfuel_kind;
+	Oid			oid;			/* InvalidOid: a family row */
+	const char *sql;			/* its name in messages */
+	sf_wit_kind wit;			/* the WIT type of a primitive row */
+	bool		direct;			/* the Datum itself is its one flat value */
+	bool		bulk;			/* Datums in an array are laid out as in wasm */
+	slackfuel_build_fn build;	/* WIT type (and children) if not a primitive */
+	slackfuel_lower_fn lower;
+	slackfuel_lift_fn lift;
+	slackfuel_store_fn store;	/* NULL: the flat values, stored by WIT kind */
+	slackfuel_load_fn load;
+};
 
-#define SLACKFUEL_KIND_IN_MEMORY(k) ((k) == SLACKFUEL_TEXT || (k) == SLACKFUEL_BYTEA)
+/* How one SQL value (argument, result, field, element) crosses. */
+struct slackfuel_conv
+{
+	const slackfuel_type *type;
+	Oid			typid;
+	const char *sqlname;		/* the SQL type, for messages */
+	bool		nullable;		/* WIT option<T>: none is NULL */
+	const sf_wit_type *wit;		/* its WIT type, option<T> when nullable */
+	const sf_wit_type *inner;	/* T */
+	/* arrays */
+	slackfuel_conv *elem;
+	int16		elmlen;
+	bool		elmbyval;
+	char		elmalign;
+	/* composites */
+	TupleDesc	tupdesc;
+	slackfuel_conv **fields;	/* per attribute; NULL for a dropped one */
+};
 
-/* The SQL side of a function: what the validator and the call need. */
+/* The SQL side of a function and the WIT function type it maps to. */
 typedef struct slackfuel_sig
 {
+	MemoryContext mcxt;			/* owns what is below, the arena included */
+	sf_wit_arena *arena;
+	const sf_wit_func *wit;		/* canon lift's core type: wit->core */
+	char	   *wit_name;		/* the function's name in WIT */
 	int			nargs;
-	slackfuel_kind args[FUNC_MAX_ARGS];
-	Oid			argtypes[FUNC_MAX_ARGS];
-	slackfuel_kind ret;
-	Oid			rettype;
-	bool		uses_memory;	/* a text/bytea argument or result */
+	slackfuel_conv **args;
+	slackfuel_conv *ret;		/* NULL: void */
+	uint32		nparams;		/* the export's core type */
+	uint32		nresults;
+	bool		uses_memory;	/* needs memory and cabi_realloc */
+	bool		direct;			/* every argument direct, result in one slot */
+	List	   *relids;			/* relations of the row types it depends on */
 } slackfuel_sig;
 
 /* One instance of a cached module, private to one role. */
@@ -96,7 +159,7 @@ typedef struct slackfuel_func
 	char		proname[NAMEDATALEN];
 	char	   *export_name;	/* malloc'd */
 	size_t		export_len;
-	slackfuel_sig sig;
+	slackfuel_sig *sig;			/* in its own memory context */
 	sf_module  *module;
 	slackfuel_inst *instances;
 } slackfuel_func;
@@ -110,6 +173,16 @@ typedef struct slackfuel_build
 	sf_store   *store;
 	MemoryContextCallback cb;
 } slackfuel_build;
+
+struct slackfuel_cx
+{
+	const char *fname;			/* for messages */
+	slackfuel_func *fn;			/* NULL in a DO block */
+	slackfuel_inst *inst;		/* NULL in a DO block */
+	int			argno;			/* the argument converted (from 1); 0: result */
+	uint64		lifted;			/* bytes copied out of guest memory */
+	slackfuel_outcome out;
+};
 
 /* guc.c */
 extern int	slackfuel_check_interval;
@@ -154,12 +227,65 @@ extern void slackfuel_report_status(const char *fname, const char *what,
 									const sf_error *err) pg_attribute_noreturn();
 extern void slackfuel_interrupted(const char *fname) pg_attribute_noreturn();
 
-/* handler.c */
-extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
+/* types.c */
+extern slackfuel_sig *slackfuel_sig_from_proc(HeapTuple proctup,
+											  MemoryContext parent);
+extern void slackfuel_sig_free(slackfuel_sig *sig);
+extern char *slackfuel_sig_wit(const slackfuel_sig *sig);
+extern uint32 slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
+								   FunctionCallInfo fcinfo, uint64 *slots);
+extern Datum slackfuel_lift_result(slackfuel_cx *cx, const slackfuel_sig *sig,
+								   const uint64 *slots, bool *isnull);
+
+/* build.c */
 extern char *slackfuel_prosrc(HeapTuple proctup);
-extern void slackfuel_check_proc(HeapTuple proctup, slackfuel_sig *sig);
+extern slackfuel_sig *slackfuel_check_proc(HeapTuple proctup);
+extern slackfuel_build *slackfuel_build_new(void);
+extern sf_module *slackfuel_module_load(const char *fname, const char *src,
+										sf_fuel_mode mode, slackfuel_build *b);
+extern void slackfuel_module_compile(const char *fname, sf_module *m);
+extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
+								   sf_module *m, sf_export_desc *d);
+extern void slackfuel_build_done(slackfuel_build *b);
+extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
+								   const char *want);
+extern char *slackfuel_format_functype(const sf_functype *ft);
+extern sf_store *slackfuel_store_new(const char *fname, uint64 max_memory,
+									 uint64 max_stack);
+extern sf_instance *slackfuel_instantiate(const char *fname, sf_store *store,
+										  sf_module *m, uint64 max_stack);
+
+/* cache.c */
+
+/*
+ * Bumped whenever a cached module or instance is freed or marked stale, and
+ * whenever a setting that selects them (fuel mode, memory and stack limits)
+ * changes; a call site whose epoch matches may use its pointers as they are.
+ */
+extern uint64 slackfuel_epoch;
+extern void slackfuel_cache_init(void);
+extern void slackfuel_cache_flush_stale(void);
+extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
+extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
+extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
+
+/* call.c */
+extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
 extern char *slackfuel_stack_base;	/* NULL until the first call */
 extern void slackfuel_stack_too_deep(uint64 max_stack);
+extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
+							FunctionCallInfo fcinfo);
+extern void slackfuel_call_inline(const char *fname, sf_func *f, uint32 nresults);
+extern void slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots,
+						  uint32 nargs, uint32 nresults);
+extern void slackfuel_trapped(slackfuel_cx *cx) pg_attribute_noreturn();
+extern uint32 slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len);
+extern void slackfuel_check_range(slackfuel_cx *cx, uint64 ptr, uint64 len,
+								  const char *what);
+extern void slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src,
+							  size_t len, const char *what);
+extern void slackfuel_copy_out(slackfuel_cx *cx, void *dst, uint32 ptr,
+							   size_t len, const char *what);
 
 /* Would 'max_stack' more bytes of stack stay within max_stack_depth? */
 static inline bool
@@ -186,41 +312,5 @@ slackfuel_prepare_run(uint64 max_stack)
 	sf_clear_interrupt();
 	CHECK_FOR_INTERRUPTS();
 }
-
-/* convert.c */
-extern slackfuel_kind slackfuel_kind_of(Oid typid, bool is_result, const char *fname);
-extern void slackfuel_sig_from_proc(HeapTuple proctup, slackfuel_sig *sig);
-extern void slackfuel_check_signature(const char *fname, const slackfuel_sig *sig,
-									  const char *export_name, const sf_functype *ft);
-extern void slackfuel_check_abi_exports(const char *fname, sf_module *m,
-										const char *export_name);
-extern char *slackfuel_format_functype(const sf_functype *ft);
-extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
-							FunctionCallInfo fcinfo, slackfuel_outcome *out);
-extern Datum slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
-								   FunctionCallInfo fcinfo, slackfuel_outcome *out);
-
-/* cache.c */
-extern slackfuel_build *slackfuel_build_new(void);
-extern sf_module *slackfuel_module_load(const char *fname, const char *src,
-										sf_fuel_mode mode, slackfuel_build *b);
-extern void slackfuel_module_compile(const char *fname, sf_module *m);
-extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
-								   sf_module *m, sf_export_desc *d);
-extern void slackfuel_build_done(slackfuel_build *b);
-extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
-								   const char *want);
-
-/*
- * Bumped whenever a cached module or instance is freed or marked stale, and
- * whenever a setting that selects them (fuel mode, memory and stack limits)
- * changes; a call site whose epoch matches may use its pointers as they are.
- */
-extern uint64 slackfuel_epoch;
-extern void slackfuel_cache_init(void);
-extern void slackfuel_cache_flush_stale(void);
-extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
-extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
-extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
 
 #endif							/* PLWASM_H */

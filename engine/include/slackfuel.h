@@ -432,6 +432,173 @@ void		sf_watchdog_stop(void);
 /* The CPU features the JIT needs; SF_UNSUPPORTED with a message if absent. */
 sf_status	sf_cpu_check(sf_error *err);
 
+/* --- WIT types and the canonical ABI ----------------------------------- */
+
+/*
+** The Component Model's value types, as WIT describes them, and their
+** canonical ABI layout for a 32-bit memory: size and alignment in memory,
+** and flattening into core values.  A component's type section decodes to
+** these, the extension derives them from SQL signatures, and both print
+** them as WIT text.
+**
+** Types are built in an arena and live until it is freed; primitives are
+** static (sf_wit_prim) and need none.  A constructor that fails records
+** the arena's first error and returns NULL; given a NULL type where one is
+** required it returns NULL too, so a whole tree can be built and checked
+** once with sf_wit_arena_status.  Names are WIT identifiers (kebab-case
+** labels, without the '%' that the text form puts before keywords).
+*/
+#define SF_WIT_KIND_LIST(X) \
+	X(SF_WIT_BOOL,    "bool") \
+	X(SF_WIT_S8,      "s8") \
+	X(SF_WIT_U8,      "u8") \
+	X(SF_WIT_S16,     "s16") \
+	X(SF_WIT_U16,     "u16") \
+	X(SF_WIT_S32,     "s32") \
+	X(SF_WIT_U32,     "u32") \
+	X(SF_WIT_S64,     "s64") \
+	X(SF_WIT_U64,     "u64") \
+	X(SF_WIT_F32,     "f32") \
+	X(SF_WIT_F64,     "f64") \
+	X(SF_WIT_CHAR,    "char") \
+	X(SF_WIT_STRING,  "string") \
+	X(SF_WIT_LIST,    "list") \
+	X(SF_WIT_OPTION,  "option") \
+	X(SF_WIT_RESULT,  "result") \
+	X(SF_WIT_RECORD,  "record") \
+	X(SF_WIT_TUPLE,   "tuple") \
+	X(SF_WIT_VARIANT, "variant") \
+	X(SF_WIT_ENUM,    "enum") \
+	X(SF_WIT_FLAGS,   "flags")
+
+typedef enum sf_wit_kind
+{
+#define SF_X_(id, name) id,
+	SF_WIT_KIND_LIST(SF_X_)
+#undef SF_X_
+	SF_WIT_KIND_COUNT
+} sf_wit_kind;
+
+/* The canonical ABI's limits on a synchronous function's flat values. */
+#define SF_WIT_MAX_FLAT_PARAMS	16
+#define SF_WIT_MAX_FLAT_RESULTS	1
+/* A type's size must stay below this (component validation's bound). */
+#define SF_WIT_MAX_SIZE			(1u << 28)
+
+typedef struct sf_wit_type sf_wit_type;
+
+/*
+** A member of a compound type: a record field, a tuple member (no name), a
+** variant case (type NULL when it has no payload), an enum or flags label
+** (no type), or a function parameter.
+*/
+typedef struct sf_wit_field
+{
+	const char *name;
+	const sf_wit_type *type;
+	uint32_t	offset;			/* record, tuple: its offset in memory */
+} sf_wit_field;
+
+/*
+** Option, result and enum are variants to the canonical ABI: option's cases
+** are none and some(elem), result's ok(elem) and error(err), an enum's
+** have no payload.  Every variant-like type has 'ncases' cases, a
+** discriminant of 'disc_size' bytes, and its payload at 'payload_offset'.
+*/
+struct sf_wit_type
+{
+	sf_wit_kind kind;
+	const char *name;			/* record, variant, enum, flags: its name */
+	const sf_wit_type *elem;	/* list, option; result: ok (NULL: none) */
+	const sf_wit_type *err;		/* result: error (NULL: none) */
+	uint32_t	nfields;		/* record, tuple, variant, enum, flags */
+	const sf_wit_field *fields;
+	/* The canonical ABI, 32-bit memory: */
+	uint32_t	size;			/* bytes in memory (elem_size) */
+	uint32_t	align;
+	uint32_t	ncases;			/* variant-like types */
+	uint32_t	disc_size;
+	uint32_t	payload_offset;
+	uint32_t	nflat;			/* flattened core values */
+	const sf_valtype *flat;
+	uint32_t	depth;			/* nesting: 0 for a primitive */
+};
+
+/* A function type and the core type 'canon lift' gives its export. */
+typedef struct sf_wit_func
+{
+	uint32_t	nparams;
+	const sf_wit_field *params; /* name and type of each */
+	const sf_wit_type *result;	/* NULL: none */
+	const sf_wit_type *params_tuple;	/* tuple of the parameter types */
+	uint32_t	nflat_params;	/* before the limits */
+	uint32_t	nflat_results;
+	int			params_in_memory;	/* > 16: one i32 pointer to params_tuple */
+	int			result_in_memory;	/* > 1: an i32 pointer to the result */
+	sf_functype core;
+} sf_wit_func;
+
+typedef struct sf_wit_arena sf_wit_arena;
+
+sf_wit_arena *sf_wit_arena_new(void);	/* NULL when out of memory */
+void		sf_wit_arena_free(sf_wit_arena *a);
+/* SF_OK, or the first error of a constructor in 'a' (err may be NULL). */
+sf_status	sf_wit_arena_status(const sf_wit_arena *a, sf_error *err);
+
+const char *sf_wit_kind_name(sf_wit_kind k);
+/* A primitive type (bool .. string); NULL for any other kind. */
+const sf_wit_type *sf_wit_prim(sf_wit_kind k);
+const sf_wit_type *sf_wit_list(sf_wit_arena *a, const sf_wit_type *elem);
+const sf_wit_type *sf_wit_option(sf_wit_arena *a, const sf_wit_type *elem);
+/* 'ok' and 'err' may be NULL: result<_, e>, result<t>, result. */
+const sf_wit_type *sf_wit_result(sf_wit_arena *a, const sf_wit_type *ok,
+								 const sf_wit_type *err);
+const sf_wit_type *sf_wit_record(sf_wit_arena *a, const char *name, uint32_t n,
+								 const char *const *names,
+								 const sf_wit_type *const *types);
+const sf_wit_type *sf_wit_tuple(sf_wit_arena *a, uint32_t n,
+								const sf_wit_type *const *types);
+/* 'types' may be NULL (no case has a payload), or have NULL entries. */
+const sf_wit_type *sf_wit_variant(sf_wit_arena *a, const char *name, uint32_t n,
+								  const char *const *names,
+								  const sf_wit_type *const *types);
+const sf_wit_type *sf_wit_enum(sf_wit_arena *a, const char *name, uint32_t n,
+							   const char *const *labels);
+const sf_wit_type *sf_wit_flags(sf_wit_arena *a, const char *name, uint32_t n,
+								const char *const *labels);
+const sf_wit_func *sf_wit_func_new(sf_wit_arena *a, uint32_t nparams,
+								   const char *const *names,
+								   const sf_wit_type *const *types,
+								   const sf_wit_type *result);
+
+/* The payload type of case 'i' of a variant-like type (NULL: none). */
+const sf_wit_type *sf_wit_case_type(const sf_wit_type *t, uint32_t i);
+/* Is 'name' a WIT identifier (a kebab-case label)? */
+int			sf_wit_name_ok(const char *name);
+
+/*
+** WIT text, snprintf-like: each writes at most cap - 1 characters and a
+** NUL, and returns the length the whole text needs.
+**   sf_wit_print_type     a type where it is used: "list<option<s32>>",
+**                         a named type by its name
+**   sf_wit_print_typedef  a named type's definition, "record point {...}",
+**                         each line after 'indent'
+**   sf_wit_print_func     "name: func(a: s32) -> string;"
+**   sf_wit_print_world    "world name { ... }": the definitions of the
+**                         named types the functions use, each once (by
+**                         name), those used by others first, then each
+**                         function as "export name: func(...);"
+*/
+size_t		sf_wit_print_type(const sf_wit_type *t, char *buf, size_t cap);
+size_t		sf_wit_print_typedef(const sf_wit_type *t, const char *indent,
+								 char *buf, size_t cap);
+size_t		sf_wit_print_func(const char *name, const sf_wit_func *f,
+							  char *buf, size_t cap);
+size_t		sf_wit_print_world(const char *world, uint32_t n,
+							   const char *const *names,
+							   const sf_wit_func *const *funcs,
+							   char *buf, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

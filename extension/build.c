@@ -1,0 +1,417 @@
+/*
+ * build.c -- from a function's body to a module ready to call.
+ *
+ * A body is WebAssembly text or the binary in hex (slackfuel_module_bytes
+ * is where module bytes come from).  Loading decodes and validates it;
+ * the checks that follow compare the module with the SQL signature (which
+ * export, its core type, the canonical ABI's memory and allocator) before
+ * anything is compiled; slackfuel_instantiate is where imports are
+ * resolved and the start function runs.
+ *
+ * Engine objects are malloc'd by the engine.  While a module is being
+ * built, a memory-context reset callback owns them (slackfuel_build), so
+ * an error anywhere releases them; the cache takes them over once nothing
+ * can fail any more.
+ */
+#include "postgres.h"
+
+#include <ctype.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_proc.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "plwasm.h"
+
+char *
+slackfuel_prosrc(HeapTuple proctup)
+{
+	bool		isnull;
+	Datum		d = SysCacheGetAttr(PROCOID, proctup, Anum_pg_proc_prosrc, &isnull);
+
+	if (isnull)
+		elog(ERROR, "null prosrc");
+	return TextDatumGetCString(d);
+}
+
+/*
+ * Checks that need no module: the kind of function, and its signature,
+ * which must map to a WIT function type.  The signature is built in the
+ * current memory context.
+ */
+slackfuel_sig *
+slackfuel_check_proc(HeapTuple proctup)
+{
+	Form_pg_proc p = (Form_pg_proc) GETSTRUCT(proctup);
+
+	if (p->prokind == PROKIND_WINDOW || p->prokind == PROKIND_AGGREGATE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("wasm function \"%s\" cannot be a window or aggregate function",
+						NameStr(p->proname))));
+	return slackfuel_sig_from_proc(proctup, CurrentMemoryContext);
+}
+
+static void
+build_release(void *arg)
+{
+	slackfuel_build *b = arg;
+
+	if (b->store)
+		sf_store_free(b->store);
+	if (b->module)
+		sf_module_free(b->module);
+	free(b->bytes);
+	b->store = NULL;
+	b->module = NULL;
+	b->bytes = NULL;
+}
+
+slackfuel_build *
+slackfuel_build_new(void)
+{
+	slackfuel_build *b = palloc0(sizeof(slackfuel_build));
+
+	b->cb.func = build_release;
+	b->cb.arg = b;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &b->cb);
+	return b;
+}
+
+/* Release now rather than at context reset (the callback then does nothing). */
+void
+slackfuel_build_done(slackfuel_build *b)
+{
+	build_release(b);
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char) tolower((unsigned char) c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* "\x0061736d..." (whitespace allowed between byte pairs) -> malloc'd bytes. */
+static uint8 *
+decode_hex(const char *fname, const char *src, size_t *len)
+{
+	size_t		n = strlen(src);
+	uint8	   *out = malloc(n / 2 + 1);
+	size_t		o = 0;
+
+	if (out == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	for (const char *p = src + 2; *p; p++)
+	{
+		int			hi,
+					lo;
+
+		if (isspace((unsigned char) *p))
+			continue;
+		hi = hexval(p[0]);
+		lo = hi < 0 ? -1 : hexval(p[1]);
+		if (lo < 0)
+		{
+			free(out);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+					 errmsg("invalid hexadecimal WebAssembly module in function \"%s\"", fname),
+					 errdetail("Unexpected \"%.*s\" at character %d of the body.",
+							   pg_mblen(p), p, (int) (p - src) + 1)));
+		}
+		out[o++] = (uint8) (hi << 4 | lo);
+		p++;
+	}
+	*len = o;
+	return out;
+}
+
+static uint8 *
+text_to_wasm(const char *fname, const char *src, size_t *len)
+{
+	uint8	   *out = NULL;
+	sf_error	err;
+
+	if (sf_wat_to_wasm(src, strlen(src), &out, len, &err) != SF_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("invalid WebAssembly text in function \"%s\"", fname),
+				 errdetail("%s", err.msg)));
+	return out;
+}
+
+/*
+ * Every import must be resolvable: today none is (slackfuel_instantiate
+ * passes no imports).
+ */
+static void
+check_imports(const char *fname, sf_module *m)
+{
+	sf_import_desc d;
+
+	if (sf_module_num_imports(m) == 0)
+		return;
+	sf_module_import(m, 0, &d);
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("wasm module of function \"%s\" has imports", fname),
+			 errdetail("It imports \"%.*s\".\"%.*s\"; wasm functions cannot import anything yet.",
+					   (int) d.module_len, d.module, (int) d.name_len, d.name)));
+}
+
+/*
+ * The module bytes of a function body: WebAssembly text, or the binary as
+ * "\x" hex.  malloc'd, into 'b'.
+ */
+static void
+module_bytes(const char *fname, const char *src, slackfuel_build *b)
+{
+	while (isspace((unsigned char) *src))
+		src++;
+	if (src[0] == '\\' && (src[1] == 'x' || src[1] == 'X'))
+		b->bytes = decode_hex(fname, src, &b->len);
+	else
+		b->bytes = text_to_wasm(fname, src, &b->len);
+}
+
+/*
+ * Decode and validate a function body into 'b'.  Compiling is a separate
+ * step, after the cheap checks of exports and signatures.
+ */
+sf_module *
+slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
+					  slackfuel_build *b)
+{
+	sf_config	cfg;
+	sf_error	err;
+
+	module_bytes(fname, src, b);
+	sf_config_default(&cfg);
+	cfg.fuel_mode = mode;
+	cfg.compile_threads = (uint32_t) slackfuel_compile_threads;
+	b->module = sf_module_load(b->bytes, b->len, &cfg, &err);
+	free(b->bytes);				/* the module keeps its own copy */
+	b->bytes = NULL;
+	if (b->module == NULL)
+		slackfuel_report_load(fname, &err);
+	check_imports(fname, b->module);
+	return b->module;
+}
+
+void
+slackfuel_module_compile(const char *fname, sf_module *m)
+{
+	sf_error	err;
+
+	if (sf_module_compile(m, &err) != SF_OK)
+		slackfuel_report_status(fname, "compile", &err);
+}
+
+/*
+ * Which export to call: the function named like the SQL function, else the
+ * only exported function.  Returns its export index.
+ */
+int64
+slackfuel_pick_export(const char *fname, sf_module *m, const char *want)
+{
+	uint32		n = sf_module_num_exports(m);
+	int64		found = -1;
+	int			nfuncs = 0;
+	int64		i = sf_module_find_export(m, want, strlen(want));
+	sf_export_desc d;
+
+	if (i >= 0)
+	{
+		sf_module_export(m, (uint32) i, &d);
+		if (d.kind == SF_EXTERN_FUNC)
+			return i;
+	}
+	for (uint32 j = 0; j < n; j++)
+	{
+		sf_module_export(m, j, &d);
+		if (d.kind != SF_EXTERN_FUNC || (d.name_len == 12 && memcmp(d.name, "cabi_realloc", 12) == 0))
+			continue;
+		if (d.name_len >= 10 && memcmp(d.name, "cabi_post_", 10) == 0)
+			continue;
+		nfuncs++;
+		found = j;
+	}
+	if (nfuncs != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm module of function \"%s\" does not export a function named \"%s\"",
+						fname, want),
+				 nfuncs == 0 ? errdetail("It exports no function.") :
+				 errdetail("It exports %d functions, none of that name; it must then export exactly one.",
+						   nfuncs)));
+	return found;
+}
+
+static void
+append_types(StringInfo s, uint32 n, const sf_valtype *t)
+{
+	appendStringInfoChar(s, '(');
+	for (uint32 i = 0; i < n; i++)
+		appendStringInfo(s, "%s%s", i ? ", " : "", sf_valtype_name(t[i]));
+	appendStringInfoChar(s, ')');
+}
+
+char *
+slackfuel_format_functype(const sf_functype *ft)
+{
+	StringInfoData s;
+
+	initStringInfo(&s);
+	append_types(&s, ft->nparams, ft->params);
+	appendStringInfoString(&s, " -> ");
+	append_types(&s, ft->nresults, ft->results);
+	return s.data;
+}
+
+static bool
+functype_equal(const sf_functype *a, const sf_functype *b)
+{
+	if (a->nparams != b->nparams || a->nresults != b->nresults)
+		return false;
+	for (uint32 i = 0; i < a->nparams; i++)
+		if (a->params[i] != b->params[i])
+			return false;
+	for (uint32 i = 0; i < a->nresults; i++)
+		if (a->results[i] != b->results[i])
+			return false;
+	return true;
+}
+
+static void
+check_signature(const char *fname, const slackfuel_sig *sig,
+				const char *export_name, const sf_functype *ft)
+{
+	if (!functype_equal(&sig->wit->core, ft))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm export \"%s\" does not match the signature of function \"%s\"",
+						export_name, fname),
+				 errdetail("The export has type %s; the SQL signature needs %s.",
+						   slackfuel_format_functype(ft),
+						   slackfuel_format_functype(&sig->wit->core)),
+				 errhint("The SQL signature is the WIT function \"%s\"; the core type is its canonical ABI flattening.",
+						 slackfuel_sig_wit(sig))));
+}
+
+/*
+ * A function whose values cross linear memory needs the canonical ABI's
+ * memory and allocator; cabi_post_<export>, if there, takes its results.
+ */
+static void
+check_abi_exports(const char *fname, const slackfuel_sig *sig, sf_module *m,
+				  const char *export_name)
+{
+	static const sf_valtype i4[4] = {SF_I32, SF_I32, SF_I32, SF_I32};
+	static const sf_valtype i1[1] = {SF_I32};
+	const sf_functype want = {4, 1, i4, i1};
+	const sf_functype want_post = {sig->wit->core.nresults, 0,
+	sig->wit->core.results, NULL};
+	char	   *post = psprintf("cabi_post_%s", export_name);
+	sf_export_desc d;
+	int64		i;
+
+	i = sf_module_find_export(m, "memory", 6);
+	if (i >= 0)
+		sf_module_export(m, (uint32) i, &d);
+	if (i < 0 || d.kind != SF_EXTERN_MEMORY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm module of function \"%s\" must export its memory as \"memory\"", fname),
+				 errdetail("Strings and lists (text, varchar, bytea, arrays) cross linear memory.")));
+	i = sf_module_find_export(m, "cabi_realloc", 12);
+	if (i >= 0)
+		sf_module_export(m, (uint32) i, &d);
+	if (i < 0 || d.kind != SF_EXTERN_FUNC || !functype_equal(&want, &d.functype))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm module of function \"%s\" must export cabi_realloc with type %s",
+						fname, slackfuel_format_functype(&want)),
+				 errdetail("Arguments are copied into memory allocated by cabi_realloc(old_ptr, old_size, align, new_size).")));
+	i = sf_module_find_export(m, post, strlen(post));
+	if (i >= 0)
+		sf_module_export(m, (uint32) i, &d);
+	if (i >= 0 && (d.kind != SF_EXTERN_FUNC || !functype_equal(&want_post, &d.functype)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm export \"%s\" of function \"%s\" must have type %s",
+						post, fname, slackfuel_format_functype(&want_post))));
+}
+
+
+/*
+ * The module-level checks of a function: which export, its signature, and
+ * the canonical ABI exports when strings are used.  Fills 'd'.
+ */
+void
+slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
+					   sf_module *m, sf_export_desc *d)
+{
+	char	   *name;
+
+	sf_module_export(m, (uint32) slackfuel_pick_export(fname, m, fname), d);
+	name = pnstrdup(d->name, d->name_len);
+	check_signature(fname, sig, name, &d->functype);
+	if (sig->uses_memory)
+		check_abi_exports(fname, sig, m, name);
+}
+
+
+/* A store for one instance, with the current limits. */
+sf_store *
+slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
+{
+	sf_store_config cfg = {0};
+	sf_store   *store;
+	sf_error	err;
+
+	cfg.max_memory_bytes = max_memory;
+	cfg.max_stack_bytes = max_stack;
+	cfg.meter_start = 1;
+	cfg.start_fuel_limit = slackfuel_fuel_limit();
+	store = sf_store_new(&cfg, &err);
+	if (store == NULL)
+		slackfuel_report_status(fname, "instantiate", &err);
+	return store;
+}
+
+/*
+ * Instantiate 'm' in 'store': imports are resolved here, and the start
+ * function runs, stopped by fuel, cancellation and statement_timeout like
+ * any call.  On error the caller's owner of 'store' frees it.
+ */
+sf_instance *
+slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
+					  uint64 max_stack)
+{
+	slackfuel_outcome out = {0};
+	sf_instance *instance;
+
+	out.limit = slackfuel_fuel_limit();
+	slackfuel_prepare_run(max_stack);
+	instance = sf_instance_new(store, m, NULL, 0, &out.err);
+	if (instance == NULL)
+	{
+		if (out.err.status == SF_TRAP)
+		{
+			out.trapped = true;
+			slackfuel_report_trap(fname, &out);
+		}
+		slackfuel_report_status(fname, "instantiate", &out.err);
+	}
+	return instance;
+}
