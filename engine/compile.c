@@ -440,6 +440,11 @@ need_out(cstate *c, uint32_t n)
 ** Call a C helper: rdi = own vmctx, then the 'nimm' constants, then the top
 ** 'nargs' stack values (deepest first).  The values go through the
 ** outgoing slots, which sidesteps any parallel-move ordering problem.
+** The fuel counter is spilled to the running activation around the call,
+** charged for what ran so far (a loop's late part included, as for a
+** call): the bulk operators charge their work to it.  A helper that traps
+** returns the trap kind in eax, or, when it has a result,
+** SF_RT_TRAP(kind) (bit 63 set, the kind in eax).
 */
 void
 cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
@@ -448,6 +453,7 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 	static const int argreg[] = {X64_RSI, X64_RDX, X64_RCX, X64_R8, X64_R9};
 	uint32_t	base = c->sp - (uint32_t) nargs;
 
+	cg_fuel_flush(c);
 	need_out(c, (uint32_t) nargs);
 	for (int i = 0; i < nargs; i++)
 		cg_store_to(c, &c->vs[base + i], base + i, x64_m(X64_RSP, 8 * i));
@@ -464,13 +470,20 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 		x64_mov_ri(c->b, 1, argreg[i], immargs[i]);
 	for (int i = 0; i < nargs; i++)
 		x64_mov_rm(c->b, 1, argreg[nimm + i], x64_m(X64_RSP, 8 * i));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_R13, SF_OFF_VM_STORE));
+	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_STORE_ACT));
+	x64_mov_mr(c->b, 1, x64_m(X64_RAX, SF_OFF_ACT_FUEL), X64_R15);
 	x64_mov_ri(c->b, 1, X64_RAX, (int64_t) (uintptr_t) fn);
 	x64_call_r(c->b, X64_RAX);
+	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_R13, SF_OFF_VM_STORE));
+	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_RCX, SF_OFF_STORE_ACT));
+	x64_mov_rm(c->b, 1, X64_R15, x64_m(X64_RCX, SF_OFF_ACT_FUEL));
 	cg_restore_local_regs(c);
 	if (traps)
 	{
-		x64_test_rr(c->b, 0, X64_RAX, X64_RAX);
-		chain_add(c, &c->dyn_trap_chain, x64_jcc32(c->b, X64_CC_NE, 0));
+		x64_test_rr(c->b, result_type ? 1 : 0, X64_RAX, X64_RAX);
+		chain_add(c, &c->dyn_trap_chain,
+				  x64_jcc32(c->b, result_type ? X64_CC_S : X64_CC_NE, 0));
 	}
 	if (result_type)
 	{

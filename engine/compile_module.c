@@ -330,7 +330,9 @@ work_on(worker *w, uint32_t i)
 
 /*
 ** The caller takes the functions in order, so that its buffer holds them
-** in order (gather relies on it).
+** in order (gather relies on it).  Between functions it honours a request
+** to stop (the helpers block signals and never see one): the helpers then
+** take no new function, and the compile fails as interrupted.
 */
 static void
 work_in_order(worker *w)
@@ -340,8 +342,17 @@ work_in_order(worker *w)
 	w->st = SF_OK;
 	w->failed = UINT32_MAX;
 	for (uint32_t i = 0; i < jb->ndef && wanted(jb, i); i++)
+	{
+		if (sf_interrupt_check(w->ms.err))
+		{
+			w->st = SF_TRAP;
+			w->failed = 0;
+			atomic_store(&jb->fail_min, 0);
+			break;
+		}
 		if (!work_on(w, i))
 			break;
+	}
 }
 
 static int
@@ -393,6 +404,26 @@ release_job(job *jb)
 }
 
 /*
+** Fault in 'len' bytes of the code block in steps, stopping early when the
+** compile is stopped: with the first touch of a page costing microseconds,
+** tens of megabytes take long enough for a cancel to wait on.  Only the
+** caller sees its thread's interrupt request; a helper sees the compile
+** stopped (fail_min at 0, work_in_order).
+*/
+#define PREFAULT_STEP ((size_t) 4 << 20)
+
+static void
+prefault(job *jb, uint8_t *mem, size_t len, bool caller)
+{
+	for (size_t off = 0; off < len; off += PREFAULT_STEP)
+	{
+		if (caller ? sf_rt_interrupt_pending() : atomic_load(&jb->fail_min) == 0)
+			return;
+		sf_codemem_prefault(mem + off, len - off < PREFAULT_STEP ? len - off : PREFAULT_STEP);
+	}
+}
+
+/*
 ** A helper writes into its own region of the code block, past the caller's,
 ** and faults in its part of it itself; past it, its code moves to malloc.
 */
@@ -405,7 +436,7 @@ helper_buffer(worker *w)
 	{
 		uint8_t    *mem = jb->region + (size_t) (w->index - 1) * jb->region_len;
 
-		sf_codemem_prefault(mem, jb->prefault);
+		prefault(jb, mem, jb->prefault, false);
 		x64_buf_init_at(&w->ms.buf, mem, jb->region_len);
 	}
 	else
@@ -720,11 +751,11 @@ reserve_code(job *jb, uint64_t wasm, size_t *cap, size_t *own)
 
 /* The caller's buffer: the start of the block, faulted in, or malloc'ed. */
 static void
-start_code(modstate *ms, uint8_t *block, size_t own, uint64_t wasm)
+start_code(job *jb, modstate *ms, uint8_t *block, size_t own, uint64_t wasm)
 {
 	if (block != NULL)
 	{
-		sf_codemem_prefault(block, (size_t) wasm * 2);
+		prefault(jb, block, (size_t) wasm * 2, true);
 		x64_buf_init_at(&ms->buf, block, own);
 	}
 	else
@@ -886,7 +917,7 @@ compile_module(job *jb, uint64_t wasm)
 	/* the helpers start first: they take a while to run (see the top) */
 	for (uint32_t t = 1; t < jb->n; t++)
 		start_helper(&jb->w[t]);
-	start_code(ms, block, own, wasm);
+	start_code(jb, ms, block, own, wasm);
 	st = compile_functions(jb);
 	if (st == SF_OK)
 		st = cg_fuel_link_calls(ms, jb->j->func_off);

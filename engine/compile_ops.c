@@ -1227,7 +1227,7 @@ cg_op_general(cstate *c, int op)
 			break;
 		case SF_OP_MEMORY_GROW:
 			cg_read_u32(c);
-			helper(c, (void *) sf_rt_memory_grow, 1, 0, 0, 0, false, SF_I32);
+			helper(c, (void *) sf_rt_memory_grow, 1, 0, 0, 0, true, SF_I32);
 			break;
 		case SF_OP_F32_CONST:
 			cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));
@@ -1341,7 +1341,7 @@ cg_op_general(cstate *c, int op)
 				break;
 			}
 		case SF_OP_TABLE_GROW:
-			helper(c, (void *) sf_rt_table_grow, 2, cg_read_u32(c), 0, 1, false, SF_I32);
+			helper(c, (void *) sf_rt_table_grow, 2, cg_read_u32(c), 0, 1, true, SF_I32);
 			break;
 		case SF_OP_TABLE_SIZE:
 			emit_table_size(c, cg_read_u32(c));

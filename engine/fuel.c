@@ -37,6 +37,17 @@ sf_clear_interrupt(void)
 	sf_rt_interrupt_flag = 0;
 }
 
+bool
+sf_interrupt_check(sf_error *err)
+{
+	if (SF_LIKELY(!sf_rt_interrupt_flag))
+		return false;
+	sf_error_set(err, SF_TRAP, "%s", sf_trap_message(SF_TRAP_INTERRUPTED));
+	if (err)
+		err->trap = SF_TRAP_INTERRUPTED;
+	return true;
+}
+
 /*
 ** Out of fuel wins over an interrupt, as over every other trap: it is the
 ** one outcome that does not depend on timing.

@@ -41,6 +41,8 @@ merge_config(sf_config *out, const sf_config *in)
 #undef SF_DEFAULT_
 }
 
+#define COPY_STEP ((size_t) 1 << 20)
+
 sf_module *
 sf_module_load(const uint8_t *bytes, size_t len, const sf_config *cfg,
 			   sf_error *err)
@@ -74,8 +76,17 @@ sf_module_load(const uint8_t *bytes, size_t len, const sf_config *cfg,
 		free(m);
 		return NULL;
 	}
-	if (len)
-		memcpy(m->bytes, bytes, len);
+	/* in pieces: a first touch of 64 MiB takes long enough to cancel */
+	for (size_t off = 0; off < len; off += COPY_STEP)
+	{
+		if (sf_interrupt_check(err))
+		{
+			free(m->bytes);
+			free(m);
+			return NULL;
+		}
+		memcpy(m->bytes + off, bytes + off, len - off < COPY_STEP ? len - off : COPY_STEP);
+	}
 	m->len = len;
 	if (sf_decode_module(m, err) != SF_OK || sf_validate_module(m, err) != SF_OK)
 	{
@@ -92,6 +103,8 @@ sf_module_free(sf_module *m)
 		return;
 	if (m->jit && m->jit_free)
 		m->jit_free(m->jit);
+	if (m->jit_checked && m->jit_free)
+		m->jit_free(m->jit_checked);
 	sf_module_release(m);
 	free(m->bytes);
 	free(m);

@@ -187,6 +187,12 @@ struct sf_module
 	char	  **func_names;		/* from the name section, NUL-terminated, or NULL */
 
 	struct sf_jit *jit;			/* compiled code, owned by the compiler */
+	/*
+	** The same with explicit bounds checks, for instances whose memory
+	** could not reserve its guard region (compiled on first need, when the
+	** module was compiled for guard pages: runtime.c).
+	*/
+	struct sf_jit *jit_checked;
 	void		(*jit_free) (struct sf_jit *jit);
 	sf_compile_stats stats;
 

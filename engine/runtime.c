@@ -35,7 +35,9 @@ _Static_assert(offsetof(sf_hostctx, mem_base) == SF_OFF_VM_MEM_BASE, "hostctx");
 #define PAGE ((uint64_t) 65536)
 #define MEM_RESERVE ((uint64_t) 8 << 30)
 #define DEFAULT_STACK ((uint64_t) 1 << 20)
-#define DEFAULT_TABLE_MAX 10000000u
+#define DEFAULT_TABLE_MAX 1000000u
+#define DEFAULT_TABLE_BYTES ((uint64_t) 16 << 20)
+#define ELEM ((uint64_t) SF_FUEL_ELEM_BYTES)
 
 typedef enum objkind
 {
@@ -87,6 +89,8 @@ sf_store_new(const sf_store_config *cfg, sf_error *err)
 		s->cfg.max_stack_bytes = DEFAULT_STACK;
 	if (s->cfg.max_table_elems == 0)
 		s->cfg.max_table_elems = DEFAULT_TABLE_MAX;
+	if (s->cfg.max_table_bytes == 0)
+		s->cfg.max_table_bytes = DEFAULT_TABLE_BYTES;
 	return s;
 }
 
@@ -111,6 +115,8 @@ sf_store_free(sf_store *s)
 
 	if (s == NULL)
 		return;
+	if (s->cfg.budget)
+		sf_budget_give(s->cfg.budget, s->mem_bytes + s->table_bytes);
 	for (n = s->objs; n; n = next)
 	{
 		next = n->next;
@@ -141,6 +147,129 @@ sf_store_free(sf_store *s)
 		free(n);
 	}
 	free(s);
+}
+
+/* ---- what memories and tables hold ------------------------------------------------ */
+
+sf_budget *
+sf_budget_new(uint64_t limit, sf_error *err)
+{
+	sf_budget  *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		sf_error_set(err, SF_NOMEM, "out of memory");
+	else
+		b->limit = limit;
+	return b;
+}
+
+void
+sf_budget_free(sf_budget *b)
+{
+	free(b);
+}
+
+void
+sf_budget_set_limit(sf_budget *b, uint64_t limit)
+{
+	b->limit = limit;
+}
+
+uint64_t
+sf_budget_limit(const sf_budget *b)
+{
+	return b->limit;
+}
+
+uint64_t
+sf_budget_used(const sf_budget *b)
+{
+	return b->used;
+}
+
+int
+sf_budget_take(sf_budget *b, uint64_t bytes)
+{
+	if (b->used > b->limit || bytes > b->limit - b->used)
+		return 0;
+	b->used += bytes;
+	return 1;
+}
+
+void
+sf_budget_give(sf_budget *b, uint64_t bytes)
+{
+	b->used = bytes < b->used ? b->used - bytes : 0;
+}
+
+/* A cap on what a store holds: its name, what is held against it, its limit. */
+typedef struct cap
+{
+	const char *name;
+	uint64_t	used;
+	uint64_t	limit;
+} cap;
+
+/* Whether 'mem' and 'table' more bytes pass one of the store's caps (*c). */
+static bool
+cap_passed(const sf_store *s, uint64_t mem, uint64_t table, cap *c)
+{
+	const sf_budget *b = s->cfg.budget;
+	cap			caps[3] = {
+		{"max_table_bytes", s->table_bytes, s->cfg.max_table_bytes},
+		{"max_store_bytes", s->mem_bytes + s->table_bytes, s->cfg.max_store_bytes},
+		{"the shared budget", b ? b->used : 0, b ? b->limit : 0},
+	};
+	uint64_t	more[3] = {table, mem + table, mem + table};
+
+	for (int i = 0; i < 3; i++)
+	{
+		if ((i == 1 && caps[i].limit == 0) || (i == 2 && b == NULL))
+			continue;
+		if (caps[i].used > caps[i].limit || more[i] > caps[i].limit - caps[i].used)
+		{
+			*c = caps[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+sf_store_has_room(const sf_store *s, uint64_t mem, uint64_t table)
+{
+	cap			c;
+
+	return !cap_passed(s, mem, table, &c);
+}
+
+/* Count 'mem' and 'table' more bytes, for which there is room. */
+static void
+store_take(sf_store *s, uint64_t mem, uint64_t table)
+{
+	s->mem_bytes += mem;
+	s->table_bytes += table;
+	if (s->cfg.budget)
+		s->cfg.budget->used += mem + table;
+}
+
+/* SF_LIMIT naming the cap that 'what' would pass, or SF_OK. */
+static sf_status
+check_room(sf_store *s, const char *what, uint64_t mem, uint64_t table, sf_error *err)
+{
+	cap			c;
+
+	if (!cap_passed(s, mem, table, &c))
+		return SF_OK;
+	return sf_error_set(err, SF_LIMIT, "%s of %llu bytes exceeds %s: %llu of %llu bytes in use",
+						what, (unsigned long long) (mem + table), c.name,
+						(unsigned long long) c.used, (unsigned long long) c.limit);
+}
+
+uint64_t
+sf_store_bytes(const sf_store *s)
+{
+	return s->mem_bytes + s->table_bytes;
 }
 
 /* ---- host functions ----------------------------------------------------------- */
@@ -206,12 +335,32 @@ mem_max_pages(sf_store *s, sf_limits lim)
 }
 
 /*
+** Reserve 'want' bytes of address space, or for a bounds-checked memory
+** ('shrink'), as much of it as there is, halving down to 'need'.  The
+** reservation, or MAP_FAILED.
+*/
+static void *
+reserve_space(uint64_t *want, uint64_t need, bool shrink)
+{
+	for (;;)
+	{
+		void	   *p = mmap(NULL, *want, PROT_NONE,
+							 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (p != MAP_FAILED || !shrink || *want / 2 < need || *want <= PAGE)
+			return p;
+		*want = (*want / 2 + PAGE - 1) / PAGE * PAGE;
+	}
+}
+
+/*
 ** 'guarded': reserve 8 GiB so that JIT code needs no bounds checks;
-** otherwise reserve only what the memory may grow to (bounds-checked
-** modules).
+** otherwise reserve what the memory may grow to (bounds-checked code), or
+** as much as the address space allows, which then caps its growth.
+** '*unreserved' (if given) says the 8 GiB could not be had.
 */
 static sf_memory *
-memory_new(sf_store *s, sf_limits lim, bool guarded, sf_error *err)
+memory_new(sf_store *s, sf_limits lim, bool guarded, bool *unreserved, sf_error *err)
 {
 	sf_memory  *mem;
 	void	   *p;
@@ -224,15 +373,19 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, sf_error *err)
 					 (unsigned long long) lim.min, (unsigned long long) maxp);
 		return NULL;
 	}
+	if (check_room(s, "a memory", lim.min * PAGE, 0, err) != SF_OK)
+		return NULL;
 	mem = calloc(1, sizeof(*mem));
 	if (mem == NULL)
 	{
 		sf_error_set(err, SF_NOMEM, "out of memory");
 		return NULL;
 	}
-	p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = reserve_space(&reserve, lim.min * PAGE, !guarded);
 	if (p == MAP_FAILED)
 	{
+		if (unreserved)
+			*unreserved = guarded;
 		free(mem);
 		sf_error_set(err, SF_NOMEM, "cannot reserve %llu bytes of address space for a linear memory",
 					 (unsigned long long) reserve);
@@ -246,9 +399,10 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, sf_error *err)
 					 (unsigned long long) lim.min);
 		return NULL;
 	}
+	store_take(s, lim.min * PAGE, 0);
 	mem->base = p;
 	mem->size = lim.min * PAGE;
-	mem->max_pages = maxp;
+	mem->max_pages = guarded || reserve / PAGE >= maxp ? maxp : reserve / PAGE;
 	mem->reserved = reserve;
 	mem->lim = lim;
 	mem->store = s;
@@ -262,10 +416,16 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, sf_error *err)
 	return mem;
 }
 
+/* Where 8 GiB cannot be reserved, the memory is bounds-checked (importers too). */
 sf_memory *
 sf_memory_new(sf_store *s, sf_limits lim, sf_error *err)
 {
-	return memory_new(s, lim, true, err);
+	bool		unreserved = false;
+	sf_memory  *mem = memory_new(s, lim, true, &unreserved, err);
+
+	if (mem == NULL && unreserved)
+		mem = memory_new(s, lim, false, NULL, err);
+	return mem;
 }
 
 uint8_t *
@@ -280,6 +440,16 @@ sf_memory_size(const sf_memory *mem)
 	return mem->size;
 }
 
+/* Whether the memory may grow by 'delta' pages. */
+bool
+sf_memory_may_grow(const sf_memory *mem, uint64_t delta)
+{
+	uint64_t	old = mem->size / PAGE;
+
+	return delta <= mem->max_pages && old + delta <= mem->max_pages &&
+		sf_store_has_room(mem->store, delta * PAGE, 0);
+}
+
 /* Grow by 'delta' pages; returns the old size in pages or -1. */
 int64_t
 sf_memory_grow(sf_memory *mem, uint64_t delta)
@@ -288,10 +458,11 @@ sf_memory_grow(sf_memory *mem, uint64_t delta)
 
 	if (delta == 0)
 		return (int64_t) old;
-	if (delta > mem->max_pages || old + delta > mem->max_pages)
+	if (!sf_memory_may_grow(mem, delta))
 		return -1;
 	if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) != 0)
 		return -1;
+	store_take(mem->store, delta * PAGE, 0);
 	mem->size += delta * PAGE;
 	mem->lim.min = old + delta;
 	return (int64_t) old;
@@ -309,6 +480,8 @@ sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
 					 (unsigned long long) lim.min, (unsigned long long) cap);
 		return NULL;
 	}
+	if (check_room(s, "a table", 0, lim.min * ELEM, err) != SF_OK)
+		return NULL;
 	t = calloc(1, sizeof(*t));
 	if (t)
 		t->elems = calloc(lim.min ? lim.min : 1, sizeof(void *));
@@ -320,7 +493,9 @@ sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
 		sf_error_set(err, SF_NOMEM, "out of memory");
 		return NULL;
 	}
+	store_take(s, 0, lim.min * ELEM);
 	t->size = (uint32_t) lim.min;
+	t->room = (uint32_t) lim.min;
 	t->max = (uint32_t) cap;
 	t->elem = elem;
 	t->lim = lim;
@@ -328,23 +503,57 @@ sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
 	return t;
 }
 
+/* Room beyond the table's allocation that growing to 'size' needs, in bytes. */
+static uint64_t
+more_room(const sf_table *t, uint64_t size)
+{
+	return size > t->room ? (size - t->room) * ELEM : 0;
+}
+
+/* Whether the table may grow by 'delta' elements. */
+bool
+sf_table_may_grow(const sf_table *t, uint64_t delta)
+{
+	return delta <= t->max && t->size + delta <= t->max &&
+		sf_store_has_room(t->store, 0, more_room(t, t->size + delta));
+}
+
+/*
+** Make room for 'delta' more elements (the size stays): false if the table
+** may not grow so or memory is short.  The room counts against the
+** store's caps as it is allocated.
+*/
+bool
+sf_table_reserve(sf_table *t, uint64_t delta)
+{
+	uint64_t	size = t->size + delta;
+	void	  **ne;
+
+	if (!sf_table_may_grow(t, delta))
+		return false;
+	if (size <= t->room)
+		return true;
+	ne = realloc(t->elems, (size_t) size * sizeof(void *));
+	if (ne == NULL)
+		return false;
+	store_take(t->store, 0, more_room(t, size));
+	t->elems = ne;
+	t->room = (uint32_t) size;
+	return true;
+}
+
 /* Grow by 'delta' elements set to 'init'; returns the old size or -1. */
 int64_t
 sf_table_grow(sf_table *t, uint64_t delta, void *init)
 {
 	uint64_t	old = t->size;
-	void	  **ne;
 
 	if (delta == 0)
 		return (int64_t) old;
-	if (delta > t->max || old + delta > t->max)
-		return -1;
-	ne = realloc(t->elems, (size_t) (old + delta) * sizeof(void *));
-	if (ne == NULL)
+	if (!sf_table_reserve(t, delta))
 		return -1;
 	for (uint64_t i = old; i < old + delta; i++)
-		ne[i] = init;
-	t->elems = ne;
+		t->elems[i] = init;
 	t->size = (uint32_t) (old + delta);
 	t->lim.min = old + delta;
 	return (int64_t) old;
@@ -438,9 +647,8 @@ check_import(const sf_module *m, uint32_t i, const sf_extern *ext, sf_error *err
 					limits_match(ext->of.table->lim, imp->desc.table.lim);
 				break;
 			case SF_EXTERN_MEMORY:
-				/* unchecked code relies on the 8 GiB reservation */
-				ok = ext->of.memory && limits_match(ext->of.memory->lim, imp->desc.memory) &&
-					(m->cfg.bounds_checked || ext->of.memory->reserved >= MEM_RESERVE);
+				/* without its 8 GiB, the importer runs bounds-checked code */
+				ok = ext->of.memory && limits_match(ext->of.memory->lim, imp->desc.memory);
 				break;
 			case SF_EXTERN_GLOBAL:
 				ok = ext->of.global && ext->of.global->type == imp->desc.global.type &&
@@ -480,6 +688,45 @@ eval_const(sf_instance *inst, const sf_constexpr *e)
 	}
 }
 
+/*
+** Code compiled for guard pages relies on the 8 GiB reservation.  Where a
+** memory lacks it (the address space is short: a low ulimit -v, or tens
+** of thousands of memories), the instance runs the module compiled again
+** with explicit bounds checks, once per module.
+*/
+static bool
+runs_checked(const sf_instance *inst)
+{
+	return inst->m->cfg.bounds_checked || inst->jit == inst->m->jit_checked;
+}
+
+static sf_status
+use_checked(sf_instance *inst, sf_error *err)
+{
+	sf_module  *m = inst->m;
+
+	if (m->jit_checked == NULL)
+	{
+		sf_module	view = *m;
+		sf_status	st;
+
+		view.cfg.bounds_checked = 1;
+		view.jit = NULL;
+		if ((st = sf_module_compile(&view, err)) != SF_OK)
+			return st;
+		view.jit->m = m;
+		m->jit_checked = view.jit;
+	}
+	inst->jit = m->jit_checked;
+	return SF_OK;
+}
+
+int
+sf_instance_bounds_checked(const sf_instance *inst)
+{
+	return runs_checked(inst);
+}
+
 static sf_status
 link_imports(sf_instance *inst, const sf_extern *imports, sf_error *err)
 {
@@ -507,39 +754,57 @@ link_imports(sf_instance *inst, const sf_extern *imports, sf_error *err)
 				break;
 			case SF_EXTERN_MEMORY:
 				inst->mem = ext->of.memory;
+				if (inst->mem->reserved < MEM_RESERVE && !runs_checked(inst) &&
+					(st = use_checked(inst, err)) != SF_OK)
+					return st;
 				break;
 		}
 	}
 	return SF_OK;
 }
 
+/* The instance's own memory, bounds-checked if 8 GiB cannot be reserved. */
+static sf_status
+own_memory(sf_instance *inst, sf_error *err)
+{
+	sf_limits	lim = inst->m->mems[inst->m->nmem_imports];
+	bool		unreserved = false;
+	sf_status	st;
+
+	inst->mem = memory_new(inst->store, lim, !runs_checked(inst), &unreserved, err);
+	if (inst->mem == NULL && unreserved)
+	{
+		if ((st = use_checked(inst, err)) != SF_OK)
+			return st;
+		inst->mem = memory_new(inst->store, lim, false, NULL, err);
+	}
+	return inst->mem != NULL ? SF_OK : err ? err->status : SF_NOMEM;
+}
+
 static sf_status
 create_defined(sf_instance *inst, sf_error *err)
 {
-	const sf_module *m = inst->m;
+	sf_module  *m = inst->m;
 	sf_vmctx   *vm = inst->vm;
 	sf_store   *s = inst->store;
 	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
+	sf_status	st;
 
+	if (m->nmems > m->nmem_imports && (st = own_memory(inst, err)) != SF_OK)
+		return st;
 	for (uint32_t j = 0; j < ndef; j++)
 	{
 		sf_func    *f = &inst->funcs[j];
 		uint32_t	fi = m->nfunc_imports + j;
 
-		f->code = m->jit->code + m->jit->func_off[j];
+		f->code = inst->jit->code + inst->jit->func_off[j];
 		f->ctx = vm;
-		f->type_id = m->jit->type_ids[m->func_types[fi]];
+		f->type_id = inst->jit->type_ids[m->func_types[fi]];
 		f->func_index = fi;
 		f->store = s;
 		f->inst = inst;
 		f->type = m->types[m->func_types[fi]];
 		vm->slots[fi] = f;
-	}
-	if (m->nmems > m->nmem_imports)
-	{
-		inst->mem = memory_new(s, m->mems[m->nmem_imports], !m->cfg.bounds_checked, err);
-		if (inst->mem == NULL)
-			return err ? err->status : SF_NOMEM;
 	}
 	vm->mem = inst->mem;
 	vm->mem_base = inst->mem ? inst->mem->base : NULL;
@@ -631,6 +896,51 @@ init_segments(sf_instance *inst, sf_error *err)
 	return SF_OK;
 }
 
+/* The export "_initialize" if there is one, checked: [] -> []. */
+static sf_status
+reactor_init(sf_instance *inst, sf_func **init, sf_error *err)
+{
+	sf_extern	ex;
+
+	*init = NULL;
+	if (sf_instance_export(inst, "_initialize", 11, &ex) != SF_OK)
+		return SF_OK;
+	if (ex.kind != SF_EXTERN_FUNC || ex.of.func->type.nparams || ex.of.func->type.nresults)
+		return sf_error_set(err, SF_INVALID, "export \"_initialize\" must be a function of type [] -> []");
+	*init = ex.of.func;
+	return SF_OK;
+}
+
+/*
+** The start function, then a reactor's "_initialize" (WASI: its static
+** constructors), each once, as calls: interruptible, and metered by one
+** limit for both.  sf_last_fuel_consumed says what both consumed.
+*/
+static sf_status
+run_initializers(sf_instance *inst, sf_error *err)
+{
+	sf_store   *s = inst->store;
+	const sf_module *m = inst->m;
+	sf_call_opts so = {s->cfg.start_fuel_limit};
+	const sf_call_opts *opts = s->cfg.meter_start ? &so : NULL;
+	uint64_t	used = 0;
+	sf_func    *init;
+	sf_status	st = reactor_init(inst, &init, err);
+
+	if (st == SF_OK && m->has_start)
+	{
+		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0, opts, err);
+		used = sf_last_fuel_consumed();
+		so.fuel_limit = used < so.fuel_limit ? so.fuel_limit - used : 0;
+	}
+	if (st == SF_OK && init != NULL)
+	{
+		st = sf_call(init, NULL, 0, NULL, 0, opts, err);
+		sf_rt_set_last_fuel(used + sf_last_fuel_consumed());
+	}
+	return st;
+}
+
 static sf_instance *
 alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 {
@@ -642,6 +952,7 @@ alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 		goto nomem;
 	inst->store = s;
 	inst->m = m;
+	inst->jit = m->jit;
 	inst->nelems = m->nelems;
 	inst->vm = calloc(1, sizeof(sf_vmctx) + nslots * sizeof(void *));
 	inst->funcs = calloc(ndef ? ndef : 1, sizeof(sf_func));
@@ -689,13 +1000,8 @@ sf_instance_new(sf_store *s, sf_module *m, const sf_extern *imports,
 		st = eval_elems(inst, err);
 	if (st == SF_OK)
 		st = init_segments(inst, err);
-	if (st == SF_OK && m->has_start)
-	{
-		sf_call_opts so = {s->cfg.start_fuel_limit};
-
-		st = sf_call((sf_func *) inst->vm->slots[m->start], NULL, 0, NULL, 0,
-					 s->cfg.meter_start ? &so : NULL, err);
-	}
+	if (st == SF_OK)
+		st = run_initializers(inst, err);
 	return st == SF_OK ? inst : NULL;
 }
 

@@ -57,6 +57,14 @@ struct sf_store
 	sf_activation *act;			/* 8: innermost running activation */
 	sf_store_config cfg;
 	sf_objnode *objs;			/* everything to free with the store */
+	uint64_t	mem_bytes;		/* memories' sizes, counted by the caps */
+	uint64_t	table_bytes;	/* tables' room, SF_FUEL_ELEM_BYTES an element */
+};
+
+struct sf_budget
+{
+	uint64_t	limit;
+	uint64_t	used;
 };
 
 #define SF_OFF_STORE_STACK_LIMIT 0
@@ -105,6 +113,7 @@ struct sf_table
 {
 	void	  **elems;			/* 0: sf_func* or externref values */
 	uint32_t	size;			/* 8 */
+	uint32_t	room;			/* elements allocated (and counted) */
 	uint32_t	max;			/* growth cap */
 	sf_valtype	elem;
 	sf_limits	lim;
@@ -163,6 +172,7 @@ struct sf_instance
 {
 	struct sf_store *store;
 	sf_module  *m;
+	struct sf_jit *jit;			/* the code it runs: m->jit or m->jit_checked */
 	sf_vmctx   *vm;
 	struct sf_func *funcs;		/* defined functions */
 	sf_memory  *mem;
@@ -227,10 +237,14 @@ void		sf_jit_register(struct sf_jit *j);
 void		sf_jit_unregister(struct sf_jit *j);
 
 /*
-** Helpers called from JIT code (System V ABI).  Those that can trap
-** return 0 or an sf_trap_kind.
+** Helpers called from JIT code (System V ABI), with the fuel counter
+** spilled to the activation around the call (they charge bulk work to
+** it).  Those that can trap return 0 or an sf_trap_kind; the two grows
+** return their result, or SF_RT_TRAP(kind).
 */
-uint32_t	sf_rt_memory_grow(sf_vmctx *vm, uint32_t delta);
+#define SF_RT_TRAP(kind) (((uint64_t) 1 << 63) | (uint64_t) (kind))
+
+uint64_t	sf_rt_memory_grow(sf_vmctx *vm, uint32_t delta);
 uint32_t	sf_rt_memory_fill(sf_vmctx *vm, uint32_t d, uint32_t val, uint32_t n);
 uint32_t	sf_rt_memory_copy(sf_vmctx *vm, uint32_t d, uint32_t s, uint32_t n);
 uint32_t	sf_rt_memory_init(sf_vmctx *vm, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
@@ -238,11 +252,22 @@ void		sf_rt_data_drop(sf_vmctx *vm, uint32_t seg);
 uint32_t	sf_rt_table_init(sf_vmctx *vm, uint32_t tab, uint32_t seg, uint32_t d, uint32_t s, uint32_t n);
 void		sf_rt_elem_drop(sf_vmctx *vm, uint32_t seg);
 uint32_t	sf_rt_table_copy(sf_vmctx *vm, uint32_t dt, uint32_t st, uint32_t d, uint32_t s, uint32_t n);
-uint32_t	sf_rt_table_grow(sf_vmctx *vm, uint32_t tab, void *init, uint32_t delta);
+uint64_t	sf_rt_table_grow(sf_vmctx *vm, uint32_t tab, void *init, uint32_t delta);
 uint32_t	sf_rt_table_fill(sf_vmctx *vm, uint32_t tab, uint32_t i, void *val, uint32_t n);
 
 /* table.grow: old size or -1. */
 int64_t		sf_table_grow(sf_table *t, uint64_t delta, void *init);
+/* Whether the store's caps leave room for 'mem' and 'table' more bytes. */
+bool		sf_store_has_room(const sf_store *s, uint64_t mem, uint64_t table);
+bool		sf_table_may_grow(const sf_table *t, uint64_t delta);
+bool		sf_table_reserve(sf_table *t, uint64_t delta);
+bool		sf_memory_may_grow(const sf_memory *mem, uint64_t delta);
+
+/*
+** Charge 'units' of fuel to 'act' (none when it is NULL or does not
+** count), saturating; whether the fuel is now exhausted.
+*/
+bool		sf_rt_charge(sf_activation *act, uint64_t units);
 
 /* Host-function boundary, called by the host-call stub. */
 typedef struct sf_hostret
@@ -252,5 +277,8 @@ typedef struct sf_hostret
 } sf_hostret;
 
 sf_hostret	sf_rt_host_call(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *caller);
+
+/* What sf_last_fuel_consumed reports (instantiation: start and init together). */
+void		sf_rt_set_last_fuel(uint64_t fuel);
 
 #endif							/* SF_RUNTIME_H */

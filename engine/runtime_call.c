@@ -415,6 +415,12 @@ sf_last_fuel_consumed(void)
 	return last_fuel;
 }
 
+void
+sf_rt_set_last_fuel(uint64_t fuel)
+{
+	last_fuel = fuel;
+}
+
 static uint64_t
 val_to_slot(const sf_val *v)
 {
@@ -812,17 +818,21 @@ sf_ctx_fuel_remaining(sf_ctx *ctx)
 }
 
 /* Saturating: a huge charge exhausts the fuel, it never wraps the counter. */
-int
-sf_ctx_charge_fuel(sf_ctx *ctx, uint64_t units)
+bool
+sf_rt_charge(sf_activation *act, uint64_t units)
 {
-	sf_activation *act = ctx->act;
-
 	if (act == NULL || !act->counting)
-		return 0;
+		return false;
 	if (units > (uint64_t) INT64_MAX ||
 		__builtin_add_overflow(act->fuel, (int64_t) units, &act->fuel))
 		act->fuel = INT64_MAX;
 	return act->fuel > 0;
+}
+
+int
+sf_ctx_charge_fuel(sf_ctx *ctx, uint64_t units)
+{
+	return sf_rt_charge(ctx->act, units);
 }
 
 void

@@ -5,6 +5,7 @@
 #define SF_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "slackfuel.h"
 
@@ -22,5 +23,14 @@
 sf_status	sf_error_set(sf_error *err, sf_status status, const char *fmt, ...) SF_PRINTF(3, 4);
 sf_status	sf_error_vset(sf_error *err, sf_status status, const char *fmt, va_list ap);
 void		sf_error_clear(sf_error *err);
+
+/*
+** For long work outside calls (text parsing, validation, compiling),
+** checked between functions: whether this thread was asked to stop
+** (sf_request_interrupt).  If so 'err' says SF_TRAP, SF_TRAP_INTERRUPTED.
+** The request stays (only a call's return and sf_clear_interrupt clear
+** it), so a call made next stops too.
+*/
+bool		sf_interrupt_check(sf_error *err);
 
 #endif							/* SF_UTIL_H */

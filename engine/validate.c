@@ -1358,7 +1358,7 @@ check_bodies(sf_module *m, sf_error *err)
 	v.m = m;
 	v.err = err;
 	for (uint32_t f = m->nfunc_imports; f < m->nfuncs && st == SF_OK; f++)
-		st = validate_body(&v, f);
+		st = sf_interrupt_check(err) ? SF_TRAP : validate_body(&v, f);
 	free(v.vals);
 	free(v.ctl);
 	free(v.locals);

@@ -963,6 +963,16 @@ assemble(wat_parser *p, wat_out *o, wat_buf *mod)
 	section(mod, 11, o->ndatas, &o->datas, 0);
 }
 
+/* Between fields: a large text can take a while, so a stop is honoured. */
+static bool
+stopped(wat_parser *p)
+{
+	if (!sf_interrupt_check(p->err))
+		return false;
+	p->failed = 1;
+	return true;
+}
+
 /* The module's fields, up to ')' (wrapped) or the end of the text. */
 static int
 pass1(wat_parser *p, int wrapped)
@@ -970,7 +980,7 @@ pass1(wat_parser *p, int wrapped)
 	int			seen_def = -1;
 
 	while (p->tok.kind == WT_LPAR)
-		if (scan_field(p, &seen_def) < 0)
+		if (stopped(p) || scan_field(p, &seen_def) < 0)
 			return -1;
 	if (wrapped && wat_expect(p, WT_RPAR, "')' or a module field") < 0)
 		return -1;
@@ -983,7 +993,7 @@ static int
 pass2(wat_parser *p, wat_out *o)
 {
 	while (p->tok.kind == WT_LPAR)
-		if (enc_field(p, o) < 0)
+		if (stopped(p) || enc_field(p, o) < 0)
 			return -1;
 	return p->failed ? -1 : 0;
 }

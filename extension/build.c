@@ -143,10 +143,14 @@ text_to_wasm(const char *fname, const char *src, size_t *len)
 	sf_error	err;
 
 	if (sf_wat_to_wasm(src, strlen(src), &out, len, &err) != SF_OK)
+	{
+		if (err.status == SF_TRAP)
+			slackfuel_report_load(fname, &err);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
 				 errmsg("invalid WebAssembly text in function \"%s\"", fname),
 				 errdetail("%s", err.msg)));
+	}
 	return out;
 }
 
@@ -195,6 +199,7 @@ slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
 	sf_config	cfg;
 	sf_error	err;
 
+	slackfuel_prepare_build();
 	module_bytes(fname, src, b);
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
@@ -354,6 +359,40 @@ check_abi_exports(const char *fname, const slackfuel_sig *sig, sf_module *m,
 
 
 /*
+ * A WASI command (an exported _start: a program's main, run once, then
+ * the instance is done) is not a library of functions.  A reactor is: its
+ * _initialize, of type [] -> [], runs once when an instance is created
+ * (sf_instance_new).
+ */
+static void
+check_entry_points(const char *fname, sf_module *m)
+{
+	sf_export_desc d;
+	int64		i = sf_module_find_export(m, "_initialize", 11);
+
+	if (i >= 0)
+	{
+		sf_module_export(m, (uint32) i, &d);
+		if (d.kind != SF_EXTERN_FUNC || d.functype.nparams != 0 || d.functype.nresults != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+					 errmsg("wasm export \"_initialize\" of function \"%s\" must be a function of type () -> ()", fname),
+					 errdetail("It runs once when an instance is created (a WASI reactor's initialisation).")));
+	}
+	i = sf_module_find_export(m, "_start", 6);
+	if (i < 0)
+		return;
+	sf_module_export(m, (uint32) i, &d);
+	if (d.kind != SF_EXTERN_FUNC)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+			 errmsg("wasm module of function \"%s\" is a WASI command: it exports \"_start\"", fname),
+			 errdetail("A function's module is a library or a reactor: its exports are called, and \"_initialize\", if exported, runs once when an instance is created."),
+			 errhint("Build it as a reactor (clang -mexec-model=reactor) or without an entry point (-Wl,--no-entry).")));
+}
+
+/*
  * The module-level checks of a function: which export, its signature, and
  * the canonical ABI exports when strings are used.  Fills 'd'.
  */
@@ -363,6 +402,7 @@ slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 {
 	char	   *name;
 
+	check_entry_points(fname, m);
 	sf_module_export(m, (uint32) slackfuel_pick_export(fname, m, fname), d);
 	name = pnstrdup(d->name, d->name_len);
 	check_signature(fname, sig, name, &d->functype);
@@ -371,7 +411,10 @@ slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 }
 
 
-/* A store for one instance, with the current limits. */
+/*
+ * A store for one instance, with the current limits: its linear memory and
+ * tables together within slackfuel.max_memory.
+ */
 sf_store *
 slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
 {
@@ -380,6 +423,8 @@ slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
 	sf_error	err;
 
 	cfg.max_memory_bytes = max_memory;
+	cfg.max_table_bytes = max_memory;
+	cfg.max_store_bytes = max_memory;
 	cfg.max_stack_bytes = max_stack;
 	cfg.meter_start = 1;
 	cfg.start_fuel_limit = slackfuel_fuel_limit();
@@ -391,8 +436,9 @@ slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
 
 /*
  * Instantiate 'm' in 'store': imports are resolved here, and the start
- * function runs, stopped by fuel, cancellation and statement_timeout like
- * any call.  On error the caller's owner of 'store' frees it.
+ * function and a reactor's _initialize run, stopped by fuel (one limit for
+ * both), cancellation and statement_timeout like any call.  On error the
+ * caller's owner of 'store' frees it.
  */
 sf_instance *
 slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
@@ -404,6 +450,8 @@ slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
 	out.limit = slackfuel_fuel_limit();
 	slackfuel_prepare_run(max_stack);
 	instance = sf_instance_new(store, m, NULL, 0, &out.err);
+	out.consumed = sf_last_fuel_consumed();
+	slackfuel_last_fuel = out.consumed;
 	if (instance == NULL)
 	{
 		if (out.err.status == SF_TRAP)
@@ -411,6 +459,13 @@ slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
 			out.trapped = true;
 			slackfuel_report_trap(fname, &out);
 		}
+		if (out.err.status == SF_LIMIT)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("wasm function \"%s\" needs more memory than slackfuel.max_memory allows",
+							fname),
+					 errdetail("%s.", out.err.msg),
+					 errhint("slackfuel.max_memory (within slackfuel.max_memory_ceiling) bounds an instance's linear memory and tables together.")));
 		slackfuel_report_status(fname, "instantiate", &out.err);
 	}
 	return instance;

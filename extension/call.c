@@ -11,7 +11,10 @@
  *
  * Every copy between a Datum and linear memory goes through
  * slackfuel_copy_in and slackfuel_copy_out, which check the range against
- * the memory's size.
+ * the memory's size, charge the call's fuel for the bytes read and
+ * written as the engine's bulk operators do (sf_fuel_for_bytes), before
+ * touching any, and copy in chunks, between which a cancel, terminate or
+ * statement_timeout stops the call.
  */
 #include "postgres.h"
 
@@ -150,14 +153,60 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 	return ptr;
 }
 
+/* A call's copies: 1 MiB, about 0.1 ms, between checks for interrupts. */
+#define COPY_CHUNK ((size_t) 1 << 20)
+
+/* The call ends as a trap of 'kind' (the instance goes: it is part-written). */
+static void
+copy_trap(slackfuel_cx *cx, sf_trap_kind kind)
+{
+	memset(&cx->out.err, 0, sizeof(cx->out.err));
+	cx->out.err.status = SF_TRAP;
+	cx->out.err.trap = kind;
+	cx->out.err.offset = -1;
+	slackfuel_trapped(cx);
+}
+
+/*
+ * Charge copying 'len' bytes (read and written) to the call's fuel, before
+ * any is copied: a copy the call cannot afford ends it out of fuel.
+ */
+static void
+charge_copy(slackfuel_cx *cx, size_t len)
+{
+	uint64		units = sf_fuel_for_bytes(2 * (uint64) len);
+
+	if (cx->fn == NULL || cx->fn->mode == SF_FUEL_OFF)
+		return;
+	cx->out.consumed += units;
+	if (cx->out.consumed > cx->out.limit)
+		copy_trap(cx, SF_TRAP_OUT_OF_FUEL);
+}
+
+/* memcpy in chunks; a cancel or terminate between two ends the call. */
+static void
+copy_chunked(slackfuel_cx *cx, uint8 *dst, const uint8 *src, size_t len)
+{
+	for (size_t done = 0; done < len; done += COPY_CHUNK)
+	{
+		if (unlikely(INTERRUPTS_PENDING_CONDITION()))
+		{
+			if (QueryCancelPending || ProcDiePending)
+				copy_trap(cx, SF_TRAP_INTERRUPTED);
+			CHECK_FOR_INTERRUPTS();
+		}
+		memcpy(dst + done, src + done, Min(len - done, COPY_CHUNK));
+	}
+}
+
 /* Copy 'len' bytes from 'src' into guest memory at 'ptr'. */
 void
 slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src, size_t len,
 				  const char *what)
 {
 	slackfuel_check_range(cx, ptr, len, what);
-	if (len > 0)
-		memcpy(sf_memory_data(cx->inst->memory) + ptr, src, len);
+	charge_copy(cx, len);
+	copy_chunked(cx, sf_memory_data(cx->inst->memory) + ptr, src, len);
 }
 
 /*
@@ -176,8 +225,8 @@ slackfuel_copy_out(slackfuel_cx *cx, void *dst, uint32 ptr, size_t len,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("wasm function \"%s\" returned more than %zu bytes of values",
 						cx->fname, (size_t) MaxAllocSize)));
-	if (len > 0)
-		memcpy(dst, sf_memory_data(cx->inst->memory) + ptr, len);
+	charge_copy(cx, len);
+	copy_chunked(cx, dst, sf_memory_data(cx->inst->memory) + ptr, len);
 }
 
 /* --- The call ------------------------------------------------------------ */

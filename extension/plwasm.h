@@ -204,6 +204,7 @@ slackfuel_fuel_limit(void)
 /* timer.c */
 extern void slackfuel_timer_init(void);
 extern void slackfuel_timer_start_slow(void);
+extern void slackfuel_wrap_signals(void);
 extern TimeoutId slackfuel_tick_id;
 extern pid_t slackfuel_tick_pid;	/* the process tick_id is registered in */
 
@@ -296,6 +297,21 @@ slackfuel_stack_ok(uint64 max_stack)
 	return slackfuel_stack_base != NULL &&
 		(uint64) (slackfuel_stack_base - &here) + max_stack <=
 		(uint64) max_stack_depth * 1024;
+}
+
+/*
+ * Before a module is parsed, loaded and compiled, which stop at an
+ * interrupt request between functions: the signal wrappers are in place
+ * (a cancel or timeout then requests one), and a request left over from an
+ * earlier cancel is dropped unless it is still pending in PostgreSQL,
+ * which then reports it.
+ */
+static inline void
+slackfuel_prepare_build(void)
+{
+	slackfuel_wrap_signals();
+	sf_clear_interrupt();
+	CHECK_FOR_INTERRUPTS();
 }
 
 /*

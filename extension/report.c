@@ -58,9 +58,21 @@ status_sqlstate(sf_status s)
 	}
 }
 
+/*
+ * Loading and compiling stop between functions at a cancel, terminate or
+ * statement_timeout, like a call: PostgreSQL reports it.
+ */
+static void
+report_if_interrupted(const char *fname, const sf_error *err)
+{
+	if (err->status == SF_TRAP && err->trap == SF_TRAP_INTERRUPTED)
+		slackfuel_interrupted(fname);
+}
+
 void
 slackfuel_report_load(const char *fname, const sf_error *err)
 {
+	report_if_interrupted(fname, err);
 	ereport(ERROR,
 			(errcode(status_sqlstate(err->status)),
 			 errmsg("invalid WebAssembly module in function \"%s\"", fname),
@@ -70,6 +82,7 @@ slackfuel_report_load(const char *fname, const sf_error *err)
 void
 slackfuel_report_status(const char *fname, const char *what, const sf_error *err)
 {
+	report_if_interrupted(fname, err);
 	ereport(ERROR,
 			(errcode(status_sqlstate(err->status)),
 			 errmsg("could not %s WebAssembly module of function \"%s\"", what, fname),

@@ -161,18 +161,25 @@ slackfuel_timer_init(void)
 	}
 }
 
-/* Arm the tick (first call in a transaction, or after an error disarmed it). */
+/* The tick's timeout registered and the handlers wrapped, once per process. */
 void
-slackfuel_timer_start_slow(void)
+slackfuel_wrap_signals(void)
 {
-	int			ms = slackfuel_check_interval;
-
 	if (slackfuel_tick_pid != MyProcPid)
 	{
 		slackfuel_tick_id = RegisterTimeout(USER_TIMEOUT, tick);
 		slackfuel_tick_pid = MyProcPid;
 		wrap_all();
 	}
+}
+
+/* Arm the tick (first call in a transaction, or after an error disarmed it). */
+void
+slackfuel_timer_start_slow(void)
+{
+	int			ms = slackfuel_check_interval;
+
+	slackfuel_wrap_signals();
 #if PG_VERSION_NUM >= 150000
 	enable_timeout_every(slackfuel_tick_id,
 						 TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms),

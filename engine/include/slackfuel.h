@@ -203,8 +203,8 @@ typedef struct sf_config
 #define SF_DEFAULT_MAX_IMPORTS		100000u
 #define SF_DEFAULT_MAX_EXPORTS		100000u
 #define SF_DEFAULT_MAX_GLOBALS		1000000u
-#define SF_DEFAULT_MAX_TABLES		100000u
-#define SF_DEFAULT_MAX_TABLE_SIZE	10000000u
+#define SF_DEFAULT_MAX_TABLES		100u
+#define SF_DEFAULT_MAX_TABLE_SIZE	1000000u
 #define SF_DEFAULT_MAX_DATA_SEGMENTS	100000u
 #define SF_DEFAULT_MAX_ELEM_SEGMENTS	100000u
 #define SF_DEFAULT_MAX_PARAMS		1000u
@@ -297,11 +297,30 @@ typedef struct sf_table sf_table;
 typedef struct sf_memory sf_memory;
 typedef struct sf_global sf_global;
 
+/*
+** A cap on bytes that several stores share: a process's (a database
+** backend's) total over all its instances.  The memories and tables of
+** every store created with it count against it (a table element counts
+** SF_FUEL_ELEM_BYTES); a host may charge its own use too (compiled code).
+** Not thread-safe: the stores that share one are used by one thread at a
+** time.  Free it after the last of them.
+*/
+typedef struct sf_budget sf_budget;
+
+sf_budget  *sf_budget_new(uint64_t limit_bytes, sf_error *err);
+void		sf_budget_free(sf_budget *b);
+void		sf_budget_set_limit(sf_budget *b, uint64_t limit_bytes);
+uint64_t	sf_budget_limit(const sf_budget *b);
+uint64_t	sf_budget_used(const sf_budget *b);
+/* Take 'bytes' if they fit under the limit (returns 1), else nothing (0). */
+int			sf_budget_take(sf_budget *b, uint64_t bytes);
+void		sf_budget_give(sf_budget *b, uint64_t bytes);
+
 typedef struct sf_store_config
 {
 	uint64_t	max_memory_bytes;	/* cap on each linear memory; 0 = 4 GiB */
 	uint64_t	max_stack_bytes;	/* wasm stack depth allowed; 0 = 1 MiB */
-	uint32_t	max_table_elems;	/* cap on table.grow; 0 = default */
+	uint32_t	max_table_elems;	/* cap on each table's size; 0 = 1,000,000 */
 
 	/*
 	** Fuel for the start functions sf_instance_new runs.  A zeroed config
@@ -310,7 +329,22 @@ typedef struct sf_store_config
 	*/
 	int			meter_start;
 	uint64_t	start_fuel_limit;
+
+	/*
+	** Caps on what the store's memories and tables hold together, a table
+	** element counting SF_FUEL_ELEM_BYTES: 'max_table_bytes' its tables
+	** (0 = 16 MiB), 'max_store_bytes' its memories and tables (0 = no cap
+	** but the others), 'budget' a cap it shares with other stores (NULL:
+	** none).  Past one, memory.grow and table.grow return -1, and creating
+	** a memory or a table fails with SF_LIMIT naming the cap.
+	*/
+	uint64_t	max_table_bytes;
+	uint64_t	max_store_bytes;
+	sf_budget  *budget;
 } sf_store_config;
+
+/* Bytes the store's memories and tables hold (as counted by the caps). */
+uint64_t	sf_store_bytes(const sf_store *s);
 
 sf_store   *sf_store_new(const sf_store_config *cfg, sf_error *err);
 void		sf_store_free(sf_store *s);
@@ -357,9 +391,15 @@ void		sf_global_set(sf_global *g, sf_val v);
 int64_t		sf_memory_grow(sf_memory *mem, uint64_t delta_pages);
 
 /*
-** Link, initialise (elements, data) and run the start function.  'imports'
-** are in the module's import order.  A trap during initialisation returns
-** NULL with err->status SF_TRAP; a link failure SF_UNLINKABLE.
+** Link, initialise (elements, data), run the start function and then, if
+** the module exports "_initialize" (a WASI reactor's static constructors),
+** that, once, before anything else can call the instance; it must have
+** type [] -> [] (SF_INVALID otherwise).  Both are calls like any other:
+** interruptible, and metered as the store's config says, by one limit for
+** the two; sf_last_fuel_consumed gives what they consumed together.
+** 'imports' are in the module's import order.  A trap during
+** initialisation returns NULL with err->status SF_TRAP; a link failure
+** SF_UNLINKABLE.
 */
 sf_instance *sf_instance_new(sf_store *s, sf_module *m,
 							 const sf_extern *imports, uint32_t nimports,
@@ -369,6 +409,15 @@ sf_status	sf_instance_export(sf_instance *inst, const char *name,
 							   size_t name_len, sf_extern *out);
 /* The instance's default memory (index 0), or NULL. */
 sf_memory  *sf_instance_memory(sf_instance *inst);
+
+/*
+** Whether the instance runs bounds-checked code: its module was compiled
+** so, or, compiled for guard pages, a memory of the instance could not
+** reserve its 8 GiB of address space (a low ulimit -v, or very many
+** memories); the module was then compiled again with bounds checks (once,
+** kept with the module) instead of failing.
+*/
+int			sf_instance_bounds_checked(const sf_instance *inst);
 
 /* Per-call options. */
 typedef struct sf_call_opts
@@ -402,6 +451,31 @@ sf_status	sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs,
 
 /* Fuel consumed by the last sf_call in this thread (whatever its outcome). */
 uint64_t	sf_last_fuel_consumed(void);
+
+/* --- Fuel for bulk work ---------------------------------------------- */
+
+/*
+** Bulk work costs fuel by its size, on top of the operator's own unit, so
+** that fuel bounds the CPU time of a call whatever it does: one unit per
+** SF_FUEL_BYTES_PER_UNIT bytes read or written (memory.fill writes n bytes,
+** memory.copy and memory.init read n and write n; a table element counts
+** as SF_FUEL_ELEM_BYTES), charged before any byte is touched; and
+** SF_FUEL_PER_PAGE for each 64 KiB page memory.grow makes usable, which
+** the system zero-fills when it is first touched.  A host charges its own
+** copies into and out of linear memory with the same formula
+** (sf_ctx_charge_fuel).  docs/fuel.md has the measurements behind the
+** numbers.
+*/
+#define SF_FUEL_BYTES_PER_UNIT	8u
+#define SF_FUEL_ELEM_BYTES		8u
+#define SF_FUEL_PER_PAGE		((uint64_t) 1 << 19)
+
+/* Fuel for reading or writing 'bytes' bytes (reads and writes add up). */
+static inline uint64_t
+sf_fuel_for_bytes(uint64_t bytes)
+{
+	return bytes / SF_FUEL_BYTES_PER_UNIT;
+}
 
 /* --- Host-function context ------------------------------------------- */
 

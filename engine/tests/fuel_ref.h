@@ -5,7 +5,8 @@
 ** The generator writes the body of f(x: i32) -> i32 over i32 locals with
 ** void blocks, loops, if/else, br, br_if, br_table, return, calls of
 ** g(y) = y + 3, select, local.tee, drop and nop, including dead code
-** after unconditional branches.  Loops run a bounded number of times:
+** after unconditional branches; with 'bulk', memory.fill and memory.copy
+** of sizes computed at run time too (fr_generate_bulk).  Loops run a bounded number of times:
 ** each has its own counter local that nothing else writes, and every
 ** branch back to a loop's label -- its back edge at the end, or a
 ** 'continue' anywhere inside it, inner loops included, by br_if or by a br
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "opcodes.h"
+#include "slackfuel.h"
 #include "wasmbuild.h"
 
 #define FR_VARS 4				/* locals 1..4: written by statements */
@@ -38,6 +40,7 @@ typedef struct frgen
 	int			nlabels;
 	int			nloops;			/* counters handed out */
 	int			budget;			/* statements left */
+	bool		bulk;			/* memory.fill and memory.copy statements too */
 } frgen;
 
 static inline uint32_t
@@ -204,12 +207,46 @@ fr_continue(frgen *g)
 	wb_u8(g->w, 0x0b);
 }
 
+/* An expression masked to [0, mask]. */
+static void
+fr_masked(frgen *g, int32_t mask)
+{
+	fr_expr(g, 1);
+	wb_u8(g->w, 0x41);
+	fr_s32(g->w, mask);
+	wb_u8(g->w, 0x71);			/* i32.and */
+}
+
+/* memory.fill or memory.copy of up to 2047 bytes at offsets below 256. */
+static void
+fr_bulk(frgen *g)
+{
+	bool		copy = fr_rand(g, 2);
+
+	fr_masked(g, 0xff);
+	if (copy)
+		fr_masked(g, 0xff);
+	else
+		fr_expr(g, 1);
+	fr_masked(g, 0x7ff);
+	wb_u8(g->w, 0xfc);
+	wb_u32(g->w, copy ? 10 : 11);
+	wb_u8(g->w, 0x00);
+	if (copy)
+		wb_u8(g->w, 0x00);
+}
+
 static void
 fr_stmt(frgen *g, int depth)
 {
 	uint32_t	k = fr_rand(g, depth > 3 ? 6 : 12);
 	int			d;
 
+	if (g->bulk && fr_rand(g, 5) == 0)
+	{
+		fr_bulk(g);
+		return;
+	}
 	if (fr_rand(g, 8) == 0)
 	{
 		fr_continue(g);
@@ -289,7 +326,7 @@ fr_stmts(frgen *g, int depth)
 
 /* The body of f: statements, then x + l1 + l2 + l3 + l4. */
 static inline void
-fr_generate(wbuf *w, uint64_t seed)
+fr_generate_with(wbuf *w, uint64_t seed, bool bulk)
 {
 	frgen		g;
 
@@ -297,6 +334,7 @@ fr_generate(wbuf *w, uint64_t seed)
 	g.w = w;
 	g.rng = seed * 2654435761u + 1;
 	g.budget = 40;
+	g.bulk = bulk;
 	fr_stmts(&g, 0);
 	fr_stmts(&g, 0);
 	wb_u8(w, 0x20);
@@ -308,6 +346,19 @@ fr_generate(wbuf *w, uint64_t seed)
 		wb_u8(w, 0x6a);
 	}
 	wb_u8(w, 0x0b);
+}
+
+static inline void
+fr_generate(wbuf *w, uint64_t seed)
+{
+	fr_generate_with(w, seed, false);
+}
+
+/* The same with bulk statements: the module needs a memory of a page. */
+static inline void
+fr_generate_bulk(wbuf *w, uint64_t seed)
+{
+	fr_generate_with(w, seed, true);
 }
 
 /* ---- the reference interpreter --------------------------------------------------- */
@@ -382,6 +433,9 @@ fr_skip(const uint8_t *p, size_t *pc)
 		case 0x41:
 			fr_i32(p, pc);
 			break;
+		case 0xfc:
+			*pc += fr_u32(p, pc) == 10 ? 2 : 1;
+			break;
 	}
 	return op;
 }
@@ -414,6 +468,14 @@ fr_cost(uint8_t op)
 	return sf_opinfo_table[sf_opcode_lookup(0, op)].fuel;
 }
 
+/* A bulk statement's cost: the operator, and the bytes it reads and writes. */
+static inline uint64_t
+fr_bulk_cost(uint32_t sub, uint32_t n)
+{
+	return sf_opinfo_table[sf_opcode_lookup(0xfc, sub)].fuel +
+		sf_fuel_for_bytes(sub == 10 ? 2 * (uint64_t) n : n);
+}
+
 /* g(y) = y + 3: local.get, i32.const, i32.add. */
 #define FR_G_COST 3
 
@@ -432,6 +494,15 @@ fr_run(const uint8_t *p, int32_t x, uint64_t *fuel)
 		uint8_t		op = p[pc];
 		int			d = -1;
 
+		if (op == 0xfc)
+		{
+			size_t		q = at + 1;
+
+			*fuel += fr_bulk_cost(fr_u32(p, &q), (uint32_t) st[sp - 1]);
+			sp -= 3;
+			fr_skip(p, &pc);
+			continue;
+		}
 		*fuel += fr_cost(op);
 		fr_skip(p, &pc);
 		switch (op)

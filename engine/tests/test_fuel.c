@@ -30,6 +30,7 @@
 #include "slackfuel.h"
 #include "runtime.h"
 #include "fuel_ref.h"
+#include "testwat.h"
 
 #define NO_LIMIT UINT64_MAX
 
@@ -776,6 +777,256 @@ test_host_boundaries(void **state)
 	}
 }
 
+/* ---- bulk operators ---------------------------------------------------------------- */
+
+/*
+** Each function: call $effect, one bulk operator sized by $n, call $effect,
+** local.get $n: 3 operators around the bulk one's own.  The bulk operator
+** costs its unit, its 2 or 3 constant and local.get operands, and the bytes
+** it touches (sf_fuel_for_bytes: memory.fill writes n bytes, memory.copy
+** and memory.init read and write n, table elements count 8 bytes each;
+** memory.grow costs SF_FUEL_PER_PAGE a page).  A grow that fails touches
+** nothing and costs only its operators.
+*/
+static const char prog_bulk[] =
+	"(module\n"
+	"  (import \"env\" \"effect\" (func $effect))\n"
+	"  (memory 64 80)\n"
+	"  (table $t (export \"t\") 300000 funcref)\n"
+	"  (table $u 300000 funcref)\n"
+	"  (elem $e func $nop $nop $nop $nop)\n"
+	"  (data $d \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\")\n"
+	"  (func $nop)\n"
+	"  (func (export \"fill\") (param $n i32) (result i32)\n"
+	"    (call $effect) (memory.fill (i32.const 16) (i32.const 0xab) (local.get $n))\n"
+	"    (call $effect) (local.get $n))\n"
+	"  (func (export \"copy\") (param $n i32) (result i32)\n"
+	"    (call $effect) (memory.copy (i32.const 16) (i32.const 1000) (local.get $n))\n"
+	"    (call $effect) (local.get $n))\n"
+	"  (func (export \"init\") (param $n i32) (result i32)\n"
+	"    (call $effect) (memory.init $d (i32.const 16) (i32.const 0) (local.get $n))\n"
+	"    (call $effect) (local.get $n))\n"
+	"  (func (export \"tfill\") (param $n i32) (result i32)\n"
+	"    (call $effect) (table.fill $t (i32.const 0) (ref.func $nop) (local.get $n))\n"
+	"    (call $effect) (local.get $n))\n"
+	"  (func (export \"tcopy\") (param $n i32) (result i32)\n"
+	"    (call $effect) (table.copy $u $t (i32.const 1) (i32.const 0) (local.get $n))\n"
+	"    (call $effect) (local.get $n))\n"
+	"  (func (export \"tinit\") (param $n i32) (result i32)\n"
+	"    (call $effect) (table.init $t $e (i32.const 7) (i32.const 0) (local.get $n))\n"
+	"    (call $effect) (local.get $n))\n"
+	"  (func (export \"tgrow\") (param $n i32) (result i32)\n"
+	"    (call $effect) (drop (table.grow $u (ref.null func) (local.get $n)))\n"
+	"    (call $effect) (local.get $n))\n"
+	"  (func (export \"mgrow\") (param $n i32) (result i32)\n"
+	"    (call $effect) (drop (memory.grow (local.get $n)))\n"
+	"    (call $effect) (local.get $n))\n"
+	")\n";
+
+typedef struct bulkcase
+{
+	const char *name;
+	uint64_t	ops;			/* operators, the bulk one included */
+	uint64_t	per_n;			/* fuel per unit of n, times 8 */
+	uint32_t	n[4];
+} bulkcase;
+
+static const bulkcase bulkcases[] = {
+	{"fill", 7, 1, {0, 7, 8, 3u << 20}},
+	{"copy", 7, 2, {0, 3, 4, 3u << 20}},
+	{"init", 7, 2, {0, 3, 4, 64}},
+	{"tfill", 7, 8, {0, 1, 5000, 300000}},
+	{"tcopy", 7, 16, {0, 1, 5000, 299999}},
+	{"tinit", 7, 16, {0, 1, 2, 4}},
+	{"tgrow", 6, 8, {0, 1, 5000, 20000}},
+};
+
+/*
+** The exact cost passes and one less runs out, in both modes alike, before
+** the operator touches anything: the first host effect happened, the
+** second did not, and the memory or table is as it was.
+*/
+static void
+expect_bulk(rig *g, const char *name, uint32_t n, uint64_t cost, bool charged)
+{
+	sf_memory  *mem = sf_instance_memory(g->inst);
+	sf_extern	ex;
+	void	   *t0;
+	outcome		o;
+
+	assert_int_equal(sf_instance_export(g->inst, "t", 1, &ex), SF_OK);
+	o = run(g, name, n, NO_LIMIT);
+	if (o.st != SF_OK || o.consumed != cost || o.effects != 2)
+		fail_msg("%s(%u): status %d consumed %llu (want %llu) effects %lld", name, n, o.st,
+				 (unsigned long long) o.consumed, (unsigned long long) cost,
+				 (long long) o.effects);
+	o = run(g, name, n, cost);
+	assert_int_equal(o.st, SF_OK);
+	assert_int_equal(o.consumed, cost);
+	memset(sf_memory_data(mem) + 16, 0, 64);
+	t0 = ex.of.table->elems[0];
+	ex.of.table->elems[0] = NULL;
+	o = run(g, name, n, cost - 1);
+	assert_int_equal(o.st, SF_TRAP);
+	assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+	assert_int_equal(o.effects, charged ? 1 : 0);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(sf_memory_data(mem)[16 + i], 0);
+	assert_null(ex.of.table->elems[0]);
+	ex.of.table->elems[0] = t0;
+}
+
+static void
+test_bulk_exact_costs(void **state)
+{
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+
+		rig_new(&g, prog_bulk, counting_modes[k]);
+		for (size_t c = 0; c < sizeof(bulkcases) / sizeof(bulkcases[0]); c++)
+			for (int i = 0; i < 4; i++)
+			{
+				const bulkcase *b = &bulkcases[c];
+				uint64_t	bytes = (uint64_t) b->n[i] * b->per_n;
+
+				expect_bulk(&g, b->name, b->n[i], b->ops + sf_fuel_for_bytes(bytes),
+							sf_fuel_for_bytes(bytes) > 0);
+			}
+		/* memory.grow: a page costs SF_FUEL_PER_PAGE; 64 of 80 pages are in use */
+		expect_bulk(&g, "mgrow", 0, 5, false);
+		expect_bulk(&g, "mgrow", 1, 5 + SF_FUEL_PER_PAGE, true);
+		expect_bulk(&g, "mgrow", 3, 5 + 3 * SF_FUEL_PER_PAGE, true);
+		assert_int_equal(sf_memory_size(sf_instance_memory(g.inst)), 72u << 16);
+		/* grows that fail touch nothing and cost their operators only */
+		assert_int_equal(run(&g, "mgrow", 9, NO_LIMIT).consumed, 5);
+		assert_int_equal(run(&g, "tgrow", 20000000, NO_LIMIT).consumed, 6);
+		rig_free(&g);
+	}
+}
+
+/*
+** A bulk operator in a loop's late part (compile_fuel.c: charged by the
+** next header, for the iteration before) is paid for before it touches
+** anything, as a call there is: the helper call charges the late part so
+** far first.  lfill(n) fills 64-byte block i in iteration i; after the
+** fill of block k, 10 operators remain when the loop stops after it
+** (local.get, const, add, local.set, br; the header's 4; local.get), so
+** C(k+1) - 10 is the fuel consumed once that fill is done, C(n) being the
+** cost of lfill(n).  In both modes a block is written only if the limit
+** covers it.  (The ten local.set before the loop give the loop's entry
+** the room to take a late part back: without them the loop is not late.)
+*/
+static const char prog_late_fill[] =
+	"(module (memory 1)\n"
+	"  (func (export \"lfill\") (param $n i32) (result i32) (local $i i32) (local $j i32)\n"
+	"    (local.set $j (i32.const 0)) (local.set $j (i32.const 0)) (local.set $j (i32.const 0))\n"
+	"    (local.set $j (i32.const 0)) (local.set $j (i32.const 0)) (local.set $j (i32.const 0))\n"
+	"    (local.set $j (i32.const 0)) (local.set $j (i32.const 0)) (local.set $j (i32.const 0))\n"
+	"    (local.set $j (i32.const 0))\n"
+	"    (block $out (loop $l\n"
+	"      (br_if $out (i32.ge_u (local.get $i) (local.get $n)))\n"
+	"      (memory.fill (i32.mul (local.get $i) (i32.const 64)) (i32.const 0xab) (i32.const 64))\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (br $l)))\n"
+	"    (local.get $i)))\n";
+
+static void
+test_bulk_in_late_loop_is_paid_for(void **state)
+{
+	for (int k = 0; k < 2; k++)
+	{
+		rig			g;
+		uint64_t	c[4];
+		uint8_t    *mem;
+
+		rig_new(&g, prog_late_fill, counting_modes[k]);
+		mem = sf_memory_data(sf_instance_memory(g.inst));
+		for (int n = 1; n <= 3; n++)
+			c[n] = run(&g, "lfill", n, NO_LIMIT).consumed;
+		for (uint64_t lim = c[1] - 30; lim < c[3]; lim++)
+		{
+			outcome		o;
+
+			memset(mem, 0, 256);
+			o = run(&g, "lfill", 3, lim);
+			assert_int_equal(o.st, SF_TRAP);
+			for (int b = 0; b < 3; b++)
+				if (mem[64 * b] != 0 && lim < c[b + 1] - 10)
+					fail_msg("mode %d limit %llu: block %d written, its fill done at %llu",
+							 counting_modes[k], (unsigned long long) lim, b,
+							 (unsigned long long) (c[b + 1] - 10));
+		}
+		rig_free(&g);
+	}
+}
+
+/*
+** Random programs with memory.fill and memory.copy of sizes computed at
+** run time (fuel_ref.h) against the reference interpreter: the exact count
+** passes, one less runs out, and for limits in between precise and
+** slacked mode end the same way.
+*/
+static void
+test_random_bulk_programs_match_reference(void **state)
+{
+	static tmod t;
+	static wbuf body, out;
+	static const int32_t xs[] = {0, 1, 2, 7, -1};
+	int			with_bulk = 0;
+
+	for (uint64_t seed = 0; seed < 1500; seed++)
+	{
+		rig			g[2];
+
+		tm_init(&t);
+		body.n = 0;
+		fr_generate_bulk(&body, seed);
+		tm_type(&t, "i", "i");
+		tm_memory(&t, 1, -1);
+		tm_func(&t, 0, "", "\x20\x00\x41\x03\x6a\x0b");
+		tm_func_n(&t, 0, "iiiiiiiiiiii", body.b, body.n);
+		tm_export(&t, "f", 0, 1);
+		tm_build(&t, &out);
+		with_bulk += memchr(body.b, 0xfc, body.n) != NULL;
+		for (int k = 0; k < 2; k++)
+			rig_new_bytes(&g[k], out.b, out.n, counting_modes[k]);
+		for (size_t i = 0; i < sizeof(xs) / sizeof(xs[0]); i++)
+		{
+			uint64_t	fuel = 0;
+			int32_t		want = fr_run(body.b, xs[i], &fuel);
+			uint64_t	lims[4] = {fuel, fuel - 1, fuel / 2, fuel / 5};
+
+			for (int k = 0; k < 2; k++)
+			{
+				outcome		o = run(&g[k], "f", xs[i], NO_LIMIT);
+
+				if (o.st != SF_OK || o.result != want || o.consumed != fuel)
+					fail_msg("seed %llu x %d mode %d: status %d result %lld (want %d) "
+							 "fuel %llu (want %llu)", (unsigned long long) seed, xs[i],
+							 counting_modes[k], o.st, (long long) o.result, want,
+							 (unsigned long long) o.consumed, (unsigned long long) fuel);
+			}
+			for (int l = 0; l < 4; l++)
+			{
+				outcome		p = run(&g[0], "f", xs[i], lims[l]);
+				outcome		q = run(&g[1], "f", xs[i], lims[l]);
+
+				if (p.st != q.st || p.trap != q.trap ||
+					(p.st == SF_OK) != (lims[l] >= fuel) || (p.st == SF_OK && p.consumed != q.consumed))
+					fail_msg("seed %llu x %d limit %llu: precise %d/%d/%llu, slacked %d/%d/%llu",
+							 (unsigned long long) seed, xs[i], (unsigned long long) lims[l],
+							 p.st, p.trap, (unsigned long long) p.consumed,
+							 q.st, q.trap, (unsigned long long) q.consumed);
+			}
+		}
+		for (int k = 0; k < 2; k++)
+			rig_free(&g[k]);
+	}
+	/* most programs have bulk statements */
+	assert_true(with_bulk > 1000);
+}
+
 /*
 ** cmocka replaces the SIGSEGV handler for the duration of every test, so
 ** the engine's handler, saved in main(), is put back for the guard-page
@@ -947,15 +1198,18 @@ test_interrupted_call_reports_fuel(void **state)
 	}
 }
 
-/* A request made before the call (e.g. during compilation) is not lost. */
+/*
+** A request made before the call is not lost (one made while a module
+** loads or compiles stops that: test_interrupt_stops_loading_and_compiling).
+*/
 static void
 test_interrupt_before_entry(void **state)
 {
 	rig			g;
 	outcome		o;
 
-	sf_request_interrupt();
 	rig_new(&g, prog_main, SF_FUEL_SLACKED);
+	sf_request_interrupt();
 	o = run(&g, "effects", 3, NO_LIMIT);
 	assert_int_equal(o.trap, SF_TRAP_INTERRUPTED);
 	assert_int_equal(o.effects, 0);
@@ -1140,6 +1394,257 @@ test_ticks_during_compilation(void **state)
 	free(wat);
 }
 
+/* A growing byte buffer for modules larger than a wbuf. */
+typedef struct bigbuf
+{
+	uint8_t    *b;
+	size_t		n, cap;
+} bigbuf;
+
+static void
+bb_bytes(bigbuf *w, const void *p, size_t n)
+{
+	if (w->n + n > w->cap)
+	{
+		w->cap = (w->n + n) * 2;
+		w->b = realloc(w->b, w->cap);
+		assert_non_null(w->b);
+	}
+	memcpy(w->b + w->n, p, n);
+	w->n += n;
+}
+
+static void
+bb_u32(bigbuf *w, uint32_t v)
+{
+	do
+	{
+		uint8_t		b = v & 0x7f;
+
+		v >>= 7;
+		bb_bytes(w, &(uint8_t) {b | (v ? 0x80 : 0)}, 1);
+	} while (v);
+}
+
+static void
+bb_section(bigbuf *out, uint8_t id, const bigbuf *content)
+{
+	bb_bytes(out, &id, 1);
+	bb_u32(out, (uint32_t) content->n);
+	bb_bytes(out, content->b, content->n);
+}
+
+/*
+** 'n' functions (i32) -> i32 of about 250 bytes each, exporting the last
+** as "f": megabytes, tens of milliseconds to validate and more to compile.
+*/
+static void
+big_module(bigbuf *out, uint32_t n)
+{
+	bigbuf		sec = {0}, body = {0};
+
+	bb_bytes(out, "\0asm\1\0\0\0", 8);
+	bb_bytes(&sec, "\x01\x60\x01\x7f\x01\x7f", 6);
+	bb_section(out, 1, &sec);
+	sec.n = 0;
+	bb_u32(&sec, n);
+	for (uint32_t f = 0; f < n; f++)
+		bb_u32(&sec, 0);
+	bb_section(out, 3, &sec);
+	sec.n = 0;
+	bb_bytes(&sec, "\x01\x00\x01", 3);
+	bb_section(out, 5, &sec);
+	sec.n = 0;
+	bb_bytes(&sec, "\x01\x01\x66\x00", 4);
+	bb_u32(&sec, n - 1);
+	bb_section(out, 7, &sec);
+	sec.n = 0;
+	bb_u32(&sec, n);
+	for (uint32_t f = 0; f < n; f++)
+	{
+		body.n = 0;
+		bb_bytes(&body, "\x01\x01\x7f", 3);
+		for (uint32_t k = 0; k < 20; k++)
+		{
+			/* local.set 1 (i32.add (i32.mul (local.get 0) (i32.const K)) (i32.load (local.get 1))) */
+			bb_bytes(&body, "\x20\x00\x41\xff\xff\x03", 6);
+			bb_bytes(&body, "\x6c\x20\x01\x28\x02\x00\x6a\x21\x01", 9);
+		}
+		bb_bytes(&body, "\x20\x01\x0b", 3);
+		bb_u32(&sec, (uint32_t) body.n);
+		bb_bytes(&sec, body.b, body.n);
+	}
+	bb_section(out, 10, &sec);
+	free(sec.b);
+	free(body.b);
+}
+
+/*
+** Regression: a cancel during CREATE FUNCTION of a large module waited for
+** the whole validation and compilation.  Text parsing, validation and
+** compiling (on one thread or several) stop between functions once a stop
+** is requested, and once the request is cleared the module compiles.
+*/
+static void
+test_interrupt_stops_loading_and_compiling(void **state)
+{
+	bigbuf		mod = {0};
+	sf_config	cfg;
+	sf_error	err;
+	sf_module  *m;
+	char	   *wat;
+	size_t		cap = 8u << 20, n = 0;
+	uint8_t    *bytes;
+	size_t		len;
+
+	big_module(&mod, 40000);
+	sf_config_default(&cfg);
+	kill_after(2);
+	m = sf_module_load(mod.b, mod.n, &cfg, &err);
+	kill_cancel();
+	assert_null(m);
+	assert_int_equal(err.status, SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+	for (uint32_t threads = 1; threads <= 4; threads += 3)
+	{
+		cfg.compile_threads = threads;
+		m = sf_module_load(mod.b, mod.n, &cfg, &err);
+		assert_non_null(m);
+		kill_after(2);
+		assert_int_equal(sf_module_compile(m, &err), SF_TRAP);
+		kill_cancel();
+		assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+		assert_int_equal(sf_module_compile(m, &err), SF_OK);
+		sf_module_free(m);
+	}
+	wat = malloc(cap);
+	assert_non_null(wat);
+	n += (size_t) snprintf(wat + n, cap - n, "(module\n");
+	while (n < cap - 200)
+		n += (size_t) snprintf(wat + n, cap - n,
+							   "(func (param i32) (result i32) (i32.add (local.get 0) (i32.const %zu)))\n", n);
+	n += (size_t) snprintf(wat + n, cap - n, ")\n");
+	kill_after(2);
+	assert_int_equal(sf_wat_to_wasm(wat, n, &bytes, &len, &err), SF_TRAP);
+	kill_cancel();
+	assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+	assert_int_equal(sf_wat_to_wasm(wat, n, &bytes, &len, &err), SF_OK);
+	free(bytes);
+	free(wat);
+	free(mod.b);
+}
+
+/* ---- instance initialisation ------------------------------------------------------- */
+
+/*
+** Regression: a reactor's "_initialize" (clang -mexec-model=reactor: static
+** constructors, e.g. a CRC table) was never called, so its functions ran
+** on zeroed data.  It runs once, after the start function: start sets g to
+** 1 (cost 2), _initialize to g * 10 + 2 (cost 6, and 2 for each turn of
+** its loop, which spins while n is not 0).
+*/
+static const char prog_reactor[] =
+	"(module\n"
+	"  (global $g (mut i32) (i32.const 0))\n"
+	"  (global $n (export \"n\") (mut i32) (i32.const 0))\n"
+	"  (func $start (global.set $g (i32.const 1)))\n"
+	"  (start $start)\n"
+	"  (func (export \"_initialize\")\n"
+	"    (global.set $g (i32.add (i32.mul (global.get $g) (i32.const 10)) (i32.const 2)))\n"
+	"    (loop $l (br_if $l (global.get $n))))\n"
+	"  (func (export \"g\") (result i32) (global.get $g)))\n";
+
+static uint64_t init_fuel;		/* sf_last_fuel_consumed after instantiating */
+
+static void
+reactor_store(rig *g, sf_fuel_mode mode, bool meter, uint64_t limit, int32_t spin)
+{
+	sf_config	cfg;
+	sf_store_config scfg = {.meter_start = meter, .start_fuel_limit = limit};
+	sf_error	err;
+
+	sf_config_default(&cfg);
+	cfg.fuel_mode = mode;
+	g->m = load_wat_cfg(prog_reactor, &cfg);
+	if (spin)
+	{
+		/* the same module, with $n's initial value set: _initialize spins */
+		static char wat[sizeof(prog_reactor) + 16];
+		char	   *at;
+
+		sf_module_free(g->m);
+		snprintf(wat, sizeof(wat), "%s", prog_reactor);
+		at = strstr(wat, "(mut i32) (i32.const 0))\n  (func $start");
+		assert_non_null(at);
+		at[21] = '1';
+		g->m = load_wat_cfg(wat, &cfg);
+	}
+	g->s = sf_store_new(&scfg, &err);
+	assert_non_null(g->s);
+	g->inst = sf_instance_new(g->s, g->m, NULL, 0, &err);
+	init_fuel = sf_last_fuel_consumed();
+}
+
+static void
+test_reactor_initialize(void **state)
+{
+	sf_error	err;
+
+	for (int mode = SF_FUEL_OFF; mode <= SF_FUEL_SLACKED; mode++)
+	{
+		rig			g;
+		outcome		o;
+
+		reactor_store(&g, (sf_fuel_mode) mode, true, 1000, 0);
+		assert_non_null(g.inst);
+		o = run(&g, "g", 0, NO_LIMIT);
+		assert_int_equal(o.result, 12);
+		/* start 2, _initialize 8 */
+		assert_int_equal(init_fuel, mode == SF_FUEL_OFF ? 0 : 10);
+		rig_free(&g);
+		if (mode == SF_FUEL_OFF)
+			continue;
+		/* one limit for both: 10 passes, 9 runs out in _initialize */
+		reactor_store(&g, (sf_fuel_mode) mode, true, 10, 0);
+		assert_non_null(g.inst);
+		rig_free(&g);
+		reactor_store(&g, (sf_fuel_mode) mode, true, 9, 0);
+		assert_null(g.inst);
+		assert_true(init_fuel > 9);
+		rig_free(&g);
+		/* a runaway _initialize runs out of fuel like any call */
+		assert_int_equal(sf_watchdog_start(5, &err), SF_OK);
+		reactor_store(&g, (sf_fuel_mode) mode, true, 100000, 1);
+		sf_watchdog_stop();
+		assert_null(g.inst);
+		assert_true(init_fuel > 100000);
+		rig_free(&g);
+	}
+}
+
+/* ... and is interrupted like any call; a wrongly typed one is refused. */
+static void
+test_reactor_initialize_stops(void **state)
+{
+	rig			g;
+	sf_error	err;
+	sf_module  *m;
+	sf_store   *s;
+
+	kill_after(20);
+	reactor_store(&g, SF_FUEL_OFF, false, 0, 1);
+	kill_cancel();
+	assert_null(g.inst);
+	rig_free(&g);
+	m = load_wat_cfg("(module (func (export \"_initialize\") (param i32)))", NULL);
+	s = sf_store_new(NULL, &err);
+	assert_null(sf_instance_new(s, m, NULL, 0, &err));
+	assert_int_equal(err.status, SF_INVALID);
+	assert_string_equal(err.msg, "export \"_initialize\" must be a function of type [] -> []");
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
 /* ---- determinism ------------------------------------------------------------------- */
 
 static const char prog_det[] =
@@ -1296,6 +1801,9 @@ main(void)
 		cmocka_unit_test(test_out_of_fuel_names_its_function),
 		cmocka_unit_test(test_limits_above_2_32),
 		cmocka_unit_test(test_host_boundaries),
+		cmocka_unit_test(test_bulk_exact_costs),
+		cmocka_unit_test(test_bulk_in_late_loop_is_paid_for),
+		cmocka_unit_test(test_random_bulk_programs_match_reference),
 		cmocka_unit_test(test_out_of_fuel_wins_over_traps),
 		cmocka_unit_test(test_runaway_stops),
 		cmocka_unit_test(test_interrupted_call_reports_fuel),
@@ -1304,6 +1812,9 @@ main(void)
 		cmocka_unit_test(test_ticks_in_stubs_and_host),
 		cmocka_unit_test(test_async_check_pc_rules),
 		cmocka_unit_test(test_ticks_during_compilation),
+		cmocka_unit_test(test_interrupt_stops_loading_and_compiling),
+		cmocka_unit_test(test_reactor_initialize),
+		cmocka_unit_test(test_reactor_initialize_stops),
 		cmocka_unit_test(test_slacked_is_deterministic),
 		cmocka_unit_test(test_watchdog_leaves_other_timers_alone),
 	};

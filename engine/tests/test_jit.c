@@ -606,7 +606,11 @@ test_code_outgrows_estimate(void **state)
 	sf_module_free(m);
 }
 
-/* Bounds-checked mode: explicit checks, small reservation, no sharing with unchecked code. */
+/*
+** Bounds-checked mode: explicit checks, a small reservation; a module
+** compiled for guard pages that imports such a memory runs its
+** bounds-checked code instead.
+*/
 static void
 test_bounds_checked(void **state)
 {
@@ -644,11 +648,19 @@ test_bounds_checked(void **state)
 	assert_int_equal(r, 1);
 	a = 65529;
 	assert_int_equal(call_i32(export_func(inst, "poke"), 1, &a, &r, &err), SF_OK);
-	/* unchecked code must not see a memory without guard pages */
+	assert_true(sf_instance_bounds_checked(inst));
+	/* code for guard pages never runs on a memory without them */
 	assert_int_equal(sf_instance_export(inst, "m", 1, &mem), SF_OK);
-	plain = load_wat("(module (import \"a\" \"m\" (memory 1)))");
-	assert_null(sf_instance_new(s, plain, &mem, 1, &err));
-	assert_int_equal(err.status, SF_UNLINKABLE);
+	plain = load_wat("(module (import \"a\" \"m\" (memory 1))"
+					 "  (func (export \"peek\") (param i32) (result i32) (i32.load (local.get 0))))");
+	inst = sf_instance_new(s, plain, &mem, 1, &err);
+	assert_non_null(inst);
+	assert_true(sf_instance_bounds_checked(inst));
+	a = 65536 * 2 - 4;
+	assert_int_equal(call_i32(export_func(inst, "peek"), 1, &a, &r, &err), SF_OK);
+	a = 65536 * 2 - 3;
+	assert_int_equal(call_i32(export_func(inst, "peek"), 1, &a, &r, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_MEMORY_OOB);
 	sf_store_free(s);
 	sf_module_free(m);
 	sf_module_free(plain);

@@ -36,7 +36,7 @@ SELECT count(*) FROM generate_series(1, 100000) a, generate_series(1, 100000) b
 RESET statement_timeout;
 SELECT one();
 
--- Start functions are not metered, but a timeout stops them too.
+-- A timeout stops start functions too.
 CREATE FUNCTION start_loop() RETURNS int LANGUAGE wasm AS $$
 (module (func $s (loop $l (br $l))) (start $s)
   (func (export "start_loop") (result i32) i32.const 1))
