@@ -27,7 +27,13 @@ as_pg valgrind --tool=callgrind --callgrind-out-file="$dir/cg.%p" \
 	-c shared_preload_libraries=slackfuel -c autovacuum=off -c jit="${SQL_INSTR_JIT:-off}" \
 	>"$dir/server.log" 2>&1 &
 vpid=$!
-trap 'kill -INT $vpid 2>/dev/null; wait $vpid 2>/dev/null || true; rm -rf "$dir"' EXIT
+stop() {
+	as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w -t 300 stop >/dev/null 2>&1 ||
+		kill -INT "$vpid" 2>/dev/null
+	wait "$vpid" 2>/dev/null || true
+	rm -rf "$dir"
+}
+trap stop EXIT
 export PGHOST=$dir PGPORT=$port PGUSER=postgres
 for _ in $(seq 300); do pg_isready -q && break; sleep 1; done
 psql -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL
