@@ -299,15 +299,27 @@ slackfuel_host_imports(slackfuel_host *h, sf_module *m)
 	return ex;
 }
 
-/* After instantiation: the guest's allocator, when it has one. */
-void
-slackfuel_host_bind(slackfuel_host *h, sf_instance *instance)
+/* The guest's allocator, when it exports one. */
+static void
+bind_realloc(slackfuel_host *h, sf_instance *instance)
 {
 	sf_extern	e;
 
-	if (sf_instance_export(instance, "cabi_realloc", 12, &e) == SF_OK &&
+	if (instance != NULL &&
+		sf_instance_export(instance, "cabi_realloc", 12, &e) == SF_OK &&
 		e.kind == SF_EXTERN_FUNC)
 		h->realloc = e.of.func;
+}
+
+/*
+ * After instantiation.  A start function or "_initialize" that runs SQL
+ * needs the allocator before sf_instance_new returns the instance:
+ * slackfuel_host_realloc finds it then through the caller's context.
+ */
+void
+slackfuel_host_bind(slackfuel_host *h, sf_instance *instance)
+{
+	bind_realloc(h, instance);
 }
 
 slackfuel_wasi *
@@ -515,6 +527,8 @@ slackfuel_host_realloc(slackfuel_cx *cx, sf_ctx *ctx, uint32 old, uint32 old_siz
 	slackfuel_outcome out = {0};
 	uint32		ptr;
 
+	if (h->realloc == NULL)
+		bind_realloc(h, sf_ctx_instance(ctx));
 	if (h->realloc == NULL)
 		elog(ERROR, "wasm function \"%s\" has no cabi_realloc", cx->fname);
 	opts.fuel_limit = sf_ctx_fuel_remaining(ctx);
