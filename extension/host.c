@@ -54,6 +54,9 @@ static void stmt_query_body(hcall *hc);
 static void stmt_open_body(hcall *hc);
 static void stmt_drop_body(hcall *hc);
 static void rows_next_body(hcall *hc);
+static void stmt_query_typed_body(hcall *hc);
+static void stmt_row_type_body(hcall *hc);
+static void rows_next_typed_body(hcall *hc);
 static void rows_drop_body(hcall *hc);
 
 /*
@@ -70,7 +73,10 @@ static void rows_drop_body(hcall *hc);
 	X(stmt_open,  "[method]statement.open",   "iii",        "i", false, stmt_open_body) \
 	X(stmt_drop,  "[resource-drop]statement", "i",          "",  false, stmt_drop_body) \
 	X(rows_next,  "[method]rows.next",        "ii",         "",  true,  rows_next_body) \
-	X(rows_drop,  "[resource-drop]rows",      "i",          "",  false, rows_drop_body)
+	X(rows_drop,  "[resource-drop]rows",      "i",          "",  false, rows_drop_body) \
+	X(stmt_query_typed, "[method]statement.query-typed", "iiiii", "", true, stmt_query_typed_body) \
+	X(stmt_row_type, "[method]statement.row-type", "ii",    "",  true,  stmt_row_type_body) \
+	X(rows_next_typed, "[method]rows.next-typed", "ii",     "",  true,  rows_next_typed_body)
 
 enum
 {
@@ -750,4 +756,22 @@ static void
 rows_drop_body(hcall *hc)
 {
 	slackfuel_sql_rows_drop(hc->cx, hc->ctx, hc->args);
+}
+
+static void
+stmt_query_typed_body(hcall *hc)
+{
+	slackfuel_sql_stmt_query_typed(hc->cx, hc->ctx, hc->args);
+}
+
+static void
+stmt_row_type_body(hcall *hc)
+{
+	slackfuel_sql_stmt_row_type(hc->cx, hc->ctx, hc->args);
+}
+
+static void
+rows_next_typed_body(hcall *hc)
+{
+	slackfuel_sql_rows_next_typed(hc->cx, hc->ctx, hc->args);
 }

@@ -67,6 +67,34 @@ SELECT kept_cursor('SELECT 1') < 0 AS opened;
 SELECT kept_cursor('SELECT 1');
 -- Many queries in one call.
 SELECT count_to(1000);
+-- Typed rows: a statement's rows as the record of its columns that the
+-- type mapping gives (docs/types.md), each column an option<T>.
+CREATE FUNCTION row_type(text) RETURNS text STRICT LANGUAGE wasm AS :'guest';
+CREATE FUNCTION typed(text, int, int) RETURNS text STRICT LANGUAGE wasm AS :'guest';
+CREATE FUNCTION typed_cursor(text) RETURNS text STRICT LANGUAGE wasm AS :'guest';
+CREATE FUNCTION typed_at(text, int) RETURNS int STRICT LANGUAGE wasm AS :'guest';
+CREATE TYPE host_mood AS ENUM ('sad', 'fine');
+SELECT row_type($$SELECT true AS b, 2::int2 AS "Small Int", 3 AS i, 4::int8, 1.5::float4,
+         2.5::float8, 'x'::text, 'y'::varchar(3), 'z'::char(2), '\x01'::bytea, 1.25::numeric,
+         '{}'::jsonb, '2024-01-02'::date, '2024-01-02 03:04'::timestamptz, '01:02'::time,
+         '1 day'::interval, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 'fine'::host_mood,
+         ARRAY['a', NULL], (SELECT h FROM host_items h LIMIT 1) AS item,
+         'pg_class'::regclass, 1 AS i$$);
+SELECT row_type('SELECT * FROM host_items');
+SELECT typed($$SELECT id, name, id * 1.5::float8 AS score, ARRAY[id, id * 10] AS pair,
+               CASE WHEN id <> 2 THEN date '1970-01-01' + id END AS day
+             FROM host_items WHERE id > $1
+             UNION ALL SELECT NULL, NULL, NULL, NULL, NULL ORDER BY 1$$, 0, 0);
+-- max-rows bounds them too.
+SELECT typed('SELECT id, name, 0.5::float8, ARRAY[]::int[], 0 FROM host_items WHERE id > $1 ORDER BY id',
+             2, 0);
+SELECT typed_cursor($$SELECT id, name, id * 1.5::float8, ARRAY[id], NULL::date
+                    FROM host_items WHERE id > $1 ORDER BY id$$);
+-- A type without a WIT type, a wrong return pointer.
+SELECT row_type('SELECT ''(1,2)''::point');
+SELECT typed_at('SELECT 1', 2147483640);
+SELECT typed_at('SELECT 1', 2);
+SELECT typed_at('SELECT 1.5::float8', -4);
 
 -- Read-only: each of these fails before it runs, naming what it is.
 SELECT q('INSERT INTO host_items VALUES (9, ''nine'')');
