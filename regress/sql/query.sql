@@ -90,6 +90,12 @@ SELECT typed('SELECT id, name, 0.5::float8, ARRAY[]::int[], 0 FROM host_items WH
              2, 0);
 SELECT typed_cursor($$SELECT id, name, id * 1.5::float8, ARRAY[id], NULL::date
                     FROM host_items WHERE id > $1 ORDER BY id$$);
+-- An enum is its case, a composite its record, as in a function's
+-- arguments: (some, case 1), (some, record (some, 7), (none)), 2 rows.
+CREATE FUNCTION typed_bytes(text, int) RETURNS bytea STRICT LANGUAGE wasm AS :'guest';
+CREATE TYPE host_pair AS (a int, b int);
+SELECT typed_bytes($$SELECT 'fine'::host_mood, ROW(7, NULL)::host_pair
+                    UNION ALL SELECT 'sad', NULL$$, 48);
 -- A type without a WIT type, a wrong return pointer.
 SELECT row_type('SELECT ''(1,2)''::point');
 SELECT typed_at('SELECT 1', 2147483640);
@@ -124,6 +130,18 @@ SELECT count(*) FROM host_items, (SELECT last_value FROM host_seq) s;
 SET slackfuel.allow_sql = off;
 SELECT q('SELECT 1');
 RESET slackfuel.allow_sql;
+-- Its superuser ceiling caps it, whatever the setting says; per function
+-- it goes with the function.
+SET slackfuel.allow_sql_ceiling = off;
+SET slackfuel.allow_sql = on;
+SELECT q('SELECT 1');
+RESET slackfuel.allow_sql_ceiling;
+RESET slackfuel.allow_sql;
+ALTER FUNCTION q(text) SET slackfuel.allow_sql = off;
+SELECT q('SELECT 1');
+SELECT qcount('SELECT 1');
+ALTER FUNCTION q(text) RESET slackfuel.allow_sql;
+SELECT q('SELECT 1');
 
 -- PostgreSQL errors inside a query are caught in the host function, the
 -- wasm call unwinds, and the error is raised again as it was (SQLSTATE,

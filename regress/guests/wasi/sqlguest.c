@@ -559,3 +559,30 @@ typed_at(char *sql, uint32_t len, int32_t ret)
 	h_stmt_query_typed(stmt, NULL, 0, 0, (void *) (uintptr_t) (uint32_t) ret);
 	return 0;
 }
+
+/*
+ * typed_bytes(sql text, size int) returns bytea: the first 'size' bytes
+ * of the typed rows of 'sql', as the host laid them out
+ */
+static struct
+{
+	uint8_t	   *ptr;
+	uint32_t	len;
+}			bytes_result;
+
+EXPORT("typed_bytes")
+void *
+typed_bytes(char *sql, uint32_t len, int32_t size)
+{
+	int32_t		stmt = h_prepare(sql, len, NULL, 0);
+	struct { uint8_t *ptr; uint32_t len; } rs;
+
+	free(sql);
+	h_stmt_query_typed(stmt, NULL, 0, 0, &rs);
+	h_stmt_drop(stmt);
+	bytes_result.ptr = rs.ptr;
+	bytes_result.len = (uint32_t) size;
+	return &bytes_result;
+}
+
+EXPORT("cabi_post_typed_bytes") void post_typed_bytes(void *p) { free(bytes_result.ptr); }
