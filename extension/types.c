@@ -926,6 +926,14 @@ lower_array(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint64 *flat)
 		{
 			if ((i & 0xffff) == 0xffff)
 				CHECK_FOR_INTERRUPTS();
+			if (nulls[i] && cx->host != NULL && cx->host_ctx != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("a query of wasm function \"%s\" returned an array with NULL elements in typed rows",
+								cx->fname),
+						 errdetail("Element %d of column \"%s\" is NULL, and a list<T> has no place for it.",
+								   i + 1, cx->field ? cx->field : "?"),
+						 errhint("Read the column with query or next, or remove the NULLs (array_remove).")));
 			if (nulls[i])
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

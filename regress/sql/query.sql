@@ -96,6 +96,9 @@ CREATE FUNCTION typed_bytes(text, int) RETURNS bytea STRICT LANGUAGE wasm AS :'g
 CREATE TYPE host_pair AS (a int, b int);
 SELECT typed_bytes($$SELECT 'fine'::host_mood, ROW(7, NULL)::host_pair
                     UNION ALL SELECT 'sad', NULL$$, 48);
+-- An array with a NULL element has no list<T>: an error naming the column.
+SELECT typed('SELECT id, name, 0.5::float8, ARRAY[id, NULL], 0 FROM host_items WHERE id > $1',
+             0, 0);
 -- A type without a WIT type, a wrong return pointer.
 SELECT row_type('SELECT ''(1,2)''::point');
 SELECT typed_at('SELECT 1', 2147483640);
