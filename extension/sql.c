@@ -823,6 +823,24 @@ stmt_desc(slackfuel_cx *cx, stmt_ent *s)
 	return src->resultDesc;
 }
 
+/*
+ * After a row: when the wasm caller's fuel is spent, the query stops there
+ * and the call ends out of fuel (slackfuel_guard drops this error for the
+ * engine's boundary check), rather than at the next cabi_realloc, which a
+ * row of scalars never calls.
+ */
+static void
+check_fuel(slackfuel_cx *cx, bool exhausted)
+{
+	if (exhausted)
+	{
+		cx->fuel_out = true;
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("out of fuel while returning rows")));
+	}
+}
+
 /* One row as the record of 'rt' in a host buffer of rt->size bytes. */
 static uint8 *
 typed_row(slackfuel_cx *cx, sf_ctx *ctx, slackfuel_rowtype *rt, TupleTableSlot *slot,
@@ -882,9 +900,9 @@ typed_receive(TupleTableSlot *slot, DestReceiver *self)
 	}
 	memcpy(slackfuel_host_mem(r->cx, r->ctx, r->ptr + r->n * size, rt->size, "a list of rows"),
 		   buf, rt->size);
-	slackfuel_host_charge(r->ctx, rt->size);
 	r->n++;
 	MemoryContextReset(r->rowcxt);
+	check_fuel(r->cx, sf_ctx_charge_fuel(r->ctx, sf_fuel_for_bytes(rt->size)) != 0);
 	return true;
 }
 

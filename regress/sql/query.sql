@@ -233,6 +233,26 @@ SET slackfuel.fuel_limit = '1M';
 SELECT count_to(100000);
 RESET slackfuel.fuel_limit;
 SELECT q('SELECT 47');
+-- Typed rows of scalars call cabi_realloc only to grow the list (here in
+-- place, at no cost): the query stops at the row where the caller's fuel
+-- runs out, not after the last.
+CREATE FUNCTION typed_scalars() RETURNS int LANGUAGE wasm AS $$
+(module
+  (import "slackfuel:host/api" "[constructor]statement" (func $prepare (param i32 i32 i32 i32) (result i32)))
+  (import "slackfuel:host/api" "[method]statement.query-typed" (func $query (param i32 i32 i32 i32 i32)))
+  (memory (export "memory") 200)
+  (data (i32.const 0) "SELECT g FROM generate_series(1, 1000000) g")
+  (func (export "cabi_realloc") (param $old i32) (param i32 i32 i32) (result i32)
+    (if (result i32) (local.get $old) (then (local.get $old)) (else (i32.const 4096))))
+  (func (export "typed_scalars") (result i32)
+    (call $query (call $prepare (i32.const 0) (i32.const 43) (i32.const 0) (i32.const 0))
+                 (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 64))
+    (i32.load offset=4 (i32.const 64))))
+$$;
+SELECT typed_scalars();
+SET slackfuel.fuel_limit = 100000;
+SELECT typed_scalars();
+RESET slackfuel.fuel_limit;
 -- Errors in a nested call come back through every level.
 SELECT q('SELECT q(''SELECT 1/0'')');
 SELECT q('SELECT q(''SELECT 48'')');
