@@ -267,7 +267,8 @@ window_close(slackfuel_cx *cx, sf_ctx *ctx, sql_window *w)
 
 typedef struct volatile_search
 {
-	Oid			found;
+	Oid			found;			/* a volatile function, or */
+	bool		locks;			/* FOR UPDATE/SHARE in a subquery, CTE or view */
 } volatile_search;
 
 static bool
@@ -292,7 +293,14 @@ find_volatile(Node *node, volatile_search *vs)
 		return true;
 	}
 	if (IsA(node, Query))
+	{
+		if (((Query *) node)->rowMarks != NIL)
+		{
+			vs->locks = true;
+			return true;
+		}
 		return query_tree_walker((Query *) node, find_volatile, vs, 0);
+	}
 	return expression_tree_walker(node, find_volatile, vs);
 }
 
@@ -331,8 +339,10 @@ check_read_only(slackfuel_cx *cx, SPIPlanPtr plan)
 		if (q->hasModifyingCTE)
 			refuse(cx, "a data-modifying WITH");
 		vs.found = InvalidOid;
+		vs.locks = false;
 		if (find_volatile((Node *) q, &vs))
-			refuse(cx, psprintf("volatile function %s()", get_func_name(vs.found)));
+			refuse(cx, vs.locks ? "SELECT FOR UPDATE/SHARE" :
+				   psprintf("volatile function %s()", get_func_name(vs.found)));
 	}
 }
 

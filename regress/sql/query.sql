@@ -119,6 +119,15 @@ SELECT q('CREATE TABLE host_new (a int)');
 SELECT q('DROP TABLE host_items');
 SELECT q('SET work_mem = ''1MB''');
 SELECT q('SELECT 1; SELECT 2');
+-- ... also when hidden in a subquery, a sublink, a CTE or a view.
+SELECT q('SELECT * FROM (SELECT * FROM host_items FOR UPDATE) s');
+SELECT q('SELECT 1 WHERE 1 IN (SELECT id FROM host_items FOR KEY SHARE)');
+SELECT q('WITH c AS (SELECT * FROM host_items FOR SHARE) SELECT * FROM c');
+CREATE VIEW host_locked AS SELECT * FROM host_items FOR UPDATE;
+CREATE VIEW host_next AS SELECT nextval('host_seq') AS n;
+SELECT q('SELECT * FROM host_locked');
+SELECT q('SELECT * FROM host_next');
+SELECT q('SELECT (SELECT set_config(''work_mem'', ''1MB'', false))');
 SELECT count(*) FROM host_items;
 -- A function that lies about its volatility still cannot write: the
 -- transaction is read-only while the query runs.
