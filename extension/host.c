@@ -551,6 +551,9 @@ slackfuel_host_realloc(slackfuel_cx *cx, sf_ctx *ctx, uint32 old, uint32 old_siz
 			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 							errmsg("out of fuel in cabi_realloc")));
 		}
+		/* a host function the allocator called failed: raise its error */
+		if (cx->pending_error)
+			PG_RE_THROW();
 		slackfuel_report_trap(cx->fname, &out, NULL);
 	}
 	sf_ctx_charge_fuel(ctx, sf_last_fuel_consumed());

@@ -98,6 +98,8 @@ typedef struct stmt_ent
 	bool		used;
 	bool		dropped;		/* by the guest; freed when its cursors close */
 	int			open_cursors;
+	int			running;		/* queries of it executing (nested through
+								 * cabi_realloc when more than one) */
 	SPIPlanPtr	plan;			/* kept */
 	int			nparams;
 	Oid		   *types;			/* malloc'd */
@@ -802,11 +804,12 @@ arg32(const sf_val *args, int i)
  * columns changed (a table altered under SELECT *, the plan revalidated).
  */
 static slackfuel_rowtype *
-stmt_rowtype(slackfuel_cx *cx, stmt_ent *s, TupleDesc desc)
+stmt_rowtype(slackfuel_cx *cx, stmt_ent *s, TupleDesc desc, int self)
 {
 	if (s->rowtype != NULL && !slackfuel_rowtype_matches(s->rowtype, desc))
 	{
-		if (s->rowtype->busy)
+		/* a query of it running below us still uses its record */
+		if (s->rowtype->busy || s->running > self)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_IN_USE),
 					 errmsg("wasm function \"%s\" ran a statement again while its rows were being returned",
@@ -872,7 +875,9 @@ typedef struct typed_receiver
 	DestReceiver pub;
 	slackfuel_cx *cx;
 	sf_ctx	   *ctx;
-	stmt_ent   *stmt;
+	slackfuel_sql *sql;
+	int			stmt;			/* its index: SQL run by cabi_realloc may
+								 * move the array of statements */
 	slackfuel_rowtype *rt;
 	MemoryContext rowcxt;
 	uint32		ptr;
@@ -885,7 +890,7 @@ typed_startup(DestReceiver *self, int operation, TupleDesc desc)
 {
 	typed_receiver *r = (typed_receiver *) self;
 
-	r->rt = stmt_rowtype(r->cx, r->stmt, desc);
+	r->rt = stmt_rowtype(r->cx, &r->sql->stmts[r->stmt], desc, 1);
 	r->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "slackfuel row",
 									  ALLOCSET_SMALL_SIZES);
 }
@@ -1105,8 +1110,11 @@ slackfuel_sql_stmt_query(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
 	in = read_params(cx, ctx, arg32(args, 1), n);
 	check_nparams(cx, s->nparams, n);
 	connect_spi(cx);
+	s->running++;
 	run_query(cx, ctx, s->plan, param_list(cx, in, n, s->types), arg32(args, 3),
 			  arg32(args, 4));
+	/* the guest's cabi_realloc may have moved the array of statements */
+	stmt_get(cx, arg32(args, 0))->running--;
 }
 
 /*
@@ -1132,6 +1140,8 @@ slackfuel_sql_stmt_query_typed(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args
 	check_retptr(cx, ctx, retptr, 8, 4);
 	connect_spi(cx);
 	memset(&r, 0, sizeof(r));
+	r.sql = sql_state(cx);
+	r.stmt = (int) (arg32(args, 0) - 1);
 	r.pub.receiveSlot = typed_receive;
 	r.pub.rStartup = typed_startup;
 	r.pub.rShutdown = typed_nothing;
@@ -1139,14 +1149,15 @@ slackfuel_sql_stmt_query_typed(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args
 	r.pub.mydest = DestNone;
 	r.cx = cx;
 	r.ctx = ctx;
-	r.stmt = s;
 	memset(&opts, 0, sizeof(opts));
 	opts.params = param_list(cx, in, n, s->types);
 	opts.read_only = true;
 	opts.tcount = arg32(args, 3);
 	opts.dest = &r.pub;
 	window_open(cx, ctx, &w);
+	s->running++;
 	SPI_execute_plan_extended(s->plan, &opts);
+	r.sql->stmts[r.stmt].running--;
 	window_close(cx, ctx, &w);
 	result[0] = r.ptr;
 	result[1] = r.n;
@@ -1165,7 +1176,7 @@ slackfuel_sql_stmt_row_type(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
 
 	s = stmt_get(cx, arg32(args, 0));
 	check_retptr(cx, ctx, retptr, 8, 4);
-	rt = stmt_rowtype(cx, s, stmt_desc(cx, s));
+	rt = stmt_rowtype(cx, s, stmt_desc(cx, s), 0);
 	len = strlen(rt->wit);
 	pair[0] = slackfuel_host_alloc(cx, ctx, 1, (uint32) len);
 	pair[1] = (uint32) len;
@@ -1217,6 +1228,12 @@ slackfuel_sql_stmt_drop(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
 {
 	stmt_ent   *s = stmt_get(cx, arg32(args, 0));
 
+	if (s->running > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("wasm function \"%s\" dropped statement %u while a query of it runs",
+						cx->fname, arg32(args, 0)),
+				 errdetail("Its cabi_realloc dropped it.")));
 	if (s->open_cursors > 0)
 		s->dropped = true;
 	else
@@ -1284,7 +1301,7 @@ slackfuel_sql_rows_next_typed(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
 	check_allowed(cx);
 	r = rows_get(cx, arg32(args, 0));
 	s = &sql->stmts[r->stmt];
-	rt = stmt_rowtype(cx, s, r->portal->tupDesc);
+	rt = stmt_rowtype(cx, s, r->portal->tupDesc, 0);
 	off = TYPEALIGN(rt->align, 1);
 	size = TYPEALIGN(rt->align, off + rt->size);
 	check_retptr(cx, ctx, retptr, size, rt->align);
@@ -1299,7 +1316,9 @@ slackfuel_sql_rows_next_typed(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
 		TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
 		uint8	   *row;
 
-		rt = stmt_rowtype(cx, s, desc);
+		/* the fetch ran SQL, which may have moved the array of statements */
+		s = &sql->stmts[r->stmt];
+		rt = stmt_rowtype(cx, s, desc, 0);
 		if (TYPEALIGN(rt->align, 1) != off || TYPEALIGN(rt->align, off + rt->size) != size)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -262,6 +262,41 @@ SELECT typed_scalars();
 SET slackfuel.fuel_limit = 100000;
 SELECT typed_scalars();
 RESET slackfuel.fuel_limit;
+-- A statement cannot be dropped by the cabi_realloc its own query calls.
+CREATE FUNCTION drop_running() RETURNS int LANGUAGE wasm AS $$
+(module
+  (import "slackfuel:host/api" "[constructor]statement" (func $prepare (param i32 i32 i32 i32) (result i32)))
+  (import "slackfuel:host/api" "[method]statement.query" (func $query (param i32 i32 i32 i32 i32)))
+  (import "slackfuel:host/api" "[resource-drop]statement" (func $drop (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "SELECT g FROM generate_series(1, 10) g")
+  (global $stmt (mut i32) (i32.const 0))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (call $drop (global.get $stmt))
+    (i32.const 4096))
+  (func (export "drop_running") (result i32)
+    (global.set $stmt (call $prepare (i32.const 0) (i32.const 38) (i32.const 0) (i32.const 0)))
+    (call $query (global.get $stmt) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 64))
+    (i32.load offset=4 (i32.const 64))))
+$$;
+CREATE FUNCTION drop_running_typed() RETURNS int LANGUAGE wasm AS $$
+(module
+  (import "slackfuel:host/api" "[constructor]statement" (func $prepare (param i32 i32 i32 i32) (result i32)))
+  (import "slackfuel:host/api" "[method]statement.query-typed" (func $query (param i32 i32 i32 i32 i32)))
+  (import "slackfuel:host/api" "[resource-drop]statement" (func $drop (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "SELECT g FROM generate_series(1, 10) g")
+  (global $stmt (mut i32) (i32.const 0))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (call $drop (global.get $stmt))
+    (i32.const 4096))
+  (func (export "drop_running_typed") (result i32)
+    (global.set $stmt (call $prepare (i32.const 0) (i32.const 38) (i32.const 0) (i32.const 0)))
+    (call $query (global.get $stmt) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 64))
+    (i32.load offset=4 (i32.const 64))))
+$$;
+SELECT drop_running();
+SELECT drop_running_typed();
 -- Errors in a nested call come back through every level.
 SELECT q('SELECT q(''SELECT 1/0'')');
 SELECT q('SELECT q(''SELECT 48'')');
