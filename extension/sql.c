@@ -1218,7 +1218,8 @@ slackfuel_sql_stmt_open(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args, sf_va
 	sql->rows[slot].call_id = cx->id;
 	sql->rows[slot].portal = portal;
 	sql->rows[slot].stmt = (int) (h - 1);
-	s->open_cursors++;
+	/* planning may have run wasm that prepared statements, moving them */
+	sql->stmts[h - 1].open_cursors++;
 	result[0].of.i32 = slot + 1;
 }
 
