@@ -96,6 +96,16 @@ CREATE FUNCTION typed_bytes(text, int) RETURNS bytea STRICT LANGUAGE wasm AS :'g
 CREATE TYPE host_pair AS (a int, b int);
 SELECT typed_bytes($$SELECT 'fine'::host_mood, ROW(7, NULL)::host_pair
                     UNION ALL SELECT 'sad', NULL$$, 48);
+-- A kept statement's record follows a label added to its enum: a case is
+-- the label's place in the enum's order (fine is 1 of sad, fine; then 2 of
+-- glad, sad, fine).  Each row is (some, case).
+CREATE FUNCTION kept_typed_bytes(text, int) RETURNS bytea STRICT LANGUAGE wasm AS :'guest';
+CREATE TABLE host_moods (m host_mood);
+INSERT INTO host_moods VALUES ('fine');
+SELECT kept_typed_bytes('SELECT m FROM host_moods ORDER BY m', 2);
+ALTER TYPE host_mood ADD VALUE 'glad' BEFORE 'sad';
+INSERT INTO host_moods VALUES ('glad');
+SELECT kept_typed_bytes('SELECT m FROM host_moods ORDER BY m', 4);
 -- An array with a NULL element has no list<T>: an error naming the column.
 SELECT typed('SELECT id, name, 0.5::float8, ARRAY[id, NULL], 0 FROM host_items WHERE id > $1',
              0, 0);

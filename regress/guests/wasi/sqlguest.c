@@ -586,3 +586,26 @@ typed_bytes(char *sql, uint32_t len, int32_t size)
 }
 
 EXPORT("cabi_post_typed_bytes") void post_typed_bytes(void *p) { free(bytes_result.ptr); }
+
+/*
+ * kept_typed_bytes(sql text, size int) returns bytea: as typed_bytes, with
+ * the statement prepared at the first call and kept
+ */
+static int32_t kept_typed;
+
+EXPORT("kept_typed_bytes")
+void *
+kept_typed_bytes(char *sql, uint32_t len, int32_t size)
+{
+	struct { uint8_t *ptr; uint32_t len; } rs;
+
+	if (kept_typed == 0)
+		kept_typed = h_prepare(sql, len, NULL, 0);
+	free(sql);
+	h_stmt_query_typed(kept_typed, NULL, 0, 0, &rs);
+	bytes_result.ptr = rs.ptr;
+	bytes_result.len = (uint32_t) size;
+	return &bytes_result;
+}
+
+EXPORT("cabi_post_kept_typed_bytes") void post_kept_typed_bytes(void *p) { free(bytes_result.ptr); }
