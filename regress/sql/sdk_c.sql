@@ -69,11 +69,11 @@ SELECT sdk_c.slice('abc', 0, 1);
 -- where a leak of 100 MB would trap.
 SET slackfuel.max_memory = '1MB';
 SELECT count(*) FROM generate_series(1, 100000) g
- WHERE length(sdk_c.concat(repeat('a', 500), sdk_c.echo(repeat('b', 500)))) = 1000
-   AND sdk_c.byte_sum(decode(repeat('01', 1000), 'hex')) = 1000;
+ WHERE length(sdk_c.concat(repeat('a', 500 + g % 1), sdk_c.echo(repeat('b', 500 + g % 1)))) = 1000
+   AND sdk_c.byte_sum(decode(repeat('01', 1000 + g % 1), 'hex')) = 1000;
 SELECT count(*) FROM generate_series(1, 100000) g
- WHERE length(sdk_cw.concat(repeat('a', 500), sdk_cw.echo(repeat('b', 500)))) = 1000
-   AND sdk_cw.byte_sum(decode(repeat('01', 1000), 'hex')) = 1000;
+ WHERE length(sdk_cw.concat(repeat('a', 500 + g % 1), sdk_cw.echo(repeat('b', 500 + g % 1)))) = 1000
+   AND sdk_cw.byte_sum(decode(repeat('01', 1000 + g % 1), 'hex')) = 1000;
 RESET slackfuel.max_memory;
 
 -- The allocator under churn: every block intact, and a second run within
@@ -109,7 +109,7 @@ SELECT sdk_c.remember2('kept'), sdk_c.recall2(), sdk_c.remember2('again'), sdk_c
 SELECT sdk_c.concat2('a', 'b');
 SELECT sdk_c.remember2(repeat('m', 1000)) AS total;
 SELECT count(*) FROM generate_series(1, 20000) g
- WHERE length(sdk_c.concat2(repeat('a', 500), repeat('b', 500))) = 1000;
+ WHERE length(sdk_c.concat2(repeat('a', 500 + g % 1), repeat('b', 500 + g % 1))) = 1000;
 SELECT length(sdk_c.recall2()) AS still_kept;
 DROP FUNCTION sdk_c.remember2(text), sdk_c.recall2(), sdk_c.concat2(text, text);
 SELECT slackfuel_drop_module('sdk_c');
@@ -128,7 +128,7 @@ SELECT sdk_c.fail_with(3);
 SELECT sdk_c.fail_with(0);
 SELECT sdk_c.queried(10), sdk_cw.queried(5), sdk_c.queried(0);
 SET slackfuel.max_memory = '1MB';
-SELECT count(*) FROM generate_series(1, 20000) g WHERE sdk_c.queried(20) = '210 xxxxxxxxxxxxxxxxxxxx';
+SELECT count(*) FROM generate_series(1, 20000) g WHERE sdk_c.queried(20 + g % 1) = '210 xxxxxxxxxxxxxxxxxxxx';
 RESET slackfuel.max_memory;
 -- Lists (arrays, and a set), options (functions that are not STRICT) and
 -- triggers through SF_EXPORT; their buffers belong to the call too.
@@ -163,10 +163,10 @@ SELECT sdk_c.shout('abc'), sdk_c.shout('') IS NULL AS empty, sdk_c.shout(NULL) I
        sdk_cw.shout('wasi');
 SET slackfuel.max_memory = '1MB';
 SELECT count(*) FROM generate_series(1, 50000) g
- WHERE sdk_c.joined(ARRAY[repeat('a', 100), repeat('b', 100)], '-') IS NOT NULL
-   AND sdk_c.shout(repeat('c', 200)) IS NOT NULL
-   AND sdk_c.widths(ARRAY[decode(repeat('00', 100), 'hex')]) = '{100}'
-   AND sdk_cw.joined(ARRAY[repeat('a', 100), repeat('b', 100)], '-') IS NOT NULL;
+ WHERE sdk_c.joined(ARRAY[repeat('a', 100 + g % 1), repeat('b', 100 + g % 1)], '-') IS NOT NULL
+   AND sdk_c.shout(repeat('c', 200 + g % 1)) IS NOT NULL
+   AND sdk_c.widths(ARRAY[decode(repeat('00', 100 + g % 1), 'hex')]) = '{100}'
+   AND sdk_cw.joined(ARRAY[repeat('a', 100 + g % 1), repeat('b', 100 + g % 1)], '-') IS NOT NULL;
 RESET slackfuel.max_memory;
 CREATE TABLE sdk_c.notes (id int, note text);
 CREATE TRIGGER a_stamp BEFORE INSERT OR UPDATE ON sdk_c.notes
