@@ -95,7 +95,7 @@ sf_rt_memory_fill(sf_vmctx *vm, uint32_t d, uint32_t val, uint32_t n)
 
 	if (!in_bounds(d, n, vm->mem->size))
 		return SF_TRAP_MEMORY_OOB;
-	if ((k = charge(vm, n)) != 0)
+	if ((k = charge(vm, 2 * (uint64_t) n)) != 0)
 		return k;
 	for (uint64_t done = 0; done < n;)
 	{
