@@ -659,7 +659,7 @@ static const shape shapes[] = {
 	 "    (then (local.set $a (i32.const 5)))\n"
 	 "    (else (local.set $a (i32.add (local.get $x) (i32.const 9)))))\n"
 	 "  (i32.add (local.get $a) (i32.const 1))))",
-	 3, 2, {1, 0, -4}, {7, 9, 7}},
+	 3, 2, {1, 0, -4}, {7, 9, 7}, {0, 0, 0}},
 	/* a loop whose only branch is its back edge: after it resumes entry */
 	{"(module (func (export \"f\") (param $n i32) (result i32) (local $i i32)\n"
 	 "  (local.set $i (i32.const 0))\n"
@@ -667,26 +667,26 @@ static const shape shapes[] = {
 	 "    (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
 	 "    (br_if $l (i32.lt_s (local.get $i) (local.get $n))))\n"
 	 "  (i32.mul (local.get $i) (i32.const 2))))",
-	 2, 2, {0, 1, 10}, {13, 13, 85}},
+	 2, 2, {0, 1, 10}, {13, 13, 85}, {0, 0, 0}},
 	/* a block left by a br_if to its own end: after it resumes entry */
 	{"(module (func (export \"f\") (param $x i32) (result i32) (local $a i32)\n"
 	 "  (block $b (br_if $b (local.get $x)) (local.set $a (i32.const 3)))\n"
 	 "  (i32.add (local.get $a) (local.get $x))))",
-	 2, 2, {1, 0, 5}, {5, 7, 5}},
+	 2, 2, {1, 0, 5}, {5, 7, 5}, {0, 0, 0}},
 	/* inner block left for the outer one: after it, no resume */
 	{"(module (func (export \"f\") (param $x i32) (result i32) (local $a i32)\n"
 	 "  (block $o\n"
 	 "    (block $b (br_if $o (local.get $x)) (local.set $a (i32.const 3)))\n"
 	 "    (local.set $a (i32.add (local.get $a) (i32.const 1))))\n"
 	 "  (local.get $a)))",
-	 2, 2, {1, 0, 2}, {3, 9, 3}},
+	 2, 2, {1, 0, 2}, {3, 9, 3}, {0, 0, 0}},
 	/* the else arm is the cheaper one: its charge goes */
 	{"(module (func (export \"f\") (param $x i32) (result i32)\n"
 	 "  (if (i32.eqz (local.get $x))\n"
 	 "    (then (local.set $x (i32.mul (local.get $x) (i32.const 7))))\n"
 	 "    (else (nop)(local.set $x (i32.const 1))))\n"
 	 "  (i32.add (local.get $x) (i32.const 2))))",
-	 3, 2, {0, 1, 9}, {10, 8, 8}},
+	 3, 2, {0, 1, 9}, {10, 8, 8}, {0, 0, 0}},
 	/* late loop: the header charges the rest of the body too, the run
 	** before the loop takes that back once, the second exit charges on
 	** its way out: 3 charges, where a charge after each br_if made 4 */
@@ -702,14 +702,14 @@ static const shape shapes[] = {
 	 "      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
 	 "      (br $l)))\n"
 	 "  (local.get $s)))",
-	 3, 3, {0, 3, 20}, {19, 70, 265}},
+	 3, 3, {0, 3, 20}, {19, 70, 265}, {0, 0, 0}},
 	/* the then arm returns: the else arm's run goes on after the end */
 	{"(module (func (export \"f\") (param $x i32) (result i32)\n"
 	 "  (if (i32.eqz (local.get $x))\n"
 	 "    (then (return (i32.mul (local.get $x) (i32.const 7))))\n"
 	 "    (else (nop)(local.set $x (i32.const 1))))\n"
 	 "  (i32.add (local.get $x) (i32.const 2))))",
-	 3, 3, {0, 1, 9}, {7, 8, 8}},
+	 3, 3, {0, 1, 9}, {7, 8, 8}, {0, 0, 0}},
 	/* a loop continued from an if arm (quicksort's partition loop): the
 	** header's 12 move into the run before the loop (1 after it, resumed)
 	** and the arm's 5, and the back edge jumps past the dropped header:
@@ -721,7 +721,7 @@ static const shape shapes[] = {
 	 "    (if (i32.lt_s (local.get $i) (local.get $n))\n"
 	 "      (then (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $l))))\n"
 	 "  (local.get $s)))",
-	 3, 2, {0, 1, 5}, {13, 13, 81}},
+	 3, 2, {0, 1, 5}, {13, 13, 81}, {0, 0, 0}},
 	/* the same with a direct call in the header: linking adds the
 	** callee's entry run (1) to the dropped header charge, which comes
 	** back as a lea, so the back edge must not jump past it */
