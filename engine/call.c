@@ -430,6 +430,8 @@ sf_call_host_boundary(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *c
 	{
 		act->fuel = fuel;
 		act->host_msg[0] = '\0';
+		sf_call_charge(act, SF_FUEL_HOST_CALL);
+		ret.fuel = act->fuel;
 		/* no host side effect once the limit is passed or a stop requested */
 		if ((ret.trap = boundary_trap(act, 0)) != 0)
 			return ret;

@@ -382,8 +382,11 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 	return ptr;
 }
 
-/* A call's copies: 256 KiB, under 0.1 ms, between checks for interrupts. */
-#define COPY_CHUNK ((size_t) 256 << 10)
+/*
+** A call's copies between checks for interrupts: 64 KiB, like the engine's
+** bulk operators (a fresh page's first touch is what takes time).
+*/
+#define COPY_CHUNK ((size_t) 64 << 10)
 
 /* The call ends as a trap of 'kind' (the instance goes: it is part-written). */
 static void
