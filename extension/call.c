@@ -164,21 +164,31 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	}
 }
 
-/* A call counted in cx->st ends: its time, fuel and memory (stats.c). */
+/*
+ * A call counted in 'st' ends: its time (when 'start' is not 0), fuel and
+ * memory (stats.c).
+ */
+static inline __attribute__((always_inline)) void
+count(slackfuel_fstats *st, uint64 start, uint64 consumed,
+	  const slackfuel_inst *inst)
+{
+	slackfuel_counters *c = &st->c;
+
+	if (start != 0)
+		slackfuel_stats_timed(st, slackfuel_clock() - start);
+	c->fuel += consumed;
+	if (consumed > c->fuel_max)
+		c->fuel_max = consumed;
+	if (inst->memory0 != NULL)
+		c->peak_memory = Max(c->peak_memory, sf_memory_size(inst->memory0));
+	if (unlikely(!st->dirty))
+		slackfuel_stats_mark(st);
+}
+
 static inline void
 count_end(slackfuel_cx *cx)
 {
-	slackfuel_counters *c = &cx->st->c;
-
-	if (cx->start != 0)
-		slackfuel_stats_timed(cx->st, slackfuel_clock() - cx->start);
-	c->fuel += cx->out.consumed;
-	if (cx->out.consumed > c->fuel_max)
-		c->fuel_max = cx->out.consumed;
-	if (cx->inst->memory0 != NULL)
-		c->peak_memory = Max(c->peak_memory, sf_memory_size(cx->inst->memory0));
-	if (unlikely(!cx->st->dirty))
-		slackfuel_stats_mark(cx->st);
+	count(cx->st, cx->start, cx->out.consumed, cx->inst);
 }
 
 /* A nested call's fuel is charged to the call around it. */
@@ -536,11 +546,13 @@ scalar_failed(slackfuel_cx *cx, slackfuel_func *fn, slackfuel_inst *inst,
  * call (the running call pushed and popped, stack, tick and pending
  * interrupts checked, the fuel limit, statistics, the session's fuel) but
  * fills the call's context only for lifting the result, and in full only
- * when the call traps (scalar_failed).
+ * when the call traps (scalar_failed).  'userid' is the role the call site
+ * found 'inst' for: when the current role differs (SET ROLE, a SECURITY
+ * DEFINER function), the call handler finds the call site again.
  */
 Datum
 slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
-					  FunctionCallInfo fcinfo)
+					  FunctionCallInfo fcinfo, Oid userid)
 {
 	const slackfuel_sig *sig = fn->sig;
 	slackfuel_running_calls *r = &slackfuel_running;
@@ -553,6 +565,8 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 	sf_call_opts opts;
 	sf_status	status;
 
+	if (unlikely(userid != GetUserId()))
+		return slackfuel_call_handler_slow(fcinfo);
 	mark = r->n;
 	if (unlikely(r->n == r->cap))
 		slackfuel_running_grow();
@@ -596,13 +610,7 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 	r->n = mark;
 	slackfuel_last_fuel = opts.fuel_consumed;
 	if (st != NULL)
-	{
-		cx.out.consumed = opts.fuel_consumed;
-		cx.st = st;
-		cx.inst = inst;
-		cx.start = start;
-		count_end(&cx);
-	}
+		count(st, start, opts.fuel_consumed, inst);
 	if (sig->ret == NULL)
 		return (Datum) 0;
 	cx.fname = fn->proname;
@@ -851,7 +859,7 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo
 	const slackfuel_sig *sig = fn->sig;
 
 	if (slackfuel_call_scalar_ok(fn, inst) && slackfuel_sql_top == NULL)
-		return slackfuel_call_scalar(fn, inst, fcinfo);
+		return slackfuel_call_scalar(fn, inst, fcinfo, GetUserId());
 	call_begin(&cx, fn->proname, fn, inst, inst->host, inst->max_stack);
 	if (sig->direct)
 		result = call_direct(&cx, fcinfo);

@@ -638,6 +638,9 @@ extern void slackfuel_modules_free_doomed(void);
 /* citus.c */
 extern void slackfuel_citus_propagate(FunctionCallInfo fcinfo);
 
+/* handler.c */
+extern Datum slackfuel_call_handler_slow(FunctionCallInfo fcinfo);
+
 /* call.c */
 extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
 extern char *slackfuel_stack_base;	/* NULL until the first call */
@@ -646,7 +649,7 @@ typedef struct slackfuel_iter slackfuel_iter;
 extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 							FunctionCallInfo fcinfo, slackfuel_iter **iter);
 extern Datum slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
-								   FunctionCallInfo fcinfo);
+								   FunctionCallInfo fcinfo, Oid userid);
 
 /*
  * Whether calls of 'fn' with 'inst' may take slackfuel_call_scalar (when no
