@@ -249,10 +249,11 @@ stack_floor(uintptr_t frame, uint64_t max_bytes)
 }
 
 /*
-** Run JIT function 'f' on 'slots' (arguments in, results out).  This runs
-** on every call from SQL: the activation's message buffer is not cleared
-** (only read after a host trap, which writes it first), and the stubs,
-** which exist once 'f' was compiled, are looked up once.
+** Run JIT function 'f' on 'slots' (arguments in, results out; 'nslots' is
+** the larger of its parameter and result counts).  This runs on every call
+** from SQL: the activation's message buffer is not cleared (only read
+** after a host trap, which writes it first), and the entry and trap stubs
+** are those instantiation chose for 'f'.
 */
 static inline __attribute__((always_inline)) sf_status
 call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, sf_call_opts *opts,
@@ -263,12 +264,12 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, sf_call_opts *opts,
 	sf_activation *prev_cur;
 	uintptr_t	prev_limit = s->stack_limit;
 	uint64_t	trap, limit;
-	const sf_stubs *stubs = sf_stubs_get(NULL);
+
 	memset(&act, 0, offsetof(sf_activation, host_msg));
 	act.host_msg[0] = '\0';
 	act.prev = s->act;
 	act.store = s;
-	act.trap_stub = (uintptr_t) stubs->trap_common;
+	act.trap_stub = f->trap_stub;
 	limit = fuel_setup(&act, f, opts);
 	if (act.prev == NULL)
 		s->stack_limit = stack_floor((uintptr_t) __builtin_frame_address(0), s->cfg.max_stack_bytes);
@@ -282,8 +283,7 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, sf_call_opts *opts,
 	if (sf_signals_interrupt_pending())
 		trap = SF_TRAP_INTERRUPTED;
 	else
-		trap = (nslots < SF_ENTRY_SMALL ? stubs->entry_n[nslots] : stubs->entry)
-			(f->ctx, f->code, slots, nslots, &act);
+		trap = ((sf_entry_fn) f->entry_stub) (f->ctx, f->code, slots, nslots, &act);
 	cur_act = prev_cur;
 	s->act = act.prev;
 	s->stack_limit = prev_limit;
