@@ -392,7 +392,7 @@ sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
 			opts->fuel_consumed = 0;
 		return call_host_slots(f, slots, err);
 	}
-	return call_jit(f, slots, nargs > nresults ? nargs : nresults, opts, err);
+	return call_jit(f, slots, f->nslots, opts, err);
 }
 
 /*

@@ -884,6 +884,7 @@ create_defined(sf_instance *inst, sf_error *err)
 			if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
 				f->narrow |= (uint64_t) 1 << i;
 		nslots = f->type.nparams > f->type.nresults ? f->type.nparams : f->type.nresults;
+		f->nslots = nslots;
 		f->entry_stub = (void *) (nslots < SF_ENTRY_SMALL ? stubs->entry_n[nslots] : stubs->entry);
 		f->trap_stub = (uintptr_t) stubs->trap_common;
 		vm->slots[fi] = f;

@@ -524,12 +524,12 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
  */
 static pg_noinline Datum
 scalar_failed(slackfuel_cx *cx, slackfuel_func *fn, slackfuel_inst *inst,
-			  slackfuel_fstats *st, uint64 start, int mark, uint64 consumed,
+			  slackfuel_fstats *st, uint64 start, uint64 consumed,
 			  sf_status status)
 {
 	cx_init(cx, fn->proname, fn, inst, NULL);	/* cx->out.err is kept */
 	cx->out.consumed = consumed;
-	cx->run_mark = mark;
+	cx->run_mark = slackfuel_running.n - 1; /* the call's own entry is last */
 	cx->st = st;
 	cx->start = start;
 	if (exited(cx, status) && fn->sig->ret != NULL)
@@ -560,14 +560,12 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
 	uint64		start = 0;
 	int			nargs = sig->nargs;
-	int			mark;
 	slackfuel_cx cx;
 	sf_call_opts opts;
 	sf_status	status;
 
 	if (unlikely(userid != GetUserId()))
 		return slackfuel_call_handler_slow(fcinfo);
-	mark = r->n;
 	if (unlikely(r->n == r->cap))
 		slackfuel_running_grow();
 	r->insts[r->n++] = inst->owner;
@@ -605,9 +603,9 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 						   &cx.out.err);
 	slackfuel_session_fuel += opts.fuel_consumed;
 	if (unlikely(status != SF_OK))
-		return scalar_failed(&cx, fn, inst, st, start, mark,
-							 opts.fuel_consumed, status);
-	r->n = mark;
+		return scalar_failed(&cx, fn, inst, st, start, opts.fuel_consumed,
+							 status);
+	r->n--;						/* nothing else was pushed: no imports */
 	slackfuel_last_fuel = opts.fuel_consumed;
 	if (st != NULL)
 		count(st, start, opts.fuel_consumed, inst);
