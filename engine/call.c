@@ -379,18 +379,18 @@ sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
 		for (uint32_t i = 0; i < nargs; i++)
 			if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
 				slots[i] = (uint32_t) slots[i];
+		if (f->host != NULL)
+		{
+			last_fuel = 0;
+			if (opts != NULL)
+				opts->fuel_consumed = 0;
+			return call_host_slots(f, slots, err);
+		}
 	}
 	else
 	{
 		for (uint64_t m = f->narrow; m != 0; m &= m - 1)
 			slots[__builtin_ctzll(m)] = (uint32_t) slots[__builtin_ctzll(m)];
-	}
-	if (__builtin_expect(f->host != NULL, 0))
-	{
-		last_fuel = 0;
-		if (opts != NULL)
-			opts->fuel_consumed = 0;
-		return call_host_slots(f, slots, err);
 	}
 	return call_jit(f, slots, f->nslots, opts, err);
 }
