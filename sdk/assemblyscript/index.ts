@@ -2,26 +2,28 @@
 // AssemblyScript, compiled to WebAssembly and called by the slackfuel
 // extension.  See docs/sdk.md.
 //
-// An export takes and returns core values.  Scalars (bool, i16, i32, i64,
-// f32, f64) are passed as they are; text and bytea arrive as a (ptr, len)
-// pair, read with argString / argBytes, and are returned through
-// retString / retBytes, which hand the host a pointer to a (ptr, len)
-// pair:
+// Built with the SDK's transform (asc --transform .../transform.mjs), an
+// export is a plain function over numbers, string, Uint8Array, arrays and
+// nullable strings, bytes and arrays:
 //
-//   import { argString, retString } from "slackfuel";
-//   export { cabi_realloc, cabi_post as cabi_post_shout } from "slackfuel";
+//   import "slackfuel";
 //
-//   export function shout(ptr: usize, len: usize): usize {
-//     return retString(argString(ptr, len).toUpperCase() + "!");
+//   export function shout(s: string): string {
+//     return s.toUpperCase() + "!";
 //   }
 //
-// Memory: argString and argBytes copy the argument into a managed
-// string or Uint8Array and free the host's buffer at once; a result is
-// encoded into a buffer that cabi_post_<export> frees after the host has
-// copied it (every such export needs that alias of cabi_post).  Globals
-// keep their values between calls.  Build with the default (incremental)
-// runtime, which frees, and --use abort=... (see abort below).
-// log, notice, raise and query are the host's (slackfuel:host/api).
+// and the transform generates its canonical-ABI wrapper from the __sf_
+// helpers below, with cabi_post_<export> and cabi_realloc.  Without the
+// transform, an export takes text and bytea as a (ptr, len) pair read with
+// argString / argBytes and returns them through retString / retBytes,
+// with cabi_realloc and cabi_post as cabi_post_<export> re-exported.
+//
+// Memory: arguments are copied into managed values and the host's buffers
+// freed at once; a result is encoded into a buffer that cabi_post_<export>
+// frees after the host has copied it.  Globals keep their values between
+// calls.  Build with the default (incremental) runtime, which frees, and
+// --use abort=... (see abort below).  log, notice, raise and query are the
+// host's (slackfuel:host/api).
 
 // The return area of a (ptr, len) result, and whether its buffer is still
 // to be freed.
