@@ -35,6 +35,13 @@ const SUPPORTED = "numbers (bool, i16, i32, i64, f32, f64, u32), string, Uint8Ar
 
 class TypeError_ extends Error {}
 
+// Ends the build with 'message' (asc prints an error's stack: just it).
+function fail(message) {
+  const e = new Error("slackfuel transform: " + message);
+  e.stack = e.message;
+  throw e;
+}
+
 // The kind of a type written as 'text': { kind, type, elem }.
 function classify(text) {
   const t = text.replace(/\s+/g, "");
@@ -47,7 +54,8 @@ function classify(text) {
   }
   if (t === "void") return { kind: "void" };
   if (Object.prototype.hasOwnProperty.call(NUMBERS, t)) return { kind: "num", type: t };
-  if (t === "string") return { kind: "string" };
+  if (t === "") throw new TypeError_("its type must be written out");
+  if (t === "string" || t === "String") return { kind: "string" };
   if (t === "Uint8Array") return { kind: "bytes" };
   if ((m = /^(.+)\[\]$/.exec(t)) || (m = /^Array<(.+)>$/.exec(t))) {
     const elem = classify(m[1]);
@@ -229,15 +237,15 @@ export default class SlackfuelTransform {
         });
       } catch (e) {
         if (e instanceof TypeError_)
-          throw new Error(`slackfuel transform: ${source.normalizedPath}: export ${name}: ${e.message}; ` +
-                          `an export may take and return ${SUPPORTED}`);
+          fail(`${source.normalizedPath}: export ${name}: ${e.message}; ` +
+               `an export may take and return ${SUPPORTED}`);
         throw e;
       }
       const plain = params.every((p) => p.kind.kind === "num") &&
         (ret.kind === "num" || ret.kind === "void");
       if (plain) continue;
       if (stmt.typeParameters && stmt.typeParameters.length)
-        throw new Error(`slackfuel transform: ${source.normalizedPath}: export ${name} is generic`);
+        fail(`${source.normalizedPath}: export ${name} is generic`);
       stmt.flags &= ~FLAG_EXPORT;
       needsMemory = true;
       pieces.push(wrapper(name, params, ret));
