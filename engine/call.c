@@ -32,6 +32,7 @@ struct sf_ctx
 {
 	sf_store   *store;
 	sf_memory  *mem;
+	sf_instance *inst;			/* the wasm caller's */
 	sf_activation *act;
 	bool		exit;			/* sf_ctx_exit was called */
 	int32_t		exit_code;
@@ -413,6 +414,7 @@ sf_call_host_boundary(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *c
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.store = hc->store;
 	ctx.mem = caller ? caller->mem : NULL;
+	ctx.inst = caller ? caller->inst : NULL;
 	ctx.act = act;
 	if (act)
 	{
@@ -464,6 +466,12 @@ sf_memory *
 sf_ctx_memory(sf_ctx *ctx)
 {
 	return ctx->mem;
+}
+
+sf_instance *
+sf_ctx_instance(sf_ctx *ctx)
+{
+	return ctx->inst;
 }
 
 /* Without metering (fuel off, or no wasm caller) the fuel is unlimited. */

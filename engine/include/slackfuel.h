@@ -538,6 +538,12 @@ sf_fuel_for_bytes(uint64_t bytes)
 /* --- Host-function context ------------------------------------------- */
 
 sf_memory  *sf_ctx_memory(sf_ctx *ctx);
+/*
+** The instance of the wasm function that called the host function (NULL
+** when none did), also while its start function or "_initialize" runs,
+** before sf_instance_new has returned it: its exports can be called then.
+*/
+sf_instance *sf_ctx_instance(sf_ctx *ctx);
 uint64_t	sf_ctx_fuel_remaining(sf_ctx *ctx);
 /* Charge 'units' of fuel; returns non-zero if that exhausts the limit. */
 int			sf_ctx_charge_fuel(sf_ctx *ctx, uint64_t units);
