@@ -122,6 +122,21 @@ SELECT many('a', 1, 'b', 2, '\x0102', 0.5, 'c', true, 'ü', 3::int2, 1.5, 'z'),
        many('', -1, '', -2, '', 0, '', false, '', 0::int2, 0, '');
 SELECT first_of(NULL, NULL, 'c', 'd', NULL, 'f'), first_of(NULL, NULL, NULL, NULL, NULL, 'f'),
        first_of(NULL, NULL, NULL, NULL, NULL, NULL) IS NULL AS all_null;
+-- Numbers that may be NULL are Box<T> | null in AssemblyScript: option<T>
+-- with the number in the flat values, in a tuple, and in the return area.
+CREATE FUNCTION add_or_null(int, int) RETURNS int LANGUAGE wasm AS :'m';
+CREATE FUNCTION opt_kinds(bool, int2, bigint, real, float8, text) RETURNS text LANGUAGE wasm AS :'m';
+CREATE FUNCTION negated(bool) RETURNS bool LANGUAGE wasm AS :'m';
+CREATE FUNCTION shifted(int2) RETURNS int2 LANGUAGE wasm AS :'m';
+CREATE FUNCTION sum_opts(bool, int2, int, bigint, real, float8, int, bigint, int2) RETURNS float8
+  LANGUAGE wasm AS :'m';
+SELECT add_or_null(2, 3), add_or_null(NULL, 3) IS NULL AS n1, add_or_null(2, NULL) IS NULL AS n2;
+SELECT opt_kinds(true, -7::int2, 1099511627776, 1.5, -0.25, 'x'), opt_kinds(NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT negated(true), negated(false), negated(NULL) IS NULL AS n,
+       shifted(-32767::int2), shifted(NULL) IS NULL AS n2;
+SELECT sum_opts(true, 2::int2, 3, 4, 0.5, 0.25, 5, 6, -1::int2),
+       sum_opts(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 7::int2),
+       sum_opts(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) IS NULL AS all_null;
 -- Every buffer is freed: 20,000 calls of each within 1 MB.
 SET slackfuel.max_memory = '1MB';
 SELECT count(*) FROM generate_series(1, 20000) g
@@ -130,6 +145,7 @@ SELECT count(*) FROM generate_series(1, 20000) g
    AND array_length(byte_lengths(ARRAY[decode(repeat('01', 200 + g % 1), 'hex'), '\x']), 1) = 2
    AND length(or_default(NULL, repeat('q', 400 + g % 1))) = 400
    AND length(first_of(NULL, repeat('r', 200 + g % 1), 'x', NULL, 'y', NULL)) = 200
+   AND sum_opts(NULL, NULL, g, NULL, NULL, NULL, NULL, NULL, NULL) = g
    AND length(many(repeat('a', 100 + g % 1), 1, 'b', 2, '\x01', 0.5, 'c', true, 'd', 3::int2, 1.5, 'e')) > 100;
 SELECT count(*) FROM generate_series(1, 2000) g, words(repeat('word ', 50 + g % 1)) w;
 RESET slackfuel.max_memory;

@@ -3,8 +3,8 @@
 // extension.  See docs/sdk.md.
 //
 // Built with the SDK's transform (asc --transform .../transform.mjs), an
-// export is a plain function over numbers, string, Uint8Array, arrays and
-// nullable strings, bytes and arrays:
+// export is a plain function over numbers, string, Uint8Array, arrays,
+// nullable strings, bytes and arrays, and Box<T> | null for numbers:
 //
 //   import "slackfuel";
 //
@@ -189,6 +189,29 @@ export function __sf_retNone(): usize {
   store<u32>(RET_OPT, 0, 4);
   store<u32>(RET_OPT, 0, 8);
   return RET_OPT;
+}
+
+// A number that may be NULL: AssemblyScript numbers cannot be null, so a
+// function that is not STRICT takes and returns `Box<i32> | null` (and so
+// on) where Rust would have Option<i32>.
+export class Box<T> {
+  constructor(public value: T) {}
+}
+
+// The return area of an option<T> result of a number type: the case at
+// 0, the number at its own alignment.
+const RET_OPT_NUM: usize = memory.data(16, 8);
+
+export function __sf_retSomeNum<T>(value: T): usize {
+  store<u8>(RET_OPT_NUM, 1);
+  store<T>(RET_OPT_NUM + sizeof<T>(), value);
+  return RET_OPT_NUM;
+}
+
+export function __sf_retNoneNum<T>(): usize {
+  store<u64>(RET_OPT_NUM, 0);
+  store<u64>(RET_OPT_NUM, 0, 8);
+  return RET_OPT_NUM;
 }
 
 // An argument tuple in memory (more than 16 flat values): freed after its

@@ -4,7 +4,8 @@
 //   asc f.ts --transform ./build/npm/node_modules/slackfuel/transform.mjs ...
 //
 // For every `export function` of an entry file whose signature uses a
-// string, a Uint8Array, an array or a nullable of those, the function
+// string, a Uint8Array, an array, a nullable of those or a `Box<T> | null`
+// (a number that may be NULL), the function
 // stays as written but is no longer exported; a generated wrapper is
 // exported under its name instead.  The wrapper takes the flattened core
 // values (strings and lists as (ptr, len), options as a case and the
@@ -31,7 +32,8 @@ const NUMBERS = {
 };
 
 const SUPPORTED = "numbers (bool, i16, i32, i64, f32, f64, u32), string, Uint8Array, " +
-  "arrays of those (T[] or Array<T>), and `string | null`, `Uint8Array | null`, `T[] | null`";
+  "arrays of those (T[] or Array<T>), and `string | null`, `Uint8Array | null`, `T[] | null`, " +
+  "`Box<T> | null` for a number T";
 
 class TypeError_ extends Error {}
 
@@ -48,8 +50,13 @@ function classify(text) {
   let m;
   if ((m = /^(.+)\|null$/.exec(t)) || (m = /^null\|(.+)$/.exec(t))) {
     const inner = classify(m[1]);
-    if (inner.kind === "num" || inner.kind === "option" || inner.kind === "void")
-      throw new TypeError_(`${text} is not supported: a number cannot be null in AssemblyScript`);
+    if (inner.kind === "num")
+      throw new TypeError_(`${text} is not supported: a number cannot be null in AssemblyScript ` +
+                           `(write Box<${inner.type}> | null)`);
+    if (inner.kind === "option" || inner.kind === "void" || inner.kind === "box")
+      throw new TypeError_(`${text} is not supported`);
+    if (inner.kind === "boxed")
+      return { kind: "optnum", type: inner.type };
     return { kind: "option", inner };
   }
   if (t === "void") return { kind: "void" };
@@ -57,6 +64,13 @@ function classify(text) {
   if (t === "") throw new TypeError_("its type must be written out");
   if (t === "string" || t === "String") return { kind: "string" };
   if (t === "Uint8Array") return { kind: "bytes" };
+  if ((m = /^Box<(.+)>$/.exec(t))) {
+    const inner = classify(m[1]);
+    if (inner.kind !== "num")
+      throw new TypeError_(`${text} is not supported: Box holds a number`);
+    // Only as `Box<T> | null`, an option<T>.
+    return { kind: "boxed", type: inner.type };
+  }
   if ((m = /^(.+)\[\]$/.exec(t)) || (m = /^Array<(.+)>$/.exec(t))) {
     const elem = classify(m[1]);
     if (elem.kind === "num") return { kind: "listnum", elem: elem.type };
@@ -69,12 +83,14 @@ function classify(text) {
 
 function flatCount(k) {
   if (k.kind === "num") return 1;
+  if (k.kind === "optnum") return 2;
   if (k.kind === "option") return 3;
   return 2;
 }
 
 function sizeAlign(k) {
   if (k.kind === "num") return [NUMBERS[k.type], NUMBERS[k.type]];
+  if (k.kind === "optnum") return [2 * NUMBERS[k.type], NUMBERS[k.type]];
   if (k.kind === "option") return [12, 4];
   return [8, 4];
 }
@@ -101,6 +117,7 @@ function asType(k) {
     case "liststring": return "Array<string>";
     case "listbytes": return "Array<Uint8Array>";
     case "option": return asType(k.inner) + " | null";
+    case "optnum": return `Box<${k.type}> | null`;
   }
   throw new Error("slackfuel transform: no type for " + k.kind);
 }
@@ -123,6 +140,7 @@ const HELPERS = [
   "__sf_argList", "__sf_argStrings", "__sf_argBytesList",
   "__sf_retList", "__sf_retStrings", "__sf_retBytesList",
   "__sf_retSome", "__sf_retNone", "__sf_freeArgs",
+  "Box as __sf_Box", "__sf_retSomeNum", "__sf_retNoneNum",
 ];
 
 // The wrapper of function 'name' with parameters [{name, kind}] and
@@ -139,6 +157,11 @@ function wrapper(name, params, ret) {
       if (k.kind === "num") {
         core.push(`a${i}: ${k.type}`);
         args.push(`a${i}`);
+      } else if (k.kind === "optnum") {
+        core.push(`a${i}d: i32`, `a${i}v: ${k.type}`);
+        body.push(`let v${i}: __sf_Box<${k.type}> | null = null;`,
+                  `if (a${i}d != 0) v${i} = new __sf_Box<${k.type}>(a${i}v);`);
+        args.push(`v${i}`);
       } else if (k.kind === "option") {
         core.push(`a${i}d: i32`, `a${i}p: usize`, `a${i}l: usize`);
         body.push(`let v${i}: ${asType(k)} = null;`,
@@ -160,6 +183,10 @@ function wrapper(name, params, ret) {
       off = Math.ceil(off / align) * align;
       if (k.kind === "num") {
         body.push(`const v${i} = load<${k.type}>(args, ${off});`);
+      } else if (k.kind === "optnum") {
+        body.push(`let v${i}: __sf_Box<${k.type}> | null = null;`,
+                  `if (load<u8>(args, ${off}) != 0) ` +
+                  `v${i} = new __sf_Box<${k.type}>(load<${k.type}>(args, ${off + NUMBERS[k.type]}));`);
       } else if (k.kind === "option") {
         body.push(`let v${i}: ${asType(k)} = null;`,
                   `if (load<u8>(args, ${off}) != 0) v${i} = ` +
@@ -182,6 +209,11 @@ function wrapper(name, params, ret) {
   } else if (ret.kind === "num") {
     result = ret.type;
     body.push(`return ${call};`);
+  } else if (ret.kind === "optnum") {
+    result = "usize";
+    body.push(`const r = ${call};`,
+              `if (r === null) return __sf_retNoneNum<${ret.type}>();`,
+              `return __sf_retSomeNum<${ret.type}>(changetype<__sf_Box<${ret.type}>>(r).value);`);
   } else if (ret.kind === "option") {
     result = "usize";
     memoryResult = true;
@@ -234,7 +266,9 @@ export default class SlackfuelTransform {
         ret = sig.returnType == null ? { kind: "void" } : classify(typeText(sig.returnType));
         params.forEach((p) => {
           if (p.kind.kind === "void") throw new TypeError_(`parameter ${p.name}: void`);
+          if (p.kind.kind === "boxed") throw new TypeError_(`parameter ${p.name}: Box<T> only as Box<T> | null`);
         });
+        if (ret.kind === "boxed") throw new TypeError_("result: Box<T> only as Box<T> | null");
       } catch (e) {
         if (e instanceof TypeError_)
           fail(`${source.normalizedPath}: export ${name}: ${e.message}; ` +

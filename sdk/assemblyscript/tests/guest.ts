@@ -2,7 +2,7 @@
 // built with the SDK's transform: the exports are plain functions over
 // strings, bytes, arrays and nullable values, and transform.mjs generates
 // their canonical-ABI wrappers (and cabi_realloc, cabi_post_<name>).
-import { log, notice, raise, Level, query, Value, Kind } from "slackfuel";
+import { log, notice, raise, Level, query, Value, Kind, Box } from "slackfuel";
 
 export function not_b(b: bool): bool { return !b; }
 export function neg16(x: i16): i16 { return -x; }
@@ -183,4 +183,41 @@ export function first_of(a: string | null, b: string | null, c: string | null,
   if (d !== null) return d;
   if (e !== null) return e;
   return f;
+}
+
+// Numbers that may be NULL: Box<T> | null.
+export function add_or_null(a: Box<i32> | null, b: Box<i32> | null): Box<i32> | null {
+  if (a === null || b === null) return null;
+  return new Box<i32>(a.value + b.value);
+}
+function show<T>(b: Box<T> | null): string {
+  return b === null ? "null" : b.value.toString();
+}
+export function opt_kinds(a: Box<bool> | null, b: Box<i16> | null, c: Box<i64> | null,
+                          d: Box<f32> | null, e: Box<f64> | null, s: string | null): string | null {
+  return show<bool>(a) + " " + show<i16>(b) + " " + show<i64>(c) + " " + show<f32>(d) + " " +
+    show<f64>(e) + " " + (s === null ? "null" : <string>s);
+}
+export function negated(b: Box<bool> | null): Box<bool> | null {
+  return b === null ? null : new Box<bool>(!b.value);
+}
+export function shifted(x: Box<i16> | null): Box<i16> | null {
+  return x === null ? null : new Box<i16>(x.value - 1);
+}
+// Nine options of numbers flatten to 18 values: a tuple.
+export function sum_opts(a: Box<bool> | null, b: Box<i16> | null, c: Box<i32> | null,
+                         d: Box<i64> | null, e: Box<f32> | null, f: Box<f64> | null,
+                         g: Box<i32> | null, h: Box<i64> | null, i: Box<i16> | null): Box<f64> | null {
+  let t: f64 = 0;
+  let any = false;
+  if (a !== null) { t += a.value ? 1 : 0; any = true; }
+  if (b !== null) { t += b.value; any = true; }
+  if (c !== null) { t += <f64>c.value; any = true; }
+  if (d !== null) { t += <f64>d.value; any = true; }
+  if (e !== null) { t += e.value; any = true; }
+  if (f !== null) { t += f.value; any = true; }
+  if (g !== null) { t += <f64>g.value; any = true; }
+  if (h !== null) { t += <f64>h.value; any = true; }
+  if (i !== null) { t += i.value; any = true; }
+  return any ? new Box<f64>(t) : null;
 }
