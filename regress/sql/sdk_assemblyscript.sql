@@ -137,6 +137,9 @@ SELECT negated(true), negated(false), negated(NULL) IS NULL AS n,
 SELECT sum_opts(true, 2::int2, 3, 4, 0.5, 0.25, 5, 6, -1::int2),
        sum_opts(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 7::int2),
        sum_opts(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) IS NULL AS all_null;
+-- An export in the raw style (ptr, len) is left as written.
+CREATE FUNCTION raw_echo(text) RETURNS text STRICT LANGUAGE wasm AS :'m';
+SELECT raw_echo('grüße'), raw_echo('');
 -- Every buffer is freed: 20,000 calls of each within 1 MB.
 SET slackfuel.max_memory = '1MB';
 SELECT count(*) FROM generate_series(1, 20000) g
@@ -146,6 +149,7 @@ SELECT count(*) FROM generate_series(1, 20000) g
    AND length(or_default(NULL, repeat('q', 400 + g % 1))) = 400
    AND length(first_of(NULL, repeat('r', 200 + g % 1), 'x', NULL, 'y', NULL)) = 200
    AND sum_opts(NULL, NULL, g, NULL, NULL, NULL, NULL, NULL, NULL) = g
+   AND length(raw_echo(repeat('s', 300 + g % 1))) = 304
    AND length(many(repeat('a', 100 + g % 1), 1, 'b', 2, '\x01', 0.5, 'c', true, 'd', 3::int2, 1.5, 'e')) > 100;
 SELECT count(*) FROM generate_series(1, 2000) g, words(repeat('word ', 50 + g % 1)) w;
 RESET slackfuel.max_memory;

@@ -2,7 +2,10 @@
 // built with the SDK's transform: the exports are plain functions over
 // strings, bytes, arrays and nullable values, and transform.mjs generates
 // their canonical-ABI wrappers (and cabi_realloc, cabi_post_<name>).
-import { log, notice, raise, Level, query, Value, Kind, Box } from "slackfuel";
+import { log, notice, raise, Level, query, Value, Kind, Box, argString, retString } from "slackfuel";
+// The raw style below exports cabi_realloc itself: the transform then
+// does not export it again.
+export { cabi_realloc, cabi_post as cabi_post_raw_echo } from "slackfuel";
 
 export function not_b(b: bool): bool { return !b; }
 export function neg16(x: i16): i16 { return -x; }
@@ -220,4 +223,10 @@ export function sum_opts(a: Box<bool> | null, b: Box<i16> | null, c: Box<i32> | 
   if (h !== null) { t += <f64>h.value; any = true; }
   if (i !== null) { t += i.value; any = true; }
   return any ? new Box<f64>(t) : null;
+}
+
+// The raw style, without the transform's help: (ptr, len) in, a pointer to
+// (ptr, len) out.  Numbers only, so the transform leaves it as it is.
+export function raw_echo(ptr: usize, len: usize): usize {
+  return retString("raw:" + argString(ptr, len));
 }
