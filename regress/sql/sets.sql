@@ -69,9 +69,8 @@ SELECT slackfuel_last_fuel_consumed() >= 100000 AS whole_set_charged;
 SELECT count(*) FROM series(100000);
 \set VERBOSITY default
 RESET slackfuel.fuel_limit;
--- Cancellation reaches an endless set.  Its fuel budget is far more than
--- 300 ms can use: the default 100M runs out in 0.2-0.65 s here, and out of
--- fuel before the timeout was this test's intermittent failure.
+-- Cancellation reaches an endless set (with fuel enough for seconds of
+-- rows: 100M runs out in about 0.25 s here).
 SET slackfuel.fuel_limit = '10G';
 SET statement_timeout = '300ms';
 SELECT count(*) FROM stream(-1);
