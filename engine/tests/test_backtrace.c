@@ -458,6 +458,60 @@ test_deep(void **state)
 	rig_free(&g);
 }
 
+/*
+** A name as printed: control characters, quotes and backslashes as '?',
+** at most 80 bytes then "...".
+*/
+static void
+test_name_shown(void **state)
+{
+	static const char wat[] = "(module (func))";
+	char		name[100];
+	uint8_t		sec[128];
+	uint8_t    *bin,
+			   *all;
+	size_t		len,
+				n = 0;
+	sf_error	err;
+	sf_config	cfg;
+	sf_module  *m;
+	char		line[256],
+				want[256];
+
+	if (sf_wat_to_wasm(wat, strlen(wat), &bin, &len, &err) != SF_OK)
+		fail_msg("wat: %s", err.msg);
+	memcpy(sec + n, "\x04name\x01", 6);
+	n += 6;
+	sec[n++] = 0;				/* the subsection's size, below */
+	sec[n++] = 1;
+	sec[n++] = 0;
+	memcpy(name, "a\"b\nc\\d", 7);
+	memset(name + 7, 'x', 93);
+	sec[n++] = 100;
+	memcpy(sec + n, name, 100);
+	n += 100;
+	sec[6] = (uint8_t) (n - 7);
+	all = malloc(len + 2 + n);
+	assert_non_null(all);
+	memcpy(all, bin, len);
+	all[len] = 0;
+	all[len + 1] = (uint8_t) n;
+	memcpy(all + len + 2, sec, n);
+	sf_config_default(&cfg);
+	m = sf_module_load(all, len + 2 + n, &cfg, &err);
+	if (m == NULL)
+		fail_msg("load: %s", err.msg);
+	memset(&err, 0, sizeof(err));
+	err.nframes = err.depth = 1;
+	err.frames[0] = (sf_frame) {m, 0, 0x1f};
+	sf_backtrace_format(&err, line, sizeof(line));
+	snprintf(want, sizeof(want), "#0 func 0 \"a?b?c?d%.73s...\" at 0x1f", name + 7);
+	assert_string_equal(line, want);
+	sf_module_free(m);
+	free(all);
+	free(bin);
+}
+
 /* No trap, no frames; an error that is not a trap has none either. */
 static void
 test_no_frames(void **state)
@@ -488,6 +542,7 @@ main(void)
 		cmocka_unit_test(test_out_of_fuel_async),
 		cmocka_unit_test(test_host),
 		cmocka_unit_test(test_deep),
+		cmocka_unit_test(test_name_shown),
 		cmocka_unit_test(test_no_frames),
 	};
 	int			rc = cmocka_run_group_tests(tests, NULL, NULL);
