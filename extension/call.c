@@ -156,7 +156,10 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	}
 }
 
-/* A call counted in cx->st ends: its time, fuel and memory (stats.c). */
+/*
+ * A call counted in cx->st ends: its time, fuel and memory (stats.c).  A
+ * streamed set's row adds its own fuel: the rows before it counted theirs.
+ */
 static inline void
 count_end(slackfuel_cx *cx)
 {
@@ -164,7 +167,7 @@ count_end(slackfuel_cx *cx)
 
 	if (cx->start != 0)
 		slackfuel_stats_timed(cx->st, slackfuel_clock() - cx->start);
-	c->fuel += cx->out.consumed;
+	c->fuel += cx->out.consumed - cx->charged;
 	if (cx->out.consumed > c->fuel_max)
 		c->fuel_max = cx->out.consumed;
 	if (cx->inst->memory0 != NULL)
@@ -673,7 +676,6 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 	slots[0] = it->handle;
 	if (!slackfuel_run(cx, cx->inst->next_row, slots, 1, 1))
 		exited_without_result(cx);
-	it->consumed = cx->out.consumed;
 	if (!slackfuel_lift_next(cx, sig, slots, &d, &isnull))
 	{
 		/* the next call (the next row of a target list) starts a new set */
@@ -683,6 +685,8 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 		fcinfo->isnull = true;
 		return (Datum) 0;
 	}
+	/* the row's copy out of guest memory (lifting) is the set's too */
+	it->consumed = cx->out.consumed;
 	rsi->isDone = ExprMultipleResult;
 	fcinfo->isnull = isnull;
 	return d;
