@@ -628,6 +628,8 @@ iter_shutdown(Datum arg)
 	{
 		it->open = false;
 		call_begin(&cx, it->fn->proname, it->fn, inst, inst->host, inst->max_stack);
+		if (cx.st != NULL)
+			cx.st->c.calls--;	/* part of the set's call */
 		slots[0] = it->handle;
 		slackfuel_run(&cx, inst->close, slots, 1, 0);
 		call_end(&cx);
@@ -663,6 +665,8 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 		if (cx->inst->post_return)
 			slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
 	}
+	else if (cx->st != NULL)
+		cx->st->c.calls--;		/* a set is one call, however many rows */
 	cx->inst = iter_inst(it);
 	if (cx->inst == NULL || !it->fn->valid)
 		ereport(ERROR,
