@@ -931,6 +931,7 @@ gather_maps(job *jb)
 		}
 	if (n > UINT32_MAX || (j->maps = malloc(n + 1)) == NULL)
 		return sf_error_set(jb->w[0].ms.err, SF_NOMEM, "out of memory");
+	j->maps_len = n;
 	for (uint32_t t = 0; t < jb->n; t++)
 		if ((t == 0 || atomic_load(&jb->w[t].state) != HELPER_CANCELLED) &&
 			jb->w[t].ms.maps.n > 0)
@@ -1027,6 +1028,7 @@ sf_compile_module(const sf_module *m, bool bounds_checked, struct sf_jit **out,
 	*out = j;
 	stats->code_bytes = j->code_len;
 	stats->wasm_code_bytes = wasm;
+	stats->map_bytes = j->maps_len;
 	stats->compile_seconds = now_seconds() - t0;
 	return SF_OK;
 }

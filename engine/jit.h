@@ -24,6 +24,7 @@ struct sf_jit
 	const sf_module *m;
 	/* each function's code map (codemap.h): maps[map_off[i], map_end[i]) */
 	uint8_t    *maps;
+	size_t		maps_len;
 	uint32_t   *map_off;
 	uint32_t   *map_end;
 };

@@ -342,6 +342,7 @@ typedef struct sf_compile_stats
 {
 	uint64_t	code_bytes;
 	uint64_t	wasm_code_bytes;
+	uint64_t	map_bytes;		/* code maps, for backtraces */
 	double		compile_seconds;
 	uint64_t	fuel_points;	/* 'add r15, n' charges in the code (0 when off) */
 	uint32_t	compile_threads;	/* threads that compiled it */

@@ -218,8 +218,12 @@ three_deep(bool named)
 	char		want[512];
 	size_t		len;
 	uint32_t	div, mid, top;
+	sf_compile_stats cs;
 
 	rig_new(&g, named, SF_FUEL_SLACKED);
+	/* the code maps are counted with the code (an embedder's budget) */
+	sf_module_compile_stats(g.m, &cs);
+	assert_true(cs.map_bytes > 0 && cs.map_bytes < cs.code_bytes);
 	div = FIND("\x41\xe4\x00\x20\x00\x6e", 5);
 	mid = FIND("\x41\x01\x20\x00\x10\x01", 4);
 	top = FIND("\x41\x02\x20\x00\x10\x02", 4);
