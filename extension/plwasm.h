@@ -602,6 +602,9 @@ extern slackfuel_inst *slackfuel_mod_instance(const char *fname, slackfuel_mod *
 											  uint64 max_memory, uint64 max_stack);
 extern void slackfuel_modules_free_doomed(void);
 
+/* citus.c */
+extern void slackfuel_citus_propagate(FunctionCallInfo fcinfo);
+
 /* call.c */
 extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
 extern char *slackfuel_stack_base;	/* NULL until the first call */
