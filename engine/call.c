@@ -32,6 +32,7 @@ struct sf_ctx
 {
 	sf_store   *store;
 	sf_memory  *mem;
+	sf_instance *inst;			/* the wasm caller's */
 	sf_activation *act;
 	bool		exit;			/* sf_ctx_exit was called */
 	int32_t		exit_code;
@@ -419,11 +420,14 @@ sf_call_host_boundary(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *c
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.store = hc->store;
 	ctx.mem = caller ? caller->mem : NULL;
+	ctx.inst = caller ? caller->inst : NULL;
 	ctx.act = act;
 	if (act)
 	{
 		act->fuel = fuel;
 		act->host_msg[0] = '\0';
+		sf_call_charge(act, SF_FUEL_HOST_CALL);
+		ret.fuel = act->fuel;
 		/* no host side effect once the limit is passed or a stop requested */
 		if ((ret.trap = boundary_trap(act, 0)) != 0)
 			return ret;
@@ -470,6 +474,12 @@ sf_memory *
 sf_ctx_memory(sf_ctx *ctx)
 {
 	return ctx->mem;
+}
+
+sf_instance *
+sf_ctx_instance(sf_ctx *ctx)
+{
+	return ctx->inst;
 }
 
 /* Without metering (fuel off, or no wasm caller) the fuel is unlimited. */

@@ -137,6 +137,7 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 		cx->id = ++next_call_id;
 		cx->mcxt = CurrentMemoryContext;
 		cx->spi_connected = false;
+		cx->host_ctx = NULL;
 		cx->host_prev = slackfuel_host_enter(host, cx);
 		if (slackfuel_host_wasi(host) != NULL)
 			slackfuel_wasi_call_begin(slackfuel_host_wasi(host));
@@ -362,6 +363,8 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 	uint64		a[4] = {0, 0, align, len};
 	uint32		ptr;
 
+	if (unlikely(cx->host != NULL && cx->host_ctx != NULL))
+		return slackfuel_host_alloc(cx, cx->host_ctx, align, len);
 	if (!slackfuel_run(cx, cx->inst->realloc, a, 4, 1))
 		exited_without_result(cx);
 	ptr = (uint32) a[0];
@@ -375,8 +378,11 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 	return ptr;
 }
 
-/* A call's copies: 256 KiB, under 0.1 ms, between checks for interrupts. */
-#define COPY_CHUNK ((size_t) 256 << 10)
+/*
+** A call's copies between checks for interrupts: 64 KiB, like the engine's
+** bulk operators (a fresh page's first touch is what takes time).
+*/
+#define COPY_CHUNK ((size_t) 64 << 10)
 
 /* The call ends as a trap of 'kind' (the instance goes: it is part-written). */
 static void
@@ -427,6 +433,14 @@ void
 slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src, size_t len,
 				  const char *what)
 {
+	if (unlikely(cx->host != NULL && cx->host_ctx != NULL))
+	{
+		uint8	   *dst = slackfuel_host_mem(cx, cx->host_ctx, ptr, len, what);
+
+		slackfuel_host_charge(cx->host_ctx, len);
+		memcpy(dst, src, len);
+		return;
+	}
 	slackfuel_check_range(cx, ptr, len, what);
 	charge_copy(cx, len);
 	copy_chunked(cx, sf_memory_data(cx->inst->memory) + ptr, src, len);

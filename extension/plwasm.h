@@ -338,6 +338,13 @@ struct slackfuel_cx
 	bool		fuel_out;		/* the wasm caller's fuel ran out in a nested call */
 	bool		discard;		/* the program exited: drop the instance at the end */
 	bool		spi_connected;	/* SPI_connect'ed by a query of this call */
+	/*
+	 * Set while a host function of this call lowers values into the guest
+	 * (types.c for sql.c's typed rows): guest memory and cabi_realloc are
+	 * then reached through the wasm caller's context.  Valid only when
+	 * 'host' is set.
+	 */
+	sf_ctx	   *host_ctx;
 
 	/*
 	 * While a host function of this call runs SQL (it is on the stack of
@@ -485,6 +492,26 @@ extern uint32 slackfuel_lower_string(slackfuel_cx *cx, const char *s,
 									 size_t len, uint64 *flat);
 extern char *slackfuel_lift_string(slackfuel_cx *cx, uint32 ptr, uint32 len,
 								   const char *what);
+
+/* The record of a query's columns (types.c, for sql.c's typed rows). */
+typedef struct slackfuel_rowtype
+{
+	MemoryContext mcxt;			/* owns what is below, the arena included */
+	sf_wit_arena *arena;
+	slackfuel_conv *conv;		/* the record */
+	uint32		size;			/* its canonical ABI layout */
+	uint32		align;
+	char	   *wit;			/* "record row { ... }" */
+	bool		busy;			/* a row is being stored */
+	bool		rebuild;		/* for each query: it has enums or composites */
+} slackfuel_rowtype;
+
+extern slackfuel_rowtype *slackfuel_rowtype_new(TupleDesc td, const char *fname,
+												MemoryContext parent);
+extern void slackfuel_rowtype_free(slackfuel_rowtype *rt);
+extern bool slackfuel_rowtype_matches(const slackfuel_rowtype *rt, TupleDesc td);
+extern void slackfuel_rowtype_store(slackfuel_cx *cx, sf_ctx *ctx, slackfuel_rowtype *rt,
+									const Datum *values, const bool *nulls, uint8 *dst);
 
 /* trigger.c */
 extern void slackfuel_trigger_wit(slackfuel_typebuild *b,
@@ -660,6 +687,10 @@ extern void slackfuel_sql_prepare(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *a
 extern void slackfuel_sql_stmt_query(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
 extern void slackfuel_sql_stmt_open(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args,
 									sf_val *result);
+extern void slackfuel_sql_stmt_query_typed(slackfuel_cx *cx, sf_ctx *ctx,
+										   const sf_val *args);
+extern void slackfuel_sql_stmt_row_type(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_rows_next_typed(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
 extern void slackfuel_sql_stmt_drop(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
 extern void slackfuel_sql_rows_next(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
 extern void slackfuel_sql_rows_drop(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
