@@ -639,6 +639,19 @@ extern void slackfuel_stack_too_deep(uint64 max_stack);
 typedef struct slackfuel_iter slackfuel_iter;
 extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 							FunctionCallInfo fcinfo, slackfuel_iter **iter);
+extern Datum slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
+								   FunctionCallInfo fcinfo);
+
+/*
+ * Whether calls of 'fn' with 'inst' may take slackfuel_call_scalar (when no
+ * call's SQL is running: slackfuel_sql_top is NULL): a direct signature and
+ * no imports.
+ */
+static inline bool
+slackfuel_call_scalar_ok(const slackfuel_func *fn, const slackfuel_inst *inst)
+{
+	return fn->sig->direct && inst->host == NULL;
+}
 extern void slackfuel_call_inline(const char *fname, slackfuel_host *host,
 								  sf_func *f, uint32 nresults);
 extern void slackfuel_call_begin(slackfuel_cx *cx, const char *fname,
