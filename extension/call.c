@@ -601,6 +601,7 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 	if (st != NULL)
 	{
 		cx.out.consumed = opts.fuel_consumed;
+		cx.charged = 0;
 		cx.st = st;
 		cx.inst = inst;
 		cx.start = start;
