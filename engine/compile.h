@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "codemap.h"
 #include "compile_fuel.h"
 #include "module.h"
 #include "opcodes.h"
@@ -120,6 +121,19 @@ typedef struct modstate
 	uint8_t		loop_calls[LAYOUT_LOOPS];	/* it makes a direct call */
 	/* the code a direct call runs first: from its target to the first branch */
 	uint32_t	entry_lo, entry_hi;
+	/*
+	** The code map (codemap.h): the points of the function being compiled
+	** (cg_map_note), where its trap thunks start, and the encoded maps of
+	** this thread's functions, the last one's at [map_lo, map_hi).
+	*/
+	sf_codemap_point *map;
+	uint32_t	nmap, capmap;
+	uint32_t	thunks_at;
+	/* the function's trap branches, in code order (cg_trap_if) */
+	struct trap_site *sites;
+	uint32_t	nsites, capsites;
+	sf_codemap_buf maps;
+	uint32_t	map_lo, map_hi;
 } modstate;
 
 typedef struct cstate
@@ -163,8 +177,6 @@ typedef struct cstate
 	x64_regset	gused, xused;	/* registers held by values */
 	uint32_t	max_out;		/* outgoing slots needed */
 	uint32_t	frame_patch;	/* imm32 of 'sub rsp, frame' */
-	uint32_t	trap_chain[SF_TRAP_COUNT];
-	uint32_t	dyn_trap_chain; /* trap kind in eax */
 	/*
 	** The branches emitted (cg_jmp32 and its kin count every one): how
 	** many, the last one's field and whether it was a jmp rel32; where
@@ -200,6 +212,9 @@ void		cg_local_readers(cstate *c, uint32_t local);
 void		cg_test_zero(cstate *c, int w, int reg);
 void		cg_save_local_regs(cstate *c);
 void		cg_restore_local_regs(cstate *c);
+
+/* compile.c: the code map (the note itself: compile_inline.h) */
+bool		cg_map_grow(cstate *c);
 
 /* compile.c: traps and C helpers */
 void		cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind);

@@ -166,17 +166,18 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 
 /*
  * A call counted in 'st' ends: its time (when 'start' is not 0), fuel and
- * memory (stats.c).
+ * memory (stats.c).  It consumed 'consumed'; 'charged' of it was counted
+ * before (a streamed set's rows before this one counted theirs).
  */
 static inline __attribute__((always_inline)) void
-count(slackfuel_fstats *st, uint64 start, uint64 consumed,
+count(slackfuel_fstats *st, uint64 start, uint64 consumed, uint64 charged,
 	  const slackfuel_inst *inst)
 {
 	slackfuel_counters *c = &st->c;
 
 	if (start != 0)
 		slackfuel_stats_timed(st, slackfuel_clock() - start);
-	c->fuel += consumed;
+	c->fuel += consumed - charged;
 	if (consumed > c->fuel_max)
 		c->fuel_max = consumed;
 	if (inst->memory0 != NULL)
@@ -188,7 +189,7 @@ count(slackfuel_fstats *st, uint64 start, uint64 consumed,
 static inline void
 count_end(slackfuel_cx *cx)
 {
-	count(cx->st, cx->start, cx->out.consumed, cx->inst);
+	count(cx->st, cx->start, cx->out.consumed, cx->charged, cx->inst);
 }
 
 /* A nested call's fuel is charged to the call around it. */
@@ -608,7 +609,7 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 	r->n--;						/* nothing else was pushed: no imports */
 	slackfuel_last_fuel = opts.fuel_consumed;
 	if (st != NULL)
-		count(st, start, opts.fuel_consumed, inst);
+		count(st, start, opts.fuel_consumed, 0, inst);
 	if (sig->ret == NULL)
 		return (Datum) 0;
 	cx.fname = fn->proname;
@@ -757,6 +758,8 @@ iter_shutdown(Datum arg)
 	{
 		it->open = false;
 		call_begin(&cx, it->fn->proname, it->fn, inst, inst->host, inst->max_stack);
+		if (cx.st != NULL)
+			cx.st->c.calls--;	/* part of the set's call */
 		slots[0] = it->handle;
 		slackfuel_run(&cx, inst->close, slots, 1, 0);
 		call_end(&cx);
@@ -792,6 +795,8 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 		if (cx->inst->post_return)
 			slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
 	}
+	else if (cx->st != NULL)
+		cx->st->c.calls--;		/* a set is one call, however many rows */
 	cx->inst = iter_inst(it);
 	if (cx->inst == NULL || !it->fn->valid)
 		ereport(ERROR,
@@ -805,7 +810,6 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 	slots[0] = it->handle;
 	if (!slackfuel_run(cx, cx->inst->next_row, slots, 1, 1))
 		exited_without_result(cx);
-	it->consumed = cx->out.consumed;
 	if (!slackfuel_lift_next(cx, sig, slots, &d, &isnull))
 	{
 		/* the next call (the next row of a target list) starts a new set */
@@ -815,6 +819,8 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 		fcinfo->isnull = true;
 		return (Datum) 0;
 	}
+	/* the row's copy out of guest memory (lifting) is the set's too */
+	it->consumed = cx->out.consumed;
 	rsi->isDone = ExprMultipleResult;
 	fcinfo->isnull = isnull;
 	return d;

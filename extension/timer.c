@@ -164,15 +164,25 @@ stop(void)
 		disable_timeout(slackfuel_tick_id, false);
 }
 
-/* Outside every executor run and utility command: no wasm runs now. */
+/*
+ * Outside every executor run and utility command, and no wasm below us: no
+ * wasm runs now.  Wasm may run outside every executor run (the planner
+ * folds an IMMUTABLE call with constant arguments) and run SQL of its own
+ * (slackfuel_sql_top): the end of that SQL's executor run is not the end
+ * of the wasm.
+ */
 static void
 stop_when_outermost(void)
 {
-	if (nesting == 0)
+	if (nesting == 0 && slackfuel_sql_top == NULL)
 		stop();
 }
 
-/* A statement starts: its first call asks whether the tick is armed. */
+/*
+ * An executor run, finish or utility command starts; at the outermost
+ * (a statement's start, or the SQL of wasm that runs outside every
+ * executor run) the next call asks whether the tick is armed.
+ */
 static inline void
 enter(void)
 {
