@@ -401,6 +401,24 @@ sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
 	return call_jit(f, slots, f->nslots, opts, err);
 }
 
+int
+sf_call_slots_ok(const sf_func *f, uint32_t nargs, uint32_t nresults)
+{
+	return f != NULL && f->host == NULL && nargs == f->type.nparams &&
+		nresults == f->type.nresults && nargs <= 64;
+}
+
+sf_status
+sf_call_slots_checked(sf_func *f, uint64_t *slots, sf_call_opts *opts,
+					  sf_error *err)
+{
+	if (opts == NULL)
+		__builtin_unreachable();	/* the caller's promise: no tests for it */
+	for (uint64_t m = f->narrow; m != 0; m &= m - 1)
+		slots[__builtin_ctzll(m)] = (uint32_t) slots[__builtin_ctzll(m)];
+	return call_jit(f, slots, f->nslots, opts, err);
+}
+
 /*
 ** The check at a host-call boundary, before and after the host function:
 ** the slacked-mode counterpart of precise mode's branch, and where an

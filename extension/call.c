@@ -555,12 +555,12 @@ Datum
 slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 					  FunctionCallInfo fcinfo, Oid userid)
 {
-	const slackfuel_sig *sig = fn->sig;
+	const slackfuel_sig *sig;
 	slackfuel_running_calls *r = &slackfuel_running;
 	slackfuel_fstats *st = NULL;
 	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
 	uint64		start = 0;
-	int			nargs = sig->nargs;
+	int			nargs;
 	slackfuel_cx cx;
 	sf_call_opts opts;
 	sf_status	status;
@@ -581,27 +581,20 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 		else
 			st->untimed--;
 	}
-	switch (nargs)				/* few, usually: no loop for them */
+	/* read here, not kept in registers across the calls above */
+	nargs = fn->sig->nargs;
+	if (nargs > 0)				/* few, usually: tested in order, no loop */
 	{
-		default:
-			for (int i = 3; i < nargs; i++)
-				slots[i] = (uint64) fcinfo->args[i].value;
-			/* FALLTHROUGH */
-		case 3:
-			slots[2] = (uint64) fcinfo->args[2].value;
-			/* FALLTHROUGH */
-		case 2:
+		slots[0] = (uint64) fcinfo->args[0].value;
+		if (unlikely(nargs > 1))
+		{
 			slots[1] = (uint64) fcinfo->args[1].value;
-			/* FALLTHROUGH */
-		case 1:
-			slots[0] = (uint64) fcinfo->args[0].value;
-			/* FALLTHROUGH */
-		case 0:
-			break;
+			for (int i = 2; i < nargs; i++)
+				slots[i] = (uint64) fcinfo->args[i].value;
+		}
 	}
 	opts.fuel_limit = slackfuel_fuel_limit();
-	status = sf_call_slots(inst->func, slots, nargs, sig->nresults, &opts,
-						   &cx.out.err);
+	status = sf_call_slots_checked(inst->func, slots, &opts, &cx.out.err);
 	slackfuel_session_fuel += opts.fuel_consumed;
 	if (unlikely(status != SF_OK))
 		return scalar_failed(&cx, fn, inst, st, start, opts.fuel_consumed,
@@ -610,6 +603,7 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 	slackfuel_last_fuel = opts.fuel_consumed;
 	if (st != NULL)
 		count(st, start, opts.fuel_consumed, 0, inst);
+	sig = fn->sig;
 	if (sig->ret == NULL)
 		return (Datum) 0;
 	cx.fname = fn->proname;

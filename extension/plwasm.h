@@ -653,13 +653,15 @@ extern Datum slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 
 /*
  * Whether calls of 'fn' with 'inst' may take slackfuel_call_scalar (when no
- * call's SQL is running: slackfuel_sql_top is NULL): a direct signature and
- * no imports.
+ * call's SQL is running: slackfuel_sql_top is NULL): a direct signature,
+ * no imports, and an export sf_call_slots_checked may call with the
+ * signature's counts.
  */
 static inline bool
 slackfuel_call_scalar_ok(const slackfuel_func *fn, const slackfuel_inst *inst)
 {
-	return fn->sig->direct && inst->host == NULL;
+	return fn->sig->direct && inst->host == NULL &&
+		sf_call_slots_ok(inst->func, fn->sig->nargs, fn->sig->nresults);
 }
 extern void slackfuel_call_inline(const char *fname, slackfuel_host *host,
 								  sf_func *f, uint32 nresults);

@@ -540,6 +540,23 @@ sf_status	sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs,
 						  sf_error *err);
 
 /*
+** Non-zero when sf_call_slots_checked may call 'f' with 'nargs' arguments and
+** 'nresults' results: a function of JIT code (not a host function) of
+** exactly that many parameters (at most 64) and results.  A host checks
+** this once and keeps the answer as long as it keeps 'f'.
+*/
+int			sf_call_slots_ok(const sf_func *f, uint32_t nargs, uint32_t nresults);
+
+/*
+** sf_call_slots without its checks of the counts, for a function that
+** sf_call_slots_ok accepted with the counts the caller passes its slots
+** for (calling any other is undefined).  i32/f32 slots are zero-extended
+** here as by sf_call_slots; 'opts' must not be NULL.
+*/
+sf_status	sf_call_slots_checked(sf_func *f, uint64_t *slots,
+								  sf_call_opts *opts, sf_error *err);
+
+/*
 ** The fuel_consumed of the last sf_call or sf_call_slots of this thread,
 ** for callers that pass no options.
 */

@@ -340,6 +340,7 @@ test_ctx_instance(void **state)
 ** sf_call_slots: raw slots in and out; counts checked; the upper half of
 ** an i32 slot is ignored (an address with garbage above bit 31 must not
 ** reach outside memory); traps and host functions as with sf_call.
+** sf_call_slots_checked, for the functions sf_call_slots_ok accepts.
 */
 static void
 test_call_slots(void **state)
@@ -393,6 +394,21 @@ test_call_slots(void **state)
 	assert_int_equal(sf_call_slots(imp.of.func, slots, 2, 1, NULL, &err), SF_TRAP);
 	assert_int_equal(err.trap, SF_TRAP_HOST);
 	assert_int_equal(calls, 3);
+
+	/* the checked form: its counts accepted once, i32 slots still narrowed */
+	assert_true(sf_call_slots_ok(export_func(inst, "ld"), 1, 1));
+	assert_false(sf_call_slots_ok(export_func(inst, "ld"), 2, 1));
+	assert_false(sf_call_slots_ok(export_func(inst, "ld"), 1, 0));
+	assert_false(sf_call_slots_ok(imp.of.func, 2, 1));
+	assert_false(sf_call_slots_ok(NULL, 0, 0));
+	slots[0] = UINT64_C(0xffffffff00000000);
+	assert_int_equal(sf_call_slots_checked(export_func(inst, "ld"), slots, &opts, &err), SF_OK);
+	assert_int_equal((uint32_t) slots[0], 42);
+	assert_true(opts.fuel_consumed > 0);
+	assert_true(sf_call_slots_ok(export_func(inst, "boom"), 0, 0));
+	memset(&err, 0x55, sizeof(err));
+	assert_int_equal(sf_call_slots_checked(export_func(inst, "boom"), slots, &opts, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_UNREACHABLE);
 	sf_store_free(s);
 	sf_module_free(m);
 }
