@@ -540,6 +540,25 @@ scalar_failed(slackfuel_cx *cx, slackfuel_func *fn, slackfuel_inst *inst,
 }
 
 /*
+ * The start of the timed slackfuel_call_scalar of 'st' that is ending, or
+ * 0; taken, so that a later call is not timed from it.  A call without
+ * imports runs no other call, so no other call of the function starts in
+ * between.
+ */
+static inline uint64
+scalar_start(slackfuel_fstats *st)
+{
+	uint64		start = 0;
+
+	if (st != NULL && unlikely(st->scalar_start != 0))
+	{
+		start = st->scalar_start;
+		st->scalar_start = 0;
+	}
+	return start;
+}
+
+/*
  * The trivial function's path: a direct signature (call_direct) and an
  * instance without imports (slackfuel_call_scalar_ok), and no call around
  * it whose SQL this one runs in (the caller checks slackfuel_sql_top).  It
@@ -559,7 +578,6 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 	slackfuel_running_calls *r = &slackfuel_running;
 	slackfuel_fstats *st = NULL;
 	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
-	uint64		start = 0;
 	int			nargs;
 	slackfuel_cx cx;
 	sf_call_opts opts;
@@ -577,7 +595,7 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 		st = fn->stats;
 		st->c.calls++;
 		if (st->untimed == 0)
-			start = slackfuel_clock();
+			st->scalar_start = slackfuel_clock();	/* no register kept for it */
 		else
 			st->untimed--;
 	}
@@ -597,12 +615,12 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 	status = sf_call_slots_checked(inst->func, slots, &opts, &cx.out.err);
 	slackfuel_session_fuel += opts.fuel_consumed;
 	if (unlikely(status != SF_OK))
-		return scalar_failed(&cx, fn, inst, st, start, opts.fuel_consumed,
-							 status);
+		return scalar_failed(&cx, fn, inst, st, scalar_start(st),
+							 opts.fuel_consumed, status);
 	r->n--;						/* nothing else was pushed: no imports */
 	slackfuel_last_fuel = opts.fuel_consumed;
 	if (st != NULL)
-		count(st, start, opts.fuel_consumed, 0, inst);
+		count(st, scalar_start(st), opts.fuel_consumed, 0, inst);
 	sig = fn->sig;
 	if (sig->ret == NULL)
 		return (Datum) 0;

@@ -205,6 +205,8 @@ typedef struct slackfuel_fstats
 	Oid			funcid;			/* hash key */
 	bool		dirty;			/* on the list of entries to flush */
 	uint32		untimed;		/* calls to leave untimed before the next */
+	uint64		scalar_start;	/* slackfuel_clock at the start of the timed
+								 * slackfuel_call_scalar running, else 0 */
 	struct slackfuel_fstats *next_dirty;
 	slackfuel_counters c;
 } slackfuel_fstats;
