@@ -336,6 +336,22 @@ sf_call(sf_func *f, const sf_val *args, uint32_t nargs, sf_val *results,
 	return st;
 }
 
+/*
+** The i32 and f32 parameters' slots of JIT function 'f' (at most 64
+** parameters) cut to their low 32 bits.  The first parameter is tested on
+** its own: calls from SQL mostly have one or a few.
+*/
+static inline __attribute__((always_inline)) void
+narrow_slots(const sf_func *f, uint64_t *slots)
+{
+	uint64_t	m = f->narrow;
+
+	if (m & 1)
+		slots[0] = (uint32_t) slots[0];
+	for (m &= ~(uint64_t) 1; m != 0; m &= m - 1)
+		slots[__builtin_ctzll(m)] = (uint32_t) slots[__builtin_ctzll(m)];
+}
+
 /* A host function called through sf_call_slots: the slots become sf_vals. */
 static sf_status
 call_host_slots(sf_func *f, uint64_t *slots, sf_error *err)
@@ -394,10 +410,7 @@ sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
 		}
 	}
 	else
-	{
-		for (uint64_t m = f->narrow; m != 0; m &= m - 1)
-			slots[__builtin_ctzll(m)] = (uint32_t) slots[__builtin_ctzll(m)];
-	}
+		narrow_slots(f, slots);
 	return call_jit(f, slots, f->nslots, opts, err);
 }
 
@@ -414,8 +427,7 @@ sf_call_slots_checked(sf_func *f, uint64_t *slots, sf_call_opts *opts,
 {
 	if (opts == NULL)
 		__builtin_unreachable();	/* the caller's promise: no tests for it */
-	for (uint64_t m = f->narrow; m != 0; m &= m - 1)
-		slots[__builtin_ctzll(m)] = (uint32_t) slots[__builtin_ctzll(m)];
+	narrow_slots(f, slots);
 	return call_jit(f, slots, f->nslots, opts, err);
 }
 

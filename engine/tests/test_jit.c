@@ -350,6 +350,8 @@ test_call_slots(void **state)
 		"  (memory 1) (data (i32.const 0) \"\\2a\")"
 		"  (func (export \"swap\") (param i32 i64) (result i64 i32) (local.get 1) (local.get 0))"
 		"  (func (export \"ld\") (param i32) (result i32) (i32.load8_u (local.get 0)))"
+		"  (func (export \"ld3\") (param i64 i32 i32) (result i32)"
+		"    (i32.add (i32.load8_u (local.get 1)) (i32.load8_u (local.get 2))))"
 		"  (func (export \"boom\") (unreachable))"
 		"  (func (export \"viahost\") (param i32) (result i32) (call $add (local.get 0) (i32.const 1))))");
 	sf_store   *s = sf_store_new(NULL, NULL);
@@ -404,6 +406,14 @@ test_call_slots(void **state)
 	slots[0] = UINT64_C(0xffffffff00000000);
 	assert_int_equal(sf_call_slots_checked(export_func(inst, "ld"), slots, &opts, &err), SF_OK);
 	assert_int_equal((uint32_t) slots[0], 42);
+	{
+		uint64_t	s3[3] = {UINT64_C(0xffffffffffffffff), UINT64_C(0xffffffff00000000),
+		UINT64_C(0x8000000000000000)};
+
+		assert_true(sf_call_slots_ok(export_func(inst, "ld3"), 3, 1));
+		assert_int_equal(sf_call_slots_checked(export_func(inst, "ld3"), s3, &opts, &err), SF_OK);
+		assert_int_equal((uint32_t) s3[0], 84);
+	}
 	assert_true(opts.fuel_consumed > 0);
 	assert_true(sf_call_slots_ok(export_func(inst, "boom"), 0, 0));
 	memset(&err, 0x55, sizeof(err));
