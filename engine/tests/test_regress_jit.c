@@ -163,6 +163,50 @@ static const char *probe_wat =
 "  (func (export \"inplace_test\") (param $a i32) (param $b i32) (result i32)\n"
 "    (local.set $a (i32.sub (local.get $a) (local.get $b)))\n"
 "    (if (result i32) (local.get $a) (then (i32.const 100)) (else (i32.const 200))))\n"
+"  (memory 1)\n"
+"  (func (export \"target_reader\") (param $x i32) (param $y i32) (result i32)\n"
+"    local.get $x\n"
+"    (local.set $x (i32.add (local.get $y) (i32.const 5)))\n"
+"    local.get $x\n"
+"    i32.sub)\n"
+"  (func (export \"target_commute\") (param $x i32) (param $y i32) (result i32)\n"
+"    local.get $x\n"
+"    (local.set $x (i32.sub (call $id (local.get $y)) (local.get $x)))\n"
+"    (local.set $y (i32.add (call $id (local.get $y)) (local.get $y)))\n"
+"    (i32.mul (local.get $x) (i32.const 100))\n"
+"    i32.add\n"
+"    local.get $y\n"
+"    i32.add)\n"
+"  (func (export \"target_load_self\") (param $x i32) (param $y i32) (result i32)\n"
+"    (i32.store (i32.const 8) (local.get $y))\n"
+"    local.get $x\n"
+"    (local.set $x (i32.load (local.get $x)))\n"
+"    local.get $x\n"
+"    i32.sub)\n"
+"  (func (export \"target_mul\") (param $x i32) (param $y i32) (result i32)\n"
+"    local.get $x\n"
+"    (local.set $x (i32.mul (local.get $y) (i32.const 7)))\n"
+"    (local.tee $y (i32.mul (i32.const 3) (local.get $x)))\n"
+"    i32.sub\n"
+"    local.get $x\n"
+"    i32.add)\n"
+"  (func (export \"target_flags\") (param $a i32) (param $b i32) (result i32) (local $t i32)\n"
+"    (local.set $t (i32.lt_s (local.get $a) (local.get $b)))\n"
+"    (i32.mul (local.get $t) (i32.const 10))\n"
+"    (local.tee $t (i32.gt_u (local.get $a) (local.get $b)))\n"
+"    i32.add)\n"
+"  (func (export \"lea_forms\") (param $a i64) (param $b i64) (result i32)\n"
+"    (i64.sub (local.get $a) (i64.const -2147483648))\n"
+"    (i64.add (local.get $a) (local.get $b))\n"
+"    i64.sub\n"
+"    (i64.sub (local.get $b) (i64.const 5))\n"
+"    i64.add\n"
+"    (i64.const 2147483643)\n"
+"    i64.eq)\n"
+"  (func (export \"lea_i32_wrap\") (param $a i32) (param $b i32) (result i32)\n"
+"    (i32.sub (local.get $a) (i32.const -2147483648))\n"
+"    (i32.add (local.get $a) (local.get $b))\n"
+"    i32.add)\n"
 ")\n";
 
 typedef struct jit_case
@@ -202,6 +246,14 @@ static const jit_case cases[] = {
 	{"swap_test", 0, 2, {INT64_C(0), INT64_C(7)}, 1},
 	{"tee_eqz", 0, 2, {INT64_C(9), INT64_C(9)}, 1},
 	{"inplace_test", 0, 2, {INT64_C(9), INT64_C(9)}, 200},
+	{"target_reader", 0, 2, {INT64_C(10), INT64_C(3)}, 2},
+	{"target_commute", 0, 2, {INT64_C(10), INT64_C(3)}, -684},
+	{"target_load_self", 0, 2, {INT64_C(8), INT64_C(3)}, 5},
+	{"target_mul", 0, 2, {INT64_C(10), INT64_C(3)}, -32},
+	{"target_flags", 0, 2, {INT64_C(1), INT64_C(2)}, 10},
+	{"target_flags", 0, 2, {INT64_C(-1), INT64_C(2)}, 11},
+	{"lea_forms", 1, 2, {INT64_C(0x123456789), INT64_C(-7)}, 1},
+	{"lea_i32_wrap", 0, 2, {INT64_C(-1), INT64_C(5)}, -2147483645},
 };
 
 static void
