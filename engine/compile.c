@@ -161,10 +161,7 @@ cg_load_any(cstate *c, const sval *v, uint32_t depth, int reg)
 	{
 		case VK_CONST:
 			if (f)
-			{
-				x64_mov_ri(c->b, w, X64_RAX, v->imm);
-				x64_movd_xr(c->b, w, reg, X64_RAX);
-			}
+				cg_load_fconst(c, w, reg, (uint64_t) v->imm);
 			else
 				x64_mov_ri(c->b, w, reg, w ? v->imm : (int64_t) (uint32_t) v->imm);
 			break;
@@ -365,6 +362,88 @@ cg_restore_local_regs(cstate *c)
 	move_local_regs(c, false, false);
 }
 
+/* ---- the constant pool ---------------------------------------------------- */
+
+/* Grow *v (of *cap elements of 'size' bytes) for one more: false when out of memory. */
+static bool
+grow_one(void **v, uint32_t *cap, uint32_t n, size_t size)
+{
+	uint32_t	ncap;
+	void	   *nv;
+
+	if (n < *cap)
+		return true;
+	ncap = *cap ? *cap * 2 : 16;
+	nv = realloc(*v, (size_t) ncap * size);
+	if (nv == NULL)
+		return false;
+	*v = nv;
+	*cap = ncap;
+	return true;
+}
+
+void
+cg_pool_use(cstate *c, uint64_t bits)
+{
+	modstate   *ms = c->ms;
+	uint32_t	i;
+
+	for (i = 0; i < ms->nkpool && ms->kpool[i] != bits; i++)
+		;
+	if ((i == ms->nkpool && !grow_one((void **) &ms->kpool, &ms->capkpool, ms->nkpool, 8)) ||
+		!grow_one((void **) &ms->kfix, &ms->capkfix, ms->nkfix, sizeof(pool_fix)))
+	{
+		cg_fail(c, SF_NOMEM, "out of memory");
+		return;
+	}
+	if (i == ms->nkpool)
+		ms->kpool[ms->nkpool++] = bits;
+	ms->kfix[ms->nkfix++] = (pool_fix) {(uint32_t) x64_pos(c->b) - 4, i};
+}
+
+/* xmm 'xmm' = the constant 'bits': xorps for +0.0, else a load from the pool. */
+void
+cg_load_fconst(cstate *c, int dbl, int xmm, uint64_t bits)
+{
+	if (bits == 0)
+	{
+		x64_sselogic_rr(c->b, X64_XORP, 0, xmm, xmm);
+		return;
+	}
+	x64_movs_rm(c->b, dbl, xmm, CG_POOL);
+	cg_pool_use(c, bits);
+}
+
+/*
+** The function's code is complete (nothing in it moves any more): its
+** pool goes after it, 8-byte aligned, and every use is bound to its entry.
+*/
+static void
+emit_pool(cstate *c)
+{
+	modstate   *ms = c->ms;
+	size_t		at;
+
+	if (ms->nkpool > 0)
+	{
+		while (x64_pos(c->b) & 7)
+			x64_byte(c->b, 0xCC);
+		at = x64_pos(c->b);
+		for (uint32_t i = 0; i < ms->nkpool; i++)
+		{
+			x64_u32(c->b, (uint32_t) ms->kpool[i]);
+			x64_u32(c->b, (uint32_t) (ms->kpool[i] >> 32));
+		}
+		x64_u32(c->b, 0);
+		x64_u32(c->b, 0);
+		for (uint32_t i = 0; i < ms->nkfix && !c->b->oom; i++)
+			x64_patch32(c->b, ms->kfix[i].at,
+						(uint32_t) (at + 8 * ms->kfix[i].idx - (ms->kfix[i].at + 4)));
+	}
+	ms->nkpool = 0;
+	ms->nkfix = 0;
+}
+
 /* ---- traps -------------------------------------------------------------------- */
 
 /*
@@ -515,6 +594,10 @@ cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 	size_t		target = jump != NO_CHAIN ? x64_target32(&ms->buf, jump) : 0;
 
 	x64_cut(&ms->buf, at, CHARGE_LEN, end);
+	/* the pool comes after the function: uses that moved read it from further up */
+	for (uint32_t i = 0; i < ms->nkfix; i++)
+		if (ms->kfix[i].at >= at + CHARGE_LEN && ms->kfix[i].at < end)
+			ms->kfix[i].at -= CHARGE_LEN;
 	if (jump != NO_CHAIN)
 		x64_bind32(&ms->buf, jump - CHARGE_LEN, target);
 }
@@ -1526,7 +1609,10 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	emit_trap_thunks(&c);
 	patch_frame(&c);
 	cg_fuel_drop_plain(&c);
+	emit_pool(&c);
 out:
+	ms->nkpool = 0;
+	ms->nkfix = 0;
 	ms->vs = c.vs;
 	ms->vcap = c.vcap;
 	ms->cs = c.cs;

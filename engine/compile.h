@@ -94,11 +94,19 @@ typedef struct call_fixup
 	fuel_pay	pay;			/* the caller's run that pays the callee's entry run */
 } call_fixup;
 
+/* A use of the constant pool: the rel32 field at 'at' reads entry 'idx'. */
+typedef struct pool_fix
+{
+	uint32_t	at;
+	uint32_t	idx;
+} pool_fix;
+
 /* Per-module compile state that outlives one function. */
 typedef struct modstate
 {
 	const sf_module *m;
 	bool		bounds_checked; /* memory accesses check their bounds */
+	bool		avx;			/* the CPU has AVX: three-operand float forms */
 	x64_buf		buf;
 	const sf_stubs *stubs;
 	uint32_t   *type_ids;
@@ -120,6 +128,14 @@ typedef struct modstate
 	uint8_t		loop_calls[LAYOUT_LOOPS];	/* it makes a direct call */
 	/* the code a direct call runs first: from its target to the first branch */
 	uint32_t	entry_lo, entry_hi;
+	/*
+	** A function's float constants: the pool after its code (8 bytes an
+	** entry), and the instructions that read it (RIP-relative)
+	*/
+	uint64_t   *kpool;
+	uint32_t	nkpool, capkpool;
+	pool_fix   *kfix;
+	uint32_t	nkfix, capkfix;
 } modstate;
 
 typedef struct cstate
@@ -200,6 +216,19 @@ void		cg_local_readers(cstate *c, uint32_t local);
 void		cg_test_zero(cstate *c, int w, int reg);
 void		cg_save_local_regs(cstate *c);
 void		cg_restore_local_regs(cstate *c);
+
+/*
+** compile.c: the constant pool.  An instruction that reads constant 'bits'
+** (8 bytes; an f32's in the low 4) is emitted with CG_POOL as its memory
+** operand, which must be its last 4 bytes (no immediate after it), and
+** cg_pool_use is called right after it.  The pool follows the function's
+** code, with 8 more bytes after its last entry, so that a 16-byte read of
+** any entry stays inside.  cg_pool_zero: whether 'bits' is +0.0, which a
+** register gets by xorps instead.
+*/
+#define CG_POOL		x64_m(X64_RIP, 0)
+void		cg_pool_use(cstate *c, uint64_t bits);
+void		cg_load_fconst(cstate *c, int dbl, int xmm, uint64_t bits);
 
 /* compile.c: traps and C helpers */
 void		cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind);

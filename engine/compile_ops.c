@@ -224,54 +224,6 @@ fold_int(int op, int64_t a, int64_t b, int64_t *out)
 }
 
 /*
-** The local that the next operator, a "local.set L" or "local.tee L",
-** writes, if L lives in a register (else -1): an operator whose result
-** goes there computes it in L's register, and the set that follows finds
-** L's own register on the stack and does nothing (cg_local_set).
-*/
-static int
-next_set_local(cstate *c)
-{
-	const uint8_t *p = c->pc;
-	uint32_t	l = 0;
-	int			shift = 0;
-
-	if (p >= c->end || (*p != 0x21 && *p != 0x22))
-		return -1;
-	for (p++; p < c->end && shift < 35; shift += 7)
-	{
-		l |= (uint32_t) (*p & 0x7F) << shift;
-		if (!(*p++ & 0x80))
-			return l < c->nlocals && c->lreg[l] >= 0 ? (int) l : -1;
-	}
-	return -1;
-}
-
-/* Does 'v' read register local 'l'? */
-static inline bool
-reads_local(const sval *v, int l)
-{
-	return v->kind == VK_REG && v->borrowed && v->local == (uint32_t) l;
-}
-
-/*
-** The result of the operator goes to register local 'l' (next_set_local):
-** values on the stack still reading it copy it first, and 'v' becomes the
-** local's own entry, to push as the result.
-*/
-static int
-target_local(cstate *c, sval *v, int l)
-{
-	cg_local_written(c, (uint32_t) l);
-	v->kind = VK_REG;
-	v->type = c->ltype[l];
-	v->reg = (uint8_t) c->lreg[l];
-	v->borrowed = 1;
-	v->local = (uint32_t) l;
-	return v->reg;
-}
-
-/*
 ** The register to compute 'a op b' into, with 'a' loaded there: register
 ** local L when the result goes to L (a = L updates it in place; else a is
 ** copied into L unless b reads L), or a register we own.  On return 'a'
@@ -280,17 +232,17 @@ target_local(cstate *c, sval *v, int l)
 static int
 result_reg(cstate *c, sval *a, uint32_t depth, const sval *b)
 {
-	int			l = next_set_local(c);
+	int			l = cg_next_set_local(c);
 
-	if (l >= 0 && reads_local(a, l))
+	if (l >= 0 && cg_reads_local(a, l))
 	{
 		cg_local_written(c, a->local);
 		return a->reg;
 	}
-	if (l >= 0 && (b == NULL || !reads_local(b, l)))
+	if (l >= 0 && (b == NULL || !cg_reads_local(b, l)))
 	{
 		sval		t = *a;
-		int			r = target_local(c, a, l);
+		int			r = cg_target_local(c, a, l);
 
 		cg_load_scratch(c, &t, depth, r);
 		cg_release(c, &t);
@@ -337,7 +289,7 @@ lea_form(x64_alu alu, int w, const sval *b)
 static void
 lea_binop(cstate *c, x64_alu alu, int w, sval *a, sval *b)
 {
-	int			l = next_set_local(c);
+	int			l = cg_next_set_local(c);
 	x64_mem		m;
 	int			r;
 
@@ -347,7 +299,7 @@ lea_binop(cstate *c, x64_alu alu, int w, sval *a, sval *b)
 		m = x64_m(a->reg, (int32_t) (alu == X64_SUB ? -b->imm : b->imm));
 	if (l >= 0)
 	{
-		r = target_local(c, a, l);
+		r = cg_target_local(c, a, l);
 		x64_lea(c->b, w, r, m);
 		cg_release(c, b);
 		cg_push(c, *a);
@@ -375,10 +327,10 @@ cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 	}
 	if (commutative)
 	{
-		int			l = next_set_local(c);
+		int			l = cg_next_set_local(c);
 
 		/* the local the result goes to, or the register we own, first */
-		if (l >= 0 ? reads_local(b, l) && !reads_local(a, l) : !owned_reg(a) && owned_reg(b))
+		if (l >= 0 ? cg_reads_local(b, l) && !cg_reads_local(a, l) : !owned_reg(a) && owned_reg(b))
 		{
 			sval	   *t = a;
 
@@ -389,7 +341,7 @@ cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 		}
 	}
 	if (a->kind == VK_REG && a->borrowed && lea_form(alu, w, b) &&
-		!reads_local(a, next_set_local(c)))
+		!cg_reads_local(a, cg_next_set_local(c)))
 	{
 		lea_binop(c, alu, w, a, b);
 		return;
@@ -420,9 +372,9 @@ int_mul(cstate *c, int op, int w)
 		cg_push_const(c, (uint8_t) a.type, folded);
 		return;
 	}
-	l = next_set_local(c);
+	l = cg_next_set_local(c);
 	if (a.kind == VK_CONST ||
-		(l >= 0 ? reads_local(&b, l) && !reads_local(&a, l) : !owned_reg(&a) && owned_reg(&b)))
+		(l >= 0 ? cg_reads_local(&b, l) && !cg_reads_local(&a, l) : !owned_reg(&a) && owned_reg(&b)))
 	{
 		sval		t = a;
 
@@ -440,7 +392,7 @@ int_mul(cstate *c, int op, int w)
 		{
 			sval		t = a;
 
-			r = target_local(c, &a, l);
+			r = cg_target_local(c, &a, l);
 			src = readable(c, &t, da, X64_RAX);
 			x64_imul_rri(c->b, w, r, src, (int32_t) b.imm);
 			cg_release(c, &t);
@@ -850,13 +802,13 @@ cg_emit_load(cstate *c, int op)
 	offset = cg_read_u32(c);
 	addr = cg_pop_ref(c);		/* in place: the push comes last */
 	m = mem_operand(c, addr, c->sp, offset, size);
-	l = next_set_local(c);
+	l = cg_next_set_local(c);
 	if (l >= 0)
 	{
 		/* into the local the result goes to */
 		sval		t = *addr;
 
-		r = target_local(c, &dst, l);
+		r = cg_target_local(c, &dst, l);
 		cg_release(c, &t);
 	}
 	else if (op == SF_OP_F32_LOAD || op == SF_OP_F64_LOAD)

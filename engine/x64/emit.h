@@ -439,6 +439,14 @@ void		x64_sse_rr(x64_buf *b, x64_sse op, int dbl, int dst, int src);
 void		x64_sse_rm(x64_buf *b, x64_sse op, int dbl, int dst, x64_mem m);
 void		x64_sselogic_rr(x64_buf *b, x64_sselogic op, int dbl, int dst, int src);
 void		x64_ucomis_rr(x64_buf *b, int dbl, int a, int c);
+/*
+** AVX (VEX.128) three-operand forms, dst = src1 op src2, for a CPU that
+** has AVX (x64_cpu_avx): the scalar arithmetic and the packed bitwise ops
+** with a memory operand (which, unlike SSE's, need no alignment).
+*/
+void		x64_vsse_rr(x64_buf *b, x64_sse op, int dbl, int dst, int src1, int src2);
+void		x64_vsse_rm(x64_buf *b, x64_sse op, int dbl, int dst, int src1, x64_mem m);
+void		x64_vsselogic_rm(x64_buf *b, x64_sselogic op, int dbl, int dst, int src1, x64_mem m);
 /* movd/movq between a gpr and an xmm register (w selects 64 bits). */
 void		x64_movd_xr(x64_buf *b, int w, int xmm, int gpr);
 void		x64_movd_rx(x64_buf *b, int w, int gpr, int xmm);
@@ -447,5 +455,8 @@ void		x64_cvtts2si(x64_buf *b, int dbl, int w, int gpr, int xmm);
 void		x64_cvts2s(x64_buf *b, int from_dbl, int dst, int src);
 /* roundss/roundsd (SSE4.1); mode 1 floor, 2 ceil, 3 trunc, 0 nearest. */
 void		x64_rounds(x64_buf *b, int dbl, int dst, int src, uint8_t mode);
+
+/* Whether the CPU and the OS support AVX (x64/cpu.c; asked once). */
+bool		x64_cpu_avx(void);
 
 #endif							/* SF_X64_EMIT_H */
