@@ -4,7 +4,10 @@
 # then a function that runs a one-row indexed query per call, against
 # PL/pgSQL.
 # Runs a private copy of the server with the extension (scripts/pginstall).
-# Prints the median of RUNS timings per cell and ratios to C.
+# Prints the median of RUNS timings (the backend's CPU time) per cell and
+# ratios to C; SQL_BENCH_STAT=minimum prints the smallest instead (what a
+# busy machine adds to CPU time, through caches and frequency, is never
+# negative).
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
@@ -150,35 +153,50 @@ check() {	# every variant must compute the same result
 	[ "$r" = "$2" ] || { echo "sql bench: $1 gave $r, expected $2" >&2; exit 1; }
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+minimum() { sort -n | head -1; }
 # row LABEL QUERY-WITH-@ VARIANTS...: the first variant is the base.  One
 # session runs a warm-up of each variant, then RUNS rounds of all of them
-# interleaved, so that the machine's load hits every variant alike.
+# interleaved, so that the machine's load hits every variant alike.  Each
+# query is timed by the CPU time its backend spent on it (the first field
+# of /proc/PID/schedstat, in ns, read before and after it), which a CPU
+# shared with other work leaves alone, unlike the wall time.
 row() {
 	local label=$1 q=$2 v i r t base="" ref
 	shift 2
 	local n=$#
 	ref=$(psql -X -qAt -d postgres -c "${q//@/$1}")
 	for v in "$@"; do check "${q//@/$v}" "$ref"; done
-	mapfile -t times < <({
-		echo '\timing on'
+	mapfile -t cpu < <({
+		echo 'SELECT pg_backend_pid() AS pid \gset'
+		echo '\setenv SF_BACKEND :pid'
+		echo '\! echo "cpu $(cut -d" " -f1 /proc/$SF_BACKEND/schedstat)"'
 		for ((r = 0; r <= RUNS; r++)); do
-			for v in "$@"; do echo "${q//@/$v};"; done
+			for v in "$@"; do
+				echo "${q//@/$v};"
+				echo '\! echo "cpu $(cut -d" " -f1 /proc/$SF_BACKEND/schedstat)"'
+			done
 		done
-	} | psql -X -q -d postgres 2>&1 | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+	} | psql -X -q -o /dev/null -d postgres 2>&1 | sed -n 's/^cpu \([0-9]*\)$/\1/p')
 	printf '%-40s' "$label"
 	i=0
 	for v in "$@"; do
-		t=$(for ((r = 1; r <= RUNS; r++)); do echo "${times[r * n + i]}"; done | median)
+		t=$(for ((r = 1; r <= RUNS; r++)); do
+			k=$((r * n + i))
+			echo $(((cpu[k + 1] - cpu[k]) / 1000))
+		done | ${SQL_BENCH_STAT:-median})
 		base=${base:-$t}
-		awk -v t="$t" -v c="$base" 'BEGIN { printf " %9.1f %6.2fx", t, t / c }'
+		awk -v t="$t" -v c="$base" 'BEGIN { printf " %9.1f %6.2fx", t / 1000, t / c }'
 		i=$((i + 1))
 	done
 	echo
 }
-echo "SQL benchmark: median of $RUNS runs, ms and ratio to C (lower is better)"
+echo "SQL benchmark: ${SQL_BENCH_STAT:-median} of $RUNS runs, the backend's CPU ms and ratio to C (lower is better)"
 printf '%-40s %17s %17s %17s %17s\n' query C wasm PL/pgSQL SQL
 row "sum(f(i)), trivial f, 1M rows" \
 	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasm plpgsql sql
+PGOPTIONS="${PGOPTIONS:-} -c slackfuel.track_functions=off" row \
+	"the same, statistics off" \
+	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasm
 row "sum(fib(1000)) mod 1e9+7, 1000 rows" \
 	"SELECT sum(@_fib(1000 + i % 2)) FROM generate_series(1, 1000) i" c wasm plpgsql
 echo

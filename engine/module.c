@@ -231,3 +231,20 @@ sf_module_func_name(const sf_module *m, uint32_t func_index)
 		return NULL;
 	return m->func_names[func_index];
 }
+
+uint32_t
+sf_module_num_code_ranges(const sf_module *m)
+{
+	return m->jit ? m->jit->nfuncs : 0;
+}
+
+void
+sf_module_code_range(const sf_module *m, uint32_t i, sf_code_range *out)
+{
+	const struct sf_jit *j = m->jit;
+
+	out->func_index = m->nfunc_imports + i;
+	out->start = j->code + j->func_off[i];
+	out->size = j->func_end[i] - j->func_off[i];
+	out->name = sf_module_func_name(m, out->func_index);
+}

@@ -118,7 +118,7 @@ sf_store_free(sf_store *s)
 	if (s == NULL)
 		return;
 	if (s->cfg.budget)
-		sf_budget_give(s->cfg.budget, s->mem_bytes + s->table_bytes);
+		sf_budget_give(s->cfg.budget, sf_store_bytes(s));
 	for (n = s->objs; n; n = next)
 	{
 		next = n->next;
@@ -152,6 +152,12 @@ sf_store_free(sf_store *s)
 }
 
 /* ---- what memories and tables hold ------------------------------------------------ */
+
+static inline uint64_t
+min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
 
 sf_budget *
 sf_budget_new(uint64_t limit, sf_error *err)
@@ -189,10 +195,57 @@ sf_budget_used(const sf_budget *b)
 	return b->used;
 }
 
+void
+sf_budget_set_reclaim(sf_budget *b, sf_reclaim_fn fn, void *env)
+{
+	b->reclaim = fn;
+	b->reclaim_env = env;
+}
+
+uint64_t
+sf_budget_refusals(const sf_budget *b)
+{
+	return b->refused;
+}
+
+static bool
+fits(const sf_budget *b, uint64_t bytes)
+{
+	return b->used <= b->limit && bytes <= b->limit - b->used;
+}
+
+/* How many bytes must be freed for 'bytes' to fit. */
+static uint64_t
+shortfall(const sf_budget *b, uint64_t bytes)
+{
+	return b->used + bytes - b->limit;
+}
+
+/*
+** Whether 'bytes' fit, after the host reclaimed what it could if they did
+** not; a refusal is counted.  The host's reclaim frees other stores, never
+** the one asking (it is being created, or a call runs in it).
+*/
+static bool
+budget_room(sf_budget *b, uint64_t bytes)
+{
+	if (!fits(b, bytes) && b->reclaim != NULL && !b->reclaiming)
+	{
+		b->reclaiming = true;
+		while (!fits(b, bytes) && b->reclaim(b->reclaim_env, shortfall(b, bytes)) > 0)
+			;
+		b->reclaiming = false;
+	}
+	if (fits(b, bytes))
+		return true;
+	b->refused++;
+	return false;
+}
+
 int
 sf_budget_take(sf_budget *b, uint64_t bytes)
 {
-	if (b->used > b->limit || bytes > b->limit - b->used)
+	if (!budget_room(b, bytes))
 		return 0;
 	b->used += bytes;
 	return 1;
@@ -212,66 +265,66 @@ typedef struct cap
 	uint64_t	limit;
 } cap;
 
-/* Whether 'mem' and 'table' more bytes pass one of the store's caps (*c). */
+/*
+** Whether 'mem', 'table' and 'own' (an instance's own structures) more
+** bytes pass one of the store's caps (*c).  max_store_bytes is about
+** memories and tables; the budget counts everything.
+*/
 static bool
-cap_passed(const sf_store *s, uint64_t mem, uint64_t table, cap *c)
+cap_passed(sf_store *s, uint64_t mem, uint64_t table, uint64_t own, cap *c)
 {
-	const sf_budget *b = s->cfg.budget;
-	cap			caps[3] = {
-		{"max_table_bytes", s->table_bytes, s->cfg.max_table_bytes},
-		{"max_store_bytes", s->mem_bytes + s->table_bytes, s->cfg.max_store_bytes},
-		{"the shared budget", b ? b->used : 0, b ? b->limit : 0},
-	};
-	uint64_t	more[3] = {table, mem + table, mem + table};
+	sf_budget  *b = s->cfg.budget;
+	uint64_t	held = s->mem_bytes + s->table_bytes;
 
-	for (int i = 0; i < 3; i++)
-	{
-		if ((i == 1 && caps[i].limit == 0) || (i == 2 && b == NULL))
-			continue;
-		if (caps[i].used > caps[i].limit || more[i] > caps[i].limit - caps[i].used)
-		{
-			*c = caps[i];
-			return true;
-		}
-	}
-	return false;
+	if (table > s->cfg.max_table_bytes - min_u64(s->table_bytes, s->cfg.max_table_bytes))
+		*c = (cap) {"max_table_bytes", s->table_bytes, s->cfg.max_table_bytes};
+	else if (s->cfg.max_store_bytes &&
+			 (held > s->cfg.max_store_bytes || mem + table > s->cfg.max_store_bytes - held))
+		*c = (cap) {"max_store_bytes", held, s->cfg.max_store_bytes};
+	else if (b != NULL && !budget_room(b, mem + table + own))
+		*c = (cap) {"the shared budget", b->used, b->limit};
+	else
+		return false;
+	return true;
 }
 
 bool
-sf_store_has_room(const sf_store *s, uint64_t mem, uint64_t table)
+sf_store_has_room(sf_store *s, uint64_t mem, uint64_t table)
 {
 	cap			c;
 
-	return !cap_passed(s, mem, table, &c);
+	return !cap_passed(s, mem, table, 0, &c);
 }
 
-/* Count 'mem' and 'table' more bytes, for which there is room. */
+/* Count 'mem', 'table' and 'own' more bytes, for which there is room. */
 static void
-store_take(sf_store *s, uint64_t mem, uint64_t table)
+store_take(sf_store *s, uint64_t mem, uint64_t table, uint64_t own)
 {
 	s->mem_bytes += mem;
 	s->table_bytes += table;
+	s->own_bytes += own;
 	if (s->cfg.budget)
-		s->cfg.budget->used += mem + table;
+		s->cfg.budget->used += mem + table + own;
 }
 
 /* SF_LIMIT naming the cap that 'what' would pass, or SF_OK. */
 static sf_status
-check_room(sf_store *s, const char *what, uint64_t mem, uint64_t table, sf_error *err)
+check_room(sf_store *s, const char *what, uint64_t mem, uint64_t table,
+		   uint64_t own, sf_error *err)
 {
 	cap			c;
 
-	if (!cap_passed(s, mem, table, &c))
+	if (!cap_passed(s, mem, table, own, &c))
 		return SF_OK;
 	return sf_error_set(err, SF_LIMIT, "%s of %llu bytes exceeds %s: %llu of %llu bytes in use",
-						what, (unsigned long long) (mem + table), c.name,
+						what, (unsigned long long) (mem + table + own), c.name,
 						(unsigned long long) c.used, (unsigned long long) c.limit);
 }
 
 uint64_t
 sf_store_bytes(const sf_store *s)
 {
-	return s->mem_bytes + s->table_bytes;
+	return s->mem_bytes + s->table_bytes + s->own_bytes;
 }
 
 /* ---- host functions ----------------------------------------------------------- */
@@ -356,6 +409,25 @@ reserve_space(uint64_t *want, uint64_t need, bool shrink)
 }
 
 /*
+** Address space is short even for a bounds-checked memory: the host may
+** free stores it holds (the budget's reclaim), whose memories' address
+** space goes with them.  Whether it freed something.
+*/
+static bool
+reclaim_space(sf_store *s, uint64_t bytes)
+{
+	sf_budget  *b = s->cfg.budget;
+	uint64_t	freed;
+
+	if (b == NULL || b->reclaim == NULL || b->reclaiming)
+		return false;
+	b->reclaiming = true;
+	freed = b->reclaim(b->reclaim_env, bytes);
+	b->reclaiming = false;
+	return freed > 0;
+}
+
+/*
 ** 'guarded': reserve 8 GiB so that JIT code needs no bounds checks;
 ** otherwise reserve what the memory may grow to (bounds-checked code), or
 ** as much as the address space allows, which then caps its growth.
@@ -375,7 +447,7 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, bool *unreserved, sf_error 
 					 (unsigned long long) lim.min, (unsigned long long) maxp);
 		return NULL;
 	}
-	if (check_room(s, "a memory", lim.min * PAGE, 0, err) != SF_OK)
+	if (check_room(s, "a memory", lim.min * PAGE, 0, 0, err) != SF_OK)
 		return NULL;
 	mem = calloc(1, sizeof(*mem));
 	if (mem == NULL)
@@ -384,6 +456,8 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, bool *unreserved, sf_error 
 		return NULL;
 	}
 	p = reserve_space(&reserve, lim.min * PAGE, !guarded);
+	while (p == MAP_FAILED && !guarded && reclaim_space(s, reserve))
+		p = reserve_space(&reserve, lim.min * PAGE, true);
 	if (p == MAP_FAILED)
 	{
 		if (unreserved)
@@ -401,7 +475,7 @@ memory_new(sf_store *s, sf_limits lim, bool guarded, bool *unreserved, sf_error 
 					 (unsigned long long) lim.min);
 		return NULL;
 	}
-	store_take(s, lim.min * PAGE, 0);
+	store_take(s, lim.min * PAGE, 0, 0);
 	mem->base = p;
 	mem->size = lim.min * PAGE;
 	mem->max_pages = guarded || reserve / PAGE >= maxp ? maxp : reserve / PAGE;
@@ -456,15 +530,22 @@ sf_memory_may_grow(const sf_memory *mem, uint64_t delta)
 int64_t
 sf_memory_grow(sf_memory *mem, uint64_t delta)
 {
-	uint64_t	old = mem->size / PAGE;
-
 	if (delta == 0)
-		return (int64_t) old;
+		return (int64_t) (mem->size / PAGE);
 	if (!sf_memory_may_grow(mem, delta))
 		return -1;
+	return sf_memory_commit(mem, delta);
+}
+
+/* Make 'delta' more pages usable, which sf_memory_may_grow allowed. */
+int64_t
+sf_memory_commit(sf_memory *mem, uint64_t delta)
+{
+	uint64_t	old = mem->size / PAGE;
+
 	if (mprotect(mem->base + mem->size, delta * PAGE, PROT_READ | PROT_WRITE) != 0)
 		return -1;
-	store_take(mem->store, delta * PAGE, 0);
+	store_take(mem->store, delta * PAGE, 0, 0);
 	mem->size += delta * PAGE;
 	mem->lim.min = old + delta;
 	return (int64_t) old;
@@ -482,7 +563,7 @@ sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
 					 (unsigned long long) lim.min, (unsigned long long) cap);
 		return NULL;
 	}
-	if (check_room(s, "a table", 0, lim.min * ELEM, err) != SF_OK)
+	if (check_room(s, "a table", 0, lim.min * ELEM, 0, err) != SF_OK)
 		return NULL;
 	t = calloc(1, sizeof(*t));
 	if (t)
@@ -495,7 +576,7 @@ sf_table_new(sf_store *s, sf_valtype elem, sf_limits lim, sf_error *err)
 		sf_error_set(err, SF_NOMEM, "out of memory");
 		return NULL;
 	}
-	store_take(s, 0, lim.min * ELEM);
+	store_take(s, 0, lim.min * ELEM, 0);
 	t->size = (uint32_t) lim.min;
 	t->room = (uint32_t) lim.min;
 	t->max = (uint32_t) cap;
@@ -538,7 +619,7 @@ sf_table_reserve(sf_table *t, uint64_t delta)
 	ne = realloc(t->elems, (size_t) size * sizeof(void *));
 	if (ne == NULL)
 		return false;
-	store_take(t->store, 0, more_room(t, size));
+	store_take(t->store, 0, more_room(t, size), 0);
 	t->elems = ne;
 	t->room = (uint32_t) size;
 	return true;
@@ -930,13 +1011,38 @@ run_initializers(sf_instance *inst, sf_error *err)
 	return st;
 }
 
+/*
+** What an instance's own structures take, besides its memory and tables:
+** the context's slots, the functions, globals, evaluated element segments,
+** and the store's record of each object.  They count against a shared
+** budget (not against max_store_bytes, which is about memories and tables).
+*/
+static uint64_t
+instance_bytes(const sf_module *m)
+{
+	uint64_t	nobj = 1 + (uint64_t) m->nmems + m->ntables + m->nglobals;
+	uint64_t	n = sizeof(sf_instance) + sizeof(sf_vmctx) +
+		((uint64_t) m->nfuncs + m->nglobals + m->ntables) * sizeof(void *) +
+		(uint64_t) (m->nfuncs - m->nfunc_imports) * sizeof(sf_func) +
+		(uint64_t) m->nglobals * sizeof(sf_global) + nobj * sizeof(sf_objnode) +
+		(uint64_t) m->nelems * (sizeof(uint32_t) + sizeof(void **)) + m->ndatas;
+
+	for (uint32_t i = 0; i < m->nelems; i++)
+		n += (uint64_t) m->elems[i].count * sizeof(void *);
+	return n;
+}
+
 static sf_instance *
 alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 {
-	sf_instance *inst = calloc(1, sizeof(*inst));
+	sf_instance *inst;
 	size_t		nslots = (size_t) m->nfuncs + m->nglobals + m->ntables;
 	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
+	uint64_t	bytes = instance_bytes(m);
 
+	if (check_room(s, "an instance", 0, 0, bytes, err) != SF_OK)
+		return NULL;
+	inst = calloc(1, sizeof(*inst));
 	if (inst == NULL)
 		goto nomem;
 	inst->store = s;
@@ -954,6 +1060,7 @@ alloc_instance(sf_store *s, sf_module *m, sf_error *err)
 	inst->vm->inst = inst;
 	if (!own_obj(s, OBJ_INSTANCE, inst))
 		goto nomem;
+	store_take(s, 0, 0, bytes);
 	return inst;
 
 nomem:

@@ -48,14 +48,19 @@ struct sf_store
 	sf_activation *act;			/* 8: innermost running activation */
 	sf_store_config cfg;
 	sf_objnode *objs;			/* everything to free with the store */
-	uint64_t	mem_bytes;		/* memories' sizes, counted by the caps */
+	uint64_t	mem_bytes;		/* memories' sizes */
 	uint64_t	table_bytes;	/* tables' room, SF_FUEL_ELEM_BYTES an element */
+	uint64_t	own_bytes;		/* instances' own structures */
 };
 
 struct sf_budget
 {
 	uint64_t	limit;
 	uint64_t	used;
+	uint64_t	refused;		/* takes refused, reclaim notwithstanding */
+	sf_reclaim_fn reclaim;
+	void	   *reclaim_env;
+	bool		reclaiming;
 };
 
 #define SF_OFF_STORE_STACK_LIMIT 0
@@ -202,10 +207,11 @@ uint32_t	sf_rt_table_fill(sf_vmctx *vm, uint32_t tab, uint32_t i, void *val, uin
 /* table.grow: old size or -1. */
 int64_t		sf_table_grow(sf_table *t, uint64_t delta, void *init);
 /* Whether the store's caps leave room for 'mem' and 'table' more bytes. */
-bool		sf_store_has_room(const sf_store *s, uint64_t mem, uint64_t table);
+bool		sf_store_has_room(sf_store *s, uint64_t mem, uint64_t table);
 bool		sf_table_may_grow(const sf_table *t, uint64_t delta);
 bool		sf_table_reserve(sf_table *t, uint64_t delta);
 bool		sf_memory_may_grow(const sf_memory *mem, uint64_t delta);
+int64_t		sf_memory_commit(sf_memory *mem, uint64_t delta);
 
 /*
 ** Charge 'units' of fuel to 'act' (none when it is NULL or does not

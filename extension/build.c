@@ -232,6 +232,21 @@ slackfuel_module_compile(const char *fname, sf_module *m)
 }
 
 /*
+ * With slackfuel.perf_map on, tell perf where the code of 'm' is, its
+ * functions named wasm:LABEL:INDEX[:NAME].  Failing to is only a warning.
+ */
+void
+slackfuel_module_profile(const char *label, sf_module *m)
+{
+	sf_error	err;
+
+	if (slackfuel_perf_map && sf_perfmap_write(m, label, &err) != SF_OK)
+		ereport(WARNING,
+				(errmsg("could not write perf map for wasm function \"%s\"", label),
+				 errdetail("%s", err.msg)));
+}
+
+/*
  * Which export to call: the function named like the SQL function, else the
  * only exported function.  Returns its export index.
  */
@@ -483,6 +498,7 @@ slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
 	cfg.max_memory_bytes = max_memory;
 	cfg.max_table_bytes = max_memory;
 	cfg.max_store_bytes = max_memory;
+	cfg.budget = slackfuel_budget();
 	cfg.max_stack_bytes = max_stack;
 	cfg.meter_start = 1;
 	cfg.start_fuel_limit = slackfuel_fuel_limit();
@@ -490,6 +506,70 @@ slackfuel_store_new(const char *fname, uint64 max_memory, uint64 max_stack)
 	if (store == NULL)
 		slackfuel_report_status(fname, "instantiate", &err);
 	return store;
+}
+
+/* "a memory of N bytes" from the engine's "a memory of N bytes exceeds ...". */
+static char *
+needed(const sf_error *err)
+{
+	const char *end = strstr(err->msg, " exceeds ");
+
+	return end ? pnstrdup(err->msg, end - err->msg) : pstrdup(err->msg);
+}
+
+/*
+ * Even evicting every idle instance did not make room in the backend's
+ * wasm memory.
+ */
+void
+slackfuel_out_of_backend_memory(const char *fname, const char *what)
+{
+	sf_budget  *b = slackfuel_budget();
+
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("wasm function \"%s\" does not fit in slackfuel.max_backend_memory", fname),
+			 errdetail("It needs %s; instances with a call running and compiled code hold %llu of %llu bytes, and idle instances were evicted.",
+					   what, (unsigned long long) sf_budget_used(b),
+					   (unsigned long long) sf_budget_limit(b)),
+			 errhint("A superuser can raise slackfuel.max_backend_memory.")));
+}
+
+/*
+ * Compiled code counts against the backend's wasm memory (idle instances
+ * are evicted to make room).  Returns the bytes taken.
+ */
+uint64
+slackfuel_take_code(const char *fname, sf_module *m)
+{
+	sf_compile_stats st;
+	uint64		bytes;
+
+	sf_module_compile_stats(m, &st);
+	bytes = st.code_bytes + st.wasm_code_bytes;
+	if (!sf_budget_take(slackfuel_budget(), bytes))
+		slackfuel_out_of_backend_memory(fname, psprintf("%llu bytes for its code",
+														(unsigned long long) bytes));
+	return bytes;
+}
+
+/*
+ * Where the address space is short for a memory's guard region (a low
+ * ulimit -v, or very many instances), the engine runs the instance on
+ * bounds-checked code instead of failing; the server log says so once.
+ */
+static void
+note_bounds_checked(sf_instance *instance)
+{
+	static bool noted = false;
+
+	if (noted || !sf_instance_bounds_checked(instance))
+		return;
+	noted = true;
+	ereport(LOG,
+			(errmsg("slackfuel: wasm memories run with bounds checks: the address space is short for their guard regions"),
+			 errdetail("A memory without bounds checks reserves 8 GiB of address space; this backend could not reserve it (ulimit -v, or very many instances)."),
+			 errhint("Bounds-checked code is slower; raise the address-space limit if it can be raised.")));
 }
 
 /*
@@ -506,6 +586,7 @@ slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
 	slackfuel_cx cx;
 	sf_extern  *imports = host ? slackfuel_host_imports(host, m) : NULL;
 	sf_instance *instance;
+	uint64		refused = sf_budget_refusals(slackfuel_budget());
 
 	slackfuel_call_begin(&cx, fname, NULL, NULL, host, max_stack);
 	instance = sf_instance_new(store, m, imports, sf_module_num_imports(m), &cx.out.err);
@@ -514,6 +595,9 @@ slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
 	{
 		if (cx.out.err.status == SF_TRAP)
 			slackfuel_trapped(&cx);
+		if (cx.out.err.status == SF_LIMIT &&
+			sf_budget_refusals(slackfuel_budget()) != refused)
+			slackfuel_out_of_backend_memory(fname, needed(&cx.out.err));
 		if (cx.out.err.status == SF_LIMIT)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -523,6 +607,7 @@ slackfuel_instantiate(const char *fname, sf_store *store, sf_module *m,
 					 errhint("slackfuel.max_memory (within slackfuel.max_memory_ceiling) bounds an instance's linear memory and tables together.")));
 		slackfuel_report_status(fname, "instantiate", &cx.out.err);
 	}
+	note_bounds_checked(instance);
 	if (host != NULL)
 		slackfuel_host_bind(host, instance);
 	slackfuel_call_end(&cx);

@@ -13,16 +13,26 @@
  *	  access) and bumps slackfuel_epoch, so that the next call looks its
  *	  function up again; stale entries are freed at that lookup, at the
  *	  start of a validator or inline handler, or at transaction end, when
- *	  no call is using them.
+ *	  no call is using them;
+ *	- when the backend's wasm memory is short: everything every instance
+ *	  holds (memories, tables, its own structures) and every compiled
+ *	  module's code count against one budget, slackfuel.max_backend_memory;
+ *	  when it would be exceeded, the engine asks (reclaim) and the least
+ *	  recently used instances with no call running are evicted, even in the
+ *	  middle of another instance's call that grows its memory.  An evicted
+ *	  instance's next call creates a new one, whose start function runs
+ *	  again.
  *
  * A call may run SQL that calls wasm again (host functions, sql.c).  While
  * any host function runs SQL (slackfuel_pins > 0) the calls below it may
- * use any module and instance, so nothing is freed: what would be goes to
- * a list of doomed modules and instances, freed at the next safe point.
+ * use any module and instance, so nothing is freed (nor evicted): what
+ * would be goes to a list of doomed modules and instances, freed at the
+ * next safe point.
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_proc.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -51,7 +61,44 @@ static slackfuel_inst *doomed_insts;
 static doomed_func *doomed_funcs;
 static uint64 inst_serial;		/* the last instance's */
 
-/* --- The cache ---------------------------------------------------------- */
+static slackfuel_inst *all_instances;	/* every cached instance */
+static slackfuel_inst *discarded;	/* after a trap, to free once reported */
+static sf_budget *budget;		/* of the backend, created at first use */
+static uint64 evictions;
+
+slackfuel_inst **slackfuel_running;
+int			slackfuel_nrunning;
+int			slackfuel_caprunning;
+uint64		slackfuel_lru_clock;
+
+/* Marks of slackfuel_nrunning at each open subtransaction's start. */
+static int *sub_marks;
+static int	nsub_marks,
+			capsub_marks;
+
+/* --- Instances running, evictions ----------------------------------------- */
+
+void
+slackfuel_running_grow(void)
+{
+	int			cap = Max(16, slackfuel_caprunning * 2);
+
+	if (slackfuel_running == NULL)
+		slackfuel_running = MemoryContextAlloc(TopMemoryContext, cap * sizeof(slackfuel_inst *));
+	else
+		slackfuel_running = repalloc(slackfuel_running, cap * sizeof(slackfuel_inst *));
+	slackfuel_caprunning = cap;
+}
+
+static void
+link_instance(slackfuel_inst *inst)
+{
+	inst->all_prev = NULL;
+	inst->all_next = all_instances;
+	if (all_instances)
+		all_instances->all_prev = inst;
+	all_instances = inst;
+}
 
 static void
 inst_release(slackfuel_inst *inst)
@@ -66,6 +113,13 @@ static void
 inst_free(slackfuel_inst *inst)
 {
 	slackfuel_epoch++;
+	if (inst->all_prev)
+		inst->all_prev->all_next = inst->all_next;
+	else if (all_instances == inst)
+		all_instances = inst->all_next;
+	if (inst->all_next)
+		inst->all_next->all_prev = inst->all_prev;
+	inst->all_prev = inst->all_next = NULL;
 	if (slackfuel_pins > 0)
 	{
 		inst->next = doomed_insts;
@@ -122,6 +176,158 @@ free_doomed(void)
 	}
 }
 
+/* Take 'inst' off its function's list. */
+static void
+unlink_from_fn(slackfuel_inst *inst)
+{
+	slackfuel_inst **pp;
+
+	for (pp = &inst->fn->instances; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == inst)
+		{
+			*pp = inst->next;
+			return;
+		}
+}
+
+/*
+ * The engine's reclaim: evict the least recently used instance no call is
+ * running in.  It may run inside a wasm call (memory.grow of another
+ * instance), so it only frees: no palloc, no ereport.
+ */
+static uint64_t
+reclaim(void *env, uint64_t bytes)
+{
+	slackfuel_inst *victim = discarded;
+	uint64		freed;
+
+	if (slackfuel_pins > 0)
+		return 0;				/* nothing is freed while host SQL runs */
+	if (victim != NULL)
+		discarded = victim->next;	/* those discarded after a trap first */
+	else
+	{
+		for (slackfuel_inst *i = all_instances; i != NULL; i = i->all_next)
+			if (i->active == 0 &&
+				(victim == NULL || i->last_used < victim->last_used))
+				victim = i;
+		if (victim == NULL)
+			return 0;
+		unlink_from_fn(victim);
+		evictions++;
+	}
+	freed = sf_store_bytes(victim->store);
+	inst_free(victim);
+	return Max(freed, 1);		/* its address space, at least */
+}
+
+/* The backend's wasm memory budget (slackfuel.max_backend_memory). */
+sf_budget *
+slackfuel_budget(void)
+{
+	sf_error	err;
+
+	if (budget == NULL)
+	{
+		budget = sf_budget_new(slackfuel_max_backend_memory(), &err);
+		if (budget == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		sf_budget_set_reclaim(budget, reclaim, NULL);
+	}
+	return budget;
+}
+
+/* slackfuel.max_backend_memory changed (an assign hook: must not fail). */
+void
+slackfuel_budget_changed(void)
+{
+	if (budget != NULL)
+		sf_budget_set_limit(budget, slackfuel_max_backend_memory());
+}
+
+/*
+ * Free the instances discarded after traps.  Their memory may take tens of
+ * milliseconds to unmap (70 ms for 1 GB here), so they are freed after the
+ * error went to the client: at the end of the transaction or
+ * subtransaction the trap aborted.  Until then they are idle, so the
+ * budget's reclaim may take them first.
+ */
+static void
+free_discarded(void)
+{
+	slackfuel_inst *next;
+
+	while (discarded != NULL)
+	{
+		next = discarded->next;
+		inst_free(discarded);
+		discarded = next;
+	}
+	/* those a call around the trapping one still ran in, if now idle */
+	for (slackfuel_inst *i = all_instances; i != NULL; i = next)
+	{
+		next = i->all_next;
+		if (i->discarded && i->active == 0)
+			inst_free(i);
+	}
+}
+
+/*
+ * An error left calls' instances marked as running: the subtransaction or
+ * transaction it aborted is over, and so are the calls made in it.
+ */
+static void
+running_at_xact_end(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			slackfuel_inst_leave(0);
+			nsub_marks = 0;
+			free_discarded();
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+running_at_subxact(SubXactEvent event, SubTransactionId mySubid,
+				   SubTransactionId parentSubid, void *arg)
+{
+	switch (event)
+	{
+		case SUBXACT_EVENT_START_SUB:
+			if (nsub_marks == capsub_marks)
+			{
+				capsub_marks = Max(16, capsub_marks * 2);
+				sub_marks = sub_marks == NULL ?
+					MemoryContextAlloc(TopMemoryContext, capsub_marks * sizeof(int)) :
+					repalloc(sub_marks, capsub_marks * sizeof(int));
+			}
+			sub_marks[nsub_marks++] = slackfuel_nrunning;
+			break;
+		case SUBXACT_EVENT_COMMIT_SUB:
+			if (nsub_marks > 0)
+				nsub_marks--;
+			break;
+		case SUBXACT_EVENT_ABORT_SUB:
+			if (nsub_marks > 0)
+				slackfuel_inst_leave(sub_marks[--nsub_marks]);
+			if (slackfuel_nrunning == 0)
+				free_discarded();
+			break;
+		default:
+			break;
+	}
+}
+
+/* --- The cache ---------------------------------------------------------- */
+
 static void
 func_release(slackfuel_func *fn)
 {
@@ -133,6 +339,9 @@ func_release(slackfuel_func *fn)
 		fn->instances = next;
 	}
 	func_parts_free(fn->module, fn->sig);
+	if (fn->code_bytes)
+		sf_budget_give(slackfuel_budget(), fn->code_bytes);
+	fn->code_bytes = 0;
 	free(fn->export_name);
 	fn->sig = NULL;
 	fn->module = NULL;
@@ -234,13 +443,15 @@ slackfuel_cache_init(void)
 {
 	HASHCTL		ctl;
 
-	ctl.keysize = sizeof(Oid);
+	ctl.keysize = sizeof(slackfuel_func_key);
 	ctl.entrysize = sizeof(slackfuel_func);
 	func_cache = hash_create("slackfuel functions", 64, &ctl,
 							 HASH_ELEM | HASH_BLOBS);
 	CacheRegisterSyscacheCallback(PROCOID, invalidate, (Datum) 0);
 	CacheRegisterRelcacheCallback(invalidate_rowtypes, (Datum) 0);
 	CacheRegisterSyscacheCallback(ENUMOID, invalidate_enums, (Datum) 0);
+	RegisterXactCallback(running_at_xact_end, NULL);
+	RegisterSubXactCallback(running_at_subxact, NULL);
 }
 
 static bool
@@ -267,6 +478,9 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	slackfuel_module_load(fn->proname, src, mode, b);
 	slackfuel_check_module(fn->proname, sig, b->module, &d);
 	slackfuel_module_compile(fn->proname, b->module);
+	fn->code_bytes = slackfuel_take_code(fn->proname, b->module);
+	slackfuel_stats_compiled(fn->stats, b->module);
+	slackfuel_module_profile(fn->proname, b->module);
 	fn->export_name = strndup(d.name, d.name_len);
 	if (fn->export_name == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -280,18 +494,19 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	fn->mode = mode;
 	fn->fn_xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
 	fn->fn_tid = tup->t_self;
-	fn->hashvalue = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(fn->fn_oid));
+	fn->hashvalue = GetSysCacheHashValue1(PROCOID, ObjectIdGetDatum(fn->key.fn_oid));
 	fn->valid = true;
 }
 
-/* The cache entry of 'fn_oid', compiled for the current fuel mode. */
+/* The cache entry of 'fn_oid', compiled for the mode calls run in now. */
 slackfuel_func *
 slackfuel_func_lookup(Oid fn_oid)
 {
 	HeapTuple	tup;
 	slackfuel_func *fn;
 	bool		found;
-	sf_fuel_mode mode = slackfuel_fuel_mode();
+	sf_fuel_mode mode = slackfuel_call_mode();
+	slackfuel_func_key key = {fn_oid, mode};
 
 	slackfuel_cache_flush_stale();
 	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
@@ -299,9 +514,11 @@ slackfuel_func_lookup(Oid fn_oid)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_FUNCTION),
 				 errmsg("wasm function was dropped while a query was using it")));
-	fn = hash_search(func_cache, &fn_oid, HASH_ENTER, &found);
+	fn = hash_search(func_cache, &key, HASH_ENTER, &found);
 	if (!found)
-		memset((char *) fn + sizeof(Oid), 0, sizeof(*fn) - sizeof(Oid));
+		memset((char *) fn + sizeof(key), 0, sizeof(*fn) - sizeof(key));
+	if (fn->stats == NULL)
+		fn->stats = slackfuel_stats_entry(fn_oid);
 	if (!entry_current(fn, tup, mode))
 	{
 		func_release(fn);
@@ -343,7 +560,10 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	b->store = NULL;
 	inst->host = b->host;
 	b->host = NULL;
+	inst->fn = fn;
+	link_instance(inst);
 	inst->instance = instance;
+	inst->memory0 = sf_instance_memory(instance);
 	inst->userid = GetUserId();
 	inst->max_memory = max_memory;
 	inst->max_stack = max_stack;
@@ -395,7 +615,9 @@ slackfuel_inst_get(slackfuel_func *fn)
 			fn->instances = inst;
 			return inst;
 		}
-		inst_free(inst);		/* limits changed: start afresh */
+		/* limits changed: start afresh (a running one goes when evicted) */
+		if (inst->active == 0)
+			inst_free(inst);
 		break;
 	}
 	inst = inst_new(fn, mem, stack);
@@ -404,18 +626,20 @@ slackfuel_inst_get(slackfuel_func *fn)
 	return inst;
 }
 
+/*
+ * After a trap: no call may use 'inst' again.  It is freed once the error
+ * has been reported (free_discarded), or, if a call around this one still
+ * runs in it, evicted once that call is over.
+ */
 void
 slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst)
 {
-	slackfuel_inst **pp;
-
-	for (pp = &fn->instances; *pp != NULL; pp = &(*pp)->next)
+	unlink_from_fn(inst);
+	slackfuel_epoch++;
+	inst->discarded = true;
+	if (inst->active == 0)
 	{
-		if (*pp == inst)
-		{
-			*pp = inst->next;
-			inst_free(inst);
-			return;
-		}
+		inst->next = discarded;
+		discarded = inst;
 	}
 }

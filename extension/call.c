@@ -112,9 +112,11 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->fn = fn;
 	cx->inst = inst;
 	cx->host = host;
+	cx->running_mark = inst != NULL ? slackfuel_inst_enter(inst) : slackfuel_nrunning;
 	cx->lifted = 0;
 	cx->argno = 0;
 	cx->field = NULL;
+	cx->charged = 0;
 	cx->out.trapped = false;
 	cx->out.consumed = 0;
 	cx->out.limit = slackfuel_fuel_limit();
@@ -139,6 +141,36 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 		if (slackfuel_host_wasi(host) != NULL)
 			slackfuel_wasi_call_begin(slackfuel_host_wasi(host));
 	}
+	cx->st = NULL;
+	if (fn != NULL && fn->stats != NULL && slackfuel_track_functions)
+	{
+		slackfuel_fstats *st = fn->stats;
+
+		cx->st = st;
+		st->c.calls++;
+		cx->start = 0;
+		if (st->untimed == 0)
+			cx->start = slackfuel_clock();
+		else
+			st->untimed--;
+	}
+}
+
+/* A call counted in cx->st ends: its time, fuel and memory (stats.c). */
+static inline void
+count_end(slackfuel_cx *cx)
+{
+	slackfuel_counters *c = &cx->st->c;
+
+	if (cx->start != 0)
+		slackfuel_stats_timed(cx->st, slackfuel_clock() - cx->start);
+	c->fuel += cx->out.consumed;
+	if (cx->out.consumed > c->fuel_max)
+		c->fuel_max = cx->out.consumed;
+	if (cx->inst->memory0 != NULL)
+		c->peak_memory = Max(c->peak_memory, sf_memory_size(cx->inst->memory0));
+	if (unlikely(!cx->st->dirty))
+		slackfuel_stats_mark(cx->st);
 }
 
 /* A nested call's fuel is charged to the call around it. */
@@ -146,7 +178,7 @@ static inline void
 charge_outer(slackfuel_cx *cx)
 {
 	if (unlikely(cx->nest != NULL))
-		cx->nest->nested_consumed += cx->out.consumed;
+		cx->nest->nested_consumed += cx->out.consumed - cx->charged;
 }
 
 /*
@@ -162,6 +194,7 @@ finish_host(slackfuel_cx *cx)
 	slackfuel_call_ended(cx);
 	if (unlikely(cx->pending_error))
 	{
+		slackfuel_inst_leave(cx->running_mark);
 		if (cx->fn != NULL)
 			slackfuel_inst_discard(cx->fn, cx->inst);
 		PG_RE_THROW();
@@ -181,8 +214,11 @@ end_host(slackfuel_cx *cx)
 static inline __attribute__((always_inline)) void
 call_end(slackfuel_cx *cx)
 {
+	slackfuel_inst_leave(cx->running_mark);
 	charge_outer(cx);
 	slackfuel_last_fuel = cx->out.consumed;
+	if (cx->st != NULL)
+		count_end(cx);
 	if (unlikely(cx->host != NULL))
 		end_host(cx);
 }
@@ -220,6 +256,13 @@ slackfuel_trapped(slackfuel_cx *cx)
 
 	cx->out.trapped = true;
 	slackfuel_last_fuel = cx->out.consumed;
+	slackfuel_inst_leave(cx->running_mark);
+	if (cx->st != NULL)
+	{
+		if (cx->out.err.status == SF_TRAP && cx->out.err.trap < SF_TRAP_COUNT)
+			cx->st->c.traps[cx->out.err.trap]++;
+		count_end(cx);
+	}
 	charge_outer(cx);
 	if (cx->host != NULL)
 	{
@@ -273,7 +316,8 @@ slackfuel_run(slackfuel_cx *cx, sf_func *f, uint64 *slots, uint32 nargs,
 
 	opts.fuel_limit = cx->out.limit - Min(cx->out.consumed, cx->out.limit);
 	st = sf_call_slots(f, slots, nargs, nresults, &opts, &cx->out.err);
-	cx->out.consumed += sf_last_fuel_consumed();
+	cx->out.consumed += opts.fuel_consumed;
+	slackfuel_usage_add(cx, opts.fuel_consumed);
 	if (unlikely(st != SF_OK))
 		return !exited(cx, st);
 	return true;
@@ -328,8 +372,8 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 	return ptr;
 }
 
-/* A call's copies: 1 MiB, about 0.1 ms, between checks for interrupts. */
-#define COPY_CHUNK ((size_t) 1 << 20)
+/* A call's copies: 256 KiB, under 0.1 ms, between checks for interrupts. */
+#define COPY_CHUNK ((size_t) 256 << 10)
 
 /* The call ends as a trap of 'kind' (the instance goes: it is part-written). */
 static void
@@ -354,6 +398,7 @@ charge_copy(slackfuel_cx *cx, size_t len)
 	if (cx->fn == NULL || cx->fn->mode == SF_FUEL_OFF)
 		return;
 	cx->out.consumed += units;
+	slackfuel_usage_add(cx, units);
 	if (cx->out.consumed > cx->out.limit)
 		copy_trap(cx, SF_TRAP_OUT_OF_FUEL);
 }
@@ -425,7 +470,8 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 	opts.fuel_limit = cx->out.limit;
 	st = sf_call_slots(cx->inst->func, slots, nargs, sig->nresults, &opts,
 					   &cx->out.err);
-	cx->out.consumed = sf_last_fuel_consumed();
+	cx->out.consumed = opts.fuel_consumed;
+	slackfuel_usage_add(cx, cx->out.consumed);
 	if (unlikely(st != SF_OK) && exited(cx, st))
 	{
 		if (sig->ret != NULL)
@@ -440,7 +486,7 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */
-static Datum
+static pg_noinline Datum
 call_general(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
 	const slackfuel_sig *sig = cx->fn->sig;
@@ -503,7 +549,7 @@ set_desc(const slackfuel_sig *sig, ReturnSetInfo *rsi)
  * RETURNS SETOF, all at once: the export returns list<T>, stored in a
  * tuplestore (which spills to disk beyond work_mem).
  */
-static Datum
+static pg_noinline Datum
 call_set(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
 	const slackfuel_sig *sig = cx->fn->sig;
@@ -586,7 +632,7 @@ iter_shutdown(Datum arg)
 	iter_free(it);
 }
 
-static Datum
+static pg_noinline Datum
 call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 {
 	const slackfuel_sig *sig = cx->fn->sig;
@@ -621,7 +667,8 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 				 errmsg("the instance of wasm function \"%s\" was discarded while its set was read",
 						cx->fname),
 				 errdetail("A trap, or a change of the function or of the limits, discards an instance with what it holds.")));
-	cx->out.consumed += it->consumed;
+	cx->out.consumed += it->consumed;	/* the set's budget ... */
+	cx->charged = it->consumed; /* ... already charged around it */
 	cx->out.limit = it->limit;
 	slots[0] = it->handle;
 	if (!slackfuel_run(cx, cx->inst->next_row, slots, 1, 1))
@@ -643,7 +690,7 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 
 /* --- Triggers ------------------------------------------------------------ */
 
-static Datum
+static pg_noinline Datum
 call_trigger(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 {
 	const slackfuel_sig *sig = cx->fn->sig;

@@ -19,6 +19,7 @@
 #include "postgres.h"
 
 #include <ctype.h>
+#include <limits.h>
 
 #include "miscadmin.h"
 #include "tcop/tcopprot.h"
@@ -30,14 +31,20 @@
 
 static char *fuel_limit_str;
 static char *fuel_limit_ceiling_str;
+static char *precise_below_str;
 static uint64 fuel_limit = 100000000;
 static uint64 fuel_limit_ceiling = UINT64CONST(10000000000);
+static uint64 precise_below = 10000000;
 static int	fuel_mode = SF_FUEL_SLACKED;
 int			slackfuel_check_interval = 10;
 int			slackfuel_compile_threads = 0;
+bool		slackfuel_track_functions = true;
+int			slackfuel_stat_functions_max = 5000;
+bool		slackfuel_perf_map = false;
 static int	max_memory_kb = 64 * 1024;
 static int	max_memory_ceiling_kb = 1024 * 1024;
 static int	max_stack_kb = 512;
+static int	max_backend_memory_kb = 512 * 1024;
 static int	max_stack_ceiling_kb = 1024;
 
 /*
@@ -195,12 +202,32 @@ check_fuel_limit(char **newval, void **extra, GucSource source)
 }
 
 uint64		slackfuel_fuel_limit_eff = 100000000;
+sf_fuel_mode slackfuel_call_mode_eff = SF_FUEL_SLACKED;
+
+/*
+ * The effective limit and the mode calls run in follow the settings they
+ * derive from; a change of mode selects other modules and instances.
+ */
+static void
+derive(void)
+{
+	sf_fuel_mode mode = (sf_fuel_mode) fuel_mode;
+
+	slackfuel_fuel_limit_eff = Min(fuel_limit, fuel_limit_ceiling);
+	if (mode == SF_FUEL_SLACKED && slackfuel_fuel_limit_eff < precise_below)
+		mode = SF_FUEL_PRECISE;
+	if (mode != slackfuel_call_mode_eff)
+	{
+		slackfuel_call_mode_eff = mode;
+		slackfuel_epoch++;
+	}
+}
 
 static void
 assign_fuel_limit(const char *newval, void *extra)
 {
 	fuel_limit = *(uint64 *) extra;
-	slackfuel_fuel_limit_eff = Min(fuel_limit, fuel_limit_ceiling);
+	derive();
 }
 
 static bool
@@ -213,7 +240,22 @@ static void
 assign_fuel_ceiling(const char *newval, void *extra)
 {
 	fuel_limit_ceiling = *(uint64 *) extra;
-	slackfuel_fuel_limit_eff = Min(fuel_limit, fuel_limit_ceiling);
+	derive();
+}
+
+static void
+assign_precise_below(const char *newval, void *extra)
+{
+	precise_below = *(uint64 *) extra;
+	derive();
+}
+
+static void
+assign_fuel_mode(int newval, void *extra)
+{
+	fuel_mode = newval;
+	slackfuel_epoch++;
+	derive();
 }
 
 /* The fuel mode and the limits select compiled modules and instances. */
@@ -221,6 +263,13 @@ static void
 assign_epoch_int(int newval, void *extra)
 {
 	slackfuel_epoch++;
+}
+
+static void
+assign_backend_memory(int newval, void *extra)
+{
+	max_backend_memory_kb = newval;
+	slackfuel_budget_changed();
 }
 
 static bool
@@ -345,6 +394,12 @@ define_ceilings(void)
 							NULL, &max_stack_ceiling_kb, 1024,
 							16, 64 * 1024, PGC_SUSET, GUC_UNIT_KB,
 							NULL, assign_epoch_int, NULL);
+	DefineCustomIntVariable("slackfuel.max_backend_memory",
+							"Most memory a backend's wasm may hold: every instance's linear memory, tables and structures, and compiled code.",
+							"When it would be exceeded, the least recently used instances with no call running are evicted.",
+							&max_backend_memory_kb, 512 * 1024,
+							1024, INT_MAX, PGC_SUSET, GUC_UNIT_KB,
+							NULL, assign_backend_memory, NULL);
 }
 
 void
@@ -359,7 +414,12 @@ slackfuel_guc_init(void)
 	DefineCustomEnumVariable("slackfuel.fuel_mode",
 							 "Fuel metering: slacked (cheap, asynchronous), precise, or off (superuser only).",
 							 NULL, &fuel_mode, SF_FUEL_SLACKED, fuel_mode_options,
-							 PGC_USERSET, 0, check_fuel_mode, assign_epoch_int, NULL);
+							 PGC_USERSET, 0, check_fuel_mode, assign_fuel_mode, NULL);
+	DefineCustomStringVariable("slackfuel.precise_below",
+							   "In slacked mode, calls with a fuel limit below this run precise code, so that they stop exactly at their limit.",
+							   "Slacked code is stopped by the next check after its limit; with a small limit that check comes after more than the call's whole budget.  Precise code is compiled on first need and kept beside the slacked code.",
+							   &precise_below_str, "10M", PGC_SUSET, 0,
+							   check_fuel_ceiling, assign_precise_below, NULL);
 	DefineCustomIntVariable("slackfuel.check_interval",
 							"Interval of the asynchronous fuel and cancellation check while wasm runs.",
 							NULL, &slackfuel_check_interval, 10, 1, 10000,
@@ -378,6 +438,21 @@ slackfuel_guc_init(void)
 							NULL, &max_stack_kb, 512, 16, 64 * 1024,
 							PGC_USERSET, GUC_UNIT_KB, check_max_stack, assign_epoch_int, NULL);
 	define_capabilities();
+	DefineCustomBoolVariable("slackfuel.track_functions",
+							 "Collects statistics of wasm functions (view slackfuel.stat_functions).",
+							 "They need the library in shared_preload_libraries.",
+							 &slackfuel_track_functions, true,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+	/* It sizes shared memory: it exists only while the server starts. */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("slackfuel.stat_functions_max",
+								"Functions the statistics keep, over all databases; the least called make room.",
+								NULL, &slackfuel_stat_functions_max, 5000, 100, 1000000,
+								PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("slackfuel.perf_map",
+							 "Writes perf's map of compiled wasm code, /tmp/perf-<pid>.map, so perf names wasm functions.",
+							 NULL, &slackfuel_perf_map, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("slackfuel");
 #else
@@ -408,6 +483,12 @@ uint64
 slackfuel_max_memory(void)
 {
 	return (uint64) Min(max_memory_kb, max_memory_ceiling_kb) * 1024;
+}
+
+uint64
+slackfuel_max_backend_memory(void)
+{
+	return (uint64) max_backend_memory_kb * 1024;
 }
 
 /*

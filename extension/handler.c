@@ -46,10 +46,15 @@ _PG_init(void)
 	slackfuel_guc_init();
 	slackfuel_cache_init();
 	slackfuel_timer_init();
+	slackfuel_stats_init();
+	slackfuel_usage_init();
 }
 
-/* Find (compiling, instantiating) what this call site calls. */
-static slackfuel_callsite *
+/*
+ * Find (compiling, instantiating) what this call site calls.  Kept out of
+ * the call handler, whose every-call path then saves no registers.
+ */
+static pg_noinline slackfuel_callsite *
 callsite_init(FunctionCallInfo fcinfo)
 {
 	slackfuel_callsite *cs = fcinfo->flinfo->fn_extra;
@@ -206,7 +211,7 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 
 	slackfuel_cache_flush_stale();
 	b = slackfuel_build_new();
-	slackfuel_module_load(fname, code->source_text, slackfuel_fuel_mode(), b);
+	slackfuel_module_load(fname, code->source_text, slackfuel_call_mode(), b);
 	callable = has_function_export(b->module);
 	if (callable)
 	{
@@ -222,6 +227,7 @@ slackfuel_inline_handler(PG_FUNCTION_ARGS)
 							   slackfuel_format_functype(&d.functype))));
 	}
 	slackfuel_module_compile(fname, b->module);
+	slackfuel_module_profile("DO", b->module);
 	b->store = slackfuel_store_new(fname, slackfuel_max_memory(), max_stack);
 	if (sf_module_num_imports(b->module) > 0)
 		b->host = slackfuel_host_new(fname, b->store, b->module);

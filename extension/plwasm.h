@@ -26,6 +26,9 @@
  *				cursors, values
  *	wasi.c		the callbacks of the engine's WASI subset: output to NOTICE
  *				or the server log, the clock, pg_strong_random
+ *	stats.c		per-function statistics: counted per backend, flushed
+ *				into shared memory at transaction end, read by the view
+ *	usage.c		the fuel of the session's last statement and transaction
  */
 #ifndef PLWASM_H
 #define PLWASM_H
@@ -42,6 +45,10 @@
 #include "utils/timeout.h"
 
 #include "slackfuel.h"
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 /*
  * What the extension's files share is internal to slackfuel.so: calls
@@ -162,10 +169,57 @@ typedef struct slackfuel_sig
 	bool		trigger;
 } slackfuel_sig;
 
-/* One instance of a cached module, private to one role. */
+/*
+ * What the statistics count for one function (stats.c).  Times are in
+ * ticks of slackfuel_clock, converted when flushed.
+ */
+typedef struct slackfuel_counters
+{
+	int64		calls;
+	uint64		fuel;			/* over all calls */
+	uint64		fuel_max;		/* of one call */
+	uint64		time;			/* of all calls, in clock ticks */
+	int64		traps[SF_TRAP_COUNT];	/* by kind; out of fuel, interrupts too */
+	int64		compiles;
+	double		compile_ms;
+	uint64		code_size;		/* bytes of the last compile */
+	uint64		peak_memory;	/* largest linear memory seen, bytes */
+} slackfuel_counters;
+
+/*
+ * A function's counts not yet flushed to shared memory, per backend.
+ * Reading the clock twice costs more than the rest of the counting, so
+ * once a function has had SLACKFUEL_TIME_ALL calls since the last flush,
+ * only one call in SLACKFUEL_TIME_EVERY on average is timed, picked at
+ * random, and its time counts that many times (stats.c).
+ */
+#define SLACKFUEL_TIME_ALL 100
+#define SLACKFUEL_TIME_EVERY 16
+
+typedef struct slackfuel_fstats
+{
+	Oid			funcid;			/* hash key */
+	bool		dirty;			/* on the list of entries to flush */
+	uint32		untimed;		/* calls to leave untimed before the next */
+	struct slackfuel_fstats *next_dirty;
+	slackfuel_counters c;
+} slackfuel_fstats;
+
+/*
+ * One instance of a cached module, private to one role.  Every cached
+ * instance is also on the backend's list of instances, from which the
+ * least recently used one with no call running is evicted when the
+ * backend's wasm memory (slackfuel.max_backend_memory) is short.
+ */
 typedef struct slackfuel_inst
 {
-	struct slackfuel_inst *next;
+	struct slackfuel_inst *next;	/* of its function */
+	struct slackfuel_inst *all_prev;	/* of the backend */
+	struct slackfuel_inst *all_next;
+	struct slackfuel_func *fn;
+	int			active;			/* calls of it running (on the stack) */
+	bool		discarded;		/* after a trap: never called again */
+	uint64		last_used;		/* slackfuel_lru_clock at its last call */
 	Oid			userid;
 	uint64		max_memory;		/* the limits it was created with */
 	uint64		max_stack;
@@ -177,6 +231,7 @@ typedef struct slackfuel_inst
 	sf_func    *next_row;		/* a streaming set's <export>_next */
 	sf_func    *close;			/* and its <export>_close, optional */
 	sf_memory  *memory;			/* the export "memory", when strings are used */
+	sf_memory  *memory0;		/* memory 0, exported or not, or NULL */
 	slackfuel_host *host;		/* its imports' state (host.c) */
 	uint64		serial;			/* unique over the backend's life */
 } slackfuel_inst;
@@ -192,13 +247,22 @@ typedef struct slackfuel_outcome
 
 /*
  * A cached function: its module compiled in one fuel mode, keyed by the
- * pg_proc row (oid, xmin, tid) so that CREATE OR REPLACE recompiles.
- * The hash entry itself is never freed; call sites keep pointers to it and
- * to an instance, valid while slackfuel_epoch is unchanged.
+ * function and the mode its calls run in (slackfuel_call_mode: a slacked
+ * session's calls with a small limit run precise code, cached beside), and
+ * current for one pg_proc row (oid, xmin, tid), so that CREATE OR REPLACE
+ * recompiles.  The hash entry itself is never freed; call sites keep
+ * pointers to it and to an instance, valid while slackfuel_epoch is
+ * unchanged.
  */
+typedef struct slackfuel_func_key
+{
+	Oid			fn_oid;
+	sf_fuel_mode mode;
+} slackfuel_func_key;
+
 typedef struct slackfuel_func
 {
-	Oid			fn_oid;			/* hash key */
+	slackfuel_func_key key;		/* hash key */
 	bool		valid;			/* module compiled for the row below */
 	bool		stale;			/* invalidated; free at the next safe point */
 	uint32		hashvalue;		/* of the PROCOID syscache entry */
@@ -210,7 +274,9 @@ typedef struct slackfuel_func
 	size_t		export_len;
 	slackfuel_sig *sig;			/* in its own memory context */
 	sf_module  *module;
+	uint64		code_bytes;		/* held in the backend's budget for its code */
 	slackfuel_inst *instances;
+	slackfuel_fstats *stats;	/* NULL without shared statistics */
 } slackfuel_func;
 
 /* A module being built: released by a memory-context callback on error. */
@@ -230,8 +296,11 @@ struct slackfuel_cx
 	slackfuel_func *fn;			/* NULL in a DO block */
 	slackfuel_inst *inst;		/* NULL in a DO block */
 	slackfuel_host *host;		/* the instance's host side */
+	int			running_mark;	/* slackfuel_nrunning before this call */
 	int			argno;			/* the argument converted (from 1); 0: result */
 	const char *field;			/* the column of a record converted, or NULL */
+	uint64		charged;		/* of out.consumed, charged by earlier calls
+								 * (a streamed set's rows before this one) */
 	uint64		lifted;			/* bytes copied out of guest memory */
 	slackfuel_outcome out;
 	slackfuel_cx *host_prev;	/* the instance's call before this one */
@@ -256,6 +325,8 @@ struct slackfuel_cx
 	uint64		sql_fuel_left;
 	uint64		nested_consumed;
 	slackfuel_cx *sql_outer;
+	slackfuel_fstats *st;		/* where the call is counted, or NULL */
+	uint64		start;			/* slackfuel_clock at its start, when counted */
 };
 
 /*
@@ -286,10 +357,26 @@ extern const char *slackfuel_cap_setting(slackfuel_cap cap);
 extern slackfuel_output slackfuel_output_mode(void);
 extern int	slackfuel_check_interval;
 extern int	slackfuel_compile_threads;
+extern bool slackfuel_track_functions;
+extern int	slackfuel_stat_functions_max;
+extern bool slackfuel_perf_map;
 extern void slackfuel_guc_init(void);
 extern uint64 slackfuel_fuel_limit_eff;	/* min(limit, ceiling), kept by assign hooks */
 extern sf_fuel_mode slackfuel_fuel_mode(void);
+extern sf_fuel_mode slackfuel_call_mode_eff;	/* kept by assign hooks */
+
+/*
+ * The fuel mode calls run in: the session's, but precise in slacked mode
+ * for a fuel limit below slackfuel.precise_below, which a late tick would
+ * overrun by more than the call's whole budget.
+ */
+static inline sf_fuel_mode
+slackfuel_call_mode(void)
+{
+	return slackfuel_call_mode_eff;
+}
 extern uint64 slackfuel_max_memory(void);
+extern uint64 slackfuel_max_backend_memory(void);
 extern uint64 slackfuel_max_stack(void);
 extern const char *slackfuel_fuel_limit_string(void);
 extern const char *slackfuel_fuel_limit_capped(void);
@@ -398,12 +485,15 @@ extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
 extern void slackfuel_build_done(slackfuel_build *b);
 extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
 								   const char *want);
+extern void slackfuel_module_profile(const char *label, sf_module *m);
 extern char *slackfuel_format_functype(const sf_functype *ft);
 extern sf_store *slackfuel_store_new(const char *fname, uint64 max_memory,
 									 uint64 max_stack);
 extern sf_instance *slackfuel_instantiate(const char *fname, sf_store *store,
 										  sf_module *m, uint64 max_stack,
 										  slackfuel_host *host);
+extern uint64 slackfuel_take_code(const char *fname, sf_module *m);
+extern void slackfuel_out_of_backend_memory(const char *fname, const char *what) pg_attribute_noreturn();
 
 /* cache.c */
 
@@ -419,6 +509,40 @@ extern int	slackfuel_pins;		/* host functions running SQL, all calls */
 extern slackfuel_func *slackfuel_func_lookup(Oid fn_oid);
 extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
 extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
+extern sf_budget *slackfuel_budget(void);
+extern void slackfuel_budget_changed(void);
+
+/*
+ * The instances with a call running, innermost last: never evicted.  A
+ * call pushes its instance and pops back to its mark when it ends; an
+ * error that skips that is caught up with at the end of the
+ * subtransaction or transaction it aborts, or by the call around it.
+ */
+extern slackfuel_inst **slackfuel_running;
+extern int	slackfuel_nrunning;
+extern int	slackfuel_caprunning;
+extern uint64 slackfuel_lru_clock;
+extern void slackfuel_running_grow(void);
+
+static inline int
+slackfuel_inst_enter(slackfuel_inst *inst)
+{
+	int			mark = slackfuel_nrunning;
+
+	if (unlikely(mark == slackfuel_caprunning))
+		slackfuel_running_grow();
+	slackfuel_running[slackfuel_nrunning++] = inst;
+	inst->active++;
+	inst->last_used = ++slackfuel_lru_clock;
+	return mark;
+}
+
+static inline void
+slackfuel_inst_leave(int mark)
+{
+	while (slackfuel_nrunning > mark)
+		slackfuel_running[--slackfuel_nrunning]->active--;
+}
 
 /* call.c */
 extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
@@ -489,6 +613,44 @@ extern void slackfuel_wasi_call_begin(slackfuel_wasi *w);
 extern bool slackfuel_wasi_flush(slackfuel_wasi *w);
 extern const char *slackfuel_wasi_stderr(slackfuel_wasi *w);
 extern void slackfuel_wasi_free(slackfuel_wasi *w);
+
+/* stats.c */
+extern bool slackfuel_clock_tsc;
+extern uint64 slackfuel_clock_ns(void);
+extern void slackfuel_stats_init(void);
+extern slackfuel_fstats *slackfuel_stats_entry(Oid funcid);
+extern void slackfuel_stats_mark(slackfuel_fstats *st);
+extern void slackfuel_stats_timed(slackfuel_fstats *st, uint64 ticks);
+extern void slackfuel_stats_compiled(slackfuel_fstats *st, sf_module *m);
+
+/*
+ * The clock of call times: the time stamp counter when it runs at a
+ * constant rate (a few ns to read), else CLOCK_MONOTONIC in ns.
+ */
+static inline uint64
+slackfuel_clock(void)
+{
+#if defined(__x86_64__)
+	if (likely(slackfuel_clock_tsc))
+		return __rdtsc();
+#endif
+	return slackfuel_clock_ns();
+}
+
+/* usage.c */
+extern uint64 slackfuel_session_fuel;	/* every call of the session */
+extern void slackfuel_usage_init(void);
+
+/*
+ * 'fuel' more consumed by the call 'cx': the statement's and transaction's
+ * too, unless the call is nested in another's SQL, whose fuel includes it.
+ */
+static inline void
+slackfuel_usage_add(const slackfuel_cx *cx, uint64 fuel)
+{
+	if (likely(cx->nest == NULL))
+		slackfuel_session_fuel += fuel;
+}
 
 /* Would 'max_stack' more bytes of stack stay within max_stack_depth? */
 static inline bool

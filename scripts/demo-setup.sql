@@ -1,6 +1,7 @@
 -- Example wasm functions for `make run` (idempotent).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS slackfuel;
+ALTER EXTENSION slackfuel UPDATE;	-- a cluster made by an earlier version
 
 -- The smallest function: text format, named export.
 CREATE OR REPLACE FUNCTION add(a int, b int) RETURNS int STRICT LANGUAGE wasm AS $$

@@ -2,6 +2,7 @@
 SELECT add(2, 3), answer(), fib(90), upper_w('hello, world');
 SELECT sum(add(i, 1)) FROM generate_series(1, 1000000) i;
 SELECT sum(fib(i % 100)) FROM generate_series(1, 100000) i;
+SELECT slackfuel_last_statement_fuel();
 SHOW slackfuel.fuel_limit;
 -- Out of fuel: the transaction's rows are rolled back.
 BEGIN;
@@ -24,3 +25,7 @@ SELECT forever();
 \timing off
 RESET statement_timeout;
 SELECT add(40, 2) AS still_serving;
+-- What every function did (statistics are flushed at transaction end).
+SELECT funcname, calls, total_fuel, max_fuel, round(total_time::numeric, 1) AS total_ms,
+       traps, out_of_fuel, cancels, compiles, code_size, peak_memory
+  FROM slackfuel.stat_functions ORDER BY funcname;

@@ -279,6 +279,35 @@ int64_t		sf_module_find_export(const sf_module *m, const char *name, size_t name
 /* Name of function 'func_index' from the name section, or NULL. */
 const char *sf_module_func_name(const sf_module *m, uint32_t func_index);
 
+/*
+** Where a compiled module's defined functions are in memory, for profilers
+** and debuggers: range i (0 <= i < sf_module_num_code_ranges) is the code
+** of function nfunc_imports + i.  There are none before sf_module_compile.
+** The code stays at that place until sf_module_free.
+*/
+typedef struct sf_code_range
+{
+	uint32_t	func_index;		/* in the module's function index space */
+	const void *start;
+	size_t		size;			/* bytes */
+	const char *name;			/* from the name section, or NULL */
+} sf_code_range;
+
+uint32_t	sf_module_num_code_ranges(const sf_module *m);
+void		sf_module_code_range(const sf_module *m, uint32_t i, sf_code_range *out);
+
+/*
+** Append one line per defined function of compiled module 'm' to this
+** process's perf map, /tmp/perf-<pid>.map, the file perf reads to name JIT
+** code: "START SIZE wasm:LABEL:INDEX[:NAME]", START and SIZE in hex, NAME
+** from the name section when present ('label' says which module; control
+** characters in it become '?').  The first write of a process empties a
+** file left by an earlier process of the same pid.  The file must be a
+** regular file owned by this user: a symbolic link or another user's file
+** is refused (SF_BADARG), so nothing else is ever written to.
+*/
+sf_status	sf_perfmap_write(const sf_module *m, const char *label, sf_error *err);
+
 /* Statistics of the last compile. */
 typedef struct sf_compile_stats
 {
@@ -325,6 +354,22 @@ uint64_t	sf_budget_used(const sf_budget *b);
 /* Take 'bytes' if they fit under the limit (returns 1), else nothing (0). */
 int			sf_budget_take(sf_budget *b, uint64_t bytes);
 void		sf_budget_give(sf_budget *b, uint64_t bytes);
+
+/*
+** The host's way to make room: called when 'bytes' more would not fit
+** (a memory or table grows, an instance is created, sf_budget_take), with
+** how many bytes are missing, or when address space for a memory is short.
+** It frees what it can -- stores no running call uses, never the one
+** asking -- and returns how many bytes it gave back (0: nothing more).  It
+** may run inside a wasm call (memory.grow): it must not raise an error or
+** longjmp.  The engine calls it again while it frees something and the
+** bytes still do not fit.
+*/
+typedef uint64_t (*sf_reclaim_fn) (void *env, uint64_t bytes);
+
+void		sf_budget_set_reclaim(sf_budget *b, sf_reclaim_fn fn, void *env);
+/* How many takes the budget refused, reclaiming notwithstanding. */
+uint64_t	sf_budget_refusals(const sf_budget *b);
 
 typedef struct sf_store_config
 {

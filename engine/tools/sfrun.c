@@ -27,6 +27,10 @@
 ** --interval-ms=N  run the watchdog every N ms (default 10 when a limit
 **           or a timeout needs it in slacked or off mode; 0 = no watchdog)
 ** --timeout-ms=N   interrupt each call after N ms
+** --perf-map  after compiling, append the code of the module's functions to
+**           perf's map /tmp/perf-<pid>.map (named wasm:FILE:INDEX[:NAME])
+**           and print "perf map: PATH" on stderr, so that perf record/report
+**           and perf top name them
 **
 ** Out of fuel prints "trap: out of fuel" on stderr and exits 2, like any
 ** trap; an interrupted call prints "trap: interrupted".
@@ -423,7 +427,7 @@ call_outcome(sf_wasi *w, sf_status cs, const sf_error *err)
 int
 main(int argc, char **argv)
 {
-	int			stats = 0, timing = 0, i = 1, rc = 1, outcome;
+	int			stats = 0, timing = 0, perf_map = 0, i = 1, rc = 1, outcome;
 	long		repeat = 1;
 	size_t		len;
 	uint8_t    *bytes;
@@ -452,6 +456,8 @@ main(int argc, char **argv)
 			stats = 1;
 		else if (strcmp(argv[i], "--time") == 0)
 			timing = 1;
+		else if (strcmp(argv[i], "--perf-map") == 0)
+			perf_map = 1;
 		else if (strncmp(argv[i], "--repeat=", 9) == 0 && (repeat = atol(argv[i] + 9)) > 0)
 			;
 		else if (strncmp(argv[i], "--compile-threads=", 18) == 0 &&
@@ -476,7 +482,8 @@ main(int argc, char **argv)
 	if (argc - i < 1)
 	{
 		fprintf(stderr, "usage: sfrun [--stats] [--time] [--repeat=N] [--fuel-mode=off|precise|slacked]\n"
-				"             [--compile-threads=N] [--fuel=N] [--interval-ms=N] [--timeout-ms=N] FILE.wasm|FILE.wat [EXPORT [ARG...]]\n");
+				"             [--compile-threads=N] [--fuel=N] [--interval-ms=N] [--timeout-ms=N]\n"
+				"             [--perf-map] FILE.wasm|FILE.wat [EXPORT [ARG...]]\n");
 		return 1;
 	}
 	export_name = argc - i >= 2 ? argv[i + 1] : "_start";
@@ -525,6 +532,17 @@ main(int argc, char **argv)
 				cs.compile_seconds > 0 ? cs.wasm_code_bytes / cs.compile_seconds / 1e6 : 0.0);
 		fprintf(stderr, "fuel points: %llu\n", (unsigned long long) cs.fuel_points);
 		fprintf(stderr, "compile threads: %u\n", cs.compile_threads);
+	}
+	if (perf_map)
+	{
+		const char *base = strrchr(argv[i], '/');
+
+		if (sf_perfmap_write(m, base ? base + 1 : argv[i], &err) != SF_OK)
+		{
+			fprintf(stderr, "sfrun: %s\n", err.msg);
+			goto out;
+		}
+		fprintf(stderr, "perf map: /tmp/perf-%ld.map\n", (long) getpid());
 	}
 	/* the tick runs before instantiation: start functions are metered too */
 	if (interval && sf_watchdog_start((uint32_t) interval, &err) != SF_OK)

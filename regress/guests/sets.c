@@ -186,3 +186,8 @@ POST(pairs_t)
 /* pairs_d(n): the same rows, declared as a domain over pairt */
 EXPORT(pairs_d) void *pairs_d(int32_t n) { return pairs(n); }
 POST(pairs_d)
+
+/* stream_i(n): stream, under the name of an IMMUTABLE declaration */
+EXPORT(stream_i) uint32_t stream_i(int32_t n) { return stream(n); }
+EXPORT(stream_i_next) void *stream_i_next(uint32_t it) { return stream_next(it); }
+EXPORT(stream_i_close) void stream_i_close(uint32_t it) { stream_close(it); }

@@ -202,3 +202,34 @@ iv_days(int32_t has, int32_t months, int32_t days, int64_t us)
 	opt_s32.v = days;
 	return &opt_s32;
 }
+
+/* Arrays of converted types: date[] is list<s32> of Unix days */
+EXPORT(date_min) int32_t
+date_min(const int32_t *p, uint32_t n)
+{
+	int32_t		m = 0x7fffffff;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (p[i] < m)
+			m = p[i];
+	heap_reset();
+	return m;
+}
+
+/* numeric[] -> int[]: list<string> -> list<s32>, each string's length */
+static struct
+{
+	int32_t    *ptr;
+	uint32_t	len;
+}			lens;
+
+EXPORT(num_lens) void *
+num_lens(const string *p, uint32_t n)
+{
+	lens.ptr = alloc(4, n * 4);
+	for (uint32_t i = 0; i < n; i++)
+		lens.ptr[i] = p[i].len;
+	lens.len = n;
+	return &lens;
+}
+POST(num_lens, int32_t)

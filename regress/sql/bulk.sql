@@ -48,7 +48,7 @@ CREATE FUNCTION tfills(int) RETURNS int STRICT LANGUAGE wasm AS :'bulkmod';
 CREATE FUNCTION tlen(text) RETURNS int STRICT LANGUAGE wasm AS :'bulkmod';
 
 -- A copy of 16 MiB reads and writes 32 MiB: 4,194,304 units beside its
--- operators' 24 (the loop's, and 4 to leave it).
+-- operators' 18 (the loop's, and 4 to leave it).
 SET slackfuel.fuel_mode = precise;
 SELECT copies(1), slackfuel_last_fuel_consumed();
 SELECT copies(10), slackfuel_last_fuel_consumed();

@@ -58,7 +58,8 @@ SELECT bump(1);
 -- A trap discards the instance: the counter starts again.
 SELECT bump(0);
 SELECT bump(1), bump(1);
--- Changing the fuel mode recompiles (and so re-instantiates).
+-- Each fuel mode has its own compiled module and instances: switching to
+-- another instantiates anew, switching back finds the earlier one.
 SET slackfuel.fuel_mode = precise;
 SELECT bump(1), bump(1);
 RESET slackfuel.fuel_mode;

@@ -160,5 +160,26 @@ SELECT chain(5), chain(5) = 5 + 300 * 301 / 2 AS sums_right;
 RESET slackfuel.compile_threads;
 DROP FUNCTION chain(int);
 
+-- Regression: in slacked mode a small limit was a 10 ms time limit:
+-- fuel_limit = 1000 ran to tens of millions of units before the tick
+-- stopped it.  Below slackfuel.precise_below (10M) a slacked session's
+-- calls run precise code, compiled on first need: they stop exactly at
+-- the first fuel point past the limit, as in precise mode.
+SET slackfuel.fuel_mode = slacked;
+SHOW slackfuel.precise_below;
+SET slackfuel.fuel_limit = '1000';
+SELECT spin();
+SELECT slackfuel_last_fuel_consumed() AS consumed_at_1000;
+SET slackfuel.fuel_limit = '9999999';
+SELECT spin();
+-- At and above it, slacked code (stopped by a check, how far past the
+-- limit depends on when it comes).  A superuser can move the threshold.
+SET slackfuel.fuel_limit = '10M';
+SET slackfuel.precise_below = '20M';
+SELECT spin();
+RESET slackfuel.precise_below;
+RESET slackfuel.fuel_limit;
+RESET slackfuel.fuel_mode;
+
 DROP TABLE fuel_rows;
 DROP FUNCTION spin(), count_to(int);

@@ -74,8 +74,37 @@ SET statement_timeout = '300ms';
 SELECT count(*) FROM stream(-1);
 RESET statement_timeout;
 
+-- A streamed set read by SQL that wasm runs: its fuel is charged to the
+-- calling function once (each row's, not the running total's).
+CREATE FUNCTION stream_i(n int) RETURNS SETOF int STRICT IMMUTABLE LANGUAGE wasm AS :'m';
+CREATE FUNCTION outer_q() RETURNS int LANGUAGE wasm AS $$
+(module
+  (import "slackfuel:host/api" "query" (func $query (param i32 i32 i32 i32 i32 i32)))
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 4096))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (local $p i32)
+    (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get 2) (i32.const 1)))
+                           (i32.sub (i32.const 0) (local.get 2))))
+    (global.set $heap (i32.add (local.get $p) (local.get 3)))
+    (local.get $p))
+  (data (i32.const 0) "SELECT count(*) FROM stream_i(3000)")
+  ;; query(sql, params, max-rows) -> list<row>: the number of rows
+  (func (export "outer_q") (result i32)
+    (global.set $heap (i32.const 4096))
+    (call $query (i32.const 0) (i32.const 35) (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 256))
+    (i32.load offset=4 (i32.const 256))))
+$$;
+SELECT count(*) FROM stream_i(3000);
+SELECT slackfuel_last_fuel_consumed() AS set_fuel \gset
+SELECT outer_q();
+SELECT slackfuel_last_fuel_consumed() < 4 * :set_fuel AS charged_once;
+DROP FUNCTION outer_q(), stream_i(int);
+
 -- A million rows in either form: the backend's memory stays flat (the
 -- tuplestore spills to disk beyond work_mem; iterators hold one row).
+-- Building a million strings takes more than the default fuel.
+SET slackfuel.fuel_limit = '1G';
 SELECT count(*), sum(x) FROM stream(100000) x;
 SELECT count(*), sum(x) FROM series(100000) x;
 SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmRSS:\s+(\d+)'))[1]::bigint AS rss0 \gset
@@ -84,6 +113,7 @@ SELECT count(*) FROM text_stream(1000000) x WHERE x LIKE 'row %';
 SELECT count(*), sum(x) FROM series(1000000) x;
 SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmRSS:\s+(\d+)'))[1]::bigint - :rss0 < 32768
   AS rss_grew_less_than_32mb;
+RESET slackfuel.fuel_limit;
 
 DROP FUNCTION series(int), pairs(int), pairs_t(int), pairs_d(int), words(), maybe(int), bad_list(), stream(int),
   text_stream(int), trap_at(int);

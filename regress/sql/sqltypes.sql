@@ -122,6 +122,13 @@ SELECT slackfuel_wit('pair_a(pair)', 'pair_b("Pair")');
 DROP FUNCTION pair_a(pair), pair_b("Pair");
 DROP TYPE pair, "Pair";
 
+-- Arrays of converted types: each element converts as the type does.
+CREATE FUNCTION date_min(date[]) RETURNS date STRICT LANGUAGE wasm AS :'m';
+CREATE FUNCTION num_lens(numeric[]) RETURNS int[] STRICT LANGUAGE wasm AS :'m';
+SELECT date_min(ARRAY['2024-03-01', '1969-07-20', 'infinity']::date[]),
+       num_lens(ARRAY[1.5, -100, 'NaN', 0.000001]);
+DROP FUNCTION date_min(date[]), num_lens(numeric[]);
+
 -- NULL in each position of a function that is not STRICT: option<T> of
 -- values of several flat values.
 CREATE FUNCTION uuid_low_byte(uuid) RETURNS int LANGUAGE wasm AS :'m';

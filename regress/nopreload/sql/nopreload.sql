@@ -55,6 +55,14 @@ SELECT format('ALTER DATABASE %I SET session_preload_libraries = %L',
 \c
 SHOW slackfuel.fuel_limit;
 SET slackfuel.fuel_limt = '1M';
+
+-- Without shared memory there are no statistics (the view says why, and
+-- slackfuel.stat_functions_max does not exist); the fuel of statements and
+-- transactions is the backend's own and works.
+SELECT funcname, calls FROM slackfuel.stat_functions;
+SHOW slackfuel.stat_functions_max;
+SELECT spin(10);
+SELECT slackfuel_last_statement_fuel() > 0 AS statement_fuel;
 SELECT format('ALTER DATABASE %I RESET session_preload_libraries',
               current_database()) \gexec
 DROP FUNCTION spin(int);

@@ -1,0 +1,156 @@
+/*
+** limits_stop.c -- how long a backend running a loop of large copies
+** takes to stop after statement_timeout fires, pg_cancel_backend or
+** pg_terminate_backend (bench/limits.sh prints the table).
+**
+**   limits_stop KIND MODE RUNS QUERY WARM
+**
+** KIND is timeout, cancel or terminate; MODE a slackfuel.fuel_mode.  Each
+** run opens a session (libpq, PG* environment), sets the mode, runs WARM
+** (which creates the instance), then QUERY asynchronously, and stops it: 'timeout' with statement_timeout = T,
+** timing from when the query was sent plus T; 'cancel' and 'terminate'
+** from a second session, after a delay, timing from just before that
+** session's pg_cancel_backend / pg_terminate_backend is sent.  The stop is
+** when the first session's error arrives (PostgreSQL sends it before it
+** aborts the transaction or exits), or its connection is lost.  T and the delays vary over 150-350 ms, so that the stop lands
+** anywhere in a copy.  Prints "median MS max MS runs N" and, on stderr, a
+** run that did not end with the expected error.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+static PGconn *
+connect_or_die(void)
+{
+	PGconn	   *c = PQconnectdb("");
+
+	if (PQstatus(c) != CONNECTION_OK)
+	{
+		fprintf(stderr, "limits_stop: %s", PQerrorMessage(c));
+		exit(1);
+	}
+	return c;
+}
+
+static void
+exec_or_die(PGconn *c, const char *sql)
+{
+	PGresult   *r = PQexec(c, sql);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+	{
+		fprintf(stderr, "limits_stop: %s: %s", sql, PQerrorMessage(c));
+		exit(1);
+	}
+	PQclear(r);
+}
+
+/*
+** Wait for the query's end: whether it ended with an error (or the
+** connection); *at is when the error arrived, before the backend went on
+** to abort its transaction (or exit).
+*/
+static int
+wait_end(PGconn *c, double *at)
+{
+	PGresult   *r;
+	int			failed = 0;
+
+	*at = 0;
+	while ((r = PQgetResult(c)) != NULL)
+	{
+		if (PQresultStatus(r) == PGRES_FATAL_ERROR && !failed)
+		{
+			failed = 1;
+			*at = now_ms();
+		}
+		PQclear(r);
+		if (PQstatus(c) == CONNECTION_BAD)
+			break;
+	}
+	if (*at == 0)
+		*at = now_ms();
+	return failed || PQstatus(c) == CONNECTION_BAD;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+one_run(const char *kind, const char *mode, const char *query, const char *warm, int i)
+{
+	PGconn	   *victim = connect_or_die();
+	int			delay = 150 + (i * 37) % 200;
+	char		sql[256];
+	double		t0,
+				t1;
+
+	snprintf(sql, sizeof(sql), "SET slackfuel.fuel_mode = '%s'", mode);
+	exec_or_die(victim, sql);
+	/* the instance and its memory exist before the timed query */
+	exec_or_die(victim, warm);
+	if (strcmp(kind, "timeout") == 0)
+	{
+		snprintf(sql, sizeof(sql), "SET statement_timeout = %d", delay);
+		exec_or_die(victim, sql);
+		t0 = now_ms() + delay;
+		PQsendQuery(victim, query);
+	}
+	else
+	{
+		PGconn	   *killer = connect_or_die();
+
+		snprintf(sql, sizeof(sql), "SELECT pg_%s_backend(%d)",
+				 strcmp(kind, "cancel") == 0 ? "cancel" : "terminate",
+				 PQbackendPID(victim));
+		PQsendQuery(victim, query);
+		usleep(delay * 1000);
+		t0 = now_ms();
+		exec_or_die(killer, sql);
+		PQfinish(killer);
+	}
+	if (!wait_end(victim, &t1))
+		fprintf(stderr, "limits_stop: %s %s run %d: the query was not stopped\n", kind, mode, i);
+	PQfinish(victim);
+	return t1 - t0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int			runs;
+	double	   *ms;
+
+	if (argc != 6)
+	{
+		fprintf(stderr, "usage: limits_stop timeout|cancel|terminate MODE RUNS QUERY WARM\n");
+		return 1;
+	}
+	runs = atoi(argv[3]);
+	ms = calloc(runs, sizeof(double));
+	for (int i = 0; i < runs; i++)
+		ms[i] = one_run(argv[1], argv[2], argv[4], argv[5], i);
+	qsort(ms, runs, sizeof(double), cmp_double);
+	printf("median %.1f max %.1f runs %d\n", ms[runs / 2], ms[runs - 1], runs);
+	return 0;
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Flags of the engine's command-line tools, checked by running the tools.
+# Prints "tools: N passed, N failed".
+set -u
+cd "$(dirname "$0")/../.."
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "tools: FAILED: $*"; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# sfrun --perf-map: perf's map names each defined function of the module,
+# with the name section's names (wat2wasm --debug-names keeps them).
+cat >"$tmp/named.wat" <<'WAT'
+(module
+  (func $fib (export "fib") (param $n i32) (result i32)
+    local.get $n i32.const 2 i32.lt_u
+    if (result i32) local.get $n
+    else
+      local.get $n i32.const 1 i32.sub call $fib
+      local.get $n i32.const 2 i32.sub call $fib i32.add
+    end)
+  (func (export "main") (param i32) (result i32) local.get 0 call $fib))
+WAT
+wat2wasm --debug-names "$tmp/named.wat" -o "$tmp/named.wasm"
+out=$(build/sfrun --perf-map "$tmp/named.wasm" main 20 2>"$tmp/err")
+map=$(sed -n 's/^perf map: //p' "$tmp/err")
+if [ "$out" = "i32:6765" ]; then ok; else bad "sfrun --perf-map: result $out"; fi
+pid=$(sed -n 's|^perf map: /tmp/perf-\([0-9]*\)\.map$|\1|p' "$tmp/err")
+if [ -n "$pid" ] && [ -f "$map" ]; then
+	ok
+	# two lines "START SIZE NAME" in hex, in order, not overlapping
+	mapfile -t lines <"$map"
+	rm -f "$map"
+	read -r s1 z1 n1 rest1 <<<"${lines[0]:-}"
+	read -r s2 z2 n2 rest2 <<<"${lines[1]:-}"
+	if [ ${#lines[@]} -eq 2 ] && [[ "$s1$z1$s2$z2" =~ ^[0-9a-f]+$ ]] &&
+		[ -z "$rest1$rest2" ] && [ "$n1" = wasm:named.wasm:0:fib ] &&
+		[ "$n2" = wasm:named.wasm:1 ] && ((0x$z1 > 0 && 0x$z2 > 0 && 0x$s1 + 0x$z1 <= 0x$s2)); then
+		ok
+	else
+		bad "sfrun --perf-map: map lines: ${lines[*]}"
+	fi
+else
+	bad "sfrun --perf-map: no map file ($(cat "$tmp/err"))"
+fi
+# Without the flag, no map is written.
+build/sfrun "$tmp/named.wasm" main 5 >/dev/null 2>"$tmp/err"
+if ! grep -q 'perf map' "$tmp/err"; then ok; else bad "sfrun without --perf-map wrote a map"; fi
+
+echo "tools: $pass passed, $fail failed"
+[ $fail -eq 0 ]
