@@ -234,8 +234,13 @@ cg_store_any(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
 			break;
 		case VK_LOCAL:
 		case VK_MEM:
-			x64_mov_rm(c->b, 1, X64_RAX, cg_mem_of(c, v, depth));
-			x64_mov_mr(c->b, 1, dst, X64_RAX);
+			/*
+			** at the value's width: an 8-byte load of a slot that a 4-byte
+			** store just wrote cannot take the value from the store buffer
+			** and waits for the store to retire
+			*/
+			x64_mov_rm(c->b, w, X64_RAX, cg_mem_of(c, v, depth));
+			x64_mov_mr(c->b, w, dst, X64_RAX);
 			break;
 		case VK_FLAGS:
 			x64_setcc(c->b, (x64_cc) v->cc, X64_RAX);
