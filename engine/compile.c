@@ -586,6 +586,18 @@ cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
 		}
 }
 
+/* A checked charge is followed by its 'jg' to the out-of-fuel thunk (6 bytes). */
+#define CHECK_LEN 6
+
+void
+cg_charge_uncheck(modstate *ms, uint32_t at)
+{
+	uint8_t    *code = x64_code(&ms->buf);
+
+	if (code != NULL)
+		x64_put_nop(code + at + CHARGE_LEN, CHECK_LEN);
+}
+
 void
 cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at)
 {
@@ -1612,6 +1624,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 		cg_fail(&c, SF_INVALID, "function body ends inside a block");
 	cg_fuel_func_end(&c, defidx);
 	emit_trap_thunks(&c);
+	cg_fuel_drop_checks(&c);
 	patch_frame(&c);
 	cg_fuel_drop_plain(&c);
 	emit_pool(&c);

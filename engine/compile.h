@@ -276,6 +276,8 @@ uint32_t	cg_charge_open(cstate *c, bool checked);
 uint32_t	cg_charge_lea(cstate *c);
 /* Write the n sites at s into the code, each in its form (all one length). */
 void		cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n);
+/* The checked charge at 'at' (dropped: a NOP) loses its check too. */
+void		cg_charge_uncheck(modstate *ms, uint32_t at);
 /* The branch at 'jump', if it goes to the charge at 'at', goes past it. */
 void		cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at);
 /*
@@ -310,6 +312,7 @@ void		cg_fuel_after_br_if(cstate *c, uint32_t depth);
 void		cg_fuel_charge(cstate *c, uint32_t n);
 void		cg_fuel_stub(cstate *c, uint32_t branch, uint32_t fix, uint32_t depth);
 void		cg_fuel_drop_plain(cstate *c);
+void		cg_fuel_drop_checks(cstate *c);
 uint32_t	cg_fuel_call_site(cstate *c);
 uint32_t	cg_fuel_call_entry(modstate *ms, uint32_t i);
 void		cg_fuel_write_pays(modstate *ms);
