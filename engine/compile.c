@@ -498,6 +498,8 @@ cg_trap_now(cstate *c, sf_trap_kind kind)
 static void
 emit_trap_thunks(cstate *c)
 {
+	/* out-of-line code first: it may trap */
+	cg_f_cold(c);
 	for (int k = 0; k < SF_TRAP_COUNT; k++)
 	{
 		if (c->trap_chain[k] == NO_CHAIN)
@@ -1641,5 +1643,6 @@ out:
 	free(c.fuel.hoists);
 	free(c.fuel.plains);
 	free(c.fuel.zcand);
+	free(c.cold);
 	return c.status;
 }

@@ -181,6 +181,9 @@ typedef struct cstate
 	uint32_t	frame_patch;	/* imm32 of 'sub rsp, frame' */
 	uint32_t	trap_chain[SF_TRAP_COUNT];
 	uint32_t	dyn_trap_chain; /* trap kind in eax */
+	/* conversions whose rare case is out of line, after the code */
+	struct cold_conv *cold;
+	uint32_t	ncold, capcold;
 	/*
 	** The branches emitted (cg_jmp32 and its kin count every one): how
 	** many, the last one's field and whether it was a jmp rel32; where
@@ -336,7 +339,22 @@ extern bool cg_op_traps[SF_OP_COUNT] __attribute__((visibility("hidden")));
 
 #define CG_OP_PREFIX (-2)		/* cg_byte_ops[0xFC]: a prefixed opcode follows */
 
+/*
+** A trapping float-to-int conversion whose result was the CPU's sentinel
+** (INT_MIN, or a 64-bit result out of u32's range): the branch 'jcc' goes
+** out of line, where the source in xmm 'x' is checked, and back to 'back'
+** when it was in range after all.
+*/
+typedef struct cold_conv
+{
+	uint32_t	jcc, back;
+	const uint8_t *op_start;	/* the operator's wasm bytes */
+	uint8_t		x;
+	bool		src_dbl, sgn, to64;
+} cold_conv;
+
 /* compile_float.c: the float operators and conversions */
+void		cg_f_cold(cstate *c);
 void		cg_f_binop(cstate *c, x64_sse op, int dbl);
 void		cg_f_minmax(cstate *c, bool is_min, int dbl);
 void		cg_f_unop(cstate *c, int op, int dbl);

@@ -8,6 +8,7 @@
 ** conversions trap (or saturate) outside the exact range, which is checked
 ** in double precision before converting (every f32 is exact as a double).
 */
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile_inline.h"
@@ -352,6 +353,95 @@ convert_in_range(cstate *c, const truncinfo *ti, int r)
 	}
 }
 
+/*
+** A trapping conversion to a signed integer, or to u32: convert first (to
+** 64 bits for u32), and only when the result is the CPU's sentinel (the
+** most negative integer, for NaN and out of range) or, for u32, does not
+** fit in 32 bits, go out of line (cg_f_cold) to tell a trap from an
+** in-range result.
+*/
+static void
+trunc_fast(cstate *c, bool to64, bool sgn, bool src_dbl, int ra, int r)
+{
+	cold_conv  *k;
+	size_t		jcc;
+
+	cg_fuel_may_trap(c);
+	if (sgn)
+	{
+		x64_cvtts2si(c->b, src_dbl, to64, r, ra);
+		/* r - 1 overflows only for the most negative integer */
+		x64_alu_ri(c->b, X64_CMP, to64, r, 1);
+		jcc = cg_jcc32(c, X64_CC_O);
+	}
+	else
+	{
+		x64_cvtts2si(c->b, src_dbl, 1, r, ra);
+		x64_mov_rr(c->b, 1, X64_RAX, r);
+		x64_shift_ri(c->b, X64_SHR, 1, X64_RAX, 32);
+		jcc = cg_jcc32(c, X64_CC_NE);
+	}
+	if (c->ncold == c->capcold)
+	{
+		uint32_t	ncap = c->capcold ? 2 * c->capcold : 8;
+		cold_conv  *nk = realloc(c->cold, ncap * sizeof(cold_conv));
+
+		if (nk == NULL)
+		{
+			cg_fail(c, SF_NOMEM, "out of memory");
+			return;
+		}
+		c->cold = nk;
+		c->capcold = ncap;
+	}
+	k = &c->cold[c->ncold++];
+	*k = (cold_conv) {(uint32_t) jcc, (uint32_t) x64_pos(c->b), c->op_start, (uint8_t) ra,
+	src_dbl, sgn, to64};
+}
+
+/*
+** The out-of-line halves of trunc_fast, after the function's code: NaN
+** traps as an invalid conversion; a signed conversion whose source lies
+** between the exclusive lower bound and 0 had the most negative integer as
+** its true result, and goes back; anything else overflowed.  The trap
+** branches are noted at the conversion's wasm offset.
+*/
+void
+cg_f_cold(cstate *c)
+{
+	const uint8_t *op = c->op_start;
+
+	for (uint32_t i = 0; i < c->ncold && c->status == SF_OK; i++)
+	{
+		const cold_conv *k = &c->cold[i];
+
+		c->op_start = k->op_start;
+		x64_bind32(c->b, k->jcc, x64_pos(c->b));
+		/* xmm1 = the source as a double */
+		if (!k->src_dbl)
+			x64_cvts2s(c->b, 0, 1, k->x);
+		else if (k->x != 1)
+			x64_movs_rr(c->b, 1, 1, k->x);
+		x64_ucomis_rr(c->b, 1, 1, 1);
+		cg_trap_if(c, X64_CC_P, SF_TRAP_INVALID_CONV);
+		if (k->sgn)
+		{
+			const truncinfo *ti = k->to64 ? &trunc_i64_s : &trunc_i32_s;
+
+			xconst(c, 0, 1, dbits(ti->lb));
+			x64_ucomis_rr(c->b, 1, 1, 0);
+			cg_trap_if(c, X64_CC_BE, SF_TRAP_INT_OVERFLOW);
+			x64_sselogic_rr(c->b, X64_XORP, 0, 0, 0);
+			x64_ucomis_rr(c->b, 1, 1, 0);
+			cg_trap_if(c, X64_CC_AE, SF_TRAP_INT_OVERFLOW);
+			x64_bind32(c->b, cg_jmp32(c), k->back);
+		}
+		else
+			cg_trap_now(c, SF_TRAP_INT_OVERFLOW);
+	}
+	c->op_start = op;
+}
+
 /* A float (f64 if src_dbl) to an i32/i64 (to64), signed or not, trapping or saturating. */
 void
 cg_f_trunc(cstate *c, bool to64, bool sgn, bool src_dbl, bool sat)
@@ -360,6 +450,15 @@ cg_f_trunc(cstate *c, bool to64, bool sgn, bool src_dbl, bool sat)
 	sval		a = cg_pop(c);
 	int			ra = read_f(c, &a, c->sp, 0);
 	int			r;
+
+	if (!sat && (sgn || !to64))
+	{
+		cg_release(c, &a);
+		r = cg_alloc_gpr(c);
+		trunc_fast(c, to64, sgn, src_dbl, ra, r);
+		cg_push_reg(c, ti->to64 ? SF_I64 : SF_I32, r);
+		return;
+	}
 
 	if (src_dbl)
 	{
