@@ -7,14 +7,16 @@
 **
 ** KIND is timeout, cancel or terminate; MODE a slackfuel.fuel_mode.  Each
 ** run opens a session (libpq, PG* environment), sets the mode, runs WARM
-** (which creates the instance), then QUERY asynchronously, and stops it: 'timeout' with statement_timeout = T,
-** timing from when the query was sent plus T; 'cancel' and 'terminate'
-** from a second session, after a delay, timing from just before that
-** session's pg_cancel_backend / pg_terminate_backend is sent.  The stop is
-** when the first session's error arrives (PostgreSQL sends it before it
-** aborts the transaction or exits), or its connection is lost.  T and the delays vary over 150-350 ms, so that the stop lands
-** anywhere in a copy.  Prints "median MS max MS runs N" and, on stderr, a
-** run that did not end with the expected error.
+** (which creates the instance), then QUERY asynchronously, and stops it:
+** 'timeout' with statement_timeout = T, timing from when the query was
+** sent plus T; 'cancel' and 'terminate' from a second session, after a
+** delay, timing from just before that session's pg_cancel_backend /
+** pg_terminate_backend is sent.  The stop is when the first session's
+** error arrives (PostgreSQL sends it before it aborts the transaction or
+** exits), or its connection is lost.  T and the delays vary over 150-350
+** ms (LIMITS_STOP_BASE_MS moves the 150), so that the stop lands anywhere
+** in a copy.  Prints "median MS max MS runs N" and, on stderr, a run that
+** did not end with the expected error.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,7 +102,8 @@ static double
 one_run(const char *kind, const char *mode, const char *query, const char *warm, int i)
 {
 	PGconn	   *victim = connect_or_die();
-	int			delay = 150 + (i * 37) % 200;
+	const char *base = getenv("LIMITS_STOP_BASE_MS");
+	int			delay = (base ? atoi(base) : 150) + (i * 37) % 200;
 	char		sql[256];
 	double		t0,
 				t1;

@@ -118,6 +118,12 @@ decode_hex(const char *fname, const char *src, size_t *len)
 		int			hi,
 					lo;
 
+		/* a cancel every megabyte: a 64 MB module is 128 MB of hex */
+		if (unlikely((o & 0xFFFFF) == 0) && (QueryCancelPending || ProcDiePending))
+		{
+			free(out);
+			slackfuel_interrupted(fname);
+		}
 		if (isspace((unsigned char) *p))
 			continue;
 		hi = hexval(p[0]);

@@ -66,12 +66,9 @@ static slackfuel_inst *discarded;	/* after a trap, to free once reported */
 static sf_budget *budget;		/* of the backend, created at first use */
 static uint64 evictions;
 
-slackfuel_inst **slackfuel_running;
-int			slackfuel_nrunning;
-int			slackfuel_caprunning;
-uint64		slackfuel_lru_clock;
+slackfuel_running_calls slackfuel_running;
 
-/* Marks of slackfuel_nrunning at each open subtransaction's start. */
+/* slackfuel_running.n at each open subtransaction's start. */
 static int *sub_marks;
 static int	nsub_marks,
 			capsub_marks;
@@ -81,13 +78,24 @@ static int	nsub_marks,
 void
 slackfuel_running_grow(void)
 {
-	int			cap = Max(16, slackfuel_caprunning * 2);
+	slackfuel_running_calls *r = &slackfuel_running;
+	int			cap = Max(16, r->cap * 2);
 
-	if (slackfuel_running == NULL)
-		slackfuel_running = MemoryContextAlloc(TopMemoryContext, cap * sizeof(slackfuel_inst *));
+	if (r->insts == NULL)
+		r->insts = MemoryContextAlloc(TopMemoryContext, cap * sizeof(slackfuel_inst *));
 	else
-		slackfuel_running = repalloc(slackfuel_running, cap * sizeof(slackfuel_inst *));
-	slackfuel_caprunning = cap;
+		r->insts = repalloc(r->insts, cap * sizeof(slackfuel_inst *));
+	r->cap = cap;
+}
+
+/* Whether a call running now (on the stack) uses 'inst'. */
+bool
+slackfuel_inst_running(const slackfuel_inst *inst)
+{
+	for (int i = 0; i < slackfuel_running.n; i++)
+		if (slackfuel_running.insts[i] == inst)
+			return true;
+	return false;
 }
 
 static void
@@ -208,8 +216,8 @@ reclaim(void *env, uint64_t bytes)
 	else
 	{
 		for (slackfuel_inst *i = all_instances; i != NULL; i = i->all_next)
-			if (i->active == 0 &&
-				(victim == NULL || i->last_used < victim->last_used))
+			if ((victim == NULL || i->last_used < victim->last_used) &&
+				!slackfuel_inst_running(i))
 				victim = i;
 		if (victim == NULL)
 			return 0;
@@ -267,7 +275,7 @@ free_discarded(void)
 	for (slackfuel_inst *i = all_instances; i != NULL; i = next)
 	{
 		next = i->all_next;
-		if (i->discarded && i->active == 0)
+		if (i->discarded && !slackfuel_inst_running(i))
 			inst_free(i);
 	}
 }
@@ -286,7 +294,7 @@ running_at_xact_end(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			slackfuel_inst_leave(0);
+			slackfuel_running.n = 0;
 			nsub_marks = 0;
 			free_discarded();
 			break;
@@ -309,7 +317,7 @@ running_at_subxact(SubXactEvent event, SubTransactionId mySubid,
 					MemoryContextAlloc(TopMemoryContext, capsub_marks * sizeof(int)) :
 					repalloc(sub_marks, capsub_marks * sizeof(int));
 			}
-			sub_marks[nsub_marks++] = slackfuel_nrunning;
+			sub_marks[nsub_marks++] = slackfuel_running.n;
 			break;
 		case SUBXACT_EVENT_COMMIT_SUB:
 			if (nsub_marks > 0)
@@ -317,8 +325,8 @@ running_at_subxact(SubXactEvent event, SubTransactionId mySubid,
 			break;
 		case SUBXACT_EVENT_ABORT_SUB:
 			if (nsub_marks > 0)
-				slackfuel_inst_leave(sub_marks[--nsub_marks]);
-			if (slackfuel_nrunning == 0)
+				slackfuel_running.n = sub_marks[--nsub_marks];
+			if (slackfuel_running.n == 0)
 				free_discarded();
 			break;
 		default:
@@ -616,7 +624,7 @@ slackfuel_inst_get(slackfuel_func *fn)
 			return inst;
 		}
 		/* limits changed: start afresh (a running one goes when evicted) */
-		if (inst->active == 0)
+		if (!slackfuel_inst_running(inst))
 			inst_free(inst);
 		break;
 	}
@@ -637,7 +645,7 @@ slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst)
 	unlink_from_fn(inst);
 	slackfuel_epoch++;
 	inst->discarded = true;
-	if (inst->active == 0)
+	if (!slackfuel_inst_running(inst))
 	{
 		inst->next = discarded;
 		discarded = inst;

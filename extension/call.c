@@ -112,7 +112,7 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->fn = fn;
 	cx->inst = inst;
 	cx->host = host;
-	cx->running_mark = inst != NULL ? slackfuel_inst_enter(inst) : slackfuel_nrunning;
+	slackfuel_call_push(cx);
 	cx->lifted = 0;
 	cx->argno = 0;
 	cx->field = NULL;
@@ -194,7 +194,7 @@ finish_host(slackfuel_cx *cx)
 	slackfuel_call_ended(cx);
 	if (unlikely(cx->pending_error))
 	{
-		slackfuel_inst_leave(cx->running_mark);
+		slackfuel_call_pop(cx);
 		if (cx->fn != NULL)
 			slackfuel_inst_discard(cx->fn, cx->inst);
 		PG_RE_THROW();
@@ -214,7 +214,7 @@ end_host(slackfuel_cx *cx)
 static inline __attribute__((always_inline)) void
 call_end(slackfuel_cx *cx)
 {
-	slackfuel_inst_leave(cx->running_mark);
+	slackfuel_call_pop(cx);
 	charge_outer(cx);
 	slackfuel_last_fuel = cx->out.consumed;
 	if (cx->st != NULL)
@@ -256,7 +256,7 @@ slackfuel_trapped(slackfuel_cx *cx)
 
 	cx->out.trapped = true;
 	slackfuel_last_fuel = cx->out.consumed;
-	slackfuel_inst_leave(cx->running_mark);
+	slackfuel_call_pop(cx);
 	if (cx->st != NULL)
 	{
 		if (cx->out.err.status == SF_TRAP && cx->out.err.trap < SF_TRAP_COUNT)

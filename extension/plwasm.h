@@ -53,8 +53,9 @@
 /*
  * What the extension's files share is internal to slackfuel.so: calls
  * between them are direct and their globals are reached without the GOT.
- * PostgreSQL finds only _PG_init and the functions of PG_FUNCTION_INFO_V1,
- * declared outside this header.
+ * PostgreSQL finds only _PG_init and the functions of PG_FUNCTION_INFO_V1:
+ * declare SQL-callable functions there, in their .c file, never here (a
+ * first declaration here would hide them from the dynamic loader).
  */
 #pragma GCC visibility push(hidden)
 
@@ -217,9 +218,8 @@ typedef struct slackfuel_inst
 	struct slackfuel_inst *all_prev;	/* of the backend */
 	struct slackfuel_inst *all_next;
 	struct slackfuel_func *fn;
-	int			active;			/* calls of it running (on the stack) */
 	bool		discarded;		/* after a trap: never called again */
-	uint64		last_used;		/* slackfuel_lru_clock at its last call */
+	uint64		last_used;		/* slackfuel_running.clock at its last call */
 	Oid			userid;
 	uint64		max_memory;		/* the limits it was created with */
 	uint64		max_stack;
@@ -296,7 +296,7 @@ struct slackfuel_cx
 	slackfuel_func *fn;			/* NULL in a DO block */
 	slackfuel_inst *inst;		/* NULL in a DO block */
 	slackfuel_host *host;		/* the instance's host side */
-	int			running_mark;	/* slackfuel_nrunning before this call */
+	int			run_mark;		/* slackfuel_running.n before this call */
 	int			argno;			/* the argument converted (from 1); 0: result */
 	const char *field;			/* the column of a record converted, or NULL */
 	uint64		charged;		/* of out.consumed, charged by earlier calls
@@ -513,35 +513,43 @@ extern sf_budget *slackfuel_budget(void);
 extern void slackfuel_budget_changed(void);
 
 /*
- * The instances with a call running, innermost last: never evicted.  A
- * call pushes its instance and pops back to its mark when it ends; an
- * error that skips that is caught up with at the end of the
- * subtransaction or transaction it aborts, or by the call around it.
+ * The instances of the calls running (on the stack), innermost last: they
+ * are never evicted.  A call pushes its instance (NULL for a DO block) and
+ * pops back to its mark when it ends; an error that skips that is caught
+ * up with at the end of the subtransaction or transaction it aborts, or
+ * when the call around it ends.  Until then the entry only keeps its
+ * instance from being evicted: entries are compared, never followed.
+ * 'clock' counts calls begun, for the instances' last_used.
  */
-extern slackfuel_inst **slackfuel_running;
-extern int	slackfuel_nrunning;
-extern int	slackfuel_caprunning;
-extern uint64 slackfuel_lru_clock;
-extern void slackfuel_running_grow(void);
-
-static inline int
-slackfuel_inst_enter(slackfuel_inst *inst)
+typedef struct slackfuel_running_calls
 {
-	int			mark = slackfuel_nrunning;
+	const slackfuel_inst **insts;
+	int			n;
+	int			cap;
+	uint64		clock;
+} slackfuel_running_calls;
 
-	if (unlikely(mark == slackfuel_caprunning))
+extern slackfuel_running_calls slackfuel_running;	/* one struct: one GOT load */
+extern void slackfuel_running_grow(void);
+extern bool slackfuel_inst_running(const slackfuel_inst *inst);
+
+static inline void
+slackfuel_call_push(slackfuel_cx *cx)
+{
+	slackfuel_running_calls *r = &slackfuel_running;
+
+	cx->run_mark = r->n;
+	if (unlikely(r->n == r->cap))
 		slackfuel_running_grow();
-	slackfuel_running[slackfuel_nrunning++] = inst;
-	inst->active++;
-	inst->last_used = ++slackfuel_lru_clock;
-	return mark;
+	r->insts[r->n++] = cx->inst;
+	if (cx->inst != NULL)
+		cx->inst->last_used = ++r->clock;
 }
 
 static inline void
-slackfuel_inst_leave(int mark)
+slackfuel_call_pop(slackfuel_cx *cx)
 {
-	while (slackfuel_nrunning > mark)
-		slackfuel_running[--slackfuel_nrunning]->active--;
+	slackfuel_running.n = cx->run_mark;
 }
 
 /* call.c */

@@ -923,6 +923,8 @@ lower_array(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint64 *flat)
 						  c->elmalign, &values, &nulls, &count);
 		for (int i = 0; i < count; i++)
 		{
+			if ((i & 0xffff) == 0xffff)
+				CHECK_FOR_INTERRUPTS();
 			if (nulls[i])
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -981,7 +983,11 @@ lift_array(slackfuel_cx *cx, const slackfuel_conv *c, const uint64 *flat)
 	values = palloc(n * sizeof(Datum));
 	nulls = palloc(n * sizeof(bool));
 	for (uint32 i = 0; i < n; i++)
+	{
+		if ((i & 0xffff) == 0xffff)
+			CHECK_FOR_INTERRUPTS();
 		values[i] = load_value(cx, c->elem, buf + (size_t) i * et->size, &nulls[i]);
+	}
 	pfree(buf);
 	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs,
 											  elemtype, c->elmlen,
@@ -1710,8 +1716,12 @@ slackfuel_lift_set(slackfuel_cx *cx, const slackfuel_sig *sig,
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext,
 												 "slackfuel set row",
 												 ALLOCSET_DEFAULT_SIZES);
-	bool		rows = c->tupdesc != NULL && rsi->setDesc->natts == c->tupdesc->natts;
+	bool		rows = c->tupdesc != NULL;
 	uint8	   *buf;
+
+	if (rsi->setDesc->natts != (rows ? c->tupdesc->natts : 1))
+		elog(ERROR, "wasm function \"%s\": the set's row type has %d columns, its WIT type %d",
+			 cx->fname, rsi->setDesc->natts, rows ? c->tupdesc->natts : 1);
 
 	cx->argno = 0;
 	memcpy(pair, read_result(cx, sig->wit->result, slots, small, sizeof(small)),

@@ -69,10 +69,13 @@ SELECT slackfuel_last_fuel_consumed() >= 100000 AS whole_set_charged;
 SELECT count(*) FROM series(100000);
 \set VERBOSITY default
 RESET slackfuel.fuel_limit;
--- Cancellation reaches an endless set.
+-- Cancellation reaches an endless set (with fuel enough for seconds of
+-- rows: 100M runs out in about 0.25 s here).
+SET slackfuel.fuel_limit = '10G';
 SET statement_timeout = '300ms';
 SELECT count(*) FROM stream(-1);
 RESET statement_timeout;
+RESET slackfuel.fuel_limit;
 
 -- A streamed set read by SQL that wasm runs: its fuel is charged to the
 -- calling function once (each row's, not the running total's).
