@@ -884,7 +884,8 @@ cg_emit_store(cstate *c, int op)
 	/* the value first, into rcx/xmm0 if needed: the address may use rax/rdx */
 	if (val->kind == VK_REG)
 		vr = val->reg;
-	else if (val->kind == VK_CONST && !is_float(val->type) && size >= 4 && imm32_ok(val))
+	else if (val->kind == VK_CONST && !is_float(val->type) &&
+			 (size == 1 || (size >= 4 && imm32_ok(val))))
 		vr = -1;
 	else
 	{
@@ -897,6 +898,8 @@ cg_emit_store(cstate *c, int op)
 		cg_load_scratch(c, val, c->sp + 1, vr);
 	if (is_float(val->type))
 		x64_movs_mr(c->b, val->type == SF_F64, m, vr);
+	else if (vr < 0 && size == 1)
+		x64_store8_i(c->b, m, (uint8_t) val->imm);
 	else if (vr < 0)
 		x64_mov_mi(c->b, size == 8, m, (int32_t) val->imm);
 	else

@@ -203,6 +203,13 @@ static const char *probe_wat =
 "    i64.add\n"
 "    (i64.const 2147483643)\n"
 "    i64.eq)\n"
+"  (func (export \"store8_imm\") (param $x i32) (param $y i32) (result i32)\n"
+"    (i32.store (local.get $x) (i32.const 0x11223344))\n"
+"    (i32.store8 offset=1 (local.get $x) (i32.const 0x1ff))\n"
+"    (i64.store8 offset=2 (local.get $x) (i64.const 0x1234567800000080))\n"
+"    (i32.store8 (i32.const 100) (i32.const -2))\n"
+"    (i64.store8 (i32.add (local.get $x) (local.get $y)) (i64.const -1))\n"
+"    (i32.add (i32.load (local.get $x)) (i32.load16_u (i32.const 100))))\n"
 "  (func (export \"lea_i32_wrap\") (param $a i32) (param $b i32) (result i32)\n"
 "    (i32.sub (local.get $a) (i32.const -2147483648))\n"
 "    (i32.add (local.get $a) (local.get $b))\n"
@@ -253,6 +260,8 @@ static const jit_case cases[] = {
 	{"target_flags", 0, 2, {INT64_C(1), INT64_C(2)}, 10},
 	{"target_flags", 0, 2, {INT64_C(-1), INT64_C(2)}, 11},
 	{"lea_forms", 1, 2, {INT64_C(0x123456789), INT64_C(-7)}, 1},
+	{"store8_imm", 0, 2, {INT64_C(16), INT64_C(3)}, -8323006},
+	{"store8_imm", 0, 2, {INT64_C(1), INT64_C(100)}, 293732162},
 	{"lea_i32_wrap", 0, 2, {INT64_C(-1), INT64_C(5)}, -2147483645},
 };
 

@@ -67,6 +67,9 @@ test_encodings(void **state)
 	EXPECT(x64_mov_mi(&b, 1, x64_m(X64_RSP, 8), -5), {"movq $-5,8(%rsp)", 9, {0x48, 0xc7, 0x44, 0x24, 0x08, 0xfb, 0xff, 0xff, 0xff}});
 	EXPECT(x64_store(&b, 1, x64_mx(X64_R14, X64_RSI, 1, 0), X64_RSI), {"mov %sil,(%r14,%rsi,1)", 4, {0x41, 0x88, 0x34, 0x36}});
 	EXPECT(x64_store(&b, 2, x64_mx(X64_R14, X64_RAX, 1, 2), X64_RCX), {"mov %cx,2(%r14,%rax,1)", 6, {0x66, 0x41, 0x89, 0x4c, 0x06, 0x02}});
+	EXPECT(x64_store8_i(&b, x64_mx(X64_R14, X64_RSI, 1, 0), 1), {"movb $1,(%r14,%rsi,1)", 5, {0x41, 0xc6, 0x04, 0x36, 0x01}});
+	EXPECT(x64_store8_i(&b, x64_mx(X64_R14, X64_R9, 1, 0x400), 0xff), {"movb $0xff,0x400(%r14,%r9,1)", 9, {0x43, 0xc6, 0x84, 0x0e, 0x00, 0x04, 0x00, 0x00, 0xff}});
+	EXPECT(x64_store8_i(&b, x64_m(X64_R14, 2), 0), {"movb $0,2(%r14)", 5, {0x41, 0xc6, 0x46, 0x02, 0x00}});
 	EXPECT(x64_movzx_rm(&b, 1, X64_RAX, x64_m(X64_R14, 3)), {"movzbl 3(%r14),%eax", 5, {0x41, 0x0f, 0xb6, 0x46, 0x03}});
 	EXPECT(x64_movsx_rm(&b, 1, 2, X64_R11, x64_m(X64_R14, 0)), {"movswq (%r14),%r11", 4, {0x4d, 0x0f, 0xbf, 0x1e}});
 	EXPECT(x64_movsx_rm(&b, 1, 4, X64_RAX, x64_mx(X64_RCX, X64_RAX, 4, 0)), {"movslq (%rcx,%rax,4),%rax", 4, {0x48, 0x63, 0x04, 0x81}});

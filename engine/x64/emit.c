@@ -415,6 +415,15 @@ x64_mov_mi_bi(x64_buf *b, int w, int base, int index, int32_t disp, int32_t imm)
 }
 
 void
+x64_store8_i(x64_buf *b, x64_mem m, uint8_t imm)
+{
+	uint8_t    *p = enc_m(b, 0, 0xC6, 1, 0, &m);
+
+	*p++ = imm;
+	done(b, p);
+}
+
+void
 x64_store_bi(x64_buf *b, int size, int base, int index, int32_t disp, int src)
 {
 	uint8_t    *p;

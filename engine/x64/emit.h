@@ -225,6 +225,12 @@ void		x64_mov_mr_bd(x64_buf *b, int w, int base, int32_t disp, int src);
 void		x64_mov_mi_any(x64_buf *b, int w, x64_mem m, int32_t imm);
 void		x64_mov_mi_bd(x64_buf *b, int w, int base, int32_t disp, int32_t imm);
 void		x64_mov_mi_bi(x64_buf *b, int w, int base, int index, int32_t disp, int32_t imm);
+/*
+** A byte store of an immediate (movb $imm8).  There is no 2-byte form on
+** purpose: movw $imm16 has a length-changing prefix, which stalls the
+** decoders of Intel cores; 4 and 8 bytes are x64_mov_mi.
+*/
+void		x64_store8_i(x64_buf *b, x64_mem m, uint8_t imm);
 /* Stores of 1/2/4/8 bytes. */
 void		x64_store_any(x64_buf *b, int size, x64_mem m, int src);
 void		x64_store_bi(x64_buf *b, int size, int base, int index, int32_t disp, int src);
