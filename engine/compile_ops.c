@@ -969,7 +969,15 @@ cg_local_set(cstate *c, uint32_t l, bool tee)
 	cg_local_written(c, l);
 	if (tee && v->kind != VK_CONST)
 		cg_own(c, v, c->sp);
-	cg_store_to(c, v, c->sp, dst);
+	if (tee && v->kind == VK_REG && !is_float(v->type) &&
+		c->zf_pos == x64_pos(c->b) && c->zf_reg == v->reg)
+	{
+		/* the store leaves the flags alone: ZF still tests the value */
+		cg_store_to(c, v, c->sp, dst);
+		c->zf_pos = x64_pos(c->b);
+	}
+	else
+		cg_store_to(c, v, c->sp, dst);
 	if (tee)
 		cg_push(c, *v);
 	else

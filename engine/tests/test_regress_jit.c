@@ -210,6 +210,41 @@ static const char *probe_wat =
 "    (i32.store8 (i32.const 100) (i32.const -2))\n"
 "    (i64.store8 (i32.add (local.get $x) (local.get $y)) (i64.const -1))\n"
 "    (i32.add (i32.load (local.get $x)) (i32.load16_u (i32.const 100))))\n"
+"  (func (export \"tee_mem_brif\") (param $n i32) (param $y i32) (result i32)\n"
+"    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32)\n"
+"    (loop $l\n"
+"      (local.set $a (i32.add (local.get $a) (local.get $y)))\n"
+"      (local.set $b (i32.xor (local.get $b) (local.get $a)))\n"
+"      (local.set $c (i32.add (local.get $c) (local.get $b)))\n"
+"      (local.set $d (i32.sub (local.get $d) (local.get $c)))\n"
+"      (local.set $e (i32.add (local.get $e) (i32.add (local.get $d) (local.get $e))))\n"
+"      (local.set $y (i32.add (local.get $y) (i32.const 3)))\n"
+"      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))\n"
+"    (i32.add (local.get $e) (i32.mul (local.get $n) (i32.const 1000))))\n"
+"  (func (export \"tee_mem_if\") (param $n i32) (param $y i32) (result i32)\n"
+"    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32)\n"
+"    (local.set $a (i32.add (local.get $a) (local.get $y)))\n"
+"    (local.set $b (i32.xor (local.get $b) (local.get $a)))\n"
+"    (local.set $c (i32.add (local.get $c) (local.get $b)))\n"
+"    (local.set $d (i32.sub (local.get $d) (local.get $c)))\n"
+"    (local.set $e (i32.add (local.get $e) (i32.add (local.get $d) (local.get $e))))\n"
+"    (local.set $y (i32.add (local.get $y) (i32.add (local.get $a) (local.get $b))))\n"
+"    (local.set $y (i32.add (local.get $y) (i32.add (local.get $c) (local.get $d))))\n"
+"    (if (result i32) (local.tee $n (i32.and (local.get $n) (local.get $y)))\n"
+"      (then (i32.add (local.get $n) (local.get $e)))\n"
+"      (else (i32.sub (local.get $y) (local.get $e)))))\n"
+"  (func (export \"tee_mem_mul\") (param $n i32) (param $y i32) (result i32)\n"
+"    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32)\n"
+"    (local.set $a (i32.add (local.get $a) (local.get $y)))\n"
+"    (local.set $b (i32.xor (local.get $b) (local.get $a)))\n"
+"    (local.set $c (i32.add (local.get $c) (local.get $b)))\n"
+"    (local.set $d (i32.sub (local.get $d) (local.get $c)))\n"
+"    (local.set $e (i32.add (local.get $e) (i32.add (local.get $d) (local.get $e))))\n"
+"    (local.set $y (i32.add (local.get $y) (i32.add (local.get $a) (local.get $b))))\n"
+"    (local.set $y (i32.add (local.get $y) (i32.add (local.get $c) (local.get $d))))\n"
+"    (if (result i32) (local.tee $n (i32.mul (local.get $n) (local.get $y)))\n"
+"      (then (i32.add (local.get $n) (local.get $e)))\n"
+"      (else (i32.sub (local.get $y) (local.get $e)))))\n"
 "  (func (export \"lea_i32_wrap\") (param $a i32) (param $b i32) (result i32)\n"
 "    (i32.sub (local.get $a) (i32.const -2147483648))\n"
 "    (i32.add (local.get $a) (local.get $b))\n"
@@ -262,6 +297,14 @@ static const jit_case cases[] = {
 	{"lea_forms", 1, 2, {INT64_C(0x123456789), INT64_C(-7)}, 1},
 	{"store8_imm", 0, 2, {INT64_C(16), INT64_C(3)}, -8323006},
 	{"store8_imm", 0, 2, {INT64_C(1), INT64_C(100)}, 293732162},
+	{"tee_mem_brif", 0, 2, {INT64_C(5), INT64_C(7)}, -1314},
+	{"tee_mem_brif", 0, 2, {INT64_C(1), INT64_C(7)}, -7},
+	{"tee_mem_if", 0, 2, {INT64_C(1), INT64_C(6)}, 24},
+	{"tee_mem_if", 0, 2, {INT64_C(2), INT64_C(6)}, -4},
+	{"tee_mem_if", 0, 2, {INT64_C(-1), INT64_C(6)}, 12},
+	{"tee_mem_mul", 0, 2, {INT64_C(0), INT64_C(6)}, 24},
+	{"tee_mem_mul", 0, 2, {INT64_C(3), INT64_C(6)}, 48},
+	{"tee_mem_mul", 0, 2, {INT64_C(65536), INT64_C(65536)}, 262144},
 	{"lea_i32_wrap", 0, 2, {INT64_C(-1), INT64_C(5)}, -2147483645},
 };
 
