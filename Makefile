@@ -7,6 +7,7 @@
 #   make            engine library, the tools (build/sfrun, ...), and the extension
 #   make test       everything the README's test command runs
 #   make spec       the core spec test suite
+#   make examples   the example UDFs (examples/) built from source
 #   make bench      benchmark tables
 #   make SANITIZE=1 test   the same with ASan + UBSan (separate build dir)
 
@@ -37,7 +38,7 @@ TOOL_BINS := $(patsubst engine/tools/%.c,$(B)/%,$(TOOL_SRCS))
 
 SPEC_DIR ?= ../shared/spec-testsuite/core
 
-.PHONY: engine test unit spec bench engine-clean run regress difftest guests wasi-programs
+.PHONY: engine test unit spec bench engine-clean run regress difftest guests wasi-programs examples
 engine: $(ENGINE_LIB) $(TOOL_BINS)
 
 $(B)/engine/%.o: engine/%.c $(ENGINE_HDRS)
@@ -86,6 +87,9 @@ run:
 
 regress:
 	@scripts/regress
+
+examples:
+	@$(MAKE) -s -C examples
 
 # The regress suites' guests, C built freestanding for wasm32
 GUEST_SRCS := $(wildcard regress/guests/*.c)

@@ -40,6 +40,9 @@ CREATE FUNCTION c_add1(int) RETURNS int AS '$dir/sql_udf.so', 'c_add1' LANGUAGE 
 CREATE FUNCTION c_fib(bigint) RETURNS bigint AS '$dir/sql_udf.so', 'c_fib' LANGUAGE C STRICT IMMUTABLE;
 CREATE FUNCTION wasm_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE wasm AS
   '(module (func (export "wasm_add1") (param i32) (result i32) local.get 0 i32.const 1 i32.add))';
+DO \$\$ BEGIN PERFORM slackfuel_install_module('bench_add1',
+  '(module (func (export "add1") (param i32) (result i32) local.get 0 i32.const 1 i32.add))'); END \$\$;
+CREATE FUNCTION named_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE wasm AS 'bench_add1:add1';
 CREATE FUNCTION plpgsql_add1(i int) RETURNS int STRICT IMMUTABLE LANGUAGE plpgsql AS
   'BEGIN RETURN i + 1; END';
 CREATE FUNCTION sql_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE sql AS 'SELECT \$1 + 1';
@@ -217,3 +220,8 @@ row "the same SRF, wasm as an iterator" \
 	"SELECT sum(x) FROM @(1000000) x" c_series wasm_stream plpgsql_series
 row "sum(length(f(j))), jsonb, 100k rows" \
 	"SELECT sum(length(@_tag(j)::text)) FROM docs" c wasm plpgsql
+# The same wasm function with its module in its body and as a named module
+# (AS 'module:export'): the call path is the same once loaded.
+printf '%-40s %17s %17s %17s\n' query C "wasm in body" "wasm named"
+row "sum(f(i)), trivial f, 1M rows" \
+	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasm named

@@ -67,10 +67,13 @@ build_release(void *arg)
 	slackfuel_host_free(b->host);
 	if (b->module)
 		sf_module_free(b->module);
+	if (b->component)
+		sf_component_free(b->component);
 	free(b->bytes);
 	b->store = NULL;
 	b->host = NULL;
 	b->module = NULL;
+	b->component = NULL;
 	b->bytes = NULL;
 }
 
@@ -188,6 +191,22 @@ check_imports(const char *fname, sf_module *m)
 								 "slackfuel:host/api returns lists and strings in memory allocated by cabi_realloc(old_ptr, old_size, align, new_size).");
 }
 
+/* All hexadecimal digits and white space: a binary module missing its "\x". */
+static bool
+looks_like_hex(const char *src)
+{
+	int			digits = 0;
+
+	for (const char *p = src; *p; p++)
+	{
+		if (isxdigit((unsigned char) *p))
+			digits++;
+		else if (!isspace((unsigned char) *p))
+			return false;
+	}
+	return digits >= 8;
+}
+
 /*
  * The module bytes of a function body: WebAssembly text, or the binary as
  * "\x" hex.  malloc'd, into 'b'.
@@ -199,32 +218,107 @@ module_bytes(const char *fname, const char *src, slackfuel_build *b)
 		src++;
 	if (src[0] == '\\' && (src[1] == 'x' || src[1] == 'X'))
 		b->bytes = decode_hex(fname, src, &b->len);
+	else if (looks_like_hex(src))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("invalid WebAssembly text in function \"%s\"", fname),
+				 errdetail("The body is hexadecimal digits, which is not WebAssembly text."),
+				 errhint("A binary module in hex starts with \\x: AS '\\x0061736d...'.")));
 	else
 		b->bytes = text_to_wasm(fname, src, &b->len);
 }
 
 /*
- * Decode and validate a function body into 'b'.  Compiling is a separate
- * step, after the cheap checks of exports and signatures.
+ * A component's imports: none is provided to components yet, so any is
+ * refused, naming them all.
+ */
+static void
+check_component_imports(const char *fname, const sf_component *c)
+{
+	StringInfoData s;
+	uint32_t	n = sf_component_num_imports(c);
+
+	if (n == 0)
+		return;
+	initStringInfo(&s);
+	for (uint32_t i = 0; i < n; i++)
+		appendStringInfo(&s, "%s\"%s\"", i ? ", " : "", sf_component_import(c, i));
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("wasm component of function \"%s\" needs imports that slackfuel does not provide", fname),
+			 errdetail("It imports %s.", s.data)));
+}
+
+/*
+ * Decode and validate module bytes into 'b' (the bytes are copied): a core
+ * module, or a component, whose core module is loaded and which stays in
+ * 'b' for the checks of its exports.  Compiling is a separate step, after
+ * the cheap checks of exports and signatures.
  */
 sf_module *
-slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
-					  slackfuel_build *b)
+slackfuel_module_load_bytes(const char *fname, const uint8 *bytes, size_t len,
+							sf_fuel_mode mode, slackfuel_build *b)
 {
 	sf_config	cfg;
 	sf_error	err;
 
 	slackfuel_prepare_build();
-	module_bytes(fname, src, b);
+	if (sf_is_component(bytes, len))
+	{
+		b->component = sf_component_decode(bytes, len, &err);
+		if (b->component == NULL)
+			ereport(ERROR,
+					(errcode(err.status == SF_UNSUPPORTED ? ERRCODE_FEATURE_NOT_SUPPORTED :
+							 ERRCODE_INVALID_FUNCTION_DEFINITION),
+					 errmsg("invalid WebAssembly component in function \"%s\"", fname),
+					 errdetail("%s", err.msg)));
+		check_component_imports(fname, b->component);
+		sf_component_core(b->component, &bytes, &len);
+	}
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
 	cfg.compile_threads = (uint32_t) slackfuel_compile_threads;
-	b->module = sf_module_load(b->bytes, b->len, &cfg, &err);
-	free(b->bytes);				/* the module keeps its own copy */
-	b->bytes = NULL;
+	b->module = sf_module_load(bytes, len, &cfg, &err);
 	if (b->module == NULL)
 		slackfuel_report_load(fname, &err);
 	check_imports(fname, b->module);
+	return b->module;
+}
+
+/* Decode and validate a function body (text or hex) into 'b'. */
+sf_module *
+slackfuel_module_load(const char *fname, const char *src, sf_fuel_mode mode,
+					  slackfuel_build *b)
+{
+	slackfuel_prepare_build();	/* parsing text stops at a cancel too */
+	module_bytes(fname, src, b);
+	slackfuel_module_load_bytes(fname, b->bytes, b->len, mode, b);
+	free(b->bytes);				/* the module keeps its own copy */
+	b->bytes = NULL;
+	return b->module;
+}
+
+/*
+ * The module of a function: a named module ('module:export', compiled and
+ * shared through the module cache, '*mod' set, 'export' the name given) or
+ * the module in the body (into 'b', not compiled yet, '*mod' and '*export'
+ * NULL).  'owner' owns the function; 'creating' at CREATE FUNCTION.
+ */
+sf_module *
+slackfuel_body_module(const char *fname, const char *src, Oid owner,
+					  sf_fuel_mode mode, bool creating, slackfuel_fstats *st,
+					  slackfuel_build *b, slackfuel_mod **mod,
+					  const sf_component **comp, char **export)
+{
+	char		modname[NAMEDATALEN];
+
+	*mod = NULL;
+	*export = NULL;
+	if (slackfuel_modref_parse(src, modname, export))
+		return slackfuel_mod_get(fname, modname, owner, mode, creating, st, mod,
+								 comp);
+	slackfuel_module_load(fname, src, mode, b);
+	*comp = b->component;
 	return b->module;
 }
 
@@ -400,6 +494,106 @@ check_abi_exports(const char *fname, const slackfuel_sig *sig, sf_module *m,
 						post, fname, slackfuel_format_functype(&want_post))));
 }
 
+
+/* The function export 'name' of a named module. */
+static int64
+named_export(const char *fname, sf_module *m, const char *name)
+{
+	int64		i = sf_module_find_export(m, name, strlen(name));
+	sf_export_desc d;
+
+	if (i >= 0)
+		sf_module_export(m, (uint32) i, &d);
+	if (i < 0 || d.kind != SF_EXTERN_FUNC)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm module of function \"%s\" does not export a function named \"%s\"",
+						fname, name)));
+	return i;
+}
+
+/*
+ * Are two WIT types the same?  Structurally, as the component model
+ * compares them: a record's or variant's name is not part of its type.
+ */
+static bool
+wit_equal(const sf_wit_type *a, const sf_wit_type *b)
+{
+	if (a == b)
+		return true;
+	if (a == NULL || b == NULL || a->kind != b->kind || a->nfields != b->nfields ||
+		!wit_equal(a->elem, b->elem) || !wit_equal(a->err, b->err))
+		return false;
+	for (uint32 i = 0; i < a->nfields; i++)
+	{
+		const sf_wit_field *x = &a->fields[i];
+		const sf_wit_field *y = &b->fields[i];
+
+		if ((x->name == NULL) != (y->name == NULL) ||
+			(x->name && strcmp(x->name, y->name) != 0) || !wit_equal(x->type, y->type))
+			return false;
+	}
+	return true;
+}
+
+static bool
+wit_func_equal(const sf_wit_func *a, const sf_wit_func *b)
+{
+	if (a->nparams != b->nparams || !wit_equal(a->result, b->result))
+		return false;
+	for (uint32 i = 0; i < a->nparams; i++)
+		if (!wit_equal(a->params[i].type, b->params[i].type))
+			return false;
+	return true;
+}
+
+/*
+ * The component export a function calls ('export', or the one named like
+ * the function, or the only one), whose WIT type must be exactly the one
+ * the SQL signature maps to, and whose canonical options must be the
+ * exports the call path uses.
+ */
+static const sf_component_export *
+component_export(const char *fname, const slackfuel_sig *sig,
+				 const sf_component *c, const char *export)
+{
+	const char *want = export ? export : fname;
+	const sf_component_export *e = sf_component_find_export(c, want, strlen(want));
+	const sf_wit_func *f;
+	char		buf[1024];
+
+	if (e == NULL && export == NULL && sf_component_num_exports(c) == 1)
+		e = sf_component_export_at(c, 0);
+	if (e == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm component of function \"%s\" does not export a function named \"%s\"",
+						fname, want),
+				 errdetail("It exports %u functions.", sf_component_num_exports(c))));
+	f = e->type;
+	sf_wit_print_func(e->name, f, buf, sizeof(buf));
+	if (!wit_func_equal(f, sig->wit))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_FUNCTION_DEFINITION),
+				 errmsg("wasm component export \"%s\" does not match the signature of function \"%s\"",
+						e->name, fname),
+				 errdetail("The export is %s the SQL signature is %s", buf,
+						   slackfuel_sig_wit(sig))));
+	if (sig->uses_memory &&
+		(e->memory == NULL || strcmp(e->memory, "memory") != 0 ||
+		 e->realloc == NULL || strcmp(e->realloc, "cabi_realloc") != 0 ||
+		 (e->post_return != NULL &&
+		  strcmp(e->post_return, psprintf("cabi_post_%s", e->core_name)) != 0)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("wasm component export \"%s\" of function \"%s\" has canonical options slackfuel cannot call",
+						e->name, fname),
+				 errdetail("Its memory is %s, realloc %s, post-return %s; slackfuel uses the core exports \"memory\", \"cabi_realloc\" and \"cabi_post_%s\".",
+						   e->memory ? e->memory : "none", e->realloc ? e->realloc : "none",
+						   e->post_return ? e->post_return : "none", e->core_name)));
+	return e;
+}
+
 /*
  * A set is returned as list<T>, or, if the module exports <export>_next,
  * one row per call of it; <export>_close is then optional.
@@ -470,17 +664,23 @@ check_entry_points(const char *fname, sf_module *m)
 }
 
 /*
- * The module-level checks of a function: which export, its signature, and
- * the canonical ABI exports when strings are used.  Fills 'd'.
+ * The module-level checks of a function: which export ('export', or when
+ * NULL the one slackfuel_pick_export chooses; for a component, the core
+ * export its chosen export lifts), its signature, and the canonical ABI
+ * exports when strings are used.  Fills 'd'.
  */
 void
 slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
-					   sf_module *m, sf_export_desc *d)
+					   sf_module *m, const sf_component *comp,
+					   const char *export, sf_export_desc *d)
 {
 	char	   *name;
 
 	check_entry_points(fname, m);
-	sf_module_export(m, (uint32) slackfuel_pick_export(fname, m, fname), d);
+	if (comp != NULL)
+		export = component_export(fname, sig, comp, export)->core_name;
+	sf_module_export(m, (uint32) (export ? named_export(fname, m, export) :
+								  slackfuel_pick_export(fname, m, fname)), d);
 	name = pnstrdup(d->name, d->name_len);
 	if (sig->retset)
 		check_set_exports(fname, (slackfuel_sig *) sig, m, name);

@@ -23,6 +23,13 @@
  *	  instance's next call creates a new one, whose start function runs
  *	  again.
  *
+ * The functions over a named module (modules.c) share its compiled module
+ * and, per role, one instance: the module's cache entry holds the code (its
+ * bytes counted once in the budget) and the instances that own the stores;
+ * each function keeps a view of its role's instance (slackfuel_inst).  The
+ * shared instance is what the budget evicts and what a call marks running,
+ * and evicting or discarding it drops every function's view.
+ *
  * A call may run SQL that calls wasm again (host functions, sql.c).  While
  * any host function runs SQL (slackfuel_pins > 0) the calls below it may
  * use any module and instance, so nothing is freed (nor evicted): what
@@ -111,16 +118,57 @@ link_instance(slackfuel_inst *inst)
 static void
 inst_release(slackfuel_inst *inst)
 {
-	if (inst->store)
-		sf_store_free(inst->store);
-	slackfuel_host_free(inst->host);
+	if (inst->owner == inst)	/* a view's store and host are its owner's */
+	{
+		if (inst->store)
+			sf_store_free(inst->store);
+		slackfuel_host_free(inst->host);
+	}
 	free(inst);
 }
 
+/* Take 'inst' off its function's or named module's list. */
+static void
+unlink_from_list(slackfuel_inst *inst)
+{
+	slackfuel_inst **pp;
+
+	if (inst->list == NULL)
+		return;
+	for (pp = inst->list; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == inst)
+		{
+			*pp = inst->next;
+			break;
+		}
+	inst->list = NULL;
+}
+
+/* Take view 'inst' off its owner's views. */
+static void
+unlink_view(slackfuel_inst *inst)
+{
+	slackfuel_inst **pp;
+
+	for (pp = &inst->owner->views; *pp != NULL; pp = &(*pp)->next_view)
+		if (*pp == inst)
+		{
+			*pp = inst->next_view;
+			return;
+		}
+}
+
+/*
+ * Free 'inst', off every list (or, while host SQL runs, doom it).  It
+ * only frees: the budget's reclaim calls it.
+ */
 static void
 inst_free(slackfuel_inst *inst)
 {
 	slackfuel_epoch++;
+	unlink_from_list(inst);
+	if (inst->owner != inst)
+		unlink_view(inst);
 	if (inst->all_prev)
 		inst->all_prev->all_next = inst->all_next;
 	else if (all_instances == inst)
@@ -164,6 +212,7 @@ func_parts_free(sf_module *m, slackfuel_sig *sig)
 static void
 free_doomed(void)
 {
+	slackfuel_modules_free_doomed();
 	while (doomed_insts)
 	{
 		slackfuel_inst *next = doomed_insts->next;
@@ -184,18 +233,12 @@ free_doomed(void)
 	}
 }
 
-/* Take 'inst' off its function's list. */
+/* A named module's instance goes: so do the functions' views of it. */
 static void
-unlink_from_fn(slackfuel_inst *inst)
+drop_views(slackfuel_inst *owner)
 {
-	slackfuel_inst **pp;
-
-	for (pp = &inst->fn->instances; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == inst)
-		{
-			*pp = inst->next;
-			return;
-		}
+	while (owner->views != NULL)
+		inst_free(owner->views);
 }
 
 /*
@@ -221,7 +264,8 @@ reclaim(void *env, uint64_t bytes)
 				victim = i;
 		if (victim == NULL)
 			return 0;
-		unlink_from_fn(victim);
+		unlink_from_list(victim);
+		drop_views(victim);
 		evictions++;
 	}
 	freed = sf_store_bytes(victim->store);
@@ -340,13 +384,12 @@ static void
 func_release(slackfuel_func *fn)
 {
 	while (fn->instances)
-	{
-		slackfuel_inst *next = fn->instances->next;
-
 		inst_free(fn->instances);
-		fn->instances = next;
-	}
-	func_parts_free(fn->module, fn->sig);
+	/* a named module's code is the module cache's */
+	func_parts_free(fn->shared ? NULL : fn->module, fn->sig);
+	if (fn->shared)
+		slackfuel_mod_used(fn->shared, -1);
+	fn->shared = NULL;
 	if (fn->code_bytes)
 		sf_budget_give(slackfuel_budget(), fn->code_bytes);
 	fn->code_bytes = 0;
@@ -477,18 +520,25 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	Form_pg_proc p = (Form_pg_proc) GETSTRUCT(tup);
 	slackfuel_build *b = slackfuel_build_new();
 	slackfuel_sig *sig;
-	char	   *src;
+	slackfuel_mod *mod;
+	const sf_component *comp;
+	char	   *export;
+	sf_module  *m;
 	sf_export_desc d;
 
 	strlcpy(fn->proname, NameStr(p->proname), NAMEDATALEN);
 	sig = slackfuel_check_proc(tup);	/* freed with the current context */
-	src = slackfuel_prosrc(tup);
-	slackfuel_module_load(fn->proname, src, mode, b);
-	slackfuel_check_module(fn->proname, sig, b->module, &d);
-	slackfuel_module_compile(fn->proname, b->module);
-	fn->code_bytes = slackfuel_take_code(fn->proname, b->module);
-	slackfuel_stats_compiled(fn->stats, b->module);
-	slackfuel_module_profile(fn->proname, b->module);
+	m = slackfuel_body_module(fn->proname, slackfuel_prosrc(tup), p->proowner,
+							  mode, false, fn->stats, b, &mod, &comp, &export);
+	slackfuel_check_module(fn->proname, sig, m, comp, export, &d);
+	if (mod == NULL)
+	{
+		/* a named module was compiled, counted and profiled once, by mod_get */
+		slackfuel_module_compile(fn->proname, m);
+		fn->code_bytes = slackfuel_take_code(fn->proname, m);
+		slackfuel_stats_compiled(fn->stats, m);
+		slackfuel_module_profile(fn->proname, m);
+	}
 	fn->export_name = strndup(d.name, d.name_len);
 	if (fn->export_name == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -497,8 +547,11 @@ func_load(slackfuel_func *fn, HeapTuple tup, sf_fuel_mode mode)
 	/* Nothing below can fail: hand the engine objects to the cache. */
 	MemoryContextSetParent(sig->mcxt, TopMemoryContext);
 	fn->sig = sig;
-	fn->module = b->module;
+	fn->module = m;
 	b->module = NULL;
+	fn->shared = mod;
+	if (mod)
+		slackfuel_mod_used(mod, 1);
 	fn->mode = mode;
 	fn->fn_xmin = HeapTupleHeaderGetRawXmin(tup->t_data);
 	fn->fn_tid = tup->t_self;
@@ -546,21 +599,22 @@ export_func(sf_instance *i, const char *name, size_t len)
 	return e.of.func;
 }
 
-/* Instantiate 'fn' for the current role. */
-static slackfuel_inst *
-inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
+/*
+ * A new instance of compiled module 'm' for the current role, owning its
+ * store, on the backend's list of instances.
+ */
+slackfuel_inst *
+slackfuel_inst_create(const char *fname, sf_module *m, uint64 max_memory,
+					  uint64 max_stack)
 {
 	slackfuel_build *b = slackfuel_build_new();	/* owns the store on error */
 	sf_instance *instance;
 	slackfuel_inst *inst;
-	sf_extern	e;
-	char		post[NAMEDATALEN + 16];
 
-	b->store = slackfuel_store_new(fn->proname, max_memory, max_stack);
-	if (sf_module_num_imports(fn->module) > 0)
-		b->host = slackfuel_host_new(fn->proname, b->store, fn->module);
-	instance = slackfuel_instantiate(fn->proname, b->store, fn->module, max_stack,
-									 b->host);
+	b->store = slackfuel_store_new(fname, max_memory, max_stack);
+	if (sf_module_num_imports(m) > 0)
+		b->host = slackfuel_host_new(fname, b->store, m);
+	instance = slackfuel_instantiate(fname, b->store, m, max_stack, b->host);
 	inst = calloc(1, sizeof(slackfuel_inst));
 	if (inst == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
@@ -568,7 +622,7 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	b->store = NULL;
 	inst->host = b->host;
 	b->host = NULL;
-	inst->fn = fn;
+	inst->owner = inst;
 	link_instance(inst);
 	inst->instance = instance;
 	inst->memory0 = sf_instance_memory(instance);
@@ -576,6 +630,44 @@ inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
 	inst->max_memory = max_memory;
 	inst->max_stack = max_stack;
 	inst->serial = ++inst_serial;
+	return inst;
+}
+
+/* A view of 'owner', a named module's instance, for one of its functions. */
+static slackfuel_inst *
+view_new(slackfuel_inst *owner)
+{
+	slackfuel_inst *inst = calloc(1, sizeof(slackfuel_inst));
+
+	if (inst == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	inst->owner = owner;
+	inst->instance = owner->instance;
+	inst->host = owner->host;
+	inst->memory0 = owner->memory0;
+	inst->userid = owner->userid;
+	inst->max_memory = owner->max_memory;
+	inst->max_stack = owner->max_stack;
+	inst->serial = ++inst_serial;
+	inst->next_view = owner->views;
+	owner->views = inst;
+	return inst;
+}
+
+/* Instantiate 'fn' for the current role (a named module's: its view). */
+static slackfuel_inst *
+inst_new(slackfuel_func *fn, uint64 max_memory, uint64 max_stack)
+{
+	slackfuel_inst *inst;
+	sf_extern	e;
+	char		post[NAMEDATALEN + 16];
+
+	if (fn->shared)
+		inst = view_new(slackfuel_mod_instance(fn->proname, fn->shared,
+											   max_memory, max_stack));
+	else
+		inst = slackfuel_inst_create(fn->proname, fn->module, max_memory, max_stack);
+	inst->fn = fn;
 	inst->func = export_func(inst->instance, fn->export_name, fn->export_len);
 	if (fn->sig->uses_memory)
 	{
@@ -616,22 +708,41 @@ slackfuel_inst_get(slackfuel_func *fn)
 	{
 		if (inst->userid != user)
 			continue;
-		*pp = inst->next;
 		if (inst->max_memory == mem && inst->max_stack == stack)
 		{
+			*pp = inst->next;
 			inst->next = fn->instances;
 			fn->instances = inst;
 			return inst;
 		}
-		/* limits changed: start afresh (a running one goes when evicted) */
-		if (!slackfuel_inst_running(inst))
+		/* limits changed: start afresh (a shared one is redone by mod_instance) */
+		if (inst->owner == inst)
+			slackfuel_inst_drop(inst);
+		else
 			inst_free(inst);
 		break;
 	}
 	inst = inst_new(fn, mem, stack);
 	inst->next = fn->instances;
+	inst->list = &fn->instances;
 	fn->instances = inst;
 	return inst;
+}
+
+/*
+ * No call may use 'owner' again: it leaves its list, its views go, and it
+ * is freed now, or once idle (free_discarded) if a call still runs in it.
+ */
+void
+slackfuel_inst_drop(slackfuel_inst *owner)
+{
+	unlink_from_list(owner);
+	drop_views(owner);
+	slackfuel_epoch++;
+	if (!slackfuel_inst_running(owner))
+		inst_free(owner);
+	else
+		owner->discarded = true;
 }
 
 /*
@@ -642,12 +753,36 @@ slackfuel_inst_get(slackfuel_func *fn)
 void
 slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst)
 {
-	unlink_from_fn(inst);
+	slackfuel_inst *owner = inst->owner;	/* a named module's: for every function */
+
+	unlink_from_list(owner);
+	drop_views(owner);
 	slackfuel_epoch++;
-	inst->discarded = true;
-	if (!slackfuel_inst_running(inst))
+	owner->discarded = true;
+	if (!slackfuel_inst_running(owner))
 	{
-		inst->next = discarded;
-		discarded = inst;
+		owner->next = discarded;
+		discarded = owner;
+	}
+}
+
+/*
+ * The named modules changed (modules.c): every function over one is loaded
+ * again at its next call, which rechecks its module.
+ */
+void
+slackfuel_cache_stale_shared(void)
+{
+	HASH_SEQ_STATUS seq;
+	slackfuel_func *fn;
+
+	hash_seq_init(&seq, func_cache);
+	while ((fn = hash_seq_search(&seq)) != NULL)
+	{
+		if (!fn->valid || fn->stale || fn->shared == NULL)
+			continue;
+		fn->stale = true;
+		nstale++;
+		slackfuel_epoch++;
 	}
 }

@@ -45,6 +45,7 @@ _PG_init(void)
 {
 	slackfuel_guc_init();
 	slackfuel_cache_init();
+	slackfuel_modules_init();
 	slackfuel_timer_init();
 	slackfuel_stats_init();
 	slackfuel_usage_init();
@@ -109,13 +110,21 @@ slackfuel_validator(PG_FUNCTION_ARGS)
 	sig = slackfuel_check_proc(tup);
 	if (check_function_bodies)
 	{
-		const char *fname = NameStr(((Form_pg_proc) GETSTRUCT(tup))->proname);
+		Form_pg_proc p = (Form_pg_proc) GETSTRUCT(tup);
+		const char *fname = NameStr(p->proname);
 		slackfuel_build *b = slackfuel_build_new();
+		slackfuel_mod *mod;
+		const sf_component *comp;
+		char	   *export;
+		sf_module  *m;
 		sf_export_desc d;
 
-		slackfuel_module_load(fname, slackfuel_prosrc(tup), slackfuel_fuel_mode(), b);
-		slackfuel_check_module(fname, sig, b->module, &d);
-		slackfuel_module_compile(fname, b->module);
+		m = slackfuel_body_module(fname, slackfuel_prosrc(tup), p->proowner,
+								  slackfuel_call_mode(), true, NULL, b, &mod, &comp,
+								  &export);
+		slackfuel_check_module(fname, sig, m, comp, export, &d);
+		if (mod == NULL)
+			slackfuel_module_compile(fname, m);
 		slackfuel_build_done(b);
 	}
 	ReleaseSysCache(tup);

@@ -10,6 +10,8 @@
  *	build.c		module building: body -> bytes, load, imports, export
  *				choice, signature checks, instantiation
  *	cache.c		per-backend cache of compiled modules and instances
+ *	modules.c	named modules (slackfuel.modules), shared by the
+ *				functions that refer to them as 'module:export'
  *	call.c		the one call path (functions, procedures, DO blocks):
  *				sf_call, fuel, traps, copies to and from guest memory
  *	types.c		the SQL type table and the canonical ABI: signatures,
@@ -71,6 +73,7 @@ typedef struct slackfuel_wasi slackfuel_wasi;
 typedef struct slackfuel_sql slackfuel_sql;
 typedef struct slackfuel_conv slackfuel_conv;
 typedef struct slackfuel_typebuild slackfuel_typebuild;
+typedef struct slackfuel_mod slackfuel_mod;	/* a named module (modules.c) */
 
 /*
  * Lowering: a Datum becomes the flat core values of its WIT type (64-bit
@@ -207,23 +210,38 @@ typedef struct slackfuel_fstats
 } slackfuel_fstats;
 
 /*
- * One instance of a cached module, private to one role.  Every cached
- * instance is also on the backend's list of instances, from which the
+ * One instance of a cached module, private to one role.  An instance that
+ * owns its store is on the backend's list of instances, from which the
  * least recently used one with no call running is evicted when the
  * backend's wasm memory (slackfuel.max_backend_memory) is short.
+ *
+ * The functions over a named module share one instance per role: that
+ * instance (fn NULL, 'mod' set) owns the store, and each function has a
+ * view of it (a slackfuel_inst with its own exports, 'owner' pointing to
+ * it, no store), listed on the owner's 'views'.  A call marks the owner
+ * running, so the shared instance is never evicted while any of its
+ * functions has a call on the stack; evicting or discarding it drops every
+ * view.  An instance that owns its store is its own owner.
  */
 typedef struct slackfuel_inst
 {
-	struct slackfuel_inst *next;	/* of its function */
-	struct slackfuel_inst *all_prev;	/* of the backend */
+	struct slackfuel_inst *next;	/* on 'list' */
+	struct slackfuel_inst **list;	/* its function's or named module's
+									 * instances, NULL once off it */
+	struct slackfuel_inst *all_prev;	/* of the backend (owners) */
 	struct slackfuel_inst *all_next;
-	struct slackfuel_func *fn;
+	struct slackfuel_func *fn;	/* NULL: a named module's instance */
+	struct slackfuel_inst *owner;	/* the instance owning the store */
+	slackfuel_mod *mod;			/* of a named module's instance */
+	struct slackfuel_inst *views;	/* of a named module's instance */
+	struct slackfuel_inst *next_view;
 	bool		discarded;		/* after a trap: never called again */
 	uint64		last_used;		/* slackfuel_running.clock at its last call */
 	Oid			userid;
 	uint64		max_memory;		/* the limits it was created with */
 	uint64		max_stack;
-	sf_store   *store;			/* owns instance, memory, functions */
+	sf_store   *store;			/* owns instance, memory, functions; NULL
+								 * in a view */
 	sf_instance *instance;
 	sf_func    *func;			/* the export called */
 	sf_func    *realloc;		/* cabi_realloc, when strings are used */
@@ -232,7 +250,8 @@ typedef struct slackfuel_inst
 	sf_func    *close;			/* and its <export>_close, optional */
 	sf_memory  *memory;			/* the export "memory", when strings are used */
 	sf_memory  *memory0;		/* memory 0, exported or not, or NULL */
-	slackfuel_host *host;		/* its imports' state (host.c) */
+	slackfuel_host *host;		/* its imports' state (host.c); a view's is
+								 * its owner's */
 	uint64		serial;			/* unique over the backend's life */
 } slackfuel_inst;
 
@@ -273,8 +292,10 @@ typedef struct slackfuel_func
 	char	   *export_name;	/* malloc'd */
 	size_t		export_len;
 	slackfuel_sig *sig;			/* in its own memory context */
-	sf_module  *module;
-	uint64		code_bytes;		/* held in the backend's budget for its code */
+	sf_module  *module;			/* owned, unless 'shared' */
+	slackfuel_mod *shared;		/* the named module it refers to, or NULL */
+	uint64		code_bytes;		/* held in the backend's budget for its code
+								 * (a named module's holds its own) */
 	slackfuel_inst *instances;
 	slackfuel_fstats *stats;	/* NULL without shared statistics */
 } slackfuel_func;
@@ -285,6 +306,7 @@ typedef struct slackfuel_build
 	uint8	   *bytes;			/* malloc'd */
 	size_t		len;
 	sf_module  *module;
+	sf_component *component;	/* when the bytes were a component */
 	sf_store   *store;
 	slackfuel_host *host;
 	MemoryContextCallback cb;
@@ -479,9 +501,18 @@ extern slackfuel_sig *slackfuel_check_proc(HeapTuple proctup);
 extern slackfuel_build *slackfuel_build_new(void);
 extern sf_module *slackfuel_module_load(const char *fname, const char *src,
 										sf_fuel_mode mode, slackfuel_build *b);
+extern sf_module *slackfuel_module_load_bytes(const char *fname, const uint8 *bytes,
+											  size_t len, sf_fuel_mode mode,
+											  slackfuel_build *b);
+extern sf_module *slackfuel_body_module(const char *fname, const char *src, Oid owner,
+										sf_fuel_mode mode, bool creating,
+										slackfuel_fstats *st, slackfuel_build *b,
+										slackfuel_mod **mod,
+										const sf_component **comp, char **export);
 extern void slackfuel_module_compile(const char *fname, sf_module *m);
 extern void slackfuel_check_module(const char *fname, const slackfuel_sig *sig,
-								   sf_module *m, sf_export_desc *d);
+								   sf_module *m, const sf_component *comp,
+								   const char *export, sf_export_desc *d);
 extern void slackfuel_build_done(slackfuel_build *b);
 extern int64 slackfuel_pick_export(const char *fname, sf_module *m,
 								   const char *want);
@@ -511,15 +542,20 @@ extern slackfuel_inst *slackfuel_inst_get(slackfuel_func *fn);
 extern void slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst);
 extern sf_budget *slackfuel_budget(void);
 extern void slackfuel_budget_changed(void);
+extern void slackfuel_cache_stale_shared(void);
+extern slackfuel_inst *slackfuel_inst_create(const char *fname, sf_module *m,
+											 uint64 max_memory, uint64 max_stack);
+extern void slackfuel_inst_drop(slackfuel_inst *owner);
 
 /*
  * The instances of the calls running (on the stack), innermost last: they
- * are never evicted.  A call pushes its instance (NULL for a DO block) and
- * pops back to its mark when it ends; an error that skips that is caught
- * up with at the end of the subtransaction or transaction it aborts, or
- * when the call around it ends.  Until then the entry only keeps its
- * instance from being evicted: entries are compared, never followed.
- * 'clock' counts calls begun, for the instances' last_used.
+ * are never evicted.  A call pushes its instance's owner (the shared
+ * instance a named module's function has a view of; NULL for a DO block)
+ * and pops back to its mark when it ends; an error that skips that is
+ * caught up with at the end of the subtransaction or transaction it
+ * aborts, or when the call around it ends.  Until then the entry only
+ * keeps its instance from being evicted: entries are compared, never
+ * followed.  'clock' counts calls begun, for the instances' last_used.
  */
 typedef struct slackfuel_running_calls
 {
@@ -537,13 +573,15 @@ static inline void
 slackfuel_call_push(slackfuel_cx *cx)
 {
 	slackfuel_running_calls *r = &slackfuel_running;
+	slackfuel_inst *owner;
 
 	cx->run_mark = r->n;
 	if (unlikely(r->n == r->cap))
 		slackfuel_running_grow();
-	r->insts[r->n++] = cx->inst;
-	if (cx->inst != NULL)
-		cx->inst->last_used = ++r->clock;
+	owner = cx->inst != NULL ? cx->inst->owner : NULL;
+	r->insts[r->n++] = owner;
+	if (owner != NULL)
+		owner->last_used = ++r->clock;
 }
 
 static inline void
@@ -551,6 +589,18 @@ slackfuel_call_pop(slackfuel_cx *cx)
 {
 	slackfuel_running.n = cx->run_mark;
 }
+
+/* modules.c */
+extern void slackfuel_modules_init(void);
+extern bool slackfuel_modref_parse(const char *src, char *modname, char **export);
+extern sf_module *slackfuel_mod_get(const char *fname, const char *name, Oid owner,
+									sf_fuel_mode mode, bool creating,
+									slackfuel_fstats *st, slackfuel_mod **modp,
+									const sf_component **comp);
+extern void slackfuel_mod_used(slackfuel_mod *mod, int delta);
+extern slackfuel_inst *slackfuel_mod_instance(const char *fname, slackfuel_mod *mod,
+											  uint64 max_memory, uint64 max_stack);
+extern void slackfuel_modules_free_doomed(void);
 
 /* call.c */
 extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */

@@ -848,6 +848,46 @@ size_t		sf_wit_print_world(const char *world, uint32_t n,
 							   const sf_wit_func *const *funcs,
 							   char *buf, size_t cap);
 
+/* --- Components ------------------------------------------------------- */
+
+/*
+** A WebAssembly component of the kind `wasm-tools component new` (or `jco
+** new`) makes from one core module and a WIT world exporting functions:
+** the core module, instantiated once, and `canon lift` of its exports.
+** sf_component_decode gives, for each exported function, its WIT type,
+** the core export it lifts and the core exports its canonical options name
+** (memory, realloc, post-return; NULL when absent).  It fails with
+** SF_MALFORMED, SF_LIMIT or SF_NOMEM on bad input, and SF_UNSUPPORTED
+** naming the first construct outside that kind (nested components,
+** instances, canon lower, resources, async, non-UTF-8 strings).  A component
+** that imports anything decodes whatever else it holds, with no exports,
+** so that a caller providing no imports can name them.  The core module's
+** bytes are a view into the input, which must outlive the component.
+*/
+typedef struct sf_component sf_component;
+
+typedef struct sf_component_export
+{
+	const char *name;			/* the component's export */
+	const char *core_name;		/* the core export it lifts */
+	const sf_wit_func *type;
+	const char *memory;			/* core export names of its options */
+	const char *realloc;
+	const char *post_return;
+} sf_component_export;
+
+/* Do these bytes start with a component's preamble (not a core module's)? */
+int			sf_is_component(const uint8_t *bytes, size_t len);
+sf_component *sf_component_decode(const uint8_t *bytes, size_t len, sf_error *err);
+void		sf_component_free(sf_component *c);
+void		sf_component_core(const sf_component *c, const uint8_t **bytes, size_t *len);
+uint32_t	sf_component_num_imports(const sf_component *c);
+const char *sf_component_import(const sf_component *c, uint32_t i);
+uint32_t	sf_component_num_exports(const sf_component *c);
+const sf_component_export *sf_component_export_at(const sf_component *c, uint32_t i);
+const sf_component_export *sf_component_find_export(const sf_component *c,
+													const char *name, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,7 +18,9 @@ SELECT named(6);
 DO $$ (module (func (export "main"))) $$ LANGUAGE wasm;
 
 -- The map, read back (scripts/regress deletes the maps listed here).
+SET client_min_messages = warning;
 CREATE TABLE IF NOT EXISTS perf_map_pids (pid int);
+RESET client_min_messages;
 INSERT INTO perf_map_pids VALUES (pg_backend_pid());
 SELECT regexp_replace(line, '^[0-9a-f]+ [0-9a-f]+ ', 'START SIZE ') AS line,
        line ~ '^[0-9a-f]{6,16} [0-9a-f]{1,8} ' AS hex,
