@@ -1489,8 +1489,6 @@ choose_local_regs(cstate *c, const sf_code *code)
 		give_reg(c, hot[k], gl_regs[k], false);
 	for (uint32_t k = 0; k < nf; k++)
 		give_reg(c, hot[ni + k], xl_regs[k], true);
-	/* a value register that holds a local is never free for values */
-	c->gused |= c->glocals & X64_VALUE_GPRS;
 	/* the callee-save area sits between the declared locals and the homes */
 	c->save0 = X64_FRAME_LOCALS - 8 * (int32_t) c->ndecl;
 	c->home0 = c->save0 - 8 * (int32_t) c->nreglocals;

@@ -245,6 +245,24 @@ static const char *probe_wat =
 "    (if (result i32) (local.tee $n (i32.mul (local.get $n) (local.get $y)))\n"
 "      (then (i32.add (local.get $n) (local.get $e)))\n"
 "      (else (i32.sub (local.get $y) (local.get $e)))))\n"
+"  (func $clobber_r9 (result i32)\n"
+"    (i32.add (i32.load (i32.const 200))\n"
+"      (i32.add (i32.load (i32.const 204))\n"
+"        (i32.add (i32.load (i32.const 208)) (i32.load (i32.const 212))))))\n"
+"  (func (export \"r9_across_call\") (param $a i32) (param $b i32) (result i32)\n"
+"    (local $c i32) (local $d i32) (local $e i32)\n"
+"    (i32.store (i32.const 200) (i32.const 1000))\n"
+"    (i32.store (i32.const 204) (i32.const 2000))\n"
+"    (i32.store (i32.const 208) (i32.const 3000))\n"
+"    (i32.store (i32.const 212) (i32.const 4000))\n"
+"    (local.set $c (i32.add (local.get $a) (local.get $b)))\n"
+"    (local.set $d (i32.mul (local.get $c) (local.get $a)))\n"
+"    (local.set $e (i32.xor (local.get $d) (local.get $b)))\n"
+"    (local.set $c (i32.add (local.get $c) (local.get $e)))\n"
+"    (local.set $d (i32.sub (local.get $d) (local.get $c)))\n"
+"    (local.set $a (i32.add (local.get $a) (call $clobber_r9)))\n"
+"    (i32.add (local.get $a) (i32.add (local.get $b) (i32.add (local.get $c)\n"
+"      (i32.add (local.get $d) (i32.mul (local.get $e) (i32.const 7)))))))\n"
 "  (func (export \"lea_i32_wrap\") (param $a i32) (param $b i32) (result i32)\n"
 "    (i32.sub (local.get $a) (i32.const -2147483648))\n"
 "    (i32.add (local.get $a) (local.get $b))\n"
@@ -305,6 +323,8 @@ static const jit_case cases[] = {
 	{"tee_mem_mul", 0, 2, {INT64_C(0), INT64_C(6)}, 24},
 	{"tee_mem_mul", 0, 2, {INT64_C(3), INT64_C(6)}, 48},
 	{"tee_mem_mul", 0, 2, {INT64_C(65536), INT64_C(65536)}, 262144},
+	{"r9_across_call", 0, 2, {INT64_C(10), INT64_C(3)}, 11046},
+	{"r9_across_call", 0, 2, {INT64_C(-5), INT64_C(100)}, 6491},
 	{"lea_i32_wrap", 0, 2, {INT64_C(-1), INT64_C(5)}, -2147483645},
 };
 
