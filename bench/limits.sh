@@ -3,7 +3,8 @@
 # alone too).  Each subcommand prints tab-separated rows, a header first:
 #
 #   bench/limits.sh cost   CPU time per unit of fuel across a mix: plain
-#       loops, call-heavy code, memory.copy (in cache and not), memory.fill,
+#       loops, call-heavy code (direct, through a table, and a host
+#       function), memory.copy and memory.fill (small, in cache and not),
 #       table.fill, memory.grow with the first touch of its pages (what
 #       its charge pays for), and text copied into linear memory by the
 #       extension.  Engine rows: build/sfrun, best call CPU time of 3 in
@@ -56,6 +57,41 @@ EOF
       (then (local.get 0))
       (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
                      (call $fib (i32.sub (local.get 0) (i32.const 2))))))))
+EOF
+	# fib through the table, a no-op host function in a loop, small copies
+	cat >"$OUT/calls2.wat" <<'EOF'
+(module
+  (import "spectest" "print_i32" (func $p (param i32)))
+  (type $t (func (param i32) (result i32)))
+  (table 1 funcref)
+  (elem (i32.const 0) $fibi)
+  (memory 1)
+  (func $fibi (export "fibi") (param i32) (result i32)
+    (if (result i32) (i32.lt_s (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0))
+                     (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 2)) (i32.const 0))))))
+  (func (export "host") (param $n i32) (result i32) (local $i i32)
+    (block $out (loop $l
+      (br_if $out (i32.ge_s (local.get $i) (local.get $n)))
+      (call $p (local.get $i))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+    (local.get $i))
+  (func (export "copy") (param $sz i32) (param $n i32) (result i32)
+    (block $out (loop $l
+      (br_if $out (i32.eqz (local.get $n)))
+      (memory.copy (i32.const 0) (i32.const 4096) (local.get $sz))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $l)))
+    (i32.const 0))
+  (func (export "fill") (param $sz i32) (param $n i32) (result i32)
+    (block $out (loop $l
+      (br_if $out (i32.eqz (local.get $n)))
+      (memory.fill (i32.const 0) (local.get $n) (local.get $sz))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $l)))
+    (i32.const 0)))
 EOF
 	# run(size, reps): reps operations of 'size' bytes (elements)
 	cat >"$OUT/bulk.wat" <<'EOF'
@@ -122,6 +158,10 @@ cost_engine() {
 	write_modules
 	engine_row "plain loop (count to n)" 3 loop.wat run 200000000
 	engine_row "call-heavy (recursive fib)" 3 calls.wat run 30
+	engine_row "call_indirect-heavy (fib through a table)" 3 calls2.wat fibi 30
+	engine_row "host calls (a no-op import in a loop)" 3 calls2.wat host 10000000
+	engine_row "memory.copy, 64 B" 3 calls2.wat copy 64 10000000
+	engine_row "memory.fill, 64 B" 3 calls2.wat fill 64 10000000
 	engine_row "memory.copy, 4 KiB (in cache)" 3 bulk.wat copy 4096 400000
 	engine_row "memory.copy, 64 MiB" 3 bulk.wat copy 67108864 16
 	engine_row "memory.fill, 64 MiB" 3 bulk.wat fill 67108864 16

@@ -16,7 +16,10 @@
 ** exits), or its connection is lost.  T and the delays vary over 150-350
 ** ms (LIMITS_STOP_BASE_MS moves the 150), so that the stop lands anywhere
 ** in a copy.  Prints "median MS max MS runs N" and, on stderr, a run that
-** did not end with the expected error.
+** did not end with the expected error.  LIMITS_STOP_VERBOSE=1 prints each
+** run's delay and backend PID on stderr; LIMITS_STOP_TRACE=COMMAND runs
+** "COMMAND -p PID" against each victim backend before the query (e.g.
+** "strace -tt -f -o /tmp/t"), to see where a slow stop spent its time.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +115,16 @@ one_run(const char *kind, const char *mode, const char *query, const char *warm,
 	exec_or_die(victim, sql);
 	/* the instance and its memory exist before the timed query */
 	exec_or_die(victim, warm);
+	if (getenv("LIMITS_STOP_TRACE"))
+	{
+		/* a tracer of the victim's backend, e.g. "strace -tt -o /tmp/t" */
+		char		cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "%s -p %d & sleep 0.3", getenv("LIMITS_STOP_TRACE"),
+				 PQbackendPID(victim));
+		if (system(cmd) != 0)
+			fprintf(stderr, "limits_stop: %s failed\n", cmd);
+	}
 	if (strcmp(kind, "timeout") == 0)
 	{
 		snprintf(sql, sizeof(sql), "SET statement_timeout = %d", delay);
@@ -134,6 +147,8 @@ one_run(const char *kind, const char *mode, const char *query, const char *warm,
 	}
 	if (!wait_end(victim, &t1))
 		fprintf(stderr, "limits_stop: %s %s run %d: the query was not stopped\n", kind, mode, i);
+	if (getenv("LIMITS_STOP_VERBOSE"))
+		fprintf(stderr, "%s %s run %d pid %d: %.1f ms (%.2f to %.2f)\n", kind, mode, i, PQbackendPID(victim), t1 - t0, t0, t1);
 	PQfinish(victim);
 	return t1 - t0;
 }

@@ -116,6 +116,40 @@ CREATE FUNCTION wasm_lookup(int) RETURNS int STRICT STABLE LANGUAGE wasm AS \$\$
       (then (i32.const -1))
       (else (i32.load offset=8 (i32.load (i32.load (i32.const 160))))))))
 \$\$;
+-- The same with typed rows: each row the record { val: option<s32> }.
+CREATE FUNCTION wasmtyped_lookup(int) RETURNS int STRICT STABLE LANGUAGE wasm AS \$\$
+(module
+  (import "slackfuel:host/api" "[constructor]statement"
+    (func \$prepare (param i32 i32 i32 i32) (result i32)))
+  (import "slackfuel:host/api" "[method]statement.query-typed"
+    (func \$query (param i32 i32 i32 i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "SELECT val FROM bench_items WHERE id = \$1")
+  (data (i32.const 64) "int4")
+  (data (i32.const 72) "\\40\\00\\00\\00\\04\\00\\00\\00")
+  (global \$stmt (mut i32) (i32.const 0))
+  (global \$heap (mut i32) (i32.const 4096))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (local \$p i32)
+    (local.set \$p (i32.and (i32.add (global.get \$heap) (i32.sub (local.get 2) (i32.const 1)))
+                            (i32.sub (i32.const 0) (local.get 2))))
+    (global.set \$heap (i32.add (local.get \$p) (local.get 3)))
+    (memory.copy (local.get \$p) (local.get 0) (local.get 1))
+    (local.get \$p))
+  (func (export "wasmtyped_lookup") (param \$k i32) (result i32)
+    (global.set \$heap (i32.const 4096))
+    (if (i32.eqz (global.get \$stmt))
+      (then (global.set \$stmt (call \$prepare (i32.const 0) (i32.const 41)
+                                               (i32.const 72) (i32.const 1)))))
+    ;; one parameter, int4(k), at 128; the result list<row> at 160, a row
+    ;; being the discriminant of option<s32> at 0 and its value at 4
+    (i32.store8 (i32.const 128) (i32.const 3))
+    (i32.store (i32.const 136) (local.get \$k))
+    (call \$query (global.get \$stmt) (i32.const 128) (i32.const 1) (i32.const 1) (i32.const 160))
+    (if (result i32) (i32.eqz (i32.load offset=4 (i32.const 160)))
+      (then (i32.const -1))
+      (else (i32.load offset=4 (i32.load (i32.const 160)))))))
+\$\$;
 
 -- The type rows: an int[] summed, a composite in and out, a set, jsonb.
 CREATE TYPE trip AS (a int, b float8, c bigint);
@@ -204,9 +238,9 @@ row "sum(fib(1000)) mod 1e9+7, 1000 rows" \
 	"SELECT sum(@_fib(1000 + i % 2)) FROM generate_series(1, 1000) i" c wasm plpgsql
 echo
 echo "SQL from the function: median of $RUNS runs, ms and ratio to PL/pgSQL (target: wasm at most 1.20x)"
-printf '%-40s %17s %17s %17s\n' query PL/pgSQL wasm SQL
+printf '%-40s %17s %17s %17s %17s\n' query PL/pgSQL wasm "wasm typed rows" SQL
 row "sum(lookup(k)), indexed, 100k calls" \
-	"SELECT sum(@_lookup(1 + i % 1000)) FROM generate_series(1, 100000) i" plpgsql wasm sql
+	"SELECT sum(@_lookup(1 + i % 1000)) FROM generate_series(1, 100000) i" plpgsql wasm wasmtyped sql
 echo
 echo "Types on the canonical ABI: median of $RUNS runs, ms and ratio to C (targets: wasm at most 2x C, at least 5x faster than PL/pgSQL)"
 printf '%-40s %17s %17s %17s\n' query C wasm PL/pgSQL

@@ -32,6 +32,7 @@ struct sf_ctx
 {
 	sf_store   *store;
 	sf_memory  *mem;
+	sf_instance *inst;			/* the wasm caller's */
 	sf_activation *act;
 	bool		exit;			/* sf_ctx_exit was called */
 	int32_t		exit_code;
@@ -169,7 +170,7 @@ fuel_setup(sf_activation *act, const sf_func *f, const sf_call_opts *opts)
 
 	if (limit > FUEL_LIMIT_CAP)
 		limit = FUEL_LIMIT_CAP;
-	act->counting = f->inst->m->cfg.fuel_mode != SF_FUEL_OFF;
+	act->counting = f->counting;
 	act->fuel = act->counting ? -(int64_t) limit : INT64_MIN;
 	return limit;
 }
@@ -281,7 +282,8 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, sf_call_opts *opts,
 	if (sf_signals_interrupt_pending())
 		trap = SF_TRAP_INTERRUPTED;
 	else
-		trap = stubs->entry(f->ctx, f->code, slots, nslots, &act);
+		trap = (nslots < SF_ENTRY_SMALL ? stubs->entry_n[nslots] : stubs->entry)
+			(f->ctx, f->code, slots, nslots, &act);
 	cur_act = prev_cur;
 	s->act = act.prev;
 	s->stack_limit = prev_limit;
@@ -371,9 +373,18 @@ sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
 		return sf_error_set(err, SF_BADARG, "function takes %u arguments and returns %u results",
 							f->type.nparams, f->type.nresults);
 	}
-	for (uint32_t i = 0; i < nargs; i++)
-		if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
-			slots[i] = (uint32_t) slots[i];
+	/* i32 and f32 arguments: the low 32 bits of their slots */
+	if (__builtin_expect(f->host != NULL || nargs > 64, 0))
+	{
+		for (uint32_t i = 0; i < nargs; i++)
+			if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
+				slots[i] = (uint32_t) slots[i];
+	}
+	else
+	{
+		for (uint64_t m = f->narrow; m != 0; m &= m - 1)
+			slots[__builtin_ctzll(m)] = (uint32_t) slots[__builtin_ctzll(m)];
+	}
 	if (__builtin_expect(f->host != NULL, 0))
 	{
 		last_fuel = 0;
@@ -413,11 +424,14 @@ sf_call_host_boundary(sf_hostctx *hc, uint64_t *slots, int64_t fuel, sf_vmctx *c
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.store = hc->store;
 	ctx.mem = caller ? caller->mem : NULL;
+	ctx.inst = caller ? caller->inst : NULL;
 	ctx.act = act;
 	if (act)
 	{
 		act->fuel = fuel;
 		act->host_msg[0] = '\0';
+		sf_call_charge(act, SF_FUEL_HOST_CALL);
+		ret.fuel = act->fuel;
 		/* no host side effect once the limit is passed or a stop requested */
 		if ((ret.trap = boundary_trap(act, 0)) != 0)
 			return ret;
@@ -464,6 +478,12 @@ sf_memory *
 sf_ctx_memory(sf_ctx *ctx)
 {
 	return ctx->mem;
+}
+
+sf_instance *
+sf_ctx_instance(sf_ctx *ctx)
+{
+	return ctx->inst;
 }
 
 /* Without metering (fuel off, or no wasm caller) the fuel is unlimited. */

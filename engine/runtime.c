@@ -875,6 +875,10 @@ create_defined(sf_instance *inst, sf_error *err)
 		f->store = s;
 		f->inst = inst;
 		f->type = m->types[m->func_types[fi]];
+		f->counting = m->cfg.fuel_mode != SF_FUEL_OFF;
+		for (uint32_t i = 0; i < f->type.nparams && i < 64; i++)
+			if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
+				f->narrow |= (uint64_t) 1 << i;
 		vm->slots[fi] = f;
 	}
 	vm->mem = inst->mem;

@@ -86,6 +86,9 @@ struct sf_func
 	sf_host_fn	host;
 	void	   *env;
 	sf_hostctx	hostctx;
+	/* JIT functions: what sf_call_slots would otherwise look up per call */
+	uint64_t	narrow;			/* bit i: param i (i < 64) is i32 or f32 */
+	bool		counting;		/* the module's fuel mode is not off */
 };
 
 #define SF_OFF_FUNC_CODE 0

@@ -29,9 +29,11 @@
 struct sf_activation;
 typedef uint64_t (*sf_entry_fn) (void *ctx, void *code, uint64_t *slots,
 								 uint64_t nslots, struct sf_activation *act);
+#define SF_ENTRY_SMALL 4
 typedef struct sf_stubs
 {
 	sf_entry_fn entry;
+	sf_entry_fn entry_n[SF_ENTRY_SMALL];	/* entry for exactly n slots */
 	void	   *trap_explicit;	/* eax = trap kind; called, pc on the stack */
 	void	   *trap_common;	/* eax = kind, rdx = pc, rcx = activation */
 	void	   *host_call;		/* wasm-convention entry of every host function */

@@ -103,16 +103,13 @@ static uint64 next_call_id;
  * the outer call (sql.c charges it to the outer wasm caller).
  */
 static inline __attribute__((always_inline)) void
-call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
-		   slackfuel_inst *inst, slackfuel_host *host, uint64 max_stack)
+cx_init(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
+		slackfuel_inst *inst, slackfuel_host *host)
 {
-	slackfuel_cx *outer = slackfuel_sql_top;
-
 	cx->fname = fname;
 	cx->fn = fn;
 	cx->inst = inst;
 	cx->host = host;
-	slackfuel_call_push(cx);
 	cx->lifted = 0;
 	cx->argno = 0;
 	cx->field = NULL;
@@ -120,10 +117,21 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	cx->out.trapped = false;
 	cx->out.consumed = 0;
 	cx->out.limit = slackfuel_fuel_limit();
-	cx->nest = outer;
+	cx->nest = slackfuel_sql_top;
 	cx->pending_error = false;
 	cx->fuel_out = false;
 	cx->discard = false;
+	cx->st = NULL;
+}
+
+static inline __attribute__((always_inline)) void
+call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
+		   slackfuel_inst *inst, slackfuel_host *host, uint64 max_stack)
+{
+	slackfuel_cx *outer = slackfuel_sql_top;
+
+	cx_init(cx, fname, fn, inst, host);
+	slackfuel_call_push(cx);
 	if (unlikely(outer != NULL))
 	{
 		uint64		left = outer->sql_fuel_left -
@@ -137,11 +145,11 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 		cx->id = ++next_call_id;
 		cx->mcxt = CurrentMemoryContext;
 		cx->spi_connected = false;
+		cx->host_ctx = NULL;
 		cx->host_prev = slackfuel_host_enter(host, cx);
 		if (slackfuel_host_wasi(host) != NULL)
 			slackfuel_wasi_call_begin(slackfuel_host_wasi(host));
 	}
-	cx->st = NULL;
 	if (fn != NULL && fn->stats != NULL && slackfuel_track_functions)
 	{
 		slackfuel_fstats *st = fn->stats;
@@ -359,6 +367,8 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 	uint64		a[4] = {0, 0, align, len};
 	uint32		ptr;
 
+	if (unlikely(cx->host != NULL && cx->host_ctx != NULL))
+		return slackfuel_host_alloc(cx, cx->host_ctx, align, len);
 	if (!slackfuel_run(cx, cx->inst->realloc, a, 4, 1))
 		exited_without_result(cx);
 	ptr = (uint32) a[0];
@@ -372,8 +382,11 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 	return ptr;
 }
 
-/* A call's copies: 256 KiB, under 0.1 ms, between checks for interrupts. */
-#define COPY_CHUNK ((size_t) 256 << 10)
+/*
+** A call's copies between checks for interrupts: 64 KiB, like the engine's
+** bulk operators (a fresh page's first touch is what takes time).
+*/
+#define COPY_CHUNK ((size_t) 64 << 10)
 
 /* The call ends as a trap of 'kind' (the instance goes: it is part-written). */
 static void
@@ -424,6 +437,14 @@ void
 slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src, size_t len,
 				  const char *what)
 {
+	if (unlikely(cx->host != NULL && cx->host_ctx != NULL))
+	{
+		uint8	   *dst = slackfuel_host_mem(cx, cx->host_ctx, ptr, len, what);
+
+		slackfuel_host_charge(cx->host_ctx, len);
+		memcpy(dst, src, len);
+		return;
+	}
 	slackfuel_check_range(cx, ptr, len, what);
 	charge_copy(cx, len);
 	copy_chunked(cx, sf_memory_data(cx->inst->memory) + ptr, src, len);
@@ -483,6 +504,111 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 	if (sig->ret == NULL)
 		return (Datum) 0;
 	return sig->ret->type->lift(cx, sig->ret, slots);
+}
+
+/*
+ * A call of call_scalar that did not return normally (a trap; or an exit,
+ * which a module without imports cannot make): the call's context is
+ * completed as call_begin would have made it, and it ends as call_direct's
+ * does.
+ */
+static pg_noinline Datum
+scalar_failed(slackfuel_cx *cx, slackfuel_func *fn, slackfuel_inst *inst,
+			  slackfuel_fstats *st, uint64 start, int mark, uint64 consumed,
+			  sf_status status)
+{
+	cx_init(cx, fn->proname, fn, inst, NULL);	/* cx->out.err is kept */
+	cx->out.consumed = consumed;
+	cx->run_mark = mark;
+	cx->st = st;
+	cx->start = start;
+	if (exited(cx, status) && fn->sig->ret != NULL)
+		exited_without_result(cx);
+	call_end(cx);
+	return (Datum) 0;
+}
+
+/*
+ * The trivial function's path: a direct signature (call_direct) and an
+ * instance without imports (slackfuel_call_scalar_ok), and no call around
+ * it whose SQL this one runs in (the caller checks slackfuel_sql_top).  It
+ * does what call_begin, call_direct and call_end do for such a
+ * call (the running call pushed and popped, stack, tick and pending
+ * interrupts checked, the fuel limit, statistics, the session's fuel) but
+ * fills the call's context only for lifting the result, and in full only
+ * when the call traps (scalar_failed).
+ */
+Datum
+slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
+					  FunctionCallInfo fcinfo)
+{
+	const slackfuel_sig *sig = fn->sig;
+	slackfuel_running_calls *r = &slackfuel_running;
+	slackfuel_fstats *st = NULL;
+	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+	uint64		start = 0;
+	int			nargs = sig->nargs;
+	int			mark;
+	slackfuel_cx cx;
+	sf_call_opts opts;
+	sf_status	status;
+
+	mark = r->n;
+	if (unlikely(r->n == r->cap))
+		slackfuel_running_grow();
+	r->insts[r->n++] = inst->owner;
+	inst->owner->last_used = ++r->clock;
+	slackfuel_prepare_run(inst->max_stack);
+	if (fn->stats != NULL && slackfuel_track_functions)
+	{
+		st = fn->stats;
+		st->c.calls++;
+		if (st->untimed == 0)
+			start = slackfuel_clock();
+		else
+			st->untimed--;
+	}
+	switch (nargs)				/* few, usually: no loop for them */
+	{
+		default:
+			for (int i = 3; i < nargs; i++)
+				slots[i] = (uint64) fcinfo->args[i].value;
+			/* FALLTHROUGH */
+		case 3:
+			slots[2] = (uint64) fcinfo->args[2].value;
+			/* FALLTHROUGH */
+		case 2:
+			slots[1] = (uint64) fcinfo->args[1].value;
+			/* FALLTHROUGH */
+		case 1:
+			slots[0] = (uint64) fcinfo->args[0].value;
+			/* FALLTHROUGH */
+		case 0:
+			break;
+	}
+	opts.fuel_limit = slackfuel_fuel_limit();
+	status = sf_call_slots(inst->func, slots, nargs, sig->nresults, &opts,
+						   &cx.out.err);
+	slackfuel_session_fuel += opts.fuel_consumed;
+	if (unlikely(status != SF_OK))
+		return scalar_failed(&cx, fn, inst, st, start, mark,
+							 opts.fuel_consumed, status);
+	r->n = mark;
+	slackfuel_last_fuel = opts.fuel_consumed;
+	if (st != NULL)
+	{
+		cx.out.consumed = opts.fuel_consumed;
+		cx.st = st;
+		cx.inst = inst;
+		cx.start = start;
+		count_end(&cx);
+	}
+	if (sig->ret == NULL)
+		return (Datum) 0;
+	cx.fname = fn->proname;
+	cx.argno = 0;
+	cx.field = NULL;
+	return sig->ret->type->lift(&cx, sig->ret, slots);
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */
@@ -724,8 +850,10 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo
 	Datum		result;
 	const slackfuel_sig *sig = fn->sig;
 
+	if (slackfuel_call_scalar_ok(fn, inst) && slackfuel_sql_top == NULL)
+		return slackfuel_call_scalar(fn, inst, fcinfo);
 	call_begin(&cx, fn->proname, fn, inst, inst->host, inst->max_stack);
-	if (likely(sig->direct))
+	if (sig->direct)
 		result = call_direct(&cx, fcinfo);
 	else if (sig->retset)
 		result = sig->stream ? call_stream(&cx, fcinfo, iter) : call_set(&cx, fcinfo);

@@ -36,6 +36,7 @@ typedef struct slackfuel_callsite
 	slackfuel_func *fn;
 	slackfuel_inst *inst;
 	slackfuel_iter *iter;		/* a streamed set being read */
+	bool		scalar;			/* slackfuel_call_scalar_ok(fn, inst) */
 } slackfuel_callsite;
 
 void		_PG_init(void);
@@ -78,6 +79,7 @@ callsite_init(FunctionCallInfo fcinfo)
 		inst = slackfuel_inst_get(fn);
 	cs->fn = fn;
 	cs->inst = inst;
+	cs->scalar = slackfuel_call_scalar_ok(fn, inst);
 	cs->userid = GetUserId();
 	cs->epoch = slackfuel_epoch;
 	return cs;
@@ -91,6 +93,8 @@ slackfuel_call_handler(PG_FUNCTION_ARGS)
 	if (unlikely(cs == NULL || cs->epoch != slackfuel_epoch ||
 				 cs->userid != GetUserId()))
 		cs = callsite_init(fcinfo);
+	if (likely(cs->scalar && slackfuel_sql_top == NULL))
+		return slackfuel_call_scalar(cs->fn, cs->inst, fcinfo);
 	return slackfuel_call(cs->fn, cs->inst, fcinfo, &cs->iter);
 }
 

@@ -54,6 +54,9 @@ static void stmt_query_body(hcall *hc);
 static void stmt_open_body(hcall *hc);
 static void stmt_drop_body(hcall *hc);
 static void rows_next_body(hcall *hc);
+static void stmt_query_typed_body(hcall *hc);
+static void stmt_row_type_body(hcall *hc);
+static void rows_next_typed_body(hcall *hc);
 static void rows_drop_body(hcall *hc);
 
 /*
@@ -70,7 +73,10 @@ static void rows_drop_body(hcall *hc);
 	X(stmt_open,  "[method]statement.open",   "iii",        "i", false, stmt_open_body) \
 	X(stmt_drop,  "[resource-drop]statement", "i",          "",  false, stmt_drop_body) \
 	X(rows_next,  "[method]rows.next",        "ii",         "",  true,  rows_next_body) \
-	X(rows_drop,  "[resource-drop]rows",      "i",          "",  false, rows_drop_body)
+	X(rows_drop,  "[resource-drop]rows",      "i",          "",  false, rows_drop_body) \
+	X(stmt_query_typed, "[method]statement.query-typed", "iiiii", "", true, stmt_query_typed_body) \
+	X(stmt_row_type, "[method]statement.row-type", "ii",    "",  true,  stmt_row_type_body) \
+	X(rows_next_typed, "[method]rows.next-typed", "ii",     "",  true,  rows_next_typed_body)
 
 enum
 {
@@ -299,15 +305,27 @@ slackfuel_host_imports(slackfuel_host *h, sf_module *m)
 	return ex;
 }
 
-/* After instantiation: the guest's allocator, when it has one. */
-void
-slackfuel_host_bind(slackfuel_host *h, sf_instance *instance)
+/* The guest's allocator, when it exports one. */
+static void
+bind_realloc(slackfuel_host *h, sf_instance *instance)
 {
 	sf_extern	e;
 
-	if (sf_instance_export(instance, "cabi_realloc", 12, &e) == SF_OK &&
+	if (instance != NULL &&
+		sf_instance_export(instance, "cabi_realloc", 12, &e) == SF_OK &&
 		e.kind == SF_EXTERN_FUNC)
 		h->realloc = e.of.func;
+}
+
+/*
+ * After instantiation.  A start function or "_initialize" that runs SQL
+ * needs the allocator before sf_instance_new returns the instance:
+ * slackfuel_host_realloc finds it then through the caller's context.
+ */
+void
+slackfuel_host_bind(slackfuel_host *h, sf_instance *instance)
+{
+	bind_realloc(h, instance);
 }
 
 slackfuel_wasi *
@@ -516,6 +534,8 @@ slackfuel_host_realloc(slackfuel_cx *cx, sf_ctx *ctx, uint32 old, uint32 old_siz
 	uint32		ptr;
 
 	if (h->realloc == NULL)
+		bind_realloc(h, sf_ctx_instance(ctx));
+	if (h->realloc == NULL)
 		elog(ERROR, "wasm function \"%s\" has no cabi_realloc", cx->fname);
 	opts.fuel_limit = sf_ctx_fuel_remaining(ctx);
 	out.limit = opts.fuel_limit;
@@ -531,6 +551,9 @@ slackfuel_host_realloc(slackfuel_cx *cx, sf_ctx *ctx, uint32 old, uint32 old_siz
 			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 							errmsg("out of fuel in cabi_realloc")));
 		}
+		/* a host function the allocator called failed: raise its error */
+		if (cx->pending_error)
+			PG_RE_THROW();
 		slackfuel_report_trap(cx->fname, &out, NULL);
 	}
 	sf_ctx_charge_fuel(ctx, sf_last_fuel_consumed());
@@ -736,4 +759,22 @@ static void
 rows_drop_body(hcall *hc)
 {
 	slackfuel_sql_rows_drop(hc->cx, hc->ctx, hc->args);
+}
+
+static void
+stmt_query_typed_body(hcall *hc)
+{
+	slackfuel_sql_stmt_query_typed(hc->cx, hc->ctx, hc->args);
+}
+
+static void
+stmt_row_type_body(hcall *hc)
+{
+	slackfuel_sql_stmt_row_type(hc->cx, hc->ctx, hc->args);
+}
+
+static void
+rows_next_typed_body(hcall *hc)
+{
+	slackfuel_sql_rows_next_typed(hc->cx, hc->ctx, hc->args);
 }

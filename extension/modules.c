@@ -6,7 +6,8 @@
  * SQL: slackfuel_install_module (create or replace), slackfuel_drop_module,
  * slackfuel_grant_module / slackfuel_revoke_module (USAGE),
  * slackfuel_create_functions (a function per export of a component), and
- * slackfuel_module_cache() (what this backend has compiled).
+ * slackfuel_module_cache() (what this backend has compiled).  On a Citus
+ * coordinator the module changes reach every worker (citus.c).
  *
  * A module belongs to the role that installed it; others may refer to it
  * once granted USAGE, checked against the owner of each function when the
@@ -777,6 +778,7 @@ slackfuel_install_module(PG_FUNCTION_ARGS)
 	}
 	slackfuel_build_done(b);
 	table_close(rel, NoLock);
+	slackfuel_citus_propagate(fcinfo);
 	PG_RETURN_VOID();
 }
 
@@ -804,6 +806,7 @@ slackfuel_drop_module(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("wasm module \"%s\" does not exist, skipping", name)));
 		table_close(rel, NoLock);
+		slackfuel_citus_propagate(fcinfo);
 		PG_RETURN_VOID();
 	}
 	check_owner(rel, tup, name);
@@ -817,6 +820,7 @@ slackfuel_drop_module(PG_FUNCTION_ARGS)
 	run_as_owner(rel, "DELETE FROM slackfuel.modules WHERE name = $1",
 				 1, types, values, SPI_OK_DELETE);
 	table_close(rel, NoLock);
+	slackfuel_citus_propagate(fcinfo);
 	PG_RETURN_VOID();
 }
 
@@ -853,6 +857,7 @@ change_grant(FunctionCallInfo fcinfo, bool grant)
 	run_as_owner(rel, "UPDATE slackfuel.modules SET acl = $2 WHERE name = $1",
 				 2, types, values, SPI_OK_UPDATE);
 	table_close(rel, NoLock);
+	slackfuel_citus_propagate(fcinfo);
 }
 
 /* slackfuel_grant_module(name text, grantee text): USAGE on the module. */

@@ -338,6 +338,13 @@ struct slackfuel_cx
 	bool		fuel_out;		/* the wasm caller's fuel ran out in a nested call */
 	bool		discard;		/* the program exited: drop the instance at the end */
 	bool		spi_connected;	/* SPI_connect'ed by a query of this call */
+	/*
+	 * Set while a host function of this call lowers values into the guest
+	 * (types.c for sql.c's typed rows): guest memory and cabi_realloc are
+	 * then reached through the wasm caller's context.  Valid only when
+	 * 'host' is set.
+	 */
+	sf_ctx	   *host_ctx;
 
 	/*
 	 * While a host function of this call runs SQL (it is on the stack of
@@ -486,6 +493,26 @@ extern uint32 slackfuel_lower_string(slackfuel_cx *cx, const char *s,
 extern char *slackfuel_lift_string(slackfuel_cx *cx, uint32 ptr, uint32 len,
 								   const char *what);
 
+/* The record of a query's columns (types.c, for sql.c's typed rows). */
+typedef struct slackfuel_rowtype
+{
+	MemoryContext mcxt;			/* owns what is below, the arena included */
+	sf_wit_arena *arena;
+	slackfuel_conv *conv;		/* the record */
+	uint32		size;			/* its canonical ABI layout */
+	uint32		align;
+	char	   *wit;			/* "record row { ... }" */
+	bool		busy;			/* a row is being stored */
+	bool		rebuild;		/* for each query: it has enums or composites */
+} slackfuel_rowtype;
+
+extern slackfuel_rowtype *slackfuel_rowtype_new(TupleDesc td, const char *fname,
+												MemoryContext parent);
+extern void slackfuel_rowtype_free(slackfuel_rowtype *rt);
+extern bool slackfuel_rowtype_matches(const slackfuel_rowtype *rt, TupleDesc td);
+extern void slackfuel_rowtype_store(slackfuel_cx *cx, sf_ctx *ctx, slackfuel_rowtype *rt,
+									const Datum *values, const bool *nulls, uint8 *dst);
+
 /* trigger.c */
 extern void slackfuel_trigger_wit(slackfuel_typebuild *b,
 								  const sf_wit_type **data,
@@ -602,6 +629,9 @@ extern slackfuel_inst *slackfuel_mod_instance(const char *fname, slackfuel_mod *
 											  uint64 max_memory, uint64 max_stack);
 extern void slackfuel_modules_free_doomed(void);
 
+/* citus.c */
+extern void slackfuel_citus_propagate(FunctionCallInfo fcinfo);
+
 /* call.c */
 extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
 extern char *slackfuel_stack_base;	/* NULL until the first call */
@@ -609,6 +639,19 @@ extern void slackfuel_stack_too_deep(uint64 max_stack);
 typedef struct slackfuel_iter slackfuel_iter;
 extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 							FunctionCallInfo fcinfo, slackfuel_iter **iter);
+extern Datum slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
+								   FunctionCallInfo fcinfo);
+
+/*
+ * Whether calls of 'fn' with 'inst' may take slackfuel_call_scalar (when no
+ * call's SQL is running: slackfuel_sql_top is NULL): a direct signature and
+ * no imports.
+ */
+static inline bool
+slackfuel_call_scalar_ok(const slackfuel_func *fn, const slackfuel_inst *inst)
+{
+	return fn->sig->direct && inst->host == NULL;
+}
 extern void slackfuel_call_inline(const char *fname, slackfuel_host *host,
 								  sf_func *f, uint32 nresults);
 extern void slackfuel_call_begin(slackfuel_cx *cx, const char *fname,
@@ -657,6 +700,10 @@ extern void slackfuel_sql_prepare(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *a
 extern void slackfuel_sql_stmt_query(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
 extern void slackfuel_sql_stmt_open(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args,
 									sf_val *result);
+extern void slackfuel_sql_stmt_query_typed(slackfuel_cx *cx, sf_ctx *ctx,
+										   const sf_val *args);
+extern void slackfuel_sql_stmt_row_type(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
+extern void slackfuel_sql_rows_next_typed(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
 extern void slackfuel_sql_stmt_drop(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
 extern void slackfuel_sql_rows_next(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);
 extern void slackfuel_sql_rows_drop(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args);

@@ -14,7 +14,9 @@
  * DestReceiver: one row at a time in a short-lived memory context, each
  * list and string allocated by the guest's cabi_realloc, so a large result
  * takes guest memory (bounded by slackfuel.max_memory) and fuel, not the
- * backend's memory.
+ * backend's memory.  Rows come as lists of the variant "value", or typed:
+ * as the record of the statement's columns in the SQL type mapping
+ * (types.c's slackfuel_rowtype), laid out by the canonical ABI.
  *
  * Statements (kept plans) belong to the instance and live until dropped or
  * until the instance is discarded; cursors belong to the call that opened
@@ -27,6 +29,7 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "mb/pg_wchar.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_param.h"
@@ -95,9 +98,12 @@ typedef struct stmt_ent
 	bool		used;
 	bool		dropped;		/* by the guest; freed when its cursors close */
 	int			open_cursors;
+	int			running;		/* queries of it executing (nested through
+								 * cabi_realloc when more than one) */
 	SPIPlanPtr	plan;			/* kept */
 	int			nparams;
 	Oid		   *types;			/* malloc'd */
+	slackfuel_rowtype *rowtype; /* its typed rows' record, once used */
 } stmt_ent;
 
 typedef struct rows_ent
@@ -130,6 +136,8 @@ stmt_release(stmt_ent *s)
 {
 	if (s->plan)
 		SPI_freeplan(s->plan);
+	if (s->rowtype)
+		slackfuel_rowtype_free(s->rowtype);
 	free(s->types);
 	memset(s, 0, sizeof(*s));
 }
@@ -261,7 +269,8 @@ window_close(slackfuel_cx *cx, sf_ctx *ctx, sql_window *w)
 
 typedef struct volatile_search
 {
-	Oid			found;
+	Oid			found;			/* a volatile function, or */
+	bool		locks;			/* FOR UPDATE/SHARE in a subquery, CTE or view */
 } volatile_search;
 
 static bool
@@ -286,7 +295,14 @@ find_volatile(Node *node, volatile_search *vs)
 		return true;
 	}
 	if (IsA(node, Query))
+	{
+		if (((Query *) node)->rowMarks != NIL)
+		{
+			vs->locks = true;
+			return true;
+		}
 		return query_tree_walker((Query *) node, find_volatile, vs, 0);
+	}
 	return expression_tree_walker(node, find_volatile, vs);
 }
 
@@ -325,8 +341,10 @@ check_read_only(slackfuel_cx *cx, SPIPlanPtr plan)
 		if (q->hasModifyingCTE)
 			refuse(cx, "a data-modifying WITH");
 		vs.found = InvalidOid;
+		vs.locks = false;
 		if (find_volatile((Node *) q, &vs))
-			refuse(cx, psprintf("volatile function %s()", get_func_name(vs.found)));
+			refuse(cx, vs.locks ? "SELECT FOR UPDATE/SHARE" :
+				   psprintf("volatile function %s()", get_func_name(vs.found)));
 	}
 }
 
@@ -779,6 +797,147 @@ arg32(const sf_val *args, int i)
 	return (uint32) args[i].of.i32;
 }
 
+/* --- Typed rows: records of the type mapping ----------------------------- */
+
+/*
+ * The record of statement 's' for rows of 'desc', built again when the
+ * columns changed (a table altered under SELECT *, the plan revalidated).
+ */
+static slackfuel_rowtype *
+stmt_rowtype(slackfuel_cx *cx, stmt_ent *s, TupleDesc desc, int self)
+{
+	if (s->rowtype != NULL && !slackfuel_rowtype_matches(s->rowtype, desc))
+	{
+		/* a query of it running below us still uses its record */
+		if (s->rowtype->busy || s->running > self)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("wasm function \"%s\" ran a statement again while its rows were being returned",
+							cx->fname)));
+		slackfuel_rowtype_free(s->rowtype);
+		s->rowtype = NULL;
+	}
+	if (s->rowtype == NULL)
+		s->rowtype = slackfuel_rowtype_new(desc, cx->fname, TopMemoryContext);
+	return s->rowtype;
+}
+
+/* The columns the statement returns, as planned. */
+static TupleDesc
+stmt_desc(slackfuel_cx *cx, stmt_ent *s)
+{
+	List	   *sources = SPI_plan_get_plan_sources(s->plan);
+	CachedPlanSource *src = sources ? linitial(sources) : NULL;
+
+	if (src == NULL || src->resultDesc == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a statement of wasm function \"%s\" returns no rows", cx->fname)));
+	return src->resultDesc;
+}
+
+/*
+ * After a row: when the wasm caller's fuel is spent, the query stops there
+ * and the call ends out of fuel (slackfuel_guard drops this error for the
+ * engine's boundary check), rather than at the next cabi_realloc, which a
+ * row of scalars never calls.
+ */
+static void
+check_fuel(slackfuel_cx *cx, bool exhausted)
+{
+	if (exhausted)
+	{
+		cx->fuel_out = true;
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("out of fuel while returning rows")));
+	}
+}
+
+/* One row as the record of 'rt' in a host buffer of rt->size bytes. */
+static uint8 *
+typed_row(slackfuel_cx *cx, sf_ctx *ctx, slackfuel_rowtype *rt, TupleTableSlot *slot,
+		  MemoryContext rowcxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(rowcxt);
+	uint8	   *buf = palloc0(Max(rt->size, 1));
+
+	slot_getallattrs(slot);
+	sf_ctx_charge_fuel(ctx, slot->tts_tupleDescriptor->natts);
+	slackfuel_rowtype_store(cx, ctx, rt, slot->tts_values, slot->tts_isnull, buf);
+	MemoryContextSwitchTo(old);
+	return buf;
+}
+
+/* The executor hands rows to the guest as a list<R>, R the record. */
+typedef struct typed_receiver
+{
+	DestReceiver pub;
+	slackfuel_cx *cx;
+	sf_ctx	   *ctx;
+	slackfuel_sql *sql;
+	int			stmt;			/* its index: SQL run by cabi_realloc may
+								 * move the array of statements */
+	slackfuel_rowtype *rt;
+	MemoryContext rowcxt;
+	uint32		ptr;
+	uint32		n;
+	uint32		cap;
+} typed_receiver;
+
+static void
+typed_startup(DestReceiver *self, int operation, TupleDesc desc)
+{
+	typed_receiver *r = (typed_receiver *) self;
+
+	r->rt = stmt_rowtype(r->cx, &r->sql->stmts[r->stmt], desc, 1);
+	r->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "slackfuel row",
+									  ALLOCSET_SMALL_SIZES);
+}
+
+static bool
+typed_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	typed_receiver *r = (typed_receiver *) self;
+	slackfuel_rowtype *rt = r->rt;
+	uint8	   *buf = typed_row(r->cx, r->ctx, rt, slot, r->rowcxt);
+	uint32		size = Max(rt->size, 1);
+
+	if (r->n == r->cap)
+	{
+		uint32		ncap = r->cap ? r->cap * 2 : 4;
+
+		if ((uint64) ncap * size > PG_UINT32_MAX)
+			elog(ERROR, "too many rows for a 32-bit memory");
+		r->ptr = slackfuel_host_realloc(r->cx, r->ctx, r->ptr, r->cap * size,
+										rt->align, ncap * size);
+		r->cap = ncap;
+	}
+	memcpy(slackfuel_host_mem(r->cx, r->ctx, r->ptr + r->n * size, rt->size, "a list of rows"),
+		   buf, rt->size);
+	r->n++;
+	MemoryContextReset(r->rowcxt);
+	check_fuel(r->cx, sf_ctx_charge_fuel(r->ctx, sf_fuel_for_bytes(rt->size)) != 0);
+	return true;
+}
+
+static void
+typed_nothing(DestReceiver *self)
+{
+}
+
+/* The guest's return pointer, in its memory and aligned to 'align'. */
+static void
+check_retptr(slackfuel_cx *cx, sf_ctx *ctx, uint32 retptr, uint32 size, uint32 align)
+{
+	slackfuel_host_mem(cx, ctx, retptr, size, "a return pointer");
+	if (retptr % align != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("wasm function \"%s\" gave a misaligned return pointer", cx->fname),
+				 errdetail("Pointer %u, alignment %u.", retptr, align)));
+}
+
 /* --- Parsing with parameter types inferred ------------------------------- */
 
 typedef struct varparams
@@ -951,8 +1110,79 @@ slackfuel_sql_stmt_query(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
 	in = read_params(cx, ctx, arg32(args, 1), n);
 	check_nparams(cx, s->nparams, n);
 	connect_spi(cx);
+	s->running++;
 	run_query(cx, ctx, s->plan, param_list(cx, in, n, s->types), arg32(args, 3),
 			  arg32(args, 4));
+	/* the guest's cabi_realloc may have moved the array of statements */
+	stmt_get(cx, arg32(args, 0))->running--;
+}
+
+/*
+ * [method]statement.query-typed(self, params, max-rows) -> list<row>, each
+ * row the record of the statement's columns (statement.row-type).
+ */
+void
+slackfuel_sql_stmt_query_typed(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
+{
+	stmt_ent   *s;
+	param_in   *in;
+	uint32		n = arg32(args, 2),
+				retptr = arg32(args, 4);
+	typed_receiver r;
+	SPIExecuteOptions opts;
+	sql_window	w;
+	uint32		result[2];
+
+	check_allowed(cx);
+	s = stmt_get(cx, arg32(args, 0));
+	in = read_params(cx, ctx, arg32(args, 1), n);
+	check_nparams(cx, s->nparams, n);
+	check_retptr(cx, ctx, retptr, 8, 4);
+	connect_spi(cx);
+	memset(&r, 0, sizeof(r));
+	r.sql = sql_state(cx);
+	r.stmt = (int) (arg32(args, 0) - 1);
+	r.pub.receiveSlot = typed_receive;
+	r.pub.rStartup = typed_startup;
+	r.pub.rShutdown = typed_nothing;
+	r.pub.rDestroy = typed_nothing;
+	r.pub.mydest = DestNone;
+	r.cx = cx;
+	r.ctx = ctx;
+	memset(&opts, 0, sizeof(opts));
+	opts.params = param_list(cx, in, n, s->types);
+	opts.read_only = true;
+	opts.tcount = arg32(args, 3);
+	opts.dest = &r.pub;
+	window_open(cx, ctx, &w);
+	s->running++;
+	SPI_execute_plan_extended(s->plan, &opts);
+	r.sql->stmts[r.stmt].running--;
+	window_close(cx, ctx, &w);
+	result[0] = r.ptr;
+	result[1] = r.n;
+	memcpy(slackfuel_host_mem(cx, ctx, retptr, 8, "a return pointer"), result, 8);
+}
+
+/* [method]statement.row-type(self) -> string: "record row { ... }" */
+void
+slackfuel_sql_stmt_row_type(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
+{
+	stmt_ent   *s;
+	uint32		retptr = arg32(args, 1);
+	slackfuel_rowtype *rt;
+	uint32		pair[2];
+	size_t		len;
+
+	s = stmt_get(cx, arg32(args, 0));
+	check_retptr(cx, ctx, retptr, 8, 4);
+	rt = stmt_rowtype(cx, s, stmt_desc(cx, s), 0);
+	len = strlen(rt->wit);
+	pair[0] = slackfuel_host_alloc(cx, ctx, 1, (uint32) len);
+	pair[1] = (uint32) len;
+	memcpy(slackfuel_host_mem(cx, ctx, pair[0], len, "a cabi_realloc result"), rt->wit, len);
+	slackfuel_host_charge(ctx, len + 8);
+	memcpy(slackfuel_host_mem(cx, ctx, retptr, 8, "a return pointer"), pair, 8);
 }
 
 /* [method]statement.open(self, params) -> rows */
@@ -988,7 +1218,8 @@ slackfuel_sql_stmt_open(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args, sf_va
 	sql->rows[slot].call_id = cx->id;
 	sql->rows[slot].portal = portal;
 	sql->rows[slot].stmt = (int) (h - 1);
-	s->open_cursors++;
+	/* planning may have run wasm that prepared statements, moving them */
+	sql->stmts[h - 1].open_cursors++;
 	result[0].of.i32 = slot + 1;
 }
 
@@ -998,6 +1229,12 @@ slackfuel_sql_stmt_drop(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
 {
 	stmt_ent   *s = stmt_get(cx, arg32(args, 0));
 
+	if (s->running > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("wasm function \"%s\" dropped statement %u while a query of it runs",
+						cx->fname, arg32(args, 0)),
+				 errdetail("Its cabi_realloc dropped it.")));
 	if (s->open_cursors > 0)
 		s->dropped = true;
 	else
@@ -1043,6 +1280,59 @@ slackfuel_sql_rows_next(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
 	}
 	SPI_freetuptable(SPI_tuptable);
 	memcpy(slackfuel_host_mem(cx, ctx, retptr, 12, "a return pointer"), out, 12);
+}
+
+/*
+ * [method]rows.next-typed(self) -> option<row>, the row the record of its
+ * statement's columns: a discriminant byte, the record at its alignment.
+ */
+void
+slackfuel_sql_rows_next_typed(slackfuel_cx *cx, sf_ctx *ctx, const sf_val *args)
+{
+	slackfuel_sql *sql = sql_state(cx);
+	rows_ent   *r;
+	stmt_ent   *s;
+	slackfuel_rowtype *rt;
+	uint32		retptr = arg32(args, 1);
+	uint32		off,
+				size;
+	uint8	   *out;
+	sql_window	w;
+
+	check_allowed(cx);
+	r = rows_get(cx, arg32(args, 0));
+	s = &sql->stmts[r->stmt];
+	rt = stmt_rowtype(cx, s, r->portal->tupDesc, 0);
+	off = TYPEALIGN(rt->align, 1);
+	size = TYPEALIGN(rt->align, off + rt->size);
+	check_retptr(cx, ctx, retptr, size, rt->align);
+	connect_spi(cx);
+	window_open(cx, ctx, &w);
+	SPI_cursor_fetch(r->portal, true, 1);
+	window_close(cx, ctx, &w);
+	out = palloc0(size);
+	if (SPI_processed == 1)
+	{
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple);
+		uint8	   *row;
+
+		/* the fetch ran SQL, which may have moved the array of statements */
+		s = &sql->stmts[r->stmt];
+		rt = stmt_rowtype(cx, s, desc, 0);
+		if (TYPEALIGN(rt->align, 1) != off || TYPEALIGN(rt->align, off + rt->size) != size)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("the columns of a cursor of wasm function \"%s\" changed", cx->fname)));
+		ExecStoreHeapTuple(SPI_tuptable->vals[0], slot, false);
+		row = typed_row(cx, ctx, rt, slot, CurrentMemoryContext);
+		out[0] = 1;
+		memcpy(out + off, row, rt->size);
+		ExecDropSingleTupleTableSlot(slot);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	memcpy(slackfuel_host_mem(cx, ctx, retptr, size, "a return pointer"), out, size);
+	slackfuel_host_charge(ctx, size);
 }
 
 /* [resource-drop]rows(self) */

@@ -572,7 +572,8 @@ build_enum(slackfuel_conv *c, slackfuel_typebuild *b)
 		for (uint32 j = 0; j < n; j++)
 			if (c->enum_oids[j] == c->sorted_oids[i])
 				c->sorted_cases[i] = j;
-	b->sig->has_enums = true;
+	if (b->sig)
+		b->sig->has_enums = true;
 	return sf_wit_enum(b->arena,
 					   slackfuel_wit_typename(b, wit_name_or(tname, "type", c->typid), c->typid),
 					   n, labels);
@@ -925,6 +926,14 @@ lower_array(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint64 *flat)
 		{
 			if ((i & 0xffff) == 0xffff)
 				CHECK_FOR_INTERRUPTS();
+			if (nulls[i] && cx->host != NULL && cx->host_ctx != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("a query of wasm function \"%s\" returned an array with NULL elements in typed rows",
+								cx->fname),
+						 errdetail("Element %d of column \"%s\" is NULL, and a list<T> has no place for it.",
+								   i + 1, cx->field ? cx->field : "?"),
+						 errhint("Read the column with query or next, or remove the NULLs (array_remove).")));
 			if (nulls[i])
 				ereport(ERROR,
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -1277,6 +1286,14 @@ supported_types(void)
 static void
 unsupported(Oid typid, slackfuel_typebuild *b)
 {
+	/* without a signature: the columns of a query (slackfuel_rowtype_new) */
+	if (b->sig == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a query of wasm function \"%s\" returns a column of type %s, which has no WIT type",
+						b->fname, format_type_be(typid)),
+				 errhint("Typed rows support %s; cast the column, or read it with query or next.",
+						 supported_types())));
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("wasm function \"%s\" cannot %s type %s", b->fname,
@@ -1798,4 +1815,166 @@ slackfuel_lift_next(slackfuel_cx *cx, const slackfuel_sig *sig,
 		return false;
 	*d = load_value(cx, sig->ret, buf + t->payload_offset, isnull);
 	return true;
+}
+
+/* --- Query rows (sql.c) -------------------------------------------------- */
+
+/*
+ * Can what 'c' describes change without its type OID changing: an enum's
+ * labels, a composite's columns (arrays of these too)?
+ */
+static bool
+conv_may_change(const slackfuel_conv *c)
+{
+	if (c->type == &enum_row || c->type == &composite_row)
+		return true;
+	return c->elem != NULL && conv_may_change(c->elem);
+}
+
+/*
+ * The rows of a query as the type mapping gives them: a record "row" of its
+ * columns, each option<T> (NULL is none) with T its type's WIT type, named
+ * after the column (a column whose name is no WIT name, or repeats one, is
+ * "field<n>").  Built in a new memory context under 'parent'.
+ */
+slackfuel_rowtype *
+slackfuel_rowtype_new(TupleDesc td, const char *fname, MemoryContext parent)
+{
+	/* under the current context until built, so an error frees it */
+	MemoryContext mcxt = AllocSetContextCreate(CurrentMemoryContext, "slackfuel row type",
+											   ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(mcxt);
+	slackfuel_rowtype *rt = palloc0(sizeof(slackfuel_rowtype));
+	MemoryContextCallback *cb = palloc0(sizeof(MemoryContextCallback));
+	slackfuel_conv *c = palloc0(sizeof(slackfuel_conv));
+	slackfuel_typebuild b;
+	const char **names = palloc(Max(td->natts, 1) * sizeof(char *));
+	const sf_wit_type **types = palloc(Max(td->natts, 1) * sizeof(sf_wit_type *));
+	uint32		n = 0;
+	size_t		len;
+
+	rt->mcxt = mcxt;
+	rt->arena = sf_wit_arena_new();
+	if (rt->arena == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	cb->func = arena_release;
+	cb->arg = rt->arena;
+	MemoryContextRegisterResetCallback(mcxt, cb);
+	b.arena = rt->arena;
+	b.fname = fname;
+	b.is_result = false;
+	b.sig = NULL;
+	b.names = slackfuel_witnames_new();
+
+	c->type = &composite_row;
+	c->typid = RECORDOID;
+	c->sqlname = "record";
+	c->mcxt = mcxt;
+	c->tupdesc = CreateTupleDescCopy(td);
+	c->fields = palloc0(Max(td->natts, 1) * sizeof(slackfuel_conv *));
+	c->values = palloc0(Max(td->natts, 1) * sizeof(Datum));
+	c->nulls = palloc0(Max(td->natts, 1) * sizeof(bool));
+	for (int i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(td, i);
+		const char *name;
+
+		if (att->attisdropped)
+			continue;
+		c->fields[i] = conv_build(att->atttypid, true, &b);
+		name = wit_name_or(NameStr(att->attname), "field", i + 1);
+		for (uint32 j = 0; j < n; j++)
+			if (strcmp(names[j], name) == 0)
+			{
+				name = psprintf("field%d", i + 1);
+				break;
+			}
+		names[n] = name;
+		types[n++] = c->fields[i]->wit;
+	}
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a query of wasm function \"%s\" returns no columns, and a WIT record needs one",
+						fname)));
+	c->inner = sf_wit_record(rt->arena, "row", n, names, types);
+	c->wit = c->inner;
+	if (c->wit == NULL)
+		wit_failed(rt->arena, RECORDOID);
+	rt->conv = c;
+	for (int i = 0; i < td->natts; i++)
+		if (c->fields[i] != NULL && conv_may_change(c->fields[i]))
+			rt->rebuild = true;
+	rt->size = c->inner->size;
+	rt->align = c->inner->align;
+	len = sf_wit_print_typedef(c->inner, "", NULL, 0);
+	rt->wit = palloc(len + 1);
+	sf_wit_print_typedef(c->inner, "", rt->wit, len + 1);
+	MemoryContextSwitchTo(old);
+	MemoryContextSetParent(mcxt, parent);
+	return rt;
+}
+
+void
+slackfuel_rowtype_free(slackfuel_rowtype *rt)
+{
+	MemoryContextDelete(rt->mcxt);
+}
+
+/* Are the columns of 'td' those 'rt' was built for? */
+bool
+slackfuel_rowtype_matches(const slackfuel_rowtype *rt, TupleDesc td)
+{
+	TupleDesc	mine = rt->conv->tupdesc;
+
+	/* an enum's labels or a composite's columns may have changed */
+	if (rt->rebuild || mine->natts != td->natts)
+		return false;
+	for (int i = 0; i < td->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(mine, i),
+					b = TupleDescAttr(td, i);
+
+		if (a->atttypid != b->atttypid || a->attisdropped != b->attisdropped)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * One row's columns laid out as the record at 'dst' (rt->size bytes, zeroed
+ * by the caller), their strings and lists in fresh allocations of the guest
+ * that called the host function with 'ctx'.
+ */
+void
+slackfuel_rowtype_store(slackfuel_cx *cx, sf_ctx *ctx, slackfuel_rowtype *rt,
+						const Datum *values, const bool *nulls, uint8 *dst)
+{
+	const slackfuel_conv *c = rt->conv;
+	sf_ctx	   *outer_ctx = cx->host_ctx;
+	int			outer_argno = cx->argno;
+	const char *outer_field = cx->field;
+	uint32		f = 0;
+
+	/* a composite column's conversion keeps its row in c->values */
+	if (rt->busy)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("wasm function \"%s\" ran a statement again while its rows were being returned",
+						cx->fname),
+				 errdetail("Its cabi_realloc ran the statement.")));
+	rt->busy = true;
+	cx->host_ctx = ctx;
+	cx->argno = 0;
+	for (int i = 0; i < c->tupdesc->natts; i++)
+		if (c->fields[i] != NULL)
+		{
+			cx->field = NameStr(TupleDescAttr(c->tupdesc, i)->attname);
+			store_value(cx, c->fields[i], values[i], nulls[i],
+						dst + c->inner->fields[f++].offset);
+		}
+	cx->field = outer_field;
+	cx->argno = outer_argno;
+	cx->host_ctx = outer_ctx;
+	rt->busy = false;
 }

@@ -518,11 +518,13 @@ uint64_t	sf_last_fuel_consumed(void);
 /* --- Fuel for bulk work ---------------------------------------------- */
 
 /*
-** Bulk work costs fuel by its size, on top of the operator's own unit, so
-** that fuel bounds the CPU time of a call whatever it does: one unit per
-** SF_FUEL_BYTES_PER_UNIT bytes read or written (memory.fill writes n bytes,
-** memory.copy and memory.init read n and write n; a table element counts
-** as SF_FUEL_ELEM_BYTES), charged before any byte is touched; and
+** Bulk work costs fuel by its size, on top of the operator's own cost (the
+** opcode table's), so that fuel bounds the CPU time of a call whatever it
+** does: one unit per SF_FUEL_BYTES_PER_UNIT bytes read or written
+** (memory.copy and memory.init read n and write n; memory.fill's n writes
+** count twice, as a fill of memory costs about what a copy does; a table
+** element counts as SF_FUEL_ELEM_BYTES), charged before any byte is
+** touched; and
 ** SF_FUEL_PER_PAGE for each 64 KiB page memory.grow makes usable, which
 ** the system zero-fills when it is first touched.  A host charges its own
 ** copies into and out of linear memory with the same formula
@@ -532,6 +534,13 @@ uint64_t	sf_last_fuel_consumed(void);
 #define SF_FUEL_BYTES_PER_UNIT	8u
 #define SF_FUEL_ELEM_BYTES		8u
 #define SF_FUEL_PER_PAGE		((uint64_t) 1 << 19)
+
+/*
+** What entering a host function from wasm costs on top of the call
+** operator, charged before the host function runs (whatever it charges
+** itself comes on top).
+*/
+#define SF_FUEL_HOST_CALL		128u
 
 /* Fuel for reading or writing 'bytes' bytes (reads and writes add up). */
 static inline uint64_t
@@ -543,6 +552,12 @@ sf_fuel_for_bytes(uint64_t bytes)
 /* --- Host-function context ------------------------------------------- */
 
 sf_memory  *sf_ctx_memory(sf_ctx *ctx);
+/*
+** The instance of the wasm function that called the host function (NULL
+** when none did), also while its start function or "_initialize" runs,
+** before sf_instance_new has returned it: its exports can be called then.
+*/
+sf_instance *sf_ctx_instance(sf_ctx *ctx);
 uint64_t	sf_ctx_fuel_remaining(sf_ctx *ctx);
 /* Charge 'units' of fuel; returns non-zero if that exhausts the limit. */
 int			sf_ctx_charge_fuel(sf_ctx *ctx, uint64_t units);

@@ -545,12 +545,15 @@ fr_cost(uint8_t op)
 	return sf_opinfo_table[sf_opcode_lookup(0, op)].fuel;
 }
 
-/* A bulk statement's cost: the operator, and the bytes it reads and writes. */
+/*
+** A bulk statement's cost: the operator, and the bytes it reads and writes
+** (memory.fill's writes count twice, memory.copy reads and writes n).
+*/
 static inline uint64_t
 fr_bulk_cost(uint32_t sub, uint32_t n)
 {
 	return sf_opinfo_table[sf_opcode_lookup(0xfc, sub)].fuel +
-		sf_fuel_for_bytes(sub == 10 ? 2 * (uint64_t) n : n);
+		sf_fuel_for_bytes(2 * (uint64_t) n);
 }
 
 /* g(y) = y + 3: local.get, i32.const, i32.add. */

@@ -167,10 +167,16 @@ test_chunked_table_ops(void **state)
 
 		rig_new(&g, prog_ops, modes[md]);
 		t = export_of(&g, "tab").of.table;
-		assert_int_equal(call3(&g, "tfill_a", 0, 0, 300000, 0, &trap), SF_OK);
-		a = t->elems[0];
+		/* every element of a fill at an odd place and length, none beside */
+		assert_int_equal(call3(&g, "tfill_a", 7, 0, 77777, 0, &trap), SF_OK);
+		a = t->elems[7];
 		assert_non_null(a);
-		assert_ptr_equal(t->elems[299999], a);
+		for (uint32_t i = 0; i < 100000; i++)
+			if ((t->elems[i] == a) != (i >= 7 && i < 7 + 77777))
+				fail_msg("table.fill at 7 of 77777: element %u is %p", i, t->elems[i]);
+		assert_int_equal(call3(&g, "tfill_a", 0, 0, 300000, 0, &trap), SF_OK);
+		for (uint32_t i = 0; i < 300000; i++)
+			assert_ptr_equal(t->elems[i], a);
 		assert_null(t->elems[300000]);
 		/* up by 50,000 over itself: [50000, 350000) holds a */
 		assert_int_equal(call3(&g, "tcopy", 50000, 0, 300000, 0, &trap), SF_OK);
@@ -186,7 +192,8 @@ test_chunked_table_ops(void **state)
 		b = t->elems[400000];
 		assert_non_null(b);
 		assert_true(b != a);
-		assert_ptr_equal(t->elems[699999], b);
+		for (uint32_t i = 400000; i < 700000; i++)
+			assert_ptr_equal(t->elems[i], b);
 		assert_null(t->elems[399999]);
 		rig_free(&g);
 	}

@@ -206,6 +206,13 @@ run(rig *g, const char *name, int64_t arg, uint64_t limit)
 
 static const sf_fuel_mode counting_modes[] = {SF_FUEL_PRECISE, SF_FUEL_SLACKED};
 
+/* A call's cost in the opcode table; entering a host function adds its own. */
+#define CALL_FUEL ((uint64_t) sf_opinfo_table[SF_OP_CALL].fuel)
+#define HOST_CALL_FUEL (CALL_FUEL + SF_FUEL_HOST_CALL)
+/* prog_main's charge(x) without x, and an iteration of effects(n) */
+#define CHARGE_OPS (2 + 2 * HOST_CALL_FUEL)
+#define EFFECT_ITER (9 + HOST_CALL_FUEL)
+
 /* ---- the programs --------------------------------------------------------------- */
 
 /*
@@ -213,10 +220,12 @@ static const sf_fuel_mode counting_modes[] = {SF_FUEL_PRECISE, SF_FUEL_SLACKED};
 ** local.get, ge_s, br_if) + 4 (local.get, const, add, local.set) + 1 (br);
 ** the last test costs 4, the final local.get 1.
 ** fib(n): 5 when n < 2 (local.get, const, lt_s, if; local.get), else
-** 13 (those 4 + 9 in the else arm) + fib(n-1) + fib(n-2).
+** those 4 + 7 unit operators and two calls (CALL_FUEL each) in the else
+** arm, + fib(n-1) + fib(n-2).
 ** sel(x): br_table, select-free paths through labels, if without else,
 ** br_if carrying a value out of the function (costs derived in sel_cost).
-** effects(n): cost 10n + 5, one host call per iteration.
+** effects(n): cost EFFECT_ITER n + 5 (9 operators of a unit and a host
+** call an iteration).
 */
 static const char prog_main[] =
 	"(module\n"
@@ -267,7 +276,7 @@ static const char prog_main[] =
 static uint64_t
 fib_cost(int n)
 {
-	return n < 2 ? 5 : 13 + fib_cost(n - 1) + fib_cost(n - 2);
+	return n < 2 ? 5 : 11 + 2 * CALL_FUEL + fib_cost(n - 1) + fib_cost(n - 2);
 }
 
 static int
@@ -337,7 +346,7 @@ test_exact_costs(void **state)
 		{
 			outcome		o = run(&g, "effects", n, NO_LIMIT);
 
-			assert_int_equal(o.consumed, 10u * n + 5);
+			assert_int_equal(o.consumed, EFFECT_ITER * n + 5);
 			assert_int_equal(o.effects, n);
 		}
 		rig_free(&g);
@@ -567,29 +576,30 @@ typedef struct late_case
 	sf_trap_kind trap;
 	uint64_t	ran;			/* operators executed up to the trap, inclusive */
 	uint64_t	ok_cost;
+	uint64_t	calls;			/* calls among them: each costs CALL_FUEL, not 1 */
 } late_case;
 
 static const late_case late_cases[] = {
 	/* local.get, call; t: local.get, eqz, if, unreachable */
 	{"a", 0, 100000, SF_TRAP_UNREACHABLE, 6,
 	/* 2 + t 4 + 6 before the loop, 3 x (header 4 + 7), header 4 */
-	49},
+	49, 1},
 	/* 14 before the loop; i = 0: 4 + 4 + 7 + 4 + 1; i = 1: 4 + 4 + 5 (the load) */
 	{"b", 100000, 0, SF_TRAP_MEMORY_OOB, 47,
 	/* 14, 3 x 20, header 4, local.get */
-	79},
+	79, 0},
 	/* const, call, t 4, const, set; header 4, 4, i = 1: 4, then 4 up to the load */
 	{"c", 100000, 0, SF_TRAP_MEMORY_OOB, 24,
 	/* 8, 3 x (4 + 4 + 4 + 4 + 1), header 4 */
-	63},
+	63, 1},
 	/* 8; header 4, i = 1: 4, br_if not taken 3, then 5 up to the load */
 	{"d", 100000, 0, SF_TRAP_MEMORY_OOB, 24,
 	/* 8, 3 x (4 + 4 + 3), header 4, local.get */
-	46},
+	46, 0},
 	/* 8; header 4, i = 1: 4, const + br_table 2, then 5 up to the load */
 	{"e", 100000, 0, SF_TRAP_MEMORY_OOB, 23,
 	/* 8, 3 x (4 + 4 + 2 + 7 + 1), header 4, local.get */
-	67},
+	67, 0},
 };
 
 static void
@@ -605,18 +615,19 @@ test_trapping_loops_charge_what_ran(void **state)
 			const late_case *lc = &late_cases[i];
 			outcome		o = run(&g, lc->name, lc->ok_arg, NO_LIMIT);
 			uint64_t	charged;
+			uint64_t	ran = lc->ran + lc->calls * (CALL_FUEL - 1);
 
 			assert_int_equal(o.st, SF_OK);
-			assert_int_equal(o.consumed, lc->ok_cost);
+			assert_int_equal(o.consumed, lc->ok_cost + lc->calls * (CALL_FUEL - 1));
 			o = run(&g, lc->name, lc->trap_arg, NO_LIMIT);
 			assert_int_equal(o.st, SF_TRAP);
 			assert_int_equal(o.trap, lc->trap);
-			if (o.consumed < lc->ran)
+			if (o.consumed < ran)
 				fail_msg("%s(%d), mode %d: charged %llu, ran %llu", lc->name, lc->trap_arg,
 						 counting_modes[k], (unsigned long long) o.consumed,
-						 (unsigned long long) lc->ran);
+						 (unsigned long long) ran);
 			charged = o.consumed;
-			o = run(&g, lc->name, lc->trap_arg, lc->ran - 1);
+			o = run(&g, lc->name, lc->trap_arg, ran - 1);
 			assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
 			o = run(&g, lc->name, lc->trap_arg, charged);
 			assert_int_equal(o.trap, lc->trap);
@@ -637,7 +648,8 @@ typedef struct shape
 	const char *wat;
 	uint64_t	points_precise, points_slacked;
 	int32_t		arg[3];
-	uint64_t	cost[3];
+	uint64_t	cost[3];		/* counting a call as 1 */
+	uint64_t	calls[3];		/* calls made: each costs CALL_FUEL */
 } shape;
 
 static const shape shapes[] = {
@@ -647,7 +659,7 @@ static const shape shapes[] = {
 	 "    (then (local.set $a (i32.const 5)))\n"
 	 "    (else (local.set $a (i32.add (local.get $x) (i32.const 9)))))\n"
 	 "  (i32.add (local.get $a) (i32.const 1))))",
-	 2, 2, {1, 0, -4}, {7, 9, 7}},
+	 2, 2, {1, 0, -4}, {7, 9, 7}, {0, 0, 0}},
 	/* a loop whose only branch is its back edge: after it resumes entry */
 	{"(module (func (export \"f\") (param $n i32) (result i32) (local $i i32)\n"
 	 "  (local.set $i (i32.const 0))\n"
@@ -655,26 +667,26 @@ static const shape shapes[] = {
 	 "    (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
 	 "    (br_if $l (i32.lt_s (local.get $i) (local.get $n))))\n"
 	 "  (i32.mul (local.get $i) (i32.const 2))))",
-	 2, 2, {0, 1, 10}, {13, 13, 85}},
+	 2, 2, {0, 1, 10}, {13, 13, 85}, {0, 0, 0}},
 	/* a block left by a br_if to its own end: after it resumes entry */
 	{"(module (func (export \"f\") (param $x i32) (result i32) (local $a i32)\n"
 	 "  (block $b (br_if $b (local.get $x)) (local.set $a (i32.const 3)))\n"
 	 "  (i32.add (local.get $a) (local.get $x))))",
-	 2, 2, {1, 0, 5}, {5, 7, 5}},
+	 2, 2, {1, 0, 5}, {5, 7, 5}, {0, 0, 0}},
 	/* inner block left for the outer one: after it, no resume */
 	{"(module (func (export \"f\") (param $x i32) (result i32) (local $a i32)\n"
 	 "  (block $o\n"
 	 "    (block $b (br_if $o (local.get $x)) (local.set $a (i32.const 3)))\n"
 	 "    (local.set $a (i32.add (local.get $a) (i32.const 1))))\n"
 	 "  (local.get $a)))",
-	 2, 2, {1, 0, 2}, {3, 9, 3}},
+	 2, 2, {1, 0, 2}, {3, 9, 3}, {0, 0, 0}},
 	/* the else arm is the cheaper one: its charge goes */
 	{"(module (func (export \"f\") (param $x i32) (result i32)\n"
 	 "  (if (i32.eqz (local.get $x))\n"
 	 "    (then (local.set $x (i32.mul (local.get $x) (i32.const 7))))\n"
 	 "    (else (nop)(local.set $x (i32.const 1))))\n"
 	 "  (i32.add (local.get $x) (i32.const 2))))",
-	 2, 2, {0, 1, 9}, {10, 8, 8}},
+	 2, 2, {0, 1, 9}, {10, 8, 8}, {0, 0, 0}},
 	/* late loop: the header charges the rest of the body too, the run
 	** before the loop takes that back once, the second exit charges on
 	** its way out: 3 charges, where a charge after each br_if made 4 */
@@ -690,14 +702,14 @@ static const shape shapes[] = {
 	 "      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
 	 "      (br $l)))\n"
 	 "  (local.get $s)))",
-	 3, 3, {0, 3, 20}, {19, 70, 265}},
+	 3, 3, {0, 3, 20}, {19, 70, 265}, {0, 0, 0}},
 	/* the then arm returns: the else arm's run goes on after the end */
 	{"(module (func (export \"f\") (param $x i32) (result i32)\n"
 	 "  (if (i32.eqz (local.get $x))\n"
 	 "    (then (return (i32.mul (local.get $x) (i32.const 7))))\n"
 	 "    (else (nop)(local.set $x (i32.const 1))))\n"
 	 "  (i32.add (local.get $x) (i32.const 2))))",
-	 3, 3, {0, 1, 9}, {7, 8, 8}},
+	 3, 3, {0, 1, 9}, {7, 8, 8}, {0, 0, 0}},
 	/* a loop continued from an if arm (quicksort's partition loop): the
 	** header's 12 move into the run before the loop (1 after it, resumed)
 	** and the arm's 5, and the back edge jumps past the dropped header:
@@ -709,7 +721,7 @@ static const shape shapes[] = {
 	 "    (if (i32.lt_s (local.get $i) (local.get $n))\n"
 	 "      (then (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $l))))\n"
 	 "  (local.get $s)))",
-	 2, 2, {0, 1, 5}, {13, 13, 81}},
+	 2, 2, {0, 1, 5}, {13, 13, 81}, {0, 0, 0}},
 	/* the same with a direct call in the header: linking adds the
 	** callee's entry run (1) to the dropped header charge, which comes
 	** back as a lea, so the back edge must not jump past it */
@@ -720,7 +732,7 @@ static const shape shapes[] = {
 	 "    (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
 	 "    (if (i32.lt_s (local.get $i) (local.get $n)) (then (br $l))))\n"
 	 "  (local.get $s)))",
-	 4, 4, {0, 1, 5}, {14, 14, 70}},
+	 4, 4, {0, 1, 5}, {14, 14, 70}, {1, 1, 5}},
 };
 
 static void
@@ -741,14 +753,14 @@ test_merged_runs_charge_exactly(void **state)
 			for (int a = 0; a < 3; a++)
 			{
 				outcome		o = run(&g, "f", sh->arg[a], NO_LIMIT);
+				uint64_t	cost = sh->cost[a] + sh->calls[a] * (CALL_FUEL - 1);
 
-				if (o.st != SF_OK || o.consumed != sh->cost[a])
+				if (o.st != SF_OK || o.consumed != cost)
 					fail_msg("shape %zu mode %d arg %d: status %d consumed %llu, want %llu",
 							 i, counting_modes[k], sh->arg[a], o.st,
-							 (unsigned long long) o.consumed,
-							 (unsigned long long) sh->cost[a]);
-				assert_int_equal(run(&g, "f", sh->arg[a], sh->cost[a]).st, SF_OK);
-				assert_int_equal(run(&g, "f", sh->arg[a], sh->cost[a] - 1).trap,
+							 (unsigned long long) o.consumed, (unsigned long long) cost);
+				assert_int_equal(run(&g, "f", sh->arg[a], cost).st, SF_OK);
+				assert_int_equal(run(&g, "f", sh->arg[a], cost - 1).trap,
 								 SF_TRAP_OUT_OF_FUEL);
 			}
 			rig_free(&g);
@@ -947,13 +959,13 @@ test_limits_above_2_32(void **state)
 		o = run(&g, "count", 10, ((uint64_t) 1 << 32) + 50);
 		assert_int_equal(o.st, SF_OK);
 		assert_int_equal(o.consumed, 95);
-		/* charge: local.get, call, call, const = 4, plus the charge */
-		o = run(&g, "charge", (int64_t) (big - 4), big);
+		/* charge: local.get, const and two host calls, plus the charge */
+		o = run(&g, "charge", (int64_t) (big - CHARGE_OPS), big);
 		assert_int_equal(o.st, SF_OK);
 		assert_int_equal(o.consumed, big);
 		assert_int_equal(o.effects, 1);
 		assert_int_equal(seen_remaining, 0);
-		o = run(&g, "charge", (int64_t) (big - 3), big);
+		o = run(&g, "charge", (int64_t) (big - CHARGE_OPS + 1), big);
 		assert_int_equal(o.st, SF_TRAP);
 		assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
 		assert_int_equal(o.effects, 0);
@@ -968,11 +980,12 @@ test_limits_above_2_32(void **state)
 
 /*
 ** Host calls: the host sees the remaining fuel (the current run is charged
-** at its start: in effects(n) iteration k has charged 10k + 10 when the
-** host runs, plus 1 for the final local.get, which no branch skips and so
-** is charged with the entry run); fuel is checked before the host function
-** runs, so no side effect happens past the limit, and after it, so a host
-** charge counts.
+** at its start, and entering the host charges SF_FUEL_HOST_CALL: in
+** effects(n) iteration k has charged EFFECT_ITER (k + 1) when the host
+** runs, plus 1 for the final local.get, which no branch skips and so is
+** charged with the entry run); fuel is checked before the host function
+** runs, once entering it is charged, so no side effect happens past the
+** limit, and after it, so a host charge counts.
 */
 static void
 test_host_boundaries(void **state)
@@ -983,26 +996,28 @@ test_host_boundaries(void **state)
 		outcome		o;
 
 		rig_new(&g, prog_main, counting_modes[k]);
-		o = run(&g, "effects", 5, 1000);
+		o = run(&g, "effects", 5, 10000);
 		assert_int_equal(o.st, SF_OK);
-		assert_int_equal(seen_remaining, 1000 - 51);
-		for (uint64_t lim = 40; lim <= 60; lim++)
+		assert_int_equal(seen_remaining, 10000 - (5 * EFFECT_ITER + 1));
+		/* around iteration 3's host call, entering it and its run */
+		for (uint64_t lim = 3 * EFFECT_ITER - SF_FUEL_HOST_CALL - 10;
+			 lim <= 3 * EFFECT_ITER + 10; lim++)
 		{
 			o = run(&g, "effects", 100, lim);
 			assert_int_equal(o.st, SF_TRAP);
 			assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
-			/* iteration k calls the host iff 10k + 11 <= lim */
-			assert_int_equal(o.effects, (int64_t) ((lim - 1) / 10));
+			/* iteration k calls the host iff EFFECT_ITER (k + 1) + 1 <= lim */
+			assert_int_equal(o.effects, (int64_t) ((lim - 1) / EFFECT_ITER));
 		}
 		/* the charge exhausts the fuel: the following effect never runs */
-		o = run(&g, "charge", 100, 103);
+		o = run(&g, "charge", 100, CHARGE_OPS + 99);
 		assert_int_equal(o.st, SF_TRAP);
 		assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
 		assert_int_equal(o.effects, 0);
-		o = run(&g, "charge", 100, 104);
+		o = run(&g, "charge", 100, CHARGE_OPS + 100);
 		assert_int_equal(o.st, SF_OK);
 		assert_int_equal(o.effects, 1);
-		assert_int_equal(o.consumed, 104);
+		assert_int_equal(o.consumed, CHARGE_OPS + 100);
 		rig_free(&g);
 	}
 }
@@ -1010,13 +1025,14 @@ test_host_boundaries(void **state)
 /* ---- bulk operators ---------------------------------------------------------------- */
 
 /*
-** Each function: call $effect, one bulk operator sized by $n, call $effect,
-** local.get $n: 3 operators around the bulk one's own.  The bulk operator
-** costs its unit, its 2 or 3 constant and local.get operands, and the bytes
-** it touches (sf_fuel_for_bytes: memory.fill writes n bytes, memory.copy
-** and memory.init read and write n, table elements count 8 bytes each;
-** memory.grow costs SF_FUEL_PER_PAGE a page).  A grow that fails touches
-** nothing and costs only its operators.
+** Each function: call $effect (a host function), one bulk operator sized
+** by $n, call $effect, local.get $n.  A call costs the call operator and
+** SF_FUEL_HOST_CALL; the bulk operator costs its own (the opcode table's),
+** its 2 or 3 constant and local.get operands (a unit each), and the bytes
+** it touches (sf_fuel_for_bytes: memory.fill's n writes count twice,
+** memory.copy and memory.init read and write n, table elements count 8
+** bytes each; memory.grow costs SF_FUEL_PER_PAGE a page).  A grow that
+** fails touches nothing and costs only its operators.
 */
 static const char prog_bulk[] =
 	"(module\n"
@@ -1056,25 +1072,43 @@ static const char prog_bulk[] =
 typedef struct bulkcase
 {
 	const char *name;
-	uint64_t	ops;			/* operators, the bulk one included */
+	uint8_t		sub;			/* the bulk operator (0xFC prefix) */
+	uint64_t	plain;			/* operators of a unit: operands, the last local.get */
 	uint64_t	per_n;			/* fuel per unit of n, times 8 */
 	uint32_t	n[4];
 } bulkcase;
 
 static const bulkcase bulkcases[] = {
-	{"fill", 7, 1, {0, 7, 8, 3u << 20}},
-	{"copy", 7, 2, {0, 3, 4, 3u << 20}},
-	{"init", 7, 2, {0, 3, 4, 64}},
-	{"tfill", 7, 8, {0, 1, 5000, 300000}},
-	{"tcopy", 7, 16, {0, 1, 5000, 299999}},
-	{"tinit", 7, 16, {0, 1, 2, 4}},
-	{"tgrow", 6, 8, {0, 1, 5000, 20000}},
+	{"fill", 0x0B, 4, 2, {0, 3, 4, 3u << 20}},
+	{"copy", 0x0A, 4, 2, {0, 3, 4, 3u << 20}},
+	{"init", 0x08, 4, 2, {0, 3, 4, 64}},
+	{"tfill", 0x11, 4, 8, {0, 1, 5000, 300000}},
+	{"tcopy", 0x0E, 4, 16, {0, 1, 5000, 299999}},
+	{"tinit", 0x0C, 4, 16, {0, 1, 2, 4}},
+	{"tgrow", 0x0F, 3, 8, {0, 1, 5000, 20000}},
 };
 
+/* The two calls of $effect around the bulk operator. */
+static uint64_t
+effect_calls(void)
+{
+	return 2 * (sf_opinfo_table[SF_OP_CALL].fuel + SF_FUEL_HOST_CALL);
+}
+
+/* A bulk function's operators, without the bytes the bulk one touches. */
+static uint64_t
+bulk_ops(uint8_t prefix, uint8_t code, uint64_t plain)
+{
+	return effect_calls() + plain + sf_opinfo_table[sf_opcode_lookup(prefix, code)].fuel;
+}
+
 /*
-** The exact cost passes and one less runs out, in both modes alike, before
-** the operator touches anything: the first host effect happened, the
-** second did not, and the memory or table is as it was.
+** The exact cost passes; one less runs out at the second host call, before
+** it runs.  SF_FUEL_HOST_CALL less still runs out at the bulk operator
+** when it charges for bytes, before it touches anything (the first host
+** effect happened), and at the first host call when it charges none: in
+** both modes alike, the second host effect did not happen, and the memory
+** or table is as it was.
 */
 static void
 expect_bulk(rig *g, const char *name, uint32_t n, uint64_t cost, bool charged)
@@ -1093,10 +1127,14 @@ expect_bulk(rig *g, const char *name, uint32_t n, uint64_t cost, bool charged)
 	o = run(g, name, n, cost);
 	assert_int_equal(o.st, SF_OK);
 	assert_int_equal(o.consumed, cost);
+	o = run(g, name, n, cost - 1);
+	assert_int_equal(o.st, SF_TRAP);
+	assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
+	assert_int_equal(o.effects, 1);
 	memset(sf_memory_data(mem) + 16, 0, 64);
 	t0 = ex.of.table->elems[0];
 	ex.of.table->elems[0] = NULL;
-	o = run(g, name, n, cost - 1);
+	o = run(g, name, n, cost - SF_FUEL_HOST_CALL - 1);
 	assert_int_equal(o.st, SF_TRAP);
 	assert_int_equal(o.trap, SF_TRAP_OUT_OF_FUEL);
 	assert_int_equal(o.effects, charged ? 1 : 0);
@@ -1112,6 +1150,7 @@ test_bulk_exact_costs(void **state)
 	for (int k = 0; k < 2; k++)
 	{
 		rig			g;
+		uint64_t	grow;
 
 		rig_new(&g, prog_bulk, counting_modes[k]);
 		for (size_t c = 0; c < sizeof(bulkcases) / sizeof(bulkcases[0]); c++)
@@ -1120,17 +1159,22 @@ test_bulk_exact_costs(void **state)
 				const bulkcase *b = &bulkcases[c];
 				uint64_t	bytes = (uint64_t) b->n[i] * b->per_n;
 
-				expect_bulk(&g, b->name, b->n[i], b->ops + sf_fuel_for_bytes(bytes),
+				expect_bulk(&g, b->name, b->n[i],
+							bulk_ops(0xFC, b->sub, b->plain) + sf_fuel_for_bytes(bytes),
 							sf_fuel_for_bytes(bytes) > 0);
 			}
-		/* memory.grow: a page costs SF_FUEL_PER_PAGE; 64 of 80 pages are in use */
-		expect_bulk(&g, "mgrow", 0, 5, false);
-		expect_bulk(&g, "mgrow", 1, 5 + SF_FUEL_PER_PAGE, true);
-		expect_bulk(&g, "mgrow", 3, 5 + 3 * SF_FUEL_PER_PAGE, true);
-		assert_int_equal(sf_memory_size(sf_instance_memory(g.inst)), 72u << 16);
+		/*
+		** memory.grow: a page costs SF_FUEL_PER_PAGE; 64 of 80 pages are in
+		** use, and three of the four runs of each case grow
+		*/
+		grow = bulk_ops(0x00, 0x40, 2);
+		expect_bulk(&g, "mgrow", 0, grow, false);
+		expect_bulk(&g, "mgrow", 1, grow + SF_FUEL_PER_PAGE, true);
+		expect_bulk(&g, "mgrow", 3, grow + 3 * SF_FUEL_PER_PAGE, true);
+		assert_int_equal(sf_memory_size(sf_instance_memory(g.inst)), 76u << 16);
 		/* grows that fail touch nothing and cost their operators only */
-		assert_int_equal(run(&g, "mgrow", 9, NO_LIMIT).consumed, 5);
-		assert_int_equal(run(&g, "tgrow", 20000000, NO_LIMIT).consumed, 6);
+		assert_int_equal(run(&g, "mgrow", 9, NO_LIMIT).consumed, grow);
+		assert_int_equal(run(&g, "tgrow", 20000000, NO_LIMIT).consumed, bulk_ops(0xFC, 0x0F, 3));
 		rig_free(&g);
 	}
 }
@@ -2060,13 +2104,13 @@ test_call_reports_its_fuel(void **state)
 	assert_int_equal(sf_call(ex.of.func, &arg, 1, &res, 1, &opts, &err), SF_OK);
 	assert_int_equal(opts.fuel_consumed, 95);
 	assert_int_equal(sf_last_fuel_consumed(), 95);
-	/* outer: call, const = 2; the nested count(3) = 32 is its own */
+	/* outer: a host call and a const; the nested count(3) = 32 is its own */
 	assert_int_equal(sf_instance_export(inst, "outer", 5, &ex), SF_OK);
 	assert_int_equal(sf_call(ex.of.func, NULL, 0, &res, 1, &opts, &err), SF_OK);
 	assert_int_equal(res.of.i32, 7);
-	assert_int_equal(opts.fuel_consumed, 2);
+	assert_int_equal(opts.fuel_consumed, HOST_CALL_FUEL + 1);
 	assert_int_equal(reenter_consumed, 32);
-	assert_int_equal(sf_last_fuel_consumed(), 2);
+	assert_int_equal(sf_last_fuel_consumed(), HOST_CALL_FUEL + 1);
 	/* bad arguments, and a host function: nothing consumed */
 	assert_int_equal(sf_call(ex.of.func, &arg, 1, &res, 1, &opts, &err), SF_BADARG);
 	assert_int_equal(opts.fuel_consumed, 0);

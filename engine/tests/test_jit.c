@@ -282,6 +282,58 @@ test_host_calls(void **state)
 }
 
 /*
+** sf_ctx_instance: a host function called by a start function reaches the
+** instance being made and calls its export "get" before sf_instance_new
+** returns; called with no wasm caller, it is NULL.
+*/
+static int
+host_call_export(sf_ctx *ctx, void *env, const sf_val *args, sf_val *results)
+{
+	sf_instance *inst = sf_ctx_instance(ctx);
+	sf_extern	ex;
+	sf_error	err;
+	sf_val		r;
+
+	*(sf_instance **) env = inst;
+	if (inst == NULL || sf_instance_export(inst, "get", 3, &ex) != SF_OK ||
+		sf_call(ex.of.func, NULL, 0, &r, 1, NULL, &err) != SF_OK)
+		return 1;
+	results[0] = i32v(r.of.i32 + 1);
+	return 0;
+}
+
+static void
+test_ctx_instance(void **state)
+{
+	sf_module  *m = load_wat(
+		"(module (import \"env\" \"h\" (func $h (result i32)))"
+		"  (global $g (mut i32) (i32.const 41))"
+		"  (func (export \"get\") (result i32) (global.get $g))"
+		"  (func $start (global.set $g (call $h)))"
+		"  (start $start))");
+	sf_store   *s = sf_store_new(NULL, NULL);
+	static const sf_valtype r1[] = {SF_I32};
+	sf_functype ft = {0, 1, NULL, r1};
+	sf_instance *seen = NULL;
+	sf_extern	imp;
+	sf_instance *inst;
+	sf_error	err;
+	int32_t		r;
+
+	imp.kind = SF_EXTERN_FUNC;
+	imp.of.func = sf_func_new_host(s, &ft, host_call_export, &seen, NULL);
+	inst = instantiate(s, m, &imp, 1);
+	assert_ptr_equal(seen, inst);
+	assert_int_equal(call_i32(export_func(inst, "get"), 0, NULL, &r, &err), SF_OK);
+	assert_int_equal(r, 42);
+	/* called directly, not from wasm: no instance */
+	assert_int_equal(call_i32(imp.of.func, 0, NULL, &r, &err), SF_TRAP);
+	assert_null(seen);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+/*
 ** sf_call_slots: raw slots in and out; counts checked; the upper half of
 ** an i32 slot is ignored (an address with garbage above bit 31 must not
 ** reach outside memory); traps and host functions as with sf_call.
@@ -676,6 +728,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_arith),
 		cmocka_unit_test(test_traps),
 		cmocka_unit_test(test_host_calls),
+		cmocka_unit_test(test_ctx_instance),
 		cmocka_unit_test(test_call_slots),
 		cmocka_unit_test(test_linking),
 		cmocka_unit_test(test_memory_limits),

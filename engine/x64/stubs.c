@@ -7,7 +7,8 @@
 **   uint64_t entry(ctx, code, slots, nslots, act)
 ** saves the callee-saved registers, records its stack pointer in
 ** act->saved_rsp, copies the argument slots to the stack, calls 'code'
-** and copies the result slots back; it returns 0.  The trap stub restores
+** and copies the result slots back; it returns 0.  Copies of it for a
+** fixed small count of slots copy them without a loop.  The trap stub restores
 ** that stack pointer from the activation and leaves through the same
 ** epilogue with the trap kind in eax.  No unwinding, no longjmp.
 **
@@ -29,7 +30,7 @@ static bool stubs_ok;
 /* Offsets inside the stub block, fixed up after installation. */
 typedef struct stub_offs
 {
-	size_t		entry, trap_explicit, trap_common, host_call;
+	size_t		entry, entry_n[SF_ENTRY_SMALL], trap_explicit, trap_common, host_call;
 } stub_offs;
 
 /* Copy nslots (rcx) slots from [src + 8*i] to [dst + 8*i], with rax and r9. */
@@ -49,10 +50,18 @@ copy_slots(x64_buf *b, int dst, int src)
 	x64_bind8(b, done);
 }
 
-static void
-emit_entry(x64_buf *b, stub_offs *o, size_t *exit_at)
+/*
+** The entry stub for 'n' slots, or for any number (in rcx) when n < 0.  The
+** fixed-count ones, for the small counts of calls from SQL, copy the slots
+** without a loop; all have the same frame, and the trap stub leaves
+** through the epilogue of the general one ('exit_at').
+*/
+static size_t
+emit_entry(x64_buf *b, int n, size_t *exit_at)
 {
-	o->entry = x64_pos(b);
+	size_t		start = x64_pos(b);
+	int32_t		room = (int32_t) (((size_t) (n < 0 ? 0 : n) * 8 + 15) & ~(size_t) 15);
+
 	x64_push(b, X64_RBP);
 	x64_mov_rr(b, 1, X64_RBP, X64_RSP);
 	x64_push(b, X64_RBX);
@@ -68,20 +77,45 @@ emit_entry(x64_buf *b, stub_offs *o, size_t *exit_at)
 	x64_mov_rm(b, 1, X64_MEM, x64_m(X64_CTX, SF_OFF_VM_MEM_BASE));
 	x64_mov_rm(b, 1, X64_FUEL, x64_m(X64_R8, SF_OFF_ACT_FUEL));
 	/* outgoing slots, 16-byte aligned */
-	x64_mov_rr(b, 1, X64_RAX, X64_RCX);
-	x64_shift_ri(b, X64_SHL, 1, X64_RAX, 3);
-	x64_alu_ri(b, X64_ADD, 1, X64_RAX, 15);
-	x64_alu_ri(b, X64_AND, 1, X64_RAX, -16);
-	x64_alu_rr(b, X64_SUB, 1, X64_RSP, X64_RAX);
-	copy_slots(b, X64_RSP, X64_RDX);
+	if (n < 0)
+	{
+		x64_mov_rr(b, 1, X64_RAX, X64_RCX);
+		x64_shift_ri(b, X64_SHL, 1, X64_RAX, 3);
+		x64_alu_ri(b, X64_ADD, 1, X64_RAX, 15);
+		x64_alu_ri(b, X64_AND, 1, X64_RAX, -16);
+		x64_alu_rr(b, X64_SUB, 1, X64_RSP, X64_RAX);
+		copy_slots(b, X64_RSP, X64_RDX);
+	}
+	else if (room > 0)
+	{
+		x64_alu_ri(b, X64_SUB, 1, X64_RSP, room);
+		for (int i = 0; i < n; i++)
+		{
+			x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDX, 8 * i));
+			x64_mov_mr(b, 1, x64_m(X64_RSP, 8 * i), X64_RAX);
+		}
+	}
 	x64_call_r(b, X64_RSI);
-	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RBP, X64_ENTRY_NSLOTS));
-	x64_mov_rm(b, 1, X64_RDX, x64_m(X64_RBP, X64_ENTRY_SLOTS));
-	copy_slots(b, X64_RDX, X64_RSP);
+	if (n < 0)
+	{
+		x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RBP, X64_ENTRY_NSLOTS));
+		x64_mov_rm(b, 1, X64_RDX, x64_m(X64_RBP, X64_ENTRY_SLOTS));
+		copy_slots(b, X64_RDX, X64_RSP);
+	}
+	else if (n > 0)
+	{
+		x64_mov_rm(b, 1, X64_RDX, x64_m(X64_RBP, X64_ENTRY_SLOTS));
+		for (int i = 0; i < n; i++)
+		{
+			x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RSP, 8 * i));
+			x64_mov_mr(b, 1, x64_m(X64_RDX, 8 * i), X64_RAX);
+		}
+	}
 	x64_mov_rm(b, 1, X64_R8, x64_m(X64_RBP, X64_ENTRY_ACT));
 	x64_mov_mr(b, 1, x64_m(X64_R8, SF_OFF_ACT_FUEL), X64_FUEL);
 	x64_alu_rr(b, X64_XOR, 0, X64_RAX, X64_RAX);
-	*exit_at = x64_pos(b);
+	if (exit_at != NULL)
+		*exit_at = x64_pos(b);
 	x64_lea(b, 1, X64_RSP, x64_m(X64_RBP, X64_ENTRY_SAVED));
 	x64_pop(b, X64_FUEL);
 	x64_pop(b, X64_MEM);
@@ -90,6 +124,7 @@ emit_entry(x64_buf *b, stub_offs *o, size_t *exit_at)
 	x64_pop(b, X64_RBX);
 	x64_pop(b, X64_RBP);
 	x64_ret(b);
+	return start;
 }
 
 static void
@@ -188,7 +223,9 @@ build_stubs(void)
 	uint8_t    *code;
 
 	x64_buf_init(&b);
-	emit_entry(&b, &o, &exit_at);
+	o.entry = emit_entry(&b, -1, &exit_at);
+	for (int n = 0; n < SF_ENTRY_SMALL; n++)
+		o.entry_n[n] = emit_entry(&b, n, NULL);
 	emit_traps(&b, &o, exit_at);
 	emit_host_call(&b, &o);
 	if (b.oom)
@@ -201,6 +238,8 @@ build_stubs(void)
 	{
 		sf_codemem_set_stubs(code, x64_pos(&b));
 		stubs.entry = (sf_entry_fn) (void *) (code + o.entry);
+		for (int n = 0; n < SF_ENTRY_SMALL; n++)
+			stubs.entry_n[n] = (sf_entry_fn) (void *) (code + o.entry_n[n]);
 		stubs.trap_explicit = code + o.trap_explicit;
 		stubs.trap_common = code + o.trap_common;
 		stubs.host_call = code + o.host_call;

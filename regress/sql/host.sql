@@ -138,6 +138,69 @@ CREATE FUNCTION start_logs() RETURNS int LANGUAGE wasm AS $$
   (func (export "start_logs") (result i32) i32.const 1))
 $$;
 SELECT start_logs(), start_logs();
+-- ... and run SQL: the allocator is found while the instance is still
+-- being made (a start function here, a reactor's _initialize below).
+CREATE FUNCTION start_queries() RETURNS int LANGUAGE wasm AS $$
+(module (import "slackfuel:host/api" "query" (func $query (param i32 i32 i32 i32 i32 i32)))
+  (memory (export "memory") 1) (data (i32.const 0) "SELECT 41")
+  (global $heap (mut i32) (i32.const 4096))
+  (func (export "cabi_realloc") (param $old i32) (param $old_size i32) (param $align i32) (param $size i32) (result i32)
+    (local $p i32)
+    (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get $align) (i32.const 1)))
+                           (i32.sub (i32.const 0) (local.get $align))))
+    (global.set $heap (i32.add (local.get $p) (local.get $size)))
+    (memory.copy (local.get $p) (local.get $old) (local.get $old_size))
+    (local.get $p))
+  (func $start (call $query (i32.const 0) (i32.const 9) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 64)))
+  (start $start)
+  ;; the list<row> the start function got, at 64: row 0, value 0, its s32
+  (func (export "start_queries") (result i32)
+    (i32.load offset=8 (i32.load (i32.load (i32.const 64))))))
+$$;
+SELECT start_queries();
+-- _initialize prepares a statement once; every call uses it.
+CREATE FUNCTION init_prepares(int) RETURNS int STRICT LANGUAGE wasm AS $$
+(module
+  (import "slackfuel:host/api" "[constructor]statement" (func $prepare (param i32 i32 i32 i32) (result i32)))
+  (import "slackfuel:host/api" "[method]statement.query" (func $stmt_query (param i32 i32 i32 i32 i32)))
+  (memory (export "memory") 1) (data (i32.const 0) "SELECT $1 * 10")
+  (global $heap (mut i32) (i32.const 4096))
+  (global $stmt (mut i32) (i32.const 0))
+  (func (export "cabi_realloc") (param $old i32) (param $old_size i32) (param $align i32) (param $size i32) (result i32)
+    (local $p i32)
+    (local.set $p (i32.and (i32.add (global.get $heap) (i32.sub (local.get $align) (i32.const 1)))
+                           (i32.sub (i32.const 0) (local.get $align))))
+    (global.set $heap (i32.add (local.get $p) (local.get $size)))
+    (memory.copy (local.get $p) (local.get $old) (local.get $old_size))
+    (local.get $p))
+  (func (export "_initialize")
+    (global.set $stmt (call $prepare (i32.const 0) (i32.const 14) (i32.const 0) (i32.const 0))))
+  ;; value int4(n) at 32; list<row> back at 64
+  (func (export "init_prepares") (param $n i32) (result i32)
+    (i32.store8 (i32.const 32) (i32.const 3))
+    (i32.store (i32.const 40) (local.get $n))
+    (call $stmt_query (global.get $stmt) (i32.const 32) (i32.const 1) (i32.const 0) (i32.const 64))
+    (i32.add (i32.mul (global.get $stmt) (i32.const 1000))
+             (i32.load offset=8 (i32.load (i32.load (i32.const 64)))))))
+$$;
+SELECT init_prepares(1) AS "stmt 1: 10", init_prepares(2) AS "stmt 1: 20";
+-- An error in a start function's query is raised as it is; the instance
+-- is not made, and the next call tries again.
+CREATE FUNCTION start_fails() RETURNS int LANGUAGE wasm AS $$
+(module (import "slackfuel:host/api" "query" (func $query (param i32 i32 i32 i32 i32 i32)))
+  (import "slackfuel:host/api" "log" (func $log (param i32 i32 i32)))
+  (memory (export "memory") 1) (data (i32.const 0) "SELECT 1/0") (data (i32.const 16) "starting")
+  (global $heap (mut i32) (i32.const 4096))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (global.set $heap (i32.add (global.get $heap) (i32.const 64))) (global.get $heap))
+  (func $start
+    (call $log (i32.const 7) (i32.const 16) (i32.const 8))
+    (call $query (i32.const 0) (i32.const 10) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 64)))
+  (start $start)
+  (func (export "start_fails") (result i32) i32.const 1))
+$$;
+SELECT start_fails();
+SELECT start_fails();
 
 -- Everything this suite made goes.
 RESET search_path;

@@ -67,6 +67,53 @@ SELECT kept_cursor('SELECT 1') < 0 AS opened;
 SELECT kept_cursor('SELECT 1');
 -- Many queries in one call.
 SELECT count_to(1000);
+-- Typed rows: a statement's rows as the record of its columns that the
+-- type mapping gives (docs/types.md), each column an option<T>.
+CREATE FUNCTION row_type(text) RETURNS text STRICT LANGUAGE wasm AS :'guest';
+CREATE FUNCTION typed(text, int, int) RETURNS text STRICT LANGUAGE wasm AS :'guest';
+CREATE FUNCTION typed_cursor(text) RETURNS text STRICT LANGUAGE wasm AS :'guest';
+CREATE FUNCTION typed_at(text, int) RETURNS int STRICT LANGUAGE wasm AS :'guest';
+CREATE TYPE host_mood AS ENUM ('sad', 'fine');
+SELECT row_type($$SELECT true AS b, 2::int2 AS "Small Int", 3 AS i, 4::int8, 1.5::float4,
+         2.5::float8, 'x'::text, 'y'::varchar(3), 'z'::char(2), '\x01'::bytea, 1.25::numeric,
+         '{}'::jsonb, '2024-01-02'::date, '2024-01-02 03:04'::timestamptz, '01:02'::time,
+         '1 day'::interval, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 'fine'::host_mood,
+         ARRAY['a', NULL], (SELECT h FROM host_items h LIMIT 1) AS item,
+         'pg_class'::regclass, 1 AS i$$);
+SELECT row_type('SELECT * FROM host_items');
+SELECT typed($$SELECT id, name, id * 1.5::float8 AS score, ARRAY[id, id * 10] AS pair,
+               CASE WHEN id <> 2 THEN date '1970-01-01' + id END AS day
+             FROM host_items WHERE id > $1
+             UNION ALL SELECT NULL, NULL, NULL, NULL, NULL ORDER BY 1$$, 0, 0);
+-- max-rows bounds them too.
+SELECT typed('SELECT id, name, 0.5::float8, ARRAY[]::int[], 0 FROM host_items WHERE id > $1 ORDER BY id',
+             2, 0);
+SELECT typed_cursor($$SELECT id, name, id * 1.5::float8, ARRAY[id], NULL::date
+                    FROM host_items WHERE id > $1 ORDER BY id$$);
+-- An enum is its case, a composite its record, as in a function's
+-- arguments: (some, case 1), (some, record (some, 7), (none)), 2 rows.
+CREATE FUNCTION typed_bytes(text, int) RETURNS bytea STRICT LANGUAGE wasm AS :'guest';
+CREATE TYPE host_pair AS (a int, b int);
+SELECT typed_bytes($$SELECT 'fine'::host_mood, ROW(7, NULL)::host_pair
+                    UNION ALL SELECT 'sad', NULL$$, 48);
+-- A kept statement's record follows a label added to its enum: a case is
+-- the label's place in the enum's order (fine is 1 of sad, fine; then 2 of
+-- glad, sad, fine).  Each row is (some, case).
+CREATE FUNCTION kept_typed_bytes(text, int) RETURNS bytea STRICT LANGUAGE wasm AS :'guest';
+CREATE TABLE host_moods (m host_mood);
+INSERT INTO host_moods VALUES ('fine');
+SELECT kept_typed_bytes('SELECT m FROM host_moods ORDER BY m', 2);
+ALTER TYPE host_mood ADD VALUE 'glad' BEFORE 'sad';
+INSERT INTO host_moods VALUES ('glad');
+SELECT kept_typed_bytes('SELECT m FROM host_moods ORDER BY m', 4);
+-- An array with a NULL element has no list<T>: an error naming the column.
+SELECT typed('SELECT id, name, 0.5::float8, ARRAY[id, NULL], 0 FROM host_items WHERE id > $1',
+             0, 0);
+-- A type without a WIT type, a wrong return pointer.
+SELECT row_type('SELECT ''(1,2)''::point');
+SELECT typed_at('SELECT 1', 2147483640);
+SELECT typed_at('SELECT 1', 2);
+SELECT typed_at('SELECT 1.5::float8', -4);
 
 -- Read-only: each of these fails before it runs, naming what it is.
 SELECT q('INSERT INTO host_items VALUES (9, ''nine'')');
@@ -82,6 +129,15 @@ SELECT q('CREATE TABLE host_new (a int)');
 SELECT q('DROP TABLE host_items');
 SELECT q('SET work_mem = ''1MB''');
 SELECT q('SELECT 1; SELECT 2');
+-- ... also when hidden in a subquery, a sublink, a CTE or a view.
+SELECT q('SELECT * FROM (SELECT * FROM host_items FOR UPDATE) s');
+SELECT q('SELECT 1 WHERE 1 IN (SELECT id FROM host_items FOR KEY SHARE)');
+SELECT q('WITH c AS (SELECT * FROM host_items FOR SHARE) SELECT * FROM c');
+CREATE VIEW host_locked AS SELECT * FROM host_items FOR UPDATE;
+CREATE VIEW host_next AS SELECT nextval('host_seq') AS n;
+SELECT q('SELECT * FROM host_locked');
+SELECT q('SELECT * FROM host_next');
+SELECT q('SELECT (SELECT set_config(''work_mem'', ''1MB'', false))');
 SELECT count(*) FROM host_items;
 -- A function that lies about its volatility still cannot write: the
 -- transaction is read-only while the query runs.
@@ -96,6 +152,18 @@ SELECT count(*) FROM host_items, (SELECT last_value FROM host_seq) s;
 SET slackfuel.allow_sql = off;
 SELECT q('SELECT 1');
 RESET slackfuel.allow_sql;
+-- Its superuser ceiling caps it, whatever the setting says; per function
+-- it goes with the function.
+SET slackfuel.allow_sql_ceiling = off;
+SET slackfuel.allow_sql = on;
+SELECT q('SELECT 1');
+RESET slackfuel.allow_sql_ceiling;
+RESET slackfuel.allow_sql;
+ALTER FUNCTION q(text) SET slackfuel.allow_sql = off;
+SELECT q('SELECT 1');
+SELECT qcount('SELECT 1');
+ALTER FUNCTION q(text) RESET slackfuel.allow_sql;
+SELECT q('SELECT 1');
 
 -- PostgreSQL errors inside a query are caught in the host function, the
 -- wasm call unwinds, and the error is raised again as it was (SQLSTATE,
@@ -184,6 +252,61 @@ SET slackfuel.fuel_limit = '1M';
 SELECT count_to(100000);
 RESET slackfuel.fuel_limit;
 SELECT q('SELECT 47');
+-- Typed rows of scalars call cabi_realloc only to grow the list (here in
+-- place, at no cost): the query stops at the row where the caller's fuel
+-- runs out, not after the last.
+CREATE FUNCTION typed_scalars() RETURNS int LANGUAGE wasm AS $$
+(module
+  (import "slackfuel:host/api" "[constructor]statement" (func $prepare (param i32 i32 i32 i32) (result i32)))
+  (import "slackfuel:host/api" "[method]statement.query-typed" (func $query (param i32 i32 i32 i32 i32)))
+  (memory (export "memory") 200)
+  (data (i32.const 0) "SELECT g FROM generate_series(1, 1000000) g")
+  (func (export "cabi_realloc") (param $old i32) (param i32 i32 i32) (result i32)
+    (if (result i32) (local.get $old) (then (local.get $old)) (else (i32.const 4096))))
+  (func (export "typed_scalars") (result i32)
+    (call $query (call $prepare (i32.const 0) (i32.const 43) (i32.const 0) (i32.const 0))
+                 (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 64))
+    (i32.load offset=4 (i32.const 64))))
+$$;
+SELECT typed_scalars();
+SET slackfuel.fuel_limit = 100000;
+SELECT typed_scalars();
+RESET slackfuel.fuel_limit;
+-- A statement cannot be dropped by the cabi_realloc its own query calls.
+CREATE FUNCTION drop_running() RETURNS int LANGUAGE wasm AS $$
+(module
+  (import "slackfuel:host/api" "[constructor]statement" (func $prepare (param i32 i32 i32 i32) (result i32)))
+  (import "slackfuel:host/api" "[method]statement.query" (func $query (param i32 i32 i32 i32 i32)))
+  (import "slackfuel:host/api" "[resource-drop]statement" (func $drop (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "SELECT g FROM generate_series(1, 10) g")
+  (global $stmt (mut i32) (i32.const 0))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (call $drop (global.get $stmt))
+    (i32.const 4096))
+  (func (export "drop_running") (result i32)
+    (global.set $stmt (call $prepare (i32.const 0) (i32.const 38) (i32.const 0) (i32.const 0)))
+    (call $query (global.get $stmt) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 64))
+    (i32.load offset=4 (i32.const 64))))
+$$;
+CREATE FUNCTION drop_running_typed() RETURNS int LANGUAGE wasm AS $$
+(module
+  (import "slackfuel:host/api" "[constructor]statement" (func $prepare (param i32 i32 i32 i32) (result i32)))
+  (import "slackfuel:host/api" "[method]statement.query-typed" (func $query (param i32 i32 i32 i32 i32)))
+  (import "slackfuel:host/api" "[resource-drop]statement" (func $drop (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "SELECT g FROM generate_series(1, 10) g")
+  (global $stmt (mut i32) (i32.const 0))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (call $drop (global.get $stmt))
+    (i32.const 4096))
+  (func (export "drop_running_typed") (result i32)
+    (global.set $stmt (call $prepare (i32.const 0) (i32.const 38) (i32.const 0) (i32.const 0)))
+    (call $query (global.get $stmt) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 64))
+    (i32.load offset=4 (i32.const 64))))
+$$;
+SELECT drop_running();
+SELECT drop_running_typed();
 -- Errors in a nested call come back through every level.
 SELECT q('SELECT q(''SELECT 1/0'')');
 SELECT q('SELECT q(''SELECT 48'')');

@@ -36,8 +36,8 @@ SELECT length(echo(repeat('x', 500000))) AS half_mb;
 -- with 1 kB values run within 1 MB of linear memory.
 SET slackfuel.max_memory = '1MB';
 SELECT count(*) FROM generate_series(1, 100000) g
- WHERE length(concat(repeat('a', 500), echo(repeat('b', 500)))) = 1000
-   AND byte_sum(decode(repeat('01', 1000), 'hex')) = 1000;
+ WHERE length(concat(repeat('a', 500 + g % 1), echo(repeat('b', 500 + g % 1)))) = 1000
+   AND byte_sum(decode(repeat('01', 1000 + g % 1), 'hex')) = 1000;
 RESET slackfuel.max_memory;
 
 -- Globals keep their values between calls of one function.
@@ -69,6 +69,18 @@ SELECT fail_with(1);
 SELECT fail_with(2);
 SELECT checked(-1);
 SELECT fail_with(0);
+
+-- Read-only SQL through query(): parameters and rows as Values, every
+-- kind; the host's row buffers are freed (20,000 calls within 1 MB).
+CREATE FUNCTION queried(int) RETURNS text STRICT STABLE LANGUAGE wasm AS :'m';
+CREATE FUNCTION kinds() RETURNS text STABLE LANGUAGE wasm AS :'m';
+CREATE FUNCTION misread() RETURNS int STABLE LANGUAGE wasm AS :'m';
+SELECT queried(10), queried(0);
+SELECT kinds();
+SELECT misread();
+SET slackfuel.max_memory = '1MB';
+SELECT count(*) FROM generate_series(1, 20000) g WHERE queried(20 + g % 1) = '210 xxxxxxxxxxxxxxxxxxxx';
+RESET slackfuel.max_memory;
 RESET search_path;
 SET client_min_messages = warning;
 DROP SCHEMA sdk_as CASCADE;

@@ -45,9 +45,9 @@ SELECT length(echo(repeat('x', 5000000))) AS five_mb, length(shout(repeat('y', 1
 -- a leak of 100 MB would trap.
 SET slackfuel.max_memory = '2MB';
 SELECT count(*) FROM generate_series(1, 100000) g
- WHERE length(concat(repeat('a', 500), echo(repeat('b', 500)))) = 1000
-   AND length(shout(repeat('c', 1000))) = 1001
-   AND byte_sum(decode(repeat('01', 1000), 'hex')) = 1000;
+ WHERE length(concat(repeat('a', 500 + g % 1), echo(repeat('b', 500 + g % 1)))) = 1000
+   AND length(shout(repeat('c', 1000 + g % 1))) = 1001
+   AND byte_sum(decode(repeat('01', 1000 + g % 1), 'hex')) = 1000;
 RESET slackfuel.max_memory;
 
 -- State kept between calls of one function (each SQL function has its own

@@ -21,7 +21,7 @@
 // copied it (every such export needs that alias of cabi_post).  Globals
 // keep their values between calls.  Build with the default (incremental)
 // runtime, which frees, and --use abort=... (see abort below).
-// log, notice and raise are the host's (slackfuel:host/api).
+// log, notice, raise and query are the host's (slackfuel:host/api).
 
 // The return area of a (ptr, len) result, and whether its buffer is still
 // to be freed.
@@ -124,6 +124,155 @@ export function raise(sqlstate: string, message: string,
             detail === null ? 0 : 1, changetype<usize>(d), <usize>d.byteLength,
             hint === null ? 0 : 1, changetype<usize>(h), <usize>h.byteLength);
   unreachable();
+}
+
+// --- Read-only SQL (docs/host.md, "Read-only SQL") -------------------------
+
+@external("slackfuel:host/api", "query")
+declare function hostQuery(sql: usize, sqlLen: usize, params: usize, n: usize,
+                           maxRows: u32, ret: usize): void;
+
+// The cases of a SQL value: a query's parameter or a value in its rows.
+// Other is any other type, in its text form (numeric, dates, arrays, ...).
+export enum Kind { Null, Bool, Int2, Int4, Int8, Float4, Float8, Text, Bytea, Other }
+
+// A SQL value.  Make parameters with Value.ofInt4(5), Value.ofText("x"),
+// ...; read a row's values with asInt, asFloat, asString, asBytes (a value
+// of another kind ends the call with an error naming both).
+export class Value {
+  constructor(public kind: Kind, public int: i64 = 0, public float: f64 = 0,
+              public str: string = "", public bytes: Uint8Array | null = null) {}
+  static ofNull(): Value { return new Value(Kind.Null); }
+  static ofBool(b: bool): Value { return new Value(Kind.Bool, b ? 1 : 0); }
+  static ofInt2(x: i16): Value { return new Value(Kind.Int2, x); }
+  static ofInt4(x: i32): Value { return new Value(Kind.Int4, x); }
+  static ofInt8(x: i64): Value { return new Value(Kind.Int8, x); }
+  static ofFloat4(x: f32): Value { return new Value(Kind.Float4, 0, x); }
+  static ofFloat8(x: f64): Value { return new Value(Kind.Float8, 0, x); }
+  static ofText(s: string): Value { return new Value(Kind.Text, 0, 0, s); }
+  static ofBytea(b: Uint8Array): Value { return new Value(Kind.Bytea, 0, 0, "", b); }
+  // A value of any type, as text ('2024-01-31', '{1,2}'): the query types it.
+  static ofOther(s: string): Value { return new Value(Kind.Other, 0, 0, s); }
+
+  get isNull(): bool { return this.kind == Kind.Null; }
+  // bool (0 or 1), smallint, integer, bigint.
+  asInt(): i64 {
+    if (this.kind < Kind.Bool || this.kind > Kind.Int8) this.wrong("an integer");
+    return this.int;
+  }
+  asFloat(): f64 {
+    if (this.kind != Kind.Float4 && this.kind != Kind.Float8) this.wrong("a float");
+    return this.float;
+  }
+  // text, or any other type's text form.
+  asString(): string {
+    if (this.kind != Kind.Text && this.kind != Kind.Other) this.wrong("text");
+    return this.str;
+  }
+  asBytes(): Uint8Array {
+    if (this.kind != Kind.Bytea) this.wrong("bytea");
+    return <Uint8Array>this.bytes;
+  }
+  private wrong(want: string): void {
+    raise("", "SQL value of kind " + (<i32>this.kind).toString() + " read as " + want);
+  }
+}
+
+// The (ptr, len) pair a query returns its rows through.
+const QUERY_RET: usize = memory.data(8);
+
+// A parameter laid out as the canonical ABI's value (16 bytes: the case,
+// the payload at 8); strings and bytes in buffers freed after the query.
+function lowerValue(v: Value, at: usize): void {
+  store<u8>(at, <u8>v.kind);
+  switch (v.kind) {
+    case Kind.Bool: store<u8>(at, v.int != 0 ? 1 : 0, 8); break;
+    case Kind.Int2: store<i16>(at, <i16>v.int, 8); break;
+    case Kind.Int4: store<i32>(at, <i32>v.int, 8); break;
+    case Kind.Int8: store<i64>(at, v.int, 8); break;
+    case Kind.Float4: store<f32>(at, <f32>v.float, 8); break;
+    case Kind.Float8: store<f64>(at, v.float, 8); break;
+    case Kind.Text:
+    case Kind.Other: {
+      const len = <usize>String.UTF8.byteLength(v.str);
+      const buf = heap.alloc(len);
+      String.UTF8.encodeUnsafe(changetype<usize>(v.str), v.str.length, buf);
+      store<u32>(at, <u32>buf, 8);
+      store<u32>(at, <u32>len, 12);
+      break;
+    }
+    case Kind.Bytea: {
+      const b = <Uint8Array>v.bytes;
+      const len = <usize>b.byteLength;
+      const buf = heap.alloc(len);
+      memory.copy(buf, b.dataStart, len);
+      store<u32>(at, <u32>buf, 8);
+      store<u32>(at, <u32>len, 12);
+      break;
+    }
+    default: break;
+  }
+}
+
+// A value of a row, read into a managed Value; its buffer is freed.
+function liftValue(at: usize): Value {
+  const kind = <Kind>load<u8>(at);
+  switch (kind) {
+    case Kind.Bool: return Value.ofBool(load<u8>(at, 8) != 0);
+    case Kind.Int2: return Value.ofInt2(load<i16>(at, 8));
+    case Kind.Int4: return Value.ofInt4(load<i32>(at, 8));
+    case Kind.Int8: return Value.ofInt8(load<i64>(at, 8));
+    case Kind.Float4: return Value.ofFloat4(load<f32>(at, 8));
+    case Kind.Float8: return Value.ofFloat8(load<f64>(at, 8));
+    case Kind.Text:
+    case Kind.Other:
+    case Kind.Bytea: {
+      const ptr = <usize>load<u32>(at, 8);
+      const len = <usize>load<u32>(at, 12);
+      let v: Value;
+      if (kind == Kind.Bytea) {
+        const b = new Uint8Array(<i32>len);
+        memory.copy(b.dataStart, ptr, len);
+        v = Value.ofBytea(b);
+      } else {
+        v = new Value(kind, 0, 0, String.UTF8.decodeUnsafe(ptr, len));
+      }
+      if (ptr != 0) heap.free(ptr);
+      return v;
+    }
+    default: return Value.ofNull();
+  }
+}
+
+// Run one read-only query with parameters $1..$n; at most 'maxRows' rows
+// (0: all).  Rows are arrays of Values; the host's buffers are freed here.
+// An error in the query ends the call with that error.
+export function query(sql: string, params: Value[] = [], maxRows: u32 = 0): Value[][] {
+  const s = String.UTF8.encode(sql);
+  const n = params.length;
+  const pbuf = heap.alloc(<usize>max(n, 1) * 16);
+  memory.fill(pbuf, 0, <usize>n * 16);
+  for (let i = 0; i < n; i++) lowerValue(params[i], pbuf + <usize>i * 16);
+  hostQuery(changetype<usize>(s), <usize>s.byteLength, pbuf, <usize>n, maxRows, QUERY_RET);
+  for (let i = 0; i < n; i++) {
+    const at = pbuf + <usize>i * 16;
+    const k = <Kind>load<u8>(at);
+    if (k == Kind.Text || k == Kind.Other || k == Kind.Bytea) heap.free(<usize>load<u32>(at, 8));
+  }
+  heap.free(pbuf);
+  const rows = <usize>load<u32>(QUERY_RET);
+  const nrows = <i32>load<u32>(QUERY_RET, 4);
+  const out = new Array<Value[]>(0);
+  for (let r = 0; r < nrows; r++) {
+    const rp = <usize>load<u32>(rows + <usize>r * 8);
+    const nc = <i32>load<u32>(rows + <usize>r * 8, 4);
+    const row = new Array<Value>(0);
+    for (let c = 0; c < nc; c++) row.push(liftValue(rp + <usize>c * 16));
+    if (rp != 0) heap.free(rp);
+    out.push(row);
+  }
+  if (rows != 0) heap.free(rows);
+  return out;
 }
 
 // AssemblyScript's abort (a failed assert, a thrown error, an index out

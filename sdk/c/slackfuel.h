@@ -79,6 +79,75 @@ typedef struct sf_bytes
 /* option<T>: 'val' is meaningful when 'is_some' is 1. */
 #define SF_OPTION(T) struct { uint8_t is_some; T val; }
 
+/* The lists and options SF_EXPORT passes (T[] and NULL-able values). */
+typedef SF_LIST(bool) sf_list_bool;
+typedef SF_LIST(int16_t) sf_list_i16;
+typedef SF_LIST(int32_t) sf_list_i32;
+typedef SF_LIST(int64_t) sf_list_i64;
+typedef SF_LIST(float) sf_list_f32;
+typedef SF_LIST(double) sf_list_f64;
+typedef SF_LIST(sf_string) sf_list_string;
+typedef SF_LIST(sf_bytes) sf_list_bytes;
+typedef SF_OPTION(bool) sf_opt_bool;
+typedef SF_OPTION(int16_t) sf_opt_i16;
+typedef SF_OPTION(int32_t) sf_opt_i32;
+typedef SF_OPTION(int64_t) sf_opt_i64;
+typedef SF_OPTION(float) sf_opt_f32;
+typedef SF_OPTION(double) sf_opt_f64;
+typedef SF_OPTION(sf_string) sf_opt_string;
+typedef SF_OPTION(sf_bytes) sf_opt_bytes;
+
+#define SF_NONE(T) ((T) { 0 })
+#define SF_SOME(T, v) ((T) { 1, (v) })
+
+/*
+ * A trigger function's argument (RETURNS trigger; docs/types.md,
+ * "Triggers"): rows are JSON objects, 'old' and 'new' present for the
+ * row events that have them.
+ */
+enum
+{
+	SF_TRIGGER_INSERT, SF_TRIGGER_UPDATE, SF_TRIGGER_DELETE, SF_TRIGGER_TRUNCATE
+};
+enum
+{
+	SF_TRIGGER_BEFORE, SF_TRIGGER_AFTER, SF_TRIGGER_INSTEAD_OF
+};
+enum
+{
+	SF_TRIGGER_ROW, SF_TRIGGER_STATEMENT
+};
+typedef struct sf_trigger_data
+{
+	sf_string	name;			/* the trigger's */
+	sf_string	schema;			/* the table's */
+	sf_string	table;
+	uint8_t		event;			/* SF_TRIGGER_INSERT ... */
+	uint8_t		timing;			/* SF_TRIGGER_BEFORE ... */
+	uint8_t		level;			/* SF_TRIGGER_ROW, SF_TRIGGER_STATEMENT */
+	sf_list_string args;		/* CREATE TRIGGER ... EXECUTE FUNCTION f('a', ...) */
+	sf_opt_string old;			/* OLD (UPDATE, DELETE rows) */
+	sf_opt_string new;			/* NEW (INSERT, UPDATE rows) */
+} sf_trigger_data;
+
+/*
+ * What a BEFORE or INSTEAD OF row trigger does with the row: SF_SKIP()
+ * (the operation does not happen), SF_KEEP() (it happens as it is) or
+ * SF_ROW(json) (with the columns the object names replaced).
+ */
+typedef struct sf_trigger_result
+{
+	uint8_t		kind;			/* 0 skip, 1 keep, 2 row */
+	sf_string	row;
+} sf_trigger_result;
+
+#define SF_SKIP() ((sf_trigger_result) { 0, { 0, 0 } })
+#define SF_KEEP() ((sf_trigger_result) { 1, { 0, 0 } })
+#define SF_ROW(json) ((sf_trigger_result) { 2, (json) })
+
+_Static_assert(sizeof(sf_trigger_data) == 60, "trigger-data is 60 bytes in the canonical ABI");
+_Static_assert(sizeof(sf_trigger_result) == 12, "trigger-result is 12 bytes in the canonical ABI");
+
 /* A view of a string literal, or of a NUL-terminated string. */
 #define SF_STR(lit) ((sf_string) { (char *) (lit), sizeof(lit) - 1 })
 static inline sf_string
@@ -220,6 +289,12 @@ sf_raise(const char *sqlstate, const char *message, const char *detail,
  *	double		double precision	f64
  *	sf_string	text, varchar		(i32 ptr, i32 len); result: i32 -> (ptr, len)
  *	sf_bytes	bytea				(i32 ptr, i32 len); result: i32 -> (ptr, len)
+ *	sf_list_X	X[] (bool, i16, i32, i64, f32, f64, string, bytes), and
+ *				RETURNS SETOF X		(i32 ptr, i32 len); result: i32 -> (ptr, len)
+ *	sf_opt_X	X in a function that is not STRICT (every argument and
+ *				the result an option)	(i32 is_some, X's); result: i32 -> option
+ *	sf_trigger_data (argument), sf_trigger_result (result)
+ *				RETURNS trigger		(i32 -> data) -> i32 -> result
  *	void		void (result only)	none
  *
  * Each type has one row of macros: SF__P_T (core parameters of argument
@@ -290,6 +365,111 @@ sf_raise(const char *sqlstate, const char *message, const char *detail,
 	__attribute__((export_name("cabi_post_" #name))) \
 	void sf__post_##name(void *ret); \
 	void sf__post_##name(void *ret) { sf__post(ret); }
+
+/*
+ * Lists: (ptr, len) in, a pointer to (ptr, len) out, as strings.  The
+ * list, and a list of strings' strings, belong to the call.
+ */
+#define SF__P_list(T, n)	T *n##_ptr, size_t n##_len
+#define SF__RET_list(L, call) \
+	{ L sf__r = (call); return sf__ret_pair(sf__r.ptr, sf__r.len, sf__m); }
+#define SF__P_sf_list_bool(n)		SF__P_list(bool, n)
+#define SF__L_sf_list_bool(n)		((sf_list_bool) { (bool *) sf__arg_list(n##_ptr, n##_len), n##_len })
+#define SF__R_sf_list_bool			void *
+#define SF__RET_sf_list_bool(call)	SF__RET_list(sf_list_bool, call)
+#define SF__POST_sf_list_bool(name)	SF__POST_pair(name)
+#define SF__P_sf_list_i16(n)		SF__P_list(int16_t, n)
+#define SF__L_sf_list_i16(n)		((sf_list_i16) { (int16_t *) sf__arg_list(n##_ptr, n##_len), n##_len })
+#define SF__R_sf_list_i16			void *
+#define SF__RET_sf_list_i16(call)	SF__RET_list(sf_list_i16, call)
+#define SF__POST_sf_list_i16(name)	SF__POST_pair(name)
+#define SF__P_sf_list_i32(n)		SF__P_list(int32_t, n)
+#define SF__L_sf_list_i32(n)		((sf_list_i32) { (int32_t *) sf__arg_list(n##_ptr, n##_len), n##_len })
+#define SF__R_sf_list_i32			void *
+#define SF__RET_sf_list_i32(call)	SF__RET_list(sf_list_i32, call)
+#define SF__POST_sf_list_i32(name)	SF__POST_pair(name)
+#define SF__P_sf_list_i64(n)		SF__P_list(int64_t, n)
+#define SF__L_sf_list_i64(n)		((sf_list_i64) { (int64_t *) sf__arg_list(n##_ptr, n##_len), n##_len })
+#define SF__R_sf_list_i64			void *
+#define SF__RET_sf_list_i64(call)	SF__RET_list(sf_list_i64, call)
+#define SF__POST_sf_list_i64(name)	SF__POST_pair(name)
+#define SF__P_sf_list_f32(n)		SF__P_list(float, n)
+#define SF__L_sf_list_f32(n)		((sf_list_f32) { (float *) sf__arg_list(n##_ptr, n##_len), n##_len })
+#define SF__R_sf_list_f32			void *
+#define SF__RET_sf_list_f32(call)	SF__RET_list(sf_list_f32, call)
+#define SF__POST_sf_list_f32(name)	SF__POST_pair(name)
+#define SF__P_sf_list_f64(n)		SF__P_list(double, n)
+#define SF__L_sf_list_f64(n)		((sf_list_f64) { (double *) sf__arg_list(n##_ptr, n##_len), n##_len })
+#define SF__R_sf_list_f64			void *
+#define SF__RET_sf_list_f64(call)	SF__RET_list(sf_list_f64, call)
+#define SF__POST_sf_list_f64(name)	SF__POST_pair(name)
+#define SF__P_sf_list_string(n)		SF__P_list(sf_string, n)
+#define SF__L_sf_list_string(n)		((sf_list_string) { (sf_string *) sf__arg_strings(n##_ptr, n##_len), n##_len })
+#define SF__R_sf_list_string			void *
+#define SF__RET_sf_list_string(call)	SF__RET_list(sf_list_string, call)
+#define SF__POST_sf_list_string(name)	SF__POST_pair(name)
+#define SF__P_sf_list_bytes(n)		SF__P_list(sf_bytes, n)
+#define SF__L_sf_list_bytes(n)		((sf_list_bytes) { (sf_bytes *) sf__arg_strings(n##_ptr, n##_len), n##_len })
+#define SF__R_sf_list_bytes			void *
+#define SF__RET_sf_list_bytes(call)	SF__RET_list(sf_list_bytes, call)
+#define SF__POST_sf_list_bytes(name)	SF__POST_pair(name)
+
+/*
+ * Options: (is_some, value) in; out, a pointer to the option in memory
+ * that belongs to the call until cabi_post_.
+ */
+#define SF__RET_mem(T, call) \
+	{ T sf__v = (call); T *sf__r = sf_scratch(sizeof(T)); \
+	  *sf__r = sf__v; return sf__ret_keep(sf__r, sf__m); }
+#define SF__P_sf_opt_bool(n)		int32_t n##_is, int32_t n##_val
+#define SF__L_sf_opt_bool(n)		((sf_opt_bool) { (uint8_t) n##_is, (bool) n##_val })
+#define SF__R_sf_opt_bool			void *
+#define SF__RET_sf_opt_bool(call)	SF__RET_mem(sf_opt_bool, call)
+#define SF__POST_sf_opt_bool(name)	SF__POST_pair(name)
+#define SF__P_sf_opt_i16(n)		int32_t n##_is, int32_t n##_val
+#define SF__L_sf_opt_i16(n)		((sf_opt_i16) { (uint8_t) n##_is, (int16_t) n##_val })
+#define SF__R_sf_opt_i16			void *
+#define SF__RET_sf_opt_i16(call)	SF__RET_mem(sf_opt_i16, call)
+#define SF__POST_sf_opt_i16(name)	SF__POST_pair(name)
+#define SF__P_sf_opt_i32(n)		int32_t n##_is, int32_t n##_val
+#define SF__L_sf_opt_i32(n)		((sf_opt_i32) { (uint8_t) n##_is, (int32_t) n##_val })
+#define SF__R_sf_opt_i32			void *
+#define SF__RET_sf_opt_i32(call)	SF__RET_mem(sf_opt_i32, call)
+#define SF__POST_sf_opt_i32(name)	SF__POST_pair(name)
+#define SF__P_sf_opt_i64(n)		int32_t n##_is, int64_t n##_val
+#define SF__L_sf_opt_i64(n)		((sf_opt_i64) { (uint8_t) n##_is, (int64_t) n##_val })
+#define SF__R_sf_opt_i64			void *
+#define SF__RET_sf_opt_i64(call)	SF__RET_mem(sf_opt_i64, call)
+#define SF__POST_sf_opt_i64(name)	SF__POST_pair(name)
+#define SF__P_sf_opt_f32(n)		int32_t n##_is, float n##_val
+#define SF__L_sf_opt_f32(n)		((sf_opt_f32) { (uint8_t) n##_is, (float) n##_val })
+#define SF__R_sf_opt_f32			void *
+#define SF__RET_sf_opt_f32(call)	SF__RET_mem(sf_opt_f32, call)
+#define SF__POST_sf_opt_f32(name)	SF__POST_pair(name)
+#define SF__P_sf_opt_f64(n)		int32_t n##_is, double n##_val
+#define SF__L_sf_opt_f64(n)		((sf_opt_f64) { (uint8_t) n##_is, (double) n##_val })
+#define SF__R_sf_opt_f64			void *
+#define SF__RET_sf_opt_f64(call)	SF__RET_mem(sf_opt_f64, call)
+#define SF__POST_sf_opt_f64(name)	SF__POST_pair(name)
+#define SF__P_sf_opt_string(n)	int32_t n##_is, char *n##_ptr, size_t n##_len
+#define SF__L_sf_opt_string(n) \
+	((sf_opt_string) { (uint8_t) n##_is, { (char *) sf__arg_opt(n##_is, n##_ptr), n##_len } })
+#define SF__R_sf_opt_string		void *
+#define SF__RET_sf_opt_string(call)	SF__RET_mem(sf_opt_string, call)
+#define SF__POST_sf_opt_string(name)	SF__POST_pair(name)
+#define SF__P_sf_opt_bytes(n)	int32_t n##_is, uint8_t *n##_ptr, size_t n##_len
+#define SF__L_sf_opt_bytes(n) \
+	((sf_opt_bytes) { (uint8_t) n##_is, { (uint8_t *) sf__arg_opt(n##_is, n##_ptr), n##_len } })
+#define SF__R_sf_opt_bytes		void *
+#define SF__RET_sf_opt_bytes(call)	SF__RET_mem(sf_opt_bytes, call)
+#define SF__POST_sf_opt_bytes(name)	SF__POST_pair(name)
+
+/* Triggers: a pointer to the data in, a pointer to the result out. */
+#define SF__P_sf_trigger_data(n)	sf_trigger_data *n
+#define SF__L_sf_trigger_data(n)	(*sf__arg_trigger(n))
+#define SF__R_sf_trigger_result		void *
+#define SF__RET_sf_trigger_result(call)	SF__RET_mem(sf_trigger_result, call)
+#define SF__POST_sf_trigger_result(name)	SF__POST_pair(name)
 
 /* The export's head: core signature, export name, start of the call. */
 #define SF__HEAD(name, R, params) \
@@ -362,6 +542,11 @@ size_t		sf__begin(void);
 void		sf__end(size_t mark);
 void	   *sf__arg(void *p);
 void	   *sf__ret_pair(void *ptr, size_t len, size_t mark);
+void	   *sf__ret_keep(void *ret, size_t mark);
+void	   *sf__arg_list(void *ptr, size_t len);
+void	   *sf__arg_strings(void *ptr, size_t len);
+void	   *sf__arg_opt(int32_t is_some, void *ptr);
+sf_trigger_data *sf__arg_trigger(sf_trigger_data *d);
 void		sf__post(void *ret);
 
 /* ---- Implementation ---------------------------------------------------- */
@@ -646,6 +831,56 @@ sf__ret_pair(void *ptr, size_t len, size_t mark)
 	sf__retarea.mark = (uint32_t) mark;
 	sf__retarea.pending = 1;
 	return &sf__retarea;
+}
+
+/* A result in memory the call owns ('mark' on): freed in cabi_post_. */
+void *
+sf__ret_keep(void *ret, size_t mark)
+{
+	sf__retarea.mark = (uint32_t) mark;
+	sf__retarea.pending = 1;
+	return ret;
+}
+
+void *
+sf__arg_list(void *ptr, size_t len)
+{
+	(void) len;
+	return sf__arg(ptr);
+}
+
+/* A list of strings (or of bytes): the list and each string. */
+void *
+sf__arg_strings(void *ptr, size_t len)
+{
+	sf_string  *s = ptr;
+
+	sf__own(ptr);
+	for (size_t i = 0; i < len; i++)
+		sf__own(s[i].ptr);
+	return ptr;
+}
+
+/* An option's string: allocated by the host only when present. */
+void *
+sf__arg_opt(int32_t is_some, void *ptr)
+{
+	return is_some ? sf__arg(ptr) : NULL;
+}
+
+sf_trigger_data *
+sf__arg_trigger(sf_trigger_data *d)
+{
+	sf__own(d);
+	sf__own(d->name.ptr);
+	sf__own(d->schema.ptr);
+	sf__own(d->table.ptr);
+	sf__arg_strings(d->args.ptr, d->args.len);
+	if (d->old.is_some)
+		sf__own(d->old.val.ptr);
+	if (d->new.is_some)
+		sf__own(d->new.val.ptr);
+	return d;
 }
 
 void

@@ -77,6 +77,11 @@ HOST("[method]statement.open") int32_t h_stmt_open(int32_t stmt, const value *pa
 HOST("[resource-drop]statement") void h_stmt_drop(int32_t stmt);
 HOST("[method]rows.next") void h_rows_next(int32_t cursor, opt_row *ret);
 HOST("[resource-drop]rows") void h_rows_drop(int32_t cursor);
+HOST("[method]statement.query-typed") void h_stmt_query_typed(int32_t stmt, const value *params,
+															  uint32_t n, uint32_t max_rows,
+															  void *ret);
+HOST("[method]statement.row-type") void h_stmt_row_type(int32_t stmt, str *ret);
+HOST("[method]rows.next-typed") void h_rows_next_typed(int32_t cursor, void *ret);
 
 EXPORT("cabi_realloc")
 void *
@@ -132,6 +137,9 @@ EXPORT("cabi_post_q1") void post_q1(void *p) { free(result.ptr); }
 EXPORT("cabi_post_qmax") void post_qmax(void *p) { free(result.ptr); }
 EXPORT("cabi_post_lookup") void post_lookup(void *p) { free(result.ptr); }
 EXPORT("cabi_post_cursor") void post_cursor(void *p) { free(result.ptr); }
+EXPORT("cabi_post_row_type") void post_row_type(void *p) { free(result.ptr); }
+EXPORT("cabi_post_typed") void post_typed(void *p) { free(result.ptr); }
+EXPORT("cabi_post_typed_cursor") void post_typed_cursor(void *p) { free(result.ptr); }
 
 /* ---- values ---- */
 
@@ -430,3 +438,174 @@ count_to(int32_t n)
 	h_stmt_drop(stmt);
 	return sum;
 }
+
+/* ---- typed rows: records of the type mapping ---- */
+
+/* row_type(sql text) returns text: the WIT record of the query's rows */
+EXPORT("row_type")
+void *
+row_type(char *sql, uint32_t len)
+{
+	int32_t		stmt = h_prepare(sql, len, NULL, 0);
+	str			t;
+
+	h_stmt_row_type(stmt, &t);
+	put("%.*s", (int) t.len, t.ptr);
+	free((void *) t.ptr);
+	h_stmt_drop(stmt);
+	free(sql);
+	return text_result();
+}
+
+/*
+ * The record of a query of columns (int4, text, float8, int4[], date), as
+ * the canonical ABI lays out record { option<s32>, option<string>,
+ * option<f64>, option<list<s32>>, option<s32> }: C's layout of the same
+ * fields on wasm32.
+ */
+typedef struct typed_row
+{
+	struct { uint8_t some; int32_t v; } id;
+	struct { uint8_t some; const char *ptr; uint32_t len; } name;
+	struct { uint8_t some; double v; } score;
+	struct { uint8_t some; const int32_t *ptr; uint32_t len; } pair;
+	struct { uint8_t some; int32_t v; } day;
+} typed_row;
+
+_Static_assert(sizeof(typed_row) == 64, "record layout");
+
+static void
+put_typed(const typed_row *r)
+{
+	if (r->id.some) put("id=%d", r->id.v); else put("id=NULL");
+	if (r->name.some) put(" name=%.*s", (int) r->name.len, r->name.ptr); else put(" name=NULL");
+	if (r->score.some) put(" score=%g", r->score.v); else put(" score=NULL");
+	if (r->pair.some)
+	{
+		put(" pair=[");
+		for (uint32_t i = 0; i < r->pair.len; i++)
+			put(i ? ",%d" : "%d", r->pair.ptr[i]);
+		put("]");
+	}
+	else
+		put(" pair=NULL");
+	if (r->day.some) put(" day=%d", r->day.v); else put(" day=NULL");
+	put("\n");
+	free((void *) r->name.ptr);
+	free((void *) r->pair.ptr);
+}
+
+/* typed(sql text, max int, id int) returns text: the rows of 'sql' ($1 = id), as records */
+EXPORT("typed")
+void *
+typed(char *sql, uint32_t len, int32_t max, int32_t id)
+{
+	static const str types[] = {{"int4", 4}};
+	int32_t		stmt = h_prepare(sql, len, types, 1);
+	value		v = {.disc = V_INT4, .u.i32 = id};
+	struct { typed_row *ptr; uint32_t len; } rs;
+
+	h_stmt_query_typed(stmt, &v, 1, (uint32_t) max, &rs);
+	put("%u rows\n", rs.len);
+	for (uint32_t i = 0; i < rs.len; i++)
+		put_typed(&rs.ptr[i]);
+	free(rs.ptr);
+	h_stmt_drop(stmt);
+	free(sql);
+	return text_result();
+}
+
+/* typed_cursor(sql text) returns text: the same, one row at a time */
+EXPORT("typed_cursor")
+void *
+typed_cursor(char *sql, uint32_t len)
+{
+	static const str types[] = {{"int4", 4}};
+	int32_t		stmt = h_prepare(sql, len, types, 1);
+	value		v = {.disc = V_INT4, .u.i32 = 0};
+	int32_t		c = h_stmt_open(stmt, &v, 1);
+	struct { uint8_t some; typed_row r; } o;
+
+	_Static_assert(sizeof(o) == 72, "option<record> layout");
+	for (;;)
+	{
+		h_rows_next_typed(c, &o);
+		if (!o.some)
+			break;
+		put_typed(&o.r);
+	}
+	put("(end)");
+	h_rows_drop(c);
+	h_stmt_drop(stmt);
+	free(sql);
+	return text_result();
+}
+
+/* typed_at(sql text, retptr int) returns int: query-typed with a given return pointer */
+EXPORT("typed_at")
+int32_t
+typed_at(char *sql, uint32_t len, int32_t ret)
+{
+	int32_t		stmt = h_prepare(sql, len, NULL, 0);
+	int32_t		c;
+
+	free(sql);
+	if (ret < 0)
+	{
+		c = h_stmt_open(stmt, NULL, 0);
+		h_rows_next_typed(c, (void *) (uintptr_t) (uint32_t) -ret);
+		return 1;
+	}
+	h_stmt_query_typed(stmt, NULL, 0, 0, (void *) (uintptr_t) (uint32_t) ret);
+	return 0;
+}
+
+/*
+ * typed_bytes(sql text, size int) returns bytea: the first 'size' bytes
+ * of the typed rows of 'sql', as the host laid them out
+ */
+static struct
+{
+	uint8_t	   *ptr;
+	uint32_t	len;
+}			bytes_result;
+
+EXPORT("typed_bytes")
+void *
+typed_bytes(char *sql, uint32_t len, int32_t size)
+{
+	int32_t		stmt = h_prepare(sql, len, NULL, 0);
+	struct { uint8_t *ptr; uint32_t len; } rs;
+
+	free(sql);
+	h_stmt_query_typed(stmt, NULL, 0, 0, &rs);
+	h_stmt_drop(stmt);
+	bytes_result.ptr = rs.ptr;
+	bytes_result.len = (uint32_t) size;
+	return &bytes_result;
+}
+
+EXPORT("cabi_post_typed_bytes") void post_typed_bytes(void *p) { free(bytes_result.ptr); }
+
+/*
+ * kept_typed_bytes(sql text, size int) returns bytea: as typed_bytes, with
+ * the statement prepared at the first call and kept
+ */
+static int32_t kept_typed;
+
+EXPORT("kept_typed_bytes")
+void *
+kept_typed_bytes(char *sql, uint32_t len, int32_t size)
+{
+	struct { uint8_t *ptr; uint32_t len; } rs;
+
+	if (kept_typed == 0)
+		kept_typed = h_prepare(sql, len, NULL, 0);
+	free(sql);
+	h_stmt_query_typed(kept_typed, NULL, 0, 0, &rs);
+	bytes_result.ptr = rs.ptr;
+	bytes_result.len = (uint32_t) size;
+	return &bytes_result;
+}
+
+EXPORT("cabi_post_kept_typed_bytes") void post_kept_typed_bytes(void *p) { free(bytes_result.ptr); }

@@ -280,3 +280,167 @@ queried(int32_t n)
 	return out;
 }
 SF_EXPORT(queried, sf_string, int32_t)
+
+/* Lists (arrays): in, out, of strings, and as a set (RETURNS SETOF). */
+static int64_t
+sum_i32(sf_list_i32 xs)
+{
+	int64_t		sum = 0;
+
+	for (size_t i = 0; i < xs.len; i++)
+		sum += xs.ptr[i];
+	return sum;
+}
+SF_EXPORT(sum_i32, int64_t, sf_list_i32)
+
+static sf_list_f64
+scaled(sf_list_f64 xs, double k)
+{
+	sf_list_f64 r = {sf_scratch(xs.len * sizeof(double) + 1), xs.len};
+
+	for (size_t i = 0; i < xs.len; i++)
+		r.ptr[i] = xs.ptr[i] * k;
+	return r;
+}
+SF_EXPORT(scaled, sf_list_f64, sf_list_f64, double)
+
+static int32_t
+count_true(sf_list_bool bs)
+{
+	int32_t		n = 0;
+
+	for (size_t i = 0; i < bs.len; i++)
+		n += bs.ptr[i];
+	return n;
+}
+SF_EXPORT(count_true, int32_t, sf_list_bool)
+
+static sf_list_i64
+widths(sf_list_bytes bs)
+{
+	sf_list_i64 r = {sf_scratch(bs.len * sizeof(int64_t) + 1), bs.len};
+
+	for (size_t i = 0; i < bs.len; i++)
+		r.ptr[i] = (int64_t) bs.ptr[i].len;
+	return r;
+}
+SF_EXPORT(widths, sf_list_i64, sf_list_bytes)
+
+/* The strings joined with 'sep': a new string. */
+static sf_string
+joined(sf_list_string xs, sf_string sep)
+{
+	size_t		len = 0,
+				at = 0;
+	sf_string	r;
+
+	for (size_t i = 0; i < xs.len; i++)
+		len += xs.ptr[i].len + (i > 0 ? sep.len : 0);
+	r = sf_string_new(len);
+	for (size_t i = 0; i < xs.len; i++)
+	{
+		if (i > 0)
+		{
+			memcpy(r.ptr + at, sep.ptr, sep.len);
+			at += sep.len;
+		}
+		memcpy(r.ptr + at, xs.ptr[i].ptr, xs.ptr[i].len);
+		at += xs.ptr[i].len;
+	}
+	return r;
+}
+SF_EXPORT(joined, sf_string, sf_list_string, sf_string)
+
+/* The words of 's' (split on spaces): views into it, as text[] or a set. */
+static sf_list_string
+words(sf_string s)
+{
+	sf_list_string r = {sf_scratch((s.len / 2 + 1) * sizeof(sf_string)), 0};
+	size_t		i = 0;
+
+	while (i < s.len)
+	{
+		size_t		start;
+
+		while (i < s.len && s.ptr[i] == ' ')
+			i++;
+		start = i;
+		while (i < s.len && s.ptr[i] != ' ')
+			i++;
+		if (i > start)
+			r.ptr[r.len++] = (sf_string) {s.ptr + start, i - start};
+	}
+	return r;
+}
+SF_EXPORT(words, sf_list_string, sf_string)
+
+/* Options: a function that is not STRICT (NULL is none). */
+static sf_opt_i32
+first_of(sf_opt_i32 a, sf_opt_i32 b)
+{
+	return a.is_some ? a : b;
+}
+SF_EXPORT(first_of, sf_opt_i32, sf_opt_i32, sf_opt_i32)
+
+static sf_opt_f64
+halved(sf_opt_f64 x)
+{
+	return x.is_some ? SF_SOME(sf_opt_f64, x.val / 2) : SF_NONE(sf_opt_f64);
+}
+SF_EXPORT(halved, sf_opt_f64, sf_opt_f64)
+
+/* 's' in upper case (ASCII), NULL for NULL or for an empty string. */
+static sf_opt_string
+shout(sf_opt_string s)
+{
+	sf_string	r;
+
+	if (!s.is_some || s.val.len == 0)
+		return SF_NONE(sf_opt_string);
+	r = sf_string_new(s.val.len);
+	for (size_t i = 0; i < s.val.len; i++)
+		r.ptr[i] = s.val.ptr[i] >= 'a' && s.val.ptr[i] <= 'z' ? s.val.ptr[i] - 32 : s.val.ptr[i];
+	return SF_SOME(sf_opt_string, r);
+}
+SF_EXPORT(shout, sf_opt_string, sf_opt_string)
+
+static sf_opt_i64
+size_of(sf_opt_bytes b)
+{
+	return b.is_some ? SF_SOME(sf_opt_i64, (int64_t) b.val.len) : SF_NONE(sf_opt_i64);
+}
+SF_EXPORT(size_of, sf_opt_i64, sf_opt_bytes)
+
+/*
+ * A trigger: skips the row when its first argument is "skip"; otherwise
+ * sets the column 'note' to "<trigger> <event> on <schema>.<table>".
+ */
+static sf_trigger_result
+stamp(sf_trigger_data td)
+{
+	static const char *events[] = {"insert", "update", "delete", "truncate"};
+	const char *ev = events[td.event];
+	sf_string	r;
+	size_t		at = 0;
+
+	if (td.args.len > 0 && sf_string_eq(td.args.ptr[0], SF_STR("skip")))
+		return SF_SKIP();
+	if (td.level != SF_TRIGGER_ROW || td.timing == SF_TRIGGER_AFTER || !td.new.is_some)
+		return SF_KEEP();
+	r = sf_string_new(12 + td.name.len + 1 + strlen(ev) + 4 + td.schema.len + 1 +
+					  td.table.len + 2);
+#define PUT(p, n) (memcpy(r.ptr + at, (p), (n)), at += (n))
+	PUT("{\"note\": \"", 10);
+	PUT(td.name.ptr, td.name.len);
+	PUT(" ", 1);
+	PUT(ev, strlen(ev));
+	PUT(" on ", 4);
+	PUT(td.schema.ptr, td.schema.len);
+	PUT(".", 1);
+	PUT(td.table.ptr, td.table.len);
+	PUT("\"}", 2);
+#undef PUT
+	r.len = at;
+	return SF_ROW(r);
+}
+SF_EXPORT(stamp, sf_trigger_result, sf_trigger_data)
