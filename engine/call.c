@@ -115,6 +115,12 @@ describe_trap(sf_error *err, const sf_activation *act)
 	err->func_index = m ? (int64_t) fi : -1;
 	if (k == SF_TRAP_EXIT)
 		err->exit_code = act->exit_code;
+	/*
+	** Only the trap stub sets trap_pc (the activation starts zeroed), and
+	** it noted the frames: none for a trap found at the return to the host.
+	*/
+	if (act->trap_pc != 0)
+		err->offset = sf_frames_read(act, err);
 }
 
 static sf_status

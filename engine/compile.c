@@ -314,7 +314,8 @@ cg_local_readers(cstate *c, uint32_t local)
 ** area) and restores them on return, so calls cost no spills.  C helpers
 ** follow the System V ABI, which preserves only some of them
 ** (X64_SYSV_KEEPS_LOCALS): the others go to the locals' own frame slots
-** around a helper call.
+** around a helper call, and those that hold no local of this function
+** (its callers') below the stack pointer (move_callers_regs).
 */
 static void
 move_local_regs(cstate *c, bool save, bool slots)
@@ -477,43 +478,160 @@ chain_bind(cstate *c, uint32_t *chain, size_t target)
 	*chain = NO_CHAIN;
 }
 
+/*
+** A branch to trap code, bound when the function ends (emit_trap_thunks):
+** its rel32 field, the trap kind (TRAP_IN_EAX: a helper's, the kind in
+** eax) and the module offset of its operator.
+*/
+#define TRAP_IN_EAX SF_TRAP_COUNT
+
+typedef struct trap_site
+{
+	uint32_t	field;
+	uint32_t	wasm;
+	uint32_t	kind;
+} trap_site;
+
+static __attribute__((noinline)) bool
+trap_sites_grow(cstate *c)
+{
+	modstate   *ms = c->ms;
+	uint32_t	ncap = ms->capsites ? ms->capsites * 2 : 64;
+	trap_site  *ns = realloc(ms->sites, ncap * sizeof(*ns));
+
+	if (ns == NULL)
+	{
+		cg_fail(c, SF_NOMEM, "out of memory");
+		return false;
+	}
+	ms->sites = ns;
+	ms->capsites = ncap;
+	return true;
+}
+
+static inline void
+trap_site_add(cstate *c, uint32_t kind, size_t field)
+{
+	modstate   *ms = c->ms;
+
+	if (SF_UNLIKELY(ms->nsites == ms->capsites) && !trap_sites_grow(c))
+		return;
+	ms->sites[ms->nsites++] = (trap_site) {(uint32_t) field,
+		(uint32_t) (c->op_start - c->m->bytes), kind};
+}
+
 void
 cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind)
 {
 	cg_fuel_may_trap(c);
-	chain_add(c, &c->trap_chain[kind], cg_jcc32(c, cc));
+	trap_site_add(c, kind, cg_jcc32(c, cc));
 }
 
 void
 cg_trap_now(cstate *c, sf_trap_kind kind)
 {
 	cg_fuel_may_trap(c);
-	chain_add(c, &c->trap_chain[kind], cg_jmp32(c));
+	trap_site_add(c, kind, cg_jmp32(c));
+}
+
+/* ---- the code map (codemap.h) ------------------------------------------------ */
+
+bool
+cg_map_grow(cstate *c)
+{
+	modstate   *ms = c->ms;
+	uint32_t	ncap = ms->capmap ? ms->capmap * 2 : 256;
+	sf_codemap_point *nm = realloc(ms->map, ncap * sizeof(*nm));
+
+	if (nm == NULL)
+	{
+		cg_fail(c, SF_NOMEM, "out of memory");
+		return false;
+	}
+	ms->map = nm;
+	ms->capmap = ncap;
+	return true;
+}
+
+/* The index of the first point past function offset 'code'. */
+static uint32_t
+map_first(const modstate *ms, uint32_t code)
+{
+	uint32_t	lo = 0,
+				hi = ms->nmap;
+
+	while (lo < hi)
+	{
+		uint32_t	mid = lo + (hi - lo) / 2;
+
+		if (ms->map[mid].code < code)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The function's map, complete, appended to the thread's maps. */
+static void
+map_finish(cstate *c, const sf_code *code)
+{
+	modstate   *ms = c->ms;
+	sf_codemap_marks marks = {ms->entry_lo, ms->thunks_at};
+
+	ms->map_lo = (uint32_t) ms->maps.n;
+	sf_codemap_put(&ms->maps, &marks, ms->map, ms->nmap, code->expr_off);
+	ms->map_hi = (uint32_t) ms->maps.n;
+	if (ms->maps.oom)
+		cg_fail(c, SF_NOMEM, "out of memory");
 }
 
 /*
-** Out-of-line trap thunks at the end of the function: they lie inside the
-** function's code range, so the trap PC names the function.
+** Out-of-line trap code at the end of the function, inside its code range
+** so that the trap PC names the function: one thunk per trap kind (the
+** kind in eax, then the trap stub), and one stub per trap site, a call to
+** its kind's thunk.  The trap stub takes the stub's return address for
+** the trap's PC, so a backtrace names the site's operator (the code map
+** gives each stub its site's point).  A site before the prologue (the
+** entry charge's check) has no frame yet: its stub makes one, so that the
+** walk of the frames finds the caller.  The out-of-line code of
+** conversions (cg_f_cold) comes first, before 'thunks_at': it is the
+** function's own code, with its operator's points in the map, and its trap
+** branches are sites like any other.
 */
 static void
 emit_trap_thunks(cstate *c)
 {
-	/* out-of-line code first: it may trap */
+	modstate   *ms = c->ms;
+	size_t		thunk[SF_TRAP_COUNT + 1] = {0};
+	uint64_t	used = 0;
+
 	cg_f_cold(c);
-	for (int k = 0; k < SF_TRAP_COUNT; k++)
+	ms->thunks_at = (uint32_t) x64_pos(c->b) - ms->func_start;
+	for (uint32_t i = 0; i < ms->nsites; i++)
+		used |= (uint64_t) 1 << ms->sites[i].kind;
+	for (uint32_t k = 0; k <= TRAP_IN_EAX; k++)
 	{
-		if (c->trap_chain[k] == NO_CHAIN)
+		if (!(used & ((uint64_t) 1 << k)))
 			continue;
-		chain_bind(c, &c->trap_chain[k], x64_pos(c->b));
-		x64_mov_ri(c->b, 0, X64_RAX, k);
-		x64_mov_ri(c->b, 1, X64_RCX, (int64_t) (uintptr_t) c->ms->stubs->trap_explicit);
-		x64_call_r(c->b, X64_RCX);
+		thunk[k] = x64_pos(c->b);
+		if (k != TRAP_IN_EAX)
+			x64_mov_ri(c->b, 0, X64_RAX, k);
+		x64_mov_ri(c->b, 1, X64_RCX, (int64_t) (uintptr_t) ms->stubs->trap_explicit);
+		x64_jmp_r(c->b, X64_RCX);
 	}
-	if (c->dyn_trap_chain != NO_CHAIN)
+	for (uint32_t i = 0; i < ms->nsites && !c->b->oom; i++)
 	{
-		chain_bind(c, &c->dyn_trap_chain, x64_pos(c->b));
-		x64_mov_ri(c->b, 1, X64_RCX, (int64_t) (uintptr_t) c->ms->stubs->trap_explicit);
-		x64_call_r(c->b, X64_RCX);
+		const trap_site *t = &ms->sites[i];
+
+		x64_bind32(c->b, t->field, x64_pos(c->b));
+		if (t->field - ms->func_start < ms->entry_lo)
+		{
+			x64_push(c->b, X64_RBP);
+			x64_mov_rr(c->b, 1, X64_RBP, X64_RSP);
+		}
+		cg_map_point(c, t->wasm);
+		x64_bind32(c->b, cg_call32(c), thunk[t->kind]);
 	}
 }
 
@@ -619,6 +737,10 @@ cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 			ms->kfix[i].at -= CHARGE_LEN;
 	if (jump != NO_CHAIN)
 		x64_bind32(&ms->buf, jump - CHARGE_LEN, target);
+	/* the code map's points in the span move up with its code */
+	for (uint32_t i = map_first(ms, at + CHARGE_LEN - ms->func_start);
+		 i < ms->nmap && ms->map[i].code < end - ms->func_start; i++)
+		ms->map[i].code -= CHARGE_LEN;
 }
 
 cg_mark
@@ -678,12 +800,60 @@ need_out(cstate *c, uint32_t n)
 ** returns the trap kind in eax, or, when it has a result,
 ** SF_RT_TRAP(kind) (bit 63 set, the kind in eax).
 */
+/*
+** The local registers that C may clobber and that hold no local of this
+** function hold its callers' (they are callee-saved between wasm
+** functions, x64/abi.h): around a helper call they go below the stack
+** pointer, in an area of 16-byte multiples that keeps the call aligned.
+** Returns the area's size (save) or takes 'area' back (restore).
+*/
+static uint32_t
+move_callers_regs(cstate *c, bool save, uint32_t area)
+{
+	x64_regset	g = X64_INT_LOCAL_SET & ~X64_SYSV_KEEPS_LOCALS & ~c->glocals,
+				x = X64_FLOAT_LOCAL_SET & ~c->xlocals;
+	int32_t		at = 0;
+
+	if (save)
+	{
+		area = 8 * (uint32_t) (__builtin_popcount(g) + __builtin_popcount(x));
+		area = (area + 15) & ~15u;
+		if (area == 0)
+			return 0;
+		x64_alu_ri(c->b, X64_SUB, 1, X64_RSP, (int32_t) area);
+	}
+	else if (area == 0)
+		return 0;
+	for (int r = 0; r < X64_NGPR; r++)
+		if (g & X64_SET(r))
+		{
+			if (save)
+				x64_mov_mr(c->b, 1, x64_m(X64_RSP, at), r);
+			else
+				x64_mov_rm(c->b, 1, r, x64_m(X64_RSP, at));
+			at += 8;
+		}
+	for (int r = 0; r < X64_NXMM; r++)
+		if (x & X64_SET(r))
+		{
+			if (save)
+				x64_movs_mr(c->b, 1, x64_m(X64_RSP, at), r);
+			else
+				x64_movs_rm(c->b, 1, r, x64_m(X64_RSP, at));
+			at += 8;
+		}
+	if (!save)
+		x64_lea(c->b, 1, X64_RSP, x64_m(X64_RSP, (int32_t) area));
+	return area;
+}
+
 void
 cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 			   int nimm, bool traps, int result_type)
 {
 	static const int sysv_args[] = X64_SYSV_ARGS;
 	uint32_t	base = c->sp - (uint32_t) nargs;
+	uint32_t	area;
 
 	cg_fuel_flush(c);
 	cg_fuel_may_trap(c);
@@ -698,11 +868,12 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 	}
 	cg_spill_all(c);
 	cg_save_local_regs(c);
+	area = move_callers_regs(c, true, 0);
 	x64_mov_rr(c->b, 1, sysv_args[0], X64_CTX);
 	for (int i = 0; i < nimm; i++)
 		x64_mov_ri(c->b, 1, sysv_args[1 + i], immargs[i]);
 	for (int i = 0; i < nargs; i++)
-		x64_mov_rm(c->b, 1, sysv_args[1 + nimm + i], x64_m(X64_RSP, 8 * i));
+		x64_mov_rm(c->b, 1, sysv_args[1 + nimm + i], x64_m(X64_RSP, (int32_t) area + 8 * i));
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, SF_OFF_VM_STORE));
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_STORE_ACT));
 	x64_mov_mr(c->b, 1, x64_m(X64_RAX, SF_OFF_ACT_FUEL), X64_FUEL);
@@ -711,11 +882,12 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_CTX, SF_OFF_VM_STORE));
 	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_RCX, SF_OFF_STORE_ACT));
 	x64_mov_rm(c->b, 1, X64_FUEL, x64_m(X64_RCX, SF_OFF_ACT_FUEL));
+	move_callers_regs(c, false, area);
 	cg_restore_local_regs(c);
 	if (traps)
 	{
 		x64_test_rr(c->b, result_type ? 1 : 0, X64_RAX, X64_RAX);
-		chain_add(c, &c->dyn_trap_chain, cg_jcc32(c, result_type ? X64_CC_S : X64_CC_NE));
+		trap_site_add(c, TRAP_IN_EAX, cg_jcc32(c, result_type ? X64_CC_S : X64_CC_NE));
 	}
 	if (result_type)
 	{
@@ -1593,13 +1765,12 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	c.end = m->bytes + code->end_off;
 	c.op_start = c.pc;
 	c.maxsp = code->max_stack;
-	c.dyn_trap_chain = NO_CHAIN;
 	c.fuel.sites = ms->fuel.sites;
 	c.fuel.capsites = ms->fuel.capsites;
 	ms->func_start = (uint32_t) x64_pos(&ms->buf);
 	ms->nloops = 0;
-	for (int i = 0; i < SF_TRAP_COUNT; i++)
-		c.trap_chain[i] = NO_CHAIN;
+	ms->nmap = 0;
+	ms->nsites = 0;
 	if (setup_locals(&c, code) != SF_OK || choose_local_regs(&c, code) != SF_OK)
 		goto out;
 	k = push_ctl(&c);
@@ -1627,6 +1798,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	cg_fuel_drop_checks(&c);
 	patch_frame(&c);
 	cg_fuel_drop_plain(&c);
+	map_finish(&c, code);
 	emit_pool(&c);
 out:
 	ms->nkpool = 0;

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "codemap.h"
 #include "compile_fuel.h"
 #include "module.h"
 #include "opcodes.h"
@@ -136,6 +137,19 @@ typedef struct modstate
 	uint32_t	nkpool, capkpool;
 	pool_fix   *kfix;
 	uint32_t	nkfix, capkfix;
+	/*
+	** The code map (codemap.h): the points of the function being compiled
+	** (cg_map_note), where its trap thunks start, and the encoded maps of
+	** this thread's functions, the last one's at [map_lo, map_hi).
+	*/
+	sf_codemap_point *map;
+	uint32_t	nmap, capmap;
+	uint32_t	thunks_at;
+	/* the function's trap branches, in code order (cg_trap_if) */
+	struct trap_site *sites;
+	uint32_t	nsites, capsites;
+	sf_codemap_buf maps;
+	uint32_t	map_lo, map_hi;
 } modstate;
 
 typedef struct cstate
@@ -179,8 +193,6 @@ typedef struct cstate
 	x64_regset	gused, xused;	/* registers held by values */
 	uint32_t	max_out;		/* outgoing slots needed */
 	uint32_t	frame_patch;	/* imm32 of 'sub rsp, frame' */
-	uint32_t	trap_chain[SF_TRAP_COUNT];
-	uint32_t	dyn_trap_chain; /* trap kind in eax */
 	/* conversions whose rare case is out of line, after the code */
 	struct cold_conv *cold;
 	uint32_t	ncold, capcold;
@@ -232,6 +244,9 @@ void		cg_restore_local_regs(cstate *c);
 #define CG_POOL		x64_m(X64_RIP, 0)
 void		cg_pool_use(cstate *c, uint64_t bits);
 void		cg_load_fconst(cstate *c, int dbl, int xmm, uint64_t bits);
+
+/* compile.c: the code map (the note itself: compile_inline.h) */
+bool		cg_map_grow(cstate *c);
 
 /* compile.c: traps and C helpers */
 void		cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind);

@@ -417,6 +417,8 @@ cg_f_cold(cstate *c)
 
 		c->op_start = k->op_start;
 		x64_bind32(c->b, k->jcc, x64_pos(c->b));
+		/* the code map: this code is the conversion's, from its first byte */
+		cg_map_note(c);
 		/* xmm1 = the source as a double */
 		if (!k->src_dbl)
 			x64_cvts2s(c->b, 0, 1, k->x);

@@ -377,15 +377,40 @@ cg_fuel_enter(cstate *c, ctl *k)
 }
 
 /*
+** A point of the code map (codemap.h): from here on, the code is that of
+** the operator at module offset 'wasm' (cg_map_note: the current one).
+** Points come in code order; those of one operator, and points with no
+** code between them, are merged when the map is stored (sf_codemap_put).
+*/
+static inline void
+cg_map_point(cstate *c, uint32_t wasm)
+{
+	modstate   *ms = c->ms;
+
+	if (SF_UNLIKELY(ms->nmap == ms->capmap) && !cg_map_grow(c))
+		return;
+	ms->map[ms->nmap++] = (sf_codemap_point) {(uint32_t) x64_pos(c->b) - ms->func_start, wasm};
+}
+
+static inline void
+cg_map_note(cstate *c)
+{
+	cg_map_point(c, (uint32_t) (c->op_start - c->m->bytes));
+}
+
+/*
 ** The lowering emitted code that may trap or leave JIT code (a trap check,
 ** a memory access, a call): what the current run charges so far is
-** held, never taken back by a loop's compensation (compile_fuel.c).
-** Inline: one store, where it is emitted.
+** held, never taken back by a loop's compensation (compile_fuel.c), and
+** the code map notes the operator (the PC of a fault, a return address,
+** a trap's site all fall after the note, before the next one).
+** Inline: a few stores, where it is emitted.
 */
 static inline void
 cg_fuel_may_trap(cstate *c)
 {
 	c->fuel.held = c->fuel.n;
+	cg_map_note(c);
 }
 
 /*

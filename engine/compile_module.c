@@ -272,6 +272,9 @@ compile_one(worker *w, struct sf_jit *j, uint32_t i)
 	}
 	j->func_off[i] = (uint32_t) at;
 	j->func_end[i] = (uint32_t) (at + len);
+	/* in this thread's maps until gather_maps */
+	j->map_off[i] = ms->map_lo;
+	j->map_end[i] = ms->map_hi;
 	if (st == SF_OK && ms->buf.oom)
 		st = sf_error_set(ms->err, SF_NOMEM, "out of memory for code");
 	if (w->job->place != NULL)
@@ -785,7 +788,9 @@ new_jit(const sf_module *m)
 	j->func_off = calloc(ndef + 1, sizeof(uint32_t));
 	j->func_end = calloc(ndef + 1, sizeof(uint32_t));
 	j->type_ids = calloc(m->ntypes + 1, sizeof(uint32_t));
-	if (!j->func_off || !j->func_end || !j->type_ids)
+	j->map_off = calloc(ndef + 1, sizeof(uint32_t));
+	j->map_end = calloc(ndef + 1, sizeof(uint32_t));
+	if (!j->func_off || !j->func_end || !j->type_ids || !j->map_off || !j->map_end)
 	{
 		sf_jit_free(j);
 		return NULL;
@@ -876,6 +881,9 @@ free_job(job *jb)
 		free(ms->fuel.sites);
 		free(ms->kpool);
 		free(ms->kfix);
+		free(ms->map);
+		free(ms->maps.b);
+		free(ms->sites);
 	}
 	release_job(jb);
 }
@@ -906,6 +914,39 @@ link_calls(modstate *ms, const uint32_t *func_off)
 	cg_fuel_write_pays(ms);
 }
 
+/*
+** The code maps of every thread's functions into the module's one block
+** (each function's range moves by where its thread's maps went).
+*/
+static sf_status
+gather_maps(job *jb)
+{
+	struct sf_jit *j = jb->j;
+	size_t		base[MAX_THREADS] = {0},
+				n = 0;
+
+	/* a cancelled helper compiled nothing, and its state is not ours */
+	for (uint32_t t = 0; t < jb->n; t++)
+		if (t == 0 || atomic_load(&jb->w[t].state) != HELPER_CANCELLED)
+		{
+			base[t] = n;
+			n += jb->w[t].ms.maps.n;
+		}
+	if (n > UINT32_MAX || (j->maps = malloc(n + 1)) == NULL)
+		return sf_error_set(jb->w[0].ms.err, SF_NOMEM, "out of memory");
+	j->maps_len = n;
+	for (uint32_t t = 0; t < jb->n; t++)
+		if ((t == 0 || atomic_load(&jb->w[t].state) != HELPER_CANCELLED) &&
+			jb->w[t].ms.maps.n > 0)
+			memcpy(j->maps + base[t], jb->w[t].ms.maps.b, jb->w[t].ms.maps.n);
+	for (uint32_t i = 0; i < jb->ndef && jb->n > 1; i++)
+	{
+		j->map_off[i] += (uint32_t) base[jb->place[i].thread];
+		j->map_end[i] += (uint32_t) base[jb->place[i].thread];
+	}
+	return SF_OK;
+}
+
 /* Compile, link and seal into jb->j. */
 static sf_status
 compile_module(job *jb, uint64_t wasm)
@@ -923,6 +964,8 @@ compile_module(job *jb, uint64_t wasm)
 		start_helper(&jb->w[t]);
 	start_code(jb, ms, block, own, wasm);
 	st = compile_functions(jb);
+	if (st == SF_OK)
+		st = gather_maps(jb);
 	if (st == SF_OK)
 	{
 		link_calls(ms, jb->j->func_off);
@@ -988,6 +1031,7 @@ sf_compile_module(const sf_module *m, bool bounds_checked, struct sf_jit **out,
 	*out = j;
 	stats->code_bytes = j->code_len;
 	stats->wasm_code_bytes = wasm;
+	stats->map_bytes = j->maps_len;
 	stats->compile_seconds = now_seconds() - t0;
 	return SF_OK;
 }

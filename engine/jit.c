@@ -72,6 +72,35 @@ sf_jit_find_pc(uintptr_t pc, uint32_t *func_index)
 	return found;
 }
 
+bool
+sf_jit_locate(uintptr_t pc, sf_jit_loc *out)
+{
+	bool		found = false;
+
+	pthread_mutex_lock(&jits_lock);
+	for (uint32_t i = 0; i < njits && !found; i++)
+	{
+		struct sf_jit *j = jits[i];
+		uintptr_t	base = (uintptr_t) j->code;
+
+		if (pc < base || pc >= base + j->code_len)
+			continue;
+		for (uint32_t f = 0; f < j->nfuncs; f++)
+			if (pc >= base + j->func_off[f] && pc < base + j->func_end[f])
+			{
+				out->m = j->m;
+				out->func_index = j->m->nfunc_imports + f;
+				out->func = j->code + j->func_off[f];
+				out->off = (uint32_t) (pc - (uintptr_t) out->func);
+				out->wasm = sf_codemap_find(j->maps + j->map_off[f], j->maps + j->map_end[f],
+											j->m->codes[f].expr_off, out->off, &out->marks);
+				found = true;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&jits_lock);
+	return found;
+}
 
 void
 sf_jit_free(struct sf_jit *j)
@@ -83,5 +112,8 @@ sf_jit_free(struct sf_jit *j)
 	free(j->func_off);
 	free(j->func_end);
 	free(j->type_ids);
+	free(j->maps);
+	free(j->map_off);
+	free(j->map_end);
 	free(j);
 }

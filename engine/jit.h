@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codemap.h"
 #include "module.h"
 
 struct sf_jit
@@ -21,6 +22,11 @@ struct sf_jit
 	uint32_t   *func_end;		/* end of each function's code */
 	uint32_t   *type_ids;		/* canonical id of each type index */
 	const sf_module *m;
+	/* each function's code map (codemap.h): maps[map_off[i], map_end[i]) */
+	uint8_t    *maps;
+	size_t		maps_len;
+	uint32_t   *map_off;
+	uint32_t   *map_end;
 };
 
 /*
@@ -31,6 +37,20 @@ void		sf_jit_register(struct sf_jit *j);
 void		sf_jit_unregister(struct sf_jit *j);
 /* The module and function whose code contains 'pc' (NULL if none). */
 const sf_module *sf_jit_find_pc(uintptr_t pc, uint32_t *func_index);
+
+/* Where a PC lies in registered code, read from its function's code map. */
+typedef struct sf_jit_loc
+{
+	const sf_module *m;
+	uint32_t	func_index;		/* in the module's index space */
+	const uint8_t *func;		/* the function's first byte of code */
+	uint32_t	off;			/* pc - func */
+	uint32_t	wasm;			/* module offset of the operator at off */
+	sf_codemap_marks marks;
+} sf_jit_loc;
+
+/* Whether 'pc' lies in a registered function; if so, where (*out). */
+bool		sf_jit_locate(uintptr_t pc, sf_jit_loc *out);
 /* Unregister and free compiled code (NULL is fine). */
 void		sf_jit_free(struct sf_jit *j);
 

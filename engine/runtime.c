@@ -21,6 +21,7 @@ _Static_assert(offsetof(sf_activation, saved_rsp) == SF_OFF_ACT_SAVED_RSP, "act"
 _Static_assert(offsetof(sf_activation, trap) == SF_OFF_ACT_TRAP, "act");
 _Static_assert(offsetof(sf_activation, trap_pc) == SF_OFF_ACT_TRAP_PC, "act");
 _Static_assert(offsetof(sf_activation, fuel) == SF_OFF_ACT_FUEL, "act");
+_Static_assert(offsetof(sf_activation, store) == SF_OFF_ACT_STORE, "act");
 _Static_assert(offsetof(struct sf_store, stack_limit) == SF_OFF_STORE_STACK_LIMIT, "store");
 _Static_assert(offsetof(struct sf_store, act) == SF_OFF_STORE_ACT, "store");
 _Static_assert(offsetof(struct sf_func, code) == SF_OFF_FUNC_CODE, "func");

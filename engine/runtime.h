@@ -28,17 +28,27 @@ typedef struct sf_activation
 	uintptr_t	trap_pc;		/* 24 */
 	int64_t		fuel;			/* 32: r15 spilled at host boundaries */
 	/* for sf_async_check: where to send JIT code, whether fuel counts */
-	uintptr_t	trap_stub;
-	struct sf_store *store;
+	uintptr_t	trap_stub;		/* 40 */
+	struct sf_store *store;		/* 48 */
 	int			counting;		/* the entry module's fuel mode is not off */
 	int32_t		exit_code;		/* of an SF_TRAP_EXIT */
 	char		host_msg[SF_ERROR_MSG_LEN];
+	/*
+	** Written only by the trap stub (x64/frames.c), read after a trap: the
+	** two words at the stack pointer of the trap and the return addresses
+	** of the frames above it, innermost first ('nret' kept, 'depth' found).
+	*/
+	uint32_t	nret;
+	uint32_t	depth;
+	uintptr_t	sp_words[2];
+	uintptr_t	ret[SF_BACKTRACE_MAX];
 } sf_activation;
 
 #define SF_OFF_ACT_SAVED_RSP 8
 #define SF_OFF_ACT_TRAP 16
 #define SF_OFF_ACT_TRAP_PC 24
 #define SF_OFF_ACT_FUEL 32
+#define SF_OFF_ACT_STORE 48
 
 typedef struct sf_objnode sf_objnode;
 

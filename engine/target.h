@@ -39,6 +39,16 @@ typedef struct sf_stubs
 	void	   *host_call;		/* wasm-convention entry of every host function */
 } sf_stubs;
 
+/*
+** A trap's wasm call stack (x64/frames.c): the trap stub calls
+** sf_frames_walk with the stack and frame pointers of the trap, before it
+** leaves the frames; after the return to the host, sf_frames_read puts
+** the frames into err (its frames and depth) and returns the innermost
+** frame's offset when the trap's PC lies in wasm code (-1 otherwise).
+*/
+struct sf_activation *sf_frames_walk(struct sf_activation *act, uintptr_t sp, uintptr_t fp);
+int64_t		sf_frames_read(const struct sf_activation *act, sf_error *err);
+
 /* Set once the stubs exist: the per-call path reads it without a lock. */
 extern const sf_stubs *sf_stubs_ready;
 const sf_stubs *sf_stubs_build(sf_error *err);

@@ -63,6 +63,8 @@ sf_error_clear(sf_error *err)
 	err->func_index = -1;
 	err->offset = -1;
 	err->exit_code = 0;
+	err->nframes = 0;
+	err->depth = 0;
 	err->msg[0] = '\0';
 }
 
@@ -72,6 +74,8 @@ sf_error_vset(sf_error *err, sf_status status, const char *fmt, va_list ap)
 	if (err == NULL)
 		return status;
 	err->status = status;
+	err->nframes = 0;
+	err->depth = 0;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	return status;
 }

@@ -742,8 +742,8 @@ slackfuel_out_of_backend_memory(const char *fname, const char *what)
 }
 
 /*
- * Compiled code counts against the backend's wasm memory (idle instances
- * are evicted to make room).  Returns the bytes taken.
+ * Compiled code and its code maps count against the backend's wasm memory
+ * (idle instances are evicted to make room).  Returns the bytes taken.
  */
 uint64
 slackfuel_take_code(const char *fname, sf_module *m)
@@ -752,7 +752,7 @@ slackfuel_take_code(const char *fname, sf_module *m)
 	uint64		bytes;
 
 	sf_module_compile_stats(m, &st);
-	bytes = st.code_bytes + st.wasm_code_bytes;
+	bytes = st.code_bytes + st.wasm_code_bytes + st.map_bytes;
 	if (!sf_budget_take(slackfuel_budget(), bytes))
 		slackfuel_out_of_backend_memory(fname, psprintf("%llu bytes for its code",
 														(unsigned long long) bytes));

@@ -164,7 +164,10 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 	}
 }
 
-/* A call counted in cx->st ends: its time, fuel and memory (stats.c). */
+/*
+ * A call counted in cx->st ends: its time, fuel and memory (stats.c).  A
+ * streamed set's row adds its own fuel: the rows before it counted theirs.
+ */
 static inline void
 count_end(slackfuel_cx *cx)
 {
@@ -172,7 +175,7 @@ count_end(slackfuel_cx *cx)
 
 	if (cx->start != 0)
 		slackfuel_stats_timed(cx->st, slackfuel_clock() - cx->start);
-	c->fuel += cx->out.consumed;
+	c->fuel += cx->out.consumed - cx->charged;
 	if (cx->out.consumed > c->fuel_max)
 		c->fuel_max = cx->out.consumed;
 	if (cx->inst->memory0 != NULL)
@@ -598,6 +601,7 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 	if (st != NULL)
 	{
 		cx.out.consumed = opts.fuel_consumed;
+		cx.charged = 0;
 		cx.st = st;
 		cx.inst = inst;
 		cx.start = start;
@@ -751,6 +755,8 @@ iter_shutdown(Datum arg)
 	{
 		it->open = false;
 		call_begin(&cx, it->fn->proname, it->fn, inst, inst->host, inst->max_stack);
+		if (cx.st != NULL)
+			cx.st->c.calls--;	/* part of the set's call */
 		slots[0] = it->handle;
 		slackfuel_run(&cx, inst->close, slots, 1, 0);
 		call_end(&cx);
@@ -786,6 +792,8 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 		if (cx->inst->post_return)
 			slackfuel_run(cx, cx->inst->post_return, slots, sig->nresults, 0);
 	}
+	else if (cx->st != NULL)
+		cx->st->c.calls--;		/* a set is one call, however many rows */
 	cx->inst = iter_inst(it);
 	if (cx->inst == NULL || !it->fn->valid)
 		ereport(ERROR,
@@ -799,7 +807,6 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 	slots[0] = it->handle;
 	if (!slackfuel_run(cx, cx->inst->next_row, slots, 1, 1))
 		exited_without_result(cx);
-	it->consumed = cx->out.consumed;
 	if (!slackfuel_lift_next(cx, sig, slots, &d, &isnull))
 	{
 		/* the next call (the next row of a target list) starts a new set */
@@ -809,6 +816,8 @@ call_stream(slackfuel_cx *cx, FunctionCallInfo fcinfo, slackfuel_iter **slot)
 		fcinfo->isnull = true;
 		return (Datum) 0;
 	}
+	/* the row's copy out of guest memory (lifting) is the set's too */
+	it->consumed = cx->out.consumed;
 	rsi->isDone = ExprMultipleResult;
 	fcinfo->isnull = isnull;
 	return d;

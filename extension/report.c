@@ -103,8 +103,8 @@ slackfuel_report_status(const char *fname, const char *what, const sf_error *err
 
 /*
  * The engine's description of a trap names its kind and the wasm function
- * (index and name, when known); add the code offset when it has one, and
- * the last line the program wrote to stderr, if it wrote one.
+ * (index and name, when known); add the last line the program wrote to
+ * stderr, if it wrote one.  Where it was is in the backtrace (CONTEXT).
  */
 static char *
 trap_detail(const sf_error *err, const char *last)
@@ -112,13 +112,31 @@ trap_detail(const sf_error *err, const char *last)
 	const char *what = err->msg[0] ? err->msg : sf_trap_message(err->trap);
 	char	   *d;
 
-	if (err->offset >= 0)
-		d = psprintf("Trap: %s, at code offset %lld.", what, (long long) err->offset);
-	else
-		d = psprintf("Trap: %s.", what);
+	d = psprintf("Trap: %s.", what);
 	if (last != NULL)
 		d = psprintf("%s\nThe last line on stderr: %s", d, last);
 	return d;
+}
+
+/*
+ * The wasm call stack of a trap as a CONTEXT line, innermost first:
+ * "wasm backtrace: #0 func 3 "name" at 0x1a2, #1 func 0 at 0x40" (the
+ * function's index, its name from the name section, the byte offset in
+ * the module).  None when the engine found no frames: out of fuel or an
+ * interrupt noticed when the call returned.
+ */
+static int
+backtrace_context(const sf_error *err)
+{
+	size_t		len;
+	char	   *bt;
+
+	if (err->nframes == 0)
+		return 0;
+	len = sf_backtrace_format(err, NULL, 0);
+	bt = palloc(len + 1);
+	sf_backtrace_format(err, bt, len + 1);
+	return errcontext("wasm backtrace: %s", bt);
 }
 
 /* The last complete line of 'tail', or NULL. */
@@ -207,7 +225,8 @@ slackfuel_report_trap(const char *fname, const slackfuel_outcome *out,
 				 errdetail("Fuel consumed %llu of limit %llu: slackfuel.fuel_limit (%s) capped by slackfuel.fuel_limit_ceiling.",
 						   (unsigned long long) out->consumed,
 						   (unsigned long long) out->limit, capped),
-				 errhint("Raise slackfuel.fuel_limit (within slackfuel.fuel_limit_ceiling) if the function needs more.")));
+				 errhint("Raise slackfuel.fuel_limit (within slackfuel.fuel_limit_ceiling) if the function needs more."),
+				 backtrace_context(err)));
 	}
 	if (err->status != SF_TRAP)
 		slackfuel_report_status(fname, "run", err);
@@ -224,12 +243,14 @@ slackfuel_report_trap(const char *fname, const slackfuel_outcome *out,
 		ereport(ERROR,
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
 				 errmsg("wasm function \"%s\" panicked: %s", fname, panic),
-				 errdetail_internal("Panicked at %s. %s", where, trap_detail(err, NULL))));
+				 errdetail_internal("Panicked at %s. %s", where, trap_detail(err, NULL)),
+				 backtrace_context(err)));
 	ereport(ERROR,
 			(errcode(trap_sqlstate(err->trap)),
 			 errmsg("wasm function \"%s\" trapped: %s", fname,
 					sf_trap_message(err->trap)),
-			 errdetail_internal("%s", trap_detail(err, last_line(stderr_tail)))));
+			 errdetail_internal("%s", trap_detail(err, last_line(stderr_tail))),
+			 backtrace_context(err)));
 }
 
 /*

@@ -145,11 +145,17 @@ static ExecutorFinish_hook_type prev_finish;
 static ExecutorEnd_hook_type prev_end;
 static ProcessUtility_hook_type prev_utility;
 
-/* Outside every executor run and utility command: no wasm runs now. */
+/*
+ * Outside every executor run and utility command, and no wasm below us: no
+ * wasm runs now.  Wasm may run outside every executor run (the planner
+ * folds an IMMUTABLE call with constant arguments) and run SQL of its own
+ * (slackfuel_sql_top): the end of that SQL's executor run is not the end
+ * of the wasm.
+ */
 static void
 stop_when_outermost(void)
 {
-	if (nesting == 0 && slackfuel_timer_running())
+	if (nesting == 0 && slackfuel_sql_top == NULL && slackfuel_timer_running())
 		disable_timeout(slackfuel_tick_id, false);
 }
 

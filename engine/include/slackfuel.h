@@ -83,11 +83,34 @@ const char *sf_trap_message(sf_trap_kind k);
 
 #define SF_ERROR_MSG_LEN 256
 
+typedef struct sf_module sf_module;
+
+/*
+** One wasm frame of a trap's call stack: the function (its module and
+** index in the module's function index space) and the byte offset, from
+** the start of the module's binary, of the instruction it was at: the
+** trapping one in the innermost frame, a call in the others.
+*/
+typedef struct sf_frame
+{
+	const sf_module *module;	/* valid while the module is */
+	uint32_t	func_index;
+	uint32_t	offset;
+} sf_frame;
+
+/* Frames an sf_error keeps, innermost first; 'depth' counts them all. */
+#define SF_BACKTRACE_MAX 16
+
 /*
 ** What went wrong.  For traps, 'trap' is the kind and 'func_index' /
-** 'offset' locate the trapping instruction when known (-1 otherwise);
-** 'func_name' comes from the name section when present.  'exit_code' is
-** the code of an SF_TRAP_EXIT (0 otherwise).
+** 'offset' locate the trapping instruction when known (-1 otherwise):
+** the function, and the byte offset in the module's binary.  'exit_code'
+** is the code of an SF_TRAP_EXIT (0 otherwise).  A trap raised while wasm
+** ran has its wasm call stack in 'frames' (up to SF_BACKTRACE_MAX of
+** 'depth' frames, innermost first; a host function's failure starts at its
+** wasm caller); none when the trap was found at the return to the host
+** (out of fuel in slacked mode at a return, an interrupt that came
+** between calls).
 */
 typedef struct sf_error
 {
@@ -96,8 +119,21 @@ typedef struct sf_error
 	int64_t		func_index;
 	int64_t		offset;
 	int32_t		exit_code;
+	uint32_t	nframes;
+	uint32_t	depth;
+	sf_frame	frames[SF_BACKTRACE_MAX];
 	char		msg[SF_ERROR_MSG_LEN];
 } sf_error;
+
+/*
+** The frames of 'err' as one line into buf (always NUL-terminated, cut at
+** 'len'): "#0 func 3 \"name\" at 0x1a2, #1 func 0 at 0x40", names from the
+** name section (control characters and quotes as '?'), ", ... N more" when
+** 'depth' passes what is kept.  Returns the length of the whole line, as
+** snprintf does (buf may be NULL when len is 0); 0 when there are no
+** frames.
+*/
+size_t		sf_backtrace_format(const sf_error *err, char *buf, size_t len);
 
 /* Value types use their binary encodings. */
 typedef enum sf_valtype
@@ -227,9 +263,7 @@ typedef struct sf_config
 
 void		sf_config_default(sf_config *cfg);
 
-/* --- Modules ---------------------------------------------------------- */
-
-typedef struct sf_module sf_module;
+/* --- Modules (sf_module is declared with sf_frame above) -------------- */
 
 /*
 ** Decode and fully validate 'len' bytes.  On failure returns NULL with
@@ -313,6 +347,7 @@ typedef struct sf_compile_stats
 {
 	uint64_t	code_bytes;
 	uint64_t	wasm_code_bytes;
+	uint64_t	map_bytes;		/* code maps, for backtraces */
 	double		compile_seconds;
 	uint64_t	fuel_points;	/* 'add r15, n' charges in the code (0 when off) */
 	uint32_t	compile_threads;	/* threads that compiled it */

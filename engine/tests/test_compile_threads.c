@@ -1,7 +1,8 @@
 /*
 ** test_compile_threads.c -- compiling on several threads (compile_module.c)
-** gives the same code, byte for byte, as one thread, in every fuel mode, and
-** the same results and fuel; small modules stay on one thread.
+** gives the same code and code maps, byte for byte, as one thread, in every
+** fuel mode, and the same results and fuel; small modules stay on one
+** thread.
 **
 ** Whether a helper thread gets to compile anything depends on the
 ** scheduler, so each comparison compiles until a helper did take part (at
@@ -176,6 +177,11 @@ same_code(const sf_module *a, const sf_module *b)
 	assert_memory_equal(x->func_end, y->func_end, x->nfuncs * sizeof(uint32_t));
 	assert_memory_equal(x->code, y->code, x->code_len);
 	assert_int_equal(a->stats.fuel_points, b->stats.fuel_points);
+	/* the code maps (backtraces) moved with their functions */
+	for (uint32_t i = 0; i < x->nfuncs; i++)
+		if (x->map_end[i] - x->map_off[i] != y->map_end[i] - y->map_off[i] ||
+			memcmp(x->maps + x->map_off[i], y->maps + y->map_off[i], x->map_end[i] - x->map_off[i]) != 0)
+			fail_msg("the code map of function %u differs (fuel mode %d)", i, (int) a->cfg.fuel_mode);
 }
 
 static void

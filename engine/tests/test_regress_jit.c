@@ -8,7 +8,9 @@
 ** zero test reusing flags of an operation whose width or operand differs
 ** (i32.wrap_i64 of an i64.add), flags clobbered by fuel code between a
 ** producer and its test, and host calls that re-enter wasm or take more
-** arguments than fit in registers.  Expected values come from V8 (Node.js)
+** arguments than fit in registers, and a caller's register locals across
+** a callee's C helper calls (memory.grow makes system calls, which
+** clobber r11; memmove may use any register C may clobber).  Expected values come from V8 (Node.js)
 ** on the same module.  Every case runs in each fuel mode, with guard-page
 ** and with explicitly bounds-checked memory.
 */
@@ -263,6 +265,25 @@ static const char *probe_wat =
 "    (local.set $a (i32.add (local.get $a) (call $clobber_r9)))\n"
 "    (i32.add (local.get $a) (i32.add (local.get $b) (i32.add (local.get $c)\n"
 "      (i32.add (local.get $d) (i32.mul (local.get $e) (i32.const 7)))))))\n"
+"  (func $helpers (result i32)\n"
+"    (memory.copy (i32.const 1000) (i32.const 0) (i32.const 60000))\n"
+"    (memory.copy (i32.const 8) (i32.const 1000) (i32.const 60000))\n"
+"    (memory.copy (i32.const 3) (i32.const 40000) (i32.const 20000))\n"
+"    (memory.fill (i32.const 30000) (i32.const 7) (i32.const 30000))\n"
+"    (i32.ne (memory.grow (i32.const 1)) (i32.const -1)))\n"
+"  (func (export \"locals_across_helper\") (param $a i32) (param $b i32) (result i32)\n"
+"    (local $c i32) (local $d i32) (local $e i32) (local $x f64) (local $y f64)\n"
+"    (local.set $c (i32.add (local.get $a) (local.get $b)))\n"
+"    (local.set $d (i32.mul (local.get $c) (local.get $a)))\n"
+"    (local.set $e (i32.xor (local.get $d) (local.get $b)))\n"
+"    (local.set $x (f64.convert_i32_s (local.get $e)))\n"
+"    (local.set $y (f64.mul (local.get $x) (f64.const 3)))\n"
+"    (local.set $c (i32.add (local.get $c) (local.get $e)))\n"
+"    (local.set $d (i32.sub (local.get $d) (local.get $c)))\n"
+"    (local.set $a (i32.add (local.get $a) (call $helpers)))\n"
+"    (i32.add (i32.trunc_f64_s (f64.sub (local.get $y) (local.get $x)))\n"
+"      (i32.add (local.get $a) (i32.add (local.get $b) (i32.add (local.get $c)\n"
+"        (i32.add (local.get $d) (i32.mul (local.get $e) (i32.const 7))))))))\n"
 "  (func (export \"lea_i32_wrap\") (param $a i32) (param $b i32) (result i32)\n"
 "    (i32.sub (local.get $a) (i32.const -2147483648))\n"
 "    (i32.add (local.get $a) (local.get $b))\n"
@@ -325,6 +346,8 @@ static const jit_case cases[] = {
 	{"tee_mem_mul", 0, 2, {INT64_C(65536), INT64_C(65536)}, 262144},
 	{"r9_across_call", 0, 2, {INT64_C(10), INT64_C(3)}, 11046},
 	{"r9_across_call", 0, 2, {INT64_C(-5), INT64_C(100)}, 6491},
+	{"locals_across_helper", 0, 2, {INT64_C(10), INT64_C(3)}, 1305},
+	{"locals_across_helper", 0, 2, {INT64_C(-5), INT64_C(100)}, -4402},
 	{"lea_i32_wrap", 0, 2, {INT64_C(-1), INT64_C(5)}, -2147483645},
 };
 

@@ -48,5 +48,19 @@ fi
 build/sfrun "$tmp/named.wasm" main 5 >/dev/null 2>"$tmp/err"
 if ! grep -q 'perf map' "$tmp/err"; then ok; else bad "sfrun without --perf-map wrote a map"; fi
 
+# sfrun after a trap: the message, then the wasm call stack on a line of
+# its own (fib(-1) never reaches its base case: the stack runs out at the
+# check on fib's entry, its first instruction, 0x2a; the other 15 frames
+# kept are at its first recursive call, 0x39; main's call is further out).
+build/sfrun "$tmp/named.wasm" main -1 >/dev/null 2>"$tmp/err"
+rc=$?
+want='^wasm backtrace: #0 func 0 "fib" at 0x2a, #1 func 0 "fib" at 0x39, .*#15 func 0 "fib" at 0x39, \.\.\. [0-9]+ more$'
+if [ $rc -eq 2 ] && grep -q '^trap: call stack exhausted (in wasm function 0 "fib")$' "$tmp/err" &&
+	grep -Eq "$want" "$tmp/err"; then
+	ok
+else
+	bad "sfrun backtrace (exit $rc): $(cut -c1-300 "$tmp/err")"
+fi
+
 echo "tools: $pass passed, $fail failed"
 [ $fail -eq 0 ]

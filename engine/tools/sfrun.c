@@ -33,7 +33,11 @@
 **           and perf top name them
 **
 ** Out of fuel prints "trap: out of fuel" on stderr and exits 2, like any
-** trap; an interrupted call prints "trap: interrupted".
+** trap; an interrupted call prints "trap: interrupted".  A trap's wasm
+** call stack follows on a line of its own, innermost first:
+** "wasm backtrace: #0 func 3 \"name\" at 0x1a2, #1 func 0 at 0x40"
+** (function index, its name from the name section when there is one, and
+** the byte offset of the instruction in the module).
 **
 ** Imports: the "spectest" host module, and the engine's WASI preview 1
 ** subset ("wasi_snapshot_preview1", docs/host.md) writing to sfrun's own
@@ -421,6 +425,13 @@ call_outcome(sf_wasi *w, sf_status cs, const sf_error *err)
 	if (err->status == SF_TRAP && err->trap == SF_TRAP_EXIT)
 		return err->exit_code;
 	fprintf(stderr, err->status == SF_TRAP ? "trap: %s\n" : "sfrun: %s\n", err->msg);
+	if (err->status == SF_TRAP && err->nframes > 0)
+	{
+		char		bt[2048];
+
+		sf_backtrace_format(err, bt, sizeof(bt));
+		fprintf(stderr, "wasm backtrace: %s\n", bt);
+	}
 	return err->status == SF_TRAP ? 2 : 1;
 }
 

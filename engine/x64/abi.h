@@ -94,6 +94,13 @@
 #define X64_ENTRY_FRAME	64
 
 /*
+** The trap stub calls C (sf_frames_walk) on the wasm stack only if its
+** stack pointer is no more than this below the stack limit, which lies at
+** least 128 KiB above the end of the thread's stack (call.c).
+*/
+#define X64_TRAP_WALK_ROOM	(32 << 10)
+
+/*
 ** The host-call stub saves the local registers C may clobber (the local
 ** sets minus X64_SYSV_KEEPS_LOCALS), lowest first, 8 bytes each, in an area
 ** of this size below its rbp.

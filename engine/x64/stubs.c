@@ -8,9 +8,10 @@
 ** saves the callee-saved registers, records its stack pointer in
 ** act->saved_rsp, copies the argument slots to the stack, calls 'code'
 ** and copies the result slots back; it returns 0.  Copies of it for a
-** fixed small count of slots copy them without a loop.  The trap stub restores
-** that stack pointer from the activation and leaves through the same
-** epilogue with the trap kind in eax.  No unwinding, no longjmp.
+** fixed small count of slots copy them without a loop.  The trap stub has
+** the frames above the trap noted (x64/frames.c), restores that stack
+** pointer from the activation and leaves through the same epilogue with
+** the trap kind in eax.  No unwinding, no longjmp.
 **
 ** The host-call stub is the wasm-convention entry of every host function:
 ** it saves the local registers C may clobber, hands the arguments, the
@@ -18,6 +19,7 @@
 ** (call.c), takes the counter back and traps if that says so.
 */
 #include <pthread.h>
+#include <stddef.h>
 
 #include "codemem.h"
 #include "runtime.h"
@@ -130,6 +132,8 @@ emit_entry(x64_buf *b, int n, size_t *exit_at)
 static void
 emit_traps(x64_buf *b, stub_offs *o, size_t exit_at)
 {
+	size_t		skip;
+
 	/*
 	** Called from a trap thunk.  The return address may lie one past the
 	** function's code (the thunk is its last instruction), so the trap PC
@@ -146,6 +150,30 @@ emit_traps(x64_buf *b, stub_offs *o, size_t exit_at)
 	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_ACT_TRAP), X64_RAX);
 	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_ACT_TRAP_PC), X64_RDX);
 	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_ACT_FUEL), X64_FUEL);
+	/*
+	** The frames, while they are still there: sf_frames_walk(act, rsp,
+	** rbp) on this stack, 16-byte aligned, if the stack pointer is no
+	** deeper than X64_TRAP_WALK_ROOM below the stack limit (a frame may
+	** take it past the limit, which the prologue's check then reports;
+	** the thread's stack has room there, call.c).  It returns act.
+	*/
+	x64_mov_mi(b, 1, x64_m(X64_RCX, offsetof(sf_activation, nret)), 0);
+	x64_mov_mi(b, 1, x64_m(X64_RCX, offsetof(sf_activation, sp_words)), 0);
+	x64_mov_mi(b, 1, x64_m(X64_RCX, offsetof(sf_activation, sp_words) + 8), 0);
+	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RCX, SF_OFF_ACT_STORE));
+	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_STORE_STACK_LIMIT));
+	x64_alu_ri(b, X64_SUB, 1, X64_RAX, X64_TRAP_WALK_ROOM);
+	x64_alu_rr(b, X64_CMP, 1, X64_RSP, X64_RAX);
+	skip = x64_jcc8(b, X64_CC_B);
+	x64_mov_rr(b, 1, X64_RDI, X64_RCX);
+	x64_mov_rr(b, 1, X64_RSI, X64_RSP);
+	x64_mov_rr(b, 1, X64_RDX, X64_RBP);
+	x64_alu_ri(b, X64_AND, 1, X64_RSP, -16);
+	x64_mov_ri(b, 1, X64_RAX, (int64_t) (uintptr_t) sf_frames_walk);
+	x64_call_r(b, X64_RAX);
+	x64_mov_rr(b, 1, X64_RCX, X64_RAX);
+	x64_bind8(b, skip);
+	x64_mov_rm(b, 0, X64_RAX, x64_m(X64_RCX, SF_OFF_ACT_TRAP));
 	x64_mov_rm(b, 1, X64_RSP, x64_m(X64_RCX, SF_OFF_ACT_SAVED_RSP));
 	x64_lea(b, 1, X64_RBP, x64_m(X64_RSP, X64_ENTRY_FRAME));
 	x64_bind32(b, x64_jmp32(b, 0), exit_at);

@@ -1,7 +1,8 @@
 // levenshtein(a text, b text) -> integer: the edit distance between two
 // strings in Unicode code points, as examples/c/levenshtein.c computes it.
-import { argString } from "slackfuel";
-export { cabi_realloc } from "slackfuel";
+// A plain export: the SDK's transform (asc --transform .../slackfuel/transform.mjs)
+// generates the wrapper that takes the strings as UTF-8 (ptr, len).
+import "slackfuel";
 
 function codePoints(s: string): Int32Array {
   const out = new Int32Array(s.length);
@@ -14,9 +15,9 @@ function codePoints(s: string): Int32Array {
   return out.subarray(0, n);
 }
 
-export function levenshtein(aPtr: usize, aLen: usize, bPtr: usize, bLen: usize): i32 {
-  const x = codePoints(argString(aPtr, aLen));
-  const y = codePoints(argString(bPtr, bLen));
+export function levenshtein(a: string, b: string): i32 {
+  const x = codePoints(a);
+  const y = codePoints(b);
   const row = new Int32Array(y.length + 1);
   for (let j = 0; j <= y.length; j++) row[j] = j;
   for (let i = 0; i < x.length; i++) {

@@ -2,12 +2,10 @@
 //
 //   sha256(data bytea) -> bytea
 //   hmac_sha256(key bytea, data bytea) -> bytea      (RFC 2104)
-import { argBytes, retBytes } from "slackfuel";
-export {
-  cabi_realloc,
-  cabi_post as cabi_post_sha256,
-  cabi_post as cabi_post_hmac_sha256,
-} from "slackfuel";
+//
+// Plain exports over Uint8Array: the SDK's transform generates their
+// canonical-ABI wrappers, cabi_realloc and cabi_post_<name>.
+import "slackfuel";
 
 const K: StaticArray<u32> = [
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -67,13 +65,11 @@ function digest(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-export function sha256(ptr: usize, len: usize): usize {
-  return retBytes(digest([argBytes(ptr, len)]));
+export function sha256(data: Uint8Array): Uint8Array {
+  return digest([data]);
 }
 
-export function hmac_sha256(keyPtr: usize, keyLen: usize, dataPtr: usize, dataLen: usize): usize {
-  let key = argBytes(keyPtr, keyLen);
-  const data = argBytes(dataPtr, dataLen);
+export function hmac_sha256(key: Uint8Array, data: Uint8Array): Uint8Array {
   if (key.length > 64) key = digest([key]);
   const inner = new Uint8Array(64);
   const outer = new Uint8Array(64);
@@ -82,5 +78,5 @@ export function hmac_sha256(keyPtr: usize, keyLen: usize, dataPtr: usize, dataLe
     inner[i] = k ^ 0x36;
     outer[i] = k ^ 0x5c;
   }
-  return retBytes(digest([outer, digest([inner, data])]));
+  return digest([outer, digest([inner, data])]);
 }

@@ -141,6 +141,23 @@ DO $$ BEGIN
   END LOOP;
 END $$;
 
+-- A streamed set (an iterator: the executor calls the function for each
+-- row) is one call, as PostgreSQL counts one; each row adds its own fuel,
+-- its copy out of guest memory included: the rows add up to the set's
+-- fuel, which is also the last call's and the statement's.
+\set sets '\\x' `od -An -v -tx1 build/guests/sets.wasm | tr -d ' \n'`
+CREATE FUNCTION stream(n int) RETURNS SETOF int STRICT LANGUAGE wasm AS :'sets';
+SELECT count(*) FROM stream(1000);
+SELECT slackfuel_last_fuel_consumed() AS set_fuel,
+       slackfuel_last_statement_fuel() AS statement_fuel \gset
+SELECT :set_fuel = :statement_fuel AS set_is_statement, :set_fuel > 50000 AS rows_charged;
+SELECT calls, total_fuel = :set_fuel AS total_is_set, max_fuel = :set_fuel AS max_is_set
+  FROM slackfuel.stat_functions WHERE funcname = 'stream';
+-- A set the query stops reading is closed (stream_close): one call still.
+SELECT (SELECT count(*) FROM (SELECT stream(5) LIMIT 2) q) AS rows_read;
+SELECT calls FROM slackfuel.stat_functions WHERE funcname = 'stream';
+DROP FUNCTION stream(int);
+
 -- Reset one function, then all of the database.
 SELECT slackfuel_stat_reset('spin'::regproc);
 SELECT funcname FROM st WHERE calls > 1;

@@ -16,3 +16,31 @@ SELECT count(*) FROM generate_series(1, 1000) WHERE tick_one() = 1;
 \! strace -qq -e trace=setitimer -e signal=SIGALRM -p "$BACKEND_PID" -o build/regress/tick.trace & s=$!; sleep 1; kill $s; wait $s 2>/dev/null; echo "timer events while idle in transaction: $(grep -c -E 'setitimer|SIGALRM' build/regress/tick.trace)"
 COMMIT;
 DROP FUNCTION tick_one();
+
+-- Wasm that runs outside every executor run (here folded by the planner:
+-- IMMUTABLE, a constant argument) and runs SQL: the end of that SQL's
+-- executor run must not stop the tick while the wasm goes on.
+-- Regression: it did, and the loop after the query ran unmetered until
+-- statement_timeout (11G of fuel in 3 s against a 50M limit).
+CREATE FUNCTION query_then_spin(n int) RETURNS int IMMUTABLE STRICT LANGUAGE wasm AS $$
+(module
+  (import "slackfuel:host/api" "query" (func $query (param i32 i32 i32 i32 i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 32) "SELECT 1")
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) i32.const 4096)
+  (func (export "query_then_spin") (param $n i32) (result i32)
+    (call $query (i32.const 32) (i32.const 8) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1024))
+    (loop $spin (br_if $spin (local.get $n)))
+    (i32.const 0)))
+$$;
+-- slacked code (the limit is above slackfuel.precise_below), stopped by
+-- the tick; statement_timeout only ends the test if the tick is lost
+SET slackfuel.fuel_limit = '50M';
+SET statement_timeout = '10s';
+\set VERBOSITY terse
+SELECT query_then_spin(1);
+\set VERBOSITY default
+SELECT slackfuel_last_fuel_consumed() BETWEEN 50000000 AND 2000000000 AS stopped_by_the_tick;
+RESET statement_timeout;
+RESET slackfuel.fuel_limit;
+DROP FUNCTION query_then_spin(int);

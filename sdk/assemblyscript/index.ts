@@ -2,26 +2,28 @@
 // AssemblyScript, compiled to WebAssembly and called by the slackfuel
 // extension.  See docs/sdk.md.
 //
-// An export takes and returns core values.  Scalars (bool, i16, i32, i64,
-// f32, f64) are passed as they are; text and bytea arrive as a (ptr, len)
-// pair, read with argString / argBytes, and are returned through
-// retString / retBytes, which hand the host a pointer to a (ptr, len)
-// pair:
+// Built with the SDK's transform (asc --transform .../transform.mjs), an
+// export is a plain function over numbers, string, Uint8Array, arrays,
+// nullable strings, bytes and arrays, and Box<T> | null for numbers:
 //
-//   import { argString, retString } from "slackfuel";
-//   export { cabi_realloc, cabi_post as cabi_post_shout } from "slackfuel";
+//   import "slackfuel";
 //
-//   export function shout(ptr: usize, len: usize): usize {
-//     return retString(argString(ptr, len).toUpperCase() + "!");
+//   export function shout(s: string): string {
+//     return s.toUpperCase() + "!";
 //   }
 //
-// Memory: argString and argBytes copy the argument into a managed
-// string or Uint8Array and free the host's buffer at once; a result is
-// encoded into a buffer that cabi_post_<export> frees after the host has
-// copied it (every such export needs that alias of cabi_post).  Globals
-// keep their values between calls.  Build with the default (incremental)
-// runtime, which frees, and --use abort=... (see abort below).
-// log, notice, raise and query are the host's (slackfuel:host/api).
+// and the transform generates its canonical-ABI wrapper from the __sf_
+// helpers below, with cabi_post_<export> and cabi_realloc.  Without the
+// transform, an export takes text and bytea as a (ptr, len) pair read with
+// argString / argBytes and returns them through retString / retBytes,
+// with cabi_realloc and cabi_post as cabi_post_<export> re-exported.
+//
+// Memory: arguments are copied into managed values and the host's buffers
+// freed at once; a result is encoded into a buffer that cabi_post_<export>
+// frees after the host has copied it.  Globals keep their values between
+// calls.  Build with the default (incremental) runtime, which frees, and
+// --use abort=... (see abort below).  log, notice, raise and query are the
+// host's (slackfuel:host/api).
 
 // The return area of a (ptr, len) result, and whether its buffer is still
 // to be freed.
@@ -86,6 +88,136 @@ export function retBytes(b: Uint8Array): usize {
   const buf = heap.alloc(len);
   memory.copy(buf, b.dataStart, len);
   return retPair(buf, len);
+}
+
+// --- Glue for the exports that transform.mjs generates ---------------------
+// A plain export such as `export function slugify(s: string): string`
+// gets a canonical-ABI wrapper made of the calls below (docs/sdk.md).
+// They are public only so that the generated code can import them.
+
+// The return area of an option<T> result: the case at 0, T's (ptr, len)
+// at 4.
+const RET_OPT: usize = memory.data(12, 4);
+
+// list<T> of a number type (bool, i16, i32, i64, f32, f64, ...): the
+// elements, copied; the host's buffer is freed.
+export function __sf_argList<T>(ptr: usize, len: usize): Array<T> {
+  const a = new Array<T>(<i32>len);
+  memory.copy(a.dataStart, ptr, len * sizeof<T>());
+  if (ptr != 0) heap.free(ptr);
+  return a;
+}
+
+// list<string>: each string decoded; the strings' and the list's buffers
+// are freed.
+export function __sf_argStrings(ptr: usize, len: usize): string[] {
+  const a = new Array<string>(<i32>len);
+  for (let i: usize = 0; i < len; i++) {
+    const p = <usize>load<u32>(ptr + i * 8);
+    const n = <usize>load<u32>(ptr + i * 8, 4);
+    a[<i32>i] = String.UTF8.decodeUnsafe(p, n);
+    if (p != 0) heap.free(p);
+  }
+  if (ptr != 0) heap.free(ptr);
+  return a;
+}
+
+// list<list<u8>> (bytea[]): each copied; the buffers are freed.
+export function __sf_argBytesList(ptr: usize, len: usize): Uint8Array[] {
+  const a = new Array<Uint8Array>(<i32>len);
+  for (let i: usize = 0; i < len; i++) {
+    const p = <usize>load<u32>(ptr + i * 8);
+    const n = <usize>load<u32>(ptr + i * 8, 4);
+    const b = new Uint8Array(<i32>n);
+    memory.copy(b.dataStart, p, n);
+    if (p != 0) heap.free(p);
+    a[<i32>i] = b;
+  }
+  if (ptr != 0) heap.free(ptr);
+  return a;
+}
+
+// A number-list result, copied to a buffer freed by cabi_post.
+export function __sf_retList<T>(a: Array<T>): usize {
+  const bytes = <usize>a.length * sizeof<T>();
+  const buf = heap.alloc(bytes);
+  memory.copy(buf, a.dataStart, bytes);
+  return retPair(buf, <usize>a.length);
+}
+
+// A list<string> or list<list<u8>> result: the (ptr, len) pairs followed
+// by the elements' bytes, in one buffer freed by cabi_post.
+function retPieces(bufs: ArrayBuffer[]): usize {
+  const n = <usize>bufs.length;
+  let total = n * 8;
+  for (let i = 0; i < bufs.length; i++) total += <usize>bufs[i].byteLength;
+  const buf = heap.alloc(total);
+  let at = buf + n * 8;
+  for (let i = 0; i < bufs.length; i++) {
+    const len = <usize>bufs[i].byteLength;
+    memory.copy(at, changetype<usize>(bufs[i]), len);
+    store<u32>(buf + <usize>i * 8, <u32>at);
+    store<u32>(buf + <usize>i * 8, <u32>len, 4);
+    at += len;
+  }
+  return retPair(buf, n);
+}
+
+export function __sf_retStrings(a: string[]): usize {
+  const bufs = new Array<ArrayBuffer>(a.length);
+  for (let i = 0; i < a.length; i++) bufs[i] = String.UTF8.encode(a[i]);
+  return retPieces(bufs);
+}
+
+export function __sf_retBytesList(a: Uint8Array[]): usize {
+  const bufs = new Array<ArrayBuffer>(a.length);
+  for (let i = 0; i < a.length; i++) bufs[i] = a[i].slice().buffer;
+  return retPieces(bufs);
+}
+
+// option<T> results, T a string or list returned by the calls above.
+export function __sf_retSome(ret: usize): usize {
+  store<u8>(RET_OPT, 1);
+  store<u32>(RET_OPT, load<u32>(ret), 4);
+  store<u32>(RET_OPT, load<u32>(ret, 4), 8);
+  return RET_OPT;
+}
+
+export function __sf_retNone(): usize {
+  freePending();
+  store<u8>(RET_OPT, 0);
+  store<u32>(RET_OPT, 0, 4);
+  store<u32>(RET_OPT, 0, 8);
+  return RET_OPT;
+}
+
+// A number that may be NULL: AssemblyScript numbers cannot be null, so a
+// function that is not STRICT takes and returns `Box<i32> | null` (and so
+// on) where Rust would have Option<i32>.
+export class Box<T> {
+  constructor(public value: T) {}
+}
+
+// The return area of an option<T> result of a number type: the case at
+// 0, the number at its own alignment.
+const RET_OPT_NUM: usize = memory.data(16, 8);
+
+export function __sf_retSomeNum<T>(value: T): usize {
+  store<u8>(RET_OPT_NUM, 1);
+  store<T>(RET_OPT_NUM + sizeof<T>(), value);
+  return RET_OPT_NUM;
+}
+
+export function __sf_retNoneNum<T>(): usize {
+  store<u64>(RET_OPT_NUM, 0);
+  store<u64>(RET_OPT_NUM, 0, 8);
+  return RET_OPT_NUM;
+}
+
+// An argument tuple in memory (more than 16 flat values): freed after its
+// values were read.
+export function __sf_freeArgs(ptr: usize): void {
+  if (ptr != 0) heap.free(ptr);
 }
 
 // --- The host interface: slackfuel:host/api (docs/host.md) ---------------
