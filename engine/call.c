@@ -255,10 +255,11 @@ stack_floor(uintptr_t frame, uint64_t max_bytes)
 }
 
 /*
-** Run JIT function 'f' on 'slots' (arguments in, results out).  This runs
-** on every call from SQL: the activation's message buffer is not cleared
-** (only read after a host trap, which writes it first), and the stubs,
-** which exist once 'f' was compiled, are looked up once.
+** Run JIT function 'f' on 'slots' (arguments in, results out; 'nslots' is
+** the larger of its parameter and result counts).  This runs on every call
+** from SQL: the activation's message buffer is not cleared (only read
+** after a host trap, which writes it first), and the entry and trap stubs
+** are those instantiation chose for 'f'.
 */
 static inline __attribute__((always_inline)) sf_status
 call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, sf_call_opts *opts,
@@ -269,12 +270,12 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, sf_call_opts *opts,
 	sf_activation *prev_cur;
 	uintptr_t	prev_limit = s->stack_limit;
 	uint64_t	trap, limit;
-	const sf_stubs *stubs = sf_stubs_get(NULL);
+
 	memset(&act, 0, offsetof(sf_activation, host_msg));
 	act.host_msg[0] = '\0';
 	act.prev = s->act;
 	act.store = s;
-	act.trap_stub = (uintptr_t) stubs->trap_common;
+	act.trap_stub = f->trap_stub;
 	limit = fuel_setup(&act, f, opts);
 	if (act.prev == NULL)
 		s->stack_limit = stack_floor((uintptr_t) __builtin_frame_address(0), s->cfg.max_stack_bytes);
@@ -288,8 +289,7 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, sf_call_opts *opts,
 	if (sf_signals_interrupt_pending())
 		trap = SF_TRAP_INTERRUPTED;
 	else
-		trap = (nslots < SF_ENTRY_SMALL ? stubs->entry_n[nslots] : stubs->entry)
-			(f->ctx, f->code, slots, nslots, &act);
+		trap = ((sf_entry_fn) f->entry_stub) (f->ctx, f->code, slots, nslots, &act);
 	cur_act = prev_cur;
 	s->act = act.prev;
 	s->stack_limit = prev_limit;
@@ -385,20 +385,20 @@ sf_call_slots(sf_func *f, uint64_t *slots, uint32_t nargs, uint32_t nresults,
 		for (uint32_t i = 0; i < nargs; i++)
 			if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
 				slots[i] = (uint32_t) slots[i];
+		if (f->host != NULL)
+		{
+			last_fuel = 0;
+			if (opts != NULL)
+				opts->fuel_consumed = 0;
+			return call_host_slots(f, slots, err);
+		}
 	}
 	else
 	{
 		for (uint64_t m = f->narrow; m != 0; m &= m - 1)
 			slots[__builtin_ctzll(m)] = (uint32_t) slots[__builtin_ctzll(m)];
 	}
-	if (__builtin_expect(f->host != NULL, 0))
-	{
-		last_fuel = 0;
-		if (opts != NULL)
-			opts->fuel_consumed = 0;
-		return call_host_slots(f, slots, err);
-	}
-	return call_jit(f, slots, nargs > nresults ? nargs : nresults, opts, err);
+	return call_jit(f, slots, f->nslots, opts, err);
 }
 
 /*

@@ -861,13 +861,17 @@ create_defined(sf_instance *inst, sf_error *err)
 	sf_store   *s = inst->store;
 	uint32_t	ndef = m->nfuncs - m->nfunc_imports;
 	sf_status	st;
+	const sf_stubs *stubs = sf_stubs_get(err);
 
+	if (stubs == NULL)
+		return err ? err->status : SF_NOMEM;
 	if (m->nmems > m->nmem_imports && (st = own_memory(inst, err)) != SF_OK)
 		return st;
 	for (uint32_t j = 0; j < ndef; j++)
 	{
 		sf_func    *f = &inst->funcs[j];
 		uint32_t	fi = m->nfunc_imports + j;
+		uint32_t	nslots;
 
 		f->code = inst->jit->code + inst->jit->func_off[j];
 		f->ctx = vm;
@@ -880,6 +884,10 @@ create_defined(sf_instance *inst, sf_error *err)
 		for (uint32_t i = 0; i < f->type.nparams && i < 64; i++)
 			if (f->type.params[i] == SF_I32 || f->type.params[i] == SF_F32)
 				f->narrow |= (uint64_t) 1 << i;
+		nslots = f->type.nparams > f->type.nresults ? f->type.nparams : f->type.nresults;
+		f->nslots = nslots;
+		f->entry_stub = (void *) (nslots < SF_ENTRY_SMALL ? stubs->entry_n[nslots] : stubs->entry);
+		f->trap_stub = (uintptr_t) stubs->trap_common;
 		vm->slots[fi] = f;
 	}
 	vm->mem = inst->mem;

@@ -99,6 +99,9 @@ struct sf_func
 	/* JIT functions: what sf_call_slots would otherwise look up per call */
 	uint64_t	narrow;			/* bit i: param i (i < 64) is i32 or f32 */
 	bool		counting;		/* the module's fuel mode is not off */
+	uint32_t	nslots;			/* max(type.nparams, type.nresults) */
+	void	   *entry_stub;		/* sf_entry_fn for nslots (target.h) */
+	uintptr_t	trap_stub;		/* the stubs' trap_common */
 };
 
 #define SF_OFF_FUNC_CODE 0

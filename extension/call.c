@@ -165,23 +165,31 @@ call_begin(slackfuel_cx *cx, const char *fname, slackfuel_func *fn,
 }
 
 /*
- * A call counted in cx->st ends: its time, fuel and memory (stats.c).  A
- * streamed set's row adds its own fuel: the rows before it counted theirs.
+ * A call counted in 'st' ends: its time (when 'start' is not 0), fuel and
+ * memory (stats.c).  It consumed 'consumed'; 'charged' of it was counted
+ * before (a streamed set's rows before this one counted theirs).
  */
+static inline __attribute__((always_inline)) void
+count(slackfuel_fstats *st, uint64 start, uint64 consumed, uint64 charged,
+	  const slackfuel_inst *inst)
+{
+	slackfuel_counters *c = &st->c;
+
+	if (start != 0)
+		slackfuel_stats_timed(st, slackfuel_clock() - start);
+	c->fuel += consumed - charged;
+	if (consumed > c->fuel_max)
+		c->fuel_max = consumed;
+	if (inst->memory0 != NULL)
+		c->peak_memory = Max(c->peak_memory, sf_memory_size(inst->memory0));
+	if (unlikely(!st->dirty))
+		slackfuel_stats_mark(st);
+}
+
 static inline void
 count_end(slackfuel_cx *cx)
 {
-	slackfuel_counters *c = &cx->st->c;
-
-	if (cx->start != 0)
-		slackfuel_stats_timed(cx->st, slackfuel_clock() - cx->start);
-	c->fuel += cx->out.consumed - cx->charged;
-	if (cx->out.consumed > c->fuel_max)
-		c->fuel_max = cx->out.consumed;
-	if (cx->inst->memory0 != NULL)
-		c->peak_memory = Max(c->peak_memory, sf_memory_size(cx->inst->memory0));
-	if (unlikely(!cx->st->dirty))
-		slackfuel_stats_mark(cx->st);
+	count(cx->st, cx->start, cx->out.consumed, cx->charged, cx->inst);
 }
 
 /* A nested call's fuel is charged to the call around it. */
@@ -517,12 +525,12 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
  */
 static pg_noinline Datum
 scalar_failed(slackfuel_cx *cx, slackfuel_func *fn, slackfuel_inst *inst,
-			  slackfuel_fstats *st, uint64 start, int mark, uint64 consumed,
+			  slackfuel_fstats *st, uint64 start, uint64 consumed,
 			  sf_status status)
 {
 	cx_init(cx, fn->proname, fn, inst, NULL);	/* cx->out.err is kept */
 	cx->out.consumed = consumed;
-	cx->run_mark = mark;
+	cx->run_mark = slackfuel_running.n - 1; /* the call's own entry is last */
 	cx->st = st;
 	cx->start = start;
 	if (exited(cx, status) && fn->sig->ret != NULL)
@@ -539,11 +547,13 @@ scalar_failed(slackfuel_cx *cx, slackfuel_func *fn, slackfuel_inst *inst,
  * call (the running call pushed and popped, stack, tick and pending
  * interrupts checked, the fuel limit, statistics, the session's fuel) but
  * fills the call's context only for lifting the result, and in full only
- * when the call traps (scalar_failed).
+ * when the call traps (scalar_failed).  'userid' is the role the call site
+ * found 'inst' for: when the current role differs (SET ROLE, a SECURITY
+ * DEFINER function), the call handler finds the call site again.
  */
 Datum
 slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
-					  FunctionCallInfo fcinfo)
+					  FunctionCallInfo fcinfo, Oid userid)
 {
 	const slackfuel_sig *sig = fn->sig;
 	slackfuel_running_calls *r = &slackfuel_running;
@@ -551,12 +561,12 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
 	uint64		start = 0;
 	int			nargs = sig->nargs;
-	int			mark;
 	slackfuel_cx cx;
 	sf_call_opts opts;
 	sf_status	status;
 
-	mark = r->n;
+	if (unlikely(userid != GetUserId()))
+		return slackfuel_call_handler_slow(fcinfo);
 	if (unlikely(r->n == r->cap))
 		slackfuel_running_grow();
 	r->insts[r->n++] = inst->owner;
@@ -594,19 +604,12 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 						   &cx.out.err);
 	slackfuel_session_fuel += opts.fuel_consumed;
 	if (unlikely(status != SF_OK))
-		return scalar_failed(&cx, fn, inst, st, start, mark,
-							 opts.fuel_consumed, status);
-	r->n = mark;
+		return scalar_failed(&cx, fn, inst, st, start, opts.fuel_consumed,
+							 status);
+	r->n--;						/* nothing else was pushed: no imports */
 	slackfuel_last_fuel = opts.fuel_consumed;
 	if (st != NULL)
-	{
-		cx.out.consumed = opts.fuel_consumed;
-		cx.charged = 0;
-		cx.st = st;
-		cx.inst = inst;
-		cx.start = start;
-		count_end(&cx);
-	}
+		count(st, start, opts.fuel_consumed, 0, inst);
 	if (sig->ret == NULL)
 		return (Datum) 0;
 	cx.fname = fn->proname;
@@ -860,7 +863,7 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo
 	const slackfuel_sig *sig = fn->sig;
 
 	if (slackfuel_call_scalar_ok(fn, inst) && slackfuel_sql_top == NULL)
-		return slackfuel_call_scalar(fn, inst, fcinfo);
+		return slackfuel_call_scalar(fn, inst, fcinfo, GetUserId());
 	call_begin(&cx, fn->proname, fn, inst, inst->host, inst->max_stack);
 	if (sig->direct)
 		result = call_direct(&cx, fcinfo);

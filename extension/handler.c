@@ -85,17 +85,35 @@ callsite_init(FunctionCallInfo fcinfo)
 	return cs;
 }
 
+/*
+ * Every call but a scalar one through a call site found for the current
+ * epoch; slackfuel_call_scalar comes here too when the role changed.
+ */
+pg_noinline Datum
+slackfuel_call_handler_slow(FunctionCallInfo fcinfo)
+{
+	slackfuel_callsite *cs = fcinfo->flinfo->fn_extra;
+
+	if (cs == NULL || cs->epoch != slackfuel_epoch || cs->userid != GetUserId())
+		cs = callsite_init(fcinfo);
+	if (cs->scalar && slackfuel_sql_top == NULL)
+		return slackfuel_call_scalar(cs->fn, cs->inst, fcinfo, cs->userid);
+	return slackfuel_call(cs->fn, cs->inst, fcinfo, &cs->iter);
+}
+
+/*
+ * The call handler.  The scalar path checks the role itself
+ * (slackfuel_call_scalar), so that this one saves no registers.
+ */
 Datum
 slackfuel_call_handler(PG_FUNCTION_ARGS)
 {
 	slackfuel_callsite *cs = fcinfo->flinfo->fn_extra;
 
-	if (unlikely(cs == NULL || cs->epoch != slackfuel_epoch ||
-				 cs->userid != GetUserId()))
-		cs = callsite_init(fcinfo);
-	if (likely(cs->scalar && slackfuel_sql_top == NULL))
-		return slackfuel_call_scalar(cs->fn, cs->inst, fcinfo);
-	return slackfuel_call(cs->fn, cs->inst, fcinfo, &cs->iter);
+	if (likely(cs != NULL && cs->epoch == slackfuel_epoch && cs->scalar &&
+			   slackfuel_sql_top == NULL))
+		return slackfuel_call_scalar(cs->fn, cs->inst, fcinfo, cs->userid);
+	return slackfuel_call_handler_slow(fcinfo);
 }
 
 Datum

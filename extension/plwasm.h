@@ -423,6 +423,7 @@ extern void slackfuel_timer_start_slow(void);
 extern void slackfuel_wrap_signals(void);
 extern TimeoutId slackfuel_tick_id;
 extern pid_t slackfuel_tick_pid;	/* the process tick_id is registered in */
+extern bool slackfuel_tick_armed;
 
 static inline bool
 slackfuel_timer_running(void)
@@ -430,10 +431,15 @@ slackfuel_timer_running(void)
 	return slackfuel_tick_pid == MyProcPid && get_timeout_active(slackfuel_tick_id);
 }
 
+/*
+ * Read on every call: slackfuel_tick_armed, which timer.c sets when it
+ * finds the tick armed and clears wherever the tick may have been disarmed
+ * (see timer.c); the timeout machinery is asked only when it is clear.
+ */
 static inline void
 slackfuel_timer_start(void)
 {
-	if (unlikely(!slackfuel_timer_running()))
+	if (unlikely(!slackfuel_tick_armed))
 		slackfuel_timer_start_slow();
 }
 
@@ -632,6 +638,9 @@ extern void slackfuel_modules_free_doomed(void);
 /* citus.c */
 extern void slackfuel_citus_propagate(FunctionCallInfo fcinfo);
 
+/* handler.c */
+extern Datum slackfuel_call_handler_slow(FunctionCallInfo fcinfo);
+
 /* call.c */
 extern uint64 slackfuel_last_fuel;	/* of the last call, all its sf_calls */
 extern char *slackfuel_stack_base;	/* NULL until the first call */
@@ -640,7 +649,7 @@ typedef struct slackfuel_iter slackfuel_iter;
 extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 							FunctionCallInfo fcinfo, slackfuel_iter **iter);
 extern Datum slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
-								   FunctionCallInfo fcinfo);
+								   FunctionCallInfo fcinfo, Oid userid);
 
 /*
  * Whether calls of 'fn' with 'inst' may take slackfuel_call_scalar (when no

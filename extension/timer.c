@@ -23,6 +23,15 @@
  * (pqsignal); a tick that did not come through the wrapper notices and
  * re-wraps from inside the handler, which sigaction allows.
  *
+ * A call does not ask the timeout machinery whether the tick is armed: it
+ * reads slackfuel_tick_armed, set when the tick was found or made armed,
+ * and cleared wherever it may have been disarmed since: where we disarm
+ * it, and where PostgreSQL does (disable_all_timeouts at error recovery,
+ * which aborts the transaction or subtransaction the call ran in: the
+ * transaction and subtransaction callbacks clear it).  Each statement
+ * also starts with it clear (the outermost executor run, finish or utility
+ * command), so its first call checks with get_timeout_active once.
+ *
  * The timeout is registered lazily in each backend, not in _PG_init: when
  * the library is preloaded, _PG_init runs in the postmaster and
  * InitializeTimeouts in the child would forget the registration.
@@ -48,6 +57,7 @@
  */
 TimeoutId	slackfuel_tick_id;
 pid_t		slackfuel_tick_pid;
+bool		slackfuel_tick_armed;
 static bool xact_callback_registered;
 
 static struct sigaction prev_alrm;
@@ -145,6 +155,15 @@ static ExecutorFinish_hook_type prev_finish;
 static ExecutorEnd_hook_type prev_end;
 static ProcessUtility_hook_type prev_utility;
 
+/* The tick disarmed; the next call checks and arms it again. */
+static void
+stop(void)
+{
+	slackfuel_tick_armed = false;
+	if (slackfuel_timer_running())
+		disable_timeout(slackfuel_tick_id, false);
+}
+
 /*
  * Outside every executor run and utility command, and no wasm below us: no
  * wasm runs now.  Wasm may run outside every executor run (the planner
@@ -155,14 +174,26 @@ static ProcessUtility_hook_type prev_utility;
 static void
 stop_when_outermost(void)
 {
-	if (nesting == 0 && slackfuel_sql_top == NULL && slackfuel_timer_running())
-		disable_timeout(slackfuel_tick_id, false);
+	if (nesting == 0 && slackfuel_sql_top == NULL)
+		stop();
+}
+
+/*
+ * An executor run, finish or utility command starts; at the outermost
+ * (a statement's start, or the SQL of wasm that runs outside every
+ * executor run) the next call asks whether the tick is armed.
+ */
+static inline void
+enter(void)
+{
+	if (nesting++ == 0)
+		slackfuel_tick_armed = false;
 }
 
 static void
 run_hook(QueryDesc *q, ScanDirection dir, uint64 count, bool execute_once)
 {
-	nesting++;
+	enter();
 	PG_TRY();
 	{
 		if (prev_run)
@@ -181,7 +212,7 @@ run_hook(QueryDesc *q, ScanDirection dir, uint64 count, bool execute_once)
 static void
 finish_hook(QueryDesc *q)
 {
-	nesting++;
+	enter();
 	PG_TRY();
 	{
 		if (prev_finish)
@@ -212,7 +243,7 @@ utility_hook(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
 			 ProcessUtilityContext context, ParamListInfo params,
 			 QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
-	nesting++;
+	enter();
 	PG_TRY();
 	{
 		if (prev_utility)
@@ -240,13 +271,24 @@ stop_at_xact_end(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
-			if (slackfuel_timer_running())
-				disable_timeout(slackfuel_tick_id, false);
+			stop();
 			slackfuel_cache_flush_stale();	/* no call is running now */
 			break;
 		default:
 			break;
 	}
+}
+
+/*
+ * Error recovery may have disarmed every timeout (disable_all_timeouts)
+ * and aborted only a subtransaction: the next call checks.
+ */
+static void
+recheck_at_subxact_abort(SubXactEvent event, SubTransactionId mySubid,
+						 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		slackfuel_tick_armed = false;
 }
 
 void
@@ -255,6 +297,7 @@ slackfuel_timer_init(void)
 	if (!xact_callback_registered)
 	{
 		RegisterXactCallback(stop_at_xact_end, NULL);
+		RegisterSubXactCallback(recheck_at_subxact_abort, NULL);
 		xact_callback_registered = true;
 		prev_run = ExecutorRun_hook;
 		ExecutorRun_hook = run_hook;
@@ -279,18 +322,28 @@ slackfuel_wrap_signals(void)
 	}
 }
 
-/* Arm the tick (first call in a transaction, or after an error disarmed it). */
+/*
+ * The first call of a statement, or after the tick may have been
+ * disarmed: arm it unless it is armed.  Before PostgreSQL 15 the tick is a
+ * one-shot timeout re-armed from its handler, so every call asks.
+ */
 void
 slackfuel_timer_start_slow(void)
 {
 	int			ms = slackfuel_check_interval;
 
 	slackfuel_wrap_signals();
+	if (!get_timeout_active(slackfuel_tick_id))
+	{
 #if PG_VERSION_NUM >= 150000
-	enable_timeout_every(slackfuel_tick_id,
-						 TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms),
-						 ms);
+		enable_timeout_every(slackfuel_tick_id,
+							 TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms),
+							 ms);
 #else
-	enable_timeout_after(slackfuel_tick_id, ms);
+		enable_timeout_after(slackfuel_tick_id, ms);
+#endif
+	}
+#if PG_VERSION_NUM >= 150000
+	slackfuel_tick_armed = true;
 #endif
 }

@@ -68,5 +68,19 @@ SELECT bump(1);
 SET slackfuel.max_memory = '1MB';
 SELECT bump(1), bump(1);
 RESET slackfuel.max_memory;
+-- A PL/pgSQL simple expression keeps its call site for the whole
+-- transaction: after SET ROLE the same call site calls the role's own
+-- instance (the role's counter goes on from 2), and back again.
+CREATE FUNCTION bump_pl(int) RETURNS int LANGUAGE plpgsql AS
+'BEGIN RETURN bump($1); END';
+GRANT EXECUTE ON FUNCTION bump_pl(int) TO regress_slackfuel_cache;
+BEGIN;
+SELECT bump_pl(1), bump_pl(1);
+SET LOCAL ROLE regress_slackfuel_cache;
+SELECT bump_pl(1), bump_pl(1);
+RESET ROLE;
+SELECT bump_pl(1);
+COMMIT;
+DROP FUNCTION bump_pl(int);
 DROP FUNCTION bump(int);
 DROP ROLE regress_slackfuel_cache;
