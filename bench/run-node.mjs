@@ -16,8 +16,8 @@
 // first sample of a one-loop kernel measures Liftoff, not TurboFan.  For a
 // Liftoff-only run (--liftoff --no-wasm-tier-up --no-wasm-dynamic-tiering
 // --no-wasm-lazy-compilation: everything compiled by Liftoff when the module
-// is created, never again) a warm-up would only warm caches, which the
-// best-of-rounds of bench/run already does, so bench/run passes --warmup=0.
+// is created, never again) the warm-up still faults in the memory the call
+// touches, as the other engines' untimed first calls do in bench/run.
 import { readFileSync } from 'node:fs';
 
 function usage(msg) {

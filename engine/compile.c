@@ -161,10 +161,7 @@ cg_load_any(cstate *c, const sval *v, uint32_t depth, int reg)
 	{
 		case VK_CONST:
 			if (f)
-			{
-				x64_mov_ri(c->b, w, X64_RAX, v->imm);
-				x64_movd_xr(c->b, w, reg, X64_RAX);
-			}
+				cg_load_fconst(c, w, reg, (uint64_t) v->imm);
 			else
 				x64_mov_ri(c->b, w, reg, w ? v->imm : (int64_t) (uint32_t) v->imm);
 			break;
@@ -237,8 +234,13 @@ cg_store_any(cstate *c, const sval *v, uint32_t depth, x64_mem dst)
 			break;
 		case VK_LOCAL:
 		case VK_MEM:
-			x64_mov_rm(c->b, 1, X64_RAX, cg_mem_of(c, v, depth));
-			x64_mov_mr(c->b, 1, dst, X64_RAX);
+			/*
+			** at the value's width: an 8-byte load of a slot that a 4-byte
+			** store just wrote cannot take the value from the store buffer
+			** and waits for the store to retire
+			*/
+			x64_mov_rm(c->b, w, X64_RAX, cg_mem_of(c, v, depth));
+			x64_mov_mr(c->b, w, dst, X64_RAX);
 			break;
 		case VK_FLAGS:
 			x64_setcc(c->b, (x64_cc) v->cc, X64_RAX);
@@ -312,7 +314,8 @@ cg_local_readers(cstate *c, uint32_t local)
 ** area) and restores them on return, so calls cost no spills.  C helpers
 ** follow the System V ABI, which preserves only some of them
 ** (X64_SYSV_KEEPS_LOCALS): the others go to the locals' own frame slots
-** around a helper call.
+** around a helper call, and those that hold no local of this function
+** (its callers') below the stack pointer (move_callers_regs).
 */
 static void
 move_local_regs(cstate *c, bool save, bool slots)
@@ -363,6 +366,88 @@ void
 cg_restore_local_regs(cstate *c)
 {
 	move_local_regs(c, false, false);
+}
+
+/* ---- the constant pool ---------------------------------------------------- */
+
+/* Grow *v (of *cap elements of 'size' bytes) for one more: false when out of memory. */
+static bool
+grow_one(void **v, uint32_t *cap, uint32_t n, size_t size)
+{
+	uint32_t	ncap;
+	void	   *nv;
+
+	if (n < *cap)
+		return true;
+	ncap = *cap ? *cap * 2 : 16;
+	nv = realloc(*v, (size_t) ncap * size);
+	if (nv == NULL)
+		return false;
+	*v = nv;
+	*cap = ncap;
+	return true;
+}
+
+void
+cg_pool_use(cstate *c, uint64_t bits)
+{
+	modstate   *ms = c->ms;
+	uint32_t	i;
+
+	for (i = 0; i < ms->nkpool && ms->kpool[i] != bits; i++)
+		;
+	if ((i == ms->nkpool && !grow_one((void **) &ms->kpool, &ms->capkpool, ms->nkpool, 8)) ||
+		!grow_one((void **) &ms->kfix, &ms->capkfix, ms->nkfix, sizeof(pool_fix)))
+	{
+		cg_fail(c, SF_NOMEM, "out of memory");
+		return;
+	}
+	if (i == ms->nkpool)
+		ms->kpool[ms->nkpool++] = bits;
+	ms->kfix[ms->nkfix++] = (pool_fix) {(uint32_t) x64_pos(c->b) - 4, i};
+}
+
+/* xmm 'xmm' = the constant 'bits': xorps for +0.0, else a load from the pool. */
+void
+cg_load_fconst(cstate *c, int dbl, int xmm, uint64_t bits)
+{
+	if (bits == 0)
+	{
+		x64_sselogic_rr(c->b, X64_XORP, 0, xmm, xmm);
+		return;
+	}
+	x64_movs_rm(c->b, dbl, xmm, CG_POOL);
+	cg_pool_use(c, bits);
+}
+
+/*
+** The function's code is complete (nothing in it moves any more): its
+** pool goes after it, 8-byte aligned, and every use is bound to its entry.
+*/
+static void
+emit_pool(cstate *c)
+{
+	modstate   *ms = c->ms;
+	size_t		at;
+
+	if (ms->nkpool > 0)
+	{
+		while (x64_pos(c->b) & 7)
+			x64_byte(c->b, 0xCC);
+		at = x64_pos(c->b);
+		for (uint32_t i = 0; i < ms->nkpool; i++)
+		{
+			x64_u32(c->b, (uint32_t) ms->kpool[i]);
+			x64_u32(c->b, (uint32_t) (ms->kpool[i] >> 32));
+		}
+		x64_u32(c->b, 0);
+		x64_u32(c->b, 0);
+		for (uint32_t i = 0; i < ms->nkfix && !c->b->oom; i++)
+			x64_patch32(c->b, ms->kfix[i].at,
+						(uint32_t) (at + 8 * ms->kfix[i].idx - (ms->kfix[i].at + 4)));
+	}
+	ms->nkpool = 0;
+	ms->nkfix = 0;
 }
 
 /* ---- traps -------------------------------------------------------------------- */
@@ -509,7 +594,10 @@ map_finish(cstate *c, const sf_code *code)
 ** the trap's PC, so a backtrace names the site's operator (the code map
 ** gives each stub its site's point).  A site before the prologue (the
 ** entry charge's check) has no frame yet: its stub makes one, so that the
-** walk of the frames finds the caller.
+** walk of the frames finds the caller.  The out-of-line code of
+** conversions (cg_f_cold) comes first, before 'thunks_at': it is the
+** function's own code, with its operator's points in the map, and its trap
+** branches are sites like any other.
 */
 static void
 emit_trap_thunks(cstate *c)
@@ -518,6 +606,7 @@ emit_trap_thunks(cstate *c)
 	size_t		thunk[SF_TRAP_COUNT + 1] = {0};
 	uint64_t	used = 0;
 
+	cg_f_cold(c);
 	ms->thunks_at = (uint32_t) x64_pos(c->b) - ms->func_start;
 	for (uint32_t i = 0; i < ms->nsites; i++)
 		used |= (uint64_t) 1 << ms->sites[i].kind;
@@ -617,6 +706,18 @@ cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
 		}
 }
 
+/* A checked charge is followed by its 'jg' to the out-of-fuel thunk (6 bytes). */
+#define CHECK_LEN 6
+
+void
+cg_charge_uncheck(modstate *ms, uint32_t at)
+{
+	uint8_t    *code = x64_code(&ms->buf);
+
+	if (code != NULL)
+		x64_put_nop(code + at + CHARGE_LEN, CHECK_LEN);
+}
+
 void
 cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at)
 {
@@ -630,6 +731,10 @@ cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 	size_t		target = jump != NO_CHAIN ? x64_target32(&ms->buf, jump) : 0;
 
 	x64_cut(&ms->buf, at, CHARGE_LEN, end);
+	/* the pool comes after the function: uses that moved read it from further up */
+	for (uint32_t i = 0; i < ms->nkfix; i++)
+		if (ms->kfix[i].at >= at + CHARGE_LEN && ms->kfix[i].at < end)
+			ms->kfix[i].at -= CHARGE_LEN;
 	if (jump != NO_CHAIN)
 		x64_bind32(&ms->buf, jump - CHARGE_LEN, target);
 	/* the code map's points in the span move up with its code */
@@ -695,12 +800,60 @@ need_out(cstate *c, uint32_t n)
 ** returns the trap kind in eax, or, when it has a result,
 ** SF_RT_TRAP(kind) (bit 63 set, the kind in eax).
 */
+/*
+** The local registers that C may clobber and that hold no local of this
+** function hold its callers' (they are callee-saved between wasm
+** functions, x64/abi.h): around a helper call they go below the stack
+** pointer, in an area of 16-byte multiples that keeps the call aligned.
+** Returns the area's size (save) or takes 'area' back (restore).
+*/
+static uint32_t
+move_callers_regs(cstate *c, bool save, uint32_t area)
+{
+	x64_regset	g = X64_INT_LOCAL_SET & ~X64_SYSV_KEEPS_LOCALS & ~c->glocals,
+				x = X64_FLOAT_LOCAL_SET & ~c->xlocals;
+	int32_t		at = 0;
+
+	if (save)
+	{
+		area = 8 * (uint32_t) (__builtin_popcount(g) + __builtin_popcount(x));
+		area = (area + 15) & ~15u;
+		if (area == 0)
+			return 0;
+		x64_alu_ri(c->b, X64_SUB, 1, X64_RSP, (int32_t) area);
+	}
+	else if (area == 0)
+		return 0;
+	for (int r = 0; r < X64_NGPR; r++)
+		if (g & X64_SET(r))
+		{
+			if (save)
+				x64_mov_mr(c->b, 1, x64_m(X64_RSP, at), r);
+			else
+				x64_mov_rm(c->b, 1, r, x64_m(X64_RSP, at));
+			at += 8;
+		}
+	for (int r = 0; r < X64_NXMM; r++)
+		if (x & X64_SET(r))
+		{
+			if (save)
+				x64_movs_mr(c->b, 1, x64_m(X64_RSP, at), r);
+			else
+				x64_movs_rm(c->b, 1, r, x64_m(X64_RSP, at));
+			at += 8;
+		}
+	if (!save)
+		x64_lea(c->b, 1, X64_RSP, x64_m(X64_RSP, (int32_t) area));
+	return area;
+}
+
 void
 cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 			   int nimm, bool traps, int result_type)
 {
 	static const int sysv_args[] = X64_SYSV_ARGS;
 	uint32_t	base = c->sp - (uint32_t) nargs;
+	uint32_t	area;
 
 	cg_fuel_flush(c);
 	cg_fuel_may_trap(c);
@@ -715,11 +868,12 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 	}
 	cg_spill_all(c);
 	cg_save_local_regs(c);
+	area = move_callers_regs(c, true, 0);
 	x64_mov_rr(c->b, 1, sysv_args[0], X64_CTX);
 	for (int i = 0; i < nimm; i++)
 		x64_mov_ri(c->b, 1, sysv_args[1 + i], immargs[i]);
 	for (int i = 0; i < nargs; i++)
-		x64_mov_rm(c->b, 1, sysv_args[1 + nimm + i], x64_m(X64_RSP, 8 * i));
+		x64_mov_rm(c->b, 1, sysv_args[1 + nimm + i], x64_m(X64_RSP, (int32_t) area + 8 * i));
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, SF_OFF_VM_STORE));
 	x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_RAX, SF_OFF_STORE_ACT));
 	x64_mov_mr(c->b, 1, x64_m(X64_RAX, SF_OFF_ACT_FUEL), X64_FUEL);
@@ -728,6 +882,7 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_CTX, SF_OFF_VM_STORE));
 	x64_mov_rm(c->b, 1, X64_RCX, x64_m(X64_RCX, SF_OFF_STORE_ACT));
 	x64_mov_rm(c->b, 1, X64_FUEL, x64_m(X64_RCX, SF_OFF_ACT_FUEL));
+	move_callers_regs(c, false, area);
 	cg_restore_local_regs(c);
 	if (traps)
 	{
@@ -1640,10 +1795,14 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 		cg_fail(&c, SF_INVALID, "function body ends inside a block");
 	cg_fuel_func_end(&c, defidx);
 	emit_trap_thunks(&c);
+	cg_fuel_drop_checks(&c);
 	patch_frame(&c);
 	cg_fuel_drop_plain(&c);
 	map_finish(&c, code);
+	emit_pool(&c);
 out:
+	ms->nkpool = 0;
+	ms->nkfix = 0;
 	ms->vs = c.vs;
 	ms->vcap = c.vcap;
 	ms->cs = c.cs;
@@ -1654,5 +1813,6 @@ out:
 	free(c.fuel.hoists);
 	free(c.fuel.plains);
 	free(c.fuel.zcand);
+	free(c.cold);
 	return c.status;
 }

@@ -95,11 +95,19 @@ typedef struct call_fixup
 	fuel_pay	pay;			/* the caller's run that pays the callee's entry run */
 } call_fixup;
 
+/* A use of the constant pool: the rel32 field at 'at' reads entry 'idx'. */
+typedef struct pool_fix
+{
+	uint32_t	at;
+	uint32_t	idx;
+} pool_fix;
+
 /* Per-module compile state that outlives one function. */
 typedef struct modstate
 {
 	const sf_module *m;
 	bool		bounds_checked; /* memory accesses check their bounds */
+	bool		avx;			/* the CPU has AVX: three-operand float forms */
 	x64_buf		buf;
 	const sf_stubs *stubs;
 	uint32_t   *type_ids;
@@ -121,6 +129,14 @@ typedef struct modstate
 	uint8_t		loop_calls[LAYOUT_LOOPS];	/* it makes a direct call */
 	/* the code a direct call runs first: from its target to the first branch */
 	uint32_t	entry_lo, entry_hi;
+	/*
+	** A function's float constants: the pool after its code (8 bytes an
+	** entry), and the instructions that read it (RIP-relative)
+	*/
+	uint64_t   *kpool;
+	uint32_t	nkpool, capkpool;
+	pool_fix   *kfix;
+	uint32_t	nkfix, capkfix;
 	/*
 	** The code map (codemap.h): the points of the function being compiled
 	** (cg_map_note), where its trap thunks start, and the encoded maps of
@@ -177,6 +193,9 @@ typedef struct cstate
 	x64_regset	gused, xused;	/* registers held by values */
 	uint32_t	max_out;		/* outgoing slots needed */
 	uint32_t	frame_patch;	/* imm32 of 'sub rsp, frame' */
+	/* conversions whose rare case is out of line, after the code */
+	struct cold_conv *cold;
+	uint32_t	ncold, capcold;
 	/*
 	** The branches emitted (cg_jmp32 and its kin count every one): how
 	** many, the last one's field and whether it was a jmp rel32; where
@@ -212,6 +231,19 @@ void		cg_local_readers(cstate *c, uint32_t local);
 void		cg_test_zero(cstate *c, int w, int reg);
 void		cg_save_local_regs(cstate *c);
 void		cg_restore_local_regs(cstate *c);
+
+/*
+** compile.c: the constant pool.  An instruction that reads constant 'bits'
+** (8 bytes; an f32's in the low 4) is emitted with CG_POOL as its memory
+** operand, which must be its last 4 bytes (no immediate after it), and
+** cg_pool_use is called right after it.  The pool follows the function's
+** code, with 8 more bytes after its last entry, so that a 16-byte read of
+** any entry stays inside.  cg_pool_zero: whether 'bits' is +0.0, which a
+** register gets by xorps instead.
+*/
+#define CG_POOL		x64_m(X64_RIP, 0)
+void		cg_pool_use(cstate *c, uint64_t bits);
+void		cg_load_fconst(cstate *c, int dbl, int xmm, uint64_t bits);
 
 /* compile.c: the code map (the note itself: compile_inline.h) */
 bool		cg_map_grow(cstate *c);
@@ -262,6 +294,8 @@ uint32_t	cg_charge_open(cstate *c, bool checked);
 uint32_t	cg_charge_lea(cstate *c);
 /* Write the n sites at s into the code, each in its form (all one length). */
 void		cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n);
+/* The checked charge at 'at' (dropped: a NOP) loses its check too. */
+void		cg_charge_uncheck(modstate *ms, uint32_t at);
 /* The branch at 'jump', if it goes to the charge at 'at', goes past it. */
 void		cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at);
 /*
@@ -296,6 +330,7 @@ void		cg_fuel_after_br_if(cstate *c, uint32_t depth);
 void		cg_fuel_charge(cstate *c, uint32_t n);
 void		cg_fuel_stub(cstate *c, uint32_t branch, uint32_t fix, uint32_t depth);
 void		cg_fuel_drop_plain(cstate *c);
+void		cg_fuel_drop_checks(cstate *c);
 uint32_t	cg_fuel_call_site(cstate *c);
 uint32_t	cg_fuel_call_entry(modstate *ms, uint32_t i);
 void		cg_fuel_write_pays(modstate *ms);
@@ -319,7 +354,22 @@ extern bool cg_op_traps[SF_OP_COUNT] __attribute__((visibility("hidden")));
 
 #define CG_OP_PREFIX (-2)		/* cg_byte_ops[0xFC]: a prefixed opcode follows */
 
+/*
+** A trapping float-to-int conversion whose result was the CPU's sentinel
+** (INT_MIN, or a 64-bit result out of u32's range): the branch 'jcc' goes
+** out of line, where the source in xmm 'x' is checked, and back to 'back'
+** when it was in range after all.
+*/
+typedef struct cold_conv
+{
+	uint32_t	jcc, back;
+	const uint8_t *op_start;	/* the operator's wasm bytes */
+	uint8_t		x;
+	bool		src_dbl, sgn, to64;
+} cold_conv;
+
 /* compile_float.c: the float operators and conversions */
+void		cg_f_cold(cstate *c);
 void		cg_f_binop(cstate *c, x64_sse op, int dbl);
 void		cg_f_minmax(cstate *c, bool is_min, int dbl);
 void		cg_f_unop(cstate *c, int op, int dbl);

@@ -831,6 +831,22 @@ cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch)
 }
 
 /*
+** Precise mode, the trap thunks bound: a dropped charge (a NOP now) loses
+** the check after it.
+*/
+void
+cg_fuel_drop_checks(cstate *c)
+{
+	const fuel_func *f = &c->fuel;
+
+	if (!f->precise || c->status != SF_OK)
+		return;
+	for (uint32_t i = 0; i < f->nsites; i++)
+		if (f->sites[i].form == FUEL_DROPPED)
+			cg_charge_uncheck(c->ms, f->sites[i].at);
+}
+
+/*
 ** Slacked mode, the function's code complete (its trap thunks too, so
 ** every jump is bound): a plain arm (cg_fuel_arm_done) whose charge ended
 ** dropped -- what it cost went before its if, as in an early 'if (n < 2)
@@ -891,16 +907,21 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 	if (f->entry != NO_SITE)
 		zero_candidate(c, f->entry);
 	ms->fuel.points += f->nsites;
-	if (f->slacked)
-		for (uint32_t i = 0; i < f->nzcand; i++)
-		{
-			fuel_site  *s = &f->sites[f->zcand[i]];
+	/*
+	** In precise mode too: a charge of zero is a check of what unchecked
+	** charges (late parts, exits) added, which the next check, or the
+	** boundary at a host call or the return, makes as well.  Its check
+	** goes once the trap thunks are bound (cg_fuel_drop_checks).
+	*/
+	for (uint32_t i = 0; i < f->nzcand; i++)
+	{
+		fuel_site  *s = &f->sites[f->zcand[i]];
 
-			if (s->n != 0 || s->form == FUEL_DROPPED)
-				continue;		/* charges, or already dropped */
-			s->form = FUEL_DROPPED;
-			ms->fuel.points--;
-		}
+		if (s->n != 0 || s->form == FUEL_DROPPED)
+			continue;			/* charges, or already dropped */
+		s->form = FUEL_DROPPED;
+		ms->fuel.points--;
+	}
 	cg_charges_write(ms, f->sites, f->nsites);
 	if (f->entry != NO_SITE)
 		ms->fuel.entry[defidx].n = f->sites[f->entry].n;

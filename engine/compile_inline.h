@@ -311,6 +311,54 @@ cg_local_written(cstate *c, uint32_t local)
 }
 
 /*
+** The local that the next operator, a "local.set L" or "local.tee L",
+** writes, if L lives in a register (else -1): an operator whose result
+** goes there computes it in L's register, and the set that follows finds
+** L's own register on the stack and does nothing (cg_local_set).
+*/
+static inline int
+cg_next_set_local(cstate *c)
+{
+	const uint8_t *p = c->pc;
+	uint32_t	l = 0;
+	int			shift = 0;
+
+	if (p >= c->end || (*p != 0x21 && *p != 0x22))
+		return -1;
+	for (p++; p < c->end && shift < 35; shift += 7)
+	{
+		l |= (uint32_t) (*p & 0x7F) << shift;
+		if (!(*p++ & 0x80))
+			return l < c->nlocals && c->lreg[l] >= 0 ? (int) l : -1;
+	}
+	return -1;
+}
+
+/* Does 'v' read register local 'l'? */
+static inline bool
+cg_reads_local(const sval *v, int l)
+{
+	return v->kind == VK_REG && v->borrowed && v->local == (uint32_t) l;
+}
+
+/*
+** The result of the operator goes to register local 'l' (cg_next_set_local):
+** values on the stack still reading it copy it first, and 'v' becomes the
+** local's own entry, to push as the result.
+*/
+static inline int
+cg_target_local(cstate *c, sval *v, int l)
+{
+	cg_local_written(c, (uint32_t) l);
+	v->kind = VK_REG;
+	v->type = c->ltype[l];
+	v->reg = (uint8_t) c->lreg[l];
+	v->borrowed = 1;
+	v->local = (uint32_t) l;
+	return v->reg;
+}
+
+/*
 ** Frame k was just pushed: the run current here is its entry run.  Right
 ** after a fuel point no run is open yet; the next one opened is the entry
 ** run (only structural operators come before it) unless another fuel

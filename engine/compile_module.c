@@ -850,6 +850,7 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n,
 		w->index = t;
 		w->ms.m = m;
 		w->ms.bounds_checked = bounds_checked;
+		w->ms.avx = x64_cpu_avx() && !m->cfg.jit_no_avx;
 		w->ms.stubs = stubs;
 		w->ms.type_ids = j->type_ids;
 		w->ms.err = &w->err;
@@ -878,6 +879,8 @@ free_job(job *jb)
 		free(ms->cs);
 		free(ms->lbuf);
 		free(ms->fuel.sites);
+		free(ms->kpool);
+		free(ms->kfix);
 		free(ms->map);
 		free(ms->maps.b);
 		free(ms->sites);

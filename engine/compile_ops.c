@@ -224,36 +224,29 @@ fold_int(int op, int64_t a, int64_t b, int64_t *out)
 }
 
 /*
-** Is the next operator "local.set L" or "local.tee L" of the register
-** local L that 'a' reads?  Then 'x = x op y' can update L's register in
-** place; the set that follows becomes a no-op.
+** The register to compute 'a op b' into, with 'a' loaded there: register
+** local L when the result goes to L (a = L updates it in place; else a is
+** copied into L unless b reads L), or a register we own.  On return 'a'
+** is the entry to push.
 */
-static bool
-updates_in_place(cstate *c, const sval *a)
-{
-	const uint8_t *p = c->pc;
-	uint32_t	l = 0;
-	int			shift = 0;
-
-	if (a->kind != VK_REG || !a->borrowed || p >= c->end || (*p != 0x21 && *p != 0x22))
-		return false;
-	for (p++; p < c->end && shift < 35; shift += 7)
-	{
-		l |= (uint32_t) (*p & 0x7F) << shift;
-		if (!(*p++ & 0x80))
-			return l == a->local;
-	}
-	return false;
-}
-
-/* The register to compute 'a op ...' into: L's own, or one we own. */
 static int
-result_reg(cstate *c, sval *a, uint32_t depth)
+result_reg(cstate *c, sval *a, uint32_t depth, const sval *b)
 {
-	if (updates_in_place(c, a))
+	int			l = cg_next_set_local(c);
+
+	if (l >= 0 && cg_reads_local(a, l))
 	{
 		cg_local_written(c, a->local);
 		return a->reg;
+	}
+	if (l >= 0 && (b == NULL || !cg_reads_local(b, l)))
+	{
+		sval		t = *a;
+		int			r = cg_target_local(c, a, l);
+
+		cg_load_scratch(c, &t, depth, r);
+		cg_release(c, &t);
+		return r;
 	}
 	return cg_own(c, a, depth);
 }
@@ -275,6 +268,49 @@ alu_with(cstate *c, x64_alu alu, int w, int dst, sval *b, uint32_t depth)
 	}
 }
 
+/*
+** Can 'x alu b' be one lea: an add of a register or a constant, or a
+** subtraction of a constant (whose negation fits)?
+*/
+static bool
+lea_form(x64_alu alu, int w, const sval *b)
+{
+	if (alu == X64_ADD)
+		return b->kind == VK_REG || imm32_ok(b);
+	return alu == X64_SUB && imm32_ok(b) && (!w || b->imm != INT32_MIN);
+}
+
+/*
+** 'a alu b' (lea_form) where 'a' is a register we may not change (a
+** local's): one lea into a register of our own, or into the local the
+** result goes to, instead of a copy and the operation.  The flags are
+** left alone.
+*/
+static void
+lea_binop(cstate *c, x64_alu alu, int w, sval *a, sval *b)
+{
+	int			l = cg_next_set_local(c);
+	x64_mem		m;
+	int			r;
+
+	if (b->kind == VK_REG)
+		m = x64_mx(a->reg, b->reg, 1, 0);
+	else
+		m = x64_m(a->reg, (int32_t) (alu == X64_SUB ? -b->imm : b->imm));
+	if (l >= 0)
+	{
+		r = cg_target_local(c, a, l);
+		x64_lea(c->b, w, r, m);
+		cg_release(c, b);
+		cg_push(c, *a);
+		return;
+	}
+	r = cg_alloc_gpr(c);
+	x64_lea(c->b, w, r, m);
+	cg_release(c, b);
+	cg_push_reg(c, (uint8_t) a->type, r);
+}
+
 /* The operands are popped in place (cg_pop_ref): nothing pushes before the result. */
 static OUT_OF_LINE void
 cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
@@ -289,16 +325,28 @@ cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 		cg_push_const(c, (uint8_t) a->type, folded);
 		return;
 	}
-	if (commutative && !owned_reg(a) && owned_reg(b) && !updates_in_place(c, a))
+	if (commutative)
 	{
-		sval	   *t = a;
+		int			l = cg_next_set_local(c);
 
-		a = b;
-		b = t;
-		da = db;
-		db = c->sp;
+		/* the local the result goes to, or the register we own, first */
+		if (l >= 0 ? cg_reads_local(b, l) && !cg_reads_local(a, l) : !owned_reg(a) && owned_reg(b))
+		{
+			sval	   *t = a;
+
+			a = b;
+			b = t;
+			da = db;
+			db = c->sp;
+		}
 	}
-	r = result_reg(c, a, da);
+	if (a->kind == VK_REG && a->borrowed && lea_form(alu, w, b) &&
+		!cg_reads_local(a, cg_next_set_local(c)))
+	{
+		lea_binop(c, alu, w, a, b);
+		return;
+	}
+	r = result_reg(c, a, da, b);
 	alu_with(c, alu, w, r, b, db);
 	/* add/sub/and/or/xor leave ZF = (result == 0) for a following test */
 	c->zf_pos = x64_pos(c->b);
@@ -306,7 +354,7 @@ cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 	c->zf_w = w;
 	cg_release(c, b);
 	if (a->kind == VK_REG && a->borrowed)
-		cg_push(c, *a);			/* updated in place: the local itself */
+		cg_push(c, *a);			/* computed in a local's register: the local itself */
 	else
 		cg_push_reg(c, (uint8_t) a->type, r);
 }
@@ -317,14 +365,16 @@ int_mul(cstate *c, int op, int w)
 	sval		b = cg_pop(c), a = cg_pop(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
 	int64_t		folded;
-	int			r;
+	int			r, l;
 
 	if (a.kind == VK_CONST && b.kind == VK_CONST && fold_int(op, a.imm, b.imm, &folded))
 	{
 		cg_push_const(c, (uint8_t) a.type, folded);
 		return;
 	}
-	if (!owned_reg(&a) && owned_reg(&b))
+	l = cg_next_set_local(c);
+	if (a.kind == VK_CONST ||
+		(l >= 0 ? cg_reads_local(&b, l) && !cg_reads_local(&a, l) : !owned_reg(&a) && owned_reg(&b)))
 	{
 		sval		t = a;
 
@@ -335,15 +385,27 @@ int_mul(cstate *c, int op, int w)
 	}
 	if (imm32_ok(&b))
 	{
-		int			src = readable(c, &a, da, X64_RAX);
+		int			src;
 
-		/* a register operand becomes the result; else take a fresh one */
+		/* the local the result goes to, a register operand, or a fresh one */
+		if (l >= 0)
+		{
+			sval		t = a;
+
+			r = cg_target_local(c, &a, l);
+			src = readable(c, &t, da, X64_RAX);
+			x64_imul_rri(c->b, w, r, src, (int32_t) b.imm);
+			cg_release(c, &t);
+			cg_push(c, a);
+			return;
+		}
+		src = readable(c, &a, da, X64_RAX);
 		r = owned_reg(&a) ? a.reg : cg_alloc_gpr(c);
 		x64_imul_rri(c->b, w, r, src, (int32_t) b.imm);
 		cg_push_reg(c, (uint8_t) a.type, r);
 		return;
 	}
-	r = cg_own(c, &a, da);
+	r = result_reg(c, &a, da, &b);
 	if (b.kind == VK_REG)
 		x64_imul_rr(c->b, w, r, b.reg);
 	else if (b.kind == VK_LOCAL || b.kind == VK_MEM)
@@ -354,7 +416,10 @@ int_mul(cstate *c, int op, int w)
 		x64_imul_rr(c->b, w, r, X64_RAX);
 	}
 	cg_release(c, &b);
-	cg_push_reg(c, (uint8_t) a.type, r);
+	if (a.kind == VK_REG && a.borrowed)
+		cg_push(c, a);
+	else
+		cg_push_reg(c, (uint8_t) a.type, r);
 }
 
 static OUT_OF_LINE void
@@ -371,14 +436,14 @@ cg_int_shift(cstate *c, int op, int w, x64_shift sh)
 	}
 	if (b->kind == VK_CONST)
 	{
-		r = result_reg(c, a, c->sp);
+		r = result_reg(c, a, c->sp, NULL);
 		x64_shift_ri(c->b, sh, w, r, (uint8_t) (b->imm & (w ? 63 : 31)));
 	}
 	else
 	{
 		cg_load_scratch(c, b, c->sp + 1, X64_RCX);
 		cg_release(c, b);
-		r = result_reg(c, a, c->sp);
+		r = result_reg(c, a, c->sp, NULL);
 		x64_shift_rcl(c->b, sh, w, r);
 	}
 	if (a->kind == VK_REG && a->borrowed)
@@ -726,31 +791,52 @@ static OUT_OF_LINE void
 cg_emit_load(cstate *c, int op)
 {
 	uint32_t	offset;
-	sval	   *addr;
+	sval	   *addr,
+				dst;
 	x64_mem		m;
-	int			r;
+	int			r,
+				l;
 	uint8_t		size = sf_opinfo_table[op].mem;
 
 	cg_read_u32(c);				/* alignment hint */
 	offset = cg_read_u32(c);
 	addr = cg_pop_ref(c);		/* in place: the push comes last */
 	m = mem_operand(c, addr, c->sp, offset, size);
-	cg_release(c, addr);
+	l = cg_next_set_local(c);
+	if (l >= 0)
+	{
+		/* into the local the result goes to */
+		sval		t = *addr;
+
+		r = cg_target_local(c, &dst, l);
+		cg_release(c, &t);
+	}
+	else if (op == SF_OP_F32_LOAD || op == SF_OP_F64_LOAD)
+	{
+		cg_release(c, addr);
+		r = cg_alloc_xmm(c);
+	}
+	else
+	{
+		/* reuse the address register when we owned it */
+		cg_release(c, addr);
+		r = owned_reg(addr) ? addr->reg : cg_alloc_gpr(c);
+		if (owned_reg(addr))
+			c->gused |= X64_SET(r);
+	}
 	switch (op)
 	{
 		case SF_OP_F32_LOAD:
 		case SF_OP_F64_LOAD:
-			r = cg_alloc_xmm(c);
 			x64_movs_rm(c->b, op == SF_OP_F64_LOAD, r, m);
-			cg_push_reg(c, op == SF_OP_F64_LOAD ? SF_F64 : SF_F32, r);
+			if (l >= 0)
+				cg_push(c, dst);
+			else
+				cg_push_reg(c, op == SF_OP_F64_LOAD ? SF_F64 : SF_F32, r);
 			return;
 		default:
 			break;
 	}
-	/* reuse the address register when we owned it */
-	r = owned_reg(addr) ? addr->reg : cg_alloc_gpr(c);
-	if (owned_reg(addr))
-		c->gused |= X64_SET(r);
 	switch (op)
 	{
 		case SF_OP_I32_LOAD:
@@ -772,7 +858,10 @@ cg_emit_load(cstate *c, int op)
 			x64_movzx_rm(c->b, size, r, m);
 			break;
 	}
-	cg_push_reg(c, sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
+	if (l >= 0)
+		cg_push(c, dst);
+	else
+		cg_push_reg(c, sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
 }
 
 static OUT_OF_LINE void
@@ -795,7 +884,8 @@ cg_emit_store(cstate *c, int op)
 	/* the value first, into rcx/xmm0 if needed: the address may use rax/rdx */
 	if (val->kind == VK_REG)
 		vr = val->reg;
-	else if (val->kind == VK_CONST && !is_float(val->type) && size >= 4 && imm32_ok(val))
+	else if (val->kind == VK_CONST && !is_float(val->type) &&
+			 (size == 1 || (size >= 4 && imm32_ok(val))))
 		vr = -1;
 	else
 	{
@@ -808,6 +898,8 @@ cg_emit_store(cstate *c, int op)
 		cg_load_scratch(c, val, c->sp + 1, vr);
 	if (is_float(val->type))
 		x64_movs_mr(c->b, val->type == SF_F64, m, vr);
+	else if (vr < 0 && size == 1)
+		x64_store8_i(c->b, m, (uint8_t) val->imm);
 	else if (vr < 0)
 		x64_mov_mi(c->b, size == 8, m, (int32_t) val->imm);
 	else
@@ -877,7 +969,15 @@ cg_local_set(cstate *c, uint32_t l, bool tee)
 	cg_local_written(c, l);
 	if (tee && v->kind != VK_CONST)
 		cg_own(c, v, c->sp);
-	cg_store_to(c, v, c->sp, dst);
+	if (tee && v->kind == VK_REG && !is_float(v->type) &&
+		c->zf_pos == x64_pos(c->b) && c->zf_reg == v->reg)
+	{
+		/* the store leaves the flags alone: ZF still tests the value */
+		cg_store_to(c, v, c->sp, dst);
+		c->zf_pos = x64_pos(c->b);
+	}
+	else
+		cg_store_to(c, v, c->sp, dst);
 	if (tee)
 		cg_push(c, *v);
 	else
@@ -999,7 +1099,9 @@ emit_is_null(cstate *c)
 ** A compare result on the stack lives in the CPU flags.  It may stay there
 ** across the operators that leave the flags alone (local.get, constants,
 ** nop) and for those that use it on top of the stack (if, br_if,
-** i32.eqz, select); before any other operator it goes to a register.
+** i32.eqz, select, and local.set and local.tee, which set a local's
+** register or slot from them); before any other operator it goes to a
+** register.
 */
 enum
 {
@@ -1016,7 +1118,7 @@ init_op_flags(void)
 	static const int kept[] = {SF_OP_LOCAL_GET, SF_OP_I32_CONST, SF_OP_I64_CONST,
 	SF_OP_F32_CONST, SF_OP_F64_CONST, SF_OP_REF_NULL, SF_OP_NOP};
 	static const int used[] = {SF_OP_IF, SF_OP_BR_IF, SF_OP_I32_EQZ, SF_OP_SELECT,
-	SF_OP_SELECT_T};
+	SF_OP_SELECT_T, SF_OP_LOCAL_SET, SF_OP_LOCAL_TEE};
 
 	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
 		op_flags[kept[i]] = FLAGS_KEPT;

@@ -236,6 +236,11 @@ typedef struct sf_config
 	** uses up to n, one per part of the functions.  The code is the same.
 	*/
 	uint32_t	compile_threads;
+	/*
+	** 1: the code uses SSE forms only, even on a CPU with AVX (whose
+	** three-operand float forms it uses otherwise); for testing both.
+	*/
+	int			jit_no_avx;
 } sf_config;
 
 #define SF_DEFAULT_MAX_MODULE_SIZE	(64u << 20)

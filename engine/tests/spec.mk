@@ -7,8 +7,9 @@
 # Three passes: "wast2json" runs wabt's conversion; "own" converts every
 # .wast with our own text parser (build/sfwast) into $(B)/spec-own/ and
 # runs the same commands; "bounds-checked" runs wabt's conversion again with
-# explicit bounds checks instead of guard pages, and every module compiled
-# by up to 4 threads (-t 4: the code must not change).  Each pass prints its
+# explicit bounds checks instead of guard pages, SSE forms of the float
+# operators where the CPU has AVX, and every module compiled by up to 4
+# threads (-t 4: the code must not change).  Each pass prints its
 # own totals; the last line is the sum, and any failure fails the target.
 
 SPEC_WASTS := $(wildcard $(SPEC_DIR)/*.wast)

@@ -5,7 +5,8 @@
 ** fuel from the asynchronous check and in precise mode (at a function's
 ** entry, before its frame exists, too), a host function's failure and a
 ** trap in wasm a host function called back; names from the name section
-** or none when it is stripped; more frames than an sf_error keeps.
+** or none when it is stripped; more frames than an sf_error keeps; traps
+** in the out-of-line code of float-to-int conversions.
 **
 ** Each expected offset is found in the module's bytes by a pattern that
 ** occurs once: the trapping instruction, or the call a frame is at.
@@ -516,6 +517,126 @@ test_name_shown(void **state)
 	free(bin);
 }
 
+/*
+** Trapping float-to-int conversions convert inline and check the rare
+** case out of line, after the function's code (compile_float.c), reading
+** constants from the pool after that: a trap there names the conversion
+** and the function, and the caller's frame is found.  Three conversions in
+** one function, none of them its last instruction; the caller converts
+** too (its own out-of-line code and pool).
+*/
+static const char *conv_wat =
+"(module\n"
+"  (func $conv (param f64 f32 f64) (result i32)\n"	/* 0 */
+"    (i32.mul (i32.const 3)\n"
+"      (i32.add\n"
+"        (i32.add (i32.trunc_f64_s (f64.add (local.get 0) (f64.const 0.5)))\n"
+"                 (i32.trunc_f32_u (local.get 1)))\n"
+"        (i32.wrap_i64 (i64.shr_s (i64.trunc_f64_s (local.get 2)) (i64.const 60))))))\n"
+"  (func $outer (export \"outer\") (param f64 f32 f64) (result i32)\n"	/* 1 */
+"    (i32.add (i32.trunc_f32_s (f32.const 1.5))\n"
+"      (call $conv (local.get 0) (local.get 1) (local.get 2)))))\n";
+
+static sf_status
+call_conv(sf_instance *inst, double a, float b, double c, int32_t *res, sf_error *err)
+{
+	sf_extern	ex;
+	sf_val		args[3] = {{.type = SF_F64}, {.type = SF_F32}, {.type = SF_F64}},
+				r;
+	sf_status	st;
+
+	memcpy(&args[0].of.f64_bits, &a, 8);
+	memcpy(&args[1].of.f32_bits, &b, 4);
+	memcpy(&args[2].of.f64_bits, &c, 8);
+	assert_int_equal(sf_instance_export(inst, "outer", 5, &ex), SF_OK);
+	st = sf_call(ex.of.func, args, 3, &r, 1, NULL, err);
+	*res = r.of.i32;
+	return st;
+}
+
+static void
+conv_in(sf_fuel_mode mode)
+{
+	sf_error	err;
+	sf_config	cfg;
+	sf_module  *m;
+	sf_store   *s;
+	sf_instance *inst;
+	int32_t		res = 0;
+	uint32_t	s32, u32, s64, call;
+
+	free(wasm);
+	if (sf_wat_to_wasm(conv_wat, strlen(conv_wat), &wasm, &wasm_len, &err) != SF_OK)
+		fail_msg("wat: %s", err.msg);
+	sf_config_default(&cfg);
+	cfg.fuel_mode = mode;
+	m = sf_module_load(wasm, wasm_len, &cfg, &err);
+	if (m == NULL)
+		fail_msg("load: %s", err.msg);
+	s = sf_store_new(NULL, NULL);
+	assert_non_null(s);
+	inst = sf_instance_new(s, m, NULL, 0, &err);
+	if (inst == NULL)
+		fail_msg("instantiate: %s", err.msg);
+	/* f64.add, then i32.trunc_f64_s; local.get 1, i32.trunc_f32_u; ... */
+	s32 = FIND("\xa0\xaa", 1);
+	u32 = FIND("\x20\x01\xa9", 2);
+	s64 = FIND("\x20\x02\xb0", 2);
+	call = FIND("\x20\x00\x20\x01\x20\x02\x10\x00", 6);
+
+	/* in range; the sentinels that are true results go back in line */
+	assert_int_equal(call_conv(inst, 2.0, 3.0f, 1.0, &res, &err), SF_OK);
+	assert_int_equal(res, 1 + 3 * (2 + 3));
+	assert_int_equal(call_conv(inst, -2147483648.75, 2147483648.0f, -9223372036854775808.0,
+							   &res, &err), SF_OK);
+	/* INT32_MIN + 2^31 + (INT64_MIN >> 60), times 3, plus 1 */
+	assert_int_equal(res, 1 + 3 * -8);
+
+	/* NaN: an invalid conversion at the first */
+	assert_int_equal(call_conv(inst, __builtin_nan(""), 1.0f, 1.0, &res, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_INVALID_CONV);
+	assert_int_equal(err.nframes, 2);
+	frame_is(&err, 0, m, 0, s32);
+	frame_is(&err, 1, m, 1, call);
+	assert_int_equal(err.func_index, 0);
+	assert_int_equal(err.offset, s32);
+	/* too low for i32 */
+	assert_int_equal(call_conv(inst, -2147483649.5, 1.0f, 1.0, &res, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_INT_OVERFLOW);
+	assert_int_equal(err.nframes, 2);
+	frame_is(&err, 0, m, 0, s32);
+	frame_is(&err, 1, m, 1, call);
+	/* negative for u32 */
+	assert_int_equal(call_conv(inst, 1.0, -1.0f, 1.0, &res, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_INT_OVERFLOW);
+	assert_int_equal(err.nframes, 2);
+	frame_is(&err, 0, m, 0, u32);
+	frame_is(&err, 1, m, 1, call);
+	/* too high for u32 */
+	assert_int_equal(call_conv(inst, 1.0, 4294967296.0f, 1.0, &res, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_INT_OVERFLOW);
+	frame_is(&err, 0, m, 0, u32);
+	/* NaN and too high for i64 */
+	assert_int_equal(call_conv(inst, 1.0, 1.0f, -__builtin_nan(""), &res, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_INVALID_CONV);
+	assert_int_equal(err.nframes, 2);
+	frame_is(&err, 0, m, 0, s64);
+	frame_is(&err, 1, m, 1, call);
+	assert_int_equal(call_conv(inst, 1.0, 1.0f, 9223372036854775808.0, &res, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_INT_OVERFLOW);
+	frame_is(&err, 0, m, 0, s64);
+	frame_is(&err, 1, m, 1, call);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+static void
+test_out_of_line_conversion(void **state)
+{
+	conv_in(SF_FUEL_SLACKED);
+	conv_in(SF_FUEL_PRECISE);
+}
+
 /* No trap, no frames; an error that is not a trap has none either. */
 static void
 test_no_frames(void **state)
@@ -547,6 +668,7 @@ main(void)
 		cmocka_unit_test(test_host),
 		cmocka_unit_test(test_deep),
 		cmocka_unit_test(test_name_shown),
+		cmocka_unit_test(test_out_of_line_conversion),
 		cmocka_unit_test(test_no_frames),
 	};
 	int			rc = cmocka_run_group_tests(tests, NULL, NULL);

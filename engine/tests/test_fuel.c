@@ -659,7 +659,7 @@ static const shape shapes[] = {
 	 "    (then (local.set $a (i32.const 5)))\n"
 	 "    (else (local.set $a (i32.add (local.get $x) (i32.const 9)))))\n"
 	 "  (i32.add (local.get $a) (i32.const 1))))",
-	 3, 2, {1, 0, -4}, {7, 9, 7}, {0, 0, 0}},
+	 2, 2, {1, 0, -4}, {7, 9, 7}, {0, 0, 0}},
 	/* a loop whose only branch is its back edge: after it resumes entry */
 	{"(module (func (export \"f\") (param $n i32) (result i32) (local $i i32)\n"
 	 "  (local.set $i (i32.const 0))\n"
@@ -686,7 +686,7 @@ static const shape shapes[] = {
 	 "    (then (local.set $x (i32.mul (local.get $x) (i32.const 7))))\n"
 	 "    (else (nop)(local.set $x (i32.const 1))))\n"
 	 "  (i32.add (local.get $x) (i32.const 2))))",
-	 3, 2, {0, 1, 9}, {10, 8, 8}, {0, 0, 0}},
+	 2, 2, {0, 1, 9}, {10, 8, 8}, {0, 0, 0}},
 	/* late loop: the header charges the rest of the body too, the run
 	** before the loop takes that back once, the second exit charges on
 	** its way out: 3 charges, where a charge after each br_if made 4 */
@@ -721,7 +721,7 @@ static const shape shapes[] = {
 	 "    (if (i32.lt_s (local.get $i) (local.get $n))\n"
 	 "      (then (local.set $s (i32.add (local.get $s) (i32.const 1))) (br $l))))\n"
 	 "  (local.get $s)))",
-	 3, 2, {0, 1, 5}, {13, 13, 81}, {0, 0, 0}},
+	 2, 2, {0, 1, 5}, {13, 13, 81}, {0, 0, 0}},
 	/* the same with a direct call in the header: linking adds the
 	** callee's entry run (1) to the dropped header charge, which comes
 	** back as a lea, so the back edge must not jump past it */

@@ -8,7 +8,9 @@
 ** zero test reusing flags of an operation whose width or operand differs
 ** (i32.wrap_i64 of an i64.add), flags clobbered by fuel code between a
 ** producer and its test, and host calls that re-enter wasm or take more
-** arguments than fit in registers.  Expected values come from V8 (Node.js)
+** arguments than fit in registers, and a caller's register locals across
+** a callee's C helper calls (memory.grow makes system calls, which
+** clobber r11; memmove may use any register C may clobber).  Expected values come from V8 (Node.js)
 ** on the same module.  Every case runs in each fuel mode, with guard-page
 ** and with explicitly bounds-checked memory.
 */
@@ -163,6 +165,129 @@ static const char *probe_wat =
 "  (func (export \"inplace_test\") (param $a i32) (param $b i32) (result i32)\n"
 "    (local.set $a (i32.sub (local.get $a) (local.get $b)))\n"
 "    (if (result i32) (local.get $a) (then (i32.const 100)) (else (i32.const 200))))\n"
+"  (memory 1)\n"
+"  (func (export \"target_reader\") (param $x i32) (param $y i32) (result i32)\n"
+"    local.get $x\n"
+"    (local.set $x (i32.add (local.get $y) (i32.const 5)))\n"
+"    local.get $x\n"
+"    i32.sub)\n"
+"  (func (export \"target_commute\") (param $x i32) (param $y i32) (result i32)\n"
+"    local.get $x\n"
+"    (local.set $x (i32.sub (call $id (local.get $y)) (local.get $x)))\n"
+"    (local.set $y (i32.add (call $id (local.get $y)) (local.get $y)))\n"
+"    (i32.mul (local.get $x) (i32.const 100))\n"
+"    i32.add\n"
+"    local.get $y\n"
+"    i32.add)\n"
+"  (func (export \"target_load_self\") (param $x i32) (param $y i32) (result i32)\n"
+"    (i32.store (i32.const 8) (local.get $y))\n"
+"    local.get $x\n"
+"    (local.set $x (i32.load (local.get $x)))\n"
+"    local.get $x\n"
+"    i32.sub)\n"
+"  (func (export \"target_mul\") (param $x i32) (param $y i32) (result i32)\n"
+"    local.get $x\n"
+"    (local.set $x (i32.mul (local.get $y) (i32.const 7)))\n"
+"    (local.tee $y (i32.mul (i32.const 3) (local.get $x)))\n"
+"    i32.sub\n"
+"    local.get $x\n"
+"    i32.add)\n"
+"  (func (export \"target_flags\") (param $a i32) (param $b i32) (result i32) (local $t i32)\n"
+"    (local.set $t (i32.lt_s (local.get $a) (local.get $b)))\n"
+"    (i32.mul (local.get $t) (i32.const 10))\n"
+"    (local.tee $t (i32.gt_u (local.get $a) (local.get $b)))\n"
+"    i32.add)\n"
+"  (func (export \"lea_forms\") (param $a i64) (param $b i64) (result i32)\n"
+"    (i64.sub (local.get $a) (i64.const -2147483648))\n"
+"    (i64.add (local.get $a) (local.get $b))\n"
+"    i64.sub\n"
+"    (i64.sub (local.get $b) (i64.const 5))\n"
+"    i64.add\n"
+"    (i64.const 2147483643)\n"
+"    i64.eq)\n"
+"  (func (export \"store8_imm\") (param $x i32) (param $y i32) (result i32)\n"
+"    (i32.store (local.get $x) (i32.const 0x11223344))\n"
+"    (i32.store8 offset=1 (local.get $x) (i32.const 0x1ff))\n"
+"    (i64.store8 offset=2 (local.get $x) (i64.const 0x1234567800000080))\n"
+"    (i32.store8 (i32.const 100) (i32.const -2))\n"
+"    (i64.store8 (i32.add (local.get $x) (local.get $y)) (i64.const -1))\n"
+"    (i32.add (i32.load (local.get $x)) (i32.load16_u (i32.const 100))))\n"
+"  (func (export \"tee_mem_brif\") (param $n i32) (param $y i32) (result i32)\n"
+"    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32)\n"
+"    (loop $l\n"
+"      (local.set $a (i32.add (local.get $a) (local.get $y)))\n"
+"      (local.set $b (i32.xor (local.get $b) (local.get $a)))\n"
+"      (local.set $c (i32.add (local.get $c) (local.get $b)))\n"
+"      (local.set $d (i32.sub (local.get $d) (local.get $c)))\n"
+"      (local.set $e (i32.add (local.get $e) (i32.add (local.get $d) (local.get $e))))\n"
+"      (local.set $y (i32.add (local.get $y) (i32.const 3)))\n"
+"      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))\n"
+"    (i32.add (local.get $e) (i32.mul (local.get $n) (i32.const 1000))))\n"
+"  (func (export \"tee_mem_if\") (param $n i32) (param $y i32) (result i32)\n"
+"    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32)\n"
+"    (local.set $a (i32.add (local.get $a) (local.get $y)))\n"
+"    (local.set $b (i32.xor (local.get $b) (local.get $a)))\n"
+"    (local.set $c (i32.add (local.get $c) (local.get $b)))\n"
+"    (local.set $d (i32.sub (local.get $d) (local.get $c)))\n"
+"    (local.set $e (i32.add (local.get $e) (i32.add (local.get $d) (local.get $e))))\n"
+"    (local.set $y (i32.add (local.get $y) (i32.add (local.get $a) (local.get $b))))\n"
+"    (local.set $y (i32.add (local.get $y) (i32.add (local.get $c) (local.get $d))))\n"
+"    (if (result i32) (local.tee $n (i32.and (local.get $n) (local.get $y)))\n"
+"      (then (i32.add (local.get $n) (local.get $e)))\n"
+"      (else (i32.sub (local.get $y) (local.get $e)))))\n"
+"  (func (export \"tee_mem_mul\") (param $n i32) (param $y i32) (result i32)\n"
+"    (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32)\n"
+"    (local.set $a (i32.add (local.get $a) (local.get $y)))\n"
+"    (local.set $b (i32.xor (local.get $b) (local.get $a)))\n"
+"    (local.set $c (i32.add (local.get $c) (local.get $b)))\n"
+"    (local.set $d (i32.sub (local.get $d) (local.get $c)))\n"
+"    (local.set $e (i32.add (local.get $e) (i32.add (local.get $d) (local.get $e))))\n"
+"    (local.set $y (i32.add (local.get $y) (i32.add (local.get $a) (local.get $b))))\n"
+"    (local.set $y (i32.add (local.get $y) (i32.add (local.get $c) (local.get $d))))\n"
+"    (if (result i32) (local.tee $n (i32.mul (local.get $n) (local.get $y)))\n"
+"      (then (i32.add (local.get $n) (local.get $e)))\n"
+"      (else (i32.sub (local.get $y) (local.get $e)))))\n"
+"  (func $clobber_r9 (result i32)\n"
+"    (i32.add (i32.load (i32.const 200))\n"
+"      (i32.add (i32.load (i32.const 204))\n"
+"        (i32.add (i32.load (i32.const 208)) (i32.load (i32.const 212))))))\n"
+"  (func (export \"r9_across_call\") (param $a i32) (param $b i32) (result i32)\n"
+"    (local $c i32) (local $d i32) (local $e i32)\n"
+"    (i32.store (i32.const 200) (i32.const 1000))\n"
+"    (i32.store (i32.const 204) (i32.const 2000))\n"
+"    (i32.store (i32.const 208) (i32.const 3000))\n"
+"    (i32.store (i32.const 212) (i32.const 4000))\n"
+"    (local.set $c (i32.add (local.get $a) (local.get $b)))\n"
+"    (local.set $d (i32.mul (local.get $c) (local.get $a)))\n"
+"    (local.set $e (i32.xor (local.get $d) (local.get $b)))\n"
+"    (local.set $c (i32.add (local.get $c) (local.get $e)))\n"
+"    (local.set $d (i32.sub (local.get $d) (local.get $c)))\n"
+"    (local.set $a (i32.add (local.get $a) (call $clobber_r9)))\n"
+"    (i32.add (local.get $a) (i32.add (local.get $b) (i32.add (local.get $c)\n"
+"      (i32.add (local.get $d) (i32.mul (local.get $e) (i32.const 7)))))))\n"
+"  (func $helpers (result i32)\n"
+"    (memory.copy (i32.const 1000) (i32.const 0) (i32.const 60000))\n"
+"    (memory.copy (i32.const 8) (i32.const 1000) (i32.const 60000))\n"
+"    (memory.copy (i32.const 3) (i32.const 40000) (i32.const 20000))\n"
+"    (memory.fill (i32.const 30000) (i32.const 7) (i32.const 30000))\n"
+"    (i32.ne (memory.grow (i32.const 1)) (i32.const -1)))\n"
+"  (func (export \"locals_across_helper\") (param $a i32) (param $b i32) (result i32)\n"
+"    (local $c i32) (local $d i32) (local $e i32) (local $x f64) (local $y f64)\n"
+"    (local.set $c (i32.add (local.get $a) (local.get $b)))\n"
+"    (local.set $d (i32.mul (local.get $c) (local.get $a)))\n"
+"    (local.set $e (i32.xor (local.get $d) (local.get $b)))\n"
+"    (local.set $x (f64.convert_i32_s (local.get $e)))\n"
+"    (local.set $y (f64.mul (local.get $x) (f64.const 3)))\n"
+"    (local.set $c (i32.add (local.get $c) (local.get $e)))\n"
+"    (local.set $d (i32.sub (local.get $d) (local.get $c)))\n"
+"    (local.set $a (i32.add (local.get $a) (call $helpers)))\n"
+"    (i32.add (i32.trunc_f64_s (f64.sub (local.get $y) (local.get $x)))\n"
+"      (i32.add (local.get $a) (i32.add (local.get $b) (i32.add (local.get $c)\n"
+"        (i32.add (local.get $d) (i32.mul (local.get $e) (i32.const 7))))))))\n"
+"  (func (export \"lea_i32_wrap\") (param $a i32) (param $b i32) (result i32)\n"
+"    (i32.sub (local.get $a) (i32.const -2147483648))\n"
+"    (i32.add (local.get $a) (local.get $b))\n"
+"    i32.add)\n"
 ")\n";
 
 typedef struct jit_case
@@ -202,6 +327,28 @@ static const jit_case cases[] = {
 	{"swap_test", 0, 2, {INT64_C(0), INT64_C(7)}, 1},
 	{"tee_eqz", 0, 2, {INT64_C(9), INT64_C(9)}, 1},
 	{"inplace_test", 0, 2, {INT64_C(9), INT64_C(9)}, 200},
+	{"target_reader", 0, 2, {INT64_C(10), INT64_C(3)}, 2},
+	{"target_commute", 0, 2, {INT64_C(10), INT64_C(3)}, -684},
+	{"target_load_self", 0, 2, {INT64_C(8), INT64_C(3)}, 5},
+	{"target_mul", 0, 2, {INT64_C(10), INT64_C(3)}, -32},
+	{"target_flags", 0, 2, {INT64_C(1), INT64_C(2)}, 10},
+	{"target_flags", 0, 2, {INT64_C(-1), INT64_C(2)}, 11},
+	{"lea_forms", 1, 2, {INT64_C(0x123456789), INT64_C(-7)}, 1},
+	{"store8_imm", 0, 2, {INT64_C(16), INT64_C(3)}, -8323006},
+	{"store8_imm", 0, 2, {INT64_C(1), INT64_C(100)}, 293732162},
+	{"tee_mem_brif", 0, 2, {INT64_C(5), INT64_C(7)}, -1314},
+	{"tee_mem_brif", 0, 2, {INT64_C(1), INT64_C(7)}, -7},
+	{"tee_mem_if", 0, 2, {INT64_C(1), INT64_C(6)}, 24},
+	{"tee_mem_if", 0, 2, {INT64_C(2), INT64_C(6)}, -4},
+	{"tee_mem_if", 0, 2, {INT64_C(-1), INT64_C(6)}, 12},
+	{"tee_mem_mul", 0, 2, {INT64_C(0), INT64_C(6)}, 24},
+	{"tee_mem_mul", 0, 2, {INT64_C(3), INT64_C(6)}, 48},
+	{"tee_mem_mul", 0, 2, {INT64_C(65536), INT64_C(65536)}, 262144},
+	{"r9_across_call", 0, 2, {INT64_C(10), INT64_C(3)}, 11046},
+	{"r9_across_call", 0, 2, {INT64_C(-5), INT64_C(100)}, 6491},
+	{"locals_across_helper", 0, 2, {INT64_C(10), INT64_C(3)}, 1305},
+	{"locals_across_helper", 0, 2, {INT64_C(-5), INT64_C(100)}, -4402},
+	{"lea_i32_wrap", 0, 2, {INT64_C(-1), INT64_C(5)}, -2147483645},
 };
 
 static void
@@ -216,6 +363,8 @@ run_cases(sf_fuel_mode mode, int bounds_checked)
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
 	cfg.bounds_checked = bounds_checked;
+	/* the SSE forms where the CPU has AVX too */
+	cfg.jit_no_avx = bounds_checked;
 	m = load_wat_cfg(probe_wat, &cfg);
 	s = sf_store_new(NULL, &err);
 	assert_non_null(s);

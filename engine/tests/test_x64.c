@@ -67,6 +67,9 @@ test_encodings(void **state)
 	EXPECT(x64_mov_mi(&b, 1, x64_m(X64_RSP, 8), -5), {"movq $-5,8(%rsp)", 9, {0x48, 0xc7, 0x44, 0x24, 0x08, 0xfb, 0xff, 0xff, 0xff}});
 	EXPECT(x64_store(&b, 1, x64_mx(X64_R14, X64_RSI, 1, 0), X64_RSI), {"mov %sil,(%r14,%rsi,1)", 4, {0x41, 0x88, 0x34, 0x36}});
 	EXPECT(x64_store(&b, 2, x64_mx(X64_R14, X64_RAX, 1, 2), X64_RCX), {"mov %cx,2(%r14,%rax,1)", 6, {0x66, 0x41, 0x89, 0x4c, 0x06, 0x02}});
+	EXPECT(x64_store8_i(&b, x64_mx(X64_R14, X64_RSI, 1, 0), 1), {"movb $1,(%r14,%rsi,1)", 5, {0x41, 0xc6, 0x04, 0x36, 0x01}});
+	EXPECT(x64_store8_i(&b, x64_mx(X64_R14, X64_R9, 1, 0x400), 0xff), {"movb $0xff,0x400(%r14,%r9,1)", 9, {0x43, 0xc6, 0x84, 0x0e, 0x00, 0x04, 0x00, 0x00, 0xff}});
+	EXPECT(x64_store8_i(&b, x64_m(X64_R14, 2), 0), {"movb $0,2(%r14)", 5, {0x41, 0xc6, 0x46, 0x02, 0x00}});
 	EXPECT(x64_movzx_rm(&b, 1, X64_RAX, x64_m(X64_R14, 3)), {"movzbl 3(%r14),%eax", 5, {0x41, 0x0f, 0xb6, 0x46, 0x03}});
 	EXPECT(x64_movsx_rm(&b, 1, 2, X64_R11, x64_m(X64_R14, 0)), {"movswq (%r14),%r11", 4, {0x4d, 0x0f, 0xbf, 0x1e}});
 	EXPECT(x64_movsx_rm(&b, 1, 4, X64_RAX, x64_mx(X64_RCX, X64_RAX, 4, 0)), {"movslq (%rcx,%rax,4),%rax", 4, {0x48, 0x63, 0x04, 0x81}});
@@ -109,6 +112,15 @@ test_encodings(void **state)
 	EXPECT(x64_sse_rr(&b, X64_DIVS, 0, 10, 0), {"divss %xmm0,%xmm10", 5, {0xf3, 0x44, 0x0f, 0x5e, 0xd0}});
 	EXPECT(x64_sse_rm(&b, X64_MULS, 1, 4, x64_m(X64_RBP, -40)), {"mulsd -40(%rbp),%xmm4", 5, {0xf2, 0x0f, 0x59, 0x65, 0xd8}});
 	EXPECT(x64_sse_rr(&b, X64_SQRT, 0, 5, 5), {"sqrtss %xmm5,%xmm5", 4, {0xf3, 0x0f, 0x51, 0xed}});
+	/* AVX: two-byte VEX (C5) unless an X or B register needs the three-byte one (C4) */
+	EXPECT(x64_vsse_rr(&b, X64_ADDS, 1, 15, 2, 3), {"vaddsd %xmm3,%xmm2,%xmm15", 4, {0xc5, 0x6b, 0x58, 0xfb}});
+	EXPECT(x64_vsse_rr(&b, X64_MULS, 0, 2, 9, 12), {"vmulss %xmm12,%xmm9,%xmm2", 5, {0xc4, 0xc1, 0x32, 0x59, 0xd4}});
+	EXPECT(x64_vsse_rr(&b, X64_SUBS, 1, 10, 11, 0), {"vsubsd %xmm0,%xmm11,%xmm10", 4, {0xc5, 0x23, 0x5c, 0xd0}});
+	EXPECT(x64_vsse_rm(&b, X64_DIVS, 1, 4, 5, x64_m(X64_RBP, -24)), {"vdivsd -0x18(%rbp),%xmm5,%xmm4", 5, {0xc5, 0xd3, 0x5e, 0x65, 0xe8}});
+	EXPECT(x64_vsse_rm(&b, X64_ADDS, 0, 12, 3, x64_mx(X64_R14, X64_R9, 1, 8)), {"vaddss 0x8(%r14,%r9,1),%xmm3,%xmm12", 7, {0xc4, 0x01, 0x62, 0x58, 0x64, 0x0e, 0x08}});
+	EXPECT(x64_vsse_rm(&b, X64_MULS, 1, 2, 13, x64_m(X64_RIP, 0x100)), {"vmulsd 0x100(%rip),%xmm13,%xmm2", 8, {0xc5, 0x93, 0x59, 0x15, 0x00, 0x01, 0x00, 0x00}});
+	EXPECT(x64_vsselogic_rm(&b, X64_ANDP, 0, 9, 2, x64_m(X64_RIP, 0x40)), {"vandps 0x40(%rip),%xmm2,%xmm9", 8, {0xc5, 0x68, 0x54, 0x0d, 0x40, 0x00, 0x00, 0x00}});
+	EXPECT(x64_vsselogic_rm(&b, X64_XORP, 0, 3, 14, x64_m(X64_R12, 0)), {"vxorps (%r12),%xmm14,%xmm3", 6, {0xc4, 0xc1, 0x08, 0x57, 0x1c, 0x24}});
 	EXPECT(x64_sselogic_rr(&b, X64_XORP, 0, 0, 1), {"xorps %xmm1,%xmm0", 3, {0x0f, 0x57, 0xc1}});
 	EXPECT(x64_sselogic_rr(&b, X64_ANDNP, 0, 0, 13), {"andnps %xmm13,%xmm0", 4, {0x41, 0x0f, 0x55, 0xc5}});
 	EXPECT(x64_ucomis_rr(&b, 1, 2, 1), {"ucomisd %xmm1,%xmm2", 4, {0x66, 0x0f, 0x2e, 0xd1}});

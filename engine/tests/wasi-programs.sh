@@ -146,7 +146,7 @@ wat hostile <<'EOF'
     (call $w (i32.const 1) (local.get 0) (local.get 1) (i32.const 64))))
 EOF
 expect "fd_write with its iovec array outside memory traps" 2 "" \
-	'^trap: wasi fd_write: iovec array \[0xfffffff0, \+80\) is outside linear memory \(65536 bytes\)$' \
+	'^trap: wasi fd_write: iovec array \[0xfffffff0, \+80\) is outside linear memory \(65536 bytes\).wasm backtrace: #0 func 1 at 0x[0-9a-f]+$' \
 	-- "$SFRUN" "$out/hostile.wat" f 0xfffffff0 10
 expect "fd_write with a huge iovec count traps" 2 "" 'trap: wasi fd_write: iovec array' \
 	-- "$SFRUN" "$out/hostile.wat" f 0 0xffffffff

@@ -32,24 +32,26 @@
 ** A function's hot locals (the validator ranks them, module.h) live in
 ** these registers for the whole function, in rank order.  They are
 ** callee-saved between wasm functions: a function saves the ones it uses
-** in its prologue.  Values never borrow them, whether a function uses them
-** or not.
+** in its prologue.  A function without a fifth hot integer local leaves
+** r9 alone: it is never a value register, since a callee that used it
+** for values without saving it would clobber its caller's local.  Values
+** never borrow a local's register.
 */
-#define X64_HOT_INT		4
+#define X64_HOT_INT		5
 #define X64_HOT_FLOAT	8
-#define X64_INT_LOCAL_REGS	{X64_RBX, X64_R12, X64_R11, X64_R10}
+#define X64_INT_LOCAL_REGS	{X64_RBX, X64_R12, X64_R11, X64_R10, X64_R9}
 #define X64_FLOAT_LOCAL_REGS	{15, 14, 13, 12, 11, 10, 9, 8}
 #define X64_INT_LOCAL_SET	(X64_SET(X64_RBX) | X64_SET(X64_R12) | \
-							 X64_SET(X64_R11) | X64_SET(X64_R10))
+							 X64_SET(X64_R11) | X64_SET(X64_R10) | X64_SET(X64_R9))
 #define X64_FLOAT_LOCAL_SET ((x64_regset) 0xFF00)
 
 /*
 ** Registers for the values of the operand stack: what is neither scratch,
-** pinned, the frame or a local's.  Every register is caller-saved between
-** wasm functions but the locals'.
+** pinned, the frame or a local's.  Three integer ones always suffice: an
+** operator holds at most two popped registers when it takes one.  Every
+** register is caller-saved between wasm functions but the locals'.
 */
-#define X64_VALUE_GPRS	(X64_SET(X64_RSI) | X64_SET(X64_RDI) | \
-						 X64_SET(X64_R8) | X64_SET(X64_R9))
+#define X64_VALUE_GPRS	(X64_SET(X64_RSI) | X64_SET(X64_RDI) | X64_SET(X64_R8))
 #define X64_VALUE_XMMS	((x64_regset) 0x00FC)
 
 /*

@@ -415,6 +415,15 @@ x64_mov_mi_bi(x64_buf *b, int w, int base, int index, int32_t disp, int32_t imm)
 }
 
 void
+x64_store8_i(x64_buf *b, x64_mem m, uint8_t imm)
+{
+	uint8_t    *p = enc_m(b, 0, 0xC6, 1, 0, &m);
+
+	*p++ = imm;
+	done(b, p);
+}
+
+void
 x64_store_bi(x64_buf *b, int size, int base, int index, int32_t disp, int src)
 {
 	uint8_t    *p;
@@ -840,6 +849,93 @@ void
 x64_sselogic_rr(x64_buf *b, x64_sselogic op, int dbl, int dst, int src)
 {
 	done(b, enc(b, dbl ? F_66 : 0, 0x0F00 | op, 2, dst, src));
+}
+
+/*
+** VEX-encoded (AVX) forms of map 0F: a prefix that carries the legacy
+** prefix (pp: 66, F3, F2), REX's R, X, B and W, and a second source
+** register (vvvv), then the opcode byte and the ModRM of the legacy form.
+** The two-byte prefix (C5) when X, B and W are clear, else the three-byte
+** one (C4).  Only 128-bit forms (L = 0), which zero the upper half of
+** the destination's ymm: no AVX/SSE transition penalty.
+*/
+static inline uint8_t *
+put_vex(uint8_t *p, unsigned flags, int reg, int vvvv, unsigned xb, uint8_t op)
+{
+	unsigned	pp = flags & F_66 ? 1 : flags & F_F3 ? 2 : flags & F_F2 ? 3 : 0;
+	unsigned	r = (reg & 8) ? 0 : 0x80;
+	unsigned	v = (unsigned) (~vvvv & 15) << 3;
+
+	if (xb == 0 && !(flags & F_W))
+	{
+		*p++ = 0xC5;
+		*p++ = (uint8_t) (r | v | pp);
+	}
+	else
+	{
+		*p++ = 0xC4;
+		*p++ = (uint8_t) (r | ((~xb & 3) << 5) | 1);
+		*p++ = (uint8_t) ((flags & F_W ? 0x80 : 0) | v | pp);
+	}
+	*p++ = op;
+	return p;
+}
+
+/* A VEX instruction, dst = src1 op src2, all registers. */
+static void
+vex_rrr(x64_buf *b, unsigned flags, uint8_t op, int dst, int src1, int src2)
+{
+	uint8_t    *p = put_vex(b->p, flags, dst, src1, (unsigned) (src2 & 8) >> 3, op);
+
+	*p++ = (uint8_t) (0xC0 | ((dst & 7) << 3) | (src2 & 7));
+	done(b, p);
+}
+
+/*
+** The same with a memory operand: the legacy encoding of the ModRM, SIB
+** and displacement, after a VEX prefix instead of the legacy prefixes,
+** REX and 0F.
+*/
+static void
+vex_rrm(x64_buf *b, unsigned flags, uint8_t op, int dst, int src1, const x64_mem *m)
+{
+	uint8_t		tmp[24];
+	x64_buf		t = *b;
+	uint8_t    *q,
+			   *p;
+	unsigned	xb = 0;
+	size_t		skip;
+
+	/* the legacy form without prefixes, into a scratch copy */
+	t.p = tmp;
+	q = enc_m_hot(&t, 0, 0x0F00 | op, 2, dst & 7, m);
+	if (m->base != X64_RIP && (m->base & 8))
+		xb |= 1;
+	if (m->index != X64_NOINDEX && (m->index & 8))
+		xb |= 2;
+	/* skip the REX byte, if any, and the two opcode bytes */
+	skip = (tmp[0] & 0xF0) == 0x40 ? 3 : 2;
+	p = put_vex(b->p, flags, dst, src1, xb, op);
+	memcpy(p, tmp + skip, (size_t) (q - tmp) - skip);
+	done(b, p + (q - tmp) - skip);
+}
+
+void
+x64_vsse_rr(x64_buf *b, x64_sse op, int dbl, int dst, int src1, int src2)
+{
+	vex_rrr(b, dbl ? F_F2 : F_F3, (uint8_t) op, dst, src1, src2);
+}
+
+void
+x64_vsse_rm(x64_buf *b, x64_sse op, int dbl, int dst, int src1, x64_mem m)
+{
+	vex_rrm(b, dbl ? F_F2 : F_F3, (uint8_t) op, dst, src1, &m);
+}
+
+void
+x64_vsselogic_rm(x64_buf *b, x64_sselogic op, int dbl, int dst, int src1, x64_mem m)
+{
+	vex_rrm(b, dbl ? F_66 : 0, (uint8_t) op, dst, src1, &m);
 }
 
 void

@@ -225,6 +225,12 @@ void		x64_mov_mr_bd(x64_buf *b, int w, int base, int32_t disp, int src);
 void		x64_mov_mi_any(x64_buf *b, int w, x64_mem m, int32_t imm);
 void		x64_mov_mi_bd(x64_buf *b, int w, int base, int32_t disp, int32_t imm);
 void		x64_mov_mi_bi(x64_buf *b, int w, int base, int index, int32_t disp, int32_t imm);
+/*
+** A byte store of an immediate (movb $imm8).  There is no 2-byte form on
+** purpose: movw $imm16 has a length-changing prefix, which stalls the
+** decoders of Intel cores; 4 and 8 bytes are x64_mov_mi.
+*/
+void		x64_store8_i(x64_buf *b, x64_mem m, uint8_t imm);
 /* Stores of 1/2/4/8 bytes. */
 void		x64_store_any(x64_buf *b, int size, x64_mem m, int src);
 void		x64_store_bi(x64_buf *b, int size, int base, int index, int32_t disp, int src);
@@ -439,6 +445,14 @@ void		x64_sse_rr(x64_buf *b, x64_sse op, int dbl, int dst, int src);
 void		x64_sse_rm(x64_buf *b, x64_sse op, int dbl, int dst, x64_mem m);
 void		x64_sselogic_rr(x64_buf *b, x64_sselogic op, int dbl, int dst, int src);
 void		x64_ucomis_rr(x64_buf *b, int dbl, int a, int c);
+/*
+** AVX (VEX.128) three-operand forms, dst = src1 op src2, for a CPU that
+** has AVX (x64_cpu_avx): the scalar arithmetic and the packed bitwise ops
+** with a memory operand (which, unlike SSE's, need no alignment).
+*/
+void		x64_vsse_rr(x64_buf *b, x64_sse op, int dbl, int dst, int src1, int src2);
+void		x64_vsse_rm(x64_buf *b, x64_sse op, int dbl, int dst, int src1, x64_mem m);
+void		x64_vsselogic_rm(x64_buf *b, x64_sselogic op, int dbl, int dst, int src1, x64_mem m);
 /* movd/movq between a gpr and an xmm register (w selects 64 bits). */
 void		x64_movd_xr(x64_buf *b, int w, int xmm, int gpr);
 void		x64_movd_rx(x64_buf *b, int w, int gpr, int xmm);
@@ -447,5 +461,8 @@ void		x64_cvtts2si(x64_buf *b, int dbl, int w, int gpr, int xmm);
 void		x64_cvts2s(x64_buf *b, int from_dbl, int dst, int src);
 /* roundss/roundsd (SSE4.1); mode 1 floor, 2 ceil, 3 trunc, 0 nearest. */
 void		x64_rounds(x64_buf *b, int dbl, int dst, int src, uint8_t mode);
+
+/* Whether the CPU and the OS support AVX (x64/cpu.c; asked once). */
+bool		x64_cpu_avx(void);
 
 #endif							/* SF_X64_EMIT_H */
