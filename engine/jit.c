@@ -50,26 +50,12 @@ sf_jit_unregister(struct sf_jit *j)
 const sf_module *
 sf_jit_find_pc(uintptr_t pc, uint32_t *func_index)
 {
-	const sf_module *found = NULL;
+	sf_jit_loc	loc;
 
-	pthread_mutex_lock(&jits_lock);
-	for (uint32_t i = 0; i < njits && !found; i++)
-	{
-		struct sf_jit *j = jits[i];
-		uintptr_t	base = (uintptr_t) j->code;
-
-		if (pc < base || pc >= base + j->code_len)
-			continue;
-		for (uint32_t f = 0; f < j->nfuncs; f++)
-			if (pc >= base + j->func_off[f] && pc < base + j->func_end[f])
-			{
-				*func_index = j->m->nfunc_imports + f;
-				found = j->m;
-				break;
-			}
-	}
-	pthread_mutex_unlock(&jits_lock);
-	return found;
+	if (!sf_jit_locate(pc, &loc))
+		return NULL;
+	*func_index = loc.func_index;
+	return loc.m;
 }
 
 bool
