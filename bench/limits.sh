@@ -4,14 +4,17 @@
 #
 #   bench/limits.sh cost   CPU time per unit of fuel across a mix: plain
 #       loops, call-heavy code (direct, through a table, and a host
-#       function), memory.copy and memory.fill (small, in cache and not),
-#       table.fill, memory.grow with the first touch of its pages (what
-#       its charge pays for), and text copied into linear memory by the
-#       extension.  Engine rows: build/sfrun, best call CPU time of 3 in
-#       one instance (so copies run on memory already touched), and the
-#       fuel it reports.  The text row: a backend's CPU time (from
-#       /proc/PID/stat, 10 ms ticks) for 2,000 calls of a function given a
-#       1 MB text, less a query making the same texts without calling it,
+#       function), memory.copy and memory.fill (small, in cache, and
+#       larger than the last-level cache), table.fill, memory.grow with
+#       the first touch of its pages (what its charge pays for), and text
+#       copied into linear memory by the extension.  Every row runs at
+#       least about 200 ms of CPU time, LIMITS_COST_RUNS times (default
+#       5), and prints the median.  Engine rows: build/sfrun's call CPU
+#       time (CLOCK_THREAD_CPUTIME_ID), the better of 2 calls in one
+#       instance (so copies run on memory already touched; memory.grow: 1
+#       call, each run a new process), and the fuel it reports.  The text
+#       row: a backend's CPU time (ns, /proc/PID/schedstat) for calls of a
+#       function given a 1 MB text, less the same query without the call,
 #       over the fuel the calls were charged.  The last row is the largest
 #       over the smallest.
 #   bench/limits.sh stop   How long a loop of 512 MB copies in a 1 GB
@@ -20,7 +23,11 @@
 #       each fuel mode: median and largest of LIMITS_RUNS runs (default
 #       30), timed by bench/limits_stop.c from the event to the error's
 #       arrival.  Each run is a new session, so its memory is touched for
-#       the first time as it is copied into.
+#       the first time as it is copied into.  For the slowest run, the
+#       victim backend's CPU time in that interval and the time it, the
+#       stopping session's backend and limits_stop itself spent waiting
+#       for a CPU (/proc/PID/schedstat): a slow stop whose time was spent
+#       waiting is the scheduler's, not ours.
 #   bench/limits.sh small  20,000 calls that run out of fuel at
 #       slackfuel.fuel_limit = 1000 in slacked mode, against 20,000 that
 #       trap on unreachable, each in a PL/pgSQL loop with an EXCEPTION
@@ -33,6 +40,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${LIMITS_RUNS:-30}
+COST_RUNS=${LIMITS_COST_RUNS:-5}
 SLOW_CALLS=${LIMITS_SLOW_CALLS:-100}
 SFRUN=${SFRUN:-build/sfrun}
 OUT=bench/out/limits
@@ -96,7 +104,7 @@ EOF
 	# run(size, reps): reps operations of 'size' bytes (elements)
 	cat >"$OUT/bulk.wat" <<'EOF'
 (module
-  (memory 4096)
+  (memory 16384)
   (table 1000000 funcref)
   (func $f) (elem declare func $f)
   (func (export "copy") (param $sz i32) (param $n i32) (result i32)
@@ -141,32 +149,38 @@ EOF
 EOF
 }
 
-# ROW LABEL REPEAT FILE EXPORT ARG...: label, fuel, CPU seconds, ns a unit
+# ENGINE_ROW LABEL REPEAT FILE EXPORT ARG...: label, fuel, CPU seconds and
+# ns a unit, the median of COST_RUNS processes (each the best of REPEAT calls)
 engine_row() {
-	local label=$1 repeat=$2 file=$3
+	local label=$1 repeat=$2 file=$3 r log=$OUT/sfrun.log fuel
 	shift 3
-	local log=$OUT/sfrun.log fuel cpu
-	"$SFRUN" --stats --time --repeat="$repeat" "$OUT/$file" "$@" >/dev/null 2>"$log" ||
-		{ echo "limits: sfrun $file $*: $(tail -1 "$log")" >&2; return 1; }
-	fuel=$(sed -n 's/^fuel consumed: //p' "$log" | tail -1)
-	cpu=$(sed -n 's/^call cpu time: //p' "$log" | tail -1)
-	awk -v l="$label" -v f="$fuel" -v c="$cpu" \
-		'BEGIN { printf "%s\t%.0f\t%.3f\t%.3f\n", l, f, c, c * 1e9 / f }'
+	: >"$OUT/cpu.txt"
+	for ((r = 0; r < COST_RUNS; r++)); do
+		"$SFRUN" --stats --time --repeat="$repeat" "$OUT/$file" "$@" >/dev/null 2>"$log" ||
+			{ echo "limits: sfrun $file $*: $(tail -1 "$log")" >&2; return 1; }
+		fuel=$(sed -n 's/^fuel consumed: //p' "$log" | tail -1)
+		sed -n 's/^call cpu time: //p' "$log" | tail -1 >>"$OUT/cpu.txt"
+	done
+	sort -g "$OUT/cpu.txt" | awk -v l="$label" -v f="$fuel" '
+		{ c[NR] = $1 }
+		END { m = c[int((NR + 1) / 2)]; printf "%s\t%.0f\t%.3f\t%.3f\n", l, f, m, m * 1e9 / f }'
 }
 
 cost_engine() {
 	write_modules
-	engine_row "plain loop (count to n)" 3 loop.wat run 200000000
-	engine_row "call-heavy (recursive fib)" 3 calls.wat run 30
-	engine_row "call_indirect-heavy (fib through a table)" 3 calls2.wat fibi 30
-	engine_row "host calls (a no-op import in a loop)" 3 calls2.wat host 10000000
-	engine_row "memory.copy, 64 B" 3 calls2.wat copy 64 10000000
-	engine_row "memory.fill, 64 B" 3 calls2.wat fill 64 10000000
-	engine_row "memory.copy, 4 KiB (in cache)" 3 bulk.wat copy 4096 400000
-	engine_row "memory.copy, 64 MiB" 3 bulk.wat copy 67108864 16
-	engine_row "memory.fill, 64 MiB" 3 bulk.wat fill 67108864 16
-	engine_row "table.fill, 1M elements" 3 bulk.wat tfill 1000000 100
-	engine_row "memory.grow + first touch, 1 page" 1 grow.wat grow 4000
+	engine_row "plain loop (count to n)" 2 loop.wat run 400000000
+	engine_row "call-heavy (recursive fib)" 2 calls.wat run 38
+	engine_row "call_indirect-heavy (fib through a table)" 2 calls2.wat fibi 36
+	engine_row "host calls (a no-op import in a loop)" 2 calls2.wat host 12000000
+	engine_row "memory.copy, 64 B" 2 calls2.wat copy 64 20000000
+	engine_row "memory.fill, 64 B" 2 calls2.wat fill 64 20000000
+	engine_row "memory.copy, 4 KiB (in cache)" 2 bulk.wat copy 4096 5000000
+	engine_row "memory.copy, 64 MiB" 2 bulk.wat copy 67108864 64
+	engine_row "memory.copy, 512 MiB (larger than the cache)" 2 bulk.wat copy 536870912 8
+	engine_row "memory.fill, 64 MiB" 2 bulk.wat fill 67108864 64
+	engine_row "memory.fill, 1 GiB (larger than the cache)" 2 bulk.wat fill 1073741824 4
+	engine_row "table.fill, 1M elements" 2 bulk.wat tfill 1000000 2500
+	engine_row "memory.grow + first touch, 1 page" 1 grow.wat grow 2000
 }
 
 # ---- PostgreSQL ------------------------------------------------------------
@@ -214,31 +228,36 @@ CREATE FUNCTION unr() RETURNS int LANGUAGE wasm AS
 SQL
 }
 
-# The text row, in one session: its backend's CPU time (clock ticks, from
-# /proc) around a query making 2,000 texts of 1 MB, and around the same
-# query passing each to tlen.
+# The text row, in one session: its backend's CPU time (ns, from
+# /proc/PID/schedstat) around a query passing one 1 MB text to tlen 'rows'
+# times, and around the same query taking its octet_length instead;
+# COST_RUNS times, the median of the differences.
 cost_text() {
-	local rows=2000 fuel q log=$OUT/text.log
-	q="FROM (SELECT repeat('x', 1000000) || (g % 10) AS t FROM generate_series(1, $rows) g) s"
-	psql -X -qAt -v ON_ERROR_STOP=1 >"$log" 2>&1 <<SQL || { echo "limits: text row: $(tail -1 "$log")" >&2; return 1; }
-SELECT tlen(repeat('x', 1000000) || '0');
-SELECT 'fuel ' || slackfuel_last_fuel_consumed();
-SELECT pg_backend_pid() AS pid \gset
-\setenv BPID :pid
-\! echo "ticks \$(awk '{print \$14 + \$15}' /proc/\$BPID/stat)"
-SELECT sum(octet_length(t)) $q;
-\! echo "ticks \$(awk '{print \$14 + \$15}' /proc/\$BPID/stat)"
-SELECT sum(tlen(t)) $q;
-\! echo "ticks \$(awk '{print \$14 + \$15}' /proc/\$BPID/stat)"
-SQL
+	local rows=10000 fuel q log=$OUT/text.log r
+	q="FROM (SELECT repeat('x', 1000000) || '0' AS t) s, generate_series(1, $rows) g"
+	{
+		echo "SELECT tlen(repeat('x', 1000000) || '0');"
+		echo "SELECT 'fuel ' || slackfuel_last_fuel_consumed();"
+		echo 'SELECT pg_backend_pid() AS pid \gset'
+		echo '\setenv BPID :pid'
+		for ((r = 0; r < COST_RUNS; r++)); do
+			echo '\! echo "ns $(cut -d" " -f1 /proc/$BPID/schedstat)"'
+			echo "SELECT sum(octet_length(t)) $q;"
+			echo '\! echo "ns $(cut -d" " -f1 /proc/$BPID/schedstat)"'
+			echo "SELECT sum(tlen(t)) $q;"
+			echo '\! echo "ns $(cut -d" " -f1 /proc/$BPID/schedstat)"'
+		done
+	} | psql -X -qAt -v ON_ERROR_STOP=1 >"$log" 2>&1 || { echo "limits: text row: $(tail -1 "$log")" >&2; return 1; }
 	fuel=$(sed -n 's/^fuel //p' "$log")
-	awk -v l="text into linear memory, 1 MB (extension)" -v f="$fuel" -v n="$rows" \
-		-v hz="$(getconf CLK_TCK)" '
-		/^ticks / { t[++k] = $2 }
+	awk '/^ns / { t[++k] = $2 }
 		END {
-			if (k < 3 || t[3] == "") { printf "%s\tn/a (no /proc)\n", l; exit }
-			cpu = ((t[3] - t[2]) - (t[2] - t[1])) / hz
-			printf "%s\t%.0f\t%.3f\t%.3f\n", l, f * n, cpu, cpu * 1e9 / (f * n) }' "$log"
+			if (k < 3 || t[3] == "") { print "n/a"; exit }
+			for (i = 1; i + 2 <= k; i += 3) print ((t[i + 2] - t[i + 1]) - (t[i + 1] - t[i])) / 1e9 }' "$log" |
+		sort -g | awk -v l="text into linear memory, 1 MB (extension)" -v f="$fuel" -v n="$rows" '
+		$1 == "n/a" { printf "%s\tn/a (no /proc)\n", l; exit }
+		{ c[NR] = $1 }
+		END { if (NR == 0) exit; m = c[int((NR + 1) / 2)]
+			printf "%s\t%.0f\t%.3f\t%.3f\n", l, f * n, m, m * 1e9 / (f * n) }'
 }
 
 cost() {
@@ -256,16 +275,16 @@ stop() {
 	local stopper=$OUT/limits_stop kind mode line
 	cc -O2 -Wall bench/limits_stop.c -o "$stopper" -I"$(pg_config --includedir)" -lpq
 	pg_start
-	printf 'event\tfuel mode\tmedian ms\tlargest ms\truns\n'
+	printf 'event\tfuel mode\tmedian ms\tlargest ms\truns\tlargest: victim CPU ms\tlargest: waiting for a CPU ms\n'
 	for kind in timeout cancel terminate; do
 		for mode in off precise slacked; do
 			line=$("$stopper" "$kind" "$mode" "$RUNS" 'SELECT copies(1000000)' 'SELECT copies(0)')
-			# "median M max X runs N"
+			# "median M max X runs N cpu C wait W"
 			# shellcheck disable=SC2086
 			set -- $line
-			printf '%s\t%s\t%s\t%s\t%s\n' \
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 				"$(case $kind in timeout) echo statement_timeout ;; cancel) echo pg_cancel_backend ;; *) echo pg_terminate_backend ;; esac)" \
-				"$mode" "$2" "$4" "$6"
+				"$mode" "$2" "$4" "$6" "$8" "${10}"
 		done
 	done
 }

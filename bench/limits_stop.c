@@ -15,8 +15,14 @@
 ** error arrives (PostgreSQL sends it before it aborts the transaction or
 ** exits), or its connection is lost.  T and the delays vary over 150-350
 ** ms (LIMITS_STOP_BASE_MS moves the 150), so that the stop lands anywhere
-** in a copy.  Prints "median MS max MS runs N" and, on stderr, a run that
-** did not end with the expected error.  LIMITS_STOP_VERBOSE=1 prints each
+** in a copy.  Prints "median MS max MS runs N cpu MS wait MS" and, on
+** stderr, a run that did not end with the expected error.  'cpu' and
+** 'wait' are of the slowest run, from /proc/PID/schedstat between the
+** event and the error's arrival: the CPU time the victim's backend ran,
+** and the time that it, the stopping session's backend and this program
+** spent runnable but not running (waiting for a CPU); what is left of the
+** delay is the time they were not runnable (the victim sending its error
+** to a full socket, say) or the signal's delivery.  LIMITS_STOP_VERBOSE=1 prints each
 ** run's delay and backend PID on stderr; LIMITS_STOP_TRACE=COMMAND runs
 ** "COMMAND -p PID" against each victim backend before the query (e.g.
 ** "strace -tt -f -o /tmp/t"), to see where a slow stop spent its time.
@@ -36,6 +42,44 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
+/* A process's CPU time and its time runnable but waiting, in ms (0 if gone) */
+typedef struct sched
+{
+	double		cpu;
+	double		wait;
+} sched;
+
+typedef struct run
+{
+	double		ms;				/* event to error */
+	double		cpu;			/* the victim's CPU time then */
+	double		wait;			/* victim, killer and this program waiting */
+} run;
+
+static sched
+sched_of(int pid)
+{
+	char		path[64];
+	FILE	   *f;
+	unsigned long long run = 0,
+				delay = 0;
+	sched		s = {0, 0};
+
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/schedstat");
+	if ((f = fopen(path, "r")) == NULL)
+		return s;
+	if (fscanf(f, "%llu %llu", &run, &delay) == 2)
+	{
+		s.cpu = run * 1e-6;
+		s.wait = delay * 1e-6;
+	}
+	fclose(f);
+	return s;
 }
 
 static PGconn *
@@ -70,7 +114,7 @@ exec_or_die(PGconn *c, const char *sql)
 ** to abort its transaction (or exit).
 */
 static int
-wait_end(PGconn *c, double *at)
+wait_end(PGconn *c, double *at, int vpid, sched *v1, sched *s1)
 {
 	PGresult   *r;
 	int			failed = 0;
@@ -82,26 +126,32 @@ wait_end(PGconn *c, double *at)
 		{
 			failed = 1;
 			*at = now_ms();
+			*v1 = sched_of(vpid);
+			*s1 = sched_of(0);
 		}
 		PQclear(r);
 		if (PQstatus(c) == CONNECTION_BAD)
 			break;
 	}
 	if (*at == 0)
+	{
 		*at = now_ms();
+		*v1 = sched_of(vpid);
+		*s1 = sched_of(0);
+	}
 	return failed || PQstatus(c) == CONNECTION_BAD;
 }
 
 static int
-cmp_double(const void *a, const void *b)
+cmp_run(const void *a, const void *b)
 {
-	double		x = *(const double *) a,
-				y = *(const double *) b;
+	double		x = ((const run *) a)->ms,
+				y = ((const run *) b)->ms;
 
 	return x < y ? -1 : x > y;
 }
 
-static double
+static run
 one_run(const char *kind, const char *mode, const char *query, const char *warm, int i)
 {
 	PGconn	   *victim = connect_or_die();
@@ -110,6 +160,15 @@ one_run(const char *kind, const char *mode, const char *query, const char *warm,
 	char		sql[256];
 	double		t0,
 				t1;
+	int			vpid = PQbackendPID(victim),
+				kpid = 0;
+	sched		v0,
+				v1,
+				k0 = {0, 0},
+				k1 = {0, 0},
+				s0,
+				s1;
+	run			out;
 
 	snprintf(sql, sizeof(sql), "SET slackfuel.fuel_mode = '%s'", mode);
 	exec_or_die(victim, sql);
@@ -131,6 +190,10 @@ one_run(const char *kind, const char *mode, const char *query, const char *warm,
 		exec_or_die(victim, sql);
 		t0 = now_ms() + delay;
 		PQsendQuery(victim, query);
+		/* the timeout fires at t0: its schedstat figures are taken there */
+		usleep(delay * 1000);
+		v0 = sched_of(vpid);
+		s0 = sched_of(0);
 	}
 	else
 	{
@@ -139,25 +202,35 @@ one_run(const char *kind, const char *mode, const char *query, const char *warm,
 		snprintf(sql, sizeof(sql), "SELECT pg_%s_backend(%d)",
 				 strcmp(kind, "cancel") == 0 ? "cancel" : "terminate",
 				 PQbackendPID(victim));
+		kpid = PQbackendPID(killer);
 		PQsendQuery(victim, query);
 		usleep(delay * 1000);
+		v0 = sched_of(vpid);
+		k0 = sched_of(kpid);
+		s0 = sched_of(0);
 		t0 = now_ms();
 		exec_or_die(killer, sql);
+		k1 = sched_of(kpid);
 		PQfinish(killer);
 	}
-	if (!wait_end(victim, &t1))
+	if (!wait_end(victim, &t1, vpid, &v1, &s1))
 		fprintf(stderr, "limits_stop: %s %s run %d: the query was not stopped\n", kind, mode, i);
+	out.ms = t1 - t0;
+	out.cpu = v1.cpu > 0 ? v1.cpu - v0.cpu : 0;
+	out.wait = (v1.cpu > 0 ? v1.wait - v0.wait : 0) + (k1.wait - k0.wait) + (s1.wait - s0.wait);
 	if (getenv("LIMITS_STOP_VERBOSE"))
-		fprintf(stderr, "%s %s run %d pid %d: %.1f ms (%.2f to %.2f)\n", kind, mode, i, PQbackendPID(victim), t1 - t0, t0, t1);
+		fprintf(stderr, "%s %s run %d pid %d: %.1f ms (%.2f to %.2f), victim cpu %.2f wait %.2f, killer wait %.2f, client wait %.2f\n",
+				kind, mode, i, vpid, t1 - t0, t0, t1, out.cpu,
+				v1.cpu > 0 ? v1.wait - v0.wait : 0, k1.wait - k0.wait, s1.wait - s0.wait);
 	PQfinish(victim);
-	return t1 - t0;
+	return out;
 }
 
 int
 main(int argc, char **argv)
 {
 	int			runs;
-	double	   *ms;
+	run		   *r;
 
 	if (argc != 6)
 	{
@@ -165,10 +238,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	runs = atoi(argv[3]);
-	ms = calloc(runs, sizeof(double));
+	r = calloc(runs, sizeof(run));
 	for (int i = 0; i < runs; i++)
-		ms[i] = one_run(argv[1], argv[2], argv[4], argv[5], i);
-	qsort(ms, runs, sizeof(double), cmp_double);
-	printf("median %.1f max %.1f runs %d\n", ms[runs / 2], ms[runs - 1], runs);
+		r[i] = one_run(argv[1], argv[2], argv[4], argv[5], i);
+	qsort(r, runs, sizeof(run), cmp_run);
+	printf("median %.1f max %.1f runs %d cpu %.1f wait %.1f\n", r[runs / 2].ms,
+		   r[runs - 1].ms, runs, r[runs - 1].cpu, r[runs - 1].wait);
 	return 0;
 }
