@@ -64,7 +64,7 @@ typedef enum sf_imm_kind
 	X(BR_TABLE,            "br_table",              0x00, 0x0E, SF_IMM_BR_TABLE, "*",    1, 0, 0) \
 	X(RETURN,              "return",                0x00, 0x0F, SF_IMM_NONE,   "*",    1, 0, 0) \
 	X(CALL,                "call",                  0x00, 0x10, SF_IMM_FUNC,   "*",    16, 0, 1) \
-	X(CALL_INDIRECT,       "call_indirect",         0x00, 0x11, SF_IMM_CALL_INDIRECT, "*",    18, 0, 1) \
+	X(CALL_INDIRECT,       "call_indirect",         0x00, 0x11, SF_IMM_CALL_INDIRECT, "*",    32, 0, 1) \
 	X(DROP,                "drop",                  0x00, 0x1A, SF_IMM_NONE,   "*",    0, 0, 0) \
 	X(SELECT,              "select",                0x00, 0x1B, SF_IMM_NONE,   "*",    1, 0, 0) \
 	X(SELECT_T,            "select",                0x00, 0x1C, SF_IMM_SELECT_T, "*",    1, 0, 0) \
@@ -243,16 +243,16 @@ typedef enum sf_imm_kind
 	X(I64_TRUNC_SAT_F32_U, "i64.trunc_sat_f32_u",   0xFC, 0x05, SF_IMM_NONE,   "f:I",  1, 0, 0) \
 	X(I64_TRUNC_SAT_F64_S, "i64.trunc_sat_f64_s",   0xFC, 0x06, SF_IMM_NONE,   "F:I",  1, 0, 0) \
 	X(I64_TRUNC_SAT_F64_U, "i64.trunc_sat_f64_u",   0xFC, 0x07, SF_IMM_NONE,   "F:I",  1, 0, 0) \
-	X(MEMORY_INIT,         "memory.init",           0xFC, 0x08, SF_IMM_MEMORY_INIT, "iii:", 24, 0, 1) \
+	X(MEMORY_INIT,         "memory.init",           0xFC, 0x08, SF_IMM_MEMORY_INIT, "iii:", 40, 0, 1) \
 	X(DATA_DROP,           "data.drop",             0xFC, 0x09, SF_IMM_DATA,   ":",    1, 0, 1) \
-	X(MEMORY_COPY,         "memory.copy",           0xFC, 0x0A, SF_IMM_MEMORY_COPY, "iii:", 24, 0, 1) \
-	X(MEMORY_FILL,         "memory.fill",           0xFC, 0x0B, SF_IMM_MEMIDX, "iii:", 24, 0, 1) \
-	X(TABLE_INIT,          "table.init",            0xFC, 0x0C, SF_IMM_TABLE_INIT, "*",    24, 0, 1) \
+	X(MEMORY_COPY,         "memory.copy",           0xFC, 0x0A, SF_IMM_MEMORY_COPY, "iii:", 40, 0, 1) \
+	X(MEMORY_FILL,         "memory.fill",           0xFC, 0x0B, SF_IMM_MEMIDX, "iii:", 40, 0, 1) \
+	X(TABLE_INIT,          "table.init",            0xFC, 0x0C, SF_IMM_TABLE_INIT, "*",    40, 0, 1) \
 	X(ELEM_DROP,           "elem.drop",             0xFC, 0x0D, SF_IMM_ELEM,   ":",    1, 0, 1) \
-	X(TABLE_COPY,          "table.copy",            0xFC, 0x0E, SF_IMM_TABLE_COPY, "*",    24, 0, 1) \
-	X(TABLE_GROW,          "table.grow",            0xFC, 0x0F, SF_IMM_TABLE,  "*",    24, 0, 1) \
+	X(TABLE_COPY,          "table.copy",            0xFC, 0x0E, SF_IMM_TABLE_COPY, "*",    40, 0, 1) \
+	X(TABLE_GROW,          "table.grow",            0xFC, 0x0F, SF_IMM_TABLE,  "*",    40, 0, 1) \
 	X(TABLE_SIZE,          "table.size",            0xFC, 0x10, SF_IMM_TABLE,  ":i",   1, 0, 0) \
-	X(TABLE_FILL,          "table.fill",            0xFC, 0x11, SF_IMM_TABLE,  "*",    24, 0, 1)
+	X(TABLE_FILL,          "table.fill",            0xFC, 0x11, SF_IMM_TABLE,  "*",    40, 0, 1)
 
 
 typedef enum sf_opcode

@@ -223,10 +223,10 @@ get32(const uint8_t *p)
 }
 
 /*
-** Charge the call and 'bytes' of memory traffic (one unit per 8 bytes read
-** or written, as the bulk memory operators).  True when the call may go
-** on; false when the fuel ran out (the boundary check after the host
-** function then reports it, so the call must have no effect).
+** Charge the call and 'bytes' of memory traffic (sf_fuel_for_bytes, as
+** the bulk memory operators).  True when the call may go on; false when
+** the fuel ran out (the boundary check after the host function then
+** reports it, so the call must have no effect).
 */
 static bool
 charge_more(wcall *c, uint64_t bytes)

@@ -583,9 +583,9 @@ uint64_t	sf_last_fuel_consumed(void);
 ** (sf_ctx_charge_fuel).  docs/fuel.md has the measurements behind the
 ** numbers.
 */
-#define SF_FUEL_BYTES_PER_UNIT	8u
+#define SF_FUEL_BYTES_PER_UNIT	6u
 #define SF_FUEL_ELEM_BYTES		8u
-#define SF_FUEL_PER_PAGE		((uint64_t) 1 << 19)
+#define SF_FUEL_PER_PAGE		((uint64_t) 1 << 20)
 
 /*
 ** What entering a host function from wasm costs on top of the call

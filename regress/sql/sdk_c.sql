@@ -56,8 +56,12 @@ SELECT sdk_cw.echo('grüße, 世界'), sdk_cw.echo(''), sdk_cw.slice('abcdef', 1
        sdk_cw.concat('foo', 'bär'), sdk_cw.concat('', ''), sdk_cw.greeting();
 SELECT sdk_c.reversed('\x0001ff'), sdk_c.reversed(''), sdk_c.byte_sum('\xffff00'),
        sdk_cw.reversed('\x0001ff'), sdk_cw.reversed(''), sdk_cw.byte_sum('\xffff00');
+-- Texts of 5 MB: growing memory for them (about 1M fuel a 64 KiB page)
+-- takes more than the default fuel limit.
+SET slackfuel.fuel_limit = '1G';
 SELECT length(sdk_c.echo(repeat('x', 5000000))) AS five_mb,
        length(sdk_cw.concat(repeat('y', 3000000), repeat('z', 2000000))) AS five_mb_too;
+RESET slackfuel.fuel_limit;
 -- slice past the end traps (sf_trap); the instance is replaced.
 \set VERBOSITY terse
 SELECT sdk_c.slice('abc', 2, 9);
@@ -96,7 +100,9 @@ SELECT sdk_c.echo('still fine');
 -- Out of memory: sf_alloc returns NULL under slackfuel.max_memory; both
 -- allocators stop at about the same place.
 SET slackfuel.max_memory = '8MB';
+SET slackfuel.fuel_limit = '1G';
 SELECT sdk_c.hoard(100) BETWEEN 4 AND 8 AS stopped, sdk_cw.hoard(100) BETWEEN 4 AND 8 AS stopped_too;
+RESET slackfuel.fuel_limit;
 RESET slackfuel.max_memory;
 
 -- As a named module the functions share one instance per role: recall()

@@ -69,10 +69,12 @@ SELECT checked_div(9, 3), echo('fine again');
 -- Out of memory in Rust's allocator aborts: a trap, bounded by
 -- slackfuel.max_memory.
 SET slackfuel.max_memory = '8MB';
+SET slackfuel.fuel_limit = '1G';	-- growing to 8 MB costs about 128M
 \set VERBOSITY terse
 SELECT hoard(100);
 \set VERBOSITY default
 SELECT hoard(2);
+RESET slackfuel.fuel_limit;
 RESET slackfuel.max_memory;
 RESET search_path;
 
