@@ -159,7 +159,8 @@ one_run(const char *kind, const char *mode, const char *query, const char *warm,
 	int			delay = (base ? atoi(base) : 150) + (i * 37) % 200;
 	char		sql[256];
 	double		t0,
-				t1;
+				t1,
+				tk = 0;
 	int			vpid = PQbackendPID(victim),
 				kpid = 0;
 	sched		v0,
@@ -190,8 +191,8 @@ one_run(const char *kind, const char *mode, const char *query, const char *warm,
 		exec_or_die(victim, sql);
 		t0 = now_ms() + delay;
 		PQsendQuery(victim, query);
-		/* the timeout fires at t0: its schedstat figures are taken there */
-		usleep(delay * 1000);
+		/* the timeout fires at t0: its schedstat figures are taken 1 ms before */
+		usleep((delay - 1) * 1000);
 		v0 = sched_of(vpid);
 		s0 = sched_of(0);
 	}
@@ -210,6 +211,7 @@ one_run(const char *kind, const char *mode, const char *query, const char *warm,
 		s0 = sched_of(0);
 		t0 = now_ms();
 		exec_or_die(killer, sql);
+		tk = now_ms();
 		k1 = sched_of(kpid);
 		PQfinish(killer);
 	}
@@ -219,8 +221,8 @@ one_run(const char *kind, const char *mode, const char *query, const char *warm,
 	out.cpu = v1.cpu > 0 ? v1.cpu - v0.cpu : 0;
 	out.wait = (v1.cpu > 0 ? v1.wait - v0.wait : 0) + (k1.wait - k0.wait) + (s1.wait - s0.wait);
 	if (getenv("LIMITS_STOP_VERBOSE"))
-		fprintf(stderr, "%s %s run %d pid %d: %.1f ms (%.2f to %.2f), victim cpu %.2f wait %.2f, killer wait %.2f, client wait %.2f\n",
-				kind, mode, i, vpid, t1 - t0, t0, t1, out.cpu,
+		fprintf(stderr, "%s %s run %d pid %d: %.1f ms (killer's call returned at %.1f), victim cpu %.2f wait %.2f, killer wait %.2f, client wait %.2f\n",
+				kind, mode, i, vpid, t1 - t0, tk ? tk - t0 : 0, out.cpu,
 				v1.cpu > 0 ? v1.wait - v0.wait : 0, k1.wait - k0.wait, s1.wait - s0.wait);
 	PQfinish(victim);
 	return out;
