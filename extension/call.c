@@ -394,10 +394,10 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 }
 
 /*
-** A call's copies between checks for interrupts: 64 KiB, like the engine's
+** A call's copies between checks for interrupts: 16 KiB, like the engine's
 ** bulk operators (a fresh page's first touch is what takes time).
 */
-#define COPY_CHUNK ((size_t) 64 << 10)
+#define COPY_CHUNK ((size_t) 16 << 10)
 
 /* The call ends as a trap of 'kind' (the instance goes: it is part-written). */
 static void
