@@ -236,7 +236,7 @@ test_export_index_named(void **state)
 	assert_int_equal(err.status, SF_MALFORMED);
 	assert_non_null(strstr(err.msg, "an exported type index out of range"));
 
-	at[7] = 0x00;
+	at[7] = 0x00;				/* type 0: decodes, or fails cleanly */
 	sf_component_free(sf_component_decode(copy, sizeof(copy), &err));
 }
 
