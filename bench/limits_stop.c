@@ -20,9 +20,11 @@
 ** 'wait' are of the slowest run, from /proc/PID/schedstat between the
 ** event and the error's arrival: the CPU time the victim's backend ran,
 ** and the time that it, the stopping session's backend and this program
-** spent runnable but not running (waiting for a CPU); what is left of the
-** delay is the time they were not runnable (the victim sending its error
-** to a full socket, say) or the signal's delivery.  LIMITS_STOP_VERBOSE=1 prints each
+** spent runnable but not running (waiting for a CPU), summed.  The
+** kernel adds a wait to run_delay when the process gets a CPU, so a wait
+** that began before the event counts whole, and the sum may exceed the
+** delay: a victim that ran little CPU and waited long was off the CPU
+** when it was signalled.  LIMITS_STOP_VERBOSE=1 prints each
 ** run's delay and backend PID on stderr; LIMITS_STOP_TRACE=COMMAND runs
 ** "COMMAND -p PID" against each victim backend before the query (e.g.
 ** "strace -tt -f -o /tmp/t"), to see where a slow stop spent its time.
