@@ -216,6 +216,7 @@ row() {
 	} | psql -X -q -o /dev/null -d postgres 2>&1 | sed -n 's/^cpu \([0-9]*\)$/\1/p')
 	printf '%-40s' "$label"
 	i=0
+	local pl="" wasm=""
 	for v in "$@"; do
 		t=$(for ((r = 1; r <= RUNS; r++)); do
 			k=$((r * n + i))
@@ -223,12 +224,19 @@ row() {
 		done | ${SQL_BENCH_STAT:-median})
 		base=${base:-$t}
 		awk -v t="$t" -v c="$base" 'BEGIN { printf " %9.1f %6.2fx", t / 1000, t / c }'
+		case $v in plpgsql*) pl=$t ;; wasm*) wasm=${wasm:-$t} ;; esac
 		i=$((i + 1))
 	done
+	# how many times faster than PL/pgSQL the first variant (C) and wasm
+	# are: where C itself is not 5x faster, no extension's function can be
+	if [ -n "$pl" ] && [ -n "$wasm" ] && [ "${1#plpgsql}" = "$1" ]; then
+		awk -v p="$pl" -v c="$base" -v w="$wasm" \
+			'BEGIN { printf "   %6.1fx %6.1fx", p / c, p / w }'
+	fi
 	echo
 }
 echo "SQL benchmark: ${SQL_BENCH_STAT:-median} of $RUNS runs, the backend's CPU ms and ratio to C (lower is better)"
-printf '%-40s %17s %17s %17s %17s\n' query C wasm PL/pgSQL SQL
+printf '%-40s %17s %17s %17s %17s %26s\n' query C wasm PL/pgSQL SQL "PL/pgSQL÷C  PL/pgSQL÷wasm"
 row "sum(f(i)), trivial f, 1M rows" \
 	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasm plpgsql sql
 PGOPTIONS="${PGOPTIONS:-} -c slackfuel.track_functions=off" row \
@@ -243,7 +251,7 @@ row "sum(lookup(k)), indexed, 100k calls" \
 	"SELECT sum(@_lookup(1 + i % 1000)) FROM generate_series(1, 100000) i" plpgsql wasm wasmtyped sql
 echo
 echo "Types on the canonical ABI: median of $RUNS runs, ms and ratio to C (targets: wasm at most 2x C, at least 5x faster than PL/pgSQL)"
-printf '%-40s %17s %17s %17s\n' query C wasm PL/pgSQL
+printf '%-40s %17s %17s %17s %26s\n' query C wasm PL/pgSQL "PL/pgSQL÷C  PL/pgSQL÷wasm"
 row "sum(f(a)), int[] of 1,000, 10k calls" \
 	"SELECT sum(@_arrsum(a)) FROM (SELECT array_agg(g) AS a FROM generate_series(1, 1000) g) s, generate_series(1, 10000)" c wasm plpgsql
 row "sum((f(row)).c), 3-field composite, 1M" \
