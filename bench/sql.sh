@@ -43,6 +43,8 @@ CREATE FUNCTION wasm_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE wasm AS
 DO \$\$ BEGIN PERFORM slackfuel_install_module('bench_add1',
   '(module (func (export "add1") (param i32) (result i32) local.get 0 i32.const 1 i32.add))'); END \$\$;
 CREATE FUNCTION named_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE wasm AS 'bench_add1:add1';
+CREATE FUNCTION wasmcost1_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE wasm COST 1 AS
+  '(module (func (export "wasmcost1_add1") (param i32) (result i32) local.get 0 i32.const 1 i32.add))';
 CREATE FUNCTION plpgsql_add1(i int) RETURNS int STRICT IMMUTABLE LANGUAGE plpgsql AS
   'BEGIN RETURN i + 1; END';
 CREATE FUNCTION sql_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE sql AS 'SELECT \$1 + 1';
@@ -242,6 +244,11 @@ row "sum(f(i)), trivial f, 1M rows" \
 PGOPTIONS="${PGOPTIONS:-} -c slackfuel.track_functions=off" row \
 	"the same, statistics off" \
 	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasm
+# A wasm function's COST defaults to 100 (C's to 1), so that the planner
+# compiles the wasm query with LLVM (jit_above_cost) and not C's: the same
+# function declared COST 1.
+row "the same, wasm declared COST 1" \
+	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasmcost1
 row "sum(fib(1000)) mod 1e9+7, 1000 rows" \
 	"SELECT sum(@_fib(1000 + i % 2)) FROM generate_series(1, 1000) i" c wasm plpgsql
 echo
