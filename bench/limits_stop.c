@@ -24,7 +24,9 @@
 ** kernel adds a wait to run_delay when the process gets a CPU, so a wait
 ** that began before the event counts whole, and the sum may exceed the
 ** delay: a victim that ran little CPU and waited long was off the CPU
-** when it was signalled.  LIMITS_STOP_VERBOSE=1 prints each
+** when it was signalled.  The CPU time of a process that is running is
+** the kernel's total as of its last scheduler tick (4 ms apart here), so
+** the victim's figure is that coarse.  LIMITS_STOP_VERBOSE=1 prints each
 ** run's delay and backend PID on stderr; LIMITS_STOP_TRACE=COMMAND runs
 ** "COMMAND -p PID" against each victim backend before the query (e.g.
 ** "strace -tt -f -o /tmp/t"), to see where a slow stop spent its time.
