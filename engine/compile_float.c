@@ -256,62 +256,47 @@ cg_f_copysign(cstate *c, int dbl)
 	cg_push_reg(c, (uint8_t) a.type, r);
 }
 
-/*
-** ucomis 'x' with 'v', ucomis's second operand: a register, a frame slot
-** or a constant in the pool, read where it is.
-*/
-static void
-ucomis_with(cstate *c, int dbl, int x, const sval *v, uint32_t depth)
-{
-	if (v->kind == VK_REG)
-		x64_ucomis_rr(c->b, dbl, x, v->reg);
-	else if (v->kind == VK_CONST)
-	{
-		x64_ucomis_rm(c->b, dbl, x, CG_POOL);
-		cg_pool_use(c, (uint64_t) v->imm);
-	}
-	else
-		x64_ucomis_rm(c->b, dbl, x, cg_mem_of(c, v, depth));
-}
-
-/*
-** An ordered compare is ucomis with the side that must be the greater
-** first (false when unordered, which sets CF and ZF), so only the other
-** side can stay where it is: b for eq, ne, gt and ge, a for lt and le.
-*/
 void
 cg_f_cmp(cstate *c, int op, int dbl)
 {
 	sval		b = cg_pop(c), a = cg_pop(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
+	int			ra = read_f(c, &a, da, 0);
+	int			rb = read_f(c, &b, db, 1);
 	int			k = dbl ? op - SF_OP_F64_EQ : op - SF_OP_F32_EQ;
-	bool		swap = k == 2 || k == 4;	/* lt, le: ucomis b, a */
-	sval	   *x = swap ? &b : &a,
-			   *y = swap ? &a : &b;
-	int			rx = read_f(c, x, swap ? db : da, 0),
-				r = -1;
 
-	if (k <= 1)
-		r = cg_alloc_gpr(c);
-	ucomis_with(c, dbl, rx, y, swap ? da : db);
 	cg_release(c, &a);
 	cg_release(c, &b);
 	switch (k)
 	{
 		case 0:					/* eq: ZF and not PF */
 		case 1:					/* ne: not ZF or PF */
-			x64_setcc(c->b, k == 0 ? X64_CC_E : X64_CC_NE, r);
-			x64_setcc(c->b, k == 0 ? X64_CC_NP : X64_CC_P, X64_RCX);
-			x64_movzx_rr(c->b, 1, r, r);
-			x64_movzx_rr(c->b, 1, X64_RCX, X64_RCX);
-			x64_alu_rr(c->b, k == 0 ? X64_AND : X64_OR, 0, r, X64_RCX);
-			cg_push_reg(c, SF_I32, r);
-			return;
-		case 2:					/* lt: b > a */
-		case 3:					/* gt */
+			{
+				int			r = cg_alloc_gpr(c);
+
+				x64_ucomis_rr(c->b, dbl, ra, rb);
+				x64_setcc(c->b, k == 0 ? X64_CC_E : X64_CC_NE, r);
+				x64_setcc(c->b, k == 0 ? X64_CC_NP : X64_CC_P, X64_RCX);
+				x64_movzx_rr(c->b, 1, r, r);
+				x64_movzx_rr(c->b, 1, X64_RCX, X64_RCX);
+				x64_alu_rr(c->b, k == 0 ? X64_AND : X64_OR, 0, r, X64_RCX);
+				cg_push_reg(c, SF_I32, r);
+				return;
+			}
+		case 2:					/* lt: b > a, false when unordered */
+			x64_ucomis_rr(c->b, dbl, rb, ra);
 			cg_push_flags(c, X64_CC_A);
 			return;
-		default:				/* le: b >= a; ge */
+		case 3:					/* gt */
+			x64_ucomis_rr(c->b, dbl, ra, rb);
+			cg_push_flags(c, X64_CC_A);
+			return;
+		case 4:					/* le */
+			x64_ucomis_rr(c->b, dbl, rb, ra);
+			cg_push_flags(c, X64_CC_AE);
+			return;
+		default:				/* ge */
+			x64_ucomis_rr(c->b, dbl, ra, rb);
 			cg_push_flags(c, X64_CC_AE);
 			return;
 	}

@@ -945,12 +945,6 @@ x64_ucomis_rr(x64_buf *b, int dbl, int a, int c)
 }
 
 void
-x64_ucomis_rm(x64_buf *b, int dbl, int a, x64_mem m)
-{
-	done(b, enc_m(b, dbl ? F_66 : 0, 0x0F2E, 2, a, &m));
-}
-
-void
 x64_movd_xr(x64_buf *b, int w, int xmm, int gpr)
 {
 	done(b, enc(b, F_66 | wflag(w), 0x0F6E, 2, xmm, gpr));

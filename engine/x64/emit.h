@@ -445,7 +445,6 @@ void		x64_sse_rr(x64_buf *b, x64_sse op, int dbl, int dst, int src);
 void		x64_sse_rm(x64_buf *b, x64_sse op, int dbl, int dst, x64_mem m);
 void		x64_sselogic_rr(x64_buf *b, x64_sselogic op, int dbl, int dst, int src);
 void		x64_ucomis_rr(x64_buf *b, int dbl, int a, int c);
-void		x64_ucomis_rm(x64_buf *b, int dbl, int a, x64_mem m);
 /*
 ** AVX (VEX.128) three-operand forms, dst = src1 op src2, for a CPU that
 ** has AVX (x64_cpu_avx): the scalar arithmetic and the packed bitwise ops
