@@ -393,12 +393,6 @@ slackfuel_guest_alloc(slackfuel_cx *cx, uint32 align, uint32 len)
 	return ptr;
 }
 
-/*
-** A call's copies between checks for interrupts: 16 KiB, like the engine's
-** bulk operators (a fresh page's first touch is what takes time).
-*/
-#define COPY_CHUNK ((size_t) 16 << 10)
-
 /* The call ends as a trap of 'kind' (the instance goes: it is part-written). */
 static void
 copy_trap(slackfuel_cx *cx, sf_trap_kind kind)
@@ -431,7 +425,7 @@ charge_copy(slackfuel_cx *cx, size_t len)
 static void
 copy_chunked(slackfuel_cx *cx, uint8 *dst, const uint8 *src, size_t len)
 {
-	for (size_t done = 0; done < len; done += COPY_CHUNK)
+	for (size_t done = 0; done < len; done += SLACKFUEL_COPY_CHUNK)
 	{
 		if (unlikely(INTERRUPTS_PENDING_CONDITION()))
 		{
@@ -439,7 +433,7 @@ copy_chunked(slackfuel_cx *cx, uint8 *dst, const uint8 *src, size_t len)
 				copy_trap(cx, SF_TRAP_INTERRUPTED);
 			CHECK_FOR_INTERRUPTS();
 		}
-		memcpy(dst + done, src + done, Min(len - done, COPY_CHUNK));
+		memcpy(dst + done, src + done, Min(len - done, SLACKFUEL_COPY_CHUNK));
 	}
 }
 
@@ -450,10 +444,8 @@ slackfuel_copy_in(slackfuel_cx *cx, uint32 ptr, const void *src, size_t len,
 {
 	if (unlikely(cx->host != NULL && cx->host_ctx != NULL))
 	{
-		uint8	   *dst = slackfuel_host_mem(cx, cx->host_ctx, ptr, len, what);
-
-		slackfuel_host_charge(cx->host_ctx, len);
-		memcpy(dst, src, len);
+		slackfuel_host_copy(cx, cx->host_ctx,
+							slackfuel_host_mem(cx, cx->host_ctx, ptr, len, what), src, len);
 		return;
 	}
 	slackfuel_check_range(cx, ptr, len, what);

@@ -453,6 +453,32 @@ slackfuel_host_charge(sf_ctx *ctx, uint64 bytes)
 	sf_ctx_charge_fuel(ctx, sf_fuel_for_bytes(bytes));
 }
 
+/*
+ * A host function's copy of 'len' bytes between SQL values and linear
+ * memory, charged as slackfuel_host_charge before any byte is copied (when
+ * that spends the wasm caller's fuel, the call ends out of fuel as after
+ * cabi_realloc), then copied in chunks between which a cancel or terminate
+ * ends the call.
+ */
+void
+slackfuel_host_copy(slackfuel_cx *cx, sf_ctx *ctx, void *dst, const void *src,
+					size_t len)
+{
+	if (sf_ctx_charge_fuel(ctx, sf_fuel_for_bytes(len)))
+	{
+		cx->fuel_out = true;
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("out of fuel copying %zu bytes", len)));
+	}
+	for (size_t done = 0; done < len; done += SLACKFUEL_COPY_CHUNK)
+	{
+		CHECK_FOR_INTERRUPTS();
+		memcpy((char *) dst + done, (const char *) src + done,
+			   Min(len - done, SLACKFUEL_COPY_CHUNK));
+	}
+}
+
 /* [ptr, ptr + len) of the caller's memory, checked. */
 uint8 *
 slackfuel_host_mem(slackfuel_cx *cx, sf_ctx *ctx, uint32 ptr, uint64 len,
@@ -504,9 +530,8 @@ slackfuel_guest_string(slackfuel_cx *cx, sf_ctx *ctx, uint32 ptr, uint32 len,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("wasm function \"%s\" gave %s of %u bytes", cx->fname, what, len),
 				 errdetail("The limit is %u bytes.", max)));
-	slackfuel_host_charge(ctx, len);
 	s = palloc(len + 1);
-	memcpy(s, p, len);
+	slackfuel_host_copy(cx, ctx, s, p, len);
 	s[len] = '\0';
 	cb.callback = string_context;
 	cb.arg = &c;

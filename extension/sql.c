@@ -393,8 +393,8 @@ payload_varlena(slackfuel_cx *cx, sf_ctx *ctx, const uint8 *pl, bool is_text, in
 	{
 		bytea	   *b = palloc(VARHDRSZ + len);
 
-		memcpy(VARDATA(b), slackfuel_host_mem(cx, ctx, ptr, len, what), len);
-		slackfuel_host_charge(ctx, len);
+		slackfuel_host_copy(cx, ctx, VARDATA(b), slackfuel_host_mem(cx, ctx, ptr, len, what),
+							len);
 		SET_VARSIZE(b, VARHDRSZ + len);
 		return PointerGetDatum(b);
 	}
@@ -585,9 +585,9 @@ write_bytes(row_writer *w, uint32 at, const char *data, size_t len)
 	pair[0] = slackfuel_host_alloc(w->cx, w->ctx, 1, (uint32) len);
 	pair[1] = (uint32) len;
 	if (len > 0)
-		memcpy(slackfuel_host_mem(w->cx, w->ctx, pair[0], len, "a cabi_realloc result"),
-			   data, len);
-	slackfuel_host_charge(w->ctx, len);
+		slackfuel_host_copy(w->cx, w->ctx,
+							slackfuel_host_mem(w->cx, w->ctx, pair[0], len, "a cabi_realloc result"),
+							data, len);
 	memcpy(slackfuel_host_mem(w->cx, w->ctx, at, 8, "a value"), pair, 8);
 }
 
