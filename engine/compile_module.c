@@ -688,7 +688,7 @@ move_records(job *jb, const uint32_t *at)
 
 	for (uint32_t t = 0; t < jb->n; t++)
 		nfix += jb->w[t].ms.nfix;
-	fix = malloc(((size_t) nfix + 1) * sizeof(call_fixup));
+	fix = presized(nfix + 1, sizeof(call_fixup));
 	if (fix == NULL)
 		return false;
 	nfix = 0;
@@ -1032,7 +1032,7 @@ gather_maps(job *jb)
 		j->maps_len = n;
 		return SF_OK;
 	}
-	if ((j->maps = malloc(n + 1)) == NULL)
+	if ((j->maps = presized((uint32_t) n + 1, 1)) == NULL)
 		return sf_error_set(jb->w[0].ms.err, SF_NOMEM, "out of memory");
 	j->maps_len = n;
 	for (uint32_t t = 0; t < jb->n; t++)
