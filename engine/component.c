@@ -810,52 +810,42 @@ export_section(ct_dec *d)
 			free(name);
 			return malformed(d, "an export");
 		}
+		if (sort != 0x01 && sort != 0x03)
+		{
+			free(name);
+			unsupported(d, sort == 0x05 ? "exported interfaces (instances): export functions from the world itself" :
+						"exports other than functions and types");
+			continue;
+		}
+		if (idx >= (sort == 0x01 ? d->c->funcs.n : d->c->types.n))
+		{
+			free(name);
+			return malformed(d, sort == 0x01 ? "an exported function index out of range" :
+							 "an exported type index out of range");
+		}
+		if (sort == 0x01 ? !GROW(d->c->exports, d) : !GROW(d->c->types, d))
+		{
+			free(name);
+			return false;
+		}
 		if (sort == 0x01)
 		{
-			ct_export  *e;
+			ct_export  *e = &d->c->exports.v[d->c->exports.n++];
 
-			if (idx >= d->c->funcs.n)
-			{
-				free(name);
-				return malformed(d, "an exported function index out of range");
-			}
-			if (!GROW(d->c->exports, d))
-			{
-				free(name);
-				return false;
-			}
-			e = &d->c->exports.v[d->c->exports.n++];
 			memset(e, 0, sizeof(*e));
 			e->pub.name = name;
 			e->func = idx;
 			if (!push_func(d, d->c->funcs.v[idx].lift, d->c->funcs.v[idx].why))
 				return false;
 		}
-		else if (sort == 0x03)
+		else
 		{
-			ctype	   *t;
+			ctype	   *t = &d->c->types.v[d->c->types.n++];
 
-			if (idx >= d->c->types.n)
-			{
-				free(name);
-				return malformed(d, "an exported type index out of range");
-			}
-			if (!GROW(d->c->types, d))
-			{
-				free(name);
-				return false;
-			}
-			t = &d->c->types.v[d->c->types.n++];
 			memset(t, 0, sizeof(*t));
 			t->kind = CT_ALIAS;
 			t->target = idx;
 			t->name = name;
-		}
-		else
-		{
-			free(name);
-			unsupported(d, sort == 0x05 ? "exported interfaces (instances): export functions from the world itself" :
-						"exports other than functions and types");
 		}
 	}
 	return true;

@@ -211,6 +211,35 @@ test_unsupported_named(void **state)
 	assert_non_null(strstr(err.msg, "component instances"));
 }
 
+/* An export naming a function or type past its index space is malformed. */
+static void
+test_export_index_named(void **state)
+{
+	static const uint8_t export_f[] = {0x0b, 0x07, 0x01, 0x00, 0x01, 0x66, 0x01, 0x01, 0x00};
+	uint8_t		copy[sizeof(with_import)];
+	uint8_t    *at = NULL;
+	sf_error	err;
+
+	memcpy(copy, with_import, sizeof(copy));
+	for (size_t i = 0; i + sizeof(export_f) <= sizeof(copy); i++)
+		if (memcmp(copy + i, export_f, sizeof(export_f)) == 0)
+			at = copy + i;
+	assert_non_null(at);
+
+	at[7] = 0x09;				/* func 9: past the end */
+	assert_null(sf_component_decode(copy, sizeof(copy), &err));
+	assert_int_equal(err.status, SF_MALFORMED);
+	assert_non_null(strstr(err.msg, "an exported function index out of range"));
+
+	at[6] = 0x03;				/* type 9: past the end */
+	assert_null(sf_component_decode(copy, sizeof(copy), &err));
+	assert_int_equal(err.status, SF_MALFORMED);
+	assert_non_null(strstr(err.msg, "an exported type index out of range"));
+
+	at[7] = 0x00;				/* type 0: decodes, or fails cleanly */
+	sf_component_free(sf_component_decode(copy, sizeof(copy), &err));
+}
+
 static void
 test_not_a_component(void **state)
 {
@@ -287,6 +316,7 @@ main(void)
 		cmocka_unit_test(test_exports),
 		cmocka_unit_test(test_imports_named),
 		cmocka_unit_test(test_unsupported_named),
+		cmocka_unit_test(test_export_index_named),
 		cmocka_unit_test(test_not_a_component),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_corrupted),
