@@ -453,14 +453,15 @@ presize_count(uint64_t want, size_t size)
 
 /*
 ** The compile state's arrays that grow, at the sizes the functions this
-** thread compiles typically need, faulted in at once: grown by doubling,
-** they reached fresh heap pages one fault at a time, and copied themselves
-** on the way (libc-module: 84 page faults during the compile, 45 with the
-** heap's pages already in).  The module-wide ones (call fixups, code maps)
-** by the thread's share of the wasm (libc-module: a call per 110 bytes, a
-** map byte per 7.5; a Rust module of 1.8 MB, one per 49 and 4.3), those
-** reused from function to function (fuel sites, map points, constant
-** fixes) by the largest body.  Arrays grow past these as before.
+** thread compiles typically need, faulted in at once: left to grow by
+** doubling, they reach fresh heap pages one fault at a time and copy
+** themselves on the way, half of a compile's page faults in a fresh
+** process.  The module-wide ones (call fixups, code maps) go by the
+** thread's share of the wasm (libc-module: a call per 110 bytes, a map
+** byte per 7.5; a Rust module of 1.8 MB, one per 49 and 4.3), those reused
+** from function to function (fuel sites, map points, constant fixes,
+** control stack) by the largest body.  Past these sizes they grow as
+** they need.
 */
 static void
 presize(modstate *ms, uint64_t share, uint32_t max_body)
