@@ -148,8 +148,8 @@ fnv1a(const uint8_t *p, uint64_t n)
 /*
 ** The exported memory's size and hash after a call.  Most calls leave the
 ** memory as it was: a copy of it, compared at memcmp's speed, spares
-** hashing it again byte by byte (a megabyte after each of ~50 calls was
-** most of a module's run).
+** hashing it again byte by byte (a megabyte after each of ~50 calls is
+** otherwise most of a module's run).
 */
 static void
 print_memory(sf_memory *mem)
