@@ -2,7 +2,8 @@
 # Differential testing against V8 (make difftest).
 #
 #   engine/tests/difftest/run.sh         DIFFTEST_SECONDS (default 60), DIFFTEST_SEED,
-#                                        DIFFTEST_CALLS (stop after this many export calls)
+#                                        DIFFTEST_CALLS (stop after this many export calls),
+#                                        DIFFTEST_JOBS (copies run at once, default 1)
 #   DIFFTEST_SFDIFF=build-san/sfdiff ... the same under ASan + UBSan
 #                                        (make SANITIZE=1 build-san/sfdiff)
 #
@@ -20,10 +21,13 @@
 # build/difftest/fail-*/ (module, both transcripts) and makes the run fail.
 # Rounds are reproducible from DIFFTEST_SEED and the round number.
 set -u
+self=$(realpath "$0")
 cd "$(dirname "$0")/../../.."
 secs=${DIFFTEST_SECONDS:-60}
 want_calls=${DIFFTEST_CALLS:-0}
 seed=${DIFFTEST_SEED:-$(date +%s)}
+jobs=${DIFFTEST_JOBS:-1}
+job=${DIFFTEST_JOB:-}
 out=build/difftest
 ref=engine/tests/difftest/ref.mjs
 mkdir -p "$out"
@@ -33,12 +37,40 @@ done
 sfdiff=${DIFFTEST_SFDIFF:-build/sfdiff}
 [ -x "$sfdiff" ] || { echo "difftest: build $sfdiff first (make engine)"; exit 1; }
 
+# DIFFTEST_JOBS=N: N copies of this script on disjoint rounds (copy k runs
+# rounds k+1, k+1+N, ...: the same modules as one copy would, for the same
+# seed), their counts added up.  Each round spends most of its time
+# starting wasm-opt and sfdiff processes, which run one at a time.
+if [ "$jobs" -gt 1 ] && [ -z "$job" ]; then
+	pids=()
+	for ((k = 0; k < jobs; k++)); do
+		DIFFTEST_JOB=$k DIFFTEST_SEED=$seed DIFFTEST_CALLS=$(((want_calls + jobs - 1) / jobs)) \
+			"$self" >"$out/job.$$.$k" 2>&1 &
+		pids+=($!)
+	done
+	rc=0
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	grep -hv '^difftest: seed ' "$out"/job.$$.* || true
+	# shellcheck disable=SC2046
+	set -- $(sed -n 's/^difftest: seed [0-9]*, \([0-9]*\) rounds, \([0-9]*\) modules compared (\([0-9]*\) skipped), \([0-9]*\) export calls, \([0-9]*\) precise.slacked fuel comparisons, \([0-9]*\) differences$/\1 \2 \3 \4 \5 \6/p' "$out"/job.$$.* |
+		awk '{ for (i = 1; i <= 6; i++) t[i] += $i; n++ } END { print n + 0, t[1] + 0, t[2] + 0, t[3] + 0, t[4] + 0, t[5] + 0, t[6] + 0 }')
+	rm -f "$out"/job.$$.*
+	[ "$1" -eq "$jobs" ] || { echo "difftest: only $1 of $jobs jobs finished"; rc=1; }
+	echo "difftest: seed $seed, $jobs jobs, $2 rounds, $3 modules compared ($4 skipped)," \
+		"$5 export calls, $6 precise/slacked fuel comparisons, $7 differences"
+	[ "$7" -eq 0 ] || rc=1
+	exit $rc
+fi
+
 base_features="--enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int
 	--enable-multivalue --enable-mutable-globals"
 modes=(precise slacked off)
 fuel_limits=(10 100 1000 100000)
 end=$((SECONDS + secs))
-round=0 modules=0 funcs=0 fails=0 skipped=0 fuelchecks=0
+round=0 rounds=0 modules=0 funcs=0 fails=0 skipped=0 fuelchecks=0
+# rounds first, first+step, ...: all of them for one copy, a share for DIFFTEST_JOB
+step=$jobs first=$((${job:-0} + 1))
+[ -n "$job" ] || step=1 first=1
 w=$out/work.$$
 mkdir -p "$w"
 trap 'rm -rf "$w"' EXIT
@@ -154,13 +186,14 @@ keep() {	# BASE TAG REASON
 	fails=$((fails + 1))
 }
 
-# The random input of rounds FIRST..FIRST+N-1 into $w/in.ROUND.dat, each
-# from DIFFTEST_SEED and its round number: one Python start for them all.
-make_inputs() {	# FIRST N
-	python3 - "$seed" "$1" "$2" "$w" <<'PY'
+# The random input of N rounds from FIRST, STEP apart, into $w/in.ROUND.dat,
+# each from DIFFTEST_SEED and its round number: one Python start for them all.
+make_inputs() {	# FIRST N STEP
+	python3 - "$seed" "$1" "$2" "$3" "$w" <<'PY'
 import random, sys
-seed, first, n, w = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-for rnd in range(first, first + n):
+seed, first, n, step = (int(a) for a in sys.argv[1:5])
+w = sys.argv[5]
+for rnd in range(first, first + n * step, step):
     r = random.Random(seed * 100003 + rnd)
     with open(f"{w}/in.{rnd}.dat", "wb") as f:
         f.write(bytes(r.getrandbits(8) for _ in range(r.randint(500, 30000))))
@@ -170,11 +203,12 @@ PY
 mkdir -p "$w/b"
 made=0
 while [ $SECONDS -lt $end ] && { [ "$want_calls" -eq 0 ] || [ $funcs -lt "$want_calls" ]; }; do
-	round=$((round + 1))
+	round=$((round == 0 ? first : round + step))
+	rounds=$((rounds + 1))
 	if [ $round -gt $made ]; then
 		rm -f "$w"/in.*.dat
-		make_inputs "$round" 16
-		made=$((round + 15))
+		make_inputs "$round" 16 "$step"
+		made=$((round + 15 * step))
 	fi
 	feats=$base_features
 	[ $((round % 3)) -eq 0 ] && feats="$feats --enable-reference-types"
@@ -203,6 +237,6 @@ while [ $SECONDS -lt $end ] && { [ "$want_calls" -eq 0 ] || [ $funcs -lt "$want_
 	[ ${#pending[@]} -ge "$batch" ] && run_v8
 done
 run_v8
-echo "difftest: seed $seed, $round rounds, $modules modules compared ($skipped skipped)," \
+echo "difftest: seed $seed, $rounds rounds, $modules modules compared ($skipped skipped)," \
 	"$funcs export calls, $fuelchecks precise/slacked fuel comparisons, $fails differences"
 [ $fails -eq 0 ]
