@@ -43,6 +43,8 @@ CREATE FUNCTION wasm_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE wasm AS
 DO \$\$ BEGIN PERFORM slackfuel_install_module('bench_add1',
   '(module (func (export "add1") (param i32) (result i32) local.get 0 i32.const 1 i32.add))'); END \$\$;
 CREATE FUNCTION named_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE wasm AS 'bench_add1:add1';
+CREATE FUNCTION wasmcost1_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE wasm COST 1 AS
+  '(module (func (export "wasmcost1_add1") (param i32) (result i32) local.get 0 i32.const 1 i32.add))';
 CREATE FUNCTION plpgsql_add1(i int) RETURNS int STRICT IMMUTABLE LANGUAGE plpgsql AS
   'BEGIN RETURN i + 1; END';
 CREATE FUNCTION sql_add1(int) RETURNS int STRICT IMMUTABLE LANGUAGE sql AS 'SELECT \$1 + 1';
@@ -216,6 +218,7 @@ row() {
 	} | psql -X -q -o /dev/null -d postgres 2>&1 | sed -n 's/^cpu \([0-9]*\)$/\1/p')
 	printf '%-40s' "$label"
 	i=0
+	local pl="" wasm=""
 	for v in "$@"; do
 		t=$(for ((r = 1; r <= RUNS; r++)); do
 			k=$((r * n + i))
@@ -223,17 +226,29 @@ row() {
 		done | ${SQL_BENCH_STAT:-median})
 		base=${base:-$t}
 		awk -v t="$t" -v c="$base" 'BEGIN { printf " %9.1f %6.2fx", t / 1000, t / c }'
+		case $v in plpgsql*) pl=$t ;; wasm*) wasm=${wasm:-$t} ;; esac
 		i=$((i + 1))
 	done
+	# how many times faster than PL/pgSQL the first variant (C) and wasm
+	# are: where C itself is not 5x faster, no extension's function can be
+	if [ -n "$pl" ] && [ -n "$wasm" ] && [ "${1#plpgsql}" = "$1" ]; then
+		awk -v p="$pl" -v c="$base" -v w="$wasm" \
+			'BEGIN { printf "   %6.1fx %6.1fx", p / c, p / w }'
+	fi
 	echo
 }
 echo "SQL benchmark: ${SQL_BENCH_STAT:-median} of $RUNS runs, the backend's CPU ms and ratio to C (lower is better)"
-printf '%-40s %17s %17s %17s %17s\n' query C wasm PL/pgSQL SQL
+printf '%-40s %17s %17s %17s %17s %26s\n' query C wasm PL/pgSQL SQL "PL/pgSQL÷C  PL/pgSQL÷wasm"
 row "sum(f(i)), trivial f, 1M rows" \
 	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasm plpgsql sql
 PGOPTIONS="${PGOPTIONS:-} -c slackfuel.track_functions=off" row \
 	"the same, statistics off" \
 	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasm
+# A wasm function's COST defaults to 100 (C's to 1), so that the planner
+# compiles the wasm query with LLVM (jit_above_cost) and not C's: the same
+# function declared COST 1.
+row "the same, wasm declared COST 1" \
+	"SELECT sum(@_add1(i)) FROM generate_series(1, 1000000) i" c wasmcost1
 row "sum(fib(1000)) mod 1e9+7, 1000 rows" \
 	"SELECT sum(@_fib(1000 + i % 2)) FROM generate_series(1, 1000) i" c wasm plpgsql
 echo
@@ -243,7 +258,7 @@ row "sum(lookup(k)), indexed, 100k calls" \
 	"SELECT sum(@_lookup(1 + i % 1000)) FROM generate_series(1, 100000) i" plpgsql wasm wasmtyped sql
 echo
 echo "Types on the canonical ABI: median of $RUNS runs, ms and ratio to C (targets: wasm at most 2x C, at least 5x faster than PL/pgSQL)"
-printf '%-40s %17s %17s %17s\n' query C wasm PL/pgSQL
+printf '%-40s %17s %17s %17s %26s\n' query C wasm PL/pgSQL "PL/pgSQL÷C  PL/pgSQL÷wasm"
 row "sum(f(a)), int[] of 1,000, 10k calls" \
 	"SELECT sum(@_arrsum(a)) FROM (SELECT array_agg(g) AS a FROM generate_series(1, 1000) g) s, generate_series(1, 10000)" c wasm plpgsql
 row "sum((f(row)).c), 3-field composite, 1M" \

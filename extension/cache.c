@@ -74,6 +74,7 @@ static sf_budget *budget;		/* of the backend, created at first use */
 static uint64 evictions;
 
 slackfuel_running_calls slackfuel_running;
+const slackfuel_inst *slackfuel_scalar_running;
 
 /* slackfuel_running.n at each open subtransaction's start. */
 static int *sub_marks;
@@ -99,6 +100,8 @@ slackfuel_running_grow(void)
 bool
 slackfuel_inst_running(const slackfuel_inst *inst)
 {
+	if (inst == slackfuel_scalar_running)
+		return true;
 	for (int i = 0; i < slackfuel_running.n; i++)
 		if (slackfuel_running.insts[i] == inst)
 			return true;
@@ -339,6 +342,7 @@ running_at_xact_end(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			slackfuel_running.n = 0;
+			slackfuel_scalar_running = NULL;
 			nsub_marks = 0;
 			free_discarded();
 			break;
@@ -370,6 +374,7 @@ running_at_subxact(SubXactEvent event, SubTransactionId mySubid,
 		case SUBXACT_EVENT_ABORT_SUB:
 			if (nsub_marks > 0)
 				slackfuel_running.n = sub_marks[--nsub_marks];
+			slackfuel_scalar_running = NULL;
 			if (slackfuel_running.n == 0)
 				free_discarded();
 			break;

@@ -518,24 +518,27 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 }
 
 /*
- * A call of call_scalar that did not return normally (a trap; or an exit,
- * which a module without imports cannot make): the call's context is
- * completed as call_begin would have made it, and it ends as call_direct's
- * does.
+ * A call of slackfuel_call_scalar that did not return normally (a trap; or
+ * an exit, which a module without imports cannot make): the call's context
+ * is completed as call_begin would have made it, and it ends as
+ * call_direct's does.
  */
 static pg_noinline Datum
-scalar_failed(slackfuel_cx *cx, slackfuel_func *fn, slackfuel_inst *inst,
-			  slackfuel_fstats *st, uint64 start, uint64 consumed,
-			  sf_status status)
+scalar_failed(slackfuel_func *fn, slackfuel_inst *inst, slackfuel_fstats *st,
+			  uint64 start, uint64 consumed, sf_status status,
+			  const sf_error *err)
 {
-	cx_init(cx, fn->proname, fn, inst, NULL);	/* cx->out.err is kept */
-	cx->out.consumed = consumed;
-	cx->run_mark = slackfuel_running.n - 1; /* the call's own entry is last */
-	cx->st = st;
-	cx->start = start;
-	if (exited(cx, status) && fn->sig->ret != NULL)
-		exited_without_result(cx);
-	call_end(cx);
+	slackfuel_cx cx;
+
+	cx_init(&cx, fn->proname, fn, inst, NULL);
+	cx.out.err = *err;
+	cx.out.consumed = consumed;
+	cx.run_mark = slackfuel_running.n; /* nothing was pushed */
+	cx.st = st;
+	cx.start = start;
+	if (exited(&cx, status) && fn->sig->ret != NULL)
+		exited_without_result(&cx);
+	call_end(&cx);
 	return (Datum) 0;
 }
 
@@ -559,37 +562,78 @@ scalar_start(slackfuel_fstats *st)
 }
 
 /*
+ * A call site's slackfuel_scalar_site for calls of 'fn' in 'inst' as
+ * 'userid' (slackfuel_call_scalar_ok holds); its lifting context is
+ * allocated in 'mcxt', the call site's.
+ */
+void
+slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
+						   slackfuel_inst *inst, Oid userid, MemoryContext mcxt)
+{
+	if (site->cx == NULL)
+		site->cx = MemoryContextAllocZero(mcxt, sizeof(slackfuel_cx));
+	site->fn = fn;
+	site->inst = inst;
+	site->owner = inst->owner;
+	site->func = inst->func;
+	site->max_stack = inst->max_stack;
+	site->userid = userid;
+	site->nargs = fn->sig->nargs;
+	site->ret = fn->sig->ret;
+	site->lift = site->ret != NULL ? site->ret->type->lift : NULL;
+	site->cx->fname = fn->proname;
+	site->cx->argno = 0;
+	site->cx->field = NULL;
+}
+
+/*
+ * Where a trap of a call on the trivial function's path is described: such
+ * calls never nest (see slackfuel_scalar_running), and scalar_failed copies
+ * it at once.
+ */
+static sf_error scalar_err;
+
+/*
+ * The stack protector is off here: the one array, slots, is written below
+ * 'nargs', which the signature bounds by its size (a direct signature has
+ * at most SF_WIT_MAX_FLAT_PARAMS flat parameters), and the canary's two
+ * loads and test are a tenth of this path.
+ */
+#if defined(__has_attribute)
+#if __has_attribute(no_stack_protector)
+#define SCALAR_ATTRS __attribute__((no_stack_protector))
+#endif
+#endif
+#ifndef SCALAR_ATTRS
+#define SCALAR_ATTRS
+#endif
+
+/*
  * The trivial function's path: a direct signature (call_direct) and an
  * instance without imports (slackfuel_call_scalar_ok), and no call around
  * it whose SQL this one runs in (the caller checks slackfuel_sql_top).  It
- * does what call_begin, call_direct and call_end do for such a
- * call (the running call pushed and popped, stack, tick and pending
- * interrupts checked, the fuel limit, statistics, the session's fuel) but
- * fills the call's context only for lifting the result, and in full only
- * when the call traps (scalar_failed).  'userid' is the role the call site
- * found 'inst' for: when the current role differs (SET ROLE, a SECURITY
- * DEFINER function), the call handler finds the call site again.
+ * does what call_begin, call_direct and call_end do for such a call (the
+ * instance marked running and used, stack, tick and pending interrupts
+ * checked, the fuel limit, statistics, the session's fuel) with what the
+ * call site kept ('site'), and fills a call's context only when the call
+ * traps (scalar_failed).  When the current role is not the one the call
+ * site found its instance for (SET ROLE, a SECURITY DEFINER function),
+ * the call handler finds the call site again.
  */
-Datum
-slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
-					  FunctionCallInfo fcinfo, Oid userid)
+SCALAR_ATTRS Datum
+slackfuel_call_scalar(slackfuel_scalar_site *site, FunctionCallInfo fcinfo)
 {
-	const slackfuel_sig *sig;
-	slackfuel_running_calls *r = &slackfuel_running;
 	slackfuel_fstats *st = NULL;
+	slackfuel_func *fn;
 	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
 	int			nargs;
-	slackfuel_cx cx;
 	sf_call_opts opts;
 	sf_status	status;
 
-	if (unlikely(userid != GetUserId()))
+	if (unlikely(site->userid != GetUserId()))
 		return slackfuel_call_handler_slow(fcinfo);
-	if (unlikely(r->n == r->cap))
-		slackfuel_running_grow();
-	r->insts[r->n++] = inst->owner;
-	inst->owner->last_used = ++r->clock;
-	slackfuel_prepare_run(inst->max_stack);
+	slackfuel_prepare_run(site->max_stack);
+	fn = site->fn;
 	if (fn->stats != NULL && slackfuel_track_functions)
 	{
 		st = fn->stats;
@@ -600,7 +644,7 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 			st->untimed--;
 	}
 	/* read here, not kept in registers across the calls above */
-	nargs = fn->sig->nargs;
+	nargs = site->nargs;
 	if (nargs > 0)				/* few, usually: tested in order, no loop */
 	{
 		slots[0] = (uint64) fcinfo->args[0].value;
@@ -611,23 +655,21 @@ slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
 				slots[i] = (uint64) fcinfo->args[i].value;
 		}
 	}
+	site->owner->last_used = ++slackfuel_running.clock;
+	slackfuel_scalar_running = site->owner;
 	opts.fuel_limit = slackfuel_fuel_limit();
-	status = sf_call_slots_checked(inst->func, slots, &opts, &cx.out.err);
+	status = sf_call_slots_checked(site->func, slots, &opts, &scalar_err);
+	slackfuel_scalar_running = NULL;
 	slackfuel_session_fuel += opts.fuel_consumed;
 	if (unlikely(status != SF_OK))
-		return scalar_failed(&cx, fn, inst, st, scalar_start(st),
-							 opts.fuel_consumed, status);
-	r->n--;						/* nothing else was pushed: no imports */
+		return scalar_failed(site->fn, site->inst, st, scalar_start(st),
+							 opts.fuel_consumed, status, &scalar_err);
 	slackfuel_last_fuel = opts.fuel_consumed;
 	if (st != NULL)
-		count(st, scalar_start(st), opts.fuel_consumed, 0, inst);
-	sig = fn->sig;
-	if (sig->ret == NULL)
+		count(st, scalar_start(st), opts.fuel_consumed, 0, site->inst);
+	if (site->lift == NULL)
 		return (Datum) 0;
-	cx.fname = fn->proname;
-	cx.argno = 0;
-	cx.field = NULL;
-	return sig->ret->type->lift(&cx, sig->ret, slots);
+	return site->lift(site->cx, site->ret, slots);
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */
@@ -874,8 +916,6 @@ slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst, FunctionCallInfo fcinfo
 	Datum		result;
 	const slackfuel_sig *sig = fn->sig;
 
-	if (slackfuel_call_scalar_ok(fn, inst) && slackfuel_sql_top == NULL)
-		return slackfuel_call_scalar(fn, inst, fcinfo, GetUserId());
 	call_begin(&cx, fn->proname, fn, inst, inst->host, inst->max_stack);
 	if (sig->direct)
 		result = call_direct(&cx, fcinfo);

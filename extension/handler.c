@@ -32,11 +32,12 @@ PG_FUNCTION_INFO_V1(slackfuel_wit);
 typedef struct slackfuel_callsite
 {
 	uint64		epoch;			/* slackfuel_epoch when fn and inst were found */
+	bool		scalar;			/* slackfuel_call_scalar_ok(fn, inst) */
 	Oid			userid;
 	slackfuel_func *fn;
 	slackfuel_inst *inst;
 	slackfuel_iter *iter;		/* a streamed set being read */
-	bool		scalar;			/* slackfuel_call_scalar_ok(fn, inst) */
+	slackfuel_scalar_site site; /* when 'scalar' */
 } slackfuel_callsite;
 
 void		_PG_init(void);
@@ -81,6 +82,9 @@ callsite_init(FunctionCallInfo fcinfo)
 	cs->inst = inst;
 	cs->scalar = slackfuel_call_scalar_ok(fn, inst);
 	cs->userid = GetUserId();
+	if (cs->scalar)
+		slackfuel_scalar_site_init(&cs->site, fn, inst, cs->userid,
+								   fcinfo->flinfo->fn_mcxt);
 	cs->epoch = slackfuel_epoch;
 	return cs;
 }
@@ -97,7 +101,7 @@ slackfuel_call_handler_slow(FunctionCallInfo fcinfo)
 	if (cs == NULL || cs->epoch != slackfuel_epoch || cs->userid != GetUserId())
 		cs = callsite_init(fcinfo);
 	if (cs->scalar && slackfuel_sql_top == NULL)
-		return slackfuel_call_scalar(cs->fn, cs->inst, fcinfo, cs->userid);
+		return slackfuel_call_scalar(&cs->site, fcinfo);
 	return slackfuel_call(cs->fn, cs->inst, fcinfo, &cs->iter);
 }
 
@@ -112,7 +116,7 @@ slackfuel_call_handler(PG_FUNCTION_ARGS)
 
 	if (likely(cs != NULL && cs->epoch == slackfuel_epoch && cs->scalar &&
 			   slackfuel_sql_top == NULL))
-		return slackfuel_call_scalar(cs->fn, cs->inst, fcinfo, cs->userid);
+		return slackfuel_call_scalar(&cs->site, fcinfo);
 	return slackfuel_call_handler_slow(fcinfo);
 }
 

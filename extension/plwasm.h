@@ -601,6 +601,12 @@ typedef struct slackfuel_running_calls
 } slackfuel_running_calls;
 
 extern slackfuel_running_calls slackfuel_running;	/* one struct: one GOT load */
+/*
+ * The instance owner a call on the trivial function's path runs in, else
+ * NULL.  Such a call runs no other (no imports, no call's SQL around it),
+ * so one pointer marks it running instead of an entry in slackfuel_running.
+ */
+extern const slackfuel_inst *slackfuel_scalar_running;
 extern void slackfuel_running_grow(void);
 extern bool slackfuel_inst_running(const slackfuel_inst *inst);
 
@@ -650,8 +656,32 @@ extern void slackfuel_stack_too_deep(uint64 max_stack);
 typedef struct slackfuel_iter slackfuel_iter;
 extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 							FunctionCallInfo fcinfo, slackfuel_iter **iter);
-extern Datum slackfuel_call_scalar(slackfuel_func *fn, slackfuel_inst *inst,
-								   FunctionCallInfo fcinfo, Oid userid);
+
+/*
+ * What a call site of the trivial function's path (slackfuel_call_scalar)
+ * keeps from its first call, so that no call looks it up again: the
+ * function and instance, what the call reads of them, and the context a
+ * result's lifting reads (its name for messages, the result's place).
+ */
+typedef struct slackfuel_scalar_site
+{
+	slackfuel_func *fn;
+	slackfuel_inst *inst;
+	slackfuel_inst *owner;		/* inst->owner */
+	sf_func    *func;			/* inst->func */
+	uint64		max_stack;		/* inst->max_stack */
+	Oid			userid;			/* the role inst was found for */
+	int			nargs;
+	slackfuel_lift_fn lift;		/* the result's, NULL without one */
+	const slackfuel_conv *ret;
+	slackfuel_cx *cx;			/* fname set, argno 0, no field */
+} slackfuel_scalar_site;
+
+extern void slackfuel_scalar_site_init(slackfuel_scalar_site *site,
+									   slackfuel_func *fn, slackfuel_inst *inst,
+									   Oid userid, MemoryContext mcxt);
+extern Datum slackfuel_call_scalar(slackfuel_scalar_site *site,
+								   FunctionCallInfo fcinfo);
 
 /*
  * Whether calls of 'fn' with 'inst' may take slackfuel_call_scalar (when no

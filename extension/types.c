@@ -37,6 +37,7 @@
 #include "utils/builtins.h"
 #include "utils/catcache.h"
 #include "utils/date.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
@@ -484,6 +485,22 @@ lower_io(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint64 *flat)
 	char	   *s = OutputFunctionCall((FmgrInfo *) &c->out, d);
 
 	slackfuel_lower_string(cx, s, strlen(s), flat);
+}
+
+/*
+ * json is stored as its text, which is what its output function gives
+ * (lower_text, without the copy); jsonb's output function's work without
+ * its copy of the result or the result's strlen.
+ */
+static void
+lower_jsonb(slackfuel_cx *cx, const slackfuel_conv *c, Datum d, uint64 *flat)
+{
+	Jsonb	   *jb = DatumGetJsonbP(d);
+	StringInfoData s;
+
+	initStringInfo(&s);
+	JsonbToCString(&s, &jb->root, VARSIZE(jb));
+	slackfuel_lower_string(cx, s.data, s.len, flat);
 }
 
 static void
@@ -1247,8 +1264,8 @@ static const slackfuel_type type_table[] = {
 	CONVERTED(NAMEOID, "name", SF_WIT_STRING, lower_name, lift_name, false),
 	BUILT(BYTEAOID, "bytea", SF_WIT_LIST, build_list_u8, lower_bytea, lift_bytea),
 	BUILT(NUMERICOID, "numeric", SF_WIT_STRING, build_io, lower_io, lift_io),
-	BUILT(JSONOID, "json", SF_WIT_STRING, build_io, lower_io, lift_io),
-	BUILT(JSONBOID, "jsonb", SF_WIT_STRING, build_io, lower_io, lift_io),
+	BUILT(JSONOID, "json", SF_WIT_STRING, build_io, lower_text, lift_io),
+	BUILT(JSONBOID, "jsonb", SF_WIT_STRING, build_io, lower_jsonb, lift_io),
 	BUILT(UUIDOID, "uuid", SF_WIT_TUPLE, build_uuid, lower_uuid, lift_uuid),
 	CONVERTED(DATEOID, "date", SF_WIT_S32, lower_date, lift_date, false),
 	CONVERTED(TIMESTAMPOID, "timestamp", SF_WIT_S64, lower_timestamp, lift_timestamp, false),

@@ -284,6 +284,50 @@ static const char *probe_wat =
 "    (i32.add (i32.trunc_f64_s (f64.sub (local.get $y) (local.get $x)))\n"
 "      (i32.add (local.get $a) (i32.add (local.get $b) (i32.add (local.get $c)\n"
 "        (i32.add (local.get $d) (i32.mul (local.get $e) (i32.const 7))))))))\n"
+"  ;; all six float compares, f32 and f64, of a register with a constant and\n"
+"  ;; with a local left in its frame slot (busier fillers hold the registers),\n"
+"  ;; either side first; NaN when b = 0\n"
+"  (func (export \"fcmp_operands\") (param $a i32) (param $b i32) (result i32)\n"
+"    (local $x f64) (local $y f64) (local $p f32) (local $q f32)\n"
+"    (local $f0 f64) (local $f1 f64) (local $f2 f64) (local $f3 f64) (local $f4 f64)\n"
+"    (local $f5 f64) (local $f6 f64) (local $f7 f64) (local $f8 f64)\n"
+"    (loop\n"
+"    (local.set $f0 (f64.convert_i32_s (local.get $a)))\n"
+"    (local.set $f1 (f64.add (local.get $f0) (local.get $f0)))\n"
+"    (local.set $f2 (f64.add (local.get $f1) (local.get $f1)))\n"
+"    (local.set $f3 (f64.add (local.get $f2) (local.get $f2)))\n"
+"    (local.set $f4 (f64.add (local.get $f3) (local.get $f3)))\n"
+"    (local.set $f5 (f64.add (local.get $f4) (local.get $f4)))\n"
+"    (local.set $f6 (f64.add (local.get $f5) (local.get $f5)))\n"
+"    (local.set $f7 (f64.add (local.get $f6) (local.get $f6)))\n"
+"    (local.set $f8 (f64.add (local.get $f7) (local.get $f7))))\n"
+"    (local.set $x (f64.mul (f64.convert_i32_s (local.get $a)) (f64.const 0.5)))\n"
+"    (local.set $y (f64.mul (f64.div (f64.convert_i32_s (local.get $b)) (f64.convert_i32_s (local.get $b)))\n"
+"                           (f64.const 2.5)))\n"
+"    (local.set $p (f32.demote_f64 (local.get $x)))\n"
+"    (local.set $q (f32.demote_f64 (local.get $y)))\n"
+"    (i32.or\n"
+"      (i32.or\n"
+"        (i32.or\n"
+"          (i32.or (f64.gt (local.get $x) (f64.const 2.5))\n"
+"                  (i32.shl (f64.ge (local.get $x) (local.get $y)) (i32.const 1)))\n"
+"          (i32.or (i32.shl (f64.lt (local.get $y) (local.get $x)) (i32.const 2))\n"
+"                  (i32.shl (f64.le (f64.const 2.5) (local.get $x)) (i32.const 3))))\n"
+"        (i32.or\n"
+"          (i32.or (i32.shl (f64.eq (local.get $x) (local.get $y)) (i32.const 4))\n"
+"                  (i32.shl (f64.ne (local.get $y) (f64.const 2.5)) (i32.const 5)))\n"
+"          (i32.or (i32.shl (f32.gt (local.get $p) (f32.const 2.5)) (i32.const 6))\n"
+"                  (i32.shl (f32.ge (local.get $p) (local.get $q)) (i32.const 7)))))\n"
+"      (i32.or\n"
+"        (i32.or\n"
+"          (i32.or (i32.shl (f32.lt (local.get $q) (local.get $p)) (i32.const 8))\n"
+"                  (i32.shl (f32.le (f32.const 2.5) (local.get $p)) (i32.const 9)))\n"
+"          (i32.or (i32.shl (f32.eq (local.get $p) (local.get $q)) (i32.const 10))\n"
+"                  (i32.shl (f32.ne (local.get $q) (f32.const 2.5)) (i32.const 11))))\n"
+"        (i32.or\n"
+"          (i32.or (i32.shl (f64.lt (local.get $x) (f64.const 2.5)) (i32.const 12))\n"
+"                  (i32.shl (f64.ne (local.get $x) (local.get $y)) (i32.const 13)))\n"
+"          (i32.shl (i32.trunc_f64_s (f64.add (local.get $f8) (local.get $f1))) (i32.const 14))))))\n"
 "  (func (export \"lea_i32_wrap\") (param $a i32) (param $b i32) (result i32)\n"
 "    (i32.sub (local.get $a) (i32.const -2147483648))\n"
 "    (i32.add (local.get $a) (local.get $b))\n"
@@ -349,6 +393,12 @@ static const jit_case cases[] = {
 	{"locals_across_helper", 0, 2, {INT64_C(10), INT64_C(3)}, 1305},
 	{"locals_across_helper", 0, 2, {INT64_C(-5), INT64_C(100)}, -4402},
 	{"lea_i32_wrap", 0, 2, {INT64_C(-1), INT64_C(5)}, -2147483645},
+	{"fcmp_operands", 0, 2, {INT64_C(5), INT64_C(1)}, 21137050},
+	{"fcmp_operands", 0, 2, {INT64_C(4), INT64_C(1)}, 16920576},
+	{"fcmp_operands", 0, 2, {INT64_C(5), INT64_C(0)}, 21146152},
+	{"fcmp_operands", 0, 2, {INT64_C(7), INT64_C(3)}, 29598671},
+	{"fcmp_operands", 0, 2, {INT64_C(-3), INT64_C(2)}, -12668928},
+	{"fcmp_operands", 0, 2, {INT64_C(0), INT64_C(0)}, 14368},
 };
 
 static void
