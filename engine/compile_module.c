@@ -100,6 +100,8 @@ struct job
 	uint8_t    *region;			/* the helpers' regions of the code block */
 	size_t		region_len;		/* each */
 	size_t		prefault;		/* what a helper faults in of its region */
+	uint64_t	wasm;			/* bytes of function bodies */
+	uint32_t	max_body;		/* the largest body */
 	uint32_t	n;
 	worker		w[];
 };
@@ -415,6 +417,80 @@ prefault(job *jb, uint8_t *mem, size_t len, bool caller)
 }
 
 /*
+** Fault in the whole pages of a malloc'ed block with one call (a hint, as
+** sf_codemem_prefault): a fresh page faulted on first touch cost 8.6 us
+** here, one of a batch 0.4 us.
+*/
+static void
+prefault_heap(void *p, size_t len)
+{
+	uintptr_t	lo = ((uintptr_t) p + 4095) & ~(uintptr_t) 4095,
+				hi = ((uintptr_t) p + len) & ~(uintptr_t) 4095;
+
+	if (hi > lo)
+		sf_codemem_prefault((void *) lo, hi - lo);
+}
+
+/* A block of n elements of 'size' bytes, faulted in; NULL when out of memory. */
+static void *
+presized(uint32_t n, size_t size)
+{
+	void	   *p = malloc((size_t) n * size);
+
+	if (p != NULL)
+		prefault_heap(p, (size_t) n * size);
+	return p;
+}
+
+/* At most this much of each array is sized in advance. */
+#define PRESIZE_MAX		(1u << 20)
+
+static inline uint32_t
+presize_count(uint64_t want, size_t size)
+{
+	return (uint32_t) (want * size > PRESIZE_MAX ? PRESIZE_MAX / size : want);
+}
+
+/*
+** The compile state's arrays that grow, at the sizes the functions this
+** thread compiles typically need, faulted in at once: left to grow by
+** doubling, they reach fresh heap pages one fault at a time and copy
+** themselves on the way, half of a compile's page faults in a fresh
+** process.  The module-wide ones (call fixups, code maps) go by the
+** thread's share of the wasm (libc-module: a call per 110 bytes, a map
+** byte per 7.5; a Rust module of 1.8 MB, one per 49 and 4.3), those reused
+** from function to function (fuel sites, map points, constant fixes,
+** control stack) by the largest body.  Past these sizes they grow as
+** they need.
+*/
+static void
+presize(modstate *ms, uint64_t share, uint32_t max_body)
+{
+	uint32_t	n;
+
+	n = presize_count(share / 32 + 64, sizeof(call_fixup));
+	if (ms->fix == NULL && (ms->fix = presized(n, sizeof(call_fixup))) != NULL)
+		ms->capfix = n;
+	/* sf_codemap_put reserves 10 bytes a point of the function it adds */
+	n = presize_count(share / 4 + (uint64_t) max_body * 4 + 1024, 1);
+	if (ms->maps.b == NULL && (ms->maps.b = presized(n, 1)) != NULL)
+		ms->maps.cap = n;
+	n = presize_count(64, sizeof(ctl));
+	if (ms->cs == NULL && (ms->cs = presized(n, sizeof(ctl))) != NULL)
+		ms->ccap = n;
+	n = presize_count(max_body / 4 + 256, sizeof(sf_codemap_point));
+	if (ms->map == NULL && (ms->map = presized(n, sizeof(sf_codemap_point))) != NULL)
+		ms->capmap = n;
+	n = presize_count(max_body / 64 + 16, sizeof(pool_fix));
+	if (ms->kfix == NULL && (ms->kfix = presized(n, sizeof(pool_fix))) != NULL)
+		ms->capkfix = n;
+	n = presize_count(max_body / 8 + 64, sizeof(fuel_site));
+	if (ms->m->cfg.fuel_mode != SF_FUEL_OFF && ms->fuel.sites == NULL &&
+		(ms->fuel.sites = presized(n, sizeof(fuel_site))) != NULL)
+		ms->fuel.capsites = n;
+}
+
+/*
 ** A helper writes into its own region of the code block, past the caller's,
 ** and faults in its part of it itself; past it, its code moves to malloc.
 */
@@ -423,6 +499,7 @@ helper_buffer(worker *w)
 {
 	job		   *jb = w->job;
 
+	presize(&w->ms, jb->wasm / jb->n, jb->max_body);
 	if (jb->region != NULL)
 	{
 		uint8_t    *mem = jb->region + (size_t) (w->index - 1) * jb->region_len;
@@ -612,7 +689,7 @@ move_records(job *jb, const uint32_t *at)
 
 	for (uint32_t t = 0; t < jb->n; t++)
 		nfix += jb->w[t].ms.nfix;
-	fix = malloc(((size_t) nfix + 1) * sizeof(call_fixup));
+	fix = presized(nfix + 1, sizeof(call_fixup));
 	if (fix == NULL)
 		return false;
 	nfix = 0;
@@ -713,9 +790,9 @@ compile_functions(job *jb)
 /*
 ** Code is typically 2-3x the wasm: it is written straight into a JIT block
 ** of 3x, which spares a copy and the page faults of a second buffer (a
-** fresh page cost ~3 us here, 5% of the whole compile), and the first 2x,
-** which the code nearly always fills, is faulted in at once (-5% in a fresh
-** process).  Past 3x the code moves to a growing malloc'ed buffer, copied
+** fresh page cost 3-9 us here, 5% of the whole compile), and the first
+** 2.5x, which the code nearly always fills (libc-module: 2.1x in slacked
+** mode), is faulted in at once (-5% in a fresh process).  Past 3x the code moves to a growing malloc'ed buffer, copied
 ** into place at the end.  Each helper has a region of 3x its share past
 ** that (gather moves its code down); the caller's buffer ends where they
 ** begin.  Returns the block, or NULL if the code goes to malloc'ed buffers
@@ -730,7 +807,7 @@ reserve_code(job *jb, uint64_t wasm, size_t *cap, size_t *own)
 	if (jb->n > 1)
 	{
 		jb->region_len = ((size_t) (wasm * 3 / jb->n) + 4096 + 4095) & ~(size_t) 4095;
-		jb->prefault = (size_t) (wasm * 2 / jb->n);
+		jb->prefault = (size_t) (wasm * 5 / 2 / jb->n);
 		*cap += jb->region_len * (jb->n - 1);
 	}
 	if (wasm < (64u << 20))
@@ -744,9 +821,10 @@ reserve_code(job *jb, uint64_t wasm, size_t *cap, size_t *own)
 static void
 start_code(job *jb, modstate *ms, uint8_t *block, size_t own, uint64_t wasm)
 {
+	presize(ms, wasm / jb->n, jb->max_body);
 	if (block != NULL)
 	{
-		prefault(jb, block, (size_t) wasm * 2, true);
+		prefault(jb, block, (size_t) wasm * 5 / 2, true);
 		x64_buf_init_at(&ms->buf, block, own);
 	}
 	else
@@ -817,6 +895,14 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n,
 	jb->j = j;
 	jb->ndef = ndef;
 	jb->n = n;
+	for (uint32_t i = 0; i < ndef; i++)
+	{
+		uint32_t	len = m->codes[i].end_off - m->codes[i].body_off;
+
+		jb->wasm += len;
+		if (len > jb->max_body)
+			jb->max_body = len;
+	}
 	atomic_init(&jb->refs, 1);
 	atomic_init(&jb->fail_min, UINT32_MAX);
 	pthread_mutex_init(&jb->lock, NULL);
@@ -932,7 +1018,22 @@ gather_maps(job *jb)
 			base[t] = n;
 			n += jb->w[t].ms.maps.n;
 		}
-	if (n > UINT32_MAX || (j->maps = malloc(n + 1)) == NULL)
+	if (n > UINT32_MAX)
+		return sf_error_set(jb->w[0].ms.err, SF_NOMEM, "out of memory");
+	if (n == jb->w[0].ms.maps.n && jb->w[0].ms.maps.b != NULL)
+	{
+		/* the caller's maps are all of them: taken, not copied, their spare room given back */
+		sf_codemap_buf *own = &jb->w[0].ms.maps;
+
+		j->maps = realloc(own->b, n + 1);
+		if (j->maps == NULL)
+			j->maps = own->b;
+		own->b = NULL;
+		own->n = own->cap = 0;
+		j->maps_len = n;
+		return SF_OK;
+	}
+	if ((j->maps = presized((uint32_t) n + 1, 1)) == NULL)
 		return sf_error_set(jb->w[0].ms.err, SF_NOMEM, "out of memory");
 	j->maps_len = n;
 	for (uint32_t t = 0; t < jb->n; t++)

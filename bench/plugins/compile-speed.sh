@@ -1,12 +1,16 @@
 # shellcheck shell=bash
-# Compile speed on a module large enough to show throughput past fixed
-# costs: bench/libc-module.c linked with wasi-libc (~90 KB).  Sourced by
-# bench/run; uses its OUT, ROUNDS, SFRUN, NODE, V8_LIFTOFF, limited,
-# stat_line, to_seconds, normalize and print_table.  V8's figure is the
-# whole new WebAssembly.Module with every function compiled by Liftoff
-# (decoding and validation included; V8 may use background threads).
+# Compile speed on modules large enough to show throughput past fixed
+# costs: bench/libc-module.c linked with wasi-libc (~90 KB), and
+# bench/large-module.rs (Rust, about 1 MB of code section), where the
+# default threads matter.  Sourced by bench/run; uses its OUT, ROUNDS,
+# SFRUN, NODE, V8_LIFTOFF, limited, stat_line, to_seconds, normalize and
+# print_table.  V8's figure is the whole new WebAssembly.Module with every
+# function compiled by Liftoff (decoding and validation included; V8 may
+# use background threads).
 
 COMPILE_MODULE_N=1000
+# run(7) of the large module: a few ms of work after the compile
+LARGE_MODULE_N=7
 # Fresh processes per engine: each is a few ms, and the best of many is
 # what a shared machine's noisy minutes leave of the compiler's own speed.
 COMPILE_ROUNDS=${COMPILE_ROUNDS:-21}
@@ -14,6 +18,14 @@ COMPILE_ROUNDS=${COMPILE_ROUNDS:-21}
 compile_module_build() {	# WASM
 	clang --target=wasm32-wasi --sysroot=/usr -O2 -nostartfiles -Wl,--no-entry \
 		-Wl,--export=run -Wl,--strip-debug bench/libc-module.c -lm -o "$1"
+}
+
+# Debian's rustc (the rustup one on PATH has no wasm target); ~1 min, so
+# the module is rebuilt only when its source changed.
+large_module_build() {	# WASM
+	[ "$1" -nt bench/large-module.rs ] && return 0
+	/usr/bin/rustc --edition 2021 --target wasm32-unknown-unknown -C opt-level=2 \
+		-C panic=abort -C strip=symbols --crate-type cdylib bench/large-module.rs -o "$1"
 }
 
 # Best and median compile time over COMPILE_ROUNDS runs of one engine;
@@ -56,18 +68,16 @@ compile_speed_row() {	# LABEL CODE_SECTION_BYTES
 			t * 1e3, s / t / 1e6, m * 1e3, s / m / 1e6 }'
 }
 
-section_compile_speed() {
-	local wasm=$OUT/libc-module.wasm size sf_row="" v8_row v8_sum status=0 liftoff problems="" threads used
-	if ! compile_module_build "$wasm"; then
-		echo "compile speed: building bench/libc-module.c failed"
-		return 1
-	fi
+# One module's table: slackfuel with the default threads and with one,
+# and V8 Liftoff; returns 1 on a failure or a checksum unlike V8's.
+compile_speed_table() {	# WASM N TITLE
+	local wasm=$1 n=$2 title=$3 size sf_row="" v8_row v8_sum status=0 liftoff problems="" threads used
 	size=$(code_section_bytes "$wasm")
-	echo "Compile speed on a larger module: bench/libc-module.c with wasi-libc, $(stat -c %s "$wasm") B of wasm ($size B of code section), best and median of $COMPILE_ROUNDS fresh processes each"
+	echo "$title, $(stat -c %s "$wasm") B of wasm ($size B of code section), best and median of $COMPILE_ROUNDS fresh processes each"
 	echo
 	read -ra liftoff <<<"$V8_LIFTOFF"
 	compile_module_measure limited "$NODE" "${liftoff[@]}" bench/run-node.mjs "$wasm" \
-		"$COMPILE_MODULE_N" --type=i32 --warmup=0
+		"$n" --type=i32 --warmup=0
 	v8_sum=$CS_SUM
 	v8_row=$(compile_speed_row "V8 Liftoff (new WebAssembly.Module)" "$size")
 	[ -z "$CS_FAIL" ] || { problems+="V8 Liftoff FAILED: $CS_FAIL"$'\n'; status=1; }
@@ -77,7 +87,7 @@ section_compile_speed() {
 			sf_row+=$(printf 'slackfuel\tn/a\tn/a\tn/a (%s not built)\tn/a\tn/a\tn/a' "$SFRUN")$'\n'
 			break
 		fi
-		compile_module_measure limited "$SFRUN" --stats --compile-threads=$threads "$wasm" run "$COMPILE_MODULE_N"
+		compile_module_measure limited "$SFRUN" --stats --compile-threads=$threads "$wasm" run "$n"
 		if [ $threads = 0 ]; then
 			used=$(stat_line "$OUT/compile.err" "compile threads")
 			sf_row+=$(compile_speed_row "slackfuel (sfrun --stats; ${used:-?} threads)" "$size")$'\n'
@@ -88,15 +98,33 @@ section_compile_speed() {
 			problems+="slackfuel FAILED: $CS_FAIL"$'\n'
 			status=1
 		elif [ "$CS_SUM" != "$v8_sum" ]; then
-			problems+="slackfuel CHECKSUM MISMATCH on libc-module: $CS_SUM, V8 $v8_sum"$'\n'
+			problems+="slackfuel CHECKSUM MISMATCH on $(basename "$wasm"): $CS_SUM, V8 $v8_sum"$'\n'
 			status=1
 		fi
 	done
 	{
-		printf 'engine\tchecksum run(%s)\tcode size\tbest compile time\tbest MB/s\tmedian time\tmedian MB/s\n' "$COMPILE_MODULE_N"
+		printf 'engine\tchecksum run(%s)\tcode size\tbest compile time\tbest MB/s\tmedian time\tmedian MB/s\n' "$n"
 		printf '%s%s\n' "$sf_row" "$v8_row"
 	} | print_table
 	[ -z "$problems" ] || printf '\n%s' "$problems"
+	return $status
+}
+
+section_compile_speed() {
+	local wasm=$OUT/libc-module.wasm large=$OUT/large-module.wasm status=0
+	if ! compile_module_build "$wasm"; then
+		echo "compile speed: building bench/libc-module.c failed"
+		return 1
+	fi
+	compile_speed_table "$wasm" "$COMPILE_MODULE_N" \
+		"Compile speed on a larger module: bench/libc-module.c with wasi-libc" || status=1
+	echo
+	if ! large_module_build "$large"; then
+		echo "compile speed: building bench/large-module.rs failed"
+		return 1
+	fi
+	compile_speed_table "$large" "$LARGE_MODULE_N" \
+		"Compile speed on a module of about 1 MB: bench/large-module.rs (Rust)" || status=1
 	return $status
 }
 

@@ -3,9 +3,17 @@
 // comment at the top of engine/tools/sfdiff.c for the format).
 //
 //   node engine/tests/difftest/ref.mjs FILE.wasm
-import { readFileSync } from 'node:fs';
+//   node engine/tests/difftest/ref.mjs --batch FILE.wasm...
+//
+// One file: the transcript on stdout; exit 3 for an import it does not
+// provide, non-zero when V8 rejects the module.  --batch runs each file in
+// turn in this one process (Node.js takes ~0.2 s to start, far more than a
+// module's calls) and writes FILE.v8.txt when the run would have exited 0,
+// else FILE.v8.skip with the reason; a file with neither was not reached
+// (this process died or was stopped on it or before it).
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 
-const out = [];
+let out = [];
 const print = (s) => out.push(s);
 const scratch = new DataView(new ArrayBuffer(8));
 
@@ -133,47 +141,91 @@ function fnv1a(u8) {
 	return h.toString(16).padStart(8, '0');
 }
 
-const bytes = new Uint8Array(readFileSync(process.argv[2]));
-const sigs = functionTypes(bytes);
-const mod = new WebAssembly.Module(bytes);
-const imports = {};
-for (const imp of WebAssembly.Module.imports(mod)) {
-	const m = /^log-(i32|i64|f32|f64)$/.exec(imp.name);
-	if (imp.module !== 'fuzzing-support' || imp.kind !== 'function' || !m) {
-		console.log(`unsupported import ${imp.module} ${imp.name}`);
-		process.exit(3);
+// The memory's hash, not recomputed while its bytes stay the same (most
+// calls change nothing): comparing with a copy is memcmp, hashing is a
+// JS loop over every byte.
+let memCopy = null, memHash = '';
+function memoryHash(buffer) {
+	const now = Buffer.from(buffer);
+	if (memCopy === null || !memCopy.equals(now)) {
+		memHash = fnv1a(new Uint8Array(buffer));
+		memCopy = Buffer.from(now);
 	}
-	(imports[imp.module] ??= {})[imp.name] = (x) => { print('log ' + val(m[1], x)); };
+	return memHash;
 }
-let inst;
-try {
-	inst = new WebAssembly.Instance(mod, imports);
-} catch (e) {
-	print('instantiate ' + trapClass(e));
-	console.log(out.join('\n'));
-	process.exit(0);
+
+class Skip extends Error {
+	constructor(code, text) { super(text); this.code = code; }
 }
-const ex = inst.exports;
-const mem = Object.values(ex).find((v) => v instanceof WebAssembly.Memory);
-for (const d of WebAssembly.Module.exports(mod)) {
-	if (d.kind !== 'function' || d.name === 'hangLimitInitializer') continue;
-	const sig = sigs.get(d.name);
-	for (let set = 0; set < NSETS && (set === 0 || sig.params.length > 0); set++) {
-		if (ex.hangLimitInitializer) ex.hangLimitInitializer();
-		print(`call ${d.name} ${set}`);
-		try {
-			let r = ex[d.name](...sig.params.map((t, k) => arg(t, k, set)));
-			if (sig.results.length === 1) r = [r];
-			else if (sig.results.length === 0) r = [];
-			print('result' + sig.results.map((t, i) => ' ' + val(t, r[i])).join(''));
-		} catch (e) {
-			print('trap ' + trapClass(e));
+
+// The transcript of one module; throws Skip (or V8's error) when the
+// single-file run would not exit 0.
+function runModule(file) {
+	out = [];
+	memCopy = null;
+	const bytes = new Uint8Array(readFileSync(file));
+	const sigs = functionTypes(bytes);
+	const mod = new WebAssembly.Module(bytes);
+	const imports = {};
+	for (const imp of WebAssembly.Module.imports(mod)) {
+		const m = /^log-(i32|i64|f32|f64)$/.exec(imp.name);
+		if (imp.module !== 'fuzzing-support' || imp.kind !== 'function' || !m)
+			throw new Skip(3, `unsupported import ${imp.module} ${imp.name}`);
+		(imports[imp.module] ??= {})[imp.name] = (x) => { print('log ' + val(m[1], x)); };
+	}
+	let inst;
+	try {
+		inst = new WebAssembly.Instance(mod, imports);
+	} catch (e) {
+		print('instantiate ' + trapClass(e));
+		return out.join('\n');
+	}
+	const ex = inst.exports;
+	const mem = Object.values(ex).find((v) => v instanceof WebAssembly.Memory);
+	for (const d of WebAssembly.Module.exports(mod)) {
+		if (d.kind !== 'function' || d.name === 'hangLimitInitializer') continue;
+		const sig = sigs.get(d.name);
+		for (let set = 0; set < NSETS && (set === 0 || sig.params.length > 0); set++) {
+			if (ex.hangLimitInitializer) ex.hangLimitInitializer();
+			print(`call ${d.name} ${set}`);
+			try {
+				let r = ex[d.name](...sig.params.map((t, k) => arg(t, k, set)));
+				if (sig.results.length === 1) r = [r];
+				else if (sig.results.length === 0) r = [];
+				print('result' + sig.results.map((t, i) => ' ' + val(t, r[i])).join(''));
+			} catch (e) {
+				print('trap ' + trapClass(e));
+			}
+			if (mem) print(`memory ${mem.buffer.byteLength / 65536} ${memoryHash(mem.buffer)}`);
 		}
-		if (mem) print(`memory ${mem.buffer.byteLength / 65536} ${fnv1a(new Uint8Array(mem.buffer))}`);
+	}
+	for (const d of WebAssembly.Module.exports(mod)) {
+		if (d.kind !== 'global') continue;
+		print(`global ${d.name} ${val(sigs.get(d.name), ex[d.name].value)}`);
+	}
+	return out.join('\n');
+}
+
+if (process.argv[2] === '--batch') {
+	for (const file of process.argv.slice(3)) {
+		let text, ok = true;
+		try {
+			text = runModule(file) + '\n';
+		} catch (e) {
+			ok = false;
+			text = (e instanceof Skip ? `exit ${e.code}: ` : 'error: ') + String(e && e.message) + '\n';
+		}
+		// written whole, then renamed: a file that exists is complete
+		const dst = file + (ok ? '.v8.txt' : '.v8.skip');
+		writeFileSync(dst + '.part', text);
+		renameSync(dst + '.part', dst);
+	}
+} else {
+	try {
+		console.log(runModule(process.argv[2]));
+	} catch (e) {
+		if (!(e instanceof Skip)) throw e;
+		console.log(e.message);
+		process.exit(e.code);
 	}
 }
-for (const d of WebAssembly.Module.exports(mod)) {
-	if (d.kind !== 'global') continue;
-	print(`global ${d.name} ${val(sigs.get(d.name), ex[d.name].value)}`);
-}
-console.log(out.join('\n'));
