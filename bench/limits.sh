@@ -70,14 +70,13 @@ EOF
       (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
                      (call $fib (i32.sub (local.get 0) (i32.const 2))))))))
 EOF
-	# fib through the table, a no-op host function in a loop, small copies
+	# fib through the table, and a no-op host function in a loop
 	cat >"$OUT/calls2.wat" <<'EOF'
 (module
   (import "spectest" "print_i32" (func $p (param i32)))
   (type $t (func (param i32) (result i32)))
   (table 1 funcref)
   (elem (i32.const 0) $fibi)
-  (memory 1)
   (func $fibi (export "fibi") (param i32) (result i32)
     (if (result i32) (i32.lt_s (local.get 0) (i32.const 2))
       (then (local.get 0))
@@ -89,21 +88,7 @@ EOF
       (call $p (local.get $i))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $l)))
-    (local.get $i))
-  (func (export "copy") (param $sz i32) (param $n i32) (result i32)
-    (block $out (loop $l
-      (br_if $out (i32.eqz (local.get $n)))
-      (memory.copy (i32.const 0) (i32.const 4096) (local.get $sz))
-      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-      (br $l)))
-    (i32.const 0))
-  (func (export "fill") (param $sz i32) (param $n i32) (result i32)
-    (block $out (loop $l
-      (br_if $out (i32.eqz (local.get $n)))
-      (memory.fill (i32.const 0) (local.get $n) (local.get $sz))
-      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-      (br $l)))
-    (i32.const 0)))
+    (local.get $i)))
 EOF
 	# run(size, reps): reps operations of 'size' bytes (elements)
 	cat >"$OUT/bulk.wat" <<'EOF'
@@ -176,8 +161,8 @@ cost_engine() {
 	engine_row "call-heavy (recursive fib)" 2 calls.wat run 38
 	engine_row "call_indirect-heavy (fib through a table)" 2 calls2.wat fibi 36
 	engine_row "host calls (a no-op import in a loop)" 2 calls2.wat host 12000000
-	engine_row "memory.copy, 64 B" 2 calls2.wat copy 64 20000000
-	engine_row "memory.fill, 64 B" 2 calls2.wat fill 64 20000000
+	engine_row "memory.copy, 64 B" 2 bulk.wat copy 64 20000000
+	engine_row "memory.fill, 64 B" 2 bulk.wat fill 64 20000000
 	engine_row "memory.copy, 512 B (in cache)" 2 bulk.wat copy 512 20000000
 	engine_row "memory.copy, 64 MiB" 2 bulk.wat copy 67108864 64
 	engine_row "memory.copy, 512 MiB (larger than the cache)" 2 bulk.wat copy 536870912 8
