@@ -1468,13 +1468,24 @@ static const char prog_runaway[] =
 	"    (loop $l\n"
 	"      (call $spin (i32.const 200))\n"
 	"      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))\n"
+	"  (func (export \"peeled\") (param $x i32) (local $i i32)\n"
+	"    (block $out (loop $l\n"
+	"      (br_if $out (i32.eq (local.get $x) (i32.const 7)))\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (br $l))))\n"
 	")\n";
 
-/* Every mode stops runaway code: off by interrupt, the others by fuel. */
+/*
+** Every mode stops runaway code: off by interrupt, the others by fuel,
+** a peeled loop too (entered past its header charge, which its branch
+** back runs: compile_fuel.c), with an interrupt after 4 s as the backstop
+** that fails the test instead of hanging it.
+*/
 static void
 test_runaway_stops(void **state)
 {
-	static const char *const fns[] = {"spin", "rec", "tree"};
+	static const char *const fns[] = {"spin", "rec", "tree", "peeled"};
 	sf_error	err;
 
 	assert_int_equal(sf_watchdog_start(5, &err), SF_OK);
@@ -1483,16 +1494,16 @@ test_runaway_stops(void **state)
 		rig			g;
 
 		rig_new(&g, prog_runaway, (sf_fuel_mode) mode);
-		for (int f = 0; f < 3; f++)
+		for (int f = 0; f < 4; f++)
 		{
 			double		t0 = now_s();
 			outcome		o;
 
 			/* 'rec' ends on its own at the stack limit: no interrupt races it. */
-			bool		kill = mode == SF_FUEL_OFF && f != 1;
+			bool		kill = (mode == SF_FUEL_OFF && f != 1) || f == 3;
 
 			if (kill)
-				kill_after(30);
+				kill_after(mode == SF_FUEL_OFF ? 30 : 4000);
 			o = run(&g, fns[f], f == 2 ? 60 : 0, mode == SF_FUEL_OFF ? NO_LIMIT : 20000000);
 			if (kill)
 				kill_cancel();
