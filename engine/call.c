@@ -450,8 +450,12 @@ struct sf_prepared
 	bool		counting;
 	/* of the call running: kept here, not in registers across it */
 	uint64_t	limit;
+	uint64_t   *consumed;
 	sf_activation *prev_cur;
 	uintptr_t	prev_limit;
+	/* the stack limit of an outermost call from the frame 'frame' */
+	uintptr_t	frame;
+	uintptr_t	floor;
 	sf_activation act;
 	sf_activation trapped;		/* the activation of the last trap */
 };
@@ -516,24 +520,46 @@ sf_prepared_error(const sf_prepared *p, sf_error *err)
 	describe_trap(err, &p->trapped);
 }
 
+/* The i32/f32 slots after the first cut to their low 32 bits. */
+static __attribute__((noinline)) void
+prepared_narrow(sf_prepared *p)
+{
+	for (uint64_t m = p->narrow & ~(uint64_t) 1; m != 0; m &= m - 1)
+		p->slots[__builtin_ctzll(m)] = (uint32_t) p->slots[__builtin_ctzll(m)];
+}
+
+/* The stack limit of outermost calls from 'frame' (stack_floor). */
+static __attribute__((noinline)) void
+prepared_floor(sf_prepared *p, uintptr_t frame)
+{
+	p->floor = stack_floor(frame, p->store->cfg.max_stack_bytes);
+	p->frame = frame;
+}
+
 sf_status
 sf_prepared_call(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 {
 	sf_store   *s = p->store;
+	uintptr_t	frame = (uintptr_t) __builtin_frame_address(0);
 	uint64_t	trap,
 				consumed = 0;
 
 	if (p->narrow & 1)
 		p->slots[0] = (uint32_t) p->slots[0];
-	for (uint64_t m = p->narrow & ~(uint64_t) 1; m != 0; m &= m - 1)
-		p->slots[__builtin_ctzll(m)] = (uint32_t) p->slots[__builtin_ctzll(m)];
+	if (p->narrow > 1)
+		prepared_narrow(p);
+	p->consumed = fuel_consumed;
 	p->limit = fuel_limit < FUEL_LIMIT_CAP ? fuel_limit : FUEL_LIMIT_CAP;
 	p->act.fuel = p->counting ? -(int64_t) p->limit : INT64_MIN;
 	p->prev_cur = cur_act;
 	p->prev_limit = s->stack_limit;
 	p->act.prev = s->act;
 	if (p->act.prev == NULL)
-		s->stack_limit = stack_floor((uintptr_t) __builtin_frame_address(0), s->cfg.max_stack_bytes);
+	{
+		if (__builtin_expect(frame != p->frame, 0))
+			prepared_floor(p, frame);
+		s->stack_limit = p->floor;
+	}
 	s->act = &p->act;
 	/* the activation is complete before a signal handler can see it */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -554,8 +580,7 @@ sf_prepared_call(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 		if (p->act.fuel > 0)
 			trap = SF_TRAP_OUT_OF_FUEL;
 	}
-	*fuel_consumed = consumed;
-	last_fuel = consumed;
+	*p->consumed = consumed;
 	if (__builtin_expect(sf_signals_interrupt_pending(), 0))
 	{
 		if (trap == 0)

@@ -572,8 +572,8 @@ sf_status	sf_call_slots_checked(sf_func *f, uint64_t *slots,
 ** sf_prepared_slots(p) (as for sf_call_slots: i32/f32 bits are
 ** zero-extended by the call) and the results come back there.
 ** sf_prepared_call runs one call with 'fuel_limit' (capped as sf_call
-** caps it) and writes what it consumed to '*fuel_consumed' (also what
-** sf_last_fuel_consumed returns).  When it returns SF_TRAP,
+** caps it) and writes what it consumed to '*fuel_consumed'
+** (sf_last_fuel_consumed is left as it was).  When it returns SF_TRAP,
 ** sf_prepared_error describes the trap as sf_call would have (until the
 ** next trap of the same prepared call).  Calls of one prepared call must
 ** not nest (a host function of 'f' calling it again is undefined);
