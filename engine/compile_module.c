@@ -456,35 +456,40 @@ presize_count(uint64_t want, size_t size)
 ** thread compiles typically need, faulted in at once: left to grow by
 ** doubling, they reach fresh heap pages one fault at a time and copy
 ** themselves on the way, half of a compile's page faults in a fresh
-** process.  The module-wide ones (call fixups, code maps) go by the
-** thread's share of the wasm (libc-module: a call per 110 bytes, a map
-** byte per 7.5; a Rust module of 1.8 MB, one per 49 and 4.3), those reused
-** from function to function (fuel sites, map points, constant fixes,
-** control stack) by the largest body.  Past these sizes they grow as
-** they need.
+** process.  A page faulted in and never used costs too (about 2 us here,
+** a third of a fault), so the sizes are what the modules measured need
+** with a margin, not the most they could.  The module-wide ones (call
+** fixups, code maps) go by the thread's share of the wasm (libc-module: a
+** call per 109 bytes, a map byte per 7.5; a Rust module of 1 MB, one per
+** 95 and 6.3; of 1.8 MB, one per 49 and 4.3), those reused from function
+** to function by the largest body (at most a code-map point per 12 bytes
+** of a body, a fuel site per 20; precise fuel mode, a point per 5.6).
+** Past these sizes they grow as they need.
 */
 static void
 presize(modstate *ms, uint64_t share, uint32_t max_body)
 {
+	/* map points per byte of the largest body, as a divisor */
+	uint32_t	per_point = ms->m->cfg.fuel_mode == SF_FUEL_PRECISE ? 4 : 8;
 	uint32_t	n;
 
-	n = presize_count(share / 32 + 64, sizeof(call_fixup));
+	n = presize_count(share / 64 + 64, sizeof(call_fixup));
 	if (ms->fix == NULL && (ms->fix = presized(n, sizeof(call_fixup))) != NULL)
 		ms->capfix = n;
 	/* sf_codemap_put reserves 10 bytes a point of the function it adds */
-	n = presize_count(share / 4 + (uint64_t) max_body * 4 + 1024, 1);
+	n = presize_count(share / 5 + (uint64_t) max_body / per_point * 10 + 1024, 1);
 	if (ms->maps.b == NULL && (ms->maps.b = presized(n, 1)) != NULL)
 		ms->maps.cap = n;
 	n = presize_count(64, sizeof(ctl));
 	if (ms->cs == NULL && (ms->cs = presized(n, sizeof(ctl))) != NULL)
 		ms->ccap = n;
-	n = presize_count(max_body / 4 + 256, sizeof(sf_codemap_point));
+	n = presize_count(max_body / per_point + 256, sizeof(sf_codemap_point));
 	if (ms->map == NULL && (ms->map = presized(n, sizeof(sf_codemap_point))) != NULL)
 		ms->capmap = n;
 	n = presize_count(max_body / 64 + 16, sizeof(pool_fix));
 	if (ms->kfix == NULL && (ms->kfix = presized(n, sizeof(pool_fix))) != NULL)
 		ms->capkfix = n;
-	n = presize_count(max_body / 8 + 64, sizeof(fuel_site));
+	n = presize_count(max_body / 16 + 64, sizeof(fuel_site));
 	if (ms->m->cfg.fuel_mode != SF_FUEL_OFF && ms->fuel.sites == NULL &&
 		(ms->fuel.sites = presized(n, sizeof(fuel_site))) != NULL)
 		ms->fuel.capsites = n;
