@@ -688,6 +688,69 @@ test_code_outgrows_estimate(void **state)
 }
 
 /*
+** A module of about 1 MB of wasm: its code block (3x the wasm) is over
+** 2 MiB, so it starts on a 2 MiB boundary (codemem.c asks for huge pages
+** there), its first function within the first 64-byte line or two, and it
+** runs as any other.  Without the alignment the block starts wherever the
+** arena's first hole is (past the stubs' page).
+*/
+static void
+test_code_block_huge_aligned(void **state)
+{
+	const int	nfuncs = 100,
+				reps = 1200;
+	size_t		cap = (size_t) nfuncs * reps * 64 + 4096;
+	char	   *text = malloc(cap);
+	size_t		n = 0;
+	sf_module  *m;
+	sf_store   *s = sf_store_new(NULL, NULL);
+	sf_instance *inst;
+	sf_compile_stats st;
+	sf_code_range r;
+	int32_t		arg = 3,
+				res;
+	sf_error	err;
+	int			wx = 0;
+	FILE	   *f;
+	char		line[512];
+
+	assert_non_null(text);
+	n += (size_t) snprintf(text + n, cap - n, "(module");
+	for (int k = 0; k < nfuncs; k++)
+	{
+		n += (size_t) snprintf(text + n, cap - n, " (func $f%d (export \"f%d\") (param i32) (result i32)", k, k);
+		for (int i = 0; i < reps; i++)
+			n += (size_t) snprintf(text + n, cap - n,
+								   " (local.set 0 (i32.add (local.get 0) (i32.const %d)))", 1000 + i);
+		n += (size_t) snprintf(text + n, cap - n, " (local.get 0))");
+	}
+	snprintf(text + n, cap - n, ")");
+	m = load_wat(text);
+	free(text);
+	inst = instantiate(s, m, NULL, 0);
+	sf_module_compile_stats(m, &st);
+	assert_true(st.wasm_code_bytes * 3 + 4096 >= (2u << 20));
+	sf_module_code_range(m, 0, &r);
+	assert_true(((uintptr_t) r.start & ((2u << 20) - 1)) < 128);
+	/* f99(3) = 3 + the sum of 1000..2199 */
+	assert_int_equal(call_i32(export_func(inst, "f99"), 1, &arg, &res, &err), SF_OK);
+	assert_int_equal(res, 3 + reps * 1000 + reps * (reps - 1) / 2);
+	f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+	{
+		char		perms[8];
+
+		if (sscanf(line, "%*s %7s", perms) == 1 && perms[1] == 'w' && perms[2] == 'x')
+			wx++;
+	}
+	fclose(f);
+	assert_int_equal(wx, 0);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+/*
 ** Bounds-checked mode: explicit checks, a small reservation; a module
 ** compiled for guard pages that imports such a memory runs its
 ** bounds-checked code instead.
@@ -768,6 +831,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_br_table_large),
 		cmocka_unit_test(test_bounds_checked),
 		cmocka_unit_test(test_code_outgrows_estimate),
+		cmocka_unit_test(test_code_block_huge_aligned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
