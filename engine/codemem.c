@@ -26,7 +26,7 @@
 ** the empty rest of a huge page it splits stays until the kernel reclaims
 ** it, at most one huge page per block.
 */
-#define SF_HUGE_PAGE ((size_t) 2 << 20)
+#define SF_HUGE_PAGE SF_CODEMEM_HUGE_PAGE
 
 typedef struct hole
 {
