@@ -149,6 +149,12 @@ sf_codemem_reserve(size_t len, sf_error *err)
 
 	pthread_mutex_lock(&arena_lock);
 	at = !arena_init() ? 0 : huge ? take_aligned(sz) : take(sz);
+	/* no room for the alignment: any place will do, in small pages */
+	if (at == 0 && huge && arena_lo != 0)
+	{
+		huge = false;
+		at = take(sz);
+	}
 	pthread_mutex_unlock(&arena_lock);
 	if (at == 0)
 	{

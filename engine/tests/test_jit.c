@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "slackfuel.h"
+#include "codemem.h"
 #include "testwat.h"
 
 static sf_module *
@@ -751,6 +752,47 @@ test_code_block_huge_aligned(void **state)
 }
 
 /*
+** A block of a huge page or more whose size fits a hole of the arena, but
+** not with the room to align it, is still reserved (unaligned): the arena
+** is filled with 1 MiB blocks, two neighbours are freed, and 2 MiB go in
+** their place.
+*/
+static void
+test_code_block_huge_fits_unaligned(void **state)
+{
+	enum
+	{
+	MAX_BLOCKS = 1100};
+	static void *blocks[MAX_BLOCKS];
+	int			n = 0,
+				k;
+	void	   *big;
+
+	/* the arena's first block (the stubs) is made before anything else */
+	sf_module_free(load_wat(arith_wat));
+	while (n < MAX_BLOCKS && (blocks[n] = sf_codemem_reserve(1u << 20, NULL)) != NULL)
+		n++;
+	assert_true(n > 2 && n < MAX_BLOCKS);
+	assert_null(sf_codemem_reserve(SF_CODEMEM_HUGE_PAGE, NULL));
+	/* two neighbours (first fit hands blocks out in address order) */
+	for (k = 0; k + 1 < n && (uint8_t *) blocks[k] + (1u << 20) != blocks[k + 1]; k++)
+		;
+	assert_true(k + 1 < n);
+	sf_codemem_free(blocks[k], 1u << 20);
+	sf_codemem_free(blocks[k + 1], 1u << 20);
+	big = sf_codemem_reserve(SF_CODEMEM_HUGE_PAGE, NULL);
+	/* in the hole (which may have merged with a smaller one before it) */
+	assert_non_null(big);
+	assert_true((uint8_t *) big <= (uint8_t *) blocks[k] &&
+				(uint8_t *) big + (1u << 20) >= (uint8_t *) blocks[k]);
+	memset(big, 0xCC, SF_CODEMEM_HUGE_PAGE);
+	sf_codemem_free(big, SF_CODEMEM_HUGE_PAGE);
+	blocks[k] = blocks[k + 1] = NULL;
+	for (int i = 0; i < n; i++)
+		sf_codemem_free(blocks[i], 1u << 20);
+}
+
+/*
 ** Bounds-checked mode: explicit checks, a small reservation; a module
 ** compiled for guard pages that imports such a memory runs its
 ** bounds-checked code instead.
@@ -832,6 +874,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_bounds_checked),
 		cmocka_unit_test(test_code_outgrows_estimate),
 		cmocka_unit_test(test_code_block_huge_aligned),
+		cmocka_unit_test(test_code_block_huge_fits_unaligned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
