@@ -424,6 +424,87 @@ test_call_slots(void **state)
 	sf_module_free(m);
 }
 
+/*
+** A prepared call: refused where sf_call_slots_checked is; its slots in and
+** out, i32 slots narrowed; the fuel it reports equals sf_call_slots'; a
+** trap is described by sf_prepared_error and the next call runs as fresh;
+** an interrupt requested before it traps at once.
+*/
+static void
+test_prepared_call(void **state)
+{
+	sf_module  *m = load_wat(
+		"(module (import \"env\" \"add\" (func $add (param i32 i32) (result i32)))"
+		"  (memory 1) (data (i32.const 0) \"\\2a\")"
+		"  (func (export \"ld3\") (param i64 i32 i32) (result i32)"
+		"    (i32.add (i32.load8_u (local.get 1)) (i32.load8_u (local.get 2))))"
+		"  (func (export \"boom\") (param i32) (result i32) (if (local.get 0) (then unreachable)) (local.get 0)))");
+	sf_store   *s = sf_store_new(NULL, NULL);
+	static const sf_valtype p[] = {SF_I32, SF_I32}, r1[] = {SF_I32};
+	sf_functype ft = {2, 1, p, r1};
+	int			calls = 0;
+	sf_extern	imp;
+	sf_instance *inst;
+	sf_error	err;
+	sf_call_opts opts = {.fuel_limit = 1000000};
+	void	   *mem = malloc(sf_prepared_size());
+	void	   *mem2 = malloc(sf_prepared_size());
+	sf_prepared *ld3 = mem, *boom = mem2;
+	uint64_t   *slots, consumed = 0, s3[3];
+
+	imp.kind = SF_EXTERN_FUNC;
+	imp.of.func = sf_func_new_host(s, &ft, host_add, &calls, NULL);
+	inst = instantiate(s, m, &imp, 1);
+
+	assert_false(sf_prepare(mem, imp.of.func, 2, 1));
+	assert_false(sf_prepare(mem, export_func(inst, "ld3"), 2, 1));
+	assert_false(sf_prepare(mem, export_func(inst, "ld3"), 3, 0));
+	assert_true(sf_prepare(mem, export_func(inst, "ld3"), 3, 1));
+	assert_true(sf_prepare(mem2, export_func(inst, "boom"), 1, 1));
+
+	slots = sf_prepared_slots(ld3);
+	for (int i = 0; i < 2; i++)
+	{
+		slots[0] = UINT64_C(0xffffffffffffffff);
+		slots[1] = UINT64_C(0xffffffff00000000);
+		slots[2] = UINT64_C(0x8000000000000000);
+		assert_int_equal(sf_prepared_call(ld3, 1000000, &consumed), SF_OK);
+		assert_int_equal((uint32_t) slots[0], 84);
+	}
+	s3[0] = 0;
+	s3[1] = 0;
+	s3[2] = 0;
+	assert_int_equal(sf_call_slots_checked(export_func(inst, "ld3"), s3, &opts, &err), SF_OK);
+	assert_true(consumed > 0);
+	assert_true(consumed == opts.fuel_consumed);
+
+	slots = sf_prepared_slots(boom);
+	slots[0] = 1;
+	assert_int_equal(sf_prepared_call(boom, 1000000, &consumed), SF_TRAP);
+	slots[0] = 0;
+	assert_int_equal(sf_prepared_call(boom, 1000000, &consumed), SF_OK);
+	assert_int_equal((uint32_t) slots[0], 0);
+	memset(&err, 0x55, sizeof(err));
+	sf_prepared_error(boom, &err);
+	assert_int_equal(err.status, SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_UNREACHABLE);
+	assert_int_equal(err.func_index, 2);
+	assert_non_null(strstr(err.msg, "unreachable"));
+
+	sf_request_interrupt();
+	slots[0] = 0;
+	assert_int_equal(sf_prepared_call(boom, 1000000, &consumed), SF_TRAP);
+	sf_prepared_error(boom, &err);
+	assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+	slots[0] = 0;
+	assert_int_equal(sf_prepared_call(boom, 1000000, &consumed), SF_OK);
+
+	free(mem);
+	free(mem2);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
 /* Instance B calls A's function through A's table and shares A's memory. */
 static void
 test_linking(void **state)
@@ -864,6 +945,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_host_calls),
 		cmocka_unit_test(test_ctx_instance),
 		cmocka_unit_test(test_call_slots),
+		cmocka_unit_test(test_prepared_call),
 		cmocka_unit_test(test_linking),
 		cmocka_unit_test(test_memory_limits),
 		cmocka_unit_test(test_wx),
