@@ -725,6 +725,29 @@ cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at)
 		x64_bind32(&ms->buf, jump, at + CHARGE_LEN);
 }
 
+/*
+** The index of the first use of the pool at code offset 'at' or past it:
+** uses are noted in code order, and a removed charge moves those in its
+** span by the same amount, so they stay in order.
+*/
+static uint32_t
+kfix_first(const modstate *ms, uint32_t at)
+{
+	uint32_t	lo = 0,
+				hi = ms->nkfix;
+
+	while (lo < hi)
+	{
+		uint32_t	mid = lo + (hi - lo) / 2;
+
+		if (ms->kfix[mid].at < at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 void
 cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 {
@@ -732,9 +755,8 @@ cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 
 	x64_cut(&ms->buf, at, CHARGE_LEN, end);
 	/* the pool comes after the function: uses that moved read it from further up */
-	for (uint32_t i = 0; i < ms->nkfix; i++)
-		if (ms->kfix[i].at >= at + CHARGE_LEN && ms->kfix[i].at < end)
-			ms->kfix[i].at -= CHARGE_LEN;
+	for (uint32_t i = kfix_first(ms, at + CHARGE_LEN); i < ms->nkfix && ms->kfix[i].at < end; i++)
+		ms->kfix[i].at -= CHARGE_LEN;
 	if (jump != NO_CHAIN)
 		x64_bind32(&ms->buf, jump - CHARGE_LEN, target);
 	/* the code map's points in the span move up with its code */

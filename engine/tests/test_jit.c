@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "slackfuel.h"
+#include "codemem.h"
 #include "testwat.h"
 
 static sf_module *
@@ -769,6 +770,110 @@ test_code_outgrows_estimate(void **state)
 }
 
 /*
+** A module of about 1 MB of wasm: its code block (3x the wasm) is over
+** 2 MiB, so it starts on a 2 MiB boundary (codemem.c asks for huge pages
+** there), its first function within the first 64-byte line or two, and it
+** runs as any other.  Without the alignment the block starts wherever the
+** arena's first hole is (past the stubs' page).
+*/
+static void
+test_code_block_huge_aligned(void **state)
+{
+	const int	nfuncs = 100,
+				reps = 1200;
+	size_t		cap = (size_t) nfuncs * reps * 64 + 4096;
+	char	   *text = malloc(cap);
+	size_t		n = 0;
+	sf_module  *m;
+	sf_store   *s = sf_store_new(NULL, NULL);
+	sf_instance *inst;
+	sf_compile_stats st;
+	sf_code_range r;
+	int32_t		arg = 3,
+				res;
+	sf_error	err;
+	int			wx = 0;
+	FILE	   *f;
+	char		line[512];
+
+	assert_non_null(text);
+	n += (size_t) snprintf(text + n, cap - n, "(module");
+	for (int k = 0; k < nfuncs; k++)
+	{
+		n += (size_t) snprintf(text + n, cap - n, " (func $f%d (export \"f%d\") (param i32) (result i32)", k, k);
+		for (int i = 0; i < reps; i++)
+			n += (size_t) snprintf(text + n, cap - n,
+								   " (local.set 0 (i32.add (local.get 0) (i32.const %d)))", 1000 + i);
+		n += (size_t) snprintf(text + n, cap - n, " (local.get 0))");
+	}
+	snprintf(text + n, cap - n, ")");
+	m = load_wat(text);
+	free(text);
+	inst = instantiate(s, m, NULL, 0);
+	sf_module_compile_stats(m, &st);
+	assert_true(st.wasm_code_bytes * 3 + 4096 >= (2u << 20));
+	sf_module_code_range(m, 0, &r);
+	assert_true(((uintptr_t) r.start & ((2u << 20) - 1)) < 128);
+	/* f99(3) = 3 + the sum of 1000..2199 */
+	assert_int_equal(call_i32(export_func(inst, "f99"), 1, &arg, &res, &err), SF_OK);
+	assert_int_equal(res, 3 + reps * 1000 + reps * (reps - 1) / 2);
+	f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+	{
+		char		perms[8];
+
+		if (sscanf(line, "%*s %7s", perms) == 1 && perms[1] == 'w' && perms[2] == 'x')
+			wx++;
+	}
+	fclose(f);
+	assert_int_equal(wx, 0);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+/*
+** A block of a huge page or more whose size fits a hole of the arena, but
+** not with the room to align it, is still reserved (unaligned): the arena
+** is filled with 1 MiB blocks, two neighbours are freed, and 2 MiB go in
+** their place.
+*/
+static void
+test_code_block_huge_fits_unaligned(void **state)
+{
+	enum
+	{
+	MAX_BLOCKS = 1100};
+	static void *blocks[MAX_BLOCKS];
+	int			n = 0,
+				k;
+	void	   *big;
+
+	/* the arena's first block (the stubs) is made before anything else */
+	sf_module_free(load_wat(arith_wat));
+	while (n < MAX_BLOCKS && (blocks[n] = sf_codemem_reserve(1u << 20, NULL)) != NULL)
+		n++;
+	assert_true(n > 2 && n < MAX_BLOCKS);
+	assert_null(sf_codemem_reserve(SF_CODEMEM_HUGE_PAGE, NULL));
+	/* two neighbours (first fit hands blocks out in address order) */
+	for (k = 0; k + 1 < n && (uint8_t *) blocks[k] + (1u << 20) != blocks[k + 1]; k++)
+		;
+	assert_true(k + 1 < n);
+	sf_codemem_free(blocks[k], 1u << 20);
+	sf_codemem_free(blocks[k + 1], 1u << 20);
+	big = sf_codemem_reserve(SF_CODEMEM_HUGE_PAGE, NULL);
+	/* in the hole (which may have merged with a smaller one before it) */
+	assert_non_null(big);
+	assert_true((uint8_t *) big <= (uint8_t *) blocks[k] &&
+				(uint8_t *) big + (1u << 20) >= (uint8_t *) blocks[k]);
+	memset(big, 0xCC, SF_CODEMEM_HUGE_PAGE);
+	sf_codemem_free(big, SF_CODEMEM_HUGE_PAGE);
+	blocks[k] = blocks[k + 1] = NULL;
+	for (int i = 0; i < n; i++)
+		sf_codemem_free(blocks[i], 1u << 20);
+}
+
+/*
 ** Bounds-checked mode: explicit checks, a small reservation; a module
 ** compiled for guard pages that imports such a memory runs its
 ** bounds-checked code instead.
@@ -850,6 +955,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_br_table_large),
 		cmocka_unit_test(test_bounds_checked),
 		cmocka_unit_test(test_code_outgrows_estimate),
+		cmocka_unit_test(test_code_block_huge_aligned),
+		cmocka_unit_test(test_code_block_huge_fits_unaligned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
