@@ -192,6 +192,16 @@ sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err)
 	return true;
 }
 
+size_t
+sf_codemem_held(const void *block, size_t len, size_t used)
+{
+	size_t		usz = page_round(used ? used : 1);
+
+	if (page_round(len ? len : 1) >= SF_HUGE_PAGE && ((uintptr_t) block & (SF_HUGE_PAGE - 1)) == 0)
+		return (usz + SF_HUGE_PAGE - 1) & ~(SF_HUGE_PAGE - 1);
+	return usz;
+}
+
 /*
 ** Fault the pages in with one call (Linux 5.14+): the kernel fills them in
 ** a batch, cheaper than a page fault each, which cost ~3 us here.  Only a

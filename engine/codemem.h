@@ -33,6 +33,13 @@ void	   *sf_codemem_reserve(size_t len, sf_error *err);
 /* A block of this size or more starts on a boundary of it and asks for huge pages. */
 #define SF_CODEMEM_HUGE_PAGE ((size_t) 2 << 20)
 bool		sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err);
+/*
+** The memory a sealed block holds for its 'used' bytes of code, of a
+** reservation of 'len' bytes at 'block': whole pages, or whole huge pages
+** for a block in huge pages (the empty rest of a huge page that seal
+** splits stays resident until the kernel reclaims it).
+*/
+size_t		sf_codemem_held(const void *block, size_t len, size_t used);
 /* Hint: the first 'len' bytes of a reserved block will be written. */
 void		sf_codemem_prefault(void *block, size_t len);
 void		sf_codemem_free(void *code, size_t len);

@@ -850,11 +850,13 @@ finish_code(modstate *ms, struct sf_jit *j, void *block, size_t cap)
 		if (!sf_codemem_seal(block, cap, j->code_len, err))
 			return err->status;
 		j->code = block;
+		j->code_held = sf_codemem_held(block, cap, j->code_len);
 		return SF_OK;
 	}
 	if (block != NULL)
 		sf_codemem_free(block, cap);
 	j->code = sf_codemem_install(ms->buf.start, j->code_len, err);
+	j->code_held = sf_codemem_held(j->code, j->code_len, j->code_len);
 	return j->code != NULL ? SF_OK : err->status;
 }
 
@@ -1165,6 +1167,7 @@ sf_compile_module(const sf_module *m, bool bounds_checked, struct sf_jit **out,
 	sf_jit_register(j);
 	*out = j;
 	stats->code_bytes = j->code_len;
+	stats->code_held_bytes = j->code_held;
 	stats->wasm_code_bytes = wasm;
 	stats->map_bytes = j->maps_len;
 	stats->compile_seconds = now_seconds() - t0;

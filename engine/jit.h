@@ -17,6 +17,7 @@ struct sf_jit
 {
 	uint8_t    *code;			/* RX block */
 	size_t		code_len;
+	size_t		code_held;		/* memory the block holds (sf_codemem_held) */
 	uint32_t	nfuncs;			/* defined functions */
 	uint32_t   *func_off;		/* entry of each defined function */
 	uint32_t   *func_end;		/* end of each function's code */

@@ -752,7 +752,7 @@ slackfuel_take_code(const char *fname, sf_module *m)
 	uint64		bytes;
 
 	sf_module_compile_stats(m, &st);
-	bytes = st.code_bytes + st.wasm_code_bytes + st.map_bytes;
+	bytes = st.code_held_bytes + st.wasm_code_bytes + st.map_bytes;
 	if (!sf_budget_take(slackfuel_budget(), bytes))
 		slackfuel_out_of_backend_memory(fname, psprintf("%llu bytes for its code",
 														(unsigned long long) bytes));

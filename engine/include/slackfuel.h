@@ -346,6 +346,8 @@ sf_status	sf_perfmap_write(const sf_module *m, const char *label, sf_error *err)
 typedef struct sf_compile_stats
 {
 	uint64_t	code_bytes;
+	uint64_t	code_held_bytes;	/* memory the code holds: whole pages, or whole
+									 * huge pages for a block in huge pages */
 	uint64_t	wasm_code_bytes;
 	uint64_t	map_bytes;		/* code maps, for backtraces */
 	double		compile_seconds;

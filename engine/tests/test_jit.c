@@ -761,6 +761,8 @@ test_code_outgrows_estimate(void **state)
 	inst = instantiate(s, m, NULL, 0);
 	sf_module_compile_stats(m, &st);
 	assert_true(st.code_bytes > 3 * st.wasm_code_bytes + 4096);
+	/* a small block holds its code's whole pages */
+	assert_int_equal(st.code_held_bytes, (st.code_bytes + 4095) & ~(uint64_t) 4095);
 	assert_int_equal(call_i32(export_func(inst, "big"), 0, NULL, &r, &err), SF_OK);
 	assert_int_equal(r, 7);
 	assert_int_equal(call_i32(export_func(inst, "small"), 0, NULL, &r, &err), SF_OK);
@@ -814,6 +816,9 @@ test_code_block_huge_aligned(void **state)
 	assert_true(st.wasm_code_bytes * 3 + 4096 >= (2u << 20));
 	sf_module_code_range(m, 0, &r);
 	assert_true(((uintptr_t) r.start & ((2u << 20) - 1)) < 128);
+	/* the memory the code holds is counted in whole huge pages */
+	assert_true(st.code_held_bytes >= st.code_bytes);
+	assert_int_equal(st.code_held_bytes % (2u << 20), 0);
 	/* f99(3) = 3 + the sum of 1000..2199 */
 	assert_int_equal(call_i32(export_func(inst, "f99"), 1, &arg, &res, &err), SF_OK);
 	assert_int_equal(res, 3 + reps * 1000 + reps * (reps - 1) / 2);
