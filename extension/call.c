@@ -576,6 +576,8 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 	site->inst = inst;
 	site->owner = inst->owner;
 	site->max_stack = inst->max_stack;
+	site->st = slackfuel_track_functions ? fn->stats : NULL;
+	site->mem_size = inst->memory0 != NULL ? sf_memory_size_ref(inst->memory0) : NULL;
 	site->userid = userid;
 	site->nargs = fn->sig->nargs;
 	site->ret = fn->sig->ret;
@@ -587,38 +589,60 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 }
 
 /*
- * The trivial function's path: a direct signature (call_direct) and an
- * instance without imports (slackfuel_scalar_site_init), and no call
- * around it whose SQL this one runs in (the caller checks
- * slackfuel_sql_top).  It does what call_begin, call_direct and call_end
- * do for such a call (the instance marked running and used, stack, tick
- * and pending interrupts checked, the fuel limit, statistics, the
- * session's fuel) with what the call site kept ('site'), and fills a
- * call's context only when the call traps (scalar_failed).  When the
- * current role is not the one the call site found its instance for (SET
- * ROLE, a SECURITY DEFINER function), the call handler finds the call site
- * again.  Everything a call writes besides its statistics is the call
- * site's (its prepared call and slots), so a call that starts while
- * another runs (from a lifting's domain check, say) is another call
- * site's.
+ * A call on the scalar path ends normally: what count() does, with the
+ * memory size read where the call site found it.
+ */
+static inline void
+count_scalar(slackfuel_scalar_site *site, slackfuel_fstats *st, uint64 consumed)
+{
+	slackfuel_counters *c = &st->c;
+	uint64		start = scalar_start(st);
+
+	if (start != 0)
+		slackfuel_stats_timed(st, slackfuel_clock() - start);
+	c->fuel += consumed;
+	if (consumed > c->fuel_max)
+		c->fuel_max = consumed;
+	if (site->mem_size != NULL && *site->mem_size > c->peak_memory)
+		c->peak_memory = *site->mem_size;
+	if (unlikely(!st->dirty))
+		slackfuel_stats_mark(st);
+}
+
+/*
+ * The call handler's every call, and the trivial function's path: a call
+ * site whose slackfuel_scalar_site is set for the current epoch and role
+ * (a direct signature, call_direct, and an instance without imports,
+ * slackfuel_scalar_site_init), and no call around it whose SQL this one
+ * runs in (slackfuel_sql_top); every other call goes to
+ * slackfuel_call_handler_slow.  It does what call_begin, call_direct and
+ * call_end do for such a call (the instance marked running and used,
+ * stack, tick and pending interrupts checked, the fuel limit, statistics,
+ * the session's fuel) with what the call site kept, and fills a call's
+ * context only when the call traps (scalar_failed).  When the current
+ * role is not the one the call site found its instance for (SET ROLE, a
+ * SECURITY DEFINER function), the slow path finds the call site again.
+ * Everything a call writes besides its statistics is the call site's (its
+ * prepared call and slots), so a call that starts while another runs (from
+ * a lifting's domain check, say) is another call site's.
  */
 Datum
-slackfuel_call_scalar(slackfuel_scalar_site *site, FunctionCallInfo fcinfo)
+slackfuel_call_scalar(FunctionCallInfo fcinfo)
 {
-	slackfuel_fstats *st = NULL;
-	slackfuel_func *fn;
+	slackfuel_scalar_site *site = fcinfo->flinfo->fn_extra;
+	slackfuel_fstats *st;
 	uint64	   *slots;
 	int			nargs;
 	uint64		consumed;
 	sf_status	status;
 
-	if (unlikely(site->userid != GetUserId()))
+	if (unlikely(site == NULL || site->epoch != slackfuel_epoch ||
+				 slackfuel_sql_top != NULL || site->userid != GetUserId()))
 		return slackfuel_call_handler_slow(fcinfo);
 	slackfuel_prepare_run(site->max_stack);
-	fn = site->fn;
-	if (fn->stats != NULL && slackfuel_track_functions)
+	st = site->st;
+	if (st != NULL)
 	{
-		st = fn->stats;
 		st->c.calls++;
 		if (st->untimed == 0)
 			st->scalar_start = slackfuel_clock();	/* no register kept for it */
@@ -648,7 +672,7 @@ slackfuel_call_scalar(slackfuel_scalar_site *site, FunctionCallInfo fcinfo)
 		return scalar_failed(site, st, scalar_start(st), consumed, status);
 	slackfuel_last_fuel = consumed;
 	if (st != NULL)
-		count(st, scalar_start(st), consumed, 0, site->inst);
+		count_scalar(site, st, consumed);
 	if (site->lift == NULL)
 		return (Datum) 0;
 	return site->lift(site->cx, site->ret, site->slots);

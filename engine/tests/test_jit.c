@@ -562,9 +562,12 @@ test_memory_limits(void **state)
 	sf_instance *inst = instantiate(s, m, NULL, 0);
 	sf_error	err;
 	int32_t		r, d = 3;
+	const uint64_t *size = sf_memory_size_ref(sf_instance_memory(inst));
 
+	assert_int_equal(*size, 65536);
 	assert_int_equal(call_i32(export_func(inst, "grow"), 1, &d, &r, &err), SF_OK);
 	assert_int_equal(r, 1);
+	assert_int_equal(*size, 4 * 65536);	/* the same place, grown */
 	d = 1;
 	assert_int_equal(call_i32(export_func(inst, "grow"), 1, &d, &r, &err), SF_OK);
 	assert_int_equal(r, -1);
