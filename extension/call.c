@@ -576,6 +576,7 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 	site->inst = inst;
 	site->owner = inst->owner;
 	site->max_stack = inst->max_stack;
+	site->stack_depth = -1;
 	site->st = slackfuel_track_functions ? fn->stats : NULL;
 	site->mem_size = inst->memory0 != NULL ? sf_memory_size_ref(inst->memory0) : NULL;
 	site->userid = userid;
@@ -586,6 +587,26 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 	site->cx->argno = 0;
 	site->cx->field = NULL;
 	return true;
+}
+
+/*
+ * The stack check of a call on the scalar path whose frame is below the
+ * call site's floor, or whose floor is not known for the current
+ * max_stack_depth: slackfuel_prepare_run's, and the floor found again.
+ * The frame address passes slackfuel_stack_ok(max_stack) when it is at
+ * least slackfuel_stack_base + max_stack - max_stack_depth kB.
+ */
+static pg_noinline void
+scalar_stack(slackfuel_scalar_site *site)
+{
+	uint64		depth = (uint64) max_stack_depth * 1024;
+	uintptr_t	top;
+
+	if (unlikely(!slackfuel_stack_ok(site->max_stack)))
+		slackfuel_stack_too_deep(site->max_stack);
+	top = (uintptr_t) slackfuel_stack_base + site->max_stack;
+	site->stack_floor = (char *) (top > depth ? top - depth : 0);
+	site->stack_depth = max_stack_depth;
 }
 
 /*
@@ -617,7 +638,8 @@ count_scalar(slackfuel_scalar_site *site, slackfuel_fstats *st, uint64 consumed)
  * runs in (slackfuel_sql_top); every other call goes to
  * slackfuel_call_handler_slow.  It does what call_begin, call_direct and
  * call_end do for such a call (the instance marked running and used,
- * stack, tick and pending interrupts checked, the fuel limit, statistics,
+ * stack (against a floor the call site keeps: scalar_stack), tick and
+ * pending interrupts checked, the fuel limit, statistics,
  * the session's fuel) with what the call site kept, and fills a call's
  * context only when the call traps (scalar_failed).  When the current
  * role is not the one the call site found its instance for (SET ROLE, a
@@ -639,7 +661,10 @@ slackfuel_call_scalar(FunctionCallInfo fcinfo)
 	if (unlikely(site == NULL || site->epoch != slackfuel_epoch ||
 				 slackfuel_sql_top != NULL || site->userid != GetUserId()))
 		return slackfuel_call_handler_slow(fcinfo);
-	slackfuel_prepare_run(site->max_stack);
+	if (unlikely((char *) __builtin_frame_address(0) < site->stack_floor ||
+				 site->stack_depth != max_stack_depth))
+		scalar_stack(site);
+	slackfuel_start_run();
 	st = site->st;
 	if (st != NULL)
 	{

@@ -682,6 +682,12 @@ typedef struct slackfuel_scalar_site
 	slackfuel_inst *inst;
 	slackfuel_inst *owner;		/* inst->owner */
 	uint64		max_stack;		/* inst->max_stack */
+	/*
+	 * The stack check of slackfuel_stack_ok, as the lowest frame address
+	 * that passes it while max_stack_depth is 'stack_depth' (-1: unknown).
+	 */
+	char	   *stack_floor;
+	int			stack_depth;
 	slackfuel_fstats *st;		/* fn->stats when tracked, else NULL */
 	const uint64 *mem_size;		/* memory 0's size, or NULL */
 	slackfuel_lift_fn lift;		/* the result's, NULL without one */
@@ -835,18 +841,25 @@ slackfuel_prepare_build(void)
 }
 
 /*
- * Before wasm runs: the stack suffices, the tick is armed, and an interrupt
- * left over from an earlier cancel is dropped unless it is still pending in
- * PostgreSQL, in which case PostgreSQL reports it now.
+ * Before wasm runs, once the stack was checked: the tick is armed, and an
+ * interrupt left over from an earlier cancel is dropped unless it is still
+ * pending in PostgreSQL, in which case PostgreSQL reports it now.
  */
+static inline void
+slackfuel_start_run(void)
+{
+	slackfuel_timer_start();
+	sf_clear_interrupt();
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* Before wasm runs: the stack suffices, then slackfuel_start_run. */
 static inline void
 slackfuel_prepare_run(uint64 max_stack)
 {
 	if (unlikely(!slackfuel_stack_ok(max_stack)))
 		slackfuel_stack_too_deep(max_stack);
-	slackfuel_timer_start();
-	sf_clear_interrupt();
-	CHECK_FOR_INTERRUPTS();
+	slackfuel_start_run();
 }
 
 #pragma GCC visibility pop
