@@ -445,7 +445,8 @@ struct sf_prepared
 	void	   *code;
 	sf_entry_fn entry;
 	sf_store   *store;
-	uint64_t	narrow;
+	uint64_t	mask0;			/* slot 0 is and-ed with it */
+	uint64_t	narrow_rest;	/* narrow but the first slot */
 	uint32_t	nslots;
 	bool		counting;
 	/* of the call running: kept here, not in registers across it */
@@ -478,7 +479,8 @@ sf_prepare(void *mem, sf_func *f, uint32_t nargs, uint32_t nresults)
 	p->code = f->code;
 	p->entry = (sf_entry_fn) f->entry_stub;
 	p->store = f->store;
-	p->narrow = f->narrow;
+	p->mask0 = (f->narrow & 1) ? UINT32_MAX : UINT64_MAX;
+	p->narrow_rest = f->narrow & ~(uint64_t) 1;
 	p->nslots = f->nslots;
 	p->counting = f->counting;
 	p->act.store = f->store;
@@ -524,7 +526,7 @@ sf_prepared_error(const sf_prepared *p, sf_error *err)
 static __attribute__((noinline)) void
 prepared_narrow(sf_prepared *p)
 {
-	for (uint64_t m = p->narrow & ~(uint64_t) 1; m != 0; m &= m - 1)
+	for (uint64_t m = p->narrow_rest; m != 0; m &= m - 1)
 		p->slots[__builtin_ctzll(m)] = (uint32_t) p->slots[__builtin_ctzll(m)];
 }
 
@@ -544,9 +546,8 @@ sf_prepared_call(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 	uint64_t	trap,
 				consumed = 0;
 
-	if (p->narrow & 1)
-		p->slots[0] = (uint32_t) p->slots[0];
-	if (p->narrow > 1)
+	p->slots[0] &= p->mask0;
+	if (p->narrow_rest != 0)
 		prepared_narrow(p);
 	p->consumed = fuel_consumed;
 	p->limit = fuel_limit < FUEL_LIMIT_CAP ? fuel_limit : FUEL_LIMIT_CAP;

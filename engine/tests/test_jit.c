@@ -437,7 +437,8 @@ test_prepared_call(void **state)
 		"  (memory 1) (data (i32.const 0) \"\\2a\")"
 		"  (func (export \"ld3\") (param i64 i32 i32) (result i32)"
 		"    (i32.add (i32.load8_u (local.get 1)) (i32.load8_u (local.get 2))))"
-		"  (func (export \"boom\") (param i32) (result i32) (if (local.get 0) (then unreachable)) (local.get 0)))");
+		"  (func (export \"boom\") (param i32) (result i32) (if (local.get 0) (then unreachable)) (local.get 0))"
+		"  (func (export \"ext\") (param i32) (result i64) (i64.extend_i32_u (local.get 0))))");
 	sf_store   *s = sf_store_new(NULL, NULL);
 	static const sf_valtype p[] = {SF_I32, SF_I32}, r1[] = {SF_I32};
 	sf_functype ft = {2, 1, p, r1};
@@ -497,6 +498,13 @@ test_prepared_call(void **state)
 	assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
 	slots[0] = 0;
 	assert_int_equal(sf_prepared_call(boom, 1000000, &consumed), SF_OK);
+
+	/* a first i32 parameter is narrowed too: its extension is 5 */
+	assert_true(sf_prepare(mem, export_func(inst, "ext"), 1, 1));
+	slots = sf_prepared_slots(ld3);
+	slots[0] = UINT64_C(0xffffffff00000005);
+	assert_int_equal(sf_prepared_call(ld3, 1000000, &consumed), SF_OK);
+	assert_int_equal(slots[0], 5);
 
 	free(mem);
 	free(mem2);
