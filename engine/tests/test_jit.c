@@ -506,6 +506,27 @@ test_prepared_call(void **state)
 	assert_int_equal(sf_prepared_call(ld3, 1000000, &consumed), SF_OK);
 	assert_int_equal(slots[0], 5);
 
+	/* each call's own limit, a fresh prepared call's first one 0 */
+	assert_true(sf_prepare(mem2, export_func(inst, "boom"), 1, 1));
+	slots = sf_prepared_slots(boom);
+	for (int i = 0; i < 2; i++)
+	{
+		uint64_t	limits[] = {0, 1000000, 1, 1000000};
+
+		for (int j = 0; j < 4; j++)
+		{
+			slots[0] = 0;
+			assert_int_equal(sf_prepared_call(boom, limits[j], &consumed),
+							 limits[j] > 1 ? SF_OK : SF_TRAP);
+			if (limits[j] <= 1)
+			{
+				sf_prepared_error(boom, &err);
+				assert_int_equal(err.trap, SF_TRAP_OUT_OF_FUEL);
+			}
+			assert_true(consumed > 1);
+		}
+	}
+
 	free(mem);
 	free(mem2);
 	sf_store_free(s);
