@@ -743,6 +743,33 @@ cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 		ms->map[i].code -= CHARGE_LEN;
 }
 
+/* A loop's entry slot: room for a short jump, written by cg_charge_skip_write. */
+#define SKIP_LEN 2
+
+uint32_t
+cg_charge_skip_slot(cstate *c)
+{
+	uint32_t	at = cg_pos(c);
+
+	x64_skip(c->b, SKIP_LEN);
+	return at;
+}
+
+void
+cg_charge_skip_write(modstate *ms, uint32_t slot, fuel_skip_form how, bool checked)
+{
+	uint8_t    *code = x64_code(&ms->buf);
+
+	if (code == NULL)
+		return;
+	if (how == FUEL_SKIP_JUMP)
+		x64_put_jmp8(code + slot, (int8_t) (CHARGE_LEN + (checked ? CHECK_LEN : 0)));
+	else if (how == FUEL_SKIP_PREFIX)
+		x64_put_prefixes(code + slot, SKIP_LEN);
+	else
+		x64_put_nop(code + slot, SKIP_LEN);
+}
+
 cg_mark
 cg_mark_here(const cstate *c)
 {
@@ -1813,6 +1840,7 @@ out:
 	free(c.fuel.hoists);
 	free(c.fuel.plains);
 	free(c.fuel.zcand);
+	free(c.fuel.skips);
 	free(c.cold);
 	return c.status;
 }
