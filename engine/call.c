@@ -445,11 +445,18 @@ struct sf_prepared
 	void	   *code;
 	sf_entry_fn entry;
 	sf_store   *store;
-	uint64_t	narrow;
+	uint64_t	mask0;			/* slot 0 is and-ed with it */
+	uint64_t	narrow_rest;	/* narrow but the first slot */
 	uint32_t	nslots;
 	bool		counting;
-	/* of the call running: kept here, not in registers across it */
+	/*
+	** The fuel limit last asked for, the limit it was capped to and the
+	** counter a call starts at (sf_prepare's zeroes are those of 0).
+	*/
+	uint64_t	limit_asked;
 	uint64_t	limit;
+	int64_t		fuel_start;
+	/* of the call running: kept here, not in registers across it */
 	uint64_t   *consumed;
 	sf_activation *prev_cur;
 	uintptr_t	prev_limit;
@@ -478,12 +485,14 @@ sf_prepare(void *mem, sf_func *f, uint32_t nargs, uint32_t nresults)
 	p->code = f->code;
 	p->entry = (sf_entry_fn) f->entry_stub;
 	p->store = f->store;
-	p->narrow = f->narrow;
+	p->mask0 = (f->narrow & 1) ? UINT32_MAX : UINT64_MAX;
+	p->narrow_rest = f->narrow & ~(uint64_t) 1;
 	p->nslots = f->nslots;
 	p->counting = f->counting;
 	p->act.store = f->store;
 	p->act.trap_stub = f->trap_stub;
 	p->act.counting = f->counting;
+	p->fuel_start = f->counting ? 0 : INT64_MIN;
 	return 1;
 }
 
@@ -524,8 +533,17 @@ sf_prepared_error(const sf_prepared *p, sf_error *err)
 static __attribute__((noinline)) void
 prepared_narrow(sf_prepared *p)
 {
-	for (uint64_t m = p->narrow & ~(uint64_t) 1; m != 0; m &= m - 1)
+	for (uint64_t m = p->narrow_rest; m != 0; m &= m - 1)
 		p->slots[__builtin_ctzll(m)] = (uint32_t) p->slots[__builtin_ctzll(m)];
+}
+
+/* Calls with another fuel limit than the last (fuel_setup's counter). */
+static __attribute__((noinline)) void
+prepared_limit(sf_prepared *p, uint64_t fuel_limit)
+{
+	p->limit_asked = fuel_limit;
+	p->limit = fuel_limit < FUEL_LIMIT_CAP ? fuel_limit : FUEL_LIMIT_CAP;
+	p->fuel_start = p->counting ? -(int64_t) p->limit : INT64_MIN;
 }
 
 /* The stack limit of outermost calls from 'frame' (stack_floor). */
@@ -544,13 +562,13 @@ sf_prepared_call(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 	uint64_t	trap,
 				consumed = 0;
 
-	if (p->narrow & 1)
-		p->slots[0] = (uint32_t) p->slots[0];
-	if (p->narrow > 1)
+	p->slots[0] &= p->mask0;
+	if (p->narrow_rest != 0)
 		prepared_narrow(p);
 	p->consumed = fuel_consumed;
-	p->limit = fuel_limit < FUEL_LIMIT_CAP ? fuel_limit : FUEL_LIMIT_CAP;
-	p->act.fuel = p->counting ? -(int64_t) p->limit : INT64_MIN;
+	if (__builtin_expect(fuel_limit != p->limit_asked, 0))
+		prepared_limit(p, fuel_limit);
+	p->act.fuel = p->fuel_start;
 	p->prev_cur = cur_act;
 	p->prev_limit = s->stack_limit;
 	p->act.prev = s->act;

@@ -517,6 +517,12 @@ sf_memory_size(const sf_memory *mem)
 	return mem->size;
 }
 
+const uint64_t *
+sf_memory_size_ref(const sf_memory *mem)
+{
+	return &mem->size;
+}
+
 /* Whether the memory may grow by 'delta' pages. */
 bool
 sf_memory_may_grow(const sf_memory *mem, uint64_t delta)

@@ -576,6 +576,9 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 	site->inst = inst;
 	site->owner = inst->owner;
 	site->max_stack = inst->max_stack;
+	site->stack_depth = -1;
+	site->st = slackfuel_track_functions ? fn->stats : NULL;
+	site->mem_size = inst->memory0 != NULL ? sf_memory_size_ref(inst->memory0) : NULL;
 	site->userid = userid;
 	site->nargs = fn->sig->nargs;
 	site->ret = fn->sig->ret;
@@ -587,38 +590,84 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 }
 
 /*
- * The trivial function's path: a direct signature (call_direct) and an
- * instance without imports (slackfuel_scalar_site_init), and no call
- * around it whose SQL this one runs in (the caller checks
- * slackfuel_sql_top).  It does what call_begin, call_direct and call_end
- * do for such a call (the instance marked running and used, stack, tick
- * and pending interrupts checked, the fuel limit, statistics, the
- * session's fuel) with what the call site kept ('site'), and fills a
- * call's context only when the call traps (scalar_failed).  When the
- * current role is not the one the call site found its instance for (SET
- * ROLE, a SECURITY DEFINER function), the call handler finds the call site
- * again.  Everything a call writes besides its statistics is the call
- * site's (its prepared call and slots), so a call that starts while
- * another runs (from a lifting's domain check, say) is another call
- * site's.
+ * The stack check of a call on the scalar path whose frame is below the
+ * call site's floor, or whose floor is not known for the current
+ * max_stack_depth: slackfuel_prepare_run's, and the floor found again.
+ * The frame address passes slackfuel_stack_ok(max_stack) when it is at
+ * least slackfuel_stack_base + max_stack - max_stack_depth kB.
+ */
+static pg_noinline void
+scalar_stack(slackfuel_scalar_site *site)
+{
+	uint64		depth = (uint64) max_stack_depth * 1024;
+	uintptr_t	top;
+
+	if (unlikely(!slackfuel_stack_ok(site->max_stack)))
+		slackfuel_stack_too_deep(site->max_stack);
+	top = (uintptr_t) slackfuel_stack_base + site->max_stack;
+	site->stack_floor = (char *) (top > depth ? top - depth : 0);
+	site->stack_depth = max_stack_depth;
+}
+
+/*
+ * A call on the scalar path ends normally: what count() does, with the
+ * memory size read where the call site found it.
+ */
+static inline void
+count_scalar(slackfuel_scalar_site *site, slackfuel_fstats *st, uint64 consumed)
+{
+	slackfuel_counters *c = &st->c;
+	uint64		start = scalar_start(st);
+
+	if (start != 0)
+		slackfuel_stats_timed(st, slackfuel_clock() - start);
+	c->fuel += consumed;
+	if (consumed > c->fuel_max)
+		c->fuel_max = consumed;
+	if (site->mem_size != NULL && *site->mem_size > c->peak_memory)
+		c->peak_memory = *site->mem_size;
+	if (unlikely(!st->dirty))
+		slackfuel_stats_mark(st);
+}
+
+/*
+ * The call handler's every call, and the trivial function's path: a call
+ * site whose slackfuel_scalar_site is set for the current epoch and role
+ * (a direct signature, call_direct, and an instance without imports,
+ * slackfuel_scalar_site_init), and no call around it whose SQL this one
+ * runs in (slackfuel_sql_top); every other call goes to
+ * slackfuel_call_handler_slow.  It does what call_begin, call_direct and
+ * call_end do for such a call (the instance marked running and used,
+ * stack (against a floor the call site keeps: scalar_stack), tick and
+ * pending interrupts checked, the fuel limit, statistics,
+ * the session's fuel) with what the call site kept, and fills a call's
+ * context only when the call traps (scalar_failed).  When the current
+ * role is not the one the call site found its instance for (SET ROLE, a
+ * SECURITY DEFINER function), the slow path finds the call site again.
+ * Everything a call writes besides its statistics is the call site's (its
+ * prepared call and slots), so a call that starts while another runs (from
+ * a lifting's domain check, say) is another call site's.
  */
 Datum
-slackfuel_call_scalar(slackfuel_scalar_site *site, FunctionCallInfo fcinfo)
+slackfuel_call_scalar(FunctionCallInfo fcinfo)
 {
-	slackfuel_fstats *st = NULL;
-	slackfuel_func *fn;
+	slackfuel_scalar_site *site = fcinfo->flinfo->fn_extra;
+	slackfuel_fstats *st;
 	uint64	   *slots;
 	int			nargs;
 	uint64		consumed;
 	sf_status	status;
 
-	if (unlikely(site->userid != GetUserId()))
+	if (unlikely(site == NULL || site->epoch != slackfuel_epoch ||
+				 slackfuel_sql_top != NULL || site->userid != GetUserId()))
 		return slackfuel_call_handler_slow(fcinfo);
-	slackfuel_prepare_run(site->max_stack);
-	fn = site->fn;
-	if (fn->stats != NULL && slackfuel_track_functions)
+	if (unlikely((char *) __builtin_frame_address(0) < site->stack_floor ||
+				 site->stack_depth != max_stack_depth))
+		scalar_stack(site);
+	slackfuel_start_run();
+	st = site->st;
+	if (st != NULL)
 	{
-		st = fn->stats;
 		st->c.calls++;
 		if (st->untimed == 0)
 			st->scalar_start = slackfuel_clock();	/* no register kept for it */
@@ -648,7 +697,7 @@ slackfuel_call_scalar(slackfuel_scalar_site *site, FunctionCallInfo fcinfo)
 		return scalar_failed(site, st, scalar_start(st), consumed, status);
 	slackfuel_last_fuel = consumed;
 	if (st != NULL)
-		count(st, scalar_start(st), consumed, 0, site->inst);
+		count_scalar(site, st, consumed);
 	if (site->lift == NULL)
 		return (Datum) 0;
 	return site->lift(site->cx, site->ret, site->slots);

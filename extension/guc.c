@@ -265,6 +265,14 @@ assign_epoch_int(int newval, void *extra)
 	slackfuel_epoch++;
 }
 
+/* Call sites of the scalar path keep whether they count (call.c). */
+static void
+assign_track_functions(bool newval, void *extra)
+{
+	if (newval != slackfuel_track_functions)
+		slackfuel_epoch++;
+}
+
 static void
 assign_backend_memory(int newval, void *extra)
 {
@@ -442,7 +450,7 @@ slackfuel_guc_init(void)
 							 "Collects statistics of wasm functions (view slackfuel.stat_functions).",
 							 "They need the library in shared_preload_libraries.",
 							 &slackfuel_track_functions, true,
-							 PGC_SUSET, 0, NULL, NULL, NULL);
+							 PGC_SUSET, 0, NULL, assign_track_functions, NULL);
 	/* It sizes shared memory: it exists only while the server starts. */
 	if (process_shared_preload_libraries_in_progress)
 		DefineCustomIntVariable("slackfuel.stat_functions_max",

@@ -28,17 +28,22 @@ PG_FUNCTION_INFO_V1(slackfuel_inline_handler);
 PG_FUNCTION_INFO_V1(slackfuel_last_fuel_consumed);
 PG_FUNCTION_INFO_V1(slackfuel_wit);
 
-/* What a call site (FmgrInfo) remembers between calls. */
+/*
+ * What a call site (FmgrInfo) remembers between calls.  The scalar path's
+ * part comes first: slackfuel_call_scalar reads fn_extra as that.
+ */
 typedef struct slackfuel_callsite
 {
+	slackfuel_scalar_site site; /* valid when site.epoch is slackfuel_epoch */
 	uint64		epoch;			/* slackfuel_epoch when fn and inst were found */
-	uint64		scalar_epoch;	/* the same when 'site' is set, else 0 */
 	Oid			userid;
 	slackfuel_func *fn;
 	slackfuel_inst *inst;
 	slackfuel_iter *iter;		/* a streamed set being read */
-	slackfuel_scalar_site site; /* when scalar_epoch is epoch */
 } slackfuel_callsite;
+
+StaticAssertDecl(offsetof(slackfuel_callsite, site) == 0,
+				 "fn_extra is read as the scalar site");
 
 void		_PG_init(void);
 
@@ -72,7 +77,7 @@ callsite_init(FunctionCallInfo fcinfo)
 		cs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(*cs));
 	fcinfo->flinfo->fn_extra = cs;
 	cs->epoch = 0;
-	cs->scalar_epoch = 0;
+	cs->site.epoch = 0;
 	fn = slackfuel_func_lookup(fcinfo->flinfo->fn_oid);
 	inst = fn->instances;
 	if (inst == NULL || inst->userid != GetUserId() ||
@@ -82,17 +87,16 @@ callsite_init(FunctionCallInfo fcinfo)
 	cs->fn = fn;
 	cs->inst = inst;
 	cs->userid = GetUserId();
-	cs->scalar_epoch = 0;
 	if (slackfuel_scalar_site_init(&cs->site, fn, inst, cs->userid,
 								   fcinfo->flinfo->fn_mcxt))
-		cs->scalar_epoch = slackfuel_epoch;
+		cs->site.epoch = slackfuel_epoch;
 	cs->epoch = slackfuel_epoch;
 	return cs;
 }
 
 /*
- * Every call but a scalar one through a call site found for the current
- * epoch; slackfuel_call_scalar comes here too when the role changed.
+ * Every call but one on the scalar path (slackfuel_call_scalar), which
+ * comes here when its call site is not set for the current epoch and role.
  */
 pg_noinline Datum
 slackfuel_call_handler_slow(FunctionCallInfo fcinfo)
@@ -101,24 +105,19 @@ slackfuel_call_handler_slow(FunctionCallInfo fcinfo)
 
 	if (cs == NULL || cs->epoch != slackfuel_epoch || cs->userid != GetUserId())
 		cs = callsite_init(fcinfo);
-	if (cs->scalar_epoch == slackfuel_epoch && slackfuel_sql_top == NULL)
-		return slackfuel_call_scalar(&cs->site, fcinfo);
+	if (cs->site.epoch == slackfuel_epoch && slackfuel_sql_top == NULL)
+		return slackfuel_call_scalar(fcinfo);
 	return slackfuel_call(cs->fn, cs->inst, fcinfo, &cs->iter);
 }
 
 /*
- * The call handler.  The scalar path checks the role itself
- * (slackfuel_call_scalar), so that this one saves no registers.
+ * The call handler: the scalar path checks whether the call is one of its
+ * own, and hands the others to slackfuel_call_handler_slow.
  */
 Datum
 slackfuel_call_handler(PG_FUNCTION_ARGS)
 {
-	slackfuel_callsite *cs = fcinfo->flinfo->fn_extra;
-
-	if (likely(cs != NULL && cs->scalar_epoch == slackfuel_epoch &&
-			   slackfuel_sql_top == NULL))
-		return slackfuel_call_scalar(&cs->site, fcinfo);
-	return slackfuel_call_handler_slow(fcinfo);
+	return slackfuel_call_scalar(fcinfo);
 }
 
 Datum

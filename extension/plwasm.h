@@ -658,15 +658,23 @@ extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 							FunctionCallInfo fcinfo, slackfuel_iter **iter);
 
 /*
- * What a call site of the trivial function's path (slackfuel_call_scalar)
- * keeps from its first call, so that no call looks it up again: the
- * function and instance, what the call reads of them, the engine's
- * prepared call of the export (its activation and argument slots, in the
- * call site's memory), and the context a result's lifting reads (its name
- * for messages, the result's place).
+ * What a call site (FmgrInfo) of the trivial function's path
+ * (slackfuel_call_scalar) keeps from its first call, so that no call looks
+ * it up again: the function and instance, what the call reads of them, the
+ * engine's prepared call of the export (its activation and argument slots,
+ * in the call site's memory), the statistics entry when they are tracked,
+ * and the context a result's lifting reads (its name for messages, the
+ * result's place).  It is valid while 'epoch' is slackfuel_epoch, which
+ * everything it depends on bumps (a change of the function or its
+ * instances, of the fuel mode or memory settings, of
+ * slackfuel.track_functions).  It begins the call site's fn_extra
+ * (handler.c), so that the call handler finds it in one load.
  */
 typedef struct slackfuel_scalar_site
 {
+	uint64		epoch;			/* slackfuel_epoch when set, else 0 */
+	Oid			userid;			/* the role inst was found for */
+	int			nargs;
 	sf_prepared *prep;			/* the call of inst->func */
 	uint64	   *slots;			/* sf_prepared_slots(prep) */
 	uint64		consumed;		/* by the last call */
@@ -674,8 +682,14 @@ typedef struct slackfuel_scalar_site
 	slackfuel_inst *inst;
 	slackfuel_inst *owner;		/* inst->owner */
 	uint64		max_stack;		/* inst->max_stack */
-	Oid			userid;			/* the role inst was found for */
-	int			nargs;
+	/*
+	 * The stack check of slackfuel_stack_ok, as the lowest frame address
+	 * that passes it while max_stack_depth is 'stack_depth' (-1: unknown).
+	 */
+	char	   *stack_floor;
+	int			stack_depth;
+	slackfuel_fstats *st;		/* fn->stats when tracked, else NULL */
+	const uint64 *mem_size;		/* memory 0's size, or NULL */
 	slackfuel_lift_fn lift;		/* the result's, NULL without one */
 	const slackfuel_conv *ret;
 	slackfuel_cx *cx;			/* fname set, argno 0, no field */
@@ -684,8 +698,7 @@ typedef struct slackfuel_scalar_site
 extern bool slackfuel_scalar_site_init(slackfuel_scalar_site *site,
 									   slackfuel_func *fn, slackfuel_inst *inst,
 									   Oid userid, MemoryContext mcxt);
-extern Datum slackfuel_call_scalar(slackfuel_scalar_site *site,
-								   FunctionCallInfo fcinfo);
+extern Datum slackfuel_call_scalar(FunctionCallInfo fcinfo);
 
 extern void slackfuel_call_inline(const char *fname, slackfuel_host *host,
 								  sf_func *f, uint32 nresults);
@@ -828,18 +841,25 @@ slackfuel_prepare_build(void)
 }
 
 /*
- * Before wasm runs: the stack suffices, the tick is armed, and an interrupt
- * left over from an earlier cancel is dropped unless it is still pending in
- * PostgreSQL, in which case PostgreSQL reports it now.
+ * Before wasm runs, once the stack was checked: the tick is armed, and an
+ * interrupt left over from an earlier cancel is dropped unless it is still
+ * pending in PostgreSQL, in which case PostgreSQL reports it now.
  */
+static inline void
+slackfuel_start_run(void)
+{
+	slackfuel_timer_start();
+	sf_clear_interrupt();
+	CHECK_FOR_INTERRUPTS();
+}
+
+/* Before wasm runs: the stack suffices, then slackfuel_start_run. */
 static inline void
 slackfuel_prepare_run(uint64 max_stack)
 {
 	if (unlikely(!slackfuel_stack_ok(max_stack)))
 		slackfuel_stack_too_deep(max_stack);
-	slackfuel_timer_start();
-	sf_clear_interrupt();
-	CHECK_FOR_INTERRUPTS();
+	slackfuel_start_run();
 }
 
 #pragma GCC visibility pop

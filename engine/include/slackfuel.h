@@ -476,6 +476,11 @@ sf_global  *sf_global_new(sf_store *s, sf_val init, int mutable_,
 
 uint8_t    *sf_memory_data(sf_memory *mem);
 uint64_t	sf_memory_size(const sf_memory *mem);	/* bytes */
+/*
+** Where the memory keeps its size in bytes: valid while the memory exists,
+** for a host that reads the size after every call of a hot path.
+*/
+const uint64_t *sf_memory_size_ref(const sf_memory *mem);
 sf_val		sf_global_get(const sf_global *g);
 /* Set a global's value (the host may set even immutable ones it created). */
 void		sf_global_set(sf_global *g, sf_val v);

@@ -438,7 +438,8 @@ test_prepared_call(void **state)
 		"  (memory 1) (data (i32.const 0) \"\\2a\")"
 		"  (func (export \"ld3\") (param i64 i32 i32) (result i32)"
 		"    (i32.add (i32.load8_u (local.get 1)) (i32.load8_u (local.get 2))))"
-		"  (func (export \"boom\") (param i32) (result i32) (if (local.get 0) (then unreachable)) (local.get 0)))");
+		"  (func (export \"boom\") (param i32) (result i32) (if (local.get 0) (then unreachable)) (local.get 0))"
+		"  (func (export \"ext\") (param i32) (result i64) (i64.extend_i32_u (local.get 0))))");
 	sf_store   *s = sf_store_new(NULL, NULL);
 	static const sf_valtype p[] = {SF_I32, SF_I32}, r1[] = {SF_I32};
 	sf_functype ft = {2, 1, p, r1};
@@ -498,6 +499,34 @@ test_prepared_call(void **state)
 	assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
 	slots[0] = 0;
 	assert_int_equal(sf_prepared_call(boom, 1000000, &consumed), SF_OK);
+
+	/* a first i32 parameter is narrowed too: its extension is 5 */
+	assert_true(sf_prepare(mem, export_func(inst, "ext"), 1, 1));
+	slots = sf_prepared_slots(ld3);
+	slots[0] = UINT64_C(0xffffffff00000005);
+	assert_int_equal(sf_prepared_call(ld3, 1000000, &consumed), SF_OK);
+	assert_int_equal(slots[0], 5);
+
+	/* each call's own limit, a fresh prepared call's first one 0 */
+	assert_true(sf_prepare(mem2, export_func(inst, "boom"), 1, 1));
+	slots = sf_prepared_slots(boom);
+	for (int i = 0; i < 2; i++)
+	{
+		uint64_t	limits[] = {0, 1000000, 1, 1000000};
+
+		for (int j = 0; j < 4; j++)
+		{
+			slots[0] = 0;
+			assert_int_equal(sf_prepared_call(boom, limits[j], &consumed),
+							 limits[j] > 1 ? SF_OK : SF_TRAP);
+			if (limits[j] <= 1)
+			{
+				sf_prepared_error(boom, &err);
+				assert_int_equal(err.trap, SF_TRAP_OUT_OF_FUEL);
+			}
+			assert_true(consumed > 1);
+		}
+	}
 
 	free(mem);
 	free(mem2);
@@ -563,9 +592,12 @@ test_memory_limits(void **state)
 	sf_instance *inst = instantiate(s, m, NULL, 0);
 	sf_error	err;
 	int32_t		r, d = 3;
+	const uint64_t *size = sf_memory_size_ref(sf_instance_memory(inst));
 
+	assert_int_equal(*size, 65536);
 	assert_int_equal(call_i32(export_func(inst, "grow"), 1, &d, &r, &err), SF_OK);
 	assert_int_equal(r, 1);
+	assert_int_equal(*size, 4 * 65536);	/* the same place, grown */
 	d = 1;
 	assert_int_equal(call_i32(export_func(inst, "grow"), 1, &d, &r, &err), SF_OK);
 	assert_int_equal(r, -1);

@@ -109,6 +109,22 @@ SET slackfuel.track_functions = off;
 SELECT spin(5);
 RESET slackfuel.track_functions;
 SELECT calls FROM st WHERE funcname = 'spin';
+-- A call site sees the setting change while its query runs: set_config in
+-- the same query turns the counting off after row 3's call of spin, and on
+-- again after row 8's.
+CREATE FUNCTION track_at(i int, at int, track text) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  IF i = at THEN
+    PERFORM set_config('slackfuel.track_functions', track, false);
+  END IF;
+  RETURN 0;
+END $$;
+SELECT calls AS calls_before FROM st WHERE funcname = 'spin' \gset
+SELECT sum(spin(i) + track_at(i, 3, 'off')) FROM generate_series(1, 10) i;
+SELECT sum(spin(i) + track_at(i, 8, 'on')) FROM generate_series(1, 10) i;
+RESET slackfuel.track_functions;
+SELECT calls - :calls_before AS counted_while_on FROM st WHERE funcname = 'spin';
+DROP FUNCTION track_at(int, int, text);
 
 -- Ordinary users read the view; only superusers reset (unless granted).
 CREATE ROLE regress_slackfuel_stats;

@@ -102,6 +102,30 @@ $$;
 SELECT t_start();
 SELECT t_start();
 
+-- A call needs slackfuel.max_stack more stack within max_stack_depth; a
+-- query's call site follows max_stack_depth changed while the query runs:
+-- the call after row 3's set_config is refused (the error rolls the setting
+-- back), and with a setting that leaves room every row runs.
+CREATE FUNCTION stack_depth_at(i int, at int, depth text) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  IF i = at THEN
+    PERFORM set_config('max_stack_depth', depth, false);
+  END IF;
+  RETURN 0;
+END $$;
+DO $$
+DECLARE
+  hint text;
+BEGIN
+  PERFORM sum(t_div(i) + stack_depth_at(i, 3, '256kB')) FROM generate_series(1, 5) i;
+EXCEPTION WHEN statement_too_complex THEN
+  GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
+  RAISE NOTICE '%; %', SQLERRM, hint;
+END $$;
+SHOW max_stack_depth;
+SELECT sum(t_div(i) + stack_depth_at(i, 3, '2MB')) FROM generate_series(1, 5) i;
+DROP FUNCTION stack_depth_at(int, int, text);
+
 DROP FUNCTION t_unreachable(), t_div(int), t_rem(bigint), t_overflow(int),
   t_conv(float8), t_load(int), t_store(int), t_indirect(int), t_mismatch(),
   t_stack(int), t_start();
