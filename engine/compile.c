@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "compile_inline.h"
+#include "read.h"
 
 sf_status
 cg_fail(cstate *c, sf_status st, const char *fmt, ...)
@@ -1135,12 +1136,23 @@ move_to_homes(cstate *c, uint32_t height, uint32_t n)
 		move_entries(c, height, n);
 }
 
+/*
+** Result entry 'd' of 'n' is parameter k read from its slot, which is
+** result k's slot too: it is there already.
+*/
+static inline bool
+own_slot(const cstate *c, uint32_t d, uint32_t n)
+{
+	return c->vs[d].kind == VK_LOCAL && c->vs[d].local == d - (c->sp - n);
+}
+
 /* Values about to be written over parameters must not read parameters. */
 static void
 protect_params(cstate *c, uint32_t n)
 {
 	for (uint32_t i = c->sp - n; i < c->sp; i++)
-		if (c->vs[i].kind == VK_LOCAL && c->vs[i].local < c->ft->nparams)
+		if (c->vs[i].kind == VK_LOCAL && c->vs[i].local < c->ft->nparams &&
+			!own_slot(c, i, n))
 			cg_to_reg(c, &c->vs[i]);
 }
 
@@ -1154,7 +1166,8 @@ emit_return(cstate *c)
 	{
 		uint32_t	d = c->sp - n + i;
 
-		cg_store_to(c, &c->vs[d], d, x64_m(X64_RBP, X64_FRAME_ARGS + 8 * (int32_t) i));
+		if (!own_slot(c, d, n))
+			cg_store_to(c, &c->vs[d], d, x64_m(X64_RBP, X64_FRAME_ARGS + 8 * (int32_t) i));
 	}
 	move_local_regs(c, false, true);
 	x64_mov_rr(c->b, 1, X64_RSP, X64_RBP);
@@ -1724,8 +1737,88 @@ emit_prologue(cstate *c)
 		x64_mov_ri(c->b, 0, X64_RCX, c->ndecl);
 		x64_rep_stosq(c->b);
 	}
+}
+
+/* The local registers: callers' values saved, parameters loaded, declared locals zeroed. */
+static void
+setup_local_regs(cstate *c)
+{
 	move_local_regs(c, true, true);
 	init_local_regs(c);
+}
+
+/*
+** Where a body that starts with an early return ends it: "if (params
+** compared) return (params or constants)", as in "if (n < 2) return n".
+** The end of that 'if', or NULL for any other start.  Until there the
+** function needs none of its local registers, so it saves and loads them
+** only there (cg_local_regs_here) and its early return restores none.
+*/
+static const uint8_t *
+early_return_end(const cstate *c)
+{
+	sf_reader	r;
+	uint32_t	height = 0,
+				x;
+	uint64_t	v;
+	uint8_t		op,
+				bt;
+	bool		in_if = false;
+
+	sf_rd_init(&r, c->m->bytes, (size_t) (c->pc - c->m->bytes), (size_t) (c->end - c->m->bytes));
+	for (int n = 0; n < 32 && sf_rd_u8(&r, &op); n++)
+	{
+		if (op == 0x20)				/* local.get of a parameter */
+		{
+			if (!sf_rd_u32(&r, &x) || x >= c->ft->nparams)
+				return NULL;
+			height++;
+		}
+		else if (op == 0x41 || op == 0x42)	/* i32.const, i64.const */
+		{
+			if (!sf_rd_leb(&r, op == 0x41 ? 32 : 64, true, &v))
+				return NULL;
+			height++;
+		}
+		else if (op == 0x45 || op == 0x50)	/* eqz */
+		{
+			if (height < 1)
+				return NULL;
+		}
+		else if ((op >= 0x46 && op <= 0x4F) || (op >= 0x51 && op <= 0x5A))	/* compares */
+		{
+			if (height < 2)
+				return NULL;
+			height--;
+		}
+		else if (op == 0x04)		/* if with no results, on the only value */
+		{
+			if (in_if || height != 1 || !sf_rd_u8(&r, &bt) || bt != 0x40)
+				return NULL;
+			in_if = true;
+			height = 0;
+		}
+		else if (op == 0x0F)		/* return, then the end of the if */
+		{
+			if (!in_if || height != c->ft->nresults || !sf_rd_u8(&r, &op) || op != 0x0B)
+				return NULL;
+			return r.p;
+		}
+		else
+			return NULL;
+	}
+	return NULL;
+}
+
+/* The early return's 'if' has ended: the local registers from here on. */
+void
+cg_local_regs_here(cstate *c)
+{
+	const sf_code *code = &c->m->codes[c->func_index - c->m->nfunc_imports];
+
+	c->regs_at = NULL;
+	choose_local_regs(c, code);
+	setup_local_regs(c);
 }
 
 static void
@@ -1785,6 +1878,15 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	cg_fuel_func_entry(&c, defidx);
 	ms->entry_lo = (uint32_t) x64_pos(&ms->buf) - ms->func_start;
 	emit_prologue(&c);
+	c.regs_at = c.nreglocals > 0 ? early_return_end(&c) : NULL;
+	if (c.regs_at == NULL)
+		setup_local_regs(&c);
+	else
+	{
+		/* until then, parameters are read from their slots */
+		memset(c.lreg, -1, c.nlocals);
+		c.nreglocals = 0;
+	}
 	cg_fuel_enter(&c, k);
 	/* where the first branch after the prologue ends: ms->entry_hi */
 	c.watch = c.nbranch + 1;

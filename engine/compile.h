@@ -169,6 +169,7 @@ typedef struct cstate
 	uint32_t	nreglocals;
 	int32_t		save0;			/* rbp offset of the callee-save area */
 	x64_regset	glocals, xlocals;	/* registers holding locals */
+	const uint8_t *regs_at;		/* local registers set up once here (or NULL) */
 
 	sval	   *vs;
 	uint32_t	sp, vcap;
@@ -230,6 +231,7 @@ void		cg_store_any(cstate *c, const sval *v, uint32_t depth, x64_mem dst);
 void		cg_local_readers(cstate *c, uint32_t local);
 void		cg_test_zero(cstate *c, int w, int reg);
 void		cg_save_local_regs(cstate *c);
+void		cg_local_regs_here(cstate *c);
 void		cg_restore_local_regs(cstate *c);
 
 /*
