@@ -1143,7 +1143,8 @@ move_to_homes(cstate *c, uint32_t height, uint32_t n)
 static inline bool
 own_slot(const cstate *c, uint32_t d, uint32_t n)
 {
-	return c->vs[d].kind == VK_LOCAL && c->vs[d].local == d - (c->sp - n);
+	return c->vs[d].kind == VK_LOCAL && c->vs[d].local < c->ft->nparams &&
+		c->vs[d].local == d - (c->sp - n);
 }
 
 /* Values about to be written over parameters must not read parameters. */

@@ -364,6 +364,19 @@ static const char *probe_wat =
 "    (if (i64.eqz (local.get $a)) (then (return (i32.const -7))))\n"
 "    (local.set $s (i64.add (local.get $a) (local.get $b)))\n"
 "    (i32.wrap_i64 (i64.mul (local.get $s) (local.get $a))))\n"
+"  ;; declared local 0 returned from its frame slot (the others are used\n"
+"  ;; more, so it gets no register): its slot is not result 0's\n"
+"  (func (export \"ret_decl0\") (result i32)\n"
+"    (local $r i32) (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32) (local $f i32)\n"
+"    (local.set $r (i32.const 42))\n"
+"    (local.set $a (i32.const 1)) (local.set $b (i32.const 2)) (local.set $c (i32.const 3))\n"
+"    (local.set $d (i32.const 4)) (local.set $e (i32.const 5)) (local.set $f (i32.const 6))\n"
+"    (local.set $a (i32.add (local.get $a) (local.get $b)))\n"
+"    (local.set $c (i32.add (local.get $c) (local.get $d)))\n"
+"    (local.set $e (i32.add (local.get $e) (local.get $f)))\n"
+"    (drop (i32.add (i32.add (local.get $a) (local.get $b)) (i32.add (local.get $c) (local.get $d))))\n"
+"    (drop (i32.add (local.get $e) (local.get $f)))\n"
+"    (local.get $r))\n"
 ")\n";
 
 typedef struct jit_case
@@ -442,6 +455,7 @@ static const jit_case cases[] = {
 	{"early_const", 1, 2, {INT64_C(0), INT64_C(9)}, -7},
 	{"early_const", 1, 2, {INT64_C(3), INT64_C(4)}, 21},
 	{"early_const", 1, 2, {INT64_C(-5), INT64_C(2)}, 15},
+	{"ret_decl0", 0, 0, {0}, 42},
 };
 
 static void
