@@ -330,6 +330,9 @@ move_local_regs(cstate *c, bool save, bool slots)
 
 		if (!slots && !is_float(c->ltype[l]) && (X64_SYSV_KEEPS_LOCALS & X64_SET(r)))
 			continue;
+		/* the caller-saved ones hold no caller's value (x64/abi.h) */
+		if (slots && is_float(c->ltype[l]) && !(X64_FLOAT_LOCAL_SET & X64_SET(r)))
+			continue;
 
 		if (is_float(c->ltype[l]))
 		{
@@ -1505,6 +1508,28 @@ call_results(cstate *c, const sf_functype *ft)
 	}
 }
 
+/*
+** Around a call to a wasm function (which may use them for values): the
+** float locals kept in caller-saved registers to their frame slots and
+** back.
+*/
+static void
+move_caller_saved_locals(cstate *c, bool save)
+{
+	for (uint32_t i = 0; i < c->nreglocals; i++)
+	{
+		uint32_t	l = c->reglocals[i];
+		int			r = c->lreg[l];
+
+		if (!is_float(c->ltype[l]) || (X64_FLOAT_LOCAL_SET & X64_SET(r)))
+			continue;
+		if (save)
+			x64_movs_mr(c->b, 1, x64_m(X64_RBP, c->loff[l]), r);
+		else
+			x64_movs_rm(c->b, 1, r, x64_m(X64_RBP, c->loff[l]));
+	}
+}
+
 /* rax = sf_func *: switch context, call, restore ours. */
 static void
 call_through_func(cstate *c)
@@ -1528,6 +1553,7 @@ cg_call(cstate *c, uint32_t func)
 	call_prepare(c, ft, 0);
 	pop_args(c, ft->nparams);
 	cg_spill_all(c);
+	move_caller_saved_locals(c, true);
 	if (func < c->m->nfunc_imports)
 	{
 		x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, sf_vm_func_off(c->m, func)));
@@ -1555,6 +1581,7 @@ cg_call(cstate *c, uint32_t func)
 		ms->fix[ms->nfix].pay.site = cg_fuel_call_site(c);
 		ms->nfix++;
 	}
+	move_caller_saved_locals(c, false);
 	call_results(c, ft);
 }
 
@@ -1585,7 +1612,9 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 	x64_alu_mi(c->b, X64_CMP, 0, x64_m(X64_RAX, SF_OFF_FUNC_TYPE_ID),
 			   (int32_t) c->ms->type_ids[type]);
 	cg_trap_if(c, X64_CC_NE, SF_TRAP_INDIRECT_MISMATCH);
+	move_caller_saved_locals(c, true);
 	call_through_func(c);
+	move_caller_saved_locals(c, false);
 	call_results(c, ft);
 }
 
@@ -1674,7 +1703,12 @@ choose_local_regs(cstate *c, const sf_code *code)
 	for (uint32_t k = 0; k < ni; k++)
 		give_reg(c, hot[k], gl_regs[k], false);
 	for (uint32_t k = 0; k < nf; k++)
+	{
 		give_reg(c, hot[ni + k], xl_regs[k], true);
+		/* a caller-saved one leaves the value pool (x64/abi.h) */
+		if (!(X64_FLOAT_LOCAL_SET & X64_SET(xl_regs[k])))
+			c->xused |= X64_SET(xl_regs[k]);
+	}
 	/* the callee-save area sits between the declared locals and the homes */
 	c->save0 = X64_FRAME_LOCALS - 8 * (int32_t) c->ndecl;
 	c->home0 = c->save0 - 8 * (int32_t) c->nreglocals;

@@ -377,6 +377,52 @@ static const char *probe_wat =
 "    (drop (i32.add (i32.add (local.get $a) (local.get $b)) (i32.add (local.get $c) (local.get $d))))\n"
 "    (drop (i32.add (local.get $e) (local.get $f)))\n"
 "    (local.get $r))\n"
+"  ;; ten float locals: the ninth hottest lives in caller-saved xmm7, kept\n"
+"  ;; across a direct call and a call_indirect to a callee whose deep\n"
+"  ;; expression uses every value register\n"
+"  (type $ff (func (param f64) (result f64)))\n"
+"  (table 1 funcref)\n"
+"  (elem (i32.const 0) $clobber)\n"
+"  (func $clobber (param $x f64) (result f64)\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 1.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 2.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 3.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 4.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 5.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 6.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 7.5))\n"
+"             (f64.mul (local.get $x) (f64.const 8.5))))))))))\n"
+"  (func (export \"float_locals_calls\") (param $a i32) (param $b i32) (result i32)\n"
+"    (local $f0 f64) (local $f1 f64) (local $f2 f64) (local $f3 f64) (local $f4 f64)\n"
+"    (local $f5 f64) (local $f6 f64) (local $f7 f64) (local $f8 f64) (local $f9 f64) (local $i i32)\n"
+"    (local.set $f0 (f64.convert_i32_s (local.get $a)))\n"
+"    (local.set $f1 (f64.add (local.get $f0) (f64.const 1)))\n"
+"    (local.set $f2 (f64.add (local.get $f1) (f64.const 1)))\n"
+"    (local.set $f3 (f64.add (local.get $f2) (f64.const 1)))\n"
+"    (local.set $f4 (f64.add (local.get $f3) (f64.const 1)))\n"
+"    (local.set $f5 (f64.add (local.get $f4) (f64.const 1)))\n"
+"    (local.set $f6 (f64.add (local.get $f5) (f64.const 1)))\n"
+"    (local.set $f7 (f64.add (local.get $f6) (f64.const 1)))\n"
+"    (local.set $f8 (f64.convert_i32_s (local.get $b)))\n"
+"    (local.set $f9 (f64.add (local.get $f8) (f64.const 0.25)))\n"
+"    (loop $l\n"
+"      (local.set $f8 (f64.add (local.get $f8) (call $clobber (local.get $f9))))\n"
+"      (local.set $f9 (f64.sub (local.get $f9)\n"
+"                              (call_indirect (type $ff) (local.get $f8) (i32.const 0))))\n"
+"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+"      (br_if $l (i32.lt_u (local.get $i) (i32.const 2))))\n"
+"    ;; every value register at once, xmm7's local among them\n"
+"    (i32.trunc_f64_s\n"
+"      (f64.add\n"
+"        (f64.add (f64.mul (local.get $f0) (f64.const 1))\n"
+"        (f64.add (f64.mul (local.get $f1) (f64.const 3))\n"
+"        (f64.add (f64.mul (local.get $f2) (f64.const 5))\n"
+"        (f64.add (f64.mul (local.get $f3) (f64.const 7))\n"
+"        (f64.add (f64.mul (local.get $f4) (f64.const 11))\n"
+"        (f64.add (f64.mul (local.get $f5) (f64.const 13))\n"
+"        (f64.add (f64.mul (local.get $f6) (f64.const 17))\n"
+"                 (f64.mul (local.get $f7) (f64.const 19)))))))))\n"
+"        (f64.add (f64.mul (local.get $f8) (f64.const 0.001)) (f64.mul (local.get $f9) (f64.const 0.0001))))))\n"
 ")\n";
 
 typedef struct jit_case
@@ -456,6 +502,9 @@ static const jit_case cases[] = {
 	{"early_const", 1, 2, {INT64_C(3), INT64_C(4)}, 21},
 	{"early_const", 1, 2, {INT64_C(-5), INT64_C(2)}, 15},
 	{"ret_decl0", 0, 0, {0}, 42},
+	{"float_locals_calls", 0, 2, {INT64_C(1), INT64_C(2)}, 894},
+	{"float_locals_calls", 0, 2, {INT64_C(-7), INT64_C(100)}, 19533},
+	{"float_locals_calls", 0, 2, {INT64_C(30), INT64_C(-3)}, 2116},
 };
 
 static void
