@@ -1416,6 +1416,8 @@ cg_else(cstate *c)
 	cg_fuel_arm(c);
 }
 
+static void local_regs_here(cstate *c);
+
 void
 cg_end(cstate *c)
 {
@@ -1461,6 +1463,8 @@ cg_end(cstate *c)
 		ms->loop_hi[ms->nloops++] = (uint32_t) x64_pos(c->b) - ms->func_start;
 	}
 	cg_fuel_end(c, k, joined, false_only);
+	if (SF_UNLIKELY(c->pc == c->regs_at))
+		local_regs_here(c);
 }
 
 /* ---- calls ------------------------------------------------------------------- */
@@ -1509,25 +1513,22 @@ call_results(cstate *c, const sf_functype *ft)
 }
 
 /*
-** Around a call to a wasm function (which may use them for values): the
-** float locals kept in caller-saved registers to their frame slots and
-** back.
+** Around a call to a wasm function (which may use it for values): the
+** float local kept in caller-saved xmm7 (the last local given a
+** register, choose_local_regs) to its frame slot and back.
 */
-static void
+static inline void
 move_caller_saved_locals(cstate *c, bool save)
 {
-	for (uint32_t i = 0; i < c->nreglocals; i++)
-	{
-		uint32_t	l = c->reglocals[i];
-		int			r = c->lreg[l];
+	uint32_t	l;
 
-		if (!is_float(c->ltype[l]) || (X64_FLOAT_LOCAL_SET & X64_SET(r)))
-			continue;
-		if (save)
-			x64_movs_mr(c->b, 1, x64_m(X64_RBP, c->loff[l]), r);
-		else
-			x64_movs_rm(c->b, 1, r, x64_m(X64_RBP, c->loff[l]));
-	}
+	if (SF_LIKELY(!(c->xlocals & ~X64_FLOAT_LOCAL_SET)))
+		return;
+	l = c->reglocals[c->nreglocals - 1];
+	if (save)
+		x64_movs_mr(c->b, 1, x64_m(X64_RBP, c->loff[l]), c->lreg[l]);
+	else
+		x64_movs_rm(c->b, 1, c->lreg[l], x64_m(X64_RBP, c->loff[l]));
 }
 
 /* rax = sf_func *: switch context, call, restore ours. */
@@ -1679,6 +1680,10 @@ setup_locals(cstate *c, const sf_code *code)
 static const int gl_regs[X64_HOT_INT] = X64_INT_LOCAL_REGS;
 static const int xl_regs[X64_HOT_FLOAT] = X64_FLOAT_LOCAL_REGS;
 
+/* eight callee-saved float local registers and one caller-saved, the last */
+_Static_assert(X64_HOT_FLOAT == 9 && X64_FLOAT_LOCAL_SET == 0xFF00,
+			   "move_caller_saved_locals moves one local");
+
 static void
 give_reg(cstate *c, uint32_t l, int reg, bool fl)
 {
@@ -1787,7 +1792,7 @@ setup_local_regs(cstate *c)
 ** compared) return (params or constants)", as in "if (n < 2) return n".
 ** The end of that 'if', or NULL for any other start.  Until there the
 ** function needs none of its local registers, so it saves and loads them
-** only there (cg_local_regs_here) and its early return restores none.
+** only there (local_regs_here) and its early return restores none.
 */
 static const uint8_t *
 early_return_end(const cstate *c)
@@ -1845,9 +1850,9 @@ early_return_end(const cstate *c)
 	return NULL;
 }
 
-/* The early return's 'if' has ended: the local registers from here on. */
-void
-cg_local_regs_here(cstate *c)
+/* The early return's 'if' has ended (cg_end): the local registers from here on. */
+static void
+local_regs_here(cstate *c)
 {
 	const sf_code *code = &c->m->codes[c->func_index - c->m->nfunc_imports];
 

@@ -231,7 +231,6 @@ void		cg_store_any(cstate *c, const sval *v, uint32_t depth, x64_mem dst);
 void		cg_local_readers(cstate *c, uint32_t local);
 void		cg_test_zero(cstate *c, int w, int reg);
 void		cg_save_local_regs(cstate *c);
-void		cg_local_regs_here(cstate *c);
 void		cg_restore_local_regs(cstate *c);
 
 /*

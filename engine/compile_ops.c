@@ -1622,8 +1622,6 @@ cg_lower_body(cstate *c)
 			return cg_fail(c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c->op_start);
 		if (lower(c, op) != SF_OK || (op == SF_OP_END && c->csp == 0))
 			break;
-		if (SF_UNLIKELY(c->pc == c->regs_at))
-			cg_local_regs_here(c);
 	}
 	return c->status;
 }
