@@ -432,6 +432,168 @@ sf_call_slots_checked(sf_func *f, uint64_t *slots, sf_call_opts *opts,
 }
 
 /*
+** A prepared call: the activation of the calls of one JIT function from
+** one caller, filled once (sf_prepare), so that a call (sf_prepared_call)
+** writes only the fuel counter and links it in.  Its fields that a trap
+** writes are set back to zero after the trap is described, as a fresh
+** activation has them.
+*/
+struct sf_prepared
+{
+	uint64_t	slots[SF_PREPARED_MAX_SLOTS];
+	void	   *ctx;
+	void	   *code;
+	sf_entry_fn entry;
+	sf_store   *store;
+	uint64_t	narrow;
+	uint32_t	nslots;
+	bool		counting;
+	/* of the call running: kept here, not in registers across it */
+	uint64_t	limit;
+	uint64_t   *consumed;
+	sf_activation *prev_cur;
+	uintptr_t	prev_limit;
+	/* the stack limit of an outermost call from the frame 'frame' */
+	uintptr_t	frame;
+	uintptr_t	floor;
+	sf_activation act;
+	sf_activation trapped;		/* the activation of the last trap */
+};
+
+size_t
+sf_prepared_size(void)
+{
+	return sizeof(sf_prepared);
+}
+
+int
+sf_prepare(void *mem, sf_func *f, uint32_t nargs, uint32_t nresults)
+{
+	sf_prepared *p = mem;
+
+	if (!sf_call_slots_ok(f, nargs, nresults) || f->nslots > SF_PREPARED_MAX_SLOTS)
+		return 0;
+	memset(p, 0, sizeof(*p));
+	p->ctx = f->ctx;
+	p->code = f->code;
+	p->entry = (sf_entry_fn) f->entry_stub;
+	p->store = f->store;
+	p->narrow = f->narrow;
+	p->nslots = f->nslots;
+	p->counting = f->counting;
+	p->act.store = f->store;
+	p->act.trap_stub = f->trap_stub;
+	p->act.counting = f->counting;
+	return 1;
+}
+
+uint64_t *
+sf_prepared_slots(sf_prepared *p)
+{
+	return p->slots;
+}
+
+/*
+** A prepared call trapped: its activation is kept for sf_prepared_error,
+** and made fresh for the next call.
+*/
+static __attribute__((noinline, cold)) sf_status
+prepared_trap(sf_prepared *p, uint64_t trap)
+{
+	sf_activation *act = &p->act;
+
+	act->trap = (int64_t) trap;
+	p->trapped = *act;
+	act->trap = 0;
+	act->trap_pc = 0;
+	act->exit_code = 0;
+	act->host_msg[0] = '\0';
+	act->nret = 0;
+	act->depth = 0;
+	return SF_TRAP;
+}
+
+void
+sf_prepared_error(const sf_prepared *p, sf_error *err)
+{
+	sf_error_clear(err);
+	describe_trap(err, &p->trapped);
+}
+
+/* The i32/f32 slots after the first cut to their low 32 bits. */
+static __attribute__((noinline)) void
+prepared_narrow(sf_prepared *p)
+{
+	for (uint64_t m = p->narrow & ~(uint64_t) 1; m != 0; m &= m - 1)
+		p->slots[__builtin_ctzll(m)] = (uint32_t) p->slots[__builtin_ctzll(m)];
+}
+
+/* The stack limit of outermost calls from 'frame' (stack_floor). */
+static __attribute__((noinline)) void
+prepared_floor(sf_prepared *p, uintptr_t frame)
+{
+	p->floor = stack_floor(frame, p->store->cfg.max_stack_bytes);
+	p->frame = frame;
+}
+
+sf_status
+sf_prepared_call(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
+{
+	sf_store   *s = p->store;
+	uintptr_t	frame = (uintptr_t) __builtin_frame_address(0);
+	uint64_t	trap,
+				consumed = 0;
+
+	if (p->narrow & 1)
+		p->slots[0] = (uint32_t) p->slots[0];
+	if (p->narrow > 1)
+		prepared_narrow(p);
+	p->consumed = fuel_consumed;
+	p->limit = fuel_limit < FUEL_LIMIT_CAP ? fuel_limit : FUEL_LIMIT_CAP;
+	p->act.fuel = p->counting ? -(int64_t) p->limit : INT64_MIN;
+	p->prev_cur = cur_act;
+	p->prev_limit = s->stack_limit;
+	p->act.prev = s->act;
+	if (p->act.prev == NULL)
+	{
+		if (__builtin_expect(frame != p->frame, 0))
+			prepared_floor(p, frame);
+		s->stack_limit = p->floor;
+	}
+	s->act = &p->act;
+	/* the activation is complete before a signal handler can see it */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	cur_act = &p->act;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	/* a request that came before the activation was visible is not lost */
+	if (__builtin_expect(!sf_signals_interrupt_pending(), 1))
+		trap = p->entry(p->ctx, p->code, p->slots, p->nslots, &p->act);
+	else
+		trap = SF_TRAP_INTERRUPTED;
+	cur_act = p->prev_cur;
+	s = p->store;
+	s->act = p->act.prev;
+	s->stack_limit = p->prev_limit;
+	if (p->counting)
+	{
+		consumed = (uint64_t) p->act.fuel + p->limit;
+		if (p->act.fuel > 0)
+			trap = SF_TRAP_OUT_OF_FUEL;
+	}
+	*p->consumed = consumed;
+	if (__builtin_expect(sf_signals_interrupt_pending(), 0))
+	{
+		if (trap == 0)
+			trap = SF_TRAP_INTERRUPTED;
+		if (p->prev_cur == NULL)
+			sf_clear_interrupt();
+	}
+	if (__builtin_expect(trap != 0, 0))
+		return prepared_trap(p, trap);
+	return SF_OK;
+}
+
+/*
 ** The check at a host-call boundary, before and after the host function:
 ** the slacked-mode counterpart of precise mode's branch, and where an
 ** interrupt requested outside JIT code is honoured.  Out of fuel wins.

@@ -30,6 +30,8 @@ void	   *sf_codemem_install(const void *code, size_t len, sf_error *err);
 ** pages of a second buffer.
 */
 void	   *sf_codemem_reserve(size_t len, sf_error *err);
+/* A block of this size or more starts on a boundary of it and asks for huge pages. */
+#define SF_CODEMEM_HUGE_PAGE ((size_t) 2 << 20)
 bool		sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err);
 /* Hint: the first 'len' bytes of a reserved block will be written. */
 void		sf_codemem_prefault(void *block, size_t len);

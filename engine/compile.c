@@ -729,6 +729,29 @@ cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at)
 		x64_bind32(&ms->buf, jump, at + CHARGE_LEN);
 }
 
+/*
+** The index of the first use of the pool at code offset 'at' or past it:
+** uses are noted in code order, and a removed charge moves those in its
+** span by the same amount, so they stay in order.
+*/
+static uint32_t
+kfix_first(const modstate *ms, uint32_t at)
+{
+	uint32_t	lo = 0,
+				hi = ms->nkfix;
+
+	while (lo < hi)
+	{
+		uint32_t	mid = lo + (hi - lo) / 2;
+
+		if (ms->kfix[mid].at < at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 void
 cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 {
@@ -736,15 +759,41 @@ cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 
 	x64_cut(&ms->buf, at, CHARGE_LEN, end);
 	/* the pool comes after the function: uses that moved read it from further up */
-	for (uint32_t i = 0; i < ms->nkfix; i++)
-		if (ms->kfix[i].at >= at + CHARGE_LEN && ms->kfix[i].at < end)
-			ms->kfix[i].at -= CHARGE_LEN;
+	for (uint32_t i = kfix_first(ms, at + CHARGE_LEN); i < ms->nkfix && ms->kfix[i].at < end; i++)
+		ms->kfix[i].at -= CHARGE_LEN;
 	if (jump != NO_CHAIN)
 		x64_bind32(&ms->buf, jump - CHARGE_LEN, target);
 	/* the code map's points in the span move up with its code */
 	for (uint32_t i = map_first(ms, at + CHARGE_LEN - ms->func_start);
 		 i < ms->nmap && ms->map[i].code < end - ms->func_start; i++)
 		ms->map[i].code -= CHARGE_LEN;
+}
+
+/* A loop's entry slot: room for a short jump, written by cg_charge_skip_write. */
+#define SKIP_LEN 2
+
+uint32_t
+cg_charge_skip_slot(cstate *c)
+{
+	uint32_t	at = cg_pos(c);
+
+	x64_skip(c->b, SKIP_LEN);
+	return at;
+}
+
+void
+cg_charge_skip_write(modstate *ms, uint32_t slot, fuel_skip_form how, bool checked)
+{
+	uint8_t    *code = x64_code(&ms->buf);
+
+	if (code == NULL)
+		return;
+	if (how == FUEL_SKIP_JUMP)
+		x64_put_jmp8(code + slot, (int8_t) (CHARGE_LEN + (checked ? CHECK_LEN : 0)));
+	else if (how == FUEL_SKIP_PREFIX)
+		x64_put_prefixes(code + slot, SKIP_LEN);
+	else
+		x64_put_nop(code + slot, SKIP_LEN);
 }
 
 cg_mark
@@ -1955,6 +2004,7 @@ out:
 	free(c.fuel.hoists);
 	free(c.fuel.plains);
 	free(c.fuel.zcand);
+	free(c.fuel.skips);
 	free(c.cold);
 	return c.status;
 }

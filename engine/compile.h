@@ -305,6 +305,13 @@ void		cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at);
 ** still reaches its target.
 */
 void		cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump);
+/*
+** A loop's entry slot before its label, and how it is written: a jump
+** past the charge at the label (with its check, 'checked'), bytes that
+** join that charge, or a NOP (fuel_skip_form).
+*/
+uint32_t	cg_charge_skip_slot(cstate *c);
+void		cg_charge_skip_write(modstate *ms, uint32_t slot, fuel_skip_form how, bool checked);
 /* Where the code stands, and whether it has stayed plain since (see cg_mark). */
 cg_mark		cg_mark_here(const cstate *c);
 bool		cg_plain_since(const cstate *c, const cg_mark *m, uint32_t *jump);

@@ -50,7 +50,10 @@
 **    in the loop but not for the header, or the room running out -- the
 **    late part is flushed: a charge that leaves the flags alone (a pending
 **    compare may sit in them) charges it there, and it leaves the header
-**    and the compensation.
+**    and the compensation.  When the room runs out, the loop is peeled
+**    instead (peel_loop): its entry jumps past the header charge and the
+**    run before pays the first iteration's header run, so the late part
+**    goes on.
 **  * Rotate a loop's header charge onto its entry edges.  When every
 **    branch back to a loop is a 'br' that ends a run of the body (not
 **    the header's own), the header's charge moves into the run before
@@ -194,6 +197,8 @@ open_run(cstate *c)
 	f->pend_lo = NO_SITE;
 }
 
+static bool peel_loop(cstate *c, uint32_t loop);
+
 /*
 ** An operator of fuel 'cost' joins the current run (cg_fuel_op takes the
 ** common case inline).  Operators in unreachable code are never executed
@@ -215,7 +220,8 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 	** entry run can take back.  Either ends it here.
 	*/
 	if (f->late_loop != NO_SITE &&
-		(traps || c->cs[f->late_loop].fuel.room < cost || f->n >= RUN_MAX))
+		(traps || f->n >= RUN_MAX ||
+		 (c->cs[f->late_loop].fuel.room < cost && !peel_loop(c, f->late_loop))))
 		cg_fuel_flush_slow(c);
 	if (f->at == NO_SITE || f->n >= RUN_MAX)
 		open_run(c);
@@ -227,8 +233,11 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 	{
 		fuel_frame *L = &c->cs[f->late_loop].fuel;
 
-		f->sites[L->comp].n -= cost;
-		L->room -= cost;
+		if (!L->peel)
+		{
+			f->sites[L->comp].n -= cost;
+			L->room -= cost;
+		}
 		L->late_n += cost;
 	}
 }
@@ -384,11 +393,51 @@ cg_fuel_loop(cstate *c)
 	k->late = false;
 	k->late_n = 0;
 	k->rot1 = 0;
+	k->peel = false;
+	/* the entry's slot: the label, and the header charge, come after it */
+	k->skip = f->counting && k->comp != NO_SITE ? cg_charge_skip_slot(c) : NO_SITE;
 	if (f->counting && k->comp != NO_SITE && f->nrots < FUEL_ROTS)
 	{
 		c->ms->fuel.rots[f->nrots++] = (frot) {k->comp, NO_SITE, 0, 0, 0, 0};
 		k->rot1 = f->nrots;
 	}
+}
+
+/*
+** The late part of loop frame 'loop' has outgrown what the run before the
+** loop can take back (its room).  Instead, the loop's entry can jump past
+** the header charge, which then runs only on the branches back, where it
+** charges the late part of the iteration before and the header run of the
+** next; the run before the loop, once per entry, pays the first
+** iteration's header run (cg_fuel_func_end adds the header's final
+** charge to it) and takes nothing back, so the late part is not cut.
+** Only when the header charge is at the label, right after the entry's
+** slot, and no direct call pays its callee's entry run through the
+** header (the first iteration would not pay it).  When the run before
+** the loop is an enclosing loop's header, that loop no longer rotates:
+** rotating would empty the charge and have its branches back jump past.
+*/
+static bool
+peel_loop(cstate *c, uint32_t loop)
+{
+	ctl		   *k = &c->cs[loop];
+	fuel_func  *f = &c->fuel;
+
+	if (k->fuel.peel)
+		return true;
+	if (k->fuel.skip == NO_SITE || k->fuel.arm == NO_SITE ||
+		f->sites[k->fuel.arm].at != k->loop_pos)
+		return false;
+	for (uint32_t i = k->loop_fix; i < c->ms->nfix; i++)
+		if (c->ms->fix[i].pay.site == k->fuel.arm)
+			return false;
+	for (uint32_t i = 1; i < loop; i++)
+		if (c->cs[i].kind == CTL_LOOP && c->cs[i].fuel.arm == k->fuel.comp)
+			c->cs[i].fuel.rot1 = 0;
+	/* what the compensation took back so far goes back */
+	f->sites[k->fuel.comp].n += k->fuel.late_n;
+	k->fuel.peel = true;
+	return true;
 }
 
 /*
@@ -419,8 +468,11 @@ cg_fuel_flush_slow(cstate *c)
 	}
 	f->n -= n;
 	f->sites[f->at].n = f->n;
-	f->sites[L->comp].n += n;
-	L->room += n;
+	if (!L->peel)
+	{
+		f->sites[L->comp].n += n;
+		L->room += n;
+	}
 	L->late_n = 0;
 	cg_fuel_point(c);
 	f->at = charge_keeping_flags(c, n);
@@ -591,6 +643,10 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 
 	if (k->fuel.late)
 		f->late_open--;
+	if (k->fuel.skip != NO_SITE &&
+		grow((void **) &f->skips, &f->capskips, f->nskips, sizeof(fskip), c))
+		f->skips[f->nskips++] = (fskip) {k->fuel.skip, k->loop_pos, k->fuel.arm,
+		k->fuel.comp, n, k->fuel.peel};
 
 	for (uint32_t i = 0; i < f->nstubs; i++)
 	{
@@ -904,6 +960,13 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 			hoist(c, f->hoists[i].before, f->hoists[i].then_arm, f->hoists[i].else_run);
 	if (f->nrorder > 0)
 		rotate_loops(c);
+	/*
+	** Peeled loops, inner ones first: the run before pays the first
+	** iteration's header run, the header's charge but the late part.
+	*/
+	for (uint32_t i = 0; i < f->nskips; i++)
+		if (f->skips[i].peel)
+			f->sites[f->skips[i].pre].n += site_fuel(c, f->skips[i].header) - f->skips[i].late_n;
 	if (f->entry != NO_SITE)
 		zero_candidate(c, f->entry);
 	ms->fuel.points += f->nsites;
@@ -923,6 +986,15 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 		ms->fuel.points--;
 	}
 	cg_charges_write(ms, f->sites, f->nsites);
+	for (uint32_t i = 0; i < f->nskips; i++)
+	{
+		const fskip *k = &f->skips[i];
+
+		cg_charge_skip_write(ms, k->slot,
+							 k->peel ? FUEL_SKIP_JUMP :
+							 k->header != NO_SITE && f->sites[k->header].at == k->label ?
+							 FUEL_SKIP_PREFIX : FUEL_SKIP_NOP, f->precise);
+	}
 	if (f->entry != NO_SITE)
 		ms->fuel.entry[defidx].n = f->sites[f->entry].n;
 	/* each fixup carries its paying site; those of one site share the first's */

@@ -57,7 +57,9 @@ typedef struct fuel_frame
 	uint32_t	late_n;			/* loop: fuel of the late part */
 	uint32_t	room;			/* loop: what the compensation may still take back */
 	uint32_t	rot1;			/* loop: 1 + its frot in fuel_module.rots, 0 if none */
+	uint32_t	skip;			/* loop: its entry's slot before the label, or NO_SITE */
 	bool		late;			/* loop: part of its body is charged late */
+	bool		peel;			/* loop: entered past its header charge (fskip) */
 	/* if/else: the lowering and the sites when 'arm' opened, to tell a plain arm */
 	cg_mark		arm_mark;
 	uint32_t	arm_sites;
@@ -124,6 +126,34 @@ typedef struct fstub
 	uint32_t	owner;			/* loop frame at whose end the stub goes */
 } fstub;
 
+/*
+** How a loop's entry slot (a few bytes just before its label) is written:
+** a jump past the header charge at the label (and its check), or, when
+** the entry runs the charge, bytes that make one instruction with it
+** (redundant prefixes) or, when the charge is not at the label, a NOP.
+*/
+typedef enum fuel_skip_form
+{
+	FUEL_SKIP_JUMP,
+	FUEL_SKIP_PREFIX,
+	FUEL_SKIP_NOP
+} fuel_skip_form;
+
+/*
+** A loop with an entry slot.  'peel': the entry jumps past the header
+** charge, which only the branches back run, and the run before the loop
+** pays the first iteration's header instead (compile_fuel.c).
+*/
+typedef struct fskip
+{
+	uint32_t	slot;			/* code offset of the slot */
+	uint32_t	label;			/* the loop's label, just after it */
+	uint32_t	header;			/* the header's site, or NO_SITE */
+	uint32_t	pre;			/* the run before the loop */
+	uint32_t	late_n;			/* of the header's charge, the late part */
+	bool		peel;
+} fskip;
+
 /* What the pass keeps per function (in the compiler's cstate). */
 typedef struct fuel_func
 {
@@ -154,6 +184,8 @@ typedef struct fuel_func
 	uint32_t	nzcand, capzcand;
 	fstub	   *stubs;
 	uint32_t	nstubs, capstubs;
+	fskip	   *skips;			/* loops with an entry slot, in the order they ended */
+	uint32_t	nskips, capskips;
 	uint32_t	nrots, nredges, nrorder;	/* used of fuel_module's rots, redges, rorder */
 } fuel_func;
 

@@ -456,35 +456,40 @@ presize_count(uint64_t want, size_t size)
 ** thread compiles typically need, faulted in at once: left to grow by
 ** doubling, they reach fresh heap pages one fault at a time and copy
 ** themselves on the way, half of a compile's page faults in a fresh
-** process.  The module-wide ones (call fixups, code maps) go by the
-** thread's share of the wasm (libc-module: a call per 110 bytes, a map
-** byte per 7.5; a Rust module of 1.8 MB, one per 49 and 4.3), those reused
-** from function to function (fuel sites, map points, constant fixes,
-** control stack) by the largest body.  Past these sizes they grow as
-** they need.
+** process.  A page faulted in and never used costs too (about 2 us here,
+** a third of a fault), so the sizes are what the modules measured need
+** with a margin, not the most they could.  The module-wide ones (call
+** fixups, code maps) go by the thread's share of the wasm (libc-module: a
+** call per 109 bytes, a map byte per 7.5; a Rust module of 1 MB, one per
+** 95 and 6.3; of 1.8 MB, one per 49 and 4.3), those reused from function
+** to function by the largest body (at most a code-map point per 12 bytes
+** of a body, a fuel site per 20; precise fuel mode, a point per 5.6).
+** Past these sizes they grow as they need.
 */
 static void
 presize(modstate *ms, uint64_t share, uint32_t max_body)
 {
+	/* map points per byte of the largest body, as a divisor */
+	uint32_t	per_point = ms->m->cfg.fuel_mode == SF_FUEL_PRECISE ? 4 : 8;
 	uint32_t	n;
 
-	n = presize_count(share / 32 + 64, sizeof(call_fixup));
+	n = presize_count(share / 64 + 64, sizeof(call_fixup));
 	if (ms->fix == NULL && (ms->fix = presized(n, sizeof(call_fixup))) != NULL)
 		ms->capfix = n;
 	/* sf_codemap_put reserves 10 bytes a point of the function it adds */
-	n = presize_count(share / 4 + (uint64_t) max_body * 4 + 1024, 1);
+	n = presize_count(share / 5 + (uint64_t) max_body / per_point * 10 + 1024, 1);
 	if (ms->maps.b == NULL && (ms->maps.b = presized(n, 1)) != NULL)
 		ms->maps.cap = n;
 	n = presize_count(64, sizeof(ctl));
 	if (ms->cs == NULL && (ms->cs = presized(n, sizeof(ctl))) != NULL)
 		ms->ccap = n;
-	n = presize_count(max_body / 4 + 256, sizeof(sf_codemap_point));
+	n = presize_count(max_body / per_point + 256, sizeof(sf_codemap_point));
 	if (ms->map == NULL && (ms->map = presized(n, sizeof(sf_codemap_point))) != NULL)
 		ms->capmap = n;
 	n = presize_count(max_body / 64 + 16, sizeof(pool_fix));
 	if (ms->kfix == NULL && (ms->kfix = presized(n, sizeof(pool_fix))) != NULL)
 		ms->capkfix = n;
-	n = presize_count(max_body / 8 + 64, sizeof(fuel_site));
+	n = presize_count(max_body / 16 + 64, sizeof(fuel_site));
 	if (ms->m->cfg.fuel_mode != SF_FUEL_OFF && ms->fuel.sites == NULL &&
 		(ms->fuel.sites = presized(n, sizeof(fuel_site))) != NULL)
 		ms->fuel.capsites = n;
@@ -678,35 +683,30 @@ place_code(job *jb, uint8_t *dst, const uint8_t *own, const uint32_t *at, size_t
 	memset(dst + prev, 0xCC, len - prev);
 }
 
-/* What the functions recorded, moved with them; the fixups into ms->fix. */
-static bool
+/*
+** What the functions recorded, moved with them.  The call fixups stay in
+** their threads' arrays (link_threads reads each): gathered into a fresh
+** array, a Rust module's 9,730 fixups (272 KB) cost 0.5-0.7 ms here in
+** page faults.
+*/
+static void
 move_records(job *jb, const uint32_t *at)
 {
 	modstate   *ms = &jb->w[0].ms;
 	struct sf_jit *j = jb->j;
-	uint32_t	nfix = 0;
-	call_fixup *fix;
 
-	for (uint32_t t = 0; t < jb->n; t++)
-		nfix += jb->w[t].ms.nfix;
-	fix = presized(nfix + 1, sizeof(call_fixup));
-	if (fix == NULL)
-		return false;
-	nfix = 0;
 	for (uint32_t i = 0; i < jb->ndef; i++)
 	{
 		const fplace *pl = &jb->place[i];
-		const call_fixup *from = jb->w[pl->thread].ms.fix;
+		call_fixup *fix = jb->w[pl->thread].ms.fix;
 		uint32_t	delta = at[i] - j->func_off[i],
 					len = func_len(j, i);
 
 		for (uint32_t k = pl->fix_lo; k < pl->fix_hi; k++)
 		{
-			fix[nfix] = from[k];
-			fix[nfix].at += delta;
-			if (fix[nfix].pay.site != NO_SITE)
-				fix[nfix].pay.at += delta;
-			nfix++;
+			fix[k].at += delta;
+			if (fix[k].pay.site != NO_SITE)
+				fix[k].pay.at += delta;
 		}
 		if (ms->fuel.entry != NULL && ms->fuel.entry[i].at != NO_SITE)
 			ms->fuel.entry[i].at += delta;
@@ -715,10 +715,6 @@ move_records(job *jb, const uint32_t *at)
 	}
 	for (uint32_t t = 1; t < jb->n; t++)
 		ms->fuel.points += jb->w[t].ms.fuel.points;
-	free(ms->fix);
-	ms->fix = fix;
-	ms->nfix = ms->capfix = nfix;
-	return true;
 }
 
 /*
@@ -755,11 +751,12 @@ gather(job *jb)
 		x64_buf_free(&ms->buf);
 		ms->buf = out;
 	}
-	if (ms->buf.oom || !move_records(jb, at))
+	if (ms->buf.oom)
 	{
 		free(at);
 		return sf_error_set(ms->err, SF_NOMEM, "out of memory for code");
 	}
+	move_records(jb, at);
 	free(at);
 	return SF_OK;
 }
@@ -817,14 +814,24 @@ reserve_code(job *jb, uint64_t wasm, size_t *cap, size_t *own)
 	return block;
 }
 
-/* The caller's buffer: the start of the block, faulted in, or malloc'ed. */
+/*
+** The caller's buffer: the start of the block, faulted in, or malloc'ed.
+** A block in huge pages is faulted in only up to a huge-page boundary: a
+** huge page faults in whole when it is first written, as cheaply as in
+** advance, and one the code does not reach (large-module's 1.6 MB of code
+** of 2.5x 924 KB) is then never filled.
+*/
 static void
-start_code(job *jb, modstate *ms, uint8_t *block, size_t own, uint64_t wasm)
+start_code(job *jb, modstate *ms, uint8_t *block, size_t own, size_t cap, uint64_t wasm)
 {
+	size_t		fault = (size_t) wasm * 5 / 2;
+
 	presize(ms, wasm / jb->n, jb->max_body);
+	if (cap >= SF_CODEMEM_HUGE_PAGE && fault > SF_CODEMEM_HUGE_PAGE)
+		fault &= ~(SF_CODEMEM_HUGE_PAGE - 1);
 	if (block != NULL)
 	{
-		prefault(jb, block, (size_t) wasm * 5 / 2, true);
+		prefault(jb, block, fault, true);
 		x64_buf_init_at(&ms->buf, block, own);
 	}
 	else
@@ -1001,6 +1008,33 @@ link_calls(modstate *ms, const uint32_t *func_off)
 }
 
 /*
+** The calls of every thread's functions: a helper's fixups, moved with
+** their functions (move_records), are read through a copy of its state
+** that writes into the caller's buffer and counts the charges it adds.
+** A function's fixups refer only to each other, so the order of the
+** threads does not matter.
+*/
+static void
+link_threads(job *jb)
+{
+	modstate   *ms = &jb->w[0].ms;
+
+	for (uint32_t t = 1; t < jb->n; t++)
+	{
+		modstate	view;
+
+		if (atomic_load(&jb->w[t].state) != HELPER_DONE || jb->w[t].ms.nfix == 0)
+			continue;
+		view = jb->w[t].ms;
+		view.buf = ms->buf;
+		view.fuel.points = 0;
+		link_calls(&view, jb->j->func_off);
+		ms->fuel.points += view.fuel.points;
+	}
+	link_calls(ms, jb->j->func_off);
+}
+
+/*
 ** The code maps of every thread's functions into the module's one block
 ** (each function's range moves by where its thread's maps went).
 */
@@ -1063,13 +1097,13 @@ compile_module(job *jb, uint64_t wasm)
 	/* the helpers start first: they take a while to run (see the top) */
 	for (uint32_t t = 1; t < jb->n; t++)
 		start_helper(&jb->w[t]);
-	start_code(jb, ms, block, own, wasm);
+	start_code(jb, ms, block, own, cap, wasm);
 	st = compile_functions(jb);
 	if (st == SF_OK)
 		st = gather_maps(jb);
 	if (st == SF_OK)
 	{
-		link_calls(ms, jb->j->func_off);
+		link_threads(jb);
 		return finish_code(ms, jb->j, block, cap);
 	}
 	if (block != NULL)

@@ -512,23 +512,22 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 /*
  * A call of slackfuel_call_scalar that did not return normally (a trap; or
  * an exit, which a module without imports cannot make): the call's context
- * is completed as call_begin would have made it, and it ends as
- * call_direct's does.
+ * is completed as call_begin would have made it, with the trap the
+ * prepared call kept, and it ends as call_direct's does.
  */
 static pg_noinline Datum
-scalar_failed(slackfuel_func *fn, slackfuel_inst *inst, slackfuel_fstats *st,
-			  uint64 start, uint64 consumed, sf_status status,
-			  const sf_error *err)
+scalar_failed(slackfuel_scalar_site *site, slackfuel_fstats *st,
+			  uint64 start, uint64 consumed, sf_status status)
 {
 	slackfuel_cx cx;
 
-	cx_init(&cx, fn->proname, fn, inst, NULL);
-	cx.out.err = *err;
+	cx_init(&cx, site->fn->proname, site->fn, site->inst, NULL);
+	sf_prepared_error(site->prep, &cx.out.err);
 	cx.out.consumed = consumed;
 	cx.run_mark = slackfuel_running.n; /* nothing was pushed */
 	cx.st = st;
 	cx.start = start;
-	if (exited(&cx, status) && fn->sig->ret != NULL)
+	if (exited(&cx, status) && site->fn->sig->ret != NULL)
 		exited_without_result(&cx);
 	call_end(&cx);
 	return (Datum) 0;
@@ -554,20 +553,28 @@ scalar_start(slackfuel_fstats *st)
 }
 
 /*
- * A call site's slackfuel_scalar_site for calls of 'fn' in 'inst' as
- * 'userid' (slackfuel_call_scalar_ok holds); its lifting context is
- * allocated in 'mcxt', the call site's.
+ * Set up a call site's slackfuel_scalar_site for calls of 'fn' in 'inst' as
+ * 'userid', in 'mcxt', the call site's memory.  Returns whether calls may
+ * take slackfuel_call_scalar (when no call's SQL is running:
+ * slackfuel_sql_top is NULL): a direct signature, no imports, and an
+ * export the engine prepared a call of.
  */
-void
+bool
 slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 						   slackfuel_inst *inst, Oid userid, MemoryContext mcxt)
 {
+	if (!fn->sig->direct || inst->host != NULL)
+		return false;
+	if (site->prep == NULL)
+		site->prep = MemoryContextAlloc(mcxt, sf_prepared_size());
+	if (!sf_prepare(site->prep, inst->func, fn->sig->nargs, fn->sig->nresults))
+		return false;
 	if (site->cx == NULL)
 		site->cx = MemoryContextAllocZero(mcxt, sizeof(slackfuel_cx));
+	site->slots = sf_prepared_slots(site->prep);
 	site->fn = fn;
 	site->inst = inst;
 	site->owner = inst->owner;
-	site->func = inst->func;
 	site->max_stack = inst->max_stack;
 	site->userid = userid;
 	site->nargs = fn->sig->nargs;
@@ -576,50 +583,33 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 	site->cx->fname = fn->proname;
 	site->cx->argno = 0;
 	site->cx->field = NULL;
+	return true;
 }
 
 /*
- * Where a trap of a call on the trivial function's path is described: such
- * calls never nest (see slackfuel_scalar_running), and scalar_failed copies
- * it at once.
- */
-static sf_error scalar_err;
-
-/*
- * The stack protector is off here: the one array, slots, is written below
- * 'nargs', which the signature bounds by its size (a direct signature has
- * at most SF_WIT_MAX_FLAT_PARAMS flat parameters), and the canary's two
- * loads and test are a tenth of this path.
- */
-#if defined(__has_attribute)
-#if __has_attribute(no_stack_protector)
-#define SCALAR_ATTRS __attribute__((no_stack_protector))
-#endif
-#endif
-#ifndef SCALAR_ATTRS
-#define SCALAR_ATTRS
-#endif
-
-/*
  * The trivial function's path: a direct signature (call_direct) and an
- * instance without imports (slackfuel_call_scalar_ok), and no call around
- * it whose SQL this one runs in (the caller checks slackfuel_sql_top).  It
- * does what call_begin, call_direct and call_end do for such a call (the
- * instance marked running and used, stack, tick and pending interrupts
- * checked, the fuel limit, statistics, the session's fuel) with what the
- * call site kept ('site'), and fills a call's context only when the call
- * traps (scalar_failed).  When the current role is not the one the call
- * site found its instance for (SET ROLE, a SECURITY DEFINER function),
- * the call handler finds the call site again.
+ * instance without imports (slackfuel_scalar_site_init), and no call
+ * around it whose SQL this one runs in (the caller checks
+ * slackfuel_sql_top).  It does what call_begin, call_direct and call_end
+ * do for such a call (the instance marked running and used, stack, tick
+ * and pending interrupts checked, the fuel limit, statistics, the
+ * session's fuel) with what the call site kept ('site'), and fills a
+ * call's context only when the call traps (scalar_failed).  When the
+ * current role is not the one the call site found its instance for (SET
+ * ROLE, a SECURITY DEFINER function), the call handler finds the call site
+ * again.  Everything a call writes besides its statistics is the call
+ * site's (its prepared call and slots), so a call that starts while
+ * another runs (from a lifting's domain check, say) is another call
+ * site's.
  */
-SCALAR_ATTRS Datum
+Datum
 slackfuel_call_scalar(slackfuel_scalar_site *site, FunctionCallInfo fcinfo)
 {
 	slackfuel_fstats *st = NULL;
 	slackfuel_func *fn;
-	uint64		slots[SF_WIT_MAX_FLAT_PARAMS];
+	uint64	   *slots;
 	int			nargs;
-	sf_call_opts opts;
+	uint64		consumed;
 	sf_status	status;
 
 	if (unlikely(site->userid != GetUserId()))
@@ -637,6 +627,7 @@ slackfuel_call_scalar(slackfuel_scalar_site *site, FunctionCallInfo fcinfo)
 	}
 	/* read here, not kept in registers across the calls above */
 	nargs = site->nargs;
+	slots = site->slots;
 	if (nargs > 0)				/* few, usually: tested in order, no loop */
 	{
 		slots[0] = (uint64) fcinfo->args[0].value;
@@ -649,19 +640,18 @@ slackfuel_call_scalar(slackfuel_scalar_site *site, FunctionCallInfo fcinfo)
 	}
 	site->owner->last_used = ++slackfuel_running.clock;
 	slackfuel_scalar_running = site->owner;
-	opts.fuel_limit = slackfuel_fuel_limit();
-	status = sf_call_slots_checked(site->func, slots, &opts, &scalar_err);
+	status = sf_prepared_call(site->prep, slackfuel_fuel_limit(), &site->consumed);
 	slackfuel_scalar_running = NULL;
-	slackfuel_session_fuel += opts.fuel_consumed;
+	consumed = site->consumed;
+	slackfuel_session_fuel += consumed;
 	if (unlikely(status != SF_OK))
-		return scalar_failed(site->fn, site->inst, st, scalar_start(st),
-							 opts.fuel_consumed, status, &scalar_err);
-	slackfuel_last_fuel = opts.fuel_consumed;
+		return scalar_failed(site, st, scalar_start(st), consumed, status);
+	slackfuel_last_fuel = consumed;
 	if (st != NULL)
-		count(st, scalar_start(st), opts.fuel_consumed, 0, site->inst);
+		count(st, scalar_start(st), consumed, 0, site->inst);
 	if (site->lift == NULL)
 		return (Datum) 0;
-	return site->lift(site->cx, site->ret, slots);
+	return site->lift(site->cx, site->ret, site->slots);
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */

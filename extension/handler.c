@@ -32,12 +32,12 @@ PG_FUNCTION_INFO_V1(slackfuel_wit);
 typedef struct slackfuel_callsite
 {
 	uint64		epoch;			/* slackfuel_epoch when fn and inst were found */
-	bool		scalar;			/* slackfuel_call_scalar_ok(fn, inst) */
+	uint64		scalar_epoch;	/* the same when 'site' is set, else 0 */
 	Oid			userid;
 	slackfuel_func *fn;
 	slackfuel_inst *inst;
 	slackfuel_iter *iter;		/* a streamed set being read */
-	slackfuel_scalar_site site; /* when 'scalar' */
+	slackfuel_scalar_site site; /* when scalar_epoch is epoch */
 } slackfuel_callsite;
 
 void		_PG_init(void);
@@ -72,6 +72,7 @@ callsite_init(FunctionCallInfo fcinfo)
 		cs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(*cs));
 	fcinfo->flinfo->fn_extra = cs;
 	cs->epoch = 0;
+	cs->scalar_epoch = 0;
 	fn = slackfuel_func_lookup(fcinfo->flinfo->fn_oid);
 	inst = fn->instances;
 	if (inst == NULL || inst->userid != GetUserId() ||
@@ -80,11 +81,11 @@ callsite_init(FunctionCallInfo fcinfo)
 		inst = slackfuel_inst_get(fn);
 	cs->fn = fn;
 	cs->inst = inst;
-	cs->scalar = slackfuel_call_scalar_ok(fn, inst);
 	cs->userid = GetUserId();
-	if (cs->scalar)
-		slackfuel_scalar_site_init(&cs->site, fn, inst, cs->userid,
-								   fcinfo->flinfo->fn_mcxt);
+	cs->scalar_epoch = 0;
+	if (slackfuel_scalar_site_init(&cs->site, fn, inst, cs->userid,
+								   fcinfo->flinfo->fn_mcxt))
+		cs->scalar_epoch = slackfuel_epoch;
 	cs->epoch = slackfuel_epoch;
 	return cs;
 }
@@ -100,7 +101,7 @@ slackfuel_call_handler_slow(FunctionCallInfo fcinfo)
 
 	if (cs == NULL || cs->epoch != slackfuel_epoch || cs->userid != GetUserId())
 		cs = callsite_init(fcinfo);
-	if (cs->scalar && slackfuel_sql_top == NULL)
+	if (cs->scalar_epoch == slackfuel_epoch && slackfuel_sql_top == NULL)
 		return slackfuel_call_scalar(&cs->site, fcinfo);
 	return slackfuel_call(cs->fn, cs->inst, fcinfo, &cs->iter);
 }
@@ -114,7 +115,7 @@ slackfuel_call_handler(PG_FUNCTION_ARGS)
 {
 	slackfuel_callsite *cs = fcinfo->flinfo->fn_extra;
 
-	if (likely(cs != NULL && cs->epoch == slackfuel_epoch && cs->scalar &&
+	if (likely(cs != NULL && cs->scalar_epoch == slackfuel_epoch &&
 			   slackfuel_sql_top == NULL))
 		return slackfuel_call_scalar(&cs->site, fcinfo);
 	return slackfuel_call_handler_slow(fcinfo);

@@ -660,15 +660,19 @@ extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
 /*
  * What a call site of the trivial function's path (slackfuel_call_scalar)
  * keeps from its first call, so that no call looks it up again: the
- * function and instance, what the call reads of them, and the context a
- * result's lifting reads (its name for messages, the result's place).
+ * function and instance, what the call reads of them, the engine's
+ * prepared call of the export (its activation and argument slots, in the
+ * call site's memory), and the context a result's lifting reads (its name
+ * for messages, the result's place).
  */
 typedef struct slackfuel_scalar_site
 {
+	sf_prepared *prep;			/* the call of inst->func */
+	uint64	   *slots;			/* sf_prepared_slots(prep) */
+	uint64		consumed;		/* by the last call */
 	slackfuel_func *fn;
 	slackfuel_inst *inst;
 	slackfuel_inst *owner;		/* inst->owner */
-	sf_func    *func;			/* inst->func */
 	uint64		max_stack;		/* inst->max_stack */
 	Oid			userid;			/* the role inst was found for */
 	int			nargs;
@@ -677,24 +681,12 @@ typedef struct slackfuel_scalar_site
 	slackfuel_cx *cx;			/* fname set, argno 0, no field */
 } slackfuel_scalar_site;
 
-extern void slackfuel_scalar_site_init(slackfuel_scalar_site *site,
+extern bool slackfuel_scalar_site_init(slackfuel_scalar_site *site,
 									   slackfuel_func *fn, slackfuel_inst *inst,
 									   Oid userid, MemoryContext mcxt);
 extern Datum slackfuel_call_scalar(slackfuel_scalar_site *site,
 								   FunctionCallInfo fcinfo);
 
-/*
- * Whether calls of 'fn' with 'inst' may take slackfuel_call_scalar (when no
- * call's SQL is running: slackfuel_sql_top is NULL): a direct signature,
- * no imports, and an export sf_call_slots_checked may call with the
- * signature's counts.
- */
-static inline bool
-slackfuel_call_scalar_ok(const slackfuel_func *fn, const slackfuel_inst *inst)
-{
-	return fn->sig->direct && inst->host == NULL &&
-		sf_call_slots_ok(inst->func, fn->sig->nargs, fn->sig->nresults);
-}
 extern void slackfuel_call_inline(const char *fname, slackfuel_host *host,
 								  sf_func *f, uint32 nresults);
 extern void slackfuel_call_begin(slackfuel_cx *cx, const char *fname,
@@ -813,10 +805,10 @@ slackfuel_usage_add(const slackfuel_cx *cx, uint64 fuel)
 static inline bool
 slackfuel_stack_ok(uint64 max_stack)
 {
-	char		here;
+	char	   *here = __builtin_frame_address(0);
 
 	return slackfuel_stack_base != NULL &&
-		(uint64) (slackfuel_stack_base - &here) + max_stack <=
+		(uint64) (slackfuel_stack_base - here) + max_stack <=
 		(uint64) max_stack_depth * 1024;
 }
 

@@ -562,6 +562,33 @@ sf_status	sf_call_slots_checked(sf_func *f, uint64_t *slots,
 								  sf_call_opts *opts, sf_error *err);
 
 /*
+** A prepared call: for a host that calls one JIT function many times from
+** one place (a call site of a query), the activation of its calls made
+** once, in memory of sf_prepared_size() bytes (8-byte aligned) that the
+** host owns and keeps no longer than 'f'.  sf_prepare fills it and
+** returns non-zero when 'f' is a function sf_call_slots_ok accepts with
+** 'nargs' and 'nresults' and has at most SF_PREPARED_MAX_SLOTS slots;
+** else 0, and the memory must not be called.  The arguments go into
+** sf_prepared_slots(p) (as for sf_call_slots: i32/f32 bits are
+** zero-extended by the call) and the results come back there.
+** sf_prepared_call runs one call with 'fuel_limit' (capped as sf_call
+** caps it) and writes what it consumed to '*fuel_consumed'
+** (sf_last_fuel_consumed is left as it was).  When it returns SF_TRAP,
+** sf_prepared_error describes the trap as sf_call would have (until the
+** next trap of the same prepared call).  Calls of one prepared call must
+** not nest (a host function of 'f' calling it again is undefined);
+** different ones may.
+*/
+#define SF_PREPARED_MAX_SLOTS 16
+typedef struct sf_prepared sf_prepared;
+size_t		sf_prepared_size(void);
+int			sf_prepare(void *mem, sf_func *f, uint32_t nargs, uint32_t nresults);
+uint64_t   *sf_prepared_slots(sf_prepared *p);
+sf_status	sf_prepared_call(sf_prepared *p, uint64_t fuel_limit,
+							 uint64_t *fuel_consumed);
+void		sf_prepared_error(const sf_prepared *p, sf_error *err);
+
+/*
 ** The fuel_consumed of the last sf_call or sf_call_slots of this thread,
 ** for callers that pass no options.
 */

@@ -494,7 +494,10 @@ test_random_trapping_programs_charge_what_ran(void **state)
 ** only what follows the call; b traps inside the late part; c later in
 ** an iteration whose late part was cut short by that same limit; d after
 ** a br_if back to the header that is not the loop's last operator; e
-** after a br_table to a label inside the loop.  Each returns for the other argument, charged
+** after a br_table to a label inside the loop; f in the header run of a
+** loop with no room (its entry jumps past the header charge, and the run
+** before pays the first iteration's header), on the first iteration and
+** on the third.  Each returns for the other argument, charged
 ** exactly.  Executed operators are counted by hand next to each case;
 ** t and the functions without a result charge nothing ahead that a trap
 ** could hide an under-charge behind.
@@ -567,6 +570,15 @@ static const char prog_late_traps[] =
 	"          (br_table $in $l (i32.const 0)))\n"
 	"        (local.set $s (i32.add (local.get $s) (i32.load (i32.mul (local.get $i) (local.get $x)))))\n"
 	"        (br $l)))\n"
+	"    (local.get $s))\n"
+	"  (func (export \"f\") (param $x i32) (result i32) (local $i i32) (local $s i32)\n"
+	"    (block $out\n"
+	"      (loop $l\n"
+	"        (local.set $s (i32.add (local.get $s)\n"
+	"          (i32.load (i32.add (i32.shl (local.get $i) (i32.const 2)) (local.get $x)))))\n"
+	"        (br_if $out (i32.ge_u (local.get $i) (i32.const 3)))\n"
+	"        (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"        (br $l)))\n"
 	"    (local.get $s)))\n";
 
 typedef struct late_case
@@ -600,6 +612,13 @@ static const late_case late_cases[] = {
 	{"e", 100000, 0, SF_TRAP_MEMORY_OOB, 23,
 	/* 8, 3 x (4 + 4 + 2 + 7 + 1), header 4, local.get */
 	67, 0},
+	/* header up to the load: get, get, const, shl, get, add, load */
+	{"f", 100000, 0, SF_TRAP_MEMORY_OOB, 7,
+	/* 4 x header 13, 3 x 5, local.get */
+	68, 0},
+	/* i = 0, 1: 13 + 5 each, then 7 */
+	{"f", 65528, 0, SF_TRAP_MEMORY_OOB, 43,
+	68, 0},
 };
 
 static void
@@ -703,6 +722,41 @@ static const shape shapes[] = {
 	 "      (br $l)))\n"
 	 "  (local.get $s)))",
 	 3, 3, {0, 3, 20}, {19, 70, 265}, {0, 0, 0}},
+	/* late loop whose late part outgrows what the run before it can take
+	** back (1: the set after the load): the entry jumps past the header
+	** charge, which the run before pays for the first iteration (3 + 4,
+	** and 1 after the block, resumed), and the header charges the whole
+	** late part (4 + 9) with no charge cut out of it: 2 charges, where
+	** cutting the late part where the room ran out made 3 */
+	{"(module (memory 1)\n"
+	 " (func (export \"f\") (param $n i32) (result i32) (local $i i32) (local $s i32)\n"
+	 "  (local.set $s (i32.load (i32.const 0)))\n"
+	 "  (block $out\n"
+	 "    (loop $l\n"
+	 "      (br_if $out (i32.ge_s (local.get $i) (local.get $n)))\n"
+	 "      (local.set $s (i32.add (local.get $s) (local.get $i)))\n"
+	 "      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	 "      (br $l)))\n"
+	 "  (local.get $s)))",
+	 2, 2, {0, 1, 10}, {8, 21, 138}, {0, 0, 0}},
+	/* the same loop inside another, entered from the outer header run,
+	** which pays the inner header for the first iteration (2 + 4): per
+	** outer iteration j, 2 + 13 j + 4 + 8, then 1; 3 charges, where the
+	** cut made 4 */
+	{"(module (func (export \"f\") (param $n i32) (result i32) (local $i i32) (local $s i32) (local $j i32)\n"
+	 "  (block $done\n"
+	 "    (loop $o\n"
+	 "      (local.set $i (i32.const 0))\n"
+	 "      (block $out\n"
+	 "        (loop $l\n"
+	 "          (br_if $out (i32.ge_s (local.get $i) (local.get $j)))\n"
+	 "          (local.set $s (i32.add (local.get $s) (local.get $i)))\n"
+	 "          (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	 "          (br $l)))\n"
+	 "      (local.set $j (i32.add (local.get $j) (i32.const 1)))\n"
+	 "      (br_if $o (i32.le_s (local.get $j) (local.get $n)))))\n"
+	 "  (local.get $s)))",
+	 3, 3, {0, 1, 3}, {15, 42, 135}, {0, 0, 0}},
 	/* the then arm returns: the else arm's run goes on after the end */
 	{"(module (func (export \"f\") (param $x i32) (result i32)\n"
 	 "  (if (i32.eqz (local.get $x))\n"
@@ -1414,13 +1468,24 @@ static const char prog_runaway[] =
 	"    (loop $l\n"
 	"      (call $spin (i32.const 200))\n"
 	"      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))\n"
+	"  (func (export \"peeled\") (param $x i32) (local $i i32)\n"
+	"    (block $out (loop $l\n"
+	"      (br_if $out (i32.eq (local.get $x) (i32.const 7)))\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (br $l))))\n"
 	")\n";
 
-/* Every mode stops runaway code: off by interrupt, the others by fuel. */
+/*
+** Every mode stops runaway code: off by interrupt, the others by fuel,
+** a peeled loop too (entered past its header charge, which its branch
+** back runs: compile_fuel.c), with an interrupt after 4 s as the backstop
+** that fails the test instead of hanging it.
+*/
 static void
 test_runaway_stops(void **state)
 {
-	static const char *const fns[] = {"spin", "rec", "tree"};
+	static const char *const fns[] = {"spin", "rec", "tree", "peeled"};
 	sf_error	err;
 
 	assert_int_equal(sf_watchdog_start(5, &err), SF_OK);
@@ -1429,16 +1494,16 @@ test_runaway_stops(void **state)
 		rig			g;
 
 		rig_new(&g, prog_runaway, (sf_fuel_mode) mode);
-		for (int f = 0; f < 3; f++)
+		for (int f = 0; f < 4; f++)
 		{
 			double		t0 = now_s();
 			outcome		o;
 
 			/* 'rec' ends on its own at the stack limit: no interrupt races it. */
-			bool		kill = mode == SF_FUEL_OFF && f != 1;
+			bool		kill = (mode == SF_FUEL_OFF && f != 1) || f == 3;
 
 			if (kill)
-				kill_after(30);
+				kill_after(mode == SF_FUEL_OFF ? 30 : 4000);
 			o = run(&g, fns[f], f == 2 ? 60 : 0, mode == SF_FUEL_OFF ? NO_LIMIT : 20000000);
 			if (kill)
 				kill_cancel();

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "slackfuel.h"
+#include "codemem.h"
 #include "testwat.h"
 
 static sf_module *
@@ -423,6 +424,87 @@ test_call_slots(void **state)
 	sf_module_free(m);
 }
 
+/*
+** A prepared call: refused where sf_call_slots_checked is; its slots in and
+** out, i32 slots narrowed; the fuel it reports equals sf_call_slots'; a
+** trap is described by sf_prepared_error and the next call runs as fresh;
+** an interrupt requested before it traps at once.
+*/
+static void
+test_prepared_call(void **state)
+{
+	sf_module  *m = load_wat(
+		"(module (import \"env\" \"add\" (func $add (param i32 i32) (result i32)))"
+		"  (memory 1) (data (i32.const 0) \"\\2a\")"
+		"  (func (export \"ld3\") (param i64 i32 i32) (result i32)"
+		"    (i32.add (i32.load8_u (local.get 1)) (i32.load8_u (local.get 2))))"
+		"  (func (export \"boom\") (param i32) (result i32) (if (local.get 0) (then unreachable)) (local.get 0)))");
+	sf_store   *s = sf_store_new(NULL, NULL);
+	static const sf_valtype p[] = {SF_I32, SF_I32}, r1[] = {SF_I32};
+	sf_functype ft = {2, 1, p, r1};
+	int			calls = 0;
+	sf_extern	imp;
+	sf_instance *inst;
+	sf_error	err;
+	sf_call_opts opts = {.fuel_limit = 1000000};
+	void	   *mem = malloc(sf_prepared_size());
+	void	   *mem2 = malloc(sf_prepared_size());
+	sf_prepared *ld3 = mem, *boom = mem2;
+	uint64_t   *slots, consumed = 0, s3[3];
+
+	imp.kind = SF_EXTERN_FUNC;
+	imp.of.func = sf_func_new_host(s, &ft, host_add, &calls, NULL);
+	inst = instantiate(s, m, &imp, 1);
+
+	assert_false(sf_prepare(mem, imp.of.func, 2, 1));
+	assert_false(sf_prepare(mem, export_func(inst, "ld3"), 2, 1));
+	assert_false(sf_prepare(mem, export_func(inst, "ld3"), 3, 0));
+	assert_true(sf_prepare(mem, export_func(inst, "ld3"), 3, 1));
+	assert_true(sf_prepare(mem2, export_func(inst, "boom"), 1, 1));
+
+	slots = sf_prepared_slots(ld3);
+	for (int i = 0; i < 2; i++)
+	{
+		slots[0] = UINT64_C(0xffffffffffffffff);
+		slots[1] = UINT64_C(0xffffffff00000000);
+		slots[2] = UINT64_C(0x8000000000000000);
+		assert_int_equal(sf_prepared_call(ld3, 1000000, &consumed), SF_OK);
+		assert_int_equal((uint32_t) slots[0], 84);
+	}
+	s3[0] = 0;
+	s3[1] = 0;
+	s3[2] = 0;
+	assert_int_equal(sf_call_slots_checked(export_func(inst, "ld3"), s3, &opts, &err), SF_OK);
+	assert_true(consumed > 0);
+	assert_true(consumed == opts.fuel_consumed);
+
+	slots = sf_prepared_slots(boom);
+	slots[0] = 1;
+	assert_int_equal(sf_prepared_call(boom, 1000000, &consumed), SF_TRAP);
+	slots[0] = 0;
+	assert_int_equal(sf_prepared_call(boom, 1000000, &consumed), SF_OK);
+	assert_int_equal((uint32_t) slots[0], 0);
+	memset(&err, 0x55, sizeof(err));
+	sf_prepared_error(boom, &err);
+	assert_int_equal(err.status, SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_UNREACHABLE);
+	assert_int_equal(err.func_index, 2);
+	assert_non_null(strstr(err.msg, "unreachable"));
+
+	sf_request_interrupt();
+	slots[0] = 0;
+	assert_int_equal(sf_prepared_call(boom, 1000000, &consumed), SF_TRAP);
+	sf_prepared_error(boom, &err);
+	assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+	slots[0] = 0;
+	assert_int_equal(sf_prepared_call(boom, 1000000, &consumed), SF_OK);
+
+	free(mem);
+	free(mem2);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
 /* Instance B calls A's function through A's table and shares A's memory. */
 static void
 test_linking(void **state)
@@ -688,6 +770,110 @@ test_code_outgrows_estimate(void **state)
 }
 
 /*
+** A module of about 1 MB of wasm: its code block (3x the wasm) is over
+** 2 MiB, so it starts on a 2 MiB boundary (codemem.c asks for huge pages
+** there), its first function within the first 64-byte line or two, and it
+** runs as any other.  Without the alignment the block starts wherever the
+** arena's first hole is (past the stubs' page).
+*/
+static void
+test_code_block_huge_aligned(void **state)
+{
+	const int	nfuncs = 100,
+				reps = 1200;
+	size_t		cap = (size_t) nfuncs * reps * 64 + 4096;
+	char	   *text = malloc(cap);
+	size_t		n = 0;
+	sf_module  *m;
+	sf_store   *s = sf_store_new(NULL, NULL);
+	sf_instance *inst;
+	sf_compile_stats st;
+	sf_code_range r;
+	int32_t		arg = 3,
+				res;
+	sf_error	err;
+	int			wx = 0;
+	FILE	   *f;
+	char		line[512];
+
+	assert_non_null(text);
+	n += (size_t) snprintf(text + n, cap - n, "(module");
+	for (int k = 0; k < nfuncs; k++)
+	{
+		n += (size_t) snprintf(text + n, cap - n, " (func $f%d (export \"f%d\") (param i32) (result i32)", k, k);
+		for (int i = 0; i < reps; i++)
+			n += (size_t) snprintf(text + n, cap - n,
+								   " (local.set 0 (i32.add (local.get 0) (i32.const %d)))", 1000 + i);
+		n += (size_t) snprintf(text + n, cap - n, " (local.get 0))");
+	}
+	snprintf(text + n, cap - n, ")");
+	m = load_wat(text);
+	free(text);
+	inst = instantiate(s, m, NULL, 0);
+	sf_module_compile_stats(m, &st);
+	assert_true(st.wasm_code_bytes * 3 + 4096 >= (2u << 20));
+	sf_module_code_range(m, 0, &r);
+	assert_true(((uintptr_t) r.start & ((2u << 20) - 1)) < 128);
+	/* f99(3) = 3 + the sum of 1000..2199 */
+	assert_int_equal(call_i32(export_func(inst, "f99"), 1, &arg, &res, &err), SF_OK);
+	assert_int_equal(res, 3 + reps * 1000 + reps * (reps - 1) / 2);
+	f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+	{
+		char		perms[8];
+
+		if (sscanf(line, "%*s %7s", perms) == 1 && perms[1] == 'w' && perms[2] == 'x')
+			wx++;
+	}
+	fclose(f);
+	assert_int_equal(wx, 0);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+/*
+** A block of a huge page or more whose size fits a hole of the arena, but
+** not with the room to align it, is still reserved (unaligned): the arena
+** is filled with 1 MiB blocks, two neighbours are freed, and 2 MiB go in
+** their place.
+*/
+static void
+test_code_block_huge_fits_unaligned(void **state)
+{
+	enum
+	{
+	MAX_BLOCKS = 1100};
+	static void *blocks[MAX_BLOCKS];
+	int			n = 0,
+				k;
+	void	   *big;
+
+	/* the arena's first block (the stubs) is made before anything else */
+	sf_module_free(load_wat(arith_wat));
+	while (n < MAX_BLOCKS && (blocks[n] = sf_codemem_reserve(1u << 20, NULL)) != NULL)
+		n++;
+	assert_true(n > 2 && n < MAX_BLOCKS);
+	assert_null(sf_codemem_reserve(SF_CODEMEM_HUGE_PAGE, NULL));
+	/* two neighbours (first fit hands blocks out in address order) */
+	for (k = 0; k + 1 < n && (uint8_t *) blocks[k] + (1u << 20) != blocks[k + 1]; k++)
+		;
+	assert_true(k + 1 < n);
+	sf_codemem_free(blocks[k], 1u << 20);
+	sf_codemem_free(blocks[k + 1], 1u << 20);
+	big = sf_codemem_reserve(SF_CODEMEM_HUGE_PAGE, NULL);
+	/* in the hole (which may have merged with a smaller one before it) */
+	assert_non_null(big);
+	assert_true((uint8_t *) big <= (uint8_t *) blocks[k] &&
+				(uint8_t *) big + (1u << 20) >= (uint8_t *) blocks[k]);
+	memset(big, 0xCC, SF_CODEMEM_HUGE_PAGE);
+	sf_codemem_free(big, SF_CODEMEM_HUGE_PAGE);
+	blocks[k] = blocks[k + 1] = NULL;
+	for (int i = 0; i < n; i++)
+		sf_codemem_free(blocks[i], 1u << 20);
+}
+
+/*
 ** Bounds-checked mode: explicit checks, a small reservation; a module
 ** compiled for guard pages that imports such a memory runs its
 ** bounds-checked code instead.
@@ -759,6 +945,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_host_calls),
 		cmocka_unit_test(test_ctx_instance),
 		cmocka_unit_test(test_call_slots),
+		cmocka_unit_test(test_prepared_call),
 		cmocka_unit_test(test_linking),
 		cmocka_unit_test(test_memory_limits),
 		cmocka_unit_test(test_wx),
@@ -768,6 +955,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_br_table_large),
 		cmocka_unit_test(test_bounds_checked),
 		cmocka_unit_test(test_code_outgrows_estimate),
+		cmocka_unit_test(test_code_block_huge_aligned),
+		cmocka_unit_test(test_code_block_huge_fits_unaligned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -330,6 +330,25 @@ x64_put_lea_d32(uint8_t *p, int w, int dst, int base, int32_t disp)
 	memcpy(p, &disp, 4);
 }
 
+/* 'jmp rel8' (EB cb) at p, landing 'rel' bytes after its end. */
+static inline void
+x64_put_jmp8(uint8_t *p, int8_t rel)
+{
+	p[0] = 0xEB;
+	p[1] = (uint8_t) rel;
+}
+
+/*
+** n redundant DS segment prefixes (3E), which 64-bit mode ignores: with
+** the instruction right after them, one longer instruction that does the
+** same, for code that may enter at the prefixes or at the instruction.
+*/
+static inline void
+x64_put_prefixes(uint8_t *p, int n)
+{
+	memset(p, 0x3E, (size_t) n);
+}
+
 /* The emitted code, to write over; NULL once out of memory. */
 static inline uint8_t *
 x64_code(x64_buf *b)

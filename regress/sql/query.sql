@@ -310,6 +310,19 @@ SELECT drop_running_typed();
 -- Errors in a nested call come back through every level.
 SELECT q('SELECT q(''SELECT 1/0'')');
 SELECT q('SELECT q(''SELECT 48'')');
+-- A function without imports: its calls from a query keep their
+-- activation, argument slots and trap in their call site; inside another
+-- call's SQL they take the general path.  A trap in either is reported as
+-- its own, and other call sites of the function, before and after, run on.
+CREATE FUNCTION div10(int) RETURNS int STRICT IMMUTABLE LANGUAGE wasm AS
+  '(module (func (export "div10") (param i32) (result i32) i32.const 10 local.get 0 i32.div_s))';
+SELECT div10(2) AS a, div10(5) AS b, q('SELECT div10(1)') AS nested;
+SELECT div10(i) FROM generate_series(-1, 1) i;
+SELECT q('SELECT div10(0)');
+SELECT div10(-2) AS a, q('SELECT div10(0)') AS nested;
+SELECT q('SELECT div10(i) FROM generate_series(-1, 1) i');
+SELECT sum(div10(i)) AS s, q('SELECT sum(div10(i)) FROM generate_series(1, 3) i') AS nested
+  FROM generate_series(1, 3) i;
 
 -- Everything this suite made goes.
 RESET search_path;
