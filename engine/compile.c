@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "compile_inline.h"
+#include "read.h"
 
 sf_status
 cg_fail(cstate *c, sf_status st, const char *fmt, ...)
@@ -328,6 +329,9 @@ move_local_regs(cstate *c, bool save, bool slots)
 			: x64_m(X64_RBP, c->loff[l]);
 
 		if (!slots && !is_float(c->ltype[l]) && (X64_SYSV_KEEPS_LOCALS & X64_SET(r)))
+			continue;
+		/* the caller-saved ones hold no caller's value (x64/abi.h) */
+		if (slots && is_float(c->ltype[l]) && !(X64_FLOAT_LOCAL_SET & X64_SET(r)))
 			continue;
 
 		if (is_float(c->ltype[l]))
@@ -1184,12 +1188,24 @@ move_to_homes(cstate *c, uint32_t height, uint32_t n)
 		move_entries(c, height, n);
 }
 
+/*
+** Result entry 'd' of 'n' is parameter k read from its slot, which is
+** result k's slot too: it is there already.
+*/
+static inline bool
+own_slot(const cstate *c, uint32_t d, uint32_t n)
+{
+	return c->vs[d].kind == VK_LOCAL && c->vs[d].local < c->ft->nparams &&
+		c->vs[d].local == d - (c->sp - n);
+}
+
 /* Values about to be written over parameters must not read parameters. */
 static void
 protect_params(cstate *c, uint32_t n)
 {
 	for (uint32_t i = c->sp - n; i < c->sp; i++)
-		if (c->vs[i].kind == VK_LOCAL && c->vs[i].local < c->ft->nparams)
+		if (c->vs[i].kind == VK_LOCAL && c->vs[i].local < c->ft->nparams &&
+			!own_slot(c, i, n))
 			cg_to_reg(c, &c->vs[i]);
 }
 
@@ -1203,7 +1219,8 @@ emit_return(cstate *c)
 	{
 		uint32_t	d = c->sp - n + i;
 
-		cg_store_to(c, &c->vs[d], d, x64_m(X64_RBP, X64_FRAME_ARGS + 8 * (int32_t) i));
+		if (!own_slot(c, d, n))
+			cg_store_to(c, &c->vs[d], d, x64_m(X64_RBP, X64_FRAME_ARGS + 8 * (int32_t) i));
 	}
 	move_local_regs(c, false, true);
 	x64_mov_rr(c->b, 1, X64_RSP, X64_RBP);
@@ -1448,6 +1465,8 @@ cg_else(cstate *c)
 	cg_fuel_arm(c);
 }
 
+static void local_regs_here(cstate *c);
+
 void
 cg_end(cstate *c)
 {
@@ -1493,6 +1512,8 @@ cg_end(cstate *c)
 		ms->loop_hi[ms->nloops++] = (uint32_t) x64_pos(c->b) - ms->func_start;
 	}
 	cg_fuel_end(c, k, joined, false_only);
+	if (SF_UNLIKELY(c->pc == c->regs_at))
+		local_regs_here(c);
 }
 
 /* ---- calls ------------------------------------------------------------------- */
@@ -1540,6 +1561,25 @@ call_results(cstate *c, const sf_functype *ft)
 	}
 }
 
+/*
+** Around a call to a wasm function (which may use it for values): the
+** float local kept in caller-saved xmm7 (the last local given a
+** register, choose_local_regs) to its frame slot and back.
+*/
+static inline void
+move_caller_saved_locals(cstate *c, bool save)
+{
+	uint32_t	l;
+
+	if (SF_LIKELY(!(c->xlocals & ~X64_FLOAT_LOCAL_SET)))
+		return;
+	l = c->reglocals[c->nreglocals - 1];
+	if (save)
+		x64_movs_mr(c->b, 1, x64_m(X64_RBP, c->loff[l]), c->lreg[l]);
+	else
+		x64_movs_rm(c->b, 1, c->lreg[l], x64_m(X64_RBP, c->loff[l]));
+}
+
 /* rax = sf_func *: switch context, call, restore ours. */
 static void
 call_through_func(cstate *c)
@@ -1563,6 +1603,7 @@ cg_call(cstate *c, uint32_t func)
 	call_prepare(c, ft, 0);
 	pop_args(c, ft->nparams);
 	cg_spill_all(c);
+	move_caller_saved_locals(c, true);
 	if (func < c->m->nfunc_imports)
 	{
 		x64_mov_rm(c->b, 1, X64_RAX, x64_m(X64_CTX, sf_vm_func_off(c->m, func)));
@@ -1590,6 +1631,7 @@ cg_call(cstate *c, uint32_t func)
 		ms->fix[ms->nfix].pay.site = cg_fuel_call_site(c);
 		ms->nfix++;
 	}
+	move_caller_saved_locals(c, false);
 	call_results(c, ft);
 }
 
@@ -1620,7 +1662,9 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 	x64_alu_mi(c->b, X64_CMP, 0, x64_m(X64_RAX, SF_OFF_FUNC_TYPE_ID),
 			   (int32_t) c->ms->type_ids[type]);
 	cg_trap_if(c, X64_CC_NE, SF_TRAP_INDIRECT_MISMATCH);
+	move_caller_saved_locals(c, true);
 	call_through_func(c);
+	move_caller_saved_locals(c, false);
 	call_results(c, ft);
 }
 
@@ -1685,6 +1729,10 @@ setup_locals(cstate *c, const sf_code *code)
 static const int gl_regs[X64_HOT_INT] = X64_INT_LOCAL_REGS;
 static const int xl_regs[X64_HOT_FLOAT] = X64_FLOAT_LOCAL_REGS;
 
+/* eight callee-saved float local registers and one caller-saved, the last */
+_Static_assert(X64_HOT_FLOAT == 9 && X64_FLOAT_LOCAL_SET == 0xFF00,
+			   "move_caller_saved_locals moves one local");
+
 static void
 give_reg(cstate *c, uint32_t l, int reg, bool fl)
 {
@@ -1709,7 +1757,12 @@ choose_local_regs(cstate *c, const sf_code *code)
 	for (uint32_t k = 0; k < ni; k++)
 		give_reg(c, hot[k], gl_regs[k], false);
 	for (uint32_t k = 0; k < nf; k++)
+	{
 		give_reg(c, hot[ni + k], xl_regs[k], true);
+		/* a caller-saved one leaves the value pool (x64/abi.h) */
+		if (!(X64_FLOAT_LOCAL_SET & X64_SET(xl_regs[k])))
+			c->xused |= X64_SET(xl_regs[k]);
+	}
 	/* the callee-save area sits between the declared locals and the homes */
 	c->save0 = X64_FRAME_LOCALS - 8 * (int32_t) c->ndecl;
 	c->home0 = c->save0 - 8 * (int32_t) c->nreglocals;
@@ -1773,8 +1826,88 @@ emit_prologue(cstate *c)
 		x64_mov_ri(c->b, 0, X64_RCX, c->ndecl);
 		x64_rep_stosq(c->b);
 	}
+}
+
+/* The local registers: callers' values saved, parameters loaded, declared locals zeroed. */
+static void
+setup_local_regs(cstate *c)
+{
 	move_local_regs(c, true, true);
 	init_local_regs(c);
+}
+
+/*
+** Where a body that starts with an early return ends it: "if (params
+** compared) return (params or constants)", as in "if (n < 2) return n".
+** The end of that 'if', or NULL for any other start.  Until there the
+** function needs none of its local registers, so it saves and loads them
+** only there (local_regs_here) and its early return restores none.
+*/
+static const uint8_t *
+early_return_end(const cstate *c)
+{
+	sf_reader	r;
+	uint32_t	height = 0,
+				x;
+	uint64_t	v;
+	uint8_t		op,
+				bt;
+	bool		in_if = false;
+
+	sf_rd_init(&r, c->m->bytes, (size_t) (c->pc - c->m->bytes), (size_t) (c->end - c->m->bytes));
+	for (int n = 0; n < 32 && sf_rd_u8(&r, &op); n++)
+	{
+		if (op == 0x20)				/* local.get of a parameter */
+		{
+			if (!sf_rd_u32(&r, &x) || x >= c->ft->nparams)
+				return NULL;
+			height++;
+		}
+		else if (op == 0x41 || op == 0x42)	/* i32.const, i64.const */
+		{
+			if (!sf_rd_leb(&r, op == 0x41 ? 32 : 64, true, &v))
+				return NULL;
+			height++;
+		}
+		else if (op == 0x45 || op == 0x50)	/* eqz */
+		{
+			if (height < 1)
+				return NULL;
+		}
+		else if ((op >= 0x46 && op <= 0x4F) || (op >= 0x51 && op <= 0x5A))	/* compares */
+		{
+			if (height < 2)
+				return NULL;
+			height--;
+		}
+		else if (op == 0x04)		/* if with no results, on the only value */
+		{
+			if (in_if || height != 1 || !sf_rd_u8(&r, &bt) || bt != 0x40)
+				return NULL;
+			in_if = true;
+			height = 0;
+		}
+		else if (op == 0x0F)		/* return, then the end of the if */
+		{
+			if (!in_if || height != c->ft->nresults || !sf_rd_u8(&r, &op) || op != 0x0B)
+				return NULL;
+			return r.p;
+		}
+		else
+			return NULL;
+	}
+	return NULL;
+}
+
+/* The early return's 'if' has ended (cg_end): the local registers from here on. */
+static void
+local_regs_here(cstate *c)
+{
+	const sf_code *code = &c->m->codes[c->func_index - c->m->nfunc_imports];
+
+	c->regs_at = NULL;
+	choose_local_regs(c, code);
+	setup_local_regs(c);
 }
 
 static void
@@ -1834,6 +1967,15 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	cg_fuel_func_entry(&c, defidx);
 	ms->entry_lo = (uint32_t) x64_pos(&ms->buf) - ms->func_start;
 	emit_prologue(&c);
+	c.regs_at = c.nreglocals > 0 ? early_return_end(&c) : NULL;
+	if (c.regs_at == NULL)
+		setup_local_regs(&c);
+	else
+	{
+		/* until then, parameters are read from their slots */
+		memset(c.lreg, -1, c.nlocals);
+		c.nreglocals = 0;
+	}
 	cg_fuel_enter(&c, k);
 	/* where the first branch after the prologue ends: ms->entry_hi */
 	c.watch = c.nbranch + 1;

@@ -169,6 +169,7 @@ typedef struct cstate
 	uint32_t	nreglocals;
 	int32_t		save0;			/* rbp offset of the callee-save area */
 	x64_regset	glocals, xlocals;	/* registers holding locals */
+	const uint8_t *regs_at;		/* local registers set up once here (or NULL) */
 
 	sval	   *vs;
 	uint32_t	sp, vcap;

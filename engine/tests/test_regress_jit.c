@@ -332,6 +332,97 @@ static const char *probe_wat =
 "    (i32.sub (local.get $a) (i32.const -2147483648))\n"
 "    (i32.add (local.get $a) (local.get $b))\n"
 "    i32.add)\n"
+"  ;; early returns before the local registers are set up: the early path\n"
+"  ;; saves and restores none of them, the rest saves them, loads the\n"
+"  ;; parameters and zeroes the locals; callers keep their register locals\n"
+"  ;; across both paths\n"
+"  (func $early_fib (export \"early_fib\") (param $n i32) (result i32) (local $a i32) (local $i i32)\n"
+"    (if (i32.lt_s (local.get $n) (i32.const 2)) (then (return (local.get $n))))\n"
+"    (local.set $i (local.get $n))\n"
+"    (loop $l\n"
+"      (local.set $a (i32.add (local.get $a) (call $early_fib (i32.sub (local.get $i) (i32.const 1)))))\n"
+"      (local.set $i (i32.sub (local.get $i) (i32.const 2)))\n"
+"      (br_if $l (i32.gt_s (local.get $i) (i32.const 1))))\n"
+"    (i32.add (local.get $a) (local.get $i)))\n"
+"  (func (export \"early_keeps_caller\") (param $x i32) (param $y i32) (result i32)\n"
+"    (local $a i32) (local $b i32) (local $c i32) (local $d i32)\n"
+"    (local.set $a (i32.add (local.get $x) (i32.const 1)))\n"
+"    (local.set $b (i32.add (local.get $x) (i32.const 2)))\n"
+"    (local.set $c (i32.add (local.get $y) (i32.const 3)))\n"
+"    (local.set $d (i32.add (local.get $y) (i32.const 4)))\n"
+"    (local.set $x (i32.add (i32.mul (call $early_fib (local.get $x)) (i32.const 1000))\n"
+"                           (call $early_fib (local.get $y))))\n"
+"    (i32.add (local.get $x)\n"
+"      (i32.mul (i32.add (i32.mul (local.get $a) (i32.const 3)) (local.get $b))\n"
+"               (i32.add (i32.mul (local.get $c) (i32.const 5)) (i32.mul (local.get $d) (local.get $y))))))\n"
+"  ;; the early result from another parameter's slot, and a constant\n"
+"  (func (export \"early_other\") (param $a i32) (param $b i32) (result i32) (local $t i32)\n"
+"    (if (i32.ge_u (local.get $a) (local.get $b)) (then (return (local.get $b))))\n"
+"    (local.set $t (i32.mul (local.get $a) (local.get $b)))\n"
+"    (i32.sub (local.get $t) (local.get $a)))\n"
+"  (func (export \"early_const\") (param $a i64) (param $b i64) (result i32) (local $s i64)\n"
+"    (if (i64.eqz (local.get $a)) (then (return (i32.const -7))))\n"
+"    (local.set $s (i64.add (local.get $a) (local.get $b)))\n"
+"    (i32.wrap_i64 (i64.mul (local.get $s) (local.get $a))))\n"
+"  ;; declared local 0 returned from its frame slot (the others are used\n"
+"  ;; more, so it gets no register): its slot is not result 0's\n"
+"  (func (export \"ret_decl0\") (result i32)\n"
+"    (local $r i32) (local $a i32) (local $b i32) (local $c i32) (local $d i32) (local $e i32) (local $f i32)\n"
+"    (local.set $r (i32.const 42))\n"
+"    (local.set $a (i32.const 1)) (local.set $b (i32.const 2)) (local.set $c (i32.const 3))\n"
+"    (local.set $d (i32.const 4)) (local.set $e (i32.const 5)) (local.set $f (i32.const 6))\n"
+"    (local.set $a (i32.add (local.get $a) (local.get $b)))\n"
+"    (local.set $c (i32.add (local.get $c) (local.get $d)))\n"
+"    (local.set $e (i32.add (local.get $e) (local.get $f)))\n"
+"    (drop (i32.add (i32.add (local.get $a) (local.get $b)) (i32.add (local.get $c) (local.get $d))))\n"
+"    (drop (i32.add (local.get $e) (local.get $f)))\n"
+"    (local.get $r))\n"
+"  ;; ten float locals: the ninth hottest lives in caller-saved xmm7, kept\n"
+"  ;; across a direct call and a call_indirect to a callee whose deep\n"
+"  ;; expression uses every value register\n"
+"  (type $ff (func (param f64) (result f64)))\n"
+"  (table 1 funcref)\n"
+"  (elem (i32.const 0) $clobber)\n"
+"  (func $clobber (param $x f64) (result f64)\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 1.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 2.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 3.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 4.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 5.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 6.5))\n"
+"    (f64.add (f64.mul (local.get $x) (f64.const 7.5))\n"
+"             (f64.mul (local.get $x) (f64.const 8.5))))))))))\n"
+"  (func (export \"float_locals_calls\") (param $a i32) (param $b i32) (result i32)\n"
+"    (local $f0 f64) (local $f1 f64) (local $f2 f64) (local $f3 f64) (local $f4 f64)\n"
+"    (local $f5 f64) (local $f6 f64) (local $f7 f64) (local $f8 f64) (local $f9 f64) (local $i i32)\n"
+"    (local.set $f0 (f64.convert_i32_s (local.get $a)))\n"
+"    (local.set $f1 (f64.add (local.get $f0) (f64.const 1)))\n"
+"    (local.set $f2 (f64.add (local.get $f1) (f64.const 1)))\n"
+"    (local.set $f3 (f64.add (local.get $f2) (f64.const 1)))\n"
+"    (local.set $f4 (f64.add (local.get $f3) (f64.const 1)))\n"
+"    (local.set $f5 (f64.add (local.get $f4) (f64.const 1)))\n"
+"    (local.set $f6 (f64.add (local.get $f5) (f64.const 1)))\n"
+"    (local.set $f7 (f64.add (local.get $f6) (f64.const 1)))\n"
+"    (local.set $f8 (f64.convert_i32_s (local.get $b)))\n"
+"    (local.set $f9 (f64.add (local.get $f8) (f64.const 0.25)))\n"
+"    (loop $l\n"
+"      (local.set $f8 (f64.add (local.get $f8) (call $clobber (local.get $f9))))\n"
+"      (local.set $f9 (f64.sub (local.get $f9)\n"
+"                              (call_indirect (type $ff) (local.get $f8) (i32.const 0))))\n"
+"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+"      (br_if $l (i32.lt_u (local.get $i) (i32.const 2))))\n"
+"    ;; every value register at once, xmm7's local among them\n"
+"    (i32.trunc_f64_s\n"
+"      (f64.add\n"
+"        (f64.add (f64.mul (local.get $f0) (f64.const 1))\n"
+"        (f64.add (f64.mul (local.get $f1) (f64.const 3))\n"
+"        (f64.add (f64.mul (local.get $f2) (f64.const 5))\n"
+"        (f64.add (f64.mul (local.get $f3) (f64.const 7))\n"
+"        (f64.add (f64.mul (local.get $f4) (f64.const 11))\n"
+"        (f64.add (f64.mul (local.get $f5) (f64.const 13))\n"
+"        (f64.add (f64.mul (local.get $f6) (f64.const 17))\n"
+"                 (f64.mul (local.get $f7) (f64.const 19)))))))))\n"
+"        (f64.add (f64.mul (local.get $f8) (f64.const 0.001)) (f64.mul (local.get $f9) (f64.const 0.0001))))))\n"
 ")\n";
 
 typedef struct jit_case
@@ -399,6 +490,21 @@ static const jit_case cases[] = {
 	{"fcmp_operands", 0, 2, {INT64_C(7), INT64_C(3)}, 29598671},
 	{"fcmp_operands", 0, 2, {INT64_C(-3), INT64_C(2)}, -12668928},
 	{"fcmp_operands", 0, 2, {INT64_C(0), INT64_C(0)}, 14368},
+	{"early_fib", 0, 1, {INT64_C(20)}, 6765},
+	{"early_fib", 0, 1, {INT64_C(1)}, 1},
+	{"early_fib", 0, 1, {INT64_C(0)}, 0},
+	{"early_keeps_caller", 0, 2, {INT64_C(1), INT64_C(12)}, 3547},
+	{"early_keeps_caller", 0, 2, {INT64_C(12), INT64_C(1)}, 145326},
+	{"early_keeps_caller", 0, 2, {INT64_C(9), INT64_C(10)}, 42460},
+	{"early_other", 0, 2, {INT64_C(5), INT64_C(3)}, 3},
+	{"early_other", 0, 2, {INT64_C(3), INT64_C(5)}, 12},
+	{"early_const", 1, 2, {INT64_C(0), INT64_C(9)}, -7},
+	{"early_const", 1, 2, {INT64_C(3), INT64_C(4)}, 21},
+	{"early_const", 1, 2, {INT64_C(-5), INT64_C(2)}, 15},
+	{"ret_decl0", 0, 0, {0}, 42},
+	{"float_locals_calls", 0, 2, {INT64_C(1), INT64_C(2)}, 894},
+	{"float_locals_calls", 0, 2, {INT64_C(-7), INT64_C(100)}, 19533},
+	{"float_locals_calls", 0, 2, {INT64_C(30), INT64_C(-3)}, 2116},
 };
 
 static void

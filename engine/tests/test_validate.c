@@ -548,15 +548,16 @@ hot_locals(void **state)
 		 END END END END END END END
 		 GET_DROP("\x02") END);
 	check_hot("1 0", "");
-	/* at most 8 float locals; with 9 floats the one integer is ranked too */
-	FUNC("F", "", "FFFFFFFFi",
-		 GET_DROP("\x08") GET_DROP("\x08") GET_DROP("\x08")
+	/* at most 9 float locals; with 10 floats the one integer is ranked too */
+	FUNC("F", "", "FFFFFFFFFi",
+		 GET_DROP("\x09") GET_DROP("\x09") GET_DROP("\x09")
 		 GET_DROP("\x00") GET_DROP("\x00") GET_DROP("\x01") GET_DROP("\x01")
 		 GET_DROP("\x02") GET_DROP("\x02") GET_DROP("\x03") GET_DROP("\x03")
 		 GET_DROP("\x04") GET_DROP("\x04") GET_DROP("\x05") GET_DROP("\x05")
 		 GET_DROP("\x06") GET_DROP("\x06") GET_DROP("\x07") GET_DROP("\x07")
-		 GET_DROP("\x09") END);
-	check_hot("", "8 0 1 2 3 4 5 6");
+		 GET_DROP("\x08")
+		 GET_DROP("\x0a") END);
+	check_hot("", "9 0 1 2 3 4 5 6 7");
 	/* local.set and local.tee count as uses too */
 	FUNC("", "", "IIIIII",
 		 "\x42\x00\x21\x03\x42\x00\x22\x03\x1a" GET_DROP("\x01") END);

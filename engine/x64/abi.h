@@ -36,13 +36,21 @@
 ** r9 alone: it is never a value register, since a callee that used it
 ** for values without saving it would clobber its caller's local.  Values
 ** never borrow a local's register.
+**
+** A function with more than eight hot float locals keeps the ninth in
+** xmm7, taken from its own value pool, which keeps five registers (with
+** four, deep float expressions spill).  xmm7 is caller-saved: every
+** function may use it for values, so the function that keeps a local
+** there writes it to its frame slot around each of its calls and reads
+** it back after.
 */
 #define X64_HOT_INT		5
-#define X64_HOT_FLOAT	8
+#define X64_HOT_FLOAT	9
 #define X64_INT_LOCAL_REGS	{X64_RBX, X64_R12, X64_R11, X64_R10, X64_R9}
-#define X64_FLOAT_LOCAL_REGS	{15, 14, 13, 12, 11, 10, 9, 8}
+#define X64_FLOAT_LOCAL_REGS	{15, 14, 13, 12, 11, 10, 9, 8, 7}
 #define X64_INT_LOCAL_SET	(X64_SET(X64_RBX) | X64_SET(X64_R12) | \
 							 X64_SET(X64_R11) | X64_SET(X64_R10) | X64_SET(X64_R9))
+/* the callee-saved ones */
 #define X64_FLOAT_LOCAL_SET ((x64_regset) 0xFF00)
 
 /*
