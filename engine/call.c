@@ -25,6 +25,12 @@ sf_call_current(void)
 	return cur_act;
 }
 
+sf_activation **
+sf_call_current_addr(void)
+{
+	return &cur_act;
+}
+
 
 /* ---- calls ---------------------------------------------------------------------- */
 
@@ -431,42 +437,6 @@ sf_call_slots_checked(sf_func *f, uint64_t *slots, sf_call_opts *opts,
 	return call_jit(f, slots, f->nslots, opts, err);
 }
 
-/*
-** A prepared call: the activation of the calls of one JIT function from
-** one caller, filled once (sf_prepare), so that a call (sf_prepared_call)
-** writes only the fuel counter and links it in.  Its fields that a trap
-** writes are set back to zero after the trap is described, as a fresh
-** activation has them.
-*/
-struct sf_prepared
-{
-	uint64_t	slots[SF_PREPARED_MAX_SLOTS];
-	void	   *ctx;
-	void	   *code;
-	sf_entry_fn entry;
-	sf_store   *store;
-	uint64_t	mask0;			/* slot 0 is and-ed with it */
-	uint64_t	narrow_rest;	/* narrow but the first slot */
-	uint32_t	nslots;
-	bool		counting;
-	/*
-	** The fuel limit last asked for, the limit it was capped to and the
-	** counter a call starts at (sf_prepare's zeroes are those of 0).
-	*/
-	uint64_t	limit_asked;
-	uint64_t	limit;
-	int64_t		fuel_start;
-	/* of the call running: kept here, not in registers across it */
-	uint64_t   *consumed;
-	sf_activation *prev_cur;
-	uintptr_t	prev_limit;
-	/* the stack limit of an outermost call from the frame 'frame' */
-	uintptr_t	frame;
-	uintptr_t	floor;
-	sf_activation act;
-	sf_activation trapped;		/* the activation of the last trap */
-};
-
 size_t
 sf_prepared_size(void)
 {
@@ -477,13 +447,14 @@ int
 sf_prepare(void *mem, sf_func *f, uint32_t nargs, uint32_t nresults)
 {
 	sf_prepared *p = mem;
+	const sf_stubs *stubs;
 
 	if (!sf_call_slots_ok(f, nargs, nresults) || f->nslots > SF_PREPARED_MAX_SLOTS)
 		return 0;
 	memset(p, 0, sizeof(*p));
 	p->ctx = f->ctx;
 	p->code = f->code;
-	p->entry = (sf_entry_fn) f->entry_stub;
+	p->entry = f->entry_stub;
 	p->store = f->store;
 	p->mask0 = (f->narrow & 1) ? UINT32_MAX : UINT64_MAX;
 	p->narrow_rest = f->narrow & ~(uint64_t) 1;
@@ -493,6 +464,10 @@ sf_prepare(void *mem, sf_func *f, uint32_t nargs, uint32_t nresults)
 	p->act.trap_stub = f->trap_stub;
 	p->act.counting = f->counting;
 	p->fuel_start = f->counting ? 0 : INT64_MIN;
+	p->consumed_mask = f->counting ? UINT64_MAX : 0;
+	stubs = sf_stubs_get(NULL);
+	if (stubs != NULL && p->narrow_rest == 0 && p->nslots < SF_ENTRY_SMALL)
+		p->stub = (void *) stubs->prepared_n[p->nslots];
 	return 1;
 }
 
@@ -554,13 +529,62 @@ prepared_floor(sf_prepared *p, uintptr_t frame)
 	p->frame = frame;
 }
 
-sf_status
-sf_prepared_call(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
+/*
+** The decisions at the return of a prepared call, linked still, with the
+** counter in its activation (call_jit's, for a prepared call).
+*/
+static inline __attribute__((always_inline)) sf_status
+prepared_return(sf_prepared *p, uint64_t trap)
+{
+	sf_store   *s = p->store;
+	uint64_t	consumed = 0;
+
+	cur_act = p->prev_cur;
+	s->act = p->act.prev;
+	s->stack_limit = p->prev_limit;
+	if (p->counting)
+	{
+		consumed = (uint64_t) p->act.fuel + p->limit;
+		if (p->act.fuel > 0)
+			trap = SF_TRAP_OUT_OF_FUEL;
+	}
+	*p->consumed = consumed;
+	if (__builtin_expect(sf_signals_interrupt_pending(), 0))
+	{
+		if (trap == 0)
+			trap = SF_TRAP_INTERRUPTED;
+		if (p->prev_cur == NULL)
+			sf_clear_interrupt();
+	}
+	if (__builtin_expect(trap != 0, 0))
+		return prepared_trap(p, trap);
+	return SF_OK;
+}
+
+/* The prepared-call stub left the decisions to C (target.h). */
+static __attribute__((noinline, cold)) sf_status
+prepared_stub_return(sf_prepared *p, uint64_t r)
+{
+	return prepared_return(p, r == SF_PREPARED_FINISH ? 0 : r);
+}
+
+/* The prepared-call stub found a new limit or a new frame. */
+static __attribute__((noinline, cold)) void
+prepared_stub_retry(sf_prepared *p, uint64_t fuel_limit)
+{
+	if (fuel_limit != p->limit_asked)
+		prepared_limit(p, fuel_limit);
+	else
+		prepared_floor(p, p->frame_seen);
+}
+
+/* A prepared call without the stub: the same steps in C. */
+static __attribute__((noinline)) sf_status
+prepared_call_c(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 {
 	sf_store   *s = p->store;
 	uintptr_t	frame = (uintptr_t) __builtin_frame_address(0);
-	uint64_t	trap,
-				consumed = 0;
+	uint64_t	trap;
 
 	p->slots[0] &= p->mask0;
 	if (p->narrow_rest != 0)
@@ -585,29 +609,26 @@ sf_prepared_call(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	/* a request that came before the activation was visible is not lost */
 	if (__builtin_expect(!sf_signals_interrupt_pending(), 1))
-		trap = p->entry(p->ctx, p->code, p->slots, p->nslots, &p->act);
+		trap = ((sf_entry_fn) p->entry) (p->ctx, p->code, p->slots, p->nslots, &p->act);
 	else
 		trap = SF_TRAP_INTERRUPTED;
-	cur_act = p->prev_cur;
-	s = p->store;
-	s->act = p->act.prev;
-	s->stack_limit = p->prev_limit;
-	if (p->counting)
+	return prepared_return(p, trap);
+}
+
+sf_status
+sf_prepared_call(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
+{
+	uint64_t	r;
+
+	if (__builtin_expect(p->stub == NULL, 0))
+		return prepared_call_c(p, fuel_limit, fuel_consumed);
+	/* one frame for every try: the stub's stack limit is found for it */
+	while (__builtin_expect((r = ((sf_prepared_fn) p->stub) (p, fuel_limit, fuel_consumed)) != 0, 0))
 	{
-		consumed = (uint64_t) p->act.fuel + p->limit;
-		if (p->act.fuel > 0)
-			trap = SF_TRAP_OUT_OF_FUEL;
+		if (r != SF_PREPARED_RETRY)
+			return prepared_stub_return(p, r);
+		prepared_stub_retry(p, fuel_limit);
 	}
-	*p->consumed = consumed;
-	if (__builtin_expect(sf_signals_interrupt_pending(), 0))
-	{
-		if (trap == 0)
-			trap = SF_TRAP_INTERRUPTED;
-		if (p->prev_cur == NULL)
-			sf_clear_interrupt();
-	}
-	if (__builtin_expect(trap != 0, 0))
-		return prepared_trap(p, trap);
 	return SF_OK;
 }
 

@@ -200,6 +200,53 @@ uint32_t	sf_typeid_get(const sf_functype *t, sf_error *err);
 
 /* The thread's running activation (call.c; read by signal handlers). */
 sf_activation *sf_call_current(void);
+/* Where the calling thread keeps it (the prepared-call stubs write it). */
+sf_activation **sf_call_current_addr(void);
+
+/*
+** A prepared call: the activation of the calls of one JIT function from
+** one caller, filled once (sf_prepare), so that a call (sf_prepared_call)
+** writes only the fuel counter and links it in.  Its fields that a trap
+** writes are set back to zero after the trap is described, as a fresh
+** activation has them.  The prepared-call stub (target.h) reads and
+** writes it at the offsets of this layout.
+*/
+struct sf_prepared
+{
+	uint64_t	slots[SF_PREPARED_MAX_SLOTS];
+	void	   *ctx;
+	void	   *code;
+	void	   *entry;			/* the entry stub (sf_entry_fn) */
+	void	   *stub;			/* the prepared-call stub, or NULL */
+	sf_store   *store;
+	uint64_t	mask0;			/* slot 0 is and-ed with it */
+	uint64_t	narrow_rest;	/* narrow but the first slot */
+	uint32_t	nslots;
+	bool		counting;
+	/*
+	** The fuel limit last asked for, the limit it was capped to, the
+	** counter a call starts at (sf_prepare's zeroes are those of 0), and
+	** what the counter plus the limit is and-ed with to give the fuel
+	** consumed (0 when fuel does not count).
+	*/
+	uint64_t	limit_asked;
+	uint64_t	limit;
+	int64_t		fuel_start;
+	uint64_t	consumed_mask;
+	/* of the call running: kept here, not in registers across it */
+	uint64_t   *consumed;
+	sf_activation *prev_cur;
+	uintptr_t	prev_limit;
+	/*
+	** The stack limit of an outermost call from the frame 'frame', and the
+	** frame the stub found when it did not match.
+	*/
+	uintptr_t	frame;
+	uintptr_t	floor;
+	uintptr_t	frame_seen;
+	sf_activation act;
+	sf_activation trapped;		/* the activation of the last trap */
+};
 
 /*
 ** Helpers called from JIT code (System V ABI), with the fuel counter

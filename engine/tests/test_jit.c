@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "slackfuel.h"
 #include "codemem.h"
+#include "runtime.h"
 #include "testwat.h"
 
 static sf_module *
@@ -534,6 +536,200 @@ test_prepared_call(void **state)
 	sf_module_free(m);
 }
 
+/*
+** Interrupts during a prepared call: a CPU-time timer whose handler only
+** requests one (no asynchronous check), so the function runs to its end and
+** the request is found at the return.  'spin' counts 200M down: far more
+** CPU time than the timer's millisecond.
+*/
+#define SPIN_N 200000000
+#define SPIN_FUEL UINT64_C(1000000000000000)
+
+static void
+on_vtalrm(int sig)
+{
+	sf_request_interrupt();
+}
+
+static void
+arm_interrupt(void)
+{
+	struct itimerval it = {{0, 0}, {0, 1000}};
+
+	signal(SIGVTALRM, on_vtalrm);
+	assert_int_equal(setitimer(ITIMER_VIRTUAL, &it, NULL), 0);
+}
+
+static void
+disarm_interrupt(void)
+{
+	struct itimerval it = {{0, 0}, {0, 0}};
+
+	setitimer(ITIMER_VIRTUAL, &it, NULL);
+	signal(SIGVTALRM, SIG_DFL);
+}
+
+/* The host function 'h': a nested prepared call interrupted during its run. */
+typedef struct nested_env
+{
+	sf_prepared *p;
+	sf_status	st[2];
+	uint64_t	consumed[2];
+	sf_trap_kind trap[2];
+} nested_env;
+
+static int
+host_nested(sf_ctx *ctx, void *env, const sf_val *args, sf_val *results)
+{
+	nested_env *e = env;
+	sf_error	err;
+
+	for (int i = 0; i < 2; i++)
+	{
+		if (i == 0)
+			arm_interrupt();
+		sf_prepared_slots(e->p)[0] = SPIN_N;
+		e->st[i] = sf_prepared_call(e->p, SPIN_FUEL, &e->consumed[i]);
+		if (i == 0)
+			disarm_interrupt();
+		sf_prepared_error(e->p, &err);
+		e->trap[i] = err.trap;
+	}
+	results[0] = i32v(0);
+	return 0;
+}
+
+/*
+** Both ways of a prepared call, the stub's ('spin': one slot) and C's
+** ('spin2': a second i32 slot to narrow), decide as sf_call does: a trap,
+** out of fuel at the return, an interrupt requested before the call (at
+** once, nothing consumed) and during it (consumed by the outermost call,
+** which clears the request), out of fuel winning over an interrupt during
+** the call; a nested prepared call leaves the request for the call around
+** it, and its next call traps at once.
+*/
+static void
+test_prepared_decisions(void **state)
+{
+	sf_module  *m = load_wat(
+		"(module (import \"env\" \"h\" (func $h (param i32) (result i32)))"
+		"  (func $spin (export \"spin\") (param $n i32) (result i32)"
+		"    (if (i32.lt_s (local.get $n) (i32.const 0)) (then unreachable))"
+		"    (block $done (loop $l (br_if $done (i32.eqz (local.get $n)))"
+		"      (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br $l)))"
+		"    (local.get $n))"
+		"  (func (export \"spin2\") (param i32 i32) (result i32)"
+		"    (call $spin (i32.add (local.get 0) (local.get 1))))"
+		"  (func (export \"outer\") (param i32) (result i32) (call $h (local.get 0))))");
+	sf_store   *s = sf_store_new(NULL, NULL);
+	static const sf_valtype p1[] = {SF_I32}, r1[] = {SF_I32};
+	sf_functype ft = {1, 1, p1, r1};
+	nested_env	env;
+	sf_extern	imp;
+	sf_instance *inst;
+	sf_error	err;
+	int32_t		a = 0,
+				r;
+	void	   *mem[3];
+	sf_prepared *ps[2];
+	uint64_t	consumed;
+
+	for (int i = 0; i < 3; i++)
+		mem[i] = malloc(sf_prepared_size());
+	memset(&env, 0, sizeof(env));
+	imp.kind = SF_EXTERN_FUNC;
+	imp.of.func = sf_func_new_host(s, &ft, host_nested, &env, NULL);
+	inst = instantiate(s, m, &imp, 1);
+	assert_true(sf_prepare(mem[0], export_func(inst, "spin"), 1, 1));
+	assert_true(sf_prepare(mem[1], export_func(inst, "spin2"), 2, 1));
+	ps[0] = mem[0];
+	ps[1] = mem[1];
+	assert_non_null(ps[0]->stub);
+	assert_null(ps[1]->stub);
+
+	for (int k = 0; k < 2; k++)
+	{
+		sf_prepared *pp = ps[k];
+		uint64_t   *slots = sf_prepared_slots(pp);
+
+		/* a trap (the upper half of slot 0 is not the argument's) */
+		slots[0] = UINT64_C(0xffffffff80000000);
+		slots[1] = UINT64_C(0xffffffff00000000);
+		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_TRAP);
+		sf_prepared_error(pp, &err);
+		assert_int_equal(err.trap, SF_TRAP_UNREACHABLE);
+		assert_true(consumed > 0);
+
+		/* out of fuel at the return, then a run with room */
+		slots[0] = 1000;
+		slots[1] = 0;
+		assert_int_equal(sf_prepared_call(pp, 100, &consumed), SF_TRAP);
+		sf_prepared_error(pp, &err);
+		assert_int_equal(err.trap, SF_TRAP_OUT_OF_FUEL);
+		assert_true(consumed > 100);
+		slots[0] = 1000;
+		slots[1] = 0;
+		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_OK);
+		assert_int_equal((uint32_t) slots[0], 0);
+		assert_true(consumed > 1000);
+
+		/* an interrupt before the call: at once, nothing consumed */
+		sf_request_interrupt();
+		slots[0] = 5;
+		slots[1] = 0;
+		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_TRAP);
+		sf_prepared_error(pp, &err);
+		assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+		assert_int_equal(consumed, 0);
+		slots[0] = 5;
+		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_OK);
+
+		/* during the call: found at the return, and cleared */
+		slots[0] = SPIN_N;
+		slots[1] = 0;
+		arm_interrupt();
+		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_TRAP);
+		disarm_interrupt();
+		sf_prepared_error(pp, &err);
+		assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+		assert_true(consumed > SPIN_N);
+		slots[0] = 5;
+		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_OK);
+
+		/* out of fuel wins over an interrupt during the call */
+		slots[0] = SPIN_N;
+		slots[1] = 0;
+		arm_interrupt();
+		assert_int_equal(sf_prepared_call(pp, 1000, &consumed), SF_TRAP);
+		disarm_interrupt();
+		sf_prepared_error(pp, &err);
+		assert_int_equal(err.trap, SF_TRAP_OUT_OF_FUEL);
+		assert_true(consumed > SPIN_N);
+		slots[0] = 5;
+		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_OK);
+	}
+
+	/* nested in a call of 'outer': the request stays for it */
+	assert_true(sf_prepare(mem[2], export_func(inst, "spin"), 1, 1));
+	env.p = mem[2];
+	assert_int_equal(call_i32(export_func(inst, "outer"), 1, &a, &r, &err), SF_TRAP);
+	assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+	assert_int_equal(env.st[0], SF_TRAP);
+	assert_int_equal(env.trap[0], SF_TRAP_INTERRUPTED);
+	assert_true(env.consumed[0] > SPIN_N);
+	assert_int_equal(env.st[1], SF_TRAP);
+	assert_int_equal(env.trap[1], SF_TRAP_INTERRUPTED);
+	assert_int_equal(env.consumed[1], 0);
+	/* the outermost call consumed the request */
+	sf_prepared_slots(ps[0])[0] = 5;
+	assert_int_equal(sf_prepared_call(ps[0], SPIN_FUEL, &consumed), SF_OK);
+
+	for (int i = 0; i < 3; i++)
+		free(mem[i]);
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
 /* Instance B calls A's function through A's table and shares A's memory. */
 static void
 test_linking(void **state)
@@ -983,6 +1179,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_ctx_instance),
 		cmocka_unit_test(test_call_slots),
 		cmocka_unit_test(test_prepared_call),
+		cmocka_unit_test(test_prepared_decisions),
 		cmocka_unit_test(test_linking),
 		cmocka_unit_test(test_memory_limits),
 		cmocka_unit_test(test_wx),

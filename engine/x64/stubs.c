@@ -13,6 +13,10 @@
 ** pointer from the activation and leaves through the same epilogue with
 ** the trap kind in eax.  No unwinding, no longjmp.
 **
+** The prepared-call stubs (target.h) do sf_prepared_call's work and the
+** entry stub's in one frame, the entry stub's: the trap stub leaves them
+** through the same epilogue.
+**
 ** The host-call stub is the wasm-convention entry of every host function:
 ** it saves the local registers C may clobber, hands the arguments, the
 ** fuel counter and the caller's context to sf_call_host_boundary
@@ -23,6 +27,7 @@
 
 #include "codemem.h"
 #include "runtime.h"
+#include "signals.h"
 #include "target.h"
 
 static pthread_once_t stubs_once = PTHREAD_ONCE_INIT;
@@ -32,7 +37,8 @@ static bool stubs_ok;
 /* Offsets inside the stub block, fixed up after installation. */
 typedef struct stub_offs
 {
-	size_t		entry, entry_n[SF_ENTRY_SMALL], trap_explicit, trap_common, host_call;
+	size_t		entry, entry_n[SF_ENTRY_SMALL], prepared_n[SF_ENTRY_SMALL],
+				trap_explicit, trap_common, host_call;
 } stub_offs;
 
 /* Copy nslots (rcx) slots from [src + 8*i] to [dst + 8*i], with rax and r9. */
@@ -125,6 +131,169 @@ emit_entry(x64_buf *b, int n, size_t *exit_at)
 	x64_pop(b, X64_R12);
 	x64_pop(b, X64_RBX);
 	x64_pop(b, X64_RBP);
+	x64_ret(b);
+	return start;
+}
+
+/*
+** The offsets from the thread pointer (fs) of the thread's current
+** activation and its interrupt flag: initial-exec TLS, the same in every
+** thread.  False if one does not fit a 32-bit displacement.
+*/
+static bool
+tls_offsets(int32_t *cur, int32_t *intr)
+{
+	uintptr_t	tp;
+	intptr_t	c,
+				i;
+
+	__asm__("mov %%fs:0, %0" : "=r"(tp));
+	c = (intptr_t) ((uintptr_t) sf_call_current_addr() - tp);
+	i = (intptr_t) ((uintptr_t) &sf_signals_interrupt - tp);
+	if (c != (int32_t) c || i != (int32_t) i)
+		return false;
+	*cur = (int32_t) c;
+	*intr = (int32_t) i;
+	return true;
+}
+
+/* op rax, fs:[disp] (op: 0x8B load, 0x89 store; 64-bit) */
+static void
+fs_rax(x64_buf *b, uint8_t op, int32_t disp)
+{
+	x64_byte(b, 0x64);
+	x64_byte(b, 0x48);
+	x64_byte(b, op);
+	x64_byte(b, 0x04);
+	x64_byte(b, 0x25);
+	x64_u32(b, (uint32_t) disp);
+}
+
+/* cmp dword fs:[disp], 0 */
+static void
+fs_cmp0(x64_buf *b, int32_t disp)
+{
+	x64_byte(b, 0x64);
+	x64_byte(b, 0x83);
+	x64_byte(b, 0x3C);
+	x64_byte(b, 0x25);
+	x64_u32(b, (uint32_t) disp);
+	x64_byte(b, 0);
+}
+
+#define PREP(field) ((int32_t) offsetof(sf_prepared, field))
+#define PREP_ACT(field) ((int32_t) (offsetof(sf_prepared, act) + offsetof(sf_activation, field)))
+
+/*
+** The prepared-call stub for 'n' slots (target.h): p in rdi, the fuel
+** limit in rsi, where the fuel consumed goes in rdx.  Its frame is the
+** entry stub's (p where that keeps the activation); it leaves through the
+** entry stub's epilogue ('exit_at').
+*/
+static size_t
+emit_prepared(x64_buf *b, int n, size_t exit_at, int32_t cur, int32_t intr)
+{
+	size_t		start = x64_pos(b);
+	int32_t		room = (int32_t) (((size_t) n * 8 + 15) & ~(size_t) 15);
+	size_t		retry_limit, nested, retry_frame, interrupted, finish, fin_intr;
+
+	/* another limit: nothing done yet */
+	x64_alu_rm(b, X64_CMP, 1, X64_RSI, x64_m(X64_RDI, PREP(limit_asked)));
+	retry_limit = x64_jcc32(b, X64_CC_NE, 0);
+	x64_push(b, X64_RBP);
+	x64_mov_rr(b, 1, X64_RBP, X64_RSP);
+	x64_push(b, X64_RBX);
+	x64_push(b, X64_R12);
+	x64_push(b, X64_CTX);
+	x64_push(b, X64_MEM);
+	x64_push(b, X64_FUEL);
+	x64_push(b, X64_RDI);		/* X64_ENTRY_ACT: p */
+	x64_alu_ri(b, X64_SUB, 1, X64_RSP, 16);
+	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP(consumed)), X64_RDX);
+	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDI, PREP(mask0)));
+	x64_alu_mr(b, X64_AND, 1, x64_m(X64_RDI, PREP(slots)), X64_RAX);
+	/* the activation's link and the stack limit to restore */
+	x64_mov_rm(b, 1, X64_RBX, x64_m(X64_RDI, PREP(store)));
+	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RBX, SF_OFF_STORE_ACT));
+	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP_ACT(prev)), X64_RAX);
+	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RBX, SF_OFF_STORE_STACK_LIMIT));
+	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP(prev_limit)), X64_RCX);
+	x64_test_rr(b, 1, X64_RAX, X64_RAX);
+	nested = x64_jcc8(b, X64_CC_NE);
+	/* outermost: the stack limit found for this frame */
+	x64_alu_rm(b, X64_CMP, 1, X64_RBP, x64_m(X64_RDI, PREP(frame)));
+	retry_frame = x64_jcc32(b, X64_CC_NE, 0);
+	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RDI, PREP(floor)));
+	x64_mov_mr(b, 1, x64_m(X64_RBX, SF_OFF_STORE_STACK_LIMIT), X64_RCX);
+	x64_bind8(b, nested);
+	fs_rax(b, 0x8B, cur);
+	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP(prev_cur)), X64_RAX);
+	/* the activation complete, then visible: store->act, then the thread's */
+	x64_lea(b, 1, X64_RAX, x64_m(X64_RDI, PREP(act)));
+	x64_mov_mr(b, 1, x64_m(X64_RAX, SF_OFF_ACT_SAVED_RSP), X64_RSP);
+	x64_mov_rm(b, 1, X64_FUEL, x64_m(X64_RDI, PREP(fuel_start)));
+	x64_mov_mr(b, 1, x64_m(X64_RBX, SF_OFF_STORE_ACT), X64_RAX);
+	fs_rax(b, 0x89, cur);
+	/* a request that came before the activation was visible is not lost */
+	fs_cmp0(b, intr);
+	interrupted = x64_jcc32(b, X64_CC_NE, 0);
+	x64_mov_rm(b, 1, X64_CTX, x64_m(X64_RDI, PREP(ctx)));
+	x64_mov_rm(b, 1, X64_MEM, x64_m(X64_CTX, SF_OFF_VM_MEM_BASE));
+	if (room > 0)
+	{
+		x64_alu_ri(b, X64_SUB, 1, X64_RSP, room);
+		for (int i = 0; i < n; i++)
+		{
+			x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDI, PREP(slots) + 8 * i));
+			x64_mov_mr(b, 1, x64_m(X64_RSP, 8 * i), X64_RAX);
+		}
+	}
+	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDI, PREP(code)));
+	x64_call_r(b, X64_RAX);
+	x64_mov_rm(b, 1, X64_RDX, x64_m(X64_RBP, X64_ENTRY_ACT));
+	for (int i = 0; i < n; i++)
+	{
+		x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RSP, 8 * i));
+		x64_mov_mr(b, 1, x64_m(X64_RDX, PREP(slots) + 8 * i), X64_RAX);
+	}
+	/* out of fuel or an interrupt pending: C decides, linked still */
+	x64_test_rr(b, 1, X64_FUEL, X64_FUEL);
+	finish = x64_jcc32(b, X64_CC_G, 0);
+	fs_cmp0(b, intr);
+	fin_intr = x64_jcc32(b, X64_CC_NE, 0);
+	/* unlink; consumed = (counter + limit) & consumed_mask */
+	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDX, PREP(prev_cur)));
+	fs_rax(b, 0x89, cur);
+	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RDX, PREP(store)));
+	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDX, PREP_ACT(prev)));
+	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_STORE_ACT), X64_RAX);
+	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDX, PREP(prev_limit)));
+	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_STORE_STACK_LIMIT), X64_RAX);
+	x64_mov_rr(b, 1, X64_RAX, X64_FUEL);
+	x64_alu_rm(b, X64_ADD, 1, X64_RAX, x64_m(X64_RDX, PREP(limit)));
+	x64_alu_rm(b, X64_AND, 1, X64_RAX, x64_m(X64_RDX, PREP(consumed_mask)));
+	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RDX, PREP(consumed)));
+	x64_mov_mr(b, 1, x64_m(X64_RCX, 0), X64_RAX);
+	x64_alu_rr(b, X64_XOR, 0, X64_RAX, X64_RAX);
+	x64_bind32(b, x64_jmp32(b, 0), exit_at);
+	/* returned, and C decides: the counter in the activation */
+	x64_bind32(b, finish, x64_pos(b));
+	x64_bind32(b, fin_intr, x64_pos(b));
+	x64_mov_mr(b, 1, x64_m(X64_RDX, PREP_ACT(fuel)), X64_FUEL);
+	x64_mov_ri(b, 0, X64_RAX, SF_PREPARED_FINISH);
+	x64_bind32(b, x64_jmp32(b, 0), exit_at);
+	/* interrupted before the call, linked */
+	x64_bind32(b, interrupted, x64_pos(b));
+	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP_ACT(fuel)), X64_FUEL);
+	x64_mov_ri(b, 0, X64_RAX, SF_TRAP_INTERRUPTED);
+	x64_bind32(b, x64_jmp32(b, 0), exit_at);
+	/* another frame for an outermost call: nothing linked yet */
+	x64_bind32(b, retry_frame, x64_pos(b));
+	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP(frame_seen)), X64_RBP);
+	x64_mov_ri(b, 0, X64_RAX, SF_PREPARED_RETRY);
+	x64_bind32(b, x64_jmp32(b, 0), exit_at);
+	x64_bind32(b, retry_limit, x64_pos(b));
+	x64_mov_ri(b, 0, X64_RAX, SF_PREPARED_RETRY);
 	x64_ret(b);
 	return start;
 }
@@ -249,11 +418,17 @@ build_stubs(void)
 	stub_offs	o;
 	size_t		exit_at;
 	uint8_t    *code;
+	int32_t		cur = 0,
+				intr = 0;
+	bool		prepared;
 
 	x64_buf_init(&b);
 	o.entry = emit_entry(&b, -1, &exit_at);
 	for (int n = 0; n < SF_ENTRY_SMALL; n++)
 		o.entry_n[n] = emit_entry(&b, n, NULL);
+	prepared = tls_offsets(&cur, &intr);
+	for (int n = 0; prepared && n < SF_ENTRY_SMALL; n++)
+		o.prepared_n[n] = emit_prepared(&b, n, exit_at, cur, intr);
 	emit_traps(&b, &o, exit_at);
 	emit_host_call(&b, &o);
 	if (b.oom)
@@ -268,6 +443,8 @@ build_stubs(void)
 		stubs.entry = (sf_entry_fn) (void *) (code + o.entry);
 		for (int n = 0; n < SF_ENTRY_SMALL; n++)
 			stubs.entry_n[n] = (sf_entry_fn) (void *) (code + o.entry_n[n]);
+		for (int n = 0; prepared && n < SF_ENTRY_SMALL; n++)
+			stubs.prepared_n[n] = (sf_prepared_fn) (void *) (code + o.prepared_n[n]);
 		stubs.trap_explicit = code + o.trap_explicit;
 		stubs.trap_common = code + o.trap_common;
 		stubs.host_call = code + o.host_call;
