@@ -561,21 +561,26 @@ prepared_return(sf_prepared *p, uint64_t trap)
 	return SF_OK;
 }
 
-/* The prepared-call stub left the decisions to C (target.h). */
+/*
+** The prepared-call stub left the decisions to C (target.h), linked: the
+** thread's current activation is the prepared call's.
+*/
 static __attribute__((noinline, cold)) sf_status
-prepared_stub_return(sf_prepared *p, uint64_t r)
+prepared_stub_return(uint64_t r)
 {
+	sf_prepared *p = (sf_prepared *) ((char *) cur_act - offsetof(sf_prepared, act));
+
 	return prepared_return(p, r == SF_PREPARED_FINISH ? 0 : r);
 }
 
-/* The prepared-call stub found a new limit or a new frame. */
-static __attribute__((noinline, cold)) void
-prepared_stub_retry(sf_prepared *p, uint64_t fuel_limit)
+/* Called by the prepared-call stub for a new limit or a new frame. */
+void
+sf_prepared_stub_retry(sf_prepared *p, uint64_t fuel_limit, uintptr_t frame)
 {
 	if (fuel_limit != p->limit_asked)
 		prepared_limit(p, fuel_limit);
 	else
-		prepared_floor(p, p->frame_seen);
+		prepared_floor(p, frame);
 }
 
 /* A prepared call without the stub: the same steps in C. */
@@ -622,13 +627,9 @@ sf_prepared_call(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 
 	if (__builtin_expect(p->stub == NULL, 0))
 		return prepared_call_c(p, fuel_limit, fuel_consumed);
-	/* one frame for every try: the stub's stack limit is found for it */
-	while (__builtin_expect((r = ((sf_prepared_fn) p->stub) (p, fuel_limit, fuel_consumed)) != 0, 0))
-	{
-		if (r != SF_PREPARED_RETRY)
-			return prepared_stub_return(p, r);
-		prepared_stub_retry(p, fuel_limit);
-	}
+	r = ((sf_prepared_fn) p->stub) (p, fuel_limit, fuel_consumed);
+	if (__builtin_expect(r != 0, 0))
+		return prepared_stub_return(r);
 	return SF_OK;
 }
 

@@ -237,16 +237,19 @@ struct sf_prepared
 	uint64_t   *consumed;
 	sf_activation *prev_cur;
 	uintptr_t	prev_limit;
-	/*
-	** The stack limit of an outermost call from the frame 'frame', and the
-	** frame the stub found when it did not match.
-	*/
+	/* the stack limit of an outermost call from the frame 'frame' */
 	uintptr_t	frame;
 	uintptr_t	floor;
-	uintptr_t	frame_seen;
 	sf_activation act;
 	sf_activation trapped;		/* the activation of the last trap */
 };
+
+/*
+** The prepared-call stub's way back into C for another fuel limit than
+** the last, or an outermost call from another frame (call.c).
+*/
+void		sf_prepared_stub_retry(struct sf_prepared *p, uint64_t fuel_limit,
+								   uintptr_t frame);
 
 /*
 ** Helpers called from JIT code (System V ABI), with the fuel counter

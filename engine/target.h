@@ -34,22 +34,20 @@ typedef uint64_t (*sf_entry_fn) (void *ctx, void *code, uint64_t *slots,
 /*
 ** The prepared-call stub for n slots (n < SF_ENTRY_SMALL), of a prepared
 ** call without slots to narrow but the first (runtime.h): sf_prepared_call
-** in machine code, around the entry stub's work.  With the limit the call
-** was prepared for and, for an outermost call, the frame its stack limit
-** was found for, it links the activation in, runs the function and, when
-** the counter ended at or below zero and no interrupt is pending, unlinks
-** it, stores the fuel consumed and returns 0.  Otherwise it returns
-** SF_PREPARED_RETRY before linking anything (a new limit, or a new frame,
-** which it leaves in frame_seen), a trap kind (SF_TRAP_INTERRUPTED for an
-** interrupt pending before the call; a trap through the trap stub) or
-** SF_PREPARED_FINISH after a return (out of fuel or an interrupt pending),
-** linked, with the counter in the activation: the caller decides (call.c).
+** in machine code, around the entry stub's work.  For another limit than
+** the last, or an outermost call from another frame than the last, it
+** first calls sf_prepared_stub_retry.  It links the activation in, runs
+** the function and, when the counter ended at or below zero and no
+** interrupt is pending, unlinks it, stores the fuel consumed and returns 0.
+** Otherwise it returns, linked still with the counter in the activation, a
+** trap kind (SF_TRAP_INTERRUPTED for an interrupt pending before the call;
+** a trap through the trap stub) or SF_PREPARED_FINISH (out of fuel or an
+** interrupt pending after a return), and C decides (call.c).
 */
 struct sf_prepared;
 typedef uint64_t (*sf_prepared_fn) (struct sf_prepared *p, uint64_t fuel_limit,
 									uint64_t *fuel_consumed);
-#define SF_PREPARED_RETRY	0x10000
-#define SF_PREPARED_FINISH	0x10001
+#define SF_PREPARED_FINISH	0x10000
 
 typedef struct sf_stubs
 {

@@ -187,19 +187,17 @@ fs_cmp0(x64_buf *b, int32_t disp)
 /*
 ** The prepared-call stub for 'n' slots (target.h): p in rdi, the fuel
 ** limit in rsi, where the fuel consumed goes in rdx.  Its frame is the
-** entry stub's (p where that keeps the activation); it leaves through the
-** entry stub's epilogue ('exit_at').
+** entry stub's (p where that keeps the activation, and the limit and
+** where the fuel goes across a retry where that keeps the slots and their
+** count); it leaves through the entry stub's epilogue ('exit_at').
 */
 static size_t
 emit_prepared(x64_buf *b, int n, size_t exit_at, int32_t cur, int32_t intr)
 {
 	size_t		start = x64_pos(b);
 	int32_t		room = (int32_t) (((size_t) n * 8 + 15) & ~(size_t) 15);
-	size_t		retry_limit, nested, retry_frame, interrupted, finish, fin_intr;
+	size_t		top, retry_limit, nested, retry_frame, interrupted, finish, fin_intr;
 
-	/* another limit: nothing done yet */
-	x64_alu_rm(b, X64_CMP, 1, X64_RSI, x64_m(X64_RDI, PREP(limit_asked)));
-	retry_limit = x64_jcc32(b, X64_CC_NE, 0);
 	x64_push(b, X64_RBP);
 	x64_mov_rr(b, 1, X64_RBP, X64_RSP);
 	x64_push(b, X64_RBX);
@@ -209,6 +207,10 @@ emit_prepared(x64_buf *b, int n, size_t exit_at, int32_t cur, int32_t intr)
 	x64_push(b, X64_FUEL);
 	x64_push(b, X64_RDI);		/* X64_ENTRY_ACT: p */
 	x64_alu_ri(b, X64_SUB, 1, X64_RSP, 16);
+	/* again after a retry, with rdi, rsi and rdx as they came */
+	top = x64_pos(b);
+	x64_alu_rm(b, X64_CMP, 1, X64_RSI, x64_m(X64_RDI, PREP(limit_asked)));
+	retry_limit = x64_jcc32(b, X64_CC_NE, 0);
 	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP(consumed)), X64_RDX);
 	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDI, PREP(mask0)));
 	x64_alu_mr(b, X64_AND, 1, x64_m(X64_RDI, PREP(slots)), X64_RAX);
@@ -287,14 +289,22 @@ emit_prepared(x64_buf *b, int n, size_t exit_at, int32_t cur, int32_t intr)
 	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP_ACT(fuel)), X64_FUEL);
 	x64_mov_ri(b, 0, X64_RAX, SF_TRAP_INTERRUPTED);
 	x64_bind32(b, x64_jmp32(b, 0), exit_at);
-	/* another frame for an outermost call: nothing linked yet */
-	x64_bind32(b, retry_frame, x64_pos(b));
-	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP(frame_seen)), X64_RBP);
-	x64_mov_ri(b, 0, X64_RAX, SF_PREPARED_RETRY);
-	x64_bind32(b, x64_jmp32(b, 0), exit_at);
+	/*
+	** Another limit, or another frame for an outermost call: nothing
+	** linked yet.  sf_prepared_stub_retry(p, limit, frame) finds the
+	** counter's start or the stack limit, and the stub starts again.
+	*/
 	x64_bind32(b, retry_limit, x64_pos(b));
-	x64_mov_ri(b, 0, X64_RAX, SF_PREPARED_RETRY);
-	x64_ret(b);
+	x64_bind32(b, retry_frame, x64_pos(b));
+	x64_mov_mr(b, 1, x64_m(X64_RBP, X64_ENTRY_SLOTS), X64_RSI);
+	x64_mov_mr(b, 1, x64_m(X64_RBP, X64_ENTRY_NSLOTS), X64_RDX);
+	x64_mov_rr(b, 1, X64_RDX, X64_RBP);
+	x64_mov_ri(b, 1, X64_RAX, (int64_t) (uintptr_t) sf_prepared_stub_retry);
+	x64_call_r(b, X64_RAX);
+	x64_mov_rm(b, 1, X64_RDI, x64_m(X64_RBP, X64_ENTRY_ACT));
+	x64_mov_rm(b, 1, X64_RSI, x64_m(X64_RBP, X64_ENTRY_SLOTS));
+	x64_mov_rm(b, 1, X64_RDX, x64_m(X64_RBP, X64_ENTRY_NSLOTS));
+	x64_bind32(b, x64_jmp32(b, 0), top);
 	return start;
 }
 
