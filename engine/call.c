@@ -467,7 +467,7 @@ sf_prepare(void *mem, sf_func *f, uint32_t nargs, uint32_t nresults)
 	p->consumed_mask = f->counting ? UINT64_MAX : 0;
 	stubs = sf_stubs_get(NULL);
 	if (stubs != NULL && p->narrow_rest == 0 && p->nslots < SF_ENTRY_SMALL)
-		p->stub = (void *) stubs->prepared_n[p->nslots];
+		p->stub = (void *) stubs->prepared_n[p->nslots][f->narrow & 1];
 	return 1;
 }
 
@@ -541,7 +541,6 @@ prepared_return(sf_prepared *p, uint64_t trap)
 
 	cur_act = p->prev_cur;
 	s->act = p->act.prev;
-	s->stack_limit = p->prev_limit;
 	if (p->counting)
 	{
 		consumed = (uint64_t) p->act.fuel + p->limit;
@@ -599,7 +598,6 @@ prepared_call_c(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 		prepared_limit(p, fuel_limit);
 	p->act.fuel = p->fuel_start;
 	p->prev_cur = cur_act;
-	p->prev_limit = s->stack_limit;
 	p->act.prev = s->act;
 	if (p->act.prev == NULL)
 	{

@@ -236,8 +236,12 @@ struct sf_prepared
 	/* of the call running: kept here, not in registers across it */
 	uint64_t   *consumed;
 	sf_activation *prev_cur;
-	uintptr_t	prev_limit;
-	/* the stack limit of an outermost call from the frame 'frame' */
+	/*
+	** The stack limit of an outermost call from the frame 'frame'.  A
+	** prepared call sets the store's only when it is outermost, and leaves
+	** it: no wasm of the store runs until the next outermost call sets it
+	** again, and a nested call leaves it alone.
+	*/
 	uintptr_t	frame;
 	uintptr_t	floor;
 	sf_activation act;

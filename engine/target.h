@@ -34,7 +34,8 @@ typedef uint64_t (*sf_entry_fn) (void *ctx, void *code, uint64_t *slots,
 /*
 ** The prepared-call stub for n slots (n < SF_ENTRY_SMALL), of a prepared
 ** call without slots to narrow but the first (runtime.h): sf_prepared_call
-** in machine code, around the entry stub's work.  For another limit than
+** in machine code, around the entry stub's work; the second of each pair
+** narrows the first slot as it copies it.  For another limit than
 ** the last, or an outermost call from another frame than the last, it
 ** first calls sf_prepared_stub_retry.  It links the activation in, runs
 ** the function and, when the counter ended at or below zero and no
@@ -53,7 +54,8 @@ typedef struct sf_stubs
 {
 	sf_entry_fn entry;
 	sf_entry_fn entry_n[SF_ENTRY_SMALL];	/* entry for exactly n slots */
-	sf_prepared_fn prepared_n[SF_ENTRY_SMALL];	/* NULL: the C path only */
+	/* [n][1] narrows slot 0 to 32 bits; NULL: the C path only */
+	sf_prepared_fn prepared_n[SF_ENTRY_SMALL][2];
 	void	   *trap_explicit;	/* eax = trap kind; called, pc on the stack */
 	void	   *trap_common;	/* eax = kind, rdx = pc, rcx = activation */
 	void	   *host_call;		/* wasm-convention entry of every host function */

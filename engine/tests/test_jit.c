@@ -441,7 +441,8 @@ test_prepared_call(void **state)
 		"  (func (export \"ld3\") (param i64 i32 i32) (result i32)"
 		"    (i32.add (i32.load8_u (local.get 1)) (i32.load8_u (local.get 2))))"
 		"  (func (export \"boom\") (param i32) (result i32) (if (local.get 0) (then unreachable)) (local.get 0))"
-		"  (func (export \"ext\") (param i32) (result i64) (i64.extend_i32_u (local.get 0))))");
+		"  (func (export \"ext\") (param i32) (result i64) (i64.extend_i32_u (local.get 0)))"
+		"  (func (export \"ld1\") (param i32) (result i32) (i32.load8_u (local.get 0))))");
 	sf_store   *s = sf_store_new(NULL, NULL);
 	static const sf_valtype p[] = {SF_I32, SF_I32}, r1[] = {SF_I32};
 	sf_functype ft = {2, 1, p, r1};
@@ -508,6 +509,17 @@ test_prepared_call(void **state)
 	slots[0] = UINT64_C(0xffffffff00000005);
 	assert_int_equal(sf_prepared_call(ld3, 1000000, &consumed), SF_OK);
 	assert_int_equal(slots[0], 5);
+	/* and as an address: the upper half would take it out of memory */
+	assert_true(sf_prepare(mem, export_func(inst, "ld1"), 1, 1));
+	slots = sf_prepared_slots(ld3);
+	slots[0] = UINT64_C(0xffffffff00000000);
+	assert_int_equal(sf_prepared_call(ld3, 1000000, &consumed), SF_OK);
+	assert_int_equal((uint32_t) slots[0], 42);
+	/* and as the result: an i32 result slot's upper half is zero */
+	slots = sf_prepared_slots(boom);
+	slots[0] = UINT64_C(0xffffffff00000000);
+	assert_int_equal(sf_prepared_call(boom, 1000000, &consumed), SF_OK);
+	assert_int_equal(slots[0], 0);
 
 	/* each call's own limit, a fresh prepared call's first one 0 */
 	assert_true(sf_prepare(mem2, export_func(inst, "boom"), 1, 1));

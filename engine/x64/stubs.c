@@ -37,7 +37,7 @@ static bool stubs_ok;
 /* Offsets inside the stub block, fixed up after installation. */
 typedef struct stub_offs
 {
-	size_t		entry, entry_n[SF_ENTRY_SMALL], prepared_n[SF_ENTRY_SMALL],
+	size_t		entry, entry_n[SF_ENTRY_SMALL], prepared_n[SF_ENTRY_SMALL][2],
 				trap_explicit, trap_common, host_call;
 } stub_offs;
 
@@ -185,14 +185,15 @@ fs_cmp0(x64_buf *b, int32_t disp)
 #define PREP_ACT(field) ((int32_t) (offsetof(sf_prepared, act) + offsetof(sf_activation, field)))
 
 /*
-** The prepared-call stub for 'n' slots (target.h): p in rdi, the fuel
+** The prepared-call stub for 'n' slots (target.h), slot 0 narrowed to
+** its low 32 bits if 'narrow0': p in rdi, the fuel
 ** limit in rsi, where the fuel consumed goes in rdx.  Its frame is the
 ** entry stub's (p where that keeps the activation, and the limit and
 ** where the fuel goes across a retry where that keeps the slots and their
 ** count); it leaves through the entry stub's epilogue ('exit_at').
 */
 static size_t
-emit_prepared(x64_buf *b, int n, size_t exit_at, int32_t cur, int32_t intr)
+emit_prepared(x64_buf *b, int n, bool narrow0, size_t exit_at, int32_t cur, int32_t intr)
 {
 	size_t		start = x64_pos(b);
 	int32_t		room = (int32_t) (((size_t) n * 8 + 15) & ~(size_t) 15);
@@ -212,14 +213,10 @@ emit_prepared(x64_buf *b, int n, size_t exit_at, int32_t cur, int32_t intr)
 	x64_alu_rm(b, X64_CMP, 1, X64_RSI, x64_m(X64_RDI, PREP(limit_asked)));
 	retry_limit = x64_jcc32(b, X64_CC_NE, 0);
 	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP(consumed)), X64_RDX);
-	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDI, PREP(mask0)));
-	x64_alu_mr(b, X64_AND, 1, x64_m(X64_RDI, PREP(slots)), X64_RAX);
-	/* the activation's link and the stack limit to restore */
+	/* the activation's link */
 	x64_mov_rm(b, 1, X64_RBX, x64_m(X64_RDI, PREP(store)));
 	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RBX, SF_OFF_STORE_ACT));
 	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP_ACT(prev)), X64_RAX);
-	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RBX, SF_OFF_STORE_STACK_LIMIT));
-	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP(prev_limit)), X64_RCX);
 	x64_test_rr(b, 1, X64_RAX, X64_RAX);
 	nested = x64_jcc8(b, X64_CC_NE);
 	/* outermost: the stack limit found for this frame */
@@ -246,7 +243,8 @@ emit_prepared(x64_buf *b, int n, size_t exit_at, int32_t cur, int32_t intr)
 		x64_alu_ri(b, X64_SUB, 1, X64_RSP, room);
 		for (int i = 0; i < n; i++)
 		{
-			x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDI, PREP(slots) + 8 * i));
+			/* a 32-bit load: slot 0 narrowed */
+			x64_mov_rm(b, i > 0 || !narrow0, X64_RAX, x64_m(X64_RDI, PREP(slots) + 8 * i));
 			x64_mov_mr(b, 1, x64_m(X64_RSP, 8 * i), X64_RAX);
 		}
 	}
@@ -269,8 +267,6 @@ emit_prepared(x64_buf *b, int n, size_t exit_at, int32_t cur, int32_t intr)
 	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RDX, PREP(store)));
 	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDX, PREP_ACT(prev)));
 	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_STORE_ACT), X64_RAX);
-	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDX, PREP(prev_limit)));
-	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_STORE_STACK_LIMIT), X64_RAX);
 	x64_mov_rr(b, 1, X64_RAX, X64_FUEL);
 	x64_alu_rm(b, X64_ADD, 1, X64_RAX, x64_m(X64_RDX, PREP(limit)));
 	x64_alu_rm(b, X64_AND, 1, X64_RAX, x64_m(X64_RDX, PREP(consumed_mask)));
@@ -438,7 +434,8 @@ build_stubs(void)
 		o.entry_n[n] = emit_entry(&b, n, NULL);
 	prepared = tls_offsets(&cur, &intr);
 	for (int n = 0; prepared && n < SF_ENTRY_SMALL; n++)
-		o.prepared_n[n] = emit_prepared(&b, n, exit_at, cur, intr);
+		for (int k = 0; k < 2; k++)
+			o.prepared_n[n][k] = emit_prepared(&b, n, k, exit_at, cur, intr);
 	emit_traps(&b, &o, exit_at);
 	emit_host_call(&b, &o);
 	if (b.oom)
@@ -454,7 +451,8 @@ build_stubs(void)
 		for (int n = 0; n < SF_ENTRY_SMALL; n++)
 			stubs.entry_n[n] = (sf_entry_fn) (void *) (code + o.entry_n[n]);
 		for (int n = 0; prepared && n < SF_ENTRY_SMALL; n++)
-			stubs.prepared_n[n] = (sf_prepared_fn) (void *) (code + o.prepared_n[n]);
+			for (int k = 0; k < 2; k++)
+				stubs.prepared_n[n][k] = (sf_prepared_fn) (void *) (code + o.prepared_n[n][k]);
 		stubs.trap_explicit = code + o.trap_explicit;
 		stubs.trap_common = code + o.trap_common;
 		stubs.host_call = code + o.host_call;
