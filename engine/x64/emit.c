@@ -599,6 +599,38 @@ x64_alu_mr(x64_buf *b, x64_alu op, int w, x64_mem m, int src)
 	done(b, enc_m(b, wflag(w), 0x01 + 8 * op, 1, src, &m));
 }
 
+/* fs:[disp32] as the r/m operand: mod 00, r/m 100, SIB with no base or index. */
+static void
+fs_operand(x64_buf *b, int w, uint8_t op, int reg, int32_t disp)
+{
+	x64_byte(b, 0x64);
+	if (w || reg >= 8)
+		x64_byte(b, (uint8_t) (0x40 | (w ? 8 : 0) | (reg >= 8 ? 4 : 0)));
+	x64_byte(b, op);
+	x64_byte(b, (uint8_t) (0x04 | ((reg & 7) << 3)));
+	x64_byte(b, 0x25);
+	x64_u32(b, (uint32_t) disp);
+}
+
+void
+x64_mov_r_fs(x64_buf *b, int dst, int32_t disp)
+{
+	fs_operand(b, 1, 0x8B, dst, disp);
+}
+
+void
+x64_mov_fs_r(x64_buf *b, int32_t disp, int src)
+{
+	fs_operand(b, 1, 0x89, src, disp);
+}
+
+void
+x64_cmp_fs32_i8(x64_buf *b, int32_t disp, int8_t imm)
+{
+	fs_operand(b, 0, 0x83, 7, disp);
+	x64_byte(b, (uint8_t) imm);
+}
+
 void
 x64_test_rr(x64_buf *b, int w, int a, int c)
 {

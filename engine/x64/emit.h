@@ -299,6 +299,10 @@ void		x64_alu_mi_any(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm);
 void		x64_alu_mi_bd(x64_buf *b, x64_alu op, int w, int base, int32_t disp, int32_t imm);
 void		x64_alu_mr(x64_buf *b, x64_alu op, int w, x64_mem m, int src);
 void		x64_test_rr(x64_buf *b, int w, int a, int c);
+/* Thread-local operands, fs:[disp] (the thread pointer plus 'disp'). */
+void		x64_mov_r_fs(x64_buf *b, int dst, int32_t disp);	/* 64-bit load */
+void		x64_mov_fs_r(x64_buf *b, int32_t disp, int src);	/* 64-bit store */
+void		x64_cmp_fs32_i8(x64_buf *b, int32_t disp, int8_t imm);
 /*
 ** Instructions written over bytes left for them (x64_skip), at p in the
 ** emitted code (x64_code), in fixed-length forms: 'op dst, imm32' (REX

@@ -157,30 +157,6 @@ tls_offsets(int32_t *cur, int32_t *intr)
 	return true;
 }
 
-/* op rax, fs:[disp] (op: 0x8B load, 0x89 store; 64-bit) */
-static void
-fs_rax(x64_buf *b, uint8_t op, int32_t disp)
-{
-	x64_byte(b, 0x64);
-	x64_byte(b, 0x48);
-	x64_byte(b, op);
-	x64_byte(b, 0x04);
-	x64_byte(b, 0x25);
-	x64_u32(b, (uint32_t) disp);
-}
-
-/* cmp dword fs:[disp], 0 */
-static void
-fs_cmp0(x64_buf *b, int32_t disp)
-{
-	x64_byte(b, 0x64);
-	x64_byte(b, 0x83);
-	x64_byte(b, 0x3C);
-	x64_byte(b, 0x25);
-	x64_u32(b, (uint32_t) disp);
-	x64_byte(b, 0);
-}
-
 #define PREP(field) ((int32_t) offsetof(sf_prepared, field))
 #define PREP_ACT(field) ((int32_t) (offsetof(sf_prepared, act) + offsetof(sf_activation, field)))
 
@@ -225,16 +201,16 @@ emit_prepared(x64_buf *b, int n, bool narrow0, size_t exit_at, int32_t cur, int3
 	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RDI, PREP(floor)));
 	x64_mov_mr(b, 1, x64_m(X64_RBX, SF_OFF_STORE_STACK_LIMIT), X64_RCX);
 	x64_bind8(b, nested);
-	fs_rax(b, 0x8B, cur);
+	x64_mov_r_fs(b, X64_RAX, cur);
 	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP(prev_cur)), X64_RAX);
 	/* the activation complete, then visible: store->act, then the thread's */
 	x64_lea(b, 1, X64_RAX, x64_m(X64_RDI, PREP(act)));
 	x64_mov_mr(b, 1, x64_m(X64_RAX, SF_OFF_ACT_SAVED_RSP), X64_RSP);
 	x64_mov_rm(b, 1, X64_FUEL, x64_m(X64_RDI, PREP(fuel_start)));
 	x64_mov_mr(b, 1, x64_m(X64_RBX, SF_OFF_STORE_ACT), X64_RAX);
-	fs_rax(b, 0x89, cur);
+	x64_mov_fs_r(b, cur, X64_RAX);
 	/* a request that came before the activation was visible is not lost */
-	fs_cmp0(b, intr);
+	x64_cmp_fs32_i8(b, intr, 0);
 	interrupted = x64_jcc32(b, X64_CC_NE, 0);
 	x64_mov_rm(b, 1, X64_CTX, x64_m(X64_RDI, PREP(ctx)));
 	x64_mov_rm(b, 1, X64_MEM, x64_m(X64_CTX, SF_OFF_VM_MEM_BASE));
@@ -259,11 +235,11 @@ emit_prepared(x64_buf *b, int n, bool narrow0, size_t exit_at, int32_t cur, int3
 	/* out of fuel or an interrupt pending: C decides, linked still */
 	x64_test_rr(b, 1, X64_FUEL, X64_FUEL);
 	finish = x64_jcc32(b, X64_CC_G, 0);
-	fs_cmp0(b, intr);
+	x64_cmp_fs32_i8(b, intr, 0);
 	fin_intr = x64_jcc32(b, X64_CC_NE, 0);
 	/* unlink; consumed = (counter + limit) & consumed_mask */
 	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDX, PREP(prev_cur)));
-	fs_rax(b, 0x89, cur);
+	x64_mov_fs_r(b, cur, X64_RAX);
 	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RDX, PREP(store)));
 	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDX, PREP_ACT(prev)));
 	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_STORE_ACT), X64_RAX);
