@@ -59,6 +59,24 @@ copy_slots(x64_buf *b, int dst, int src)
 }
 
 /*
+** The entry stubs' frame, down to X64_ENTRY_ACT (which 'act' fills): the
+** callee-saved registers wasm code uses, the same in every entry stub, so
+** that the trap stub can leave any of them through one epilogue.
+*/
+static void
+push_entry_frame(x64_buf *b, int act)
+{
+	x64_push(b, X64_RBP);
+	x64_mov_rr(b, 1, X64_RBP, X64_RSP);
+	x64_push(b, X64_RBX);
+	x64_push(b, X64_R12);
+	x64_push(b, X64_CTX);
+	x64_push(b, X64_MEM);
+	x64_push(b, X64_FUEL);
+	x64_push(b, act);
+}
+
+/*
 ** The entry stub for 'n' slots, or for any number (in rcx) when n < 0.  The
 ** fixed-count ones, for the small counts of calls from SQL, copy the slots
 ** without a loop; all have the same frame, and the trap stub leaves
@@ -70,14 +88,7 @@ emit_entry(x64_buf *b, int n, size_t *exit_at)
 	size_t		start = x64_pos(b);
 	int32_t		room = (int32_t) (((size_t) (n < 0 ? 0 : n) * 8 + 15) & ~(size_t) 15);
 
-	x64_push(b, X64_RBP);
-	x64_mov_rr(b, 1, X64_RBP, X64_RSP);
-	x64_push(b, X64_RBX);
-	x64_push(b, X64_R12);
-	x64_push(b, X64_CTX);
-	x64_push(b, X64_MEM);
-	x64_push(b, X64_FUEL);
-	x64_push(b, X64_R8);		/* X64_ENTRY_ACT */
+	push_entry_frame(b, X64_R8);	/* X64_ENTRY_ACT */
 	x64_push(b, X64_RDX);		/* X64_ENTRY_SLOTS */
 	x64_push(b, X64_RCX);		/* X64_ENTRY_NSLOTS */
 	x64_mov_mr(b, 1, x64_m(X64_R8, SF_OFF_ACT_SAVED_RSP), X64_RSP);
@@ -175,14 +186,7 @@ emit_prepared(x64_buf *b, int n, bool narrow0, size_t exit_at, int32_t cur, int3
 	int32_t		room = (int32_t) (((size_t) n * 8 + 15) & ~(size_t) 15);
 	size_t		top, retry_limit, nested, retry_frame, interrupted, finish, fin_intr;
 
-	x64_push(b, X64_RBP);
-	x64_mov_rr(b, 1, X64_RBP, X64_RSP);
-	x64_push(b, X64_RBX);
-	x64_push(b, X64_R12);
-	x64_push(b, X64_CTX);
-	x64_push(b, X64_MEM);
-	x64_push(b, X64_FUEL);
-	x64_push(b, X64_RDI);		/* X64_ENTRY_ACT: p */
+	push_entry_frame(b, X64_RDI);	/* X64_ENTRY_ACT: p */
 	x64_alu_ri(b, X64_SUB, 1, X64_RSP, 16);
 	/* again after a retry, with rdi, rsi and rdx as they came */
 	top = x64_pos(b);
