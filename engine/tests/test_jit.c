@@ -257,6 +257,18 @@ host_add(sf_ctx *ctx, void *env, const sf_val *args, sf_val *results)
 	return 0;
 }
 
+/* 'm' instantiated with host_add, counting its calls in '*calls', as env.add. */
+static sf_instance *
+instantiate_with_add(sf_store *s, sf_module *m, int *calls, sf_extern *imp)
+{
+	static const sf_valtype p[] = {SF_I32, SF_I32}, r1[] = {SF_I32};
+	sf_functype ft = {2, 1, p, r1};
+
+	imp->kind = SF_EXTERN_FUNC;
+	imp->of.func = sf_func_new_host(s, &ft, host_add, calls, NULL);
+	return instantiate(s, m, imp, 1);
+}
+
 static void
 test_host_calls(void **state)
 {
@@ -265,17 +277,13 @@ test_host_calls(void **state)
 		"  (func (export \"f\") (param i32) (result i32)"
 		"    (i32.mul (call $add (local.get 0) (i32.const 10)) (i32.const 2))))");
 	sf_store   *s = sf_store_new(NULL, NULL);
-	static const sf_valtype p[] = {SF_I32, SF_I32}, r1[] = {SF_I32};
-	sf_functype ft = {2, 1, p, r1};
 	int			calls = 0;
 	sf_extern	imp;
 	sf_instance *inst;
 	sf_error	err;
 	int32_t		r, a = 5;
 
-	imp.kind = SF_EXTERN_FUNC;
-	imp.of.func = sf_func_new_host(s, &ft, host_add, &calls, NULL);
-	inst = instantiate(s, m, &imp, 1);
+	inst = instantiate_with_add(s, m, &calls, &imp);
 	assert_int_equal(call_i32(export_func(inst, "f"), 1, &a, &r, &err), SF_OK);
 	assert_int_equal(r, 30);
 	a = -1;
@@ -358,8 +366,6 @@ test_call_slots(void **state)
 		"  (func (export \"boom\") (unreachable))"
 		"  (func (export \"viahost\") (param i32) (result i32) (call $add (local.get 0) (i32.const 1))))");
 	sf_store   *s = sf_store_new(NULL, NULL);
-	static const sf_valtype p[] = {SF_I32, SF_I32}, r1[] = {SF_I32};
-	sf_functype ft = {2, 1, p, r1};
 	int			calls = 0;
 	sf_extern	imp;
 	sf_instance *inst;
@@ -367,9 +373,7 @@ test_call_slots(void **state)
 	sf_call_opts opts = {.fuel_limit = 1000000};
 	uint64_t	slots[2];
 
-	imp.kind = SF_EXTERN_FUNC;
-	imp.of.func = sf_func_new_host(s, &ft, host_add, &calls, NULL);
-	inst = instantiate(s, m, &imp, 1);
+	inst = instantiate_with_add(s, m, &calls, &imp);
 
 	slots[0] = UINT64_C(0xdeadbeef00000007);
 	slots[1] = UINT64_C(0x123456789);
@@ -444,8 +448,6 @@ test_prepared_call(void **state)
 		"  (func (export \"ext\") (param i32) (result i64) (i64.extend_i32_u (local.get 0)))"
 		"  (func (export \"ld1\") (param i32) (result i32) (i32.load8_u (local.get 0))))");
 	sf_store   *s = sf_store_new(NULL, NULL);
-	static const sf_valtype p[] = {SF_I32, SF_I32}, r1[] = {SF_I32};
-	sf_functype ft = {2, 1, p, r1};
 	int			calls = 0;
 	sf_extern	imp;
 	sf_instance *inst;
@@ -456,9 +458,7 @@ test_prepared_call(void **state)
 	sf_prepared *ld3 = mem, *boom = mem2;
 	uint64_t   *slots, consumed = 0, s3[3];
 
-	imp.kind = SF_EXTERN_FUNC;
-	imp.of.func = sf_func_new_host(s, &ft, host_add, &calls, NULL);
-	inst = instantiate(s, m, &imp, 1);
+	inst = instantiate_with_add(s, m, &calls, &imp);
 
 	assert_false(sf_prepare(mem, imp.of.func, 2, 1));
 	assert_false(sf_prepare(mem, export_func(inst, "ld3"), 2, 1));
