@@ -513,11 +513,11 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
  * A call of slackfuel_call_scalar that did not return normally (a trap; or
  * an exit, which a module without imports cannot make): the call's context
  * is completed as call_begin would have made it, with the trap the
- * prepared call kept, and it ends as call_direct's does.
+ * prepared call kept, and it ends as call_direct's does.  The call site
+ * counted the call; its time, when it was timed, is counted.
  */
 static pg_noinline Datum
-scalar_failed(slackfuel_scalar_site *site, slackfuel_fstats *st,
-			  uint64 start, uint64 consumed, sf_status status)
+scalar_failed(slackfuel_scalar_site *site, uint64 consumed, sf_status status)
 {
 	slackfuel_cx cx;
 
@@ -525,31 +525,60 @@ scalar_failed(slackfuel_scalar_site *site, slackfuel_fstats *st,
 	sf_prepared_error(site->prep, &cx.out.err);
 	cx.out.consumed = consumed;
 	cx.run_mark = slackfuel_running.n; /* nothing was pushed */
-	cx.st = st;
-	cx.start = start;
+	cx.st = site->st;
+	cx.start = 0;
 	if (exited(&cx, status) && site->fn->sig->ret != NULL)
 		exited_without_result(&cx);
 	call_end(&cx);
 	return (Datum) 0;
 }
 
-/*
- * The start of the timed slackfuel_call_scalar of 'st' that is ending, or
- * 0; taken, so that a later call is not timed from it.  A call without
- * imports runs no other call, so no other call of the function starts in
- * between.
- */
-static inline uint64
-scalar_start(slackfuel_fstats *st)
-{
-	uint64		start = 0;
+/* Calls of an untracked call site between two marks of its instance as used. */
+#define SCALAR_UNTRACKED_BATCH 64
 
-	if (st != NULL && unlikely(st->scalar_start != 0))
-	{
-		start = st->scalar_start;
-		st->scalar_start = 0;
-	}
-	return start;
+/* No memory 0: the size a call site compares with the peak. */
+static const uint64 no_memory = 0;
+
+/* The call sites whose memory is live (slackfuel_scalar_site.live). */
+static dlist_head live_sites = DLIST_STATIC_INIT(live_sites);
+
+/*
+ * Add the calls of the call site's batch so far to its statistics (when
+ * tracked): the batch starts again where the countdown is.  Must not fail:
+ * it runs at transaction end.
+ */
+static void
+site_count(slackfuel_scalar_site *site)
+{
+	slackfuel_fstats *st = site->st;
+	int32		calls = site->batch - site->countdown;
+
+	site->batch = site->countdown;
+	if (st == NULL || calls == 0)
+		return;
+	st->c.calls += calls;
+	if (!st->dirty)
+		slackfuel_stats_mark(st);
+}
+
+/* Every live call site's calls are in its statistics (stats.c). */
+void
+slackfuel_scalar_sites_count(void)
+{
+	dlist_iter	it;
+
+	dlist_foreach(it, &live_sites)
+		site_count(dlist_container(slackfuel_scalar_site, live, it.cur));
+}
+
+/* A call site's memory goes: its calls are counted, it leaves the list. */
+static void
+site_gone(void *arg)
+{
+	slackfuel_scalar_site *site = arg;
+
+	site_count(site);
+	dlist_delete(&site->live);
 }
 
 /*
@@ -557,12 +586,18 @@ scalar_start(slackfuel_fstats *st)
  * 'userid', in 'mcxt', the call site's memory.  Returns whether calls may
  * take slackfuel_call_scalar (when no call's SQL is running:
  * slackfuel_sql_top is NULL): a direct signature, no imports, and an
- * export the engine prepared a call of.
+ * export the engine prepared a call of.  What the call site counted for
+ * its earlier setup is counted first.
  */
 bool
 slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 						   slackfuel_inst *inst, Oid userid, MemoryContext mcxt)
 {
+	if (site->listed)
+	{
+		site_count(site);
+		site->st = NULL;
+	}
 	if (!fn->sig->direct || inst->host != NULL)
 		return false;
 	if (site->prep == NULL)
@@ -571,6 +606,16 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 		return false;
 	if (site->cx == NULL)
 		site->cx = MemoryContextAllocZero(mcxt, sizeof(slackfuel_cx));
+	if (!site->listed)
+	{
+		MemoryContextCallback *cb = MemoryContextAlloc(mcxt, sizeof(*cb));
+
+		cb->func = site_gone;
+		cb->arg = site;
+		MemoryContextRegisterResetCallback(mcxt, cb);
+		dlist_push_head(&live_sites, &site->live);
+		site->listed = true;
+	}
 	site->slots = sf_prepared_slots(site->prep);
 	site->fn = fn;
 	site->inst = inst;
@@ -578,7 +623,8 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 	site->max_stack = inst->max_stack;
 	site->stack_depth = -1;
 	site->st = slackfuel_track_functions ? fn->stats : NULL;
-	site->mem_size = inst->memory0 != NULL ? sf_memory_size_ref(inst->memory0) : NULL;
+	site->countdown = site->batch = 1;	/* the first call is a tick */
+	site->mem_size = inst->memory0 != NULL ? sf_memory_size_ref(inst->memory0) : &no_memory;
 	site->userid = userid;
 	site->nargs = fn->sig->nargs;
 	site->ret = fn->sig->ret;
@@ -610,24 +656,83 @@ scalar_stack(slackfuel_scalar_site *site)
 }
 
 /*
- * A call on the scalar path ends normally: what count() does, with the
- * memory size read where the call site found it.
+ * The call on the scalar path, once slackfuel_call_scalar has checked the
+ * call site, the stack and interrupts, and counted it down: the arguments
+ * into the prepared call's slots, the call (timed when 'weight', the calls
+ * its time stands for, is not 0), fuel, statistics, the result lifted.
  */
-static inline void
-count_scalar(slackfuel_scalar_site *site, slackfuel_fstats *st, uint64 consumed)
+static inline __attribute__((always_inline)) Datum
+scalar_run(FunctionCallInfo fcinfo, slackfuel_scalar_site *site, uint32 weight)
 {
-	slackfuel_counters *c = &st->c;
-	uint64		start = scalar_start(st);
+	slackfuel_fstats *st;
+	uint64	   *slots;
+	int			nargs;
+	uint64		consumed;
+	uint64		start = 0;
+	sf_status	status;
 
-	if (start != 0)
-		slackfuel_stats_timed(st, slackfuel_clock() - start);
-	c->fuel += consumed;
-	if (consumed > c->fuel_max)
-		c->fuel_max = consumed;
-	if (site->mem_size != NULL && *site->mem_size > c->peak_memory)
-		c->peak_memory = *site->mem_size;
-	if (unlikely(!st->dirty))
-		slackfuel_stats_mark(st);
+	/* read here, not kept in registers across the calls above */
+	nargs = site->nargs;
+	slots = site->slots;
+	if (nargs > 0)				/* few, usually: tested in order, no loop */
+	{
+		slots[0] = (uint64) fcinfo->args[0].value;
+		if (unlikely(nargs > 1))
+		{
+			slots[1] = (uint64) fcinfo->args[1].value;
+			for (int i = 2; i < nargs; i++)
+				slots[i] = (uint64) fcinfo->args[i].value;
+		}
+	}
+	slackfuel_scalar_running = site->owner;
+	if (weight != 0)
+		start = slackfuel_clock();
+	status = sf_prepared_call(site->prep, slackfuel_fuel_limit(), &site->consumed);
+	if (weight != 0)
+		site->st->c.time += (slackfuel_clock() - start) * weight;
+	slackfuel_scalar_running = NULL;
+	consumed = site->consumed;
+	slackfuel_session_fuel += consumed;
+	if (unlikely(status != SF_OK))
+		return scalar_failed(site, consumed, status);
+	slackfuel_last_fuel = consumed;
+	st = site->st;
+	if (st != NULL)
+	{
+		slackfuel_counters *c = &st->c;
+
+		c->fuel += consumed;
+		if (consumed > c->fuel_max)
+			c->fuel_max = consumed;
+		if (*site->mem_size > c->peak_memory)
+			c->peak_memory = *site->mem_size;
+	}
+	if (site->lift == NULL)
+		return (Datum) 0;
+	return site->lift(site->cx, site->ret, site->slots);
+}
+
+/*
+ * A call that takes its call site's countdown to 0: the batch it ends is
+ * counted, the instance marked used, the next batch starts (until the
+ * next timed call, when tracked), and the call runs, timed for the batch.
+ */
+static pg_noinline Datum
+scalar_tick(FunctionCallInfo fcinfo, slackfuel_scalar_site *site)
+{
+	slackfuel_fstats *st = site->st;
+	uint32		weight = 0;
+
+	site->owner->last_used = ++slackfuel_running.clock;
+	if (st != NULL)
+	{
+		weight = site->batch;
+		site_count(site);
+		site->countdown = site->batch = slackfuel_stats_gap(st);
+	}
+	else
+		site->countdown = site->batch = SCALAR_UNTRACKED_BATCH;
+	return scalar_run(fcinfo, site, weight);
 }
 
 /*
@@ -646,17 +751,14 @@ count_scalar(slackfuel_scalar_site *site, slackfuel_fstats *st, uint64 consumed)
  * SECURITY DEFINER function), the slow path finds the call site again.
  * Everything a call writes besides its statistics is the call site's (its
  * prepared call and slots), so a call that starts while another runs (from
- * a lifting's domain check, say) is another call site's.
+ * a lifting's domain check, say) is another call site's.  The call site
+ * counts its calls down; every so many of them (scalar_tick) count, mark
+ * the instance used and are timed.
  */
 Datum
 slackfuel_call_scalar(FunctionCallInfo fcinfo)
 {
 	slackfuel_scalar_site *site = fcinfo->flinfo->fn_extra;
-	slackfuel_fstats *st;
-	uint64	   *slots;
-	int			nargs;
-	uint64		consumed;
-	sf_status	status;
 
 	if (unlikely(site == NULL || site->epoch != slackfuel_epoch ||
 				 slackfuel_sql_top != NULL || site->userid != GetUserId()))
@@ -665,42 +767,9 @@ slackfuel_call_scalar(FunctionCallInfo fcinfo)
 				 site->stack_depth != max_stack_depth))
 		scalar_stack(site);
 	slackfuel_start_run();
-	st = site->st;
-	if (st != NULL)
-	{
-		st->c.calls++;
-		if (st->untimed == 0)
-			st->scalar_start = slackfuel_clock();	/* no register kept for it */
-		else
-			st->untimed--;
-	}
-	/* read here, not kept in registers across the calls above */
-	nargs = site->nargs;
-	slots = site->slots;
-	if (nargs > 0)				/* few, usually: tested in order, no loop */
-	{
-		slots[0] = (uint64) fcinfo->args[0].value;
-		if (unlikely(nargs > 1))
-		{
-			slots[1] = (uint64) fcinfo->args[1].value;
-			for (int i = 2; i < nargs; i++)
-				slots[i] = (uint64) fcinfo->args[i].value;
-		}
-	}
-	site->owner->last_used = ++slackfuel_running.clock;
-	slackfuel_scalar_running = site->owner;
-	status = sf_prepared_call(site->prep, slackfuel_fuel_limit(), &site->consumed);
-	slackfuel_scalar_running = NULL;
-	consumed = site->consumed;
-	slackfuel_session_fuel += consumed;
-	if (unlikely(status != SF_OK))
-		return scalar_failed(site, st, scalar_start(st), consumed, status);
-	slackfuel_last_fuel = consumed;
-	if (st != NULL)
-		count_scalar(site, st, consumed);
-	if (site->lift == NULL)
-		return (Datum) 0;
-	return site->lift(site->cx, site->ret, site->slots);
+	if (unlikely(--site->countdown == 0))
+		return scalar_tick(fcinfo, site);
+	return scalar_run(fcinfo, site, 0);
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */

@@ -40,6 +40,7 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "fmgr.h"
+#include "lib/ilist.h"
 #include "nodes/execnodes.h"
 #include "storage/itemptr.h"
 #include "miscadmin.h"
@@ -205,8 +206,6 @@ typedef struct slackfuel_fstats
 	Oid			funcid;			/* hash key */
 	bool		dirty;			/* on the list of entries to flush */
 	uint32		untimed;		/* calls to leave untimed before the next */
-	uint64		scalar_start;	/* slackfuel_clock at the start of the timed
-								 * slackfuel_call_scalar running, else 0 */
 	struct slackfuel_fstats *next_dirty;
 	slackfuel_counters c;
 } slackfuel_fstats;
@@ -669,6 +668,14 @@ extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
  * instances, of the fuel mode or memory settings, of
  * slackfuel.track_functions).  It begins the call site's fn_extra
  * (handler.c), so that the call handler finds it in one load.
+ *
+ * Its calls are counted down in 'countdown': a call that takes it to 0
+ * (scalar_tick) adds the batch of calls since the last one ('batch') to
+ * the statistics, is timed (when they are tracked), marks the instance
+ * used, and starts the next batch.  Until then a batch's calls are the
+ * call site's: slackfuel_scalar_sites_count adds them to the statistics of
+ * every live call site before statistics are flushed or reset, and a call
+ * site adds them before it is set up again or its memory goes.
  */
 typedef struct slackfuel_scalar_site
 {
@@ -689,7 +696,11 @@ typedef struct slackfuel_scalar_site
 	char	   *stack_floor;
 	int			stack_depth;
 	slackfuel_fstats *st;		/* fn->stats when tracked, else NULL */
-	const uint64 *mem_size;		/* memory 0's size, or NULL */
+	int32		countdown;		/* calls until the next scalar_tick */
+	int32		batch;			/* its start: batch - countdown calls to count */
+	dlist_node	live;			/* on the list of call sites with memory */
+	bool		listed;			/* on it, with a reset callback on its memory */
+	const uint64 *mem_size;		/* memory 0's size (0 without memory 0) */
 	slackfuel_lift_fn lift;		/* the result's, NULL without one */
 	const slackfuel_conv *ret;
 	slackfuel_cx *cx;			/* fname set, argno 0, no field */
@@ -699,6 +710,7 @@ extern bool slackfuel_scalar_site_init(slackfuel_scalar_site *site,
 									   slackfuel_func *fn, slackfuel_inst *inst,
 									   Oid userid, MemoryContext mcxt);
 extern Datum slackfuel_call_scalar(FunctionCallInfo fcinfo);
+extern void slackfuel_scalar_sites_count(void);
 
 extern void slackfuel_call_inline(const char *fname, slackfuel_host *host,
 								  sf_func *f, uint32 nresults);
@@ -783,6 +795,7 @@ extern void slackfuel_stats_init(void);
 extern slackfuel_fstats *slackfuel_stats_entry(Oid funcid);
 extern void slackfuel_stats_mark(slackfuel_fstats *st);
 extern void slackfuel_stats_timed(slackfuel_fstats *st, uint64 ticks);
+extern uint32 slackfuel_stats_gap(const slackfuel_fstats *st);
 extern void slackfuel_stats_compiled(slackfuel_fstats *st, sf_module *m);
 
 /*

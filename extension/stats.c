@@ -238,11 +238,15 @@ add_counters(stats_entry *e, const slackfuel_counters *c, double ms)
 static void
 flush(void)
 {
-	double		ms = ms_per_tick();
+	double		ms;
 	stats_key	key;
 
-	if (dirty_list == NULL || shared == NULL)
+	if (shared == NULL)
 		return;
+	slackfuel_scalar_sites_count();
+	if (dirty_list == NULL)
+		return;
+	ms = ms_per_tick();
 	key.dbid = MyDatabaseId;
 	LWLockAcquire(shared->lock, LW_SHARED);
 	while (dirty_list != NULL)
@@ -325,21 +329,42 @@ slackfuel_stats_mark(slackfuel_fstats *st)
  * for SLACKFUEL_TIME_EVERY on average, whatever pattern the durations of
  * the calls follow; the sum estimates the total without bias.
  */
+static uint32 rng = 2463534242u;
+
+static uint32
+next_random(void)
+{
+	rng ^= rng << 13;			/* xorshift32 */
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
 void
 slackfuel_stats_timed(slackfuel_fstats *st, uint64 ticks)
 {
-	static uint32 rng = 2463534242u;
-
 	if (st->c.calls <= SLACKFUEL_TIME_ALL)
 	{
 		st->c.time += ticks;
 		return;
 	}
 	st->c.time += ticks * SLACKFUEL_TIME_EVERY;
-	rng ^= rng << 13;			/* xorshift32 */
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	st->untimed = rng % (2 * SLACKFUEL_TIME_EVERY - 1);
+	st->untimed = next_random() % (2 * SLACKFUEL_TIME_EVERY - 1);
+}
+
+/*
+ * The calls a call site of the scalar path makes until its next timed one,
+ * that one included, which stands for them all: 1 until the function has
+ * had SLACKFUEL_TIME_ALL calls since the last flush, then 1 to 2 *
+ * SLACKFUEL_TIME_EVERY - 1, uniformly at random (SLACKFUEL_TIME_EVERY on
+ * average), as for slackfuel_stats_timed.
+ */
+uint32
+slackfuel_stats_gap(const slackfuel_fstats *st)
+{
+	if (st->c.calls < SLACKFUEL_TIME_ALL)
+		return 1;
+	return 1 + next_random() % (2 * SLACKFUEL_TIME_EVERY - 1);
 }
 
 /* 'm' was compiled for calls of the function. */
@@ -486,6 +511,7 @@ slackfuel_stat_reset(PG_FUNCTION_ARGS)
 	slackfuel_fstats *st;
 
 	require_shared();
+	slackfuel_scalar_sites_count();
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	hash_seq_init(&seq, shared_htab);
 	while ((e = hash_seq_search(&seq)) != NULL)

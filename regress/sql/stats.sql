@@ -89,6 +89,17 @@ SELECT calls - :calls_before AS new_calls,
        total_time > :time_before AS timed
   FROM slackfuel.stat_functions WHERE funcname = 'spin';
 
+-- A call site counts its calls in batches: all of them are counted, those
+-- of the statements of one transaction and of a query an error ends (at
+-- its 500th row, after the 500th call of spin) included.
+SELECT calls AS calls_before FROM st WHERE funcname = 'spin' \gset
+BEGIN;
+SELECT sum(spin(1)) FROM generate_series(1, 1000);
+SELECT sum(spin(1)) FROM generate_series(1, 77);
+COMMIT;
+SELECT sum(spin(1) / (i - 500)) FROM generate_series(1, 1000) i;
+SELECT calls - :calls_before AS counted FROM st WHERE funcname = 'spin';
+
 -- A new definition compiles again; other sessions see the same figures.
 CREATE OR REPLACE FUNCTION divide(a int, b int) RETURNS int STRICT LANGUAGE wasm AS $$
 (module (func (export "divide") (param i32 i32) (result i32)
