@@ -618,6 +618,32 @@ prepared_call_c(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 	return prepared_return(p, trap);
 }
 
+/* What prepared_entry_c returns for a trap (prepared_call_c decided). */
+#define PREPARED_C_TRAPPED (SF_PREPARED_FINISH + 1)
+
+/* The C path as sf_prepared_entry's function: 0, or PREPARED_C_TRAPPED. */
+static uint64_t
+prepared_entry_c(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
+{
+	return prepared_call_c(p, fuel_limit, fuel_consumed) == SF_OK ? 0 : PREPARED_C_TRAPPED;
+}
+
+sf_prepared_entry_fn
+sf_prepared_entry(const sf_prepared *p)
+{
+	if (p->stub == NULL)
+		return prepared_entry_c;
+	return (sf_prepared_entry_fn) p->stub;
+}
+
+sf_status
+sf_prepared_end(uint64_t r)
+{
+	if (r == PREPARED_C_TRAPPED)
+		return SF_TRAP;
+	return prepared_stub_return(r);
+}
+
 sf_status
 sf_prepared_call(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 {

@@ -617,6 +617,7 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 		site->listed = true;
 	}
 	site->slots = sf_prepared_slots(site->prep);
+	site->entry = sf_prepared_entry(site->prep);
 	site->fn = fn;
 	site->inst = inst;
 	site->owner = inst->owner;
@@ -669,6 +670,7 @@ scalar_run(FunctionCallInfo fcinfo, slackfuel_scalar_site *site, uint32 weight)
 	int			nargs;
 	uint64		consumed;
 	uint64		start = 0;
+	uint64		r;
 	sf_status	status;
 
 	/* read here, not kept in registers across the calls above */
@@ -687,7 +689,8 @@ scalar_run(FunctionCallInfo fcinfo, slackfuel_scalar_site *site, uint32 weight)
 	slackfuel_scalar_running = site->owner;
 	if (weight != 0)
 		start = slackfuel_clock();
-	status = sf_prepared_call(site->prep, slackfuel_fuel_limit(), &site->consumed);
+	r = site->entry(site->prep, slackfuel_fuel_limit(), &site->consumed);
+	status = likely(r == 0) ? SF_OK : sf_prepared_end(r);
 	if (weight != 0)
 		site->st->c.time += (slackfuel_clock() - start) * weight;
 	slackfuel_scalar_running = NULL;

@@ -683,6 +683,7 @@ typedef struct slackfuel_scalar_site
 	Oid			userid;			/* the role inst was found for */
 	int			nargs;
 	sf_prepared *prep;			/* the call of inst->func */
+	sf_prepared_entry_fn entry; /* sf_prepared_entry(prep) */
 	uint64	   *slots;			/* sf_prepared_slots(prep) */
 	uint64		consumed;		/* by the last call */
 	slackfuel_func *fn;

@@ -611,9 +611,23 @@ host_nested(sf_ctx *ctx, void *env, const sf_val *args, sf_val *results)
 	return 0;
 }
 
+/* A prepared call through sf_prepared_call (way 0) or its two halves. */
+static sf_status
+prepared_call_way(int way, sf_prepared *p, uint64_t fuel_limit, uint64_t *consumed)
+{
+	uint64_t	r;
+
+	if (way == 0)
+		return sf_prepared_call(p, fuel_limit, consumed);
+	r = sf_prepared_entry(p) (p, fuel_limit, consumed);
+	return r == 0 ? SF_OK : sf_prepared_end(r);
+}
+
 /*
 ** Both ways of a prepared call, the stub's ('spin': one slot) and C's
-** ('spin2': a second i32 slot to narrow), decide as sf_call does: a trap,
+** ('spin2': a second i32 slot to narrow), each called by sf_prepared_call
+** and by its halves (sf_prepared_entry, sf_prepared_end), decide as
+** sf_call does: a trap,
 ** out of fuel at the return, an interrupt requested before the call (at
 ** once, nothing consumed) and during it (consumed by the outermost call,
 ** which clears the request), out of fuel winning over an interrupt during
@@ -658,68 +672,71 @@ test_prepared_decisions(void **state)
 	ps[1] = mem[1];
 	assert_non_null(ps[0]->stub);
 	assert_null(ps[1]->stub);
+	assert_ptr_equal(sf_prepared_entry(ps[0]), ps[0]->stub);
+	assert_ptr_not_equal(sf_prepared_entry(ps[1]), NULL);
 
-	for (int k = 0; k < 2; k++)
-	{
-		sf_prepared *pp = ps[k];
-		uint64_t   *slots = sf_prepared_slots(pp);
+	for (int way = 0; way < 2; way++)
+		for (int k = 0; k < 2; k++)
+		{
+			sf_prepared *pp = ps[k];
+			uint64_t   *slots = sf_prepared_slots(pp);
 
-		/* a trap (the upper half of slot 0 is not the argument's) */
-		slots[0] = UINT64_C(0xffffffff80000000);
-		slots[1] = UINT64_C(0xffffffff00000000);
-		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_TRAP);
-		sf_prepared_error(pp, &err);
-		assert_int_equal(err.trap, SF_TRAP_UNREACHABLE);
-		assert_true(consumed > 0);
+			/* a trap (the upper half of slot 0 is not the argument's) */
+			slots[0] = UINT64_C(0xffffffff80000000);
+			slots[1] = UINT64_C(0xffffffff00000000);
+			assert_int_equal(prepared_call_way(way, pp, SPIN_FUEL, &consumed), SF_TRAP);
+			sf_prepared_error(pp, &err);
+			assert_int_equal(err.trap, SF_TRAP_UNREACHABLE);
+			assert_true(consumed > 0);
 
-		/* out of fuel at the return, then a run with room */
-		slots[0] = 1000;
-		slots[1] = 0;
-		assert_int_equal(sf_prepared_call(pp, 100, &consumed), SF_TRAP);
-		sf_prepared_error(pp, &err);
-		assert_int_equal(err.trap, SF_TRAP_OUT_OF_FUEL);
-		assert_true(consumed > 100);
-		slots[0] = 1000;
-		slots[1] = 0;
-		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_OK);
-		assert_int_equal((uint32_t) slots[0], 0);
-		assert_true(consumed > 1000);
+			/* out of fuel at the return, then a run with room */
+			slots[0] = 1000;
+			slots[1] = 0;
+			assert_int_equal(prepared_call_way(way, pp, 100, &consumed), SF_TRAP);
+			sf_prepared_error(pp, &err);
+			assert_int_equal(err.trap, SF_TRAP_OUT_OF_FUEL);
+			assert_true(consumed > 100);
+			slots[0] = 1000;
+			slots[1] = 0;
+			assert_int_equal(prepared_call_way(way, pp, SPIN_FUEL, &consumed), SF_OK);
+			assert_int_equal((uint32_t) slots[0], 0);
+			assert_true(consumed > 1000);
 
-		/* an interrupt before the call: at once, nothing consumed */
-		sf_request_interrupt();
-		slots[0] = 5;
-		slots[1] = 0;
-		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_TRAP);
-		sf_prepared_error(pp, &err);
-		assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
-		assert_int_equal(consumed, 0);
-		slots[0] = 5;
-		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_OK);
+			/* an interrupt before the call: at once, nothing consumed */
+			sf_request_interrupt();
+			slots[0] = 5;
+			slots[1] = 0;
+			assert_int_equal(prepared_call_way(way, pp, SPIN_FUEL, &consumed), SF_TRAP);
+			sf_prepared_error(pp, &err);
+			assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+			assert_int_equal(consumed, 0);
+			slots[0] = 5;
+			assert_int_equal(prepared_call_way(way, pp, SPIN_FUEL, &consumed), SF_OK);
 
-		/* during the call: found at the return, and cleared */
-		slots[0] = SPIN_N;
-		slots[1] = 0;
-		arm_interrupt();
-		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_TRAP);
-		disarm_interrupt();
-		sf_prepared_error(pp, &err);
-		assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
-		assert_true(consumed > SPIN_N);
-		slots[0] = 5;
-		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_OK);
+			/* during the call: found at the return, and cleared */
+			slots[0] = SPIN_N;
+			slots[1] = 0;
+			arm_interrupt();
+			assert_int_equal(prepared_call_way(way, pp, SPIN_FUEL, &consumed), SF_TRAP);
+			disarm_interrupt();
+			sf_prepared_error(pp, &err);
+			assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
+			assert_true(consumed > SPIN_N);
+			slots[0] = 5;
+			assert_int_equal(prepared_call_way(way, pp, SPIN_FUEL, &consumed), SF_OK);
 
-		/* out of fuel wins over an interrupt during the call */
-		slots[0] = SPIN_N;
-		slots[1] = 0;
-		arm_interrupt();
-		assert_int_equal(sf_prepared_call(pp, 1000, &consumed), SF_TRAP);
-		disarm_interrupt();
-		sf_prepared_error(pp, &err);
-		assert_int_equal(err.trap, SF_TRAP_OUT_OF_FUEL);
-		assert_true(consumed > SPIN_N);
-		slots[0] = 5;
-		assert_int_equal(sf_prepared_call(pp, SPIN_FUEL, &consumed), SF_OK);
-	}
+			/* out of fuel wins over an interrupt during the call */
+			slots[0] = SPIN_N;
+			slots[1] = 0;
+			arm_interrupt();
+			assert_int_equal(prepared_call_way(way, pp, 1000, &consumed), SF_TRAP);
+			disarm_interrupt();
+			sf_prepared_error(pp, &err);
+			assert_int_equal(err.trap, SF_TRAP_OUT_OF_FUEL);
+			assert_true(consumed > SPIN_N);
+			slots[0] = 5;
+			assert_int_equal(prepared_call_way(way, pp, SPIN_FUEL, &consumed), SF_OK);
+		}
 
 	/* nested in a call of 'outer': the request stays for it */
 	assert_true(sf_prepare(mem[2], export_func(inst, "spin"), 1, 1));
