@@ -533,6 +533,31 @@ scalar_failed(slackfuel_scalar_site *site, uint64 consumed, sf_status status)
 	return (Datum) 0;
 }
 
+/*
+ * The current role's OID, where GetUserId() returns it from: where that is
+ * compiled as the one load (mov eax, [rip + disp32]; ret, after an
+ * endbr64 or not), the scalar path reads it there, without a call; else
+ * (any other build of the server) it reads 'no_user', which no call site
+ * matches, and every call checks the role on the slow path.
+ */
+static const Oid no_user = InvalidOid;
+static const Oid *current_user = &no_user;
+
+static void
+find_current_user(void)
+{
+	const uint8 *code = (const uint8 *) GetUserId;
+	int32		disp;
+
+	if (code[0] == 0xf3 && code[1] == 0x0f && code[2] == 0x1e && code[3] == 0xfa)
+		code += 4;				/* endbr64 */
+	if (code[0] != 0x8b || code[1] != 0x05 || code[6] != 0xc3)
+		return;
+	memcpy(&disp, code + 2, sizeof(disp));
+	if (*(const Oid *) (code + 6 + disp) == GetUserId())
+		current_user = (const Oid *) (code + 6 + disp);
+}
+
 /* Calls of an untracked call site between two marks of its instance as used. */
 #define SCALAR_UNTRACKED_BATCH 64
 
@@ -630,6 +655,9 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 	site->nargs = fn->sig->nargs;
 	site->ret = fn->sig->ret;
 	site->lift = site->ret != NULL ? site->ret->type->lift : NULL;
+	site->lift_kind = slackfuel_direct_lift_of(site->ret);
+	if (current_user == &no_user)
+		find_current_user();
 	site->cx->fname = fn->proname;
 	site->cx->argno = 0;
 	site->cx->field = NULL;
@@ -658,34 +686,21 @@ scalar_stack(slackfuel_scalar_site *site)
 
 /*
  * The call on the scalar path, once slackfuel_call_scalar has checked the
- * call site, the stack and interrupts, and counted it down: the arguments
- * into the prepared call's slots, the call (timed when 'weight', the calls
- * its time stands for, is not 0), fuel, statistics, the result lifted.
+ * call site, copied the arguments into the prepared call's slots, checked
+ * the stack and interrupts and counted the call down: the call (timed when
+ * 'weight', the calls its time stands for, is not 0), fuel, statistics,
+ * the result lifted.  Everything is read from the call site after the
+ * call, so that no register is kept across it but the call site's.
  */
 static inline __attribute__((always_inline)) Datum
-scalar_run(FunctionCallInfo fcinfo, slackfuel_scalar_site *site, uint32 weight)
+scalar_run(slackfuel_scalar_site *site, uint32 weight)
 {
 	slackfuel_fstats *st;
-	uint64	   *slots;
-	int			nargs;
 	uint64		consumed;
 	uint64		start = 0;
 	uint64		r;
 	sf_status	status;
 
-	/* read here, not kept in registers across the calls above */
-	nargs = site->nargs;
-	slots = site->slots;
-	if (nargs > 0)				/* few, usually: tested in order, no loop */
-	{
-		slots[0] = (uint64) fcinfo->args[0].value;
-		if (unlikely(nargs > 1))
-		{
-			slots[1] = (uint64) fcinfo->args[1].value;
-			for (int i = 2; i < nargs; i++)
-				slots[i] = (uint64) fcinfo->args[i].value;
-		}
-	}
 	slackfuel_scalar_running = site->owner;
 	if (weight != 0)
 		start = slackfuel_clock();
@@ -710,8 +725,19 @@ scalar_run(FunctionCallInfo fcinfo, slackfuel_scalar_site *site, uint32 weight)
 		if (*site->mem_size > c->peak_memory)
 			c->peak_memory = *site->mem_size;
 	}
-	if (site->lift == NULL)
-		return (Datum) 0;
+	if (likely(site->lift_kind == SLACKFUEL_LIFT_INT32))
+		return Int32GetDatum((int32) (uint32) site->slots[0]);
+	switch (site->lift_kind)
+	{
+		case SLACKFUEL_LIFT_INT32:
+			return Int32GetDatum((int32) (uint32) site->slots[0]);
+		case SLACKFUEL_LIFT_BITS64:
+			return (Datum) site->slots[0];
+		case SLACKFUEL_LIFT_VOID:
+			return (Datum) 0;
+		case SLACKFUEL_LIFT_CALL:
+			break;
+	}
 	return site->lift(site->cx, site->ret, site->slots);
 }
 
@@ -721,7 +747,7 @@ scalar_run(FunctionCallInfo fcinfo, slackfuel_scalar_site *site, uint32 weight)
  * next timed call, when tracked), and the call runs, timed for the batch.
  */
 static pg_noinline Datum
-scalar_tick(FunctionCallInfo fcinfo, slackfuel_scalar_site *site)
+scalar_tick(slackfuel_scalar_site *site)
 {
 	slackfuel_fstats *st = site->st;
 	uint32		weight = 0;
@@ -735,7 +761,38 @@ scalar_tick(FunctionCallInfo fcinfo, slackfuel_scalar_site *site)
 	}
 	else
 		site->countdown = site->batch = SCALAR_UNTRACKED_BATCH;
-	return scalar_run(fcinfo, site, weight);
+	return scalar_run(site, weight);
+}
+
+/*
+ * A call of a call site set for the current epoch and role, with no call's
+ * SQL around it (slackfuel_call_scalar checked): its arguments go into
+ * the prepared call's slots first, so that nothing of 'fcinfo' is kept
+ * across the calls that may come before wasm runs.
+ */
+static inline __attribute__((always_inline)) Datum
+scalar_call(FunctionCallInfo fcinfo, slackfuel_scalar_site *site)
+{
+	int			nargs = site->nargs;
+	uint64	   *slots = site->slots;
+
+	if (nargs > 0)				/* few, usually: tested in order, no loop */
+	{
+		slots[0] = (uint64) fcinfo->args[0].value;
+		if (unlikely(nargs > 1))
+		{
+			slots[1] = (uint64) fcinfo->args[1].value;
+			for (int i = 2; i < nargs; i++)
+				slots[i] = (uint64) fcinfo->args[i].value;
+		}
+	}
+	if (unlikely((char *) __builtin_frame_address(0) < site->stack_floor ||
+				 site->stack_depth != max_stack_depth))
+		scalar_stack(site);
+	slackfuel_start_run();
+	if (unlikely(--site->countdown == 0))
+		return scalar_tick(site);
+	return scalar_run(site, 0);
 }
 
 /*
@@ -764,15 +821,19 @@ slackfuel_call_scalar(FunctionCallInfo fcinfo)
 	slackfuel_scalar_site *site = fcinfo->flinfo->fn_extra;
 
 	if (unlikely(site == NULL || site->epoch != slackfuel_epoch ||
-				 slackfuel_sql_top != NULL || site->userid != GetUserId()))
+				 slackfuel_sql_top != NULL || site->userid != *current_user))
 		return slackfuel_call_handler_slow(fcinfo);
-	if (unlikely((char *) __builtin_frame_address(0) < site->stack_floor ||
-				 site->stack_depth != max_stack_depth))
-		scalar_stack(site);
-	slackfuel_start_run();
-	if (unlikely(--site->countdown == 0))
-		return scalar_tick(fcinfo, site);
-	return scalar_run(fcinfo, site, 0);
+	return scalar_call(fcinfo, site);
+}
+
+/*
+ * The slow path's call of a call site it found set for the current epoch
+ * and role, with no call's SQL around it.
+ */
+pg_noinline Datum
+slackfuel_call_scalar_site(FunctionCallInfo fcinfo)
+{
+	return scalar_call(fcinfo, fcinfo->flinfo->fn_extra);
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */

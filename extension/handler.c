@@ -106,7 +106,7 @@ slackfuel_call_handler_slow(FunctionCallInfo fcinfo)
 	if (cs == NULL || cs->epoch != slackfuel_epoch || cs->userid != GetUserId())
 		cs = callsite_init(fcinfo);
 	if (cs->site.epoch == slackfuel_epoch && slackfuel_sql_top == NULL)
-		return slackfuel_call_scalar(fcinfo);
+		return slackfuel_call_scalar_site(fcinfo);
 	return slackfuel_call(cs->fn, cs->inst, fcinfo, &cs->iter);
 }
 

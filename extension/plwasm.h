@@ -489,6 +489,21 @@ extern uint32 slackfuel_lower_args(slackfuel_cx *cx, const slackfuel_sig *sig,
 								   FunctionCallInfo fcinfo, uint64 *slots);
 extern Datum slackfuel_lift_result(slackfuel_cx *cx, const slackfuel_sig *sig,
 								   const uint64 *slots, bool *isnull);
+
+/*
+ * How a direct result's Datum comes from its one flat value, for the call
+ * path to do it without calling the type's lift: the common cases, else
+ * through the lift.
+ */
+typedef enum slackfuel_direct_lift
+{
+	SLACKFUEL_LIFT_CALL,		/* c->type->lift */
+	SLACKFUEL_LIFT_VOID,		/* no result: (Datum) 0 */
+	SLACKFUEL_LIFT_INT32,		/* the low 32 bits, a signed int32 */
+	SLACKFUEL_LIFT_BITS64		/* the slot's 64 bits (int8, float8) */
+} slackfuel_direct_lift;
+
+extern slackfuel_direct_lift slackfuel_direct_lift_of(const slackfuel_conv *c);
 extern void slackfuel_lift_set(slackfuel_cx *cx, const slackfuel_sig *sig,
 							   const uint64 *slots, ReturnSetInfo *rsi);
 extern bool slackfuel_lift_next(slackfuel_cx *cx, const slackfuel_sig *sig,
@@ -703,6 +718,7 @@ typedef struct slackfuel_scalar_site
 	bool		listed;			/* on it, with a reset callback on its memory */
 	const uint64 *mem_size;		/* memory 0's size (0 without memory 0) */
 	slackfuel_lift_fn lift;		/* the result's, NULL without one */
+	slackfuel_direct_lift lift_kind;	/* how the result is lifted */
 	const slackfuel_conv *ret;
 	slackfuel_cx *cx;			/* fname set, argno 0, no field */
 } slackfuel_scalar_site;
@@ -711,6 +727,7 @@ extern bool slackfuel_scalar_site_init(slackfuel_scalar_site *site,
 									   slackfuel_func *fn, slackfuel_inst *inst,
 									   Oid userid, MemoryContext mcxt);
 extern Datum slackfuel_call_scalar(FunctionCallInfo fcinfo);
+extern Datum slackfuel_call_scalar_site(FunctionCallInfo fcinfo);
 extern void slackfuel_scalar_sites_count(void);
 
 extern void slackfuel_call_inline(const char *fname, slackfuel_host *host,

@@ -1710,6 +1710,19 @@ read_result(slackfuel_cx *cx, const sf_wit_type *t, const uint64 *slots,
 	return buf;
 }
 
+/* How the call path lifts the direct result 'c' (NULL: none). */
+slackfuel_direct_lift
+slackfuel_direct_lift_of(const slackfuel_conv *c)
+{
+	if (c == NULL)
+		return SLACKFUEL_LIFT_VOID;
+	if (c->type->lift == lift_int4)
+		return SLACKFUEL_LIFT_INT32;
+	if (c->type->lift == lift_bits64)
+		return SLACKFUEL_LIFT_BITS64;
+	return SLACKFUEL_LIFT_CALL;
+}
+
 /*
  * The result from the export's core results: the value itself, or a
  * pointer to it in linear memory.

@@ -82,5 +82,11 @@ RESET ROLE;
 SELECT bump_pl(1);
 COMMIT;
 DROP FUNCTION bump_pl(int);
+-- Within one query too: the role changes after row 2's call (set_config),
+-- and from row 3 on the same call site calls the role's own instance.
+SELECT i, bump(1),
+       CASE WHEN i = 2 THEN set_config('role', 'regress_slackfuel_cache', false) END AS role
+  FROM generate_series(1, 4) i;
+RESET ROLE;
 DROP FUNCTION bump(int);
 DROP ROLE regress_slackfuel_cache;
