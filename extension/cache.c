@@ -123,6 +123,7 @@ inst_release(slackfuel_inst *inst)
 {
 	if (inst->owner == inst)	/* a view's store and host are its owner's */
 	{
+		slackfuel_scalar_sites_release(inst);
 		if (inst->store)
 			sf_store_free(inst->store);
 		slackfuel_host_free(inst->host);

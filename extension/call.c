@@ -510,6 +510,16 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 }
 
 /*
+ * The end of a call timed by scalar_tick: its time counts for its batch.
+ */
+static pg_noinline void
+scalar_timed(slackfuel_scalar_site *site)
+{
+	site->st->c.time += (slackfuel_clock() - site->timed_start) * site->timed_weight;
+	site->timed_start = 0;
+}
+
+/*
  * A call of slackfuel_call_scalar that did not return normally (a trap; or
  * an exit, which a module without imports cannot make): the call's context
  * is completed as call_begin would have made it, with the trap the
@@ -527,6 +537,8 @@ scalar_failed(slackfuel_scalar_site *site, uint64 consumed, sf_status status)
 	cx.run_mark = slackfuel_running.n; /* nothing was pushed */
 	cx.st = site->st;
 	cx.start = 0;
+	if (site->timed_start != 0)
+		scalar_timed(site);
 	if (exited(&cx, status) && site->fn->sig->ret != NULL)
 		exited_without_result(&cx);
 	call_end(&cx);
@@ -569,8 +581,9 @@ static dlist_head live_sites = DLIST_STATIC_INIT(live_sites);
 
 /*
  * Add the calls of the call site's batch so far to its statistics (when
- * tracked): the batch starts again where the countdown is.  Must not fail:
- * it runs at transaction end.
+ * tracked), and its instance's memory size to their peak: the batch starts
+ * again where the countdown is.  Must not fail: it runs at transaction
+ * end.
  */
 static void
 site_count(slackfuel_scalar_site *site)
@@ -579,9 +592,13 @@ site_count(slackfuel_scalar_site *site)
 	int32		calls = site->batch - site->countdown;
 
 	site->batch = site->countdown;
-	if (st == NULL || calls == 0)
+	if (st == NULL)
+		return;
+	if (calls == 0 && *site->mem_size <= st->c.peak_memory)
 		return;
 	st->c.calls += calls;
+	if (*site->mem_size > st->c.peak_memory)
+		st->c.peak_memory = *site->mem_size;
 	if (!st->dirty)
 		slackfuel_stats_mark(st);
 }
@@ -594,6 +611,29 @@ slackfuel_scalar_sites_count(void)
 
 	dlist_foreach(it, &live_sites)
 		site_count(dlist_container(slackfuel_scalar_site, live, it.cur));
+}
+
+/*
+ * The instance 'owner' (that owns its store) is freed: the call sites
+ * calling it count what they have (its memory's size included) and read
+ * no memory size any more.  The budget's reclaim may run this inside a
+ * wasm call: it only counts.
+ */
+void
+slackfuel_scalar_sites_release(const slackfuel_inst *owner)
+{
+	dlist_iter	it;
+
+	dlist_foreach(it, &live_sites)
+	{
+		slackfuel_scalar_site *site = dlist_container(slackfuel_scalar_site, live, it.cur);
+
+		if (site->owner == owner)
+		{
+			site_count(site);
+			site->mem_size = &no_memory;
+		}
+	}
 }
 
 /* A call site's memory goes: its calls are counted, it leaves the list. */
@@ -650,6 +690,7 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 	site->stack_depth = -1;
 	site->st = slackfuel_track_functions ? fn->stats : NULL;
 	site->countdown = site->batch = 1;	/* the first call is a tick */
+	site->timed_start = 0;
 	site->mem_size = inst->memory0 != NULL ? sf_memory_size_ref(inst->memory0) : &no_memory;
 	site->userid = userid;
 	site->nargs = fn->sig->nargs;
@@ -687,27 +728,22 @@ scalar_stack(slackfuel_scalar_site *site)
 /*
  * The call on the scalar path, once slackfuel_call_scalar has checked the
  * call site, copied the arguments into the prepared call's slots, checked
- * the stack and interrupts and counted the call down: the call (timed when
- * 'weight', the calls its time stands for, is not 0), fuel, statistics,
- * the result lifted.  Everything is read from the call site after the
- * call, so that no register is kept across it but the call site's.
+ * the stack and interrupts and counted the call down: the call, fuel,
+ * statistics (the call's time when scalar_tick started a clock), the
+ * result lifted.  Everything is read from the call site after the call,
+ * so that no register is kept across it but the call site's.
  */
 static inline __attribute__((always_inline)) Datum
-scalar_run(slackfuel_scalar_site *site, uint32 weight)
+scalar_run(slackfuel_scalar_site *site)
 {
 	slackfuel_fstats *st;
 	uint64		consumed;
-	uint64		start = 0;
 	uint64		r;
 	sf_status	status;
 
 	slackfuel_scalar_running = site->owner;
-	if (weight != 0)
-		start = slackfuel_clock();
 	r = site->entry(site->prep, slackfuel_fuel_limit(), &site->consumed);
 	status = likely(r == 0) ? SF_OK : sf_prepared_end(r);
-	if (weight != 0)
-		site->st->c.time += (slackfuel_clock() - start) * weight;
 	slackfuel_scalar_running = NULL;
 	consumed = site->consumed;
 	slackfuel_session_fuel += consumed;
@@ -722,8 +758,8 @@ scalar_run(slackfuel_scalar_site *site, uint32 weight)
 		c->fuel += consumed;
 		if (consumed > c->fuel_max)
 			c->fuel_max = consumed;
-		if (*site->mem_size > c->peak_memory)
-			c->peak_memory = *site->mem_size;
+		if (unlikely(site->timed_start != 0))
+			scalar_timed(site);
 	}
 	if (likely(site->lift_kind == SLACKFUEL_LIFT_INT32))
 		return Int32GetDatum((int32) (uint32) site->slots[0]);
@@ -742,26 +778,27 @@ scalar_run(slackfuel_scalar_site *site, uint32 weight)
 }
 
 /*
- * A call that takes its call site's countdown to 0: the batch it ends is
- * counted, the instance marked used, the next batch starts (until the
- * next timed call, when tracked), and the call runs, timed for the batch.
+ * A call takes its call site's countdown to 0: the batch it ends is
+ * counted, the instance marked used, and the next batch starts (until the
+ * next timed call, when tracked); the call is timed for its batch.  It
+ * returns to the frame of the call, so that the prepared call sees the
+ * same caller frame as the other calls.
  */
-static pg_noinline Datum
+static pg_noinline void
 scalar_tick(slackfuel_scalar_site *site)
 {
 	slackfuel_fstats *st = site->st;
-	uint32		weight = 0;
 
 	site->owner->last_used = ++slackfuel_running.clock;
 	if (st != NULL)
 	{
-		weight = site->batch;
+		site->timed_weight = site->batch;
 		site_count(site);
 		site->countdown = site->batch = slackfuel_stats_gap(st);
+		site->timed_start = slackfuel_clock();
 	}
 	else
 		site->countdown = site->batch = SCALAR_UNTRACKED_BATCH;
-	return scalar_run(site, weight);
 }
 
 /*
@@ -791,8 +828,8 @@ scalar_call(FunctionCallInfo fcinfo, slackfuel_scalar_site *site)
 		scalar_stack(site);
 	slackfuel_start_run();
 	if (unlikely(--site->countdown == 0))
-		return scalar_tick(site);
-	return scalar_run(site, 0);
+		scalar_tick(site);
+	return scalar_run(site);
 }
 
 /*

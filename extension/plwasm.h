@@ -690,7 +690,10 @@ extern Datum slackfuel_call(slackfuel_func *fn, slackfuel_inst *inst,
  * used, and starts the next batch.  Until then a batch's calls are the
  * call site's: slackfuel_scalar_sites_count adds them to the statistics of
  * every live call site before statistics are flushed or reset, and a call
- * site adds them before it is set up again or its memory goes.
+ * site adds them before it is set up again or its memory goes.  Its
+ * instance's memory size joins the peak when the batch is counted, and
+ * before the instance is freed (slackfuel_scalar_sites_release): memory
+ * only grows while an instance lives.
  */
 typedef struct slackfuel_scalar_site
 {
@@ -714,6 +717,9 @@ typedef struct slackfuel_scalar_site
 	slackfuel_fstats *st;		/* fn->stats when tracked, else NULL */
 	int32		countdown;		/* calls until the next scalar_tick */
 	int32		batch;			/* its start: batch - countdown calls to count */
+	uint64		timed_start;	/* slackfuel_clock at the start of a timed
+								 * call running, else 0 */
+	uint32		timed_weight;	/* the calls its time stands for */
 	dlist_node	live;			/* on the list of call sites with memory */
 	bool		listed;			/* on it, with a reset callback on its memory */
 	const uint64 *mem_size;		/* memory 0's size (0 without memory 0) */
@@ -729,6 +735,7 @@ extern bool slackfuel_scalar_site_init(slackfuel_scalar_site *site,
 extern Datum slackfuel_call_scalar(FunctionCallInfo fcinfo);
 extern Datum slackfuel_call_scalar_site(FunctionCallInfo fcinfo);
 extern void slackfuel_scalar_sites_count(void);
+extern void slackfuel_scalar_sites_release(const slackfuel_inst *owner);
 
 extern void slackfuel_call_inline(const char *fname, slackfuel_host *host,
 								  sf_func *f, uint32 nresults);

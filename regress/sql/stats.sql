@@ -76,6 +76,10 @@ SELECT grow(3);
 SELECT grow(0);
 SELECT funcname, peak_memory FROM slackfuel.stat_functions
  WHERE funcname IN ('grow', 'spin') ORDER BY funcname;
+-- Growth in any call of a query counts (here in the 150th of 200 calls).
+SELECT count(grow(CASE WHEN i = 150 THEN 2 ELSE 0 END)) FROM generate_series(1, 200) i;
+SELECT peak_memory / 65536 AS peak_pages FROM slackfuel.stat_functions
+ WHERE funcname = 'grow';
 
 -- Many calls: past the first ones, a sample of the calls is timed; the
 -- counts and fuel stay exact.
