@@ -565,10 +565,11 @@ prepared_return(sf_prepared *p, uint64_t trap)
 ** thread's current activation is the prepared call's.
 */
 static __attribute__((noinline, cold)) sf_status
-prepared_stub_return(uint64_t r)
+prepared_stub_return(uint64_t r, uint64_t *fuel_consumed)
 {
 	sf_prepared *p = (sf_prepared *) ((char *) cur_act - offsetof(sf_prepared, act));
 
+	p->consumed = fuel_consumed;
 	return prepared_return(p, r == SF_PREPARED_FINISH ? 0 : r);
 }
 
@@ -622,10 +623,13 @@ prepared_call_c(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 #define PREPARED_C_TRAPPED (SF_PREPARED_FINISH + 1)
 
 /* The C path as sf_prepared_entry's function: 0, or PREPARED_C_TRAPPED. */
-static uint64_t
-prepared_entry_c(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
+static sf_prepared_ret
+prepared_entry_c(sf_prepared *p, uint64_t fuel_limit)
 {
-	return prepared_call_c(p, fuel_limit, fuel_consumed) == SF_OK ? 0 : PREPARED_C_TRAPPED;
+	sf_prepared_ret ret;
+
+	ret.r = prepared_call_c(p, fuel_limit, &ret.consumed) == SF_OK ? 0 : PREPARED_C_TRAPPED;
+	return ret;
 }
 
 sf_prepared_entry_fn
@@ -637,23 +641,32 @@ sf_prepared_entry(const sf_prepared *p)
 }
 
 sf_status
-sf_prepared_end(uint64_t r)
+sf_prepared_end(sf_prepared_ret ret, uint64_t *fuel_consumed)
 {
-	if (r == PREPARED_C_TRAPPED)
+	if (ret.r == 0)
+	{
+		*fuel_consumed = ret.consumed;
+		return SF_OK;
+	}
+	if (ret.r == PREPARED_C_TRAPPED)
+	{
+		*fuel_consumed = ret.consumed;
 		return SF_TRAP;
-	return prepared_stub_return(r);
+	}
+	return prepared_stub_return(ret.r, fuel_consumed);
 }
 
 sf_status
 sf_prepared_call(sf_prepared *p, uint64_t fuel_limit, uint64_t *fuel_consumed)
 {
-	uint64_t	r;
+	sf_prepared_ret ret;
 
 	if (__builtin_expect(p->stub == NULL, 0))
 		return prepared_call_c(p, fuel_limit, fuel_consumed);
-	r = ((sf_prepared_fn) p->stub) (p, fuel_limit, fuel_consumed);
-	if (__builtin_expect(r != 0, 0))
-		return prepared_stub_return(r);
+	ret = ((sf_prepared_fn) p->stub) (p, fuel_limit);
+	if (__builtin_expect(ret.r != 0, 0))
+		return prepared_stub_return(ret.r, fuel_consumed);
+	*fuel_consumed = ret.consumed;
 	return SF_OK;
 }
 

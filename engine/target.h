@@ -39,15 +39,15 @@ typedef uint64_t (*sf_entry_fn) (void *ctx, void *code, uint64_t *slots,
 ** the last, or an outermost call from another frame than the last, it
 ** first calls sf_prepared_stub_retry.  It links the activation in, runs
 ** the function and, when the counter ended at or below zero and no
-** interrupt is pending, unlinks it, stores the fuel consumed and returns 0.
-** Otherwise it returns, linked still with the counter in the activation, a
+** interrupt is pending, unlinks it and returns 0 with the fuel consumed
+** (sf_prepared_ret).  Otherwise it returns, linked still with the counter
+** in the activation, a
 ** trap kind (SF_TRAP_INTERRUPTED for an interrupt pending before the call;
 ** a trap through the trap stub) or SF_PREPARED_FINISH (out of fuel or an
 ** interrupt pending after a return), and C decides (call.c).
 */
 struct sf_prepared;
-typedef uint64_t (*sf_prepared_fn) (struct sf_prepared *p, uint64_t fuel_limit,
-									uint64_t *fuel_consumed);
+typedef sf_prepared_ret (*sf_prepared_fn) (struct sf_prepared *p, uint64_t fuel_limit);
 #define SF_PREPARED_FINISH	0x10000
 
 typedef struct sf_stubs

@@ -726,6 +726,20 @@ scalar_stack(slackfuel_scalar_site *site)
 }
 
 /*
+ * A prepared call that did not return 0: its status (in 'r') and fuel
+ * from sf_prepared_end, out of the call path's frame, which then takes no
+ * address of its own (and needs no stack protector).
+ */
+static pg_noinline sf_prepared_ret
+scalar_end(sf_prepared_ret ret)
+{
+	sf_prepared_ret out;
+
+	out.r = sf_prepared_end(ret, &out.consumed);
+	return out;
+}
+
+/*
  * The call on the scalar path, once slackfuel_call_scalar has checked the
  * call site, copied the arguments into the prepared call's slots, checked
  * the stack and interrupts and counted the call down: the call, fuel,
@@ -738,14 +752,18 @@ scalar_run(slackfuel_scalar_site *site)
 {
 	slackfuel_fstats *st;
 	uint64		consumed;
-	uint64		r;
-	sf_status	status;
+	sf_prepared_ret ret;
+	sf_status	status = SF_OK;
 
 	slackfuel_scalar_running = site->owner;
-	r = site->entry(site->prep, slackfuel_fuel_limit(), &site->consumed);
-	status = likely(r == 0) ? SF_OK : sf_prepared_end(r);
+	ret = site->entry(site->prep, slackfuel_fuel_limit());
+	if (unlikely(ret.r != 0))
+	{
+		ret = scalar_end(ret);
+		status = (sf_status) ret.r;
+	}
+	consumed = ret.consumed;
 	slackfuel_scalar_running = NULL;
-	consumed = site->consumed;
 	slackfuel_session_fuel += consumed;
 	if (unlikely(status != SF_OK))
 		return scalar_failed(site, consumed, status);

@@ -703,7 +703,6 @@ typedef struct slackfuel_scalar_site
 	sf_prepared *prep;			/* the call of inst->func */
 	sf_prepared_entry_fn entry; /* sf_prepared_entry(prep) */
 	uint64	   *slots;			/* sf_prepared_slots(prep) */
-	uint64		consumed;		/* by the last call */
 	slackfuel_func *fn;
 	slackfuel_inst *inst;
 	slackfuel_inst *owner;		/* inst->owner */

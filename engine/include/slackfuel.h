@@ -598,16 +598,21 @@ void		sf_prepared_error(const sf_prepared *p, sf_error *err);
 /*
 ** sf_prepared_call in two halves, for a host that calls through a pointer
 ** it keeps: the function sf_prepared_entry(p) returns makes the call as
-** sf_prepared_call(p, ...) would, and returns 0 where that returns SF_OK;
-** any other value becomes sf_prepared_call's status by sf_prepared_end,
-** which must be called at once (before any other call of the thread's),
-** after which sf_prepared_error describes a trap.  The function stays
-** valid while 'p' is.
+** sf_prepared_call(p, ...) would, and returns r 0 with the fuel consumed
+** where that returns SF_OK; any other r becomes sf_prepared_call's status
+** and fuel consumed by sf_prepared_end, which must be called at once
+** (before any other call of the thread's), after which
+** sf_prepared_error describes a trap.  The function stays valid while
+** 'p' is.
 */
-typedef uint64_t (*sf_prepared_entry_fn) (sf_prepared *p, uint64_t fuel_limit,
-										  uint64_t *fuel_consumed);
+typedef struct sf_prepared_ret
+{
+	uint64_t	r;
+	uint64_t	consumed;
+} sf_prepared_ret;
+typedef sf_prepared_ret (*sf_prepared_entry_fn) (sf_prepared *p, uint64_t fuel_limit);
 sf_prepared_entry_fn sf_prepared_entry(const sf_prepared *p);
-sf_status	sf_prepared_end(uint64_t r);
+sf_status	sf_prepared_end(sf_prepared_ret ret, uint64_t *fuel_consumed);
 
 /*
 ** The fuel_consumed of the last sf_call or sf_call_slots of this thread,

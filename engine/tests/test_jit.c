@@ -615,12 +615,17 @@ host_nested(sf_ctx *ctx, void *env, const sf_val *args, sf_val *results)
 static sf_status
 prepared_call_way(int way, sf_prepared *p, uint64_t fuel_limit, uint64_t *consumed)
 {
-	uint64_t	r;
+	sf_prepared_ret ret;
 
 	if (way == 0)
 		return sf_prepared_call(p, fuel_limit, consumed);
-	r = sf_prepared_entry(p) (p, fuel_limit, consumed);
-	return r == 0 ? SF_OK : sf_prepared_end(r);
+	ret = sf_prepared_entry(p) (p, fuel_limit);
+	if (ret.r == 0)
+	{
+		*consumed = ret.consumed;
+		return SF_OK;
+	}
+	return sf_prepared_end(ret, consumed);
 }
 
 /*

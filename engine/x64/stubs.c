@@ -76,6 +76,20 @@ push_entry_frame(x64_buf *b, int act)
 	x64_push(b, act);
 }
 
+/* Leave push_entry_frame's frame, and return. */
+static void
+pop_entry_frame(x64_buf *b)
+{
+	x64_lea(b, 1, X64_RSP, x64_m(X64_RBP, X64_ENTRY_SAVED));
+	x64_pop(b, X64_FUEL);
+	x64_pop(b, X64_MEM);
+	x64_pop(b, X64_CTX);
+	x64_pop(b, X64_R12);
+	x64_pop(b, X64_RBX);
+	x64_pop(b, X64_RBP);
+	x64_ret(b);
+}
+
 /*
 ** The entry stub for 'n' slots, or for any number (in rcx) when n < 0.  The
 ** fixed-count ones, for the small counts of calls from SQL, copy the slots
@@ -135,14 +149,7 @@ emit_entry(x64_buf *b, int n, size_t *exit_at)
 	x64_alu_rr(b, X64_XOR, 0, X64_RAX, X64_RAX);
 	if (exit_at != NULL)
 		*exit_at = x64_pos(b);
-	x64_lea(b, 1, X64_RSP, x64_m(X64_RBP, X64_ENTRY_SAVED));
-	x64_pop(b, X64_FUEL);
-	x64_pop(b, X64_MEM);
-	x64_pop(b, X64_CTX);
-	x64_pop(b, X64_R12);
-	x64_pop(b, X64_RBX);
-	x64_pop(b, X64_RBP);
-	x64_ret(b);
+	pop_entry_frame(b);
 	return start;
 }
 
@@ -173,11 +180,11 @@ tls_offsets(int32_t *cur, int32_t *intr)
 
 /*
 ** The prepared-call stub for 'n' slots (target.h), slot 0 narrowed to
-** its low 32 bits if 'narrow0': p in rdi, the fuel
-** limit in rsi, where the fuel consumed goes in rdx.  Its frame is the
-** entry stub's (p where that keeps the activation, and the limit and
-** where the fuel goes across a retry where that keeps the slots and their
-** count); it leaves through the entry stub's epilogue ('exit_at').
+** its low 32 bits if 'narrow0': p in rdi, the fuel limit in rsi; it
+** returns 0 in rax and the fuel consumed in rdx, or what C decides from
+** in rax.  Its frame is the entry stub's (p where that keeps the
+** activation, and the limit across a retry where that keeps the slots);
+** it leaves through the entry stub's epilogue ('exit_at').
 */
 static size_t
 emit_prepared(x64_buf *b, int n, bool narrow0, size_t exit_at, int32_t cur, int32_t intr)
@@ -188,11 +195,10 @@ emit_prepared(x64_buf *b, int n, bool narrow0, size_t exit_at, int32_t cur, int3
 
 	push_entry_frame(b, X64_RDI);	/* X64_ENTRY_ACT: p */
 	x64_alu_ri(b, X64_SUB, 1, X64_RSP, 16);
-	/* again after a retry, with rdi, rsi and rdx as they came */
+	/* again after a retry, with rdi and rsi as they came */
 	top = x64_pos(b);
 	x64_alu_rm(b, X64_CMP, 1, X64_RSI, x64_m(X64_RDI, PREP(limit_asked)));
 	retry_limit = x64_jcc32(b, X64_CC_NE, 0);
-	x64_mov_mr(b, 1, x64_m(X64_RDI, PREP(consumed)), X64_RDX);
 	/* the activation's link */
 	x64_mov_rm(b, 1, X64_RBX, x64_m(X64_RDI, PREP(store)));
 	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RBX, SF_OFF_STORE_ACT));
@@ -230,34 +236,32 @@ emit_prepared(x64_buf *b, int n, bool narrow0, size_t exit_at, int32_t cur, int3
 	}
 	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDI, PREP(code)));
 	x64_call_r(b, X64_RAX);
-	x64_mov_rm(b, 1, X64_RDX, x64_m(X64_RBP, X64_ENTRY_ACT));
+	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RBP, X64_ENTRY_ACT));
 	for (int i = 0; i < n; i++)
 	{
 		x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RSP, 8 * i));
-		x64_mov_mr(b, 1, x64_m(X64_RDX, PREP(slots) + 8 * i), X64_RAX);
+		x64_mov_mr(b, 1, x64_m(X64_RCX, PREP(slots) + 8 * i), X64_RAX);
 	}
 	/* out of fuel or an interrupt pending: C decides, linked still */
 	x64_test_rr(b, 1, X64_FUEL, X64_FUEL);
 	finish = x64_jcc32(b, X64_CC_G, 0);
 	x64_cmp_fs32_i8(b, intr, 0);
 	fin_intr = x64_jcc32(b, X64_CC_NE, 0);
-	/* unlink; consumed = (counter + limit) & consumed_mask */
-	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDX, PREP(prev_cur)));
+	/* unlink; rdx = consumed = (counter + limit) & consumed_mask */
+	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RCX, PREP(prev_cur)));
 	x64_mov_fs_r(b, cur, X64_RAX);
-	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RDX, PREP(store)));
-	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDX, PREP_ACT(prev)));
-	x64_mov_mr(b, 1, x64_m(X64_RCX, SF_OFF_STORE_ACT), X64_RAX);
-	x64_mov_rr(b, 1, X64_RAX, X64_FUEL);
-	x64_alu_rm(b, X64_ADD, 1, X64_RAX, x64_m(X64_RDX, PREP(limit)));
-	x64_alu_rm(b, X64_AND, 1, X64_RAX, x64_m(X64_RDX, PREP(consumed_mask)));
-	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RDX, PREP(consumed)));
-	x64_mov_mr(b, 1, x64_m(X64_RCX, 0), X64_RAX);
+	x64_mov_rm(b, 1, X64_RDX, x64_m(X64_RCX, PREP(store)));
+	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RCX, PREP_ACT(prev)));
+	x64_mov_mr(b, 1, x64_m(X64_RDX, SF_OFF_STORE_ACT), X64_RAX);
+	x64_mov_rr(b, 1, X64_RDX, X64_FUEL);
+	x64_alu_rm(b, X64_ADD, 1, X64_RDX, x64_m(X64_RCX, PREP(limit)));
+	x64_alu_rm(b, X64_AND, 1, X64_RDX, x64_m(X64_RCX, PREP(consumed_mask)));
 	x64_alu_rr(b, X64_XOR, 0, X64_RAX, X64_RAX);
-	x64_bind32(b, x64_jmp32(b, 0), exit_at);
+	pop_entry_frame(b);
 	/* returned, and C decides: the counter in the activation */
 	x64_bind32(b, finish, x64_pos(b));
 	x64_bind32(b, fin_intr, x64_pos(b));
-	x64_mov_mr(b, 1, x64_m(X64_RDX, PREP_ACT(fuel)), X64_FUEL);
+	x64_mov_mr(b, 1, x64_m(X64_RCX, PREP_ACT(fuel)), X64_FUEL);
 	x64_mov_ri(b, 0, X64_RAX, SF_PREPARED_FINISH);
 	x64_bind32(b, x64_jmp32(b, 0), exit_at);
 	/* interrupted before the call, linked */
@@ -273,13 +277,11 @@ emit_prepared(x64_buf *b, int n, bool narrow0, size_t exit_at, int32_t cur, int3
 	x64_bind32(b, retry_limit, x64_pos(b));
 	x64_bind32(b, retry_frame, x64_pos(b));
 	x64_mov_mr(b, 1, x64_m(X64_RBP, X64_ENTRY_SLOTS), X64_RSI);
-	x64_mov_mr(b, 1, x64_m(X64_RBP, X64_ENTRY_NSLOTS), X64_RDX);
 	x64_mov_rr(b, 1, X64_RDX, X64_RBP);
 	x64_mov_ri(b, 1, X64_RAX, (int64_t) (uintptr_t) sf_prepared_stub_retry);
 	x64_call_r(b, X64_RAX);
 	x64_mov_rm(b, 1, X64_RDI, x64_m(X64_RBP, X64_ENTRY_ACT));
 	x64_mov_rm(b, 1, X64_RSI, x64_m(X64_RBP, X64_ENTRY_SLOTS));
-	x64_mov_rm(b, 1, X64_RDX, x64_m(X64_RBP, X64_ENTRY_NSLOTS));
 	x64_bind32(b, x64_jmp32(b, 0), top);
 	return start;
 }
