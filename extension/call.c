@@ -831,15 +831,12 @@ scalar_call(FunctionCallInfo fcinfo, slackfuel_scalar_site *site)
 	int			nargs = site->nargs;
 	uint64	   *slots = site->slots;
 
-	if (nargs > 0)				/* few, usually: tested in order, no loop */
-	{
+	if (likely(nargs == 1))		/* the usual count first, no loop */
 		slots[0] = (uint64) fcinfo->args[0].value;
-		if (unlikely(nargs > 1))
-		{
-			slots[1] = (uint64) fcinfo->args[1].value;
-			for (int i = 2; i < nargs; i++)
-				slots[i] = (uint64) fcinfo->args[i].value;
-		}
+	else
+	{
+		for (int i = 0; i < nargs; i++)
+			slots[i] = (uint64) fcinfo->args[i].value;
 	}
 	if (unlikely((char *) __builtin_frame_address(0) < site->stack_floor ||
 				 site->stack_depth != max_stack_depth))
