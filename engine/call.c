@@ -437,6 +437,12 @@ sf_call_slots_checked(sf_func *f, uint64_t *slots, sf_call_opts *opts,
 	return call_jit(f, slots, f->nslots, opts, err);
 }
 
+int
+sf_store_busy(const sf_store *s)
+{
+	return s->act != NULL;
+}
+
 size_t
 sf_prepared_size(void)
 {

@@ -74,7 +74,6 @@ static sf_budget *budget;		/* of the backend, created at first use */
 static uint64 evictions;
 
 slackfuel_running_calls slackfuel_running;
-const slackfuel_inst *slackfuel_scalar_running;
 
 /* slackfuel_running.n at each open subtransaction's start. */
 static int *sub_marks;
@@ -96,11 +95,15 @@ slackfuel_running_grow(void)
 	r->cap = cap;
 }
 
-/* Whether a call running now (on the stack) uses 'inst'. */
+/*
+ * Whether a call running now (on the stack) uses 'inst': one on
+ * slackfuel_running, or wasm running in its store (a call on the scalar
+ * path is only that).
+ */
 bool
 slackfuel_inst_running(const slackfuel_inst *inst)
 {
-	if (inst == slackfuel_scalar_running)
+	if (inst->store != NULL && sf_store_busy(inst->store))
 		return true;
 	for (int i = 0; i < slackfuel_running.n; i++)
 		if (slackfuel_running.insts[i] == inst)
@@ -343,7 +346,6 @@ running_at_xact_end(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			slackfuel_running.n = 0;
-			slackfuel_scalar_running = NULL;
 			nsub_marks = 0;
 			free_discarded();
 			break;
@@ -375,7 +377,6 @@ running_at_subxact(SubXactEvent event, SubTransactionId mySubid,
 		case SUBXACT_EVENT_ABORT_SUB:
 			if (nsub_marks > 0)
 				slackfuel_running.n = sub_marks[--nsub_marks];
-			slackfuel_scalar_running = NULL;
 			if (slackfuel_running.n == 0)
 				free_discarded();
 			break;

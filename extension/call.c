@@ -755,7 +755,6 @@ scalar_run(slackfuel_scalar_site *site)
 	sf_prepared_ret ret;
 	sf_status	status = SF_OK;
 
-	slackfuel_scalar_running = site->owner;
 	ret = site->entry(site->prep, slackfuel_fuel_limit());
 	if (unlikely(ret.r != 0))
 	{
@@ -763,7 +762,6 @@ scalar_run(slackfuel_scalar_site *site)
 		status = (sf_status) ret.r;
 	}
 	consumed = ret.consumed;
-	slackfuel_scalar_running = NULL;
 	slackfuel_session_fuel += consumed;
 	if (unlikely(status != SF_OK))
 		return scalar_failed(site, consumed, status);
@@ -854,7 +852,8 @@ scalar_call(FunctionCallInfo fcinfo, slackfuel_scalar_site *site)
  * slackfuel_scalar_site_init), and no call around it whose SQL this one
  * runs in (slackfuel_sql_top); every other call goes to
  * slackfuel_call_handler_slow.  It does what call_begin, call_direct and
- * call_end do for such a call (the instance marked running and used,
+ * call_end do for such a call (the instance running while wasm runs in
+ * its store, slackfuel_inst_running, and marked used; the
  * stack (against a floor the call site keeps: scalar_stack), tick and
  * pending interrupts checked, the fuel limit, statistics,
  * the session's fuel) with what the call site kept, and fills a call's

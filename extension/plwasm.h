@@ -615,12 +615,6 @@ typedef struct slackfuel_running_calls
 } slackfuel_running_calls;
 
 extern slackfuel_running_calls slackfuel_running;	/* one struct: one GOT load */
-/*
- * The instance owner a call on the trivial function's path runs in, else
- * NULL.  Such a call runs no other (no imports, no call's SQL around it),
- * so one pointer marks it running instead of an entry in slackfuel_running.
- */
-extern const slackfuel_inst *slackfuel_scalar_running;
 extern void slackfuel_running_grow(void);
 extern bool slackfuel_inst_running(const slackfuel_inst *inst);
 

@@ -437,6 +437,8 @@ typedef struct sf_store_config
 
 /* Bytes the store's memories and tables hold (as counted by the caps). */
 uint64_t	sf_store_bytes(const sf_store *s);
+/* Non-zero while a call of one of the store's functions runs. */
+int			sf_store_busy(const sf_store *s);
 
 sf_store   *sf_store_new(const sf_store_config *cfg, sf_error *err);
 void		sf_store_free(sf_store *s);

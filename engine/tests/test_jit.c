@@ -584,6 +584,8 @@ disarm_interrupt(void)
 /* The host function 'h': a nested prepared call interrupted during its run. */
 typedef struct nested_env
 {
+	sf_store   *s;
+	int			busy;			/* sf_store_busy(s) in the host function */
 	sf_prepared *p;
 	sf_status	st[2];
 	uint64_t	consumed[2];
@@ -596,6 +598,7 @@ host_nested(sf_ctx *ctx, void *env, const sf_val *args, sf_val *results)
 	nested_env *e = env;
 	sf_error	err;
 
+	e->busy = sf_store_busy(e->s);
 	for (int i = 0; i < 2; i++)
 	{
 		if (i == 0)
@@ -746,7 +749,11 @@ test_prepared_decisions(void **state)
 	/* nested in a call of 'outer': the request stays for it */
 	assert_true(sf_prepare(mem[2], export_func(inst, "spin"), 1, 1));
 	env.p = mem[2];
+	env.s = s;
+	assert_false(sf_store_busy(s));
 	assert_int_equal(call_i32(export_func(inst, "outer"), 1, &a, &r, &err), SF_TRAP);
+	assert_true(env.busy);		/* a call of the store's runs */
+	assert_false(sf_store_busy(s));
 	assert_int_equal(err.trap, SF_TRAP_INTERRUPTED);
 	assert_int_equal(env.st[0], SF_TRAP);
 	assert_int_equal(env.trap[0], SF_TRAP_INTERRUPTED);
