@@ -54,6 +54,7 @@
 static HTAB *func_cache;
 static int	nstale;			/* entries marked stale, not yet freed */
 uint64		slackfuel_epoch = 1;
+uint64		slackfuel_scalar_epoch = 1;
 int			slackfuel_pins;
 
 /* Waiting for the SQL that host functions run to end (see above). */
@@ -172,7 +173,7 @@ unlink_view(slackfuel_inst *inst)
 static void
 inst_free(slackfuel_inst *inst)
 {
-	slackfuel_epoch++;
+	slackfuel_epoch_bump();
 	unlink_from_list(inst);
 	if (inst->owner != inst)
 		unlink_view(inst);
@@ -408,7 +409,7 @@ func_release(slackfuel_func *fn)
 		nstale--;
 	fn->stale = false;
 	fn->valid = false;
-	slackfuel_epoch++;
+	slackfuel_epoch_bump();
 }
 
 /*
@@ -447,7 +448,7 @@ invalidate(Datum arg, int cacheid, uint32 hashvalue)
 		{
 			fn->stale = true;
 			nstale++;
-			slackfuel_epoch++;
+			slackfuel_epoch_bump();
 		}
 	}
 }
@@ -470,7 +471,7 @@ invalidate_rowtypes(Datum arg, Oid relid)
 			continue;
 		fn->stale = true;
 		nstale++;
-		slackfuel_epoch++;
+		slackfuel_epoch_bump();
 	}
 }
 
@@ -492,7 +493,7 @@ invalidate_enums(Datum arg, int cacheid, uint32 hashvalue)
 			continue;
 		fn->stale = true;
 		nstale++;
-		slackfuel_epoch++;
+		slackfuel_epoch_bump();
 	}
 }
 
@@ -745,7 +746,7 @@ slackfuel_inst_drop(slackfuel_inst *owner)
 {
 	unlink_from_list(owner);
 	drop_views(owner);
-	slackfuel_epoch++;
+	slackfuel_epoch_bump();
 	if (!slackfuel_inst_running(owner))
 		inst_free(owner);
 	else
@@ -764,7 +765,7 @@ slackfuel_inst_discard(slackfuel_func *fn, slackfuel_inst *inst)
 
 	unlink_from_list(owner);
 	drop_views(owner);
-	slackfuel_epoch++;
+	slackfuel_epoch_bump();
 	owner->discarded = true;
 	if (!slackfuel_inst_running(owner))
 	{
@@ -790,6 +791,6 @@ slackfuel_cache_stale_shared(void)
 			continue;
 		fn->stale = true;
 		nstale++;
-		slackfuel_epoch++;
+		slackfuel_epoch_bump();
 	}
 }

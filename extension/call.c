@@ -871,8 +871,8 @@ slackfuel_call_scalar(FunctionCallInfo fcinfo)
 {
 	slackfuel_scalar_site *site = fcinfo->flinfo->fn_extra;
 
-	if (unlikely(site == NULL || site->epoch != slackfuel_epoch ||
-				 slackfuel_sql_top != NULL || site->userid != *current_user))
+	if (unlikely(site == NULL || site->epoch != slackfuel_scalar_epoch ||
+				 site->userid != *current_user))
 		return slackfuel_call_handler_slow(fcinfo);
 	return scalar_call(fcinfo, site);
 }

@@ -219,7 +219,7 @@ derive(void)
 	if (mode != slackfuel_call_mode_eff)
 	{
 		slackfuel_call_mode_eff = mode;
-		slackfuel_epoch++;
+		slackfuel_epoch_bump();
 	}
 }
 
@@ -254,7 +254,7 @@ static void
 assign_fuel_mode(int newval, void *extra)
 {
 	fuel_mode = newval;
-	slackfuel_epoch++;
+	slackfuel_epoch_bump();
 	derive();
 }
 
@@ -262,7 +262,7 @@ assign_fuel_mode(int newval, void *extra)
 static void
 assign_epoch_int(int newval, void *extra)
 {
-	slackfuel_epoch++;
+	slackfuel_epoch_bump();
 }
 
 /* Call sites of the scalar path keep whether they count (call.c). */
@@ -270,7 +270,7 @@ static void
 assign_track_functions(bool newval, void *extra)
 {
 	if (newval != slackfuel_track_functions)
-		slackfuel_epoch++;
+		slackfuel_epoch_bump();
 }
 
 static void

@@ -395,6 +395,7 @@ slackfuel_guard(slackfuel_cx *cx, void (*fn) (void *arg), void *arg)
 	{
 		slackfuel_host_enter(cx->host, cx);
 		slackfuel_sql_top = sql_top;
+		slackfuel_scalar_epoch_set();
 		slackfuel_pins = pins;
 		XactReadOnly = read_only;
 		if (cx->fuel_out)

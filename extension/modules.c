@@ -357,7 +357,7 @@ mod_release(slackfuel_mod *mod)
 	mod->module = NULL;
 	mod->component = NULL;
 	mod->valid = false;
-	slackfuel_epoch++;
+	slackfuel_epoch_bump();
 }
 
 static bool

@@ -581,8 +581,32 @@ extern void slackfuel_out_of_backend_memory(const char *fname, const char *what)
  * Bumped whenever a cached module or instance is freed or marked stale, and
  * whenever a setting that selects them (fuel mode, memory and stack limits)
  * changes; a call site whose epoch matches may use its pointers as they are.
+ * Written only by slackfuel_epoch_bump.
  */
 extern uint64 slackfuel_epoch;
+
+/*
+ * slackfuel_epoch, with SLACKFUEL_EPOCH_SQL set while a call's SQL runs
+ * (slackfuel_sql_top is not NULL): what slackfuel_call_scalar compares its
+ * call site's epoch with, so that one compare tells both.  Set again
+ * whenever either changes.
+ */
+#define SLACKFUEL_EPOCH_SQL ((uint64) 1 << 63)
+extern uint64 slackfuel_scalar_epoch;
+
+static inline void
+slackfuel_scalar_epoch_set(void)
+{
+	slackfuel_scalar_epoch = slackfuel_epoch |
+		(slackfuel_sql_top != NULL ? SLACKFUEL_EPOCH_SQL : 0);
+}
+
+static inline void
+slackfuel_epoch_bump(void)
+{
+	slackfuel_epoch++;
+	slackfuel_scalar_epoch_set();
+}
 extern void slackfuel_cache_init(void);
 extern void slackfuel_cache_flush_stale(void);
 extern int	slackfuel_pins;		/* host functions running SQL, all calls */

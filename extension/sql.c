@@ -253,6 +253,7 @@ window_open(slackfuel_cx *cx, sf_ctx *ctx, sql_window *w)
 	cx->nested_consumed = 0;
 	cx->sql_outer = slackfuel_sql_top;
 	slackfuel_sql_top = cx;
+	slackfuel_scalar_epoch_set();
 	slackfuel_pins++;
 }
 
@@ -261,6 +262,7 @@ window_close(slackfuel_cx *cx, sf_ctx *ctx, sql_window *w)
 {
 	slackfuel_pins--;
 	slackfuel_sql_top = cx->sql_outer;
+	slackfuel_scalar_epoch_set();
 	XactReadOnly = w->read_only;
 	/* a nested call of this instance that failed may have left its own */
 	slackfuel_host_enter(cx->host, cx);

@@ -323,6 +323,22 @@ SELECT div10(-2) AS a, q('SELECT div10(0)') AS nested;
 SELECT q('SELECT div10(i) FROM generate_series(-1, 1) i');
 SELECT sum(div10(i)) AS s, q('SELECT sum(div10(i)) FROM generate_series(1, 3) i') AS nested
   FROM generate_series(1, 3) i;
+-- A call site set up outside any call's SQL (a PL/pgSQL expression, kept
+-- for the transaction) and called again inside one runs nested: its fuel
+-- is the outer call's (q's, here over 100000 for 100000 loops).
+CREATE FUNCTION spin_q(n int) RETURNS int STRICT STABLE LANGUAGE wasm AS $$
+(module (func (export "spin_q") (param $n i32) (result i32)
+  (block $d (loop $l (br_if $d (i32.eqz (local.get $n)))
+    (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br $l)))
+  (local.get $n)))
+$$;
+CREATE FUNCTION spin_pl(n int) RETURNS int STABLE LANGUAGE plpgsql AS
+  'BEGIN RETURN spin_q(n); END';
+BEGIN;
+SELECT spin_pl(1);
+SELECT q('SELECT spin_pl(100000)');
+SELECT slackfuel_last_fuel_consumed() > 100000 AS nested_fuel_is_outer;
+COMMIT;
 
 -- Everything this suite made goes.
 RESET search_path;
