@@ -234,8 +234,7 @@ emit_prepared(x64_buf *b, int n, bool narrow0, size_t exit_at, int32_t cur, int3
 			x64_mov_mr(b, 1, x64_m(X64_RSP, 8 * i), X64_RAX);
 		}
 	}
-	x64_mov_rm(b, 1, X64_RAX, x64_m(X64_RDI, PREP(code)));
-	x64_call_r(b, X64_RAX);
+	x64_call_m(b, x64_m(X64_RDI, PREP(code)));
 	x64_mov_rm(b, 1, X64_RCX, x64_m(X64_RBP, X64_ENTRY_ACT));
 	for (int i = 0; i < n; i++)
 	{
