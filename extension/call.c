@@ -512,7 +512,7 @@ call_direct(slackfuel_cx *cx, FunctionCallInfo fcinfo)
 /*
  * The end of a call timed by scalar_tick: its time counts for its batch.
  */
-static pg_noinline void
+static inline __attribute__((always_inline)) void
 scalar_timed(slackfuel_scalar_site *site)
 {
 	site->st->c.time += (slackfuel_clock() - site->timed_start) * site->timed_weight;
@@ -585,7 +585,7 @@ static dlist_head live_sites = DLIST_STATIC_INIT(live_sites);
  * again where the countdown is.  Must not fail: it runs at transaction
  * end.
  */
-static void
+static inline __attribute__((always_inline)) void
 site_count(slackfuel_scalar_site *site)
 {
 	slackfuel_fstats *st = site->st;

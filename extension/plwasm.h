@@ -837,7 +837,35 @@ extern void slackfuel_stats_init(void);
 extern slackfuel_fstats *slackfuel_stats_entry(Oid funcid);
 extern void slackfuel_stats_mark(slackfuel_fstats *st);
 extern void slackfuel_stats_timed(slackfuel_fstats *st, uint64 ticks);
-extern uint32 slackfuel_stats_gap(const slackfuel_fstats *st);
+extern uint32 slackfuel_stats_rng;
+
+/* The next of a xorshift32 sequence, for the choice of calls timed. */
+static inline uint32
+slackfuel_stats_random(void)
+{
+	uint32		r = slackfuel_stats_rng;
+
+	r ^= r << 13;
+	r ^= r >> 17;
+	r ^= r << 5;
+	slackfuel_stats_rng = r;
+	return r;
+}
+
+/*
+ * The calls a call site of the scalar path makes until its next timed one,
+ * that one included, which stands for them all: 1 until the function has
+ * had SLACKFUEL_TIME_ALL calls since the last flush, then 1 to 2 *
+ * SLACKFUEL_TIME_EVERY - 1, uniformly at random (SLACKFUEL_TIME_EVERY on
+ * average), as for slackfuel_stats_timed.
+ */
+static inline uint32
+slackfuel_stats_gap(const slackfuel_fstats *st)
+{
+	if (st->c.calls < SLACKFUEL_TIME_ALL)
+		return 1;
+	return 1 + slackfuel_stats_random() % (2 * SLACKFUEL_TIME_EVERY - 1);
+}
 extern void slackfuel_stats_compiled(slackfuel_fstats *st, sf_module *m);
 
 /*

@@ -329,16 +329,7 @@ slackfuel_stats_mark(slackfuel_fstats *st)
  * for SLACKFUEL_TIME_EVERY on average, whatever pattern the durations of
  * the calls follow; the sum estimates the total without bias.
  */
-static uint32 rng = 2463534242u;
-
-static uint32
-next_random(void)
-{
-	rng ^= rng << 13;			/* xorshift32 */
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
-}
+uint32		slackfuel_stats_rng = 2463534242u;
 
 void
 slackfuel_stats_timed(slackfuel_fstats *st, uint64 ticks)
@@ -349,22 +340,7 @@ slackfuel_stats_timed(slackfuel_fstats *st, uint64 ticks)
 		return;
 	}
 	st->c.time += ticks * SLACKFUEL_TIME_EVERY;
-	st->untimed = next_random() % (2 * SLACKFUEL_TIME_EVERY - 1);
-}
-
-/*
- * The calls a call site of the scalar path makes until its next timed one,
- * that one included, which stands for them all: 1 until the function has
- * had SLACKFUEL_TIME_ALL calls since the last flush, then 1 to 2 *
- * SLACKFUEL_TIME_EVERY - 1, uniformly at random (SLACKFUEL_TIME_EVERY on
- * average), as for slackfuel_stats_timed.
- */
-uint32
-slackfuel_stats_gap(const slackfuel_fstats *st)
-{
-	if (st->c.calls < SLACKFUEL_TIME_ALL)
-		return 1;
-	return 1 + next_random() % (2 * SLACKFUEL_TIME_EVERY - 1);
+	st->untimed = slackfuel_stats_random() % (2 * SLACKFUEL_TIME_EVERY - 1);
 }
 
 /* 'm' was compiled for calls of the function. */
