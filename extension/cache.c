@@ -54,7 +54,7 @@
 static HTAB *func_cache;
 static int	nstale;			/* entries marked stale, not yet freed */
 uint64		slackfuel_epoch = 1;
-uint64		slackfuel_scalar_epoch = 1;
+uint64		slackfuel_scalar_epoch = 1 | SLACKFUEL_EPOCH_UNARMED;
 int			slackfuel_pins;
 
 /* Waiting for the SQL that host functions run to end (see above). */

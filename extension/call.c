@@ -821,10 +821,11 @@ scalar_tick(slackfuel_scalar_site *site)
  * A call of a call site set for the current epoch and role, with no call's
  * SQL around it (slackfuel_call_scalar checked): its arguments go into
  * the prepared call's slots first, so that nothing of 'fcinfo' is kept
- * across the calls that may come before wasm runs.
+ * across the calls that may come before wasm runs.  When 'armed', the
+ * tick is known to be armed (slackfuel_scalar_epoch said so).
  */
 static inline __attribute__((always_inline)) Datum
-scalar_call(FunctionCallInfo fcinfo, slackfuel_scalar_site *site)
+scalar_call(FunctionCallInfo fcinfo, slackfuel_scalar_site *site, bool armed)
 {
 	int			nargs = site->nargs;
 	uint64	   *slots = site->slots;
@@ -839,7 +840,10 @@ scalar_call(FunctionCallInfo fcinfo, slackfuel_scalar_site *site)
 	if (unlikely((char *) __builtin_frame_address(0) < site->stack_floor ||
 				 site->stack_depth != max_stack_depth))
 		scalar_stack(site);
-	slackfuel_start_run();
+	if (!armed)
+		slackfuel_timer_start();
+	sf_clear_interrupt();		/* the rest of slackfuel_start_run */
+	CHECK_FOR_INTERRUPTS();
 	if (unlikely(--site->countdown == 0))
 		scalar_tick(site);
 	return scalar_run(site);
@@ -874,7 +878,7 @@ slackfuel_call_scalar(FunctionCallInfo fcinfo)
 	if (unlikely(site == NULL || site->epoch != slackfuel_scalar_epoch ||
 				 site->userid != *current_user))
 		return slackfuel_call_handler_slow(fcinfo);
-	return scalar_call(fcinfo, site);
+	return scalar_call(fcinfo, site, true);
 }
 
 /*
@@ -884,7 +888,7 @@ slackfuel_call_scalar(FunctionCallInfo fcinfo)
 pg_noinline Datum
 slackfuel_call_scalar_site(FunctionCallInfo fcinfo)
 {
-	return scalar_call(fcinfo, fcinfo->flinfo->fn_extra);
+	return scalar_call(fcinfo, fcinfo->flinfo->fn_extra, false);
 }
 
 /* Everything else: lower, call, lift, cabi_post_<export>. */

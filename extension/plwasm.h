@@ -587,18 +587,21 @@ extern uint64 slackfuel_epoch;
 
 /*
  * slackfuel_epoch, with SLACKFUEL_EPOCH_SQL set while a call's SQL runs
- * (slackfuel_sql_top is not NULL): what slackfuel_call_scalar compares its
- * call site's epoch with, so that one compare tells both.  Set again
- * whenever either changes.
+ * (slackfuel_sql_top is not NULL) and SLACKFUEL_EPOCH_UNARMED while the
+ * tick may not be armed (slackfuel_tick_armed is clear): what
+ * slackfuel_call_scalar compares its call site's epoch with, so that one
+ * compare tells all three.  Set again whenever any changes.
  */
 #define SLACKFUEL_EPOCH_SQL ((uint64) 1 << 63)
+#define SLACKFUEL_EPOCH_UNARMED ((uint64) 1 << 62)
 extern uint64 slackfuel_scalar_epoch;
 
 static inline void
 slackfuel_scalar_epoch_set(void)
 {
 	slackfuel_scalar_epoch = slackfuel_epoch |
-		(slackfuel_sql_top != NULL ? SLACKFUEL_EPOCH_SQL : 0);
+		(slackfuel_sql_top != NULL ? SLACKFUEL_EPOCH_SQL : 0) |
+		(!slackfuel_tick_armed ? SLACKFUEL_EPOCH_UNARMED : 0);
 }
 
 static inline void

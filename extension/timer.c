@@ -58,6 +58,14 @@
 TimeoutId	slackfuel_tick_id;
 pid_t		slackfuel_tick_pid;
 bool		slackfuel_tick_armed;
+
+/* slackfuel_tick_armed changes, and the scalar path's epoch with it. */
+static inline void
+tick_armed_set(bool armed)
+{
+	slackfuel_tick_armed = armed;
+	slackfuel_scalar_epoch_set();
+}
 static bool xact_callback_registered;
 
 static struct sigaction prev_alrm;
@@ -159,7 +167,7 @@ static ProcessUtility_hook_type prev_utility;
 static void
 stop(void)
 {
-	slackfuel_tick_armed = false;
+	tick_armed_set(false);
 	if (slackfuel_timer_running())
 		disable_timeout(slackfuel_tick_id, false);
 }
@@ -187,7 +195,7 @@ static inline void
 enter(void)
 {
 	if (nesting++ == 0)
-		slackfuel_tick_armed = false;
+		tick_armed_set(false);
 }
 
 static void
@@ -288,7 +296,7 @@ recheck_at_subxact_abort(SubXactEvent event, SubTransactionId mySubid,
 						 SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
-		slackfuel_tick_armed = false;
+		tick_armed_set(false);
 }
 
 void
@@ -344,6 +352,6 @@ slackfuel_timer_start_slow(void)
 #endif
 	}
 #if PG_VERSION_NUM >= 150000
-	slackfuel_tick_armed = true;
+	tick_armed_set(true);
 #endif
 }

@@ -39,6 +39,27 @@ SELECT slackfuel_last_fuel_consumed() BETWEEN 100000000 AND 2000000000 AS stoppe
 DROP FUNCTION tick_spin();
 DROP FUNCTION tick_one();
 
+-- A call site kept across statements (a PL/pgSQL expression, kept for the
+-- transaction) arms the tick again in each: the second statement's
+-- runaway call is stopped by the tick, not by statement_timeout.
+CREATE FUNCTION spin_if(n int) RETURNS int STRICT LANGUAGE wasm AS $$
+(module (func (export "spin_if") (param i32) (result i32)
+  (loop (br_if 0 (local.get 0))) i32.const 0))
+$$;
+CREATE FUNCTION pl_spin(n int) RETURNS int LANGUAGE plpgsql AS
+  'BEGIN RETURN spin_if(n); END';
+BEGIN;
+SET LOCAL slackfuel.fuel_mode = slacked;
+SET LOCAL slackfuel.fuel_limit = '100M';
+SET LOCAL statement_timeout = '20s';
+SELECT pl_spin(0);
+\set VERBOSITY terse
+SELECT pl_spin(1);
+\set VERBOSITY default
+ROLLBACK;
+SELECT slackfuel_last_fuel_consumed() BETWEEN 100000000 AND 2000000000 AS stopped_by_the_tick;
+DROP FUNCTION pl_spin(int), spin_if(int);
+
 -- Wasm that runs outside every executor run (here folded by the planner:
 -- IMMUTABLE, a constant argument) and runs SQL: the end of that SQL's
 -- executor run must not stop the tick while the wasm goes on.
