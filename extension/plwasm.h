@@ -433,9 +433,10 @@ slackfuel_timer_running(void)
 }
 
 /*
- * Read on every call: slackfuel_tick_armed, which timer.c sets when it
- * finds the tick armed and clears wherever the tick may have been disarmed
- * (see timer.c); the timeout machinery is asked only when it is clear.
+ * Read on every call (the scalar path's through slackfuel_scalar_epoch):
+ * slackfuel_tick_armed, which timer.c sets when it finds the tick armed
+ * and clears wherever the tick may have been disarmed (see timer.c); the
+ * timeout machinery is asked only when it is clear.
  */
 static inline void
 slackfuel_timer_start(void)
