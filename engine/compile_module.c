@@ -458,24 +458,25 @@ presize_count(uint64_t want, size_t size)
 /*
 ** The compile state's arrays that grow, at the sizes the functions this
 ** thread compiles typically need: left to grow by doubling, they reach
-** fresh heap pages one fault at a time and copy themselves on the way,
-** half of a compile's page faults in a fresh process.  Only what the
-** thread is expected to write is faulted in at once: a page faulted in
-** and never used costs nearly what a fault does (2-3 us here).  The
+** fresh heap pages one fault at a time and copy themselves on the way.
+** Here a page fault cost about 12 us, faulting a page in with a batch
+** (MADV_POPULATE_WRITE) 0.7-0.9 us, and the first write to a page 6-10 us
+** more either way; so what the thread is expected to write is faulted in
+** at once, and the rest of an array's room only if it is reached.  The
 ** module-wide arrays (call fixups, code maps) go by the thread's share of
 ** the wasm (libc-module: a call per 109 bytes, a map byte per 7.5; a Rust
-** module of 1 MB, one per 95 and 6.3; of 1.8 MB, one per 49 and 4.3),
-** those reused from function to function by the largest body (at most a
-** code-map point per 12 bytes of a body, a fuel site per 20; precise fuel
-** mode, a point per 5.6).  The code maps have room for the largest
-** function's reserve (sf_codemap_put reserves 10 bytes a point), which is
-** not written.  'touch_body' is the largest body the thread is likely to
-** compile: the per-function arrays are faulted in for that one, the rest
-** of their room faults in if a larger one comes.  Past these sizes they
-** grow as they need.
+** module of 1 MB, one per 95 and 6.3; of 1.8 MB, one per 49 and 4.3);
+** the caller's code maps by the whole module's when there are helpers
+** (gather_maps appends theirs).  Those reused from function to function
+** go by the largest body (at most a code-map point per 12 bytes of a body,
+** a fuel site per 20; precise fuel mode, a point per 5.6), and are faulted
+** in for 'touch_body', the largest body the thread is likely to compile.
+** The code maps have room for the largest function's reserve
+** (sf_codemap_put reserves 10 bytes a point), which is not written.  Past
+** these sizes they grow as they need.
 */
 static void
-presize(modstate *ms, uint64_t share, uint32_t max_body, uint32_t touch_body)
+presize(modstate *ms, uint64_t share, uint64_t maps_share, uint32_t max_body, uint32_t touch_body)
 {
 	/* map points per byte of the largest body, as a divisor */
 	uint32_t	per_point = ms->m->cfg.fuel_mode == SF_FUEL_PRECISE ? 4 : 8;
@@ -486,7 +487,7 @@ presize(modstate *ms, uint64_t share, uint32_t max_body, uint32_t touch_body)
 		ms->capfix = n;
 	n = presize_count(share / 5 + (uint64_t) max_body / per_point * 10 + 1024, 1);
 	if (ms->maps.b == NULL &&
-		(ms->maps.b = presized(n, presize_count(share / 5 + 1024, 1), 1)) != NULL)
+		(ms->maps.b = presized(n, presize_count(maps_share / 5 + 1024, 1), 1)) != NULL)
 		ms->maps.cap = n;
 	n = presize_count(64, sizeof(ctl));
 	if (ms->cs == NULL && (ms->cs = presized(n, n, sizeof(ctl))) != NULL)
@@ -514,7 +515,7 @@ helper_buffer(worker *w)
 {
 	job		   *jb = w->job;
 
-	presize(&w->ms, jb->wasm / jb->n, jb->max_body, jb->max_body);
+	presize(&w->ms, jb->wasm / jb->n, jb->wasm / jb->n, jb->max_body, jb->max_body);
 	if (jb->region != NULL)
 	{
 		uint8_t    *mem = jb->region + (size_t) (w->index - 1) * jb->region_len;
@@ -844,7 +845,7 @@ start_code(job *jb, modstate *ms, uint8_t *block, size_t own, size_t cap, uint64
 {
 	size_t		fault = (size_t) wasm * 5 / 2;
 
-	presize(ms, wasm / jb->n, jb->max_body, jb->n > 1 ? jb->next_body : jb->max_body);
+	presize(ms, wasm / jb->n, wasm, jb->max_body, jb->n > 1 ? jb->next_body : jb->max_body);
 	if (cap >= SF_CODEMEM_HUGE_PAGE && fault > SF_CODEMEM_HUGE_PAGE)
 		fault &= ~(SF_CODEMEM_HUGE_PAGE - 1);
 	if (block != NULL)
