@@ -545,31 +545,6 @@ scalar_failed(slackfuel_scalar_site *site, uint64 consumed, sf_status status)
 	return (Datum) 0;
 }
 
-/*
- * The current role's OID, where GetUserId() returns it from: where that is
- * compiled as the one load (mov eax, [rip + disp32]; ret, after an
- * endbr64 or not), the scalar path reads it there, without a call; else
- * (any other build of the server) it reads 'no_user', which no call site
- * matches, and every call checks the role on the slow path.
- */
-static const Oid no_user = InvalidOid;
-static const Oid *current_user = &no_user;
-
-static void
-find_current_user(void)
-{
-	const uint8 *code = (const uint8 *) GetUserId;
-	int32		disp;
-
-	if (code[0] == 0xf3 && code[1] == 0x0f && code[2] == 0x1e && code[3] == 0xfa)
-		code += 4;				/* endbr64 */
-	if (code[0] != 0x8b || code[1] != 0x05 || code[6] != 0xc3)
-		return;
-	memcpy(&disp, code + 2, sizeof(disp));
-	if (*(const Oid *) (code + 6 + disp) == GetUserId())
-		current_user = (const Oid *) (code + 6 + disp);
-}
-
 /* Calls of an untracked call site between two marks of its instance as used. */
 #define SCALAR_UNTRACKED_BATCH 64
 
@@ -697,8 +672,6 @@ slackfuel_scalar_site_init(slackfuel_scalar_site *site, slackfuel_func *fn,
 	site->ret = fn->sig->ret;
 	site->lift = site->ret != NULL ? site->ret->type->lift : NULL;
 	site->lift_kind = slackfuel_direct_lift_of(site->ret);
-	if (current_user == &no_user)
-		find_current_user();
 	site->cx->fname = fn->proname;
 	site->cx->argno = 0;
 	site->cx->field = NULL;
@@ -876,7 +849,7 @@ slackfuel_call_scalar(FunctionCallInfo fcinfo)
 	slackfuel_scalar_site *site = fcinfo->flinfo->fn_extra;
 
 	if (unlikely(site == NULL || site->epoch != slackfuel_scalar_epoch ||
-				 site->userid != *current_user))
+				 site->userid != GetUserId()))
 		return slackfuel_call_handler_slow(fcinfo);
 	return scalar_call(fcinfo, site, true);
 }
