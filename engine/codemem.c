@@ -22,9 +22,11 @@
 ** transparent huge pages: writing code into fresh 4 KiB pages cost 3-11 us
 ** a page here on first touch (a fault each in this virtual machine,
 ** prefaulted or not), a 2 MiB page 0.1-0.3 ms in all.  A smaller block
-** would leave most of a huge page empty: seal frees the block's tail, but
-** the empty rest of a huge page it splits stays until the kernel reclaims
-** it, at most one huge page per block.
+** would leave most of a huge page empty.  Seal keeps the rest of the last
+** huge page the code reaches with the code (read-execute, never written):
+** freeing it would split the huge page, which cost more than the
+** mprotect, and leave the empty part resident until the kernel reclaims
+** it anyway; so such a block holds whole huge pages (sf_codemem_held).
 */
 #define SF_HUGE_PAGE SF_CODEMEM_HUGE_PAGE
 
@@ -180,6 +182,8 @@ sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err)
 	size_t		sz = page_round(len ? len : 1);
 	size_t		usz = page_round(used ? used : 1);
 
+	if (usz <= sz)
+		usz = sf_codemem_held(block, len, used);
 	if (usz > sz || mprotect(block, usz, PROT_READ | PROT_EXEC) != 0)
 	{
 		sf_error_set(err, SF_NOMEM, "mprotect of JIT code failed: %s",
@@ -195,10 +199,15 @@ sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err)
 size_t
 sf_codemem_held(const void *block, size_t len, size_t used)
 {
+	size_t		sz = page_round(len ? len : 1);
 	size_t		usz = page_round(used ? used : 1);
 
-	if (page_round(len ? len : 1) >= SF_HUGE_PAGE && ((uintptr_t) block & (SF_HUGE_PAGE - 1)) == 0)
-		return (usz + SF_HUGE_PAGE - 1) & ~(SF_HUGE_PAGE - 1);
+	if (sz >= SF_HUGE_PAGE && ((uintptr_t) block & (SF_HUGE_PAGE - 1)) == 0)
+	{
+		usz = (usz + SF_HUGE_PAGE - 1) & ~(SF_HUGE_PAGE - 1);
+		if (usz > sz)
+			usz = sz;
+	}
 	return usz;
 }
 

@@ -24,9 +24,9 @@ void	   *sf_codemem_install(const void *code, size_t len, sf_error *err);
 
 /*
 ** Code written in place: a fresh read-write block of 'len' bytes, NULL on
-** failure; then sf_codemem_seal() makes its first 'used' bytes read-execute
-** and returns the rest of the block to the arena (or, failing, frees the
-** whole block).  Spares the copy of sf_codemem_install and touching the
+** failure; then sf_codemem_seal() makes the part of the block that holds
+** its first 'used' bytes (sf_codemem_held) read-execute and returns the
+** rest to the arena (or, failing, frees the whole block).  Spares the copy of sf_codemem_install and touching the
 ** pages of a second buffer.
 */
 void	   *sf_codemem_reserve(size_t len, sf_error *err);
@@ -36,8 +36,8 @@ bool		sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err);
 /*
 ** The memory a sealed block holds for its 'used' bytes of code, of a
 ** reservation of 'len' bytes at 'block': whole pages, or whole huge pages
-** for a block in huge pages (the empty rest of a huge page that seal
-** splits stays resident until the kernel reclaims it).
+** (within the reservation) for a block in huge pages, which seal keeps
+** whole.  What sf_codemem_free must be given for the sealed block.
 */
 size_t		sf_codemem_held(const void *block, size_t len, size_t used);
 /* Hint: the first 'len' bytes of a reserved block will be written. */

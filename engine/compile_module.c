@@ -25,6 +25,7 @@
 ** function but malloc, realloc and free.
 */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "codemem.h"
 #include "compile.h"
@@ -102,6 +104,7 @@ struct job
 	size_t		prefault;		/* what a helper faults in of its region */
 	uint64_t	wasm;			/* bytes of function bodies */
 	uint32_t	max_body;		/* the largest body */
+	uint32_t	next_body;		/* the second largest: the caller's largest, with helpers */
 	uint32_t	n;
 	worker		w[];
 };
@@ -132,7 +135,47 @@ count_cpus(void)
 		CPU_ZERO(&cpus_allowed);
 }
 
-/* Threads for this module: as configured, or automatic. */
+/*
+** Tasks running or ready to run on the whole system now, this thread
+** included: the fourth field of /proc/loadavg ("running/total"); 0 if
+** unknown.
+*/
+static uint32_t
+runnable_now(void)
+{
+	char		buf[128];
+	const char *p = buf;
+	uint32_t	n = 0;
+	ssize_t		len;
+	int			fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	for (int field = 0; field < 3 && *p != '\0'; field++)
+	{
+		while (*p != '\0' && *p != ' ')
+			p++;
+		while (*p == ' ')
+			p++;
+	}
+	for (; *p >= '0' && *p <= '9' && n < 100000; p++)
+		n = n * 10 + (uint32_t) (*p - '0');
+	return *p == '/' ? n : 0;
+}
+
+/*
+** Threads for this module: as configured, or automatic.  Automatic counts
+** only the CPUs idle now: a helper started on a CPU another process keeps
+** busy gets a share of it, and the caller, out of work, waits for the
+** function it holds (on this shared 2-CPU machine, at load 2-4, a compile
+** of bench/large-module.rs on two threads had a median 2.5x one thread's,
+** the caller waiting 10-18 ms for a helper's function).
+*/
 static uint32_t
 count_threads(const sf_module *m, uint64_t wasm)
 {
@@ -141,12 +184,17 @@ count_threads(const sf_module *m, uint64_t wasm)
 
 	if (want == 0)
 	{
+		uint32_t	busy;
+
 		if (wasm < PAR_MIN_BYTES)
 			return 1;
 		pthread_once(&cpus_once, count_cpus);
 		want = ncpus < AUTO_THREADS ? ncpus : AUTO_THREADS;
 		if (want > wasm / PART_MIN_BYTES)
 			want = (uint32_t) (wasm / PART_MIN_BYTES);
+		/* this thread, and one helper for each CPU nothing runs on */
+		if ((busy = runnable_now()) > 0 && want > 1 + (busy < ncpus ? ncpus - busy : 0))
+			want = 1 + (busy < ncpus ? ncpus - busy : 0);
 	}
 	if (want > MAX_THREADS)
 		want = MAX_THREADS;
@@ -437,14 +485,17 @@ prefault_heap(void *p, size_t len)
 		sf_codemem_prefault((void *) lo, hi - lo);
 }
 
-/* A block of n elements of 'size' bytes, faulted in; NULL when out of memory. */
+/*
+** A block of n elements of 'size' bytes, the first 'touch' of them faulted
+** in; NULL when out of memory.
+*/
 static void *
-presized(uint32_t n, size_t size)
+presized(uint32_t n, uint32_t touch, size_t size)
 {
 	void	   *p = malloc((size_t) n * size);
 
 	if (p != NULL)
-		prefault_heap(p, (size_t) n * size);
+		prefault_heap(p, (size_t) (touch < n ? touch : n) * size);
 	return p;
 }
 
@@ -459,45 +510,52 @@ presize_count(uint64_t want, size_t size)
 
 /*
 ** The compile state's arrays that grow, at the sizes the functions this
-** thread compiles typically need, faulted in at once: left to grow by
-** doubling, they reach fresh heap pages one fault at a time and copy
-** themselves on the way, half of a compile's page faults in a fresh
-** process.  A page faulted in and never used costs too (about 2 us here,
-** a third of a fault), so the sizes are what the modules measured need
-** with a margin, not the most they could.  The module-wide ones (call
-** fixups, code maps) go by the thread's share of the wasm (libc-module: a
-** call per 109 bytes, a map byte per 7.5; a Rust module of 1 MB, one per
-** 95 and 6.3; of 1.8 MB, one per 49 and 4.3), those reused from function
-** to function by the largest body (at most a code-map point per 12 bytes
-** of a body, a fuel site per 20; precise fuel mode, a point per 5.6).
-** Past these sizes they grow as they need.
+** thread compiles typically need: left to grow by doubling, they reach
+** fresh heap pages one fault at a time and copy themselves on the way.
+** Here a page fault cost about 12 us, faulting a page in with a batch
+** (MADV_POPULATE_WRITE) 0.7-0.9 us, and the first write to a page 6-10 us
+** more either way; so what the thread is expected to write is faulted in
+** at once, and the rest of an array's room only if it is reached.  The
+** module-wide arrays (call fixups, code maps) go by the thread's share of
+** the wasm (libc-module: a call per 109 bytes, a map byte per 7.5; a Rust
+** module of 1 MB, one per 95 and 6.3; of 1.8 MB, one per 49 and 4.3);
+** the caller's code maps by the whole module's when there are helpers
+** (gather_maps appends theirs).  Those reused from function to function
+** go by the largest body (at most a code-map point per 12 bytes of a body,
+** a fuel site per 20; precise fuel mode, a point per 5.6), and are faulted
+** in for 'touch_body', the largest body the thread is likely to compile.
+** The code maps have room for the largest function's reserve
+** (sf_codemap_put reserves 10 bytes a point), which is not written.  Past
+** these sizes they grow as they need.
 */
 static void
-presize(modstate *ms, uint64_t share, uint32_t max_body)
+presize(modstate *ms, uint64_t share, uint64_t maps_share, uint32_t max_body, uint32_t touch_body)
 {
 	/* map points per byte of the largest body, as a divisor */
 	uint32_t	per_point = ms->m->cfg.fuel_mode == SF_FUEL_PRECISE ? 4 : 8;
 	uint32_t	n;
 
 	n = presize_count(share / 64 + 64, sizeof(call_fixup));
-	if (ms->fix == NULL && (ms->fix = presized(n, sizeof(call_fixup))) != NULL)
+	if (ms->fix == NULL && (ms->fix = presized(n, n, sizeof(call_fixup))) != NULL)
 		ms->capfix = n;
-	/* sf_codemap_put reserves 10 bytes a point of the function it adds */
 	n = presize_count(share / 5 + (uint64_t) max_body / per_point * 10 + 1024, 1);
-	if (ms->maps.b == NULL && (ms->maps.b = presized(n, 1)) != NULL)
+	if (ms->maps.b == NULL &&
+		(ms->maps.b = presized(n, presize_count(maps_share / 5 + 1024, 1), 1)) != NULL)
 		ms->maps.cap = n;
 	n = presize_count(64, sizeof(ctl));
-	if (ms->cs == NULL && (ms->cs = presized(n, sizeof(ctl))) != NULL)
+	if (ms->cs == NULL && (ms->cs = presized(n, n, sizeof(ctl))) != NULL)
 		ms->ccap = n;
 	n = presize_count(max_body / per_point + 256, sizeof(sf_codemap_point));
-	if (ms->map == NULL && (ms->map = presized(n, sizeof(sf_codemap_point))) != NULL)
+	if (ms->map == NULL &&
+		(ms->map = presized(n, touch_body / per_point + 256, sizeof(sf_codemap_point))) != NULL)
 		ms->capmap = n;
 	n = presize_count(max_body / 64 + 16, sizeof(pool_fix));
-	if (ms->kfix == NULL && (ms->kfix = presized(n, sizeof(pool_fix))) != NULL)
+	if (ms->kfix == NULL &&
+		(ms->kfix = presized(n, touch_body / 64 + 16, sizeof(pool_fix))) != NULL)
 		ms->capkfix = n;
 	n = presize_count(max_body / 16 + 64, sizeof(fuel_site));
 	if (ms->m->cfg.fuel_mode != SF_FUEL_OFF && ms->fuel.sites == NULL &&
-		(ms->fuel.sites = presized(n, sizeof(fuel_site))) != NULL)
+		(ms->fuel.sites = presized(n, touch_body / 16 + 64, sizeof(fuel_site))) != NULL)
 		ms->fuel.capsites = n;
 }
 
@@ -510,7 +568,7 @@ helper_buffer(worker *w)
 {
 	job		   *jb = w->job;
 
-	presize(&w->ms, jb->wasm / jb->n, jb->max_body);
+	presize(&w->ms, jb->wasm / jb->n, jb->wasm / jb->n, jb->max_body, jb->max_body);
 	if (jb->region != NULL)
 	{
 		uint8_t    *mem = jb->region + (size_t) (w->index - 1) * jb->region_len;
@@ -813,6 +871,14 @@ reserve_code(job *jb, uint64_t wasm, size_t *cap, size_t *own)
 		jb->prefault = (size_t) (wasm * 5 / 2 / jb->n);
 		*cap += jb->region_len * (jb->n - 1);
 	}
+	/*
+	 * A block in huge pages (codemem.c) ends on a huge-page boundary: the
+	 * last huge page, partly past the block, would fault in 4 KiB pages
+	 * (a helper's whole region, when the block ended inside the huge page
+	 * its region is in).  The rest is only address space until written.
+	 */
+	if (*cap >= SF_CODEMEM_HUGE_PAGE)
+		*cap = (*cap + SF_CODEMEM_HUGE_PAGE - 1) & ~(SF_CODEMEM_HUGE_PAGE - 1);
 	if (wasm < (64u << 20))
 		block = sf_codemem_reserve(*cap, NULL);
 	if (block != NULL && jb->n > 1)
@@ -832,7 +898,7 @@ start_code(job *jb, modstate *ms, uint8_t *block, size_t own, size_t cap, uint64
 {
 	size_t		fault = (size_t) wasm * 5 / 2;
 
-	presize(ms, wasm / jb->n, jb->max_body);
+	presize(ms, wasm / jb->n, wasm, jb->max_body, jb->n > 1 ? jb->next_body : jb->max_body);
 	if (cap >= SF_CODEMEM_HUGE_PAGE && fault > SF_CODEMEM_HUGE_PAGE)
 		fault &= ~(SF_CODEMEM_HUGE_PAGE - 1);
 	if (block != NULL)
@@ -916,7 +982,12 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n,
 
 		jb->wasm += len;
 		if (len > jb->max_body)
+		{
+			jb->next_body = jb->max_body;
 			jb->max_body = len;
+		}
+		else if (len > jb->next_body)
+			jb->next_body = len;
 	}
 	atomic_init(&jb->refs, 1);
 	atomic_init(&jb->fail_min, UINT32_MAX);
@@ -1062,26 +1133,34 @@ gather_maps(job *jb)
 		}
 	if (n > UINT32_MAX)
 		return sf_error_set(jb->w[0].ms.err, SF_NOMEM, "out of memory");
-	if (n == jb->w[0].ms.maps.n && jb->w[0].ms.maps.b != NULL)
+	if (jb->w[0].ms.maps.b != NULL && n <= jb->w[0].ms.maps.cap)
 	{
-		/* the caller's maps are all of them: taken, not copied, their spare room given back */
+		/*
+		 * The helpers' maps after the caller's, in its buffer (presized
+		 * with room for a function's reserve, more than they need), which
+		 * is then taken, not copied, its spare room given back.
+		 */
 		sf_codemap_buf *own = &jb->w[0].ms.maps;
 
+		for (uint32_t t = 1; t < jb->n; t++)
+			if (atomic_load(&jb->w[t].state) != HELPER_CANCELLED && jb->w[t].ms.maps.n > 0)
+				memcpy(own->b + base[t], jb->w[t].ms.maps.b, jb->w[t].ms.maps.n);
 		j->maps = realloc(own->b, n + 1);
 		if (j->maps == NULL)
 			j->maps = own->b;
 		own->b = NULL;
 		own->n = own->cap = 0;
-		j->maps_len = n;
-		return SF_OK;
 	}
-	if ((j->maps = presized((uint32_t) n + 1, 1)) == NULL)
-		return sf_error_set(jb->w[0].ms.err, SF_NOMEM, "out of memory");
+	else
+	{
+		if ((j->maps = presized((uint32_t) n + 1, (uint32_t) n + 1, 1)) == NULL)
+			return sf_error_set(jb->w[0].ms.err, SF_NOMEM, "out of memory");
+		for (uint32_t t = 0; t < jb->n; t++)
+			if ((t == 0 || atomic_load(&jb->w[t].state) != HELPER_CANCELLED) &&
+				jb->w[t].ms.maps.n > 0)
+				memcpy(j->maps + base[t], jb->w[t].ms.maps.b, jb->w[t].ms.maps.n);
+	}
 	j->maps_len = n;
-	for (uint32_t t = 0; t < jb->n; t++)
-		if ((t == 0 || atomic_load(&jb->w[t].state) != HELPER_CANCELLED) &&
-			jb->w[t].ms.maps.n > 0)
-			memcpy(j->maps + base[t], jb->w[t].ms.maps.b, jb->w[t].ms.maps.n);
 	for (uint32_t i = 0; i < jb->ndef && jb->n > 1; i++)
 	{
 		j->map_off[i] += (uint32_t) base[jb->place[i].thread];

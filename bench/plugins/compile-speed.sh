@@ -28,34 +28,50 @@ large_module_build() {	# WASM
 		-C panic=abort -C strip=symbols --crate-type cdylib bench/large-module.rs -o "$1"
 }
 
-# Best and median compile time over COMPILE_ROUNDS runs of one engine;
-# sets CS_TIME, CS_MEDIAN, CS_SUM, CS_CODE, or CS_FAIL with the reason.
-compile_module_measure() {	# CMD...
-	local i rc t err=$OUT/compile.err out=$OUT/compile.out all=()
-	CS_TIME="" CS_MEDIAN="" CS_SUM="" CS_CODE="" CS_FAIL=""
+# Each row's compile time over COMPILE_ROUNDS rounds, the rows interleaved:
+# every round runs each command once, in turn, so that a shared machine's
+# load, which changes over minutes, weighs on every row alike (run one row
+# after another, the rows compared the load of different minutes).  The
+# commands are given as CS_CMD[0..n-1] (one string each, split on blanks);
+# for row k this sets CS_TIMES[k] (seconds, one per round), CS_SUMS[k] and
+# CS_CODES[k], or CS_FAILS[k] with the reason (and stops running it); the
+# last round's output and errors stay in $OUT/compile.K.out and .err.
+declare -a CS_CMD=() CS_TIMES=() CS_SUMS=() CS_CODES=() CS_FAILS=()
+
+compile_module_measure_rows() {
+	local i k rc t err out n=${#CS_CMD[@]} cmd=()
+	CS_TIMES=() CS_SUMS=() CS_CODES=() CS_FAILS=()
 	for ((i = 0; i < COMPILE_ROUNDS; i++)); do
-		"$@" >"$out" 2>"$err"
-		rc=$?
-		if [ $rc -ne 0 ]; then
-			CS_FAIL="exit $rc: $(grep -v '^[[:space:]]*$' "$err" | tail -1)"
-			return
-		fi
-		t=$(stat_line "$err" "compile time")
-		CS_SUM=$(grep -m1 -E '^(i32|i64|f64):' "$out")
-		if [ -z "$t" ] || [ -z "$CS_SUM" ]; then
-			CS_FAIL="no checksum or no compile time in its output"
-			return
-		fi
-		CS_SUM=$(normalize "$CS_SUM")
-		t=$(to_seconds "$t")
-		all+=("$t")
-		if [ -z "$CS_TIME" ] || awk -v a="$t" -v b="$CS_TIME" 'BEGIN { exit !(a < b) }'; then
-			CS_TIME=$t
-		fi
-		CS_CODE=$(stat_line "$err" "code size")
+		for ((k = 0; k < n; k++)); do
+			[ -z "${CS_FAILS[k]:-}" ] || continue
+			read -ra cmd <<<"${CS_CMD[k]}"
+			err=$OUT/compile.$k.err out=$OUT/compile.$k.out
+			"${cmd[@]}" >"$out" 2>"$err"
+			rc=$?
+			if [ $rc -ne 0 ]; then
+				CS_FAILS[k]="exit $rc: $(grep -v '^[[:space:]]*$' "$err" | tail -1)"
+				continue
+			fi
+			t=$(stat_line "$err" "compile time")
+			CS_SUMS[k]=$(grep -m1 -E '^(i32|i64|f64):' "$out")
+			if [ -z "$t" ] || [ -z "${CS_SUMS[k]}" ]; then
+				CS_FAILS[k]="no checksum or no compile time in its output"
+				continue
+			fi
+			CS_SUMS[k]=$(normalize "${CS_SUMS[k]}")
+			CS_TIMES[k]+="$(to_seconds "$t") "
+			CS_CODES[k]=$(stat_line "$err" "code size")
+		done
 	done
-	CS_MEDIAN=$(printf '%s\n' "${all[@]}" | sort -g | awk '{ v[NR] = $1 }
-		END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+}
+
+# Row k's best and median into CS_TIME, CS_MEDIAN, CS_SUM, CS_CODE, CS_FAIL.
+compile_row_stats() {	# K
+	CS_FAIL=${CS_FAILS[$1]:-} CS_SUM=${CS_SUMS[$1]:-} CS_CODE=${CS_CODES[$1]:-}
+	CS_TIME="" CS_MEDIAN=""
+	[ -z "$CS_FAIL" ] || return 0
+	read -r CS_TIME CS_MEDIAN < <(printf '%s\n' ${CS_TIMES[$1]} | sort -g | awk '{ v[NR] = $1 }
+		END { print v[1], NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 }
 
 compile_speed_row() {	# LABEL CODE_SECTION_BYTES
@@ -69,27 +85,31 @@ compile_speed_row() {	# LABEL CODE_SECTION_BYTES
 }
 
 # One module's table: slackfuel with the default threads and with one,
-# and V8 Liftoff; returns 1 on a failure or a checksum unlike V8's.
+# and V8 Liftoff, measured in interleaved rounds; returns 1 on a failure
+# or a checksum unlike V8's.
 compile_speed_table() {	# WASM N TITLE
-	local wasm=$1 n=$2 title=$3 size sf_row="" v8_row v8_sum status=0 liftoff problems="" threads used
+	local wasm=$1 n=$2 title=$3 size sf_row="" v8_row v8_sum status=0 problems="" k used
 	size=$(code_section_bytes "$wasm")
-	echo "$title, $(stat -c %s "$wasm") B of wasm ($size B of code section), best and median of $COMPILE_ROUNDS fresh processes each"
+	echo "$title, $(stat -c %s "$wasm") B of wasm ($size B of code section), best and median of $COMPILE_ROUNDS fresh processes each, the rows interleaved"
 	echo
-	read -ra liftoff <<<"$V8_LIFTOFF"
-	compile_module_measure limited "$NODE" "${liftoff[@]}" bench/run-node.mjs "$wasm" \
-		"$n" --type=i32 --warmup=0
+	CS_CMD=("limited $NODE $V8_LIFTOFF bench/run-node.mjs $wasm $n --type=i32 --warmup=0")
+	# the default (threads chosen by the engine), then one thread alone
+	if [ -x "$SFRUN" ]; then
+		CS_CMD+=("limited $SFRUN --stats --compile-threads=0 $wasm run $n"
+			"limited $SFRUN --stats --compile-threads=1 $wasm run $n")
+	fi
+	compile_module_measure_rows
+	compile_row_stats 0
 	v8_sum=$CS_SUM
 	v8_row=$(compile_speed_row "V8 Liftoff (new WebAssembly.Module)" "$size")
 	[ -z "$CS_FAIL" ] || { problems+="V8 Liftoff FAILED: $CS_FAIL"$'\n'; status=1; }
-	# the default (threads chosen by the engine), then one thread alone
-	for threads in 0 1; do
-		if [ ! -x "$SFRUN" ]; then
-			sf_row+=$(printf 'slackfuel\tn/a\tn/a\tn/a (%s not built)\tn/a\tn/a\tn/a' "$SFRUN")$'\n'
-			break
-		fi
-		compile_module_measure limited "$SFRUN" --stats --compile-threads=$threads "$wasm" run "$n"
-		if [ $threads = 0 ]; then
-			used=$(stat_line "$OUT/compile.err" "compile threads")
+	if [ ! -x "$SFRUN" ]; then
+		sf_row+=$(printf 'slackfuel\tn/a\tn/a\tn/a (%s not built)\tn/a\tn/a\tn/a' "$SFRUN")$'\n'
+	fi
+	for ((k = 1; k < ${#CS_CMD[@]}; k++)); do
+		compile_row_stats $k
+		if [ $k = 1 ]; then
+			used=$(stat_line "$OUT/compile.1.err" "compile threads")
 			sf_row+=$(compile_speed_row "slackfuel (sfrun --stats; ${used:-?} threads)" "$size")$'\n'
 		else
 			sf_row+=$(compile_speed_row "slackfuel, one thread (--compile-threads=1)" "$size")$'\n'
