@@ -122,6 +122,7 @@ typedef struct sf_code
 	uint32_t	hot_off;		/* this body's hot locals in sf_module.hot_pool */
 	uint8_t		nhot_int;		/* integer ones, then */
 	uint8_t		nhot_float;		/* float ones */
+	bool		called;			/* the target of a direct call ('call') somewhere */
 } sf_code;
 
 /*

@@ -642,6 +642,8 @@ op_call(val *v)
 	TRY(sf_rd_u32(&v->r, &fi));
 	if (fi >= v->m->nfuncs)
 		return verr(v, SF_INVALID, "unknown function %u", fi);
+	if (fi >= v->m->nfunc_imports)
+		v->m->codes[fi - v->m->nfunc_imports].called = true;
 	return call_type(v, sf_module_functype(v->m, fi));
 }
 

@@ -10,7 +10,8 @@
 **
 ** Likewise the code a direct call runs first, from the call's target past
 ** its entry charge to the first branch: a recursive function (fib, whose
-** loop calls it) has it within one line, in every fuel mode.
+** loop calls it) has it within one line, in every fuel mode.  Only the
+** target of a direct call is skewed off the 16-byte steps for it.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -340,6 +341,65 @@ test_entries_in_one_line_slacked(void **state)
 	check_entries(SF_FUEL_SLACKED);
 }
 
+/*
+** Part k of a module of callee/caller pairs: "c<k>", which a 'call'
+** targets, and "u<k>", exported but the target of no 'call' (its caller
+** "u<k>" is the host); each is a few instructions, which fit in a line
+** from any 16-byte step, so only the skew can move their starts.
+*/
+static void
+skew_funcs(text *x, int k)
+{
+	put(x, "(func $c%d (param i32) (result i32) (i32.add (local.get 0) (i32.const %d)))\n", k, k + 1);
+	put(x, "(func (export \"u%d\") (param i32) (result i32)\n"
+		"  (call $c%d (i32.mul (local.get 0) (i32.const 3))))\n", k, k);
+}
+
+/*
+** Only a direct call's target is skewed off the 16-byte steps (so that
+** the call, past the entry charge, lands on one); a function no 'call'
+** targets starts on a step.  Fails with the skew applied to every function.
+*/
+static void
+check_skews(sf_fuel_mode mode)
+{
+	sf_module  *m = compile_text(module_of(8, skew_funcs), mode);
+	const struct sf_jit *j = m->jit;
+	sf_store   *s;
+	sf_instance *inst;
+
+	assert_int_equal(j->nfuncs, 16);
+	for (uint32_t f = 0; f < j->nfuncs; f++)
+	{
+		uint32_t	off = j->func_off[f];
+
+		/* even: a callee, skewed past its 7-byte charge; odd: no 'call' targets it */
+		if (f % 2 == 0 && mode != SF_FUEL_OFF && off % 16 == 0)
+			fail_msg("callee %u (fuel mode %d) at %u: not skewed for its callers", f, (int) mode, off);
+		if ((f % 2 == 1 || mode == SF_FUEL_OFF) && off % 16 != 0)
+			fail_msg("function %u (fuel mode %d) at %u: off the 16-byte steps", f, (int) mode, off);
+	}
+	inst = instantiate(m, &s);
+	for (int k = 0; k < 8; k++)
+	{
+		char		name[16];
+
+		snprintf(name, sizeof(name), "u%d", k);
+		assert_int_equal(call_i32(inst, name, 5), 15 + k + 1);
+	}
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+static void
+test_skews(void **state)
+{
+	(void) state;
+	check_skews(SF_FUEL_OFF);
+	check_skews(SF_FUEL_PRECISE);
+	check_skews(SF_FUEL_SLACKED);
+}
+
 static void
 test_loops_in_one_line_off(void **state)
 {
@@ -371,6 +431,7 @@ main(void)
 		cmocka_unit_test(test_entries_in_one_line_off),
 		cmocka_unit_test(test_entries_in_one_line_precise),
 		cmocka_unit_test(test_entries_in_one_line_slacked),
+		cmocka_unit_test(test_skews),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,6 +48,31 @@ fi
 build/sfrun "$tmp/named.wasm" main 5 >/dev/null 2>"$tmp/err"
 if ! grep -q 'perf map' "$tmp/err"; then ok; else bad "sfrun without --perf-map wrote a map"; fi
 
+# sfrun --dump-code=DIR: each defined function's code in DIR/func-INDEX.bin,
+# with the objdump command that disassembles it at its address; fib's code
+# starts with its entry charge (add to r15) and holds its two calls.
+mkdir "$tmp/dump"
+out=$(build/sfrun --dump-code="$tmp/dump" "$tmp/named.wasm" main 20 2>"$tmp/err")
+cmd=$(sed -n 's/^code: func 0 "fib": //p' "$tmp/err")
+if [ "$out" = "i32:6765" ] && [ -n "$cmd" ] && [ -s "$tmp/dump/func-0.bin" ] && [ -s "$tmp/dump/func-1.bin" ] &&
+	grep -q '^code: func 1: objdump ' "$tmp/err"; then
+	# shellcheck disable=SC2086  # the printed command line is split into words
+	dis=$($cmd 2>&1)
+	if grep -q 'add  *$0x[0-9a-f]*,%r15' <<<"$dis" && [ "$(grep -c 'call ' <<<"$dis")" -ge 2 ]; then
+		ok
+	else
+		bad "sfrun --dump-code: objdump of fib: $dis"
+	fi
+else
+	bad "sfrun --dump-code: result $out, $(cat "$tmp/err")"
+fi
+if ! build/sfrun --dump-code="$tmp/none/x" "$tmp/named.wasm" main 5 >/dev/null 2>"$tmp/err" &&
+	grep -q "^sfrun: cannot write $tmp/none/x/func-0.bin: " "$tmp/err"; then
+	ok
+else
+	bad "sfrun --dump-code to a missing directory: $(cat "$tmp/err")"
+fi
+
 # sfrun after a trap: the message, then the wasm call stack on a line of
 # its own (fib(-1) never reaches its base case: the stack runs out at the
 # check on fib's entry, its first instruction, 0x2a; the other 15 frames

@@ -31,6 +31,10 @@
 **           perf's map /tmp/perf-<pid>.map (named wasm:FILE:INDEX[:NAME])
 **           and print "perf map: PATH" on stderr, so that perf record/report
 **           and perf top name them
+** --dump-code=DIR  after compiling, write the machine code of each defined
+**           function to DIR/func-INDEX.bin and print, per function, the
+**           objdump command that disassembles it at its address:
+**           "objdump -D -b binary -m i386:x86-64 --adjust-vma=0xADDR FILE"
 **
 ** Out of fuel prints "trap: out of fuel" on stderr and exits 2, like any
 ** trap; an interrupted call prints "trap: interrupted".  A trap's wasm
@@ -62,6 +66,43 @@
 
 #include "slackfuel.h"
 #include "spectest_host.h"
+
+/*
+** --dump-code: each defined function's code to DIR/func-INDEX.bin, and on
+** stderr the objdump command that disassembles it at the address it runs at.
+*/
+static int
+dump_code(const sf_module *m, const char *dir)
+{
+	for (uint32_t k = 0; k < sf_module_num_code_ranges(m); k++)
+	{
+		sf_code_range r;
+		char		path[4096];
+		FILE	   *f;
+
+		sf_module_code_range(m, k, &r);
+		snprintf(path, sizeof(path), "%s/func-%u.bin", dir, r.func_index);
+		f = fopen(path, "wb");
+		if (f != NULL)
+		{
+			int			ok = fwrite(r.start, 1, r.size, f) == r.size;
+
+			if (fclose(f) != 0)
+				ok = 0;
+			if (!ok)
+				f = NULL;
+		}
+		if (f == NULL)
+		{
+			fprintf(stderr, "sfrun: cannot write %s: %s\n", path, strerror(errno));
+			return 0;
+		}
+		fprintf(stderr, "code: func %u%s%s%s: objdump -D -b binary -m i386:x86-64 --adjust-vma=%p %s\n",
+				r.func_index, r.name ? " \"" : "", r.name ? r.name : "", r.name ? "\"" : "",
+				r.start, path);
+	}
+	return 1;
+}
 
 static uint8_t *
 read_file(const char *path, size_t *len)
@@ -439,6 +480,7 @@ int
 main(int argc, char **argv)
 {
 	int			stats = 0, timing = 0, perf_map = 0, i = 1, rc = 1, outcome;
+	const char *dump_dir = NULL;
 	long		repeat = 1;
 	size_t		len;
 	uint8_t    *bytes;
@@ -469,6 +511,8 @@ main(int argc, char **argv)
 			timing = 1;
 		else if (strcmp(argv[i], "--perf-map") == 0)
 			perf_map = 1;
+		else if (strncmp(argv[i], "--dump-code=", 12) == 0 && argv[i][12] != '\0')
+			dump_dir = argv[i] + 12;
 		else if (strncmp(argv[i], "--repeat=", 9) == 0 && (repeat = atol(argv[i] + 9)) > 0)
 			;
 		else if (strncmp(argv[i], "--compile-threads=", 18) == 0 &&
@@ -494,7 +538,7 @@ main(int argc, char **argv)
 	{
 		fprintf(stderr, "usage: sfrun [--stats] [--time] [--repeat=N] [--fuel-mode=off|precise|slacked]\n"
 				"             [--compile-threads=N] [--fuel=N] [--interval-ms=N] [--timeout-ms=N]\n"
-				"             [--perf-map] FILE.wasm|FILE.wat [EXPORT [ARG...]]\n");
+				"             [--perf-map] [--dump-code=DIR] FILE.wasm|FILE.wat [EXPORT [ARG...]]\n");
 		return 1;
 	}
 	export_name = argc - i >= 2 ? argv[i + 1] : "_start";
@@ -555,6 +599,8 @@ main(int argc, char **argv)
 		}
 		fprintf(stderr, "perf map: /tmp/perf-%ld.map\n", (long) getpid());
 	}
+	if (dump_dir && !dump_code(m, dump_dir))
+		goto out;
 	/* the tick runs before instantiation: start functions are metered too */
 	if (interval && sf_watchdog_start((uint32_t) interval, &err) != SF_OK)
 	{
