@@ -49,7 +49,7 @@ $(ENGINE_LIB): $(ENGINE_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/%: engine/tools/%.c $(ENGINE_LIB)
+$(B)/%: engine/tools/%.c engine/tools/read_file.h $(ENGINE_LIB)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) $< -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
 
 # the spec suite's "spectest" host module: test support, not in the library
@@ -58,7 +58,7 @@ $(SPECTEST_HOST): engine/tests/spectest_host.c engine/tests/spectest_host.h $(EN
 	@mkdir -p $(dir $@)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) -c $< -o $@
 
-$(B)/sfrun: engine/tools/sfrun.c $(ENGINE_LIB) $(SPECTEST_HOST)
+$(B)/sfrun: engine/tools/sfrun.c engine/tools/read_file.h $(ENGINE_LIB) $(SPECTEST_HOST)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) -Iengine/tests $< $(SPECTEST_HOST) -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
 
 $(B)/tests/%: engine/tests/%.c $(ENGINE_LIB) $(wildcard engine/tests/*.h)

@@ -26,7 +26,7 @@ $(B)/spec-own/%.json: $(SPEC_DIR)/%.wast $(SFWAST)
 	@mkdir -p $(dir $@)
 	@$(SFWAST) $< -o $@
 
-$(B)/spectest: $(SPECTEST_SRCS) engine/tests/spec.h engine/tests/spectest_host.h $(ENGINE_LIB)
+$(B)/spectest: $(SPECTEST_SRCS) engine/tests/spec.h engine/tests/spectest_host.h engine/tools/read_file.h $(ENGINE_LIB)
 	@mkdir -p $(dir $@)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) -Iengine/tests $(SPECTEST_SRCS) -o $@ $(ENGINE_LIB) $(ENGINE_LIBS)
 

@@ -33,6 +33,7 @@
 
 #include "spec.h"
 #include "spectest_host.h"
+#include "../tools/read_file.h"
 
 #define SPEC_REASON_LEN 512
 
@@ -147,32 +148,6 @@ outcome(spec_result r, const char *fmt, ...)
 
 /* --- Reading files ---------------------------------------------------- */
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	char	   *buf;
-	long		n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0)
-	{
-		fclose(f);
-		return NULL;
-	}
-	buf = malloc((size_t) n + 1);
-	if (buf && fread(buf, 1, (size_t) n, f) != (size_t) n)
-	{
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	if (buf)
-		buf[n] = '\0', *len = (size_t) n;
-	return buf;
-}
-
 /* --- The registry ----------------------------------------------------- */
 
 static int
@@ -256,7 +231,7 @@ load_module(spec_ctx *c, const spec_cmd *cmd, sf_module **out, sf_error *err)
 		return LOAD_NOFILE;
 	}
 	snprintf(path, sizeof(path), "%s%s", c->dir, cmd->filename);
-	bytes = slurp(path, &len);
+	bytes = (char *) read_file(path, &len);
 	if (!bytes)
 	{
 		snprintf(err->msg, sizeof(err->msg), "cannot read %.200s", path);
@@ -801,7 +776,7 @@ run_file(spec_ctx *c, const char *path)
 {
 	char		why[256];
 	size_t		len;
-	char	   *text = slurp(path, &len);
+	char	   *text = (char *) read_file(path, &len);
 	json	   *root = text ? json_parse(text, len, why, sizeof(why)) : NULL;
 	const json *cmds = json_get(root, "commands");
 	const char *src = json_str(root, "source_filename");

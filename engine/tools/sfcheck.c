@@ -17,43 +17,7 @@
 #include <time.h>
 
 #include "slackfuel.h"
-
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	uint8_t    *buf = NULL;
-	size_t		cap = 0,
-				n = 0;
-
-	if (!f)
-		return NULL;
-	for (;;)
-	{
-		if (n == cap)
-		{
-			uint8_t    *nb;
-
-			cap = cap ? cap * 2 : 65536;
-			nb = realloc(buf, cap);
-			if (!nb)
-			{
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t		got = fread(buf + n, 1, cap - n, f);
-
-		if (got == 0)
-			break;
-		n += got;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
+#include "read_file.h"
 
 static double
 now(void)

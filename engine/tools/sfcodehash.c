@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "slackfuel.h"
+#include "read_file.h"
 
 extern char __executable_start[],
 			_end[];
@@ -39,27 +40,6 @@ fnv(uint64_t h, const uint8_t *p, size_t n)
 	for (size_t k = 0; k < n; k++)
 		h = (h ^ p[k]) * 1099511628211ull;
 	return h;
-}
-
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	uint8_t    *b = NULL;
-	long		n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-		(b = malloc((size_t) n + 1)) != NULL && fread(b, 1, (size_t) n, f) != (size_t) n)
-	{
-		free(b);
-		b = NULL;
-	}
-	else if (b != NULL)
-		*len = (size_t) n;
-	fclose(f);
-	return b;
 }
 
 /* One compile of 'bytes': prints its line; false on failure. */

@@ -34,30 +34,11 @@
 #include <string.h>
 
 #include "slackfuel.h"
+#include "read_file.h"
 
 #define NSETS 5					/* argument sets each export is called with */
 
 static int	show_fuel;			/* --show-fuel */
-
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	uint8_t    *buf;
-	long		n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-		!(buf = malloc((size_t) n + 1)))
-	{
-		fclose(f);
-		return NULL;
-	}
-	*len = fread(buf, 1, (size_t) n, f);
-	fclose(f);
-	return buf;
-}
 
 static void
 print_val(const sf_val *v)

@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "slackfuel.h"
+#include "read_file.h"
 
 #define NMODES 5
 #define WATCHDOG_MODE 3
@@ -62,25 +63,6 @@ cmp_double(const void *a, const void *b)
 	double		x = *(const double *) a, y = *(const double *) b;
 
 	return x < y ? -1 : x > y;
-}
-
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	uint8_t    *buf = NULL;
-	long		n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-		fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t) n + 1)) == NULL ||
-		fread(buf, 1, (size_t) n, f) != (size_t) n)
-	{
-		fprintf(stderr, "sffuel: cannot read %s\n", path);
-		exit(1);
-	}
-	fclose(f);
-	*len = (size_t) n;
-	return buf;
 }
 
 static int
@@ -180,6 +162,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	bytes = read_file(argv[ai], &len);
+	if (bytes == NULL)
+	{
+		fprintf(stderr, "sffuel: cannot read %s\n", argv[ai]);
+		return 1;
+	}
 	t_all = calloc((size_t) rounds * NMODES, sizeof(double));
 	if (t_all == NULL)
 	{

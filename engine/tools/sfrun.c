@@ -66,6 +66,7 @@
 
 #include "slackfuel.h"
 #include "spectest_host.h"
+#include "read_file.h"
 
 /*
 ** --dump-code: each defined function's code to DIR/func-INDEX.bin, and on
@@ -102,40 +103,6 @@ dump_code(const sf_module *m, const char *dir)
 				r.start, path);
 	}
 	return 1;
-}
-
-static uint8_t *
-read_file(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	uint8_t    *buf = NULL;
-	size_t		cap = 0, n = 0;
-
-	if (!f)
-		return NULL;
-	for (;;)
-	{
-		if (n == cap)
-		{
-			uint8_t    *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
-
-			if (!nb)
-			{
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t		got = fread(buf + n, 1, cap - n, f);
-
-		n += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
 }
 
 /*

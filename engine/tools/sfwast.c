@@ -20,6 +20,7 @@
 
 #include "slackfuel.h"
 #include "wat.h"
+#include "read_file.h"
 
 /* A module of the script, kept to answer result types of actions. */
 typedef struct wast_module
@@ -683,30 +684,6 @@ inline_module(wast *w)
 	out(w, "}");
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	char	   *buf = NULL;
-	long		n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-		(buf = malloc((size_t) n + 1)) != NULL)
-	{
-		if (fread(buf, 1, (size_t) n, f) != (size_t) n)
-		{
-			free(buf);
-			buf = NULL;
-		}
-		else
-			*len = (size_t) n;
-	}
-	fclose(f);
-	return buf;
-}
-
 /* Split OUTDIR/NAME.json into "OUTDIR/" and "NAME". */
 static void
 split_output(wast *w, const char *json_path)
@@ -776,7 +753,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: sfwast FILE.wast -o OUTDIR/NAME.json\n");
 		return 2;
 	}
-	text = slurp(argv[1], &len);
+	text = (char *) read_file(argv[1], &len);
 	if (text == NULL)
 	{
 		fprintf(stderr, "sfwast: cannot read %s\n", argv[1]);
