@@ -6,6 +6,7 @@
 ** x64/abi.h the frame layout.
 */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -557,25 +558,6 @@ cg_map_grow(cstate *c)
 	return true;
 }
 
-/* The index of the first point past function offset 'code'. */
-static uint32_t
-map_first(const modstate *ms, uint32_t code)
-{
-	uint32_t	lo = 0,
-				hi = ms->nmap;
-
-	while (lo < hi)
-	{
-		uint32_t	mid = lo + (hi - lo) / 2;
-
-		if (ms->map[mid].code < code)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* The function's map, complete, appended to the thread's maps. */
 static void
 map_finish(cstate *c, const sf_code *code)
@@ -730,27 +712,34 @@ cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at)
 }
 
 /*
-** The index of the first use of the pool at code offset 'at' or past it:
-** uses are noted in code order, and a removed charge moves those in its
-** span by the same amount, so they stay in order.
+** The index of the first of the 'n' records of 'size' bytes at 'base' whose
+** uint32_t at offset 'field' is 'key' or more: the records are in
+** ascending order of that field.  The pool's uses are noted in code order
+** and the code map's points too, and a removed charge moves those in its
+** span by the same amount, so both stay in order.
 */
 static uint32_t
-kfix_first(const modstate *ms, uint32_t at)
+first_at_least(const void *base, uint32_t n, size_t size, size_t field, uint32_t key)
 {
 	uint32_t	lo = 0,
-				hi = ms->nkfix;
+				hi = n;
 
 	while (lo < hi)
 	{
 		uint32_t	mid = lo + (hi - lo) / 2;
+		uint32_t	v;
 
-		if (ms->kfix[mid].at < at)
+		memcpy(&v, (const char *) base + (size_t) mid * size + field, sizeof(v));
+		if (v < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
 }
+
+_Static_assert(sizeof(((pool_fix *) 0)->at) == sizeof(uint32_t), "pool_fix.at is searched as a uint32_t");
+_Static_assert(sizeof(((sf_codemap_point *) 0)->code) == sizeof(uint32_t), "sf_codemap_point.code is searched as a uint32_t");
 
 void
 cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
@@ -759,12 +748,16 @@ cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 
 	x64_cut(&ms->buf, at, CHARGE_LEN, end);
 	/* the pool comes after the function: uses that moved read it from further up */
-	for (uint32_t i = kfix_first(ms, at + CHARGE_LEN); i < ms->nkfix && ms->kfix[i].at < end; i++)
+	for (uint32_t i = first_at_least(ms->kfix, ms->nkfix, sizeof(pool_fix),
+											offsetof(pool_fix, at), at + CHARGE_LEN);
+		 i < ms->nkfix && ms->kfix[i].at < end; i++)
 		ms->kfix[i].at -= CHARGE_LEN;
 	if (jump != NO_CHAIN)
 		x64_bind32(&ms->buf, jump - CHARGE_LEN, target);
 	/* the code map's points in the span move up with its code */
-	for (uint32_t i = map_first(ms, at + CHARGE_LEN - ms->func_start);
+	for (uint32_t i = first_at_least(ms->map, ms->nmap, sizeof(sf_codemap_point),
+											offsetof(sf_codemap_point, code),
+											at + CHARGE_LEN - ms->func_start);
 		 i < ms->nmap && ms->map[i].code < end - ms->func_start; i++)
 		ms->map[i].code -= CHARGE_LEN;
 }
