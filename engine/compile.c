@@ -637,6 +637,16 @@ cg_pos(const cstate *c)
 	return (uint32_t) x64_pos(c->b);
 }
 
+/* 'len' bytes left for a charge's form, written once the function is planned; their offset. */
+static inline uint32_t
+charge_reserve(cstate *c, uint32_t len)
+{
+	uint32_t	at = cg_pos(c);
+
+	x64_skip(c->b, len);
+	return at;
+}
+
 /* cg_charge_open with a compare result in the flags, or checked. */
 static __attribute__((noinline)) uint32_t
 charge_open_slow(cstate *c, bool checked)
@@ -644,8 +654,7 @@ charge_open_slow(cstate *c, bool checked)
 	uint32_t	at;
 
 	cg_materialize_flags(c);
-	at = cg_pos(c);
-	x64_skip(c->b, CHARGE_LEN);
+	at = charge_reserve(c, CHARGE_LEN);
 	if (checked)
 		cg_trap_if(c, X64_CC_G, SF_TRAP_OUT_OF_FUEL);
 	return at;
@@ -655,21 +664,15 @@ charge_open_slow(cstate *c, bool checked)
 uint32_t
 cg_charge_open(cstate *c, bool checked)
 {
-	uint32_t	at = cg_pos(c);
-
 	if (c->nflags != 0 || checked)
 		return charge_open_slow(c, checked);
-	x64_skip(c->b, CHARGE_LEN);
-	return at;
+	return charge_reserve(c, CHARGE_LEN);
 }
 
 uint32_t
 cg_charge_lea(cstate *c)
 {
-	uint32_t	at = cg_pos(c);
-
-	x64_skip(c->b, CHARGE_LEN);
-	return at;
+	return charge_reserve(c, CHARGE_LEN);
 }
 
 void
@@ -768,10 +771,7 @@ cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 uint32_t
 cg_charge_skip_slot(cstate *c)
 {
-	uint32_t	at = cg_pos(c);
-
-	x64_skip(c->b, SKIP_LEN);
-	return at;
+	return charge_reserve(c, SKIP_LEN);
 }
 
 void
