@@ -427,7 +427,9 @@ cg_load_fconst(cstate *c, int dbl, int xmm, uint64_t bits)
 
 /*
 ** The function's code is complete (nothing in it moves any more): its
-** pool goes after it, 8-byte aligned, and every use is bound to its entry.
+** pool goes after it, 8-byte aligned in the buffer, and every use is bound
+** to its entry.  The function may still move as a whole (its start's skew,
+** compile_module.c), which cg_pool_realign makes up for.
 */
 static void
 emit_pool(cstate *c)
@@ -435,6 +437,7 @@ emit_pool(cstate *c)
 	modstate   *ms = c->ms;
 	size_t		at;
 
+	ms->pool_at = 0;
 	if (ms->nkpool > 0)
 	{
 		while (x64_pos(c->b) & 7)
@@ -450,9 +453,48 @@ emit_pool(cstate *c)
 		for (uint32_t i = 0; i < ms->nkfix && !c->b->oom; i++)
 			x64_patch32(c->b, ms->kfix[i].at,
 						(uint32_t) (at + 8 * ms->kfix[i].idx - (ms->kfix[i].at + 4)));
+		ms->pool_at = (uint32_t) at;
 	}
 	ms->nkpool = 0;
+}
+
+/*
+** The function that ends the buffer has just moved up by 'shift' bytes:
+** its pool, if it has one, moves further up to an 8-byte boundary again
+** (the code map and the fixups end before it), and its uses read it there.
+** An entry off 8-byte alignment would cross a cache line one time in
+** eight.  Returns how far the pool moved.
+*/
+size_t
+cg_pool_realign(modstate *ms, size_t shift)
+{
+	x64_buf    *b = &ms->buf;
+	size_t		d = (8 - (shift & 7)) & 7,
+				at = ms->pool_at + shift,
+				moved = 0;
+
+	if (ms->pool_at != 0 && d != 0 && !b->oom)
+	{
+		size_t		len = x64_pos(b) - at;
+
+		x64_reserve(b, d);
+		if (!b->oom)
+		{
+			memmove(b->start + at + d, b->start + at, len);
+			memset(b->start + at, 0xCC, d);
+			b->p += d;
+			for (uint32_t i = 0; i < ms->nkfix; i++)
+			{
+				size_t		use = ms->kfix[i].at + shift;
+
+				x64_patch32(b, use, x64_read32(b, use) + (uint32_t) d);
+			}
+			moved = d;
+		}
+	}
+	ms->pool_at = 0;
 	ms->nkfix = 0;
+	return moved;
 }
 
 /* ---- traps -------------------------------------------------------------------- */
@@ -1946,6 +1988,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	ms->nloops = 0;
 	ms->nmap = 0;
 	ms->nsites = 0;
+	ms->pool_at = 0;
 	if (setup_locals(&c, code) != SF_OK || choose_local_regs(&c, code) != SF_OK)
 		goto out;
 	k = push_ctl(&c);
@@ -1986,7 +2029,10 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	emit_pool(&c);
 out:
 	ms->nkpool = 0;
-	ms->nkfix = 0;
+	if (c.status != SF_OK)
+		ms->pool_at = 0;
+	if (ms->pool_at == 0)
+		ms->nkfix = 0;
 	ms->vs = c.vs;
 	ms->vcap = c.vcap;
 	ms->cs = c.cs;

@@ -138,6 +138,12 @@ typedef struct modstate
 	pool_fix   *kfix;
 	uint32_t	nkfix, capkfix;
 	/*
+	** Where the finished function's pool starts in the buffer (0: it has
+	** none); its uses stay in kfix until the function has its place
+	** (cg_pool_realign)
+	*/
+	uint32_t	pool_at;
+	/*
 	** The code map (codemap.h): the points of the function being compiled
 	** (cg_map_note), where its trap thunks start, and the encoded maps of
 	** this thread's functions, the last one's at [map_lo, map_hi).
@@ -345,6 +351,7 @@ void		cg_fuel_write_pays(modstate *ms);
 
 /* compile_ops.c: decoding, the dispatch, the non-float operators */
 sf_status	cg_lower_body(cstate *c);
+size_t		cg_pool_realign(modstate *ms, size_t shift);
 void		cg_init_tables(void);
 int			cg_lookup_prefixed(cstate *c);
 uint32_t	cg_read_u32_slow(cstate *c);

@@ -325,7 +325,10 @@ compile_one(worker *w, struct sf_jit *j, uint32_t i)
 				ms->fuel.entry[i].at += pad;
 			at += pad;
 		}
+		len += cg_pool_realign(ms, pad);
 	}
+	else
+		cg_pool_realign(ms, 0);
 	j->func_off[i] = (uint32_t) at;
 	j->func_end[i] = (uint32_t) (at + len);
 	/* in this thread's maps until gather_maps */

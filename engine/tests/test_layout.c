@@ -11,7 +11,8 @@
 ** Likewise the code a direct call runs first, from the call's target past
 ** its entry charge to the first branch: a recursive function (fib, whose
 ** loop calls it) has it within one line, in every fuel mode.  Only the
-** target of a direct call is skewed off the 16-byte steps for it.
+** target of a direct call is skewed off the 16-byte steps for it, and a
+** skewed function's float constants still lie on 8-byte boundaries.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -400,6 +401,78 @@ test_skews(void **state)
 	check_skews(SF_FUEL_SLACKED);
 }
 
+/*
+** Part k of a module whose callees "f<k>" read a float constant of their
+** own (1000.5 + 100 k) from their pool; "g<k>" calls f<k>.
+*/
+static void
+pool_funcs(text *x, int k)
+{
+	put(x, "(func $f%d (param i32) (result i32)\n"
+		"  (i32.trunc_f64_s (f64.add (f64.convert_i32_s (local.get 0)) (f64.const %d.5))))\n",
+		k, 1000 + 100 * k);
+	put(x, "(func (export \"g%d\") (param i32) (result i32) (call $f%d (local.get 0)))\n", k, k);
+}
+
+/*
+** A function moved off the 16-byte steps (a callee, in a counting mode)
+** still has its pool's entries on 8-byte boundaries in memory: an entry
+** off them would cross a line of cache one time in eight.  Fails when the
+** pool moves with the function's skew.
+*/
+static void
+check_pool(sf_fuel_mode mode)
+{
+	sf_module  *m = compile_text(module_of(8, pool_funcs), mode);
+	const struct sf_jit *j = m->jit;
+	sf_store   *s;
+	sf_instance *inst;
+	uint32_t	skewed = 0;
+
+	assert_int_equal(j->nfuncs, 16);
+	for (uint32_t f = 0; f < j->nfuncs; f += 2)
+	{
+		const uint8_t *code = j->code + j->func_off[f];
+		uint32_t	len = j->func_end[f] - j->func_off[f],
+					found = 0;
+		double		k = 1000.5 + 100 * (f / 2);
+
+		skewed += j->func_off[f] % 8 != 0;
+		for (uint32_t at = 0; at + 8 <= len; at++)
+			if (memcmp(code + at, &k, 8) == 0)
+			{
+				found++;
+				if ((uintptr_t) (code + at) % 8 != 0)
+					fail_msg("function %u (fuel mode %d) at %u: its constant %g at %p, off 8 bytes",
+							 f, (int) mode, j->func_off[f], k, (void *) (code + at));
+			}
+		if (found != 1)
+			fail_msg("function %u: its constant %g found %u times", f, k, found);
+	}
+	/* the test means something only where callees were moved off 8 bytes */
+	assert_true((skewed > 0) == (mode != SF_FUEL_OFF));
+	inst = instantiate(m, &s);
+	for (int k = 0; k < 8; k++)
+	{
+		char		name[16];
+
+		snprintf(name, sizeof(name), "g%d", k);
+		assert_int_equal(call_i32(inst, name, 7), 1007 + 100 * k);
+		assert_int_equal(call_i32(inst, name, -3000), -1999 + 100 * k);
+	}
+	sf_store_free(s);
+	sf_module_free(m);
+}
+
+static void
+test_pool_aligned(void **state)
+{
+	(void) state;
+	check_pool(SF_FUEL_OFF);
+	check_pool(SF_FUEL_PRECISE);
+	check_pool(SF_FUEL_SLACKED);
+}
+
 static void
 test_loops_in_one_line_off(void **state)
 {
@@ -432,6 +505,7 @@ main(void)
 		cmocka_unit_test(test_entries_in_one_line_precise),
 		cmocka_unit_test(test_entries_in_one_line_slacked),
 		cmocka_unit_test(test_skews),
+		cmocka_unit_test(test_pool_aligned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
