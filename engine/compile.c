@@ -437,7 +437,6 @@ emit_pool(cstate *c)
 	modstate   *ms = c->ms;
 	size_t		at;
 
-	ms->pool_at = 0;
 	if (ms->nkpool > 0)
 	{
 		while (x64_pos(c->b) & 7)
@@ -461,9 +460,9 @@ emit_pool(cstate *c)
 /*
 ** The function that ends the buffer has just moved up by 'shift' bytes:
 ** its pool, if it has one, moves further up to an 8-byte boundary again
-** (the code map and the fixups end before it), and its uses read it there.
+** (nothing but the pool lies past its start), and its uses read it there.
 ** An entry off 8-byte alignment would cross a cache line one time in
-** eight.  Returns how far the pool moved.
+** eight.  Forgets the pool and its uses; returns how far the pool moved.
 */
 size_t
 cg_pool_realign(modstate *ms, size_t shift)
@@ -2029,10 +2028,6 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	emit_pool(&c);
 out:
 	ms->nkpool = 0;
-	if (c.status != SF_OK)
-		ms->pool_at = 0;
-	if (ms->pool_at == 0)
-		ms->nkfix = 0;
 	ms->vs = c.vs;
 	ms->vcap = c.vcap;
 	ms->cs = c.cs;

@@ -246,11 +246,14 @@ void		cg_restore_local_regs(cstate *c);
 ** cg_pool_use is called right after it.  The pool follows the function's
 ** code, with 8 more bytes after its last entry, so that a 16-byte read of
 ** any entry stays inside.  cg_pool_zero: whether 'bits' is +0.0, which a
-** register gets by xorps instead.
+** register gets by xorps instead.  cg_pool_realign: the function just
+** compiled has moved up by 'shift' bytes to its start (compile_module.c);
+** its pool moves on to an 8-byte boundary.  Returns the bytes that added.
 */
 #define CG_POOL		x64_m(X64_RIP, 0)
 void		cg_pool_use(cstate *c, uint64_t bits);
 void		cg_load_fconst(cstate *c, int dbl, int xmm, uint64_t bits);
+size_t		cg_pool_realign(modstate *ms, size_t shift);
 
 /* compile.c: the code map (the note itself: compile_inline.h) */
 bool		cg_map_grow(cstate *c);
@@ -351,7 +354,6 @@ void		cg_fuel_write_pays(modstate *ms);
 
 /* compile_ops.c: decoding, the dispatch, the non-float operators */
 sf_status	cg_lower_body(cstate *c);
-size_t		cg_pool_realign(modstate *ms, size_t shift);
 void		cg_init_tables(void);
 int			cg_lookup_prefixed(cstate *c);
 uint32_t	cg_read_u32_slow(cstate *c);

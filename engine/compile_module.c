@@ -288,7 +288,8 @@ next_start(size_t pos, uint8_t mask)
 ** Function i into w's buffer, 16-byte aligned (padded with int3), then
 ** moved to the first place in a line it may start at (starts_in_line).  Nothing in a
 ** function's code depends on where it is but its call fixups and the
-** entry charge a direct call skips, which move with it.
+** entry charge a direct call skips, which move with it, and its float
+** pool's alignment, which cg_pool_realign restores.
 */
 static sf_status
 compile_one(worker *w, struct sf_jit *j, uint32_t i)
