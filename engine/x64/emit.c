@@ -185,6 +185,33 @@ rex_modrm_of(unsigned flags, int reg, int rm)
 	return rex_modrm[((flags & F_W) << 8 | (unsigned) reg << 4 | (unsigned) rm) & 0x1FF];
 }
 
+/*
+** The same for a frame slot, [rbp + disp8], by REX.W and the reg field:
+** REX in the low byte, ModRM (mod 1, r/m 5) in the high byte; a disp32
+** adds 0x40 to the ModRM (mod 2).
+*/
+#define FP_(w, r) (0x40 | (w) << 3 | ((r) & 8) >> 1 | (0x45 | ((r) & 7) << 3) << 8)
+#define FP_W(w) FP_(w, 0), FP_(w, 1), FP_(w, 2), FP_(w, 3), FP_(w, 4), FP_(w, 5), \
+	FP_(w, 6), FP_(w, 7), FP_(w, 8), FP_(w, 9), FP_(w, 10), FP_(w, 11), FP_(w, 12), \
+	FP_(w, 13), FP_(w, 14), FP_(w, 15)
+
+static const uint16_t rex_modrm_fp[32] = {FP_W(0), FP_W(1)};
+
+/*
+** The SIB of [base + index] (scale 1) by index and base: REX.X and REX.B
+** in the low byte, the SIB in the high byte.
+*/
+#define SIB_(i, b) (((i) & 8) >> 2 | ((b) & 8) >> 3 | (((i) & 7) << 3 | ((b) & 7)) << 8)
+#define SIB_ROW(i) SIB_(i, 0), SIB_(i, 1), SIB_(i, 2), SIB_(i, 3), SIB_(i, 4), \
+	SIB_(i, 5), SIB_(i, 6), SIB_(i, 7), SIB_(i, 8), SIB_(i, 9), SIB_(i, 10), \
+	SIB_(i, 11), SIB_(i, 12), SIB_(i, 13), SIB_(i, 14), SIB_(i, 15)
+
+static const uint16_t rex_sib[256] = {
+	SIB_ROW(0), SIB_ROW(1), SIB_ROW(2), SIB_ROW(3), SIB_ROW(4), SIB_ROW(5), SIB_ROW(6),
+	SIB_ROW(7), SIB_ROW(8), SIB_ROW(9), SIB_ROW(10), SIB_ROW(11), SIB_ROW(12), SIB_ROW(13),
+	SIB_ROW(14), SIB_ROW(15)
+};
+
 /* Registers 4..7 as byte registers mean SPL..DIL only with a REX. */
 static inline bool
 needs_byte_rex(int reg)
@@ -239,17 +266,17 @@ enc(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int rmreg)
 static inline __attribute__((always_inline)) uint8_t *
 enc_fp(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int32_t disp)
 {
-	unsigned	rr = rex_modrm_of(flags, reg, X64_RBP);
+	unsigned	rr = rex_modrm_fp[((flags & F_W) << 4 | (unsigned) reg) & 31];
 	bool		force = (flags & F_BYTE) && needs_byte_rex(reg);
 	uint8_t    *p = put_head(b->p, flags, rr & 0xFF, force, op, oplen);
 
 	memcpy(p + 1, &disp, 4);
 	if ((uint32_t) disp + 128 < 256)
 	{
-		p[0] = (uint8_t) ((rr >> 8) - 0x80);
+		p[0] = (uint8_t) (rr >> 8);
 		return p + 2;
 	}
-	p[0] = (uint8_t) ((rr >> 8) - 0x40);
+	p[0] = (uint8_t) ((rr >> 8) + 0x40);
 	return p + 5;
 }
 
@@ -291,13 +318,14 @@ static inline __attribute__((always_inline)) uint8_t *
 enc_bi(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base,
 	   int index, int32_t disp)
 {
-	unsigned	rr = rex_modrm_of(flags, reg, base);
-	unsigned	sib = (rex_modrm_of(0, index, base) >> 8) & 0x3F;
-	unsigned	r = ((rr >> 8) & 0x38) | 4;
+	/* r/m 4: a SIB follows */
+	unsigned	rr = rex_modrm_of(flags, reg, 4);
+	unsigned	sib = rex_sib[((unsigned) index << 4 | (unsigned) base) & 0xFF];
+	unsigned	r = (rr >> 8) & 0x3F;
 	bool		force = (flags & F_BYTE) && needs_byte_rex(reg);
-	uint8_t    *p = put_head(b->p, flags, (rr & 0xFF) | ((unsigned) (index & 8) >> 2), force, op, oplen);
+	uint8_t    *p = put_head(b->p, flags, (rr | sib) & 0xFF, force, op, oplen);
 
-	p[1] = (uint8_t) sib;
+	p[1] = (uint8_t) (sib >> 8);
 	memcpy(p + 2, &disp, 4);
 	if (disp == 0 && (base & 7) != 5)
 	{
@@ -591,9 +619,15 @@ x64_movsx_rr(x64_buf *b, bool w, int srcsize, int dst, int src)
 }
 
 void
-x64_lea(x64_buf *b, bool w, int dst, x64_mem m)
+x64_lea_bd(x64_buf *b, bool w, int dst, int base, int32_t disp)
 {
-	done(b, enc_mem(b, wflag(w), 0x8D, 1, dst, &m));
+	done(b, enc_bd(b, wflag(w), 0x8D, 1, dst, base, disp));
+}
+
+void
+x64_lea_any(x64_buf *b, bool w, int dst, x64_mem m)
+{
+	done(b, enc_m(b, wflag(w), 0x8D, 1, dst, &m));
 }
 
 void

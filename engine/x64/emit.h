@@ -312,7 +312,17 @@ x64_movzx_rm(x64_buf *b, int srcsize, int dst, x64_mem m)
 void		x64_movsx_rm(x64_buf *b, bool w, int srcsize, int dst, x64_mem m);
 void		x64_movzx_rr(x64_buf *b, int srcsize, int dst, int src);
 void		x64_movsx_rr(x64_buf *b, bool w, int srcsize, int dst, int src);
-void		x64_lea(x64_buf *b, bool w, int dst, x64_mem m);
+void		x64_lea_bd(x64_buf *b, bool w, int dst, int base, int32_t disp);
+void		x64_lea_any(x64_buf *b, bool w, int dst, x64_mem m);
+
+static inline void
+x64_lea(x64_buf *b, bool w, int dst, x64_mem m)
+{
+	if (x64_is_bd(m))
+		x64_lea_bd(b, w, dst, m.base, m.disp);
+	else
+		x64_lea_any(b, w, dst, m);
+}
 
 void		x64_alu_rr(x64_buf *b, x64_alu op, bool w, int dst, int src);
 void		x64_alu_ri(x64_buf *b, x64_alu op, bool w, int dst, int32_t imm);
