@@ -85,20 +85,6 @@ x64_grow(x64_buf *b, size_t n)
 	b->end = nb + want - X64_RED_ZONE;
 }
 
-void
-x64_byte(x64_buf *b, uint8_t v)
-{
-	x64_reserve(b, 1);
-	*b->p++ = v;
-}
-
-void
-x64_u32(x64_buf *b, uint32_t v)
-{
-	x64_reserve(b, 4);
-	memcpy(b->p, &v, 4);
-	b->p += 4;
-}
 
 
 /* The multi-byte NOPs the Intel SDM recommends (vol. 2B, "NOP"), by length. */
@@ -957,15 +943,39 @@ x64_movs_rr(x64_buf *b, int dbl, int dst, int src)
 }
 
 void
-x64_movs_rm(x64_buf *b, int dbl, int dst, x64_mem m)
+x64_movs_rm_fp(x64_buf *b, int dbl, int dst, int32_t disp)
 {
-	done(b, enc_mem(b, dbl ? F_F2 : F_F3, 0x0F10, 2, dst, &m));
+	done(b, enc_fp(b, dbl ? F_F2 : F_F3, 0x0F10, 2, dst, disp));
 }
 
 void
-x64_movs_mr(x64_buf *b, int dbl, x64_mem m, int src)
+x64_movs_rm_bd(x64_buf *b, int dbl, int dst, int base, int32_t disp)
 {
-	done(b, enc_mem(b, dbl ? F_F2 : F_F3, 0x0F11, 2, src, &m));
+	done(b, enc_bd(b, dbl ? F_F2 : F_F3, 0x0F10, 2, dst, base, disp));
+}
+
+void
+x64_movs_rm_any(x64_buf *b, int dbl, int dst, x64_mem m)
+{
+	done(b, enc_m(b, dbl ? F_F2 : F_F3, 0x0F10, 2, dst, &m));
+}
+
+void
+x64_movs_mr_fp(x64_buf *b, int dbl, int32_t disp, int src)
+{
+	done(b, enc_fp(b, dbl ? F_F2 : F_F3, 0x0F11, 2, src, disp));
+}
+
+void
+x64_movs_mr_bd(x64_buf *b, int dbl, int base, int32_t disp, int src)
+{
+	done(b, enc_bd(b, dbl ? F_F2 : F_F3, 0x0F11, 2, src, base, disp));
+}
+
+void
+x64_movs_mr_any(x64_buf *b, int dbl, x64_mem m, int src)
+{
+	done(b, enc_m(b, dbl ? F_F2 : F_F3, 0x0F11, 2, src, &m));
 }
 
 void

@@ -117,8 +117,20 @@ x64_pos(const x64_buf *b)
 	return (size_t) (b->p - b->start);
 }
 
-void		x64_byte(x64_buf *b, uint8_t v);
-void		x64_u32(x64_buf *b, uint32_t v);
+static inline void
+x64_byte(x64_buf *b, uint8_t v)
+{
+	x64_reserve(b, 1);
+	*b->p++ = v;
+}
+
+static inline void
+x64_u32(x64_buf *b, uint32_t v)
+{
+	x64_reserve(b, 4);
+	memcpy(b->p, &v, 4);
+	b->p += 4;
+}
 
 /* Inline: chains of forward jumps are patched field by field. */
 static inline void
@@ -494,8 +506,34 @@ x64_target32(const x64_buf *b, size_t at)
 
 /* SSE.  'dbl': 1 for the f64 (sd/pd) form, 0 for f32 (ss/ps). */
 void		x64_movs_rr(x64_buf *b, int dbl, int dst, int src);
-void		x64_movs_rm(x64_buf *b, int dbl, int dst, x64_mem m);
-void		x64_movs_mr(x64_buf *b, int dbl, x64_mem m, int src);
+void		x64_movs_rm_fp(x64_buf *b, int dbl, int dst, int32_t disp);
+void		x64_movs_rm_bd(x64_buf *b, int dbl, int dst, int base, int32_t disp);
+void		x64_movs_rm_any(x64_buf *b, int dbl, int dst, x64_mem m);
+void		x64_movs_mr_fp(x64_buf *b, int dbl, int32_t disp, int src);
+void		x64_movs_mr_bd(x64_buf *b, int dbl, int base, int32_t disp, int src);
+void		x64_movs_mr_any(x64_buf *b, int dbl, x64_mem m, int src);
+
+static inline void
+x64_movs_rm(x64_buf *b, int dbl, int dst, x64_mem m)
+{
+	if (x64_is_fp(m))
+		x64_movs_rm_fp(b, dbl, dst, m.disp);
+	else if (x64_is_bd(m))
+		x64_movs_rm_bd(b, dbl, dst, m.base, m.disp);
+	else
+		x64_movs_rm_any(b, dbl, dst, m);
+}
+
+static inline void
+x64_movs_mr(x64_buf *b, int dbl, x64_mem m, int src)
+{
+	if (x64_is_fp(m))
+		x64_movs_mr_fp(b, dbl, m.disp, src);
+	else if (x64_is_bd(m))
+		x64_movs_mr_bd(b, dbl, m.base, m.disp, src);
+	else
+		x64_movs_mr_any(b, dbl, m, src);
+}
 void		x64_movaps(x64_buf *b, int dst, int src);
 void		x64_sse_rr(x64_buf *b, x64_sse op, int dbl, int dst, int src);
 void		x64_sse_rm(x64_buf *b, x64_sse op, int dbl, int dst, x64_mem m);
