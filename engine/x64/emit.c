@@ -123,12 +123,12 @@ x64_cut(x64_buf *b, size_t at, size_t len, size_t end)
 ** grows the buffer if it went past 'end'.  The growth call is the last
 ** thing an emitter does: its fast path keeps nothing live across a call.
 **
-** What varies with the operands -- whether there is a REX, whether a
-** base needs a SIB, the size of a displacement -- is written without
-** branches where that is cheap: a byte that may not be needed is written
-** anyway and kept by moving p past it only when it is, and a
-** displacement is written whole and p moved by its length (the red zone
-** takes what lies past the instruction's end).
+** Whether there is a REX, and whether a base needs a SIB, takes no
+** branch: the byte is written anyway and kept by moving p past it only
+** when it is needed.  A displacement is written whole and p moved by its
+** length (the red zone takes what lies past the instruction's end); its
+** size stays a branch, which costs fewer instructions than computing the
+** ModRM's mod and the length without one.
 */
 static inline void
 done(x64_buf *b, uint8_t *p)
@@ -635,8 +635,8 @@ x64_alu_ri(x64_buf *b, x64_alu op, bool w, int dst, int32_t imm)
 	else if (dst == X64_RAX)
 	{
 		p = b->p;
-		if (w)
-			*p++ = 0x48;
+		*p = 0x48;
+		p += w;
 		*p++ = (uint8_t) (0x05 + 8 * op);
 		p = put32(p, (uint32_t) imm);
 	}
