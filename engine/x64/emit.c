@@ -148,12 +148,14 @@ put32(uint8_t *p, uint32_t v)
 /*
 ** The REX and the ModRM of a register-direct form, by REX.W and the
 ** registers in the reg and r/m fields (0..15): REX (0x40 and its W, R
-** and B bits; 0x40 alone is no REX) in the low byte, ModRM (mod 3) in the
-** high byte.  Memory forms take the same entry with the r/m field's base
-** and set mod themselves.
+** and B bits) in byte 0, ModRM (mod 3) in byte 1, and in byte 2 whether
+** the REX is needed (REX_NEEDED: one of its bits is set).  Memory forms
+** take the same entry with the r/m field's base and set mod themselves.
 */
+#define REX_NEEDED(bits) ((unsigned) ((bits) != 0) << 16)
 #define RR_(w, r, m) (0x40 | (w) << 3 | ((r) & 8) >> 1 | ((m) & 8) >> 3 | \
-					  (0xC0 | ((r) & 7) << 3 | ((m) & 7)) << 8)
+					  (0xC0 | ((r) & 7) << 3 | ((m) & 7)) << 8 | \
+					  REX_NEEDED((w) << 3 | ((r) & 8) >> 1 | ((m) & 8) >> 3))
 #define RR_ROW(w, r) RR_(w, r, 0), RR_(w, r, 1), RR_(w, r, 2), RR_(w, r, 3), \
 	RR_(w, r, 4), RR_(w, r, 5), RR_(w, r, 6), RR_(w, r, 7), RR_(w, r, 8), \
 	RR_(w, r, 9), RR_(w, r, 10), RR_(w, r, 11), RR_(w, r, 12), RR_(w, r, 13), \
@@ -163,7 +165,7 @@ put32(uint8_t *p, uint32_t v)
 	RR_ROW(w, 9), RR_ROW(w, 10), RR_ROW(w, 11), RR_ROW(w, 12), RR_ROW(w, 13), \
 	RR_ROW(w, 14), RR_ROW(w, 15)
 
-static const uint16_t rex_modrm[512] = {RR_W(0), RR_W(1)};
+static const uint32_t rex_modrm[512] = {RR_W(0), RR_W(1)};
 
 static inline unsigned
 rex_modrm_of(unsigned flags, int reg, int rm)
@@ -173,26 +175,27 @@ rex_modrm_of(unsigned flags, int reg, int rm)
 
 /*
 ** The same for a frame slot, [rbp + disp8], by REX.W and the reg field:
-** REX in the low byte, ModRM (mod 1, r/m 5) in the high byte; a disp32
-** adds 0x40 to the ModRM (mod 2).
+** the ModRM has mod 1 and r/m 5; a disp32 adds 0x40 to it (mod 2).
 */
-#define FP_(w, r) (0x40 | (w) << 3 | ((r) & 8) >> 1 | (0x45 | ((r) & 7) << 3) << 8)
+#define FP_(w, r) (0x40 | (w) << 3 | ((r) & 8) >> 1 | (0x45 | ((r) & 7) << 3) << 8 | \
+				   REX_NEEDED((w) << 3 | ((r) & 8) >> 1))
 #define FP_W(w) FP_(w, 0), FP_(w, 1), FP_(w, 2), FP_(w, 3), FP_(w, 4), FP_(w, 5), \
 	FP_(w, 6), FP_(w, 7), FP_(w, 8), FP_(w, 9), FP_(w, 10), FP_(w, 11), FP_(w, 12), \
 	FP_(w, 13), FP_(w, 14), FP_(w, 15)
 
-static const uint16_t rex_modrm_fp[32] = {FP_W(0), FP_W(1)};
+static const uint32_t rex_modrm_fp[32] = {FP_W(0), FP_W(1)};
 
 /*
 ** The SIB of [base + index] (scale 1) by index and base: REX.X and REX.B
-** in the low byte, the SIB in the high byte.
+** in byte 0, the SIB in byte 1, and whether they need a REX in byte 2.
 */
-#define SIB_(i, b) (((i) & 8) >> 2 | ((b) & 8) >> 3 | (((i) & 7) << 3 | ((b) & 7)) << 8)
+#define SIB_(i, b) (((i) & 8) >> 2 | ((b) & 8) >> 3 | (((i) & 7) << 3 | ((b) & 7)) << 8 | \
+					REX_NEEDED(((i) & 8) >> 2 | ((b) & 8) >> 3))
 #define SIB_ROW(i) SIB_(i, 0), SIB_(i, 1), SIB_(i, 2), SIB_(i, 3), SIB_(i, 4), \
 	SIB_(i, 5), SIB_(i, 6), SIB_(i, 7), SIB_(i, 8), SIB_(i, 9), SIB_(i, 10), \
 	SIB_(i, 11), SIB_(i, 12), SIB_(i, 13), SIB_(i, 14), SIB_(i, 15)
 
-static const uint16_t rex_sib[256] = {
+static const uint32_t rex_sib[256] = {
 	SIB_ROW(0), SIB_ROW(1), SIB_ROW(2), SIB_ROW(3), SIB_ROW(4), SIB_ROW(5), SIB_ROW(6),
 	SIB_ROW(7), SIB_ROW(8), SIB_ROW(9), SIB_ROW(10), SIB_ROW(11), SIB_ROW(12), SIB_ROW(13),
 	SIB_ROW(14), SIB_ROW(15)
@@ -207,8 +210,9 @@ needs_byte_rex(int reg)
 
 /*
 ** Legacy prefix, REX and the opcode bytes ('op' holds 'oplen' of them,
-** most significant first).  'rex' is 0x40 with the REX bits, kept when it
-** has one or when 'force' (a byte register) asks for an empty one.
+** most significant first).  'rex' is a table entry: the REX byte is kept
+** when the entry says it is needed, or when 'force' (a byte register) asks
+** for an empty one.
 */
 static inline __attribute__((always_inline)) uint8_t *
 put_head(uint8_t *p, unsigned flags, unsigned rex, bool force, uint32_t op, int oplen)
@@ -218,7 +222,7 @@ put_head(uint8_t *p, unsigned flags, unsigned rex, bool force, uint32_t op, int 
 	*p = (uint8_t) pfx;
 	p += pfx != 0;
 	*p = (uint8_t) rex;
-	p += (rex != 0x40) | force;
+	p += (rex >> 16) | force;
 	if (oplen == 3)
 		*p++ = (uint8_t) (op >> 16);
 	if (oplen >= 2)
@@ -238,7 +242,7 @@ enc(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int rmreg)
 {
 	unsigned	rr = rex_modrm_of(flags, reg, rmreg);
 	bool		force = (flags & F_BYTE) && (needs_byte_rex(rmreg) || needs_byte_rex(reg));
-	uint8_t    *p = put_head(b->p, flags, rr & 0xFF, force, op, oplen);
+	uint8_t    *p = put_head(b->p, flags, rr, force, op, oplen);
 
 	*p++ = (uint8_t) (rr >> 8);
 	return p;
@@ -254,7 +258,7 @@ enc_fp(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int32_t disp
 {
 	unsigned	rr = rex_modrm_fp[((flags & F_W) << 4 | (unsigned) reg) & 31];
 	bool		force = (flags & F_BYTE) && needs_byte_rex(reg);
-	uint8_t    *p = put_head(b->p, flags, rr & 0xFF, force, op, oplen);
+	uint8_t    *p = put_head(b->p, flags, rr, force, op, oplen);
 
 	memcpy(p + 1, &disp, 4);
 	if ((uint32_t) disp + 128 < 256)
@@ -277,7 +281,7 @@ enc_bd(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base, in
 	unsigned	rr = rex_modrm_of(flags, reg, base);
 	unsigned	r = (rr >> 8) & 0x3F;
 	bool		force = (flags & F_BYTE) && needs_byte_rex(reg);
-	uint8_t    *p = put_head(b->p, flags, rr & 0xFF, force, op, oplen);
+	uint8_t    *p = put_head(b->p, flags, rr, force, op, oplen);
 	uint8_t    *q = p + 1 + ((base & 7) == 4);
 
 	p[1] = 0x24;
@@ -309,7 +313,7 @@ enc_bi(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base,
 	unsigned	sib = rex_sib[((unsigned) index << 4 | (unsigned) base) & 0xFF];
 	unsigned	r = (rr >> 8) & 0x3F;
 	bool		force = (flags & F_BYTE) && needs_byte_rex(reg);
-	uint8_t    *p = put_head(b->p, flags, (rr | sib) & 0xFF, force, op, oplen);
+	uint8_t    *p = put_head(b->p, flags, rr | sib, force, op, oplen);
 
 	p[1] = (uint8_t) (sib >> 8);
 	memcpy(p + 2, &disp, 4);
@@ -336,14 +340,14 @@ static inline __attribute__((always_inline)) uint8_t *
 enc_m_hot(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64_mem *m)
 {
 	int			base = m->base, index = m->index;
-	unsigned	rex = 0x40 | (flags & F_W) << 3 | (unsigned) (reg & 8) >> 1;
+	unsigned	rex = (flags & F_W) << 3 | (unsigned) (reg & 8) >> 1;
 	bool		force = (flags & F_BYTE) && needs_byte_rex(reg);
 	uint8_t    *p;
 	int			mod;
 
 	if (base == X64_RIP)
 	{
-		p = put_head(b->p, flags, rex, force, op, oplen);
+		p = put_head(b->p, flags, 0x40 | rex | REX_NEEDED(rex), force, op, oplen);
 		*p++ = (uint8_t) (((reg & 7) << 3) | 5);
 		return put32(p, (uint32_t) m->disp);
 	}
@@ -351,7 +355,7 @@ enc_m_hot(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64
 		rex |= 1;
 	if (index != X64_NOINDEX && (index & 8))
 		rex |= 2;
-	p = put_head(b->p, flags, rex, force, op, oplen);
+	p = put_head(b->p, flags, 0x40 | rex | REX_NEEDED(rex), force, op, oplen);
 	if (m->disp == 0 && (base & 7) != 5)
 		mod = 0;
 	else if (m->disp >= -128 && m->disp <= 127)
