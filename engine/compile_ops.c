@@ -1210,7 +1210,7 @@ helper(cstate *c, void *fn, int nargs, int64_t i0, int64_t i1, int nimm,
 ** if pushes a dead frame), and every other operator's immediates are
 ** consumed.
 */
-static OUT_OF_LINE sf_status
+static OUT_OF_LINE bool
 lower_dead(cstate *c, int op)
 {
 	switch (op)
@@ -1225,12 +1225,12 @@ lower_dead(cstate *c, int op)
 			break;
 		case SF_OP_END:
 			cg_end(c);
-			break;
+			return c->status != SF_OK || c->csp == 0;
 		default:
 			skip_imm(c, sf_opinfo_table[op].imm);
 			break;
 	}
-	return c->status;
+	return c->status != SF_OK;
 }
 
 /* Inline, per operator: 'nflags' may stay above 0 after the compare is gone. */
@@ -1246,40 +1246,44 @@ flags_before(cstate *c, int op)
 ** Lower one operator: the one dispatch.  Inlined into the decoding loop:
 ** local.get and the constants only push an entry; every other operator
 ** calls its lowering, out of line so that the loop keeps a small frame.
+** 'counting' is the fuel mode's (a constant of each copy of the loop:
+** with fuel off, cg_fuel_op would do nothing).  Returns whether the body
+** is done: a failure, or the 'end' that closes the function's frame.
 */
-static inline __attribute__((always_inline)) sf_status
-lower(cstate *c, int op)
+static inline __attribute__((always_inline)) bool
+lower(cstate *c, int op, bool counting)
 {
 	uint32_t	imm;
 
 	if (SF_UNLIKELY(c->unreachable))
 		return lower_dead(c, op);
-	cg_fuel_op(c, op);
+	if (counting)
+		cg_fuel_op(c, op);
 	flags_before(c, op);
 	switch (op)
 	{
 			/* values */
 		case SF_OP_LOCAL_GET:
 			cg_push_local(c, cg_read_u32(c));
-			return c->status;
+			break;
 		case SF_OP_I32_CONST:
 			cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
-			return c->status;
+			break;
 		case SF_OP_I64_CONST:
 			cg_push_const(c, SF_I64, cg_read_s64(c));
-			return c->status;
+			break;
 		case SF_OP_F32_CONST:
 			cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));
-			return c->status;
+			break;
 		case SF_OP_F64_CONST:
 			cg_push_const(c, SF_F64, (int64_t) read_bytes(c, 8));
-			return c->status;
+			break;
 		case SF_OP_REF_NULL:
 			imm = cg_read_u32(c);
 			cg_push_const(c, (uint8_t) imm, 0);
-			return c->status;
+			break;
 		case SF_OP_NOP:
-			return c->status;
+			break;
 
 			/* control */
 		case SF_OP_BLOCK:
@@ -1295,7 +1299,7 @@ lower(cstate *c, int op)
 			break;
 		case SF_OP_END:
 			cg_end(c);
-			break;
+			return c->status != SF_OK || c->csp == 0;
 		case SF_OP_BR:
 			cg_br(c, cg_read_u32(c));
 			break;
@@ -1599,29 +1603,39 @@ lower(cstate *c, int op)
 		case SF_OP_F32_REINTERPRET_I32: cg_f_reinterpret(c, SF_F32); break;
 		case SF_OP_F64_REINTERPRET_I64: cg_f_reinterpret(c, SF_F64); break;
 		default:
-			return cg_fail(c, SF_UNSUPPORTED, "operator %s is not supported by the JIT",
-						   (unsigned) op < SF_OP_COUNT ? sf_opinfo_table[op].name : "?");
+			cg_fail(c, SF_UNSUPPORTED, "operator %s is not supported by the JIT",
+					(unsigned) op < SF_OP_COUNT ? sf_opinfo_table[op].name : "?");
+			return true;
 	}
-	return c->status;
+	return c->status != SF_OK;
 }
 
 /*
 ** Decode and lower the body's operators, one at a time, until the 'end'
-** that closes the function's frame or a failure.
+** that closes the function's frame or a failure.  One copy of the loop
+** per fuel mode: off, or counting.
 */
-sf_status
-cg_lower_body(cstate *c)
+static inline __attribute__((always_inline)) sf_status
+lower_ops(cstate *c, bool counting)
 {
-	while (c->status == SF_OK && c->pc < c->end)
+	while (c->pc < c->end)
 	{
 		int			op;
 
 		c->op_start = c->pc;
 		op = cg_lookup_op(c);
-		if (op < 0)
+		if (SF_UNLIKELY(op < 0))
 			return cg_fail(c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c->op_start);
-		if (lower(c, op) != SF_OK || (op == SF_OP_END && c->csp == 0))
+		if (lower(c, op, counting))
 			break;
 	}
 	return c->status;
+}
+
+sf_status
+cg_lower_body(cstate *c)
+{
+	if (c->status != SF_OK)
+		return c->status;
+	return c->fuel.counting ? lower_ops(c, true) : lower_ops(c, false);
 }
