@@ -1142,6 +1142,8 @@ cg_block(cstate *c, int op)
 		sval		cond = cg_pop(c);
 		x64_cc		cc = X64_CC_NE;
 
+		cg_flags_popped(c, &cond);
+
 		/* spilling only moves data, so a compare's flags survive it */
 		cg_spill_all(c);
 		params_home(c, k->nparams);
@@ -1347,6 +1349,7 @@ cg_br_if(cstate *c, uint32_t depth)
 	if (c->unreachable)
 		return;
 	cond = cg_pop(c);
+	cg_flags_popped(c, &cond);
 	if (cond.kind == VK_FLAGS)
 		cc = (x64_cc) cond.cc;
 	else if (cond.kind == VK_CONST)

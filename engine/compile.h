@@ -188,7 +188,8 @@ typedef struct cstate
 	uint32_t	frames;			/* frames pushed so far */
 	bool		unreachable;
 	/* at least the number of VK_FLAGS entries on the stack (0 or 1): a pop
-	** leaves it alone (one test fewer per pop); cg_materialize_flags,
+	** leaves it alone (one test fewer per pop), but the operators that use
+	** a compare on top take it off (cg_flags_popped); cg_materialize_flags,
 	** which emits nothing when there are none, sets it right */
 	uint32_t	nflags;
 	uint32_t	clean;			/* entries below are VK_MEM or VK_CONST */

@@ -238,6 +238,18 @@ cg_top(cstate *c, uint32_t k)
 	return &c->vs[c->sp - 1 - k];
 }
 
+/*
+** An operator that uses a compare result on top of the stack (if, br_if,
+** i32.eqz, select, local.set, local.tee) popped 'v': if it was the flags,
+** they are counted no more, so that the operators after it find nflags 0
+** instead of looking for flags that are gone (flags_before).
+*/
+static inline void
+cg_flags_popped(cstate *c, const sval *v)
+{
+	c->nflags -= v->kind == VK_FLAGS;
+}
+
 /* Compare results on the stack go to registers; mostly there are none. */
 static inline void
 cg_materialize_flags(cstate *c)

@@ -622,6 +622,7 @@ cg_int_eqz(cstate *c, int w)
 {
 	sval		a = cg_pop(c);
 
+	cg_flags_popped(c, &a);
 	if (a.kind == VK_FLAGS)
 	{
 		cg_push_flags(c, X64_CC_NOT((x64_cc) a.cc));
@@ -942,6 +943,8 @@ cg_local_set(cstate *c, uint32_t l, bool tee)
 	sval	   *v = cg_pop_ref(c);
 	x64_mem		dst = x64_m(X64_RBP, c->loff[l]);
 
+	cg_flags_popped(c, v);
+
 	if ((v->kind == VK_LOCAL || (v->kind == VK_REG && v->borrowed)) && v->local == l)
 	{
 		if (tee)
@@ -994,6 +997,7 @@ emit_select(cstate *c)
 	x64_cc		cc = X64_CC_NE;
 	int			r;
 
+	cg_flags_popped(c, &cond);
 	if (cond.kind == VK_CONST)
 	{
 		sval		keep = (uint32_t) cond.imm ? a : b;
