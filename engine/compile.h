@@ -186,12 +186,23 @@ typedef struct cstate
 	ctl		   *cs;
 	uint32_t	csp, ccap;
 	uint32_t	frames;			/* frames pushed so far */
-	bool		unreachable;
-	/* at least the number of VK_FLAGS entries on the stack (0 or 1): a pop
-	** leaves it alone (one test fewer per pop), but the operators that use
-	** a compare on top take it off (cg_flags_popped); cg_materialize_flags,
-	** which emits nothing when there are none, sets it right */
-	uint32_t	nflags;
+	/* the dispatch tests both at once: 'slow' is zero in the common case */
+	union
+	{
+		struct
+		{
+			bool		unreachable;
+			/*
+			** at least the number of VK_FLAGS entries on the stack (0 or
+			** 1): a pop leaves it alone (one test fewer per pop), but the
+			** operators that use a compare on top take it off
+			** (cg_flags_popped); cg_materialize_flags, which emits nothing
+			** when there are none, sets it right
+			*/
+			uint8_t		nflags;
+		};
+		uint16_t	slow;
+	};
 	uint32_t	clean;			/* entries below are VK_MEM or VK_CONST */
 	/* ZF still says whether register zf_reg (width zf_w) is zero, if the
 	** code position is still zf_pos */

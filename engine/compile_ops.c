@@ -1237,11 +1237,11 @@ lower_dead(cstate *c, int op)
 	return c->status != SF_OK;
 }
 
-/* Inline, per operator: 'nflags' may stay above 0 after the compare is gone. */
+/* Inline: 'nflags' may stay above 0 after the compare is gone. */
 static inline void
 flags_before(cstate *c, int op)
 {
-	if (SF_UNLIKELY(c->nflags != 0) && op_flags[op] != FLAGS_KEPT &&
+	if (c->nflags != 0 && op_flags[op] != FLAGS_KEPT &&
 		(op_flags[op] == FLAGS_LOST || c->sp == 0 || cg_top(c, 0)->kind != VK_FLAGS))
 		cg_materialize_flags_slow(c);
 }
@@ -1259,11 +1259,16 @@ lower(cstate *c, int op, bool counting)
 {
 	uint32_t	imm;
 
-	if (SF_UNLIKELY(c->unreachable))
-		return lower_dead(c, op);
-	if (counting)
+	if (SF_UNLIKELY(c->slow != 0))
+	{
+		if (c->unreachable)
+			return lower_dead(c, op);
+		if (counting)
+			cg_fuel_op(c, op);
+		flags_before(c, op);
+	}
+	else if (counting)
 		cg_fuel_op(c, op);
-	flags_before(c, op);
 	switch (op)
 	{
 			/* values */
