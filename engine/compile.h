@@ -369,6 +369,7 @@ sf_status	cg_lower_body(cstate *c);
 void		cg_init_tables(void);
 int			cg_lookup_prefixed(cstate *c);
 uint32_t	cg_read_u32_slow(cstate *c);
+uint32_t	cg_next_local_long(const cstate *c);
 int64_t		cg_read_s64_slow(cstate *c);
 int			cg_own(cstate *c, sval *v, uint32_t depth);
 

@@ -332,18 +332,15 @@ static inline int
 cg_next_set_local(cstate *c)
 {
 	const uint8_t *p = c->pc;
-	uint32_t	l = 0;
-	int			shift = 0;
+	uint32_t	l;
 
-	if (p >= c->end || (*p != 0x21 && *p != 0x22))
+	if (c->end - p < 2 || (uint8_t) (*p - 0x21) > 0x22 - 0x21)
 		return -1;
-	for (p++; p < c->end && shift < 35; shift += 7)
-	{
-		l |= (uint32_t) (*p & 0x7F) << shift;
-		if (!(*p++ & 0x80))
-			return l < c->nlocals && c->lreg[l] >= 0 ? (int) l : -1;
-	}
-	return -1;
+	l = p[1];
+	/* an index of two bytes or more: the slow path */
+	if (SF_UNLIKELY(l >= 0x80))
+		l = cg_next_local_long(c);
+	return l < c->nlocals && c->lreg[l] >= 0 ? (int) l : -1;
 }
 
 /* Does 'v' read register local 'l'? */

@@ -84,6 +84,25 @@ cg_read_s64_slow(cstate *c)
 	return (int64_t) v;
 }
 
+/*
+** cg_next_set_local's slow path: the index of the local.set or local.tee
+** at c->pc, two bytes long or more (UINT32_MAX if it is cut short).
+*/
+__attribute__((noinline)) uint32_t
+cg_next_local_long(const cstate *c)
+{
+	const uint8_t *p = c->pc + 1;
+	uint32_t	l = 0;
+
+	for (int shift = 0; p < c->end && shift < 35; shift += 7)
+	{
+		l |= (uint32_t) (*p & 0x7F) << shift;
+		if (!(*p++ & 0x80))
+			return l;
+	}
+	return UINT32_MAX;
+}
+
 static uint64_t
 read_bytes(cstate *c, int n)
 {
