@@ -245,14 +245,12 @@ fold_int(int op, int64_t a, int64_t b, int64_t *out)
 /*
 ** The register to compute 'a op b' into, with 'a' loaded there: register
 ** local L when the result goes to L (a = L updates it in place; else a is
-** copied into L unless b reads L), or a register we own.  On return 'a'
-** is the entry to push.
+** copied into L unless b reads L), or a register we own.  'l' is
+** cg_next_set_local's answer.  On return 'a' is the entry to push.
 */
 static int
-result_reg(cstate *c, sval *a, uint32_t depth, const sval *b)
+result_reg(cstate *c, int l, sval *a, uint32_t depth, const sval *b)
 {
-	int			l = cg_next_set_local(c);
-
 	if (l >= 0 && cg_reads_local(a, l))
 	{
 		cg_local_written(c, a->local);
@@ -303,12 +301,11 @@ lea_form(x64_alu alu, int w, const sval *b)
 ** 'a alu b' (lea_form) where 'a' is a register we may not change (a
 ** local's): one lea into a register of our own, or into the local the
 ** result goes to, instead of a copy and the operation.  The flags are
-** left alone.
+** left alone.  'l': cg_next_set_local's answer.
 */
 static void
-lea_binop(cstate *c, x64_alu alu, int w, sval *a, sval *b)
+lea_binop(cstate *c, int l, x64_alu alu, int w, sval *a, sval *b)
 {
-	int			l = cg_next_set_local(c);
 	x64_mem		m;
 	int			r;
 
@@ -337,17 +334,16 @@ cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
 	int64_t		folded;
-	int			r;
+	int			r, l;
 
 	if (a->kind == VK_CONST && b->kind == VK_CONST && fold_int(op, a->imm, b->imm, &folded))
 	{
 		cg_push_const(c, (uint8_t) a->type, folded);
 		return;
 	}
+	l = cg_next_set_local(c);
 	if (commutative)
 	{
-		int			l = cg_next_set_local(c);
-
 		/* the local the result goes to, or the register we own, first */
 		if (l >= 0 ? cg_reads_local(b, l) && !cg_reads_local(a, l) : !owned_reg(a) && owned_reg(b))
 		{
@@ -360,12 +356,12 @@ cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 		}
 	}
 	if (a->kind == VK_REG && a->borrowed && lea_form(alu, w, b) &&
-		!cg_reads_local(a, cg_next_set_local(c)))
+		!cg_reads_local(a, l))
 	{
-		lea_binop(c, alu, w, a, b);
+		lea_binop(c, l, alu, w, a, b);
 		return;
 	}
-	r = result_reg(c, a, da, b);
+	r = result_reg(c, l, a, da, b);
 	alu_with(c, alu, w, r, b, db);
 	/* add/sub/and/or/xor leave ZF = (result == 0) for a following test */
 	c->zf_pos = x64_pos(c->b);
@@ -424,7 +420,7 @@ int_mul(cstate *c, int op, int w)
 		cg_push_reg(c, (uint8_t) a.type, r);
 		return;
 	}
-	r = result_reg(c, &a, da, &b);
+	r = result_reg(c, l, &a, da, &b);
 	if (b.kind == VK_REG)
 		x64_imul_rr(c->b, w, r, b.reg);
 	else if (b.kind == VK_LOCAL || b.kind == VK_MEM)
@@ -455,14 +451,14 @@ cg_int_shift(cstate *c, int op, int w, x64_shift sh)
 	}
 	if (b->kind == VK_CONST)
 	{
-		r = result_reg(c, a, c->sp, NULL);
+		r = result_reg(c, cg_next_set_local(c), a, c->sp, NULL);
 		x64_shift_ri(c->b, sh, w, r, (uint8_t) (b->imm & (w ? 63 : 31)));
 	}
 	else
 	{
 		cg_load_scratch(c, b, c->sp + 1, X64_RCX);
 		cg_release(c, b);
-		r = result_reg(c, a, c->sp, NULL);
+		r = result_reg(c, cg_next_set_local(c), a, c->sp, NULL);
 		x64_shift_rcl(c->b, sh, w, r);
 	}
 	if (a->kind == VK_REG && a->borrowed)
