@@ -951,7 +951,34 @@ emit_global_set(cstate *c, uint32_t g)
 	cg_release(c, &v);
 }
 
-/* The value is popped in place (cg_pop_ref): a push comes last. */
+/*
+** local.set or local.tee of local 'l' when the entry on top is that local
+** itself (the operator before it computed its result in the local's
+** register, cg_target_local): a set pops it, a tee leaves it.  Inline in
+** the dispatch, the case of about two sets in five; false otherwise.
+*/
+static inline bool
+local_set_itself(cstate *c, uint32_t l, bool tee)
+{
+	const sval *v;
+
+	if (c->sp == 0)
+		return false;
+	v = cg_top(c, 0);
+	if (v->local != l || !(v->kind == VK_LOCAL || (v->kind == VK_REG && v->borrowed)))
+		return false;
+	/* what cg_pop_ref and, for a tee, cg_push of the same entry do */
+	if (c->clean > c->sp - 1)
+		c->clean = c->sp - 1;
+	if (!tee)
+		c->sp--;
+	return true;
+}
+
+/*
+** The other cases (local_set_itself first).  The value is popped in place
+** (cg_pop_ref): a push comes last.
+*/
 static OUT_OF_LINE void
 cg_local_set(cstate *c, uint32_t l, bool tee)
 {
@@ -959,13 +986,6 @@ cg_local_set(cstate *c, uint32_t l, bool tee)
 	x64_mem		dst = x64_m(X64_RBP, c->loff[l]);
 
 	cg_flags_popped(c, v);
-
-	if ((v->kind == VK_LOCAL || (v->kind == VK_REG && v->borrowed)) && v->local == l)
-	{
-		if (tee)
-			cg_push(c, *v);
-		return;
-	}
 	if (c->lreg[l] >= 0)
 	{
 		sval		lv = {.kind = VK_REG, .type = c->ltype[l], .reg = (uint8_t) c->lreg[l],
@@ -1360,10 +1380,14 @@ lower(cstate *c, int op, bool counting)
 				break;
 			}
 		case SF_OP_LOCAL_SET:
-			cg_local_set(c, cg_read_u32(c), false);
+			imm = cg_read_u32(c);
+			if (!local_set_itself(c, imm, false))
+				cg_local_set(c, imm, false);
 			break;
 		case SF_OP_LOCAL_TEE:
-			cg_local_set(c, cg_read_u32(c), true);
+			imm = cg_read_u32(c);
+			if (!local_set_itself(c, imm, true))
+				cg_local_set(c, imm, true);
 			break;
 		case SF_OP_GLOBAL_GET:
 			emit_global_get(c, cg_read_u32(c));
