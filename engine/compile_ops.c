@@ -1306,16 +1306,20 @@ lower(cstate *c, int op, bool counting)
 		cg_fuel_op(c, op);
 	switch (op)
 	{
-			/* values */
+			/*
+			** values: only a push, which fails only out of memory; the
+			** status it set then stops the loop at the next operator that
+			** is not a push (cg_fail keeps the first failure)
+			*/
 		case SF_OP_LOCAL_GET:
 			cg_push_local(c, cg_read_u32(c));
-			break;
+			return false;
 		case SF_OP_I32_CONST:
 			cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
-			break;
+			return false;
 		case SF_OP_I64_CONST:
 			cg_push_const(c, SF_I64, cg_read_s64(c));
-			break;
+			return false;
 		case SF_OP_F32_CONST:
 			cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));
 			break;
