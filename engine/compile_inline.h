@@ -459,7 +459,7 @@ cg_lookup_op(cstate *c)
 static inline uint32_t
 cg_read_u32(cstate *c)
 {
-	if (c->pc < c->end && *c->pc < 0x80)
+	if (SF_LIKELY(c->pc < c->end && *c->pc < 0x80))
 		return *c->pc++;
 	return cg_read_u32_slow(c);
 }
@@ -467,7 +467,7 @@ cg_read_u32(cstate *c)
 static inline int64_t
 cg_read_s64(cstate *c)
 {
-	if (c->pc < c->end && *c->pc < 0x80)
+	if (SF_LIKELY(c->pc < c->end && *c->pc < 0x80))
 		return (int64_t) (*c->pc++ ^ 0x40) - 0x40;
 	return cg_read_s64_slow(c);
 }
