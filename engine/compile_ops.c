@@ -1662,6 +1662,13 @@ lower(cstate *c, int op, bool counting)
 	return c->status != SF_OK;
 }
 
+/* Out of line: the loop keeps no copy of the opcode's byte for it. */
+static __attribute__((noinline, cold)) sf_status
+unknown_opcode(cstate *c)
+{
+	return cg_fail(c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c->op_start);
+}
+
 /*
 ** Decode and lower the body's operators, one at a time, until the 'end'
 ** that closes the function's frame or a failure.  One copy of the loop
@@ -1677,7 +1684,7 @@ lower_ops(cstate *c, bool counting)
 		c->op_start = c->pc;
 		op = cg_lookup_op(c);
 		if (SF_UNLIKELY(op < 0))
-			return cg_fail(c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c->op_start);
+			return unknown_opcode(c);
 		if (lower(c, op, counting))
 			break;
 	}
