@@ -1717,7 +1717,7 @@ take_local_arrays(cstate *c)
 {
 	modstate   *ms = c->ms;
 	size_t		n = c->nlocals ? c->nlocals : 1;
-	size_t		need = n * (sizeof(int32_t) + sizeof(sf_valtype) + sizeof(int8_t));
+	size_t		need = n * (sizeof(uint64_t) + sizeof(int32_t) + sizeof(sf_valtype) + sizeof(int8_t));
 
 	if (need > ms->lcap)
 	{
@@ -1728,7 +1728,8 @@ take_local_arrays(cstate *c)
 		ms->lbuf = nb;
 		ms->lcap = need;
 	}
-	c->loff = ms->lbuf;
+	c->lhead = ms->lbuf;
+	c->loff = (int32_t *) (c->lhead + n);
 	c->ltype = (sf_valtype *) (c->loff + n);
 	c->lreg = (int8_t *) (c->ltype + n);
 	return true;
@@ -1936,6 +1937,24 @@ early_return_end(const cstate *c)
 	return NULL;
 }
 
+/*
+** The first word of each local's local.get entry (cg_push_local, in
+** cg_push_words' form), once its register is known (lreg): a lazy
+** VK_LOCAL entry, or the local's register borrowed.
+*/
+static void
+set_local_heads(cstate *c)
+{
+	for (uint32_t l = 0; l < c->nlocals; l++)
+	{
+		int			r = c->lreg[l];
+		uint64_t	type = (uint64_t) (uint8_t) c->ltype[l] << 8;
+
+		c->lhead[l] = r < 0 ? VK_LOCAL | type :
+			VK_REG | type | (uint64_t) (uint8_t) r << 16 | (uint64_t) 1 << 32;
+	}
+}
+
 /* The early return's 'if' has ended (cg_end): the local registers from here on. */
 static void
 local_regs_here(cstate *c)
@@ -1944,6 +1963,7 @@ local_regs_here(cstate *c)
 
 	c->regs_at = NULL;
 	choose_local_regs(c, code);
+	set_local_heads(c);
 	setup_local_regs(c);
 }
 
@@ -2014,6 +2034,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 		memset(c.lreg, -1, c.nlocals);
 		c.nreglocals = 0;
 	}
+	set_local_heads(&c);
 	cg_fuel_enter(&c, k);
 	/* where the first branch after the prologue ends: ms->entry_hi */
 	c.watch = c.nbranch + 1;

@@ -120,7 +120,7 @@ typedef struct modstate
 	uint32_t	vcap;
 	ctl		   *cs;
 	uint32_t	ccap;
-	void	   *lbuf;			/* loff, ltype and lreg of every local */
+	void	   *lbuf;			/* lhead, loff, ltype and lreg of every local */
 	size_t		lcap;
 	/* a function's innermost loops: [loop_lo, loop_hi) from its start */
 	uint32_t	func_start;
@@ -171,6 +171,8 @@ typedef struct cstate
 	int32_t		home0;			/* rbp-relative offset of home slot 0 */
 	uint32_t	ndecl;
 	int8_t	   *lreg;			/* register of each local, or -1 */
+	/* the first word of each local's local.get entry (cg_push_local), from lreg */
+	uint64_t   *lhead;
 	uint32_t	reglocals[X64_HOT_INT + X64_HOT_FLOAT];	/* the locals that have one */
 	uint32_t	nreglocals;
 	int32_t		save0;			/* rbp offset of the callee-save area */

@@ -479,18 +479,13 @@ cg_read_s32(cstate *c)
 }
 
 /*
-** local.get: a lazy VK_LOCAL entry, or the local's register borrowed
-** (imm's upper half zero under the local).
+** local.get: the entry's first word is kept per local (c->lhead, set
+** whenever lreg is), the second is the local (imm's upper half zero).
 */
 static inline void
 cg_push_local(cstate *c, uint32_t l)
 {
-	int			r = c->lreg[l];
-	uint64_t	head = VK_LOCAL | (uint64_t) (uint8_t) c->ltype[l] << 8;
-
-	if (r >= 0)
-		head ^= (VK_LOCAL ^ VK_REG) | (uint64_t) (uint8_t) r << 16 | (uint64_t) 1 << 32;
-	cg_push_words(c, head, l);
+	cg_push_words(c, c->lhead[l], l);
 }
 
 /*
