@@ -613,24 +613,20 @@ int_cmp(cstate *c, int w, x64_cc cc)
 	cg_push_flags(c, cc);
 }
 
-/* i32.eq .. i32.ge_u. */
-static OUT_OF_LINE void
-cg_i32_cmp(cstate *c, int op)
-{
-	switch (op)
-	{
-		case SF_OP_I32_EQ: int_cmp(c, 0, X64_CC_E); break;
-		case SF_OP_I32_NE: int_cmp(c, 0, X64_CC_NE); break;
-		case SF_OP_I32_LT_S: int_cmp(c, 0, X64_CC_L); break;
-		case SF_OP_I32_LT_U: int_cmp(c, 0, X64_CC_B); break;
-		case SF_OP_I32_GT_S: int_cmp(c, 0, X64_CC_G); break;
-		case SF_OP_I32_GT_U: int_cmp(c, 0, X64_CC_A); break;
-		case SF_OP_I32_LE_S: int_cmp(c, 0, X64_CC_LE); break;
-		case SF_OP_I32_LE_U: int_cmp(c, 0, X64_CC_BE); break;
-		case SF_OP_I32_GE_S: int_cmp(c, 0, X64_CC_GE); break;
-		default: int_cmp(c, 0, X64_CC_AE); break;
-	}
-}
+/*
+** The condition of i32.eq .. i32.ge_u, by op - SF_OP_I32_EQ: one table
+** read in the dispatch instead of a second switch.
+*/
+static const uint8_t i32_cmp_cc[] = {
+	X64_CC_E, X64_CC_NE, X64_CC_L, X64_CC_B, X64_CC_G, X64_CC_A,
+	X64_CC_LE, X64_CC_BE, X64_CC_GE, X64_CC_AE
+};
+
+_Static_assert(SF_OP_I32_NE == SF_OP_I32_EQ + 1 && SF_OP_I32_LT_S == SF_OP_I32_EQ + 2 &&
+			   SF_OP_I32_LT_U == SF_OP_I32_EQ + 3 && SF_OP_I32_GT_S == SF_OP_I32_EQ + 4 &&
+			   SF_OP_I32_GT_U == SF_OP_I32_EQ + 5 && SF_OP_I32_LE_S == SF_OP_I32_EQ + 6 &&
+			   SF_OP_I32_LE_U == SF_OP_I32_EQ + 7 && SF_OP_I32_GE_S == SF_OP_I32_EQ + 8 &&
+			   SF_OP_I32_GE_U == SF_OP_I32_EQ + 9, "i32_cmp_cc: the i32 compares in order");
 
 static OUT_OF_LINE void
 cg_int_eqz(cstate *c, int w)
@@ -1512,7 +1508,7 @@ lower(cstate *c, int op, bool counting)
 		case SF_OP_I32_LE_U:
 		case SF_OP_I32_GE_S:
 		case SF_OP_I32_GE_U:
-			cg_i32_cmp(c, op);
+			int_cmp(c, 0, (x64_cc) i32_cmp_cc[op - SF_OP_I32_EQ]);
 			break;
 		case SF_OP_I64_EQ: int_cmp(c, 1, X64_CC_E); break;
 		case SF_OP_I64_NE: int_cmp(c, 1, X64_CC_NE); break;
