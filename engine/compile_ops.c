@@ -247,9 +247,11 @@ fold_int(int op, int64_t a, int64_t b, int64_t *out)
 ** local L when the result goes to L (a = L updates it in place; else a is
 ** copied into L unless b reads L), or a register we own.  'l' is
 ** cg_next_set_local's answer.  On return 'a' is the entry to push.
+** Inline in the integer binops, which are many; out of line
+** (result_reg) for the others.
 */
-static int
-result_reg(cstate *c, int l, sval *a, uint32_t depth, const sval *b)
+static inline __attribute__((always_inline)) int
+result_reg_in(cstate *c, int l, sval *a, uint32_t depth, const sval *b)
 {
 	if (l >= 0 && cg_reads_local(a, l))
 	{
@@ -266,6 +268,12 @@ result_reg(cstate *c, int l, sval *a, uint32_t depth, const sval *b)
 		return r;
 	}
 	return cg_own(c, a, depth);
+}
+
+static OUT_OF_LINE int
+result_reg(cstate *c, int l, sval *a, uint32_t depth, const sval *b)
+{
+	return result_reg_in(c, l, a, depth, b);
 }
 
 /* dst op= b, where b is a popped value at index 'depth'. */
@@ -361,7 +369,7 @@ cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 		lea_binop(c, l, alu, w, a, b);
 		return;
 	}
-	r = result_reg(c, l, a, da, b);
+	r = result_reg_in(c, l, a, da, b);
 	alu_with(c, alu, w, r, b, db);
 	/* add/sub/and/or/xor leave ZF = (result == 0) for a following test */
 	c->zf_pos = x64_pos(c->b);
