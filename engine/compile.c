@@ -1981,8 +1981,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	c.end = m->bytes + code->end_off;
 	c.op_start = c.pc;
 	c.maxsp = code->max_stack;
-	c.fuel.sites = ms->fuel.sites;
-	c.fuel.capsites = ms->fuel.capsites;
+	cg_fuel_take(&c);
 	ms->func_start = (uint32_t) x64_pos(&ms->buf);
 	ms->nloops = 0;
 	ms->nmap = 0;
@@ -2032,13 +2031,7 @@ out:
 	ms->vcap = c.vcap;
 	ms->cs = c.cs;
 	ms->ccap = c.ccap;
-	ms->fuel.sites = c.fuel.sites;
-	ms->fuel.capsites = c.fuel.capsites;
-	free(c.fuel.stubs);
-	free(c.fuel.hoists);
-	free(c.fuel.plains);
-	free(c.fuel.zcand);
-	free(c.fuel.skips);
+	cg_fuel_give_back(&c);
 	free(c.cold);
 	return c.status;
 }

@@ -110,6 +110,64 @@ cg_fuel_sync(cstate *c)
 	}
 }
 
+/*
+** A function's arrays are the thread's, kept from one function to the
+** next (fuel_module): each grows to the most any function needed and no
+** more, and none is allocated per function.
+*/
+void
+cg_fuel_take(cstate *c)
+{
+	fuel_func  *f = &c->fuel;
+	const fuel_module *fm = &c->ms->fuel;
+
+	f->sites = fm->sites;
+	f->capsites = fm->capsites;
+	f->hoists = fm->hoists;
+	f->caphoists = fm->caphoists;
+	f->plains = fm->plains;
+	f->capplains = fm->capplains;
+	f->zcand = fm->zcand;
+	f->capzcand = fm->capzcand;
+	f->stubs = fm->stubs;
+	f->capstubs = fm->capstubs;
+	f->skips = fm->skips;
+	f->capskips = fm->capskips;
+}
+
+/* The function is done: its arrays go back to the thread (cg_fuel_take). */
+void
+cg_fuel_give_back(cstate *c)
+{
+	const fuel_func *f = &c->fuel;
+	fuel_module *fm = &c->ms->fuel;
+
+	fm->sites = f->sites;
+	fm->capsites = f->capsites;
+	fm->hoists = f->hoists;
+	fm->caphoists = f->caphoists;
+	fm->plains = f->plains;
+	fm->capplains = f->capplains;
+	fm->zcand = f->zcand;
+	fm->capzcand = f->capzcand;
+	fm->stubs = f->stubs;
+	fm->capstubs = f->capstubs;
+	fm->skips = f->skips;
+	fm->capskips = f->capskips;
+}
+
+/* The thread's compile is over. */
+void
+cg_fuel_free(modstate *ms)
+{
+	free(ms->fuel.sites);
+	free(ms->fuel.hoists);
+	free(ms->fuel.plains);
+	free(ms->fuel.zcand);
+	free(ms->fuel.stubs);
+	free(ms->fuel.skips);
+}
+
 /* Room for one more element in *v (capacity *cap, n used); false: failed. */
 static __attribute__((noinline)) bool
 grow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)

@@ -223,8 +223,15 @@ typedef struct fuel_module
 {
 	uint64_t	points;			/* charges left in the code */
 	fuel_entry *entry;			/* per defined function, shared by the threads */
-	fuel_site  *sites;			/* a function's sites, handed on to the next one */
+	/* fuel_func's arrays, handed on from one function to the next */
+	fuel_site  *sites;
 	uint32_t	capsites;
+	fhoist	   *hoists;
+	fplain	   *plains;
+	uint32_t   *zcand;
+	fstub	   *stubs;
+	fskip	   *skips;
+	uint32_t	caphoists, capplains, capzcand, capstubs, capskips;
 	/* a function's loops that may rotate; more go unrotated */
 	frot		rots[FUEL_ROTS];	/* by start */
 	fedge		redges[FUEL_REDGES];	/* their back edges' runs */
