@@ -716,24 +716,39 @@ cg_charge_lea(cstate *c)
 	return charge_reserve(c, CHARGE_LEN);
 }
 
+/*
+** Each form is 3 bytes (the same for every site of that form) and then a
+** 4-byte immediate, the amount (a NOP's is 0): each site is two stores,
+** its form looked up, not branched on.
+*/
+_Static_assert(FUEL_ADD == 0 && FUEL_LEA == 1 && FUEL_DROPPED == 2 && FUEL_REMOVED == 3,
+			   "cg_charges_write: the forms index its heads, the charging ones first");
+
 void
 cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
 {
 	uint8_t    *code = x64_code(&ms->buf);
+	uint8_t		form[CHARGE_LEN];
+	uint32_t	head[4];
+	static const uint32_t charging[4] = {~0u, ~0u, 0, 0};
 
-	for (const fuel_site *end = s + n; code != NULL && s < end; s++)
-		switch (s->form)
-		{
-			case FUEL_ADD:
-				x64_put_alu_ri32(code + s->at, X64_ADD, 1, X64_FUEL, (int32_t) s->n);
-				break;
-			case FUEL_LEA:
-				x64_put_lea_d32(code + s->at, 1, X64_FUEL, X64_FUEL, (int32_t) s->n);
-				break;
-			default:
-				x64_put_nop(code + s->at, CHARGE_LEN);
-				break;
-		}
+	if (code == NULL)
+		return;
+	x64_put_alu_ri32(form, X64_ADD, 1, X64_FUEL, 0);
+	memcpy(&head[FUEL_ADD], form, 4);
+	x64_put_lea_d32(form, 1, X64_FUEL, X64_FUEL, 0);
+	memcpy(&head[FUEL_LEA], form, 4);
+	x64_put_nop7(form);
+	memcpy(&head[FUEL_DROPPED], form, 4);
+	head[FUEL_REMOVED] = head[FUEL_DROPPED];
+	for (const fuel_site *end = s + n; s < end; s++)
+	{
+		uint32_t	imm = s->n & charging[s->form & 3];
+
+		/* the head's 4th byte is the immediate's first */
+		memcpy(code + s->at, &head[s->form & 3], 4);
+		memcpy(code + s->at + CHARGE_LEN - 4, &imm, 4);
+	}
 }
 
 /* A checked charge is followed by its 'jg' to the out-of-fuel thunk (6 bytes). */
