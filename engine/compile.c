@@ -664,14 +664,6 @@ emit_trap_thunks(cstate *c)
 
 /* ---- fuel planning's target interface (compile.h) ------------------------------- */
 
-/*
-** A charge is 'add r15, imm32' (checked in precise mode by a 'jg' to the
-** out-of-fuel thunk right after it), 'lea r15, [r15 + disp32]' where the
-** flags must survive, or a 7-byte NOP once dropped: the same length in
-** every form, so a site can change form in place.
-*/
-#define CHARGE_LEN 7
-
 uint32_t
 cg_pos(const cstate *c)
 {
@@ -689,8 +681,8 @@ charge_reserve(cstate *c, uint32_t len)
 }
 
 /* cg_charge_open with a compare result in the flags, or checked. */
-static __attribute__((noinline)) uint32_t
-charge_open_slow(cstate *c, bool checked)
+uint32_t
+cg_charge_open_slow(cstate *c, bool checked)
 {
 	uint32_t	at;
 
@@ -699,15 +691,6 @@ charge_open_slow(cstate *c, bool checked)
 	if (checked)
 		cg_trap_if(c, X64_CC_G, SF_TRAP_OUT_OF_FUEL);
 	return at;
-}
-
-/* The charge's bytes come when its site is written (cg_charges_write). */
-uint32_t
-cg_charge_open(cstate *c, bool checked)
-{
-	if (c->nflags != 0 || checked)
-		return charge_open_slow(c, checked);
-	return charge_reserve(c, CHARGE_LEN);
 }
 
 uint32_t

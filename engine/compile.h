@@ -298,8 +298,11 @@ sf_status	cg_compile_function(modstate *ms, uint32_t defidx);
 ** opaque to it: it compares them and hands them back.
 */
 uint32_t	cg_pos(const cstate *c);
-/* A charge here, its site's offset: checked in precise mode (an add, then its test) */
-uint32_t	cg_charge_open(cstate *c, bool checked);
+/*
+** A charge here, its site's offset: checked in precise mode (an add, then
+** its test).  cg_charge_open (compile_inline.h) is the common case inline.
+*/
+uint32_t	cg_charge_open_slow(cstate *c, bool checked);
 /* A charge here that leaves the flags alone, never checked */
 uint32_t	cg_charge_lea(cstate *c);
 /* Write the n sites at s into the code, each in its form (all one length). */

@@ -220,20 +220,16 @@ cg_fuel_point(cstate *c)
 	c->fuel.pend_hoist = NO_SITE;
 }
 
-/* Open a run here: the target emits its charge. */
+/*
+** What waits for the next run opened (cg_fuel_arm, cg_fuel_end,
+** cg_fuel_enter): an if arm it heads, an if's else path it is, frames
+** whose entry run it is.
+*/
 static void
-open_run(cstate *c)
+run_pending(cstate *c, uint32_t site)
 {
 	fuel_func  *f = &c->fuel;
-	uint32_t	site = new_site(c, cg_charge_open(c, f->precise), FUEL_ADD);
 
-	if (site == NO_SITE)
-		return;
-	f->at = site;
-	f->fast = site;
-	f->n = 0;
-	f->held = 0;
-	f->late_loop = NO_SITE;
 	if (f->arm_frame != NO_SITE)
 	{
 		fuel_frame *k = &c->cs[f->arm_frame].fuel;
@@ -255,31 +251,46 @@ open_run(cstate *c)
 	f->pend_lo = NO_SITE;
 }
 
+/* Open a run here: the target emits its charge. */
+static inline __attribute__((always_inline)) void
+open_run_inline(cstate *c)
+{
+	fuel_func  *f = &c->fuel;
+	uint32_t	site = new_site(c, cg_charge_open(c, f->precise), FUEL_ADD);
+
+	if (site == NO_SITE)
+		return;
+	f->at = site;
+	f->fast = site;
+	f->n = 0;
+	f->held = 0;
+	f->late_loop = NO_SITE;
+	/* one test when nothing waits (all three NO_SITE, all ones) */
+	if ((f->arm_frame & f->pend_hoist & f->pend_lo) != NO_SITE)
+		run_pending(c, site);
+}
+
+static void
+open_run(cstate *c)
+{
+	open_run_inline(c);
+}
+
 static bool peel_loop(cstate *c, uint32_t loop);
 
 /*
-** An operator of fuel 'cost' joins the current run (cg_fuel_op takes the
-** common case inline).  Operators in unreachable code are never executed
-** and cost nothing.  Every decoded operator must come through cg_fuel_op:
-** a lowering that fuses several operators must call it for each one it
-** consumes.
+** An operator of fuel 'cost' in a loop's late part (cg_fuel_op_slow).  A
+** late part is charged after it ran: it must be charged before an
+** operator that may trap, and it cannot grow past what the loop's entry
+** run can take back.  Either ends it here.
 */
-void
-cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
+static void
+late_op(cstate *c, uint32_t cost, bool traps)
 {
 	fuel_func  *f = &c->fuel;
 
-	cg_fuel_sync(c);
-	if (cost == 0 || c->unreachable || !f->counting)
-		return;
-	/*
-	** A late part is charged after it ran: it must be charged before an
-	** operator that may trap, and it cannot grow past what the loop's
-	** entry run can take back.  Either ends it here.
-	*/
-	if (f->late_loop != NO_SITE &&
-		(traps || f->n >= RUN_MAX ||
-		 (c->cs[f->late_loop].fuel.room < cost && !peel_loop(c, f->late_loop))))
+	if (traps || f->n >= RUN_MAX ||
+		(c->cs[f->late_loop].fuel.room < cost && !peel_loop(c, f->late_loop)))
 		cg_fuel_flush_slow(c);
 	if (f->at == NO_SITE || f->n >= RUN_MAX)
 		open_run(c);
@@ -298,6 +309,36 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 		}
 		L->late_n += cost;
 	}
+}
+
+/*
+** An operator of fuel 'cost' joins the current run: cg_fuel_op takes the
+** common case inline and calls here, in reachable code (operators in
+** unreachable code are never executed and cost nothing), when counting,
+** for a cost above 0, when no run is open or the run is a loop's late
+** part or full.  Every decoded operator must come through cg_fuel_op: a
+** lowering that fuses several operators must call it for each one it
+** consumes.
+*/
+void
+cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
+{
+	fuel_func  *f = &c->fuel;
+
+	cg_fuel_sync(c);
+	if (f->late_loop != NO_SITE)
+	{
+		late_op(c, cost, traps);
+		return;
+	}
+	if (f->at == NO_SITE || f->n >= RUN_MAX)
+	{
+		open_run_inline(c);
+		if (f->at == NO_SITE)
+			return;
+	}
+	f->n += cost;
+	f->sites[f->at].n = f->n;
 }
 
 /*

@@ -485,6 +485,31 @@ cg_push_local(cstate *c, uint32_t l)
 }
 
 /*
+** A charge is 'add r15, imm32' (checked in precise mode by a 'jg' to the
+** out-of-fuel thunk right after it), 'lea r15, [r15 + disp32]' where the
+** flags must survive, or a 7-byte NOP once dropped: the same length in
+** every form, so a site can change form in place (compile.c).
+*/
+#define CHARGE_LEN 7
+
+/*
+** Room for a charge here; its bytes come when its site is written
+** (cg_charges_write).  Inline, once per run: the common case, no compare
+** result in the flags and no check.
+*/
+static inline uint32_t
+cg_charge_open(cstate *c, bool checked)
+{
+	uint32_t	at;
+
+	if (checked || c->nflags != 0)
+		return cg_charge_open_slow(c, checked);
+	at = (uint32_t) x64_pos(c->b);
+	x64_skip(c->b, CHARGE_LEN);
+	return at;
+}
+
+/*
 ** Called before operator 'op' is compiled: it joins the current run
 ** (compile_fuel.c).  Inline, the common case: an open ordinary run takes
 ** the operator's cost into fuel.n only; the site is brought up to date at
