@@ -251,18 +251,25 @@ run_pending(cstate *c, uint32_t site)
 	f->pend_lo = NO_SITE;
 }
 
-/* Open a run here: the target emits its charge. */
-static inline __attribute__((always_inline)) void
-open_run_inline(cstate *c)
+/*
+** Open a run here, of 'cost' so far: the target emits its charge.  Its own
+** function, with few registers live across its calls: once per run.
+*/
+static __attribute__((noinline)) void
+open_run_cost(cstate *c, uint32_t cost)
 {
 	fuel_func  *f = &c->fuel;
-	uint32_t	site = new_site(c, cg_charge_open(c, f->precise), FUEL_ADD);
+	uint32_t	at = cg_charge_open(c, f->precise);
+	uint32_t	site = f->nsites;
 
-	if (site == NO_SITE)
+	if (site == f->capsites &&
+		!grow((void **) &f->sites, &f->capsites, site, sizeof(fuel_site), c))
 		return;
+	f->sites[site] = (fuel_site) {at, cost, FUEL_ADD, NO_SITE};
+	f->nsites = site + 1;
 	f->at = site;
 	f->fast = site;
-	f->n = 0;
+	f->n = cost;
 	f->held = 0;
 	f->late_loop = NO_SITE;
 	/* one test when nothing waits (all three NO_SITE, all ones) */
@@ -270,10 +277,11 @@ open_run_inline(cstate *c)
 		run_pending(c, site);
 }
 
+/* Open a run here, nothing costed in it yet. */
 static void
 open_run(cstate *c)
 {
-	open_run_inline(c);
+	open_run_cost(c, 0);
 }
 
 static bool peel_loop(cstate *c, uint32_t loop);
@@ -284,7 +292,7 @@ static bool peel_loop(cstate *c, uint32_t loop);
 ** operator that may trap, and it cannot grow past what the loop's entry
 ** run can take back.  Either ends it here.
 */
-static void
+static __attribute__((noinline)) void
 late_op(cstate *c, uint32_t cost, bool traps)
 {
 	fuel_func  *f = &c->fuel;
@@ -327,18 +335,14 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 
 	cg_fuel_sync(c);
 	if (f->late_loop != NO_SITE)
-	{
 		late_op(c, cost, traps);
-		return;
-	}
-	if (f->at == NO_SITE || f->n >= RUN_MAX)
+	else if (f->at == NO_SITE || f->n >= RUN_MAX)
+		open_run_cost(c, cost);
+	else
 	{
-		open_run_inline(c);
-		if (f->at == NO_SITE)
-			return;
+		f->n += cost;
+		f->sites[f->at].n = f->n;
 	}
-	f->n += cost;
-	f->sites[f->at].n = f->n;
 }
 
 /*

@@ -502,7 +502,7 @@ cg_charge_open(cstate *c, bool checked)
 {
 	uint32_t	at;
 
-	if (checked || c->nflags != 0)
+	if (SF_UNLIKELY(checked || c->nflags != 0))
 		return cg_charge_open_slow(c, checked);
 	at = (uint32_t) x64_pos(c->b);
 	x64_skip(c->b, CHARGE_LEN);
