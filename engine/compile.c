@@ -764,20 +764,21 @@ static uint32_t
 first_at_least(const void *base, uint32_t n, size_t size, size_t field, uint32_t key)
 {
 	uint32_t	lo = 0,
-				hi = n;
+				v;
 
-	while (lo < hi)
+	if (n == 0)
+		return 0;
+	/* halving without a branch on the data: [lo, lo + n) holds the answer's predecessor */
+	while (n > 1)
 	{
-		uint32_t	mid = lo + (hi - lo) / 2;
-		uint32_t	v;
+		uint32_t	half = n / 2;
 
-		memcpy(&v, (const char *) base + (size_t) mid * size + field, sizeof(v));
-		if (v < key)
-			lo = mid + 1;
-		else
-			hi = mid;
+		memcpy(&v, (const char *) base + (size_t) (lo + half) * size + field, sizeof(v));
+		lo = v < key ? lo + half : lo;
+		n -= half;
 	}
-	return lo;
+	memcpy(&v, (const char *) base + (size_t) lo * size + field, sizeof(v));
+	return lo + (v < key);
 }
 
 _Static_assert(sizeof(((pool_fix *) 0)->at) == sizeof(uint32_t), "pool_fix.at is searched as a uint32_t");

@@ -168,15 +168,13 @@ cg_fuel_free(modstate *ms)
 	free(ms->fuel.skips);
 }
 
-/* Room for one more element in *v (capacity *cap, n used); false: failed. */
+/* grow()'s work when *v is full. */
 static __attribute__((noinline)) bool
-grow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
+grow_slow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
 {
 	void	   *nv;
 	uint32_t	ncap;
 
-	if (n < *cap)
-		return true;
 	ncap = *cap ? 2 * *cap : 8;
 	nv = realloc(*v, (size_t) ncap * size);
 	if (nv == NULL)
@@ -190,6 +188,17 @@ grow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
 }
 
 /*
+** Room for one more element in *v (capacity *cap, n used); false: failed.
+** Inline, the common case: there is (the arrays are the thread's, grown
+** once for all its functions).
+*/
+static inline bool
+grow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
+{
+	return n < *cap || grow_slow(v, cap, n, size, c);
+}
+
+/*
 ** A new site for a charge the target emitted at 'at'; NO_SITE when out of
 ** memory (the compile has failed then).
 */
@@ -198,8 +207,7 @@ new_site(cstate *c, uint32_t at, fuel_form form)
 {
 	fuel_func  *f = &c->fuel;
 
-	if (f->nsites == f->capsites &&
-		!grow((void **) &f->sites, &f->capsites, f->nsites, sizeof(fuel_site), c))
+	if (!grow((void **) &f->sites, &f->capsites, f->nsites, sizeof(fuel_site), c))
 		return NO_SITE;
 	f->sites[f->nsites] = (fuel_site) {at, 0, (uint8_t) form, NO_SITE};
 	return f->nsites++;
@@ -262,8 +270,7 @@ open_run_cost(cstate *c, uint32_t cost)
 	uint32_t	at = cg_charge_open(c, f->precise);
 	uint32_t	site = f->nsites;
 
-	if (site == f->capsites &&
-		!grow((void **) &f->sites, &f->capsites, site, sizeof(fuel_site), c))
+	if (!grow((void **) &f->sites, &f->capsites, site, sizeof(fuel_site), c))
 		return;
 	f->sites[site] = (fuel_site) {at, cost, FUEL_ADD, NO_SITE};
 	f->nsites = site + 1;
@@ -410,24 +417,30 @@ set_site(cstate *c, uint32_t site, uint32_t n)
 /*
 ** Move what both paths charge, at sites a and b, into the run 'before'
 ** them: min(a, b) goes before, and each keeps what it has over that.
+** All three are sites (none is NO_SITE).
 */
 static void
 hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
 {
-	uint32_t	t = site_fuel(c, a),
-				e = site_fuel(c, b),
+	fuel_site  *s = c->fuel.sites;
+	uint32_t	t = s[a].n,
+				e = s[b].n,
 				m = t < e ? t : e,
-				p = site_fuel(c, before);
+				p = s[before].n;
 
 	if (m == 0 || p + m >= RUN_MAX)
 		return;
-	c->fuel.sites[before].n = p + m;
-	set_site(c, a, t - m);
-	set_site(c, b, e - m);
+	s[before].n = p + m;
+	s[a].n = t - m;
+	s[b].n = e - m;
+	if (t == m)
+		zero_candidate(c, a);
+	if (e == m)
+		zero_candidate(c, b);
 }
 
 /* Move what both arms of an if/else charge into the run before the if. */
-static void
+static __attribute__((noinline)) void
 hoist_common(cstate *c, const ctl *k)
 {
 	if (k->fuel.entry != NO_SITE && k->fuel.then_arm != NO_SITE && k->fuel.arm != NO_SITE)
@@ -647,7 +660,11 @@ cg_fuel_jump(cstate *c, uint32_t depth, bool conditional)
 	cg_fuel_sync(c);
 	if (target < in->esc_min)
 		in->esc_min = target;
-	if (!c->fuel.counting)
+	/*
+	** Mostly nothing to do: not counting, or a target that is no loop that
+	** may rotate, and no open loop turned late (so no late part either).
+	*/
+	if (!c->fuel.counting || (c->cs[target].fuel.rot1 == 0 && c->fuel.late_open == 0))
 		return 0;
 	return jump_counting(c, target, conditional);
 }
@@ -736,7 +753,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 ** Loop k (frame 'index') ends: its exit stubs go here, out of the way of
 ** the fall-through, which then charges the last iteration's late part.
 */
-static void
+static __attribute__((noinline)) void
 end_loop(cstate *c, const ctl *k, uint32_t index)
 {
 	fuel_func  *f = &c->fuel;
@@ -796,28 +813,15 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 }
 
 /*
-** Frame k (popped: it was cs[c->csp]) ends.  'joined' says some branch
-** reaches its end; otherwise only the fall-through does, and the current
-** run may go on.  'false_only': only the false edge of an if without else
-** does (the then arm never reaches its end), so the run after the end is
-** the else path's, and what both paths charge can move before the if
-** (cg_fuel_func_end).
+** cg_fuel_end's work on the runs, when counting: the current run goes on
+** after the end of frame k (index 'index'), or a new one starts.
 */
-void
-cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
+static __attribute__((noinline)) void
+end_run(cstate *c, const ctl *k, uint32_t index, bool joined, bool false_only)
 {
 	fuel_func  *f = &c->fuel;
-	uint32_t	index = c->csp;
-	fuel_frame *parent = &c->cs[index - 1].fuel;
 	bool		resume;
 
-	cg_fuel_sync(c);
-	if (k->fuel.esc_min < parent->esc_min)
-		parent->esc_min = k->fuel.esc_min;
-	if (!f->counting)
-		return;
-	if (k->kind == CTL_LOOP)
-		end_loop(c, k, index);
 	resume = k->fuel.esc_min >= index && k->fuel.entry != NO_SITE &&
 		site_fuel(c, k->fuel.entry) < RUN_MAX;
 	if (!resume && !joined)
@@ -846,6 +850,31 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
 		f->hoists[f->nhoists] = (fhoist) {k->fuel.entry, k->fuel.arm, NO_SITE};
 		f->pend_hoist = f->nhoists++;
 	}
+}
+
+/*
+** Frame k (popped: it was cs[c->csp]) ends.  'joined' says some branch
+** reaches its end; otherwise only the fall-through does, and the current
+** run may go on.  'false_only': only the false edge of an if without else
+** does (the then arm never reaches its end), so the run after the end is
+** the else path's, and what both paths charge can move before the if
+** (cg_fuel_func_end).
+*/
+void
+cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
+{
+	fuel_func  *f = &c->fuel;
+	uint32_t	index = c->csp;
+	fuel_frame *parent = &c->cs[index - 1].fuel;
+
+	cg_fuel_sync(c);
+	if (k->fuel.esc_min < parent->esc_min)
+		parent->esc_min = k->fuel.esc_min;
+	if (!f->counting)
+		return;
+	if (k->kind == CTL_LOOP)
+		end_loop(c, k, index);
+	end_run(c, k, index, joined, false_only);
 }
 
 /* ---- calls: the caller pays the callee's entry run ----------------------------- */
