@@ -829,12 +829,6 @@ cg_charge_skip_write(modstate *ms, uint32_t slot, fuel_skip_form how, bool check
 		x64_put_nop(code + slot, SKIP_LEN);
 }
 
-cg_mark
-cg_mark_here(const cstate *c)
-{
-	return (cg_mark) {c->nbranch, c->ms->nfix, c->frames};
-}
-
 /*
 ** Since 'm', no frame, no call, and either no branch and a return ending
 ** here, or one branch, a jmp rel32 ending here (*jump: its field).

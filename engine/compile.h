@@ -324,8 +324,10 @@ void		cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump);
 */
 uint32_t	cg_charge_skip_slot(cstate *c);
 void		cg_charge_skip_write(modstate *ms, uint32_t slot, fuel_skip_form how, bool checked);
-/* Where the code stands, and whether it has stayed plain since (see cg_mark). */
-cg_mark		cg_mark_here(const cstate *c);
+/*
+** Whether the code has stayed plain since a mark (see cg_mark; the mark:
+** cg_mark_here, compile_inline.h).
+*/
 bool		cg_plain_since(const cstate *c, const cg_mark *m, uint32_t *jump);
 /* A jump forward, to be bound; binding a jump or branch to here. */
 uint32_t	cg_jump_fwd(cstate *c);

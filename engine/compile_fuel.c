@@ -259,19 +259,12 @@ run_pending(cstate *c, uint32_t site)
 	f->pend_lo = NO_SITE;
 }
 
-/*
-** Open a run here, of 'cost' so far: the target emits its charge.  Its own
-** function, with few registers live across its calls: once per run.
-*/
-static __attribute__((noinline)) void
-open_run_cost(cstate *c, uint32_t cost)
+/* A run opens at site 'site', its charge at 'at', of 'cost' so far. */
+static inline __attribute__((always_inline)) void
+run_opened(cstate *c, uint32_t site, uint32_t at, uint32_t cost)
 {
 	fuel_func  *f = &c->fuel;
-	uint32_t	at = cg_charge_open(c, f->precise);
-	uint32_t	site = f->nsites;
 
-	if (!grow((void **) &f->sites, &f->capsites, site, sizeof(fuel_site), c))
-		return;
 	f->sites[site] = (fuel_site) {at, cost, FUEL_ADD, NO_SITE};
 	f->nsites = site + 1;
 	f->at = site;
@@ -282,6 +275,18 @@ open_run_cost(cstate *c, uint32_t cost)
 	/* one test when nothing waits (all three NO_SITE, all ones) */
 	if ((f->arm_frame & f->pend_hoist & f->pend_lo) != NO_SITE)
 		run_pending(c, site);
+}
+
+/* Open a run here, of 'cost' so far: the target emits its charge. */
+static __attribute__((noinline)) void
+open_run_cost(cstate *c, uint32_t cost)
+{
+	fuel_func  *f = &c->fuel;
+	uint32_t	at = cg_charge_open(c, f->precise);
+
+	if (!grow((void **) &f->sites, &f->capsites, f->nsites, sizeof(fuel_site), c))
+		return;
+	run_opened(c, f->nsites, at, cost);
 }
 
 /* Open a run here, nothing costed in it yet. */
@@ -340,16 +345,21 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 {
 	fuel_func  *f = &c->fuel;
 
+	uint32_t	at;
+
 	cg_fuel_sync(c);
 	if (f->late_loop != NO_SITE)
 		late_op(c, cost, traps);
-	else if (f->at == NO_SITE || f->n >= RUN_MAX)
-		open_run_cost(c, cost);
-	else
+	else if (f->at != NO_SITE && f->n < RUN_MAX)
 	{
 		f->n += cost;
 		f->sites[f->at].n = f->n;
 	}
+	/* a new run, with no call but to run_pending when room is there */
+	else if (f->nsites < f->capsites && cg_charge_open_quick(c, f->precise, &at))
+		run_opened(c, f->nsites, at, cost);
+	else
+		open_run_cost(c, cost);
 }
 
 /*

@@ -510,6 +510,30 @@ cg_charge_open(cstate *c, bool checked)
 }
 
 /*
+** cg_charge_open's common case with no call at all: room for an
+** unchecked charge, no compare result in the flags, and room in the
+** buffer; false, and nothing emitted, otherwise (then cg_charge_open).
+*/
+static inline bool
+cg_charge_open_quick(cstate *c, bool checked, uint32_t *at)
+{
+	x64_buf    *b = c->b;
+
+	if (checked || c->nflags != 0 || b->p + CHARGE_LEN > b->end)
+		return false;
+	*at = (uint32_t) x64_pos(b);
+	b->p += CHARGE_LEN;
+	return true;
+}
+
+/* Where the code stands, to tell later whether it has stayed plain (cg_plain_since). */
+static inline cg_mark
+cg_mark_here(const cstate *c)
+{
+	return (cg_mark) {c->nbranch, c->ms->nfix, c->frames};
+}
+
+/*
 ** Called before operator 'op' is compiled: it joins the current run
 ** (compile_fuel.c).  Inline, the common case: an open ordinary run takes
 ** the operator's cost into fuel.n only; the site is brought up to date at
