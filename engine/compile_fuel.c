@@ -99,6 +99,13 @@ site_fuel(const cstate *c, uint32_t site)
 	return site == NO_SITE ? 0 : c->fuel.sites[site].n;
 }
 
+/* fuel_func.fast_max when the open run, at 'site', is ordinary. */
+static inline uint32_t
+fast_max(uint32_t site)
+{
+	return site != NO_SITE ? RUN_MAX : 0;
+}
+
 /* The current run's site takes the fuel the inline cg_fuel_op added. */
 void
 cg_fuel_sync(cstate *c)
@@ -219,7 +226,7 @@ cg_fuel_point(cstate *c)
 {
 	cg_fuel_sync(c);
 	c->fuel.at = NO_SITE;
-	c->fuel.fast = NO_SITE;
+	c->fuel.fast_max = 0;
 	c->fuel.n = 0;
 	c->fuel.held = 0;
 	c->fuel.arm_frame = NO_SITE;
@@ -268,7 +275,7 @@ run_opened(cstate *c, uint32_t site, uint32_t at, uint32_t cost)
 	f->sites[site] = (fuel_site) {at, cost, FUEL_ADD, NO_SITE};
 	f->nsites = site + 1;
 	f->at = site;
-	f->fast = site;
+	f->fast_max = RUN_MAX;
 	f->n = cost;
 	f->held = 0;
 	f->late_loop = NO_SITE;
@@ -584,7 +591,7 @@ cg_fuel_flush_slow(cstate *c)
 	L = &c->cs[f->late_loop].fuel;
 	n = late_part(&c->cs[f->late_loop]);
 	f->late_loop = NO_SITE;
-	f->fast = f->at;
+	f->fast_max = fast_max(f->at);
 	if (c->unreachable)
 		return;
 	if (n == 0)
@@ -602,7 +609,7 @@ cg_fuel_flush_slow(cstate *c)
 	L->late_n = 0;
 	cg_fuel_point(c);
 	f->at = charge_keeping_flags(c, n);
-	f->fast = f->at;
+	f->fast_max = fast_max(f->at);
 	f->n = n;
 	f->held = n;
 }
@@ -753,7 +760,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 		c->cs[L].fuel.late = true;
 		f->late_open++;
 		f->late_loop = L;
-		f->fast = NO_SITE;
+		f->fast_max = 0;
 		return;
 	}
 	cg_fuel_point(c);
@@ -842,7 +849,7 @@ end_run(cstate *c, const ctl *k, uint32_t index, bool joined, bool false_only)
 	if (resume)
 	{
 		f->at = k->fuel.entry;
-		f->fast = f->at;
+		f->fast_max = fast_max(f->at);
 		f->n = site_fuel(c, f->at);
 		f->held = f->n;
 		f->arm_frame = NO_SITE;

@@ -158,7 +158,9 @@ typedef struct fskip
 typedef struct fuel_func
 {
 	/* the open run, read and written per operator by cg_fuel_op */
-	uint32_t	fast;			/* the open run when only its count grows, else NO_SITE */
+	uint32_t	fast_max;		/* n grows inline while below this: FUEL_RUN_MAX
+								 * when a run is open and only its count grows,
+								 * else 0 */
 	uint32_t	n;				/* its fuel, written to the site by cg_fuel_sync */
 	uint32_t	held;			/* of n, what runs up to its last operator that may trap */
 	bool		dirty;			/* n not yet written */

@@ -548,9 +548,10 @@ cg_fuel_op(cstate *c, int op)
 
 	/*
 	** reachable code only (the dispatch); a run is open only when counting: no
-	** test of 'counting' here
+	** test of 'counting' here.  One test: fast_max is FUEL_RUN_MAX for an
+	** ordinary open run, else 0.
 	*/
-	if (c->fuel.fast != NO_SITE && c->fuel.n < FUEL_RUN_MAX)
+	if (c->fuel.n < c->fuel.fast_max)
 	{
 		/*
 		** written to the site by the next cg_fuel_* call (cg_fuel_sync); a
@@ -560,7 +561,7 @@ cg_fuel_op(cstate *c, int op)
 		c->fuel.dirty = true;
 		return;
 	}
-	if (cost == 0 || !c->fuel.counting)
+	if (!c->fuel.counting || cost == 0)
 		return;
 	cg_fuel_op_slow(c, cost, cg_op_traps[op]);
 }
