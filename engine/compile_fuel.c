@@ -829,23 +829,36 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 	}
 }
 
-/*
-** cg_fuel_end's work on the runs, when counting: the current run goes on
-** after the end of frame k (index 'index'), or a new one starts.
-*/
+/* After frame k (index 'index') ends, the run at its entry goes on. */
+static inline bool
+run_resumes(const cstate *c, const ctl *k, uint32_t index)
+{
+	return k->fuel.esc_min >= index && k->fuel.entry != NO_SITE &&
+		site_fuel(c, k->fuel.entry) < RUN_MAX;
+}
+
+/* The next run opened heads the else path of if k, which has no else. */
 static __attribute__((noinline)) void
-end_run(cstate *c, const ctl *k, uint32_t index, bool joined, bool false_only)
+note_hoist(cstate *c, const ctl *k)
 {
 	fuel_func  *f = &c->fuel;
-	bool		resume;
 
-	resume = k->fuel.esc_min >= index && k->fuel.entry != NO_SITE &&
-		site_fuel(c, k->fuel.entry) < RUN_MAX;
-	if (!resume && !joined)
-		return;
-	/* the arms' runs are over: neither can be the current run any more */
-	if (k->kind == CTL_ELSE)
-		hoist_common(c, k);
+	if (grow((void **) &f->hoists, &f->caphoists, f->nhoists, sizeof(fhoist), c))
+	{
+		f->hoists[f->nhoists] = (fhoist) {k->fuel.entry, k->fuel.arm, NO_SITE};
+		f->pend_hoist = f->nhoists++;
+	}
+}
+
+/*
+** After frame k ends, reached by a branch or resuming: the run at its
+** entry goes on ('resume'), or a new one starts.
+*/
+static inline __attribute__((always_inline)) void
+run_after_end(cstate *c, const ctl *k, bool resume, bool false_only)
+{
+	fuel_func  *f = &c->fuel;
+
 	if (resume)
 	{
 		f->at = k->fuel.entry;
@@ -859,14 +872,26 @@ end_run(cstate *c, const ctl *k, uint32_t index, bool joined, bool false_only)
 		return;
 	}
 	cg_fuel_point(c);
-	/* the next run opened heads the else path of an if without else */
 	if (false_only && k->kind == CTL_IF && k->fuel.entry != NO_SITE &&
-		k->fuel.arm != NO_SITE &&
-		grow((void **) &f->hoists, &f->caphoists, f->nhoists, sizeof(fhoist), c))
-	{
-		f->hoists[f->nhoists] = (fhoist) {k->fuel.entry, k->fuel.arm, NO_SITE};
-		f->pend_hoist = f->nhoists++;
-	}
+		k->fuel.arm != NO_SITE)
+		note_hoist(c, k);
+}
+
+/* cg_fuel_end of a loop or an if/else, when counting. */
+static __attribute__((noinline)) void
+end_frame(cstate *c, const ctl *k, uint32_t index, bool joined, bool false_only)
+{
+	bool		resume;
+
+	if (k->kind == CTL_LOOP)
+		end_loop(c, k, index);
+	resume = run_resumes(c, k, index);
+	if (!resume && !joined)
+		return;
+	/* the arms' runs are over: neither can be the current run any more */
+	if (k->kind == CTL_ELSE)
+		hoist_common(c, k);
+	run_after_end(c, k, resume, false_only);
 }
 
 /*
@@ -875,7 +900,7 @@ end_run(cstate *c, const ctl *k, uint32_t index, bool joined, bool false_only)
 ** run may go on.  'false_only': only the false edge of an if without else
 ** does (the then arm never reaches its end), so the run after the end is
 ** the else path's, and what both paths charge can move before the if
-** (cg_fuel_func_end).
+** (cg_fuel_func_end).  A block or an if without else is done inline here.
 */
 void
 cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
@@ -883,15 +908,21 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
 	fuel_func  *f = &c->fuel;
 	uint32_t	index = c->csp;
 	fuel_frame *parent = &c->cs[index - 1].fuel;
+	bool		resume;
 
 	cg_fuel_sync(c);
 	if (k->fuel.esc_min < parent->esc_min)
 		parent->esc_min = k->fuel.esc_min;
 	if (!f->counting)
 		return;
-	if (k->kind == CTL_LOOP)
-		end_loop(c, k, index);
-	end_run(c, k, index, joined, false_only);
+	if (k->kind == CTL_LOOP || k->kind == CTL_ELSE)
+	{
+		end_frame(c, k, index, joined, false_only);
+		return;
+	}
+	resume = run_resumes(c, k, index);
+	if (resume || joined)
+		run_after_end(c, k, resume, false_only);
 }
 
 /* ---- calls: the caller pays the callee's entry run ----------------------------- */
