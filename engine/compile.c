@@ -680,16 +680,13 @@ charge_reserve(cstate *c, uint32_t len)
 	return at;
 }
 
-/* cg_charge_open with a compare result in the flags, or checked. */
+/* cg_charge_open's checked charge (precise mode), the flags free. */
 uint32_t
-cg_charge_open_slow(cstate *c, bool checked)
+cg_charge_checked(cstate *c)
 {
-	uint32_t	at;
+	uint32_t	at = charge_reserve(c, CHARGE_LEN);
 
-	cg_materialize_flags(c);
-	at = charge_reserve(c, CHARGE_LEN);
-	if (checked)
-		cg_trap_if(c, X64_CC_G, SF_TRAP_OUT_OF_FUEL);
+	cg_trap_if(c, X64_CC_G, SF_TRAP_OUT_OF_FUEL);
 	return at;
 }
 

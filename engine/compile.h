@@ -300,9 +300,10 @@ sf_status	cg_compile_function(modstate *ms, uint32_t defidx);
 uint32_t	cg_pos(const cstate *c);
 /*
 ** A charge here, its site's offset: checked in precise mode (an add, then
-** its test).  cg_charge_open (compile_inline.h) is the common case inline.
+** its test).  cg_charge_open is inline (compile_inline.h), and calls
+** cg_charge_checked for a checked one, no compare result in the flags.
 */
-uint32_t	cg_charge_open_slow(cstate *c, bool checked);
+uint32_t	cg_charge_checked(cstate *c);
 /* A charge here that leaves the flags alone, never checked */
 uint32_t	cg_charge_lea(cstate *c);
 /* Write the n sites at s into the code, each in its form (all one length). */

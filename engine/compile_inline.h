@@ -494,16 +494,17 @@ cg_push_local(cstate *c, uint32_t l)
 
 /*
 ** Room for a charge here; its bytes come when its site is written
-** (cg_charges_write).  Inline, once per run: the common case, no compare
-** result in the flags and no check.
+** (cg_charges_write).  A compare result in the flags goes to a register
+** first; a checked charge is cg_charge_checked's.
 */
 static inline uint32_t
 cg_charge_open(cstate *c, bool checked)
 {
 	uint32_t	at;
 
-	if (SF_UNLIKELY(checked || c->nflags != 0))
-		return cg_charge_open_slow(c, checked);
+	cg_materialize_flags(c);
+	if (checked)
+		return cg_charge_checked(c);
 	at = (uint32_t) x64_pos(c->b);
 	x64_skip(c->b, CHARGE_LEN);
 	return at;
