@@ -414,7 +414,7 @@ cg_fuel_arm_done(cstate *c, const ctl *k)
 ** is done (cg_fuel_func_end), not before, since later rules may still add
 ** to it.
 */
-static void
+static inline __attribute__((always_inline)) void
 zero_candidate(cstate *c, uint32_t site)
 {
 	fuel_func  *f = &c->fuel;
@@ -1244,15 +1244,25 @@ cg_fuel_call_entry(modstate *ms, uint32_t i)
 	return e->len;
 }
 
-/* The paying charges the link changed, written by the target. */
+/* The paying charges the link changed, written by the target a batch at a time. */
 void
 cg_fuel_write_pays(modstate *ms)
 {
+	fuel_site	batch[64];
+	uint32_t	n = 0;
+
 	for (uint32_t i = 0; i < ms->nfix; i++)
 	{
 		const fuel_pay *p = &ms->fix[i].pay;
 
-		if (p->site != NO_SITE && p->back == 0 && p->changed)
-			cg_charges_write(ms, &(fuel_site) {p->at, p->n, p->form, NO_SITE}, 1);
+		if (p->site == NO_SITE || p->back != 0 || !p->changed)
+			continue;
+		batch[n++] = (fuel_site) {p->at, p->n, p->form, NO_SITE};
+		if (n == sizeof(batch) / sizeof(batch[0]))
+		{
+			cg_charges_write(ms, batch, n);
+			n = 0;
+		}
 	}
+	cg_charges_write(ms, batch, n);
 }
