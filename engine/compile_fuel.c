@@ -354,16 +354,27 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 
 	uint32_t	at;
 
-	cg_fuel_sync(c);
-	if (f->late_loop != NO_SITE)
-		late_op(c, cost, traps);
-	else if (f->at != NO_SITE && f->n < RUN_MAX)
+	/*
+	** Mostly no run is open (a fuel point came before): then no late part
+	** either, and nothing to sync.
+	*/
+	if (f->at != NO_SITE)
 	{
-		f->n += cost;
-		f->sites[f->at].n = f->n;
+		cg_fuel_sync(c);
+		if (f->late_loop != NO_SITE)
+		{
+			late_op(c, cost, traps);
+			return;
+		}
+		if (f->n < RUN_MAX)
+		{
+			f->n += cost;
+			f->sites[f->at].n = f->n;
+			return;
+		}
 	}
 	/* a new run, with no call but to run_pending when room is there */
-	else if (f->nsites < f->capsites && cg_charge_open_quick(c, f->precise, &at))
+	if (f->nsites < f->capsites && cg_charge_open_quick(c, f->precise, &at))
 		run_opened(c, f->nsites, at, cost);
 	else
 		open_run_cost(c, cost);
