@@ -723,11 +723,13 @@ cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
 	head[FUEL_REMOVED] = head[FUEL_DROPPED];
 	for (const fuel_site *end = s + n; s < end; s++)
 	{
-		uint32_t	imm = s->n & charging[s->form & 3];
+		uint8_t    *p = code + s->at;
+		uint32_t	form = s->form & 3,
+					imm = s->n & charging[form];
 
 		/* the head's 4th byte is the immediate's first */
-		memcpy(code + s->at, &head[s->form & 3], 4);
-		memcpy(code + s->at + CHARGE_LEN - 4, &imm, 4);
+		memcpy(p, &head[form], 4);
+		memcpy(p + CHARGE_LEN - 4, &imm, 4);
 	}
 }
 

@@ -650,6 +650,7 @@ jump_counting(cstate *c, uint32_t target, bool conditional)
 	fuel_func  *f = &c->fuel;
 	uint32_t	fix = 0;
 
+	cg_fuel_sync(c);
 	/* rot1 is set on reachable loops only (frames start zeroed) */
 	if (c->cs[target].fuel.rot1)
 		c->ms->fuel.rots[c->cs[target].fuel.rot1 - 1].edges++;
@@ -682,17 +683,17 @@ jump_counting(cstate *c, uint32_t target, bool conditional)
 uint32_t
 cg_fuel_jump(cstate *c, uint32_t depth, bool conditional)
 {
-	fuel_frame *in = &c->cs[c->csp - 1].fuel;
+	const ctl  *in = &c->cs[c->csp - 1];
 	uint32_t	target = c->csp - 1 - depth;
 
-	cg_fuel_sync(c);
-	if (target < in->esc_min)
-		in->esc_min = target;
+	if (target < in->fuel.esc_min)
+		c->cs[c->csp - 1].fuel.esc_min = target;
 	/*
-	** Mostly nothing to do: not counting, or a target that is no loop that
-	** may rotate, and no open loop turned late (so no late part either).
+	** Mostly nothing to do (and no site to read: no cg_fuel_sync): not
+	** counting, or a target that is no loop that may rotate, and no open
+	** loop turned late (so no late part either).
 	*/
-	if (!c->fuel.counting || (c->cs[target].fuel.rot1 == 0 && c->fuel.late_open == 0))
+	if (!c->fuel.counting || ((in - depth)->fuel.rot1 == 0 && c->fuel.late_open == 0))
 		return 0;
 	return jump_counting(c, target, conditional);
 }
