@@ -442,15 +442,29 @@ set_site(cstate *c, uint32_t site, uint32_t n)
 		zero_candidate(c, site);
 }
 
+/* Room for n more zero candidates; false: out of memory (the compile has failed). */
+static bool
+zcand_room(cstate *c, uint32_t n)
+{
+	fuel_func  *f = &c->fuel;
+
+	while (f->capzcand - f->nzcand < n)
+		if (!grow_slow((void **) &f->zcand, &f->capzcand, f->nzcand, sizeof(uint32_t), c))
+			return false;
+	return true;
+}
+
 /*
 ** Move what both paths charge, at sites a and b, into the run 'before'
 ** them: min(a, b) goes before, and each keeps what it has over that.
-** All three are sites (none is NO_SITE).
+** All three are sites (none is NO_SITE), and the caller made room for
+** two zero candidates (zcand_room): a site left at zero is one.
 */
 static void
 hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
 {
-	fuel_site  *s = c->fuel.sites;
+	fuel_func  *f = &c->fuel;
+	fuel_site  *s = f->sites;
 	uint32_t	t = s[a].n,
 				e = s[b].n,
 				m = t < e ? t : e,
@@ -461,17 +475,19 @@ hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
 	s[before].n = p + m;
 	s[a].n = t - m;
 	s[b].n = e - m;
-	if (t == m)
-		zero_candidate(c, a);
-	if (e == m)
-		zero_candidate(c, b);
+	/* written either way, kept if at zero */
+	f->zcand[f->nzcand] = a;
+	f->nzcand += t == m;
+	f->zcand[f->nzcand] = b;
+	f->nzcand += e == m;
 }
 
 /* Move what both arms of an if/else charge into the run before the if. */
 static __attribute__((noinline)) void
 hoist_common(cstate *c, const ctl *k)
 {
-	if (k->fuel.entry != NO_SITE && k->fuel.then_arm != NO_SITE && k->fuel.arm != NO_SITE)
+	if (k->fuel.entry != NO_SITE && k->fuel.then_arm != NO_SITE && k->fuel.arm != NO_SITE &&
+		zcand_room(c, 2))
 		hoist(c, k->fuel.entry, k->fuel.then_arm, k->fuel.arm);
 }
 
@@ -1146,6 +1162,8 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 
 	cg_fuel_sync(c);
 	if (!f->counting || c->status != SF_OK)
+		return;
+	if (!zcand_room(c, 2 * f->nhoists))
 		return;
 	for (uint32_t i = 0; i < f->nhoists; i++)
 		if (f->hoists[i].else_run != NO_SITE)
