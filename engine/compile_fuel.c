@@ -106,15 +106,27 @@ fast_max(uint32_t site)
 	return site != NO_SITE ? RUN_MAX : 0;
 }
 
-/* The current run's site takes the fuel the inline cg_fuel_op added. */
+/*
+** The current run's site takes the fuel the inline cg_fuel_op added: n
+** has moved off 'synced', what the site holds.  Everything else that sets
+** n sets the site too, with set_n.
+*/
 void
 cg_fuel_sync(cstate *c)
 {
-	if (c->fuel.dirty)
+	if (c->fuel.n != c->fuel.synced)
 	{
 		c->fuel.sites[c->fuel.at].n = c->fuel.n;
-		c->fuel.dirty = false;
+		c->fuel.synced = c->fuel.n;
 	}
+}
+
+/* The open run's fuel is n, and its site holds it (or no run is open). */
+static inline void
+set_n(fuel_func *f, uint32_t n)
+{
+	f->n = n;
+	f->synced = n;
 }
 
 /*
@@ -227,7 +239,7 @@ cg_fuel_point(cstate *c)
 	cg_fuel_sync(c);
 	c->fuel.at = NO_SITE;
 	c->fuel.fast_max = 0;
-	c->fuel.n = 0;
+	set_n(&c->fuel, 0);
 	c->fuel.held = 0;
 	c->fuel.arm_frame = NO_SITE;
 	c->fuel.pend_lo = NO_SITE;
@@ -276,7 +288,7 @@ run_opened(cstate *c, uint32_t site, uint32_t at, uint32_t cost)
 	f->nsites = site + 1;
 	f->at = site;
 	f->fast_max = RUN_MAX;
-	f->n = cost;
+	set_n(f, cost);
 	f->held = 0;
 	f->late_loop = NO_SITE;
 	/* one test when nothing waits (all three NO_SITE, all ones) */
@@ -323,7 +335,7 @@ late_op(cstate *c, uint32_t cost, bool traps)
 		open_run(c);
 	if (f->at == NO_SITE)
 		return;
-	f->n += cost;
+	set_n(f, f->n + cost);
 	f->sites[f->at].n = f->n;
 	if (f->late_loop != NO_SITE)
 	{
@@ -368,7 +380,7 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 		}
 		if (f->n < RUN_MAX)
 		{
-			f->n += cost;
+			set_n(f, f->n + cost);
 			f->sites[f->at].n = f->n;
 			return;
 		}
@@ -626,7 +638,7 @@ cg_fuel_flush_slow(cstate *c)
 		cg_fuel_point(c);
 		return;
 	}
-	f->n -= n;
+	set_n(f, f->n - n);
 	f->sites[f->at].n = f->n;
 	if (!L->peel)
 	{
@@ -637,7 +649,7 @@ cg_fuel_flush_slow(cstate *c)
 	cg_fuel_point(c);
 	f->at = charge_keeping_flags(c, n);
 	f->fast_max = fast_max(f->at);
-	f->n = n;
+	set_n(f, n);
 	f->held = n;
 }
 
@@ -839,7 +851,7 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 		open_run(c);
 		if (f->at != NO_SITE)
 		{
-			f->n = n;
+			set_n(f, n);
 			f->held = n;
 			f->sites[f->at].n = n;
 		}
@@ -891,7 +903,7 @@ run_after_end(cstate *c, const ctl *k, bool resume, bool false_only)
 	{
 		f->at = k->fuel.entry;
 		f->fast_max = fast_max(f->at);
-		f->n = site_fuel(c, f->at);
+		set_n(f, site_fuel(c, f->at));
 		f->held = f->n;
 		f->arm_frame = NO_SITE;
 		f->pend_lo = NO_SITE;

@@ -162,8 +162,8 @@ typedef struct fuel_func
 								 * when a run is open and only its count grows,
 								 * else 0 */
 	uint32_t	n;				/* its fuel, written to the site by cg_fuel_sync */
+	uint32_t	synced;			/* n as the site holds it */
 	uint32_t	held;			/* of n, what runs up to its last operator that may trap */
-	bool		dirty;			/* n not yet written */
 	bool		counting;		/* fuel mode is not off */
 	bool		precise;		/* fuel mode is precise */
 	bool		slacked;		/* fuel mode is slacked */

@@ -554,12 +554,8 @@ cg_fuel_op(cstate *c, int op)
 	*/
 	if (c->fuel.n < c->fuel.fast_max)
 	{
-		/*
-		** written to the site by the next cg_fuel_* call (cg_fuel_sync); a
-		** cost of 0 only has the site rewritten with what it holds
-		*/
+		/* written to the site by the next cg_fuel_* call (cg_fuel_sync) */
 		c->fuel.n += cost;
-		c->fuel.dirty = true;
 		return;
 	}
 	if (!c->fuel.counting || cost == 0)
