@@ -664,12 +664,6 @@ emit_trap_thunks(cstate *c)
 
 /* ---- fuel planning's target interface (compile.h) ------------------------------- */
 
-uint32_t
-cg_pos(const cstate *c)
-{
-	return (uint32_t) x64_pos(c->b);
-}
-
 /* 'len' bytes left for a charge's form, written once the function is planned; their offset. */
 static inline uint32_t
 charge_reserve(cstate *c, uint32_t len)

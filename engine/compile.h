@@ -297,7 +297,7 @@ sf_status	cg_compile_function(modstate *ms, uint32_t defidx);
 ** compile.c: what fuel planning asks of the target.  Code offsets are
 ** opaque to it: it compares them and hands them back.
 */
-uint32_t	cg_pos(const cstate *c);
+/* cg_pos, the code offset here: inline (compile_inline.h) */
 /*
 ** A charge here, its site's offset: checked in precise mode (an add, then
 ** its test).  cg_charge_open is inline (compile_inline.h), and calls
@@ -345,7 +345,7 @@ void		cg_fuel_func_entry(cstate *c, uint32_t defidx);
 void		cg_fuel_func_end(cstate *c, uint32_t defidx);
 void		cg_fuel_loop(cstate *c);
 void		cg_fuel_arm(cstate *c);
-void		cg_fuel_arm_done(cstate *c, const ctl *k);
+void		cg_fuel_arm_done_slow(cstate *c, const ctl *k);
 void		cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);
 void		cg_fuel_flush_slow(cstate *c);
@@ -357,7 +357,6 @@ void		cg_fuel_charge(cstate *c, uint32_t n);
 void		cg_fuel_stub(cstate *c, uint32_t branch, uint32_t fix, uint32_t depth);
 void		cg_fuel_drop_plain(cstate *c);
 void		cg_fuel_drop_checks(cstate *c);
-uint32_t	cg_fuel_call_site(cstate *c);
 uint32_t	cg_fuel_call_entry(modstate *ms, uint32_t i);
 void		cg_fuel_write_pays(modstate *ms);
 

@@ -414,19 +414,15 @@ cg_fuel_arm(cstate *c)
 }
 
 /*
-** The arm of if frame k whose charge is its 'arm' ends here.  It is plain
-** if since its charge the code holds no branch, call, nested frame or
-** other charge, and it ends in a return or in its only branch, a jump
-** out: nothing then holds an offset into it and nothing reaches into it
-** but the way in at its head, so the code can move (cg_plain_since).
+** cg_fuel_arm_done (compile_inline.h) of an arm with no other charge
+** since its own, in slacked mode: is the arm plain?
 */
 void
-cg_fuel_arm_done(cstate *c, const ctl *k)
+cg_fuel_arm_done_slow(cstate *c, const ctl *k)
 {
 	uint32_t	jump;
 
-	if (!c->fuel.slacked || k->fuel.arm == NO_SITE ||
-		c->fuel.nsites != k->fuel.arm_sites || !cg_plain_since(c, &k->fuel.arm_mark, &jump))
+	if (!cg_plain_since(c, &k->fuel.arm_mark, &jump))
 		return;
 	if (grow((void **) &c->fuel.plains, &c->fuel.capplains, c->fuel.nplains, sizeof(fplain), c))
 		c->fuel.plains[c->fuel.nplains++] = (fplain) {k->fuel.arm, cg_pos(c), jump};
@@ -1236,20 +1232,6 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 		if (s->first_pay == NO_SITE)
 			s->first_pay = i;
 	}
-}
-
-/*
-** The run that pays for a direct call made here, or NO_SITE.  Not the
-** entry run: a caller's entry run would then depend on its callees', in
-** cycles when they recurse.
-*/
-uint32_t
-cg_fuel_call_site(cstate *c)
-{
-	cg_fuel_sync(c);
-	if (!c->fuel.counting || c->fuel.at == c->fuel.entry)
-		return NO_SITE;
-	return c->fuel.at;
 }
 
 /*

@@ -424,6 +424,35 @@ cg_fuel_flush(cstate *c)
 		cg_fuel_flush_slow(c);
 }
 
+/*
+** The arm of if frame k whose charge is its 'arm' ends here.  It is plain
+** if since its charge the code holds no branch, call, nested frame or
+** other charge, and it ends in a return or in its only branch, a jump
+** out: nothing then holds an offset into it and nothing reaches into it
+** but the way in at its head, so the code can move (cg_plain_since).
+** Only slacked mode moves code; mostly other charges came since the arm's
+** (inline: the cheap tests).
+*/
+static inline void
+cg_fuel_arm_done(cstate *c, const ctl *k)
+{
+	if (c->fuel.slacked && k->fuel.arm != NO_SITE && c->fuel.nsites == k->fuel.arm_sites)
+		cg_fuel_arm_done_slow(c, k);
+}
+
+/*
+** The run that pays for a direct call made here, or NO_SITE.  Not the
+** entry run: a caller's entry run would then depend on its callees', in
+** cycles when they recurse.  Inline: it reads no site.
+*/
+static inline uint32_t
+cg_fuel_call_site(const cstate *c)
+{
+	if (!c->fuel.counting || c->fuel.at == c->fuel.entry)
+		return NO_SITE;
+	return c->fuel.at;
+}
+
 /* The br's jump, at 'jump', is emitted: a back edge that took a header notes it. */
 static inline void
 cg_fuel_br_jumped(cstate *c, uint32_t jump)
@@ -525,6 +554,13 @@ cg_charge_open_quick(cstate *c, bool checked, uint32_t *at)
 	*at = (uint32_t) x64_pos(b);
 	b->p += CHARGE_LEN;
 	return true;
+}
+
+/* The code offset here (fuel planning compares them, and hands them back). */
+static inline uint32_t
+cg_pos(const cstate *c)
+{
+	return (uint32_t) x64_pos(c->b);
 }
 
 /* Where the code stands, to tell later whether it has stayed plain (cg_plain_since). */
