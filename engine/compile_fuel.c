@@ -324,7 +324,7 @@ static bool peel_loop(cstate *c, uint32_t loop);
 ** run can take back.  Either ends it here.
 */
 static __attribute__((noinline)) void
-late_op(cstate *c, uint32_t cost, bool traps)
+late_op_end(cstate *c, uint32_t cost, bool traps)
 {
 	fuel_func  *f = &c->fuel;
 
@@ -348,6 +348,29 @@ late_op(cstate *c, uint32_t cost, bool traps)
 		}
 		L->late_n += cost;
 	}
+}
+
+/* late_op_end's common case, with no call: the late part goes on. */
+static __attribute__((noinline)) void
+late_op(cstate *c, uint32_t cost, bool traps)
+{
+	fuel_func  *f = &c->fuel;
+	fuel_frame *L = &c->cs[f->late_loop].fuel;
+
+	if (traps || f->n >= RUN_MAX || (!L->peel && L->room < cost))
+	{
+		late_op_end(c, cost, traps);
+		return;
+	}
+	/* a late part's run is open: the loop's header run */
+	set_n(f, f->n + cost);
+	f->sites[f->at].n = f->n;
+	if (!L->peel)
+	{
+		f->sites[L->comp].n -= cost;
+		L->room -= cost;
+	}
+	L->late_n += cost;
 }
 
 /*
