@@ -798,15 +798,6 @@ cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 		ms->map[i].code -= CHARGE_LEN;
 }
 
-/* A loop's entry slot: room for a short jump, written by cg_charge_skip_write. */
-#define SKIP_LEN 2
-
-uint32_t
-cg_charge_skip_slot(cstate *c)
-{
-	return charge_reserve(c, SKIP_LEN);
-}
-
 void
 cg_charge_skip_write(modstate *ms, uint32_t slot, fuel_skip_form how, bool checked)
 {

@@ -319,11 +319,11 @@ void		cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at);
 */
 void		cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump);
 /*
-** A loop's entry slot before its label, and how it is written: a jump
-** past the charge at the label (with its check, 'checked'), bytes that
-** join that charge, or a NOP (fuel_skip_form).
+** A loop's entry slot before its label (cg_charge_skip_slot, inline in
+** compile_inline.h), and how it is written: a jump past the charge at the
+** label (with its check, 'checked'), bytes that join that charge, or a NOP
+** (fuel_skip_form).
 */
-uint32_t	cg_charge_skip_slot(cstate *c);
 void		cg_charge_skip_write(modstate *ms, uint32_t slot, fuel_skip_form how, bool checked);
 /*
 ** Whether the code has stayed plain since a mark (see cg_mark; the mark:

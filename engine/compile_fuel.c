@@ -232,11 +232,10 @@ new_site(cstate *c, uint32_t at, fuel_form form)
 	return f->nsites++;
 }
 
-/* A new run starts here; its charge is emitted with its first costed op. */
-void
-cg_fuel_point(cstate *c)
+/* cg_fuel_point once the site holds n (cg_fuel_sync). */
+static inline void
+point_synced(cstate *c)
 {
-	cg_fuel_sync(c);
 	c->fuel.at = NO_SITE;
 	c->fuel.fast_max = 0;
 	set_n(&c->fuel, 0);
@@ -245,6 +244,14 @@ cg_fuel_point(cstate *c)
 	c->fuel.pend_lo = NO_SITE;
 	c->fuel.late_loop = NO_SITE;
 	c->fuel.pend_hoist = NO_SITE;
+}
+
+/* A new run starts here; its charge is emitted with its first costed op. */
+void
+cg_fuel_point(cstate *c)
+{
+	cg_fuel_sync(c);
+	point_synced(c);
 }
 
 /*
@@ -491,7 +498,7 @@ zcand_room(cstate *c, uint32_t n)
 ** All three are sites (none is NO_SITE), and the caller made room for
 ** two zero candidates (zcand_room): a site left at zero is one.
 */
-static void
+static inline __attribute__((always_inline)) void
 hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
 {
 	fuel_func  *f = &c->fuel;
@@ -822,7 +829,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 		f->fast_max = 0;
 		return;
 	}
-	cg_fuel_point(c);
+	point_synced(c);
 }
 
 /*
@@ -930,7 +937,8 @@ run_after_end(cstate *c, const ctl *k, bool resume, bool false_only)
 		f->pend_hoist = NO_SITE;
 		return;
 	}
-	cg_fuel_point(c);
+	/* cg_fuel_end made the site hold n, which nothing since changed */
+	point_synced(c);
 	if (false_only && k->kind == CTL_IF && k->fuel.entry != NO_SITE &&
 		k->fuel.arm != NO_SITE)
 		note_hoist(c, k);

@@ -539,6 +539,18 @@ cg_charge_open(cstate *c, bool checked)
 	return at;
 }
 
+/* A loop's entry slot: room for a short jump, written by cg_charge_skip_write. */
+#define SKIP_LEN 2
+
+static inline uint32_t
+cg_charge_skip_slot(cstate *c)
+{
+	uint32_t	at = (uint32_t) x64_pos(c->b);
+
+	x64_skip(c->b, SKIP_LEN);
+	return at;
+}
+
 /*
 ** cg_charge_open's common case with no call at all: room for an
 ** unchecked charge, no compare result in the flags, and room in the
