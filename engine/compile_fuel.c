@@ -382,7 +382,7 @@ late_op(cstate *c, uint32_t cost, bool traps)
 
 /*
 ** An operator of fuel 'cost' joins the current run: cg_fuel_op takes the
-** common case inline and calls here, in reachable code (operators in
+** common case inline and calls here in reachable code (operators in
 ** unreachable code are never executed and cost nothing), when counting,
 ** for a cost above 0, when no run is open or the run is a loop's late
 ** part or full.  Every decoded operator must come through cg_fuel_op: a
@@ -393,7 +393,6 @@ void
 cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 {
 	fuel_func  *f = &c->fuel;
-
 	uint32_t	at;
 
 	/*
@@ -937,7 +936,10 @@ run_after_end(cstate *c, const ctl *k, bool resume, bool false_only)
 		f->pend_hoist = NO_SITE;
 		return;
 	}
-	/* cg_fuel_end made the site hold n, which nothing since changed */
+	/*
+	** cg_fuel_end synced n first (a hoist since may have changed the site,
+	** which keeps that)
+	*/
 	point_synced(c);
 	if (false_only && k->kind == CTL_IF && k->fuel.entry != NO_SITE &&
 		k->fuel.arm != NO_SITE)

@@ -606,7 +606,7 @@ cg_fuel_op(cstate *c, int op)
 		c->fuel.n += cost;
 		return;
 	}
-	if (!c->fuel.counting || cost == 0)
+	if (!c->fuel.counting || cost == 0 || c->unreachable)
 		return;
 	cg_fuel_op_slow(c, cost, cg_op_traps[op]);
 }
