@@ -1033,6 +1033,14 @@ grow_ctl(cstate *c)
 	return grow_doubling(c, (void **) &c->cs, &c->ccap, sizeof(ctl), 16);
 }
 
+/*
+** A frame is zeroed by 16-byte stores: GCC makes a memset of it a 'rep
+** stos', which costs more to start than the stores.
+*/
+typedef uint64_t ctl_chunk __attribute__((vector_size(16), aligned(8)));
+
+_Static_assert(sizeof(ctl) % sizeof(ctl_chunk) == 0, "ctl: whole chunks");
+
 /* Inline: a frame is pushed at every block, loop and if. */
 static inline __attribute__((always_inline)) ctl *
 push_ctl(cstate *c)
@@ -1043,7 +1051,9 @@ push_ctl(cstate *c)
 	ctl		   *k = &c->cs[c->csp++];
 
 	c->frames++;
-	memset(k, 0, sizeof(*k));
+#pragma GCC unroll 8
+	for (size_t i = 0; i < sizeof(ctl) / sizeof(ctl_chunk); i++)
+		((ctl_chunk *) k)[i] = (ctl_chunk) {0, 0};
 	k->end_chain = NO_CHAIN;
 	k->else_chain = NO_CHAIN;
 	return k;
@@ -1118,6 +1128,8 @@ cg_block(cstate *c, int op)
 	{
 		sval		cond = cg_pop(c);
 		x64_cc		cc = X64_CC_NE;
+
+		cg_flags_popped(c, &cond);
 
 		/* spilling only moves data, so a compare's flags survive it */
 		cg_spill_all(c);
@@ -1324,6 +1336,7 @@ cg_br_if(cstate *c, uint32_t depth)
 	if (c->unreachable)
 		return;
 	cond = cg_pop(c);
+	cg_flags_popped(c, &cond);
 	if (cond.kind == VK_FLAGS)
 		cc = (x64_cc) cond.cc;
 	else if (cond.kind == VK_CONST)
@@ -1691,7 +1704,7 @@ take_local_arrays(cstate *c)
 {
 	modstate   *ms = c->ms;
 	size_t		n = c->nlocals ? c->nlocals : 1;
-	size_t		need = n * (sizeof(int32_t) + sizeof(sf_valtype) + sizeof(int8_t));
+	size_t		need = n * (sizeof(uint64_t) + sizeof(int32_t) + sizeof(sf_valtype) + sizeof(int8_t));
 
 	if (need > ms->lcap)
 	{
@@ -1702,7 +1715,8 @@ take_local_arrays(cstate *c)
 		ms->lbuf = nb;
 		ms->lcap = need;
 	}
-	c->loff = ms->lbuf;
+	c->lhead = ms->lbuf;
+	c->loff = (int32_t *) (c->lhead + n);
 	c->ltype = (sf_valtype *) (c->loff + n);
 	c->lreg = (int8_t *) (c->ltype + n);
 	return true;
@@ -1910,6 +1924,24 @@ early_return_end(const cstate *c)
 	return NULL;
 }
 
+/*
+** The first word of each local's local.get entry (cg_push_local, in
+** cg_push_words' form), once its register is known (lreg): a lazy
+** VK_LOCAL entry, or the local's register borrowed.
+*/
+static void
+set_local_heads(cstate *c)
+{
+	for (uint32_t l = 0; l < c->nlocals; l++)
+	{
+		int			r = c->lreg[l];
+		uint64_t	type = (uint64_t) (uint8_t) c->ltype[l] << 8;
+
+		c->lhead[l] = r < 0 ? VK_LOCAL | type :
+			VK_REG | type | (uint64_t) (uint8_t) r << 16 | (uint64_t) 1 << 32;
+	}
+}
+
 /* The early return's 'if' has ended (cg_end): the local registers from here on. */
 static void
 local_regs_here(cstate *c)
@@ -1918,6 +1950,7 @@ local_regs_here(cstate *c)
 
 	c->regs_at = NULL;
 	choose_local_regs(c, code);
+	set_local_heads(c);
 	setup_local_regs(c);
 }
 
@@ -1987,6 +2020,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 		memset(c.lreg, -1, c.nlocals);
 		c.nreglocals = 0;
 	}
+	set_local_heads(&c);
 	cg_fuel_enter(&c, k);
 	/* where the first branch after the prologue ends: ms->entry_hi */
 	c.watch = c.nbranch + 1;

@@ -120,7 +120,7 @@ typedef struct modstate
 	uint32_t	vcap;
 	ctl		   *cs;
 	uint32_t	ccap;
-	void	   *lbuf;			/* loff, ltype and lreg of every local */
+	void	   *lbuf;			/* lhead, loff, ltype and lreg of every local */
 	size_t		lcap;
 	/* a function's innermost loops: [loop_lo, loop_hi) from its start */
 	uint32_t	func_start;
@@ -171,6 +171,8 @@ typedef struct cstate
 	int32_t		home0;			/* rbp-relative offset of home slot 0 */
 	uint32_t	ndecl;
 	int8_t	   *lreg;			/* register of each local, or -1 */
+	/* the first word of each local's local.get entry (cg_push_local), from lreg */
+	uint64_t   *lhead;
 	uint32_t	reglocals[X64_HOT_INT + X64_HOT_FLOAT];	/* the locals that have one */
 	uint32_t	nreglocals;
 	int32_t		save0;			/* rbp offset of the callee-save area */
@@ -186,11 +188,23 @@ typedef struct cstate
 	ctl		   *cs;
 	uint32_t	csp, ccap;
 	uint32_t	frames;			/* frames pushed so far */
-	bool		unreachable;
-	/* at least the number of VK_FLAGS entries on the stack (0 or 1): a pop
-	** leaves it alone (one test fewer per pop); cg_materialize_flags,
-	** which emits nothing when there are none, sets it right */
-	uint32_t	nflags;
+	/* the dispatch tests both at once: 'slow' is zero in the common case */
+	union
+	{
+		struct
+		{
+			bool		unreachable;
+			/*
+			** at least the number of VK_FLAGS entries on the stack (0 or
+			** 1): a pop leaves it alone (one test fewer per pop), but the
+			** operators that use a compare on top take it off
+			** (cg_flags_popped); cg_materialize_flags, which emits nothing
+			** when there are none, sets it right
+			*/
+			uint8_t		nflags;
+		};
+		uint16_t	slow;
+	};
 	uint32_t	clean;			/* entries below are VK_MEM or VK_CONST */
 	/* ZF still says whether register zf_reg (width zf_w) is zero, if the
 	** code position is still zf_pos */
@@ -365,6 +379,7 @@ sf_status	cg_lower_body(cstate *c);
 void		cg_init_tables(void);
 int			cg_lookup_prefixed(cstate *c);
 uint32_t	cg_read_u32_slow(cstate *c);
+uint32_t	cg_next_local_long(const cstate *c);
 int64_t		cg_read_s64_slow(cstate *c);
 int			cg_own(cstate *c, sval *v, uint32_t depth);
 

@@ -238,6 +238,18 @@ cg_top(cstate *c, uint32_t k)
 	return &c->vs[c->sp - 1 - k];
 }
 
+/*
+** An operator that uses a compare result on top of the stack (if, br_if,
+** i32.eqz, select, local.set, local.tee) popped 'v': if it was the flags,
+** they are counted no more, so that the operators after it find nflags 0
+** instead of looking for flags that are gone (flags_before).
+*/
+static inline void
+cg_flags_popped(cstate *c, const sval *v)
+{
+	c->nflags -= v->kind == VK_FLAGS;
+}
+
 /* Compare results on the stack go to registers; mostly there are none. */
 static inline void
 cg_materialize_flags(cstate *c)
@@ -320,18 +332,15 @@ static inline int
 cg_next_set_local(cstate *c)
 {
 	const uint8_t *p = c->pc;
-	uint32_t	l = 0;
-	int			shift = 0;
+	uint32_t	l;
 
-	if (p >= c->end || (*p != 0x21 && *p != 0x22))
+	if (c->end - p < 2 || (uint8_t) (*p - 0x21) > 0x22 - 0x21)
 		return -1;
-	for (p++; p < c->end && shift < 35; shift += 7)
-	{
-		l |= (uint32_t) (*p & 0x7F) << shift;
-		if (!(*p++ & 0x80))
-			return l < c->nlocals && c->lreg[l] >= 0 ? (int) l : -1;
-	}
-	return -1;
+	l = p[1];
+	/* an index of two bytes or more: the slow path */
+	if (SF_UNLIKELY(l >= 0x80))
+		l = cg_next_local_long(c);
+	return l < c->nlocals && c->lreg[l] >= 0 ? (int) l : -1;
 }
 
 /* Does 'v' read register local 'l'? */
@@ -479,7 +488,7 @@ cg_lookup_op(cstate *c)
 static inline uint32_t
 cg_read_u32(cstate *c)
 {
-	if (c->pc < c->end && *c->pc < 0x80)
+	if (SF_LIKELY(c->pc < c->end && *c->pc < 0x80))
 		return *c->pc++;
 	return cg_read_u32_slow(c);
 }
@@ -487,7 +496,7 @@ cg_read_u32(cstate *c)
 static inline int64_t
 cg_read_s64(cstate *c)
 {
-	if (c->pc < c->end && *c->pc < 0x80)
+	if (SF_LIKELY(c->pc < c->end && *c->pc < 0x80))
 		return (int64_t) (*c->pc++ ^ 0x40) - 0x40;
 	return cg_read_s64_slow(c);
 }
@@ -499,18 +508,13 @@ cg_read_s32(cstate *c)
 }
 
 /*
-** local.get: a lazy VK_LOCAL entry, or the local's register borrowed
-** (imm's upper half zero under the local).
+** local.get: the entry's first word is kept per local (c->lhead, set
+** whenever lreg is), the second is the local (imm's upper half zero).
 */
 static inline void
 cg_push_local(cstate *c, uint32_t l)
 {
-	int			r = c->lreg[l];
-	uint64_t	head = VK_LOCAL | (uint64_t) (uint8_t) c->ltype[l] << 8;
-
-	if (r >= 0)
-		head ^= (VK_LOCAL ^ VK_REG) | (uint64_t) (uint8_t) r << 16 | (uint64_t) 1 << 32;
-	cg_push_words(c, head, l);
+	cg_push_words(c, c->lhead[l], l);
 }
 
 /*

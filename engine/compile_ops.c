@@ -84,6 +84,25 @@ cg_read_s64_slow(cstate *c)
 	return (int64_t) v;
 }
 
+/*
+** cg_next_set_local's slow path: the index of the local.set or local.tee
+** at c->pc, two bytes long or more (UINT32_MAX if it is cut short).
+*/
+__attribute__((noinline)) uint32_t
+cg_next_local_long(const cstate *c)
+{
+	const uint8_t *p = c->pc + 1;
+	uint32_t	l = 0;
+
+	for (int shift = 0; p < c->end && shift < 35; shift += 7)
+	{
+		l |= (uint32_t) (*p & 0x7F) << shift;
+		if (!(*p++ & 0x80))
+			return l;
+	}
+	return UINT32_MAX;
+}
+
 static uint64_t
 read_bytes(cstate *c, int n)
 {
@@ -226,14 +245,14 @@ fold_int(int op, int64_t a, int64_t b, int64_t *out)
 /*
 ** The register to compute 'a op b' into, with 'a' loaded there: register
 ** local L when the result goes to L (a = L updates it in place; else a is
-** copied into L unless b reads L), or a register we own.  On return 'a'
-** is the entry to push.
+** copied into L unless b reads L), or a register we own.  'l' is
+** cg_next_set_local's answer.  On return 'a' is the entry to push.
+** Inline in the integer binops, which are many; out of line
+** (result_reg) for the others.
 */
-static int
-result_reg(cstate *c, sval *a, uint32_t depth, const sval *b)
+static inline __attribute__((always_inline)) int
+result_reg_in(cstate *c, int l, sval *a, uint32_t depth, const sval *b)
 {
-	int			l = cg_next_set_local(c);
-
 	if (l >= 0 && cg_reads_local(a, l))
 	{
 		cg_local_written(c, a->local);
@@ -249,6 +268,12 @@ result_reg(cstate *c, sval *a, uint32_t depth, const sval *b)
 		return r;
 	}
 	return cg_own(c, a, depth);
+}
+
+static OUT_OF_LINE int
+result_reg(cstate *c, int l, sval *a, uint32_t depth, const sval *b)
+{
+	return result_reg_in(c, l, a, depth, b);
 }
 
 /* dst op= b, where b is a popped value at index 'depth'. */
@@ -284,12 +309,11 @@ lea_form(x64_alu alu, int w, const sval *b)
 ** 'a alu b' (lea_form) where 'a' is a register we may not change (a
 ** local's): one lea into a register of our own, or into the local the
 ** result goes to, instead of a copy and the operation.  The flags are
-** left alone.
+** left alone.  'l': cg_next_set_local's answer.
 */
 static void
-lea_binop(cstate *c, x64_alu alu, int w, sval *a, sval *b)
+lea_binop(cstate *c, int l, x64_alu alu, int w, sval *a, sval *b)
 {
-	int			l = cg_next_set_local(c);
 	x64_mem		m;
 	int			r;
 
@@ -318,17 +342,16 @@ cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
 	uint32_t	da = c->sp, db = c->sp + 1;
 	int64_t		folded;
-	int			r;
+	int			r, l;
 
 	if (a->kind == VK_CONST && b->kind == VK_CONST && fold_int(op, a->imm, b->imm, &folded))
 	{
 		cg_push_const(c, (uint8_t) a->type, folded);
 		return;
 	}
+	l = cg_next_set_local(c);
 	if (commutative)
 	{
-		int			l = cg_next_set_local(c);
-
 		/* the local the result goes to, or the register we own, first */
 		if (l >= 0 ? cg_reads_local(b, l) && !cg_reads_local(a, l) : !owned_reg(a) && owned_reg(b))
 		{
@@ -341,12 +364,12 @@ cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 		}
 	}
 	if (a->kind == VK_REG && a->borrowed && lea_form(alu, w, b) &&
-		!cg_reads_local(a, cg_next_set_local(c)))
+		!cg_reads_local(a, l))
 	{
-		lea_binop(c, alu, w, a, b);
+		lea_binop(c, l, alu, w, a, b);
 		return;
 	}
-	r = result_reg(c, a, da, b);
+	r = result_reg_in(c, l, a, da, b);
 	alu_with(c, alu, w, r, b, db);
 	/* add/sub/and/or/xor leave ZF = (result == 0) for a following test */
 	c->zf_pos = x64_pos(c->b);
@@ -405,7 +428,7 @@ int_mul(cstate *c, int op, int w)
 		cg_push_reg(c, (uint8_t) a.type, r);
 		return;
 	}
-	r = result_reg(c, &a, da, &b);
+	r = result_reg(c, l, &a, da, &b);
 	if (b.kind == VK_REG)
 		x64_imul_rr(c->b, w, r, b.reg);
 	else if (b.kind == VK_LOCAL || b.kind == VK_MEM)
@@ -436,14 +459,14 @@ cg_int_shift(cstate *c, int op, int w, x64_shift sh)
 	}
 	if (b->kind == VK_CONST)
 	{
-		r = result_reg(c, a, c->sp, NULL);
+		r = result_reg(c, cg_next_set_local(c), a, c->sp, NULL);
 		x64_shift_ri(c->b, sh, w, r, (uint8_t) (b->imm & (w ? 63 : 31)));
 	}
 	else
 	{
 		cg_load_scratch(c, b, c->sp + 1, X64_RCX);
 		cg_release(c, b);
-		r = result_reg(c, a, c->sp, NULL);
+		r = result_reg(c, cg_next_set_local(c), a, c->sp, NULL);
 		x64_shift_rcl(c->b, sh, w, r);
 	}
 	if (a->kind == VK_REG && a->borrowed)
@@ -598,30 +621,27 @@ int_cmp(cstate *c, int w, x64_cc cc)
 	cg_push_flags(c, cc);
 }
 
-/* i32.eq .. i32.ge_u. */
-static OUT_OF_LINE void
-cg_i32_cmp(cstate *c, int op)
-{
-	switch (op)
-	{
-		case SF_OP_I32_EQ: int_cmp(c, 0, X64_CC_E); break;
-		case SF_OP_I32_NE: int_cmp(c, 0, X64_CC_NE); break;
-		case SF_OP_I32_LT_S: int_cmp(c, 0, X64_CC_L); break;
-		case SF_OP_I32_LT_U: int_cmp(c, 0, X64_CC_B); break;
-		case SF_OP_I32_GT_S: int_cmp(c, 0, X64_CC_G); break;
-		case SF_OP_I32_GT_U: int_cmp(c, 0, X64_CC_A); break;
-		case SF_OP_I32_LE_S: int_cmp(c, 0, X64_CC_LE); break;
-		case SF_OP_I32_LE_U: int_cmp(c, 0, X64_CC_BE); break;
-		case SF_OP_I32_GE_S: int_cmp(c, 0, X64_CC_GE); break;
-		default: int_cmp(c, 0, X64_CC_AE); break;
-	}
-}
+/*
+** The condition of i32.eq .. i32.ge_u, by op - SF_OP_I32_EQ: one table
+** read in the dispatch instead of a second switch.
+*/
+static const uint8_t i32_cmp_cc[] = {
+	X64_CC_E, X64_CC_NE, X64_CC_L, X64_CC_B, X64_CC_G, X64_CC_A,
+	X64_CC_LE, X64_CC_BE, X64_CC_GE, X64_CC_AE
+};
+
+_Static_assert(SF_OP_I32_NE == SF_OP_I32_EQ + 1 && SF_OP_I32_LT_S == SF_OP_I32_EQ + 2 &&
+			   SF_OP_I32_LT_U == SF_OP_I32_EQ + 3 && SF_OP_I32_GT_S == SF_OP_I32_EQ + 4 &&
+			   SF_OP_I32_GT_U == SF_OP_I32_EQ + 5 && SF_OP_I32_LE_S == SF_OP_I32_EQ + 6 &&
+			   SF_OP_I32_LE_U == SF_OP_I32_EQ + 7 && SF_OP_I32_GE_S == SF_OP_I32_EQ + 8 &&
+			   SF_OP_I32_GE_U == SF_OP_I32_EQ + 9, "i32_cmp_cc: the i32 compares in order");
 
 static OUT_OF_LINE void
 cg_int_eqz(cstate *c, int w)
 {
 	sval		a = cg_pop(c);
 
+	cg_flags_popped(c, &a);
 	if (a.kind == VK_FLAGS)
 	{
 		cg_push_flags(c, X64_CC_NOT((x64_cc) a.cc));
@@ -935,19 +955,41 @@ emit_global_set(cstate *c, uint32_t g)
 	cg_release(c, &v);
 }
 
-/* The value is popped in place (cg_pop_ref): a push comes last. */
+/*
+** local.set or local.tee of local 'l' when the entry on top is that local
+** itself (the operator before it computed its result in the local's
+** register, cg_target_local): a set pops it, a tee leaves it.  Inline in
+** the dispatch, the case of about two sets in five; false otherwise.
+*/
+static inline bool
+local_set_itself(cstate *c, uint32_t l, bool tee)
+{
+	const sval *v;
+
+	if (c->sp == 0)
+		return false;
+	v = cg_top(c, 0);
+	if (v->local != l || !(v->kind == VK_LOCAL || (v->kind == VK_REG && v->borrowed)))
+		return false;
+	/* what cg_pop_ref and, for a tee, cg_push of the same entry do */
+	if (c->clean > c->sp - 1)
+		c->clean = c->sp - 1;
+	if (!tee)
+		c->sp--;
+	return true;
+}
+
+/*
+** The other cases (local_set_itself first).  The value is popped in place
+** (cg_pop_ref): a push comes last.
+*/
 static OUT_OF_LINE void
 cg_local_set(cstate *c, uint32_t l, bool tee)
 {
 	sval	   *v = cg_pop_ref(c);
 	x64_mem		dst = x64_m(X64_RBP, c->loff[l]);
 
-	if ((v->kind == VK_LOCAL || (v->kind == VK_REG && v->borrowed)) && v->local == l)
-	{
-		if (tee)
-			cg_push(c, *v);
-		return;
-	}
+	cg_flags_popped(c, v);
 	if (c->lreg[l] >= 0)
 	{
 		sval		lv = {.kind = VK_REG, .type = c->ltype[l], .reg = (uint8_t) c->lreg[l],
@@ -994,6 +1036,7 @@ emit_select(cstate *c)
 	x64_cc		cc = X64_CC_NE;
 	int			r;
 
+	cg_flags_popped(c, &cond);
 	if (cond.kind == VK_CONST)
 	{
 		sval		keep = (uint32_t) cond.imm ? a : b;
@@ -1210,7 +1253,7 @@ helper(cstate *c, void *fn, int nargs, int64_t i0, int64_t i1, int nimm,
 ** if pushes a dead frame), and every other operator's immediates are
 ** consumed.
 */
-static OUT_OF_LINE sf_status
+static OUT_OF_LINE bool
 lower_dead(cstate *c, int op)
 {
 	switch (op)
@@ -1225,19 +1268,19 @@ lower_dead(cstate *c, int op)
 			break;
 		case SF_OP_END:
 			cg_end(c);
-			break;
+			return c->status != SF_OK || c->csp == 0;
 		default:
 			skip_imm(c, sf_opinfo_table[op].imm);
 			break;
 	}
-	return c->status;
+	return c->status != SF_OK;
 }
 
-/* Inline, per operator: 'nflags' may stay above 0 after the compare is gone. */
+/* Inline: 'nflags' may stay above 0 after the compare is gone. */
 static inline void
 flags_before(cstate *c, int op)
 {
-	if (SF_UNLIKELY(c->nflags != 0) && op_flags[op] != FLAGS_KEPT &&
+	if (c->nflags != 0 && op_flags[op] != FLAGS_KEPT &&
 		(op_flags[op] == FLAGS_LOST || c->sp == 0 || cg_top(c, 0)->kind != VK_FLAGS))
 		cg_materialize_flags_slow(c);
 }
@@ -1246,40 +1289,53 @@ flags_before(cstate *c, int op)
 ** Lower one operator: the one dispatch.  Inlined into the decoding loop:
 ** local.get and the constants only push an entry; every other operator
 ** calls its lowering, out of line so that the loop keeps a small frame.
+** 'counting' is the fuel mode's (a constant of each copy of the loop:
+** with fuel off, cg_fuel_op would do nothing).  Returns whether the body
+** is done: a failure, or the 'end' that closes the function's frame.
 */
-static inline __attribute__((always_inline)) sf_status
-lower(cstate *c, int op)
+static inline __attribute__((always_inline)) bool
+lower(cstate *c, int op, bool counting)
 {
 	uint32_t	imm;
 
-	if (SF_UNLIKELY(c->unreachable))
-		return lower_dead(c, op);
-	cg_fuel_op(c, op);
-	flags_before(c, op);
+	if (SF_UNLIKELY(c->slow != 0))
+	{
+		if (c->unreachable)
+			return lower_dead(c, op);
+		if (counting)
+			cg_fuel_op(c, op);
+		flags_before(c, op);
+	}
+	else if (counting)
+		cg_fuel_op(c, op);
 	switch (op)
 	{
-			/* values */
+			/*
+			** values: only a push, which fails only out of memory; the
+			** status it set then stops the loop at the next operator that
+			** is not a push (cg_fail keeps the first failure)
+			*/
 		case SF_OP_LOCAL_GET:
 			cg_push_local(c, cg_read_u32(c));
-			return c->status;
+			return false;
 		case SF_OP_I32_CONST:
 			cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
-			return c->status;
+			return false;
 		case SF_OP_I64_CONST:
 			cg_push_const(c, SF_I64, cg_read_s64(c));
-			return c->status;
+			return false;
 		case SF_OP_F32_CONST:
 			cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));
-			return c->status;
+			break;
 		case SF_OP_F64_CONST:
 			cg_push_const(c, SF_F64, (int64_t) read_bytes(c, 8));
-			return c->status;
+			break;
 		case SF_OP_REF_NULL:
 			imm = cg_read_u32(c);
 			cg_push_const(c, (uint8_t) imm, 0);
-			return c->status;
+			break;
 		case SF_OP_NOP:
-			return c->status;
+			break;
 
 			/* control */
 		case SF_OP_BLOCK:
@@ -1295,7 +1351,7 @@ lower(cstate *c, int op)
 			break;
 		case SF_OP_END:
 			cg_end(c);
-			break;
+			return c->status != SF_OK || c->csp == 0;
 		case SF_OP_BR:
 			cg_br(c, cg_read_u32(c));
 			break;
@@ -1332,10 +1388,14 @@ lower(cstate *c, int op)
 				break;
 			}
 		case SF_OP_LOCAL_SET:
-			cg_local_set(c, cg_read_u32(c), false);
+			imm = cg_read_u32(c);
+			if (!local_set_itself(c, imm, false))
+				cg_local_set(c, imm, false);
 			break;
 		case SF_OP_LOCAL_TEE:
-			cg_local_set(c, cg_read_u32(c), true);
+			imm = cg_read_u32(c);
+			if (!local_set_itself(c, imm, true))
+				cg_local_set(c, imm, true);
 			break;
 		case SF_OP_GLOBAL_GET:
 			emit_global_get(c, cg_read_u32(c));
@@ -1456,7 +1516,7 @@ lower(cstate *c, int op)
 		case SF_OP_I32_LE_U:
 		case SF_OP_I32_GE_S:
 		case SF_OP_I32_GE_U:
-			cg_i32_cmp(c, op);
+			int_cmp(c, 0, (x64_cc) i32_cmp_cc[op - SF_OP_I32_EQ]);
 			break;
 		case SF_OP_I64_EQ: int_cmp(c, 1, X64_CC_E); break;
 		case SF_OP_I64_NE: int_cmp(c, 1, X64_CC_NE); break;
@@ -1599,29 +1659,46 @@ lower(cstate *c, int op)
 		case SF_OP_F32_REINTERPRET_I32: cg_f_reinterpret(c, SF_F32); break;
 		case SF_OP_F64_REINTERPRET_I64: cg_f_reinterpret(c, SF_F64); break;
 		default:
-			return cg_fail(c, SF_UNSUPPORTED, "operator %s is not supported by the JIT",
-						   (unsigned) op < SF_OP_COUNT ? sf_opinfo_table[op].name : "?");
+			cg_fail(c, SF_UNSUPPORTED, "operator %s is not supported by the JIT",
+					(unsigned) op < SF_OP_COUNT ? sf_opinfo_table[op].name : "?");
+			return true;
 	}
-	return c->status;
+	return c->status != SF_OK;
+}
+
+/* Out of line: the loop keeps no copy of the opcode's byte for it. */
+static __attribute__((noinline, cold)) sf_status
+unknown_opcode(cstate *c)
+{
+	return cg_fail(c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c->op_start);
 }
 
 /*
 ** Decode and lower the body's operators, one at a time, until the 'end'
-** that closes the function's frame or a failure.
+** that closes the function's frame or a failure.  One copy of the loop
+** per fuel mode: off, or counting.
 */
-sf_status
-cg_lower_body(cstate *c)
+static inline __attribute__((always_inline)) sf_status
+lower_ops(cstate *c, bool counting)
 {
-	while (c->status == SF_OK && c->pc < c->end)
+	while (c->pc < c->end)
 	{
 		int			op;
 
 		c->op_start = c->pc;
 		op = cg_lookup_op(c);
-		if (op < 0)
-			return cg_fail(c, SF_UNSUPPORTED, "unsupported opcode 0x%02x", *c->op_start);
-		if (lower(c, op) != SF_OK || (op == SF_OP_END && c->csp == 0))
+		if (SF_UNLIKELY(op < 0))
+			return unknown_opcode(c);
+		if (lower(c, op, counting))
 			break;
 	}
 	return c->status;
+}
+
+sf_status
+cg_lower_body(cstate *c)
+{
+	if (c->status != SF_OK)
+		return c->status;
+	return c->fuel.counting ? lower_ops(c, true) : lower_ops(c, false);
 }
