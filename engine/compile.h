@@ -363,7 +363,7 @@ void		cg_fuel_arm_done_slow(cstate *c, const ctl *k);
 void		cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);
 void		cg_fuel_flush_slow(cstate *c);
-uint32_t	cg_fuel_jump(cstate *c, uint32_t depth, bool conditional);
+uint32_t	cg_fuel_jump_slow(cstate *c, uint32_t target, bool conditional);
 uint32_t	cg_fuel_br(cstate *c, uint32_t depth);
 void		cg_fuel_br_jumped_slow(cstate *c, uint32_t jump);
 void		cg_fuel_after_br_if(cstate *c, uint32_t depth);

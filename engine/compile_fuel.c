@@ -696,9 +696,9 @@ loop_ends_next(const cstate *c)
 		*c->pc == sf_opinfo_table[SF_OP_END].code;
 }
 
-/* cg_fuel_jump's work when counting (below). */
-static __attribute__((noinline)) uint32_t
-jump_counting(cstate *c, uint32_t target, bool conditional)
+/* cg_fuel_jump's work when counting (compile_inline.h). */
+uint32_t
+cg_fuel_jump_slow(cstate *c, uint32_t target, bool conditional)
 {
 	fuel_func  *f = &c->fuel;
 	uint32_t	fix = 0;
@@ -720,35 +720,6 @@ jump_counting(cstate *c, uint32_t target, bool conditional)
 	for (uint32_t i = c->csp - 1; i > target; i--)
 		fix += late_part(&c->cs[i]);
 	return fix;
-}
-
-/*
-** A reachable branch to label 'depth' (a return is the outermost label) is
-** about to be emitted.  Returns the fuel the jump must charge on its way:
-** the late parts of the loops it leaves, executed and not yet charged.  A
-** branch from a late part that stays in its loop ends the late part.  The
-** loop's header charges it next when the branch goes back to the header,
-** unconditionally or as the loop's last operator (its fall-through then
-** charges it at the loop's end); any other such branch is followed by code
-** that may trap first, so the late part is charged here, before it
-** (cg_fuel_flush, which emits a charge that keeps the flags).
-*/
-uint32_t
-cg_fuel_jump(cstate *c, uint32_t depth, bool conditional)
-{
-	const ctl  *in = &c->cs[c->csp - 1];
-	uint32_t	target = c->csp - 1 - depth;
-
-	if (target < in->fuel.esc_min)
-		c->cs[c->csp - 1].fuel.esc_min = target;
-	/*
-	** Mostly nothing to do (and no site to read: no cg_fuel_sync): not
-	** counting, or a target that is no loop that may rotate, and no open
-	** loop turned late (so no late part either).
-	*/
-	if (!c->fuel.counting || ((in - depth)->fuel.rot1 == 0 && c->fuel.late_open == 0))
-		return 0;
-	return jump_counting(c, target, conditional);
 }
 
 /*

@@ -434,6 +434,35 @@ cg_fuel_flush(cstate *c)
 }
 
 /*
+** A reachable branch to label 'depth' (a return is the outermost label) is
+** about to be emitted.  Returns the fuel the jump must charge on its way:
+** the late parts of the loops it leaves, executed and not yet charged.  A
+** branch from a late part that stays in its loop ends the late part.  The
+** loop's header charges it next when the branch goes back to the header,
+** unconditionally or as the loop's last operator (its fall-through then
+** charges it at the loop's end); any other such branch is followed by code
+** that may trap first, so the late part is charged here, before it
+** (cg_fuel_flush, which emits a charge that keeps the flags).
+*/
+static inline uint32_t
+cg_fuel_jump(cstate *c, uint32_t depth, bool conditional)
+{
+	ctl		   *in = &c->cs[c->csp - 1];
+	uint32_t	target = c->csp - 1 - depth;
+
+	if (target < in->fuel.esc_min)
+		in->fuel.esc_min = target;
+	/*
+	** Mostly nothing to do (and no site to read: no cg_fuel_sync): not
+	** counting, or a target that is no loop that may rotate, and no open
+	** loop turned late (so no late part either).
+	*/
+	if (!c->fuel.counting || ((in - depth)->fuel.rot1 == 0 && c->fuel.late_open == 0))
+		return 0;
+	return cg_fuel_jump_slow(c, target, conditional);
+}
+
+/*
 ** The arm of if frame k whose charge is its 'arm' ends here.  It is plain
 ** if since its charge the code holds no branch, call, nested frame or
 ** other charge, and it ends in a return or in its only branch, a jump
