@@ -414,7 +414,10 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 			return;
 		}
 	}
-	/* a new run, with no call but to run_pending when room is there */
+	/*
+	** a new run, when room is there with no call but to run_pending (and
+	** to cg_charge_checked in precise mode)
+	*/
 	if (f->nsites < f->capsites && cg_charge_open_quick(c, f->precise, &at))
 		run_opened(c, f->nsites, at, cost);
 	else

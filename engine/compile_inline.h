@@ -585,16 +585,24 @@ cg_charge_skip_slot(cstate *c)
 }
 
 /*
-** cg_charge_open's common case with no call at all: room for an
-** unchecked charge, no compare result in the flags, and room in the
-** buffer; false, and nothing emitted, otherwise (then cg_charge_open).
+** cg_charge_open's common case, no compare result in the flags: an
+** unchecked charge with room in the buffer takes no call at all, a
+** checked one is cg_charge_checked's; false, and nothing emitted,
+** otherwise (then cg_charge_open).
 */
 static inline bool
 cg_charge_open_quick(cstate *c, bool checked, uint32_t *at)
 {
 	x64_buf    *b = c->b;
 
-	if (checked || c->nflags != 0 || b->p + CHARGE_LEN > b->end)
+	if (c->nflags != 0)
+		return false;
+	if (checked)
+	{
+		*at = cg_charge_checked(c);
+		return true;
+	}
+	if (b->p + CHARGE_LEN > b->end)
 		return false;
 	*at = (uint32_t) x64_pos(b);
 	b->p += CHARGE_LEN;
