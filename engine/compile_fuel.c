@@ -1111,7 +1111,8 @@ cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch)
 
 /*
 ** Precise mode, the trap thunks bound: a dropped charge (a NOP now) loses
-** the check after it.
+** the check after it.  Only the zero candidates are dropped (a site may
+** be one twice: its check goes twice, the same bytes).
 */
 void
 cg_fuel_drop_checks(cstate *c)
@@ -1120,9 +1121,13 @@ cg_fuel_drop_checks(cstate *c)
 
 	if (!f->precise || c->status != SF_OK)
 		return;
-	for (uint32_t i = 0; i < f->nsites; i++)
-		if (f->sites[i].form == FUEL_DROPPED)
-			cg_charge_uncheck(c->ms, f->sites[i].at);
+	for (uint32_t i = 0; i < f->nzcand; i++)
+	{
+		const fuel_site *s = &f->sites[f->zcand[i]];
+
+		if (s->form == FUEL_DROPPED)
+			cg_charge_uncheck(c->ms, s->at);
+	}
 }
 
 /*
