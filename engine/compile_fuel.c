@@ -441,7 +441,7 @@ cg_fuel_arm(cstate *c)
 		k->fuel.then_arm = k->fuel.arm;
 		k->fuel.arm = NO_SITE;
 	}
-	cg_fuel_point(c);
+	point_synced(c);
 	c->fuel.arm_frame = c->csp - 1;
 }
 
