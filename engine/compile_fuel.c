@@ -737,8 +737,7 @@ cg_fuel_br(cstate *c, uint32_t depth)
 	fuel_func  *f = &c->fuel;
 	ctl		   *t = &c->cs[c->csp - 1 - depth];
 
-	cg_fuel_sync(c);
-	/* rot1 is set on reachable loops only */
+	/* rot1 is set on reachable loops only; no fuel is read here, so no sync */
 	if (t->fuel.rot1 && f->late_loop == NO_SITE && f->at != NO_SITE &&
 		f->sites[f->at].at >= t->loop_pos && f->at != t->fuel.arm && f->nredges < FUEL_REDGES)
 	{

@@ -627,9 +627,9 @@ cg_mark_here(const cstate *c)
 ** Called before operator 'op' is compiled: it joins the current run
 ** (compile_fuel.c).  Inline, the common case: an open ordinary run takes
 ** the operator's cost into fuel.n only; the site is brought up to date at
-** the start of every cg_fuel_* function, the only code that reads or
-** writes sites (a store after each operator cost 2% of the compile: with
-** it every field of the cstate had to be reloaded).
+** the start of every cg_fuel_* function that reads or writes the fuel of
+** sites, the only code that does (a store after each operator cost 2% of
+** the compile: with it every field of the cstate had to be reloaded).
 */
 static inline void
 cg_fuel_op(cstate *c, int op)
