@@ -641,7 +641,7 @@ cg_fuel_op(cstate *c, int op)
 	** test of 'counting' here.  One test: fast_max is FUEL_RUN_MAX for an
 	** ordinary open run, else 0.
 	*/
-	if (SF_LIKELY(c->fuel.n < c->fuel.fast_max))
+	if (c->fuel.n < c->fuel.fast_max)
 	{
 		/* written to the site by the next cg_fuel_* call (cg_fuel_sync) */
 		c->fuel.n += cost;
