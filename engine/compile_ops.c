@@ -777,12 +777,10 @@ checked_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size
 	return x64_mx(X64_MEM, X64_RAX, 1, 0);
 }
 
-static x64_mem
-mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
+/* mem_operand's other cases: a constant address, a compare's result, a large offset. */
+static OUT_OF_LINE x64_mem
+mem_operand_other(cstate *c, sval *addr, uint32_t depth, uint32_t offset)
 {
-	cg_fuel_may_trap(c);
-	if (c->ms->bounds_checked)
-		return checked_operand(c, addr, depth, offset, size);
 	if (addr->kind == VK_CONST)
 	{
 		uint64_t	ea = (uint64_t) (uint32_t) addr->imm + offset;
@@ -805,6 +803,30 @@ mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 		x64_alu_rr(c->b, X64_ADD, 1, X64_RAX, X64_RDX);
 		return x64_mx(X64_MEM, X64_RAX, 1, 0);
 	}
+}
+
+/*
+** Inline in the loads and stores, the common cases: the address in a
+** register, or in a local's or its own slot (loaded into rax), and an
+** offset that fits a displacement.
+*/
+static inline __attribute__((always_inline)) x64_mem
+mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
+{
+	cg_fuel_may_trap(c);
+	if (SF_UNLIKELY(c->ms->bounds_checked))
+		return checked_operand(c, addr, depth, offset, size);
+	if (SF_LIKELY(offset <= INT32_MAX))
+	{
+		if (addr->kind == VK_REG)
+			return x64_mx(X64_MEM, addr->reg, 1, (int32_t) offset);
+		if (addr->kind == VK_LOCAL || addr->kind == VK_MEM)
+		{
+			x64_mov_rm(c->b, is_wide(addr->type), X64_RAX, cg_mem_of(c, addr, depth));
+			return x64_mx(X64_MEM, X64_RAX, 1, (int32_t) offset);
+		}
+	}
+	return mem_operand_other(c, addr, depth, offset);
 }
 
 static OUT_OF_LINE void
