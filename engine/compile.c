@@ -14,6 +14,11 @@
 #include "compile_inline.h"
 #include "read.h"
 
+/*
+** The first failure is kept.  It also cuts the body short (end = pc), so
+** that the decoding loop, which tests no status after an operator, stops
+** at its next test of pc < end.
+*/
 sf_status
 cg_fail(cstate *c, sf_status st, const char *fmt, ...)
 {
@@ -26,6 +31,7 @@ cg_fail(cstate *c, sf_status st, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->status = st;
+	c->end = c->pc;
 	sf_error_set(c->ms->err, st, "function %u at byte %ld: %s", c->func_index,
 				 (long) (c->op_start - c->m->bytes), msg);
 	return st;

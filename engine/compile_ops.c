@@ -1290,12 +1290,12 @@ lower_dead(cstate *c, int op)
 			break;
 		case SF_OP_END:
 			cg_end(c);
-			return c->status != SF_OK || c->csp == 0;
+			return c->csp == 0;
 		default:
 			skip_imm(c, sf_opinfo_table[op].imm);
 			break;
 	}
-	return c->status != SF_OK;
+	return false;
 }
 
 /* Inline: 'nflags' may stay above 0 after the compare is gone. */
@@ -1313,7 +1313,8 @@ flags_before(cstate *c, int op)
 ** calls its lowering, out of line so that the loop keeps a small frame.
 ** 'counting' is the fuel mode's (a constant of each copy of the loop:
 ** with fuel off, cg_fuel_op would do nothing).  Returns whether the body
-** is done: a failure, or the 'end' that closes the function's frame.
+** is done: the 'end' that closes the function's frame.  A failure needs
+** no test here: cg_fail cuts the body short, which ends the loop.
 */
 static inline __attribute__((always_inline)) bool
 lower(cstate *c, int op, bool counting)
@@ -1332,20 +1333,16 @@ lower(cstate *c, int op, bool counting)
 		cg_fuel_op(c, op);
 	switch (op)
 	{
-			/*
-			** values: only a push, which fails only out of memory; the
-			** status it set then stops the loop at the next operator that
-			** is not a push (cg_fail keeps the first failure)
-			*/
+			/* values: only a push */
 		case SF_OP_LOCAL_GET:
 			cg_push_local(c, cg_read_u32(c));
-			return false;
+			break;
 		case SF_OP_I32_CONST:
 			cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
-			return false;
+			break;
 		case SF_OP_I64_CONST:
 			cg_push_const(c, SF_I64, cg_read_s64(c));
-			return false;
+			break;
 		case SF_OP_F32_CONST:
 			cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));
 			break;
@@ -1373,7 +1370,7 @@ lower(cstate *c, int op, bool counting)
 			break;
 		case SF_OP_END:
 			cg_end(c);
-			return c->status != SF_OK || c->csp == 0;
+			return c->csp == 0;
 		case SF_OP_BR:
 			cg_br(c, cg_read_u32(c));
 			break;
@@ -1685,7 +1682,7 @@ lower(cstate *c, int op, bool counting)
 					(unsigned) op < SF_OP_COUNT ? sf_opinfo_table[op].name : "?");
 			return true;
 	}
-	return c->status != SF_OK;
+	return false;
 }
 
 /* Out of line: the loop keeps no copy of the opcode's byte for it. */
@@ -1697,8 +1694,8 @@ unknown_opcode(cstate *c)
 
 /*
 ** Decode and lower the body's operators, one at a time, until the 'end'
-** that closes the function's frame or a failure.  One copy of the loop
-** per fuel mode: off, or counting.
+** that closes the function's frame or a failure (which cuts the body
+** short: cg_fail).  One copy of the loop per fuel mode: off, or counting.
 */
 static inline __attribute__((always_inline)) sf_status
 lower_ops(cstate *c, bool counting)
