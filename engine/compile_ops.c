@@ -751,13 +751,36 @@ int_extend(cstate *c, int op)
 ** The address operand of a load/store: r14 + zero-extended i32 + offset.
 ** The 8 GiB reservation covers every such address, so no bounds check.
 ** Uses rax when the address is not already in a register.
+**
+** The operand is always [r14 + index + disp] (index X64_NOINDEX: none),
+** kept as those two (mem_at): the loads and stores pick the encoder's
+** forms from them directly, with no x64_mem built and taken apart.
 */
+typedef struct mem_at
+{
+	int			index;
+	int32_t		disp;
+} mem_at;
+
+static inline mem_at
+mem_at_ix(int index, int32_t disp)
+{
+	return (mem_at) {index, disp};
+}
+
+/* The operand as an x64_mem, for the less frequent forms. */
+static inline x64_mem
+mem_at_operand(mem_at a)
+{
+	return x64_mx(X64_MEM, a.index, 1, a.disp);
+}
+
 /*
 ** Bounds-checked mode (no 8 GiB reservation): trap unless
 ** addr + offset + size <= the memory's current size.  Uses rax for the
 ** address, rdx for its end and rcx for the memory object.
 */
-static OUT_OF_LINE x64_mem
+static OUT_OF_LINE mem_at
 checked_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 {
 	int			r = X64_RAX;
@@ -772,13 +795,13 @@ checked_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size
 	x64_alu_rm(c->b, X64_CMP, 1, X64_RDX, x64_m(X64_RCX, SF_OFF_MEM_SIZE));
 	cg_trap_if(c, X64_CC_A, SF_TRAP_MEMORY_OOB);
 	if (offset <= INT32_MAX)
-		return x64_mx(X64_MEM, r, 1, (int32_t) offset);
+		return mem_at_ix(r, (int32_t) offset);
 	x64_lea(c->b, 1, X64_RAX, x64_m(X64_RDX, -size));
-	return x64_mx(X64_MEM, X64_RAX, 1, 0);
+	return mem_at_ix(X64_RAX, 0);
 }
 
 /* mem_operand's other cases: a constant address, a compare's result, a large offset. */
-static OUT_OF_LINE x64_mem
+static OUT_OF_LINE mem_at
 mem_operand_other(cstate *c, sval *addr, uint32_t depth, uint32_t offset)
 {
 	if (addr->kind == VK_CONST)
@@ -786,9 +809,9 @@ mem_operand_other(cstate *c, sval *addr, uint32_t depth, uint32_t offset)
 		uint64_t	ea = (uint64_t) (uint32_t) addr->imm + offset;
 
 		if (ea <= INT32_MAX)
-			return x64_m(X64_MEM, (int32_t) ea);
+			return mem_at_ix(X64_NOINDEX, (int32_t) ea);
 		x64_mov_ri(c->b, 1, X64_RAX, (int64_t) ea);
-		return x64_mx(X64_MEM, X64_RAX, 1, 0);
+		return mem_at_ix(X64_RAX, 0);
 	}
 	{
 		int			r = addr->kind == VK_REG ? addr->reg : X64_RAX;
@@ -796,12 +819,12 @@ mem_operand_other(cstate *c, sval *addr, uint32_t depth, uint32_t offset)
 		if (addr->kind != VK_REG)
 			cg_load_scratch(c, addr, depth, X64_RAX);
 		if (offset <= INT32_MAX)
-			return x64_mx(X64_MEM, r, 1, (int32_t) offset);
+			return mem_at_ix(r, (int32_t) offset);
 		if (r != X64_RAX)
 			x64_mov_rr(c->b, 0, X64_RAX, r);
 		x64_mov_ri(c->b, 1, X64_RDX, offset);
 		x64_alu_rr(c->b, X64_ADD, 1, X64_RAX, X64_RDX);
-		return x64_mx(X64_MEM, X64_RAX, 1, 0);
+		return mem_at_ix(X64_RAX, 0);
 	}
 }
 
@@ -810,7 +833,7 @@ mem_operand_other(cstate *c, sval *addr, uint32_t depth, uint32_t offset)
 ** register, or in a local's or its own slot (loaded into rax), and an
 ** offset that fits a displacement.
 */
-static inline __attribute__((always_inline)) x64_mem
+static inline __attribute__((always_inline)) mem_at
 mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 {
 	cg_fuel_may_trap(c);
@@ -819,11 +842,11 @@ mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 	if (SF_LIKELY(offset <= INT32_MAX))
 	{
 		if (addr->kind == VK_REG)
-			return x64_mx(X64_MEM, addr->reg, 1, (int32_t) offset);
+			return mem_at_ix(addr->reg, (int32_t) offset);
 		if (addr->kind == VK_LOCAL || addr->kind == VK_MEM)
 		{
 			x64_mov_rm(c->b, is_wide(addr->type), X64_RAX, cg_mem_of(c, addr, depth));
-			return x64_mx(X64_MEM, X64_RAX, 1, (int32_t) offset);
+			return mem_at_ix(X64_RAX, (int32_t) offset);
 		}
 	}
 	return mem_operand_other(c, addr, depth, offset);
@@ -835,7 +858,7 @@ cg_emit_load(cstate *c, int op)
 	uint32_t	offset;
 	sval	   *addr,
 				dst;
-	x64_mem		m;
+	mem_at		m;
 	int			r,
 				l;
 	uint8_t		size = sf_opinfo_table[op].mem;
@@ -870,7 +893,7 @@ cg_emit_load(cstate *c, int op)
 	{
 		case SF_OP_F32_LOAD:
 		case SF_OP_F64_LOAD:
-			x64_movs_rm(c->b, op == SF_OP_F64_LOAD, r, m);
+			x64_movs_rm(c->b, op == SF_OP_F64_LOAD, r, mem_at_operand(m));
 			if (l >= 0)
 				cg_push(c, dst);
 			else
@@ -882,22 +905,26 @@ cg_emit_load(cstate *c, int op)
 	switch (op)
 	{
 		case SF_OP_I32_LOAD:
-			x64_mov_rm(c->b, 0, r, m);
-			break;
 		case SF_OP_I64_LOAD:
-			x64_mov_rm(c->b, 1, r, m);
+			if (m.index != X64_NOINDEX)
+				x64_mov_rm_bi(c->b, op == SF_OP_I64_LOAD, r, X64_MEM, m.index, m.disp);
+			else
+				x64_mov_rm_bd(c->b, op == SF_OP_I64_LOAD, r, X64_MEM, m.disp);
 			break;
 		case SF_OP_I32_LOAD8_S:
 		case SF_OP_I32_LOAD16_S:
-			x64_movsx_rm(c->b, 0, size, r, m);
+			x64_movsx_rm(c->b, 0, size, r, mem_at_operand(m));
 			break;
 		case SF_OP_I64_LOAD8_S:
 		case SF_OP_I64_LOAD16_S:
 		case SF_OP_I64_LOAD32_S:
-			x64_movsx_rm(c->b, 1, size, r, m);
+			x64_movsx_rm(c->b, 1, size, r, mem_at_operand(m));
 			break;
 		default:
-			x64_movzx_rm(c->b, size, r, m);
+			if (m.index != X64_NOINDEX)
+				x64_movzx_rm_bi(c->b, size, r, X64_MEM, m.index, m.disp);
+			else
+				x64_movzx_rm_any(c->b, size, r, mem_at_operand(m));
 			break;
 	}
 	if (l >= 0)
@@ -912,7 +939,7 @@ cg_emit_store(cstate *c, int op)
 	uint32_t	offset;
 	sval	   *val,
 			   *addr;
-	x64_mem		m;
+	mem_at		m;
 	uint8_t		size = sf_opinfo_table[op].mem;
 	int			vr;
 	bool		late;
@@ -939,13 +966,17 @@ cg_emit_store(cstate *c, int op)
 	if (late && vr == X64_RCX)
 		cg_load_scratch(c, val, c->sp + 1, vr);
 	if (is_float(val->type))
-		x64_movs_mr(c->b, val->type == SF_F64, m, vr);
+		x64_movs_mr(c->b, val->type == SF_F64, mem_at_operand(m), vr);
 	else if (vr < 0 && size == 1)
-		x64_store8_i(c->b, m, (uint8_t) val->imm);
+		x64_store8_i(c->b, mem_at_operand(m), (uint8_t) val->imm);
+	else if (vr < 0 && m.index != X64_NOINDEX)
+		x64_mov_mi_bi(c->b, size == 8, X64_MEM, m.index, m.disp, (int32_t) val->imm);
 	else if (vr < 0)
-		x64_mov_mi(c->b, size == 8, m, (int32_t) val->imm);
+		x64_mov_mi_bd(c->b, size == 8, X64_MEM, m.disp, (int32_t) val->imm);
+	else if (m.index != X64_NOINDEX)
+		x64_store_bi(c->b, size, X64_MEM, m.index, m.disp, vr);
 	else
-		x64_store(c->b, size, m, vr);
+		x64_store_any(c->b, size, mem_at_operand(m), vr);
 	cg_release(c, val);
 	cg_release(c, addr);
 }
