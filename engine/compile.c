@@ -1420,15 +1420,19 @@ cg_jump_label(cstate *c, uint32_t index)
 		chain_add(c, &k->end_chain, cg_jmp32(c));
 }
 
+/* Tables of fewer targets, in functions of fewer frames, need no malloc. */
+#define BR_TABLE_SMALL 64
+
 void
 cg_br_table(cstate *c)
 {
 	uint32_t	n = cg_read_u32(c);
+	uint32_t	small_targets[BR_TABLE_SMALL], small_first[BR_TABLE_SMALL];
 	uint32_t   *targets, *first;
 	sval		idx;
 	size_t		lea_at, table_at;
 
-	targets = malloc(((size_t) n + 1) * sizeof(uint32_t));
+	targets = n < BR_TABLE_SMALL ? small_targets : malloc(((size_t) n + 1) * sizeof(uint32_t));
 	if (targets == NULL)
 	{
 		cg_fail(c, SF_NOMEM, "out of memory");
@@ -1438,14 +1442,16 @@ cg_br_table(cstate *c)
 		targets[i] = cg_read_u32(c);
 	if (c->unreachable)
 	{
-		free(targets);
+		if (targets != small_targets)
+			free(targets);
 		return;
 	}
 	/* first[d]: table offset of the trampoline to depth d, or NO_CHAIN */
-	first = malloc(((size_t) c->csp + 1) * sizeof(uint32_t));
+	first = c->csp < BR_TABLE_SMALL ? small_first : malloc(((size_t) c->csp + 1) * sizeof(uint32_t));
 	if (first == NULL)
 	{
-		free(targets);
+		if (targets != small_targets)
+			free(targets);
 		cg_fail(c, SF_NOMEM, "out of memory");
 		return;
 	}
@@ -1492,8 +1498,10 @@ cg_br_table(cstate *c)
 		}
 		x64_patch32(c->b, table_at + 4 * i, first[d]);
 	}
-	free(first);
-	free(targets);
+	if (first != small_first)
+		free(first);
+	if (targets != small_targets)
+		free(targets);
 	c->unreachable = true;
 }
 
