@@ -1606,6 +1606,36 @@ pop_args(cstate *c, uint32_t n)
 	}
 }
 
+/*
+** call_prepare and pop_args of a direct call in one pass: each argument
+** is stored to its outgoing slot and popped (a store takes no register,
+** so one given back early is taken by nobody before the call).
+*/
+static void
+call_args(cstate *c, const sf_functype *ft)
+{
+	uint32_t	np = ft->nparams;
+	uint32_t	base;
+
+	if (SF_UNLIKELY(c->sp < np))
+	{
+		cg_underflow(c);
+		return;
+	}
+	base = c->sp - np;
+	need_out(c, np > ft->nresults ? np : ft->nresults);
+	for (uint32_t i = 0; i < np; i++)
+	{
+		const sval *v = &c->vs[base + i];
+
+		cg_store_to(c, v, base + i, x64_m(X64_RSP, 8 * (int32_t) i));
+		cg_release(c, v);
+	}
+	c->sp = base;
+	if (c->clean > base)
+		c->clean = base;
+}
+
 static void
 call_results(cstate *c, const sf_functype *ft)
 {
@@ -1661,8 +1691,7 @@ cg_call(cstate *c, uint32_t func)
 		return;
 	cg_fuel_flush(c);
 	cg_fuel_may_trap(c);
-	call_prepare(c, ft, 0);
-	pop_args(c, ft->nparams);
+	call_args(c, ft);
 	cg_spill_all(c);
 	move_caller_saved_locals(c, true);
 	if (func < c->m->nfunc_imports)
