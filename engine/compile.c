@@ -1155,31 +1155,32 @@ cg_block(cstate *c, int op)
 	}
 	if (op == SF_OP_IF)
 	{
-		sval		cond = cg_pop(c);
+		/* in place (cg_pop_ref): spilling and params_home read only below it */
+		sval	   *cond = cg_pop_ref(c);
 		x64_cc		cc = X64_CC_NE;
 
-		cg_flags_popped(c, &cond);
+		cg_flags_popped(c, cond);
 
 		/* spilling only moves data, so a compare's flags survive it */
 		cg_spill_all(c);
 		params_home(c, k->nparams);
-		switch (cond.kind)
+		switch (cond->kind)
 		{
 			case VK_FLAGS:
-				cc = (x64_cc) cond.cc;
+				cc = (x64_cc) cond->cc;
 				break;
 			case VK_REG:
-				cg_test_zero(c, 0, cond.reg);
+				cg_test_zero(c, 0, cond->reg);
 				break;
 			case VK_CONST:
-				x64_mov_ri(c->b, 0, X64_RAX, (uint32_t) cond.imm);
+				x64_mov_ri(c->b, 0, X64_RAX, (uint32_t) cond->imm);
 				x64_test_rr(c->b, 0, X64_RAX, X64_RAX);
 				break;
 			default:
-				x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, c->sp), 0);
+				x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, cond, c->sp), 0);
 				break;
 		}
-		cg_release(c, &cond);
+		cg_release(c, cond);
 		chain_add(c, &k->else_chain, cg_jcc32(c, X64_CC_NOT(cc)));
 	}
 	else
@@ -1355,32 +1356,33 @@ branch_needs_moves(cstate *c, uint32_t depth)
 	return false;
 }
 
+/* The condition is popped in place (cg_pop_ref): nothing is pushed. */
 void
 cg_br_if(cstate *c, uint32_t depth)
 {
-	sval		cond;
+	sval	   *cond;
 	x64_cc		cc;
 	uint32_t	fix;
 
 	if (c->unreachable)
 		return;
-	cond = cg_pop(c);
-	cg_flags_popped(c, &cond);
-	if (cond.kind == VK_FLAGS)
-		cc = (x64_cc) cond.cc;
-	else if (cond.kind == VK_CONST)
+	cond = cg_pop_ref(c);
+	cg_flags_popped(c, cond);
+	if (cond->kind == VK_FLAGS)
+		cc = (x64_cc) cond->cc;
+	else if (cond->kind == VK_CONST)
 	{
-		if ((int32_t) cond.imm != 0)
+		if ((int32_t) cond->imm != 0)
 			cg_br(c, depth);
 		return;
 	}
 	else
 	{
-		if (cond.kind == VK_REG)
-			cg_test_zero(c, 0, cond.reg);
+		if (cond->kind == VK_REG)
+			cg_test_zero(c, 0, cond->reg);
 		else
-			x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, c->sp), 0);
-		cg_release(c, &cond);
+			x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, cond, c->sp), 0);
+		cg_release(c, cond);
 		cc = X64_CC_NE;
 	}
 	/* no code between here and the jcc: the flags hold the condition */

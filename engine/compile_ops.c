@@ -636,27 +636,28 @@ _Static_assert(SF_OP_I32_NE == SF_OP_I32_EQ + 1 && SF_OP_I32_LT_S == SF_OP_I32_E
 			   SF_OP_I32_LE_U == SF_OP_I32_EQ + 7 && SF_OP_I32_GE_S == SF_OP_I32_EQ + 8 &&
 			   SF_OP_I32_GE_U == SF_OP_I32_EQ + 9, "i32_cmp_cc: the i32 compares in order");
 
+/* The operand is popped in place (cg_pop_ref): the push comes last. */
 static OUT_OF_LINE void
 cg_int_eqz(cstate *c, int w)
 {
-	sval		a = cg_pop(c);
+	sval	   *a = cg_pop_ref(c);
 
-	cg_flags_popped(c, &a);
-	if (a.kind == VK_FLAGS)
+	cg_flags_popped(c, a);
+	if (a->kind == VK_FLAGS)
 	{
-		cg_push_flags(c, X64_CC_NOT((x64_cc) a.cc));
+		cg_push_flags(c, X64_CC_NOT((x64_cc) a->cc));
 		return;
 	}
-	if (a.kind == VK_CONST)
+	if (a->kind == VK_CONST)
 	{
-		cg_push_const(c, SF_I32, w ? a.imm == 0 : (uint32_t) a.imm == 0);
+		cg_push_const(c, SF_I32, w ? a->imm == 0 : (uint32_t) a->imm == 0);
 		return;
 	}
-	if (a.kind == VK_REG)
-		cg_test_zero(c, w, a.reg);
+	if (a->kind == VK_REG)
+		cg_test_zero(c, w, a->reg);
 	else
-		x64_alu_mi(c->b, X64_CMP, w, cg_mem_of(c, &a, c->sp), 0);
-	cg_release(c, &a);
+		x64_alu_mi(c->b, X64_CMP, w, cg_mem_of(c, a, c->sp), 0);
+	cg_release(c, a);
 	cg_push_flags(c, X64_CC_E);
 }
 
@@ -1081,45 +1082,46 @@ cg_local_set(cstate *c, uint32_t l, bool tee)
 
 /* ---- select ---------------------------------------------------------------------------- */
 
+/* The operands are popped in place (cg_pop_ref): the push comes last. */
 static OUT_OF_LINE void
 emit_select(cstate *c)
 {
-	sval		cond = cg_pop(c), b = cg_pop(c), a = cg_pop(c);
+	sval	   *cond = cg_pop_ref(c), *b = cg_pop_ref(c), *a = cg_pop_ref(c);
 	uint32_t	da = c->sp, db = c->sp + 1, dc = c->sp + 2;
 	x64_cc		cc = X64_CC_NE;
 	int			r;
 
-	cg_flags_popped(c, &cond);
-	if (cond.kind == VK_CONST)
+	cg_flags_popped(c, cond);
+	if (cond->kind == VK_CONST)
 	{
-		sval		keep = (uint32_t) cond.imm ? a : b;
+		sval		keep = (uint32_t) cond->imm ? *a : *b;
 
-		cg_release(c, (uint32_t) cond.imm ? &b : &a);
+		cg_release(c, (uint32_t) cond->imm ? b : a);
 		if (keep.kind == VK_MEM)
-			cg_own(c, &keep, (uint32_t) cond.imm ? da : db);
+			cg_own(c, &keep, (uint32_t) cond->imm ? da : db);
 		cg_push(c, keep);
 		return;
 	}
-	r = cg_own(c, &a, da);
-	if (!is_float(a.type) && b.kind != VK_REG && b.kind != VK_LOCAL && b.kind != VK_MEM)
-		cg_load_scratch(c, &b, db, X64_RDX);
-	else if (is_float(a.type) && b.kind != VK_REG)
-		cg_load_scratch(c, &b, db, 1);
+	r = cg_own(c, a, da);
+	if (!is_float(a->type) && b->kind != VK_REG && b->kind != VK_LOCAL && b->kind != VK_MEM)
+		cg_load_scratch(c, b, db, X64_RDX);
+	else if (is_float(a->type) && b->kind != VK_REG)
+		cg_load_scratch(c, b, db, 1);
 	/* the condition test must come last: loads above keep the flags */
-	if (cond.kind == VK_FLAGS)
-		cc = (x64_cc) cond.cc;
-	else if (cond.kind == VK_REG)
-		cg_test_zero(c, 0, cond.reg);
+	if (cond->kind == VK_FLAGS)
+		cc = (x64_cc) cond->cc;
+	else if (cond->kind == VK_REG)
+		cg_test_zero(c, 0, cond->reg);
 	else
-		x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, dc), 0);
-	if (!is_float(a.type))
+		x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, cond, dc), 0);
+	if (!is_float(a->type))
 	{
-		int			w = is_wide(a.type);
+		int			w = is_wide(a->type);
 
-		if (b.kind == VK_REG)
-			x64_cmov_rr(c->b, X64_CC_NOT(cc), w, r, b.reg);
-		else if (b.kind == VK_LOCAL || b.kind == VK_MEM)
-			x64_cmov_rm(c->b, X64_CC_NOT(cc), w, r, cg_mem_of(c, &b, db));
+		if (b->kind == VK_REG)
+			x64_cmov_rr(c->b, X64_CC_NOT(cc), w, r, b->reg);
+		else if (b->kind == VK_LOCAL || b->kind == VK_MEM)
+			x64_cmov_rm(c->b, X64_CC_NOT(cc), w, r, cg_mem_of(c, b, db));
 		else
 			x64_cmov_rr(c->b, X64_CC_NOT(cc), w, r, X64_RDX);
 	}
@@ -1127,12 +1129,12 @@ emit_select(cstate *c)
 	{
 		size_t		skip = cg_jcc8(c, cc);
 
-		x64_movs_rr(c->b, a.type == SF_F64, r, b.kind == VK_REG ? b.reg : 1);
+		x64_movs_rr(c->b, a->type == SF_F64, r, b->kind == VK_REG ? b->reg : 1);
 		x64_bind8(c->b, skip);
 	}
-	cg_release(c, &b);
-	cg_release(c, &cond);
-	cg_push_reg(c, (uint8_t) a.type, r);
+	cg_release(c, b);
+	cg_release(c, cond);
+	cg_push_reg(c, (uint8_t) a->type, r);
 }
 
 /* ---- tables and references ------------------------------------------------------------ */
