@@ -51,6 +51,38 @@ get32(const uint8_t *p)
 	return v;
 }
 
+/*
+** Point p after the last one stored, at (*code, *wasm): the code offset's
+** increase and the wasm offset's change, a byte each unless too large.
+** Nothing when the same operator goes on.
+*/
+static inline uint8_t *
+put_point(uint8_t *w, const sf_codemap_point *p, uint32_t *code, uint32_t *wasm)
+{
+	uint32_t	dc = p->code - *code;
+	int64_t		dw = (int64_t) p->wasm - (int64_t) *wasm;
+
+	if (dw == 0 && *code != 0)
+		return w;
+	if (dc < CODE_FAR)
+		*w++ = (uint8_t) dc;
+	else
+	{
+		*w++ = CODE_FAR;
+		w = put32(w, p->code);
+	}
+	if (dw > -WASM_FAR && dw < WASM_FAR)
+		*w++ = (uint8_t) (int8_t) dw;
+	else
+	{
+		*w++ = (uint8_t) WASM_FAR;
+		w = put32(w, p->wasm);
+	}
+	*code = p->code;
+	*wasm = p->wasm;
+	return w;
+}
+
 void
 sf_codemap_put(sf_codemap_buf *out, const sf_codemap_marks *marks,
 			   const sf_codemap_point *p, uint32_t n, uint32_t wasm_base)
@@ -64,32 +96,12 @@ sf_codemap_put(sf_codemap_buf *out, const sf_codemap_marks *marks,
 	w = out->b + out->n;
 	w = put32(w, marks->frame_at);
 	w = put32(w, marks->thunks_at);
-	for (const sf_codemap_point *end = p + n; p < end; p++)
-	{
-		uint32_t	dc = p->code - code;
-		int64_t		dw = (int64_t) p->wasm - (int64_t) wasm;
-
-		/* the same operator goes on; a later point at the same place wins */
-		if ((dw == 0 && code != 0) || (p + 1 < end && p[1].code == p->code))
-			continue;
-
-		if (dc < CODE_FAR)
-			*w++ = (uint8_t) dc;
-		else
-		{
-			*w++ = CODE_FAR;
-			w = put32(w, p->code);
-		}
-		if (dw > -WASM_FAR && dw < WASM_FAR)
-			*w++ = (uint8_t) (int8_t) dw;
-		else
-		{
-			*w++ = (uint8_t) WASM_FAR;
-			w = put32(w, p->wasm);
-		}
-		code = p->code;
-		wasm = p->wasm;
-	}
+	/* of points at one code offset, the last one counts */
+	for (uint32_t i = 0; i + 1 < n; i++)
+		if (p[i + 1].code != p[i].code)
+			w = put_point(w, &p[i], &code, &wasm);
+	if (n > 0)
+		w = put_point(w, &p[n - 1], &code, &wasm);
 	out->n = (size_t) (w - out->b);
 }
 

@@ -205,16 +205,26 @@ count_threads(const sf_module *m, uint64_t wasm)
 
 /* ---- compiling ----------------------------------------------------------------- */
 
-/* The extra instruction-cache lines code [lo, hi) of a function spans when it starts 'at' into a line. */
+/*
+** Code [lo, hi) of a function spans at most one instruction-cache line more
+** than its length needs, depending on where in a line it starts.  What that
+** extra line costs: a short stretch more than a long one.
+*/
 static inline uint32_t
-extra_lines(uint32_t at, uint32_t lo, uint32_t hi)
+extra_line_cost(uint32_t lo, uint32_t hi)
 {
-	uint32_t	len = hi - lo,
-				least = (len + 63) / 64,
-				lines = (((at + lo) & 63) + len + 63) / 64;
+	uint32_t	len = hi - lo;
 
-	/* an extra line costs a short stretch more than a long one */
-	return len == 0 ? 0 : 64 * (lines - least) / least;
+	return len == 0 ? 0 : 64 / ((len + 63) / 64);
+}
+
+/* Whether code [lo, hi) spans the extra line when its function starts 'at' into a line. */
+static inline bool
+spans_extra_line(uint32_t at, uint32_t lo, uint32_t hi)
+{
+	uint32_t	len = hi - lo;
+
+	return (((at + lo) & 63) + len + 63) / 64 > (len + 63) / 64;
 }
 
 /*
@@ -253,17 +263,22 @@ starts_in_line(const modstate *ms, bool called, uint32_t *skew_out)
 
 	for (uint32_t s = 0; s < nskews; s++)
 		for (uint32_t k = 0; k < 4; k++)
-		{
-			uint32_t	at = 16 * k + skews[s],
-						c = extra_lines(at, ms->entry_lo, hi);
+			cost[s][k] = spans_extra_line(16 * k + skews[s], ms->entry_lo, hi) ?
+				extra_line_cost(ms->entry_lo, hi) : 0;
+	for (uint32_t l = 0; l < ms->nloops; l++)
+	{
+		uint32_t	lo = ms->loop_lo[l],
+					lhi = ms->loop_hi[l],
+					c = ms->loop_calls[l] ? extra_line_cost(lo, lhi) / 2 : 4 * extra_line_cost(lo, lhi);
 
-			for (uint32_t l = 0; l < ms->nloops; l++)
-				c += ms->loop_calls[l] ? extra_lines(at, ms->loop_lo[l], ms->loop_hi[l]) / 2
-					: 4 * extra_lines(at, ms->loop_lo[l], ms->loop_hi[l]);
-			cost[s][k] = c;
-			if (c < least)
-				least = c;
-		}
+		for (uint32_t s = 0; s < nskews; s++)
+			for (uint32_t k = 0; k < 4; k++)
+				cost[s][k] += spans_extra_line(16 * k + skews[s], lo, lhi) ? c : 0;
+	}
+	for (uint32_t s = 0; s < nskews; s++)
+		for (uint32_t k = 0; k < 4; k++)
+			if (cost[s][k] < least)
+				least = cost[s][k];
 	for (uint32_t s = 0; s < nskews && mask == 0; s++)
 	{
 		for (uint32_t k = 0; k < 4; k++)
@@ -302,8 +317,12 @@ compile_one(worker *w, struct sf_jit *j, uint32_t i)
 	sf_status	st;
 
 	at = next_start(x64_pos(&ms->buf), 15);
-	while (x64_pos(&ms->buf) < at)
-		x64_byte(&ms->buf, 0xCC);
+	x64_reserve(&ms->buf, at - x64_pos(&ms->buf));
+	if (!ms->buf.oom)
+	{
+		memset(ms->buf.p, 0xCC, at - x64_pos(&ms->buf));
+		ms->buf.p = ms->buf.start + at;
+	}
 	st = cg_compile_function(ms, i);
 	len = x64_pos(&ms->buf) - at;
 	if (st == SF_OK && !ms->buf.oom)

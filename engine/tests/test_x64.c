@@ -63,6 +63,15 @@ test_encodings(void **state)
 	EXPECT(x64_mov_rm(&b, 1, X64_RAX, x64_mx(X64_RAX, X64_R9, 8, 0)), {"mov (%rax,%r9,8),%rax", 4, {0x4a, 0x8b, 0x04, 0xc8}});
 	EXPECT(x64_mov_rm(&b, 0, X64_RAX, x64_m(X64_R13, 0)), {"mov 0(%r13),%eax", 4, {0x41, 0x8b, 0x45, 0x00}});
 	EXPECT(x64_mov_mr(&b, 1, x64_m(X64_RBP, -8), X64_R13), {"mov %r13,-8(%rbp)", 4, {0x4c, 0x89, 0x6d, 0xf8}});
+	/* frame slots (the '_fp' emitters): disp8 at its bounds, disp32, REX.R */
+	EXPECT(x64_mov_rm(&b, 1, X64_R10, x64_m(X64_RBP, -0x200)), {"mov -0x200(%rbp),%r10", 7, {0x4c, 0x8b, 0x95, 0x00, 0xfe, 0xff, 0xff}});
+	EXPECT(x64_mov_mr(&b, 0, x64_m(X64_RBP, 127), X64_RSI), {"mov %esi,0x7f(%rbp)", 3, {0x89, 0x75, 0x7f}});
+	EXPECT(x64_mov_mi(&b, 1, x64_m(X64_RBP, -128), -1), {"movq $-1,-0x80(%rbp)", 8, {0x48, 0xc7, 0x45, 0x80, 0xff, 0xff, 0xff, 0xff}});
+	EXPECT(x64_movs_rm(&b, 1, 9, x64_m(X64_RBP, 0x200)), {"movsd 0x200(%rbp),%xmm9", 9, {0xf2, 0x44, 0x0f, 0x10, 0x8d, 0x00, 0x02, 0x00, 0x00}});
+	EXPECT(x64_mov_mr(&b, 1, x64_m(X64_RSP, 0x100), X64_R8), {"mov %r8,0x100(%rsp)", 8, {0x4c, 0x89, 0x84, 0x24, 0x00, 0x01, 0x00, 0x00}});
+	EXPECT(x64_lea(&b, 0, X64_RSI, x64_m(X64_RDI, 1)), {"lea 0x1(%rdi),%esi", 3, {0x8d, 0x77, 0x01}});
+	EXPECT(x64_store(&b, 1, x64_mx(X64_R14, X64_RDI, 1, 0x1000), X64_RDI), {"mov %dil,0x1000(%r14,%rdi,1)", 8, {0x41, 0x88, 0xbc, 0x3e, 0x00, 0x10, 0x00, 0x00}});
+	EXPECT(x64_mov_rm(&b, 0, X64_RAX, x64_mx(X64_R13, X64_R11, 1, 0)), {"mov 0x0(%r13,%r11,1),%eax", 5, {0x43, 0x8b, 0x44, 0x1d, 0x00}});
 	EXPECT(x64_mov_mi(&b, 0, x64_m(X64_RBP, 24), 7), {"movl $7,24(%rbp)", 7, {0xc7, 0x45, 0x18, 0x07, 0x00, 0x00, 0x00}});
 	EXPECT(x64_mov_mi(&b, 1, x64_m(X64_RSP, 8), -5), {"movq $-5,8(%rsp)", 9, {0x48, 0xc7, 0x44, 0x24, 0x08, 0xfb, 0xff, 0xff, 0xff}});
 	EXPECT(x64_store(&b, 1, x64_mx(X64_R14, X64_RSI, 1, 0), X64_RSI), {"mov %sil,(%r14,%rsi,1)", 4, {0x41, 0x88, 0x34, 0x36}});

@@ -1,8 +1,9 @@
 /*
 ** x64/emit.c -- the x86-64 byte encoder (see emit.h).
 **
-** Every emitter funnels through enc() (register operand) or enc_m()
-** (memory operand): legacy prefix, REX, opcode bytes, ModRM/SIB/
+** Every emitter funnels through enc() (register operand) or one of the
+** memory operand encoders (enc_fp, enc_bd, enc_bi for the frequent forms,
+** enc_m_hot for any): legacy prefix, REX, opcode bytes, ModRM/SIB/
 ** displacement.  The special cases of ModRM (RSP/R12 need a SIB, RBP/R13
 ** with no displacement need an explicit disp8, byte registers 4..7 need a
 ** REX to mean SPL..DIL) live there and nowhere else.
@@ -12,11 +13,16 @@
 
 #include "emit.h"
 
+/*
+** An emitter's flags: REX.W, byte registers, and the legacy prefix byte,
+** if any (F_PREFIX).
+*/
 #define F_W		1u				/* REX.W */
-#define F_66	2u
-#define F_F2	4u
-#define F_F3	8u
-#define F_BYTE	16u				/* byte registers: SPL..DIL need a REX */
+#define F_BYTE	2u				/* byte registers: SPL..DIL need a REX */
+#define F_66	0x6600u
+#define F_F2	0xF200u
+#define F_F3	0xF300u
+#define F_PREFIX(flags) (((flags) >> 8) & 0xFFu)
 
 void
 x64_buf_init(x64_buf *b)
@@ -79,20 +85,6 @@ x64_grow(x64_buf *b, size_t n)
 	b->end = nb + want - X64_RED_ZONE;
 }
 
-void
-x64_byte(x64_buf *b, uint8_t v)
-{
-	x64_reserve(b, 1);
-	*b->p++ = v;
-}
-
-void
-x64_u32(x64_buf *b, uint32_t v)
-{
-	x64_reserve(b, 4);
-	memcpy(b->p, &v, 4);
-	b->p += 4;
-}
 
 
 /* The multi-byte NOPs the Intel SDM recommends (vol. 2B, "NOP"), by length. */
@@ -130,6 +122,13 @@ x64_cut(x64_buf *b, size_t at, size_t len, size_t end)
 ** each emitter writes through a local pointer and only then, in done(),
 ** grows the buffer if it went past 'end'.  The growth call is the last
 ** thing an emitter does: its fast path keeps nothing live across a call.
+**
+** Whether there is a REX, and whether a base needs a SIB, takes no
+** branch: the byte is written anyway and kept by moving p past it only
+** when it is needed.  A displacement is written whole and p moved by its
+** length (the red zone takes what lies past the instruction's end); its
+** size stays a branch, which costs fewer instructions than computing the
+** ModRM's mod and the length without one.
 */
 static inline void
 done(x64_buf *b, uint8_t *p)
@@ -147,23 +146,83 @@ put32(uint8_t *p, uint32_t v)
 }
 
 /*
-** Legacy prefixes, REX and the opcode bytes ('op' holds 'oplen' of them,
-** most significant first).  'rex' has the R/X/B bits, or 0x40 alone when
-** a byte register needs an empty REX.
+** The REX and the ModRM of a register-direct form, by REX.W and the
+** registers in the reg and r/m fields (0..15): REX (0x40 and its W, R
+** and B bits) in byte 0, ModRM (mod 3) in byte 1, and in byte 2 whether
+** the REX is needed (REX_NEEDED: one of its bits is set).  Memory forms
+** take the same entry with the r/m field's base and set mod themselves.
+*/
+#define REX_NEEDED(bits) ((unsigned) ((bits) != 0) << 16)
+#define RR_(w, r, m) (0x40 | (w) << 3 | ((r) & 8) >> 1 | ((m) & 8) >> 3 | \
+					  (0xC0 | ((r) & 7) << 3 | ((m) & 7)) << 8 | \
+					  REX_NEEDED((w) << 3 | ((r) & 8) >> 1 | ((m) & 8) >> 3))
+#define RR_ROW(w, r) RR_(w, r, 0), RR_(w, r, 1), RR_(w, r, 2), RR_(w, r, 3), \
+	RR_(w, r, 4), RR_(w, r, 5), RR_(w, r, 6), RR_(w, r, 7), RR_(w, r, 8), \
+	RR_(w, r, 9), RR_(w, r, 10), RR_(w, r, 11), RR_(w, r, 12), RR_(w, r, 13), \
+	RR_(w, r, 14), RR_(w, r, 15)
+#define RR_W(w) RR_ROW(w, 0), RR_ROW(w, 1), RR_ROW(w, 2), RR_ROW(w, 3), \
+	RR_ROW(w, 4), RR_ROW(w, 5), RR_ROW(w, 6), RR_ROW(w, 7), RR_ROW(w, 8), \
+	RR_ROW(w, 9), RR_ROW(w, 10), RR_ROW(w, 11), RR_ROW(w, 12), RR_ROW(w, 13), \
+	RR_ROW(w, 14), RR_ROW(w, 15)
+
+static const uint32_t rex_modrm[512] = {RR_W(0), RR_W(1)};
+
+static inline unsigned
+rex_modrm_of(unsigned flags, int reg, int rm)
+{
+	return rex_modrm[((flags & F_W) << 8 | (unsigned) reg << 4 | (unsigned) rm) & 0x1FF];
+}
+
+/*
+** The same for a frame slot, [rbp + disp8], by REX.W and the reg field:
+** the ModRM has mod 1 and r/m 5; a disp32 adds 0x40 to it (mod 2).
+*/
+#define FP_(w, r) (0x40 | (w) << 3 | ((r) & 8) >> 1 | (0x45 | ((r) & 7) << 3) << 8 | \
+				   REX_NEEDED((w) << 3 | ((r) & 8) >> 1))
+#define FP_W(w) FP_(w, 0), FP_(w, 1), FP_(w, 2), FP_(w, 3), FP_(w, 4), FP_(w, 5), \
+	FP_(w, 6), FP_(w, 7), FP_(w, 8), FP_(w, 9), FP_(w, 10), FP_(w, 11), FP_(w, 12), \
+	FP_(w, 13), FP_(w, 14), FP_(w, 15)
+
+static const uint32_t rex_modrm_fp[32] = {FP_W(0), FP_W(1)};
+
+/*
+** The SIB of [base + index] (scale 1) by index and base: REX.X and REX.B
+** in byte 0, the SIB in byte 1, and whether they need a REX in byte 2.
+*/
+#define SIB_(i, b) (((i) & 8) >> 2 | ((b) & 8) >> 3 | (((i) & 7) << 3 | ((b) & 7)) << 8 | \
+					REX_NEEDED(((i) & 8) >> 2 | ((b) & 8) >> 3))
+#define SIB_ROW(i) SIB_(i, 0), SIB_(i, 1), SIB_(i, 2), SIB_(i, 3), SIB_(i, 4), \
+	SIB_(i, 5), SIB_(i, 6), SIB_(i, 7), SIB_(i, 8), SIB_(i, 9), SIB_(i, 10), \
+	SIB_(i, 11), SIB_(i, 12), SIB_(i, 13), SIB_(i, 14), SIB_(i, 15)
+
+static const uint32_t rex_sib[256] = {
+	SIB_ROW(0), SIB_ROW(1), SIB_ROW(2), SIB_ROW(3), SIB_ROW(4), SIB_ROW(5), SIB_ROW(6),
+	SIB_ROW(7), SIB_ROW(8), SIB_ROW(9), SIB_ROW(10), SIB_ROW(11), SIB_ROW(12), SIB_ROW(13),
+	SIB_ROW(14), SIB_ROW(15)
+};
+
+/* Registers 4..7 as byte registers mean SPL..DIL only with a REX. */
+static inline bool
+needs_byte_rex(int reg)
+{
+	return (unsigned) (reg - 4) < 4;
+}
+
+/*
+** Legacy prefix, REX and the opcode bytes ('op' holds 'oplen' of them,
+** most significant first).  'rex' is a table entry: the REX byte is kept
+** when the entry says it is needed, or when 'force' (a byte register) asks
+** for an empty one.
 */
 static inline __attribute__((always_inline)) uint8_t *
-put_head(uint8_t *p, unsigned flags, unsigned rex, uint32_t op, int oplen)
+put_head(uint8_t *p, unsigned flags, unsigned rex, bool force, uint32_t op, int oplen)
 {
-	if (flags & F_66)
-		*p++ = 0x66;
-	if (flags & F_F2)
-		*p++ = 0xF2;
-	if (flags & F_F3)
-		*p++ = 0xF3;
-	if (flags & F_W)
-		rex |= 8;
-	if (rex)
-		*p++ = (uint8_t) (0x40 | (rex & 0xF));
+	unsigned	pfx = F_PREFIX(flags);
+
+	*p = (uint8_t) pfx;
+	p += pfx != 0;
+	*p = (uint8_t) rex;
+	p += (rex >> 16) | force;
 	if (oplen == 3)
 		*p++ = (uint8_t) (op >> 16);
 	if (oplen >= 2)
@@ -181,55 +240,122 @@ put_head(uint8_t *p, unsigned flags, unsigned rex, uint32_t op, int oplen)
 static inline __attribute__((always_inline)) uint8_t *
 enc(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int rmreg)
 {
-	unsigned	rex = ((unsigned) (reg & 8) >> 1) | ((unsigned) (rmreg & 8) >> 3);
-	uint8_t    *p;
+	unsigned	rr = rex_modrm_of(flags, reg, rmreg);
+	bool		force = (flags & F_BYTE) && (needs_byte_rex(rmreg) || needs_byte_rex(reg));
+	uint8_t    *p = put_head(b->p, flags, rr, force, op, oplen);
 
-	if ((flags & F_BYTE) && ((rmreg >= 4 && rmreg < 8) || (reg >= 4 && reg < 8)))
-		rex |= 0x40;
-	p = put_head(b->p, flags, rex, op, oplen);
-	*p++ = (uint8_t) (0xC0 | ((reg & 7) << 3) | (rmreg & 7));
+	*p++ = (uint8_t) (rr >> 8);
 	return p;
 }
 
 /*
-** The same with the memory operand *m: ModRM, SIB, displacement.  RSP/R12
-** as a base need a SIB, RBP/R13 with no displacement an explicit disp8.
-** Inlined only into the frequent forms (enc_m_hot: moves, stores, ALU
-** operations); the rest share one out-of-line copy.
+** The same with the memory operand [rbp + disp], a frame slot
+** (x64_is_fp): mod 1 (disp8) or 2 (disp32), never 0 (which with RBP means
+** RIP-relative), no SIB.
+*/
+static inline __attribute__((always_inline)) uint8_t *
+enc_fp(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int32_t disp)
+{
+	unsigned	rr = rex_modrm_fp[((flags & F_W) << 4 | (unsigned) reg) & 31];
+	bool		force = (flags & F_BYTE) && needs_byte_rex(reg);
+	uint8_t    *p = put_head(b->p, flags, rr, force, op, oplen);
+
+	memcpy(p + 1, &disp, 4);
+	if ((uint32_t) disp + 128 < 256)
+	{
+		p[0] = (uint8_t) (rr >> 8);
+		return p + 2;
+	}
+	p[0] = (uint8_t) ((rr >> 8) + 0x40);
+	return p + 5;
+}
+
+/*
+** [base + disp], no index, base not RIP (x64_is_bd).  RSP/R12 as a base
+** need a SIB with no index (0x24); mod 0 when there is no displacement,
+** but for RBP/R13, where mod 0 means something else.
+*/
+static inline __attribute__((always_inline)) uint8_t *
+enc_bd(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base, int32_t disp)
+{
+	unsigned	rr = rex_modrm_of(flags, reg, base);
+	unsigned	r = (rr >> 8) & 0x3F;
+	bool		force = (flags & F_BYTE) && needs_byte_rex(reg);
+	uint8_t    *p = put_head(b->p, flags, rr, force, op, oplen);
+	uint8_t    *q = p + 1 + ((base & 7) == 4);
+
+	p[1] = 0x24;
+	memcpy(q, &disp, 4);
+	if (disp == 0 && (base & 7) != 5)
+	{
+		p[0] = (uint8_t) r;
+		return q;
+	}
+	if ((uint32_t) disp + 128 < 256)
+	{
+		p[0] = (uint8_t) (0x40 | r);
+		return q + 1;
+	}
+	p[0] = (uint8_t) (0x80 | r);
+	return q + 4;
+}
+
+/*
+** [base + index + disp], scale 1, base not RIP (x64_is_bi): ModRM with a
+** SIB, which holds index and base as a ModRM holds reg and r/m.
+*/
+static inline __attribute__((always_inline)) uint8_t *
+enc_bi(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base,
+	   int index, int32_t disp)
+{
+	/* r/m 4: a SIB follows */
+	unsigned	rr = rex_modrm_of(flags, reg, 4);
+	unsigned	sib = rex_sib[((unsigned) index << 4 | (unsigned) base) & 0xFF];
+	unsigned	r = (rr >> 8) & 0x3F;
+	bool		force = (flags & F_BYTE) && needs_byte_rex(reg);
+	uint8_t    *p = put_head(b->p, flags, rr | sib, force, op, oplen);
+
+	p[1] = (uint8_t) (sib >> 8);
+	memcpy(p + 2, &disp, 4);
+	if (disp == 0 && (base & 7) != 5)
+	{
+		p[0] = (uint8_t) r;
+		return p + 2;
+	}
+	if ((uint32_t) disp + 128 < 256)
+	{
+		p[0] = (uint8_t) (0x40 | r);
+		return p + 3;
+	}
+	p[0] = (uint8_t) (0x80 | r);
+	return p + 6;
+}
+
+/*
+** Any memory operand *m: RIP-relative (mod 0, r/m 5, disp32), or a base
+** with an optional scaled index: a SIB when there is an index or the base
+** is RSP/R12 (index 4: none).
 */
 static inline __attribute__((always_inline)) uint8_t *
 enc_m_hot(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64_mem *m)
 {
 	int			base = m->base, index = m->index;
-	unsigned	rex = (unsigned) (reg & 8) >> 1;
+	unsigned	rex = (flags & F_W) << 3 | (unsigned) (reg & 8) >> 1;
+	bool		force = (flags & F_BYTE) && needs_byte_rex(reg);
 	uint8_t    *p;
 	int			mod;
 
-	if ((flags & F_BYTE) && reg >= 4 && reg < 8)
-		rex |= 0x40;
-	if (base == X64_RBP && index == X64_NOINDEX)
-	{
-		/* a frame slot, the most common operand: no SIB, never mod 0 */
-		p = put_head(b->p, flags, rex, op, oplen);
-		if (m->disp >= -128 && m->disp <= 127)
-		{
-			*p++ = (uint8_t) (0x40 | ((reg & 7) << 3) | 5);
-			*p++ = (uint8_t) (int8_t) m->disp;
-			return p;
-		}
-		*p++ = (uint8_t) (0x80 | ((reg & 7) << 3) | 5);
-		return put32(p, (uint32_t) m->disp);
-	}
-	if (base != X64_RIP && (base & 8))
-		rex |= 1;
-	if (index != X64_NOINDEX && (index & 8))
-		rex |= 2;
-	p = put_head(b->p, flags, rex, op, oplen);
 	if (base == X64_RIP)
 	{
+		p = put_head(b->p, flags, 0x40 | rex | REX_NEEDED(rex), force, op, oplen);
 		*p++ = (uint8_t) (((reg & 7) << 3) | 5);
 		return put32(p, (uint32_t) m->disp);
 	}
+	if (base & 8)
+		rex |= 1;
+	if (index != X64_NOINDEX && (index & 8))
+		rex |= 2;
+	p = put_head(b->p, flags, 0x40 | rex | REX_NEEDED(rex), force, op, oplen);
 	if (m->disp == 0 && (base & 7) != 5)
 		mod = 0;
 	else if (m->disp >= -128 && m->disp <= 127)
@@ -254,94 +380,43 @@ enc_m_hot(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64
 	return p;
 }
 
-static uint8_t *
-enc_m(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64_mem *m)
+/*
+** Any memory operand, the frequent forms first: a frame slot, a base and
+** a displacement, a wasm memory address.
+*/
+static inline __attribute__((always_inline)) uint8_t *
+enc_mem(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64_mem *m)
 {
+	if (x64_is_fp(*m))
+		return enc_fp(b, flags, op, oplen, reg, m->disp);
+	if (x64_is_bd(*m))
+		return enc_bd(b, flags, op, oplen, reg, m->base, m->disp);
+	if (x64_is_bi(*m))
+		return enc_bi(b, flags, op, oplen, reg, m->base, m->index, m->disp);
 	return enc_m_hot(b, flags, op, oplen, reg, m);
 }
 
-/*
-** The same for [base + disp], no index, base not RIP (x64_is_bd): the
-** bytes enc_m_hot would write, reached without an x64_mem.
-*/
-static inline __attribute__((always_inline)) uint8_t *
-enc_bd(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base, int32_t disp)
+/* The out-of-line copy, for the less frequent emitters. */
+static uint8_t *
+enc_m(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, const x64_mem *m)
 {
-	unsigned	rex = ((unsigned) (reg & 8) >> 1) | ((unsigned) (base & 8) >> 3);
-	unsigned	rm = (unsigned) ((reg & 7) << 3) | (unsigned) (base & 7);
-	uint8_t    *p;
-
-	if ((flags & F_BYTE) && reg >= 4 && reg < 8)
-		rex |= 0x40;
-	p = put_head(b->p, flags, rex, op, oplen);
-	if (disp == 0 && (base & 7) != 5)
-		*p++ = (uint8_t) rm;
-	else if (disp >= -128 && disp <= 127)
-		*p++ = (uint8_t) (0x40 | rm);
-	else
-		*p++ = (uint8_t) (0x80 | rm);
-	/* RSP/R12 as a base: a SIB with no index */
-	if ((base & 7) == 4)
-		*p++ = 0x24;
-	if (disp == 0 && (base & 7) != 5)
-		return p;
-	if (disp >= -128 && disp <= 127)
-	{
-		*p++ = (uint8_t) (int8_t) disp;
-		return p;
-	}
-	return put32(p, (uint32_t) disp);
-}
-
-/*
-** The same for [base + index + disp], scale 1, base not RIP (x64_is_bi):
-** ModRM with a SIB, as enc_m_hot writes it.
-*/
-static inline __attribute__((always_inline)) uint8_t *
-enc_bi(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base,
-	   int index, int32_t disp)
-{
-	unsigned	rex = ((unsigned) (reg & 8) >> 1) | ((unsigned) (index & 8) >> 2) |
-		((unsigned) (base & 8) >> 3);
-	unsigned	r = (unsigned) ((reg & 7) << 3) | 4;
-	uint8_t		sib = (uint8_t) (((index & 7) << 3) | (base & 7));
-	uint8_t    *p;
-
-	if ((flags & F_BYTE) && reg >= 4 && reg < 8)
-		rex |= 0x40;
-	p = put_head(b->p, flags, rex, op, oplen);
-	if (disp == 0 && (base & 7) != 5)
-	{
-		*p++ = (uint8_t) r;
-		*p++ = sib;
-		return p;
-	}
-	if (disp >= -128 && disp <= 127)
-	{
-		*p++ = (uint8_t) (0x40 | r);
-		*p++ = sib;
-		*p++ = (uint8_t) (int8_t) disp;
-		return p;
-	}
-	*p++ = (uint8_t) (0x80 | r);
-	*p++ = sib;
-	return put32(p, (uint32_t) disp);
+	return enc_mem(b, flags, op, oplen, reg, m);
 }
 
 static inline unsigned
-wflag(int w)
+wflag(bool w)
 {
-	return w ? F_W : 0;
+	return (unsigned) w * F_W;
 }
 
 void
-x64_mov_rr(x64_buf *b, int w, int dst, int src)
+x64_mov_rr(x64_buf *b, bool w, int dst, int src)
 {
 	done(b, enc(b, wflag(w), 0x8B, 1, dst, src));
 }
 
 void
-x64_mov_ri(x64_buf *b, int w, int dst, int64_t imm)
+x64_mov_ri(x64_buf *b, bool w, int dst, int64_t imm)
 {
 	uint8_t    *p = b->p;
 
@@ -367,49 +442,67 @@ x64_mov_ri(x64_buf *b, int w, int dst, int64_t imm)
 }
 
 void
-x64_mov_rm_any(x64_buf *b, int w, int dst, x64_mem m)
+x64_mov_rm_any(x64_buf *b, bool w, int dst, x64_mem m)
 {
 	done(b, enc_m_hot(b, wflag(w), 0x8B, 1, dst, &m));
 }
 
 void
-x64_mov_rm_bd(x64_buf *b, int w, int dst, int base, int32_t disp)
+x64_mov_rm_fp(x64_buf *b, bool w, int dst, int32_t disp)
+{
+	done(b, enc_fp(b, wflag(w), 0x8B, 1, dst, disp));
+}
+
+void
+x64_mov_rm_bd(x64_buf *b, bool w, int dst, int base, int32_t disp)
 {
 	done(b, enc_bd(b, wflag(w), 0x8B, 1, dst, base, disp));
 }
 
 void
-x64_mov_rm_bi(x64_buf *b, int w, int dst, int base, int index, int32_t disp)
+x64_mov_rm_bi(x64_buf *b, bool w, int dst, int base, int index, int32_t disp)
 {
 	done(b, enc_bi(b, wflag(w), 0x8B, 1, dst, base, index, disp));
 }
 
 void
-x64_mov_mr_any(x64_buf *b, int w, x64_mem m, int src)
+x64_mov_mr_any(x64_buf *b, bool w, x64_mem m, int src)
 {
 	done(b, enc_m_hot(b, wflag(w), 0x89, 1, src, &m));
 }
 
 void
-x64_mov_mr_bd(x64_buf *b, int w, int base, int32_t disp, int src)
+x64_mov_mr_fp(x64_buf *b, bool w, int32_t disp, int src)
+{
+	done(b, enc_fp(b, wflag(w), 0x89, 1, src, disp));
+}
+
+void
+x64_mov_mr_bd(x64_buf *b, bool w, int base, int32_t disp, int src)
 {
 	done(b, enc_bd(b, wflag(w), 0x89, 1, src, base, disp));
 }
 
 void
-x64_mov_mi_any(x64_buf *b, int w, x64_mem m, int32_t imm)
+x64_mov_mi_any(x64_buf *b, bool w, x64_mem m, int32_t imm)
 {
 	done(b, put32(enc_m_hot(b, wflag(w), 0xC7, 1, 0, &m), (uint32_t) imm));
 }
 
 void
-x64_mov_mi_bd(x64_buf *b, int w, int base, int32_t disp, int32_t imm)
+x64_mov_mi_fp(x64_buf *b, bool w, int32_t disp, int32_t imm)
+{
+	done(b, put32(enc_fp(b, wflag(w), 0xC7, 1, 0, disp), (uint32_t) imm));
+}
+
+void
+x64_mov_mi_bd(x64_buf *b, bool w, int base, int32_t disp, int32_t imm)
 {
 	done(b, put32(enc_bd(b, wflag(w), 0xC7, 1, 0, base, disp), (uint32_t) imm));
 }
 
 void
-x64_mov_mi_bi(x64_buf *b, int w, int base, int index, int32_t disp, int32_t imm)
+x64_mov_mi_bi(x64_buf *b, bool w, int base, int index, int32_t disp, int32_t imm)
 {
 	done(b, put32(enc_bi(b, wflag(w), 0xC7, 1, 0, base, index, disp), (uint32_t) imm));
 }
@@ -488,7 +581,7 @@ x64_movzx_rm_bi(x64_buf *b, int srcsize, int dst, int base, int index, int32_t d
 }
 
 void
-x64_movsx_rm(x64_buf *b, int w, int srcsize, int dst, x64_mem m)
+x64_movsx_rm(x64_buf *b, bool w, int srcsize, int dst, x64_mem m)
 {
 	if (srcsize == 4)
 		done(b, enc_m(b, F_W, 0x63, 1, dst, &m));
@@ -506,7 +599,7 @@ x64_movzx_rr(x64_buf *b, int srcsize, int dst, int src)
 }
 
 void
-x64_movsx_rr(x64_buf *b, int w, int srcsize, int dst, int src)
+x64_movsx_rr(x64_buf *b, bool w, int srcsize, int dst, int src)
 {
 	if (srcsize == 4)
 		done(b, enc(b, F_W, 0x63, 1, dst, src));
@@ -516,19 +609,25 @@ x64_movsx_rr(x64_buf *b, int w, int srcsize, int dst, int src)
 }
 
 void
-x64_lea(x64_buf *b, int w, int dst, x64_mem m)
+x64_lea_bd(x64_buf *b, bool w, int dst, int base, int32_t disp)
+{
+	done(b, enc_bd(b, wflag(w), 0x8D, 1, dst, base, disp));
+}
+
+void
+x64_lea_any(x64_buf *b, bool w, int dst, x64_mem m)
 {
 	done(b, enc_m(b, wflag(w), 0x8D, 1, dst, &m));
 }
 
 void
-x64_alu_rr(x64_buf *b, x64_alu op, int w, int dst, int src)
+x64_alu_rr(x64_buf *b, x64_alu op, bool w, int dst, int src)
 {
 	done(b, enc(b, wflag(w), 0x03 + 8 * op, 1, dst, src));
 }
 
 void
-x64_alu_ri(x64_buf *b, x64_alu op, int w, int dst, int32_t imm)
+x64_alu_ri(x64_buf *b, x64_alu op, bool w, int dst, int32_t imm)
 {
 	uint8_t    *p;
 
@@ -540,8 +639,8 @@ x64_alu_ri(x64_buf *b, x64_alu op, int w, int dst, int32_t imm)
 	else if (dst == X64_RAX)
 	{
 		p = b->p;
-		if (w)
-			*p++ = 0x48;
+		*p = 0x48;
+		p += w;
 		*p++ = (uint8_t) (0x05 + 8 * op);
 		p = put32(p, (uint32_t) imm);
 	}
@@ -552,19 +651,19 @@ x64_alu_ri(x64_buf *b, x64_alu op, int w, int dst, int32_t imm)
 
 
 void
-x64_alu_rm_any(x64_buf *b, x64_alu op, int w, int dst, x64_mem m)
+x64_alu_rm_any(x64_buf *b, x64_alu op, bool w, int dst, x64_mem m)
 {
 	done(b, enc_m_hot(b, wflag(w), 0x03 + 8 * op, 1, dst, &m));
 }
 
 void
-x64_alu_rm_bd(x64_buf *b, x64_alu op, int w, int dst, int base, int32_t disp)
+x64_alu_rm_bd(x64_buf *b, x64_alu op, bool w, int dst, int base, int32_t disp)
 {
 	done(b, enc_bd(b, wflag(w), 0x03 + 8 * op, 1, dst, base, disp));
 }
 
 void
-x64_alu_mi_any(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm)
+x64_alu_mi_any(x64_buf *b, x64_alu op, bool w, x64_mem m, int32_t imm)
 {
 	uint8_t    *p;
 
@@ -579,7 +678,7 @@ x64_alu_mi_any(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm)
 }
 
 void
-x64_alu_mi_bd(x64_buf *b, x64_alu op, int w, int base, int32_t disp, int32_t imm)
+x64_alu_mi_bd(x64_buf *b, x64_alu op, bool w, int base, int32_t disp, int32_t imm)
 {
 	uint8_t    *p;
 
@@ -594,14 +693,14 @@ x64_alu_mi_bd(x64_buf *b, x64_alu op, int w, int base, int32_t disp, int32_t imm
 }
 
 void
-x64_alu_mr(x64_buf *b, x64_alu op, int w, x64_mem m, int src)
+x64_alu_mr(x64_buf *b, x64_alu op, bool w, x64_mem m, int src)
 {
 	done(b, enc_m(b, wflag(w), 0x01 + 8 * op, 1, src, &m));
 }
 
 /* fs:[disp32] as the r/m operand: mod 00, r/m 100, SIB with no base or index. */
 static void
-fs_operand(x64_buf *b, int w, uint8_t op, int reg, int32_t disp)
+fs_operand(x64_buf *b, bool w, uint8_t op, int reg, int32_t disp)
 {
 	x64_byte(b, 0x64);
 	if (w || reg >= 8)
@@ -632,25 +731,25 @@ x64_cmp_fs32_i8(x64_buf *b, int32_t disp, int8_t imm)
 }
 
 void
-x64_test_rr(x64_buf *b, int w, int a, int c)
+x64_test_rr(x64_buf *b, bool w, int a, int c)
 {
 	done(b, enc(b, wflag(w), 0x85, 1, c, a));
 }
 
 void
-x64_imul_rr(x64_buf *b, int w, int dst, int src)
+x64_imul_rr(x64_buf *b, bool w, int dst, int src)
 {
 	done(b, enc(b, wflag(w), 0x0FAF, 2, dst, src));
 }
 
 void
-x64_imul_rm(x64_buf *b, int w, int dst, x64_mem m)
+x64_imul_rm(x64_buf *b, bool w, int dst, x64_mem m)
 {
 	done(b, enc_m(b, wflag(w), 0x0FAF, 2, dst, &m));
 }
 
 void
-x64_imul_rri(x64_buf *b, int w, int dst, int src, int32_t imm)
+x64_imul_rri(x64_buf *b, bool w, int dst, int src, int32_t imm)
 {
 	uint8_t    *p;
 
@@ -665,13 +764,13 @@ x64_imul_rri(x64_buf *b, int w, int dst, int src, int32_t imm)
 }
 
 void
-x64_unary_r(x64_buf *b, x64_unary op, int w, int r)
+x64_unary_r(x64_buf *b, x64_unary op, bool w, int r)
 {
 	done(b, enc(b, wflag(w), 0xF7, 1, op, r));
 }
 
 void
-x64_shift_ri(x64_buf *b, x64_shift op, int w, int r, uint8_t imm)
+x64_shift_ri(x64_buf *b, x64_shift op, bool w, int r, uint8_t imm)
 {
 	uint8_t    *p = enc(b, wflag(w), 0xC1, 1, op, r);
 
@@ -680,13 +779,13 @@ x64_shift_ri(x64_buf *b, x64_shift op, int w, int r, uint8_t imm)
 }
 
 void
-x64_shift_rcl(x64_buf *b, x64_shift op, int w, int r)
+x64_shift_rcl(x64_buf *b, x64_shift op, bool w, int r)
 {
 	done(b, enc(b, wflag(w), 0xD3, 1, op, r));
 }
 
 void
-x64_cdq(x64_buf *b, int w)
+x64_cdq(x64_buf *b, bool w)
 {
 	uint8_t    *p = b->p;
 
@@ -697,19 +796,19 @@ x64_cdq(x64_buf *b, int w)
 }
 
 void
-x64_bsr(x64_buf *b, int w, int dst, int src)
+x64_bsr(x64_buf *b, bool w, int dst, int src)
 {
 	done(b, enc(b, wflag(w), 0x0FBD, 2, dst, src));
 }
 
 void
-x64_bsf(x64_buf *b, int w, int dst, int src)
+x64_bsf(x64_buf *b, bool w, int dst, int src)
 {
 	done(b, enc(b, wflag(w), 0x0FBC, 2, dst, src));
 }
 
 void
-x64_popcnt(x64_buf *b, int w, int dst, int src)
+x64_popcnt(x64_buf *b, bool w, int dst, int src)
 {
 	done(b, enc(b, wflag(w) | F_F3, 0x0FB8, 2, dst, src));
 }
@@ -721,13 +820,13 @@ x64_setcc(x64_buf *b, x64_cc cc, int r)
 }
 
 void
-x64_cmov_rr(x64_buf *b, x64_cc cc, int w, int dst, int src)
+x64_cmov_rr(x64_buf *b, x64_cc cc, bool w, int dst, int src)
 {
 	done(b, enc(b, wflag(w), 0x0F40 + cc, 2, dst, src));
 }
 
 void
-x64_cmov_rm(x64_buf *b, x64_cc cc, int w, int dst, x64_mem m)
+x64_cmov_rm(x64_buf *b, x64_cc cc, bool w, int dst, x64_mem m)
 {
 	done(b, enc_m(b, wflag(w), 0x0F40 + cc, 2, dst, &m));
 }
@@ -848,13 +947,37 @@ x64_movs_rr(x64_buf *b, int dbl, int dst, int src)
 }
 
 void
-x64_movs_rm(x64_buf *b, int dbl, int dst, x64_mem m)
+x64_movs_rm_fp(x64_buf *b, int dbl, int dst, int32_t disp)
+{
+	done(b, enc_fp(b, dbl ? F_F2 : F_F3, 0x0F10, 2, dst, disp));
+}
+
+void
+x64_movs_rm_bd(x64_buf *b, int dbl, int dst, int base, int32_t disp)
+{
+	done(b, enc_bd(b, dbl ? F_F2 : F_F3, 0x0F10, 2, dst, base, disp));
+}
+
+void
+x64_movs_rm_any(x64_buf *b, int dbl, int dst, x64_mem m)
 {
 	done(b, enc_m(b, dbl ? F_F2 : F_F3, 0x0F10, 2, dst, &m));
 }
 
 void
-x64_movs_mr(x64_buf *b, int dbl, x64_mem m, int src)
+x64_movs_mr_fp(x64_buf *b, int dbl, int32_t disp, int src)
+{
+	done(b, enc_fp(b, dbl ? F_F2 : F_F3, 0x0F11, 2, src, disp));
+}
+
+void
+x64_movs_mr_bd(x64_buf *b, int dbl, int base, int32_t disp, int src)
+{
+	done(b, enc_bd(b, dbl ? F_F2 : F_F3, 0x0F11, 2, src, base, disp));
+}
+
+void
+x64_movs_mr_any(x64_buf *b, int dbl, x64_mem m, int src)
 {
 	done(b, enc_m(b, dbl ? F_F2 : F_F3, 0x0F11, 2, src, &m));
 }
@@ -894,7 +1017,8 @@ x64_sselogic_rr(x64_buf *b, x64_sselogic op, int dbl, int dst, int src)
 static inline uint8_t *
 put_vex(uint8_t *p, unsigned flags, int reg, int vvvv, unsigned xb, uint8_t op)
 {
-	unsigned	pp = flags & F_66 ? 1 : flags & F_F3 ? 2 : flags & F_F2 ? 3 : 0;
+	unsigned	pfx = F_PREFIX(flags);
+	unsigned	pp = pfx == 0x66 ? 1 : pfx == 0xF3 ? 2 : pfx == 0xF2 ? 3 : 0;
 	unsigned	r = (reg & 8) ? 0 : 0x80;
 	unsigned	v = (unsigned) (~vvvv & 15) << 3;
 
@@ -977,25 +1101,25 @@ x64_ucomis_rr(x64_buf *b, int dbl, int a, int c)
 }
 
 void
-x64_movd_xr(x64_buf *b, int w, int xmm, int gpr)
+x64_movd_xr(x64_buf *b, bool w, int xmm, int gpr)
 {
 	done(b, enc(b, F_66 | wflag(w), 0x0F6E, 2, xmm, gpr));
 }
 
 void
-x64_movd_rx(x64_buf *b, int w, int gpr, int xmm)
+x64_movd_rx(x64_buf *b, bool w, int gpr, int xmm)
 {
 	done(b, enc(b, F_66 | wflag(w), 0x0F7E, 2, xmm, gpr));
 }
 
 void
-x64_cvtsi2s(x64_buf *b, int dbl, int w, int xmm, int gpr)
+x64_cvtsi2s(x64_buf *b, int dbl, bool w, int xmm, int gpr)
 {
 	done(b, enc(b, (dbl ? F_F2 : F_F3) | wflag(w), 0x0F2A, 2, xmm, gpr));
 }
 
 void
-x64_cvtts2si(x64_buf *b, int dbl, int w, int gpr, int xmm)
+x64_cvtts2si(x64_buf *b, int dbl, bool w, int gpr, int xmm)
 {
 	done(b, enc(b, (dbl ? F_F2 : F_F3) | wflag(w), 0x0F2C, 2, gpr, xmm));
 }

@@ -6,8 +6,10 @@
 ** (compile*.c) decides what to emit; this file decides the bytes.
 **
 ** The buffer keeps a red zone past 'end': an emitter writes its whole
-** instruction (at most 17 bytes) and only then checks 'end' once, growing
-** the buffer if it got past it, so there is no bounds check per byte.
+** instruction (at most 17 bytes, and may write a few bytes past it that
+** the next instruction overwrites) and only then checks 'end' once,
+** growing the buffer if it got past it, so there is no bounds check per
+** byte.
 ** Raw bytes (x64_byte, x64_u32) reserve first.  Growth failures are
 ** sticky: 'oom' is set and later emitters write into a scratch area, so the
 ** caller checks once at the end.
@@ -115,8 +117,20 @@ x64_pos(const x64_buf *b)
 	return (size_t) (b->p - b->start);
 }
 
-void		x64_byte(x64_buf *b, uint8_t v);
-void		x64_u32(x64_buf *b, uint32_t v);
+static inline void
+x64_byte(x64_buf *b, uint8_t v)
+{
+	x64_reserve(b, 1);
+	*b->p++ = v;
+}
+
+static inline void
+x64_u32(x64_buf *b, uint32_t v)
+{
+	x64_reserve(b, 4);
+	memcpy(b->p, &v, 4);
+	b->p += 4;
+}
 
 /* Inline: chains of forward jumps are patched field by field. */
 static inline void
@@ -214,17 +228,32 @@ x64_is_bi(x64_mem m)
 	return m.scale == 1 && m.index != X64_NOINDEX && m.base != X64_RIP;
 }
 
-/* w: 1 for 64-bit operand size, 0 for 32-bit. */
-void		x64_mov_rr(x64_buf *b, int w, int dst, int src);
-void		x64_mov_ri(x64_buf *b, int w, int dst, int64_t imm);
-void		x64_mov_rm_any(x64_buf *b, int w, int dst, x64_mem m);
-void		x64_mov_rm_bd(x64_buf *b, int w, int dst, int base, int32_t disp);
-void		x64_mov_rm_bi(x64_buf *b, int w, int dst, int base, int index, int32_t disp);
-void		x64_mov_mr_any(x64_buf *b, int w, x64_mem m, int src);
-void		x64_mov_mr_bd(x64_buf *b, int w, int base, int32_t disp, int src);
-void		x64_mov_mi_any(x64_buf *b, int w, x64_mem m, int32_t imm);
-void		x64_mov_mi_bd(x64_buf *b, int w, int base, int32_t disp, int32_t imm);
-void		x64_mov_mi_bi(x64_buf *b, int w, int base, int index, int32_t disp, int32_t imm);
+/*
+** Of those, frame slots, [rbp + disp]: the '_fp' emitters take only the
+** displacement and skip what other bases need (a SIB, the form with no
+** displacement).  The emitters of the frequent forms below test for them
+** first.
+*/
+static inline bool
+x64_is_fp(x64_mem m)
+{
+	return m.index == X64_NOINDEX && m.base == X64_RBP;
+}
+
+/* w: 64-bit operand size (REX.W), else 32-bit. */
+void		x64_mov_rr(x64_buf *b, bool w, int dst, int src);
+void		x64_mov_ri(x64_buf *b, bool w, int dst, int64_t imm);
+void		x64_mov_rm_any(x64_buf *b, bool w, int dst, x64_mem m);
+void		x64_mov_rm_fp(x64_buf *b, bool w, int dst, int32_t disp);
+void		x64_mov_rm_bd(x64_buf *b, bool w, int dst, int base, int32_t disp);
+void		x64_mov_rm_bi(x64_buf *b, bool w, int dst, int base, int index, int32_t disp);
+void		x64_mov_mr_any(x64_buf *b, bool w, x64_mem m, int src);
+void		x64_mov_mr_fp(x64_buf *b, bool w, int32_t disp, int src);
+void		x64_mov_mr_bd(x64_buf *b, bool w, int base, int32_t disp, int src);
+void		x64_mov_mi_any(x64_buf *b, bool w, x64_mem m, int32_t imm);
+void		x64_mov_mi_fp(x64_buf *b, bool w, int32_t disp, int32_t imm);
+void		x64_mov_mi_bd(x64_buf *b, bool w, int base, int32_t disp, int32_t imm);
+void		x64_mov_mi_bi(x64_buf *b, bool w, int base, int index, int32_t disp, int32_t imm);
 /*
 ** A byte store of an immediate (movb $imm8).  There is no 2-byte form on
 ** purpose: movw $imm16 has a length-changing prefix, which stalls the
@@ -236,9 +265,11 @@ void		x64_store_any(x64_buf *b, int size, x64_mem m, int src);
 void		x64_store_bi(x64_buf *b, int size, int base, int index, int32_t disp, int src);
 
 static inline void
-x64_mov_rm(x64_buf *b, int w, int dst, x64_mem m)
+x64_mov_rm(x64_buf *b, bool w, int dst, x64_mem m)
 {
-	if (x64_is_bd(m))
+	if (x64_is_fp(m))
+		x64_mov_rm_fp(b, w, dst, m.disp);
+	else if (x64_is_bd(m))
 		x64_mov_rm_bd(b, w, dst, m.base, m.disp);
 	else if (x64_is_bi(m))
 		x64_mov_rm_bi(b, w, dst, m.base, m.index, m.disp);
@@ -256,18 +287,22 @@ x64_store(x64_buf *b, int size, x64_mem m, int src)
 }
 
 static inline void
-x64_mov_mr(x64_buf *b, int w, x64_mem m, int src)
+x64_mov_mr(x64_buf *b, bool w, x64_mem m, int src)
 {
-	if (x64_is_bd(m))
+	if (x64_is_fp(m))
+		x64_mov_mr_fp(b, w, m.disp, src);
+	else if (x64_is_bd(m))
 		x64_mov_mr_bd(b, w, m.base, m.disp, src);
 	else
 		x64_mov_mr_any(b, w, m, src);
 }
 
 static inline void
-x64_mov_mi(x64_buf *b, int w, x64_mem m, int32_t imm)
+x64_mov_mi(x64_buf *b, bool w, x64_mem m, int32_t imm)
 {
-	if (x64_is_bd(m))
+	if (x64_is_fp(m))
+		x64_mov_mi_fp(b, w, m.disp, imm);
+	else if (x64_is_bd(m))
 		x64_mov_mi_bd(b, w, m.base, m.disp, imm);
 	else if (x64_is_bi(m))
 		x64_mov_mi_bi(b, w, m.base, m.index, m.disp, imm);
@@ -286,19 +321,29 @@ x64_movzx_rm(x64_buf *b, int srcsize, int dst, x64_mem m)
 	else
 		x64_movzx_rm_any(b, srcsize, dst, m);
 }
-void		x64_movsx_rm(x64_buf *b, int w, int srcsize, int dst, x64_mem m);
+void		x64_movsx_rm(x64_buf *b, bool w, int srcsize, int dst, x64_mem m);
 void		x64_movzx_rr(x64_buf *b, int srcsize, int dst, int src);
-void		x64_movsx_rr(x64_buf *b, int w, int srcsize, int dst, int src);
-void		x64_lea(x64_buf *b, int w, int dst, x64_mem m);
+void		x64_movsx_rr(x64_buf *b, bool w, int srcsize, int dst, int src);
+void		x64_lea_bd(x64_buf *b, bool w, int dst, int base, int32_t disp);
+void		x64_lea_any(x64_buf *b, bool w, int dst, x64_mem m);
 
-void		x64_alu_rr(x64_buf *b, x64_alu op, int w, int dst, int src);
-void		x64_alu_ri(x64_buf *b, x64_alu op, int w, int dst, int32_t imm);
-void		x64_alu_rm_any(x64_buf *b, x64_alu op, int w, int dst, x64_mem m);
-void		x64_alu_rm_bd(x64_buf *b, x64_alu op, int w, int dst, int base, int32_t disp);
-void		x64_alu_mi_any(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm);
-void		x64_alu_mi_bd(x64_buf *b, x64_alu op, int w, int base, int32_t disp, int32_t imm);
-void		x64_alu_mr(x64_buf *b, x64_alu op, int w, x64_mem m, int src);
-void		x64_test_rr(x64_buf *b, int w, int a, int c);
+static inline void
+x64_lea(x64_buf *b, bool w, int dst, x64_mem m)
+{
+	if (x64_is_bd(m))
+		x64_lea_bd(b, w, dst, m.base, m.disp);
+	else
+		x64_lea_any(b, w, dst, m);
+}
+
+void		x64_alu_rr(x64_buf *b, x64_alu op, bool w, int dst, int src);
+void		x64_alu_ri(x64_buf *b, x64_alu op, bool w, int dst, int32_t imm);
+void		x64_alu_rm_any(x64_buf *b, x64_alu op, bool w, int dst, x64_mem m);
+void		x64_alu_rm_bd(x64_buf *b, x64_alu op, bool w, int dst, int base, int32_t disp);
+void		x64_alu_mi_any(x64_buf *b, x64_alu op, bool w, x64_mem m, int32_t imm);
+void		x64_alu_mi_bd(x64_buf *b, x64_alu op, bool w, int base, int32_t disp, int32_t imm);
+void		x64_alu_mr(x64_buf *b, x64_alu op, bool w, x64_mem m, int src);
+void		x64_test_rr(x64_buf *b, bool w, int a, int c);
 /* Thread-local operands, fs:[disp] (the thread pointer plus 'disp'). */
 void		x64_mov_r_fs(x64_buf *b, int dst, int32_t disp);	/* 64-bit load */
 void		x64_mov_fs_r(x64_buf *b, int32_t disp, int src);	/* 64-bit store */
@@ -361,7 +406,7 @@ x64_code(x64_buf *b)
 }
 
 static inline void
-x64_alu_rm(x64_buf *b, x64_alu op, int w, int dst, x64_mem m)
+x64_alu_rm(x64_buf *b, x64_alu op, bool w, int dst, x64_mem m)
 {
 	if (x64_is_bd(m))
 		x64_alu_rm_bd(b, op, w, dst, m.base, m.disp);
@@ -370,26 +415,26 @@ x64_alu_rm(x64_buf *b, x64_alu op, int w, int dst, x64_mem m)
 }
 
 static inline void
-x64_alu_mi(x64_buf *b, x64_alu op, int w, x64_mem m, int32_t imm)
+x64_alu_mi(x64_buf *b, x64_alu op, bool w, x64_mem m, int32_t imm)
 {
 	if (x64_is_bd(m))
 		x64_alu_mi_bd(b, op, w, m.base, m.disp, imm);
 	else
 		x64_alu_mi_any(b, op, w, m, imm);
 }
-void		x64_imul_rr(x64_buf *b, int w, int dst, int src);
-void		x64_imul_rm(x64_buf *b, int w, int dst, x64_mem m);
-void		x64_imul_rri(x64_buf *b, int w, int dst, int src, int32_t imm);
-void		x64_unary_r(x64_buf *b, x64_unary op, int w, int r);
-void		x64_shift_ri(x64_buf *b, x64_shift op, int w, int r, uint8_t imm);
-void		x64_shift_rcl(x64_buf *b, x64_shift op, int w, int r);
-void		x64_cdq(x64_buf *b, int w);	/* cdq / cqo */
-void		x64_bsr(x64_buf *b, int w, int dst, int src);
-void		x64_bsf(x64_buf *b, int w, int dst, int src);
-void		x64_popcnt(x64_buf *b, int w, int dst, int src);
+void		x64_imul_rr(x64_buf *b, bool w, int dst, int src);
+void		x64_imul_rm(x64_buf *b, bool w, int dst, x64_mem m);
+void		x64_imul_rri(x64_buf *b, bool w, int dst, int src, int32_t imm);
+void		x64_unary_r(x64_buf *b, x64_unary op, bool w, int r);
+void		x64_shift_ri(x64_buf *b, x64_shift op, bool w, int r, uint8_t imm);
+void		x64_shift_rcl(x64_buf *b, x64_shift op, bool w, int r);
+void		x64_cdq(x64_buf *b, bool w);	/* cdq / cqo */
+void		x64_bsr(x64_buf *b, bool w, int dst, int src);
+void		x64_bsf(x64_buf *b, bool w, int dst, int src);
+void		x64_popcnt(x64_buf *b, bool w, int dst, int src);
 void		x64_setcc(x64_buf *b, x64_cc cc, int r);
-void		x64_cmov_rr(x64_buf *b, x64_cc cc, int w, int dst, int src);
-void		x64_cmov_rm(x64_buf *b, x64_cc cc, int w, int dst, x64_mem m);
+void		x64_cmov_rr(x64_buf *b, x64_cc cc, bool w, int dst, int src);
+void		x64_cmov_rm(x64_buf *b, x64_cc cc, bool w, int dst, x64_mem m);
 
 void		x64_push(x64_buf *b, int r);
 void		x64_pop(x64_buf *b, int r);
@@ -461,8 +506,34 @@ x64_target32(const x64_buf *b, size_t at)
 
 /* SSE.  'dbl': 1 for the f64 (sd/pd) form, 0 for f32 (ss/ps). */
 void		x64_movs_rr(x64_buf *b, int dbl, int dst, int src);
-void		x64_movs_rm(x64_buf *b, int dbl, int dst, x64_mem m);
-void		x64_movs_mr(x64_buf *b, int dbl, x64_mem m, int src);
+void		x64_movs_rm_fp(x64_buf *b, int dbl, int dst, int32_t disp);
+void		x64_movs_rm_bd(x64_buf *b, int dbl, int dst, int base, int32_t disp);
+void		x64_movs_rm_any(x64_buf *b, int dbl, int dst, x64_mem m);
+void		x64_movs_mr_fp(x64_buf *b, int dbl, int32_t disp, int src);
+void		x64_movs_mr_bd(x64_buf *b, int dbl, int base, int32_t disp, int src);
+void		x64_movs_mr_any(x64_buf *b, int dbl, x64_mem m, int src);
+
+static inline void
+x64_movs_rm(x64_buf *b, int dbl, int dst, x64_mem m)
+{
+	if (x64_is_fp(m))
+		x64_movs_rm_fp(b, dbl, dst, m.disp);
+	else if (x64_is_bd(m))
+		x64_movs_rm_bd(b, dbl, dst, m.base, m.disp);
+	else
+		x64_movs_rm_any(b, dbl, dst, m);
+}
+
+static inline void
+x64_movs_mr(x64_buf *b, int dbl, x64_mem m, int src)
+{
+	if (x64_is_fp(m))
+		x64_movs_mr_fp(b, dbl, m.disp, src);
+	else if (x64_is_bd(m))
+		x64_movs_mr_bd(b, dbl, m.base, m.disp, src);
+	else
+		x64_movs_mr_any(b, dbl, m, src);
+}
 void		x64_movaps(x64_buf *b, int dst, int src);
 void		x64_sse_rr(x64_buf *b, x64_sse op, int dbl, int dst, int src);
 void		x64_sse_rm(x64_buf *b, x64_sse op, int dbl, int dst, x64_mem m);
@@ -477,10 +548,10 @@ void		x64_vsse_rr(x64_buf *b, x64_sse op, int dbl, int dst, int src1, int src2);
 void		x64_vsse_rm(x64_buf *b, x64_sse op, int dbl, int dst, int src1, x64_mem m);
 void		x64_vsselogic_rm(x64_buf *b, x64_sselogic op, int dbl, int dst, int src1, x64_mem m);
 /* movd/movq between a gpr and an xmm register (w selects 64 bits). */
-void		x64_movd_xr(x64_buf *b, int w, int xmm, int gpr);
-void		x64_movd_rx(x64_buf *b, int w, int gpr, int xmm);
-void		x64_cvtsi2s(x64_buf *b, int dbl, int w, int xmm, int gpr);
-void		x64_cvtts2si(x64_buf *b, int dbl, int w, int gpr, int xmm);
+void		x64_movd_xr(x64_buf *b, bool w, int xmm, int gpr);
+void		x64_movd_rx(x64_buf *b, bool w, int gpr, int xmm);
+void		x64_cvtsi2s(x64_buf *b, int dbl, bool w, int xmm, int gpr);
+void		x64_cvtts2si(x64_buf *b, int dbl, bool w, int gpr, int xmm);
 void		x64_cvts2s(x64_buf *b, int from_dbl, int dst, int src);
 /* roundss/roundsd (SSE4.1); mode 1 floor, 2 ceil, 3 trunc, 0 nearest. */
 void		x64_rounds(x64_buf *b, int dbl, int dst, int src, uint8_t mode);
