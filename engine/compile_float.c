@@ -96,10 +96,14 @@ f_result(cstate *c, int l, const sval *a, const sval *b, sval *res)
 void
 cg_f_binop(cstate *c, x64_sse op, int dbl)
 {
-	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c), res;
-	uint32_t	da = c->sp, db = c->sp + 1;
-	int			l = cg_next_set_local(c);
-	int			r;
+	sval	   *a, *b, res;
+	uint32_t	da, db;
+	int			l, r;
+
+	cg_pop2_ref(c, &a, &b);
+	da = c->sp;
+	db = c->sp + 1;
+	l = cg_next_set_local(c);
 
 	if ((op == X64_ADDS || op == X64_MULS) &&
 		(l >= 0 ? cg_reads_local(b, l) && !cg_reads_local(a, l)

@@ -339,10 +339,14 @@ lea_binop(cstate *c, int l, x64_alu alu, int w, sval *a, sval *b)
 static OUT_OF_LINE void
 cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 {
-	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
-	uint32_t	da = c->sp, db = c->sp + 1;
+	sval	   *a, *b;
+	uint32_t	da, db;
 	int64_t		folded;
 	int			r, l;
+
+	cg_pop2_ref(c, &a, &b);
+	da = c->sp;
+	db = c->sp + 1;
 
 	if (a->kind == VK_CONST && b->kind == VK_CONST && fold_int(op, a->imm, b->imm, &folded))
 	{
@@ -448,9 +452,11 @@ int_mul(cstate *c, int op, int w)
 static OUT_OF_LINE void
 cg_int_shift(cstate *c, int op, int w, x64_shift sh)
 {
-	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);	/* in place: the push comes last */
+	sval	   *a, *b;
 	int64_t		folded;
 	int			r;
+
+	cg_pop2_ref(c, &a, &b);		/* in place: the push comes last */
 
 	if (a->kind == VK_CONST && b->kind == VK_CONST && fold_int(op, a->imm, b->imm, &folded))
 	{
@@ -588,8 +594,12 @@ eval_cc(x64_cc cc, int w, int64_t a, int64_t b)
 static OUT_OF_LINE void
 int_cmp(cstate *c, int w, x64_cc cc)
 {
-	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
-	uint32_t	da = c->sp, db = c->sp + 1;
+	sval	   *a, *b;
+	uint32_t	da, db;
+
+	cg_pop2_ref(c, &a, &b);
+	da = c->sp;
+	db = c->sp + 1;
 
 	if (a->kind == VK_CONST && b->kind == VK_CONST)
 	{
@@ -947,8 +957,7 @@ cg_emit_store(cstate *c, int op)
 
 	cg_read_u32(c);
 	offset = cg_read_u32(c);
-	val = cg_pop_ref(c);		/* in place: nothing is pushed */
-	addr = cg_pop_ref(c);
+	cg_pop2_ref(c, &addr, &val);	/* in place: nothing is pushed */
 	/* a bounds check needs rcx: an integer value is loaded after it */
 	late = c->ms->bounds_checked && !is_float(val->type);
 	/* the value first, into rcx/xmm0 if needed: the address may use rax/rdx */
