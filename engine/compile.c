@@ -670,20 +670,6 @@ emit_trap_thunks(cstate *c)
 
 /* ---- fuel planning's target interface (compile.h) ------------------------------- */
 
-/*
-** A charge is 'add r15, imm32' (checked in precise mode by a 'jg' to the
-** out-of-fuel thunk right after it), 'lea r15, [r15 + disp32]' where the
-** flags must survive, or a 7-byte NOP once dropped: the same length in
-** every form, so a site can change form in place.
-*/
-#define CHARGE_LEN 7
-
-uint32_t
-cg_pos(const cstate *c)
-{
-	return (uint32_t) x64_pos(c->b);
-}
-
 /* 'len' bytes left for a charge's form, written once the function is planned; their offset. */
 static inline uint32_t
 charge_reserve(cstate *c, uint32_t len)
@@ -694,26 +680,14 @@ charge_reserve(cstate *c, uint32_t len)
 	return at;
 }
 
-/* cg_charge_open with a compare result in the flags, or checked. */
-static __attribute__((noinline)) uint32_t
-charge_open_slow(cstate *c, bool checked)
-{
-	uint32_t	at;
-
-	cg_materialize_flags(c);
-	at = charge_reserve(c, CHARGE_LEN);
-	if (checked)
-		cg_trap_if(c, X64_CC_G, SF_TRAP_OUT_OF_FUEL);
-	return at;
-}
-
-/* The charge's bytes come when its site is written (cg_charges_write). */
+/* cg_charge_open's checked charge (precise mode), the flags free. */
 uint32_t
-cg_charge_open(cstate *c, bool checked)
+cg_charge_checked(cstate *c)
 {
-	if (c->nflags != 0 || checked)
-		return charge_open_slow(c, checked);
-	return charge_reserve(c, CHARGE_LEN);
+	uint32_t	at = charge_reserve(c, CHARGE_LEN);
+
+	cg_trap_if(c, X64_CC_G, SF_TRAP_OUT_OF_FUEL);
+	return at;
 }
 
 uint32_t
@@ -722,24 +696,41 @@ cg_charge_lea(cstate *c)
 	return charge_reserve(c, CHARGE_LEN);
 }
 
+/*
+** Each form is 3 bytes (the same for every site of that form) and then a
+** 4-byte immediate, the amount (a NOP's is 0): each site is two stores,
+** its form looked up, not branched on.
+*/
+_Static_assert(FUEL_ADD == 0 && FUEL_LEA == 1 && FUEL_DROPPED == 2 && FUEL_REMOVED == 3,
+			   "cg_charges_write: the forms index its heads, the charging ones first");
+
 void
 cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
 {
 	uint8_t    *code = x64_code(&ms->buf);
+	uint8_t		form[CHARGE_LEN];
+	uint32_t	head[4];
+	static const uint32_t charging[4] = {~0u, ~0u, 0, 0};
 
-	for (const fuel_site *end = s + n; code != NULL && s < end; s++)
-		switch (s->form)
-		{
-			case FUEL_ADD:
-				x64_put_alu_ri32(code + s->at, X64_ADD, 1, X64_FUEL, (int32_t) s->n);
-				break;
-			case FUEL_LEA:
-				x64_put_lea_d32(code + s->at, 1, X64_FUEL, X64_FUEL, (int32_t) s->n);
-				break;
-			default:
-				x64_put_nop(code + s->at, CHARGE_LEN);
-				break;
-		}
+	if (code == NULL)
+		return;
+	x64_put_alu_ri32(form, X64_ADD, 1, X64_FUEL, 0);
+	memcpy(&head[FUEL_ADD], form, 4);
+	x64_put_lea_d32(form, 1, X64_FUEL, X64_FUEL, 0);
+	memcpy(&head[FUEL_LEA], form, 4);
+	x64_put_nop7(form);
+	memcpy(&head[FUEL_DROPPED], form, 4);
+	head[FUEL_REMOVED] = head[FUEL_DROPPED];
+	for (const fuel_site *end = s + n; s < end; s++)
+	{
+		uint8_t    *p = code + s->at;
+		uint32_t	form = s->form & 3,
+					imm = s->n & charging[form];
+
+		/* the head's 4th byte is the immediate's first */
+		memcpy(p, &head[form], 4);
+		memcpy(p + CHARGE_LEN - 4, &imm, 4);
+	}
 }
 
 /* A checked charge is followed by its 'jg' to the out-of-fuel thunk (6 bytes). */
@@ -772,20 +763,21 @@ static uint32_t
 first_at_least(const void *base, uint32_t n, size_t size, size_t field, uint32_t key)
 {
 	uint32_t	lo = 0,
-				hi = n;
+				v;
 
-	while (lo < hi)
+	if (n == 0)
+		return 0;
+	/* halving without a branch on the data: [lo, lo + n) holds the answer's predecessor */
+	while (n > 1)
 	{
-		uint32_t	mid = lo + (hi - lo) / 2;
-		uint32_t	v;
+		uint32_t	half = n / 2;
 
-		memcpy(&v, (const char *) base + (size_t) mid * size + field, sizeof(v));
-		if (v < key)
-			lo = mid + 1;
-		else
-			hi = mid;
+		memcpy(&v, (const char *) base + (size_t) (lo + half) * size + field, sizeof(v));
+		lo = v < key ? lo + half : lo;
+		n -= half;
 	}
-	return lo;
+	memcpy(&v, (const char *) base + (size_t) lo * size + field, sizeof(v));
+	return lo + (v < key);
 }
 
 _Static_assert(sizeof(((pool_fix *) 0)->at) == sizeof(uint32_t), "pool_fix.at is searched as a uint32_t");
@@ -812,15 +804,6 @@ cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
 		ms->map[i].code -= CHARGE_LEN;
 }
 
-/* A loop's entry slot: room for a short jump, written by cg_charge_skip_write. */
-#define SKIP_LEN 2
-
-uint32_t
-cg_charge_skip_slot(cstate *c)
-{
-	return charge_reserve(c, SKIP_LEN);
-}
-
 void
 cg_charge_skip_write(modstate *ms, uint32_t slot, fuel_skip_form how, bool checked)
 {
@@ -834,12 +817,6 @@ cg_charge_skip_write(modstate *ms, uint32_t slot, fuel_skip_form how, bool check
 		x64_put_prefixes(code + slot, SKIP_LEN);
 	else
 		x64_put_nop(code + slot, SKIP_LEN);
-}
-
-cg_mark
-cg_mark_here(const cstate *c)
-{
-	return (cg_mark) {c->nbranch, c->ms->nfix, c->frames};
 }
 
 /*
@@ -2059,8 +2036,7 @@ cg_compile_function(modstate *ms, uint32_t defidx)
 	c.end = m->bytes + code->end_off;
 	c.op_start = c.pc;
 	c.maxsp = code->max_stack;
-	c.fuel.sites = ms->fuel.sites;
-	c.fuel.capsites = ms->fuel.capsites;
+	cg_fuel_take(&c);
 	ms->func_start = (uint32_t) x64_pos(&ms->buf);
 	ms->nloops = 0;
 	ms->nmap = 0;
@@ -2111,13 +2087,7 @@ out:
 	ms->vcap = c.vcap;
 	ms->cs = c.cs;
 	ms->ccap = c.ccap;
-	ms->fuel.sites = c.fuel.sites;
-	ms->fuel.capsites = c.fuel.capsites;
-	free(c.fuel.stubs);
-	free(c.fuel.hoists);
-	free(c.fuel.plains);
-	free(c.fuel.zcand);
-	free(c.fuel.skips);
+	cg_fuel_give_back(&c);
 	free(c.cold);
 	return c.status;
 }

@@ -311,9 +311,13 @@ sf_status	cg_compile_function(modstate *ms, uint32_t defidx);
 ** compile.c: what fuel planning asks of the target.  Code offsets are
 ** opaque to it: it compares them and hands them back.
 */
-uint32_t	cg_pos(const cstate *c);
-/* A charge here, its site's offset: checked in precise mode (an add, then its test) */
-uint32_t	cg_charge_open(cstate *c, bool checked);
+/* cg_pos, the code offset here: inline (compile_inline.h) */
+/*
+** A charge here, its site's offset: checked in precise mode (an add, then
+** its test).  cg_charge_open is inline (compile_inline.h), and calls
+** cg_charge_checked for a checked one, no compare result in the flags.
+*/
+uint32_t	cg_charge_checked(cstate *c);
 /* A charge here that leaves the flags alone, never checked */
 uint32_t	cg_charge_lea(cstate *c);
 /* Write the n sites at s into the code, each in its form (all one length). */
@@ -329,14 +333,16 @@ void		cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at);
 */
 void		cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump);
 /*
-** A loop's entry slot before its label, and how it is written: a jump
-** past the charge at the label (with its check, 'checked'), bytes that
-** join that charge, or a NOP (fuel_skip_form).
+** A loop's entry slot before its label (cg_charge_skip_slot, inline in
+** compile_inline.h), and how it is written: a jump past the charge at the
+** label (with its check, 'checked'), bytes that join that charge, or a NOP
+** (fuel_skip_form).
 */
-uint32_t	cg_charge_skip_slot(cstate *c);
 void		cg_charge_skip_write(modstate *ms, uint32_t slot, fuel_skip_form how, bool checked);
-/* Where the code stands, and whether it has stayed plain since (see cg_mark). */
-cg_mark		cg_mark_here(const cstate *c);
+/*
+** Whether the code has stayed plain since a mark (see cg_mark; the mark:
+** cg_mark_here, compile_inline.h).
+*/
 bool		cg_plain_since(const cstate *c, const cg_mark *m, uint32_t *jump);
 /* A jump forward, to be bound; binding a jump or branch to here. */
 uint32_t	cg_jump_fwd(cstate *c);
@@ -346,11 +352,14 @@ void		cg_bind_here(cstate *c, uint32_t jump);
 void		cg_fuel_sync(cstate *c);
 void		cg_fuel_point(cstate *c);
 void		cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps);
+void		cg_fuel_take(cstate *c);
+void		cg_fuel_give_back(cstate *c);
+void		cg_fuel_free(modstate *ms);
 void		cg_fuel_func_entry(cstate *c, uint32_t defidx);
 void		cg_fuel_func_end(cstate *c, uint32_t defidx);
 void		cg_fuel_loop(cstate *c);
 void		cg_fuel_arm(cstate *c);
-void		cg_fuel_arm_done(cstate *c, const ctl *k);
+void		cg_fuel_arm_done_slow(cstate *c, const ctl *k);
 void		cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);
 void		cg_fuel_flush_slow(cstate *c);
@@ -362,7 +371,6 @@ void		cg_fuel_charge(cstate *c, uint32_t n);
 void		cg_fuel_stub(cstate *c, uint32_t branch, uint32_t fix, uint32_t depth);
 void		cg_fuel_drop_plain(cstate *c);
 void		cg_fuel_drop_checks(cstate *c);
-uint32_t	cg_fuel_call_site(cstate *c);
 uint32_t	cg_fuel_call_entry(modstate *ms, uint32_t i);
 void		cg_fuel_write_pays(modstate *ms);
 

@@ -99,26 +99,101 @@ site_fuel(const cstate *c, uint32_t site)
 	return site == NO_SITE ? 0 : c->fuel.sites[site].n;
 }
 
-/* The current run's site takes the fuel the inline cg_fuel_op added. */
+/* fuel_func.fast_max when the open run, at 'site', is ordinary. */
+static inline uint32_t
+fast_max(uint32_t site)
+{
+	return site != NO_SITE ? RUN_MAX : 0;
+}
+
+/*
+** The current run's site takes the fuel the inline cg_fuel_op added: n
+** has moved off 'synced', what the site holds.  Everything else that sets
+** n sets the site too, with set_n.
+*/
 void
 cg_fuel_sync(cstate *c)
 {
-	if (c->fuel.dirty)
+	if (c->fuel.n != c->fuel.synced)
 	{
 		c->fuel.sites[c->fuel.at].n = c->fuel.n;
-		c->fuel.dirty = false;
+		c->fuel.synced = c->fuel.n;
 	}
 }
 
-/* Room for one more element in *v (capacity *cap, n used); false: failed. */
+/* The open run's fuel is n, and its site holds it (or no run is open). */
+static inline void
+set_n(fuel_func *f, uint32_t n)
+{
+	f->n = n;
+	f->synced = n;
+}
+
+/*
+** A function's arrays are the thread's, kept from one function to the
+** next (fuel_module): each grows to the most any function needed and no
+** more, and none is allocated per function.
+*/
+void
+cg_fuel_take(cstate *c)
+{
+	fuel_func  *f = &c->fuel;
+	const fuel_module *fm = &c->ms->fuel;
+
+	f->sites = fm->sites;
+	f->capsites = fm->capsites;
+	f->hoists = fm->hoists;
+	f->caphoists = fm->caphoists;
+	f->plains = fm->plains;
+	f->capplains = fm->capplains;
+	f->zcand = fm->zcand;
+	f->capzcand = fm->capzcand;
+	f->stubs = fm->stubs;
+	f->capstubs = fm->capstubs;
+	f->skips = fm->skips;
+	f->capskips = fm->capskips;
+}
+
+/* The function is done: its arrays go back to the thread (cg_fuel_take). */
+void
+cg_fuel_give_back(cstate *c)
+{
+	const fuel_func *f = &c->fuel;
+	fuel_module *fm = &c->ms->fuel;
+
+	fm->sites = f->sites;
+	fm->capsites = f->capsites;
+	fm->hoists = f->hoists;
+	fm->caphoists = f->caphoists;
+	fm->plains = f->plains;
+	fm->capplains = f->capplains;
+	fm->zcand = f->zcand;
+	fm->capzcand = f->capzcand;
+	fm->stubs = f->stubs;
+	fm->capstubs = f->capstubs;
+	fm->skips = f->skips;
+	fm->capskips = f->capskips;
+}
+
+/* The thread's compile is over. */
+void
+cg_fuel_free(modstate *ms)
+{
+	free(ms->fuel.sites);
+	free(ms->fuel.hoists);
+	free(ms->fuel.plains);
+	free(ms->fuel.zcand);
+	free(ms->fuel.stubs);
+	free(ms->fuel.skips);
+}
+
+/* grow()'s work when *v is full. */
 static __attribute__((noinline)) bool
-grow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
+grow_slow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
 {
 	void	   *nv;
 	uint32_t	ncap;
 
-	if (n < *cap)
-		return true;
 	ncap = *cap ? 2 * *cap : 8;
 	nv = realloc(*v, (size_t) ncap * size);
 	if (nv == NULL)
@@ -132,6 +207,17 @@ grow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
 }
 
 /*
+** Room for one more element in *v (capacity *cap, n used); false: failed.
+** Inline, the common case: there is (the arrays are the thread's, grown
+** once for all its functions).
+*/
+static inline bool
+grow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
+{
+	return n < *cap || grow_slow(v, cap, n, size, c);
+}
+
+/*
 ** A new site for a charge the target emitted at 'at'; NO_SITE when out of
 ** memory (the compile has failed then).
 */
@@ -140,21 +226,19 @@ new_site(cstate *c, uint32_t at, fuel_form form)
 {
 	fuel_func  *f = &c->fuel;
 
-	if (f->nsites == f->capsites &&
-		!grow((void **) &f->sites, &f->capsites, f->nsites, sizeof(fuel_site), c))
+	if (!grow((void **) &f->sites, &f->capsites, f->nsites, sizeof(fuel_site), c))
 		return NO_SITE;
 	f->sites[f->nsites] = (fuel_site) {at, 0, (uint8_t) form, NO_SITE};
 	return f->nsites++;
 }
 
-/* A new run starts here; its charge is emitted with its first costed op. */
-void
-cg_fuel_point(cstate *c)
+/* cg_fuel_point once the site holds n (cg_fuel_sync). */
+static inline void
+point_synced(cstate *c)
 {
-	cg_fuel_sync(c);
 	c->fuel.at = NO_SITE;
-	c->fuel.fast = NO_SITE;
-	c->fuel.n = 0;
+	c->fuel.fast_max = 0;
+	set_n(&c->fuel, 0);
 	c->fuel.held = 0;
 	c->fuel.arm_frame = NO_SITE;
 	c->fuel.pend_lo = NO_SITE;
@@ -162,20 +246,24 @@ cg_fuel_point(cstate *c)
 	c->fuel.pend_hoist = NO_SITE;
 }
 
-/* Open a run here: the target emits its charge. */
+/* A new run starts here; its charge is emitted with its first costed op. */
+void
+cg_fuel_point(cstate *c)
+{
+	cg_fuel_sync(c);
+	point_synced(c);
+}
+
+/*
+** What waits for the next run opened (cg_fuel_arm, cg_fuel_end,
+** cg_fuel_enter): an if arm it heads, an if's else path it is, frames
+** whose entry run it is.
+*/
 static void
-open_run(cstate *c)
+run_pending(cstate *c, uint32_t site)
 {
 	fuel_func  *f = &c->fuel;
-	uint32_t	site = new_site(c, cg_charge_open(c, f->precise), FUEL_ADD);
 
-	if (site == NO_SITE)
-		return;
-	f->at = site;
-	f->fast = site;
-	f->n = 0;
-	f->held = 0;
-	f->late_loop = NO_SITE;
 	if (f->arm_frame != NO_SITE)
 	{
 		fuel_frame *k = &c->cs[f->arm_frame].fuel;
@@ -197,37 +285,64 @@ open_run(cstate *c)
 	f->pend_lo = NO_SITE;
 }
 
-static bool peel_loop(cstate *c, uint32_t loop);
-
-/*
-** An operator of fuel 'cost' joins the current run (cg_fuel_op takes the
-** common case inline).  Operators in unreachable code are never executed
-** and cost nothing.  Every decoded operator must come through cg_fuel_op:
-** a lowering that fuses several operators must call it for each one it
-** consumes.
-*/
-void
-cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
+/* A run opens at site 'site', its charge at 'at', of 'cost' so far. */
+static inline __attribute__((always_inline)) void
+run_opened(cstate *c, uint32_t site, uint32_t at, uint32_t cost)
 {
 	fuel_func  *f = &c->fuel;
 
-	cg_fuel_sync(c);
-	if (cost == 0 || c->unreachable || !f->counting)
+	f->sites[site] = (fuel_site) {at, cost, FUEL_ADD, NO_SITE};
+	f->nsites = site + 1;
+	f->at = site;
+	f->fast_max = RUN_MAX;
+	set_n(f, cost);
+	f->held = 0;
+	f->late_loop = NO_SITE;
+	/* one test when nothing waits (all three NO_SITE, all ones) */
+	if ((f->arm_frame & f->pend_hoist & f->pend_lo) != NO_SITE)
+		run_pending(c, site);
+}
+
+/* Open a run here, of 'cost' so far: the target emits its charge. */
+static __attribute__((noinline)) void
+open_run_cost(cstate *c, uint32_t cost)
+{
+	fuel_func  *f = &c->fuel;
+	uint32_t	at = cg_charge_open(c, f->precise);
+
+	if (!grow((void **) &f->sites, &f->capsites, f->nsites, sizeof(fuel_site), c))
 		return;
-	/*
-	** A late part is charged after it ran: it must be charged before an
-	** operator that may trap, and it cannot grow past what the loop's
-	** entry run can take back.  Either ends it here.
-	*/
-	if (f->late_loop != NO_SITE &&
-		(traps || f->n >= RUN_MAX ||
-		 (c->cs[f->late_loop].fuel.room < cost && !peel_loop(c, f->late_loop))))
+	run_opened(c, f->nsites, at, cost);
+}
+
+/* Open a run here, nothing costed in it yet. */
+static void
+open_run(cstate *c)
+{
+	open_run_cost(c, 0);
+}
+
+static bool peel_loop(cstate *c, uint32_t loop);
+
+/*
+** An operator of fuel 'cost' in a loop's late part (cg_fuel_op_slow).  A
+** late part is charged after it ran: it must be charged before an
+** operator that may trap, and it cannot grow past what the loop's entry
+** run can take back.  Either ends it here.
+*/
+static __attribute__((noinline)) void
+late_op_end(cstate *c, uint32_t cost, bool traps)
+{
+	fuel_func  *f = &c->fuel;
+
+	if (traps || f->n >= RUN_MAX ||
+		(c->cs[f->late_loop].fuel.room < cost && !peel_loop(c, f->late_loop)))
 		cg_fuel_flush_slow(c);
 	if (f->at == NO_SITE || f->n >= RUN_MAX)
 		open_run(c);
 	if (f->at == NO_SITE)
 		return;
-	f->n += cost;
+	set_n(f, f->n + cost);
 	f->sites[f->at].n = f->n;
 	if (f->late_loop != NO_SITE)
 	{
@@ -240,6 +355,70 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 		}
 		L->late_n += cost;
 	}
+}
+
+/* late_op_end's common case, with no call: the late part goes on. */
+static __attribute__((noinline)) void
+late_op(cstate *c, uint32_t cost, bool traps)
+{
+	fuel_func  *f = &c->fuel;
+	fuel_frame *L = &c->cs[f->late_loop].fuel;
+
+	if (traps || f->n >= RUN_MAX || (!L->peel && L->room < cost))
+	{
+		late_op_end(c, cost, traps);
+		return;
+	}
+	/* a late part's run is open: the loop's header run */
+	set_n(f, f->n + cost);
+	f->sites[f->at].n = f->n;
+	if (!L->peel)
+	{
+		f->sites[L->comp].n -= cost;
+		L->room -= cost;
+	}
+	L->late_n += cost;
+}
+
+/*
+** An operator of fuel 'cost' joins the current run: cg_fuel_op takes the
+** common case inline and calls here in reachable code (operators in
+** unreachable code are never executed and cost nothing), when counting,
+** for a cost above 0, when no run is open or the run is a loop's late
+** part or full.  Every decoded operator must come through cg_fuel_op: a
+** lowering that fuses several operators must call it for each one it
+** consumes.
+*/
+void
+cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
+{
+	fuel_func  *f = &c->fuel;
+	uint32_t	at;
+
+	/*
+	** Mostly no run is open (a fuel point came before): then no late part
+	** either, and nothing to sync.
+	*/
+	if (f->at != NO_SITE)
+	{
+		cg_fuel_sync(c);
+		if (f->late_loop != NO_SITE)
+		{
+			late_op(c, cost, traps);
+			return;
+		}
+		if (f->n < RUN_MAX)
+		{
+			set_n(f, f->n + cost);
+			f->sites[f->at].n = f->n;
+			return;
+		}
+	}
+	/* a new run, with no call but to run_pending when room is there */
+	if (f->nsites < f->capsites && cg_charge_open_quick(c, f->precise, &at))
+		run_opened(c, f->nsites, at, cost);
+	else
+		open_run_cost(c, cost);
 }
 
 /*
@@ -264,19 +443,15 @@ cg_fuel_arm(cstate *c)
 }
 
 /*
-** The arm of if frame k whose charge is its 'arm' ends here.  It is plain
-** if since its charge the code holds no branch, call, nested frame or
-** other charge, and it ends in a return or in its only branch, a jump
-** out: nothing then holds an offset into it and nothing reaches into it
-** but the way in at its head, so the code can move (cg_plain_since).
+** cg_fuel_arm_done (compile_inline.h) of an arm with no other charge
+** since its own, in slacked mode: is the arm plain?
 */
 void
-cg_fuel_arm_done(cstate *c, const ctl *k)
+cg_fuel_arm_done_slow(cstate *c, const ctl *k)
 {
 	uint32_t	jump;
 
-	if (!c->fuel.slacked || k->fuel.arm == NO_SITE ||
-		c->fuel.nsites != k->fuel.arm_sites || !cg_plain_since(c, &k->fuel.arm_mark, &jump))
+	if (!cg_plain_since(c, &k->fuel.arm_mark, &jump))
 		return;
 	if (grow((void **) &c->fuel.plains, &c->fuel.capplains, c->fuel.nplains, sizeof(fplain), c))
 		c->fuel.plains[c->fuel.nplains++] = (fplain) {k->fuel.arm, cg_pos(c), jump};
@@ -287,7 +462,7 @@ cg_fuel_arm_done(cstate *c, const ctl *k)
 ** is done (cg_fuel_func_end), not before, since later rules may still add
 ** to it.
 */
-static void
+static inline __attribute__((always_inline)) void
 zero_candidate(cstate *c, uint32_t site)
 {
 	fuel_func  *f = &c->fuel;
@@ -304,30 +479,52 @@ set_site(cstate *c, uint32_t site, uint32_t n)
 		zero_candidate(c, site);
 }
 
+/* Room for n more zero candidates; false: out of memory (the compile has failed). */
+static bool
+zcand_room(cstate *c, uint32_t n)
+{
+	fuel_func  *f = &c->fuel;
+
+	while (f->capzcand - f->nzcand < n)
+		if (!grow_slow((void **) &f->zcand, &f->capzcand, f->nzcand, sizeof(uint32_t), c))
+			return false;
+	return true;
+}
+
 /*
 ** Move what both paths charge, at sites a and b, into the run 'before'
 ** them: min(a, b) goes before, and each keeps what it has over that.
+** All three are sites (none is NO_SITE), and the caller made room for
+** two zero candidates (zcand_room): a site left at zero is one.
 */
-static void
+static inline __attribute__((always_inline)) void
 hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
 {
-	uint32_t	t = site_fuel(c, a),
-				e = site_fuel(c, b),
+	fuel_func  *f = &c->fuel;
+	fuel_site  *s = f->sites;
+	uint32_t	t = s[a].n,
+				e = s[b].n,
 				m = t < e ? t : e,
-				p = site_fuel(c, before);
+				p = s[before].n;
 
 	if (m == 0 || p + m >= RUN_MAX)
 		return;
-	c->fuel.sites[before].n = p + m;
-	set_site(c, a, t - m);
-	set_site(c, b, e - m);
+	s[before].n = p + m;
+	s[a].n = t - m;
+	s[b].n = e - m;
+	/* written either way, kept if at zero */
+	f->zcand[f->nzcand] = a;
+	f->nzcand += t == m;
+	f->zcand[f->nzcand] = b;
+	f->nzcand += e == m;
 }
 
 /* Move what both arms of an if/else charge into the run before the if. */
-static void
+static __attribute__((noinline)) void
 hoist_common(cstate *c, const ctl *k)
 {
-	if (k->fuel.entry != NO_SITE && k->fuel.then_arm != NO_SITE && k->fuel.arm != NO_SITE)
+	if (k->fuel.entry != NO_SITE && k->fuel.then_arm != NO_SITE && k->fuel.arm != NO_SITE &&
+		zcand_room(c, 2))
 		hoist(c, k->fuel.entry, k->fuel.then_arm, k->fuel.arm);
 }
 
@@ -458,7 +655,7 @@ cg_fuel_flush_slow(cstate *c)
 	L = &c->cs[f->late_loop].fuel;
 	n = late_part(&c->cs[f->late_loop]);
 	f->late_loop = NO_SITE;
-	f->fast = f->at;
+	f->fast_max = fast_max(f->at);
 	if (c->unreachable)
 		return;
 	if (n == 0)
@@ -466,7 +663,7 @@ cg_fuel_flush_slow(cstate *c)
 		cg_fuel_point(c);
 		return;
 	}
-	f->n -= n;
+	set_n(f, f->n - n);
 	f->sites[f->at].n = f->n;
 	if (!L->peel)
 	{
@@ -476,8 +673,8 @@ cg_fuel_flush_slow(cstate *c)
 	L->late_n = 0;
 	cg_fuel_point(c);
 	f->at = charge_keeping_flags(c, n);
-	f->fast = f->at;
-	f->n = n;
+	f->fast_max = fast_max(f->at);
+	set_n(f, n);
 	f->held = n;
 }
 
@@ -506,6 +703,7 @@ jump_counting(cstate *c, uint32_t target, bool conditional)
 	fuel_func  *f = &c->fuel;
 	uint32_t	fix = 0;
 
+	cg_fuel_sync(c);
 	/* rot1 is set on reachable loops only (frames start zeroed) */
 	if (c->cs[target].fuel.rot1)
 		c->ms->fuel.rots[c->cs[target].fuel.rot1 - 1].edges++;
@@ -538,13 +736,17 @@ jump_counting(cstate *c, uint32_t target, bool conditional)
 uint32_t
 cg_fuel_jump(cstate *c, uint32_t depth, bool conditional)
 {
-	fuel_frame *in = &c->cs[c->csp - 1].fuel;
+	const ctl  *in = &c->cs[c->csp - 1];
 	uint32_t	target = c->csp - 1 - depth;
 
-	cg_fuel_sync(c);
-	if (target < in->esc_min)
-		in->esc_min = target;
-	if (!c->fuel.counting)
+	if (target < in->fuel.esc_min)
+		c->cs[c->csp - 1].fuel.esc_min = target;
+	/*
+	** Mostly nothing to do (and no site to read: no cg_fuel_sync): not
+	** counting, or a target that is no loop that may rotate, and no open
+	** loop turned late (so no late part either).
+	*/
+	if (!c->fuel.counting || ((in - depth)->fuel.rot1 == 0 && c->fuel.late_open == 0))
 		return 0;
 	return jump_counting(c, target, conditional);
 }
@@ -623,17 +825,17 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 		c->cs[L].fuel.late = true;
 		f->late_open++;
 		f->late_loop = L;
-		f->fast = NO_SITE;
+		f->fast_max = 0;
 		return;
 	}
-	cg_fuel_point(c);
+	point_synced(c);
 }
 
 /*
 ** Loop k (frame 'index') ends: its exit stubs go here, out of the way of
 ** the fall-through, which then charges the last iteration's late part.
 */
-static void
+static __attribute__((noinline)) void
 end_loop(cstate *c, const ctl *k, uint32_t index)
 {
 	fuel_func  *f = &c->fuel;
@@ -674,7 +876,7 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 		open_run(c);
 		if (f->at != NO_SITE)
 		{
-			f->n = n;
+			set_n(f, n);
 			f->held = n;
 			f->sites[f->at].n = n;
 		}
@@ -692,13 +894,82 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 	}
 }
 
+/* After frame k (index 'index') ends, the run at its entry goes on. */
+static inline bool
+run_resumes(const cstate *c, const ctl *k, uint32_t index)
+{
+	return k->fuel.esc_min >= index && k->fuel.entry != NO_SITE &&
+		site_fuel(c, k->fuel.entry) < RUN_MAX;
+}
+
+/* The next run opened heads the else path of if k, which has no else. */
+static __attribute__((noinline)) void
+note_hoist(cstate *c, const ctl *k)
+{
+	fuel_func  *f = &c->fuel;
+
+	if (grow((void **) &f->hoists, &f->caphoists, f->nhoists, sizeof(fhoist), c))
+	{
+		f->hoists[f->nhoists] = (fhoist) {k->fuel.entry, k->fuel.arm, NO_SITE};
+		f->pend_hoist = f->nhoists++;
+	}
+}
+
+/*
+** After frame k ends, reached by a branch or resuming: the run at its
+** entry goes on ('resume'), or a new one starts.
+*/
+static inline __attribute__((always_inline)) void
+run_after_end(cstate *c, const ctl *k, bool resume, bool false_only)
+{
+	fuel_func  *f = &c->fuel;
+
+	if (resume)
+	{
+		f->at = k->fuel.entry;
+		f->fast_max = fast_max(f->at);
+		set_n(f, site_fuel(c, f->at));
+		f->held = f->n;
+		f->arm_frame = NO_SITE;
+		f->pend_lo = NO_SITE;
+		f->late_loop = NO_SITE;
+		f->pend_hoist = NO_SITE;
+		return;
+	}
+	/*
+	** cg_fuel_end synced n first (a hoist since may have changed the site,
+	** which keeps that)
+	*/
+	point_synced(c);
+	if (false_only && k->kind == CTL_IF && k->fuel.entry != NO_SITE &&
+		k->fuel.arm != NO_SITE)
+		note_hoist(c, k);
+}
+
+/* cg_fuel_end of a loop or an if/else, when counting. */
+static __attribute__((noinline)) void
+end_frame(cstate *c, const ctl *k, uint32_t index, bool joined, bool false_only)
+{
+	bool		resume;
+
+	if (k->kind == CTL_LOOP)
+		end_loop(c, k, index);
+	resume = run_resumes(c, k, index);
+	if (!resume && !joined)
+		return;
+	/* the arms' runs are over: neither can be the current run any more */
+	if (k->kind == CTL_ELSE)
+		hoist_common(c, k);
+	run_after_end(c, k, resume, false_only);
+}
+
 /*
 ** Frame k (popped: it was cs[c->csp]) ends.  'joined' says some branch
 ** reaches its end; otherwise only the fall-through does, and the current
 ** run may go on.  'false_only': only the false edge of an if without else
 ** does (the then arm never reaches its end), so the run after the end is
 ** the else path's, and what both paths charge can move before the if
-** (cg_fuel_func_end).
+** (cg_fuel_func_end).  A block or an if without else is done inline here.
 */
 void
 cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
@@ -713,36 +984,14 @@ cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
 		parent->esc_min = k->fuel.esc_min;
 	if (!f->counting)
 		return;
-	if (k->kind == CTL_LOOP)
-		end_loop(c, k, index);
-	resume = k->fuel.esc_min >= index && k->fuel.entry != NO_SITE &&
-		site_fuel(c, k->fuel.entry) < RUN_MAX;
-	if (!resume && !joined)
-		return;
-	/* the arms' runs are over: neither can be the current run any more */
-	if (k->kind == CTL_ELSE)
-		hoist_common(c, k);
-	if (resume)
+	if (k->kind == CTL_LOOP || k->kind == CTL_ELSE)
 	{
-		f->at = k->fuel.entry;
-		f->fast = f->at;
-		f->n = site_fuel(c, f->at);
-		f->held = f->n;
-		f->arm_frame = NO_SITE;
-		f->pend_lo = NO_SITE;
-		f->late_loop = NO_SITE;
-		f->pend_hoist = NO_SITE;
+		end_frame(c, k, index, joined, false_only);
 		return;
 	}
-	cg_fuel_point(c);
-	/* the next run opened heads the else path of an if without else */
-	if (false_only && k->kind == CTL_IF && k->fuel.entry != NO_SITE &&
-		k->fuel.arm != NO_SITE &&
-		grow((void **) &f->hoists, &f->caphoists, f->nhoists, sizeof(fhoist), c))
-	{
-		f->hoists[f->nhoists] = (fhoist) {k->fuel.entry, k->fuel.arm, NO_SITE};
-		f->pend_hoist = f->nhoists++;
-	}
+	resume = run_resumes(c, k, index);
+	if (resume || joined)
+		run_after_end(c, k, resume, false_only);
 }
 
 /* ---- calls: the caller pays the callee's entry run ----------------------------- */
@@ -955,6 +1204,8 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 	cg_fuel_sync(c);
 	if (!f->counting || c->status != SF_OK)
 		return;
+	if (!zcand_room(c, 2 * f->nhoists))
+		return;
 	for (uint32_t i = 0; i < f->nhoists; i++)
 		if (f->hoists[i].else_run != NO_SITE)
 			hoist(c, f->hoists[i].before, f->hoists[i].then_arm, f->hoists[i].else_run);
@@ -1017,20 +1268,6 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 }
 
 /*
-** The run that pays for a direct call made here, or NO_SITE.  Not the
-** entry run: a caller's entry run would then depend on its callees', in
-** cycles when they recurse.
-*/
-uint32_t
-cg_fuel_call_site(cstate *c)
-{
-	cg_fuel_sync(c);
-	if (!c->fuel.counting || c->fuel.at == c->fuel.entry)
-		return NO_SITE;
-	return c->fuel.at;
-}
-
-/*
 ** Linking direct call i: its caller's run pays the callee's entry run, if
 ** the sum stays below RUN_MAX; the call then enters past the callee's
 ** entry charge.  Returns how far into the callee the call enters.  A
@@ -1064,15 +1301,25 @@ cg_fuel_call_entry(modstate *ms, uint32_t i)
 	return e->len;
 }
 
-/* The paying charges the link changed, written by the target. */
+/* The paying charges the link changed, written by the target a batch at a time. */
 void
 cg_fuel_write_pays(modstate *ms)
 {
+	fuel_site	batch[64];
+	uint32_t	n = 0;
+
 	for (uint32_t i = 0; i < ms->nfix; i++)
 	{
 		const fuel_pay *p = &ms->fix[i].pay;
 
-		if (p->site != NO_SITE && p->back == 0 && p->changed)
-			cg_charges_write(ms, &(fuel_site) {p->at, p->n, p->form, NO_SITE}, 1);
+		if (p->site == NO_SITE || p->back != 0 || !p->changed)
+			continue;
+		batch[n++] = (fuel_site) {p->at, p->n, p->form, NO_SITE};
+		if (n == sizeof(batch) / sizeof(batch[0]))
+		{
+			cg_charges_write(ms, batch, n);
+			n = 0;
+		}
 	}
+	cg_charges_write(ms, batch, n);
 }

@@ -158,10 +158,12 @@ typedef struct fskip
 typedef struct fuel_func
 {
 	/* the open run, read and written per operator by cg_fuel_op */
-	uint32_t	fast;			/* the open run when only its count grows, else NO_SITE */
+	uint32_t	fast_max;		/* n grows inline while below this: FUEL_RUN_MAX
+								 * when a run is open and only its count grows,
+								 * else 0 */
 	uint32_t	n;				/* its fuel, written to the site by cg_fuel_sync */
+	uint32_t	synced;			/* n as the site holds it */
 	uint32_t	held;			/* of n, what runs up to its last operator that may trap */
-	bool		dirty;			/* n not yet written */
 	bool		counting;		/* fuel mode is not off */
 	bool		precise;		/* fuel mode is precise */
 	bool		slacked;		/* fuel mode is slacked */
@@ -223,8 +225,15 @@ typedef struct fuel_module
 {
 	uint64_t	points;			/* charges left in the code */
 	fuel_entry *entry;			/* per defined function, shared by the threads */
-	fuel_site  *sites;			/* a function's sites, handed on to the next one */
+	/* fuel_func's arrays, handed on from one function to the next */
+	fuel_site  *sites;
 	uint32_t	capsites;
+	fhoist	   *hoists;
+	fplain	   *plains;
+	uint32_t   *zcand;
+	fstub	   *stubs;
+	fskip	   *skips;
+	uint32_t	caphoists, capplains, capzcand, capstubs, capskips;
 	/* a function's loops that may rotate; more go unrotated */
 	frot		rots[FUEL_ROTS];	/* by start */
 	fedge		redges[FUEL_REDGES];	/* their back edges' runs */

@@ -452,6 +452,35 @@ cg_fuel_flush(cstate *c)
 		cg_fuel_flush_slow(c);
 }
 
+/*
+** The arm of if frame k whose charge is its 'arm' ends here.  It is plain
+** if since its charge the code holds no branch, call, nested frame or
+** other charge, and it ends in a return or in its only branch, a jump
+** out: nothing then holds an offset into it and nothing reaches into it
+** but the way in at its head, so the code can move (cg_plain_since).
+** Only slacked mode moves code; mostly other charges came since the arm's
+** (inline: the cheap tests).
+*/
+static inline void
+cg_fuel_arm_done(cstate *c, const ctl *k)
+{
+	if (c->fuel.slacked && k->fuel.arm != NO_SITE && c->fuel.nsites == k->fuel.arm_sites)
+		cg_fuel_arm_done_slow(c, k);
+}
+
+/*
+** The run that pays for a direct call made here, or NO_SITE.  Not the
+** entry run: a caller's entry run would then depend on its callees', in
+** cycles when they recurse.  Inline: it reads no site.
+*/
+static inline uint32_t
+cg_fuel_call_site(const cstate *c)
+{
+	if (!c->fuel.counting || c->fuel.at == c->fuel.entry)
+		return NO_SITE;
+	return c->fuel.at;
+}
+
 /* The br's jump, at 'jump', is emitted: a back edge that took a header notes it. */
 static inline void
 cg_fuel_br_jumped(cstate *c, uint32_t jump)
@@ -508,6 +537,75 @@ cg_push_local(cstate *c, uint32_t l)
 }
 
 /*
+** A charge is 'add r15, imm32' (checked in precise mode by a 'jg' to the
+** out-of-fuel thunk right after it), 'lea r15, [r15 + disp32]' where the
+** flags must survive, or a 7-byte NOP once dropped: the same length in
+** every form, so a site can change form in place (compile.c).
+*/
+#define CHARGE_LEN 7
+
+/*
+** Room for a charge here; its bytes come when its site is written
+** (cg_charges_write).  A compare result in the flags goes to a register
+** first; a checked charge is cg_charge_checked's.
+*/
+static inline uint32_t
+cg_charge_open(cstate *c, bool checked)
+{
+	uint32_t	at;
+
+	cg_materialize_flags(c);
+	if (checked)
+		return cg_charge_checked(c);
+	at = (uint32_t) x64_pos(c->b);
+	x64_skip(c->b, CHARGE_LEN);
+	return at;
+}
+
+/* A loop's entry slot: room for a short jump, written by cg_charge_skip_write. */
+#define SKIP_LEN 2
+
+static inline uint32_t
+cg_charge_skip_slot(cstate *c)
+{
+	uint32_t	at = (uint32_t) x64_pos(c->b);
+
+	x64_skip(c->b, SKIP_LEN);
+	return at;
+}
+
+/*
+** cg_charge_open's common case with no call at all: room for an
+** unchecked charge, no compare result in the flags, and room in the
+** buffer; false, and nothing emitted, otherwise (then cg_charge_open).
+*/
+static inline bool
+cg_charge_open_quick(cstate *c, bool checked, uint32_t *at)
+{
+	x64_buf    *b = c->b;
+
+	if (checked || c->nflags != 0 || b->p + CHARGE_LEN > b->end)
+		return false;
+	*at = (uint32_t) x64_pos(b);
+	b->p += CHARGE_LEN;
+	return true;
+}
+
+/* The code offset here (fuel planning compares them, and hands them back). */
+static inline uint32_t
+cg_pos(const cstate *c)
+{
+	return (uint32_t) x64_pos(c->b);
+}
+
+/* Where the code stands, to tell later whether it has stayed plain (cg_plain_since). */
+static inline cg_mark
+cg_mark_here(const cstate *c)
+{
+	return (cg_mark) {c->nbranch, c->ms->nfix, c->frames};
+}
+
+/*
 ** Called before operator 'op' is compiled: it joins the current run
 ** (compile_fuel.c).  Inline, the common case: an open ordinary run takes
 ** the operator's cost into fuel.n only; the site is brought up to date at
@@ -522,19 +620,16 @@ cg_fuel_op(cstate *c, int op)
 
 	/*
 	** reachable code only (the dispatch); a run is open only when counting: no
-	** test of 'counting' here
+	** test of 'counting' here.  One test: fast_max is FUEL_RUN_MAX for an
+	** ordinary open run, else 0.
 	*/
-	if (c->fuel.fast != NO_SITE && c->fuel.n < FUEL_RUN_MAX)
+	if (c->fuel.n < c->fuel.fast_max)
 	{
-		/*
-		** written to the site by the next cg_fuel_* call (cg_fuel_sync); a
-		** cost of 0 only has the site rewritten with what it holds
-		*/
+		/* written to the site by the next cg_fuel_* call (cg_fuel_sync) */
 		c->fuel.n += cost;
-		c->fuel.dirty = true;
 		return;
 	}
-	if (cost == 0 || !c->fuel.counting)
+	if (!c->fuel.counting || cost == 0 || c->unreachable)
 		return;
 	cg_fuel_op_slow(c, cost, cg_op_traps[op]);
 }

@@ -1073,7 +1073,7 @@ free_job(job *jb)
 		free(ms->vs);
 		free(ms->cs);
 		free(ms->lbuf);
-		free(ms->fuel.sites);
+		cg_fuel_free(ms);
 		free(ms->kpool);
 		free(ms->kfix);
 		free(ms->map);

@@ -379,6 +379,19 @@ x64_put_lea_d32(uint8_t *p, int w, int dst, int base, int32_t disp)
 	memcpy(p, &disp, 4);
 }
 
+/*
+** The 7-byte NOP (0F 1F 80 00000000, the x64_put_nop of 7) at p, inline:
+** fuel writes one per dropped charge, in the length of the forms above
+** with a REX prefix.
+*/
+static inline void
+x64_put_nop7(uint8_t *p)
+{
+	static const uint8_t nop7[7] = {0x0F, 0x1F, 0x80, 0x00, 0x00, 0x00, 0x00};
+
+	memcpy(p, nop7, sizeof(nop7));
+}
+
 /* 'jmp rel8' (EB cb) at p, landing 'rel' bytes after its end. */
 static inline void
 x64_put_jmp8(uint8_t *p, int8_t rel)
