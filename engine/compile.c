@@ -14,6 +14,11 @@
 #include "compile_inline.h"
 #include "read.h"
 
+/*
+** The first failure is kept.  It also cuts the body short (end = pc), so
+** that the decoding loop, which tests no status after an operator, stops
+** at its next test of pc < end.
+*/
 sf_status
 cg_fail(cstate *c, sf_status st, const char *fmt, ...)
 {
@@ -26,6 +31,7 @@ cg_fail(cstate *c, sf_status st, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->status = st;
+	c->end = c->pc;
 	sf_error_set(c->ms->err, st, "function %u at byte %ld: %s", c->func_index,
 				 (long) (c->op_start - c->m->bytes), msg);
 	return st;
@@ -1126,31 +1132,32 @@ cg_block(cstate *c, int op)
 	}
 	if (op == SF_OP_IF)
 	{
-		sval		cond = cg_pop(c);
+		/* in place (cg_pop_ref): spilling and params_home read only below it */
+		sval	   *cond = cg_pop_ref(c);
 		x64_cc		cc = X64_CC_NE;
 
-		cg_flags_popped(c, &cond);
+		cg_flags_popped(c, cond);
 
 		/* spilling only moves data, so a compare's flags survive it */
 		cg_spill_all(c);
 		params_home(c, k->nparams);
-		switch (cond.kind)
+		switch (cond->kind)
 		{
 			case VK_FLAGS:
-				cc = (x64_cc) cond.cc;
+				cc = (x64_cc) cond->cc;
 				break;
 			case VK_REG:
-				cg_test_zero(c, 0, cond.reg);
+				cg_test_zero(c, 0, cond->reg);
 				break;
 			case VK_CONST:
-				x64_mov_ri(c->b, 0, X64_RAX, (uint32_t) cond.imm);
+				x64_mov_ri(c->b, 0, X64_RAX, (uint32_t) cond->imm);
 				x64_test_rr(c->b, 0, X64_RAX, X64_RAX);
 				break;
 			default:
-				x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, c->sp), 0);
+				x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, cond, c->sp), 0);
 				break;
 		}
-		cg_release(c, &cond);
+		cg_release(c, cond);
 		chain_add(c, &k->else_chain, cg_jcc32(c, X64_CC_NOT(cc)));
 	}
 	else
@@ -1326,32 +1333,33 @@ branch_needs_moves(cstate *c, uint32_t depth)
 	return false;
 }
 
+/* The condition is popped in place (cg_pop_ref): nothing is pushed. */
 void
 cg_br_if(cstate *c, uint32_t depth)
 {
-	sval		cond;
+	sval	   *cond;
 	x64_cc		cc;
 	uint32_t	fix;
 
 	if (c->unreachable)
 		return;
-	cond = cg_pop(c);
-	cg_flags_popped(c, &cond);
-	if (cond.kind == VK_FLAGS)
-		cc = (x64_cc) cond.cc;
-	else if (cond.kind == VK_CONST)
+	cond = cg_pop_ref(c);
+	cg_flags_popped(c, cond);
+	if (cond->kind == VK_FLAGS)
+		cc = (x64_cc) cond->cc;
+	else if (cond->kind == VK_CONST)
 	{
-		if ((int32_t) cond.imm != 0)
+		if ((int32_t) cond->imm != 0)
 			cg_br(c, depth);
 		return;
 	}
 	else
 	{
-		if (cond.kind == VK_REG)
-			cg_test_zero(c, 0, cond.reg);
+		if (cond->kind == VK_REG)
+			cg_test_zero(c, 0, cond->reg);
 		else
-			x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, c->sp), 0);
-		cg_release(c, &cond);
+			x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, cond, c->sp), 0);
+		cg_release(c, cond);
 		cc = X64_CC_NE;
 	}
 	/* no code between here and the jcc: the flags hold the condition */
@@ -1391,15 +1399,19 @@ cg_jump_label(cstate *c, uint32_t index)
 		chain_add(c, &k->end_chain, cg_jmp32(c));
 }
 
+/* Tables of fewer targets, in functions of fewer frames, need no malloc. */
+#define BR_TABLE_SMALL 64
+
 void
 cg_br_table(cstate *c)
 {
 	uint32_t	n = cg_read_u32(c);
+	uint32_t	small_targets[BR_TABLE_SMALL], small_first[BR_TABLE_SMALL];
 	uint32_t   *targets, *first;
 	sval		idx;
 	size_t		lea_at, table_at;
 
-	targets = malloc(((size_t) n + 1) * sizeof(uint32_t));
+	targets = n < BR_TABLE_SMALL ? small_targets : malloc(((size_t) n + 1) * sizeof(uint32_t));
 	if (targets == NULL)
 	{
 		cg_fail(c, SF_NOMEM, "out of memory");
@@ -1409,14 +1421,16 @@ cg_br_table(cstate *c)
 		targets[i] = cg_read_u32(c);
 	if (c->unreachable)
 	{
-		free(targets);
+		if (targets != small_targets)
+			free(targets);
 		return;
 	}
 	/* first[d]: table offset of the trampoline to depth d, or NO_CHAIN */
-	first = malloc(((size_t) c->csp + 1) * sizeof(uint32_t));
+	first = c->csp < BR_TABLE_SMALL ? small_first : malloc(((size_t) c->csp + 1) * sizeof(uint32_t));
 	if (first == NULL)
 	{
-		free(targets);
+		if (targets != small_targets)
+			free(targets);
 		cg_fail(c, SF_NOMEM, "out of memory");
 		return;
 	}
@@ -1463,8 +1477,10 @@ cg_br_table(cstate *c)
 		}
 		x64_patch32(c->b, table_at + 4 * i, first[d]);
 	}
-	free(first);
-	free(targets);
+	if (first != small_first)
+		free(first);
+	if (targets != small_targets)
+		free(targets);
 	c->unreachable = true;
 }
 
@@ -1569,6 +1585,36 @@ pop_args(cstate *c, uint32_t n)
 	}
 }
 
+/*
+** call_prepare and pop_args of a direct call in one pass: each argument
+** is stored to its outgoing slot and popped (a store takes no register,
+** so one given back early is taken by nobody before the call).
+*/
+static void
+call_args(cstate *c, const sf_functype *ft)
+{
+	uint32_t	np = ft->nparams;
+	uint32_t	base;
+
+	if (SF_UNLIKELY(c->sp < np))
+	{
+		cg_underflow(c);
+		return;
+	}
+	base = c->sp - np;
+	need_out(c, np > ft->nresults ? np : ft->nresults);
+	for (uint32_t i = 0; i < np; i++)
+	{
+		const sval *v = &c->vs[base + i];
+
+		cg_store_to(c, v, base + i, x64_m(X64_RSP, 8 * (int32_t) i));
+		cg_release(c, v);
+	}
+	c->sp = base;
+	if (c->clean > base)
+		c->clean = base;
+}
+
 static void
 call_results(cstate *c, const sf_functype *ft)
 {
@@ -1624,8 +1670,7 @@ cg_call(cstate *c, uint32_t func)
 		return;
 	cg_fuel_flush(c);
 	cg_fuel_may_trap(c);
-	call_prepare(c, ft, 0);
-	pop_args(c, ft->nparams);
+	call_args(c, ft);
 	cg_spill_all(c);
 	move_caller_saved_locals(c, true);
 	if (func < c->m->nfunc_imports)

@@ -92,57 +92,62 @@ f_result(cstate *c, int l, const sval *a, const sval *b, sval *res)
 	return res->reg;
 }
 
+/* The operands are popped in place (cg_pop_ref): the push comes last. */
 void
 cg_f_binop(cstate *c, x64_sse op, int dbl)
 {
-	sval		b = cg_pop(c), a = cg_pop(c), res;
-	uint32_t	da = c->sp, db = c->sp + 1;
-	int			l = cg_next_set_local(c);
-	int			r;
+	sval	   *a, *b, res;
+	uint32_t	da, db;
+	int			l, r;
+
+	cg_pop2_ref(c, &a, &b);
+	da = c->sp;
+	db = c->sp + 1;
+	l = cg_next_set_local(c);
 
 	if ((op == X64_ADDS || op == X64_MULS) &&
-		(l >= 0 ? cg_reads_local(&b, l) && !cg_reads_local(&a, l)
-		 : a.kind == VK_CONST || (!owned_reg(&a) && owned_reg(&b))))
+		(l >= 0 ? cg_reads_local(b, l) && !cg_reads_local(a, l)
+		 : a->kind == VK_CONST || (!owned_reg(a) && owned_reg(b))))
 	{
-		sval		t = a;
+		sval	   *t = a;
 
 		a = b;
 		b = t;
 		da = db;
 		db = c->sp;
 	}
-	if (l >= 0 && cg_reads_local(&a, l))
+	if (l >= 0 && cg_reads_local(a, l))
 	{
 		/* x = x op y: the local's register in place */
 		cg_local_written(c, (uint32_t) l);
-		sse_with(c, op, dbl, a.reg, a.reg, &b, db);
-		cg_release(c, &b);
-		cg_push(c, a);
+		sse_with(c, op, dbl, a->reg, a->reg, b, db);
+		cg_release(c, b);
+		cg_push(c, *a);
 		return;
 	}
 	if (c->ms->avx)
 	{
 		/* three operands: a stays where it is (xmm0 when not in a register) */
-		r = f_result(c, l, &a, &b, &res);
-		sse_with(c, op, dbl, r, a.kind == VK_REG ? a.reg : (cg_load_scratch(c, &a, da, 0), 0), &b, db);
+		r = f_result(c, l, a, b, &res);
+		sse_with(c, op, dbl, r, a->kind == VK_REG ? a->reg : (cg_load_scratch(c, a, da, 0), 0), b, db);
 	}
-	else if (l >= 0 && !cg_reads_local(&b, l))
+	else if (l >= 0 && !cg_reads_local(b, l))
 	{
 		/* a into the local's register, then the operation there */
-		r = f_result(c, l, &a, NULL, &res);
-		cg_load_scratch(c, &a, da, r);
-		sse_with(c, op, dbl, r, r, &b, db);
+		r = f_result(c, l, a, NULL, &res);
+		cg_load_scratch(c, a, da, r);
+		sse_with(c, op, dbl, r, r, b, db);
 	}
 	else
 	{
-		r = cg_own(c, &a, da);
-		res = a;
-		sse_with(c, op, dbl, r, r, &b, db);
+		r = cg_own(c, a, da);
+		res = *a;
+		sse_with(c, op, dbl, r, r, b, db);
 	}
-	if (!(b.kind == VK_REG && b.reg == r && res.kind == VK_REG && !res.borrowed))
-		cg_release(c, &b);
-	if (!(a.kind == VK_REG && a.reg == r))
-		cg_release(c, &a);
+	if (!(b->kind == VK_REG && b->reg == r && res.kind == VK_REG && !res.borrowed))
+		cg_release(c, b);
+	if (!(a->kind == VK_REG && a->reg == r))
+		cg_release(c, a);
 	cg_push(c, res);
 }
 

@@ -232,6 +232,25 @@ cg_pop_ref(cstate *c)
 	return &c->vs[c->sp];
 }
 
+/*
+** Pop the two entries on top in place, as cg_pop_ref twice but with one
+** test and one update: *b the top one, *a the one below it.
+*/
+static inline void
+cg_pop2_ref(cstate *c, sval **a, sval **b)
+{
+	if (SF_UNLIKELY(c->sp < 2))
+	{
+		*b = cg_pop_ref(c);
+		*a = cg_pop_ref(c);
+		return;
+	}
+	c->sp -= 2;
+	c->clean = c->clean < c->sp ? c->clean : c->sp;	/* a min, no branch */
+	*a = &c->vs[c->sp];
+	*b = *a + 1;
+}
+
 static inline sval *
 cg_top(cstate *c, uint32_t k)
 {

@@ -339,10 +339,14 @@ lea_binop(cstate *c, int l, x64_alu alu, int w, sval *a, sval *b)
 static OUT_OF_LINE void
 cg_int_binop(cstate *c, int op, int w, x64_alu alu, bool commutative)
 {
-	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
-	uint32_t	da = c->sp, db = c->sp + 1;
+	sval	   *a, *b;
+	uint32_t	da, db;
 	int64_t		folded;
 	int			r, l;
+
+	cg_pop2_ref(c, &a, &b);
+	da = c->sp;
+	db = c->sp + 1;
 
 	if (a->kind == VK_CONST && b->kind == VK_CONST && fold_int(op, a->imm, b->imm, &folded))
 	{
@@ -448,9 +452,11 @@ int_mul(cstate *c, int op, int w)
 static OUT_OF_LINE void
 cg_int_shift(cstate *c, int op, int w, x64_shift sh)
 {
-	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);	/* in place: the push comes last */
+	sval	   *a, *b;
 	int64_t		folded;
 	int			r;
+
+	cg_pop2_ref(c, &a, &b);		/* in place: the push comes last */
 
 	if (a->kind == VK_CONST && b->kind == VK_CONST && fold_int(op, a->imm, b->imm, &folded))
 	{
@@ -588,8 +594,12 @@ eval_cc(x64_cc cc, int w, int64_t a, int64_t b)
 static OUT_OF_LINE void
 int_cmp(cstate *c, int w, x64_cc cc)
 {
-	sval	   *b = cg_pop_ref(c), *a = cg_pop_ref(c);
-	uint32_t	da = c->sp, db = c->sp + 1;
+	sval	   *a, *b;
+	uint32_t	da, db;
+
+	cg_pop2_ref(c, &a, &b);
+	da = c->sp;
+	db = c->sp + 1;
 
 	if (a->kind == VK_CONST && b->kind == VK_CONST)
 	{
@@ -636,27 +646,28 @@ _Static_assert(SF_OP_I32_NE == SF_OP_I32_EQ + 1 && SF_OP_I32_LT_S == SF_OP_I32_E
 			   SF_OP_I32_LE_U == SF_OP_I32_EQ + 7 && SF_OP_I32_GE_S == SF_OP_I32_EQ + 8 &&
 			   SF_OP_I32_GE_U == SF_OP_I32_EQ + 9, "i32_cmp_cc: the i32 compares in order");
 
+/* The operand is popped in place (cg_pop_ref): the push comes last. */
 static OUT_OF_LINE void
 cg_int_eqz(cstate *c, int w)
 {
-	sval		a = cg_pop(c);
+	sval	   *a = cg_pop_ref(c);
 
-	cg_flags_popped(c, &a);
-	if (a.kind == VK_FLAGS)
+	cg_flags_popped(c, a);
+	if (a->kind == VK_FLAGS)
 	{
-		cg_push_flags(c, X64_CC_NOT((x64_cc) a.cc));
+		cg_push_flags(c, X64_CC_NOT((x64_cc) a->cc));
 		return;
 	}
-	if (a.kind == VK_CONST)
+	if (a->kind == VK_CONST)
 	{
-		cg_push_const(c, SF_I32, w ? a.imm == 0 : (uint32_t) a.imm == 0);
+		cg_push_const(c, SF_I32, w ? a->imm == 0 : (uint32_t) a->imm == 0);
 		return;
 	}
-	if (a.kind == VK_REG)
-		cg_test_zero(c, w, a.reg);
+	if (a->kind == VK_REG)
+		cg_test_zero(c, w, a->reg);
 	else
-		x64_alu_mi(c->b, X64_CMP, w, cg_mem_of(c, &a, c->sp), 0);
-	cg_release(c, &a);
+		x64_alu_mi(c->b, X64_CMP, w, cg_mem_of(c, a, c->sp), 0);
+	cg_release(c, a);
 	cg_push_flags(c, X64_CC_E);
 }
 
@@ -751,13 +762,36 @@ int_extend(cstate *c, int op)
 ** The address operand of a load/store: r14 + zero-extended i32 + offset.
 ** The 8 GiB reservation covers every such address, so no bounds check.
 ** Uses rax when the address is not already in a register.
+**
+** The operand is always [r14 + index + disp] (index X64_NOINDEX: none),
+** kept as those two (mem_at): the loads and stores pick the encoder's
+** forms from them directly, with no x64_mem built and taken apart.
 */
+typedef struct mem_at
+{
+	int			index;
+	int32_t		disp;
+} mem_at;
+
+static inline mem_at
+mem_at_ix(int index, int32_t disp)
+{
+	return (mem_at) {index, disp};
+}
+
+/* The operand as an x64_mem, for the less frequent forms. */
+static inline x64_mem
+mem_at_operand(mem_at a)
+{
+	return x64_mx(X64_MEM, a.index, 1, a.disp);
+}
+
 /*
 ** Bounds-checked mode (no 8 GiB reservation): trap unless
 ** addr + offset + size <= the memory's current size.  Uses rax for the
 ** address, rdx for its end and rcx for the memory object.
 */
-static OUT_OF_LINE x64_mem
+static OUT_OF_LINE mem_at
 checked_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 {
 	int			r = X64_RAX;
@@ -772,25 +806,23 @@ checked_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size
 	x64_alu_rm(c->b, X64_CMP, 1, X64_RDX, x64_m(X64_RCX, SF_OFF_MEM_SIZE));
 	cg_trap_if(c, X64_CC_A, SF_TRAP_MEMORY_OOB);
 	if (offset <= INT32_MAX)
-		return x64_mx(X64_MEM, r, 1, (int32_t) offset);
+		return mem_at_ix(r, (int32_t) offset);
 	x64_lea(c->b, 1, X64_RAX, x64_m(X64_RDX, -size));
-	return x64_mx(X64_MEM, X64_RAX, 1, 0);
+	return mem_at_ix(X64_RAX, 0);
 }
 
-static x64_mem
-mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
+/* mem_operand's other cases: a constant address, a compare's result, a large offset. */
+static OUT_OF_LINE mem_at
+mem_operand_other(cstate *c, sval *addr, uint32_t depth, uint32_t offset)
 {
-	cg_fuel_may_trap(c);
-	if (c->ms->bounds_checked)
-		return checked_operand(c, addr, depth, offset, size);
 	if (addr->kind == VK_CONST)
 	{
 		uint64_t	ea = (uint64_t) (uint32_t) addr->imm + offset;
 
 		if (ea <= INT32_MAX)
-			return x64_m(X64_MEM, (int32_t) ea);
+			return mem_at_ix(X64_NOINDEX, (int32_t) ea);
 		x64_mov_ri(c->b, 1, X64_RAX, (int64_t) ea);
-		return x64_mx(X64_MEM, X64_RAX, 1, 0);
+		return mem_at_ix(X64_RAX, 0);
 	}
 	{
 		int			r = addr->kind == VK_REG ? addr->reg : X64_RAX;
@@ -798,13 +830,37 @@ mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 		if (addr->kind != VK_REG)
 			cg_load_scratch(c, addr, depth, X64_RAX);
 		if (offset <= INT32_MAX)
-			return x64_mx(X64_MEM, r, 1, (int32_t) offset);
+			return mem_at_ix(r, (int32_t) offset);
 		if (r != X64_RAX)
 			x64_mov_rr(c->b, 0, X64_RAX, r);
 		x64_mov_ri(c->b, 1, X64_RDX, offset);
 		x64_alu_rr(c->b, X64_ADD, 1, X64_RAX, X64_RDX);
-		return x64_mx(X64_MEM, X64_RAX, 1, 0);
+		return mem_at_ix(X64_RAX, 0);
 	}
+}
+
+/*
+** Inline in the loads and stores, the common cases: the address in a
+** register, or in a local's or its own slot (loaded into rax), and an
+** offset that fits a displacement.
+*/
+static inline __attribute__((always_inline)) mem_at
+mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
+{
+	cg_fuel_may_trap(c);
+	if (SF_UNLIKELY(c->ms->bounds_checked))
+		return checked_operand(c, addr, depth, offset, size);
+	if (SF_LIKELY(offset <= INT32_MAX))
+	{
+		if (addr->kind == VK_REG)
+			return mem_at_ix(addr->reg, (int32_t) offset);
+		if (addr->kind == VK_LOCAL || addr->kind == VK_MEM)
+		{
+			x64_mov_rm(c->b, is_wide(addr->type), X64_RAX, cg_mem_of(c, addr, depth));
+			return mem_at_ix(X64_RAX, (int32_t) offset);
+		}
+	}
+	return mem_operand_other(c, addr, depth, offset);
 }
 
 static OUT_OF_LINE void
@@ -813,7 +869,7 @@ cg_emit_load(cstate *c, int op)
 	uint32_t	offset;
 	sval	   *addr,
 				dst;
-	x64_mem		m;
+	mem_at		m;
 	int			r,
 				l;
 	uint8_t		size = sf_opinfo_table[op].mem;
@@ -848,7 +904,7 @@ cg_emit_load(cstate *c, int op)
 	{
 		case SF_OP_F32_LOAD:
 		case SF_OP_F64_LOAD:
-			x64_movs_rm(c->b, op == SF_OP_F64_LOAD, r, m);
+			x64_movs_rm(c->b, op == SF_OP_F64_LOAD, r, mem_at_operand(m));
 			if (l >= 0)
 				cg_push(c, dst);
 			else
@@ -860,22 +916,26 @@ cg_emit_load(cstate *c, int op)
 	switch (op)
 	{
 		case SF_OP_I32_LOAD:
-			x64_mov_rm(c->b, 0, r, m);
-			break;
 		case SF_OP_I64_LOAD:
-			x64_mov_rm(c->b, 1, r, m);
+			if (m.index != X64_NOINDEX)
+				x64_mov_rm_bi(c->b, op == SF_OP_I64_LOAD, r, X64_MEM, m.index, m.disp);
+			else
+				x64_mov_rm_bd(c->b, op == SF_OP_I64_LOAD, r, X64_MEM, m.disp);
 			break;
 		case SF_OP_I32_LOAD8_S:
 		case SF_OP_I32_LOAD16_S:
-			x64_movsx_rm(c->b, 0, size, r, m);
+			x64_movsx_rm(c->b, 0, size, r, mem_at_operand(m));
 			break;
 		case SF_OP_I64_LOAD8_S:
 		case SF_OP_I64_LOAD16_S:
 		case SF_OP_I64_LOAD32_S:
-			x64_movsx_rm(c->b, 1, size, r, m);
+			x64_movsx_rm(c->b, 1, size, r, mem_at_operand(m));
 			break;
 		default:
-			x64_movzx_rm(c->b, size, r, m);
+			if (m.index != X64_NOINDEX)
+				x64_movzx_rm_bi(c->b, size, r, X64_MEM, m.index, m.disp);
+			else
+				x64_movzx_rm_any(c->b, size, r, mem_at_operand(m));
 			break;
 	}
 	if (l >= 0)
@@ -890,15 +950,14 @@ cg_emit_store(cstate *c, int op)
 	uint32_t	offset;
 	sval	   *val,
 			   *addr;
-	x64_mem		m;
+	mem_at		m;
 	uint8_t		size = sf_opinfo_table[op].mem;
 	int			vr;
 	bool		late;
 
 	cg_read_u32(c);
 	offset = cg_read_u32(c);
-	val = cg_pop_ref(c);		/* in place: nothing is pushed */
-	addr = cg_pop_ref(c);
+	cg_pop2_ref(c, &addr, &val);	/* in place: nothing is pushed */
 	/* a bounds check needs rcx: an integer value is loaded after it */
 	late = c->ms->bounds_checked && !is_float(val->type);
 	/* the value first, into rcx/xmm0 if needed: the address may use rax/rdx */
@@ -917,13 +976,17 @@ cg_emit_store(cstate *c, int op)
 	if (late && vr == X64_RCX)
 		cg_load_scratch(c, val, c->sp + 1, vr);
 	if (is_float(val->type))
-		x64_movs_mr(c->b, val->type == SF_F64, m, vr);
+		x64_movs_mr(c->b, val->type == SF_F64, mem_at_operand(m), vr);
 	else if (vr < 0 && size == 1)
-		x64_store8_i(c->b, m, (uint8_t) val->imm);
+		x64_store8_i(c->b, mem_at_operand(m), (uint8_t) val->imm);
+	else if (vr < 0 && m.index != X64_NOINDEX)
+		x64_mov_mi_bi(c->b, size == 8, X64_MEM, m.index, m.disp, (int32_t) val->imm);
 	else if (vr < 0)
-		x64_mov_mi(c->b, size == 8, m, (int32_t) val->imm);
+		x64_mov_mi_bd(c->b, size == 8, X64_MEM, m.disp, (int32_t) val->imm);
+	else if (m.index != X64_NOINDEX)
+		x64_store_bi(c->b, size, X64_MEM, m.index, m.disp, vr);
 	else
-		x64_store(c->b, size, m, vr);
+		x64_store_any(c->b, size, mem_at_operand(m), vr);
 	cg_release(c, val);
 	cg_release(c, addr);
 }
@@ -1028,45 +1091,46 @@ cg_local_set(cstate *c, uint32_t l, bool tee)
 
 /* ---- select ---------------------------------------------------------------------------- */
 
+/* The operands are popped in place (cg_pop_ref): the push comes last. */
 static OUT_OF_LINE void
 emit_select(cstate *c)
 {
-	sval		cond = cg_pop(c), b = cg_pop(c), a = cg_pop(c);
+	sval	   *cond = cg_pop_ref(c), *b = cg_pop_ref(c), *a = cg_pop_ref(c);
 	uint32_t	da = c->sp, db = c->sp + 1, dc = c->sp + 2;
 	x64_cc		cc = X64_CC_NE;
 	int			r;
 
-	cg_flags_popped(c, &cond);
-	if (cond.kind == VK_CONST)
+	cg_flags_popped(c, cond);
+	if (cond->kind == VK_CONST)
 	{
-		sval		keep = (uint32_t) cond.imm ? a : b;
+		sval		keep = (uint32_t) cond->imm ? *a : *b;
 
-		cg_release(c, (uint32_t) cond.imm ? &b : &a);
+		cg_release(c, (uint32_t) cond->imm ? b : a);
 		if (keep.kind == VK_MEM)
-			cg_own(c, &keep, (uint32_t) cond.imm ? da : db);
+			cg_own(c, &keep, (uint32_t) cond->imm ? da : db);
 		cg_push(c, keep);
 		return;
 	}
-	r = cg_own(c, &a, da);
-	if (!is_float(a.type) && b.kind != VK_REG && b.kind != VK_LOCAL && b.kind != VK_MEM)
-		cg_load_scratch(c, &b, db, X64_RDX);
-	else if (is_float(a.type) && b.kind != VK_REG)
-		cg_load_scratch(c, &b, db, 1);
+	r = cg_own(c, a, da);
+	if (!is_float(a->type) && b->kind != VK_REG && b->kind != VK_LOCAL && b->kind != VK_MEM)
+		cg_load_scratch(c, b, db, X64_RDX);
+	else if (is_float(a->type) && b->kind != VK_REG)
+		cg_load_scratch(c, b, db, 1);
 	/* the condition test must come last: loads above keep the flags */
-	if (cond.kind == VK_FLAGS)
-		cc = (x64_cc) cond.cc;
-	else if (cond.kind == VK_REG)
-		cg_test_zero(c, 0, cond.reg);
+	if (cond->kind == VK_FLAGS)
+		cc = (x64_cc) cond->cc;
+	else if (cond->kind == VK_REG)
+		cg_test_zero(c, 0, cond->reg);
 	else
-		x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, &cond, dc), 0);
-	if (!is_float(a.type))
+		x64_alu_mi(c->b, X64_CMP, 0, cg_mem_of(c, cond, dc), 0);
+	if (!is_float(a->type))
 	{
-		int			w = is_wide(a.type);
+		int			w = is_wide(a->type);
 
-		if (b.kind == VK_REG)
-			x64_cmov_rr(c->b, X64_CC_NOT(cc), w, r, b.reg);
-		else if (b.kind == VK_LOCAL || b.kind == VK_MEM)
-			x64_cmov_rm(c->b, X64_CC_NOT(cc), w, r, cg_mem_of(c, &b, db));
+		if (b->kind == VK_REG)
+			x64_cmov_rr(c->b, X64_CC_NOT(cc), w, r, b->reg);
+		else if (b->kind == VK_LOCAL || b->kind == VK_MEM)
+			x64_cmov_rm(c->b, X64_CC_NOT(cc), w, r, cg_mem_of(c, b, db));
 		else
 			x64_cmov_rr(c->b, X64_CC_NOT(cc), w, r, X64_RDX);
 	}
@@ -1074,12 +1138,12 @@ emit_select(cstate *c)
 	{
 		size_t		skip = cg_jcc8(c, cc);
 
-		x64_movs_rr(c->b, a.type == SF_F64, r, b.kind == VK_REG ? b.reg : 1);
+		x64_movs_rr(c->b, a->type == SF_F64, r, b->kind == VK_REG ? b->reg : 1);
 		x64_bind8(c->b, skip);
 	}
-	cg_release(c, &b);
-	cg_release(c, &cond);
-	cg_push_reg(c, (uint8_t) a.type, r);
+	cg_release(c, b);
+	cg_release(c, cond);
+	cg_push_reg(c, (uint8_t) a->type, r);
 }
 
 /* ---- tables and references ------------------------------------------------------------ */
@@ -1268,12 +1332,12 @@ lower_dead(cstate *c, int op)
 			break;
 		case SF_OP_END:
 			cg_end(c);
-			return c->status != SF_OK || c->csp == 0;
+			return c->csp == 0;
 		default:
 			skip_imm(c, sf_opinfo_table[op].imm);
 			break;
 	}
-	return c->status != SF_OK;
+	return false;
 }
 
 /* Inline: 'nflags' may stay above 0 after the compare is gone. */
@@ -1291,7 +1355,8 @@ flags_before(cstate *c, int op)
 ** calls its lowering, out of line so that the loop keeps a small frame.
 ** 'counting' is the fuel mode's (a constant of each copy of the loop:
 ** with fuel off, cg_fuel_op would do nothing).  Returns whether the body
-** is done: a failure, or the 'end' that closes the function's frame.
+** is done: the 'end' that closes the function's frame.  A failure needs
+** no test here: cg_fail cuts the body short, which ends the loop.
 */
 static inline __attribute__((always_inline)) bool
 lower(cstate *c, int op, bool counting)
@@ -1310,20 +1375,16 @@ lower(cstate *c, int op, bool counting)
 		cg_fuel_op(c, op);
 	switch (op)
 	{
-			/*
-			** values: only a push, which fails only out of memory; the
-			** status it set then stops the loop at the next operator that
-			** is not a push (cg_fail keeps the first failure)
-			*/
+			/* values: only a push */
 		case SF_OP_LOCAL_GET:
 			cg_push_local(c, cg_read_u32(c));
-			return false;
+			break;
 		case SF_OP_I32_CONST:
 			cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
-			return false;
+			break;
 		case SF_OP_I64_CONST:
 			cg_push_const(c, SF_I64, cg_read_s64(c));
-			return false;
+			break;
 		case SF_OP_F32_CONST:
 			cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));
 			break;
@@ -1351,7 +1412,7 @@ lower(cstate *c, int op, bool counting)
 			break;
 		case SF_OP_END:
 			cg_end(c);
-			return c->status != SF_OK || c->csp == 0;
+			return c->csp == 0;
 		case SF_OP_BR:
 			cg_br(c, cg_read_u32(c));
 			break;
@@ -1663,7 +1724,7 @@ lower(cstate *c, int op, bool counting)
 					(unsigned) op < SF_OP_COUNT ? sf_opinfo_table[op].name : "?");
 			return true;
 	}
-	return c->status != SF_OK;
+	return false;
 }
 
 /* Out of line: the loop keeps no copy of the opcode's byte for it. */
@@ -1675,8 +1736,8 @@ unknown_opcode(cstate *c)
 
 /*
 ** Decode and lower the body's operators, one at a time, until the 'end'
-** that closes the function's frame or a failure.  One copy of the loop
-** per fuel mode: off, or counting.
+** that closes the function's frame or a failure (which cuts the body
+** short: cg_fail).  One copy of the loop per fuel mode: off, or counting.
 */
 static inline __attribute__((always_inline)) sf_status
 lower_ops(cstate *c, bool counting)
