@@ -1103,8 +1103,12 @@ params_home(cstate *c, uint32_t n)
 		}
 }
 
-void
-cg_block(cstate *c, int op)
+/*
+** block, loop and if: one body, inlined in each with 'op' a constant, so
+** that each keeps only its own tests (cg_block, cg_loop, cg_if).
+*/
+static inline __attribute__((always_inline)) void
+open_frame(cstate *c, int op)
 {
 	ctl		   *k;
 	ctl			tmp;
@@ -1175,6 +1179,24 @@ cg_block(cstate *c, int op)
 	}
 	else if (op == SF_OP_IF)
 		cg_fuel_arm(c);
+}
+
+void
+cg_block(cstate *c)
+{
+	open_frame(c, SF_OP_BLOCK);
+}
+
+void
+cg_loop(cstate *c)
+{
+	open_frame(c, SF_OP_LOOP);
+}
+
+void
+cg_if(cstate *c)
+{
+	open_frame(c, SF_OP_IF);
 }
 
 /* Label arity: a loop takes its params, everything else its results. */

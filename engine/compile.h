@@ -286,7 +286,9 @@ void		cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 						   int nimm, bool traps, int result_type);
 
 /* compile.c: control operators and calls */
-void		cg_block(cstate *c, int op);
+void		cg_block(cstate *c);
+void		cg_loop(cstate *c);
+void		cg_if(cstate *c);
 void		cg_else(cstate *c);
 void		cg_end(cstate *c);
 void		cg_br(cstate *c, uint32_t depth);

@@ -1323,9 +1323,13 @@ lower_dead(cstate *c, int op)
 	switch (op)
 	{
 		case SF_OP_BLOCK:
+			cg_block(c);
+			break;
 		case SF_OP_LOOP:
+			cg_loop(c);
+			break;
 		case SF_OP_IF:
-			cg_block(c, op);
+			cg_if(c);
 			break;
 		case SF_OP_ELSE:
 			cg_else(c);
@@ -1400,9 +1404,13 @@ lower(cstate *c, int op, bool counting)
 
 			/* control */
 		case SF_OP_BLOCK:
+			cg_block(c);
+			break;
 		case SF_OP_LOOP:
+			cg_loop(c);
+			break;
 		case SF_OP_IF:
-			cg_block(c, op);
+			cg_if(c);
 			break;
 		case SF_OP_BR_IF:
 			cg_br_if(c, cg_read_u32(c));
