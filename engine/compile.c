@@ -515,19 +515,23 @@ chain_add(cstate *c, uint32_t *chain, size_t field)
 	*chain = (uint32_t) field;
 }
 
-static void
+/* Inline: mostly an empty chain, at every end. */
+static inline __attribute__((always_inline)) void
 chain_bind(cstate *c, uint32_t *chain, size_t target)
 {
+	x64_buf    *b = c->b;
 	uint32_t	at = *chain;
 
-	while (at != NO_CHAIN && !c->b->oom)
-	{
-		uint32_t	next = x64_read32(c->b, at);
-
-		x64_bind32(c->b, at, target);
-		at = next;
-	}
 	*chain = NO_CHAIN;
+	if (at == NO_CHAIN || b->oom)
+		return;
+	do
+	{
+		uint32_t	next = x64_read32(b, at);
+
+		x64_bind32(b, at, target);
+		at = next;
+	} while (at != NO_CHAIN);
 }
 
 /*
@@ -1717,10 +1721,13 @@ cg_call(cstate *c, uint32_t func)
 			ms->fix = nf;
 			ms->capfix = ncap;
 		}
-		ms->fix[ms->nfix].at = (uint32_t) cg_call32(c);
-		ms->fix[ms->nfix].callee = func - c->m->nfunc_imports;
-		ms->fix[ms->nfix].pay.site = cg_fuel_call_site(c);
-		ms->nfix++;
+		{
+			call_fixup *f = &ms->fix[ms->nfix++];
+
+			f->at = (uint32_t) cg_call32(c);
+			f->callee = func - c->m->nfunc_imports;
+			f->pay.site = cg_fuel_call_site(c);
+		}
 	}
 	move_caller_saved_locals(c, false);
 	call_results(c, ft);
