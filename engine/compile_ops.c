@@ -1044,10 +1044,11 @@ local_set_itself(cstate *c, uint32_t l, bool tee)
 
 /*
 ** The other cases (local_set_itself first).  The value is popped in place
-** (cg_pop_ref): a push comes last.
+** (cg_pop_ref): a push comes last.  Inline in cg_local_set and
+** cg_local_tee, each with 'tee' a constant.
 */
-static OUT_OF_LINE void
-cg_local_set(cstate *c, uint32_t l, bool tee)
+static inline __attribute__((always_inline)) void
+local_set_body(cstate *c, uint32_t l, bool tee)
 {
 	sval	   *v = cg_pop_ref(c);
 	x64_mem		dst = x64_m(X64_RBP, c->loff[l]);
@@ -1087,6 +1088,18 @@ cg_local_set(cstate *c, uint32_t l, bool tee)
 		cg_push(c, *v);
 	else
 		cg_release(c, v);
+}
+
+static OUT_OF_LINE void
+cg_local_set(cstate *c, uint32_t l)
+{
+	local_set_body(c, l, false);
+}
+
+static OUT_OF_LINE void
+cg_local_tee(cstate *c, uint32_t l)
+{
+	local_set_body(c, l, true);
 }
 
 /* ---- select ---------------------------------------------------------------------------- */
@@ -1459,12 +1472,12 @@ lower(cstate *c, int op, bool counting)
 		case SF_OP_LOCAL_SET:
 			imm = cg_read_u32(c);
 			if (!local_set_itself(c, imm, false))
-				cg_local_set(c, imm, false);
+				cg_local_set(c, imm);
 			break;
 		case SF_OP_LOCAL_TEE:
 			imm = cg_read_u32(c);
 			if (!local_set_itself(c, imm, true))
-				cg_local_set(c, imm, true);
+				cg_local_tee(c, imm);
 			break;
 		case SF_OP_GLOBAL_GET:
 			emit_global_get(c, cg_read_u32(c));
