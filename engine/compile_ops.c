@@ -863,8 +863,12 @@ mem_operand(cstate *c, sval *addr, uint32_t depth, uint32_t offset, int size)
 	return mem_operand_other(c, addr, depth, offset);
 }
 
-static OUT_OF_LINE void
-cg_emit_load(cstate *c, int op)
+/*
+** Inline in cg_load_i32 (i32.load, with 'op' a constant: the common
+** load) and cg_emit_load (the others).
+*/
+static inline __attribute__((always_inline)) void
+load_body(cstate *c, int op)
 {
 	uint32_t	offset;
 	sval	   *addr,
@@ -942,6 +946,18 @@ cg_emit_load(cstate *c, int op)
 		cg_push(c, dst);
 	else
 		cg_push_reg(c, sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
+}
+
+static OUT_OF_LINE void
+cg_load_i32(cstate *c)
+{
+	load_body(c, SF_OP_I32_LOAD);
+}
+
+static OUT_OF_LINE void
+cg_emit_load(cstate *c, int op)
+{
+	load_body(c, op);
 }
 
 static OUT_OF_LINE void
@@ -1488,6 +1504,8 @@ lower(cstate *c, int op, bool counting)
 
 			/* memory */
 		case SF_OP_I32_LOAD:
+			cg_load_i32(c);
+			break;
 		case SF_OP_I64_LOAD:
 		case SF_OP_F32_LOAD:
 		case SF_OP_F64_LOAD:
