@@ -132,26 +132,22 @@ set_n(fuel_func *f, uint32_t n)
 /*
 ** A function's arrays are the thread's, kept from one function to the
 ** next (fuel_module): each grows to the most any function needed and no
-** more, and none is allocated per function.
+** more, and none is allocated per function.  The list of them, with the
+** name of each array's capacity:
 */
+#define FUEL_ARRAYS(X) \
+	X(sites, capsites) X(hoists, caphoists) X(plains, capplains) \
+	X(zcand, capzcand) X(stubs, capstubs) X(skips, capskips)
+
 void
 cg_fuel_take(cstate *c)
 {
 	fuel_func  *f = &c->fuel;
 	const fuel_module *fm = &c->ms->fuel;
 
-	f->sites = fm->sites;
-	f->capsites = fm->capsites;
-	f->hoists = fm->hoists;
-	f->caphoists = fm->caphoists;
-	f->plains = fm->plains;
-	f->capplains = fm->capplains;
-	f->zcand = fm->zcand;
-	f->capzcand = fm->capzcand;
-	f->stubs = fm->stubs;
-	f->capstubs = fm->capstubs;
-	f->skips = fm->skips;
-	f->capskips = fm->capskips;
+#define TAKE(a, cap) f->a = fm->a; f->cap = fm->cap;
+	FUEL_ARRAYS(TAKE)
+#undef TAKE
 }
 
 /* The function is done: its arrays go back to the thread (cg_fuel_take). */
@@ -161,30 +157,18 @@ cg_fuel_give_back(cstate *c)
 	const fuel_func *f = &c->fuel;
 	fuel_module *fm = &c->ms->fuel;
 
-	fm->sites = f->sites;
-	fm->capsites = f->capsites;
-	fm->hoists = f->hoists;
-	fm->caphoists = f->caphoists;
-	fm->plains = f->plains;
-	fm->capplains = f->capplains;
-	fm->zcand = f->zcand;
-	fm->capzcand = f->capzcand;
-	fm->stubs = f->stubs;
-	fm->capstubs = f->capstubs;
-	fm->skips = f->skips;
-	fm->capskips = f->capskips;
+#define GIVE_BACK(a, cap) fm->a = f->a; fm->cap = f->cap;
+	FUEL_ARRAYS(GIVE_BACK)
+#undef GIVE_BACK
 }
 
 /* The thread's compile is over. */
 void
 cg_fuel_free(modstate *ms)
 {
-	free(ms->fuel.sites);
-	free(ms->fuel.hoists);
-	free(ms->fuel.plains);
-	free(ms->fuel.zcand);
-	free(ms->fuel.stubs);
-	free(ms->fuel.skips);
+#define FREE(a, cap) free(ms->fuel.a);
+	FUEL_ARRAYS(FREE)
+#undef FREE
 }
 
 /* grow()'s work when *v is full. */

@@ -225,7 +225,7 @@ typedef struct fuel_module
 {
 	uint64_t	points;			/* charges left in the code */
 	fuel_entry *entry;			/* per defined function, shared by the threads */
-	/* fuel_func's arrays, handed on from one function to the next */
+	/* fuel_func's arrays, handed on from one function to the next (FUEL_ARRAYS) */
 	fuel_site  *sites;
 	uint32_t	capsites;
 	fhoist	   *hoists;
