@@ -271,6 +271,30 @@ enc_fp(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int32_t disp
 }
 
 /*
+** The ModRM at *modrm (reg and r/m bits 'r') with its mode, and the
+** displacement at d: none (mod 0) when it is 0 and the base is not
+** RBP/R13, where mod 0 means something else; one byte (mod 1) when it
+** fits; four (mod 2).  Returns the end of the instruction so far.
+*/
+static inline __attribute__((always_inline)) uint8_t *
+modrm_disp(uint8_t *modrm, uint8_t *d, unsigned r, int base, int32_t disp)
+{
+	memcpy(d, &disp, 4);
+	if (disp == 0 && (base & 7) != 5)
+	{
+		modrm[0] = (uint8_t) r;
+		return d;
+	}
+	if ((uint32_t) disp + 128 < 256)
+	{
+		modrm[0] = (uint8_t) (0x40 | r);
+		return d + 1;
+	}
+	modrm[0] = (uint8_t) (0x80 | r);
+	return d + 4;
+}
+
+/*
 ** [base + disp], no index, base not RIP (x64_is_bd).  RSP/R12 as a base
 ** need a SIB with no index (0x24); mod 0 when there is no displacement,
 ** but for RBP/R13, where mod 0 means something else.
@@ -285,19 +309,7 @@ enc_bd(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base, in
 	uint8_t    *q = p + 1 + ((base & 7) == 4);
 
 	p[1] = 0x24;
-	memcpy(q, &disp, 4);
-	if (disp == 0 && (base & 7) != 5)
-	{
-		p[0] = (uint8_t) r;
-		return q;
-	}
-	if ((uint32_t) disp + 128 < 256)
-	{
-		p[0] = (uint8_t) (0x40 | r);
-		return q + 1;
-	}
-	p[0] = (uint8_t) (0x80 | r);
-	return q + 4;
+	return modrm_disp(p, q, r, base, disp);
 }
 
 /*
@@ -316,19 +328,7 @@ enc_bi(x64_buf *b, unsigned flags, uint32_t op, int oplen, int reg, int base,
 	uint8_t    *p = put_head(b->p, flags, rr | sib, force, op, oplen);
 
 	p[1] = (uint8_t) (sib >> 8);
-	memcpy(p + 2, &disp, 4);
-	if (disp == 0 && (base & 7) != 5)
-	{
-		p[0] = (uint8_t) r;
-		return p + 2;
-	}
-	if ((uint32_t) disp + 128 < 256)
-	{
-		p[0] = (uint8_t) (0x40 | r);
-		return p + 3;
-	}
-	p[0] = (uint8_t) (0x80 | r);
-	return p + 6;
+	return modrm_disp(p, p + 2, r, base, disp);
 }
 
 /*
