@@ -188,7 +188,7 @@ typedef struct cstate
 	ctl		   *cs;
 	uint32_t	csp, ccap;
 	uint32_t	frames;			/* frames pushed so far */
-	/* the dispatch tests both at once: 'slow' is zero in the common case */
+	/* the dispatch tests them at once: 'slow' is zero in the common case */
 	union
 	{
 		struct
@@ -202,8 +202,14 @@ typedef struct cstate
 			** when there are none, sets it right
 			*/
 			uint8_t		nflags;
+			/*
+			** fuel planning's: the next operator that costs goes to
+			** cg_fuel_op_slow (compile_fuel.c), not only into the run
+			*/
+			bool		fuel_wait;
 		};
-		uint16_t	slow;
+		uint64_t	slow;		/* its other bytes stay zero; 8 wide, one
+								 * compare with memory */
 	};
 	uint32_t	clean;			/* entries below are VK_MEM or VK_CONST */
 	/* ZF still says whether register zf_reg (width zf_w) is zero, if the

@@ -99,11 +99,28 @@ site_fuel(const cstate *c, uint32_t site)
 	return site == NO_SITE ? 0 : c->fuel.sites[site].n;
 }
 
-/* fuel_func.fast_max when the open run, at 'site', is ordinary. */
-static inline uint32_t
-fast_max(uint32_t site)
+/*
+** No operator costs more than this, and each takes a byte of the body at
+** least: a run of n with the body's b bytes still to come stays below
+** n + FUEL_OP_MAX * b (fuel_func.fast_lim).
+*/
+#define FUEL_OP_MAX 64
+#define OP_COST_FITS(id, name, prefix, code, imm, sig, fuel, mem, trap) \
+	_Static_assert((fuel) <= FUEL_OP_MAX, "operator " name " costs more than FUEL_OP_MAX");
+SF_OPCODE_LIST(OP_COST_FITS)
+#undef OP_COST_FITS
+
+/*
+** cstate.fuel_wait for the open run, an ordinary one (no loop's late
+** part): its operators' costs go into n inline (cg_fuel_op) while it
+** cannot reach RUN_MAX by the body's end; otherwise each one comes to
+** cg_fuel_op_slow, which splits the run there.  Whatever else sets
+** fuel_wait: no run open, or a late part, or fuel off (never set then).
+*/
+static inline void
+set_wait(cstate *c)
 {
-	return site != NO_SITE ? RUN_MAX : 0;
+	c->fuel_wait = c->fuel.n >= c->fuel.fast_lim;
 }
 
 /*
@@ -221,7 +238,7 @@ static inline void
 point_synced(cstate *c)
 {
 	c->fuel.at = NO_SITE;
-	c->fuel.fast_max = 0;
+	c->fuel_wait = c->fuel.counting;
 	set_n(&c->fuel, 0);
 	c->fuel.held = 0;
 	c->fuel.arm_frame = NO_SITE;
@@ -278,10 +295,10 @@ run_opened(cstate *c, uint32_t site, uint32_t at, uint32_t cost)
 	f->sites[site] = (fuel_site) {at, cost, FUEL_ADD, NO_SITE};
 	f->nsites = site + 1;
 	f->at = site;
-	f->fast_max = RUN_MAX;
 	set_n(f, cost);
 	f->held = 0;
 	f->late_loop = NO_SITE;
+	set_wait(c);
 	/* one test when nothing waits (all three NO_SITE, all ones) */
 	if ((f->arm_frame & f->pend_hoist & f->pend_lo) != NO_SITE)
 		run_pending(c, site);
@@ -339,6 +356,8 @@ late_op_end(cstate *c, uint32_t cost, bool traps)
 		}
 		L->late_n += cost;
 	}
+	else
+		set_wait(c);
 }
 
 /* late_op_end's common case, with no call: the late part goes on. */
@@ -368,10 +387,10 @@ late_op(cstate *c, uint32_t cost, bool traps)
 ** An operator of fuel 'cost' joins the current run: cg_fuel_op takes the
 ** common case inline and calls here in reachable code (operators in
 ** unreachable code are never executed and cost nothing), when counting,
-** for a cost above 0, when no run is open or the run is a loop's late
-** part or full.  Every decoded operator must come through cg_fuel_op: a
-** lowering that fuses several operators must call it for each one it
-** consumes.
+** for a cost above 0, when fuel_wait is set: no run is open, or the run
+** is a loop's late part or may reach RUN_MAX (set_wait).  Every decoded
+** operator must come through cg_fuel_op: a lowering that fuses several
+** operators must call it for each one it consumes.
 */
 void
 cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
@@ -642,7 +661,8 @@ cg_fuel_flush_slow(cstate *c)
 	L = &c->cs[f->late_loop].fuel;
 	n = late_part(&c->cs[f->late_loop]);
 	f->late_loop = NO_SITE;
-	f->fast_max = fast_max(f->at);
+	if (f->at != NO_SITE)
+		set_wait(c);
 	if (c->unreachable)
 		return;
 	if (n == 0)
@@ -660,9 +680,10 @@ cg_fuel_flush_slow(cstate *c)
 	L->late_n = 0;
 	cg_fuel_point(c);
 	f->at = charge_keeping_flags(c, n);
-	f->fast_max = fast_max(f->at);
 	set_n(f, n);
 	f->held = n;
+	if (f->at != NO_SITE)
+		set_wait(c);
 }
 
 /* The innermost loop frame with a late part that a jump to 'target' leaves. */
@@ -782,7 +803,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 		c->cs[L].fuel.late = true;
 		f->late_open++;
 		f->late_loop = L;
-		f->fast_max = 0;
+		c->fuel_wait = true;
 		return;
 	}
 	point_synced(c);
@@ -836,6 +857,7 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 			set_n(f, n);
 			f->held = n;
 			f->sites[f->at].n = n;
+			set_wait(c);
 		}
 	}
 	if (k->fuel.rot1)
@@ -884,8 +906,8 @@ run_after_end(cstate *c, const ctl *k, bool resume, bool false_only)
 	if (resume)
 	{
 		f->at = k->fuel.entry;
-		f->fast_max = fast_max(f->at);
 		set_n(f, site_fuel(c, f->at));
+		set_wait(c);
 		f->held = f->n;
 		f->arm_frame = NO_SITE;
 		f->pend_lo = NO_SITE;
@@ -965,6 +987,7 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 {
 	fuel_func  *f = &c->fuel;
 	uint32_t	start = cg_pos(c);
+	uint64_t	most;
 
 	cg_fuel_sync(c);
 	f->entry = NO_SITE;
@@ -973,6 +996,8 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 	f->slacked = c->m->cfg.fuel_mode == SF_FUEL_SLACKED;
 	if (!f->counting)
 		return;
+	most = (uint64_t) FUEL_OP_MAX * (uint64_t) (c->end - c->pc);
+	f->fast_lim = most < RUN_MAX ? RUN_MAX - (uint32_t) most : 0;
 	open_run(c);
 	f->entry = f->at;
 	if (f->at != NO_SITE)

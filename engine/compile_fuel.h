@@ -157,10 +157,7 @@ typedef struct fskip
 /* What the pass keeps per function (in the compiler's cstate). */
 typedef struct fuel_func
 {
-	/* the open run, read and written per operator by cg_fuel_op */
-	uint32_t	fast_max;		/* n grows inline while below this: FUEL_RUN_MAX
-								 * when a run is open and only its count grows,
-								 * else 0 */
+	/* the open run, written per operator by cg_fuel_op (see cstate.fuel_wait) */
 	uint32_t	n;				/* its fuel, written to the site by cg_fuel_sync */
 	uint32_t	synced;			/* n as the site holds it */
 	uint32_t	held;			/* of n, what runs up to its last operator that may trap */
@@ -176,6 +173,8 @@ typedef struct fuel_func
 	uint32_t	late_open;		/* loops turned late whose frame is open */
 	uint32_t	redge_new1;		/* 1 + the fedge whose jump comes next, or 0 */
 	uint32_t	fix0;			/* this function's first call fixup */
+	uint32_t	fast_lim;		/* a run below this cannot reach FUEL_RUN_MAX by the
+								 * body's end: it may grow inline (set_wait) */
 	fuel_site  *sites;
 	uint32_t	nsites, capsites;
 	fhoist	   *hoists;			/* if-without-else hoists, done at the end */

@@ -645,30 +645,28 @@ cg_mark_here(const cstate *c)
 /*
 ** Called before operator 'op' is compiled: it joins the current run
 ** (compile_fuel.c).  Inline, the common case: an open ordinary run takes
-** the operator's cost into fuel.n only; the site is brought up to date at
-** the start of every cg_fuel_* function that reads or writes the fuel of
+** the operator's cost into fuel.n only, with no test but the dispatch's
+** of 'slow', which holds fuel_wait; the site is brought up to date at the
+** start of every cg_fuel_* function that reads or writes the fuel of
 ** sites, the only code that does (a store after each operator cost 2% of
 ** the compile: with it every field of the cstate had to be reloaded).
+** Reachable code only (the dispatch), and counting: fuel_wait is never
+** set otherwise.
 */
 static inline void
 cg_fuel_op(cstate *c, int op)
 {
 	uint32_t	cost = cg_op_fuel[op];
 
-	/*
-	** reachable code only (the dispatch); a run is open only when counting: no
-	** test of 'counting' here.  One test: fast_max is FUEL_RUN_MAX for an
-	** ordinary open run, else 0.
-	*/
-	if (c->fuel.n < c->fuel.fast_max)
+	/* 'slow' holds fuel_wait: after the dispatch's test of it, no test */
+	if (SF_LIKELY(c->slow == 0) || !c->fuel_wait)
 	{
 		/* written to the site by the next cg_fuel_* call (cg_fuel_sync) */
 		c->fuel.n += cost;
 		return;
 	}
-	if (!c->fuel.counting || cost == 0 || c->unreachable)
-		return;
-	cg_fuel_op_slow(c, cost, cg_op_traps[op]);
+	if (cost != 0)
+		cg_fuel_op_slow(c, cost, cg_op_traps[op]);
 }
 
 #endif							/* SF_COMPILE_INLINE_H */
