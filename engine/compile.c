@@ -757,17 +757,15 @@ cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at)
 }
 
 /*
-** The index of the first of the 'n' records of 'size' bytes at 'base' whose
-** uint32_t at offset 'field' is 'key' or more: the records are in
-** ascending order of that field.  The pool's uses are noted in code order
-** and the code map's points too, and a removed charge moves those in its
-** span by the same amount, so both stay in order.
+** The first of the pool's uses at 'key' or after: they are noted in code
+** order, and a removed charge moves those in its span by the same amount,
+** so they stay in order.
 */
 static uint32_t
-first_at_least(const void *base, uint32_t n, size_t size, size_t field, uint32_t key)
+first_use_from(const modstate *ms, uint32_t key)
 {
 	uint32_t	lo = 0,
-				v;
+				n = ms->nkfix;
 
 	if (n == 0)
 		return 0;
@@ -776,35 +774,28 @@ first_at_least(const void *base, uint32_t n, size_t size, size_t field, uint32_t
 	{
 		uint32_t	half = n / 2;
 
-		memcpy(&v, (const char *) base + (size_t) (lo + half) * size + field, sizeof(v));
-		lo = v < key ? lo + half : lo;
+		lo = ms->kfix[lo + half].at < key ? lo + half : lo;
 		n -= half;
 	}
-	memcpy(&v, (const char *) base + (size_t) lo * size + field, sizeof(v));
-	return lo + (v < key);
+	return lo + (ms->kfix[lo].at < key);
 }
 
-_Static_assert(sizeof(((pool_fix *) 0)->at) == sizeof(uint32_t), "pool_fix.at is searched as a uint32_t");
-_Static_assert(sizeof(((sf_codemap_point *) 0)->code) == sizeof(uint32_t), "sf_codemap_point.code is searched as a uint32_t");
-
 void
-cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
+cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump, const cg_mark *since)
 {
 	size_t		target = jump != NO_CHAIN ? x64_target32(&ms->buf, jump) : 0;
 
 	x64_cut(&ms->buf, at, CHARGE_LEN, end);
 	/* the pool comes after the function: uses that moved read it from further up */
-	for (uint32_t i = first_at_least(ms->kfix, ms->nkfix, sizeof(pool_fix),
-											offsetof(pool_fix, at), at + CHARGE_LEN);
-		 i < ms->nkfix && ms->kfix[i].at < end; i++)
+	for (uint32_t i = first_use_from(ms, at + CHARGE_LEN); i < ms->nkfix && ms->kfix[i].at < end; i++)
 		ms->kfix[i].at -= CHARGE_LEN;
 	if (jump != NO_CHAIN)
 		x64_bind32(&ms->buf, jump - CHARGE_LEN, target);
-	/* the code map's points in the span move up with its code */
-	for (uint32_t i = first_at_least(ms->map, ms->nmap, sizeof(sf_codemap_point),
-											offsetof(sf_codemap_point, code),
-											at + CHARGE_LEN - ms->func_start);
-		 i < ms->nmap && ms->map[i].code < end - ms->func_start; i++)
+	/*
+	** the code map's points in the span move up with its code: those noted
+	** after the charge, the first of them where the mark made then stood
+	*/
+	for (uint32_t i = since->map; i < ms->nmap && ms->map[i].code < end - ms->func_start; i++)
 		ms->map[i].code -= CHARGE_LEN;
 }
 

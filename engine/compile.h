@@ -337,9 +337,10 @@ void		cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at);
 /*
 ** The charge at 'at' leaves the code: what follows it up to 'end' moves up
 ** over it, and 'jump', the branch that ends that code (or NO_SITE),
-** still reaches its target.
+** still reaches its target.  'since': the mark made just after the charge.
 */
-void		cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump);
+void		cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump,
+							 const cg_mark *since);
 /*
 ** A loop's entry slot before its label (cg_charge_skip_slot, inline in
 ** compile_inline.h), and how it is written: a jump past the charge at the

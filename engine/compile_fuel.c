@@ -271,7 +271,6 @@ run_pending(cstate *c, uint32_t site)
 
 		k->arm = site;
 		k->arm_mark = cg_mark_here(c);
-		k->arm_sites = f->nsites;
 		f->arm_frame = NO_SITE;
 	}
 	if (f->pend_hoist != NO_SITE)
@@ -460,7 +459,7 @@ cg_fuel_arm_done_slow(cstate *c, const ctl *k)
 	if (!cg_plain_since(c, &k->fuel.arm_mark, &jump))
 		return;
 	if (grow((void **) &c->fuel.plains, &c->fuel.capplains, c->fuel.nplains, sizeof(fplain), c))
-		c->fuel.plains[c->fuel.nplains++] = (fplain) {k->fuel.arm, cg_pos(c), jump};
+		c->fuel.plains[c->fuel.nplains++] = (fplain) {k->fuel.arm, cg_pos(c), jump, k->fuel.arm_mark};
 }
 
 /*
@@ -1114,7 +1113,7 @@ cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch)
 	if (f->slacked && k->fuel.arm != NO_SITE && branch != NO_SITE &&
 		c->ms->nfix == k->fuel.arm_mark.calls &&
 		grow((void **) &f->plains, &f->capplains, f->nplains, sizeof(fplain), c))
-		f->plains[f->nplains++] = (fplain) {k->fuel.arm, 0, branch};
+		f->plains[f->nplains++] = (fplain) {k->fuel.arm, 0, branch, k->fuel.arm_mark};
 }
 
 /*
@@ -1167,7 +1166,7 @@ cg_fuel_drop_plain(cstate *c)
 			cg_jump_past_charge(c->ms, p->jump, s->at);
 		else
 		{
-			cg_charge_remove(c->ms, s->at, p->end, p->jump);
+			cg_charge_remove(c->ms, s->at, p->end, p->jump, &p->since);
 			s->form = FUEL_REMOVED;
 		}
 	}

@@ -39,11 +39,13 @@ typedef struct fuel_site
 
 /*
 ** A place in the lowering's output, to tell later whether the code since
-** is plain: no branch, call or frame in it (cg_mark, cg_plain_since).
+** is plain: no branch, call or frame in it (cg_mark, cg_plain_since); and,
+** made just after a charge, where that charge's code ends in the code map
+** (cg_charge_remove).
 */
 typedef struct cg_mark
 {
-	uint32_t	branches, calls, frames;
+	uint32_t	branches, calls, frames, map;
 } cg_mark;
 
 /* What the pass keeps per control frame (in the compiler's ctl). */
@@ -60,9 +62,11 @@ typedef struct fuel_frame
 	uint32_t	skip;			/* loop: its entry's slot before the label, or NO_SITE */
 	bool		late;			/* loop: part of its body is charged late */
 	bool		peel;			/* loop: entered past its header charge (fskip) */
-	/* if/else: the lowering and the sites when 'arm' opened, to tell a plain arm */
+	/*
+	** if/else: the lowering when 'arm' opened, to tell a plain arm (which
+	** has no other site after 'arm')
+	*/
 	cg_mark		arm_mark;
-	uint32_t	arm_sites;
 } fuel_frame;
 
 /*
@@ -89,6 +93,7 @@ typedef struct fplain
 	uint32_t	end;			/* the end of its code, or 0: an else arm */
 	uint32_t	jump;			/* the jump that ends it, or NO_SITE; an else
 								 * arm: the if's branch to it */
+	cg_mark		since;			/* made just after the charge */
 } fplain;
 
 /*

@@ -493,7 +493,7 @@ cg_fuel_jump(cstate *c, uint32_t depth, bool conditional)
 static inline void
 cg_fuel_arm_done(cstate *c, const ctl *k)
 {
-	if (c->fuel.slacked && k->fuel.arm != NO_SITE && c->fuel.nsites == k->fuel.arm_sites)
+	if (c->fuel.slacked && k->fuel.arm != NO_SITE && c->fuel.nsites == k->fuel.arm + 1)
 		cg_fuel_arm_done_slow(c, k);
 }
 
@@ -635,11 +635,14 @@ cg_pos(const cstate *c)
 	return (uint32_t) x64_pos(c->b);
 }
 
-/* Where the code stands, to tell later whether it has stayed plain (cg_plain_since). */
+/*
+** Where the code stands, to tell later whether it has stayed plain
+** (cg_plain_since), and where the code map stands.
+*/
 static inline cg_mark
 cg_mark_here(const cstate *c)
 {
-	return (cg_mark) {c->nbranch, c->ms->nfix, c->frames};
+	return (cg_mark) {c->nbranch, c->ms->nfix, c->frames, c->ms->nmap};
 }
 
 /*
