@@ -241,10 +241,8 @@ point_synced(cstate *c)
 	c->fuel_wait = c->fuel.counting;
 	set_n(&c->fuel, 0);
 	c->fuel.held = 0;
-	c->fuel.arm_frame = NO_SITE;
-	c->fuel.pend_lo = NO_SITE;
+	c->fuel.pending = 0;
 	c->fuel.late_loop = NO_SITE;
-	c->fuel.pend_hoist = NO_SITE;
 }
 
 /* A new run starts here; its charge is emitted with its first costed op. */
@@ -264,25 +262,23 @@ static void
 run_pending(cstate *c, uint32_t site)
 {
 	fuel_func  *f = &c->fuel;
+	uint8_t		pending = f->pending;
 
-	if (f->arm_frame != NO_SITE)
+	f->pending = 0;
+	if (pending & FUEL_PEND_ARM)
 	{
 		fuel_frame *k = &c->cs[f->arm_frame].fuel;
 
 		k->arm = site;
 		k->arm_mark = cg_mark_here(c);
-		f->arm_frame = NO_SITE;
 	}
-	if (f->pend_hoist != NO_SITE)
-	{
+	if (pending & FUEL_PEND_HOIST)
 		f->hoists[f->pend_hoist].else_run = site;
-		f->pend_hoist = NO_SITE;
-	}
 	/* frames entered since the last fuel point, with nothing costed yet */
-	for (uint32_t i = f->pend_lo; i < c->csp; i++)
-		if (c->cs[i].fuel.entry == NO_SITE)
-			c->cs[i].fuel.entry = site;
-	f->pend_lo = NO_SITE;
+	if (pending & FUEL_PEND_LO)
+		for (uint32_t i = f->pend_lo; i < c->csp; i++)
+			if (c->cs[i].fuel.entry == NO_SITE)
+				c->cs[i].fuel.entry = site;
 }
 
 /* A run opens at site 'site', its charge at 'at', of 'cost' so far. */
@@ -298,8 +294,7 @@ run_opened(cstate *c, uint32_t site, uint32_t at, uint32_t cost)
 	f->held = 0;
 	f->late_loop = NO_SITE;
 	set_wait(c);
-	/* one test when nothing waits (all three NO_SITE, all ones) */
-	if ((f->arm_frame & f->pend_hoist & f->pend_lo) != NO_SITE)
+	if (f->pending)
 		run_pending(c, site);
 }
 
@@ -435,6 +430,9 @@ cg_fuel_arm(cstate *c)
 {
 	ctl		   *k = &c->cs[c->csp - 1];
 
+	/* with fuel off, no run is ever open and nothing reads an arm */
+	if (!c->fuel.counting)
+		return;
 	cg_fuel_sync(c);
 	if (k->kind == CTL_ELSE)
 	{
@@ -445,6 +443,7 @@ cg_fuel_arm(cstate *c)
 	}
 	point_synced(c);
 	c->fuel.arm_frame = c->csp - 1;
+	c->fuel.pending = FUEL_PEND_ARM;
 }
 
 /*
@@ -507,7 +506,9 @@ hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
 {
 	fuel_func  *f = &c->fuel;
 	fuel_site  *s = f->sites;
-	uint32_t	t = s[a].n,
+	uint32_t   *z = f->zcand;
+	uint32_t	nz = f->nzcand,
+				t = s[a].n,
 				e = s[b].n,
 				m = t < e ? t : e,
 				p = s[before].n;
@@ -518,10 +519,11 @@ hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
 	s[a].n = t - m;
 	s[b].n = e - m;
 	/* written either way, kept if at zero */
-	f->zcand[f->nzcand] = a;
-	f->nzcand += t == m;
-	f->zcand[f->nzcand] = b;
-	f->nzcand += e == m;
+	z[nz] = a;
+	nz += t == m;
+	z[nz] = b;
+	nz += e == m;
+	f->nzcand = nz;
 }
 
 /* Move what both arms of an if/else charge into the run before the if. */
@@ -890,6 +892,7 @@ note_hoist(cstate *c, const ctl *k)
 	{
 		f->hoists[f->nhoists] = (fhoist) {k->fuel.entry, k->fuel.arm, NO_SITE};
 		f->pend_hoist = f->nhoists++;
+		f->pending |= FUEL_PEND_HOIST;
 	}
 }
 
@@ -908,10 +911,8 @@ run_after_end(cstate *c, const ctl *k, bool resume, bool false_only)
 		set_n(f, site_fuel(c, f->at));
 		set_wait(c);
 		f->held = f->n;
-		f->arm_frame = NO_SITE;
-		f->pend_lo = NO_SITE;
+		f->pending = 0;
 		f->late_loop = NO_SITE;
-		f->pend_hoist = NO_SITE;
 		return;
 	}
 	/*
@@ -1186,15 +1187,18 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 {
 	fuel_func  *f = &c->fuel;
 	modstate   *ms = c->ms;
+	fuel_site  *sites;
+	call_fixup *fix = ms->fix;
+	uint32_t	dropped = 0;
 
 	cg_fuel_sync(c);
 	if (!f->counting || c->status != SF_OK)
 		return;
 	if (!zcand_room(c, 2 * f->nhoists))
 		return;
-	for (uint32_t i = 0; i < f->nhoists; i++)
-		if (f->hoists[i].else_run != NO_SITE)
-			hoist(c, f->hoists[i].before, f->hoists[i].then_arm, f->hoists[i].else_run);
+	for (const fhoist *h = f->hoists, *end = h + f->nhoists; h < end; h++)
+		if (h->else_run != NO_SITE)
+			hoist(c, h->before, h->then_arm, h->else_run);
 	if (f->nrorder > 0)
 		rotate_loops(c);
 	/*
@@ -1207,21 +1211,23 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 	if (f->entry != NO_SITE)
 		zero_candidate(c, f->entry);
 	ms->fuel.points += f->nsites;
+	sites = f->sites;
 	/*
 	** In precise mode too: a charge of zero is a check of what unchecked
 	** charges (late parts, exits) added, which the next check, or the
 	** boundary at a host call or the return, makes as well.  Its check
 	** goes once the trap thunks are bound (cg_fuel_drop_checks).
 	*/
-	for (uint32_t i = 0; i < f->nzcand; i++)
+	for (const uint32_t *z = f->zcand, *end = z + f->nzcand; z < end; z++)
 	{
-		fuel_site  *s = &f->sites[f->zcand[i]];
+		fuel_site  *s = &sites[*z];
 
 		if (s->n != 0 || s->form == FUEL_DROPPED)
 			continue;			/* charges, or already dropped */
 		s->form = FUEL_DROPPED;
-		ms->fuel.points--;
+		dropped++;
 	}
+	ms->fuel.points -= dropped;
 	cg_charges_write(ms, f->sites, f->nsites);
 	for (uint32_t i = 0; i < f->nskips; i++)
 	{
@@ -1235,14 +1241,14 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 	if (f->entry != NO_SITE)
 		ms->fuel.entry[defidx].n = f->sites[f->entry].n;
 	/* each fixup carries its paying site; those of one site share the first's */
-	for (uint32_t i = f->fix0; i < ms->nfix; i++)
+	for (uint32_t i = f->fix0, nfix = ms->nfix; i < nfix; i++)
 	{
-		fuel_pay   *p = &ms->fix[i].pay;
+		fuel_pay   *p = &fix[i].pay;
 		fuel_site  *s;
 
 		if (p->site == NO_SITE)
 			continue;
-		s = &f->sites[p->site];
+		s = &sites[p->site];
 		p->at = s->at;
 		p->n = s->n;
 		p->form = s->form;

@@ -159,6 +159,11 @@ typedef struct fskip
 	bool		peel;
 } fskip;
 
+/* fuel_func.pending: which of arm_frame, pend_hoist, pend_lo hold something */
+#define FUEL_PEND_ARM	1
+#define FUEL_PEND_HOIST	2
+#define FUEL_PEND_LO	4
+
 /* What the pass keeps per function (in the compiler's cstate). */
 typedef struct fuel_func
 {
@@ -170,11 +175,13 @@ typedef struct fuel_func
 	bool		precise;		/* fuel mode is precise */
 	bool		slacked;		/* fuel mode is slacked */
 	uint32_t	at;				/* the open run's site, or NO_SITE */
-	uint32_t	arm_frame;		/* if frame whose arm the next run heads, or NO_SITE */
+	/* what waits for the next run opened: FUEL_PEND_* bits, each for its field */
+	uint8_t		pending;
+	uint32_t	arm_frame;		/* if frame whose arm the next run heads */
 	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
+	uint32_t	pend_hoist;		/* hoist whose else run the next run is */
 	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_SITE */
 	uint32_t	entry;			/* this function's entry charge, or NO_SITE */
-	uint32_t	pend_hoist;		/* hoist whose else run the next run is, or NO_SITE */
 	uint32_t	late_open;		/* loops turned late whose frame is open */
 	uint32_t	redge_new1;		/* 1 + the fedge whose jump comes next, or 0 */
 	uint32_t	fix0;			/* this function's first call fixup */

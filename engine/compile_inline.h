@@ -397,8 +397,11 @@ static inline void
 cg_fuel_enter(cstate *c, ctl *k)
 {
 	k->fuel.entry = c->fuel.at;
-	if (c->fuel.at == NO_SITE && c->fuel.pend_lo == NO_SITE)
+	if (c->fuel.at == NO_SITE && !(c->fuel.pending & FUEL_PEND_LO) && c->fuel.counting)
+	{
 		c->fuel.pend_lo = c->csp - 1;
+		c->fuel.pending |= FUEL_PEND_LO;
+	}
 	k->fuel.esc_min = NO_SITE;
 	k->fuel.arm = NO_SITE;
 	k->fuel.then_arm = NO_SITE;
