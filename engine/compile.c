@@ -702,11 +702,11 @@ cg_charge_lea(cstate *c)
 
 /*
 ** Each form is 3 bytes (the same for every site of that form) and then a
-** 4-byte immediate, the amount (a NOP's is 0): each site is two stores,
-** its form looked up, not branched on.
+** 4-byte immediate, the amount (a NOP's is 0: only a charge of 0 is
+** dropped): each site is two stores, its form looked up, not branched on.
 */
 _Static_assert(FUEL_ADD == 0 && FUEL_LEA == 1 && FUEL_DROPPED == 2 && FUEL_REMOVED == 3,
-			   "cg_charges_write: the forms index its heads, the charging ones first");
+			   "cg_charges_write: the forms index its heads");
 
 void
 cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
@@ -714,7 +714,6 @@ cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
 	uint8_t    *code = x64_code(&ms->buf);
 	uint8_t		form[CHARGE_LEN];
 	uint32_t	head[4];
-	static const uint32_t charging[4] = {~0u, ~0u, 0, 0};
 
 	if (code == NULL)
 		return;
@@ -728,12 +727,9 @@ cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
 	for (const fuel_site *end = s + n; s < end; s++)
 	{
 		uint8_t    *p = code + s->at;
-		uint32_t	form = s->form & 3,
-					imm = s->n & charging[form];
-
 		/* the head's 4th byte is the immediate's first */
-		memcpy(p, &head[form], 4);
-		memcpy(p + CHARGE_LEN - 4, &imm, 4);
+		memcpy(p, &head[s->form & 3], 4);
+		memcpy(p + CHARGE_LEN - 4, &s->n, 4);
 	}
 }
 
@@ -1519,7 +1515,7 @@ cg_else(cstate *c)
 	chain_bind(c, &k->else_chain, x64_pos(c->b));
 	reset_stack(c, k->height, k->nparams, k->params);
 	c->unreachable = false;
-	cg_fuel_arm(c);
+	cg_fuel_else(c, k);
 }
 
 static void local_regs_here(cstate *c);

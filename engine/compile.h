@@ -368,6 +368,7 @@ void		cg_fuel_func_entry(cstate *c, uint32_t defidx);
 void		cg_fuel_func_end(cstate *c, uint32_t defidx);
 void		cg_fuel_loop(cstate *c);
 void		cg_fuel_arm(cstate *c);
+void		cg_fuel_else(cstate *c, ctl *k);
 void		cg_fuel_arm_done_slow(cstate *c, const ctl *k);
 void		cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch);
 void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);

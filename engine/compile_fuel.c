@@ -281,7 +281,10 @@ run_pending(cstate *c, uint32_t site)
 				c->cs[i].fuel.entry = site;
 }
 
-/* A run opens at site 'site', its charge at 'at', of 'cost' so far. */
+/*
+** A run opens at site 'site', its charge at 'at', of 'cost' so far; the
+** caller has made held 0 and late_loop NO_SITE (a fuel point does).
+*/
 static inline __attribute__((always_inline)) void
 run_opened(cstate *c, uint32_t site, uint32_t at, uint32_t cost)
 {
@@ -291,8 +294,6 @@ run_opened(cstate *c, uint32_t site, uint32_t at, uint32_t cost)
 	f->nsites = site + 1;
 	f->at = site;
 	set_n(f, cost);
-	f->held = 0;
-	f->late_loop = NO_SITE;
 	set_wait(c);
 	if (f->pending)
 		run_pending(c, site);
@@ -307,6 +308,8 @@ open_run_cost(cstate *c, uint32_t cost)
 
 	if (!grow((void **) &f->sites, &f->capsites, f->nsites, sizeof(fuel_site), c))
 		return;
+	f->held = 0;
+	f->late_loop = NO_SITE;
 	run_opened(c, f->nsites, at, cost);
 }
 
@@ -394,7 +397,7 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 
 	/*
 	** Mostly no run is open (a fuel point came before): then no late part
-	** either, and nothing to sync.
+	** either, nothing held, and nothing to sync.
 	*/
 	if (f->at != NO_SITE)
 	{
@@ -410,6 +413,8 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 			f->sites[f->at].n = f->n;
 			return;
 		}
+		/* full: the next run holds nothing yet */
+		f->held = 0;
 	}
 	/*
 	** a new run, when room is there with no call but to run_pending (and
@@ -422,25 +427,33 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 }
 
 /*
-** An arm of the innermost frame (an if) starts: the next run opened heads
-** it, unless another fuel point (a loop header, a br_if) comes first.
+** An arm of the innermost frame (an if, or a loop's header) starts: the
+** next run opened heads it, unless another fuel point (a loop header, a
+** br_if) comes first.  With fuel off, no run is ever open and nothing
+** reads an arm.
 */
 void
 cg_fuel_arm(cstate *c)
 {
-	ctl		   *k = &c->cs[c->csp - 1];
-
-	/* with fuel off, no run is ever open and nothing reads an arm */
 	if (!c->fuel.counting)
 		return;
 	cg_fuel_sync(c);
-	if (k->kind == CTL_ELSE)
-	{
-		/* the then arm ends here, after its jump to the end if it has one */
-		cg_fuel_arm_done(c, k);
-		k->fuel.then_arm = k->fuel.arm;
-		k->fuel.arm = NO_SITE;
-	}
+	point_synced(c);
+	c->fuel.arm_frame = c->csp - 1;
+	c->fuel.pending = FUEL_PEND_ARM;
+}
+
+/* The else arm of if frame k, the innermost, starts; the then arm ends here. */
+void
+cg_fuel_else(cstate *c, ctl *k)
+{
+	if (!c->fuel.counting)
+		return;
+	cg_fuel_sync(c);
+	/* after the then arm's jump to the end, if it has one */
+	cg_fuel_arm_done(c, k);
+	k->fuel.then_arm = k->fuel.arm;
+	k->fuel.arm = NO_SITE;
 	point_synced(c);
 	c->fuel.arm_frame = c->csp - 1;
 	c->fuel.pending = FUEL_PEND_ARM;
