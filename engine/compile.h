@@ -371,7 +371,7 @@ void		cg_fuel_arm(cstate *c);
 void		cg_fuel_else(cstate *c, ctl *k);
 void		cg_fuel_arm_done_slow(cstate *c, const ctl *k);
 void		cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch);
-void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);
+void		cg_fuel_end(cstate *c, ctl *k, bool joined, bool false_only);
 void		cg_fuel_flush_slow(cstate *c);
 uint32_t	cg_fuel_jump_slow(cstate *c, uint32_t target, bool conditional);
 uint32_t	cg_fuel_br(cstate *c, uint32_t depth);

@@ -92,6 +92,9 @@
 
 #define RUN_MAX FUEL_RUN_MAX
 
+_Static_assert(sizeof(ctl) == 128,
+			   "a control frame is 128 bytes (fuel_frame.spare pads it): frames are found by a shift");
+
 /* The amount of a site; NO_SITE charges nothing. */
 static uint32_t
 site_fuel(const cstate *c, uint32_t site)
@@ -237,11 +240,11 @@ new_site(cstate *c, uint32_t at, fuel_form form)
 static inline void
 point_synced(cstate *c)
 {
-	c->fuel.at = NO_SITE;
 	c->fuel_wait = c->fuel.counting;
 	set_n(&c->fuel, 0);
 	c->fuel.held = 0;
 	c->fuel.pending = 0;
+	c->fuel.at = NO_SITE;
 	c->fuel.late_loop = NO_SITE;
 }
 
@@ -262,7 +265,7 @@ static void
 run_pending(cstate *c, uint32_t site)
 {
 	fuel_func  *f = &c->fuel;
-	uint8_t		pending = f->pending;
+	uint32_t	pending = f->pending;
 
 	f->pending = 0;
 	if (pending & FUEL_PEND_ARM)
@@ -956,19 +959,20 @@ end_frame(cstate *c, const ctl *k, uint32_t index, bool joined, bool false_only)
 }
 
 /*
-** Frame k (popped: it was cs[c->csp]) ends.  'joined' says some branch
-** reaches its end; otherwise only the fall-through does, and the current
-** run may go on.  'false_only': only the false edge of an if without else
-** does (the then arm never reaches its end), so the run after the end is
-** the else path's, and what both paths charge can move before the if
-** (cg_fuel_func_end).  A block or an if without else is done inline here.
+** Frame k (popped: it is cs[c->csp], its parent the frame before it)
+** ends.  'joined' says some branch reaches its end; otherwise only the
+** fall-through does, and the current run may go on.  'false_only': only
+** the false edge of an if without else does (the then arm never reaches
+** its end), so the run after the end is the else path's, and what both
+** paths charge can move before the if (cg_fuel_func_end).  A block or an
+** if without else is done inline here.
 */
 void
-cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
+cg_fuel_end(cstate *c, ctl *k, bool joined, bool false_only)
 {
 	fuel_func  *f = &c->fuel;
 	uint32_t	index = c->csp;
-	fuel_frame *parent = &c->cs[index - 1].fuel;
+	fuel_frame *parent = &k[-1].fuel;
 	bool		resume;
 
 	cg_fuel_sync(c);

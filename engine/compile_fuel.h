@@ -67,6 +67,12 @@ typedef struct fuel_frame
 	** has no other site after 'arm')
 	*/
 	cg_mark		arm_mark;
+	/*
+	** unused: with them a frame (ctl, compile.h) is 128 bytes, and finding
+	** frame i, which the hooks do on every branch and end, is a shift
+	** (compile_fuel.c checks the size)
+	*/
+	uint32_t	spare[4];
 } fuel_frame;
 
 /*
@@ -167,20 +173,24 @@ typedef struct fskip
 /* What the pass keeps per function (in the compiler's cstate). */
 typedef struct fuel_func
 {
-	/* the open run, written per operator by cg_fuel_op (see cstate.fuel_wait) */
+	/*
+	** the open run, written per operator by cg_fuel_op (see
+	** cstate.fuel_wait); a fuel point zeroes the first four fields and sets
+	** the next two to NO_SITE (in that order, a few wide stores)
+	*/
 	uint32_t	n;				/* its fuel, written to the site by cg_fuel_sync */
 	uint32_t	synced;			/* n as the site holds it */
 	uint32_t	held;			/* of n, what runs up to its last operator that may trap */
-	bool		counting;		/* fuel mode is not off */
-	bool		precise;		/* fuel mode is precise */
-	bool		slacked;		/* fuel mode is slacked */
-	uint32_t	at;				/* the open run's site, or NO_SITE */
 	/* what waits for the next run opened: FUEL_PEND_* bits, each for its field */
-	uint8_t		pending;
+	uint32_t	pending;
+	uint32_t	at;				/* the open run's site, or NO_SITE */
+	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_SITE */
 	uint32_t	arm_frame;		/* if frame whose arm the next run heads */
 	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
 	uint32_t	pend_hoist;		/* hoist whose else run the next run is */
-	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_SITE */
+	bool		counting;		/* fuel mode is not off */
+	bool		precise;		/* fuel mode is precise */
+	bool		slacked;		/* fuel mode is slacked */
 	uint32_t	entry;			/* this function's entry charge, or NO_SITE */
 	uint32_t	late_open;		/* loops turned late whose frame is open */
 	uint32_t	redge_new1;		/* 1 + the fedge whose jump comes next, or 0 */
