@@ -520,7 +520,11 @@ cg_fuel_br_jumped(cstate *c, uint32_t jump)
 
 /*
 ** Decoding runs once per operator: fast paths for one-byte opcodes and
-** one-byte LEB128 immediates (the validator checked them).
+** one-byte LEB128 immediates.  The validator checked the body: every
+** immediate lies whole before its final 'end', so the fast paths read the
+** byte at pc with no test against 'end' (which cg_fail may also have cut
+** short: pc then stays inside the body all the same); the slow paths keep
+** theirs.
 */
 static inline int
 cg_lookup_op(cstate *c)
@@ -536,7 +540,7 @@ cg_lookup_op(cstate *c)
 static inline uint32_t
 cg_read_u32(cstate *c)
 {
-	if (SF_LIKELY(c->pc < c->end && *c->pc < 0x80))
+	if (SF_LIKELY(*c->pc < 0x80))
 		return *c->pc++;
 	return cg_read_u32_slow(c);
 }
@@ -544,7 +548,7 @@ cg_read_u32(cstate *c)
 static inline int64_t
 cg_read_s64(cstate *c)
 {
-	if (SF_LIKELY(c->pc < c->end && *c->pc < 0x80))
+	if (SF_LIKELY(*c->pc < 0x80))
 		return (int64_t) (*c->pc++ ^ 0x40) - 0x40;
 	return cg_read_s64_slow(c);
 }
