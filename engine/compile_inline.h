@@ -346,6 +346,9 @@ cg_local_written(cstate *c, uint32_t local)
 ** writes, if L lives in a register (else -1): an operator whose result
 ** goes there computes it in L's register, and the set that follows finds
 ** L's own register on the stack and does nothing (cg_local_set).
+** Called by operators that push a value, never the body's final 'end': in
+** the validated body an opcode follows, and a set's index after it (no
+** test against 'end', as in the decoding's fast paths).
 */
 static inline int
 cg_next_set_local(cstate *c)
@@ -353,7 +356,7 @@ cg_next_set_local(cstate *c)
 	const uint8_t *p = c->pc;
 	uint32_t	l;
 
-	if (c->end - p < 2 || (uint8_t) (*p - 0x21) > 0x22 - 0x21)
+	if ((uint8_t) (*p - 0x21) > 0x22 - 0x21)
 		return -1;
 	l = p[1];
 	/* an index of two bytes or more: the slow path */
