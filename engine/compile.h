@@ -188,7 +188,7 @@ typedef struct cstate
 	ctl		   *cs;
 	uint32_t	csp, ccap;
 	uint32_t	frames;			/* frames pushed so far */
-	/* the dispatch tests both at once: 'slow' is zero in the common case */
+	/* the dispatch tests all three at once: 'slow' is zero in the common case */
 	union
 	{
 		struct
@@ -202,8 +202,11 @@ typedef struct cstate
 			** when there are none, sets it right
 			*/
 			uint8_t		nflags;
+			/* cg_fail was called: the dispatch stops (and nothing clears it) */
+			bool		failed;
+			uint8_t		spare;	/* zero */
 		};
-		uint16_t	slow;
+		uint32_t	slow;
 	};
 	uint32_t	clean;			/* entries below are VK_MEM or VK_CONST */
 	/* ZF still says whether register zf_reg (width zf_w) is zero, if the

@@ -1365,7 +1365,7 @@ lower_dead(cstate *c, int op)
 			break;
 		case SF_OP_END:
 			cg_end(c);
-			return c->csp == 0;
+			return c->csp == 0 || c->pc >= c->end;
 		default:
 			skip_imm(c, sf_opinfo_table[op].imm);
 			break;
@@ -1391,8 +1391,11 @@ unknown_opcode(cstate *c)
 
 /*
 ** Decode and lower the body's operators, one at a time, until the 'end'
-** that closes the function's frame or a failure (which cuts the body
-** short: cg_fail, so no test of the status per operator).  The one
+** that closes the function's frame or a failure.  Neither the position
+** nor the status is tested per operator: the validated body ends in that
+** 'end' (an 'end' at the last byte stops the loop in any case), and
+** cg_fail sets 'failed', which the heads test with the other rare cases
+** ('slow').  The one
 ** dispatch: a jump through the table of the operators' labels (every
 ** operator of the opcode list has one, or this does not compile, so no
 ** range check as a switch has), from one of two heads, by fuel mode:
@@ -1418,8 +1421,6 @@ lower_ops(cstate *c)
 next:
 	if (!counting)
 		goto off;
-	if (c->pc >= c->end)
-		return c->status;
 	c->op_start = c->pc;
 	op = cg_lookup_op(c);
 	if (SF_UNLIKELY(op < 0))
@@ -1430,8 +1431,6 @@ next:
 	goto *ops[op];
 
 off:
-	if (c->pc >= c->end)
-		return c->status;
 	c->op_start = c->pc;
 	op = cg_lookup_op(c);
 	if (SF_UNLIKELY(op < 0))
@@ -1439,8 +1438,10 @@ off:
 	if (SF_LIKELY(c->slow == 0))
 		goto *ops[op];
 
-	/* unreachable code, or compare results on the stack */
+	/* a failure, unreachable code, or compare results on the stack */
 slow:
+	if (c->failed)
+		return c->status;
 	if (c->unreachable)
 	{
 		if (lower_dead(c, op))
@@ -1493,7 +1494,7 @@ op_ELSE:
 	NEXT;
 op_END:
 	cg_end(c);
-	if (c->csp == 0)
+	if (c->csp == 0 || SF_UNLIKELY(c->pc >= c->end))
 		return c->status;
 	NEXT;
 op_BR:
