@@ -188,10 +188,7 @@ typedef struct cstate
 	ctl		   *cs;
 	uint32_t	csp, ccap;
 	uint32_t	frames;			/* frames pushed so far */
-	/*
-	** the dispatch tests all three at once, as the low three bytes of
-	** 'slow' (CG_SLOW_MASK; the fourth is padding): zero in the common case
-	*/
+	/* the dispatch tests them at once: 'slow' is zero in the common case */
 	union
 	{
 		struct
@@ -208,7 +205,8 @@ typedef struct cstate
 			/* cg_fail was called: the dispatch stops (and nothing clears it) */
 			bool		failed;
 		};
-		uint32_t	slow;
+		uint64_t	slow;		/* its other bytes stay zero; 8 wide, one
+								 * compare with memory */
 	};
 	uint32_t	clean;			/* entries below are VK_MEM or VK_CONST */
 	/* ZF still says whether register zf_reg (width zf_w) is zero, if the
@@ -240,13 +238,6 @@ typedef struct cstate
 	sf_status	status;
 	sval		underflow;		/* what cg_pop_ref returns on an underflow */
 } cstate;
-
-#define CG_SLOW_MASK 0x00FFFFFFu
-
-_Static_assert(offsetof(cstate, unreachable) == offsetof(cstate, slow) &&
-			   offsetof(cstate, nflags) == offsetof(cstate, slow) + 1 &&
-			   offsetof(cstate, failed) == offsetof(cstate, slow) + 2,
-			   "cstate: the flags in the low three bytes of 'slow'");
 
 /* compile.c: the value stack and registers (fast paths: compile_inline.h) */
 int			cg_alloc_gpr_slow(cstate *c);

@@ -1425,7 +1425,7 @@ next:
 	op = cg_lookup_op(c);
 	if (SF_UNLIKELY(op < 0))
 		return unknown_opcode(c);
-	if (SF_UNLIKELY((c->slow & CG_SLOW_MASK) != 0))
+	if (SF_UNLIKELY(c->slow != 0))
 		goto slow;
 	cg_fuel_op(c, op);
 	goto *ops[op];
@@ -1435,7 +1435,7 @@ off:
 	op = cg_lookup_op(c);
 	if (SF_UNLIKELY(op < 0))
 		return unknown_opcode(c);
-	if (SF_LIKELY((c->slow & CG_SLOW_MASK) == 0))
+	if (SF_LIKELY(c->slow == 0))
 		goto *ops[op];
 
 	/* a failure, unreachable code, or compare results on the stack */
