@@ -4,7 +4,7 @@
 **
 ** compile.c owns the abstract value stack, register allocation, control
 ** flow, calls and one function from start to end; compile_ops.c decodes
-** and dispatches the operators (the one opcode switch) and lowers the
+** and dispatches the operators (the one dispatch) and lowers the
 ** integer, memory, table and variable ones; compile_float.c the float
 ** ones; compile_fuel.c plans fuel; compile_module.c drives a module
 ** (threads, layout, linking).  The lowering knows wasm and x86;

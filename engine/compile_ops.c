@@ -1,5 +1,5 @@
 /*
-** compile_ops.c -- lowering of individual operators (the opcode switch).
+** compile_ops.c -- lowering of individual operators (the opcode dispatch).
 **
 ** Conventions: operands are popped in reverse order, so after popping
 ** 'b' then 'a' their stack indexes are c->sp + 1 and c->sp (needed to find
@@ -633,7 +633,7 @@ int_cmp(cstate *c, int w, x64_cc cc)
 
 /*
 ** The condition of i32.eq .. i32.ge_u, by op - SF_OP_I32_EQ: one table
-** read in the dispatch instead of a second switch.
+** read in the dispatch instead of a switch.
 */
 static const uint8_t i32_cmp_cc[] = {
 	X64_CC_E, X64_CC_NE, X64_CC_L, X64_CC_B, X64_CC_G, X64_CC_A,
