@@ -15,9 +15,10 @@
 #include "read.h"
 
 /*
-** The first failure is kept.  It also cuts the body short (end = pc), so
-** that the decoding loop, which tests no status after an operator, stops
-** at its next test of pc < end.
+** The first failure is kept.  It stops the dispatch before the next
+** operator ('failed', which the dispatch tests with the other rare cases:
+** no test of the status per operator) and cuts the body short (end = pc)
+** for the slow paths of decoding.
 */
 sf_status
 cg_fail(cstate *c, sf_status st, const char *fmt, ...)
@@ -31,6 +32,7 @@ cg_fail(cstate *c, sf_status st, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->status = st;
+	c->failed = true;
 	c->end = c->pc;
 	sf_error_set(c->ms->err, st, "function %u at byte %ld: %s", c->func_index,
 				 (long) (c->op_start - c->m->bytes), msg);

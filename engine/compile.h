@@ -4,7 +4,7 @@
 **
 ** compile.c owns the abstract value stack, register allocation, control
 ** flow, calls and one function from start to end; compile_ops.c decodes
-** and dispatches the operators (the one opcode switch) and lowers the
+** and dispatches the operators (the one dispatch) and lowers the
 ** integer, memory, table and variable ones; compile_float.c the float
 ** ones; compile_fuel.c plans fuel; compile_module.c drives a module
 ** (threads, layout, linking).  The lowering knows wasm and x86;
@@ -202,6 +202,8 @@ typedef struct cstate
 			** when there are none, sets it right
 			*/
 			uint8_t		nflags;
+			/* cg_fail was called: the dispatch stops (and nothing clears it) */
+			bool		failed;
 			/*
 			** fuel planning's: the next operator that costs goes to
 			** cg_fuel_op_slow (compile_fuel.c), not only into the run

@@ -346,6 +346,9 @@ cg_local_written(cstate *c, uint32_t local)
 ** writes, if L lives in a register (else -1): an operator whose result
 ** goes there computes it in L's register, and the set that follows finds
 ** L's own register on the stack and does nothing (cg_local_set).
+** Called by operators that push a value, never the body's final 'end': in
+** the validated body an opcode follows, and a set's index after it (no
+** test against 'end', as in the decoding's fast paths).
 */
 static inline int
 cg_next_set_local(cstate *c)
@@ -353,7 +356,7 @@ cg_next_set_local(cstate *c)
 	const uint8_t *p = c->pc;
 	uint32_t	l;
 
-	if (c->end - p < 2 || (uint8_t) (*p - 0x21) > 0x22 - 0x21)
+	if ((uint8_t) (*p - 0x21) > 0x22 - 0x21)
 		return -1;
 	l = p[1];
 	/* an index of two bytes or more: the slow path */
@@ -523,7 +526,11 @@ cg_fuel_br_jumped(cstate *c, uint32_t jump)
 
 /*
 ** Decoding runs once per operator: fast paths for one-byte opcodes and
-** one-byte LEB128 immediates (the validator checked them).
+** one-byte LEB128 immediates.  The validator checked the body: every
+** immediate lies whole before its final 'end', so the fast paths read the
+** byte at pc with no test against 'end' (which cg_fail may also have cut
+** short: pc then stays inside the body all the same); the slow paths keep
+** theirs.
 */
 static inline int
 cg_lookup_op(cstate *c)
@@ -539,7 +546,7 @@ cg_lookup_op(cstate *c)
 static inline uint32_t
 cg_read_u32(cstate *c)
 {
-	if (SF_LIKELY(c->pc < c->end && *c->pc < 0x80))
+	if (SF_LIKELY(*c->pc < 0x80))
 		return *c->pc++;
 	return cg_read_u32_slow(c);
 }
@@ -547,7 +554,7 @@ cg_read_u32(cstate *c)
 static inline int64_t
 cg_read_s64(cstate *c)
 {
-	if (SF_LIKELY(c->pc < c->end && *c->pc < 0x80))
+	if (SF_LIKELY(*c->pc < 0x80))
 		return (int64_t) (*c->pc++ ^ 0x40) - 0x40;
 	return cg_read_s64_slow(c);
 }

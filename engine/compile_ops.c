@@ -1,5 +1,5 @@
 /*
-** compile_ops.c -- lowering of individual operators (the opcode switch).
+** compile_ops.c -- lowering of individual operators (the opcode dispatch).
 **
 ** Conventions: operands are popped in reverse order, so after popping
 ** 'b' then 'a' their stack indexes are c->sp + 1 and c->sp (needed to find
@@ -633,7 +633,7 @@ int_cmp(cstate *c, int w, x64_cc cc)
 
 /*
 ** The condition of i32.eq .. i32.ge_u, by op - SF_OP_I32_EQ: one table
-** read in the dispatch instead of a second switch.
+** read in the dispatch instead of a switch.
 */
 static const uint8_t i32_cmp_cc[] = {
 	X64_CC_E, X64_CC_NE, X64_CC_L, X64_CC_B, X64_CC_G, X64_CC_A,
@@ -1365,7 +1365,7 @@ lower_dead(cstate *c, int op)
 			break;
 		case SF_OP_END:
 			cg_end(c);
-			return c->csp == 0;
+			return c->csp == 0 || c->pc >= c->end;
 		default:
 			skip_imm(c, sf_opinfo_table[op].imm);
 			break;
@@ -1382,390 +1382,6 @@ flags_before(cstate *c, int op)
 		cg_materialize_flags_slow(c);
 }
 
-/*
-** Lower one operator: the one dispatch.  Inlined into the decoding loop:
-** local.get and the constants only push an entry; every other operator
-** calls its lowering, out of line so that the loop keeps a small frame.
-** 'counting' is the fuel mode's (a constant of each copy of the loop:
-** with fuel off, cg_fuel_op would do nothing).  Returns whether the body
-** is done: the 'end' that closes the function's frame.  A failure needs
-** no test here: cg_fail cuts the body short, which ends the loop.
-*/
-static inline __attribute__((always_inline)) bool
-lower(cstate *c, int op, bool counting)
-{
-	uint32_t	imm;
-
-	if (SF_UNLIKELY(c->slow != 0))
-	{
-		if (c->unreachable)
-			return lower_dead(c, op);
-		if (counting)
-			cg_fuel_op(c, op);
-		flags_before(c, op);
-	}
-	else if (counting)
-		cg_fuel_op(c, op);
-	switch (op)
-	{
-			/* values: only a push */
-		case SF_OP_LOCAL_GET:
-			cg_push_local(c, cg_read_u32(c));
-			break;
-		case SF_OP_I32_CONST:
-			cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
-			break;
-		case SF_OP_I64_CONST:
-			cg_push_const(c, SF_I64, cg_read_s64(c));
-			break;
-		case SF_OP_F32_CONST:
-			cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));
-			break;
-		case SF_OP_F64_CONST:
-			cg_push_const(c, SF_F64, (int64_t) read_bytes(c, 8));
-			break;
-		case SF_OP_REF_NULL:
-			imm = cg_read_u32(c);
-			cg_push_const(c, (uint8_t) imm, 0);
-			break;
-		case SF_OP_NOP:
-			break;
-
-			/* control */
-		case SF_OP_BLOCK:
-			cg_block(c);
-			break;
-		case SF_OP_LOOP:
-			cg_loop(c);
-			break;
-		case SF_OP_IF:
-			cg_if(c);
-			break;
-		case SF_OP_BR_IF:
-			cg_br_if(c, cg_read_u32(c));
-			break;
-		case SF_OP_ELSE:
-			cg_else(c);
-			break;
-		case SF_OP_END:
-			cg_end(c);
-			return c->csp == 0;
-		case SF_OP_BR:
-			cg_br(c, cg_read_u32(c));
-			break;
-		case SF_OP_BR_TABLE:
-			cg_br_table(c);
-			break;
-		case SF_OP_RETURN:
-			cg_return(c);
-			break;
-		case SF_OP_CALL:
-			cg_call(c, cg_read_u32(c));
-			break;
-		case SF_OP_CALL_INDIRECT:
-			imm = cg_read_u32(c);
-			cg_call_indirect(c, imm, cg_read_u32(c));
-			break;
-		case SF_OP_UNREACHABLE:
-			cg_trap_now(c, SF_TRAP_UNREACHABLE);
-			c->unreachable = true;
-			break;
-
-			/* variables */
-		case SF_OP_SELECT_T:
-			skip_imm(c, SF_IMM_SELECT_T);
-			/* fall through */
-		case SF_OP_SELECT:
-			emit_select(c);
-			break;
-		case SF_OP_DROP:
-			{
-				sval	   *v = cg_pop_ref(c);
-
-				cg_release(c, v);
-				break;
-			}
-		case SF_OP_LOCAL_SET:
-			imm = cg_read_u32(c);
-			if (!local_set_itself(c, imm, false))
-				cg_local_set(c, imm);
-			break;
-		case SF_OP_LOCAL_TEE:
-			imm = cg_read_u32(c);
-			if (!local_set_itself(c, imm, true))
-				cg_local_tee(c, imm);
-			break;
-		case SF_OP_GLOBAL_GET:
-			emit_global_get(c, cg_read_u32(c));
-			break;
-		case SF_OP_GLOBAL_SET:
-			emit_global_set(c, cg_read_u32(c));
-			break;
-
-			/* memory */
-		case SF_OP_I32_LOAD:
-			cg_load_i32(c);
-			break;
-		case SF_OP_I64_LOAD:
-		case SF_OP_F32_LOAD:
-		case SF_OP_F64_LOAD:
-		case SF_OP_I32_LOAD8_S:
-		case SF_OP_I32_LOAD8_U:
-		case SF_OP_I32_LOAD16_S:
-		case SF_OP_I32_LOAD16_U:
-		case SF_OP_I64_LOAD8_S:
-		case SF_OP_I64_LOAD8_U:
-		case SF_OP_I64_LOAD16_S:
-		case SF_OP_I64_LOAD16_U:
-		case SF_OP_I64_LOAD32_S:
-		case SF_OP_I64_LOAD32_U:
-			cg_emit_load(c, op);
-			break;
-		case SF_OP_I32_STORE:
-		case SF_OP_I64_STORE:
-		case SF_OP_F32_STORE:
-		case SF_OP_F64_STORE:
-		case SF_OP_I32_STORE8:
-		case SF_OP_I32_STORE16:
-		case SF_OP_I64_STORE8:
-		case SF_OP_I64_STORE16:
-		case SF_OP_I64_STORE32:
-			cg_emit_store(c, op);
-			break;
-		case SF_OP_MEMORY_SIZE:
-			emit_memory_size(c);
-			break;
-		case SF_OP_MEMORY_GROW:
-			cg_read_u32(c);
-			helper(c, (void *) sf_rt_memory_grow, 1, 0, 0, 0, true, SF_I32);
-			break;
-		case SF_OP_MEMORY_INIT:
-			imm = cg_read_u32(c);
-			cg_read_u32(c);
-			helper(c, (void *) sf_rt_memory_init, 3, imm, 0, 1, true, 0);
-			break;
-		case SF_OP_DATA_DROP:
-			helper(c, (void *) sf_rt_data_drop, 0, cg_read_u32(c), 0, 1, false, 0);
-			break;
-		case SF_OP_MEMORY_COPY:
-			cg_read_u32(c);
-			cg_read_u32(c);
-			helper(c, (void *) sf_rt_memory_copy, 3, 0, 0, 0, true, 0);
-			break;
-		case SF_OP_MEMORY_FILL:
-			cg_read_u32(c);
-			helper(c, (void *) sf_rt_memory_fill, 3, 0, 0, 0, true, 0);
-			break;
-
-			/* tables and references */
-		case SF_OP_TABLE_GET:
-			emit_table_get(c, cg_read_u32(c));
-			break;
-		case SF_OP_TABLE_SET:
-			emit_table_set(c, cg_read_u32(c));
-			break;
-		case SF_OP_TABLE_INIT:
-			{
-				uint32_t	seg = cg_read_u32(c);
-
-				imm = cg_read_u32(c);
-				helper(c, (void *) sf_rt_table_init, 3, imm, seg, 2, true, 0);
-				break;
-			}
-		case SF_OP_ELEM_DROP:
-			helper(c, (void *) sf_rt_elem_drop, 0, cg_read_u32(c), 0, 1, false, 0);
-			break;
-		case SF_OP_TABLE_COPY:
-			{
-				uint32_t	dt = cg_read_u32(c);
-
-				imm = cg_read_u32(c);
-				helper(c, (void *) sf_rt_table_copy, 3, dt, imm, 2, true, 0);
-				break;
-			}
-		case SF_OP_TABLE_GROW:
-			helper(c, (void *) sf_rt_table_grow, 2, cg_read_u32(c), 0, 1, true, SF_I32);
-			break;
-		case SF_OP_TABLE_SIZE:
-			emit_table_size(c, cg_read_u32(c));
-			break;
-		case SF_OP_TABLE_FILL:
-			helper(c, (void *) sf_rt_table_fill, 3, cg_read_u32(c), 0, 1, true, 0);
-			break;
-		case SF_OP_REF_IS_NULL:
-			emit_is_null(c);
-			break;
-		case SF_OP_REF_FUNC:
-			emit_ref_func(c, cg_read_u32(c));
-			break;
-
-			/* integers */
-		case SF_OP_I32_EQZ:
-			cg_int_eqz(c, 0);
-			break;
-		case SF_OP_I64_EQZ:
-			cg_int_eqz(c, 1);
-			break;
-		case SF_OP_I32_EQ:
-		case SF_OP_I32_NE:
-		case SF_OP_I32_LT_S:
-		case SF_OP_I32_LT_U:
-		case SF_OP_I32_GT_S:
-		case SF_OP_I32_GT_U:
-		case SF_OP_I32_LE_S:
-		case SF_OP_I32_LE_U:
-		case SF_OP_I32_GE_S:
-		case SF_OP_I32_GE_U:
-			int_cmp(c, 0, (x64_cc) i32_cmp_cc[op - SF_OP_I32_EQ]);
-			break;
-		case SF_OP_I64_EQ: int_cmp(c, 1, X64_CC_E); break;
-		case SF_OP_I64_NE: int_cmp(c, 1, X64_CC_NE); break;
-		case SF_OP_I64_LT_S: int_cmp(c, 1, X64_CC_L); break;
-		case SF_OP_I64_LT_U: int_cmp(c, 1, X64_CC_B); break;
-		case SF_OP_I64_GT_S: int_cmp(c, 1, X64_CC_G); break;
-		case SF_OP_I64_GT_U: int_cmp(c, 1, X64_CC_A); break;
-		case SF_OP_I64_LE_S: int_cmp(c, 1, X64_CC_LE); break;
-		case SF_OP_I64_LE_U: int_cmp(c, 1, X64_CC_BE); break;
-		case SF_OP_I64_GE_S: int_cmp(c, 1, X64_CC_GE); break;
-		case SF_OP_I64_GE_U: int_cmp(c, 1, X64_CC_AE); break;
-		case SF_OP_I32_CLZ:
-		case SF_OP_I32_CTZ:
-		case SF_OP_I32_POPCNT:
-			int_count(c, op, 0);
-			break;
-		case SF_OP_I64_CLZ:
-		case SF_OP_I64_CTZ:
-		case SF_OP_I64_POPCNT:
-			int_count(c, op, 1);
-			break;
-		case SF_OP_I32_ADD: cg_int_binop(c, op, 0, X64_ADD, true); break;
-		case SF_OP_I32_SUB: cg_int_binop(c, op, 0, X64_SUB, false); break;
-		case SF_OP_I32_AND: cg_int_binop(c, op, 0, X64_AND, true); break;
-		case SF_OP_I32_OR: cg_int_binop(c, op, 0, X64_OR, true); break;
-		case SF_OP_I32_XOR: cg_int_binop(c, op, 0, X64_XOR, true); break;
-		case SF_OP_I64_ADD: cg_int_binop(c, op, 1, X64_ADD, true); break;
-		case SF_OP_I64_SUB: cg_int_binop(c, op, 1, X64_SUB, false); break;
-		case SF_OP_I64_AND: cg_int_binop(c, op, 1, X64_AND, true); break;
-		case SF_OP_I64_OR: cg_int_binop(c, op, 1, X64_OR, true); break;
-		case SF_OP_I64_XOR: cg_int_binop(c, op, 1, X64_XOR, true); break;
-		case SF_OP_I32_MUL: int_mul(c, op, 0); break;
-		case SF_OP_I64_MUL: int_mul(c, op, 1); break;
-		case SF_OP_I32_DIV_S: int_div(c, 0, true, false); break;
-		case SF_OP_I32_DIV_U: int_div(c, 0, false, false); break;
-		case SF_OP_I32_REM_S: int_div(c, 0, true, true); break;
-		case SF_OP_I32_REM_U: int_div(c, 0, false, true); break;
-		case SF_OP_I64_DIV_S: int_div(c, 1, true, false); break;
-		case SF_OP_I64_DIV_U: int_div(c, 1, false, false); break;
-		case SF_OP_I64_REM_S: int_div(c, 1, true, true); break;
-		case SF_OP_I64_REM_U: int_div(c, 1, false, true); break;
-		case SF_OP_I32_SHL: cg_int_shift(c, op, 0, X64_SHL); break;
-		case SF_OP_I32_SHR_S: cg_int_shift(c, op, 0, X64_SAR); break;
-		case SF_OP_I32_SHR_U: cg_int_shift(c, op, 0, X64_SHR); break;
-		case SF_OP_I32_ROTL: cg_int_shift(c, op, 0, X64_ROL); break;
-		case SF_OP_I32_ROTR: cg_int_shift(c, op, 0, X64_ROR); break;
-		case SF_OP_I64_SHL: cg_int_shift(c, op, 1, X64_SHL); break;
-		case SF_OP_I64_SHR_S: cg_int_shift(c, op, 1, X64_SAR); break;
-		case SF_OP_I64_SHR_U: cg_int_shift(c, op, 1, X64_SHR); break;
-		case SF_OP_I64_ROTL: cg_int_shift(c, op, 1, X64_ROL); break;
-		case SF_OP_I64_ROTR: cg_int_shift(c, op, 1, X64_ROR); break;
-		case SF_OP_I32_WRAP_I64:
-		case SF_OP_I64_EXTEND_I32_S:
-		case SF_OP_I64_EXTEND_I32_U:
-		case SF_OP_I32_EXTEND8_S:
-		case SF_OP_I32_EXTEND16_S:
-		case SF_OP_I64_EXTEND8_S:
-		case SF_OP_I64_EXTEND16_S:
-		case SF_OP_I64_EXTEND32_S:
-			int_extend(c, op);
-			break;
-
-			/* floats (compile_float.c) */
-		case SF_OP_F32_ADD: cg_f_binop(c, X64_ADDS, 0); break;
-		case SF_OP_F32_SUB: cg_f_binop(c, X64_SUBS, 0); break;
-		case SF_OP_F32_MUL: cg_f_binop(c, X64_MULS, 0); break;
-		case SF_OP_F32_DIV: cg_f_binop(c, X64_DIVS, 0); break;
-		case SF_OP_F64_ADD: cg_f_binop(c, X64_ADDS, 1); break;
-		case SF_OP_F64_SUB: cg_f_binop(c, X64_SUBS, 1); break;
-		case SF_OP_F64_MUL: cg_f_binop(c, X64_MULS, 1); break;
-		case SF_OP_F64_DIV: cg_f_binop(c, X64_DIVS, 1); break;
-		case SF_OP_F32_MIN: cg_f_minmax(c, true, 0); break;
-		case SF_OP_F32_MAX: cg_f_minmax(c, false, 0); break;
-		case SF_OP_F64_MIN: cg_f_minmax(c, true, 1); break;
-		case SF_OP_F64_MAX: cg_f_minmax(c, false, 1); break;
-		case SF_OP_F32_COPYSIGN: cg_f_copysign(c, 0); break;
-		case SF_OP_F64_COPYSIGN: cg_f_copysign(c, 1); break;
-		case SF_OP_F32_ABS:
-		case SF_OP_F32_NEG:
-		case SF_OP_F32_CEIL:
-		case SF_OP_F32_FLOOR:
-		case SF_OP_F32_TRUNC:
-		case SF_OP_F32_NEAREST:
-		case SF_OP_F32_SQRT:
-			cg_f_unop(c, op, 0);
-			break;
-		case SF_OP_F64_ABS:
-		case SF_OP_F64_NEG:
-		case SF_OP_F64_CEIL:
-		case SF_OP_F64_FLOOR:
-		case SF_OP_F64_TRUNC:
-		case SF_OP_F64_NEAREST:
-		case SF_OP_F64_SQRT:
-			cg_f_unop(c, op, 1);
-			break;
-		case SF_OP_F32_EQ:
-		case SF_OP_F32_NE:
-		case SF_OP_F32_LT:
-		case SF_OP_F32_GT:
-		case SF_OP_F32_LE:
-		case SF_OP_F32_GE:
-			cg_f_cmp(c, op, 0);
-			break;
-		case SF_OP_F64_EQ:
-		case SF_OP_F64_NE:
-		case SF_OP_F64_LT:
-		case SF_OP_F64_GT:
-		case SF_OP_F64_LE:
-		case SF_OP_F64_GE:
-			cg_f_cmp(c, op, 1);
-			break;
-		case SF_OP_I32_TRUNC_F32_S: cg_f_trunc(c, false, true, false, false); break;
-		case SF_OP_I32_TRUNC_F32_U: cg_f_trunc(c, false, false, false, false); break;
-		case SF_OP_I32_TRUNC_F64_S: cg_f_trunc(c, false, true, true, false); break;
-		case SF_OP_I32_TRUNC_F64_U: cg_f_trunc(c, false, false, true, false); break;
-		case SF_OP_I64_TRUNC_F32_S: cg_f_trunc(c, true, true, false, false); break;
-		case SF_OP_I64_TRUNC_F32_U: cg_f_trunc(c, true, false, false, false); break;
-		case SF_OP_I64_TRUNC_F64_S: cg_f_trunc(c, true, true, true, false); break;
-		case SF_OP_I64_TRUNC_F64_U: cg_f_trunc(c, true, false, true, false); break;
-		case SF_OP_I32_TRUNC_SAT_F32_S: cg_f_trunc(c, false, true, false, true); break;
-		case SF_OP_I32_TRUNC_SAT_F32_U: cg_f_trunc(c, false, false, false, true); break;
-		case SF_OP_I32_TRUNC_SAT_F64_S: cg_f_trunc(c, false, true, true, true); break;
-		case SF_OP_I32_TRUNC_SAT_F64_U: cg_f_trunc(c, false, false, true, true); break;
-		case SF_OP_I64_TRUNC_SAT_F32_S: cg_f_trunc(c, true, true, false, true); break;
-		case SF_OP_I64_TRUNC_SAT_F32_U: cg_f_trunc(c, true, false, false, true); break;
-		case SF_OP_I64_TRUNC_SAT_F64_S: cg_f_trunc(c, true, true, true, true); break;
-		case SF_OP_I64_TRUNC_SAT_F64_U: cg_f_trunc(c, true, false, true, true); break;
-		case SF_OP_F32_CONVERT_I32_S: cg_f_convert(c, 0, false, true); break;
-		case SF_OP_F32_CONVERT_I32_U: cg_f_convert(c, 0, false, false); break;
-		case SF_OP_F32_CONVERT_I64_S: cg_f_convert(c, 0, true, true); break;
-		case SF_OP_F32_CONVERT_I64_U: cg_f_convert(c, 0, true, false); break;
-		case SF_OP_F64_CONVERT_I32_S: cg_f_convert(c, 1, false, true); break;
-		case SF_OP_F64_CONVERT_I32_U: cg_f_convert(c, 1, false, false); break;
-		case SF_OP_F64_CONVERT_I64_S: cg_f_convert(c, 1, true, true); break;
-		case SF_OP_F64_CONVERT_I64_U: cg_f_convert(c, 1, true, false); break;
-		case SF_OP_F32_DEMOTE_F64: cg_f_demote_promote(c, false); break;
-		case SF_OP_F64_PROMOTE_F32: cg_f_demote_promote(c, true); break;
-		case SF_OP_I32_REINTERPRET_F32: cg_f_reinterpret(c, SF_I32); break;
-		case SF_OP_I64_REINTERPRET_F64: cg_f_reinterpret(c, SF_I64); break;
-		case SF_OP_F32_REINTERPRET_I32: cg_f_reinterpret(c, SF_F32); break;
-		case SF_OP_F64_REINTERPRET_I64: cg_f_reinterpret(c, SF_F64); break;
-		default:
-			cg_fail(c, SF_UNSUPPORTED, "operator %s is not supported by the JIT",
-					(unsigned) op < SF_OP_COUNT ? sf_opinfo_table[op].name : "?");
-			return true;
-	}
-	return false;
-}
-
 /* Out of line: the loop keeps no copy of the opcode's byte for it. */
 static __attribute__((noinline, cold)) sf_status
 unknown_opcode(cstate *c)
@@ -1775,30 +1391,428 @@ unknown_opcode(cstate *c)
 
 /*
 ** Decode and lower the body's operators, one at a time, until the 'end'
-** that closes the function's frame or a failure (which cuts the body
-** short: cg_fail).  One copy of the loop per fuel mode: off, or counting.
+** that closes the function's frame or a failure.  Neither the position
+** nor the status is tested per operator: the validated body ends in that
+** 'end' (an 'end' at the last byte stops the loop in any case), and
+** cg_fail sets 'failed', which the heads test with the other rare cases
+** ('slow').  The one
+** dispatch: a jump through the table of the operators' labels (every
+** operator of the opcode list has one, or this does not compile, so no
+** range check as a switch has), from one of two heads, by fuel mode:
+** 'counting' runs cg_fuel_op, 'off' does not (it would do nothing).
+** Each lowering ends with NEXT, back to the head.  local.get and the
+** constants only push an entry; every other operator calls its lowering,
+** out of line so that the loop keeps a small frame.
 */
-static inline __attribute__((always_inline)) sf_status
-lower_ops(cstate *c, bool counting)
-{
-	while (c->pc < c->end)
-	{
-		int			op;
+#define NEXT goto next
 
-		c->op_start = c->pc;
-		op = cg_lookup_op(c);
-		if (SF_UNLIKELY(op < 0))
-			return unknown_opcode(c);
-		if (lower(c, op, counting))
-			break;
+static sf_status
+lower_ops(cstate *c)
+{
+	static const void *const ops[SF_OP_COUNT] = {
+#define SF_X_(id, name, prefix, code, imm, sig, fuel, mem, trap) [SF_OP_##id] = &&op_##id,
+		SF_OPCODE_LIST(SF_X_)
+#undef SF_X_
+	};
+	bool		counting = c->fuel.counting;
+	uint32_t	imm;
+	int			op;
+
+next:
+	if (!counting)
+		goto off;
+	c->op_start = c->pc;
+	op = cg_lookup_op(c);
+	if (SF_UNLIKELY(op < 0))
+		return unknown_opcode(c);
+	if (SF_UNLIKELY(c->slow != 0))
+		goto slow;
+	cg_fuel_op(c, op);
+	goto *ops[op];
+
+off:
+	c->op_start = c->pc;
+	op = cg_lookup_op(c);
+	if (SF_UNLIKELY(op < 0))
+		return unknown_opcode(c);
+	if (SF_LIKELY(c->slow == 0))
+		goto *ops[op];
+
+	/* a failure, unreachable code, or compare results on the stack */
+slow:
+	if (c->failed)
+		return c->status;
+	if (c->unreachable)
+	{
+		if (lower_dead(c, op))
+			return c->status;
+		NEXT;
 	}
-	return c->status;
+	if (counting)
+		cg_fuel_op(c, op);
+	flags_before(c, op);
+	goto *ops[op];
+
+	/* values: only a push */
+op_LOCAL_GET:
+	cg_push_local(c, cg_read_u32(c));
+	NEXT;
+op_I32_CONST:
+	cg_push_const(c, SF_I32, (uint32_t) cg_read_s32(c));
+	NEXT;
+op_I64_CONST:
+	cg_push_const(c, SF_I64, cg_read_s64(c));
+	NEXT;
+op_F32_CONST:
+	cg_push_const(c, SF_F32, (int64_t) read_bytes(c, 4));
+	NEXT;
+op_F64_CONST:
+	cg_push_const(c, SF_F64, (int64_t) read_bytes(c, 8));
+	NEXT;
+op_REF_NULL:
+	imm = cg_read_u32(c);
+	cg_push_const(c, (uint8_t) imm, 0);
+	NEXT;
+op_NOP:
+	NEXT;
+
+	/* control */
+op_BLOCK:
+	cg_block(c);
+	NEXT;
+op_LOOP:
+	cg_loop(c);
+	NEXT;
+op_IF:
+	cg_if(c);
+	NEXT;
+op_BR_IF:
+	cg_br_if(c, cg_read_u32(c));
+	NEXT;
+op_ELSE:
+	cg_else(c);
+	NEXT;
+op_END:
+	cg_end(c);
+	if (c->csp == 0 || SF_UNLIKELY(c->pc >= c->end))
+		return c->status;
+	NEXT;
+op_BR:
+	cg_br(c, cg_read_u32(c));
+	NEXT;
+op_BR_TABLE:
+	cg_br_table(c);
+	NEXT;
+op_RETURN:
+	cg_return(c);
+	NEXT;
+op_CALL:
+	cg_call(c, cg_read_u32(c));
+	NEXT;
+op_CALL_INDIRECT:
+	imm = cg_read_u32(c);
+	cg_call_indirect(c, imm, cg_read_u32(c));
+	NEXT;
+op_UNREACHABLE:
+	cg_trap_now(c, SF_TRAP_UNREACHABLE);
+	c->unreachable = true;
+	NEXT;
+
+	/* variables */
+op_SELECT_T:
+	skip_imm(c, SF_IMM_SELECT_T);
+	/* fall through */
+op_SELECT:
+	emit_select(c);
+	NEXT;
+op_DROP:
+	{
+		sval	   *v = cg_pop_ref(c);
+
+		cg_release(c, v);
+		NEXT;
+	}
+op_LOCAL_SET:
+	imm = cg_read_u32(c);
+	if (!local_set_itself(c, imm, false))
+		cg_local_set(c, imm);
+	NEXT;
+op_LOCAL_TEE:
+	imm = cg_read_u32(c);
+	if (!local_set_itself(c, imm, true))
+		cg_local_tee(c, imm);
+	NEXT;
+op_GLOBAL_GET:
+	emit_global_get(c, cg_read_u32(c));
+	NEXT;
+op_GLOBAL_SET:
+	emit_global_set(c, cg_read_u32(c));
+	NEXT;
+
+	/* memory */
+op_I32_LOAD:
+	cg_load_i32(c);
+	NEXT;
+op_I64_LOAD:
+op_F32_LOAD:
+op_F64_LOAD:
+op_I32_LOAD8_S:
+op_I32_LOAD8_U:
+op_I32_LOAD16_S:
+op_I32_LOAD16_U:
+op_I64_LOAD8_S:
+op_I64_LOAD8_U:
+op_I64_LOAD16_S:
+op_I64_LOAD16_U:
+op_I64_LOAD32_S:
+op_I64_LOAD32_U:
+	cg_emit_load(c, op);
+	NEXT;
+op_I32_STORE:
+op_I64_STORE:
+op_F32_STORE:
+op_F64_STORE:
+op_I32_STORE8:
+op_I32_STORE16:
+op_I64_STORE8:
+op_I64_STORE16:
+op_I64_STORE32:
+	cg_emit_store(c, op);
+	NEXT;
+op_MEMORY_SIZE:
+	emit_memory_size(c);
+	NEXT;
+op_MEMORY_GROW:
+	cg_read_u32(c);
+	helper(c, (void *) sf_rt_memory_grow, 1, 0, 0, 0, true, SF_I32);
+	NEXT;
+op_MEMORY_INIT:
+	imm = cg_read_u32(c);
+	cg_read_u32(c);
+	helper(c, (void *) sf_rt_memory_init, 3, imm, 0, 1, true, 0);
+	NEXT;
+op_DATA_DROP:
+	helper(c, (void *) sf_rt_data_drop, 0, cg_read_u32(c), 0, 1, false, 0);
+	NEXT;
+op_MEMORY_COPY:
+	cg_read_u32(c);
+	cg_read_u32(c);
+	helper(c, (void *) sf_rt_memory_copy, 3, 0, 0, 0, true, 0);
+	NEXT;
+op_MEMORY_FILL:
+	cg_read_u32(c);
+	helper(c, (void *) sf_rt_memory_fill, 3, 0, 0, 0, true, 0);
+	NEXT;
+
+	/* tables and references */
+op_TABLE_GET:
+	emit_table_get(c, cg_read_u32(c));
+	NEXT;
+op_TABLE_SET:
+	emit_table_set(c, cg_read_u32(c));
+	NEXT;
+op_TABLE_INIT:
+	{
+		uint32_t	seg = cg_read_u32(c);
+
+		imm = cg_read_u32(c);
+		helper(c, (void *) sf_rt_table_init, 3, imm, seg, 2, true, 0);
+		NEXT;
+	}
+op_ELEM_DROP:
+	helper(c, (void *) sf_rt_elem_drop, 0, cg_read_u32(c), 0, 1, false, 0);
+	NEXT;
+op_TABLE_COPY:
+	{
+		uint32_t	dt = cg_read_u32(c);
+
+		imm = cg_read_u32(c);
+		helper(c, (void *) sf_rt_table_copy, 3, dt, imm, 2, true, 0);
+		NEXT;
+	}
+op_TABLE_GROW:
+	helper(c, (void *) sf_rt_table_grow, 2, cg_read_u32(c), 0, 1, true, SF_I32);
+	NEXT;
+op_TABLE_SIZE:
+	emit_table_size(c, cg_read_u32(c));
+	NEXT;
+op_TABLE_FILL:
+	helper(c, (void *) sf_rt_table_fill, 3, cg_read_u32(c), 0, 1, true, 0);
+	NEXT;
+op_REF_IS_NULL:
+	emit_is_null(c);
+	NEXT;
+op_REF_FUNC:
+	emit_ref_func(c, cg_read_u32(c));
+	NEXT;
+
+	/* integers */
+op_I32_EQZ:
+	cg_int_eqz(c, 0);
+	NEXT;
+op_I64_EQZ:
+	cg_int_eqz(c, 1);
+	NEXT;
+op_I32_EQ:
+op_I32_NE:
+op_I32_LT_S:
+op_I32_LT_U:
+op_I32_GT_S:
+op_I32_GT_U:
+op_I32_LE_S:
+op_I32_LE_U:
+op_I32_GE_S:
+op_I32_GE_U:
+	int_cmp(c, 0, (x64_cc) i32_cmp_cc[op - SF_OP_I32_EQ]);
+	NEXT;
+op_I64_EQ: int_cmp(c, 1, X64_CC_E); NEXT;
+op_I64_NE: int_cmp(c, 1, X64_CC_NE); NEXT;
+op_I64_LT_S: int_cmp(c, 1, X64_CC_L); NEXT;
+op_I64_LT_U: int_cmp(c, 1, X64_CC_B); NEXT;
+op_I64_GT_S: int_cmp(c, 1, X64_CC_G); NEXT;
+op_I64_GT_U: int_cmp(c, 1, X64_CC_A); NEXT;
+op_I64_LE_S: int_cmp(c, 1, X64_CC_LE); NEXT;
+op_I64_LE_U: int_cmp(c, 1, X64_CC_BE); NEXT;
+op_I64_GE_S: int_cmp(c, 1, X64_CC_GE); NEXT;
+op_I64_GE_U: int_cmp(c, 1, X64_CC_AE); NEXT;
+op_I32_CLZ:
+op_I32_CTZ:
+op_I32_POPCNT:
+	int_count(c, op, 0);
+	NEXT;
+op_I64_CLZ:
+op_I64_CTZ:
+op_I64_POPCNT:
+	int_count(c, op, 1);
+	NEXT;
+op_I32_ADD: cg_int_binop(c, op, 0, X64_ADD, true); NEXT;
+op_I32_SUB: cg_int_binop(c, op, 0, X64_SUB, false); NEXT;
+op_I32_AND: cg_int_binop(c, op, 0, X64_AND, true); NEXT;
+op_I32_OR: cg_int_binop(c, op, 0, X64_OR, true); NEXT;
+op_I32_XOR: cg_int_binop(c, op, 0, X64_XOR, true); NEXT;
+op_I64_ADD: cg_int_binop(c, op, 1, X64_ADD, true); NEXT;
+op_I64_SUB: cg_int_binop(c, op, 1, X64_SUB, false); NEXT;
+op_I64_AND: cg_int_binop(c, op, 1, X64_AND, true); NEXT;
+op_I64_OR: cg_int_binop(c, op, 1, X64_OR, true); NEXT;
+op_I64_XOR: cg_int_binop(c, op, 1, X64_XOR, true); NEXT;
+op_I32_MUL: int_mul(c, op, 0); NEXT;
+op_I64_MUL: int_mul(c, op, 1); NEXT;
+op_I32_DIV_S: int_div(c, 0, true, false); NEXT;
+op_I32_DIV_U: int_div(c, 0, false, false); NEXT;
+op_I32_REM_S: int_div(c, 0, true, true); NEXT;
+op_I32_REM_U: int_div(c, 0, false, true); NEXT;
+op_I64_DIV_S: int_div(c, 1, true, false); NEXT;
+op_I64_DIV_U: int_div(c, 1, false, false); NEXT;
+op_I64_REM_S: int_div(c, 1, true, true); NEXT;
+op_I64_REM_U: int_div(c, 1, false, true); NEXT;
+op_I32_SHL: cg_int_shift(c, op, 0, X64_SHL); NEXT;
+op_I32_SHR_S: cg_int_shift(c, op, 0, X64_SAR); NEXT;
+op_I32_SHR_U: cg_int_shift(c, op, 0, X64_SHR); NEXT;
+op_I32_ROTL: cg_int_shift(c, op, 0, X64_ROL); NEXT;
+op_I32_ROTR: cg_int_shift(c, op, 0, X64_ROR); NEXT;
+op_I64_SHL: cg_int_shift(c, op, 1, X64_SHL); NEXT;
+op_I64_SHR_S: cg_int_shift(c, op, 1, X64_SAR); NEXT;
+op_I64_SHR_U: cg_int_shift(c, op, 1, X64_SHR); NEXT;
+op_I64_ROTL: cg_int_shift(c, op, 1, X64_ROL); NEXT;
+op_I64_ROTR: cg_int_shift(c, op, 1, X64_ROR); NEXT;
+op_I32_WRAP_I64:
+op_I64_EXTEND_I32_S:
+op_I64_EXTEND_I32_U:
+op_I32_EXTEND8_S:
+op_I32_EXTEND16_S:
+op_I64_EXTEND8_S:
+op_I64_EXTEND16_S:
+op_I64_EXTEND32_S:
+	int_extend(c, op);
+	NEXT;
+
+	/* floats (compile_float.c) */
+op_F32_ADD: cg_f_binop(c, X64_ADDS, 0); NEXT;
+op_F32_SUB: cg_f_binop(c, X64_SUBS, 0); NEXT;
+op_F32_MUL: cg_f_binop(c, X64_MULS, 0); NEXT;
+op_F32_DIV: cg_f_binop(c, X64_DIVS, 0); NEXT;
+op_F64_ADD: cg_f_binop(c, X64_ADDS, 1); NEXT;
+op_F64_SUB: cg_f_binop(c, X64_SUBS, 1); NEXT;
+op_F64_MUL: cg_f_binop(c, X64_MULS, 1); NEXT;
+op_F64_DIV: cg_f_binop(c, X64_DIVS, 1); NEXT;
+op_F32_MIN: cg_f_minmax(c, true, 0); NEXT;
+op_F32_MAX: cg_f_minmax(c, false, 0); NEXT;
+op_F64_MIN: cg_f_minmax(c, true, 1); NEXT;
+op_F64_MAX: cg_f_minmax(c, false, 1); NEXT;
+op_F32_COPYSIGN: cg_f_copysign(c, 0); NEXT;
+op_F64_COPYSIGN: cg_f_copysign(c, 1); NEXT;
+op_F32_ABS:
+op_F32_NEG:
+op_F32_CEIL:
+op_F32_FLOOR:
+op_F32_TRUNC:
+op_F32_NEAREST:
+op_F32_SQRT:
+	cg_f_unop(c, op, 0);
+	NEXT;
+op_F64_ABS:
+op_F64_NEG:
+op_F64_CEIL:
+op_F64_FLOOR:
+op_F64_TRUNC:
+op_F64_NEAREST:
+op_F64_SQRT:
+	cg_f_unop(c, op, 1);
+	NEXT;
+op_F32_EQ:
+op_F32_NE:
+op_F32_LT:
+op_F32_GT:
+op_F32_LE:
+op_F32_GE:
+	cg_f_cmp(c, op, 0);
+	NEXT;
+op_F64_EQ:
+op_F64_NE:
+op_F64_LT:
+op_F64_GT:
+op_F64_LE:
+op_F64_GE:
+	cg_f_cmp(c, op, 1);
+	NEXT;
+op_I32_TRUNC_F32_S: cg_f_trunc(c, false, true, false, false); NEXT;
+op_I32_TRUNC_F32_U: cg_f_trunc(c, false, false, false, false); NEXT;
+op_I32_TRUNC_F64_S: cg_f_trunc(c, false, true, true, false); NEXT;
+op_I32_TRUNC_F64_U: cg_f_trunc(c, false, false, true, false); NEXT;
+op_I64_TRUNC_F32_S: cg_f_trunc(c, true, true, false, false); NEXT;
+op_I64_TRUNC_F32_U: cg_f_trunc(c, true, false, false, false); NEXT;
+op_I64_TRUNC_F64_S: cg_f_trunc(c, true, true, true, false); NEXT;
+op_I64_TRUNC_F64_U: cg_f_trunc(c, true, false, true, false); NEXT;
+op_I32_TRUNC_SAT_F32_S: cg_f_trunc(c, false, true, false, true); NEXT;
+op_I32_TRUNC_SAT_F32_U: cg_f_trunc(c, false, false, false, true); NEXT;
+op_I32_TRUNC_SAT_F64_S: cg_f_trunc(c, false, true, true, true); NEXT;
+op_I32_TRUNC_SAT_F64_U: cg_f_trunc(c, false, false, true, true); NEXT;
+op_I64_TRUNC_SAT_F32_S: cg_f_trunc(c, true, true, false, true); NEXT;
+op_I64_TRUNC_SAT_F32_U: cg_f_trunc(c, true, false, false, true); NEXT;
+op_I64_TRUNC_SAT_F64_S: cg_f_trunc(c, true, true, true, true); NEXT;
+op_I64_TRUNC_SAT_F64_U: cg_f_trunc(c, true, false, true, true); NEXT;
+op_F32_CONVERT_I32_S: cg_f_convert(c, 0, false, true); NEXT;
+op_F32_CONVERT_I32_U: cg_f_convert(c, 0, false, false); NEXT;
+op_F32_CONVERT_I64_S: cg_f_convert(c, 0, true, true); NEXT;
+op_F32_CONVERT_I64_U: cg_f_convert(c, 0, true, false); NEXT;
+op_F64_CONVERT_I32_S: cg_f_convert(c, 1, false, true); NEXT;
+op_F64_CONVERT_I32_U: cg_f_convert(c, 1, false, false); NEXT;
+op_F64_CONVERT_I64_S: cg_f_convert(c, 1, true, true); NEXT;
+op_F64_CONVERT_I64_U: cg_f_convert(c, 1, true, false); NEXT;
+op_F32_DEMOTE_F64: cg_f_demote_promote(c, false); NEXT;
+op_F64_PROMOTE_F32: cg_f_demote_promote(c, true); NEXT;
+op_I32_REINTERPRET_F32: cg_f_reinterpret(c, SF_I32); NEXT;
+op_I64_REINTERPRET_F64: cg_f_reinterpret(c, SF_I64); NEXT;
+op_F32_REINTERPRET_I32: cg_f_reinterpret(c, SF_F32); NEXT;
+op_F64_REINTERPRET_I64: cg_f_reinterpret(c, SF_F64); NEXT;
 }
+
+#undef NEXT
 
 sf_status
 cg_lower_body(cstate *c)
 {
 	if (c->status != SF_OK)
 		return c->status;
-	return c->fuel.counting ? lower_ops(c, true) : lower_ops(c, false);
+	return lower_ops(c);
 }
