@@ -669,7 +669,7 @@ cg_mark_here(const cstate *c)
 static inline void
 cg_fuel_op(cstate *c, int op)
 {
-	uint32_t	cost = cg_op_fuel[(uint32_t) op];
+	uint32_t	cost = cg_op_fuel[op];
 
 	/* 'slow' holds fuel_wait: after the dispatch's test of it, no test */
 	if (SF_LIKELY(c->slow == 0) || !c->fuel_wait)
