@@ -1213,9 +1213,13 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 		return;
 	if (!zcand_room(c, 2 * f->nhoists))
 		return;
-	for (const fhoist *h = f->hoists, *end = h + f->nhoists; h < end; h++)
+	for (uint32_t i = 0, n = f->nhoists; i < n; i++)
+	{
+		const fhoist *h = &f->hoists[i];
+
 		if (h->else_run != NO_SITE)
 			hoist(c, h->before, h->then_arm, h->else_run);
+	}
 	if (f->nrorder > 0)
 		rotate_loops(c);
 	/*
@@ -1235,9 +1239,9 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 	** boundary at a host call or the return, makes as well.  Its check
 	** goes once the trap thunks are bound (cg_fuel_drop_checks).
 	*/
-	for (const uint32_t *z = f->zcand, *end = z + f->nzcand; z < end; z++)
+	for (uint32_t i = 0, n = f->nzcand; i < n; i++)
 	{
-		fuel_site  *s = &sites[*z];
+		fuel_site  *s = &sites[f->zcand[i]];
 
 		if (s->n != 0 || s->form == FUEL_DROPPED)
 			continue;			/* charges, or already dropped */
