@@ -729,6 +729,7 @@ cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
 	for (const fuel_site *end = s + n; s < end; s++)
 	{
 		uint8_t    *p = code + s->at;
+
 		/* the head's 4th byte is the immediate's first */
 		memcpy(p, &head[s->form & 3], 4);
 		memcpy(p + CHARGE_LEN - 4, &s->n, 4);
