@@ -52,21 +52,14 @@ cg_read_s64_slow(cstate *c)
 	int			shift = 0;
 	uint8_t		byte = 0;
 
-	/* two or three bytes: most constants that miss the inline one-byte path */
-	if (c->end - p >= 3 && p[0] >= 0x80)
+	/* three bytes: most constants that miss the inline paths (one or two) */
+	if (c->end - p >= 3 && p[0] >= 0x80 && p[1] >= 0x80 && p[2] < 0x80)
 	{
-		uint32_t	lo = (uint32_t) (p[0] & 0x7F) | (uint32_t) (p[1] & 0x7F) << 7;
+		uint32_t	v3 = (uint32_t) (p[0] & 0x7F) | (uint32_t) (p[1] & 0x7F) << 7 |
+			(uint32_t) p[2] << 14;
 
-		if (p[1] < 0x80)
-		{
-			c->pc = p + 2;
-			return (int64_t) (lo ^ 0x2000) - 0x2000;
-		}
-		if (p[2] < 0x80)
-		{
-			c->pc = p + 3;
-			return (int64_t) ((lo | (uint32_t) p[2] << 14) ^ 0x100000) - 0x100000;
-		}
+		c->pc = p + 3;
+		return (int64_t) (v3 ^ 0x100000) - 0x100000;
 	}
 
 	while (p < c->end && shift < 70)
