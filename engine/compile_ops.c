@@ -869,7 +869,9 @@ load_body(cstate *c, int op)
 	mem_at		m;
 	int			r,
 				l;
-	uint8_t		size = sf_opinfo_table[op].mem;
+	/* i32.load's are constants in cg_load_i32 (no table read) */
+	bool		i32 = op == SF_OP_I32_LOAD;
+	uint8_t		size = i32 ? 4 : sf_opinfo_table[op].mem;
 
 	cg_read_u32(c);				/* alignment hint */
 	offset = cg_read_u32(c);
@@ -938,7 +940,7 @@ load_body(cstate *c, int op)
 	if (l >= 0)
 		cg_push(c, dst);
 	else
-		cg_push_reg(c, sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
+		cg_push_reg(c, !i32 && sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
 }
 
 static OUT_OF_LINE void
