@@ -704,11 +704,11 @@ cg_charge_lea(cstate *c)
 
 /*
 ** Each form is 3 bytes (the same for every site of that form) and then a
-** 4-byte immediate, the amount (a NOP's is 0): each site is two stores,
-** its form looked up, not branched on.
+** 4-byte immediate, the amount (a NOP's is 0: only a charge of 0 is
+** dropped): each site is two stores, its form looked up, not branched on.
 */
 _Static_assert(FUEL_ADD == 0 && FUEL_LEA == 1 && FUEL_DROPPED == 2 && FUEL_REMOVED == 3,
-			   "cg_charges_write: the forms index its heads, the charging ones first");
+			   "cg_charges_write: the forms index its heads");
 
 void
 cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
@@ -716,7 +716,6 @@ cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
 	uint8_t    *code = x64_code(&ms->buf);
 	uint8_t		form[CHARGE_LEN];
 	uint32_t	head[4];
-	static const uint32_t charging[4] = {~0u, ~0u, 0, 0};
 
 	if (code == NULL)
 		return;
@@ -730,12 +729,9 @@ cg_charges_write(modstate *ms, const fuel_site *s, uint32_t n)
 	for (const fuel_site *end = s + n; s < end; s++)
 	{
 		uint8_t    *p = code + s->at;
-		uint32_t	form = s->form & 3,
-					imm = s->n & charging[form];
-
 		/* the head's 4th byte is the immediate's first */
-		memcpy(p, &head[form], 4);
-		memcpy(p + CHARGE_LEN - 4, &imm, 4);
+		memcpy(p, &head[s->form & 3], 4);
+		memcpy(p + CHARGE_LEN - 4, &s->n, 4);
 	}
 }
 
@@ -759,17 +755,15 @@ cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at)
 }
 
 /*
-** The index of the first of the 'n' records of 'size' bytes at 'base' whose
-** uint32_t at offset 'field' is 'key' or more: the records are in
-** ascending order of that field.  The pool's uses are noted in code order
-** and the code map's points too, and a removed charge moves those in its
-** span by the same amount, so both stay in order.
+** The first of the pool's uses at 'key' or after: they are noted in code
+** order, and a removed charge moves those in its span by the same amount,
+** so they stay in order.
 */
 static uint32_t
-first_at_least(const void *base, uint32_t n, size_t size, size_t field, uint32_t key)
+first_use_from(const modstate *ms, uint32_t key)
 {
 	uint32_t	lo = 0,
-				v;
+				n = ms->nkfix;
 
 	if (n == 0)
 		return 0;
@@ -778,35 +772,28 @@ first_at_least(const void *base, uint32_t n, size_t size, size_t field, uint32_t
 	{
 		uint32_t	half = n / 2;
 
-		memcpy(&v, (const char *) base + (size_t) (lo + half) * size + field, sizeof(v));
-		lo = v < key ? lo + half : lo;
+		lo = ms->kfix[lo + half].at < key ? lo + half : lo;
 		n -= half;
 	}
-	memcpy(&v, (const char *) base + (size_t) lo * size + field, sizeof(v));
-	return lo + (v < key);
+	return lo + (ms->kfix[lo].at < key);
 }
 
-_Static_assert(sizeof(((pool_fix *) 0)->at) == sizeof(uint32_t), "pool_fix.at is searched as a uint32_t");
-_Static_assert(sizeof(((sf_codemap_point *) 0)->code) == sizeof(uint32_t), "sf_codemap_point.code is searched as a uint32_t");
-
 void
-cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump)
+cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump, const cg_mark *since)
 {
 	size_t		target = jump != NO_CHAIN ? x64_target32(&ms->buf, jump) : 0;
 
 	x64_cut(&ms->buf, at, CHARGE_LEN, end);
 	/* the pool comes after the function: uses that moved read it from further up */
-	for (uint32_t i = first_at_least(ms->kfix, ms->nkfix, sizeof(pool_fix),
-											offsetof(pool_fix, at), at + CHARGE_LEN);
-		 i < ms->nkfix && ms->kfix[i].at < end; i++)
+	for (uint32_t i = first_use_from(ms, at + CHARGE_LEN); i < ms->nkfix && ms->kfix[i].at < end; i++)
 		ms->kfix[i].at -= CHARGE_LEN;
 	if (jump != NO_CHAIN)
 		x64_bind32(&ms->buf, jump - CHARGE_LEN, target);
-	/* the code map's points in the span move up with its code */
-	for (uint32_t i = first_at_least(ms->map, ms->nmap, sizeof(sf_codemap_point),
-											offsetof(sf_codemap_point, code),
-											at + CHARGE_LEN - ms->func_start);
-		 i < ms->nmap && ms->map[i].code < end - ms->func_start; i++)
+	/*
+	** the code map's points in the span move up with its code: those noted
+	** after the charge, the first of them where the mark made then stood
+	*/
+	for (uint32_t i = since->map; i < ms->nmap && ms->map[i].code < end - ms->func_start; i++)
 		ms->map[i].code -= CHARGE_LEN;
 }
 
@@ -1530,7 +1517,7 @@ cg_else(cstate *c)
 	chain_bind(c, &k->else_chain, x64_pos(c->b));
 	reset_stack(c, k->height, k->nparams, k->params);
 	c->unreachable = false;
-	cg_fuel_arm(c);
+	cg_fuel_else(c, k);
 }
 
 static void local_regs_here(cstate *c);

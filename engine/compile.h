@@ -204,6 +204,11 @@ typedef struct cstate
 			uint8_t		nflags;
 			/* cg_fail was called: the dispatch stops (and nothing clears it) */
 			bool		failed;
+			/*
+			** fuel planning's: the next operator that costs goes to
+			** cg_fuel_op_slow (compile_fuel.c), not only into the run
+			*/
+			bool		fuel_wait;
 		};
 		uint64_t	slow;		/* its other bytes stay zero; 8 wide, one
 								 * compare with memory */
@@ -334,9 +339,10 @@ void		cg_jump_past_charge(modstate *ms, uint32_t jump, uint32_t at);
 /*
 ** The charge at 'at' leaves the code: what follows it up to 'end' moves up
 ** over it, and 'jump', the branch that ends that code (or NO_SITE),
-** still reaches its target.
+** still reaches its target.  'since': the mark made just after the charge.
 */
-void		cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump);
+void		cg_charge_remove(modstate *ms, uint32_t at, uint32_t end, uint32_t jump,
+							 const cg_mark *since);
 /*
 ** A loop's entry slot before its label (cg_charge_skip_slot, inline in
 ** compile_inline.h), and how it is written: a jump past the charge at the
@@ -364,9 +370,10 @@ void		cg_fuel_func_entry(cstate *c, uint32_t defidx);
 void		cg_fuel_func_end(cstate *c, uint32_t defidx);
 void		cg_fuel_loop(cstate *c);
 void		cg_fuel_arm(cstate *c);
+void		cg_fuel_else(cstate *c, ctl *k);
 void		cg_fuel_arm_done_slow(cstate *c, const ctl *k);
 void		cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch);
-void		cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only);
+void		cg_fuel_end(cstate *c, ctl *k, bool joined, bool false_only);
 void		cg_fuel_flush_slow(cstate *c);
 uint32_t	cg_fuel_jump_slow(cstate *c, uint32_t target, bool conditional);
 uint32_t	cg_fuel_br(cstate *c, uint32_t depth);

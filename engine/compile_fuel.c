@@ -92,6 +92,9 @@
 
 #define RUN_MAX FUEL_RUN_MAX
 
+_Static_assert(sizeof(ctl) == 128,
+			   "a control frame is 128 bytes (fuel_frame.spare pads it): frames are found by a shift");
+
 /* The amount of a site; NO_SITE charges nothing. */
 static uint32_t
 site_fuel(const cstate *c, uint32_t site)
@@ -99,11 +102,28 @@ site_fuel(const cstate *c, uint32_t site)
 	return site == NO_SITE ? 0 : c->fuel.sites[site].n;
 }
 
-/* fuel_func.fast_max when the open run, at 'site', is ordinary. */
-static inline uint32_t
-fast_max(uint32_t site)
+/*
+** No operator costs more than this, and each takes a byte of the body at
+** least: a run of n with the body's b bytes still to come stays below
+** n + FUEL_OP_MAX * b (fuel_func.fast_lim).
+*/
+#define FUEL_OP_MAX 64
+#define OP_COST_FITS(id, name, prefix, code, imm, sig, fuel, mem, trap) \
+	_Static_assert((fuel) <= FUEL_OP_MAX, "operator " name " costs more than FUEL_OP_MAX");
+SF_OPCODE_LIST(OP_COST_FITS)
+#undef OP_COST_FITS
+
+/*
+** cstate.fuel_wait for the open run, an ordinary one (no loop's late
+** part): its operators' costs go into n inline (cg_fuel_op) while it
+** cannot reach RUN_MAX by the body's end; otherwise each one comes to
+** cg_fuel_op_slow, which splits the run there.  Whatever else sets
+** fuel_wait: no run open, or a late part, or fuel off (never set then).
+*/
+static inline void
+set_wait(cstate *c)
 {
-	return site != NO_SITE ? RUN_MAX : 0;
+	c->fuel_wait = c->fuel.n >= c->fuel.fast_lim;
 }
 
 /*
@@ -220,14 +240,12 @@ new_site(cstate *c, uint32_t at, fuel_form form)
 static inline void
 point_synced(cstate *c)
 {
-	c->fuel.at = NO_SITE;
-	c->fuel.fast_max = 0;
+	c->fuel_wait = c->fuel.counting;
 	set_n(&c->fuel, 0);
 	c->fuel.held = 0;
-	c->fuel.arm_frame = NO_SITE;
-	c->fuel.pend_lo = NO_SITE;
+	c->fuel.pending = 0;
+	c->fuel.at = NO_SITE;
 	c->fuel.late_loop = NO_SITE;
-	c->fuel.pend_hoist = NO_SITE;
 }
 
 /* A new run starts here; its charge is emitted with its first costed op. */
@@ -247,29 +265,29 @@ static void
 run_pending(cstate *c, uint32_t site)
 {
 	fuel_func  *f = &c->fuel;
+	uint32_t	pending = f->pending;
 
-	if (f->arm_frame != NO_SITE)
+	f->pending = 0;
+	if (pending & FUEL_PEND_ARM)
 	{
 		fuel_frame *k = &c->cs[f->arm_frame].fuel;
 
 		k->arm = site;
 		k->arm_mark = cg_mark_here(c);
-		k->arm_sites = f->nsites;
-		f->arm_frame = NO_SITE;
 	}
-	if (f->pend_hoist != NO_SITE)
-	{
+	if (pending & FUEL_PEND_HOIST)
 		f->hoists[f->pend_hoist].else_run = site;
-		f->pend_hoist = NO_SITE;
-	}
 	/* frames entered since the last fuel point, with nothing costed yet */
-	for (uint32_t i = f->pend_lo; i < c->csp; i++)
-		if (c->cs[i].fuel.entry == NO_SITE)
-			c->cs[i].fuel.entry = site;
-	f->pend_lo = NO_SITE;
+	if (pending & FUEL_PEND_LO)
+		for (uint32_t i = f->pend_lo; i < c->csp; i++)
+			if (c->cs[i].fuel.entry == NO_SITE)
+				c->cs[i].fuel.entry = site;
 }
 
-/* A run opens at site 'site', its charge at 'at', of 'cost' so far. */
+/*
+** A run opens at site 'site', its charge at 'at', of 'cost' so far; the
+** caller has made held 0 and late_loop NO_SITE (a fuel point does).
+*/
 static inline __attribute__((always_inline)) void
 run_opened(cstate *c, uint32_t site, uint32_t at, uint32_t cost)
 {
@@ -278,12 +296,9 @@ run_opened(cstate *c, uint32_t site, uint32_t at, uint32_t cost)
 	f->sites[site] = (fuel_site) {at, cost, FUEL_ADD, NO_SITE};
 	f->nsites = site + 1;
 	f->at = site;
-	f->fast_max = RUN_MAX;
 	set_n(f, cost);
-	f->held = 0;
-	f->late_loop = NO_SITE;
-	/* one test when nothing waits (all three NO_SITE, all ones) */
-	if ((f->arm_frame & f->pend_hoist & f->pend_lo) != NO_SITE)
+	set_wait(c);
+	if (f->pending)
 		run_pending(c, site);
 }
 
@@ -296,6 +311,8 @@ open_run_cost(cstate *c, uint32_t cost)
 
 	if (!grow((void **) &f->sites, &f->capsites, f->nsites, sizeof(fuel_site), c))
 		return;
+	f->held = 0;
+	f->late_loop = NO_SITE;
 	run_opened(c, f->nsites, at, cost);
 }
 
@@ -339,6 +356,8 @@ late_op_end(cstate *c, uint32_t cost, bool traps)
 		}
 		L->late_n += cost;
 	}
+	else
+		set_wait(c);
 }
 
 /* late_op_end's common case, with no call: the late part goes on. */
@@ -368,10 +387,10 @@ late_op(cstate *c, uint32_t cost, bool traps)
 ** An operator of fuel 'cost' joins the current run: cg_fuel_op takes the
 ** common case inline and calls here in reachable code (operators in
 ** unreachable code are never executed and cost nothing), when counting,
-** for a cost above 0, when no run is open or the run is a loop's late
-** part or full.  Every decoded operator must come through cg_fuel_op: a
-** lowering that fuses several operators must call it for each one it
-** consumes.
+** for a cost above 0, when fuel_wait is set: no run is open, or the run
+** is a loop's late part or may reach RUN_MAX (set_wait).  Every decoded
+** operator must come through cg_fuel_op: a lowering that fuses several
+** operators must call it for each one it consumes.
 */
 void
 cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
@@ -381,7 +400,7 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 
 	/*
 	** Mostly no run is open (a fuel point came before): then no late part
-	** either, and nothing to sync.
+	** either, nothing held, and nothing to sync.
 	*/
 	if (f->at != NO_SITE)
 	{
@@ -397,6 +416,8 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 			f->sites[f->at].n = f->n;
 			return;
 		}
+		/* full: the next run holds nothing yet */
+		f->held = 0;
 	}
 	/*
 	** a new run, when room is there with no call but to run_pending (and
@@ -409,24 +430,36 @@ cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps)
 }
 
 /*
-** An arm of the innermost frame (an if) starts: the next run opened heads
-** it, unless another fuel point (a loop header, a br_if) comes first.
+** An arm of the innermost frame (an if, or a loop's header) starts: the
+** next run opened heads it, unless another fuel point (a loop header, a
+** br_if) comes first.  With fuel off, no run is ever open and nothing
+** reads an arm.
 */
 void
 cg_fuel_arm(cstate *c)
 {
-	ctl		   *k = &c->cs[c->csp - 1];
-
+	if (!c->fuel.counting)
+		return;
 	cg_fuel_sync(c);
-	if (k->kind == CTL_ELSE)
-	{
-		/* the then arm ends here, after its jump to the end if it has one */
-		cg_fuel_arm_done(c, k);
-		k->fuel.then_arm = k->fuel.arm;
-		k->fuel.arm = NO_SITE;
-	}
 	point_synced(c);
 	c->fuel.arm_frame = c->csp - 1;
+	c->fuel.pending = FUEL_PEND_ARM;
+}
+
+/* The else arm of if frame k, the innermost, starts; the then arm ends here. */
+void
+cg_fuel_else(cstate *c, ctl *k)
+{
+	if (!c->fuel.counting)
+		return;
+	cg_fuel_sync(c);
+	/* after the then arm's jump to the end, if it has one */
+	cg_fuel_arm_done(c, k);
+	k->fuel.then_arm = k->fuel.arm;
+	k->fuel.arm = NO_SITE;
+	point_synced(c);
+	c->fuel.arm_frame = c->csp - 1;
+	c->fuel.pending = FUEL_PEND_ARM;
 }
 
 /*
@@ -441,7 +474,7 @@ cg_fuel_arm_done_slow(cstate *c, const ctl *k)
 	if (!cg_plain_since(c, &k->fuel.arm_mark, &jump))
 		return;
 	if (grow((void **) &c->fuel.plains, &c->fuel.capplains, c->fuel.nplains, sizeof(fplain), c))
-		c->fuel.plains[c->fuel.nplains++] = (fplain) {k->fuel.arm, cg_pos(c), jump};
+		c->fuel.plains[c->fuel.nplains++] = (fplain) {k->fuel.arm, cg_pos(c), jump, k->fuel.arm_mark};
 }
 
 /*
@@ -489,7 +522,9 @@ hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
 {
 	fuel_func  *f = &c->fuel;
 	fuel_site  *s = f->sites;
-	uint32_t	t = s[a].n,
+	uint32_t   *z = f->zcand;
+	uint32_t	nz = f->nzcand,
+				t = s[a].n,
 				e = s[b].n,
 				m = t < e ? t : e,
 				p = s[before].n;
@@ -500,10 +535,11 @@ hoist(cstate *c, uint32_t before, uint32_t a, uint32_t b)
 	s[a].n = t - m;
 	s[b].n = e - m;
 	/* written either way, kept if at zero */
-	f->zcand[f->nzcand] = a;
-	f->nzcand += t == m;
-	f->zcand[f->nzcand] = b;
-	f->nzcand += e == m;
+	z[nz] = a;
+	nz += t == m;
+	z[nz] = b;
+	nz += e == m;
+	f->nzcand = nz;
 }
 
 /* Move what both arms of an if/else charge into the run before the if. */
@@ -642,7 +678,8 @@ cg_fuel_flush_slow(cstate *c)
 	L = &c->cs[f->late_loop].fuel;
 	n = late_part(&c->cs[f->late_loop]);
 	f->late_loop = NO_SITE;
-	f->fast_max = fast_max(f->at);
+	if (f->at != NO_SITE)
+		set_wait(c);
 	if (c->unreachable)
 		return;
 	if (n == 0)
@@ -660,9 +697,10 @@ cg_fuel_flush_slow(cstate *c)
 	L->late_n = 0;
 	cg_fuel_point(c);
 	f->at = charge_keeping_flags(c, n);
-	f->fast_max = fast_max(f->at);
 	set_n(f, n);
 	f->held = n;
+	if (f->at != NO_SITE)
+		set_wait(c);
 }
 
 /* The innermost loop frame with a late part that a jump to 'target' leaves. */
@@ -782,7 +820,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 		c->cs[L].fuel.late = true;
 		f->late_open++;
 		f->late_loop = L;
-		f->fast_max = 0;
+		c->fuel_wait = true;
 		return;
 	}
 	point_synced(c);
@@ -836,6 +874,7 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 			set_n(f, n);
 			f->held = n;
 			f->sites[f->at].n = n;
+			set_wait(c);
 		}
 	}
 	if (k->fuel.rot1)
@@ -869,6 +908,7 @@ note_hoist(cstate *c, const ctl *k)
 	{
 		f->hoists[f->nhoists] = (fhoist) {k->fuel.entry, k->fuel.arm, NO_SITE};
 		f->pend_hoist = f->nhoists++;
+		f->pending |= FUEL_PEND_HOIST;
 	}
 }
 
@@ -884,13 +924,11 @@ run_after_end(cstate *c, const ctl *k, bool resume, bool false_only)
 	if (resume)
 	{
 		f->at = k->fuel.entry;
-		f->fast_max = fast_max(f->at);
 		set_n(f, site_fuel(c, f->at));
+		set_wait(c);
 		f->held = f->n;
-		f->arm_frame = NO_SITE;
-		f->pend_lo = NO_SITE;
+		f->pending = 0;
 		f->late_loop = NO_SITE;
-		f->pend_hoist = NO_SITE;
 		return;
 	}
 	/*
@@ -921,19 +959,20 @@ end_frame(cstate *c, const ctl *k, uint32_t index, bool joined, bool false_only)
 }
 
 /*
-** Frame k (popped: it was cs[c->csp]) ends.  'joined' says some branch
-** reaches its end; otherwise only the fall-through does, and the current
-** run may go on.  'false_only': only the false edge of an if without else
-** does (the then arm never reaches its end), so the run after the end is
-** the else path's, and what both paths charge can move before the if
-** (cg_fuel_func_end).  A block or an if without else is done inline here.
+** Frame k (popped: it is cs[c->csp], its parent the frame before it)
+** ends.  'joined' says some branch reaches its end; otherwise only the
+** fall-through does, and the current run may go on.  'false_only': only
+** the false edge of an if without else does (the then arm never reaches
+** its end), so the run after the end is the else path's, and what both
+** paths charge can move before the if (cg_fuel_func_end).  A block or an
+** if without else is done inline here.
 */
 void
-cg_fuel_end(cstate *c, const ctl *k, bool joined, bool false_only)
+cg_fuel_end(cstate *c, ctl *k, bool joined, bool false_only)
 {
 	fuel_func  *f = &c->fuel;
 	uint32_t	index = c->csp;
-	fuel_frame *parent = &c->cs[index - 1].fuel;
+	fuel_frame *parent = &k[-1].fuel;
 	bool		resume;
 
 	cg_fuel_sync(c);
@@ -965,6 +1004,7 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 {
 	fuel_func  *f = &c->fuel;
 	uint32_t	start = cg_pos(c);
+	uint64_t	most;
 
 	cg_fuel_sync(c);
 	f->entry = NO_SITE;
@@ -973,6 +1013,8 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 	f->slacked = c->m->cfg.fuel_mode == SF_FUEL_SLACKED;
 	if (!f->counting)
 		return;
+	most = (uint64_t) FUEL_OP_MAX * (uint64_t) (c->end - c->pc);
+	f->fast_lim = most < RUN_MAX ? RUN_MAX - (uint32_t) most : 0;
 	open_run(c);
 	f->entry = f->at;
 	if (f->at != NO_SITE)
@@ -1089,7 +1131,7 @@ cg_fuel_else_done(cstate *c, const ctl *k, uint32_t branch)
 	if (f->slacked && k->fuel.arm != NO_SITE && branch != NO_SITE &&
 		c->ms->nfix == k->fuel.arm_mark.calls &&
 		grow((void **) &f->plains, &f->capplains, f->nplains, sizeof(fplain), c))
-		f->plains[f->nplains++] = (fplain) {k->fuel.arm, 0, branch};
+		f->plains[f->nplains++] = (fplain) {k->fuel.arm, 0, branch, k->fuel.arm_mark};
 }
 
 /*
@@ -1142,7 +1184,7 @@ cg_fuel_drop_plain(cstate *c)
 			cg_jump_past_charge(c->ms, p->jump, s->at);
 		else
 		{
-			cg_charge_remove(c->ms, s->at, p->end, p->jump);
+			cg_charge_remove(c->ms, s->at, p->end, p->jump, &p->since);
 			s->form = FUEL_REMOVED;
 		}
 	}
@@ -1162,15 +1204,18 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 {
 	fuel_func  *f = &c->fuel;
 	modstate   *ms = c->ms;
+	fuel_site  *sites;
+	call_fixup *fix = ms->fix;
+	uint32_t	dropped = 0;
 
 	cg_fuel_sync(c);
 	if (!f->counting || c->status != SF_OK)
 		return;
 	if (!zcand_room(c, 2 * f->nhoists))
 		return;
-	for (uint32_t i = 0; i < f->nhoists; i++)
-		if (f->hoists[i].else_run != NO_SITE)
-			hoist(c, f->hoists[i].before, f->hoists[i].then_arm, f->hoists[i].else_run);
+	for (const fhoist *h = f->hoists, *end = h + f->nhoists; h < end; h++)
+		if (h->else_run != NO_SITE)
+			hoist(c, h->before, h->then_arm, h->else_run);
 	if (f->nrorder > 0)
 		rotate_loops(c);
 	/*
@@ -1183,21 +1228,23 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 	if (f->entry != NO_SITE)
 		zero_candidate(c, f->entry);
 	ms->fuel.points += f->nsites;
+	sites = f->sites;
 	/*
 	** In precise mode too: a charge of zero is a check of what unchecked
 	** charges (late parts, exits) added, which the next check, or the
 	** boundary at a host call or the return, makes as well.  Its check
 	** goes once the trap thunks are bound (cg_fuel_drop_checks).
 	*/
-	for (uint32_t i = 0; i < f->nzcand; i++)
+	for (const uint32_t *z = f->zcand, *end = z + f->nzcand; z < end; z++)
 	{
-		fuel_site  *s = &f->sites[f->zcand[i]];
+		fuel_site  *s = &sites[*z];
 
 		if (s->n != 0 || s->form == FUEL_DROPPED)
 			continue;			/* charges, or already dropped */
 		s->form = FUEL_DROPPED;
-		ms->fuel.points--;
+		dropped++;
 	}
+	ms->fuel.points -= dropped;
 	cg_charges_write(ms, f->sites, f->nsites);
 	for (uint32_t i = 0; i < f->nskips; i++)
 	{
@@ -1211,14 +1258,14 @@ cg_fuel_func_end(cstate *c, uint32_t defidx)
 	if (f->entry != NO_SITE)
 		ms->fuel.entry[defidx].n = f->sites[f->entry].n;
 	/* each fixup carries its paying site; those of one site share the first's */
-	for (uint32_t i = f->fix0; i < ms->nfix; i++)
+	for (uint32_t i = f->fix0, nfix = ms->nfix; i < nfix; i++)
 	{
-		fuel_pay   *p = &ms->fix[i].pay;
+		fuel_pay   *p = &fix[i].pay;
 		fuel_site  *s;
 
 		if (p->site == NO_SITE)
 			continue;
-		s = &f->sites[p->site];
+		s = &sites[p->site];
 		p->at = s->at;
 		p->n = s->n;
 		p->form = s->form;

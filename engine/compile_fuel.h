@@ -39,11 +39,13 @@ typedef struct fuel_site
 
 /*
 ** A place in the lowering's output, to tell later whether the code since
-** is plain: no branch, call or frame in it (cg_mark, cg_plain_since).
+** is plain: no branch, call or frame in it (cg_mark, cg_plain_since); and,
+** made just after a charge, where that charge's code ends in the code map
+** (cg_charge_remove).
 */
 typedef struct cg_mark
 {
-	uint32_t	branches, calls, frames;
+	uint32_t	branches, calls, frames, map;
 } cg_mark;
 
 /* What the pass keeps per control frame (in the compiler's ctl). */
@@ -60,9 +62,17 @@ typedef struct fuel_frame
 	uint32_t	skip;			/* loop: its entry's slot before the label, or NO_SITE */
 	bool		late;			/* loop: part of its body is charged late */
 	bool		peel;			/* loop: entered past its header charge (fskip) */
-	/* if/else: the lowering and the sites when 'arm' opened, to tell a plain arm */
+	/*
+	** if/else: the lowering when 'arm' opened, to tell a plain arm (which
+	** has no other site after 'arm')
+	*/
 	cg_mark		arm_mark;
-	uint32_t	arm_sites;
+	/*
+	** unused: with them a frame (ctl, compile.h) is 128 bytes, and finding
+	** frame i, which the hooks do on every branch and end, is a shift
+	** (compile_fuel.c checks the size)
+	*/
+	uint32_t	spare[4];
 } fuel_frame;
 
 /*
@@ -89,6 +99,7 @@ typedef struct fplain
 	uint32_t	end;			/* the end of its code, or 0: an else arm */
 	uint32_t	jump;			/* the jump that ends it, or NO_SITE; an else
 								 * arm: the if's branch to it */
+	cg_mark		since;			/* made just after the charge */
 } fplain;
 
 /*
@@ -154,28 +165,38 @@ typedef struct fskip
 	bool		peel;
 } fskip;
 
+/* fuel_func.pending: which of arm_frame, pend_hoist, pend_lo hold something */
+#define FUEL_PEND_ARM	1
+#define FUEL_PEND_HOIST	2
+#define FUEL_PEND_LO	4
+
 /* What the pass keeps per function (in the compiler's cstate). */
 typedef struct fuel_func
 {
-	/* the open run, read and written per operator by cg_fuel_op */
-	uint32_t	fast_max;		/* n grows inline while below this: FUEL_RUN_MAX
-								 * when a run is open and only its count grows,
-								 * else 0 */
+	/*
+	** the open run, written per operator by cg_fuel_op (see
+	** cstate.fuel_wait); a fuel point zeroes the first four fields and sets
+	** the next two to NO_SITE (in that order, a few wide stores)
+	*/
 	uint32_t	n;				/* its fuel, written to the site by cg_fuel_sync */
 	uint32_t	synced;			/* n as the site holds it */
 	uint32_t	held;			/* of n, what runs up to its last operator that may trap */
+	/* what waits for the next run opened: FUEL_PEND_* bits, each for its field */
+	uint32_t	pending;
+	uint32_t	at;				/* the open run's site, or NO_SITE */
+	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_SITE */
+	uint32_t	arm_frame;		/* if frame whose arm the next run heads */
+	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
+	uint32_t	pend_hoist;		/* hoist whose else run the next run is */
 	bool		counting;		/* fuel mode is not off */
 	bool		precise;		/* fuel mode is precise */
 	bool		slacked;		/* fuel mode is slacked */
-	uint32_t	at;				/* the open run's site, or NO_SITE */
-	uint32_t	arm_frame;		/* if frame whose arm the next run heads, or NO_SITE */
-	uint32_t	pend_lo;		/* frames from here up take the next run as entry run */
-	uint32_t	late_loop;		/* loop whose late part the current run is, or NO_SITE */
 	uint32_t	entry;			/* this function's entry charge, or NO_SITE */
-	uint32_t	pend_hoist;		/* hoist whose else run the next run is, or NO_SITE */
 	uint32_t	late_open;		/* loops turned late whose frame is open */
 	uint32_t	redge_new1;		/* 1 + the fedge whose jump comes next, or 0 */
 	uint32_t	fix0;			/* this function's first call fixup */
+	uint32_t	fast_lim;		/* a run below this cannot reach FUEL_RUN_MAX by the
+								 * body's end: it may grow inline (set_wait) */
 	fuel_site  *sites;
 	uint32_t	nsites, capsites;
 	fhoist	   *hoists;			/* if-without-else hoists, done at the end */

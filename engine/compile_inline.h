@@ -400,8 +400,11 @@ static inline void
 cg_fuel_enter(cstate *c, ctl *k)
 {
 	k->fuel.entry = c->fuel.at;
-	if (c->fuel.at == NO_SITE && c->fuel.pend_lo == NO_SITE)
+	if (c->fuel.at == NO_SITE && !(c->fuel.pending & FUEL_PEND_LO) && c->fuel.counting)
+	{
 		c->fuel.pend_lo = c->csp - 1;
+		c->fuel.pending |= FUEL_PEND_LO;
+	}
 	k->fuel.esc_min = NO_SITE;
 	k->fuel.arm = NO_SITE;
 	k->fuel.then_arm = NO_SITE;
@@ -496,7 +499,7 @@ cg_fuel_jump(cstate *c, uint32_t depth, bool conditional)
 static inline void
 cg_fuel_arm_done(cstate *c, const ctl *k)
 {
-	if (c->fuel.slacked && k->fuel.arm != NO_SITE && c->fuel.nsites == k->fuel.arm_sites)
+	if (c->fuel.slacked && k->fuel.arm != NO_SITE && c->fuel.nsites == k->fuel.arm + 1)
 		cg_fuel_arm_done_slow(c, k);
 }
 
@@ -657,40 +660,41 @@ cg_pos(const cstate *c)
 	return (uint32_t) x64_pos(c->b);
 }
 
-/* Where the code stands, to tell later whether it has stayed plain (cg_plain_since). */
+/*
+** Where the code stands, to tell later whether it has stayed plain
+** (cg_plain_since), and where the code map stands.
+*/
 static inline cg_mark
 cg_mark_here(const cstate *c)
 {
-	return (cg_mark) {c->nbranch, c->ms->nfix, c->frames};
+	return (cg_mark) {c->nbranch, c->ms->nfix, c->frames, c->ms->nmap};
 }
 
 /*
 ** Called before operator 'op' is compiled: it joins the current run
 ** (compile_fuel.c).  Inline, the common case: an open ordinary run takes
-** the operator's cost into fuel.n only; the site is brought up to date at
-** the start of every cg_fuel_* function that reads or writes the fuel of
+** the operator's cost into fuel.n only, with no test but the dispatch's
+** of 'slow', which holds fuel_wait; the site is brought up to date at the
+** start of every cg_fuel_* function that reads or writes the fuel of
 ** sites, the only code that does (a store after each operator cost 2% of
 ** the compile: with it every field of the cstate had to be reloaded).
+** Reachable code only (the dispatch), and counting: fuel_wait is never
+** set otherwise.
 */
 static inline void
 cg_fuel_op(cstate *c, int op)
 {
 	uint32_t	cost = cg_op_fuel[op];
 
-	/*
-	** reachable code only (the dispatch); a run is open only when counting: no
-	** test of 'counting' here.  One test: fast_max is FUEL_RUN_MAX for an
-	** ordinary open run, else 0.
-	*/
-	if (c->fuel.n < c->fuel.fast_max)
+	/* 'slow' holds fuel_wait: after the dispatch's test of it, no test */
+	if (SF_LIKELY(c->slow == 0) || !c->fuel_wait)
 	{
 		/* written to the site by the next cg_fuel_* call (cg_fuel_sync) */
 		c->fuel.n += cost;
 		return;
 	}
-	if (!c->fuel.counting || cost == 0 || c->unreachable)
-		return;
-	cg_fuel_op_slow(c, cost, cg_op_traps[op]);
+	if (cost != 0)
+		cg_fuel_op_slow(c, cost, cg_op_traps[op]);
 }
 
 #endif							/* SF_COMPILE_INLINE_H */
