@@ -551,11 +551,22 @@ cg_read_u32(cstate *c)
 	return cg_read_u32_slow(c);
 }
 
+/* Constants: one byte mostly, two (up to +-8191) inline too. */
 static inline int64_t
 cg_read_s64(cstate *c)
 {
-	if (SF_LIKELY(*c->pc < 0x80))
-		return (int64_t) (*c->pc++ ^ 0x40) - 0x40;
+	const uint8_t *p = c->pc;
+
+	if (SF_LIKELY(p[0] < 0x80))
+	{
+		c->pc = p + 1;
+		return (int64_t) (p[0] ^ 0x40) - 0x40;
+	}
+	if (p[1] < 0x80)
+	{
+		c->pc = p + 2;
+		return (int64_t) (((uint32_t) (p[0] & 0x7F) | (uint32_t) p[1] << 7) ^ 0x2000) - 0x2000;
+	}
 	return cg_read_s64_slow(c);
 }
 
@@ -572,7 +583,11 @@ cg_read_s32(cstate *c)
 static inline void
 cg_push_local(cstate *c, uint32_t l)
 {
-	cg_push_words(c, c->lhead[l], l);
+	uint64_t	head = c->lhead[l];
+
+	/* two plain stores: GCC would pair them through an xmm register (more instructions) */
+	__asm__("" : "+r"(head));
+	cg_push_words(c, head, l);
 }
 
 /*

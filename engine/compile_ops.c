@@ -52,21 +52,14 @@ cg_read_s64_slow(cstate *c)
 	int			shift = 0;
 	uint8_t		byte = 0;
 
-	/* two or three bytes: most constants that miss the inline one-byte path */
-	if (c->end - p >= 3 && p[0] >= 0x80)
+	/* three bytes: most constants that miss the inline paths (one or two) */
+	if (c->end - p >= 3 && p[0] >= 0x80 && p[1] >= 0x80 && p[2] < 0x80)
 	{
-		uint32_t	lo = (uint32_t) (p[0] & 0x7F) | (uint32_t) (p[1] & 0x7F) << 7;
+		uint32_t	v3 = (uint32_t) (p[0] & 0x7F) | (uint32_t) (p[1] & 0x7F) << 7 |
+			(uint32_t) p[2] << 14;
 
-		if (p[1] < 0x80)
-		{
-			c->pc = p + 2;
-			return (int64_t) (lo ^ 0x2000) - 0x2000;
-		}
-		if (p[2] < 0x80)
-		{
-			c->pc = p + 3;
-			return (int64_t) ((lo | (uint32_t) p[2] << 14) ^ 0x100000) - 0x100000;
-		}
+		c->pc = p + 3;
+		return (int64_t) (v3 ^ 0x100000) - 0x100000;
 	}
 
 	while (p < c->end && shift < 70)
@@ -876,7 +869,9 @@ load_body(cstate *c, int op)
 	mem_at		m;
 	int			r,
 				l;
-	uint8_t		size = sf_opinfo_table[op].mem;
+	/* i32.load's are constants in cg_load_i32 (no table read) */
+	bool		i32 = op == SF_OP_I32_LOAD;
+	uint8_t		size = i32 ? 4 : sf_opinfo_table[op].mem;
 
 	cg_read_u32(c);				/* alignment hint */
 	offset = cg_read_u32(c);
@@ -945,7 +940,7 @@ load_body(cstate *c, int op)
 	if (l >= 0)
 		cg_push(c, dst);
 	else
-		cg_push_reg(c, sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
+		cg_push_reg(c, !i32 && sf_opinfo_table[op].sig[2] == 'I' ? SF_I64 : SF_I32, r);
 }
 
 static OUT_OF_LINE void
