@@ -39,8 +39,12 @@
 #include "compile.h"
 #include "signals.h"
 
-/* Below this much wasm, a thread costs more than it can save. */
-#define PAR_MIN_BYTES	(24u << 10)
+/*
+** Below this much wasm, a thread costs more than it can save (starting
+** it, its own arrays and code region, gathering its code): on a 2-vCPU
+** machine two threads break even at about 120 KB of wasm code.
+*/
+#define PAR_MIN_BYTES	(128u << 10)
 /* ... and each thread should have this much to do. */
 #define PART_MIN_BYTES	(12u << 10)
 /* threads used when compile_threads is 0 (automatic) */
