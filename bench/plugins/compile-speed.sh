@@ -110,7 +110,8 @@ compile_speed_table() {	# WASM N TITLE
 		compile_row_stats $k
 		if [ $k = 1 ]; then
 			used=$(stat_line "$OUT/compile.1.err" "compile threads")
-			sf_row+=$(compile_speed_row "slackfuel (sfrun --stats; ${used:-?} threads)" "$size")$'\n'
+			[ "$used" = 1 ] && used="1 thread" || used="${used:-?} threads"
+			sf_row+=$(compile_speed_row "slackfuel (sfrun --stats; $used)" "$size")$'\n'
 		else
 			sf_row+=$(compile_speed_row "slackfuel, one thread (--compile-threads=1)" "$size")$'\n'
 		fi
