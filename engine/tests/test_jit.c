@@ -1041,6 +1041,86 @@ test_code_outgrows_estimate(void **state)
 }
 
 /*
+** The compiler's arrays start in one block sized by estimates from the
+** module (compile_module.c, presize); one that outgrows its part moves to
+** a malloc of its own.  This module outgrows every estimate: a body of
+** 6-byte calls (the call fixups), blocks nested 150 deep (the control
+** stack), 300 float constants (the constant pool and its uses), 300
+** divisions (trap branches) and 300 if-without-else (fuel's hoists), in
+** each fuel mode.  The results, and the fuel of precise and slacked mode,
+** must agree.
+*/
+static void
+test_arrays_outgrow_presize(void **state)
+{
+	size_t		cap = 400000;
+	char	   *text = malloc(cap);
+	size_t		n = 0;
+	uint64_t	fuel[3];
+
+	n += (size_t) snprintf(text + n, cap - n, "(module"
+						   " (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))"
+						   " (func (export \"many\") (param i32) (result i32)");
+	for (int i = 0; i < 2000; i++)
+		n += (size_t) snprintf(text + n, cap - n, " (local.set 0 (call $leaf (local.get 0)))");
+	n += (size_t) snprintf(text + n, cap - n, " (local.get 0))"
+						   " (func (export \"deep\") (param i32) (result i32)");
+	for (int i = 0; i < 150; i++)
+		n += (size_t) snprintf(text + n, cap - n, " (block");
+	n += (size_t) snprintf(text + n, cap - n, " (br_if 75 (local.get 0))");
+	for (int i = 0; i < 150; i++)
+		n += (size_t) snprintf(text + n, cap - n, " (local.set 0 (i32.add (local.get 0) (i32.const 1))))");
+	n += (size_t) snprintf(text + n, cap - n, " (local.get 0))"
+						   " (func (export \"mixed\") (param i32) (result i32) (local f64 i32)");
+	for (int i = 0; i < 300; i++)
+		n += (size_t) snprintf(text + n, cap - n,
+							   " (local.set 1 (f64.add (local.get 1) (f64.const %d.5)))"
+							   " (local.set 2 (i32.add (local.get 2) (i32.div_s (i32.const %d) (local.get 0))))"
+							   " (if (i32.eq (local.get 2) (i32.const %d)) (then (local.set 2 (i32.const 0))))",
+							   i, 1000 + i, -1 - i);
+	snprintf(text + n, cap - n,
+			 " (i32.add (local.get 2) (i32.trunc_f64_s (local.get 1)))))");
+	for (int mode = 0; mode < 3; mode++)
+	{
+		static const sf_fuel_mode modes[3] = {SF_FUEL_OFF, SF_FUEL_SLACKED, SF_FUEL_PRECISE};
+		sf_config	cfg;
+		sf_module  *m;
+		sf_store   *s = sf_store_new(NULL, NULL);
+		sf_instance *inst;
+		sf_call_opts opts = {.fuel_limit = UINT64_MAX};
+		sf_val		a = i32v(3), r;
+		sf_error	err;
+		int32_t		got;
+		int32_t		divs = 0;
+
+		sf_config_default(&cfg);
+		cfg.fuel_mode = modes[mode];
+		cfg.compile_threads = 1;
+		m = load_wat_cfg(text, &cfg);
+		inst = instantiate(s, m, NULL, 0);
+		assert_int_equal(call_i32(export_func(inst, "many"), 1, (int32_t[]) {5}, &got, &err), SF_OK);
+		assert_int_equal(got, 2005);
+		/* the branch leaves 76 blocks: the 74 adds after the 76th run */
+		assert_int_equal(call_i32(export_func(inst, "deep"), 1, (int32_t[]) {1}, &got, &err), SF_OK);
+		assert_int_equal(got, 75);
+		assert_int_equal(call_i32(export_func(inst, "deep"), 1, (int32_t[]) {0}, &got, &err), SF_OK);
+		assert_int_equal(got, 150);
+		for (int i = 0; i < 300; i++)
+			divs += (1000 + i) / 3;
+		assert_int_equal(sf_call(export_func(inst, "mixed"), &a, 1, &r, 1, &opts, &err), SF_OK);
+		/* the sum of i + 0.5 for i < 300 is 45,000, and no if fires */
+		assert_int_equal(r.of.i32, divs + 45000);
+		fuel[mode] = opts.fuel_consumed;
+		sf_store_free(s);
+		sf_module_free(m);
+	}
+	assert_int_equal(fuel[0], 0);
+	assert_true(fuel[1] > 300 * 10);
+	assert_int_equal(fuel[1], fuel[2]);
+	free(text);
+}
+
+/*
 ** A module of about 1 MB of wasm: its code block (3x the wasm) is over
 ** 2 MiB, so it starts on a 2 MiB boundary (codemem.c asks for huge pages
 ** there), its first function within the first 64-byte line or two, and it
@@ -1230,6 +1310,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_br_table_large),
 		cmocka_unit_test(test_bounds_checked),
 		cmocka_unit_test(test_code_outgrows_estimate),
+		cmocka_unit_test(test_arrays_outgrow_presize),
 		cmocka_unit_test(test_code_block_huge_aligned),
 		cmocka_unit_test(test_code_block_huge_fits_unaligned),
 	};
