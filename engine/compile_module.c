@@ -106,6 +106,7 @@ struct job
 	uint8_t    *region;			/* the helpers' regions of the code block */
 	size_t		region_len;		/* each */
 	size_t		prefault;		/* what a helper faults in of its region */
+	size_t		faulted;		/* what the caller faulted in of the block's start */
 	uint64_t	wasm;			/* bytes of function bodies */
 	uint32_t	max_body;		/* the largest body */
 	uint32_t	next_body;		/* the second largest: the caller's largest, with helpers */
@@ -979,31 +980,35 @@ start_code(job *jb, modstate *ms, uint8_t *block, size_t own, size_t cap, uint64
 	if (block != NULL)
 	{
 		prefault(jb, block, fault, true);
+		jb->faulted = fault;
 		x64_buf_init_at(&ms->buf, block, own);
 	}
 	else
 		x64_buf_init(&ms->buf);
 }
 
-/* The code into its final, executable place: sealed in place or copied. */
+/*
+** The code into its final, executable place: sealed in place or copied.
+** 'faulted' is what was faulted in of the block from its start (all of it
+** when helpers faulted in their regions).
+*/
 static sf_status
-finish_code(modstate *ms, struct sf_jit *j, void *block, size_t cap)
+finish_code(modstate *ms, struct sf_jit *j, void *block, size_t cap, size_t faulted)
 {
 	sf_error   *err = ms->err;
 
 	j->code_len = x64_pos(&ms->buf);
 	if (block != NULL && ms->buf.start == block)
 	{
-		if (!sf_codemem_seal(block, cap, j->code_len, err))
+		if (!sf_codemem_seal(block, cap, j->code_len, faulted, &j->code_kept, &j->code_held, err))
 			return err->status;
 		j->code = block;
-		j->code_held = sf_codemem_held(block, cap, j->code_len);
 		return SF_OK;
 	}
 	if (block != NULL)
 		sf_codemem_free(block, cap);
 	j->code = sf_codemem_install(ms->buf.start, j->code_len, err);
-	j->code_held = sf_codemem_held(j->code, j->code_len, j->code_len);
+	j->code_held = j->code_kept = sf_codemem_held(j->code, j->code_len, j->code_len);
 	return j->code != NULL ? SF_OK : err->status;
 }
 
@@ -1267,7 +1272,7 @@ compile_module(job *jb, uint64_t wasm)
 	if (st == SF_OK)
 	{
 		link_threads(jb);
-		return finish_code(ms, jb->j, block, cap);
+		return finish_code(ms, jb->j, block, cap, jb->n > 1 ? cap : jb->faulted);
 	}
 	if (block != NULL)
 		sf_codemem_free(block, cap);

@@ -1227,6 +1227,71 @@ test_code_block_huge_fits_unaligned(void **state)
 		sf_codemem_free(blocks[i], 1u << 20);
 }
 
+/* The protection of the page at 'p' in /proc/self/maps ("r-xp" etc.), or "". */
+static const char *
+page_perms(const void *p)
+{
+	static char perms[8];
+	char		line[512];
+	FILE	   *f = fopen("/proc/self/maps", "r");
+
+	perms[0] = '\0';
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+	{
+		unsigned long lo, hi;
+		char		pr[8];
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, pr) == 3 &&
+			(uintptr_t) p >= lo && (uintptr_t) p < hi)
+			strcpy(perms, pr);
+	}
+	fclose(f);
+	return perms;
+}
+
+/*
+** Sealing a block in place: with little faulted in past the code, the
+** whole block turns read-execute (one mprotect), stays with the code
+** (kept) and holds what was faulted in; with more, the code's pages are
+** sealed and the rest goes back to the arena.  Freed with its kept
+** length, a block's whole room is free again: the next reserve of that
+** size, first fit, gets the same place.
+*/
+static void
+test_code_block_seal(void **state)
+{
+	size_t		pg = 4096, len = 53 * pg, kept, held;
+	uint8_t    *b;
+	sf_error	err;
+
+	sf_module_free(load_wat(arith_wat));	/* the arena and its stubs */
+	/* 38 pages of code, 43 faulted in: the whole block stays */
+	b = sf_codemem_reserve(len, NULL);
+	assert_non_null(b);
+	sf_codemem_prefault(b, 43 * pg);
+	memset(b, 0xC3, 38 * pg - 100);
+	assert_true(sf_codemem_seal(b, len, 38 * pg - 100, 43 * pg, &kept, &held, &err));
+	assert_int_equal(kept, len);
+	assert_int_equal(held, 43 * pg);
+	assert_string_equal(page_perms(b), "r-xp");
+	assert_string_equal(page_perms(b + len - 1), "r-xp");
+	assert_int_equal(b[0], 0xC3);
+	sf_codemem_free(b, kept);
+	assert_ptr_equal(sf_codemem_reserve(len, NULL), b);
+	/* 20 pages of code, 43 faulted in: the tail goes back */
+	sf_codemem_prefault(b, 43 * pg);
+	memset(b, 0xC3, 20 * pg);
+	assert_true(sf_codemem_seal(b, len, 20 * pg, 43 * pg, &kept, &held, &err));
+	assert_int_equal(kept, 20 * pg);
+	assert_int_equal(held, 20 * pg);
+	assert_string_equal(page_perms(b + 19 * pg), "r-xp");
+	assert_string_equal(page_perms(b + 20 * pg), "---p");
+	sf_codemem_free(b, kept);
+	assert_ptr_equal(sf_codemem_reserve(len, NULL), b);
+	sf_codemem_free(b, len);
+}
+
 /*
 ** Bounds-checked mode: explicit checks, a small reservation; a module
 ** compiled for guard pages that imports such a memory runs its
@@ -1313,6 +1378,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_arrays_outgrow_presize),
 		cmocka_unit_test(test_code_block_huge_aligned),
 		cmocka_unit_test(test_code_block_huge_fits_unaligned),
+		cmocka_unit_test(test_code_block_seal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
