@@ -30,6 +30,18 @@
 */
 #define SF_HUGE_PAGE SF_CODEMEM_HUGE_PAGE
 
+/*
+** Seal keeps a small block whole, its tail read-execute and never written,
+** when what was faulted in past the code is at most this and at most a
+** quarter of the code: one mprotect of the whole block changes the
+** mapping in place, where sealing the code's part splits it and dropping
+** the rest takes a second call (libc-module, 70 KB of wasm: about 60 against
+** 100-140 us here, 4-8% of its compile).  The tail's address space stays
+** with the block until it is freed; of its memory, only the part faulted
+** in, which the block holds (and counts).
+*/
+#define SF_SEAL_KEEP_MAX ((size_t) 64 << 10)
+
 typedef struct hole
 {
 	uintptr_t	start;
@@ -177,22 +189,34 @@ sf_codemem_reserve(size_t len, sf_error *err)
 }
 
 bool
-sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err)
+sf_codemem_seal(void *block, size_t len, size_t used, size_t faulted,
+				size_t *kept, size_t *held, sf_error *err)
 {
 	size_t		sz = page_round(len ? len : 1);
 	size_t		usz = page_round(used ? used : 1);
+	size_t		fsz = faulted & ~(page_round(1) - 1);
+	bool		whole;
 
-	if (usz <= sz)
+	fsz = fsz > sz ? sz : fsz < usz ? usz : fsz;
+	whole = sz < SF_HUGE_PAGE && fsz - usz <= SF_SEAL_KEEP_MAX && fsz - usz <= usz / 4;
+	if (usz <= sz && !whole)
 		usz = sf_codemem_held(block, len, used);
-	if (usz > sz || mprotect(block, usz, PROT_READ | PROT_EXEC) != 0)
+	if (usz > sz || mprotect(block, whole ? sz : usz, PROT_READ | PROT_EXEC) != 0)
 	{
 		sf_error_set(err, SF_NOMEM, "mprotect of JIT code failed: %s",
 					 usz > sz ? "block overrun" : strerror(errno));
 		sf_codemem_free(block, len);
 		return false;
 	}
+	if (whole)
+	{
+		*kept = sz;
+		*held = fsz;
+		return true;
+	}
 	if (usz < sz)
 		sf_codemem_free((uint8_t *) block + usz, sz - usz);
+	*kept = *held = usz;
 	return true;
 }
 
@@ -234,11 +258,12 @@ void *
 sf_codemem_install(const void *code, size_t len, sf_error *err)
 {
 	void	   *at = sf_codemem_reserve(len, err);
+	size_t		kept, held;
 
 	if (at == NULL)
 		return NULL;
 	memcpy(at, code, len);
-	return sf_codemem_seal(at, len, len, err) ? at : NULL;
+	return sf_codemem_seal(at, len, len, 0, &kept, &held, err) ? at : NULL;
 }
 
 void

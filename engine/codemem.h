@@ -24,15 +24,21 @@ void	   *sf_codemem_install(const void *code, size_t len, sf_error *err);
 
 /*
 ** Code written in place: a fresh read-write block of 'len' bytes, NULL on
-** failure; then sf_codemem_seal() makes the part of the block that holds
-** its first 'used' bytes (sf_codemem_held) read-execute and returns the
-** rest to the arena (or, failing, frees the whole block).  Spares the copy of sf_codemem_install and touching the
-** pages of a second buffer.
+** failure; then sf_codemem_seal() makes it read-execute for its first
+** 'used' bytes of code, of which the first 'faulted' bytes were faulted in
+** (sf_codemem_prefault), and sets *kept to what stays mapped with the code
+** (sf_codemem_free's length) and *held to the memory that holds.  A small
+** block whose faulted part past the code is small (SF_SEAL_KEEP_MAX)
+** stays whole, sealed with one mprotect; otherwise the part that holds
+** the code (sf_codemem_held) is sealed and the rest returned to the arena.
+** Failing, it frees the whole block.  Spares the copy of
+** sf_codemem_install and touching the pages of a second buffer.
 */
 void	   *sf_codemem_reserve(size_t len, sf_error *err);
 /* A block of this size or more starts on a boundary of it and asks for huge pages. */
 #define SF_CODEMEM_HUGE_PAGE ((size_t) 2 << 20)
-bool		sf_codemem_seal(void *block, size_t len, size_t used, sf_error *err);
+bool		sf_codemem_seal(void *block, size_t len, size_t used, size_t faulted,
+							size_t *kept, size_t *held, sf_error *err);
 /*
 ** The memory a sealed block holds for its 'used' bytes of code, of a
 ** reservation of 'len' bytes at 'block': whole pages, or whole huge pages

@@ -105,6 +105,38 @@ cg_alloc_xmm_slow(cstate *c)
 
 /* ---- the value stack ------------------------------------------------------ */
 
+/* p lies in the thread's scratch block (modstate.scratch). */
+static inline bool
+in_scratch(const modstate *ms, const void *p)
+{
+	return p != NULL && (uintptr_t) p - (uintptr_t) ms->scratch < ms->scratch_len;
+}
+
+/*
+** realloc for the thread's arrays: one in the scratch block moves to a
+** malloc of its own, with its first 'old' bytes.
+*/
+void *
+cg_realloc(const modstate *ms, void *p, size_t old, size_t size)
+{
+	void	   *n;
+
+	if (!in_scratch(ms, p))
+		return realloc(p, size);
+	n = malloc(size);
+	if (n != NULL)
+		memcpy(n, p, old < size ? old : size);
+	return n;
+}
+
+/* free for the thread's arrays: the scratch block's parts go with the block. */
+void
+cg_free(const modstate *ms, void *p)
+{
+	if (!in_scratch(ms, p))
+		free(p);
+}
+
 /*
 ** Double the array *v of *cap elements of 'size' bytes (to 'first' when
 ** empty); false, with the compile failed, when out of memory.
@@ -113,7 +145,7 @@ static bool
 grow_doubling(cstate *c, void **v, uint32_t *cap, size_t size, uint32_t first)
 {
 	uint32_t	ncap = *cap ? *cap * 2 : first;
-	void	   *nv = realloc(*v, (size_t) ncap * size);
+	void	   *nv = cg_realloc(c->ms, *v, (size_t) *cap * size, (size_t) ncap * size);
 
 	if (nv == NULL)
 	{
@@ -385,7 +417,7 @@ cg_restore_local_regs(cstate *c)
 
 /* Grow *v (of *cap elements of 'size' bytes) for one more: false when out of memory. */
 static bool
-grow_one(void **v, uint32_t *cap, uint32_t n, size_t size)
+grow_one(const modstate *ms, void **v, uint32_t *cap, uint32_t n, size_t size)
 {
 	uint32_t	ncap;
 	void	   *nv;
@@ -393,7 +425,7 @@ grow_one(void **v, uint32_t *cap, uint32_t n, size_t size)
 	if (n < *cap)
 		return true;
 	ncap = *cap ? *cap * 2 : 16;
-	nv = realloc(*v, (size_t) ncap * size);
+	nv = cg_realloc(ms, *v, (size_t) *cap * size, (size_t) ncap * size);
 	if (nv == NULL)
 		return false;
 	*v = nv;
@@ -409,8 +441,8 @@ cg_pool_use(cstate *c, uint64_t bits)
 
 	for (i = 0; i < ms->nkpool && ms->kpool[i] != bits; i++)
 		;
-	if ((i == ms->nkpool && !grow_one((void **) &ms->kpool, &ms->capkpool, ms->nkpool, 8)) ||
-		!grow_one((void **) &ms->kfix, &ms->capkfix, ms->nkfix, sizeof(pool_fix)))
+	if ((i == ms->nkpool && !grow_one(ms, (void **) &ms->kpool, &ms->capkpool, ms->nkpool, 8)) ||
+		!grow_one(ms, (void **) &ms->kfix, &ms->capkfix, ms->nkfix, sizeof(pool_fix)))
 	{
 		cg_fail(c, SF_NOMEM, "out of memory");
 		return;
@@ -536,26 +568,15 @@ chain_bind(cstate *c, uint32_t *chain, size_t target)
 	} while (at != NO_CHAIN);
 }
 
-/*
-** A branch to trap code, bound when the function ends (emit_trap_thunks):
-** its rel32 field, the trap kind (TRAP_IN_EAX: a helper's, the kind in
-** eax) and the module offset of its operator.
-*/
+/* A trap_site's kind for a helper's trap: the kind is in eax. */
 #define TRAP_IN_EAX SF_TRAP_COUNT
-
-typedef struct trap_site
-{
-	uint32_t	field;
-	uint32_t	wasm;
-	uint32_t	kind;
-} trap_site;
 
 static __attribute__((noinline)) bool
 trap_sites_grow(cstate *c)
 {
 	modstate   *ms = c->ms;
 	uint32_t	ncap = ms->capsites ? ms->capsites * 2 : 64;
-	trap_site  *ns = realloc(ms->sites, ncap * sizeof(*ns));
+	trap_site  *ns = cg_realloc(ms, ms->sites, ms->capsites * sizeof(*ns), ncap * sizeof(*ns));
 
 	if (ns == NULL)
 	{
@@ -599,7 +620,7 @@ cg_map_grow(cstate *c)
 {
 	modstate   *ms = c->ms;
 	uint32_t	ncap = ms->capmap ? ms->capmap * 2 : 256;
-	sf_codemap_point *nm = realloc(ms->map, ncap * sizeof(*nm));
+	sf_codemap_point *nm = cg_realloc(ms, ms->map, ms->capmap * sizeof(*nm), ncap * sizeof(*nm));
 
 	if (nm == NULL)
 	{
@@ -1701,7 +1722,8 @@ cg_call(cstate *c, uint32_t func)
 		if (ms->nfix == ms->capfix)
 		{
 			uint32_t	ncap = ms->capfix ? ms->capfix * 2 : 64;
-			call_fixup *nf = realloc(ms->fix, ncap * sizeof(call_fixup));
+			call_fixup *nf = cg_realloc(ms, ms->fix, ms->capfix * sizeof(call_fixup),
+											ncap * sizeof(call_fixup));
 
 			if (nf == NULL)
 			{
@@ -1772,7 +1794,7 @@ take_local_arrays(cstate *c)
 
 	if (need > ms->lcap)
 	{
-		void	   *nb = realloc(ms->lbuf, need);
+		void	   *nb = cg_realloc(ms, ms->lbuf, ms->lcap, need);
 
 		if (nb == NULL)
 			return false;

@@ -102,6 +102,18 @@ typedef struct pool_fix
 	uint32_t	idx;
 } pool_fix;
 
+/*
+** A branch to trap code, bound when the function ends (emit_trap_thunks):
+** its rel32 field, the trap kind (or TRAP_IN_EAX, compile.c) and the
+** module offset of its operator.
+*/
+typedef struct trap_site
+{
+	uint32_t	field;
+	uint32_t	wasm;
+	uint32_t	kind;
+} trap_site;
+
 /* Per-module compile state that outlives one function. */
 typedef struct modstate
 {
@@ -115,6 +127,13 @@ typedef struct modstate
 	uint32_t	nfix, capfix;
 	fuel_module fuel;			/* fuel planning's (compile_fuel.c) */
 	sf_error   *err;
+	/*
+	** One malloc'ed block that the thread's growing arrays start in
+	** (compile_module.c, presize); an array that outgrows its part moves
+	** to a malloc of its own (cg_realloc), and cg_free frees only those.
+	*/
+	uint8_t    *scratch;
+	size_t		scratch_len;
 	/* a function's arrays, handed on to the next one (no malloc per function) */
 	sval	   *vs;
 	uint32_t	vcap;
@@ -152,7 +171,7 @@ typedef struct modstate
 	uint32_t	nmap, capmap;
 	uint32_t	thunks_at;
 	/* the function's trap branches, in code order (cg_trap_if) */
-	struct trap_site *sites;
+	trap_site  *sites;
 	uint32_t	nsites, capsites;
 	sf_codemap_buf maps;
 	uint32_t	map_lo, map_hi;
@@ -366,6 +385,8 @@ void		cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps);
 void		cg_fuel_take(cstate *c);
 void		cg_fuel_give_back(cstate *c);
 void		cg_fuel_free(modstate *ms);
+void	   *cg_realloc(const modstate *ms, void *p, size_t old, size_t size);
+void		cg_free(const modstate *ms, void *p);
 void		cg_fuel_func_entry(cstate *c, uint32_t defidx);
 void		cg_fuel_func_end(cstate *c, uint32_t defidx);
 void		cg_fuel_loop(cstate *c);

@@ -186,7 +186,7 @@ cg_fuel_give_back(cstate *c)
 void
 cg_fuel_free(modstate *ms)
 {
-#define FREE(a, cap) free(ms->fuel.a);
+#define FREE(a, cap) cg_free(ms, ms->fuel.a);
 	FUEL_ARRAYS(FREE)
 #undef FREE
 }
@@ -199,7 +199,7 @@ grow_slow(void **v, uint32_t *cap, uint32_t n, size_t size, cstate *c)
 	uint32_t	ncap;
 
 	ncap = *cap ? 2 * *cap : 8;
-	nv = realloc(*v, (size_t) ncap * size);
+	nv = cg_realloc(c->ms, *v, (size_t) *cap * size, (size_t) ncap * size);
 	if (nv == NULL)
 	{
 		cg_fail(c, SF_NOMEM, "out of memory");

@@ -106,6 +106,7 @@ struct job
 	uint8_t    *region;			/* the helpers' regions of the code block */
 	size_t		region_len;		/* each */
 	size_t		prefault;		/* what a helper faults in of its region */
+	size_t		faulted;		/* what the caller faulted in of the block's start */
 	uint64_t	wasm;			/* bytes of function bodies */
 	uint32_t	max_body;		/* the largest body */
 	uint32_t	next_body;		/* the second largest: the caller's largest, with helpers */
@@ -512,17 +513,14 @@ prefault_heap(void *p, size_t len)
 		sf_codemem_prefault((void *) lo, hi - lo);
 }
 
-/*
-** A block of n elements of 'size' bytes, the first 'touch' of them faulted
-** in; NULL when out of memory.
-*/
+/* A block of n bytes, faulted in; NULL when out of memory. */
 static void *
-presized(uint32_t n, uint32_t touch, size_t size)
+presized(size_t n)
 {
-	void	   *p = malloc((size_t) n * size);
+	void	   *p = malloc(n);
 
 	if (p != NULL)
-		prefault_heap(p, (size_t) (touch < n ? touch : n) * size);
+		prefault_heap(p, n);
 	return p;
 }
 
@@ -535,55 +533,106 @@ presize_count(uint64_t want, size_t size)
 	return (uint32_t) (want * size > PRESIZE_MAX ? PRESIZE_MAX / size : want);
 }
 
+/* One array of the scratch block: its pointer and capacity, and its room. */
+typedef struct part
+{
+	void	  **p;
+	uint32_t   *cap;
+	size_t		size;			/* of an element */
+	uint32_t	n;				/* elements it has room for */
+	uint32_t	touch;			/* of those, how many are faulted in */
+} part;
+
+#define PART(ptr, capp, want, want_touch) \
+	(part) {(void **) &(ptr), &(capp), sizeof(*(ptr)), \
+			presize_count((want), sizeof(*(ptr))), presize_count((want_touch), sizeof(*(ptr)))}
+
 /*
 ** The compile state's arrays that grow, at the sizes the functions this
-** thread compiles typically need: left to grow by doubling, they reach
-** fresh heap pages one fault at a time and copy themselves on the way.
-** Here a page fault cost about 12 us, faulting a page in with a batch
-** (MADV_POPULATE_WRITE) 0.7-0.9 us, and the first write to a page 6-10 us
-** more either way; so what the thread is expected to write is faulted in
-** at once, and the rest of an array's room only if it is reached.  The
-** module-wide arrays (call fixups, code maps) go by the thread's share of
-** the wasm (libc-module: a call per 109 bytes, a map byte per 7.5; a Rust
-** module of 1 MB, one per 95 and 6.3; of 1.8 MB, one per 49 and 4.3);
-** the caller's code maps by the whole module's when there are helpers
-** (gather_maps appends theirs).  Those reused from function to function
-** go by the largest body (at most a code-map point per 12 bytes of a body,
-** a fuel site per 20; precise fuel mode, a point per 5.6), and are faulted
-** in for 'touch_body', the largest body the thread is likely to compile.
-** The code maps have room for the largest function's reserve
+** thread compiles typically need, in one malloc'ed block (modstate.scratch)
+** faulted in at once.  Here a fresh page cost 6-13 us on its first touch
+** (a page-table fill by the hypervisor, more when the kernel fills it
+** too), faulting a page in with a batch (MADV_POPULATE_WRITE) about 1 us
+** of that, and each array of its own also cost a system call, a page for
+** malloc's header past its end, and, grown by doubling, its earlier copies.
+** The module-wide arrays (call fixups, code maps) go by the thread's
+** share of the wasm (libc-module: a call per 109 bytes, a map byte per
+** 7.5; a Rust module of 1 MB, one per 95 and 6.3; of 1.8 MB, one per 49
+** and 4.3); the caller's code maps by the whole module's when there are
+** helpers (gather_maps appends theirs), in a block of their own, which
+** becomes the module's.  Those reused from function to function go by the
+** largest body (at most a code-map point per 12 bytes of a body, a fuel
+** site per 20, a trap branch per 300, an if-without-else or plain arm per
+** 140; precise fuel mode, a point per 5.6 and a trap branch per 20), and
+** are faulted in for 'touch_body', the largest body the thread is likely
+** to compile.  The code maps have room for the largest function's reserve
 ** (sf_codemap_put reserves 10 bytes a point), which is not written.  Past
 ** these sizes they grow as they need.
 */
 static void
 presize(modstate *ms, uint64_t share, uint64_t maps_share, uint32_t max_body, uint32_t touch_body)
 {
-	/* map points per byte of the largest body, as a divisor */
-	uint32_t	per_point = ms->m->cfg.fuel_mode == SF_FUEL_PRECISE ? 4 : 8;
+	bool		precise = ms->m->cfg.fuel_mode == SF_FUEL_PRECISE;
+	bool		counting = ms->m->cfg.fuel_mode != SF_FUEL_OFF;
+	/* map points and trap branches per byte of the largest body, as divisors */
+	uint32_t	per_point = precise ? 4 : 8;
+	uint32_t	per_trap = precise || ms->bounds_checked ? 16 : 128;
+	fuel_module *fm = &ms->fuel;
+	uint32_t	nparts = 0;
+	part		parts[16];
+	size_t		len = 0, off = 0, touch_lo = 0, touch_hi = 0;
 	uint32_t	n;
 
-	n = presize_count(share / 64 + 64, sizeof(call_fixup));
-	if (ms->fix == NULL && (ms->fix = presized(n, n, sizeof(call_fixup))) != NULL)
-		ms->capfix = n;
 	n = presize_count(share / 5 + (uint64_t) max_body / per_point * 10 + 1024, 1);
 	if (ms->maps.b == NULL &&
-		(ms->maps.b = presized(n, presize_count(maps_share / 5 + 1024, 1), 1)) != NULL)
+		(ms->maps.b = malloc(n)) != NULL)
+	{
+		prefault_heap(ms->maps.b, presize_count(maps_share / 5 + 1024, 1));
 		ms->maps.cap = n;
-	n = presize_count(64, sizeof(ctl));
-	if (ms->cs == NULL && (ms->cs = presized(n, n, sizeof(ctl))) != NULL)
-		ms->ccap = n;
-	n = presize_count(max_body / per_point + 256, sizeof(sf_codemap_point));
-	if (ms->map == NULL &&
-		(ms->map = presized(n, touch_body / per_point + 256, sizeof(sf_codemap_point))) != NULL)
-		ms->capmap = n;
-	n = presize_count(max_body / 64 + 16, sizeof(pool_fix));
-	if (ms->kfix == NULL &&
-		(ms->kfix = presized(n, touch_body / 64 + 16, sizeof(pool_fix))) != NULL)
-		ms->capkfix = n;
-	n = presize_count(max_body / 16 + 64, sizeof(fuel_site));
-	if (ms->m->cfg.fuel_mode != SF_FUEL_OFF && ms->fuel.sites == NULL &&
-		(ms->fuel.sites = presized(n, touch_body / 16 + 64, sizeof(fuel_site))) != NULL)
-		ms->fuel.capsites = n;
+	}
+	if (ms->scratch != NULL)
+		return;
+	parts[nparts++] = PART(ms->fix, ms->capfix, share / 64 + 64, share / 64 + 64);
+	parts[nparts++] = PART(ms->cs, ms->ccap, 64, 64);
+	parts[nparts++] = PART(ms->vs, ms->vcap, 64, 64);
+	parts[nparts++] = PART(ms->map, ms->capmap, max_body / per_point + 256, touch_body / per_point + 256);
+	parts[nparts++] = PART(ms->sites, ms->capsites, max_body / per_trap + 32, touch_body / per_trap + 32);
+	parts[nparts++] = PART(ms->kfix, ms->capkfix, max_body / 64 + 16, touch_body / 64 + 16);
+	parts[nparts++] = PART(ms->kpool, ms->capkpool, max_body / 64 + 16, touch_body / 64 + 16);
+	if (counting)
+	{
+		parts[nparts++] = PART(fm->sites, fm->capsites, max_body / 16 + 64, touch_body / 16 + 64);
+		parts[nparts++] = PART(fm->hoists, fm->caphoists, max_body / 128 + 16, touch_body / 128 + 16);
+		parts[nparts++] = PART(fm->plains, fm->capplains, max_body / 128 + 16, touch_body / 128 + 16);
+		parts[nparts++] = PART(fm->zcand, fm->capzcand, max_body / 64 + 16, touch_body / 64 + 16);
+		parts[nparts++] = PART(fm->skips, fm->capskips, max_body / 128 + 16, touch_body / 128 + 16);
+		parts[nparts++] = PART(fm->stubs, fm->capstubs, 16, 16);
+	}
+	for (uint32_t i = 0; i < nparts; i++)
+		len += ((size_t) parts[i].n * parts[i].size + 15) & ~(size_t) 15;
+	if ((ms->scratch = malloc(len)) == NULL)
+		return;					/* the arrays grow from nothing */
+	ms->scratch_len = len;
+	/*
+	 * Each part's room, and what of it is faulted in: one call for the
+	 * block when every part is faulted in whole (one thread), else one
+	 * per run of parts that touch each other.
+	 */
+	for (uint32_t i = 0; i < nparts; i++)
+	{
+		*parts[i].p = ms->scratch + off;
+		*parts[i].cap = parts[i].n;
+		if (off != touch_hi)
+		{
+			prefault_heap(ms->scratch + touch_lo, touch_hi - touch_lo);
+			touch_lo = off;
+		}
+		touch_hi = off + (size_t) parts[i].touch * parts[i].size;
+		off += ((size_t) parts[i].n * parts[i].size + 15) & ~(size_t) 15;
+		if (parts[i].touch == parts[i].n)
+			touch_hi = off;
+	}
+	prefault_heap(ms->scratch + touch_lo, touch_hi - touch_lo);
 }
 
 /*
@@ -931,31 +980,35 @@ start_code(job *jb, modstate *ms, uint8_t *block, size_t own, size_t cap, uint64
 	if (block != NULL)
 	{
 		prefault(jb, block, fault, true);
+		jb->faulted = fault;
 		x64_buf_init_at(&ms->buf, block, own);
 	}
 	else
 		x64_buf_init(&ms->buf);
 }
 
-/* The code into its final, executable place: sealed in place or copied. */
+/*
+** The code into its final, executable place: sealed in place or copied.
+** 'faulted' is what was faulted in of the block from its start (all of it
+** when helpers faulted in their regions).
+*/
 static sf_status
-finish_code(modstate *ms, struct sf_jit *j, void *block, size_t cap)
+finish_code(modstate *ms, struct sf_jit *j, void *block, size_t cap, size_t faulted)
 {
 	sf_error   *err = ms->err;
 
 	j->code_len = x64_pos(&ms->buf);
 	if (block != NULL && ms->buf.start == block)
 	{
-		if (!sf_codemem_seal(block, cap, j->code_len, err))
+		if (!sf_codemem_seal(block, cap, j->code_len, faulted, &j->code_kept, &j->code_held, err))
 			return err->status;
 		j->code = block;
-		j->code_held = sf_codemem_held(block, cap, j->code_len);
 		return SF_OK;
 	}
 	if (block != NULL)
 		sf_codemem_free(block, cap);
 	j->code = sf_codemem_install(ms->buf.start, j->code_len, err);
-	j->code_held = sf_codemem_held(j->code, j->code_len, j->code_len);
+	j->code_held = j->code_kept = sf_codemem_held(j->code, j->code_len, j->code_len);
 	return j->code != NULL ? SF_OK : err->status;
 }
 
@@ -1073,16 +1126,17 @@ free_job(job *jb)
 		if (t > 0 && atomic_load(&jb->w[t].state) == HELPER_CANCELLED)
 			continue;
 		x64_buf_free(&ms->buf);
-		free(ms->fix);
-		free(ms->vs);
-		free(ms->cs);
-		free(ms->lbuf);
+		cg_free(ms, ms->fix);
+		cg_free(ms, ms->vs);
+		cg_free(ms, ms->cs);
+		cg_free(ms, ms->lbuf);
 		cg_fuel_free(ms);
-		free(ms->kpool);
-		free(ms->kfix);
-		free(ms->map);
+		cg_free(ms, ms->kpool);
+		cg_free(ms, ms->kfix);
+		cg_free(ms, ms->map);
 		free(ms->maps.b);
-		free(ms->sites);
+		cg_free(ms, ms->sites);
+		free(ms->scratch);
 	}
 	release_job(jb);
 }
@@ -1180,7 +1234,7 @@ gather_maps(job *jb)
 	}
 	else
 	{
-		if ((j->maps = presized((uint32_t) n + 1, (uint32_t) n + 1, 1)) == NULL)
+		if ((j->maps = presized(n + 1)) == NULL)
 			return sf_error_set(jb->w[0].ms.err, SF_NOMEM, "out of memory");
 		for (uint32_t t = 0; t < jb->n; t++)
 			if ((t == 0 || atomic_load(&jb->w[t].state) != HELPER_CANCELLED) &&
@@ -1218,7 +1272,7 @@ compile_module(job *jb, uint64_t wasm)
 	if (st == SF_OK)
 	{
 		link_threads(jb);
-		return finish_code(ms, jb->j, block, cap);
+		return finish_code(ms, jb->j, block, cap, jb->n > 1 ? cap : jb->faulted);
 	}
 	if (block != NULL)
 		sf_codemem_free(block, cap);

@@ -94,7 +94,7 @@ sf_jit_free(struct sf_jit *j)
 	if (j == NULL)
 		return;
 	sf_jit_unregister(j);
-	sf_codemem_free(j->code, j->code_held ? j->code_held : j->code_len);
+	sf_codemem_free(j->code, j->code_kept ? j->code_kept : j->code_len);
 	free(j->func_off);
 	free(j->func_end);
 	free(j->type_ids);

@@ -17,7 +17,8 @@ struct sf_jit
 {
 	uint8_t    *code;			/* RX block */
 	size_t		code_len;
-	size_t		code_held;		/* memory the block holds (sf_codemem_held) */
+	size_t		code_held;		/* memory the block holds (sf_codemem_seal) */
+	size_t		code_kept;		/* the block's length, sf_codemem_free's */
 	uint32_t	nfuncs;			/* defined functions */
 	uint32_t   *func_off;		/* entry of each defined function */
 	uint32_t   *func_end;		/* end of each function's code */

@@ -346,8 +346,10 @@ sf_status	sf_perfmap_write(const sf_module *m, const char *label, sf_error *err)
 typedef struct sf_compile_stats
 {
 	uint64_t	code_bytes;
-	uint64_t	code_held_bytes;	/* memory the code holds: whole pages, or whole
-									 * huge pages for a block in huge pages */
+	uint64_t	code_held_bytes;	/* memory the code holds: whole pages (with
+									 * those faulted in past the code of a block
+									 * sealed whole), or whole huge pages for a
+									 * block in huge pages */
 	uint64_t	wasm_code_bytes;
 	uint64_t	map_bytes;		/* code maps, for backtraces */
 	double		compile_seconds;

@@ -1041,6 +1041,86 @@ test_code_outgrows_estimate(void **state)
 }
 
 /*
+** The compiler's arrays start in one block sized by estimates from the
+** module (compile_module.c, presize); one that outgrows its part moves to
+** a malloc of its own.  This module outgrows every estimate: a body of
+** 6-byte calls (the call fixups), blocks nested 150 deep (the control
+** stack), 300 float constants (the constant pool and its uses), 300
+** divisions (trap branches) and 300 if-without-else (fuel's hoists), in
+** each fuel mode.  The results, and the fuel of precise and slacked mode,
+** must agree.
+*/
+static void
+test_arrays_outgrow_presize(void **state)
+{
+	size_t		cap = 400000;
+	char	   *text = malloc(cap);
+	size_t		n = 0;
+	uint64_t	fuel[3];
+
+	n += (size_t) snprintf(text + n, cap - n, "(module"
+						   " (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))"
+						   " (func (export \"many\") (param i32) (result i32)");
+	for (int i = 0; i < 2000; i++)
+		n += (size_t) snprintf(text + n, cap - n, " (local.set 0 (call $leaf (local.get 0)))");
+	n += (size_t) snprintf(text + n, cap - n, " (local.get 0))"
+						   " (func (export \"deep\") (param i32) (result i32)");
+	for (int i = 0; i < 150; i++)
+		n += (size_t) snprintf(text + n, cap - n, " (block");
+	n += (size_t) snprintf(text + n, cap - n, " (br_if 75 (local.get 0))");
+	for (int i = 0; i < 150; i++)
+		n += (size_t) snprintf(text + n, cap - n, " (local.set 0 (i32.add (local.get 0) (i32.const 1))))");
+	n += (size_t) snprintf(text + n, cap - n, " (local.get 0))"
+						   " (func (export \"mixed\") (param i32) (result i32) (local f64 i32)");
+	for (int i = 0; i < 300; i++)
+		n += (size_t) snprintf(text + n, cap - n,
+							   " (local.set 1 (f64.add (local.get 1) (f64.const %d.5)))"
+							   " (local.set 2 (i32.add (local.get 2) (i32.div_s (i32.const %d) (local.get 0))))"
+							   " (if (i32.eq (local.get 2) (i32.const %d)) (then (local.set 2 (i32.const 0))))",
+							   i, 1000 + i, -1 - i);
+	snprintf(text + n, cap - n,
+			 " (i32.add (local.get 2) (i32.trunc_f64_s (local.get 1)))))");
+	for (int mode = 0; mode < 3; mode++)
+	{
+		static const sf_fuel_mode modes[3] = {SF_FUEL_OFF, SF_FUEL_SLACKED, SF_FUEL_PRECISE};
+		sf_config	cfg;
+		sf_module  *m;
+		sf_store   *s = sf_store_new(NULL, NULL);
+		sf_instance *inst;
+		sf_call_opts opts = {.fuel_limit = UINT64_MAX};
+		sf_val		a = i32v(3), r;
+		sf_error	err;
+		int32_t		got;
+		int32_t		divs = 0;
+
+		sf_config_default(&cfg);
+		cfg.fuel_mode = modes[mode];
+		cfg.compile_threads = 1;
+		m = load_wat_cfg(text, &cfg);
+		inst = instantiate(s, m, NULL, 0);
+		assert_int_equal(call_i32(export_func(inst, "many"), 1, (int32_t[]) {5}, &got, &err), SF_OK);
+		assert_int_equal(got, 2005);
+		/* the branch leaves 76 blocks: the 74 adds after the 76th run */
+		assert_int_equal(call_i32(export_func(inst, "deep"), 1, (int32_t[]) {1}, &got, &err), SF_OK);
+		assert_int_equal(got, 75);
+		assert_int_equal(call_i32(export_func(inst, "deep"), 1, (int32_t[]) {0}, &got, &err), SF_OK);
+		assert_int_equal(got, 150);
+		for (int i = 0; i < 300; i++)
+			divs += (1000 + i) / 3;
+		assert_int_equal(sf_call(export_func(inst, "mixed"), &a, 1, &r, 1, &opts, &err), SF_OK);
+		/* the sum of i + 0.5 for i < 300 is 45,000, and no if fires */
+		assert_int_equal(r.of.i32, divs + 45000);
+		fuel[mode] = opts.fuel_consumed;
+		sf_store_free(s);
+		sf_module_free(m);
+	}
+	assert_int_equal(fuel[0], 0);
+	assert_true(fuel[1] > 300 * 10);
+	assert_int_equal(fuel[1], fuel[2]);
+	free(text);
+}
+
+/*
 ** A module of about 1 MB of wasm: its code block (3x the wasm) is over
 ** 2 MiB, so it starts on a 2 MiB boundary (codemem.c asks for huge pages
 ** there), its first function within the first 64-byte line or two, and it
@@ -1147,6 +1227,71 @@ test_code_block_huge_fits_unaligned(void **state)
 		sf_codemem_free(blocks[i], 1u << 20);
 }
 
+/* The protection of the page at 'p' in /proc/self/maps ("r-xp" etc.), or "". */
+static const char *
+page_perms(const void *p)
+{
+	static char perms[8];
+	char		line[512];
+	FILE	   *f = fopen("/proc/self/maps", "r");
+
+	perms[0] = '\0';
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+	{
+		unsigned long lo, hi;
+		char		pr[8];
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, pr) == 3 &&
+			(uintptr_t) p >= lo && (uintptr_t) p < hi)
+			strcpy(perms, pr);
+	}
+	fclose(f);
+	return perms;
+}
+
+/*
+** Sealing a block in place: with little faulted in past the code, the
+** whole block turns read-execute (one mprotect), stays with the code
+** (kept) and holds what was faulted in; with more, the code's pages are
+** sealed and the rest goes back to the arena.  Freed with its kept
+** length, a block's whole room is free again: the next reserve of that
+** size, first fit, gets the same place.
+*/
+static void
+test_code_block_seal(void **state)
+{
+	size_t		pg = 4096, len = 53 * pg, kept, held;
+	uint8_t    *b;
+	sf_error	err;
+
+	sf_module_free(load_wat(arith_wat));	/* the arena and its stubs */
+	/* 38 pages of code, 43 faulted in: the whole block stays */
+	b = sf_codemem_reserve(len, NULL);
+	assert_non_null(b);
+	sf_codemem_prefault(b, 43 * pg);
+	memset(b, 0xC3, 38 * pg - 100);
+	assert_true(sf_codemem_seal(b, len, 38 * pg - 100, 43 * pg, &kept, &held, &err));
+	assert_int_equal(kept, len);
+	assert_int_equal(held, 43 * pg);
+	assert_string_equal(page_perms(b), "r-xp");
+	assert_string_equal(page_perms(b + len - 1), "r-xp");
+	assert_int_equal(b[0], 0xC3);
+	sf_codemem_free(b, kept);
+	assert_ptr_equal(sf_codemem_reserve(len, NULL), b);
+	/* 20 pages of code, 43 faulted in: the tail goes back */
+	sf_codemem_prefault(b, 43 * pg);
+	memset(b, 0xC3, 20 * pg);
+	assert_true(sf_codemem_seal(b, len, 20 * pg, 43 * pg, &kept, &held, &err));
+	assert_int_equal(kept, 20 * pg);
+	assert_int_equal(held, 20 * pg);
+	assert_string_equal(page_perms(b + 19 * pg), "r-xp");
+	assert_string_equal(page_perms(b + 20 * pg), "---p");
+	sf_codemem_free(b, kept);
+	assert_ptr_equal(sf_codemem_reserve(len, NULL), b);
+	sf_codemem_free(b, len);
+}
+
 /*
 ** Bounds-checked mode: explicit checks, a small reservation; a module
 ** compiled for guard pages that imports such a memory runs its
@@ -1230,8 +1375,10 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_br_table_large),
 		cmocka_unit_test(test_bounds_checked),
 		cmocka_unit_test(test_code_outgrows_estimate),
+		cmocka_unit_test(test_arrays_outgrow_presize),
 		cmocka_unit_test(test_code_block_huge_aligned),
 		cmocka_unit_test(test_code_block_huge_fits_unaligned),
+		cmocka_unit_test(test_code_block_seal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
