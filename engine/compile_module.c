@@ -925,26 +925,55 @@ compile_functions(job *jb)
 /* ---- the code block ------------------------------------------------------------ */
 
 /*
-** Code is typically 2-3x the wasm: it is written straight into a JIT block
-** of 3x, which spares a copy and the page faults of a second buffer (a
-** fresh page cost 3-9 us here, 5% of the whole compile), and the first
-** 2.5x, which the code nearly always fills (libc-module: 2.1x in slacked
-** mode), is faulted in at once (-5% in a fresh process).  Past 3x the code moves to a growing malloc'ed buffer, copied
-** into place at the end.  Each helper has a region of 3x its share past
-** that (gather moves its code down); the caller's buffer ends where they
-** begin.  Returns the block, or NULL if the code goes to malloc'ed buffers
-** from the start.
+** How much code a byte of wasm makes, in tenths: about the most measured
+** (code / wasm on libc-module, bench/large-module.rs and two smaller
+** builds of it: fuel off 1.50-1.84, slacked 1.72-2.18, precise 2.05-2.70;
+** bounds-checked 2.93-3.10, 3.43-3.60 and 3.21-3.96).  That much of the
+** code block is faulted in at once; the block has room for half the wasm
+** more, and at least 3x.
+*/
+static uint64_t
+code_tenths(const modstate *ms)
+{
+	static const uint8_t tenths[2][3] = {
+		[0][SF_FUEL_OFF] = 20,[0][SF_FUEL_SLACKED] = 23,[0][SF_FUEL_PRECISE] = 28,
+		[1][SF_FUEL_OFF] = 32,[1][SF_FUEL_SLACKED] = 37,[1][SF_FUEL_PRECISE] = 41,
+	};
+
+	return tenths[ms->bounds_checked][ms->m->cfg.fuel_mode];
+}
+
+static uint64_t
+room_tenths(const modstate *ms)
+{
+	return code_tenths(ms) + 5 > 30 ? code_tenths(ms) + 5 : 30;
+}
+
+/*
+** Code is written straight into a JIT block (code_tenths), which spares a
+** copy and the page faults of a second buffer (a fresh page cost 3-9 us
+** here, 5% of the whole compile), and the part the code nearly always
+** fills is faulted in at once (-5% in a fresh process): a page faulted in
+** past the code is held (or, past a quarter of the code, dropped at the
+** seal, a second call), one the code reaches unfaulted costs a page fault
+** each.  Past the block the code moves to a growing malloc'ed buffer,
+** copied into place at the end.  Each helper has a region of the same
+** room for its share past that (gather moves its code down); the caller's
+** buffer ends where they begin.  Returns the block, or NULL if the code
+** goes to malloc'ed buffers from the start.
 */
 static uint8_t *
 reserve_code(job *jb, uint64_t wasm, size_t *cap, size_t *own)
 {
+	const modstate *ms = &jb->w[0].ms;
 	uint8_t    *block = NULL;
 
-	*own = *cap = ((size_t) wasm * 3 + 4096 + 4095) & ~(size_t) 4095;
+	*own = *cap = ((size_t) (wasm * room_tenths(ms) / 10) + 4096 + 4095) & ~(size_t) 4095;
 	if (jb->n > 1)
 	{
-		jb->region_len = ((size_t) (wasm * 3 / jb->n) + 4096 + 4095) & ~(size_t) 4095;
-		jb->prefault = (size_t) (wasm * 5 / 2 / jb->n);
+		jb->region_len = ((size_t) (wasm * room_tenths(ms) / 10 / jb->n) + 4096 + 4095) &
+			~(size_t) 4095;
+		jb->prefault = (size_t) (wasm * code_tenths(ms) / 10 / jb->n);
 		*cap += jb->region_len * (jb->n - 1);
 	}
 	/*
@@ -967,12 +996,12 @@ reserve_code(job *jb, uint64_t wasm, size_t *cap, size_t *own)
 ** A block in huge pages is faulted in only up to a huge-page boundary: a
 ** huge page faults in whole when it is first written, as cheaply as in
 ** advance, and one the code does not reach (large-module's 1.6 MB of code
-** of 2.5x 924 KB) is then never filled.
+** of 2.3x 924 KB) is then never filled.
 */
 static void
 start_code(job *jb, modstate *ms, uint8_t *block, size_t own, size_t cap, uint64_t wasm)
 {
-	size_t		fault = (size_t) wasm * 5 / 2;
+	size_t		fault = (size_t) (wasm * code_tenths(ms) / 10);
 
 	presize(ms, wasm / jb->n, wasm, jb->max_body, jb->n > 1 ? jb->next_body : jb->max_body);
 	if (cap >= SF_CODEMEM_HUGE_PAGE && fault > SF_CODEMEM_HUGE_PAGE)
