@@ -110,6 +110,9 @@ struct job
 	uint64_t	wasm;			/* bytes of function bodies */
 	uint32_t	max_body;		/* the largest body */
 	uint32_t	next_body;		/* the second largest: the caller's largest, with helpers */
+	uint64_t	calls;			/* direct calls to defined functions (the validator's) */
+	uint32_t	max_depth;		/* the deepest control nesting of any body */
+	uint32_t	max_stack;		/* the deepest operand stack of any body */
 	uint32_t	n;
 	worker		w[];
 };
@@ -549,34 +552,43 @@ typedef struct part
 
 /*
 ** The compile state's arrays that grow, at the sizes the functions this
-** thread compiles typically need, in one malloc'ed block (modstate.scratch)
-** faulted in at once.  Here a fresh page cost 6-13 us on its first touch
-** (a page-table fill by the hypervisor, more when the kernel fills it
-** too), faulting a page in with a batch (MADV_POPULATE_WRITE) about 1 us
-** of that, and each array of its own also cost a system call, a page for
-** malloc's header past its end, and, grown by doubling, its earlier copies.
-** The module-wide arrays (call fixups, code maps) go by the thread's
-** share of the wasm (libc-module: a call per 109 bytes, a map byte per
-** 7.5; a Rust module of 1 MB, one per 95 and 6.3; of 1.8 MB, one per 49
-** and 4.3); the caller's code maps by the whole module's when there are
-** helpers (gather_maps appends theirs), in a block of their own, which
-** becomes the module's.  Those reused from function to function go by the
-** largest body (at most a code-map point per 12 bytes of a body, a fuel
-** site per 20, a trap branch per 300, an if-without-else or plain arm per
-** 140; precise fuel mode, a point per 5.6 and a trap branch per 20), and
-** are faulted in for 'touch_body', the largest body the thread is likely
-** to compile.  The code maps have room for the largest function's reserve
-** (sf_codemap_put reserves 10 bytes a point), which is not written.  Past
-** these sizes they grow as they need.
+** thread compiles need, in one malloc'ed block (modstate.scratch) faulted
+** in at once.  Here a fresh page cost 6-13 us on its first touch (a
+** page-table fill by the hypervisor, more when the kernel fills it too),
+** faulting a page in with a batch (MADV_POPULATE_WRITE) about 1 us of
+** that, and each array of its own also cost a system call, a page for
+** malloc's header past its end, and, grown by doubling, its earlier
+** copies.  What the compile touches is the first part of each array: the
+** arrays whose size is known come first (the call fixups, from the
+** validator's count of calls with one thread, else from the thread's
+** share of the wasm, a call per 109 bytes in libc-module, 95 in a Rust
+** module of 1 MB, 49 of 1.8 MB; the control and value stacks, from the
+** deepest body), then the small ones, then the two large ones, so that
+** the parts a compile touches share pages.  Those reused from function to
+** function go by the largest body (libc-module, slacked: a trap branch per
+** 330 bytes, a pool use per 168, a constant per 480, an if-without-else
+** per 142, a plain arm per 190, a zero candidate (at its most) per 80, a loop skip per
+** 263, a fuel site per 21, a code-map point per 16; Rust code has far
+** fewer of all but the last two; precise fuel mode, a trap branch per 20
+** and a point per 5.6) and are faulted in for 'touch_body', the largest
+** body the thread is likely to compile.  The code maps (module-wide,
+** a map byte per 7.5 bytes of wasm in libc-module, 6.3 and 4.3 in the
+** Rust ones) have a block of their own, with room for the largest
+** function's reserve (sf_codemap_put reserves 10 bytes a point), which is
+** not written; with helpers, the caller's is sized for every thread's
+** (gather_maps appends theirs).  Past these sizes the arrays grow as they
+** need.
 */
 static void
-presize(modstate *ms, uint64_t share, uint64_t maps_share, uint32_t max_body, uint32_t touch_body)
+presize(modstate *ms, const job *jb, uint64_t share, uint64_t maps_share, uint32_t touch_body)
 {
 	bool		precise = ms->m->cfg.fuel_mode == SF_FUEL_PRECISE;
 	bool		counting = ms->m->cfg.fuel_mode != SF_FUEL_OFF;
+	uint32_t	max_body = jb->max_body;
 	/* map points and trap branches per byte of the largest body, as divisors */
 	uint32_t	per_point = precise ? 4 : 8;
-	uint32_t	per_trap = precise || ms->bounds_checked ? 16 : 128;
+	uint32_t	per_trap = precise || ms->bounds_checked ? 16 : 256;
+	uint64_t	calls = jb->n == 1 ? jb->calls + 1 : share / 64 + 64;
 	fuel_module *fm = &ms->fuel;
 	uint32_t	nparts = 0;
 	part		parts[16];
@@ -592,22 +604,22 @@ presize(modstate *ms, uint64_t share, uint64_t maps_share, uint32_t max_body, ui
 	}
 	if (ms->scratch != NULL)
 		return;
-	parts[nparts++] = PART(ms->fix, ms->capfix, share / 64 + 64, share / 64 + 64);
-	parts[nparts++] = PART(ms->cs, ms->ccap, 64, 64);
-	parts[nparts++] = PART(ms->vs, ms->vcap, 64, 64);
-	parts[nparts++] = PART(ms->map, ms->capmap, max_body / per_point + 256, touch_body / per_point + 256);
-	parts[nparts++] = PART(ms->sites, ms->capsites, max_body / per_trap + 32, touch_body / per_trap + 32);
-	parts[nparts++] = PART(ms->kfix, ms->capkfix, max_body / 64 + 16, touch_body / 64 + 16);
-	parts[nparts++] = PART(ms->kpool, ms->capkpool, max_body / 64 + 16, touch_body / 64 + 16);
+	parts[nparts++] = PART(ms->fix, ms->capfix, calls, calls);
+	parts[nparts++] = PART(ms->cs, ms->ccap, jb->max_depth + 2, jb->max_depth + 2);
+	parts[nparts++] = PART(ms->vs, ms->vcap, jb->max_stack + 16, jb->max_stack + 16);
+	parts[nparts++] = PART(ms->sites, ms->capsites, max_body / per_trap + 16, touch_body / per_trap + 16);
+	parts[nparts++] = PART(ms->kfix, ms->capkfix, max_body / 128 + 16, touch_body / 128 + 16);
+	parts[nparts++] = PART(ms->kpool, ms->capkpool, max_body / 256 + 16, touch_body / 256 + 16);
 	if (counting)
 	{
-		parts[nparts++] = PART(fm->sites, fm->capsites, max_body / 16 + 64, touch_body / 16 + 64);
-		parts[nparts++] = PART(fm->hoists, fm->caphoists, max_body / 128 + 16, touch_body / 128 + 16);
-		parts[nparts++] = PART(fm->plains, fm->capplains, max_body / 128 + 16, touch_body / 128 + 16);
+		parts[nparts++] = PART(fm->hoists, fm->caphoists, max_body / 128 + 8, touch_body / 128 + 8);
+		parts[nparts++] = PART(fm->plains, fm->capplains, max_body / 160 + 8, touch_body / 160 + 8);
 		parts[nparts++] = PART(fm->zcand, fm->capzcand, max_body / 64 + 16, touch_body / 64 + 16);
-		parts[nparts++] = PART(fm->skips, fm->capskips, max_body / 128 + 16, touch_body / 128 + 16);
-		parts[nparts++] = PART(fm->stubs, fm->capstubs, 16, 16);
+		parts[nparts++] = PART(fm->skips, fm->capskips, max_body / 224 + 8, touch_body / 224 + 8);
+		parts[nparts++] = PART(fm->stubs, fm->capstubs, 8, 8);
+		parts[nparts++] = PART(fm->sites, fm->capsites, max_body / 16 + 64, touch_body / 16 + 64);
 	}
+	parts[nparts++] = PART(ms->map, ms->capmap, max_body / per_point + 256, touch_body / per_point + 256);
 	for (uint32_t i = 0; i < nparts; i++)
 		len += ((size_t) parts[i].n * parts[i].size + 15) & ~(size_t) 15;
 	if ((ms->scratch = malloc(len)) == NULL)
@@ -644,7 +656,7 @@ helper_buffer(worker *w)
 {
 	job		   *jb = w->job;
 
-	presize(&w->ms, jb->wasm / jb->n, jb->wasm / jb->n, jb->max_body, jb->max_body);
+	presize(&w->ms, jb, jb->wasm / jb->n, jb->wasm / jb->n, jb->max_body);
 	if (jb->region != NULL)
 	{
 		uint8_t    *mem = jb->region + (size_t) (w->index - 1) * jb->region_len;
@@ -1003,7 +1015,7 @@ start_code(job *jb, modstate *ms, uint8_t *block, size_t own, size_t cap, uint64
 {
 	size_t		fault = (size_t) (wasm * code_tenths(ms) / 10);
 
-	presize(ms, wasm / jb->n, wasm, jb->max_body, jb->n > 1 ? jb->next_body : jb->max_body);
+	presize(ms, jb, wasm / jb->n, wasm, jb->n > 1 ? jb->next_body : jb->max_body);
 	if (cap >= SF_CODEMEM_HUGE_PAGE && fault > SF_CODEMEM_HUGE_PAGE)
 		fault &= ~(SF_CODEMEM_HUGE_PAGE - 1);
 	if (block != NULL)
@@ -1090,6 +1102,11 @@ new_job(const sf_module *m, struct sf_jit *j, const sf_stubs *stubs, uint32_t n,
 		uint32_t	len = m->codes[i].end_off - m->codes[i].body_off;
 
 		jb->wasm += len;
+		jb->calls += m->codes[i].ncalls;
+		if (m->codes[i].max_depth > jb->max_depth)
+			jb->max_depth = m->codes[i].max_depth;
+		if (m->codes[i].max_stack > jb->max_stack)
+			jb->max_stack = m->codes[i].max_stack;
 		if (len > jb->max_body)
 		{
 			jb->next_body = jb->max_body;

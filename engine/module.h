@@ -119,6 +119,7 @@ typedef struct sf_code
 	/* filled by the validator */
 	uint32_t	max_stack;		/* deepest operand stack */
 	uint32_t	max_depth;		/* deepest control nesting */
+	uint32_t	ncalls;			/* direct calls ('call') to defined functions */
 	uint32_t	hot_off;		/* this body's hot locals in sf_module.hot_pool */
 	uint8_t		nhot_int;		/* integer ones, then */
 	uint8_t		nhot_float;		/* float ones */

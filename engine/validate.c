@@ -643,7 +643,10 @@ op_call(val *v)
 	if (fi >= v->m->nfuncs)
 		return verr(v, SF_INVALID, "unknown function %u", fi);
 	if (fi >= v->m->nfunc_imports)
+	{
 		v->m->codes[fi - v->m->nfunc_imports].called = true;
+		v->m->codes[v->func - v->m->nfunc_imports].ncalls++;
+	}
 	return call_type(v, sf_module_functype(v->m, fi));
 }
 
@@ -1097,6 +1100,7 @@ validate_body(val *v, uint32_t func)
 	bool		done = false;
 
 	v->func = func;
+	c->ncalls = 0;
 	sf_rd_init(&v->r, v->m->bytes, c->expr_off, c->end_off);
 	v->op = v->r.p;
 	v->nvals = v->nctl = v->max_vals = v->max_ctl = 0;

@@ -502,6 +502,30 @@ stack_and_depth(void **state)
 	sf_module_free(m);
 }
 
+/*
+** Direct calls to defined functions, per body (the compiler sizes its call
+** fixups by them): an import's call does not count, nor does a body's
+** count carry over to the next.
+*/
+static void
+call_counts(void **state)
+{
+	sf_module  *m;
+	uint32_t	ty;
+
+	tm_init(&t);
+	ty = tm_type(&t, "", "");
+	tm_import_func(&t, "env", "f", ty);
+	/* function 1: call 2, call 0 (the import), call 1, call 2 */
+	tm_func(&t, ty, "", "\x10\x02\x10\x00\x10\x01\x10\x02\x0b");
+	/* function 2: no calls */
+	tm_func(&t, ty, "", "\x01\x0b");
+	m = check_ok();
+	assert_int_equal(m->codes[0].ncalls, 3);
+	assert_int_equal(m->codes[1].ncalls, 0);
+	sf_module_free(m);
+}
+
 /* The hot locals of function 0 (module.h): integer ones, then float ones. */
 static void
 check_hot(const char *ints, const char *floats)
@@ -624,6 +648,7 @@ main(void)
 		cmocka_unit_test(exports_and_start),
 		cmocka_unit_test(many_exports_unique),
 		cmocka_unit_test(stack_and_depth),
+		cmocka_unit_test(call_counts),
 		cmocka_unit_test(hot_locals),
 		cmocka_unit_test(nesting_cap),
 		cmocka_unit_test(br_table_cap),
