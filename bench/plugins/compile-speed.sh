@@ -33,14 +33,15 @@ large_module_build() {	# WASM
 # load, which changes over minutes, weighs on every row alike (run one row
 # after another, the rows compared the load of different minutes).  The
 # commands are given as CS_CMD[0..n-1] (one string each, split on blanks);
-# for row k this sets CS_TIMES[k] (seconds, one per round), CS_SUMS[k] and
-# CS_CODES[k], or CS_FAILS[k] with the reason (and stops running it); the
+# for row k this sets CS_TIMES[k] (seconds, one per round), CS_SUMS[k],
+# CS_CODES[k] and CS_THREADS[k] (each round's "compile threads", when
+# printed), or CS_FAILS[k] with the reason (and stops running it); the
 # last round's output and errors stay in $OUT/compile.K.out and .err.
-declare -a CS_CMD=() CS_TIMES=() CS_SUMS=() CS_CODES=() CS_FAILS=()
+declare -a CS_CMD=() CS_TIMES=() CS_SUMS=() CS_CODES=() CS_FAILS=() CS_THREADS=()
 
 compile_module_measure_rows() {
 	local i k rc t err out n=${#CS_CMD[@]} cmd=()
-	CS_TIMES=() CS_SUMS=() CS_CODES=() CS_FAILS=()
+	CS_TIMES=() CS_SUMS=() CS_CODES=() CS_FAILS=() CS_THREADS=()
 	for ((i = 0; i < COMPILE_ROUNDS; i++)); do
 		for ((k = 0; k < n; k++)); do
 			[ -z "${CS_FAILS[k]:-}" ] || continue
@@ -61,6 +62,7 @@ compile_module_measure_rows() {
 			CS_SUMS[k]=$(normalize "${CS_SUMS[k]}")
 			CS_TIMES[k]+="$(to_seconds "$t") "
 			CS_CODES[k]=$(stat_line "$err" "code size")
+			CS_THREADS[k]+="$(stat_line "$err" "compile threads") "
 		done
 	done
 }
@@ -109,7 +111,8 @@ compile_speed_table() {	# WASM N TITLE
 	for ((k = 1; k < ${#CS_CMD[@]}; k++)); do
 		compile_row_stats $k
 		if [ $k = 1 ]; then
-			used=$(stat_line "$OUT/compile.1.err" "compile threads")
+			# the threads that took part, which the engine decides per run
+			used=$(printf '%s\n' ${CS_THREADS[1]:-} | sort -n | uniq | paste -sd/)
 			[ "$used" = 1 ] && used="1 thread" || used="${used:-?} threads"
 			sf_row+=$(compile_speed_row "slackfuel (sfrun --stats; $used)" "$size")$'\n'
 		else
