@@ -33,7 +33,7 @@ hash_bytes(const uint8_t *p, size_t n)
 static bool
 types_grow(void)
 {
-	uint32_t	ncap = types_cap ? types_cap * 2 : 256;
+	uint32_t	ncap = types_cap ? types_cap * 2 : 32;
 	typeent    *nt = calloc(ncap, sizeof(typeent));
 
 	if (nt == NULL)

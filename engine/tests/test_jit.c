@@ -1227,6 +1227,42 @@ test_code_block_huge_fits_unaligned(void **state)
 		sf_codemem_free(blocks[i], 1u << 20);
 }
 
+/*
+** Canonical type ids: equal types get one id, different ones different
+** ids, and an id stays the same as the registry grows (it starts small
+** and doubles): 300 types of 1-300 i32 parameters, each asked for twice,
+** the second time after all of them were registered.
+*/
+static void
+test_type_ids(void **state)
+{
+	enum
+	{
+	N = 300};
+	static sf_valtype params[N];
+	static uint32_t ids[N];
+	sf_valtype	result = SF_I64;
+	sf_error	err;
+
+	for (int i = 0; i < N; i++)
+		params[i] = SF_I32;
+	for (int i = 0; i < N; i++)
+	{
+		sf_functype t = {(uint32_t) i + 1, 1, params, &result};
+
+		ids[i] = sf_typeid_get(&t, &err);
+		assert_int_not_equal(ids[i], 0);
+		for (int k = 0; k < i; k++)
+			assert_int_not_equal(ids[k], ids[i]);
+	}
+	for (int i = 0; i < N; i++)
+	{
+		sf_functype t = {(uint32_t) i + 1, 1, params, &result};
+
+		assert_int_equal(sf_typeid_get(&t, &err), ids[i]);
+	}
+}
+
 /* The protection of the page at 'p' in /proc/self/maps ("r-xp" etc.), or "". */
 static const char *
 page_perms(const void *p)
@@ -1379,6 +1415,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_code_block_huge_aligned),
 		cmocka_unit_test(test_code_block_huge_fits_unaligned),
 		cmocka_unit_test(test_code_block_seal),
+		cmocka_unit_test(test_type_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
