@@ -567,11 +567,11 @@ typedef struct part
 ** the parts a compile touches share pages.  Those reused from function to
 ** function go by the largest body (libc-module, slacked: a trap branch per
 ** 330 bytes, a pool use per 168, a constant per 480, an if-without-else
-** per 142, a plain arm per 190, a zero candidate (at its most) per 80, a loop skip per
-** 263, a fuel site per 21, a code-map point per 16; Rust code has far
-** fewer of all but the last two; precise fuel mode, a trap branch per 20
-** and a point per 5.6) and are faulted in for 'touch_body', the largest
-** body the thread is likely to compile.  The code maps (module-wide,
+** per 142, a plain arm per 190, a zero candidate per 80 at the most, a
+** loop skip per 263, a fuel site per 21, a code-map point per 16; Rust
+** code has far fewer of all but the last two; precise fuel mode, a trap
+** branch per 20 and a point per 5.6) and are faulted in for 'touch_body',
+** the largest body the thread is likely to compile.  The code maps (module-wide,
 ** a map byte per 7.5 bytes of wasm in libc-module, 6.3 and 4.3 in the
 ** Rust ones) have a block of their own, with room for the largest
 ** function's reserve (sf_codemap_put reserves 10 bytes a point), which is
