@@ -35,8 +35,8 @@
 ** when what was faulted in past the code is at most this and at most a
 ** quarter of the code: one mprotect of the whole block changes the
 ** mapping in place, where sealing the code's part splits it and dropping
-** the rest takes a second call (libc-module, 70 KB of wasm: about 60 against
-** 100-140 us here, 4-8% of its compile).  The tail's address space stays
+** the rest takes a second call (libc-module, 70 KB of wasm, in a fresh
+** process: 65-105 against 104-150 us here).  The tail's address space stays
 ** with the block until it is freed; of its memory, only the part faulted
 ** in, which the block holds (and counts).
 */

@@ -103,7 +103,7 @@ cg_alloc_xmm_slow(cstate *c)
 	return r;
 }
 
-/* ---- the value stack ------------------------------------------------------ */
+/* ---- the thread's arrays ------------------------------------------------ */
 
 /* p lies in the thread's scratch block (modstate.scratch). */
 static inline bool
@@ -136,6 +136,8 @@ cg_free(const modstate *ms, void *p)
 	if (!in_scratch(ms, p))
 		free(p);
 }
+
+/* ---- the value stack ------------------------------------------------------ */
 
 /*
 ** Double the array *v of *cap elements of 'size' bytes (to 'first' when
