@@ -298,6 +298,8 @@ size_t		cg_pool_realign(modstate *ms, size_t shift);
 
 /* compile.c: the code map (the note itself: compile_inline.h) */
 bool		cg_map_grow(cstate *c);
+void	   *cg_realloc(const modstate *ms, void *p, size_t old, size_t size);
+void		cg_free(const modstate *ms, void *p);
 
 /* compile.c: traps and C helpers */
 void		cg_trap_if(cstate *c, x64_cc cc, sf_trap_kind kind);
@@ -385,8 +387,6 @@ void		cg_fuel_op_slow(cstate *c, uint32_t cost, bool traps);
 void		cg_fuel_take(cstate *c);
 void		cg_fuel_give_back(cstate *c);
 void		cg_fuel_free(modstate *ms);
-void	   *cg_realloc(const modstate *ms, void *p, size_t old, size_t size);
-void		cg_free(const modstate *ms, void *p);
 void		cg_fuel_func_entry(cstate *c, uint32_t defidx);
 void		cg_fuel_func_end(cstate *c, uint32_t defidx);
 void		cg_fuel_loop(cstate *c);
