@@ -188,6 +188,19 @@ fuel_setup(sf_activation *act, const sf_func *f, const sf_call_opts *opts)
 }
 
 /*
+** A trap found the counter where the trap stub saved it.  In an unrolled
+** loop's copies (slacked mode) it stands ahead of what precise mode's
+** would there: take that back, so both modes decide alike (out of fuel
+** wins) and report the same fuel.
+*/
+static inline void
+trap_fuel_back(sf_activation *act)
+{
+	if (act->counting && act->trap_pc != 0)
+		act->fuel -= (int64_t) sf_jit_fuel_ahead(act->trap_pc);
+}
+
+/*
 ** The decisions at the return to the host.  A call whose counter ended
 ** above zero consumed more than its limit: it is out of fuel whatever
 ** else happened (a trap it raised, an interrupt, or a normal return that
@@ -299,6 +312,8 @@ call_jit(sf_func *f, uint64_t *slots, uint32_t nslots, sf_call_opts *opts,
 	cur_act = prev_cur;
 	s->act = act.prev;
 	s->stack_limit = prev_limit;
+	if (__builtin_expect(trap != 0, 0))
+		trap_fuel_back(&act);
 	last_fuel = fuel_finish(&act, limit, prev_cur == NULL, &trap);
 	if (opts != NULL)
 		opts->fuel_consumed = last_fuel;
@@ -547,6 +562,8 @@ prepared_return(sf_prepared *p, uint64_t trap)
 
 	cur_act = p->prev_cur;
 	s->act = p->act.prev;
+	if (__builtin_expect(trap != 0, 0))
+		trap_fuel_back(&p->act);
 	if (p->counting)
 	{
 		consumed = (uint64_t) p->act.fuel + p->limit;

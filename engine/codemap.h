@@ -38,6 +38,20 @@ typedef struct sf_codemap_marks
 	uint32_t	thunks_at;		/* the trap thunks and site stubs, to the end */
 } sf_codemap_marks;
 
+/*
+** A range of a function's code, [lo, hi) from its start, where the fuel
+** counter stands 'n' above what precise mode's would at the same point:
+** the copies of a loop that slacked mode unrolls charge ahead
+** (compile_fuel.c).  A trap there takes 'n' back.  'def' is the defined
+** function's index.
+*/
+typedef struct sf_fuel_ahead
+{
+	uint32_t	def;
+	uint32_t	lo, hi;
+	uint32_t	n;
+} sf_fuel_ahead;
+
 /* A growing byte buffer for the maps of many functions. */
 typedef struct sf_codemap_buf
 {

@@ -598,7 +598,7 @@ trap_site_add(cstate *c, uint32_t kind, size_t field)
 	if (SF_UNLIKELY(ms->nsites == ms->capsites) && !trap_sites_grow(c))
 		return;
 	ms->sites[ms->nsites++] = (trap_site) {(uint32_t) field,
-		(uint32_t) (c->op_start - c->m->bytes), kind};
+		(uint32_t) (c->op_start - c->m->bytes), kind, 0};
 }
 
 void
@@ -693,7 +693,15 @@ emit_trap_thunks(cstate *c)
 			x64_mov_rr(c->b, 1, X64_RBP, X64_RSP);
 		}
 		cg_map_point(c, t->wasm);
-		x64_bind32(c->b, cg_call32(c), thunk[t->kind]);
+		if (t->ahead != 0)
+		{
+			uint32_t	call = cg_pos(c);
+
+			x64_bind32(c->b, cg_call32(c), thunk[t->kind]);
+			cg_fuel_ahead_add(c, call, cg_pos(c), t->ahead);
+		}
+		else
+			x64_bind32(c->b, cg_call32(c), thunk[t->kind]);
 	}
 }
 
@@ -856,6 +864,12 @@ cg_plain_since(const cstate *c, const cg_mark *m, uint32_t *jump)
 	return c->nbranch == m->branches && c->ret_end == end;
 }
 
+void
+cg_charge_back(cstate *c, uint32_t n)
+{
+	x64_lea(c->b, 1, X64_FUEL, x64_m(X64_FUEL, -(int32_t) n));
+}
+
 uint32_t
 cg_jump_fwd(cstate *c)
 {
@@ -944,6 +958,7 @@ cg_call_helper(cstate *c, void *fn, int nargs, const int64_t *immargs,
 
 	cg_fuel_flush(c);
 	cg_fuel_may_trap(c);
+	c->fuel.helpers++;
 	need_out(c, (uint32_t) nargs);
 	for (int i = 0; i < nargs; i++)
 		cg_store_to(c, &c->vs[base + i], base + i, x64_m(X64_RSP, 8 * i));
@@ -1193,6 +1208,8 @@ open_frame(cstate *c, int op)
 		k->loop_pos = (uint32_t) x64_pos(c->b);
 		k->loop_fix = c->ms->nfix;
 		cg_fuel_arm(c);
+		if (c->fuel.slacked)
+			cg_fuel_unroll_note(c);
 	}
 	else if (op == SF_OP_IF)
 		cg_fuel_arm(c);
@@ -1372,25 +1389,108 @@ branch_needs_moves(cstate *c, uint32_t depth)
 	return false;
 }
 
+/*
+** Repeat the code [from, to) of the function being compiled here, with
+** what refers into it: its constant pool uses, its trap sites (the new
+** ones standing 'ahead', sf_fuel_ahead) and its code map points.  The
+** code must hold no other branch out of it and no call.
+*/
+static void
+repeat_code(cstate *c, uint32_t from, uint32_t to, uint32_t ahead)
+{
+	modstate   *ms = c->ms;
+	uint32_t	at = cg_pos(c),
+				delta = at - from,
+				i;
+
+	x64_reserve(c->b, to - from);
+	if (c->b->oom)
+		return;
+	memcpy(c->b->p, c->b->start + from, to - from);
+	c->b->p += to - from;
+	/* what refers into the copy is the last of each table, in code order */
+	for (i = ms->nkfix; i > 0 && ms->kfix[i - 1].at >= from; i--)
+		;
+	for (uint32_t n = ms->nkfix; i < n && ms->kfix[i].at < to; i++)
+	{
+		if (!grow_one(ms, (void **) &ms->kfix, &ms->capkfix, ms->nkfix, sizeof(pool_fix)))
+		{
+			cg_fail(c, SF_NOMEM, "out of memory");
+			return;
+		}
+		ms->kfix[ms->nkfix++] = (pool_fix) {ms->kfix[i].at + delta, ms->kfix[i].idx};
+	}
+	for (i = ms->nsites; i > 0 && ms->sites[i - 1].field >= from; i--)
+		;
+	for (uint32_t n = ms->nsites; i < n && ms->sites[i].field < to; i++)
+	{
+		if (ms->nsites == ms->capsites && !trap_sites_grow(c))
+			return;
+		ms->sites[ms->nsites] = ms->sites[i];
+		ms->sites[ms->nsites].field += delta;
+		ms->sites[ms->nsites++].ahead = ahead;
+		c->nbranch++;
+	}
+	for (i = ms->nmap; i > 0 && ms->map[i - 1].code >= from - ms->func_start; i--)
+		;
+	for (uint32_t n = ms->nmap; i < n && ms->map[i].code < to - ms->func_start; i++)
+	{
+		if (ms->nmap == ms->capmap && !cg_map_grow(c))
+			return;
+		ms->map[ms->nmap++] = (sf_codemap_point) {ms->map[i].code + delta, ms->map[i].wasm};
+	}
+}
+
+/*
+** The first copy of an unrolled loop's body, from 'from', ends here with
+** its condition in the flags (cc: go on): each copy but the last leaves
+** when the condition fails, and the last goes back to the label (the
+** caller's br_if).
+*/
+static void
+unroll_body(cstate *c, x64_cc cc, uint32_t copies, uint32_t from)
+{
+	uint32_t	end = cg_pos(c),
+				lo = from;
+
+	for (uint32_t k = 1; k < copies; k++)
+	{
+		uint32_t	exit = (uint32_t) cg_jcc32(c, X64_CC_NOT(cc));
+
+		cg_fuel_unroll_exit(c, k, exit, lo);
+		lo = cg_pos(c);
+		repeat_code(c, from, end, cg_fuel_unroll_ahead(c, k + 1));
+	}
+}
+
 /* The condition is popped in place (cg_pop_ref): nothing is pushed. */
 void
 cg_br_if(cstate *c, uint32_t depth)
 {
 	sval	   *cond;
 	x64_cc		cc;
-	uint32_t	fix;
+	uint32_t	fix,
+				copies,
+				from = 0;
 
 	if (c->unreachable)
 		return;
 	cond = cg_pop_ref(c);
 	cg_flags_popped(c, cond);
+	copies = depth == 0 && c->fuel.cand.frame == c->csp - 1 ? cg_fuel_unroll_copies(c, &from) : 0;
 	if (cond->kind == VK_FLAGS)
 		cc = (x64_cc) cond->cc;
-	else if (cond->kind == VK_CONST)
+	else if (cond->kind == VK_CONST && copies == 0)
 	{
 		if ((int32_t) cond->imm != 0)
 			cg_br(c, depth);
 		return;
+	}
+	else if (cond->kind == VK_CONST)
+	{
+		x64_mov_ri(c->b, 0, X64_RAX, (uint32_t) cond->imm);
+		x64_test_rr(c->b, 0, X64_RAX, X64_RAX);
+		cc = X64_CC_NE;
 	}
 	else
 	{
@@ -1401,6 +1501,8 @@ cg_br_if(cstate *c, uint32_t depth)
 		cg_release(c, cond);
 		cc = X64_CC_NE;
 	}
+	if (copies != 0)
+		unroll_body(c, cc, copies, from);
 	/* no code between here and the jcc: the flags hold the condition */
 	fix = cg_fuel_jump(c, depth, true);
 	if (branch_needs_moves(c, depth))

@@ -112,6 +112,7 @@ typedef struct trap_site
 	uint32_t	field;
 	uint32_t	wasm;
 	uint32_t	kind;
+	uint32_t	ahead;			/* what the counter stands ahead there (sf_fuel_ahead) */
 } trap_site;
 
 /* Per-module compile state that outlives one function. */
@@ -175,6 +176,9 @@ typedef struct modstate
 	uint32_t	nsites, capsites;
 	sf_codemap_buf maps;
 	uint32_t	map_lo, map_hi;
+	/* this thread's ranges where the counter runs ahead (unrolled loops) */
+	sf_fuel_ahead *ahead;
+	uint32_t	nahead, capahead;
 } modstate;
 
 typedef struct cstate
@@ -376,6 +380,11 @@ void		cg_charge_skip_write(modstate *ms, uint32_t slot, fuel_skip_form how, bool
 ** cg_mark_here, compile_inline.h).
 */
 bool		cg_plain_since(const cstate *c, const cg_mark *m, uint32_t *jump);
+/*
+** A charge of -n here, written now, that leaves the flags alone: an
+** unrolled loop's way out giving back the copies it skipped.
+*/
+void		cg_charge_back(cstate *c, uint32_t n);
 /* A jump forward, to be bound; binding a jump or branch to here. */
 uint32_t	cg_jump_fwd(cstate *c);
 void		cg_bind_here(cstate *c, uint32_t jump);
@@ -404,6 +413,11 @@ void		cg_fuel_charge(cstate *c, uint32_t n);
 void		cg_fuel_stub(cstate *c, uint32_t branch, uint32_t fix, uint32_t depth);
 void		cg_fuel_drop_plain(cstate *c);
 void		cg_fuel_drop_checks(cstate *c);
+void		cg_fuel_unroll_note(cstate *c);
+uint32_t	cg_fuel_unroll_copies(cstate *c, uint32_t *from);
+uint32_t	cg_fuel_unroll_ahead(const cstate *c, uint32_t copy);
+void		cg_fuel_unroll_exit(cstate *c, uint32_t copy, uint32_t exit, uint32_t from);
+void		cg_fuel_ahead_add(cstate *c, uint32_t lo, uint32_t hi, uint32_t n);
 uint32_t	cg_fuel_call_entry(modstate *ms, uint32_t i);
 void		cg_fuel_write_pays(modstate *ms);
 
@@ -415,6 +429,7 @@ uint32_t	cg_read_u32_slow(cstate *c);
 uint32_t	cg_next_local_long(const cstate *c);
 int64_t		cg_read_s64_slow(cstate *c);
 int			cg_own(cstate *c, sval *v, uint32_t depth);
+bool		cg_from_load(const uint8_t *from, const uint8_t *to);
 
 /*
 ** The decoding tables, read per operator: hidden, so read directly, not

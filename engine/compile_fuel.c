@@ -826,6 +826,189 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 	point_synced(c);
 }
 
+/* ---- unrolling ------------------------------------------------------------------------ */
+
+/*
+** Slacked mode unrolls a loop whose body is straight-line code ending in
+** its only branch, a 'br_if' back: the lowering repeats the body's code
+** (compile.c, unroll_body), every copy but the last ending in a branch out
+** of the loop where the original went back, and the header run takes all
+** the copies in (they are straight-line code after it), so the header
+** charges several iterations at once, one charge where there were two or
+** four.  A branch out of copy k goes through a stub at the loop's end that
+** gives back what the header charged for the copies after k, so every
+** path that completes is charged exactly what it executed.
+**
+** Inside copy k the counter stands ahead of precise mode's, which charges
+** one iteration at a time, by the copies after it.  The ranges of code
+** where it does are noted (sf_fuel_ahead, with the stubs of their trap
+** sites and the give-backs themselves), and a trap there takes the
+** difference back (call.c), so a trap finds the same count in both modes
+** and out of fuel wins alike.  The asynchronous check cannot look ranges
+** up from a signal handler: it waits for a count above SF_FUEL_AHEAD_MAX,
+** which no copy stands ahead by (jit.h).
+*/
+
+/* Note a range [lo, hi) of code offsets where the counter stands n ahead. */
+void
+cg_fuel_ahead_add(cstate *c, uint32_t lo, uint32_t hi, uint32_t n)
+{
+	modstate   *ms = c->ms;
+
+	if (lo >= hi || n == 0)
+		return;
+	if (ms->nahead == ms->capahead)
+	{
+		uint32_t	ncap = ms->capahead ? 2 * ms->capahead : 16;
+		sf_fuel_ahead *na = realloc(ms->ahead, ncap * sizeof(*na));
+
+		if (na == NULL)
+		{
+			cg_fail(c, SF_NOMEM, "out of memory");
+			return;
+		}
+		ms->ahead = na;
+		ms->capahead = ncap;
+	}
+	ms->ahead[ms->nahead++] = (sf_fuel_ahead) {c->func_index - c->m->nfunc_imports,
+		lo - ms->func_start, hi - ms->func_start, n};
+}
+
+/*
+** An innermost loop's label is placed: note what the lowering has emitted
+** so far, to tell at its 'br_if' back whether the body was straight-line
+** code.  A loop opened inside it takes the note over (and the frames
+** counted then tell that this one is not innermost).
+*/
+void
+cg_fuel_unroll_note(cstate *c)
+{
+	fuel_func  *f = &c->fuel;
+
+	f->cand = (fuel_cand) {c->csp - 1, c->pc, c->frames, c->nbranch, c->ms->nfix,
+		f->helpers, c->ms->nsites, c->ncold};
+}
+
+/*
+** The br_if back to the innermost loop is being lowered, its condition
+** not yet in the flags.  Returns how many copies of the loop's body its
+** code makes (0: it is not unrolled) and where the body's code starts, in
+** *from, just after the header charge.  It unrolls when the loop has no
+** parameters or results, this br_if is its last operator, the header
+** charge starts at the label, and the body, emitted since the note, holds
+** no nested frame, call, C helper, out-of-line code or branch but bounds
+** checks (which trap), and its condition does not come from its last load
+** (cg_from_load, from that load on): a loop that searches memory (do i++;
+** while (v[i] < p)) mostly leaves after an iteration or two, and an
+** unrolled one pays for its way out.  The header run takes in the other
+** copies, and the first copy's trap sites learn what the counter stands
+** ahead there.
+*/
+uint32_t
+cg_fuel_unroll_copies(cstate *c, uint32_t *from)
+{
+	fuel_func  *f = &c->fuel;
+	modstate   *ms = c->ms;
+	uint32_t	L = c->csp - 1;
+	const ctl  *k = &c->cs[L];
+	fuel_cand	w = f->cand;
+	uint32_t	n, bytes, copies;
+	uint64_t	more;
+
+	if (w.frame != L)
+		return 0;
+	f->cand.frame = NO_SITE;
+	if (k->kind != CTL_LOOP || k->nparams != 0 || k->nresults != 0 || !loop_ends_next(c) ||
+		c->frames != w.frames || ms->nfix != w.calls || f->helpers != w.helpers ||
+		c->ncold != w.cold || c->nbranch - w.branches != ms->nsites - w.sites)
+		return 0;
+	bytes = (uint32_t) (c->pc - w.body);
+	copies = bytes <= FUEL_UNROLL4_BYTES ? FUEL_UNROLL : bytes <= FUEL_UNROLL2_BYTES ? 2 : 1;
+	if (copies < 2)
+		return 0;
+	for (uint32_t i = w.sites; i < ms->nsites; i++)
+		if (ms->sites[i].kind != SF_TRAP_MEMORY_OOB)
+			return 0;
+	/* c->pc is at the 'end': the br_if and its label come just before */
+	if (f->last_load != NULL && f->last_load >= w.body && cg_from_load(f->last_load, c->pc - 2))
+		return 0;
+	cg_fuel_sync(c);
+	if (f->at == NO_SITE || f->at != k->fuel.arm || f->late_loop != NO_SITE ||
+		f->sites[f->at].at != k->loop_pos || f->nsites != f->at + 1)
+		return 0;
+	n = f->n;
+	if (n == 0 || (uint64_t) n * (copies - 1) > SF_FUEL_AHEAD_MAX)
+		return 0;
+	f->unroll = L;
+	f->unroll_n = n;
+	f->unroll_k = copies;
+	for (uint32_t i = w.sites; i < ms->nsites; i++)
+		ms->sites[i].ahead = (copies - 1) * n;
+	set_n(f, copies * n);
+	f->sites[f->at].n = f->n;
+	f->held += (copies - 1) * n;
+	/* the copies' operators never came through cg_fuel_op: fast_lim's bound grows */
+	more = (uint64_t) FUEL_OP_MAX * bytes * (copies - 1);
+	f->fast_lim = f->fast_lim > more ? f->fast_lim - (uint32_t) more : 0;
+	set_wait(c);
+	*from = f->sites[f->at].at + CHARGE_LEN;
+	return copies;
+}
+
+/* What the counter stands ahead in copy 'copy' (1, 2, ...) of the loop being unrolled. */
+uint32_t
+cg_fuel_unroll_ahead(const cstate *c, uint32_t copy)
+{
+	return (c->fuel.unroll_k - copy) * c->fuel.unroll_n;
+}
+
+/*
+** Copy 'copy' of the loop being unrolled, from 'from', ends here in
+** 'exit', its branch out of the loop: the code of the copy stands ahead
+** by the copies after it.
+*/
+void
+cg_fuel_unroll_exit(cstate *c, uint32_t copy, uint32_t exit, uint32_t from)
+{
+	cg_fuel_ahead_add(c, from, cg_pos(c), cg_fuel_unroll_ahead(c, copy));
+	c->fuel.unroll_exit[copy - 1] = exit;
+}
+
+/*
+** Unrolled loop k ends: its header charged every copy.  The branches out
+** of the copies but the last come here, out of the way of the
+** fall-through, each giving back the copies after its own; then to the
+** loop's end, which comes right after the last of them.  Returns how many
+** jumps, in 'outs', the caller binds there.
+*/
+static uint32_t
+end_unrolled(cstate *c, const ctl *k, uint32_t *outs)
+{
+	fuel_func  *f = &c->fuel;
+
+	f->unroll = NO_SITE;
+	if (k->fuel.arm == NO_SITE || f->sites[k->fuel.arm].n != f->unroll_k * f->unroll_n)
+	{
+		cg_fail(c, SF_INVALID, "compiler: unrolled loop charged %u, not %u",
+				k->fuel.arm == NO_SITE ? 0 : f->sites[k->fuel.arm].n, f->unroll_k * f->unroll_n);
+		return 0;
+	}
+	for (uint32_t i = 0; i + 1 < f->unroll_k; i++)
+	{
+		uint32_t	back = (f->unroll_k - 1 - i) * f->unroll_n;
+		uint32_t	at;
+
+		cg_bind_here(c, f->unroll_exit[i]);
+		at = cg_pos(c);
+		cg_charge_back(c, back);
+		cg_fuel_ahead_add(c, at, cg_pos(c), back);
+		/* the last one falls through to the loop's end */
+		if (i + 2 < f->unroll_k)
+			outs[i] = cg_jump_fwd(c);
+	}
+	return f->unroll_k - 2;
+}
+
 /*
 ** Loop k (frame 'index') ends: its exit stubs go here, out of the way of
 ** the fall-through, which then charges the last iteration's late part.
@@ -837,6 +1020,7 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 	bool		reach = !c->unreachable;
 	uint32_t	over = NO_SITE;
 	uint32_t	n = late_part(k), kept = 0;
+	uint32_t	outs[FUEL_UNROLL - 1], nouts = 0;
 
 	if (k->fuel.late)
 		f->late_open--;
@@ -861,8 +1045,16 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 		cg_jump_label(c, s.target);
 	}
 	f->nstubs = kept;
+	if (f->unroll == index)
+	{
+		if (reach && over == NO_SITE)
+			over = cg_jump_fwd(c);
+		nouts = end_unrolled(c, k, outs);
+	}
 	if (over != NO_SITE)
 		cg_bind_here(c, over);
+	for (uint32_t i = 0; i < nouts; i++)
+		cg_bind_here(c, outs[i]);
 	if (f->late_loop == index)
 		cg_fuel_point(c);
 	if (reach && n > 0)
@@ -1008,6 +1200,9 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 
 	cg_fuel_sync(c);
 	f->entry = NO_SITE;
+	f->unroll = NO_SITE;
+	f->cand.frame = NO_SITE;
+	f->last_load = NULL;
 	f->fix0 = c->ms->nfix;
 	f->precise = c->m->cfg.fuel_mode == SF_FUEL_PRECISE;
 	f->slacked = c->m->cfg.fuel_mode == SF_FUEL_SLACKED;

@@ -165,6 +165,29 @@ typedef struct fskip
 	bool		peel;
 } fskip;
 
+/*
+** Slacked mode unrolls an innermost loop whose body is straight-line code
+** ending in its one 'br_if' back (compile_fuel.c, unrolling): its code is
+** repeated, each copy but the last leaving by a branch out, and the
+** header charges all the copies at once.  Bodies of at most
+** FUEL_UNROLL4_BYTES bytes of wasm make FUEL_UNROLL copies, up to
+** FUEL_UNROLL2_BYTES two.
+*/
+#define FUEL_UNROLL 4
+#define FUEL_UNROLL4_BYTES 48
+#define FUEL_UNROLL2_BYTES 128
+
+/*
+** The innermost loop opened last, while its body may still turn out
+** straight: what the lowering had emitted at its label (fuel_func.cand).
+*/
+typedef struct fuel_cand
+{
+	uint32_t	frame;			/* its frame, or NO_SITE */
+	const uint8_t *body;		/* its first operator */
+	uint32_t	frames, branches, calls, helpers, sites, cold;
+} fuel_cand;
+
 /* fuel_func.pending: which of arm_frame, pend_hoist, pend_lo hold something */
 #define FUEL_PEND_ARM	1
 #define FUEL_PEND_HOIST	2
@@ -197,6 +220,17 @@ typedef struct fuel_func
 	uint32_t	fix0;			/* this function's first call fixup */
 	uint32_t	fast_lim;		/* a run below this cannot reach FUEL_RUN_MAX by the
 								 * body's end: it may grow inline (set_wait) */
+	/*
+	** The loop being unrolled: its frame, or NO_SITE; the fuel of one copy
+	** of its body; how many copies; the branch out of each but the last.
+	*/
+	uint32_t	unroll;
+	uint32_t	unroll_n;
+	uint32_t	unroll_k;
+	uint32_t	unroll_exit[FUEL_UNROLL - 1];
+	fuel_cand	cand;			/* the loop that may unroll next */
+	const uint8_t *last_load;	/* the last load lowered */
+	uint32_t	helpers;		/* C helpers called so far */
 	fuel_site  *sites;
 	uint32_t	nsites, capsites;
 	fhoist	   *hoists;			/* if-without-else hoists, done at the end */

@@ -1181,6 +1181,7 @@ free_job(job *jb)
 		cg_free(ms, ms->kfix);
 		cg_free(ms, ms->map);
 		free(ms->maps.b);
+		free(ms->ahead);
 		cg_free(ms, ms->sites);
 		free(ms->scratch);
 	}
@@ -1296,6 +1297,29 @@ gather_maps(job *jb)
 	return SF_OK;
 }
 
+/* The ranges where the counter runs ahead, every thread's, into the module's. */
+static sf_status
+gather_ahead(job *jb)
+{
+	struct sf_jit *j = jb->j;
+	uint32_t	n = 0;
+
+	for (uint32_t t = 0; t < jb->n; t++)
+		if (t == 0 || atomic_load(&jb->w[t].state) != HELPER_CANCELLED)
+			n += jb->w[t].ms.nahead;
+	if (n == 0)
+		return SF_OK;
+	if ((j->ahead = malloc(n * sizeof(sf_fuel_ahead))) == NULL)
+		return sf_error_set(jb->w[0].ms.err, SF_NOMEM, "out of memory");
+	for (uint32_t t = 0; t < jb->n; t++)
+		if ((t == 0 || atomic_load(&jb->w[t].state) != HELPER_CANCELLED) && jb->w[t].ms.nahead > 0)
+		{
+			memcpy(j->ahead + j->nahead, jb->w[t].ms.ahead, jb->w[t].ms.nahead * sizeof(sf_fuel_ahead));
+			j->nahead += jb->w[t].ms.nahead;
+		}
+	return SF_OK;
+}
+
 /* Compile, link and seal into jb->j. */
 static sf_status
 compile_module(job *jb, uint64_t wasm)
@@ -1315,6 +1339,8 @@ compile_module(job *jb, uint64_t wasm)
 	st = compile_functions(jb);
 	if (st == SF_OK)
 		st = gather_maps(jb);
+	if (st == SF_OK)
+		st = gather_ahead(jb);
 	if (st == SF_OK)
 	{
 		link_threads(jb);

@@ -873,6 +873,7 @@ load_body(cstate *c, int op)
 	bool		i32 = op == SF_OP_I32_LOAD;
 	uint8_t		size = i32 ? 4 : sf_opinfo_table[op].mem;
 
+	c->fuel.last_load = c->op_start;
 	cg_read_u32(c);				/* alignment hint */
 	offset = cg_read_u32(c);
 	addr = cg_pop_ref(c);		/* in place: the push comes last */
@@ -1262,7 +1263,77 @@ init_op_flags(void)
 int16_t		cg_byte_ops[256];
 uint8_t		cg_op_fuel[SF_OP_COUNT];
 bool		cg_op_traps[SF_OP_COUNT];
+/*
+** How cg_from_load sees each operator, a byte: SCAN_NO (it ends the
+** scan), or the values it pops (2 bits) and pushes (SCAN_PUSH), SCAN_LOAD
+** for a load, SCAN_LOCAL for local.get, set and tee (typed by hand), and
+** its immediates' shape (SCAN_IMM_*).
+*/
+#define SCAN_NO 0xFF
+#define SCAN_PUSH 0x04
+#define SCAN_LOAD 0x08
+#define SCAN_LOCAL 0x10
+#define SCAN_IMM_LEB 0x20		/* one LEB128 */
+#define SCAN_IMM_2LEB 0x40		/* two */
+#define SCAN_IMM_BYTES 0x60		/* 4 or 8 bytes: an f32 or f64 constant */
+#define SCAN_IMM_MASK 0x60
+static uint8_t scan_kind[SF_OP_COUNT];
+
 static pthread_once_t byte_ops_once = PTHREAD_ONCE_INIT;
+
+static uint8_t
+scan_kind_of(int op)
+{
+	const sf_opinfo *oi = &sf_opinfo_table[op];
+	uint32_t	pops,
+				pushes,
+				imm;
+
+	switch (oi->imm)
+	{
+		case SF_IMM_NONE:
+			imm = 0;
+			break;
+		case SF_IMM_LOCAL:
+		case SF_IMM_GLOBAL:
+		case SF_IMM_I32:
+		case SF_IMM_I64:
+			imm = SCAN_IMM_LEB;
+			break;
+		case SF_IMM_MEMARG:
+			imm = SCAN_IMM_2LEB;
+			break;
+		case SF_IMM_F32:
+		case SF_IMM_F64:
+			imm = SCAN_IMM_BYTES;
+			break;
+		default:
+			return SCAN_NO;
+	}
+	switch (op)
+	{
+		case SF_OP_LOCAL_GET:
+		case SF_OP_LOCAL_SET:
+		case SF_OP_LOCAL_TEE:
+			return (uint8_t) (SCAN_LOCAL | imm);
+		case SF_OP_GLOBAL_GET:
+			return (uint8_t) (SCAN_PUSH | imm);
+		case SF_OP_GLOBAL_SET:
+		case SF_OP_DROP:
+			return (uint8_t) (1 | imm);
+		case SF_OP_SELECT:
+			return 3 | SCAN_PUSH;
+		default:
+			if (oi->prefix != 0 || oi->sig[0] == '*')
+				return SCAN_NO;
+			pops = (uint32_t) (strchr(oi->sig, ':') - oi->sig);
+			pushes = (uint32_t) strlen(oi->sig) - pops - 1;
+			if (pops > 3 || pushes > 1)
+				return SCAN_NO;
+			return (uint8_t) (pops | (pushes ? SCAN_PUSH : 0) | imm |
+							  (oi->mem != 0 && pushes ? SCAN_LOAD : 0));
+	}
+}
 
 static void
 init_byte_ops(void)
@@ -1274,6 +1345,7 @@ init_byte_ops(void)
 	{
 		cg_op_fuel[op] = sf_opinfo_table[op].fuel;
 		cg_op_traps[op] = sf_opinfo_table[op].trap != 0;
+		scan_kind[op] = scan_kind_of(op);
 	}
 	init_op_flags();
 }
@@ -1290,6 +1362,87 @@ int
 cg_lookup_prefixed(cstate *c)
 {
 	return sf_opcode_lookup(0xFC, cg_read_u32(c));
+}
+
+/* Skip a LEB128 (the body is validated: it ends before the body does). */
+static inline const uint8_t *
+skip_leb(const uint8_t *p)
+{
+	while (*p++ & 0x80)
+		;
+	return p;
+}
+
+#define SCAN_LOCALS 8
+
+/*
+** Whether the value that straight-line code [from, to) leaves on top of
+** the stack derives from a load in it, directly or through a local it
+** sets (up to SCAN_LOCALS of them; more, or an operator it does not know,
+** say yes).  Values from before 'from' do not; nor do locals it reads
+** before setting them.
+*/
+bool
+cg_from_load(const uint8_t *from, const uint8_t *to)
+{
+	const uint8_t *p = from;
+	uint64_t	stack = 0;
+	uint32_t	local[SCAN_LOCALS],
+				nlocals = 0,
+				loaded = 0;
+
+	while (p < to)
+	{
+		uint32_t	op = *p++,
+					kind,
+					x = 0,
+					i;
+		bool		in;
+
+		if (cg_byte_ops[op] < 0 || (kind = scan_kind[cg_byte_ops[op]]) == SCAN_NO)
+			return true;
+		if (kind & SCAN_LOCAL)
+		{
+			for (uint32_t sh = 0; sh < 35; sh += 7)
+			{
+				x |= (uint32_t) (*p & 0x7F) << sh;
+				if (!(*p++ & 0x80))
+					break;
+			}
+			for (i = 0; i < nlocals && local[i] != x; i++)
+				;
+			if (cg_byte_ops[op] == SF_OP_LOCAL_GET)
+			{
+				stack = stack << 1 | (i < nlocals && (loaded >> i & 1));
+				continue;
+			}
+			if (i == SCAN_LOCALS)
+				return true;
+			if (i == nlocals)
+				local[nlocals++] = x;
+			loaded = (loaded & ~(1u << i)) | (uint32_t) (stack & 1) << i;
+			if (cg_byte_ops[op] == SF_OP_LOCAL_SET)
+				stack >>= 1;
+			continue;
+		}
+		switch (kind & SCAN_IMM_MASK)
+		{
+			case SCAN_IMM_2LEB:
+				p = skip_leb(p);
+				/* fall through */
+			case SCAN_IMM_LEB:
+				p = skip_leb(p);
+				break;
+			case SCAN_IMM_BYTES:
+				p += cg_byte_ops[op] == SF_OP_F32_CONST ? 4 : 8;
+				break;
+		}
+		in = (kind & SCAN_LOAD) || (stack & ((1u << (kind & 3)) - 1));
+		stack >>= kind & 3;
+		if (kind & SCAN_PUSH)
+			stack = stack << 1 | in;
+	}
+	return stack & 1;
 }
 
 /* ---- the dispatcher -------------------------------------------------------------------- */

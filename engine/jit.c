@@ -58,6 +58,33 @@ sf_jit_find_pc(uintptr_t pc, uint32_t *func_index)
 	return loc.m;
 }
 
+uint32_t
+sf_jit_fuel_ahead(uintptr_t pc)
+{
+	uint32_t	n = 0;
+
+	pthread_mutex_lock(&jits_lock);
+	for (uint32_t i = 0; i < njits; i++)
+	{
+		struct sf_jit *j = jits[i];
+		uintptr_t	base = (uintptr_t) j->code;
+
+		if (pc < base || pc >= base + j->code_len)
+			continue;
+		for (uint32_t a = 0; a < j->nahead; a++)
+		{
+			const sf_fuel_ahead *r = &j->ahead[a];
+			uintptr_t	func = base + j->func_off[r->def];
+
+			if (pc >= func + r->lo && pc < func + r->hi)
+				n = r->n;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&jits_lock);
+	return n;
+}
+
 bool
 sf_jit_locate(uintptr_t pc, sf_jit_loc *out)
 {
@@ -101,5 +128,6 @@ sf_jit_free(struct sf_jit *j)
 	free(j->maps);
 	free(j->map_off);
 	free(j->map_end);
+	free(j->ahead);
 	free(j);
 }

@@ -29,7 +29,19 @@ struct sf_jit
 	size_t		maps_len;
 	uint32_t   *map_off;
 	uint32_t   *map_end;
+	/* where the counter runs ahead of precise mode's (unrolled loops) */
+	sf_fuel_ahead *ahead;
+	uint32_t	nahead;
 };
+
+/*
+** The most a range of sf_jit.ahead stands ahead.  The asynchronous check
+** (signals.c), which cannot look the range up, takes a counter up to this
+** far above zero for one that may be ahead there, and leaves the call
+** running until a later tick: a counter that goes on growing passes it
+** within microseconds.
+*/
+#define SF_FUEL_AHEAD_MAX 4096
 
 /*
 ** Registered code can be found by PC: a trap names its function.  A module
@@ -53,6 +65,8 @@ typedef struct sf_jit_loc
 
 /* Whether 'pc' lies in a registered function; if so, where (*out). */
 bool		sf_jit_locate(uintptr_t pc, sf_jit_loc *out);
+/* What the counter stands ahead at 'pc' (0 outside the ranges of sf_jit.ahead). */
+uint32_t	sf_jit_fuel_ahead(uintptr_t pc);
 /* Unregister and free compiled code (NULL is fine). */
 void		sf_jit_free(struct sf_jit *j);
 

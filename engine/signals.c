@@ -181,7 +181,10 @@ sf_interrupt_check(sf_error *err)
 
 /*
 ** Out of fuel wins over an interrupt, as over every other trap: it is the
-** one outcome that does not depend on timing.
+** one outcome that does not depend on timing.  A counter at most
+** SF_FUEL_AHEAD_MAX above zero may only stand ahead in an unrolled loop
+** (jit.h), which a signal handler cannot look up: the call goes on, and a
+** later tick, or the return to the host, decides.
 */
 int
 sf_async_check(void *ucontext)
@@ -191,7 +194,7 @@ sf_async_check(void *ucontext)
 
 	if (uc == NULL || act == NULL)
 		return 0;
-	if (act->counting && (int64_t) uc->uc_mcontext.gregs[REG_R15] > 0)
+	if (act->counting && (int64_t) uc->uc_mcontext.gregs[REG_R15] > SF_FUEL_AHEAD_MAX)
 		return redirect(uc, act, SF_TRAP_OUT_OF_FUEL);
 	if (sf_signals_interrupt)
 		return redirect(uc, act, SF_TRAP_INTERRUPTED);

@@ -105,6 +105,8 @@ typedef struct rig
 	sf_instance *inst;
 } rig;
 
+static bool rig_checked;		/* rig_new_bytes compiles with bounds checks */
+
 static void
 rig_new_bytes(rig *g, const uint8_t *bytes, size_t len, sf_fuel_mode mode)
 {
@@ -115,6 +117,7 @@ rig_new_bytes(rig *g, const uint8_t *bytes, size_t len, sf_fuel_mode mode)
 
 	sf_config_default(&cfg);
 	cfg.fuel_mode = mode;
+	cfg.bounds_checked = rig_checked;
 	g->m = sf_module_load(bytes, len, &cfg, &err);
 	if (g->m == NULL)
 		fail_msg("load: %s", err.msg);
@@ -1474,18 +1477,24 @@ static const char prog_runaway[] =
 	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
 	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
 	"      (br $l))))\n"
+	"  (func (export \"unrolled\") (param $x i32) (local $i i32)\n"
+	"    (loop $l\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (br_if $l (i32.ne (local.get $x) (i32.const 7)))))\n"
 	")\n";
 
 /*
 ** Every mode stops runaway code: off by interrupt, the others by fuel,
 ** a peeled loop too (entered past its header charge, which its branch
-** back runs: compile_fuel.c), with an interrupt after 4 s as the backstop
-** that fails the test instead of hanging it.
+** back runs: compile_fuel.c), and one that slacked mode unrolls (its
+** copies charge ahead, which the asynchronous check allows for), with an
+** interrupt after 4 s as the backstop that fails the test instead of
+** hanging it.
 */
 static void
 test_runaway_stops(void **state)
 {
-	static const char *const fns[] = {"spin", "rec", "tree", "peeled"};
+	static const char *const fns[] = {"spin", "rec", "tree", "peeled", "unrolled"};
 	sf_error	err;
 
 	assert_int_equal(sf_watchdog_start(5, &err), SF_OK);
@@ -1494,13 +1503,13 @@ test_runaway_stops(void **state)
 		rig			g;
 
 		rig_new(&g, prog_runaway, (sf_fuel_mode) mode);
-		for (int f = 0; f < 4; f++)
+		for (int f = 0; f < 5; f++)
 		{
 			double		t0 = now_s();
 			outcome		o;
 
 			/* 'rec' ends on its own at the stack limit: no interrupt races it. */
-			bool		kill = (mode == SF_FUEL_OFF && f != 1) || f == 3;
+			bool		kill = (mode == SF_FUEL_OFF && f != 1) || f >= 3;
 
 			if (kill)
 				kill_after(mode == SF_FUEL_OFF ? 30 : 4000);
@@ -1631,6 +1640,138 @@ test_ticks_in_stubs_and_host(void **state)
 	rig_free(&sg);
 }
 
+/* ---- unrolled loops (slacked mode) ------------------------------------------------ */
+
+/*
+** do { mem[base + i] = i; i++ } while (i < n), with base and n from the
+** argument (base = 65536 - (arg >> 16), n = arg & 0xFFFF), returning i: a straight loop of a small body that slacked mode
+** unrolls 4 times; 'wide' the same with a body between 48 and 128 bytes
+** (2 copies).
+*/
+static const char prog_unroll[] =
+	"(module (memory 1)\n"
+	"  (func (export \"small\") (param $a i32) (result i32) (local $i i32) (local $b i32)\n"
+	"    (local.set $b (i32.sub (i32.const 65536) (i32.shr_u (local.get $a) (i32.const 16))))\n"
+	"    (local.set $a (i32.and (local.get $a) (i32.const 0xFFFF)))\n"
+	"    (loop $l\n"
+	"      (i32.store8 (i32.add (local.get $b) (local.get $i)) (local.get $i))\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (br_if $l (i32.lt_u (local.get $i) (local.get $a))))\n"
+	"    (local.get $i))\n"
+	"  (func (export \"wide\") (param $a i32) (result i32) (local $i i32) (local $b i32) (local $x i32)\n"
+	"    (local.set $b (i32.sub (i32.const 65536) (i32.shr_u (local.get $a) (i32.const 16))))\n"
+	"    (local.set $a (i32.and (local.get $a) (i32.const 0xFFFF)))\n"
+	"    (loop $l\n"
+	"      (local.set $x (i32.mul (local.get $i) (i32.const 0x01000193)))\n"
+	"      (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 13))))\n"
+	"      (local.set $x (i32.add (local.get $x) (i32.rotl (local.get $x) (i32.const 7))))\n"
+	"      (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 17))))\n"
+	"      (local.set $x (i32.add (local.get $x) (i32.mul (local.get $x) (i32.const 0x2545F491))))\n"
+	"      (i32.store8 (i32.add (local.get $b) (local.get $i)) (local.get $x))\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (br_if $l (i32.lt_u (local.get $i) (local.get $a))))\n"
+	"    (local.get $i))\n"
+	")\n";
+
+/*
+** Unrolled in slacked mode only, with each way out of the copies (every
+** trip count mod 4 and 2), a trap in each copy (an out-of-bounds store at
+** iteration j), with guard pages and with bounds checks, and each fuel
+** limit around what the call consumes: the same results, the same fuel
+** and the same outcome as precise mode, which does not unroll.
+*/
+static void
+test_unrolled_loops_count_alike(void **state)
+{
+	static const char *const fns[] = {"small", "wide"};
+
+	for (int checked = 0; checked < 2; checked++)
+	{
+		rig			pg, sg;
+
+		rig_checked = checked;
+		rig_new(&pg, prog_unroll, SF_FUEL_PRECISE);
+		rig_new(&sg, prog_unroll, SF_FUEL_SLACKED);
+		rig_checked = false;
+		assert_int_equal(pg.m->jit->nahead, 0);
+		/* a range per copy but the last, and per give-back, in both loops */
+		assert_true(sg.m->jit->nahead >= 3 + 3 + 1 + 1);
+		for (int f = 0; f < 2; f++)
+		{
+			for (int64_t n = 0; n <= 13; n++)
+			{
+				int64_t		arg = (1000 << 16) | n;
+				outcome		p = run(&pg, fns[f], arg, NO_LIMIT),
+							q = run(&sg, fns[f], arg, NO_LIMIT);
+
+				assert_int_equal(p.st, SF_OK);
+				assert_int_equal(q.st, SF_OK);
+				assert_int_equal(q.result, n > 0 ? n : 1);
+				assert_int_equal(q.result, p.result);
+				assert_int_equal(q.consumed, p.consumed);
+				for (uint64_t lim = p.consumed - 12; lim <= p.consumed + 2; lim++)
+				{
+					outcome		pl = run(&pg, fns[f], arg, lim),
+								ql = run(&sg, fns[f], arg, lim);
+
+					assert_int_equal(ql.st, pl.st);
+					assert_int_equal(ql.trap, pl.trap);
+				}
+			}
+			/* the store at iteration j falls past the memory's end: a trap in copy j % 4 */
+			for (int64_t j = 0; j <= 9; j++)
+			{
+				int64_t		arg = (j << 16) | 100;
+				outcome		p = run(&pg, fns[f], arg, NO_LIMIT),
+							q = run(&sg, fns[f], arg, NO_LIMIT);
+
+				assert_int_equal(p.st, SF_TRAP);
+				assert_int_equal(p.trap, SF_TRAP_MEMORY_OOB);
+				assert_int_equal(q.st, SF_TRAP);
+				assert_int_equal(q.trap, SF_TRAP_MEMORY_OOB);
+				assert_int_equal(q.consumed, p.consumed);
+				/* out of fuel wins over the trap alike, at the limit just below */
+				p = run(&pg, fns[f], arg, p.consumed - 1);
+				q = run(&sg, fns[f], arg, q.consumed - 1);
+				assert_int_equal(p.trap, SF_TRAP_OUT_OF_FUEL);
+				assert_int_equal(q.trap, SF_TRAP_OUT_OF_FUEL);
+			}
+		}
+		rig_free(&pg);
+		rig_free(&sg);
+	}
+}
+
+/*
+** A loop whose condition comes from a load, directly or through a local,
+** is left as it is: do i++ while (mem[i] < 9).
+*/
+static void
+test_search_loop_not_unrolled(void **state)
+{
+	static const char prog[] =
+		"(module (memory 1) (data (i32.const 5) \"\\09\")\n"
+		"  (func (export \"search\") (param $a i32) (result i32) (local $i i32)\n"
+		"    (loop $l\n"
+		"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+		"      (br_if $l (i32.lt_u (i32.load8_u (local.get $i)) (i32.const 9))))\n"
+		"    (local.get $i))\n"
+		"  (func (export \"through\") (param $a i32) (result i32) (local $i i32) (local $v i32)\n"
+		"    (loop $l\n"
+		"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+		"      (local.set $v (i32.load8_u (local.get $i)))\n"
+		"      (local.set $a (i32.add (local.get $a) (i32.const 1)))\n"
+		"      (br_if $l (i32.lt_u (local.get $v) (i32.const 9))))\n"
+		"    (local.get $i)))\n";
+	rig			g;
+
+	rig_new(&g, prog, SF_FUEL_SLACKED);
+	assert_int_equal(g.m->jit->nahead, 0);
+	assert_int_equal(run(&g, "search", 0, NO_LIMIT).result, 5);
+	assert_int_equal(run(&g, "through", 0, NO_LIMIT).result, 5);
+	rig_free(&g);
+}
+
 /* ---- the asynchronous check on crafted machine contexts --------------------------- */
 
 static const char prog_probe[] =
@@ -1669,13 +1810,16 @@ host_probe(sf_ctx *ctx, void *env, const sf_val *a, sf_val *r)
 	ok &= check_at(stub, 5, &rip, &rax) == 0 && rip == (greg_t) stub;
 	ok &= check_at((uintptr_t) host_probe, 5, &rip, &rax) == 0;
 	ok &= check_at(body, -5, &rip, &rax) == 0 && rip == (greg_t) body;
-	ok &= check_at(body, 5, &rip, &rax) == 1 && rax == SF_TRAP_OUT_OF_FUEL &&
-		rip == (greg_t) act->trap_stub;
+	ok &= check_at(body, SF_FUEL_AHEAD_MAX + 1, &rip, &rax) == 1 &&
+		rax == SF_TRAP_OUT_OF_FUEL && rip == (greg_t) act->trap_stub;
+	/* a count that may stand ahead (an unrolled loop) waits for a later tick */
+	ok &= check_at(body, SF_FUEL_AHEAD_MAX, &rip, &rax) == 0 && rip == (greg_t) body;
 	sf_request_interrupt();
 	ok &= check_at(stub, -5, &rip, &rax) == 0;
 	ok &= check_at(body, -5, &rip, &rax) == 1 && rax == SF_TRAP_INTERRUPTED;
-	/* out of fuel wins over the interrupt */
-	ok &= check_at(body, 5, &rip, &rax) == 1 && rax == SF_TRAP_OUT_OF_FUEL;
+	/* out of fuel wins over the interrupt; below the threshold C decides */
+	ok &= check_at(body, SF_FUEL_AHEAD_MAX + 1, &rip, &rax) == 1 && rax == SF_TRAP_OUT_OF_FUEL;
+	ok &= check_at(body, 5, &rip, &rax) == 1 && rax == SF_TRAP_INTERRUPTED;
 	sf_clear_interrupt();
 	probe_result = ok;
 	r[0].type = SF_I32;
@@ -2251,6 +2395,8 @@ main(void)
 		cmocka_unit_test(test_slacked_is_deterministic),
 		cmocka_unit_test(test_watchdog_leaves_other_timers_alone),
 		cmocka_unit_test(test_call_reports_its_fuel),
+		cmocka_unit_test(test_unrolled_loops_count_alike),
+		cmocka_unit_test(test_search_loop_not_unrolled),
 	};
 
 	sf_store   *s = sf_store_new(NULL, NULL);	/* installs the engine's handler */
