@@ -978,7 +978,7 @@ cg_fuel_unroll_exit(cstate *c, uint32_t copy, uint32_t exit, uint32_t from)
 ** Unrolled loop k ends: its header charged every copy.  The branches out
 ** of the copies but the last come here, out of the way of the
 ** fall-through, each giving back the copies after its own; then to the
-** loop's end, which comes right after the last of them.  Returns how many
+** loop's end, which comes right after the first copy's.  Returns how many
 ** jumps, in 'outs', the caller binds there.
 */
 static uint32_t
@@ -993,7 +993,8 @@ end_unrolled(cstate *c, const ctl *k, uint32_t *outs)
 				k->fuel.arm == NO_SITE ? 0 : f->sites[k->fuel.arm].n, f->unroll_k * f->unroll_n);
 		return 0;
 	}
-	for (uint32_t i = 0; i + 1 < f->unroll_k; i++)
+	/* the first copy's last: a loop that mostly leaves early takes no jump */
+	for (uint32_t i = f->unroll_k - 1; i-- > 0;)
 	{
 		uint32_t	back = (f->unroll_k - 1 - i) * f->unroll_n;
 		uint32_t	at;
@@ -1002,9 +1003,8 @@ end_unrolled(cstate *c, const ctl *k, uint32_t *outs)
 		at = cg_pos(c);
 		cg_charge_back(c, back);
 		cg_fuel_ahead_add(c, at, cg_pos(c), back);
-		/* the last one falls through to the loop's end */
-		if (i + 2 < f->unroll_k)
-			outs[i] = cg_jump_fwd(c);
+		if (i > 0)
+			outs[i - 1] = cg_jump_fwd(c);
 	}
 	return f->unroll_k - 2;
 }
