@@ -174,7 +174,7 @@ typedef struct fskip
 ** FUEL_UNROLL2_BYTES two.
 */
 #define FUEL_UNROLL 4
-#define FUEL_UNROLL4_BYTES 48
+#define FUEL_UNROLL4_BYTES 32
 #define FUEL_UNROLL2_BYTES 128
 
 /*

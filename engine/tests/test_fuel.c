@@ -1645,7 +1645,7 @@ test_ticks_in_stubs_and_host(void **state)
 /*
 ** do { mem[base + i] = i; i++ } while (i < n), with base and n from the
 ** argument (base = 65536 - (arg >> 16), n = arg & 0xFFFF), returning i: a straight loop of a small body that slacked mode
-** unrolls 4 times; 'wide' the same with a body between 48 and 128 bytes
+** unrolls 4 times; 'wide' the same with a body between 32 and 128 bytes
 ** (2 copies).
 */
 static const char prog_unroll[] =
