@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "compile_inline.h"
+#include "read.h"
 
 /*
 ** Lowerings called from the dispatch stay out of line: inlined there, they
@@ -1364,15 +1365,6 @@ cg_lookup_prefixed(cstate *c)
 	return sf_opcode_lookup(0xFC, cg_read_u32(c));
 }
 
-/* Skip a LEB128 (the body is validated: it ends before the body does). */
-static inline const uint8_t *
-skip_leb(const uint8_t *p)
-{
-	while (*p++ & 0x80)
-		;
-	return p;
-}
-
 #define SCAN_LOCALS 8
 
 /*
@@ -1385,33 +1377,32 @@ skip_leb(const uint8_t *p)
 bool
 cg_from_load(const uint8_t *from, const uint8_t *to)
 {
-	const uint8_t *p = from;
-	uint64_t	stack = 0;
+	sf_reader	r = {from, from, to, NULL};
+	uint64_t	stack = 0,
+				imm;
 	uint32_t	local[SCAN_LOCALS],
 				nlocals = 0,
 				loaded = 0;
+	uint8_t		byte;
+	const uint8_t *bytes;
 
-	while (p < to)
+	while (sf_rd_u8(&r, &byte))
 	{
-		uint32_t	op = *p++,
-					kind,
-					x = 0,
+		int			op = cg_byte_ops[byte];
+		uint32_t	kind,
+					x,
 					i;
 		bool		in;
 
-		if (cg_byte_ops[op] < 0 || (kind = scan_kind[cg_byte_ops[op]]) == SCAN_NO)
+		if (op < 0 || (kind = scan_kind[op]) == SCAN_NO)
 			return true;
 		if (kind & SCAN_LOCAL)
 		{
-			for (uint32_t sh = 0; sh < 35; sh += 7)
-			{
-				x |= (uint32_t) (*p & 0x7F) << sh;
-				if (!(*p++ & 0x80))
-					break;
-			}
+			if (!sf_rd_u32(&r, &x))
+				return true;
 			for (i = 0; i < nlocals && local[i] != x; i++)
 				;
-			if (cg_byte_ops[op] == SF_OP_LOCAL_GET)
+			if (op == SF_OP_LOCAL_GET)
 			{
 				stack = stack << 1 | (i < nlocals && (loaded >> i & 1));
 				continue;
@@ -1421,20 +1412,24 @@ cg_from_load(const uint8_t *from, const uint8_t *to)
 			if (i == nlocals)
 				local[nlocals++] = x;
 			loaded = (loaded & ~(1u << i)) | (uint32_t) (stack & 1) << i;
-			if (cg_byte_ops[op] == SF_OP_LOCAL_SET)
+			if (op == SF_OP_LOCAL_SET)
 				stack >>= 1;
 			continue;
 		}
+		/* the immediates: LEB128s read as signed 64-bit numbers fit them all */
 		switch (kind & SCAN_IMM_MASK)
 		{
 			case SCAN_IMM_2LEB:
-				p = skip_leb(p);
+				if (!sf_rd_leb(&r, 64, true, &imm))
+					return true;
 				/* fall through */
 			case SCAN_IMM_LEB:
-				p = skip_leb(p);
+				if (!sf_rd_leb(&r, 64, true, &imm))
+					return true;
 				break;
 			case SCAN_IMM_BYTES:
-				p += cg_byte_ops[op] == SF_OP_F32_CONST ? 4 : 8;
+				if (!sf_rd_bytes(&r, op == SF_OP_F32_CONST ? 4 : 8, &bytes))
+					return true;
 				break;
 		}
 		in = (kind & SCAN_LOAD) || (stack & ((1u << (kind & 3)) - 1));
