@@ -791,6 +791,8 @@ int			sf_wasi_flush(sf_wasi *w);
 ** handler.  If the interrupted PC lies in JIT code of the running
 ** activation of this thread and fuel is exhausted or an interrupt is
 ** pending, rewrite the PC to the trap stub and return 1; else return 0.
+** Exhausted here means a few thousand units past the limit (docs/fuel.md,
+** unrolled loops); the return to the host decides on the exact count.
 */
 int			sf_async_check(void *ucontext);
 
