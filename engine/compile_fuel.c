@@ -835,7 +835,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 ** of the loop where the original went back, and the header run takes all
 ** the copies in (they are straight-line code after it), so the header
 ** charges several iterations at once, one charge where there were two or
-** four.  A branch out of copy k goes through a stub at the loop's end that
+** three.  A branch out of copy k goes through a stub at the loop's end that
 ** gives back what the header charged for the copies after k, so every
 ** path that completes is charged exactly what it executed.
 **
@@ -923,7 +923,7 @@ cg_fuel_unroll_copies(cstate *c, uint32_t *from)
 		c->ncold != w.cold || c->nbranch - w.branches != ms->nsites - w.sites)
 		return 0;
 	bytes = (uint32_t) (c->pc - w.body);
-	copies = bytes <= FUEL_UNROLL4_BYTES ? FUEL_UNROLL : bytes <= FUEL_UNROLL2_BYTES ? 2 : 1;
+	copies = bytes <= FUEL_UNROLL_BYTES ? FUEL_UNROLL : bytes <= FUEL_UNROLL2_BYTES ? 2 : 1;
 	if (copies < 2)
 		return 0;
 	for (uint32_t i = w.sites; i < ms->nsites; i++)
