@@ -1208,7 +1208,7 @@ open_frame(cstate *c, int op)
 		k->loop_pos = (uint32_t) x64_pos(c->b);
 		k->loop_fix = c->ms->nfix;
 		cg_fuel_arm(c);
-		if (c->fuel.slacked)
+		if (c->fuel.counting)
 			cg_fuel_unroll_note(c);
 	}
 	else if (op == SF_OP_IF)
@@ -1463,6 +1463,79 @@ unroll_body(cstate *c, x64_cc cc, uint32_t copies, uint32_t from)
 	}
 }
 
+/*
+** Take [lo, hi) out of the function's code: the code emitted since, which
+** holds no branch but trap checks, no call and no out-of-line code, moves
+** up over it, with what refers into it: its trap sites (those inside
+** [lo, hi) go), its constant pool uses and its code map points (those
+** inside [lo, hi) now start at lo).
+*/
+static void
+cut_code(cstate *c, uint32_t lo, uint32_t hi)
+{
+	modstate   *ms = c->ms;
+	uint32_t	end = cg_pos(c),
+				len = hi - lo,
+				fs = ms->func_start,
+				i,
+				kept;
+
+	if (c->b->oom)
+		return;
+	memmove(c->b->start + lo, c->b->start + hi, end - hi);
+	c->b->p -= len;
+	/* what refers into the code since lo is the last of each table, in code order */
+	for (i = ms->nsites; i > 0 && ms->sites[i - 1].field >= lo; i--)
+		;
+	for (kept = i; i < ms->nsites; i++)
+	{
+		if (ms->sites[i].field < hi)
+		{
+			c->nbranch--;
+			continue;
+		}
+		ms->sites[kept] = ms->sites[i];
+		ms->sites[kept++].field -= len;
+	}
+	ms->nsites = kept;
+	for (i = ms->nkfix; i > 0 && ms->kfix[i - 1].at >= hi; i--)
+		ms->kfix[i - 1].at -= len;
+	for (i = ms->nmap; i > 0 && ms->map[i - 1].code >= lo - fs; i--)
+		ms->map[i - 1].code = ms->map[i - 1].code >= hi - fs ? ms->map[i - 1].code - len : lo - fs;
+	if (c->first_branch_end >= hi)
+		c->first_branch_end -= len;
+	else if (c->first_branch_end > lo)
+		c->first_branch_end = lo;
+	if (c->last_branch >= hi)
+		c->last_branch -= len;
+	c->zf_pos = 0;
+}
+
+/*
+** The search loop being lowered is peeled (cg_fuel_loop_plan), its
+** condition in the flags (cc: go on): its entry slot and its header
+** charge at 'at' (with its check in precise mode) come out of the code,
+** so that its body is the first iteration, which the code before enters
+** and which leaves when the condition fails; then come the header charge
+** and a copy of the body, which the caller's br_if closes back to it.
+*/
+static void
+peel_body(cstate *c, x64_cc cc, uint32_t at)
+{
+	ctl		   *k = &c->cs[c->csp - 1];
+	uint32_t	lo = k->loop_pos - SKIP_LEN,
+				hi = at + CHARGE_LEN + (c->fuel.precise ? CHECK_LEN : 0),
+				end,
+				exit;
+
+	cut_code(c, lo, hi);
+	end = cg_pos(c);
+	exit = (uint32_t) cg_jcc32(c, X64_CC_NOT(cc));
+	k->loop_pos = cg_charge_open(c, c->fuel.precise);
+	cg_fuel_peeled(c, k->loop_pos, exit);
+	repeat_code(c, lo, end, 0);
+}
+
 /* The condition is popped in place (cg_pop_ref): nothing is pushed. */
 void
 cg_br_if(cstate *c, uint32_t depth)
@@ -1470,17 +1543,19 @@ cg_br_if(cstate *c, uint32_t depth)
 	sval	   *cond;
 	x64_cc		cc;
 	uint32_t	fix,
-				copies,
+				copies = 0,
 				from = 0;
+	fuel_loop_plan plan = FUEL_LOOP_AS_IS;
 
 	if (c->unreachable)
 		return;
 	cond = cg_pop_ref(c);
 	cg_flags_popped(c, cond);
-	copies = depth == 0 && c->fuel.cand.frame == c->csp - 1 ? cg_fuel_unroll_copies(c, &from) : 0;
+	if (depth == 0 && c->fuel.cand.frame == c->csp - 1)
+		plan = cg_fuel_loop_plan(c, &from, &copies);
 	if (cond->kind == VK_FLAGS)
 		cc = (x64_cc) cond->cc;
-	else if (cond->kind == VK_CONST && copies == 0)
+	else if (cond->kind == VK_CONST && plan == FUEL_LOOP_AS_IS)
 	{
 		if ((int32_t) cond->imm != 0)
 			cg_br(c, depth);
@@ -1501,8 +1576,10 @@ cg_br_if(cstate *c, uint32_t depth)
 		cg_release(c, cond);
 		cc = X64_CC_NE;
 	}
-	if (copies != 0)
+	if (plan == FUEL_LOOP_UNROLL)
 		unroll_body(c, cc, copies, from);
+	else if (plan == FUEL_LOOP_PEEL)
+		peel_body(c, cc, from);
 	/* no code between here and the jcc: the flags hold the condition */
 	fix = cg_fuel_jump(c, depth, true);
 	if (branch_needs_moves(c, depth))

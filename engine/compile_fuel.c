@@ -16,9 +16,10 @@
 ** A run starts at a fuel point -- function entry, loop header, each arm
 ** of an if, the fall-through of a br_if, a label some branch reaches --
 ** and takes in the straight-line code after it.  Calls do not end a run:
-** the callee charges its own runs and control comes back.  Five rules
+** the callee charges its own runs and control comes back.  Six rules
 ** make runs longer than basic blocks (the first two are the post-dominance
-** merging of the seed; the last two are at the end of this file):
+** merging of the seed; the fourth and fifth are at the end of this file,
+** the last with unrolling):
 **
 **  * Resume at the end of a frame.  If no branch inside a block, loop or
 **    if leaves it for an outer label (or returns), the code after its end
@@ -63,6 +64,10 @@
 **    pays one charge per iteration instead of two.  Late loops keep
 **    theirs.  Done when the function ends, after the if hoists.
 **  * The caller pays the callee's entry run on a direct call.
+**  * Peel a search loop (do i++; while (v[i] < p), below): the run before
+**    it pays its first iteration, a copy of its body that the code before
+**    enters with no charge, and the header charge heads the iterations
+**    after.
 **
 ** The plan is a table of sites (compile_fuel.h): a run's amount grows as
 ** operators join it, and the rules above move fuel between sites until the
@@ -826,7 +831,7 @@ cg_fuel_after_br_if(cstate *c, uint32_t depth)
 	point_synced(c);
 }
 
-/* ---- unrolling ------------------------------------------------------------------------ */
+/* ---- unrolling and peeling ------------------------------------------------------------ */
 
 /*
 ** Slacked mode unrolls a loop whose body is straight-line code ending in
@@ -891,68 +896,113 @@ cg_fuel_unroll_note(cstate *c)
 
 /*
 ** The br_if back to the innermost loop is being lowered, its condition
-** not yet in the flags.  Returns how many copies of the loop's body its
-** code makes (0: it is not unrolled) and where the body's code starts, in
-** *from, just after the header charge.  It unrolls when the loop has no
+** not yet in the flags.  Its body is straight when the loop has no
 ** parameters or results, this br_if is its last operator, the header
-** charge starts at the label, and the body, emitted since the note, holds
-** no nested frame, call, C helper, out-of-line code or branch but bounds
-** checks (which trap), and its condition does not come from its last load
-** (cg_from_load, from that load on): a loop that searches memory (do i++;
-** while (v[i] < p)) mostly leaves after an iteration or two, and an
-** unrolled one pays for its way out.  The header run takes in the other
+** charge starts at the label (after the entry's slot), and the body,
+** emitted since the note, holds no nested frame, call, C helper,
+** out-of-line code or branch but bounds checks (which trap) and, in
+** precise mode, the header charge's check.  A straight body whose
+** condition does not come from its last load is unrolled in slacked
+** mode (FUEL_LOOP_UNROLL): *copies of it, its code starting at *from,
+** just after the header charge; the header run takes in the other
 ** copies, and the first copy's trap sites learn what the counter stands
-** ahead there.
+** ahead there.  One whose condition does (cg_from_load, from that load
+** on: do i++; while (v[i] < p)) is peeled in both counting modes
+** (FUEL_LOOP_PEEL, the header charge at *from): the run before the loop
+** pays the first iteration's header run, as peel_loop has it, and the
+** lowering takes the header charge out of the first iteration, which the
+** code before enters with no charge, and moves it to a copy of the body
+** for the iterations after (cg_fuel_peeled).  The plan is the same in
+** both modes, so they count alike with no range standing ahead.
 */
-uint32_t
-cg_fuel_unroll_copies(cstate *c, uint32_t *from)
+fuel_loop_plan
+cg_fuel_loop_plan(cstate *c, uint32_t *from, uint32_t *copies)
 {
 	fuel_func  *f = &c->fuel;
 	modstate   *ms = c->ms;
 	uint32_t	L = c->csp - 1;
-	const ctl  *k = &c->cs[L];
+	ctl		   *k = &c->cs[L];
 	fuel_cand	w = f->cand;
-	uint32_t	n, bytes, copies;
+	uint32_t	n, bytes, checks = 0;
 	uint64_t	more;
+	bool		search;
 
 	if (w.frame != L)
-		return 0;
+		return FUEL_LOOP_AS_IS;
 	f->cand.frame = NO_SITE;
 	if (k->kind != CTL_LOOP || k->nparams != 0 || k->nresults != 0 || !loop_ends_next(c) ||
 		c->frames != w.frames || ms->nfix != w.calls || f->helpers != w.helpers ||
 		c->ncold != w.cold || c->nbranch - w.branches != ms->nsites - w.sites)
-		return 0;
-	bytes = (uint32_t) (c->pc - w.body);
-	copies = bytes <= FUEL_UNROLL_BYTES ? FUEL_UNROLL : bytes <= FUEL_UNROLL2_BYTES ? 2 : 1;
-	if (copies < 2)
-		return 0;
+		return FUEL_LOOP_AS_IS;
 	for (uint32_t i = w.sites; i < ms->nsites; i++)
-		if (ms->sites[i].kind != SF_TRAP_MEMORY_OOB)
-			return 0;
+		if (ms->sites[i].kind == SF_TRAP_OUT_OF_FUEL)
+			checks++;
+		else if (ms->sites[i].kind != SF_TRAP_MEMORY_OOB)
+			return FUEL_LOOP_AS_IS;
+	if (checks != (f->precise ? 1u : 0u))
+		return FUEL_LOOP_AS_IS;
+	bytes = (uint32_t) (c->pc - w.body);
 	/* c->pc is at the 'end': the br_if and its label come just before */
-	if (f->last_load != NULL && f->last_load >= w.body && cg_from_load(f->last_load, c->pc - 2))
-		return 0;
+	search = f->last_load != NULL && f->last_load >= w.body && cg_from_load(f->last_load, c->pc - 2);
+	*copies = bytes <= FUEL_UNROLL_BYTES ? FUEL_UNROLL : bytes <= FUEL_UNROLL2_BYTES ? 2 : 1;
+	if (search ? bytes > FUEL_PEEL_BYTES : !f->slacked || *copies < 2)
+		return FUEL_LOOP_AS_IS;
 	cg_fuel_sync(c);
 	if (f->at == NO_SITE || f->at != k->fuel.arm || f->late_loop != NO_SITE ||
 		f->sites[f->at].at != k->loop_pos || f->nsites != f->at + 1)
-		return 0;
+		return FUEL_LOOP_AS_IS;
 	n = f->n;
-	if (n == 0 || (uint64_t) n * (copies - 1) > SF_FUEL_AHEAD_MAX)
-		return 0;
+	if (search)
+	{
+		uint32_t	pre = k->fuel.comp;
+
+		if (n == 0 || pre == NO_SITE || f->sites[pre].form != FUEL_ADD ||
+			f->sites[pre].n + (uint64_t) n >= RUN_MAX || k->fuel.skip == NO_SITE ||
+			k->fuel.skip + SKIP_LEN != k->loop_pos)
+			return FUEL_LOOP_AS_IS;
+		f->sites[pre].n += n;
+		f->peeled = L;
+		ms->fuel.peeled++;
+		/* the copy's operators never came through cg_fuel_op: fast_lim's bound grows */
+		more = (uint64_t) FUEL_OP_MAX * bytes;
+		f->fast_lim = f->fast_lim > more ? f->fast_lim - (uint32_t) more : 0;
+		set_wait(c);
+		*from = f->sites[f->at].at;
+		return FUEL_LOOP_PEEL;
+	}
+	if (n == 0 || (uint64_t) n * (*copies - 1) > SF_FUEL_AHEAD_MAX)
+		return FUEL_LOOP_AS_IS;
 	f->unroll = L;
 	f->unroll_n = n;
-	f->unroll_k = copies;
+	f->unroll_k = *copies;
+	ms->fuel.unrolled++;
 	for (uint32_t i = w.sites; i < ms->nsites; i++)
-		ms->sites[i].ahead = (copies - 1) * n;
-	set_n(f, copies * n);
+		ms->sites[i].ahead = (*copies - 1) * n;
+	set_n(f, *copies * n);
 	f->sites[f->at].n = f->n;
-	f->held += (copies - 1) * n;
+	f->held += (*copies - 1) * n;
 	/* the copies' operators never came through cg_fuel_op: fast_lim's bound grows */
-	more = (uint64_t) FUEL_OP_MAX * bytes * (copies - 1);
+	more = (uint64_t) FUEL_OP_MAX * bytes * (*copies - 1);
 	f->fast_lim = f->fast_lim > more ? f->fast_lim - (uint32_t) more : 0;
 	set_wait(c);
 	*from = f->sites[f->at].at + CHARGE_LEN;
-	return copies;
+	return FUEL_LOOP_UNROLL;
+}
+
+/*
+** The loop being peeled has lost its entry slot and header charge: its
+** header charge is now at 'at', after the first iteration, whose way out,
+** 'exit', goes to the loop's end.
+*/
+void
+cg_fuel_peeled(cstate *c, uint32_t at, uint32_t exit)
+{
+	fuel_func  *f = &c->fuel;
+	ctl		   *k = &c->cs[f->peeled];
+
+	f->sites[k->fuel.arm].at = at;
+	f->peeled_exit = exit;
+	k->fuel.skip = NO_SITE;
 }
 
 /* What the counter stands ahead in copy 'copy' (1, 2, ...) of the loop being unrolled. */
@@ -1024,6 +1074,12 @@ end_loop(cstate *c, const ctl *k, uint32_t index)
 
 	if (k->fuel.late)
 		f->late_open--;
+	if (f->peeled == index)
+	{
+		/* the first iteration's way out, where the last one's falls through */
+		cg_bind_here(c, f->peeled_exit);
+		f->peeled = NO_SITE;
+	}
 	if (k->fuel.skip != NO_SITE &&
 		grow((void **) &f->skips, &f->capskips, f->nskips, sizeof(fskip), c))
 		f->skips[f->nskips++] = (fskip) {k->fuel.skip, k->loop_pos, k->fuel.arm,
@@ -1201,6 +1257,7 @@ cg_fuel_func_entry(cstate *c, uint32_t defidx)
 	cg_fuel_sync(c);
 	f->entry = NO_SITE;
 	f->unroll = NO_SITE;
+	f->peeled = NO_SITE;
 	f->cand.frame = NO_SITE;
 	f->last_load = NULL;
 	f->fix0 = c->ms->nfix;

@@ -180,6 +180,24 @@ typedef struct fskip
 #define FUEL_UNROLL2_BYTES 128
 
 /*
+** A search loop (its condition comes from its last load) mostly leaves
+** after an iteration or two, where unrolling's ways out cost more than
+** its charges save.  In both counting modes, one of at most
+** FUEL_PEEL_BYTES bytes of wasm is peeled instead (compile_fuel.c): its
+** first iteration, paid by the run before the loop, is a copy of the body
+** that the code before enters with no charge.
+*/
+#define FUEL_PEEL_BYTES 128
+
+/* What the lowering does with a straight innermost loop (cg_fuel_loop_plan). */
+typedef enum fuel_loop_plan
+{
+	FUEL_LOOP_AS_IS,
+	FUEL_LOOP_UNROLL,
+	FUEL_LOOP_PEEL
+} fuel_loop_plan;
+
+/*
 ** The innermost loop opened last, while its body may still turn out
 ** straight: what the lowering had emitted at its label (fuel_func.cand).
 */
@@ -230,6 +248,12 @@ typedef struct fuel_func
 	uint32_t	unroll_n;
 	uint32_t	unroll_k;
 	uint32_t	unroll_exit[FUEL_UNROLL - 1];
+	/*
+	** The search loop being peeled: its frame, or NO_SITE, and the branch
+	** out of its first iteration, bound at the loop's end.
+	*/
+	uint32_t	peeled;
+	uint32_t	peeled_exit;
 	fuel_cand	cand;			/* the loop that may unroll next */
 	const uint8_t *last_load;	/* the last load lowered */
 	uint32_t	helpers;		/* C helpers called so far */
@@ -281,6 +305,8 @@ typedef struct fuel_pay
 typedef struct fuel_module
 {
 	uint64_t	points;			/* charges left in the code */
+	uint32_t	unrolled;		/* loops unrolled (slacked mode) */
+	uint32_t	peeled;			/* search loops peeled */
 	fuel_entry *entry;			/* per defined function, shared by the threads */
 	/* fuel_func's arrays, handed on from one function to the next (FUEL_ARRAYS) */
 	fuel_site  *sites;

@@ -866,7 +866,11 @@ move_records(job *jb, const uint32_t *at)
 		j->func_end[i] = at[i] + len;
 	}
 	for (uint32_t t = 1; t < jb->n; t++)
+	{
 		ms->fuel.points += jb->w[t].ms.fuel.points;
+		ms->fuel.unrolled += jb->w[t].ms.fuel.unrolled;
+		ms->fuel.peeled += jb->w[t].ms.fuel.peeled;
+	}
 }
 
 /*
@@ -1395,6 +1399,8 @@ sf_compile_module(const sf_module *m, bool bounds_checked, struct sf_jit **out,
 	if (st != SF_OK && err != NULL)
 		*err = jb->w[0].err;
 	stats->fuel_points = jb->w[0].ms.fuel.points;
+	stats->loops_unrolled = jb->w[0].ms.fuel.unrolled;
+	stats->loops_peeled = jb->w[0].ms.fuel.peeled;
 	stats->compile_threads = threads_used(jb);
 	free_job(jb);
 	if (st != SF_OK)

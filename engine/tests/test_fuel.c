@@ -1743,33 +1743,151 @@ test_unrolled_loops_count_alike(void **state)
 }
 
 /*
-** A loop whose condition comes from a load, directly or through a local,
-** is left as it is: do i++ while (mem[i] < 9).
+** Search loops: the condition comes from the last load, directly
+** ("search") or through a local ("through"), and the scan stops at the
+** byte 9 at address 100.  A byte past the memory's end traps.  "after"
+** makes a host call just before its loop, in the run that pays the
+** loop's first iteration.
+*/
+static const char prog_search[] =
+	"(module\n"
+	"  (import \"env\" \"effect\" (func $effect))\n"
+	"  (memory 1) (data (i32.const 100) \"\\09\")\n"
+	"  (func (export \"search\") (param $a i32) (result i32) (local $i i32)\n"
+	"    (local.set $i (local.get $a))\n"
+	"    (loop $l\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (br_if $l (i32.lt_u (i32.load8_u (local.get $i)) (i32.const 9))))\n"
+	"    (local.get $i))\n"
+	"  (func (export \"through\") (param $a i32) (result i32) (local $i i32) (local $v i32)\n"
+	"    (local.set $i (local.get $a))\n"
+	"    (loop $l\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (local.set $v (i32.load8_u (local.get $i)))\n"
+	"      (local.set $a (i32.add (local.get $a) (i32.const 1)))\n"
+	"      (br_if $l (i32.lt_u (local.get $v) (i32.const 9))))\n"
+	"    (local.get $i))\n"
+	"  (func (export \"after\") (param $a i32) (result i32) (local $i i32)\n"
+	"    (call $effect)\n"
+	"    (local.set $i (local.get $a))\n"
+	"    (loop $l\n"
+	"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+	"      (br_if $l (i32.lt_u (i32.load8_u (local.get $i)) (i32.const 9))))\n"
+	"    (local.get $i)))\n";
+
+/* The opcode table's costs of a list of operators, ended by SF_OP_COUNT. */
+static uint64_t
+ops_fuel(const int *ops)
+{
+	uint64_t	n = 0;
+
+	for (; *ops != SF_OP_COUNT; ops++)
+		n += sf_opinfo_table[*ops].fuel;
+	return n;
+}
+
+/*
+** The fuel of prog_search's function f (0: "search", ...): with k
+** iterations to the end; or (ran) up to the load of iteration k.
+*/
+static uint64_t
+search_fuel(int f, uint64_t k, bool ran)
+{
+	static const int before[][6] = {
+		{SF_OP_LOCAL_GET, SF_OP_LOCAL_SET, SF_OP_LOOP, SF_OP_COUNT},
+		{SF_OP_LOCAL_GET, SF_OP_LOCAL_SET, SF_OP_LOOP, SF_OP_COUNT},
+		{SF_OP_CALL, SF_OP_LOCAL_GET, SF_OP_LOCAL_SET, SF_OP_LOOP, SF_OP_COUNT},
+	};
+	static const int to_load[] = {SF_OP_LOCAL_GET, SF_OP_I32_CONST, SF_OP_I32_ADD, SF_OP_LOCAL_SET,
+	SF_OP_LOCAL_GET, SF_OP_I32_LOAD8_U, SF_OP_COUNT};
+	static const int iteration[][16] = {
+		{SF_OP_LOCAL_GET, SF_OP_I32_CONST, SF_OP_I32_ADD, SF_OP_LOCAL_SET, SF_OP_LOCAL_GET,
+		SF_OP_I32_LOAD8_U, SF_OP_I32_CONST, SF_OP_I32_LT_U, SF_OP_BR_IF, SF_OP_COUNT},
+		{SF_OP_LOCAL_GET, SF_OP_I32_CONST, SF_OP_I32_ADD, SF_OP_LOCAL_SET, SF_OP_LOCAL_GET,
+			SF_OP_I32_LOAD8_U, SF_OP_LOCAL_SET, SF_OP_LOCAL_GET, SF_OP_I32_CONST, SF_OP_I32_ADD,
+		SF_OP_LOCAL_SET, SF_OP_LOCAL_GET, SF_OP_I32_CONST, SF_OP_I32_LT_U, SF_OP_BR_IF, SF_OP_COUNT},
+		{SF_OP_LOCAL_GET, SF_OP_I32_CONST, SF_OP_I32_ADD, SF_OP_LOCAL_SET, SF_OP_LOCAL_GET,
+		SF_OP_I32_LOAD8_U, SF_OP_I32_CONST, SF_OP_I32_LT_U, SF_OP_BR_IF, SF_OP_COUNT},
+	};
+	static const int after[] = {SF_OP_END, SF_OP_LOCAL_GET, SF_OP_END, SF_OP_COUNT};
+
+	/* the host call's entry into its host function costs its own */
+	uint64_t	n = ops_fuel(before[f]) + (f == 2 ? SF_FUEL_HOST_CALL : 0);
+
+	if (ran)
+		return n + (k - 1) * ops_fuel(iteration[f]) + ops_fuel(to_load);
+	return n + k * ops_fuel(iteration[f]) + ops_fuel(after);
+}
+
+/*
+** A search loop mostly leaves after an iteration or two: it is not
+** unrolled, but peeled in both counting modes, its first iteration paid by
+** the run before the loop.  Each trip count, the first iteration's way out
+** included, costs exactly what its operators cost, and a limit of that
+** passes while one less runs out of fuel, alike in both modes.  A scan
+** that runs off the memory traps in the first iteration or a later one,
+** with guard pages and with bounds checks: precise and slacked mode charge
+** the same, at least what ran, and out of fuel wins alike at the limit
+** just below.
 */
 static void
-test_search_loop_not_unrolled(void **state)
+test_search_loops_peeled(void **state)
 {
-	static const char prog[] =
-		"(module (memory 1) (data (i32.const 5) \"\\09\")\n"
-		"  (func (export \"search\") (param $a i32) (result i32) (local $i i32)\n"
-		"    (loop $l\n"
-		"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
-		"      (br_if $l (i32.lt_u (i32.load8_u (local.get $i)) (i32.const 9))))\n"
-		"    (local.get $i))\n"
-		"  (func (export \"through\") (param $a i32) (result i32) (local $i i32) (local $v i32)\n"
-		"    (loop $l\n"
-		"      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
-		"      (local.set $v (i32.load8_u (local.get $i)))\n"
-		"      (local.set $a (i32.add (local.get $a) (i32.const 1)))\n"
-		"      (br_if $l (i32.lt_u (local.get $v) (i32.const 9))))\n"
-		"    (local.get $i)))\n";
+	static const char *const fns[] = {"search", "through", "after"};
+	sf_compile_stats cs;
 	rig			g;
 
-	rig_new(&g, prog, SF_FUEL_SLACKED);
-	assert_int_equal(g.m->jit->nahead, 0);
-	assert_int_equal(run(&g, "search", 0, NO_LIMIT).result, 5);
-	assert_int_equal(run(&g, "through", 0, NO_LIMIT).result, 5);
+	rig_new(&g, prog_search, SF_FUEL_OFF);
+	sf_module_compile_stats(g.m, &cs);
+	assert_int_equal(cs.loops_peeled, 0);
 	rig_free(&g);
+	for (int checked = 0; checked < 2; checked++)
+	{
+		rig			pg, sg;
+
+		rig_checked = checked;
+		rig_new(&pg, prog_search, SF_FUEL_PRECISE);
+		rig_new(&sg, prog_search, SF_FUEL_SLACKED);
+		rig_checked = false;
+		sf_module_compile_stats(pg.m, &cs);
+		assert_int_equal(cs.loops_peeled, 3);
+		assert_int_equal(cs.loops_unrolled, 0);
+		sf_module_compile_stats(sg.m, &cs);
+		assert_int_equal(cs.loops_peeled, 3);
+		assert_int_equal(cs.loops_unrolled, 0);
+		assert_int_equal(sg.m->jit->nahead, 0);
+		for (int f = 0; f < 3; f++)
+		{
+			for (int64_t k = 1; k <= 7; k++)
+			{
+				uint64_t	cost = search_fuel(f, (uint64_t) k, false);
+
+				expect_exact(&pg, fns[f], 100 - k, cost, 100);
+				expect_exact(&sg, fns[f], 100 - k, cost, 100);
+			}
+			/* the load of address 65536, in iteration j, traps */
+			for (int64_t j = 1; j <= 4; j++)
+			{
+				outcome		p = run(&pg, fns[f], 65536 - j, NO_LIMIT),
+							q = run(&sg, fns[f], 65536 - j, NO_LIMIT);
+				/* a trapping operator counts as executed */
+				uint64_t	ran = search_fuel(f, (uint64_t) j, true);
+
+				assert_int_equal(p.st, SF_TRAP);
+				assert_int_equal(p.trap, SF_TRAP_MEMORY_OOB);
+				assert_int_equal(q.st, SF_TRAP);
+				assert_int_equal(q.trap, SF_TRAP_MEMORY_OOB);
+				assert_int_equal(q.consumed, p.consumed);
+				assert_true(p.consumed >= ran);
+				p = run(&pg, fns[f], 65536 - j, p.consumed - 1);
+				q = run(&sg, fns[f], 65536 - j, q.consumed - 1);
+				assert_int_equal(p.trap, SF_TRAP_OUT_OF_FUEL);
+				assert_int_equal(q.trap, SF_TRAP_OUT_OF_FUEL);
+			}
+		}
+		rig_free(&pg);
+		rig_free(&sg);
+	}
 }
 
 /* ---- the asynchronous check on crafted machine contexts --------------------------- */
@@ -2396,7 +2514,7 @@ main(void)
 		cmocka_unit_test(test_watchdog_leaves_other_timers_alone),
 		cmocka_unit_test(test_call_reports_its_fuel),
 		cmocka_unit_test(test_unrolled_loops_count_alike),
-		cmocka_unit_test(test_search_loop_not_unrolled),
+		cmocka_unit_test(test_search_loops_peeled),
 	};
 
 	sf_store   *s = sf_store_new(NULL, NULL);	/* installs the engine's handler */

@@ -5,8 +5,9 @@
 ** and whatever the code before the loop; the functions still run right.
 **
 ** The loop is found in the machine code by a marker: an i32.xor with a
-** constant no other instruction carries, followed by the loop's back edge
-** (a jcc rel32 back to a place before the marker, within 64 bytes).
+** constant no other operator carries, followed by the loop's back edge
+** (a jcc rel32 back to a place before the marker, within 64 bytes); a
+** peeled loop's first iteration, before it, has the marker too.
 **
 ** Likewise the code a direct call runs first, from the call's target past
 ** its entry charge to the first branch: a recursive function (fib, whose
@@ -85,7 +86,8 @@ module_of(int n, void (*part) (text *x, int k))
 ** starts at many places in a line, then a loop of a few instructions,
 ** do { a ^= MARKER + i; i++ } while (i < x), and returns a.  The loop
 ** reads x from memory: a condition that comes from a load keeps slacked
-** mode from unrolling it (compile_fuel.c), so it stays this small.
+** mode from unrolling it (compile_fuel.c), so it stays this small; when
+** counting fuel, its first iteration is peeled off in front of it.
 */
 static void
 loop_func(text *x, int k)
@@ -160,24 +162,10 @@ call_i32(sf_instance *inst, const char *name, int32_t arg)
 	return out.of.i32;
 }
 
-/* The loop of the function in code[0, len): [*head, *end), or fail. */
-static void
-find_loop(const uint8_t *code, uint32_t len, uint32_t *head, uint32_t *end)
+/* The back edge after the marker at 'mark': [*head, *end); false if none. */
+static bool
+back_edge(const uint8_t *code, uint32_t len, uint32_t mark, uint32_t *head, uint32_t *end)
 {
-	uint32_t	mark = UINT32_MAX;
-
-	for (uint32_t i = 0; i + 4 <= len; i++)
-	{
-		uint32_t	v;
-
-		memcpy(&v, code + i, 4);
-		if (v == MARKER)
-		{
-			assert_int_equal(mark, UINT32_MAX);	/* one marker */
-			mark = i;
-		}
-	}
-	assert_int_not_equal(mark, UINT32_MAX);
 	for (uint32_t i = mark + 4; i + 6 <= len && i < mark + 64; i++)
 	{
 		int32_t		rel;
@@ -191,10 +179,35 @@ find_loop(const uint8_t *code, uint32_t len, uint32_t *head, uint32_t *end)
 		{
 			*head = (uint32_t) target;
 			*end = i + 6;
-			return;
+			return true;
 		}
 	}
-	fail_msg("no back edge after the marker at %u", mark);
+	return false;
+}
+
+/*
+** The loop of the function in code[0, len): [*head, *end), or fail.  The
+** marker is there 'copies' times: once, or, when the loop is peeled, a
+** first time in its first iteration, which has no back edge.
+*/
+static void
+find_loop(const uint8_t *code, uint32_t len, uint32_t copies, uint32_t *head, uint32_t *end)
+{
+	uint32_t	marks = 0, loops = 0;
+
+	for (uint32_t i = 0; i + 4 <= len; i++)
+	{
+		uint32_t	v;
+
+		memcpy(&v, code + i, 4);
+		if (v != MARKER)
+			continue;
+		marks++;
+		loops += back_edge(code, len, i, head, end);
+	}
+	assert_int_equal(marks, copies);
+	if (loops != 1)
+		fail_msg("%u back edges after the %u markers", loops, marks);
 }
 
 /* An instance of m in a store of its own (*s, to free). */
@@ -225,7 +238,7 @@ check_mode(sf_fuel_mode mode)
 	{
 		uint32_t	head = 0, end = 0, off = j->func_off[f];
 
-		find_loop(j->code + off, j->func_end[f] - off, &head, &end);
+		find_loop(j->code + off, j->func_end[f] - off, mode == SF_FUEL_OFF ? 1 : 2, &head, &end);
 		assert_true(end - head <= 48);
 		if ((off + head) / 64 != (off + end - 1) / 64)
 			fail_msg("function %u (fuel mode %d): its %u-byte loop at %u..%u of the block crosses a line",

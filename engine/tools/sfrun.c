@@ -553,6 +553,7 @@ main(int argc, char **argv)
 				(unsigned long long) cs.code_bytes, (unsigned long long) cs.wasm_code_bytes,
 				cs.compile_seconds > 0 ? cs.wasm_code_bytes / cs.compile_seconds / 1e6 : 0.0);
 		fprintf(stderr, "fuel points: %llu\n", (unsigned long long) cs.fuel_points);
+		fprintf(stderr, "loops unrolled: %u\nloops peeled: %u\n", cs.loops_unrolled, cs.loops_peeled);
 		fprintf(stderr, "compile threads: %u\n", cs.compile_threads);
 	}
 	if (perf_map)
