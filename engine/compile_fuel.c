@@ -901,14 +901,15 @@ cg_fuel_unroll_note(cstate *c)
 ** charge starts at the label (after the entry's slot), and the body,
 ** emitted since the note, holds no nested frame, call, C helper,
 ** out-of-line code or branch but bounds checks (which trap) and, in
-** precise mode, the header charge's check.  A straight body whose
-** condition does not come from its last load is unrolled in slacked
-** mode (FUEL_LOOP_UNROLL): *copies of it, its code starting at *from,
-** just after the header charge; the header run takes in the other
-** copies, and the first copy's trap sites learn what the counter stands
-** ahead there.  One whose condition does (cg_from_load, from that load
-** on: do i++; while (v[i] < p)) is peeled in both counting modes
-** (FUEL_LOOP_PEEL, the header charge at *from): the run before the loop
+** precise mode, the header charge's check.  A straight body of up to
+** FUEL_UNROLL2_BYTES whose condition does not come from its last load is
+** unrolled in slacked mode (FUEL_LOOP_UNROLL): *copies of it, its code
+** starting at *from, just after the header charge; the header run takes
+** in the other copies, and the first copy's trap sites learn what the
+** counter stands ahead there.  One whose condition does (cg_from_load,
+** from that load on: do i++; while (v[i] < p)), or a larger one, is
+** peeled in both counting modes (FUEL_LOOP_PEEL, the header charge at
+** *from), up to FUEL_PEEL_BYTES: the run before the loop
 ** pays the first iteration's header run, as peel_loop has it, and the
 ** lowering takes the header charge out of the first iteration, which the
 ** code before enters with no charge, and moves it to a copy of the body
@@ -925,7 +926,7 @@ cg_fuel_loop_plan(cstate *c, uint32_t *from, uint32_t *copies)
 	fuel_cand	w = f->cand;
 	uint32_t	n, bytes, checks = 0;
 	uint64_t	more;
-	bool		search;
+	bool		peel;
 
 	if (w.frame != L)
 		return FUEL_LOOP_AS_IS;
@@ -943,16 +944,17 @@ cg_fuel_loop_plan(cstate *c, uint32_t *from, uint32_t *copies)
 		return FUEL_LOOP_AS_IS;
 	bytes = (uint32_t) (c->pc - w.body);
 	/* c->pc is at the 'end': the br_if and its label come just before */
-	search = f->last_load != NULL && f->last_load >= w.body && cg_from_load(f->last_load, c->pc - 2);
-	*copies = bytes <= FUEL_UNROLL_BYTES ? FUEL_UNROLL : bytes <= FUEL_UNROLL2_BYTES ? 2 : 1;
-	if (search ? bytes > FUEL_PEEL_BYTES : !f->slacked || *copies < 2)
+	peel = bytes > FUEL_UNROLL2_BYTES ||
+		(f->last_load != NULL && f->last_load >= w.body && cg_from_load(f->last_load, c->pc - 2));
+	*copies = bytes <= FUEL_UNROLL_BYTES ? FUEL_UNROLL : 2;
+	if (peel ? bytes > FUEL_PEEL_BYTES : !f->slacked)
 		return FUEL_LOOP_AS_IS;
 	cg_fuel_sync(c);
 	if (f->at == NO_SITE || f->at != k->fuel.arm || f->late_loop != NO_SITE ||
 		f->sites[f->at].at != k->loop_pos || f->nsites != f->at + 1)
 		return FUEL_LOOP_AS_IS;
 	n = f->n;
-	if (search)
+	if (peel)
 	{
 		uint32_t	pre = k->fuel.comp;
 
