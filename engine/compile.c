@@ -1512,12 +1512,12 @@ cut_code(cstate *c, uint32_t lo, uint32_t hi)
 }
 
 /*
-** The search loop being lowered is peeled (cg_fuel_loop_plan), its
-** condition in the flags (cc: go on): its entry slot and its header
-** charge at 'at' (with its check in precise mode) come out of the code,
-** so that its body is the first iteration, which the code before enters
-** and which leaves when the condition fails; then come the header charge
-** and a copy of the body, which the caller's br_if closes back to it.
+** The loop being lowered is peeled (cg_fuel_loop_plan), its condition in
+** the flags (cc: go on): its entry slot and its header charge at 'at'
+** (with its check in precise mode) come out of the code, so that its body
+** is the first iteration, which the code before enters and which leaves
+** when the condition fails; then come the header charge and a copy of the
+** body, which the caller's br_if closes back to it.
 */
 static void
 peel_body(cstate *c, x64_cc cc, uint32_t at)

@@ -64,10 +64,10 @@
 **    pays one charge per iteration instead of two.  Late loops keep
 **    theirs.  Done when the function ends, after the if hoists.
 **  * The caller pays the callee's entry run on a direct call.
-**  * Peel a search loop (do i++; while (v[i] < p), below): the run before
-**    it pays its first iteration, a copy of its body that the code before
-**    enters with no charge, and the header charge heads the iterations
-**    after.
+**  * Peel a straight loop that is not unrolled (below: a search, do i++;
+**    while (v[i] < p), or a large body): the run before it pays its first
+**    iteration, which the code before enters with no charge, and the
+**    header charge heads a copy of the body for the iterations after.
 **
 ** The plan is a table of sites (compile_fuel.h): a run's amount grows as
 ** operators join it, and the rules above move fuel between sites until the
@@ -908,13 +908,14 @@ cg_fuel_unroll_note(cstate *c)
 ** in the other copies, and the first copy's trap sites learn what the
 ** counter stands ahead there.  One whose condition does (cg_from_load,
 ** from that load on: do i++; while (v[i] < p)), or a larger one, is
-** peeled in both counting modes (FUEL_LOOP_PEEL, the header charge at
-** *from), up to FUEL_PEEL_BYTES: the run before the loop
-** pays the first iteration's header run, as peel_loop has it, and the
-** lowering takes the header charge out of the first iteration, which the
-** code before enters with no charge, and moves it to a copy of the body
-** for the iterations after (cg_fuel_peeled).  The plan is the same in
-** both modes, so they count alike with no range standing ahead.
+** peeled in both counting modes up to FUEL_PEEL_BYTES (FUEL_LOOP_PEEL,
+** the header charge at *from): the run before the loop pays the first
+** iteration's header run, as peel_loop has it, and the lowering takes the
+** header charge out of the first iteration, which the code before enters
+** with no charge, and moves it to a copy of the body for the iterations
+** after (cg_fuel_peeled).  The decision depends on the wasm alone, so
+** both modes keep one plan and count alike, with no range standing
+** ahead.
 */
 fuel_loop_plan
 cg_fuel_loop_plan(cstate *c, uint32_t *from, uint32_t *copies)
@@ -922,7 +923,7 @@ cg_fuel_loop_plan(cstate *c, uint32_t *from, uint32_t *copies)
 	fuel_func  *f = &c->fuel;
 	modstate   *ms = c->ms;
 	uint32_t	L = c->csp - 1;
-	ctl		   *k = &c->cs[L];
+	const ctl  *k = &c->cs[L];
 	fuel_cand	w = f->cand;
 	uint32_t	n, bytes, checks = 0;
 	uint64_t	more;

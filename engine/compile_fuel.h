@@ -252,8 +252,8 @@ typedef struct fuel_func
 	uint32_t	unroll_k;
 	uint32_t	unroll_exit[FUEL_UNROLL - 1];
 	/*
-	** The search loop being peeled: its frame, or NO_SITE, and the branch
-	** out of its first iteration, bound at the loop's end.
+	** The loop being peeled: its frame, or NO_SITE, and the branch out of
+	** its first iteration, bound at the loop's end.
 	*/
 	uint32_t	peeled;
 	uint32_t	peeled_exit;
@@ -309,7 +309,7 @@ typedef struct fuel_module
 {
 	uint64_t	points;			/* charges left in the code */
 	uint32_t	unrolled;		/* loops unrolled (slacked mode) */
-	uint32_t	peeled;			/* search loops peeled */
+	uint32_t	peeled;			/* loops peeled */
 	fuel_entry *entry;			/* per defined function, shared by the threads */
 	/* fuel_func's arrays, handed on from one function to the next (FUEL_ARRAYS) */
 	fuel_site  *sites;

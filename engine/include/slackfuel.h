@@ -356,8 +356,8 @@ typedef struct sf_compile_stats
 	uint64_t	fuel_points;	/* 'add r15, n' charges in the code (0 when off) */
 	uint32_t	loops_unrolled; /* slacked mode: loops whose header charges several
 								 * iterations at once (docs/fuel.md) */
-	uint32_t	loops_peeled;	/* search loops whose first iteration the code
-								 * before pays (docs/fuel.md) */
+	uint32_t	loops_peeled;	/* loops whose first iteration the code before
+								 * pays (docs/fuel.md) */
 	uint32_t	compile_threads;	/* threads that compiled it */
 } sf_compile_stats;
 
