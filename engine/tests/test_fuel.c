@@ -1820,6 +1820,27 @@ search_fuel(int f, uint64_t k, bool ran)
 }
 
 /*
+** A precise and a slacked rig of 'wat', bounds-checked or not, with
+** 'peeled' loops peeled in each, none unrolled, no range standing ahead.
+*/
+static void
+rigs_peeled(rig *pg, rig *sg, const char *wat, int checked, uint32_t peeled)
+{
+	sf_compile_stats cs;
+
+	rig_checked = checked;
+	rig_new(pg, wat, SF_FUEL_PRECISE);
+	rig_new(sg, wat, SF_FUEL_SLACKED);
+	rig_checked = false;
+	sf_module_compile_stats(pg->m, &cs);
+	assert_int_equal(cs.loops_peeled, peeled);
+	sf_module_compile_stats(sg->m, &cs);
+	assert_int_equal(cs.loops_peeled, peeled);
+	assert_int_equal(cs.loops_unrolled, 0);
+	assert_int_equal(sg->m->jit->nahead, 0);
+}
+
+/*
 ** A search loop mostly leaves after an iteration or two: it is not
 ** unrolled, but peeled in both counting modes, its first iteration paid by
 ** the run before the loop.  Each trip count, the first iteration's way out
@@ -1845,17 +1866,7 @@ test_search_loops_peeled(void **state)
 	{
 		rig			pg, sg;
 
-		rig_checked = checked;
-		rig_new(&pg, prog_search, SF_FUEL_PRECISE);
-		rig_new(&sg, prog_search, SF_FUEL_SLACKED);
-		rig_checked = false;
-		sf_module_compile_stats(pg.m, &cs);
-		assert_int_equal(cs.loops_peeled, 3);
-		assert_int_equal(cs.loops_unrolled, 0);
-		sf_module_compile_stats(sg.m, &cs);
-		assert_int_equal(cs.loops_peeled, 3);
-		assert_int_equal(cs.loops_unrolled, 0);
-		assert_int_equal(sg.m->jit->nahead, 0);
+		rigs_peeled(&pg, &sg, prog_search, checked, 3);
 		for (int f = 0; f < 3; f++)
 		{
 			for (int64_t k = 1; k <= 7; k++)
@@ -1938,21 +1949,12 @@ test_large_loops_peeled(void **state)
 	static const int after[] = {SF_OP_END, SF_OP_LOCAL_GET, SF_OP_END, SF_OP_COUNT};
 	uint64_t	round = LARGE_SUMS * ops_fuel(sum) + ops_fuel(rest);
 	char	   *wat = large_loop_wat();
-	sf_compile_stats cs;
 
 	for (int checked = 0; checked < 2; checked++)
 	{
 		rig			pg, sg;
 
-		rig_checked = checked;
-		rig_new(&pg, wat, SF_FUEL_PRECISE);
-		rig_new(&sg, wat, SF_FUEL_SLACKED);
-		rig_checked = false;
-		sf_module_compile_stats(pg.m, &cs);
-		assert_int_equal(cs.loops_peeled, 1);
-		sf_module_compile_stats(sg.m, &cs);
-		assert_int_equal(cs.loops_peeled, 1);
-		assert_int_equal(cs.loops_unrolled, 0);
+		rigs_peeled(&pg, &sg, wat, checked, 1);
 		for (int64_t k = 1; k <= 5; k++)
 		{
 			uint64_t	cost = ops_fuel(before) + (uint64_t) k * round + ops_fuel(after);
