@@ -64,10 +64,10 @@
 **    pays one charge per iteration instead of two.  Late loops keep
 **    theirs.  Done when the function ends, after the if hoists.
 **  * The caller pays the callee's entry run on a direct call.
-**  * Peel a straight loop that is not unrolled (below: a search, do i++;
-**    while (v[i] < p), or a large body): the run before it pays its first
-**    iteration, which the code before enters with no charge, and the
-**    header charge heads a copy of the body for the iterations after.
+**  * Peel a search loop (below: do i++; while (v[i] < p)): the run before
+**    it pays its first iteration, which the code before enters with no
+**    charge, and the header charge heads a copy of the body for the
+**    iterations after.
 **
 ** The plan is a table of sites (compile_fuel.h): a run's amount grows as
 ** operators join it, and the rules above move fuel between sites until the
@@ -907,8 +907,8 @@ cg_fuel_unroll_note(cstate *c)
 ** starting at *from, just after the header charge; the header run takes
 ** in the other copies, and the first copy's trap sites learn what the
 ** counter stands ahead there.  One whose condition does (cg_from_load,
-** from that load on: do i++; while (v[i] < p)), or a larger one, is
-** peeled in both counting modes up to FUEL_PEEL_BYTES (FUEL_LOOP_PEEL,
+** from that load on: do i++; while (v[i] < p)) is peeled in both
+** counting modes up to FUEL_PEEL_BYTES (FUEL_LOOP_PEEL,
 ** the header charge at *from): the run before the loop pays the first
 ** iteration's header run, as peel_loop has it, and the lowering takes the
 ** header charge out of the first iteration, which the code before enters
@@ -945,10 +945,9 @@ cg_fuel_loop_plan(cstate *c, uint32_t *from, uint32_t *copies)
 		return FUEL_LOOP_AS_IS;
 	bytes = (uint32_t) (c->pc - w.body);
 	/* c->pc is at the 'end': the br_if and its label come just before */
-	peel = bytes > FUEL_UNROLL2_BYTES ||
-		(f->last_load != NULL && f->last_load >= w.body && cg_from_load(f->last_load, c->pc - 2));
-	*copies = bytes <= FUEL_UNROLL_BYTES ? FUEL_UNROLL : 2;
-	if (peel ? bytes > FUEL_PEEL_BYTES : !f->slacked)
+	peel = f->last_load != NULL && f->last_load >= w.body && cg_from_load(f->last_load, c->pc - 2);
+	*copies = bytes <= FUEL_UNROLL_BYTES ? FUEL_UNROLL : bytes <= FUEL_UNROLL2_BYTES ? 2 : 1;
+	if (peel ? bytes > FUEL_PEEL_BYTES : !f->slacked || *copies < 2)
 		return FUEL_LOOP_AS_IS;
 	cg_fuel_sync(c);
 	if (f->at == NO_SITE || f->at != k->fuel.arm || f->late_loop != NO_SITE ||

@@ -1901,91 +1901,6 @@ test_search_loops_peeled(void **state)
 	}
 }
 
-/*
-** A straight loop too large to unroll is peeled too: large(a) stores 30
-** sums a round, to 65536 - (a >> 16) + i in round i + 1, for a & 0xFFFF
-** rounds (at least one).  Exact costs from the opcode table for 1 to 5
-** rounds alike in both modes, and traps in the first round and later
-** ones charged alike.
-*/
-#define LARGE_SUMS 30
-
-static char *
-large_loop_wat(void)
-{
-	char	   *w = malloc(8192);
-	int			n;
-
-	assert_non_null(w);
-	n = snprintf(w, 8192,
-				 "(module (memory 1)\n"
-				 "  (func (export \"large\") (param $a i32) (result i32) (local $i i32) (local $s i32) (local $b i32)\n"
-				 "    (local.set $b (i32.sub (i32.const 65536) (i32.shr_u (local.get $a) (i32.const 16))))\n"
-				 "    (local.set $a (i32.and (local.get $a) (i32.const 0xFFFF)))\n"
-				 "    (loop $l\n");
-	for (int k = 0; k < LARGE_SUMS; k++)
-		n += snprintf(w + n, 8192 - (size_t) n,
-					  "      (local.set $s (i32.add (local.get $s) (local.get $i)))\n");
-	n += snprintf(w + n, 8192 - (size_t) n,
-				  "      (i32.store8 (i32.add (local.get $b) (local.get $i)) (local.get $s))\n"
-				  "      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
-				  "      (br_if $l (i32.lt_u (local.get $i) (local.get $a))))\n"
-				  "    (local.get $i)))\n");
-	assert_true(n < 8192);
-	return w;
-}
-
-static void
-test_large_loops_peeled(void **state)
-{
-	static const int before[] = {SF_OP_I32_CONST, SF_OP_LOCAL_GET, SF_OP_I32_CONST, SF_OP_I32_SHR_U,
-		SF_OP_I32_SUB, SF_OP_LOCAL_SET, SF_OP_LOCAL_GET, SF_OP_I32_CONST, SF_OP_I32_AND,
-	SF_OP_LOCAL_SET, SF_OP_LOOP, SF_OP_COUNT};
-	static const int sum[] = {SF_OP_LOCAL_GET, SF_OP_LOCAL_GET, SF_OP_I32_ADD, SF_OP_LOCAL_SET,
-	SF_OP_COUNT};
-	static const int rest[] = {SF_OP_LOCAL_GET, SF_OP_LOCAL_GET, SF_OP_I32_ADD, SF_OP_LOCAL_GET,
-		SF_OP_I32_STORE8, SF_OP_LOCAL_GET, SF_OP_I32_CONST, SF_OP_I32_ADD, SF_OP_LOCAL_SET,
-	SF_OP_LOCAL_GET, SF_OP_LOCAL_GET, SF_OP_I32_LT_U, SF_OP_BR_IF, SF_OP_COUNT};
-	static const int after[] = {SF_OP_END, SF_OP_LOCAL_GET, SF_OP_END, SF_OP_COUNT};
-	uint64_t	round = LARGE_SUMS * ops_fuel(sum) + ops_fuel(rest);
-	char	   *wat = large_loop_wat();
-
-	for (int checked = 0; checked < 2; checked++)
-	{
-		rig			pg, sg;
-
-		rigs_peeled(&pg, &sg, wat, checked, 1);
-		for (int64_t k = 1; k <= 5; k++)
-		{
-			uint64_t	cost = ops_fuel(before) + (uint64_t) k * round + ops_fuel(after);
-
-			expect_exact(&pg, "large", (1000 << 16) | k, cost, k);
-			expect_exact(&sg, "large", (1000 << 16) | k, cost, k);
-		}
-		/* the store of round j + 1 falls past the memory's end */
-		for (int64_t j = 0; j <= 3; j++)
-		{
-			int64_t		arg = (j << 16) | 100;
-			outcome		p = run(&pg, "large", arg, NO_LIMIT),
-						q = run(&sg, "large", arg, NO_LIMIT);
-
-			assert_int_equal(p.trap, SF_TRAP_MEMORY_OOB);
-			assert_int_equal(q.trap, SF_TRAP_MEMORY_OOB);
-			assert_int_equal(q.consumed, p.consumed);
-			/* the sums and the store's operands and itself ran */
-			assert_true(p.consumed >= ops_fuel(before) + (uint64_t) j * round +
-						LARGE_SUMS * ops_fuel(sum) + 5);
-			p = run(&pg, "large", arg, p.consumed - 1);
-			q = run(&sg, "large", arg, q.consumed - 1);
-			assert_int_equal(p.trap, SF_TRAP_OUT_OF_FUEL);
-			assert_int_equal(q.trap, SF_TRAP_OUT_OF_FUEL);
-		}
-		rig_free(&pg);
-		rig_free(&sg);
-	}
-	free(wat);
-}
-
 /* ---- the asynchronous check on crafted machine contexts --------------------------- */
 
 static const char prog_probe[] =
@@ -2611,7 +2526,6 @@ main(void)
 		cmocka_unit_test(test_call_reports_its_fuel),
 		cmocka_unit_test(test_unrolled_loops_count_alike),
 		cmocka_unit_test(test_search_loops_peeled),
-		cmocka_unit_test(test_large_loops_peeled),
 	};
 
 	sf_store   *s = sf_store_new(NULL, NULL);	/* installs the engine's handler */
