@@ -1674,6 +1674,29 @@ static const char prog_unroll[] =
 	")\n";
 
 /*
+** Export 'name' of 'arg' traps out of bounds alike in the precise rig pg
+** and the slacked rig sg, charged the same, at least 'ran'; out of fuel
+** wins over the trap alike, at the limit just below what it was charged.
+*/
+static void
+expect_oob_alike(rig *pg, rig *sg, const char *name, int64_t arg, uint64_t ran)
+{
+	outcome		p = run(pg, name, arg, NO_LIMIT),
+				q = run(sg, name, arg, NO_LIMIT);
+
+	assert_int_equal(p.st, SF_TRAP);
+	assert_int_equal(p.trap, SF_TRAP_MEMORY_OOB);
+	assert_int_equal(q.st, SF_TRAP);
+	assert_int_equal(q.trap, SF_TRAP_MEMORY_OOB);
+	assert_int_equal(q.consumed, p.consumed);
+	assert_true(p.consumed >= ran);
+	p = run(pg, name, arg, p.consumed - 1);
+	q = run(sg, name, arg, q.consumed - 1);
+	assert_int_equal(p.trap, SF_TRAP_OUT_OF_FUEL);
+	assert_int_equal(q.trap, SF_TRAP_OUT_OF_FUEL);
+}
+
+/*
 ** Unrolled in slacked mode only, with each way out of the copies (every
 ** trip count mod 3 and 2), a trap in each copy (an out-of-bounds store at
 ** iteration j), with guard pages and with bounds checks, and each fuel
@@ -1720,22 +1743,7 @@ test_unrolled_loops_count_alike(void **state)
 			}
 			/* the store at iteration j falls past the memory's end: a trap in copy j % 3 */
 			for (int64_t j = 0; j <= 9; j++)
-			{
-				int64_t		arg = (j << 16) | 100;
-				outcome		p = run(&pg, fns[f], arg, NO_LIMIT),
-							q = run(&sg, fns[f], arg, NO_LIMIT);
-
-				assert_int_equal(p.st, SF_TRAP);
-				assert_int_equal(p.trap, SF_TRAP_MEMORY_OOB);
-				assert_int_equal(q.st, SF_TRAP);
-				assert_int_equal(q.trap, SF_TRAP_MEMORY_OOB);
-				assert_int_equal(q.consumed, p.consumed);
-				/* out of fuel wins over the trap alike, at the limit just below */
-				p = run(&pg, fns[f], arg, p.consumed - 1);
-				q = run(&sg, fns[f], arg, q.consumed - 1);
-				assert_int_equal(p.trap, SF_TRAP_OUT_OF_FUEL);
-				assert_int_equal(q.trap, SF_TRAP_OUT_OF_FUEL);
-			}
+				expect_oob_alike(&pg, &sg, fns[f], (j << 16) | 100, 0);
 		}
 		rig_free(&pg);
 		rig_free(&sg);
@@ -1877,24 +1885,9 @@ test_search_loops_peeled(void **state)
 				expect_exact(&sg, fns[f], 100 - k, cost, 100);
 			}
 			/* the load of address 65536, in iteration j, traps */
+			/* a trapping operator counts as executed */
 			for (int64_t j = 1; j <= 4; j++)
-			{
-				outcome		p = run(&pg, fns[f], 65536 - j, NO_LIMIT),
-							q = run(&sg, fns[f], 65536 - j, NO_LIMIT);
-				/* a trapping operator counts as executed */
-				uint64_t	ran = search_fuel(f, (uint64_t) j, true);
-
-				assert_int_equal(p.st, SF_TRAP);
-				assert_int_equal(p.trap, SF_TRAP_MEMORY_OOB);
-				assert_int_equal(q.st, SF_TRAP);
-				assert_int_equal(q.trap, SF_TRAP_MEMORY_OOB);
-				assert_int_equal(q.consumed, p.consumed);
-				assert_true(p.consumed >= ran);
-				p = run(&pg, fns[f], 65536 - j, p.consumed - 1);
-				q = run(&sg, fns[f], 65536 - j, q.consumed - 1);
-				assert_int_equal(p.trap, SF_TRAP_OUT_OF_FUEL);
-				assert_int_equal(q.trap, SF_TRAP_OUT_OF_FUEL);
-			}
+				expect_oob_alike(&pg, &sg, fns[f], 65536 - j, search_fuel(f, (uint64_t) j, true));
 		}
 		rig_free(&pg);
 		rig_free(&sg);
