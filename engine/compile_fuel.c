@@ -908,14 +908,13 @@ cg_fuel_unroll_note(cstate *c)
 ** in the other copies, and the first copy's trap sites learn what the
 ** counter stands ahead there.  One whose condition does (cg_from_load,
 ** from that load on: do i++; while (v[i] < p)) is peeled in both
-** counting modes up to FUEL_PEEL_BYTES (FUEL_LOOP_PEEL,
-** the header charge at *from): the run before the loop pays the first
-** iteration's header run, as peel_loop has it, and the lowering takes the
-** header charge out of the first iteration, which the code before enters
-** with no charge, and moves it to a copy of the body for the iterations
-** after (cg_fuel_peeled).  The decision depends on the wasm alone, so
-** both modes keep one plan and count alike, with no range standing
-** ahead.
+** counting modes up to FUEL_PEEL_BYTES (FUEL_LOOP_PEEL, the header charge
+** at *from): the run before the loop pays the first iteration's header
+** run, as peel_loop has it, and the lowering takes the header charge out
+** of the first iteration, which the code before enters with no charge,
+** and moves it to a copy of the body for the iterations after
+** (cg_fuel_peeled).  The decision depends on the wasm alone, so both
+** modes keep one plan and count alike, with no range standing ahead.
 */
 fuel_loop_plan
 cg_fuel_loop_plan(cstate *c, uint32_t *from, uint32_t *copies)
