@@ -14,6 +14,11 @@ LARGE_MODULE_N=7
 # Fresh processes per engine: each is a few ms, and the best of many is
 # what a shared machine's noisy minutes leave of the compiler's own speed.
 COMPILE_ROUNDS=${COMPILE_ROUNDS:-21}
+# The last row compiles the module this many times in one process and
+# times the last (sfrun --compile-repeat): the compiler once its process
+# has run it, as in a PostgreSQL backend, apart from the first touches of
+# fresh memory and the cold caches and predictors of a fresh process.
+WARM_COMPILES=5
 
 compile_module_build() {	# WASM
 	clang --target=wasm32-wasi --sysroot=/usr -O2 -nostartfiles -Wl,--no-entry \
@@ -95,10 +100,12 @@ compile_speed_table() {	# WASM N TITLE
 	echo "$title, $(stat -c %s "$wasm") B of wasm ($size B of code section), best and median of $COMPILE_ROUNDS fresh processes each, the rows interleaved"
 	echo
 	CS_CMD=("limited $NODE $V8_LIFTOFF bench/run-node.mjs $wasm $n --type=i32 --warmup=0")
-	# the default (threads chosen by the engine), then one thread alone
+	# the default (threads chosen by the engine), one thread alone, and one
+	# thread in a process that has compiled the module before
 	if [ -x "$SFRUN" ]; then
 		CS_CMD+=("limited $SFRUN --stats --compile-threads=0 $wasm run $n"
-			"limited $SFRUN --stats --compile-threads=1 $wasm run $n")
+			"limited $SFRUN --stats --compile-threads=1 $wasm run $n"
+			"limited $SFRUN --stats --compile-threads=1 --compile-repeat=$WARM_COMPILES $wasm run $n")
 	fi
 	compile_module_measure_rows
 	compile_row_stats 0
@@ -115,8 +122,10 @@ compile_speed_table() {	# WASM N TITLE
 			used=$(printf '%s\n' ${CS_THREADS[1]:-} | sort -n | uniq | paste -sd/)
 			[ "$used" = 1 ] && used="1 thread" || used="${used:-?} threads"
 			sf_row+=$(compile_speed_row "slackfuel (sfrun --stats; $used)" "$size")$'\n'
-		else
+		elif [ $k = 2 ]; then
 			sf_row+=$(compile_speed_row "slackfuel, one thread (--compile-threads=1)" "$size")$'\n'
+		else
+			sf_row+=$(compile_speed_row "slackfuel, one thread, compile $WARM_COMPILES of $WARM_COMPILES in one process" "$size")$'\n'
 		fi
 		if [ -n "$CS_FAIL" ]; then
 			problems+="slackfuel FAILED: $CS_FAIL"$'\n'

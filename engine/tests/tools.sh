@@ -73,6 +73,27 @@ else
 	bad "sfrun --dump-code to a missing directory: $(cat "$tmp/err")"
 fi
 
+# sfrun --compile-repeat=N: the module compiled N times in the process,
+# the last one run, with the same result and code size as a single
+# compile; a module that does not validate fails with the same error.
+one=$(build/sfrun --stats "$tmp/named.wasm" main 20 2>&1 | grep -E '^(i32:|code size:)')
+three=$(build/sfrun --stats --compile-repeat=3 "$tmp/named.wasm" main 20 2>&1 | grep -E '^(i32:|code size:)')
+if [ "$(grep -c . <<<"$one")" = 2 ] && [ "$one" = "$three" ]; then
+	ok
+else
+	bad "sfrun --compile-repeat=3: $three, without it: $one"
+fi
+printf '\0asm\1\0\0\0\1\4\1\x60\0\0\3\2\1\0\n\5\1\3\0\x6a\v' >"$tmp/bad.wasm"
+build/sfrun "$tmp/bad.wasm" >/dev/null 2>"$tmp/err1"
+rc1=$?
+build/sfrun --compile-repeat=3 "$tmp/bad.wasm" >/dev/null 2>"$tmp/err3"
+rc3=$?
+if [ $rc1 -eq 1 ] && [ $rc3 -eq 1 ] && grep -q 'sfrun: .*bad.wasm: ' "$tmp/err1" && cmp -s "$tmp/err1" "$tmp/err3"; then
+	ok
+else
+	bad "sfrun --compile-repeat=3 on a bad module (exit $rc3): $(cat "$tmp/err3"), without it (exit $rc1): $(cat "$tmp/err1")"
+fi
+
 # sfrun after a trap: the message, then the wasm call stack on a line of
 # its own (fib(-1) never reaches its base case: the stack runs out at the
 # check on fib's entry, its first instruction, 0x2a; the other 15 frames

@@ -19,6 +19,11 @@
 **           (also after a trap: the time until the call was stopped), and
 **           its CPU time as "call cpu time: SECONDS" (best of --repeat)
 ** --repeat=N  call N times (the best time is printed)
+** --compile-repeat=N  load and compile the module N times in this process,
+**           each but the last freed at once; --stats gives the last compile
+**           (the compiler in a process that has compiled before, as a
+**           PostgreSQL backend often is, apart from a fresh process's first
+**           touches of its memory)
 ** --fuel-mode=off|precise|slacked   metering compiled in (default slacked)
 ** --compile-threads=N  threads that compile the module (default 0: one
 **           for a small module, up to 4 but no more than the CPUs for a
@@ -449,6 +454,7 @@ main(int argc, char **argv)
 	int			stats = 0, timing = 0, perf_map = 0, i = 1, rc = 1, outcome;
 	const char *dump_dir = NULL;
 	long		repeat = 1;
+	long		compile_repeat = 1;
 	size_t		len;
 	uint8_t    *bytes;
 	sf_error	err;
@@ -482,6 +488,9 @@ main(int argc, char **argv)
 			dump_dir = argv[i] + 12;
 		else if (strncmp(argv[i], "--repeat=", 9) == 0 && (repeat = atol(argv[i] + 9)) > 0)
 			;
+		else if (strncmp(argv[i], "--compile-repeat=", 17) == 0 &&
+				 (compile_repeat = atol(argv[i] + 17)) > 0)
+			;
 		else if (strncmp(argv[i], "--compile-threads=", 18) == 0 &&
 				 parse_count(argv[i] + 18, &cfg.compile_threads))
 			;
@@ -503,7 +512,8 @@ main(int argc, char **argv)
 	}
 	if (argc - i < 1)
 	{
-		fprintf(stderr, "usage: sfrun [--stats] [--time] [--repeat=N] [--fuel-mode=off|precise|slacked]\n"
+		fprintf(stderr, "usage: sfrun [--stats] [--time] [--repeat=N] [--compile-repeat=N]\n"
+				"             [--fuel-mode=off|precise|slacked]\n"
 				"             [--compile-threads=N] [--fuel=N] [--interval-ms=N] [--timeout-ms=N]\n"
 				"             [--perf-map] [--dump-code=DIR] FILE.wasm|FILE.wat [EXPORT [ARG...]]\n");
 		return 1;
@@ -532,6 +542,14 @@ main(int argc, char **argv)
 		free(bytes);
 		bytes = wasm;
 		len = wasm_len;
+	}
+	/* the earlier compiles; one that fails fails again below, with its error */
+	for (long r = 1; r < compile_repeat; r++)
+	{
+		m = sf_module_load(bytes, len, &cfg, &err);
+		if (m != NULL)
+			sf_module_compile(m, &err);
+		sf_module_free(m);
 	}
 	m = sf_module_load(bytes, len, &cfg, &err);
 	free(bytes);
