@@ -1295,18 +1295,37 @@ protect_params(cstate *c, uint32_t n)
 			cg_to_reg(c, &c->vs[i]);
 }
 
+/*
+** Results to their slots, the first also in rax or xmm0 (loaded last:
+** storing the others may use them as scratch), then the epilogue.
+*/
 static void
 emit_return(cstate *c)
 {
 	uint32_t	n = c->ft->nresults;
 
 	protect_params(c, n);
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 1; i < n; i++)
 	{
 		uint32_t	d = c->sp - n + i;
 
 		if (!own_slot(c, d, n))
 			cg_store_to(c, &c->vs[d], d, x64_m(X64_RBP, X64_FRAME_ARGS + 8 * (int32_t) i));
+	}
+	if (n != 0)
+	{
+		uint32_t	d = c->sp - n;
+		const sval *v = &c->vs[d];
+		x64_mem		slot = x64_m(X64_RBP, X64_FRAME_ARGS);
+
+		cg_load_scratch(c, v, d, is_float(v->type) ? 0 : X64_RAX);
+		if (!own_slot(c, d, n))
+		{
+			if (is_float(v->type))
+				x64_movs_mr(c->b, is_wide(v->type), slot, 0);
+			else
+				x64_mov_mr(c->b, is_wide(v->type), slot, X64_RAX);
+		}
 	}
 	move_local_regs(c, false, true);
 	x64_mov_rr(c->b, 1, X64_RSP, X64_RBP);
@@ -1833,15 +1852,23 @@ call_args(cstate *c, const sf_functype *ft)
 		c->clean = base;
 }
 
+/* The results onto the value stack: the first from rax or xmm0 if in_reg. */
 static void
-call_results(cstate *c, const sf_functype *ft)
+call_results(cstate *c, const sf_functype *ft, bool in_reg)
 {
 	for (uint32_t i = 0; i < ft->nresults; i++)
 	{
 		uint8_t		t = (uint8_t) ft->results[i];
 		int			r = cg_alloc(c, t);
 
-		if (is_float(t))
+		if (i == 0 && in_reg)
+		{
+			if (is_float(t))
+				x64_movs_rr(c->b, is_wide(t), r, 0);
+			else
+				x64_mov_rr(c->b, is_wide(t), r, X64_RAX);
+		}
+		else if (is_float(t))
 			x64_movs_rm(c->b, is_wide(t), r, x64_m(X64_RSP, 8 * (int32_t) i));
 		else
 			x64_mov_rm(c->b, is_wide(t), r, x64_m(X64_RSP, 8 * (int32_t) i));
@@ -1923,7 +1950,7 @@ cg_call(cstate *c, uint32_t func)
 		}
 	}
 	move_caller_saved_locals(c, false);
-	call_results(c, ft);
+	call_results(c, ft, func >= c->m->nfunc_imports);
 }
 
 void
@@ -1956,7 +1983,7 @@ cg_call_indirect(cstate *c, uint32_t type, uint32_t table)
 	move_caller_saved_locals(c, true);
 	call_through_func(c);
 	move_caller_saved_locals(c, false);
-	call_results(c, ft);
+	call_results(c, ft, false);
 }
 
 /* ---- functions ------------------------------------------------------------------ */

@@ -83,7 +83,11 @@
 **   below         one home slot per value-stack depth
 **   [rsp+8k]      outgoing argument/result slots of the calls it makes
 ** Arguments and results travel in the same 8-byte slots: the callee
-** writes its results over its arguments.
+** writes its results over its arguments.  A compiled function also
+** returns its first result in rax (xmm0 for a float), which its direct
+** callers read instead of the slot; callers through an sf_func (imports,
+** tables), which may reach the host-call stub, and the entry stub read
+** the slot.
 */
 #define X64_FRAME_ARGS	16
 #define X64_FRAME_CTX	(-8)
